@@ -1,0 +1,1 @@
+"""Cloud provider adapters: each translates a LoadBalancerSpec into its cloud and converges it."""
