@@ -1,0 +1,27 @@
+"""`python -m lbctl.kube.emulator [--host H] [--port N] [--kubeconfig PATH]`."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+
+from .server import KubeEmulator
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="Run the lbctl Kubernetes API emulator.")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8001)
+    parser.add_argument("--kubeconfig", help="write a kubeconfig pointing at the emulator here")
+    args = parser.parse_args(argv)
+    emulator = KubeEmulator(args.host, args.port)
+    if args.kubeconfig:
+        emulator.bind()  # so the kubeconfig carries the real port when --port 0
+        emulator.write_kubeconfig(args.kubeconfig)
+    print(f"Kubernetes API emulator on {emulator.url}", flush=True)
+    with contextlib.suppress(KeyboardInterrupt):
+        emulator.serve_forever()
+
+
+if __name__ == "__main__":
+    main()

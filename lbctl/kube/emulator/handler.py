@@ -1,0 +1,358 @@
+"""The HTTP request handler: parses Kubernetes API requests, applies faults, answers JSON or a watch stream."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import queue
+import select
+import socket
+import time
+from http.server import BaseHTTPRequestHandler
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qs, urlsplit
+
+import yaml
+
+from . import discovery
+from .errors import ApiError, bad_request
+from .faults import FaultRule, RequestRecord
+from .routing import DiscoveryPath, ResourcePath, parse_path
+from .store import WatchEnd
+
+if TYPE_CHECKING:
+    from .server import KubeEmulator
+
+log = logging.getLogger(__name__)
+
+CONTROL_PREFIX = "/_emulator/"
+HEALTH_PATHS = ("/healthz", "/readyz", "/livez")
+_WATCH_POLL_SECONDS = 0.25
+
+
+def _truthy(value: str | None) -> bool:
+    return value in ("true", "1", "True")
+
+
+class EmulatorHandler(BaseHTTPRequestHandler):
+    """One connection; HTTP/1.1 keep-alive; watches stream with chunked encoding."""
+
+    protocol_version = "HTTP/1.1"
+    server_version = "lbctl-kube-emulator"
+
+    @property
+    def emulator(self) -> KubeEmulator:
+        return self.server.emulator  # type: ignore[attr-defined,no-any-return]
+
+    # ---- plumbing -------------------------------------------------------------------------------
+
+    def setup(self) -> None:
+        super().setup()
+        self.emulator.track_connection(self.connection, open_=True)
+
+    def finish(self) -> None:
+        try:
+            super().finish()
+        finally:
+            self.emulator.track_connection(self.connection, open_=False)
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - signature of the base class
+        log.debug("%s " + format, self.address_string(), *args)
+
+    def do_GET(self) -> None:
+        self._handle()
+
+    def do_POST(self) -> None:
+        self._handle()
+
+    def do_PUT(self) -> None:
+        self._handle()
+
+    def do_PATCH(self) -> None:
+        self._handle()
+
+    def do_DELETE(self) -> None:
+        self._handle()
+
+    def _read_body(self) -> bytes:
+        if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
+            data = b""
+            while True:
+                size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
+                if size == 0:
+                    while self.rfile.readline() not in (b"\r\n", b"\n", b""):
+                        pass
+                    return data
+                data += self.rfile.read(size)
+                self.rfile.readline()
+        length = int(self.headers.get("Content-Length") or 0)
+        return self.rfile.read(length) if length > 0 else b""
+
+    def _content_type(self) -> str:
+        return (self.headers.get("Content-Type") or "").split(";")[0].strip().lower()
+
+    def _parse_body(self, raw: bytes) -> Any:
+        if not raw.strip():
+            return None
+        try:
+            if "yaml" in self._content_type() and "apply-patch" not in self._content_type():
+                return yaml.safe_load(raw)
+            return json.loads(raw)
+        except (ValueError, yaml.YAMLError) as error:
+            raise bad_request(f"the body of the request could not be decoded: {error}") from None
+
+    def _send_json(self, code: int, body: Any, headers: dict[str, str] | None = None) -> None:
+        data = json.dumps(body, separators=(",", ":")).encode()
+        self.send_response(code)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Cache-Control", "no-cache, private")
+        self.send_header("Content-Length", str(len(data)))
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(data)
+
+    def _send_text(self, code: int, text: str) -> None:
+        data = text.encode()
+        self.send_response(code)
+        self.send_header("Content-Type", "text/plain; charset=utf-8")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    # ---- dispatch -------------------------------------------------------------------------------
+
+    def _handle(self) -> None:
+        url = urlsplit(self.path)
+        path = url.path.rstrip("/") or "/"
+        query = {k: v[-1] for k, v in parse_qs(url.query, keep_blank_values=True).items()}
+        method = self.command
+        raw_body = self._read_body()
+        if path.startswith(CONTROL_PREFIX):
+            self._handle_control(path, method, raw_body)
+            return
+        target = parse_path(path, self.emulator.kinds)
+        verb = self._verb(method, target, query)
+        code = 200
+        try:
+            injection = self.emulator.faults.for_request(method, verb, path)
+            if injection.latency:
+                time.sleep(injection.latency)
+            if injection.status:
+                headers = {"Retry-After": str(injection.retry_after)} if injection.retry_after is not None else {}
+                error = ApiError(injection.status, injection.message)
+                if injection.retry_after is not None:
+                    error.details = {"retryAfterSeconds": injection.retry_after}
+                code = error.code
+                self._send_json(error.code, error.status(), headers)
+                return
+            if isinstance(target, ResourcePath):
+                code = self._handle_resource(method, target, query, raw_body)
+            else:
+                code = self._handle_non_resource(method, path, target)
+        except ApiError as error:
+            code = error.code
+            self._send_json(error.code, error.status())
+        finally:
+            self._record(verb, target, method, path, code)
+
+    def _verb(self, method: str, target: ResourcePath | DiscoveryPath | None, query: dict[str, str]) -> str:
+        if not isinstance(target, ResourcePath):
+            return method.lower()
+        if method == "GET":
+            if target.name:
+                return "get"
+            return "watch" if _truthy(query.get("watch")) else "list"
+        if method == "DELETE" and not target.name:
+            return "deletecollection"
+        return {"POST": "create", "PUT": "update", "PATCH": "patch", "DELETE": "delete"}.get(method, method.lower())
+
+    def _record(self, verb: str, target: ResourcePath | DiscoveryPath | None, method: str, path: str, code: int) -> None:
+        if isinstance(target, ResourcePath):
+            record = RequestRecord(verb, target.kind.group, target.kind.plural, target.subresource or "",
+                                   target.namespace or "", target.name or "", method, path, code)
+        else:
+            record = RequestRecord(verb, "", "", "", "", "", method, path, code)
+        self.emulator.request_log.append(record)
+
+    def _handle_non_resource(self, method: str, path: str, target: DiscoveryPath | None) -> int:
+        if method != "GET":
+            raise ApiError(405, f"the server does not allow this method on the requested resource ({method} {path})")
+        if path in HEALTH_PATHS:
+            self._send_text(200, "ok")
+            return 200
+        kinds = self.emulator.kinds
+        body: dict[str, Any] | None = None
+        if path == "/version":
+            body = discovery.version_info()
+        elif isinstance(target, DiscoveryPath):
+            if target.legacy:
+                body = discovery.core_versions(f"{self.emulator.host}:{self.emulator.port}") \
+                    if target.version is None else discovery.resource_list(kinds, "", target.version)
+            elif not target.group:
+                body = discovery.group_list(kinds)
+            elif target.version is None:
+                body = discovery.group(kinds, target.group)
+            else:
+                body = discovery.resource_list(kinds, target.group, target.version)
+        if body is None:
+            raise ApiError(404, "the server could not find the requested resource", "NotFound", {})
+        self._send_json(200, body)
+        return 200
+
+    def _handle_resource(self, method: str, target: ResourcePath, query: dict[str, str], raw_body: bytes) -> int:
+        store, kind = self.emulator.store, target.kind
+        all_namespaces = kind.namespaced and target.namespace is None
+        if target.subresource not in (None, "status") or (all_namespaces and method != "GET" and target.name) \
+                or (target.subresource and not kind.status_subresource):
+            raise ApiError(404, "the server could not find the requested resource", "NotFound", {})
+        if kind.review and method != "POST":
+            raise ApiError(405, f"the server does not allow this method on the requested resource ({method})")
+        dry_run = query.get("dryRun") == "All"
+        body = self._parse_body(raw_body)
+        if method == "GET" and target.name is None:
+            if _truthy(query.get("watch")):
+                self._stream_watch(target, query)
+                return 200
+            limit = int(query["limit"]) if query.get("limit", "").isdigit() else None
+            result = store.list(kind, target.namespace, query.get("labelSelector"), query.get("fieldSelector"),
+                                limit, query.get("continue") or None)
+        elif method == "GET" and target.name is not None:
+            if all_namespaces:
+                raise ApiError(404, "the server could not find the requested resource", "NotFound", {})
+            result = store.get(kind, target.namespace, target.name)
+        elif method == "POST" and target.name is None and not all_namespaces:
+            result = store.create(kind, target.namespace, body, dry_run)
+            code = 200 if dry_run or kind.review else 201
+            self._send_json(code, result)
+            return code
+        elif method == "PUT" and target.name:
+            result = store.update(kind, target.namespace, target.name, body, target.subresource, dry_run)
+        elif method == "PATCH" and target.name:
+            result = store.patch(kind, target.namespace, target.name, self._content_type(), body,
+                                 target.subresource, dry_run)
+        elif method == "DELETE" and target.name:
+            result = store.delete(kind, target.namespace, target.name, body if isinstance(body, dict) else None,
+                                  dry_run)
+        elif method == "DELETE":
+            result = store.delete_collection(kind, target.namespace, query.get("labelSelector"),
+                                             query.get("fieldSelector"))
+        else:
+            raise ApiError(405, f"the server does not allow this method on the requested resource ({method})")
+        self._send_json(200, result)
+        return 200
+
+    # ---- watch ----------------------------------------------------------------------------------
+
+    def _write_chunk(self, data: bytes) -> None:
+        self.wfile.write(f"{len(data):x}\r\n".encode() + data + b"\r\n")
+        self.wfile.flush()
+
+    def _client_gone(self) -> bool:
+        try:
+            readable, _, _ = select.select([self.connection], [], [], 0)
+            return bool(readable) and self.connection.recv(1, socket.MSG_PEEK) == b""
+        except OSError:
+            return True
+
+    def _stream_watch(self, target: ResourcePath, query: dict[str, str]) -> None:
+        store, emulator = self.emulator.store, self.emulator
+        watcher = store.watch(target.kind, target.namespace, query.get("labelSelector"), query.get("fieldSelector"),
+                              query.get("resourceVersion"))
+        try:
+            timeout = float(query.get("timeoutSeconds") or emulator.max_watch_seconds)
+        except ValueError:
+            store.stop_watch(watcher)
+            raise bad_request(f"invalid timeoutSeconds: {query.get('timeoutSeconds')}") from None
+        bookmarks = _truthy(query.get("allowWatchBookmarks"))
+        deadline = time.monotonic() + min(timeout, emulator.max_watch_seconds)
+        next_bookmark = time.monotonic() + emulator.bookmark_interval
+        abrupt = False
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Cache-Control", "no-cache, private")
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+        self.wfile.flush()
+        try:
+            while (remaining := deadline - time.monotonic()) > 0:
+                try:
+                    item = watcher.queue.get(timeout=min(remaining, _WATCH_POLL_SECONDS))
+                except queue.Empty:
+                    if self._client_gone():
+                        abrupt = True
+                        break
+                    if bookmarks and time.monotonic() >= next_bookmark:
+                        store.bookmark(watcher)
+                        next_bookmark = time.monotonic() + emulator.bookmark_interval
+                    continue
+                if isinstance(item, WatchEnd):
+                    abrupt = item.abrupt
+                    break
+                event_type, obj = item
+                self._write_chunk(json.dumps({"type": event_type, "object": obj}, separators=(",", ":")).encode()
+                                  + b"\n")
+        except OSError:
+            abrupt = True
+        finally:
+            store.stop_watch(watcher)
+        if abrupt:
+            self.close_connection = True
+            with contextlib.suppress(OSError):
+                self.connection.shutdown(socket.SHUT_RDWR)
+        else:
+            try:
+                self.wfile.write(b"0\r\n\r\n")
+                self.wfile.flush()
+            except OSError:
+                self.close_connection = True
+
+    # ---- /_emulator control endpoints -------------------------------------------------------------
+
+    def _handle_control(self, path: str, method: str, raw_body: bytes) -> None:
+        emulator = self.emulator
+        try:
+            body = self._parse_body(raw_body) or {}
+            if path == "/_emulator/faults" and method == "GET":
+                self._send_json(200, {"rules": [vars(rule) for rule in emulator.faults.rules]})
+            elif path == "/_emulator/faults" and method == "DELETE":
+                emulator.faults.clear()
+                self._send_json(200, {"cleared": True})
+            elif path == "/_emulator/faults" and method == "POST":
+                self._send_json(200, self._apply_control_action(body))
+            elif path == "/_emulator/requests" and method == "GET":
+                self._send_json(200, {"requests": [r.as_dict() for r in emulator.request_log.records()]})
+            elif path == "/_emulator/requests" and method == "DELETE":
+                emulator.request_log.clear()
+                self._send_json(200, {"cleared": True})
+            else:
+                raise ApiError(404, f"no emulator control endpoint {method} {path}")
+        except ApiError as error:
+            self._send_json(error.code, error.status())
+
+    def _apply_control_action(self, body: dict[str, Any]) -> dict[str, Any]:
+        emulator = self.emulator
+        action = body.pop("action", "fail") if isinstance(body, dict) else None
+        if action == "drop_watches":
+            return {"dropped": emulator.drop_watches(abrupt=bool(body.get("abrupt", False)))}
+        if action == "compact":
+            return {"resourceVersion": str(emulator.compact())}
+        if action == "clear":
+            emulator.faults.clear()
+            return {"cleared": True}
+        if action in ("fail", "delay"):
+            allowed = {"path", "method", "verb", "status", "times", "latency", "retry_after", "message"}
+            unknown = set(body) - allowed
+            if unknown:
+                raise bad_request(f"unknown fault fields: {sorted(unknown)}")
+            if action == "fail" and not body.get("status"):
+                raise bad_request("a fail fault needs a status")
+            if action == "delay" and "times" not in body:
+                body["times"] = None
+            try:
+                rule = emulator.faults.add(FaultRule(**body))
+            except TypeError as error:
+                raise bad_request(str(error)) from None
+            return {"rule": vars(rule)}
+        raise bad_request(f"unknown action {action!r}: use fail, delay, drop_watches, compact or clear")

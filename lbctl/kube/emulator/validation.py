@@ -1,0 +1,104 @@
+"""Server-side validation: object names and the Ingress fields a controller relies on."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+from .errors import invalid
+from .kinds import Kind
+
+_DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+_DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+PATH_TYPES = ("Exact", "Prefix", "ImplementationSpecific")
+
+Cause = tuple[str, str, str]  # (reason, field, message)
+
+
+def name_causes(kind: Kind, name: str) -> list[Cause]:
+    """Causes for an invalid `metadata.name` (DNS label for namespaces, DNS subdomain otherwise)."""
+    if kind.kind == "Namespace":
+        if len(name) > 63 or not _DNS_LABEL.match(name):
+            return [("FieldValueInvalid", "metadata.name",
+                     f'Invalid value: "{name}": a lowercase RFC 1123 label must consist of lower case '
+                     "alphanumeric characters or '-'")]
+        return []
+    if len(name) > 253 or not _DNS_SUBDOMAIN.match(name):
+        return [("FieldValueInvalid", "metadata.name",
+                 f'Invalid value: "{name}": a lowercase RFC 1123 subdomain must consist of lower case '
+                 "alphanumeric characters, '-' or '.'")]
+    return []
+
+
+def _backend_causes(backend: Any, field: str) -> list[Cause]:
+    if not isinstance(backend, dict) or not backend:
+        return [("FieldValueRequired", field, "Required value")]
+    service, resource = backend.get("service"), backend.get("resource")
+    if service is not None and resource is not None:
+        return [("FieldValueInvalid", field, "Invalid value: cannot set both service and resource backends")]
+    if resource is not None:
+        missing = [k for k in ("kind", "name") if not resource.get(k)]
+        return [("FieldValueRequired", f"{field}.resource.{k}", "Required value") for k in missing]
+    if not isinstance(service, dict):
+        return [("FieldValueRequired", f"{field}.service", "Required value")]
+    causes: list[Cause] = []
+    if not service.get("name"):
+        causes.append(("FieldValueRequired", f"{field}.service.name", "Required value"))
+    port = service.get("port")
+    if not isinstance(port, dict) or (not port.get("name") and not port.get("number")):
+        causes.append(("FieldValueRequired", f"{field}.service.port", "Required value: port name or number"))
+    elif port.get("name") and port.get("number"):
+        causes.append(("FieldValueInvalid", f"{field}.service.port",
+                       "Invalid value: cannot set both port name & port number"))
+    return causes
+
+
+def ingress_causes(ingress: dict[str, Any]) -> list[Cause]:
+    """The subset of Ingress validation a controller depends on."""
+    spec = ingress.get("spec")
+    if not isinstance(spec, dict) or not spec:
+        return [("FieldValueRequired", "spec", "Required value: either `defaultBackend` or `rules` must be specified")]
+    causes: list[Cause] = []
+    rules = spec.get("rules") or []
+    if not rules and not spec.get("defaultBackend"):
+        causes.append(("FieldValueInvalid", "spec", "Invalid value: either `defaultBackend` or `rules` must be specified"))
+    if spec.get("defaultBackend") is not None:
+        causes += _backend_causes(spec["defaultBackend"], "spec.defaultBackend")
+    for rule_index, rule in enumerate(rules):
+        http = (rule or {}).get("http")
+        if http is None:
+            continue
+        paths = http.get("paths") or []
+        if not paths:
+            causes.append(("FieldValueRequired", f"spec.rules[{rule_index}].http.paths", "Required value"))
+        for path_index, path in enumerate(paths):
+            field = f"spec.rules[{rule_index}].http.paths[{path_index}]"
+            path_type = path.get("pathType")
+            if not path_type:
+                causes.append(("FieldValueRequired", f"{field}.pathType", "Required value: pathType must be specified"))
+            elif path_type not in PATH_TYPES:
+                causes.append(("FieldValueNotSupported", f"{field}.pathType",
+                               f'Unsupported value: "{path_type}": supported values: "Exact", '
+                               '"ImplementationSpecific", "Prefix"'))
+            elif path_type != "ImplementationSpecific" and not str(path.get("path", "")).startswith("/"):
+                causes.append(("FieldValueInvalid", f"{field}.path",
+                               f'Invalid value: "{path.get("path", "")}": must be an absolute path'))
+            causes += _backend_causes(path.get("backend"), f"{field}.backend")
+    return causes
+
+
+KIND_VALIDATORS: dict[tuple[str, str], Callable[[dict[str, Any]], list[Cause]]] = {
+    ("networking.k8s.io", "Ingress"): ingress_causes,
+}
+
+
+def validate(kind: Kind, obj: dict[str, Any]) -> None:
+    """Raise 422 Invalid when the object fails name or kind-specific validation."""
+    name = obj.get("metadata", {}).get("name", "")
+    causes = name_causes(kind, name)
+    validator = KIND_VALIDATORS.get((kind.group, kind.kind))
+    if validator is not None:
+        causes += validator(obj)
+    if causes:
+        raise invalid(kind.kind, kind.group, name, causes)
