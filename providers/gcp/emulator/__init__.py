@@ -1,0 +1,10 @@
+"""Google Compute Engine REST API emulator (global HTTP(S) load balancing and zonal backends).
+
+Start it in-process with `ComputeEmulator().start()` (see `server.ComputeEmulator`) or in the
+foreground with `serve(host, port)`; point `google-cloud-compute` clients at `emulator.url`.
+"""
+
+from .faults import FaultRule, RateLimit
+from .server import DEFAULT_ZONES, ComputeEmulator, RequestRecord, serve
+
+__all__ = ["DEFAULT_ZONES", "ComputeEmulator", "FaultRule", "RateLimit", "RequestRecord", "serve"]

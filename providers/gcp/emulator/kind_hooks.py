@@ -1,0 +1,111 @@
+"""Kind-specific preparation run before references are resolved and a resource is stored."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from .errors import invalid, missing_reference
+from .references import ResourceKey, is_ip_literal, is_valid_name, parse_reference
+from .resources import Resource
+
+if TYPE_CHECKING:
+    from .api import ComputeApi
+
+PrepareHook = Callable[["ComputeApi", ResourceKey, Resource, Resource | None], None]
+
+
+def _prepare_address(
+    api: ComputeApi, key: ResourceKey, resource: Resource, previous: Resource | None
+) -> None:
+    if previous is not None:
+        resource["address"] = previous["address"]
+        return
+    requested = resource.get("address")
+    if requested is None:
+        resource["address"] = api.store.allocate_public_ip()
+        return
+    if not isinstance(requested, str) or not is_ip_literal(requested):
+        raise invalid(f"Invalid value for field 'resource.address': '{requested}'.")
+    for other_key, other in api.store.resources.items():
+        if other_key.collection == "addresses" and other.get("address") == requested:
+            raise invalid(f"The IP address '{requested}' is already reserved by '{other_key.path}'.")
+
+
+def _address_by_ip(api: ComputeApi, project: str, ip: str) -> ResourceKey | None:
+    for other_key, other in api.store.resources.items():
+        if (other_key.project, other_key.collection) == (project, "addresses") and other.get("address") == ip:
+            return other_key
+    return None
+
+
+def _prepare_forwarding_rule(
+    api: ComputeApi, key: ResourceKey, resource: Resource, previous: Resource | None
+) -> None:
+    requested = resource.get("IPAddress")
+    if previous is not None:
+        if requested not in (None, previous["IPAddress"], previous.get("_address")):
+            raise invalid("Invalid value for field 'resource.IPAddress': it cannot be changed.")
+        resource["IPAddress"] = previous["IPAddress"]
+        return
+    if requested is None:
+        resource["IPAddress"] = api.store.allocate_public_ip()
+        return
+    if not isinstance(requested, str):
+        raise invalid(f"Invalid value for field 'resource.IPAddress': '{requested}'.")
+    if is_ip_literal(requested):
+        address_key = _address_by_ip(api, key.project, requested)
+    else:
+        address_key = parse_reference(requested, key.project)
+        if address_key is None and is_valid_name(requested):
+            address_key = ResourceKey(key.project, "global", "addresses", requested)
+        if address_key is None or address_key.collection != "addresses":
+            raise invalid(f"Invalid value for field 'resource.IPAddress': '{requested}'.")
+        if address_key not in api.store.resources:
+            raise missing_reference("resource.IPAddress", requested)
+        resource["IPAddress"] = api.store.resources[address_key]["address"]
+    if address_key is not None:
+        resource["_address"] = api.store.self_link(address_key)
+
+
+def _prepare_instance(
+    api: ComputeApi, key: ResourceKey, resource: Resource, previous: Resource | None
+) -> None:
+    interfaces = resource.setdefault("networkInterfaces", [{"network": "global/networks/default"}])
+    old_interfaces = (previous or {}).get("networkInterfaces") or []
+    for index, interface in enumerate(interfaces):
+        interface.setdefault("name", f"nic{index}")
+        interface.setdefault("network", "global/networks/default")
+        if "networkIP" not in interface:
+            old_ip = old_interfaces[index].get("networkIP") if index < len(old_interfaces) else None
+            interface["networkIP"] = old_ip or api.store.allocate_internal_ip()
+        network = parse_reference(str(interface["network"]), key.project)
+        if network is not None:
+            interface["network"] = api.store.self_link(network)
+    machine_type = str(resource["machineType"])
+    if "/" not in machine_type or machine_type.startswith("machineTypes/"):
+        resource["machineType"] = api.store.self_link_of_path(
+            f"projects/{key.project}/{key.scope}/machineTypes/{machine_type.rsplit('/', 1)[-1]}"
+        )
+
+
+def _prepare_instance_group(
+    api: ComputeApi, key: ResourceKey, resource: Resource, previous: Resource | None
+) -> None:
+    resource.setdefault("_instances", [])
+    for index, port in enumerate(resource.get("namedPorts") or []):
+        if not port.get("name") or not 0 < int(port.get("port", 0)) < 65536:
+            raise invalid(f"Invalid value for field 'resource.namedPorts[{index}]'.")
+
+
+def _prepare_neg(api: ComputeApi, key: ResourceKey, resource: Resource, previous: Resource | None) -> None:
+    resource.setdefault("_endpoints", [])
+
+
+PREPARE_HOOKS: dict[str, PrepareHook] = {
+    "addresses": _prepare_address,
+    "forwardingRules": _prepare_forwarding_rule,
+    "instances": _prepare_instance,
+    "instanceGroups": _prepare_instance_group,
+    "networkEndpointGroups": _prepare_neg,
+}

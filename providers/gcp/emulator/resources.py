@@ -1,0 +1,353 @@
+"""Per-kind table: what each emulated Compute collection references, carries and requires."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from .errors import invalid, required
+
+Resource = dict[str, Any]
+
+HEALTH_CHECK_TYPES: dict[str, str] = {
+    "httpHealthCheck": "HTTP",
+    "httpsHealthCheck": "HTTPS",
+    "http2HealthCheck": "HTTP2",
+    "tcpHealthCheck": "TCP",
+    "sslHealthCheck": "SSL",
+    "grpcHealthCheck": "GRPC",
+}
+
+
+@dataclass(frozen=True)
+class ReferenceField:
+    """A field holding references to other resources; `[]` in the path iterates a list."""
+
+    path: str
+    targets: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class KindSpec:
+    """How one collection behaves in the emulator."""
+
+    collection: str
+    kind: str
+    label: str
+    zonal: bool = False
+    references: tuple[ReferenceField, ...] = ()
+    fingerprint: bool = False
+    label_fingerprint: bool = False
+    patchable: bool = False
+    updatable: bool = False
+    defaults: dict[str, Any] = field(default_factory=dict)
+    hidden: tuple[str, ...] = ()
+    computed: tuple[str, ...] = ()
+    validate: Callable[[Resource], None] | None = None
+
+    @property
+    def output_only(self) -> tuple[str, ...]:
+        """Fields a client may send but the server owns."""
+        return (
+            "id",
+            "selfLink",
+            "creationTimestamp",
+            "kind",
+            "zone",
+            "fingerprint",
+            "labelFingerprint",
+            *self.computed,
+        )
+
+
+@dataclass(frozen=True)
+class Slot:
+    """One concrete place in a resource where a reference value lives."""
+
+    container: Any
+    key: Any
+    field_path: str
+
+    @property
+    def value(self) -> Any:
+        return self.container[self.key]
+
+    def set(self, value: Any) -> None:
+        self.container[self.key] = value
+
+
+def iter_slots(resource: Any, path: str) -> Iterator[Slot]:
+    """Every concrete slot matching `path` (e.g. `pathMatchers[].pathRules[].service`)."""
+    yield from _slots(resource, path.split("."), "")
+
+
+def _slots(node: Any, parts: list[str], prefix: str) -> Iterator[Slot]:
+    head, rest = parts[0], parts[1:]
+    is_list = head.endswith("[]")
+    key = head[:-2] if is_list else head
+    if not isinstance(node, dict) or node.get(key) in (None, "", []):
+        return
+    value = node[key]
+    if not is_list:
+        if rest:
+            yield from _slots(value, rest, f"{prefix}{key}.")
+        else:
+            yield Slot(node, key, f"{prefix}{key}")
+        return
+    if not isinstance(value, list):
+        raise invalid(f"Invalid value for field '{prefix}{key}': expected a list")
+    for index, item in enumerate(value):
+        if rest:
+            yield from _slots(item, rest, f"{prefix}{key}[{index}].")
+        else:
+            yield Slot(value, index, f"{prefix}{key}[{index}]")
+
+
+def _require(resource: Resource, *names: str) -> None:
+    for name in names:
+        if resource.get(name) in (None, "", [], {}):
+            raise required(f"resource.{name}")
+
+
+def _validate_health_check(resource: Resource) -> None:
+    present = [name for name in HEALTH_CHECK_TYPES if resource.get(name) is not None]
+    if len(present) != 1:
+        raise invalid("Exactly one protocol-specific health check field must be specified.")
+    expected = HEALTH_CHECK_TYPES[present[0]]
+    if resource.get("type", expected) != expected:
+        raise invalid(f"Invalid value for field 'resource.type': '{resource['type']}'.")
+    resource["type"] = expected
+
+
+def _validate_backend_service(resource: Resource) -> None:
+    for index, backend in enumerate(resource.get("backends") or []):
+        if not backend.get("group"):
+            raise required(f"resource.backends[{index}].group")
+        backend.setdefault("balancingMode", "UTILIZATION")
+        backend.setdefault("capacityScaler", 1)
+
+
+def _validate_url_map(resource: Resource) -> None:
+    if not any(resource.get(f) for f in ("defaultService", "defaultUrlRedirect", "defaultRouteAction")):
+        raise required("resource.defaultService")
+    matchers = {m.get("name") for m in resource.get("pathMatchers") or []}
+    for index, matcher in enumerate(resource.get("pathMatchers") or []):
+        _require(matcher, "name")
+        if not any(matcher.get(f) for f in ("defaultService", "defaultUrlRedirect", "defaultRouteAction")):
+            raise required(f"resource.pathMatchers[{index}].defaultService")
+    for index, rule in enumerate(resource.get("hostRules") or []):
+        if rule.get("pathMatcher") not in matchers:
+            raise invalid(
+                f"Invalid value for field 'resource.hostRules[{index}].pathMatcher': "
+                f"'{rule.get('pathMatcher')}'. The path matcher is not defined in the URL map."
+            )
+        if not rule.get("hosts"):
+            raise required(f"resource.hostRules[{index}].hosts")
+
+
+def _validate_https_proxy(resource: Resource) -> None:
+    _require(resource, "urlMap")
+    if not resource.get("sslCertificates") and not resource.get("certificateMap"):
+        raise required("resource.sslCertificates")
+
+
+def _validate_ssl_certificate(resource: Resource) -> None:
+    managed = resource.get("managed") or {}
+    if managed.get("domains"):
+        resource["type"] = "MANAGED"
+        managed["status"] = "PROVISIONING"
+        managed["domainStatus"] = {domain: "PROVISIONING" for domain in managed["domains"]}
+        resource["subjectAlternativeNames"] = list(managed["domains"])
+        return
+    _require(resource, "certificate", "privateKey")
+    if "-----BEGIN CERTIFICATE-----" not in resource["certificate"]:
+        raise invalid("The SSL certificate could not be parsed.")
+    if "PRIVATE KEY-----" not in resource["privateKey"]:
+        raise invalid("The SSL key could not be parsed.")
+    resource["type"] = "SELF_MANAGED"
+
+
+def _validate_forwarding_rule(resource: Resource) -> None:
+    _require(resource, "target")
+    port_range = str(resource.get("portRange") or "")
+    if port_range:
+        low, _, high = port_range.partition("-")
+        if not (low.isdigit() and (high or low).isdigit() and 0 < int(low) <= int(high or low) < 65536):
+            raise invalid(f"Invalid value for field 'resource.portRange': '{port_range}'.")
+        resource["portRange"] = f"{low}-{high or low}"
+
+
+def _validate_firewall(resource: Resource) -> None:
+    if not resource.get("allowed") and not resource.get("denied"):
+        raise required("resource.allowed")
+
+
+def _validate_neg(resource: Resource) -> None:
+    kind = resource.get("networkEndpointType", "GCE_VM_IP_PORT")
+    if kind not in ("GCE_VM_IP_PORT", "GCE_VM_IP", "NON_GCP_PRIVATE_IP_PORT"):
+        raise invalid(f"Invalid value for field 'resource.networkEndpointType': '{kind}'.")
+
+
+_GROUP_TARGETS = ("instanceGroups", "networkEndpointGroups")
+_BACKEND_TARGETS = ("backendServices", "backendBuckets")
+
+KINDS: dict[str, KindSpec] = {
+    spec.collection: spec
+    for spec in (
+        KindSpec(
+            "healthChecks",
+            "compute#healthCheck",
+            "health_check",
+            patchable=True,
+            updatable=True,
+            defaults={"checkIntervalSec": 5, "timeoutSec": 5, "healthyThreshold": 2, "unhealthyThreshold": 2},
+            validate=_validate_health_check,
+        ),
+        KindSpec(
+            "backendServices",
+            "compute#backendService",
+            "backend_service",
+            references=(
+                ReferenceField("healthChecks[]", ("healthChecks",)),
+                ReferenceField("backends[].group", _GROUP_TARGETS),
+                ReferenceField("securityPolicy", ("securityPolicies",)),
+            ),
+            fingerprint=True,
+            patchable=True,
+            updatable=True,
+            defaults={
+                "protocol": "HTTP",
+                "port": 80,
+                "portName": "http",
+                "timeoutSec": 30,
+                "loadBalancingScheme": "EXTERNAL",
+                "sessionAffinity": "NONE",
+                "connectionDraining": {"drainingTimeoutSec": 0},
+            },
+            validate=_validate_backend_service,
+        ),
+        KindSpec(
+            "urlMaps",
+            "compute#urlMap",
+            "url_map",
+            references=(
+                ReferenceField("defaultService", _BACKEND_TARGETS),
+                ReferenceField("pathMatchers[].defaultService", _BACKEND_TARGETS),
+                ReferenceField("pathMatchers[].pathRules[].service", _BACKEND_TARGETS),
+                ReferenceField("pathMatchers[].routeRules[].service", _BACKEND_TARGETS),
+                ReferenceField(
+                    "pathMatchers[].routeRules[].routeAction.weightedBackendServices[].backendService",
+                    ("backendServices",),
+                ),
+                ReferenceField(
+                    "defaultRouteAction.weightedBackendServices[].backendService", ("backendServices",)
+                ),
+            ),
+            fingerprint=True,
+            patchable=True,
+            updatable=True,
+            validate=_validate_url_map,
+        ),
+        KindSpec(
+            "targetHttpProxies",
+            "compute#targetHttpProxy",
+            "target_http_proxy",
+            references=(ReferenceField("urlMap", ("urlMaps",)),),
+            fingerprint=True,
+            patchable=True,
+            validate=lambda r: _require(r, "urlMap"),
+        ),
+        KindSpec(
+            "targetHttpsProxies",
+            "compute#targetHttpsProxy",
+            "target_https_proxy",
+            references=(
+                ReferenceField("urlMap", ("urlMaps",)),
+                ReferenceField("sslCertificates[]", ("sslCertificates",)),
+                ReferenceField("sslPolicy", ("sslPolicies",)),
+            ),
+            fingerprint=True,
+            patchable=True,
+            defaults={"quicOverride": "NONE"},
+            validate=_validate_https_proxy,
+        ),
+        KindSpec(
+            "sslCertificates",
+            "compute#sslCertificate",
+            "ssl_certificate",
+            hidden=("privateKey",),
+            validate=_validate_ssl_certificate,
+        ),
+        KindSpec(
+            "sslPolicies",
+            "compute#sslPolicy",
+            "ssl_policy",
+            fingerprint=True,
+            patchable=True,
+            defaults={"profile": "COMPATIBLE", "minTlsVersion": "TLS_1_0"},
+        ),
+        KindSpec(
+            "forwardingRules",
+            "compute#forwardingRule",
+            "forwarding_rule",
+            references=(
+                ReferenceField("target", ("targetHttpProxies", "targetHttpsProxies")),
+                ReferenceField("_address", ("addresses",)),
+            ),
+            fingerprint=True,
+            label_fingerprint=True,
+            patchable=True,
+            defaults={"IPProtocol": "TCP", "loadBalancingScheme": "EXTERNAL", "networkTier": "PREMIUM"},
+            validate=_validate_forwarding_rule,
+        ),
+        KindSpec(
+            "addresses",
+            "compute#address",
+            "address",
+            label_fingerprint=True,
+            computed=("status", "users"),
+            defaults={"addressType": "EXTERNAL", "ipVersion": "IPV4", "networkTier": "PREMIUM"},
+        ),
+        KindSpec(
+            "firewalls",
+            "compute#firewall",
+            "firewall",
+            patchable=True,
+            updatable=True,
+            defaults={"network": "global/networks/default", "direction": "INGRESS", "priority": 1000},
+            validate=_validate_firewall,
+        ),
+        KindSpec(
+            "instanceGroups",
+            "compute#instanceGroup",
+            "instance_group",
+            zonal=True,
+            fingerprint=True,
+            computed=("size",),
+            defaults={"network": "global/networks/default"},
+        ),
+        KindSpec(
+            "networkEndpointGroups",
+            "compute#networkEndpointGroup",
+            "network_endpoint_group",
+            zonal=True,
+            computed=("size",),
+            defaults={"networkEndpointType": "GCE_VM_IP_PORT", "network": "global/networks/default"},
+            validate=_validate_neg,
+        ),
+        KindSpec(
+            "instances",
+            "compute#instance",
+            "instance",
+            zonal=True,
+            fingerprint=True,
+            label_fingerprint=True,
+            computed=("status",),
+            defaults={"machineType": "machineTypes/e2-small"},
+        ),
+    )
+}
+
+#: Collections the emulator stores; references into any other collection are not checked.
+STORED_COLLECTIONS: frozenset[str] = frozenset(KINDS)
