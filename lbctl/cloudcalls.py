@@ -1,0 +1,143 @@
+"""The one place every cloud API call goes through: retries with jittered exponential backoff on
+throttling and server errors (tenacity), per-operation client-side rate limits, and call counts
+by service, operation and outcome (fed to metrics, plan/apply output and the benchmark)."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_random_exponential
+
+T = TypeVar("T")
+
+MUTATING_PREFIXES = (
+    "Create", "Delete", "Modify", "Register", "Deregister", "Add", "Remove", "Set", "Put", "Import",
+    "Associate", "Disassociate", "Authorize", "Revoke", "Request", "insert", "delete", "patch", "update",
+    "set", "add", "remove", "attach", "detach",
+)  # fmt: skip
+
+
+def is_mutating(operation: str) -> bool:
+    return operation.startswith(MUTATING_PREFIXES)
+
+
+class RateLimiter:
+    """A token bucket: at most `rate` calls per second with bursts of `burst`."""
+
+    def __init__(self, rate: float, burst: int = 1, clock: Callable[[], float] = time.monotonic,
+                 sleep: Callable[[float], None] = time.sleep) -> None:  # fmt: skip
+        self.rate = rate
+        self.burst = burst
+        self.tokens = float(burst)
+        self.clock = clock
+        self.sleep = sleep
+        self.stamp = clock()
+        self.lock = threading.Lock()
+
+    def acquire(self) -> None:
+        while True:
+            with self.lock:
+                now = self.clock()
+                self.tokens = min(self.burst, self.tokens + (now - self.stamp) * self.rate)
+                self.stamp = now
+                if self.tokens >= 1:
+                    self.tokens -= 1
+                    return
+                wait = (1 - self.tokens) / self.rate
+            self.sleep(wait)
+
+
+@dataclass
+class CallStats:
+    """Counts of calls by (service, operation, outcome); thread-safe."""
+
+    counts: Counter[tuple[str, str, str]] = field(default_factory=Counter)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    listeners: list[Callable[[str, str, str], None]] = field(default_factory=list)
+
+    def record(self, service: str, operation: str, outcome: str) -> None:
+        with self.lock:
+            self.counts[(service, operation, outcome)] += 1
+        for listener in self.listeners:
+            listener(service, operation, outcome)
+
+    def snapshot(self) -> dict[str, int]:
+        with self.lock:
+            return {f"{s}:{o}:{r}": n for (s, o, r), n in sorted(self.counts.items())}
+
+    def total(self, mutating: bool | None = None, service: str | None = None) -> int:
+        with self.lock:
+            return sum(
+                n
+                for (s, o, _), n in self.counts.items()
+                if (mutating is None or is_mutating(o) == mutating) and (service is None or s == service)
+            )
+
+    def reset(self) -> None:
+        with self.lock:
+            self.counts.clear()
+
+
+class CloudCaller:
+    """Runs cloud calls with retry, rate limiting and counting.
+
+    `classify(exc)` says whether an exception is retryable ("throttled" / "server-error") or final (None);
+    each provider supplies its own, since SDK exception types differ.
+    """
+
+    def __init__(
+        self,
+        classify: Callable[[BaseException], str | None],
+        rate_limits: dict[str, float] | None = None,
+        default_rate: float | None = None,
+        attempts: int = 8,
+        max_wait: float = 20.0,
+        initial_wait: float = 0.2,
+        stats: CallStats | None = None,
+    ) -> None:
+        self.classify = classify
+        self.rate_limits = rate_limits or {}
+        self.default_rate = default_rate
+        self.attempts = attempts
+        self.max_wait = max_wait
+        self.initial_wait = initial_wait
+        self.stats = stats or CallStats()
+        self._limiters: dict[str, RateLimiter] = {}
+        self._lock = threading.Lock()
+
+    def _limiter(self, operation: str) -> RateLimiter | None:
+        rate = next((r for prefix, r in self.rate_limits.items() if operation.startswith(prefix)), self.default_rate)
+        if rate is None:
+            return None
+        with self._lock:
+            if operation not in self._limiters:
+                self._limiters[operation] = RateLimiter(rate, burst=max(1, int(rate)))
+            return self._limiters[operation]
+
+    def call(self, service: str, operation: str, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """Call `fn(*args, **kwargs)`; retry retryable failures; count every attempt's outcome."""
+        limiter = self._limiter(operation)
+
+        def attempt() -> T:
+            if limiter is not None:
+                limiter.acquire()
+            try:
+                result = fn(*args, **kwargs)
+            except BaseException as exc:
+                self.stats.record(service, operation, self.classify(exc) or "error")
+                raise
+            self.stats.record(service, operation, "ok")
+            return result
+
+        retrying = Retrying(
+            stop=stop_after_attempt(self.attempts),
+            wait=wait_random_exponential(multiplier=self.initial_wait, max=self.max_wait),
+            retry=retry_if_exception(lambda exc: self.classify(exc) is not None),
+            reraise=True,
+        )
+        return retrying(attempt)

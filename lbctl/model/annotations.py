@@ -1,0 +1,375 @@
+"""Every annotation lbctl understands, declared once. Parsing, validation and docs/annotations.md
+all come from this table (`lbctl docs annotations` regenerates the page)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from lbctl.model import parsers as p
+from lbctl.model.registry import Annotation, AnnotationRegistry, Merge, Scope
+
+ALB = "alb.ingress.kubernetes.io/"
+GCE_INGRESS = "kubernetes.io/ingress."
+GCP = "ingress.gcp.kubernetes.io/"
+GKE = "cloud.google.com/"
+
+# Names the model and providers read; a typo here fails at import time (registry.get).
+LOAD_BALANCER_NAME = ALB + "load-balancer-name"
+GROUP_NAME = ALB + "group.name"
+GROUP_ORDER = ALB + "group.order"
+TAGS = ALB + "tags"
+IP_ADDRESS_TYPE = ALB + "ip-address-type"
+SCHEME = ALB + "scheme"
+SUBNETS = ALB + "subnets"
+SECURITY_GROUPS = ALB + "security-groups"
+LOAD_BALANCER_ATTRIBUTES = ALB + "load-balancer-attributes"
+WAFV2_ACL_ARN = ALB + "wafv2-acl-arn"
+LISTEN_PORTS = ALB + "listen-ports"
+SSL_REDIRECT = ALB + "ssl-redirect"
+INBOUND_CIDRS = ALB + "inbound-cidrs"
+CERTIFICATE_ARN = ALB + "certificate-arn"
+SSL_POLICY = ALB + "ssl-policy"
+TARGET_TYPE = ALB + "target-type"
+BACKEND_PROTOCOL = ALB + "backend-protocol"
+BACKEND_PROTOCOL_VERSION = ALB + "backend-protocol-version"
+TARGET_GROUP_ATTRIBUTES = ALB + "target-group-attributes"
+HEALTHCHECK_PORT = ALB + "healthcheck-port"
+HEALTHCHECK_PROTOCOL = ALB + "healthcheck-protocol"
+HEALTHCHECK_PATH = ALB + "healthcheck-path"
+HEALTHCHECK_INTERVAL = ALB + "healthcheck-interval-seconds"
+HEALTHCHECK_TIMEOUT = ALB + "healthcheck-timeout-seconds"
+HEALTHY_THRESHOLD = ALB + "healthy-threshold-count"
+UNHEALTHY_THRESHOLD = ALB + "unhealthy-threshold-count"
+SUCCESS_CODES = ALB + "success-codes"
+AUTH_TYPE = ALB + "auth-type"
+AUTH_IDP_COGNITO = ALB + "auth-idp-cognito"
+AUTH_IDP_OIDC = ALB + "auth-idp-oidc"
+AUTH_ON_UNAUTHENTICATED = ALB + "auth-on-unauthenticated-request"
+AUTH_SCOPE = ALB + "auth-scope"
+AUTH_SESSION_COOKIE = ALB + "auth-session-cookie"
+AUTH_SESSION_TIMEOUT = ALB + "auth-session-timeout"
+ACTIONS = ALB + "actions.${name}"
+CONDITIONS = ALB + "conditions.${name}"
+TARGET_NODE_LABELS = ALB + "target-node-labels"
+
+INGRESS_CLASS = "kubernetes.io/ingress.class"
+GLOBAL_STATIC_IP = "kubernetes.io/ingress.global-static-ip-name"
+ALLOW_HTTP = "kubernetes.io/ingress.allow-http"
+PRE_SHARED_CERT = GCP + "pre-shared-cert"
+FRONTEND_CONFIG = "networking.gke.io/v1beta1.FrontendConfig"
+NEG = GKE + "neg"
+BACKEND_CONFIG = GKE + "backend-config"
+BACKEND_CONFIG_BETA = "beta.cloud.google.com/backend-config"
+APP_PROTOCOLS = GKE + "app-protocols"
+REWRITE_TARGET_NGINX = "nginx.ingress.kubernetes.io/rewrite-target"
+REWRITE_TARGET = "ingress.kubernetes.io/rewrite-target"
+
+_ARN = r"arn:aws[a-zA-Z-]*:[a-z0-9-]+:[a-z0-9-]*:\d{0,12}:\S+"
+_NAME_32 = r"[a-zA-Z0-9]([a-zA-Z0-9-]{0,30}[a-zA-Z0-9])?"
+_GROUP = r"[a-z0-9]([-a-z0-9.]{0,61}[a-z0-9])?"
+_RFC1035 = r"[a-z]([-a-z0-9]{0,61}[a-z0-9])?"
+
+_STR = {"type": "string", "minLength": 1}
+_PORT_REF = {"anyOf": [{"type": "integer", "minimum": 1, "maximum": 65535}, _STR]}
+
+ACTION_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["type"],
+    "additionalProperties": False,
+    "properties": {
+        "type": {"enum": ["forward", "redirect", "fixed-response"]},
+        "targetGroupARN": {"type": "string", "pattern": "^" + _ARN + "$"},
+        "forwardConfig": {
+            "type": "object",
+            "required": ["targetGroups"],
+            "additionalProperties": False,
+            "properties": {
+                "targetGroups": {
+                    "type": "array",
+                    "minItems": 1,
+                    "maxItems": 5,
+                    "items": {
+                        "type": "object",
+                        "additionalProperties": False,
+                        "properties": {
+                            "serviceName": _STR,
+                            "servicePort": _PORT_REF,
+                            "targetGroupARN": {"type": "string", "pattern": "^" + _ARN + "$"},
+                            "targetGroupName": _STR,
+                            "weight": {"type": "integer", "minimum": 0, "maximum": 999},
+                        },
+                        "oneOf": [
+                            {"required": ["serviceName", "servicePort"]},
+                            {"required": ["targetGroupARN"]},
+                            {"required": ["targetGroupName"]},
+                        ],
+                    },
+                },
+                "targetGroupStickinessConfig": {
+                    "type": "object",
+                    "additionalProperties": False,
+                    "properties": {
+                        "enabled": {"type": "boolean"},
+                        "durationSeconds": {"type": "integer", "minimum": 1, "maximum": 604800},
+                    },
+                },
+            },
+        },
+        "redirectConfig": {
+            "type": "object",
+            "required": ["statusCode"],
+            "additionalProperties": False,
+            "properties": {
+                "host": _STR,
+                "path": {"type": "string", "pattern": "^/"},
+                "port": {"type": "string", "pattern": r"^(#\{port\}|\d{1,5})$"},
+                "protocol": {"enum": ["HTTP", "HTTPS", "#{protocol}"]},
+                "query": {"type": "string"},
+                "statusCode": {"enum": ["HTTP_301", "HTTP_302"]},
+            },
+        },
+        "fixedResponseConfig": {
+            "type": "object",
+            "required": ["statusCode"],
+            "additionalProperties": False,
+            "properties": {
+                "contentType": {
+                    "enum": ["text/plain", "text/css", "text/html", "application/javascript", "application/json"]
+                },
+                "statusCode": {"type": "string", "pattern": r"^[2-5]\d\d$"},
+                "messageBody": {"type": "string", "maxLength": 1024},
+            },
+        },
+    },
+    "allOf": [
+        {
+            "if": {"properties": {"type": {"const": "forward"}}},
+            "then": {"oneOf": [{"required": ["targetGroupARN"]}, {"required": ["forwardConfig"]}]},
+        },
+        {"if": {"properties": {"type": {"const": "redirect"}}}, "then": {"required": ["redirectConfig"]}},
+        {
+            "if": {"properties": {"type": {"const": "fixed-response"}}},
+            "then": {"required": ["fixedResponseConfig"]},
+        },
+    ],
+}
+
+_VALUES = {"type": "array", "minItems": 1, "maxItems": 5, "items": _STR}
+CONDITION_SCHEMA: dict[str, Any] = {
+    "type": "array",
+    "minItems": 1,
+    "items": {
+        "type": "object",
+        "required": ["field"],
+        "properties": {
+            "field": {
+                "enum": [
+                    "host-header",
+                    "path-pattern",
+                    "http-header",
+                    "http-request-method",
+                    "query-string",
+                    "source-ip",
+                ]
+            },
+            "hostHeaderConfig": {"type": "object", "required": ["values"], "properties": {"values": _VALUES}},
+            "pathPatternConfig": {"type": "object", "required": ["values"], "properties": {"values": _VALUES}},
+            "httpHeaderConfig": {
+                "type": "object",
+                "required": ["httpHeaderName", "values"],
+                "properties": {"httpHeaderName": _STR, "values": _VALUES},
+            },
+            "httpRequestMethodConfig": {
+                "type": "object",
+                "properties": {"values": _VALUES, "Values": _VALUES},
+                "anyOf": [{"required": ["values"]}, {"required": ["Values"]}],
+            },
+            "queryStringConfig": {
+                "type": "object",
+                "required": ["values"],
+                "properties": {
+                    "values": {
+                        "type": "array",
+                        "minItems": 1,
+                        "maxItems": 5,
+                        "items": {
+                            "type": "object",
+                            "required": ["value"],
+                            "properties": {"key": {"type": "string"}, "value": _STR},
+                        },
+                    }
+                },
+            },
+            "sourceIpConfig": {"type": "object", "required": ["values"], "properties": {"values": _VALUES}},
+        },
+        "allOf": [
+            {"if": {"properties": {"field": {"const": f}}}, "then": {"required": [key]}}
+            for f, key in (
+                ("host-header", "hostHeaderConfig"),
+                ("path-pattern", "pathPatternConfig"),
+                ("http-header", "httpHeaderConfig"),
+                ("http-request-method", "httpRequestMethodConfig"),
+                ("query-string", "queryStringConfig"),
+                ("source-ip", "sourceIpConfig"),
+            )
+        ],
+    },
+}
+
+OIDC_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["issuer", "authorizationEndpoint", "tokenEndpoint", "userInfoEndpoint", "secretName"],
+    "properties": {
+        "issuer": _STR,
+        "authorizationEndpoint": _STR,
+        "tokenEndpoint": _STR,
+        "userInfoEndpoint": _STR,
+        "secretName": _STR,
+        "authenticationRequestExtraParams": {"type": "object", "additionalProperties": {"type": "string"}},
+    },
+    "additionalProperties": False,
+}
+COGNITO_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["userPoolARN", "userPoolClientID", "userPoolDomain"],
+    "properties": {
+        "userPoolARN": _STR,
+        "userPoolClientID": _STR,
+        "userPoolDomain": _STR,
+        "authenticationRequestExtraParams": {"type": "object", "additionalProperties": {"type": "string"}},
+    },
+    "additionalProperties": False,
+}
+NEG_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "ingress": {"type": "boolean"},
+        "exposed_ports": {"type": "object", "additionalProperties": {"type": "object"}},
+    },
+    "additionalProperties": False,
+}
+BACKEND_CONFIG_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {"default": _STR, "ports": {"type": "object", "additionalProperties": _STR}},
+    "additionalProperties": False,
+    "minProperties": 1,
+}
+APP_PROTOCOLS_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "minProperties": 1,
+    "additionalProperties": {"enum": ["HTTP", "HTTPS", "HTTP2"]},
+}
+
+_I, _S, _B = Scope.INGRESS, Scope.SERVICE, Scope.BOTH
+_X, _M, _N = Merge.EXCLUSIVE, Merge.MERGE, Merge.PER_INGRESS
+
+
+def _aws(name: str, parser: p.Parser, scope: Scope, merge: Merge, doc: str, default: Any = None,
+         default_doc: str = "") -> Annotation:  # fmt: skip
+    return Annotation(name, parser, scope, merge, "aws", doc, default, default_doc)
+
+
+def _gcp(name: str, parser: p.Parser, scope: Scope, doc: str, default: Any = None, default_doc: str = "") -> Annotation:
+    return Annotation(name, parser, scope, Merge.PER_INGRESS, "gcp", doc, default, default_doc)
+
+
+ANNOTATIONS: list[Annotation] = [
+    # ----- AWS: load balancer
+    _aws(LOAD_BALANCER_NAME, p.string(_NAME_32, 32, "up to 32 letters, digits or '-', not starting or ending with '-'"),
+         _I, _X, "Custom name of the load balancer (otherwise `k8s-<ns>-<name>-<hash>`)."),
+    _aws(GROUP_NAME, p.string(_GROUP, 63, "up to 63 lower-case letters, digits, '-' or '.', starting and ending alphanumeric"),
+         _I, _N, "IngressGroup this Ingress belongs to; Ingresses of one group share one ALB."),
+    _aws(GROUP_ORDER, p.integer(-1000, 1000), _I, _N,
+         "Order of this Ingress's rules within its group (smaller first; ties by namespace/name).", 0, "0"),
+    _aws(TAGS, p.string_map(), _B, _M, "Extra AWS tags on the resources created for this Ingress."),
+    _aws(IP_ADDRESS_TYPE, p.one_of("ipv4", "dualstack", "dualstack-without-public-ipv4"), _I, _X,
+         "IP address type of the load balancer.", "ipv4", "ipv4"),
+    _aws(SCHEME, p.one_of("internal", "internet-facing"), _I, _X,
+         "Whether the load balancer is internet-facing.", "internal", "internal"),
+    _aws(SUBNETS, p.string_list(), _I, _X,
+         "Subnet IDs or Name tags (≥ 2 AZs); otherwise discovered by the `kubernetes.io/role/elb` (or "
+         "`internal-elb`) and cluster tags."),
+    _aws(SECURITY_GROUPS, p.string_list(), _I, _X,
+         "Security groups (IDs or Name tags) to attach instead of the managed frontend security group."),
+    _aws(LOAD_BALANCER_ATTRIBUTES, p.string_map(), _I, _X,
+         "Load balancer attributes, e.g. `idle_timeout.timeout_seconds=600`."),
+    _aws(WAFV2_ACL_ARN, p.string("^" + _ARN + "$", None, "a WAFv2 web ACL ARN"), _I, _X,
+         "WAFv2 web ACL to associate with the load balancer."),
+    _aws(LISTEN_PORTS, p.listen_ports(), _I, _M,
+         "Listener ports, JSON list of {protocol: port}.", None, "'[{\"HTTP\": 80}]' or '[{\"HTTPS\": 443}]'"),
+    _aws(SSL_REDIRECT, p.integer(1, 65535), _I, _X,
+         "Redirect every HTTP listener to this HTTPS port."),
+    _aws(INBOUND_CIDRS, p.cidr_list(), _I, _X, "CIDRs allowed to reach the load balancer.", None,
+         "0.0.0.0/0 (and ::/0 for dualstack)"),
+    _aws(CERTIFICATE_ARN, p.string_list(), _I, _M,
+         "ACM certificate ARNs for HTTPS listeners; else discovered from ACM by the TLS hosts."),
+    _aws(SSL_POLICY, p.string(r"[A-Za-z0-9-]+", 128, "an ELB security policy name"), _I, _X,
+         "Security policy of HTTPS listeners.", "ELBSecurityPolicy-2016-08", "ELBSecurityPolicy-2016-08"),
+    # ----- AWS: targets
+    _aws(TARGET_TYPE, p.one_of("instance", "ip"), _B, _N,
+         "`instance`: nodes on the Service NodePort; `ip`: pod IPs.", "instance", "instance"),
+    _aws(BACKEND_PROTOCOL, p.one_of("HTTP", "HTTPS"), _B, _N, "Protocol to the targets.", "HTTP", "HTTP"),
+    _aws(BACKEND_PROTOCOL_VERSION, p.one_of("HTTP1", "HTTP2", "GRPC"), _B, _N,
+         "Protocol version to the targets.", "HTTP1", "HTTP1"),
+    _aws(TARGET_GROUP_ATTRIBUTES, p.string_map(), _B, _N,
+         "Target group attributes, e.g. `deregistration_delay.timeout_seconds=30`."),
+    _aws(TARGET_NODE_LABELS, p.string_map(), _B, _N, "Only nodes with these labels are registered (instance mode)."),
+    _aws(HEALTHCHECK_PORT, p.health_check_port(), _B, _N, "Health check port.", "traffic-port", "traffic-port"),
+    _aws(HEALTHCHECK_PROTOCOL, p.one_of("HTTP", "HTTPS"), _B, _N, "Health check protocol.", "HTTP", "HTTP"),
+    _aws(HEALTHCHECK_PATH, p.string(r"/\S*", 1024, "a path starting with '/'"), _B, _N,
+         "Health check path.", None, "/ (gRPC: /AWS.ALB/healthcheck)"),
+    _aws(HEALTHCHECK_INTERVAL, p.integer(5, 300), _B, _N, "Seconds between health checks.", 15, "15"),
+    _aws(HEALTHCHECK_TIMEOUT, p.integer(2, 120), _B, _N, "Health check timeout in seconds.", 5, "5"),
+    _aws(HEALTHY_THRESHOLD, p.integer(2, 10), _B, _N, "Successes before a target is healthy.", 2, "2"),
+    _aws(UNHEALTHY_THRESHOLD, p.integer(2, 10), _B, _N, "Failures before a target is unhealthy.", 2, "2"),
+    _aws(SUCCESS_CODES, p.success_codes(), _B, _N, "HTTP (or gRPC) codes that mean healthy.", None,
+         "200 (gRPC: 12)"),
+    # ----- AWS: authentication
+    _aws(AUTH_TYPE, p.one_of("none", "oidc", "cognito"), _B, _N, "Authenticate users before forwarding.", "none",
+         "none"),
+    _aws(AUTH_IDP_COGNITO, p.json_value(COGNITO_SCHEMA, '\'{"userPoolARN":"…","userPoolClientID":"…","userPoolDomain":"…"}\''),
+         _B, _N, "Cognito user pool for `auth-type: cognito`."),
+    _aws(AUTH_IDP_OIDC, p.json_value(OIDC_SCHEMA, '\'{"issuer":"…","authorizationEndpoint":"…","tokenEndpoint":"…","userInfoEndpoint":"…","secretName":"…"}\''),
+         _B, _N, "OIDC provider for `auth-type: oidc`; client ID/secret come from the named Secret."),
+    _aws(AUTH_ON_UNAUTHENTICATED, p.one_of("authenticate", "allow", "deny"), _B, _N,
+         "What to do with unauthenticated requests.", "authenticate", "authenticate"),
+    _aws(AUTH_SCOPE, p.string(r"[\w.:/ -]+", 512, "space-separated claims, e.g. 'openid email'"), _B, _N,
+         "Claims to request from the IdP.", "openid", "openid"),
+    _aws(AUTH_SESSION_COOKIE, p.string(r"[\w-]+", 128, "a cookie name"), _B, _N,
+         "Name of the session cookie.", "AWSELBAuthSessionCookie", "AWSELBAuthSessionCookie"),
+    _aws(AUTH_SESSION_TIMEOUT, p.integer(1, 604800), _B, _N, "Session lifetime in seconds.", 604800, "604800"),
+    # ----- AWS: custom actions and conditions
+    _aws(ACTIONS, p.json_value(ACTION_SCHEMA, '\'{"type":"fixed-response","fixedResponseConfig":{"statusCode":"503"}}\''),
+         _I, _N, "Custom action for backends named `${name}` with port `use-annotation`: forward (weights, "
+         "stickiness, external targetGroupARN), redirect, or fixed-response."),
+    _aws(CONDITIONS, p.json_value(CONDITION_SCHEMA, '\'[{"field":"http-header","httpHeaderConfig":{"httpHeaderName":"X","values":["y"]}}]\''),
+         _I, _N, "Extra rule conditions for backends named `${name}`: host-header, path-pattern, http-header, "
+         "http-request-method, query-string, source-ip."),
+    # ----- GCP (ingress-gce)
+    Annotation(INGRESS_CLASS, p.string(None, 253, "an ingress class name, e.g. 'alb' or 'gce'"), _I, _N, "any",
+               "Ingress class (deprecated form of `spec.ingressClassName`)."),
+    _gcp(GLOBAL_STATIC_IP, p.string(_RFC1035, 63, "the name of an existing global static IP address"), _I,
+         "Existing global address to use for the forwarding rules (never deleted by lbctl)."),
+    _gcp(ALLOW_HTTP, p.boolean(), _I, "Serve plain HTTP on :80 as well as HTTPS.", True, "true"),
+    _gcp(PRE_SHARED_CERT, p.string_list(), _I, "Names of existing SSL certificates to attach (never deleted)."),
+    _gcp(FRONTEND_CONFIG, p.string(r"[a-z0-9]([-a-z0-9.]*[a-z0-9])?", 253, "a FrontendConfig name"), _I,
+         "FrontendConfig (redirectToHttps, sslPolicy) for this Ingress."),
+    _gcp(NEG, p.json_value(NEG_SCHEMA, '\'{"ingress": true}\''), _S,
+         "Container-native load balancing: `{\"ingress\": true}` targets pod IPs through zonal NEGs."),
+    _gcp(BACKEND_CONFIG, p.json_value(BACKEND_CONFIG_SCHEMA, '\'{"default": "my-config"}\' or \'{"ports": {"80": "my-config"}}\''),
+         _S, "BackendConfig per Service port (`ports`) or for all ports (`default`)."),
+    _gcp(BACKEND_CONFIG_BETA, p.json_value(BACKEND_CONFIG_SCHEMA, '\'{"default": "my-config"}\''), _S,
+         "Older name of `cloud.google.com/backend-config`."),
+    _gcp(APP_PROTOCOLS, p.json_value(APP_PROTOCOLS_SCHEMA, '\'{"my-https-port": "HTTPS"}\''), _S,
+         "Protocol per Service port name: HTTP, HTTPS or HTTP2."),
+    Annotation(REWRITE_TARGET_NGINX, p.string(r"/\S*", 1024, "a path starting with '/'"), _I, _N, "any",
+               "Rewrite the matched path prefix to this path (GCP: URL map `pathPrefixRewrite`; AWS: an error, "
+               "ALB cannot rewrite)."),
+    Annotation(REWRITE_TARGET, p.string(r"/\S*", 1024, "a path starting with '/'"), _I, _N, "any",
+               "Same as `nginx.ingress.kubernetes.io/rewrite-target`."),
+]  # fmt: skip
+
+REGISTRY = AnnotationRegistry(
+    ANNOTATIONS,
+    watched_prefixes=(ALB, GCP, GCE_INGRESS, "networking.gke.io/"),
+)

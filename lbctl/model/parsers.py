@@ -1,0 +1,241 @@
+"""Typed parsers for annotation values, in the formats the anchors use.
+
+Each parser turns the raw string into a typed value or raises AnnotationValueError carrying
+the expected form, so the caller can name the annotation and the value in the message.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import jsonschema
+
+
+class AnnotationValueError(ValueError):
+    """The value does not have the expected form; `detail` says what exactly is off."""
+
+    def __init__(self, expected: str, detail: str = "") -> None:
+        super().__init__(detail or expected)
+        self.expected = expected
+        self.detail = detail
+
+
+@dataclass(frozen=True)
+class Parser:
+    """A named value format: `type_name` for the docs table, `expected` for error messages."""
+
+    type_name: str
+    expected: str
+    convert: Callable[[str], Any]
+
+    def parse(self, raw: str) -> Any:
+        return self.convert(raw)
+
+
+def boolean() -> Parser:
+    def convert(raw: str) -> bool:
+        value = raw.strip().lower()
+        if value in ("true", "false"):
+            return value == "true"
+        raise AnnotationValueError("'true' or 'false'")
+
+    return Parser("boolean", "'true' or 'false'", convert)
+
+
+def integer(minimum: int | None = None, maximum: int | None = None) -> Parser:
+    bounds = ""
+    if minimum is not None and maximum is not None:
+        bounds = f" from {minimum} to {maximum}"
+    elif minimum is not None:
+        bounds = f" ≥ {minimum}"
+    expected = f"an integer{bounds}"
+
+    def convert(raw: str) -> int:
+        text = raw.strip()
+        if not re.fullmatch(r"[+-]?\d{1,18}", text):
+            raise AnnotationValueError(expected)
+        value = int(text)
+        if (minimum is not None and value < minimum) or (maximum is not None and value > maximum):
+            raise AnnotationValueError(expected, f"{value} is out of range")
+        return value
+
+    return Parser("integer", expected, convert)
+
+
+def string(pattern: str | None = None, max_length: int | None = None, expected: str = "a string") -> Parser:
+    regex = re.compile(pattern) if pattern else None
+
+    def convert(raw: str) -> str:
+        value = raw.strip()
+        if not value:
+            raise AnnotationValueError(expected, "the value is empty")
+        if max_length is not None and len(value) > max_length:
+            raise AnnotationValueError(expected, f"{len(value)} characters is more than {max_length}")
+        if regex and not regex.fullmatch(value):
+            raise AnnotationValueError(expected)
+        return value
+
+    return Parser("string", expected, convert)
+
+
+def one_of(*choices: str, case_sensitive: bool = True) -> Parser:
+    expected = "one of " + ", ".join(repr(c) for c in choices)
+
+    def convert(raw: str) -> str:
+        value = raw.strip()
+        for choice in choices:
+            if value == choice or (not case_sensitive and value.lower() == choice.lower()):
+                return choice
+        raise AnnotationValueError(expected)
+
+    return Parser(" \\| ".join(choices), expected, convert)
+
+
+def string_list(item: Callable[[str], Any] | None = None, item_expected: str = "") -> Parser:
+    expected = "a comma-separated list" + (f" of {item_expected}" if item_expected else "") + ", e.g. 'a, b'"
+
+    def convert(raw: str) -> list[Any]:
+        values = [v.strip() for v in raw.split(",")]
+        if not raw.strip() or any(not v for v in values):
+            raise AnnotationValueError(expected, "the list has an empty item")
+        if item is None:
+            return values
+        out = []
+        for value in values:
+            try:
+                out.append(item(value))
+            except ValueError as err:
+                raise AnnotationValueError(expected, f"{value!r}: {err}") from None
+        return out
+
+    return Parser("stringList", expected, convert)
+
+
+def _cidr(value: str) -> str:
+    try:
+        return str(ipaddress.ip_network(value, strict=False))
+    except ValueError:
+        raise ValueError("not a CIDR like 10.0.0.0/16 or ::/0") from None
+
+
+def cidr_list() -> Parser:
+    return string_list(_cidr, "CIDRs (10.0.0.0/16, ::/0)")
+
+
+def string_map(separator: str = ",") -> Parser:
+    expected = "comma-separated key=value pairs, e.g. 'k1=v1,k2=v2'"
+
+    def convert(raw: str) -> dict[str, str]:
+        out: dict[str, str] = {}
+        for pair in raw.split(separator):
+            pair = pair.strip()
+            if not pair:
+                raise AnnotationValueError(expected, "an empty pair")
+            key, sep, value = pair.partition("=")
+            if not sep or not key.strip():
+                raise AnnotationValueError(expected, f"{pair!r} is not key=value")
+            out[key.strip()] = value.strip()
+        return out
+
+    return Parser("stringMap", expected, convert)
+
+
+def json_value(schema: dict[str, Any], example: str, type_name: str = "json") -> Parser:
+    """JSON checked against a JSON Schema; errors name the JSON path that is wrong."""
+    validator = jsonschema.Draft202012Validator(schema)
+    expected = f"JSON like {example}"
+
+    def convert(raw: str) -> Any:
+        try:
+            value = json.loads(raw)
+        except json.JSONDecodeError as err:
+            raise AnnotationValueError(expected, f"not valid JSON: {err.msg} at position {err.pos}") from None
+        error = jsonschema.exceptions.best_match(validator.iter_errors(value))
+        if error is not None:
+            where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.absolute_path)
+            raise AnnotationValueError(expected, f"at ${where}: {_short(error.message)}")
+        return value
+
+    return Parser(type_name, expected, convert)
+
+
+def _short(message: str, limit: int = 160) -> str:
+    return message if len(message) <= limit else message[:limit] + "…"
+
+
+def health_check_port() -> Parser:
+    expected = "'traffic-port', a port number (1-65535) or a named port"
+
+    def convert(raw: str) -> int | str:
+        value = raw.strip()
+        if value == "traffic-port":
+            return value
+        if value.isdigit():
+            number = int(value)
+            if 1 <= number <= 65535:
+                return number
+            raise AnnotationValueError(expected, f"{number} is not a valid port")
+        if re.fullmatch(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?", value) and len(value) <= 15:
+            return value
+        raise AnnotationValueError(expected)
+
+    return Parser("integer \\| traffic-port", expected, convert)
+
+
+def success_codes() -> Parser:
+    expected = "HTTP codes like '200', '200,302' or '200-399' (gRPC: '0-99')"
+
+    def convert(raw: str) -> str:
+        value = raw.replace(" ", "")
+        if not re.fullmatch(r"\d{1,3}(-\d{1,3})?(,\d{1,3}(-\d{1,3})?)*", value):
+            raise AnnotationValueError(expected)
+        return value
+
+    return Parser("string", expected, convert)
+
+
+def listen_ports() -> Parser:
+    schema = {
+        "type": "array",
+        "minItems": 1,
+        "items": {
+            "type": "object",
+            "minProperties": 1,
+            "maxProperties": 1,
+            "propertyNames": {"enum": ["HTTP", "HTTPS"]},
+            "additionalProperties": {"type": "integer", "minimum": 1, "maximum": 65535},
+        },
+    }
+    base = json_value(schema, '\'[{"HTTP": 80}, {"HTTPS": 443}]\'')
+
+    def convert(raw: str) -> list[tuple[str, int]]:
+        items = base.parse(raw)
+        ports: list[tuple[str, int]] = []
+        seen: set[int] = set()
+        for item in items:
+            ((protocol, port),) = item.items()
+            if port in seen:
+                raise AnnotationValueError(base.expected, f"port {port} is listed twice")
+            seen.add(port)
+            ports.append((protocol, port))
+        return ports
+
+    return Parser("json", base.expected, convert)
+
+
+def choices_list(choices: Sequence[str]) -> Parser:
+    expected = "a comma-separated list of " + ", ".join(choices)
+
+    def convert(raw: str) -> list[str]:
+        values = [v.strip() for v in raw.split(",") if v.strip()]
+        bad = [v for v in values if v not in choices]
+        if not values or bad:
+            raise AnnotationValueError(expected, f"unknown: {', '.join(bad)}" if bad else "")
+        return values
+
+    return Parser("stringList", expected, convert)

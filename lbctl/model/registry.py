@@ -1,0 +1,168 @@
+"""The annotation registry machinery: declarations, lookup and parsing into typed values.
+
+The declarations themselves live in `lbctl.model.annotations`; this module knows nothing of
+any particular annotation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from lbctl.model.parsers import AnnotationValueError, Parser
+from lbctl.model.problems import Problem, Severity, shorten
+
+WILDCARD = "${name}"
+
+
+class Scope(StrEnum):
+    """Which objects an annotation may be put on."""
+
+    INGRESS = "Ingress"
+    SERVICE = "Service"
+    BOTH = "Ingress,Service"
+
+    def allows(self, kind: str) -> bool:
+        return kind in self.value.split(",")
+
+
+class Merge(StrEnum):
+    """How values from several Ingresses of one group combine."""
+
+    EXCLUSIVE = "Exclusive"  # one value for the whole group; different values are an error
+    MERGE = "Merge"  # each Ingress contributes (lists joined, maps merged, per-Ingress where it applies)
+    PER_INGRESS = "N/A"  # applies to the Ingress's own rules/backends only
+
+
+@dataclass(frozen=True)
+class Annotation:
+    """One annotation, declared once: everything parsing, validation and the docs need."""
+
+    name: str  # full key; may end in ${name} for a family such as actions.${name}
+    parser: Parser
+    scope: Scope
+    merge: Merge
+    provider: str  # "aws", "gcp" or "any"
+    doc: str
+    default: Any = None
+    default_doc: str = ""
+
+    @property
+    def is_family(self) -> bool:
+        return self.name.endswith(WILDCARD)
+
+    @property
+    def family_prefix(self) -> str:
+        return self.name[: -len(WILDCARD)]
+
+
+@dataclass
+class ParsedAnnotations:
+    """Typed annotation values of one object, plus the problems found while parsing them."""
+
+    registry: AnnotationRegistry
+    values: dict[str, Any] = field(default_factory=dict)
+    families: dict[str, dict[str, Any]] = field(default_factory=dict)  # family name → suffix → value
+    problems: list[Problem] = field(default_factory=list)
+
+    def get(self, name: str) -> Any:
+        """The parsed value, else the declared default (None when there is none)."""
+        if name in self.values:
+            return self.values[name]
+        return self.registry.get(name).default
+
+    def has(self, name: str) -> bool:
+        return name in self.values
+
+    def family(self, name: str) -> dict[str, Any]:
+        return self.families.get(name, {})
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == Severity.ERROR]
+
+
+class AnnotationRegistry:
+    """All annotations lbctl understands, and the prefixes under which unknown keys are suspicious."""
+
+    def __init__(self, annotations: Iterable[Annotation], watched_prefixes: Iterable[str]) -> None:
+        self._exact: dict[str, Annotation] = {}
+        self._families: list[Annotation] = []
+        for ann in annotations:
+            if ann.name in self._exact or any(f.name == ann.name for f in self._families):
+                raise ValueError(f"annotation {ann.name} declared twice")
+            if ann.is_family:
+                self._families.append(ann)
+            else:
+                self._exact[ann.name] = ann
+        self.watched_prefixes = tuple(watched_prefixes)
+
+    def __iter__(self):
+        return iter(sorted([*self._exact.values(), *self._families], key=lambda a: a.name))
+
+    def get(self, name: str) -> Annotation:
+        if name in self._exact:
+            return self._exact[name]
+        for family in self._families:
+            if family.name == name:
+                return family
+        raise KeyError(f"annotation {name} is not declared")
+
+    def lookup(self, key: str) -> tuple[Annotation, str] | None:
+        """The declaration a concrete key belongs to, with the family suffix ('' for plain keys)."""
+        if key in self._exact:
+            return self._exact[key], ""
+        for family in self._families:
+            if key.startswith(family.family_prefix) and len(key) > len(family.family_prefix):
+                return family, key[len(family.family_prefix) :]
+        return None
+
+    def is_watched(self, key: str) -> bool:
+        return any(key.startswith(prefix) for prefix in self.watched_prefixes)
+
+    def parse(self, raw: Mapping[str, str], kind: str, obj: str, source: str = "") -> ParsedAnnotations:
+        """Parse every annotation of one object. Invalid values are errors, unknown keys warnings."""
+        parsed = ParsedAnnotations(self)
+        for key in sorted(raw):
+            value = raw[key]
+            where = f"metadata.annotations[{key}]"
+            found = self.lookup(key)
+            if found is None:
+                if self.is_watched(key):
+                    parsed.problems.append(
+                        Problem(Severity.WARNING, obj, where, "unknown annotation; it is ignored", source)
+                    )
+                continue
+            ann, suffix = found
+            if not ann.scope.allows(kind):
+                parsed.problems.append(
+                    Problem(
+                        Severity.WARNING,
+                        obj,
+                        where,
+                        f"only takes effect on {ann.scope.value.replace(',', ' or ')}, not on {kind}; it is ignored",
+                        source,
+                    )
+                )
+                continue
+            try:
+                typed = ann.parser.parse(value)
+            except AnnotationValueError as err:
+                detail = f" ({err.detail})" if err.detail and err.detail != err.expected else ""
+                parsed.problems.append(
+                    Problem(
+                        Severity.ERROR,
+                        obj,
+                        where,
+                        f"invalid value {shorten(value)}: expected {err.expected}{detail}",
+                        source,
+                    )
+                )
+                continue
+            if ann.is_family:
+                parsed.families.setdefault(ann.name, {})[suffix] = typed
+            else:
+                parsed.values[ann.name] = typed
+        return parsed

@@ -1,0 +1,231 @@
+"""LoadBalancerSpec: the provider-neutral description of one wanted load balancer (one Ingress group).
+
+Plain dataclasses: comparable with ==, serialisable with `to_dict` (YAML/JSON). Values are already
+parsed and validated; providers only translate them. `None` means "provider default".
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+
+class PathType(StrEnum):
+    EXACT = "Exact"
+    PREFIX = "Prefix"
+    IMPLEMENTATION_SPECIFIC = "ImplementationSpecific"
+
+
+@dataclass(frozen=True)
+class SourceRef:
+    """Where a rule came from, so warnings can name it: `Ingress ns/name spec.rules[0].http.paths[1]`."""
+
+    ingress: str  # "ns/name"
+    field: str
+
+    def __str__(self) -> str:
+        return f"Ingress {self.ingress} {self.field}"
+
+
+@dataclass
+class HealthCheck:
+    protocol: str | None = None  # HTTP / HTTPS / HTTP2 / GRPC
+    port: int | str | None = None  # "traffic-port", a number or a named port
+    path: str | None = None
+    host: str | None = None  # Host header (GCP, from readinessProbe)
+    interval_seconds: int | None = None
+    timeout_seconds: int | None = None
+    healthy_threshold: int | None = None
+    unhealthy_threshold: int | None = None
+    success_codes: str | None = None
+    source: str = "default"  # default | annotation | readinessProbe | BackendConfig
+
+
+@dataclass
+class Backend:
+    """One Service port as a load-balancer backend (an ALB target group, a GCE backend service)."""
+
+    key: str  # stable id: "ns/service:port[:ip]"
+    namespace: str
+    service: str
+    port: int  # Service port number
+    port_name: str | None
+    target_port: int | str | None  # container port (number or name)
+    node_port: int | None
+    service_type: str
+    target_type: str  # "instance" (node ports) or "ip" (pod IPs)
+    protocol: str = "HTTP"  # HTTP | HTTPS | HTTP2
+    protocol_version: str | None = None  # HTTP1 | HTTP2 | GRPC (AWS)
+    health_check: HealthCheck = field(default_factory=HealthCheck)
+    attributes: dict[str, str] = field(default_factory=dict)  # AWS target group attributes
+    node_selector: dict[str, str] = field(default_factory=dict)  # target-node-labels
+    tags: dict[str, str] = field(default_factory=dict)
+    # GCP BackendConfig values (timeoutSec, connectionDraining, sessionAffinity, securityPolicy,
+    # customRequestHeaders, logging, cdn, iap …), already validated, keyed as in BackendConfig.spec.
+    backend_config: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class WeightedTarget:
+    backend_key: str | None = None  # a Backend of this spec
+    target_group_arn: str | None = None  # an external AWS target group
+    target_group_name: str | None = None
+    weight: int | None = None
+
+
+@dataclass
+class Stickiness:
+    enabled: bool
+    duration_seconds: int | None = None
+
+
+@dataclass
+class Redirect:
+    status_code: str  # HTTP_301 | HTTP_302
+    protocol: str | None = None  # HTTP | HTTPS | "#{protocol}"
+    port: str | None = None
+    host: str | None = None
+    path: str | None = None
+    query: str | None = None
+
+
+@dataclass
+class FixedResponse:
+    status_code: str
+    content_type: str | None = None
+    message_body: str | None = None
+
+
+@dataclass
+class Authentication:
+    """AWS ALB authenticate-oidc / authenticate-cognito before forwarding."""
+
+    type: str  # oidc | cognito
+    idp: dict[str, Any]  # as in the annotation; OIDC secretName is resolved by the provider
+    on_unauthenticated_request: str = "authenticate"
+    scope: str = "openid"
+    session_cookie: str = "AWSELBAuthSessionCookie"
+    session_timeout: int = 604800
+
+
+@dataclass
+class Action:
+    type: str  # forward | redirect | fixed-response
+    forward: list[WeightedTarget] = field(default_factory=list)
+    stickiness: Stickiness | None = None
+    redirect: Redirect | None = None
+    fixed_response: FixedResponse | None = None
+    authentication: Authentication | None = None
+
+    @staticmethod
+    def to_backend(key: str) -> Action:
+        return Action("forward", forward=[WeightedTarget(backend_key=key)])
+
+    def backend_keys(self) -> list[str]:
+        return [t.backend_key for t in self.forward if t.backend_key]
+
+
+@dataclass
+class Condition:
+    """An extra rule condition from `conditions.<name>` (ALB condition field and values)."""
+
+    field: str  # host-header | path-pattern | http-header | http-request-method | query-string | source-ip
+    values: list[str]
+    header_name: str | None = None  # http-header
+    query: list[dict[str, str]] | None = None  # query-string: [{"key": k, "value": v}]
+
+
+@dataclass
+class PathMatch:
+    type: PathType
+    path: str
+
+
+@dataclass
+class Rule:
+    """One routing rule: host + path (+ extra conditions) → action. Rules are in evaluation order."""
+
+    source: SourceRef
+    host: str | None  # exact host, "*.example.com", or None for any host
+    path: PathMatch | None  # None: any path
+    action: Action
+    conditions: list[Condition] = field(default_factory=list)
+    listen_ports: list[int] = field(default_factory=list)  # listeners the rule is on; empty = all
+    rewrite_path_prefix: str | None = None  # GCP urlRewrite.pathPrefixRewrite
+
+
+@dataclass
+class TLSCertificate:
+    """A certificate for HTTPS listeners: an ARN, an existing named cert, or a Secret to import."""
+
+    kind: str  # "arn" | "pre-shared" | "secret" | "discover"
+    ref: str  # ARN, certificate name, "ns/secret", or "" for discovery
+    hosts: list[str] = field(default_factory=list)
+    content_hash: str | None = None  # of a Secret's tls.crt+tls.key, to see rotations (never the key)
+
+
+@dataclass
+class Listener:
+    protocol: str  # HTTP | HTTPS
+    port: int
+    certificates: list[TLSCertificate] = field(default_factory=list)
+    ssl_policy: str | None = None
+    redirect_to_https_port: int | None = None  # HTTP listener that only redirects
+    inbound_cidrs: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Frontend:
+    scheme: str = "internet-facing"
+    ip_address_type: str = "ipv4"
+    static_ip_name: str | None = None  # GCP global address to use, never deleted
+    listeners: list[Listener] = field(default_factory=list)
+    subnets: list[str] = field(default_factory=list)  # AWS, IDs or Name tags; empty = discover
+    security_groups: list[str] = field(default_factory=list)  # AWS, empty = managed SG
+    inbound_cidrs: list[str] = field(default_factory=list)
+    attributes: dict[str, str] = field(default_factory=dict)  # AWS load balancer attributes
+    waf_acl_arn: str | None = None
+    name: str | None = None  # explicit load-balancer-name
+
+
+@dataclass
+class LoadBalancerSpec:
+    """One wanted load balancer for one Ingress group (or one Ingress outside any group)."""
+
+    provider: str  # aws | gcp
+    stack: str  # group key: "ns/name" for a lone Ingress, the group name for an explicit group
+    explicit_group: bool
+    members: list[str]  # "ns/name" of each Ingress, in group order
+    frontend: Frontend
+    rules: list[Rule]
+    default_action: Action | None
+    backends: dict[str, Backend]
+    tags: dict[str, str] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return _plain(dataclasses.asdict(self))
+
+    @property
+    def empty(self) -> bool:
+        """No member Ingress left: the provider deletes the stack."""
+        return not self.members
+
+
+def _plain(value: Any) -> Any:
+    """Enums → their values, drop None and empty containers, so YAML output stays short."""
+    if isinstance(value, dict):
+        out = {}
+        for key, item in value.items():
+            plain = _plain(item)
+            if plain is None or plain == [] or plain == {}:
+                continue
+            out[key] = plain
+        return out
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, StrEnum):
+        return value.value
+    return value

@@ -1,0 +1,145 @@
+"""The narrow contract between the core and a cloud provider, and provider discovery.
+
+Providers register under the `lbctl.providers` entry-point group with a factory
+`create(config: ProviderConfig) -> Provider`, so a third cloud needs no change in the core.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from importlib.metadata import entry_points
+from typing import Any, Protocol, runtime_checkable
+
+from lbctl.model.matching import RouteResult
+from lbctl.model.snapshot import ClusterSnapshot
+from lbctl.model.spec import LoadBalancerSpec
+from lbctl.model.targets import Target, spec_targets
+
+ENTRY_POINT_GROUP = "lbctl.providers"
+
+
+@dataclass(frozen=True)
+class TLSMaterial:
+    """Certificate chain and private key of a TLS Secret. The key never appears in repr or logs."""
+
+    certificate_pem: str
+    private_key_pem: str = field(repr=False)
+    chain_pem: str | None = None
+
+    def __repr__(self) -> str:
+        return f"TLSMaterial(certificate={len(self.certificate_pem)} chars, key=<redacted>)"
+
+
+@dataclass
+class StackInput:
+    """Everything a provider gets for one stack: the spec, targets per backend, and secret material
+    for the Secrets the spec references (by "ns/name"). Providers never read Kubernetes themselves."""
+
+    spec: LoadBalancerSpec
+    targets: dict[str, list[Target]] = field(default_factory=dict)
+    tls: dict[str, TLSMaterial] = field(default_factory=dict)
+    secrets: dict[str, dict[str, str]] = field(default_factory=dict, repr=False)  # OIDC client secrets, decoded
+
+
+def stack_input(spec: LoadBalancerSpec, snapshot: ClusterSnapshot) -> StackInput:
+    """Collect targets and referenced secret material for a spec from a snapshot."""
+    tls: dict[str, TLSMaterial] = {}
+    for listener in spec.frontend.listeners:
+        for cert in listener.certificates:
+            if cert.kind == "secret" and cert.ref not in tls:
+                namespace, name = cert.ref.split("/", 1)
+                secret = snapshot.secret(namespace, name)
+                if secret is not None:
+                    crt = base64.b64decode(secret.data.get("tls.crt", "")).decode("utf-8", "replace")
+                    key = base64.b64decode(secret.data.get("tls.key", "")).decode("utf-8", "replace")
+                    tls[cert.ref] = _split_chain(crt, key)
+    secrets: dict[str, dict[str, str]] = {}
+    for rule in spec.rules:
+        auth = rule.action.authentication
+        if auth is not None and auth.type == "oidc":
+            namespace = rule.source.ingress.split("/", 1)[0]
+            ref = f"{namespace}/{auth.idp['secretName']}"
+            secret = snapshot.secret(namespace, auth.idp["secretName"])
+            if secret is not None and ref not in secrets:
+                secrets[ref] = {
+                    k: base64.b64decode(v).decode("utf-8", "replace").strip() for k, v in secret.data.items()
+                }
+    return StackInput(spec, spec_targets(spec, snapshot), tls, secrets)
+
+
+def _split_chain(crt: str, key: str) -> TLSMaterial:
+    marker = "-----END CERTIFICATE-----"
+    parts = [p + marker for p in crt.split(marker) if p.strip()]
+    leaf = parts[0].strip() + "\n" if parts else crt
+    chain = "".join(p.strip() + "\n" for p in parts[1:]) or None
+    return TLSMaterial(leaf, key, chain)
+
+
+@dataclass(frozen=True)
+class Change:
+    """One planned or applied cloud change."""
+
+    action: str  # create | update | delete | replace
+    kind: str  # e.g. LoadBalancer, TargetGroup, UrlMap
+    name: str
+    detail: str = ""
+
+
+@dataclass
+class ConvergeResult:
+    stack: str
+    address: str | None  # DNS name (AWS) or IP (GCP) for the Ingress status
+    changes: list[Change] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # fidelity warnings naming the rule
+    deleted: bool = False  # the stack is gone from the cloud (safe to drop finalizers)
+    calls: dict[str, int] = field(default_factory=dict)  # "service:Operation:outcome" → count
+
+
+@dataclass(frozen=True)
+class ProviderConfig:
+    cluster_name: str
+    region: str | None = None
+    endpoint_url: str | None = None
+    project: str | None = None
+    vpc_id: str | None = None
+    options: Mapping[str, Any] = field(default_factory=dict)
+
+
+@runtime_checkable
+class Provider(Protocol):
+    """What the core asks of a cloud."""
+
+    name: str
+
+    def plan(self, stack: StackInput) -> ConvergeResult:
+        """Translate + discover + diff, without applying; `changes` lists what converge would do."""
+        ...
+
+    def converge(self, stack: StackInput) -> ConvergeResult:
+        """Make the cloud match the spec (an empty spec deletes the stack). Idempotent."""
+        ...
+
+    def list_stacks(self) -> list[str]:
+        """Stack keys of every stack of ours (this cluster) in the cloud, for garbage collection."""
+        ...
+
+    def route(self, spec: LoadBalancerSpec, host: str, path: str) -> RouteResult:
+        """Evaluate a request against the *translated* cloud rules, the way the cloud does."""
+        ...
+
+
+class ProviderNotFound(LookupError):
+    pass
+
+
+def available_providers() -> list[str]:
+    return sorted(ep.name for ep in entry_points(group=ENTRY_POINT_GROUP))
+
+
+def create_provider(name: str, config: ProviderConfig) -> Provider:
+    for ep in entry_points(group=ENTRY_POINT_GROUP):
+        if ep.name == name:
+            return ep.load()(config)
+    raise ProviderNotFound(f"no provider named {name!r}; installed: {', '.join(available_providers()) or 'none'}")
