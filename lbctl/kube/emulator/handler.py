@@ -15,7 +15,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import yaml
 
-from . import discovery
+from . import discovery, openapi
 from .errors import ApiError, bad_request
 from .faults import FaultRule, RequestRecord
 from .routing import DiscoveryPath, ResourcePath, parse_path
@@ -186,6 +186,10 @@ class EmulatorHandler(BaseHTTPRequestHandler):
         body: dict[str, Any] | None = None
         if path == "/version":
             body = discovery.version_info()
+        elif path == "/openapi/v3":
+            body = openapi.index(kinds)
+        elif path.startswith("/openapi/v3/"):
+            body = openapi.group_version_document(kinds, path[len("/openapi/v3/"):])
         elif isinstance(target, DiscoveryPath):
             if target.legacy:
                 body = discovery.core_versions(f"{self.emulator.host}:{self.emulator.port}") \
