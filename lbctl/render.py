@@ -1,0 +1,138 @@
+"""Readable terminal output (rich tables) and YAML/JSON for specs, problems and routes."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterable
+from typing import Any
+
+import yaml
+from rich.console import Console
+from rich.table import Table
+
+from lbctl.model.problems import Problem, Severity
+from lbctl.model.spec import Action, LoadBalancerSpec, Rule
+from lbctl.provider import Change
+
+
+def dump(data: Any, output: str) -> str:
+    if output == "json":
+        return json.dumps(data, indent=2, sort_keys=False)
+    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+
+
+def problems_table(problems: Iterable[Problem]) -> Table:
+    table = Table(title="Problems", title_justify="left", show_lines=False)
+    for column in ("severity", "where", "object", "field", "message"):
+        table.add_column(column, overflow="fold")
+    for p in problems:
+        style = "red" if p.severity == Severity.ERROR else "yellow"
+        table.add_row(f"[{style}]{p.severity}[/]", p.source, p.object, p.field, p.message)
+    return table
+
+
+def describe_action(action: Action | None, spec: LoadBalancerSpec | None = None) -> str:
+    if action is None:
+        return "404 (no default backend)"
+    if action.type == "fixed-response" and action.fixed_response:
+        body = f" {action.fixed_response.message_body!r}" if action.fixed_response.message_body else ""
+        return f"fixed-response {action.fixed_response.status_code}{body}"
+    if action.type == "redirect" and action.redirect:
+        r = action.redirect
+        parts = [f"{k}={v}" for k, v in (("protocol", r.protocol), ("host", r.host), ("port", r.port),
+                                          ("path", r.path), ("query", r.query)) if v]  # fmt: skip
+        return f"redirect {r.status_code} " + " ".join(parts)
+    targets = []
+    for target in action.forward:
+        if target.backend_key:
+            name = target.backend_key
+            if spec is not None and target.backend_key in spec.backends:
+                backend = spec.backends[target.backend_key]
+                name = f"{backend.namespace}/{backend.service}:{backend.port}"
+        else:
+            name = target.target_group_arn or target.target_group_name or "?"
+        targets.append(name + (f" (weight {target.weight})" if target.weight is not None else ""))
+    text = "forward " + ", ".join(targets)
+    if action.stickiness and action.stickiness.enabled:
+        text += f" sticky {action.stickiness.duration_seconds or ''}s"
+    if action.authentication:
+        text = f"authenticate-{action.authentication.type} → {text}"
+    return text
+
+
+def _rule_match(rule: Rule) -> str:
+    path = f"{rule.path.type.value} {rule.path.path}" if rule.path else "any path"
+    extra = "".join(
+        f"\n+ {c.field}{'(' + c.header_name + ')' if c.header_name else ''} in {', '.join(c.values)}"
+        for c in rule.conditions
+    )
+    return path + extra
+
+
+def spec_tables(spec: LoadBalancerSpec) -> list[Table | str]:
+    """The spec of one group as a few small tables."""
+    out: list[Table | str] = []
+    fe = spec.frontend
+    head = (f"[bold]{spec.provider.upper()} load balancer for {'group' if spec.explicit_group else 'Ingress'} "
+            f"{spec.stack}[/]  members: {', '.join(spec.members)}\n"
+            f"scheme {fe.scheme}, {fe.ip_address_type}"
+            + (f", name {fe.name}" if fe.name else "")
+            + (f", static IP {fe.static_ip_name}" if fe.static_ip_name else ""))  # fmt: skip
+    out.append(head)
+    listeners = Table(title="Listeners", title_justify="left")
+    for column in ("protocol", "port", "certificates", "ssl policy", "note"):
+        listeners.add_column(column, overflow="fold")
+    for listener in fe.listeners:
+        certs = ", ".join(f"{c.kind}:{c.ref or ','.join(c.hosts)}" for c in listener.certificates)
+        note = f"redirect → HTTPS:{listener.redirect_to_https_port}" if listener.redirect_to_https_port else ""
+        listeners.add_row(listener.protocol, str(listener.port), certs, listener.ssl_policy or "", note)
+    out.append(listeners)
+    rules = Table(title="Rules (evaluation order)", title_justify="left")
+    for column in ("#", "host", "path", "action", "from"):
+        rules.add_column(column, overflow="fold")
+    for i, rule in enumerate(spec.rules, 1):
+        rules.add_row(str(i), rule.host or "*", _rule_match(rule), describe_action(rule.action, spec),
+                      f"{rule.source.ingress} {rule.source.field}")  # fmt: skip
+    rules.add_row("default", "", "", describe_action(spec.default_action, spec), "")
+    out.append(rules)
+    backends = Table(title="Backends", title_justify="left")
+    for column in ("backend", "targets", "protocol", "health check"):
+        backends.add_column(column, overflow="fold")
+    for backend in spec.backends.values():
+        hc = backend.health_check
+        check = " ".join(
+            str(x)
+            for x in (
+                hc.protocol,
+                hc.path,
+                f"port={hc.port}" if hc.port else "",
+                f"every {hc.interval_seconds}s" if hc.interval_seconds else "",
+                f"timeout {hc.timeout_seconds}s" if hc.timeout_seconds else "",
+                f"codes {hc.success_codes}" if hc.success_codes else "",
+                f"({hc.source})",
+            )
+            if x
+        )
+        where = f"node port {backend.node_port}" if backend.target_type == "instance" else f"pod port {backend.target_port}"
+        backends.add_row(backend.key, f"{backend.target_type}: {where}", backend.protocol, check)
+    out.append(backends)
+    return out
+
+
+def changes_table(changes: Iterable[Change], title: str) -> Table:
+    table = Table(title=title, title_justify="left")
+    for column in ("action", "kind", "name", "detail"):
+        table.add_column(column, overflow="fold")
+    colour = {"create": "green", "delete": "red", "update": "yellow", "replace": "magenta"}
+    for change in changes:
+        table.add_row(f"[{colour.get(change.action, 'white')}]{change.action}[/]", change.kind, change.name,
+                      change.detail)  # fmt: skip
+    return table
+
+
+def console(err: bool = False) -> Console:
+    """A rich console; when output is not a terminal, wide enough that tables do not fold."""
+    stream = sys.stderr if err else sys.stdout
+    width = None if stream.isatty() else 160
+    return Console(stderr=err, soft_wrap=False, width=width)
