@@ -9,6 +9,7 @@ from typing import Any
 
 import yaml
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from lbctl.model.problems import Problem, Severity
@@ -28,7 +29,7 @@ def problems_table(problems: Iterable[Problem]) -> Table:
         table.add_column(column, overflow="fold")
     for p in problems:
         style = "red" if p.severity == Severity.ERROR else "yellow"
-        table.add_row(f"[{style}]{p.severity}[/]", p.source, p.object, p.field, p.message)
+        table.add_row(f"[{style}]{p.severity}[/]", *(escape(x) for x in (p.source, p.object, p.field, p.message)))
     return table
 
 
@@ -74,27 +75,27 @@ def spec_tables(spec: LoadBalancerSpec) -> list[Table | str]:
     """The spec of one group as a few small tables."""
     out: list[Table | str] = []
     fe = spec.frontend
-    head = (f"[bold]{spec.provider.upper()} load balancer for {'group' if spec.explicit_group else 'Ingress'} "
-            f"{spec.stack}[/]  members: {', '.join(spec.members)}\n"
-            f"scheme {fe.scheme}, {fe.ip_address_type}"
-            + (f", name {fe.name}" if fe.name else "")
-            + (f", static IP {fe.static_ip_name}" if fe.static_ip_name else ""))  # fmt: skip
-    out.append(head)
+    kind = "group" if spec.explicit_group else "Ingress"
+    details = [f"scheme {fe.scheme}", fe.ip_address_type]
+    details += [f"name {fe.name}"] if fe.name else []
+    details += [f"static IP {fe.static_ip_name}"] if fe.static_ip_name else []
+    out.append(f"[bold]{spec.provider.upper()} load balancer for {kind} {escape(spec.stack)}[/]  "
+               f"members: {escape(', '.join(spec.members))}\n{escape(', '.join(details))}")  # fmt: skip
     listeners = Table(title="Listeners", title_justify="left")
     for column in ("protocol", "port", "certificates", "ssl policy", "note"):
         listeners.add_column(column, overflow="fold")
     for listener in fe.listeners:
         certs = ", ".join(f"{c.kind}:{c.ref or ','.join(c.hosts)}" for c in listener.certificates)
         note = f"redirect → HTTPS:{listener.redirect_to_https_port}" if listener.redirect_to_https_port else ""
-        listeners.add_row(listener.protocol, str(listener.port), certs, listener.ssl_policy or "", note)
+        listeners.add_row(listener.protocol, str(listener.port), escape(certs), escape(listener.ssl_policy or ""), note)
     out.append(listeners)
     rules = Table(title="Rules (evaluation order)", title_justify="left")
     for column in ("#", "host", "path", "action", "from"):
         rules.add_column(column, overflow="fold")
     for i, rule in enumerate(spec.rules, 1):
-        rules.add_row(str(i), rule.host or "*", _rule_match(rule), describe_action(rule.action, spec),
-                      f"{rule.source.ingress} {rule.source.field}")  # fmt: skip
-    rules.add_row("default", "", "", describe_action(spec.default_action, spec), "")
+        rules.add_row(str(i), escape(rule.host or "*"), escape(_rule_match(rule)),
+                      escape(describe_action(rule.action, spec)), escape(f"{rule.source.ingress} {rule.source.field}"))
+    rules.add_row("default", "", "", escape(describe_action(spec.default_action, spec)), "")
     out.append(rules)
     backends = Table(title="Backends", title_justify="left")
     for column in ("backend", "targets", "protocol", "health check"):
@@ -115,7 +116,7 @@ def spec_tables(spec: LoadBalancerSpec) -> list[Table | str]:
             if x
         )
         where = f"node port {backend.node_port}" if backend.target_type == "instance" else f"pod port {backend.target_port}"
-        backends.add_row(backend.key, f"{backend.target_type}: {where}", backend.protocol, check)
+        backends.add_row(escape(backend.key), f"{backend.target_type}: {where}", backend.protocol, escape(check))
     out.append(backends)
     return out
 
@@ -126,8 +127,8 @@ def changes_table(changes: Iterable[Change], title: str) -> Table:
         table.add_column(column, overflow="fold")
     colour = {"create": "green", "delete": "red", "update": "yellow", "replace": "magenta"}
     for change in changes:
-        table.add_row(f"[{colour.get(change.action, 'white')}]{change.action}[/]", change.kind, change.name,
-                      change.detail)  # fmt: skip
+        table.add_row(f"[{colour.get(change.action, 'white')}]{change.action}[/]", escape(change.kind),
+                      escape(change.name), escape(change.detail))
     return table
 
 
