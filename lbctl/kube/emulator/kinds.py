@@ -38,6 +38,8 @@ class Kind:
     custom: bool = False
     # Create-only review kind: answered, never stored.
     review: bool = False
+    # DELETE answers the deleted object instead of a Status (Pods and Services do).
+    returns_deleted_object: bool = False
     merge_lists: MergeLists = field(default_factory=dict)
     extra_field_labels: tuple[str, ...] = ()
 
@@ -77,10 +79,11 @@ KINDS: tuple[Kind, ...] = (
     Kind("", "v1", "Node", "nodes", namespaced=False, status_subresource=True, short_names=("no",),
          merge_lists={"status.conditions": "type", "status.addresses": "type"}, extra_field_labels=("spec.unschedulable",)),
     Kind("", "v1", "Pod", "pods", status_subresource=True, initial_status={"phase": "Pending"}, short_names=("po",),
+         returns_deleted_object=True,
          merge_lists={"spec.containers": "name", "spec.volumes": "name", "status.conditions": "type"},
          extra_field_labels=("spec.nodeName", "status.phase", "status.podIP")),
     Kind("", "v1", "Service", "services", status_subresource=True, initial_status={"loadBalancer": {}},
-         short_names=("svc",), merge_lists={"spec.ports": "port", "status.conditions": "type"}),
+         short_names=("svc",), returns_deleted_object=True, merge_lists={"spec.ports": "port", "status.conditions": "type"}),
     Kind("", "v1", "Endpoints", "endpoints", short_names=("ep",)),
     Kind("", "v1", "Secret", "secrets", extra_field_labels=("type",)),
     Kind("", "v1", "ConfigMap", "configmaps", short_names=("cm",)),

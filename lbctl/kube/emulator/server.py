@@ -67,7 +67,7 @@ class KubeEmulator:
     def start(self) -> KubeEmulator:
         """Serve in a background thread; returns self once the port is bound."""
         server = self.bind()
-        self._thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.2},
+        self._thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
                                         name=f"kube-emulator:{self.port}", daemon=True)
         self._thread.start()
         return self

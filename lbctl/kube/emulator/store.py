@@ -437,8 +437,11 @@ class Store:
             pending["metadata"].update(deletionTimestamp=now_rfc3339(), deletionGracePeriodSeconds=0)
             self._commit(kind, "MODIFIED", key, pending, current)
             return copy.deepcopy(pending)
-        self._commit(kind, "DELETED", key, copy.deepcopy(current), current)
+        deleted = copy.deepcopy(current)
+        self._commit(kind, "DELETED", key, deleted, current)
         self._finish_namespace_if_empty(meta.get("namespace"))
+        if kind.returns_deleted_object:
+            return copy.deepcopy(deleted)
         details: dict[str, Any] = {"name": meta["name"], "kind": kind.plural, "uid": meta.get("uid")}
         if kind.group:
             details["group"] = kind.group

@@ -1,0 +1,38 @@
+"""Fixtures: a fresh emulator per test, reached through the official client only."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from kubernetes import client
+
+from lbctl.kube.emulator import KubeEmulator
+
+
+@pytest.fixture
+def emulator() -> Iterator[KubeEmulator]:
+    with KubeEmulator(bookmark_interval=0.3) as running:
+        yield running
+
+
+@pytest.fixture
+def api(emulator: KubeEmulator) -> Iterator[client.ApiClient]:
+    api_client = client.ApiClient(client.Configuration(host=emulator.url))
+    yield api_client
+    api_client.close()
+
+
+@pytest.fixture
+def core(api: client.ApiClient) -> client.CoreV1Api:
+    return client.CoreV1Api(api)
+
+
+@pytest.fixture
+def net(api: client.ApiClient) -> client.NetworkingV1Api:
+    return client.NetworkingV1Api(api)
+
+
+@pytest.fixture
+def custom(api: client.ApiClient) -> client.CustomObjectsApi:
+    return client.CustomObjectsApi(api)
