@@ -154,6 +154,7 @@ def serve(host: str = "127.0.0.1", port: int = 8089, **options: Any) -> None:
 class _Handler(BaseHTTPRequestHandler):
     server_version = "lbctl-gce-emulator"
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True
 
     @property
     def emulator(self) -> ComputeEmulator:
