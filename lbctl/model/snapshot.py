@@ -55,44 +55,29 @@ class ClusterSnapshot:
 
     def add(self, obj: Mapping[str, Any], source: str = "") -> None:
         """Parse one API/manifest dict and store it; raises SpecError naming the bad field."""
-        kind = obj.get("kind")
-        if kind == "Ingress":
-            ing = o.parse_ingress(obj, source)
-            self.ingresses[ing.ref.key] = ing
-        elif kind == "Service":
-            svc = o.parse_service(obj, source)
-            self.services[svc.ref.key] = svc
-        elif kind == "EndpointSlice":
-            eps = o.parse_endpoint_slice(obj, source)
-            self.endpoint_slices[f"{eps.namespace}/{eps.name}"] = eps
-        elif kind == "Endpoints":
-            for eps in o.endpoints_to_slices(obj, source):
-                self.endpoint_slices[f"{eps.namespace}/{eps.name}"] = eps
-        elif kind == "Node":
-            node = o.parse_node(obj, source)
-            self.nodes[node.name] = node
-        elif kind == "Pod":
-            pod = o.parse_pod(obj, source)
-            self.pods[f"{pod.namespace}/{pod.name}"] = pod
-        elif kind == "Secret":
-            secret = o.parse_secret(obj, source)
-            self.secrets[f"{secret.namespace}/{secret.name}"] = secret
-        elif kind == "IngressClass":
-            ing_class = o.parse_ingress_class(obj, source)
-            self.ingress_classes[ing_class.name] = ing_class
-        elif kind in CUSTOM_KINDS:
-            custom = o.parse_custom_object(obj, source)
-            self.custom[f"{custom.kind}:{custom.namespace}/{custom.name}"] = custom
+        for parsed in parse_object(obj, source):
+            self.put(parsed)
+
+    def put(self, parsed: Any) -> None:
+        """Store an already parsed object under its kind's index."""
+        if isinstance(parsed, o.Ingress):
+            self.ingresses[parsed.ref.key] = parsed
+        elif isinstance(parsed, o.Service):
+            self.services[parsed.ref.key] = parsed
+        elif isinstance(parsed, o.EndpointSlice):
+            self.endpoint_slices[f"{parsed.namespace}/{parsed.name}"] = parsed
+        elif isinstance(parsed, o.Node):
+            self.nodes[parsed.name] = parsed
+        elif isinstance(parsed, o.Pod):
+            self.pods[f"{parsed.namespace}/{parsed.name}"] = parsed
+        elif isinstance(parsed, o.Secret):
+            self.secrets[f"{parsed.namespace}/{parsed.name}"] = parsed
+        elif isinstance(parsed, o.IngressClass):
+            self.ingress_classes[parsed.name] = parsed
+        elif isinstance(parsed, o.CustomObject):
+            self.custom[f"{parsed.kind}:{parsed.namespace}/{parsed.name}"] = parsed
         else:
-            raise SpecError(
-                Problem(
-                    Severity.ERROR,
-                    str(kind),
-                    "kind",
-                    f"unsupported kind {kind!r}; expected one of {', '.join(SUPPORTED_KINDS)}",
-                    source,
-                )
-            )
+            raise TypeError(f"cannot store {type(parsed).__name__} in a snapshot")
 
     @classmethod
     def from_objects(cls, items: Iterable[Mapping[str, Any]]) -> ClusterSnapshot:
@@ -100,3 +85,35 @@ class ClusterSnapshot:
         for item in items:
             snapshot.add(item)
         return snapshot
+
+
+_PARSERS = {
+    "Ingress": o.parse_ingress,
+    "Service": o.parse_service,
+    "EndpointSlice": o.parse_endpoint_slice,
+    "Node": o.parse_node,
+    "Pod": o.parse_pod,
+    "Secret": o.parse_secret,
+    "IngressClass": o.parse_ingress_class,
+    BACKEND_CONFIG: o.parse_custom_object,
+    FRONTEND_CONFIG: o.parse_custom_object,
+}
+
+
+def parse_object(obj: Mapping[str, Any], source: str = "") -> list[Any]:
+    """The parsed form(s) of one API/manifest dict (legacy Endpoints become several slices)."""
+    kind = obj.get("kind")
+    if kind == "Endpoints":
+        return list(o.endpoints_to_slices(obj, source))
+    parser = _PARSERS.get(kind) if isinstance(kind, str) else None
+    if parser is None:
+        raise SpecError(
+            Problem(
+                Severity.ERROR,
+                str(kind),
+                "kind",
+                f"unsupported kind {kind!r}; expected one of {', '.join(SUPPORTED_KINDS)}",
+                source,
+            )
+        )
+    return [parser(obj, source)]
