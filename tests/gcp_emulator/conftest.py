@@ -24,6 +24,7 @@ def emulator(session_emulator: ComputeEmulator) -> ComputeEmulator:
     session_emulator.settings.polls_to_done = 2
     session_emulator.settings.delay_seconds = None
     session_emulator.settings.deferred_errors = False
+    session_emulator.settings.max_wait_seconds = 120.0
     return session_emulator
 
 

@@ -33,7 +33,6 @@ Payload = dict[str, Any]
 Response = tuple[int, Payload]
 
 MAX_PAGE_SIZE = 500
-MAX_WAIT_SECONDS = 120.0
 _LABEL_KEY = re.compile(r"^[a-z][a-z0-9_-]{0,62}$")
 _LABEL_VALUE = re.compile(r"^[a-z0-9_-]{0,63}$")
 
@@ -381,7 +380,7 @@ class ComputeApi:
         return 200, self.store.render_operation(record)
 
     def _wait_operation(self, route: Route) -> Payload:
-        """`operations.wait`: block until DONE (at most MAX_WAIT_SECONDS), then answer."""
+        """`operations.wait`: block until DONE (at most `max_wait_seconds`), then answer."""
         key = ResourceKey(route.project, route.scope, "operations", route.name or "")
         with self.store.lock:
             self._check_scope(route)
@@ -391,9 +390,9 @@ class ComputeApi:
             delay = self.store.settings.delay_seconds
             remaining = 0.0 if delay is None else max(0.0, record.created + delay - time.monotonic())
         if remaining:
-            time.sleep(min(remaining, MAX_WAIT_SECONDS))
+            time.sleep(min(remaining, self.store.settings.max_wait_seconds))
         with self.store.lock:
-            record.forced_done = True
+            record.forced_done = record.forced_done or delay is None
             record.polls += 1
             return self.store.render_operation(record)
 

@@ -279,7 +279,7 @@ def _admin_response(emulator: ComputeEmulator, method: str, path: str, body: Any
         return {"calls": emulator.call_counts()}
     if path == "/settings":
         if method == "POST":
-            for name in ("polls_to_done", "delay_seconds", "deferred_errors"):
+            for name in ("polls_to_done", "delay_seconds", "deferred_errors", "max_wait_seconds"):
                 if name in body:
                     setattr(emulator.settings, name, body[name])
         if method in ("GET", "POST"):

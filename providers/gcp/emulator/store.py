@@ -33,12 +33,15 @@ def timestamp() -> str:
 class OperationSettings:
     """How operations progress: DONE after `polls_to_done` GETs or `delay_seconds`, whichever first.
 
-    Both None means operations are DONE in the mutation's own response.
+    Both None means operations are DONE in the mutation's own response. `operations.wait` blocks
+    until DONE but at most `max_wait_seconds` (the real API returns after about 2 minutes), and
+    completes the operation at once when no delay is set.
     """
 
     polls_to_done: int | None = 2
     delay_seconds: float | None = None
     deferred_errors: bool = False
+    max_wait_seconds: float = 120.0
 
 
 @dataclass
