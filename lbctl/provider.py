@@ -134,6 +134,16 @@ class ProviderNotFound(LookupError):
     pass
 
 
+class ProviderError(Exception):
+    """A converge that could not finish. `user_fixable` errors (certificate not found, too few subnets,
+    quota, invalid reference) become Warning Events naming `field`; others are retried with backoff."""
+
+    def __init__(self, message: str, *, user_fixable: bool = False, field: str | None = None) -> None:
+        super().__init__(message)
+        self.user_fixable = user_fixable
+        self.field = field
+
+
 def available_providers() -> list[str]:
     return sorted(ep.name for ep in entry_points(group=ENTRY_POINT_GROUP))
 
