@@ -207,7 +207,7 @@ def _build_member(
             rule = Rule(
                 source=SourceRef(ingress.ref.key, where),
                 host=ingress_rule.host,
-                path=PathMatch(PathType(path.path_type), path.path),
+                path=PathMatch(PathType(path.path_type), path.path) if path.path else None,
                 action=action,
                 conditions=list(conditions.get(service_name, [])),
                 rewrite_path_prefix=rewrite if not aws else None,

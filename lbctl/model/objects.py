@@ -56,7 +56,7 @@ class IngressBackend:
 
 @dataclass(frozen=True)
 class IngressPath:
-    path: str
+    path: str  # "" only for ImplementationSpecific without a path: any path
     path_type: str
     backend: IngressBackend
 
@@ -406,11 +406,11 @@ def parse_ingress(obj: Mapping[str, Any], source: str = "") -> Ingress:
                 raise reader.fail(
                     f"{where}.pathType", f"{path_type!r} is not one of Exact, Prefix, ImplementationSpecific"
                 )
-            if path is None:
+            if not path:
                 if path_type != "ImplementationSpecific":
                     raise reader.fail(f"{where}.path", f"is required for pathType {path_type}")
-                path = "/"
-            if not path.startswith("/"):
+                path = ""  # no path: every path of the host (legacy manifests often omit it)
+            elif not path.startswith("/"):
                 raise reader.fail(f"{where}.path", f"{path!r} must be an absolute path starting with '/'")
             backend = _parse_backend(reader, item.get("backend"), f"{where}.backend", legacy)
             paths.append(IngressPath(path, path_type, backend))
