@@ -271,7 +271,7 @@ class _Reader:
         self.namespace = namespace if isinstance(namespace, str) and namespace else "default"
 
     def fail(self, field_path: str, message: str) -> SpecError:
-        who = f"{self.kind} {self.namespace}/{self.name}" if self.name else self.kind
+        who = f"{self.kind} {self.namespace}/{self.name}" if self.namespace else f"{self.kind} {self.name}"
         return SpecError(Problem(Severity.ERROR, who, field_path, message, self.source))
 
     def require_name(self) -> str:
