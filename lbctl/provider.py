@@ -105,6 +105,7 @@ class ProviderConfig:
     project: str | None = None
     vpc_id: str | None = None
     options: Mapping[str, Any] = field(default_factory=dict)
+    call_stats: Any = None  # a lbctl.cloudcalls.CallStats shared with the controller's metrics; None = own
 
 
 @runtime_checkable

@@ -1,0 +1,1 @@
+"""Kubernetes side of lbctl: informers, work queue, reconcile loop, leader election, and the API emulator."""

@@ -1,0 +1,373 @@
+"""The reconcile loop: informers feed a work queue of Ingress groups (stacks); workers build the spec
+from the cached snapshot, converge the cloud through the provider, and write finalizers, status and
+Events back. Level-triggered: every reconcile starts from the whole current state."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from kubernetes import client
+from kubernetes.client.exceptions import ApiException
+
+from lbctl.cloudcalls import CallStats
+from lbctl.kube.events import FINALIZER, EventRecorder, IngressWriter, status_entry
+from lbctl.kube.informer import CachedObject, Informer
+from lbctl.kube.metrics import ControllerMetrics
+from lbctl.kube.resources import watched_resources
+from lbctl.kube.routing import stacks_using
+from lbctl.kube.workqueue import ShutDown, WorkQueue
+from lbctl.model.builder import BuildConfig, GroupOutcome, build, empty_spec, stack_of
+from lbctl.model.classes import is_ours
+from lbctl.model.objects import Ingress, Node, Pod, Service
+from lbctl.model.problems import Problem
+from lbctl.model.snapshot import ClusterSnapshot
+from lbctl.provider import ConvergeResult, Provider, ProviderError, stack_input
+
+log = logging.getLogger("lbctl.controller")
+
+
+@dataclass(frozen=True)
+class ControllerConfig:
+    provider: str
+    cluster_name: str
+    class_names: tuple[str, ...] = ()
+    watch_namespace: str | None = None
+    workers: int = 2
+    sync_period: float = 600.0
+    default_backend: str | None = None
+    watch_timeout: int = 300
+    base_retry_delay: float = 1.0
+    max_retry_delay: float = 300.0
+
+
+class Controller:
+    """Runs informers, a work queue and workers for one provider."""
+
+    def __init__(
+        self,
+        api_client: client.ApiClient,
+        provider: Provider,
+        config: ControllerConfig,
+        stats: CallStats | None = None,
+        metrics: ControllerMetrics | None = None,
+    ) -> None:
+        self.api_client = api_client
+        self.provider = provider
+        self.config = config
+        self.build_config = BuildConfig.for_provider(
+            config.provider,
+            class_names=config.class_names or None,
+            **({"cluster_default_backend": config.default_backend} if config.provider == "gcp" else {}),
+        )
+        self.metrics = metrics or ControllerMetrics(config.provider)
+        self.stats = stats
+        if stats is not None:
+            stats.listeners.append(self.metrics.count_call)
+        self.queue = WorkQueue(base_delay=config.base_retry_delay, max_delay=config.max_retry_delay)
+        self.events = EventRecorder(api_client)
+        self.writer = IngressWriter(api_client)
+        self.informers: dict[str, Informer] = {
+            r.kind: Informer(r, config.watch_namespace, self._on_change, watch_timeout=config.watch_timeout)
+            for r in watched_resources(api_client, config.provider)
+        }
+        self.addresses: dict[str, str | None] = {}  # stack → last address
+        self.reconcile_count = 0
+        self._workers: list[threading.Thread] = []
+        self._stopping = threading.Event()
+        self._started = threading.Event()
+        self._in_flight = 0
+        self._in_flight_lock = threading.Condition()
+
+    # ----------------------------------------------------------------- lifecycle
+
+    def start_informers(self) -> None:
+        for informer in self.informers.values():
+            informer.start()
+
+    def wait_synced(self, timeout: float = 60.0) -> bool:
+        deadline = time.monotonic() + timeout
+        return all(i.synced.wait(max(0.0, deadline - time.monotonic())) for i in self.informers.values())
+
+    @property
+    def synced(self) -> bool:
+        return all(i.synced.is_set() for i in self.informers.values())
+
+    def start_workers(self) -> None:
+        """Start reconciling (the leader only): GC of orphan stacks, every group once, then events."""
+        if self._started.is_set():
+            return
+        self._started.set()
+        self.enqueue_all(include_cloud=True)
+        for i in range(self.config.workers):
+            thread = threading.Thread(target=self._work, name=f"worker-{i}", daemon=True)
+            thread.start()
+            self._workers.append(thread)
+        threading.Thread(target=self._resync, name="resync", daemon=True).start()
+
+    def stop(self, drain_timeout: float = 30.0) -> None:
+        """Stop taking work, let in-flight reconciles finish (up to `drain_timeout`), stop informers."""
+        self._stopping.set()
+        self.queue.shutdown()
+        with self._in_flight_lock:
+            self._in_flight_lock.wait_for(lambda: self._in_flight == 0, timeout=drain_timeout)
+        for informer in self.informers.values():
+            informer.stop()
+
+    def enqueue_all(self, include_cloud: bool = False) -> None:
+        """Queue every stack we know of; with include_cloud also stacks found only in the cloud (leaks)."""
+        stacks = {self._stack_of(i) for i in self._ingresses() if self._claims(i) or FINALIZER in i.finalizers}
+        if include_cloud:
+            try:
+                cloud_stacks = set(self.provider.list_stacks())
+            except Exception as err:
+                log.warning("could not list cloud stacks for garbage collection", extra={"error": str(err)})
+                cloud_stacks = set()
+            for leaked in sorted(cloud_stacks - stacks):
+                log.info("stack has no Ingress any more; deleting", extra={"key": leaked})
+            stacks |= cloud_stacks
+        for stack in sorted(stacks):
+            self.queue.add(stack)
+        self.metrics.queue_depth.set(self.queue.depth)
+
+    def _resync(self) -> None:
+        while not self._stopping.wait(self.config.sync_period):
+            self.enqueue_all()
+
+    # ----------------------------------------------------------------- cache views
+
+    def _objects(self, kind: str) -> list[Any]:
+        informer = self.informers.get(kind)
+        if informer is None:
+            return []
+        return [p for cached in informer.items() for p in cached.parsed]
+
+    def _ingresses(self) -> list[Ingress]:
+        return self._objects("Ingress")
+
+    def _claims(self, ingress: Ingress) -> bool:
+        classes = {c.name: c for c in self._objects("IngressClass")}
+        return is_ours(ingress, classes, self.build_config.policy)
+
+    def _stack_of(self, ingress: Ingress) -> str:
+        return stack_of(ingress, self.config.provider)
+
+    def snapshot(self) -> ClusterSnapshot:
+        snapshot = ClusterSnapshot()
+        for informer in self.informers.values():
+            for cached in informer.items():
+                for parsed in cached.parsed:
+                    snapshot.put(parsed)
+        return snapshot
+
+    def _unparseable_ingresses(self) -> list[CachedObject]:
+        informer = self.informers["Ingress"]
+        return [c for c in informer.items() if c.error is not None]
+
+    # ----------------------------------------------------------------- events → stacks
+
+    def _on_change(self, kind: str, key: str, old: CachedObject | None, new: CachedObject | None) -> None:
+        olds = old.parsed if old else ()
+        news = new.parsed if new else ()
+        if kind == "Ingress" and (new is None or new.error is None) and (old is None or old.error is None):
+            if _same_ingress(olds, news):
+                return  # e.g. our own status patch
+        elif olds == news and not (new and new.error):
+            return  # nothing we read changed (e.g. a node heartbeat)
+        for stack in self._stacks_for(kind, olds + news, new):
+            self.queue.add(stack)
+        self.metrics.queue_depth.set(self.queue.depth)
+
+    def _stacks_for(self, kind: str, objects: tuple[Any, ...], new: CachedObject | None) -> set[str]:
+        provider = self.config.provider
+        ingresses = self._ingresses()
+        if kind == "Ingress":
+            if new is not None and new.error is not None:
+                meta = new.raw.get("metadata", {})
+                return {f"{meta.get('namespace', 'default')}/{meta.get('name')}"}
+            return {self._stack_of(i) for i in objects}
+        if kind == "Service" or kind == "EndpointSlice":
+            names = {(o.namespace, o.name if isinstance(o, Service) else o.service_name) for o in objects}
+            return set().union(*(stacks_using(ingresses, provider, ns, service=n) for ns, n in names))
+        if kind == "Secret":
+            return set().union(*(stacks_using(ingresses, provider, o.namespace, secret=o.name) for o in objects))
+        if kind == "Pod":
+            services = [s for s in self._objects("Service") if any(
+                isinstance(p, Pod) and p.namespace == s.namespace and s.selector
+                and all(p.labels.get(k) == v for k, v in s.selector.items()) for p in objects)]  # fmt: skip
+            return set().union(*(stacks_using(ingresses, provider, s.namespace, service=s.name) for s in services))
+        if kind == "Node" and all(isinstance(o, Node) for o in objects):
+            pass
+        # Nodes, IngressClasses and GKE configs can affect any stack we serve.
+        return {self._stack_of(i) for i in ingresses if self._claims(i) or FINALIZER in i.finalizers}
+
+    # ----------------------------------------------------------------- workers
+
+    def _work(self) -> None:
+        while True:
+            try:
+                stack = self.queue.get()
+            except ShutDown:
+                return
+            if stack is None:
+                continue
+            with self._in_flight_lock:
+                self._in_flight += 1
+            started = time.monotonic()
+            try:
+                self.reconcile(stack)
+                self.queue.forget(stack)
+                self.metrics.reconciles.labels(self.config.provider, "success").inc()
+            except Exception as err:
+                delay = self.queue.add_rate_limited(stack)
+                self.metrics.reconciles.labels(self.config.provider, "error").inc()
+                log.warning("reconcile failed; retrying", extra={"key": stack, "error": _safe(err), "retry_in": delay})
+            finally:
+                self.metrics.reconcile_seconds.labels(self.config.provider).observe(time.monotonic() - started)
+                self.queue.done(stack)
+                self.metrics.queue_depth.set(self.queue.depth)
+                with self._in_flight_lock:
+                    self._in_flight -= 1
+                    self._in_flight_lock.notify_all()
+
+    # ----------------------------------------------------------------- reconcile
+
+    def reconcile(self, stack: str) -> ConvergeResult | None:
+        """Converge one stack from the current cache; raises to be retried with backoff."""
+        self.reconcile_count += 1
+        snapshot = self.snapshot()
+        result = build(snapshot, self.build_config)
+        outcome = result.groups.get(stack)
+        related = [i for i in snapshot.ingresses.values() if self._stack_of(i) == stack]
+        holders = [i for i in related if FINALIZER in i.finalizers]
+        unparseable = [c for c in self._unparseable_ingresses() if _raw_stack(c.raw) == stack]
+        for cached in unparseable:
+            problem = cached.error.problem if cached.error else None
+            if problem is not None:
+                self._warn_raw(cached.raw, "InvalidIngress", f"{problem.field}: {problem.message}")
+
+        if outcome is not None and outcome.failed:
+            self._report(outcome, snapshot)
+            log.info("group has errors; cloud left unchanged", extra={"key": stack})
+            return None
+        if outcome is None and unparseable:
+            log.info("only unparseable Ingresses in group; cloud left unchanged", extra={"key": stack})
+            return None
+
+        if outcome is None:
+            spec = empty_spec(self.config.provider, stack)
+        else:
+            spec = outcome.spec
+            assert spec is not None
+            self._report(outcome, snapshot)
+            for member in spec.members:
+                self._ensure_finalizer(snapshot.ingresses[member])
+
+        try:
+            converged = self.provider.converge(stack_input(spec, snapshot))
+        except ProviderError as err:
+            for member in spec.members:
+                ingress = snapshot.ingresses[member]
+                reason = "FailedDeployModel" if err.user_fixable else "FailedReconcile"
+                field = f"{err.field}: " if err.field else ""
+                self.events.record(ingress.namespace, ingress.name, ingress.uid, "Warning", reason,
+                                   f"{field}{_safe(err)}")  # fmt: skip
+            raise
+
+        released = [i for i in holders if i.ref.key not in spec.members and (i.deleting or not self._claims(i)
+                                                                                or spec.empty)]  # fmt: skip
+        if spec.empty and not converged.deleted:
+            raise RuntimeError(f"stack {stack} not fully deleted yet")
+        for ingress in released:
+            self._remove_finalizer(ingress)
+            if not ingress.deleting:
+                self._set_address(ingress, None)
+        for member in spec.members:
+            ingress = snapshot.ingresses[member]
+            self._set_address(ingress, converged.address)
+            if converged.changes:
+                self.events.record(ingress.namespace, ingress.name, ingress.uid, "Normal", "SuccessfullyReconciled",
+                                   f"{len(converged.changes)} cloud change(s); address {converged.address}")  # fmt: skip
+            for warning in converged.warnings:
+                self.events.record(ingress.namespace, ingress.name, ingress.uid, "Warning", "TranslationWarning",
+                                   warning)  # fmt: skip
+        self.addresses[stack] = None if spec.empty else converged.address
+        self.metrics.managed.labels(self.config.provider).set(sum(1 for a in self.addresses.values() if a))
+        log.info("reconciled", extra={"key": stack, "changes": len(converged.changes), "address": converged.address})
+        return converged
+
+    def _report(self, outcome: GroupOutcome, snapshot: ClusterSnapshot) -> None:
+        for problem in outcome.problems:
+            for ingress in _ingresses_named(problem, outcome, snapshot):
+                event_type = "Warning"
+                reason = "FailedBuildModel" if problem.severity == "error" else "BuildWarning"
+                self.events.record(ingress.namespace, ingress.name, ingress.uid, event_type, reason,
+                                   f"{problem.field}: {problem.message}")  # fmt: skip
+
+    def _warn_raw(self, raw: dict[str, Any], reason: str, message: str) -> None:
+        meta = raw.get("metadata", {})
+        self.events.record(meta.get("namespace", "default"), meta.get("name", ""), meta.get("uid", ""), "Warning",
+                           reason, message)  # fmt: skip
+
+    def _ensure_finalizer(self, ingress: Ingress) -> None:
+        if FINALIZER in ingress.finalizers:
+            return
+        self.writer.set_finalizers(ingress.namespace, ingress.name, [*ingress.finalizers, FINALIZER],
+                                   ingress.resource_version)  # fmt: skip
+
+    def _remove_finalizer(self, ingress: Ingress) -> None:
+        try:
+            self.writer.set_finalizers(ingress.namespace, ingress.name,
+                                       [f for f in ingress.finalizers if f != FINALIZER], ingress.resource_version)  # fmt: skip
+        except ApiException as err:
+            if err.status != 404:
+                raise
+
+    def _set_address(self, ingress: Ingress, address: str | None) -> None:
+        cached = self.informers["Ingress"].get(ingress.ref.key)
+        current = (cached.raw.get("status") or {}).get("loadBalancer", {}).get("ingress") or [] if cached else []
+        wanted = [status_entry(address)] if address else []
+        if _normalise_status(current) == wanted:
+            return
+        try:
+            self.writer.set_address(ingress.namespace, ingress.name, address)
+        except ApiException as err:
+            if err.status != 404:
+                raise
+
+
+def _normalise_status(entries: list[dict[str, Any]]) -> list[dict[str, str]]:
+    return [{k: v for k, v in e.items() if k in ("ip", "hostname") and v} for e in entries]
+
+
+def _same_ingress(olds: tuple[Any, ...], news: tuple[Any, ...]) -> bool:
+    def strip(items: tuple[Any, ...]) -> tuple[Any, ...]:
+        return tuple(dataclasses.replace(i, resource_version="") for i in items)
+
+    return bool(olds) and bool(news) and strip(olds) == strip(news)
+
+
+def _raw_stack(raw: dict[str, Any]) -> str:
+    meta = raw.get("metadata", {})
+    group = (meta.get("annotations") or {}).get("alb.ingress.kubernetes.io/group.name")
+    return str(group) if group else f"{meta.get('namespace', 'default')}/{meta.get('name')}"
+
+
+def _ingresses_named(problem: Problem, outcome: GroupOutcome, snapshot: ClusterSnapshot) -> list[Ingress]:
+    """The Ingress a problem is about, or every member for a group-level problem."""
+    if problem.object.startswith("Ingress "):
+        key = problem.object.removeprefix("Ingress ")
+        return [snapshot.ingresses[key]] if key in snapshot.ingresses else []
+    return [snapshot.ingresses[m] for m in outcome.members if m in snapshot.ingresses]
+
+
+def _safe(err: BaseException) -> str:
+    """An error message fit for logs and Events: one line, bounded, no PEM blocks."""
+    text = " ".join(str(err).split())
+    if "-----BEGIN" in text:
+        text = text.split("-----BEGIN", 1)[0] + "[PEM data removed]"
+    return text[:500]

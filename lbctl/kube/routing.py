@@ -1,0 +1,59 @@
+"""Which Ingress groups (stacks) an object change affects."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+
+from lbctl.model import annotations as a
+from lbctl.model.builder import stack_of
+from lbctl.model.objects import Ingress
+
+
+def referenced_services(ingress: Ingress) -> set[str]:
+    """Names of the Services an Ingress routes to (rules, default backend, forward actions)."""
+    names: set[str] = set()
+    backends = [p.backend for r in ingress.rules for p in r.paths]
+    if ingress.default_backend is not None:
+        backends.append(ingress.default_backend)
+    for backend in backends:
+        if backend.service is not None:
+            names.add(backend.service.name)
+    prefix = a.ACTIONS.replace("${name}", "")
+    for key, value in ingress.annotations.items():
+        if key.startswith(prefix):
+            try:
+                action = json.loads(value)
+                for target in action.get("forwardConfig", {}).get("targetGroups", []):
+                    if isinstance(target, dict) and target.get("serviceName"):
+                        names.add(str(target["serviceName"]))
+            except (ValueError, AttributeError):
+                continue  # invalid JSON is reported by the model
+    return names
+
+
+def referenced_secrets(ingress: Ingress) -> set[str]:
+    names = {t.secret_name for t in ingress.tls if t.secret_name}
+    oidc = ingress.annotations.get(a.AUTH_IDP_OIDC)
+    if oidc:
+        try:
+            secret = json.loads(oidc).get("secretName")
+            if secret:
+                names.add(str(secret))
+        except (ValueError, AttributeError):
+            pass
+    return names
+
+
+def stacks_using(ingresses: Iterable[Ingress], provider: str, namespace: str, *, service: str | None = None,
+                 secret: str | None = None) -> set[str]:  # fmt: skip
+    """Stacks of Ingresses in `namespace` that use the given Service or Secret."""
+    out = set()
+    for ingress in ingresses:
+        if ingress.namespace != namespace:
+            continue
+        if (service is not None and service in referenced_services(ingress)) or (
+            secret is not None and secret in referenced_secrets(ingress)
+        ):
+            out.add(stack_of(ingress, provider))
+    return out
