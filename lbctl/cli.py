@@ -338,5 +338,14 @@ def docs_annotations(check: bool, target: Path) -> None:
     click.echo(f"wrote {target}")
 
 
+def _register_runtime_commands() -> None:
+    from lbctl.cli_runtime import emulator, run
+
+    main.add_command(run)
+    main.add_command(emulator)
+
+
+_register_runtime_commands()
+
 if __name__ == "__main__":
     main()

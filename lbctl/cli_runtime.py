@@ -1,0 +1,113 @@
+"""`lbctl run` and `lbctl emulator`: long-running commands."""
+
+from __future__ import annotations
+
+import sys
+import threading
+from typing import Any
+
+import click
+
+from lbctl.kube.controller import ControllerConfig
+from lbctl.provider import ProviderConfig
+
+
+@click.command()
+@click.option("--provider", type=click.Choice(["aws", "gcp"]), envvar="LBCTL_PROVIDER", required=True)
+@click.option("--cluster-name", envvar="LBCTL_CLUSTER_NAME", required=True, help="Written into ownership tags.")
+@click.option("--ingress-class", "class_names", multiple=True, envvar="LBCTL_INGRESS_CLASS",
+              help="Class name(s) served (default alb / gce).")
+@click.option("--watch-namespace", envvar="LBCTL_WATCH_NAMESPACE", help="Only this namespace (default: all).")
+@click.option("--aws-region", envvar="AWS_REGION", default="us-east-1", show_default=True)
+@click.option("--aws-vpc-id", envvar="LBCTL_AWS_VPC_ID")
+@click.option("--gcp-project", envvar="LBCTL_GCP_PROJECT")
+@click.option("--endpoint-url", envvar="LBCTL_ENDPOINT_URL", help="Cloud API endpoint (emulators).")
+@click.option("--default-backend-service", envvar="LBCTL_DEFAULT_BACKEND", metavar="NS/NAME:PORT")
+@click.option("--workers", type=click.IntRange(1, 64), default=3, show_default=True, envvar="LBCTL_WORKERS")
+@click.option("--sync-period", type=float, default=600.0, show_default=True, envvar="LBCTL_SYNC_PERIOD",
+              help="Seconds between full resyncs.")
+@click.option("--leader-elect/--no-leader-elect", default=False, envvar="LBCTL_LEADER_ELECT")
+@click.option("--leader-election-namespace", default="lbctl-system", show_default=True,
+              envvar="LBCTL_LEADER_NAMESPACE")
+@click.option("--metrics-addr", default=":8080", show_default=True, envvar="LBCTL_METRICS_ADDR")
+@click.option("--health-addr", default=":8081", show_default=True, envvar="LBCTL_HEALTH_ADDR")
+@click.option("--kubeconfig", envvar="KUBECONFIG", help="Kubeconfig (outside a cluster).")
+@click.option("--kube-api-url", envvar="LBCTL_KUBE_API_URL", help="Kubernetes API URL (emulator), no auth.")
+@click.option("--log-format", type=click.Choice(["auto", "json", "text"]), default="auto", show_default=True)
+@click.option("--log-level", default="info", show_default=True)
+def run(**opts: Any) -> None:
+    """Run the controller: watch Ingresses and converge the cloud."""  # fmt: skip
+    from lbctl import logs
+    from lbctl.kube.run import RunOptions
+    from lbctl.kube.run import run as run_controller
+
+    logs.configure(opts["log_level"], opts["log_format"])
+    options = RunOptions(
+        controller=ControllerConfig(
+            provider=opts["provider"],
+            cluster_name=opts["cluster_name"],
+            class_names=tuple(opts["class_names"]),
+            watch_namespace=opts["watch_namespace"],
+            workers=opts["workers"],
+            sync_period=opts["sync_period"],
+            default_backend=opts["default_backend_service"],
+        ),
+        provider=ProviderConfig(
+            cluster_name=opts["cluster_name"],
+            region=opts["aws_region"],
+            endpoint_url=opts["endpoint_url"],
+            project=opts["gcp_project"],
+            vpc_id=opts["aws_vpc_id"],
+        ),
+        kube_api_url=opts["kube_api_url"],
+        kubeconfig=opts["kubeconfig"],
+        leader_elect=opts["leader_elect"],
+        leader_namespace=opts["leader_election_namespace"],
+        metrics_addr=opts["metrics_addr"] or None,
+        health_addr=opts["health_addr"] or None,
+    )
+    sys.exit(run_controller(options))
+
+
+@click.group()
+def emulator() -> None:
+    """Local emulators of the Kubernetes API and the Compute API (no cluster or account needed)."""
+
+
+def _serve_until_interrupted(server: Any, description: str, after_start: Any = None) -> None:
+    server.start()
+    try:
+        if after_start is not None:
+            after_start(server)
+        click.echo(f"{description} listening on {server.url} (Ctrl-C to stop)")
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()
+
+
+@emulator.command("kube")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", type=int, default=8001, show_default=True)
+@click.option("--kubeconfig", "kubeconfig_path", type=click.Path(), help="Write a kubeconfig pointing at it.")
+def emulator_kube(host: str, port: int, kubeconfig_path: str | None) -> None:
+    """Serve the Kubernetes API emulator (kubectl works with the kubeconfig it writes)."""
+    from lbctl.kube.emulator import KubeEmulator
+
+    def write_kubeconfig(server: KubeEmulator) -> None:
+        if kubeconfig_path:
+            server.write_kubeconfig(kubeconfig_path)
+            click.echo(f"kubeconfig written: export KUBECONFIG={kubeconfig_path}")
+
+    _serve_until_interrupted(KubeEmulator(host=host, port=port), "Kubernetes API emulator", write_kubeconfig)
+
+
+@emulator.command("gcp")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", type=int, default=8002, show_default=True)
+def emulator_gcp(host: str, port: int) -> None:
+    """Serve the Compute Engine API emulator (use --endpoint-url http://HOST:PORT)."""
+    from providers.gcp.emulator import ComputeEmulator
+
+    _serve_until_interrupted(ComputeEmulator(host=host, port=port), "Compute API emulator")
