@@ -15,6 +15,8 @@ from typing import Any
 
 import jsonschema
 
+from lbctl.model.problems import shorten
+
 
 class AnnotationValueError(ValueError):
     """The value does not have the expected form; `detail` says what exactly is off."""
@@ -110,7 +112,7 @@ def string_list(item: Callable[[str], Any] | None = None, item_expected: str = "
             try:
                 out.append(item(value))
             except ValueError as err:
-                raise AnnotationValueError(expected, f"{value!r}: {err}") from None
+                raise AnnotationValueError(expected, f"{shorten(value, 40)}: {err}") from None
         return out
 
     return Parser("stringList", expected, convert)
@@ -138,7 +140,7 @@ def string_map(separator: str = ",") -> Parser:
                 raise AnnotationValueError(expected, "an empty pair")
             key, sep, value = pair.partition("=")
             if not sep or not key.strip():
-                raise AnnotationValueError(expected, f"{pair!r} is not key=value")
+                raise AnnotationValueError(expected, f"{shorten(pair, 40)} is not key=value")
             out[key.strip()] = value.strip()
         return out
 
@@ -206,7 +208,6 @@ def listen_ports() -> Parser:
         "items": {
             "type": "object",
             "minProperties": 1,
-            "maxProperties": 1,
             "propertyNames": {"enum": ["HTTP", "HTTPS"]},
             "additionalProperties": {"type": "integer", "minimum": 1, "maximum": 65535},
         },
@@ -218,11 +219,11 @@ def listen_ports() -> Parser:
         ports: list[tuple[str, int]] = []
         seen: set[int] = set()
         for item in items:
-            ((protocol, port),) = item.items()
-            if port in seen:
-                raise AnnotationValueError(base.expected, f"port {port} is listed twice")
-            seen.add(port)
-            ports.append((protocol, port))
+            for protocol, port in item.items():  # the anchor also takes [{"HTTP": 80, "HTTPS": 443}]
+                if port in seen:
+                    raise AnnotationValueError(base.expected, f"port {port} is listed twice")
+                seen.add(port)
+                ports.append((protocol, port))
         return ports
 
     return Parser("json", base.expected, convert)

@@ -150,7 +150,7 @@ class AnnotationRegistry:
             try:
                 typed = ann.parser.parse(value)
             except AnnotationValueError as err:
-                detail = f" ({err.detail})" if err.detail and err.detail != err.expected else ""
+                detail = f" ({_cut(err.detail)})" if err.detail and err.detail != err.expected else ""
                 parsed.problems.append(
                     Problem(
                         Severity.ERROR,
@@ -166,3 +166,8 @@ class AnnotationRegistry:
             else:
                 parsed.values[ann.name] = typed
         return parsed
+
+
+def _cut(text: str, limit: int = 200) -> str:
+    """Parser details may quote the value; keep messages readable whatever the value's size."""
+    return text if len(text) <= limit else text[:limit] + "…"

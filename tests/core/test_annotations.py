@@ -1,0 +1,323 @@
+"""The annotation registry: every declared annotation has valid and invalid value cases, and the
+messages name the annotation, the value and the expected form.
+
+The coverage tests iterate `REGISTRY`: declaring a new annotation without cases here fails them.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from lbctl.model import annotations as a
+from lbctl.model.annotations import REGISTRY
+from lbctl.model.problems import Severity, shorten
+from lbctl.model.registry import Annotation
+
+ARN = "arn:aws:acm:us-east-1:123456789012:certificate/abc"
+TG_ARN = "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/t/0123"
+WAF_ARN = "arn:aws:wafv2:us-east-1:123456789012:regional/webacl/w/1"
+ANY = object()  # valid, typed value not compared
+OIDC = {"issuer": "https://idp", "authorizationEndpoint": "https://idp/a", "tokenEndpoint": "https://idp/t",
+        "userInfoEndpoint": "https://idp/u", "secretName": "oidc"}  # fmt: skip
+COGNITO = {"userPoolARN": "arn:aws:cognito-idp:us-east-1:1:userpool/x", "userPoolClientID": "c",
+           "userPoolDomain": "d"}  # fmt: skip
+FIXED = {"type": "fixed-response", "fixedResponseConfig": {"statusCode": "503", "contentType": "text/plain"}}
+HEADER_COND = [{"field": "http-header", "httpHeaderConfig": {"httpHeaderName": "X-Canary", "values": ["yes"]}}]
+
+# annotation name → [(raw value, typed value or ANY)]
+VALID: dict[str, list[tuple[str, Any]]] = {
+    a.ACTIONS: [
+        (json.dumps(FIXED), FIXED),
+        (json.dumps({"type": "forward", "targetGroupARN": TG_ARN}), ANY),
+        (json.dumps({"type": "forward", "forwardConfig": {"targetGroups": [
+            {"serviceName": "a", "servicePort": 80, "weight": 10}, {"serviceName": "b", "servicePort": "http"}],
+            "targetGroupStickinessConfig": {"enabled": True, "durationSeconds": 60}}}), ANY),
+        (json.dumps({"type": "redirect", "redirectConfig": {"protocol": "HTTPS", "port": "443",
+                                                            "statusCode": "HTTP_301"}}), ANY),
+    ],
+    a.AUTH_IDP_COGNITO: [(json.dumps(COGNITO), COGNITO)],
+    a.AUTH_IDP_OIDC: [(json.dumps(OIDC), OIDC)],
+    a.AUTH_ON_UNAUTHENTICATED: [("deny", "deny"), ("allow", "allow"), (" authenticate ", "authenticate")],
+    a.AUTH_SCOPE: [("openid email", "openid email")],
+    a.AUTH_SESSION_COOKIE: [("my-cookie", "my-cookie")],
+    a.AUTH_SESSION_TIMEOUT: [("3600", 3600), ("1", 1), ("604800", 604800)],
+    a.AUTH_TYPE: [("oidc", "oidc"), ("cognito", "cognito"), ("none", "none")],
+    a.BACKEND_PROTOCOL: [("HTTPS", "HTTPS"), ("HTTP", "HTTP")],
+    a.BACKEND_PROTOCOL_VERSION: [("GRPC", "GRPC"), ("HTTP2", "HTTP2")],
+    a.CERTIFICATE_ARN: [(ARN, [ARN]), (f"{ARN}, {ARN}2", [ARN, ARN + "2"])],
+    a.CONDITIONS: [
+        (json.dumps(HEADER_COND), HEADER_COND),
+        (json.dumps([{"field": "query-string", "queryStringConfig": {"values": [{"key": "v", "value": "2"}]}},
+                     {"field": "source-ip", "sourceIpConfig": {"values": ["10.0.0.0/8"]}}]), ANY),
+    ],
+    a.GROUP_NAME: [("shop", "shop"), ("team-a.shop", "team-a.shop"), ("a" * 63, "a" * 63)],
+    a.GROUP_ORDER: [("-1000", -1000), ("0", 0), ("1000", 1000), (" 7 ", 7)],
+    a.HEALTHCHECK_INTERVAL: [("5", 5), ("300", 300)],
+    a.HEALTHCHECK_PATH: [("/healthz", "/healthz"), ("/", "/")],
+    a.HEALTHCHECK_PORT: [("traffic-port", "traffic-port"), ("8080", 8080), ("metrics", "metrics")],
+    a.HEALTHCHECK_PROTOCOL: [("HTTPS", "HTTPS")],
+    a.HEALTHCHECK_TIMEOUT: [("2", 2), ("120", 120)],
+    a.HEALTHY_THRESHOLD: [("2", 2), ("10", 10)],
+    a.INBOUND_CIDRS: [("10.0.0.0/16, ::/0", ["10.0.0.0/16", "::/0"]), ("10.0.0.1/16", ["10.0.0.0/16"])],
+    a.IP_ADDRESS_TYPE: [("dualstack", "dualstack"), ("ipv4", "ipv4")],
+    a.LISTEN_PORTS: [('[{"HTTP": 80}, {"HTTPS": 443}]', [("HTTP", 80), ("HTTPS", 443)]),
+                     ('[{"HTTPS": 8443}]', [("HTTPS", 8443)]),
+                     ('[{"HTTP": 80, "HTTPS": 443}]', [("HTTP", 80), ("HTTPS", 443)])],  # as the anchor reads it
+    a.LOAD_BALANCER_ATTRIBUTES: [("idle_timeout.timeout_seconds=600, deletion_protection.enabled=true",
+                                  {"idle_timeout.timeout_seconds": "600", "deletion_protection.enabled": "true"})],
+    a.LOAD_BALANCER_NAME: [("my-lb", "my-lb"), ("a" * 32, "a" * 32)],
+    a.SCHEME: [("internet-facing", "internet-facing"), ("internal", "internal")],
+    a.SECURITY_GROUPS: [("sg-1, web", ["sg-1", "web"])],
+    a.SSL_POLICY: [("ELBSecurityPolicy-TLS13-1-2-2021-06", "ELBSecurityPolicy-TLS13-1-2-2021-06")],
+    a.SSL_REDIRECT: [("443", 443)],
+    a.SUBNETS: [("subnet-1,subnet-2", ["subnet-1", "subnet-2"])],
+    a.SUCCESS_CODES: [("200", "200"), ("200,302", "200,302"), ("200-399", "200-399"), ("0-99", "0-99")],
+    a.TAGS: [("team=web, env=prod", {"team": "web", "env": "prod"}), ("empty=", {"empty": ""})],
+    a.TARGET_GROUP_ATTRIBUTES: [("deregistration_delay.timeout_seconds=30",
+                                 {"deregistration_delay.timeout_seconds": "30"})],
+    a.TARGET_NODE_LABELS: [("pool=web", {"pool": "web"})],
+    a.TARGET_TYPE: [("ip", "ip"), ("instance", "instance")],
+    a.UNHEALTHY_THRESHOLD: [("3", 3)],
+    a.WAFV2_ACL_ARN: [(WAF_ARN, WAF_ARN)],
+    a.BACKEND_CONFIG_BETA: [('{"default": "cfg"}', {"default": "cfg"})],
+    a.APP_PROTOCOLS: [('{"https": "HTTPS", "h2": "HTTP2"}', {"https": "HTTPS", "h2": "HTTP2"})],
+    a.BACKEND_CONFIG: [('{"default": "cfg"}', {"default": "cfg"}),
+                       ('{"ports": {"80": "a", "http": "b"}}', {"ports": {"80": "a", "http": "b"}})],
+    a.NEG: [('{"ingress": true}', {"ingress": True}), ('{"ingress": false}', {"ingress": False})],
+    a.PRE_SHARED_CERT: [("cert-a,cert-b", ["cert-a", "cert-b"])],
+    a.REWRITE_TARGET: [("/", "/"), ("/api", "/api")],
+    a.ALLOW_HTTP: [("false", False), ("true", True), ("TRUE", True)],
+    a.INGRESS_CLASS: [("alb", "alb"), ("gce", "gce")],
+    a.GLOBAL_STATIC_IP: [("my-ip", "my-ip")],
+    a.FRONTEND_CONFIG: [("my-frontend", "my-frontend")],
+    a.REWRITE_TARGET_NGINX: [("/", "/")],
+}  # fmt: skip
+
+# annotation name → [raw invalid value]
+INVALID: dict[str, list[str]] = {
+    a.ACTIONS: [
+        "{not json",
+        '{"type": "forward"}',
+        '{"type": "teleport"}',
+        '{"type": "fixed-response", "fixedResponseConfig": {"statusCode": "700"}}',
+        '{"type": "redirect", "redirectConfig": {"statusCode": "HTTP_307"}}',
+        '{"type": "forward", "forwardConfig": {"targetGroups": [{"serviceName": "a"}]}}',
+        '{"type": "forward", "targetGroupARN": "not-an-arn"}',
+        '{"type": "forward", "forwardConfig": {"targetGroups": [{"serviceName": "a", "servicePort": 80, "weight": 1000}]}}',
+    ],
+    a.AUTH_IDP_COGNITO: ['{"userPoolARN": "x"}', "[]"],
+    a.AUTH_IDP_OIDC: ['{"issuer": "https://idp"}', json.dumps({**OIDC, "clientSecret": "s"})],
+    a.AUTH_ON_UNAUTHENTICATED: ["maybe", "Deny"],
+    a.AUTH_SCOPE: ["", "openid;drop"],
+    a.AUTH_SESSION_COOKIE: ["bad cookie", ""],
+    a.AUTH_SESSION_TIMEOUT: ["0", "604801", "1h"],
+    a.AUTH_TYPE: ["basic", "OIDC"],
+    a.BACKEND_PROTOCOL: ["TCP", "http"],
+    a.BACKEND_PROTOCOL_VERSION: ["HTTP3"],
+    a.CERTIFICATE_ARN: ["", f"{ARN},,{ARN}"],
+    a.CONDITIONS: ["{}", '[{"field": "cookie"}]', '[{"field": "http-header"}]', "[]"],
+    a.GROUP_NAME: ["Shop", "-shop", "a" * 64, "shop_1", ""],
+    a.GROUP_ORDER: ["-1001", "1001", "first", "1.5", ""],
+    a.HEALTHCHECK_INTERVAL: ["4", "301", "ten"],
+    a.HEALTHCHECK_PATH: ["healthz", "/a b"],
+    a.HEALTHCHECK_PORT: ["0", "65536", "Traffic_Port", "a-very-long-port-name"],
+    a.HEALTHCHECK_PROTOCOL: ["TCP"],
+    a.HEALTHCHECK_TIMEOUT: ["1", "121"],
+    a.HEALTHY_THRESHOLD: ["1", "11"],
+    a.INBOUND_CIDRS: ["10.0.0.0/33", "10.0.0.0/8,", "anywhere"],
+    a.IP_ADDRESS_TYPE: ["ipv6"],
+    a.LISTEN_PORTS: [
+        '[{"HTTP": 80}',
+        '{"HTTP": 80}',
+        "[]",
+        '[{"HTTP": "80"}]',
+        '[{"TCP": 80}]',
+        '[{"HTTP": 0}]',
+        '[{"HTTP": 80}, {"HTTPS": 80}]',
+    ],
+    a.LOAD_BALANCER_ATTRIBUTES: ["idle_timeout", "=x", "a=1,,b=2"],
+    a.LOAD_BALANCER_NAME: ["-lb", "a" * 33, "my_lb"],
+    a.SCHEME: ["public", "Internal"],
+    a.SECURITY_GROUPS: [" , "],
+    a.SSL_POLICY: ["bad policy!"],
+    a.SSL_REDIRECT: ["yes", "0", "65536"],
+    a.SUBNETS: [""],
+    a.SUCCESS_CODES: ["ok", "200-", "2000"],
+    a.TAGS: ["team", "a=1,b"],
+    a.TARGET_GROUP_ATTRIBUTES: ["x"],
+    a.TARGET_NODE_LABELS: ["pool"],
+    a.TARGET_TYPE: ["pod", "IP"],
+    a.UNHEALTHY_THRESHOLD: ["100"],
+    a.WAFV2_ACL_ARN: ["my-acl"],
+    a.BACKEND_CONFIG_BETA: ["cfg", "{}"],
+    a.APP_PROTOCOLS: ['{"https": "TCP"}', "{}"],
+    a.BACKEND_CONFIG: ['{"default": ""}', '{"port": {"80": "x"}}', "cfg"],
+    a.NEG: ['{"ingress": "yes"}', "true"],
+    a.PRE_SHARED_CERT: ["a,,b"],
+    a.REWRITE_TARGET: ["api"],
+    a.ALLOW_HTTP: ["yes", "1"],
+    a.INGRESS_CLASS: ["", "x" * 254],
+    a.GLOBAL_STATIC_IP: ["My-IP", "1ip"],
+    a.FRONTEND_CONFIG: ["My_Config"],
+    a.REWRITE_TARGET_NGINX: ["no-slash"],
+}  # fmt: skip
+
+DECLARED = [ann.name for ann in REGISTRY]
+
+
+def test_every_annotation_has_valid_cases() -> None:
+    missing = sorted(set(DECLARED) - set(VALID))
+    assert not missing, f"declare valid value cases for: {missing}"
+    assert not sorted(set(VALID) - set(DECLARED)), "cases for annotations that are not declared"
+
+
+def test_every_annotation_has_invalid_cases() -> None:
+    missing = sorted(set(DECLARED) - set(INVALID))
+    assert not missing, f"declare invalid value cases for: {missing}"
+    assert not sorted(set(INVALID) - set(DECLARED)), "cases for annotations that are not declared"
+
+
+def _key(ann: Annotation) -> str:
+    return ann.family_prefix + "web" if ann.is_family else ann.name
+
+
+def _kind(ann: Annotation) -> str:
+    return "Ingress" if ann.scope.allows("Ingress") else "Service"
+
+
+VALID_CASES = [(name, raw, typed) for name, cases in VALID.items() for raw, typed in cases]
+INVALID_CASES = [(name, raw) for name, cases in INVALID.items() for raw in cases]
+
+
+@pytest.mark.parametrize(("name", "raw", "typed"), VALID_CASES, ids=[f"{n}={r[:40]}" for n, r, _ in VALID_CASES])
+def test_valid_value(name: str, raw: str, typed: Any) -> None:
+    ann = REGISTRY.get(name)
+    parsed = REGISTRY.parse({_key(ann): raw}, _kind(ann), "Ingress default/web")
+    assert parsed.problems == []
+    value = parsed.family(name)["web"] if ann.is_family else parsed.get(name)
+    assert parsed.has(name) or ann.is_family
+    if typed is not ANY:
+        assert value == typed
+
+
+@pytest.mark.parametrize(("name", "raw"), INVALID_CASES, ids=[f"{n}={r[:40]}" for n, r in INVALID_CASES])
+def test_invalid_value_names_annotation_value_and_expected_form(name: str, raw: str) -> None:
+    ann = REGISTRY.get(name)
+    key = _key(ann)
+    parsed = REGISTRY.parse({key: raw}, _kind(ann), "Ingress default/web", "app.yaml#0")
+    assert len(parsed.problems) == 1, parsed.problems
+    (problem,) = parsed.problems
+    assert problem.severity == Severity.ERROR
+    assert problem.field == f"metadata.annotations[{key}]"
+    assert shorten(raw) in problem.message
+    assert f"expected {ann.parser.expected}" in problem.message
+    text = str(problem)
+    assert key in text and "app.yaml#0" in text and "Ingress default/web" in text
+    assert not parsed.has(name) and parsed.family(name) == {}
+
+
+def test_defaults_are_valid_typed_values() -> None:
+    """A declared default must be what parsing its documented form gives (or None)."""
+    for ann in REGISTRY:
+        if ann.default is None or isinstance(ann.default, bool):
+            continue
+        assert ann.parser.parse(str(ann.default)) == ann.default, ann.name
+
+
+def test_every_annotation_is_documented() -> None:
+    for ann in REGISTRY:
+        assert ann.doc.strip(), ann.name
+        assert ann.provider in ("aws", "gcp", "any"), ann.name
+
+
+def test_malformed_listen_ports_message() -> None:
+    raw = '[{"HTTP": 80}'
+    parsed = REGISTRY.parse({a.LISTEN_PORTS: raw}, "Ingress", "Ingress default/web")
+    (problem,) = parsed.problems
+    assert problem.field == "metadata.annotations[alb.ingress.kubernetes.io/listen-ports]"
+    assert "'[{\"HTTP\": 80}'" in problem.message
+    assert '[{"HTTP": 80}, {"HTTPS": 443}]' in problem.message
+    assert "not valid JSON" in problem.message
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        "alb.ingress.kubernetes.io/listen-port",
+        "alb.ingress.kubernetes.io/actions.",
+        "alb.ingress.kubernetes.io/Scheme",
+        "ingress.gcp.kubernetes.io/pre-shared-certs",
+        "kubernetes.io/ingress.allow-https",
+        "networking.gke.io/managed-certificates",
+    ],
+)
+def test_unknown_key_under_a_watched_prefix_is_a_warning(key: str) -> None:
+    parsed = REGISTRY.parse({key: "x"}, "Ingress", "Ingress default/web")
+    (problem,) = parsed.problems
+    assert problem.severity == Severity.WARNING
+    assert problem.field == f"metadata.annotations[{key}]"
+    assert "unknown" in problem.message
+
+
+@pytest.mark.parametrize("key", ["example.com/anything", "kubectl.kubernetes.io/last-applied-configuration"])
+def test_foreign_keys_are_ignored(key: str) -> None:
+    assert REGISTRY.parse({key: "{}"}, "Ingress", "Ingress default/web").problems == []
+
+
+@pytest.mark.parametrize(
+    ("name", "kind"),
+    [(a.NEG, "Ingress"), (a.BACKEND_CONFIG, "Ingress"), (a.APP_PROTOCOLS, "Ingress"), (a.LISTEN_PORTS, "Service"),
+     (a.GROUP_NAME, "Service"), (a.SCHEME, "Service")],
+)  # fmt: skip
+def test_scope_violation_is_a_warning(name: str, kind: str) -> None:
+    raw = VALID[name][0][0]
+    parsed = REGISTRY.parse({name: raw}, kind, f"{kind} default/web")
+    (problem,) = parsed.problems
+    assert problem.severity == Severity.WARNING
+    assert problem.field == f"metadata.annotations[{name}]"
+    assert f"not on {kind}" in problem.message
+    assert not parsed.has(name)
+
+
+def test_scope_violation_with_invalid_value_is_only_a_warning() -> None:
+    parsed = REGISTRY.parse({a.NEG: "nonsense"}, "Ingress", "Ingress default/web")
+    assert [p.severity for p in parsed.problems] == [Severity.WARNING]
+
+
+@pytest.mark.parametrize(
+    "name",
+    [a.LISTEN_PORTS, a.TAGS, a.INBOUND_CIDRS, a.GROUP_NAME, a.ACTIONS, a.SCHEME, a.GROUP_ORDER, a.SUBNETS],
+)
+def test_huge_values_are_shortened(name: str) -> None:
+    ann = REGISTRY.get(name)
+    huge = {
+        a.LISTEN_PORTS: "[" + '{"HTTP": 80},' * 20000,
+        a.TAGS: "k" * 100000,
+        a.INBOUND_CIDRS: "10.0.0.0/8," + "z" * 100000,
+        a.GROUP_NAME: "a" * 100000,
+        a.ACTIONS: '{"type": "fixed-response", "fixedResponseConfig": {"statusCode": "' + "5" * 100000 + '"}}',
+        a.SCHEME: "x" * 100000,
+        a.GROUP_ORDER: "9" * 100000,
+        a.SUBNETS: "a," * 50000,
+    }[name]
+    parsed = REGISTRY.parse({_key(ann): huge}, _kind(ann), "Ingress default/web")
+    (problem,) = parsed.problems
+    assert problem.severity == Severity.ERROR
+    assert len(problem.message) < 600, problem.message[:700]
+    assert "chars)" in problem.message
+
+
+def test_default_of_undeclared_name_fails_loudly() -> None:
+    with pytest.raises(KeyError):
+        REGISTRY.get("alb.ingress.kubernetes.io/not-declared")
+
+
+def test_a_name_cannot_be_declared_twice() -> None:
+    from lbctl.model.registry import AnnotationRegistry
+
+    first = REGISTRY.get(a.SCHEME)
+    with pytest.raises(ValueError, match="declared twice"):
+        AnnotationRegistry([first, first], ())
