@@ -9,6 +9,7 @@ import queue
 import select
 import socket
 import time
+from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
@@ -29,6 +30,15 @@ log = logging.getLogger(__name__)
 CONTROL_PREFIX = "/_emulator/"
 HEALTH_PATHS = ("/healthz", "/readyz", "/livez")
 _WATCH_POLL_SECONDS = 0.25
+
+
+@dataclass(frozen=True)
+class Response:
+    """A complete (non-streaming) answer: JSON for dicts, text/plain for strings."""
+
+    code: int
+    body: Any
+    headers: dict[str, str] = field(default_factory=dict)
 
 
 def _truthy(value: str | None) -> bool:
@@ -136,28 +146,32 @@ class EmulatorHandler(BaseHTTPRequestHandler):
             return
         target = parse_path(path, self.emulator.kinds)
         verb = self._verb(method, target, query)
-        code = 200
+        response: Response | None
         try:
             injection = self.emulator.faults.for_request(method, verb, path)
             if injection.latency:
                 time.sleep(injection.latency)
             if injection.status:
-                headers = {"Retry-After": str(injection.retry_after)} if injection.retry_after is not None else {}
                 error = ApiError(injection.status, injection.message)
+                headers = {}
                 if injection.retry_after is not None:
                     error.details = {"retryAfterSeconds": injection.retry_after}
-                code = error.code
-                self._send_json(error.code, error.status(), headers)
-                return
-            if isinstance(target, ResourcePath):
-                code = self._handle_resource(method, target, query, raw_body)
+                    headers["Retry-After"] = str(injection.retry_after)
+                response = Response(error.code, error.status(), headers)
+            elif isinstance(target, ResourcePath):
+                response = self._handle_resource(method, target, query, raw_body)
             else:
-                code = self._handle_non_resource(method, path, target)
+                response = self._handle_non_resource(method, path, target)
         except ApiError as error:
-            code = error.code
-            self._send_json(error.code, error.status())
-        finally:
-            self._record(verb, target, method, path, code)
+            response = Response(error.code, error.status())
+        if response is None:  # a watch: logged when its stream opened, already answered
+            return
+        # Log before answering, so a client that reads the log right after its call finds the call in it.
+        self._record(verb, target, method, path, response.code)
+        if isinstance(response.body, str):
+            self._send_text(response.code, response.body)
+        else:
+            self._send_json(response.code, response.body, response.headers)
 
     def _verb(self, method: str, target: ResourcePath | DiscoveryPath | None, query: dict[str, str]) -> str:
         if not isinstance(target, ResourcePath):
@@ -178,12 +192,11 @@ class EmulatorHandler(BaseHTTPRequestHandler):
             record = RequestRecord(verb, "", "", "", "", "", method, path, code)
         self.emulator.request_log.append(record)
 
-    def _handle_non_resource(self, method: str, path: str, target: DiscoveryPath | None) -> int:
+    def _handle_non_resource(self, method: str, path: str, target: DiscoveryPath | None) -> Response:
         if method != "GET":
             raise ApiError(405, f"the server does not allow this method on the requested resource ({method} {path})")
         if path in HEALTH_PATHS:
-            self._send_text(200, "ok")
-            return 200
+            return Response(200, "ok")
         kinds = self.emulator.kinds
         body: dict[str, Any] | None = None
         if path == "/version":
@@ -204,10 +217,10 @@ class EmulatorHandler(BaseHTTPRequestHandler):
                 body = discovery.resource_list(kinds, target.group, target.version)
         if body is None:
             raise ApiError(404, "the server could not find the requested resource", "NotFound", {})
-        self._send_json(200, body)
-        return 200
+        return Response(200, body)
 
-    def _handle_resource(self, method: str, target: ResourcePath, query: dict[str, str], raw_body: bytes) -> int:
+    def _handle_resource(self, method: str, target: ResourcePath, query: dict[str, str],
+                         raw_body: bytes) -> Response | None:
         store, kind = self.emulator.store, target.kind
         all_namespaces = kind.namespaced and target.namespace is None
         if target.subresource not in (None, "status") or (all_namespaces and method != "GET" and target.name) \
@@ -220,7 +233,7 @@ class EmulatorHandler(BaseHTTPRequestHandler):
         if method == "GET" and target.name is None:
             if _truthy(query.get("watch")):
                 self._stream_watch(target, query)
-                return 200
+                return None
             limit = int(query["limit"]) if query.get("limit", "").isdigit() else None
             result = store.list(kind, target.namespace, query.get("labelSelector"), query.get("fieldSelector"),
                                 limit, query.get("continue") or None)
@@ -230,9 +243,7 @@ class EmulatorHandler(BaseHTTPRequestHandler):
             result = store.get(kind, target.namespace, target.name)
         elif method == "POST" and target.name is None and not all_namespaces:
             result = store.create(kind, target.namespace, body, dry_run)
-            code = 200 if dry_run or kind.review else 201
-            self._send_json(code, result)
-            return code
+            return Response(200 if dry_run or kind.review else 201, result)
         elif method == "PUT" and target.name:
             result = store.update(kind, target.namespace, target.name, body, target.subresource, dry_run)
         elif method == "PATCH" and target.name:
@@ -246,8 +257,7 @@ class EmulatorHandler(BaseHTTPRequestHandler):
                                              query.get("fieldSelector"))
         else:
             raise ApiError(405, f"the server does not allow this method on the requested resource ({method})")
-        self._send_json(200, result)
-        return 200
+        return Response(200, result)
 
     # ---- watch ----------------------------------------------------------------------------------
 
@@ -275,6 +285,7 @@ class EmulatorHandler(BaseHTTPRequestHandler):
         deadline = time.monotonic() + min(timeout, emulator.max_watch_seconds)
         next_bookmark = time.monotonic() + emulator.bookmark_interval
         abrupt = False
+        self._record("watch", target, "GET", urlsplit(self.path).path, 200)  # logged when the stream opens
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
         self.send_header("Cache-Control", "no-cache, private")

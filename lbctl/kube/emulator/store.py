@@ -33,6 +33,7 @@ Predicate = Callable[[Mapping[str, Any]], bool]
 
 _SYSTEM_METADATA = ("uid", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds", "generation",
                     "namespace", "selfLink")
+_OMIT_WHEN_EMPTY = ("labels", "annotations", "finalizers", "ownerReferences", "managedFields", "generateName")
 _NAME_SUFFIX_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
 
 
@@ -351,6 +352,9 @@ class Store:
             meta = obj["metadata"] = {}
         if not isinstance(meta, dict):
             raise bad_request("metadata must be an object")
+        for optional in _OMIT_WHEN_EMPTY:  # Go's `omitempty`: empty maps and lists are not stored
+            if optional in meta and not meta[optional]:
+                del meta[optional]
         if kind.namespaced:
             if meta.get("namespace") and meta["namespace"] != namespace:
                 raise bad_request("the namespace of the provided object does not match the namespace sent on the request")

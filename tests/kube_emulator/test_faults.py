@@ -1,0 +1,124 @@
+"""Fault injection (in-process and over HTTP) and the request log."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+import urllib.request
+from typing import Any
+
+import pytest
+from kubernetes import client, watch
+from kubernetes.client.exceptions import ApiException
+
+from lbctl.kube.emulator import KubeEmulator
+
+from .builders import ingress
+
+
+def _control(emulator: KubeEmulator, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(f"{emulator.url}{path}", data=data, method=method,
+                                     headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=5) as response:
+        return json.loads(response.read())
+
+
+@pytest.mark.parametrize(("status", "reason"), [(500, "InternalError"), (503, "ServiceUnavailable"),
+                                                (429, "TooManyRequests"), (504, "Timeout")])
+def test_injected_failures_reach_the_client_then_stop(emulator: KubeEmulator, net: client.NetworkingV1Api,
+                                                      status: int, reason: str) -> None:
+    emulator.faults.fail(method="GET", path=r"/namespaces/default/ingresses$", status=status, times=2)
+    for _ in range(2):
+        with pytest.raises(ApiException) as error:
+            net.list_namespaced_ingress("default")
+        assert error.value.status == status
+        assert json.loads(error.value.body)["reason"] == reason
+    assert net.list_namespaced_ingress("default").items == []
+    net.create_namespaced_ingress("default", ingress("web"))  # POST on the same path was never affected
+
+
+def test_throttling_carries_retry_after(emulator: KubeEmulator, net: client.NetworkingV1Api) -> None:
+    emulator.faults.fail(verb="^patch$", status=429, retry_after=3)
+    net.create_namespaced_ingress("default", ingress("web"))
+    with pytest.raises(ApiException) as error:
+        net.patch_namespaced_ingress_status("web", "default", {"status": {"loadBalancer": {}}})
+    assert error.value.headers["Retry-After"] == "3"
+    assert json.loads(error.value.body)["details"]["retryAfterSeconds"] == 3
+
+
+def test_latency(emulator: KubeEmulator, core: client.CoreV1Api) -> None:
+    emulator.faults.delay(0.3, path="/api/v1/namespaces$", times=1)
+    started = time.monotonic()
+    core.list_namespace()
+    assert time.monotonic() - started >= 0.3
+    started = time.monotonic()
+    core.list_namespace()
+    assert time.monotonic() - started < 0.3
+
+
+def test_faults_over_http(emulator: KubeEmulator, net: client.NetworkingV1Api) -> None:
+    added = _control(emulator, "POST", "/_emulator/faults", {"action": "fail", "verb": "create", "status": 503})
+    assert added["rule"]["status"] == 503
+    with pytest.raises(ApiException) as error:
+        net.create_namespaced_ingress("default", ingress("web"))
+    assert error.value.status == 503
+    net.create_namespaced_ingress("default", ingress("web"))
+
+    rv = net.list_namespaced_ingress("default").metadata.resource_version
+    _control(emulator, "POST", "/_emulator/faults", {"action": "compact"})
+    with pytest.raises(ApiException) as expired:
+        list(watch.Watch().stream(net.list_namespaced_ingress, "default", resource_version=rv, timeout_seconds=1))
+    assert expired.value.status == 410
+
+    _control(emulator, "POST", "/_emulator/faults", {"action": "fail", "path": "ingresses", "status": 500,
+                                                     "times": None})
+    assert len(_control(emulator, "GET", "/_emulator/faults")["rules"]) == 1
+    _control(emulator, "DELETE", "/_emulator/faults")
+    net.list_namespaced_ingress("default")
+
+    finished = threading.Event()
+
+    def consume() -> None:
+        list(watch.Watch().stream(net.list_namespaced_ingress, "default", timeout_seconds=10))
+        finished.set()
+
+    threading.Thread(target=consume, daemon=True).start()
+    deadline = time.monotonic() + 5
+    while emulator.store.open_watches == 0 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert _control(emulator, "POST", "/_emulator/faults", {"action": "drop_watches"}) == {"dropped": 1}
+    assert finished.wait(3)
+
+
+def test_bad_fault_request_is_400(emulator: KubeEmulator) -> None:
+    with pytest.raises(urllib.request.HTTPError) as error:
+        _control(emulator, "POST", "/_emulator/faults", {"action": "fail", "colour": "red", "status": 500})
+    assert error.value.code == 400
+
+
+def test_request_log_names_what_a_controller_called(emulator: KubeEmulator, api: client.ApiClient) -> None:
+    net, core = client.NetworkingV1Api(api), client.CoreV1Api(api)
+    net.create_namespaced_ingress("default", ingress("web"))
+    emulator.request_log.clear()
+
+    net.list_ingress_for_all_namespaces()
+    list(watch.Watch().stream(net.list_ingress_for_all_namespaces, timeout_seconds=1))
+    net.patch_namespaced_ingress_status("web", "default", {"status": {"loadBalancer": {"ingress": [{"ip": "1.2.3.4"}]}}})
+    core.create_namespaced_event("default", {"metadata": {"generateName": "web."}, "reason": "Synced",
+                                             "involvedObject": {"kind": "Ingress", "name": "web"}})
+    client.CoordinationV1Api(api).create_namespaced_lease("kube-system", {"metadata": {"name": "lbctl"}})
+    with pytest.raises(ApiException):
+        core.read_namespaced_secret("missing", "default")
+
+    assert [(r.verb, r.api_group, r.resource, r.subresource, r.namespace, r.status) for r in emulator.requests] == [
+        ("list", "networking.k8s.io", "ingresses", "", "", 200),
+        ("watch", "networking.k8s.io", "ingresses", "", "", 200),
+        ("patch", "networking.k8s.io", "ingresses", "status", "default", 200),
+        ("create", "", "events", "", "default", 201),
+        ("create", "coordination.k8s.io", "leases", "", "kube-system", 201),
+        ("get", "", "secrets", "", "default", 404),
+    ]
+    over_http = _control(emulator, "GET", "/_emulator/requests")["requests"]
+    assert over_http[2]["subresource"] == "status" and over_http[2]["api_group"] == "networking.k8s.io"
