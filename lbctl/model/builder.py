@@ -448,14 +448,6 @@ def _merge(key: str, members: list[_Member], config: BuildConfig, snapshot: Clus
     for name in (ann.name for ann in a.REGISTRY if ann.merge == Merge.EXCLUSIVE and ann.provider == config.provider):
         _exclusive(members, name, key)
 
-    defaults = [(m, m.default_action) for m in members if m.default_action is not None]
-    distinct_defaults = {repr(d) for _, d in defaults}
-    if len(distinct_defaults) > 1:
-        names = ", ".join(m.ingress.ref.key for m, _ in defaults)
-        raise SpecError(Problem(Severity.ERROR, f"IngressGroup {key}", "spec.defaultBackend",
-                                f"several Ingresses set different default backends ({names}); keep one"))  # fmt: skip
-    default_action = defaults[0][1] if defaults else None
-
     backends: dict[str, Backend] = {}
     rules: list[tuple[tuple, Rule]] = []
     tags: dict[str, str] = {}
@@ -466,13 +458,24 @@ def _merge(key: str, members: list[_Member], config: BuildConfig, snapshot: Clus
                 renames[bkey] = f"{bkey}@{member.ingress.name}"
                 backend.key = renames[bkey]
             backends[backend.key] = backend
-        for rule, position in member.rules:
-            for target in rule.action.forward:
+        actions = [rule.action for rule, _ in member.rules]
+        actions += [member.default_action] if member.default_action is not None else []
+        for action in actions:  # every action of the member refers to its own backends
+            for target in action.forward:
                 if target.backend_key in renames:
                     target.backend_key = renames[target.backend_key]
+        for rule, position in member.rules:
             rules.append((precedence_key(rule, member.order, index, position), rule))
         tags.update({k: v for k, v in (member.parsed.get(a.TAGS) or {}).items() if k not in tags})
     rules.sort(key=lambda item: item[0])
+
+    defaults = [(m, m.default_action) for m in members if m.default_action is not None]
+    distinct_defaults = {repr(d) for _, d in defaults}
+    if len(distinct_defaults) > 1:
+        names = ", ".join(m.ingress.ref.key for m, _ in defaults)
+        raise SpecError(Problem(Severity.ERROR, f"IngressGroup {key}", "spec.defaultBackend",
+                                f"several Ingresses set different default backends ({names}); keep one"))  # fmt: skip
+    default_action = defaults[0][1] if defaults else None
 
     if aws:
         frontend = _aws_frontend(key, members)
