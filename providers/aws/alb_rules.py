@@ -1,0 +1,164 @@
+"""ALB listener-rule conditions: building them from Ingress rules, ALB's limits, and ALB's own matching.
+
+ALB semantics (not Ingress semantics): `path-pattern` is case-sensitive, `*` matches any characters
+including '/', `?` exactly one; `host-header` is case-insensitive and its `*` also crosses '.'.
+Conditions of a rule are ANDed, the values of one condition ORed.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from lbctl.model.matching import normalise_host
+from lbctl.model.spec import Condition, PathMatch, PathType, Rule
+
+MAX_CONDITION_VALUES = 5  # per rule, all conditions together
+MAX_RULES_PER_LISTENER = 100
+HOST_PATH_FIELDS = ("host-header", "path-pattern")
+
+
+def path_values(match: PathMatch | None) -> list[str]:
+    """Path-pattern values giving the Ingress path semantics on ALB; [] = any path."""
+    if match is None:
+        return []
+    if match.type == PathType.PREFIX:
+        base = match.path.rstrip("/")
+        # `/foo` and `/foo/*`: matches /foo, /foo/ and /foo/bar but never /foobar.
+        return ["/*"] if not base else [base, base + "/*"]
+    return [match.path]  # Exact, and ImplementationSpecific in ALB syntax
+
+
+def host_regex(host: str) -> str:
+    """A regex giving the one-label Ingress semantics of `*.example.com`."""
+    return "^[^.]+" + re.escape(host[1:]) + "$"
+
+
+def rule_conditions(rule: Rule, regex_hosts: bool) -> tuple[list[dict[str, Any]], list[str]]:
+    """ALB conditions for a spec rule, and fidelity warnings naming the rule."""
+    warnings: list[str] = []
+    conditions: list[dict[str, Any]] = []
+    if rule.host:
+        if rule.host.startswith("*."):
+            if regex_hosts:
+                conditions.append({"Field": "host-header", "HostHeaderConfig": {"RegexValues": [host_regex(rule.host)]}})
+            else:
+                conditions.append({"Field": "host-header", "HostHeaderConfig": {"Values": [rule.host]}})
+                warnings.append(
+                    f"{rule.source}: host {rule.host!r} covers exactly one DNS label in Kubernetes, but an ALB "
+                    f"host-header wildcard also matches deeper names (e.g. a.b{rule.host[1:]}); such requests "
+                    "reach this rule on AWS"
+                )
+        else:
+            conditions.append({"Field": "host-header", "HostHeaderConfig": {"Values": [rule.host]}})
+    if rule.path is not None and rule.path.type != PathType.IMPLEMENTATION_SPECIFIC and re.search(r"[*?]", rule.path.path):
+        warnings.append(f"{rule.source}: path {rule.path.path!r} contains '*' or '?', which ALB treats as wildcards, "
+                        "not literal characters")  # fmt: skip
+    values = path_values(rule.path)
+    if values:
+        conditions.append({"Field": "path-pattern", "PathPatternConfig": {"Values": values}})
+    conditions.extend(extra_condition(c) for c in rule.conditions)
+    if not conditions:  # ALB needs at least one condition: a rule for any host and any path
+        conditions.append({"Field": "path-pattern", "PathPatternConfig": {"Values": ["/*"]}})
+    return conditions, warnings
+
+
+def extra_condition(condition: Condition) -> dict[str, Any]:
+    """An ALB condition from a `conditions.<name>` entry."""
+    field = condition.field
+    if field == "host-header":
+        return {"Field": field, "HostHeaderConfig": {"Values": list(condition.values)}}
+    if field == "path-pattern":
+        return {"Field": field, "PathPatternConfig": {"Values": list(condition.values)}}
+    if field == "http-header":
+        return {"Field": field, "HttpHeaderConfig": {"HttpHeaderName": condition.header_name,
+                                                     "Values": list(condition.values)}}  # fmt: skip
+    if field == "http-request-method":
+        return {"Field": field, "HttpRequestMethodConfig": {"Values": list(condition.values)}}
+    if field == "query-string":
+        pairs = [{"Key": q["key"], "Value": q["value"]} if q.get("key") else {"Value": q["value"]}
+                 for q in condition.query or []]  # fmt: skip
+        return {"Field": field, "QueryStringConfig": {"Values": pairs}}
+    return {"Field": field, "SourceIpConfig": {"Values": list(condition.values)}}
+
+
+_CONFIG_KEYS = {
+    "host-header": "HostHeaderConfig", "path-pattern": "PathPatternConfig", "http-header": "HttpHeaderConfig",
+    "http-request-method": "HttpRequestMethodConfig", "query-string": "QueryStringConfig",
+    "source-ip": "SourceIpConfig",
+}  # fmt: skip
+
+
+def _values_key(condition: dict[str, Any]) -> tuple[dict[str, Any], str]:
+    config = condition[_CONFIG_KEYS[condition["Field"]]]
+    return config, "RegexValues" if "RegexValues" in config else "Values"
+
+
+def value_count(conditions: list[dict[str, Any]]) -> int:
+    total = 0
+    for condition in conditions:
+        config, key = _values_key(condition)
+        total += len(config[key])
+    return total
+
+
+def split_conditions(conditions: list[dict[str, Any]]) -> list[list[dict[str, Any]]] | None:
+    """Split a rule whose conditions hold more than 5 values into rules with ≤ 5 each (values of one
+    condition are ORed, so spreading them over several rules keeps the meaning). None: impossible."""
+    if value_count(conditions) <= MAX_CONDITION_VALUES:
+        return [conditions]
+    widest = max(range(len(conditions)), key=lambda i: len(_values_key(conditions[i])[0][_values_key(conditions[i])[1]]))
+    config, key = _values_key(conditions[widest])
+    values = config[key]
+    if len(values) < 2:
+        return None
+    out: list[list[dict[str, Any]]] = []
+    for half in (values[: len(values) // 2], values[len(values) // 2 :]):
+        copy = [dict(c) for c in conditions]
+        config_key = _CONFIG_KEYS[copy[widest]["Field"]]
+        copy[widest][config_key] = {**config, key: half}
+        parts = split_conditions(copy)
+        if parts is None:
+            return None
+        out.extend(parts)
+    return out
+
+
+# --------------------------------------------------------------------------- ALB matching
+
+
+def _glob(pattern: str, flags: int = 0) -> re.Pattern[str]:
+    return re.compile("".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern), flags | re.DOTALL)
+
+
+def alb_path_matches(pattern: str, path: str) -> bool:
+    """ALB path-pattern: case-sensitive, `*` any characters (also '/'), `?` one character."""
+    return _glob(pattern).fullmatch(path) is not None
+
+
+def alb_host_matches(pattern: str, host: str) -> bool:
+    """ALB host-header: case-insensitive, `*` any characters (also '.'), `?` one character."""
+    return _glob(pattern.lower(), re.IGNORECASE).fullmatch(normalise_host(host)) is not None
+
+
+def condition_matches(condition: dict[str, Any], host: str, path: str) -> bool | None:
+    """Whether a host/path condition matches the request; None for conditions on other request parts."""
+    field = condition["Field"]
+    if field not in HOST_PATH_FIELDS:
+        return None
+    config, key = _values_key(condition)
+    if key == "RegexValues":
+        subject = normalise_host(host) if field == "host-header" else path
+        flags = re.IGNORECASE if field == "host-header" else 0
+        return any(re.search(v, subject, flags) for v in config[key])
+    if field == "host-header":
+        return any(alb_host_matches(v, host) for v in config[key])
+    return any(alb_path_matches(v, path) for v in config[key])
+
+
+def rule_matches(conditions: list[dict[str, Any]], host: str, path: str) -> bool | None:
+    """True/False for host/path-only rules; None if the rule needs other request attributes."""
+    results = [condition_matches(c, host, path) for c in conditions]
+    if any(r is None for r in results):
+        return None
+    return all(results)

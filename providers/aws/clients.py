@@ -1,0 +1,98 @@
+"""boto3 clients whose every call goes through the shared CloudCaller (retries, rate limits, counts)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import boto3
+from botocore import xform_name
+from botocore.config import Config
+from botocore.exceptions import ClientError, ConnectionError, HTTPClientError
+
+from lbctl.cloudcalls import CallStats, CloudCaller
+
+THROTTLING_CODES = {
+    "Throttling", "ThrottlingException", "RequestLimitExceeded", "TooManyRequests", "TooManyRequestsException",
+    "RequestThrottled", "SlowDown", "PriorRequestNotComplete",
+}  # fmt: skip
+
+# Like the anchor's defaults (per operation, calls per second); override with options["rate_limits"].
+DEFAULT_RATE_LIMITS: dict[str, float] = {
+    "Describe": 50.0, "Get": 50.0, "List": 50.0,
+    "Register": 4.0, "Deregister": 4.0,
+    "Create": 3.0, "Modify": 3.0, "Delete": 3.0, "Set": 3.0, "Add": 3.0, "Remove": 3.0, "Import": 3.0,
+    "Authorize": 3.0, "Revoke": 3.0, "Associate": 3.0, "Disassociate": 3.0,
+}  # fmt: skip
+
+SERVICES = ("elbv2", "ec2", "acm", "wafv2", "resourcegroupstaggingapi")
+
+
+def classify_aws_error(exc: BaseException) -> str | None:
+    """'throttled' / 'server-error' for retryable AWS failures, None for final ones."""
+    if isinstance(exc, ClientError):
+        error = exc.response.get("Error", {})
+        code = str(error.get("Code", ""))
+        status = int(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0)
+        if code in THROTTLING_CODES:
+            return "throttled"
+        if status >= 500 or code in ("InternalError", "InternalFailure", "ServiceUnavailable"):
+            return "server-error"
+        return None
+    if isinstance(exc, ConnectionError | HTTPClientError):
+        return "server-error"
+    return None
+
+
+def error_code(exc: BaseException) -> str:
+    if isinstance(exc, ClientError):
+        return str(exc.response.get("Error", {}).get("Code", ""))
+    return ""
+
+
+class AwsClients:
+    """One boto3 client per service plus the CloudCaller every call goes through."""
+
+    def __init__(self, region: str, endpoint_url: str | None, options: dict[str, Any],
+                 stats: CallStats | None = None) -> None:  # fmt: skip
+        session = boto3.session.Session(
+            aws_access_key_id=options.get("aws_access_key_id"),
+            aws_secret_access_key=options.get("aws_secret_access_key"),
+            region_name=region,
+        )
+        # Our CloudCaller owns retries; botocore's own retries would hide throttling from the counts.
+        config = Config(retries={"max_attempts": 1, "mode": "standard"}, connect_timeout=10, read_timeout=30)
+        self.region = region
+        self.clients: dict[str, Any] = {
+            service: session.client(service, endpoint_url=endpoint_url, config=config) for service in SERVICES
+        }
+        self.caller = CloudCaller(
+            classify_aws_error,
+            rate_limits=dict(options.get("rate_limits") or DEFAULT_RATE_LIMITS),
+            attempts=int(options.get("retry_attempts", 8)),
+            initial_wait=float(options.get("retry_initial_wait", 0.2)),
+            max_wait=float(options.get("retry_max_wait", 20.0)),
+            stats=stats,
+        )
+
+    @property
+    def stats(self) -> CallStats:
+        return self.caller.stats
+
+    def call(self, service: str, operation: str, **kwargs: Any) -> Any:
+        """Call `operation` (API name, e.g. "DescribeLoadBalancers") through the CloudCaller."""
+        client = self.clients[service]
+        method: Callable[..., Any] = getattr(client, xform_name(operation))
+        return self.caller.call(service, operation, method, **kwargs)
+
+    def pages(self, service: str, operation: str, result_key: str, token_in: str = "Marker",
+              token_out: str = "NextMarker", **kwargs: Any) -> list[Any]:  # fmt: skip
+        """All items of a paginated Describe/List call, each page through the CloudCaller."""
+        items: list[Any] = []
+        while True:
+            page = self.call(service, operation, **kwargs)
+            items.extend(page.get(result_key, []))
+            token = page.get(token_out)
+            if not token:
+                return items
+            kwargs[token_in] = token

@@ -1,0 +1,148 @@
+"""Pure comparisons between desired and existing AWS resources (what needs to change)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from .naming import is_our_tag
+from .stack import DesiredRule
+
+HEALTH_CHECK_KEYS = (
+    "HealthCheckEnabled", "HealthCheckProtocol", "HealthCheckPort", "HealthCheckPath", "HealthCheckIntervalSeconds",
+    "HealthCheckTimeoutSeconds", "HealthyThresholdCount", "UnhealthyThresholdCount", "Matcher",
+)  # fmt: skip
+REDIRECT_DEFAULTS = {"Protocol": "#{protocol}", "Port": "#{port}", "Host": "#{host}", "Path": "/#{path}",
+                     "Query": "#{query}"}  # fmt: skip
+_WRITE_ONLY = ("ClientSecret", "UseExistingClientSecret")
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, default=str)
+
+
+def canonical_actions(actions: list[dict[str, Any]]) -> str:
+    """A comparable form of an action list that ignores what AWS fills in or never returns."""
+    out = []
+    for action in sorted(actions, key=lambda a: int(a.get("Order") or 0)):
+        kind = action["Type"]
+        if kind == "forward":
+            forward = action.get("ForwardConfig") or {}
+            groups = forward.get("TargetGroups") or [{"TargetGroupArn": action.get("TargetGroupArn")}]
+            pairs = sorted((g["TargetGroupArn"], int(g.get("Weight", 1) if g.get("Weight") is not None else 1))
+                           for g in groups)  # fmt: skip
+            sticky = forward.get("TargetGroupStickinessConfig") or {}
+            enabled = bool(sticky.get("Enabled", False))
+            out.append([kind, pairs, enabled, sticky.get("DurationSeconds") if enabled else None])
+        elif kind == "redirect":
+            out.append([kind, {**REDIRECT_DEFAULTS, **action["RedirectConfig"]}])
+        elif kind == "fixed-response":
+            out.append([kind, {k: v for k, v in action["FixedResponseConfig"].items() if v is not None}])
+        else:
+            key = "AuthenticateOidcConfig" if kind == "authenticate-oidc" else "AuthenticateCognitoConfig"
+            config = {k: v for k, v in action.get(key, {}).items() if k not in _WRITE_ONLY}
+            config["SessionTimeout"] = int(config.get("SessionTimeout") or 0)
+            out.append([kind, config])
+    return _json(out)
+
+
+_CONFIG_KEYS = ("HostHeaderConfig", "PathPatternConfig", "HttpHeaderConfig", "HttpRequestMethodConfig",
+                "QueryStringConfig", "SourceIpConfig")  # fmt: skip
+
+
+def canonical_conditions(conditions: list[dict[str, Any]]) -> str:
+    out = []
+    for condition in conditions:
+        config = next(({k: v for k, v in condition[key].items() if v} for key in _CONFIG_KEYS if key in condition),
+                      {"Values": condition.get("Values", [])})  # fmt: skip
+        out.append([condition["Field"], config])
+    return _json(sorted(out, key=_json))
+
+
+def health_check_changes(desired: dict[str, Any], current: dict[str, Any]) -> dict[str, Any]:
+    """ModifyTargetGroup parameters that differ from the existing target group."""
+    changes = {}
+    for key in HEALTH_CHECK_KEYS:
+        want = desired.get(key)
+        have = current.get(key)
+        if key == "Matcher":
+            have = {k: v for k, v in (have or {}).items() if v}
+        if want is not None and str(want) != str(have):
+            changes[key] = want
+    return changes
+
+
+def attribute_changes(desired: dict[str, str], current: list[dict[str, str]]) -> dict[str, str]:
+    """Desired attributes whose value differs (attributes we do not set are left as they are)."""
+    have = {a["Key"]: str(a.get("Value", "")) for a in current}
+    return {k: v for k, v in desired.items() if have.get(k) != str(v)}
+
+
+def tag_changes(desired: dict[str, str], current: dict[str, str]) -> tuple[dict[str, str], list[str]]:
+    """(tags to add or update, keys to remove); `aws:` tags are never touched."""
+    add = {k: v for k, v in desired.items() if current.get(k) != v}
+    remove = sorted(k for k in current if k not in desired and not k.startswith("aws:") and not is_our_tag(k))
+    return add, remove
+
+
+@dataclass
+class RulePlan:
+    delete: list[str] = field(default_factory=list)  # rule ARNs
+    modify: list[tuple[str, DesiredRule]] = field(default_factory=list)
+    priorities: list[tuple[str, int]] = field(default_factory=list)  # (rule ARN, new priority)
+    create: list[DesiredRule] = field(default_factory=list)
+
+    @property
+    def empty(self) -> bool:
+        return not (self.delete or self.modify or self.priorities or self.create)
+
+
+def plan_rules(desired: list[DesiredRule], existing: list[dict[str, Any]]) -> RulePlan:
+    """Keep identical rules (moving them if needed), modify the rest in place, delete and create the remainder.
+    `desired` actions must already hold ARNs."""
+    plan = RulePlan()
+    pool = [r for r in existing if not r.get("IsDefault")]
+    pool.sort(key=lambda r: int(r["Priority"]))
+    key_of = {r["RuleArn"]: (canonical_conditions(r["Conditions"]), canonical_actions(r["Actions"])) for r in pool}
+    unmatched: list[DesiredRule] = []
+    for rule in desired:
+        key = (canonical_conditions(rule.conditions), canonical_actions(rule.actions))
+        match = next((r for r in pool if key_of[r["RuleArn"]] == key), None)
+        if match is None:
+            unmatched.append(rule)
+            continue
+        pool.remove(match)
+        if int(match["Priority"]) != rule.priority:
+            plan.priorities.append((match["RuleArn"], rule.priority))
+    for rule in unmatched:
+        if pool:
+            reuse = pool.pop(0)
+            plan.modify.append((reuse["RuleArn"], rule))
+            if int(reuse["Priority"]) != rule.priority:
+                plan.priorities.append((reuse["RuleArn"], rule.priority))
+        else:
+            plan.create.append(rule)
+    plan.delete = [r["RuleArn"] for r in pool]
+    return plan
+
+
+def security_group_permissions(group: dict[str, Any]) -> set[tuple[int, str]]:
+    """(port, CIDR) pairs of a security group's single-port TCP ingress permissions."""
+    out = set()
+    for perm in group.get("IpPermissions", []):
+        if perm.get("IpProtocol") != "tcp" or perm.get("FromPort") != perm.get("ToPort"):
+            continue
+        for r in perm.get("IpRanges", []):
+            out.add((int(perm["FromPort"]), r["CidrIp"]))
+        for r in perm.get("Ipv6Ranges", []):
+            out.add((int(perm["FromPort"]), r["CidrIpv6"]))
+    return out
+
+
+def ip_permissions(pairs: set[tuple[int, str]] | list[tuple[int, str]]) -> list[dict[str, Any]]:
+    perms = []
+    for port, cidr in sorted(pairs):
+        key, item = ("Ipv6Ranges", {"CidrIpv6": cidr}) if ":" in cidr else ("IpRanges", {"CidrIp": cidr})
+        perms.append({"IpProtocol": "tcp", "FromPort": port, "ToPort": port, key: [item]})
+    return perms

@@ -1,0 +1,82 @@
+"""Deterministic names and ownership tags of the AWS resources lbctl creates.
+
+Names are readable in the console (`k8s-<ns>-<name>-<hash>`) and stay within ELB's 32 characters;
+the hash covers the inputs AWS cannot change in place, so a change of those yields a new name.
+Ownership is carried by tags under one prefix; discovery reads only these tags, never names.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+
+TAG_PREFIX = "lbctl.io/"
+CLUSTER_TAG = TAG_PREFIX + "cluster"
+STACK_TAG = TAG_PREFIX + "stack"
+RESOURCE_TAG = TAG_PREFIX + "resource"
+CONTENT_HASH_TAG = TAG_PREFIX + "content-hash"
+
+ROLE_LOAD_BALANCER = "LoadBalancer"
+ROLE_SECURITY_GROUP = "SecurityGroup"
+ROLE_TARGET_GROUP = "TargetGroup:"  # + backend key
+ROLE_LISTENER = "Listener:"  # + port
+ROLE_RULE = "Rule"
+ROLE_CERTIFICATE = "Certificate:"  # + "ns/secret"
+
+_INVALID = re.compile(r"[^a-zA-Z0-9]+")
+
+
+def short_hash(*parts: object, length: int = 10) -> str:
+    """A stable hex digest of the parts."""
+    digest = hashlib.sha256("\0".join(str(p) for p in parts).encode()).hexdigest()
+    return digest[:length]
+
+
+def _clean(text: str, limit: int) -> str:
+    return _INVALID.sub("", text)[:limit].lower()
+
+
+def _readable(stack: str) -> tuple[str, str]:
+    namespace, _, name = stack.partition("/")
+    return (namespace, name) if name else (stack, "")
+
+
+def _join(*parts: str) -> str:
+    return "-".join(p for p in parts if p)
+
+
+def load_balancer_name(cluster: str, stack: str, scheme: str, explicit: str | None = None) -> str:
+    """`k8s-<ns>-<name>-<hash>` (≤ 32 chars) unless the Ingress names the load balancer."""
+    if explicit:
+        return explicit
+    namespace, name = _readable(stack)
+    return _join("k8s", _clean(namespace, 8), _clean(name, 8), short_hash(cluster, stack, scheme))
+
+
+def target_group_name(cluster: str, stack: str, backend_key: str, namespace: str, service: str,
+                      immutable: tuple[object, ...]) -> str:  # fmt: skip
+    """`k8s-<ns>-<svc>-<hash>` (≤ 32 chars); `immutable` = settings that force a replacement."""
+    return _join("k8s", _clean(namespace, 8), _clean(service, 8),
+                 short_hash(cluster, stack, backend_key, *immutable))  # fmt: skip
+
+
+def security_group_name(cluster: str, stack: str) -> str:
+    namespace, name = _readable(stack)
+    return _join("k8s", _clean(namespace, 8), _clean(name, 8), short_hash(cluster, stack, "sg"))
+
+
+def ownership_tags(cluster: str, stack: str, role: str) -> dict[str, str]:
+    """The tags that mark a resource as ours: cluster, stack and role inside the stack."""
+    return {CLUSTER_TAG: cluster, STACK_TAG: stack, RESOURCE_TAG: role}
+
+
+def is_our_tag(key: str) -> bool:
+    return key.startswith(TAG_PREFIX)
+
+
+def tag_list(tags: dict[str, str]) -> list[dict[str, str]]:
+    return [{"Key": k, "Value": v} for k, v in sorted(tags.items())]
+
+
+def tag_dict(tags: list[dict[str, str]] | None) -> dict[str, str]:
+    return {t["Key"]: t.get("Value", "") for t in tags or []}

@@ -1,0 +1,100 @@
+"""Subnets and security groups named by the spec (IDs or Name tags) or discovered by role tags."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from lbctl.model.spec import LoadBalancerSpec
+
+from .clients import AwsClients
+from .translate import stack_error
+
+SUBNETS_FIELD = "metadata.annotations[alb.ingress.kubernetes.io/subnets]"
+SGS_FIELD = "metadata.annotations[alb.ingress.kubernetes.io/security-groups]"
+
+
+def resolve_subnets(clients: AwsClients, spec: LoadBalancerSpec, cluster: str, vpc_id: str | None) -> list[dict[str, Any]]:
+    """The subnets of the load balancer: named ones, else one per AZ among the tagged ones (≥ 2 AZs)."""
+    refs = spec.frontend.subnets
+    if refs:
+        ids = [r for r in refs if r.startswith("subnet-")]
+        names = [r for r in refs if not r.startswith("subnet-")]
+        found: list[dict[str, Any]] = []
+        if ids:
+            found += clients.pages("ec2", "DescribeSubnets", "Subnets", token_in="NextToken", token_out="NextToken",
+                                   Filters=[{"Name": "subnet-id", "Values": ids}])  # fmt: skip
+        if names:
+            filters = [{"Name": "tag:Name", "Values": names}]
+            if vpc_id:
+                filters.append({"Name": "vpc-id", "Values": [vpc_id]})
+            found += clients.pages("ec2", "DescribeSubnets", "Subnets", token_in="NextToken", token_out="NextToken",
+                                   Filters=filters)  # fmt: skip
+        known = {s["SubnetId"] for s in found} | {_name(s) for s in found}
+        missing = [r for r in refs if r not in known]
+        if missing:
+            raise stack_error(spec, SUBNETS_FIELD, f"subnets not found: {', '.join(missing)} (give subnet IDs or "
+                              "values of their Name tag)")  # fmt: skip
+        subnets = found
+    else:
+        role = "kubernetes.io/role/elb" if spec.frontend.scheme == "internet-facing" else "kubernetes.io/role/internal-elb"
+        filters = [{"Name": "tag-key", "Values": [role]}]
+        if vpc_id:
+            filters.append({"Name": "vpc-id", "Values": [vpc_id]})
+        candidates = clients.pages("ec2", "DescribeSubnets", "Subnets", token_in="NextToken", token_out="NextToken",
+                                   Filters=filters)  # fmt: skip
+        ours = f"kubernetes.io/cluster/{cluster}"
+        subnets = []
+        for subnet in sorted(candidates, key=lambda s: s["SubnetId"]):
+            tags = {t["Key"]: t.get("Value", "") for t in subnet.get("Tags", [])}
+            if tags.get(role) not in ("", "1"):
+                continue
+            cluster_tags = [k for k in tags if k.startswith("kubernetes.io/cluster/")]
+            if cluster_tags and ours not in cluster_tags:
+                continue  # tagged for another cluster
+            subnets.append(subnet)
+        if not subnets:
+            raise stack_error(spec, SUBNETS_FIELD, f"no subnet tagged {role} (and {ours} or no cluster tag) was "
+                              "found; tag subnets in two or more AZs or set the subnets annotation")  # fmt: skip
+    by_zone: dict[str, dict[str, Any]] = {}
+    for subnet in sorted(subnets, key=lambda s: s["SubnetId"]):
+        by_zone.setdefault(subnet["AvailabilityZone"], subnet)
+    if len(by_zone) < 2:
+        raise stack_error(spec, SUBNETS_FIELD, f"an ALB needs subnets in at least two Availability Zones; found "
+                          f"{', '.join(sorted(by_zone)) or 'none'}")  # fmt: skip
+    if refs and len(by_zone) != len(subnets):
+        raise stack_error(spec, SUBNETS_FIELD, "give at most one subnet per Availability Zone")
+    vpcs = {s["VpcId"] for s in by_zone.values()}
+    if len(vpcs) > 1:
+        raise stack_error(spec, SUBNETS_FIELD, f"subnets span several VPCs ({', '.join(sorted(vpcs))})")
+    return sorted(by_zone.values(), key=lambda s: s["SubnetId"])
+
+
+def _name(subnet: dict[str, Any]) -> str:
+    return next((t["Value"] for t in subnet.get("Tags", []) if t["Key"] == "Name"), "")
+
+
+def resolve_security_groups(clients: AwsClients, spec: LoadBalancerSpec, vpc_id: str) -> list[str]:
+    """IDs of the security groups named in the spec (IDs, Name tags or group names)."""
+    refs = spec.frontend.security_groups
+    ids = [r for r in refs if r.startswith("sg-")]
+    names = [r for r in refs if not r.startswith("sg-")]
+    resolved = list(ids)
+    if names:
+        vpc = [{"Name": "vpc-id", "Values": [vpc_id]}]
+        by_tag = clients.pages("ec2", "DescribeSecurityGroups", "SecurityGroups", token_in="NextToken",
+                               token_out="NextToken", Filters=[{"Name": "tag:Name", "Values": names}, *vpc])  # fmt: skip
+        by_name = clients.pages("ec2", "DescribeSecurityGroups", "SecurityGroups", token_in="NextToken",
+                                token_out="NextToken", Filters=[{"Name": "group-name", "Values": names}, *vpc])  # fmt: skip
+        for name in names:
+            match = [g["GroupId"] for g in by_tag if any(t["Key"] == "Name" and t["Value"] == name for t in g.get("Tags", []))]
+            match = match or [g["GroupId"] for g in by_name if g["GroupName"] == name]
+            if not match:
+                raise stack_error(spec, SGS_FIELD, f"security group {name!r} not found in {vpc_id}")
+            resolved.extend(sorted(match))
+    if ids:
+        found = {g["GroupId"] for g in clients.pages("ec2", "DescribeSecurityGroups", "SecurityGroups",
+                 token_in="NextToken", token_out="NextToken", Filters=[{"Name": "group-id", "Values": ids}])}  # fmt: skip
+        missing = [i for i in ids if i not in found]
+        if missing:
+            raise stack_error(spec, SGS_FIELD, f"security groups not found: {', '.join(missing)}")
+    return sorted(set(resolved))

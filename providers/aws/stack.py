@@ -1,0 +1,89 @@
+"""The desired AWS stack of one LoadBalancerSpec, as plain data (no ARNs yet).
+
+Target groups are referenced from actions as `tg-key:<backend key>` (ours) or `tg-name:<name>`
+(an existing group named in `actions.<name>`); certificates as `arn:…`, `secret:<ns/name>` or
+`discover:<host,…>`. The applier resolves these references to ARNs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+TG_KEY_REF = "tg-key:"
+TG_NAME_REF = "tg-name:"
+CERT_SECRET_REF = "secret:"
+CERT_DISCOVER_REF = "discover:"
+
+
+@dataclass
+class DesiredSecurityGroup:
+    name: str
+    description: str
+    ingress: list[tuple[int, str]]  # (tcp port, CIDR)
+    tags: dict[str, str]
+
+
+@dataclass
+class DesiredTargetGroup:
+    key: str  # backend key
+    name: str
+    protocol: str
+    protocol_version: str | None
+    port: int
+    target_type: str
+    health_check: dict[str, Any]  # CreateTargetGroup/ModifyTargetGroup health-check parameters
+    attributes: dict[str, str]
+    tags: dict[str, str]
+
+
+@dataclass
+class DesiredLoadBalancer:
+    name: str
+    scheme: str
+    ip_address_type: str
+    subnets: list[str]  # IDs or Name tags; empty = discover by role tags
+    security_groups: list[str]  # IDs or Name tags; empty = the managed frontend SG
+    attributes: dict[str, str]
+    tags: dict[str, str]
+    waf_acl_arn: str | None
+
+
+@dataclass
+class DesiredRule:
+    priority: int
+    conditions: list[dict[str, Any]]
+    actions: list[dict[str, Any]]
+    spec_index: int  # index of the spec rule it comes from
+    label: str  # the spec rule's source, for messages
+
+
+@dataclass
+class DesiredListener:
+    port: int
+    protocol: str
+    ssl_policy: str | None
+    certificates: list[str]  # references, first = default certificate
+    default_actions: list[dict[str, Any]]
+    rules: list[DesiredRule] = field(default_factory=list)
+    redirect_only: bool = False
+
+
+@dataclass
+class DesiredCertificate:
+    """A certificate the listeners need: imported from a Secret, or discovered in ACM."""
+
+    ref: str  # secret:<ns/name> | discover:<hosts>
+    hosts: list[str]
+    content_hash: str | None = None
+
+
+@dataclass
+class DesiredStack:
+    stack: str
+    load_balancer: DesiredLoadBalancer
+    security_group: DesiredSecurityGroup | None
+    target_groups: dict[str, DesiredTargetGroup]
+    listeners: list[DesiredListener]
+    certificates: list[DesiredCertificate]
+    warnings: list[str] = field(default_factory=list)

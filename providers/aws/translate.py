@@ -1,0 +1,248 @@
+"""LoadBalancerSpec → DesiredStack (pure: no cloud calls)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from lbctl.model.problems import Problem, Severity, SpecError
+from lbctl.model.spec import Action, Authentication, Backend, LoadBalancerSpec, TLSCertificate
+
+from . import alb_rules, naming
+from .stack import (
+    CERT_DISCOVER_REF,
+    CERT_SECRET_REF,
+    TG_KEY_REF,
+    TG_NAME_REF,
+    DesiredCertificate,
+    DesiredListener,
+    DesiredLoadBalancer,
+    DesiredRule,
+    DesiredSecurityGroup,
+    DesiredStack,
+    DesiredTargetGroup,
+)
+
+DEFAULT_SSL_POLICY = "ELBSecurityPolicy-2016-08"
+NOT_FOUND_ACTION: dict[str, Any] = {"Type": "fixed-response", "FixedResponseConfig": {"StatusCode": "404"}}
+
+
+def stack_error(spec: LoadBalancerSpec, field: str, message: str) -> SpecError:
+    """A user-fixable problem with the stack, naming the group and field."""
+    where = f"Ingress {spec.members[0]}" if len(spec.members) == 1 else f"IngressGroup {spec.stack}"
+    return SpecError(Problem(Severity.ERROR, where, field, message))
+
+
+def translate(spec: LoadBalancerSpec, cluster: str, regex_hosts: bool = False,
+              secrets: dict[str, dict[str, str]] | None = None, require_secrets: bool = True) -> DesiredStack:  # fmt: skip
+    """The ALB stack giving `spec`'s meaning; `secrets` holds OIDC client secrets by "ns/name"
+    (`require_secrets=False` for routing only, where the client secret does not matter)."""
+    if secrets is None and require_secrets:
+        secrets = {}
+    stack = spec.stack
+    frontend = spec.frontend
+    tags = dict(spec.tags)
+    warnings: list[str] = list(spec.warnings)
+
+    security_group = None
+    if not frontend.security_groups:
+        ports = sorted({listener.port for listener in frontend.listeners})
+        ingress = sorted({(port, cidr) for port in ports for cidr in frontend.inbound_cidrs})
+        security_group = DesiredSecurityGroup(
+            naming.security_group_name(cluster, stack),
+            f"[lbctl] frontend of load balancer for {stack}",
+            ingress,
+            {**tags, **naming.ownership_tags(cluster, stack, naming.ROLE_SECURITY_GROUP)},
+        )
+
+    load_balancer = DesiredLoadBalancer(
+        name=naming.load_balancer_name(cluster, stack, frontend.scheme, frontend.name),
+        scheme=frontend.scheme,
+        ip_address_type=frontend.ip_address_type,
+        subnets=list(frontend.subnets),
+        security_groups=list(frontend.security_groups),
+        attributes=dict(frontend.attributes),
+        tags={**tags, **naming.ownership_tags(cluster, stack, naming.ROLE_LOAD_BALANCER)},
+        waf_acl_arn=frontend.waf_acl_arn,
+    )
+
+    target_groups = {key: _target_group(spec, cluster, backend) for key, backend in spec.backends.items()}
+
+    certificates: list[DesiredCertificate] = []
+    listeners: list[DesiredListener] = []
+    for spec_listener in frontend.listeners:
+        refs = [_certificate_ref(cert, certificates) for cert in spec_listener.certificates]
+        https = spec_listener.protocol == "HTTPS"
+        listener = DesiredListener(
+            port=spec_listener.port,
+            protocol=spec_listener.protocol,
+            ssl_policy=(spec_listener.ssl_policy or DEFAULT_SSL_POLICY) if https else None,
+            certificates=refs,
+            default_actions=[],
+        )
+        if spec_listener.redirect_to_https_port is not None:
+            listener.redirect_only = True
+            listener.default_actions = [{"Type": "redirect", "RedirectConfig": {
+                "Protocol": "HTTPS", "Port": str(spec_listener.redirect_to_https_port), "StatusCode": "HTTP_301"}}]  # fmt: skip
+            listeners.append(listener)
+            continue
+        if spec.default_action is not None:
+            listener.default_actions = actions(spec.default_action, https, spec, secrets, "spec.defaultBackend")
+        else:
+            listener.default_actions = [dict(NOT_FOUND_ACTION)]
+        priority = 1
+        for index, rule in enumerate(spec.rules):
+            if rule.listen_ports and spec_listener.port not in rule.listen_ports:
+                continue
+            conditions, rule_warnings = alb_rules.rule_conditions(rule, regex_hosts)
+            warnings.extend(w for w in rule_warnings if w not in warnings)
+            parts = alb_rules.split_conditions(conditions)
+            if parts is None:
+                raise stack_error(spec, rule.source.field, f"{rule.source}: more than "
+                                  f"{alb_rules.MAX_CONDITION_VALUES} condition values that cannot be split into "
+                                  "several ALB rules; use fewer conditions")  # fmt: skip
+            rule_actions = actions(rule.action, https, spec, secrets, str(rule.source))
+            for part in parts:
+                listener.rules.append(DesiredRule(priority, part, rule_actions, index, str(rule.source)))
+                priority += 1
+        if len(listener.rules) > alb_rules.MAX_RULES_PER_LISTENER:
+            raise stack_error(spec, "spec.rules", f"listener {spec_listener.protocol}:{spec_listener.port} needs "
+                              f"{len(listener.rules)} ALB rules; an ALB listener holds at most "
+                              f"{alb_rules.MAX_RULES_PER_LISTENER}. Split the group into several load balancers "
+                              "(group.name) or use fewer host/path combinations")  # fmt: skip
+        listeners.append(listener)
+
+    return DesiredStack(stack, load_balancer, security_group, target_groups, listeners, certificates, warnings)
+
+
+def _certificate_ref(cert: TLSCertificate, certificates: list[DesiredCertificate]) -> str:
+    if cert.kind == "arn":
+        return cert.ref
+    if cert.kind == "secret":
+        ref = CERT_SECRET_REF + cert.ref
+    else:
+        ref = CERT_DISCOVER_REF + ",".join(sorted(cert.hosts))
+    if all(c.ref != ref for c in certificates):
+        certificates.append(DesiredCertificate(ref, list(cert.hosts), cert.content_hash))
+    return ref
+
+
+def _health_check_port(backend: Backend) -> str:
+    port = backend.health_check.port
+    if port is None or port == "traffic-port":
+        return "traffic-port"
+    if isinstance(port, int) or str(port).isdigit():
+        return str(port)
+    if port == backend.port_name:  # a named Service port: the port the targets listen on
+        resolved = backend.node_port if backend.target_type == "instance" else backend.target_port
+        if isinstance(resolved, int):
+            return str(resolved)
+    return "traffic-port" if port == backend.port_name else str(port)
+
+
+def _target_group(spec: LoadBalancerSpec, cluster: str, backend: Backend) -> DesiredTargetGroup:
+    if backend.target_type == "instance":
+        port = backend.node_port or backend.port
+    else:
+        port = backend.target_port if isinstance(backend.target_port, int) else backend.port
+    version = backend.protocol_version or "HTTP1"
+    check = backend.health_check
+    grpc = version == "GRPC"
+    health_check: dict[str, Any] = {
+        "HealthCheckEnabled": True,
+        "HealthCheckProtocol": check.protocol or backend.protocol,
+        "HealthCheckPort": _health_check_port(backend),
+        "HealthCheckPath": check.path or ("/AWS.ALB/healthcheck" if grpc else "/"),
+        "HealthCheckIntervalSeconds": check.interval_seconds or 15,
+        "HealthCheckTimeoutSeconds": check.timeout_seconds or 5,
+        "HealthyThresholdCount": check.healthy_threshold or 2,
+        "UnhealthyThresholdCount": check.unhealthy_threshold or 2,
+        "Matcher": {"GrpcCode" if grpc else "HttpCode": check.success_codes or ("12" if grpc else "200")},
+    }
+    immutable = (backend.protocol, version, port, backend.target_type)
+    return DesiredTargetGroup(
+        key=backend.key,
+        name=naming.target_group_name(cluster, spec.stack, backend.key, backend.namespace, backend.service, immutable),
+        protocol=backend.protocol,
+        protocol_version=version,
+        port=int(port),
+        target_type=backend.target_type,
+        health_check=health_check,
+        attributes=dict(backend.attributes),
+        tags={**spec.tags, **backend.tags,
+              **naming.ownership_tags(cluster, spec.stack, naming.ROLE_TARGET_GROUP + backend.key)},  # fmt: skip
+    )
+
+
+def actions(action: Action, https: bool, spec: LoadBalancerSpec, secrets: dict[str, dict[str, str]] | None,
+            where: str) -> list[dict[str, Any]]:  # fmt: skip
+    """ALB actions for a spec action; authentication only on HTTPS listeners (as ALB requires)."""
+    out: list[dict[str, Any]] = []
+    if action.authentication is not None and https:
+        out.append(_authenticate(action.authentication, spec, secrets, where))
+    if action.type == "fixed-response":
+        fixed = action.fixed_response
+        assert fixed is not None
+        config = {"StatusCode": fixed.status_code}
+        if fixed.content_type:
+            config["ContentType"] = fixed.content_type
+        if fixed.message_body:
+            config["MessageBody"] = fixed.message_body
+        out.append({"Type": "fixed-response", "FixedResponseConfig": config})
+    elif action.type == "redirect":
+        redirect = action.redirect
+        assert redirect is not None
+        config = {"StatusCode": redirect.status_code}
+        for key, value in (("Protocol", redirect.protocol), ("Port", redirect.port), ("Host", redirect.host),
+                           ("Path", redirect.path), ("Query", redirect.query)):  # fmt: skip
+            if value is not None:
+                config[key] = value
+        out.append({"Type": "redirect", "RedirectConfig": config})
+    else:
+        groups = []
+        for target in action.forward:
+            if target.backend_key:
+                ref = TG_KEY_REF + target.backend_key
+            elif target.target_group_arn:
+                ref = target.target_group_arn
+            else:
+                ref = TG_NAME_REF + str(target.target_group_name)
+            groups.append({"TargetGroupArn": ref, "Weight": 1 if target.weight is None else target.weight})
+        forward: dict[str, Any] = {"TargetGroups": groups}
+        if action.stickiness is not None:
+            sticky: dict[str, Any] = {"Enabled": action.stickiness.enabled}
+            if action.stickiness.enabled and action.stickiness.duration_seconds:
+                sticky["DurationSeconds"] = action.stickiness.duration_seconds
+            forward["TargetGroupStickinessConfig"] = sticky
+        out.append({"Type": "forward", "ForwardConfig": forward})
+    if len(out) > 1:
+        for order, item in enumerate(out, start=1):
+            item["Order"] = order
+    return out
+
+
+def _authenticate(auth: Authentication, spec: LoadBalancerSpec, secrets: dict[str, dict[str, str]] | None,
+                  where: str) -> dict[str, Any]:  # fmt: skip
+    common: dict[str, Any] = {
+        "SessionCookieName": auth.session_cookie,
+        "Scope": auth.scope,
+        "SessionTimeout": auth.session_timeout,
+        "OnUnauthenticatedRequest": auth.on_unauthenticated_request,
+    }
+    extra = auth.idp.get("authenticationRequestExtraParams")
+    if extra:
+        common["AuthenticationRequestExtraParams"] = dict(extra)
+    if auth.type == "cognito":
+        return {"Type": "authenticate-cognito", "AuthenticateCognitoConfig": {
+            "UserPoolArn": auth.idp["userPoolARN"], "UserPoolClientId": auth.idp["userPoolClientID"],
+            "UserPoolDomain": auth.idp["userPoolDomain"], **common}}  # fmt: skip
+    namespace = where.split(" ", 2)[1].split("/", 1)[0] if where.startswith("Ingress ") else spec.members[0].split("/")[0]
+    secret_ref = f"{namespace}/{auth.idp['secretName']}"
+    routing_only = {"clientID": "", "clientSecret": ""}
+    secret = routing_only if secrets is None else secrets.get(secret_ref)
+    if secret is None or "clientID" not in secret or "clientSecret" not in secret:
+        raise stack_error(spec, "metadata.annotations[alb.ingress.kubernetes.io/auth-idp-oidc]",
+                          f"{where}: Secret {secret_ref} must exist and hold clientID and clientSecret")  # fmt: skip
+    return {"Type": "authenticate-oidc", "AuthenticateOidcConfig": {
+        "Issuer": auth.idp["issuer"], "AuthorizationEndpoint": auth.idp["authorizationEndpoint"],
+        "TokenEndpoint": auth.idp["tokenEndpoint"], "UserInfoEndpoint": auth.idp["userInfoEndpoint"],
+        "ClientId": secret["clientID"], "ClientSecret": secret["clientSecret"], **common}}  # fmt: skip

@@ -1,0 +1,112 @@
+"""A real moto server (ThreadedMotoServer) with a VPC, tagged subnets in three AZs and two instances."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import boto3
+import pytest
+import requests
+import yaml
+from moto.server import ThreadedMotoServer
+
+from lbctl.cloudcalls import CallStats
+from lbctl.model.builder import BuildConfig, build, empty_spec
+from lbctl.model.snapshot import ClusterSnapshot
+from lbctl.provider import ProviderConfig, StackInput, stack_input
+from providers.aws import AwsProvider, create
+
+REGION = "us-east-1"
+CLUSTER = "test-cluster"
+FAST = {"rate_limits": {"": 1000.0}, "retry_initial_wait": 0.01, "retry_max_wait": 0.05,
+        "delete_retry_seconds": 0.5, "aws_access_key_id": "testing", "aws_secret_access_key": "testing"}  # fmt: skip
+
+
+@pytest.fixture(scope="session")
+def moto_url() -> Iterator[str]:
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()
+
+
+def client(url: str, service: str) -> Any:
+    return boto3.client(service, endpoint_url=url, region_name=REGION, aws_access_key_id="testing",
+                        aws_secret_access_key="testing")  # fmt: skip
+
+
+@dataclass
+class Account:
+    url: str
+    vpc_id: str
+    subnets: dict[str, str]  # AZ → subnet ID
+    instances: list[str]
+
+    def client(self, service: str) -> Any:
+        return client(self.url, service)
+
+    def provider(self, **options: Any) -> AwsProvider:
+        config = ProviderConfig(CLUSTER, REGION, self.url, vpc_id=self.vpc_id,
+                                options={**FAST, "stats": CallStats(), **options})  # fmt: skip
+        return create(config)
+
+
+@pytest.fixture
+def account(moto_url: str) -> Account:
+    requests.post(f"{moto_url}/moto-api/reset", timeout=10)
+    ec2 = client(moto_url, "ec2")
+    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+    subnets = {}
+    for i, zone in enumerate(("us-east-1a", "us-east-1b", "us-east-1c")):
+        tags = [{"Key": "kubernetes.io/role/elb", "Value": "1"}, {"Key": f"kubernetes.io/cluster/{CLUSTER}", "Value": "owned"},
+                {"Key": "Name", "Value": f"public-{zone[-1]}"}]  # fmt: skip
+        subnet = ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.0.{i}.0/24", AvailabilityZone=zone,
+                                   TagSpecifications=[{"ResourceType": "subnet", "Tags": tags}])["Subnet"]["SubnetId"]  # fmt: skip
+        subnets[zone] = subnet
+        internal = [{"Key": "kubernetes.io/role/internal-elb", "Value": "1"}]
+        ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.0.{i + 10}.0/24", AvailabilityZone=zone,
+                          TagSpecifications=[{"ResourceType": "subnet", "Tags": internal}])  # fmt: skip
+    reservation = ec2.run_instances(ImageId="ami-12c6146b", MinCount=2, MaxCount=2, SubnetId=subnets["us-east-1a"])
+    instances = sorted(i["InstanceId"] for i in reservation["Instances"])
+    return Account(moto_url, vpc, subnets, instances)
+
+
+NODES = """
+---
+apiVersion: v1
+kind: Node
+metadata: {{name: node-a, labels: {{topology.kubernetes.io/zone: us-east-1a, pool: web}}}}
+spec: {{providerID: "aws:///us-east-1a/{0}"}}
+status: {{conditions: [{{type: Ready, status: "True"}}]}}
+---
+apiVersion: v1
+kind: Node
+metadata: {{name: node-b, labels: {{topology.kubernetes.io/zone: us-east-1a, pool: batch}}}}
+spec: {{providerID: "aws:///us-east-1a/{1}"}}
+status: {{conditions: [{{type: Ready, status: "True"}}]}}
+"""
+
+
+def with_nodes(manifest: str, account: Account) -> str:
+    return manifest + NODES.format(*account.instances)
+
+
+def stack_inputs(manifest: str) -> list[StackInput]:
+    """Build the specs of a manifest through the real model, with their targets and secrets."""
+    snapshot = ClusterSnapshot.from_objects(d for d in yaml.safe_load_all(manifest) if d)
+    result = build(snapshot, BuildConfig.for_provider("aws"))
+    assert not [p for p in result.problems if p.severity == "error"], result.problems
+    return [stack_input(spec, snapshot) for spec in result.specs]
+
+
+def one_input(manifest: str) -> StackInput:
+    inputs = stack_inputs(manifest)
+    assert len(inputs) == 1
+    return inputs[0]
+
+
+def deletion(stack: str) -> StackInput:
+    return StackInput(empty_spec("aws", stack))
