@@ -231,3 +231,31 @@ def test_dry_run_does_not_persist(net: client.NetworkingV1Api) -> None:
     result = net.create_namespaced_ingress("default", ingress("web"), dry_run="All")
     assert result.metadata.uid
     assert net.list_namespaced_ingress("default").items == []
+
+
+def test_put_and_delete_without_content_type(api: client.ApiClient, net: client.NetworkingV1Api) -> None:
+    created = api.sanitize_for_serialization(net.create_namespaced_ingress("default", ingress("web")))
+    created["metadata"]["labels"] = {"via": "raw-put"}
+    url = f"{api.configuration.host}/apis/networking.k8s.io/v1/namespaces/default/ingresses/web"
+    put = api.call_api("PUT", url, header_params={}, body=created)
+    put.read()
+    assert put.status == 200 and json.loads(put.data)["metadata"]["labels"] == {"via": "raw-put"}
+    deleted = api.call_api("DELETE", url, header_params={})
+    deleted.read()
+    assert deleted.status == 200 and json.loads(deleted.data)["status"] == "Success"
+    assert net.list_namespaced_ingress("default").items == []
+
+
+def test_patch_without_content_type_is_415(api: client.ApiClient, net: client.NetworkingV1Api) -> None:
+    net.create_namespaced_ingress("default", ingress("web"))
+    url = f"{api.configuration.host}/apis/networking.k8s.io/v1/namespaces/default/ingresses/web"
+    response = api.call_api("PATCH", url, header_params={}, body={"metadata": {"labels": {"a": "b"}}})
+    response.read()
+    assert response.status == 415 and json.loads(response.data)["reason"] == "UnsupportedMediaType"
+
+
+def test_delete_collection_by_label(core: client.CoreV1Api) -> None:
+    for name, team in (("a", "x"), ("b", "x"), ("c", "y")):
+        core.create_namespaced_secret("default", {"metadata": {"name": name, "labels": {"team": team}}})
+    core.delete_collection_namespaced_secret("default", label_selector="team=x")
+    assert [s.metadata.name for s in core.list_namespaced_secret("default").items] == ["c"]

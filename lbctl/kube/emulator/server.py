@@ -154,8 +154,9 @@ class KubeEmulator:
         return self.request_log.records()
 
 
-def serve(host: str = "127.0.0.1", port: int = 8001, **options: object) -> None:
+def serve(host: str = "127.0.0.1", port: int = 8001, *, history_window: int = 1000,
+          bookmark_interval: float = 60.0) -> None:
     """Run an emulator in the calling thread until interrupted."""
-    emulator = KubeEmulator(host, port, **options)  # type: ignore[arg-type]
+    emulator = KubeEmulator(host, port, history_window=history_window, bookmark_interval=bookmark_interval)
     with contextlib.suppress(KeyboardInterrupt):
         emulator.serve_forever()
