@@ -74,8 +74,10 @@ class IngressWriter:
         self.api = client.NetworkingV1Api(api_client)
 
     def set_finalizers(self, namespace: str, name: str, finalizers: list[str], resource_version: str) -> None:
-        body: dict[str, Any] = {"metadata": {"finalizers": finalizers, "resourceVersion": resource_version}}
-        self.api.patch_namespaced_ingress(name, namespace, body)
+        """Replace the finalizer list. A JSON merge patch, because a strategic merge patch merges
+        `metadata.finalizers` and so could never remove one."""
+        body: dict[str, Any] = {"metadata": {"finalizers": finalizers or None, "resourceVersion": resource_version}}
+        self.api.patch_namespaced_ingress(name, namespace, body, _content_type="application/merge-patch+json")
 
     def set_address(self, namespace: str, name: str, address: str | None) -> None:
         entries = [status_entry(address)] if address else []

@@ -1,0 +1,76 @@
+"""Leader election on a Lease in the Kubernetes API emulator."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+
+import kubernetes
+
+from lbctl.kube.emulator import KubeEmulator
+from lbctl.kube.leader import LeaderElector
+
+
+def wait_for(predicate: Callable[[], bool], timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.02)
+    raise AssertionError("condition not met in time")
+
+
+class Replica:
+    """One candidate: counts how often it started and stopped leading."""
+
+    def __init__(self, api: kubernetes.client.ApiClient, identity: str, lease_seconds: float = 1.5) -> None:
+        self.started = 0
+        self.stopped = 0
+        self.lock = threading.Lock()
+        self.elector = LeaderElector(api, "default", "lbctl-test", identity, self._start, self._stop,
+                                     lease_seconds=lease_seconds, renew_deadline=1.0, retry_period=0.2)  # fmt: skip
+
+    def _start(self) -> None:
+        with self.lock:
+            self.started += 1
+
+    def _stop(self) -> None:
+        with self.lock:
+            self.stopped += 1
+
+    @property
+    def leading(self) -> bool:
+        return self.elector.leading.is_set()
+
+
+def test_exactly_one_leader_and_handover_on_release(api: kubernetes.client.ApiClient) -> None:
+    a, b = Replica(api, "a"), Replica(api, "b")
+    a.elector.start()
+    wait_for(lambda: a.leading)
+    b.elector.start()
+    time.sleep(1.0)
+    assert a.leading and not b.leading
+    released_at = time.monotonic()
+    a.elector.stop()
+    wait_for(lambda: b.leading, timeout=5)
+    assert time.monotonic() - released_at < 1.5, "a released lease is taken over without waiting for expiry"
+    assert (a.started, a.stopped) == (1, 1)
+    lease = kubernetes.client.CoordinationV1Api(api).read_namespaced_lease("lbctl-test", "default")
+    assert lease.spec.holder_identity == "b" and lease.spec.lease_transitions == 1
+    b.elector.stop()
+
+
+def test_leader_that_cannot_renew_stops_work(kube: KubeEmulator, api: kubernetes.client.ApiClient) -> None:
+    a, b = Replica(api, "a"), Replica(api, "b")
+    a.elector.start()
+    wait_for(lambda: a.leading)
+    kube.faults.fail(method="PUT", path="leases/lbctl-test", status=503, times=None)
+    wait_for(lambda: not a.leading, timeout=5)
+    assert a.stopped == 1, "losing the lease must call on_stopped promptly"
+    kube.faults.clear()
+    b.elector.start()
+    wait_for(lambda: b.leading or a.leading, timeout=6)
+    assert a.leading != b.leading
+    a.elector.stop()
+    b.elector.stop()
