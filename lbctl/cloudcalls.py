@@ -23,7 +23,8 @@ MUTATING_PREFIXES = (
 
 
 def is_mutating(operation: str) -> bool:
-    return operation.startswith(MUTATING_PREFIXES)
+    """`CreateRule` (AWS) or `urlMaps.insert` (GCP: the method after the collection)."""
+    return operation.rsplit(".", 1)[-1].startswith(MUTATING_PREFIXES)
 
 
 class RateLimiter:
