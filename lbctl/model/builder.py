@@ -270,15 +270,18 @@ def _backend(
     config: BuildConfig,
     backends: dict[str, Backend],
     auths: dict[str, Authentication | None],
+    namespace: str | None = None,
 ) -> str:
-    """Resolve a Service port into a Backend of this member; returns its key."""
-    service = snapshot.service(ingress.namespace, service_name)
+    """Resolve a Service port (in the Ingress's namespace unless told otherwise) into a Backend of this
+    member; returns its key."""
+    namespace = namespace or ingress.namespace
+    service = snapshot.service(namespace, service_name)
     if service is None:
-        raise _fail(ingress, where, f"Service {ingress.namespace}/{service_name} not found")
+        raise _fail(ingress, where, f"Service {namespace}/{service_name} not found")
     service_port = service.find_port(port)
     if service_port is None:
         known = ", ".join(f"{p.port}" + (f" ({p.name})" if p.name else "") for p in service.ports) or "none"
-        raise _fail(ingress, where, f"Service {ingress.namespace}/{service_name} has no port {port!r} "
+        raise _fail(ingress, where, f"Service {namespace}/{service_name} has no port {port!r} "
                     f"(its ports: {known})")  # fmt: skip
     service_parsed = _service_annotations(service)
     if service_parsed.errors:
@@ -290,7 +293,7 @@ def _backend(
 
     backend = Backend(
         key="",
-        namespace=ingress.namespace,
+        namespace=namespace,
         service=service.name,
         port=service_port.port,
         port_name=service_port.name,
@@ -309,7 +312,7 @@ def _backend(
                         "type NodePort or LoadBalancer (or use ip targets)")  # fmt: skip
         if backend.node_port is None:
             raise _fail(ingress, where, f"Service {service.ref.key} port {service_port.port} has no nodePort yet")
-    base = f"{ingress.namespace}/{service.name}:{service_port.port}"
+    base = f"{namespace}/{service.name}:{service_port.port}"
     backend.key = base
     existing = backends.get(base)
     if existing is not None and existing != backend:
@@ -487,7 +490,7 @@ def _merge(key: str, members: list[_Member], config: BuildConfig, snapshot: Clus
                 ing = members[0].ingress
                 raise _fail(ing, "spec.defaultBackend", "a Google Cloud URL map needs a default service: set "
                             "spec.defaultBackend, or start lbctl with --default-backend-service ns/name:port")  # fmt: skip
-            default_action = Action.to_backend(config.cluster_default_backend)
+            default_action = _cluster_default(config.cluster_default_backend, members[0], snapshot, config, backends)
     return LoadBalancerSpec(
         provider=config.provider,
         stack=key,
@@ -499,6 +502,26 @@ def _merge(key: str, members: list[_Member], config: BuildConfig, snapshot: Clus
         backends=backends,
         tags=tags,
     )
+
+
+def _cluster_default(
+    ref: str, member: _Member, snapshot: ClusterSnapshot, config: BuildConfig, backends: dict[str, Backend]
+) -> Action:
+    """The controller's default service ("ns/name:port") as a Backend of the spec when the snapshot holds
+    that Service; otherwise a bare reference (e.g. `lbctl plan` on files that do not include it)."""
+    namespace, _, rest = ref.partition("/")
+    name, _, raw_port = rest.rpartition(":")
+    if not (namespace and name and raw_port) or snapshot.service(namespace, name) is None:
+        return Action.to_backend(ref)
+    port: int | str = int(raw_port) if raw_port.isdigit() else raw_port
+    own: dict[str, Backend] = {}
+    key = _backend(member.ingress, member.parsed, name, port, f"cluster default backend {ref}", snapshot, config,
+                   own, {}, namespace=namespace)  # fmt: skip
+    if key in backends and backends[key] != own[key]:
+        raise _fail(member.ingress, "spec.defaultBackend", f"the cluster default backend {ref} is also a backend "
+                    "of this Ingress with other settings; set spec.defaultBackend")  # fmt: skip
+    backends[key] = own[key]
+    return Action.to_backend(key)
 
 
 def _aws_frontend(key: str, members: list[_Member]) -> Frontend:
