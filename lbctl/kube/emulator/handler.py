@@ -21,6 +21,7 @@ from .errors import ApiError, bad_request
 from .faults import FaultRule, RequestRecord
 from .routing import DiscoveryPath, ResourcePath, parse_path
 from .store import WatchEnd
+from .tables import to_table, wants_table
 
 if TYPE_CHECKING:
     from .server import KubeEmulator
@@ -160,6 +161,9 @@ class EmulatorHandler(BaseHTTPRequestHandler):
                 response = Response(error.code, error.status(), headers)
             elif isinstance(target, ResourcePath):
                 response = self._handle_resource(method, target, query, raw_body)
+                if (response is not None and method == "GET" and response.code == 200
+                        and wants_table(self.headers.get("Accept"))):
+                    response = Response(200, to_table(target.kind.kind, response.body), response.headers)
             else:
                 response = self._handle_non_resource(method, path, target)
         except ApiError as error:
