@@ -116,6 +116,8 @@ class Informer:
                 failures += 1
                 self._backoff(failures, f"API error {err.status}")
             except Exception as err:  # connection resets, timeouts, server restarts
+                if self._stop.is_set():
+                    return  # the stream was cut because we are stopping
                 failures += 1
                 self._backoff(failures, f"{type(err).__name__}: {err}")
 

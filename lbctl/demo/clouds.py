@@ -1,0 +1,94 @@
+"""Embedded local clouds: the Kubernetes API emulator, a moto server for AWS, the Compute emulator for
+Google Cloud; plus the account/project set-up a real cluster would already have (VPC, tagged subnets,
+instances for the nodes)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import boto3
+
+from lbctl.kube.emulator import KubeEmulator
+
+DEMO_KEYS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
+
+
+@dataclass
+class AwsAccount:
+    """A VPC with public and internal subnets per AZ (tagged for discovery) and one instance per node."""
+
+    endpoint_url: str
+    region: str
+    vpc_id: str
+    public_subnets: dict[str, str]  # AZ → subnet ID
+    instances: dict[str, str] = field(default_factory=dict)  # node name → instance ID
+
+    def client(self, service: str) -> Any:
+        return boto3.client(service, endpoint_url=self.endpoint_url, region_name=self.region, **DEMO_KEYS)
+
+
+def create_aws_account(endpoint_url: str, region: str, cluster: str, zones: tuple[str, ...]) -> AwsAccount:
+    """Set up what an EKS cluster's account has before any Ingress: VPC, subnets with role tags."""
+    ec2 = boto3.client("ec2", endpoint_url=endpoint_url, region_name=region, **DEMO_KEYS)
+    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16", TagSpecifications=[
+        {"ResourceType": "vpc", "Tags": [{"Key": "Name", "Value": f"{cluster}-vpc"}]}])["Vpc"]["VpcId"]  # fmt: skip
+    public = {}
+    for i, zone in enumerate(zones):
+        cluster_tag = {"Key": f"kubernetes.io/cluster/{cluster}", "Value": "owned"}
+        tags = [{"Key": "kubernetes.io/role/elb", "Value": "1"}, cluster_tag, {"Key": "Name", "Value": f"public-{zone}"}]
+        public[zone] = ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.0.{i}.0/24", AvailabilityZone=zone,
+                                         TagSpecifications=[{"ResourceType": "subnet", "Tags": tags}])["Subnet"]["SubnetId"]  # fmt: skip
+        internal = [{"Key": "kubernetes.io/role/internal-elb", "Value": "1"}, cluster_tag,
+                    {"Key": "Name", "Value": f"private-{zone}"}]  # fmt: skip
+        ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.0.{i + 100}.0/24", AvailabilityZone=zone,
+                          TagSpecifications=[{"ResourceType": "subnet", "Tags": internal}])  # fmt: skip
+    return AwsAccount(endpoint_url, region, vpc, public)
+
+
+def add_aws_instances(account: AwsAccount, nodes: dict[str, str]) -> dict[str, str]:
+    """One EC2 instance per node (node name → AZ); returns node name → instance ID."""
+    ec2 = account.client("ec2")
+    for node, zone in nodes.items():
+        reservation = ec2.run_instances(ImageId="ami-12c6146b", MinCount=1, MaxCount=1,
+                                        SubnetId=account.public_subnets[zone],
+                                        TagSpecifications=[{"ResourceType": "instance",
+                                                            "Tags": [{"Key": "Name", "Value": node}]}])  # fmt: skip
+        account.instances[node] = reservation["Instances"][0]["InstanceId"]
+    return dict(account.instances)
+
+
+class LocalClouds:
+    """Start/stop the emulators the demo needs, as a context manager."""
+
+    def __init__(self, aws: bool = True, gcp: bool = True) -> None:
+        self.kube = KubeEmulator()
+        self.moto: Any = None
+        self.compute: Any = None
+        self.want_aws = aws
+        self.want_gcp = gcp
+
+    def __enter__(self) -> LocalClouds:
+        self.kube.start()
+        if self.want_aws:
+            from moto.server import ThreadedMotoServer
+
+            self.moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+            self.moto.start()
+        if self.want_gcp:
+            from providers.gcp.emulator import ComputeEmulator
+
+            self.compute = ComputeEmulator(port=0).start()
+        return self
+
+    @property
+    def aws_url(self) -> str:
+        host, port = self.moto.get_host_and_port()
+        return f"http://{host}:{port}"
+
+    def __exit__(self, *exc: object) -> None:
+        if self.compute is not None:
+            self.compute.stop()
+        if self.moto is not None:
+            self.moto.stop()
+        self.kube.stop()
