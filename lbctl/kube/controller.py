@@ -24,7 +24,7 @@ from lbctl.kube.workqueue import ShutDown, WorkQueue
 from lbctl.model.builder import BuildConfig, GroupOutcome, build, empty_spec, stack_of
 from lbctl.model.classes import is_ours
 from lbctl.model.objects import Ingress, Node, Pod, Service
-from lbctl.model.problems import Problem
+from lbctl.model.problems import Problem, SpecError
 from lbctl.model.snapshot import ClusterSnapshot
 from lbctl.provider import ConvergeResult, Provider, ProviderError, stack_input
 
@@ -269,13 +269,15 @@ class Controller:
 
         try:
             converged = self.provider.converge(stack_input(spec, snapshot))
-        except ProviderError as err:
+        except (ProviderError, SpecError) as err:
+            if isinstance(err, SpecError):  # a user-fixable problem found in the cloud (e.g. no subnets)
+                reason, message = "FailedDeployModel", f"{err.problem.field}: {_safe(err.problem.message)}"
+            else:
+                reason = "FailedDeployModel" if err.user_fixable else "FailedReconcile"
+                message = (f"{err.field}: " if err.field else "") + _safe(err)
             for member in spec.members:
                 ingress = snapshot.ingresses[member]
-                reason = "FailedDeployModel" if err.user_fixable else "FailedReconcile"
-                field = f"{err.field}: " if err.field else ""
-                self.events.record(ingress.namespace, ingress.name, ingress.uid, "Warning", reason,
-                                   f"{field}{_safe(err)}")  # fmt: skip
+                self.events.record(ingress.namespace, ingress.name, ingress.uid, "Warning", reason, message)
             raise
 
         released = [i for i in holders if i.ref.key not in spec.members and (i.deleting or not self._claims(i)

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from kubernetes import client, config
 
+from lbctl import __version__
 from lbctl.cloudcalls import CallStats
 from lbctl.kube.controller import Controller, ControllerConfig
 from lbctl.kube.leader import LeaderElector
@@ -18,6 +19,7 @@ from lbctl.kube.metrics import ControllerMetrics, ProbeServer
 from lbctl.provider import ProviderConfig, create_provider
 
 log = logging.getLogger("lbctl.run")
+USER_AGENT = f"lbctl/{__version__}"
 
 
 @dataclass(frozen=True)
@@ -35,15 +37,19 @@ class RunOptions:
 
 
 def kube_client(api_url: str | None = None, kubeconfig: str | None = None) -> client.ApiClient:
-    """An explicit URL (emulators), else in-cluster config, else the kubeconfig."""
+    """An explicit URL (emulators), else in-cluster config, else the kubeconfig. Requests say `lbctl/<version>`."""
     if api_url:
-        return client.ApiClient(client.Configuration(host=api_url))
-    if not kubeconfig and os.environ.get("KUBERNETES_SERVICE_HOST"):
-        config.load_incluster_config()
-        return client.ApiClient()
-    cfg = client.Configuration()
-    config.load_kube_config(config_file=kubeconfig, client_configuration=cfg)
-    return client.ApiClient(cfg)
+        api = client.ApiClient(client.Configuration(host=api_url))
+    elif not kubeconfig and os.environ.get("KUBERNETES_SERVICE_HOST"):
+        cfg = client.Configuration()
+        config.load_incluster_config(client_configuration=cfg)
+        api = client.ApiClient(cfg)
+    else:
+        cfg = client.Configuration()
+        config.load_kube_config(config_file=kubeconfig, client_configuration=cfg)
+        api = client.ApiClient(cfg)
+    api.user_agent = USER_AGENT
+    return api
 
 
 class ControllerProcess:

@@ -21,7 +21,8 @@ class AwsProvider:
     Options (`ProviderConfig.options`): `rate_limits` {operation prefix: calls/s}, `retry_attempts`,
     `retry_initial_wait`, `retry_max_wait`, `regex_hosts` (express `*.example.com` with ALB regex
     host conditions instead of a wildcard plus a warning), `delete_retry_seconds`, `aws_access_key_id`,
-    `aws_secret_access_key`, and `stats` (a CallStats to share).
+    `aws_secret_access_key`. Call counts go to `ProviderConfig.call_stats` when given (shared with the
+    controller's metrics), else to the `stats` option, else to a CallStats of its own.
     """
 
     name = "aws"
@@ -29,7 +30,7 @@ class AwsProvider:
     def __init__(self, config: ProviderConfig) -> None:
         self.config = config
         options = dict(config.options)
-        stats = options.get("stats")
+        stats = config.call_stats if config.call_stats is not None else options.get("stats")
         self.clients = AwsClients(config.region or "us-east-1", config.endpoint_url, options,
                                   stats if isinstance(stats, CallStats) else None)  # fmt: skip
         self.regex_hosts = bool(options.get("regex_hosts", False))

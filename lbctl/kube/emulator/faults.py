@@ -106,6 +106,7 @@ class RequestRecord:
     method: str
     path: str
     status: int
+    user_agent: str = ""
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -191,9 +191,10 @@ class EmulatorHandler(BaseHTTPRequestHandler):
     def _record(self, verb: str, target: ResourcePath | DiscoveryPath | None, method: str, path: str, code: int) -> None:
         if isinstance(target, ResourcePath):
             record = RequestRecord(verb, target.kind.group, target.kind.plural, target.subresource or "",
-                                   target.namespace or "", target.name or "", method, path, code)
+                                   target.namespace or "", target.name or "", method, path, code,
+                                   self.headers.get("User-Agent", ""))
         else:
-            record = RequestRecord(verb, "", "", "", "", "", method, path, code)
+            record = RequestRecord(verb, "", "", "", "", "", method, path, code, self.headers.get("User-Agent", ""))
         self.emulator.request_log.append(record)
 
     def _handle_non_resource(self, method: str, path: str, target: DiscoveryPath | None) -> Response:
