@@ -1,0 +1,215 @@
+"""google-cloud-compute clients whose every call goes through the shared CloudCaller, and operation waits
+through operations clients on the same endpoint (never `ExtendedOperation.result()`)."""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import requests
+from google.api_core import exceptions
+from google.auth.credentials import AnonymousCredentials
+from google.cloud import compute_v1
+
+from lbctl.cloudcalls import CallStats, CloudCaller
+
+from .operations import raise_for_operation_error
+
+THROTTLE_REASONS = {"rateLimitExceeded", "userRateLimitExceeded", "RATE_LIMIT_EXCEEDED"}
+QUOTA_REASONS = {"quotaExceeded", "QUOTA_EXCEEDED"}
+
+
+@dataclass(frozen=True)
+class Collection:
+    client: type
+    name_arg: str  # e.g. "url_map"
+    message: type  # e.g. compute_v1.UrlMap
+    zonal: bool = False
+
+    @property
+    def resource_arg(self) -> str:
+        return f"{self.name_arg}_resource"
+
+
+COLLECTIONS: dict[str, Collection] = {
+    "healthChecks": Collection(compute_v1.HealthChecksClient, "health_check", compute_v1.HealthCheck),
+    "backendServices": Collection(
+        compute_v1.BackendServicesClient, "backend_service", compute_v1.BackendService
+    ),
+    "urlMaps": Collection(compute_v1.UrlMapsClient, "url_map", compute_v1.UrlMap),
+    "targetHttpProxies": Collection(
+        compute_v1.TargetHttpProxiesClient, "target_http_proxy", compute_v1.TargetHttpProxy
+    ),
+    "targetHttpsProxies": Collection(
+        compute_v1.TargetHttpsProxiesClient, "target_https_proxy", compute_v1.TargetHttpsProxy
+    ),  # fmt: skip
+    "sslCertificates": Collection(
+        compute_v1.SslCertificatesClient, "ssl_certificate", compute_v1.SslCertificate
+    ),
+    "forwardingRules": Collection(
+        compute_v1.GlobalForwardingRulesClient, "forwarding_rule", compute_v1.ForwardingRule
+    ),
+    "firewalls": Collection(compute_v1.FirewallsClient, "firewall", compute_v1.Firewall),
+    "addresses": Collection(compute_v1.GlobalAddressesClient, "address", compute_v1.Address),
+    "sslPolicies": Collection(compute_v1.SslPoliciesClient, "ssl_policy", compute_v1.SslPolicy),
+    "instanceGroups": Collection(
+        compute_v1.InstanceGroupsClient, "instance_group", compute_v1.InstanceGroup, True
+    ),
+    "networkEndpointGroups": Collection(
+        compute_v1.NetworkEndpointGroupsClient,
+        "network_endpoint_group",
+        compute_v1.NetworkEndpointGroup,
+        True,
+    ),  # fmt: skip
+}
+
+
+def error_reasons(exc: BaseException) -> set[str]:
+    reasons: set[str] = set()
+    for error in getattr(exc, "errors", None) or []:
+        if isinstance(error, dict):
+            reasons.add(str(error.get("reason", "")))
+        else:
+            reasons.add(str(getattr(error, "code", "")))
+    reason = getattr(exc, "reason", None)
+    if reason:
+        reasons.add(str(reason))
+    return reasons
+
+
+def classify_gcp_error(exc: BaseException) -> str | None:
+    """'throttled' (429, 403 rateLimitExceeded) / 'server-error' (5xx, connection) or None (final)."""
+    if isinstance(exc, exceptions.TooManyRequests):
+        return "throttled"
+    if isinstance(exc, exceptions.Forbidden) and error_reasons(exc) & THROTTLE_REASONS:
+        return "throttled"
+    if isinstance(exc, exceptions.ServerError | exceptions.ServiceUnavailable):
+        return "server-error"
+    if isinstance(exc, requests.exceptions.ConnectionError | exceptions.RetryError | ConnectionError):
+        return "server-error"
+    return None
+
+
+def is_quota_error(exc: BaseException) -> bool:
+    return bool(error_reasons(exc) & QUOTA_REASONS)
+
+
+def to_dict(message: Any) -> dict[str, Any]:
+    """A proto-plus message as its API JSON dict (camelCase names)."""
+    return json.loads(type(message).to_json(message, including_default_value_fields=False))
+
+
+def from_dict(message_type: type, body: dict[str, Any]) -> Any:
+    return message_type.from_json(json.dumps({k: v for k, v in body.items() if v is not None}))
+
+
+class Compute:
+    """Clients for one project and endpoint, the CloudCaller, and operation waiting."""
+
+    def __init__(self, project: str, endpoint_url: str | None, caller: CloudCaller,
+                 credentials: Any = None, op_timeout: float = 300.0) -> None:  # fmt: skip
+        options: dict[str, Any] = {}
+        if endpoint_url:
+            options["client_options"] = {"api_endpoint": endpoint_url}
+            options["credentials"] = credentials or AnonymousCredentials()
+        elif credentials is not None:
+            options["credentials"] = credentials
+        if endpoint_url and endpoint_url.startswith("http://"):
+            options["transport"] = "rest"
+        self.project = project
+        self.caller = caller
+        self.op_timeout = op_timeout
+        self.clients = {name: c.client(**options) for name, c in COLLECTIONS.items()}
+        self.zones_client = compute_v1.ZonesClient(**options)
+        self.global_ops = compute_v1.GlobalOperationsClient(**options)
+        self.zone_ops = compute_v1.ZoneOperationsClient(**options)
+
+    @property
+    def stats(self) -> CallStats:
+        return self.caller.stats
+
+    def call(self, collection: str, method: str, **kwargs: Any) -> Any:
+        """`<collection>.<method>` through the CloudCaller (`project` added)."""
+        client = self.clients[collection]
+        fn = getattr(client, _snake(method))
+        return self.caller.call("compute", f"{collection}.{method}", fn, project=self.project, **kwargs)
+
+    def list(
+        self, collection: str, zone: str | None = None, filter: str | None = None
+    ) -> list[dict[str, Any]]:  # noqa: A002
+        """Every item of a list call (each page through the CloudCaller), as API dicts."""
+        kwargs: dict[str, Any] = {"filter": filter} if filter else {}
+        if zone:
+            kwargs["zone"] = zone
+        items: list[dict[str, Any]] = []
+        token = None
+        while True:
+            request_kwargs = dict(kwargs, page_token=token) if token else kwargs
+            message_type = COLLECTIONS[collection].message
+            list_request = _list_request(collection)(project=self.project, **request_kwargs)
+            pager = self.caller.call("compute", f"{collection}.list", self.clients[collection].list,
+                                     request=list_request)  # fmt: skip
+            page = next(iter(pager.pages))
+            items.extend(to_dict(message_type(item) if not isinstance(item, message_type) else item)
+                         for item in page.items)  # fmt: skip
+            token = page.next_page_token
+            if not token:
+                return items
+
+    def zones(self) -> list[str]:
+        pager = self.caller.call("compute", "zones.list", self.zones_client.list, project=self.project)
+        return sorted(zone.name for zone in pager)
+
+    def mutate(
+        self, collection: str, method: str, zone: str | None = None, **kwargs: Any
+    ) -> compute_v1.Operation:
+        """A mutating call and the wait for its operation; raises the operation's error."""
+        if zone:
+            kwargs["zone"] = zone
+        operation = self.call(collection, method, **kwargs)
+        return self.wait(operation)
+
+    def wait(self, operation: Any) -> compute_v1.Operation:
+        current = getattr(operation, "_extended_operation", operation)
+        zone = current.zone.rsplit("/", 1)[-1] if current.zone else None
+        deadline = time.monotonic() + self.op_timeout
+        while current.status != compute_v1.Operation.Status.DONE:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise TimeoutError(f"operation {current.name} not DONE after {self.op_timeout:.0f}s")
+            name = current.name
+            if zone:
+                current = self.caller.call(
+                    "compute", "zoneOperations.wait",
+                    lambda name=name: self.zone_ops.wait(project=self.project, zone=zone, operation=name),
+                )  # fmt: skip
+            else:
+                current = self.caller.call(
+                    "compute", "globalOperations.wait",
+                    lambda name=name: self.global_ops.wait(project=self.project, operation=name),
+                )  # fmt: skip
+        raise_for_operation_error(current)
+        return current
+
+
+def _list_request(collection: str) -> type:
+    return {
+        "healthChecks": compute_v1.ListHealthChecksRequest,
+        "backendServices": compute_v1.ListBackendServicesRequest,
+        "urlMaps": compute_v1.ListUrlMapsRequest,
+        "targetHttpProxies": compute_v1.ListTargetHttpProxiesRequest,
+        "targetHttpsProxies": compute_v1.ListTargetHttpsProxiesRequest,
+        "sslCertificates": compute_v1.ListSslCertificatesRequest,
+        "forwardingRules": compute_v1.ListGlobalForwardingRulesRequest,
+        "firewalls": compute_v1.ListFirewallsRequest,
+        "addresses": compute_v1.ListGlobalAddressesRequest,
+        "sslPolicies": compute_v1.ListSslPoliciesRequest,
+        "instanceGroups": compute_v1.ListInstanceGroupsRequest,
+        "networkEndpointGroups": compute_v1.ListNetworkEndpointGroupsRequest,
+    }[collection]
+
+
+def _snake(method: str) -> str:
+    return "".join(f"_{c.lower()}" if c.isupper() else c for c in method)

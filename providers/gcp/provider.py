@@ -1,0 +1,202 @@
+"""The GCP provider: translate → discover → diff → apply, for one stack at a time."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from google.api_core import exceptions
+
+from lbctl.cloudcalls import CallStats, CloudCaller
+from lbctl.model.matching import RouteResult
+from lbctl.model.spec import LoadBalancerSpec
+from lbctl.provider import ConvergeResult, ProviderConfig, ProviderError, StackInput
+
+from . import naming as n
+from .apply import run
+from .clients import Compute, classify_gcp_error, is_quota_error, to_dict
+from .diff import Step, plan_steps
+from .discover import Inventory, discover
+from .translate import (
+    PRE_SHARED_FIELD,
+    STATIC_IP_FIELD,
+    Context,
+    Translation,
+    backend_service_name,
+    translate,
+)
+from .urlmap import translate_url_map
+from .urlmap_route import evaluate
+
+SSL_POLICY_FIELD = "metadata.annotations[networking.gke.io/v1beta1.FrontendConfig] (sslPolicy)"
+
+
+class GcpProvider:
+    """Google Cloud external HTTP(S) load balancer per stack. Clients are made on first use, so
+    `route` works without a project or endpoint."""
+
+    name = "gcp"
+
+    def __init__(self, config: ProviderConfig, stats: CallStats | None = None) -> None:
+        self.config = config
+        self.options: dict[str, Any] = dict(config.options or {})
+        self.caller = CloudCaller(
+            classify_gcp_error,
+            rate_limits=self.options.get("rate_limits"),
+            attempts=int(self.options.get("retry_attempts", 8)),
+            initial_wait=float(self.options.get("retry_initial_wait", 0.2)),
+            max_wait=float(self.options.get("retry_max_wait", 20.0)),
+            stats=stats,
+        )
+        self._compute: Compute | None = None
+        self._zones: list[str] | None = None
+
+    @property
+    def stats(self) -> CallStats:
+        return self.caller.stats
+
+    @property
+    def compute(self) -> Compute:
+        if self._compute is None:
+            if not self.config.project:
+                raise ProviderError("no Google Cloud project configured (--gcp-project)", user_fixable=True)
+            self._compute = Compute(self.config.project, self.config.endpoint_url, self.caller,
+                                    credentials=self.options.get("credentials"),
+                                    op_timeout=float(self.options.get("operation_timeout", 300.0)))  # fmt: skip
+        return self._compute
+
+    def _context(self) -> Context:
+        return Context(
+            self.config.cluster_name, self.config.project or "", str(self.options.get("network", "default"))
+        )
+
+    def zones(self) -> list[str]:
+        if self._zones is None:
+            configured = self.options.get("zones")
+            self._zones = list(configured) if configured else self.compute.zones()
+        return self._zones
+
+    # --- protocol ---------------------------------------------------------------------------------
+
+    def plan(self, stack: StackInput) -> ConvergeResult:
+        return self._converge(stack, apply=False)
+
+    def converge(self, stack: StackInput) -> ConvergeResult:
+        return self._converge(stack, apply=True)
+
+    def list_stacks(self) -> list[str]:
+        return discover(self.compute, self.config.cluster_name, self.zones()).stacks()
+
+    def route(self, spec: LoadBalancerSpec, host: str, path: str) -> RouteResult:
+        translation = self.translate_url_map(spec)
+        if translation is None:
+            return RouteResult(None, None, "GCLB: no URL map (no default backend): 404")
+        return evaluate(translation, host, path)
+
+    # --- helpers ----------------------------------------------------------------------------------
+
+    def translate_url_map(self, spec: LoadBalancerSpec) -> Any:
+        """The URL map of a spec (no cloud calls), or None when it has no default backend."""
+        if spec.default_action is None or not spec.default_action.backend_keys():
+            return None
+        keys = {k for r in spec.rules for k in r.action.backend_keys()} | set(
+            spec.default_action.backend_keys()
+        )
+        cluster = self.config.cluster_name
+        services = {k: backend_service_name(cluster, spec.stack, spec.backends[k]) if k in spec.backends
+                    else n.resource_name(n.BACKEND_SERVICE, cluster, [k], spec.stack, k) for k in keys}  # fmt: skip
+        return translate_url_map(spec, services, lambda s: f"global/backendServices/{s}")
+
+    def translation(self, stack: StackInput) -> Translation:
+        """Translate with cloud-side checks: the static IP, pre-shared certs and SSL policy exist."""
+        ctx = self._context()
+        spec = stack.spec
+        if not spec.empty:
+            ctx.static_ip = self._static_ip(spec.frontend.static_ip_name)
+            for listener in spec.frontend.listeners:
+                for cert in listener.certificates:
+                    if cert.kind == "pre-shared":
+                        self._must_exist("sslCertificates", "ssl_certificate", cert.ref,
+                                         f"pre-shared certificate {cert.ref!r} not found", PRE_SHARED_FIELD)  # fmt: skip
+                if listener.ssl_policy:
+                    self._must_exist("sslPolicies", "ssl_policy", listener.ssl_policy,
+                                     f"SSL policy {listener.ssl_policy!r} not found", SSL_POLICY_FIELD)  # fmt: skip
+        return translate(stack, ctx)
+
+    def _static_ip(self, name: str | None) -> str | None:
+        if not name:
+            return None
+        body = self._must_exist("addresses", "address", name, f"global static IP {name!r} not found: reserve it "
+                                f"with 'gcloud compute addresses create {name} --global'", STATIC_IP_FIELD)  # fmt: skip
+        return str(body.get("address"))
+
+    def _must_exist(self, collection: str, arg: str, name: str, message: str, field: str) -> dict[str, Any]:
+        try:
+            return to_dict(self.compute.call(collection, "get", **{arg: name}))
+        except exceptions.NotFound:
+            raise ProviderError(message, user_fixable=True, field=field) from None
+
+    def _read_members(self, zone: str, group: str) -> list[str]:
+        from google.cloud import compute_v1
+
+        pager = self.compute.call("instanceGroups", "listInstances", zone=zone, instance_group=group,
+                                  instance_groups_list_instances_request_resource=compute_v1.
+                                  InstanceGroupsListInstancesRequest(instance_state="ALL"))  # fmt: skip
+        return [item.instance.rsplit("/", 1)[-1] for item in pager]
+
+    def _read_endpoints(self, zone: str, neg: str) -> list[dict[str, Any]]:
+        from google.cloud import compute_v1
+
+        pager = self.compute.call("networkEndpointGroups", "listNetworkEndpoints", zone=zone,
+                                  network_endpoint_group=neg,
+                                  network_endpoint_groups_list_endpoints_request_resource=compute_v1.
+                                  NetworkEndpointGroupsListEndpointsRequest())  # fmt: skip
+        return [{"instance": i.network_endpoint.instance.rsplit("/", 1)[-1] or None,
+                 "ipAddress": i.network_endpoint.ip_address, "port": i.network_endpoint.port} for i in pager]  # fmt: skip
+
+    def _converge(self, stack: StackInput, apply: bool) -> ConvergeResult:
+        before = self.stats.snapshot()
+        spec = stack.spec
+        result = ConvergeResult(stack=spec.stack, address=None)
+        try:
+            translation = self.translation(stack)
+            result.warnings = list(translation.warnings)
+            inventory = discover(self.compute, self.config.cluster_name, self.zones())
+            steps = plan_steps(translation, inventory, self._read_members, self._read_endpoints)
+            for step in steps:
+                if apply:
+                    self._run(step)
+                result.changes.append(step.change())
+            result.address = self._address(translation, inventory, steps, apply)
+            leftover = inventory.of_stack(spec.stack)
+            result.deleted = spec.empty and (apply or not leftover)
+        finally:
+            after = self.stats.snapshot()
+            result.calls = {k: v - before.get(k, 0) for k, v in after.items() if v - before.get(k, 0)}
+        return result
+
+    def _run(self, step: Step) -> None:
+        try:
+            run(self.compute, step)
+        except exceptions.GoogleAPICallError as exc:
+            what = f"{step.change().action} {step.change().kind} {step.name}"
+            if is_quota_error(exc):
+                raise ProviderError(f"Google Cloud quota exceeded while trying to {what}: {exc.message}; raise the "
+                                    "quota or remove unused load balancers", user_fixable=True) from exc  # fmt: skip
+            raise ProviderError(f"could not {what}: {exc}", user_fixable=False) from exc
+
+    def _address(
+        self, translation: Translation, inventory: Inventory, steps: list[Step], applied: bool
+    ) -> str | None:
+        rules = [w for w in translation.resources if w.collection == "forwardingRules"]
+        if not rules:
+            return None
+        if rules[0].body.get("IPAddress"):
+            return str(rules[0].body["IPAddress"])
+        existing = inventory.items.get(rules[0].key)
+        if existing is not None:
+            return str(existing.body.get("IPAddress") or "") or None
+        if not applied:
+            return None
+        return str(
+            to_dict(self.compute.call("forwardingRules", "get", forwarding_rule=rules[0].name))["IPAddress"]
+        )

@@ -1,0 +1,385 @@
+"""Translate a StackInput into the wanted Compute resources (plain API-shaped dicts, no I/O).
+
+Immutable inputs are hashed into names (a change yields a new resource, created before the old one
+is deleted); everything else is updated in place. References are `projects/<p>/…` paths.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from lbctl.model.spec import Backend, HealthCheck, LoadBalancerSpec, TLSCertificate
+from lbctl.provider import ProviderError, StackInput
+
+from . import naming as n
+from .urlmap import UrlMapTranslation, translate_url_map
+
+HEALTH_CHECK_RANGES = ("130.211.0.0/22", "35.191.0.0/16")
+STATIC_IP_FIELD = "metadata.annotations[kubernetes.io/ingress.global-static-ip-name]"
+PRE_SHARED_FIELD = "metadata.annotations[ingress.gcp.kubernetes.io/pre-shared-cert]"
+
+# ingress-gce defaults (pkg/healthchecks): node-port health checks probe slowly, NEG ones faster.
+IG_INTERVAL, IG_TIMEOUT, IG_HEALTHY, IG_UNHEALTHY = 60, 60, 1, 10
+NEG_INTERVAL, NEG_TIMEOUT, NEG_HEALTHY, NEG_UNHEALTHY = 15, 15, 1, 2
+DEFAULT_TIMEOUT_SEC = 30
+MAX_RATE_PER_ENDPOINT = 1e8
+
+# Dependency order: creates/updates go forward, deletes backwards.
+ORDER = (
+    "firewalls", "healthChecks", "instanceGroups", "networkEndpointGroups", "backendServices",
+    "sslCertificates", "urlMaps", "targetHttpProxies", "targetHttpsProxies", "forwardingRules",
+)  # fmt: skip
+
+
+@dataclass
+class Wanted:
+    """One resource we want. `members`: IG instance names; `endpoints`: NEG endpoints."""
+
+    collection: str
+    name: str
+    body: dict[str, Any]
+    zone: str | None = None
+    members: list[str] | None = None
+    endpoints: list[dict[str, Any]] | None = None
+    security_policy: str | None = None
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        return (self.collection, self.zone or "", self.name)
+
+    @property
+    def role(self) -> str:
+        return str((n.owner(self.body) or {}).get("role", ""))
+
+
+@dataclass
+class Translation:
+    stack: str
+    resources: list[Wanted] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    url_map: UrlMapTranslation | None = None
+    static_ip_name: str | None = None
+    pre_shared: list[str] = field(default_factory=list)
+
+    def by_key(self) -> dict[tuple[str, str, str], Wanted]:
+        return {w.key: w for w in self.resources}
+
+
+@dataclass
+class Context:
+    cluster: str
+    project: str
+    network: str = "default"
+    static_ip: str | None = None  # the resolved address of the named global address
+
+
+def _ref(ctx: Context, collection: str, name: str, zone: str | None = None) -> str:
+    scope = f"zones/{zone}" if zone else "global"
+    return f"projects/{ctx.project}/{scope}/{collection}/{name}"
+
+
+def instance_group_name(cluster: str) -> str:
+    """One unmanaged instance group per zone for the whole cluster (an instance can be in only one
+    load-balanced group), as ingress-gce does; same name in every zone."""
+    return n.resource_name(n.INSTANCE_GROUP, cluster, [], "instance-group")
+
+
+def backend_service_name(cluster: str, stack: str, backend: Backend) -> str:
+    readable = [backend.namespace, backend.service, str(backend.port)]
+    return n.resource_name(n.BACKEND_SERVICE, cluster, readable, stack, backend.key)
+
+
+def named_port(node_port: int) -> str:
+    return f"port{node_port}"
+
+
+def translate(stack: StackInput, ctx: Context) -> Translation:
+    """The wanted resources of one stack (empty for an empty spec)."""
+    spec = stack.spec
+    out = Translation(spec.stack, static_ip_name=spec.frontend.static_ip_name if not spec.empty else None)
+    if spec.empty:
+        return out
+    for rule in spec.rules:
+        if rule.conditions:
+            out.warnings.append(
+                f"{rule.source}: extra conditions are not supported on Google Cloud; rule skipped"
+            )
+    keys = _used_backends(spec)
+    missing = [k for k in keys if k not in spec.backends]
+    if missing:
+        raise ProviderError(
+            f"backend {missing[0]} is not a Service port of this Ingress: the cluster default backend must be "
+            "part of the spec to become a backend service",
+            user_fixable=True,
+            field="spec.defaultBackend",
+        )
+    node_instances = {
+        t.node: t.id for ts in stack.targets.values() for t in ts if t.node and not _is_ip(t.id)
+    }
+    services: dict[str, str] = {}
+    ig_ports: dict[str, set[str]] = defaultdict(set)  # zone → named ports
+    ig_members: dict[str, set[str]] = defaultdict(set)
+    fw_ports: set[int] = set()
+    for key in keys:
+        backend = spec.backends[key]
+        targets = stack.targets.get(key, [])
+        readable = [backend.namespace, backend.service, str(backend.port)]
+        hc_name = n.resource_name(n.HEALTH_CHECK, ctx.cluster, readable, spec.stack, key)
+        bs_name = backend_service_name(ctx.cluster, spec.stack, backend)
+        out.resources.append(_health_check(ctx, spec.stack, hc_name, backend))
+        groups: list[dict[str, Any]] = []
+        if backend.target_type == "ip":
+            neg_name = n.resource_name(n.NEG, ctx.cluster, readable, spec.stack, key, ctx.network)
+            by_zone: dict[str, list[dict[str, Any]]] = defaultdict(list)
+            for t in targets:
+                if t.zone is None:
+                    out.warnings.append(f"backend {key}: endpoint {t.id} has no zone; not attached")
+                    continue
+                endpoint = {
+                    "instance": node_instances.get(t.node or "", t.node),
+                    "ipAddress": t.id,
+                    "port": t.port,
+                }
+                by_zone[t.zone].append(endpoint)
+                fw_ports.add(t.port)
+            for zone in sorted(by_zone):
+                body = {
+                    "name": neg_name,
+                    "description": n.description(ctx.cluster, spec.stack, f"NEG:{key}"),
+                    "networkEndpointType": "GCE_VM_IP_PORT",
+                    "network": _ref(ctx, "networks", ctx.network),
+                }
+                endpoints = sorted(by_zone[zone], key=lambda e: (e["ipAddress"], e["port"]))
+                out.resources.append(
+                    Wanted("networkEndpointGroups", neg_name, body, zone, endpoints=endpoints)
+                )
+                groups.append({"group": _ref(ctx, "networkEndpointGroups", neg_name, zone), "balancingMode": "RATE",
+                               "maxRatePerEndpoint": MAX_RATE_PER_ENDPOINT, "capacityScaler": 1})  # fmt: skip
+        else:
+            if backend.node_port is None:
+                raise ProviderError(f"Service {backend.namespace}/{backend.service} port {backend.port} has no "
+                                    "nodePort: use type NodePort, or container-native load balancing with "
+                                    "cloud.google.com/neg: '{\"ingress\": true}'", user_fixable=True,
+                                    field="spec.type")  # fmt: skip
+            fw_ports.add(backend.node_port)
+            zones = sorted({t.zone for t in targets if t.zone})
+            for t in targets:
+                if t.zone:
+                    ig_members[t.zone].add(t.id)
+                    ig_ports[t.zone].add(named_port(backend.node_port))
+            ig = instance_group_name(ctx.cluster)
+            groups = [{"group": _ref(ctx, "instanceGroups", ig, z), "balancingMode": "UTILIZATION",
+                       "maxUtilization": 0.8, "capacityScaler": 1} for z in zones]  # fmt: skip
+        bs, policy = _backend_service(
+            ctx, spec.stack, bs_name, backend, _ref(ctx, "healthChecks", hc_name), groups
+        )
+        if backend.backend_config.get("iap"):
+            out.warnings.append(f"backend {key}: BackendConfig iap is not supported by lbctl; ignored")
+        out.resources.append(Wanted("backendServices", bs_name, bs, security_policy=policy))
+        services[key] = bs_name
+    for zone in sorted(ig_members):
+        name = instance_group_name(ctx.cluster)
+        body = {
+            "name": name,
+            "description": n.description(ctx.cluster, n.SHARED_STACK, "InstanceGroup"),
+            "network": _ref(ctx, "networks", ctx.network),
+            "namedPorts": [{"name": p, "port": int(p[4:])} for p in sorted(ig_ports[zone])],
+        }
+        out.resources.append(Wanted("instanceGroups", name, body, zone, members=sorted(ig_members[zone])))
+    if fw_ports:
+        name = n.resource_name(n.FIREWALL, ctx.cluster, n.split_stack(spec.stack), spec.stack)
+        out.resources.append(Wanted("firewalls", name, {
+            "name": name,
+            "description": n.description(ctx.cluster, spec.stack, "Firewall"),
+            "network": _ref(ctx, "networks", ctx.network),
+            "direction": "INGRESS",
+            "priority": 1000,
+            "sourceRanges": list(HEALTH_CHECK_RANGES),
+            "allowed": [{"IPProtocol": "tcp", "ports": [str(p) for p in sorted(fw_ports)]}],
+        }))  # fmt: skip
+    _frontend(stack, ctx, out, services)
+    return out
+
+
+def _is_ip(value: str) -> bool:
+    return value.replace(".", "").isdigit() or ":" in value
+
+
+def _used_backends(spec: LoadBalancerSpec) -> list[str]:
+    keys: list[str] = []
+    actions = [r.action for r in spec.rules if not r.conditions]
+    if spec.default_action is not None:
+        actions.append(spec.default_action)
+    for action in actions:
+        for key in action.backend_keys():
+            if key not in keys:
+                keys.append(key)
+    return sorted(keys)
+
+
+def _health_check(ctx: Context, stack: str, name: str, backend: Backend) -> Wanted:
+    hc: HealthCheck = backend.health_check
+    neg = backend.target_type == "ip"
+    protocol = (hc.protocol or backend.protocol or "HTTP").upper()
+    if protocol not in ("HTTP", "HTTPS", "HTTP2"):
+        protocol = "HTTP"
+    interval = IG_INTERVAL if not neg else NEG_INTERVAL
+    if hc.interval_seconds is not None:
+        # ingress-gce: a readinessProbe's period plus the default interval for node ports (slow probes
+        # of every node); a BackendConfig value is taken as is.
+        interval = hc.interval_seconds + (IG_INTERVAL if hc.source == "readinessProbe" and not neg else 0)
+    details: dict[str, Any] = {"requestPath": hc.path or "/"}
+    if isinstance(hc.port, int):
+        details["port"] = hc.port
+    elif neg:
+        details["portSpecification"] = "USE_SERVING_PORT"
+    else:
+        details["port"] = backend.node_port
+    if hc.host:
+        details["host"] = hc.host
+    body = {
+        "name": name,
+        "description": n.description(ctx.cluster, stack, f"HealthCheck:{backend.key}"),
+        "type": protocol,
+        {"HTTP": "httpHealthCheck", "HTTPS": "httpsHealthCheck", "HTTP2": "http2HealthCheck"}[
+            protocol
+        ]: details,
+        "checkIntervalSec": interval,
+        "timeoutSec": hc.timeout_seconds or (IG_TIMEOUT if not neg else NEG_TIMEOUT),
+        "healthyThreshold": hc.healthy_threshold or (IG_HEALTHY if not neg else NEG_HEALTHY),
+        "unhealthyThreshold": hc.unhealthy_threshold or (IG_UNHEALTHY if not neg else NEG_UNHEALTHY),
+    }
+    body["timeoutSec"] = min(
+        body["timeoutSec"], body["checkIntervalSec"]
+    )  # the API requires timeout ≤ interval
+    return Wanted("healthChecks", name, body)
+
+
+def _backend_service(ctx: Context, stack: str, name: str, backend: Backend, hc_ref: str,
+                     groups: list[dict[str, Any]]) -> tuple[dict[str, Any], str | None]:  # fmt: skip
+    """The backend service body and the security policy to set on it (setSecurityPolicy)."""
+    config = backend.backend_config
+    body: dict[str, Any] = {
+        "name": name,
+        "description": n.description(ctx.cluster, stack, f"BackendService:{backend.key}"),
+        "protocol": backend.protocol if backend.protocol in ("HTTP", "HTTPS", "HTTP2") else "HTTP",
+        "loadBalancingScheme": "EXTERNAL",
+        "healthChecks": [hc_ref],
+        "backends": groups,
+        "timeoutSec": config.get("timeoutSec", DEFAULT_TIMEOUT_SEC),
+        "connectionDraining": {"drainingTimeoutSec": (config.get("connectionDraining") or {}).get("drainingTimeoutSec", 0)},
+        "sessionAffinity": (config.get("sessionAffinity") or {}).get("affinityType", "NONE"),
+        "affinityCookieTtlSec": (config.get("sessionAffinity") or {}).get("affinityCookieTtlSec", 0),
+        "customRequestHeaders": list((config.get("customRequestHeaders") or {}).get("headers", [])),
+        "logConfig": {"enable": bool((config.get("logging") or {}).get("enable", False))},
+        "enableCDN": bool((config.get("cdn") or {}).get("enabled", False)),
+    }  # fmt: skip
+    if backend.target_type == "instance" and backend.node_port is not None:
+        body["portName"] = named_port(backend.node_port)
+        body["port"] = backend.node_port
+    logging = config.get("logging") or {}
+    if logging.get("enable") and "sampleRate" in logging:
+        body["logConfig"]["sampleRate"] = float(logging["sampleRate"])
+    cdn = config.get("cdn") or {}
+    if cdn.get("enabled") and cdn.get("cachePolicy"):
+        allowed = ("includeHost", "includeProtocol", "includeQueryString", "queryStringBlacklist",
+                   "queryStringWhitelist")  # fmt: skip
+        body["cdnPolicy"] = {"cacheKeyPolicy": {k: v for k, v in cdn["cachePolicy"].items() if k in allowed}}
+    policy = (config.get("securityPolicy") or {}).get("name")
+    ref = (policy if "/" in policy else _ref(ctx, "securityPolicies", policy)) if policy else None
+    return body, ref
+
+
+def _cert_name(ctx: Context, stack: str, cert: TLSCertificate) -> str:
+    namespace, _, secret = cert.ref.partition("/")
+    return n.resource_name(
+        n.CERTIFICATE, ctx.cluster, [namespace, secret], stack, cert.ref, cert.content_hash
+    )
+
+
+def _frontend(stack: StackInput, ctx: Context, out: Translation, services: dict[str, str]) -> None:
+    spec = stack.spec
+    readable = n.split_stack(spec.stack)
+    url_map = translate_url_map(spec, services, lambda s: _ref(ctx, "backendServices", s))
+    out.url_map = url_map
+    out.warnings.extend(url_map.warnings)
+    um_name = n.resource_name(n.URL_MAP, ctx.cluster, readable, spec.stack)
+    body = {"name": um_name, "description": n.description(ctx.cluster, spec.stack, "UrlMap"), **url_map.body}
+    out.resources.append(Wanted("urlMaps", um_name, body))
+    ip_inputs = (spec.frontend.static_ip_name or "",)
+    for listener in spec.frontend.listeners:
+        if listener.protocol == "HTTP":
+            target_map = um_name
+            if listener.redirect_to_https_port:
+                target_map = n.resource_name(n.REDIRECT_URL_MAP, ctx.cluster, readable, spec.stack)
+                out.resources.append(Wanted("urlMaps", target_map, {
+                    "name": target_map,
+                    "description": n.description(ctx.cluster, spec.stack, "RedirectUrlMap"),
+                    "defaultUrlRedirect": {"httpsRedirect": True, "redirectResponseCode": "MOVED_PERMANENTLY_DEFAULT"},
+                }))  # fmt: skip
+            proxy = n.resource_name(n.HTTP_PROXY, ctx.cluster, readable, spec.stack)
+            out.resources.append(Wanted("targetHttpProxies", proxy, {
+                "name": proxy,
+                "description": n.description(ctx.cluster, spec.stack, "TargetHttpProxy"),
+                "urlMap": _ref(ctx, "urlMaps", target_map),
+            }))  # fmt: skip
+            _forwarding_rule(ctx, spec.stack, out, n.HTTP_RULE, listener.port, _ref(ctx, "targetHttpProxies", proxy),
+                             ip_inputs)  # fmt: skip
+        elif listener.protocol == "HTTPS":
+            certs: list[str] = []
+            for cert in listener.certificates:
+                if cert.kind == "pre-shared":
+                    certs.append(_ref(ctx, "sslCertificates", cert.ref))
+                    out.pre_shared.append(cert.ref)
+                elif cert.kind == "secret":
+                    material = stack.tls.get(cert.ref)
+                    if material is None:
+                        raise ProviderError(f"TLS Secret {cert.ref} not found or without tls.crt/tls.key",
+                                            user_fixable=True, field="spec.tls")  # fmt: skip
+                    name = _cert_name(ctx, spec.stack, cert)
+                    out.resources.append(Wanted("sslCertificates", name, {
+                        "name": name,
+                        "description": n.description(ctx.cluster, spec.stack, f"Certificate:{cert.ref}"),
+                        "certificate": material.certificate_pem + (material.chain_pem or ""),
+                        "privateKey": material.private_key_pem,
+                    }))  # fmt: skip
+                    certs.append(_ref(ctx, "sslCertificates", name))
+                else:
+                    out.warnings.append(
+                        f"certificate {cert.kind}:{cert.ref} is not supported on Google Cloud; ignored"
+                    )
+            if not certs:
+                raise ProviderError(
+                    "the HTTPS listener has no usable certificate", user_fixable=True, field="spec.tls"
+                )
+            proxy = n.resource_name(n.HTTPS_PROXY, ctx.cluster, readable, spec.stack)
+            body = {
+                "name": proxy,
+                "description": n.description(ctx.cluster, spec.stack, "TargetHttpsProxy"),
+                "urlMap": _ref(ctx, "urlMaps", um_name),
+                "sslCertificates": list(dict.fromkeys(certs)),
+                "sslPolicy": _ref(ctx, "sslPolicies", listener.ssl_policy) if listener.ssl_policy else None,
+            }
+            out.resources.append(Wanted("targetHttpsProxies", proxy, body))
+            _forwarding_rule(ctx, spec.stack, out, n.HTTPS_RULE, listener.port,
+                             _ref(ctx, "targetHttpsProxies", proxy), ip_inputs)  # fmt: skip
+
+
+def _forwarding_rule(ctx: Context, stack: str, out: Translation, role: str, port: int, target: str,
+                     ip_inputs: tuple[str, ...]) -> None:  # fmt: skip
+    """The address is immutable: it is hashed into the name, so a change creates the new rule first."""
+    name = n.resource_name(role, ctx.cluster, n.split_stack(stack), stack, port, *ip_inputs)
+    body: dict[str, Any] = {
+        "name": name,
+        "description": n.description(ctx.cluster, stack, f"ForwardingRule:{port}"),
+        "IPProtocol": "TCP",
+        "portRange": f"{port}-{port}",
+        "target": target,
+        "loadBalancingScheme": "EXTERNAL",
+        "labels": n.labels(ctx.cluster, stack),
+    }
+    if ctx.static_ip:
+        body["IPAddress"] = ctx.static_ip
+    out.resources.append(Wanted("forwardingRules", name, body))
