@@ -394,7 +394,7 @@ def _annotation_action(
     for k, item in enumerate(forward["targetGroups"]):
         if "serviceName" in item:
             port = item["servicePort"]
-            port = int(port) if isinstance(port, str) and port.isdigit() else port
+            port = int(port) if isinstance(port, str) and port.isascii() and port.isdigit() else port
             key = _backend(ingress, parsed, item["serviceName"], port,
                            f"{where} (actions.{name} targetGroups[{k}])", snapshot, config, backends, auths)  # fmt: skip
             targets.append(WeightedTarget(backend_key=key, weight=item.get("weight")))

@@ -328,7 +328,7 @@ class _Reader:
             return None
         if isinstance(value, bool) or not isinstance(value, int | str):
             raise self.fail(field_path, f"must be a port number or name, got {value!r}")
-        if isinstance(value, str) and value.isdigit():
+        if isinstance(value, str) and value.isascii() and value.isdigit():
             return int(value)
         return value
 

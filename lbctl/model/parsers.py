@@ -59,7 +59,7 @@ def integer(minimum: int | None = None, maximum: int | None = None) -> Parser:
 
     def convert(raw: str) -> int:
         text = raw.strip()
-        if not re.fullmatch(r"[+-]?\d{1,18}", text):
+        if not re.fullmatch(r"[+-]?[0-9]{1,18}", text):  # ASCII only: int() also reads other digits
             raise AnnotationValueError(expected)
         value = int(text)
         if (minimum is not None and value < minimum) or (maximum is not None and value > maximum):
@@ -177,7 +177,7 @@ def health_check_port() -> Parser:
         value = raw.strip()
         if value == "traffic-port":
             return value
-        if value.isdigit():
+        if value.isascii() and value.isdigit():
             number = int(value)
             if 1 <= number <= 65535:
                 return number
@@ -194,7 +194,7 @@ def success_codes() -> Parser:
 
     def convert(raw: str) -> str:
         value = raw.replace(" ", "")
-        if not re.fullmatch(r"\d{1,3}(-\d{1,3})?(,\d{1,3}(-\d{1,3})?)*", value):
+        if not re.fullmatch(r"[0-9]{1,3}(-[0-9]{1,3})?(,[0-9]{1,3}(-[0-9]{1,3})?)*", value):
             raise AnnotationValueError(expected)
         return value
 

@@ -120,10 +120,10 @@ INVALID: dict[str, list[str]] = {
     a.CERTIFICATE_ARN: ["", f"{ARN},,{ARN}"],
     a.CONDITIONS: ["{}", '[{"field": "cookie"}]', '[{"field": "http-header"}]', "[]"],
     a.GROUP_NAME: ["Shop", "-shop", "a" * 64, "shop_1", ""],
-    a.GROUP_ORDER: ["-1001", "1001", "first", "1.5", ""],
+    a.GROUP_ORDER: ["-1001", "1001", "first", "1.5", "", "\uff11"],  # fullwidth digit one
     a.HEALTHCHECK_INTERVAL: ["4", "301", "ten"],
     a.HEALTHCHECK_PATH: ["healthz", "/a b"],
-    a.HEALTHCHECK_PORT: ["0", "65536", "Traffic_Port", "a-very-long-port-name"],
+    a.HEALTHCHECK_PORT: ["0", "65536", "Traffic_Port", "a-very-long-port-name", "\uff18\uff10"],
     a.HEALTHCHECK_PROTOCOL: ["TCP"],
     a.HEALTHCHECK_TIMEOUT: ["1", "121"],
     a.HEALTHY_THRESHOLD: ["1", "11"],
@@ -145,7 +145,7 @@ INVALID: dict[str, list[str]] = {
     a.SSL_POLICY: ["bad policy!"],
     a.SSL_REDIRECT: ["yes", "0", "65536"],
     a.SUBNETS: [""],
-    a.SUCCESS_CODES: ["ok", "200-", "2000"],
+    a.SUCCESS_CODES: ["ok", "200-", "2000", "\u0662\u0660\u0660"],  # Arabic-Indic 200
     a.TAGS: ["team", "a=1,b"],
     a.TARGET_GROUP_ATTRIBUTES: ["x"],
     a.TARGET_NODE_LABELS: ["pool"],
