@@ -98,7 +98,7 @@ def is_quota_error(exc: BaseException) -> bool:
 
 def to_dict(message: Any) -> dict[str, Any]:
     """A proto-plus message as its API JSON dict (camelCase names)."""
-    return json.loads(type(message).to_json(message, including_default_value_fields=False))
+    return json.loads(type(message).to_json(message))
 
 
 def from_dict(message_type: type, body: dict[str, Any]) -> Any:
