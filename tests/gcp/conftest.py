@@ -22,7 +22,11 @@ from tests.gcp_emulator.support import Clients, make_clients
 
 PROJECT = "lbctl-demo"
 EXAMPLE = Path(__file__).resolve().parents[2] / "docs" / "examples" / "two-services-gce.yaml"
-NODES = {"gke-shop-pool-a-1": "us-central1-a", "gke-shop-pool-b-1": "us-central1-b", "gke-shop-pool-c-1": "us-central1-c"}
+NODES = {
+    "gke-shop-pool-a-1": "us-central1-a",
+    "gke-shop-pool-b-1": "us-central1-b",
+    "gke-shop-pool-c-1": "us-central1-c",
+}
 
 
 def example_objects() -> list[dict[str, Any]]:
@@ -55,7 +59,7 @@ def session_clients(session_emulator: ComputeEmulator) -> Clients:
     return make_clients(session_emulator.url)
 
 
-def _wait(clients: Clients, op: Any) -> None:
+def wait(clients: Clients, op: Any) -> None:
     from providers.gcp.operations import wait_for_operation
 
     wait_for_operation(op, project=PROJECT, global_ops_client=clients.global_ops, zone_ops_client=clients.zone_ops,
@@ -70,9 +74,9 @@ def emulator(session_emulator: ComputeEmulator, session_clients: Clients) -> Com
     session_emulator.settings.delay_seconds = None
     session_emulator.settings.deferred_errors = False
     for name, zone in NODES.items():
-        _wait(session_clients, session_clients.instances.insert(
+        wait(session_clients, session_clients.instances.insert(
             project=PROJECT, zone=zone, instance_resource=compute_v1.Instance(name=name)))  # fmt: skip
-    _wait(session_clients, session_clients.addresses.insert(
+    wait(session_clients, session_clients.addresses.insert(
         project=PROJECT, address_resource=compute_v1.Address(name="shop-ip")))  # fmt: skip
     session_emulator.clear_requests()
     return session_emulator

@@ -29,7 +29,9 @@ def test_example_converges_to_a_complete_load_balancer_on_the_static_ip(
     (url_map,) = of(emulator, "urlMaps")
     paths = sorted(p for m in url_map["pathMatchers"] for r in m["pathRules"] for p in r["paths"])
     assert paths == ["/products", "/products/*", "/users", "/users/*"]
-    assert url_map["hostRules"] == [{"hosts": ["shop.example.com"], "pathMatcher": url_map["pathMatchers"][0]["name"]}]
+    assert url_map["hostRules"] == [
+        {"hosts": ["shop.example.com"], "pathMatcher": url_map["pathMatchers"][0]["name"]}
+    ]
     assert url_map["defaultService"].endswith("products-80-" + url_map["defaultService"].rsplit("-", 1)[-1])
     assert len(of(emulator, "targetHttpProxies")) == 1
     (https,) = of(emulator, "targetHttpsProxies")
@@ -47,7 +49,11 @@ def test_example_converges_to_a_complete_load_balancer_on_the_static_ip(
     checks = {h["name"].split("-")[4]: h for h in of(emulator, "healthChecks")}
     assert checks["users"]["httpHealthCheck"]["requestPath"] == "/healthz"
     assert checks["users"]["checkIntervalSec"] == 70 and checks["users"]["timeoutSec"] == 3
-    assert checks["products"]["httpHealthCheck"] == {"requestPath": "/ready", "port": 30081, "host": "products.internal"}
+    assert checks["products"]["httpHealthCheck"] == {
+        "requestPath": "/ready",
+        "port": 30081,
+        "host": "products.internal",
+    }
 
 
 def test_second_converge_makes_no_mutating_call(emulator: ComputeEmulator, provider: GcpProvider) -> None:
@@ -68,14 +74,19 @@ def test_second_converge_makes_no_mutating_call(emulator: ComputeEmulator, provi
 def test_plan_lists_changes_without_applying(emulator: ComputeEmulator, provider: GcpProvider) -> None:
     planned = provider.plan(stack_from(example_objects()))
     assert ours(emulator) == {}
-    assert {(c.action, c.kind) for c in planned.changes} >= {("create", "UrlMap"), ("create", "ForwardingRule")}
+    assert {(c.action, c.kind) for c in planned.changes} >= {
+        ("create", "UrlMap"),
+        ("create", "ForwardingRule"),
+    }
     assert provider.stats.total(mutating=True) == 0
     applied = provider.converge(stack_from(example_objects()))
     assert [c for c in applied.changes] == planned.changes
     assert provider.plan(stack_from(example_objects())).changes == []
 
 
-def test_delete_leaves_the_static_ip_and_nothing_of_ours(emulator: ComputeEmulator, provider: GcpProvider) -> None:
+def test_delete_leaves_the_static_ip_and_nothing_of_ours(
+    emulator: ComputeEmulator, provider: GcpProvider
+) -> None:
     stack = stack_from(example_objects())
     provider.converge(stack)
     assert provider.list_stacks() == ["default/shop"]
