@@ -63,7 +63,8 @@ class _LazyGroup(click.Group):
     """Loads the controller-runtime commands (run, emulator) only when they are asked for, so the file-based
     commands start without importing the Kubernetes client (about half of their start-up time)."""
 
-    LAZY = {"run": "lbctl.cli_runtime:run", "emulator": "lbctl.cli_runtime:emulator"}
+    LAZY = {"run": "lbctl.cli_runtime:run", "emulator": "lbctl.cli_runtime:emulator",
+            "describe": "lbctl.cli_describe:describe", "demo": "lbctl.cli_demo:demo"}
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted({*super().list_commands(ctx), *self.LAZY})

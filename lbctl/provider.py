@@ -130,6 +130,12 @@ class Provider(Protocol):
         """Evaluate a request against the *translated* cloud rules, the way the cloud does."""
         ...
 
+    def describe(self, stack: str) -> dict[str, Any]:
+        """What the cloud holds for a stack, as a user checks it in the console: `load_balancers`, `listeners`,
+        `rules` (evaluation order), `backends` (health check and per-target health), `others`; each resource
+        with its ownership tags and a `console` deep link."""
+        ...
+
 
 class ProviderNotFound(LookupError):
     pass

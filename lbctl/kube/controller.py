@@ -8,6 +8,7 @@ import dataclasses
 import logging
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -76,6 +77,7 @@ class Controller:
             for r in watched_resources(api_client, config.provider)
         }
         self.addresses: dict[str, str | None] = {}  # stack → last address
+        self.on_converged: list[Callable[[str, ConvergeResult], None]] = []  # observers (demo, benchmark)
         self.reconcile_count = 0
         self._workers: list[threading.Thread] = []
         self._stopping = threading.Event()
@@ -300,6 +302,8 @@ class Controller:
         self.addresses[stack] = None if spec.empty else converged.address
         self.metrics.managed.labels(self.config.provider).set(sum(1 for a in self.addresses.values() if a))
         log.info("reconciled", extra={"key": stack, "changes": len(converged.changes), "address": converged.address})
+        for observer in self.on_converged:
+            observer(stack, converged)
         return converged
 
     def _report(self, outcome: GroupOutcome, snapshot: ClusterSnapshot) -> None:

@@ -20,7 +20,7 @@ from kubernetes.client.exceptions import ApiException
 
 from lbctl.kube.resources import WatchedResource
 from lbctl.model.problems import SpecError
-from lbctl.model.snapshot import parse_object
+from lbctl.model.snapshot import ClusterSnapshot, parse_object
 
 log = logging.getLogger("lbctl.informer")
 
@@ -45,6 +45,37 @@ def object_key(raw: dict[str, Any]) -> str:
     meta = raw.get("metadata", {})
     namespace = meta.get("namespace")
     return f"{namespace}/{meta.get('name')}" if namespace else str(meta.get("name"))
+
+
+def list_objects(resource: WatchedResource, namespace: str | None = None) -> tuple[list[dict[str, Any]], str]:
+    """One list call: the raw objects (with kind/apiVersion filled in, as list items lack them) and the
+    list's resourceVersion."""
+    response = resource.lister(namespace)(_preload_content=False)
+    body = json.loads(response.data)
+    items = body.get("items") or []
+    for raw in items:
+        raw.setdefault("kind", resource.kind)
+        raw.setdefault("apiVersion", resource.api_version)
+    return items, str(body.get("metadata", {}).get("resourceVersion", ""))
+
+
+def read_snapshot(resources: list[WatchedResource], namespace: str | None = None) -> ClusterSnapshot:
+    """A one-off snapshot (no watch) for commands like `lbctl describe`; unparseable objects are skipped."""
+    snapshot = ClusterSnapshot()
+    for resource in resources:
+        try:
+            raws, _ = list_objects(resource, namespace)
+        except ApiException as err:
+            if err.status == 404 and resource.optional:
+                continue
+            raise
+        for raw in raws:
+            try:
+                for parsed in parse_object(raw):
+                    snapshot.put(parsed)
+            except SpecError:
+                continue
+    return snapshot
 
 
 class Informer:
@@ -129,15 +160,9 @@ class Informer:
     # ----------------------------------------------------------------- list and watch
 
     def _list(self) -> str:
-        response = self.resource.lister(self.namespace)(_preload_content=False)
-        body = json.loads(response.data)
-        items = {}
-        for raw in body.get("items", []):
-            raw.setdefault("kind", self.kind)
-            raw.setdefault("apiVersion", self.resource.api_version)
-            items[object_key(raw)] = self._parse(raw)
-        self._replace(items)
-        return str(body.get("metadata", {}).get("resourceVersion", ""))
+        raws, resource_version = list_objects(self.resource, self.namespace)
+        self._replace({object_key(raw): self._parse(raw) for raw in raws})
+        return resource_version
 
     def _replace(self, items: dict[str, CachedObject]) -> None:
         with self._lock:

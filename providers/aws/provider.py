@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from lbctl.cloudcalls import CallStats
 from lbctl.model.matching import RouteResult
 from lbctl.model.spec import LoadBalancerSpec
@@ -10,6 +12,7 @@ from lbctl.provider import ConvergeResult, ProviderConfig, StackInput
 from . import alb_rules
 from .apply import Reconciler
 from .clients import AwsClients
+from .describe import describe_stack
 from .discover import discover, list_stacks
 from .stack import DesiredListener
 from .translate import translate
@@ -70,6 +73,10 @@ class AwsProvider:
 
     def list_stacks(self) -> list[str]:
         return list_stacks(self.clients, self.config.cluster_name)
+
+    def describe(self, stack: str) -> dict[str, Any]:
+        """The stack as the AWS console shows it (see providers.aws.describe)."""
+        return describe_stack(self.clients, self.config.cluster_name, stack, self.config.region or "us-east-1")
 
     def route(self, spec: LoadBalancerSpec, host: str, path: str) -> RouteResult:
         """Evaluate the translated ALB rules by priority, with ALB's own matching."""

@@ -1,0 +1,124 @@
+"""`lbctl describe ingress NS/NAME`: what the cloud console would show for an Ingress, in one screen."""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Any
+
+import click
+from rich.markup import escape
+from rich.table import Table
+
+from lbctl.cli import cloud_options, output_option
+from lbctl.provider import ProviderConfig, create_provider, stack_input
+from lbctl.render import console, dump
+
+
+@click.group()
+def describe() -> None:
+    """Show cloud resources of an Ingress as the cloud console would."""
+
+
+@describe.command("ingress")
+@click.argument("ref", metavar="NAMESPACE/NAME")
+@click.option("--provider", type=click.Choice(["aws", "gcp"]), required=True)
+@click.option("--group", "group_name", help="IngressGroup name, when the cluster cannot be read.")
+@click.option("--kube-api-url", envvar="LBCTL_KUBE_API_URL", help="Kubernetes API URL (emulator), no auth.")
+@click.option("--kubeconfig", envvar="KUBECONFIG", help="Read the Ingress from this cluster (for groups and drift).")
+@output_option
+@cloud_options
+def describe_ingress(ref: str, provider: str, group_name: str | None, kube_api_url: str | None,
+                     kubeconfig: str | None, output: str, **opts: Any) -> None:  # fmt: skip
+    """Load balancer, listeners, rules in evaluation order, backends with health, ownership tags, console
+    links — and drift between the Ingress and the cloud when the cluster can be read."""
+    if "/" not in ref:
+        raise click.BadParameter("expected NAMESPACE/NAME, e.g. default/shop", param_hint="NAMESPACE/NAME")
+    cloud = create_provider(provider, ProviderConfig(cluster_name=opts["cluster_name"], region=opts["aws_region"],
+                                                      endpoint_url=opts["endpoint_url"], project=opts["gcp_project"],
+                                                      vpc_id=opts["aws_vpc_id"]))  # fmt: skip
+    stack, drift, note = group_name or ref, None, "cluster not read: drift not checked (pass --kubeconfig)"
+    if kube_api_url or kubeconfig or os.environ.get("KUBERNETES_SERVICE_HOST"):
+        stack, drift, note = _from_cluster(ref, provider, cloud, kube_api_url, kubeconfig, opts)
+    view = cloud.describe(stack)
+    view["drift"] = drift
+    view["note"] = note
+    if output != "table":
+        click.echo(dump(view, output))
+    else:
+        print_view(view)
+    found = bool(view["load_balancers"] or view["backends"])
+    sys.exit(0 if found else 1)
+
+
+def _from_cluster(ref: str, provider: str, cloud: Any, api_url: str | None, kubeconfig: str | None,
+                  opts: dict[str, Any]) -> tuple[str, list[dict[str, str]] | None, str]:  # fmt: skip
+    from lbctl.kube.informer import read_snapshot
+    from lbctl.kube.resources import watched_resources
+    from lbctl.kube.run import kube_client
+    from lbctl.model.builder import BuildConfig, build, stack_of
+
+    api = kube_client(api_url, kubeconfig)
+    snapshot = read_snapshot(watched_resources(api, provider))
+    ingress = snapshot.ingresses.get(ref)
+    if ingress is None:
+        raise click.ClickException(f"Ingress {ref} not found in the cluster")
+    stack = stack_of(ingress, provider)
+    extra = {"cluster_default_backend": opts["default_backend_service"]} if provider == "gcp" else {}
+    result = build(snapshot, BuildConfig.for_provider(provider, **extra))
+    outcome = result.groups.get(stack)
+    if outcome is None or outcome.spec is None:
+        problems = "; ".join(f"{p.field}: {p.message}" for p in (outcome.problems if outcome else []))
+        return stack, None, f"the Ingress does not build into a spec ({problems or 'not served by lbctl'})"
+    planned = cloud.plan(stack_input(outcome.spec, snapshot))
+    drift = [{"action": c.action, "kind": c.kind, "name": c.name, "detail": c.detail} for c in planned.changes]
+    return stack, drift, "in sync with the Ingress" if not drift else "the cloud differs from the Ingress"
+
+
+def _table(title: str, columns: list[str], rows: list[list[Any]]) -> Table:
+    table = Table(title=title, title_justify="left")
+    for column in columns:
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        table.add_row(*(escape(str(c)) if c is not None else "" for c in row))
+    return table
+
+
+def _tags(tags: dict[str, str]) -> str:
+    return ", ".join(f"{k}={v}" for k, v in sorted(tags.items()))
+
+
+def print_view(view: dict[str, Any]) -> None:
+    """Render a provider's describe() view as tables, drift and console links."""
+    out = console()
+    out.print(f"[bold]{view['provider'].upper()} resources of stack {escape(view['stack'])}[/]")
+    out.print(_table("Load balancer", ["name", "address", "scheme", "state", "ownership tags"],
+                     [[lb["name"], lb.get("address"), lb.get("scheme"), lb.get("state"), _tags(lb.get("tags", {}))]
+                      for lb in view["load_balancers"]]))  # fmt: skip
+    out.print(_table("Listeners", ["listener", "certificates", "ssl policy", "default action"],
+                     [[li["listener"], ", ".join(li.get("certificates") or []), li.get("ssl_policy"),
+                       li.get("default_action")] for li in view["listeners"]]))  # fmt: skip
+    out.print(_table("Rules (evaluation order)", ["listener", "priority", "conditions", "action"],
+                     [[r["listener"], r["priority"], "\n".join(r["conditions"]), r["action"]]
+                      for r in view["rules"]]))  # fmt: skip
+    rows = []
+    for b in view["backends"]:
+        hc = b.get("health_check", {})
+        check = " ".join(f"{k}={v}" for k, v in hc.items() if v is not None)
+        targets = "\n".join(f"{t['id']}:{t.get('port')} {t.get('health')}" for t in b.get("targets", [])) or "none"
+        rows.append([b["name"], f"{b.get('protocol')}:{b.get('port')} {b.get('target_type')}", check, targets,
+                     _tags(b.get("tags", {}))])  # fmt: skip
+    out.print(_table("Backends", ["name", "protocol/port", "health check", "targets (health)", "ownership tags"], rows))
+    if view["others"]:
+        out.print(_table("Other resources", ["kind", "name", "ownership tags"],
+                         [[o["kind"], o["name"], _tags(o.get("tags", {}))] for o in view["others"]]))  # fmt: skip
+    if view.get("drift"):
+        out.print(_table("Drift (what converge would change)", ["action", "kind", "name", "detail"],
+                         [[d["action"], d["kind"], d["name"], d["detail"]] for d in view["drift"]]))  # fmt: skip
+    out.print(f"Drift: {escape(view['note'])}")
+    links = [(kind, item) for kind in ("load_balancers", "listeners", "backends", "others") for item in view[kind]
+             if item.get("console")]  # fmt: skip
+    if links:
+        out.print("Console links:")
+        for _, item in links:
+            out.print(f"  {escape(item.get('name') or item.get('listener', ''))}: {escape(item['console'])}", soft_wrap=True)

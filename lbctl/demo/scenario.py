@@ -1,0 +1,194 @@
+"""The demo scenario: the real controller (`lbctl run` code) against embedded local clouds.
+
+Ingress seen → cloud resources created (each named) → status address set → console view →
+scale a deployment (targets change) → delete the Ingress → nothing of ours left.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import kubernetes
+from rich.console import Console
+from rich.markup import escape
+
+from lbctl.demo.clouds import DEMO_KEYS, LocalClouds, add_aws_instances, create_aws_account
+from lbctl.demo.workloads import NAMESPACE, App, Cluster
+from lbctl.kube.controller import ControllerConfig
+from lbctl.kube.events import FINALIZER
+from lbctl.kube.run import ControllerProcess, RunOptions
+from lbctl.provider import ConvergeResult, ProviderConfig
+
+CLUSTER = "demo"
+INGRESS = "shop"
+
+
+@dataclass
+class DemoTarget:
+    """What one provider's part of the demo needs: account set-up done, how to reach it, the example."""
+
+    provider: str
+    provider_config: ProviderConfig
+    nodes: dict[str, tuple[str, str]]  # node → (providerID, zone)
+    apps: list[App]
+    ingress: dict[str, Any]
+    hints: list[str] = field(default_factory=list)  # how to point clients at the emulator with --keep
+    default_backend: str | None = None
+
+
+def _paths(apps: list[App]) -> list[dict[str, Any]]:
+    return [{"path": f"/{app.name}", "pathType": "Prefix",
+             "backend": {"service": {"name": app.name, "port": {"name": "http"}}}} for app in apps]  # fmt: skip
+
+
+def aws_target(clouds: LocalClouds) -> DemoTarget:
+    region, zones = "us-east-1", ("us-east-1a", "us-east-1b")
+    account = create_aws_account(clouds.aws_url, region, CLUSTER, zones)
+    instances = add_aws_instances(account, {"node-a": zones[0], "node-b": zones[1]})
+    nodes = {name: (f"aws:///{zone}/{instances[name]}", zone) for name, zone in zip(instances, zones, strict=True)}
+    apps = [App("users", 30080, 2, "10.0.0."), App("products", 30081, 2, "10.0.1.")]
+    ingress = {
+        "metadata": {"name": INGRESS, "namespace": NAMESPACE, "annotations": {
+            "alb.ingress.kubernetes.io/scheme": "internet-facing",
+            "alb.ingress.kubernetes.io/target-type": "ip",
+            "alb.ingress.kubernetes.io/healthcheck-path": "/healthz",
+        }},
+        "spec": {"ingressClassName": "alb", "rules": [{"http": {"paths": _paths(apps)}}]},
+    }  # fmt: skip
+    config = ProviderConfig(cluster_name=CLUSTER, region=region, endpoint_url=clouds.aws_url, vpc_id=account.vpc_id,
+                            options=dict(DEMO_KEYS))  # fmt: skip
+    hints = [
+        f"AWS (moto) endpoint: {clouds.aws_url} — e.g. AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing "
+        f"aws --region {region} --endpoint-url {clouds.aws_url} elbv2 describe-load-balancers",
+        f"lbctl describe ingress {NAMESPACE}/{INGRESS} --provider aws --cluster-name {CLUSTER} "
+        f"--endpoint-url {clouds.aws_url} --kube-api-url {clouds.kube.url}  (with AWS_ACCESS_KEY_ID/SECRET set as above)",
+    ]
+    return DemoTarget("aws", config, nodes, apps, ingress, hints)
+
+
+SETUPS: dict[str, Callable[[LocalClouds], DemoTarget]] = {"aws": aws_target}
+
+
+def targets_for(clouds: LocalClouds, providers: tuple[str, ...]) -> list[DemoTarget]:
+    """Set up each provider's local account/project and return what its part of the demo needs."""
+    return [SETUPS[name](clouds) for name in providers]
+
+
+@dataclass
+class Step:
+    console: Console
+    started: float = field(default_factory=time.monotonic)
+
+    def head(self, text: str) -> None:
+        self.console.print(f"\n[bold cyan]==[/] [bold]{text}[/]  [dim]({time.monotonic() - self.started:.1f}s)[/]")
+
+    def ok(self, text: str) -> None:
+        self.console.print(f"   [green]✓[/] {text}")
+
+    def info(self, text: str) -> None:
+        self.console.print(f"   {text}")
+
+
+def wait_for(predicate: Callable[[], Any], timeout: float, what: str) -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.05)
+    raise TimeoutError(f"timed out after {timeout:.0f}s waiting for {what}")
+
+
+def _ingress_or_none(cluster: Cluster) -> Any:
+    try:
+        return cluster.networking.read_namespaced_ingress(INGRESS, NAMESPACE)
+    except kubernetes.client.ApiException as err:
+        if err.status == 404:
+            return None
+        raise
+
+
+def _targets(view: dict[str, Any], app: str) -> list[str]:
+    for backend in view["backends"]:
+        if app in backend["name"]:
+            return sorted(f"{t['id']}:{t.get('port')}" for t in backend["targets"])
+    return []
+
+
+def run_target(clouds: LocalClouds, target: DemoTarget, step: Step, keep: bool) -> None:
+    """The whole scenario for one provider."""
+    from lbctl.cli_describe import print_view
+
+    api = kubernetes.client.ApiClient(kubernetes.client.Configuration(host=clouds.kube.url))
+    cluster = Cluster(api, target.nodes)
+    step.head(f"{target.provider.upper()}: Applying the example app: {len(target.nodes)} nodes, "
+              + ", ".join(f"{a.name} ({a.replicas} pods)" for a in target.apps))  # fmt: skip
+    if not cluster.core.list_node().items:
+        cluster.create_nodes()
+    for app in target.apps:
+        cluster.deploy(app)
+    step.ok("nodes, Services (NodePort), pods and EndpointSlices created")
+
+    process = ControllerProcess(RunOptions(
+        controller=ControllerConfig(provider=target.provider, cluster_name=CLUSTER, workers=2, watch_timeout=30,
+                                    base_retry_delay=0.2, max_retry_delay=5.0, default_backend=target.default_backend),
+        provider=target.provider_config, kube_api_url=clouds.kube.url, metrics_addr=None, health_addr=None,
+    ))  # fmt: skip
+    changes: list[tuple[str, ConvergeResult]] = []
+    lock = threading.Lock()
+
+    def observe(stack: str, result: ConvergeResult) -> None:
+        with lock:
+            changes.append((stack, result))
+            for change in result.changes:
+                step.info(f"[green]{change.action:>7}[/] {escape(change.kind)} [bold]{escape(change.name)}[/]"
+                          + (f" [dim]{escape(change.detail)}[/]" if change.detail else ""))  # fmt: skip
+
+    process.controller.on_converged.append(observe)
+    step.head(f"{target.provider.upper()}: Starting the controller (lbctl run --provider {target.provider} "
+              f"--cluster-name {CLUSTER})")  # fmt: skip
+    process.start()
+    step.ok("informer caches synced; this replica reconciles")
+    try:
+        step.head(f"{target.provider.upper()}: Creating Ingress {NAMESPACE}/{INGRESS}: "
+                  + ", ".join(f"/{a.name} → {a.name}" for a in target.apps))  # fmt: skip
+        cluster.networking.create_namespaced_ingress(NAMESPACE, target.ingress)
+        wait_for(lambda: FINALIZER in (_ingress_or_none(cluster).metadata.finalizers or []), 30, "the finalizer")
+        step.ok(f"Ingress seen by the controller: finalizer {FINALIZER} added before any cloud write")
+        address = wait_for(lambda: _ingress_or_none(cluster).status.load_balancer.ingress, 60, "the status address")
+        entry = address[0].hostname or address[0].ip
+        step.ok(f"status.loadBalancer.ingress set: [bold]{escape(entry)}[/]")
+
+        step.head(f"{target.provider.upper()}: Console view: lbctl describe ingress {NAMESPACE}/{INGRESS} "
+                  f"--provider {target.provider}")  # fmt: skip
+        view = process.provider.describe(f"{NAMESPACE}/{INGRESS}")
+        view["drift"], view["note"] = [], "in sync with the Ingress (second reconcile made no change)"
+        print_view(view)
+
+        app = target.apps[0]
+        before = _targets(view, app.name)
+        step.head(f"{target.provider.upper()}: Scaling {app.name} from {app.replicas} to {app.replicas + 1} pods")
+        cluster.scale(app, app.replicas + 1)
+        after = wait_for(lambda: (t := _targets(process.provider.describe(f"{NAMESPACE}/{INGRESS}"), app.name))
+                         != before and t, 30, "the new target")  # fmt: skip
+        step.ok(f"targets of {app.name}: {', '.join(before)} → {', '.join(after)}")
+
+        if keep:
+            return
+        step.head(f"{target.provider.upper()}: Deleting Ingress {NAMESPACE}/{INGRESS}")
+        cluster.networking.delete_namespaced_ingress(INGRESS, NAMESPACE)
+        wait_for(lambda: _ingress_or_none(cluster) is None, 60, "the Ingress to go")
+        step.ok("cloud resources deleted, then the finalizer removed; the Ingress is gone")
+        left = process.provider.list_stacks()
+        view = process.provider.describe(f"{NAMESPACE}/{INGRESS}")
+        remaining = sum(len(view[k]) for k in ("load_balancers", "backends", "others"))
+        if left or remaining:
+            raise RuntimeError(f"resources of ours are left: stacks {left}, {remaining} resources")
+        step.ok(f"nothing of ours is left in {target.provider} (0 stacks, 0 resources tagged for cluster {CLUSTER})")
+    finally:
+        if not keep:
+            process.stop()
