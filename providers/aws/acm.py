@@ -9,7 +9,7 @@ from lbctl.model.spec import LoadBalancerSpec
 from lbctl.provider import TLSMaterial
 
 from . import naming
-from .clients import AwsClients, error_code
+from .clients import AwsClients, error_code, sensitive
 from .stack import DesiredCertificate
 from .translate import stack_error
 
@@ -38,6 +38,18 @@ def import_certificate(clients: AwsClients, spec: LoadBalancerSpec, cluster: str
         raise stack_error(spec, TLS_FIELD, f"TLS material of Secret {ref} was not provided")
     tags = {**naming.ownership_tags(cluster, spec.stack, naming.ROLE_CERTIFICATE + ref),
             naming.CONTENT_HASH_TAG: cert.content_hash or ""}  # fmt: skip
+    code = ""
+    try:
+        with sensitive():
+            return str(clients.call("acm", "ImportCertificate", **_import_params(material, tags))["CertificateArn"])
+    except Exception as exc:  # never echo the request: it holds the private key
+        code = error_code(exc) or type(exc).__name__
+    # Raised outside the except block: no chained exception or traceback frame keeps the request.
+    raise stack_error(spec, TLS_FIELD, f"ACM rejected the certificate of Secret {ref} ({code}); check that "
+                      "tls.crt and tls.key are a matching PEM certificate and key")  # fmt: skip
+
+
+def _import_params(material: TLSMaterial, tags: dict[str, str]) -> dict[str, Any]:
     params: dict[str, Any] = {
         "Certificate": material.certificate_pem.encode(),
         "PrivateKey": material.private_key_pem.encode(),
@@ -45,12 +57,7 @@ def import_certificate(clients: AwsClients, spec: LoadBalancerSpec, cluster: str
     }
     if material.chain_pem:
         params["CertificateChain"] = material.chain_pem.encode()
-    try:
-        return str(clients.call("acm", "ImportCertificate", **params)["CertificateArn"])
-    except Exception as exc:  # never echo the request: it holds the private key
-        code = error_code(exc) or type(exc).__name__
-        raise stack_error(spec, TLS_FIELD, f"ACM rejected the certificate of Secret {ref} ({code}); check that "
-                          "tls.crt and tls.key are a matching PEM certificate and key") from None  # fmt: skip
+    return params
 
 
 def covers(domain: str, host: str) -> bool:

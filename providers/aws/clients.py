@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import logging
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import boto3
@@ -26,6 +29,51 @@ DEFAULT_RATE_LIMITS: dict[str, float] = {
 }  # fmt: skip
 
 SERVICES = ("elbv2", "ec2", "acm", "wafv2", "resourcegroupstaggingapi")
+
+
+# SDK loggers that can carry a request body at DEBUG level (botocore.endpoint logs every parameter).
+SDK_LOGGER_PREFIXES = ("botocore", "boto3", "urllib3", "s3transfer")
+_sensitive = threading.local()
+
+
+class _RedactSensitiveCalls(logging.Filter):
+    """Replaces SDK log records a thread emits while it makes a call carrying key material."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if getattr(_sensitive, "depth", 0):
+            record.msg = "<redacted: %s>"
+            record.args = ("this call carries key material",)
+        return True
+
+
+_REDACT = _RedactSensitiveCalls()
+_KNOWN_SDK_LOGGERS = (
+    "botocore", "botocore.endpoint", "botocore.hooks", "botocore.parsers", "botocore.auth", "botocore.retryhandler",
+    "botocore.httpsession", "botocore.client", "botocore.awsrequest", "botocore.utils", "botocore.regions",
+    "botocore.context", "botocore.useragent", "botocore.httpchecksum", "botocore.endpoint_provider",
+    "urllib3", "urllib3.connectionpool", "urllib3.connection", "urllib3.util.retry",
+)  # fmt: skip
+
+
+def _install_redaction() -> None:
+    """Attach the filter to every SDK logger (a logger filter sees only records of that exact logger)."""
+    names = set(_KNOWN_SDK_LOGGERS) | {n for n in list(logging.root.manager.loggerDict)
+                                       if n.split(".", 1)[0] in SDK_LOGGER_PREFIXES}  # fmt: skip
+    for name in names:
+        logger = logging.getLogger(name)
+        if _REDACT not in logger.filters:
+            logger.addFilter(_REDACT)
+
+
+@contextmanager
+def sensitive() -> Iterator[None]:
+    """Within this block, this thread's SDK log records are redacted (e.g. ImportCertificate's private key)."""
+    _install_redaction()
+    _sensitive.depth = getattr(_sensitive, "depth", 0) + 1
+    try:
+        yield
+    finally:
+        _sensitive.depth -= 1
 
 
 def classify_aws_error(exc: BaseException) -> str | None:
