@@ -157,14 +157,17 @@ def _provider_config(provider: str, opts: dict[str, Any]) -> ProviderConfig:
 @_provider_option("auto", ("auto", *PROVIDERS))
 @class_option
 @click.option("--strict", is_flag=True, help="Exit 1 when there are warnings (errors always exit 2).")
+@click.option("--default-backend-service", metavar="NS/NAME:PORT",
+              help="GCP: the controller's cluster default backend, for Ingresses without spec.defaultBackend.")
 @output_option
-def validate(files: tuple[str, ...], provider: str, class_names: tuple[str, ...], strict: bool, output: str) -> None:
+def validate(files: tuple[str, ...], provider: str, class_names: tuple[str, ...], strict: bool,
+             default_backend_service: str | None, output: str) -> None:  # fmt: skip
     """Check manifests and annotations; list problems with their severity.
 
     Exit 0 when clean, 1 with --strict and only warnings, 2 on errors.
     """
     result = _load(files)
-    builds = _build_all(result, provider, class_names, default_backend="-/-:0")
+    builds = _build_all(result, provider, class_names, default_backend_service)
     problems = _all_problems(result, builds)
     if output != "table":
         click.echo(dump([{"severity": str(p.severity), "source": p.source, "object": p.object, "field": p.field,
