@@ -40,7 +40,7 @@ def run(compute: Compute, step: Step) -> None:
         except exceptions.NotFound:
             pass
         except exceptions.BadRequest as exc:
-            if step.collection == "instanceGroups" and "resourceInUseByAnotherResource" in error_reasons(exc):
+            if step.collection == "instanceGroups" and error_reasons(exc) & IN_USE:
                 return  # another stack started using the shared group meanwhile
             raise
     elif step.op == "update":
@@ -78,7 +78,8 @@ def run(compute: Compute, step: Step) -> None:
         raise ValueError(f"unknown step {step.op}")
 
 
-MEMBER_ERRORS = {"memberAlreadyExists", "memberNotFound"}
+MEMBER_ERRORS = {"memberAlreadyExists", "memberNotFound", "MEMBER_ALREADY_EXISTS", "MEMBER_NOT_FOUND"}
+IN_USE = {"resourceInUseByAnotherResource", "RESOURCE_IN_USE_BY_ANOTHER_RESOURCE"}
 
 
 def _members(compute: Compute, step: Step, items: list[str]) -> None:
