@@ -56,6 +56,11 @@ class Account:
 
 @pytest.fixture
 def account(moto_url: str) -> Account:
+    return fresh_account(moto_url)
+
+
+def fresh_account(moto_url: str) -> Account:
+    """Reset the moto server and set up the VPC, tagged subnets in three AZs and two instances."""
     requests.post(f"{moto_url}/moto-api/reset", timeout=10)
     ec2 = client(moto_url, "ec2")
     vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]

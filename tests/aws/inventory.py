@@ -30,6 +30,9 @@ def inventory(account: Account) -> dict[str, Any]:
     tags and targets; security groups; ACM certificates; web ACL associations."""
     elb, ec2, acm = account.client("elbv2"), account.client("ec2"), account.client("acm")
     names: dict[str, str] = {}
+    load_balancers = elb.describe_load_balancers()["LoadBalancers"]
+    for lb in load_balancers:
+        names[lb["LoadBalancerArn"]] = "lb:" + lb["LoadBalancerName"]
     groups = elb.describe_target_groups()["TargetGroups"]
     for tg in groups:
         names[tg["TargetGroupArn"]] = "tg:" + tg["TargetGroupName"]
@@ -40,6 +43,10 @@ def inventory(account: Account) -> dict[str, Any]:
     for cert in certs:
         tags = _tags(acm.list_tags_for_certificate(CertificateArn=cert["CertificateArn"]).get("Tags"))
         names[cert["CertificateArn"]] = "cert:" + tags.get("lbctl.io/resource", cert.get("DomainName", ""))
+
+    for index, instance in enumerate(account.instances):
+        names[instance] = f"instance-{index}"
+    names[account.vpc_id] = "vpc"
 
     def clean(value: Any) -> Any:
         text = json.dumps(value, sort_keys=True, default=str)
@@ -52,7 +59,7 @@ def inventory(account: Account) -> dict[str, Any]:
 
     out: dict[str, Any] = {"load_balancers": {}, "target_groups": {}, "security_groups": {}, "certificates": []}
     waf = account.client("wafv2")
-    for lb in elb.describe_load_balancers()["LoadBalancers"]:
+    for lb in load_balancers:
         arn = lb["LoadBalancerArn"]
         listeners = {}
         for listener in elb.describe_listeners(LoadBalancerArn=arn)["Listeners"]:
@@ -87,7 +94,8 @@ def inventory(account: Account) -> dict[str, Any]:
         health = elb.describe_target_health(TargetGroupArn=arn)["TargetHealthDescriptions"]
         out["target_groups"][name] = {
             **{k: v for k, v in tg.items() if k not in ("TargetGroupArn", "LoadBalancerArns")},
-            "load_balancers": len(tg.get("LoadBalancerArns", [])),
+            # moto keeps deleted load balancers in LoadBalancerArns: list only existing ones
+            "LoadBalancerArns": sorted(names[a] for a in tg.get("LoadBalancerArns", []) if a in names),
             "attributes": {a["Key"]: a["Value"] for a in elb.describe_target_group_attributes(TargetGroupArn=arn)["Attributes"]},
             "tags": elb_tags(arn),
             "targets": sorted((h["Target"]["Id"], h["Target"]["Port"]) for h in health),

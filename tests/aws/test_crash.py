@@ -1,0 +1,97 @@
+"""Crash healing and replacement against moto: a converge stopped after its k-th mutating call (for every k of
+the two-service example) is healed by the next one, with the same end state and nothing leaked; a scheme
+change replaces the load balancer and leaves no orphan."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from lbctl.cloudcalls import is_mutating
+
+from .conftest import Account, deletion, fresh_account, one_input
+from .inventory import inventory
+from .test_two_services import example
+
+
+class Crash(Exception):
+    """Stands for the process dying between two cloud calls."""
+
+
+def crash_after(provider: Any, k: int) -> list[str]:
+    """Make the provider's (k+1)-th mutating call raise Crash before it is sent; returns the calls made."""
+    made: list[str] = []
+
+    def hook(model: Any, **_: Any) -> None:
+        if is_mutating(model.name):
+            if len(made) >= k:
+                raise Crash(f"stopped before {model.name}")
+            made.append(model.name)
+
+    for client in provider.clients.clients.values():
+        client.meta.events.register("before-call", hook)
+    return made
+
+
+def test_every_interrupted_converge_heals(moto_url: str) -> None:
+    account = fresh_account(moto_url)
+    provider = account.provider()
+    stack = one_input(example(account))
+    reference_calls = crash_after(provider, 10**6)
+    provider.converge(stack)
+    reference = inventory(account)
+    assert reference["load_balancers"] and len(reference_calls) >= 8, reference_calls
+
+    for k in range(len(reference_calls)):
+        account = fresh_account(moto_url)
+        stack = one_input(example(account))
+        crashing = account.provider()
+        made = crash_after(crashing, k)
+        with pytest.raises(Crash):
+            crashing.converge(stack)
+        assert made == reference_calls[:k]
+        healer = account.provider()
+        healer.converge(stack)
+        assert inventory(account) == reference, f"after a crash following {reference_calls[:k]}"
+        again = healer.stats.total(mutating=True)
+        assert healer.converge(stack).changes == [] and healer.stats.total(mutating=True) == again
+        if k in (len(reference_calls) // 2, len(reference_calls) - 1):  # and the healed stack deletes cleanly
+            assert healer.converge(deletion("default/shop")).deleted
+            left = inventory(account)
+            assert (left["load_balancers"], left["target_groups"], left["security_groups"]) == ({}, {}, {})
+
+
+def test_interrupted_delete_heals(account: Account) -> None:
+    provider = account.provider()
+    provider.converge(one_input(example(account)))
+    for k in (1, 2):
+        crashing = account.provider()
+        crash_after(crashing, k)
+        with pytest.raises(Crash):
+            crashing.converge(deletion("default/shop"))
+    assert account.provider().converge(deletion("default/shop")).deleted
+    left = inventory(account)
+    assert (left["load_balancers"], left["target_groups"], left["security_groups"]) == ({}, {}, {})
+
+
+def test_scheme_change_replaces_load_balancer_without_orphans(account: Account) -> None:
+    provider = account.provider()
+    public = one_input(example(account))
+    provider.converge(public)
+    first = inventory(account)
+    internal = one_input(example(account).replace("scheme: internet-facing", "scheme: internal"))
+    result = provider.converge(internal)
+    assert ("replace", "LoadBalancer") in {(c.action, c.kind) for c in result.changes}
+    second = inventory(account)
+    (name, lb), = second["load_balancers"].items()
+    assert lb["scheme"] == "internal" and name not in first["load_balancers"]
+    assert set(lb["listeners"]) == {"HTTP:80"} and len(lb["listeners"]["HTTP:80"]["rules"]) == 2
+    assert second["target_groups"].keys() == first["target_groups"].keys()
+    assert second["security_groups"].keys() == first["security_groups"].keys()
+    assert all(tg["LoadBalancerArns"] == ["lb:" + name] for tg in second["target_groups"].values())
+    assert provider.converge(internal).changes == []
+
+    provider.converge(public)
+    assert inventory(account) == first  # and back: the same names and settings as before
+
