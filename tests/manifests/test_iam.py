@@ -16,7 +16,7 @@ from lbctl.model.builder import BuildConfig, build, empty_spec
 from lbctl.model.snapshot import ClusterSnapshot
 from lbctl.provider import ProviderConfig, StackInput, create_provider, stack_input
 
-POLICY = Path(__file__).resolve().parents[2] / "manifests" / "aws-iam-policy.json"
+POLICY = Path(__file__).resolve().parents[2] / "manifests" / "iam" / "aws-policy.json"
 IAM_PREFIX = {"elbv2": "elasticloadbalancing", "ec2": "ec2", "acm": "acm", "wafv2": "wafv2",
               "resourcegroupstaggingapi": "tag"}  # fmt: skip
 EXAMPLE = Path(__file__).resolve().parents[2] / "docs" / "examples" / "two-services.yaml"
@@ -64,4 +64,4 @@ def test_policy_grants_every_call_of_a_converge_update_delete_cycle(moto_url: st
     called = {f"{IAM_PREFIX[service]}:{operation}" for service, operation, _ in stats.counts}
     assert called, "the scenario made no AWS call"
     missing = called - policy_actions()
-    assert not missing, f"manifests/aws-iam-policy.json does not grant: {sorted(missing)}"
+    assert not missing, f"manifests/iam/aws-policy.json does not grant: {sorted(missing)}"
