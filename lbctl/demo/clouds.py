@@ -92,3 +92,34 @@ class LocalClouds:
         if self.moto is not None:
             self.moto.stop()
         self.kube.stop()
+
+
+@dataclass
+class GcpProject:
+    """A project in the Compute emulator with one instance per node and a reserved global static IP."""
+
+    endpoint_url: str
+    project: str
+    static_ip_name: str
+    instances: dict[str, str] = field(default_factory=dict)  # node name → zone
+
+
+def create_gcp_project(endpoint_url: str, project: str, nodes: dict[str, str], static_ip_name: str) -> GcpProject:
+    """What a GKE project has before any Ingress: the node VMs, and the static IP a user reserved."""
+    from google.auth.credentials import AnonymousCredentials
+    from google.cloud import compute_v1
+
+    from providers.gcp.operations import wait_for_operation
+
+    options: dict[str, Any] = {"client_options": {"api_endpoint": endpoint_url},
+                               "credentials": AnonymousCredentials(), "transport": "rest"}  # fmt: skip
+    instances = compute_v1.InstancesClient(**options)
+    addresses = compute_v1.GlobalAddressesClient(**options)
+    global_ops = compute_v1.GlobalOperationsClient(**options)
+    zone_ops = compute_v1.ZoneOperationsClient(**options)
+    for node, zone in nodes.items():
+        operation = instances.insert(project=project, zone=zone, instance_resource=compute_v1.Instance(name=node))
+        wait_for_operation(operation, project=project, global_ops_client=global_ops, zone_ops_client=zone_ops)
+    operation = addresses.insert(project=project, address_resource=compute_v1.Address(name=static_ip_name))
+    wait_for_operation(operation, project=project, global_ops_client=global_ops, zone_ops_client=zone_ops)
+    return GcpProject(endpoint_url, project, static_ip_name, dict(nodes))

@@ -16,7 +16,13 @@ import kubernetes
 from rich.console import Console
 from rich.markup import escape
 
-from lbctl.demo.clouds import DEMO_KEYS, LocalClouds, add_aws_instances, create_aws_account
+from lbctl.demo.clouds import (
+    DEMO_KEYS,
+    LocalClouds,
+    add_aws_instances,
+    create_aws_account,
+    create_gcp_project,
+)
 from lbctl.demo.workloads import NAMESPACE, App, Cluster
 from lbctl.kube.controller import ControllerConfig
 from lbctl.kube.events import FINALIZER
@@ -70,7 +76,31 @@ def aws_target(clouds: LocalClouds) -> DemoTarget:
     return DemoTarget("aws", config, nodes, apps, ingress, hints)
 
 
-SETUPS: dict[str, Callable[[LocalClouds], DemoTarget]] = {"aws": aws_target}
+def gcp_target(clouds: LocalClouds) -> DemoTarget:
+    project_id, zones = "lbctl-demo", ("us-central1-a", "us-central1-b")
+    nodes = {"gke-node-a": zones[0], "gke-node-b": zones[1]}
+    project = create_gcp_project(clouds.compute.url, project_id, nodes, "shop-ip")
+    apps = [App("users", 30090, 2, "10.8.0.", neg=True), App("products", 30091, 2, "10.8.1.", neg=True)]
+    ingress = {
+        "metadata": {"name": INGRESS, "namespace": NAMESPACE,
+                     "annotations": {"kubernetes.io/ingress.global-static-ip-name": project.static_ip_name}},
+        "spec": {"ingressClassName": "gce",
+                 "defaultBackend": {"service": {"name": apps[0].name, "port": {"name": "http"}}},
+                 "rules": [{"http": {"paths": _paths(apps)}}]},
+    }  # fmt: skip
+    config = ProviderConfig(cluster_name=CLUSTER, project=project_id, endpoint_url=clouds.compute.url,
+                            options={"zones": list(zones)})  # fmt: skip
+    hints = [
+        f"Compute emulator: {clouds.compute.url} — e.g. curl {clouds.compute.url}/compute/v1/projects/{project_id}"
+        "/global/urlMaps",
+        f"lbctl describe ingress {NAMESPACE}/{INGRESS} --provider gcp --cluster-name {CLUSTER} "
+        f"--gcp-project {project_id} --endpoint-url {clouds.compute.url} --kube-api-url {clouds.kube.url}",
+    ]
+    node_ids = {node: (f"gce://{project_id}/{zone}/{node}", zone) for node, zone in nodes.items()}
+    return DemoTarget("gcp", config, node_ids, apps, ingress, hints)
+
+
+SETUPS: dict[str, Callable[[LocalClouds], DemoTarget]] = {"aws": aws_target, "gcp": gcp_target}
 
 
 def targets_for(clouds: LocalClouds, providers: tuple[str, ...]) -> list[DemoTarget]:

@@ -14,6 +14,7 @@ from lbctl.provider import ConvergeResult, ProviderConfig, ProviderError, StackI
 from . import naming as n
 from .apply import run
 from .clients import Compute, classify_gcp_error, is_quota_error, to_dict
+from .describe import describe_stack
 from .diff import Step, plan_steps
 from .discover import Inventory, discover
 from .translate import (
@@ -45,7 +46,7 @@ class GcpProvider:
             attempts=int(self.options.get("retry_attempts", 8)),
             initial_wait=float(self.options.get("retry_initial_wait", 0.2)),
             max_wait=float(self.options.get("retry_max_wait", 20.0)),
-            stats=stats,
+            stats=stats if stats is not None else config.call_stats,
         )
         self._compute: Compute | None = None
         self._zones: list[str] | None = None
@@ -85,6 +86,11 @@ class GcpProvider:
 
     def list_stacks(self) -> list[str]:
         return discover(self.compute, self.config.cluster_name, self.zones()).stacks()
+
+    def describe(self, stack: str) -> dict[str, Any]:
+        """The stack as the Google Cloud console shows it (see providers.gcp.describe)."""
+        inventory = discover(self.compute, self.config.cluster_name, self.zones())
+        return describe_stack(self.compute, inventory, stack)
 
     def route(self, spec: LoadBalancerSpec, host: str, path: str) -> RouteResult:
         translation = self.translate_url_map(spec)
