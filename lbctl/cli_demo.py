@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import click
+from rich.markup import escape
 
 from lbctl.render import console
 
@@ -36,7 +37,8 @@ def demo(provider: str, keep: bool) -> None:
     wanted = ("aws", "gcp") if provider == "both" else (provider,)
     step.head("Starting local clouds")
     with LocalClouds(aws="aws" in wanted, gcp="gcp" in wanted) as clouds:
-        step.ok(f"Kubernetes API emulator: {clouds.kube.url}")
+        for name, kube in clouds.kubes.items():
+            step.ok(f"Kubernetes API emulator ({name} cluster): {kube.url}")
         if clouds.moto is not None:
             step.ok(f"AWS (moto server): {clouds.aws_url}")
         if clouds.compute is not None:
@@ -49,13 +51,13 @@ def demo(provider: str, keep: bool) -> None:
             out.print(f"\n[red]demo failed:[/] {err}")
             sys.exit(1)
         if keep:
-            kubeconfig = Path(tempfile.mkdtemp(prefix="lbctl-demo-")) / "kubeconfig"
-            clouds.kube.write_kubeconfig(kubeconfig)
+            folder = Path(tempfile.mkdtemp(prefix="lbctl-demo-"))
             step.head("Everything keeps running (Ctrl-C to stop)")
-            step.info(f"kubectl:  export KUBECONFIG={kubeconfig}; kubectl get ingress")
             for target in targets:
+                kubeconfig = clouds.kubes[target.provider].write_kubeconfig(folder / f"kubeconfig-{target.provider}")
+                step.info(f"{target.provider} cluster: KUBECONFIG={kubeconfig} kubectl get ingress", wrap=False)
                 for hint in target.hints:
-                    step.info(hint)
+                    step.info(escape(hint), wrap=False)
             with contextlib.suppress(KeyboardInterrupt):
                 threading.Event().wait()
             return

@@ -59,17 +59,19 @@ def add_aws_instances(account: AwsAccount, nodes: dict[str, str]) -> dict[str, s
 
 
 class LocalClouds:
-    """Start/stop the emulators the demo needs, as a context manager."""
+    """Start/stop the emulators the demo needs, as a context manager: one emulated Kubernetes cluster per
+    cloud (a cluster runs on one cloud), a moto server for AWS, the Compute emulator for Google Cloud."""
 
     def __init__(self, aws: bool = True, gcp: bool = True) -> None:
-        self.kube = KubeEmulator()
+        self.kubes = {name: KubeEmulator() for name, wanted in (("aws", aws), ("gcp", gcp)) if wanted}
         self.moto: Any = None
         self.compute: Any = None
         self.want_aws = aws
         self.want_gcp = gcp
 
     def __enter__(self) -> LocalClouds:
-        self.kube.start()
+        for kube in self.kubes.values():
+            kube.start()
         if self.want_aws:
             from moto.server import ThreadedMotoServer
 
@@ -91,7 +93,8 @@ class LocalClouds:
             self.compute.stop()
         if self.moto is not None:
             self.moto.stop()
-        self.kube.stop()
+        for kube in self.kubes.values():
+            kube.stop()
 
 
 @dataclass
@@ -101,6 +104,7 @@ class GcpProject:
     endpoint_url: str
     project: str
     static_ip_name: str
+    static_ip: str
     instances: dict[str, str] = field(default_factory=dict)  # node name → zone
 
 
@@ -122,4 +126,5 @@ def create_gcp_project(endpoint_url: str, project: str, nodes: dict[str, str], s
         wait_for_operation(operation, project=project, global_ops_client=global_ops, zone_ops_client=zone_ops)
     operation = addresses.insert(project=project, address_resource=compute_v1.Address(name=static_ip_name))
     wait_for_operation(operation, project=project, global_ops_client=global_ops, zone_ops_client=zone_ops)
-    return GcpProject(endpoint_url, project, static_ip_name, dict(nodes))
+    address = addresses.get(project=project, address=static_ip_name).address
+    return GcpProject(endpoint_url, project, static_ip_name, address, dict(nodes))

@@ -44,6 +44,7 @@ class DemoTarget:
     ingress: dict[str, Any]
     hints: list[str] = field(default_factory=list)  # how to point clients at the emulator with --keep
     default_backend: str | None = None
+    static_ip: tuple[str, str] | None = None  # (name, address) the Ingress must end up on
 
 
 def _paths(apps: list[App]) -> list[dict[str, Any]]:
@@ -71,7 +72,7 @@ def aws_target(clouds: LocalClouds) -> DemoTarget:
         f"AWS (moto) endpoint: {clouds.aws_url} — e.g. AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing "
         f"aws --region {region} --endpoint-url {clouds.aws_url} elbv2 describe-load-balancers",
         f"lbctl describe ingress {NAMESPACE}/{INGRESS} --provider aws --cluster-name {CLUSTER} "
-        f"--endpoint-url {clouds.aws_url} --kube-api-url {clouds.kube.url}  (with AWS_ACCESS_KEY_ID/SECRET set as above)",
+        f"--endpoint-url {clouds.aws_url} --kube-api-url {clouds.kubes['aws'].url}  (with AWS_ACCESS_KEY_ID/SECRET set as above)",
     ]
     return DemoTarget("aws", config, nodes, apps, ingress, hints)
 
@@ -94,10 +95,11 @@ def gcp_target(clouds: LocalClouds) -> DemoTarget:
         f"Compute emulator: {clouds.compute.url} — e.g. curl {clouds.compute.url}/compute/v1/projects/{project_id}"
         "/global/urlMaps",
         f"lbctl describe ingress {NAMESPACE}/{INGRESS} --provider gcp --cluster-name {CLUSTER} "
-        f"--gcp-project {project_id} --endpoint-url {clouds.compute.url} --kube-api-url {clouds.kube.url}",
+        f"--gcp-project {project_id} --endpoint-url {clouds.compute.url} --kube-api-url {clouds.kubes['gcp'].url}",
     ]
     node_ids = {node: (f"gce://{project_id}/{zone}/{node}", zone) for node, zone in nodes.items()}
-    return DemoTarget("gcp", config, node_ids, apps, ingress, hints)
+    return DemoTarget("gcp", config, node_ids, apps, ingress, hints,
+                      static_ip=(project.static_ip_name, project.static_ip))
 
 
 SETUPS: dict[str, Callable[[LocalClouds], DemoTarget]] = {"aws": aws_target, "gcp": gcp_target}
@@ -119,8 +121,9 @@ class Step:
     def ok(self, text: str) -> None:
         self.console.print(f"   [green]✓[/] {text}")
 
-    def info(self, text: str) -> None:
-        self.console.print(f"   {text}")
+    def info(self, text: str, wrap: bool = True) -> None:
+        """One detail line; commands are printed unwrapped so they can be copied whole."""
+        self.console.print(f"   {text}", soft_wrap=not wrap)
 
 
 def wait_for(predicate: Callable[[], Any], timeout: float, what: str) -> Any:
@@ -153,7 +156,8 @@ def run_target(clouds: LocalClouds, target: DemoTarget, step: Step, keep: bool) 
     """The whole scenario for one provider."""
     from lbctl.cli_describe import print_view
 
-    api = kubernetes.client.ApiClient(kubernetes.client.Configuration(host=clouds.kube.url))
+    kube = clouds.kubes[target.provider]
+    api = kubernetes.client.ApiClient(kubernetes.client.Configuration(host=kube.url))
     cluster = Cluster(api, target.nodes)
     step.head(f"{target.provider.upper()}: Applying the example app: {len(target.nodes)} nodes, "
               + ", ".join(f"{a.name} ({a.replicas} pods)" for a in target.apps))  # fmt: skip
@@ -166,7 +170,7 @@ def run_target(clouds: LocalClouds, target: DemoTarget, step: Step, keep: bool) 
     process = ControllerProcess(RunOptions(
         controller=ControllerConfig(provider=target.provider, cluster_name=CLUSTER, workers=2, watch_timeout=30,
                                     base_retry_delay=0.2, max_retry_delay=5.0, default_backend=target.default_backend),
-        provider=target.provider_config, kube_api_url=clouds.kube.url, metrics_addr=None, health_addr=None,
+        provider=target.provider_config, kube_api_url=kube.url, metrics_addr=None, health_addr=None,
     ))  # fmt: skip
     changes: list[tuple[str, ConvergeResult]] = []
     lock = threading.Lock()
@@ -192,6 +196,11 @@ def run_target(clouds: LocalClouds, target: DemoTarget, step: Step, keep: bool) 
         address = wait_for(lambda: _ingress_or_none(cluster).status.load_balancer.ingress, 60, "the status address")
         entry = address[0].hostname or address[0].ip
         step.ok(f"status.loadBalancer.ingress set: [bold]{escape(entry)}[/]")
+        if target.static_ip is not None:
+            name, reserved = target.static_ip
+            if entry != reserved:
+                raise RuntimeError(f"the Ingress got {entry}, not the reserved static IP {name} ({reserved})")
+            step.ok(f"that is the reserved static IP {name}, which lbctl uses and never deletes")
 
         step.head(f"{target.provider.upper()}: Console view: lbctl describe ingress {NAMESPACE}/{INGRESS} "
                   f"--provider {target.provider}")  # fmt: skip
