@@ -1,0 +1,99 @@
+"""`lbctl run --provider gcp` end to end: Kubernetes API emulator + Compute emulator + the real GCP provider."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import kubernetes
+import pytest
+
+from lbctl.demo.clouds import GcpProject, create_gcp_project
+from lbctl.kube.emulator import KubeEmulator
+from lbctl.kube.events import FINALIZER
+from providers.gcp.emulator import ComputeEmulator
+from tests.runtime.support import (
+    address_of,
+    controller,
+    endpoint_slice,
+    gone,
+    ingress,
+    node,
+    service,
+    wait_for,
+)
+
+PROJECT = "e2e-project"
+
+
+@pytest.fixture(scope="module")
+def compute() -> Iterator[ComputeEmulator]:
+    emulator = ComputeEmulator(port=0).start()
+    yield emulator
+    emulator.stop()
+
+
+@pytest.fixture
+def project(compute: ComputeEmulator) -> GcpProject:
+    compute.reset()
+    return create_gcp_project(compute.url, PROJECT, {"gke-a": "us-central1-a", "gke-b": "us-central1-b"}, "shop-ip")
+
+
+def ours(compute: ComputeEmulator) -> dict[str, list[str]]:
+    """Names of our resources by collection (the inventory is keyed by resource path)."""
+    out: dict[str, list[str]] = {}
+    for path in compute.inventory():
+        collection, name = path.rsplit("/", 2)[-2:]
+        if name.startswith("k8s2-"):
+            out.setdefault(collection, []).append(name)
+    return {k: sorted(v) for k, v in out.items()}
+
+
+def addresses(compute: ComputeEmulator) -> list[str]:
+    return [path.rsplit("/", 1)[-1] for path in compute.inventory() if "/addresses/" in path]
+
+
+@pytest.fixture
+def cluster(api: kubernetes.client.ApiClient, project: GcpProject) -> kubernetes.client.ApiClient:
+    core = kubernetes.client.CoreV1Api(api)
+    for name, zone in project.instances.items():
+        core.create_node(node(name, f"gce://{PROJECT}/{zone}/{name}", zone))
+    for name, port in (("users", 30080), ("products", 30081)):
+        core.create_namespaced_service("default", service(name, port))
+    core.create_namespace({"metadata": {"name": "lbctl-system"}})
+    return api
+
+
+def gce_ingress(name: str, paths: dict[str, str]) -> dict:
+    body = ingress(name, paths, {"kubernetes.io/ingress.global-static-ip-name": "shop-ip"}, class_name="gce")
+    body["spec"]["defaultBackend"] = {"service": {"name": "users", "port": {"name": "http"}}}
+    return body
+
+
+def test_create_update_delete_on_the_static_ip(kube: KubeEmulator, cluster: kubernetes.client.ApiClient,
+                                               compute: ComputeEmulator, project: GcpProject) -> None:  # fmt: skip
+    net = kubernetes.client.NetworkingV1Api(cluster)
+    kubernetes.client.DiscoveryV1Api(cluster).create_namespaced_endpoint_slice(
+        "default", endpoint_slice("users", ["10.8.0.10"], zone="us-central1-a"))  # fmt: skip
+    process = controller(kube.url, "gcp", compute.url, "e2e", project=PROJECT,
+                         zones=["us-central1-a", "us-central1-b"]).start()  # fmt: skip
+    try:
+        net.create_namespaced_ingress("default", gce_ingress("shop", {"/users": "users", "/products": "products"}))
+        assert wait_for(lambda: address_of(cluster, "shop"), what="status IP") == project.static_ip
+        assert FINALIZER in net.read_namespaced_ingress("shop", "default").metadata.finalizers
+        created = ours(compute)
+        assert len(created["urlMaps"]) == 1 and len(created["backendServices"]) == 2
+        mutating = process.stats.total(mutating=True)
+        process.controller.enqueue_all()
+        wait_for(lambda: process.controller.queue.idle, what="resync done")
+        assert process.stats.total(mutating=True) == mutating, "a resync of an unchanged Ingress must not write"
+
+        net.patch_namespaced_ingress("shop", "default", gce_ingress("shop", {"/users": "users"}))
+        wait_for(lambda: len(ours(compute).get("backendServices", [])) == 1, what="products backend removed")
+
+        net.delete_namespaced_ingress("shop", "default")
+        wait_for(lambda: gone(lambda: net.read_namespaced_ingress("shop", "default")), what="Ingress deleted")
+        left = ours(compute)
+        assert set(left) <= {"instanceGroups"} or not left, f"left behind: {left}"
+        assert addresses(compute) == ["shop-ip"], "the static IP is never deleted"
+    finally:
+        process.stop()
