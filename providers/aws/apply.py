@@ -16,7 +16,10 @@ from . import acm, naming
 from . import targets as target_ops
 from .clients import AwsClients, error_code
 from .diff import (
+    LOAD_BALANCER_DEFAULTS,
+    TARGET_GROUP_DEFAULTS,
     attribute_changes,
+    attributes_to_restore,
     canonical_actions,
     health_check_changes,
     ip_permissions,
@@ -36,8 +39,12 @@ from .stack import (
     DesiredStack,
     DesiredTargetGroup,
 )
+from .translate import stack_error
 
 PLACEHOLDER = "<new "
+TAGS_PER_CALL = 10  # AddTags takes at most 10 tags per call (moto enforces it too)
+TAGS_FIELD = "metadata.annotations[alb.ingress.kubernetes.io/tags]"
+NAME_FIELD = "metadata.annotations[alb.ingress.kubernetes.io/load-balancer-name]"
 
 
 def _is_new(arn: str) -> bool:
@@ -57,6 +64,7 @@ class Reconciler:
         self.changes: list[Change] = []
         self.warnings: list[str] = []
         self._vpc_for_targets: str | None = None
+        self._spec: Any = None
 
     # ----------------------------------------------------------------- helpers
 
@@ -91,9 +99,25 @@ class Reconciler:
         if remove:
             self.mutate(Change("update", kind, name, f"remove tags {', '.join(remove)}"), "elbv2", "RemoveTags",
                         ResourceArns=[arn], TagKeys=remove)  # fmt: skip
-        if add:
-            self.mutate(Change("update", kind, name, f"tags {', '.join(sorted(add))}"), "elbv2", "AddTags",
-                        ResourceArns=[arn], Tags=naming.tag_list(add))  # fmt: skip
+        items = naming.tag_list(add)
+        for start in range(0, len(items), TAGS_PER_CALL):
+            batch = items[start : start + TAGS_PER_CALL]
+            try:
+                self.mutate(Change("update", kind, name, f"tags {', '.join(t['Key'] for t in batch)}"), "elbv2",
+                            "AddTags", ResourceArns=[arn], Tags=batch)  # fmt: skip
+            except Exception as exc:
+                if error_code(exc) != "TooManyTags" or self._spec is None:
+                    raise
+                raise stack_error(self._spec, TAGS_FIELD, f"AWS refused more tags on {kind} {name} (TooManyTags); "
+                                  "set fewer tags") from None  # fmt: skip
+
+    def _describe_tags(self, arns: list[str]) -> dict[str, dict[str, str]]:
+        """ARN → tags of ELB resources (20 ARNs per call)."""
+        out: dict[str, dict[str, str]] = {}
+        for start in range(0, len(arns), 20):
+            described = self.clients.call("elbv2", "DescribeTags", ResourceArns=arns[start : start + 20])
+            out.update({d["ResourceArn"]: naming.tag_dict(d.get("Tags")) for d in described["TagDescriptions"]})
+        return out
 
     # ----------------------------------------------------------------- delete everything
 
@@ -120,6 +144,7 @@ class Reconciler:
     def converge(self, desired: DesiredStack, current: CurrentStack, stack_input: StackInput) -> str | None:
         """Make AWS match `desired`; returns the load balancer's DNS name (None in plan mode for a new one)."""
         spec = stack_input.spec
+        self._spec = spec
         subnets = resolve_subnets(self.clients, spec, self.cluster, self.vpc_id)
         subnet_ids = [s["SubnetId"] for s in subnets]
         vpc_id = self.vpc_id or subnets[0]["VpcId"]
@@ -133,7 +158,12 @@ class Reconciler:
         tg_arns.update(self._external_target_groups(desired))
 
         lb, address = self._load_balancer(desired, current, subnet_ids, security_groups)
-        self._listeners(desired, lb, cert_arns, tg_arns)
+        user_tags = naming.user_tags(desired.load_balancer.tags)
+        retag = "Tags" in lb and naming.user_tags(lb["Tags"]) != user_tags
+        self._listeners(desired, lb, cert_arns, tg_arns, user_tags, retag)
+        if "Tags" in lb:  # an existing load balancer: its tags last, so they say the listeners and rules are done
+            self._update_tags("LoadBalancer", desired.load_balancer.name, lb["LoadBalancerArn"],
+                              desired.load_balancer.tags, lb["Tags"])  # fmt: skip
 
         for key, tg in desired.target_groups.items():
             self._targets(tg, tg_arns[TG_KEY_REF + key], stack_input.targets.get(key, []))
@@ -248,14 +278,22 @@ class Reconciler:
         if changes:
             self.mutate(Change("update", "TargetGroup", want.name, f"health check {sorted(changes)}"), "elbv2",
                         "ModifyTargetGroup", TargetGroupArn=arn, **changes)  # fmt: skip
-        if want.attributes:
+        restore, unknown = attributes_to_restore(want.attributes, existing["Tags"], TARGET_GROUP_DEFAULTS)
+        self._unknown_defaults("TargetGroup", want.name, unknown)
+        attributes = {**restore, **want.attributes}
+        if attributes:
             have = self.clients.call("elbv2", "DescribeTargetGroupAttributes", TargetGroupArn=arn)["Attributes"]
-            diff = attribute_changes(want.attributes, have)
+            diff = attribute_changes(attributes, have)
             if diff:
                 self.mutate(Change("update", "TargetGroup", want.name, f"attributes {diff}"), "elbv2",
                             "ModifyTargetGroupAttributes", TargetGroupArn=arn,
                             Attributes=[{"Key": k, "Value": v} for k, v in sorted(diff.items())])  # fmt: skip
         self._update_tags("TargetGroup", want.name, arn, want.tags, existing["Tags"])
+
+    def _unknown_defaults(self, kind: str, name: str, keys: list[str]) -> None:
+        if keys:
+            self.warnings.append(f"{kind} {name}: attributes {', '.join(keys)} are no longer set, but their AWS "
+                                 "default is not known to lbctl; they keep their current value")  # fmt: skip
 
     # ----------------------------------------------------------------- load balancer
 
@@ -270,6 +308,8 @@ class Reconciler:
             reason = "scheme or name changed (AWS cannot change them in place)" if keep is None else "duplicate"
             self.mutate(Change("replace" if keep is None else "delete", "LoadBalancer", lb["LoadBalancerName"], reason),
                         "elbv2", "DeleteLoadBalancer", LoadBalancerArn=lb["LoadBalancerArn"])  # fmt: skip
+        if keep is None:
+            keep = self._adopt_by_name(want)
         if keep is None:
             params: dict[str, Any] = {
                 "Name": want.name, "Subnets": subnet_ids, "SecurityGroups": security_groups, "Scheme": want.scheme,
@@ -298,20 +338,46 @@ class Reconciler:
         if keep.get("IpAddressType") != want.ip_address_type:
             self.mutate(Change("update", "LoadBalancer", want.name, f"ip address type {want.ip_address_type}"),
                         "elbv2", "SetIpAddressType", LoadBalancerArn=arn, IpAddressType=want.ip_address_type)  # fmt: skip
-        if want.attributes:
+        restore, unknown = attributes_to_restore(want.attributes, keep["Tags"], LOAD_BALANCER_DEFAULTS)
+        self._unknown_defaults("LoadBalancer", want.name, unknown)
+        attributes = {**restore, **want.attributes}
+        if attributes:
             have = self.clients.call("elbv2", "DescribeLoadBalancerAttributes", LoadBalancerArn=arn)["Attributes"]
-            diff = attribute_changes(want.attributes, have)
+            diff = attribute_changes(attributes, have)
             if diff:
                 self.mutate(Change("update", "LoadBalancer", want.name, f"attributes {diff}"), "elbv2",
                             "ModifyLoadBalancerAttributes", LoadBalancerArn=arn,
                             Attributes=[{"Key": k, "Value": v} for k, v in sorted(diff.items())])  # fmt: skip
-        self._update_tags("LoadBalancer", want.name, arn, want.tags, keep["Tags"])
         if want.waf_acl_arn:
             acl = self.clients.call("wafv2", "GetWebACLForResource", ResourceArn=arn).get("WebACL") or {}
             if acl.get("ARN") != want.waf_acl_arn:
                 self.mutate(Change("update", "LoadBalancer", want.name, "associate WAFv2 web ACL"), "wafv2",
                             "AssociateWebACL", WebACLArn=want.waf_acl_arn, ResourceArn=arn)  # fmt: skip
+        elif naming.WAF_TAG in keep["Tags"]:  # we associated one before: only then is there one to remove
+            acl = self.clients.call("wafv2", "GetWebACLForResource", ResourceArn=arn).get("WebACL") or {}
+            if acl:
+                self.mutate(Change("update", "LoadBalancer", want.name, "disassociate WAFv2 web ACL"), "wafv2",
+                            "DisassociateWebACL", ResourceArn=arn)  # fmt: skip
         return keep, keep.get("DNSName")
+
+    def _adopt_by_name(self, want: Any) -> dict[str, Any] | None:
+        """Before creating: a load balancer of this name that the tagging index does not list yet (it lags
+        behind creations) is adopted when its tags say it is ours; one owned by anybody else is an error."""
+        try:
+            found = self.clients.call("elbv2", "DescribeLoadBalancers", Names=[want.name])["LoadBalancers"]
+        except Exception as exc:
+            if error_code(exc) == "LoadBalancerNotFound":
+                return None
+            raise
+        tags = self._describe_tags([lb["LoadBalancerArn"] for lb in found])
+        for lb in found:
+            lb["Tags"] = tags.get(lb["LoadBalancerArn"], {})
+            owner = {k: lb["Tags"].get(k) for k in (naming.CLUSTER_TAG, naming.STACK_TAG)}
+            if owner == {naming.CLUSTER_TAG: self.cluster, naming.STACK_TAG: want.tags[naming.STACK_TAG]} \
+                    and lb.get("Scheme") == want.scheme:  # fmt: skip
+                return lb
+        raise stack_error(self._spec, NAME_FIELD, f"a load balancer named {want.name} already exists and is not "
+                          "owned by this Ingress group; choose another load-balancer-name")  # fmt: skip
 
     # ----------------------------------------------------------------- listeners and rules
 
@@ -329,7 +395,9 @@ class Reconciler:
         return out
 
     def _listeners(self, desired: DesiredStack, lb: dict[str, Any], cert_arns: dict[str, list[str]],
-                   tg_arns: dict[str, str]) -> None:  # fmt: skip
+                   tg_arns: dict[str, str], user_tags: dict[str, str], retag: bool) -> None:  # fmt: skip
+        """Create, update or delete listeners and their rules; `retag`: the `tags` annotation changed, so
+        existing listeners and rules get the new tags too."""
         lb_arn = lb["LoadBalancerArn"]
         existing = [] if _is_new(lb_arn) else self.clients.pages(
             "elbv2", "DescribeListeners", "Listeners", LoadBalancerArn=lb_arn)
@@ -352,8 +420,8 @@ class Reconciler:
                 params: dict[str, Any] = {
                     "LoadBalancerArn": lb_arn, "Protocol": want.protocol, "Port": want.port,
                     "DefaultActions": default_actions,
-                    "Tags": naming.tag_list(naming.ownership_tags(self.cluster, desired.stack,
-                                                                  naming.ROLE_LISTENER + str(want.port))),
+                    "Tags": naming.tag_list({**user_tags, **naming.ownership_tags(
+                        self.cluster, desired.stack, naming.ROLE_LISTENER + str(want.port))}),
                 }  # fmt: skip
                 if want.protocol == "HTTPS":
                     params["SslPolicy"] = want.ssl_policy
@@ -370,7 +438,12 @@ class Reconciler:
                 self._update_listener(want, have, certificates, default_actions)
                 existing_rules = [] if _is_new(listener_arn) else self.clients.pages(
                     "elbv2", "DescribeRules", "Rules", ListenerArn=listener_arn)
-            self._rules(name, listener_arn, want, existing_rules, tg_arns, desired.stack)
+            kept = self._rules(name, listener_arn, want, existing_rules, tg_arns, desired.stack, user_tags)
+            if retag and have is not None:
+                roles = {listener_arn: naming.ROLE_LISTENER + str(want.port), **dict.fromkeys(kept, naming.ROLE_RULE)}
+                for arn, tags in self._describe_tags(list(roles)).items():
+                    wanted = {**user_tags, **naming.ownership_tags(self.cluster, desired.stack, roles[arn])}
+                    self._update_tags("Rule" if arn in kept else "Listener", name, arn, wanted, tags)
 
     def _update_listener(self, want: DesiredListener, have: dict[str, Any], certificates: list[str],
                          default_actions: list[dict[str, Any]]) -> None:  # fmt: skip
@@ -410,7 +483,8 @@ class Reconciler:
                             Certificates=[{"CertificateArn": c} for c in sorted(stale)])  # fmt: skip
 
     def _rules(self, listener_name: str, listener_arn: str, want: DesiredListener, existing: list[dict[str, Any]],
-               tg_arns: dict[str, str], stack: str) -> None:  # fmt: skip
+               tg_arns: dict[str, str], stack: str, user_tags: dict[str, str]) -> list[str]:  # fmt: skip
+        """Converge the rules of a listener; returns the ARNs of the existing rules that stay."""
         resolved = [DesiredRule(r.priority, r.conditions, self._resolve_actions(r.actions, tg_arns), r.spec_index,
                                 r.label) for r in want.rules]  # fmt: skip
         plan = plan_rules(resolved, existing)
@@ -427,11 +501,12 @@ class Reconciler:
                         RulePriorities=parked)  # fmt: skip
             self.mutate(Change("update", "Rule", listener_name, "reorder"), "elbv2", "SetRulePriorities",
                         RulePriorities=[{"RuleArn": arn, "Priority": p} for arn, p in plan.priorities])  # fmt: skip
-        tags = naming.tag_list(naming.ownership_tags(self.cluster, stack, naming.ROLE_RULE))
+        tags = naming.tag_list({**user_tags, **naming.ownership_tags(self.cluster, stack, naming.ROLE_RULE)})
         for rule in plan.create:
             self.mutate(Change("create", "Rule", f"{listener_name} #{rule.priority}", rule.label), "elbv2",
                         "CreateRule", ListenerArn=listener_arn, Priority=rule.priority, Conditions=rule.conditions,
                         Actions=rule.actions, Tags=tags)  # fmt: skip
+        return [r["RuleArn"] for r in existing if not r.get("IsDefault") and r["RuleArn"] not in plan.delete]
 
     # ----------------------------------------------------------------- targets
 

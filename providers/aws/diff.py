@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from .naming import is_our_tag
+from .naming import ATTRIBUTES_TAG, MANAGED_TAGS, is_our_tag
 from .stack import DesiredRule
 
 HEALTH_CHECK_KEYS = (
@@ -73,6 +73,41 @@ def health_check_changes(desired: dict[str, Any], current: dict[str, Any]) -> di
     return changes
 
 
+# AWS defaults of the attributes an annotation may set, restored when the annotation no longer sets them
+# (Elastic Load Balancing API reference: LoadBalancerAttribute, TargetGroupAttribute).
+LOAD_BALANCER_DEFAULTS: dict[str, str] = {
+    "access_logs.s3.enabled": "false", "access_logs.s3.bucket": "", "access_logs.s3.prefix": "",
+    "connection_logs.s3.enabled": "false", "connection_logs.s3.bucket": "", "connection_logs.s3.prefix": "",
+    "client_keep_alive.seconds": "3600", "deletion_protection.enabled": "false", "idle_timeout.timeout_seconds": "60",
+    "routing.http.desync_mitigation_mode": "defensive", "routing.http.drop_invalid_header_fields.enabled": "false",
+    "routing.http.preserve_host_header.enabled": "false",
+    "routing.http.x_amzn_tls_version_and_cipher_suite.enabled": "false",
+    "routing.http.xff_client_port.enabled": "false", "routing.http.xff_header_processing.mode": "append",
+    "routing.http2.enabled": "true", "waf.fail_open.enabled": "false", "zonal_shift.config.enabled": "false",
+}  # fmt: skip
+TARGET_GROUP_DEFAULTS: dict[str, str] = {
+    "deregistration_delay.timeout_seconds": "300", "slow_start.duration_seconds": "0",
+    "stickiness.enabled": "false", "stickiness.type": "lb_cookie", "stickiness.lb_cookie.duration_seconds": "86400",
+    "stickiness.app_cookie.cookie_name": "", "stickiness.app_cookie.duration_seconds": "86400",
+    "load_balancing.algorithm.type": "round_robin", "load_balancing.algorithm.anomaly_mitigation": "off",
+    "load_balancing.cross_zone.enabled": "use_load_balancer_configuration",
+    "target_group_health.dns_failover.minimum_healthy_targets.count": "1",
+    "target_group_health.dns_failover.minimum_healthy_targets.percentage": "off",
+    "target_group_health.unhealthy_state_routing.minimum_healthy_targets.count": "1",
+    "target_group_health.unhealthy_state_routing.minimum_healthy_targets.percentage": "off",
+}  # fmt: skip
+
+
+def attributes_to_restore(desired: dict[str, str], tags: dict[str, str],
+                          defaults: dict[str, str]) -> tuple[dict[str, str], list[str]]:  # fmt: skip
+    """(attribute → AWS default for attributes we set before but no longer want, keys whose default is unknown).
+    What we set before is read from the bookkeeping tag."""
+    recorded = tags.get(ATTRIBUTES_TAG, "")
+    before = set(defaults) if recorded == "*" else {k for k in recorded.split(",") if k}
+    gone = before - set(desired)
+    return {k: defaults[k] for k in sorted(gone) if k in defaults}, sorted(k for k in gone if k not in defaults)
+
+
 def attribute_changes(desired: dict[str, str], current: list[dict[str, str]]) -> dict[str, str]:
     """Desired attributes whose value differs (attributes we do not set are left as they are)."""
     have = {a["Key"]: str(a.get("Value", "")) for a in current}
@@ -80,9 +115,10 @@ def attribute_changes(desired: dict[str, str], current: list[dict[str, str]]) ->
 
 
 def tag_changes(desired: dict[str, str], current: dict[str, str]) -> tuple[dict[str, str], list[str]]:
-    """(tags to add or update, keys to remove); `aws:` tags are never touched."""
+    """(tags to add or update, keys to remove); `aws:` tags and our ownership tags are never removed."""
     add = {k: v for k, v in desired.items() if current.get(k) != v}
-    remove = sorted(k for k in current if k not in desired and not k.startswith("aws:") and not is_our_tag(k))
+    remove = sorted(k for k in current if k not in desired and not k.startswith("aws:")
+                    and (not is_our_tag(k) or k in MANAGED_TAGS))  # fmt: skip
     return add, remove
 
 

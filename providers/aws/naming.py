@@ -15,6 +15,11 @@ CLUSTER_TAG = TAG_PREFIX + "cluster"
 STACK_TAG = TAG_PREFIX + "stack"
 RESOURCE_TAG = TAG_PREFIX + "resource"
 CONTENT_HASH_TAG = TAG_PREFIX + "content-hash"
+# Bookkeeping of what we set, so that removing an annotation can undo it:
+ATTRIBUTES_TAG = TAG_PREFIX + "attributes"  # comma-joined attribute keys we set, "*" when too long for a tag
+WAF_TAG = TAG_PREFIX + "wafv2-acl"  # the web ACL we associated
+MANAGED_TAGS = (ATTRIBUTES_TAG, WAF_TAG)  # our tags that come and go with the spec
+MAX_TAG_VALUE = 256
 
 ROLE_LOAD_BALANCER = "LoadBalancer"
 ROLE_SECURITY_GROUP = "SecurityGroup"
@@ -68,6 +73,19 @@ def security_group_name(cluster: str, stack: str) -> str:
 def ownership_tags(cluster: str, stack: str, role: str) -> dict[str, str]:
     """The tags that mark a resource as ours: cluster, stack and role inside the stack."""
     return {CLUSTER_TAG: cluster, STACK_TAG: stack, RESOURCE_TAG: role}
+
+
+def attributes_tag(attributes: dict[str, str]) -> dict[str, str]:
+    """The bookkeeping tag listing the attribute keys we set (none when we set none)."""
+    if not attributes:
+        return {}
+    value = ",".join(sorted(attributes))
+    return {ATTRIBUTES_TAG: value if len(value) <= MAX_TAG_VALUE else "*"}
+
+
+def user_tags(tags: dict[str, str]) -> dict[str, str]:
+    """The tags that are not ours (from the `tags` annotation)."""
+    return {k: v for k, v in tags.items() if not is_our_tag(k)}
 
 
 def is_our_tag(key: str) -> bool:

@@ -61,7 +61,9 @@ def translate(spec: LoadBalancerSpec, cluster: str, regex_hosts: bool = False,
         subnets=list(frontend.subnets),
         security_groups=list(frontend.security_groups),
         attributes=dict(frontend.attributes),
-        tags={**tags, **naming.ownership_tags(cluster, stack, naming.ROLE_LOAD_BALANCER)},
+        tags={**tags, **naming.ownership_tags(cluster, stack, naming.ROLE_LOAD_BALANCER),
+              **naming.attributes_tag(dict(frontend.attributes)),
+              **({naming.WAF_TAG: frontend.waf_acl_arn} if frontend.waf_acl_arn else {})},  # fmt: skip
         waf_acl_arn=frontend.waf_acl_arn,
     )
 
@@ -169,7 +171,8 @@ def _target_group(spec: LoadBalancerSpec, cluster: str, backend: Backend) -> Des
         health_check=health_check,
         attributes=dict(backend.attributes),
         tags={**spec.tags, **backend.tags,
-              **naming.ownership_tags(cluster, spec.stack, naming.ROLE_TARGET_GROUP + backend.key)},  # fmt: skip
+              **naming.ownership_tags(cluster, spec.stack, naming.ROLE_TARGET_GROUP + backend.key),
+              **naming.attributes_tag(dict(backend.attributes))},  # fmt: skip
     )
 
 
