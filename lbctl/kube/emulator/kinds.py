@@ -99,6 +99,15 @@ KINDS: tuple[Kind, ...] = (
         "regarding.kind", "regarding.namespace", "regarding.name", "regarding.uid", "reason", "type")),
     Kind("authorization.k8s.io", "v1", "SelfSubjectAccessReview", "selfsubjectaccessreviews",
          namespaced=False, review=True),
+    # What the install manifests create (kubectl apply -f manifests/), stored but not acted on.
+    Kind("", "v1", "ServiceAccount", "serviceaccounts", short_names=("sa",)),
+    Kind("apps", "v1", "Deployment", "deployments", status_subresource=True, initial_status={}, short_names=("deploy",)),
+    Kind("rbac.authorization.k8s.io", "v1", "ClusterRole", "clusterroles", namespaced=False),
+    Kind("rbac.authorization.k8s.io", "v1", "ClusterRoleBinding", "clusterrolebindings", namespaced=False),
+    Kind("rbac.authorization.k8s.io", "v1", "Role", "roles"),
+    Kind("rbac.authorization.k8s.io", "v1", "RoleBinding", "rolebindings"),
+    Kind("apiextensions.k8s.io", "v1", "CustomResourceDefinition", "customresourcedefinitions", namespaced=False,
+         status_subresource=True, initial_status={}, short_names=("crd",)),
     Kind("cloud.google.com", "v1", "BackendConfig", "backendconfigs", custom=True),
     Kind("networking.gke.io", "v1beta1", "FrontendConfig", "frontendconfigs", custom=True),
 )
