@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from botocore.exceptions import ClientError
+
 from lbctl.model.spec import LoadBalancerSpec
-from lbctl.provider import TLSMaterial
+from lbctl.provider import ProviderError, TLSMaterial
 
 from . import naming
-from .clients import AwsClients, error_code, sensitive
+from .clients import AwsClients, classify_aws_error, error_code, sensitive
 from .stack import DesiredCertificate
 from .translate import stack_error
 
@@ -38,13 +40,15 @@ def import_certificate(clients: AwsClients, spec: LoadBalancerSpec, cluster: str
         raise stack_error(spec, TLS_FIELD, f"TLS material of Secret {ref} was not provided")
     tags = {**naming.ownership_tags(cluster, spec.stack, naming.ROLE_CERTIFICATE + ref),
             naming.CONTENT_HASH_TAG: cert.content_hash or ""}  # fmt: skip
-    code = ""
+    code, retryable = "", False
     try:
         with sensitive():
             return str(clients.call("acm", "ImportCertificate", **_import_params(material, tags))["CertificateArn"])
-    except Exception as exc:  # never echo the request: it holds the private key
-        code = error_code(exc) or type(exc).__name__
+    except ClientError as exc:  # AWS's answer; its message never echoes the request
+        code, retryable = error_code(exc), classify_aws_error(exc) is not None
     # Raised outside the except block: no chained exception or traceback frame keeps the request.
+    if retryable:
+        raise ProviderError(f"ImportCertificate for Secret {ref} kept failing ({code}); will retry")
     raise stack_error(spec, TLS_FIELD, f"ACM rejected the certificate of Secret {ref} ({code}); check that "
                       "tls.crt and tls.key are a matching PEM certificate and key")  # fmt: skip
 

@@ -44,6 +44,8 @@ def inventory(account: Account) -> dict[str, Any]:
         tags = _tags(acm.list_tags_for_certificate(CertificateArn=cert["CertificateArn"]).get("Tags"))
         names[cert["CertificateArn"]] = "cert:" + tags.get("lbctl.io/resource", cert.get("DomainName", ""))
 
+    for acl in account.client("wafv2").list_web_acls(Scope="REGIONAL")["WebACLs"]:
+        names[acl["ARN"]] = "acl:" + acl["Name"]
     for index, instance in enumerate(account.instances):
         names[instance] = f"instance-{index}"
     names[account.vpc_id] = "vpc"
@@ -83,7 +85,7 @@ def inventory(account: Account) -> dict[str, Any]:
         name = lb["LoadBalancerName"]
         assert name not in out["load_balancers"], f"duplicate load balancer {name}"
         out["load_balancers"][name] = {
-            "scheme": lb["Scheme"], "ip_address_type": lb["IpAddressType"],
+            "scheme": lb.get("Scheme"), "ip_address_type": lb.get("IpAddressType"),
             "zones": sorted(z["ZoneName"] for z in lb["AvailabilityZones"]), "security_groups": sorted(lb["SecurityGroups"]),
             "attributes": attributes, "tags": elb_tags(arn), "listeners": listeners, "web_acl": acl.get("Name"),
         }  # fmt: skip

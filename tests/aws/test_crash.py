@@ -10,8 +10,10 @@ import pytest
 
 from lbctl.cloudcalls import is_mutating
 
+from .certs import self_signed, tls_secret
 from .conftest import Account, deletion, fresh_account, one_input
 from .inventory import inventory
+from .test_annotations import setup_waf
 from .test_two_services import example
 
 
@@ -95,3 +97,48 @@ def test_scheme_change_replaces_load_balancer_without_orphans(account: Account) 
     provider.converge(public)
     assert inventory(account) == first  # and back: the same names and settings as before
 
+
+
+def rich_example(account: Account, acl: str) -> str:
+    """The two-service example over HTTPS from a TLS Secret with SNI, redirect, attributes, tags and a web ACL."""
+    cert, key = self_signed("shop.example.com", serial=51)
+    annotations = {
+        "listen-ports": '[{"HTTP": 80}, {"HTTPS": 443}]', "ssl-redirect": "443", "wafv2-acl-arn": acl,
+        "load-balancer-attributes": "idle_timeout.timeout_seconds=120", "tags": "Team=shop",
+        "target-group-attributes": "deregistration_delay.timeout_seconds=20",
+    }  # fmt: skip
+    text = example(account).replace(
+        "    alb.ingress.kubernetes.io/healthcheck-path: /healthz\n",
+        "    alb.ingress.kubernetes.io/healthcheck-path: /healthz\n"
+        + "".join(f"    alb.ingress.kubernetes.io/{k}: '{v}'\n" for k, v in annotations.items())
+    ).replace("  ingressClassName: alb\n", "  ingressClassName: alb\n  tls: [{hosts: [shop.example.com], secretName: shop-tls}]\n")
+    return text + tls_secret("default", "shop-tls", cert, key)
+
+
+def test_every_interrupted_https_converge_heals(moto_url: str) -> None:
+    account = fresh_account(moto_url)
+    provider = account.provider()
+    stack = one_input(rich_example(account, setup_waf(account)["waf"]))
+    reference_calls = crash_after(provider, 10**6)
+    provider.converge(stack)
+    reference = inventory(account)
+    assert "ImportCertificate" in reference_calls and "AssociateWebACL" in reference_calls, reference_calls
+    for k in range(1, len(reference_calls)):
+        account = fresh_account(moto_url)
+        stack = one_input(rich_example(account, setup_waf(account)["waf"]))
+        crashing = account.provider()
+        crash_after(crashing, k)
+        with pytest.raises(Crash):
+            crashing.converge(stack)
+        healer = account.provider()
+        healer.converge(stack)
+        healed = inventory(account)
+        assert healed == reference, f"after a crash following {reference_calls[:k]}: {_differences(healed, reference)}"
+        assert healer.converge(stack).changes == []
+
+
+def _differences(a: Any, b: Any, where: str = "") -> list[str]:
+    """Paths where two inventories differ (for readable failures)."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        return [d for k in sorted(set(a) | set(b), key=str) for d in _differences(a.get(k), b.get(k), f"{where}.{k}")]
+    return [] if a == b else [f"{where}: {a!r} != {b!r}"]
