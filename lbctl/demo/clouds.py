@@ -103,13 +103,14 @@ class GcpProject:
 
     endpoint_url: str
     project: str
-    static_ip_name: str
-    static_ip: str
+    static_ip_name: str | None
+    static_ip: str | None
     instances: dict[str, str] = field(default_factory=dict)  # node name → zone
 
 
-def create_gcp_project(endpoint_url: str, project: str, nodes: dict[str, str], static_ip_name: str) -> GcpProject:
-    """What a GKE project has before any Ingress: the node VMs, and the static IP a user reserved."""
+def create_gcp_project(endpoint_url: str, project: str, nodes: dict[str, str],
+                       static_ip_name: str | None) -> GcpProject:  # fmt: skip
+    """What a GKE project has before any Ingress: the node VMs, and (if named) the static IP a user reserved."""
     from google.auth.credentials import AnonymousCredentials
     from google.cloud import compute_v1
 
@@ -124,7 +125,9 @@ def create_gcp_project(endpoint_url: str, project: str, nodes: dict[str, str], s
     for node, zone in nodes.items():
         operation = instances.insert(project=project, zone=zone, instance_resource=compute_v1.Instance(name=node))
         wait_for_operation(operation, project=project, global_ops_client=global_ops, zone_ops_client=zone_ops)
-    operation = addresses.insert(project=project, address_resource=compute_v1.Address(name=static_ip_name))
-    wait_for_operation(operation, project=project, global_ops_client=global_ops, zone_ops_client=zone_ops)
-    address = addresses.get(project=project, address=static_ip_name).address
+    address = None
+    if static_ip_name:
+        operation = addresses.insert(project=project, address_resource=compute_v1.Address(name=static_ip_name))
+        wait_for_operation(operation, project=project, global_ops_client=global_ops, zone_ops_client=zone_ops)
+        address = addresses.get(project=project, address=static_ip_name).address
     return GcpProject(endpoint_url, project, static_ip_name, address, dict(nodes))

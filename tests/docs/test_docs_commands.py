@@ -1,0 +1,129 @@
+"""Every command in a ```sh block of README.md and docs/*.md is run here, so the docs stay true.
+
+Pages marked `<!-- docs-test: aws -->` or `<!-- docs-test: gcp -->` run against a fresh emulated cluster
+(the Kubernetes API emulator, with nodes) and cloud (moto / the Compute emulator), with `kubectl`,
+`aws` and `gcloud` pointed at them through their usual environment variables. The emulator stores the
+Deployment that `kubectl apply -f manifests/` creates but runs no Pods, so the test runs the controller
+itself, exactly as that Deployment would (`lbctl run` code, cluster name `my-cluster`).
+A trailing `# exit N` on a command states its expected exit code (default 0).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
+
+import kubernetes
+import pytest
+from moto.server import ThreadedMotoServer
+
+from lbctl.demo.clouds import DEMO_KEYS, add_aws_instances, create_aws_account, create_gcp_project
+from lbctl.kube.emulator import KubeEmulator
+from tests.runtime.support import controller, node
+
+ROOT = Path(__file__).resolve().parents[2]
+PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+CLUSTER = "my-cluster"
+# README's two set-up commands install the package (this environment is that install) and then run
+# `lbctl demo` (run by tests/demo/test_demo.py) and `pytest` (this suite).
+SETUP = {"pip install -e '.[demo]' && lbctl demo", "pip install -e '.[test]' && pytest"}
+
+
+def commands(page: Path) -> list[tuple[str, int]]:
+    """(command, expected exit code) for each line of the page's ```sh blocks."""
+    out: list[tuple[str, int]] = []
+    for block in re.findall(r"```sh\n(.*?)```", page.read_text(), flags=re.DOTALL):
+        for line in block.replace("\\\n", " ").splitlines():
+            line = line.strip()
+            if not line or line.startswith("#"):
+                continue
+            expected = re.search(r"\s+#\s*exit\s+(\d+)\s*$", line)
+            out.append((line[: expected.start()] if expected else line, int(expected.group(1)) if expected else 0))
+    return out
+
+
+def flavour(page: Path) -> str:
+    marker = re.match(r"<!--\s*docs-test:\s*(\w+)\s*-->", page.read_text())
+    return marker.group(1) if marker else "offline"
+
+
+@contextmanager
+def aws_environment(folder: Path) -> Iterator[dict[str, str]]:
+    with ExitStack() as stack:
+        kube = stack.enter_context(KubeEmulator())
+        moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+        moto.start()
+        stack.callback(moto.stop)
+        host, port = moto.get_host_and_port()
+        url = f"http://{host}:{port}"
+        account = create_aws_account(url, "us-east-1", CLUSTER, ("us-east-1a", "us-east-1b"))
+        instances = add_aws_instances(account, {"ip-10-0-0-10": "us-east-1a", "ip-10-0-1-10": "us-east-1b"})
+        core = kubernetes.client.CoreV1Api(kubernetes.client.ApiClient(kubernetes.client.Configuration(host=kube.url)))
+        for name, instance in instances.items():
+            zone = "us-east-1a" if name == "ip-10-0-0-10" else "us-east-1b"
+            core.create_node(node(name, f"aws:///{zone}/{instance}", zone))
+        process = controller(kube.url, "aws", url, CLUSTER, vpc_id=account.vpc_id, **DEMO_KEYS).start()
+        stack.callback(process.stop)
+        yield {"KUBECONFIG": str(kube.write_kubeconfig(folder / "kubeconfig")), "AWS_ENDPOINT_URL": url,
+               "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": "us-east-1",
+               "AWS_REGION": "us-east-1", "LBCTL_ENDPOINT_URL": url, "LBCTL_AWS_VPC_ID": account.vpc_id}  # fmt: skip
+
+
+@contextmanager
+def gcp_environment(folder: Path) -> Iterator[dict[str, str]]:
+    from providers.gcp.emulator import ComputeEmulator
+
+    project, zones = "my-project", ("us-central1-a", "us-central1-b")
+    with ExitStack() as stack:
+        kube = stack.enter_context(KubeEmulator())
+        compute = stack.enter_context(ComputeEmulator(port=0))
+        nodes = {"gke-pool-a": zones[0], "gke-pool-b": zones[1]}
+        create_gcp_project(compute.url, project, nodes, static_ip_name=None)
+        core = kubernetes.client.CoreV1Api(kubernetes.client.ApiClient(kubernetes.client.Configuration(host=kube.url)))
+        for name, zone in nodes.items():
+            core.create_node(node(name, f"gce://{project}/{zone}/{name}", zone))
+        process = controller(kube.url, "gcp", compute.url, CLUSTER, project=project, zones=list(zones)).start()
+        stack.callback(process.stop)
+        yield {"KUBECONFIG": str(kube.write_kubeconfig(folder / "kubeconfig")),
+               "CLOUDSDK_API_ENDPOINT_OVERRIDES_COMPUTE": f"{compute.url}/compute/v1/",
+               "CLOUDSDK_AUTH_ACCESS_TOKEN": "emulator", "CLOUDSDK_CORE_PROJECT": project,
+               "CLOUDSDK_CORE_DISABLE_PROMPTS": "1", "CLOUDSDK_CONFIG": str(folder / "gcloud"),
+               "LBCTL_ENDPOINT_URL": compute.url, "LBCTL_GCP_PROJECT": project}  # fmt: skip
+
+
+@contextmanager
+def offline_environment(folder: Path) -> Iterator[dict[str, str]]:
+    yield {}
+
+
+ENVIRONMENTS = {"aws": aws_environment, "gcp": gcp_environment, "offline": offline_environment}
+TOOLS = {"aws": ("kubectl", "aws"), "gcp": ("kubectl", "gcloud"), "offline": ()}
+
+
+def test_every_page_has_a_known_flavour() -> None:
+    assert {flavour(p) for p in PAGES} <= set(ENVIRONMENTS)
+
+
+@pytest.mark.parametrize("page", PAGES, ids=[p.name for p in PAGES])
+def test_commands_of_page_run(page: Path) -> None:
+    kind = flavour(page)
+    missing = [tool for tool in TOOLS[kind] if shutil.which(tool) is None]
+    if missing:
+        pytest.skip(f"{page.name} needs {', '.join(missing)}, which this machine lacks")
+    steps = [(c, code) for c, code in commands(page) if c not in SETUP]
+    assert not [c for c, _ in commands(page) if c.startswith("pip ") and c not in SETUP], "undocumented install step"
+    with tempfile.TemporaryDirectory() as tmp, ENVIRONMENTS[kind](Path(tmp)) as extra:
+        env = {**os.environ, **extra, "COLUMNS": "200"}
+        for command, expected in steps:
+            done = subprocess.run(["bash", "-c", command], cwd=ROOT, env=env, capture_output=True, text=True,
+                                  timeout=300)  # fmt: skip
+            assert done.returncode == expected, (
+                f"{page.name}: `{command}` exited {done.returncode}, expected {expected}\n"
+                f"stdout:\n{done.stdout[-3000:]}\nstderr:\n{done.stderr[-3000:]}"
+            )
