@@ -1,0 +1,1 @@
+"""lbctl benchmark: API-call economy, restart time and footprint against the embedded emulators."""

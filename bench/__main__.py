@@ -1,0 +1,87 @@
+"""`python -m bench [--scenario NAME] [--scale N] [--provider aws|gcp|both]`.
+
+Each (provider, group of scenarios) runs in a child process of its own, with the emulators in yet another
+process, so CPU time and peak RSS are the controller's. Prints a table, then one JSON line per scenario.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import time
+from typing import Any
+
+from bench.scenarios import LARGE, SCENARIOS, SMALL, run_large, run_small, sizes_for
+
+DEFAULT_AWS_LARGE_CAP = 300
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--scenario", choices=(*SCENARIOS, "all"), default="all")
+    parser.add_argument("--scale", type=int, default=100, help="N Ingresses (restart/footprint: 10·N); default 100")
+    parser.add_argument("--provider", choices=("aws", "gcp", "both"), default="both")
+    parser.add_argument("--foreign", type=int, default=None, help="foreign resources (default min(500, 5·N))")
+    parser.add_argument("--aws-large-cap", type=int, default=DEFAULT_AWS_LARGE_CAP,
+                        help="most Ingresses AWS restart/footprint run with (moto is slow); said in the output")  # fmt: skip
+    parser.add_argument("--child", choices=("small", "large"), help=argparse.SUPPRESS)
+    return parser
+
+
+def _emit(record: dict[str, Any]) -> None:
+    print(json.dumps(record, sort_keys=False), flush=True)
+
+
+def _child(args: argparse.Namespace) -> int:
+    provider = args.provider
+    sizes = sizes_for(provider, args.scale, args.foreign, args.aws_large_cap)
+    wanted = SCENARIOS if args.scenario == "all" else (args.scenario,)
+    if args.child == "small":
+        run_small(provider, sizes, wanted, _emit)
+    else:
+        run_large(provider, sizes, wanted, _emit)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if args.child:
+        return _child(args)
+    providers = ("aws", "gcp") if args.provider == "both" else (args.provider,)
+    wanted = SCENARIOS if args.scenario == "all" else (args.scenario,)
+    groups = [g for g, members in (("small", SMALL), ("large", LARGE)) if set(members) & set(wanted)]
+    records: list[dict[str, Any]] = []
+    failed = False
+    started = time.monotonic()
+    for provider in providers:
+        for group in groups:
+            command = [sys.executable, "-m", "bench", "--child", group, "--provider", provider,
+                       "--scale", str(args.scale), "--scenario", args.scenario,
+                       "--aws-large-cap", str(args.aws_large_cap)]  # fmt: skip
+            if args.foreign is not None:
+                command += ["--foreign", str(args.foreign)]
+            print(f"# running {provider} {group} ({', '.join(s for s in wanted if s in (SMALL if group == 'small' else LARGE))})",
+                  file=sys.stderr, flush=True)  # fmt: skip
+            done = subprocess.run(command, stdout=subprocess.PIPE, text=True, check=False)
+            for line in done.stdout.splitlines():
+                try:
+                    record = json.loads(line)
+                except ValueError:
+                    continue
+                if isinstance(record, dict) and "scenario" in record:
+                    records.append(record)
+            if done.returncode != 0:
+                failed = True
+                print(f"# {provider} {group} failed (exit {done.returncode})", file=sys.stderr, flush=True)
+    from bench.report import print_table
+
+    print_table(records, time.monotonic() - started)
+    for record in records:
+        print(json.dumps(record))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
