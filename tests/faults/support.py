@@ -1,0 +1,370 @@
+"""Shared pieces of the fault tests: one emulated cluster per cloud, full cloud inventories (to find leaks and
+duplicates and to compare two runs), and fault injectors that act on the SDK or the emulator, never on our code."""
+
+from __future__ import annotations
+
+import json
+import random
+import threading
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import kubernetes
+import requests
+from botocore.exceptions import ClientError, EndpointConnectionError, ReadTimeoutError
+
+from lbctl.cloudcalls import is_mutating
+from lbctl.demo.clouds import AwsAccount, GcpProject, add_aws_instances, create_aws_account, create_gcp_project
+from lbctl.kube.emulator import KubeEmulator
+from lbctl.kube.run import ControllerProcess
+from providers.gcp.emulator import ComputeEmulator
+from tests.runtime.support import controller, node, service
+
+CLUSTER = "faults"
+AWS_ZONES = ("us-east-1a", "us-east-1b")
+GCP_NODES = {"gke-a": "us-central1-a", "gke-b": "us-central1-b"}
+GCP_PROJECT = "faults-project"
+SERVICES = {"users": 30080, "products": 30081, "orders": 30082}
+OWN_TAG = "lbctl.io/cluster"
+STACK_TAG = "lbctl.io/stack"
+
+
+# --------------------------------------------------------------------------- worlds
+
+
+@dataclass
+class World:
+    """One emulated cluster on one cloud, and the controller(s) run against it."""
+
+    provider: str
+    kube: KubeEmulator
+    api: kubernetes.client.ApiClient
+    cloud_url: str
+    aws: AwsAccount | None = None
+    gcp: GcpProject | None = None
+    compute: ComputeEmulator | None = None
+    processes: list[ControllerProcess] = field(default_factory=list)
+
+    @property
+    def net(self) -> kubernetes.client.NetworkingV1Api:
+        return kubernetes.client.NetworkingV1Api(self.api)
+
+    def start(self, cluster: str = CLUSTER, *, start: bool = True, **options: Any) -> ControllerProcess:
+        """A ControllerProcess on this world (started unless start=False); stopped at teardown."""
+        if self.provider == "aws":
+            assert self.aws is not None
+            process = controller(self.kube.url, "aws", self.cloud_url, cluster, vpc_id=self.aws.vpc_id, **options)
+        else:
+            process = controller(self.kube.url, "gcp", self.cloud_url, cluster, project=GCP_PROJECT,
+                                 zones=list(GCP_NODES.values()), retry_initial_wait=0.01, retry_max_wait=0.05,
+                                 **options)  # fmt: skip
+        self.processes.append(process)
+        return process.start() if start else process
+
+    def stop_all(self) -> None:
+        for process in self.processes:
+            process.stop()
+
+    def ingress(self, name: str, paths: dict[str, str], annotations: dict[str, str] | None = None) -> dict[str, Any]:
+        """An Ingress of this world's class; GCP ones get a default backend (the URL map needs one)."""
+        body = {
+            "metadata": {"name": name, "namespace": "default", "annotations": dict(annotations or {})},
+            "spec": {"ingressClassName": "alb" if self.provider == "aws" else "gce",
+                     "rules": [{"http": {"paths": [
+                         {"path": path, "pathType": "Prefix",
+                          "backend": {"service": {"name": svc, "port": {"name": "http"}}}}
+                         for path, svc in paths.items()]}}]},
+        }  # fmt: skip
+        if self.provider == "gcp":
+            body["spec"]["defaultBackend"] = {"service": {"name": "users", "port": {"name": "http"}}}
+        return body
+
+    def inventory(self) -> Inventory:
+        if self.provider == "aws":
+            assert self.aws is not None
+            return aws_inventory(self.aws)
+        assert self.compute is not None
+        return gcp_inventory(self.compute)
+
+
+def aws_world(kube: KubeEmulator, moto_url: str) -> World:
+    requests.post(f"{moto_url}/moto-api/reset", timeout=10)
+    account = create_aws_account(moto_url, "us-east-1", CLUSTER, AWS_ZONES)
+    add_aws_instances(account, {"node-a": AWS_ZONES[0], "node-b": AWS_ZONES[1]})
+    api = kubernetes.client.ApiClient(kubernetes.client.Configuration(host=kube.url))
+    core = kubernetes.client.CoreV1Api(api)
+    for name, instance in account.instances.items():
+        zone = AWS_ZONES[0] if name == "node-a" else AWS_ZONES[1]
+        core.create_node(node(name, f"aws:///{zone}/{instance}", zone))
+    _cluster_objects(core)
+    return World("aws", kube, api, moto_url, aws=account)
+
+
+def gcp_world(kube: KubeEmulator, compute: ComputeEmulator) -> World:
+    compute.reset()
+    project = create_gcp_project(compute.url, GCP_PROJECT, GCP_NODES, "shop-ip")
+    compute.clear_requests()
+    api = kubernetes.client.ApiClient(kubernetes.client.Configuration(host=kube.url))
+    core = kubernetes.client.CoreV1Api(api)
+    for name, zone in GCP_NODES.items():
+        core.create_node(node(name, f"gce://{GCP_PROJECT}/{zone}/{name}", zone))
+    _cluster_objects(core)
+    return World("gcp", kube, api, compute.url, gcp=project, compute=compute)
+
+
+def _cluster_objects(core: kubernetes.client.CoreV1Api) -> None:
+    for name, port in SERVICES.items():
+        core.create_namespaced_service("default", service(name, port))
+    core.create_namespace({"metadata": {"name": "lbctl-system"}})
+
+
+# --------------------------------------------------------------------------- inventories
+
+
+@dataclass
+class Inventory:
+    """Every resource of the account/project as comparable plain data: `items` maps "kind:name" to its
+    description with generated IDs replaced by names; `counts` says how often each "kind:name" exists
+    (more than once = duplicated); `owner` maps "kind:name" to (cluster, stack) when the resource is ours."""
+
+    items: dict[str, Any]
+    counts: Counter[str]
+    owner: dict[str, tuple[str, str]]
+
+    def duplicates(self) -> list[str]:
+        return sorted(k for k, n in self.counts.items() if n > 1)
+
+    def owned(self, cluster: str = CLUSTER, stack: str | None = None) -> dict[str, Any]:
+        return {k: v for k, v in self.items.items()
+                if k in self.owner and self.owner[k][0] == cluster and (stack is None or self.owner[k][1] == stack)}  # fmt: skip
+
+    def stacks(self, cluster: str = CLUSTER) -> set[str]:
+        return {s for c, s in self.owner.values() if c == cluster}
+
+    def foreign(self, cluster: str = CLUSTER) -> dict[str, Any]:
+        return {k: v for k, v in self.items.items() if k not in self.owner or self.owner[k][0] != cluster}
+
+
+def _tags(items: list[dict[str, str]] | None) -> dict[str, str]:
+    return {t["Key"]: t.get("Value", "") for t in items or []}
+
+
+def _pages(call: Callable[..., dict[str, Any]], key: str, token_in: str, token_out: str, **kwargs: Any) -> list[Any]:
+    out: list[Any] = []
+    while True:
+        page = call(**kwargs)
+        out += page.get(key, [])
+        if not page.get(token_out):
+            return out
+        kwargs[token_in] = page[token_out]
+
+
+def aws_inventory(account: AwsAccount) -> Inventory:
+    """Every load balancer, listener, rule, target group (with targets) and security group of the account,
+    listed with boto3 outside the controller. ARNs and IDs are replaced by names."""
+    elb, ec2 = account.client("elbv2"), account.client("ec2")
+    lbs = _pages(elb.describe_load_balancers, "LoadBalancers", "Marker", "NextMarker")
+    tgs = _pages(elb.describe_target_groups, "TargetGroups", "Marker", "NextMarker")
+    sgs = [g for g in ec2.describe_security_groups()["SecurityGroups"] if g["GroupName"] != "default"]
+    names: dict[str, str] = {account.vpc_id: "vpc"}
+    names.update({i: f"instance:{n}" for n, i in account.instances.items()})
+    for subnet in ec2.describe_subnets()["Subnets"]:
+        names[subnet["SubnetId"]] = "subnet:" + (_tags(subnet.get("Tags")).get("Name") or subnet["CidrBlock"])
+    names.update({lb["LoadBalancerArn"]: "lb:" + lb["LoadBalancerName"] for lb in lbs})
+    names.update({tg["TargetGroupArn"]: "tg:" + tg["TargetGroupName"] for tg in tgs})
+    names.update({g["GroupId"]: "sg:" + g["GroupName"] for g in sgs})
+    for g in ec2.describe_security_groups(Filters=[{"Name": "group-name", "Values": ["default"]}])["SecurityGroups"]:
+        names[g["GroupId"]] = "sg:default"
+    raw: list[tuple[str, Any, dict[str, str]]] = []
+
+    def tags_of(arns: list[str]) -> dict[str, dict[str, str]]:
+        out: dict[str, dict[str, str]] = {}
+        for start in range(0, len(arns), 20):
+            for d in elb.describe_tags(ResourceArns=arns[start : start + 20])["TagDescriptions"]:
+                out[d["ResourceArn"]] = _tags(d["Tags"])
+        return out
+
+    lb_tags = tags_of([lb["LoadBalancerArn"] for lb in lbs])
+    for lb in lbs:
+        arn = lb["LoadBalancerArn"]
+        tags = lb_tags.get(arn, {})
+        listeners = elb.describe_listeners(LoadBalancerArn=arn)["Listeners"]
+        listener_tags = tags_of([x["ListenerArn"] for x in listeners])
+        for listener in listeners:
+            key = f"listener:{lb['LoadBalancerName']}:{listener['Protocol']}:{listener['Port']}"
+            lt = listener_tags.get(listener["ListenerArn"], {})
+            raw.append((key, {k: v for k, v in listener.items() if k not in ("ListenerArn",)}, lt or tags))
+            rules = [r for r in _pages(elb.describe_rules, "Rules", "Marker", "NextMarker",
+                                       ListenerArn=listener["ListenerArn"]) if not r["IsDefault"]]  # fmt: skip
+            rule_tags = tags_of([r["RuleArn"] for r in rules])
+            for rule in rules:
+                body = {"Conditions": rule["Conditions"], "Actions": rule["Actions"],
+                        "Tags": rule_tags.get(rule["RuleArn"], {})}  # fmt: skip
+                raw.append((f"{key}:rule:{rule['Priority']}", body, rule_tags.get(rule["RuleArn"]) or tags))
+        lb_body = {k: v for k, v in lb.items() if k not in ("LoadBalancerArn", "DNSName", "CanonicalHostedZoneId",
+                                                             "CreatedTime", "State")}  # fmt: skip
+        lb_body["Tags"] = tags
+        lb_body["Attributes"] = elb.describe_load_balancer_attributes(LoadBalancerArn=arn)["Attributes"]
+        raw.append(("lb:" + lb["LoadBalancerName"], lb_body, tags))
+    tg_tags = tags_of([tg["TargetGroupArn"] for tg in tgs])
+    for tg in tgs:
+        arn = tg["TargetGroupArn"]
+        health = elb.describe_target_health(TargetGroupArn=arn)["TargetHealthDescriptions"]
+        body = {k: v for k, v in tg.items() if k not in ("TargetGroupArn", "LoadBalancerArns")}
+        # moto keeps deleted load balancers in LoadBalancerArns: list existing ones only
+        body["LoadBalancerArns"] = sorted(a for a in tg.get("LoadBalancerArns", []) if a in names)
+        body["Targets"] = sorted((h["Target"]["Id"], h["Target"]["Port"]) for h in health)
+        body["Tags"] = tg_tags.get(arn, {})
+        raw.append(("tg:" + tg["TargetGroupName"], body, body["Tags"]))
+    for sg in sgs:
+        tags = _tags(sg.get("Tags"))
+        perms = sorted(json.dumps(p, sort_keys=True) for p in sg.get("IpPermissions", []))
+        body = {"Description": sg.get("Description"), "VpcId": sg.get("VpcId"), "Tags": tags, "IpPermissions": perms}
+        raw.append(("sg:" + sg["GroupName"], body, tags))
+    return _inventory(raw, names)
+
+
+def _inventory(raw: list[tuple[str, Any, dict[str, str]]], names: dict[str, str]) -> Inventory:
+    counts: Counter[str] = Counter(k for k, _, _ in raw)
+    items: dict[str, Any] = {}
+    owner: dict[str, tuple[str, str]] = {}
+    ordered = sorted(names.items(), key=lambda kv: -len(kv[0]))
+    for key, body, tags in raw:
+        text = json.dumps(body, sort_keys=True, default=str)
+        for generated, name in ordered:
+            text = text.replace(generated, name)
+        items[key] = json.loads(text)
+        if OWN_TAG in tags:
+            owner[key] = (tags[OWN_TAG], tags.get(STACK_TAG, ""))
+    return Inventory(items, counts, owner)
+
+
+GCP_GENERATED = ("id", "creationTimestamp", "fingerprint", "selfLinkWithId")
+
+
+def gcp_inventory(compute: ComputeEmulator) -> Inventory:
+    """`ComputeEmulator.inventory()` with IDs, timestamps and fingerprints dropped; ownership read from the
+    JSON description (or labels) lbctl writes. The emulator stores by name, so a duplicate insert is a 409:
+    `counts` is 1 for every name."""
+    raw: list[tuple[str, Any, dict[str, str]]] = []
+    for path, resource in compute.inventory().items():
+        collection, name = path.rsplit("/", 2)[-2:]
+        body = {k: v for k, v in resource.items() if k not in GCP_GENERATED}
+        tags: dict[str, str] = {}
+        try:
+            described = json.loads(resource.get("description") or "")
+        except ValueError:
+            described = None
+        record = described.get("lbctl") if isinstance(described, dict) else None
+        if isinstance(record, dict) and "cluster" in record:
+            tags = {OWN_TAG: str(record["cluster"]), STACK_TAG: str(record.get("stack", ""))}
+        raw.append((f"{collection}:{path.split('/')[-3]}:{name}" if "/zones/" in path else f"{collection}:{name}",
+                    body, tags))  # fmt: skip
+    return _inventory(raw, {})
+
+
+def diff(a: Any, b: Any, where: str = "") -> list[str]:
+    """Paths where two inventories differ, for readable failures."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        return [d for k in sorted(set(a) | set(b), key=str) for d in diff(a.get(k), b.get(k), f"{where}/{k}")]
+    return [] if a == b else [f"{where}: {str(a)[:300]} != {str(b)[:300]}"]
+
+
+# --------------------------------------------------------------------------- fault injection
+
+
+@dataclass
+class AwsFaults:
+    """botocore event hooks on a provider's boto3 clients: with `rate` probability (seeded) a call is
+    throttled, gets a 500/503, cannot connect, or (mutating calls) is applied but its response is lost
+    (read timeout). Counts what it injected."""
+
+    rate: float
+    seed: int
+    lose_first: set[str] = field(default_factory=set)  # these operations' first call: applied, response lost
+    injected: Counter[str] = field(default_factory=Counter)
+    calls: int = 0
+    enabled: bool = True
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    _pending_loss: set[int] = field(default_factory=set)
+
+    def __post_init__(self) -> None:
+        self.random = random.Random(self.seed)
+
+    def install(self, process: ControllerProcess) -> AwsFaults:
+        for client in process.provider.clients.clients.values():  # type: ignore[attr-defined]
+            client.meta.events.register("before-call", self._before)
+            client.meta.events.register("after-call", self._after)
+        return self
+
+    def _draw(self) -> float:
+        with self.lock:
+            self.calls += 1
+            return self.random.random() if self.enabled else 1.0
+
+    def _before(self, model: Any, **_: Any) -> None:
+        with self.lock:
+            if model.name in self.lose_first:
+                self.lose_first.discard(model.name)
+                self._pending_loss.add(threading.get_ident())
+                return
+        draw = self._draw()
+        if draw >= self.rate:
+            return
+        kind = ("throttled", "500", "503", "connect", "lost-response")[int(draw / self.rate * 5)]
+        if kind == "lost-response":
+            if is_mutating(model.name):
+                with self.lock:
+                    self._pending_loss.add(threading.get_ident())
+                return
+            kind = "500"
+        with self.lock:
+            self.injected[kind] += 1
+        if kind == "throttled":
+            raise ClientError({"Error": {"Code": "Throttling", "Message": "Rate exceeded (injected)"},
+                               "ResponseMetadata": {"HTTPStatusCode": 400}}, model.name)  # fmt: skip
+        if kind == "connect":
+            raise EndpointConnectionError(endpoint_url="injected")
+        status = int(kind)
+        raise ClientError({"Error": {"Code": "InternalFailure" if status == 500 else "ServiceUnavailable",
+                                     "Message": "injected"}, "ResponseMetadata": {"HTTPStatusCode": status}},
+                          model.name)  # fmt: skip
+
+    def _after(self, model: Any, http_response: Any = None, **_: Any) -> None:
+        with self.lock:
+            lost = threading.get_ident() in self._pending_loss
+            self._pending_loss.discard(threading.get_ident())
+            if lost and http_response is not None and http_response.status_code < 300:
+                self.injected["lost-response"] += 1
+                self.injected[f"lost-response:{model.name}"] += 1
+            else:
+                lost = False
+        if lost:
+            raise ReadTimeoutError(endpoint_url=f"injected ({model.name} applied, response lost)")
+
+def gcp_faults(compute: ComputeEmulator, rate: float, seed: int) -> list[Any]:
+    """Emulator rules firing on about `rate` of all requests: 429/403 rate limits, 500/503, dropped
+    connections, and mutations applied with the response lost."""
+    compute.faults.seed(seed)
+    share = rate / 5
+    return [
+        compute.add_fault(status=429, reason="rateLimitExceeded", probability=share),
+        compute.add_fault(status=503, probability=share),
+        compute.add_fault(status=500, probability=share),
+        compute.add_fault(status=0, probability=share),
+        *(compute.add_fault(method=method, status=503, phase="after", probability=share)
+          for method in ("POST", "PATCH", "DELETE")),
+        # and for sure once each: an insert applied whose response is lost
+        *(compute.add_fault(method="POST", path_regex=f"/{collection}$", status=0, phase="after", count=1)
+          for collection in ("urlMaps", "backendServices", "healthChecks", "forwardingRules", "targetHttpProxies")),
+    ]
+
+
+def fired(rules: list[Any]) -> dict[str, int]:
+    out: Counter[str] = Counter()
+    for rule in rules:
+        what = "dropped" if rule.status == 0 else str(rule.status)
+        out[f"{rule.method} {what}{' after applying' if rule.phase == 'after' else ''}"] += rule.fired
+    return dict(out)
