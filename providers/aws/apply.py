@@ -501,12 +501,33 @@ class Reconciler:
                         RulePriorities=parked)  # fmt: skip
             self.mutate(Change("update", "Rule", listener_name, "reorder"), "elbv2", "SetRulePriorities",
                         RulePriorities=[{"RuleArn": arn, "Priority": p} for arn, p in plan.priorities])  # fmt: skip
-        tags = naming.tag_list({**user_tags, **naming.ownership_tags(self.cluster, stack, naming.ROLE_RULE)})
+        tags = {**user_tags, **naming.ownership_tags(self.cluster, stack, naming.ROLE_RULE)}
         for rule in plan.create:
+            secret_tag = naming.client_secret_tag(self.cluster, stack, rule.actions)
             self.mutate(Change("create", "Rule", f"{listener_name} #{rule.priority}", rule.label), "elbv2",
                         "CreateRule", ListenerArn=listener_arn, Priority=rule.priority, Conditions=rule.conditions,
-                        Actions=rule.actions, Tags=tags)  # fmt: skip
+                        Actions=rule.actions, Tags=naming.tag_list({**tags, **secret_tag}))  # fmt: skip
+        self._client_secrets(listener_name, stack, plan.keep, plan.modify, tags)
         return [r["RuleArn"] for r in existing if not r.get("IsDefault") and r["RuleArn"] not in plan.delete]
+
+    def _client_secrets(self, listener_name: str, stack: str, kept: list[tuple[str, DesiredRule]],
+                        modified: list[tuple[str, DesiredRule]], tags: dict[str, str]) -> None:  # fmt: skip
+        """AWS never returns an OIDC ClientSecret, so a rotated Secret is noticed by a fingerprint tag: a kept rule
+        whose tag is stale gets its actions again; modified rules (already sent the secret) only get the tag."""
+        wanted = {arn: naming.client_secret_tag(self.cluster, stack, rule.actions)
+                  for arn, rule in [*kept, *modified] if not _is_new(arn)}  # fmt: skip
+        wanted = {arn: tag for arn, tag in wanted.items() if tag}
+        if not wanted:
+            return
+        current = self._describe_tags(sorted(wanted))
+        resend = {arn for arn, _ in kept}
+        for arn, rule in [*kept, *modified]:
+            if arn not in wanted or current.get(arn, {}).get(naming.CLIENT_SECRET_TAG) == wanted[arn][naming.CLIENT_SECRET_TAG]:
+                continue
+            if arn in resend:
+                self.mutate(Change("update", "Rule", f"{listener_name} #{rule.priority}", "OIDC client credentials"),
+                            "elbv2", "ModifyRule", RuleArn=arn, Actions=rule.actions)  # fmt: skip
+            self._update_tags("Rule", listener_name, arn, {**tags, **wanted[arn]}, current.get(arn, {}))
 
     # ----------------------------------------------------------------- targets
 

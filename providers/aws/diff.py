@@ -128,6 +128,7 @@ class RulePlan:
     modify: list[tuple[str, DesiredRule]] = field(default_factory=list)
     priorities: list[tuple[str, int]] = field(default_factory=list)  # (rule ARN, new priority)
     create: list[DesiredRule] = field(default_factory=list)
+    keep: list[tuple[str, DesiredRule]] = field(default_factory=list)  # identical as far as AWS describes them
 
     @property
     def empty(self) -> bool:
@@ -149,6 +150,7 @@ def plan_rules(desired: list[DesiredRule], existing: list[dict[str, Any]]) -> Ru
             unmatched.append(rule)
             continue
         pool.remove(match)
+        plan.keep.append((match["RuleArn"], rule))
         if int(match["Priority"]) != rule.priority:
             plan.priorities.append((match["RuleArn"], rule.priority))
     for rule in unmatched:

@@ -7,8 +7,10 @@ Ownership is carried by tags under one prefix; discovery reads only these tags, 
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
+from typing import Any
 
 TAG_PREFIX = "lbctl.io/"
 CLUSTER_TAG = TAG_PREFIX + "cluster"
@@ -18,7 +20,8 @@ CONTENT_HASH_TAG = TAG_PREFIX + "content-hash"
 # Bookkeeping of what we set, so that removing an annotation can undo it:
 ATTRIBUTES_TAG = TAG_PREFIX + "attributes"  # comma-joined attribute keys we set, "*" when too long for a tag
 WAF_TAG = TAG_PREFIX + "wafv2-acl"  # the web ACL we associated
-MANAGED_TAGS = (ATTRIBUTES_TAG, WAF_TAG)  # our tags that come and go with the spec
+CLIENT_SECRET_TAG = TAG_PREFIX + "client-secret"  # a salted, slow fingerprint of the OIDC client credentials
+MANAGED_TAGS = (ATTRIBUTES_TAG, WAF_TAG, CLIENT_SECRET_TAG)  # our tags that come and go with the spec
 MAX_TAG_VALUE = 256
 
 ROLE_LOAD_BALANCER = "LoadBalancer"
@@ -86,6 +89,23 @@ def attributes_tag(attributes: dict[str, str]) -> dict[str, str]:
 def user_tags(tags: dict[str, str]) -> dict[str, str]:
     """The tags that are not ours (from the `tags` annotation)."""
     return {k: v for k, v in tags.items() if not is_our_tag(k)}
+
+
+@functools.lru_cache(maxsize=256)
+def _fingerprint(salt: str, client_id: str, client_secret: str) -> str:
+    digest = hashlib.pbkdf2_hmac("sha256", f"{client_id}\0{client_secret}".encode(), salt.encode(), 100_000)
+    return digest.hex()[:24]
+
+
+def client_secret_tag(cluster: str, stack: str, actions: list[dict[str, Any]]) -> dict[str, str]:
+    """A tag that changes when a rule's OIDC client credentials change (AWS never returns ClientSecret, so this
+    is how a rotated Secret is noticed). PBKDF2 salted by cluster and stack: the tag does not reveal the secret."""
+    for action in actions:
+        config = action.get("AuthenticateOidcConfig")
+        if config and config.get("ClientSecret"):
+            return {CLIENT_SECRET_TAG: _fingerprint(f"{cluster}\0{stack}", str(config.get("ClientId", "")),
+                                                    str(config["ClientSecret"]))}  # fmt: skip
+    return {}
 
 
 def is_our_tag(key: str) -> bool:

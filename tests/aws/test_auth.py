@@ -119,3 +119,37 @@ def test_missing_oidc_secret_is_user_fixable(account: Account) -> None:
         provider.converge(one_input(manifest(account, annotations)))
     assert "shop/oidc-client" in str(caught.value) and "clientSecret" in str(caught.value)
     assert account.client("elbv2").describe_load_balancers()["LoadBalancers"] == []
+
+
+def test_rotated_oidc_client_secret_reaches_the_rule(account: Account, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO)
+    arn = certificate(account)
+    annotations = {"certificate-arn": arn, "auth-type": "oidc", "auth-idp-oidc": json.dumps(OIDC)}
+    sent: list[str] = []
+    provider = account.provider()
+
+    def record(params: dict[str, Any], **_: Any) -> None:
+        sent.extend(a["AuthenticateOidcConfig"]["ClientSecret"] for a in params.get("Actions", [])
+                    if "AuthenticateOidcConfig" in a)  # fmt: skip
+
+    for operation in ("CreateRule", "ModifyRule"):
+        provider.clients.clients["elbv2"].meta.events.register(
+            f"before-parameter-build.elastic-load-balancing-v2.{operation}", record)
+    first = one_input(manifest(account, annotations, opaque_secret("shop", "oidc-client", {
+        "clientID": "shop-client", "clientSecret": CLIENT_SECRET})))  # fmt: skip
+    provider.converge(first)
+    assert sent == [CLIENT_SECRET]
+    assert provider.converge(first).changes == [] and sent == [CLIENT_SECRET]
+
+    rotated = one_input(manifest(account, annotations, opaque_secret("shop", "oidc-client", {
+        "clientID": "shop-client", "clientSecret": "rotated-value-123"})))  # fmt: skip
+    result = provider.converge(rotated)
+    assert sent == [CLIENT_SECRET, "rotated-value-123"]
+    assert provider.converge(rotated).changes == []
+    elb = account.client("elbv2")
+    lb = elb.describe_load_balancers()["LoadBalancers"][0]
+    listener = elb.describe_listeners(LoadBalancerArn=lb["LoadBalancerArn"])["Listeners"][0]
+    rule = next(r for r in elb.describe_rules(ListenerArn=listener["ListenerArn"])["Rules"] if not r["IsDefault"])
+    tags = elb.describe_tags(ResourceArns=[rule["RuleArn"]])["TagDescriptions"][0]["Tags"]
+    assert not any("rotated-value-123" in t["Value"] or CLIENT_SECRET in t["Value"] for t in tags)
+    assert "rotated-value-123" not in caplog.text + repr(result) + str(result)
