@@ -16,7 +16,13 @@ import requests
 from botocore.exceptions import ClientError, EndpointConnectionError, ReadTimeoutError
 
 from lbctl.cloudcalls import is_mutating
-from lbctl.demo.clouds import AwsAccount, GcpProject, add_aws_instances, create_aws_account, create_gcp_project
+from lbctl.demo.clouds import (
+    AwsAccount,
+    GcpProject,
+    add_aws_instances,
+    create_aws_account,
+    create_gcp_project,
+)
 from lbctl.kube.emulator import KubeEmulator
 from lbctl.kube.run import ControllerProcess
 from providers.gcp.emulator import ComputeEmulator
