@@ -64,7 +64,8 @@ class _LazyGroup(click.Group):
     commands start without importing the Kubernetes client (about half of their start-up time)."""
 
     LAZY = {"run": "lbctl.cli_runtime:run", "emulator": "lbctl.cli_runtime:emulator",
-            "describe": "lbctl.cli_describe:describe", "demo": "lbctl.cli_demo:demo"}
+            "describe": "lbctl.cli_describe:describe", "demo": "lbctl.cli_demo:demo",
+            "doctor": "lbctl.cli_doctor:doctor"}
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted({*super().list_commands(ctx), *self.LAZY})

@@ -87,6 +87,16 @@ class Change:
     detail: str = ""
 
 
+@dataclass(frozen=True)
+class Check:
+    """One `lbctl doctor` finding: what was checked, ok | warn | fail, what was seen, and how to fix it."""
+
+    name: str
+    status: str
+    detail: str
+    fix: str = ""
+
+
 @dataclass
 class ConvergeResult:
     stack: str
@@ -128,6 +138,11 @@ class Provider(Protocol):
 
     def route(self, spec: LoadBalancerSpec, host: str, path: str) -> RouteResult:
         """Evaluate a request against the *translated* cloud rules, the way the cloud does."""
+        ...
+
+    def doctor(self) -> list[Check]:
+        """Check the account/project before users file issues: credentials, reachability, prerequisites,
+        permissions (dry runs where the API offers them)."""
         ...
 
     def describe(self, stack: str) -> dict[str, Any]:

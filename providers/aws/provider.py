@@ -7,13 +7,14 @@ from typing import Any
 from lbctl.cloudcalls import CallStats
 from lbctl.model.matching import RouteResult
 from lbctl.model.spec import LoadBalancerSpec
-from lbctl.provider import ConvergeResult, ProviderConfig, StackInput
+from lbctl.provider import Check, ConvergeResult, ProviderConfig, StackInput
 
 from . import alb_rules
 from .apply import Reconciler
 from .clients import AwsClients
 from .describe import describe_stack
 from .discover import discover, list_stacks
+from .doctor import aws_checks
 from .stack import DesiredListener
 from .translate import translate
 
@@ -73,6 +74,10 @@ class AwsProvider:
 
     def list_stacks(self) -> list[str]:
         return list_stacks(self.clients, self.config.cluster_name)
+
+    def doctor(self) -> list[Check]:
+        """Credentials, region, subnet discovery, VPC and permissions (see providers.aws.doctor)."""
+        return aws_checks(self.clients, self.config)
 
     def describe(self, stack: str) -> dict[str, Any]:
         """The stack as the AWS console shows it (see providers.aws.describe)."""

@@ -9,7 +9,7 @@ from google.api_core import exceptions
 from lbctl.cloudcalls import CallStats, CloudCaller
 from lbctl.model.matching import RouteResult
 from lbctl.model.spec import LoadBalancerSpec
-from lbctl.provider import ConvergeResult, ProviderConfig, ProviderError, StackInput
+from lbctl.provider import Check, ConvergeResult, ProviderConfig, ProviderError, StackInput
 
 from . import naming as n
 from .apply import run
@@ -17,6 +17,7 @@ from .clients import Compute, classify_gcp_error, is_quota_error, to_dict
 from .describe import describe_stack
 from .diff import Step, plan_steps
 from .discover import Inventory, discover
+from .doctor import gcp_checks
 from .translate import (
     PRE_SHARED_FIELD,
     STATIC_IP_FIELD,
@@ -86,6 +87,10 @@ class GcpProvider:
 
     def list_stacks(self) -> list[str]:
         return discover(self.compute, self.config.cluster_name, self.zones()).stacks()
+
+    def doctor(self) -> list[Check]:
+        """Project, zones, static IPs and read access (see providers.gcp.doctor)."""
+        return gcp_checks(self)
 
     def describe(self, stack: str) -> dict[str, Any]:
         """The stack as the Google Cloud console shows it (see providers.gcp.describe)."""

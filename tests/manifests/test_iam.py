@@ -15,10 +15,9 @@ from lbctl.demo.clouds import DEMO_KEYS, add_aws_instances, create_aws_account
 from lbctl.model.builder import BuildConfig, build, empty_spec
 from lbctl.model.snapshot import ClusterSnapshot
 from lbctl.provider import ProviderConfig, StackInput, create_provider, stack_input
+from providers.aws.permissions import REQUIRED_ACTIONS, iam_action
 
 POLICY = Path(__file__).resolve().parents[2] / "manifests" / "iam" / "aws-policy.json"
-IAM_PREFIX = {"elbv2": "elasticloadbalancing", "ec2": "ec2", "acm": "acm", "wafv2": "wafv2",
-              "resourcegroupstaggingapi": "tag"}  # fmt: skip
 EXAMPLE = Path(__file__).resolve().parents[2] / "docs" / "examples" / "two-services.yaml"
 
 
@@ -61,7 +60,13 @@ def test_policy_grants_every_call_of_a_converge_update_delete_cycle(moto_url: st
         (spec,) = build(snapshot, BuildConfig.for_provider("aws")).specs
         provider.converge(stack_input(spec, snapshot))
     provider.converge(StackInput(empty_spec("aws", spec.stack)))
-    called = {f"{IAM_PREFIX[service]}:{operation}" for service, operation, _ in stats.counts}
+    called = {iam_action(service, operation) for service, operation, _ in stats.counts}
     assert called, "the scenario made no AWS call"
+    undeclared = called - set(REQUIRED_ACTIONS)
+    assert not undeclared, f"providers/aws/permissions.py does not declare: {sorted(undeclared)}"
     missing = called - policy_actions()
     assert not missing, f"manifests/iam/aws-policy.json does not grant: {sorted(missing)}"
+
+
+def test_policy_grants_exactly_the_declared_actions() -> None:
+    assert policy_actions() == set(REQUIRED_ACTIONS), "the policy and providers/aws/permissions.py (what lbctl doctor simulates) differ"

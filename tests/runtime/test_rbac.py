@@ -11,6 +11,7 @@ import yaml
 from moto.server import ThreadedMotoServer
 
 from lbctl.demo.clouds import add_aws_instances, create_aws_account, create_gcp_project
+from lbctl.kube.access import LEASE_ACCESS, required_access
 from lbctl.kube.emulator import KubeEmulator
 from lbctl.kube.run import USER_AGENT
 from providers.gcp.emulator import ComputeEmulator
@@ -80,5 +81,7 @@ def test_roles_grant_exactly_what_the_controller_calls() -> None:
                   body, project="rbac", zones=["us-central1-a"])  # fmt: skip
         used |= called(kube)
     grants = granted()
+    declared = set(required_access("aws")) | set(required_access("gcp")) | set(LEASE_ACCESS)
+    assert declared == grants, "lbctl/kube/access.py (what lbctl doctor checks) differs from manifests/10-rbac.yaml"
     assert used - grants == set(), f"called but not granted: {sorted(used - grants)}"
     assert grants - used == set(), f"granted but never called (least privilege): {sorted(grants - used)}"

@@ -131,6 +131,8 @@ class Store:
     def __init__(self, kinds: KindTable, history_window: int = 1000) -> None:
         self.kinds = kinds
         self.history_window = history_window
+        # (group, resource[/subresource], verb) that access reviews answer "not allowed" (RBAC denials)
+        self.denied_access: set[tuple[str, str, str]] = set()
         self._lock = threading.RLock()
         self._resource_version = 0
         self._objects: dict[Kind, dict[ObjectKey, dict[str, Any]]] = {k: {} for k in kinds.kinds}
@@ -183,7 +185,11 @@ class Store:
         obj = self._prepare_body(kind, namespace, body)
         meta = obj["metadata"]
         if kind.review:
-            obj["status"] = {"allowed": True, "reason": "lbctl emulator allows every request"}
+            attributes = (obj.get("spec") or {}).get("resourceAttributes") or {}
+            resource = attributes.get("resource", "") + (f"/{attributes['subresource']}" if attributes.get("subresource") else "")
+            denied = (attributes.get("group", ""), resource, attributes.get("verb", "")) in self.denied_access
+            obj["status"] = ({"allowed": False, "denied": True, "reason": "denied by the emulator's access rules"}
+                             if denied else {"allowed": True, "reason": "lbctl emulator allows every request"})
             return obj
         if meta.get("resourceVersion"):
             raise ApiError(500, "resourceVersion should not be set on objects to be created")

@@ -1,0 +1,70 @@
+"""`lbctl doctor`: check a live set-up and say what to fix."""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Any
+
+import click
+from rich.markup import escape
+from rich.table import Table
+
+from lbctl.cli import cloud_options, output_option
+from lbctl.provider import Check, ProviderConfig, create_provider
+from lbctl.render import console, dump
+
+MARK = {"ok": "[green]ok[/]", "warn": "[yellow]warn[/]", "fail": "[red]fail[/]"}
+
+
+@click.command()
+@click.option("--provider", type=click.Choice(["aws", "gcp"]), envvar="LBCTL_PROVIDER", required=True)
+@click.option("--ingress-class", "class_names", multiple=True, help="Class name(s) lbctl serves.")
+@click.option("--leader-election-namespace", default="lbctl-system", show_default=True,
+              envvar="LBCTL_LEADER_NAMESPACE")
+@click.option("--kube-api-url", envvar="LBCTL_KUBE_API_URL", help="Kubernetes API URL (emulator), no auth.")
+@click.option("--kubeconfig", envvar="KUBECONFIG", help="Kubeconfig (outside a cluster).")
+@click.option("--skip-cluster", is_flag=True, help="Check only the cloud side.")
+@click.option("--strict", is_flag=True, help="Exit 1 when there are warnings.")
+@output_option
+@cloud_options
+def doctor(provider: str, class_names: tuple[str, ...], leader_election_namespace: str, kube_api_url: str | None,
+           kubeconfig: str | None, skip_cluster: bool, strict: bool, output: str, **opts: Any) -> None:  # fmt: skip
+    """Check credentials, region/project, subnets, IngressClass, RBAC and cloud permissions.
+
+    Exit 2 when something must be fixed, 1 with --strict and warnings, else 0.
+    """
+    from lbctl.doctor import cluster_checks, exit_code
+
+    checks: list[Check] = []
+    if not skip_cluster:
+        if kube_api_url or kubeconfig or os.environ.get("KUBERNETES_SERVICE_HOST") or os.path.exists(
+            os.path.expanduser("~/.kube/config")
+        ):
+            from lbctl.kube.run import kube_client
+
+            try:
+                api = kube_client(kube_api_url, kubeconfig)
+            except Exception as err:
+                checks.append(Check("Kubernetes API", "fail", f"cannot load the client configuration: {err}"[:300],
+                                    "check KUBECONFIG / --kubeconfig"))  # fmt: skip
+            else:
+                checks += cluster_checks(api, provider, class_names, leader_election_namespace)
+        else:
+            checks.append(Check("Kubernetes API", "fail", "no kubeconfig and not running in a cluster",
+                                "set KUBECONFIG or --kubeconfig, or pass --skip-cluster"))  # fmt: skip
+    cloud = create_provider(provider, ProviderConfig(cluster_name=opts["cluster_name"], region=opts["aws_region"],
+                                                      endpoint_url=opts["endpoint_url"], project=opts["gcp_project"],
+                                                      vpc_id=opts["aws_vpc_id"]))  # fmt: skip
+    checks += cloud.doctor()
+    if output != "table":
+        click.echo(dump([vars(c) for c in checks], output))
+    else:
+        table = Table(title=f"lbctl doctor ({provider})", title_justify="left")
+        for column in ("check", "result", "detail", "fix"):
+            table.add_column(column, overflow="fold")
+        for check in checks:
+            table.add_row(escape(check.name), MARK.get(check.status, check.status), escape(check.detail),
+                          escape(check.fix))  # fmt: skip
+        console().print(table)
+    sys.exit(exit_code(checks, strict))
