@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 import sys
 from collections.abc import Iterable
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
@@ -186,38 +187,66 @@ def validate(files: tuple[str, ...], provider: str, class_names: tuple[str, ...]
 @_provider_option("auto", ("auto", *PROVIDERS))
 @class_option
 @output_option
+@click.option("--offline", is_flag=True, help="Also show the cloud changes against an empty embedded account/project.")
+@click.option("--live", is_flag=True, help="Also show the cloud changes against the account your credentials reach.")
 @cloud_options
-def plan(files: tuple[str, ...], provider: str, class_names: tuple[str, ...], output: str, **opts: Any) -> None:
-    """Show the load balancer spec of each Ingress group, and with --endpoint-url the cloud changes."""
+def plan(files: tuple[str, ...], provider: str, class_names: tuple[str, ...], output: str, offline: bool, live: bool,
+         **opts: Any) -> None:  # fmt: skip
+    """Show the load balancer spec of each Ingress group; with --offline, --live or --endpoint-url also the
+    cloud resources a converge would create, update or delete."""
+    if offline and (live or opts["endpoint_url"]):
+        raise click.UsageError("--offline plans against an embedded empty cloud; drop --live/--endpoint-url")
     result = _load(files)
     builds = _build_all(result, provider, class_names, opts["default_backend_service"])
     problems = _all_problems(result, builds)
     documents = []
     out = console()
     for name, built in builds.items():
-        cloud = create_provider(name, _provider_config(name, opts)) if opts["endpoint_url"] else None
-        for spec in built.specs:
-            planned = cloud.plan(stack_input(spec, result.snapshot)) if cloud else None
-            if output == "table":
-                for item in spec_tables(spec):
-                    out.print(item)
-                if planned is not None:
-                    out.print(changes_table(planned.changes, "Cloud changes") if planned.changes else "No cloud changes")
-                    for warning in planned.warnings:
-                        out.print(f"[yellow]warning:[/] {warning}")
-                out.print()
-            else:
-                doc = spec.to_dict()
-                if planned is not None:
-                    doc["changes"] = [vars(c) for c in planned.changes]
-                    doc["warnings_cloud"] = planned.warnings
-                documents.append(doc)
+        with ExitStack() as stack:
+            cloud = None
+            if offline and built.specs:
+                from lbctl.offline import empty_cloud
+
+                config = stack.enter_context(empty_cloud(name, opts["cluster_name"], result.snapshot, built.specs,
+                                                         opts["aws_region"], opts["gcp_project"]))  # fmt: skip
+                cloud = create_provider(name, config)
+            elif live or opts["endpoint_url"]:
+                cloud = create_provider(name, _provider_config(name, opts))
+            for spec in built.specs:
+                planned = _plan_in_cloud(cloud, spec, result, problems) if cloud else None
+                if output == "table":
+                    for item in spec_tables(spec):
+                        out.print(item)
+                    if planned is not None:
+                        where = "an empty account" if offline else "the account"
+                        out.print(changes_table(planned.changes, f"Cloud changes against {where}")
+                                  if planned.changes else "No cloud changes")  # fmt: skip
+                        for warning in planned.warnings:
+                            out.print(f"[yellow]warning:[/] {escape(warning)}")
+                    out.print()
+                else:
+                    doc = spec.to_dict()
+                    if planned is not None:
+                        doc["changes"] = [vars(c) for c in planned.changes]
+                        doc["warnings_cloud"] = planned.warnings
+                    documents.append(doc)
     if output != "table":
         click.echo(dump(documents, output))
     elif not any(b.specs for b in builds.values()):
         click.echo("No Ingress served by lbctl in these files.")
     _print_problems(problems)
     sys.exit(_exit_code(problems))
+
+
+def _plan_in_cloud(cloud: Any, spec: LoadBalancerSpec, result: LoadResult, problems: list[Problem]) -> Any:
+    """The provider's plan, or None with the problem recorded (a user-fixable cloud-side problem)."""
+    try:
+        return cloud.plan(stack_input(spec, result.snapshot))
+    except SpecError as err:
+        problems.append(err.problem)
+    except ProviderError as err:
+        problems.append(Problem(Severity.ERROR, f"stack {spec.stack}", err.field or "cloud", str(err)))
+    return None
 
 
 @main.command()

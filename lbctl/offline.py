@@ -1,0 +1,51 @@
+"""An embedded, empty cloud for `lbctl plan --offline`: what the cloud changes would be in a fresh account
+(AWS: a VPC with role-tagged subnets in two AZs; GCP: a project with the nodes' VMs and the static IPs the
+Ingresses name, since those must exist beforehand)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import click
+
+from lbctl.model.snapshot import ClusterSnapshot
+from lbctl.model.spec import LoadBalancerSpec
+from lbctl.provider import ProviderConfig
+
+
+@contextmanager
+def empty_cloud(provider: str, cluster: str, snapshot: ClusterSnapshot, specs: list[LoadBalancerSpec],
+                region: str, project: str) -> Iterator[ProviderConfig]:  # fmt: skip
+    """Start an emulator for `provider`, set up the account/project, yield the provider config for it."""
+    if provider == "aws":
+        try:
+            from moto.server import ThreadedMotoServer
+        except ImportError:
+            raise click.ClickException("--offline needs the embedded clouds: pip install -e '.[demo]'") from None
+        from lbctl.demo.clouds import DEMO_KEYS, create_aws_account
+
+        server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+        server.start()
+        try:
+            host, port = server.get_host_and_port()
+            url = f"http://{host}:{port}"
+            zones = (f"{region}a", f"{region}b")
+            account = create_aws_account(url, region, cluster, zones)
+            yield ProviderConfig(cluster_name=cluster, region=region, endpoint_url=url, vpc_id=account.vpc_id,
+                                 options=dict(DEMO_KEYS))  # fmt: skip
+        finally:
+            server.stop()
+        return
+    from lbctl.demo.clouds import create_gcp_project
+    from providers.gcp.emulator import ComputeEmulator
+
+    nodes = {n.instance_id or n.name: n.zone or "us-central1-a" for n in snapshot.nodes.values()}
+    with ComputeEmulator(port=0) as compute:
+        static_ips = sorted({s.frontend.static_ip_name for s in specs if s.frontend.static_ip_name})
+        create_gcp_project(compute.url, project, nodes, static_ips[0] if static_ips else None)
+        for name in static_ips[1:]:
+            create_gcp_project(compute.url, project, {}, name)
+        zones = sorted(set(nodes.values())) or ["us-central1-a"]
+        yield ProviderConfig(cluster_name=cluster, project=project, endpoint_url=compute.url,
+                             options={"zones": zones})  # fmt: skip

@@ -1,0 +1,36 @@
+"""`lbctl plan --offline`: the cloud resources a converge would create in an empty account/project."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.mark.parametrize(
+    ("provider", "example", "expected"),
+    [
+        ("aws", "two-services.yaml", {"SecurityGroup", "TargetGroup", "LoadBalancer", "Listener", "Rule"}),
+        ("gcp", "two-services-gce.yaml", {"HealthCheck", "BackendService", "InstanceGroup", "UrlMap",
+                                          "TargetHttpProxy", "TargetHttpsProxy", "ForwardingRule", "SslCertificate"}),
+    ],
+)  # fmt: skip
+def test_offline_plan_lists_every_resource_to_create(provider: str, example: str, expected: set[str]) -> None:
+    done = subprocess.run(["lbctl", "plan", "-f", str(ROOT / "docs" / "examples" / example), "--provider", provider,
+                           "--offline", "-o", "json"], capture_output=True, text=True, timeout=180)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    (doc,) = json.loads(done.stdout)
+    kinds = {c["kind"] for c in doc["changes"] if c["action"] == "create"}
+    assert expected <= kinds
+    assert all(c["action"] in ("create", "update") for c in doc["changes"]), "an empty account has nothing to delete"
+
+
+def test_offline_and_endpoint_are_exclusive() -> None:
+    done = subprocess.run(["lbctl", "plan", "-f", str(ROOT / "docs" / "examples" / "two-services.yaml"),
+                           "--provider", "aws", "--offline", "--endpoint-url", "http://127.0.0.1:1"],
+                          capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert done.returncode == 2 and "--offline" in done.stderr
