@@ -3,6 +3,7 @@ duplicates and to compare two runs), and fault injectors that act on the SDK or 
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import random
 import threading
@@ -57,15 +58,20 @@ class World:
     def net(self) -> kubernetes.client.NetworkingV1Api:
         return kubernetes.client.NetworkingV1Api(self.api)
 
-    def start(self, cluster: str = CLUSTER, *, start: bool = True, **options: Any) -> ControllerProcess:
+    def start(self, cluster: str = CLUSTER, *, start: bool = True, workers: int = 2, leader_elect: bool = False,
+              **options: Any) -> ControllerProcess:  # fmt: skip
         """A ControllerProcess on this world (started unless start=False); stopped at teardown."""
         if self.provider == "aws":
             assert self.aws is not None
-            process = controller(self.kube.url, "aws", self.cloud_url, cluster, vpc_id=self.aws.vpc_id, **options)
+            made = controller(self.kube.url, "aws", self.cloud_url, cluster, vpc_id=self.aws.vpc_id,
+                              leader_elect=leader_elect, **options)  # fmt: skip
         else:
-            process = controller(self.kube.url, "gcp", self.cloud_url, cluster, project=GCP_PROJECT,
-                                 zones=list(GCP_NODES.values()), retry_initial_wait=0.01, retry_max_wait=0.05,
-                                 **options)  # fmt: skip
+            made = controller(self.kube.url, "gcp", self.cloud_url, cluster, project=GCP_PROJECT,
+                              zones=list(GCP_NODES.values()), retry_initial_wait=0.01, retry_max_wait=0.05,
+                              leader_elect=leader_elect, **options)  # fmt: skip
+        opts = made.options
+        process = ControllerProcess(dataclasses.replace(opts, controller=dataclasses.replace(opts.controller,
+                                                                                             workers=workers)))  # fmt: skip
         self.processes.append(process)
         return process.start() if start else process
 
@@ -95,7 +101,7 @@ class World:
         return gcp_inventory(self.compute)
 
 
-def aws_world(kube: KubeEmulator, moto_url: str) -> World:
+def aws_world(kube: KubeEmulator, moto_url: str, services: bool = True) -> World:
     requests.post(f"{moto_url}/moto-api/reset", timeout=10)
     account = create_aws_account(moto_url, "us-east-1", CLUSTER, AWS_ZONES)
     add_aws_instances(account, {"node-a": AWS_ZONES[0], "node-b": AWS_ZONES[1]})
@@ -104,11 +110,11 @@ def aws_world(kube: KubeEmulator, moto_url: str) -> World:
     for name, instance in account.instances.items():
         zone = AWS_ZONES[0] if name == "node-a" else AWS_ZONES[1]
         core.create_node(node(name, f"aws:///{zone}/{instance}", zone))
-    _cluster_objects(core)
+    _cluster_objects(core, services)
     return World("aws", kube, api, moto_url, aws=account)
 
 
-def gcp_world(kube: KubeEmulator, compute: ComputeEmulator) -> World:
+def gcp_world(kube: KubeEmulator, compute: ComputeEmulator, services: bool = True) -> World:
     compute.reset()
     project = create_gcp_project(compute.url, GCP_PROJECT, GCP_NODES, "shop-ip")
     compute.clear_requests()
@@ -116,12 +122,12 @@ def gcp_world(kube: KubeEmulator, compute: ComputeEmulator) -> World:
     core = kubernetes.client.CoreV1Api(api)
     for name, zone in GCP_NODES.items():
         core.create_node(node(name, f"gce://{GCP_PROJECT}/{zone}/{name}", zone))
-    _cluster_objects(core)
+    _cluster_objects(core, services)
     return World("gcp", kube, api, compute.url, gcp=project, compute=compute)
 
 
-def _cluster_objects(core: kubernetes.client.CoreV1Api) -> None:
-    for name, port in SERVICES.items():
+def _cluster_objects(core: kubernetes.client.CoreV1Api, services: bool) -> None:
+    for name, port in SERVICES.items() if services else ():
         core.create_namespaced_service("default", service(name, port))
     core.create_namespace({"metadata": {"name": "lbctl-system"}})
 
@@ -241,7 +247,7 @@ def _inventory(raw: list[tuple[str, Any, dict[str, str]]], names: dict[str, str]
         text = json.dumps(body, sort_keys=True, default=str)
         for generated, name in ordered:
             text = text.replace(generated, name)
-        items[key] = json.loads(text)
+        items[key] = _canonical(json.loads(text))
         if OWN_TAG in tags:
             owner[key] = (tags[OWN_TAG], tags.get(STACK_TAG, ""))
     return Inventory(items, counts, owner)
@@ -257,7 +263,7 @@ def gcp_inventory(compute: ComputeEmulator) -> Inventory:
     raw: list[tuple[str, Any, dict[str, str]]] = []
     for path, resource in compute.inventory().items():
         collection, name = path.rsplit("/", 2)[-2:]
-        body = {k: v for k, v in resource.items() if k not in GCP_GENERATED}
+        body = {k: v for k, v in resource.items() if k not in GCP_GENERATED and not k.endswith("Fingerprint")}
         tags: dict[str, str] = {}
         try:
             described = json.loads(resource.get("description") or "")
@@ -269,6 +275,15 @@ def gcp_inventory(compute: ComputeEmulator) -> Inventory:
         raw.append((f"{collection}:{path.split('/')[-3]}:{name}" if "/zones/" in path else f"{collection}:{name}",
                     body, tags))  # fmt: skip
     return _inventory(raw, {})
+
+
+def _canonical(value: Any) -> Any:
+    """Lists sorted (their order comes from generated IDs or the emulator, not from meaning)."""
+    if isinstance(value, dict):
+        return {k: _canonical(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return sorted((_canonical(v) for v in value), key=lambda v: json.dumps(v, sort_keys=True))
+    return value
 
 
 def diff(a: Any, b: Any, where: str = "") -> list[str]:
@@ -374,3 +389,33 @@ def fired(rules: list[Any]) -> dict[str, int]:
         what = "dropped" if rule.status == 0 else str(rule.status)
         out[f"{rule.method} {what}{' after applying' if rule.phase == 'after' else ''}"] += rule.fired
     return dict(out)
+
+
+# --------------------------------------------------------------------------- Kubernetes objects
+
+PLURALS = {"Ingress": "ingresses", "Service": "services", "Secret": "secrets", "Pod": "pods",
+           "EndpointSlice": "endpointslices", "IngressClass": "ingressclasses", "Node": "nodes",
+           "ConfigMap": "configmaps"}  # fmt: skip
+CLUSTER_SCOPED = {"IngressClass", "Node"}
+
+
+def object_path(obj: dict[str, Any]) -> str:
+    """The collection path of an object, from its apiVersion and kind."""
+    api_version = str(obj.get("apiVersion") or "v1")
+    kind = str(obj.get("kind"))
+    base = f"/api/{api_version}" if "/" not in api_version else f"/apis/{api_version}"
+    if kind in CLUSTER_SCOPED:
+        return f"{base}/{PLURALS[kind]}"
+    namespace = (obj.get("metadata") or {}).get("namespace") or "default"
+    return f"{base}/namespaces/{namespace}/{PLURALS.get(kind, kind.lower() + 's')}"
+
+
+def create_raw(api: kubernetes.client.ApiClient, obj: dict[str, Any] | bytes, path: str | None = None) -> requests.Response:
+    """POST an object as it is, with no client-side validation (what kubectl sends for a bad file); raises
+    for an error status unless the caller passes raw bytes (then it reads the response itself)."""
+    data = obj if isinstance(obj, bytes) else json.dumps(obj).encode()
+    url = api.configuration.host + (path or object_path(obj))  # type: ignore[arg-type]
+    response = requests.post(url, data=data, headers={"Content-Type": "application/json"}, timeout=30)
+    if not isinstance(obj, bytes):
+        response.raise_for_status()
+    return response
