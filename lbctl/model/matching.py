@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from lbctl.model.spec import Action, LoadBalancerSpec, PathMatch, PathType, Rule
+from lbctl.model.spec import Action, Condition, LoadBalancerSpec, PathMatch, PathType, Rule
 
 
 def normalise_host(host: str) -> str:
@@ -99,12 +99,23 @@ class RouteResult:
     reason: str
 
 
+def condition_matches(condition: Condition, host: str, path: str) -> bool | None:
+    """Whether an extra `conditions.<name>` condition holds for a request with this host and path (ALB
+    syntax: `*` any characters, `?` one); None when it depends on more (headers, method, query, source IP)."""
+    if condition.field == "host-header":
+        return any(glob_matches(value.lower(), normalise_host(host)) for value in condition.values)
+    if condition.field == "path-pattern":
+        return any(glob_matches(value, path) for value in condition.values)
+    return None
+
+
 def first_match(spec: LoadBalancerSpec, host: str, path: str) -> RouteResult:
-    """Evaluate the ordered rules of a spec for a request (ignoring extra conditions' headers etc.)."""
+    """Evaluate the ordered rules of a spec for a plain request: host and path only. A rule whose extra
+    conditions need other request attributes (headers, method, query, source IP) never matches here."""
     for rule in spec.rules:
-        if rule.conditions:
-            continue  # needs request attributes beyond host/path; route only answers plain requests
-        if host_matches(rule.host, host) and path_matches(rule.path, path):
+        if not (host_matches(rule.host, host) and path_matches(rule.path, path)):
+            continue
+        if all(condition_matches(c, host, path) for c in rule.conditions):
             return RouteResult(rule, rule.action, f"matched {rule.source}")
     if spec.default_action is not None:
         return RouteResult(None, spec.default_action, "no rule matched: default backend")
