@@ -59,11 +59,15 @@ class ControllerProcess:
         self.options = options
         self.stats = CallStats()
         self.api_client = kube_client(options.kube_api_url, options.kubeconfig)
-        provider_config = ProviderConfig(**{**vars(options.provider), "call_stats": self.stats})
+        provider_options = {"discovery_ttl": options.controller.discovery_ttl, **options.provider.options}
+        provider_config = ProviderConfig(**{**vars(options.provider), "options": provider_options,
+                                            "call_stats": self.stats})  # fmt: skip
         self.provider = create_provider(options.controller.provider, provider_config)
         self.metrics = ControllerMetrics(options.controller.provider)
         self.controller = Controller(self.api_client, self.provider, options.controller, self.stats, self.metrics)
         self.stopped = threading.Event()
+        self._stopping = False
+        self._stop_lock = threading.Lock()
         self.lost_leadership = False
         self.elector: LeaderElector | None = None
         self.probes: ProbeServer | None = None
@@ -94,20 +98,30 @@ class ControllerProcess:
         self.controller.start_workers()
 
     def _lose(self) -> None:
-        """Leadership lost: stop work at once; the process ends (its Pod restarts as a standby)."""
+        """Leadership lost: stop work at once; the process ends (its Pod restarts as a standby). Giving the
+        lease up while shutting down is not a loss."""
         self.metrics.leader.set(0)
+        with self._stop_lock:
+            if self._stopping:
+                return
         self.lost_leadership = True
         self.stop()
 
     def stop(self) -> None:
-        if self.stopped.is_set():
-            return
-        self.stopped.set()
-        self.controller.stop(drain_timeout=self.options.drain_seconds)
-        if self.elector is not None:
-            self.elector.stop()
-        if self.probes is not None:
-            self.probes.stop()
+        """Drain in-flight reconciles, release the Lease, stop the probes; `stopped` is set only then, so a
+        process waiting on it exits after all of that, not before."""
+        with self._stop_lock:
+            if self._stopping:
+                return
+            self._stopping = True
+        try:
+            self.controller.stop(drain_timeout=self.options.drain_seconds)
+            if self.elector is not None:
+                self.elector.stop()
+            if self.probes is not None:
+                self.probes.stop()
+        finally:
+            self.stopped.set()
 
     def wait(self) -> int:
         """Block until stopped; exit code 1 after a lost lease, 0 after a clean stop."""
