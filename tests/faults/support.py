@@ -305,6 +305,8 @@ class AwsFaults:
     rate: float
     seed: int
     lose_first: set[str] = field(default_factory=set)  # these operations' first call: applied, response lost
+    # operation → [(error code, HTTP status), ...]: its next calls fail with these, in order
+    scripted: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
     injected: Counter[str] = field(default_factory=Counter)
     calls: int = 0
     enabled: bool = True
@@ -327,6 +329,12 @@ class AwsFaults:
 
     def _before(self, model: Any, **_: Any) -> None:
         with self.lock:
+            script = self.scripted.get(model.name)
+            if script:
+                code, status = script.pop(0)
+                self.injected[f"{model.name}:{code}"] += 1
+                raise ClientError({"Error": {"Code": code, "Message": f"injected {code}"},
+                                   "ResponseMetadata": {"HTTPStatusCode": status}}, model.name)  # fmt: skip
             if model.name in self.lose_first:
                 self.lose_first.discard(model.name)
                 self._pending_loss.add(threading.get_ident())
@@ -387,6 +395,8 @@ def fired(rules: list[Any]) -> dict[str, int]:
     out: Counter[str] = Counter()
     for rule in rules:
         what = "dropped" if rule.status == 0 else str(rule.status)
+        if rule.operation_error is not None:
+            what = f"operation error {rule.operation_error.get('reason')}"
         out[f"{rule.method} {what}{' after applying' if rule.phase == 'after' else ''}"] += rule.fired
     return dict(out)
 
@@ -419,3 +429,18 @@ def create_raw(api: kubernetes.client.ApiClient, obj: dict[str, Any] | bytes, pa
     if not isinstance(obj, bytes):
         response.raise_for_status()
     return response
+
+
+def twin(world: World, kube: KubeEmulator) -> World:
+    """Another cluster on the same cloud account/project: the same Nodes and Services in its own API."""
+    core = kubernetes.client.CoreV1Api(world.api)
+    api = kubernetes.client.ApiClient(kubernetes.client.Configuration(host=kube.url))
+    for item in [*core.list_node().items, *core.list_namespaced_service("default").items]:
+        body = world.api.sanitize_for_serialization(item)
+        body["metadata"] = {k: v for k, v in body["metadata"].items() if k in ("name", "namespace", "labels")}
+        body.pop("status", None) if body.get("kind") == "Service" else None
+        body.setdefault("apiVersion", "v1")
+        body.setdefault("kind", "Node" if "providerID" in body.get("spec", {}) else "Service")
+        create_raw(api, body)
+    kubernetes.client.CoreV1Api(api).create_namespace({"metadata": {"name": "lbctl-system"}})
+    return dataclasses.replace(world, kube=kube, api=api, processes=[])
