@@ -128,6 +128,22 @@ def _all_problems(result: LoadResult, builds: dict[str, BuildResult]) -> list[Pr
     return problems + _unclaimed(result, builds)
 
 
+def _translation_problems(builds: dict[str, BuildResult]) -> list[Problem]:
+    """Cloud limits only a provider's offline translation knows (e.g. 100 rules per ALB listener): translate
+    each spec the way `lbctl route` does, with no cloud call."""
+    problems = []
+    for name, built in builds.items():
+        if not built.specs:
+            continue
+        cloud = create_provider(name, ProviderConfig(cluster_name="lbctl"))
+        for spec in built.specs:
+            try:
+                cloud.route(spec, "lbctl.invalid", "/")
+            except SpecError as err:
+                problems.append(err.problem)
+    return problems
+
+
 def _exit_code(problems: list[Problem], strict: bool = False) -> int:
     if any(p.severity == Severity.ERROR for p in problems):
         return EXIT_ERRORS
@@ -170,7 +186,7 @@ def validate(files: tuple[str, ...], provider: str, class_names: tuple[str, ...]
     """
     result = _load(files)
     builds = _build_all(result, provider, class_names, default_backend_service)
-    problems = _all_problems(result, builds)
+    problems = _all_problems(result, builds) + _translation_problems(builds)
     if output != "table":
         click.echo(dump([{"severity": str(p.severity), "source": p.source, "object": p.object, "field": p.field,
                           "message": p.message} for p in problems], output))  # fmt: skip
@@ -274,7 +290,12 @@ def route(files: tuple[str, ...], provider: str, class_names: tuple[str, ...], h
         for spec in built.specs:
             answer = _route_one(spec, host, request_path)
             if cloud is not None:
-                cloud_route = cloud.route(spec, host, request_path)
+                try:
+                    cloud_route = cloud.route(spec, host, request_path)
+                except SpecError as err:  # the spec cannot be translated (e.g. a cloud limit)
+                    problems.append(err.problem)
+                    answers.append(answer)
+                    continue
                 answer["cloud"] = describe_action(cloud_route.action, spec)
                 answer["cloud_reason"] = cloud_route.reason
                 answer["agrees"] = answer["cloud"] == answer["backend"]

@@ -3,6 +3,7 @@ all come from this table (`lbctl docs annotations` regenerates the page)."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from lbctl.model import parsers as p
@@ -264,6 +265,18 @@ _I, _S, _B = Scope.INGRESS, Scope.SERVICE, Scope.BOTH
 _X, _M, _N = Merge.EXCLUSIVE, Merge.MERGE, Merge.PER_INGRESS
 
 
+def _matching(pattern: str, error: str) -> Any:
+    """A list-item check: the item itself when it matches `pattern` in full, else ValueError(error)."""
+    compiled = re.compile(pattern)
+
+    def check(value: str) -> str:
+        if not compiled.fullmatch(value):
+            raise ValueError(error)
+        return value
+
+    return check
+
+
 def _aws(name: str, parser: p.Parser, scope: Scope, merge: Merge, doc: str, default: Any = None,
          default_doc: str = "") -> Annotation:  # fmt: skip
     return Annotation(name, parser, scope, merge, "aws", doc, default, default_doc)
@@ -301,7 +314,8 @@ ANNOTATIONS: list[Annotation] = [
          "Redirect every HTTP listener to this HTTPS port."),
     _aws(INBOUND_CIDRS, p.cidr_list(), _I, _X, "CIDRs allowed to reach the load balancer.", None,
          "0.0.0.0/0 (and ::/0 for dualstack)"),
-    _aws(CERTIFICATE_ARN, p.string_list(), _I, _M,
+    _aws(CERTIFICATE_ARN, p.string_list(_matching(_ARN, "not an ARN like arn:aws:acm:REGION:ACCOUNT:certificate/ID"),
+                                        "certificate ARNs"), _I, _M,
          "ACM certificate ARNs for HTTPS listeners; else discovered from ACM by the TLS hosts."),
     _aws(SSL_POLICY, p.string(r"[A-Za-z0-9-]+", 128, "an ELB security policy name"), _I, _X,
          "Security policy of HTTPS listeners.", "ELBSecurityPolicy-2016-08", "ELBSecurityPolicy-2016-08"),
@@ -351,7 +365,8 @@ ANNOTATIONS: list[Annotation] = [
     _gcp(GLOBAL_STATIC_IP, p.string(_RFC1035, 63, "the name of an existing global static IP address"), _I,
          "Existing global address to use for the forwarding rules (never deleted by lbctl)."),
     _gcp(ALLOW_HTTP, p.boolean(), _I, "Serve plain HTTP on :80 as well as HTTPS.", True, "true"),
-    _gcp(PRE_SHARED_CERT, p.string_list(), _I, "Names of existing SSL certificates to attach (never deleted)."),
+    _gcp(PRE_SHARED_CERT, p.string_list(_matching(_RFC1035, "not an SSL certificate name (RFC 1035, up to 63 "
+                                                  "characters)"), "SSL certificate names"), _I, "Names of existing SSL certificates to attach (never deleted)."),
     _gcp(FRONTEND_CONFIG, p.string(r"[a-z0-9]([-a-z0-9.]*[a-z0-9])?", 253, "a FrontendConfig name"), _I,
          "FrontendConfig (redirectToHttps, sslPolicy) for this Ingress."),
     _gcp(NEG, p.json_value(NEG_SCHEMA, '\'{"ingress": true}\''), _S,

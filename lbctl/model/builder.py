@@ -8,6 +8,7 @@ failed group is never turned into an empty spec (which would delete its load bal
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -42,6 +43,14 @@ from lbctl.model.spec import (
 
 USE_ANNOTATION = "use-annotation"
 _HOST = re.compile(r"(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
+
+
+def _is_ip(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
 
 
 @dataclass(frozen=True)
@@ -200,6 +209,9 @@ def _build_member(
         if ingress_rule.host is not None and not _HOST.fullmatch(ingress_rule.host):
             raise _fail(ingress, f"spec.rules[{i}].host", f"{ingress_rule.host!r} is not a valid host: expected a "
                         "lower-case DNS name, optionally starting with '*.' (one label wildcard)")  # fmt: skip
+        if ingress_rule.host is not None and _is_ip(ingress_rule.host):
+            raise _fail(ingress, f"spec.rules[{i}].host", f"{ingress_rule.host!r} is not a valid host: expected a "
+                        "DNS name, not an IP address (requests by IP match a rule without host)")  # fmt: skip
         for j, path in enumerate(ingress_rule.paths):
             where = f"spec.rules[{i}].http.paths[{j}]"
             action = resolve(path.backend, f"{where}.backend")

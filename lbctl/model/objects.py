@@ -15,6 +15,7 @@ from lbctl.model.problems import Problem, Severity, SpecError
 
 LEGACY_INGRESS_VERSIONS = ("extensions/v1beta1", "networking.k8s.io/v1beta1")
 PATH_TYPES = ("Exact", "Prefix", "ImplementationSpecific")
+MAX_ANNOTATIONS_BYTES = 256 * 1024  # the API server's limit on the total size of an object's annotations
 
 
 @dataclass(frozen=True)
@@ -321,6 +322,12 @@ class _Reader:
             if not isinstance(item, str):
                 raise self.fail(f"{field_path}[{key}]", f"must be a string, got {item!r}")
             out[str(key)] = item
+        if field_path == "metadata.annotations":
+            size = sum(len(k.encode()) + len(v.encode()) for k, v in out.items())
+            if size > MAX_ANNOTATIONS_BYTES:
+                largest = max(out, key=lambda k: len(out[k]))
+                raise self.fail(f"{field_path}[{largest}]", f"annotations total {size} bytes; Kubernetes allows at "
+                                f"most {MAX_ANNOTATIONS_BYTES} bytes (256 KiB) per object")  # fmt: skip
         return out
 
     def int_or_string(self, value: Any, field_path: str) -> int | str | None:
@@ -415,6 +422,9 @@ def parse_ingress(obj: Mapping[str, Any], source: str = "") -> Ingress:
             backend = _parse_backend(reader, item.get("backend"), f"{where}.backend", legacy)
             paths.append(IngressPath(path, path_type, backend))
         rules.append(IngressRule(host, tuple(paths)))
+    if default_backend is None and not rules:
+        raise reader.fail("spec", f"needs spec.rules or spec.{default_key}: an Ingress with neither routes nothing "
+                          "(the Kubernetes API rejects it)")  # fmt: skip
 
     tls: list[IngressTLS] = []
     for i, raw_tls in enumerate(reader.sequence(spec.get("tls"), "spec.tls")):
