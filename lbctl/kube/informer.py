@@ -177,7 +177,9 @@ class Informer:
                 self._notify(key, before, None)
 
     def _watch_from(self, resource_version: str) -> str:
-        self._watch = watch.Watch()
+        # Events stay plain dicts: typed deserialisation fails on an object the client models reject (e.g. an
+        # annotation value that is not a string), and re-watching from the same version would fail forever.
+        self._watch = watch.Watch(return_type="object")
         stream = self._watch.stream(
             self.resource.lister(self.namespace),
             resource_version=resource_version,
