@@ -420,27 +420,17 @@ def object_path(obj: dict[str, Any]) -> str:
     return f"{base}/namespaces/{namespace}/{PLURALS.get(kind, kind.lower() + 's')}"
 
 
-def create_raw(api: kubernetes.client.ApiClient, obj: dict[str, Any] | bytes, path: str | None = None) -> requests.Response:
-    """POST an object as it is, with no client-side validation (what kubectl sends for a bad file); raises
-    for an error status unless the caller passes raw bytes (then it reads the response itself)."""
-    data = obj if isinstance(obj, bytes) else json.dumps(obj).encode()
-    url = api.configuration.host + (path or object_path(obj))  # type: ignore[arg-type]
-    response = requests.post(url, data=data, headers={"Content-Type": "application/json"}, timeout=30)
-    if not isinstance(obj, bytes):
+def create_raw(api: kubernetes.client.ApiClient, obj: dict[str, Any] | bytes, path: str | None = None,
+               check: bool = True) -> requests.Response:
+    """POST an object as it is (a dict, or raw bytes to `path`), with no client-side validation — what kubectl
+    sends for a bad file; raises for an error status when `check`."""
+    if isinstance(obj, bytes):
+        assert path is not None
+        data = obj
+    else:
+        data, path = json.dumps(obj).encode(), path or object_path(obj)
+    response = requests.post(api.configuration.host + path, data=data, headers={"Content-Type": "application/json"},
+                             timeout=30)  # fmt: skip
+    if check:
         response.raise_for_status()
     return response
-
-
-def twin(world: World, kube: KubeEmulator) -> World:
-    """Another cluster on the same cloud account/project: the same Nodes and Services in its own API."""
-    core = kubernetes.client.CoreV1Api(world.api)
-    api = kubernetes.client.ApiClient(kubernetes.client.Configuration(host=kube.url))
-    for item in [*core.list_node().items, *core.list_namespaced_service("default").items]:
-        body = world.api.sanitize_for_serialization(item)
-        body["metadata"] = {k: v for k, v in body["metadata"].items() if k in ("name", "namespace", "labels")}
-        body.pop("status", None) if body.get("kind") == "Service" else None
-        body.setdefault("apiVersion", "v1")
-        body.setdefault("kind", "Node" if "providerID" in body.get("spec", {}) else "Service")
-        create_raw(api, body)
-    kubernetes.client.CoreV1Api(api).create_namespace({"metadata": {"name": "lbctl-system"}})
-    return dataclasses.replace(world, kube=kube, api=api, processes=[])
