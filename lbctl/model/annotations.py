@@ -362,7 +362,8 @@ ANNOTATIONS: list[Annotation] = [
     # ----- GCP (ingress-gce)
     Annotation(INGRESS_CLASS, p.string(None, 253, "an ingress class name, e.g. 'alb' or 'gce'"), _I, _N, "any",
                "Ingress class (deprecated form of `spec.ingressClassName`)."),
-    _gcp(GLOBAL_STATIC_IP, p.string(_RFC1035, 63, "the name of an existing global static IP address"), _I,
+    _gcp(GLOBAL_STATIC_IP, p.string(_RFC1035, 63, "the name of an existing global static IP address (lower-case letters, "
+                                       "digits and '-', starting with a letter, up to 63)"), _I,
          "Existing global address to use for the forwarding rules (never deleted by lbctl)."),
     _gcp(ALLOW_HTTP, p.boolean(), _I, "Serve plain HTTP on :80 as well as HTTPS.", True, "true"),
     _gcp(PRE_SHARED_CERT, p.string_list(_matching(_RFC1035, "not an SSL certificate name (RFC 1035, up to 63 "
