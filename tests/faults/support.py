@@ -3,6 +3,7 @@ duplicates and to compare two runs), and fault injectors that act on the SDK or 
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import random
@@ -59,19 +60,22 @@ class World:
         return kubernetes.client.NetworkingV1Api(self.api)
 
     def start(self, cluster: str = CLUSTER, *, start: bool = True, workers: int = 2, leader_elect: bool = False,
+              kube_url: str | None = None, leader_lease_seconds: float | None = None,
               **options: Any) -> ControllerProcess:  # fmt: skip
         """A ControllerProcess on this world (started unless start=False); stopped at teardown."""
         if self.provider == "aws":
             assert self.aws is not None
-            made = controller(self.kube.url, "aws", self.cloud_url, cluster, vpc_id=self.aws.vpc_id,
+            made = controller(kube_url or self.kube.url, "aws", self.cloud_url, cluster, vpc_id=self.aws.vpc_id,
                               leader_elect=leader_elect, **options)  # fmt: skip
         else:
-            made = controller(self.kube.url, "gcp", self.cloud_url, cluster, project=GCP_PROJECT,
+            made = controller(kube_url or self.kube.url, "gcp", self.cloud_url, cluster, project=GCP_PROJECT,
                               zones=list(GCP_NODES.values()), retry_initial_wait=0.01, retry_max_wait=0.05,
                               leader_elect=leader_elect, **options)  # fmt: skip
         opts = made.options
-        process = ControllerProcess(dataclasses.replace(opts, controller=dataclasses.replace(opts.controller,
-                                                                                             workers=workers)))  # fmt: skip
+        opts = dataclasses.replace(opts, controller=dataclasses.replace(opts.controller, workers=workers))
+        if leader_lease_seconds is not None:
+            opts = dataclasses.replace(opts, leader_lease_seconds=leader_lease_seconds)
+        process = ControllerProcess(opts)
         self.processes.append(process)
         return process.start() if start else process
 
@@ -434,3 +438,64 @@ def create_raw(api: kubernetes.client.ApiClient, obj: dict[str, Any] | bytes, pa
     if check:
         response.raise_for_status()
     return response
+
+
+class CuttableProxy:
+    """A TCP forwarder in front of the Kubernetes API emulator: `cut()` severs every connection through it and
+    refuses new ones — a replica partitioned from the API server while it still reaches the cloud."""
+
+    def __init__(self, target_port: int) -> None:
+        import socket
+
+        self.target_port = target_port
+        self.server = socket.create_server(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self.server.getsockname()[1]}"
+        self.cut_off = threading.Event()
+        self.sockets: list[Any] = []
+        self.lock = threading.Lock()
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        import socket
+
+        while True:
+            try:
+                client, _ = self.server.accept()
+            except OSError:
+                return
+            if self.cut_off.is_set():
+                client.close()
+                continue
+            upstream = socket.create_connection(("127.0.0.1", self.target_port))
+            with self.lock:
+                self.sockets += [client, upstream]
+            for a, b in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._pump, args=(a, b), daemon=True).start()
+
+    @staticmethod
+    def _pump(source: Any, sink: Any) -> None:
+        try:
+            while data := source.recv(65536):
+                sink.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for s in (source, sink):
+                with contextlib.suppress(OSError):
+                    s.close()
+
+    def cut(self) -> None:
+        import socket
+
+        self.cut_off.set()
+        with self.lock:
+            for s in self.sockets:
+                try:
+                    s.shutdown(socket.SHUT_RDWR)
+                    s.close()
+                except OSError:
+                    pass
+
+    def close(self) -> None:
+        self.cut()
+        self.server.close()
