@@ -22,6 +22,20 @@ MUTATING_PREFIXES = (
 )  # fmt: skip
 
 
+# Creates that make a second resource when repeated (ELB names are not checked by every backend; rules,
+# imported certificates and permissions are never deduplicated): not retried blindly when the first
+# attempt may have been applied.
+NOT_IDEMPOTENT_PREFIXES = ("Create", "Import", "Request", "Authorize")
+# Failures after the request was sent: it may have been applied, only the response is missing.
+AMBIGUOUS_ERRORS = frozenset({"ReadTimeoutError", "ReadTimeout", "ConnectionClosedError", "IncompleteRead",
+                              "RemoteDisconnected", "ResponseStreamingError"})  # fmt: skip
+
+
+def maybe_applied(exc: BaseException) -> bool:
+    """The call may have taken effect although it failed (read timeout, connection closed mid-response)."""
+    return any(cls.__name__ in AMBIGUOUS_ERRORS for cls in type(exc).__mro__)
+
+
 def is_mutating(operation: str) -> bool:
     """`CreateRule` (AWS) or `urlMaps.insert` (GCP: the method after the collection)."""
     return operation.rsplit(".", 1)[-1].startswith(MUTATING_PREFIXES)
@@ -135,10 +149,17 @@ class CloudCaller:
             self.stats.record(service, operation, "ok")
             return result
 
+        blind_retry_unsafe = operation.rsplit(".", 1)[-1].startswith(NOT_IDEMPOTENT_PREFIXES)
+
+        def retryable(exc: BaseException) -> bool:
+            if blind_retry_unsafe and maybe_applied(exc):
+                return False  # the caller re-discovers instead: a repeat could create a duplicate
+            return self.classify(exc) is not None
+
         retrying = Retrying(
             stop=stop_after_attempt(self.attempts),
             wait=wait_random_exponential(multiplier=self.initial_wait, max=self.max_wait),
-            retry=retry_if_exception(lambda exc: self.classify(exc) is not None),
+            retry=retry_if_exception(retryable),
             reraise=True,
         )
         return retrying(attempt)
