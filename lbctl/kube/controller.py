@@ -44,6 +44,7 @@ class ControllerConfig:
     watch_timeout: int = 300
     base_retry_delay: float = 1.0
     max_retry_delay: float = 300.0
+    discovery_ttl: float = 300.0  # providers may keep what they discovered this long (option discovery_ttl)
 
 
 class Controller:
@@ -84,6 +85,8 @@ class Controller:
         self._started = threading.Event()
         self._in_flight = 0
         self._in_flight_lock = threading.Condition()
+        self._snapshot_lock = threading.Lock()
+        self._snapshot: tuple[tuple[int, ...], ClusterSnapshot, dict[str, list[str]]] | None = None
 
     # ----------------------------------------------------------------- lifecycle
 
@@ -159,12 +162,33 @@ class Controller:
         return stack_of(ingress, self.config.provider)
 
     def snapshot(self) -> ClusterSnapshot:
+        """Every cached object as one snapshot (shared, read-only: rebuilt only when an informer changed)."""
+        return self._indexed_snapshot()[0]
+
+    def _indexed_snapshot(self) -> tuple[ClusterSnapshot, dict[str, list[str]]]:
+        """The snapshot, and the keys of the Ingresses of each stack."""
+        generations = tuple(i.generation for i in self.informers.values())  # read before the items
+        with self._snapshot_lock:
+            if self._snapshot is not None and self._snapshot[0] == generations:
+                return self._snapshot[1], self._snapshot[2]
         snapshot = ClusterSnapshot()
         for informer in self.informers.values():
             for cached in informer.items():
                 for parsed in cached.parsed:
                     snapshot.put(parsed)
-        return snapshot
+        by_stack: dict[str, list[str]] = {}
+        for key, ingress in snapshot.ingresses.items():
+            by_stack.setdefault(self._stack_of(ingress), []).append(key)
+        with self._snapshot_lock:
+            self._snapshot = (generations, snapshot, by_stack)
+        return snapshot, by_stack
+
+    def stack_snapshot(self, stack: str) -> ClusterSnapshot:
+        """The snapshot with only the Ingresses of `stack` (what building its spec reads), so a reconcile
+        costs the size of its group, not of the cluster."""
+        snapshot, by_stack = self._indexed_snapshot()
+        keys = by_stack.get(stack, [])
+        return dataclasses.replace(snapshot, ingresses={k: snapshot.ingresses[k] for k in keys})
 
     def _unparseable_ingresses(self) -> list[CachedObject]:
         informer = self.informers["Ingress"]
@@ -241,7 +265,7 @@ class Controller:
     def reconcile(self, stack: str) -> ConvergeResult | None:
         """Converge one stack from the current cache; raises to be retried with backoff."""
         self.reconcile_count += 1
-        snapshot = self.snapshot()
+        snapshot = self.stack_snapshot(stack)
         result = build(snapshot, self.build_config)
         outcome = result.groups.get(stack)
         related = [i for i in snapshot.ingresses.values() if self._stack_of(i) == stack]
@@ -351,8 +375,16 @@ def _normalise_status(entries: list[dict[str, Any]]) -> list[dict[str, str]]:
 
 
 def _same_ingress(olds: tuple[Any, ...], news: tuple[Any, ...]) -> bool:
+    """Nothing we read changed: only the resourceVersion, or our own finalizer was added (by us, before
+    the first cloud write; reconciling again for it would only repeat the discovery)."""
+
     def strip(items: tuple[Any, ...]) -> tuple[Any, ...]:
-        return tuple(dataclasses.replace(i, resource_version="") for i in items)
+        return tuple(dataclasses.replace(i, resource_version="", finalizers=tuple(f for f in i.finalizers
+                                                                                  if f != FINALIZER))
+                     for i in items)  # fmt: skip
+
+    if any(FINALIZER in o.finalizers for o in olds) and not all(FINALIZER in n.finalizers for n in news):
+        return False  # our finalizer went away: look again
 
     return bool(olds) and bool(news) and strip(olds) == strip(news)
 

@@ -97,6 +97,7 @@ class Informer:
         self.max_backoff = max_backoff
         self.synced = threading.Event()
         self.relists = 0
+        self.generation = 0  # bumped on every change of the cache (lets readers reuse what they built)
         self._cache: dict[str, CachedObject] = {}
         self._lock = threading.Lock()
         self._stop = threading.Event()
@@ -168,6 +169,7 @@ class Informer:
         with self._lock:
             old = self._cache
             self._cache = items
+            self.generation += 1
         for key, new in items.items():
             before = old.get(key)
             if before is None or before.resource_version != new.resource_version:
@@ -209,6 +211,7 @@ class Informer:
                 else:
                     after = self._parse(raw)
                     self._cache[key] = after
+                self.generation += 1
             self._notify(key, before, after)
             resource_version = version
         return resource_version

@@ -59,7 +59,9 @@ class ControllerProcess:
         self.options = options
         self.stats = CallStats()
         self.api_client = kube_client(options.kube_api_url, options.kubeconfig)
-        provider_config = ProviderConfig(**{**vars(options.provider), "call_stats": self.stats})
+        provider_options = {"discovery_ttl": options.controller.discovery_ttl, **options.provider.options}
+        provider_config = ProviderConfig(**{**vars(options.provider), "options": provider_options,
+                                            "call_stats": self.stats})  # fmt: skip
         self.provider = create_provider(options.controller.provider, provider_config)
         self.metrics = ControllerMetrics(options.controller.provider)
         self.controller = Controller(self.api_client, self.provider, options.controller, self.stats, self.metrics)
