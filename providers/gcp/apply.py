@@ -7,7 +7,6 @@ as done. Fingerprinted updates re-read and retry once on 412.
 
 from __future__ import annotations
 
-import contextlib
 from typing import Any
 
 from google.api_core import exceptions
@@ -21,8 +20,9 @@ def instance_url(compute: Compute, zone: str, instance: str) -> str:
     return f"projects/{compute.project}/zones/{zone}/instances/{instance}"
 
 
-def run(compute: Compute, step: Step) -> None:
-    """Apply one step."""
+def run(compute: Compute, step: Step) -> bool:
+    """Apply one step. False when the cloud was not as planned (an insert found the resource, a delete
+    found it gone or in use, a member change was already applied): a cached view is then in doubt."""
     spec = COLLECTIONS[step.collection]
     named = {spec.name_arg: step.name}
     if step.op == "insert":
@@ -31,17 +31,19 @@ def run(compute: Compute, step: Step) -> None:
         if step.collection == "backendServices" and step.wanted.security_policy:
             body["securityPolicy"] = step.wanted.security_policy
         # 409: created by an earlier attempt whose response was lost; the next converge compares it
-        with contextlib.suppress(exceptions.Conflict):
+        try:
             compute.mutate(step.collection, "insert", step.zone,
                            **{spec.resource_arg: from_dict(spec.message, body)})  # fmt: skip
+        except exceptions.Conflict:
+            return False
     elif step.op == "delete":
         try:
             compute.mutate(step.collection, "delete", step.zone, **named)
         except exceptions.NotFound:
-            pass
+            return False
         except exceptions.BadRequest as exc:
             if step.collection == "instanceGroups" and error_reasons(exc) & IN_USE:
-                return  # another stack started using the shared group meanwhile
+                return False  # another stack started using the shared group meanwhile
             raise
     elif step.op == "update":
         _with_fingerprint(compute, step, lambda fp: _update(compute, step, fp))
@@ -63,6 +65,7 @@ def run(compute: Compute, step: Step) -> None:
                 except exceptions.BadRequest as inner:
                     if not error_reasons(inner) & MEMBER_ERRORS:
                         raise
+            return False
     elif step.op in ("attach", "detach"):
         endpoints = [compute_v1.NetworkEndpoint(instance=e.get("instance"), ip_address=e["ipAddress"], port=e["port"])
                      for e in step.items]  # fmt: skip
@@ -76,6 +79,7 @@ def run(compute: Compute, step: Step) -> None:
         compute.mutate("networkEndpointGroups", method, step.zone, **named, **kwargs)
     else:  # pragma: no cover - plan_steps only makes the ops above
         raise ValueError(f"unknown step {step.op}")
+    return True
 
 
 MEMBER_ERRORS = {"memberAlreadyExists", "memberNotFound", "MEMBER_ALREADY_EXISTS", "MEMBER_NOT_FOUND"}

@@ -10,7 +10,6 @@ from typing import Any
 
 from lbctl.provider import Change
 
-from . import naming as n
 from .discover import Existing, Inventory
 from .translate import ORDER, Translation, Wanted
 
@@ -45,6 +44,10 @@ class Step:
     method: str | None = None
     items: list[Any] = field(default_factory=list)  # members / endpoints
     value: Any = None
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        return (self.collection, self.zone or "", self.name)
 
     def change(self) -> Change:
         action = {"insert": "create", "delete": "delete"}.get(self.op, "update")
@@ -109,7 +112,7 @@ def plan_steps(translation: Translation, inventory: Inventory, read_members: Mem
     wanted = translation.by_key()
     mine = inventory.of_stack(translation.stack)
     shared = inventory.shared()
-    others_ports = _ports_used_by_other_stacks(inventory, translation.stack)
+    others_ports = inventory.ports_used_by_other_stacks(translation.stack)
     forward: dict[str, list[Step]] = {c: [] for c in ORDER}
     backward: dict[str, list[Step]] = {c: [] for c in ORDER}
 
@@ -181,19 +184,3 @@ def plan_steps(translation: Translation, inventory: Inventory, read_members: Mem
     steps += [s for c in reversed(ORDER) for s in sorted(backward[c], key=lambda s: (s.zone or "", s.name))]
     return steps
 
-
-def _ports_used_by_other_stacks(inventory: Inventory, stack: str) -> dict[tuple[str, str], set[str]]:
-    """(zone, instance group) → named ports that other stacks' backend services use on it."""
-    out: dict[tuple[str, str], set[str]] = {}
-    for (collection, _, _), existing in inventory.items.items():
-        if collection != "backendServices" or existing.stack in (stack, n.SHARED_STACK):
-            continue
-        port_name = existing.body.get("portName")
-        for backend in existing.body.get("backends") or []:
-            parts = str(backend.get("group", "")).split("/")
-            if "instanceGroups" in parts and "zones" in parts:
-                zone = parts[parts.index("zones") + 1]
-                used = out.setdefault((zone, parts[-1]), set())
-                if port_name:
-                    used.add(str(port_name))
-    return out

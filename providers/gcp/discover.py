@@ -3,7 +3,7 @@ carries our ownership record (cluster) in its description. Nothing else is ever 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from . import naming as n
@@ -27,20 +27,67 @@ class Existing:
         return str(self.owner["stack"])
 
 
-@dataclass
 class Inventory:
-    """Every resource of this cluster, any stack."""
+    """Every resource of this cluster, any stack; indexed by stack so one stack's view costs O(its size)."""
 
-    items: dict[Key, Existing] = field(default_factory=dict)
+    def __init__(self, items: dict[Key, Existing] | None = None) -> None:
+        self.items: dict[Key, Existing] = {}
+        self._by_stack: dict[str, dict[Key, Existing]] = {}
+        self._others_ports: tuple[str, dict[tuple[str, str], set[str]]] | None = None  # set by view()
+        for existing in (items or {}).values():
+            self.put(existing)
+
+    def put(self, existing: Existing) -> None:
+        """Add or replace one resource."""
+        self.remove(existing.key)
+        self.items[existing.key] = existing
+        self._by_stack.setdefault(existing.stack, {})[existing.key] = existing
+
+    def remove(self, key: Key) -> Existing | None:
+        existing = self.items.pop(key, None)
+        if existing is not None:
+            group = self._by_stack.get(existing.stack, {})
+            group.pop(key, None)
+            if not group:
+                self._by_stack.pop(existing.stack, None)
+        return existing
 
     def of_stack(self, stack: str) -> dict[Key, Existing]:
-        return {k: e for k, e in self.items.items() if e.stack == stack}
+        return dict(self._by_stack.get(stack, {}))
 
     def shared(self) -> dict[Key, Existing]:
         return self.of_stack(n.SHARED_STACK)
 
     def stacks(self) -> list[str]:
-        return sorted({e.stack for e in self.items.values() if e.stack != n.SHARED_STACK})
+        return sorted(s for s in self._by_stack if s != n.SHARED_STACK)
+
+    def view(self, stack: str) -> Inventory:
+        """A copy holding only `stack` and the shared resources, with the other stacks' use of the shared
+        instance groups worked out now: what planning one stack needs, safe to read while this changes."""
+        out = Inventory({**self.of_stack(stack), **self.shared()})
+        out._others_ports = (stack, self.ports_used_by_other_stacks(stack))
+        return out
+
+    def ports_used_by_other_stacks(self, stack: str) -> dict[tuple[str, str], set[str]]:
+        """(zone, instance group) → named ports that other stacks' backend services use on it."""
+        if self._others_ports is not None and self._others_ports[0] == stack:
+            return self._others_ports[1]
+        out: dict[tuple[str, str], set[str]] = {}
+        for other, group in self._by_stack.items():
+            if other in (stack, n.SHARED_STACK):
+                continue
+            for (collection, _, _), existing in group.items():
+                if collection != "backendServices":
+                    continue
+                port_name = existing.body.get("portName")
+                for backend in existing.body.get("backends") or []:
+                    parts = str(backend.get("group", "")).split("/")
+                    if "instanceGroups" in parts and "zones" in parts:
+                        zone = parts[parts.index("zones") + 1]
+                        used = out.setdefault((zone, parts[-1]), set())
+                        if port_name:
+                            used.add(str(port_name))
+        return out
 
 
 def discover(compute: Compute, cluster: str, zones: list[str]) -> Inventory:
@@ -53,5 +100,5 @@ def discover(compute: Compute, cluster: str, zones: list[str]) -> Inventory:
             if record is None or record.get("cluster") != cluster:
                 continue
             key = (collection, zone or "", str(body["name"]))
-            inventory.items[key] = Existing(key, body, record)
+            inventory.put(Existing(key, body, record))
     return inventory

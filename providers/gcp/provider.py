@@ -13,10 +13,11 @@ from lbctl.provider import Check, ConvergeResult, ProviderConfig, ProviderError,
 
 from . import naming as n
 from .apply import run
+from .cache import DiscoveryCache
 from .clients import Compute, classify_gcp_error, is_quota_error, to_dict
 from .describe import describe_stack
 from .diff import Step, plan_steps
-from .discover import Inventory, discover
+from .discover import Inventory, Key, discover
 from .doctor import gcp_checks
 from .translate import (
     PRE_SHARED_FIELD,
@@ -34,7 +35,12 @@ SSL_POLICY_FIELD = "metadata.annotations[networking.gke.io/v1beta1.FrontendConfi
 
 class GcpProvider:
     """Google Cloud external HTTP(S) load balancer per stack. Clients are made on first use, so
-    `route` works without a project or endpoint."""
+    `route` works without a project or endpoint.
+
+    Option `discovery_ttl` (seconds, default 0): keep what discovery found across converges, updated
+    with our own writes, and discover everything afresh after that long or on any doubt (see
+    providers.gcp.cache). The controller turns it on; one-shot commands and tests see the cloud afresh.
+    """
 
     name = "gcp"
 
@@ -51,6 +57,7 @@ class GcpProvider:
         )
         self._compute: Compute | None = None
         self._zones: list[str] | None = None
+        self.cache = DiscoveryCache(float(self.options.get("discovery_ttl", 0) or 0))
 
     @property
     def stats(self) -> CallStats:
@@ -86,7 +93,14 @@ class GcpProvider:
         return self._converge(stack, apply=True)
 
     def list_stacks(self) -> list[str]:
-        return discover(self.compute, self.config.cluster_name, self.zones()).stacks()
+        inventory = discover(self.compute, self.config.cluster_name, self.zones())
+        if self.cache.ttl > 0:
+            self.cache.store(inventory)  # the controller lists stacks at start: every converge after uses it
+        return inventory.stacks()
+
+    def invalidate_cache(self) -> None:
+        """Forget what discovery found: the next converge reads the cloud afresh."""
+        self.cache.invalidate()
 
     def doctor(self) -> list[Check]:
         """Project, zones, static IPs and read access (see providers.gcp.doctor)."""
@@ -141,10 +155,47 @@ class GcpProvider:
         return str(body.get("address"))
 
     def _must_exist(self, collection: str, arg: str, name: str, message: str, field: str) -> dict[str, Any]:
+        fresh = self.cache.fresh()
+        with self.cache.lock:
+            known = self.cache.lookups.get((collection, name)) if fresh else None
+        if known is not None:
+            return known
         try:
-            return to_dict(self.compute.call(collection, "get", **{arg: name}))
+            body = to_dict(self.compute.call(collection, "get", **{arg: name}))
         except exceptions.NotFound:
             raise ProviderError(message, user_fixable=True, field=field) from None
+        if fresh:
+            with self.cache.lock:
+                self.cache.lookups[(collection, name)] = body
+        return body
+
+    def _inventory(self) -> Inventory:
+        """The cluster's inventory: kept (fresh) or discovered now; one discovery at a time."""
+        with self.cache.lock:
+            if not self.cache.fresh():
+                self.cache.store(discover(self.compute, self.config.cluster_name, self.zones()))
+            assert self.cache.inventory is not None
+            return self.cache.inventory
+
+    def _members_of(self, zone: str, group: str) -> list[str]:
+        with self.cache.lock:
+            known = self.cache.members.get((zone, group))
+        if known is not None:
+            return list(known)
+        members = self._read_members(zone, group)
+        with self.cache.lock:
+            self.cache.members.setdefault((zone, group), members)
+        return members
+
+    def _endpoints_of(self, zone: str, neg: str) -> list[dict[str, Any]]:
+        with self.cache.lock:
+            known = self.cache.endpoints.get((zone, neg))
+        if known is not None:
+            return list(known)
+        endpoints = self._read_endpoints(zone, neg)
+        with self.cache.lock:
+            self.cache.endpoints.setdefault((zone, neg), endpoints)
+        return endpoints
 
     def _read_members(self, zone: str, group: str) -> list[str]:
         from google.cloud import compute_v1
@@ -169,10 +220,12 @@ class GcpProvider:
         spec = stack.spec
         result = ConvergeResult(stack=spec.stack, address=None)
         try:
+            cluster = self._inventory()  # first: a discovery drops kept lookups, translation then keeps its own
             translation = self.translation(stack)
             result.warnings = list(translation.warnings)
-            inventory = discover(self.compute, self.config.cluster_name, self.zones())
-            steps = plan_steps(translation, inventory, self._read_members, self._read_endpoints)
+            with self.cache.lock:
+                inventory = cluster.view(spec.stack)
+            steps = plan_steps(translation, inventory, self._members_of, self._endpoints_of)
             for step in steps:
                 if apply:
                     self._run(step)
@@ -187,8 +240,18 @@ class GcpProvider:
 
     def _run(self, step: Step) -> None:
         try:
-            run(self.compute, step)
-        except exceptions.GoogleAPICallError as exc:
+            as_planned = run(self.compute, step)
+        except BaseException as exc:
+            self.cache.invalidate()  # whatever happened in the cloud, we no longer know it
+            self._raise(step, exc)
+            raise
+        if as_planned:
+            self.cache.remember(step)
+        else:
+            self.cache.invalidate()
+
+    def _raise(self, step: Step, exc: BaseException) -> None:
+        if isinstance(exc, exceptions.GoogleAPICallError):
             what = f"{step.change().action} {step.change().kind} {step.name}"
             if is_quota_error(exc):
                 raise ProviderError(f"Google Cloud quota exceeded while trying to {what}: {exc.message}; raise the "
@@ -203,11 +266,14 @@ class GcpProvider:
             return None
         if rules[0].body.get("IPAddress"):
             return str(rules[0].body["IPAddress"])
-        existing = inventory.items.get(rules[0].key)
-        if existing is not None:
-            return str(existing.body.get("IPAddress") or "") or None
+        key: Key = rules[0].key
+        existing = inventory.items.get(key) or self.cache.get(key)
+        if existing is not None and existing.body.get("IPAddress"):
+            return str(existing.body["IPAddress"])
+        if existing is not None and not any(s.key == key for s in steps if s.op == "insert"):
+            return None  # as discovery found it: without an address
         if not applied:
             return None
-        return str(
-            to_dict(self.compute.call("forwardingRules", "get", forwarding_rule=rules[0].name))["IPAddress"]
-        )
+        body = to_dict(self.compute.call("forwardingRules", "get", forwarding_rule=rules[0].name))
+        self.cache.put_body(key, body)
+        return str(body["IPAddress"])
