@@ -440,6 +440,21 @@ def create_raw(api: kubernetes.client.ApiClient, obj: dict[str, Any] | bytes, pa
     return response
 
 
+def twin(world: World, kube: KubeEmulator) -> World:
+    """Another cluster on the same cloud account/project: the same Nodes and Services in its own API."""
+    core = kubernetes.client.CoreV1Api(world.api)
+    api = kubernetes.client.ApiClient(kubernetes.client.Configuration(host=kube.url))
+    for item in [*core.list_node().items, *core.list_namespaced_service("default").items]:
+        body = world.api.sanitize_for_serialization(item)
+        body["metadata"] = {k: v for k, v in body["metadata"].items() if k in ("name", "namespace", "labels")}
+        body.pop("status", None) if body.get("kind") == "Service" else None
+        body.setdefault("apiVersion", "v1")
+        body.setdefault("kind", "Node" if "providerID" in body.get("spec", {}) else "Service")
+        create_raw(api, body)
+    kubernetes.client.CoreV1Api(api).create_namespace({"metadata": {"name": "lbctl-system"}})
+    return dataclasses.replace(world, kube=kube, api=api, processes=[])
+
+
 class CuttableProxy:
     """A TCP forwarder in front of the Kubernetes API emulator: `cut()` severs every connection through it and
     refuses new ones — a replica partitioned from the API server while it still reaches the cloud."""
