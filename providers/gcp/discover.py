@@ -64,8 +64,10 @@ class Inventory:
     def view(self, stack: str) -> Inventory:
         """A copy holding only `stack` and the shared resources, with the other stacks' use of the shared
         instance groups worked out now: what planning one stack needs, safe to read while this changes."""
-        out = Inventory({**self.of_stack(stack), **self.shared()})
-        out._others_ports = (stack, self.ports_used_by_other_stacks(stack))
+        shared = self.shared()
+        out = Inventory({**self.of_stack(stack), **shared})
+        # no instance group exists (NEGs only): nothing of another stack can be on one
+        out._others_ports = (stack, self.ports_used_by_other_stacks(stack) if shared else {})
         return out
 
     def ports_used_by_other_stacks(self, stack: str) -> dict[tuple[str, str], set[str]]:
