@@ -67,13 +67,19 @@ class RateLimiter:
             self.sleep(wait)
 
 
+class Fenced(Exception):
+    """This process may no longer change the cloud (it lost leadership): raised instead of a mutating call."""
+
+
 @dataclass
 class CallStats:
-    """Counts of calls by (service, operation, outcome); thread-safe."""
+    """Counts of calls by (service, operation, outcome); thread-safe. Shared by a controller and its
+    provider, it also carries the fence: once `fenced` is set, every mutating call fails with Fenced."""
 
     counts: Counter[tuple[str, str, str]] = field(default_factory=Counter)
     lock: threading.Lock = field(default_factory=threading.Lock)
     listeners: list[Callable[[str, str, str], None]] = field(default_factory=list)
+    fenced: threading.Event = field(default_factory=threading.Event)
 
     def record(self, service: str, operation: str, outcome: str) -> None:
         with self.lock:
@@ -141,6 +147,9 @@ class CloudCaller:
         def attempt() -> T:
             if limiter is not None:
                 limiter.acquire()
+            if self.stats.fenced.is_set() and is_mutating(operation):
+                self.stats.record(service, operation, "fenced")
+                raise Fenced(f"{service} {operation} refused: this replica no longer holds the leader lease")
             try:
                 result = fn(*args, **kwargs)
             except BaseException as exc:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import math
 import threading
 import time
 from collections.abc import Callable
@@ -58,6 +59,10 @@ class LeaderElector:
         self.lease_seconds = lease_seconds
         self.renew_deadline = renew_deadline
         self.retry_period = retry_period
+        # The API stores whole seconds: round up, so a standby never sees the lease expire before we stop renewing.
+        self.lease_duration = max(1, math.ceil(lease_seconds))
+        if renew_deadline >= self.lease_duration:
+            raise ValueError(f"renew_deadline ({renew_deadline}s) must be shorter than the lease ({self.lease_duration}s)")
         self.leading = threading.Event()
         self._held_by_other = False  # the last attempt found another live holder
         self._stop = threading.Event()
@@ -69,9 +74,9 @@ class LeaderElector:
         return self
 
     def stop(self) -> None:
-        """Stop campaigning; release the lease if held."""
+        """Stop campaigning; release the lease if held. Safe to call from `on_stopped` (the election thread)."""
         self._stop.set()
-        if self._thread is not None:
+        if self._thread is not None and self._thread is not threading.current_thread():
             self._thread.join(timeout=self.retry_period * 3)
         if self.leading.is_set():
             self._release()
@@ -112,7 +117,7 @@ class LeaderElector:
                 raise
             body = {
                 "metadata": {"name": self.name, "namespace": self.namespace},
-                "spec": {"holderIdentity": self.identity, "leaseDurationSeconds": int(self.lease_seconds),
+                "spec": {"holderIdentity": self.identity, "leaseDurationSeconds": self.lease_duration,
                          "acquireTime": _micro(now), "renewTime": _micro(now), "leaseTransitions": 0},
             }  # fmt: skip
             try:
@@ -125,7 +130,7 @@ class LeaderElector:
         spec = lease.spec
         holder = spec.holder_identity
         renewed = _parse_time(spec.renew_time) or _parse_time(spec.acquire_time)
-        duration = spec.lease_duration_seconds or int(self.lease_seconds)
+        duration = spec.lease_duration_seconds or self.lease_duration
         expired = renewed is None or (now - renewed).total_seconds() > duration
         if holder and holder != self.identity and not expired:
             self._held_by_other = True
@@ -136,7 +141,7 @@ class LeaderElector:
             spec.acquire_time = now
         spec.holder_identity = self.identity
         spec.renew_time = now
-        spec.lease_duration_seconds = int(self.lease_seconds)
+        spec.lease_duration_seconds = self.lease_duration
         spec.lease_transitions = transitions
         try:
             self.api.replace_namespaced_lease(self.name, self.namespace, lease)  # carries resourceVersion

@@ -104,7 +104,9 @@ class ControllerProcess:
         with self._stop_lock:
             if self._stopping:
                 return
+        self.stats.fenced.set()  # in-flight reconciles must not write another cloud call without the lease
         self.lost_leadership = True
+        log.warning("leader lease lost: cloud writes fenced, stopping")
         self.stop()
 
     def stop(self) -> None:
