@@ -1,12 +1,13 @@
-"""Server-side validation: object names and the Ingress fields a controller relies on."""
+"""Server-side validation: object metadata and names, and the Ingress and Service fields a controller relies on."""
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from collections.abc import Callable
 from typing import Any
 
-from .errors import invalid
+from .errors import ApiError, invalid
 from .kinds import Kind
 
 _DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
@@ -51,6 +52,9 @@ def _backend_causes(backend: Any, field: str) -> list[Cause]:
     elif port.get("name") and port.get("number"):
         causes.append(("FieldValueInvalid", f"{field}.service.port",
                        "Invalid value: cannot set both port name & port number"))
+    elif isinstance(port.get("number"), int) and not 1 <= port["number"] <= 65535:
+        causes.append(("FieldValueInvalid", f"{field}.service.port.number",
+                       f"Invalid value: {port['number']}: must be between 1 and 65535, inclusive"))
     return causes
 
 
@@ -88,15 +92,75 @@ def ingress_causes(ingress: dict[str, Any]) -> list[Cause]:
     return causes
 
 
+MAX_ANNOTATIONS_BYTES = 256 * 1024
+
+
+def metadata_causes(obj: dict[str, Any]) -> list[Cause]:
+    """Labels and annotations are string maps (else the body does not decode: 400); annotations ≤ 256 KiB."""
+    meta = obj.get("metadata") or {}
+    for field in ("labels", "annotations"):
+        values = meta.get(field) or {}
+        if not isinstance(values, dict):
+            raise ApiError(400, f"json: cannot unmarshal {type(values).__name__} into Go struct field "
+                                f"ObjectMeta.metadata.{field} of type map[string]string")  # fmt: skip
+        for key, value in values.items():
+            if not isinstance(value, str):
+                raise ApiError(400, f"json: cannot unmarshal {type(value).__name__} into Go struct field "
+                                    f"ObjectMeta.metadata.{field} of type string (key {key!r})")  # fmt: skip
+    size = sum(len(k) + len(v) for k, v in (meta.get("annotations") or {}).items())
+    if size > MAX_ANNOTATIONS_BYTES:
+        return [("FieldValueTooLong", "metadata.annotations",
+                 f"Too long: must have at most {MAX_ANNOTATIONS_BYTES} bytes")]  # fmt: skip
+    return []
+
+
+def _host_causes(host: Any, field: str) -> list[Cause]:
+    if not isinstance(host, str) or not host:
+        return []
+    try:
+        ipaddress.ip_address(host)
+        return [("FieldValueInvalid", field, f'Invalid value: "{host}": must be a DNS name, not an IP address')]
+    except ValueError:
+        pass
+    name = host[2:] if host.startswith("*.") else host
+    if not _DNS_SUBDOMAIN.match(name) or len(host) > 253:
+        return [("FieldValueInvalid", field, f'Invalid value: "{host}": a lowercase RFC 1123 subdomain, optionally '
+                 "prefixed with '*.' (a wildcard in the first label only)")]  # fmt: skip
+    return []
+
+
+def ingress_host_causes(ingress: dict[str, Any]) -> list[Cause]:
+    spec = ingress.get("spec") or {}
+    causes: list[Cause] = []
+    for i, rule in enumerate(spec.get("rules") or []):
+        causes += _host_causes((rule or {}).get("host"), f"spec.rules[{i}].host")
+    for i, tls in enumerate(spec.get("tls") or []):
+        for j, host in enumerate((tls or {}).get("hosts") or []):
+            causes += _host_causes(host, f"spec.tls[{i}].hosts[{j}]")
+    return causes
+
+
+def service_causes(service: dict[str, Any]) -> list[Cause]:
+    causes: list[Cause] = []
+    for i, port in enumerate((service.get("spec") or {}).get("ports") or []):
+        for key, low in (("port", 1), ("nodePort", 0)):
+            value = (port or {}).get(key)
+            if isinstance(value, int) and not low <= value <= 65535:
+                causes.append(("FieldValueInvalid", f"spec.ports[{i}].{key}",
+                               f"Invalid value: {value}: must be between {low} and 65535, inclusive"))  # fmt: skip
+    return causes
+
+
 KIND_VALIDATORS: dict[tuple[str, str], Callable[[dict[str, Any]], list[Cause]]] = {
-    ("networking.k8s.io", "Ingress"): ingress_causes,
+    ("networking.k8s.io", "Ingress"): lambda obj: ingress_causes(obj) + ingress_host_causes(obj),
+    ("", "Service"): service_causes,
 }
 
 
 def validate(kind: Kind, obj: dict[str, Any]) -> None:
     """Raise 422 Invalid when the object fails name or kind-specific validation."""
     name = obj.get("metadata", {}).get("name", "")
-    causes = name_causes(kind, name)
+    causes = name_causes(kind, name) + metadata_causes(obj)
     validator = KIND_VALIDATORS.get((kind.group, kind.kind))
     if validator is not None:
         causes += validator(obj)
