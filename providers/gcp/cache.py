@@ -15,7 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 from . import naming as n
-from .diff import Step, same
+from .diff import Step, endpoint_key
 from .discover import Existing, Inventory, Key
 
 MembersKey = tuple[str, str]  # (zone, name)
@@ -116,7 +116,9 @@ class DiscoveryCache:
                     self.members[group] = sorted(have)
             elif step.op in ("attach", "detach") and group in self.endpoints:
                 have_eps = self.endpoints[group]
+                have_keys = {endpoint_key(h) for h in have_eps}
+                step_keys = {endpoint_key(e) for e in step.items}
                 if step.op == "attach":
-                    self.endpoints[group] = have_eps + [e for e in step.items if not any(same(e, h) for h in have_eps)]
+                    self.endpoints[group] = have_eps + [e for e in step.items if endpoint_key(e) not in have_keys]
                 else:
-                    self.endpoints[group] = [h for h in have_eps if not any(same(e, h) for e in step.items)]
+                    self.endpoints[group] = [h for h in have_eps if endpoint_key(h) not in step_keys]

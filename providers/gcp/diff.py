@@ -4,6 +4,7 @@ certificate is attached before the old one goes)."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -87,6 +88,11 @@ def same(wanted: Any, existing: Any) -> bool:
     return normalise(wanted) == normalise(existing)
 
 
+def endpoint_key(endpoint: dict[str, Any]) -> str:
+    """A NEG endpoint compared the way `same` does, as a hashable key (diffs stay linear in the size)."""
+    return json.dumps(normalise(endpoint), sort_keys=True)
+
+
 def differing_fields(wanted: Wanted, existing: dict[str, Any]) -> list[str]:
     """Top-level fields we manage whose values differ (fields we do not set are left alone)."""
     out = []
@@ -157,8 +163,10 @@ def plan_steps(translation: Translation, inventory: Inventory, read_members: Mem
                 steps.append(Step("remove", collection, want.name, want.zone, items=remove))
         if want.endpoints is not None:
             current_eps = read_endpoints(want.zone or "", want.name)
-            attach = [e for e in want.endpoints if not any(same(e, c) for c in current_eps)]
-            detach = [c for c in current_eps if not any(same(e, c) for e in want.endpoints)]
+            have_keys = {endpoint_key(c) for c in current_eps}
+            want_keys = {endpoint_key(e) for e in want.endpoints}
+            attach = [e for e in want.endpoints if endpoint_key(e) not in have_keys]
+            detach = [c for c in current_eps if endpoint_key(c) not in want_keys]
             if attach:
                 steps.append(Step("attach", collection, want.name, want.zone, items=attach))
             if detach:
