@@ -39,7 +39,7 @@ def demo(provider: str, keep: bool) -> None:
     with LocalClouds(aws="aws" in wanted, gcp="gcp" in wanted) as clouds:
         for name, kube in clouds.kubes.items():
             step.ok(f"Kubernetes API emulator ({name} cluster): {kube.url}")
-        if clouds.moto is not None:
+        if clouds.aws_url is not None:
             step.ok(f"AWS (moto server): {clouds.aws_url}")
         if clouds.compute is not None:
             step.ok(f"Google Compute API emulator: {clouds.compute.url}")

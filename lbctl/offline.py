@@ -20,22 +20,15 @@ def empty_cloud(provider: str, cluster: str, snapshot: ClusterSnapshot, specs: l
     """Start an emulator for `provider`, set up the account/project, yield the provider config for it."""
     if provider == "aws":
         try:
-            from moto.server import ThreadedMotoServer
+            import moto.server  # noqa: F401 - the embedded AWS
         except ImportError:
             raise click.ClickException("--offline needs the embedded clouds: pip install -e '.[demo]'") from None
-        from lbctl.demo.clouds import DEMO_KEYS, create_aws_account
+        from lbctl.demo.clouds import DEMO_KEYS, create_aws_account, moto_server
 
-        server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-        server.start()
-        try:
-            host, port = server.get_host_and_port()
-            url = f"http://{host}:{port}"
-            zones = (f"{region}a", f"{region}b")
-            account = create_aws_account(url, region, cluster, zones)
+        with moto_server() as url:
+            account = create_aws_account(url, region, cluster, (f"{region}a", f"{region}b"))
             yield ProviderConfig(cluster_name=cluster, region=region, endpoint_url=url, vpc_id=account.vpc_id,
                                  options=dict(DEMO_KEYS))  # fmt: skip
-        finally:
-            server.stop()
         return
     from lbctl.demo.clouds import create_gcp_project
     from providers.gcp.emulator import ComputeEmulator

@@ -4,6 +4,8 @@ instances for the nodes)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -58,43 +60,45 @@ def add_aws_instances(account: AwsAccount, nodes: dict[str, str]) -> dict[str, s
     return dict(account.instances)
 
 
+@contextmanager
+def moto_server() -> Iterator[str]:
+    """An embedded moto server (AWS) on a free loopback port; yields its endpoint URL."""
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    try:
+        host, port = server.get_host_and_port()
+        yield f"http://{host}:{port}"
+    finally:
+        server.stop()
+
+
 class LocalClouds:
     """Start/stop the emulators the demo needs, as a context manager: one emulated Kubernetes cluster per
     cloud (a cluster runs on one cloud), a moto server for AWS, the Compute emulator for Google Cloud."""
 
     def __init__(self, aws: bool = True, gcp: bool = True) -> None:
         self.kubes = {name: KubeEmulator() for name, wanted in (("aws", aws), ("gcp", gcp)) if wanted}
-        self.moto: Any = None
+        self.aws_url: str | None = None
         self.compute: Any = None
-        self.want_aws = aws
-        self.want_gcp = gcp
+        self._want_aws = aws
+        self._want_gcp = gcp
+        self._stack = ExitStack()
 
     def __enter__(self) -> LocalClouds:
         for kube in self.kubes.values():
-            kube.start()
-        if self.want_aws:
-            from moto.server import ThreadedMotoServer
-
-            self.moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-            self.moto.start()
-        if self.want_gcp:
+            self._stack.enter_context(kube)
+        if self._want_aws:
+            self.aws_url = self._stack.enter_context(moto_server())
+        if self._want_gcp:
             from providers.gcp.emulator import ComputeEmulator
 
-            self.compute = ComputeEmulator(port=0).start()
+            self.compute = self._stack.enter_context(ComputeEmulator(port=0))
         return self
 
-    @property
-    def aws_url(self) -> str:
-        host, port = self.moto.get_host_and_port()
-        return f"http://{host}:{port}"
-
     def __exit__(self, *exc: object) -> None:
-        if self.compute is not None:
-            self.compute.stop()
-        if self.moto is not None:
-            self.moto.stop()
-        for kube in self.kubes.values():
-            kube.stop()
+        self._stack.close()
 
 
 @dataclass

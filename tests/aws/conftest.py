@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -10,7 +9,6 @@ import boto3
 import pytest
 import requests
 import yaml
-from moto.server import ThreadedMotoServer
 
 from lbctl.cloudcalls import CallStats
 from lbctl.model.builder import BuildConfig, build, empty_spec
@@ -22,15 +20,6 @@ REGION = "us-east-1"
 CLUSTER = "test-cluster"
 FAST = {"rate_limits": {"": 1000.0}, "retry_initial_wait": 0.01, "retry_max_wait": 0.05,
         "delete_retry_seconds": 0.5, "aws_access_key_id": "testing", "aws_secret_access_key": "testing"}  # fmt: skip
-
-
-@pytest.fixture(scope="session")
-def moto_url() -> Iterator[str]:
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
 
 
 def client(url: str, service: str) -> Any:

@@ -21,9 +21,14 @@ from pathlib import Path
 
 import kubernetes
 import pytest
-from moto.server import ThreadedMotoServer
 
-from lbctl.demo.clouds import DEMO_KEYS, add_aws_instances, create_aws_account, create_gcp_project
+from lbctl.demo.clouds import (
+    DEMO_KEYS,
+    add_aws_instances,
+    create_aws_account,
+    create_gcp_project,
+    moto_server,
+)
 from lbctl.kube.emulator import KubeEmulator
 from tests.runtime.support import controller, node
 
@@ -57,11 +62,7 @@ def flavour(page: Path) -> str:
 def aws_environment(folder: Path) -> Iterator[dict[str, str]]:
     with ExitStack() as stack:
         kube = stack.enter_context(KubeEmulator())
-        moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-        moto.start()
-        stack.callback(moto.stop)
-        host, port = moto.get_host_and_port()
-        url = f"http://{host}:{port}"
+        url = stack.enter_context(moto_server())
         account = create_aws_account(url, "us-east-1", CLUSTER, ("us-east-1a", "us-east-1b"))
         instances = add_aws_instances(account, {"ip-10-0-0-10": "us-east-1a", "ip-10-0-1-10": "us-east-1b"})
         core = kubernetes.client.CoreV1Api(kubernetes.client.ApiClient(kubernetes.client.Configuration(host=kube.url)))

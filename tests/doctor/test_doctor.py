@@ -13,7 +13,6 @@ import boto3
 import kubernetes
 import pytest
 import requests
-from moto.server import ThreadedMotoServer
 
 from lbctl.demo.clouds import DEMO_KEYS, create_aws_account, create_gcp_project
 from lbctl.kube.emulator import KubeEmulator
@@ -21,15 +20,6 @@ from providers.gcp.emulator import ComputeEmulator
 
 ROOT = Path(__file__).resolve().parents[2]
 ENV = {**os.environ, "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "COLUMNS": "200"}
-
-
-@pytest.fixture(scope="module")
-def moto_url() -> Iterator[str]:
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
 
 
 @pytest.fixture

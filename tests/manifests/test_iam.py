@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
+import requests
 import yaml
-from moto.server import ThreadedMotoServer
 
 from lbctl.cloudcalls import CallStats
 from lbctl.demo.clouds import DEMO_KEYS, add_aws_instances, create_aws_account
@@ -19,15 +17,6 @@ from providers.aws.permissions import REQUIRED_ACTIONS, iam_action
 
 POLICY = Path(__file__).resolve().parents[2] / "manifests" / "iam" / "aws-policy.json"
 EXAMPLE = Path(__file__).resolve().parents[2] / "docs" / "examples" / "two-services.yaml"
-
-
-@pytest.fixture(scope="module")
-def moto_url() -> Iterator[str]:
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
 
 
 def policy_actions() -> set[str]:
@@ -47,6 +36,7 @@ def example(instances: dict[str, str], annotations: dict[str, str]) -> ClusterSn
 
 
 def test_policy_grants_every_call_of_a_converge_update_delete_cycle(moto_url: str) -> None:
+    requests.post(f"{moto_url}/moto-api/reset", timeout=10)
     account = create_aws_account(moto_url, "us-east-1", "iam", ("us-east-1a", "us-east-1b"))
     instances = add_aws_instances(account, {"node-a": "us-east-1a", "node-b": "us-east-1b"})
     stats = CallStats()

@@ -2,28 +2,18 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from typing import Any
 
 import kubernetes
 
+from lbctl.demo.scenario import wait_for
 from lbctl.kube.controller import ControllerConfig
 from lbctl.kube.run import ControllerProcess, RunOptions
 from lbctl.provider import ProviderConfig
 
 FAST_AWS = {"rate_limits": {"": 1000.0}, "retry_initial_wait": 0.01, "retry_max_wait": 0.05,
             "delete_retry_seconds": 0.5, "aws_access_key_id": "testing", "aws_secret_access_key": "testing"}  # fmt: skip
-
-
-def wait_for(predicate: Callable[[], Any], timeout: float = 20.0, what: str = "condition") -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"{what} not met within {timeout}s")
 
 
 def controller(kube_url: str, provider: str, cloud_url: str, cluster: str = "e2e", *, leader_elect: bool = False,
@@ -101,3 +91,7 @@ def gone(fn: Callable[[], Any]) -> bool:
     except kubernetes.client.ApiException as err:
         return err.status == 404
     return False
+
+
+__all__ = ["FAST_AWS", "address_of", "controller", "endpoint_slice", "events_for", "gone", "ingress", "node", "service",
+           "wait_for"]  # fmt: skip

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import kubernetes
 import pytest
 import requests
-from moto.server import ThreadedMotoServer
 
 from lbctl.demo.clouds import AwsAccount, add_aws_instances, create_aws_account
 from lbctl.kube.emulator import KubeEmulator
@@ -25,15 +22,6 @@ from tests.runtime.support import (
 )
 
 CLUSTER = "e2e"
-
-
-@pytest.fixture(scope="module")
-def moto_url() -> Iterator[str]:
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
 
 
 @pytest.fixture

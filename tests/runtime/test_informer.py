@@ -2,24 +2,13 @@
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
-
 import kubernetes
 import pytest
 
 from lbctl.kube.emulator import KubeEmulator
 from lbctl.kube.informer import Informer
 from lbctl.kube.resources import watched_resources
-
-
-def wait_for(predicate: Callable[[], bool], timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.02)
-    raise AssertionError("condition not met in time")
+from tests.runtime.support import wait_for
 
 
 def service(name: str, port: int = 80) -> dict:

@@ -6,11 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import kubernetes
-import requests
 import yaml
-from moto.server import ThreadedMotoServer
 
-from lbctl.demo.clouds import add_aws_instances, create_aws_account, create_gcp_project
+from lbctl.demo.clouds import add_aws_instances, create_aws_account, create_gcp_project, moto_server
 from lbctl.kube.access import LEASE_ACCESS, required_access
 from lbctl.kube.emulator import KubeEmulator
 from lbctl.kube.run import USER_AGENT
@@ -59,20 +57,13 @@ def lifecycle(kube: KubeEmulator, provider: str, cloud_url: str, nodes: dict[str
 
 def test_roles_grant_exactly_what_the_controller_calls() -> None:
     used: set[Grant] = set()
-    moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    moto.start()
-    host, port = moto.get_host_and_port()
-    aws_url = f"http://{host}:{port}"
-    try:
-        requests.post(f"{aws_url}/moto-api/reset", timeout=10)
+    with moto_server() as aws_url:
         account = create_aws_account(aws_url, "us-east-1", "rbac", ("us-east-1a", "us-east-1b"))
         instances = add_aws_instances(account, {"node-a": "us-east-1a", "node-b": "us-east-1b"})
         with KubeEmulator() as kube:
             nodes = {n: f"aws:///{'us-east-1a' if n == 'node-a' else 'us-east-1b'}/{i}" for n, i in instances.items()}
             lifecycle(kube, "aws", aws_url, nodes, ingress("shop", {"/users": "users"}), vpc_id=account.vpc_id)
             used |= called(kube)
-    finally:
-        moto.stop()
     with ComputeEmulator(port=0) as compute, KubeEmulator() as kube:
         create_gcp_project(compute.url, "rbac", {"gke-a": "us-central1-a"}, "shop-ip")
         body = ingress("shop", {"/users": "users"}, class_name="gce")

@@ -17,7 +17,6 @@ from pathlib import Path
 import kubernetes
 import pytest
 import requests
-from moto.server import ThreadedMotoServer
 
 from lbctl.cloudcalls import CallStats
 from lbctl.demo.clouds import DEMO_KEYS, AwsAccount, add_aws_instances, create_aws_account
@@ -34,15 +33,6 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
-
-
-@pytest.fixture(scope="module")
-def moto_url() -> Iterator[str]:
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
 
 
 @pytest.fixture
