@@ -65,6 +65,8 @@ class Reconciler:
         self.warnings: list[str] = []
         self._vpc_for_targets: str | None = None
         self._spec: Any = None
+        self.created: set[str] = set()  # ARNs created by this converge: known to be empty, not described
+        self.target_group_arns: dict[str, str] = {}  # backend key → ARN, after converge
 
     # ----------------------------------------------------------------- helpers
 
@@ -167,6 +169,7 @@ class Reconciler:
 
         for key, tg in desired.target_groups.items():
             self._targets(tg, tg_arns[TG_KEY_REF + key], stack_input.targets.get(key, []))
+        self.target_group_arns = {key: tg_arns[TG_KEY_REF + key] for key in desired.target_groups}
 
         for tg in obsolete_tgs:
             self._delete_when_free(Change("delete", "TargetGroup", tg["TargetGroupName"]), "elbv2",
@@ -266,6 +269,7 @@ class Reconciler:
         detail = f"{want.protocol}:{want.port} {want.target_type} for {want.key}, health {want.health_check['HealthCheckPath']}"
         result = self.mutate(Change("create", "TargetGroup", want.name, detail), "elbv2", "CreateTargetGroup", **params)
         arn = result["TargetGroups"][0]["TargetGroupArn"] if result else PLACEHOLDER + f"TargetGroup {want.name}>"
+        self.created.add(arn)
         if want.attributes:
             self.mutate(Change("update", "TargetGroup", want.name, f"attributes {want.attributes}"), "elbv2",
                         "ModifyTargetGroupAttributes", TargetGroupArn=arn,
@@ -319,6 +323,7 @@ class Reconciler:
                                  "elbv2", "CreateLoadBalancer", **params)  # fmt: skip
             lb = result["LoadBalancers"][0] if result else {"LoadBalancerArn": PLACEHOLDER + f"LoadBalancer {want.name}>",
                                                             "DNSName": None}  # fmt: skip
+            self.created.add(lb["LoadBalancerArn"])
             if want.attributes:
                 self.mutate(Change("update", "LoadBalancer", want.name, f"attributes {want.attributes}"), "elbv2",
                             "ModifyLoadBalancerAttributes", LoadBalancerArn=lb["LoadBalancerArn"],
@@ -399,7 +404,7 @@ class Reconciler:
         """Create, update or delete listeners and their rules; `retag`: the `tags` annotation changed, so
         existing listeners and rules get the new tags too."""
         lb_arn = lb["LoadBalancerArn"]
-        existing = [] if _is_new(lb_arn) else self.clients.pages(
+        existing = [] if _is_new(lb_arn) or lb_arn in self.created else self.clients.pages(
             "elbv2", "DescribeListeners", "Listeners", LoadBalancerArn=lb_arn)
         by_port: dict[int, dict[str, Any]] = {}
         for listener in sorted(existing, key=lambda item: item["ListenerArn"]):
@@ -533,7 +538,7 @@ class Reconciler:
 
     def _targets(self, want: DesiredTargetGroup, arn: str, targets: list[Any]) -> None:
         wanted = target_ops.wanted(targets)
-        have = set() if _is_new(arn) else target_ops.registered(self.clients, arn)
+        have = set() if _is_new(arn) or arn in self.created else target_ops.registered(self.clients, arn)
         for batch in target_ops.batches(list(have - wanted)):
             self.mutate(Change("update", "TargetGroup", want.name, f"deregister {len(batch)} targets"), "elbv2",
                         "DeregisterTargets", TargetGroupArn=arn, Targets=batch)  # fmt: skip

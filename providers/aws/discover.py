@@ -27,7 +27,7 @@ class CurrentStack:
         return not (self.load_balancers or self.target_groups or self.security_groups or self.certificates)
 
 
-def _tagged(clients: AwsClients, filters: list[dict[str, Any]], types: list[str]) -> dict[str, dict[str, str]]:
+def tagged_resources(clients: AwsClients, filters: list[dict[str, Any]], types: list[str]) -> dict[str, dict[str, str]]:
     """ARN → tags of every resource of `types` carrying the tag filters (Resource Groups Tagging API)."""
     found: dict[str, dict[str, str]] = {}
     for item in clients.pages("resourcegroupstaggingapi", "GetResources", "ResourceTagMappingList",
@@ -60,7 +60,7 @@ def _describe_each(clients: AwsClients, operation: str, arg: str, result_key: st
 def discover(clients: AwsClients, cluster: str, stack: str) -> CurrentStack:
     """Every resource tagged as belonging to `stack` of `cluster`."""
     filters = [{"Key": CLUSTER_TAG, "Values": [cluster]}, {"Key": STACK_TAG, "Values": [stack]}]
-    tagged = _tagged(clients, filters, [LB_TYPE, TG_TYPE, ACM_TYPE])
+    tagged = tagged_resources(clients, filters, [LB_TYPE, TG_TYPE, ACM_TYPE])
     current = CurrentStack()
     lb_arns = sorted(a for a in tagged if ":loadbalancer/" in a)
     tg_arns = sorted(a for a in tagged if ":targetgroup/" in a)
@@ -85,7 +85,7 @@ def discover(clients: AwsClients, cluster: str, stack: str) -> CurrentStack:
 def list_stacks(clients: AwsClients, cluster: str) -> list[str]:
     """Stack keys of every stack of `cluster` that still has a resource in AWS."""
     filters = [{"Key": CLUSTER_TAG, "Values": [cluster]}]
-    stacks = {tags.get(STACK_TAG, "") for tags in _tagged(clients, filters, [LB_TYPE, TG_TYPE, ACM_TYPE]).values()}
+    stacks = {tags.get(STACK_TAG, "") for tags in tagged_resources(clients, filters, [LB_TYPE, TG_TYPE, ACM_TYPE]).values()}
     for sg in clients.pages("ec2", "DescribeSecurityGroups", "SecurityGroups", token_in="NextToken",
                             token_out="NextToken", Filters=[{"Name": "tag:" + CLUSTER_TAG, "Values": [cluster]}]):  # fmt: skip
         stacks.add(tag_dict(sg.get("Tags")).get(STACK_TAG, ""))

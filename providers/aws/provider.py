@@ -2,20 +2,26 @@
 
 from __future__ import annotations
 
+import hashlib
+import threading
+import time
+from dataclasses import dataclass, field
 from typing import Any
 
 from lbctl.cloudcalls import CallStats
 from lbctl.model.matching import RouteResult
 from lbctl.model.spec import LoadBalancerSpec
-from lbctl.provider import Check, ConvergeResult, ProviderConfig, StackInput
+from lbctl.provider import Change, Check, ConvergeResult, ProviderConfig, StackInput
 
 from . import alb_rules
+from . import targets as target_ops
 from .apply import Reconciler
 from .clients import AwsClients
 from .describe import describe_stack
-from .discover import discover, list_stacks
+from .discover import ACM_TYPE, LB_TYPE, TG_TYPE, CurrentStack, discover, list_stacks, tagged_resources
 from .doctor import aws_checks
-from .stack import DesiredListener
+from .naming import CLUSTER_TAG, STACK_TAG
+from .stack import DesiredListener, DesiredStack
 from .translate import translate
 
 
@@ -30,6 +36,7 @@ class AwsProvider:
     """
 
     name = "aws"
+    clock = staticmethod(time.monotonic)
 
     def __init__(self, config: ProviderConfig) -> None:
         self.config = config
@@ -39,6 +46,9 @@ class AwsProvider:
                                   stats if isinstance(stats, CallStats) else None)  # fmt: skip
         self.regex_hosts = bool(options.get("regex_hosts", False))
         self.delete_retry_seconds = float(options.get("delete_retry_seconds", 30.0))
+        self.discovery_ttl = float(options.get("discovery_ttl", 0) or 0)
+        self._kept: dict[str, _Kept] = {}
+        self._kept_lock = threading.Lock()
 
     @property
     def stats(self) -> CallStats:
@@ -55,6 +65,18 @@ class AwsProvider:
     def _run(self, stack: StackInput, dry_run: bool) -> ConvergeResult:
         spec = stack.spec
         before = self.stats.snapshot()
+        if not dry_run and not spec.empty and self.discovery_ttl > 0:
+            try:
+                fast = self._targets_only(stack)
+            except BaseException:
+                self._forget(spec.stack)
+                raise
+            if fast is not None:
+                after = self.stats.snapshot()
+                fast.calls = {k: n - before.get(k, 0) for k, n in after.items() if n - before.get(k, 0)}
+                return fast
+        if not dry_run:
+            self._forget(spec.stack)
         reconciler = Reconciler(self.clients, self.config.cluster_name, self.config.vpc_id, dry_run,
                                 self.delete_retry_seconds)  # fmt: skip
         current = discover(self.clients, self.config.cluster_name, spec.stack)
@@ -68,8 +90,62 @@ class AwsProvider:
             result.address = reconciler.converge(desired, current, stack)
         result.changes = reconciler.changes
         result.warnings.extend(reconciler.warnings)
+        if not dry_run and not spec.empty and self.discovery_ttl > 0 and not reconciler.warnings:
+            self._keep(stack, desired, current, reconciler, result)  # (warnings: work left for a later converge)
         after = self.stats.snapshot()
         result.calls = {k: n - before.get(k, 0) for k, n in after.items() if n - before.get(k, 0)}
+        return result
+
+    # ----------------------------------------------------------------- kept converges
+
+    def _forget(self, stack: str) -> None:
+        with self._kept_lock:
+            self._kept.pop(stack, None)
+
+    def _keep(self, stack: StackInput, desired: DesiredStack, current: CurrentStack, reconciler: Reconciler,
+              result: ConvergeResult) -> None:  # fmt: skip
+        """After a full converge: what it left, so that a converge with the same spec needs one read."""
+        if reconciler.changes:
+            resources = self._tagged(stack.spec.stack)  # what the existence check will compare with
+        else:
+            resources = {r["LoadBalancerArn"]: r["Tags"] for r in current.load_balancers}
+            resources |= {r["TargetGroupArn"]: r["Tags"] for r in current.target_groups}
+            resources |= {r["CertificateArn"]: r["Tags"] for r in current.certificates}
+        registered = {key: target_ops.wanted(stack.targets.get(key, [])) for key in desired.target_groups}
+        kept = _Kept(self.clock(), _fingerprint(desired), resources, dict(reconciler.target_group_arns), registered,
+                     result.address, list(result.warnings))  # fmt: skip
+        with self._kept_lock:
+            self._kept[stack.spec.stack] = kept
+
+    def _tagged(self, stack: str) -> dict[str, dict[str, str]]:
+        filters = [{"Key": CLUSTER_TAG, "Values": [self.config.cluster_name]}, {"Key": STACK_TAG, "Values": [stack]}]
+        return tagged_resources(self.clients, filters, [LB_TYPE, TG_TYPE, ACM_TYPE])
+
+    def _targets_only(self, stack: StackInput) -> ConvergeResult | None:
+        """When the spec is what the last full converge (within `discovery_ttl`) made, and AWS still lists
+        exactly the resources it left with the same tags (one GetResources), only targets can differ:
+        register and deregister the difference. None: a full converge is needed."""
+        spec = stack.spec
+        with self._kept_lock:
+            kept = self._kept.get(spec.stack)
+        if kept is None or self.clock() - kept.at >= self.discovery_ttl:
+            return None
+        desired = translate(spec, self.config.cluster_name, self.regex_hosts, stack.secrets)
+        if _fingerprint(desired) != kept.fingerprint or set(desired.target_groups) != set(kept.target_groups):
+            return None
+        if self._tagged(spec.stack) != kept.resources:
+            return None  # something of ours went away, appeared or was retagged: look at everything
+        result = ConvergeResult(spec.stack, kept.address, warnings=list(kept.warnings))
+        for key, want in desired.target_groups.items():
+            arn, have = kept.target_groups[key], kept.registered[key]
+            wanted = target_ops.wanted(stack.targets.get(key, []))
+            for batch in target_ops.batches(list(have - wanted)):
+                result.changes.append(Change("update", "TargetGroup", want.name, f"deregister {len(batch)} targets"))
+                self.clients.call("elbv2", "DeregisterTargets", TargetGroupArn=arn, Targets=batch)
+            for batch in target_ops.batches(list(wanted - have)):
+                result.changes.append(Change("update", "TargetGroup", want.name, f"register {len(batch)} targets"))
+                self.clients.call("elbv2", "RegisterTargets", TargetGroupArn=arn, Targets=batch)
+            kept.registered[key] = wanted
         return result
 
     def list_stacks(self) -> list[str]:
@@ -100,6 +176,23 @@ class AwsProvider:
                                "listener default action (default backend)")  # fmt: skip
         return RouteResult(None, None, f"no ALB rule matched on {listener.protocol}:{listener.port}: "
                            "listener default action fixed-response 404")  # fmt: skip
+
+
+@dataclass
+class _Kept:
+    """What a full converge of one stack left: checked by one GetResources before it is trusted."""
+
+    at: float
+    fingerprint: str  # of the desired stack
+    resources: dict[str, dict[str, str]]  # ARN → tags, as GetResources lists the stack
+    target_groups: dict[str, str]  # backend key → ARN
+    registered: dict[str, set[tuple[str, int]]] = field(default_factory=dict)  # backend key → targets
+    address: str | None = None
+    warnings: list[str] = field(default_factory=list)
+
+
+def _fingerprint(desired: DesiredStack) -> str:
+    return hashlib.sha256(repr(desired).encode()).hexdigest()
 
 
 def _serving_listener(listeners: list[DesiredListener]) -> DesiredListener | None:

@@ -62,10 +62,11 @@ class Clock:
         return self.now
 
 
-def _neg_stack(pods: int, generation: int = 0) -> StackInput:
-    """The benchmark's GCP Ingress (5 paths, 2 NEG Services), its pods spread over two zones."""
-    nodes = {name: (f"gce://{PROJECT}/{zone}/{name}", zone) for name, zone in list(NODES.items())[:2]}
-    workload = Workload("gcp", 1, pods, nodes)
+def _bench_stack(provider: str, pods: int, generation: int = 0,
+                 nodes: dict[str, tuple[str, str]] | None = None) -> StackInput:  # fmt: skip
+    """The benchmark's Ingress (5 paths over 2 Services of its own, pods as targets) as a StackInput."""
+    nodes = nodes or {name: (f"gce://{PROJECT}/{zone}/{name}", zone) for name, zone in list(NODES.items())[:2]}
+    workload = Workload(provider, 1, pods, nodes)
     objects: list[dict[str, Any]] = [
         {"apiVersion": "v1", "kind": "Node", "metadata": {"name": n, "labels": {"topology.kubernetes.io/zone": z}},
          "spec": {"providerID": p}, "status": {"conditions": [{"type": "Ready", "status": "True"}]}}
@@ -77,8 +78,12 @@ def _neg_stack(pods: int, generation: int = 0) -> StackInput:
         objects.append({"apiVersion": "discovery.k8s.io/v1", "kind": "EndpointSlice", **workload.endpoint_slice(s, name)})
     objects.append({"apiVersion": "networking.k8s.io/v1", "kind": "Ingress", **workload.ingress(0)})
     snapshot = ClusterSnapshot.from_objects(objects)
-    (spec,) = build(snapshot, BuildConfig.for_provider("gcp")).specs
+    (spec,) = build(snapshot, BuildConfig.for_provider(provider)).specs
     return stack_input(spec, snapshot)
+
+
+def _neg_stack(pods: int, generation: int = 0) -> StackInput:
+    return _bench_stack("gcp", pods, generation)
 
 
 def test_kept_discovery_reads_nothing_on_a_noop_and_never_hides_a_write(emulator: ComputeEmulator) -> None:
@@ -174,3 +179,67 @@ def test_a_create_that_may_have_been_applied_is_not_repeated() -> None:
     with pytest.raises(EndpointConnectionError):
         caller.call("elbv2", "CreateRule", unreachable, "CreateRule")
     assert attempts.count("CreateRule") == 4  # never sent: safe to repeat
+
+
+@pytest.fixture(scope="module")
+def moto_url() -> Iterator[str]:
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()
+
+
+def _aws_stack(account: Any, pods: int, generation: int = 0) -> StackInput:
+    zones = sorted(account.subnets)[:2]
+    nodes = {f"node-{z[-1]}": (f"aws:///{z}/{i}", z) for z, i in zip(zones, account.instances, strict=True)}
+    return _bench_stack("aws", pods, generation, nodes)
+
+
+def test_aws_kept_converge_checks_existence_with_one_read(moto_url: str) -> None:
+    from tests.aws.conftest import fresh_account
+
+    account = fresh_account(moto_url)
+    clock = Clock()
+    provider = account.provider(discovery_ttl=300)
+    provider.clock = clock
+    first = provider.converge(_aws_stack(account, pods=4))
+    assert first.address and first.changes
+    assert account.provider().plan(_aws_stack(account, pods=4)).changes == []
+
+    provider.stats.reset()
+    again = provider.converge(_aws_stack(account, pods=4))
+    assert again.changes == [] and again.address == first.address
+    assert provider.stats.snapshot() == {"resourcegroupstaggingapi:GetResources:ok": 1}
+
+    # endpoint churn: one register and one deregister per target group, no describe
+    provider.stats.reset()
+    churned = provider.converge(_aws_stack(account, pods=4, generation=1))
+    calls = provider.stats.snapshot()
+    assert calls == {"resourcegroupstaggingapi:GetResources:ok": 1, "elbv2:RegisterTargets:ok": 2,
+                     "elbv2:DeregisterTargets:ok": 2}, calls  # fmt: skip
+    assert len(churned.changes) == 4
+    assert account.provider().plan(_aws_stack(account, pods=4, generation=1)).changes == []
+
+    # one of our target groups deleted out of band: the existence check sees it, a full converge heals
+    elbv2 = account.client("elbv2")
+    group = next(g for g in elbv2.describe_target_groups()["TargetGroups"] if g["TargetGroupName"].startswith("k8s-"))
+    rules = [r for lst in elbv2.describe_listeners(LoadBalancerArn=group["LoadBalancerArns"][0])["Listeners"]
+             for r in elbv2.describe_rules(ListenerArn=lst["ListenerArn"])["Rules"] if not r["IsDefault"]]  # fmt: skip
+    for rule in rules:
+        elbv2.delete_rule(RuleArn=rule["RuleArn"])
+    elbv2.delete_target_group(TargetGroupArn=group["TargetGroupArn"])
+    healed = provider.converge(_aws_stack(account, pods=4, generation=1))
+    assert ("create", "TargetGroup") in {(c.action, c.kind) for c in healed.changes}
+    assert account.provider().plan(_aws_stack(account, pods=4, generation=1)).changes == []
+
+    # a rule edited out of band (invisible to the existence check) is healed once the TTL has passed
+    listener = elbv2.describe_listeners(LoadBalancerArn=group["LoadBalancerArns"][0])["Listeners"][0]
+    rule = next(r for r in elbv2.describe_rules(ListenerArn=listener["ListenerArn"])["Rules"] if not r["IsDefault"])
+    elbv2.modify_rule(RuleArn=rule["RuleArn"], Conditions=[{"Field": "path-pattern", "Values": ["/drifted"]}])
+    assert provider.converge(_aws_stack(account, pods=4, generation=1)).changes == []
+    clock.now += 301
+    assert [c.kind for c in provider.converge(_aws_stack(account, pods=4, generation=1)).changes] == ["Rule"]
+    assert account.provider().plan(_aws_stack(account, pods=4, generation=1)).changes == []
