@@ -26,6 +26,9 @@ from lbctl.provider import ProviderConfig
 @click.option("--workers", type=click.IntRange(1, 64), default=3, show_default=True, envvar="LBCTL_WORKERS")
 @click.option("--sync-period", type=float, default=600.0, show_default=True, envvar="LBCTL_SYNC_PERIOD",
               help="Seconds between full resyncs.")
+@click.option("--discovery-ttl", type=click.FloatRange(min=0), default=300.0, show_default=True,
+              envvar="LBCTL_DISCOVERY_TTL", help="Seconds to trust what cloud discovery found (updated by our own "
+              "writes); changes made outside lbctl are seen after at most this long. 0 = discover every time.")
 @click.option("--leader-elect/--no-leader-elect", default=False, envvar="LBCTL_LEADER_ELECT")
 @click.option("--leader-election-namespace", default="lbctl-system", show_default=True,
               envvar="LBCTL_LEADER_NAMESPACE")
@@ -51,6 +54,7 @@ def run(**opts: Any) -> None:
             workers=opts["workers"],
             sync_period=opts["sync_period"],
             default_backend=opts["default_backend_service"],
+            discovery_ttl=opts["discovery_ttl"],
         ),
         provider=ProviderConfig(
             cluster_name=opts["cluster_name"],

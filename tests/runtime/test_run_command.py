@@ -51,7 +51,7 @@ def start_run(kube: KubeEmulator, account: AwsAccount, tmp_path: Path) -> tuple[
     process = subprocess.Popen(
         ["lbctl", "run", "--provider", "aws", "--endpoint-url", account.endpoint_url, "--aws-vpc-id", account.vpc_id,
          "--kube-api-url", kube.url, "--metrics-addr", f"127.0.0.1:{metrics}", "--health-addr", f"127.0.0.1:{health}",
-         "--workers", "2"], stdout=log, stderr=subprocess.STDOUT, text=True, env=env)  # fmt: skip
+         "--workers", "2", "--discovery-ttl", "60"], stdout=log, stderr=subprocess.STDOUT, text=True, env=env)  # fmt: skip
     return process, metrics, health
 
 
