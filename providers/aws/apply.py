@@ -282,17 +282,25 @@ class Reconciler:
         if changes:
             self.mutate(Change("update", "TargetGroup", want.name, f"health check {sorted(changes)}"), "elbv2",
                         "ModifyTargetGroup", TargetGroupArn=arn, **changes)  # fmt: skip
-        restore, unknown = attributes_to_restore(want.attributes, existing["Tags"], TARGET_GROUP_DEFAULTS)
-        self._unknown_defaults("TargetGroup", want.name, unknown)
-        attributes = {**restore, **want.attributes}
-        if attributes:
-            have = self.clients.call("elbv2", "DescribeTargetGroupAttributes", TargetGroupArn=arn)["Attributes"]
-            diff = attribute_changes(attributes, have)
-            if diff:
-                self.mutate(Change("update", "TargetGroup", want.name, f"attributes {diff}"), "elbv2",
-                            "ModifyTargetGroupAttributes", TargetGroupArn=arn,
-                            Attributes=[{"Key": k, "Value": v} for k, v in sorted(diff.items())])  # fmt: skip
+        self._converge_attributes("TargetGroup", want.name, arn, want.attributes, existing["Tags"])
         self._update_tags("TargetGroup", want.name, arn, want.tags, existing["Tags"])
+
+    def _converge_attributes(self, kind: str, name: str, arn: str, wanted: dict[str, str],
+                             tags: dict[str, str]) -> None:  # fmt: skip
+        """Set the wanted attributes of a TargetGroup or LoadBalancer, and restore the AWS default of those
+        we set before but are no longer wanted (recorded in our tags)."""
+        defaults = TARGET_GROUP_DEFAULTS if kind == "TargetGroup" else LOAD_BALANCER_DEFAULTS
+        restore, unknown = attributes_to_restore(wanted, tags, defaults)
+        self._unknown_defaults(kind, name, unknown)
+        attributes = {**restore, **wanted}
+        if not attributes:
+            return
+        arn_field = f"{kind}Arn"
+        have = self.clients.call("elbv2", f"Describe{kind}Attributes", **{arn_field: arn})["Attributes"]
+        diff = attribute_changes(attributes, have)
+        if diff:
+            self.mutate(Change("update", kind, name, f"attributes {diff}"), "elbv2", f"Modify{kind}Attributes",
+                        **{arn_field: arn}, Attributes=[{"Key": k, "Value": v} for k, v in sorted(diff.items())])  # fmt: skip
 
     def _unknown_defaults(self, kind: str, name: str, keys: list[str]) -> None:
         if keys:
@@ -343,16 +351,7 @@ class Reconciler:
         if keep.get("IpAddressType") != want.ip_address_type:
             self.mutate(Change("update", "LoadBalancer", want.name, f"ip address type {want.ip_address_type}"),
                         "elbv2", "SetIpAddressType", LoadBalancerArn=arn, IpAddressType=want.ip_address_type)  # fmt: skip
-        restore, unknown = attributes_to_restore(want.attributes, keep["Tags"], LOAD_BALANCER_DEFAULTS)
-        self._unknown_defaults("LoadBalancer", want.name, unknown)
-        attributes = {**restore, **want.attributes}
-        if attributes:
-            have = self.clients.call("elbv2", "DescribeLoadBalancerAttributes", LoadBalancerArn=arn)["Attributes"]
-            diff = attribute_changes(attributes, have)
-            if diff:
-                self.mutate(Change("update", "LoadBalancer", want.name, f"attributes {diff}"), "elbv2",
-                            "ModifyLoadBalancerAttributes", LoadBalancerArn=arn,
-                            Attributes=[{"Key": k, "Value": v} for k, v in sorted(diff.items())])  # fmt: skip
+        self._converge_attributes("LoadBalancer", want.name, arn, want.attributes, keep["Tags"])
         if want.waf_acl_arn:
             acl = self.clients.call("wafv2", "GetWebACLForResource", ResourceArn=arn).get("WebACL") or {}
             if acl.get("ARN") != want.waf_acl_arn:
