@@ -104,3 +104,27 @@ def one_input(manifest: str) -> StackInput:
 
 def deletion(stack: str) -> StackInput:
     return StackInput(empty_spec("aws", stack))
+
+
+# Ingress `web` (host www.example.com, path /) in namespace `shop` with its NodePort Service: fill in
+# `annotations` (a flow map) and `tls` (a "  tls: [...]" line, or "").
+WEB_INGRESS = """
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {{name: web, namespace: shop, annotations: {annotations}}}
+spec:
+  ingressClassName: alb
+{tls}
+  rules:
+    - host: www.example.com
+      http:
+        paths:
+          - {{path: /, pathType: Prefix, backend: {{service: {{name: web, port: {{number: 80}}}}}}}}
+---
+apiVersion: v1
+kind: Service
+metadata: {{name: web, namespace: shop}}
+spec:
+  type: NodePort
+  ports: [{{name: http, port: 80, targetPort: 8080, nodePort: 30100}}]
+"""

@@ -13,27 +13,9 @@ from lbctl.model.problems import SpecError
 from lbctl.provider import ProviderError
 
 from .certs import opaque_secret, self_signed
+from .conftest import WEB_INGRESS as INGRESS
 from .conftest import Account, one_input, with_nodes
 
-INGRESS = """
-apiVersion: networking.k8s.io/v1
-kind: Ingress
-metadata: {{name: web, namespace: shop, annotations: {annotations}}}
-spec:
-  ingressClassName: alb
-  rules:
-    - host: www.example.com
-      http:
-        paths:
-          - {{path: /, pathType: Prefix, backend: {{service: {{name: web, port: {{number: 80}}}}}}}}
----
-apiVersion: v1
-kind: Service
-metadata: {{name: web, namespace: shop}}
-spec:
-  type: NodePort
-  ports: [{{name: http, port: 80, targetPort: 8080, nodePort: 30100}}]
-"""
 OIDC = {"issuer": "https://idp.example.com", "authorizationEndpoint": "https://idp.example.com/auth",
         "tokenEndpoint": "https://idp.example.com/token", "userInfoEndpoint": "https://idp.example.com/userinfo",
         "secretName": "oidc-client"}  # fmt: skip
@@ -49,7 +31,7 @@ def certificate(account: Account) -> str:
 
 def manifest(account: Account, annotations: dict[str, str], extra: str = "") -> str:
     ann = json.dumps({"alb.ingress.kubernetes.io/" + k: v for k, v in annotations.items()})
-    return with_nodes(INGRESS.format(annotations=ann) + extra, account)
+    return with_nodes(INGRESS.format(annotations=ann, tls="") + extra, account)
 
 
 def rule_actions(account: Account) -> dict[int, list[dict[str, Any]]]:

@@ -13,28 +13,9 @@ from lbctl.model.problems import SpecError
 from lbctl.provider import ProviderError
 
 from .certs import leaks, self_signed, tls_secret
+from .conftest import WEB_INGRESS as INGRESS
 from .conftest import Account, deletion, one_input, with_nodes
 
-INGRESS = """
-apiVersion: networking.k8s.io/v1
-kind: Ingress
-metadata: {{name: web, namespace: shop, annotations: {annotations}}}
-spec:
-  ingressClassName: alb
-{tls}
-  rules:
-    - host: www.example.com
-      http:
-        paths:
-          - {{path: /, pathType: Prefix, backend: {{service: {{name: web, port: {{number: 80}}}}}}}}
----
-apiVersion: v1
-kind: Service
-metadata: {{name: web, namespace: shop}}
-spec:
-  type: NodePort
-  ports: [{{name: http, port: 80, targetPort: 8080, nodePort: 30100}}]
-"""
 BOTH_PORTS = '[{"HTTP": 80}, {"HTTPS": 443}]'
 
 
