@@ -24,7 +24,7 @@ from lbctl.kube.routing import stacks_using
 from lbctl.kube.workqueue import ShutDown, WorkQueue
 from lbctl.model.builder import BuildConfig, GroupOutcome, build, empty_spec, stack_of
 from lbctl.model.classes import is_ours
-from lbctl.model.objects import Ingress, Node, Pod, Service
+from lbctl.model.objects import Ingress, Pod, Service
 from lbctl.model.problems import Problem, SpecError
 from lbctl.model.snapshot import ClusterSnapshot
 from lbctl.provider import ConvergeResult, Provider, ProviderError, stack_input
@@ -226,8 +226,6 @@ class Controller:
                 isinstance(p, Pod) and p.namespace == s.namespace and s.selector
                 and all(p.labels.get(k) == v for k, v in s.selector.items()) for p in objects)]  # fmt: skip
             return set().union(*(stacks_using(ingresses, provider, s.namespace, service=s.name) for s in services))
-        if kind == "Node" and all(isinstance(o, Node) for o in objects):
-            pass
         # Nodes, IngressClasses and GKE configs can affect any stack we serve.
         return {self._stack_of(i) for i in ingresses if self._claims(i) or FINALIZER in i.finalizers}
 
