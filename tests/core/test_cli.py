@@ -3,24 +3,23 @@
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import yaml
 
+from tests.tools import LBCTL
+
 from .k8s import ingress, path, rule, service
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = str(ROOT / "docs" / "examples" / "two-services.yaml")
-LBCTL = [shutil.which("lbctl") or "", ] if shutil.which("lbctl") else [sys.executable, "-m", "lbctl.cli"]
 LISTEN_PORTS = "alb.ingress.kubernetes.io/listen-ports"
 
 
 def lbctl(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*LBCTL, *args], capture_output=True, text=True, input=stdin, cwd=ROOT, timeout=60)
+    return subprocess.run([LBCTL, *args], capture_output=True, text=True, input=stdin, cwd=ROOT, timeout=60)
 
 
 def write(tmp_path: Path, name: str, *docs: dict) -> str:

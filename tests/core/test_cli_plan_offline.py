@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.tools import LBCTL
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -20,7 +22,7 @@ ROOT = Path(__file__).resolve().parents[2]
     ],
 )  # fmt: skip
 def test_offline_plan_lists_every_resource_to_create(provider: str, example: str, expected: set[str]) -> None:
-    done = subprocess.run(["lbctl", "plan", "-f", str(ROOT / "docs" / "examples" / example), "--provider", provider,
+    done = subprocess.run([LBCTL, "plan", "-f", str(ROOT / "docs" / "examples" / example), "--provider", provider,
                            "--offline", "-o", "json"], capture_output=True, text=True, timeout=180)  # fmt: skip
     assert done.returncode == 0, done.stderr
     (doc,) = json.loads(done.stdout)
@@ -30,7 +32,7 @@ def test_offline_plan_lists_every_resource_to_create(provider: str, example: str
 
 
 def test_offline_and_endpoint_are_exclusive() -> None:
-    done = subprocess.run(["lbctl", "plan", "-f", str(ROOT / "docs" / "examples" / "two-services.yaml"),
+    done = subprocess.run([LBCTL, "plan", "-f", str(ROOT / "docs" / "examples" / "two-services.yaml"),
                            "--provider", "aws", "--offline", "--endpoint-url", "http://127.0.0.1:1"],
                           capture_output=True, text=True, timeout=60)  # fmt: skip
     assert done.returncode == 2 and "--offline" in done.stderr

@@ -14,11 +14,13 @@ from collections.abc import Iterator
 
 import pytest
 
+from tests.tools import LBCTL
+
 ENV = {**os.environ, "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "COLUMNS": "200"}
 
 
 def test_demo_runs_to_a_clean_finish() -> None:
-    done = subprocess.run(["lbctl", "demo"], capture_output=True, text=True, timeout=240, env=ENV)
+    done = subprocess.run([LBCTL, "demo"], capture_output=True, text=True, timeout=240, env=ENV)
     out = done.stdout
     assert done.returncode == 0, out[-3000:] + done.stderr[-3000:]
     for provider in ("AWS", "GCP"):
@@ -34,7 +36,7 @@ def test_demo_runs_to_a_clean_finish() -> None:
 
 @pytest.fixture
 def kept_demo() -> Iterator[str]:
-    process = subprocess.Popen(["lbctl", "demo", "--keep"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+    process = subprocess.Popen([LBCTL, "demo", "--keep"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                text=True, env=ENV)  # fmt: skip
     lines: list[str] = []
     deadline = time.monotonic() + 240

@@ -10,7 +10,6 @@ A trailing `# exit N` on a command states its expected exit code (default 0).
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import subprocess
@@ -31,6 +30,7 @@ from lbctl.demo.clouds import (
 )
 from lbctl.kube.emulator import KubeEmulator
 from tests.runtime.support import controller, node
+from tests.tools import env_with_scripts
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
@@ -120,7 +120,7 @@ def test_commands_of_page_run(page: Path) -> None:
     steps = [(c, code) for c, code in commands(page) if c not in SETUP]
     assert not [c for c, _ in commands(page) if c.startswith("pip ") and c not in SETUP], "undocumented install step"
     with tempfile.TemporaryDirectory() as tmp, ENVIRONMENTS[kind](Path(tmp)) as extra:
-        env = {**os.environ, **extra, "COLUMNS": "200"}
+        env = env_with_scripts({**extra, "COLUMNS": "200"})
         for command, expected in steps:
             done = subprocess.run(["bash", "-c", command], cwd=ROOT, env=env, capture_output=True, text=True,
                                   timeout=300)  # fmt: skip

@@ -17,6 +17,7 @@ import requests
 from lbctl.demo.clouds import DEMO_KEYS, create_aws_account, create_gcp_project
 from lbctl.kube.emulator import KubeEmulator
 from providers.gcp.emulator import ComputeEmulator
+from tests.tools import LBCTL
 
 ROOT = Path(__file__).resolve().parents[2]
 ENV = {**os.environ, "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "COLUMNS": "200"}
@@ -33,7 +34,7 @@ def installed(tmp_path: Path) -> Iterator[tuple[KubeEmulator, str]]:
 
 
 def doctor(*args: str, kubeconfig: str | None = None) -> tuple[int, dict[str, dict[str, str]]]:
-    command = ["lbctl", "doctor", "--cluster-name", "my-cluster", "-o", "json", *args]
+    command = [LBCTL, "doctor", "--cluster-name", "my-cluster", "-o", "json", *args]
     env = dict(ENV, KUBECONFIG=kubeconfig) if kubeconfig else {k: v for k, v in ENV.items() if k != "KUBECONFIG"}
     done = subprocess.run(command, capture_output=True, text=True, timeout=180, env=env)
     assert "Traceback" not in done.stderr, done.stderr

@@ -18,6 +18,7 @@ import requests
 import yaml
 
 from tests.runtime.support import address_of, events_for, wait_for
+from tests.tools import LBCTL
 
 from .support import World, create_raw
 
@@ -55,7 +56,7 @@ def test_corpus_is_complete() -> None:
 def test_validate_each_file(tmp_path: Path) -> None:
     def run(name: str) -> tuple[str, subprocess.CompletedProcess[str]]:
         path = materialise(name, tmp_path)
-        return name, subprocess.run(["lbctl", "validate", "-o", "json", "-f", str(path)], capture_output=True,
+        return name, subprocess.run([LBCTL, "validate", "-o", "json", "-f", str(path)], capture_output=True,
                                     text=True, cwd=tmp_path, timeout=60)  # fmt: skip
 
     with ThreadPoolExecutor(3) as pool:
@@ -75,11 +76,11 @@ def test_validate_each_file(tmp_path: Path) -> None:
             failures.append(f"{name}: exit {result.returncode} (expected {expected['exit']}), missing {missing} in "
                             f"{problems}; stderr {result.stderr[-300:]!r}")  # fmt: skip
     # and the whole directory at once, as a user would, in the table form
-    whole = subprocess.run(["lbctl", "validate", "-f", str(CORPUS)], capture_output=True, text=True, timeout=120)
+    whole = subprocess.run([LBCTL, "validate", "-f", str(CORPUS)], capture_output=True, text=True, timeout=120)
     print(f"validate: {len(results)} files one by one, {len(failures)} failures; the whole directory: exit "
           f"{whole.returncode}, {whole.stdout.count(chr(10))} lines")  # fmt: skip
     # `lbctl route` on a spec the cloud cannot express reports it instead of a traceback
-    route = subprocess.run(["lbctl", "route", "--provider", "aws", "--host", "a", "--path", "/p1", "-f",
+    route = subprocess.run([LBCTL, "route", "--provider", "aws", "--host", "a", "--path", "/p1", "-f",
                             str(CORPUS / "rules-101-on-one-listener.yaml")], capture_output=True, text=True, timeout=60)  # fmt: skip
     print(f"route on rules-101-on-one-listener.yaml: exit {route.returncode}")
     assert not failures, "\n".join(failures)

@@ -25,6 +25,7 @@ from lbctl.model.builder import BuildConfig, build
 from lbctl.model.snapshot import ClusterSnapshot
 from lbctl.provider import ProviderConfig, create_provider, stack_input
 from tests.runtime.support import address_of, gone, ingress, node, service, wait_for
+from tests.tools import LBCTL
 
 CLUSTER = "proc"
 
@@ -49,7 +50,7 @@ def start_run(kube: KubeEmulator, account: AwsAccount, tmp_path: Path) -> tuple[
            "LBCTL_LEADER_ELECT": "true", "LBCTL_LEADER_NAMESPACE": "lbctl-system"}  # fmt: skip
     log = open(tmp_path / "run.log", "w")  # noqa: SIM115 - closed with the process
     process = subprocess.Popen(
-        ["lbctl", "run", "--provider", "aws", "--endpoint-url", account.endpoint_url, "--aws-vpc-id", account.vpc_id,
+        [LBCTL, "run", "--provider", "aws", "--endpoint-url", account.endpoint_url, "--aws-vpc-id", account.vpc_id,
          "--kube-api-url", kube.url, "--metrics-addr", f"127.0.0.1:{metrics}", "--health-addr", f"127.0.0.1:{health}",
          "--workers", "2", "--discovery-ttl", "60"], stdout=log, stderr=subprocess.STDOUT, text=True, env=env)  # fmt: skip
     return process, metrics, health
