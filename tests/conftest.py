@@ -8,6 +8,14 @@ from collections.abc import Iterator
 import pytest
 
 from lbctl.demo.clouds import moto_server
+from tests.tools import missing_tools
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Refuse to run without the tools the suite uses, instead of skipping what needs them."""
+    missing = missing_tools()
+    if missing:
+        pytest.exit("the tests need tools this machine lacks:\n  " + "\n  ".join(missing), returncode=4)
 
 
 @pytest.fixture(scope="session")

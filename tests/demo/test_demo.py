@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import re
 import shlex
-import shutil
 import signal
 import subprocess
 import time
@@ -77,9 +76,8 @@ def test_keep_leaves_state_that_describe_and_kubectl_read(kept_demo: str) -> Non
     assert gcp.returncode == 0, gcp.stdout + gcp.stderr
     assert "k8s2-um-" in gcp.stdout and gcp.stdout.count("k8s2-be-") >= 2
     assert "path /users, /users/*" in gcp.stdout
-    if shutil.which("kubectl"):
-        kubeconfig = re.search(r"aws cluster: KUBECONFIG=(\S+)", kept_demo)
-        assert kubeconfig is not None
-        got = subprocess.run(["kubectl", "--kubeconfig", kubeconfig.group(1), "get", "ingress"], capture_output=True,
-                             text=True, timeout=60)  # fmt: skip
-        assert re.search(r"shop\s+alb\s+\*\s+k8s-default-shop-\S+\.elb\.amazonaws\.com", got.stdout), got.stdout
+    kubeconfig = re.search(r"aws cluster: KUBECONFIG=(\S+)", kept_demo)
+    assert kubeconfig is not None
+    got = subprocess.run(["kubectl", "--kubeconfig", kubeconfig.group(1), "get", "ingress"], capture_output=True,
+                         text=True, timeout=60)  # fmt: skip
+    assert re.search(r"shop\s+alb\s+\*\s+k8s-default-shop-\S+\.elb\.amazonaws\.com", got.stdout), got.stdout

@@ -11,7 +11,6 @@ A trailing `# exit N` on a command states its expected exit code (default 0).
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
 import tempfile
 from collections.abc import Iterator
@@ -30,7 +29,7 @@ from lbctl.demo.clouds import (
 )
 from lbctl.kube.emulator import KubeEmulator
 from tests.runtime.support import controller, node
-from tests.tools import env_with_scripts
+from tests.tools import env_with_scripts, script
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
@@ -114,9 +113,8 @@ def test_every_page_has_a_known_flavour() -> None:
 @pytest.mark.parametrize("page", PAGES, ids=[p.name for p in PAGES])
 def test_commands_of_page_run(page: Path) -> None:
     kind = flavour(page)
-    missing = [tool for tool in TOOLS[kind] if shutil.which(tool) is None]
-    if missing:
-        pytest.skip(f"{page.name} needs {', '.join(missing)}, which this machine lacks")
+    for tool in TOOLS[kind]:
+        script(tool)  # a missing tool fails the test with how to install it
     steps = [(c, code) for c, code in commands(page) if c not in SETUP]
     assert not [c for c, _ in commands(page) if c.startswith("pip ") and c not in SETUP], "undocumented install step"
     with tempfile.TemporaryDirectory() as tmp, ENVIRONMENTS[kind](Path(tmp)) as extra:

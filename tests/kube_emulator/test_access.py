@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 from pathlib import Path
 
-import pytest
 import yaml
 from kubernetes import client, config
 
@@ -49,7 +47,6 @@ def test_kubeconfig_round_trip(emulator: KubeEmulator, tmp_path: Path) -> None:
     assert names == ["web"]
 
 
-@pytest.mark.skipif(shutil.which("kubectl") is None, reason="kubectl not installed")
 def test_kubectl_apply_and_get(emulator: KubeEmulator, tmp_path: Path) -> None:
     kubeconfig = emulator.write_kubeconfig(tmp_path / "kubeconfig")
     manifest = tmp_path / "ingress.yaml"

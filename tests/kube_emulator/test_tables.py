@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 from pathlib import Path
 
 import kubernetes
-import pytest
 
 from lbctl.kube.emulator import KubeEmulator
 from lbctl.kube.emulator.tables import to_table
@@ -40,7 +38,6 @@ def test_ingress_table_columns(emulator: KubeEmulator) -> None:
     assert table["rows"][0]["cells"][:5] == ["shop", "alb", "shop.example.com", "lb.example.net", "80, 443"]
 
 
-@pytest.mark.skipif(shutil.which("kubectl") is None, reason="kubectl is not installed on this machine")
 def test_kubectl_get_ingress_shows_address(emulator: KubeEmulator, tmp_path: Path) -> None:
     _create_with_address(emulator, "k8s-default-shop-0123456789.us-east-1.elb.amazonaws.com")
     kubeconfig = emulator.write_kubeconfig(tmp_path / "config")

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
 import socket
 import subprocess
@@ -96,11 +95,10 @@ def test_run_process_converges_reports_and_drains(cluster, account: AwsAccount, 
         net.create_namespaced_ingress("default", ingress("shop", {"/users": "users", "/products": "products"},
                                                          {"alb.ingress.kubernetes.io/scheme": "internet-facing"}))  # fmt: skip
         hostname = wait_for(lambda: address_of(api, "shop"), timeout=60, what="ALB hostname in status")
-        if shutil.which("kubectl"):
-            kubeconfig = kube.write_kubeconfig(tmp_path / "kubeconfig")
-            shown = subprocess.run(["kubectl", "--kubeconfig", str(kubeconfig), "get", "ingress", "shop"],
-                                   capture_output=True, text=True, timeout=60, check=True).stdout  # fmt: skip
-            assert hostname in shown.splitlines()[1].split()
+        kubeconfig = kube.write_kubeconfig(tmp_path / "kubeconfig")
+        shown = subprocess.run(["kubectl", "--kubeconfig", str(kubeconfig), "get", "ingress", "shop"],
+                               capture_output=True, text=True, timeout=60, check=True).stdout  # fmt: skip
+        assert hostname in shown.splitlines()[1].split()
         text = requests.get(f"http://127.0.0.1:{metrics}/metrics", timeout=5).text
         assert 'lbctl_reconcile_total{outcome="success",provider="aws"}' in text
         assert 'lbctl_cloud_api_calls_total{operation="CreateLoadBalancer",outcome="ok",service="elbv2"} 1.0' in text
