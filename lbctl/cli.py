@@ -66,7 +66,7 @@ class _LazyGroup(click.Group):
 
     LAZY = {"run": "lbctl.cli_runtime:run", "emulator": "lbctl.cli_runtime:emulator",
             "describe": "lbctl.cli_describe:describe", "demo": "lbctl.cli_demo:demo",
-            "doctor": "lbctl.cli_doctor:doctor"}
+            "doctor": "lbctl.cli_doctor:doctor", "convert": "lbctl.cli_convert:convert"}
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted({*super().list_commands(ctx), *self.LAZY})
