@@ -15,11 +15,12 @@ from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_rand
 
 T = TypeVar("T")
 
-MUTATING_PREFIXES = (
-    "Create", "Delete", "Modify", "Register", "Deregister", "Add", "Remove", "Set", "Put", "Import",
-    "Associate", "Disassociate", "Authorize", "Revoke", "Request", "insert", "delete", "patch", "update",
-    "set", "add", "remove", "attach", "detach",
-)  # fmt: skip
+# Verbs that only read (the first word of an AWS operation or of a Compute method). Every other verb
+# mutates, so an operation nobody classified is fenced and counted as a write, never let through as a read.
+READ_ONLY_VERBS = frozenset({
+    "Describe", "Get", "List", "Search", "Simulate", "Check",  # AWS
+    "get", "list", "aggregated", "wait", "test", "validate",  # Compute (aggregatedList, testIamPermissions)
+})  # fmt: skip
 
 
 # Creates that make a second resource when repeated (ELB names are not checked by every backend; rules,
@@ -37,8 +38,18 @@ def maybe_applied(exc: BaseException) -> bool:
 
 
 def is_mutating(operation: str) -> bool:
-    """`CreateRule` (AWS) or `urlMaps.insert` (GCP: the method after the collection)."""
-    return operation.rsplit(".", 1)[-1].startswith(MUTATING_PREFIXES)
+    """`CreateRule` (AWS) or `urlMaps.insert` (Compute: the method after the collection) changes the cloud;
+    `DescribeRules`, `urlMaps.get`, `instanceGroups.listInstances` (a POST) do not."""
+    method = operation.rsplit(".", 1)[-1]
+    return _verb(method) not in READ_ONLY_VERBS
+
+
+def _verb(method: str) -> str:
+    """The leading word: `Describe` of `DescribeRules`, `list` of `listInstances`."""
+    end = 1
+    while end < len(method) and not method[end].isupper():
+        end += 1
+    return method[:end]
 
 
 class RateLimiter:
@@ -132,7 +143,9 @@ class CloudCaller:
         self._lock = threading.Lock()
 
     def _limiter(self, operation: str) -> RateLimiter | None:
-        rate = next((r for prefix, r in self.rate_limits.items() if operation.startswith(prefix)), self.default_rate)
+        rate = next(
+            (r for prefix, r in self.rate_limits.items() if operation.startswith(prefix)), self.default_rate
+        )
         if rate is None:
             return None
         with self._lock:
