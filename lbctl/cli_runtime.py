@@ -32,8 +32,11 @@ from lbctl.provider import ProviderConfig
 @click.option("--leader-elect/--no-leader-elect", default=False, envvar="LBCTL_LEADER_ELECT")
 @click.option("--leader-election-namespace", default="lbctl-system", show_default=True,
               envvar="LBCTL_LEADER_NAMESPACE")
-@click.option("--metrics-addr", default=":8080", show_default=True, envvar="LBCTL_METRICS_ADDR")
-@click.option("--health-addr", default=":8081", show_default=True, envvar="LBCTL_HEALTH_ADDR")
+@click.option("--metrics-addr", default=":8080", show_default=True, envvar="LBCTL_METRICS_ADDR",
+              help="Where /metrics listens. A bare ':PORT' binds every interface (0.0.0.0), as a pod needs; "
+              "outside a cluster use 127.0.0.1:PORT. Empty disables it.")
+@click.option("--health-addr", default=":8081", show_default=True, envvar="LBCTL_HEALTH_ADDR",
+              help="Where /healthz and /readyz listen; ':PORT' binds every interface too. Empty disables it.")
 @click.option("--kubeconfig", envvar="KUBECONFIG", help="Kubeconfig (outside a cluster).")
 @click.option("--kube-api-url", envvar="LBCTL_KUBE_API_URL", help="Kubernetes API URL (emulator), no auth.")
 @click.option("--log-format", type=click.Choice(["auto", "json", "text"]), default="auto", show_default=True)

@@ -4,6 +4,7 @@ instances for the nodes)."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
@@ -62,8 +63,11 @@ def add_aws_instances(account: AwsAccount, nodes: dict[str, str]) -> dict[str, s
 
 @contextmanager
 def moto_server() -> Iterator[str]:
-    """An embedded moto server (AWS) on a free loopback port; yields its endpoint URL."""
+    """An embedded moto server (AWS) on a free loopback port; yields its endpoint URL. Its request log
+    (werkzeug writes one stderr line per request at INFO) is silenced: what a user sees is lbctl's own."""
     from moto.server import ThreadedMotoServer
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
 
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()

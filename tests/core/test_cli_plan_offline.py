@@ -25,10 +25,18 @@ def test_offline_plan_lists_every_resource_to_create(provider: str, example: str
     done = subprocess.run([LBCTL, "plan", "-f", str(ROOT / "docs" / "examples" / example), "--provider", provider,
                            "--offline", "-o", "json"], capture_output=True, text=True, timeout=180)  # fmt: skip
     assert done.returncode == 0, done.stderr
+    assert done.stderr == "", "stderr shows only lbctl's own messages (no embedded server request log)"
     (doc,) = json.loads(done.stdout)
     kinds = {c["kind"] for c in doc["changes"] if c["action"] == "create"}
     assert expected <= kinds
     assert all(c["action"] in ("create", "update") for c in doc["changes"]), "an empty account has nothing to delete"
+
+
+def test_run_help_says_where_metrics_and_probes_listen() -> None:
+    done = subprocess.run([LBCTL, "run", "--help"], capture_output=True, text=True, timeout=60)
+    text = " ".join(done.stdout.split())
+    assert done.returncode == 0 and "[default: :8080]" in text and "[default: :8081]" in text
+    assert "every interface (0.0.0.0)" in text and "127.0.0.1:PORT" in text
 
 
 def test_offline_and_endpoint_are_exclusive() -> None:
