@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import pytest
@@ -46,14 +45,38 @@ def test_zonal_operation_and_wait(clients: Clients) -> None:
         clients.zone_ops.get(project=PROJECT, zone=ZONE, operation=operation.name)
 
 
-def test_time_based_operations_finish_after_the_delay(clients: Clients, emulator: Any) -> None:
+class ManualClock:
+    """Time that moves only when told to: `sleep` moves it on by the seconds asked, and records them."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+        self.slept: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.now += seconds
+
+
+def test_time_based_operations_finish_after_the_delay(
+    clients: Clients, emulator: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clock = ManualClock()
+    monkeypatch.setattr(emulator.settings, "clock", clock)
+    monkeypatch.setattr(emulator.settings, "sleep", clock.sleep)
     emulator.settings.polls_to_done = None
-    emulator.settings.delay_seconds = 0.3
+    emulator.settings.delay_seconds = 0.5  # binary fractions: the clock arithmetic below is exact
     operation = _insert_policy(clients)
     assert clients.global_ops.get(project=PROJECT, operation=operation.name).status == Status.RUNNING
-    started = time.monotonic()
+    clock.now += 0.25  # not yet the delay, however long the machine took so far
+    assert clients.global_ops.get(project=PROJECT, operation=operation.name).status == Status.RUNNING
     assert clients.wait(operation).status == Status.DONE
-    assert 0.1 < time.monotonic() - started < 2.0
+    assert clock.slept == [0.25], "operations.wait blocks for the rest of the delay, no longer"
+    operation = _insert_policy(clients, "later")
+    clock.now += 0.5
+    assert clients.global_ops.get(project=PROJECT, operation=operation.name).status == Status.DONE
 
 
 def test_operations_done_at_once_when_configured(clients: Clients, emulator: Any) -> None:

@@ -18,7 +18,7 @@ def test_module_entry_point_serves(tmp_path: Path) -> None:
         assert process.stdout is not None
         banner = process.stdout.readline()
         assert banner.startswith("Kubernetes API emulator on http://127.0.0.1:")
-        deadline = time.monotonic() + 10
+        deadline = time.monotonic() + 60
         while not kubeconfig.exists() and time.monotonic() < deadline:
             time.sleep(0.05)
         configuration = client.Configuration()

@@ -61,12 +61,40 @@ def test_watch_without_resource_version_starts_with_current_state(net: client.Ne
     assert [(t, n) for t, n, _ in seen] == [("ADDED", "a"), ("ADDED", "b")]
 
 
-def test_watch_closes_at_timeout_seconds(net: client.NetworkingV1Api) -> None:
+class ManualClock:
+    """The emulator's time, moved on only by the test."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_watch_closes_at_timeout_seconds(emulator: KubeEmulator, net: client.NetworkingV1Api,
+                                         monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+    clock = ManualClock()
+    monkeypatch.setattr(emulator, "clock", clock)
     rv = net.list_namespaced_ingress("default").metadata.resource_version
-    started = time.monotonic()
-    assert _events(watch.Watch().stream(net.list_namespaced_ingress, "default", resource_version=rv,
-                                        timeout_seconds=1)) == []
-    assert 0.9 <= time.monotonic() - started < 3
+    seen: list[str] = []
+
+    def consume() -> None:
+        for event in watch.Watch().stream(net.list_namespaced_ingress, "default", resource_version=rv,
+                                          timeout_seconds=1):  # fmt: skip
+            seen.append(event["raw_object"]["metadata"]["name"])
+
+    consumer = threading.Thread(target=consume, daemon=True)
+    consumer.start()
+    _wait_for(lambda: emulator.store.open_watches == 1)
+    clock.now += 0.9  # not yet the timeout: the stream still delivers, however long the machine took
+    for name in ("a", "b"):  # the second is sent only after the stream went round its loop at 0.9 s
+        net.create_namespaced_ingress("default", ingress(name))
+        _wait_for(lambda name=name: name in seen)
+    assert consumer.is_alive() and emulator.store.open_watches == 1
+    clock.now += 0.1  # the timeout: the server ends the stream
+    consumer.join(timeout=30)
+    assert not consumer.is_alive() and emulator.store.open_watches == 0
+    assert seen == ["a", "b"]
 
 
 def test_bookmarks_carry_the_current_resource_version(net: client.NetworkingV1Api) -> None:
@@ -128,7 +156,7 @@ def test_gracefully_dropped_watch_is_resumed_by_the_client(emulator: KubeEmulato
     _wait_for(lambda: seen == ["a"])
     assert emulator.drop_watches() == 1
     net.create_namespaced_ingress("default", ingress("b"))  # happens while no watch is open
-    consumer.join(timeout=5)
+    consumer.join(timeout=30)
     assert seen == ["a", "b"]
     assert [r.verb for r in emulator.requests if r.resource == "ingresses"].count("watch") == 2
 
@@ -139,17 +167,17 @@ def test_abruptly_dropped_watch_breaks_the_stream(emulator: KubeEmulator, net: c
 
     def consume() -> None:
         try:
-            list(watch.Watch().stream(net.list_namespaced_ingress, "default", resource_version=rv, timeout_seconds=10))
+            list(watch.Watch().stream(net.list_namespaced_ingress, "default", resource_version=rv,
+                                      timeout_seconds=3600))
         except Exception as error:  # noqa: BLE001 - the test inspects it
             errors.append(error)
 
-    consumer = threading.Thread(target=consume)
+    consumer = threading.Thread(target=consume, daemon=True)
     consumer.start()
     _wait_for(lambda: emulator.store.open_watches == 1)
-    started = time.monotonic()
     emulator.drop_watches(abrupt=True)
-    consumer.join(timeout=5)
-    assert time.monotonic() - started < 3
+    consumer.join(timeout=30)  # the stream's own timeout is far later: only the drop can end it now
+    assert not consumer.is_alive()
     assert len(errors) == 1 and isinstance(errors[0], urllib3.exceptions.ProtocolError)
 
 
@@ -189,7 +217,7 @@ def test_finalizer_deletion_as_seen_by_a_watch(net: client.NetworkingV1Api) -> N
     assert events[2]["object"].metadata.finalizers is None
 
 
-def _wait_for(condition: Any, timeout: float = 5.0) -> None:
+def _wait_for(condition: Any, timeout: float = 30.0) -> None:
     deadline = time.monotonic() + timeout
     while not condition():
         if time.monotonic() > deadline:

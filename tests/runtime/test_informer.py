@@ -22,7 +22,7 @@ def services_informer(api: kubernetes.client.ApiClient):
     informer = Informer(resource, handler=lambda kind, key, old, new: seen.append((key, old is None, new is None)),
                         watch_timeout=5, max_backoff=0.5)  # fmt: skip
     informer.start()
-    assert informer.synced.wait(10)
+    assert informer.synced.wait(60)
     yield informer, seen
     informer.stop()
 
@@ -59,4 +59,4 @@ def test_server_errors_are_retried(kube: KubeEmulator, api, services_informer) -
     kube.drop_watches()
     core = kubernetes.client.CoreV1Api(api)
     core.create_namespaced_service("default", service("after-faults"))
-    wait_for(lambda: informer.get("default/after-faults") is not None, timeout=15)
+    wait_for(lambda: informer.get("default/after-faults") is not None, timeout=60)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import time
 
 import kubernetes
 
@@ -35,19 +34,32 @@ class Replica:
         return self.elector.leading.is_set()
 
 
-def test_exactly_one_leader_and_handover_on_release(api: kubernetes.client.ApiClient) -> None:
-    a, b = Replica(api, "a"), Replica(api, "b")
+def _replica_api(kube: KubeEmulator, identity: str) -> kubernetes.client.ApiClient:
+    """A client of its own, so the emulator's request log tells this replica's requests apart."""
+    api = kubernetes.client.ApiClient(kubernetes.client.Configuration(host=kube.url))
+    api.user_agent = f"replica-{identity}"
+    return api
+
+
+def _lease_reads(kube: KubeEmulator, identity: str) -> int:
+    return sum(1 for r in kube.requests
+               if r.resource == "leases" and r.verb == "get" and r.user_agent == f"replica-{identity}")  # fmt: skip
+
+
+def test_exactly_one_leader_and_handover_on_release(kube: KubeEmulator) -> None:
+    # an hour-long lease cannot expire during the test: b can take over only because a released it
+    a = Replica(_replica_api(kube, "a"), "a", lease_seconds=3600)
+    b = Replica(_replica_api(kube, "b"), "b", lease_seconds=3600)
     a.elector.start()
     wait_for(lambda: a.leading)
     b.elector.start()
-    time.sleep(1.0)
+    wait_for(lambda: _lease_reads(kube, "b") >= 3, timeout=60, what="b found the lease held three times")
     assert a.leading and not b.leading
-    released_at = time.monotonic()
     a.elector.stop()
-    wait_for(lambda: b.leading, timeout=5)
-    assert time.monotonic() - released_at < 1.5, "a released lease is taken over without waiting for expiry"
+    wait_for(lambda: b.leading, timeout=60, what="b takes over the released lease")
     assert (a.started, a.stopped) == (1, 1)
-    lease = kubernetes.client.CoordinationV1Api(api).read_namespaced_lease("lbctl-test", "default")
+    reader = kubernetes.client.CoordinationV1Api(_replica_api(kube, "reader"))
+    lease = reader.read_namespaced_lease("lbctl-test", "default")
     assert lease.spec.holder_identity == "b" and lease.spec.lease_transitions == 1
     b.elector.stop()
 
@@ -57,11 +69,11 @@ def test_leader_that_cannot_renew_stops_work(kube: KubeEmulator, api: kubernetes
     a.elector.start()
     wait_for(lambda: a.leading)
     kube.faults.fail(method="PUT", path="leases/lbctl-test", status=503, times=None)
-    wait_for(lambda: not a.leading, timeout=5)
+    wait_for(lambda: not a.leading, timeout=30)
     assert a.stopped == 1, "losing the lease must call on_stopped promptly"
     kube.faults.clear()
     b.elector.start()
-    wait_for(lambda: b.leading or a.leading, timeout=6)
+    wait_for(lambda: b.leading or a.leading, timeout=30)
     assert a.leading != b.leading
     a.elector.stop()
     b.elector.stop()

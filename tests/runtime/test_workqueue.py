@@ -88,5 +88,5 @@ def test_shutdown_wakes_blocked_workers() -> None:
     thread = threading.Thread(target=worker)
     thread.start()
     queue.shutdown()
-    thread.join(timeout=5)
+    thread.join(timeout=30)
     assert not thread.is_alive() and len(errors) == 1

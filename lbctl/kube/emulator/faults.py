@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 import threading
+import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -48,6 +50,7 @@ class Faults:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._rules: list[FaultRule] = []
+        self.sleep: Callable[[float], None] = time.sleep  # how latency is served; replaceable by a test
 
     def add(self, rule: FaultRule) -> FaultRule:
         with self._lock:

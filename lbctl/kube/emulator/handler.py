@@ -8,7 +8,6 @@ import logging
 import queue
 import select
 import socket
-import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler
 from typing import TYPE_CHECKING, Any
@@ -151,7 +150,7 @@ class EmulatorHandler(BaseHTTPRequestHandler):
         try:
             injection = self.emulator.faults.for_request(method, verb, path)
             if injection.latency:
-                time.sleep(injection.latency)
+                self.emulator.faults.sleep(injection.latency)
             if injection.status:
                 error = ApiError(injection.status, injection.message)
                 headers = {}
@@ -287,8 +286,9 @@ class EmulatorHandler(BaseHTTPRequestHandler):
             store.stop_watch(watcher)
             raise bad_request(f"invalid timeoutSeconds: {query.get('timeoutSeconds')}") from None
         bookmarks = _truthy(query.get("allowWatchBookmarks"))
-        deadline = time.monotonic() + min(timeout, emulator.max_watch_seconds)
-        next_bookmark = time.monotonic() + emulator.bookmark_interval
+        clock = emulator.clock
+        deadline = clock() + min(timeout, emulator.max_watch_seconds)
+        next_bookmark = clock() + emulator.bookmark_interval
         abrupt = False
         self._record("watch", target, "GET", urlsplit(self.path).path, 200)  # logged when the stream opens
         self.send_response(200)
@@ -298,16 +298,16 @@ class EmulatorHandler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.flush()
         try:
-            while (remaining := deadline - time.monotonic()) > 0:
+            while (remaining := deadline - clock()) > 0:
                 try:
                     item = watcher.queue.get(timeout=min(remaining, _WATCH_POLL_SECONDS))
                 except queue.Empty:
                     if self._client_gone():
                         abrupt = True
                         break
-                    if bookmarks and time.monotonic() >= next_bookmark:
+                    if bookmarks and clock() >= next_bookmark:
                         store.bookmark(watcher)
-                        next_bookmark = time.monotonic() + emulator.bookmark_interval
+                        next_bookmark = clock() + emulator.bookmark_interval
                     continue
                 if isinstance(item, WatchEnd):
                     abrupt = item.abrupt

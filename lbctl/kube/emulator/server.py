@@ -5,7 +5,8 @@ from __future__ import annotations
 import contextlib
 import socket
 import threading
-from collections.abc import Iterable
+import time
+from collections.abc import Callable, Iterable
 from http.server import ThreadingHTTPServer
 from pathlib import Path
 from types import TracebackType
@@ -43,6 +44,7 @@ class KubeEmulator:
         self._requested_port = port
         self.bookmark_interval = bookmark_interval
         self.max_watch_seconds = max_watch_seconds
+        self.clock: Callable[[], float] = time.monotonic  # watch deadlines and bookmarks; replaceable by a test
         self.kinds = KindTable(kinds)
         self.store = Store(self.kinds, history_window)
         self.faults = Faults()

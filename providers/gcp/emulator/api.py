@@ -388,9 +388,10 @@ class ComputeApi:
             if record is None:
                 raise not_found(key.path)
             delay = self.store.settings.delay_seconds
-            remaining = 0.0 if delay is None else max(0.0, record.created + delay - time.monotonic())
+            settings = self.store.settings
+            remaining = 0.0 if delay is None else max(0.0, record.created + delay - settings.clock())
         if remaining:
-            time.sleep(min(remaining, self.store.settings.max_wait_seconds))
+            settings.sleep(min(remaining, settings.max_wait_seconds))
         with self.store.lock:
             record.forced_done = record.forced_done or delay is None
             record.polls += 1

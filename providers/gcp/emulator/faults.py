@@ -7,6 +7,7 @@ import random
 import re
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -117,6 +118,7 @@ class FaultInjector:
         self._ids = itertools.count(1)
         self._random = random.Random(seed)
         self.rate_limit: RateLimit | None = None
+        self.sleep: Callable[[float], None] = time.sleep  # how a delay is served; replaceable by a test
 
     def add(self, rule: FaultRule) -> FaultRule:
         """Register a rule; returns it with its id."""

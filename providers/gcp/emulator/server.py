@@ -207,7 +207,7 @@ class _Handler(BaseHTTPRequestHandler):
     def _serve_api(self, route: Route, query: dict[str, str], raw_body: bytes) -> tuple[int, dict[str, Any]]:
         decision = self.emulator.faults.decide(self.command, urlsplit(self.path).path)
         if decision.delay_seconds:
-            time.sleep(decision.delay_seconds)
+            self.emulator.faults.sleep(decision.delay_seconds)
         if decision.rate_limited is not None:
             raise decision.rate_limited
         rule = decision.rule
@@ -283,7 +283,7 @@ def _admin_response(emulator: ComputeEmulator, method: str, path: str, body: Any
                 if name in body:
                     setattr(emulator.settings, name, body[name])
         if method in ("GET", "POST"):
-            return asdict(emulator.settings)
+            return {k: v for k, v in asdict(emulator.settings).items() if k not in ("clock", "sleep")}
     raise LookupError(f"no admin endpoint {method} {ADMIN_PREFIX}{path}")
 
 

@@ -11,7 +11,7 @@ import json
 import random
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -42,6 +42,9 @@ class OperationSettings:
     delay_seconds: float | None = None
     deferred_errors: bool = False
     max_wait_seconds: float = 120.0
+    # where time comes from: replaceable so that a test can move time on instead of waiting for it
+    clock: Callable[[], float] = time.monotonic
+    sleep: Callable[[float], None] = time.sleep
 
 
 @dataclass
@@ -154,7 +157,8 @@ class Store:
     # --- operations ------------------------------------------------------------------------------
 
     def add_operation(self, record: OperationRecord) -> OperationRecord:
-        """Store an operation and return it."""
+        """Store an operation (created now, by the settings' clock) and return it."""
+        record.created = self.settings.clock()
         self.operations[record.key] = record
         return record
 
@@ -165,7 +169,7 @@ class Store:
             return "DONE"
         if settings.polls_to_done is not None and record.polls >= settings.polls_to_done:
             return "DONE"
-        if settings.delay_seconds is not None and time.monotonic() - record.created >= settings.delay_seconds:
+        if settings.delay_seconds is not None and settings.clock() - record.created >= settings.delay_seconds:
             return "DONE"
         return "PENDING" if record.polls == 0 else "RUNNING"
 
