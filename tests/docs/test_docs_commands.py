@@ -39,17 +39,46 @@ CLUSTER = "my-cluster"
 SETUP = {"pip install -e '.[demo]' && lbctl demo", "pip install -e '.[test]' && pytest"}
 
 
-def commands(page: Path) -> list[tuple[str, int]]:
-    """(command, expected exit code) for each line of the page's ```sh blocks."""
-    out: list[tuple[str, int]] = []
-    for block in re.findall(r"```sh\n(.*?)```", page.read_text(), flags=re.DOTALL):
+def commands(page: Path) -> list[tuple[str, int, list[str]]]:
+    """(command, expected exit code, output lines the page shows) for each line of the page's ```sh blocks.
+
+    A ```text block right after a ```sh block shows the output of that block's last command: each of its
+    lines must appear in that command's output, `<...>` standing for one word (a name's hash, an age)."""
+    out: list[tuple[str, int, list[str]]] = []
+    for block, shown in re.findall(
+        r"```sh\n(.*?)```(?:\s*```text\n(.*?)```)?", page.read_text(), flags=re.DOTALL
+    ):
         for line in block.replace("\\\n", " ").splitlines():
             line = line.strip()
             if not line or line.startswith("#"):
                 continue
             expected = re.search(r"\s+#\s*exit\s+(\d+)\s*$", line)
-            out.append((line[: expected.start()] if expected else line, int(expected.group(1)) if expected else 0))
+            out.append(
+                (
+                    line[: expected.start()] if expected else line,
+                    int(expected.group(1)) if expected else 0,
+                    [],
+                )
+            )
+        if shown and out:
+            out[-1] = (*out[-1][:2], [s for s in shown.splitlines() if s.strip()])
     return out
+
+
+def shown_line_pattern(line: str) -> re.Pattern[str]:
+    """A shown output line as a whole-line pattern: `<...>` is any run of non-blanks (a hash, an age), runs of
+    spaces are any whitespace."""
+    words = []
+    for word in line.split():
+        pieces = re.split(r"(<[^>\s]+>)", word)
+        words.append("".join(r"\S+" if re.fullmatch(r"<[^>\s]+>", p) else re.escape(p) for p in pieces))
+    return re.compile(r"\s+".join(words))
+
+
+def printed(line: str, output: str) -> bool:
+    """Whether `output` has a line that is the shown `line`."""
+    pattern = shown_line_pattern(line)
+    return any(pattern.fullmatch(o.strip()) for o in output.splitlines())
 
 
 def flavour(page: Path) -> str:
@@ -64,7 +93,9 @@ def aws_environment(folder: Path) -> Iterator[dict[str, str]]:
         url = stack.enter_context(moto_server())
         account = create_aws_account(url, "us-east-1", CLUSTER, ("us-east-1a", "us-east-1b"))
         instances = add_aws_instances(account, {"ip-10-0-0-10": "us-east-1a", "ip-10-0-1-10": "us-east-1b"})
-        core = kubernetes.client.CoreV1Api(kubernetes.client.ApiClient(kubernetes.client.Configuration(host=kube.url)))
+        core = kubernetes.client.CoreV1Api(
+            kubernetes.client.ApiClient(kubernetes.client.Configuration(host=kube.url))
+        )
         for name, instance in instances.items():
             zone = "us-east-1a" if name == "ip-10-0-0-10" else "us-east-1b"
             core.create_node(node(name, f"aws:///{zone}/{instance}", zone))
@@ -85,10 +116,14 @@ def gcp_environment(folder: Path) -> Iterator[dict[str, str]]:
         compute = stack.enter_context(ComputeEmulator(port=0))
         nodes = {"gke-pool-a": zones[0], "gke-pool-b": zones[1]}
         create_gcp_project(compute.url, project, nodes, static_ip_name=None)
-        core = kubernetes.client.CoreV1Api(kubernetes.client.ApiClient(kubernetes.client.Configuration(host=kube.url)))
+        core = kubernetes.client.CoreV1Api(
+            kubernetes.client.ApiClient(kubernetes.client.Configuration(host=kube.url))
+        )
         for name, zone in nodes.items():
             core.create_node(node(name, f"gce://{project}/{zone}/{name}", zone))
-        process = controller(kube.url, "gcp", compute.url, CLUSTER, project=project, zones=list(zones)).start()
+        process = controller(
+            kube.url, "gcp", compute.url, CLUSTER, project=project, zones=list(zones)
+        ).start()
         stack.callback(process.stop)
         yield {"KUBECONFIG": str(kube.write_kubeconfig(folder / "kubeconfig")),
                "CLOUDSDK_API_ENDPOINT_OVERRIDES_COMPUTE": f"{compute.url}/compute/v1/",
@@ -115,14 +150,43 @@ def test_commands_of_page_run(page: Path) -> None:
     kind = flavour(page)
     for tool in TOOLS[kind]:
         script(tool)  # a missing tool fails the test with how to install it
-    steps = [(c, code) for c, code in commands(page) if c not in SETUP]
-    assert not [c for c, _ in commands(page) if c.startswith("pip ") and c not in SETUP], "undocumented install step"
+    steps = [(c, code, shown) for c, code, shown in commands(page) if c not in SETUP]
+    assert not [c for c, _, _ in commands(page) if c.startswith("pip ") and c not in SETUP], (
+        "undocumented install step"
+    )
     with tempfile.TemporaryDirectory() as tmp, ENVIRONMENTS[kind](Path(tmp)) as extra:
         env = env_with_scripts({**extra, "COLUMNS": "200"})
-        for command, expected in steps:
+        for command, expected, shown in steps:
             done = subprocess.run(["bash", "-c", command], cwd=ROOT, env=env, capture_output=True, text=True,
                                   timeout=300)  # fmt: skip
             assert done.returncode == expected, (
                 f"{page.name}: `{command}` exited {done.returncode}, expected {expected}\n"
                 f"stdout:\n{done.stdout[-3000:]}\nstderr:\n{done.stderr[-3000:]}"
             )
+            for line in shown:
+                assert printed(line, done.stdout), (
+                    f"{page.name}: `{command}` did not print the shown line {line!r}\nstdout:\n{done.stdout[-3000:]}"
+                )
+
+
+@pytest.mark.parametrize(
+    ("shown", "output", "matches"),
+    [
+        ("0", "0\n", True),
+        ("0", "1\n", False),
+        ("0", "10\n", False),
+        ("shop   alb   *   k8s-default-shop-<hash>.elb.amazonaws.com   80   <age>",
+         "NAME CLASS HOSTS ADDRESS PORTS AGE\nshop alb * k8s-default-shop-0a1b-12.us-east-1.elb.amazonaws.com 80 5s\n", True),
+        ("shop   alb   *   k8s-default-shop-<hash>.elb.amazonaws.com   80   <age>", "shop alb * \n", False),
+    ],
+)  # fmt: skip
+def test_shown_output_must_be_printed(shown: str, output: str, matches: bool) -> None:
+    assert printed(shown, output) is matches
+
+
+def test_a_text_block_after_a_sh_block_is_the_last_commands_output(tmp_path: Path) -> None:
+    page = tmp_path / "page.md"
+    page.write_text(
+        "```sh\nfirst\nsecond  # exit 1\n```\n\n```text\nline one\n\nline <two>\n```\n```sh\nthird\n```\n"
+    )
+    assert commands(page) == [("first", 0, []), ("second", 1, ["line one", "line <two>"]), ("third", 0, [])]
