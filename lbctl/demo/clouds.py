@@ -116,26 +116,41 @@ class GcpProject:
     instances: dict[str, str] = field(default_factory=dict)  # node name → zone
 
 
-def create_gcp_project(endpoint_url: str, project: str, nodes: dict[str, str],
-                       static_ip_name: str | None) -> GcpProject:  # fmt: skip
-    """What a GKE project has before any Ingress: the node VMs, and (if named) the static IP a user reserved."""
+def _compute_options(endpoint_url: str) -> dict[str, Any]:
     from google.auth.credentials import AnonymousCredentials
+
+    return {"client_options": {"api_endpoint": endpoint_url}, "credentials": AnonymousCredentials(),
+            "transport": "rest"}  # fmt: skip
+
+
+def _wait(endpoint_url: str, project: str, operation: Any) -> None:
     from google.cloud import compute_v1
 
     from providers.gcp.operations import wait_for_operation
 
-    options: dict[str, Any] = {"client_options": {"api_endpoint": endpoint_url},
-                               "credentials": AnonymousCredentials(), "transport": "rest"}  # fmt: skip
-    instances = compute_v1.InstancesClient(**options)
-    addresses = compute_v1.GlobalAddressesClient(**options)
-    global_ops = compute_v1.GlobalOperationsClient(**options)
-    zone_ops = compute_v1.ZoneOperationsClient(**options)
+    options = _compute_options(endpoint_url)
+    wait_for_operation(operation, project=project, global_ops_client=compute_v1.GlobalOperationsClient(**options),
+                       zone_ops_client=compute_v1.ZoneOperationsClient(**options))  # fmt: skip
+
+
+def reserve_global_address(endpoint_url: str, project: str, name: str) -> str:
+    """Reserve a global static IP, as `gcloud compute addresses create NAME --global` does; returns it."""
+    from google.cloud import compute_v1
+
+    addresses = compute_v1.GlobalAddressesClient(**_compute_options(endpoint_url))
+    operation = addresses.insert(project=project, address_resource=compute_v1.Address(name=name))
+    _wait(endpoint_url, project, operation)
+    return str(addresses.get(project=project, address=name).address)
+
+
+def create_gcp_project(endpoint_url: str, project: str, nodes: dict[str, str],
+                       static_ip_name: str | None) -> GcpProject:  # fmt: skip
+    """What a GKE project has before any Ingress: the node VMs, and (if named) the static IP a user reserved."""
+    from google.cloud import compute_v1
+
+    instances = compute_v1.InstancesClient(**_compute_options(endpoint_url))
     for node, zone in nodes.items():
         operation = instances.insert(project=project, zone=zone, instance_resource=compute_v1.Instance(name=node))
-        wait_for_operation(operation, project=project, global_ops_client=global_ops, zone_ops_client=zone_ops)
-    address = None
-    if static_ip_name:
-        operation = addresses.insert(project=project, address_resource=compute_v1.Address(name=static_ip_name))
-        wait_for_operation(operation, project=project, global_ops_client=global_ops, zone_ops_client=zone_ops)
-        address = addresses.get(project=project, address=static_ip_name).address
+        _wait(endpoint_url, project, operation)
+    address = reserve_global_address(endpoint_url, project, static_ip_name) if static_ip_name else None
     return GcpProject(endpoint_url, project, static_ip_name, address, dict(nodes))

@@ -1,0 +1,539 @@
+"""`lbctl demo -f FILES`: the user's own manifests on the embedded clouds and cluster.
+
+Read the files (legacy Ingresses converted on the fly) → name what they reference but lack (or create
+stand-ins) → start the clouds, the nodes and their VMs, GKE's default backend, reserved static IPs →
+the real controller → the files applied as `kubectl apply` would → each Ingress converged, its console
+view → delete → nothing of ours left (or, with --keep, how to reach everything).
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import kubernetes
+from kubernetes.dynamic import DynamicClient
+from kubernetes.dynamic.exceptions import ResourceNotFoundError
+from rich.markup import escape
+
+from lbctl.convert import TARGET_VERSION, convert_document, ingress_name, is_legacy_ingress
+from lbctl.demo import gke
+from lbctl.demo.clouds import (
+    DEMO_KEYS,
+    LocalClouds,
+    add_aws_instances,
+    create_aws_account,
+    create_gcp_project,
+    reserve_global_address,
+)
+from lbctl.demo.missing import (
+    Missing,
+    find_missing,
+    stand_in_app,
+    stand_in_namespace,
+    stand_in_secret,
+)
+from lbctl.demo.scenario import Step, wait_for
+from lbctl.demo.workloads import Cluster
+from lbctl.manifests import LoadResult, _documents, _expand, _read
+from lbctl.model.annotations import GLOBAL_STATIC_IP
+from lbctl.model.builder import BuildConfig, build
+from lbctl.model.objects import Ingress
+from lbctl.model.problems import Problem, Severity, SpecError
+from lbctl.model.snapshot import ClusterSnapshot
+
+CLUSTER = "demo"
+AWS_REGION, AWS_ZONES = "us-east-1", ("us-east-1a", "us-east-1b")
+GCP_PROJECT, GCP_ZONES = "lbctl-demo", ("us-central1-a", "us-central1-b")
+ALB_CONTROLLER = "ingress.k8s.aws/alb"
+EXIT_FAILED, EXIT_INPUT = 1, 2
+
+
+class DemoInputError(Exception):
+    """The files cannot be tried as they are; the message lists each problem with its fix."""
+
+
+@dataclass
+class Manifest:
+    """One object of the files, in file order, as it will be applied."""
+
+    obj: dict[str, Any]
+    source: str  # "app.yaml#2"
+
+    @property
+    def kind(self) -> str:
+        return str(self.obj.get("kind"))
+
+    @property
+    def name(self) -> str:
+        return str((self.obj.get("metadata") or {}).get("name") or "")
+
+    @property
+    def namespace(self) -> str:
+        return str((self.obj.get("metadata") or {}).get("namespace") or "default")
+
+    def title(self, namespaced: bool = True) -> str:
+        return f"{self.kind} {self.namespace}/{self.name}" if namespaced else f"{self.kind} {self.name}"
+
+
+@dataclass
+class Plan:
+    """What the demo will do with the files, decided before any emulator starts."""
+
+    manifests: list[Manifest]
+    provider: str
+    served: list[Ingress]  # the Ingresses the provider's controller serves
+    stacks: dict[str, str]  # Ingress ns/name → its load balancer stack (Ingress group)
+    notes: list[str] = field(default_factory=list)
+    missing: list[Missing] = field(default_factory=list)
+    static_ips: dict[str, str] = field(default_factory=dict)  # name → Ingress that names it
+
+
+# --------------------------------------------------------------------------- reading the files
+
+
+def read_files(files: tuple[str, ...]) -> tuple[list[Manifest], list[str]]:
+    """Every object of the files in order, legacy Ingresses converted (one note each); DemoInputError naming
+    the file and field when a file cannot be read, is not YAML, or holds something that is not an object."""
+    problems = LoadResult()
+    manifests: list[Manifest] = []
+    notes: list[str] = []
+    for name, path in _expand(files):
+        text = _read(name, path, problems)
+        if text is None:
+            continue
+        for index, doc in _documents(name, text, problems):
+            _collect(doc, f"{name}#{index}", manifests, notes, problems.problems)
+    if problems.problems:
+        raise DemoInputError("\n".join(str(p) for p in problems.problems))
+    if not manifests:
+        raise DemoInputError(f"no Kubernetes object in {', '.join(files)}")
+    return manifests, notes
+
+
+def _collect(doc: Any, source: str, out: list[Manifest], notes: list[str], problems: list[Problem]) -> None:
+    if doc is None:
+        return
+    if not isinstance(doc, dict):
+        problems.append(Problem(Severity.ERROR, "document", "(root)", f"must be a Kubernetes object, got "
+                                f"{type(doc).__name__}", source))  # fmt: skip
+        return
+    if isinstance(doc.get("items"), list) and str(doc.get("kind", "")).endswith("List"):
+        for i, item in enumerate(doc["items"]):
+            _collect(item, f"{source}.items[{i}]", out, notes, problems)
+        return
+    for required in ("apiVersion", "kind"):
+        if not isinstance(doc.get(required), str) or not doc[required]:
+            problems.append(Problem(Severity.ERROR, "object", required, "is required (a string)", source))
+            return
+    if not isinstance(doc.get("metadata"), dict) or not doc["metadata"].get("name"):
+        problems.append(Problem(Severity.ERROR, doc["kind"], "metadata.name", "is required (kubectl apply needs a "
+                                "name)", source))  # fmt: skip
+        return
+    if is_legacy_ingress(doc):
+        version = doc["apiVersion"]
+        try:
+            convert_document(doc, source, [])
+        except SpecError as err:
+            problems.append(err.problem)
+            return
+        notes.append(f"Ingress {ingress_name(doc)} ({source}) is {version}, which current clusters refuse: applied "
+                     f"as {TARGET_VERSION} (`lbctl convert -f FILE` prints the converted manifest)")  # fmt: skip
+    out.append(Manifest(doc, source))
+
+
+def _class_of(ingress: Ingress) -> str:
+    return ingress.class_name or ingress.annotations.get("kubernetes.io/ingress.class") or ""
+
+
+def pick_provider(ingresses: list[Ingress], classes: dict[str, str]) -> str:
+    """alb (or a class of the ALB controller) → aws; gce or no class → gcp. DemoInputError when the files need
+    both clouds (a cluster runs on one)."""
+    wanted: dict[str, list[str]] = {}
+    for ing in ingresses:
+        cls = _class_of(ing)
+        provider = "aws" if cls == "alb" or classes.get(cls) == ALB_CONTROLLER else "gcp"
+        wanted.setdefault(provider, []).append(f"{ing.namespace}/{ing.name} ({cls or 'no class'})")
+    if len(wanted) > 1:
+        listed = "; ".join(f"{p}: {', '.join(names)}" for p, names in sorted(wanted.items()))
+        raise DemoInputError(f"the files have Ingresses for both clouds ({listed}): choose one with --provider "
+                             "aws or --provider gcp")  # fmt: skip
+    return next(iter(wanted), "gcp")
+
+
+def plan_files(files: tuple[str, ...], provider: str | None, create_missing: bool) -> Plan:
+    """Read and check the files; DemoInputError lists what stops them (each with its fix)."""
+    manifests, notes = read_files(files)
+    snapshot = ClusterSnapshot()
+    problems: list[str] = []
+    ingresses: list[Ingress] = []
+    classes: dict[str, str] = {}
+    for m in manifests:
+        try:
+            if m.kind == "Ingress":
+                snapshot.add(m.obj, m.source)
+                ingresses.append(snapshot.ingresses[f"{m.namespace}/{m.name}"])
+            elif m.kind == "IngressClass":
+                classes[m.name] = str((m.obj.get("spec") or {}).get("controller") or "")
+        except SpecError as err:
+            problems.append(str(err.problem))
+    if problems:
+        raise DemoInputError("\n".join(problems))
+    if not ingresses:
+        raise DemoInputError(f"no Ingress in {', '.join(files)}: lbctl demo -f needs at least one")
+    chosen = provider or pick_provider(ingresses, classes)
+    config = {"cluster_default_backend": gke.DEFAULT_BACKEND} if chosen == "gcp" else {}
+    built = build(snapshot, BuildConfig.for_provider(chosen, **config))
+    members = {key for group in built.groups.values() for key in group.members}
+    served = [i for i in ingresses if f"{i.namespace}/{i.name}" in members]
+    for ing in ingresses:
+        if ing not in served:
+            notes.append(f"Ingress {ing.namespace}/{ing.name} has class {_class_of(ing) or '(none)'}, which lbctl "
+                         f"--provider {chosen} does not serve: it is applied and left alone")  # fmt: skip
+    if not served:
+        raise DemoInputError(f"no Ingress in the files is served by lbctl --provider {chosen} (classes: "
+                             f"{', '.join(sorted({_class_of(i) or '(none)' for i in ingresses}))})")  # fmt: skip
+    have = {(m.kind, m.namespace if m.kind != "Namespace" else "", m.name) for m in manifests}
+    have |= {("Namespace", "", ns) for ns in ("default", "kube-system")}
+    subnets = [f"public-{zone}" for zone in AWS_ZONES] + [f"private-{zone}" for zone in AWS_ZONES]
+    missing = find_missing(served, have, chosen, subnets)
+    blocking = [m for m in missing if not (create_missing and m.creatable)]
+    if blocking:
+        raise DemoInputError("\n".join(m.message() for m in blocking))
+    static_ips = {}
+    if chosen == "gcp":
+        for ing in served:
+            if ing.annotations.get(GLOBAL_STATIC_IP):
+                static_ips[ing.annotations[GLOBAL_STATIC_IP]] = f"{ing.namespace}/{ing.name}"
+    stacks = {member: key for key, group in built.groups.items() for member in group.members}
+    return Plan(manifests, chosen, served, stacks, notes, missing, static_ips)
+
+
+# --------------------------------------------------------------------------- applying, as kubectl apply does
+
+
+def _api_message(err: kubernetes.client.ApiException) -> str:
+    try:
+        return str(json.loads(err.body).get("message") or err.reason)
+    except (TypeError, ValueError):
+        return str(err.reason)
+
+
+class Applier:
+    """Create-or-update objects through the official client, as `kubectl apply` does on a fresh cluster."""
+
+    def __init__(self, api: kubernetes.client.ApiClient) -> None:
+        self.dynamic = DynamicClient(api)
+
+    def resource(self, obj: dict[str, Any]) -> Any:
+        return self.dynamic.resources.get(api_version=obj["apiVersion"], kind=obj["kind"])
+
+    def apply(self, manifest: Manifest) -> str:
+        """'created' or 'configured'; DemoInputError with the API server's answer when it refuses the object."""
+        try:
+            resource = self.resource(manifest.obj)
+        except ResourceNotFoundError:
+            return "skipped"
+        namespace = manifest.namespace if resource.namespaced else None
+        try:
+            resource.create(body=manifest.obj, namespace=namespace)
+            return "created"
+        except kubernetes.client.ApiException as err:
+            if err.status != 409:
+                raise DemoInputError(f"{manifest.source}: {manifest.title(resource.namespaced)}: the API server "
+                                     f"refused it ({err.status}): {_api_message(err)}") from None  # fmt: skip
+        resource.patch(body=manifest.obj, name=manifest.name, namespace=namespace,
+                       content_type="application/merge-patch+json")  # fmt: skip
+        return "configured"
+
+    def delete(self, manifest: Manifest) -> Callable[[], bool] | None:
+        """Delete the object; returns a check that it is gone (finalizers done), or None if it was not there."""
+        try:
+            resource = self.resource(manifest.obj)
+        except ResourceNotFoundError:
+            return None
+        namespace = manifest.namespace if resource.namespaced else None
+        try:
+            resource.delete(name=manifest.name, namespace=namespace)
+        except kubernetes.client.ApiException as err:
+            if err.status == 404:
+                return None
+            raise
+
+        def gone() -> bool:
+            try:
+                resource.get(name=manifest.name, namespace=namespace)
+            except kubernetes.client.ApiException as err:
+                if err.status == 404:
+                    return True
+                raise
+            return False
+
+        return gone
+
+
+# --------------------------------------------------------------------------- the run
+
+
+@dataclass
+class Environment:
+    """The cluster and cloud the files run on, and how to reach them."""
+
+    provider: str
+    kube_url: str
+    provider_config: Any
+    nodes: dict[str, tuple[str, str]]  # node → (providerID, zone)
+    hints: list[str]
+    reserved: dict[str, str] = field(default_factory=dict)  # static IP name → address
+    default_backend: str | None = None
+
+
+def _aws_environment(clouds: LocalClouds, plan: Plan, step: Step) -> Environment:
+    from lbctl.provider import ProviderConfig
+
+    assert clouds.aws_url is not None
+    account = create_aws_account(clouds.aws_url, AWS_REGION, CLUSTER, AWS_ZONES)
+    instances = add_aws_instances(account, {"node-a": AWS_ZONES[0], "node-b": AWS_ZONES[1]})
+    nodes = {n: (f"aws:///{z}/{instances[n]}", z) for n, z in zip(instances, AWS_ZONES, strict=True)}
+    step.ok(f"VPC {account.vpc_id} with public and internal subnets in {', '.join(AWS_ZONES)} (tagged for "
+            f"discovery); EC2 instances {', '.join(instances.values())} for the nodes")  # fmt: skip
+    for entry in plan.missing:
+        if entry.kind == "Subnet":
+            ec2 = account.client("ec2")
+            zone = AWS_ZONES[len(account.public_subnets) % len(AWS_ZONES)]
+            tags = [{"Key": "Name", "Value": entry.name}, {"Key": f"kubernetes.io/cluster/{CLUSTER}", "Value": "owned"}]
+            cidr = f"10.0.{200 + plan.missing.index(entry)}.0/24"
+            subnet = ec2.create_subnet(VpcId=account.vpc_id, CidrBlock=cidr, AvailabilityZone=zone,
+                                       TagSpecifications=[{"ResourceType": "subnet", "Tags": tags}])["Subnet"]  # fmt: skip
+            step.ok(f"created subnet {entry.name} ({subnet['SubnetId']}, {zone}) named by {entry.referenced_by}")
+    config = ProviderConfig(cluster_name=CLUSTER, region=AWS_REGION, endpoint_url=clouds.aws_url,
+                            vpc_id=account.vpc_id, options=dict(DEMO_KEYS))  # fmt: skip
+    aws = f"AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing aws --region {AWS_REGION} --endpoint-url {clouds.aws_url}"
+    hints = [f"{aws} elbv2 describe-load-balancers", f"{aws} elbv2 describe-target-groups"]
+    return Environment("aws", clouds.kubes["aws"].url, config, nodes, hints)
+
+
+def _gcp_environment(clouds: LocalClouds, plan: Plan, step: Step) -> Environment:
+    from lbctl.provider import ProviderConfig
+
+    url = clouds.compute.url
+    vms = {"gke-node-a": GCP_ZONES[0], "gke-node-b": GCP_ZONES[1]}
+    create_gcp_project(url, GCP_PROJECT, vms, static_ip_name=None)
+    step.ok(f"project {GCP_PROJECT}: VM instances {', '.join(f'{n} ({z})' for n, z in vms.items())} for the nodes")
+    reserved = {}
+    for name, ingress in plan.static_ips.items():
+        reserved[name] = reserve_global_address(url, GCP_PROJECT, name)
+        step.ok(f"reserved global static IP [bold]{escape(name)}[/] = {reserved[name]} for Ingress {ingress} "
+                f"(as `gcloud compute addresses create {name} --global` would)")  # fmt: skip
+    config = ProviderConfig(cluster_name=CLUSTER, project=GCP_PROJECT, endpoint_url=url,
+                            options={"zones": list(GCP_ZONES)})  # fmt: skip
+    gcloud = (f"CLOUDSDK_API_ENDPOINT_OVERRIDES_COMPUTE={url}/compute/v1/ CLOUDSDK_AUTH_ACCESS_TOKEN=emulator "
+              f"CLOUDSDK_CORE_PROJECT={GCP_PROJECT} gcloud compute")  # fmt: skip
+    hints = [f"{gcloud} url-maps list", f"{gcloud} forwarding-rules list", f"{gcloud} backend-services list"]
+    nodes = {n: (f"gce://{GCP_PROJECT}/{z}/{n}", z) for n, z in vms.items()}
+    return Environment("gcp", clouds.kubes["gcp"].url, config, nodes, hints, reserved, gke.DEFAULT_BACKEND)
+
+
+def _stand_ins(plan: Plan) -> list[tuple[Manifest, str]]:
+    """(object, why) for every missing object --create-missing makes, Namespaces first."""
+    out: list[tuple[Manifest, str]] = []
+    for entry in sorted(plan.missing, key=lambda m: m.kind != "Namespace"):
+        why = f"for {entry.referenced_by}"
+        if entry.kind == "Namespace":
+            out.append((Manifest(stand_in_namespace(entry), "--create-missing"), why))
+        elif entry.kind == "Service":
+            out.extend((Manifest(obj, "--create-missing"), why) for obj in stand_in_app(entry))
+        elif entry.kind == "Secret":
+            out.append((Manifest(stand_in_secret(entry), "--create-missing"), f"self-signed, {why}"))
+    return out
+
+
+def _ingress(networking: Any, key: str) -> Any:
+    namespace, name = key.split("/", 1)
+    try:
+        return networking.read_namespaced_ingress(name, namespace)
+    except kubernetes.client.ApiException as err:
+        if err.status == 404:
+            return None
+        raise
+
+
+def _warnings_of(core: Any, key: str) -> list[str]:
+    namespace, name = key.split("/", 1)
+    events = core.list_namespaced_event(namespace, field_selector=f"involvedObject.name={name}").items
+    return [f"{e.reason}: {e.message}" for e in events if e.type == "Warning"]
+
+
+def _address(networking: Any, key: str) -> str | None:
+    ingress = _ingress(networking, key)
+    entries = (ingress.status.load_balancer.ingress or []) if ingress and ingress.status.load_balancer else []
+    return (entries[0].hostname or entries[0].ip) if entries else None
+
+
+def run_files(plan: Plan, step: Step, keep: bool, files: tuple[str, ...], timeout: float = 90.0) -> Callable[[], None]:
+    """The whole run on the embedded clouds; returns what to wait on with --keep (None-returning callable
+    that blocks), raising RuntimeError when something did not converge."""
+    from lbctl.cli_describe import print_view
+    from lbctl.kube.controller import ControllerConfig
+    from lbctl.kube.events import FINALIZER
+    from lbctl.kube.run import ControllerProcess, RunOptions
+
+    provider = plan.provider
+    upper = provider.upper()
+    step.head("Starting local clouds")
+    clouds = LocalClouds(aws=provider == "aws", gcp=provider == "gcp").__enter__()
+    process: ControllerProcess | None = None
+    try:
+        kube = clouds.kubes[provider]
+        step.ok(f"Kubernetes API emulator ({provider} cluster): {kube.url}")
+        step.ok(f"AWS (moto server): {clouds.aws_url}" if provider == "aws"
+                else f"Google Compute API emulator: {clouds.compute.url}")  # fmt: skip
+        step.head(f"{upper}: Setting up the account and the cluster's nodes")
+        env = (_aws_environment if provider == "aws" else _gcp_environment)(clouds, plan, step)
+        api = kubernetes.client.ApiClient(kubernetes.client.Configuration(host=kube.url))
+        cluster = Cluster(api, env.nodes)
+        cluster.create_nodes()
+        step.ok(f"nodes {', '.join(env.nodes)} (Ready, providerID set)")
+        applier = Applier(api)
+        if env.default_backend:
+            for obj in gke.default_http_backend():
+                applier.apply(Manifest(obj, "GKE"))
+            step.ok("kube-system/default-http-backend (Deployment + NodePort Service), as GKE has: the default "
+                    "backend of Ingresses without spec.defaultBackend")  # fmt: skip
+
+        process = ControllerProcess(RunOptions(
+            controller=ControllerConfig(provider=provider, cluster_name=CLUSTER, workers=2, watch_timeout=30,
+                                        base_retry_delay=0.2, max_retry_delay=5.0, default_backend=env.default_backend),
+            provider=env.provider_config, kube_api_url=kube.url, metrics_addr=None, health_addr=None,
+        ))  # fmt: skip
+        lock = threading.Lock()
+
+        def observe(stack: str, result: Any) -> None:
+            with lock:
+                for change in result.changes:
+                    step.info(f"[green]{change.action:>7}[/] {escape(change.kind)} [bold]{escape(change.name)}[/]"
+                              + (f" [dim]{escape(change.detail)}[/]" if change.detail else ""))  # fmt: skip
+
+        process.controller.on_converged.append(observe)
+        step.head(f"{upper}: Starting the controller (lbctl run --provider {provider} --cluster-name {CLUSTER})")
+        process.start()
+        step.ok("informer caches synced; this replica reconciles")
+
+        stand_ins = _stand_ins(plan)
+        if stand_ins:
+            step.head(f"{upper}: Creating what the files reference but lack (--create-missing)")
+            for manifest, why in stand_ins:
+                applier.apply(manifest)
+                step.ok(f"created {escape(manifest.title(manifest.kind != 'Namespace'))} ({escape(why)})")
+        step.head(f"{upper}: Applying {', '.join(files)} (as kubectl apply -f)")
+        for note in plan.notes:
+            step.info(f"[yellow]note:[/] {escape(note)}")
+        applied = []
+        for manifest in plan.manifests:
+            outcome = applier.apply(manifest)
+            if outcome == "skipped":
+                step.info(f"[yellow]skipped[/] {escape(manifest.kind)} {escape(manifest.name)} ({manifest.source}): "
+                          f"{escape(manifest.obj['apiVersion'])} {escape(manifest.kind)} is not served by the "
+                          "embedded cluster")  # fmt: skip
+                continue
+            applied.append(manifest)
+            step.ok(f"{outcome} {escape(manifest.title(manifest.kind not in ('Namespace', 'IngressClass')))}")
+
+        for ing in plan.served:
+            key = f"{ing.namespace}/{ing.name}"
+            step.head(f"{upper}: Ingress {key} → load balancer")
+            try:
+                wait_for(lambda k=key: FINALIZER in ((_ingress(cluster.networking, k).metadata.finalizers) or []),
+                         timeout, f"the controller to take Ingress {key}")  # fmt: skip
+                step.ok(f"finalizer {FINALIZER} added before any cloud write")
+                entry = wait_for(lambda k=key: _address(cluster.networking, k), timeout, f"Ingress {key}'s address")
+            except TimeoutError as err:
+                warnings = _warnings_of(cluster.core, key)
+                detail = "; ".join(warnings) if warnings else "no Warning Event"
+                raise RuntimeError(f"{err} — the Ingress's Warning Events: {detail}") from None
+            step.ok(f"status.loadBalancer.ingress set: [bold]{escape(entry)}[/]")
+            name = ing.annotations.get(GLOBAL_STATIC_IP)
+            if name and name in env.reserved:
+                if entry != env.reserved[name]:
+                    raise RuntimeError(f"Ingress {key} got {entry}, not the reserved static IP {name} "
+                                       f"({env.reserved[name]})")  # fmt: skip
+                step.ok(f"that is the reserved static IP {escape(name)}, which lbctl uses and never deletes")
+                rules = process.provider.describe(plan.stacks[key])["load_balancers"]
+                for rule in rules:
+                    if rule.get("address") != env.reserved[name]:
+                        raise RuntimeError(f"forwarding rule {rule['name']} has IP {rule.get('address')}, not the "
+                                           f"reserved static IP {name} ({env.reserved[name]})")  # fmt: skip
+                    step.ok(f"forwarding rule {escape(rule['name'])} IP {rule['address']} (the reserved address)")
+
+        for stack in dict.fromkeys(plan.stacks.values()):
+            step.head(f"{upper}: Console view: lbctl describe ingress {stack} --provider {provider}")
+            view = process.provider.describe(stack)
+            view["drift"], view["note"] = [], "in sync with the Ingress"
+            print_view(view)
+
+        if keep:
+            return _keeper(clouds, process, env, plan, files, step)
+        step.head(f"{upper}: Deleting what was applied (Ingresses first), waiting for finalizers")
+        ordered = [m for m in applied if m.kind == "Ingress"] + [m for m in reversed(applied) if m.kind != "Ingress"]
+        for manifest in ordered:
+            gone = applier.delete(manifest)
+            if gone is not None and manifest.kind == "Ingress":
+                wait_for(gone, timeout, f"{manifest.title()} to go")
+                step.ok(f"{escape(manifest.title())}: cloud resources deleted, then the finalizer removed; it is gone")
+        step.ok("every other object of the files deleted")
+        left = process.provider.list_stacks()
+        remaining = 0
+        for stack in dict.fromkeys(plan.stacks.values()):
+            view = process.provider.describe(stack)
+            remaining += sum(len(view[k]) for k in ("load_balancers", "backends", "others"))
+        if left or remaining:
+            raise RuntimeError(f"resources of ours are left: stacks {left}, {remaining} resources")
+        kept = f"; the static IP(s) you reserved stay: {', '.join(env.reserved)}" if env.reserved else ""
+        step.ok(f"nothing of ours is left in {provider} (0 stacks, 0 resources tagged for cluster {CLUSTER}){kept}")
+        process.stop()
+        process = None
+        clouds.__exit__(None, None, None)
+        return lambda: None
+    except BaseException:
+        if process is not None:
+            process.stop()
+        clouds.__exit__(None, None, None)
+        raise
+
+
+def _keeper(clouds: LocalClouds, process: Any, env: Environment, plan: Plan, files: tuple[str, ...],
+            step: Step) -> Callable[[], None]:  # fmt: skip
+    """Print how to reach everything; the returned callable blocks until Ctrl-C, then stops it all."""
+    import contextlib
+    import tempfile
+    from pathlib import Path
+
+    folder = Path(tempfile.mkdtemp(prefix="lbctl-demo-"))
+    kubeconfig = clouds.kubes[env.provider].write_kubeconfig(folder / f"kubeconfig-{env.provider}")
+    step.head("Everything keeps running (Ctrl-C to stop)")
+    step.info(f"KUBECONFIG={kubeconfig} kubectl get ingress,svc,pods -A", wrap=False)
+    for hint in env.hints:
+        step.info(escape(hint), wrap=False)
+    first = plan.served[0]
+    host = next((r.host for r in first.rules if r.host), None) or "example.com"
+    path = next((p.path for r in first.rules for p in r.paths if p.path), None) or "/"
+    route = f"lbctl route {' '.join('-f ' + f for f in files)} --provider {env.provider} --host {host} --path {path}"
+    if env.default_backend:
+        route += f" --default-backend-service {env.default_backend}"
+    step.info(escape(route), wrap=False)
+    endpoint = env.provider_config.endpoint_url
+    project = f" --gcp-project {GCP_PROJECT}" if env.provider == "gcp" else ""
+    for stack in dict.fromkeys(plan.stacks.values()):
+        step.info(escape(f"lbctl describe ingress {stack} --provider {env.provider} --cluster-name {CLUSTER}{project} "
+                         f"--endpoint-url {endpoint} --kube-api-url {clouds.kubes[env.provider].url}"), wrap=False)
+
+    def wait() -> None:
+        with contextlib.suppress(KeyboardInterrupt):
+            threading.Event().wait()
+        process.stop()
+        clouds.__exit__(None, None, None)
+
+    return wait
