@@ -14,7 +14,7 @@ from lbctl.provider import Check, ProviderConfig
 from .clients import AwsClients, error_code
 from .naming import CLUSTER_TAG
 from .network import resolve_subnets
-from .permissions import REQUIRED_ACTIONS
+from .permissions import POLICY_TEMPLATE, REQUIRED_ACTIONS, simulation_contexts
 
 
 def _extra_client(config: ProviderConfig, service: str) -> Any:
@@ -47,7 +47,9 @@ def aws_checks(clients: AwsClients, config: ProviderConfig) -> list[Check]:
         zones = clients.call("ec2", "DescribeAvailabilityZones")["AvailabilityZones"]
         checks.append(Check("Region", "ok", f"{clients.region}: {len(zones)} Availability Zones"))
     except Exception as err:
-        checks.append(Check("Region", "fail", f"{clients.region}: {err}"[:300], "set --aws-region / AWS_REGION"))
+        checks.append(
+            Check("Region", "fail", f"{clients.region}: {err}"[:300], "set --aws-region / AWS_REGION")
+        )
     vpcs: set[str] = set()
     for scheme in ("internet-facing", "internal"):
         spec = empty_spec("aws", "doctor/check")
@@ -58,7 +60,9 @@ def aws_checks(clients: AwsClients, config: ProviderConfig) -> list[Check]:
             listing = ", ".join(f"{s['SubnetId']} ({s['AvailabilityZone']})" for s in subnets)
             checks.append(Check(f"Subnets ({scheme})", "ok", listing))
         except SpecError as err:
-            role = "kubernetes.io/role/elb" if scheme == "internet-facing" else "kubernetes.io/role/internal-elb"
+            role = (
+                "kubernetes.io/role/elb" if scheme == "internet-facing" else "kubernetes.io/role/internal-elb"
+            )
             checks.append(Check(f"Subnets ({scheme})", "warn" if scheme == "internal" else "fail", err.problem.message,
                                 f"tag subnets in ≥ 2 AZs with {role}=1 and kubernetes.io/cluster/{config.cluster_name}"
                                 "=owned, or set alb.ingress.kubernetes.io/subnets on each Ingress"))  # fmt: skip
@@ -76,10 +80,12 @@ def aws_checks(clients: AwsClients, config: ProviderConfig) -> list[Check]:
     except Exception as err:
         code = error_code(err)
         if code == "DryRunOperation":
-            checks.append(Check("EC2 permissions (dry run)", "ok", "CreateSecurityGroup with our tag is allowed"))
+            checks.append(
+                Check("EC2 permissions (dry run)", "ok", "CreateSecurityGroup with our tag is allowed")
+            )
         else:
             checks.append(Check("EC2 permissions (dry run)", "fail", f"CreateSecurityGroup: {code or err}",
-                                "attach manifests/iam/aws-policy.json to lbctl's role"))  # fmt: skip
+                                f"attach {POLICY_TEMPLATE}, rendered for this cluster name, to lbctl's role"))  # fmt: skip
     checks.append(_simulate(clients, config, _principal(identity["Arn"])))
     return checks
 
@@ -88,22 +94,24 @@ def _simulate(clients: AwsClients, config: ProviderConfig, principal: str) -> Ch
     iam = _extra_client(config, "iam")
     denied: list[str] = []
     try:
-        for start in range(0, len(REQUIRED_ACTIONS), 50):
-            result = clients.caller.call("iam", "SimulatePrincipalPolicy", iam.simulate_principal_policy,
-                                         PolicySourceArn=principal, ActionNames=list(REQUIRED_ACTIONS[start:start + 50]),
-                                         ContextEntries=[{"ContextKeyName": f"aws:RequestTag/{CLUSTER_TAG}",
-                                                          "ContextKeyValues": [config.cluster_name],
-                                                          "ContextKeyType": "string"},
-                                                         {"ContextKeyName": f"aws:ResourceTag/{CLUSTER_TAG}",
-                                                          "ContextKeyValues": [config.cluster_name],
-                                                          "ContextKeyType": "string"}])  # fmt: skip
-            denied += [r["EvalActionName"] for r in result["EvaluationResults"] if r["EvalDecision"] != "allowed"]
+        account = principal.split(":")[4]
+        for actions, resource, context in simulation_contexts(config.cluster_name, clients.region, account):
+            where = {"ResourceArns": [resource]} if resource != "*" else {}  # "*": the simulator's default
+            entries = [{"ContextKeyName": k, "ContextKeyValues": [v], "ContextKeyType": "string"}
+                       for k, v in context.items()]  # fmt: skip
+            for start in range(0, len(actions), 50):
+                result = clients.caller.call("iam", "SimulatePrincipalPolicy", iam.simulate_principal_policy,
+                                             PolicySourceArn=principal, ActionNames=list(actions[start:start + 50]),
+                                             ContextEntries=entries, **where)  # fmt: skip
+                denied += [
+                    r["EvalActionName"] for r in result["EvaluationResults"] if r["EvalDecision"] != "allowed"
+                ]
     except Exception as err:
         reason = error_code(err) or str(err).splitlines()[0][:120]
         return Check("IAM permissions", "warn", f"could not simulate the policy of {principal}: {reason}",
                      "allow iam:SimulatePrincipalPolicy for lbctl's role to let doctor verify, or compare the role "
-                     "with manifests/iam/aws-policy.json")  # fmt: skip
+                     f"with {POLICY_TEMPLATE}")  # fmt: skip
     if denied:
         return Check("IAM permissions", "fail", f"{len(denied)} action(s) denied: {', '.join(sorted(denied))}"[:600],
-                     "attach manifests/iam/aws-policy.json to lbctl's role")  # fmt: skip
+                     f"attach {POLICY_TEMPLATE}, rendered for this cluster name, to lbctl's role")  # fmt: skip
     return Check("IAM permissions", "ok", f"all {len(REQUIRED_ACTIONS)} actions allowed for {principal}")
