@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 
 from providers.aws.naming import CLUSTER_TAG
 from providers.aws.permissions import (
@@ -158,8 +159,9 @@ def lifecycle_steps(account: Account) -> Iterator[str]:
 
 
 @pytest.fixture
-def account(moto_url: str) -> Account:
-    return fresh_account(moto_url)
+def account(moto_url: str) -> Iterator[Account]:
+    yield fresh_account(moto_url)
+    requests.post(f"{moto_url}/moto-api/reset", timeout=10)  # moto's state is process-wide: leave none behind
 
 
 def test_policy_allows_every_call_of_the_lifecycles_with_its_conditions(account: Account) -> None:
