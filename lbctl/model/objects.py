@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from lbctl.model.parsers import MAX_JSON_DEPTH, nesting_depth
 from lbctl.model.problems import Problem, Severity, SpecError
 
 LEGACY_INGRESS_VERSIONS = ("extensions/v1beta1", "networking.k8s.io/v1beta1")
@@ -692,4 +693,8 @@ def parse_custom_object(obj: Mapping[str, Any], source: str = "") -> CustomObjec
     kind = str(obj.get("kind"))
     reader = _Reader(obj, kind, source)
     name = reader.require_name()
-    return CustomObject(kind, reader.namespace, name, reader.mapping(obj.get("spec"), "spec"), source)
+    spec = reader.mapping(obj.get("spec"), "spec")
+    if nesting_depth(spec, MAX_JSON_DEPTH) > MAX_JSON_DEPTH:  # its schema check recurses once per level
+        raise reader.fail("spec", f"nested more than {MAX_JSON_DEPTH} levels deep; expected at most "
+                          f"{MAX_JSON_DEPTH} levels of lists and objects")  # fmt: skip
+    return CustomObject(kind, reader.namespace, name, spec, source)

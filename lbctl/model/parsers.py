@@ -17,6 +17,12 @@ import jsonschema
 
 from lbctl.model.problems import shorten
 
+# Bounds on JSON annotation values: far above any real value (the deepest real one, a condition, nests 5
+# levels and fits in 2 KB), far below what would reach Python's recursion limit (json, jsonschema and repr
+# recurse once or more per level) or make one annotation cost more than a few milliseconds to check.
+MAX_JSON_DEPTH = 32
+MAX_JSON_BYTES = 32 * 1024
+
 
 class AnnotationValueError(ValueError):
     """The value does not have the expected form; `detail` says what exactly is off."""
@@ -147,20 +153,81 @@ def string_map(separator: str = ",") -> Parser:
     return Parser("stringMap", expected, convert)
 
 
-def json_value(schema: dict[str, Any], example: str, type_name: str = "json") -> Parser:
-    """JSON checked against a JSON Schema; errors name the JSON path that is wrong."""
+def json_depth(raw: str, limit: int) -> int:
+    """How deeply arrays and objects nest in JSON text, counted without parsing it, and stopping as soon as
+    the count passes `limit` (so `[[[[…` of any length costs one pass and no recursion)."""
+    depth = deepest = 0
+    in_string = escaped = False
+    for char in raw:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
+            depth += 1
+            if depth > deepest:
+                deepest = depth
+                if deepest > limit:
+                    return deepest
+        elif char in "]}":
+            depth -= 1
+    return deepest
+
+
+def nesting_depth(value: Any, limit: int) -> int:
+    """How deeply lists and dicts nest in an already parsed value, walked without recursion and stopping as
+    soon as the depth passes `limit` (a spec read from the Kubernetes API was parsed by the client)."""
+    deepest = 0
+    stack: list[tuple[Any, int]] = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict | list):
+            depth += 1
+            deepest = max(deepest, depth)
+            if deepest > limit:
+                return deepest
+            stack.extend((child, depth) for child in (item.values() if isinstance(item, dict) else item))
+    return deepest
+
+
+def bounded_json(raw: str, expected: str) -> Any:
+    """`json.loads` within MAX_JSON_BYTES and MAX_JSON_DEPTH; any other failure is AnnotationValueError."""
+    size = len(raw.encode("utf-8", "surrogatepass"))
+    if size > MAX_JSON_BYTES:
+        raise AnnotationValueError(expected, f"{size} bytes is more than {MAX_JSON_BYTES} bytes of JSON")
+    if json_depth(raw, MAX_JSON_DEPTH) > MAX_JSON_DEPTH:
+        raise AnnotationValueError(expected, f"nested more than {MAX_JSON_DEPTH} levels deep")
+    try:
+        return json.loads(raw)
+    except json.JSONDecodeError as err:
+        raise AnnotationValueError(expected, f"not valid JSON: {err.msg} at position {err.pos}") from None
+    except ValueError as err:  # e.g. an integer of more than 4300 digits
+        raise AnnotationValueError(expected, f"not valid JSON: {_short(str(err), 80)}") from None
+
+
+def json_value(schema: dict[str, Any], example: str, type_name: str = "json",
+               check: Callable[[Any], None] | None = None) -> Parser:  # fmt: skip
+    """JSON checked against a JSON Schema, then by `check` (which raises ValueError naming the JSON path);
+    errors name the JSON path that is wrong."""
     validator = jsonschema.Draft202012Validator(schema)
     expected = f"JSON like {example}"
 
     def convert(raw: str) -> Any:
-        try:
-            value = json.loads(raw)
-        except json.JSONDecodeError as err:
-            raise AnnotationValueError(expected, f"not valid JSON: {err.msg} at position {err.pos}") from None
+        value = bounded_json(raw, expected)
         error = jsonschema.exceptions.best_match(validator.iter_errors(value))
         if error is not None:
             where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.absolute_path)
             raise AnnotationValueError(expected, f"at ${where}: {_short(error.message)}")
+        if check is not None:
+            try:
+                check(value)
+            except ValueError as err:
+                raise AnnotationValueError(expected, str(err)) from None
         return value
 
     return Parser(type_name, expected, convert)
@@ -178,10 +245,10 @@ def health_check_port() -> Parser:
         if value == "traffic-port":
             return value
         if value.isascii() and value.isdigit():
-            number = int(value)
+            number = int(value) if len(value) <= 6 else 0
             if 1 <= number <= 65535:
                 return number
-            raise AnnotationValueError(expected, f"{number} is not a valid port")
+            raise AnnotationValueError(expected, f"{shorten(value, 20)} is not a valid port")
         if re.fullmatch(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?", value) and len(value) <= 15:
             return value
         raise AnnotationValueError(expected)

@@ -149,7 +149,9 @@ class AnnotationRegistry:
                 continue
             try:
                 typed = ann.parser.parse(value)
-            except AnnotationValueError as err:
+            except ValueError as err:  # AnnotationValueError, or any other refusal of the value by a parser
+                if not isinstance(err, AnnotationValueError):
+                    err = AnnotationValueError(ann.parser.expected, str(err))
                 detail = f" ({_cut(err.detail)})" if err.detail and err.detail != err.expected else ""
                 parsed.problems.append(
                     Problem(
