@@ -77,7 +77,7 @@ def invalid(kind: str, group: str, name: str, causes: list[tuple[str, str, str]]
     details: dict[str, Any] = {
         "name": name,
         "kind": kind,
-        "causes": [{"reason": r, "field": f, "message": f"{f}: {m}" if f else m} for r, f, m in causes],
+        "causes": [{"reason": r, "field": f, "message": m} for r, f, m in causes],
     }
     if group:
         details["group"] = group

@@ -18,6 +18,7 @@ import yaml
 from . import discovery, openapi
 from .errors import ApiError, bad_request
 from .faults import FaultRule, RequestRecord
+from .removed import removed_api_error
 from .routing import DiscoveryPath, ResourcePath, parse_path
 from .store import WatchEnd
 from .tables import to_table, wants_table
@@ -197,6 +198,9 @@ class EmulatorHandler(BaseHTTPRequestHandler):
         self.emulator.request_log.append(record)
 
     def _handle_non_resource(self, method: str, path: str, target: DiscoveryPath | None) -> Response:
+        removed = removed_api_error(path)
+        if removed is not None:
+            raise removed
         if method != "GET":
             raise ApiError(405, f"the server does not allow this method on the requested resource ({method} {path})")
         if path in HEALTH_PATHS:
@@ -205,6 +209,8 @@ class EmulatorHandler(BaseHTTPRequestHandler):
         body: dict[str, Any] | None = None
         if path == "/version":
             body = discovery.version_info()
+        elif path == "/openapi/v2":  # an empty (protobuf) document: kubectl validates with the v3 ones
+            return Response(200, "")
         elif path == "/openapi/v3":
             body = openapi.index(kinds)
         elif path.startswith("/openapi/v3/"):

@@ -99,9 +99,12 @@ KINDS: tuple[Kind, ...] = (
         "regarding.kind", "regarding.namespace", "regarding.name", "regarding.uid", "reason", "type")),
     Kind("authorization.k8s.io", "v1", "SelfSubjectAccessReview", "selfsubjectaccessreviews",
          namespaced=False, review=True),
-    # What the install manifests create (kubectl apply -f manifests/), stored but not acted on.
+    # What the install manifests create (kubectl apply -f manifests/); Deployments run when controllers do.
     Kind("", "v1", "ServiceAccount", "serviceaccounts", short_names=("sa",)),
-    Kind("apps", "v1", "Deployment", "deployments", status_subresource=True, initial_status={}, short_names=("deploy",)),
+    Kind("apps", "v1", "Deployment", "deployments", status_subresource=True, initial_status={}, short_names=("deploy",),
+         merge_lists={"spec.template.spec.containers": "name", "status.conditions": "type"}),
+    Kind("apps", "v1", "ReplicaSet", "replicasets", status_subresource=True, initial_status={"replicas": 0},
+         short_names=("rs",), merge_lists={"spec.template.spec.containers": "name", "status.conditions": "type"}),
     Kind("rbac.authorization.k8s.io", "v1", "ClusterRole", "clusterroles", namespaced=False),
     Kind("rbac.authorization.k8s.io", "v1", "ClusterRoleBinding", "clusterrolebindings", namespaced=False),
     Kind("rbac.authorization.k8s.io", "v1", "Role", "roles"),

@@ -11,6 +11,7 @@ from http.server import ThreadingHTTPServer
 from pathlib import Path
 from types import TracebackType
 
+from .allocation import DEFAULT_NODE_PORT_RANGE, DEFAULT_SERVICE_CIDR, ServiceAllocator
 from .faults import Faults, RequestLog, RequestRecord
 from .handler import EmulatorHandler
 from .kinds import KINDS, Kind, KindTable
@@ -39,14 +40,16 @@ class KubeEmulator:
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0, *, history_window: int = 1000,
                  bookmark_interval: float = 60.0, max_watch_seconds: float = 1800.0,
-                 kinds: Iterable[Kind] = KINDS, namespaces: Iterable[str] = DEFAULT_NAMESPACES) -> None:
+                 kinds: Iterable[Kind] = KINDS, namespaces: Iterable[str] = DEFAULT_NAMESPACES,
+                 service_cidr: str = DEFAULT_SERVICE_CIDR,
+                 node_port_range: tuple[int, int] = DEFAULT_NODE_PORT_RANGE) -> None:
         self.host = host
         self._requested_port = port
         self.bookmark_interval = bookmark_interval
         self.max_watch_seconds = max_watch_seconds
         self.clock: Callable[[], float] = time.monotonic  # watch deadlines and bookmarks; replaceable by a test
         self.kinds = KindTable(kinds)
-        self.store = Store(self.kinds, history_window)
+        self.store = Store(self.kinds, history_window, ServiceAllocator(service_cidr, node_port_range))
         self.faults = Faults()
         self.request_log = RequestLog()
         self._server: _EmulatorHTTPServer | None = None

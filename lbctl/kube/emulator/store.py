@@ -17,6 +17,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from .allocation import ServiceAllocator
+from .defaults import apply_defaults
 from .errors import ApiError, already_exists, bad_request, conflict, expired, invalid, not_found
 from .kinds import Kind, KindTable
 from .patch import json_patch, merge_patch, strategic_merge_patch
@@ -128,9 +130,11 @@ def _spec_part(obj: Mapping[str, Any]) -> dict[str, Any]:
 class Store:
     """Thread-safe object storage with Kubernetes write semantics. All methods raise ApiError on failure."""
 
-    def __init__(self, kinds: KindTable, history_window: int = 1000) -> None:
+    def __init__(self, kinds: KindTable, history_window: int = 1000,
+                 allocator: ServiceAllocator | None = None) -> None:
         self.kinds = kinds
         self.history_window = history_window
+        self.allocator = allocator or ServiceAllocator()
         # (group, resource[/subresource], verb) that access reviews answer "not allowed" (RBAC denials)
         self.denied_access: set[tuple[str, str, str]] = set()
         self._lock = threading.RLock()
@@ -140,6 +144,7 @@ class Store:
         self._compacted_through = 0  # every event with a higher resourceVersion is still in history
         self._watchers: set[Watcher] = set()
         self._namespace_kind = kinds.find("", "v1", "namespaces")
+        self._service_kind = kinds.find("", "v1", "services")
 
     # ---- reads ----------------------------------------------------------------------------------
 
@@ -199,6 +204,7 @@ class Store:
                     raise invalid(kind.kind, kind.group, "", [
                         ("FieldValueRequired", "metadata.name", "Required value: name or generateName is required")])
                 meta["name"] = self._generate_name(kind, namespace, meta["generateName"])
+            self._admit(kind, obj, None)
             validate(kind, obj)
             self._require_live_namespace(kind, namespace)
             key = (namespace or "", meta["name"])
@@ -369,6 +375,15 @@ class Store:
             meta.pop("namespace", None)
         return obj
 
+    def _admit(self, kind: Kind, obj: dict[str, Any], current: dict[str, Any] | None) -> None:
+        """Defaults, then Service IP/port allocation (checked against every other stored Service)."""
+        apply_defaults(kind, obj)
+        if kind is self._service_kind:
+            meta = obj["metadata"]
+            key = (meta.get("namespace") or "", meta.get("name", ""))
+            others = [other for other_key, other in self._objects[kind].items() if other_key != key]
+            self.allocator.admit(obj, current, others)
+
     def _require_live_namespace(self, kind: Kind, namespace: str | None) -> None:
         if not kind.namespaced or self._namespace_kind is None:
             return
@@ -417,6 +432,7 @@ class Store:
                     updated.pop("status", None)
                 else:
                     updated["status"] = copy.deepcopy(current["status"])
+            self._admit(kind, updated, current)
             validate(kind, updated)
             if old_meta.get("deletionTimestamp"):
                 added = set(meta.get("finalizers") or []) - set(old_meta.get("finalizers") or [])

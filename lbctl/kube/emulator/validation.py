@@ -151,7 +151,31 @@ def service_causes(service: dict[str, Any]) -> list[Cause]:
     return causes
 
 
+def workload_causes(workload: dict[str, Any]) -> list[Cause]:
+    """apps/v1 Deployments and ReplicaSets: a selector that selects the template's labels, a template with containers."""
+    spec = workload.get("spec")
+    if not isinstance(spec, dict):
+        return [("FieldValueRequired", "spec", "Required value")]
+    causes: list[Cause] = []
+    selector = spec.get("selector")
+    labels = ((spec.get("template") or {}).get("metadata") or {}).get("labels") or {}
+    if not isinstance(selector, dict) or not (selector.get("matchLabels") or selector.get("matchExpressions")):
+        causes.append(("FieldValueRequired", "spec.selector", "Required value"))
+    elif any(labels.get(k) != v for k, v in (selector.get("matchLabels") or {}).items()):
+        causes.append(("FieldValueInvalid", "spec.template.metadata.labels",
+                       f"Invalid value: {labels!r}: `selector` does not match template `labels`"))
+    if not ((spec.get("template") or {}).get("spec") or {}).get("containers"):
+        causes.append(("FieldValueRequired", "spec.template.spec.containers", "Required value"))
+    replicas = spec.get("replicas")
+    if isinstance(replicas, int) and replicas < 0:
+        causes.append(("FieldValueInvalid", "spec.replicas",
+                       f"Invalid value: {replicas}: must be greater than or equal to 0"))
+    return causes
+
+
 KIND_VALIDATORS: dict[tuple[str, str], Callable[[dict[str, Any]], list[Cause]]] = {
+    ("apps", "Deployment"): workload_causes,
+    ("apps", "ReplicaSet"): workload_causes,
     ("networking.k8s.io", "Ingress"): lambda obj: ingress_causes(obj) + ingress_host_causes(obj),
     ("", "Service"): service_causes,
 }
