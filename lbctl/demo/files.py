@@ -430,7 +430,7 @@ def run_files(plan: Plan, step: Step, keep: bool, files: tuple[str, ...], timeou
                 step.ok(f"created {escape(manifest.title(manifest.kind != 'Namespace'))} ({escape(why)})")
         step.head(f"{upper}: Applying {', '.join(files)} (as kubectl apply -f)")
         for note in plan.notes:
-            step.info(f"[yellow]note:[/] {escape(note)}")
+            step.info(f"[yellow]note:[/] {escape(note)}", wrap=False)
         applied = []
         for manifest in plan.manifests:
             outcome = applier.apply(manifest)
