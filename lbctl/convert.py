@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from io import StringIO
 from typing import Any
 
+from lbctl.manifests import LoadResult, _documents
 from lbctl.model.objects import LEGACY_INGRESS_VERSIONS, parse_ingress
 from lbctl.model.problems import Problem, Severity, SpecError
 
@@ -202,6 +203,11 @@ def convert_text(name: str, text: str) -> Converted:
     from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
     result = Converted(name)
+    checked = LoadResult()
+    _documents(name, text, checked)  # the manifest loader's bounds (depth, aliases) before the round trip
+    if checked.problems:
+        result.problems.extend(checked.problems)
+        return result
     try:
         documents = list(_round_trip().load_all(text))
     except MarkedYAMLError as err:

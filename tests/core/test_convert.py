@@ -352,8 +352,11 @@ def test_cli_nothing_legacy_is_printed_unchanged(tmp_path: Path) -> None:
         ("apiVersion: v1\nkind: [Service\n", "malformed YAML at line 3"),
         ("apiVersion: extensions/v1beta1\nkind: Ingress\nmetadata: {name: web}\nspec:\n  backend: {serviceName: web}\n",
          "spec.backend.servicePort"),
+        ("a: &a [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
+            f"{n}: &{n} [{', '.join(['*' + p] * 10)}]\n" for p, n in zip("abcde", "bcdef", strict=True)),
+         "excessive aliasing"),
     ],
-    ids=["not YAML", "legacy Ingress without servicePort"],
+    ids=["not YAML", "legacy Ingress without servicePort", "alias bomb"],
 )  # fmt: skip
 def test_cli_bad_input_exits_2_naming_file_and_field(tmp_path: Path, content: str, expected: str) -> None:
     (tmp_path / "bad.yaml").write_text(content)
