@@ -6,6 +6,7 @@ stop before any emulator starts."""
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 from pathlib import Path
 
@@ -19,6 +20,56 @@ ENV = {**os.environ, "COLUMNS": "200"}
 
 def demo(*args: str, timeout: float = 240) -> subprocess.CompletedProcess[str]:
     return subprocess.run([LBCTL, "demo", *args], capture_output=True, text=True, timeout=timeout, env=ENV, cwd=ROOT)
+
+
+def _converged(done: subprocess.CompletedProcess[str]) -> str:
+    out = done.stdout
+    assert done.returncode == 0, out[-4000:] + done.stderr[-3000:]
+    assert "Demo finished" in out
+    assert "nothing of ours is left in gcp" in out
+    return out
+
+
+def test_legacy_gke_tutorial_converges_and_leaves_nothing() -> None:
+    out = _converged(demo("-f", str(LEGACY), "--provider", "gcp"))
+    assert "Ingress default/fanout-ingress" in out and "is extensions/v1beta1" in out
+    assert "applied as networking.k8s.io/v1" in out
+    for name in ("Deployment default/web", "Service default/web", "Deployment default/web2", "Service default/web2"):
+        assert f"created {name}" in out
+    assert "kube-system/default-http-backend (Deployment + NodePort Service)" in out
+    # two paths + GKE's default backend: three backend services, on the nodePorts the cluster assigned
+    created = re.findall(r"create\s+BackendService (\S+)", out)
+    assert len(created) == 3, created
+    assert any("kubesystem-defaulthttpb" in name for name in created)
+    assert re.search(r"create\s+UrlMap k8s2-um-", out)
+    assert "status.loadBalancer.ingress set: " in out
+    assert "delete UrlMap k8s2-um-" in out
+
+
+def test_static_ip_is_reserved_first_and_used(tmp_path: Path) -> None:
+    text = LEGACY.read_text().replace(
+        "  name: fanout-ingress\n",
+        "  name: fanout-ingress\n  annotations:\n    kubernetes.io/ingress.global-static-ip-name: web-static-ip\n",
+    )
+    (tmp_path / "static.yaml").write_text(text)
+    out = _converged(demo("-f", str(tmp_path / "static.yaml")))  # no class: gcp
+    reserved = re.search(r"reserved global static IP web-static-ip = (\S+) for Ingress default/fanout-ingress", out)
+    assert reserved, out[-3000:]
+    assert "gcloud compute addresses create web-static-ip --global" in out
+    address = reserved.group(1)
+    assert f"status.loadBalancer.ingress set: {address}" in out
+    rules = re.findall(r"forwarding rule (k8s2-fr-\S+) IP (\S+) \(the reserved address\)", out)
+    assert rules and all(ip == address for _, ip in rules), rules
+    assert "the static IP(s) you reserved stay: web-static-ip" in out
+
+
+def test_snippet_with_create_missing_converges() -> None:
+    out = _converged(demo("-f", str(SNIPPET), "--create-missing"))
+    for created in ("Deployment default/cart", "Service default/cart", "Deployment default/storefront",
+                    "Service default/storefront", "Secret default/shop-tls (self-signed"):  # fmt: skip
+        assert f"created {created}" in out
+    assert re.search(r"create\s+TargetHttpsProxy ", out)
+    assert "PRIVATE KEY" not in out
 
 
 # ----------------------------------------------------------------------------- stops before any emulator starts
