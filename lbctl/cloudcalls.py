@@ -13,6 +13,8 @@ from typing import Any, TypeVar
 
 from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_random_exponential
 
+from lbctl.provider import ProviderError
+
 T = TypeVar("T")
 
 # Verbs that only read (the first word of an AWS operation or of a Compute method). Every other verb
@@ -115,11 +117,62 @@ class CallStats:
             self.counts.clear()
 
 
+@dataclass(frozen=True)
+class CloudFault:
+    """A cloud's answer as a provider reads it from its SDK's exception."""
+
+    code: str  # the cloud's error code or reason: "ValidationError", "resourceInUseByAnotherResource"
+    status: int  # HTTP status; 0 when no answer came (timeout, connection)
+    message: str  # the cloud's own message (never the request)
+
+
+# 4xx answers that are not about the user's input: authentication/permissions (the installation's), request
+# timeouts, conflicts and stale fingerprints (concurrent writers), throttling (retried).
+NOT_USER_FIXABLE_STATUS = frozenset({401, 403, 408, 409, 412, 429})
+
+
+@dataclass
+class CallContext:
+    """What was being done when a cloud call failed, kept on the exception on its way up: the call (noted by
+    CloudCaller) and the resource and Ingress field it was for (noted by the provider's executor)."""
+
+    service: str | None = None
+    operation: str | None = None
+    outcome: str | None = None  # throttled | server-error | error
+    attempts: int = 0
+    resource: str | None = None  # e.g. "Rule HTTP:80 #3", "UrlMap k8s2-um-…"
+    field: str | None = None  # the Ingress field it comes from, when known
+
+
+_CONTEXT = "_lbctl_cloud_call"
+
+
+def note(exc: BaseException, **facts: Any) -> BaseException:
+    """Add what is known about a failed call to `exc` (the innermost note of each fact wins)."""
+    context = getattr(exc, _CONTEXT, None)
+    if context is None:
+        context = CallContext()
+        try:
+            setattr(exc, _CONTEXT, context)
+        except AttributeError:  # pragma: no cover - an exception type with __slots__
+            return exc
+    for name, value in facts.items():
+        if value is not None and getattr(context, name) in (None, 0):
+            setattr(context, name, value)
+    return exc
+
+
+def context_of(exc: BaseException) -> CallContext | None:
+    return getattr(exc, _CONTEXT, None)
+
+
 class CloudCaller:
-    """Runs cloud calls with retry, rate limiting and counting.
+    """Runs cloud calls with retry, rate limiting and counting, and says what a failed call means.
 
     `classify(exc)` says whether an exception is retryable ("throttled" / "server-error") or final (None);
-    each provider supplies its own, since SDK exception types differ.
+    `describe(exc)` reads the cloud's code, status and message from it; each provider supplies both, since
+    SDK exception types differ. `provider_error` is the one place that turns a failed call into the
+    ProviderError the controller reports: user-fixable (a 4xx rejection of what was asked) or not.
     """
 
     def __init__(
@@ -131,8 +184,18 @@ class CloudCaller:
         max_wait: float = 20.0,
         initial_wait: float = 0.2,
         stats: CallStats | None = None,
+        describe: Callable[[BaseException], CloudFault | None] | None = None,
+        cloud: str = "the cloud",
+        not_user_fixable: frozenset[str] = frozenset(),
+        user_fixable: frozenset[str] = frozenset(),
+        fields: dict[str, str] | None = None,
     ) -> None:
         self.classify = classify
+        self.describe = describe or (lambda exc: None)
+        self.cloud = cloud
+        self.not_user_fixable = not_user_fixable  # codes that are 4xx but not about the input (AccessDenied)
+        self.user_fixable = user_fixable  # codes the user fixes although their status says otherwise (quota)
+        self.fields = fields or {}  # code → the Ingress field it is about (TooManyTags → the tags annotation)
         self.rate_limits = rate_limits or {}
         self.default_rate = default_rate
         self.attempts = attempts
@@ -156,8 +219,10 @@ class CloudCaller:
     def call(self, service: str, operation: str, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Call `fn(*args, **kwargs)`; retry retryable failures; count every attempt's outcome."""
         limiter = self._limiter(operation)
+        tries = [0]
 
         def attempt() -> T:
+            tries[0] += 1
             if limiter is not None:
                 limiter.acquire()
             if self.stats.fenced.is_set() and is_mutating(operation):
@@ -184,4 +249,41 @@ class CloudCaller:
             retry=retry_if_exception(retryable),
             reraise=True,
         )
-        return retrying(attempt)
+        try:
+            return retrying(attempt)
+        except Exception as exc:
+            note(exc, service=service, operation=operation, outcome=self.classify(exc) or "error", attempts=tries[0])
+            raise
+
+    def provider_error(self, exc: BaseException) -> ProviderError | None:
+        """What a failed cloud call means for the user, or None when `exc` is not a cloud call's failure.
+
+        User-fixable: the cloud answered 4xx to what we asked (a validation error, a limit, a resource in use
+        by something we do not own), not throttling, not permissions. Everything else (throttling or 5xx after
+        every retry, timeouts, lost connections, permissions) is ours to retry."""
+        if isinstance(exc, ProviderError):
+            return exc
+        if isinstance(exc, Fenced):
+            return None
+        context = context_of(exc) or CallContext()
+        fault = self.describe(exc)
+        if fault is None:
+            if not isinstance(exc, TimeoutError | OSError):
+                return None  # not the cloud's answer (e.g. a bug): left as it is, for the log to show
+            fault = CloudFault(type(exc).__name__, 0, str(exc))
+        request = context.operation or "a request"
+        if context.resource:
+            request += f" for {context.resource}"
+        retryable = context.outcome in ("throttled", "server-error") or self.classify(exc) is not None
+        fixable = fault.code in self.user_fixable or (
+            400 <= fault.status < 500 and fault.status not in NOT_USER_FIXABLE_STATUS and not retryable
+            and fault.code not in self.not_user_fixable
+        )  # fmt: skip
+        detail = f"({fault.code}): {fault.message}" if fault.message else f"({fault.code})"
+        if fixable:
+            message = f"{self.cloud} rejected {request} {detail}"
+        elif retryable and context.attempts > 1:
+            message = f"{request} still failing after {context.attempts} attempts {detail}"
+        else:
+            message = f"{request} failed {detail}"
+        return ProviderError(message, user_fixable=fixable, field=context.field or self.fields.get(fault.code))

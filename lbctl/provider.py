@@ -105,6 +105,8 @@ class ConvergeResult:
     warnings: list[str] = field(default_factory=list)  # fidelity warnings naming the rule
     deleted: bool = False  # the stack is gone from the cloud (safe to drop finalizers)
     calls: dict[str, int] = field(default_factory=dict)  # "service:Operation:outcome" → count
+    # user-fixable failures the converge stepped past (the rest was applied): reported, and retried with backoff
+    errors: list[ProviderError] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -158,12 +160,15 @@ class ProviderNotFound(LookupError):
 
 class ProviderError(Exception):
     """A converge that could not finish. `user_fixable` errors (certificate not found, too few subnets,
-    quota, invalid reference) become Warning Events naming `field`; others are retried with backoff."""
+    quota, invalid reference, a request the cloud rejected) become Warning Events naming `field`; others are
+    retried with backoff. `cleanup`: a resource of ours the cloud would not delete (it keeps the finalizer)."""
 
-    def __init__(self, message: str, *, user_fixable: bool = False, field: str | None = None) -> None:
+    def __init__(self, message: str, *, user_fixable: bool = False, field: str | None = None,
+                 cleanup: bool = False) -> None:  # fmt: skip
         super().__init__(message)
         self.user_fixable = user_fixable
         self.field = field
+        self.cleanup = cleanup
 
 
 def available_providers() -> list[str]:

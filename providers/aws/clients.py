@@ -11,9 +11,9 @@ from typing import Any
 import boto3
 from botocore import xform_name
 from botocore.config import Config
-from botocore.exceptions import ClientError, ConnectionError, HTTPClientError
+from botocore.exceptions import BotoCoreError, ClientError, ConnectionError, HTTPClientError
 
-from lbctl.cloudcalls import CallStats, CloudCaller
+from lbctl.cloudcalls import CallStats, CloudCaller, CloudFault
 
 THROTTLING_CODES = {
     "Throttling", "ThrottlingException", "RequestLimitExceeded", "TooManyRequests", "TooManyRequestsException",
@@ -92,6 +92,37 @@ def classify_aws_error(exc: BaseException) -> str | None:
     return None
 
 
+# 4xx codes that are not about the Ingress: credentials and permissions (the installation's), and our own
+# resources vanishing under a converge (the next converge discovers afresh).
+NOT_USER_FIXABLE_CODES = frozenset({
+    "AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "AuthFailure", "InvalidClientTokenId",
+    "SignatureDoesNotMatch", "ExpiredToken", "RequestExpired", "OptInRequired", "IncorrectState",
+    "LoadBalancerNotFound", "TargetGroupNotFound", "ListenerNotFound", "RuleNotFound", "InvalidGroup.NotFound",
+    "PriorityInUse",
+})  # fmt: skip
+TAGS_FIELD = "metadata.annotations[alb.ingress.kubernetes.io/tags]"
+# Rejections whose field is known whatever the call (AWS names them so).
+CODE_FIELDS = {
+    "TooManyTags": TAGS_FIELD, "TagLimitExceeded": TAGS_FIELD, "DuplicateTagKeys": TAGS_FIELD,
+    "InvalidTagKey": TAGS_FIELD, "InvalidTagValue": TAGS_FIELD,
+    "CertificateNotFound": "metadata.annotations[alb.ingress.kubernetes.io/certificate-arn]",
+    "SSLPolicyNotFound": "metadata.annotations[alb.ingress.kubernetes.io/ssl-policy]",
+    "DuplicateLoadBalancerName": "metadata.annotations[alb.ingress.kubernetes.io/load-balancer-name]",
+    "WAFUnavailableEntityException": "metadata.annotations[alb.ingress.kubernetes.io/wafv2-acl-arn]",
+}  # fmt: skip
+
+
+def describe_aws_error(exc: BaseException) -> CloudFault | None:
+    """AWS's code, HTTP status and message of a failed call (never the request)."""
+    if isinstance(exc, ClientError):
+        error = exc.response.get("Error", {})
+        status = int(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0)
+        return CloudFault(str(error.get("Code", "")) or str(status), status, str(error.get("Message", "")))
+    if isinstance(exc, BotoCoreError):
+        return CloudFault(type(exc).__name__, 0, str(exc))
+    return None
+
+
 def error_code(exc: BaseException) -> str:
     if isinstance(exc, ClientError):
         return str(exc.response.get("Error", {}).get("Code", ""))
@@ -121,6 +152,10 @@ class AwsClients:
             initial_wait=float(options.get("retry_initial_wait", 0.2)),
             max_wait=float(options.get("retry_max_wait", 20.0)),
             stats=stats,
+            describe=describe_aws_error,
+            cloud="AWS",
+            not_user_fixable=NOT_USER_FIXABLE_CODES,
+            fields=CODE_FIELDS,
         )
 
     @property

@@ -13,7 +13,7 @@ from google.api_core import exceptions
 from google.auth.credentials import AnonymousCredentials
 from google.cloud import compute_v1
 
-from lbctl.cloudcalls import CallStats, CloudCaller
+from lbctl.cloudcalls import CallStats, CloudCaller, CloudFault
 
 from .operations import raise_for_operation_error
 
@@ -89,6 +89,23 @@ def classify_gcp_error(exc: BaseException) -> str | None:
         return "server-error"
     if isinstance(exc, requests.exceptions.ConnectionError | exceptions.RetryError | ConnectionError):
         return "server-error"
+    return None
+
+
+# 4xx reasons that are not about the Ingress: a resource still being changed by another operation.
+NOT_USER_FIXABLE_REASONS = frozenset({"resourceNotReady", "RESOURCE_NOT_READY", "notFound"})
+
+
+def describe_gcp_error(exc: BaseException) -> CloudFault | None:
+    """Compute's reason, HTTP status and message of a failed call or operation (never the request)."""
+    if isinstance(exc, exceptions.GoogleAPICallError):
+        reasons = sorted(r for r in error_reasons(exc) if r)
+        code = int(exc.code or 0) if isinstance(exc.code, int) else 0
+        details = [e.get("message") if isinstance(e, dict) else getattr(e, "message", None) for e in exc.errors or []]
+        message = "; ".join(str(d) for d in details if d) or str(exc.message or "")  # an operation's: no codes
+        return CloudFault(reasons[0] if reasons else str(code or type(exc).__name__), code, message)
+    if isinstance(exc, requests.exceptions.RequestException | ConnectionError):
+        return CloudFault(type(exc).__name__, 0, str(exc))
     return None
 
 
