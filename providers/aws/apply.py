@@ -10,11 +10,12 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from lbctl.provider import Change, StackInput
+from lbctl.cloudcalls import note
+from lbctl.provider import Change, ProviderError, StackInput
 
 from . import acm, naming
 from . import targets as target_ops
-from .clients import AwsClients, error_code
+from .clients import TAGS_FIELD, AwsClients, error_code
 from .diff import (
     LOAD_BALANCER_DEFAULTS,
     TARGET_GROUP_DEFAULTS,
@@ -43,7 +44,6 @@ from .translate import stack_error
 
 PLACEHOLDER = "<new "
 TAGS_PER_CALL = 10  # AddTags takes at most 10 tags per call (moto enforces it too)
-TAGS_FIELD = "metadata.annotations[alb.ingress.kubernetes.io/tags]"
 NAME_FIELD = "metadata.annotations[alb.ingress.kubernetes.io/load-balancer-name]"
 
 
@@ -66,19 +66,48 @@ class Reconciler:
         self._vpc_for_targets: str | None = None
         self._spec: Any = None
         self.created: set[str] = set()  # ARNs created by this converge: known to be empty, not described
+        self.failures: list[ProviderError] = []  # user-fixable rejections stepped past (the rest was applied)
         self.target_group_arns: dict[str, str] = {}  # backend key → ARN, after converge
 
     # ----------------------------------------------------------------- helpers
 
-    def mutate(self, change: Change, service: str, operation: str, **kwargs: Any) -> Any:
+    def mutate(self, change: Change, service: str, operation: str, field_ref: str | None = None,
+               **kwargs: Any) -> Any:  # fmt: skip
+        """Record `change` and (unless planning) make the call; a failure carries the resource and the Ingress
+        field (`field_ref`, when known) for the message the user sees."""
         self.changes.append(change)
         if self.dry_run:
             return None
-        return self.clients.call(service, operation, **kwargs)
+        try:
+            return self.clients.call(service, operation, **kwargs)
+        except Exception as exc:
+            note(exc, resource=f"{change.kind} {change.name}", field=field_ref)
+            raise
+
+    def _user_fixable(self, exc: BaseException) -> ProviderError | None:
+        error = self.clients.caller.provider_error(exc)
+        return error if error is not None and error.user_fixable else None
+
+    def _step_past(self, change: Change, service: str, operation: str, field_ref: str | None = None,
+                   **kwargs: Any) -> bool:  # fmt: skip
+        """A mutation that nothing later depends on (a rule): if AWS rejects it for a reason the user can fix,
+        keep the failure to report and go on with the rest of the stack. False when it was rejected."""
+        try:
+            self.mutate(change, service, operation, field_ref, **kwargs)
+            return True
+        except Exception as exc:
+            error = self._user_fixable(exc)
+            if error is None:
+                raise
+        self.changes.remove(change)
+        self.failures.append(error)
+        return False
 
     def _delete_when_free(self, change: Change, service: str, operation: str, busy: tuple[str, ...],
-                          **kwargs: Any) -> bool:  # fmt: skip
-        """Delete something AWS may still see as in use for a moment; False (and a warning) if it stays busy."""
+                          cleanup: bool = False, **kwargs: Any) -> bool:  # fmt: skip
+        """Delete something AWS may still see as in use for a moment; False (and a warning) if it stays busy.
+        With `cleanup` (deleting the whole stack), a rejection the user must fix — still in use by something
+        we do not own, any other 4xx — is kept in `failures` naming the resource, and False returned."""
         deadline = time.monotonic() + self.delete_retry_seconds
         delay = 0.5
         while True:
@@ -86,12 +115,24 @@ class Reconciler:
                 self.mutate(change, service, operation, **kwargs)
                 return True
             except Exception as exc:
-                if error_code(exc) not in busy:
-                    raise
+                code = error_code(exc)
+                if code not in busy:
+                    error = self._user_fixable(exc) if cleanup else None
+                    if error is None:
+                        raise
+                    self.changes.pop()
+                    self.failures.append(_cleanup_error(change, str(error), "fix what the cloud reports, or delete "
+                                                        "the resource by hand"))  # fmt: skip
+                    return False
                 self.changes.pop()
                 if time.monotonic() + delay > deadline:
-                    self.warnings.append(f"{change.kind} {change.name} is still in use ({error_code(exc)}); "
-                                         "it will be deleted by a later converge")  # fmt: skip
+                    if cleanup:
+                        why = self._user_fixable(exc) or exc
+                        self.failures.append(_cleanup_error(change, str(why), "remove what still uses it (something "
+                                                            "lbctl does not own), or delete it by hand"))  # fmt: skip
+                    else:
+                        self.warnings.append(f"{change.kind} {change.name} is still in use ({code}); "
+                                             "it will be deleted by a later converge")  # fmt: skip
                     return False
                 time.sleep(delay)
                 delay = min(delay * 2, 5.0)
@@ -124,20 +165,38 @@ class Reconciler:
     # ----------------------------------------------------------------- delete everything
 
     def delete_stack(self, current: CurrentStack) -> bool:
-        """Delete every resource of ours in the stack (reverse dependency order); True when all are gone."""
+        """Delete every resource of ours in the stack (reverse dependency order); True when all are gone.
+
+        A resource AWS refuses to delete for a reason the user must fix goes to `failures` (naming it), and
+        the rest of the order still runs where it can: target groups, the security group and certificates
+        are independent of each other, but all wait for the load balancer (its listeners use them)."""
         done = True
         for lb in current.load_balancers:
-            self.mutate(Change("delete", "LoadBalancer", lb["LoadBalancerName"]), "elbv2", "DeleteLoadBalancer",
-                        LoadBalancerArn=lb["LoadBalancerArn"])  # fmt: skip
+            change = Change("delete", "LoadBalancer", lb["LoadBalancerName"])
+            try:
+                self.mutate(change, "elbv2", "DeleteLoadBalancer", LoadBalancerArn=lb["LoadBalancerArn"])
+            except Exception as exc:
+                error = self._user_fixable(exc)
+                if error is None:
+                    raise
+                self.changes.remove(change)
+                self.failures.append(_cleanup_error(change, str(error), "fix what the cloud reports (e.g. turn "
+                                                    "deletion protection off), or delete it by hand; its target "
+                                                    "groups, security group and certificates wait for it"))  # fmt: skip
+                done = False
+        if not done:
+            return False
         for tg in current.target_groups:
             done &= self._delete_when_free(Change("delete", "TargetGroup", tg["TargetGroupName"]), "elbv2",
-                                           "DeleteTargetGroup", ("ResourceInUse",), TargetGroupArn=tg["TargetGroupArn"])  # fmt: skip
+                                           "DeleteTargetGroup", ("ResourceInUse",), True,
+                                           TargetGroupArn=tg["TargetGroupArn"])  # fmt: skip
         for sg in current.security_groups:
             done &= self._delete_when_free(Change("delete", "SecurityGroup", sg["GroupName"]), "ec2",
-                                           "DeleteSecurityGroup", ("DependencyViolation",), GroupId=sg["GroupId"])  # fmt: skip
+                                           "DeleteSecurityGroup", ("DependencyViolation",), True,
+                                           GroupId=sg["GroupId"])  # fmt: skip
         for cert in current.certificates:
             done &= self._delete_when_free(Change("delete", "Certificate", cert["Tags"].get(naming.RESOURCE_TAG, "")),
-                                           "acm", "DeleteCertificate", ("ResourceInUseException",),
+                                           "acm", "DeleteCertificate", ("ResourceInUseException",), True,
                                            CertificateArn=cert["CertificateArn"])  # fmt: skip
         return done
 
@@ -496,8 +555,8 @@ class Reconciler:
             self.mutate(Change("delete", "Rule", f"{listener_name} {arn.rsplit('/', 1)[-1]}"), "elbv2", "DeleteRule",
                         RuleArn=arn)  # fmt: skip
         for arn, rule in plan.modify:
-            self.mutate(Change("update", "Rule", f"{listener_name} #{rule.priority}", rule.label), "elbv2",
-                        "ModifyRule", RuleArn=arn, Conditions=rule.conditions, Actions=rule.actions)  # fmt: skip
+            self._step_past(Change("update", "Rule", f"{listener_name} #{rule.priority}", rule.label), "elbv2",
+                            "ModifyRule", rule.label, RuleArn=arn, Conditions=rule.conditions, Actions=rule.actions)  # fmt: skip
         if plan.priorities:
             # Two steps so that swapping priorities never collides: park the rules above every wanted priority.
             parked = [{"RuleArn": arn, "Priority": 40000 + i} for i, (arn, _) in enumerate(plan.priorities)]
@@ -508,9 +567,9 @@ class Reconciler:
         tags = {**user_tags, **naming.ownership_tags(self.cluster, stack, naming.ROLE_RULE)}
         for rule in plan.create:
             secret_tag = naming.client_secret_tag(self.cluster, stack, rule.actions)
-            self.mutate(Change("create", "Rule", f"{listener_name} #{rule.priority}", rule.label), "elbv2",
-                        "CreateRule", ListenerArn=listener_arn, Priority=rule.priority, Conditions=rule.conditions,
-                        Actions=rule.actions, Tags=naming.tag_list({**tags, **secret_tag}))  # fmt: skip
+            self._step_past(Change("create", "Rule", f"{listener_name} #{rule.priority}", rule.label), "elbv2",
+                            "CreateRule", rule.label, ListenerArn=listener_arn, Priority=rule.priority,
+                            Conditions=rule.conditions, Actions=rule.actions, Tags=naming.tag_list({**tags, **secret_tag}))  # fmt: skip
         self._client_secrets(listener_name, stack, plan.keep, plan.modify, tags)
         return [r["RuleArn"] for r in existing if not r.get("IsDefault") and r["RuleArn"] not in plan.delete]
 
@@ -555,3 +614,10 @@ class Reconciler:
             groups = self.clients.call("elbv2", "DescribeTargetGroups", Names=[name])["TargetGroups"]
             out[TG_NAME_REF + name] = groups[0]["TargetGroupArn"]
         return out
+
+
+def _cleanup_error(change: Change, why: str, fix: str) -> ProviderError:
+    """A resource of ours that could not be deleted: it keeps the finalizer until it is gone."""
+    why = why.replace(f" for {change.kind} {change.name}", "")
+    return ProviderError(f"{change.kind} {change.name} could not be deleted: {why}; {fix}. The finalizer stays "
+                         "until it is gone", user_fixable=True, cleanup=True)  # fmt: skip

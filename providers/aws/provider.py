@@ -63,6 +63,17 @@ class AwsProvider:
         return self._run(stack, dry_run=False)
 
     def _run(self, stack: StackInput, dry_run: bool) -> ConvergeResult:
+        """`_converge`, with a failed cloud call turned into the ProviderError saying what it means (raised
+        outside the except block, so no traceback frame keeps a request body)."""
+        try:
+            return self._converge(stack, dry_run)
+        except Exception as exc:
+            error = self.clients.caller.provider_error(exc)
+            if error is None or error is exc:
+                raise
+        raise error
+
+    def _converge(self, stack: StackInput, dry_run: bool) -> ConvergeResult:
         spec = stack.spec
         before = self.stats.snapshot()
         if not dry_run and not spec.empty and self.discovery_ttl > 0:
@@ -90,7 +101,9 @@ class AwsProvider:
             result.address = reconciler.converge(desired, current, stack)
         result.changes = reconciler.changes
         result.warnings.extend(reconciler.warnings)
-        if not dry_run and not spec.empty and self.discovery_ttl > 0 and not reconciler.warnings:
+        result.errors.extend(reconciler.failures)
+        if not dry_run and not spec.empty and self.discovery_ttl > 0 and not reconciler.warnings \
+                and not reconciler.failures:  # fmt: skip
             self._keep(stack, desired, current, reconciler, result)  # (warnings: work left for a later converge)
         after = self.stats.snapshot()
         result.calls = {k: n - before.get(k, 0) for k, n in after.items() if n - before.get(k, 0)}

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from google.api_core import exceptions
 
-from lbctl.cloudcalls import CallStats, CloudCaller
+from lbctl.cloudcalls import CallStats, CloudCaller, note
 from lbctl.model.matching import RouteResult
 from lbctl.model.spec import LoadBalancerSpec
 from lbctl.provider import Check, ConvergeResult, ProviderConfig, ProviderError, StackInput
@@ -14,7 +15,15 @@ from lbctl.provider import Check, ConvergeResult, ProviderConfig, ProviderError,
 from . import naming as n
 from .apply import run
 from .cache import DiscoveryCache
-from .clients import Compute, classify_gcp_error, is_quota_error, to_dict
+from .clients import (
+    NOT_USER_FIXABLE_REASONS,
+    QUOTA_REASONS,
+    Compute,
+    classify_gcp_error,
+    describe_gcp_error,
+    is_quota_error,
+    to_dict,
+)
 from .describe import describe_stack
 from .diff import Step, plan_steps
 from .discover import Inventory, Key, discover
@@ -30,6 +39,8 @@ from .translate import (
 from .urlmap import translate_url_map
 from .urlmap_route import evaluate
 
+STEP_METHODS = {"add": "addInstances", "remove": "removeInstances", "attach": "attachNetworkEndpoints",
+                "detach": "detachNetworkEndpoints", "policy": "setSecurityPolicy"}  # fmt: skip
 SSL_POLICY_FIELD = "metadata.annotations[networking.gke.io/v1beta1.FrontendConfig] (sslPolicy)"
 
 
@@ -54,6 +65,10 @@ class GcpProvider:
             initial_wait=float(self.options.get("retry_initial_wait", 0.2)),
             max_wait=float(self.options.get("retry_max_wait", 20.0)),
             stats=stats if stats is not None else config.call_stats,
+            describe=describe_gcp_error,
+            cloud="Google Cloud",
+            not_user_fixable=NOT_USER_FIXABLE_REASONS,
+            user_fixable=frozenset(QUOTA_REASONS),
         )
         self._compute: Compute | None = None
         self._zones: list[str] | None = None
@@ -226,37 +241,76 @@ class GcpProvider:
             with self.cache.lock:
                 inventory = cluster.view(spec.stack)
             steps = plan_steps(translation, inventory, self._members_of, self._endpoints_of)
+            blocked: list[Step] = []  # deletes refused for a reason the user must fix, and what waits for them
+            waiting: list[str] = []
             for step in steps:
-                if apply:
+                if apply and spec.empty and any(_uses(b, step) for b in blocked):
+                    blocked.append(step)  # still used by a resource that could not be deleted
+                    waiting.append(f"{step.change().kind} {step.name}")
+                    continue
+                if apply and spec.empty:
+                    error = self._run_cleanup(step)
+                    if error is not None:
+                        result.errors.append(error)
+                        blocked.append(step)
+                        continue
+                elif apply:
                     self._run(step)
                 result.changes.append(step.change())
+            if waiting:
+                last = result.errors[-1]
+                last.args = (f"{last} (waiting for it: {', '.join(waiting)})",)
             result.address = self._address(translation, inventory, steps, apply)
             leftover = inventory.of_stack(spec.stack)
-            result.deleted = spec.empty and (apply or not leftover)
+            result.deleted = spec.empty and not blocked and (apply or not leftover)
         finally:
             after = self.stats.snapshot()
             result.calls = {k: v - before.get(k, 0) for k, v in after.items() if v - before.get(k, 0)}
         return result
 
     def _run(self, step: Step) -> None:
+        """Apply one step; a failure becomes the ProviderError saying what it means (raised outside the except
+        block, so no traceback frame keeps a request body such as a certificate's private key)."""
+        error = self._try(step)
+        if error is not None:
+            raise error
+
+    def _run_cleanup(self, step: Step) -> ProviderError | None:
+        """A step of deleting the whole stack: a rejection the user must fix is returned (to report, and to go
+        on with what does not depend on it); anything else raises."""
+        error = self._try(step)
+        if error is None:
+            return None
+        if not error.user_fixable:
+            raise error
+        kind = step.change().kind
+        why = str(error).replace(f" for {kind} {step.name}", "")
+        return ProviderError(f"{kind} {step.name} could not be deleted: {why}; remove what still uses it (something "
+                             "lbctl does not own) or fix what the cloud reports, or delete it by hand. The finalizer "
+                             "stays until it is gone", user_fixable=True, cleanup=True)  # fmt: skip
+
+    def _try(self, step: Step) -> ProviderError | None:
         try:
             as_planned = run(self.compute, step)
-        except BaseException as exc:
+        except Exception as exc:
             self.cache.invalidate()  # whatever happened in the cloud, we no longer know it
-            self._raise(step, exc)
+            change = step.change()
+            method = step.method or STEP_METHODS.get(step.op, step.op)
+            note(exc, resource=f"{change.kind} {step.name}", operation=f"{step.collection}.{method}")
+            error = self.caller.provider_error(exc)
+            if error is None:
+                raise
+            if error.user_fixable and is_quota_error(exc):
+                error.args = (f"{error}; raise the quota or remove unused load balancers",)
+            return error
+        except BaseException:
+            self.cache.invalidate()
             raise
         if as_planned:
             self.cache.remember(step)
         else:
             self.cache.invalidate()
-
-    def _raise(self, step: Step, exc: BaseException) -> None:
-        if isinstance(exc, exceptions.GoogleAPICallError):
-            what = f"{step.change().action} {step.change().kind} {step.name}"
-            if is_quota_error(exc):
-                raise ProviderError(f"Google Cloud quota exceeded while trying to {what}: {exc.message}; raise the "
-                                    "quota or remove unused load balancers", user_fixable=True) from exc  # fmt: skip
-            raise ProviderError(f"could not {what}: {exc}", user_fixable=False) from exc
+        return None
 
     def _address(
         self, translation: Translation, inventory: Inventory, steps: list[Step], applied: bool
@@ -277,3 +331,11 @@ class GcpProvider:
         body = to_dict(self.compute.call("forwardingRules", "get", forwarding_rule=rules[0].name))
         self.cache.put_body(key, body)
         return str(body["IPAddress"])
+
+
+def _uses(holder: Step, step: Step) -> bool:
+    """Whether the resource `holder` (still there) refers to the one `step` deletes."""
+    if step.op != "delete" or holder.existing is None:
+        return False
+    where = f"/zones/{step.zone}/" if step.zone else "/global/"
+    return f"{where}{step.collection}/{step.name}\"" in json.dumps(holder.existing.body)
