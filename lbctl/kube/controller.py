@@ -15,7 +15,7 @@ from typing import Any
 from kubernetes import client
 from kubernetes.client.exceptions import ApiException
 
-from lbctl.cloudcalls import CallStats
+from lbctl.cloudcalls import CallStats, Fenced
 from lbctl.kube.events import FINALIZER, EventRecorder, IngressWriter, status_entry
 from lbctl.kube.informer import CachedObject, Informer
 from lbctl.kube.metrics import ControllerMetrics
@@ -27,7 +27,7 @@ from lbctl.model.classes import is_ours
 from lbctl.model.objects import Ingress, Pod, Service
 from lbctl.model.problems import Problem, SpecError
 from lbctl.model.snapshot import ClusterSnapshot
-from lbctl.provider import ConvergeResult, Provider, ProviderError, stack_input
+from lbctl.provider import ConvergeResult, Provider, ProviderError, StackInput, stack_input
 
 log = logging.getLogger("lbctl.controller")
 
@@ -86,6 +86,8 @@ class Controller:
         self._in_flight = 0
         self._in_flight_lock = threading.Condition()
         self._snapshot_lock = threading.Lock()
+        self._secrets: dict[str, set[str]] = {}  # stack → secret values its last reconcile read (for redaction)
+        self._secrets_lock = threading.Lock()
         self._snapshot: tuple[tuple[int, ...], ClusterSnapshot, dict[str, list[str]]] | None = None
 
     # ----------------------------------------------------------------- lifecycle
@@ -243,13 +245,21 @@ class Controller:
                 self._in_flight += 1
             started = time.monotonic()
             try:
-                self.reconcile(stack)
-                self.queue.forget(stack)
-                self.metrics.reconciles.labels(self.config.provider, "success").inc()
-            except Exception as err:
-                delay = self.queue.add_rate_limited(stack)
-                self.metrics.reconciles.labels(self.config.provider, "error").inc()
-                log.warning("reconcile failed; retrying", extra={"key": stack, "error": _safe(err), "retry_in": delay})
+                failures: list[BaseException] = []
+                try:
+                    converged = self.reconcile(stack)
+                    failures.extend(converged.errors if converged is not None else ())
+                except Exception as err:
+                    failures.append(err)
+                if failures:
+                    delay = self.queue.add_rate_limited(stack)
+                    self.metrics.reconciles.labels(self.config.provider, "error").inc()
+                    self._report_failures(stack, failures, delay)
+                else:
+                    self.queue.forget(stack)
+                    self.metrics.reconciles.labels(self.config.provider, "success").inc()
+                    with self._secrets_lock:
+                        self._secrets.pop(stack, None)
             finally:
                 self.metrics.reconcile_seconds.labels(self.config.provider).observe(time.monotonic() - started)
                 self.queue.done(stack)
@@ -291,23 +301,17 @@ class Controller:
             for member in spec.members:
                 self._ensure_finalizer(snapshot.ingresses[member])
 
-        try:
-            converged = self.provider.converge(stack_input(spec, snapshot))
-        except (ProviderError, SpecError) as err:
-            if isinstance(err, SpecError):  # a user-fixable problem found in the cloud (e.g. no subnets)
-                reason, message = "FailedDeployModel", f"{err.problem.field}: {_safe(err.problem.message)}"
-            else:
-                reason = "FailedDeployModel" if err.user_fixable else "FailedReconcile"
-                message = (f"{err.field}: " if err.field else "") + _safe(err)
-            for member in spec.members:
-                ingress = snapshot.ingresses[member]
-                self.events.record(ingress.namespace, ingress.name, ingress.uid, "Warning", reason, message)
-            raise
+        inputs = stack_input(spec, snapshot)
+        with self._secrets_lock:
+            self._secrets[stack] = _secret_values(inputs)
+        converged = self.provider.converge(inputs)
 
         released = [i for i in holders if i.ref.key not in spec.members and (i.deleting or not self._claims(i)
                                                                                 or spec.empty)]  # fmt: skip
         if spec.empty and not converged.deleted:
-            raise RuntimeError(f"stack {stack} not fully deleted yet")
+            if any(getattr(e, "cleanup", False) for e in converged.errors):
+                return converged  # the finalizers stay; the failures are reported and retried
+            raise RuntimeError(f"the cloud resources of {stack} are not all deleted yet")
         for ingress in released:
             self._remove_finalizer(ingress)
             if not ingress.deleting:
@@ -327,6 +331,36 @@ class Controller:
         for observer in self.on_converged:
             observer(stack, converged)
         return converged
+
+    def _report_failures(self, stack: str, failures: list[BaseException], delay: float) -> None:
+        """A Warning Event per failure on every Ingress of the group (a member being deleted included):
+        `FailedCleanup` for a resource of ours the cloud would not delete, `FailedDeployModel` for a rejection the
+        user can fix (naming the field, else the cloud resource and request), `FailedReconcile` for the rest.
+        Each says when lbctl retries; repeats only count up (the retry time is not part of the Event's identity)."""
+        with self._secrets_lock:
+            secrets = self._secrets.pop(stack, set())
+        snapshot = self.stack_snapshot(stack)
+        affected = [i for i in snapshot.ingresses.values() if self._stack_of(i) == stack
+                    and (self._claims(i) or FINALIZER in i.finalizers)]  # fmt: skip
+        retry = f"will retry in {_duration(delay)}"
+        for err in failures:
+            text = _redact(_safe(err), secrets)
+            if isinstance(err, Fenced) or (isinstance(err, ApiException) and err.status == 409):
+                log.info("reconcile interrupted; retrying", extra={"key": stack, "error": text, "retry_in": delay})
+                continue  # not a failure to report: a lost lease, or our cache one write behind (409)
+            log.warning("reconcile failed; retrying", extra={"key": stack, "error": text, "retry_in": delay})
+            if isinstance(err, SpecError):  # a user-fixable problem found in the cloud (e.g. no subnets)
+                reason = "FailedDeployModel"
+                text = f"{err.problem.field}: {_redact(_safe(err.problem.message), secrets)}"
+            elif isinstance(err, ProviderError):
+                reason = ("FailedCleanup" if err.cleanup else "FailedDeployModel") if err.user_fixable \
+                    else "FailedReconcile"  # fmt: skip
+                text = (f"{err.field}: " if err.field else "") + text
+            else:
+                reason = "FailedReconcile"
+            for ingress in affected:
+                self.events.record(ingress.namespace, ingress.name, ingress.uid, "Warning", reason,
+                                   f"{text} ({retry})", series=text)  # fmt: skip
 
     def _report(self, outcome: GroupOutcome, snapshot: ClusterSnapshot) -> None:
         for problem in outcome.problems:
@@ -401,7 +435,28 @@ def _ingresses_named(problem: Problem, outcome: GroupOutcome, snapshot: ClusterS
     return [snapshot.ingresses[m] for m in outcome.members if m in snapshot.ingresses]
 
 
-def _safe(err: BaseException) -> str:
+def _secret_values(inputs: StackInput) -> set[str]:
+    """What must never appear in an Event or log line about the stack: OIDC client secrets, private keys."""
+    values = {v for secret in inputs.secrets.values() for v in secret.values()}
+    values |= {m.private_key_pem.strip() for m in inputs.tls.values()}
+    return {v for v in values if len(v) >= 4}
+
+
+def _redact(text: str, secrets: set[str]) -> str:
+    for value in sorted(secrets, key=len, reverse=True):
+        text = text.replace(value, "<redacted>")
+    return text
+
+
+def _duration(seconds: float) -> str:
+    """40s, 2m30s, 0.05s: how Kubernetes prints durations."""
+    if seconds < 1:
+        return f"{seconds:.2g}s"
+    whole = round(seconds)
+    return f"{whole // 60}m{whole % 60}s" if whole >= 60 else f"{whole}s"
+
+
+def _safe(err: BaseException | str) -> str:
     """An error message fit for logs and Events: one line, bounded, no PEM blocks."""
     text = " ".join(str(err).split())
     if "-----BEGIN" in text:

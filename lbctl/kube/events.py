@@ -6,7 +6,8 @@ import datetime as dt
 import ipaddress
 import logging
 import threading
-import time
+from collections import OrderedDict
+from dataclasses import dataclass
 from typing import Any
 
 from kubernetes import client
@@ -19,43 +20,73 @@ FINALIZER = "lbctl.io/load-balancer"
 
 
 class EventRecorder:
-    """Creates core/v1 Events on Ingresses; the same (object, reason, message) is not repeated within
-    `dedupe_seconds`, so a failing reconcile loop does not flood the API."""
+    """Creates core/v1 Events on Ingresses, correlated the way Kubernetes' own recorder does: a repeat of the
+    same (object, type, reason, message) — or of the same `series`, for a message carrying a part that changes
+    every time such as "will retry in 40s" — increments `count` and `lastTimestamp` of the one Event (with the
+    newest message) instead of creating another, so a retry loop shows as one Event with a growing count."""
 
-    def __init__(self, api_client: client.ApiClient, dedupe_seconds: float = 600.0) -> None:
+    def __init__(self, api_client: client.ApiClient, cache_size: int = 4096) -> None:
         self.core = client.CoreV1Api(api_client)
-        self.dedupe_seconds = dedupe_seconds
-        self._recent: dict[tuple[str, str, str, str], float] = {}
+        self.cache_size = cache_size
+        self._series: OrderedDict[tuple[str, ...], _Series] = OrderedDict()
         self._lock = threading.Lock()
-        self.emitted: list[tuple[str, str, str, str]] = []  # (ingress key, type, reason, message)
+        self.emitted: list[tuple[str, str, str, str]] = []  # (ingress key, type, reason, message), every record
 
-    def record(self, namespace: str, name: str, uid: str, event_type: str, reason: str, message: str) -> None:
-        key = (f"{namespace}/{name}", event_type, reason, message)
-        now = time.monotonic()
+    def record(self, namespace: str, name: str, uid: str, event_type: str, reason: str, message: str,
+               series: str | None = None) -> None:  # fmt: skip
+        """Report `message`; `series` (default: the message) is what makes two reports the same Event."""
+        message = message[:1024]
+        key = (namespace, name, uid, event_type, reason, series if series is not None else message)
         with self._lock:
-            last = self._recent.get(key)
-            if last is not None and now - last < self.dedupe_seconds:
+            self.emitted.append((f"{namespace}/{name}", event_type, reason, message))
+            known = self._series.get(key)
+            if known is None:
+                known = self._series[key] = _Series()
+                while len(self._series) > self.cache_size:
+                    self._series.popitem(last=False)
+            else:
+                self._series.move_to_end(key)
+            known.count += 1
+            count, event_name = known.count, known.name
+        stamp = dt.datetime.now(dt.UTC).isoformat()
+        if event_name is not None:
+            patch = {"count": count, "lastTimestamp": stamp, "message": message}
+            try:
+                self.core.patch_namespaced_event(event_name, namespace, patch)
                 return
-            self._recent[key] = now
-            self.emitted.append(key)
-        stamp = dt.datetime.now(dt.UTC)
+            except ApiException as err:
+                if err.status != 404:  # gone (expired): create it again below
+                    log.warning("could not update event", extra={"key": f"{namespace}/{name}", "reason": reason,
+                                                                 "status": err.status})  # fmt: skip
+                    return
         body = {
             "metadata": {"generateName": f"{name}.", "namespace": namespace},
             "involvedObject": {"apiVersion": "networking.k8s.io/v1", "kind": "Ingress", "name": name,
                                "namespace": namespace, "uid": uid},  # fmt: skip
             "type": event_type,
             "reason": reason,
-            "message": message[:1024],
+            "message": message,
             "source": {"component": COMPONENT},
             "reportingComponent": COMPONENT,
-            "firstTimestamp": stamp.isoformat(),
-            "lastTimestamp": stamp.isoformat(),
-            "count": 1,
+            "firstTimestamp": stamp,
+            "lastTimestamp": stamp,
+            "count": count,
         }
         try:
-            self.core.create_namespaced_event(namespace, body)
+            created = self.core.create_namespaced_event(namespace, body)
         except ApiException as err:
-            log.warning("could not record event", extra={"key": key[0], "reason": reason, "status": err.status})
+            log.warning("could not record event", extra={"key": f"{namespace}/{name}", "reason": reason,
+                                                         "status": err.status})  # fmt: skip
+            return
+        with self._lock:
+            if key in self._series:
+                self._series[key].name = created.metadata.name
+
+
+@dataclass
+class _Series:
+    count: int = 0
+    name: str | None = None  # the Event's name once created
 
 
 def status_entry(address: str) -> dict[str, str]:
