@@ -19,6 +19,7 @@ from pathlib import Path
 
 import kubernetes
 import pytest
+import requests
 
 from lbctl.demo.clouds import (
     DEMO_KEYS,
@@ -91,6 +92,9 @@ def aws_environment(folder: Path) -> Iterator[dict[str, str]]:
     with ExitStack() as stack:
         kube = stack.enter_context(KubeEmulator())
         url = stack.enter_context(moto_server())
+        # moto keeps one account per process, shared by every server in it: start from an empty one, so the
+        # page's counts are this page's resources only
+        requests.post(f"{url}/moto-api/reset", timeout=10)
         account = create_aws_account(url, "us-east-1", CLUSTER, ("us-east-1a", "us-east-1b"))
         instances = add_aws_instances(account, {"ip-10-0-0-10": "us-east-1a", "ip-10-0-1-10": "us-east-1b"})
         core = kubernetes.client.CoreV1Api(
