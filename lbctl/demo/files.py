@@ -9,6 +9,7 @@ view → delete → nothing of ours left (or, with --keep, how to reach everythi
 from __future__ import annotations
 
 import json
+import shlex
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -332,7 +333,8 @@ def _gcp_environment(clouds: LocalClouds, plan: Plan, step: Step) -> Environment
                             options={"zones": list(GCP_ZONES)})  # fmt: skip
     gcloud = (f"CLOUDSDK_API_ENDPOINT_OVERRIDES_COMPUTE={url}/compute/v1/ CLOUDSDK_AUTH_ACCESS_TOKEN=emulator "
               f"CLOUDSDK_CORE_PROJECT={GCP_PROJECT} gcloud compute")  # fmt: skip
-    hints = [f"{gcloud} url-maps list", f"{gcloud} forwarding-rules list", f"{gcloud} backend-services list"]
+    hints = [f"{gcloud} url-maps list", f"{gcloud} forwarding-rules list --global",
+             f"{gcloud} backend-services list --global"]  # fmt: skip
     nodes = {n: (f"gce://{GCP_PROJECT}/{z}/{n}", z) for n, z in vms.items()}
     return Environment("gcp", clouds.kubes["gcp"].url, config, nodes, hints, reserved, gke.DEFAULT_BACKEND)
 
@@ -520,14 +522,19 @@ def _keeper(clouds: LocalClouds, process: Any, env: Environment, plan: Plan, fil
     first = plan.served[0]
     host = next((r.host for r in first.rules if r.host), None) or "example.com"
     path = next((p.path for r in first.rules for p in r.paths if p.path), None) or "/"
-    route = f"lbctl route {' '.join('-f ' + f for f in files)} --provider {env.provider} --host {host} --path {path}"
+    path = path.rstrip("*").rstrip("/") + "/hello"  # a request under the first rule's path
+    sources = " ".join(f"-f {shlex.quote(f)}" for f in files)
+    route = f"lbctl route {sources} --provider {env.provider} --host {shlex.quote(host)} --path {shlex.quote(path)}"
     if env.default_backend:
         route += f" --default-backend-service {env.default_backend}"
     step.info(escape(route), wrap=False)
     endpoint = env.provider_config.endpoint_url
     project = f" --gcp-project {GCP_PROJECT}" if env.provider == "gcp" else ""
+    if env.default_backend:
+        project += f" --default-backend-service {env.default_backend}"
+    keys = "AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing " if env.provider == "aws" else ""
     for stack in dict.fromkeys(plan.stacks.values()):
-        step.info(escape(f"lbctl describe ingress {stack} --provider {env.provider} --cluster-name {CLUSTER}{project} "
+        step.info(escape(f"{keys}lbctl describe ingress {stack} --provider {env.provider} --cluster-name {CLUSTER}{project} "
                          f"--endpoint-url {endpoint} --kube-api-url {clouds.kubes[env.provider].url}"), wrap=False)
 
     def wait() -> None:

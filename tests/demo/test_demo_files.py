@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import os
 import re
+import signal
 import subprocess
+import time
 from pathlib import Path
 
-from tests.tools import LBCTL
+from tests.tools import LBCTL, env_with_scripts
 
 ROOT = Path(__file__).resolve().parents[2]
 LEGACY = ROOT / "docs" / "examples" / "gke-tutorial-legacy.yaml"
@@ -70,6 +72,48 @@ def test_snippet_with_create_missing_converges() -> None:
         assert f"created {created}" in out
     assert re.search(r"create\s+TargetHttpsProxy ", out)
     assert "PRIVATE KEY" not in out
+
+
+def test_keep_prints_commands_that_reach_the_running_cluster_and_cloud(tmp_path: Path) -> None:
+    process = subprocess.Popen([LBCTL, "demo", "-f", str(LEGACY), "--keep"], stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, text=True, env=ENV, cwd=ROOT)  # fmt: skip
+    lines: list[str] = []
+    assert process.stdout is not None
+    try:
+        deadline = time.monotonic() + 240
+        while time.monotonic() < deadline:
+            line = process.stdout.readline()
+            if not line:
+                break
+            lines.append(line)
+            if line.strip().startswith("lbctl describe ingress default/fanout-ingress"):
+                break  # the last hint: everything is up
+        out = "".join(lines)
+        assert "Everything keeps running" in out, out[-3000:]
+        hints = [x.strip() for x in lines[next(i for i, x in enumerate(lines) if "Everything keeps" in x) + 1:]]
+        env = env_with_scripts({"COLUMNS": "200", "CLOUDSDK_CONFIG": str(tmp_path / "gcloud"),
+                                "CLOUDSDK_CORE_DISABLE_PROMPTS": "1"})  # fmt: skip
+
+        def run(start: str) -> str:
+            command = next(h for h in hints if start in h)
+            done = subprocess.run(["bash", "-c", command], capture_output=True, text=True, timeout=120, env=env)
+            assert done.returncode == 0, f"{command}\n{done.stdout}{done.stderr}"
+            return done.stdout
+
+        address = re.search(r"status.loadBalancer.ingress set: (\S+)", out)
+        assert address is not None
+        assert re.search(rf"fanout-ingress\s+<none>\s+\*\s+{re.escape(address.group(1))}\s+80",
+                         run("kubectl get ingress"))  # fmt: skip
+        assert address.group(1) in run("gcloud compute forwarding-rules list --global")
+        assert run("gcloud compute backend-services list --global").count("k8s2-be-") == 3
+        described = run("lbctl describe ingress default/fanout-ingress")
+        assert "k8s2-um-" in described and "Drift: in sync with the Ingress" in described
+    finally:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
 
 
 # ----------------------------------------------------------------------------- stops before any emulator starts
