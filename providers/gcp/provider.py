@@ -260,6 +260,15 @@ class GcpProvider:
             if waiting:
                 last = result.errors[-1]
                 last.args = (f"{last} (waiting for it: {', '.join(waiting)})",)
+            if apply and not blocked:
+                for step in self._released_shared(translation, inventory, steps):
+                    if not spec.empty:
+                        self._run(step)
+                    elif (error := self._run_cleanup(step)) is not None:
+                        result.errors.append(error)
+                        blocked.append(step)
+                        continue
+                    result.changes.append(step.change())
             result.address = self._address(translation, inventory, steps, apply)
             leftover = inventory.of_stack(spec.stack)
             result.deleted = spec.empty and not blocked and (apply or not leftover)
@@ -267,6 +276,23 @@ class GcpProvider:
             after = self.stats.snapshot()
             result.calls = {k: v - before.get(k, 0) for k, v in after.items() if v - before.get(k, 0)}
         return result
+
+    def _released_shared(self, translation: Translation, planned: Inventory, done: list[Step]) -> list[Step]:
+        """Deletes of shared instance groups that no stack uses any more, planned again after this stack deleted
+        backend services. The plan kept a group another stack used when it began; when two stacks are deleted
+        at once each sees the other's backend service then, so neither would delete it. Looked at again after
+        our own deletes, the later of the two finds the group unused (the cloud refuses a delete of a group
+        still in use, which counts as done)."""
+        wanted = translation.by_key()
+        deleted = {(s.collection, s.zone or "", s.name) for s in done if s.op == "delete"}
+        kept = {k for k in planned.shared() if k[0] == "instanceGroups" and k not in wanted and k not in deleted}
+        if not kept or not any(k[0] == "backendServices" for k in deleted):
+            return []
+        fresh = self._inventory()  # the cache as the other workers left it, or discovered now
+        with self.cache.lock:
+            view = fresh.view(translation.stack)
+        steps = plan_steps(translation, view, self._members_of, self._endpoints_of)
+        return [s for s in steps if s.op == "delete" and (s.collection, s.zone or "", s.name) in kept]
 
     def _run(self, step: Step) -> None:
         """Apply one step; a failure becomes the ProviderError saying what it means (raised outside the except

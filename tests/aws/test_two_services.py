@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from .conftest import CLUSTER, Account, deletion, one_input, with_nodes
+from .inventory import inventory
 
 EXAMPLE = (Path(__file__).parents[2] / "docs/examples/two-services.yaml").read_text()
 
@@ -79,6 +80,7 @@ def test_delete_leaves_nothing_of_ours_and_foreign_untouched(account: Account) -
     elb.create_listener(LoadBalancerArn=foreign_lb["LoadBalancerArn"], Protocol="HTTP", Port=80,
                         DefaultActions=[{"Type": "forward", "TargetGroupArn": foreign_tg["TargetGroupArn"]}])  # fmt: skip
 
+    before = inventory(account)  # everything foreign, in full
     provider = account.provider()
     provider.converge(one_input(example(account)))
     assert ours(account)["arns"] and ours(account)["sgs"]
@@ -91,6 +93,7 @@ def test_delete_leaves_nothing_of_ours_and_foreign_untouched(account: Account) -
     assert [t["TargetGroupName"] for t in elb.describe_target_groups()["TargetGroups"]] == ["foreign-tg"]
     assert len(elb.describe_listeners(LoadBalancerArn=foreign_lb["LoadBalancerArn"])["Listeners"]) == 1
     assert foreign_sg in [g["GroupId"] for g in ec2.describe_security_groups()["SecurityGroups"]]
+    assert inventory(account) == before, "foreign resources changed (full content compared)"
     assert provider.converge(deletion("default/shop")).changes == []
 
 
