@@ -37,6 +37,7 @@ GCP_PROJECT = "faults-project"
 SERVICES = {"users": 30080, "products": 30081, "orders": 30082}
 OWN_TAG = "lbctl.io/cluster"
 STACK_TAG = "lbctl.io/stack"
+RESOURCE_TAG = "lbctl.io/resource"
 
 
 # --------------------------------------------------------------------------- worlds
@@ -139,18 +140,46 @@ def _cluster_objects(core: kubernetes.client.CoreV1Api, services: bool) -> None:
 # --------------------------------------------------------------------------- inventories
 
 
+@dataclass(frozen=True)
+class Record:
+    """One resource (or one member of a group: a registered target, a security group rule, an instance in an
+    instance group, an endpoint in a NEG, a web ACL association) as plain data. `owner` is (cluster, stack)
+    from our markers, None for foreign ones; `role` is what it is for inside its stack — our role marker
+    (plus the zone for zonal ones), the content for rules, the group's role plus the member's identity for
+    members — so two records of ours with the same cluster, stack, kind and role are duplicates."""
+
+    key: str
+    kind: str
+    body: Any
+    owner: tuple[str, str] | None = None
+    role: str = ""
+
+
 @dataclass
 class Inventory:
-    """Every resource of the account/project as comparable plain data: `items` maps "kind:name" to its
-    description with generated IDs replaced by names; `counts` says how often each "kind:name" exists
-    (more than once = duplicated); `owner` maps "kind:name" to (cluster, stack) when the resource is ours."""
+    """Every resource of the account/project as comparable plain data: `items` maps a readable key
+    ("kind:name", "#2" appended when the name repeats) to its description with generated IDs replaced by names;
+    `owner` maps a key to (cluster, stack) when the resource is ours; `identity` maps a key of ours to
+    (cluster, stack, kind, role), which must be unique."""
 
     items: dict[str, Any]
-    counts: Counter[str]
     owner: dict[str, tuple[str, str]]
+    identity: dict[str, tuple[str, str, str, str]]
 
     def duplicates(self) -> list[str]:
-        return sorted(k for k, n in self.counts.items() if n > 1)
+        """Resources of ours sharing cluster, stack, kind and role (whatever their names), one line per set."""
+        groups: dict[tuple[str, str, str, str], list[str]] = {}
+        for key, ident in self.identity.items():
+            groups.setdefault(ident, []).append(key)
+        return sorted(f"{kind} {role!r} of {cluster}/{stack}: {sorted(keys)}"
+                      for (cluster, stack, kind, role), keys in groups.items() if len(keys) > 1)  # fmt: skip
+
+    def leaks(self, reference: Inventory, cluster: str = CLUSTER) -> list[str]:
+        """Resources of ours (this cluster) that the reference inventory (the end state of an uninterrupted
+        run, or the state before anything was made) does not have, by key or by ownership identity."""
+        ours = self.owned(cluster)
+        known = set(reference.identity.values())
+        return sorted(k for k in ours if k not in reference.items or self.identity[k] not in known)
 
     def owned(self, cluster: str = CLUSTER, stack: str | None = None) -> dict[str, Any]:
         return {k: v for k, v in self.items.items()
@@ -177,13 +206,19 @@ def _pages(call: Callable[..., dict[str, Any]], key: str, token_in: str, token_o
         kwargs[token_in] = page[token_out]
 
 
+def _aws_owner(tags: dict[str, str]) -> tuple[str, str] | None:
+    return (tags[OWN_TAG], tags.get(STACK_TAG, "")) if OWN_TAG in tags else None
+
+
 def aws_inventory(account: AwsAccount) -> Inventory:
-    """Every load balancer, listener, rule, target group (with targets) and security group of the account,
-    listed with boto3 outside the controller. ARNs and IDs are replaced by names."""
-    elb, ec2 = account.client("elbv2"), account.client("ec2")
+    """Every load balancer, listener, rule, target group, registered target, security group, security group
+    rule, ACM certificate and web ACL association of the account, listed with boto3 outside the controller.
+    ARNs and IDs are replaced by names."""
+    elb, ec2, acm, waf = (account.client(s) for s in ("elbv2", "ec2", "acm", "wafv2"))
     lbs = _pages(elb.describe_load_balancers, "LoadBalancers", "Marker", "NextMarker")
     tgs = _pages(elb.describe_target_groups, "TargetGroups", "Marker", "NextMarker")
     sgs = [g for g in ec2.describe_security_groups()["SecurityGroups"] if g["GroupName"] != "default"]
+    certs = _pages(acm.list_certificates, "CertificateSummaryList", "NextToken", "NextToken")
     names: dict[str, str] = {account.vpc_id: "vpc"}
     names.update({i: f"instance:{n}" for n, i in account.instances.items()})
     for subnet in ec2.describe_subnets()["Subnets"]:
@@ -193,7 +228,9 @@ def aws_inventory(account: AwsAccount) -> Inventory:
     names.update({g["GroupId"]: "sg:" + g["GroupName"] for g in sgs})
     for g in ec2.describe_security_groups(Filters=[{"Name": "group-name", "Values": ["default"]}])["SecurityGroups"]:
         names[g["GroupId"]] = "sg:default"
-    raw: list[tuple[str, Any, dict[str, str]]] = []
+    for acl in waf.list_web_acls(Scope="REGIONAL").get("WebACLs", []):
+        names[acl["ARN"]] = "acl:" + acl["Name"]
+    records: list[Record] = []
 
     def tags_of(arns: list[str]) -> dict[str, dict[str, str]]:
         out: dict[str, dict[str, str]] = {}
@@ -202,83 +239,147 @@ def aws_inventory(account: AwsAccount) -> Inventory:
                 out[d["ResourceArn"]] = _tags(d["Tags"])
         return out
 
+    cert_details = []
+    for summary in certs:
+        arn = summary["CertificateArn"]
+        detail = acm.describe_certificate(CertificateArn=arn)["Certificate"]
+        tags = _tags(acm.list_tags_for_certificate(CertificateArn=arn).get("Tags"))
+        names[arn] = f"cert:{detail.get('DomainName')}:{detail.get('Serial')}"
+        cert_details.append((arn, detail, tags))
     lb_tags = tags_of([lb["LoadBalancerArn"] for lb in lbs])
     for lb in lbs:
         arn = lb["LoadBalancerArn"]
         tags = lb_tags.get(arn, {})
+        owner, role = _aws_owner(tags), tags.get(RESOURCE_TAG, "")
         listeners = elb.describe_listeners(LoadBalancerArn=arn)["Listeners"]
         listener_tags = tags_of([x["ListenerArn"] for x in listeners])
         for listener in listeners:
             key = f"listener:{lb['LoadBalancerName']}:{listener['Protocol']}:{listener['Port']}"
-            lt = listener_tags.get(listener["ListenerArn"], {})
-            raw.append((key, {k: v for k, v in listener.items() if k not in ("ListenerArn",)}, lt or tags))
+            lt = listener_tags.get(listener["ListenerArn"]) or tags
+            records.append(Record(key, "listener", {k: v for k, v in listener.items() if k != "ListenerArn"},
+                                  _aws_owner(lt), lt.get(RESOURCE_TAG, "")))  # fmt: skip
             rules = [r for r in _pages(elb.describe_rules, "Rules", "Marker", "NextMarker",
                                        ListenerArn=listener["ListenerArn"]) if not r["IsDefault"]]  # fmt: skip
             rule_tags = tags_of([r["RuleArn"] for r in rules])
             for rule in rules:
-                body = {"Conditions": rule["Conditions"], "Actions": rule["Actions"],
-                        "Tags": rule_tags.get(rule["RuleArn"], {})}  # fmt: skip
-                raw.append((f"{key}:rule:{rule['Priority']}", body, rule_tags.get(rule["RuleArn"]) or tags))
+                rt = rule_tags.get(rule["RuleArn"], {})
+                body = {"Conditions": rule["Conditions"], "Actions": rule["Actions"], "Tags": rt}
+                # rules are told apart by what they do, not by priority: the same match and actions twice on
+                # one listener is a duplicate whatever the priorities
+                content = json.dumps([key, _canonical(rule["Conditions"]), _canonical(rule["Actions"])], sort_keys=True)
+                records.append(Record(f"{key}:rule:{rule['Priority']}", "rule", body, _aws_owner(rt or tags), content))
         lb_body = {k: v for k, v in lb.items() if k not in ("LoadBalancerArn", "DNSName", "CanonicalHostedZoneId",
                                                              "CreatedTime", "State")}  # fmt: skip
         lb_body["Tags"] = tags
         lb_body["Attributes"] = elb.describe_load_balancer_attributes(LoadBalancerArn=arn)["Attributes"]
-        raw.append(("lb:" + lb["LoadBalancerName"], lb_body, tags))
+        records.append(Record("lb:" + lb["LoadBalancerName"], "lb", lb_body, owner, role))
+        acl = waf.get_web_acl_for_resource(ResourceArn=arn).get("WebACL")
+        if acl:
+            records.append(Record(f"waf-association:{lb['LoadBalancerName']}", "waf-association",
+                                  {"LoadBalancer": arn, "WebACL": acl["ARN"]}, owner, role))  # fmt: skip
     tg_tags = tags_of([tg["TargetGroupArn"] for tg in tgs])
     for tg in tgs:
         arn = tg["TargetGroupArn"]
+        tags = tg_tags.get(arn, {})
+        owner, role = _aws_owner(tags), tags.get(RESOURCE_TAG, "")
         health = elb.describe_target_health(TargetGroupArn=arn)["TargetHealthDescriptions"]
         body = {k: v for k, v in tg.items() if k not in ("TargetGroupArn", "LoadBalancerArns")}
         # moto keeps deleted load balancers in LoadBalancerArns: list existing ones only
         body["LoadBalancerArns"] = sorted(a for a in tg.get("LoadBalancerArns", []) if a in names)
-        body["Targets"] = sorted((h["Target"]["Id"], h["Target"]["Port"]) for h in health)
-        body["Tags"] = tg_tags.get(arn, {})
-        raw.append(("tg:" + tg["TargetGroupName"], body, body["Tags"]))
+        body["Tags"] = tags
+        records.append(Record("tg:" + tg["TargetGroupName"], "tg", body, owner, role))
+        for h in health:
+            target = h["Target"]
+            # one target per instance (or IP) in a group: the same one on a second port is a duplicate
+            records.append(Record(f"target:{tg['TargetGroupName']}:{target['Id']}:{target.get('Port')}", "target",
+                                  {"TargetGroup": arn, **target}, owner, f"{role}|{target['Id']}"))  # fmt: skip
     for sg in sgs:
         tags = _tags(sg.get("Tags"))
-        perms = sorted(json.dumps(p, sort_keys=True) for p in sg.get("IpPermissions", []))
-        body = {"Description": sg.get("Description"), "VpcId": sg.get("VpcId"), "Tags": tags, "IpPermissions": perms}
-        raw.append(("sg:" + sg["GroupName"], body, tags))
-    return _inventory(raw, names)
+        owner, role = _aws_owner(tags), tags.get(RESOURCE_TAG, "")
+        body = {"Description": sg.get("Description"), "VpcId": sg.get("VpcId"), "Tags": tags}
+        records.append(Record("sg:" + sg["GroupName"], "sg", body, owner, role))
+        for perm in sg.get("IpPermissions", []):
+            ports = f"{perm.get('IpProtocol')}:{perm.get('FromPort')}-{perm.get('ToPort')}"
+            sources = [("cidr", r["CidrIp"]) for r in perm.get("IpRanges", [])]
+            sources += [("cidr6", r["CidrIpv6"]) for r in perm.get("Ipv6Ranges", [])]
+            sources += [("group", r["GroupId"]) for r in perm.get("UserIdGroupPairs", [])]
+            sources += [("prefix-list", r["PrefixListId"]) for r in perm.get("PrefixListIds", [])]
+            for source in sources:
+                rule = f"{ports}:{source[0]}={source[1]}"
+                records.append(Record(f"sg-rule:{sg['GroupName']}:{rule}", "sg-rule", {"GroupId": sg["GroupId"],
+                                      "Rule": rule}, owner, f"{role}|{rule}"))  # fmt: skip
+    for arn, detail, tags in cert_details:
+        body = {"DomainName": detail.get("DomainName"), "Serial": detail.get("Serial"), "Type": detail.get("Type"),
+                "InUseBy": sorted(detail.get("InUseBy", [])), "Tags": tags}  # fmt: skip
+        records.append(Record(names[arn], "cert", body, _aws_owner(tags), tags.get(RESOURCE_TAG, "")))
+    return _inventory(records, names)
 
 
-def _inventory(raw: list[tuple[str, Any, dict[str, str]]], names: dict[str, str]) -> Inventory:
-    counts: Counter[str] = Counter(k for k, _, _ in raw)
+def _inventory(records: list[Record], names: dict[str, str]) -> Inventory:
     items: dict[str, Any] = {}
     owner: dict[str, tuple[str, str]] = {}
+    identity: dict[str, tuple[str, str, str, str]] = {}
     ordered = sorted(names.items(), key=lambda kv: -len(kv[0]))
-    for key, body, tags in raw:
-        text = json.dumps(body, sort_keys=True, default=str)
+
+    def named(value: Any) -> Any:
+        text = json.dumps(value, sort_keys=True, default=str)
         for generated, name in ordered:
             text = text.replace(generated, name)
-        items[key] = _canonical(json.loads(text))
-        if OWN_TAG in tags:
-            owner[key] = (tags[OWN_TAG], tags.get(STACK_TAG, ""))
-    return Inventory(items, counts, owner)
+        return json.loads(text)
+
+    for record in records:
+        base = named(record.key)
+        key, n = base, 1
+        while key in items:  # a name that repeats (moto allows some): both kept
+            n += 1
+            key = f"{base}#{n}"
+        items[key] = _canonical(named(record.body))
+        if record.owner is not None:
+            owner[key] = record.owner
+            identity[key] = (*record.owner, record.kind, named(record.role))
+    return Inventory(items, owner, identity)
 
 
 GCP_GENERATED = ("id", "creationTimestamp", "fingerprint", "selfLinkWithId")
 
 
+def _gcp_owner(resource: dict[str, Any]) -> tuple[tuple[str, str] | None, str]:
+    """(cluster, stack) and role from the JSON ownership record lbctl writes into `description`."""
+    try:
+        described = json.loads(resource.get("description") or "")
+    except ValueError:
+        return None, ""
+    record = described.get("lbctl") if isinstance(described, dict) else None
+    if not isinstance(record, dict) or "cluster" not in record:
+        return None, ""
+    return (str(record["cluster"]), str(record.get("stack", ""))), str(record.get("role", ""))
+
+
 def gcp_inventory(compute: ComputeEmulator) -> Inventory:
     """`ComputeEmulator.inventory()` with IDs, timestamps and fingerprints dropped; ownership read from the
-    JSON description (or labels) lbctl writes. The emulator stores by name, so a duplicate insert is a 409:
-    `counts` is 1 for every name."""
-    raw: list[tuple[str, Any, dict[str, str]]] = []
+    JSON description lbctl writes. Instances of an instance group and endpoints of a NEG are records of their
+    own, owned as their group. A zonal resource's role carries its zone (one instance group per zone is not a
+    duplicate)."""
+    records: list[Record] = []
     for path, resource in compute.inventory().items():
         collection, name = path.rsplit("/", 2)[-2:]
-        body = {k: v for k, v in resource.items() if k not in GCP_GENERATED and not k.endswith("Fingerprint")}
-        tags: dict[str, str] = {}
-        try:
-            described = json.loads(resource.get("description") or "")
-        except ValueError:
-            described = None
-        record = described.get("lbctl") if isinstance(described, dict) else None
-        if isinstance(record, dict) and "cluster" in record:
-            tags = {OWN_TAG: str(record["cluster"]), STACK_TAG: str(record.get("stack", ""))}
-        raw.append((f"{collection}:{path.split('/')[-3]}:{name}" if "/zones/" in path else f"{collection}:{name}",
-                    body, tags))  # fmt: skip
-    return _inventory(raw, {})
+        zone = path.split("/")[-3] if "/zones/" in path else ""
+        body = {k: v for k, v in resource.items()
+                if k not in GCP_GENERATED and not k.endswith("Fingerprint") and k not in ("_instances", "_endpoints")}  # fmt: skip
+        owner, role = _gcp_owner(resource)
+        scoped = f"{role}@{zone}" if zone else role
+        key = f"{collection}:{zone}:{name}" if zone else f"{collection}:{name}"
+        records.append(Record(key, collection, body, owner, scoped))
+        for link in resource.get("_instances") or []:
+            instance = str(link).rsplit("/", 1)[-1]
+            # an instance belongs in one of our groups only: the same one in a second group is a duplicate
+            records.append(Record(f"instance-in-group:{zone}:{name}:{instance}", "instance-in-group",
+                                  {"group": path, "instance": link}, owner, f"{role}|{instance}"))  # fmt: skip
+        for endpoint in resource.get("_endpoints") or []:
+            ident = f"{endpoint.get('instance')}/{endpoint.get('ipAddress')}"
+            records.append(Record(f"endpoint:{zone}:{name}:{ident}:{endpoint.get('port')}", "endpoint",
+                                  {"group": path, **endpoint}, owner, f"{role}@{zone}|{ident}"))  # fmt: skip
+    return _inventory(records, {})
 
 
 def _canonical(value: Any) -> Any:

@@ -133,6 +133,7 @@ def test_crash_after_every_mutating_call_heals(provider: str, request: pytest.Fi
                                 f"{len(differences)} differences, duplicates {healed.duplicates()}, no-op writes {noop}")  # fmt: skip
                 print(f"[{provider}] {outcomes[-1]}")
                 assert healed.duplicates() == [], f"k={k}: duplicated {healed.duplicates()}"
+                assert healed.leaks(expected) == [], f"k={k}: not in the uninterrupted run: {healed.leaks(expected)}"
                 assert differences == [], f"k={k} ({made[-1]}): healed state differs from the uninterrupted run: " \
                                           f"{differences}"  # fmt: skip
                 assert noop == 0, f"k={k}: a reconcile after healing still wrote {noop} times"

@@ -1,9 +1,11 @@
 """Leader failover and watch drops under load: three replicas with leader election while 30 Ingresses are
-created and edited twice each. The first leader is partitioned from the API server (its lease cannot be
-renewed, it still reaches the cloud), the next leader is stopped (SIGTERM path), watches are dropped and the
-watch history compacted in between. Then: no duplicated cloud resource, no replica made a mutating cloud call
-while it was not leading or while another replica led, a replica that never led wrote nothing to the API,
-and every Ingress ends in the cloud with the spec of its last edit."""
+created and edited twice each. The first leader, on a slow cloud, is partitioned from the API server
+mid-converge (its lease cannot be renewed, it still reaches the cloud), the next leader is stopped (SIGTERM
+path), watches are dropped and the watch history compacted in between; a fourth replica starts as a standby
+under the last leader and never leads. Then: no duplicated cloud resource, no mutating cloud call while its
+replica did not lead or while another replica led or believed it led, writes of the partitioned replica refused
+by the fence once its lease was lost, nothing at all written by the replica that never led, and every Ingress
+ends in the cloud with the spec of its last edit."""
 
 from __future__ import annotations
 
@@ -42,6 +44,7 @@ class Timeline:
         self.stop = threading.Event()
 
     def watch(self, replicas: dict[str, ControllerProcess]) -> None:
+        replicas = dict(replicas)  # these, even if the caller's dict grows
         def poll() -> None:
             state = dict.fromkeys(replicas, False)
             while not self.stop.is_set():
@@ -107,9 +110,16 @@ def test_failover_and_watch_drops_under_load(world: World) -> None:
         replicas[name] = process
     timeline = Timeline()
     timeline.watch(replicas)
-    if world.provider == "aws":  # a slow cloud for replica a: it is surely mid-converge when partitioned
+    # a slow cloud for replica a: it is surely mid-converge when partitioned, so its lease is lost with calls
+    # still to make, which the fence must refuse
+    slow_rules: list[Any] = []
+    if world.provider == "aws":
         for client in replicas["a"].provider.clients.clients.values():  # type: ignore[attr-defined]
             client.meta.events.register("before-call", _slow_mutations)
+    else:  # the Compute emulator delays every mutation while a leads (the standbys make none), until a lost it
+        assert world.compute is not None
+        slow_rules = [world.compute.add_fault(method=method, delay_seconds=0.5) for method in ("POST", "PATCH", "PUT",
+                                                                                              "DELETE")]  # fmt: skip
     replicas["a"].start()
     wait_for(lambda: replicas["a"].elector and replicas["a"].elector.leading.is_set(), what="a leads")
     replicas["b"].start()
@@ -118,6 +128,9 @@ def test_failover_and_watch_drops_under_load(world: World) -> None:
     net = world.net
     progress = {"created": 0, "edited": 0}
     errors: list[str] = []
+    # each round of edits starts at a failover: the first once a is partitioned, the second once the next
+    # leader was stopped, so edits arrive while leadership changes hands
+    rounds = {1: threading.Event(), 2: threading.Event()}
 
     def load() -> None:
         try:
@@ -125,10 +138,11 @@ def test_failover_and_watch_drops_under_load(world: World) -> None:
                 net.create_namespaced_ingress("default", world.ingress(f"app-{i:02d}", _paths(i, 0)))
                 progress["created"] += 1
             for edit in range(1, EDITS + 1):
+                if not rounds[edit].wait(timeout=300):
+                    raise TimeoutError(f"edit round {edit} never started")
                 for i in range(COUNT):
                     _edit(net, world, f"app-{i:02d}", _paths(i, edit))
                     progress["edited"] += 1
-                    time.sleep(0.02)  # spread the edits over the failovers
         except Exception as err:  # reported by the test thread
             errors.append(repr(err))
 
@@ -141,19 +155,32 @@ def test_failover_and_watch_drops_under_load(world: World) -> None:
 
     wait_for(lambda: replicas["a"].stats.total(mutating=True) >= 6, timeout=60, what="a is converging")
     proxy.cut()
+    rounds[1].set()
     steps.append(f"after {progress['created']} creates and {replicas['a'].stats.total(mutating=True)} mutating calls "
                  "of replica a: a partitioned from the API server")  # fmt: skip
-    second = wait_for(lambda: (leader() or "a") != "a" and leader(), timeout=30, what="a standby takes over")
+    second = wait_for(lambda: (leader() or "a") != "a" and leader(), timeout=60, what="a standby takes over")
     steps.append(f"replica {second} leads")
+    if world.compute is not None:
+        world.compute.faults.clear()  # a lost its lease: the cloud is fast again for the next leaders
+    steps.append(f"slowed {sum(r.fired for r in slow_rules)} mutations in the Compute emulator while a led")
     steps.append(f"dropped {world.kube.drop_watches(abrupt=True)} watches, compacted {world.kube.compact()}")
     wait_for(lambda: replicas[second].stats.total(mutating=True) >= 5, timeout=60, what=f"{second} is converging")
     replicas[second].stop()
+    rounds[2].set()
     steps.append(f"after {progress['edited']} edits: replica {second} stopped (SIGTERM path)")
-    third = wait_for(lambda: leader() not in (None, "a", second) and leader(), timeout=30, what="the last replica leads")
+    third = wait_for(lambda: leader() not in (None, "a", second) and leader(), timeout=60, what="the last replica leads")
     steps.append(f"replica {third} leads")
+    # a standby that never leads: started once the last leader holds the lease, which it keeps until the end
+    late = world.start(start=False, workers=WORKERS, leader_elect=True, leader_lease_seconds=2.0)
+    late.api_client.user_agent = "lbctl/replica-d"
+    replicas["d"] = late
+    timeline.watch({"d": late})
+    late.start()
+    wait_for(lambda: _lease_reads(world, "d") >= 3, timeout=60, what="d found the lease held three times")
+    steps.append(f"replica d started as a standby while {third} leads")
     steps.append(f"dropped {world.kube.drop_watches(abrupt=True)} watches, compacted {world.kube.compact()}")
-    loader.join(timeout=120)
-    assert not errors, errors
+    loader.join(timeout=300)
+    assert not loader.is_alive() and not errors, errors
 
     final = {f"app-{i:02d}": f"/v{EDITS}-{i}" for i in range(COUNT)}
 
@@ -169,10 +196,13 @@ def test_failover_and_watch_drops_under_load(world: World) -> None:
     wait_for(lambda: all(address_of(world.api, n) for n in final), timeout=90, what="every Ingress has an address")
     with contextlib.suppress(TimeoutError):  # reported below with the names
         wait_for(lambda: not stale(), timeout=60, what="every Ingress's last edit in the cloud")
-    timeline.stop.set()
     inventory = world.inventory()
+    assert replicas[third].elector is not None and replicas[third].elector.leading.is_set(), f"{third} lost the lease"
+    late.stop()  # before the leader: d's whole life was under one lease
+    timeline.stop.set()
     not_leading, overlapping, believed = timeline.violations()
-    calls = {n: p.stats.total(mutating=True) for n, p in replicas.items()}
+    calls = {n: sum(c for (_, op, outcome), c in p.stats.counts.items() if is_mutating(op) and outcome != "fenced")
+             for n, p in replicas.items()}  # fmt: skip
     writes = _api_writes(world, replicas)
     never_led = [n for n in replicas if not any(r == n and w == "lead" for r, w, _ in timeline.events)]
     print(f"\n[{world.provider}] injected: " + "; ".join(steps))
@@ -182,17 +212,23 @@ def test_failover_and_watch_drops_under_load(world: World) -> None:
           f"duplicates {inventory.duplicates()}; stale Ingresses {stale()}; stacks {len(inventory.stacks())}")  # fmt: skip
     assert inventory.duplicates() == [], f"double writes: {inventory.duplicates()}"
     assert not overlapping, f"two replicas writing at once: {overlapping}"
-    assert all(writes[n] == 0 and calls[n] == 0 for n in never_led), f"a standby wrote: {writes}, {calls}"
+    assert believed == 0, f"{believed} cloud writes while another replica also believed it led"
+    assert never_led == ["d"], f"every replica but d leads in this scenario; never led: {never_led}"
+    assert writes["d"] == 0 and calls["d"] == 0, f"a replica that never led wrote: API {writes}, cloud {calls}"
     assert not stale(), f"missed updates: {stale()}"
     assert inventory.stacks() == {f"default/{n}" for n in final} | ({"*"} if world.provider == "gcp" else set())
     proxy.close()
     # A call already sent when the lease is lost cannot be recalled (it is within the lease duration, before any
     # other replica may lead, which the overlap checks above cover); every later one must be refused.
-    late: dict[str, int] = {}
+    late_calls: dict[str, int] = {}
     for entry in not_leading:
-        late[entry.split(":", 1)[0]] = late.get(entry.split(":", 1)[0], 0) + 1
-    print(f"[{world.provider}] after a lost lease: completed in-flight {late}, refused by the fence {timeline.fenced}")
-    assert all(n <= WORKERS for n in late.values()), f"cloud writes started after the lease was lost: {not_leading}"
+        late_calls[entry.split(":", 1)[0]] = late_calls.get(entry.split(":", 1)[0], 0) + 1
+    print(f"[{world.provider}] after a lost lease: completed in-flight {late_calls}, refused by the fence "
+          f"{timeline.fenced}")  # fmt: skip
+    assert all(n <= WORKERS for n in late_calls.values()), f"cloud writes started after the lease was lost: {not_leading}"
+    # a lost its lease mid-converge on a slow cloud: its workers had writes left, and the fence refused them
+    assert timeline.fenced.get("a", 0) > 0, f"no write of replica a refused after its lease was lost: {timeline.fenced}"
+    assert set(timeline.fenced) <= {"a"}, f"only the partitioned replica loses its lease: {timeline.fenced}"
 
 
 def _slow_mutations(model: Any, **_: Any) -> None:
@@ -212,6 +248,11 @@ def _edit(net: kubernetes.client.NetworkingV1Api, world: World, name: str, paths
             if err.status != 409:
                 raise
     raise AssertionError(f"could not edit {name}")
+
+
+def _lease_reads(world: World, name: str) -> int:
+    return sum(1 for r in world.kube.requests
+               if r.resource == "leases" and r.verb == "get" and r.user_agent.startswith(f"lbctl/replica-{name}"))  # fmt: skip
 
 
 def _api_writes(world: World, replicas: dict[str, ControllerProcess]) -> dict[str, int]:

@@ -86,8 +86,7 @@ def test_ten_percent_of_cloud_calls_fail(world: World) -> None:
     wait_for(lambda: all(gone(lambda n=n: net.read_namespaced_ingress(n, "default")) for n in names),
              timeout=150, what="every Ingress deleted")  # fmt: skip
     left = world.inventory()
-    leftovers = sorted(k for k in set(left.items) - set(baseline.items)
-                       if not (world.provider == "gcp" and k.startswith("instanceGroups:")))  # fmt: skip
+    leftovers = sorted((set(left.items) - set(baseline.items)) | set(left.leaks(baseline)))
     print(f"[{world.provider}] after deleting all {COUNT}: leftovers {leftovers}; injected in total {injected()}")
     assert leftovers == [], f"leaked after deletion: {leftovers}"
     assert {k: v for k, v in left.items.items() if k in baseline.items} == baseline.items, "pre-existing resources changed"
