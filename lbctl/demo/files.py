@@ -301,15 +301,15 @@ def _aws_environment(clouds: LocalClouds, plan: Plan, step: Step) -> Environment
     nodes = {n: (f"aws:///{z}/{instances[n]}", z) for n, z in zip(instances, AWS_ZONES, strict=True)}
     step.ok(f"VPC {account.vpc_id} with public and internal subnets in {', '.join(AWS_ZONES)} (tagged for "
             f"discovery); EC2 instances {', '.join(instances.values())} for the nodes")  # fmt: skip
-    for entry in plan.missing:
-        if entry.kind == "Subnet":
-            ec2 = account.client("ec2")
-            zone = AWS_ZONES[len(account.public_subnets) % len(AWS_ZONES)]
-            tags = [{"Key": "Name", "Value": entry.name}, {"Key": f"kubernetes.io/cluster/{CLUSTER}", "Value": "owned"}]
-            cidr = f"10.0.{200 + plan.missing.index(entry)}.0/24"
-            subnet = ec2.create_subnet(VpcId=account.vpc_id, CidrBlock=cidr, AvailabilityZone=zone,
-                                       TagSpecifications=[{"ResourceType": "subnet", "Tags": tags}])["Subnet"]  # fmt: skip
-            step.ok(f"created subnet {entry.name} ({subnet['SubnetId']}, {zone}) named by {entry.referenced_by}")
+    subnets = [entry for entry in plan.missing if entry.kind == "Subnet"]
+    for index, entry in enumerate(subnets):
+        zone = AWS_ZONES[index % len(AWS_ZONES)]  # in turn, so two named subnets span two AZs
+        tags = [{"Key": "Name", "Value": entry.name}, {"Key": f"kubernetes.io/cluster/{CLUSTER}", "Value": "owned"}]
+        subnet = account.client("ec2").create_subnet(
+            VpcId=account.vpc_id, CidrBlock=f"10.0.{200 + index}.0/24", AvailabilityZone=zone,
+            TagSpecifications=[{"ResourceType": "subnet", "Tags": tags}])["Subnet"]  # fmt: skip
+        step.ok(f"created subnet {escape(entry.name)} ({subnet['SubnetId']}, {zone}) named by "
+                f"{escape(entry.referenced_by)}")  # fmt: skip
     config = ProviderConfig(cluster_name=CLUSTER, region=AWS_REGION, endpoint_url=clouds.aws_url,
                             vpc_id=account.vpc_id, options=dict(DEMO_KEYS))  # fmt: skip
     aws = f"AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing aws --region {AWS_REGION} --endpoint-url {clouds.aws_url}"
