@@ -14,6 +14,7 @@ from typing import Any
 class CloudUrls:
     kube: str
     cloud: str
+    kube_token: str  # the emulator's bearer token
 
 
 def _host(provider: str, conn: Connection) -> None:
@@ -37,7 +38,7 @@ def _host(provider: str, conn: Connection) -> None:
 
         server = ComputeEmulator(port=0).start()
         cloud = server.url
-    conn.send((kube.url, cloud))
+    conn.send((kube.url, cloud, kube.token))
     with contextlib.suppress(EOFError):
         conn.recv()  # any message, or EOF when the parent goes away, ends the host
     server.stop()
@@ -58,8 +59,8 @@ class CloudHost:
         self.process.start()
         if not self.conn.poll(120):
             raise RuntimeError("emulators did not start within 120 s")
-        kube, cloud = self.conn.recv()
-        self.urls = CloudUrls(kube, cloud)
+        kube, cloud, token = self.conn.recv()
+        self.urls = CloudUrls(kube, cloud, token)
         return self.urls
 
     def __exit__(self, *exc: object) -> None:

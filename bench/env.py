@@ -12,14 +12,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import boto3
-import kubernetes
 
 from bench.clouds import CloudHost, CloudUrls
 from bench.workload import ClusterWriter, Workload
 from lbctl.cloudcalls import CallStats
 from lbctl.demo.clouds import DEMO_KEYS, add_aws_instances, create_aws_account, create_gcp_project
 from lbctl.kube.controller import ControllerConfig
-from lbctl.kube.run import ControllerProcess, RunOptions
+from lbctl.kube.run import ControllerProcess, RunOptions, kube_client
 from lbctl.provider import ConvergeResult, ProviderConfig
 
 CLUSTER = "bench"
@@ -119,7 +118,7 @@ class Env:
             nodes = {name: (f"gce://{GCP_PROJECT}/{zone}/{name}", zone) for name, zone in names.items()}
             self.provider_config = ProviderConfig(cluster_name=CLUSTER, project=GCP_PROJECT,
                                                   endpoint_url=self.urls.cloud, options={"zones": list(GCP_ZONES)})  # fmt: skip
-        self.api = kubernetes.client.ApiClient(kubernetes.client.Configuration(host=self.urls.kube))
+        self.api = kube_client(self.urls.kube, token=self.urls.kube_token)
         self.workload = Workload(self.provider, self.ingresses, self.pods, nodes)
         self.writer = ClusterWriter(self.api, self.workload)
         self.writer.create_nodes()
@@ -141,7 +140,7 @@ class Env:
             controller=ControllerConfig(provider=self.provider, cluster_name=CLUSTER, workers=WORKERS,
                                         watch_timeout=60, base_retry_delay=0.05, max_retry_delay=2.0,
                                         sync_period=3600),
-            provider=self.provider_config, kube_api_url=self.urls.kube, metrics_addr=None, health_addr=None,
+            provider=self.provider_config, kube_api_url=self.urls.kube, kube_api_token=self.urls.kube_token, metrics_addr=None, health_addr=None,
             drain_seconds=30,
         ))  # fmt: skip
         process.controller.on_converged.append(self._observe)

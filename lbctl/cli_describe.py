@@ -24,12 +24,13 @@ def describe() -> None:
 @click.argument("ref", metavar="NAMESPACE/NAME")
 @click.option("--provider", type=click.Choice(["aws", "gcp"]), required=True)
 @click.option("--group", "group_name", help="IngressGroup name, when the cluster cannot be read.")
-@click.option("--kube-api-url", envvar="LBCTL_KUBE_API_URL", help="Kubernetes API URL (emulator), no auth.")
+@click.option("--kube-api-url", envvar="LBCTL_KUBE_API_URL", help="Kubernetes API URL (emulator); with --kube-api-token.")
+@click.option("--kube-api-token", envvar="LBCTL_KUBE_API_TOKEN", help="Bearer token for --kube-api-url (the emulator's is in the kubeconfig it writes).")
 @click.option("--kubeconfig", envvar="KUBECONFIG", help="Read the Ingress from this cluster (for groups and drift).")
 @output_option
 @cloud_options
 def describe_ingress(ref: str, provider: str, group_name: str | None, kube_api_url: str | None,
-                     kubeconfig: str | None, output: str, **opts: Any) -> None:  # fmt: skip
+                     kube_api_token: str | None, kubeconfig: str | None, output: str, **opts: Any) -> None:  # fmt: skip
     """Load balancer, listeners, rules in evaluation order, backends with health, ownership tags, console
     links — and drift between the Ingress and the cloud when the cluster can be read."""
     if "/" not in ref:
@@ -39,7 +40,7 @@ def describe_ingress(ref: str, provider: str, group_name: str | None, kube_api_u
                                                       vpc_id=opts["aws_vpc_id"]))  # fmt: skip
     stack, drift, note = group_name or ref, None, "cluster not read: drift not checked (pass --kubeconfig)"
     if kube_api_url or kubeconfig or os.environ.get("KUBERNETES_SERVICE_HOST"):
-        stack, drift, note = _from_cluster(ref, provider, cloud, kube_api_url, kubeconfig, opts)
+        stack, drift, note = _from_cluster(ref, provider, cloud, kube_api_url, kubeconfig, opts, kube_api_token)
     view = cloud.describe(stack)
     view["drift"] = drift
     view["note"] = note
@@ -52,13 +53,13 @@ def describe_ingress(ref: str, provider: str, group_name: str | None, kube_api_u
 
 
 def _from_cluster(ref: str, provider: str, cloud: Any, api_url: str | None, kubeconfig: str | None,
-                  opts: dict[str, Any]) -> tuple[str, list[dict[str, str]] | None, str]:  # fmt: skip
+                  opts: dict[str, Any], token: str | None = None) -> tuple[str, list[dict[str, str]] | None, str]:  # fmt: skip
     from lbctl.kube.informer import read_snapshot
     from lbctl.kube.resources import watched_resources
     from lbctl.kube.run import kube_client
     from lbctl.model.builder import BuildConfig, build, stack_of
 
-    api = kube_client(api_url, kubeconfig)
+    api = kube_client(api_url, kubeconfig, token)
     snapshot = read_snapshot(watched_resources(api, provider))
     ingress = snapshot.ingresses.get(ref)
     if ingress is None:

@@ -22,14 +22,15 @@ MARK = {"ok": "[green]ok[/]", "warn": "[yellow]warn[/]", "fail": "[red]fail[/]"}
 @click.option("--ingress-class", "class_names", multiple=True, help="Class name(s) lbctl serves.")
 @click.option("--leader-election-namespace", default="lbctl-system", show_default=True,
               envvar="LBCTL_LEADER_NAMESPACE")
-@click.option("--kube-api-url", envvar="LBCTL_KUBE_API_URL", help="Kubernetes API URL (emulator), no auth.")
+@click.option("--kube-api-url", envvar="LBCTL_KUBE_API_URL", help="Kubernetes API URL (emulator); with --kube-api-token.")
+@click.option("--kube-api-token", envvar="LBCTL_KUBE_API_TOKEN", help="Bearer token for --kube-api-url (the emulator's is in the kubeconfig it writes).")
 @click.option("--kubeconfig", envvar="KUBECONFIG", help="Kubeconfig (outside a cluster).")
 @click.option("--skip-cluster", is_flag=True, help="Check only the cloud side.")
 @click.option("--strict", is_flag=True, help="Exit 1 when there are warnings.")
 @output_option
 @cloud_options
 def doctor(provider: str, class_names: tuple[str, ...], leader_election_namespace: str, kube_api_url: str | None,
-           kubeconfig: str | None, skip_cluster: bool, strict: bool, output: str, **opts: Any) -> None:  # fmt: skip
+           kube_api_token: str | None, kubeconfig: str | None, skip_cluster: bool, strict: bool, output: str, **opts: Any) -> None:  # fmt: skip
     """Check credentials, region/project, subnets, IngressClass, RBAC and cloud permissions.
 
     Exit 2 when something must be fixed, 1 with --strict and warnings, else 0.
@@ -44,7 +45,7 @@ def doctor(provider: str, class_names: tuple[str, ...], leader_election_namespac
             from lbctl.kube.run import kube_client
 
             try:
-                api = kube_client(kube_api_url, kubeconfig)
+                api = kube_client(kube_api_url, kubeconfig, kube_api_token)
             except Exception as err:
                 checks.append(Check("Kubernetes API", "fail", f"cannot load the client configuration: {err}"[:300],
                                     "check KUBECONFIG / --kubeconfig"))  # fmt: skip

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 import threading
+from pathlib import Path
 from typing import Any
 
 import click
@@ -38,7 +39,8 @@ from lbctl.provider import ProviderConfig
 @click.option("--health-addr", default=":8081", show_default=True, envvar="LBCTL_HEALTH_ADDR",
               help="Where /healthz and /readyz listen; ':PORT' binds every interface too. Empty disables it.")
 @click.option("--kubeconfig", envvar="KUBECONFIG", help="Kubeconfig (outside a cluster).")
-@click.option("--kube-api-url", envvar="LBCTL_KUBE_API_URL", help="Kubernetes API URL (emulator), no auth.")
+@click.option("--kube-api-url", envvar="LBCTL_KUBE_API_URL", help="Kubernetes API URL (emulator); with --kube-api-token.")
+@click.option("--kube-api-token", envvar="LBCTL_KUBE_API_TOKEN", help="Bearer token for --kube-api-url (the emulator's is in the kubeconfig it writes).")
 @click.option("--log-format", type=click.Choice(["auto", "json", "text"]), default="auto", show_default=True)
 @click.option("--log-level", default="info", show_default=True)
 def run(**opts: Any) -> None:
@@ -67,6 +69,7 @@ def run(**opts: Any) -> None:
             vpc_id=opts["aws_vpc_id"],
         ),
         kube_api_url=opts["kube_api_url"],
+        kube_api_token=opts["kube_api_token"],
         kubeconfig=opts["kubeconfig"],
         leader_elect=opts["leader_elect"],
         leader_namespace=opts["leader_election_namespace"],
@@ -95,19 +98,25 @@ def _serve_until_interrupted(server: Any, description: str, after_start: Any = N
 
 
 @emulator.command("kube")
-@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (beyond loopback: warned).")
 @click.option("--port", type=int, default=8001, show_default=True)
-@click.option("--kubeconfig", "kubeconfig_path", type=click.Path(), help="Write a kubeconfig pointing at it.")
-def emulator_kube(host: str, port: int, kubeconfig_path: str | None) -> None:
-    """Serve the Kubernetes API emulator (kubectl works with the kubeconfig it writes)."""
+@click.option("--kubeconfig", "kubeconfig_path", type=click.Path(),
+              help="Where to write the kubeconfig holding the token (default: a new private temporary folder).")
+@click.option("--allowed-host", "allowed_hosts", multiple=True, metavar="NAME:PORT",
+              help="Also serve requests whose Host header is this (the bound address is always served).")
+def emulator_kube(host: str, port: int, kubeconfig_path: str | None, allowed_hosts: tuple[str, ...]) -> None:
+    """Serve the Kubernetes API emulator: every request needs the bearer token of the kubeconfig it writes."""
+    import tempfile
+
     from lbctl.kube.emulator import KubeEmulator
 
     def write_kubeconfig(server: KubeEmulator) -> None:
-        if kubeconfig_path:
-            server.write_kubeconfig(kubeconfig_path)
-            click.echo(f"kubeconfig written: export KUBECONFIG={kubeconfig_path}")
+        path = kubeconfig_path or str(Path(tempfile.mkdtemp(prefix="lbctl-emulator-")) / "kubeconfig")
+        server.write_kubeconfig(path)
+        click.echo(f"kubeconfig written (it holds the token): export KUBECONFIG={path}")
 
-    _serve_until_interrupted(KubeEmulator(host=host, port=port), "Kubernetes API emulator", write_kubeconfig)
+    _serve_until_interrupted(KubeEmulator(host=host, port=port, allowed_hosts=allowed_hosts),
+                             "Kubernetes API emulator", write_kubeconfig)  # fmt: skip
 
 
 @emulator.command("gcp")

@@ -72,7 +72,7 @@ def aws_target(clouds: LocalClouds) -> DemoTarget:
         f"AWS (moto) endpoint: {clouds.aws_url} — e.g. AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing "
         f"aws --region {region} --endpoint-url {clouds.aws_url} elbv2 describe-load-balancers",
         f"lbctl describe ingress {NAMESPACE}/{INGRESS} --provider aws --cluster-name {CLUSTER} "
-        f"--endpoint-url {clouds.aws_url} --kube-api-url {clouds.kubes['aws'].url}  (with AWS_ACCESS_KEY_ID/SECRET set as above)",
+        f"--endpoint-url {clouds.aws_url}  (with KUBECONFIG and AWS_ACCESS_KEY_ID/SECRET set as above)",
     ]
     return DemoTarget("aws", config, nodes, apps, ingress, hints)
 
@@ -95,7 +95,7 @@ def gcp_target(clouds: LocalClouds) -> DemoTarget:
         f"Compute emulator: {clouds.compute.url} — e.g. curl {clouds.compute.url}/compute/v1/projects/{project_id}"
         "/global/urlMaps",
         f"lbctl describe ingress {NAMESPACE}/{INGRESS} --provider gcp --cluster-name {CLUSTER} "
-        f"--gcp-project {project_id} --endpoint-url {clouds.compute.url} --kube-api-url {clouds.kubes['gcp'].url}",
+        f"--gcp-project {project_id} --endpoint-url {clouds.compute.url}  (with KUBECONFIG set as above)",
     ]
     node_ids = {node: (f"gce://{project_id}/{zone}/{node}", zone) for node, zone in nodes.items()}
     return DemoTarget("gcp", config, node_ids, apps, ingress, hints,
@@ -158,7 +158,7 @@ def run_target(clouds: LocalClouds, target: DemoTarget, step: Step, keep: bool) 
     from lbctl.cli_describe import print_view
 
     kube = clouds.kubes[target.provider]
-    api = kubernetes.client.ApiClient(kubernetes.client.Configuration(host=kube.url))
+    api = kube.api_client()
     cluster = Cluster(api, target.nodes)
     step.head(f"{target.provider.upper()}: Applying the example app: {len(target.nodes)} nodes, "
               + ", ".join(f"{a.name} ({a.replicas} pods)" for a in target.apps))  # fmt: skip
@@ -171,7 +171,7 @@ def run_target(clouds: LocalClouds, target: DemoTarget, step: Step, keep: bool) 
     process = ControllerProcess(RunOptions(
         controller=ControllerConfig(provider=target.provider, cluster_name=CLUSTER, workers=2, watch_timeout=30,
                                     base_retry_delay=0.2, max_retry_delay=5.0, default_backend=target.default_backend),
-        provider=target.provider_config, kube_api_url=kube.url, metrics_addr=None, health_addr=None,
+        provider=target.provider_config, kube_api_url=kube.url, kube_api_token=kube.token, metrics_addr=None, health_addr=None,
     ))  # fmt: skip
     changes: list[tuple[str, ConvergeResult]] = []
     lock = threading.Lock()

@@ -27,6 +27,7 @@ class RunOptions:
     controller: ControllerConfig
     provider: ProviderConfig
     kube_api_url: str | None = None
+    kube_api_token: str | None = None
     kubeconfig: str | None = None
     leader_elect: bool = False
     leader_namespace: str = "lbctl-system"
@@ -36,10 +37,15 @@ class RunOptions:
     drain_seconds: float = 30.0
 
 
-def kube_client(api_url: str | None = None, kubeconfig: str | None = None) -> client.ApiClient:
-    """An explicit URL (emulators), else in-cluster config, else the kubeconfig. Requests say `lbctl/<version>`."""
+def kube_client(api_url: str | None = None, kubeconfig: str | None = None, token: str | None = None) -> client.ApiClient:
+    """An explicit URL (emulators; `token` sent as `Authorization: Bearer`), else in-cluster config, else the
+    kubeconfig. Requests say `lbctl/<version>`."""
     if api_url:
-        api = client.ApiClient(client.Configuration(host=api_url))
+        cfg = client.Configuration(host=api_url)
+        if token:
+            cfg.api_key = {"authorization": token}
+            cfg.api_key_prefix = {"authorization": "Bearer"}
+        api = client.ApiClient(cfg)
     elif not kubeconfig and os.environ.get("KUBERNETES_SERVICE_HOST"):
         cfg = client.Configuration()
         config.load_incluster_config(client_configuration=cfg)
@@ -58,7 +64,7 @@ class ControllerProcess:
     def __init__(self, options: RunOptions) -> None:
         self.options = options
         self.stats = CallStats()
-        self.api_client = kube_client(options.kube_api_url, options.kubeconfig)
+        self.api_client = kube_client(options.kube_api_url, options.kubeconfig, options.kube_api_token)
         provider_options = {"discovery_ttl": options.controller.discovery_ttl, **options.provider.options}
         provider_config = ProviderConfig(**{**vars(options.provider), "options": provider_options,
                                             "call_stats": self.stats})  # fmt: skip

@@ -97,13 +97,11 @@ def aws_environment(folder: Path) -> Iterator[dict[str, str]]:
         requests.post(f"{url}/moto-api/reset", timeout=10)
         account = create_aws_account(url, "us-east-1", CLUSTER, ("us-east-1a", "us-east-1b"))
         instances = add_aws_instances(account, {"ip-10-0-0-10": "us-east-1a", "ip-10-0-1-10": "us-east-1b"})
-        core = kubernetes.client.CoreV1Api(
-            kubernetes.client.ApiClient(kubernetes.client.Configuration(host=kube.url))
-        )
+        core = kubernetes.client.CoreV1Api(kube.api_client())
         for name, instance in instances.items():
             zone = "us-east-1a" if name == "ip-10-0-0-10" else "us-east-1b"
             core.create_node(node(name, f"aws:///{zone}/{instance}", zone))
-        process = controller(kube.url, "aws", url, CLUSTER, vpc_id=account.vpc_id, **DEMO_KEYS).start()
+        process = controller(kube, "aws", url, CLUSTER, vpc_id=account.vpc_id, **DEMO_KEYS).start()
         stack.callback(process.stop)
         yield {"KUBECONFIG": str(kube.write_kubeconfig(folder / "kubeconfig")), "AWS_ENDPOINT_URL": url,
                "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": "us-east-1",
@@ -120,14 +118,10 @@ def gcp_environment(folder: Path) -> Iterator[dict[str, str]]:
         compute = stack.enter_context(ComputeEmulator(port=0))
         nodes = {"gke-pool-a": zones[0], "gke-pool-b": zones[1]}
         create_gcp_project(compute.url, project, nodes, static_ip_name=None)
-        core = kubernetes.client.CoreV1Api(
-            kubernetes.client.ApiClient(kubernetes.client.Configuration(host=kube.url))
-        )
+        core = kubernetes.client.CoreV1Api(kube.api_client())
         for name, zone in nodes.items():
             core.create_node(node(name, f"gce://{project}/{zone}/{name}", zone))
-        process = controller(
-            kube.url, "gcp", compute.url, CLUSTER, project=project, zones=list(zones)
-        ).start()
+        process = controller(kube, "gcp", compute.url, CLUSTER, project=project, zones=list(zones)).start()
         stack.callback(process.stop)
         yield {"KUBECONFIG": str(kube.write_kubeconfig(folder / "kubeconfig")),
                "CLOUDSDK_API_ENDPOINT_OVERRIDES_COMPUTE": f"{compute.url}/compute/v1/",

@@ -67,7 +67,7 @@ def test_cluster_problems_are_each_named(moto_url: str, installed: tuple[KubeEmu
     requests.post(f"{moto_url}/moto-api/reset", timeout=10)
     create_aws_account(moto_url, "us-east-1", "my-cluster", ("us-east-1a", "us-east-1b"))
     kube, kubeconfig = installed
-    api = kubernetes.client.ApiClient(kubernetes.client.Configuration(host=kube.url))
+    api = kube.api_client()
     kubernetes.client.NetworkingV1Api(api).delete_ingress_class("alb")
     kube.store.denied_access.add(("networking.k8s.io", "ingresses/status", "patch"))
     kubernetes.client.CoreV1Api(api).delete_namespace("lbctl-system")

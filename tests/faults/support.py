@@ -63,13 +63,16 @@ class World:
     def start(self, cluster: str = CLUSTER, *, start: bool = True, workers: int = 2, leader_elect: bool = False,
               kube_url: str | None = None, leader_lease_seconds: float | None = None,
               **options: Any) -> ControllerProcess:  # fmt: skip
-        """A ControllerProcess on this world (started unless start=False); stopped at teardown."""
+        """A ControllerProcess on this world (started unless start=False); stopped at teardown. `kube_url`: reach
+        the API through it instead (a proxy in front of the emulator, whose Host the emulator then accepts)."""
+        if kube_url is not None:
+            self.kube.allow_host(kube_url.split("://", 1)[1])
         if self.provider == "aws":
             assert self.aws is not None
-            made = controller(kube_url or self.kube.url, "aws", self.cloud_url, cluster, vpc_id=self.aws.vpc_id,
+            made = controller(self.kube, "aws", self.cloud_url, cluster, vpc_id=self.aws.vpc_id, kube_url=kube_url,
                               leader_elect=leader_elect, **options)  # fmt: skip
         else:
-            made = controller(kube_url or self.kube.url, "gcp", self.cloud_url, cluster, project=GCP_PROJECT,
+            made = controller(self.kube, "gcp", self.cloud_url, cluster, project=GCP_PROJECT, kube_url=kube_url,
                               zones=list(GCP_NODES.values()), retry_initial_wait=0.01, retry_max_wait=0.05,
                               leader_elect=leader_elect, **options)  # fmt: skip
         opts = made.options
@@ -110,7 +113,7 @@ def aws_world(kube: KubeEmulator, moto_url: str, services: bool = True) -> World
     requests.post(f"{moto_url}/moto-api/reset", timeout=10)
     account = create_aws_account(moto_url, "us-east-1", CLUSTER, AWS_ZONES)
     add_aws_instances(account, {"node-a": AWS_ZONES[0], "node-b": AWS_ZONES[1]})
-    api = kubernetes.client.ApiClient(kubernetes.client.Configuration(host=kube.url))
+    api = kube.api_client()
     core = kubernetes.client.CoreV1Api(api)
     for name, instance in account.instances.items():
         zone = AWS_ZONES[0] if name == "node-a" else AWS_ZONES[1]
@@ -123,7 +126,7 @@ def gcp_world(kube: KubeEmulator, compute: ComputeEmulator, services: bool = Tru
     compute.reset()
     project = create_gcp_project(compute.url, GCP_PROJECT, GCP_NODES, "shop-ip")
     compute.clear_requests()
-    api = kubernetes.client.ApiClient(kubernetes.client.Configuration(host=kube.url))
+    api = kube.api_client()
     core = kubernetes.client.CoreV1Api(api)
     for name, zone in GCP_NODES.items():
         core.create_node(node(name, f"gce://{GCP_PROJECT}/{zone}/{name}", zone))
@@ -534,8 +537,9 @@ def create_raw(api: kubernetes.client.ApiClient, obj: dict[str, Any] | bytes, pa
         data = obj
     else:
         data, path = json.dumps(obj).encode(), path or object_path(obj)
-    response = requests.post(api.configuration.host + path, data=data, headers={"Content-Type": "application/json"},
-                             timeout=30)  # fmt: skip
+    headers = {"Content-Type": "application/json",
+               "Authorization": api.configuration.get_api_key_with_prefix("authorization") or ""}
+    response = requests.post(api.configuration.host + path, data=data, headers=headers, timeout=30)
     if check:
         response.raise_for_status()
     return response
@@ -544,7 +548,7 @@ def create_raw(api: kubernetes.client.ApiClient, obj: dict[str, Any] | bytes, pa
 def twin(world: World, kube: KubeEmulator) -> World:
     """Another cluster on the same cloud account/project: the same Nodes and Services in its own API."""
     core = kubernetes.client.CoreV1Api(world.api)
-    api = kubernetes.client.ApiClient(kubernetes.client.Configuration(host=kube.url))
+    api = kube.api_client()
     for item in [*core.list_node().items, *core.list_namespaced_service("default").items]:
         body = world.api.sanitize_for_serialization(item)
         body["metadata"] = {k: v for k, v in body["metadata"].items() if k in ("name", "namespace", "labels")}

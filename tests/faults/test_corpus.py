@@ -169,7 +169,7 @@ def test_corpus_through_the_controller(world: World) -> None:
             if not ok:
                 failures.append(f"{name}: no Warning naming {field!r} on {namespace}/{ingress}: {found}")
             raw = requests.get(f"{world.kube.url}/apis/networking.k8s.io/v1/namespaces/{namespace}/ingresses/{ingress}",
-                               timeout=10).json()  # raw: the typed client rejects some of these objects
+                               headers=world.kube.auth_headers(), timeout=10).json()  # raw: the typed client rejects some of these objects
             # (in a group, a member converged before the conflicting one arrived keeps its address: the cloud is
             # left as it was, which still serves it)
             if (raw.get("status") or {}).get("loadBalancer", {}).get("ingress") and len(sent[name]) == 1:

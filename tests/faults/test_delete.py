@@ -123,8 +123,7 @@ def test_delete_under_faults(world: World) -> None:
     # watch the Ingresses: when one disappears, look at the cloud at once (once: the first DELETED is the moment)
     at_deletion: dict[str, dict[str, Any]] = {}
     replayed: list[str] = []  # DELETED seen again: the watch did not resume where it left off
-    net = kubernetes.client.NetworkingV1Api(kubernetes.client.ApiClient(
-        kubernetes.client.Configuration(host=world.kube.url)))  # fmt: skip
+    net = kubernetes.client.NetworkingV1Api(world.kube.api_client())
     version = net.list_namespaced_ingress("default").metadata.resource_version
     stop = threading.Event()
 

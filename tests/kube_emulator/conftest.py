@@ -18,7 +18,7 @@ def emulator() -> Iterator[KubeEmulator]:
 
 @pytest.fixture
 def api(emulator: KubeEmulator) -> Iterator[client.ApiClient]:
-    api_client = client.ApiClient(client.Configuration(host=emulator.url))
+    api_client = emulator.api_client()
     yield api_client
     api_client.close()
 

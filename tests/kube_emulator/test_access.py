@@ -37,10 +37,13 @@ def test_health(api: client.ApiClient) -> None:
 
 def test_kubeconfig_round_trip(emulator: KubeEmulator, tmp_path: Path) -> None:
     path = emulator.write_kubeconfig(tmp_path / "nested" / "kubeconfig")
-    assert yaml.safe_load(path.read_text())["clusters"][0]["cluster"]["server"] == emulator.url
+    written = yaml.safe_load(path.read_text())
+    assert written["clusters"][0]["cluster"]["server"] == emulator.https_url
+    assert written["users"][0]["user"]["token"] == emulator.token
+    assert path.stat().st_mode & 0o777 == 0o600
     configuration = client.Configuration()
     config.load_kube_config(config_file=str(path), client_configuration=configuration)
-    assert configuration.host == emulator.url
+    assert configuration.host == emulator.https_url
     with client.ApiClient(configuration) as api:
         client.NetworkingV1Api(api).create_namespaced_ingress("default", ingress("web"))
         names = [i.metadata.name for i in client.NetworkingV1Api(api).list_namespaced_ingress("default").items]

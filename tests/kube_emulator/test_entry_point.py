@@ -23,7 +23,7 @@ def test_module_entry_point_serves(tmp_path: Path) -> None:
             time.sleep(0.05)
         configuration = client.Configuration()
         config.load_kube_config(config_file=str(kubeconfig), client_configuration=configuration)
-        assert configuration.host == banner.split(" on ")[1].strip()
+        assert configuration.host == banner.split(" on ")[1].strip().replace("http://", "https://")
         with client.ApiClient(configuration) as api:
             names = [n.metadata.name for n in client.CoreV1Api(api).list_namespace().items]
         assert "default" in names

@@ -20,7 +20,7 @@ from .builders import ingress
 def _control(emulator: KubeEmulator, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
     data = json.dumps(body).encode() if body is not None else None
     request = urllib.request.Request(f"{emulator.url}{path}", data=data, method=method,
-                                     headers={"Content-Type": "application/json"})
+                                     headers={"Content-Type": "application/json", **emulator.auth_headers()})
     with urllib.request.urlopen(request, timeout=5) as response:
         return json.loads(response.read())
 

@@ -25,7 +25,7 @@ INGRESS = {
 
 
 def _create_with_address(emulator: KubeEmulator, address: str) -> None:
-    api = kubernetes.client.ApiClient(kubernetes.client.Configuration(host=emulator.url))
+    api = emulator.api_client()
     networking = kubernetes.client.NetworkingV1Api(api)
     networking.create_namespaced_ingress("default", INGRESS)
     networking.patch_namespaced_ingress_status(

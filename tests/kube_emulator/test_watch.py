@@ -121,7 +121,7 @@ def test_compaction_expires_old_versions_with_410(emulator: KubeEmulator, net: c
 
 def test_history_window_overflow_expires_versions() -> None:
     with KubeEmulator(history_window=3) as small:
-        api = client.ApiClient(client.Configuration(host=small.url))
+        api = small.api_client()
         core = client.CoreV1Api(api)
         start = core.list_namespaced_config_map("default").metadata.resource_version
         for index in range(5):

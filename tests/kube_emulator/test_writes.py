@@ -233,14 +233,19 @@ def test_dry_run_does_not_persist(net: client.NetworkingV1Api) -> None:
     assert net.list_namespaced_ingress("default").items == []
 
 
+def _token(api: client.ApiClient) -> dict[str, str]:
+    """Only the Authorization header: `call_api` adds no other header (no Content-Type)."""
+    return {"Authorization": api.configuration.get_api_key_with_prefix("authorization")}
+
+
 def test_put_and_delete_without_content_type(api: client.ApiClient, net: client.NetworkingV1Api) -> None:
     created = api.sanitize_for_serialization(net.create_namespaced_ingress("default", ingress("web")))
     created["metadata"]["labels"] = {"via": "raw-put"}
     url = f"{api.configuration.host}/apis/networking.k8s.io/v1/namespaces/default/ingresses/web"
-    put = api.call_api("PUT", url, header_params={}, body=created)
+    put = api.call_api("PUT", url, header_params=_token(api), body=created)
     put.read()
     assert put.status == 200 and json.loads(put.data)["metadata"]["labels"] == {"via": "raw-put"}
-    deleted = api.call_api("DELETE", url, header_params={})
+    deleted = api.call_api("DELETE", url, header_params=_token(api))
     deleted.read()
     assert deleted.status == 200 and json.loads(deleted.data)["status"] == "Success"
     assert net.list_namespaced_ingress("default").items == []
@@ -249,7 +254,7 @@ def test_put_and_delete_without_content_type(api: client.ApiClient, net: client.
 def test_patch_without_content_type_is_415(api: client.ApiClient, net: client.NetworkingV1Api) -> None:
     net.create_namespaced_ingress("default", ingress("web"))
     url = f"{api.configuration.host}/apis/networking.k8s.io/v1/namespaces/default/ingresses/web"
-    response = api.call_api("PATCH", url, header_params={}, body={"metadata": {"labels": {"a": "b"}}})
+    response = api.call_api("PATCH", url, header_params=_token(api), body={"metadata": {"labels": {"a": "b"}}})
     response.read()
     assert response.status == 415 and json.loads(response.data)["reason"] == "UnsupportedMediaType"
 

@@ -18,4 +18,4 @@ def kube() -> Iterator[KubeEmulator]:
 
 @pytest.fixture
 def api(kube: KubeEmulator) -> kubernetes.client.ApiClient:
-    return kubernetes.client.ApiClient(kubernetes.client.Configuration(host=kube.url))
+    return kube.api_client()

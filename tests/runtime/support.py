@@ -9,6 +9,7 @@ import kubernetes
 
 from lbctl.demo.scenario import wait_for
 from lbctl.kube.controller import ControllerConfig
+from lbctl.kube.emulator import KubeEmulator
 from lbctl.kube.run import ControllerProcess, RunOptions
 from lbctl.provider import ProviderConfig
 
@@ -16,15 +17,18 @@ FAST_AWS = {"rate_limits": {"": 1000.0}, "retry_initial_wait": 0.01, "retry_max_
             "delete_retry_seconds": 0.5, "aws_access_key_id": "testing", "aws_secret_access_key": "testing"}  # fmt: skip
 
 
-def controller(kube_url: str, provider: str, cloud_url: str, cluster: str = "e2e", *, leader_elect: bool = False,
-               vpc_id: str | None = None, project: str | None = None, **options: Any) -> ControllerProcess:  # fmt: skip
+def controller(kube: KubeEmulator, provider: str, cloud_url: str, cluster: str = "e2e", *, leader_elect: bool = False,
+               vpc_id: str | None = None, project: str | None = None, kube_url: str | None = None,
+               **options: Any) -> ControllerProcess:  # fmt: skip
+    """A controller on `kube` (through `kube_url` instead when given, e.g. a proxy in front of it)."""
     return ControllerProcess(
         RunOptions(
             controller=ControllerConfig(provider=provider, cluster_name=cluster, workers=2, watch_timeout=5,
                                         base_retry_delay=0.05, max_retry_delay=1.0, sync_period=3600),  # fmt: skip
             provider=ProviderConfig(cluster_name=cluster, region="us-east-1", endpoint_url=cloud_url, vpc_id=vpc_id,
                                     project=project, options={**(FAST_AWS if provider == "aws" else {}), **options}),  # fmt: skip
-            kube_api_url=kube_url,
+            kube_api_url=kube_url or kube.url,
+            kube_api_token=kube.token,
             leader_elect=leader_elect,
             leader_lease_seconds=1.5,
             metrics_addr=None,

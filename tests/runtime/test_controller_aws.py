@@ -80,7 +80,7 @@ def test_create_edit_scale_delete(kube: KubeEmulator, cluster: kubernetes.client
     discovery = kubernetes.client.DiscoveryV1Api(cluster)
     discovery.create_namespaced_endpoint_slice("default", endpoint_slice("users", ["10.0.0.11", "10.0.0.12"]))
     discovery.create_namespaced_endpoint_slice("default", endpoint_slice("products", ["10.0.0.21"]))
-    process = controller(kube.url, "aws", account.endpoint_url, CLUSTER, vpc_id=account.vpc_id).start()
+    process = controller(kube, "aws", account.endpoint_url, CLUSTER, vpc_id=account.vpc_id).start()
     try:
         annotations = {"alb.ingress.kubernetes.io/target-type": "ip",
                        "alb.ingress.kubernetes.io/scheme": "internet-facing"}  # fmt: skip
@@ -115,7 +115,7 @@ def test_create_edit_scale_delete(kube: KubeEmulator, cluster: kubernetes.client
 def test_bad_annotation_is_reported_and_others_converge(kube: KubeEmulator, cluster: kubernetes.client.ApiClient,
                                                         account: AwsAccount) -> None:  # fmt: skip
     net = kubernetes.client.NetworkingV1Api(cluster)
-    process = controller(kube.url, "aws", account.endpoint_url, CLUSTER, vpc_id=account.vpc_id).start()
+    process = controller(kube, "aws", account.endpoint_url, CLUSTER, vpc_id=account.vpc_id).start()
     try:
         net.create_namespaced_ingress("default", ingress(
             "broken", {"/": "users"}, {"alb.ingress.kubernetes.io/listen-ports": '[{"HTTP": 80'}))  # fmt: skip
@@ -133,7 +133,7 @@ def test_bad_annotation_is_reported_and_others_converge(kube: KubeEmulator, clus
 def test_dropped_watch_and_expired_version_miss_no_update(kube: KubeEmulator, cluster: kubernetes.client.ApiClient,
                                                           account: AwsAccount) -> None:  # fmt: skip
     net = kubernetes.client.NetworkingV1Api(cluster)
-    process = controller(kube.url, "aws", account.endpoint_url, CLUSTER, vpc_id=account.vpc_id).start()
+    process = controller(kube, "aws", account.endpoint_url, CLUSTER, vpc_id=account.vpc_id).start()
     try:
         net.create_namespaced_ingress("default", ingress("shop", {"/users": "users"}))
         wait_for(lambda: address_of(cluster, "shop"), what="first converge")
@@ -149,9 +149,9 @@ def test_dropped_watch_and_expired_version_miss_no_update(kube: KubeEmulator, cl
 def test_two_replicas_one_leader_and_failover(kube: KubeEmulator, cluster: kubernetes.client.ApiClient,
                                               account: AwsAccount) -> None:  # fmt: skip
     net = kubernetes.client.NetworkingV1Api(cluster)
-    first = controller(kube.url, "aws", account.endpoint_url, CLUSTER, leader_elect=True, vpc_id=account.vpc_id).start()
+    first = controller(kube, "aws", account.endpoint_url, CLUSTER, leader_elect=True, vpc_id=account.vpc_id).start()
     wait_for(lambda: first.elector.leading.is_set(), what="first replica leads")
-    second = controller(kube.url, "aws", account.endpoint_url, CLUSTER, leader_elect=True,
+    second = controller(kube, "aws", account.endpoint_url, CLUSTER, leader_elect=True,
                         vpc_id=account.vpc_id).start()  # fmt: skip
     try:
         net.create_namespaced_ingress("default", ingress("one", {"/": "users"}))

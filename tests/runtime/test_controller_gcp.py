@@ -74,7 +74,7 @@ def test_create_update_delete_on_the_static_ip(kube: KubeEmulator, cluster: kube
     net = kubernetes.client.NetworkingV1Api(cluster)
     kubernetes.client.DiscoveryV1Api(cluster).create_namespaced_endpoint_slice(
         "default", endpoint_slice("users", ["10.8.0.10"], zone="us-central1-a"))  # fmt: skip
-    process = controller(kube.url, "gcp", compute.url, "e2e", project=PROJECT,
+    process = controller(kube, "gcp", compute.url, "e2e", project=PROJECT,
                          zones=["us-central1-a", "us-central1-b"]).start()  # fmt: skip
     try:
         net.create_namespaced_ingress("default", gce_ingress("shop", {"/users": "users", "/products": "products"}))

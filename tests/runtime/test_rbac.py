@@ -36,14 +36,14 @@ def called(kube: KubeEmulator) -> set[Grant]:
 def lifecycle(kube: KubeEmulator, provider: str, cloud_url: str, nodes: dict[str, str], ingress_body: dict,
               **options: object) -> None:  # fmt: skip
     """Create, reconcile, delete one Ingress with a leader-elected controller."""
-    api = kubernetes.client.ApiClient(kubernetes.client.Configuration(host=kube.url))
+    api = kube.api_client()
     core = kubernetes.client.CoreV1Api(api)
     core.create_namespace({"metadata": {"name": "lbctl-system"}})
     for name, provider_id in nodes.items():
         zone = provider_id.split("/")[-2]
         core.create_node(node(name, provider_id, zone))
     core.create_namespaced_service("default", service("users", 30080))
-    process = controller(kube.url, provider, cloud_url, "rbac", leader_elect=True, **options).start()
+    process = controller(kube, provider, cloud_url, "rbac", leader_elect=True, **options).start()
     net = kubernetes.client.NetworkingV1Api(api)
     try:
         wait_for(lambda: process.elector.leading.is_set(), what="leadership")

@@ -46,7 +46,7 @@ def account(moto_url: str) -> AwsAccount:
 def start_run(kube: KubeEmulator, account: AwsAccount, tmp_path: Path) -> tuple[subprocess.Popen[str], int, int]:
     metrics, health = free_port(), free_port()
     env = {**os.environ, **{k.upper(): v for k, v in DEMO_KEYS.items()}, "LBCTL_CLUSTER_NAME": CLUSTER,
-           "LBCTL_LEADER_ELECT": "true", "LBCTL_LEADER_NAMESPACE": "lbctl-system"}  # fmt: skip
+           "LBCTL_KUBE_API_TOKEN": kube.token, "LBCTL_LEADER_ELECT": "true", "LBCTL_LEADER_NAMESPACE": "lbctl-system"}  # fmt: skip
     log = open(tmp_path / "run.log", "w")  # noqa: SIM115 - closed with the process
     process = subprocess.Popen(
         [LBCTL, "run", "--provider", "aws", "--endpoint-url", account.endpoint_url, "--aws-vpc-id", account.vpc_id,
@@ -74,7 +74,7 @@ def our_load_balancers(account: AwsAccount) -> list[str]:
 @pytest.fixture
 def cluster(account: AwsAccount) -> Iterator[tuple[KubeEmulator, kubernetes.client.ApiClient]]:
     with KubeEmulator() as kube:
-        api = kubernetes.client.ApiClient(kubernetes.client.Configuration(host=kube.url))
+        api = kube.api_client()
         core = kubernetes.client.CoreV1Api(api)
         core.create_namespace({"metadata": {"name": "lbctl-system"}})
         for name, instance in account.instances.items():

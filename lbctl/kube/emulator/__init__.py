@@ -3,15 +3,16 @@
 In process::
 
     with KubeEmulator() as emulator:                      # port 0: a free port
-        api = kubernetes.client.ApiClient(kubernetes.client.Configuration(host=emulator.url))
+        api = emulator.api_client()                      # the official client, sending emulator.token
         emulator.faults.fail(method="GET", path="/ingresses$", status=503, times=2)
         emulator.faults.delay(0.5, verb="^patch$")
         emulator.drop_watches()                          # or drop_watches(abrupt=True): connection reset
         emulator.compact()                               # next watch from an old resourceVersion: 410
         emulator.requests                                # [RequestRecord(verb, api_group, resource, ...)]
-        emulator.write_kubeconfig("/tmp/kubeconfig")      # for kubectl / load_kube_config
+        emulator.write_kubeconfig("/tmp/kubeconfig")      # HTTPS + token + CA, for kubectl / load_kube_config
 
 Blocking: `serve(host, port)` or `python -m lbctl.kube.emulator --port N --kubeconfig PATH`.
+Every request but /healthz, /readyz, /livez needs `Authorization: Bearer <emulator.token>` (see guard.py).
 Over HTTP: POST `/_emulator/faults` with `{"action": "fail"|"delay"|"drop_watches"|"compact"|"clear", ...}`,
 GET/DELETE `/_emulator/faults`, GET/DELETE `/_emulator/requests`.
 """

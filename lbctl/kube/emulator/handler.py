@@ -6,7 +6,6 @@ import contextlib
 import json
 import logging
 import queue
-import select
 import socket
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler
@@ -15,7 +14,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import yaml
 
-from . import discovery, openapi
+from . import discovery, guard, openapi, tls
 from .errors import ApiError, bad_request
 from .faults import FaultRule, RequestRecord
 from .removed import removed_api_error
@@ -142,6 +141,12 @@ class EmulatorHandler(BaseHTTPRequestHandler):
         query = {k: v[-1] for k, v in parse_qs(url.query, keep_blank_values=True).items()}
         method = self.command
         raw_body = self._read_body()
+        refusal = guard.check(method, path, self.headers, raw_body, self.emulator.allowed_hosts, self.emulator.url,
+                              self.emulator.token)
+        if refusal is not None:
+            self._record(method.lower(), None, method, path, refusal.code)
+            self._send_json(refusal.code, refusal.status())
+            return
         if path.startswith(CONTROL_PREFIX):
             self._handle_control(path, method, raw_body)
             return
@@ -276,11 +281,7 @@ class EmulatorHandler(BaseHTTPRequestHandler):
         self.wfile.flush()
 
     def _client_gone(self) -> bool:
-        try:
-            readable, _, _ = select.select([self.connection], [], [], 0)
-            return bool(readable) and self.connection.recv(1, socket.MSG_PEEK) == b""
-        except OSError:
-            return True
+        return tls.client_gone(self.connection)
 
     def _stream_watch(self, target: ResourcePath, query: dict[str, str]) -> None:
         store, emulator = self.emulator.store, self.emulator

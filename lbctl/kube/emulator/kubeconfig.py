@@ -2,32 +2,55 @@
 
 from __future__ import annotations
 
+import base64
+import os
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-DUMMY_TOKEN = "lbctl-emulator-token"
 
-
-def kubeconfig_dict(server_url: str, context: str = "lbctl-emulator", namespace: str = "default") -> dict[str, Any]:
-    """Kubeconfig content: one cluster (plain HTTP, TLS checks off), one user with a dummy token, one context."""
+def kubeconfig_dict(
+    server_url: str,
+    token: str,
+    certificate_pem: bytes,
+    context: str = "lbctl-emulator",
+    namespace: str = "default",
+) -> dict[str, Any]:
+    """Kubeconfig content: one cluster (HTTPS, trusting the emulator's own certificate), one user holding the
+    emulator's bearer token, one context."""
+    authority = base64.b64encode(certificate_pem).decode()
     return {
         "apiVersion": "v1",
         "kind": "Config",
-        "clusters": [{"name": context, "cluster": {"server": server_url, "insecure-skip-tls-verify": True}}],
-        "users": [{"name": context, "user": {"token": DUMMY_TOKEN}}],
-        "contexts": [{"name": context, "context": {"cluster": context, "user": context, "namespace": namespace}}],
+        "clusters": [
+            {"name": context, "cluster": {"server": server_url, "certificate-authority-data": authority}}
+        ],
+        "users": [{"name": context, "user": {"token": token}}],
+        "contexts": [
+            {"name": context, "context": {"cluster": context, "user": context, "namespace": namespace}}
+        ],
         "current-context": context,
         "preferences": {},
     }
 
 
-def write_kubeconfig(path: str | Path, server_url: str, context: str = "lbctl-emulator",
-                     namespace: str = "default") -> Path:
-    """Write the kubeconfig (mode 0600, parents created) and return its path."""
+def write_kubeconfig(
+    path: str | Path,
+    server_url: str,
+    token: str,
+    certificate_pem: bytes,
+    context: str = "lbctl-emulator",
+    namespace: str = "default",
+) -> Path:
+    """Write the kubeconfig (mode 0600 from its creation on: it holds the token; parents created)."""
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(yaml.safe_dump(kubeconfig_dict(server_url, context, namespace), sort_keys=False))
-    target.chmod(0o600)
+    text = yaml.safe_dump(
+        kubeconfig_dict(server_url, token, certificate_pem, context, namespace), sort_keys=False
+    )
+    descriptor = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w") as handle:
+        handle.write(text)
+    target.chmod(0o600)  # an existing file keeps its mode through O_CREAT
     return target

@@ -3,20 +3,28 @@
 from __future__ import annotations
 
 import contextlib
+import secrets
 import socket
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterable
 from http.server import ThreadingHTTPServer
 from pathlib import Path
 from types import TracebackType
+from typing import TYPE_CHECKING, Any
 
+from . import guard
 from .allocation import DEFAULT_NODE_PORT_RANGE, DEFAULT_SERVICE_CIDR, ServiceAllocator
 from .faults import Faults, RequestLog, RequestRecord
 from .handler import EmulatorHandler
 from .kinds import KINDS, Kind, KindTable
 from .kubeconfig import write_kubeconfig
 from .store import Store
+from .tls import ServerCertificate
+
+if TYPE_CHECKING:
+    import kubernetes
 
 DEFAULT_NAMESPACES: tuple[str, ...] = ("default", "kube-system", "kube-public", "kube-node-lease")
 
@@ -27,23 +35,47 @@ class _EmulatorHTTPServer(ThreadingHTTPServer):
 
     def __init__(self, address: tuple[str, int], emulator: KubeEmulator) -> None:
         self.emulator = emulator
+        self.certificate: ServerCertificate | None = None
         super().__init__(address, EmulatorHandler)
+
+    def finish_request(self, request: Any, client_address: Any) -> None:
+        """Serve one connection, in TLS when its client opens with a TLS handshake (kubectl)."""
+        if self.certificate is None:
+            super().finish_request(request, client_address)
+            return
+        try:
+            connection = self.certificate.wrap_if_tls(request)
+        except OSError:  # the client left, or refused the certificate: nothing to answer
+            return
+        try:
+            super().finish_request(connection, client_address)
+        finally:
+            if connection is not request:
+                with contextlib.suppress(OSError):
+                    connection.close()
 
 
 class KubeEmulator:
-    """A Kubernetes API server emulator the official client reaches with `Configuration(host=emulator.url)`.
+    """A Kubernetes API server emulator the official client reaches with `emulator.client_configuration()`.
 
     Use `start()`/`stop()` (or `with KubeEmulator() as emulator:`) in-process, `serve_forever()` to block.
     Port 0 picks a free port. Faults: `emulator.faults.fail(...)`/`.delay(...)`, `drop_watches()`, `compact()`.
-    Requests seen: `emulator.requests`.
+    Requests seen: `emulator.requests`. Every request but the health checks needs `Authorization: Bearer
+    <emulator.token>` (a fresh random token unless one is given), a `Host` naming the bound address (or one of
+    `allowed_hosts`) and no foreign `Origin`: see `guard`.
     """
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0, *, history_window: int = 1000,
                  bookmark_interval: float = 60.0, max_watch_seconds: float = 1800.0,
                  kinds: Iterable[Kind] = KINDS, namespaces: Iterable[str] = DEFAULT_NAMESPACES,
                  service_cidr: str = DEFAULT_SERVICE_CIDR,
-                 node_port_range: tuple[int, int] = DEFAULT_NODE_PORT_RANGE) -> None:
+                 node_port_range: tuple[int, int] = DEFAULT_NODE_PORT_RANGE,
+                 token: str | None = None, allowed_hosts: Iterable[str] = ()) -> None:
         self.host = host
+        self.token = token or secrets.token_urlsafe(32)
+        self._extra_hosts = {value.lower() for value in allowed_hosts}
+        self._hosts: tuple[int, frozenset[str]] | None = None  # (port, hosts) computed once per bound port
+        self._certificate: ServerCertificate | None = None
         self._requested_port = port
         self.bookmark_interval = bookmark_interval
         self.max_watch_seconds = max_watch_seconds
@@ -67,6 +99,11 @@ class KubeEmulator:
         """Bind the listening socket (idempotent); `port` is real from here on."""
         if self._server is None:
             self._server = _EmulatorHTTPServer((self.host, self._requested_port), self)
+            names = guard.served_names(self.host, self._extra_hosts)
+            self._server.certificate = self._certificate = ServerCertificate(names)
+            if not guard.is_loopback(self.host):
+                sys.stderr.write(exposure_warning(f"{self.host or '0.0.0.0'}:{self.port}"))  # noqa: S104
+                sys.stderr.flush()
         return self._server
 
     def start(self) -> KubeEmulator:
@@ -128,12 +165,61 @@ class KubeEmulator:
 
     @property
     def url(self) -> str:
-        """`http://host:port`, for `kubernetes.client.Configuration(host=...)`."""
-        return f"http://{self.host}:{self.port}"
+        """`http://host:port`, for `client_configuration()` (plain HTTP: in-process clients); 127.0.0.1 when
+        bound to a wildcard address."""
+        return f"http://{self._reach_host}:{self.port}"
+
+    @property
+    def https_url(self) -> str:
+        """`https://host:port`: the same port in TLS, what the kubeconfig names (kubectl sends a token only
+        over TLS). Its certificate is `certificate_pem`."""
+        return f"https://{self._reach_host}:{self.port}"
+
+    @property
+    def _reach_host(self) -> str:
+        return "127.0.0.1" if self.host in guard.WILDCARD_HOSTS else self.host
+
+    @property
+    def certificate_pem(self) -> bytes:
+        """The self-signed certificate the TLS side presents (made when the port is bound)."""
+        if self._certificate is None:
+            raise RuntimeError("the emulator has no certificate before bind()/start()")
+        return self._certificate.pem
+
+    @property
+    def allowed_hosts(self) -> frozenset[str]:
+        """The `Host` header values served (the bound address under its loopback names, plus any allowed)."""
+        if self._hosts is None or self._hosts[0] != self.port:
+            self._hosts = (self.port, guard.allowed_hosts(self.host, self.port, self._extra_hosts))
+        return self._hosts[1]
+
+    def allow_host(self, host_port: str) -> None:
+        """Also serve requests whose `Host` is `host_port` (e.g. a forwarding proxy's `127.0.0.1:PORT`)."""
+        self._extra_hosts.add(host_port.lower())
+        self._hosts = None
+
+    def auth_headers(self) -> dict[str, str]:
+        """The header a raw HTTP client (requests, urllib) must send: `Authorization: Bearer <token>`."""
+        return {"Authorization": f"Bearer {self.token}"}
+
+    def client_configuration(self, host: str | None = None) -> kubernetes.client.Configuration:
+        """A `kubernetes.client.Configuration` for this emulator (or for `host`, e.g. a proxy in front of it)
+        that sends the bearer token."""
+        import kubernetes
+
+        return kubernetes.client.Configuration(host=host or self.url, api_key={"authorization": self.token},
+                                               api_key_prefix={"authorization": "Bearer"})
+
+    def api_client(self, host: str | None = None) -> kubernetes.client.ApiClient:
+        """`kubernetes.client.ApiClient(self.client_configuration(host))`."""
+        import kubernetes
+
+        return kubernetes.client.ApiClient(self.client_configuration(host))
 
     def write_kubeconfig(self, path: str | Path, context: str = "lbctl-emulator", namespace: str = "default") -> Path:
-        """Write a kubeconfig for `kubectl` / `kubernetes.config.load_kube_config` pointing here."""
-        return write_kubeconfig(path, self.url, context, namespace)
+        """Write a kubeconfig (with the token, mode 0600) for `kubectl` / `load_kube_config` pointing here."""
+        self.bind()
+        return write_kubeconfig(path, self.https_url, self.token, self.certificate_pem, context, namespace)
 
     # ---- test and demo controls -----------------------------------------------------------------
 
@@ -157,6 +243,13 @@ class KubeEmulator:
     def requests(self) -> list[RequestRecord]:
         """Every request served so far (verb, api_group, resource, subresource, namespace, ...)."""
         return self.request_log.records()
+
+
+def exposure_warning(address: str) -> str:
+    """What the emulator prints on stderr when it listens beyond loopback (`address`: HOST:PORT bound)."""
+    return (f"\nWARNING: the Kubernetes API emulator listens on {address}, beyond loopback: anyone on the network who "
+            "has its token (in the kubeconfig it writes) can read and write everything in it, over plain HTTP "
+            "that anyone on the path can read. Use --host 127.0.0.1 unless other machines must reach it.\n\n")
 
 
 def serve(host: str = "127.0.0.1", port: int = 8001, *, history_window: int = 1000,
