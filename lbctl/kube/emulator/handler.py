@@ -14,7 +14,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import yaml
 
-from . import discovery, guard, openapi, tls
+from . import discovery, guard, openapi, protobuf, tls
 from .errors import ApiError, bad_request
 from .faults import FaultRule, RequestRecord
 from .removed import removed_api_error
@@ -107,6 +107,8 @@ class EmulatorHandler(BaseHTTPRequestHandler):
     def _parse_body(self, raw: bytes) -> Any:
         if not raw.strip():
             return None
+        if self._content_type() == guard.PROTOBUF:
+            return protobuf.decode(raw)
         try:
             if "yaml" in self._content_type() and "apply-patch" not in self._content_type():
                 return yaml.safe_load(raw)
