@@ -47,7 +47,7 @@ def demo(files: tuple[str, ...], provider: str | None, keep: bool, create_missin
     except ImportError:
         raise click.ClickException("lbctl demo needs its embedded clouds: pip install -e '.[demo]'") from None
     from lbctl.demo.clouds import LocalClouds
-    from lbctl.demo.scenario import Step, run_target, targets_for
+    from lbctl.demo.scenario import KUBECONFIG, Step, run_target, targets_for
 
     logs.configure("warning", "text")
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
@@ -76,7 +76,7 @@ def demo(files: tuple[str, ...], provider: str | None, keep: bool, create_missin
                 kubeconfig = clouds.kubes[target.provider].write_kubeconfig(folder / f"kubeconfig-{target.provider}")
                 step.info(f"{target.provider} cluster: KUBECONFIG={kubeconfig} kubectl get ingress", wrap=False)
                 for hint in target.hints:
-                    step.info(escape(hint), wrap=False)
+                    step.info(escape(hint.replace(KUBECONFIG, str(kubeconfig))), wrap=False)
             with contextlib.suppress(KeyboardInterrupt):
                 threading.Event().wait()
             return

@@ -395,7 +395,7 @@ def run_files(plan: Plan, step: Step, keep: bool, files: tuple[str, ...], timeou
                 else f"Google Compute API emulator: {clouds.compute.url}")  # fmt: skip
         step.head(f"{upper}: Setting up the account and the cluster's nodes")
         env = (_aws_environment if provider == "aws" else _gcp_environment)(clouds, plan, step)
-        api = kubernetes.client.ApiClient(kubernetes.client.Configuration(host=kube.url))
+        api = kube.api_client()
         cluster = Cluster(api, env.nodes)
         cluster.create_nodes()
         step.ok(f"nodes {', '.join(env.nodes)} (Ready, providerID set)")
@@ -409,7 +409,8 @@ def run_files(plan: Plan, step: Step, keep: bool, files: tuple[str, ...], timeou
         process = ControllerProcess(RunOptions(
             controller=ControllerConfig(provider=provider, cluster_name=CLUSTER, workers=2, watch_timeout=30,
                                         base_retry_delay=0.2, max_retry_delay=5.0, default_backend=env.default_backend),
-            provider=env.provider_config, kube_api_url=kube.url, metrics_addr=None, health_addr=None,
+            provider=env.provider_config, kube_api_url=kube.url, kube_api_token=kube.token, metrics_addr=None,
+            health_addr=None,
         ))  # fmt: skip
         lock = threading.Lock()
 
@@ -535,7 +536,7 @@ def _keeper(clouds: LocalClouds, process: Any, env: Environment, plan: Plan, fil
     keys = "AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing " if env.provider == "aws" else ""
     for stack in dict.fromkeys(plan.stacks.values()):
         step.info(escape(f"{keys}lbctl describe ingress {stack} --provider {env.provider} --cluster-name {CLUSTER}{project} "
-                         f"--endpoint-url {endpoint} --kube-api-url {clouds.kubes[env.provider].url}"), wrap=False)
+                         f"--endpoint-url {endpoint} --kubeconfig {kubeconfig}"), wrap=False)
 
     def wait() -> None:
         with contextlib.suppress(KeyboardInterrupt):

@@ -42,7 +42,8 @@ class DemoTarget:
     nodes: dict[str, tuple[str, str]]  # node → (providerID, zone)
     apps: list[App]
     ingress: dict[str, Any]
-    hints: list[str] = field(default_factory=list)  # how to point clients at the emulator with --keep
+    hints: list[str] = field(default_factory=list)  # how to point clients at the emulator with --keep; KUBECONFIG
+    # in a hint stands for the path of the kubeconfig written then
     default_backend: str | None = None
     static_ip: tuple[str, str] | None = None  # (name, address) the Ingress must end up on
 
@@ -50,6 +51,8 @@ class DemoTarget:
 def _paths(apps: list[App]) -> list[dict[str, Any]]:
     return [{"path": f"/{app.name}", "pathType": "Prefix",
              "backend": {"service": {"name": app.name, "port": {"name": "http"}}}} for app in apps]  # fmt: skip
+
+KUBECONFIG = "<kubeconfig>"  # in hints: replaced by the path of the kubeconfig written for --keep
 
 
 def aws_target(clouds: LocalClouds) -> DemoTarget:
@@ -72,7 +75,7 @@ def aws_target(clouds: LocalClouds) -> DemoTarget:
         f"AWS (moto) endpoint: {clouds.aws_url} — e.g. AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing "
         f"aws --region {region} --endpoint-url {clouds.aws_url} elbv2 describe-load-balancers",
         f"lbctl describe ingress {NAMESPACE}/{INGRESS} --provider aws --cluster-name {CLUSTER} "
-        f"--endpoint-url {clouds.aws_url}  (with KUBECONFIG and AWS_ACCESS_KEY_ID/SECRET set as above)",
+        f"--endpoint-url {clouds.aws_url} --kubeconfig {KUBECONFIG}  (with AWS_ACCESS_KEY_ID/SECRET set as above)",
     ]
     return DemoTarget("aws", config, nodes, apps, ingress, hints)
 
@@ -95,7 +98,7 @@ def gcp_target(clouds: LocalClouds) -> DemoTarget:
         f"Compute emulator: {clouds.compute.url} — e.g. curl {clouds.compute.url}/compute/v1/projects/{project_id}"
         "/global/urlMaps",
         f"lbctl describe ingress {NAMESPACE}/{INGRESS} --provider gcp --cluster-name {CLUSTER} "
-        f"--gcp-project {project_id} --endpoint-url {clouds.compute.url}  (with KUBECONFIG set as above)",
+        f"--gcp-project {project_id} --endpoint-url {clouds.compute.url} --kubeconfig {KUBECONFIG}",
     ]
     node_ids = {node: (f"gce://{project_id}/{zone}/{node}", zone) for node, zone in nodes.items()}
     return DemoTarget("gcp", config, node_ids, apps, ingress, hints,

@@ -105,7 +105,7 @@ def test_deployment_without_selector_is_invalid(emulator: KubeEmulator) -> None:
     body = deployment("web")
     del body["spec"]["selector"]  # the official client refuses to send this; kubectl would
     request = urllib.request.Request(f"{emulator.url}/apis/apps/v1/namespaces/default/deployments",
-                                     json.dumps(body).encode(), {"Content-Type": "application/json"})  # fmt: skip
+                                     json.dumps(body).encode(), {"Content-Type": "application/json", **emulator.auth_headers()})  # fmt: skip
     with pytest.raises(urllib.error.HTTPError) as raised:
         urllib.request.urlopen(request, timeout=10)
     status = json.loads(raised.value.read())

@@ -29,7 +29,7 @@ def test_paths_answer_404_with_the_convert_hint(emulator: KubeEmulator, version:
                          ("GET", f"/apis/{version}")):  # fmt: skip
         data = json.dumps({"kind": "Ingress"}).encode() if method == "POST" else None
         request = urllib.request.Request(emulator.url + path, data, method=method,
-                                         headers={"Content-Type": "application/json"})  # fmt: skip
+                                         headers={"Content-Type": "application/json", **emulator.auth_headers()})  # fmt: skip
         with pytest.raises(urllib.error.HTTPError) as raised:
             urllib.request.urlopen(request, timeout=10)
         status = json.loads(raised.value.read())

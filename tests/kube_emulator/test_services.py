@@ -97,7 +97,7 @@ def test_cluster_ip_may_not_change(core: client.CoreV1Api) -> None:
 
 def test_service_cidr_is_configurable() -> None:
     with KubeEmulator(service_cidr="172.20.0.0/24") as emulator:
-        core = client.CoreV1Api(client.ApiClient(client.Configuration(host=emulator.url)))
+        core = client.CoreV1Api(emulator.api_client())
         ip = core.create_namespaced_service("default", _service("web")).spec.cluster_ip
         assert ipaddress.ip_address(ip) in ipaddress.ip_network("172.20.0.0/24")
 

@@ -72,7 +72,7 @@ NODE_INFO = {"architecture": "amd64", "bootID": "b", "containerRuntimeVersion": 
 
 
 def _populate(emulator: KubeEmulator) -> None:
-    api = kubernetes.client.ApiClient(kubernetes.client.Configuration(host=emulator.url))
+    api = emulator.api_client()
     core = kubernetes.client.CoreV1Api(api)
     core.create_node({"metadata": {"name": "node-a", "labels": {"node-role.kubernetes.io/worker": ""}},
                       "status": {"conditions": [{"type": "Ready", "status": "True"}],
@@ -121,7 +121,7 @@ def test_kubectl_get_prints_the_real_columns(tmp_path: Path) -> None:
 
 def test_kubectl_get_workloads(tmp_path: Path) -> None:
     with KubeEmulator() as emulator:
-        api = kubernetes.client.ApiClient(kubernetes.client.Configuration(host=emulator.url))
+        api = emulator.api_client()
         template = {"metadata": {"labels": {"app": "web"}},
                     "spec": {"containers": [{"name": "app", "image": "example/web:1"}]}}
         kubernetes.client.AppsV1Api(api).create_namespaced_deployment("default", {

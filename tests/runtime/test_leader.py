@@ -36,7 +36,7 @@ class Replica:
 
 def _replica_api(kube: KubeEmulator, identity: str) -> kubernetes.client.ApiClient:
     """A client of its own, so the emulator's request log tells this replica's requests apart."""
-    api = kubernetes.client.ApiClient(kubernetes.client.Configuration(host=kube.url))
+    api = kube.api_client()
     api.user_agent = f"replica-{identity}"
     return api
 

@@ -93,7 +93,7 @@ def test_service_named_only_in_a_forward_action(kube: KubeEmulator, cluster: kub
     weighted = {"type": "forward", "forwardConfig": {"targetGroups": [
         {"serviceName": "users", "servicePort": "80", "weight": 80},
         {"serviceName": "billing", "servicePort": "80", "weight": 20}]}}  # fmt: skip
-    process = controller(kube.url, "aws", account.endpoint_url, CLUSTER, vpc_id=account.vpc_id).start()
+    process = controller(kube, "aws", account.endpoint_url, CLUSTER, vpc_id=account.vpc_id).start()
     try:
         net.create_namespaced_ingress("default", _ingress(
             "shop", {"target-type": "ip", "actions.weighted": json.dumps(weighted)},
@@ -123,7 +123,7 @@ def test_oidc_client_secret_created_after_the_ingress(kube: KubeEmulator, cluste
     arn = account.client("acm").import_certificate(Certificate=cert.encode(), PrivateKey=key.encode())[
         "CertificateArn"
     ]
-    process = controller(kube.url, "aws", account.endpoint_url, CLUSTER, vpc_id=account.vpc_id).start()
+    process = controller(kube, "aws", account.endpoint_url, CLUSTER, vpc_id=account.vpc_id).start()
     try:
         net.create_namespaced_ingress("default", _ingress(
             "login", {"certificate-arn": arn, "auth-type": "oidc", "auth-idp-oidc": json.dumps(OIDC)},
