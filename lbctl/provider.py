@@ -88,6 +88,44 @@ class Change:
 
 
 @dataclass(frozen=True)
+class Ref:
+    """A value known only once an earlier step has run (an ARN, an ID, a selfLink): that step's key and
+    the field of its result. `lbctl plan` shows it as `(known after step KEY)`."""
+
+    step: str
+    field: str
+
+    def __str__(self) -> str:
+        return f"(known after {self.step})"
+
+
+@dataclass(frozen=True)
+class Step:
+    """One cloud request a plan makes, the same shape for every provider: what (`action` on the `kind` named
+    `name`, optionally in `where`: a zone or region), how (`operation` with its full request `body`, in which
+    values produced by earlier steps are `Ref`s), why (`changes`: for an update, field → (current, wanted)),
+    and from which spec field it comes (`field`, to name it in errors). Plans are ordered; executors run
+    steps one by one."""
+
+    key: str  # unique in its plan, e.g. "TargetGroup/k8s-default-users-1a2b3c"
+    action: str  # create | update | delete | replace
+    kind: str  # LoadBalancer, Listener, Rule, TargetGroup, UrlMap, BackendService, ...
+    name: str
+    operation: str  # the API call: "CreateTargetGroup", "backendServices.insert"
+    body: Mapping[str, Any] = field(default_factory=dict)
+    changes: Mapping[str, tuple[Any, Any]] = field(default_factory=dict)
+    where: str | None = None
+    field: str | None = None
+    detail: str = ""
+
+    def change(self) -> Change:
+        """The one-line summary of this step for tables and results."""
+        where = f" ({self.where})" if self.where else ""
+        detail = self.detail or ", ".join(sorted(self.changes))
+        return Change(self.action, self.kind, self.name + where, detail)
+
+
+@dataclass(frozen=True)
 class Check:
     """One `lbctl doctor` finding: what was checked, ok | warn | fail, what was seen, and how to fix it."""
 
