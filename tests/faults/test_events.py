@@ -50,7 +50,8 @@ def gcp(kube: KubeEmulator, compute: ComputeEmulator) -> Iterator[World]:
 
 @dataclass
 class Reject:
-    """A botocore hook: each `operation` call whose request mentions `marker` fails with `code` / `status`."""
+    """A botocore hook: each call of an `operation` (space-separated names) whose request mentions `marker`
+    fails with `code` / `status`."""
 
     operation: str
     marker: str
@@ -66,7 +67,7 @@ class Reject:
         return self
 
     def _before(self, model: Any, params: Any = None, **_: Any) -> None:
-        if not self.enabled or model.name != self.operation or self.marker not in json.dumps(params, default=str):
+        if not self.enabled or model.name not in self.operation.split() or self.marker not in json.dumps(params, default=str):
             return
         self.fired += 1
         raise ClientError({"Error": {"Code": self.code, "Message": self.message},
@@ -107,7 +108,7 @@ def aws_rule_paths(world: World) -> set[str]:
 
 def test_aws_rejections_are_events_on_every_member_and_others_converge(aws: World) -> None:
     process = aws.start()
-    rejected = Reject("CreateRule", "/reject-me", "ValidationError", 400,
+    rejected = Reject("CreateRule ModifyRule", "/reject-me", "ValidationError", 400,
                       "Condition value '/reject-me' contains a character that is not valid").install(process)  # fmt: skip
     unavailable = Reject("CreateLoadBalancer", "flaky", "ServiceUnavailable", 503,
                          "Service is unavailable").install(process)  # fmt: skip
@@ -146,9 +147,21 @@ def test_aws_rejections_are_events_on_every_member_and_others_converge(aws: Worl
 
     # fixed in the cloud (or by the user): the next retry converges
     rejected.enabled = unavailable.enabled = throttled.enabled = False
+    fired_before = rejected.fired
     wait_for(lambda: "/reject-me" in aws_rule_paths(aws), timeout=60, what="the rejected rule once accepted")
     wait_for(lambda: address_of(aws.api, "flaky") and address_of(aws.api, "busy"), timeout=60, what="recovered")
     wait_for(lambda: process.controller.queue.failures("shop") == 0, timeout=60, what="backoff reset")
+    # and deleting the group's Ingresses while a rejection is still pending leaves nothing Terminating
+    rejected.enabled = True
+    aws.net.patch_namespaced_ingress("bad", "default", aws.ingress("bad", {"/reject-me-too": "products"},
+                                                                   {GROUP: "shop"}))  # fmt: skip
+    wait_for(lambda: counted(aws, "good", "FailedDeployModel", 1) and rejected.fired > fired_before, timeout=60,
+             what="rejected again")  # fmt: skip
+    for name in ("good", "bad"):
+        aws.net.delete_namespaced_ingress(name, "default")
+    wait_for(lambda: all(gone(lambda n=n: aws.net.read_namespaced_ingress(n, "default")) for n in ("good", "bad")),
+             timeout=60, what="both Ingresses of the group deleted")  # fmt: skip
+    assert not aws.inventory().owned(stack="shop")
 
 
 def test_aws_delete_blocked_on_one_resource_removes_the_rest_and_keeps_the_finalizer(aws: World) -> None:
