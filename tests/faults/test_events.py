@@ -273,3 +273,33 @@ def test_gcp_delete_blocked_on_one_resource_removes_the_rest_and_keeps_the_final
     wait_for(lambda: gone(lambda: gcp.net.read_namespaced_ingress("shop", "default")), timeout=60,
              what="the finalizer goes once the fault is cleared")  # fmt: skip
     assert gcp.inventory().owned(stack="default/shop") == {}
+
+
+def test_aws_rejection_echoing_a_client_secret_is_redacted(aws: World, caplog: pytest.LogCaptureFixture) -> None:
+    """A cloud message may quote the request: the OIDC client secret never reaches an Event or the log."""
+    import base64
+    import logging
+
+    from tests.aws.certs import self_signed
+
+    caplog.set_level(logging.INFO)
+    assert aws.aws is not None
+    cert, key = self_signed("www.example.com", serial=77)
+    arn = aws.aws.client("acm").import_certificate(Certificate=cert.encode(), PrivateKey=key.encode())["CertificateArn"]
+    secret = "s3cr3t-client-value-4a5b6c"
+    data = {"clientID": "shop-client", "clientSecret": secret}
+    kubernetes.client.CoreV1Api(aws.api).create_namespaced_secret("default", {
+        "metadata": {"name": "oidc-client", "namespace": "default"}, "type": "Opaque",
+        "data": {k: base64.b64encode(v.encode()).decode() for k, v in data.items()}})  # fmt: skip
+    oidc = {"issuer": "https://idp.example.com", "authorizationEndpoint": "https://idp.example.com/auth",
+            "tokenEndpoint": "https://idp.example.com/token", "userInfoEndpoint": "https://idp.example.com/userinfo",
+            "secretName": "oidc-client"}  # fmt: skip
+    process = aws.start()
+    Reject("CreateRule", secret, "ValidationError", 400, f"ClientSecret '{secret}' is not valid").install(process)
+    aws.net.create_namespaced_ingress("default", aws.ingress("login", {"/users": "users"}, {
+        "alb.ingress.kubernetes.io/listen-ports": '[{"HTTPS": 443}]', "alb.ingress.kubernetes.io/certificate-arn": arn,
+        "alb.ingress.kubernetes.io/auth-type": "oidc", "alb.ingress.kubernetes.io/auth-idp-oidc": json.dumps(oidc)}))  # fmt: skip
+    wait_for(lambda: one_event(aws, "login", "FailedDeployModel"), timeout=90, what="FailedDeployModel")
+    message = one_event(aws, "login", "FailedDeployModel").message
+    assert "ClientSecret '<redacted>' is not valid" in message and secret not in message, message
+    assert secret not in caplog.text
