@@ -254,7 +254,10 @@ class Controller:
                 if failures:
                     delay = self.queue.add_rate_limited(stack)
                     self.metrics.reconciles.labels(self.config.provider, "error").inc()
-                    self._report_failures(stack, failures, delay)
+                    try:
+                        self._report_failures(stack, failures, delay)
+                    except Exception as err:  # reporting is best effort: the worker must survive it
+                        log.warning("could not report a failed reconcile", extra={"key": stack, "error": _safe(err)})
                 else:
                     self.queue.forget(stack)
                     self.metrics.reconciles.labels(self.config.provider, "success").inc()
@@ -344,14 +347,14 @@ class Controller:
                     and (self._claims(i) or FINALIZER in i.finalizers)]  # fmt: skip
         retry = f"will retry in {_duration(delay)}"
         for err in failures:
-            text = _redact(_safe(err), secrets)
+            text = _safe(_redact(str(err), secrets))
             if isinstance(err, Fenced) or (isinstance(err, ApiException) and err.status == 409):
                 log.info("reconcile interrupted; retrying", extra={"key": stack, "error": text, "retry_in": delay})
                 continue  # not a failure to report: a lost lease, or our cache one write behind (409)
             log.warning("reconcile failed; retrying", extra={"key": stack, "error": text, "retry_in": delay})
             if isinstance(err, SpecError):  # a user-fixable problem found in the cloud (e.g. no subnets)
                 reason = "FailedDeployModel"
-                text = f"{err.problem.field}: {_redact(_safe(err.problem.message), secrets)}"
+                text = f"{err.problem.field}: {_safe(_redact(err.problem.message, secrets))}"
             elif isinstance(err, ProviderError):
                 reason = ("FailedCleanup" if err.cleanup else "FailedDeployModel") if err.user_fixable \
                     else "FailedReconcile"  # fmt: skip

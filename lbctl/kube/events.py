@@ -59,6 +59,9 @@ class EventRecorder:
                     log.warning("could not update event", extra={"key": f"{namespace}/{name}", "reason": reason,
                                                                  "status": err.status})  # fmt: skip
                     return
+            except Exception as err:  # the API unreachable: Events are best effort
+                log.warning("could not update event", extra={"key": f"{namespace}/{name}", "error": str(err)[:200]})
+                return
         body = {
             "metadata": {"generateName": f"{name}.", "namespace": namespace},
             "involvedObject": {"apiVersion": "networking.k8s.io/v1", "kind": "Ingress", "name": name,
@@ -77,6 +80,9 @@ class EventRecorder:
         except ApiException as err:
             log.warning("could not record event", extra={"key": f"{namespace}/{name}", "reason": reason,
                                                          "status": err.status})  # fmt: skip
+            return
+        except Exception as err:  # the API unreachable: Events are best effort
+            log.warning("could not record event", extra={"key": f"{namespace}/{name}", "error": str(err)[:200]})
             return
         with self._lock:
             if key in self._series:
