@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import shlex
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -369,6 +370,43 @@ def _warnings_of(core: Any, key: str) -> list[str]:
     return [f"{e.reason}: {e.message}" for e in events if e.type == "Warning"]
 
 
+class _EventEcho:
+    """Prints each new Warning Event of an Ingress while the demo waits on it (at most one API read a second);
+    calling it returns None, so it can lead a wait_for predicate."""
+
+    def __init__(self, core: Any, key: str, step: Step) -> None:
+        self.core, self.key, self.step = core, key, step
+        self.seen: set[str] = set()
+        self.next_read = 0.0
+
+    def __call__(self) -> None:
+        if time.monotonic() < self.next_read:
+            return None
+        self.next_read = time.monotonic() + 1.0
+        for warning in _warnings_of(self.core, self.key):
+            if warning not in self.seen:
+                self.seen.add(warning)
+                self.step.info(f"[yellow]Warning Event[/] {escape(warning)}", wrap=False)
+        return None
+
+
+def _wait_converged(cluster: Cluster, key: str, step: Step, timeout: float) -> str:
+    """Wait for the controller's finalizer, then the status address (returned), echoing Warning Events as they
+    come; RuntimeError with the Ingress's Warning Events when it does not converge in time."""
+    from lbctl.kube.events import FINALIZER
+
+    watch = _EventEcho(cluster.core, key, step)
+    try:
+        wait_for(lambda: watch() or FINALIZER in (_ingress(cluster.networking, key).metadata.finalizers or []),
+                 timeout, f"the controller to take Ingress {key}")  # fmt: skip
+        step.ok(f"finalizer {FINALIZER} added before any cloud write")
+        return str(wait_for(lambda: watch() or _address(cluster.networking, key), timeout, f"Ingress {key}'s address"))
+    except TimeoutError as err:
+        warnings = _warnings_of(cluster.core, key)
+        detail = "; ".join(warnings) if warnings else "no Warning Event"
+        raise RuntimeError(f"{err} — the Ingress's Warning Events: {detail}") from None
+
+
 def _address(networking: Any, key: str) -> str | None:
     ingress = _ingress(networking, key)
     entries = (ingress.status.load_balancer.ingress or []) if ingress and ingress.status.load_balancer else []
@@ -380,7 +418,6 @@ def run_files(plan: Plan, step: Step, keep: bool, files: tuple[str, ...], timeou
     that blocks), raising RuntimeError when something did not converge."""
     from lbctl.cli_describe import print_view
     from lbctl.kube.controller import ControllerConfig
-    from lbctl.kube.events import FINALIZER
     from lbctl.kube.run import ControllerProcess, RunOptions
 
     provider = plan.provider
@@ -448,15 +485,7 @@ def run_files(plan: Plan, step: Step, keep: bool, files: tuple[str, ...], timeou
         for ing in plan.served:
             key = f"{ing.namespace}/{ing.name}"
             step.head(f"{upper}: Ingress {key} → load balancer")
-            try:
-                wait_for(lambda k=key: FINALIZER in ((_ingress(cluster.networking, k).metadata.finalizers) or []),
-                         timeout, f"the controller to take Ingress {key}")  # fmt: skip
-                step.ok(f"finalizer {FINALIZER} added before any cloud write")
-                entry = wait_for(lambda k=key: _address(cluster.networking, k), timeout, f"Ingress {key}'s address")
-            except TimeoutError as err:
-                warnings = _warnings_of(cluster.core, key)
-                detail = "; ".join(warnings) if warnings else "no Warning Event"
-                raise RuntimeError(f"{err} — the Ingress's Warning Events: {detail}") from None
+            entry = _wait_converged(cluster, key, step, timeout)
             step.ok(f"status.loadBalancer.ingress set: [bold]{escape(entry)}[/]")
             name = ing.annotations.get(GLOBAL_STATIC_IP)
             if name and name in env.reserved:
