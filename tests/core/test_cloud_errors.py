@@ -62,7 +62,9 @@ def test_aws_errors(code: str, status: int, fixable: bool) -> None:
     if fixable:
         assert str(error) == f"AWS rejected CreateRule for Rule HTTP:80 #2 ({code}): the cloud says no"
     else:
-        assert "CreateRule for Rule HTTP:80 #2 " in str(error) and f"({code}): the cloud says no" in str(error)
+        assert "CreateRule for Rule HTTP:80 #2 " in str(error) and f"({code}): the cloud says no" in str(
+            error
+        )
     retried = status >= 500 or code == "Throttling"
     assert ("still failing after 3 attempts" in str(error)) is retried
 
@@ -81,7 +83,9 @@ def test_timeouts_and_unknown_exceptions() -> None:
     caller = aws_caller()
     timeout = caller.provider_error(fail_through(caller, "DescribeRules", ReadTimeoutError(endpoint_url="x")))
     assert timeout is not None and not timeout.user_fixable and "(ReadTimeoutError)" in str(timeout)
-    assert caller.provider_error(fail_through(caller, "CreateRule", KeyError("bug"))) is None  # a bug stays a bug
+    assert (
+        caller.provider_error(fail_through(caller, "CreateRule", KeyError("bug"))) is None
+    )  # a bug stays a bug
     assert caller.provider_error(Fenced("lost the lease")) is None
 
 

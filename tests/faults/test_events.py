@@ -68,7 +68,11 @@ class Reject:
         return self
 
     def _before(self, model: Any, params: Any = None, **_: Any) -> None:
-        if not self.enabled or model.name not in self.operation.split() or self.marker not in json.dumps(params, default=str):
+        if (
+            not self.enabled
+            or model.name not in self.operation.split()
+            or self.marker not in json.dumps(params, default=str)
+        ):
             return
         self.fired += 1
         raise ClientError({"Error": {"Code": self.code, "Message": self.message},
@@ -77,7 +81,9 @@ class Reject:
 
 def warnings(world: World, name: str, reason: str) -> list[Any]:
     events = kubernetes.client.CoreV1Api(world.api).list_namespaced_event("default").items
-    return [e for e in events if e.involved_object.name == name and e.reason == reason and e.type == "Warning"]
+    return [
+        e for e in events if e.involved_object.name == name and e.reason == reason and e.type == "Warning"
+    ]
 
 
 def one_event(world: World, name: str, reason: str) -> Any:
@@ -128,8 +134,11 @@ def test_aws_rejections_are_events_on_every_member_and_others_converge(aws: Worl
              what="FailedDeployModel on every member of the group")  # fmt: skip
     for name in ("good", "bad"):  # (CreateRule, or ModifyRule of a rule the valid member made first)
         for message in [e.message for e in warnings(aws, name, "FailedDeployModel")]:
-            assert re.match(r"Ingress default/bad spec.rules\[0\].http.paths\[0\]: AWS rejected (Create|Modify)Rule "
-                            r"for Rule HTTP:80 #\d \(ValidationError\): Condition value '/reject-me'", message), message
+            assert re.match(
+                r"Ingress default/bad spec.rules\[0\].http.paths\[0\]: AWS rejected (Create|Modify)Rule "
+                r"for Rule HTTP:80 #\d \(ValidationError\): Condition value '/reject-me'",
+                message,
+            ), message
             assert "will retry in" in message
     # the rest of the group converged meanwhile: the valid member's rule exists, the group has its address
     wait_for(lambda: address_of(aws.api, "good") and "/users" in aws_rule_paths(aws), timeout=60,
@@ -138,7 +147,9 @@ def test_aws_rejections_are_events_on_every_member_and_others_converge(aws: Worl
     wait_for(lambda: one_event(aws, "flaky", "FailedReconcile") and one_event(aws, "busy", "FailedReconcile"),
              timeout=90, what="FailedReconcile")  # fmt: skip
     flaky = one_event(aws, "flaky", "FailedReconcile").message
-    assert "CreateLoadBalancer for LoadBalancer k8s-flaky" in flaky and "still failing after 8 attempts" in flaky
+    assert (
+        "CreateLoadBalancer for LoadBalancer k8s-flaky" in flaky and "still failing after 8 attempts" in flaky
+    )
     assert "(ServiceUnavailable): Service is unavailable" in flaky and "will retry in" in flaky
     assert "(Throttling)" in one_event(aws, "busy", "FailedReconcile").message
     assert not warnings(aws, "busy", "FailedDeployModel") and not warnings(aws, "flaky", "FailedDeployModel")
@@ -153,7 +164,9 @@ def test_aws_rejections_are_events_on_every_member_and_others_converge(aws: Worl
     rejected.enabled = unavailable.enabled = throttled.enabled = False
     fired_before = rejected.fired
     wait_for(lambda: "/reject-me" in aws_rule_paths(aws), timeout=60, what="the rejected rule once accepted")
-    wait_for(lambda: address_of(aws.api, "flaky") and address_of(aws.api, "busy"), timeout=60, what="recovered")
+    wait_for(
+        lambda: address_of(aws.api, "flaky") and address_of(aws.api, "busy"), timeout=60, what="recovered"
+    )
     wait_for(lambda: process.controller.queue.failures("shop") == 0, timeout=60, what="backoff reset")
     # and deleting the group's Ingresses while a rejection is still pending leaves nothing Terminating
     rejected.enabled = True
@@ -170,7 +183,9 @@ def test_aws_rejections_are_events_on_every_member_and_others_converge(aws: Worl
 
 def test_aws_delete_blocked_on_one_resource_removes_the_rest_and_keeps_the_finalizer(aws: World) -> None:
     process = aws.start()
-    aws.net.create_namespaced_ingress("default", aws.ingress("shop", {"/users": "users", "/products": "products"}))
+    aws.net.create_namespaced_ingress(
+        "default", aws.ingress("shop", {"/users": "users", "/products": "products"})
+    )
     wait_for(lambda: address_of(aws.api, "shop"), timeout=60, what="converged")
     assert aws.aws is not None
     groups = aws.aws.client("elbv2").describe_target_groups()["TargetGroups"]
@@ -189,7 +204,9 @@ def test_aws_delete_blocked_on_one_resource_removes_the_rest_and_keeps_the_final
     assert {k for k in left if not k.startswith(f"target:{held['TargetGroupName']}:")} == \
         {f"tg:{held['TargetGroupName']}"}, sorted(left)  # fmt: skip
     ingress = aws.net.read_namespaced_ingress("shop", "default")
-    assert ingress.metadata.deletion_timestamp is not None and FINALIZER in (ingress.metadata.finalizers or [])
+    assert ingress.metadata.deletion_timestamp is not None and FINALIZER in (
+        ingress.metadata.finalizers or []
+    )
     wait_for(lambda: counted(aws, "shop", "FailedCleanup", 2), timeout=60, what="cleanup retried")
 
     blocker.enabled = False
@@ -253,7 +270,9 @@ def test_gcp_rejections_are_events_and_others_converge(gcp: World) -> None:
 def test_gcp_delete_blocked_on_one_resource_removes_the_rest_and_keeps_the_finalizer(gcp: World) -> None:
     assert gcp.compute is not None
     gcp.start()
-    gcp.net.create_namespaced_ingress("default", gcp.ingress("shop", {"/users": "users", "/products": "products"}))
+    gcp.net.create_namespaced_ingress(
+        "default", gcp.ingress("shop", {"/users": "users", "/products": "products"})
+    )
     wait_for(lambda: address_of(gcp.api, "shop"), timeout=60, what="converged")
     (held,) = [n for n in gcp_names(gcp, "backendServices") if "products" in n]
     user = f"projects/{GCP_PROJECT}/global/urlMaps/hand-made"
@@ -268,10 +287,16 @@ def test_gcp_delete_blocked_on_one_resource_removes_the_rest_and_keeps_the_final
     assert "(RESOURCE_IN_USE_BY_ANOTHER_RESOURCE)" in message and user in message and "finalizer" in message
     # the frontend and the other backend are gone; what the held backend service uses waits for it
     left = gcp.inventory().owned(stack="default/shop")
-    assert not [k for k in left if k.split(":")[0] in ("forwardingRules", "targetHttpProxies", "urlMaps")], left
-    assert f"backendServices:{held}" in left and len([k for k in left if k.startswith("backendServices:")]) == 1
+    assert not [k for k in left if k.split(":")[0] in ("forwardingRules", "targetHttpProxies", "urlMaps")], (
+        left
+    )
+    assert (
+        f"backendServices:{held}" in left and len([k for k in left if k.startswith("backendServices:")]) == 1
+    )
     ingress = gcp.net.read_namespaced_ingress("shop", "default")
-    assert ingress.metadata.deletion_timestamp is not None and FINALIZER in (ingress.metadata.finalizers or [])
+    assert ingress.metadata.deletion_timestamp is not None and FINALIZER in (
+        ingress.metadata.finalizers or []
+    )
 
     gcp.compute.faults.clear()
     wait_for(lambda: gone(lambda: gcp.net.read_namespaced_ingress("shop", "default")), timeout=60,
@@ -279,7 +304,9 @@ def test_gcp_delete_blocked_on_one_resource_removes_the_rest_and_keeps_the_final
     assert gcp.inventory().owned(stack="default/shop") == {}
 
 
-def test_aws_rejection_echoing_a_client_secret_is_redacted(aws: World, caplog: pytest.LogCaptureFixture) -> None:
+def test_aws_rejection_echoing_a_client_secret_is_redacted(
+    aws: World, caplog: pytest.LogCaptureFixture
+) -> None:
     """A cloud message may quote the request: the OIDC client secret never reaches an Event or the log."""
     import base64
     import logging
@@ -289,7 +316,9 @@ def test_aws_rejection_echoing_a_client_secret_is_redacted(aws: World, caplog: p
     caplog.set_level(logging.INFO)
     assert aws.aws is not None
     cert, key = self_signed("www.example.com", serial=77)
-    arn = aws.aws.client("acm").import_certificate(Certificate=cert.encode(), PrivateKey=key.encode())["CertificateArn"]
+    arn = aws.aws.client("acm").import_certificate(Certificate=cert.encode(), PrivateKey=key.encode())[
+        "CertificateArn"
+    ]
     secret = "s3cr3t-client-value-4a5b6c"
     data = {"clientID": "shop-client", "clientSecret": secret}
     kubernetes.client.CoreV1Api(aws.api).create_namespaced_secret("default", {
@@ -299,7 +328,9 @@ def test_aws_rejection_echoing_a_client_secret_is_redacted(aws: World, caplog: p
             "tokenEndpoint": "https://idp.example.com/token", "userInfoEndpoint": "https://idp.example.com/userinfo",
             "secretName": "oidc-client"}  # fmt: skip
     process = aws.start()
-    Reject("CreateRule", secret, "ValidationError", 400, f"ClientSecret '{secret}' is not valid").install(process)
+    Reject("CreateRule", secret, "ValidationError", 400, f"ClientSecret '{secret}' is not valid").install(
+        process
+    )
     aws.net.create_namespaced_ingress("default", aws.ingress("login", {"/users": "users"}, {
         "alb.ingress.kubernetes.io/listen-ports": '[{"HTTPS": 443}]', "alb.ingress.kubernetes.io/certificate-arn": arn,
         "alb.ingress.kubernetes.io/auth-type": "oidc", "alb.ingress.kubernetes.io/auth-idp-oidc": json.dumps(oidc)}))  # fmt: skip
