@@ -33,7 +33,7 @@ class ManifestLimitError(yaml.YAMLError):
         self.problem_mark = mark
 
 
-class _BoundedLoader(yaml.SafeLoader):
+class BoundedLoader(yaml.SafeLoader):
     """The safe loader, composing each document within MAX_DEPTH levels and an alias budget.
 
     Aliases cost nothing to compose (the node is shared) but everything downstream walks the repeated
@@ -145,7 +145,7 @@ def _read(name: str, path: Path | None, result: LoadResult) -> str | None:
 def _documents(name: str, text: str, result: LoadResult) -> list[tuple[int, Any]]:
     docs: list[tuple[int, Any]] = []
     try:
-        for index, doc in enumerate(yaml.load_all(text, Loader=_BoundedLoader)):  # noqa: S506 - a safe loader
+        for index, doc in enumerate(yaml.load_all(text, Loader=BoundedLoader)):  # noqa: S506 - a safe loader
             docs.append((index, doc))
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)

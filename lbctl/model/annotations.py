@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from lbctl.model import limits
 from lbctl.model import parsers as p
 from lbctl.model.registry import Annotation, AnnotationRegistry, Merge, Scope
 
@@ -137,8 +138,8 @@ ACTION_SCHEMA: dict[str, Any] = {
                 "contentType": {
                     "enum": ["text/plain", "text/css", "text/html", "application/javascript", "application/json"]
                 },
-                "statusCode": {"type": "string", "pattern": r"^[2-5]\d\d$"},
-                "messageBody": {"type": "string", "maxLength": 1024},
+                "statusCode": {"type": "string", "pattern": r"^[245]\d\d$"},  # ALB: no 1xx or 3xx
+                "messageBody": {"type": "string"},  # ≤ 1024 bytes: limits.check_alb_action
             },
         },
     },
@@ -294,7 +295,11 @@ ANNOTATIONS: list[Annotation] = [
          _I, _N, "IngressGroup this Ingress belongs to; Ingresses of one group share one ALB."),
     _aws(GROUP_ORDER, p.integer(-1000, 1000), _I, _N,
          "Order of this Ingress's rules within its group (smaller first; ties by namespace/name).", 0, "0"),
-    _aws(TAGS, p.string_map(), _B, _M, "Extra AWS tags on the resources created for this Ingress."),
+    _aws(TAGS, p.string_map(check=limits.check_tags, expected=f"comma-separated key=value pairs, e.g. 'team=shop,"
+                            f"env=prod': at most {limits.MAX_USER_TAGS} tags, keys of 1-{limits.ALB_MAX_TAG_KEY} and "
+                            f"values of up to {limits.ALB_MAX_TAG_VALUE} characters ({limits.TAG_CHARS}), keys not "
+                            "starting with 'aws:'"),
+         _B, _M, "Extra AWS tags on the resources created for this Ingress."),
     _aws(IP_ADDRESS_TYPE, p.one_of("ipv4", "dualstack", "dualstack-without-public-ipv4"), _I, _X,
          "IP address type of the load balancer.", "ipv4", "ipv4"),
     _aws(SCHEME, p.one_of("internal", "internet-facing"), _I, _X,
@@ -330,7 +335,8 @@ ANNOTATIONS: list[Annotation] = [
     _aws(TARGET_NODE_LABELS, p.string_map(), _B, _N, "Only nodes with these labels are registered (instance mode)."),
     _aws(HEALTHCHECK_PORT, p.health_check_port(), _B, _N, "Health check port.", "traffic-port", "traffic-port"),
     _aws(HEALTHCHECK_PROTOCOL, p.one_of("HTTP", "HTTPS"), _B, _N, "Health check protocol.", "HTTP", "HTTP"),
-    _aws(HEALTHCHECK_PATH, p.string(r"/\S*", 1024, "a path starting with '/'"), _B, _N,
+    _aws(HEALTHCHECK_PATH, p.string(r"/[\x21-\x7e]*", limits.ALB_MAX_HEALTH_CHECK_PATH, "a path starting with '/', up to "
+                                    f"{limits.ALB_MAX_HEALTH_CHECK_PATH} printable ASCII characters"), _B, _N,
          "Health check path.", None, "/ (gRPC: /AWS.ALB/healthcheck)"),
     _aws(HEALTHCHECK_INTERVAL, p.integer(5, 300), _B, _N, "Seconds between health checks.", 15, "15"),
     _aws(HEALTHCHECK_TIMEOUT, p.integer(2, 120), _B, _N, "Health check timeout in seconds.", 5, "5"),
@@ -353,10 +359,12 @@ ANNOTATIONS: list[Annotation] = [
          "Name of the session cookie.", "AWSELBAuthSessionCookie", "AWSELBAuthSessionCookie"),
     _aws(AUTH_SESSION_TIMEOUT, p.integer(1, 604800), _B, _N, "Session lifetime in seconds.", 604800, "604800"),
     # ----- AWS: custom actions and conditions
-    _aws(ACTIONS, p.json_value(ACTION_SCHEMA, '\'{"type":"fixed-response","fixedResponseConfig":{"statusCode":"503"}}\''),
+    _aws(ACTIONS, p.json_value(ACTION_SCHEMA, '\'{"type":"fixed-response","fixedResponseConfig":{"statusCode":"503"}}\'',
+                               check=limits.check_alb_action),
          _I, _N, "Custom action for backends named `${name}` with port `use-annotation`: forward (weights, "
          "stickiness, external targetGroupARN), redirect, or fixed-response."),
-    _aws(CONDITIONS, p.json_value(CONDITION_SCHEMA, '\'[{"field":"http-header","httpHeaderConfig":{"httpHeaderName":"X","values":["y"]}}]\''),
+    _aws(CONDITIONS, p.json_value(CONDITION_SCHEMA, '\'[{"field":"http-header","httpHeaderConfig":{"httpHeaderName":"X","values":["y"]}}]\'',
+                                  check=limits.check_alb_conditions),
          _I, _N, "Extra rule conditions for backends named `${name}`: host-header, path-pattern, http-header, "
          "http-request-method, query-string, source-ip."),
     # ----- GCP (ingress-gce)
@@ -378,10 +386,10 @@ ANNOTATIONS: list[Annotation] = [
          "Older name of `cloud.google.com/backend-config`."),
     _gcp(APP_PROTOCOLS, p.json_value(APP_PROTOCOLS_SCHEMA, '\'{"my-https-port": "HTTPS"}\''), _S,
          "Protocol per Service port name: HTTP, HTTPS or HTTP2."),
-    Annotation(REWRITE_TARGET_NGINX, p.string(r"/\S*", 1024, "a path starting with '/'"), _I, _N, "any",
+    Annotation(REWRITE_TARGET_NGINX, p.string(r"/[\x21-\x7e]*", 1024, "a path starting with '/', up to 1024 printable ASCII characters"), _I, _N, "any",
                "Rewrite the matched path prefix to this path (GCP: URL map `pathPrefixRewrite`; AWS: an error, "
                "ALB cannot rewrite)."),
-    Annotation(REWRITE_TARGET, p.string(r"/\S*", 1024, "a path starting with '/'"), _I, _N, "any",
+    Annotation(REWRITE_TARGET, p.string(r"/[\x21-\x7e]*", 1024, "a path starting with '/', up to 1024 printable ASCII characters"), _I, _N, "any",
                "Same as `nginx.ingress.kubernetes.io/rewrite-target`."),
 ]  # fmt: skip
 

@@ -8,12 +8,11 @@ failed group is never turned into an empty spec (which would delete its load bal
 from __future__ import annotations
 
 import hashlib
-import ipaddress
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from lbctl.model import annotations as a
+from lbctl.model import conflicts, kube_validation, limits
 from lbctl.model.classes import ClassPolicy, is_ours
 from lbctl.model.gce import apply_gce_backend_settings, gce_frontend
 from lbctl.model.matching import precedence_key
@@ -42,15 +41,6 @@ from lbctl.model.spec import (
 )
 
 USE_ANNOTATION = "use-annotation"
-_HOST = re.compile(r"(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
-
-
-def _is_ip(host: str) -> bool:
-    try:
-        ipaddress.ip_address(host)
-    except ValueError:
-        return False
-    return True
 
 
 @dataclass(frozen=True)
@@ -163,6 +153,7 @@ def _build_group(
     if not valid:
         return outcome
     valid.sort(key=lambda m: (m.order, m.ingress.ref.key))
+    outcome.problems.extend(conflicts.across_members(valid))  # the first by group order keeps a duplicate route
     try:
         outcome.spec = _merge(key, valid, config, snapshot)
     except SpecError as err:
@@ -196,6 +187,10 @@ def _build_member(
         action.authentication = auths.get(key)
         return action
 
+    refused = kube_validation.ingress_problems(ingress) + limits.ingress_problems(ingress, config.provider)
+    if refused:  # what the API server or the cloud would refuse; the first one is enough to leave it out
+        raise _fail(ingress, *refused[0])
+
     rewrite = parsed.get(a.REWRITE_TARGET_NGINX) or parsed.get(a.REWRITE_TARGET)
     if rewrite and aws:
         name = a.REWRITE_TARGET_NGINX if parsed.has(a.REWRITE_TARGET_NGINX) else a.REWRITE_TARGET
@@ -206,12 +201,6 @@ def _build_member(
     rules: list[tuple[Rule, int]] = []
     position = 0
     for i, ingress_rule in enumerate(ingress.rules):
-        if ingress_rule.host is not None and not _HOST.fullmatch(ingress_rule.host):
-            raise _fail(ingress, f"spec.rules[{i}].host", f"{ingress_rule.host!r} is not a valid host: expected a "
-                        "lower-case DNS name, optionally starting with '*.' (one label wildcard)")  # fmt: skip
-        if ingress_rule.host is not None and _is_ip(ingress_rule.host):
-            raise _fail(ingress, f"spec.rules[{i}].host", f"{ingress_rule.host!r} is not a valid host: expected a "
-                        "DNS name, not an IP address (requests by IP match a rule without host)")  # fmt: skip
         for j, path in enumerate(ingress_rule.paths):
             where = f"spec.rules[{i}].http.paths[{j}]"
             action = resolve(path.backend, f"{where}.backend")
@@ -239,6 +228,9 @@ def _build_member(
         )
     for rule, _ in rules:
         rule.listen_ports = [port for _, port in listen_ports]
+    duplicate = conflicts.within_member(ingress, rules, backends)
+    if duplicate is not None:
+        raise _fail(ingress, *duplicate)
     return _Member(ingress, parsed, int(parsed.get(a.GROUP_ORDER) or 0), listen_ports, rules, backends,
                    default_action, certificates)  # fmt: skip
 

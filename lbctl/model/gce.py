@@ -41,7 +41,7 @@ BACKEND_CONFIG_SPEC: dict[str, Any] = {
                 "healthyThreshold": {"type": "integer", "minimum": 1, "maximum": 10},
                 "unhealthyThreshold": {"type": "integer", "minimum": 1, "maximum": 10},
                 "type": {"enum": ["HTTP", "HTTPS", "HTTP2"]},
-                "requestPath": {"type": "string", "pattern": "^/"},
+                "requestPath": {"type": "string", "pattern": r"^/[\x21-\x7e]*$", "maxLength": 1024},  # printable
                 "port": {"type": "integer", "minimum": 1, "maximum": 65535},
             },
         },

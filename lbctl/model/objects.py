@@ -11,8 +11,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from lbctl.model.kube_validation import label_problem, subdomain_problem
 from lbctl.model.parsers import MAX_JSON_DEPTH, nesting_depth
-from lbctl.model.problems import Problem, Severity, SpecError
+from lbctl.model.problems import Problem, Severity, SpecError, shorten
 
 LEGACY_INGRESS_VERSIONS = ("extensions/v1beta1", "networking.k8s.io/v1beta1")
 PATH_TYPES = ("Exact", "Prefix", "ImplementationSpecific")
@@ -280,6 +281,12 @@ class _Reader:
         name = self.meta.get("name")
         if not isinstance(name, str) or not name:
             raise self.fail("metadata.name", "is required (a non-empty string)")
+        reason = subdomain_problem(name)  # as the API server checks every object lbctl reads
+        if reason is not None:
+            raise self.fail("metadata.name", f"{shorten(name)} {reason}")
+        namespace = self.meta.get("namespace")
+        if isinstance(namespace, str) and namespace and (reason := label_problem(namespace)) is not None:
+            raise self.fail("metadata.namespace", f"{shorten(namespace)} {reason}")
         return name
 
     def mapping(self, value: Any, field_path: str, required: bool = False) -> Mapping[str, Any]:

@@ -79,7 +79,7 @@ def string(pattern: str | None = None, max_length: int | None = None, expected: 
     regex = re.compile(pattern) if pattern else None
 
     def convert(raw: str) -> str:
-        value = raw.strip()
+        value = raw.strip(" \t\r\n")  # not str.strip(): it also drops control characters such as U+001F
         if not value:
             raise AnnotationValueError(expected, "the value is empty")
         if max_length is not None and len(value) > max_length:
@@ -135,8 +135,9 @@ def cidr_list() -> Parser:
     return string_list(_cidr, "CIDRs (10.0.0.0/16, ::/0)")
 
 
-def string_map(separator: str = ",") -> Parser:
-    expected = "comma-separated key=value pairs, e.g. 'k1=v1,k2=v2'"
+def string_map(separator: str = ",", check: Callable[[dict[str, str]], None] | None = None,
+               expected: str = "comma-separated key=value pairs, e.g. 'k1=v1,k2=v2'") -> Parser:  # fmt: skip
+    """key=value pairs; `check` may refuse the whole map with a ValueError saying why."""
 
     def convert(raw: str) -> dict[str, str]:
         out: dict[str, str] = {}
@@ -148,6 +149,11 @@ def string_map(separator: str = ",") -> Parser:
             if not sep or not key.strip():
                 raise AnnotationValueError(expected, f"{shorten(pair, 40)} is not key=value")
             out[key.strip()] = value.strip()
+        if check is not None:
+            try:
+                check(out)
+            except ValueError as err:
+                raise AnnotationValueError(expected, str(err)) from None
         return out
 
     return Parser("stringMap", expected, convert)

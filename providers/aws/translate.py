@@ -23,6 +23,7 @@ from .stack import (
 )
 
 DEFAULT_SSL_POLICY = "ELBSecurityPolicy-2016-08"
+MAX_TAGS = 50  # per load balancer, target group or security group
 NOT_FOUND_ACTION: dict[str, Any] = {"Type": "fixed-response", "FixedResponseConfig": {"StatusCode": "404"}}
 
 
@@ -68,6 +69,12 @@ def translate(spec: LoadBalancerSpec, cluster: str, regex_hosts: bool = False,
     )
 
     target_groups = {key: _target_group(spec, cluster, backend) for key, backend in spec.backends.items()}
+    tagged = [("load balancer", load_balancer.tags), ("security group", security_group.tags if security_group else {})]
+    for what, tags in tagged + [(f"target group for {k}", tg.tags) for k, tg in target_groups.items()]:
+        if len(tags) > MAX_TAGS:  # each Ingress's tags are within the limit, the group's union may not be
+            raise stack_error(spec, "metadata.annotations[alb.ingress.kubernetes.io/tags]",
+                              f"the {what} would carry {len(tags)} tags with lbctl's own; AWS allows {MAX_TAGS} per "
+                              "resource: use fewer tags across the group's Ingresses and Services")  # fmt: skip
 
     certificates: list[DesiredCertificate] = []
     listeners: list[DesiredListener] = []

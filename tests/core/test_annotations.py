@@ -227,7 +227,7 @@ EXPECTED_FORM: dict[str, str] = {
     "alb.ingress.kubernetes.io/ssl-redirect": "an integer from 1 to 65535",
     "alb.ingress.kubernetes.io/subnets": "a comma-separated list, e.g. 'a, b'",
     "alb.ingress.kubernetes.io/success-codes": "HTTP codes like '200', '200,302' or '200-399' (gRPC: '0-99')",
-    "alb.ingress.kubernetes.io/tags": "comma-separated key=value pairs, e.g. 'k1=v1,k2=v2'",
+    "alb.ingress.kubernetes.io/tags": "comma-separated key=value pairs, e.g. 'team=shop,env=prod'",
     "alb.ingress.kubernetes.io/target-group-attributes": "comma-separated key=value pairs, e.g. 'k1=v1,k2=v2'",
     "alb.ingress.kubernetes.io/target-node-labels": "comma-separated key=value pairs, e.g. 'k1=v1,k2=v2'",
     "alb.ingress.kubernetes.io/target-type": "one of 'instance', 'ip'",

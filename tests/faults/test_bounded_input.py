@@ -282,3 +282,45 @@ def test_fuzz_manifest_loader_and_builder_never_raise(text: str) -> None:
     for provider in ("aws", "gcp"):
         result = build(loaded.snapshot, BuildConfig.for_provider(provider))
         assert all(p.message for p in result.problems)
+
+
+@pytest.mark.parametrize("world", ["aws"], indirect=True)
+def test_controller_warns_the_group_member_whose_duplicate_route_loses(world: World) -> None:
+    """Same path, different backends in two members: group.order decides, the loser gets a Warning Event and
+    both still converge (its other paths are served)."""
+    world.start()
+    first = world.ingress("first", {"/api": "users"}, {a.GROUP_NAME: "dup", a.GROUP_ORDER: "1"})
+    second = world.ingress("second", {"/api": "products", "/shop": "products"}, {a.GROUP_NAME: "dup",
+                                                                                 a.GROUP_ORDER: "2"})  # fmt: skip
+    world.net.create_namespaced_ingress("default", second)
+    world.net.create_namespaced_ingress("default", first)
+    wait_for(lambda: address_of(world.api, "first") and address_of(world.api, "second"), timeout=60,
+             what="both members converge")  # fmt: skip
+
+    def warnings(name: str) -> list[str]:
+        events = kubernetes.client.CoreV1Api(world.api).list_namespaced_event("default").items
+        return [e.message for e in events if e.involved_object.name == name and e.type == "Warning"]
+
+    wait_for(lambda: any("default/first" in m and "never receives a request" in m for m in warnings("second")),
+             timeout=30, what="a Warning on the member that loses the route")  # fmt: skip
+    assert not warnings("first")
+
+
+CORPUS = Path(__file__).parent / "corpus"
+NEW_CASES = sorted(
+    p.name
+    for pattern in ("*-nested-deep.yaml", "path-*.yaml", "host-*.yaml", "name-*.yaml", "healthcheck-path-*.yaml",
+                    "fixed-response-*.yaml", "tag*.yaml", "duplicate-*.yaml", "yaml-alias-bomb.yaml")
+    for p in CORPUS.glob(pattern)
+)  # fmt: skip
+
+
+def test_plan_and_route_never_print_a_traceback_on_the_new_corpus_cases(tmp_path: Path) -> None:
+    assert len(NEW_CASES) >= 20
+    failures = []
+    for name in NEW_CASES:
+        for command in (["plan"], ["route", "--host", "shop.example.com", "--path", "/users"]):
+            result = run(*command, "-f", str(CORPUS / name), cwd=tmp_path)
+            if "Traceback" in result.stdout + result.stderr or result.returncode != 2:
+                failures.append(f"{name} {command[0]}: exit {result.returncode} {result.stderr[-500:]}")
+    assert not failures, "\n".join(failures)

@@ -58,6 +58,19 @@ def _backend_causes(backend: Any, field: str) -> list[Cause]:
     return causes
 
 
+_INVALID_PATH_SEQUENCES = ("//", "/./", "/../", "%2f", "%2F")
+_INVALID_PATH_SUFFIXES = ("/..", "/.")
+
+
+def _path_sequence_causes(path: str, field: str) -> list[Cause]:
+    """Exact and Prefix paths: no directory traversal or encoded slash, as the API server checks."""
+    causes: list[Cause] = [("FieldValueInvalid", field, f'Invalid value: "{path}": must not contain \'{s}\'')
+                           for s in _INVALID_PATH_SEQUENCES if s in path]  # fmt: skip
+    causes += [("FieldValueInvalid", field, f'Invalid value: "{path}": cannot end with \'{s}\'')
+               for s in _INVALID_PATH_SUFFIXES if path.endswith(s)]  # fmt: skip
+    return causes
+
+
 def ingress_causes(ingress: dict[str, Any]) -> list[Cause]:
     """The subset of Ingress validation a controller depends on."""
     spec = ingress.get("spec")
@@ -88,6 +101,8 @@ def ingress_causes(ingress: dict[str, Any]) -> list[Cause]:
             elif path_type != "ImplementationSpecific" and not str(path.get("path", "")).startswith("/"):
                 causes.append(("FieldValueInvalid", f"{field}.path",
                                f'Invalid value: "{path.get("path", "")}": must be an absolute path'))
+            elif path_type != "ImplementationSpecific":
+                causes += _path_sequence_causes(str(path["path"]), f"{field}.path")
             causes += _backend_causes(path.get("backend"), f"{field}.backend")
     return causes
 

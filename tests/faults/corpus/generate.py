@@ -165,6 +165,60 @@ case("annotation-not-a-string.yaml",
 case("tls-secret-missing.yaml", one("shop", {A + "listen-ports": '[{"HTTPS": 443}]'}, host="shop.example.com",
                                     tls="  tls: [{hosts: [shop.example.com], secretName: shop-tls}]\n"),
      ["shop-tls"])
+# --- bounded parsing (deep JSON that reached Python's recursion limit)
+DEEP = "[" * 4096
+case("actions-nested-deep.yaml", one("shop", {A + "actions.blue": DEEP}, paths=[("/", "blue", "name: use-annotation")]),
+     [A + "actions.blue", "nested more than 32 levels"], note="4 KB of '['")
+case("conditions-nested-deep.yaml", one("shop", {A + "conditions.users": DEEP}), [A + "conditions.users", "nested more than 32"])
+case("listen-ports-nested-deep.yaml", one("shop", {A + "listen-ports": DEEP}), [A + "listen-ports", "nested more than 32"])
+# --- what the cloud or the API server refuses
+case("path-too-long-for-alb.yaml", one("shop", {}, paths=[("/" + "a" * 200, "users", "number: 80")]),
+     ["spec.rules[0].http.paths[0].path", "at most 126 for pathType Prefix"])
+case("path-with-nul.yaml", one("shop", {}, paths=[("/users\u0000x", "users", "number: 80")]),
+     ["spec.rules[0].http.paths[0].path", "expected printable characters"])
+case("path-with-esc.yaml", one("shop", {}, paths=[("/users\u001b[0m", "users", "number: 80")]),
+     ["spec.rules[0].http.paths[0].path", "expected printable characters"])
+case("path-dot-dot.yaml", one("shop", {}, paths=[("/users/../admin", "users", "number: 80")]),
+     ["spec.rules[0].http.paths[0].path", "clean absolute path"], api="rejected")
+case("path-double-slash.yaml", one("shop", {}, paths=[("/users//x", "users", "number: 80")]),
+     ["spec.rules[0].http.paths[0].path", "clean absolute path"], api="rejected")
+case("path-encoded-slash.yaml", one("shop", {}, paths=[("/users%2Fx", "users", "number: 80")]),
+     ["spec.rules[0].http.paths[0].path", "clean absolute path"], api="rejected")
+case("path-alb-bad-character.yaml", one("shop", {}, paths=[("/users/a b", "users", "number: 80")], path_type="Exact"),
+     ["spec.rules[0].http.paths[0].path", "expected only A-Z"])
+case("host-300-chars.yaml", one("shop", {}, host=".".join(["a" * 59] * 5)), ["spec.rules[0].host", "at most 253"],
+     api="rejected")
+case("host-too-long-for-alb.yaml", one("shop", {}, host=".".join(["a" * 50] * 3)), ["spec.rules[0].host", "at most 128"])
+case("host-without-dot-for-alb.yaml", one("shop", {}, host="shop"), ["spec.rules[0].host", "at least one '.'"])
+case("name-254-chars.yaml", one("a" * 254, {}), ["metadata.name", "at most 253"], api="rejected")
+case("name-uppercase.yaml", one("Shop", {}), ["metadata.name", "lowercase RFC 1123 subdomain"], api="rejected")
+case("healthcheck-path-nul.yaml", one("shop", {A + "healthcheck-path": "/healthz\u0000"}),
+     [A + "healthcheck-path", "printable ASCII"])
+case("healthcheck-path-esc.yaml", one("shop", {A + "healthcheck-path": "/healthz\u001b[31m"}),
+     [A + "healthcheck-path", "printable ASCII"])
+case("fixed-response-body-too-big.yaml",
+     one("shop", {A + "actions.teapot": q({"type": "fixed-response", "fixedResponseConfig": {"statusCode": "503", "messageBody": "x" * 1025}})},
+         paths=[("/", "teapot", "name: use-annotation")]), [A + "actions.teapot", "at most 1024 bytes"])
+case("fixed-response-body-control.yaml",
+     one("shop", {A + "actions.teapot": q({"type": "fixed-response", "fixedResponseConfig": {"statusCode": "503", "messageBody": "a\u001bb"}})},
+         paths=[("/", "teapot", "name: use-annotation")]), [A + "actions.teapot", "expected text"])
+case("tags-51.yaml", one("shop", {A + "tags": ",".join(f"k{i}=v" for i in range(51))}), [A + "tags", "at most 43"])
+case("tag-value-nul.yaml", one("shop", {A + "tags": "team=a\u0000b"}), [A + "tags", "letters, digits, spaces"])
+case("tag-key-aws-prefix.yaml", one("shop", {A + "tags": "aws:team=shop"}), [A + "tags", "AWS reserves"])
+case("duplicate-path-different-backends.yaml",
+     one("shop", {}, paths=[("/users", "users", "number: 80"), ("/users", "products", "number: 80")]),
+     ["spec.rules[0].http.paths[1]", "one backend per host, path and pathType"])
+def alias_bomb(entries: int, rules: int) -> str:
+    lines = ["---", "apiVersion: networking.k8s.io/v1", "kind: Ingress", "metadata: {name: shop, namespace: default}",
+             "spec:", "  ingressClassName: alb", "  rules:", "    - host: h0.example.com", "      http:", "        paths: &P"]
+    lines += [f"          - {{path: /p{i}, pathType: Prefix, backend: {{service: {{name: users, port: {{number: 80}}}}}}}}"
+              for i in range(entries)]
+    lines += [f"    - {{host: h{r}.example.com, http: {{paths: *P}}}}" for r in range(1, rules)]
+    return "\n".join(lines) + "\n" + SERVICES
+
+
+case("yaml-alias-bomb.yaml", alias_bomb(200, 200), ["document #0", "excessive aliasing"], api="unsendable",
+     note="one list of 200 paths aliased by 199 rules: kubectl refuses it too")
 # --- files
 case("yaml-syntax-error.yaml", "apiVersion: v1\nkind: Service\nmetadata: {name: users\n", ["YAML", "line"], api="unsendable")
 case("not-an-object.yaml", "- just\n- a\n- list\n", ["Kubernetes object"], api="unsendable")
