@@ -88,7 +88,8 @@ def across_members(members: Sequence[MemberLike]) -> list[Problem]:
             first_member, first_rule = winner
             if first_member is member:
                 continue
-            if destination(first_rule.action, first_member.backends) != destination(rule.action, member.backends):
+            kept = destination(first_rule.action, first_member.backends)
+            if kept != destination(rule.action, member.backends):
                 problems.append(Problem(
                     Severity.WARNING, str(member.ingress.ref), rule.source.field,
                     f"routes {_route(rule)} to {describe(rule.action)}, but Ingress {first_member.ingress.ref.key} "
