@@ -104,7 +104,10 @@ def _serve_until_interrupted(server: Any, description: str, after_start: Any = N
               help="Where to write the kubeconfig holding the token (default: a new private temporary folder).")
 @click.option("--allowed-host", "allowed_hosts", multiple=True, metavar="NAME:PORT",
               help="Also serve requests whose Host header is this (the bound address is always served).")
-def emulator_kube(host: str, port: int, kubeconfig_path: str | None, allowed_hosts: tuple[str, ...]) -> None:
+@click.option("--controllers/--no-controllers", default=True, show_default=True,
+              help="Run Deployments, pod placement and EndpointSlices (a cluster without kubelets).")
+def emulator_kube(host: str, port: int, kubeconfig_path: str | None, allowed_hosts: tuple[str, ...],
+                  controllers: bool) -> None:
     """Serve the Kubernetes API emulator: every request needs the bearer token of the kubeconfig it writes."""
     import tempfile
 
@@ -115,8 +118,8 @@ def emulator_kube(host: str, port: int, kubeconfig_path: str | None, allowed_hos
         server.write_kubeconfig(path)
         click.echo(f"kubeconfig written (it holds the token): export KUBECONFIG={path}")
 
-    _serve_until_interrupted(KubeEmulator(host=host, port=port, allowed_hosts=allowed_hosts),
-                             "Kubernetes API emulator", write_kubeconfig)  # fmt: skip
+    server = KubeEmulator(host=host, port=port, allowed_hosts=allowed_hosts, controllers=controllers)
+    _serve_until_interrupted(server, "Kubernetes API emulator", write_kubeconfig)
 
 
 @emulator.command("gcp")

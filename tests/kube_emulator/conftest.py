@@ -12,7 +12,9 @@ from lbctl.kube.emulator import KubeEmulator
 
 @pytest.fixture
 def emulator() -> Iterator[KubeEmulator]:
-    with KubeEmulator(bookmark_interval=0.3) as running:
+    """A bare API server: these tests check API semantics on objects they write, so no controller acts on
+    them (test_controllers.py runs the cluster's controllers)."""
+    with KubeEmulator(bookmark_interval=0.3, controllers=False) as running:
         yield running
 
 

@@ -99,7 +99,7 @@ def _populate(emulator: KubeEmulator) -> None:
 
 
 def test_kubectl_get_prints_the_real_columns(tmp_path: Path) -> None:
-    with KubeEmulator() as emulator:
+    with KubeEmulator(controllers=False) as emulator:  # the pod and slice are written here, not by a kubelet
         _populate(emulator)
         kubeconfig = emulator.write_kubeconfig(tmp_path / "config")
         out = subprocess.run(["kubectl", "--kubeconfig", str(kubeconfig), "get",
@@ -120,7 +120,7 @@ def test_kubectl_get_prints_the_real_columns(tmp_path: Path) -> None:
 
 
 def test_kubectl_get_workloads(tmp_path: Path) -> None:
-    with KubeEmulator() as emulator:
+    with KubeEmulator(controllers=False) as emulator:
         api = emulator.api_client()
         template = {"metadata": {"labels": {"app": "web"}},
                     "spec": {"containers": [{"name": "app", "image": "example/web:1"}]}}

@@ -1,7 +1,7 @@
 """Service IP and node port allocation, as the API server's Service REST storage does it.
 
-Allocations are derived from the stored Services (what is stored is what is allocated), so a delete releases
-them. Dynamic picks come at random from the upper part of each range first, leaving the lower "static band"
+The allocator keeps an index of what the stored Services hold, updated by the store on every committed
+Service change (so a delete releases them, and a dry run or a refused write holds nothing). Dynamic picks come at random from the upper part of each range first, leaving the lower "static band"
 to clients that ask for a specific value (Kubernetes' ServiceIPStaticSubrange / ServiceNodePortStaticSubrange).
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 import random
-from collections.abc import Iterable
+from collections.abc import Callable, Hashable, Iterable
 from typing import Any
 
 from .errors import invalid
@@ -25,7 +25,7 @@ def _static_band(size: int, low: int, high: int, divisor: int) -> int:
     return min(max(low, size // divisor), high)
 
 
-def _pick(size: int, band: int, used: set[int], rng: random.Random) -> int | None:
+def _pick(size: int, band: int, used: Callable[[int], bool], rng: random.Random) -> int | None:
     """A free offset in [0, size): random in the dynamic band [band, size) first, then the static band."""
     for start, end in ((band, size), (0, band)):
         if end <= start:
@@ -33,7 +33,7 @@ def _pick(size: int, band: int, used: set[int], rng: random.Random) -> int | Non
         first = rng.randrange(start, end)
         for offset in range(end - start):
             candidate = start + (first - start + offset) % (end - start)
-            if candidate not in used:
+            if not used(candidate):
                 return candidate
     return None
 
@@ -65,32 +65,36 @@ class ServiceAllocator:
         self.network = ipaddress.IPv4Network(service_cidr)
         self.node_ports = node_port_range
         self._rng = random.Random(seed)
+        self._ip_owner: dict[str, Hashable] = {}  # cluster IP → the (namespace, name) of its Service
+        self._port_owner: dict[int, Hashable] = {}  # node port (and health check port) → its Service
 
     # ---- what is taken ------------------------------------------------------------------------
 
     @staticmethod
-    def _ips_in_use(others: Iterable[Obj]) -> set[str]:
-        used: set[str] = set()
-        for other in others:
-            spec = other.get("spec") or {}
-            used.update(ip for ip in spec.get("clusterIPs") or [spec.get("clusterIP")] if ip and ip != "None")
-        return used
+    def _ips_of(service: Obj | None) -> set[str]:
+        spec = (service or {}).get("spec") or {}
+        return {ip for ip in spec.get("clusterIPs") or [spec.get("clusterIP")] if ip and ip != "None"}
 
     @staticmethod
-    def _ports_in_use(others: Iterable[Obj]) -> set[int]:
-        used: set[int] = set()
-        for other in others:
-            spec = other.get("spec") or {}
-            used.update(
-                p["nodePort"] for p in spec.get("ports") or [] if isinstance(p, dict) and p.get("nodePort")
-            )
-            if spec.get("healthCheckNodePort"):
-                used.add(spec["healthCheckNodePort"])
-        return used
+    def _ports_of(service: Obj | None) -> set[int]:
+        spec = (service or {}).get("spec") or {}
+        ports = {p["nodePort"] for p in spec.get("ports") or [] if isinstance(p, dict) and p.get("nodePort")}
+        if spec.get("healthCheckNodePort"):
+            ports.add(spec["healthCheckNodePort"])
+        return ports
+
+    def record(self, key: Hashable, before: Obj | None, after: Obj | None) -> None:
+        """Called by the store for each committed Service change (`after` None: deleted)."""
+        for index, values in ((self._ip_owner, self._ips_of), (self._port_owner, self._ports_of)):
+            for value in values(before):
+                if index.get(value) == key:
+                    del index[value]
+            for value in values(after):
+                index[value] = key
 
     # ---- admission ------------------------------------------------------------------------------
 
-    def admit(self, service: Obj, old: Obj | None, others: list[Obj]) -> None:
+    def admit(self, service: Obj, old: Obj | None, key: Hashable) -> None:
         """Fill in and check the allocated fields of `service` (in place); 422 Invalid on a refused value."""
         spec = service.get("spec")
         if not isinstance(spec, dict):
@@ -98,8 +102,8 @@ class ServiceAllocator:
         if old is not None:
             self._keep_previous(spec, old.get("spec") or {})
         name = (service.get("metadata") or {}).get("name", "")
-        causes = self._cluster_ips(spec, old.get("spec") if old else None, others)
-        causes += self._node_ports(spec, old.get("spec") if old else None, others)
+        causes = self._cluster_ips(spec, old.get("spec") if old else None, _Taken(self._ip_owner, key))
+        causes += self._node_ports(spec, old.get("spec") if old else None, key)
         if causes:
             raise invalid("Service", "", name, causes)
 
@@ -150,7 +154,7 @@ class ServiceAllocator:
         ):
             spec.pop("healthCheckNodePort", None)
 
-    def _cluster_ips(self, spec: Obj, old: Obj | None, others: list[Obj]) -> list[Cause]:
+    def _cluster_ips(self, spec: Obj, old: Obj | None, taken: _Taken) -> list[Cause]:
         if spec.get("type") == "ExternalName":
             return []
         cluster_ip, cluster_ips = spec.get("clusterIP"), spec.get("clusterIPs")
@@ -184,13 +188,13 @@ class ServiceAllocator:
             return [("FieldValueInvalid", "spec.clusterIPs[0]", f'Invalid value: "{requested}": may not change '
                      "once set")]  # fmt: skip
         if requested and requested != old_ip:
-            problem = self._check_ip(requested, others)
+            problem = self._check_ip(requested, taken)
             if problem:
                 return [
                     ("FieldValueInvalid", "spec.clusterIPs[0]", f'Invalid value: "{requested}": {problem}')
                 ]
         elif not requested:
-            requested = self._allocate_ip(others)
+            requested = self._allocate_ip(taken)
             if requested is None:
                 return [("FieldValueInvalid", "spec.clusterIPs[0]", "Invalid value: \"\": failed to allocate IP: "
                          "range is full")]  # fmt: skip
@@ -199,7 +203,7 @@ class ServiceAllocator:
         spec.setdefault("ipFamilies", ["IPv4"])
         return []
 
-    def _check_ip(self, requested: str, others: list[Obj]) -> str | None:
+    def _check_ip(self, requested: str, taken: _Taken) -> str | None:
         try:
             address = ipaddress.ip_address(requested)
         except ValueError:
@@ -213,24 +217,25 @@ class ServiceAllocator:
                 f"failed to allocate IP {requested}: the provided IP ({requested}) is not in the valid range. "
                 f"The range of valid IPs is {self.network}"
             )
-        if requested in self._ips_in_use(others):
+        if requested in taken:
             return f"failed to allocate IP {requested}: provided IP is already allocated"
         return None
 
-    def _allocate_ip(self, others: list[Obj]) -> str | None:
-        base = int(self.network.network_address)
+    def _allocate_ip(self, taken: _Taken) -> str | None:
+        base = int(self.network.network_address) + 1
         size = self.network.num_addresses - 2  # neither the network nor the broadcast address
-        used = {int(ipaddress.ip_address(ip)) - base - 1 for ip in self._ips_in_use(others)
-                if ipaddress.ip_address(ip) in self.network}  # fmt: skip
-        used.add(0)  # the first address belongs to the `kubernetes` Service
-        offset = _pick(size, _static_band(size, 16, 256, 16), used, self._rng)
-        return None if offset is None else str(ipaddress.ip_address(base + 1 + offset))
 
-    def _node_ports(self, spec: Obj, old: Obj | None, others: list[Obj]) -> list[Cause]:
+        def used(offset: int) -> bool:  # the first address belongs to the `kubernetes` Service
+            return offset == 0 or str(ipaddress.ip_address(base + offset)) in taken
+
+        offset = _pick(size, _static_band(size, 16, 256, 16), used, self._rng)
+        return None if offset is None else str(ipaddress.ip_address(base + offset))
+
+    def _node_ports(self, spec: Obj, old: Obj | None, key: Hashable) -> list[Cause]:
         low, high = self.node_ports
         ports = [p for p in spec.get("ports") or [] if isinstance(p, dict)]
-        previous = set() if old is None else self._ports_in_use([{"spec": old}])
-        taken = self._ports_in_use(others)
+        previous = self._ports_of({"spec": old}) if old else set()
+        taken = _Taken(self._port_owner, key)
         causes: list[Cause] = []
         wants = needs_node_ports(spec)
         seen: dict[tuple[int, str], int] = {}
@@ -258,7 +263,7 @@ class ServiceAllocator:
                                "allocated"))  # fmt: skip
         if causes:
             return causes
-        used = taken | {p["nodePort"] for p in ports if p.get("nodePort")}
+        used = _Taken(self._port_owner, key, {p["nodePort"] for p in ports if p.get("nodePort")})
         if wants:
             for port in ports:
                 if not port.get("nodePort"):
@@ -270,9 +275,7 @@ class ServiceAllocator:
                     used.add(allocated)
         return self._health_check_port(spec, previous, taken, used)
 
-    def _health_check_port(
-        self, spec: Obj, previous: set[int], taken: set[int], used: set[int]
-    ) -> list[Cause]:
+    def _health_check_port(self, spec: Obj, previous: set[int], taken: _Taken, used: _Taken) -> list[Cause]:
         value = spec.get("healthCheckNodePort")
         if not needs_health_check_port(spec):
             if value:
@@ -295,10 +298,21 @@ class ServiceAllocator:
             spec["healthCheckNodePort"] = allocated
         return []
 
-    def _allocate_port(self, used: set[int]) -> int | None:
+    def _allocate_port(self, used: _Taken) -> int | None:
         low, high = self.node_ports
         size = high - low + 1
-        offset = _pick(
-            size, _static_band(size, 16, 128, 32), {p - low for p in used if low <= p <= high}, self._rng
-        )
+        offset = _pick(size, _static_band(size, 16, 128, 32), lambda o: low + o in used, self._rng)
         return None if offset is None else low + offset
+
+
+class _Taken:
+    """Values held by other Services (the index minus `me`), plus `extra` ones held by the Service itself."""
+
+    def __init__(self, owners: dict[Any, Hashable], me: Hashable, extra: Iterable[Any] = ()) -> None:
+        self.owners, self.me, self.extra = owners, me, set(extra)
+
+    def __contains__(self, value: object) -> bool:
+        return value in self.extra or (value in self.owners and self.owners[value] != self.me)
+
+    def add(self, value: Any) -> None:
+        self.extra.add(value)

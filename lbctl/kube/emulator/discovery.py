@@ -25,6 +25,9 @@ def _resource_entries(kind: Kind) -> list[dict[str, Any]]:
     if kind.status_subresource:
         entries.append({"name": f"{kind.plural}/status", "singularName": "", "namespaced": kind.namespaced,
                         "kind": kind.kind, "verbs": ["get", "patch", "update"]})
+    if kind.scale_subresource:
+        entries.append({"name": f"{kind.plural}/scale", "singularName": "", "namespaced": kind.namespaced,
+                        "group": "autoscaling", "version": "v1", "kind": "Scale", "verbs": ["get", "patch", "update"]})
     return entries
 
 

@@ -14,7 +14,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import yaml
 
-from . import discovery, guard, openapi, protobuf, tls
+from . import discovery, guard, openapi, protobuf, scale, tls
 from .errors import ApiError, bad_request
 from .faults import FaultRule, RequestRecord
 from .removed import removed_api_error
@@ -43,6 +43,16 @@ class Response:
 
 def _truthy(value: str | None) -> bool:
     return value in ("true", "1", "True")
+
+
+def _delete_options(body: Any, query: dict[str, str]) -> dict[str, Any] | None:
+    """DeleteOptions from the body, with `gracePeriodSeconds`/`propagationPolicy` query parameters on top."""
+    options = dict(body) if isinstance(body, dict) else {}
+    if query.get("gracePeriodSeconds", "").lstrip("-").isdigit():
+        options["gracePeriodSeconds"] = int(query["gracePeriodSeconds"])
+    if query.get("propagationPolicy"):
+        options["propagationPolicy"] = query["propagationPolicy"]
+    return options or None
 
 
 class EmulatorHandler(BaseHTTPRequestHandler):
@@ -240,6 +250,9 @@ class EmulatorHandler(BaseHTTPRequestHandler):
                          raw_body: bytes) -> Response | None:
         store, kind = self.emulator.store, target.kind
         all_namespaces = kind.namespaced and target.namespace is None
+        if target.subresource == "scale" and kind.scale_subresource and target.name and not all_namespaces:
+            return Response(200, scale.handle(store, kind, target.namespace, target.name, method,
+                                              self._content_type(), self._parse_body(raw_body)))  # fmt: skip
         if target.subresource not in (None, "status") or (all_namespaces and method != "GET" and target.name) \
                 or (target.subresource and not kind.status_subresource):
             raise ApiError(404, "the server could not find the requested resource", "NotFound", {})
@@ -267,8 +280,7 @@ class EmulatorHandler(BaseHTTPRequestHandler):
             result = store.patch(kind, target.namespace, target.name, self._content_type(), body,
                                  target.subresource, dry_run)
         elif method == "DELETE" and target.name:
-            result = store.delete(kind, target.namespace, target.name, body if isinstance(body, dict) else None,
-                                  dry_run)
+            result = store.delete(kind, target.namespace, target.name, _delete_options(body, query), dry_run)
         elif method == "DELETE":
             result = store.delete_collection(kind, target.namespace, query.get("labelSelector"),
                                              query.get("fieldSelector"))

@@ -31,6 +31,8 @@ class Kind:
     namespaced: bool = True
     # Has a `status` subresource: main-resource writes keep the stored status, `/status` writes only status.
     status_subresource: bool = False
+    # Has a `scale` subresource (autoscaling/v1 Scale over spec.replicas), as Deployments and ReplicaSets do.
+    scale_subresource: bool = False
     # Status the server sets on create (None: keep what the client sent).
     initial_status: dict[str, Any] | None = None
     short_names: tuple[str, ...] = ()
@@ -102,9 +104,9 @@ KINDS: tuple[Kind, ...] = (
     # What the install manifests create (kubectl apply -f manifests/); Deployments run when controllers do.
     Kind("", "v1", "ServiceAccount", "serviceaccounts", short_names=("sa",)),
     Kind("apps", "v1", "Deployment", "deployments", status_subresource=True, initial_status={}, short_names=("deploy",),
-         merge_lists={"spec.template.spec.containers": "name", "status.conditions": "type"}),
+         scale_subresource=True, merge_lists={"spec.template.spec.containers": "name", "status.conditions": "type"}),
     Kind("apps", "v1", "ReplicaSet", "replicasets", status_subresource=True, initial_status={"replicas": 0},
-         short_names=("rs",), merge_lists={"spec.template.spec.containers": "name", "status.conditions": "type"}),
+         short_names=("rs",), scale_subresource=True, merge_lists={"spec.template.spec.containers": "name", "status.conditions": "type"}),
     Kind("rbac.authorization.k8s.io", "v1", "ClusterRole", "clusterroles", namespaced=False),
     Kind("rbac.authorization.k8s.io", "v1", "ClusterRoleBinding", "clusterrolebindings", namespaced=False),
     Kind("rbac.authorization.k8s.io", "v1", "Role", "roles"),

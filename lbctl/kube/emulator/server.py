@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import guard
 from .allocation import DEFAULT_NODE_PORT_RANGE, DEFAULT_SERVICE_CIDR, ServiceAllocator
+from .controllers import Clock, ClusterControllers
 from .faults import Faults, RequestLog, RequestRecord
 from .handler import EmulatorHandler
 from .kinds import KINDS, Kind, KindTable
@@ -70,7 +71,9 @@ class KubeEmulator:
                  kinds: Iterable[Kind] = KINDS, namespaces: Iterable[str] = DEFAULT_NAMESPACES,
                  service_cidr: str = DEFAULT_SERVICE_CIDR,
                  node_port_range: tuple[int, int] = DEFAULT_NODE_PORT_RANGE,
-                 token: str | None = None, allowed_hosts: Iterable[str] = ()) -> None:
+                 token: str | None = None, allowed_hosts: Iterable[str] = (),
+                 controllers: bool = True, clock: Clock | None = None, cluster_cidr: str = "10.244.0.0/16",
+                 pod_termination_seconds: float = 1.0, max_endpoints_per_slice: int = 100) -> None:
         self.host = host
         self.token = token or secrets.token_urlsafe(32)
         self._extra_hosts = {value.lower() for value in allowed_hosts}
@@ -88,6 +91,14 @@ class KubeEmulator:
         self._thread: threading.Thread | None = None
         self._connections: set[socket.socket] = set()
         self._connections_lock = threading.Lock()
+        # Kubelet-less controllers (Deployments, ReplicaSets, scheduling, pod lifecycle, EndpointSlices, GC).
+        # controllers=False: a bare API server, for callers that write Pods and EndpointSlices themselves.
+        self.controllers: ClusterControllers | None = None
+        if controllers:
+            self.controllers = ClusterControllers(self.store, clock=clock, cluster_cidr=cluster_cidr,
+                                                  pod_termination_seconds=pod_termination_seconds,
+                                                  max_endpoints_per_slice=max_endpoints_per_slice)  # fmt: skip
+            self.store.graceful_pod_deletion = True
         namespace_kind = self.kinds.find("", "v1", "namespaces")
         if namespace_kind is not None:
             for name in namespaces:
@@ -109,6 +120,8 @@ class KubeEmulator:
     def start(self) -> KubeEmulator:
         """Serve in a background thread; returns self once the port is bound."""
         server = self.bind()
+        if self.controllers is not None:
+            self.controllers.start()
         self._thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
                                         name=f"kube-emulator:{self.port}", daemon=True)
         self._thread.start()
@@ -117,13 +130,19 @@ class KubeEmulator:
     def serve_forever(self) -> None:
         """Serve in the calling thread until `stop()` is called from elsewhere (or KeyboardInterrupt)."""
         server = self.bind()
+        if self.controllers is not None:
+            self.controllers.start()
         try:
             server.serve_forever(poll_interval=0.2)
         finally:
+            if self.controllers is not None:
+                self.controllers.stop()
             self._close_connections()
 
     def stop(self) -> None:
-        """End watches, stop accepting, close open connections."""
+        """Stop the controllers, end watches, stop accepting, close open connections."""
+        if self.controllers is not None:
+            self.controllers.stop()
         self.store.drop_watches()
         server, self._server = self._server, None
         if server is not None:
@@ -238,6 +257,10 @@ class KubeEmulator:
     def compact(self) -> int:
         """Expire all resourceVersions handed out so far: the next watch resuming from one gets 410."""
         return self.store.compact()
+
+    def settle(self, timeout: float = 10.0) -> bool:
+        """Wait until the controllers have acted on every change so far (True at once without controllers)."""
+        return True if self.controllers is None else self.controllers.settle(timeout)
 
     @property
     def requests(self) -> list[RequestRecord]:

@@ -145,6 +145,10 @@ class Store:
         self._watchers: set[Watcher] = set()
         self._namespace_kind = kinds.find("", "v1", "namespaces")
         self._service_kind = kinds.find("", "v1", "services")
+        self._pod_kind = kinds.find("", "v1", "pods")
+        # With a kubelet to finish them (the emulated controllers), pod deletion is graceful.
+        self.graceful_pod_deletion = False
+        self._listeners: list[Callable[[Kind], None]] = []
 
     # ---- reads ----------------------------------------------------------------------------------
 
@@ -271,7 +275,39 @@ class Store:
                 return copy.deepcopy(current)
             if kind is self._namespace_kind:
                 return self._delete_namespace(current)
+            if kind is self._pod_kind and self.graceful_pod_deletion:
+                terminating = self._terminate_pod(current, (options or {}).get("gracePeriodSeconds"))
+                if terminating is not None:
+                    return terminating
             return self._delete_locked(kind, current)
+
+    def add_listener(self, listener: Callable[[Kind], None]) -> None:
+        """Call `listener(kind)` after every stored change (under the store lock: it must be quick)."""
+        with self._lock:
+            self._listeners.append(listener)
+
+    def _terminate_pod(self, pod: dict[str, Any], grace: Any) -> dict[str, Any] | None:
+        """Graceful deletion of a pod on a node: Terminating until its kubelet is done; None: remove it now.
+
+        As the API server does: unscheduled or finished pods, and a grace period of 0, go at once."""
+        spec, status = pod.get("spec") or {}, pod.get("status") or {}
+        if not spec.get("nodeName") or status.get("phase") in ("Succeeded", "Failed"):
+            return None
+        seconds = grace if isinstance(grace, int) and not isinstance(grace, bool) else \
+            spec.get("terminationGracePeriodSeconds", 30)
+        seconds = max(int(seconds or 0), 0)
+        meta = pod["metadata"]
+        if seconds == 0:
+            return None
+        if meta.get("deletionTimestamp") and int(meta.get("deletionGracePeriodSeconds") or 0) <= seconds:
+            return copy.deepcopy(pod)
+        terminating = copy.deepcopy(pod)
+        deadline = time.gmtime(time.time() + seconds)
+        terminating["metadata"].update(deletionTimestamp=time.strftime("%Y-%m-%dT%H:%M:%SZ", deadline),
+                                       deletionGracePeriodSeconds=seconds)
+        assert self._pod_kind is not None
+        self._commit(self._pod_kind, "MODIFIED", (meta.get("namespace") or "", meta["name"]), terminating, pod)
+        return copy.deepcopy(terminating)
 
     def delete_collection(self, kind: Kind, namespace: str | None, label_selector: str | None = None,
                           field_selector: str | None = None) -> dict[str, Any]:
@@ -380,9 +416,7 @@ class Store:
         apply_defaults(kind, obj)
         if kind is self._service_kind:
             meta = obj["metadata"]
-            key = (meta.get("namespace") or "", meta.get("name", ""))
-            others = [other for other_key, other in self._objects[kind].items() if other_key != key]
-            self.allocator.admit(obj, current, others)
+            self.allocator.admit(obj, current, (meta.get("namespace") or "", meta.get("name", "")))
 
     def _require_live_namespace(self, kind: Kind, namespace: str | None) -> None:
         if not kind.namespaced or self._namespace_kind is None:
@@ -511,6 +545,8 @@ class Store:
             self._objects[kind].pop(key, None)
         else:
             self._objects[kind][key] = obj
+        if kind is self._service_kind:
+            self.allocator.record(key, prev, None if event_type == "DELETED" else obj)
         event = StoredEvent(self._resource_version, kind, event_type, obj, prev)
         if self.history_window > 0:
             while len(self._history) >= self.history_window:
@@ -521,4 +557,6 @@ class Store:
         for watcher in self._watchers:
             if watcher.kind is kind:
                 watcher.offer(event)
+        for listener in self._listeners:
+            listener(kind)
 
