@@ -46,6 +46,7 @@ class DemoTarget:
     # in a hint stands for the path of the kubeconfig written then
     default_backend: str | None = None
     static_ip: tuple[str, str] | None = None  # (name, address) the Ingress must end up on
+    pod_cidrs: dict[str, str] = field(default_factory=dict)  # node → pod range (in the VPC on AWS, as its CNI)
 
 
 def _paths(apps: list[App]) -> list[dict[str, Any]]:
@@ -60,7 +61,7 @@ def aws_target(clouds: LocalClouds) -> DemoTarget:
     account = create_aws_account(clouds.aws_url, region, CLUSTER, zones)
     instances = add_aws_instances(account, {"node-a": zones[0], "node-b": zones[1]})
     nodes = {name: (f"aws:///{zone}/{instances[name]}", zone) for name, zone in zip(instances, zones, strict=True)}
-    apps = [App("users", 30080, 2, "10.0.0."), App("products", 30081, 2, "10.0.1.")]
+    apps = [App("users", 30080, 2), App("products", 30081, 2)]
     ingress = {
         "metadata": {"name": INGRESS, "namespace": NAMESPACE, "annotations": {
             "alb.ingress.kubernetes.io/scheme": "internet-facing",
@@ -77,14 +78,15 @@ def aws_target(clouds: LocalClouds) -> DemoTarget:
         f"lbctl describe ingress {NAMESPACE}/{INGRESS} --provider aws --cluster-name {CLUSTER} "
         f"--endpoint-url {clouds.aws_url} --kubeconfig {KUBECONFIG}  (with AWS_ACCESS_KEY_ID/SECRET set as above)",
     ]
-    return DemoTarget("aws", config, nodes, apps, ingress, hints)
+    pod_cidrs = {"node-a": "10.0.0.128/25", "node-b": "10.0.1.128/25"}  # in the nodes' subnets
+    return DemoTarget("aws", config, nodes, apps, ingress, hints, pod_cidrs=pod_cidrs)
 
 
 def gcp_target(clouds: LocalClouds) -> DemoTarget:
     project_id, zones = "lbctl-demo", ("us-central1-a", "us-central1-b")
     nodes = {"gke-node-a": zones[0], "gke-node-b": zones[1]}
     project = create_gcp_project(clouds.compute.url, project_id, nodes, "shop-ip")
-    apps = [App("users", 30090, 2, "10.8.0.", neg=True), App("products", 30091, 2, "10.8.1.", neg=True)]
+    apps = [App("users", 30090, 2, neg=True), App("products", 30091, 2, neg=True)]
     ingress = {
         "metadata": {"name": INGRESS, "namespace": NAMESPACE,
                      "annotations": {"kubernetes.io/ingress.global-static-ip-name": project.static_ip_name}},
@@ -101,8 +103,8 @@ def gcp_target(clouds: LocalClouds) -> DemoTarget:
         f"--gcp-project {project_id} --endpoint-url {clouds.compute.url} --kubeconfig {KUBECONFIG}",
     ]
     node_ids = {node: (f"gce://{project_id}/{zone}/{node}", zone) for node, zone in nodes.items()}
-    return DemoTarget("gcp", config, node_ids, apps, ingress, hints,
-                      static_ip=(project.static_ip_name, project.static_ip))
+    return DemoTarget("gcp", config, node_ids, apps, ingress, hints, static_ip=(project.static_ip_name, project.static_ip),
+                      pod_cidrs={"gke-node-a": "10.8.0.0/24", "gke-node-b": "10.8.1.0/24"})
 
 
 SETUPS: dict[str, Callable[[LocalClouds], DemoTarget]] = {"aws": aws_target, "gcp": gcp_target}
@@ -162,14 +164,15 @@ def run_target(clouds: LocalClouds, target: DemoTarget, step: Step, keep: bool) 
 
     kube = clouds.kubes[target.provider]
     api = kube.api_client()
-    cluster = Cluster(api, target.nodes)
+    cluster = Cluster(api, target.nodes, target.pod_cidrs)
     step.head(f"{target.provider.upper()}: Applying the example app: {len(target.nodes)} nodes, "
               + ", ".join(f"{a.name} ({a.replicas} pods)" for a in target.apps))  # fmt: skip
     if not cluster.core.list_node().items:
         cluster.create_nodes()
     for app in target.apps:
         cluster.deploy(app)
-    step.ok("nodes, Services (NodePort), pods and EndpointSlices created")
+    step.ok("nodes, Services (NodePort) and Deployments created; the cluster placed the pods on the nodes and "
+            "filled the EndpointSlices")
 
     process = ControllerProcess(RunOptions(
         controller=ControllerConfig(provider=target.provider, cluster_name=CLUSTER, workers=2, watch_timeout=30,

@@ -1,72 +1,61 @@
-"""The example application of the demo: nodes, Services and their pods, with the EndpointSlices a real
-cluster's endpoint controller would maintain (the API emulator runs no controllers, so the demo does)."""
+"""The example application of the demo: nodes, and per app a NodePort Service and a Deployment. The embedded
+cluster does the rest, as a real one would: it places the pods on the nodes (IPs from each node's podCIDR),
+turns them Ready and keeps the Services' EndpointSlices."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import time
+from dataclasses import dataclass
 from typing import Any
 
 import kubernetes
 
 NAMESPACE = "default"
+MANAGED_BY = "endpointslice.kubernetes.io/managed-by"
 
 
 @dataclass
 class App:
-    """One Deployment-like workload behind a Service: `replicas` ready pods with HTTP readiness probes."""
+    """One Deployment behind a Service: `replicas` pods with HTTP readiness probes."""
 
     name: str
     node_port: int
     replicas: int
-    subnet_prefix: str  # e.g. "10.0.1." — pod IPs are this + 10, 11, …
     neg: bool = False  # GCP container-native load balancing
-    pods: list[str] = field(default_factory=list)
 
     def service(self) -> dict[str, Any]:
         annotations = {"cloud.google.com/neg": '{"ingress": true}'} if self.neg else {}
         return {
             "metadata": {"name": self.name, "namespace": NAMESPACE, "annotations": annotations},
             "spec": {"type": "NodePort", "selector": {"app": self.name},
-                     "ports": [{"name": "http", "port": 80, "targetPort": 8080, "nodePort": self.node_port}]},
+                     "ports": [{"name": "http", "port": 80, "targetPort": "http", "nodePort": self.node_port}]},
         }  # fmt: skip
 
-    def pod(self, index: int, node: str) -> dict[str, Any]:
+    def deployment(self) -> dict[str, Any]:
         return {
-            "metadata": {"name": f"{self.name}-{index}", "namespace": NAMESPACE, "labels": {"app": self.name}},
-            "spec": {"nodeName": node, "containers": [{
-                "name": "app", "image": f"example/{self.name}:1",
-                "ports": [{"name": "http", "containerPort": 8080}],
-                "readinessProbe": {"httpGet": {"path": f"/{self.name}/healthz", "port": 8080},
-                                   "periodSeconds": 10, "timeoutSeconds": 2},
-            }]},
-            "status": {"podIP": self.ip(index), "phase": "Running", "conditions": [{"type": "Ready", "status": "True"}]},
-        }  # fmt: skip
-
-    def ip(self, index: int) -> str:
-        return f"{self.subnet_prefix}{10 + index}"
-
-    def endpoint_slice(self, nodes: dict[str, str]) -> dict[str, Any]:
-        names = list(nodes)
-        return {
-            "metadata": {"name": f"{self.name}-slice", "namespace": NAMESPACE,
-                         "labels": {"kubernetes.io/service-name": self.name}},
-            "addressType": "IPv4",
-            "ports": [{"name": "http", "port": 8080, "protocol": "TCP"}],
-            "endpoints": [{"addresses": [self.ip(i)], "conditions": {"ready": True},
-                           "nodeName": names[i % len(names)], "zone": nodes[names[i % len(names)]],
-                           "targetRef": {"kind": "Pod", "name": f"{self.name}-{i}", "namespace": NAMESPACE}}
-                          for i in range(self.replicas)],
+            "metadata": {"name": self.name, "namespace": NAMESPACE, "labels": {"app": self.name}},
+            "spec": {"replicas": self.replicas, "selector": {"matchLabels": {"app": self.name}},
+                     "template": {"metadata": {"labels": {"app": self.name}}, "spec": {"containers": [{
+                         "name": "app", "image": f"example/{self.name}:1",
+                         "ports": [{"name": "http", "containerPort": 8080}],
+                         "readinessProbe": {"httpGet": {"path": f"/{self.name}/healthz", "port": "http"},
+                                            "periodSeconds": 10, "timeoutSeconds": 2},
+                     }]}}},
         }  # fmt: skip
 
 
 class Cluster:
-    """Writes the example's objects through the official client, as kubectl and the cluster would."""
+    """Writes the example's objects through the official client, as kubectl would, and waits for the
+    cluster to run them."""
 
-    def __init__(self, api: kubernetes.client.ApiClient, nodes: dict[str, tuple[str, str]]) -> None:
+    def __init__(self, api: kubernetes.client.ApiClient, nodes: dict[str, tuple[str, str]],
+                 pod_cidrs: dict[str, str] | None = None) -> None:  # fmt: skip
         self.core = kubernetes.client.CoreV1Api(api)
+        self.apps = kubernetes.client.AppsV1Api(api)
         self.discovery = kubernetes.client.DiscoveryV1Api(api)
         self.networking = kubernetes.client.NetworkingV1Api(api)
         self.nodes = nodes  # name → (providerID, zone)
+        self.pod_cidrs = pod_cidrs or {}  # name → the node's pod range (else the cluster allocates one)
 
     @property
     def zones(self) -> dict[str, str]:
@@ -74,33 +63,40 @@ class Cluster:
 
     def create_nodes(self) -> None:
         for name, (provider_id, zone) in self.nodes.items():
+            spec: dict[str, Any] = {"providerID": provider_id}
+            if name in self.pod_cidrs:
+                spec.update(podCIDR=self.pod_cidrs[name], podCIDRs=[self.pod_cidrs[name]])
             self.core.create_node({
                 "metadata": {"name": name, "labels": {"topology.kubernetes.io/zone": zone}},
-                "spec": {"providerID": provider_id},
+                "spec": spec,
                 "status": {"conditions": [{"type": "Ready", "status": "True"}],
                            "addresses": [{"type": "InternalIP", "address": f"10.0.250.{len(name)}"}]},
             })  # fmt: skip
 
-    def deploy(self, app: App) -> None:
+    def deploy(self, app: App, timeout: float = 30.0) -> list[str]:
+        """Create the Service and the Deployment; returns the pod IPs once all replicas are ready endpoints."""
         self.core.create_namespaced_service(NAMESPACE, app.service())
-        self._sync_pods(app)
-        self.discovery.create_namespaced_endpoint_slice(NAMESPACE, app.endpoint_slice(self.zones))
+        self.apps.create_namespaced_deployment(NAMESPACE, app.deployment())
+        return self._wait_ready(app, timeout)
 
-    def scale(self, app: App, replicas: int) -> None:
+    def scale(self, app: App, replicas: int, timeout: float = 30.0) -> list[str]:
+        """Scale the Deployment (the scale subresource, as kubectl scale); returns the ready endpoint IPs."""
+        self.apps.patch_namespaced_deployment_scale(app.name, NAMESPACE, {"spec": {"replicas": replicas}})
         app.replicas = replicas
-        self._sync_pods(app)
-        current = self.discovery.read_namespaced_endpoint_slice(f"{app.name}-slice", NAMESPACE)
-        body = app.endpoint_slice(self.zones)
-        body["metadata"]["resourceVersion"] = current.metadata.resource_version
-        self.discovery.replace_namespaced_endpoint_slice(f"{app.name}-slice", NAMESPACE, body)
+        return self._wait_ready(app, timeout)
 
-    def _sync_pods(self, app: App) -> None:
-        names = list(self.nodes)
-        wanted = [f"{app.name}-{i}" for i in range(app.replicas)]
-        for i, pod in enumerate(wanted):
-            if pod not in app.pods:
-                self.core.create_namespaced_pod(NAMESPACE, app.pod(i, names[i % len(names)]))
-        for pod in app.pods:
-            if pod not in wanted:
-                self.core.delete_namespaced_pod(pod, NAMESPACE)
-        app.pods = wanted
+    def ready_endpoints(self, app: App) -> list[str]:
+        """Addresses of the Service's ready, non-terminating endpoints (the cluster's EndpointSlices)."""
+        slices = self.discovery.list_namespaced_endpoint_slice(
+            NAMESPACE, label_selector=f"kubernetes.io/service-name={app.name},{MANAGED_BY}").items
+        return sorted(address for s in slices for e in s.endpoints or [] if e.conditions.ready
+                      and not e.conditions.terminating for address in e.addresses)  # fmt: skip
+
+    def _wait_ready(self, app: App, timeout: float) -> list[str]:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            ready = self.ready_endpoints(app)
+            if len(ready) == app.replicas:
+                return ready
+            time.sleep(0.05)
+        raise TimeoutError(f"timed out after {timeout:.0f}s waiting for {app.replicas} ready pods of {app.name}")
