@@ -19,7 +19,7 @@ def _resource_entries(kind: Kind) -> list[dict[str, Any]]:
     }
     if kind.short_names:
         main["shortNames"] = list(kind.short_names)
-    if kind.kind == "Ingress" or kind.kind == "Service" or kind.kind == "Pod":
+    if kind.kind in ("Ingress", "Service", "Pod", "Deployment", "ReplicaSet"):
         main["categories"] = ["all"]
     entries = [main]
     if kind.status_subresource:

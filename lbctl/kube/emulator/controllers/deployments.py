@@ -95,8 +95,9 @@ class Deployments:
             new = self._create_replica_set(ctx, deployment, old)
             if new is None:
                 return
-        if new is not None and spec.get("paused"):
-            self._scale(ctx, new, _replicas(deployment)) if not any(_replicas(rs) for rs in old) else None
+        if new is not None and spec.get("paused"):  # paused: scaling only, no rollout step
+            if not any(_replicas(rs) for rs in old):
+                self._scale(ctx, new, _replicas(deployment))
         elif new is not None:
             if (spec.get("strategy") or {}).get("type") == "Recreate":
                 self._recreate(ctx, deployment, new, old, pods)
