@@ -15,6 +15,7 @@ from rich.markup import escape
 from lbctl import __version__
 from lbctl.manifests import LoadResult, load
 from lbctl.model.builder import BuildConfig, BuildResult, build, empty_spec
+from lbctl.model.gce import CLUSTER_DEFAULT_BACKEND, parse_backend_ref
 from lbctl.model.matching import first_match
 from lbctl.model.problems import Problem, Severity, SpecError
 from lbctl.model.spec import LoadBalancerSpec
@@ -37,6 +38,23 @@ class_option = click.option(
 )  # fmt: skip
 
 
+def _backend_ref(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """--default-backend-service: NS/NAME:PORT, refused with the expected form otherwise."""
+    if value is not None:
+        try:
+            parse_backend_ref(value)
+        except ValueError as err:
+            raise click.BadParameter(str(err), ctx, param) from None
+    return value
+
+
+DEFAULT_BACKEND_HELP = ("GCP: the cluster default backend, for Ingresses without spec.defaultBackend "
+                        f"[default: {CLUSTER_DEFAULT_BACKEND}].")
+default_backend_option = click.option("--default-backend-service", metavar="NS/NAME:PORT", callback=_backend_ref,
+                                      help=DEFAULT_BACKEND_HELP)  # fmt: skip
+strict_option = click.option("--strict", is_flag=True, help="Exit 1 on warnings (errors always exit 2).")
+
+
 def _provider_option(default: str, choices: Iterable[str]) -> Any:
     return click.option("--provider", type=click.Choice(list(choices)), default=default, show_default=True,
                         help="Cloud to build for; 'auto' builds for every provider whose class an Ingress uses.")  # fmt: skip
@@ -52,8 +70,8 @@ def cloud_options(fn: Any) -> Any:
             click.option("--aws-region", envvar="AWS_REGION", default="us-east-1", show_default=True),
             click.option("--aws-vpc-id", envvar="LBCTL_AWS_VPC_ID", help="VPC of the cluster (else discovered)."),
             click.option("--gcp-project", envvar="LBCTL_GCP_PROJECT", default="lbctl-demo", show_default=True),
-            click.option("--default-backend-service", metavar="NS/NAME:PORT",
-                         help="GCP: URL map default service for Ingresses without spec.defaultBackend."),
+            click.option("--default-backend-service", metavar="NS/NAME:PORT", callback=_backend_ref,
+                         help=DEFAULT_BACKEND_HELP),
         ]
     ):  # fmt: skip
         fn = option(fn)
@@ -92,12 +110,14 @@ def _load(files: tuple[str, ...]) -> LoadResult:
 
 
 def _build_all(
-    result: LoadResult, provider: str, class_names: tuple[str, ...], default_backend: str | None = None
+    result: LoadResult, provider: str, class_names: tuple[str, ...], default_backend: str | None = None,
+    assume_missing: bool = False,
 ) -> dict[str, BuildResult]:
+    """Build for each provider; `assume_missing` (validate/plan/route): plan what the files leave open."""
     providers = PROVIDERS if provider == "auto" else (provider,)
     out = {}
     for name in providers:
-        kwargs: dict[str, Any] = {"class_names": class_names or None}
+        kwargs: dict[str, Any] = {"class_names": class_names or None, "assume_missing": assume_missing}
         if name == "gcp":
             kwargs["cluster_default_backend"] = default_backend
         out[name] = build(result.snapshot, BuildConfig.for_provider(name, **kwargs))
@@ -174,9 +194,8 @@ def _provider_config(provider: str, opts: dict[str, Any]) -> ProviderConfig:
 @files_option
 @_provider_option("auto", ("auto", *PROVIDERS))
 @class_option
-@click.option("--strict", is_flag=True, help="Exit 1 when there are warnings (errors always exit 2).")
-@click.option("--default-backend-service", metavar="NS/NAME:PORT",
-              help="GCP: the controller's cluster default backend, for Ingresses without spec.defaultBackend.")
+@strict_option
+@default_backend_option
 @output_option
 def validate(files: tuple[str, ...], provider: str, class_names: tuple[str, ...], strict: bool,
              default_backend_service: str | None, output: str) -> None:  # fmt: skip
@@ -185,7 +204,7 @@ def validate(files: tuple[str, ...], provider: str, class_names: tuple[str, ...]
     Exit 0 when clean, 1 with --strict and only warnings, 2 on errors.
     """
     result = _load(files)
-    builds = _build_all(result, provider, class_names, default_backend_service)
+    builds = _build_all(result, provider, class_names, default_backend_service, assume_missing=True)
     problems = _all_problems(result, builds) + _translation_problems(builds)
     if output != "table":
         click.echo(dump([{"severity": str(p.severity), "source": p.source, "object": p.object, "field": p.field,
@@ -205,15 +224,16 @@ def validate(files: tuple[str, ...], provider: str, class_names: tuple[str, ...]
 @output_option
 @click.option("--offline", is_flag=True, help="Also show the cloud changes against an empty embedded account/project.")
 @click.option("--live", is_flag=True, help="Also show the cloud changes against the account your credentials reach.")
+@strict_option
 @cloud_options
 def plan(files: tuple[str, ...], provider: str, class_names: tuple[str, ...], output: str, offline: bool, live: bool,
-         **opts: Any) -> None:  # fmt: skip
+         strict: bool, **opts: Any) -> None:  # fmt: skip
     """Show the load balancer spec of each Ingress group; with --offline, --live or --endpoint-url also the
     cloud resources a converge would create, update or delete."""
     if offline and (live or opts["endpoint_url"]):
         raise click.UsageError("--offline plans against an embedded empty cloud; drop --live/--endpoint-url")
     result = _load(files)
-    builds = _build_all(result, provider, class_names, opts["default_backend_service"])
+    builds = _build_all(result, provider, class_names, opts["default_backend_service"], assume_missing=True)
     problems = _all_problems(result, builds)
     documents = []
     out = console()
@@ -249,9 +269,9 @@ def plan(files: tuple[str, ...], provider: str, class_names: tuple[str, ...], ou
     if output != "table":
         click.echo(dump(documents, output))
     elif not any(b.specs for b in builds.values()):
-        click.echo("No Ingress served by lbctl in these files.")
+        click.echo(_nothing_to_show(builds, problems, "No load balancer to show"))
     _print_problems(problems)
-    sys.exit(_exit_code(problems))
+    sys.exit(_exit_code(problems, strict))
 
 
 def _plan_in_cloud(cloud: Any, spec: LoadBalancerSpec, result: LoadResult, problems: list[Problem]) -> Any:
@@ -271,16 +291,17 @@ def _plan_in_cloud(cloud: Any, spec: LoadBalancerSpec, result: LoadResult, probl
 @class_option
 @click.option("--host", required=True, help="Request Host header.")
 @click.option("--path", "request_path", required=True, help="Request path, e.g. /users/42.")
-@click.option("--default-backend-service", metavar="NS/NAME:PORT", help="GCP cluster default backend.")
+@default_backend_option
+@strict_option
 @output_option
 def route(files: tuple[str, ...], provider: str, class_names: tuple[str, ...], host: str, request_path: str,
-          default_backend_service: str | None, output: str) -> None:  # fmt: skip
+          default_backend_service: str | None, strict: bool, output: str) -> None:  # fmt: skip
     """Which backend (service:port) a request reaches, or 404, by the Ingress semantics.
 
     With --provider aws|gcp the translated cloud rules are evaluated too, the way that cloud does.
     """
     result = _load(files)
-    builds = _build_all(result, provider, class_names, default_backend_service)
+    builds = _build_all(result, provider, class_names, default_backend_service, assume_missing=True)
     problems = _all_problems(result, builds)
     answers = []
     for name, built in builds.items():
@@ -310,12 +331,21 @@ def route(files: tuple[str, ...], provider: str, class_names: tuple[str, ...], h
                 click.echo(f"  translated {answer['provider']} rules: {answer['cloud']} ({answer['cloud_reason']}) "
                            f"— {mark}")  # fmt: skip
         if not answers:
-            click.echo("No Ingress served by lbctl in these files: 404")
+            click.echo(_nothing_to_show(builds, problems, "No load balancer to route through"))
     _print_problems(problems)
-    code = _exit_code(problems)
+    code = _exit_code(problems, strict)
     if code == EXIT_OK and any(a.get("agrees") is False for a in answers):
         code = EXIT_WARNINGS
     sys.exit(code)
+
+
+def _nothing_to_show(builds: dict[str, BuildResult], problems: list[Problem], what: str) -> str:
+    """Why there is no load balancer: no Ingress served at all, or the served ones have errors."""
+    broken = any(b.groups for b in builds.values()) or any(
+        p.severity == Severity.ERROR and p.object.startswith("Ingress ") for p in problems)  # fmt: skip
+    if broken:
+        return f"{what}: the Ingresses in these files have errors (listed below)."
+    return "No Ingress served by lbctl in these files" + (": 404" if "route" in what else ".")
 
 
 def _route_one(spec: LoadBalancerSpec, host: str, path: str) -> dict[str, Any]:

@@ -10,7 +10,17 @@ from typing import Any
 import click
 
 from lbctl.kube.controller import ControllerConfig
+from lbctl.model.gce import CLUSTER_DEFAULT_BACKEND, parse_backend_ref
 from lbctl.provider import ProviderConfig
+
+
+def _backend_ref(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    if value is not None:
+        try:
+            parse_backend_ref(value)
+        except ValueError as err:
+            raise click.BadParameter(str(err), ctx, param) from None
+    return value
 
 
 @click.command()
@@ -23,7 +33,10 @@ from lbctl.provider import ProviderConfig
 @click.option("--aws-vpc-id", envvar="LBCTL_AWS_VPC_ID")
 @click.option("--gcp-project", envvar="LBCTL_GCP_PROJECT")
 @click.option("--endpoint-url", envvar="LBCTL_ENDPOINT_URL", help="Cloud API endpoint (emulators).")
-@click.option("--default-backend-service", envvar="LBCTL_DEFAULT_BACKEND", metavar="NS/NAME:PORT")
+@click.option("--default-backend-service", envvar="LBCTL_DEFAULT_BACKEND", metavar="NS/NAME:PORT",
+              callback=_backend_ref,
+              help=f"GCP: URL map default service for Ingresses without spec.defaultBackend [default: "
+              f"{CLUSTER_DEFAULT_BACKEND}, GKE's].")  # fmt: skip
 @click.option("--workers", type=click.IntRange(1, 64), default=3, show_default=True, envvar="LBCTL_WORKERS")
 @click.option("--sync-period", type=float, default=600.0, show_default=True, envvar="LBCTL_SYNC_PERIOD",
               help="Seconds between full resyncs.")

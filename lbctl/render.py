@@ -13,7 +13,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from lbctl.model.problems import Problem, Severity
-from lbctl.model.spec import Action, LoadBalancerSpec, Rule
+from lbctl.model.spec import ASSUMED_NODE_PORT, ASSUMED_SERVICE, Action, LoadBalancerSpec, Rule
 from lbctl.provider import Change
 
 
@@ -50,7 +50,7 @@ def describe_action(action: Action | None, spec: LoadBalancerSpec | None = None)
             name = target.backend_key
             if spec is not None and target.backend_key in spec.backends:
                 backend = spec.backends[target.backend_key]
-                name = f"{backend.namespace}/{backend.service}:{backend.port}"
+                name = f"{backend.namespace}/{backend.service}:{backend.port_label}"
         else:
             name = target.target_group_arn or target.target_group_name or "?"
         targets.append(name + (f" (weight {target.weight})" if target.weight is not None else ""))
@@ -97,6 +97,10 @@ def spec_tables(spec: LoadBalancerSpec) -> list[Table | str]:
                       escape(describe_action(rule.action, spec)), escape(f"{rule.source.ingress} {rule.source.field}"))
     rules.add_row("default", "", "", escape(describe_action(spec.default_action, spec)), "")
     out.append(rules)
+    if spec.cluster_default is not None:
+        assumed = ASSUMED_SERVICE in spec.backends[spec.cluster_default].assumed
+        out.append(f"default backend: {escape(spec.cluster_default)} (the cluster default backend"
+                   + ("; not in the files: assumed, unresolved)" if assumed else ")"))  # fmt: skip
     backends = Table(title="Backends", title_justify="left")
     for column in ("backend", "targets", "protocol", "health check"):
         backends.add_column(column, overflow="fold")
@@ -116,7 +120,12 @@ def spec_tables(spec: LoadBalancerSpec) -> list[Table | str]:
             if x
         )
         where = f"node port {backend.node_port}" if backend.target_type == "instance" else f"pod port {backend.target_port}"
-        backends.add_row(escape(backend.key), f"{backend.target_type}: {where}", backend.protocol, escape(check))
+        name = backend.key
+        if ASSUMED_SERVICE in backend.assumed:
+            name, where = f"{name} (unresolved)", "assumed: the Service is not in the files"
+        elif ASSUMED_NODE_PORT in backend.assumed:
+            where = "node port (assigned by the cluster)"
+        backends.add_row(escape(name), f"{backend.target_type}: {where}", backend.protocol, escape(check))
     out.append(backends)
     return out
 

@@ -20,10 +20,11 @@ from lbctl.kube.events import FINALIZER, EventRecorder, IngressWriter, status_en
 from lbctl.kube.informer import CachedObject, Informer
 from lbctl.kube.metrics import ControllerMetrics
 from lbctl.kube.resources import watched_resources
-from lbctl.kube.routing import stacks_using
+from lbctl.kube.routing import stacks_on_cluster_default, stacks_using
 from lbctl.kube.workqueue import ShutDown, WorkQueue
 from lbctl.model.builder import BuildConfig, GroupOutcome, build, empty_spec, stack_of
 from lbctl.model.classes import is_ours
+from lbctl.model.gce import parse_backend_ref
 from lbctl.model.objects import Ingress, Pod, Service
 from lbctl.model.problems import Problem, SpecError
 from lbctl.model.snapshot import ClusterSnapshot
@@ -66,6 +67,11 @@ class Controller:
             class_names=config.class_names or None,
             **({"cluster_default_backend": config.default_backend} if config.provider == "gcp" else {}),
         )
+        self.cluster_default = _service_of(self.build_config.cluster_default_backend)  # (namespace, name)
+        if self.cluster_default and config.watch_namespace not in (None, self.cluster_default[0]):
+            log.warning("the cluster default backend is outside the watched namespace: Ingresses without "
+                        "spec.defaultBackend will report it missing",
+                        extra={"default_backend": self.build_config.cluster_default_backend})  # fmt: skip
         self.metrics = metrics or ControllerMetrics(config.provider)
         self.stats = stats
         if stats is not None:
@@ -220,16 +226,25 @@ class Controller:
             return {self._stack_of(i) for i in objects}
         if kind == "Service" or kind == "EndpointSlice":
             names = {(o.namespace, o.name if isinstance(o, Service) else o.service_name) for o in objects}
-            return set().union(*(stacks_using(ingresses, provider, ns, service=n) for ns, n in names))
+            return set().union(*(stacks_using(ingresses, provider, ns, service=n) for ns, n in names),
+                               self._on_cluster_default(names, ingresses))  # fmt: skip
         if kind == "Secret":
             return set().union(*(stacks_using(ingresses, provider, o.namespace, secret=o.name) for o in objects))
         if kind == "Pod":
             services = [s for s in self._objects("Service") if any(
                 isinstance(p, Pod) and p.namespace == s.namespace and s.selector
                 and all(p.labels.get(k) == v for k, v in s.selector.items()) for p in objects)]  # fmt: skip
-            return set().union(*(stacks_using(ingresses, provider, s.namespace, service=s.name) for s in services))
+            names = {(s.namespace, s.name) for s in services}
+            return set().union(*(stacks_using(ingresses, provider, ns, service=n) for ns, n in names),
+                               self._on_cluster_default(names, ingresses))  # fmt: skip
         # Nodes, IngressClasses and GKE configs can affect any stack we serve.
         return {self._stack_of(i) for i in ingresses if self._claims(i) or FINALIZER in i.finalizers}
+
+    def _on_cluster_default(self, services: set[tuple[str, str]], ingresses: list[Ingress]) -> set[str]:
+        """The stacks served through the cluster default backend, when it is among `services`."""
+        if self.cluster_default is None or self.cluster_default not in services:
+            return set()
+        return stacks_on_cluster_default((i for i in ingresses if self._claims(i)), self.config.provider)
 
     # ----------------------------------------------------------------- workers
 
@@ -403,6 +418,18 @@ class Controller:
         except ApiException as err:
             if err.status != 404:
                 raise
+
+
+def _service_of(ref: str | None) -> tuple[str, str] | None:
+    """(namespace, name) of a "ns/name:port" backend reference; None when there is none (or it is invalid,
+    which the model reports on each Ingress that needs it)."""
+    if ref is None:
+        return None
+    try:
+        namespace, name, _ = parse_backend_ref(ref)
+    except ValueError:
+        return None
+    return namespace, name
 
 
 def _normalise_status(entries: list[dict[str, Any]]) -> list[dict[str, str]]:

@@ -57,3 +57,9 @@ def stacks_using(ingresses: Iterable[Ingress], provider: str, namespace: str, *,
         ):
             out.add(stack_of(ingress, provider))
     return out
+
+
+def stacks_on_cluster_default(ingresses: Iterable[Ingress], provider: str) -> set[str]:
+    """Stacks of Ingresses without spec.defaultBackend: on GCP their URL map's default service is the cluster
+    default backend, so a change to that Service (or its endpoints, Pods) concerns them."""
+    return {stack_of(i, provider) for i in ingresses if i.default_backend is None}

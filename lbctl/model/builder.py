@@ -14,13 +14,22 @@ from typing import Any
 from lbctl.model import annotations as a
 from lbctl.model import conflicts, kube_validation, limits
 from lbctl.model.classes import ClassPolicy, is_ours
-from lbctl.model.gce import apply_gce_backend_settings, gce_frontend
+from lbctl.model.gce import (
+    CLUSTER_DEFAULT_BACKEND,
+    DEFAULT_BACKEND_HEALTH_PATH,
+    DEFAULT_BACKEND_MANIFEST,
+    apply_gce_backend_settings,
+    gce_frontend,
+    parse_backend_ref,
+)
 from lbctl.model.matching import precedence_key
-from lbctl.model.objects import Ingress, IngressBackend, Service
+from lbctl.model.objects import Ingress, IngressBackend, Service, ServicePort
 from lbctl.model.problems import Problem, Severity, SpecError
 from lbctl.model.registry import Merge, ParsedAnnotations
 from lbctl.model.snapshot import ClusterSnapshot
 from lbctl.model.spec import (
+    ASSUMED_NODE_PORT,
+    ASSUMED_SERVICE,
     Action,
     Authentication,
     Backend,
@@ -50,10 +59,18 @@ class BuildConfig:
     provider: str  # aws | gcp
     policy: ClassPolicy
     cluster_default_backend: str | None = None  # gcp: "ns/service:port" used when an Ingress has none
+    # Offline, file-based commands: a Service not in the files becomes an assumed backend (with a warning),
+    # a NodePort left to the cluster is planned as such. The controller reads the real cluster: both are errors
+    assume_missing: bool = False
 
     @staticmethod
     def for_provider(provider: str, **kwargs: Any) -> BuildConfig:
+        """The config for `provider`; on gcp the cluster default backend is GKE's unless one is given."""
         class_names = kwargs.pop("class_names", None)
+        if provider == "gcp" and kwargs.get("cluster_default_backend") is None:
+            kwargs["cluster_default_backend"] = CLUSTER_DEFAULT_BACKEND
+        elif provider != "gcp":
+            kwargs.pop("cluster_default_backend", None)
         return BuildConfig(provider, ClassPolicy.for_provider(provider, class_names), **kwargs)
 
 
@@ -158,6 +175,8 @@ def _build_group(
         outcome.spec = _merge(key, valid, config, snapshot)
     except SpecError as err:
         outcome.problems.append(err.problem)
+    if outcome.spec is not None and config.assume_missing:
+        outcome.problems.extend(_assumption_warnings(outcome.spec, snapshot))
     return outcome
 
 
@@ -280,8 +299,11 @@ def _backend(
     member; returns its key."""
     namespace = namespace or ingress.namespace
     service = snapshot.service(namespace, service_name)
+    assumed: list[str] = []
     if service is None:
-        raise _fail(ingress, where, f"Service {namespace}/{service_name} not found")
+        if not config.assume_missing:
+            raise _fail(ingress, where, f"Service {namespace}/{service_name} not found")
+        service, assumed = _assumed_service(namespace, service_name, port), [ASSUMED_SERVICE]
     service_port = service.find_port(port)
     if service_port is None:
         known = ", ".join(f"{p.port}" + (f" ({p.name})" if p.name else "") for p in service.ports) or "none"
@@ -305,6 +327,7 @@ def _backend(
         node_port=service_port.node_port,
         service_type=service.type,
         target_type="instance",
+        assumed=assumed,
     )
     if config.provider == "aws":
         _apply_aws_backend_settings(backend, value, ingress, where)
@@ -314,9 +337,12 @@ def _backend(
         if service.type not in ("NodePort", "LoadBalancer"):
             raise _fail(ingress, where, f"Service {service.ref.key} is type {service.type}; instance targets need "
                         "type NodePort or LoadBalancer (or use ip targets)")  # fmt: skip
-        if backend.node_port is None:
-            raise _fail(ingress, where, f"Service {service.ref.key} port {service_port.port} has no nodePort yet")
-    base = f"{namespace}/{service.name}:{service_port.port}"
+        if backend.node_port is None and not assumed:
+            if not config.assume_missing:
+                message = f"Service {service.ref.key} port {service_port.port} has no nodePort yet"
+                raise _fail(ingress, where, message)
+            backend.assumed.append(ASSUMED_NODE_PORT)  # the API server assigns one on create
+    base = f"{namespace}/{service.name}:{backend.port_label}"
     backend.key = base
     existing = backends.get(base)
     if existing is not None and existing != backend:
@@ -325,6 +351,29 @@ def _backend(
     if config.provider == "aws":
         auths[backend.key] = _auth(value, ingress, where)
     return backend.key
+
+
+def _assumed_service(namespace: str, name: str, port: int | str) -> Service:
+    """What a Service not in the files is taken to be: NodePort, the named port, targetPort = port (the API
+    server's default), no selector (so no targets and no readinessProbe)."""
+    number, port_name = (port, None) if isinstance(port, int) else (0, port)
+    return Service(namespace, name, "NodePort", (ServicePort(number, port_name, target_port=port),), {}, {})
+
+
+def _assumption_warnings(spec: LoadBalancerSpec, snapshot: ClusterSnapshot) -> list[Problem]:
+    """One warning per backend Service that is not in the files, on the first rule that uses it."""
+    out = []
+    for key, backend in spec.backends.items():
+        if ASSUMED_SERVICE not in backend.assumed or key == spec.cluster_default:
+            continue  # the cluster default backend belongs to the cluster, not the files: the plan notes it
+        rule = next((r for r in spec.rules if key in r.action.backend_keys()), None)
+        ingress_key, where = (rule.source.ingress, f"{rule.source.field}.backend") if rule else (
+            spec.members[0], "spec.defaultBackend")  # fmt: skip
+        ingress = snapshot.ingresses.get(ingress_key)
+        out.append(Problem(Severity.WARNING, f"Ingress {ingress_key}", where,
+                           f"Service {backend.namespace}/{backend.service} is not in the files: its port and "
+                           "targets are assumed", ingress.source if ingress else ""))  # fmt: skip
+    return out
 
 
 def _apply_aws_backend_settings(backend: Backend, value: Any, ingress: Ingress, where: str) -> None:
@@ -484,6 +533,7 @@ def _merge(key: str, members: list[_Member], config: BuildConfig, snapshot: Clus
                                 f"several Ingresses set different default backends ({names}); keep one"))  # fmt: skip
     default_action = defaults[0][1] if defaults else None
 
+    cluster_default = None
     if aws:
         frontend = _aws_frontend(key, members)
     else:
@@ -495,6 +545,7 @@ def _merge(key: str, members: list[_Member], config: BuildConfig, snapshot: Clus
                 raise _fail(ing, "spec.defaultBackend", "a Google Cloud URL map needs a default service: set "
                             "spec.defaultBackend, or start lbctl with --default-backend-service ns/name:port")  # fmt: skip
             default_action = _cluster_default(config.cluster_default_backend, members[0], snapshot, config, backends)
+            cluster_default = default_action.backend_keys()[0]
     return LoadBalancerSpec(
         provider=config.provider,
         stack=key,
@@ -505,26 +556,40 @@ def _merge(key: str, members: list[_Member], config: BuildConfig, snapshot: Clus
         default_action=default_action,
         backends=backends,
         tags=tags,
+        cluster_default=cluster_default,
     )
 
 
 def _cluster_default(
     ref: str, member: _Member, snapshot: ClusterSnapshot, config: BuildConfig, backends: dict[str, Backend]
 ) -> Action:
-    """The controller's default service ("ns/name:port") as a Backend of the spec when the snapshot holds
-    that Service; otherwise a bare reference (e.g. `lbctl plan` on files that do not include it)."""
-    namespace, _, rest = ref.partition("/")
-    name, _, raw_port = rest.rpartition(":")
-    if not (namespace and name and raw_port) or snapshot.service(namespace, name) is None:
-        return Action.to_backend(ref)
-    port: int | str = int(raw_port) if raw_port.isdigit() else raw_port
+    """The cluster default backend ("ns/name:port") as a Backend of the spec, health-checked on /healthz as
+    ingress-gce does unless its Pods' readinessProbe or a BackendConfig says otherwise. Missing from the
+    cluster, the group fails naming it and the fix; missing from the files (offline commands), it is assumed.
+    """
+    try:
+        namespace, name, port = parse_backend_ref(ref)
+    except ValueError as err:
+        raise _fail(member.ingress, "spec.defaultBackend", f"the cluster default backend {err}") from None
+    if snapshot.service(namespace, name) is None and not config.assume_missing:
+        install = "create it"
+        if ref == CLUSTER_DEFAULT_BACKEND:
+            install = f"kubectl apply -f {DEFAULT_BACKEND_MANIFEST}"
+        raise _fail(member.ingress, "spec.defaultBackend", f"the cluster default backend {ref} is missing "
+                    f"(Service {namespace}/{name} not found): {install}, set spec.defaultBackend on the "
+                    "Ingress, or start lbctl with --default-backend-service ns/name:port")  # fmt: skip
     own: dict[str, Backend] = {}
     key = _backend(member.ingress, member.parsed, name, port, f"cluster default backend {ref}", snapshot, config,
                    own, {}, namespace=namespace)  # fmt: skip
-    if key in backends and backends[key] != own[key]:
-        raise _fail(member.ingress, "spec.defaultBackend", f"the cluster default backend {ref} is also a backend "
-                    "of this Ingress with other settings; set spec.defaultBackend")  # fmt: skip
-    backends[key] = own[key]
+    default = own[key]
+    if key in backends:  # also a backend of a rule: one backend, as the rule has it
+        if backends[key] != default:
+            raise _fail(member.ingress, "spec.defaultBackend", f"the cluster default backend {ref} is also a "
+                        "backend of this Ingress with other settings; set spec.defaultBackend")  # fmt: skip
+        return Action.to_backend(key)
+    if default.health_check.source == "default":
+        default.health_check.path = DEFAULT_BACKEND_HEALTH_PATH
+    backends[key] = default
     return Action.to_backend(key)
 
 

@@ -3,6 +3,7 @@ FrontendConfig, and health checks from readinessProbes. Pure: reads only the sna
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -16,6 +17,24 @@ from lbctl.model.snapshot import BACKEND_CONFIG, FRONTEND_CONFIG, ClusterSnapsho
 from lbctl.model.spec import Backend, Frontend, HealthCheck, Listener, TLSCertificate
 
 Fail = Callable[[str, str], SpecError]
+
+# GKE's cluster default backend: ingress-gce makes it the URL map's default service of every Ingress without
+# spec.defaultBackend (the "404 (backend NotFound)" page), health-checked on /healthz.
+CLUSTER_DEFAULT_BACKEND = "kube-system/default-http-backend:80"
+DEFAULT_BACKEND_HEALTH_PATH = "/healthz"
+DEFAULT_BACKEND_MANIFEST = "manifests/gcp/default-http-backend.yaml"
+_DNS_LABEL = r"([a-z0-9]([-a-z0-9]*[a-z0-9])?)"
+_BACKEND_REF = re.compile(rf"{_DNS_LABEL}/{_DNS_LABEL}:([0-9]{{1,5}}|[a-z0-9-]{{1,15}})")
+
+
+def parse_backend_ref(ref: str) -> tuple[str, str, int | str]:
+    """`ns/name:port` (port number or name) → (namespace, name, port); ValueError naming the form."""
+    match = _BACKEND_REF.fullmatch(ref)
+    if match is None or (match.group(5).isdigit() and not 1 <= int(match.group(5)) <= 65535):
+        raise ValueError(f"{ref!r} is not a Service port: expected NAMESPACE/NAME:PORT (port number "
+                         f"1-65535 or port name), e.g. {CLUSTER_DEFAULT_BACKEND}")  # fmt: skip
+    port = match.group(5)
+    return match.group(1), match.group(3), int(port) if port.isdigit() else port
 
 _SECONDS = {"type": "integer", "minimum": 1, "maximum": 86400}
 BACKEND_CONFIG_SPEC: dict[str, Any] = {

@@ -11,6 +11,11 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+# What a Backend's inputs did not say, so a plan assumes it (offline, file-based commands only; the controller
+# reads the real cluster and never assumes).
+ASSUMED_SERVICE = "service"  # the Service is not in the files: its type, port and targets are assumed
+ASSUMED_NODE_PORT = "nodePort"  # a NodePort Service without nodePort: the cluster assigns it
+
 
 class PathType(StrEnum):
     EXACT = "Exact"
@@ -50,7 +55,7 @@ class Backend:
     key: str  # stable id: "ns/service:port[:ip]"
     namespace: str
     service: str
-    port: int  # Service port number
+    port: int  # Service port number (0: unknown, a named port of a Service not in the files)
     port_name: str | None
     target_port: int | str | None  # container port (number or name)
     node_port: int | None
@@ -65,6 +70,12 @@ class Backend:
     # GCP BackendConfig values (timeoutSec, connectionDraining, sessionAffinity, securityPolicy,
     # customRequestHeaders, logging, cdn, iap …), already validated, keyed as in BackendConfig.spec.
     backend_config: dict[str, Any] = field(default_factory=dict)
+    assumed: list[str] = field(default_factory=list)  # ASSUMED_SERVICE / ASSUMED_NODE_PORT; empty: resolved
+
+    @property
+    def port_label(self) -> str:
+        """The Service port: its number, or its name when the number is unknown (0)."""
+        return str(self.port) if self.port else str(self.port_name)
 
 
 @dataclass
@@ -204,6 +215,7 @@ class LoadBalancerSpec:
     backends: dict[str, Backend]
     tags: dict[str, str] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    cluster_default: str | None = None  # key of the cluster default backend, when default_action is it
 
     def to_dict(self) -> dict[str, Any]:
         return _plain(dataclasses.asdict(self))

@@ -153,6 +153,7 @@ def _target_group(spec: LoadBalancerSpec, cluster: str, backend: Backend) -> Des
         port = backend.node_port or backend.port
     else:
         port = backend.target_port if isinstance(backend.target_port, int) else backend.port
+    port = port or 80  # a named port of a Service not in the files (offline plan): the ALB's default port
     version = backend.protocol_version or "HTTP1"
     check = backend.health_check
     grpc = version == "GRPC"

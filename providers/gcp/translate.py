@@ -87,7 +87,7 @@ def instance_group_name(cluster: str) -> str:
 
 
 def backend_service_name(cluster: str, stack: str, backend: Backend) -> str:
-    readable = [backend.namespace, backend.service, str(backend.port)]
+    readable = [backend.namespace, backend.service, backend.port_label]
     return n.resource_name(n.BACKEND_SERVICE, cluster, readable, stack, backend.key)
 
 
@@ -125,7 +125,7 @@ def translate(stack: StackInput, ctx: Context) -> Translation:
     for key in keys:
         backend = spec.backends[key]
         targets = stack.targets.get(key, [])
-        readable = [backend.namespace, backend.service, str(backend.port)]
+        readable = [backend.namespace, backend.service, backend.port_label]
         hc_name = n.resource_name(n.HEALTH_CHECK, ctx.cluster, readable, spec.stack, key)
         bs_name = backend_service_name(ctx.cluster, spec.stack, backend)
         out.resources.append(_health_check(ctx, spec.stack, hc_name, backend))
@@ -158,15 +158,16 @@ def translate(stack: StackInput, ctx: Context) -> Translation:
                 groups.append({"group": _ref(ctx, "networkEndpointGroups", neg_name, zone), "balancingMode": "RATE",
                                "maxRatePerEndpoint": MAX_RATE_PER_ENDPOINT, "capacityScaler": 1})  # fmt: skip
         else:
-            if backend.node_port is None:
+            if backend.node_port is None and not backend.assumed:  # assumed: offline plan, left to the cluster
                 raise ProviderError(f"Service {backend.namespace}/{backend.service} port {backend.port} has no "
                                     "nodePort: use type NodePort, or container-native load balancing with "
                                     "cloud.google.com/neg: '{\"ingress\": true}'", user_fixable=True,
                                     field="spec.type")  # fmt: skip
-            fw_ports.add(backend.node_port)
+            if backend.node_port is not None:
+                fw_ports.add(backend.node_port)
             zones = sorted({t.zone for t in targets if t.zone})
-            for t in targets:
-                if t.zone:
+            for t in targets:  # none while the node port is unknown
+                if t.zone and backend.node_port is not None:
                     ig_members[t.zone].add(t.id)
                     ig_ports[t.zone].add(named_port(backend.node_port))
             ig = instance_group_name(ctx.cluster)
@@ -233,7 +234,7 @@ def _health_check(ctx: Context, stack: str, name: str, backend: Backend) -> Want
     details: dict[str, Any] = {"requestPath": hc.path or "/"}
     if isinstance(hc.port, int):
         details["port"] = hc.port
-    elif neg:
+    elif neg or backend.node_port is None:  # no node port yet (an offline plan): the backend service's port
         details["portSpecification"] = "USE_SERVING_PORT"
     else:
         details["port"] = backend.node_port

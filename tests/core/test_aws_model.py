@@ -67,6 +67,25 @@ def test_backend_errors_name_the_field(objects: list[Obj], port: int | str, anno
     assert message.replace("web", svc) in problem.message
 
 
+@pytest.mark.parametrize(
+    ("objects", "port", "assumed", "warnings"),
+    [([], 80, ["service"], ["Service default/web is not in the files: its port and targets are assumed"]),
+     ([], "http", ["service"], ["Service default/web is not in the files: its port and targets are assumed"]),
+     ([service("web", [(80, "http", None)])], 80, ["nodePort"], [])],
+)  # fmt: skip
+def test_offline_builds_assume_what_the_files_leave_to_the_cluster(objects: list[Obj], port: int | str,
+                                                                   assumed: list[str], warnings: list[str]) -> None:  # fmt: skip
+    """The errors above for a missing Service and an unassigned nodePort are the controller's; the file-based
+    commands (assume_missing) plan the backend as assumed instead."""
+    group = only_group(one(path("/", "web", port)), *objects, assume_missing=True)
+    assert group.spec is not None
+    (backend,) = group.spec.backends.values()
+    assert (backend.key, backend.assumed, backend.node_port) == (f"default/web:{port}", assumed, None)
+    assert [p.message for p in group.problems] == warnings
+    assert all(p.severity == Severity.WARNING and p.field == "spec.rules[0].http.paths[0].backend"
+               for p in group.problems)  # fmt: skip
+
+
 def test_cluster_ip_service_in_ip_mode() -> None:
     spec = only_spec(one(path("/", "internal", 80), annotations={a.TARGET_TYPE: "ip"}), CLUSTER_IP)
     (backend,) = spec.backends.values()

@@ -131,10 +131,12 @@ def test_plan_yaml_json(fmt: str) -> None:
 
 
 def test_plan_with_errors_exits_2(tmp_path: Path) -> None:
-    name = write(tmp_path, "missing.yaml", ingress("shop", rule(None, path("/", "nowhere"))))
+    name = write(tmp_path, "bad-port.yaml", ingress("shop", rule(None, path("/", "web", 8080))),
+                 service("web", [(80, "http", 30080)]))  # fmt: skip
     result = lbctl("plan", "-f", name)
     assert result.returncode == 2
-    assert "Service default/nowhere" in result.stderr and "not found" in result.stderr
+    assert "Service default/web has no port 8080" in result.stderr
+    assert "No Ingress served" not in result.stdout and "have errors" in result.stdout
 
 
 # ----------------------------------------------------------------------------- route

@@ -16,6 +16,7 @@ from .k8s import Obj, custom, ingress, meta, only_group, only_spec, path, route,
 
 DEFAULT = {"service": {"name": "web", "port": {"number": 80}}}
 WEB = service("web", [(80, "http", 30080), (443, "https", 30443)], target_port="http")
+GKE_DEFAULT = service("default-http-backend", [(80, "http", 30999)], namespace="kube-system")
 
 
 def gce(*paths: Obj, annotations: dict[str, str] | None = None, default: Obj | None = DEFAULT, **kw: Any) -> Obj:
@@ -145,7 +146,7 @@ def test_cluster_ip_without_neg_is_an_error() -> None:
 )  # fmt: skip
 def test_app_protocols(protocols: str, port: int, expected: str) -> None:
     svc = service("web", [(80, "http", 30080), (443, "https", 30443)], annotations={a.APP_PROTOCOLS: protocols})
-    spec = spec_of(gce(path("/", "web", port), default=None), svc, cluster_default_backend="kube-system/default:80")
+    spec = spec_of(gce(path("/", "web", port), default=None), svc, GKE_DEFAULT)
     backend = spec.backends[f"default/web:{port}"]
     assert backend.protocol == expected
     assert backend.health_check.protocol == expected
@@ -235,10 +236,42 @@ def test_missing_default_backend() -> None:
 
 
 def test_cluster_default_backend() -> None:
-    spec = spec_of(gce(path("/", "web", 80), default=None), WEB, cluster_default_backend="kube-system/default:80")
+    spec = spec_of(gce(path("/", "web", 80), default=None), WEB, service("default", [(80, "http", 30998)],
+                   namespace="kube-system"), cluster_default_backend="kube-system/default:80")  # fmt: skip
     assert spec.default_action is not None
-    assert spec.default_action.backend_keys() == ["kube-system/default:80"]
+    assert spec.default_action.backend_keys() == ["kube-system/default:80"] == [spec.cluster_default]
     assert route(spec, "other.test", "/") == "kube-system/default:80"
+
+
+def test_gke_default_backend_is_the_cluster_default() -> None:
+    spec = spec_of(gce(path("/users", "web", 80), path("/admin", "web", 443), default=None), WEB, GKE_DEFAULT)
+    assert spec.cluster_default == "kube-system/default-http-backend:80"
+    assert sorted(spec.backends) == ["default/web:443", "default/web:80", "kube-system/default-http-backend:80"]
+    default = spec.backends["kube-system/default-http-backend:80"]
+    assert (default.node_port, default.health_check.path, default.assumed) == (30999, "/healthz", [])
+    assert route(spec, "shop.test", "/other") == "kube-system/default-http-backend:80"
+    # an Ingress with its own default backend does not use it
+    assert only_spec(gce(path("/", "web", 80)), WEB, GKE_DEFAULT, provider="gcp").cluster_default is None
+
+
+def test_missing_gke_default_backend_names_it_and_the_install() -> None:
+    problem = error_of(gce(path("/", "web", 80), default=None), WEB)
+    assert problem.field == "spec.defaultBackend"
+    assert "kube-system/default-http-backend:80 is missing" in problem.message
+    assert "kubectl apply -f manifests/gcp/default-http-backend.yaml" in problem.message
+
+
+def test_offline_the_cluster_default_backend_is_assumed_without_a_warning() -> None:
+    group = only_group(gce(path("/", "web", 80), default=None), WEB, provider="gcp", assume_missing=True)
+    assert group.spec is not None and not group.problems
+    default = group.spec.backends["kube-system/default-http-backend:80"]
+    assert default.assumed == ["service"] and default.node_port is None
+
+
+def test_bad_cluster_default_backend_reference() -> None:
+    group = only_group(gce(path("/", "web", 80), default=None), WEB, provider="gcp",
+                       cluster_default_backend="default-http-backend")  # fmt: skip
+    assert group.spec is None and "expected NAMESPACE/NAME:PORT" in group.problems[0].message
 
 
 def test_rewrite_target_on_gcp() -> None:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import kubernetes
 import pytest
+import yaml
 
 from lbctl.demo.clouds import GcpProject, create_gcp_project
 from lbctl.kube.emulator import KubeEmulator
@@ -15,6 +17,7 @@ from tests.runtime.support import (
     address_of,
     controller,
     endpoint_slice,
+    events_for,
     gone,
     ingress,
     node,
@@ -95,5 +98,47 @@ def test_create_update_delete_on_the_static_ip(kube: KubeEmulator, cluster: kube
         left = ours(compute)
         assert left == {}, f"left behind: {left}"
         assert addresses(compute) == ["shop-ip"], "the static IP is never deleted"
+    finally:
+        process.stop()
+
+
+DEFAULT_BACKEND = Path(__file__).resolve().parents[2] / "manifests" / "gcp" / "default-http-backend.yaml"
+
+
+def test_gke_cluster_default_backend(kube: KubeEmulator, cluster: kubernetes.client.ApiClient,
+                                     compute: ComputeEmulator, project: GcpProject) -> None:  # fmt: skip
+    """A two-path Ingress without spec.defaultBackend: until kube-system/default-http-backend exists, a Warning
+    naming it and its install, and nothing in the cloud; once it is applied, a URL map whose default service is
+    the third backend service."""
+    net = kubernetes.client.NetworkingV1Api(cluster)
+    process = controller(kube, "gcp", compute.url, "e2e", project=PROJECT,
+                         zones=["us-central1-a", "us-central1-b"]).start()  # fmt: skip
+    try:
+        body = gce_ingress("shop", {"/users": "users", "/products": "products"})
+        del body["spec"]["defaultBackend"]
+        net.create_namespaced_ingress("default", body)
+
+        def warning() -> str | None:
+            return next((m for t, r, m in events_for(cluster, "shop") if t == "Warning" and r == "FailedBuildModel"
+                         and "kube-system/default-http-backend" in m), None)  # fmt: skip
+
+        message = wait_for(warning, what="a Warning naming the missing cluster default backend")
+        assert "kubectl apply -f manifests/gcp/default-http-backend.yaml" in message
+        assert not ours(compute), "nothing is created for an Ingress whose default backend is missing"
+        assert address_of(cluster, "shop") is None
+
+        # kubectl apply -f manifests/gcp/default-http-backend.yaml (the Service is what lbctl reads)
+        svc = next(d for d in yaml.safe_load_all(DEFAULT_BACKEND.read_text()) if d["kind"] == "Service")
+        svc["spec"]["ports"][0]["nodePort"] = 30999
+        kubernetes.client.CoreV1Api(cluster).create_namespaced_service("kube-system", svc)
+        assert wait_for(lambda: address_of(cluster, "shop"), what="status IP") == project.static_ip
+        created = ours(compute)
+        assert len(created["urlMaps"]) == 1 and len(created["backendServices"]) == 3
+        inventory = compute.inventory()
+        (url_map,) = [v for k, v in inventory.items() if "/urlMaps/" in k]
+        default_service = url_map["defaultService"].rsplit("/", 1)[-1]
+        assert "kubesystem-defaulthttp" in default_service and default_service in created["backendServices"]
+        checks = [v for k, v in inventory.items() if "/healthChecks/" in k and "kubesystem" in k]
+        assert [c["httpHealthCheck"]["requestPath"] for c in checks] == ["/healthz"]
     finally:
         process.stop()
