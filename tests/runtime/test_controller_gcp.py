@@ -127,10 +127,12 @@ def test_gke_cluster_default_backend(kube: KubeEmulator, cluster: kubernetes.cli
         assert not ours(compute), "nothing is created for an Ingress whose default backend is missing"
         assert address_of(cluster, "shop") is None
 
-        # kubectl apply -f manifests/gcp/default-http-backend.yaml (the Service is what lbctl reads)
-        svc = next(d for d in yaml.safe_load_all(DEFAULT_BACKEND.read_text()) if d["kind"] == "Service")
-        svc["spec"]["ports"][0]["nodePort"] = 30999
-        kubernetes.client.CoreV1Api(cluster).create_namespaced_service("kube-system", svc)
+        # kubectl apply -f manifests/gcp/default-http-backend.yaml: the cluster assigns the node port, runs the pod
+        for doc in yaml.safe_load_all(DEFAULT_BACKEND.read_text()):
+            if doc["kind"] == "Deployment":
+                kubernetes.client.AppsV1Api(cluster).create_namespaced_deployment("kube-system", doc)
+            else:
+                kubernetes.client.CoreV1Api(cluster).create_namespaced_service("kube-system", doc)
         assert wait_for(lambda: address_of(cluster, "shop"), what="status IP") == project.static_ip
         created = ours(compute)
         assert len(created["urlMaps"]) == 1 and len(created["backendServices"]) == 3
@@ -140,5 +142,8 @@ def test_gke_cluster_default_backend(kube: KubeEmulator, cluster: kubernetes.cli
         assert "kubesystem-defaulthttp" in default_service and default_service in created["backendServices"]
         checks = [v for k, v in inventory.items() if "/healthChecks/" in k and "kubesystem" in k]
         assert [c["httpHealthCheck"]["requestPath"] for c in checks] == ["/healthz"]
+        node_port = kubernetes.client.CoreV1Api(cluster).read_namespaced_service(
+            "default-http-backend", "kube-system").spec.ports[0].node_port  # fmt: skip
+        assert checks[0]["httpHealthCheck"]["port"] == node_port
     finally:
         process.stop()
