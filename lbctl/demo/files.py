@@ -8,6 +8,7 @@ view → delete → nothing of ours left (or, with --keep, how to reach everythi
 
 from __future__ import annotations
 
+import contextlib
 import json
 import shlex
 import threading
@@ -291,6 +292,7 @@ class Environment:
     hints: list[str]
     reserved: dict[str, str] = field(default_factory=dict)  # static IP name → address
     default_backend: str | None = None
+    pod_cidrs: dict[str, str] = field(default_factory=dict)  # node → pod range (in the VPC on AWS, as its CNI)
 
 
 def _aws_environment(clouds: LocalClouds, plan: Plan, step: Step) -> Environment:
@@ -315,7 +317,8 @@ def _aws_environment(clouds: LocalClouds, plan: Plan, step: Step) -> Environment
                             vpc_id=account.vpc_id, options=dict(DEMO_KEYS))  # fmt: skip
     aws = f"AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing aws --region {AWS_REGION} --endpoint-url {clouds.aws_url}"
     hints = [f"{aws} elbv2 describe-load-balancers", f"{aws} elbv2 describe-target-groups"]
-    return Environment("aws", clouds.kubes["aws"].url, config, nodes, hints)
+    pod_cidrs = {"node-a": "10.0.0.128/25", "node-b": "10.0.1.128/25"}  # in the nodes' subnets
+    return Environment("aws", clouds.kubes["aws"].url, config, nodes, hints, pod_cidrs=pod_cidrs)
 
 
 def _gcp_environment(clouds: LocalClouds, plan: Plan, step: Step) -> Environment:
@@ -337,7 +340,9 @@ def _gcp_environment(clouds: LocalClouds, plan: Plan, step: Step) -> Environment
     hints = [f"{gcloud} url-maps list", f"{gcloud} forwarding-rules list --global",
              f"{gcloud} backend-services list --global"]  # fmt: skip
     nodes = {n: (f"gce://{GCP_PROJECT}/{z}/{n}", z) for n, z in vms.items()}
-    return Environment("gcp", clouds.kubes["gcp"].url, config, nodes, hints, reserved, gke.DEFAULT_BACKEND)
+    pod_cidrs = {"gke-node-a": "10.8.0.0/24", "gke-node-b": "10.8.1.0/24"}
+    return Environment("gcp", clouds.kubes["gcp"].url, config, nodes, hints, reserved, gke.DEFAULT_BACKEND,
+                       pod_cidrs)  # fmt: skip
 
 
 def _stand_ins(plan: Plan) -> list[tuple[Manifest, str]]:
@@ -390,6 +395,31 @@ class _EventEcho:
         return None
 
 
+def _report_pods(cluster: Cluster, deployments: list[Manifest], step: Step, timeout: float = 30.0) -> None:
+    """One line per Deployment once its pods are Ready (or how many are after `timeout`: the load balancer
+    is built anyway, as on a cluster, and its targets follow the pods)."""
+
+    def ready() -> dict[str, tuple[int, int]]:
+        out = {}
+        for m in deployments:
+            status = cluster.apps.read_namespaced_deployment(m.name, m.namespace)
+            out[m.title()] = (status.status.ready_replicas or 0, status.spec.replicas or 0)
+        return out
+
+    counts: dict[str, tuple[int, int]] = {}
+
+    def all_ready() -> bool:
+        counts.update(ready())
+        return all(have >= want for have, want in counts.values())
+
+    with contextlib.suppress(TimeoutError):  # reported per Deployment below
+        wait_for(all_ready, timeout, "the pods")
+    for title, (have, want) in counts.items():
+        mark = "[green]✓[/]" if have >= want else "[yellow]…[/]"
+        late = "" if have >= want else f" after {timeout:.0f}s (their readinessProbe decides; the demo goes on)"
+        step.info(f"{mark} {escape(title)}: {have}/{want} pods Ready{late}")
+
+
 def _wait_converged(cluster: Cluster, key: str, step: Step, timeout: float) -> str:
     """Wait for the controller's finalizer, then the status address (returned), echoing Warning Events as they
     come; RuntimeError with the Ingress's Warning Events when it does not converge in time."""
@@ -433,7 +463,7 @@ def run_files(plan: Plan, step: Step, keep: bool, files: tuple[str, ...], timeou
         step.head(f"{upper}: Setting up the account and the cluster's nodes")
         env = (_aws_environment if provider == "aws" else _gcp_environment)(clouds, plan, step)
         api = kube.api_client()
-        cluster = Cluster(api, env.nodes)
+        cluster = Cluster(api, env.nodes, env.pod_cidrs)
         cluster.create_nodes()
         step.ok(f"nodes {', '.join(env.nodes)} (Ready, providerID set)")
         applier = Applier(api)
@@ -481,6 +511,12 @@ def run_files(plan: Plan, step: Step, keep: bool, files: tuple[str, ...], timeou
                 continue
             applied.append(manifest)
             step.ok(f"{outcome} {escape(manifest.title(manifest.kind not in ('Namespace', 'IngressClass')))}")
+
+        deployments = [m for m, _ in stand_ins if m.kind == "Deployment"]
+        deployments += [m for m in applied if m.kind == "Deployment"]
+        if deployments:
+            step.head(f"{upper}: Pods (the embedded cluster schedules them on the nodes and keeps the EndpointSlices)")
+            _report_pods(cluster, deployments, step)
 
         for ing in plan.served:
             key = f"{ing.namespace}/{ing.name}"
@@ -539,7 +575,6 @@ def run_files(plan: Plan, step: Step, keep: bool, files: tuple[str, ...], timeou
 def _keeper(clouds: LocalClouds, process: Any, env: Environment, plan: Plan, files: tuple[str, ...],
             step: Step) -> Callable[[], None]:  # fmt: skip
     """Print how to reach everything; the returned callable blocks until Ctrl-C, then stops it all."""
-    import contextlib
     import tempfile
     from pathlib import Path
 

@@ -38,6 +38,7 @@ def test_legacy_gke_tutorial_converges_and_leaves_nothing() -> None:
     assert "applied as networking.k8s.io/v1" in out
     for name in ("Deployment default/web", "Service default/web", "Deployment default/web2", "Service default/web2"):
         assert f"created {name}" in out
+    assert "Deployment default/web: 2/2 pods Ready" in out and "Deployment default/web2: 2/2 pods Ready" in out
     assert "kube-system/default-http-backend (Deployment + NodePort Service)" in out
     # two paths + GKE's default backend: three backend services, on the nodePorts the cluster assigned
     created = re.findall(r"create\s+BackendService (\S+)", out)
@@ -70,6 +71,7 @@ def test_snippet_with_create_missing_converges() -> None:
     for created in ("Deployment default/cart", "Service default/cart", "Deployment default/storefront",
                     "Service default/storefront", "Secret default/shop-tls (self-signed"):  # fmt: skip
         assert f"created {created}" in out
+    assert "Deployment default/cart: 2/2 pods Ready" in out and "Deployment default/storefront: 2/2 pods Ready" in out
     assert re.search(r"create\s+TargetHttpsProxy ", out)
     assert "PRIVATE KEY" not in out
 
