@@ -108,6 +108,8 @@ def test_keep_prints_commands_that_reach_the_running_cluster_and_cloud(tmp_path:
                          run("kubectl get ingress"))  # fmt: skip
         assert address.group(1) in run("gcloud compute forwarding-rules list --global")
         assert run("gcloud compute backend-services list --global").count("k8s2-be-") == 3
+        routed = run("lbctl route ")
+        assert "forward default/web:8080" in routed and "agrees" in routed
         described = run("lbctl describe ingress default/fanout-ingress")
         assert "k8s2-um-" in described and "Drift: in sync with the Ingress" in described
     finally:

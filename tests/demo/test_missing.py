@@ -4,11 +4,14 @@ the end-to-end runs are in test_demo_files.py)."""
 from __future__ import annotations
 
 import base64
+from pathlib import Path
 
 import pytest
+import yaml
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
+from lbctl.demo.gke import default_http_backend
 from lbctl.demo.missing import Missing, find_missing, stand_in_app, stand_in_secret
 from lbctl.model.objects import parse_ingress
 from tests.core.k8s import ingress, path, rule
@@ -77,3 +80,8 @@ def test_self_signed_secret_covers_the_tls_hosts_and_keeps_its_key_out_of_the_me
     assert names == ["shop.example.com", "*.shop.example.com"]
     assert cert.public_key().public_numbers() == key.public_key().public_numbers()
     assert "PRIVATE" not in entry.message() and "PRIVATE" not in repr(entry)
+
+
+def test_the_demo_cluster_runs_the_default_backend_the_gcp_install_ships() -> None:
+    shipped = Path(__file__).resolve().parents[2] / "manifests" / "gcp" / "default-http-backend.yaml"
+    assert list(yaml.safe_load_all(shipped.read_text())) == default_http_backend()
