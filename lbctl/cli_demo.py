@@ -17,14 +17,28 @@ from lbctl.render import console
 
 
 @click.command()
-@click.option("-f", "--filename", "files", multiple=True, metavar="PATH",
-              help="Run your own manifests (file, directory or '-', repeatable) instead of the example.")
-@click.option("--provider", type=click.Choice(["aws", "gcp", "both"]),
-              help="Cloud(s) to run on [default: both; with -f: from the Ingress class, alb → aws, else gcp].")
-@click.option("--keep", is_flag=True, help="Leave everything running and print how to reach it (Ctrl-C to stop).")
-@click.option("--create-missing", is_flag=True,
-              help="With -f: create what the files reference but lack (a NodePort Service with two Ready pods per "
-                   "missing backend, a self-signed TLS Secret per missing secretName, Namespaces, named subnets).")
+@click.option(
+    "-f",
+    "--filename",
+    "files",
+    multiple=True,
+    metavar="PATH",
+    help="Run your own manifests (file, directory or '-', repeatable) instead of the example.",
+)
+@click.option(
+    "--provider",
+    type=click.Choice(["aws", "gcp", "both"]),
+    help="Cloud(s) to run on [default: both; with -f: from the Ingress class, alb → aws, else gcp].",
+)
+@click.option(
+    "--keep", is_flag=True, help="Leave everything running and print how to reach it (Ctrl-C to stop)."
+)
+@click.option(
+    "--create-missing",
+    is_flag=True,
+    help="With -f: create what the files reference but lack (a NodePort Service with two Ready pods per "
+    "missing backend, a self-signed TLS Secret per missing secretName, Namespaces, named subnets).",
+)
 def demo(files: tuple[str, ...], provider: str | None, keep: bool, create_missing: bool) -> None:
     """Run the real controller against local emulators: Ingress → load balancer → scale → delete.
 
@@ -73,8 +87,12 @@ def demo(files: tuple[str, ...], provider: str | None, keep: bool, create_missin
             folder = Path(tempfile.mkdtemp(prefix="lbctl-demo-"))
             step.head("Everything keeps running (Ctrl-C to stop)")
             for target in targets:
-                kubeconfig = clouds.kubes[target.provider].write_kubeconfig(folder / f"kubeconfig-{target.provider}")
-                step.info(f"{target.provider} cluster: KUBECONFIG={kubeconfig} kubectl get ingress", wrap=False)
+                kubeconfig = clouds.kubes[target.provider].write_kubeconfig(
+                    folder / f"kubeconfig-{target.provider}"
+                )
+                step.info(
+                    f"{target.provider} cluster: KUBECONFIG={kubeconfig} kubectl get ingress", wrap=False
+                )
                 for hint in target.hints:
                     step.info(escape(hint.replace(KUBECONFIG, str(kubeconfig))), wrap=False)
             with contextlib.suppress(KeyboardInterrupt):

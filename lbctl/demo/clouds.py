@@ -39,7 +39,11 @@ def create_aws_account(endpoint_url: str, region: str, cluster: str, zones: tupl
     public = {}
     for i, zone in enumerate(zones):
         cluster_tag = {"Key": f"kubernetes.io/cluster/{cluster}", "Value": "owned"}
-        tags = [{"Key": "kubernetes.io/role/elb", "Value": "1"}, cluster_tag, {"Key": "Name", "Value": f"public-{zone}"}]
+        tags = [
+            {"Key": "kubernetes.io/role/elb", "Value": "1"},
+            cluster_tag,
+            {"Key": "Name", "Value": f"public-{zone}"},
+        ]
         public[zone] = ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.0.{i}.0/24", AvailabilityZone=zone,
                                          TagSpecifications=[{"ResourceType": "subnet", "Tags": tags}])["Subnet"]["SubnetId"]  # fmt: skip
         internal = [{"Key": "kubernetes.io/role/internal-elb", "Value": "1"}, cluster_tag,
@@ -150,7 +154,9 @@ def create_gcp_project(endpoint_url: str, project: str, nodes: dict[str, str],
 
     instances = compute_v1.InstancesClient(**_compute_options(endpoint_url))
     for node, zone in nodes.items():
-        operation = instances.insert(project=project, zone=zone, instance_resource=compute_v1.Instance(name=node))
+        operation = instances.insert(
+            project=project, zone=zone, instance_resource=compute_v1.Instance(name=node)
+        )
         _wait(endpoint_url, project, operation)
     address = reserve_global_address(endpoint_url, project, static_ip_name) if static_ip_name else None
     return GcpProject(endpoint_url, project, static_ip_name, address, dict(nodes))

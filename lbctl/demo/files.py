@@ -292,7 +292,9 @@ class Environment:
     hints: list[str]
     reserved: dict[str, str] = field(default_factory=dict)  # static IP name → address
     default_backend: str | None = None
-    pod_cidrs: dict[str, str] = field(default_factory=dict)  # node → pod range (in the VPC on AWS, as its CNI)
+    pod_cidrs: dict[str, str] = field(
+        default_factory=dict
+    )  # node → pod range (in the VPC on AWS, as its CNI)
 
 
 def _aws_environment(clouds: LocalClouds, plan: Plan, step: Step) -> Environment:
@@ -307,7 +309,10 @@ def _aws_environment(clouds: LocalClouds, plan: Plan, step: Step) -> Environment
     subnets = [entry for entry in plan.missing if entry.kind == "Subnet"]
     for index, entry in enumerate(subnets):
         zone = AWS_ZONES[index % len(AWS_ZONES)]  # in turn, so two named subnets span two AZs
-        tags = [{"Key": "Name", "Value": entry.name}, {"Key": f"kubernetes.io/cluster/{CLUSTER}", "Value": "owned"}]
+        tags = [
+            {"Key": "Name", "Value": entry.name},
+            {"Key": f"kubernetes.io/cluster/{CLUSTER}", "Value": "owned"},
+        ]
         subnet = account.client("ec2").create_subnet(
             VpcId=account.vpc_id, CidrBlock=f"10.0.{200 + index}.0/24", AvailabilityZone=zone,
             TagSpecifications=[{"ResourceType": "subnet", "Tags": tags}])["Subnet"]  # fmt: skip
@@ -327,7 +332,9 @@ def _gcp_environment(clouds: LocalClouds, plan: Plan, step: Step) -> Environment
     url = clouds.compute.url
     vms = {"gke-node-a": GCP_ZONES[0], "gke-node-b": GCP_ZONES[1]}
     create_gcp_project(url, GCP_PROJECT, vms, static_ip_name=None)
-    step.ok(f"project {GCP_PROJECT}: VM instances {', '.join(f'{n} ({z})' for n, z in vms.items())} for the nodes")
+    step.ok(
+        f"project {GCP_PROJECT}: VM instances {', '.join(f'{n} ({z})' for n, z in vms.items())} for the nodes"
+    )
     reserved = {}
     for name, ingress in plan.static_ips.items():
         reserved[name] = reserve_global_address(url, GCP_PROJECT, name)
@@ -416,7 +423,9 @@ def _report_pods(cluster: Cluster, deployments: list[Manifest], step: Step, time
         wait_for(all_ready, timeout, "the pods")
     for title, (have, want) in counts.items():
         mark = "[green]✓[/]" if have >= want else "[yellow]…[/]"
-        late = "" if have >= want else f" after {timeout:.0f}s (their readinessProbe decides; the demo goes on)"
+        late = (
+            "" if have >= want else f" after {timeout:.0f}s (their readinessProbe decides; the demo goes on)"
+        )
         step.info(f"{mark} {escape(title)}: {have}/{want} pods Ready{late}")
 
 
@@ -430,7 +439,11 @@ def _wait_converged(cluster: Cluster, key: str, step: Step, timeout: float) -> s
         wait_for(lambda: watch() or FINALIZER in (_ingress(cluster.networking, key).metadata.finalizers or []),
                  timeout, f"the controller to take Ingress {key}")  # fmt: skip
         step.ok(f"finalizer {FINALIZER} added before any cloud write")
-        return str(wait_for(lambda: watch() or _address(cluster.networking, key), timeout, f"Ingress {key}'s address"))
+        return str(
+            wait_for(
+                lambda: watch() or _address(cluster.networking, key), timeout, f"Ingress {key}'s address"
+            )
+        )
     except TimeoutError as err:
         warnings = _warnings_of(cluster.core, key)
         detail = "; ".join(warnings) if warnings else "no Warning Event"
@@ -443,7 +456,9 @@ def _address(networking: Any, key: str) -> str | None:
     return (entries[0].hostname or entries[0].ip) if entries else None
 
 
-def run_files(plan: Plan, step: Step, keep: bool, files: tuple[str, ...], timeout: float = 90.0) -> Callable[[], None]:
+def run_files(
+    plan: Plan, step: Step, keep: bool, files: tuple[str, ...], timeout: float = 90.0
+) -> Callable[[], None]:
     """The whole run on the embedded clouds; returns what to wait on with --keep (None-returning callable
     that blocks), raising RuntimeError when something did not converge."""
     from lbctl.cli_describe import print_view
@@ -488,7 +503,9 @@ def run_files(plan: Plan, step: Step, keep: bool, files: tuple[str, ...], timeou
                               + (f" [dim]{escape(change.detail)}[/]" if change.detail else ""))  # fmt: skip
 
         process.controller.on_converged.append(observe)
-        step.head(f"{upper}: Starting the controller (lbctl run --provider {provider} --cluster-name {CLUSTER})")
+        step.head(
+            f"{upper}: Starting the controller (lbctl run --provider {provider} --cluster-name {CLUSTER})"
+        )
         process.start()
         step.ok("informer caches synced; this replica reconciles")
 
@@ -515,7 +532,9 @@ def run_files(plan: Plan, step: Step, keep: bool, files: tuple[str, ...], timeou
         deployments = [m for m, _ in stand_ins if m.kind == "Deployment"]
         deployments += [m for m in applied if m.kind == "Deployment"]
         if deployments:
-            step.head(f"{upper}: Pods (the embedded cluster schedules them on the nodes and keeps the EndpointSlices)")
+            step.head(
+                f"{upper}: Pods (the embedded cluster schedules them on the nodes and keeps the EndpointSlices)"
+            )
             _report_pods(cluster, deployments, step)
 
         for ing in plan.served:
@@ -534,7 +553,9 @@ def run_files(plan: Plan, step: Step, keep: bool, files: tuple[str, ...], timeou
                     if rule.get("address") != env.reserved[name]:
                         raise RuntimeError(f"forwarding rule {rule['name']} has IP {rule.get('address')}, not the "
                                            f"reserved static IP {name} ({env.reserved[name]})")  # fmt: skip
-                    step.ok(f"forwarding rule {escape(rule['name'])} IP {rule['address']} (the reserved address)")
+                    step.ok(
+                        f"forwarding rule {escape(rule['name'])} IP {rule['address']} (the reserved address)"
+                    )
 
         for stack in dict.fromkeys(plan.stacks.values()):
             step.head(f"{upper}: Console view: lbctl describe ingress {stack} --provider {provider}")
@@ -545,12 +566,16 @@ def run_files(plan: Plan, step: Step, keep: bool, files: tuple[str, ...], timeou
         if keep:
             return _keeper(clouds, process, env, plan, files, step)
         step.head(f"{upper}: Deleting what was applied (Ingresses first), waiting for finalizers")
-        ordered = [m for m in applied if m.kind == "Ingress"] + [m for m in reversed(applied) if m.kind != "Ingress"]
+        ordered = [m for m in applied if m.kind == "Ingress"] + [
+            m for m in reversed(applied) if m.kind != "Ingress"
+        ]
         for manifest in ordered:
             gone = applier.delete(manifest)
             if gone is not None and manifest.kind == "Ingress":
                 wait_for(gone, timeout, f"{manifest.title()} to go")
-                step.ok(f"{escape(manifest.title())}: cloud resources deleted, then the finalizer removed; it is gone")
+                step.ok(
+                    f"{escape(manifest.title())}: cloud resources deleted, then the finalizer removed; it is gone"
+                )
         step.ok("every other object of the files deleted")
         left = process.provider.list_stacks()
         remaining = 0
@@ -560,7 +585,9 @@ def run_files(plan: Plan, step: Step, keep: bool, files: tuple[str, ...], timeou
         if left or remaining:
             raise RuntimeError(f"resources of ours are left: stacks {left}, {remaining} resources")
         kept = f"; the static IP(s) you reserved stay: {', '.join(env.reserved)}" if env.reserved else ""
-        step.ok(f"nothing of ours is left in {provider} (0 stacks, 0 resources tagged for cluster {CLUSTER}){kept}")
+        step.ok(
+            f"nothing of ours is left in {provider} (0 stacks, 0 resources tagged for cluster {CLUSTER}){kept}"
+        )
         process.stop()
         process = None
         clouds.__exit__(None, None, None)
@@ -599,8 +626,13 @@ def _keeper(clouds: LocalClouds, process: Any, env: Environment, plan: Plan, fil
         project += f" --default-backend-service {env.default_backend}"
     keys = "AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing " if env.provider == "aws" else ""
     for stack in dict.fromkeys(plan.stacks.values()):
-        step.info(escape(f"{keys}lbctl describe ingress {stack} --provider {env.provider} --cluster-name {CLUSTER}{project} "
-                         f"--endpoint-url {endpoint} --kubeconfig {kubeconfig}"), wrap=False)
+        step.info(
+            escape(
+                f"{keys}lbctl describe ingress {stack} --provider {env.provider} --cluster-name {CLUSTER}{project} "
+                f"--endpoint-url {endpoint} --kubeconfig {kubeconfig}"
+            ),
+            wrap=False,
+        )
 
     def wait() -> None:
         with contextlib.suppress(KeyboardInterrupt):

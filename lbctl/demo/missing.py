@@ -34,7 +34,9 @@ class Missing:
 
     def message(self) -> str:
         """What is missing, who needs it, and how to fix it."""
-        what = {"Subnet": f"subnet {self.name}", "Secret": f"TLS Secret {self.key}"}.get(self.kind, f"{self.kind} {self.key}")
+        what = {"Subnet": f"subnet {self.name}", "Secret": f"TLS Secret {self.key}"}.get(
+            self.kind, f"{self.kind} {self.key}"
+        )
         head = f"{what} (referenced by {self.referenced_by}) is not in the files"
         if self.kind == "Service":
             ports = ", ".join(str(p) for p in self.ports)

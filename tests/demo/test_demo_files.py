@@ -21,7 +21,9 @@ ENV = {**os.environ, "COLUMNS": "200"}
 
 
 def demo(*args: str, timeout: float = 240) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([LBCTL, "demo", *args], capture_output=True, text=True, timeout=timeout, env=ENV, cwd=ROOT)
+    return subprocess.run(
+        [LBCTL, "demo", *args], capture_output=True, text=True, timeout=timeout, env=ENV, cwd=ROOT
+    )
 
 
 def _converged(done: subprocess.CompletedProcess[str]) -> str:
@@ -36,9 +38,16 @@ def test_legacy_gke_tutorial_converges_and_leaves_nothing() -> None:
     out = _converged(demo("-f", str(LEGACY), "--provider", "gcp"))
     assert "Ingress default/fanout-ingress" in out and "is extensions/v1beta1" in out
     assert "applied as networking.k8s.io/v1" in out
-    for name in ("Deployment default/web", "Service default/web", "Deployment default/web2", "Service default/web2"):
+    for name in (
+        "Deployment default/web",
+        "Service default/web",
+        "Deployment default/web2",
+        "Service default/web2",
+    ):
         assert f"created {name}" in out
-    assert "Deployment default/web: 2/2 pods Ready" in out and "Deployment default/web2: 2/2 pods Ready" in out
+    assert (
+        "Deployment default/web: 2/2 pods Ready" in out and "Deployment default/web2: 2/2 pods Ready" in out
+    )
     assert "kube-system/default-http-backend (Deployment + NodePort Service)" in out
     # two paths + GKE's default backend: three backend services, on the nodePorts the cluster assigned
     created = re.findall(r"create\s+BackendService (\S+)", out)
@@ -56,7 +65,9 @@ def test_static_ip_is_reserved_first_and_used(tmp_path: Path) -> None:
     )
     (tmp_path / "static.yaml").write_text(text)
     out = _converged(demo("-f", str(tmp_path / "static.yaml")))  # no class: gcp
-    reserved = re.search(r"reserved global static IP web-static-ip = (\S+) for Ingress default/fanout-ingress", out)
+    reserved = re.search(
+        r"reserved global static IP web-static-ip = (\S+) for Ingress default/fanout-ingress", out
+    )
     assert reserved, out[-3000:]
     assert "gcloud compute addresses create web-static-ip --global" in out
     address = reserved.group(1)
@@ -71,7 +82,10 @@ def test_snippet_with_create_missing_converges() -> None:
     for created in ("Deployment default/cart", "Service default/cart", "Deployment default/storefront",
                     "Service default/storefront", "Secret default/shop-tls (self-signed"):  # fmt: skip
         assert f"created {created}" in out
-    assert "Deployment default/cart: 2/2 pods Ready" in out and "Deployment default/storefront: 2/2 pods Ready" in out
+    assert (
+        "Deployment default/cart: 2/2 pods Ready" in out
+        and "Deployment default/storefront: 2/2 pods Ready" in out
+    )
     assert re.search(r"create\s+TargetHttpsProxy ", out)
     assert "PRIVATE KEY" not in out
 
@@ -92,13 +106,17 @@ def test_keep_prints_commands_that_reach_the_running_cluster_and_cloud(tmp_path:
                 break  # the last hint: everything is up
         out = "".join(lines)
         assert "Everything keeps running" in out, out[-3000:]
-        hints = [x.strip() for x in lines[next(i for i, x in enumerate(lines) if "Everything keeps" in x) + 1:]]
+        hints = [
+            x.strip() for x in lines[next(i for i, x in enumerate(lines) if "Everything keeps" in x) + 1 :]
+        ]
         env = env_with_scripts({"COLUMNS": "200", "CLOUDSDK_CONFIG": str(tmp_path / "gcloud"),
                                 "CLOUDSDK_CORE_DISABLE_PROMPTS": "1"})  # fmt: skip
 
         def run(start: str) -> str:
             command = next(h for h in hints if start in h)
-            done = subprocess.run(["bash", "-c", command], capture_output=True, text=True, timeout=120, env=env)
+            done = subprocess.run(
+                ["bash", "-c", command], capture_output=True, text=True, timeout=120, env=env
+            )
             assert done.returncode == 0, f"{command}\n{done.stdout}{done.stderr}"
             return done.stdout
 

@@ -66,7 +66,9 @@ def test_one_entry_per_missing_service_with_every_port_used() -> None:
     assert deployment["spec"]["replicas"] == 2
     assert deployment["spec"]["selector"]["matchLabels"] == service["spec"]["selector"]
     assert [(p["port"], p["name"]) for p in service["spec"]["ports"]] == [(80, "port-80"), (81, "http")]
-    assert service["spec"]["type"] == "NodePort" and all("nodePort" not in p for p in service["spec"]["ports"])
+    assert service["spec"]["type"] == "NodePort" and all(
+        "nodePort" not in p for p in service["spec"]["ports"]
+    )
 
 
 def test_self_signed_secret_covers_the_tls_hosts_and_keeps_its_key_out_of_the_message() -> None:
@@ -76,7 +78,9 @@ def test_self_signed_secret_covers_the_tls_hosts_and_keeps_its_key_out_of_the_me
     assert secret["type"] == "kubernetes.io/tls"
     cert = x509.load_pem_x509_certificate(base64.b64decode(secret["data"]["tls.crt"]))
     key = serialization.load_pem_private_key(base64.b64decode(secret["data"]["tls.key"]), password=None)
-    names = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value.get_values_for_type(x509.DNSName)
+    names = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value.get_values_for_type(
+        x509.DNSName
+    )
     assert names == ["shop.example.com", "*.shop.example.com"]
     assert cert.public_key().public_numbers() == key.public_key().public_numbers()
     assert "PRIVATE" not in entry.message() and "PRIVATE" not in repr(entry)
