@@ -88,7 +88,8 @@ class Cluster:
     def ready_endpoints(self, app: App) -> list[str]:
         """Addresses of the Service's ready, non-terminating endpoints (the cluster's EndpointSlices)."""
         slices = self.discovery.list_namespaced_endpoint_slice(
-            NAMESPACE, label_selector=f"kubernetes.io/service-name={app.name},{MANAGED_BY}").items
+            NAMESPACE, label_selector=f"kubernetes.io/service-name={app.name},{MANAGED_BY}"
+        ).items
         return sorted(address for s in slices for e in s.endpoints or [] if e.conditions.ready
                       and not e.conditions.terminating for address in e.addresses)  # fmt: skip
 
@@ -99,4 +100,6 @@ class Cluster:
             if len(ready) == app.replicas:
                 return ready
             time.sleep(0.05)
-        raise TimeoutError(f"timed out after {timeout:.0f}s waiting for {app.replicas} ready pods of {app.name}")
+        raise TimeoutError(
+            f"timed out after {timeout:.0f}s waiting for {app.replicas} ready pods of {app.name}"
+        )

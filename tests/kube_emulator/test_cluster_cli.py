@@ -92,7 +92,9 @@ def test_applied_deployment_runs_and_fills_the_endpoint_slice(kubeconfig: str, t
     deadline = time.monotonic() + 30  # the slice follows the pods' readiness: poll until it shows both
     slices: list[list[str]] = []
     while time.monotonic() < deadline:
-        out = _kubectl(kubeconfig, "get", "endpointslices", "-l", "kubernetes.io/service-name=web").splitlines()
+        out = _kubectl(
+            kubeconfig, "get", "endpointslices", "-l", "kubernetes.io/service-name=web"
+        ).splitlines()
         slices = [line.split() for line in out[1:]]
         if len(slices) == 1 and sorted(slices[0][3].split(",")) == ips:
             break
@@ -107,7 +109,15 @@ def test_kubectl_scale_goes_through_the_scale_subresource(kubeconfig: str, tmp_p
     manifest = tmp_path / "web.yaml"
     manifest.write_text(MANIFEST)
     _kubectl(kubeconfig, "apply", "-f", str(manifest))
-    assert _kubectl(kubeconfig, "scale", "deployment/web", "--replicas=3").strip() == "deployment.apps/web scaled"
+    assert (
+        _kubectl(kubeconfig, "scale", "deployment/web", "--replicas=3").strip()
+        == "deployment.apps/web scaled"
+    )
     _kubectl(kubeconfig, "rollout", "status", "deployment/web", "--timeout=60s")
-    assert _kubectl(kubeconfig, "get", "deploy", "web").splitlines()[1].split()[:4] == ["web", "3/3", "3", "3"]
+    assert _kubectl(kubeconfig, "get", "deploy", "web").splitlines()[1].split()[:4] == [
+        "web",
+        "3/3",
+        "3",
+        "3",
+    ]
     assert _kubectl(kubeconfig, "get", "deployment/web", "-o", "jsonpath={.spec.replicas}") == "3"

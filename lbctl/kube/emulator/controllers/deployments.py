@@ -87,7 +87,9 @@ class Deployments:
                    None)  # fmt: skip
         old = [rs for rs in owned if rs is not new]
         newest = max((_revision(rs) for rs in old), default=0)
-        if new is not None and _revision(new) <= newest:  # back to an earlier template: it is the newest revision
+        if (
+            new is not None and _revision(new) <= newest
+        ):  # back to an earlier template: it is the newest revision
             bumped = copy.deepcopy(new)
             meta(bumped).setdefault("annotations", {})[REVISION] = str(newest + 1)
             new = ctx.update("replicasets", bumped, new) or new
