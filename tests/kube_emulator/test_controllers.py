@@ -5,6 +5,8 @@ garbage collection and graceful pod termination."""
 from __future__ import annotations
 
 import ipaddress
+import json
+import urllib.request
 from collections.abc import Iterator
 from typing import Any
 
@@ -437,3 +439,63 @@ def test_rolling_back_reuses_the_old_replica_set_as_the_newest_revision(cluster:
     assert sets["example/web:1"].metadata.annotations["deployment.kubernetes.io/revision"] == "3"
     assert (sets["example/web:1"].spec.replicas, sets["example/web:2"].spec.replicas) == (1, 0)
     assert [p.spec.containers[0].image for p in cluster.pods()] == ["example/web:1"]
+
+
+def test_legacy_endpoints_follow_the_pods(cluster: Cluster) -> None:
+    cluster.add_node("node-a")
+    cluster.core.create_namespaced_service("default", service())
+    manual = {"metadata": {"name": "external"}, "subsets": [{"addresses": [{"ip": "192.0.2.1"}],
+                                                             "ports": [{"port": 443}]}]}  # fmt: skip
+    cluster.core.create_namespaced_service("default", {"metadata": {"name": "external"},
+                                                       "spec": {"ports": [{"port": 443}]}})  # fmt: skip
+    cluster.core.create_namespaced_endpoints("default", manual)
+    cluster.apps.create_namespaced_deployment("default", deployment(replicas=2, delay=5))
+    cluster.settle()
+    (subset,) = cluster.core.read_namespaced_endpoints("web", "default").subsets
+    assert subset.addresses is None and len(subset.not_ready_addresses) == 2
+    assert [(p.name, p.port) for p in subset.ports] == [("http", 8080)]
+    cluster.advance(5)
+    (subset,) = cluster.core.read_namespaced_endpoints("web", "default").subsets
+    assert sorted(a.ip for a in subset.addresses) == sorted(p.status.pod_ip for p in cluster.pods())
+    assert {a.node_name for a in subset.addresses} == {"node-a"} and subset.not_ready_addresses is None
+    cluster.core.delete_namespaced_service("web", "default")
+    cluster.core.delete_namespaced_service("external", "default")
+    cluster.settle()
+    names = [e.metadata.name for e in cluster.core.list_namespaced_endpoints("default").items]
+    assert names == ["external"]  # written by someone else: left alone
+
+
+def test_orphan_propagation_keeps_the_dependents(cluster: Cluster) -> None:
+    cluster.add_node("node-a")
+    cluster.apps.create_namespaced_deployment("default", deployment(replicas=2, delay=0))
+    cluster.settle()
+    cluster.apps.delete_namespaced_deployment("web", "default", propagation_policy="Orphan")
+    cluster.settle()
+    (replica_set,) = cluster.apps.list_namespaced_replica_set("default").items
+    assert replica_set.metadata.owner_references is None
+    pods = cluster.pods()
+    assert len(pods) == 2 and not any(p.metadata.deletion_timestamp for p in pods)
+    assert all(p.metadata.owner_references[0].name == replica_set.metadata.name for p in pods)
+
+
+def test_foreground_propagation_removes_dependents_first(cluster: Cluster) -> None:
+    cluster.add_node("node-a")
+    cluster.apps.create_namespaced_deployment("default", deployment(replicas=1, delay=0))
+    cluster.settle()
+    with pytest.raises(client.ApiException) as refused:
+        cluster.apps.delete_namespaced_deployment("web", "default", propagation_policy="Sideways")
+    assert refused.value.status == 422 and "propagationPolicy" in refused.value.body
+    request = urllib.request.Request(
+        f"{cluster.emulator.url}/apis/apps/v1/namespaces/default/deployments/web",
+        json.dumps({"propagationPolicy": "Foreground"}).encode(),
+        {"Content-Type": "application/json", **cluster.emulator.auth_headers()},
+        method="DELETE",
+    )
+    with urllib.request.urlopen(request, timeout=10) as answer:
+        pending = json.loads(answer.read())
+    assert pending["metadata"]["deletionTimestamp"] and pending["metadata"]["finalizers"] == [
+        "foregroundDeletion"
+    ]
+    cluster.settle()
+    assert cluster.apps.list_namespaced_deployment("default").items == []
+    assert cluster.apps.list_namespaced_replica_set("default").items == []

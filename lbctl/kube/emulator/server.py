@@ -98,7 +98,7 @@ class KubeEmulator:
             self.controllers = ClusterControllers(self.store, clock=clock, cluster_cidr=cluster_cidr,
                                                   pod_termination_seconds=pod_termination_seconds,
                                                   max_endpoints_per_slice=max_endpoints_per_slice)  # fmt: skip
-            self.store.graceful_pod_deletion = True
+            self.store.graceful_pod_deletion = self.store.garbage_collection = True
         namespace_kind = self.kinds.find("", "v1", "namespaces")
         if namespace_kind is not None:
             for name in namespaces:

@@ -36,6 +36,7 @@ Predicate = Callable[[Mapping[str, Any]], bool]
 _SYSTEM_METADATA = ("uid", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds", "generation",
                     "namespace", "selfLink")
 _OMIT_WHEN_EMPTY = ("labels", "annotations", "finalizers", "ownerReferences", "managedFields", "generateName")
+FOREGROUND = "foregroundDeletion"
 _NAME_SUFFIX_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
 
 
@@ -148,6 +149,8 @@ class Store:
         self._pod_kind = kinds.find("", "v1", "pods")
         # With a kubelet to finish them (the emulated controllers), pod deletion is graceful.
         self.graceful_pod_deletion = False
+        # With a garbage collector running, propagationPolicy Foreground keeps the owner until its dependents go.
+        self.garbage_collection = False
         self._listeners: list[Callable[[Kind], None]] = []
 
     # ---- reads ----------------------------------------------------------------------------------
@@ -271,15 +274,40 @@ class Store:
                 raise conflict(kind.group, kind.plural, name, f"Precondition failed: ResourceVersion in "
                                f"precondition: {wanted_version}, ResourceVersion in object meta: "
                                f"{meta.get('resourceVersion')}")
+            policy = (options or {}).get("propagationPolicy") or \
+                ("Orphan" if (options or {}).get("orphanDependents") else None)
+            if policy not in (None, "Orphan", "Background", "Foreground"):
+                raise invalid("DeleteOptions", "meta.k8s.io", "", [(
+                    "FieldValueNotSupported", "propagationPolicy", f'Unsupported value: "{policy}": supported '
+                    'values: "Foreground", "Background", "Orphan"')])  # fmt: skip
             if dry_run:
                 return copy.deepcopy(current)
             if kind is self._namespace_kind:
                 return self._delete_namespace(current)
+            if policy == "Orphan":
+                self._orphan_dependents(str(meta.get("uid")))
+            elif policy == "Foreground" and self.garbage_collection and FOREGROUND not in (meta.get("finalizers") or []):
+                current = copy.deepcopy(current)  # the collector deletes the dependents, then drops the finalizer
+                current["metadata"]["finalizers"] = [*(meta.get("finalizers") or []), FOREGROUND]
             if kind is self._pod_kind and self.graceful_pod_deletion:
                 terminating = self._terminate_pod(current, (options or {}).get("gracePeriodSeconds"))
                 if terminating is not None:
                     return terminating
             return self._delete_locked(kind, current)
+
+    def _orphan_dependents(self, owner_uid: str) -> None:
+        """propagationPolicy Orphan: the owner's dependents lose their ownerReference to it, and stay."""
+        for kind in self.kinds.kinds:
+            for key, obj in list(self._objects[kind].items()):
+                references = obj["metadata"].get("ownerReferences") or []
+                kept = [ref for ref in references if ref.get("uid") != owner_uid]
+                if len(kept) != len(references):
+                    orphaned = copy.deepcopy(obj)
+                    if kept:
+                        orphaned["metadata"]["ownerReferences"] = kept
+                    else:
+                        orphaned["metadata"].pop("ownerReferences", None)
+                    self._commit(kind, "MODIFIED", key, orphaned, obj)
 
     def add_listener(self, listener: Callable[[Kind], None]) -> None:
         """Call `listener(kind)` after every stored change (under the store lock: it must be quick)."""

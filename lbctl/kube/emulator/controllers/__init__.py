@@ -1,5 +1,6 @@
 """Kubelet-less core controllers inside the emulator, as KWOK runs them: Deployments → ReplicaSets → Pods placed
-on the emulated Nodes (with IPs from their podCIDRs) → EndpointSlices, plus node IPAM and garbage collection.
+on the emulated Nodes (with IPs from their podCIDRs) → EndpointSlices (and legacy Endpoints), plus node IPAM
+and garbage collection.
 
 One thread, level-triggered: every stored change (or a clock timer coming due) runs a pass of all controllers
 over the current state until nothing changes. `settle()` waits until they have caught up.
@@ -14,6 +15,7 @@ from ..store import Store
 from .clock import Clock, ManualClock, SystemClock
 from .common import Context
 from .deployments import Deployments
+from .endpoints import EndpointsController
 from .endpointslices import EndpointSlices
 from .gc import GarbageCollector
 from .nodes import NodeIpam
@@ -24,7 +26,7 @@ __all__ = ["Clock", "ClusterControllers", "ManualClock", "SystemClock"]
 
 log = logging.getLogger(__name__)
 _MAX_PASSES = 50  # per wake-up: a pass that keeps writing (a fight with a client) must not spin forever
-_WATCHED = ("nodes", "pods", "services", "endpointslices", "replicasets", "deployments")
+_WATCHED = ("nodes", "pods", "services", "endpointslices", "endpoints", "replicasets", "deployments")
 
 
 class ClusterControllers:
@@ -36,8 +38,9 @@ class ClusterControllers:
         self.store = store
         self.clock: Clock = clock or SystemClock()
         kinds = {}
-        for plural, group in (("nodes", ""), ("pods", ""), ("services", ""), ("endpointslices", "discovery.k8s.io"),
-                              ("replicasets", "apps"), ("deployments", "apps")):  # fmt: skip
+        for plural, group in (("nodes", ""), ("pods", ""), ("services", ""), ("endpoints", ""),
+                              ("endpointslices", "discovery.k8s.io"), ("replicasets", "apps"),
+                              ("deployments", "apps")):  # fmt: skip
             kind = store.kinds.find(group, "v1", plural)
             if kind is None:
                 raise ValueError(f"controllers need {plural} to be served")
@@ -48,6 +51,7 @@ class ClusterControllers:
         self.replica_sets = ReplicaSets()
         self.deployments = Deployments()
         self.endpoint_slices = EndpointSlices(max_endpoints_per_slice)
+        self.endpoints = EndpointsController()
         self.gc = GarbageCollector()
         self._watched = {kinds[p] for p in _WATCHED}
         self._cond = threading.Condition()
@@ -145,9 +149,9 @@ class ClusterControllers:
         pods = ctx.list("pods")
         self.replica_sets.sync(ctx, ctx.list("replicasets"), pods)
         self.deployments.sync(ctx, ctx.list("deployments"), ctx.list("replicasets"), ctx.list("pods"))
-        objects = {plural: ctx.list(plural) for plural in ("pods", "replicasets", "endpointslices")}
-        self.endpoint_slices.sync(
-            ctx, ctx.list("services"), objects["pods"], objects["endpointslices"], nodes
-        )
-        objects["endpointslices"] = ctx.list("endpointslices")
+        objects = {plural: ctx.list(plural) for plural in ("pods", "replicasets", "endpointslices", "deployments")}
+        services = ctx.list("services")
+        self.endpoint_slices.sync(ctx, services, objects["pods"], objects["endpointslices"], nodes)
+        self.endpoints.sync(ctx, services, objects["pods"], ctx.list("endpoints"))
+        objects.update(endpointslices=ctx.list("endpointslices"), services=services)
         self.gc.sync(ctx, objects)

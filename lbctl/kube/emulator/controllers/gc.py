@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import copy
+
 from ..kinds import Kind
+from ..store import FOREGROUND
 from .common import Context, Obj, meta, namespace
 
 DEPENDENT_KINDS = ("replicasets", "pods", "endpointslices")
+OWNER_KINDS = ("deployments", "replicasets", "services")
 
 
 class GarbageCollector:
@@ -40,6 +44,26 @@ class GarbageCollector:
                         break
                 if not alive:
                     ctx.delete(plural, obj)
+        self._foreground(ctx, objects)
+
+    @staticmethod
+    def _foreground(ctx: Context, objects: dict[str, list[Obj]]) -> None:
+        """Owners deleted with propagationPolicy Foreground: delete their dependents, then let them go."""
+        dependents = [(plural, o) for plural in DEPENDENT_KINDS for o in objects.get(plural, [])]
+        for plural in OWNER_KINDS:
+            for owner in objects.get(plural, []):
+                finalizers = meta(owner).get("finalizers") or []
+                if not meta(owner).get("deletionTimestamp") or FOREGROUND not in finalizers:
+                    continue
+                mine = [(p, o) for p, o in dependents if namespace(o) == namespace(owner)
+                        and any(ref.get("uid") == meta(owner).get("uid") for ref in meta(o).get("ownerReferences") or [])]
+                for dependent_plural, dependent in mine:
+                    if not meta(dependent).get("deletionTimestamp"):
+                        ctx.delete(dependent_plural, dependent)
+                if not mine:
+                    released = copy.deepcopy(owner)
+                    meta(released)["finalizers"] = [f for f in finalizers if f != FOREGROUND]
+                    ctx.update(plural, released, owner)
 
     @staticmethod
     def _kind(ctx: Context, api_version: str, kind_name: str) -> Kind | None:
