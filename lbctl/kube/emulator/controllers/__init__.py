@@ -149,7 +149,9 @@ class ClusterControllers:
         pods = ctx.list("pods")
         self.replica_sets.sync(ctx, ctx.list("replicasets"), pods)
         self.deployments.sync(ctx, ctx.list("deployments"), ctx.list("replicasets"), ctx.list("pods"))
-        objects = {plural: ctx.list(plural) for plural in ("pods", "replicasets", "endpointslices", "deployments")}
+        objects = {
+            plural: ctx.list(plural) for plural in ("pods", "replicasets", "endpointslices", "deployments")
+        }
         services = ctx.list("services")
         self.endpoint_slices.sync(ctx, services, objects["pods"], objects["endpointslices"], nodes)
         self.endpoints.sync(ctx, services, objects["pods"], ctx.list("endpoints"))

@@ -29,7 +29,11 @@ class EndpointsController:
         wanted: set[tuple[str, str]] = set()
         for service in services:
             spec = service.get("spec") or {}
-            if not spec.get("selector") or spec.get("type") == "ExternalName" or meta(service).get("deletionTimestamp"):
+            if (
+                not spec.get("selector")
+                or spec.get("type") == "ExternalName"
+                or meta(service).get("deletionTimestamp")
+            ):
                 continue
             key = (namespace(service), name(service))
             wanted.add(key)

@@ -55,8 +55,15 @@ class GarbageCollector:
                 finalizers = meta(owner).get("finalizers") or []
                 if not meta(owner).get("deletionTimestamp") or FOREGROUND not in finalizers:
                     continue
-                mine = [(p, o) for p, o in dependents if namespace(o) == namespace(owner)
-                        and any(ref.get("uid") == meta(owner).get("uid") for ref in meta(o).get("ownerReferences") or [])]
+                mine = [
+                    (p, o)
+                    for p, o in dependents
+                    if namespace(o) == namespace(owner)
+                    and any(
+                        ref.get("uid") == meta(owner).get("uid")
+                        for ref in meta(o).get("ownerReferences") or []
+                    )
+                ]
                 for dependent_plural, dependent in mine:
                     if not meta(dependent).get("deletionTimestamp"):
                         ctx.delete(dependent_plural, dependent)
