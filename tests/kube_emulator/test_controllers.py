@@ -499,3 +499,23 @@ def test_foreground_propagation_removes_dependents_first(cluster: Cluster) -> No
     cluster.settle()
     assert cluster.apps.list_namespaced_deployment("default").items == []
     assert cluster.apps.list_namespaced_replica_set("default").items == []
+
+
+def test_controllers_record_events_as_kubectl_describe_shows(cluster: Cluster) -> None:
+    cluster.apps.create_namespaced_deployment("default", deployment(replicas=1, delay=0))
+    cluster.settle()
+    cluster.add_node("node-a")
+    cluster.settle()
+    cluster.apps.patch_namespaced_deployment_scale("web", "default", {"spec": {"replicas": 2}})
+    cluster.settle()
+    events = cluster.core.list_namespaced_event("default").items
+    seen = {(e.involved_object.kind, e.reason, e.type, e.source.component) for e in events}
+    assert {("Deployment", "ScalingReplicaSet", "Normal", "deployment-controller"),
+            ("ReplicaSet", "SuccessfulCreate", "Normal", "replicaset-controller"),
+            ("Pod", "FailedScheduling", "Warning", "default-scheduler"),
+            ("Pod", "Scheduled", "Normal", "default-scheduler")} <= seen  # fmt: skip
+    scaling = sorted(e.message for e in events if e.reason == "ScalingReplicaSet")
+    replica_set = cluster.apps.list_namespaced_replica_set("default").items[0].metadata.name
+    assert scaling == [f"Scaled up replica set {replica_set} from 0 to 1",
+                       f"Scaled up replica set {replica_set} from 1 to 2"]  # fmt: skip
+    assert any(e.message.endswith("to node-a") for e in events if e.reason == "Scheduled")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import logging
 import math
+import secrets
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -14,6 +15,8 @@ from ..kinds import Kind
 from ..store import Store, now_rfc3339
 
 Obj = dict[str, Any]
+_PLURALS = {"Pod": "pods", "ReplicaSet": "replicasets", "Deployment": "deployments", "Service": "services",
+            "Node": "nodes"}  # fmt: skip
 log = logging.getLogger("lbctl.kube.emulator.controllers")
 
 
@@ -170,6 +173,28 @@ class Context:
             return None
         self.writes += 1
         return result
+
+    def event(self, obj: Obj, kind_name: str, reason: str, message: str, component: str,
+              event_type: str = "Normal") -> None:  # fmt: skip
+        """Record a core/v1 Event about `obj`, as the built-in controllers do (not a change controllers watch)."""
+        events = self.store.kinds.find("", "v1", "events")
+        if events is None:
+            return
+        now = now_rfc3339()
+        involved = {"kind": kind_name, "namespace": namespace(obj) or None, "name": name(obj), "uid": uid(obj),
+                    "apiVersion": self.kinds[_PLURALS[kind_name]].api_version,
+                    "resourceVersion": meta(obj).get("resourceVersion")}  # fmt: skip
+        body = {
+            "metadata": {"name": f"{name(obj)}.{secrets.token_hex(8)}"},
+            "involvedObject": {k: v for k, v in involved.items() if v},
+            "reason": reason, "message": message, "type": event_type, "source": {"component": component},
+            "firstTimestamp": now, "lastTimestamp": now, "count": 1, "reportingComponent": component,
+            "reportingInstance": "",
+        }  # fmt: skip
+        try:
+            self.store.create(events, namespace(obj) or "default", body)
+        except ApiError as error:  # a terminating namespace, say: the event is lost, as on a real cluster
+            log.debug("event not recorded: %s", error.message)
 
     def create(self, kind: str, ns: str | None, body: Obj) -> Obj | None:
         return self._write(lambda: self.store.create(self.kinds[kind], ns, body), f"create {kind}")

@@ -21,6 +21,7 @@ from .common import (
 )
 
 HASH_LABEL = "pod-template-hash"
+CONTROLLER = "deployment-controller"
 REVISION = "deployment.kubernetes.io/revision"
 _SAFE = "bcdfghjklmnpqrstvwxz2456789"
 
@@ -141,15 +142,34 @@ class Deployments:
             bumped = copy.deepcopy(deployment)
             bumped.setdefault("status", {})["collisionCount"] = collisions + 1
             ctx.update("deployments", bumped, deployment, "status")
+        elif replicas:
+            ctx.event(deployment, "Deployment", "ScalingReplicaSet",
+                      f"Scaled up replica set {name(created)} from 0 to {replicas}", CONTROLLER)  # fmt: skip
         return created
 
     @staticmethod
     def _scale(ctx: Context, replica_set: Obj, replicas: int) -> Obj:
-        if _replicas(replica_set) == replicas:
+        """Set a ReplicaSet's replicas; the Deployment gets a ScalingReplicaSet Event, as kubectl describe shows."""
+        before = _replicas(replica_set)
+        if before == replicas:
             return replica_set
         scaled = copy.deepcopy(replica_set)
         scaled["spec"]["replicas"] = replicas
-        return ctx.update("replicasets", scaled, replica_set) or replica_set
+        written = ctx.update("replicasets", scaled, replica_set)
+        if written is None:
+            return replica_set
+        owner = next((r for r in meta(replica_set).get("ownerReferences") or [] if r.get("controller")), {})
+        deployment = {"metadata": {"name": owner.get("name", ""), "namespace": namespace(replica_set),
+                                   "uid": owner.get("uid", "")}}  # fmt: skip
+        direction = "up" if replicas > before else "down"
+        ctx.event(
+            deployment,
+            "Deployment",
+            "ScalingReplicaSet",
+            f"Scaled {direction} replica set {name(replica_set)} from {before} to {replicas}",
+            CONTROLLER,
+        )
+        return written
 
     def _stamp_revision(self, ctx: Context, deployment: Obj, new: Obj) -> None:
         revision = str(_revision(new))

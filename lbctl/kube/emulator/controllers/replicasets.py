@@ -43,6 +43,9 @@ def _new_pod(replica_set: Obj, kind: Any) -> Obj:
     return {"apiVersion": "v1", "kind": "Pod", "metadata": metadata, "spec": template.get("spec") or {}}
 
 
+CONTROLLER = "replicaset-controller"
+
+
 class ReplicaSets:
     """Creates and deletes pods; deletions of every ReplicaSet happen before creations, so a rollout never
     runs more pods than its ReplicaSets ask for together."""
@@ -59,6 +62,9 @@ class ReplicaSets:
                 doomed = sorted(active, key=_deletion_rank)[: len(active) - wanted]
                 for pod in doomed:
                     ctx.delete("pods", pod)
+                    ctx.event(
+                        replica_set, "ReplicaSet", "SuccessfulDelete", f"Deleted pod: {name(pod)}", CONTROLLER
+                    )
                 active = [p for p in active if p not in doomed]
             elif len(active) < wanted:
                 creations.append((replica_set, wanted - len(active)))
@@ -66,10 +72,14 @@ class ReplicaSets:
         created: dict[str, int] = {}
         for replica_set, missing in creations:
             for _ in range(missing):
-                if ctx.create(
+                pod = ctx.create(
                     "pods", namespace(replica_set), _new_pod(replica_set, ctx.kinds["replicasets"])
-                ):
+                )
+                if pod is not None:
                     created[uid(replica_set)] = created.get(uid(replica_set), 0) + 1
+                    ctx.event(
+                        replica_set, "ReplicaSet", "SuccessfulCreate", f"Created pod: {name(pod)}", CONTROLLER
+                    )
         for replica_set, active in plans:
             self._status(ctx, replica_set, active, created.get(uid(replica_set), 0))
 

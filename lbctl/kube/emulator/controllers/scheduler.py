@@ -11,7 +11,7 @@ from collections import Counter
 from typing import Any
 
 from ..store import now_rfc3339
-from .common import Context, Obj, condition, meta, name, pod_ready, set_condition, uid
+from .common import Context, Obj, condition, meta, name, namespace, pod_ready, set_condition, uid
 
 SCHEDULER = "default-scheduler"
 
@@ -112,7 +112,8 @@ class Kubelets:
             set_condition(
                 status.setdefault("conditions", []), "PodScheduled", "False", "Unschedulable", message
             )
-            ctx.update("pods", updated, pod, "status")
+            if ctx.update("pods", updated, pod, "status") is not None:
+                ctx.event(pod, "Pod", "FailedScheduling", message, SCHEDULER, "Warning")
             return
         chosen = min(fits, key=lambda n: (load[name(n)], name(n)))
         bound = copy.deepcopy(pod)
@@ -120,6 +121,8 @@ class Kubelets:
         written = ctx.update("pods", bound, pod)
         if written is not None:
             load[name(chosen)] += 1
+            ctx.event(written, "Pod", "Scheduled", f"Successfully assigned {namespace(pod)}/{name(pod)} to "
+                      f"{name(chosen)}", SCHEDULER)  # fmt: skip
             status_before = copy.deepcopy(written)
             status = written.setdefault("status", {})
             set_condition(status.setdefault("conditions", []), "PodScheduled", "True")
