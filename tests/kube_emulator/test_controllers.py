@@ -204,12 +204,21 @@ def test_scale_up_and_down_spreads_pods_and_slices(cluster: Cluster) -> None:
 
 
 class PodCounter:
-    """Follows every pod change in the store: the most pods running and the fewest available at any moment."""
+    """Follows every pod change in the store from now on: the most pods running and the fewest available at any
+    moment (terminating pods count for neither)."""
 
     def __init__(self, emulator: KubeEmulator) -> None:
-        self.watcher = emulator.store.watch(emulator.kind("v1", "pods"))
-        self.pods: dict[str, dict[str, Any]] = {}
-        self.most_pods, self.fewest_available = 0, 10**6
+        kind = emulator.kind("v1", "pods")
+        listed = emulator.store.list(kind)
+        self.pods = {p["metadata"]["uid"]: p for p in listed["items"]}
+        self.watcher = emulator.store.watch(kind, resource_version=listed["metadata"]["resourceVersion"])
+        self.most_pods, self.fewest_available = self._counts()
+
+    def _counts(self) -> tuple[int, int]:
+        live = [p for p in self.pods.values() if not p["metadata"].get("deletionTimestamp")]
+        ready = [p for p in live if any(c["type"] == "Ready" and c["status"] == "True"
+                                        for c in (p.get("status") or {}).get("conditions") or [])]  # fmt: skip
+        return len(live), len(ready)
 
     def drain(self) -> None:
         while not self.watcher.queue.empty():
@@ -221,20 +230,11 @@ class PodCounter:
                 self.pods.pop(obj["metadata"]["uid"], None)
             else:
                 self.pods[obj["metadata"]["uid"]] = obj
-            live = [p for p in self.pods.values() if not p["metadata"].get("deletionTimestamp")]
-            available = [
-                p
-                for p in live
-                if any(
-                    c["type"] == "Ready" and c["status"] == "True"
-                    for c in (p.get("status") or {}).get("conditions") or []
-                )
-            ]
-            self.most_pods = max(self.most_pods, len(live))
-            if self.most_pods >= self.floor:  # once the rollout has started from a ready Deployment
-                self.fewest_available = min(self.fewest_available, len(available))
-
-    floor = 0
+            live, available = self._counts()
+            self.most_pods, self.fewest_available = (
+                max(self.most_pods, live),
+                min(self.fewest_available, available),
+            )
 
 
 def _rolled_out(cluster: Cluster, replicas: int, image: str) -> bool:
@@ -263,7 +263,6 @@ def test_rollout_honours_max_surge_and_max_unavailable(
     cluster.advance(3)
     assert _rolled_out(cluster, replicas, "example/web:1")
     counter = PodCounter(cluster.emulator)
-    counter.floor = replicas
     cluster.apps.patch_namespaced_deployment("web", "default", {"spec": {"template": {"spec": {"containers": [
         {"name": "app", "image": "example/web:2"}]}}}})  # fmt: skip
     for _ in range(60):
