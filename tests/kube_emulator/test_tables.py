@@ -74,6 +74,9 @@ NODE_INFO = {"architecture": "amd64", "bootID": "b", "containerRuntimeVersion": 
 def _populate(emulator: KubeEmulator) -> None:
     api = emulator.api_client()
     core = kubernetes.client.CoreV1Api(api)
+    kubernetes.client.AppsV1Api(api).create_namespaced_deployment("default", {
+        "metadata": {"name": "web"}, "spec": {"replicas": 2, "selector": {"matchLabels": {"app": "web"}}, "template": {
+            "metadata": {"labels": {"app": "web"}}, "spec": {"containers": [{"name": "app", "image": "web:1"}]}}}})  # fmt: skip
     core.create_node({"metadata": {"name": "node-a", "labels": {"node-role.kubernetes.io/worker": ""}},
                       "status": {"conditions": [{"type": "Ready", "status": "True"}],
                                  "nodeInfo": NODE_INFO}})  # fmt: skip
@@ -112,7 +115,7 @@ def test_kubectl_get_prints_the_real_columns(tmp_path: Path) -> None:
     events = blocks["LAST SEEN | TYPE | REASON | OBJECT | MESSAGE"]
     assert events[0][1:] == ["Normal", "Synced", "ingress/shop", "load balancer ready"]
     assert blocks["NAME | READY | STATUS | RESTARTS | AGE"][0][:4] == ["pod/web-1", "1/1", "Running", "0"]
-    assert "NAME | READY | UP-TO-DATE | AVAILABLE | AGE" not in blocks  # no Deployments: nothing printed
+    assert blocks["NAME | READY | UP-TO-DATE | AVAILABLE | AGE"][0][:4] == ["deployment.apps/web", "0/2", "0", "0"]
     assert blocks["NAME | STATUS | ROLES | AGE | VERSION"][0][:3] == ["node/node-a", "Ready", "worker"]
     assert blocks["NAME | STATUS | ROLES | AGE | VERSION"][0][-1] == "v1.32.0"
     slices = blocks["NAME | ADDRESSTYPE | PORTS | ENDPOINTS | AGE"]
