@@ -518,3 +518,39 @@ def test_controllers_record_events_as_kubectl_describe_shows(cluster: Cluster) -
     assert scaling == [f"Scaled up replica set {replica_set} from 0 to 1",
                        f"Scaled up replica set {replica_set} from 1 to 2"]  # fmt: skip
     assert any(e.message.endswith("to node-a") for e in events if e.reason == "Scheduled")
+
+
+def test_pods_of_a_not_ready_node_are_not_ready_until_it_recovers(cluster: Cluster) -> None:
+    for node in ("node-a", "node-b"):
+        cluster.add_node(node)
+    cluster.core.create_namespaced_service("default", service())
+    cluster.apps.create_namespaced_deployment("default", deployment(replicas=2, delay=0))
+    cluster.settle()
+    down = {"status": {"conditions": [{"type": "Ready", "status": "False", "reason": "KubeletStopped"}]}}
+    cluster.core.patch_node_status("node-a", down)
+    cluster.settle()
+    ready = {p.spec.node_name: _ready(p) for p in cluster.pods()}
+    assert ready == {"node-a": False, "node-b": True}
+    endpoints = {e.node_name: e.conditions.ready for e in cluster.slices("web")[0].endpoints}
+    assert endpoints == {"node-a": False, "node-b": True}
+    cluster.core.patch_node_status(
+        "node-a", {"status": {"conditions": [{"type": "Ready", "status": "True"}]}}
+    )
+    cluster.settle()
+    assert all(_ready(p) for p in cluster.pods())
+
+
+def test_pods_of_a_deleted_node_are_collected_and_replaced(cluster: Cluster) -> None:
+    for node in ("node-a", "node-b"):
+        cluster.add_node(node)
+    cluster.apps.create_namespaced_deployment("default", deployment(replicas=2, delay=0))
+    cluster.settle()
+    lost = next(p.metadata.name for p in cluster.pods() if p.spec.node_name == "node-b")
+    cluster.core.delete_node("node-b")
+    cluster.settle()
+    cluster.advance(39)
+    assert lost in {p.metadata.name for p in cluster.pods()}
+    cluster.advance(1)
+    pods = cluster.pods()
+    assert lost not in {p.metadata.name for p in pods}
+    assert len(pods) == 2 and {p.spec.node_name for p in pods} == {"node-a"} and all(_ready(p) for p in pods)

@@ -1,6 +1,7 @@
 """The scheduler (pods onto Ready, schedulable Nodes, least loaded first) and a kubelet per Node without any
 containers: a bound pod starts at once with an IP from its Node's podCIDR, turns Ready after its readiness
-probe's initialDelaySeconds, and a deleted one stays Terminating for a short grace period before it is removed."""
+probe's initialDelaySeconds (and not ready while its Node is NotReady), a deleted one stays Terminating for a
+short grace period before it is removed, and the pods of a deleted Node go after a quarantine (pod GC)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from ..store import now_rfc3339
 from .common import Context, Obj, condition, meta, name, namespace, pod_ready, set_condition, uid
 
 SCHEDULER = "default-scheduler"
+ORPHAN_QUARANTINE_SECONDS = 40.0  # the pod garbage collector's wait before removing pods of a deleted Node
 
 
 def node_ready(node: Obj) -> bool:
@@ -68,6 +70,7 @@ class Kubelets:
         self.started: dict[str, float] = {}  # pod uid → clock time its containers started
         self.terminating: dict[str, float] = {}  # pod uid → clock time its deletion was first seen
         self._next_ip: dict[str, int] = {}  # node → offset of the next pod IP to try
+        self.node_missing: dict[str, float] = {}  # pod uid → clock time its Node was first seen gone
 
     def sync(self, ctx: Context, pods: list[Obj], nodes: list[Obj]) -> None:
         by_name = {name(n): n for n in nodes}
@@ -82,8 +85,11 @@ class Kubelets:
                 if spec.get("schedulerName", SCHEDULER) == SCHEDULER:
                     self._schedule(ctx, pod, nodes, load)
             elif spec["nodeName"] in by_name:
+                self.node_missing.pop(uid(pod), None)
                 self._run(ctx, pod, by_name[spec["nodeName"]], pods)
-        for memory in (self.started, self.terminating, ctx.ready_since):
+            else:
+                self._orphaned(ctx, pod)
+        for memory in (self.started, self.terminating, self.node_missing, ctx.ready_since):
             for gone in set(memory) - live:
                 del memory[gone]
 
@@ -165,6 +171,10 @@ class Kubelets:
             self.started[uid(pod)] = ctx.now()
             self._write_status(ctx, pod, node, address, ready=readiness_delay(pod) <= 0)
             return
+        if not node_ready(node):  # the node lifecycle controller marks the pods of a NotReady Node not ready
+            if pod_ready(pod):
+                self._write_status(ctx, pod, node, status["podIP"], ready=False)
+            return
         if pod_ready(pod):
             return
         ready_at = self.started[uid(pod)] + readiness_delay(pod)
@@ -204,6 +214,14 @@ class Kubelets:
         if ready:
             ctx.ready_since[uid(pod)] = ctx.now()
         ctx.update("pods", updated, pod, "status")
+
+    def _orphaned(self, ctx: Context, pod: Obj) -> None:
+        """Pod GC: a pod bound to a Node that no longer exists is removed after a quarantine."""
+        missing_since = self.node_missing.setdefault(uid(pod), ctx.now())
+        if ctx.now() >= missing_since + ORPHAN_QUARANTINE_SECONDS:
+            ctx.delete("pods", pod, grace_seconds=0)
+        else:
+            ctx.wake_at(missing_since + ORPHAN_QUARANTINE_SECONDS)
 
     def _terminate(self, ctx: Context, pod: Obj) -> None:
         first_seen = self.terminating.setdefault(uid(pod), ctx.now())
