@@ -20,7 +20,15 @@ from lbctl.model.matching import first_match
 from lbctl.model.problems import Problem, Severity, SpecError
 from lbctl.model.spec import LoadBalancerSpec
 from lbctl.provider import ConvergeResult, ProviderConfig, ProviderError, create_provider, stack_input
-from lbctl.render import changes_table, console, describe_action, dump, problems_table, spec_tables
+from lbctl.render import (
+    changes_table,
+    console,
+    describe_action,
+    dump,
+    problems_table,
+    spec_tables,
+    step_documents,
+)
 
 PROVIDERS = ("aws", "gcp")
 EXIT_OK, EXIT_WARNINGS, EXIT_ERRORS = 0, 1, 2
@@ -161,7 +169,14 @@ def _translation_problems(builds: dict[str, BuildResult]) -> list[Problem]:
                 cloud.route(spec, "lbctl.invalid", "/")
             except SpecError as err:
                 problems.append(err.problem)
+            except ProviderError as err:
+                problems.append(provider_problem(err, spec.stack))
     return problems
+
+
+def provider_problem(err: ProviderError, stack: str) -> Problem:
+    """The Problem a provider's error reports: its object (else the stack) and the field it names."""
+    return Problem(Severity.ERROR, err.subject or f"stack {stack}", err.field or "cloud", str(err))
 
 
 def _exit_code(problems: list[Problem], strict: bool = False) -> int:
@@ -264,6 +279,7 @@ def plan(files: tuple[str, ...], provider: str, class_names: tuple[str, ...], ou
                     doc = spec.to_dict()
                     if planned is not None:
                         doc["changes"] = [vars(c) for c in planned.changes]
+                        doc["steps"] = step_documents(planned.steps)
                         doc["warnings_cloud"] = planned.warnings
                     documents.append(doc)
     if output != "table":
@@ -281,7 +297,7 @@ def _plan_in_cloud(cloud: Any, spec: LoadBalancerSpec, result: LoadResult, probl
     except SpecError as err:
         problems.append(err.problem)
     except ProviderError as err:
-        problems.append(Problem(Severity.ERROR, f"stack {spec.stack}", err.field or "cloud", str(err)))
+        problems.append(provider_problem(err, spec.stack))
     return None
 
 
@@ -313,8 +329,8 @@ def route(files: tuple[str, ...], provider: str, class_names: tuple[str, ...], h
             if cloud is not None:
                 try:
                     cloud_route = cloud.route(spec, host, request_path)
-                except SpecError as err:  # the spec cannot be translated (e.g. a cloud limit)
-                    problems.append(err.problem)
+                except (SpecError, ProviderError) as err:  # the spec cannot be translated (e.g. a cloud limit)
+                    problems.append(err.problem if isinstance(err, SpecError) else provider_problem(err, spec.stack))
                     answers.append(answer)
                     continue
                 answer["cloud"] = describe_action(cloud_route.action, spec)
@@ -381,8 +397,11 @@ def _converge_files(files: tuple[str, ...], provider: str, class_names: tuple[st
             out.print(f"[red]failed[/] {escape(key)}: {escape(err.problem.field)}: {escape(err.problem.message)}")
             continue
         except ProviderError as err:
-            problems.append(Problem(Severity.ERROR, f"stack {key}", err.field or "cloud", str(err)))
-            out.print(f"[red]failed[/] {escape(key)}: {escape(str(err))}")
+            problems.append(provider_problem(err, key))
+            if err.subject:  # a problem with the Ingress, said like the model's own problems
+                out.print(f"[red]failed[/] {escape(key)}: {escape(err.field or 'cloud')}: {escape(str(err))}")
+            else:
+                out.print(f"[red]failed[/] {escape(key)}: {escape(str(err))}")
             continue
         outcomes.append(converged)
         verb = "deleted" if delete else "converged"

@@ -100,6 +100,19 @@ class Ref:
 
 
 @dataclass(frozen=True)
+class Secret:
+    """A secret value inside a Step body (an OIDC client secret, a private key): sent as it is by the executor,
+    shown as `<redacted>` in every repr, str and rendered plan."""
+
+    value: str = field(repr=False)
+
+    def __repr__(self) -> str:
+        return "<redacted>"
+
+    __str__ = __repr__
+
+
+@dataclass(frozen=True)
 class Step:
     """One cloud request a plan makes, the same shape for every provider: what (`action` on the `kind` named
     `name`, optionally in `where`: a zone or region), how (`operation` with its full request `body`, in which
@@ -145,6 +158,7 @@ class ConvergeResult:
     calls: dict[str, int] = field(default_factory=dict)  # "service:Operation:outcome" → count
     # user-fixable failures the converge stepped past (the rest was applied): reported, and retried with backoff
     errors: list[ProviderError] = field(default_factory=list)
+    steps: list[Step] = field(default_factory=list)  # plan: every step; converge: the steps that took effect
 
 
 @dataclass(frozen=True)
@@ -199,14 +213,16 @@ class ProviderNotFound(LookupError):
 class ProviderError(Exception):
     """A converge that could not finish. `user_fixable` errors (certificate not found, too few subnets,
     quota, invalid reference, a request the cloud rejected) become Warning Events naming `field`; others are
-    retried with backoff. `cleanup`: a resource of ours the cloud would not delete (it keeps the finalizer)."""
+    retried with backoff. `cleanup`: a resource of ours the cloud would not delete (it keeps the finalizer).
+    `subject`: the object it is about, e.g. "Ingress shop/web" or "IngressGroup shop" (None: the stack)."""
 
     def __init__(self, message: str, *, user_fixable: bool = False, field: str | None = None,
-                 cleanup: bool = False) -> None:  # fmt: skip
+                 cleanup: bool = False, subject: str | None = None) -> None:  # fmt: skip
         super().__init__(message)
         self.user_fixable = user_fixable
         self.field = field
         self.cleanup = cleanup
+        self.subject = subject
 
 
 def available_providers() -> list[str]:

@@ -14,7 +14,7 @@ from rich.table import Table
 
 from lbctl.model.problems import Problem, Severity
 from lbctl.model.spec import ASSUMED_NODE_PORT, ASSUMED_SERVICE, Action, LoadBalancerSpec, Rule
-from lbctl.provider import Change
+from lbctl.provider import Change, Ref, Secret, Step
 
 
 def dump(data: Any, output: str) -> str:
@@ -139,6 +139,45 @@ def changes_table(changes: Iterable[Change], title: str) -> Table:
         table.add_row(f"[{colour.get(change.action, 'white')}]{change.action}[/]", escape(change.kind),
                       escape(change.name), escape(change.detail))
     return table
+
+
+def plain(value: Any) -> Any:
+    """A request body as JSON/YAML data: a Ref as `(known after KEY)`, a Secret as `<redacted>`, bytes by size."""
+    if isinstance(value, Secret):
+        return "<redacted>"
+    if isinstance(value, Ref):
+        return str(value)
+    if isinstance(value, bytes):
+        return f"<{len(value)} bytes>"
+    if isinstance(value, dict):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        items = [plain(v) for v in value]
+        return sorted(items, key=str) if isinstance(value, set | frozenset) else items
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    return str(value)
+
+
+def step_documents(steps: Iterable[Step]) -> list[dict[str, Any]]:
+    """Each planned step with its full request body (secrets redacted) and, for an update, the fields that
+    change as {current, wanted}, the way `terraform plan` shows attributes."""
+    out = []
+    for step in steps:
+        doc: dict[str, Any] = {"action": step.action, "kind": step.kind, "name": step.name,
+                               "operation": step.operation, "key": step.key}  # fmt: skip
+        if step.where:
+            doc["where"] = step.where
+        if step.field:
+            doc["field"] = step.field
+        if step.detail:
+            doc["detail"] = step.detail
+        doc["body"] = plain(dict(step.body))
+        if step.changes:
+            doc["changes"] = {name: {"current": plain(have), "wanted": plain(want)}
+                              for name, (have, want) in step.changes.items()}  # fmt: skip
+        out.append(doc)
+    return out
 
 
 def console(err: bool = False) -> Console:
