@@ -14,9 +14,12 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from lbctl.provider import Step
+
 from . import naming as n
-from .diff import Step, endpoint_key
+from .apply.common import FINGERPRINTS, target
 from .discover import Existing, Inventory, Key
+from .plan import endpoint_key
 
 MembersKey = tuple[str, str]  # (zone, name)
 
@@ -67,58 +70,49 @@ class DiscoveryCache:
 
     def remember(self, step: Step) -> None:
         """Apply a step that succeeded as planned to what is kept."""
+        collection, method = target(step)
         with self.lock:
             inventory = self.inventory
             if inventory is None:
                 return
-            key: Key = (step.collection, step.zone or "", step.name)
-            group: MembersKey = (step.zone or "", step.name)
+            key: Key = (collection, step.where or "", step.name)
+            group: MembersKey = (step.where or "", step.name)
             existing = inventory.items.get(key)
-            if step.op == "insert":
-                assert step.wanted is not None
-                body = dict(step.wanted.body)
-                if step.collection == "backendServices" and step.wanted.security_policy:
-                    body["securityPolicy"] = step.wanted.security_policy
+            body = {k: v for k, v in step.body.items() if k not in FINGERPRINTS}
+            if method == "insert":
                 record = n.owner(body)
                 if record is None:
                     self.invalidate()
                     return
                 inventory.put(Existing(key, body, record))
-                if step.wanted.members is not None:
+                if collection == "instanceGroups":
                     self.members[group] = []
-                if step.wanted.endpoints is not None:
+                if collection == "networkEndpointGroups":
                     self.endpoints[group] = []
-            elif step.op == "delete":
+            elif method == "delete":
                 inventory.remove(key)
                 self.members.pop(group, None)
                 self.endpoints.pop(group, None)
-            elif existing is None and step.op in ("update", "set", "policy"):
-                self.invalidate()  # we changed something we do not know: read it all again
-            elif step.op == "update":
-                assert step.wanted is not None and existing is not None
-                body = {k: v for k, v in existing.body.items() if k != "fingerprint"}
-                body.update(step.wanted.body)
-                if step.collection == "backendServices":
-                    body["securityPolicy"] = step.wanted.security_policy or existing.body.get("securityPolicy")
-                inventory.put(Existing(key, body, existing.owner))
-            elif step.op == "set":
-                assert existing is not None and step.field_name is not None
-                body = {k: v for k, v in existing.body.items() if k not in ("fingerprint", "labelFingerprint")}
-                body[step.field_name] = step.value
-                inventory.put(Existing(key, body, existing.owner))
-            elif step.op == "policy":
-                assert existing is not None
-                inventory.put(Existing(key, {**existing.body, "securityPolicy": step.value}, existing.owner))
-            elif step.op in ("add", "remove"):
+            elif method in ("addInstances", "removeInstances"):
                 if group in self.members:
                     have = set(self.members[group])
-                    have = have | set(step.items) if step.op == "add" else have - set(step.items)
+                    items = {i["instance"] for i in step.body["instances"]}
+                    have = have | items if method == "addInstances" else have - items
                     self.members[group] = sorted(have)
-            elif step.op in ("attach", "detach") and group in self.endpoints:
-                have_eps = self.endpoints[group]
-                have_keys = {endpoint_key(h) for h in have_eps}
-                step_keys = {endpoint_key(e) for e in step.items}
-                if step.op == "attach":
-                    self.endpoints[group] = have_eps + [e for e in step.items if endpoint_key(e) not in have_keys]
-                else:
-                    self.endpoints[group] = [h for h in have_eps if endpoint_key(h) not in step_keys]
+            elif method in ("attachNetworkEndpoints", "detachNetworkEndpoints"):
+                if group in self.endpoints:
+                    have_eps = self.endpoints[group]
+                    have_keys = {endpoint_key(h) for h in have_eps}
+                    items = list(step.body["networkEndpoints"])
+                    step_keys = {endpoint_key(e) for e in items}
+                    if method == "attachNetworkEndpoints":
+                        self.endpoints[group] = have_eps + [
+                            e for e in items if endpoint_key(e) not in have_keys
+                        ]
+                    else:
+                        self.endpoints[group] = [h for h in have_eps if endpoint_key(h) not in step_keys]
+            elif existing is None:
+                self.invalidate()  # we changed something we do not know: read it all again
+            else:  # update, or a setX call: the fields sent replace those kept
+                kept = {k: v for k, v in existing.body.items() if k not in FINGERPRINTS}
+                inventory.put(Existing(key, {**kept, **body}, existing.owner))

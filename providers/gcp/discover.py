@@ -1,19 +1,39 @@
-"""Find what exists of ours: list each collection with a name filter on our cluster prefix, keep what
-carries our ownership record (cluster) in its description. Nothing else is ever touched."""
+"""Find what exists of ours, reading only: list each collection with a name filter on our cluster prefix and
+keep what carries our ownership record (cluster) in its description (nothing else is ever touched); then,
+for one stack, everything its plan compares against (`Current`): its resources and the shared ones, the
+members of its instance groups, the endpoints of its NEGs, and the named ports other stacks use on the
+shared groups. Reads go through the kept discovery (providers.gcp.cache) when it is fresh."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from google.api_core import exceptions
+
+from lbctl.provider import ProviderError
 
 from . import naming as n
-from .clients import Compute
+from .clients import Compute, to_dict
 
-GLOBAL = ("healthChecks", "backendServices", "urlMaps", "targetHttpProxies", "targetHttpsProxies",
-          "sslCertificates", "forwardingRules", "firewalls")  # fmt: skip
+if TYPE_CHECKING:
+    from .cache import DiscoveryCache
+    from .translate import Desired
+
+GLOBAL = (
+    "healthChecks",
+    "backendServices",
+    "urlMaps",
+    "targetHttpProxies",
+    "targetHttpsProxies",
+    "sslCertificates",
+    "forwardingRules",
+    "firewalls",
+)
 ZONAL = ("instanceGroups", "networkEndpointGroups")
 
 Key = tuple[str, str, str]  # (collection, zone or "", name)
+Group = tuple[str, str]  # (zone, instance group or NEG name)
 
 
 @dataclass
@@ -27,13 +47,31 @@ class Existing:
         return str(self.owner["stack"])
 
 
+@dataclass
+class Current:
+    """What one stack's plan compares against. `mine`: the stack's resources; `shared`: the cluster-wide ones
+    (instance groups); `members` / `endpoints`: of each wanted instance group / NEG that exists (instance
+    references, endpoint dicts); `others_ports`: per shared group another stack's backend service uses, the
+    named ports (name → port) it needs there (a group absent here is used by no other stack)."""
+
+    stack: str
+    mine: dict[Key, Existing] = field(default_factory=dict)
+    shared: dict[Key, Existing] = field(default_factory=dict)
+    members: dict[Group, list[str]] = field(default_factory=dict)
+    endpoints: dict[Group, list[dict[str, Any]]] = field(default_factory=dict)
+    others_ports: dict[Group, dict[str, int]] = field(default_factory=dict)
+
+    def get(self, key: Key) -> Existing | None:
+        return self.mine.get(key) or self.shared.get(key)
+
+
 class Inventory:
     """Every resource of this cluster, any stack; indexed by stack so one stack's view costs O(its size)."""
 
     def __init__(self, items: dict[Key, Existing] | None = None) -> None:
         self.items: dict[Key, Existing] = {}
         self._by_stack: dict[str, dict[Key, Existing]] = {}
-        self._others_ports: tuple[str, dict[tuple[str, str], set[str]]] | None = None  # set by view()
+        self._others_ports: tuple[str, dict[Group, dict[str, int]]] | None = None  # set by view()
         for existing in (items or {}).values():
             self.put(existing)
 
@@ -70,11 +108,12 @@ class Inventory:
         out._others_ports = (stack, self.ports_used_by_other_stacks(stack) if shared else {})
         return out
 
-    def ports_used_by_other_stacks(self, stack: str) -> dict[tuple[str, str], set[str]]:
-        """(zone, instance group) → named ports that other stacks' backend services use on it."""
+    def ports_used_by_other_stacks(self, stack: str) -> dict[Group, dict[str, int]]:
+        """(zone, instance group) → named ports (name → port) that other stacks' backend services use on it:
+        the port a backend service asks for, else the one the group maps its port name to."""
         if self._others_ports is not None and self._others_ports[0] == stack:
             return self._others_ports[1]
-        out: dict[tuple[str, str], set[str]] = {}
+        out: dict[Group, dict[str, int]] = {}
         for other, group in self._by_stack.items():
             if other in (stack, n.SHARED_STACK):
                 continue
@@ -83,16 +122,33 @@ class Inventory:
                     continue
                 port_name = existing.body.get("portName")
                 for backend in existing.body.get("backends") or []:
-                    parts = str(backend.get("group", "")).split("/")
-                    if "instanceGroups" in parts and "zones" in parts:
-                        zone = parts[parts.index("zones") + 1]
-                        used = out.setdefault((zone, parts[-1]), set())
-                        if port_name:
-                            used.add(str(port_name))
+                    where = zonal_ref(str(backend.get("group", "")), "instanceGroups")
+                    if where is None:
+                        continue
+                    used = out.setdefault(where, {})
+                    port = existing.body.get("port") or self._named_port(where, str(port_name or ""))
+                    if port_name and port:
+                        used[str(port_name)] = int(port)
         return out
 
+    def _named_port(self, where: Group, name: str) -> int | None:
+        group = self.items.get(("instanceGroups", *where))
+        for named in (group.body.get("namedPorts") or []) if group is not None else []:
+            if named.get("name") == name and named.get("port"):
+                return int(named["port"])
+        return None
 
-def discover(compute: Compute, cluster: str, zones: list[str]) -> Inventory:
+
+def zonal_ref(reference: str, collection: str) -> Group | None:
+    """(zone, name) of a `…/zones/<zone>/<collection>/<name>` reference, or None for anything else."""
+    parts = reference.split("/")
+    if collection not in parts or "zones" not in parts:
+        return None
+    return (parts[parts.index("zones") + 1], parts[-1])
+
+
+def list_cluster(compute: Compute, cluster: str, zones: list[str]) -> Inventory:
+    """Every resource of ours in the project: one filtered list per collection (and zone)."""
     inventory = Inventory()
     name_filter = n.name_filter(cluster)
     scopes = [(c, None) for c in GLOBAL] + [(c, z) for c in ZONAL for z in zones]
@@ -104,3 +160,110 @@ def discover(compute: Compute, cluster: str, zones: list[str]) -> Inventory:
             key = (collection, zone or "", str(body["name"]))
             inventory.put(Existing(key, body, record))
     return inventory
+
+
+def cluster_inventory(compute: Compute, cache: DiscoveryCache, cluster: str, zones: list[str]) -> Inventory:
+    """The cluster's inventory: kept (fresh) or discovered now; one discovery at a time."""
+    with cache.lock:
+        if not cache.fresh():
+            cache.store(list_cluster(compute, cluster, zones))
+        assert cache.inventory is not None
+        return cache.inventory
+
+
+def must_exist(
+    compute: Compute, cache: DiscoveryCache, collection: str, arg: str, name: str, message: str, field: str
+) -> dict[str, Any]:
+    """A resource the spec names but lbctl does not own (static IP, pre-shared certificate, SSL policy), read
+    once per discovery; missing is the user's to fix, reported on `field`."""
+    fresh = cache.fresh()
+    with cache.lock:
+        known = cache.lookups.get((collection, name)) if fresh else None
+    if known is not None:
+        return known
+    try:
+        body = to_dict(compute.call(collection, "get", **{arg: name}))
+    except exceptions.NotFound:
+        raise ProviderError(message, user_fixable=True, field=field) from None
+    if fresh:
+        with cache.lock:
+            cache.lookups[(collection, name)] = body
+    return body
+
+
+def discover(compute: Compute, cache: DiscoveryCache, cluster: Inventory, desired: Desired) -> Current:
+    """What the plan of `desired` compares against: the stack's view of `cluster`, and the members and
+    endpoints of the wanted groups that exist (read now unless kept)."""
+    with cache.lock:
+        view = cluster.view(desired.stack)
+    current = Current(
+        desired.stack,
+        view.of_stack(desired.stack),
+        view.shared(),
+        others_ports=view.ports_used_by_other_stacks(desired.stack),
+    )
+    for want in desired.resources:
+        if current.get(want.key) is None:
+            continue
+        group = (want.zone or "", want.name)
+        if want.members is not None:
+            current.members[group] = members_of(compute, cache, *group)
+        if want.endpoints is not None:
+            current.endpoints[group] = endpoints_of(compute, cache, *group)
+    return current
+
+
+def members_of(compute: Compute, cache: DiscoveryCache, zone: str, group: str) -> list[str]:
+    """The instances (`projects/…` references) in an instance group, kept or read now."""
+    with cache.lock:
+        known = cache.members.get((zone, group))
+    if known is not None:
+        return list(known)
+    from google.cloud import compute_v1
+
+    pager = compute.call(
+        "instanceGroups",
+        "listInstances",
+        zone=zone,
+        instance_group=group,
+        instance_groups_list_instances_request_resource=compute_v1.InstanceGroupsListInstancesRequest(
+            instance_state="ALL"
+        ),
+    )
+    members = [instance_ref(item.instance) for item in pager]
+    with cache.lock:
+        cache.members.setdefault((zone, group), members)
+    return members
+
+
+def endpoints_of(compute: Compute, cache: DiscoveryCache, zone: str, neg: str) -> list[dict[str, Any]]:
+    """The endpoints attached to a NEG, kept or read now."""
+    with cache.lock:
+        known = cache.endpoints.get((zone, neg))
+    if known is not None:
+        return list(known)
+    from google.cloud import compute_v1
+
+    pager = compute.call(
+        "networkEndpointGroups",
+        "listNetworkEndpoints",
+        zone=zone,
+        network_endpoint_group=neg,
+        network_endpoint_groups_list_endpoints_request_resource=compute_v1.NetworkEndpointGroupsListEndpointsRequest(),
+    )
+    endpoints = [
+        {
+            "instance": i.network_endpoint.instance.rsplit("/", 1)[-1] or None,
+            "ipAddress": i.network_endpoint.ip_address,
+            "port": i.network_endpoint.port,
+        }
+        for i in pager
+    ]
+    with cache.lock:
+        cache.endpoints.setdefault((zone, neg), endpoints)
+    return endpoints
+
+
+def instance_ref(url: str) -> str:
+    """An instance URL as the `projects/…` reference translate writes."""
+    return "projects/" + url.split("projects/", 1)[1] if "projects/" in url else url

@@ -1,19 +1,19 @@
-"""The GCP provider: translate → discover → diff → apply, for one stack at a time."""
+"""The GCP provider, one stack at a time: translate (Desired) → discover (Current) → plan (Steps) → apply
+(one executor per resource kind). `plan` stops before apply."""
 
 from __future__ import annotations
 
 import json
 from typing import Any
 
-from google.api_core import exceptions
-
 from lbctl.cloudcalls import CallStats, CloudCaller, note
 from lbctl.model.matching import RouteResult
 from lbctl.model.spec import LoadBalancerSpec
-from lbctl.provider import Check, ConvergeResult, ProviderConfig, ProviderError, StackInput
+from lbctl.provider import Check, ConvergeResult, ProviderConfig, ProviderError, StackInput, Step
 
 from . import naming as n
 from .apply import run
+from .apply.common import target
 from .cache import DiscoveryCache
 from .clients import (
     NOT_USER_FIXABLE_REASONS,
@@ -25,22 +25,13 @@ from .clients import (
     to_dict,
 )
 from .describe import describe_stack
-from .diff import Step, plan_steps
-from .discover import Inventory, Key, discover
+from .discover import Current, Inventory, Key, cluster_inventory, discover, list_cluster, must_exist
 from .doctor import gcp_checks
-from .translate import (
-    PRE_SHARED_FIELD,
-    STATIC_IP_FIELD,
-    Context,
-    Translation,
-    backend_service_name,
-    translate,
-)
+from .plan import plan
+from .translate import PRE_SHARED_FIELD, STATIC_IP_FIELD, Context, Desired, backend_service_name, translate
 from .urlmap import translate_url_map
 from .urlmap_route import evaluate
 
-STEP_METHODS = {"add": "addInstances", "remove": "removeInstances", "attach": "attachNetworkEndpoints",
-                "detach": "detachNetworkEndpoints", "policy": "setSecurityPolicy"}  # fmt: skip
 SSL_POLICY_FIELD = "metadata.annotations[networking.gke.io/v1beta1.FrontendConfig] (sslPolicy)"
 
 
@@ -102,13 +93,14 @@ class GcpProvider:
     # --- protocol ---------------------------------------------------------------------------------
 
     def plan(self, stack: StackInput) -> ConvergeResult:
-        return self._converge(stack, apply=False)
+        """translate + discover + plan: `steps` with their request bodies, `changes` their summaries."""
+        return self._plan(stack)
 
     def converge(self, stack: StackInput) -> ConvergeResult:
-        return self._converge(stack, apply=True)
+        return self._converge(stack)
 
     def list_stacks(self) -> list[str]:
-        inventory = discover(self.compute, self.config.cluster_name, self.zones())
+        inventory = list_cluster(self.compute, self.config.cluster_name, self.zones())
         if self.cache.ttl > 0:
             self.cache.store(inventory)  # the controller lists stacks at start: every converge after uses it
         return inventory.stacks()
@@ -123,7 +115,7 @@ class GcpProvider:
 
     def describe(self, stack: str) -> dict[str, Any]:
         """The stack as the Google Cloud console shows it (see providers.gcp.describe)."""
-        inventory = discover(self.compute, self.config.cluster_name, self.zones())
+        inventory = list_cluster(self.compute, self.config.cluster_name, self.zones())
         return describe_stack(self.compute, inventory, stack)
 
     def route(self, spec: LoadBalancerSpec, host: str, path: str) -> RouteResult:
@@ -146,8 +138,9 @@ class GcpProvider:
                     else n.resource_name(n.BACKEND_SERVICE, cluster, [k], spec.stack, k) for k in keys}  # fmt: skip
         return translate_url_map(spec, services, lambda s: f"global/backendServices/{s}")
 
-    def translation(self, stack: StackInput) -> Translation:
-        """Translate with cloud-side checks: the static IP, pre-shared certs and SSL policy exist."""
+    def desired(self, stack: StackInput) -> Desired:
+        """Translate, with the cloud-side lookups it needs first: the static IP (its address goes into the
+        forwarding rules), and that pre-shared certificates and the SSL policy exist."""
         ctx = self._context()
         spec = stack.spec
         if not spec.empty:
@@ -170,129 +163,98 @@ class GcpProvider:
         return str(body.get("address"))
 
     def _must_exist(self, collection: str, arg: str, name: str, message: str, field: str) -> dict[str, Any]:
-        fresh = self.cache.fresh()
-        with self.cache.lock:
-            known = self.cache.lookups.get((collection, name)) if fresh else None
-        if known is not None:
-            return known
-        try:
-            body = to_dict(self.compute.call(collection, "get", **{arg: name}))
-        except exceptions.NotFound:
-            raise ProviderError(message, user_fixable=True, field=field) from None
-        if fresh:
-            with self.cache.lock:
-                self.cache.lookups[(collection, name)] = body
-        return body
+        return must_exist(self.compute, self.cache, collection, arg, name, message, field)
 
     def _inventory(self) -> Inventory:
         """The cluster's inventory: kept (fresh) or discovered now; one discovery at a time."""
-        with self.cache.lock:
-            if not self.cache.fresh():
-                self.cache.store(discover(self.compute, self.config.cluster_name, self.zones()))
-            assert self.cache.inventory is not None
-            return self.cache.inventory
+        return cluster_inventory(self.compute, self.cache, self.config.cluster_name, self.zones())
 
-    def _members_of(self, zone: str, group: str) -> list[str]:
-        with self.cache.lock:
-            known = self.cache.members.get((zone, group))
-        if known is not None:
-            return list(known)
-        members = self._read_members(zone, group)
-        with self.cache.lock:
-            self.cache.members.setdefault((zone, group), members)
-        return members
+    def _prepare(self, stack: StackInput) -> tuple[Inventory, Desired, Current, list[Step]]:
+        """translate + discover + plan: everything but applying."""
+        cluster = self._inventory()  # first: a discovery drops kept lookups, translation then keeps its own
+        desired = self.desired(stack)
+        current = discover(self.compute, self.cache, cluster, desired)
+        return cluster, desired, current, plan(desired, current)
 
-    def _endpoints_of(self, zone: str, neg: str) -> list[dict[str, Any]]:
-        with self.cache.lock:
-            known = self.cache.endpoints.get((zone, neg))
-        if known is not None:
-            return list(known)
-        endpoints = self._read_endpoints(zone, neg)
-        with self.cache.lock:
-            self.cache.endpoints.setdefault((zone, neg), endpoints)
-        return endpoints
-
-    def _read_members(self, zone: str, group: str) -> list[str]:
-        from google.cloud import compute_v1
-
-        pager = self.compute.call("instanceGroups", "listInstances", zone=zone, instance_group=group,
-                                  instance_groups_list_instances_request_resource=compute_v1.
-                                  InstanceGroupsListInstancesRequest(instance_state="ALL"))  # fmt: skip
-        return [item.instance.rsplit("/", 1)[-1] for item in pager]
-
-    def _read_endpoints(self, zone: str, neg: str) -> list[dict[str, Any]]:
-        from google.cloud import compute_v1
-
-        pager = self.compute.call("networkEndpointGroups", "listNetworkEndpoints", zone=zone,
-                                  network_endpoint_group=neg,
-                                  network_endpoint_groups_list_endpoints_request_resource=compute_v1.
-                                  NetworkEndpointGroupsListEndpointsRequest())  # fmt: skip
-        return [{"instance": i.network_endpoint.instance.rsplit("/", 1)[-1] or None,
-                 "ipAddress": i.network_endpoint.ip_address, "port": i.network_endpoint.port} for i in pager]  # fmt: skip
-
-    def _converge(self, stack: StackInput, apply: bool) -> ConvergeResult:
+    def _plan(self, stack: StackInput) -> ConvergeResult:
         before = self.stats.snapshot()
         spec = stack.spec
         result = ConvergeResult(stack=spec.stack, address=None)
         try:
-            cluster = self._inventory()  # first: a discovery drops kept lookups, translation then keeps its own
-            translation = self.translation(stack)
-            result.warnings = list(translation.warnings)
-            with self.cache.lock:
-                inventory = cluster.view(spec.stack)
-            steps = plan_steps(translation, inventory, self._members_of, self._endpoints_of)
-            blocked: list[Step] = []  # deletes refused for a reason the user must fix, and what waits for them
+            _, desired, current, steps = self._prepare(stack)
+            result.warnings = list(desired.warnings)
+            result.steps = list(steps)
+            result.changes = [s.change() for s in steps]
+            result.address = self._address(desired, current, steps, applied=False)
+            result.deleted = spec.empty and not current.mine
+        finally:
+            result.calls = self._calls_since(before)
+        return result
+
+    def _converge(self, stack: StackInput) -> ConvergeResult:
+        before = self.stats.snapshot()
+        spec = stack.spec
+        result = ConvergeResult(stack=spec.stack, address=None)
+        try:
+            _, desired, current, steps = self._prepare(stack)
+            result.warnings = list(desired.warnings)
+            blocked: list[
+                Step
+            ] = []  # deletes refused for a reason the user must fix, and what waits for them
             waiting: list[str] = []
             for step in steps:
-                if apply and spec.empty and any(_uses(b, step) for b in blocked):
+                if spec.empty and any(_uses(current, b, step) for b in blocked):
                     blocked.append(step)  # still used by a resource that could not be deleted
                     waiting.append(f"{step.change().kind} {step.name}")
                     continue
-                if apply and spec.empty:
+                if spec.empty:
                     error = self._run_cleanup(step)
                     if error is not None:
                         result.errors.append(error)
                         blocked.append(step)
                         continue
-                elif apply:
+                else:
                     self._run(step)
+                result.steps.append(step)
                 result.changes.append(step.change())
             if waiting:
                 last = result.errors[-1]
                 last.args = (f"{last} (waiting for it: {', '.join(waiting)})",)
-            if apply and not blocked:
-                for step in self._released_shared(translation, inventory, steps):
+            if not blocked:
+                for step in self._released_shared(desired, current, steps):
                     if not spec.empty:
                         self._run(step)
                     elif (error := self._run_cleanup(step)) is not None:
                         result.errors.append(error)
                         blocked.append(step)
                         continue
+                    result.steps.append(step)
                     result.changes.append(step.change())
-            result.address = self._address(translation, inventory, steps, apply)
-            leftover = inventory.of_stack(spec.stack)
-            result.deleted = spec.empty and not blocked and (apply or not leftover)
+            result.address = self._address(desired, current, steps, applied=True)
+            result.deleted = spec.empty and not blocked
         finally:
-            after = self.stats.snapshot()
-            result.calls = {k: v - before.get(k, 0) for k, v in after.items() if v - before.get(k, 0)}
+            result.calls = self._calls_since(before)
         return result
 
-    def _released_shared(self, translation: Translation, planned: Inventory, done: list[Step]) -> list[Step]:
+    def _calls_since(self, before: dict[str, int]) -> dict[str, int]:
+        after = self.stats.snapshot()
+        return {k: v - before.get(k, 0) for k, v in after.items() if v - before.get(k, 0)}
+
+    def _released_shared(self, desired: Desired, planned: Current, done: list[Step]) -> list[Step]:
         """Deletes of shared instance groups that no stack uses any more, planned again after this stack deleted
         backend services. The plan kept a group another stack used when it began; when two stacks are deleted
         at once each sees the other's backend service then, so neither would delete it. Looked at again after
         our own deletes, the later of the two finds the group unused (the cloud refuses a delete of a group
         still in use, which counts as done)."""
-        wanted = translation.by_key()
-        deleted = {(s.collection, s.zone or "", s.name) for s in done if s.op == "delete"}
-        kept = {k for k in planned.shared() if k[0] == "instanceGroups" and k not in wanted and k not in deleted}
+        wanted = desired.by_key()
+        deleted = {_key(s) for s in done if s.action == "delete"}
+        kept = {
+            k for k in planned.shared if k[0] == "instanceGroups" and k not in wanted and k not in deleted
+        }
         if not kept or not any(k[0] == "backendServices" for k in deleted):
             return []
-        fresh = self._inventory()  # the cache as the other workers left it, or discovered now
-        with self.cache.lock:
-            view = fresh.view(translation.stack)
-        steps = plan_steps(translation, view, self._members_of, self._endpoints_of)
-        return [s for s in steps if s.op == "delete" and (s.collection, s.zone or "", s.name) in kept]
+        fresh = discover(self.compute, self.cache, self._inventory(), desired)  # as the other workers left it
+        return [s for s in plan(desired, fresh) if s.action == "delete" and _key(s) in kept]
 
     def _run(self, step: Step) -> None:
         """Apply one step; a failure becomes the ProviderError saying what it means (raised outside the except
@@ -320,9 +282,7 @@ class GcpProvider:
             as_planned = run(self.compute, step)
         except Exception as exc:
             self.cache.invalidate()  # whatever happened in the cloud, we no longer know it
-            change = step.change()
-            method = step.method or STEP_METHODS.get(step.op, step.op)
-            note(exc, resource=f"{change.kind} {step.name}", operation=f"{step.collection}.{method}")
+            note(exc, resource=f"{step.kind} {step.name}", operation=step.operation)
             error = self.caller.provider_error(exc)
             if error is None:
                 raise
@@ -338,19 +298,17 @@ class GcpProvider:
             self.cache.invalidate()
         return None
 
-    def _address(
-        self, translation: Translation, inventory: Inventory, steps: list[Step], applied: bool
-    ) -> str | None:
-        rules = [w for w in translation.resources if w.collection == "forwardingRules"]
+    def _address(self, desired: Desired, current: Current, steps: list[Step], applied: bool) -> str | None:
+        rules = [w for w in desired.resources if w.collection == "forwardingRules"]
         if not rules:
             return None
         if rules[0].body.get("IPAddress"):
             return str(rules[0].body["IPAddress"])
         key: Key = rules[0].key
-        existing = inventory.items.get(key) or self.cache.get(key)
+        existing = current.get(key) or self.cache.get(key)
         if existing is not None and existing.body.get("IPAddress"):
             return str(existing.body["IPAddress"])
-        if existing is not None and not any(s.key == key for s in steps if s.op == "insert"):
+        if existing is not None and not any(_key(s) == key for s in steps if s.action == "create"):
             return None  # as discovery found it: without an address
         if not applied:
             return None
@@ -359,9 +317,16 @@ class GcpProvider:
         return str(body["IPAddress"])
 
 
-def _uses(holder: Step, step: Step) -> bool:
+def _key(step: Step) -> Key:
+    """The (collection, zone, name) of the resource a step acts on."""
+    return (target(step)[0], step.where or "", step.name)
+
+
+def _uses(current: Current, holder: Step, step: Step) -> bool:
     """Whether the resource `holder` (still there) refers to the one `step` deletes."""
-    if step.op != "delete" or holder.existing is None:
+    existing = current.get(_key(holder))
+    if step.action != "delete" or existing is None:
         return False
-    where = f"/zones/{step.zone}/" if step.zone else "/global/"
-    return f"{where}{step.collection}/{step.name}\"" in json.dumps(holder.existing.body)
+    collection = target(step)[0]
+    where = f"/zones/{step.where}/" if step.where else "/global/"
+    return f'{where}{collection}/{step.name}"' in json.dumps(existing.body)

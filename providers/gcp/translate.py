@@ -1,7 +1,9 @@
-"""Translate a StackInput into the wanted Compute resources (plain API-shaped dicts, no I/O).
+"""Translate a StackInput into the Desired Compute resources (API-shaped request bodies, no I/O), once per
+reconcile; the cloud-side lookups it needs (the static IP's address) come in the Context.
 
 Immutable inputs are hashed into names (a change yields a new resource, created before the old one
-is deleted); everything else is updated in place. References are `projects/<p>/…` paths.
+is deleted); everything else is updated in place. References are `projects/<p>/…` paths, known before
+anything is created. A private key is a `Secret`, redacted wherever a body is shown.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from lbctl.model.spec import Backend, HealthCheck, LoadBalancerSpec, TLSCertificate
-from lbctl.provider import ProviderError, StackInput
+from lbctl.provider import ProviderError, Secret, StackInput
 
 from . import naming as n
 from .urlmap import UrlMapTranslation, translate_url_map
@@ -35,7 +37,8 @@ ORDER = (
 
 @dataclass
 class Wanted:
-    """One resource we want. `members`: IG instance names; `endpoints`: NEG endpoints."""
+    """One resource we want: its request body; `members`: an instance group's instances (`projects/…`
+    references); `endpoints`: a NEG's endpoints; `security_policy`: a backend service's Cloud Armor policy."""
 
     collection: str
     name: str
@@ -55,7 +58,9 @@ class Wanted:
 
 
 @dataclass
-class Translation:
+class Desired:
+    """Everything one stack wants, in dependency order of creation."""
+
     stack: str
     resources: list[Wanted] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
@@ -95,10 +100,10 @@ def named_port(node_port: int) -> str:
     return f"port{node_port}"
 
 
-def translate(stack: StackInput, ctx: Context) -> Translation:
+def translate(stack: StackInput, ctx: Context) -> Desired:
     """The wanted resources of one stack (empty for an empty spec)."""
     spec = stack.spec
-    out = Translation(spec.stack, static_ip_name=spec.frontend.static_ip_name if not spec.empty else None)
+    out = Desired(spec.stack, static_ip_name=spec.frontend.static_ip_name if not spec.empty else None)
     if spec.empty:
         return out
     for rule in spec.rules:
@@ -119,7 +124,7 @@ def translate(stack: StackInput, ctx: Context) -> Translation:
         t.node: t.id for ts in stack.targets.values() for t in ts if t.node and not _is_ip(t.id)
     }
     services: dict[str, str] = {}
-    ig_ports: dict[str, set[str]] = defaultdict(set)  # zone → named ports
+    ig_ports: dict[str, dict[str, int]] = defaultdict(dict)  # zone → named port → port
     ig_members: dict[str, set[str]] = defaultdict(set)
     fw_ports: set[int] = set()
     for key in keys:
@@ -158,7 +163,9 @@ def translate(stack: StackInput, ctx: Context) -> Translation:
                 groups.append({"group": _ref(ctx, "networkEndpointGroups", neg_name, zone), "balancingMode": "RATE",
                                "maxRatePerEndpoint": MAX_RATE_PER_ENDPOINT, "capacityScaler": 1})  # fmt: skip
         else:
-            if backend.node_port is None and not backend.assumed:  # assumed: offline plan, left to the cluster
+            if (
+                backend.node_port is None and not backend.assumed
+            ):  # assumed: offline plan, left to the cluster
                 raise ProviderError(f"Service {backend.namespace}/{backend.service} port {backend.port} has no "
                                     "nodePort: use type NodePort, or container-native load balancing with "
                                     "cloud.google.com/neg: '{\"ingress\": true}'", user_fixable=True,
@@ -168,8 +175,8 @@ def translate(stack: StackInput, ctx: Context) -> Translation:
             zones = sorted({t.zone for t in targets if t.zone})
             for t in targets:  # none while the node port is unknown
                 if t.zone and backend.node_port is not None:
-                    ig_members[t.zone].add(t.id)
-                    ig_ports[t.zone].add(named_port(backend.node_port))
+                    ig_members[t.zone].add(_ref(ctx, "instances", t.id, t.zone))
+                    ig_ports[t.zone][named_port(backend.node_port)] = backend.node_port
             ig = instance_group_name(ctx.cluster)
             groups = [{"group": _ref(ctx, "instanceGroups", ig, z), "balancingMode": "UTILIZATION",
                        "maxUtilization": 0.8, "capacityScaler": 1} for z in zones]  # fmt: skip
@@ -186,7 +193,7 @@ def translate(stack: StackInput, ctx: Context) -> Translation:
             "name": name,
             "description": n.description(ctx.cluster, n.SHARED_STACK, "InstanceGroup"),
             "network": _ref(ctx, "networks", ctx.network),
-            "namedPorts": [{"name": p, "port": int(p[4:])} for p in sorted(ig_ports[zone])],
+            "namedPorts": [{"name": p, "port": port} for p, port in sorted(ig_ports[zone].items())],
         }
         out.resources.append(Wanted("instanceGroups", name, body, zone, members=sorted(ig_members[zone])))
     if fw_ports:
@@ -300,7 +307,7 @@ def _cert_name(ctx: Context, stack: str, cert: TLSCertificate) -> str:
     )
 
 
-def _frontend(stack: StackInput, ctx: Context, out: Translation, services: dict[str, str]) -> None:
+def _frontend(stack: StackInput, ctx: Context, out: Desired, services: dict[str, str]) -> None:
     spec = stack.spec
     readable = n.split_stack(spec.stack)
     url_map = translate_url_map(spec, services, lambda s: _ref(ctx, "backendServices", s))
@@ -344,7 +351,7 @@ def _frontend(stack: StackInput, ctx: Context, out: Translation, services: dict[
                         "name": name,
                         "description": n.description(ctx.cluster, spec.stack, f"Certificate:{cert.ref}"),
                         "certificate": material.certificate_pem + (material.chain_pem or ""),
-                        "privateKey": material.private_key_pem,
+                        "privateKey": Secret(material.private_key_pem),
                     }))  # fmt: skip
                     certs.append(_ref(ctx, "sslCertificates", name))
                 else:
@@ -368,7 +375,7 @@ def _frontend(stack: StackInput, ctx: Context, out: Translation, services: dict[
                              _ref(ctx, "targetHttpsProxies", proxy), ip_inputs)  # fmt: skip
 
 
-def _forwarding_rule(ctx: Context, stack: str, out: Translation, role: str, port: int, target: str,
+def _forwarding_rule(ctx: Context, stack: str, out: Desired, role: str, port: int, target: str,
                      ip_inputs: tuple[str, ...]) -> None:  # fmt: skip
     """The address is immutable: it is hashed into the name, so a change creates the new rule first."""
     name = n.resource_name(role, ctx.cluster, n.split_stack(stack), stack, port, *ip_inputs)

@@ -32,6 +32,23 @@ def test_offline_plan_lists_every_resource_to_create(provider: str, example: str
     assert all(c["action"] in ("create", "update") for c in doc["changes"]), "an empty account has nothing to delete"
 
 
+def test_offline_gcp_plan_shows_each_request_body_and_never_the_private_key() -> None:
+    done = subprocess.run([LBCTL, "plan", "-f", str(ROOT / "docs" / "examples" / "two-services-gce.yaml"),
+                           "--provider", "gcp", "--offline", "-o", "json"], capture_output=True, text=True,
+                          timeout=180)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    (doc,) = json.loads(done.stdout)
+    creates = {s["kind"]: s for s in doc["steps"] if s["action"] == "create"}
+    assert len(doc["steps"]) == len(doc["changes"])
+    services = [s for s in doc["steps"] if s["kind"] == "BackendService"]
+    assert len(services) == 2 and all(s["body"]["healthChecks"] and s["body"]["backends"] for s in services)
+    checks = [s for s in doc["steps"] if s["kind"] == "HealthCheck"]
+    assert len(checks) == 2 and all(s["body"]["httpHealthCheck"]["requestPath"] for s in checks)
+    assert creates["UrlMap"]["operation"] == "urlMaps.insert" and creates["UrlMap"]["body"]["pathMatchers"]
+    assert creates["SslCertificate"]["body"]["privateKey"] == "<redacted>"
+    assert "PRIVATE KEY" not in done.stdout
+
+
 def test_run_help_says_where_metrics_and_probes_listen() -> None:
     done = subprocess.run([LBCTL, "run", "--help"], capture_output=True, text=True, timeout=60)
     text = " ".join(done.stdout.split())

@@ -1,0 +1,40 @@
+"""Global forwarding rules: created (the address is hashed into the name, so a new address is a new rule),
+their target and labels set (labels under the label fingerprint), deleted."""
+
+from __future__ import annotations
+
+from google.cloud import compute_v1
+
+from lbctl.provider import Step
+
+from ..clients import Compute
+from .common import delete, insert, target, unknown, with_fingerprint
+
+
+def execute(compute: Compute, step: Step) -> bool:
+    method = target(step)[1]
+    if method == "insert":
+        return insert(compute, step)
+    if method == "setTarget":
+        compute.mutate(
+            "forwardingRules",
+            "setTarget",
+            forwarding_rule=step.name,
+            target_reference_resource=compute_v1.TargetReference(target=step.body["target"]),
+        )
+        return True
+    if method == "setLabels":
+
+        def set_labels(fingerprint: str | None) -> None:
+            request = compute_v1.GlobalSetLabelsRequest(
+                labels=dict(step.body.get("labels") or {}), label_fingerprint=fingerprint
+            )
+            compute.mutate(
+                "forwardingRules", "setLabels", resource=step.name, global_set_labels_request_resource=request
+            )
+
+        with_fingerprint(compute, step, set_labels, "labelFingerprint")
+        return True
+    if method == "delete":
+        return delete(compute, step)
+    raise unknown(step)

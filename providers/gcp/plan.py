@@ -1,0 +1,269 @@
+"""Desired vs Current → ordered Steps, purely (no I/O, no callbacks, inputs left as they are): creates and
+in-place updates in dependency order, membership differences only, then deletes in reverse order (so nothing
+in use is deleted, and a rotated certificate is attached before the old one goes).
+
+Each Step's body is the request as the executor sends it: the full resource for an insert or update (with
+the fingerprint read at discovery), the reference or list a setX call takes, the instances or endpoints to
+add or remove. References are `projects/…` paths of deterministic names, so no step waits on another's result.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from lbctl.provider import Step
+
+from .discover import Current, Existing, Key
+from .translate import ORDER, Desired, Wanted
+
+KIND = {
+    "healthChecks": "HealthCheck",
+    "backendServices": "BackendService",
+    "urlMaps": "UrlMap",
+    "targetHttpProxies": "TargetHttpProxy",
+    "targetHttpsProxies": "TargetHttpsProxy",
+    "sslCertificates": "SslCertificate",
+    "forwardingRules": "ForwardingRule",
+    "firewalls": "Firewall",
+    "instanceGroups": "InstanceGroup",
+    "networkEndpointGroups": "NetworkEndpointGroup",
+}
+FULL_UPDATE = {"healthChecks", "backendServices", "urlMaps", "firewalls"}
+SETTERS: dict[str, tuple[tuple[str, str, str | None], ...]] = {
+    # collection → (field, setX method, the fingerprint it is sent under) for fields set by a dedicated call
+    "targetHttpProxies": (("urlMap", "setUrlMap", None),),
+    "targetHttpsProxies": (
+        ("urlMap", "setUrlMap", None),
+        ("sslCertificates", "setSslCertificates", None),
+        ("sslPolicy", "setSslPolicy", None),
+    ),
+    "forwardingRules": (("target", "setTarget", None), ("labels", "setLabels", "labelFingerprint")),
+    "instanceGroups": (("namedPorts", "setNamedPorts", "fingerprint"),),
+}
+NOT_COMPARED = {"name", "securityPolicy"}
+
+
+def normalise(value: Any) -> Any:
+    """References → `projects/…` paths; empty values → None; floats equal to ints → ints."""
+    if isinstance(value, str):
+        if "/projects/" in value:
+            return "projects/" + value.split("/projects/", 1)[1]
+        return value or None
+    if isinstance(value, bool):
+        return value or None
+    if isinstance(value, int | float):
+        return (int(value) if float(value).is_integer() else value) or None
+    if isinstance(value, dict):
+        out = {k: normalise(v) for k, v in value.items()}
+        out = {k: v for k, v in out.items() if v is not None}
+        return out or None
+    if isinstance(value, list):
+        return [normalise(v) for v in value] or None
+    return value
+
+
+def same(wanted: Any, existing: Any) -> bool:
+    return bool(normalise(wanted) == normalise(existing))
+
+
+def endpoint_key(endpoint: dict[str, Any]) -> str:
+    """A NEG endpoint compared the way `same` does, as a hashable key (diffs stay linear in the size)."""
+    return json.dumps(normalise(endpoint), sort_keys=True)
+
+
+def differing_fields(wanted: dict[str, Any], existing: dict[str, Any]) -> dict[str, tuple[Any, Any]]:
+    """Top-level fields we manage whose values differ, as field → (current, wanted); fields we do not set
+    are left alone."""
+    out: dict[str, tuple[Any, Any]] = {}
+    for key, value in wanted.items():
+        if key in NOT_COMPARED:
+            continue
+        have = existing.get(key)
+        if key == "namedPorts":
+            value = sorted(value or [], key=lambda p: p["name"])
+            have = sorted(have or [], key=lambda p: p.get("name", ""))
+        if not same(value, have):
+            out[key] = (have, value)
+    return out
+
+
+def step(
+    collection: str,
+    method: str,
+    name: str,
+    zone: str | None,
+    body: dict[str, Any],
+    action: str = "update",
+    changes: dict[str, tuple[Any, Any]] | None = None,
+    detail: str = "",
+) -> Step:
+    """A Step calling `<collection>.<method>` on one resource."""
+    kind = KIND[collection]
+    where = f"{zone}/" if zone else ""
+    suffix = "" if method in ("insert", "update", "delete") else f":{method}"
+    return Step(
+        key=f"{kind}/{where}{name}{suffix}",
+        action=action,
+        kind=kind,
+        name=name,
+        operation=f"{collection}.{method}",
+        body=body,
+        changes=changes or {},
+        where=zone,
+        detail=detail,
+    )
+
+
+def plan(desired: Desired, current: Current) -> list[Step]:
+    """Every step that makes the cloud match `desired` for its stack, in the order to run them."""
+    wanted = desired.by_key()
+    forward: dict[str, list[Step]] = {c: [] for c in ORDER}
+    backward: dict[str, list[Step]] = {c: [] for c in ORDER}
+    for key, want in wanted.items():
+        existing = current.get(key)
+        body = _request_body(want, current)
+        if existing is None:
+            forward[key[0]] += _create(want, body)
+        else:
+            forward[key[0]] += _update(want, body, existing, current)
+    for key in current.mine:
+        if key not in wanted:
+            backward[key[0]].append(_delete(key))
+    for key, existing in current.shared.items():
+        if key in wanted:
+            continue
+        used = current.others_ports.get((key[1], key[2]))
+        if used is None:
+            backward[key[0]].append(_delete(key))
+            continue
+        ports = [{"name": p, "port": used[p]} for p in sorted(used)]  # what the other stacks still need
+        have = sorted(existing.body.get("namedPorts") or [], key=lambda p: p.get("name", ""))
+        if not same(ports, have):
+            forward[key[0]].append(
+                _set(key, "namedPorts", "setNamedPorts", "fingerprint", ports, have, existing)
+            )
+    steps = [s for c in ORDER for s in forward[c]]
+    steps += [s for c in reversed(ORDER) for s in sorted(backward[c], key=lambda s: (s.where or "", s.name))]
+    return steps
+
+
+def _request_body(want: Wanted, current: Current) -> dict[str, Any]:
+    """The resource as it is sent: a backend service with its security policy; a shared instance group with
+    the named ports other stacks use on it as well as ours."""
+    body = dict(want.body)
+    if want.collection == "backendServices" and want.security_policy:
+        body["securityPolicy"] = want.security_policy
+    if want.collection == "instanceGroups":
+        ports = {p["name"]: p for p in want.body["namedPorts"]}
+        for name, port in current.others_ports.get((want.zone or "", want.name), {}).items():
+            ports.setdefault(name, {"name": name, "port": port})
+        body["namedPorts"] = [ports[k] for k in sorted(ports)]
+    return body
+
+
+def _create(want: Wanted, body: dict[str, Any]) -> list[Step]:
+    collection, zone, name = want.collection, want.zone, want.name
+    out = [step(collection, "insert", name, zone, body, action="create")]
+    if want.members:
+        out.append(_members("addInstances", want, list(want.members)))
+    if want.endpoints:
+        out.append(_endpoints("attachNetworkEndpoints", want, list(want.endpoints)))
+    if want.security_policy:
+        out.append(_policy(want, None))
+    return out
+
+
+def _update(want: Wanted, body: dict[str, Any], existing: Existing, current: Current) -> list[Step]:
+    collection, zone, name = want.collection, want.zone, want.name
+    out: list[Step] = []
+    if collection in FULL_UPDATE or collection in SETTERS:
+        changes = differing_fields(body, existing.body)
+        if collection in FULL_UPDATE and changes:
+            sent = dict(body)
+            if existing.body.get("fingerprint"):
+                sent["fingerprint"] = existing.body[
+                    "fingerprint"
+                ]  # as read: a 412 means it changed meanwhile
+            out.append(step(collection, "update", name, zone, sent, changes=changes, detail="in place"))
+        for field_name, method, fingerprint in SETTERS.get(collection, ()):
+            if field_name in changes:
+                have = changes[field_name][0]
+                out.append(
+                    _set(want.key, field_name, method, fingerprint, body.get(field_name), have, existing)
+                )
+    if collection == "backendServices" and not same(
+        want.security_policy, existing.body.get("securityPolicy")
+    ):
+        out.append(_policy(want, existing.body.get("securityPolicy")))
+    if want.members is not None:
+        have_members = set(current.members.get((zone or "", name), []))
+        add = sorted(set(want.members) - have_members)
+        remove = sorted(have_members - set(want.members))
+        if add:
+            out.append(_members("addInstances", want, add))
+        if remove:
+            out.append(_members("removeInstances", want, remove))
+    if want.endpoints is not None:
+        have_eps = current.endpoints.get((zone or "", name), [])
+        have_keys = {endpoint_key(c) for c in have_eps}
+        want_keys = {endpoint_key(e) for e in want.endpoints}
+        attach = [e for e in want.endpoints if endpoint_key(e) not in have_keys]
+        detach = [c for c in have_eps if endpoint_key(c) not in want_keys]
+        if attach:
+            out.append(_endpoints("attachNetworkEndpoints", want, attach))
+        if detach:
+            out.append(_endpoints("detachNetworkEndpoints", want, detach))
+    return out
+
+
+def _set(
+    key: Key, field_name: str, method: str, fingerprint: str | None, value: Any, have: Any, existing: Existing
+) -> Step:
+    body: dict[str, Any] = {field_name: value}
+    if fingerprint and existing.body.get(fingerprint):
+        body[fingerprint] = existing.body[fingerprint]
+    return step(
+        key[0], method, key[2], key[1] or None, body, changes={field_name: (have, value)}, detail=field_name
+    )
+
+
+def _policy(want: Wanted, have: Any) -> Step:
+    changes = {"securityPolicy": (have, want.security_policy)}
+    return step(
+        want.collection,
+        "setSecurityPolicy",
+        want.name,
+        None,
+        {"securityPolicy": want.security_policy},
+        changes=changes,
+        detail="securityPolicy",
+    )
+
+
+def _members(method: str, want: Wanted, instances: list[str]) -> Step:
+    verb = "add" if method == "addInstances" else "remove"
+    return step(
+        want.collection,
+        method,
+        want.name,
+        want.zone,
+        {"instances": [{"instance": i} for i in instances]},
+        detail=f"{verb} {len(instances)} instance(s)",
+    )
+
+
+def _endpoints(method: str, want: Wanted, endpoints: list[dict[str, Any]]) -> Step:
+    verb = "attach" if method == "attachNetworkEndpoints" else "detach"
+    return step(
+        want.collection,
+        method,
+        want.name,
+        want.zone,
+        {"networkEndpoints": [dict(e) for e in endpoints]},
+        detail=f"{verb} {len(endpoints)} endpoint(s)",
+    )
+
+
+def _delete(key: Key) -> Step:
+    return step(key[0], "delete", key[2], key[1] or None, {}, action="delete")
