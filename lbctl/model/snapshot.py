@@ -12,8 +12,12 @@ from lbctl.model.problems import Problem, Severity, SpecError
 BACKEND_CONFIG = "BackendConfig"
 FRONTEND_CONFIG = "FrontendConfig"
 CUSTOM_KINDS = (BACKEND_CONFIG, FRONTEND_CONFIG)
+# Workloads whose pod template stands in for their pods in manifest files: what a Service's pods will look
+# like (labels, ports, readinessProbe, from which Google Cloud health checks follow) before the cluster runs them.
+WORKLOAD_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet")
 SUPPORTED_KINDS = (
-    "Ingress", "Service", "EndpointSlice", "Endpoints", "Node", "Pod", "Secret", "IngressClass", *CUSTOM_KINDS,
+    "Ingress", "Service", "EndpointSlice", "Endpoints", "Node", "Pod", "Secret", "IngressClass", *WORKLOAD_KINDS,
+    *CUSTOM_KINDS,
 )  # fmt: skip
 
 
@@ -100,11 +104,26 @@ _PARSERS = {
 }
 
 
+def template_pod(workload: Mapping[str, Any]) -> dict[str, Any]:
+    """The pod a workload's template describes, not yet scheduled (no IP, not Ready), named after it."""
+    meta = workload.get("metadata") if isinstance(workload.get("metadata"), Mapping) else {}
+    spec = workload.get("spec") if isinstance(workload.get("spec"), Mapping) else {}
+    template = spec.get("template") if isinstance(spec.get("template"), Mapping) else {}
+    template_meta = template.get("metadata") if isinstance(template.get("metadata"), Mapping) else {}
+    return {
+        "metadata": {"name": f"{meta.get('name', '')}-template", "namespace": meta.get("namespace") or "default",
+                     "labels": template_meta.get("labels") or {}},
+        "spec": template.get("spec") or {},
+    }  # fmt: skip
+
+
 def parse_object(obj: Mapping[str, Any], source: str = "") -> list[Any]:
     """The parsed form(s) of one API/manifest dict (legacy Endpoints become several slices)."""
     kind = obj.get("kind")
     if kind == "Endpoints":
         return list(o.endpoints_to_slices(obj, source))
+    if kind in WORKLOAD_KINDS:
+        return [o.parse_pod(template_pod(obj), f"{source} spec.template")]
     parser = _PARSERS.get(kind) if isinstance(kind, str) else None
     if parser is None:
         raise SpecError(

@@ -145,13 +145,13 @@ def test_missing_file(tmp_path: Path) -> None:
 
 
 def test_unsupported_kind_is_a_warning(tmp_path: Path) -> None:
-    doc = {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web"}}
+    doc = {"apiVersion": "batch/v1", "kind": "CronJob", "metadata": {"name": "web"}}
     name = write(tmp_path, "d.yaml", yaml.safe_dump(doc))
     result = load([name])
     problem = only_problem(result.problems)
     assert problem.severity == Severity.WARNING
     assert problem.source == f"{name}#0"
-    assert problem.object == "Deployment web"
+    assert problem.object == "CronJob web"
     assert not result.has_errors
 
 
