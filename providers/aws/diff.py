@@ -6,15 +6,27 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from .naming import ATTRIBUTES_TAG, MANAGED_TAGS, is_our_tag
-from .stack import DesiredRule
+from .naming import ATTRIBUTES_TAG, MANAGED_TAGS, RESOURCE_TAG, ROLE_TARGET_GROUP, is_our_tag
+from .stack import DesiredListener, DesiredLoadBalancer, DesiredRule, DesiredTargetGroup
 
 HEALTH_CHECK_KEYS = (
-    "HealthCheckEnabled", "HealthCheckProtocol", "HealthCheckPort", "HealthCheckPath", "HealthCheckIntervalSeconds",
-    "HealthCheckTimeoutSeconds", "HealthyThresholdCount", "UnhealthyThresholdCount", "Matcher",
-)  # fmt: skip
-REDIRECT_DEFAULTS = {"Protocol": "#{protocol}", "Port": "#{port}", "Host": "#{host}", "Path": "/#{path}",
-                     "Query": "#{query}"}  # fmt: skip
+    "HealthCheckEnabled",
+    "HealthCheckProtocol",
+    "HealthCheckPort",
+    "HealthCheckPath",
+    "HealthCheckIntervalSeconds",
+    "HealthCheckTimeoutSeconds",
+    "HealthyThresholdCount",
+    "UnhealthyThresholdCount",
+    "Matcher",
+)
+REDIRECT_DEFAULTS = {
+    "Protocol": "#{protocol}",
+    "Port": "#{port}",
+    "Host": "#{host}",
+    "Path": "/#{path}",
+    "Query": "#{query}",
+}
 _WRITE_ONLY = ("ClientSecret", "UseExistingClientSecret")
 
 
@@ -30,8 +42,10 @@ def canonical_actions(actions: list[dict[str, Any]]) -> str:
         if kind == "forward":
             forward = action.get("ForwardConfig") or {}
             groups = forward.get("TargetGroups") or [{"TargetGroupArn": action.get("TargetGroupArn")}]
-            pairs = sorted((g["TargetGroupArn"], int(g.get("Weight", 1) if g.get("Weight") is not None else 1))
-                           for g in groups)  # fmt: skip
+            pairs = sorted(
+                (str(g["TargetGroupArn"]), int(g.get("Weight", 1) if g.get("Weight") is not None else 1))
+                for g in groups
+            )
             sticky = forward.get("TargetGroupStickinessConfig") or {}
             enabled = bool(sticky.get("Enabled", False))
             out.append([kind, pairs, enabled, sticky.get("DurationSeconds") if enabled else None])
@@ -47,15 +61,23 @@ def canonical_actions(actions: list[dict[str, Any]]) -> str:
     return _json(out)
 
 
-_CONFIG_KEYS = ("HostHeaderConfig", "PathPatternConfig", "HttpHeaderConfig", "HttpRequestMethodConfig",
-                "QueryStringConfig", "SourceIpConfig")  # fmt: skip
+_CONFIG_KEYS = (
+    "HostHeaderConfig",
+    "PathPatternConfig",
+    "HttpHeaderConfig",
+    "HttpRequestMethodConfig",
+    "QueryStringConfig",
+    "SourceIpConfig",
+)
 
 
 def canonical_conditions(conditions: list[dict[str, Any]]) -> str:
     out = []
     for condition in conditions:
-        config = next(({k: v for k, v in condition[key].items() if v} for key in _CONFIG_KEYS if key in condition),
-                      {"Values": condition.get("Values", [])})  # fmt: skip
+        config = next(
+            ({k: v for k, v in condition[key].items() if v} for key in _CONFIG_KEYS if key in condition),
+            {"Values": condition.get("Values", [])},
+        )
         out.append([condition["Field"], config])
     return _json(sorted(out, key=_json))
 
@@ -76,36 +98,54 @@ def health_check_changes(desired: dict[str, Any], current: dict[str, Any]) -> di
 # AWS defaults of the attributes an annotation may set, restored when the annotation no longer sets them
 # (Elastic Load Balancing API reference: LoadBalancerAttribute, TargetGroupAttribute).
 LOAD_BALANCER_DEFAULTS: dict[str, str] = {
-    "access_logs.s3.enabled": "false", "access_logs.s3.bucket": "", "access_logs.s3.prefix": "",
-    "connection_logs.s3.enabled": "false", "connection_logs.s3.bucket": "", "connection_logs.s3.prefix": "",
-    "client_keep_alive.seconds": "3600", "deletion_protection.enabled": "false", "idle_timeout.timeout_seconds": "60",
-    "routing.http.desync_mitigation_mode": "defensive", "routing.http.drop_invalid_header_fields.enabled": "false",
+    "access_logs.s3.enabled": "false",
+    "access_logs.s3.bucket": "",
+    "access_logs.s3.prefix": "",
+    "connection_logs.s3.enabled": "false",
+    "connection_logs.s3.bucket": "",
+    "connection_logs.s3.prefix": "",
+    "client_keep_alive.seconds": "3600",
+    "deletion_protection.enabled": "false",
+    "idle_timeout.timeout_seconds": "60",
+    "routing.http.desync_mitigation_mode": "defensive",
+    "routing.http.drop_invalid_header_fields.enabled": "false",
     "routing.http.preserve_host_header.enabled": "false",
     "routing.http.x_amzn_tls_version_and_cipher_suite.enabled": "false",
-    "routing.http.xff_client_port.enabled": "false", "routing.http.xff_header_processing.mode": "append",
-    "routing.http2.enabled": "true", "waf.fail_open.enabled": "false", "zonal_shift.config.enabled": "false",
-}  # fmt: skip
+    "routing.http.xff_client_port.enabled": "false",
+    "routing.http.xff_header_processing.mode": "append",
+    "routing.http2.enabled": "true",
+    "waf.fail_open.enabled": "false",
+    "zonal_shift.config.enabled": "false",
+}
 TARGET_GROUP_DEFAULTS: dict[str, str] = {
-    "deregistration_delay.timeout_seconds": "300", "slow_start.duration_seconds": "0",
-    "stickiness.enabled": "false", "stickiness.type": "lb_cookie", "stickiness.lb_cookie.duration_seconds": "86400",
-    "stickiness.app_cookie.cookie_name": "", "stickiness.app_cookie.duration_seconds": "86400",
-    "load_balancing.algorithm.type": "round_robin", "load_balancing.algorithm.anomaly_mitigation": "off",
+    "deregistration_delay.timeout_seconds": "300",
+    "slow_start.duration_seconds": "0",
+    "stickiness.enabled": "false",
+    "stickiness.type": "lb_cookie",
+    "stickiness.lb_cookie.duration_seconds": "86400",
+    "stickiness.app_cookie.cookie_name": "",
+    "stickiness.app_cookie.duration_seconds": "86400",
+    "load_balancing.algorithm.type": "round_robin",
+    "load_balancing.algorithm.anomaly_mitigation": "off",
     "load_balancing.cross_zone.enabled": "use_load_balancer_configuration",
     "target_group_health.dns_failover.minimum_healthy_targets.count": "1",
     "target_group_health.dns_failover.minimum_healthy_targets.percentage": "off",
     "target_group_health.unhealthy_state_routing.minimum_healthy_targets.count": "1",
     "target_group_health.unhealthy_state_routing.minimum_healthy_targets.percentage": "off",
-}  # fmt: skip
+}
 
 
-def attributes_to_restore(desired: dict[str, str], tags: dict[str, str],
-                          defaults: dict[str, str]) -> tuple[dict[str, str], list[str]]:  # fmt: skip
+def attributes_to_restore(
+    desired: dict[str, str], tags: dict[str, str], defaults: dict[str, str]
+) -> tuple[dict[str, str], list[str]]:
     """(attribute → AWS default for attributes we set before but no longer want, keys whose default is unknown).
     What we set before is read from the bookkeeping tag."""
     recorded = tags.get(ATTRIBUTES_TAG, "")
     before = set(defaults) if recorded == "*" else {k for k in recorded.split(",") if k}
     gone = before - set(desired)
-    return {k: defaults[k] for k in sorted(gone) if k in defaults}, sorted(k for k in gone if k not in defaults)
+    return {k: defaults[k] for k in sorted(gone) if k in defaults}, sorted(
+        k for k in gone if k not in defaults
+    )
 
 
 def attribute_changes(desired: dict[str, str], current: list[dict[str, str]]) -> dict[str, str]:
@@ -117,8 +157,11 @@ def attribute_changes(desired: dict[str, str], current: list[dict[str, str]]) ->
 def tag_changes(desired: dict[str, str], current: dict[str, str]) -> tuple[dict[str, str], list[str]]:
     """(tags to add or update, keys to remove); `aws:` tags and our ownership tags are never removed."""
     add = {k: v for k, v in desired.items() if current.get(k) != v}
-    remove = sorted(k for k in current if k not in desired and not k.startswith("aws:")
-                    and (not is_our_tag(k) or k in MANAGED_TAGS))  # fmt: skip
+    remove = sorted(
+        k
+        for k in current
+        if k not in desired and not k.startswith("aws:") and (not is_our_tag(k) or k in MANAGED_TAGS)
+    )
     return add, remove
 
 
@@ -128,7 +171,8 @@ class RulePlan:
     modify: list[tuple[str, DesiredRule]] = field(default_factory=list)
     priorities: list[tuple[str, int]] = field(default_factory=list)  # (rule ARN, new priority)
     create: list[DesiredRule] = field(default_factory=list)
-    keep: list[tuple[str, DesiredRule]] = field(default_factory=list)  # identical as far as AWS describes them
+    # identical as far as AWS describes them:
+    keep: list[tuple[str, DesiredRule]] = field(default_factory=list)
 
     @property
     def empty(self) -> bool:
@@ -141,7 +185,9 @@ def plan_rules(desired: list[DesiredRule], existing: list[dict[str, Any]]) -> Ru
     plan = RulePlan()
     pool = [r for r in existing if not r.get("IsDefault")]
     pool.sort(key=lambda r: int(r["Priority"]))
-    key_of = {r["RuleArn"]: (canonical_conditions(r["Conditions"]), canonical_actions(r["Actions"])) for r in pool}
+    key_of = {
+        r["RuleArn"]: (canonical_conditions(r["Conditions"]), canonical_actions(r["Actions"])) for r in pool
+    }
     unmatched: list[DesiredRule] = []
     for rule in desired:
         key = (canonical_conditions(rule.conditions), canonical_actions(rule.actions))
@@ -184,3 +230,37 @@ def ip_permissions(pairs: set[tuple[int, str]] | list[tuple[int, str]]) -> list[
         key, item = ("Ipv6Ranges", {"CidrIpv6": cidr}) if ":" in cidr else ("IpRanges", {"CidrIp": cidr})
         perms.append({"IpProtocol": "tcp", "FromPort": port, "ToPort": port, key: [item]})
     return perms
+
+
+# --------------------------------------------------------------------------- which existing resource is which
+
+
+def matching_target_group(want: DesiredTargetGroup, groups: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """Our existing target group for a backend: its role tag and its name (the name hashes what AWS cannot change)."""
+    role = ROLE_TARGET_GROUP + want.key
+    return next(
+        (g for g in groups if g["Tags"].get(RESOURCE_TAG) == role and g["TargetGroupName"] == want.name), None
+    )
+
+
+def matching_load_balancer(want: DesiredLoadBalancer, lbs: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """Our existing load balancer of the wanted name and scheme (the others are replaced or duplicates)."""
+    return next(
+        (lb for lb in lbs if lb["LoadBalancerName"] == want.name and lb["Scheme"] == want.scheme), None
+    )
+
+
+def kept_listeners(
+    existing: list[dict[str, Any]], wanted: list[DesiredListener]
+) -> tuple[dict[int, dict[str, Any]], list[dict[str, Any]]]:
+    """(port → the existing listener kept for it, the listeners to delete: unwanted ports and duplicates)."""
+    ports = {w.port for w in wanted}
+    by_port: dict[int, dict[str, Any]] = {}
+    extra = []
+    for listener in sorted(existing, key=lambda item: item["ListenerArn"]):
+        port = int(listener["Port"])
+        if port in ports and port not in by_port:
+            by_port[port] = listener
+        else:
+            extra.append(listener)
+    return by_port, extra

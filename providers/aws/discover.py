@@ -1,12 +1,31 @@
-"""Find what exists of a stack in AWS, by our ownership tags only (never by name)."""
+"""Find what exists of a stack in AWS (reads only): our resources by their ownership tags (never by name), and
+for a desired stack everything its plan compares with: subnets, named security groups and target groups,
+discovered certificates, the kept load balancer's listeners, rules, attributes and web ACL, target health."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
 
+from lbctl.model.spec import LoadBalancerSpec
+
+from . import acm, naming
 from .clients import AwsClients, error_code
+from .diff import (
+    LOAD_BALANCER_DEFAULTS,
+    TARGET_GROUP_DEFAULTS,
+    attributes_to_restore,
+    kept_listeners,
+    matching_load_balancer,
+    matching_target_group,
+)
 from .naming import CLUSTER_TAG, STACK_TAG, tag_dict
+from .network import resolve_security_groups, resolve_subnets
+from .stack import CERT_DISCOVER_REF, DesiredStack
+from .targets import registered
+from .translate import stack_error
+
+NAME_FIELD = "metadata.annotations[alb.ingress.kubernetes.io/load-balancer-name]"
 
 LB_TYPE = "elasticloadbalancing:loadbalancer"
 TG_TYPE = "elasticloadbalancing:targetgroup"
@@ -21,24 +40,48 @@ class CurrentStack:
     target_groups: list[dict[str, Any]] = field(default_factory=list)
     security_groups: list[dict[str, Any]] = field(default_factory=list)
     certificates: list[dict[str, Any]] = field(default_factory=list)  # {"CertificateArn", "Tags"}
+    # What a desired stack's plan compares with (read only when discovering for a desired stack):
+    vpc_id: str | None = None
+    subnet_ids: list[str] = field(default_factory=list)
+    security_group_ids: list[str] = field(default_factory=list)  # the ones the spec names (none: managed)
+    discovered_certificates: dict[str, list[str]] = field(default_factory=dict)  # discover ref → ARNs
+    external_target_groups: dict[str, str] = field(default_factory=dict)  # name → ARN
+    load_balancer: dict[str, Any] | None = None  # the one kept: tagged ours, or adopted by name
+    listeners: list[dict[str, Any]] = field(default_factory=list)  # of the kept load balancer
+    rules: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # listener ARN → its rules
+    # listener ARN → its certificates:
+    listener_certificates: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    attributes: dict[str, list[dict[str, str]]] = field(default_factory=dict)  # ARN → Describe*Attributes
+    web_acls: dict[str, dict[str, Any]] = field(default_factory=dict)  # load balancer ARN → WebACL ({}: none)
+    targets: dict[str, set[tuple[str, int]]] = field(default_factory=dict)  # target group ARN → registered
+    tags: dict[str, dict[str, str]] = field(default_factory=dict)  # listener/rule ARN → tags (when compared)
 
     @property
     def empty(self) -> bool:
         return not (self.load_balancers or self.target_groups or self.security_groups or self.certificates)
 
 
-def tagged_resources(clients: AwsClients, filters: list[dict[str, Any]], types: list[str]) -> dict[str, dict[str, str]]:
+def tagged_resources(
+    clients: AwsClients, filters: list[dict[str, Any]], types: list[str]
+) -> dict[str, dict[str, str]]:
     """ARN → tags of every resource of `types` carrying the tag filters (Resource Groups Tagging API)."""
     found: dict[str, dict[str, str]] = {}
-    for item in clients.pages("resourcegroupstaggingapi", "GetResources", "ResourceTagMappingList",
-                              token_in="PaginationToken", token_out="PaginationToken",
-                              TagFilters=filters, ResourceTypeFilters=types):  # fmt: skip
+    for item in clients.pages(
+        "resourcegroupstaggingapi",
+        "GetResources",
+        "ResourceTagMappingList",
+        token_in="PaginationToken",
+        token_out="PaginationToken",
+        TagFilters=filters,
+        ResourceTypeFilters=types,
+    ):
         found[item["ResourceARN"]] = tag_dict(item.get("Tags"))
     return found
 
 
-def _describe_each(clients: AwsClients, operation: str, arg: str, result_key: str, arns: list[str],
-                   not_found: str) -> list[dict[str, Any]]:  # fmt: skip
+def _describe_each(
+    clients: AwsClients, operation: str, arg: str, result_key: str, arns: list[str], not_found: str
+) -> list[dict[str, Any]]:
     """Describe by ARN in chunks of 20; an ARN the tagging index still lists after deletion is skipped."""
     out: list[dict[str, Any]] = []
     for start in range(0, len(arns), 20):
@@ -57,36 +100,193 @@ def _describe_each(clients: AwsClients, operation: str, arg: str, result_key: st
     return out
 
 
-def discover(clients: AwsClients, cluster: str, stack: str) -> CurrentStack:
-    """Every resource tagged as belonging to `stack` of `cluster`."""
+def discover(
+    clients: AwsClients,
+    cluster: str,
+    stack: str,
+    desired: DesiredStack | None = None,
+    spec: LoadBalancerSpec | None = None,
+    vpc_id: str | None = None,
+) -> CurrentStack:
+    """Every resource tagged as belonging to `stack` of `cluster`; with `desired` (and its `spec`) also what
+    its plan compares with. Reads only."""
+    current = _tagged_stack(clients, cluster, stack)
+    if desired is not None and spec is not None:
+        _details(clients, cluster, desired, spec, vpc_id, current)
+    return current
+
+
+def _tagged_stack(clients: AwsClients, cluster: str, stack: str) -> CurrentStack:
     filters = [{"Key": CLUSTER_TAG, "Values": [cluster]}, {"Key": STACK_TAG, "Values": [stack]}]
     tagged = tagged_resources(clients, filters, [LB_TYPE, TG_TYPE, ACM_TYPE])
     current = CurrentStack()
     lb_arns = sorted(a for a in tagged if ":loadbalancer/" in a)
     tg_arns = sorted(a for a in tagged if ":targetgroup/" in a)
-    for lb in _describe_each(clients, "DescribeLoadBalancers", "LoadBalancerArns", "LoadBalancers", lb_arns,
-                             "LoadBalancerNotFound"):  # fmt: skip
+    for lb in _describe_each(
+        clients, "DescribeLoadBalancers", "LoadBalancerArns", "LoadBalancers", lb_arns, "LoadBalancerNotFound"
+    ):
         lb["Tags"] = tagged[lb["LoadBalancerArn"]]
         current.load_balancers.append(lb)
-    for tg in _describe_each(clients, "DescribeTargetGroups", "TargetGroupArns", "TargetGroups", tg_arns,
-                             "TargetGroupNotFound"):  # fmt: skip
+    for tg in _describe_each(
+        clients, "DescribeTargetGroups", "TargetGroupArns", "TargetGroups", tg_arns, "TargetGroupNotFound"
+    ):
         tg["Tags"] = tagged[tg["TargetGroupArn"]]
         current.target_groups.append(tg)
-    current.certificates = [{"CertificateArn": arn, "Tags": tags} for arn, tags in sorted(tagged.items())
-                            if ":certificate/" in arn]  # fmt: skip
-    for sg in clients.pages("ec2", "DescribeSecurityGroups", "SecurityGroups", token_in="NextToken",
-                            token_out="NextToken", Filters=[{"Name": "tag:" + f["Key"], "Values": f["Values"]}
-                                                            for f in filters]):  # fmt: skip
+    current.certificates = [
+        {"CertificateArn": arn, "Tags": tags}
+        for arn, tags in sorted(tagged.items())
+        if ":certificate/" in arn
+    ]
+    for sg in clients.pages(
+        "ec2",
+        "DescribeSecurityGroups",
+        "SecurityGroups",
+        token_in="NextToken",
+        token_out="NextToken",
+        Filters=[{"Name": "tag:" + f["Key"], "Values": f["Values"]} for f in filters],
+    ):
         sg["Tags"] = tag_dict(sg.get("Tags"))
         current.security_groups.append(sg)
     return current
 
 
+def describe_tags(clients: AwsClients, arns: list[str]) -> dict[str, dict[str, str]]:
+    """ARN → tags of ELB resources (20 ARNs per call)."""
+    out: dict[str, dict[str, str]] = {}
+    for start in range(0, len(arns), 20):
+        described = clients.call("elbv2", "DescribeTags", ResourceArns=arns[start : start + 20])
+        out.update({d["ResourceArn"]: tag_dict(d.get("Tags")) for d in described["TagDescriptions"]})
+    return out
+
+
+def _details(
+    clients: AwsClients,
+    cluster: str,
+    desired: DesiredStack,
+    spec: LoadBalancerSpec,
+    vpc_id: str | None,
+    current: CurrentStack,
+) -> None:
+    subnets = resolve_subnets(clients, spec, cluster, vpc_id)
+    current.subnet_ids = [s["SubnetId"] for s in subnets]
+    current.vpc_id = vpc_id or subnets[0]["VpcId"]
+    if desired.security_group is None:
+        current.security_group_ids = resolve_security_groups(clients, spec, current.vpc_id)
+    finder = acm.CertificateFinder(clients)
+    for cert in desired.certificates:
+        if cert.ref.startswith(CERT_DISCOVER_REF):
+            current.discovered_certificates[cert.ref] = finder.find(spec, cert.hosts)
+    for name in desired.external_target_groups:
+        groups = clients.call("elbv2", "DescribeTargetGroups", Names=[name])["TargetGroups"]
+        current.external_target_groups[name] = groups[0]["TargetGroupArn"]
+    for want in desired.target_groups.values():
+        group = matching_target_group(want, current.target_groups)
+        if group is not None:
+            arn = group["TargetGroupArn"]
+            _attributes(
+                clients, "TargetGroup", arn, want.attributes, group["Tags"], TARGET_GROUP_DEFAULTS, current
+            )
+            current.targets[arn] = registered(clients, arn)
+    want_lb = desired.load_balancer
+    lb = matching_load_balancer(want_lb, current.load_balancers) or _adopt_by_name(
+        clients, cluster, desired, spec, current
+    )
+    current.load_balancer = lb
+    if lb is None:
+        return
+    arn = lb["LoadBalancerArn"]
+    _attributes(clients, "LoadBalancer", arn, want_lb.attributes, lb["Tags"], LOAD_BALANCER_DEFAULTS, current)
+    if want_lb.waf_acl_arn or naming.WAF_TAG in lb["Tags"]:  # only then is there one to compare or remove
+        current.web_acls[arn] = (
+            clients.call("wafv2", "GetWebACLForResource", ResourceArn=arn).get("WebACL") or {}
+        )
+    current.listeners = clients.pages("elbv2", "DescribeListeners", "Listeners", LoadBalancerArn=arn)
+    by_port, _ = kept_listeners(current.listeners, desired.listeners)
+    retag = naming.user_tags(lb["Tags"]) != naming.user_tags(want_lb.tags)
+    for want in desired.listeners:
+        have = by_port.get(want.port)
+        if have is None:
+            continue
+        listener_arn = have["ListenerArn"]
+        if want.protocol == "HTTPS":
+            current.listener_certificates[listener_arn] = clients.call(
+                "elbv2", "DescribeListenerCertificates", ListenerArn=listener_arn
+            )["Certificates"]
+        rules = clients.pages("elbv2", "DescribeRules", "Rules", ListenerArn=listener_arn)
+        current.rules[listener_arn] = rules
+        rule_arns = [r["RuleArn"] for r in rules if not r.get("IsDefault")]
+        oidc = any(naming.client_secret_tag(cluster, desired.stack, r.actions) for r in want.rules)
+        if retag:  # the `tags` annotation changed: listeners and rules get the new tags too
+            current.tags.update(describe_tags(clients, [listener_arn, *rule_arns]))
+        elif oidc and rule_arns:  # rotated client secrets are noticed by a fingerprint tag
+            current.tags.update(describe_tags(clients, rule_arns))
+
+
+def _attributes(
+    clients: AwsClients,
+    kind: str,
+    arn: str,
+    wanted: dict[str, str],
+    tags: dict[str, str],
+    defaults: dict[str, str],
+    current: CurrentStack,
+) -> None:
+    """Read the attributes of a kept TargetGroup or LoadBalancer when there are any to set or restore."""
+    restore, _ = attributes_to_restore(wanted, tags, defaults)
+    if wanted or restore:
+        current.attributes[arn] = clients.call("elbv2", f"Describe{kind}Attributes", **{f"{kind}Arn": arn})[
+            "Attributes"
+        ]
+
+
+def _adopt_by_name(
+    clients: AwsClients, cluster: str, desired: DesiredStack, spec: LoadBalancerSpec, current: CurrentStack
+) -> dict[str, Any] | None:
+    """A load balancer of the wanted name that the tagging index does not list yet (it lags behind creations,
+    e.g. after a crash right after CreateLoadBalancer) is adopted when its tags say it is ours; one owned by
+    anybody else is an error. Ours of another scheme are replaced by the plan, not adopted."""
+    want = desired.load_balancer
+    try:
+        found = clients.call("elbv2", "DescribeLoadBalancers", Names=[want.name])["LoadBalancers"]
+    except Exception as exc:
+        if error_code(exc) == "LoadBalancerNotFound":
+            return None
+        raise
+    known = {lb["LoadBalancerArn"] for lb in current.load_balancers}
+    found = [lb for lb in found if lb["LoadBalancerArn"] not in known]
+    if not found:
+        return None
+    tags = describe_tags(clients, [lb["LoadBalancerArn"] for lb in found])
+    for lb in found:
+        lb["Tags"] = tags.get(lb["LoadBalancerArn"], {})
+        owner = {k: lb["Tags"].get(k) for k in (naming.CLUSTER_TAG, naming.STACK_TAG)}
+        if (
+            owner == {naming.CLUSTER_TAG: cluster, naming.STACK_TAG: want.tags[naming.STACK_TAG]}
+            and lb.get("Scheme") == want.scheme
+        ):
+            return lb
+    raise stack_error(
+        spec,
+        NAME_FIELD,
+        f"a load balancer named {want.name} already exists and is not "
+        "owned by this Ingress group; choose another load-balancer-name",
+    )
+
+
 def list_stacks(clients: AwsClients, cluster: str) -> list[str]:
     """Stack keys of every stack of `cluster` that still has a resource in AWS."""
     filters = [{"Key": CLUSTER_TAG, "Values": [cluster]}]
-    stacks = {tags.get(STACK_TAG, "") for tags in tagged_resources(clients, filters, [LB_TYPE, TG_TYPE, ACM_TYPE]).values()}
-    for sg in clients.pages("ec2", "DescribeSecurityGroups", "SecurityGroups", token_in="NextToken",
-                            token_out="NextToken", Filters=[{"Name": "tag:" + CLUSTER_TAG, "Values": [cluster]}]):  # fmt: skip
+    stacks = {
+        tags.get(STACK_TAG, "")
+        for tags in tagged_resources(clients, filters, [LB_TYPE, TG_TYPE, ACM_TYPE]).values()
+    }
+    for sg in clients.pages(
+        "ec2",
+        "DescribeSecurityGroups",
+        "SecurityGroups",
+        token_in="NextToken",
+        token_out="NextToken",
+        Filters=[{"Name": "tag:" + CLUSTER_TAG, "Values": [cluster]}],
+    ):
         stacks.add(tag_dict(sg.get("Tags")).get(STACK_TAG, ""))
     return sorted(s for s in stacks if s)

@@ -12,6 +12,8 @@ import hashlib
 import re
 from typing import Any
 
+from lbctl.provider import Secret
+
 TAG_PREFIX = "lbctl.io/"
 CLUSTER_TAG = TAG_PREFIX + "cluster"
 STACK_TAG = TAG_PREFIX + "stack"
@@ -61,11 +63,13 @@ def load_balancer_name(cluster: str, stack: str, scheme: str, explicit: str | No
     return _join("k8s", _clean(namespace, 8), _clean(name, 8), short_hash(cluster, stack, scheme))
 
 
-def target_group_name(cluster: str, stack: str, backend_key: str, namespace: str, service: str,
-                      immutable: tuple[object, ...]) -> str:  # fmt: skip
+def target_group_name(
+    cluster: str, stack: str, backend_key: str, namespace: str, service: str, immutable: tuple[object, ...]
+) -> str:
     """`k8s-<ns>-<svc>-<hash>` (≤ 32 chars); `immutable` = settings that force a replacement."""
-    return _join("k8s", _clean(namespace, 8), _clean(service, 8),
-                 short_hash(cluster, stack, backend_key, *immutable))  # fmt: skip
+    return _join(
+        "k8s", _clean(namespace, 8), _clean(service, 8), short_hash(cluster, stack, backend_key, *immutable)
+    )
 
 
 def security_group_name(cluster: str, stack: str) -> str:
@@ -102,9 +106,14 @@ def client_secret_tag(cluster: str, stack: str, actions: list[dict[str, Any]]) -
     is how a rotated Secret is noticed). PBKDF2 salted by cluster and stack: the tag does not reveal the secret."""
     for action in actions:
         config = action.get("AuthenticateOidcConfig")
-        if config and config.get("ClientSecret"):
-            return {CLIENT_SECRET_TAG: _fingerprint(f"{cluster}\0{stack}", str(config.get("ClientId", "")),
-                                                    str(config["ClientSecret"]))}  # fmt: skip
+        secret = (config or {}).get("ClientSecret")
+        value = secret.value if isinstance(secret, Secret) else secret
+        if value:
+            return {
+                CLIENT_SECRET_TAG: _fingerprint(
+                    f"{cluster}\0{stack}", str(config.get("ClientId", "")), str(value)
+                )
+            }
     return {}
 
 

@@ -11,16 +11,16 @@ from typing import Any
 from lbctl.cloudcalls import CallStats
 from lbctl.model.matching import RouteResult
 from lbctl.model.spec import LoadBalancerSpec
-from lbctl.provider import Change, Check, ConvergeResult, ProviderConfig, StackInput
+from lbctl.provider import Check, ConvergeResult, ProviderConfig, StackInput
 
 from . import alb_rules
-from . import targets as target_ops
-from .apply import Reconciler
+from .apply import Applier
 from .clients import AwsClients
 from .describe import describe_stack
 from .discover import ACM_TYPE, LB_TYPE, TG_TYPE, CurrentStack, discover, list_stacks, tagged_resources
 from .doctor import aws_checks
 from .naming import CLUSTER_TAG, STACK_TAG
+from .plan import Plan, plan_stack, target_steps
 from .stack import DesiredListener, DesiredStack
 from .translate import translate
 
@@ -42,8 +42,12 @@ class AwsProvider:
         self.config = config
         options = dict(config.options)
         stats = config.call_stats if config.call_stats is not None else options.get("stats")
-        self.clients = AwsClients(config.region or "us-east-1", config.endpoint_url, options,
-                                  stats if isinstance(stats, CallStats) else None)  # fmt: skip
+        self.clients = AwsClients(
+            config.region or "us-east-1",
+            config.endpoint_url,
+            options,
+            stats if isinstance(stats, CallStats) else None,
+        )
         self.regex_hosts = bool(options.get("regex_hosts", False))
         self.delete_retry_seconds = float(options.get("delete_retry_seconds", 30.0))
         self.discovery_ttl = float(options.get("discovery_ttl", 0) or 0)
@@ -55,59 +59,85 @@ class AwsProvider:
         return self.clients.stats
 
     def plan(self, stack: StackInput) -> ConvergeResult:
-        """What converge would change, without any mutating call."""
-        return self._run(stack, dry_run=True)
+        """What converge would change (translate + discover + plan), without any mutating call; `steps`
+        holds every request with its body."""
+        return self._run(stack, apply=False)
 
     def converge(self, stack: StackInput) -> ConvergeResult:
         """Make AWS match the spec; an empty spec deletes the stack (deleted=True once nothing is left)."""
-        return self._run(stack, dry_run=False)
+        return self._run(stack, apply=True)
 
-    def _run(self, stack: StackInput, dry_run: bool) -> ConvergeResult:
+    def _run(self, stack: StackInput, apply: bool) -> ConvergeResult:
         """`_converge`, with a failed cloud call turned into the ProviderError saying what it means (raised
         outside the except block, so no traceback frame keeps a request body)."""
         try:
-            return self._converge(stack, dry_run)
+            return self._converge(stack, apply)
         except Exception as exc:
             error = self.clients.caller.provider_error(exc)
             if error is None or error is exc:
                 raise
         raise error
 
-    def _converge(self, stack: StackInput, dry_run: bool) -> ConvergeResult:
+    def _translate(self, stack: StackInput) -> DesiredStack:
+        return translate(
+            stack.spec,
+            self.config.cluster_name,
+            self.regex_hosts,
+            stack.secrets,
+            tls=stack.tls,
+            targets=stack.targets,
+        )
+
+    def _converge(self, stack: StackInput, apply: bool) -> ConvergeResult:
         spec = stack.spec
         before = self.stats.snapshot()
-        if not dry_run and not spec.empty and self.discovery_ttl > 0:
+        desired = None if spec.empty else self._translate(stack)  # once per reconcile
+        if apply and desired is not None and self.discovery_ttl > 0:
             try:
-                fast = self._targets_only(stack)
+                fast = self._targets_only(stack, desired)
             except BaseException:
                 self._forget(spec.stack)
                 raise
             if fast is not None:
-                after = self.stats.snapshot()
-                fast.calls = {k: n - before.get(k, 0) for k, n in after.items() if n - before.get(k, 0)}
+                fast.calls = self._calls_since(before)
                 return fast
-        if not dry_run:
+        if apply:
             self._forget(spec.stack)
-        reconciler = Reconciler(self.clients, self.config.cluster_name, self.config.vpc_id, dry_run,
-                                self.delete_retry_seconds)  # fmt: skip
-        current = discover(self.clients, self.config.cluster_name, spec.stack)
+        current = discover(
+            self.clients, self.config.cluster_name, spec.stack, desired, spec, self.config.vpc_id
+        )
+        planned = plan_stack(desired, current)
         result = ConvergeResult(spec.stack, None)
-        if spec.empty:
-            gone = reconciler.delete_stack(current)
-            result.deleted = gone and not dry_run or current.empty
+        result.warnings.extend(desired.warnings if desired is not None else [])
+        result.warnings.extend(planned.warnings)
+        if not apply:
+            result.steps = list(planned.steps)
+            result.changes = [step.change() for step in planned.steps]
+            result.address = planned.address if isinstance(planned.address, str) else None
+            result.deleted = desired is None and current.empty
+            result.calls = self._calls_since(before)
+            return result
+        applier = Applier(
+            self.clients, spec, cleanup=desired is None, delete_retry_seconds=self.delete_retry_seconds
+        )
+        applier.run(planned.steps)
+        result.steps = list(applier.done)
+        result.changes = applier.changes
+        result.warnings.extend(applier.warnings)
+        result.errors.extend(applier.failures)
+        if desired is None:
+            result.deleted = applier.complete or current.empty
         else:
-            desired = translate(spec, self.config.cluster_name, self.regex_hosts, stack.secrets)
-            result.warnings.extend(desired.warnings)
-            result.address = reconciler.converge(desired, current, stack)
-        result.changes = reconciler.changes
-        result.warnings.extend(reconciler.warnings)
-        result.errors.extend(reconciler.failures)
-        if not dry_run and not spec.empty and self.discovery_ttl > 0 and not reconciler.warnings \
-                and not reconciler.failures:  # fmt: skip
-            self._keep(stack, desired, current, reconciler, result)  # (warnings: work left for a later converge)
-        after = self.stats.snapshot()
-        result.calls = {k: n - before.get(k, 0) for k, n in after.items() if n - before.get(k, 0)}
+            result.address = applier.resolve(planned.address)
+            clean = not planned.warnings and not applier.warnings and not applier.failures
+            if self.discovery_ttl > 0 and clean:  # (warnings: work left for a later converge)
+                self._keep(stack, desired, current, planned, applier, result)
+        result.calls = self._calls_since(before)
         return result
+
+    def _calls_since(self, before: dict[str, int]) -> dict[str, int]:
+        after = self.stats.snapshot()
+        return {k: n - before.get(k, 0) for k, n in after.items() if n - before.get(k, 0)}
 
     # ----------------------------------------------------------------- kept converges
 
@@ -115,26 +145,44 @@ class AwsProvider:
         with self._kept_lock:
             self._kept.pop(stack, None)
 
-    def _keep(self, stack: StackInput, desired: DesiredStack, current: CurrentStack, reconciler: Reconciler,
-              result: ConvergeResult) -> None:  # fmt: skip
+    def _keep(
+        self,
+        stack: StackInput,
+        desired: DesiredStack,
+        current: CurrentStack,
+        planned: Plan,
+        applier: Applier,
+        result: ConvergeResult,
+    ) -> None:
         """After a full converge: what it left, so that a converge with the same spec needs one read."""
-        if reconciler.changes:
+        if applier.done:
             resources = self._tagged(stack.spec.stack)  # what the existence check will compare with
         else:
             resources = {r["LoadBalancerArn"]: r["Tags"] for r in current.load_balancers}
             resources |= {r["TargetGroupArn"]: r["Tags"] for r in current.target_groups}
             resources |= {r["CertificateArn"]: r["Tags"] for r in current.certificates}
-        registered = {key: target_ops.wanted(stack.targets.get(key, [])) for key in desired.target_groups}
-        kept = _Kept(self.clock(), _fingerprint(desired), resources, dict(reconciler.target_group_arns), registered,
-                     result.address, list(result.warnings))  # fmt: skip
+        groups = {key: applier.resolve(arn) for key, arn in planned.target_groups.items()}
+        registered = {key: set(desired.targets.get(key, set())) for key in desired.target_groups}
+        kept = _Kept(
+            self.clock(),
+            _fingerprint(desired, stack),
+            resources,
+            groups,
+            registered,
+            result.address,
+            list(result.warnings),
+        )
         with self._kept_lock:
             self._kept[stack.spec.stack] = kept
 
     def _tagged(self, stack: str) -> dict[str, dict[str, str]]:
-        filters = [{"Key": CLUSTER_TAG, "Values": [self.config.cluster_name]}, {"Key": STACK_TAG, "Values": [stack]}]
+        filters = [
+            {"Key": CLUSTER_TAG, "Values": [self.config.cluster_name]},
+            {"Key": STACK_TAG, "Values": [stack]},
+        ]
         return tagged_resources(self.clients, filters, [LB_TYPE, TG_TYPE, ACM_TYPE])
 
-    def _targets_only(self, stack: StackInput) -> ConvergeResult | None:
+    def _targets_only(self, stack: StackInput, desired: DesiredStack) -> ConvergeResult | None:
         """When the spec is what the last full converge (within `discovery_ttl`) made, and AWS still lists
         exactly the resources it left with the same tags (one GetResources), only targets can differ:
         register and deregister the difference. None: a full converge is needed."""
@@ -143,22 +191,20 @@ class AwsProvider:
             kept = self._kept.get(spec.stack)
         if kept is None or self.clock() - kept.at >= self.discovery_ttl:
             return None
-        desired = translate(spec, self.config.cluster_name, self.regex_hosts, stack.secrets)
-        if _fingerprint(desired) != kept.fingerprint or set(desired.target_groups) != set(kept.target_groups):
+        if _fingerprint(desired, stack) != kept.fingerprint or set(desired.target_groups) != set(
+            kept.target_groups
+        ):
             return None
         if self._tagged(spec.stack) != kept.resources:
             return None  # something of ours went away, appeared or was retagged: look at everything
         result = ConvergeResult(spec.stack, kept.address, warnings=list(kept.warnings))
+        applier = Applier(self.clients, spec)
         for key, want in desired.target_groups.items():
-            arn, have = kept.target_groups[key], kept.registered[key]
-            wanted = target_ops.wanted(stack.targets.get(key, []))
-            for batch in target_ops.batches(list(have - wanted)):
-                result.changes.append(Change("update", "TargetGroup", want.name, f"deregister {len(batch)} targets"))
-                self.clients.call("elbv2", "DeregisterTargets", TargetGroupArn=arn, Targets=batch)
-            for batch in target_ops.batches(list(wanted - have)):
-                result.changes.append(Change("update", "TargetGroup", want.name, f"register {len(batch)} targets"))
-                self.clients.call("elbv2", "RegisterTargets", TargetGroupArn=arn, Targets=batch)
-            kept.registered[key] = wanted
+            wanted = desired.targets.get(key, set())
+            applier.run(target_steps(want.name, kept.target_groups[key], kept.registered[key], wanted))
+            kept.registered[key] = set(wanted)
+        result.steps = list(applier.done)
+        result.changes = applier.changes
         return result
 
     def list_stacks(self) -> list[str]:
@@ -170,25 +216,40 @@ class AwsProvider:
 
     def describe(self, stack: str) -> dict[str, Any]:
         """The stack as the AWS console shows it (see providers.aws.describe)."""
-        return describe_stack(self.clients, self.config.cluster_name, stack, self.config.region or "us-east-1")
+        return describe_stack(
+            self.clients, self.config.cluster_name, stack, self.config.region or "us-east-1"
+        )
 
     def route(self, spec: LoadBalancerSpec, host: str, path: str) -> RouteResult:
         """Evaluate the translated ALB rules by priority, with ALB's own matching."""
-        desired = translate(spec, self.config.cluster_name, self.regex_hosts, secrets=None, require_secrets=False)
+        desired = translate(
+            spec, self.config.cluster_name, self.regex_hosts, secrets=None, require_secrets=False
+        )
         listener = _serving_listener(desired.listeners)
         if listener is None:
             return RouteResult(None, None, "no listener serves requests (every listener redirects)")
         for rule in sorted(listener.rules, key=lambda r: r.priority):
             if alb_rules.rule_matches(rule.conditions, host, path):
                 spec_rule = spec.rules[rule.spec_index]
-                return RouteResult(spec_rule, spec_rule.action,
-                                   f"ALB rule priority {rule.priority} on {listener.protocol}:{listener.port} "
-                                   f"({spec_rule.source})")  # fmt: skip
+                return RouteResult(
+                    spec_rule,
+                    spec_rule.action,
+                    f"ALB rule priority {rule.priority} on {listener.protocol}:{listener.port} "
+                    f"({spec_rule.source})",
+                )
         if spec.default_action is not None:
-            return RouteResult(None, spec.default_action, f"no ALB rule matched on {listener.protocol}:{listener.port}: "
-                               "listener default action (default backend)")  # fmt: skip
-        return RouteResult(None, None, f"no ALB rule matched on {listener.protocol}:{listener.port}: "
-                           "listener default action fixed-response 404")  # fmt: skip
+            return RouteResult(
+                None,
+                spec.default_action,
+                f"no ALB rule matched on {listener.protocol}:{listener.port}: "
+                "listener default action (default backend)",
+            )
+        return RouteResult(
+            None,
+            None,
+            f"no ALB rule matched on {listener.protocol}:{listener.port}: "
+            "listener default action fixed-response 404",
+        )
 
 
 @dataclass
@@ -204,8 +265,17 @@ class _Kept:
     warnings: list[str] = field(default_factory=list)
 
 
-def _fingerprint(desired: DesiredStack) -> str:
-    return hashlib.sha256(repr(desired).encode()).hexdigest()
+def _fingerprint(desired: DesiredStack, stack: StackInput) -> str:
+    """Of the desired stack (its repr hides secrets, so the secret values are hashed too: a rotated client
+    secret or key is a different stack). Kept in memory only."""
+    digest = hashlib.sha256(repr(desired).encode())
+    for ref, values in sorted(stack.secrets.items()):
+        digest.update(repr((ref, sorted(values.items()))).encode())
+    for ref, material in sorted(stack.tls.items()):
+        digest.update(
+            repr((ref, material.certificate_pem, material.private_key_pem, material.chain_pem)).encode()
+        )
+    return digest.hexdigest()
 
 
 def _serving_listener(listeners: list[DesiredListener]) -> DesiredListener | None:

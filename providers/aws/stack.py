@@ -2,13 +2,15 @@
 
 Target groups are referenced from actions as `tg-key:<backend key>` (ours) or `tg-name:<name>`
 (an existing group named in `actions.<name>`); certificates as `arn:…`, `secret:<ns/name>` or
-`discover:<host,…>`. The applier resolves these references to ARNs.
+`discover:<host,…>`. The plan resolves these references to ARNs (or to Refs of the steps creating them).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
+
+from lbctl.provider import TLSMaterial
 
 TG_KEY_REF = "tg-key:"
 TG_NAME_REF = "tg-name:"
@@ -76,6 +78,8 @@ class DesiredCertificate:
     ref: str  # secret:<ns/name> | discover:<hosts>
     hosts: list[str]
     content_hash: str | None = None
+    secret: str | None = None  # "ns/name" of the TLS Secret it is imported from
+    material: TLSMaterial | None = None  # that Secret's certificate and key (None: not provided)
 
 
 @dataclass
@@ -87,3 +91,11 @@ class DesiredStack:
     listeners: list[DesiredListener]
     certificates: list[DesiredCertificate]
     warnings: list[str] = field(default_factory=list)
+    # names of existing target groups that actions forward to:
+    external_target_groups: list[str] = field(default_factory=list)
+    cluster: str = ""
+    # backend key → (target ID, port) wanted: not part of the stack's fingerprint (see the targets-only path)
+    targets: dict[str, set[tuple[str, int]]] = field(default_factory=dict, repr=False, compare=False)
+
+
+Desired = DesiredStack

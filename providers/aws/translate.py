@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from lbctl.model.problems import Problem, Severity, SpecError
 from lbctl.model.spec import Action, Authentication, Backend, LoadBalancerSpec, TLSCertificate
+from lbctl.model.targets import Target
+from lbctl.provider import ProviderError, Secret, TLSMaterial
 
 from . import alb_rules, naming
 from .stack import (
@@ -27,16 +28,25 @@ MAX_TAGS = 50  # per load balancer, target group or security group
 NOT_FOUND_ACTION: dict[str, Any] = {"Type": "fixed-response", "FixedResponseConfig": {"StatusCode": "404"}}
 
 
-def stack_error(spec: LoadBalancerSpec, field: str, message: str) -> SpecError:
+def stack_error(spec: LoadBalancerSpec, field: str, message: str) -> ProviderError:
     """A user-fixable problem with the stack, naming the group and field."""
     where = f"Ingress {spec.members[0]}" if len(spec.members) == 1 else f"IngressGroup {spec.stack}"
-    return SpecError(Problem(Severity.ERROR, where, field, message))
+    return ProviderError(message, user_fixable=True, field=field, subject=where)
 
 
-def translate(spec: LoadBalancerSpec, cluster: str, regex_hosts: bool = False,
-              secrets: dict[str, dict[str, str]] | None = None, require_secrets: bool = True) -> DesiredStack:  # fmt: skip
+def translate(
+    spec: LoadBalancerSpec,
+    cluster: str,
+    regex_hosts: bool = False,
+    secrets: dict[str, dict[str, str]] | None = None,
+    require_secrets: bool = True,
+    tls: dict[str, TLSMaterial] | None = None,
+    targets: dict[str, list[Target]] | None = None,
+) -> DesiredStack:
     """The ALB stack giving `spec`'s meaning; `secrets` holds OIDC client secrets by "ns/name"
-    (`require_secrets=False` for routing only, where the client secret does not matter)."""
+    (`require_secrets=False` for routing only, where the client secret does not matter) and `tls` the
+    certificates and keys of TLS Secrets by "ns/name", `targets` the endpoints per backend key. Pure: once per
+    reconcile."""
     if secrets is None and require_secrets:
         secrets = {}
     stack = spec.stack
@@ -62,24 +72,33 @@ def translate(spec: LoadBalancerSpec, cluster: str, regex_hosts: bool = False,
         subnets=list(frontend.subnets),
         security_groups=list(frontend.security_groups),
         attributes=dict(frontend.attributes),
-        tags={**tags, **naming.ownership_tags(cluster, stack, naming.ROLE_LOAD_BALANCER),
-              **naming.attributes_tag(dict(frontend.attributes)),
-              **({naming.WAF_TAG: frontend.waf_acl_arn} if frontend.waf_acl_arn else {})},  # fmt: skip
+        tags={
+            **tags,
+            **naming.ownership_tags(cluster, stack, naming.ROLE_LOAD_BALANCER),
+            **naming.attributes_tag(dict(frontend.attributes)),
+            **({naming.WAF_TAG: frontend.waf_acl_arn} if frontend.waf_acl_arn else {}),
+        },
         waf_acl_arn=frontend.waf_acl_arn,
     )
 
     target_groups = {key: _target_group(spec, cluster, backend) for key, backend in spec.backends.items()}
-    tagged = [("load balancer", load_balancer.tags), ("security group", security_group.tags if security_group else {})]
+    tagged = [
+        ("load balancer", load_balancer.tags),
+        ("security group", security_group.tags if security_group else {}),
+    ]
     for what, tags in tagged + [(f"target group for {k}", tg.tags) for k, tg in target_groups.items()]:
         if len(tags) > MAX_TAGS:  # each Ingress's tags are within the limit, the group's union may not be
-            raise stack_error(spec, "metadata.annotations[alb.ingress.kubernetes.io/tags]",
-                              f"the {what} would carry {len(tags)} tags with lbctl's own; AWS allows {MAX_TAGS} per "
-                              "resource: use fewer tags across the group's Ingresses and Services")  # fmt: skip
+            raise stack_error(
+                spec,
+                "metadata.annotations[alb.ingress.kubernetes.io/tags]",
+                f"the {what} would carry {len(tags)} tags with lbctl's own; AWS allows {MAX_TAGS} per "
+                "resource: use fewer tags across the group's Ingresses and Services",
+            )
 
     certificates: list[DesiredCertificate] = []
     listeners: list[DesiredListener] = []
     for spec_listener in frontend.listeners:
-        refs = [_certificate_ref(cert, certificates) for cert in spec_listener.certificates]
+        refs = [_certificate_ref(cert, certificates, tls or {}) for cert in spec_listener.certificates]
         https = spec_listener.protocol == "HTTPS"
         listener = DesiredListener(
             port=spec_listener.port,
@@ -90,12 +109,22 @@ def translate(spec: LoadBalancerSpec, cluster: str, regex_hosts: bool = False,
         )
         if spec_listener.redirect_to_https_port is not None:
             listener.redirect_only = True
-            listener.default_actions = [{"Type": "redirect", "RedirectConfig": {
-                "Protocol": "HTTPS", "Port": str(spec_listener.redirect_to_https_port), "StatusCode": "HTTP_301"}}]  # fmt: skip
+            listener.default_actions = [
+                {
+                    "Type": "redirect",
+                    "RedirectConfig": {
+                        "Protocol": "HTTPS",
+                        "Port": str(spec_listener.redirect_to_https_port),
+                        "StatusCode": "HTTP_301",
+                    },
+                }
+            ]
             listeners.append(listener)
             continue
         if spec.default_action is not None:
-            listener.default_actions = actions(spec.default_action, https, spec, secrets, "spec.defaultBackend")
+            listener.default_actions = actions(
+                spec.default_action, https, spec, secrets, "spec.defaultBackend"
+            )
         else:
             listener.default_actions = [dict(NOT_FOUND_ACTION)]
         priority = 1
@@ -106,32 +135,66 @@ def translate(spec: LoadBalancerSpec, cluster: str, regex_hosts: bool = False,
             warnings.extend(w for w in rule_warnings if w not in warnings)
             parts = alb_rules.split_conditions(conditions)
             if parts is None:
-                raise stack_error(spec, rule.source.field, f"{rule.source}: more than "
-                                  f"{alb_rules.MAX_CONDITION_VALUES} condition values that cannot be split into "
-                                  "several ALB rules; use fewer conditions")  # fmt: skip
+                raise stack_error(
+                    spec,
+                    rule.source.field,
+                    f"{rule.source}: more than "
+                    f"{alb_rules.MAX_CONDITION_VALUES} condition values that cannot be split into "
+                    "several ALB rules; use fewer conditions",
+                )
             rule_actions = actions(rule.action, https, spec, secrets, str(rule.source))
             for part in parts:
                 listener.rules.append(DesiredRule(priority, part, rule_actions, index, str(rule.source)))
                 priority += 1
         if len(listener.rules) > alb_rules.MAX_RULES_PER_LISTENER:
-            raise stack_error(spec, "spec.rules", f"listener {spec_listener.protocol}:{spec_listener.port} needs "
-                              f"{len(listener.rules)} ALB rules; an ALB listener holds at most "
-                              f"{alb_rules.MAX_RULES_PER_LISTENER}. Split the group into several load balancers "
-                              "(group.name) or use fewer host/path combinations")  # fmt: skip
+            raise stack_error(
+                spec,
+                "spec.rules",
+                f"listener {spec_listener.protocol}:{spec_listener.port} needs "
+                f"{len(listener.rules)} ALB rules; an ALB listener holds at most "
+                f"{alb_rules.MAX_RULES_PER_LISTENER}. Split the group into several load balancers "
+                "(group.name) or use fewer host/path combinations",
+            )
         listeners.append(listener)
 
-    return DesiredStack(stack, load_balancer, security_group, target_groups, listeners, certificates, warnings)
+    external = sorted(
+        {
+            g["TargetGroupArn"][len(TG_NAME_REF) :]
+            for listener in listeners
+            for actions_ in [listener.default_actions, *(r.actions for r in listener.rules)]
+            for action in actions_
+            for g in action.get("ForwardConfig", {}).get("TargetGroups", [])
+            if g["TargetGroupArn"].startswith(TG_NAME_REF)
+        }
+    )
+    wanted = {key: {(t.id, t.port) for t in (targets or {}).get(key, [])} for key in target_groups}
+    return DesiredStack(
+        stack,
+        load_balancer,
+        security_group,
+        target_groups,
+        listeners,
+        certificates,
+        warnings,
+        external,
+        cluster,
+        wanted,
+    )
 
 
-def _certificate_ref(cert: TLSCertificate, certificates: list[DesiredCertificate]) -> str:
+def _certificate_ref(
+    cert: TLSCertificate, certificates: list[DesiredCertificate], tls: dict[str, TLSMaterial]
+) -> str:
     if cert.kind == "arn":
         return cert.ref
     if cert.kind == "secret":
         ref = CERT_SECRET_REF + cert.ref
+        wanted = DesiredCertificate(ref, list(cert.hosts), cert.content_hash, cert.ref, tls.get(cert.ref))
     else:
         ref = CERT_DISCOVER_REF + ",".join(sorted(cert.hosts))
+        wanted = DesiredCertificate(ref, list(cert.hosts), cert.content_hash)
     if all(c.ref != ref for c in certificates):
-        certificates.append(DesiredCertificate(ref, list(cert.hosts), cert.content_hash))
+        certificates.append(wanted)
     return ref
 
 
@@ -171,21 +234,27 @@ def _target_group(spec: LoadBalancerSpec, cluster: str, backend: Backend) -> Des
     immutable = (backend.protocol, version, port, backend.target_type)
     return DesiredTargetGroup(
         key=backend.key,
-        name=naming.target_group_name(cluster, spec.stack, backend.key, backend.namespace, backend.service, immutable),
+        name=naming.target_group_name(
+            cluster, spec.stack, backend.key, backend.namespace, backend.service, immutable
+        ),
         protocol=backend.protocol,
         protocol_version=version,
         port=int(port),
         target_type=backend.target_type,
         health_check=health_check,
         attributes=dict(backend.attributes),
-        tags={**spec.tags, **backend.tags,
-              **naming.ownership_tags(cluster, spec.stack, naming.ROLE_TARGET_GROUP + backend.key),
-              **naming.attributes_tag(dict(backend.attributes))},  # fmt: skip
+        tags={
+            **spec.tags,
+            **backend.tags,
+            **naming.ownership_tags(cluster, spec.stack, naming.ROLE_TARGET_GROUP + backend.key),
+            **naming.attributes_tag(dict(backend.attributes)),
+        },
     )
 
 
-def actions(action: Action, https: bool, spec: LoadBalancerSpec, secrets: dict[str, dict[str, str]] | None,
-            where: str) -> list[dict[str, Any]]:  # fmt: skip
+def actions(
+    action: Action, https: bool, spec: LoadBalancerSpec, secrets: dict[str, dict[str, str]] | None, where: str
+) -> list[dict[str, Any]]:
     """ALB actions for a spec action; authentication only on HTTPS listeners (as ALB requires)."""
     out: list[dict[str, Any]] = []
     if action.authentication is not None and https:
@@ -203,8 +272,13 @@ def actions(action: Action, https: bool, spec: LoadBalancerSpec, secrets: dict[s
         redirect = action.redirect
         assert redirect is not None
         config = {"StatusCode": redirect.status_code}
-        for key, value in (("Protocol", redirect.protocol), ("Port", redirect.port), ("Host", redirect.host),
-                           ("Path", redirect.path), ("Query", redirect.query)):  # fmt: skip
+        for key, value in (
+            ("Protocol", redirect.protocol),
+            ("Port", redirect.port),
+            ("Host", redirect.host),
+            ("Path", redirect.path),
+            ("Query", redirect.query),
+        ):
             if value is not None:
                 config[key] = value
         out.append({"Type": "redirect", "RedirectConfig": config})
@@ -231,8 +305,9 @@ def actions(action: Action, https: bool, spec: LoadBalancerSpec, secrets: dict[s
     return out
 
 
-def _authenticate(auth: Authentication, spec: LoadBalancerSpec, secrets: dict[str, dict[str, str]] | None,
-                  where: str) -> dict[str, Any]:  # fmt: skip
+def _authenticate(
+    auth: Authentication, spec: LoadBalancerSpec, secrets: dict[str, dict[str, str]] | None, where: str
+) -> dict[str, Any]:
     common: dict[str, Any] = {
         "SessionCookieName": auth.session_cookie,
         "Scope": auth.scope,
@@ -243,17 +318,38 @@ def _authenticate(auth: Authentication, spec: LoadBalancerSpec, secrets: dict[st
     if extra:
         common["AuthenticationRequestExtraParams"] = dict(extra)
     if auth.type == "cognito":
-        return {"Type": "authenticate-cognito", "AuthenticateCognitoConfig": {
-            "UserPoolArn": auth.idp["userPoolARN"], "UserPoolClientId": auth.idp["userPoolClientID"],
-            "UserPoolDomain": auth.idp["userPoolDomain"], **common}}  # fmt: skip
-    namespace = where.split(" ", 2)[1].split("/", 1)[0] if where.startswith("Ingress ") else spec.members[0].split("/")[0]
+        return {
+            "Type": "authenticate-cognito",
+            "AuthenticateCognitoConfig": {
+                "UserPoolArn": auth.idp["userPoolARN"],
+                "UserPoolClientId": auth.idp["userPoolClientID"],
+                "UserPoolDomain": auth.idp["userPoolDomain"],
+                **common,
+            },
+        }
+    namespace = (
+        where.split(" ", 2)[1].split("/", 1)[0]
+        if where.startswith("Ingress ")
+        else spec.members[0].split("/")[0]
+    )
     secret_ref = f"{namespace}/{auth.idp['secretName']}"
     routing_only = {"clientID": "", "clientSecret": ""}
     secret = routing_only if secrets is None else secrets.get(secret_ref)
     if secret is None or "clientID" not in secret or "clientSecret" not in secret:
-        raise stack_error(spec, "metadata.annotations[alb.ingress.kubernetes.io/auth-idp-oidc]",
-                          f"{where}: Secret {secret_ref} must exist and hold clientID and clientSecret")  # fmt: skip
-    return {"Type": "authenticate-oidc", "AuthenticateOidcConfig": {
-        "Issuer": auth.idp["issuer"], "AuthorizationEndpoint": auth.idp["authorizationEndpoint"],
-        "TokenEndpoint": auth.idp["tokenEndpoint"], "UserInfoEndpoint": auth.idp["userInfoEndpoint"],
-        "ClientId": secret["clientID"], "ClientSecret": secret["clientSecret"], **common}}  # fmt: skip
+        raise stack_error(
+            spec,
+            "metadata.annotations[alb.ingress.kubernetes.io/auth-idp-oidc]",
+            f"{where}: Secret {secret_ref} must exist and hold clientID and clientSecret",
+        )
+    return {
+        "Type": "authenticate-oidc",
+        "AuthenticateOidcConfig": {
+            "Issuer": auth.idp["issuer"],
+            "AuthorizationEndpoint": auth.idp["authorizationEndpoint"],
+            "TokenEndpoint": auth.idp["tokenEndpoint"],
+            "UserInfoEndpoint": auth.idp["userInfoEndpoint"],
+            "ClientId": secret["clientID"],
+            "ClientSecret": Secret(secret["clientSecret"]),
+            **common,
+        },
+    }

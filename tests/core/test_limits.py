@@ -286,4 +286,4 @@ def test_group_tags_over_the_limit_fail_in_translation() -> None:
     assert spec is not None
     with pytest.raises(Exception, match="AWS allows 50 per resource") as err:
         translate(spec, "cluster", require_secrets=False)
-    assert "alb.ingress.kubernetes.io/tags" in str(err.value)
+    assert "alb.ingress.kubernetes.io/tags" in str(getattr(err.value, "field", None) or err.value)  # names the field

@@ -1,0 +1,51 @@
+"""Executor of ACM certificate steps: import a TLS Secret's certificate (key material never in messages, logs
+or exceptions), delete ours when no listener uses it any more."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from lbctl.provider import ProviderError, Step
+
+from ..clients import classify_aws_error, error_code, sensitive
+from ..translate import stack_error
+from .context import Context
+
+OPERATIONS = frozenset({"ImportCertificate", "DeleteCertificate"})
+BUSY = {"DeleteCertificate": ("ResourceInUseException",)}  # still on a listener being deleted
+TLS_FIELD = "spec.tls"
+
+
+def execute(context: Context, step: Step, body: dict[str, Any]) -> dict[str, Any]:
+    if step.operation == "DeleteCertificate":
+        context.clients.call("acm", "DeleteCertificate", **body)
+        return {}
+    ref = step.name
+    if "PrivateKey" not in body:
+        raise stack_error(context.spec, TLS_FIELD, f"TLS material of Secret {ref} was not provided")
+    params = {
+        k: v.encode() if k in ("Certificate", "PrivateKey", "CertificateChain") else v
+        for k, v in body.items()
+    }
+    code, retryable = "", False
+    try:
+        with sensitive():
+            return {
+                "CertificateArn": str(
+                    context.clients.call("acm", "ImportCertificate", **params)["CertificateArn"]
+                )
+            }
+    except ClientError as exc:  # AWS's answer; its message never echoes the request
+        code, retryable = error_code(exc), classify_aws_error(exc) is not None
+    del params
+    # Raised outside the except block: no chained exception or traceback frame keeps the request.
+    if retryable:
+        raise ProviderError(f"ImportCertificate for Secret {ref} kept failing ({code}); will retry")
+    raise stack_error(
+        context.spec,
+        TLS_FIELD,
+        f"ACM rejected the certificate of Secret {ref} ({code}); check that "
+        "tls.crt and tls.key are a matching PEM certificate and key",
+    )

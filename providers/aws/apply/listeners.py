@@ -1,0 +1,26 @@
+"""Executor of listener steps: create, modify, SNI certificates, delete."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from lbctl.provider import Step
+
+from .context import Context, send
+
+OPERATIONS = frozenset(
+    {
+        "CreateListener",
+        "ModifyListener",
+        "DeleteListener",
+        "AddListenerCertificates",
+        "RemoveListenerCertificates",
+    }
+)
+
+
+def execute(context: Context, step: Step, body: dict[str, Any]) -> dict[str, Any]:
+    result = send(context, "elbv2", step, body)
+    if step.operation == "CreateListener":
+        return {"ListenerArn": result["Listeners"][0]["ListenerArn"]}
+    return {}

@@ -1,0 +1,28 @@
+"""Executor of load balancer steps: create, subnets, security groups, IP address type, attributes, delete."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from lbctl.provider import Step
+
+from .context import Context, send
+
+OPERATIONS = frozenset(
+    {
+        "CreateLoadBalancer",
+        "DeleteLoadBalancer",
+        "SetSubnets",
+        "SetSecurityGroups",
+        "SetIpAddressType",
+        "ModifyLoadBalancerAttributes",
+    }
+)
+
+
+def execute(context: Context, step: Step, body: dict[str, Any]) -> dict[str, Any]:
+    result = send(context, "elbv2", step, body)
+    if step.operation == "CreateLoadBalancer":
+        created = result["LoadBalancers"][0]
+        return {"LoadBalancerArn": created["LoadBalancerArn"], "DNSName": created.get("DNSName")}
+    return {}

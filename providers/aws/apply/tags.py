@@ -1,0 +1,27 @@
+"""Executor of tag steps on ELB resources (load balancers, target groups, listeners, rules)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from lbctl.provider import Step
+
+from ..clients import TAGS_FIELD, error_code
+from ..translate import stack_error
+from .context import Context, send
+
+OPERATIONS = frozenset({"AddTags", "RemoveTags"})
+
+
+def execute(context: Context, step: Step, body: dict[str, Any]) -> dict[str, Any]:
+    try:
+        send(context, "elbv2", step, body)
+    except Exception as exc:
+        if step.operation != "AddTags" or error_code(exc) != "TooManyTags":
+            raise
+        raise stack_error(
+            context.spec,
+            TAGS_FIELD,
+            f"AWS refused more tags on {step.kind} {step.name} (TooManyTags); set fewer tags",
+        ) from None
+    return {}

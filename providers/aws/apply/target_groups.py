@@ -1,0 +1,21 @@
+"""Executor of target group steps: create, health check, attributes, delete."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from lbctl.provider import Step
+
+from .context import Context, send
+
+OPERATIONS = frozenset(
+    {"CreateTargetGroup", "ModifyTargetGroup", "ModifyTargetGroupAttributes", "DeleteTargetGroup"}
+)
+BUSY = {"DeleteTargetGroup": ("ResourceInUse",)}  # still used by a listener or rule being deleted
+
+
+def execute(context: Context, step: Step, body: dict[str, Any]) -> dict[str, Any]:
+    result = send(context, "elbv2", step, body)
+    if step.operation == "CreateTargetGroup":
+        return {"TargetGroupArn": result["TargetGroups"][0]["TargetGroupArn"]}
+    return {}

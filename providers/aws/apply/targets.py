@@ -1,0 +1,16 @@
+"""Executor of target steps: register and deregister batches of targets."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from lbctl.provider import Step
+
+from .context import Context, send
+
+OPERATIONS = frozenset({"RegisterTargets", "DeregisterTargets"})
+
+
+def execute(context: Context, step: Step, body: dict[str, Any]) -> dict[str, Any]:
+    send(context, "elbv2", step, body)
+    return {}

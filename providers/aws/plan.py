@@ -1,0 +1,872 @@
+"""Desired × Current → the ordered Steps that make AWS match (pure: no calls, no callbacks, inputs untouched).
+
+Order: security group → certificates → target groups → load balancer → listeners → rules → load balancer tags
+→ targets → deletions of what is no longer wanted; deleting the whole stack runs in reverse dependency order.
+Values that exist only once an earlier step has run (a new group's ID, a new ARN) are `Ref`s in the bodies.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from lbctl.provider import Ref, Secret, Step
+
+from . import naming
+from . import targets as target_ops
+from .diff import (
+    LOAD_BALANCER_DEFAULTS,
+    TARGET_GROUP_DEFAULTS,
+    attribute_changes,
+    attributes_to_restore,
+    canonical_actions,
+    health_check_changes,
+    ip_permissions,
+    kept_listeners,
+    matching_load_balancer,
+    matching_target_group,
+    plan_rules,
+    security_group_permissions,
+    tag_changes,
+)
+from .discover import CurrentStack
+from .stack import (
+    CERT_DISCOVER_REF,
+    CERT_SECRET_REF,
+    TG_KEY_REF,
+    TG_NAME_REF,
+    DesiredListener,
+    DesiredRule,
+    DesiredStack,
+    DesiredTargetGroup,
+)
+
+TAGS_PER_CALL = 10  # AddTags takes at most 10 tags per call (moto enforces it too)
+PARK_PRIORITY = 40000  # rules are parked above every wanted priority before they are reordered
+
+Arn = str | Ref  # an existing resource's ARN or ID, or the Ref of the step creating it
+
+
+@dataclass
+class Plan:
+    """The steps of one stack, and what is known of the result before they run."""
+
+    steps: list[Step] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    address: str | Ref | None = None  # the load balancer's DNS name
+    target_groups: dict[str, Arn] = field(default_factory=dict)  # backend key → ARN
+
+
+def plan(desired: DesiredStack | None, current: CurrentStack) -> list[Step]:
+    """The steps converging `current` to `desired` (None: delete the stack)."""
+    return plan_stack(desired, current).steps
+
+
+def plan_stack(desired: DesiredStack | None, current: CurrentStack) -> Plan:
+    """`plan`, with the warnings and the results known in advance (address, target group ARNs)."""
+    planner = _Planner()
+    if desired is None:
+        planner.delete_stack(current)
+    else:
+        planner.converge(desired, current)
+    return planner.out
+
+
+class _Planner:
+    def __init__(self) -> None:
+        self.out = Plan()
+        self._keys: set[str] = set()
+
+    def step(
+        self,
+        action: str,
+        kind: str,
+        name: str,
+        operation: str,
+        body: dict[str, Any],
+        detail: str = "",
+        changes: dict[str, tuple[Any, Any]] | None = None,
+        field: str | None = None,
+    ) -> Step:
+        key = base = f"{kind} {name}: {operation}"
+        count = 1
+        while key in self._keys:
+            count += 1
+            key = f"{base} #{count}"
+        self._keys.add(key)
+        made = Step(key, action, kind, name, operation, body, changes or {}, field=field, detail=detail)
+        self.out.steps.append(made)
+        return made
+
+    # ----------------------------------------------------------------- delete everything
+
+    def delete_stack(self, current: CurrentStack) -> None:
+        for lb in current.load_balancers:
+            self.step(
+                "delete",
+                "LoadBalancer",
+                lb["LoadBalancerName"],
+                "DeleteLoadBalancer",
+                {"LoadBalancerArn": lb["LoadBalancerArn"]},
+            )
+        self._delete_unwanted(current, keep_groups=set(), keep_sg=None, keep_certs=set())
+
+    def _delete_unwanted(
+        self, current: CurrentStack, keep_groups: set[Arn], keep_sg: Arn | None, keep_certs: set[Arn]
+    ) -> None:
+        for tg in current.target_groups:
+            if tg["TargetGroupArn"] not in keep_groups:
+                self.step(
+                    "delete",
+                    "TargetGroup",
+                    tg["TargetGroupName"],
+                    "DeleteTargetGroup",
+                    {"TargetGroupArn": tg["TargetGroupArn"]},
+                )
+        for sg in current.security_groups:
+            if sg["GroupId"] != keep_sg:
+                self.step(
+                    "delete",
+                    "SecurityGroup",
+                    sg["GroupName"],
+                    "DeleteSecurityGroup",
+                    {"GroupId": sg["GroupId"]},
+                )
+        for cert in current.certificates:
+            if cert["CertificateArn"] not in keep_certs:
+                self.step(
+                    "delete",
+                    "Certificate",
+                    cert["Tags"].get(naming.RESOURCE_TAG, ""),
+                    "DeleteCertificate",
+                    {"CertificateArn": cert["CertificateArn"]},
+                )
+
+    # ----------------------------------------------------------------- converge
+
+    def converge(self, desired: DesiredStack, current: CurrentStack) -> None:
+        managed_sg = self.security_group(desired, current)
+        security_groups: list[Arn] = (
+            [managed_sg] if managed_sg is not None else list(current.security_group_ids)
+        )
+        cert_arns, used_certs = self.certificates(desired, current)
+        tg_arns, kept_groups = self.target_groups(desired, current)
+        tg_arns.update({TG_NAME_REF + name: arn for name, arn in current.external_target_groups.items()})
+        self.out.target_groups = {key: tg_arns[TG_KEY_REF + key] for key in desired.target_groups}
+
+        lb_arn, lb = self.load_balancer(desired, current, security_groups)
+        user_tags = naming.user_tags(desired.load_balancer.tags)
+        retag = lb is not None and naming.user_tags(lb["Tags"]) != user_tags
+        self.listeners(desired, current, lb_arn, lb is not None, cert_arns, tg_arns, user_tags, retag)
+        if lb is not None:
+            # an existing load balancer: its tags last, so they say the listeners and rules are done
+            want = desired.load_balancer
+            self.tags("LoadBalancer", want.name, lb_arn, want.tags, lb["Tags"])
+
+        for key, tg in desired.target_groups.items():
+            arn = tg_arns[TG_KEY_REF + key]
+            have = current.targets.get(arn, set()) if isinstance(arn, str) else set()
+            self.targets(tg.name, arn, have, desired.targets.get(key, set()))
+        self._delete_unwanted(current, kept_groups, managed_sg, used_certs)
+
+    # ----------------------------------------------------------------- security group
+
+    def security_group(self, desired: DesiredStack, current: CurrentStack) -> Arn | None:
+        want = desired.security_group
+        if want is None:
+            return None
+        existing = next(
+            (
+                g
+                for g in current.security_groups
+                if g["GroupName"] == want.name and g["VpcId"] == current.vpc_id
+            ),
+            None,
+        )
+        group_id: Arn
+        if existing is None:
+            created = self.step(
+                "create",
+                "SecurityGroup",
+                want.name,
+                "CreateSecurityGroup",
+                {
+                    "GroupName": want.name,
+                    "Description": want.description,
+                    "VpcId": current.vpc_id,
+                    "TagSpecifications": [
+                        {"ResourceType": "security-group", "Tags": naming.tag_list(want.tags)}
+                    ],
+                },
+                f"ingress {len(want.ingress)} rules",
+            )
+            group_id = Ref(created.key, "GroupId")
+            have: set[tuple[int, str]] = set()
+        else:
+            group_id = existing["GroupId"]
+            have = security_group_permissions(existing)
+        wanted = set(want.ingress)
+        if wanted - have:
+            self.step(
+                "update",
+                "SecurityGroup",
+                want.name,
+                "AuthorizeSecurityGroupIngress",
+                {"GroupId": group_id, "IpPermissions": ip_permissions(wanted - have)},
+                f"allow {sorted(wanted - have)}",
+                {"IpPermissions": (None, sorted(wanted - have))},
+            )
+        if have - wanted:
+            self.step(
+                "update",
+                "SecurityGroup",
+                want.name,
+                "RevokeSecurityGroupIngress",
+                {"GroupId": group_id, "IpPermissions": ip_permissions(have - wanted)},
+                f"revoke {sorted(have - wanted)}",
+                {"IpPermissions": (sorted(have - wanted), None)},
+            )
+        return group_id
+
+    # ----------------------------------------------------------------- certificates
+
+    def certificates(
+        self, desired: DesiredStack, current: CurrentStack
+    ) -> tuple[dict[str, list[Arn]], set[Arn]]:
+        """ARNs per certificate reference, and our imported certificates still in use."""
+        arns: dict[str, list[Arn]] = {}
+        used: set[Arn] = set()
+        for cert in desired.certificates:
+            if cert.ref.startswith(CERT_SECRET_REF):
+                arn: Arn | None = _imported(cert.secret or "", cert.content_hash, current.certificates)
+                if arn is None:
+                    tags = {
+                        **naming.ownership_tags(
+                            _cluster(desired), desired.stack, naming.ROLE_CERTIFICATE + (cert.secret or "")
+                        ),
+                        naming.CONTENT_HASH_TAG: cert.content_hash or "",
+                    }
+                    body: dict[str, Any] = {}
+                    if cert.material is not None:
+                        body["Certificate"] = cert.material.certificate_pem
+                        body["PrivateKey"] = Secret(cert.material.private_key_pem)
+                        if cert.material.chain_pem:
+                            body["CertificateChain"] = cert.material.chain_pem
+                    body["Tags"] = naming.tag_list(tags)
+                    created = self.step(
+                        "create",
+                        "Certificate",
+                        cert.secret or "",
+                        "ImportCertificate",
+                        body,
+                        "import from Secret into ACM",
+                    )
+                    arn = Ref(created.key, "CertificateArn")
+                used.add(arn)
+                arns[cert.ref] = [arn]
+            elif cert.ref.startswith(CERT_DISCOVER_REF):
+                arns[cert.ref] = list(current.discovered_certificates.get(cert.ref, []))
+        return arns, used
+
+    # ----------------------------------------------------------------- target groups
+
+    def target_groups(self, desired: DesiredStack, current: CurrentStack) -> tuple[dict[str, Arn], set[Arn]]:
+        """Create or update each wanted target group: reference → ARN, and the ARNs kept (the others are
+        obsolete, replaced, or duplicates left by an interrupted converge, deleted at the end)."""
+        arns: dict[str, Arn] = {}
+        kept: set[Arn] = set()
+        for key, want in desired.target_groups.items():
+            existing = matching_target_group(want, current.target_groups)
+            if existing is None:
+                arn = self.create_target_group(want, current)
+            else:
+                arn = existing["TargetGroupArn"]
+                self.update_target_group(want, existing, current)
+            kept.add(arn)
+            arns[TG_KEY_REF + key] = arn
+        return arns, kept
+
+    def create_target_group(self, want: DesiredTargetGroup, current: CurrentStack) -> Ref:
+        body: dict[str, Any] = {
+            "Name": want.name,
+            "Protocol": want.protocol,
+            "Port": want.port,
+            "VpcId": current.vpc_id,
+            "TargetType": want.target_type,
+            "Tags": naming.tag_list(want.tags),
+            **want.health_check,
+        }
+        if want.protocol_version:
+            body["ProtocolVersion"] = want.protocol_version
+        detail = f"{want.protocol}:{want.port} {want.target_type} for {want.key}, health {want.health_check['HealthCheckPath']}"
+        arn = Ref(
+            self.step("create", "TargetGroup", want.name, "CreateTargetGroup", body, detail).key,
+            "TargetGroupArn",
+        )
+        if want.attributes:
+            self.step(
+                "update",
+                "TargetGroup",
+                want.name,
+                "ModifyTargetGroupAttributes",
+                {"TargetGroupArn": arn, "Attributes": _attribute_list(want.attributes)},
+                f"attributes {want.attributes}",
+                {k: (None, v) for k, v in sorted(want.attributes.items())},
+            )
+        return arn
+
+    def update_target_group(
+        self, want: DesiredTargetGroup, existing: dict[str, Any], current: CurrentStack
+    ) -> None:
+        arn = existing["TargetGroupArn"]
+        changes = health_check_changes(want.health_check, existing)
+        if changes:
+            self.step(
+                "update",
+                "TargetGroup",
+                want.name,
+                "ModifyTargetGroup",
+                {"TargetGroupArn": arn, **changes},
+                f"health check {sorted(changes)}",
+                {k: (existing.get(k), v) for k, v in changes.items()},
+            )
+        self.attributes("TargetGroup", want.name, arn, want.attributes, existing["Tags"], current)
+        self.tags("TargetGroup", want.name, arn, want.tags, existing["Tags"])
+
+    def attributes(
+        self,
+        kind: str,
+        name: str,
+        arn: str,
+        wanted: dict[str, str],
+        tags: dict[str, str],
+        current: CurrentStack,
+    ) -> None:
+        """Set the wanted attributes of a TargetGroup or LoadBalancer, and restore the AWS default of those
+        we set before but are no longer wanted (recorded in our tags)."""
+        defaults = TARGET_GROUP_DEFAULTS if kind == "TargetGroup" else LOAD_BALANCER_DEFAULTS
+        restore, unknown = attributes_to_restore(wanted, tags, defaults)
+        if unknown:
+            self.out.warnings.append(
+                f"{kind} {name}: attributes {', '.join(unknown)} are no longer set, but their "
+                "AWS default is not known to lbctl; they keep their current value"
+            )
+        attributes = {**restore, **wanted}
+        if not attributes:
+            return
+        have = current.attributes.get(arn, [])
+        diff = attribute_changes(attributes, have)
+        if diff:
+            before = {a["Key"]: a.get("Value") for a in have}
+            self.step(
+                "update",
+                kind,
+                name,
+                f"Modify{kind}Attributes",
+                {f"{kind}Arn": arn, "Attributes": [{"Key": k, "Value": v} for k, v in sorted(diff.items())]},
+                f"attributes {diff}",
+                {k: (before.get(k), v) for k, v in sorted(diff.items())},
+            )
+
+    def tags(self, kind: str, name: str, arn: Arn, desired: dict[str, str], current: dict[str, str]) -> None:
+        add, remove = tag_changes(desired, current)
+        if remove:
+            self.step(
+                "update",
+                kind,
+                name,
+                "RemoveTags",
+                {"ResourceArns": [arn], "TagKeys": remove},
+                f"remove tags {', '.join(remove)}",
+                {k: (current[k], None) for k in remove},
+            )
+        items = naming.tag_list(add)
+        for start in range(0, len(items), TAGS_PER_CALL):
+            batch = items[start : start + TAGS_PER_CALL]
+            self.step(
+                "update",
+                kind,
+                name,
+                "AddTags",
+                {"ResourceArns": [arn], "Tags": batch},
+                f"tags {', '.join(t['Key'] for t in batch)}",
+                {t["Key"]: (current.get(t["Key"]), t["Value"]) for t in batch},
+            )
+
+    # ----------------------------------------------------------------- load balancer
+
+    def load_balancer(
+        self, desired: DesiredStack, current: CurrentStack, security_groups: list[Arn]
+    ) -> tuple[Arn, dict[str, Any] | None]:
+        """(ARN, the existing load balancer kept, None when it is created)."""
+        want = desired.load_balancer
+        keep = current.load_balancer
+        matched = matching_load_balancer(want, current.load_balancers)
+        for lb in current.load_balancers:
+            if lb is matched:
+                continue
+            replaced = matched is None
+            reason = "scheme or name changed (AWS cannot change them in place)" if replaced else "duplicate"
+            self.step(
+                "replace" if replaced else "delete",
+                "LoadBalancer",
+                lb["LoadBalancerName"],
+                "DeleteLoadBalancer",
+                {"LoadBalancerArn": lb["LoadBalancerArn"]},
+                reason,
+            )
+        subnet_ids = list(current.subnet_ids)
+        if keep is None:
+            body: dict[str, Any] = {
+                "Name": want.name,
+                "Subnets": subnet_ids,
+                "SecurityGroups": security_groups,
+                "Scheme": want.scheme,
+                "Type": "application",
+                "IpAddressType": want.ip_address_type,
+                "Tags": naming.tag_list(want.tags),
+            }
+            created = self.step(
+                "create",
+                "LoadBalancer",
+                want.name,
+                "CreateLoadBalancer",
+                body,
+                f"{want.scheme}, subnets {subnet_ids}",
+            )
+            arn = Ref(created.key, "LoadBalancerArn")
+            self.out.address = Ref(created.key, "DNSName")
+            if want.attributes:
+                self.step(
+                    "update",
+                    "LoadBalancer",
+                    want.name,
+                    "ModifyLoadBalancerAttributes",
+                    {"LoadBalancerArn": arn, "Attributes": _attribute_list(want.attributes)},
+                    f"attributes {want.attributes}",
+                    {k: (None, v) for k, v in sorted(want.attributes.items())},
+                )
+            if want.waf_acl_arn:
+                self.step(
+                    "update",
+                    "LoadBalancer",
+                    want.name,
+                    "AssociateWebACL",
+                    {"WebACLArn": want.waf_acl_arn, "ResourceArn": arn},
+                    "associate WAFv2 web ACL",
+                    {"WebACLArn": (None, want.waf_acl_arn)},
+                )
+            return arn, None
+        arn = keep["LoadBalancerArn"]
+        self.out.address = keep.get("DNSName")
+        have_subnets = sorted(z["SubnetId"] for z in keep.get("AvailabilityZones", []))
+        if have_subnets != sorted(subnet_ids):
+            self.step(
+                "update",
+                "LoadBalancer",
+                want.name,
+                "SetSubnets",
+                {"LoadBalancerArn": arn, "Subnets": subnet_ids},
+                f"subnets {subnet_ids}",
+                {"Subnets": (have_subnets, subnet_ids)},
+            )
+        have_groups = sorted(keep.get("SecurityGroups", []))
+        if have_groups != sorted(security_groups, key=str):
+            self.step(
+                "update",
+                "LoadBalancer",
+                want.name,
+                "SetSecurityGroups",
+                {"LoadBalancerArn": arn, "SecurityGroups": security_groups},
+                f"security groups {security_groups}",
+                {"SecurityGroups": (have_groups, security_groups)},
+            )
+        if keep.get("IpAddressType") != want.ip_address_type:
+            self.step(
+                "update",
+                "LoadBalancer",
+                want.name,
+                "SetIpAddressType",
+                {"LoadBalancerArn": arn, "IpAddressType": want.ip_address_type},
+                f"ip address type {want.ip_address_type}",
+                {"IpAddressType": (keep.get("IpAddressType"), want.ip_address_type)},
+            )
+        self.attributes("LoadBalancer", want.name, arn, want.attributes, keep["Tags"], current)
+        acl = current.web_acls.get(arn) or {}
+        if want.waf_acl_arn:
+            if acl.get("ARN") != want.waf_acl_arn:
+                self.step(
+                    "update",
+                    "LoadBalancer",
+                    want.name,
+                    "AssociateWebACL",
+                    {"WebACLArn": want.waf_acl_arn, "ResourceArn": arn},
+                    "associate WAFv2 web ACL",
+                    {"WebACLArn": (acl.get("ARN"), want.waf_acl_arn)},
+                )
+        elif acl:  # read only when we associated one before (our tag says so)
+            self.step(
+                "update",
+                "LoadBalancer",
+                want.name,
+                "DisassociateWebACL",
+                {"ResourceArn": arn},
+                "disassociate WAFv2 web ACL",
+                {"WebACLArn": (acl.get("ARN"), None)},
+            )
+        return arn, keep
+
+    # ----------------------------------------------------------------- listeners and rules
+
+    def listeners(
+        self,
+        desired: DesiredStack,
+        current: CurrentStack,
+        lb_arn: Arn,
+        existing_lb: bool,
+        cert_arns: dict[str, list[Arn]],
+        tg_arns: dict[str, Arn],
+        user_tags: dict[str, str],
+        retag: bool,
+    ) -> None:
+        """Create, update or delete listeners and their rules; `retag`: the `tags` annotation changed, so
+        existing listeners and rules get the new tags too."""
+        by_port, extra = kept_listeners(current.listeners if existing_lb else [], desired.listeners)
+        wanted_ports = {w.port for w in desired.listeners}
+        for listener in extra:
+            port = int(listener["Port"])
+            self.step(
+                "delete",
+                "Listener",
+                f"{listener['Protocol']}:{port}",
+                "DeleteListener",
+                {"ListenerArn": listener["ListenerArn"]},
+                "duplicate" if port in wanted_ports else "no longer wanted",
+            )
+        cluster = _cluster(desired)
+        for want in desired.listeners:
+            certificates = [arn for ref in want.certificates for arn in cert_arns.get(ref, [ref])]
+            default_actions = _resolve_actions(want.default_actions, tg_arns)
+            name = f"{want.protocol}:{want.port}"
+            have = by_port.get(want.port)
+            listener_arn: Arn
+            if have is None:
+                body: dict[str, Any] = {
+                    "LoadBalancerArn": lb_arn,
+                    "Protocol": want.protocol,
+                    "Port": want.port,
+                    "DefaultActions": default_actions,
+                    "Tags": naming.tag_list(
+                        {
+                            **user_tags,
+                            **naming.ownership_tags(
+                                cluster, desired.stack, naming.ROLE_LISTENER + str(want.port)
+                            ),
+                        }
+                    ),
+                }
+                if want.protocol == "HTTPS":
+                    body["SslPolicy"] = want.ssl_policy
+                    body["Certificates"] = [{"CertificateArn": certificates[0]}]
+                listener_arn = Ref(
+                    self.step("create", "Listener", name, "CreateListener", body).key, "ListenerArn"
+                )
+                if want.protocol == "HTTPS" and len(certificates) > 1:
+                    self.step(
+                        "update",
+                        "Listener",
+                        name,
+                        "AddListenerCertificates",
+                        {
+                            "ListenerArn": listener_arn,
+                            "Certificates": [{"CertificateArn": c} for c in certificates[1:]],
+                        },
+                        "SNI certificates",
+                    )
+                existing_rules: list[dict[str, Any]] = []
+            else:
+                listener_arn = have["ListenerArn"]
+                self.update_listener(want, have, certificates, default_actions, current)
+                existing_rules = current.rules.get(listener_arn, [])
+            tags = {**user_tags, **naming.ownership_tags(cluster, desired.stack, naming.ROLE_RULE)}
+            self.rules(
+                name,
+                listener_arn,
+                want,
+                existing_rules,
+                tg_arns,
+                cluster,
+                desired.stack,
+                tags,
+                current,
+                retag and have is not None,
+                user_tags,
+            )
+
+    def update_listener(
+        self,
+        want: DesiredListener,
+        have: dict[str, Any],
+        certificates: list[Arn],
+        default_actions: list[dict[str, Any]],
+        current: CurrentStack,
+    ) -> None:
+        name = f"{want.protocol}:{want.port}"
+        arn = have["ListenerArn"]
+        params: dict[str, Any] = {}
+        changes: dict[str, tuple[Any, Any]] = {}
+        reasons = []
+        if have["Protocol"] != want.protocol:
+            params["Protocol"] = want.protocol
+            changes["Protocol"] = (have["Protocol"], want.protocol)
+            reasons.append("protocol")
+        default_cert = next((c["CertificateArn"] for c in have.get("Certificates", [])), None)
+        if want.protocol == "HTTPS":
+            if have.get("SslPolicy") != want.ssl_policy:
+                params["SslPolicy"] = want.ssl_policy
+                changes["SslPolicy"] = (have.get("SslPolicy"), want.ssl_policy)
+                reasons.append("ssl policy")
+            if default_cert != certificates[0] or "Protocol" in params:
+                params["Certificates"] = [{"CertificateArn": certificates[0]}]
+                changes["Certificates"] = (default_cert, certificates[0])
+                reasons.append("default certificate")
+        if canonical_actions(have.get("DefaultActions", [])) != canonical_actions(default_actions):
+            params["DefaultActions"] = default_actions
+            changes["DefaultActions"] = (have.get("DefaultActions", []), default_actions)
+            reasons.append("default action")
+        if params:
+            self.step(
+                "update",
+                "Listener",
+                name,
+                "ModifyListener",
+                {"ListenerArn": arn, **params},
+                ", ".join(reasons),
+                changes,
+            )
+        if want.protocol != "HTTPS":
+            return
+        listed = current.listener_certificates.get(arn, [])
+        have_sni = {c["CertificateArn"] for c in listed if not c.get("IsDefault")}
+        want_sni = set(certificates[1:])
+        # A new default certificate: the SNI list is asserted again in full (not every ELB keeps it on
+        # ModifyListener; adding a certificate already listed changes nothing).
+        add = want_sni if "Certificates" in params else want_sni - have_sni
+        if add:
+            self.step(
+                "update",
+                "Listener",
+                name,
+                "AddListenerCertificates",
+                {"ListenerArn": arn, "Certificates": [{"CertificateArn": c} for c in sorted(add, key=str)]},
+                "add SNI certificates",
+                {"Certificates": (sorted(have_sni), sorted(want_sni, key=str))},
+            )
+        stale = have_sni - want_sni - {certificates[0]}
+        if stale:
+            self.step(
+                "update",
+                "Listener",
+                name,
+                "RemoveListenerCertificates",
+                {"ListenerArn": arn, "Certificates": [{"CertificateArn": c} for c in sorted(stale)]},
+                "remove SNI certificates",
+                {"Certificates": (sorted(have_sni), sorted(want_sni, key=str))},
+            )
+
+    def rules(
+        self,
+        listener_name: str,
+        listener_arn: Arn,
+        want: DesiredListener,
+        existing: list[dict[str, Any]],
+        tg_arns: dict[str, Arn],
+        cluster: str,
+        stack: str,
+        tags: dict[str, str],
+        current: CurrentStack,
+        retag: bool,
+        user_tags: dict[str, str],
+    ) -> None:
+        """Converge the rules of a listener: delete, rewrite, reorder and create; then the tags of the kept
+        ones (a rotated OIDC client secret, a changed `tags` annotation)."""
+        resolved = [
+            DesiredRule(r.priority, r.conditions, _resolve_actions(r.actions, tg_arns), r.spec_index, r.label)
+            for r in want.rules
+        ]
+        rules = plan_rules(resolved, existing)
+        for arn in rules.delete:
+            self.step(
+                "delete", "Rule", f"{listener_name} {arn.rsplit('/', 1)[-1]}", "DeleteRule", {"RuleArn": arn}
+            )
+        by_arn = {r["RuleArn"]: r for r in existing}
+        for arn, rule in rules.modify:
+            have = by_arn[arn]
+            self.step(
+                "update",
+                "Rule",
+                f"{listener_name} #{rule.priority}",
+                "ModifyRule",
+                {"RuleArn": arn, "Conditions": rule.conditions, "Actions": rule.actions},
+                rule.label,
+                {
+                    "Conditions": (have.get("Conditions"), rule.conditions),
+                    "Actions": (have.get("Actions"), rule.actions),
+                },
+                field=rule.label,
+            )
+        if rules.priorities:
+            # Two steps so that swapping priorities never collides: park the rules above every wanted priority.
+            parked = [
+                {"RuleArn": arn, "Priority": PARK_PRIORITY + i} for i, (arn, _) in enumerate(rules.priorities)
+            ]
+            self.step(
+                "update",
+                "Rule",
+                listener_name,
+                "SetRulePriorities",
+                {"RulePriorities": parked},
+                "reorder (step 1)",
+            )
+            self.step(
+                "update",
+                "Rule",
+                listener_name,
+                "SetRulePriorities",
+                {"RulePriorities": [{"RuleArn": arn, "Priority": p} for arn, p in rules.priorities]},
+                "reorder",
+                {arn: (int(by_arn[arn]["Priority"]), p) for arn, p in rules.priorities},
+            )
+        for rule in rules.create:
+            secret_tag = naming.client_secret_tag(cluster, stack, rule.actions)
+            self.step(
+                "create",
+                "Rule",
+                f"{listener_name} #{rule.priority}",
+                "CreateRule",
+                {
+                    "ListenerArn": listener_arn,
+                    "Priority": rule.priority,
+                    "Conditions": rule.conditions,
+                    "Actions": rule.actions,
+                    "Tags": naming.tag_list({**tags, **secret_tag}),
+                },
+                rule.label,
+                field=rule.label,
+            )
+        # AWS never returns an OIDC ClientSecret, so a rotated Secret is noticed by a fingerprint tag: a kept rule
+        # whose tag is stale gets its actions again; rewritten rules (already sent the secret) only get the tag.
+        tagged: set[str] = set()
+        kept = {arn for arn, _ in rules.keep}
+        for arn, rule in [*rules.keep, *rules.modify]:
+            secret_tag = naming.client_secret_tag(cluster, stack, rule.actions)
+            have_tags = current.tags.get(arn, {})
+            if (
+                not secret_tag
+                or have_tags.get(naming.CLIENT_SECRET_TAG) == secret_tag[naming.CLIENT_SECRET_TAG]
+            ):
+                continue
+            if arn in kept:
+                self.step(
+                    "update",
+                    "Rule",
+                    f"{listener_name} #{rule.priority}",
+                    "ModifyRule",
+                    {"RuleArn": arn, "Actions": rule.actions},
+                    "OIDC client credentials",
+                    {"Actions": ("(client secret rotated)", rule.actions)},
+                )
+            self.tags("Rule", listener_name, arn, {**tags, **secret_tag}, have_tags)
+            tagged.add(arn)
+        if not retag:
+            return
+        listener_tags = {
+            **user_tags,
+            **naming.ownership_tags(cluster, stack, naming.ROLE_LISTENER + str(want.port)),
+        }
+        self.tags(
+            "Listener", listener_name, listener_arn, listener_tags, current.tags.get(str(listener_arn), {})
+        )
+        wanted_rule = {arn: rule for arn, rule in [*rules.keep, *rules.modify]}
+        for existing_rule in existing:
+            arn = existing_rule["RuleArn"]
+            if existing_rule.get("IsDefault") or arn in rules.delete or arn in tagged:
+                continue
+            rule_ = wanted_rule.get(arn)
+            secret_tag = naming.client_secret_tag(cluster, stack, rule_.actions) if rule_ is not None else {}
+            self.tags("Rule", listener_name, arn, {**tags, **secret_tag}, current.tags.get(arn, {}))
+
+    # ----------------------------------------------------------------- targets
+
+    def targets(self, name: str, arn: Arn, have: set[tuple[str, int]], wanted: set[tuple[str, int]]) -> None:
+        for step in target_steps(name, arn, have, wanted):
+            self._keys.add(step.key)
+            self.out.steps.append(step)
+
+
+def target_steps(name: str, arn: Arn, have: set[tuple[str, int]], wanted: set[tuple[str, int]]) -> list[Step]:
+    """Deregister and register only the difference, in batches (also the targets-only fast path's plan)."""
+    steps = []
+    for i, batch in enumerate(target_ops.batches(list(have - wanted)), 1):
+        steps.append(
+            Step(
+                f"TargetGroup {name}: DeregisterTargets #{i}",
+                "update",
+                "TargetGroup",
+                name,
+                "DeregisterTargets",
+                {"TargetGroupArn": arn, "Targets": batch},
+                {"Targets": (f"{len(have)} registered", f"{len(wanted)} wanted")},
+                detail=f"deregister {len(batch)} targets",
+            )
+        )
+    for i, batch in enumerate(target_ops.batches(list(wanted - have)), 1):
+        steps.append(
+            Step(
+                f"TargetGroup {name}: RegisterTargets #{i}",
+                "update",
+                "TargetGroup",
+                name,
+                "RegisterTargets",
+                {"TargetGroupArn": arn, "Targets": batch},
+                {"Targets": (f"{len(have)} registered", f"{len(wanted)} wanted")},
+                detail=f"register {len(batch)} targets",
+            )
+        )
+    return steps
+
+
+def _resolve_actions(actions: list[dict[str, Any]], tg_arns: dict[str, Arn]) -> list[dict[str, Any]]:
+    """Actions with target group references replaced by ARNs (or the Refs of the steps creating them)."""
+    out = []
+    for action in actions:
+        action = {**action}
+        if "ForwardConfig" in action:
+            forward = {**action["ForwardConfig"]}
+            forward["TargetGroups"] = [
+                {**g, "TargetGroupArn": tg_arns.get(g["TargetGroupArn"], g["TargetGroupArn"])}
+                for g in forward["TargetGroups"]
+            ]
+            action["ForwardConfig"] = forward
+        out.append(action)
+    return out
+
+
+def _imported(secret: str, content_hash: str | None, current: list[dict[str, Any]]) -> str | None:
+    """ARN of our imported certificate for this Secret with this content hash, if any."""
+    role = naming.ROLE_CERTIFICATE + secret
+    for item in current:
+        tags = item["Tags"]
+        if tags.get(naming.RESOURCE_TAG) == role and tags.get(naming.CONTENT_HASH_TAG) == (
+            content_hash or ""
+        ):
+            return str(item["CertificateArn"])
+    return None
+
+
+def _attribute_list(attributes: dict[str, str]) -> list[dict[str, str]]:
+    return [{"Key": k, "Value": str(v)} for k, v in sorted(attributes.items())]
+
+
+def _cluster(desired: DesiredStack) -> str:
+    return desired.cluster
