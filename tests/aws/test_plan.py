@@ -283,3 +283,30 @@ def test_client_secret_is_sent_but_never_shown() -> None:
     shown = json.dumps(step_documents(steps))
     assert CLIENT_SECRET not in shown and '"ClientSecret": "<redacted>"' in shown
     assert naming.CLIENT_SECRET_TAG in {t["Key"] for t in rule.body["Tags"]}
+
+
+def test_offline_plan_json_shows_each_request_body() -> None:
+    """`lbctl plan --offline -o json`: every step with its operation and the body boto3 gets (Refs as text)."""
+    import subprocess
+
+    from tests.tools import LBCTL
+
+    example = Path(__file__).parents[2] / "docs/examples/two-services.yaml"
+    done = subprocess.run(
+        [LBCTL, "plan", "-f", str(example), "--provider", "aws", "--offline", "-o", "json"],
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert done.returncode == 0, done.stderr
+    (doc,) = json.loads(done.stdout)
+    steps = doc["steps"]
+    assert [(s["action"], s["kind"]) for s in steps] == [(c["action"], c["kind"]) for c in doc["changes"]]
+    groups = [s for s in steps if s["operation"] == "CreateTargetGroup"]
+    assert len(groups) == 2 and all(
+        g["body"]["HealthCheckPath"] == "/healthz" and g["body"]["Tags"] for g in groups
+    )
+    (listener,) = [s for s in steps if s["operation"] == "CreateListener"]
+    assert listener["body"]["LoadBalancerArn"].startswith("(known after LoadBalancer ")
+    rules = [s for s in steps if s["operation"] == "CreateRule"]
+    assert len(rules) == 2 and all(r["body"]["Conditions"] and r["body"]["Priority"] for r in rules)
