@@ -97,8 +97,10 @@ def step(
     action: str = "update",
     changes: dict[str, tuple[Any, Any]] | None = None,
     detail: str = "",
+    field: str | None = None,
 ) -> Step:
-    """A Step calling `<collection>.<method>` on one resource."""
+    """A Step calling `<collection>.<method>` on one resource; `field`: the Ingress field to name when the
+    cloud rejects it."""
     kind = KIND[collection]
     where = f"{zone}/" if zone else ""
     suffix = "" if method in ("insert", "update", "delete") else f":{method}"
@@ -111,6 +113,7 @@ def step(
         body=body,
         changes=changes or {},
         where=zone,
+        field=field,
         detail=detail,
     )
 
@@ -164,7 +167,7 @@ def _request_body(want: Wanted, current: Current) -> dict[str, Any]:
 
 def _create(want: Wanted, body: dict[str, Any]) -> list[Step]:
     collection, zone, name = want.collection, want.zone, want.name
-    out = [step(collection, "insert", name, zone, body, action="create")]
+    out = [step(collection, "insert", name, zone, body, action="create", field=want.field)]
     if want.members:
         out.append(_members("addInstances", want, list(want.members)))
     if want.endpoints:
@@ -182,15 +185,26 @@ def _update(want: Wanted, body: dict[str, Any], existing: Existing, current: Cur
         if collection in FULL_UPDATE and changes:
             sent = dict(body)
             if existing.body.get("fingerprint"):
-                sent["fingerprint"] = existing.body[
-                    "fingerprint"
-                ]  # as read: a 412 means it changed meanwhile
-            out.append(step(collection, "update", name, zone, sent, changes=changes, detail="in place"))
+                # as read at discovery: a 412 means it changed meanwhile
+                sent["fingerprint"] = existing.body["fingerprint"]
+            out.append(
+                step(collection, "update", name, zone, sent, "update", changes, "in place", want.field)
+            )
         for field_name, method, fingerprint in SETTERS.get(collection, ()):
             if field_name in changes:
                 have = changes[field_name][0]
+                spec_field = want.fields.get(field_name, want.field)
                 out.append(
-                    _set(want.key, field_name, method, fingerprint, body.get(field_name), have, existing)
+                    _set(
+                        want.key,
+                        field_name,
+                        method,
+                        fingerprint,
+                        body.get(field_name),
+                        have,
+                        existing,
+                        spec_field,
+                    )
                 )
     if collection == "backendServices" and not same(
         want.security_policy, existing.body.get("securityPolicy")
@@ -218,14 +232,21 @@ def _update(want: Wanted, body: dict[str, Any], existing: Existing, current: Cur
 
 
 def _set(
-    key: Key, field_name: str, method: str, fingerprint: str | None, value: Any, have: Any, existing: Existing
+    key: Key,
+    field_name: str,
+    method: str,
+    fingerprint: str | None,
+    value: Any,
+    have: Any,
+    existing: Existing,
+    spec_field: str | None = None,
 ) -> Step:
+    """A setX call of one field, under the fingerprint it needs as read at discovery."""
     body: dict[str, Any] = {field_name: value}
     if fingerprint and existing.body.get(fingerprint):
         body[fingerprint] = existing.body[fingerprint]
-    return step(
-        key[0], method, key[2], key[1] or None, body, changes={field_name: (have, value)}, detail=field_name
-    )
+    changes = {field_name: (have, value)}
+    return step(key[0], method, key[2], key[1] or None, body, "update", changes, field_name, spec_field)
 
 
 def _policy(want: Wanted, have: Any) -> Step:
@@ -238,6 +259,7 @@ def _policy(want: Wanted, have: Any) -> Step:
         {"securityPolicy": want.security_policy},
         changes=changes,
         detail="securityPolicy",
+        field=want.fields.get("securityPolicy"),
     )
 
 

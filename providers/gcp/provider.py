@@ -28,11 +28,17 @@ from .describe import describe_stack
 from .discover import Current, Inventory, Key, cluster_inventory, discover, list_cluster, must_exist
 from .doctor import gcp_checks
 from .plan import plan
-from .translate import PRE_SHARED_FIELD, STATIC_IP_FIELD, Context, Desired, backend_service_name, translate
+from .translate import (
+    PRE_SHARED_FIELD,
+    SSL_POLICY_FIELD,
+    STATIC_IP_FIELD,
+    Context,
+    Desired,
+    backend_service_name,
+    translate,
+)
 from .urlmap import translate_url_map
 from .urlmap_route import evaluate
-
-SSL_POLICY_FIELD = "metadata.annotations[networking.gke.io/v1beta1.FrontendConfig] (sslPolicy)"
 
 
 class GcpProvider:
@@ -282,7 +288,7 @@ class GcpProvider:
             as_planned = run(self.compute, step)
         except Exception as exc:
             self.cache.invalidate()  # whatever happened in the cloud, we no longer know it
-            note(exc, resource=f"{step.kind} {step.name}", operation=step.operation)
+            note(exc, resource=f"{step.kind} {step.name}", operation=step.operation, field=step.field)
             error = self.caller.provider_error(exc)
             if error is None:
                 raise

@@ -21,6 +21,8 @@ from .urlmap import UrlMapTranslation, translate_url_map
 HEALTH_CHECK_RANGES = ("130.211.0.0/22", "35.191.0.0/16")
 STATIC_IP_FIELD = "metadata.annotations[kubernetes.io/ingress.global-static-ip-name]"
 PRE_SHARED_FIELD = "metadata.annotations[ingress.gcp.kubernetes.io/pre-shared-cert]"
+SSL_POLICY_FIELD = "metadata.annotations[networking.gke.io/v1beta1.FrontendConfig] (sslPolicy)"
+TLS_FIELD = "spec.tls"
 
 # ingress-gce defaults (pkg/healthchecks): node-port health checks probe slowly, NEG ones faster.
 IG_INTERVAL, IG_TIMEOUT, IG_HEALTHY, IG_UNHEALTHY = 60, 60, 1, 10
@@ -38,7 +40,9 @@ ORDER = (
 @dataclass
 class Wanted:
     """One resource we want: its request body; `members`: an instance group's instances (`projects/…`
-    references); `endpoints`: a NEG's endpoints; `security_policy`: a backend service's Cloud Armor policy."""
+    references); `endpoints`: a NEG's endpoints; `security_policy`: a backend service's Cloud Armor policy.
+    `field`: the Ingress field the whole resource comes from, `fields`: body field → the Ingress field it comes
+    from, to name in the error when the cloud rejects it."""
 
     collection: str
     name: str
@@ -47,6 +51,8 @@ class Wanted:
     members: list[str] | None = None
     endpoints: list[dict[str, Any]] | None = None
     security_policy: str | None = None
+    fields: dict[str, str] = field(default_factory=dict)
+    field: str | None = None  # after `fields`: the name shadows dataclasses.field below it
 
     @property
     def key(self) -> tuple[str, str, str]:
@@ -185,7 +191,12 @@ def translate(stack: StackInput, ctx: Context) -> Desired:
         )
         if backend.backend_config.get("iap"):
             out.warnings.append(f"backend {key}: BackendConfig iap is not supported by lbctl; ignored")
-        out.resources.append(Wanted("backendServices", bs_name, bs, security_policy=policy))
+        fields = {
+            "securityPolicy": f"Service {backend.namespace}/{backend.service} BackendConfig securityPolicy"
+        }
+        out.resources.append(
+            Wanted("backendServices", bs_name, bs, security_policy=policy, fields=fields if policy else {})
+        )
         services[key] = bs_name
     for zone in sorted(ig_members):
         name = instance_group_name(ctx.cluster)
@@ -352,7 +363,7 @@ def _frontend(stack: StackInput, ctx: Context, out: Desired, services: dict[str,
                         "description": n.description(ctx.cluster, spec.stack, f"Certificate:{cert.ref}"),
                         "certificate": material.certificate_pem + (material.chain_pem or ""),
                         "privateKey": Secret(material.private_key_pem),
-                    }))  # fmt: skip
+                    }, field=TLS_FIELD))  # fmt: skip
                     certs.append(_ref(ctx, "sslCertificates", name))
                 else:
                     out.warnings.append(
@@ -370,7 +381,11 @@ def _frontend(stack: StackInput, ctx: Context, out: Desired, services: dict[str,
                 "sslCertificates": list(dict.fromkeys(certs)),
                 "sslPolicy": _ref(ctx, "sslPolicies", listener.ssl_policy) if listener.ssl_policy else None,
             }
-            out.resources.append(Wanted("targetHttpsProxies", proxy, body))
+            fields = {
+                "sslCertificates": TLS_FIELD,
+                **({"sslPolicy": SSL_POLICY_FIELD} if listener.ssl_policy else {}),
+            }
+            out.resources.append(Wanted("targetHttpsProxies", proxy, body, fields=fields))
             _forwarding_rule(ctx, spec.stack, out, n.HTTPS_RULE, listener.port,
                              _ref(ctx, "targetHttpsProxies", proxy), ip_inputs)  # fmt: skip
 
