@@ -19,8 +19,9 @@ FAST_AWS = {"rate_limits": {"": 1000.0}, "retry_initial_wait": 0.01, "retry_max_
 
 def controller(kube: KubeEmulator, provider: str, cloud_url: str, cluster: str = "e2e", *, leader_elect: bool = False,
                vpc_id: str | None = None, project: str | None = None, kube_url: str | None = None,
-               **options: Any) -> ControllerProcess:  # fmt: skip
-    """A controller on `kube` (through `kube_url` instead when given, e.g. a proxy in front of it)."""
+               lease_seconds: float = 1.5, **options: Any) -> ControllerProcess:  # fmt: skip
+    """A controller on `kube` (through `kube_url` instead when given, e.g. a proxy in front of it). Tests that
+    assert who leads use a long lease, so a loaded machine cannot expire it; they hand over by release."""
     return ControllerProcess(
         RunOptions(
             controller=ControllerConfig(provider=provider, cluster_name=cluster, workers=2, watch_timeout=5,
@@ -30,7 +31,7 @@ def controller(kube: KubeEmulator, provider: str, cloud_url: str, cluster: str =
             kube_api_url=kube_url or kube.url,
             kube_api_token=kube.token,
             leader_elect=leader_elect,
-            leader_lease_seconds=1.5,
+            leader_lease_seconds=lease_seconds,
             metrics_addr=None,
             health_addr=None,
             drain_seconds=10,

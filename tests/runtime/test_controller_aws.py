@@ -149,10 +149,11 @@ def test_dropped_watch_and_expired_version_miss_no_update(kube: KubeEmulator, cl
 def test_two_replicas_one_leader_and_failover(kube: KubeEmulator, cluster: kubernetes.client.ApiClient,
                                               account: AwsAccount) -> None:  # fmt: skip
     net = kubernetes.client.NetworkingV1Api(cluster)
-    first = controller(kube, "aws", account.endpoint_url, CLUSTER, leader_elect=True, vpc_id=account.vpc_id).start()
+    first = controller(kube, "aws", account.endpoint_url, CLUSTER, leader_elect=True, vpc_id=account.vpc_id,
+                       lease_seconds=15).start()
     wait_for(lambda: first.elector.leading.is_set(), what="first replica leads")
     second = controller(kube, "aws", account.endpoint_url, CLUSTER, leader_elect=True,
-                        vpc_id=account.vpc_id).start()  # fmt: skip
+                        vpc_id=account.vpc_id, lease_seconds=15).start()  # fmt: skip
     try:
         net.create_namespaced_ingress("default", ingress("one", {"/": "users"}))
         wait_for(lambda: address_of(cluster, "one"), what="leader converges")
