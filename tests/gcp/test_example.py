@@ -8,7 +8,7 @@ from lbctl.provider import StackInput
 from providers.gcp.emulator import ComputeEmulator
 from providers.gcp.provider import GcpProvider
 
-from .conftest import example_objects, of, ours, stack_from
+from .conftest import example_objects, find, of, ours, stack_from
 
 
 def test_example_converges_to_a_complete_load_balancer_on_the_static_ip(
@@ -82,6 +82,26 @@ def test_plan_lists_changes_without_applying(emulator: ComputeEmulator, provider
     applied = provider.converge(stack_from(example_objects()))
     assert [c for c in applied.changes] == planned.changes
     assert provider.plan(stack_from(example_objects())).changes == []
+
+
+def test_plan_of_an_update_shows_the_request_and_what_changes(
+    emulator: ComputeEmulator, provider: GcpProvider
+) -> None:
+    provider.converge(stack_from(example_objects()))
+    changed = example_objects()
+    find(changed, "Ingress", "shop")["spec"]["rules"][0]["http"]["paths"][0]["path"] = "/people"
+    provider.stats.reset()
+    planned = provider.plan(stack_from(changed))
+    (update,) = planned.steps
+    assert (update.action, update.operation, update.detail) == ("update", "urlMaps.update", "in place")
+    (url_map,) = of(emulator, "urlMaps")
+    have, want = update.changes["pathMatchers"]
+    assert list(update.changes) == ["pathMatchers"] and want == update.body["pathMatchers"]
+    assert "/users" in [p for m in have for r in m["pathRules"] for p in r["paths"]]
+    paths = [p for m in update.body["pathMatchers"] for r in m["pathRules"] for p in r["paths"]]
+    assert "/people" in paths and "/users" not in paths and update.body["hostRules"] == url_map["hostRules"]
+    assert update.body["fingerprint"] == url_map["fingerprint"]  # as discovered: a 412 if it changed since
+    assert planned.changes == [update.change()] and provider.stats.total(mutating=True) == 0
 
 
 def test_delete_leaves_the_static_ip_and_nothing_of_ours(
