@@ -103,11 +103,11 @@ class DiscoveryCache:
                 if group in self.endpoints:
                     have_eps = self.endpoints[group]
                     have_keys = {endpoint_key(h) for h in have_eps}
-                    items = list(step.body["networkEndpoints"])
-                    step_keys = {endpoint_key(e) for e in items}
+                    endpoints = list(step.body["networkEndpoints"])
+                    step_keys = {endpoint_key(e) for e in endpoints}
                     if method == "attachNetworkEndpoints":
                         self.endpoints[group] = have_eps + [
-                            e for e in items if endpoint_key(e) not in have_keys
+                            e for e in endpoints if endpoint_key(e) not in have_keys
                         ]
                     else:
                         self.endpoints[group] = [h for h in have_eps if endpoint_key(h) not in step_keys]

@@ -156,7 +156,7 @@ def translate(stack: StackInput, ctx: Context) -> Desired:
                 by_zone[t.zone].append(endpoint)
                 fw_ports.add(t.port)
             for zone in sorted(by_zone):
-                body = {
+                body: dict[str, Any] = {
                     "name": neg_name,
                     "description": n.description(ctx.cluster, spec.stack, f"NEG:{key}"),
                     "networkEndpointType": "GCE_VM_IP_PORT",
@@ -258,7 +258,8 @@ def _health_check(ctx: Context, stack: str, name: str, backend: Backend) -> Want
         details["port"] = backend.node_port
     if hc.host:
         details["host"] = hc.host
-    body = {
+    timeout = hc.timeout_seconds or (IG_TIMEOUT if not neg else NEG_TIMEOUT)
+    body: dict[str, Any] = {
         "name": name,
         "description": n.description(ctx.cluster, stack, f"HealthCheck:{backend.key}"),
         "type": protocol,
@@ -266,13 +267,10 @@ def _health_check(ctx: Context, stack: str, name: str, backend: Backend) -> Want
             protocol
         ]: details,
         "checkIntervalSec": interval,
-        "timeoutSec": hc.timeout_seconds or (IG_TIMEOUT if not neg else NEG_TIMEOUT),
+        "timeoutSec": min(timeout, interval),  # the API requires timeout ≤ interval
         "healthyThreshold": hc.healthy_threshold or (IG_HEALTHY if not neg else NEG_HEALTHY),
         "unhealthyThreshold": hc.unhealthy_threshold or (IG_UNHEALTHY if not neg else NEG_UNHEALTHY),
     }
-    body["timeoutSec"] = min(
-        body["timeoutSec"], body["checkIntervalSec"]
-    )  # the API requires timeout ≤ interval
     return Wanted("healthChecks", name, body)
 
 
