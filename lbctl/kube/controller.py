@@ -20,7 +20,8 @@ from lbctl.kube.events import FINALIZER, EventRecorder, IngressWriter, status_en
 from lbctl.kube.informer import CachedObject, Informer
 from lbctl.kube.metrics import ControllerMetrics
 from lbctl.kube.resources import watched_resources
-from lbctl.kube.routing import stacks_on_cluster_default, stacks_using
+from lbctl.kube.routing import secrets_needed, stacks_on_cluster_default, stacks_using
+from lbctl.kube.secrets import SecretWatches
 from lbctl.kube.workqueue import ShutDown, WorkQueue
 from lbctl.model.builder import BuildConfig, GroupOutcome, build, empty_spec, stack_of
 from lbctl.model.classes import is_ours
@@ -79,10 +80,11 @@ class Controller:
         self.queue = WorkQueue(base_delay=config.base_retry_delay, max_delay=config.max_retry_delay)
         self.events = EventRecorder(api_client)
         self.writer = IngressWriter(api_client)
-        self.informers: dict[str, Informer] = {
-            r.kind: Informer(r, config.watch_namespace, self._on_change, watch_timeout=config.watch_timeout)
+        self.informers: dict[str, Informer | SecretWatches] = {
+            r.kind: (SecretWatches if r.by_name else Informer)(r, config.watch_namespace, self._on_change,
+                                                                watch_timeout=config.watch_timeout)
             for r in watched_resources(api_client, config.provider)
-        }
+        }  # fmt: skip
         self.addresses: dict[str, str | None] = {}  # stack → last address
         self.on_converged: list[Callable[[str, ConvergeResult], None]] = []  # observers (demo, benchmark)
         self.reconcile_count = 0
@@ -229,7 +231,10 @@ class Controller:
             return set().union(*(stacks_using(ingresses, provider, ns, service=n) for ns, n in names),
                                self._on_cluster_default(names, ingresses))  # fmt: skip
         if kind == "Secret":
-            return set().union(*(stacks_using(ingresses, provider, o.namespace, secret=o.name) for o in objects))
+            watches = self.informers.get("Secret")
+            tracked = watches.stacks_using(f"{o.namespace}/{o.name}" for o in objects) if isinstance(
+                watches, SecretWatches) else set()  # fmt: skip
+            return tracked.union(*(stacks_using(ingresses, provider, o.namespace, secret=o.name) for o in objects))
         if kind == "Pod":
             services = [s for s in self._objects("Service") if any(
                 isinstance(p, Pod) and p.namespace == s.namespace and s.selector
@@ -291,6 +296,9 @@ class Controller:
     def reconcile(self, stack: str) -> ConvergeResult | None:
         """Converge one stack from the current cache; raises to be retried with backoff."""
         self.reconcile_count += 1
+        secrets = self.informers.get("Secret")
+        if isinstance(secrets, SecretWatches):  # watch what this group references before reading the cache
+            secrets.track(stack, secrets_needed(self.stack_snapshot(stack).ingresses.values(), self.snapshot()))
         snapshot = self.stack_snapshot(stack)
         result = build(snapshot, self.build_config)
         outcome = result.groups.get(stack)

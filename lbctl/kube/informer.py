@@ -47,10 +47,11 @@ def object_key(raw: dict[str, Any]) -> str:
     return f"{namespace}/{meta.get('name')}" if namespace else str(meta.get("name"))
 
 
-def list_objects(resource: WatchedResource, namespace: str | None = None) -> tuple[list[dict[str, Any]], str]:
+def list_objects(resource: WatchedResource, namespace: str | None = None,
+                 name: str | None = None) -> tuple[list[dict[str, Any]], str]:  # fmt: skip
     """One list call: the raw objects (with kind/apiVersion filled in, as list items lack them) and the
     list's resourceVersion."""
-    response = resource.lister(namespace)(_preload_content=False)
+    response = resource.lister(namespace, name)(_preload_content=False)
     body = json.loads(response.data)
     items = body.get("items") or []
     for raw in items:
@@ -70,6 +71,8 @@ def read_snapshot(resources: list[WatchedResource], namespace: str | None = None
                 continue
             raise
         for raw in raws:
+            if resource.strip is not None:
+                raw = resource.strip(raw)
             try:
                 for parsed in parse_object(raw):
                     snapshot.put(parsed)
@@ -88,10 +91,13 @@ class Informer:
         handler: Handler | None = None,
         watch_timeout: int = 300,
         max_backoff: float = 30.0,
+        name: str | None = None,
     ) -> None:
         self.resource = resource
         self.kind = resource.kind
         self.namespace = namespace
+        self.name = name  # watch this one object only (within `namespace`)
+        self._lister = resource.lister(namespace, name)
         self.handler = handler
         self.watch_timeout = watch_timeout
         self.max_backoff = max_backoff
@@ -116,8 +122,19 @@ class Informer:
 
     # ----------------------------------------------------------------- lifecycle
 
-    def start(self) -> Informer:
-        self._thread = threading.Thread(target=self._run, name=f"informer-{self.kind}", daemon=True)
+    def start(self, list_first: bool = False) -> Informer:
+        """Start the list+watch thread; with `list_first`, the first list runs in the calling thread, so the
+        cache holds the object(s) when this returns (unless that list failed: the thread then retries)."""
+        resource_version = None
+        if list_first:
+            try:
+                resource_version = self._list()
+                self.synced.set()
+            except Exception as err:
+                log.warning("list failed; retrying in the background",
+                            extra={"kind": self.kind, "reason": f"{type(err).__name__}"})  # fmt: skip
+        self._thread = threading.Thread(target=self._run, args=(resource_version,), name=f"informer-{self.kind}",
+                                        daemon=True)  # fmt: skip
         self._thread.start()
         return self
 
@@ -126,8 +143,7 @@ class Informer:
         if self._watch is not None:
             self._watch.stop()
 
-    def _run(self) -> None:
-        resource_version: str | None = None
+    def _run(self, resource_version: str | None = None) -> None:
         failures = 0
         while not self._stop.is_set():
             try:
@@ -155,13 +171,15 @@ class Informer:
 
     def _backoff(self, failures: int, reason: str) -> None:
         delay = min(self.max_backoff, 0.2 * 2 ** min(failures, 10)) * random.uniform(0.5, 1.0)
-        log.warning("list/watch failed; retrying", extra={"kind": self.kind, "reason": reason, "delay": delay})
+        log.warning(
+            "list/watch failed; retrying", extra={"kind": self.kind, "reason": reason, "delay": delay}
+        )
         self._stop.wait(delay)
 
     # ----------------------------------------------------------------- list and watch
 
     def _list(self) -> str:
-        raws, resource_version = list_objects(self.resource, self.namespace)
+        raws, resource_version = list_objects(self.resource, self.namespace, self.name)
         self._replace({object_key(raw): self._parse(raw) for raw in raws})
         return resource_version
 
@@ -183,7 +201,7 @@ class Informer:
         # annotation value that is not a string), and re-watching from the same version would fail forever.
         self._watch = watch.Watch(return_type="object")
         stream = self._watch.stream(
-            self.resource.lister(self.namespace),
+            self._lister,
             resource_version=resource_version,
             timeout_seconds=self.watch_timeout,
             allow_watch_bookmarks=True,
@@ -217,6 +235,8 @@ class Informer:
         return resource_version
 
     def _parse(self, raw: dict[str, Any]) -> CachedObject:
+        if self.resource.strip is not None:
+            raw = self.resource.strip(raw)
         try:
             return CachedObject(raw, tuple(parse_object(raw)), None)
         except SpecError as err:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from lbctl.model import annotations as a
 from lbctl.model.builder import stack_of
 from lbctl.model.objects import Ingress
+from lbctl.model.snapshot import ClusterSnapshot
 
 
 def referenced_services(ingress: Ingress) -> set[str]:
@@ -32,17 +33,39 @@ def referenced_services(ingress: Ingress) -> set[str]:
     return names
 
 
-def referenced_secrets(ingress: Ingress) -> set[str]:
-    names = {t.secret_name for t in ingress.tls if t.secret_name}
-    oidc = ingress.annotations.get(a.AUTH_IDP_OIDC)
+def _oidc_secret(annotations: Mapping[str, str]) -> str | None:
+    oidc = annotations.get(a.AUTH_IDP_OIDC)
     if oidc:
         try:
             secret = json.loads(oidc).get("secretName")
             if secret:
-                names.add(str(secret))
+                return str(secret)
         except (ValueError, AttributeError):
-            pass
+            pass  # invalid JSON is reported by the model
+    return None
+
+
+def referenced_secrets(ingress: Ingress) -> set[str]:
+    """Names of the Secrets an Ingress itself names (TLS, OIDC client credentials), in its namespace."""
+    names = {t.secret_name for t in ingress.tls if t.secret_name}
+    oidc = _oidc_secret(ingress.annotations)
+    if oidc:
+        names.add(oidc)
     return names
+
+
+def secrets_needed(ingresses: Iterable[Ingress], snapshot: ClusterSnapshot) -> set[str]:
+    """The Secrets ("namespace/name") that building these Ingresses can read: what they name, and the OIDC
+    client Secrets named by the Services they route to (Service annotations override the Ingress's)."""
+    out: set[str] = set()
+    for ingress in ingresses:
+        out |= {f"{ingress.namespace}/{name}" for name in referenced_secrets(ingress)}
+        for name in referenced_services(ingress):
+            service = snapshot.service(ingress.namespace, name)
+            oidc = _oidc_secret(service.annotations) if service is not None else None
+            if oidc:
+                out.add(f"{ingress.namespace}/{oidc}")
+    return out
 
 
 def stacks_using(ingresses: Iterable[Ingress], provider: str, namespace: str, *, service: str | None = None,

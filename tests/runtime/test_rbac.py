@@ -1,8 +1,10 @@
 """The ClusterRole and Role in manifests/ grant exactly what the controller calls: recorded from the
-Kubernetes API emulator's request log (by the controller's User-Agent) over an AWS and a GCP lifecycle."""
+Kubernetes API emulator's request log (by the controller's User-Agent) over an AWS and a GCP lifecycle,
+with a TLS Secret (read by name) in use."""
 
 from __future__ import annotations
 
+import base64
 from pathlib import Path
 
 import kubernetes
@@ -13,6 +15,7 @@ from lbctl.kube.access import LEASE_ACCESS, required_access
 from lbctl.kube.emulator import KubeEmulator
 from lbctl.kube.run import USER_AGENT
 from providers.gcp.emulator import ComputeEmulator
+from tests.aws.certs import self_signed
 from tests.runtime.support import address_of, controller, gone, ingress, node, service, wait_for
 
 RBAC = Path(__file__).resolve().parents[2] / "manifests" / "10-rbac.yaml"
@@ -43,6 +46,11 @@ def lifecycle(kube: KubeEmulator, provider: str, cloud_url: str, nodes: dict[str
         zone = provider_id.split("/")[-2]
         core.create_node(node(name, provider_id, zone))
     core.create_namespaced_service("default", service("users", 30080))
+    cert, key = self_signed("shop.example.com", serial=61)
+    core.create_namespaced_secret("default", {
+        "metadata": {"name": "shop-tls", "namespace": "default"}, "type": "kubernetes.io/tls",
+        "data": {"tls.crt": base64.b64encode(cert.encode()).decode(), "tls.key": base64.b64encode(key.encode()).decode()}})  # fmt: skip
+    ingress_body["spec"]["tls"] = [{"hosts": ["shop.example.com"], "secretName": "shop-tls"}]
     process = controller(kube, provider, cloud_url, "rbac", leader_elect=True, **options).start()
     net = kubernetes.client.NetworkingV1Api(api)
     try:
