@@ -40,11 +40,11 @@ def cluster_checks(api_client: client.ApiClient, provider: str, class_names: tup
         checks.append(Check("IngressClass", "ok", f"{', '.join(ours)} (controller {policy.controller})"))
     elif policy.claim_unclassed:
         checks.append(Check("IngressClass", "warn", f"no IngressClass with controller {policy.controller}; "
-                            "only Ingresses without a class are served", "kubectl apply -f manifests/30-ingressclasses.yaml"))  # fmt: skip
+                            "only Ingresses without a class are served", f"kubectl apply -k manifests/{provider}"))  # fmt: skip
     else:
         checks.append(Check("IngressClass", "fail", f"no IngressClass with controller {policy.controller}; Ingresses "
                             f"must name class {'/'.join(policy.class_names)} by annotation",
-                            "kubectl apply -f manifests/30-ingressclasses.yaml"))  # fmt: skip
+                            f"kubectl apply -k manifests/{provider}"))  # fmt: skip
     authorization = client.AuthorizationV1Api(api_client)
     denied = [f"{verb} {resource}" + (f".{group}" if group else "")
               for group, resource, verb in required_access(provider)
@@ -53,7 +53,7 @@ def cluster_checks(api_client: client.ApiClient, provider: str, class_names: tup
                if not _review(authorization, group, resource, verb, lease_namespace)]  # fmt: skip
     if denied:
         checks.append(Check("RBAC", "fail", "not allowed: " + ", ".join(denied),
-                            "kubectl apply -f manifests/10-rbac.yaml (and run lbctl as ServiceAccount lbctl-system/lbctl)"))  # fmt: skip
+                            f"kubectl apply -k manifests/{provider} (and run lbctl as ServiceAccount lbctl-system/lbctl)"))  # fmt: skip
     else:
         total = len(required_access(provider)) + len(LEASE_ACCESS)
         checks.append(Check("RBAC", "ok", f"all {total} verbs the controller uses are allowed"))
@@ -64,7 +64,7 @@ def cluster_checks(api_client: client.ApiClient, provider: str, class_names: tup
         if err.status != 404:
             raise
         checks.append(Check("Leader election", "fail", f"namespace {lease_namespace} does not exist",
-                            "kubectl apply -f manifests/00-namespace.yaml"))  # fmt: skip
+                            f"kubectl apply -k manifests/{provider}"))  # fmt: skip
     return checks
 
 

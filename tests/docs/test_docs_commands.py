@@ -3,7 +3,7 @@
 Pages marked `<!-- docs-test: aws -->` or `<!-- docs-test: gcp -->` run against a fresh emulated cluster
 (the Kubernetes API emulator, with nodes) and cloud (moto / the Compute emulator), with `kubectl`,
 `aws` and `gcloud` pointed at them through their usual environment variables. The emulator stores the
-Deployment that `kubectl apply -f manifests/` creates but runs no Pods, so the test runs the controller
+Deployment that `kubectl apply -k manifests/<cloud>` creates but runs no Pods, so the test runs the controller
 itself, exactly as that Deployment would (`lbctl run` code, cluster name `my-cluster`).
 A trailing `# exit N` on a command states its expected exit code (default 0).
 """

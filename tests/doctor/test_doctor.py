@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import boto3
@@ -23,14 +24,26 @@ ROOT = Path(__file__).resolve().parents[2]
 ENV = {**os.environ, "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "COLUMNS": "200"}
 
 
-@pytest.fixture
-def installed(tmp_path: Path) -> Iterator[tuple[KubeEmulator, str]]:
-    """A cluster with lbctl's manifests applied, and its kubeconfig."""
+@contextmanager
+def install(tmp_path: Path, overlay: str) -> Iterator[tuple[KubeEmulator, str]]:
+    """A cluster with lbctl's install for one cloud applied (`kubectl apply -k manifests/<cloud>`)."""
     with KubeEmulator() as kube:
         kubeconfig = str(kube.write_kubeconfig(tmp_path / "kubeconfig"))
-        subprocess.run(["kubectl", "--kubeconfig", kubeconfig, "apply", "-f", str(ROOT / "manifests")], check=True,
-                       capture_output=True, timeout=120)  # fmt: skip
+        subprocess.run(["kubectl", "--kubeconfig", kubeconfig, "apply", "-k", str(ROOT / "manifests" / overlay)],
+                       check=True, capture_output=True, timeout=120)  # fmt: skip
         yield kube, kubeconfig
+
+
+@pytest.fixture
+def installed(tmp_path: Path) -> Iterator[tuple[KubeEmulator, str]]:
+    with install(tmp_path, "aws") as cluster:
+        yield cluster
+
+
+@pytest.fixture
+def installed_gcp(tmp_path: Path) -> Iterator[tuple[KubeEmulator, str]]:
+    with install(tmp_path, "gcp") as cluster:
+        yield cluster
 
 
 def doctor(*args: str, kubeconfig: str | None = None) -> tuple[int, dict[str, dict[str, str]]]:
@@ -73,7 +86,7 @@ def test_cluster_problems_are_each_named(moto_url: str, installed: tuple[KubeEmu
     kubernetes.client.CoreV1Api(api).delete_namespace("lbctl-system")
     code, checks = doctor("--provider", "aws", "--endpoint-url", moto_url, kubeconfig=kubeconfig)
     assert code == 2
-    assert checks["IngressClass"]["status"] == "fail" and "30-ingressclasses.yaml" in checks["IngressClass"]["fix"]
+    assert checks["IngressClass"]["status"] == "fail" and "apply -k manifests/aws" in checks["IngressClass"]["fix"]
     assert checks["RBAC"]["status"] == "fail" and "patch ingresses/status.networking.k8s.io" in checks["RBAC"]["detail"]
     assert checks["Leader election"]["status"] == "fail"
 
@@ -85,7 +98,8 @@ def test_unreachable_cluster_is_a_failure_not_a_crash(moto_url: str, tmp_path: P
     assert code == 2 and checks["Kubernetes API"]["status"] == "fail"
 
 
-def test_gcp_project_checks(installed: tuple[KubeEmulator, str]) -> None:
+def test_gcp_project_checks(installed_gcp: tuple[KubeEmulator, str]) -> None:
+    installed = installed_gcp
     with ComputeEmulator(port=0) as compute:
         create_gcp_project(compute.url, "my-project", {"gke-a": "us-central1-a"}, "shop-ip")
         args = ("--provider", "gcp", "--endpoint-url", compute.url)

@@ -1,7 +1,11 @@
-"""Offline checks of manifests/: Kubernetes schemas (kubernetes-validate --strict) and what they miss."""
+"""Offline checks of the install (`kubectl kustomize manifests/<cloud>`, what `kubectl apply -k` applies):
+Kubernetes schemas (kubernetes-validate --strict) and what they miss."""
 
 from __future__ import annotations
 
+import shutil
+import subprocess
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -12,34 +16,40 @@ import yaml
 from lbctl.model.classes import AWS_CONTROLLER, GCE_CONTROLLER
 
 MANIFESTS = Path(__file__).resolve().parents[2] / "manifests"
+OVERLAYS = ("aws", "gcp")
 
 
-def documents(folder: str = "") -> list[tuple[str, dict[str, Any]]]:
-    """The Kubernetes objects of manifests/ (the install) or of one cloud's folder (e.g. "gcp")."""
-    out = []
-    for path in sorted((MANIFESTS / folder).glob("*.yaml")):
-        for i, doc in enumerate(yaml.safe_load_all(path.read_text())):
-            if doc:
-                out.append((f"{path.relative_to(MANIFESTS)}#{i}", doc))
-    return out
+@cache
+def rendered(overlay: str) -> tuple[dict[str, Any], ...]:
+    """The objects `kubectl apply -k manifests/<overlay>` creates (kubectl's built-in kustomize)."""
+    assert shutil.which("kubectl"), "kubectl is needed to render the kustomize overlays (install it)"
+    done = subprocess.run(["kubectl", "kustomize", str(MANIFESTS / overlay)], capture_output=True, text=True,
+                          timeout=60)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    return tuple(d for d in yaml.safe_load_all(done.stdout) if d)
 
 
-def one(kind: str, name: str | None = None, folder: str = "") -> dict[str, Any]:
-    found = [d for _, d in documents(folder) if d["kind"] == kind and (name is None or d["metadata"]["name"] == name)]
-    assert len(found) == 1, f"expected one {kind} {name or ''}, found {len(found)}"
+def documents() -> list[tuple[str, dict[str, Any]]]:
+    out = [(f"{o}/{d['kind']}/{d['metadata']['name']}", d) for o in OVERLAYS for d in rendered(o)]
+    return out + [(f"base/{d['kind']}/{d['metadata']['name']}", d) for d in rendered("base")]
+
+
+def one(kind: str, name: str | None = None, overlay: str = "aws") -> dict[str, Any]:
+    found = [
+        d for d in rendered(overlay) if d["kind"] == kind and (name is None or d["metadata"]["name"] == name)
+    ]
+    assert len(found) == 1, f"expected one {kind} {name or ''} in {overlay}, found {len(found)}"
     return found[0]
 
 
-ALL = documents() + documents("gcp")
-
-
-@pytest.mark.parametrize(("where", "doc"), ALL, ids=[w for w, _ in ALL])
+@pytest.mark.parametrize(("where", "doc"), documents(), ids=[w for w, _ in documents()])
 def test_schema_strict(where: str, doc: dict[str, Any]) -> None:
     kubernetes_validate.validate(doc, kubernetes_validate.latest_version(), strict=True)
 
 
-def test_deployment_is_hardened_and_leader_elected() -> None:
-    deployment = one("Deployment", "lbctl")
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_deployment_is_hardened_and_leader_elected(overlay: str) -> None:
+    deployment = one("Deployment", "lbctl", overlay)
     spec = deployment["spec"]
     pod = spec["template"]["spec"]
     (container,) = pod["containers"]
@@ -52,39 +62,62 @@ def test_deployment_is_hardened_and_leader_elected() -> None:
     assert container["readinessProbe"]["httpGet"]["path"] == "/readyz"
     ports = {p["name"]: p["containerPort"] for p in container["ports"]}
     assert ports == {"metrics": 8080, "health": 8081}
-    assert pod["serviceAccountName"] == one("ServiceAccount")["metadata"]["name"]
+    assert pod["serviceAccountName"] == one("ServiceAccount", overlay=overlay)["metadata"]["name"]
+    env = {e["name"]: e.get("value") for e in container["env"]}
+    assert env["LBCTL_PROVIDER"] == overlay and env["LBCTL_CLUSTER_NAME"]
+    assert ("AWS_REGION" in env) == (overlay == "aws") and ("LBCTL_GCP_PROJECT" in env) == (overlay == "gcp")
 
 
-def test_secrets_are_read_only_and_lease_rights_are_namespaced() -> None:
-    for rule in one("ClusterRole")["rules"]:
-        if "secrets" in rule["resources"]:
-            assert set(rule["verbs"]) <= {"get", "list", "watch"}
-        assert "leases" not in rule["resources"], "Lease rights belong in the namespaced Role"
-    role = one("Role")
-    assert role["metadata"]["namespace"] == one("Deployment")["metadata"]["namespace"]
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_secrets_are_read_only_and_lease_rights_are_namespaced(overlay: str) -> None:
+    for doc in rendered(overlay):
+        for rule in doc.get("rules", []) if doc["kind"] == "ClusterRole" else []:
+            if "secrets" in rule["resources"]:
+                assert set(rule["verbs"]) <= {"list", "watch"}
+            assert "leases" not in rule["resources"], "Lease rights belong in the namespaced Role"
+    role = one("Role", overlay=overlay)
+    assert role["metadata"]["namespace"] == one("Deployment", "lbctl", overlay)["metadata"]["namespace"]
     assert role["rules"] == [{"apiGroups": ["coordination.k8s.io"], "resources": ["leases"],
                               "verbs": ["get", "create", "update"]}]  # fmt: skip
 
 
+def test_every_cluster_role_is_bound_to_the_service_account() -> None:
+    for overlay in OVERLAYS:
+        roles = {d["metadata"]["name"] for d in rendered(overlay) if d["kind"] == "ClusterRole"}
+        bound = {d["roleRef"]["name"] for d in rendered(overlay) if d["kind"] == "ClusterRoleBinding"
+                 and d["subjects"] == [{"kind": "ServiceAccount", "name": "lbctl", "namespace": "lbctl-system"}]}  # fmt: skip
+        assert roles == bound, overlay
+
+
 def test_ingress_classes_match_the_controllers() -> None:
-    assert one("IngressClass", "alb")["spec"]["controller"] == AWS_CONTROLLER
-    assert one("IngressClass", "gce")["spec"]["controller"] == GCE_CONTROLLER
+    assert [d["metadata"]["name"] for d in rendered("aws") if d["kind"] == "IngressClass"] == ["alb"]
+    assert [d["metadata"]["name"] for d in rendered("gcp") if d["kind"] == "IngressClass"] == ["gce"]
+    assert one("IngressClass", "alb", "aws")["spec"]["controller"] == AWS_CONTROLLER
+    assert one("IngressClass", "gce", "gcp")["spec"]["controller"] == GCE_CONTROLLER
 
 
 def test_crds_match_what_the_controller_watches() -> None:
-    from lbctl.kube.resources import watched_resources
-
-    crds = {(d["spec"]["group"], v["name"], d["spec"]["names"]["plural"], d["spec"]["names"]["kind"])
-            for _, d in documents() if d["kind"] == "CustomResourceDefinition" for v in d["spec"]["versions"]}  # fmt: skip
     import kubernetes
 
-    watched = [r for r in watched_resources(kubernetes.client.ApiClient(), "gcp") if r.optional]
-    assert {(r.api_version, r.kind) for r in watched} == {(f"{g}/{v}", k) for g, v, _, k in crds}
+    from lbctl.kube.resources import watched_resources
+
+    for overlay in OVERLAYS:
+        crds = {(d["spec"]["group"], v["name"], d["spec"]["names"]["plural"], d["spec"]["names"]["kind"])
+                for d in rendered(overlay) if d["kind"] == "CustomResourceDefinition" for v in d["spec"]["versions"]}  # fmt: skip
+        watched = [r for r in watched_resources(kubernetes.client.ApiClient(), overlay) if r.optional]
+        assert {(r.api_version, r.kind) for r in watched} == {(f"{g}/{v}", k) for g, v, _, k in crds}, overlay
+
+
+def test_base_is_not_an_install_by_itself() -> None:
+    """The base has no provider: applying it alone would start a controller that refuses to run."""
+    deployment = one("Deployment", "lbctl", "base")
+    env = {e["name"] for e in deployment["spec"]["template"]["spec"]["containers"][0]["env"]}
+    assert "LBCTL_PROVIDER" not in env
 
 
 def test_gcp_default_backend_is_the_one_lbctl_uses() -> None:
-    """manifests/gcp/ ships GKE's kube-system/default-http-backend: the Service lbctl's GCP default names,
-    port 80 → 8080 on a Deployment that answers 404 and is probed on /healthz."""
+    """The GCP overlay installs GKE's kube-system/default-http-backend: the Service lbctl's GCP default
+    names, port 80 → 8080 on a Deployment that answers 404 and is probed on /healthz."""
     from lbctl.model.gce import CLUSTER_DEFAULT_BACKEND, DEFAULT_BACKEND_MANIFEST, parse_backend_ref
 
     assert (MANIFESTS.parent / DEFAULT_BACKEND_MANIFEST).exists()
@@ -93,7 +126,7 @@ def test_gcp_default_backend_is_the_one_lbctl_uses() -> None:
     assert svc["metadata"]["namespace"] == namespace and svc["metadata"]["labels"]["k8s-app"] == "glbc"
     assert svc["spec"]["type"] == "NodePort"
     assert svc["spec"]["ports"] == [{"name": "http", "port": port, "targetPort": 8080, "protocol": "TCP"}]
-    deployment = one("Deployment", None, "gcp")
+    deployment = one("Deployment", "l7-default-backend", "gcp")
     assert deployment["metadata"]["namespace"] == namespace
     pod = deployment["spec"]["template"]
     assert all(pod["metadata"]["labels"].get(k) == v for k, v in svc["spec"]["selector"].items())
@@ -102,5 +135,6 @@ def test_gcp_default_backend_is_the_one_lbctl_uses() -> None:
     assert [p["containerPort"] for p in container["ports"]] == [8080]
     for probe in ("readinessProbe", "livenessProbe"):
         assert container[probe]["httpGet"] == {"path": "/healthz", "port": 8080, "scheme": "HTTP"}
-    top = {d["metadata"].get("namespace") for _, d in documents()}
-    assert "kube-system" not in top, "the install in manifests/ must not touch kube-system on AWS"
+    assert "kube-system" not in {d["metadata"].get("namespace") for d in rendered("aws")}, (
+        "the AWS install must not touch kube-system"
+    )

@@ -1,13 +1,16 @@
-"""The ClusterRole and Role in manifests/ grant exactly what the controller calls: recorded from the
-Kubernetes API emulator's request log (by the controller's User-Agent) over an AWS and a GCP lifecycle,
-with a TLS Secret (read by name) in use."""
+"""Each install overlay (manifests/aws, manifests/gcp, as `kubectl kustomize` renders them) grants exactly
+what the controller for that cloud calls: recorded from the Kubernetes API emulator's request log (by the
+controller's User-Agent) over a lifecycle on that cloud, with a TLS Secret (read by name) in use."""
 
 from __future__ import annotations
 
 import base64
+import subprocess
+from collections.abc import Callable
 from pathlib import Path
 
 import kubernetes
+import pytest
 import yaml
 
 from lbctl.demo.clouds import add_aws_instances, create_aws_account, create_gcp_project, moto_server
@@ -18,13 +21,15 @@ from providers.gcp.emulator import ComputeEmulator
 from tests.aws.certs import self_signed
 from tests.runtime.support import address_of, controller, gone, ingress, node, service, wait_for
 
-RBAC = Path(__file__).resolve().parents[2] / "manifests" / "10-rbac.yaml"
+MANIFESTS = Path(__file__).resolve().parents[2] / "manifests"
 Grant = tuple[str, str, str]  # (api group, resource[/subresource], verb)
 
 
-def granted() -> set[Grant]:
+def granted(overlay: str) -> set[Grant]:
     out: set[Grant] = set()
-    for doc in yaml.safe_load_all(RBAC.read_text()):
+    done = subprocess.run(["kubectl", "kustomize", str(MANIFESTS / overlay)], capture_output=True, text=True,
+                          check=True, timeout=60)  # fmt: skip
+    for doc in yaml.safe_load_all(done.stdout):
         if doc and doc["kind"] in ("ClusterRole", "Role"):
             for rule in doc["rules"]:
                 out |= {(g, r, v) for g in rule["apiGroups"] for r in rule["resources"] for v in rule["verbs"]}
@@ -63,24 +68,31 @@ def lifecycle(kube: KubeEmulator, provider: str, cloud_url: str, nodes: dict[str
         process.stop()
 
 
-def test_roles_grant_exactly_what_the_controller_calls() -> None:
-    used: set[Grant] = set()
+def aws_calls() -> set[Grant]:
     with moto_server() as aws_url:
         account = create_aws_account(aws_url, "us-east-1", "rbac", ("us-east-1a", "us-east-1b"))
         instances = add_aws_instances(account, {"node-a": "us-east-1a", "node-b": "us-east-1b"})
         with KubeEmulator() as kube:
             nodes = {n: f"aws:///{'us-east-1a' if n == 'node-a' else 'us-east-1b'}/{i}" for n, i in instances.items()}
             lifecycle(kube, "aws", aws_url, nodes, ingress("shop", {"/users": "users"}), vpc_id=account.vpc_id)
-            used |= called(kube)
+            return called(kube)
+
+
+def gcp_calls() -> set[Grant]:
     with ComputeEmulator(port=0) as compute, KubeEmulator() as kube:
         create_gcp_project(compute.url, "rbac", {"gke-a": "us-central1-a"}, "shop-ip")
         body = ingress("shop", {"/users": "users"}, class_name="gce")
         body["spec"]["defaultBackend"] = {"service": {"name": "users", "port": {"name": "http"}}}
         lifecycle(kube, "gcp", compute.url, {"gke-a": "gce://rbac/us-central1-a/gke-a"},
                   body, project="rbac", zones=["us-central1-a"])  # fmt: skip
-        used |= called(kube)
-    grants = granted()
-    declared = set(required_access("aws")) | set(required_access("gcp")) | set(LEASE_ACCESS)
-    assert declared == grants, "lbctl/kube/access.py (what lbctl doctor checks) differs from manifests/10-rbac.yaml"
+        return called(kube)
+
+
+@pytest.mark.parametrize(("overlay", "lifecycle_calls"), [("aws", aws_calls), ("gcp", gcp_calls)])
+def test_overlay_grants_exactly_what_the_controller_calls(overlay: str, lifecycle_calls: Callable[[], set[Grant]]) -> None:
+    used = lifecycle_calls()
+    grants = granted(overlay)
+    declared = set(required_access(overlay)) | set(LEASE_ACCESS)
+    assert declared == grants, f"lbctl/kube/access.py (what lbctl doctor checks) differs from manifests/{overlay}"
     assert used - grants == set(), f"called but not granted: {sorted(used - grants)}"
     assert grants - used == set(), f"granted but never called (least privilege): {sorted(grants - used)}"

@@ -101,7 +101,8 @@ KINDS: tuple[Kind, ...] = (
         "regarding.kind", "regarding.namespace", "regarding.name", "regarding.uid", "reason", "type")),
     Kind("authorization.k8s.io", "v1", "SelfSubjectAccessReview", "selfsubjectaccessreviews",
          namespaced=False, review=True),
-    # What the install manifests create (kubectl apply -f manifests/); Deployments run when controllers do.
+    # What the install manifests create (kubectl apply -k manifests/aws or manifests/gcp); Deployments run
+    # when controllers do.
     Kind("", "v1", "ServiceAccount", "serviceaccounts", short_names=("sa",)),
     Kind("apps", "v1", "Deployment", "deployments", status_subresource=True, initial_status={}, short_names=("deploy",),
          scale_subresource=True, merge_lists={"spec.template.spec.containers": "name", "status.conditions": "type"}),
