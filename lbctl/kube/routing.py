@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping
 
 from lbctl.model import annotations as a
 from lbctl.model.builder import stack_of
 from lbctl.model.objects import Ingress
+from lbctl.model.parsers import bounded_json
 from lbctl.model.snapshot import ClusterSnapshot
 
 
@@ -24,12 +24,12 @@ def referenced_services(ingress: Ingress) -> set[str]:
     for key, value in ingress.annotations.items():
         if key.startswith(prefix):
             try:
-                action = json.loads(value)
+                action = bounded_json(value, "JSON")
                 for target in action.get("forwardConfig", {}).get("targetGroups", []):
                     if isinstance(target, dict) and target.get("serviceName"):
                         names.add(str(target["serviceName"]))
-            except (ValueError, AttributeError):
-                continue  # invalid JSON is reported by the model
+            except (ValueError, AttributeError, TypeError):
+                continue  # invalid (or too deep, too large) JSON is reported by the model
     return names
 
 
@@ -37,10 +37,10 @@ def _oidc_secret(annotations: Mapping[str, str]) -> str | None:
     oidc = annotations.get(a.AUTH_IDP_OIDC)
     if oidc:
         try:
-            secret = json.loads(oidc).get("secretName")
+            secret = bounded_json(oidc, "JSON").get("secretName")
             if secret:
                 return str(secret)
-        except (ValueError, AttributeError):
+        except (ValueError, AttributeError, TypeError):
             pass  # invalid JSON is reported by the model
     return None
 

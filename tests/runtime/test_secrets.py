@@ -112,3 +112,30 @@ def test_strip_secret_keeps_only_identity_type_and_used_keys() -> None:
         "metadata": {"name": "a", "namespace": "b", "uid": "u", "resourceVersion": "7"},
         "data": {"clientID": "aWQ=", "clientSecret": "c2U="}, "stringData": {"tls.key": "k"},
     }  # fmt: skip
+
+
+def test_secrets_needed_names_tls_oidc_and_service_level_oidc_and_survives_bad_json() -> None:
+    from lbctl.kube.routing import secrets_needed
+    from lbctl.model.snapshot import ClusterSnapshot, parse_object
+
+    oidc = "alb.ingress.kubernetes.io/auth-idp-oidc"
+    snapshot = ClusterSnapshot.from_objects([
+        {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "api", "namespace": "shop",
+                                                             "annotations": {oidc: '{"secretName": "svc-oidc"}'}},
+         "spec": {"type": "NodePort", "ports": [{"port": 80, "nodePort": 30001}]}},
+    ])  # fmt: skip
+
+    def ingress(annotations: dict[str, str], tls: list[dict[str, str]]) -> object:
+        (parsed,) = parse_object({
+            "apiVersion": "networking.k8s.io/v1", "kind": "Ingress",
+            "metadata": {"name": "web", "namespace": "shop", "annotations": annotations},
+            "spec": {"tls": tls, "defaultBackend": {"service": {"name": "api", "port": {"number": 80}}}}})  # fmt: skip
+        return parsed
+
+    good = ingress({oidc: '{"secretName": "ing-oidc"}'}, [{"secretName": "web-tls"}])
+    assert secrets_needed([good], snapshot) == {"shop/ing-oidc", "shop/web-tls", "shop/svc-oidc"}
+    deep = "[" * 5000
+    bad = ingress(
+        {oidc: deep, "alb.ingress.kubernetes.io/actions.x": '{"forwardConfig": {"targetGroups": 5}}'}, []
+    )
+    assert secrets_needed([bad], snapshot) == {"shop/svc-oidc"}
