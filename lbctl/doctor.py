@@ -12,7 +12,9 @@ from lbctl.model.classes import ClassPolicy
 from lbctl.provider import Check
 
 
-def _review(api: client.AuthorizationV1Api, group: str, resource: str, verb: str, namespace: str | None) -> bool:
+def _review(
+    api: client.AuthorizationV1Api, group: str, resource: str, verb: str, namespace: str | None
+) -> bool:
     plural, _, subresource = resource.partition("/")
     attributes: dict[str, Any] = {"group": group, "resource": plural, "verb": verb}
     if subresource:

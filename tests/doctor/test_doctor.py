@@ -48,7 +48,11 @@ def installed_gcp(tmp_path: Path) -> Iterator[tuple[KubeEmulator, str]]:
 
 def doctor(*args: str, kubeconfig: str | None = None) -> tuple[int, dict[str, dict[str, str]]]:
     command = [LBCTL, "doctor", "--cluster-name", "my-cluster", "-o", "json", *args]
-    env = dict(ENV, KUBECONFIG=kubeconfig) if kubeconfig else {k: v for k, v in ENV.items() if k != "KUBECONFIG"}
+    env = (
+        dict(ENV, KUBECONFIG=kubeconfig)
+        if kubeconfig
+        else {k: v for k, v in ENV.items() if k != "KUBECONFIG"}
+    )
     done = subprocess.run(command, capture_output=True, text=True, timeout=180, env=env)
     assert "Traceback" not in done.stderr, done.stderr
     return done.returncode, {c["name"]: c for c in json.loads(done.stdout)}
@@ -65,7 +69,9 @@ def test_healthy_aws_setup_passes(moto_url: str, installed: tuple[KubeEmulator, 
     assert checks["IAM permissions"]["status"] in ("ok", "warn")  # moto has no policy simulator
 
 
-def test_untagged_subnets_fail_with_the_tags_to_add(moto_url: str, installed: tuple[KubeEmulator, str]) -> None:
+def test_untagged_subnets_fail_with_the_tags_to_add(
+    moto_url: str, installed: tuple[KubeEmulator, str]
+) -> None:
     requests.post(f"{moto_url}/moto-api/reset", timeout=10)
     ec2 = boto3.client("ec2", endpoint_url=moto_url, region_name="us-east-1", **DEMO_KEYS)
     vpc = ec2.create_vpc(CidrBlock="10.1.0.0/16")["Vpc"]["VpcId"]
@@ -86,8 +92,14 @@ def test_cluster_problems_are_each_named(moto_url: str, installed: tuple[KubeEmu
     kubernetes.client.CoreV1Api(api).delete_namespace("lbctl-system")
     code, checks = doctor("--provider", "aws", "--endpoint-url", moto_url, kubeconfig=kubeconfig)
     assert code == 2
-    assert checks["IngressClass"]["status"] == "fail" and "apply -k manifests/aws" in checks["IngressClass"]["fix"]
-    assert checks["RBAC"]["status"] == "fail" and "patch ingresses/status.networking.k8s.io" in checks["RBAC"]["detail"]
+    assert (
+        checks["IngressClass"]["status"] == "fail"
+        and "apply -k manifests/aws" in checks["IngressClass"]["fix"]
+    )
+    assert (
+        checks["RBAC"]["status"] == "fail"
+        and "patch ingresses/status.networking.k8s.io" in checks["RBAC"]["detail"]
+    )
     assert checks["Leader election"]["status"] == "fail"
 
 

@@ -32,7 +32,9 @@ def granted(overlay: str) -> set[Grant]:
     for doc in yaml.safe_load_all(done.stdout):
         if doc and doc["kind"] in ("ClusterRole", "Role"):
             for rule in doc["rules"]:
-                out |= {(g, r, v) for g in rule["apiGroups"] for r in rule["resources"] for v in rule["verbs"]}
+                out |= {
+                    (g, r, v) for g in rule["apiGroups"] for r in rule["resources"] for v in rule["verbs"]
+                }
     return out
 
 
@@ -73,8 +75,13 @@ def aws_calls() -> set[Grant]:
         account = create_aws_account(aws_url, "us-east-1", "rbac", ("us-east-1a", "us-east-1b"))
         instances = add_aws_instances(account, {"node-a": "us-east-1a", "node-b": "us-east-1b"})
         with KubeEmulator() as kube:
-            nodes = {n: f"aws:///{'us-east-1a' if n == 'node-a' else 'us-east-1b'}/{i}" for n, i in instances.items()}
-            lifecycle(kube, "aws", aws_url, nodes, ingress("shop", {"/users": "users"}), vpc_id=account.vpc_id)
+            nodes = {
+                n: f"aws:///{'us-east-1a' if n == 'node-a' else 'us-east-1b'}/{i}"
+                for n, i in instances.items()
+            }
+            lifecycle(
+                kube, "aws", aws_url, nodes, ingress("shop", {"/users": "users"}), vpc_id=account.vpc_id
+            )
             return called(kube)
 
 
@@ -89,10 +96,14 @@ def gcp_calls() -> set[Grant]:
 
 
 @pytest.mark.parametrize(("overlay", "lifecycle_calls"), [("aws", aws_calls), ("gcp", gcp_calls)])
-def test_overlay_grants_exactly_what_the_controller_calls(overlay: str, lifecycle_calls: Callable[[], set[Grant]]) -> None:
+def test_overlay_grants_exactly_what_the_controller_calls(
+    overlay: str, lifecycle_calls: Callable[[], set[Grant]]
+) -> None:
     used = lifecycle_calls()
     grants = granted(overlay)
     declared = set(required_access(overlay)) | set(LEASE_ACCESS)
-    assert declared == grants, f"lbctl/kube/access.py (what lbctl doctor checks) differs from manifests/{overlay}"
+    assert declared == grants, (
+        f"lbctl/kube/access.py (what lbctl doctor checks) differs from manifests/{overlay}"
+    )
     assert used - grants == set(), f"called but not granted: {sorted(used - grants)}"
     assert grants - used == set(), f"granted but never called (least privilege): {sorted(grants - used)}"
