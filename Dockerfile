@@ -4,6 +4,7 @@ WORKDIR /src
 COPY pyproject.toml README.md ./
 COPY lbctl ./lbctl
 COPY providers ./providers
+# emulators/ (for `lbctl demo` and the tests) is left out: the controller never imports it.
 RUN pip install --no-cache-dir --prefix=/install .
 
 FROM python:3.11-slim

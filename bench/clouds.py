@@ -22,7 +22,7 @@ def _host(provider: str, conn: Connection) -> None:
     import logging
 
     logging.disable(logging.CRITICAL)
-    from lbctl.kube.emulator import KubeEmulator
+    from emulators.kube import KubeEmulator
 
     kube = KubeEmulator(history_window=100_000, controllers=False).start()  # the workload writes its own slices
     server: Any
@@ -34,7 +34,7 @@ def _host(provider: str, conn: Connection) -> None:
         host, port = server.get_host_and_port()
         cloud = f"http://{host}:{port}"
     else:
-        from providers.gcp.emulator import ComputeEmulator
+        from emulators.gce import ComputeEmulator
 
         server = ComputeEmulator(port=0).start()
         cloud = server.url

@@ -15,8 +15,9 @@ import boto3
 
 from bench.clouds import CloudHost, CloudUrls
 from bench.workload import ClusterWriter, Workload
+from emulators.aws import DEMO_KEYS, add_aws_instances, create_aws_account
+from emulators.gce.project import create_gcp_project
 from lbctl.cloudcalls import CallStats
-from lbctl.demo.clouds import DEMO_KEYS, add_aws_instances, create_aws_account, create_gcp_project
 from lbctl.kube.controller import ControllerConfig
 from lbctl.kube.run import ControllerProcess, RunOptions, kube_client
 from lbctl.provider import ConvergeResult, ProviderConfig

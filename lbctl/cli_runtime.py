@@ -124,7 +124,7 @@ def emulator_kube(host: str, port: int, kubeconfig_path: str | None, allowed_hos
     """Serve the Kubernetes API emulator: every request needs the bearer token of the kubeconfig it writes."""
     import tempfile
 
-    from lbctl.kube.emulator import KubeEmulator
+    from emulators.kube import KubeEmulator
 
     def write_kubeconfig(server: KubeEmulator) -> None:
         path = kubeconfig_path or str(Path(tempfile.mkdtemp(prefix="lbctl-emulator-")) / "kubeconfig")
@@ -140,6 +140,6 @@ def emulator_kube(host: str, port: int, kubeconfig_path: str | None, allowed_hos
 @click.option("--port", type=int, default=8002, show_default=True)
 def emulator_gcp(host: str, port: int) -> None:
     """Serve the Compute Engine API emulator (use --endpoint-url http://HOST:PORT)."""
-    from providers.gcp.emulator import ComputeEmulator
+    from emulators.gce import ComputeEmulator
 
     _serve_until_interrupted(ComputeEmulator(host=host, port=port), "Compute API emulator")

@@ -23,15 +23,15 @@ def empty_cloud(provider: str, cluster: str, snapshot: ClusterSnapshot, specs: l
             import moto.server  # noqa: F401 - the embedded AWS
         except ImportError:
             raise click.ClickException("--offline needs the embedded clouds: pip install -e '.[demo]'") from None
-        from lbctl.demo.clouds import DEMO_KEYS, create_aws_account, moto_server
+        from emulators.aws import DEMO_KEYS, create_aws_account, moto_server
 
         with moto_server() as url:
             account = create_aws_account(url, region, cluster, (f"{region}a", f"{region}b"))
             yield ProviderConfig(cluster_name=cluster, region=region, endpoint_url=url, vpc_id=account.vpc_id,
                                  options=dict(DEMO_KEYS))  # fmt: skip
         return
-    from lbctl.demo.clouds import create_gcp_project
-    from providers.gcp.emulator import ComputeEmulator
+    from emulators.gce import ComputeEmulator
+    from emulators.gce.project import create_gcp_project
 
     nodes = {n.instance_id or n.name: n.zone or "us-central1-a" for n in snapshot.nodes.values()}
     with ComputeEmulator(port=0) as compute:

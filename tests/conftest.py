@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from lbctl.demo.clouds import moto_server
+from emulators.aws import moto_server
 from tests.tools import missing_tools
 
 

@@ -24,14 +24,7 @@ from rich.markup import escape
 
 from lbctl.convert import TARGET_VERSION, convert_document, ingress_name, is_legacy_ingress
 from lbctl.demo import gke
-from lbctl.demo.clouds import (
-    DEMO_KEYS,
-    LocalClouds,
-    add_aws_instances,
-    create_aws_account,
-    create_gcp_project,
-    reserve_global_address,
-)
+from lbctl.demo.clouds import LocalClouds
 from lbctl.demo.missing import (
     Missing,
     find_missing,
@@ -298,6 +291,7 @@ class Environment:
 
 
 def _aws_environment(clouds: LocalClouds, plan: Plan, step: Step) -> Environment:
+    from emulators.aws import DEMO_KEYS, add_aws_instances, create_aws_account
     from lbctl.provider import ProviderConfig
 
     assert clouds.aws_url is not None
@@ -327,6 +321,7 @@ def _aws_environment(clouds: LocalClouds, plan: Plan, step: Step) -> Environment
 
 
 def _gcp_environment(clouds: LocalClouds, plan: Plan, step: Step) -> Environment:
+    from emulators.gce.project import create_gcp_project, reserve_global_address
     from lbctl.provider import ProviderConfig
 
     url = clouds.compute.url

@@ -10,24 +10,20 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import kubernetes
 from rich.console import Console
 from rich.markup import escape
 
-from lbctl.demo.clouds import (
-    DEMO_KEYS,
-    LocalClouds,
-    add_aws_instances,
-    create_aws_account,
-    create_gcp_project,
-)
 from lbctl.demo.workloads import NAMESPACE, App, Cluster
 from lbctl.kube.controller import ControllerConfig
 from lbctl.kube.events import FINALIZER
 from lbctl.kube.run import ControllerProcess, RunOptions
 from lbctl.provider import ConvergeResult, ProviderConfig
+
+if TYPE_CHECKING:
+    from lbctl.demo.clouds import LocalClouds
 
 CLUSTER = "demo"
 INGRESS = "shop"
@@ -57,6 +53,8 @@ KUBECONFIG = "<kubeconfig>"  # in hints: replaced by the path of the kubeconfig 
 
 
 def aws_target(clouds: LocalClouds) -> DemoTarget:
+    from emulators.aws import DEMO_KEYS, add_aws_instances, create_aws_account
+
     region, zones = "us-east-1", ("us-east-1a", "us-east-1b")
     account = create_aws_account(clouds.aws_url, region, CLUSTER, zones)
     instances = add_aws_instances(account, {"node-a": zones[0], "node-b": zones[1]})
@@ -83,6 +81,8 @@ def aws_target(clouds: LocalClouds) -> DemoTarget:
 
 
 def gcp_target(clouds: LocalClouds) -> DemoTarget:
+    from emulators.gce.project import create_gcp_project
+
     project_id, zones = "lbctl-demo", ("us-central1-a", "us-central1-b")
     nodes = {"gke-node-a": zones[0], "gke-node-b": zones[1]}
     project = create_gcp_project(clouds.compute.url, project_id, nodes, "shop-ip")

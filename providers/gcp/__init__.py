@@ -2,7 +2,7 @@
 backend services, health checks, instance groups or NEGs, certificates, firewall).
 
 `create(config)` is the `lbctl.providers` entry point. Importing this package has no side effects;
-the Compute API emulator lives in `providers.gcp.emulator`.
+the Compute API emulator lives in `emulators.gce`.
 """
 
 from __future__ import annotations

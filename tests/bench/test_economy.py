@@ -13,15 +13,15 @@ from botocore.exceptions import EndpointConnectionError, ReadTimeoutError
 from google.cloud import compute_v1
 
 from bench.workload import Workload
+from emulators.gce import ComputeEmulator
 from lbctl.cloudcalls import CloudCaller
 from lbctl.model.builder import BuildConfig, build, empty_spec
 from lbctl.model.snapshot import ClusterSnapshot
 from lbctl.provider import ProviderConfig, StackInput, stack_input
 from providers.aws.clients import classify_aws_error
-from providers.gcp.emulator import ComputeEmulator
 from providers.gcp.provider import GcpProvider
+from tests.emulators.gce.support import Clients, make_clients
 from tests.gcp.conftest import NODES, PROJECT, example_objects, find, stack_from
-from tests.gcp_emulator.support import Clients, make_clients
 
 
 @pytest.fixture

@@ -11,10 +11,10 @@ from pathlib import Path
 import requests
 from google.cloud import compute_v1
 
-from lbctl.demo.clouds import DEMO_KEYS, add_aws_instances, create_aws_account
-from providers.gcp.emulator import ComputeEmulator
+from emulators.aws import DEMO_KEYS, add_aws_instances, create_aws_account
+from emulators.gce import ComputeEmulator
+from tests.emulators.gce.support import make_clients
 from tests.gcp.conftest import NODES, PROJECT, ours, wait
-from tests.gcp_emulator.support import make_clients
 from tests.tools import LBCTL
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -21,14 +21,9 @@ import kubernetes
 import pytest
 import requests
 
-from lbctl.demo.clouds import (
-    DEMO_KEYS,
-    add_aws_instances,
-    create_aws_account,
-    create_gcp_project,
-    moto_server,
-)
-from lbctl.kube.emulator import KubeEmulator
+from emulators.aws import DEMO_KEYS, add_aws_instances, create_aws_account, moto_server
+from emulators.gce.project import create_gcp_project
+from emulators.kube import KubeEmulator
 from tests.runtime.support import controller, node
 from tests.tools import env_with_scripts, script
 
@@ -110,7 +105,7 @@ def aws_environment(folder: Path) -> Iterator[dict[str, str]]:
 
 @contextmanager
 def gcp_environment(folder: Path) -> Iterator[dict[str, str]]:
-    from providers.gcp.emulator import ComputeEmulator
+    from emulators.gce import ComputeEmulator
 
     project, zones = "my-project", ("us-central1-a", "us-central1-b")
     with ExitStack() as stack:

@@ -15,9 +15,10 @@ import kubernetes
 import pytest
 import requests
 
-from lbctl.demo.clouds import DEMO_KEYS, create_aws_account, create_gcp_project
-from lbctl.kube.emulator import KubeEmulator
-from providers.gcp.emulator import ComputeEmulator
+from emulators.aws import DEMO_KEYS, create_aws_account
+from emulators.gce import ComputeEmulator
+from emulators.gce.project import create_gcp_project
+from emulators.kube import KubeEmulator
 from tests.tools import LBCTL
 
 ROOT = Path(__file__).resolve().parents[2]

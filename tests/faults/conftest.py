@@ -7,8 +7,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from lbctl.kube.emulator import KubeEmulator
-from providers.gcp.emulator import ComputeEmulator
+from emulators.gce import ComputeEmulator
+from emulators.kube import KubeEmulator
 
 from .support import World, aws_world, gcp_world
 

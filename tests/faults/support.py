@@ -17,17 +17,12 @@ import kubernetes
 import requests
 from botocore.exceptions import ClientError, EndpointConnectionError, ReadTimeoutError
 
+from emulators.aws import AwsAccount, add_aws_instances, create_aws_account
+from emulators.gce import ComputeEmulator
+from emulators.gce.project import GcpProject, create_gcp_project
+from emulators.kube import KubeEmulator
 from lbctl.cloudcalls import is_mutating
-from lbctl.demo.clouds import (
-    AwsAccount,
-    GcpProject,
-    add_aws_instances,
-    create_aws_account,
-    create_gcp_project,
-)
-from lbctl.kube.emulator import KubeEmulator
 from lbctl.kube.run import ControllerProcess
-from providers.gcp.emulator import ComputeEmulator
 from tests.runtime.support import controller, node, service
 
 CLUSTER = "faults"

@@ -14,10 +14,10 @@ from typing import Any
 import pytest
 import yaml
 
+from emulators.gce import ComputeEmulator
+from emulators.kube import KubeEmulator
 from lbctl.cloudcalls import is_mutating
-from lbctl.kube.emulator import KubeEmulator
 from lbctl.kube.run import ControllerProcess
-from providers.gcp.emulator import ComputeEmulator
 from tests.runtime.support import address_of, wait_for
 
 from .support import Inventory, World, aws_world, create_raw, diff, gcp_world

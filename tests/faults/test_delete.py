@@ -13,7 +13,7 @@ from typing import Any
 import kubernetes
 from google.cloud import compute_v1
 
-from lbctl.kube.emulator import KubeEmulator
+from emulators.kube import KubeEmulator
 from tests.runtime.support import address_of, gone, wait_for
 
 from .support import AWS_ZONES, GCP_PROJECT, AwsFaults, World, fired, gcp_faults, twin

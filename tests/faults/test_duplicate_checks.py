@@ -14,8 +14,8 @@ import pytest
 from google.auth.credentials import AnonymousCredentials
 from google.cloud import compute_v1
 
-from lbctl.kube.emulator import KubeEmulator
-from providers.gcp.emulator import ComputeEmulator
+from emulators.gce import ComputeEmulator
+from emulators.kube import KubeEmulator
 from tests.aws.certs import self_signed
 from tests.runtime.support import address_of, wait_for
 

@@ -19,10 +19,10 @@ import kubernetes
 import pytest
 from botocore.exceptions import ClientError
 
-from lbctl.kube.emulator import KubeEmulator
+from emulators.gce import ComputeEmulator
+from emulators.kube import KubeEmulator
 from lbctl.kube.events import FINALIZER
 from lbctl.kube.run import ControllerProcess
-from providers.gcp.emulator import ComputeEmulator
 from tests.runtime.support import address_of, gone, wait_for
 
 from .support import GCP_PROJECT, World, aws_world, gcp_world

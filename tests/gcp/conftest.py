@@ -12,13 +12,13 @@ import pytest
 import yaml
 from google.cloud import compute_v1
 
+from emulators.gce import ComputeEmulator
 from lbctl.model.builder import BuildConfig, build
 from lbctl.model.snapshot import ClusterSnapshot
 from lbctl.provider import ProviderConfig, StackInput, stack_input
 from providers.gcp import create
-from providers.gcp.emulator import ComputeEmulator
 from providers.gcp.provider import GcpProvider
-from tests.gcp_emulator.support import Clients, make_clients
+from tests.emulators.gce.support import Clients, make_clients
 
 PROJECT = "lbctl-demo"
 EXAMPLE = Path(__file__).resolve().parents[2] / "docs" / "examples" / "two-services-gce.yaml"

@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 from google.cloud import compute_v1
 
-from providers.gcp.emulator import ComputeEmulator
+from emulators.gce import ComputeEmulator
 from providers.gcp.provider import GcpProvider
-from tests.gcp_emulator.support import Clients
+from tests.emulators.gce.support import Clients
 
 from .conftest import PROJECT, example_objects, find, of, ours, stack_from, wait
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from emulators.gce import ComputeEmulator
 from lbctl.cloudcalls import is_mutating
 from lbctl.model.builder import empty_spec
 from lbctl.provider import StackInput
-from providers.gcp.emulator import ComputeEmulator
 from providers.gcp.provider import GcpProvider
 
 from .conftest import example_objects, find, of, ours, stack_from

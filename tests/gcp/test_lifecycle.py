@@ -15,11 +15,11 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 from google.cloud import compute_v1
 
+from emulators.gce import ComputeEmulator
 from lbctl.model.builder import empty_spec
 from lbctl.provider import ProviderError, StackInput
-from providers.gcp.emulator import ComputeEmulator
 from providers.gcp.provider import GcpProvider
-from tests.gcp_emulator.support import Clients
+from tests.emulators.gce.support import Clients
 
 from .conftest import PROJECT, example_objects, find, of, ours, stack_from, wait
 from .test_annotations import _with_endpoints

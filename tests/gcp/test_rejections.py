@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
+from emulators.gce import ComputeEmulator
 from lbctl.provider import ProviderError
-from providers.gcp.emulator import ComputeEmulator
 from providers.gcp.provider import GcpProvider
 from tests.gcp.conftest import example_objects, stack_from
 

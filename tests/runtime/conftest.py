@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import kubernetes
 import pytest
 
-from lbctl.kube.emulator import KubeEmulator
+from emulators.kube import KubeEmulator
 
 
 @pytest.fixture

@@ -7,9 +7,9 @@ from typing import Any
 
 import kubernetes
 
+from emulators.kube import KubeEmulator
 from lbctl.demo.scenario import wait_for
 from lbctl.kube.controller import ControllerConfig
-from lbctl.kube.emulator import KubeEmulator
 from lbctl.kube.run import ControllerProcess, RunOptions
 from lbctl.provider import ProviderConfig
 

@@ -6,8 +6,8 @@ import kubernetes
 import pytest
 import requests
 
-from lbctl.demo.clouds import AwsAccount, add_aws_instances, create_aws_account
-from lbctl.kube.emulator import KubeEmulator
+from emulators.aws import AwsAccount, add_aws_instances, create_aws_account
+from emulators.kube import KubeEmulator
 from lbctl.kube.events import FINALIZER
 from tests.runtime.support import (
     address_of,

@@ -9,10 +9,10 @@ import kubernetes
 import pytest
 import yaml
 
-from lbctl.demo.clouds import GcpProject, create_gcp_project
-from lbctl.kube.emulator import KubeEmulator
+from emulators.gce import ComputeEmulator
+from emulators.gce.project import GcpProject, create_gcp_project
+from emulators.kube import KubeEmulator
 from lbctl.kube.events import FINALIZER
-from providers.gcp.emulator import ComputeEmulator
 from tests.runtime.support import (
     address_of,
     controller,

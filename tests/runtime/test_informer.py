@@ -5,7 +5,7 @@ from __future__ import annotations
 import kubernetes
 import pytest
 
-from lbctl.kube.emulator import KubeEmulator
+from emulators.kube import KubeEmulator
 from lbctl.kube.informer import Informer
 from lbctl.kube.resources import watched_resources
 from tests.runtime.support import wait_for

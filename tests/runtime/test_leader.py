@@ -6,7 +6,7 @@ import threading
 
 import kubernetes
 
-from lbctl.kube.emulator import KubeEmulator
+from emulators.kube import KubeEmulator
 from lbctl.kube.leader import LeaderElector
 from tests.runtime.support import wait_for
 

@@ -13,11 +13,12 @@ import kubernetes
 import pytest
 import yaml
 
-from lbctl.demo.clouds import add_aws_instances, create_aws_account, create_gcp_project, moto_server
+from emulators.aws import add_aws_instances, create_aws_account, moto_server
+from emulators.gce import ComputeEmulator
+from emulators.gce.project import create_gcp_project
+from emulators.kube import KubeEmulator
 from lbctl.kube.access import LEASE_ACCESS, required_access
-from lbctl.kube.emulator import KubeEmulator
 from lbctl.kube.run import USER_AGENT
-from providers.gcp.emulator import ComputeEmulator
 from tests.aws.certs import self_signed
 from tests.runtime.support import address_of, controller, gone, ingress, node, service, wait_for
 

@@ -11,8 +11,8 @@ import kubernetes
 import pytest
 import requests
 
-from lbctl.demo.clouds import AwsAccount, add_aws_instances, create_aws_account
-from lbctl.kube.emulator import KubeEmulator
+from emulators.aws import AwsAccount, add_aws_instances, create_aws_account
+from emulators.kube import KubeEmulator
 from tests.aws.certs import self_signed
 from tests.runtime.support import address_of, controller, endpoint_slice, events_for, node, service, wait_for
 

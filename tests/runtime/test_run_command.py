@@ -17,9 +17,9 @@ import kubernetes
 import pytest
 import requests
 
+from emulators.aws import DEMO_KEYS, AwsAccount, add_aws_instances, create_aws_account
+from emulators.kube import KubeEmulator
 from lbctl.cloudcalls import CallStats
-from lbctl.demo.clouds import DEMO_KEYS, AwsAccount, add_aws_instances, create_aws_account
-from lbctl.kube.emulator import KubeEmulator
 from lbctl.model.builder import BuildConfig, build
 from lbctl.model.snapshot import ClusterSnapshot
 from lbctl.provider import ProviderConfig, create_provider, stack_input

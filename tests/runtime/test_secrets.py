@@ -11,8 +11,8 @@ from typing import Any
 import kubernetes
 import requests
 
-from lbctl.demo.clouds import add_aws_instances, create_aws_account
-from lbctl.kube.emulator import KubeEmulator
+from emulators.aws import add_aws_instances, create_aws_account
+from emulators.kube import KubeEmulator
 from lbctl.kube.resources import strip_secret
 from lbctl.kube.secrets import SecretWatches
 from tests.aws.certs import self_signed

@@ -13,9 +13,9 @@ from pathlib import Path
 import kubernetes
 import yaml
 
-from lbctl.demo.clouds import create_gcp_project
-from lbctl.kube.emulator import KubeEmulator
-from providers.gcp.emulator import ComputeEmulator
+from emulators.gce import ComputeEmulator
+from emulators.gce.project import create_gcp_project
+from emulators.kube import KubeEmulator
 from tests.runtime.support import address_of, node, wait_for
 from tests.tools import LBCTL
 

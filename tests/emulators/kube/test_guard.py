@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from kubernetes import client
 
-from lbctl.kube.emulator import KubeEmulator
+from emulators.kube import KubeEmulator
 
 SECRETS = "/api/v1/namespaces/default/secrets"
 BODY = json.dumps({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "planted"}})

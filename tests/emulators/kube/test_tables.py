@@ -9,9 +9,9 @@ from pathlib import Path
 import kubernetes
 import pytest
 
-from lbctl.kube.emulator import KubeEmulator
-from lbctl.kube.emulator.printers import human_duration
-from lbctl.kube.emulator.tables import to_table
+from emulators.kube import KubeEmulator
+from emulators.kube.printers import human_duration
+from emulators.kube.tables import to_table
 
 INGRESS = {
     "metadata": {"name": "shop"},

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 from kubernetes import client
 
-from lbctl.kube.emulator import KubeEmulator
+from emulators.kube import KubeEmulator
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from pathlib import Path
 import yaml
 from kubernetes import client, config
 
-from lbctl.kube.emulator import KubeEmulator
+from emulators.kube import KubeEmulator
 
 from .builders import ingress
 

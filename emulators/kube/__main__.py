@@ -1,4 +1,4 @@
-"""`python -m lbctl.kube.emulator [--host H] [--port N] [--kubeconfig PATH]`."""
+"""`python -m emulators.kube [--host H] [--port N] [--kubeconfig PATH]`."""
 
 from __future__ import annotations
 

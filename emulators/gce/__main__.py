@@ -1,4 +1,4 @@
-"""`python -m providers.gcp.emulator --port 8089`: run the Compute emulator in the foreground."""
+"""`python -m emulators.gce --port 8089`: run the Compute emulator in the foreground."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""`python -m lbctl.kube.emulator` serves until stopped and writes a usable kubeconfig."""
+"""`python -m emulators.kube` serves until stopped and writes a usable kubeconfig."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from kubernetes import client, config
 
 def test_module_entry_point_serves(tmp_path: Path) -> None:
     kubeconfig = tmp_path / "kubeconfig"
-    process = subprocess.Popen([sys.executable, "-m", "lbctl.kube.emulator", "--port", "0",
+    process = subprocess.Popen([sys.executable, "-m", "emulators.kube", "--port", "0",
                                 "--kubeconfig", str(kubeconfig)], stdout=subprocess.PIPE, text=True)
     try:
         assert process.stdout is not None

@@ -11,7 +11,7 @@ In process::
         emulator.requests                                # [RequestRecord(verb, api_group, resource, ...)]
         emulator.write_kubeconfig("/tmp/kubeconfig")      # HTTPS + token + CA, for kubectl / load_kube_config
 
-Blocking: `serve(host, port)` or `python -m lbctl.kube.emulator --port N --kubeconfig PATH`.
+Blocking: `serve(host, port)` or `python -m emulators.kube --port N --kubeconfig PATH`.
 Every request but /healthz, /readyz, /livez needs `Authorization: Bearer <emulator.token>` (see guard.py).
 Over HTTP: POST `/_emulator/faults` with `{"action": "fail"|"delay"|"drop_watches"|"compact"|"clear", ...}`,
 GET/DELETE `/_emulator/faults`, GET/DELETE `/_emulator/requests`.

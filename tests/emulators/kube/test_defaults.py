@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from kubernetes import client
 
-from lbctl.kube.emulator import KubeEmulator
+from emulators.kube import KubeEmulator
 
 
 def _template(labels: dict[str, str], probe: bool = True) -> dict[str, Any]:

@@ -12,7 +12,7 @@ import urllib3
 from kubernetes import client, watch
 from kubernetes.client.exceptions import ApiException
 
-from lbctl.kube.emulator import KubeEmulator
+from emulators.kube import KubeEmulator
 
 from .builders import ingress
 

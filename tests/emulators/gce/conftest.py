@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from providers.gcp.emulator import ComputeEmulator
+from emulators.gce import ComputeEmulator
 
 from .support import Clients, Stack, build_stack, make_clients
 

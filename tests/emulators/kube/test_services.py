@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from kubernetes import client
 
-from lbctl.kube.emulator import KubeEmulator
+from emulators.kube import KubeEmulator
 
 SERVICE_CIDR = ipaddress.ip_network("10.96.0.0/12")
 

@@ -21,8 +21,8 @@ from cryptography.x509.oid import NameOID
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lbctl.kube.emulator import ApiError, KubeEmulator
-from lbctl.kube.emulator.protobuf import MAGIC, decode
+from emulators.kube import ApiError, KubeEmulator
+from emulators.kube.protobuf import MAGIC, decode
 
 from .builders import ingress
 

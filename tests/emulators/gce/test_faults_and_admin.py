@@ -11,7 +11,7 @@ import requests
 from google.api_core import exceptions
 from google.cloud import compute_v1
 
-from providers.gcp.emulator import ComputeEmulator
+from emulators.gce import ComputeEmulator
 
 from .support import PROJECT, Clients, Stack, make_clients
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from kubernetes import client
 
-from lbctl.kube.emulator import KubeEmulator
+from emulators.kube import KubeEmulator
 
 LEGACY = """apiVersion: {version}
 kind: Ingress

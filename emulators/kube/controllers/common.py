@@ -17,7 +17,7 @@ from ..store import Store, now_rfc3339
 Obj = dict[str, Any]
 _PLURALS = {"Pod": "pods", "ReplicaSet": "replicasets", "Deployment": "deployments", "Service": "services",
             "Node": "nodes"}  # fmt: skip
-log = logging.getLogger("lbctl.kube.emulator.controllers")
+log = logging.getLogger("emulators.kube.controllers")
 
 
 def meta(obj: Obj) -> Obj:

@@ -13,9 +13,9 @@ from typing import Any
 import pytest
 from kubernetes import client
 
-from lbctl.kube.emulator import KubeEmulator
-from lbctl.kube.emulator.controllers import ManualClock
-from lbctl.kube.emulator.store import WatchEnd
+from emulators.kube import KubeEmulator
+from emulators.kube.controllers import ManualClock
+from emulators.kube.store import WatchEnd
 
 ZONES = {"node-a": "zone-1", "node-b": "zone-2", "node-c": "zone-3"}
 MANAGED_BY = "endpointslice.kubernetes.io/managed-by"
