@@ -103,7 +103,7 @@ def _convert_backend(backend: Any, indent: int) -> None:
     service, port_map = _new_map(backend), _new_map(backend)
     service["name"] = name
     _set_comment(service, "name", name_comment)
-    port_map[port_key] = int(port) if by_number else port
+    port_map[port_key] = int(port) if by_number and isinstance(port, int | str) else port
     _set_comment(port_map, port_key, port_comment)
     service["port"] = port_map
     _replace_key(backend, "serviceName", "service", service)

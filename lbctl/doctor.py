@@ -21,8 +21,9 @@ def _review(
         attributes["subresource"] = subresource
     if namespace:
         attributes["namespace"] = namespace
-    review = api.create_self_subject_access_review({"spec": {"resourceAttributes": attributes}})
-    return bool(review.status.allowed)
+    # The client serializes a plain dict body as it is; its hint names only the model class.
+    review = api.create_self_subject_access_review({"spec": {"resourceAttributes": attributes}})  # type: ignore[arg-type]
+    return review.status is not None and bool(review.status.allowed)
 
 
 def cluster_checks(api_client: client.ApiClient, provider: str, class_names: tuple[str, ...],
@@ -37,7 +38,8 @@ def cluster_checks(api_client: client.ApiClient, provider: str, class_names: tup
                       "check KUBECONFIG / --kubeconfig, or run inside the cluster")]  # fmt: skip
     policy = ClassPolicy.for_provider(provider, class_names or None)
     classes = client.NetworkingV1Api(api_client).list_ingress_class().items
-    ours = [c.metadata.name for c in classes if c.spec.controller == policy.controller]
+    ours = [c.metadata.name for c in classes
+            if c.metadata and c.metadata.name and c.spec and c.spec.controller == policy.controller]  # fmt: skip
     if ours:
         checks.append(Check("IngressClass", "ok", f"{', '.join(ours)} (controller {policy.controller})"))
     elif policy.claim_unclassed:

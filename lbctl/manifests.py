@@ -176,7 +176,8 @@ def _add_object(obj: Any, source: str, result: LoadResult) -> None:
             result.problems.append(Problem(Severity.ERROR, "object", required, "is required (a string)", source))
             return
     if kind not in SUPPORTED_KINDS:
-        meta = obj.get("metadata") if isinstance(obj.get("metadata"), dict) else {}
+        metadata = obj.get("metadata")
+        meta = metadata if isinstance(metadata, dict) else {}
         result.problems.append(
             Problem(Severity.WARNING, f"{kind} {meta.get('name', '')}".strip(), "kind", "not read by lbctl; ignored",
                     source)  # fmt: skip

@@ -15,6 +15,7 @@ BIN = Path(sys.executable).parent
 INSTALL_HINTS = {
     "lbctl": "pip install -e '.[test]'",
     "ruff": "pip install -e '.[test]'",
+    "mypy": "pip install -e '.[test]'",
     "aws": "pip install -e '.[test]' (the AWS CLI is the awscli package)",
     "kubectl": "install kubectl (e.g. the google-cloud-cli or kubernetes-client package, or the release binary)",
     "gcloud": "install the Google Cloud CLI (the google-cloud-cli package)",

@@ -158,7 +158,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     @property
     def emulator(self) -> ComputeEmulator:
-        return self.server.emulator  # type: ignore[attr-defined,no-any-return]
+        return self.server.emulator  # type: ignore[attr-defined]  # set by the server class, not BaseServer
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
         """Silence the default stderr access log (the emulator keeps its own)."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import builtins
 import copy
 import hashlib
 import ipaddress
@@ -141,7 +142,7 @@ class Store:
                 if target is not None:
                     yield slot.field_path, target
 
-    def referrers(self, target: ResourceKey) -> list[ResourceKey]:
+    def referrers(self, target: ResourceKey) -> builtins.list[ResourceKey]:  # `list` here is the method
         """Keys of resources that reference `target`."""
         return sorted(
             key

@@ -10,7 +10,7 @@ from __future__ import annotations
 import ipaddress
 import random
 from collections.abc import Callable, Hashable, Iterable
-from typing import Any
+from typing import Any, TypeVar
 
 from .errors import invalid
 
@@ -85,12 +85,8 @@ class ServiceAllocator:
 
     def record(self, key: Hashable, before: Obj | None, after: Obj | None) -> None:
         """Called by the store for each committed Service change (`after` None: deleted)."""
-        for index, values in ((self._ip_owner, self._ips_of), (self._port_owner, self._ports_of)):
-            for value in values(before):
-                if index.get(value) == key:
-                    del index[value]
-            for value in values(after):
-                index[value] = key
+        _reindex(self._ip_owner, key, self._ips_of(before), self._ips_of(after))
+        _reindex(self._port_owner, key, self._ports_of(before), self._ports_of(after))
 
     # ---- admission ------------------------------------------------------------------------------
 
@@ -316,3 +312,15 @@ class _Taken:
 
     def add(self, value: Any) -> None:
         self.extra.add(value)
+
+
+V = TypeVar("V")
+
+
+def _reindex(index: dict[V, Hashable], key: Hashable, before: Iterable[V], after: Iterable[V]) -> None:
+    """Drop the values `key` owned before, then make it the owner of the ones it has now."""
+    for value in before:
+        if index.get(value) == key:
+            del index[value]
+    for value in after:
+        index[value] = key

@@ -19,6 +19,7 @@ import hmac
 import ipaddress
 import socket
 from collections.abc import Iterable, Mapping
+from email.message import Message
 
 from .errors import ApiError
 
@@ -102,7 +103,7 @@ def unauthorized() -> ApiError:
 def check(
     method: str,
     path: str,
-    headers: Mapping[str, str],
+    headers: Mapping[str, str] | Message[str, str],  # a plain mapping, or the request's headers as parsed
     body: bytes,
     hosts: frozenset[str],
     own: str,

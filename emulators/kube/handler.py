@@ -63,7 +63,7 @@ class EmulatorHandler(BaseHTTPRequestHandler):
 
     @property
     def emulator(self) -> KubeEmulator:
-        return self.server.emulator  # type: ignore[attr-defined,no-any-return]
+        return self.server.emulator  # type: ignore[attr-defined]  # set by the server class, not BaseServer
 
     # ---- plumbing -------------------------------------------------------------------------------
 

@@ -225,6 +225,8 @@ def json_patch(document: Any, operations: Any) -> Any:
             result = _add(result, path, value)
         elif op in ("move", "copy"):
             source = operation.get("from")
+            if not isinstance(source, str):
+                raise bad_request(f"invalid JSON pointer: {source!r}")
             moved = _remove(result, source) if op == "move" else copy.deepcopy(_get(result, source))
             result = _add(result, path, moved)
         elif op == "test":

@@ -213,7 +213,7 @@ def plan_files(files: tuple[str, ...], provider: str | None, create_missing: boo
 
 def _api_message(err: kubernetes.client.ApiException) -> str:
     try:
-        return str(json.loads(err.body).get("message") or err.reason)
+        return str(json.loads(err.body or "").get("message") or err.reason)
     except (TypeError, ValueError):
         return str(err.reason)
 
@@ -405,7 +405,8 @@ def _report_pods(cluster: Cluster, deployments: list[Manifest], step: Step, time
         out = {}
         for m in deployments:
             status = cluster.apps.read_namespaced_deployment(m.name, m.namespace)
-            out[m.title()] = (status.status.ready_replicas or 0, status.spec.replicas or 0)
+            have = status.status.ready_replicas if status.status else None
+            out[m.title()] = (have or 0, status.spec.replicas or 0)
         return out
 
     counts: dict[str, tuple[int, int]] = {}
@@ -431,14 +432,18 @@ def _wait_converged(cluster: Cluster, key: str, step: Step, timeout: float) -> s
 
     watch = _EventEcho(cluster.core, key, step)
     try:
-        wait_for(lambda: watch() or FINALIZER in (_ingress(cluster.networking, key).metadata.finalizers or []),
-                 timeout, f"the controller to take Ingress {key}")  # fmt: skip
+
+        def taken() -> bool:
+            watch()
+            return FINALIZER in (_ingress(cluster.networking, key).metadata.finalizers or [])
+
+        def address() -> str | None:
+            watch()
+            return _address(cluster.networking, key)
+
+        wait_for(taken, timeout, f"the controller to take Ingress {key}")
         step.ok(f"finalizer {FINALIZER} added before any cloud write")
-        return str(
-            wait_for(
-                lambda: watch() or _address(cluster.networking, key), timeout, f"Ingress {key}'s address"
-            )
-        )
+        return str(wait_for(address, timeout, f"Ingress {key}'s address"))
     except TimeoutError as err:
         warnings = _warnings_of(cluster.core, key)
         detail = "; ".join(warnings) if warnings else "no Warning Event"

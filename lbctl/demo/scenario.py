@@ -56,6 +56,7 @@ def aws_target(clouds: LocalClouds) -> DemoTarget:
     from emulators.aws import DEMO_KEYS, add_aws_instances, create_aws_account
 
     region, zones = "us-east-1", ("us-east-1a", "us-east-1b")
+    assert clouds.aws_url is not None  # the moto server is started with the clouds
     account = create_aws_account(clouds.aws_url, region, CLUSTER, zones)
     instances = add_aws_instances(account, {"node-a": zones[0], "node-b": zones[1]})
     nodes = {name: (f"aws:///{zone}/{instances[name]}", zone) for name, zone in zip(instances, zones, strict=True)}
@@ -103,6 +104,7 @@ def gcp_target(clouds: LocalClouds) -> DemoTarget:
         f"--gcp-project {project_id} --endpoint-url {clouds.compute.url} --kubeconfig {KUBECONFIG}",
     ]
     node_ids = {node: (f"gce://{project_id}/{zone}/{node}", zone) for node, zone in nodes.items()}
+    assert project.static_ip_name is not None and project.static_ip is not None  # reserved above
     return DemoTarget("gcp", config, node_ids, apps, ingress, hints, static_ip=(project.static_ip_name, project.static_ip),
                       pod_cidrs={"gke-node-a": "10.8.0.0/24", "gke-node-b": "10.8.1.0/24"})
 
@@ -197,7 +199,8 @@ def run_target(clouds: LocalClouds, target: DemoTarget, step: Step, keep: bool) 
     try:
         step.head(f"{target.provider.upper()}: Creating Ingress {NAMESPACE}/{INGRESS}: "
                   + ", ".join(f"/{a.name} → {a.name}" for a in target.apps))  # fmt: skip
-        cluster.networking.create_namespaced_ingress(NAMESPACE, target.ingress)
+        # The client serializes a plain dict body as it is; its hint names only the model class.
+        cluster.networking.create_namespaced_ingress(NAMESPACE, target.ingress)  # type: ignore[arg-type]
         wait_for(lambda: FINALIZER in (_ingress_or_none(cluster).metadata.finalizers or []), 30, "the finalizer")
         step.ok(f"Ingress seen by the controller: finalizer {FINALIZER} added before any cloud write")
         address = wait_for(lambda: _ingress_or_none(cluster).status.load_balancer.ingress, 60, "the status address")

@@ -66,7 +66,8 @@ class Cluster:
             spec: dict[str, Any] = {"providerID": provider_id}
             if name in self.pod_cidrs:
                 spec.update(podCIDR=self.pod_cidrs[name], podCIDRs=[self.pod_cidrs[name]])
-            self.core.create_node({
+            # The client serializes plain dict bodies as they are; its hints name only the model classes.
+            self.core.create_node({  # type: ignore[arg-type]
                 "metadata": {"name": name, "labels": {"topology.kubernetes.io/zone": zone}},
                 "spec": spec,
                 "status": {"conditions": [{"type": "Ready", "status": "True"}],
@@ -75,8 +76,8 @@ class Cluster:
 
     def deploy(self, app: App, timeout: float = 30.0) -> list[str]:
         """Create the Service and the Deployment; returns the pod IPs once all replicas are ready endpoints."""
-        self.core.create_namespaced_service(NAMESPACE, app.service())
-        self.apps.create_namespaced_deployment(NAMESPACE, app.deployment())
+        self.core.create_namespaced_service(NAMESPACE, app.service())  # type: ignore[arg-type]
+        self.apps.create_namespaced_deployment(NAMESPACE, app.deployment())  # type: ignore[arg-type]
         return self._wait_ready(app, timeout)
 
     def scale(self, app: App, replicas: int, timeout: float = 30.0) -> list[str]:
@@ -90,8 +91,8 @@ class Cluster:
         slices = self.discovery.list_namespaced_endpoint_slice(
             NAMESPACE, label_selector=f"kubernetes.io/service-name={app.name},{MANAGED_BY}"
         ).items
-        return sorted(address for s in slices for e in s.endpoints or [] if e.conditions.ready
-                      and not e.conditions.terminating for address in e.addresses)  # fmt: skip
+        return sorted(address for s in slices for e in s.endpoints or [] if e.conditions
+                      and e.conditions.ready and not e.conditions.terminating for address in e.addresses)  # fmt: skip
 
     def _wait_ready(self, app: App, timeout: float) -> list[str]:
         deadline = time.monotonic() + timeout

@@ -321,8 +321,8 @@ class Controller:
         if outcome is None:
             spec = empty_spec(self.config.provider, stack)
         else:
+            assert outcome.spec is not None
             spec = outcome.spec
-            assert spec is not None
             self._report(outcome, snapshot)
             for member in spec.members:
                 self._ensure_finalizer(snapshot.ingresses[member])

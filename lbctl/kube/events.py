@@ -76,7 +76,8 @@ class EventRecorder:
             "count": count,
         }
         try:
-            created = self.core.create_namespaced_event(namespace, body)
+            # The client serializes a plain dict body as it is; its hint names only the model class.
+            created = self.core.create_namespaced_event(namespace, body)  # type: ignore[arg-type]
         except ApiException as err:
             log.warning("could not record event", extra={"key": f"{namespace}/{name}", "reason": reason,
                                                          "status": err.status})  # fmt: skip

@@ -121,12 +121,15 @@ class LeaderElector:
                          "acquireTime": _micro(now), "renewTime": _micro(now), "leaseTransitions": 0},
             }  # fmt: skip
             try:
-                self.api.create_namespaced_lease(self.namespace, body)
+                # The client serializes a plain dict body as it is; its hint names only the model class.
+                self.api.create_namespaced_lease(self.namespace, body)  # type: ignore[arg-type]
                 return True
             except ApiException as create_err:
                 if create_err.status == 409:
                     return False
                 raise
+        if lease.spec is None:  # a Lease whose spec was never set is held by nobody
+            lease.spec = client.V1LeaseSpec()
         spec = lease.spec
         holder = spec.holder_identity
         renewed = _parse_time(spec.renew_time) or _parse_time(spec.acquire_time)
@@ -155,7 +158,7 @@ class LeaderElector:
     def _release(self) -> None:
         try:
             lease = self.api.read_namespaced_lease(self.name, self.namespace)
-            if lease.spec.holder_identity != self.identity:
+            if lease.spec is None or lease.spec.holder_identity != self.identity:
                 return
             lease.spec.holder_identity = None
             lease.spec.lease_duration_seconds = 1

@@ -10,7 +10,7 @@ from typing import Any
 import jsonschema
 
 from lbctl.model import annotations as a
-from lbctl.model.objects import Ingress, Service
+from lbctl.model.objects import Ingress, ProbeSpec, Service
 from lbctl.model.problems import SpecError
 from lbctl.model.registry import ParsedAnnotations
 from lbctl.model.snapshot import BACKEND_CONFIG, FRONTEND_CONFIG, ClusterSnapshot
@@ -149,7 +149,7 @@ def apply_gce_backend_settings(
     backend.health_check = health
 
 
-def _readiness_probe(backend: Backend, service: Service, snapshot: ClusterSnapshot):  # type: ignore[no-untyped-def]
+def _readiness_probe(backend: Backend, service: Service, snapshot: ClusterSnapshot) -> ProbeSpec | None:
     """The HTTP GET readinessProbe that checks the serving port, from the first matching pod by name."""
     for pod in sorted(snapshot.pods_selected(service.namespace, service.selector), key=lambda p: p.name):
         for ports, probe in pod.readiness_probes:

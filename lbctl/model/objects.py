@@ -369,9 +369,9 @@ def _parse_backend(reader: _Reader, raw: Any, where: str, legacy: bool) -> Ingre
         raise reader.fail(f"{where}.service", "is required (a Service backend with name and port)")
     service = reader.mapping(service, f"{where}.service")
     name = reader.string(service.get("name"), f"{where}.service.name", required=True)
-    port = reader.mapping(service.get("port"), f"{where}.service.port", required=True)
-    number = reader.integer(port.get("number"), f"{where}.service.port.number")
-    port_name = reader.string(port.get("name"), f"{where}.service.port.name")
+    port_ref = reader.mapping(service.get("port"), f"{where}.service.port", required=True)
+    number = reader.integer(port_ref.get("number"), f"{where}.service.port.number")
+    port_name = reader.string(port_ref.get("name"), f"{where}.service.port.name")
     if (number is None) == (port_name is None):
         raise reader.fail(f"{where}.service.port", "needs exactly one of 'number' or 'name'")
     assert name is not None

@@ -6,7 +6,7 @@ any particular annotation.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -99,7 +99,7 @@ class AnnotationRegistry:
                 self._exact[ann.name] = ann
         self.watched_prefixes = tuple(watched_prefixes)
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[Annotation]:
         return iter(sorted([*self._exact.values(), *self._families], key=lambda a: a.name))
 
     def get(self, name: str) -> Annotation:

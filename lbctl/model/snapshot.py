@@ -104,12 +104,17 @@ _PARSERS = {
 }
 
 
+def _mapping(value: object) -> Mapping[str, Any]:
+    """`value` when it is a mapping, else an empty one (a field of the wrong type reads as absent)."""
+    return value if isinstance(value, Mapping) else {}
+
+
 def template_pod(workload: Mapping[str, Any]) -> dict[str, Any]:
     """The pod a workload's template describes, not yet scheduled (no IP, not Ready), named after it."""
-    meta = workload.get("metadata") if isinstance(workload.get("metadata"), Mapping) else {}
-    spec = workload.get("spec") if isinstance(workload.get("spec"), Mapping) else {}
-    template = spec.get("template") if isinstance(spec.get("template"), Mapping) else {}
-    template_meta = template.get("metadata") if isinstance(template.get("metadata"), Mapping) else {}
+    meta = _mapping(workload.get("metadata"))
+    spec = _mapping(workload.get("spec"))
+    template = _mapping(spec.get("template"))
+    template_meta = _mapping(template.get("metadata"))
     return {
         "metadata": {"name": f"{meta.get('name', '')}-template", "namespace": meta.get("namespace") or "default",
                      "labels": template_meta.get("labels") or {}},

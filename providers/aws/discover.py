@@ -117,7 +117,10 @@ def discover(
 
 
 def _tagged_stack(clients: AwsClients, cluster: str, stack: str) -> CurrentStack:
-    filters = [{"Key": CLUSTER_TAG, "Values": [cluster]}, {"Key": STACK_TAG, "Values": [stack]}]
+    filters: list[dict[str, Any]] = [
+        {"Key": CLUSTER_TAG, "Values": [cluster]},
+        {"Key": STACK_TAG, "Values": [stack]},
+    ]
     tagged = tagged_resources(clients, filters, [LB_TYPE, TG_TYPE, ACM_TYPE])
     current = CurrentStack()
     lb_arns = sorted(a for a in tagged if ":loadbalancer/" in a)
@@ -203,19 +206,19 @@ def _details(
     current.listeners = clients.pages("elbv2", "DescribeListeners", "Listeners", LoadBalancerArn=arn)
     by_port, _ = kept_listeners(current.listeners, desired.listeners)
     retag = naming.user_tags(lb["Tags"]) != naming.user_tags(want_lb.tags)
-    for want in desired.listeners:
-        have = by_port.get(want.port)
+    for want_listener in desired.listeners:
+        have = by_port.get(want_listener.port)
         if have is None:
             continue
         listener_arn = have["ListenerArn"]
-        if want.protocol == "HTTPS":
+        if want_listener.protocol == "HTTPS":
             current.listener_certificates[listener_arn] = clients.call(
                 "elbv2", "DescribeListenerCertificates", ListenerArn=listener_arn
             )["Certificates"]
         rules = clients.pages("elbv2", "DescribeRules", "Rules", ListenerArn=listener_arn)
         current.rules[listener_arn] = rules
         rule_arns = [r["RuleArn"] for r in rules if not r.get("IsDefault")]
-        oidc = any(naming.client_secret_tag(cluster, desired.stack, r.actions) for r in want.rules)
+        oidc = any(naming.client_secret_tag(cluster, desired.stack, r.actions) for r in want_listener.rules)
         if retag:  # the `tags` annotation changed: listeners and rules get the new tags too
             current.tags.update(describe_tags(clients, [listener_arn, *rule_arns]))
         elif oidc and rule_arns:  # rotated client secrets are noticed by a fingerprint tag

@@ -105,8 +105,8 @@ def client_secret_tag(cluster: str, stack: str, actions: list[dict[str, Any]]) -
     """A tag that changes when a rule's OIDC client credentials change (AWS never returns ClientSecret, so this
     is how a rotated Secret is noticed). PBKDF2 salted by cluster and stack: the tag does not reveal the secret."""
     for action in actions:
-        config = action.get("AuthenticateOidcConfig")
-        secret = (config or {}).get("ClientSecret")
+        config = action.get("AuthenticateOidcConfig") or {}
+        secret = config.get("ClientSecret")
         value = secret.value if isinstance(secret, Secret) else secret
         if value:
             return {

@@ -585,9 +585,10 @@ class _Planner:
                     )
                 existing_rules: list[dict[str, Any]] = []
             else:
-                listener_arn = have["ListenerArn"]
+                kept_arn: str = have["ListenerArn"]
+                listener_arn = kept_arn
                 self.update_listener(want, have, certificates, default_actions, current)
-                existing_rules = current.rules.get(listener_arn, [])
+                existing_rules = current.rules.get(kept_arn, [])
             tags = {**user_tags, **naming.ownership_tags(cluster, desired.stack, naming.ROLE_RULE)}
             self.rules(
                 name,

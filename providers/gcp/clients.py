@@ -3,6 +3,7 @@ through operations clients on the same endpoint (never `ExtendedOperation.result
 
 from __future__ import annotations
 
+import builtins
 import json
 import time
 from dataclasses import dataclass
@@ -118,7 +119,7 @@ def to_dict(message: Any) -> dict[str, Any]:
     return json.loads(type(message).to_json(message))
 
 
-def from_dict(message_type: type, body: dict[str, Any]) -> Any:
+def from_dict(message_type: type[Any], body: dict[str, Any]) -> Any:
     return message_type.from_json(json.dumps({k: v for k, v in body.items() if v is not None}))
 
 
@@ -175,7 +176,7 @@ class Compute:
             if not token:
                 return items
 
-    def zones(self) -> list[str]:
+    def zones(self) -> builtins.list[str]:  # `list` in this class is the method
         pager = self.caller.call("compute", "zones.list", self.zones_client.list, project=self.project)
         return sorted(zone.name for zone in pager)
 

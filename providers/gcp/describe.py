@@ -100,7 +100,7 @@ def describe_stack(compute: Compute, inventory: Inventory, stack: str) -> dict[s
     checks = {c["name"]: c for c in by_collection.get("healthChecks", [])}
     for service in by_collection.get("backendServices", []):
         check = checks.get(_last((service.get("healthChecks") or [""])[0]), {})
-        details = next((check[k] for k in ("httpHealthCheck", "httpsHealthCheck", "http2HealthCheck") if k in check), {})
+        details: dict[str, Any] = next((check[k] for k in ("httpHealthCheck", "httpsHealthCheck", "http2HealthCheck") if k in check), {})
         groups = [b["group"] for b in service.get("backends", [])]
         view["backends"].append({
             "name": service["name"], "protocol": service.get("protocol"), "port": service.get("portName"),

@@ -158,7 +158,9 @@ class Deployments:
         written = ctx.update("replicasets", scaled, replica_set)
         if written is None:
             return replica_set
-        owner = next((r for r in meta(replica_set).get("ownerReferences") or [] if r.get("controller")), {})
+        owner: dict[str, Any] = next(
+            (r for r in meta(replica_set).get("ownerReferences") or [] if r.get("controller")), {}
+        )
         deployment = {"metadata": {"name": owner.get("name", ""), "namespace": namespace(replica_set),
                                    "uid": owner.get("uid", "")}}  # fmt: skip
         direction = "up" if replicas > before else "down"

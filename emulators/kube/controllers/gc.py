@@ -23,7 +23,7 @@ class GarbageCollector:
                 kind = self._kind(ctx, api_version, kind_name)
                 uids[key] = set() if kind is None else {
                     f"{namespace(o) if kind.namespaced else ''}/{meta(o).get('uid')}"
-                    for o in (objects.get(kind.plural) if kind.plural in objects else ctx.store.list(kind)["items"])
+                    for o in (objects[kind.plural] if kind.plural in objects else ctx.store.list(kind)["items"])
                 }  # fmt: skip
             return uids[key]
 

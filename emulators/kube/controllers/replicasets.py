@@ -72,13 +72,17 @@ class ReplicaSets:
         created: dict[str, int] = {}
         for replica_set, missing in creations:
             for _ in range(missing):
-                pod = ctx.create(
+                new_pod = ctx.create(
                     "pods", namespace(replica_set), _new_pod(replica_set, ctx.kinds["replicasets"])
                 )
-                if pod is not None:
+                if new_pod is not None:
                     created[uid(replica_set)] = created.get(uid(replica_set), 0) + 1
                     ctx.event(
-                        replica_set, "ReplicaSet", "SuccessfulCreate", f"Created pod: {name(pod)}", CONTROLLER
+                        replica_set,
+                        "ReplicaSet",
+                        "SuccessfulCreate",
+                        f"Created pod: {name(new_pod)}",
+                        CONTROLLER,
                     )
         for replica_set, active in plans:
             self._status(ctx, replica_set, active, created.get(uid(replica_set), 0))
