@@ -1,7 +1,8 @@
 """`python -m bench [--scenario NAME] [--scale N] [--provider aws|gcp|both]`.
 
 Each (provider, group of scenarios) runs in a child process of its own, with the emulators in yet another
-process, so CPU time and peak RSS are the controller's. Prints a table, then one JSON line per scenario.
+process, so CPU time and peak RSS are the controller's. `startup` times an offline `lbctl validate` of one
+file (provider-independent). Prints a table, then one JSON line per scenario.
 """
 
 from __future__ import annotations
@@ -15,12 +16,15 @@ from typing import Any
 
 from bench.scenarios import LARGE, SCENARIOS, SMALL, run_large, run_small, sizes_for
 
+STARTUP = "startup"
+
 DEFAULT_AWS_LARGE_CAP = 300
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--scenario", choices=(*SCENARIOS, "all"), default="all")
+    parser.add_argument("--scenario", choices=(*SCENARIOS, STARTUP, "all"), default="all")
+    parser.add_argument("--startup-runs", type=int, default=11, help="runs of the startup command (median)")
     parser.add_argument("--scale", type=int, default=100, help="N Ingresses (restart/footprint: 10·N); default 100")
     parser.add_argument("--provider", choices=("aws", "gcp", "both"), default="both")
     parser.add_argument("--foreign", type=int, default=None, help="foreign resources (default min(500, 5·N))")
@@ -55,6 +59,11 @@ def main(argv: list[str] | None = None) -> int:
     records: list[dict[str, Any]] = []
     failed = False
     started = time.monotonic()
+    if args.scenario in (STARTUP, "all"):
+        from bench.startup import run_startup
+
+        print(f"# running startup ({args.startup_runs} runs)", file=sys.stderr, flush=True)
+        records.append(run_startup(args.startup_runs))
     for provider in providers:
         for group in groups:
             command = [sys.executable, "-m", "bench", "--child", group, "--provider", provider,

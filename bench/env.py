@@ -111,14 +111,14 @@ class Env:
             nodes = {name: (f"aws:///{zone}/{instances[name]}", zone)
                      for name, zone in zip(instances, AWS_ZONES, strict=True)}  # fmt: skip
             self.aws_account = account
-            self.provider_config = ProviderConfig(cluster_name=CLUSTER, region=REGION, endpoint_url=self.urls.cloud,
-                                                  vpc_id=account.vpc_id, options=dict(FAST_AWS))  # fmt: skip
+            self.provider_config = ProviderConfig(cluster_name=CLUSTER, endpoint_url=self.urls.cloud,
+                                                  options={"region": REGION, "vpc_id": account.vpc_id, **FAST_AWS})  # fmt: skip
         else:
             names = {"gke-node-a": GCP_ZONES[0], "gke-node-b": GCP_ZONES[1]}
             create_gcp_project(self.urls.cloud, GCP_PROJECT, names, "bench-ip")
             nodes = {name: (f"gce://{GCP_PROJECT}/{zone}/{name}", zone) for name, zone in names.items()}
-            self.provider_config = ProviderConfig(cluster_name=CLUSTER, project=GCP_PROJECT,
-                                                  endpoint_url=self.urls.cloud, options={"zones": list(GCP_ZONES)})  # fmt: skip
+            self.provider_config = ProviderConfig(cluster_name=CLUSTER, endpoint_url=self.urls.cloud,
+                                                  options={"project": GCP_PROJECT, "zones": list(GCP_ZONES)})  # fmt: skip
         self.api = kube_client(self.urls.kube, token=self.urls.kube_token)
         self.workload = Workload(self.provider, self.ingresses, self.pods, nodes)
         self.writer = ClusterWriter(self.api, self.workload)

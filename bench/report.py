@@ -24,6 +24,9 @@ def verdict(record: dict[str, Any]) -> tuple[str, str]:
         return f"1 {verb} per {record['unit']}", "met" if ok else "NOT met"
     if scenario == "restart":
         return "0 mutating calls", "met" if record["mutating"] == 0 else "NOT met"
+    if scenario == "startup":
+        ok = record["median_wall_s"] <= record["target_s"]
+        return f"≤ {record['target_s']} s wall (median)", "met" if ok else "NOT met"
     return "", ""
 
 
@@ -42,6 +45,9 @@ def figures(record: dict[str, Any]) -> str:
     if s == "restart":
         return (f"all reconciled after {record['seconds_to_all_reconciled']} s (synced {record['seconds_to_synced']} s); "
                 f"{record['mutating']} mutating, {record['reads_per_group']} reads/group")
+    if s == "startup":
+        return (f"{record['command']}: median {record['median_wall_s']} s wall, {record['median_cpu_s']} s CPU "
+                f"over {record['runs']} runs (python alone {record['python_wall_s']} s); {record['modules']} modules")
     if s == "footprint":
         return (f"{record['endpoints']} endpoints: peak RSS {record['peak_rss_mb']} MB; "
                 f"{record['cpu_ms_per_noop_reconcile']} ms CPU per no-op reconcile")

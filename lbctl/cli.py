@@ -2,36 +2,54 @@
 
 from __future__ import annotations
 
+import functools
 import importlib
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable
 from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
 import click
-from rich.markup import escape
 
 from lbctl import __version__
 from lbctl.manifests import LoadResult, load
 from lbctl.model.builder import BuildConfig, BuildResult, build, empty_spec
-from lbctl.model.gce import CLUSTER_DEFAULT_BACKEND, parse_backend_ref
 from lbctl.model.matching import first_match
 from lbctl.model.problems import Problem, Severity, SpecError
 from lbctl.model.spec import LoadBalancerSpec
-from lbctl.provider import ConvergeResult, ProviderConfig, ProviderError, create_provider, stack_input
+from lbctl.provider import (
+    ConvergeResult,
+    OfflineRequest,
+    ProviderConfig,
+    ProviderError,
+    ProviderOption,
+    ProviderPlugin,
+    StackInput,
+    load_plugins,
+)
 from lbctl.render import (
     changes_table,
     console,
     describe_action,
     dump,
+    escape,
     problems_table,
     spec_tables,
     step_documents,
 )
 
-PROVIDERS = ("aws", "gcp")
 EXIT_OK, EXIT_WARNINGS, EXIT_ERRORS = 0, 1, 2
+
+
+@functools.cache
+def plugins() -> dict[str, ProviderPlugin]:
+    """The installed providers' declarations, by name (sorted)."""
+    return {p.name: p for p in load_plugins()}
+
+
+def provider_names() -> tuple[str, ...]:
+    return tuple(plugins())
 
 files_option = click.option(
     "-f", "--filename", "files", multiple=True, required=True, metavar="PATH",
@@ -46,51 +64,95 @@ class_option = click.option(
 )  # fmt: skip
 
 
-def _backend_ref(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
-    """--default-backend-service: NS/NAME:PORT, refused with the expected form otherwise."""
-    if value is not None:
-        try:
-            parse_backend_ref(value)
-        except ValueError as err:
-            raise click.BadParameter(str(err), ctx, param) from None
-    return value
-
-
-DEFAULT_BACKEND_HELP = ("GCP: the cluster default backend, for Ingresses without spec.defaultBackend "
-                        f"[default: {CLUSTER_DEFAULT_BACKEND}].")
-default_backend_option = click.option("--default-backend-service", metavar="NS/NAME:PORT", callback=_backend_ref,
-                                      help=DEFAULT_BACKEND_HELP)  # fmt: skip
 strict_option = click.option("--strict", is_flag=True, help="Exit 1 on warnings (errors always exit 2).")
 
 
-def _provider_option(default: str, choices: Iterable[str]) -> Any:
-    return click.option("--provider", type=click.Choice(list(choices)), default=default, show_default=True,
-                        help="Cloud to build for; 'auto' builds for every provider whose class an Ingress uses.")  # fmt: skip
+def provider_option(auto: bool, envvar: str | None = None, required: bool = False) -> Any:
+    """--provider: one of the installed providers, or (`auto`) every provider whose class an Ingress uses.
+    Without `auto` and not required, the default is the first installed provider by name."""
+    names = provider_names()
+    if auto:
+        return click.option("--provider", type=click.Choice(["auto", *names]), default="auto", show_default=True,
+                            help="Cloud to build for; 'auto' builds for every provider whose class an Ingress uses.")  # fmt: skip
+    if required:
+        return click.option("--provider", type=click.Choice(list(names)), envvar=envvar, required=True)
+    return click.option("--provider", type=click.Choice(list(names)), default=names[0] if names else None,
+                        show_default=True, envvar=envvar, help="Cloud to converge.")  # fmt: skip
 
 
-def cloud_options(fn: Any) -> Any:
-    """Options that say which account/project/emulator a provider talks to."""
-    for option in reversed(
-        [
-            click.option("--cluster-name", envvar="LBCTL_CLUSTER_NAME", default="lbctl", show_default=True,
-                         help="Cluster name written into ownership tags/labels."),
-            click.option("--endpoint-url", envvar="LBCTL_ENDPOINT_URL", help="Cloud API endpoint (emulators)."),
-            click.option("--aws-region", envvar="AWS_REGION", default="us-east-1", show_default=True),
-            click.option("--aws-vpc-id", envvar="LBCTL_AWS_VPC_ID", help="VPC of the cluster (else discovered)."),
-            click.option("--gcp-project", envvar="LBCTL_GCP_PROJECT", default="lbctl-demo", show_default=True),
-            click.option("--default-backend-service", metavar="NS/NAME:PORT", callback=_backend_ref,
-                         help=DEFAULT_BACKEND_HELP),
-        ]
-    ):  # fmt: skip
-        fn = option(fn)
-    return fn
+def _check(option: ProviderOption) -> Callable[[click.Context, click.Parameter, Any], Any]:
+    """A click callback refusing a value `option.check` refuses, with its message (the expected form)."""
+
+    def callback(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
+        if option.check is not None and value is not None:
+            for item in value if option.multiple else (value,):
+                try:
+                    option.check(item)
+                except ValueError as err:
+                    raise click.BadParameter(str(err), ctx, param) from None
+        return value
+
+    return callback
+
+
+def _click_option(option: ProviderOption) -> Any:
+    return click.option(option.flag, option.dest, envvar=option.envvar, default=option.default,
+                        show_default=option.default is not None, metavar=option.metavar, multiple=option.multiple,
+                        help=option.help or None, callback=_check(option))  # fmt: skip
+
+
+def provider_options(command: str) -> Callable[[Any], Any]:
+    """The options the installed providers declare for `command`, each flag once (two providers may share
+    a flag only with the same declaration)."""
+    chosen: dict[str, ProviderOption] = {}
+    for plugin in plugins().values():
+        for option in plugin.options_for(command):
+            seen = chosen.setdefault(option.flag, option)
+            if seen != option:
+                raise RuntimeError(f"providers declare {option.flag} for lbctl {command} differently")
+
+    def decorate(fn: Any) -> Any:
+        for option in reversed(list(chosen.values())):
+            fn = _click_option(option)(fn)
+        return fn
+
+    return decorate
+
+
+def cloud_options(command: str) -> Callable[[Any], Any]:
+    """Options that say which account/project/emulator a provider talks to: the core's, then those of
+    the installed providers for `command`."""
+
+    def decorate(fn: Any) -> Any:
+        fn = provider_options(command)(fn)
+        for option in reversed(
+            [
+                click.option("--cluster-name", envvar="LBCTL_CLUSTER_NAME", default="lbctl", show_default=True,
+                             help="Cluster name written into ownership tags/labels."),
+                click.option("--endpoint-url", envvar="LBCTL_ENDPOINT_URL", help="Cloud API endpoint (emulators)."),
+            ]
+        ):  # fmt: skip
+            fn = option(fn)
+        return fn
+
+    return decorate
+
+
+def provider_config(plugin: ProviderPlugin, command: str, opts: dict[str, Any]) -> ProviderConfig:
+    """The ProviderConfig a cloud command's options give `plugin`."""
+    return ProviderConfig(opts["cluster_name"], opts.get("endpoint_url"), plugin.values(command, opts)[0])
+
+
+def build_config(plugin: ProviderPlugin, command: str, opts: dict[str, Any], **kwargs: Any) -> BuildConfig:
+    """The model's BuildConfig for `plugin`, with the values of its model options for `command`."""
+    return BuildConfig.for_provider(plugin.name, **kwargs, **plugin.values(command, opts)[1])
 
 
 class _LazyGroup(click.Group):
     """Loads the controller-runtime commands (run, emulator) only when they are asked for, so the file-based
     commands start without importing the Kubernetes client (about half of their start-up time)."""
 
-    LAZY = {"run": "lbctl.cli_runtime:run", "emulator": "lbctl.cli_runtime:emulator",
+    LAZY = {"run": "lbctl.cli_runtime:run", "emulator": "lbctl.cli_emulator:emulator",
             "describe": "lbctl.cli_describe:describe", "demo": "lbctl.cli_demo:demo",
             "doctor": "lbctl.cli_doctor:doctor", "convert": "lbctl.cli_convert:convert"}
 
@@ -117,19 +179,13 @@ def _load(files: tuple[str, ...]) -> LoadResult:
     return load(files)
 
 
-def _build_all(
-    result: LoadResult, provider: str, class_names: tuple[str, ...], default_backend: str | None = None,
-    assume_missing: bool = False,
-) -> dict[str, BuildResult]:
+def _build_all(result: LoadResult, provider: str, class_names: tuple[str, ...], command: str,
+               opts: dict[str, Any], assume_missing: bool = False) -> dict[str, BuildResult]:  # fmt: skip
     """Build for each provider; `assume_missing` (validate/plan/route): plan what the files leave open."""
-    providers = PROVIDERS if provider == "auto" else (provider,)
-    out = {}
-    for name in providers:
-        kwargs: dict[str, Any] = {"class_names": class_names or None, "assume_missing": assume_missing}
-        if name == "gcp":
-            kwargs["cluster_default_backend"] = default_backend
-        out[name] = build(result.snapshot, BuildConfig.for_provider(name, **kwargs))
-    return out
+    chosen = provider_names() if provider == "auto" else (provider,)
+    return {name: build(result.snapshot, build_config(plugins()[name], command, opts, class_names=class_names or None,
+                                                      assume_missing=assume_missing))
+            for name in chosen}  # fmt: skip
 
 
 def _unclaimed(result: LoadResult, builds: dict[str, BuildResult]) -> list[Problem]:
@@ -157,26 +213,9 @@ def _all_problems(result: LoadResult, builds: dict[str, BuildResult]) -> list[Pr
 
 
 def _translation_problems(builds: dict[str, BuildResult]) -> list[Problem]:
-    """Cloud limits only a provider's offline translation knows (e.g. 100 rules per ALB listener): translate
-    each spec the way `lbctl route` does, with no cloud call."""
-    problems = []
-    for name, built in builds.items():
-        if not built.specs:
-            continue
-        cloud = create_provider(name, ProviderConfig(cluster_name="lbctl"))
-        for spec in built.specs:
-            try:
-                cloud.route(spec, "lbctl.invalid", "/")
-            except SpecError as err:
-                problems.append(err.problem)
-            except ProviderError as err:
-                problems.append(provider_problem(err, spec.stack))
-    return problems
-
-
-def provider_problem(err: ProviderError, stack: str) -> Problem:
-    """The Problem a provider's error reports: its object (else the stack) and the field it names."""
-    return Problem(Severity.ERROR, err.subject or f"stack {stack}", err.field or "cloud", str(err))
+    """Cloud limits only a provider knows (e.g. 100 rules per ALB listener): each provider's validate(),
+    with no cloud call."""
+    return [p for name, built in builds.items() for spec in built.specs for p in plugins()[name].validate(spec)]
 
 
 def _exit_code(problems: list[Problem], strict: bool = False) -> int:
@@ -192,34 +231,24 @@ def _print_problems(problems: list[Problem]) -> None:
         console(err=True).print(problems_table(problems))
 
 
-def _provider_config(provider: str, opts: dict[str, Any]) -> ProviderConfig:
-    return ProviderConfig(
-        cluster_name=opts["cluster_name"],
-        region=opts["aws_region"],
-        endpoint_url=opts["endpoint_url"],
-        project=opts["gcp_project"],
-        vpc_id=opts["aws_vpc_id"],
-    )
-
-
 # --------------------------------------------------------------------------- commands
 
 
 @main.command()
 @files_option
-@_provider_option("auto", ("auto", *PROVIDERS))
+@provider_option(auto=True)
 @class_option
 @strict_option
-@default_backend_option
+@provider_options("validate")
 @output_option
-def validate(files: tuple[str, ...], provider: str, class_names: tuple[str, ...], strict: bool,
-             default_backend_service: str | None, output: str) -> None:  # fmt: skip
+def validate(files: tuple[str, ...], provider: str, class_names: tuple[str, ...], strict: bool, output: str,
+             **opts: Any) -> None:  # fmt: skip
     """Check manifests and annotations; list problems with their severity.
 
     Exit 0 when clean, 1 with --strict and only warnings, 2 on errors.
     """
     result = _load(files)
-    builds = _build_all(result, provider, class_names, default_backend_service, assume_missing=True)
+    builds = _build_all(result, provider, class_names, "validate", opts, assume_missing=True)
     problems = _all_problems(result, builds) + _translation_problems(builds)
     if output != "table":
         click.echo(dump([{"severity": str(p.severity), "source": p.source, "object": p.object, "field": p.field,
@@ -234,13 +263,13 @@ def validate(files: tuple[str, ...], provider: str, class_names: tuple[str, ...]
 
 @main.command()
 @files_option
-@_provider_option("auto", ("auto", *PROVIDERS))
+@provider_option(auto=True)
 @class_option
 @output_option
 @click.option("--offline", is_flag=True, help="Also show the cloud changes against an empty embedded account/project.")
 @click.option("--live", is_flag=True, help="Also show the cloud changes against the account your credentials reach.")
 @strict_option
-@cloud_options
+@cloud_options("plan")
 def plan(files: tuple[str, ...], provider: str, class_names: tuple[str, ...], output: str, offline: bool, live: bool,
          strict: bool, **opts: Any) -> None:  # fmt: skip
     """Show the load balancer spec of each Ingress group; with --offline, --live or --endpoint-url also the
@@ -248,24 +277,24 @@ def plan(files: tuple[str, ...], provider: str, class_names: tuple[str, ...], ou
     if offline and (live or opts["endpoint_url"]):
         raise click.UsageError("--offline plans against an embedded empty cloud; drop --live/--endpoint-url")
     result = _load(files)
-    builds = _build_all(result, provider, class_names, opts["default_backend_service"], assume_missing=True)
+    builds = _build_all(result, provider, class_names, "plan", opts, assume_missing=True)
     problems = _all_problems(result, builds)
     documents = []
-    out = console()
+    out = console() if output == "table" else None  # rich only for tables (start-up time)
     for name, built in builds.items():
         with ExitStack() as stack:
             cloud = None
+            plugin = plugins()[name]
             if offline and built.specs:
-                from lbctl.offline import empty_cloud
-
-                config = stack.enter_context(empty_cloud(name, opts["cluster_name"], result.snapshot, built.specs,
-                                                         opts["aws_region"], opts["gcp_project"]))  # fmt: skip
-                cloud = create_provider(name, config)
+                try:
+                    cloud = plugin(stack.enter_context(_offline_account(plugin, opts, result, built.specs)))
+                except ProviderError as err:  # e.g. the embedded cloud is not installed
+                    raise click.ClickException(str(err)) from None
             elif live or opts["endpoint_url"]:
-                cloud = create_provider(name, _provider_config(name, opts))
+                cloud = plugin(provider_config(plugin, "plan", opts))
             for spec in built.specs:
                 planned = _plan_in_cloud(cloud, spec, result, problems) if cloud else None
-                if output == "table":
+                if out is not None:
                     for item in spec_tables(spec):
                         out.print(item)
                     if planned is not None:
@@ -290,47 +319,56 @@ def plan(files: tuple[str, ...], provider: str, class_names: tuple[str, ...], ou
     sys.exit(_exit_code(problems, strict))
 
 
+def _offline_account(plugin: ProviderPlugin, opts: dict[str, Any], result: LoadResult,
+                     specs: list[LoadBalancerSpec]) -> Any:  # fmt: skip
+    """The provider's embedded empty account for `plan --offline` (a context manager of its config)."""
+    if plugin.offline is None:
+        raise click.UsageError(f"provider {plugin.name} has no embedded account for --offline")
+    request = OfflineRequest(opts["cluster_name"], result.snapshot, specs, plugin.values("plan", opts)[0])
+    return plugin.offline(request)
+
+
 def _plan_in_cloud(cloud: Any, spec: LoadBalancerSpec, result: LoadResult, problems: list[Problem]) -> Any:
     """The provider's plan, or None with the problem recorded (a user-fixable cloud-side problem)."""
     try:
-        return cloud.plan(stack_input(spec, result.snapshot))
+        return cloud.plan(StackInput.from_snapshot(spec, result.snapshot))
     except SpecError as err:
         problems.append(err.problem)
     except ProviderError as err:
-        problems.append(provider_problem(err, spec.stack))
+        problems.append(err.problem(spec.stack))
     return None
 
 
 @main.command()
 @files_option
-@_provider_option("auto", ("auto", *PROVIDERS))
+@provider_option(auto=True)
 @class_option
 @click.option("--host", required=True, help="Request Host header.")
 @click.option("--path", "request_path", required=True, help="Request path, e.g. /users/42.")
-@default_backend_option
+@provider_options("route")
 @strict_option
 @output_option
 def route(files: tuple[str, ...], provider: str, class_names: tuple[str, ...], host: str, request_path: str,
-          default_backend_service: str | None, strict: bool, output: str) -> None:  # fmt: skip
+          strict: bool, output: str, **opts: Any) -> None:  # fmt: skip
     """Which backend (service:port) a request reaches, or 404, by the Ingress semantics.
 
     With --provider aws|gcp the translated cloud rules are evaluated too, the way that cloud does.
     """
     result = _load(files)
-    builds = _build_all(result, provider, class_names, default_backend_service, assume_missing=True)
+    builds = _build_all(result, provider, class_names, "route", opts, assume_missing=True)
     problems = _all_problems(result, builds)
     answers = []
     for name, built in builds.items():
         cloud = None
         if provider != "auto":
-            cloud = create_provider(name, ProviderConfig(cluster_name="lbctl"))
+            cloud = plugins()[name](ProviderConfig(cluster_name="lbctl"))
         for spec in built.specs:
             answer = _route_one(spec, host, request_path)
             if cloud is not None:
                 try:
                     cloud_route = cloud.route(spec, host, request_path)
                 except (SpecError, ProviderError) as err:  # the spec cannot be translated (e.g. a cloud limit)
-                    problems.append(err.problem if isinstance(err, SpecError) else provider_problem(err, spec.stack))
+                    problems.append(err.problem if isinstance(err, SpecError) else err.problem(spec.stack))
                     answers.append(answer)
                     continue
                 answer["cloud"] = describe_action(cloud_route.action, spec)
@@ -377,11 +415,13 @@ def _route_one(spec: LoadBalancerSpec, host: str, path: str) -> dict[str, Any]:
 
 def _converge_files(files: tuple[str, ...], provider: str, class_names: tuple[str, ...], opts: dict[str, Any],
                     delete: bool) -> None:  # fmt: skip
+    command = "delete" if delete else "apply"
     result = _load(files)
-    builds = _build_all(result, provider, class_names, opts["default_backend_service"])
+    builds = _build_all(result, provider, class_names, command, opts)
     problems = _all_problems(result, builds)
     built = builds[provider]
-    cloud = create_provider(provider, _provider_config(provider, opts))
+    plugin = plugins()[provider]
+    cloud = plugin(provider_config(plugin, command, opts))
     out = console()
     outcomes: list[ConvergeResult] = []
     for key, group in built.groups.items():
@@ -391,13 +431,13 @@ def _converge_files(files: tuple[str, ...], provider: str, class_names: tuple[st
         spec = empty_spec(provider, key) if delete else group.spec
         assert spec is not None
         try:
-            converged = cloud.converge(stack_input(spec, result.snapshot))
+            converged = cloud.converge(StackInput.from_snapshot(spec, result.snapshot))
         except SpecError as err:
             problems.append(err.problem)
             out.print(f"[red]failed[/] {escape(key)}: {escape(err.problem.field)}: {escape(err.problem.message)}")
             continue
         except ProviderError as err:
-            problems.append(provider_problem(err, key))
+            problems.append(err.problem(key))
             if err.subject:  # a problem with the Ingress, said like the model's own problems
                 out.print(f"[red]failed[/] {escape(key)}: {escape(err.field or 'cloud')}: {escape(str(err))}")
             else:
@@ -426,9 +466,9 @@ def _is_mutating_key(key: str) -> bool:
 
 @main.command()
 @files_option
-@_provider_option("aws", PROVIDERS)
+@provider_option(auto=False)
 @class_option
-@cloud_options
+@cloud_options("apply")
 def apply(files: tuple[str, ...], provider: str, class_names: tuple[str, ...], **opts: Any) -> None:
     """Converge the Ingress groups in the files against a cloud account (or an emulator)."""
     _converge_files(files, provider, class_names, opts, delete=False)
@@ -436,9 +476,9 @@ def apply(files: tuple[str, ...], provider: str, class_names: tuple[str, ...], *
 
 @main.command()
 @files_option
-@_provider_option("aws", PROVIDERS)
+@provider_option(auto=False)
 @class_option
-@cloud_options
+@cloud_options("delete")
 def delete(files: tuple[str, ...], provider: str, class_names: tuple[str, ...], **opts: Any) -> None:
     """Delete the cloud stacks of the Ingress groups in the files."""
     _converge_files(files, provider, class_names, opts, delete=True)

@@ -10,8 +10,8 @@ import click
 from rich.markup import escape
 from rich.table import Table
 
-from lbctl.cli import cloud_options, output_option
-from lbctl.provider import ProviderConfig, create_provider, stack_input
+from lbctl.cli import build_config, cloud_options, output_option, plugins, provider_config, provider_option
+from lbctl.provider import StackInput
 from lbctl.render import console, dump
 
 
@@ -22,22 +22,21 @@ def describe() -> None:
 
 @describe.command("ingress")
 @click.argument("ref", metavar="NAMESPACE/NAME")
-@click.option("--provider", type=click.Choice(["aws", "gcp"]), required=True)
+@provider_option(auto=False, required=True)
 @click.option("--group", "group_name", help="IngressGroup name, when the cluster cannot be read.")
 @click.option("--kube-api-url", envvar="LBCTL_KUBE_API_URL", help="Kubernetes API URL (emulator); with --kube-api-token.")
 @click.option("--kube-api-token", envvar="LBCTL_KUBE_API_TOKEN", help="Bearer token for --kube-api-url (the emulator's is in the kubeconfig it writes).")
 @click.option("--kubeconfig", envvar="KUBECONFIG", help="Read the Ingress from this cluster (for groups and drift).")
 @output_option
-@cloud_options
+@cloud_options("describe")
 def describe_ingress(ref: str, provider: str, group_name: str | None, kube_api_url: str | None,
                      kube_api_token: str | None, kubeconfig: str | None, output: str, **opts: Any) -> None:  # fmt: skip
     """Load balancer, listeners, rules in evaluation order, backends with health, ownership tags, console
     links — and drift between the Ingress and the cloud when the cluster can be read."""
     if "/" not in ref:
         raise click.BadParameter("expected NAMESPACE/NAME, e.g. default/shop", param_hint="NAMESPACE/NAME")
-    cloud = create_provider(provider, ProviderConfig(cluster_name=opts["cluster_name"], region=opts["aws_region"],
-                                                      endpoint_url=opts["endpoint_url"], project=opts["gcp_project"],
-                                                      vpc_id=opts["aws_vpc_id"]))  # fmt: skip
+    plugin = plugins()[provider]
+    cloud = plugin(provider_config(plugin, "describe", opts))
     stack, drift, note = group_name or ref, None, "cluster not read: drift not checked (pass --kubeconfig)"
     if kube_api_url or kubeconfig or os.environ.get("KUBERNETES_SERVICE_HOST"):
         stack, drift, note = _from_cluster(ref, provider, cloud, kube_api_url, kubeconfig, opts, kube_api_token)
@@ -57,7 +56,7 @@ def _from_cluster(ref: str, provider: str, cloud: Any, api_url: str | None, kube
     from lbctl.kube.informer import read_snapshot
     from lbctl.kube.resources import watched_resources
     from lbctl.kube.run import kube_client
-    from lbctl.model.builder import BuildConfig, build, stack_of
+    from lbctl.model.builder import build, stack_of
 
     api = kube_client(api_url, kubeconfig, token)
     snapshot = read_snapshot(watched_resources(api, provider))
@@ -65,13 +64,12 @@ def _from_cluster(ref: str, provider: str, cloud: Any, api_url: str | None, kube
     if ingress is None:
         raise click.ClickException(f"Ingress {ref} not found in the cluster")
     stack = stack_of(ingress, provider)
-    extra = {"cluster_default_backend": opts["default_backend_service"]} if provider == "gcp" else {}
-    result = build(snapshot, BuildConfig.for_provider(provider, **extra))
+    result = build(snapshot, build_config(plugins()[provider], "describe", opts))
     outcome = result.groups.get(stack)
     if outcome is None or outcome.spec is None:
         problems = "; ".join(f"{p.field}: {p.message}" for p in (outcome.problems if outcome else []))
         return stack, None, f"the Ingress does not build into a spec ({problems or 'not served by lbctl'})"
-    planned = cloud.plan(stack_input(outcome.spec, snapshot))
+    planned = cloud.plan(StackInput.from_snapshot(outcome.spec, snapshot))
     drift = [{"action": c.action, "kind": c.kind, "name": c.name, "detail": c.detail} for c in planned.changes]
     return stack, drift, "in sync with the Ingress" if not drift else "the cloud differs from the Ingress"
 

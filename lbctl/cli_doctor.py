@@ -10,15 +10,15 @@ import click
 from rich.markup import escape
 from rich.table import Table
 
-from lbctl.cli import cloud_options, output_option
-from lbctl.provider import Check, ProviderConfig, create_provider
+from lbctl.cli import cloud_options, output_option, plugins, provider_config, provider_option
+from lbctl.provider import Check
 from lbctl.render import console, dump
 
 MARK = {"ok": "[green]ok[/]", "warn": "[yellow]warn[/]", "fail": "[red]fail[/]"}
 
 
 @click.command()
-@click.option("--provider", type=click.Choice(["aws", "gcp"]), envvar="LBCTL_PROVIDER", required=True)
+@provider_option(auto=False, envvar="LBCTL_PROVIDER", required=True)
 @click.option("--ingress-class", "class_names", multiple=True, help="Class name(s) lbctl serves.")
 @click.option("--leader-election-namespace", default="lbctl-system", show_default=True,
               envvar="LBCTL_LEADER_NAMESPACE")
@@ -28,7 +28,7 @@ MARK = {"ok": "[green]ok[/]", "warn": "[yellow]warn[/]", "fail": "[red]fail[/]"}
 @click.option("--skip-cluster", is_flag=True, help="Check only the cloud side.")
 @click.option("--strict", is_flag=True, help="Exit 1 when there are warnings.")
 @output_option
-@cloud_options
+@cloud_options("doctor")
 def doctor(provider: str, class_names: tuple[str, ...], leader_election_namespace: str, kube_api_url: str | None,
            kube_api_token: str | None, kubeconfig: str | None, skip_cluster: bool, strict: bool, output: str, **opts: Any) -> None:  # fmt: skip
     """Check credentials, region/project, subnets, IngressClass, RBAC and cloud permissions.
@@ -54,9 +54,8 @@ def doctor(provider: str, class_names: tuple[str, ...], leader_election_namespac
         else:
             checks.append(Check("Kubernetes API", "fail", "no kubeconfig and not running in a cluster",
                                 "set KUBECONFIG or --kubeconfig, or pass --skip-cluster"))  # fmt: skip
-    cloud = create_provider(provider, ProviderConfig(cluster_name=opts["cluster_name"], region=opts["aws_region"],
-                                                      endpoint_url=opts["endpoint_url"], project=opts["gcp_project"],
-                                                      vpc_id=opts["aws_vpc_id"]))  # fmt: skip
+    plugin = plugins()[provider]
+    cloud = plugin(provider_config(plugin, "doctor", opts))
     checks += cloud.doctor()
     if output != "table":
         click.echo(dump([vars(c) for c in checks], output))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from lbctl.model.annotations import REGISTRY
+from lbctl.provider import load_plugins
 
 HEADER = """# Annotation reference
 
@@ -19,7 +20,8 @@ a test fails when this page is stale. Names and meanings follow aws-load-balance
 
 def annotations_markdown() -> str:
     lines = [HEADER]
-    for provider, title in (("aws", "AWS (Application Load Balancer)"), ("gcp", "Google Cloud"), ("any", "Both")):
+    sections = [(p.name, p.title) for p in load_plugins()] + [("any", "Both")]  # each provider's, then shared
+    for provider, title in sections:
         lines.append(f"## {title}\n")
         lines.append("| Name | Type | Default | Location | Merge | Description |")
         lines.append("|---|---|---|---|---|---|")

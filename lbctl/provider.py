@@ -1,35 +1,28 @@
 """The narrow contract between the core and a cloud provider, and provider discovery.
 
-Providers register under the `lbctl.providers` entry-point group with a factory
-`create(config: ProviderConfig) -> Provider`, so a third cloud needs no change in the core.
+A provider registers under the `lbctl.providers` entry-point group with a `ProviderPlugin`: its name, the
+command-line options it adds to lbctl's commands, the Kubernetes kinds it watches beyond the core ones (and
+so its RBAC needs), the embedded account `plan --offline` plans against, a `validate(spec)` for the limits
+only its cloud has, and the factory of its `Provider`. The core names no cloud: a third one needs no change
+in it.
 """
 
 from __future__ import annotations
 
-import base64
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from importlib.metadata import entry_points
 from typing import Any, Protocol, runtime_checkable
 
+from lbctl.model.kinds import Kind
 from lbctl.model.matching import RouteResult
+from lbctl.model.problems import Problem, Severity
+from lbctl.model.secrets import TLSMaterial, oidc_secrets, tls_materials
 from lbctl.model.snapshot import ClusterSnapshot
 from lbctl.model.spec import LoadBalancerSpec
 from lbctl.model.targets import Target, spec_targets
 
 ENTRY_POINT_GROUP = "lbctl.providers"
-
-
-@dataclass(frozen=True)
-class TLSMaterial:
-    """Certificate chain and private key of a TLS Secret. The key never appears in repr or logs."""
-
-    certificate_pem: str
-    private_key_pem: str = field(repr=False)
-    chain_pem: str | None = None
-
-    def __repr__(self) -> str:
-        return f"TLSMaterial(certificate={len(self.certificate_pem)} chars, key=<redacted>)"
 
 
 @dataclass
@@ -40,41 +33,16 @@ class StackInput:
     spec: LoadBalancerSpec
     targets: dict[str, list[Target]] = field(default_factory=dict)
     tls: dict[str, TLSMaterial] = field(default_factory=dict)
-    secrets: dict[str, dict[str, str]] = field(default_factory=dict, repr=False)  # OIDC client secrets, decoded
+    secrets: dict[str, dict[str, str]] = field(
+        default_factory=dict, repr=False
+    )  # OIDC client secrets, decoded
 
-
-def stack_input(spec: LoadBalancerSpec, snapshot: ClusterSnapshot) -> StackInput:
-    """Collect targets and referenced secret material for a spec from a snapshot."""
-    tls: dict[str, TLSMaterial] = {}
-    for listener in spec.frontend.listeners:
-        for cert in listener.certificates:
-            if cert.kind == "secret" and cert.ref not in tls:
-                namespace, name = cert.ref.split("/", 1)
-                secret = snapshot.secret(namespace, name)
-                if secret is not None:
-                    crt = base64.b64decode(secret.data.get("tls.crt", "")).decode("utf-8", "replace")
-                    key = base64.b64decode(secret.data.get("tls.key", "")).decode("utf-8", "replace")
-                    tls[cert.ref] = _split_chain(crt, key)
-    secrets: dict[str, dict[str, str]] = {}
-    for rule in spec.rules:
-        auth = rule.action.authentication
-        if auth is not None and auth.type == "oidc":
-            namespace = rule.source.ingress.split("/", 1)[0]
-            ref = f"{namespace}/{auth.idp['secretName']}"
-            secret = snapshot.secret(namespace, auth.idp["secretName"])
-            if secret is not None and ref not in secrets:
-                secrets[ref] = {
-                    k: base64.b64decode(v).decode("utf-8", "replace").strip() for k, v in secret.data.items()
-                }
-    return StackInput(spec, spec_targets(spec, snapshot), tls, secrets)
-
-
-def _split_chain(crt: str, key: str) -> TLSMaterial:
-    marker = "-----END CERTIFICATE-----"
-    parts = [p + marker for p in crt.split(marker) if p.strip()]
-    leaf = parts[0].strip() + "\n" if parts else crt
-    chain = "".join(p.strip() + "\n" for p in parts[1:]) or None
-    return TLSMaterial(leaf, key, chain)
+    @classmethod
+    def from_snapshot(cls, spec: LoadBalancerSpec, snapshot: ClusterSnapshot) -> StackInput:
+        """The targets and the referenced secret material of `spec`, from a snapshot."""
+        return cls(
+            spec, spec_targets(spec, snapshot), tls_materials(spec, snapshot), oidc_secrets(spec, snapshot)
+        )
 
 
 @dataclass(frozen=True)
@@ -163,11 +131,13 @@ class ConvergeResult:
 
 @dataclass(frozen=True)
 class ProviderConfig:
+    """How to reach a provider's cloud: the cluster name written into ownership tags, an API endpoint
+    (emulators), and `options`, the provider's own settings: the values of its declared command-line
+    options (`ProviderOption.key`, e.g. a region or project) and settings given in code (rate limits,
+    credentials, zones)."""
+
     cluster_name: str
-    region: str | None = None
     endpoint_url: str | None = None
-    project: str | None = None
-    vpc_id: str | None = None
     options: Mapping[str, Any] = field(default_factory=dict)
     call_stats: Any = None  # a lbctl.cloudcalls.CallStats shared with the controller's metrics; None = own
 
@@ -224,13 +194,141 @@ class ProviderError(Exception):
         self.cleanup = cleanup
         self.subject = subject
 
+    def problem(self, stack: str) -> Problem:
+        """This error as a Problem: on its object (else the stack), naming its field (else "cloud")."""
+        return Problem(Severity.ERROR, self.subject or f"stack {stack}", self.field or "cloud", str(self))
+
+
+# --------------------------------------------------------------------------- provider declarations
+
+# The commands a provider option can belong to.
+FILE_COMMANDS = frozenset({"validate", "plan", "route"})  # build the model from manifest files
+CLOUD_COMMANDS = frozenset({"plan", "apply", "delete", "describe", "doctor"})  # reach a cloud account
+CONTROLLER_COMMANDS = frozenset({"run"})
+
+Access = tuple[str, str, str]  # (api group, resource[/subresource], verb)
+
+
+@dataclass(frozen=True)
+class ProviderOption:
+    """A command-line option a provider adds to the lbctl commands named in `commands`. Its value goes
+    into `ProviderConfig.options[key]`, or with `model=True` into the model's `BuildConfig` field `key`
+    (the model also runs for the file commands). `check` raises ValueError saying the expected form; the
+    value is kept as given. A value left unset (None, or nothing for `multiple`) is not passed at all."""
+
+    flag: str  # e.g. "--example-region"
+    key: str
+    commands: frozenset[str]
+    help: str = ""
+    envvar: str | None = None
+    default: Any = None
+    metavar: str | None = None
+    multiple: bool = False
+    check: Callable[[str], object] | None = None
+    model: bool = False
+
+    @property
+    def dest(self) -> str:
+        """The keyword the command receives the value as."""
+        return self.flag.lstrip("-").replace("-", "_")
+
+
+@dataclass(frozen=True)
+class OfflineRequest:
+    """What a provider's offline account is set up for (`lbctl plan --offline`): the cluster, the objects
+    and specs of the files, and the provider's option values (`ProviderOption.key` → value)."""
+
+    cluster_name: str
+    snapshot: ClusterSnapshot
+    specs: list[LoadBalancerSpec]
+    options: Mapping[str, Any] = field(default_factory=dict)
+
+
+def _no_problems(spec: LoadBalancerSpec) -> list[Problem]:
+    return []
+
+
+@dataclass(frozen=True)
+class ProviderPlugin:
+    """A provider as the core sees it; the object its `lbctl.providers` entry point names. Calling it
+    creates the provider (`plugin(config)`). Declarations are plain data: loading one imports no SDK.
+
+    - `options`: its command-line options (and environment variables).
+    - `watched`: the kinds its controller watches beyond `lbctl.model.kinds.CORE_WATCHED`; list and watch
+      on each is part of its RBAC needs, with `access` for anything else.
+    - `offline`: a context manager yielding the ProviderConfig of an embedded, empty account set up for
+      the files (`plan --offline`); None when the provider has none.
+    - `validate(spec)`: the problems only this cloud has with a spec (its limits, names), no cloud call.
+    """
+
+    name: str
+    title: str  # for help and docs, e.g. "Example Cloud (HTTP load balancer)"
+    factory: Callable[[ProviderConfig], Provider]
+    options: tuple[ProviderOption, ...] = ()
+    watched: tuple[Kind, ...] = ()
+    access: tuple[Access, ...] = ()
+    offline: Callable[[OfflineRequest], AbstractContextManager[ProviderConfig]] | None = None
+    validate: Callable[[LoadBalancerSpec], list[Problem]] = _no_problems
+
+    def __call__(self, config: ProviderConfig) -> Provider:
+        return self.factory(config)
+
+    def options_for(self, command: str) -> tuple[ProviderOption, ...]:
+        return tuple(o for o in self.options if command in o.commands)
+
+    def values(self, command: str, given: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+        """(provider options, model options): the values of this provider's options for `command`, from
+        the keyword arguments a command received."""
+        provider: dict[str, Any] = {}
+        model: dict[str, Any] = {}
+        for option in self.options_for(command):
+            value = given.get(option.dest)
+            if value is None or (option.multiple and not value):
+                continue
+            (model if option.model else provider)[option.key] = list(value) if option.multiple else value
+        return provider, model
+
+    def cluster_access(self) -> tuple[Access, ...]:
+        """The cluster-wide access this provider needs beyond the core's."""
+        return (
+            tuple((k.group, k.plural, verb) for k in self.watched for verb in ("list", "watch")) + self.access
+        )
+
+
+def _entry_points() -> list[Any]:
+    from importlib.metadata import entry_points  # only when providers are looked up (start-up time)
+
+    return sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda ep: ep.name)
+
 
 def available_providers() -> list[str]:
-    return sorted(ep.name for ep in entry_points(group=ENTRY_POINT_GROUP))
+    """The names of the installed providers, sorted."""
+    return [ep.name for ep in _entry_points()]
+
+
+def _load(ep: Any) -> ProviderPlugin:
+    plugin = ep.load()
+    if not isinstance(plugin, ProviderPlugin) or plugin.name != ep.name:
+        raise ProviderNotFound(
+            f"entry point {ep.name} = {ep.value} is not the ProviderPlugin named {ep.name!r}"
+        )
+    return plugin
+
+
+def load_plugins() -> list[ProviderPlugin]:
+    """Every installed provider's declaration, sorted by name."""
+    return [_load(ep) for ep in _entry_points()]
+
+
+def load_plugin(name: str) -> ProviderPlugin:
+    """The declaration of the provider `name`."""
+    for ep in _entry_points():
+        if ep.name == name:
+            return _load(ep)
+    raise ProviderNotFound(
+        f"no provider named {name!r}; installed: {', '.join(available_providers()) or 'none'}"
+    )
 
 
 def create_provider(name: str, config: ProviderConfig) -> Provider:
-    for ep in entry_points(group=ENTRY_POINT_GROUP):
-        if ep.name == name:
-            return ep.load()(config)
-    raise ProviderNotFound(f"no provider named {name!r}; installed: {', '.join(available_providers()) or 'none'}")
+    return load_plugin(name)(config)

@@ -5,16 +5,24 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
-from rich.console import Console
-from rich.markup import escape
-from rich.table import Table
 
 from lbctl.model.problems import Problem, Severity
 from lbctl.model.spec import ASSUMED_NODE_PORT, ASSUMED_SERVICE, Action, LoadBalancerSpec, Rule
 from lbctl.provider import Change, Ref, Secret, Step
+
+if TYPE_CHECKING:  # rich is imported only when a table or console is made (start-up time)
+    from rich.console import Console
+    from rich.table import Table
+
+
+def escape(text: str) -> str:
+    """`text` shown literally in rich markup."""
+    from rich.markup import escape as rich_escape
+
+    return rich_escape(text)
 
 
 def dump(data: Any, output: str) -> str:
@@ -24,6 +32,8 @@ def dump(data: Any, output: str) -> str:
 
 
 def problems_table(problems: Iterable[Problem]) -> Table:
+    from rich.table import Table
+
     table = Table(title="Problems", title_justify="left", show_lines=False)
     for column in ("severity", "where", "object", "field", "message"):
         table.add_column(column, overflow="fold")
@@ -73,6 +83,8 @@ def _rule_match(rule: Rule) -> str:
 
 def spec_tables(spec: LoadBalancerSpec) -> list[Table | str]:
     """The spec of one group as a few small tables."""
+    from rich.table import Table
+
     out: list[Table | str] = []
     fe = spec.frontend
     kind = "group" if spec.explicit_group else "Ingress"
@@ -131,6 +143,8 @@ def spec_tables(spec: LoadBalancerSpec) -> list[Table | str]:
 
 
 def changes_table(changes: Iterable[Change], title: str) -> Table:
+    from rich.table import Table
+
     table = Table(title=title, title_justify="left")
     for column in ("action", "kind", "name", "detail"):
         table.add_column(column, overflow="fold")
@@ -184,4 +198,6 @@ def console(err: bool = False) -> Console:
     """A rich console; when output is not a terminal, wide enough that tables do not fold."""
     stream = sys.stderr if err else sys.stdout
     width = None if stream.isatty() else 160
+    from rich.console import Console
+
     return Console(stderr=err, soft_wrap=False, width=width)

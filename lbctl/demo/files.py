@@ -312,8 +312,8 @@ def _aws_environment(clouds: LocalClouds, plan: Plan, step: Step) -> Environment
             TagSpecifications=[{"ResourceType": "subnet", "Tags": tags}])["Subnet"]  # fmt: skip
         step.ok(f"created subnet {escape(entry.name)} ({subnet['SubnetId']}, {zone}) named by "
                 f"{escape(entry.referenced_by)}")  # fmt: skip
-    config = ProviderConfig(cluster_name=CLUSTER, region=AWS_REGION, endpoint_url=clouds.aws_url,
-                            vpc_id=account.vpc_id, options=dict(DEMO_KEYS))  # fmt: skip
+    config = ProviderConfig(cluster_name=CLUSTER, endpoint_url=clouds.aws_url,
+                            options={"region": AWS_REGION, "vpc_id": account.vpc_id, **DEMO_KEYS})  # fmt: skip
     aws = f"AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing aws --region {AWS_REGION} --endpoint-url {clouds.aws_url}"
     hints = [f"{aws} elbv2 describe-load-balancers", f"{aws} elbv2 describe-target-groups"]
     pod_cidrs = {"node-a": "10.0.0.128/25", "node-b": "10.0.1.128/25"}  # in the nodes' subnets
@@ -335,8 +335,8 @@ def _gcp_environment(clouds: LocalClouds, plan: Plan, step: Step) -> Environment
         reserved[name] = reserve_global_address(url, GCP_PROJECT, name)
         step.ok(f"reserved global static IP [bold]{escape(name)}[/] = {reserved[name]} for Ingress {ingress} "
                 f"(as `gcloud compute addresses create {name} --global` would)")  # fmt: skip
-    config = ProviderConfig(cluster_name=CLUSTER, project=GCP_PROJECT, endpoint_url=url,
-                            options={"zones": list(GCP_ZONES)})  # fmt: skip
+    config = ProviderConfig(cluster_name=CLUSTER, endpoint_url=url,
+                            options={"project": GCP_PROJECT, "zones": list(GCP_ZONES)})  # fmt: skip
     gcloud = (f"CLOUDSDK_API_ENDPOINT_OVERRIDES_COMPUTE={url}/compute/v1/ CLOUDSDK_AUTH_ACCESS_TOKEN=emulator "
               f"CLOUDSDK_CORE_PROJECT={GCP_PROJECT} gcloud compute")  # fmt: skip
     hints = [f"{gcloud} url-maps list", f"{gcloud} forwarding-rules list --global",

@@ -69,8 +69,8 @@ def aws_target(clouds: LocalClouds) -> DemoTarget:
         }},
         "spec": {"ingressClassName": "alb", "rules": [{"http": {"paths": _paths(apps)}}]},
     }  # fmt: skip
-    config = ProviderConfig(cluster_name=CLUSTER, region=region, endpoint_url=clouds.aws_url, vpc_id=account.vpc_id,
-                            options=dict(DEMO_KEYS))  # fmt: skip
+    config = ProviderConfig(cluster_name=CLUSTER, endpoint_url=clouds.aws_url,
+                            options={"region": region, "vpc_id": account.vpc_id, **DEMO_KEYS})  # fmt: skip
     hints = [
         f"AWS (moto) endpoint: {clouds.aws_url} — e.g. AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing "
         f"aws --region {region} --endpoint-url {clouds.aws_url} elbv2 describe-load-balancers",
@@ -95,8 +95,8 @@ def gcp_target(clouds: LocalClouds) -> DemoTarget:
                  "defaultBackend": {"service": {"name": apps[0].name, "port": {"name": "http"}}},
                  "rules": [{"http": {"paths": _paths(apps)}}]},
     }  # fmt: skip
-    config = ProviderConfig(cluster_name=CLUSTER, project=project_id, endpoint_url=clouds.compute.url,
-                            options={"zones": list(zones)})  # fmt: skip
+    config = ProviderConfig(cluster_name=CLUSTER, endpoint_url=clouds.compute.url,
+                            options={"project": project_id, "zones": list(zones)})  # fmt: skip
     hints = [
         f"Compute emulator: {clouds.compute.url} — e.g. curl {clouds.compute.url}/compute/v1/projects/{project_id}"
         "/global/urlMaps",

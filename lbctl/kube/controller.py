@@ -29,7 +29,7 @@ from lbctl.model.gce import parse_backend_ref
 from lbctl.model.objects import Ingress, Pod, Service
 from lbctl.model.problems import Problem, SpecError
 from lbctl.model.snapshot import ClusterSnapshot
-from lbctl.provider import ConvergeResult, Provider, ProviderError, StackInput, stack_input
+from lbctl.provider import ConvergeResult, Provider, ProviderError, StackInput
 
 log = logging.getLogger("lbctl.controller")
 
@@ -66,7 +66,7 @@ class Controller:
         self.build_config = BuildConfig.for_provider(
             config.provider,
             class_names=config.class_names or None,
-            **({"cluster_default_backend": config.default_backend} if config.provider == "gcp" else {}),
+            cluster_default_backend=config.default_backend,  # the model drops it where it has no meaning
         )
         self.cluster_default = _service_of(self.build_config.cluster_default_backend)  # (namespace, name)
         if self.cluster_default and config.watch_namespace not in (None, self.cluster_default[0]):
@@ -327,7 +327,7 @@ class Controller:
             for member in spec.members:
                 self._ensure_finalizer(snapshot.ingresses[member])
 
-        inputs = stack_input(spec, snapshot)
+        inputs = StackInput.from_snapshot(spec, snapshot)
         with self._secrets_lock:
             self._secrets[stack] = _secret_values(inputs)
         converged = self.provider.converge(inputs)

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from kubernetes import client
+
+from lbctl.model.kinds import CORE_WATCHED, SECRET, Kind
+from lbctl.provider import load_plugin
 
 # The only Secret keys lbctl reads (TLS material, OIDC client credentials); the rest is never cached.
 SECRET_KEYS_USED = ("tls.crt", "tls.key", "clientID", "clientSecret")
@@ -68,28 +73,37 @@ def _custom(
     return WatchedResource(kind, f"{group}/{version}", list_all, list_namespaced, optional=True)
 
 
+def _snake(kind: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", kind).lower()
+
+
+def _typed(api_client: client.ApiClient, kind: Kind) -> WatchedResource:
+    """A built-in kind through the client's typed API (e.g. NetworkingV1Api.list_ingress_for_all_namespaces)."""
+    group = kind.group.split(".")[0] if kind.group else "core"
+    api = getattr(client, f"{group.capitalize()}{kind.version.capitalize()}Api")(api_client)
+    name = _snake(kind.kind)
+    if not kind.namespaced:
+        return WatchedResource(kind.kind, kind.api_version, getattr(api, f"list_{name}"), None)
+    return WatchedResource(kind.kind, kind.api_version, getattr(api, f"list_{name}_for_all_namespaces"),
+                           getattr(api, f"list_namespaced_{name}"))  # fmt: skip
+
+
+def resource_for(api_client: client.ApiClient, kind: Kind) -> WatchedResource:
+    """How to list and watch `kind`. Secrets are watched one by one, only those a served Ingress group
+    references (lbctl/kube/secrets.py), and cached stripped to the keys lbctl reads."""
+    if kind.custom:
+        return _custom(client.CustomObjectsApi(api_client), kind.group, kind.version, kind.plural, kind.kind)
+    resource = _typed(api_client, kind)
+    if kind == SECRET:
+        resource = dataclasses.replace(resource, strip=strip_secret, by_name=True)
+    return resource
+
+
+def watched_kinds(provider: str) -> tuple[Kind, ...]:
+    """What the controller for `provider` watches: the core kinds, then those its declaration adds."""
+    return CORE_WATCHED + tuple(k for k in load_plugin(provider).watched if k not in CORE_WATCHED)
+
+
 def watched_resources(api_client: client.ApiClient, provider: str) -> list[WatchedResource]:
-    """What the controller for `provider` watches. Pods and the GKE CRDs only matter on GCP; Secrets are
-    watched one by one, only those a served Ingress group references (lbctl/kube/secrets.py)."""
-    core = client.CoreV1Api(api_client)
-    networking = client.NetworkingV1Api(api_client)
-    discovery = client.DiscoveryV1Api(api_client)
-    resources = [
-        WatchedResource("Ingress", "networking.k8s.io/v1", networking.list_ingress_for_all_namespaces,
-                        networking.list_namespaced_ingress),
-        WatchedResource("IngressClass", "networking.k8s.io/v1", networking.list_ingress_class, None),
-        WatchedResource("Service", "v1", core.list_service_for_all_namespaces, core.list_namespaced_service),
-        WatchedResource("EndpointSlice", "discovery.k8s.io/v1", discovery.list_endpoint_slice_for_all_namespaces,
-                        discovery.list_namespaced_endpoint_slice),
-        WatchedResource("Node", "v1", core.list_node, None),
-        WatchedResource("Secret", "v1", core.list_secret_for_all_namespaces, core.list_namespaced_secret,
-                        strip=strip_secret, by_name=True),
-    ]  # fmt: skip
-    if provider == "gcp":
-        custom = client.CustomObjectsApi(api_client)
-        resources += [
-            WatchedResource("Pod", "v1", core.list_pod_for_all_namespaces, core.list_namespaced_pod),
-            _custom(custom, "cloud.google.com", "v1", "backendconfigs", "BackendConfig"),
-            _custom(custom, "networking.gke.io", "v1beta1", "frontendconfigs", "FrontendConfig"),
-        ]
-    return resources
+    """How to list and watch each kind the controller for `provider` watches."""
+    return [resource_for(api_client, kind) for kind in watched_kinds(provider)]

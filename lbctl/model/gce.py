@@ -7,10 +7,9 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-import jsonschema
-
 from lbctl.model import annotations as a
 from lbctl.model.objects import Ingress, ProbeSpec, Service
+from lbctl.model.parsers import SchemaCheck
 from lbctl.model.problems import SpecError
 from lbctl.model.registry import ParsedAnnotations
 from lbctl.model.snapshot import BACKEND_CONFIG, FRONTEND_CONFIG, ClusterSnapshot
@@ -95,12 +94,12 @@ FRONTEND_CONFIG_SPEC: dict[str, Any] = {
         "sslPolicy": {"type": "string", "minLength": 1},
     },
 }
-_BACKEND_VALIDATOR = jsonschema.Draft202012Validator(BACKEND_CONFIG_SPEC)
-_FRONTEND_VALIDATOR = jsonschema.Draft202012Validator(FRONTEND_CONFIG_SPEC)
+_BACKEND_VALIDATOR = SchemaCheck(BACKEND_CONFIG_SPEC)
+_FRONTEND_VALIDATOR = SchemaCheck(FRONTEND_CONFIG_SPEC)
 
 
-def _check(validator: jsonschema.Draft202012Validator, spec: Any, what: str, fail: Fail, where: str) -> None:
-    error = jsonschema.exceptions.best_match(validator.iter_errors(spec))
+def _check(validator: SchemaCheck, spec: Any, what: str, fail: Fail, where: str) -> None:
+    error = validator.best_error(spec)
     if error is not None:
         path = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.absolute_path)
         raise fail(where, f"{what} spec{path}: {error.message}")

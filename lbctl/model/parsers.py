@@ -13,8 +13,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import jsonschema
-
 from lbctl.model.problems import shorten
 
 # Bounds on JSON annotation values: far above any real value (the deepest real one, a condition, nests 5
@@ -22,6 +20,23 @@ from lbctl.model.problems import shorten
 # recurse once or more per level) or make one annotation cost more than a few milliseconds to check.
 MAX_JSON_DEPTH = 32
 MAX_JSON_BYTES = 32 * 1024
+
+
+class SchemaCheck:
+    """A JSON Schema (draft 2020-12) whose validator is made on first use: importing jsonschema costs a
+    third of the CLI's start-up, and most runs read no JSON annotation."""
+
+    def __init__(self, schema: dict[str, Any]) -> None:
+        self.schema = schema
+        self._validator: Any = None
+
+    def best_error(self, value: Any) -> Any:
+        """The most relevant validation error of `value` (a jsonschema ValidationError), or None."""
+        import jsonschema
+
+        if self._validator is None:
+            self._validator = jsonschema.Draft202012Validator(self.schema)
+        return jsonschema.exceptions.best_match(self._validator.iter_errors(value))
 
 
 class AnnotationValueError(ValueError):
@@ -220,12 +235,12 @@ def json_value(schema: dict[str, Any], example: str, type_name: str = "json",
                check: Callable[[Any], None] | None = None) -> Parser:  # fmt: skip
     """JSON checked against a JSON Schema, then by `check` (which raises ValueError naming the JSON path);
     errors name the JSON path that is wrong."""
-    validator = jsonschema.Draft202012Validator(schema)
+    validator = SchemaCheck(schema)
     expected = f"JSON like {example}"
 
     def convert(raw: str) -> Any:
         value = bounded_json(raw, expected)
-        error = jsonschema.exceptions.best_match(validator.iter_errors(value))
+        error = validator.best_error(value)
         if error is not None:
             where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.absolute_path)
             raise AnnotationValueError(expected, f"at ${where}: {_short(error.message)}")

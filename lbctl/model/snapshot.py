@@ -6,19 +6,19 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from lbctl.model import kinds
 from lbctl.model import objects as o
 from lbctl.model.problems import Problem, Severity, SpecError
 
-BACKEND_CONFIG = "BackendConfig"
-FRONTEND_CONFIG = "FrontendConfig"
-CUSTOM_KINDS = (BACKEND_CONFIG, FRONTEND_CONFIG)
+BACKEND_CONFIG = kinds.BACKEND_CONFIG.kind
+FRONTEND_CONFIG = kinds.FRONTEND_CONFIG.kind
+CUSTOM_KINDS = tuple(k.kind for k in kinds.CUSTOM_KINDS)
 # Workloads whose pod template stands in for their pods in manifest files: what a Service's pods will look
 # like (labels, ports, readinessProbe, from which Google Cloud health checks follow) before the cluster runs them.
 WORKLOAD_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet")
-SUPPORTED_KINDS = (
-    "Ingress", "Service", "EndpointSlice", "Endpoints", "Node", "Pod", "Secret", "IngressClass", *WORKLOAD_KINDS,
-    *CUSTOM_KINDS,
-)  # fmt: skip
+# What manifest files may hold: the kinds lbctl reads from a cluster, legacy Endpoints and workloads.
+FILE_ONLY_KINDS = ("Endpoints", *WORKLOAD_KINDS)
+SUPPORTED_KINDS = tuple(k.kind for k in kinds.KNOWN_KINDS if not k.custom) + FILE_ONLY_KINDS + CUSTOM_KINDS
 
 
 @dataclass
@@ -92,15 +92,14 @@ class ClusterSnapshot:
 
 
 _PARSERS = {
-    "Ingress": o.parse_ingress,
-    "Service": o.parse_service,
-    "EndpointSlice": o.parse_endpoint_slice,
-    "Node": o.parse_node,
-    "Pod": o.parse_pod,
-    "Secret": o.parse_secret,
-    "IngressClass": o.parse_ingress_class,
-    BACKEND_CONFIG: o.parse_custom_object,
-    FRONTEND_CONFIG: o.parse_custom_object,
+    kinds.INGRESS.kind: o.parse_ingress,
+    kinds.SERVICE.kind: o.parse_service,
+    kinds.ENDPOINT_SLICE.kind: o.parse_endpoint_slice,
+    kinds.NODE.kind: o.parse_node,
+    kinds.POD.kind: o.parse_pod,
+    kinds.SECRET.kind: o.parse_secret,
+    kinds.INGRESS_CLASS.kind: o.parse_ingress_class,
+    **{kind: o.parse_custom_object for kind in CUSTOM_KINDS},
 }
 
 

@@ -1,15 +1,23 @@
-"""AWS provider: Application Load Balancers from LoadBalancerSpecs."""
+"""AWS provider: Application Load Balancers from LoadBalancerSpecs.
+
+`plugin` is the `lbctl.providers` entry point (calling it creates the provider); importing this package
+imports no SDK."""
 
 from __future__ import annotations
 
-from lbctl.provider import ProviderConfig
+from typing import Any
 
-from .provider import AwsProvider
+from .plugin import plugin
 
-
-def create(config: ProviderConfig) -> AwsProvider:
-    """Entry point `lbctl.providers:aws`."""
-    return AwsProvider(config)
+create = plugin  # the factory, by the name the entry point had before it named the declaration
 
 
-__all__ = ["AwsProvider", "create"]
+def __getattr__(name: str) -> Any:
+    if name == "AwsProvider":
+        from .provider import AwsProvider
+
+        return AwsProvider
+    raise AttributeError(name)
+
+
+__all__ = ["AwsProvider", "create", "plugin"]

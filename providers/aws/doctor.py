@@ -14,6 +14,7 @@ from .clients import AwsClients, error_code
 from .naming import CLUSTER_TAG
 from .network import resolve_subnets
 from .permissions import POLICY_TEMPLATE, REQUIRED_ACTIONS, simulation_contexts
+from .plugin import AwsSettings
 
 
 def _extra_client(config: ProviderConfig, service: str) -> Any:
@@ -21,7 +22,7 @@ def _extra_client(config: ProviderConfig, service: str) -> Any:
     session = boto3.session.Session(
         aws_access_key_id=options.get("aws_access_key_id"),
         aws_secret_access_key=options.get("aws_secret_access_key"),
-        region_name=config.region or "us-east-1",
+        region_name=AwsSettings.of(config).region,
     )
     return session.client(service, endpoint_url=config.endpoint_url)
 
@@ -62,7 +63,7 @@ def aws_checks(clients: AwsClients, config: ProviderConfig) -> list[Check]:
         spec = empty_spec("aws", "doctor/check")
         spec.frontend.scheme = scheme
         try:
-            subnets = resolve_subnets(clients, spec, config.cluster_name, config.vpc_id)
+            subnets = resolve_subnets(clients, spec, config.cluster_name, AwsSettings.of(config).vpc_id)
             vpcs |= {s["VpcId"] for s in subnets}
             listing = ", ".join(f"{s['SubnetId']} ({s['AvailabilityZone']})" for s in subnets)
             checks.append(Check(f"Subnets ({scheme})", "ok", listing))
@@ -79,7 +80,7 @@ def aws_checks(clients: AwsClients, config: ProviderConfig) -> list[Check]:
                     "=owned, or set alb.ingress.kubernetes.io/subnets on each Ingress",
                 )
             )
-    vpc = config.vpc_id or (next(iter(vpcs)) if len(vpcs) == 1 else None)
+    vpc = AwsSettings.of(config).vpc_id or (next(iter(vpcs)) if len(vpcs) == 1 else None)
     if vpc is None:
         checks.append(
             Check(

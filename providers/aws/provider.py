@@ -21,6 +21,7 @@ from .discover import ACM_TYPE, LB_TYPE, TG_TYPE, CurrentStack, discover, list_s
 from .doctor import aws_checks
 from .naming import CLUSTER_TAG, STACK_TAG
 from .plan import Plan, plan_stack, target_steps
+from .plugin import AwsSettings
 from .stack import DesiredListener, DesiredStack
 from .translate import translate
 
@@ -28,7 +29,7 @@ from .translate import translate
 class AwsProvider:
     """Provider protocol for AWS Application Load Balancers.
 
-    Options (`ProviderConfig.options`): `rate_limits` {operation prefix: calls/s}, `retry_attempts`,
+    Options (`ProviderConfig.options`): `region`, `vpc_id` (AwsSettings), `rate_limits` {operation prefix: calls/s}, `retry_attempts`,
     `retry_initial_wait`, `retry_max_wait`, `regex_hosts` (express `*.example.com` with ALB regex
     host conditions instead of a wildcard plus a warning), `delete_retry_seconds`, `aws_access_key_id`,
     `aws_secret_access_key`. Call counts go to `ProviderConfig.call_stats` when given (shared with the
@@ -42,8 +43,9 @@ class AwsProvider:
         self.config = config
         options = dict(config.options)
         stats = config.call_stats if config.call_stats is not None else options.get("stats")
+        self.settings = AwsSettings.of(config)
         self.clients = AwsClients(
-            config.region or "us-east-1",
+            self.settings.region,
             config.endpoint_url,
             options,
             stats if isinstance(stats, CallStats) else None,
@@ -104,7 +106,7 @@ class AwsProvider:
         if apply:
             self._forget(spec.stack)
         current = discover(
-            self.clients, self.config.cluster_name, spec.stack, desired, spec, self.config.vpc_id
+            self.clients, self.config.cluster_name, spec.stack, desired, spec, self.settings.vpc_id
         )
         planned = plan_stack(desired, current)
         result = ConvergeResult(spec.stack, None)
@@ -217,7 +219,7 @@ class AwsProvider:
     def describe(self, stack: str) -> dict[str, Any]:
         """The stack as the AWS console shows it (see providers.aws.describe)."""
         return describe_stack(
-            self.clients, self.config.cluster_name, stack, self.config.region or "us-east-1"
+            self.clients, self.config.cluster_name, stack, self.settings.region
         )
 
     def route(self, spec: LoadBalancerSpec, host: str, path: str) -> RouteResult:

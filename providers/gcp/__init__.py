@@ -1,20 +1,14 @@
 """Google Cloud provider: Ingress → external HTTP(S) load balancer (URL map, proxies, forwarding rules,
 backend services, health checks, instance groups or NEGs, certificates, firewall).
 
-`create(config)` is the `lbctl.providers` entry point. Importing this package has no side effects;
-the Compute API emulator lives in `emulators.gce`.
+`plugin` is the `lbctl.providers` entry point (calling it creates the provider). Importing this package
+imports no SDK and has no side effects; the Compute API emulator lives in `emulators.gce`.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from .plugin import plugin
 
-if TYPE_CHECKING:
-    from lbctl.provider import Provider, ProviderConfig
+create = plugin  # the factory, by the name the entry point had before it named the declaration
 
-
-def create(config: ProviderConfig) -> Provider:
-    """The GCP provider for `config` (project, endpoint_url, cluster_name, options)."""
-    from .provider import GcpProvider
-
-    return GcpProvider(config)
+__all__ = ["create", "plugin"]

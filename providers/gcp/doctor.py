@@ -19,9 +19,9 @@ def gcp_checks(provider: Any) -> list[Check]:
     except ProviderError as err:
         return [Check("Project", "fail", str(err), "set --gcp-project / LBCTL_GCP_PROJECT")]
     except exceptions.GoogleAPICallError as err:
-        return [Check("Project", "fail", f"{provider.config.project}: {err.message}"[:300],
+        return [Check("Project", "fail", f"{provider.project}: {err.message}"[:300],
                       "check the project ID and the credentials (Workload Identity on GKE)")]  # fmt: skip
-    checks.append(Check("Project", "ok", f"{provider.config.project}: {len(zones)} zones reachable"))
+    checks.append(Check("Project", "ok", f"{provider.project}: {len(zones)} zones reachable"))
     configured = provider.options.get("zones")
     if configured:
         unknown = sorted(set(configured) - set(zones))

@@ -11,7 +11,6 @@ from lbctl.model.matching import RouteResult
 from lbctl.model.spec import LoadBalancerSpec
 from lbctl.provider import Check, ConvergeResult, ProviderConfig, ProviderError, StackInput, Step
 
-from . import naming as n
 from .apply import run
 from .apply.common import target
 from .cache import DiscoveryCache
@@ -34,10 +33,9 @@ from .translate import (
     STATIC_IP_FIELD,
     Context,
     Desired,
-    backend_service_name,
+    spec_url_map,
     translate,
 )
-from .urlmap import translate_url_map
 from .urlmap_route import evaluate
 
 
@@ -55,6 +53,7 @@ class GcpProvider:
     def __init__(self, config: ProviderConfig, stats: CallStats | None = None) -> None:
         self.config = config
         self.options: dict[str, Any] = dict(config.options or {})
+        self.project: str | None = self.options.get("project") or None  # option --gcp-project
         self.caller = CloudCaller(
             classify_gcp_error,
             rate_limits=self.options.get("rate_limits"),
@@ -78,16 +77,16 @@ class GcpProvider:
     @property
     def compute(self) -> Compute:
         if self._compute is None:
-            if not self.config.project:
+            if not self.project:
                 raise ProviderError("no Google Cloud project configured (--gcp-project)", user_fixable=True)
-            self._compute = Compute(self.config.project, self.config.endpoint_url, self.caller,
+            self._compute = Compute(self.project, self.config.endpoint_url, self.caller,
                                     credentials=self.options.get("credentials"),
                                     op_timeout=float(self.options.get("operation_timeout", 300.0)))  # fmt: skip
         return self._compute
 
     def _context(self) -> Context:
         return Context(
-            self.config.cluster_name, self.config.project or "", str(self.options.get("network", "default"))
+            self.config.cluster_name, self.project or "", str(self.options.get("network", "default"))
         )
 
     def zones(self) -> list[str]:
@@ -134,15 +133,7 @@ class GcpProvider:
 
     def translate_url_map(self, spec: LoadBalancerSpec) -> Any:
         """The URL map of a spec (no cloud calls), or None when it has no default backend."""
-        if spec.default_action is None or not spec.default_action.backend_keys():
-            return None
-        keys = {k for r in spec.rules for k in r.action.backend_keys()} | set(
-            spec.default_action.backend_keys()
-        )
-        cluster = self.config.cluster_name
-        services = {k: backend_service_name(cluster, spec.stack, spec.backends[k]) if k in spec.backends
-                    else n.resource_name(n.BACKEND_SERVICE, cluster, [k], spec.stack, k) for k in keys}  # fmt: skip
-        return translate_url_map(spec, services, lambda s: f"global/backendServices/{s}")
+        return spec_url_map(spec, self.config.cluster_name)
 
     def desired(self, stack: StackInput) -> Desired:
         """Translate, with the cloud-side lookups it needs first: the static IP (its address goes into the

@@ -404,3 +404,14 @@ def _forwarding_rule(ctx: Context, stack: str, out: Desired, role: str, port: in
     if ctx.static_ip:
         body["IPAddress"] = ctx.static_ip
     out.resources.append(Wanted("forwardingRules", name, body))
+
+
+def spec_url_map(spec: LoadBalancerSpec, cluster: str) -> UrlMapTranslation | None:
+    """The URL map of a spec with the backend service names of `cluster` (no cloud call), or None when the
+    spec has no default backend."""
+    if spec.default_action is None or not spec.default_action.backend_keys():
+        return None
+    keys = {k for r in spec.rules for k in r.action.backend_keys()} | set(spec.default_action.backend_keys())
+    services = {k: backend_service_name(cluster, spec.stack, spec.backends[k]) if k in spec.backends
+                else n.resource_name(n.BACKEND_SERVICE, cluster, [k], spec.stack, k) for k in keys}  # fmt: skip
+    return translate_url_map(spec, services, lambda s: f"global/backendServices/{s}")

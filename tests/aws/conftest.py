@@ -13,7 +13,7 @@ import yaml
 from lbctl.cloudcalls import CallStats
 from lbctl.model.builder import BuildConfig, build, empty_spec
 from lbctl.model.snapshot import ClusterSnapshot
-from lbctl.provider import ProviderConfig, StackInput, stack_input
+from lbctl.provider import ProviderConfig, StackInput
 from providers.aws import AwsProvider, create
 
 REGION = "us-east-1"
@@ -38,8 +38,8 @@ class Account:
         return client(self.url, service)
 
     def provider(self, **options: Any) -> AwsProvider:
-        config = ProviderConfig(CLUSTER, REGION, self.url, vpc_id=self.vpc_id,
-                                options={**FAST, "stats": CallStats(), **options})  # fmt: skip
+        config = ProviderConfig(CLUSTER, self.url,
+                                options={"region": REGION, "vpc_id": self.vpc_id, **FAST, "stats": CallStats(), **options})  # fmt: skip
         return create(config)
 
 
@@ -93,7 +93,7 @@ def stack_inputs(manifest: str) -> list[StackInput]:
     snapshot = ClusterSnapshot.from_objects(d for d in yaml.safe_load_all(manifest) if d)
     result = build(snapshot, BuildConfig.for_provider("aws"))
     assert not [p for p in result.problems if p.severity == "error"], result.problems
-    return [stack_input(spec, snapshot) for spec in result.specs]
+    return [StackInput.from_snapshot(spec, snapshot) for spec in result.specs]
 
 
 def one_input(manifest: str) -> StackInput:

@@ -137,7 +137,7 @@ def _specs() -> list[Any]:
 
 
 def _route_provider(**options: Any) -> Any:
-    return create(ProviderConfig(CLUSTER, "us-east-1", "http://127.0.0.1:9", options=options))
+    return create(ProviderConfig(CLUSTER, "http://127.0.0.1:9", options={"region": "us-east-1", **options}))
 
 
 @pytest.mark.parametrize(("host", "path"), AGREEING)

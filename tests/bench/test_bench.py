@@ -50,3 +50,13 @@ def test_command_line_prints_a_table_and_json_lines() -> None:
     lines = [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
     assert [(r["scenario"], r["provider"]) for r in lines] == [("noop", "gcp")]
     assert "lbctl benchmark" in done.stdout and "noop" in done.stdout
+
+
+def test_startup_scenario_reports_its_fields() -> None:
+    """`python -m bench --scenario startup`: the figures of an offline validate (fields only, never time)."""
+    from bench.startup import run_startup
+
+    record = run_startup(runs=1)
+    assert set(record) >= {"scenario", "command", "runs", "median_wall_s", "median_cpu_s", "modules", "target_s"}
+    assert record["command"] == "lbctl validate -f docs/examples/two-services.yaml"
+    assert record["modules"] > 50 and record["target_s"] == 0.4

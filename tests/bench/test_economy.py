@@ -17,7 +17,7 @@ from emulators.gce import ComputeEmulator
 from lbctl.cloudcalls import CloudCaller
 from lbctl.model.builder import BuildConfig, build, empty_spec
 from lbctl.model.snapshot import ClusterSnapshot
-from lbctl.provider import ProviderConfig, StackInput, stack_input
+from lbctl.provider import ProviderConfig, StackInput
 from providers.aws.clients import classify_aws_error
 from providers.gcp.provider import GcpProvider
 from tests.emulators.gce.support import Clients, make_clients
@@ -43,8 +43,8 @@ def _wait(clients: Clients, op: Any) -> None:
 
 
 def _provider(emulator: ComputeEmulator, **options: Any) -> GcpProvider:
-    config = ProviderConfig(cluster_name="eco", project=PROJECT, endpoint_url=emulator.url,
-                            options={"retry_initial_wait": 0.01, "retry_max_wait": 0.05,
+    config = ProviderConfig(cluster_name="eco", endpoint_url=emulator.url,
+                            options={"project": PROJECT, "retry_initial_wait": 0.01, "retry_max_wait": 0.05,
                                      "zones": sorted(set(NODES.values())), **options})  # fmt: skip
     return GcpProvider(config)
 
@@ -79,7 +79,7 @@ def _bench_stack(provider: str, pods: int, generation: int = 0,
     objects.append({"apiVersion": "networking.k8s.io/v1", "kind": "Ingress", **workload.ingress(0)})
     snapshot = ClusterSnapshot.from_objects(objects)
     (spec,) = build(snapshot, BuildConfig.for_provider(provider)).specs
-    return stack_input(spec, snapshot)
+    return StackInput.from_snapshot(spec, snapshot)
 
 
 def _neg_stack(pods: int, generation: int = 0) -> StackInput:

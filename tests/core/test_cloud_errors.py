@@ -26,7 +26,7 @@ def aws_caller() -> CloudCaller:
 
 @cache
 def gcp_caller() -> CloudCaller:
-    provider = GcpProvider(ProviderConfig(cluster_name="c", project="p", options={
+    provider = GcpProvider(ProviderConfig(cluster_name="c", options={"project": "p",
         "retry_attempts": 3, "retry_initial_wait": 0.001, "retry_max_wait": 0.002}))  # fmt: skip
     return provider.caller
 

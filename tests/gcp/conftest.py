@@ -15,7 +15,7 @@ from google.cloud import compute_v1
 from emulators.gce import ComputeEmulator
 from lbctl.model.builder import BuildConfig, build
 from lbctl.model.snapshot import ClusterSnapshot
-from lbctl.provider import ProviderConfig, StackInput, stack_input
+from lbctl.provider import ProviderConfig, StackInput
 from providers.gcp import create
 from providers.gcp.provider import GcpProvider
 from tests.emulators.gce.support import Clients, make_clients
@@ -45,7 +45,7 @@ def stack_from(objects: list[dict[str, Any]], **build_kwargs: Any) -> StackInput
     assert not [p for p in result.problems if p.severity.name == "ERROR"], result.problems
     specs = result.specs
     assert len(specs) == 1, specs
-    return stack_input(specs[0], snapshot)
+    return StackInput.from_snapshot(specs[0], snapshot)
 
 
 @pytest.fixture(scope="session")
@@ -91,8 +91,8 @@ def clients(emulator: ComputeEmulator, session_clients: Clients) -> Clients:
 def make_provider(emulator: ComputeEmulator) -> Callable[..., GcpProvider]:
     def factory(cluster: str = "test", **options: Any) -> GcpProvider:
         options = {"retry_initial_wait": 0.01, "retry_max_wait": 0.05, **options}
-        provider = create(ProviderConfig(cluster_name=cluster, project=PROJECT, endpoint_url=emulator.url,
-                                         options=options))  # fmt: skip
+        provider = create(ProviderConfig(cluster_name=cluster, endpoint_url=emulator.url,
+                                         options={"project": PROJECT, **options}))  # fmt: skip
         assert isinstance(provider, GcpProvider)
         return provider
 

@@ -26,8 +26,9 @@ def controller(kube: KubeEmulator, provider: str, cloud_url: str, cluster: str =
         RunOptions(
             controller=ControllerConfig(provider=provider, cluster_name=cluster, workers=2, watch_timeout=5,
                                         base_retry_delay=0.05, max_retry_delay=1.0, sync_period=3600),  # fmt: skip
-            provider=ProviderConfig(cluster_name=cluster, region="us-east-1", endpoint_url=cloud_url, vpc_id=vpc_id,
-                                    project=project, options={**(FAST_AWS if provider == "aws" else {}), **options}),  # fmt: skip
+            provider=ProviderConfig(cluster_name=cluster, endpoint_url=cloud_url,
+                                    options={"region": "us-east-1", "vpc_id": vpc_id, "project": project,
+                                             **(FAST_AWS if provider == "aws" else {}), **options}),  # fmt: skip
             kube_api_url=kube_url or kube.url,
             kube_api_token=kube.token,
             leader_elect=leader_elect,

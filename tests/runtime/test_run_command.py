@@ -22,7 +22,7 @@ from emulators.kube import KubeEmulator
 from lbctl.cloudcalls import CallStats
 from lbctl.model.builder import BuildConfig, build
 from lbctl.model.snapshot import ClusterSnapshot
-from lbctl.provider import ProviderConfig, create_provider, stack_input
+from lbctl.provider import ProviderConfig, StackInput, create_provider
 from tests.runtime.support import address_of, gone, ingress, node, service, wait_for
 from tests.tools import LBCTL
 
@@ -123,9 +123,9 @@ def test_stacks_leaked_while_down_are_collected_at_start(cluster, account: AwsAc
                 *({"apiVersion": "v1", "kind": "Service", **service(n, p)} for n, p in (("users", 30080),))]  # fmt: skip
     snapshot = ClusterSnapshot.from_objects(manifest)
     (spec,) = build(snapshot, BuildConfig.for_provider("aws")).specs
-    provider = create_provider("aws", ProviderConfig(CLUSTER, "us-east-1", account.endpoint_url, vpc_id=account.vpc_id,
-                                                     options=dict(DEMO_KEYS), call_stats=CallStats()))  # fmt: skip
-    provider.converge(stack_input(spec, snapshot))  # a stack whose Ingress no longer exists in the cluster
+    provider = create_provider("aws", ProviderConfig(CLUSTER, account.endpoint_url, call_stats=CallStats(),
+                                                     options={"region": "us-east-1", "vpc_id": account.vpc_id, **DEMO_KEYS}))  # fmt: skip
+    provider.converge(StackInput.from_snapshot(spec, snapshot))  # a stack whose Ingress no longer exists in the cluster
     assert len(our_load_balancers(account)) == 1
     process, _, health = start_run(kube, account, tmp_path)
     try:

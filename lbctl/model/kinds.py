@@ -1,0 +1,48 @@
+"""The Kubernetes kinds lbctl reads, defined once: what the controller lists and watches (kube/resources.py),
+the RBAC it needs for them (kube/access.py) and what manifest files may hold (model/snapshot.py) all derive
+from this table. Every controller watches `CORE_WATCHED`; a provider adds the kinds its cloud needs in its
+declaration (`lbctl.provider.ProviderPlugin.watched`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Kind:
+    """One Kubernetes kind: its name, apiVersion and resource (plural) name, scope, and whether it is a
+    custom resource (listed through the custom objects API; a CRD not installed means "none yet")."""
+
+    kind: str
+    api_version: str
+    plural: str
+    namespaced: bool = True
+    custom: bool = False
+
+    @property
+    def group(self) -> str:
+        """The API group ("" for the core group)."""
+        return self.api_version.rpartition("/")[0]
+
+    @property
+    def version(self) -> str:
+        return self.api_version.rpartition("/")[2]
+
+
+INGRESS = Kind("Ingress", "networking.k8s.io/v1", "ingresses")
+INGRESS_CLASS = Kind("IngressClass", "networking.k8s.io/v1", "ingressclasses", namespaced=False)
+SERVICE = Kind("Service", "v1", "services")
+ENDPOINT_SLICE = Kind("EndpointSlice", "discovery.k8s.io/v1", "endpointslices")
+NODE = Kind("Node", "v1", "nodes", namespaced=False)
+SECRET = Kind("Secret", "v1", "secrets")
+POD = Kind("Pod", "v1", "pods")
+# GKE's custom resources, read by the GCE annotation semantics (model/gce.py).
+BACKEND_CONFIG = Kind("BackendConfig", "cloud.google.com/v1", "backendconfigs", custom=True)
+FRONTEND_CONFIG = Kind("FrontendConfig", "networking.gke.io/v1beta1", "frontendconfigs", custom=True)
+
+# What every controller lists and watches, whatever its cloud.
+CORE_WATCHED: tuple[Kind, ...] = (INGRESS, INGRESS_CLASS, SERVICE, ENDPOINT_SLICE, NODE, SECRET)
+# Kinds the model can read that only some providers watch (they name them in their declaration).
+OPTIONAL_KINDS: tuple[Kind, ...] = (POD, BACKEND_CONFIG, FRONTEND_CONFIG)
+KNOWN_KINDS: tuple[Kind, ...] = CORE_WATCHED + OPTIONAL_KINDS
+CUSTOM_KINDS: tuple[Kind, ...] = tuple(k for k in KNOWN_KINDS if k.custom)
