@@ -138,3 +138,20 @@ def test_gcp_default_backend_is_the_one_lbctl_uses() -> None:
     assert "kube-system" not in {d["metadata"].get("namespace") for d in rendered("aws")}, (
         "the AWS install must not touch kube-system"
     )
+
+
+def _grants(overlay: str) -> set[tuple[str, str, str]]:
+    return {(g, r, v) for d in rendered(overlay) if d["kind"] in ("ClusterRole", "Role")
+            for rule in d["rules"] for g in rule["apiGroups"] for r in rule["resources"] for v in rule["verbs"]}  # fmt: skip
+
+
+def test_each_overlay_grants_what_its_provider_declares() -> None:
+    """manifests/<provider> grants the core's access plus what that provider's plugin declares (its watched
+    kinds), and the base only the core's: no provider's needs leak into another's install."""
+    from lbctl.kube.access import CLUSTER_ACCESS, LEASE_ACCESS, required_access
+    from lbctl.provider import available_providers
+
+    assert set(available_providers()) == set(OVERLAYS)
+    for overlay in OVERLAYS:
+        assert _grants(overlay) == set(required_access(overlay)) | set(LEASE_ACCESS), overlay
+    assert _grants("base") == set(CLUSTER_ACCESS) | set(LEASE_ACCESS)
