@@ -28,7 +28,7 @@ def annotations_markdown() -> str:
         for ann in REGISTRY:
             if ann.provider != provider:
                 continue
-            default = ann.default_doc or ("" if ann.default is None else str(ann.default))
+            default = ann.default_docs
             doc = f"{ann.doc} Expected: {ann.parser.expected}.".replace("|", "\\|")
             lines.append(
                 f"| `{ann.name}` | {ann.parser.type_name} | {default.replace('|', chr(92) + '|')} | "

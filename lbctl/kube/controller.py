@@ -23,7 +23,7 @@ from lbctl.kube.resources import watched_resources
 from lbctl.kube.routing import secrets_needed, stacks_on_cluster_default, stacks_using
 from lbctl.kube.secrets import SecretWatches
 from lbctl.kube.workqueue import ShutDown, WorkQueue
-from lbctl.model.builder import BuildConfig, GroupOutcome, build, empty_spec, stack_of
+from lbctl.model.builder import BuildConfig, GroupOutcome, build, empty_spec, stack_of, stack_of_object
 from lbctl.model.classes import is_ours
 from lbctl.model.gce import parse_backend_ref
 from lbctl.model.objects import Ingress, Pod, Service
@@ -304,7 +304,9 @@ class Controller:
         outcome = result.groups.get(stack)
         related = [i for i in snapshot.ingresses.values() if self._stack_of(i) == stack]
         holders = [i for i in related if FINALIZER in i.finalizers]
-        unparseable = [c for c in self._unparseable_ingresses() if _raw_stack(c.raw) == stack]
+        unparseable = [
+            c for c in self._unparseable_ingresses() if stack_of_object(c.raw, self.config.provider) == stack
+        ]
         for cached in unparseable:
             problem = cached.error.problem if cached.error else None
             if problem is not None:
@@ -457,12 +459,6 @@ def _same_ingress(olds: tuple[Any, ...], news: tuple[Any, ...]) -> bool:
         return False  # our finalizer went away: look again
 
     return bool(olds) and bool(news) and strip(olds) == strip(news)
-
-
-def _raw_stack(raw: dict[str, Any]) -> str:
-    meta = raw.get("metadata", {})
-    group = (meta.get("annotations") or {}).get("alb.ingress.kubernetes.io/group.name")
-    return str(group) if group else f"{meta.get('namespace', 'default')}/{meta.get('name')}"
 
 
 def _ingresses_named(problem: Problem, outcome: GroupOutcome, snapshot: ClusterSnapshot) -> list[Ingress]:

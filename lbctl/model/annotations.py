@@ -8,7 +8,7 @@ from typing import Any
 
 from lbctl.model import limits
 from lbctl.model import parsers as p
-from lbctl.model.registry import Annotation, AnnotationRegistry, Merge, Scope
+from lbctl.model.registry import Annotation, AnnotationRegistry, Merge, Scope, Variant
 
 ALB = "alb.ingress.kubernetes.io/"
 GCE_INGRESS = "kubernetes.io/ingress."
@@ -279,8 +279,14 @@ def _matching(pattern: str, error: str) -> Any:
 
 
 def _aws(name: str, parser: p.Parser, scope: Scope, merge: Merge, doc: str, default: Any = None,
-         default_doc: str = "") -> Annotation:  # fmt: skip
-    return Annotation(name, parser, scope, merge, "aws", doc, default, default_doc)
+         default_doc: str = "", *variants: Variant) -> Annotation:  # fmt: skip
+    return Annotation(name, parser, scope, merge, "aws", doc, default, default_doc, variants)
+
+
+# Situations in which a default differs (Variant keys the model asks for).
+WITH_TLS = "tls"  # the Ingress has TLS certificates
+DUALSTACK = "dualstack"  # ip-address-type is not ipv4
+GRPC = "grpc"  # backend-protocol-version is GRPC
 
 
 def _gcp(name: str, parser: p.Parser, scope: Scope, doc: str, default: Any = None, default_doc: str = "") -> Annotation:
@@ -314,11 +320,12 @@ ANNOTATIONS: list[Annotation] = [
     _aws(WAFV2_ACL_ARN, p.string("^" + _ARN + "$", None, "a WAFv2 web ACL ARN"), _I, _X,
          "WAFv2 web ACL to associate with the load balancer."),
     _aws(LISTEN_PORTS, p.listen_ports(), _I, _M,
-         "Listener ports, JSON list of {protocol: port}.", None, "'[{\"HTTP\": 80}]' or '[{\"HTTPS\": 443}]'"),
+         "Listener ports, JSON list of {protocol: port}.", [("HTTP", 80)], '[{"HTTP": 80}]',
+         Variant(WITH_TLS, "with TLS certificates", [("HTTPS", 443)], '[{"HTTPS": 443}]')),
     _aws(SSL_REDIRECT, p.integer(1, 65535), _I, _X,
          "Redirect every HTTP listener to this HTTPS port."),
-    _aws(INBOUND_CIDRS, p.cidr_list(), _I, _X, "CIDRs allowed to reach the load balancer.", None,
-         "0.0.0.0/0 (and ::/0 for dualstack)"),
+    _aws(INBOUND_CIDRS, p.cidr_list(), _I, _X, "CIDRs allowed to reach the load balancer.", ["0.0.0.0/0"],
+         "0.0.0.0/0", Variant(DUALSTACK, "dualstack", ["0.0.0.0/0", "::/0"], "0.0.0.0/0,::/0")),
     _aws(CERTIFICATE_ARN, p.string_list(_matching(_ARN, "not an ARN like arn:aws:acm:REGION:ACCOUNT:certificate/ID"),
                                         "certificate ARNs"), _I, _M,
          "ACM certificate ARNs for HTTPS listeners; else discovered from ACM by the TLS hosts."),
@@ -337,13 +344,13 @@ ANNOTATIONS: list[Annotation] = [
     _aws(HEALTHCHECK_PROTOCOL, p.one_of("HTTP", "HTTPS"), _B, _N, "Health check protocol.", "HTTP", "HTTP"),
     _aws(HEALTHCHECK_PATH, p.string(r"/[\x21-\x7e]*", limits.ALB_MAX_HEALTH_CHECK_PATH, "a path starting with '/', up to "
                                     f"{limits.ALB_MAX_HEALTH_CHECK_PATH} printable ASCII characters"), _B, _N,
-         "Health check path.", None, "/ (gRPC: /AWS.ALB/healthcheck)"),
+         "Health check path.", "/", "/", Variant(GRPC, "gRPC", "/AWS.ALB/healthcheck", "/AWS.ALB/healthcheck")),
     _aws(HEALTHCHECK_INTERVAL, p.integer(5, 300), _B, _N, "Seconds between health checks.", 15, "15"),
     _aws(HEALTHCHECK_TIMEOUT, p.integer(2, 120), _B, _N, "Health check timeout in seconds.", 5, "5"),
     _aws(HEALTHY_THRESHOLD, p.integer(2, 10), _B, _N, "Successes before a target is healthy.", 2, "2"),
     _aws(UNHEALTHY_THRESHOLD, p.integer(2, 10), _B, _N, "Failures before a target is unhealthy.", 2, "2"),
-    _aws(SUCCESS_CODES, p.success_codes(), _B, _N, "HTTP (or gRPC) codes that mean healthy.", None,
-         "200 (gRPC: 12)"),
+    _aws(SUCCESS_CODES, p.success_codes(), _B, _N, "HTTP (or gRPC) codes that mean healthy.", "200",
+         "200", Variant(GRPC, "gRPC", "12", "12")),
     # ----- AWS: authentication
     _aws(AUTH_TYPE, p.one_of("none", "oidc", "cognito"), _B, _N, "Authenticate users before forwarding.", "none",
          "none"),

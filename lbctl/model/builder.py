@@ -1,30 +1,27 @@
 """Build LoadBalancerSpecs from a cluster snapshot: IngressClass filter → grouping → annotations → spec.
 
-Pure. One Ingress with bad input is reported and left out of its group; the rest of the group still
-builds. A group whose members conflict on a group-wide (Exclusive) setting fails as a whole, and a
-failed group is never turned into an empty spec (which would delete its load balancer).
+Cloud-neutral: each cloud's annotation semantics come from its profile (`alb.py`, `gce.py`), selected by the
+BuildConfig's provider name. Pure. One Ingress with bad input is reported and left out of its group; the rest
+of the group still builds. A group whose members conflict on a group-wide (Exclusive) setting fails as a
+whole, and a failed group is never turned into an empty spec (which would delete its load balancer).
 """
 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from lbctl.model import annotations as a
 from lbctl.model import conflicts, kube_validation, limits
+from lbctl.model.alb import AlbProfile
 from lbctl.model.classes import ClassPolicy, is_ours
-from lbctl.model.gce import (
-    CLUSTER_DEFAULT_BACKEND,
-    DEFAULT_BACKEND_HEALTH_PATH,
-    DEFAULT_BACKEND_MANIFEST,
-    apply_gce_backend_settings,
-    gce_frontend,
-    parse_backend_ref,
-)
+from lbctl.model.gce import GceProfile
 from lbctl.model.matching import precedence_key
 from lbctl.model.objects import Ingress, IngressBackend, Service, ServicePort
 from lbctl.model.problems import Problem, Severity, SpecError
+from lbctl.model.profile import CloudProfile, Member, MemberInput, exclusive, fail, group_fail
 from lbctl.model.registry import Merge, ParsedAnnotations
 from lbctl.model.snapshot import ClusterSnapshot
 from lbctl.model.spec import (
@@ -33,45 +30,58 @@ from lbctl.model.spec import (
     Action,
     Authentication,
     Backend,
-    Condition,
-    FixedResponse,
     Frontend,
-    HealthCheck,
-    Listener,
     LoadBalancerSpec,
     PathMatch,
     PathType,
-    Redirect,
     Rule,
     SourceRef,
-    Stickiness,
     TLSCertificate,
-    WeightedTarget,
 )
 
 USE_ANNOTATION = "use-annotation"
+
+PROFILES: dict[str, CloudProfile] = {profile.name: profile for profile in (AlbProfile(), GceProfile())}
+
+
+def profile_of(provider: str) -> CloudProfile:
+    """The annotation semantics of `provider`'s cloud (ValueError naming the known ones)."""
+    try:
+        return PROFILES[provider]
+    except KeyError:
+        raise ValueError(
+            f"no Ingress semantics for provider {provider!r}; known: {', '.join(sorted(PROFILES))}"
+        ) from None
 
 
 @dataclass(frozen=True)
 class BuildConfig:
     """What the model needs to know about the controller it builds for."""
 
-    provider: str  # aws | gcp
+    provider: str  # the name of a profile (PROFILES)
     policy: ClassPolicy
-    cluster_default_backend: str | None = None  # gcp: "ns/service:port" used when an Ingress has none
+    cluster_default_backend: str | None = (
+        None  # "ns/service:port" used when an Ingress has none (if the cloud does)
+    )
     # Offline, file-based commands: a Service not in the files becomes an assumed backend (with a warning),
     # a NodePort left to the cluster is planned as such. The controller reads the real cluster: both are errors
     assume_missing: bool = False
 
     @staticmethod
     def for_provider(provider: str, **kwargs: Any) -> BuildConfig:
-        """The config for `provider`; on gcp the cluster default backend is GKE's unless one is given."""
+        """The config for `provider`; the cluster default backend is its cloud's unless one is given."""
         class_names = kwargs.pop("class_names", None)
-        if provider == "gcp" and kwargs.get("cluster_default_backend") is None:
-            kwargs["cluster_default_backend"] = CLUSTER_DEFAULT_BACKEND
-        elif provider != "gcp":
+        profile = PROFILES.get(provider)
+        cloud_default = profile.cluster_default_backend if profile is not None else None
+        if cloud_default is None:
             kwargs.pop("cluster_default_backend", None)
+        elif kwargs.get("cluster_default_backend") is None:
+            kwargs["cluster_default_backend"] = cloud_default
         return BuildConfig(provider, ClassPolicy.for_provider(provider, class_names), **kwargs)
+
+    @property
+    def profile(self) -> CloudProfile:
+        return profile_of(self.provider)
 
 
 @dataclass
@@ -103,16 +113,31 @@ class BuildResult:
 
 
 def group_key(ingress: Ingress, parsed: ParsedAnnotations, provider: str) -> str:
-    """`ns/name` for a lone Ingress, the group name for an explicit IngressGroup (AWS only)."""
-    if provider == "aws" and parsed.has(a.GROUP_NAME):
-        return str(parsed.get(a.GROUP_NAME))
-    return ingress.ref.key
+    """`ns/name` for a lone Ingress, the group name for an explicit IngressGroup (where the cloud has them)."""
+    name = profile_of(provider).group_name(parsed) if provider in PROFILES else None
+    return name if name is not None else ingress.ref.key
+
+
+def _group_annotations(annotations: Mapping[str, Any]) -> ParsedAnnotations:
+    """Only the annotations that decide the group, invalid ones ignored."""
+    wanted = {a.GROUP_NAME}
+    return a.REGISTRY.parse(
+        {k: v for k, v in annotations.items() if k in wanted and isinstance(v, str)}, "Ingress", ""
+    )
 
 
 def stack_of(ingress: Ingress, provider: str) -> str:
     """The group key of an Ingress, ignoring invalid annotations (used to route events to groups)."""
-    parsed = a.REGISTRY.parse({k: v for k, v in ingress.annotations.items() if k == a.GROUP_NAME}, "Ingress", "")
-    return group_key(ingress, parsed, provider)
+    return group_key(ingress, _group_annotations(ingress.annotations), provider)
+
+
+def stack_of_object(raw: Mapping[str, Any], provider: str) -> str:
+    """The group key of an Ingress object as the API returns it (also one the model cannot read)."""
+    meta = raw.get("metadata") or {}
+    annotations = meta.get("annotations") if isinstance(meta.get("annotations"), Mapping) else {}
+    parsed = _group_annotations(annotations)
+    name = profile_of(provider).group_name(parsed) if provider in PROFILES else None
+    return name if name is not None else f"{meta.get('namespace', 'default')}/{meta.get('name')}"
 
 
 def empty_spec(provider: str, stack: str) -> LoadBalancerSpec:
@@ -140,25 +165,11 @@ def build(snapshot: ClusterSnapshot, config: BuildConfig) -> BuildResult:
 # --------------------------------------------------------------------------- one group
 
 
-@dataclass
-class _Member:
-    """What one valid Ingress contributes to its group."""
-
-    ingress: Ingress
-    parsed: ParsedAnnotations
-    order: int
-    listen_ports: list[tuple[str, int]]
-    rules: list[tuple[Rule, int]]  # rule, position in the manifest
-    backends: dict[str, Backend]
-    default_action: Action | None
-    certificates: list[TLSCertificate]
-
-
 def _build_group(
     key: str, group: list[tuple[Ingress, ParsedAnnotations]], snapshot: ClusterSnapshot, config: BuildConfig
 ) -> GroupOutcome:
     outcome = GroupOutcome(key, [ing.ref.key for ing, _ in group], None)
-    valid: list[_Member] = []
+    valid: list[Member] = []
     for ingress, parsed in group:
         outcome.problems.extend(parsed.problems)
         if parsed.errors:
@@ -170,7 +181,9 @@ def _build_group(
     if not valid:
         return outcome
     valid.sort(key=lambda m: (m.order, m.ingress.ref.key))
-    outcome.problems.extend(conflicts.across_members(valid))  # the first by group order keeps a duplicate route
+    outcome.problems.extend(
+        conflicts.across_members(valid)
+    )  # the first by group order keeps a duplicate route
     try:
         outcome.spec = _merge(key, valid, config, snapshot)
     except SpecError as err:
@@ -180,43 +193,37 @@ def _build_group(
     return outcome
 
 
-def _fail(ingress: Ingress, field_path: str, message: str) -> SpecError:
-    return SpecError(Problem(Severity.ERROR, str(ingress.ref), field_path, message, ingress.source))
-
-
 def _build_member(
     ingress: Ingress, parsed: ParsedAnnotations, snapshot: ClusterSnapshot, config: BuildConfig
-) -> _Member:
-    aws = config.provider == "aws"
+) -> Member:
+    profile = config.profile
     backends: dict[str, Backend] = {}
     auths: dict[str, Authentication | None] = {}
 
+    def resolve_backend(service_name: str, port: int | str, where: str, namespace: str | None) -> str:
+        return _backend(member, service_name, port, where, config, backends, auths, namespace)
+
+    member = MemberInput(ingress, parsed, snapshot, resolve_backend)
+
     def resolve(backend: IngressBackend, where: str) -> Action:
         if backend.resource is not None:
-            raise _fail(ingress, where, f"resource backend {backend.resource} cannot be served by a cloud "
-                        "load balancer; use a Service backend")  # fmt: skip
+            raise fail(ingress, where, f"resource backend {backend.resource} cannot be served by a cloud "
+                       "load balancer; use a Service backend")  # fmt: skip
         assert backend.service is not None
         ref = backend.service
         if ref.port_name == USE_ANNOTATION:
-            if not aws:
-                raise _fail(ingress, where, "port 'use-annotation' is an ALB feature (actions.<name>)")
-            return _annotation_action(ingress, parsed, ref.name, where, snapshot, config, backends, auths)
-        key = _backend(ingress, parsed, ref.name, ref.port, where, snapshot, config, backends, auths)
+            return profile.annotation_action(member, ref.name, where)
+        key = resolve_backend(ref.name, ref.port, where, None)
         action = Action.to_backend(key)
         action.authentication = auths.get(key)
         return action
 
     refused = kube_validation.ingress_problems(ingress) + limits.ingress_problems(ingress, config.provider)
     if refused:  # what the API server or the cloud would refuse; the first one is enough to leave it out
-        raise _fail(ingress, *refused[0])
+        raise fail(ingress, *refused[0])
 
-    rewrite = parsed.get(a.REWRITE_TARGET_NGINX) or parsed.get(a.REWRITE_TARGET)
-    if rewrite and aws:
-        name = a.REWRITE_TARGET_NGINX if parsed.has(a.REWRITE_TARGET_NGINX) else a.REWRITE_TARGET
-        raise _fail(ingress, f"metadata.annotations[{name}]",
-                    "ALB cannot rewrite request paths; remove the annotation or rewrite in the application")  # fmt: skip
-
-    conditions = {name: _conditions(value) for name, value in parsed.family(a.CONDITIONS).items()}
+    rewrite = profile.rewrite(member)
+    conditions = profile.conditions(member)
     rules: list[tuple[Rule, int]] = []
     position = 0
     for i, ingress_rule in enumerate(ingress.rules):
@@ -230,7 +237,7 @@ def _build_member(
                 path=PathMatch(PathType(path.path_type), path.path) if path.path else None,
                 action=action,
                 conditions=list(conditions.get(service_name, [])),
-                rewrite_path_prefix=rewrite if not aws else None,
+                rewrite_path_prefix=rewrite,
             )
             rules.append((rule, position))
             position += 1
@@ -239,42 +246,39 @@ def _build_member(
     if ingress.default_backend is not None:
         default_action = resolve(ingress.default_backend, "spec.defaultBackend")
 
-    certificates = _certificates(ingress, parsed, snapshot, config)
-    listen_ports: list[tuple[str, int]] = []
-    if aws:
-        listen_ports = parsed.get(a.LISTEN_PORTS) or (
-            [("HTTPS", 443)] if certificates else [("HTTP", 80)]
-        )
+    certificates = profile.certificates(
+        member, lambda discover: _tls_certificates(ingress, snapshot, discover)
+    )
+    listen_ports = profile.listen_ports(member, certificates)
     for rule, _ in rules:
         rule.listen_ports = [port for _, port in listen_ports]
     duplicate = conflicts.within_member(ingress, rules, backends)
     if duplicate is not None:
-        raise _fail(ingress, *duplicate)
-    return _Member(ingress, parsed, int(parsed.get(a.GROUP_ORDER) or 0), listen_ports, rules, backends,
-                   default_action, certificates)  # fmt: skip
+        raise fail(ingress, *duplicate)
+    return Member(
+        ingress, parsed, profile.order(parsed), listen_ports, rules, backends, default_action, certificates
+    )
 
 
-def _certificates(
-    ingress: Ingress, parsed: ParsedAnnotations, snapshot: ClusterSnapshot, config: BuildConfig
-) -> list[TLSCertificate]:
+def _tls_certificates(ingress: Ingress, snapshot: ClusterSnapshot, discover: bool) -> list[TLSCertificate]:
+    """The spec.tls Secrets as certificates (by content hash, never the key); `discover`: TLS hosts without
+    a Secret become certificates to find by host."""
     certs: list[TLSCertificate] = []
-    if config.provider == "aws" and parsed.has(a.CERTIFICATE_ARN):
-        return [TLSCertificate("arn", arn) for arn in parsed.get(a.CERTIFICATE_ARN)]
-    if config.provider == "gcp":
-        certs += [TLSCertificate("pre-shared", name) for name in parsed.get(a.PRE_SHARED_CERT) or []]
     for i, tls in enumerate(ingress.tls):
         if tls.secret_name:
             secret = snapshot.secret(ingress.namespace, tls.secret_name)
             where = f"spec.tls[{i}].secretName"
             if secret is None:
-                raise _fail(ingress, where, f"Secret {ingress.namespace}/{tls.secret_name} not found")
+                raise fail(ingress, where, f"Secret {ingress.namespace}/{tls.secret_name} not found")
             if "tls.crt" not in secret.data or "tls.key" not in secret.data:
-                raise _fail(ingress, where, f"Secret {ingress.namespace}/{tls.secret_name} must hold tls.crt "
-                            "and tls.key (type kubernetes.io/tls)")  # fmt: skip
-            digest = hashlib.sha256((secret.data["tls.crt"] + "\0" + secret.data["tls.key"]).encode()).hexdigest()
+                raise fail(ingress, where, f"Secret {ingress.namespace}/{tls.secret_name} must hold tls.crt "
+                           "and tls.key (type kubernetes.io/tls)")  # fmt: skip
+            digest = hashlib.sha256(
+                (secret.data["tls.crt"] + "\0" + secret.data["tls.key"]).encode()
+            ).hexdigest()
             certs.append(TLSCertificate("secret", f"{ingress.namespace}/{tls.secret_name}", list(tls.hosts),
                                         digest[:16]))  # fmt: skip
-        elif config.provider == "aws" and tls.hosts:
+        elif discover and tls.hosts:
             certs.append(TLSCertificate("discover", "", list(tls.hosts)))
     return certs
 
@@ -284,12 +288,10 @@ def _service_annotations(service: Service) -> ParsedAnnotations:
 
 
 def _backend(
-    ingress: Ingress,
-    parsed: ParsedAnnotations,
+    member: MemberInput,
     service_name: str,
     port: int | str,
     where: str,
-    snapshot: ClusterSnapshot,
     config: BuildConfig,
     backends: dict[str, Backend],
     auths: dict[str, Authentication | None],
@@ -297,25 +299,24 @@ def _backend(
 ) -> str:
     """Resolve a Service port (in the Ingress's namespace unless told otherwise) into a Backend of this
     member; returns its key."""
+    ingress, snapshot = member.ingress, member.snapshot
     namespace = namespace or ingress.namespace
     service = snapshot.service(namespace, service_name)
     assumed: list[str] = []
     if service is None:
         if not config.assume_missing:
-            raise _fail(ingress, where, f"Service {namespace}/{service_name} not found")
+            raise fail(ingress, where, f"Service {namespace}/{service_name} not found")
         service, assumed = _assumed_service(namespace, service_name, port), [ASSUMED_SERVICE]
     service_port = service.find_port(port)
     if service_port is None:
         known = ", ".join(f"{p.port}" + (f" ({p.name})" if p.name else "") for p in service.ports) or "none"
-        raise _fail(ingress, where, f"Service {namespace}/{service_name} has no port {port!r} "
-                    f"(its ports: {known})")  # fmt: skip
+        raise fail(
+            ingress, where, f"Service {namespace}/{service_name} has no port {port!r} (its ports: {known})"
+        )
     service_parsed = _service_annotations(service)
     if service_parsed.errors:
         first = service_parsed.errors[0]
-        raise _fail(ingress, where, f"{first.object} {first.field}: {first.message}")
-
-    def value(name: str) -> Any:  # Service-level values override Ingress-level ones
-        return service_parsed.get(name) if service_parsed.has(name) else parsed.get(name)
+        raise fail(ingress, where, f"{first.object} {first.field}: {first.message}")
 
     backend = Backend(
         key="",
@@ -329,18 +330,15 @@ def _backend(
         target_type="instance",
         assumed=assumed,
     )
-    if config.provider == "aws":
-        _apply_aws_backend_settings(backend, value, ingress, where)
-    else:
-        apply_gce_backend_settings(backend, service, service_parsed, snapshot, lambda f, m: _fail(ingress, f, m))
+    config.profile.backend_settings(member, backend, service, service_parsed, where)
     if backend.target_type == "instance":
         if service.type not in ("NodePort", "LoadBalancer"):
-            raise _fail(ingress, where, f"Service {service.ref.key} is type {service.type}; instance targets need "
-                        "type NodePort or LoadBalancer (or use ip targets)")  # fmt: skip
+            raise fail(ingress, where, f"Service {service.ref.key} is type {service.type}; instance targets need "
+                       "type NodePort or LoadBalancer (or use ip targets)")  # fmt: skip
         if backend.node_port is None and not assumed:
             if not config.assume_missing:
                 message = f"Service {service.ref.key} port {service_port.port} has no nodePort yet"
-                raise _fail(ingress, where, message)
+                raise fail(ingress, where, message)
             backend.assumed.append(ASSUMED_NODE_PORT)  # the API server assigns one on create
     base = f"{namespace}/{service.name}:{backend.port_label}"
     backend.key = base
@@ -348,8 +346,7 @@ def _backend(
     if existing is not None and existing != backend:
         backend.key = f"{base}@{ingress.name}"
     backends[backend.key] = backend
-    if config.provider == "aws":
-        auths[backend.key] = _auth(value, ingress, where)
+    auths[backend.key] = config.profile.authentication(member, service, service_parsed, where)
     return backend.key
 
 
@@ -376,137 +373,20 @@ def _assumption_warnings(spec: LoadBalancerSpec, snapshot: ClusterSnapshot) -> l
     return out
 
 
-def _apply_aws_backend_settings(backend: Backend, value: Any, ingress: Ingress, where: str) -> None:
-    backend.target_type = value(a.TARGET_TYPE)
-    backend.protocol = value(a.BACKEND_PROTOCOL)
-    backend.protocol_version = value(a.BACKEND_PROTOCOL_VERSION)
-    grpc = backend.protocol_version == "GRPC"
-    backend.health_check = HealthCheck(
-        protocol=value(a.HEALTHCHECK_PROTOCOL),
-        port=value(a.HEALTHCHECK_PORT),
-        path=value(a.HEALTHCHECK_PATH) or ("/AWS.ALB/healthcheck" if grpc else "/"),
-        interval_seconds=value(a.HEALTHCHECK_INTERVAL),
-        timeout_seconds=value(a.HEALTHCHECK_TIMEOUT),
-        healthy_threshold=value(a.HEALTHY_THRESHOLD),
-        unhealthy_threshold=value(a.UNHEALTHY_THRESHOLD),
-        success_codes=value(a.SUCCESS_CODES) or ("12" if grpc else "200"),
-        source="annotation",
-    )
-    if backend.health_check.timeout_seconds >= backend.health_check.interval_seconds:  # type: ignore[operator]
-        raise _fail(ingress, where, f"healthcheck-timeout-seconds ({backend.health_check.timeout_seconds}) must "
-                    f"be less than healthcheck-interval-seconds ({backend.health_check.interval_seconds})")  # fmt: skip
-    backend.attributes = dict(value(a.TARGET_GROUP_ATTRIBUTES) or {})
-    backend.node_selector = dict(value(a.TARGET_NODE_LABELS) or {})
-    backend.tags = dict(value(a.TAGS) or {})
-
-
-def _auth(value: Any, ingress: Ingress, where: str) -> Authentication | None:
-    auth_type = value(a.AUTH_TYPE)
-    if auth_type in (None, "none"):
-        return None
-    idp_name = a.AUTH_IDP_OIDC if auth_type == "oidc" else a.AUTH_IDP_COGNITO
-    idp = value(idp_name)
-    if idp is None:
-        raise _fail(ingress, f"metadata.annotations[{idp_name}]", f"is required when auth-type is {auth_type}")
-    return Authentication(
-        type=auth_type,
-        idp=dict(idp),
-        on_unauthenticated_request=value(a.AUTH_ON_UNAUTHENTICATED),
-        scope=value(a.AUTH_SCOPE),
-        session_cookie=value(a.AUTH_SESSION_COOKIE),
-        session_timeout=value(a.AUTH_SESSION_TIMEOUT),
-    )
-
-
-def _annotation_action(
-    ingress: Ingress,
-    parsed: ParsedAnnotations,
-    name: str,
-    where: str,
-    snapshot: ClusterSnapshot,
-    config: BuildConfig,
-    backends: dict[str, Backend],
-    auths: dict[str, Authentication | None],
-) -> Action:
-    raw = parsed.family(a.ACTIONS).get(name)
-    if raw is None:
-        raise _fail(ingress, where, f"port 'use-annotation' needs annotation {a.ACTIONS.replace('${name}', name)}")
-    kind = raw["type"]
-    if kind == "fixed-response":
-        cfg = raw["fixedResponseConfig"]
-        return Action(kind, fixed_response=FixedResponse(cfg["statusCode"], cfg.get("contentType"),
-                                                         cfg.get("messageBody")))  # fmt: skip
-    if kind == "redirect":
-        cfg = raw["redirectConfig"]
-        return Action(kind, redirect=Redirect(cfg["statusCode"], cfg.get("protocol"), cfg.get("port"),
-                                              cfg.get("host"), cfg.get("path"), cfg.get("query")))  # fmt: skip
-    if "targetGroupARN" in raw:
-        return Action(kind, forward=[WeightedTarget(target_group_arn=raw["targetGroupARN"])])
-    forward = raw["forwardConfig"]
-    targets = []
-    for k, item in enumerate(forward["targetGroups"]):
-        if "serviceName" in item:
-            port = item["servicePort"]
-            port = int(port) if isinstance(port, str) and port.isascii() and port.isdigit() else port
-            key = _backend(ingress, parsed, item["serviceName"], port,
-                           f"{where} (actions.{name} targetGroups[{k}])", snapshot, config, backends, auths)  # fmt: skip
-            targets.append(WeightedTarget(backend_key=key, weight=item.get("weight")))
-        else:
-            targets.append(WeightedTarget(target_group_arn=item.get("targetGroupARN"),
-                                          target_group_name=item.get("targetGroupName"), weight=item.get("weight")))  # fmt: skip
-    sticky = forward.get("targetGroupStickinessConfig")
-    stickiness = Stickiness(bool(sticky.get("enabled")), sticky.get("durationSeconds")) if sticky else None
-    return Action(kind, forward=targets, stickiness=stickiness)
-
-
-def _conditions(raw: list[dict[str, Any]]) -> list[Condition]:
-    out = []
-    for item in raw:
-        field_name = item["field"]
-        if field_name == "host-header":
-            out.append(Condition(field_name, list(item["hostHeaderConfig"]["values"])))
-        elif field_name == "path-pattern":
-            out.append(Condition(field_name, list(item["pathPatternConfig"]["values"])))
-        elif field_name == "http-header":
-            cfg = item["httpHeaderConfig"]
-            out.append(Condition(field_name, list(cfg["values"]), header_name=cfg["httpHeaderName"]))
-        elif field_name == "http-request-method":
-            cfg = item["httpRequestMethodConfig"]
-            out.append(Condition(field_name, list(cfg.get("values") or cfg.get("Values"))))
-        elif field_name == "query-string":
-            values = [{"key": v.get("key", ""), "value": v["value"]} for v in item["queryStringConfig"]["values"]]
-            out.append(Condition(field_name, [f"{v['key']}={v['value']}" for v in values], query=values))
-        else:
-            out.append(Condition(field_name, list(item["sourceIpConfig"]["values"])))
-    return out
-
-
 # --------------------------------------------------------------------------- merging members
 
 
-def _exclusive(members: list[_Member], name: str, group: str) -> Any:
-    """The one value of a group-wide annotation; members that set different values are an error."""
-    seen: dict[str, Any] = {}
-    for member in members:
-        if member.parsed.has(name):
-            seen[member.ingress.ref.key] = member.parsed.get(name)
-    distinct = {repr(v) for v in seen.values()}
-    if len(distinct) > 1:
-        listing = "; ".join(f"{k}: {v!r}" for k, v in seen.items())
-        raise SpecError(Problem(Severity.ERROR, f"IngressGroup {group}", f"metadata.annotations[{name}]",
-                                f"conflicting values across the group ({listing}); set it on one Ingress or "
-                                "give every Ingress the same value"))  # fmt: skip
-    return next(iter(seen.values())) if seen else members[0].parsed.get(name)
-
-
-def _merge(key: str, members: list[_Member], config: BuildConfig, snapshot: ClusterSnapshot) -> LoadBalancerSpec:
-    aws = config.provider == "aws"
-    for name in (ann.name for ann in a.REGISTRY if ann.merge == Merge.EXCLUSIVE and ann.provider == config.provider):
-        _exclusive(members, name, key)
+def _merge(
+    key: str, members: list[Member], config: BuildConfig, snapshot: ClusterSnapshot
+) -> LoadBalancerSpec:
+    profile = config.profile
+    for name in (
+        ann.name for ann in a.REGISTRY if ann.merge == Merge.EXCLUSIVE and ann.provider == config.provider
+    ):
+        exclusive(members, name, key)
 
     backends: dict[str, Backend] = {}
     rules: list[tuple[tuple, Rule]] = []
-    tags: dict[str, str] = {}
     for index, member in enumerate(members):
         renames: dict[str, str] = {}
         for bkey, backend in member.backends.items():
@@ -522,30 +402,35 @@ def _merge(key: str, members: list[_Member], config: BuildConfig, snapshot: Clus
                     target.backend_key = renames[target.backend_key]
         for rule, position in member.rules:
             rules.append((precedence_key(rule, member.order, index, position), rule))
-        tags.update({k: v for k, v in (member.parsed.get(a.TAGS) or {}).items() if k not in tags})
     rules.sort(key=lambda item: item[0])
+    tags, tags_source = profile.group_tags(members)
 
     defaults = [(m, m.default_action) for m in members if m.default_action is not None]
     distinct_defaults = {repr(d) for _, d in defaults}
     if len(distinct_defaults) > 1:
         names = ", ".join(m.ingress.ref.key for m, _ in defaults)
-        raise SpecError(Problem(Severity.ERROR, f"IngressGroup {key}", "spec.defaultBackend",
-                                f"several Ingresses set different default backends ({names}); keep one"))  # fmt: skip
+        raise group_fail(key, "spec.defaultBackend", f"several Ingresses set different default backends ({names}); "
+                         "keep one")  # fmt: skip
     default_action = defaults[0][1] if defaults else None
 
+    frontend, fields = profile.frontend(key, members, snapshot)
+    if tags_source is not None:
+        fields["tags"] = tags_source
     cluster_default = None
-    if aws:
-        frontend = _aws_frontend(key, members)
-    else:
-        frontend = gce_frontend(members[0].ingress, members[0].parsed, members[0].certificates, snapshot,
-                                lambda f, m: _fail(members[0].ingress, f, m))  # fmt: skip
-        if default_action is None:
-            if config.cluster_default_backend is None:
-                ing = members[0].ingress
-                raise _fail(ing, "spec.defaultBackend", "a Google Cloud URL map needs a default service: set "
-                            "spec.defaultBackend, or start lbctl with --default-backend-service ns/name:port")  # fmt: skip
-            default_action = _cluster_default(config.cluster_default_backend, members[0], snapshot, config, backends)
-            cluster_default = default_action.backend_keys()[0]
+    if default_action is None:
+        first = members[0]
+
+        def resolve_one(namespace: str, name: str, port: int | str, where: str) -> Backend:
+            own: dict[str, Backend] = {}
+            member = MemberInput(first.ingress, first.parsed, snapshot, lambda *_: "")
+            backend_key = _backend(member, name, port, where, config, own, {}, namespace)
+            return own[backend_key]
+
+        member = MemberInput(first.ingress, first.parsed, snapshot, lambda *_: "")
+        cluster_default = profile.default_backend(member, config.cluster_default_backend, config.assume_missing,
+                                                  resolve_one, backends)  # fmt: skip
+        if cluster_default is not None:
+            default_action = Action.to_backend(cluster_default)
     return LoadBalancerSpec(
         provider=config.provider,
         stack=key,
@@ -557,86 +442,5 @@ def _merge(key: str, members: list[_Member], config: BuildConfig, snapshot: Clus
         backends=backends,
         tags=tags,
         cluster_default=cluster_default,
-    )
-
-
-def _cluster_default(
-    ref: str, member: _Member, snapshot: ClusterSnapshot, config: BuildConfig, backends: dict[str, Backend]
-) -> Action:
-    """The cluster default backend ("ns/name:port") as a Backend of the spec, health-checked on /healthz as
-    ingress-gce does unless its Pods' readinessProbe or a BackendConfig says otherwise. Missing from the
-    cluster, the group fails naming it and the fix; missing from the files (offline commands), it is assumed.
-    """
-    try:
-        namespace, name, port = parse_backend_ref(ref)
-    except ValueError as err:
-        raise _fail(member.ingress, "spec.defaultBackend", f"the cluster default backend {err}") from None
-    if snapshot.service(namespace, name) is None and not config.assume_missing:
-        install = "create it"
-        if ref == CLUSTER_DEFAULT_BACKEND:
-            install = f"kubectl apply -f {DEFAULT_BACKEND_MANIFEST}"
-        raise _fail(member.ingress, "spec.defaultBackend", f"the cluster default backend {ref} is missing "
-                    f"(Service {namespace}/{name} not found): {install}, set spec.defaultBackend on the "
-                    "Ingress, or start lbctl with --default-backend-service ns/name:port")  # fmt: skip
-    own: dict[str, Backend] = {}
-    key = _backend(member.ingress, member.parsed, name, port, f"cluster default backend {ref}", snapshot, config,
-                   own, {}, namespace=namespace)  # fmt: skip
-    default = own[key]
-    if key in backends:  # also a backend of a rule: one backend, as the rule has it
-        if backends[key] != default:
-            raise _fail(member.ingress, "spec.defaultBackend", f"the cluster default backend {ref} is also a "
-                        "backend of this Ingress with other settings; set spec.defaultBackend")  # fmt: skip
-        return Action.to_backend(key)
-    if default.health_check.source == "default":
-        default.health_check.path = DEFAULT_BACKEND_HEALTH_PATH
-    backends[key] = default
-    return Action.to_backend(key)
-
-
-def _aws_frontend(key: str, members: list[_Member]) -> Frontend:
-    first = members[0].parsed
-
-    def exclusive(name: str) -> Any:
-        return _exclusive(members, name, key)
-
-    ip_type = exclusive(a.IP_ADDRESS_TYPE)
-    cidrs = exclusive(a.INBOUND_CIDRS) or (["0.0.0.0/0", "::/0"] if ip_type != "ipv4" else ["0.0.0.0/0"])
-    certificates: list[TLSCertificate] = []
-    ports: dict[int, str] = {}
-    for member in members:
-        for protocol, port in member.listen_ports:
-            if ports.get(port, protocol) != protocol:
-                raise SpecError(Problem(Severity.ERROR, f"IngressGroup {key}", f"metadata.annotations[{a.LISTEN_PORTS}]",
-                                        f"port {port} is HTTP on one Ingress and HTTPS on another"))  # fmt: skip
-            ports[port] = protocol
-        for cert in member.certificates:
-            if cert not in certificates:
-                certificates.append(cert)
-    ssl_redirect = exclusive(a.SSL_REDIRECT)
-    listeners = []
-    for port, protocol in sorted(ports.items()):
-        listener = Listener(protocol, port, inbound_cidrs=list(cidrs))
-        if protocol == "HTTPS":
-            if not certificates:
-                raise SpecError(Problem(Severity.ERROR, f"IngressGroup {key}", f"metadata.annotations[{a.LISTEN_PORTS}]",
-                                        f"HTTPS listener {port} has no certificate: set {a.CERTIFICATE_ARN} or "
-                                        "spec.tls"))  # fmt: skip
-            listener.certificates = list(certificates)
-            listener.ssl_policy = exclusive(a.SSL_POLICY)
-        elif ssl_redirect is not None:
-            listener.redirect_to_https_port = ssl_redirect
-        listeners.append(listener)
-    if ssl_redirect is not None and ports.get(ssl_redirect) != "HTTPS":
-        raise SpecError(Problem(Severity.ERROR, f"IngressGroup {key}", f"metadata.annotations[{a.SSL_REDIRECT}]",
-                                f"redirects to port {ssl_redirect}, which is not an HTTPS listen port"))  # fmt: skip
-    return Frontend(
-        scheme=exclusive(a.SCHEME),
-        ip_address_type=ip_type,
-        listeners=listeners,
-        subnets=list(exclusive(a.SUBNETS) or []),
-        security_groups=list(exclusive(a.SECURITY_GROUPS) or []),
-        inbound_cidrs=list(cidrs),
-        attributes=dict(exclusive(a.LOAD_BALANCER_ATTRIBUTES) or {}),
-        waf_acl_arn=exclusive(a.WAFV2_ACL_ARN),
-        name=first.get(a.LOAD_BALANCER_NAME) and exclusive(a.LOAD_BALANCER_NAME),
+        fields=fields,
     )

@@ -1,19 +1,32 @@
 """Google Cloud (ingress-gce) semantics in the model: NEG mode, app protocols, BackendConfig,
-FrontendConfig, and health checks from readinessProbes. Pure: reads only the snapshot."""
+FrontendConfig, health checks from readinessProbes, pre-shared certificates, path rewrites and the cluster
+default backend. Each value is recorded with the field it came from. Pure: reads only the snapshot."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from lbctl.model import annotations as a
+from lbctl.model.alb import AlbProfile
 from lbctl.model.objects import Ingress, ProbeSpec, Service
 from lbctl.model.parsers import SchemaCheck
 from lbctl.model.problems import SpecError
-from lbctl.model.registry import ParsedAnnotations
+from lbctl.model.profile import Member, MemberInput, ResolveOne, TlsCertificates, fail
+from lbctl.model.registry import ParsedAnnotations, annotation_field
 from lbctl.model.snapshot import BACKEND_CONFIG, FRONTEND_CONFIG, ClusterSnapshot
-from lbctl.model.spec import Backend, Frontend, HealthCheck, Listener, TLSCertificate
+from lbctl.model.spec import (
+    Action,
+    Authentication,
+    Backend,
+    Condition,
+    Frontend,
+    HealthCheck,
+    Listener,
+    Source,
+    TLSCertificate,
+)
 
 Fail = Callable[[str, str], SpecError]
 
@@ -22,6 +35,8 @@ Fail = Callable[[str, str], SpecError]
 CLUSTER_DEFAULT_BACKEND = "kube-system/default-http-backend:80"
 DEFAULT_BACKEND_HEALTH_PATH = "/healthz"
 DEFAULT_BACKEND_MANIFEST = "manifests/gcp/default-http-backend.yaml"
+# What a rejected SSL policy names: the FrontendConfig the Ingress selects
+SSL_POLICY_FIELD = f"{annotation_field(a.FRONTEND_CONFIG)} (sslPolicy)"
 _DNS_LABEL = r"([a-z0-9]([-a-z0-9]*[a-z0-9])?)"
 _BACKEND_REF = re.compile(rf"{_DNS_LABEL}/{_DNS_LABEL}:([0-9]{{1,5}}|[a-z0-9-]{{1,15}})")
 
@@ -34,6 +49,7 @@ def parse_backend_ref(ref: str) -> tuple[str, str, int | str]:
                          f"1-65535 or port name), e.g. {CLUSTER_DEFAULT_BACKEND}")  # fmt: skip
     port = match.group(5)
     return match.group(1), match.group(3), int(port) if port.isdigit() else port
+
 
 _SECONDS = {"type": "integer", "minimum": 1, "maximum": 86400}
 BACKEND_CONFIG_SPEC: dict[str, Any] = {
@@ -59,18 +75,31 @@ BACKEND_CONFIG_SPEC: dict[str, Any] = {
                 "healthyThreshold": {"type": "integer", "minimum": 1, "maximum": 10},
                 "unhealthyThreshold": {"type": "integer", "minimum": 1, "maximum": 10},
                 "type": {"enum": ["HTTP", "HTTPS", "HTTP2"]},
-                "requestPath": {"type": "string", "pattern": r"^/[\x21-\x7e]*$", "maxLength": 1024},  # printable
+                "requestPath": {
+                    "type": "string",
+                    "pattern": r"^/[\x21-\x7e]*$",
+                    "maxLength": 1024,
+                },  # printable
                 "port": {"type": "integer", "minimum": 1, "maximum": 65535},
             },
         },
-        "securityPolicy": {"type": "object", "required": ["name"], "properties": {"name": {"type": "string"}}},
+        "securityPolicy": {
+            "type": "object",
+            "required": ["name"],
+            "properties": {"name": {"type": "string"}},
+        },
         "customRequestHeaders": {
             "type": "object",
-            "properties": {"headers": {"type": "array", "items": {"type": "string", "pattern": "^[^:]+:.*$"}}},
+            "properties": {
+                "headers": {"type": "array", "items": {"type": "string", "pattern": "^[^:]+:.*$"}}
+            },
         },
         "logging": {
             "type": "object",
-            "properties": {"enable": {"type": "boolean"}, "sampleRate": {"type": "number", "minimum": 0, "maximum": 1}},
+            "properties": {
+                "enable": {"type": "boolean"},
+                "sampleRate": {"type": "number", "minimum": 0, "maximum": 1},
+            },
         },
         "cdn": {
             "type": "object",
@@ -87,7 +116,13 @@ FRONTEND_CONFIG_SPEC: dict[str, Any] = {
             "properties": {
                 "enabled": {"type": "boolean"},
                 "responseCodeName": {
-                    "enum": ["MOVED_PERMANENTLY_DEFAULT", "FOUND", "SEE_OTHER", "TEMPORARY_REDIRECT", "PERMANENT_REDIRECT"]
+                    "enum": [
+                        "MOVED_PERMANENTLY_DEFAULT",
+                        "FOUND",
+                        "SEE_OTHER",
+                        "TEMPORARY_REDIRECT",
+                        "PERMANENT_REDIRECT",
+                    ]
                 },
             },
         },
@@ -109,17 +144,29 @@ def apply_gce_backend_settings(
     backend: Backend, service: Service, parsed: ParsedAnnotations, snapshot: ClusterSnapshot, fail: Fail
 ) -> None:
     """NEG or instance-group targets, protocol, BackendConfig and health check of one backend."""
+    on_service = f"Service {service.ref.key} "
+    fields = backend.fields
     neg = parsed.get(a.NEG) or {}
     backend.target_type = "ip" if neg.get("ingress") else "instance"
+    fields["target_type"] = Source(
+        on_service + annotation_field(a.NEG), "Service" if parsed.has(a.NEG) else "default"
+    )
     protocols = parsed.get(a.APP_PROTOCOLS) or {}
     backend.protocol = protocols.get(backend.port_name or "", protocols.get(str(backend.port), "HTTP"))
+    fields["protocol"] = Source(on_service + annotation_field(a.APP_PROTOCOLS),
+                                "Service" if parsed.has(a.APP_PROTOCOLS) else "default")  # fmt: skip
 
     health = HealthCheck(protocol=backend.protocol, path="/", source="default")
+    health_source = Source(on_service + annotation_field(a.BACKEND_CONFIG))  # where a health check is set
+    checked = {attribute: health_source for attribute in _HEALTH_ATTRIBUTES}
     probe = _readiness_probe(backend, service, snapshot)
     if probe is not None:
         health = HealthCheck(protocol=probe.scheme if probe.scheme in ("HTTP", "HTTPS") else backend.protocol,
                              path=probe.path, host=probe.host, interval_seconds=probe.period_seconds,
                              timeout_seconds=probe.timeout_seconds, source="readinessProbe")  # fmt: skip
+        probed = Source(f"Pods of Service {service.ref.key}: readinessProbe", "readinessProbe")
+        checked.update({f"health_check.{k}": probed for k in ("protocol", "path", "host", "interval_seconds",
+                                                                "timeout_seconds")})  # fmt: skip
 
     selection = parsed.get(a.BACKEND_CONFIG) or parsed.get(a.BACKEND_CONFIG_BETA)
     if selection:
@@ -127,13 +174,20 @@ def apply_gce_backend_settings(
         name = ports.get(str(backend.port)) or ports.get(backend.port_name or "") or selection.get("default")
         if name:
             config = snapshot.custom_object(BACKEND_CONFIG, service.namespace, name)
-            where = f"Service {service.ref.key} metadata.annotations[{a.BACKEND_CONFIG}]"
+            where = f"Service {service.ref.key} {annotation_field(a.BACKEND_CONFIG)}"
             if config is None:
                 raise fail(where, f"BackendConfig {service.namespace}/{name} not found")
             _check(_BACKEND_VALIDATOR, config.spec, f"BackendConfig {service.namespace}/{name}", fail, where)
             backend.backend_config = {k: v for k, v in config.spec.items() if k != "healthCheck"}
+            fields["backend_config"] = Source(
+                f"BackendConfig {service.namespace}/{name} spec", "BackendConfig"
+            )
             hc = config.spec.get("healthCheck")
             if hc:
+                for key, attribute in _BACKEND_CONFIG_HEALTH.items():
+                    if key in hc:
+                        checked[attribute] = Source(f"BackendConfig {service.namespace}/{name} "
+                                                    f"spec.healthCheck.{key}", "BackendConfig")  # fmt: skip
                 health = HealthCheck(
                     protocol=hc.get("type", health.protocol),
                     port=hc.get("port", health.port),
@@ -146,6 +200,15 @@ def apply_gce_backend_settings(
                     source="BackendConfig",
                 )
     backend.health_check = health
+    fields.update(checked)
+
+
+_BACKEND_CONFIG_HEALTH = {
+    "type": "health_check.protocol", "port": "health_check.port", "requestPath": "health_check.path",
+    "checkIntervalSec": "health_check.interval_seconds", "timeoutSec": "health_check.timeout_seconds",
+    "healthyThreshold": "health_check.healthy_threshold", "unhealthyThreshold": "health_check.unhealthy_threshold",
+}  # fmt: skip
+_HEALTH_ATTRIBUTES = (*_BACKEND_CONFIG_HEALTH.values(), "health_check.host")
 
 
 def _readiness_probe(backend: Backend, service: Service, snapshot: ClusterSnapshot) -> ProbeSpec | None:
@@ -161,7 +224,9 @@ def _readiness_probe(backend: Backend, service: Service, snapshot: ClusterSnapsh
             serving_number = serving
             if isinstance(serving, str):
                 serving_number = next((p.port for p in ports if p.name == serving), None)
-            if probe_port == serving_number or (isinstance(serving, str) and serving in names and probe.port == serving):
+            if probe_port == serving_number or (
+                isinstance(serving, str) and serving in names and probe.port == serving
+            ):
                 return probe
             if serving_number in numbers and probe_port == serving_number:
                 return probe
@@ -174,26 +239,128 @@ def gce_frontend(
     certificates: list[TLSCertificate],
     snapshot: ClusterSnapshot,
     fail: Fail,
+    fields: dict[str, Source] | None = None,
 ) -> Frontend:
-    """HTTP :80 (unless allow-http is false) and HTTPS :443 (when there are certificates)."""
+    """HTTP :80 (unless allow-http is false) and HTTPS :443 (when there are certificates); `fields` gets the
+    source of each value."""
+    fields = {} if fields is None else fields
     listeners: list[Listener] = []
     redirect = False
     ssl_policy = None
     config_name = parsed.get(a.FRONTEND_CONFIG)
     if config_name:
-        where = f"metadata.annotations[{a.FRONTEND_CONFIG}]"
+        where = annotation_field(a.FRONTEND_CONFIG)
         config = snapshot.custom_object(FRONTEND_CONFIG, ingress.namespace, config_name)
         if config is None:
             raise fail(where, f"FrontendConfig {ingress.namespace}/{config_name} not found")
-        _check(_FRONTEND_VALIDATOR, config.spec, f"FrontendConfig {ingress.namespace}/{config_name}", fail, where)
+        _check(
+            _FRONTEND_VALIDATOR, config.spec, f"FrontendConfig {ingress.namespace}/{config_name}", fail, where
+        )
         redirect = bool((config.spec.get("redirectToHttps") or {}).get("enabled"))
         ssl_policy = config.spec.get("sslPolicy")
+    fields["frontend.listeners.ssl_policy"] = Source(
+        SSL_POLICY_FIELD, "FrontendConfig" if ssl_policy else "default"
+    )
+    fields["frontend.listeners.redirect_to_https_port"] = Source(f"{annotation_field(a.FRONTEND_CONFIG)} "
+                                                                 "(redirectToHttps)", "FrontendConfig" if redirect else "default")  # fmt: skip
+    fields["frontend.listeners"] = Source(annotation_field(a.ALLOW_HTTP),
+                                          "Ingress" if parsed.has(a.ALLOW_HTTP) else "default")  # fmt: skip
+    fields["frontend.static_ip_name"] = Source(annotation_field(a.GLOBAL_STATIC_IP),
+                                               "Ingress" if parsed.has(a.GLOBAL_STATIC_IP) else "default")  # fmt: skip
+    fields["certificates"] = Source(annotation_field(a.PRE_SHARED_CERT),
+                                    "Ingress" if parsed.has(a.PRE_SHARED_CERT) else "default")  # fmt: skip
     if parsed.get(a.ALLOW_HTTP):
-        listeners.append(Listener("HTTP", 80, redirect_to_https_port=443 if redirect and certificates else None))
+        listeners.append(
+            Listener("HTTP", 80, redirect_to_https_port=443 if redirect and certificates else None)
+        )
     if certificates:
         listeners.append(Listener("HTTPS", 443, certificates=list(certificates), ssl_policy=ssl_policy))
     if not listeners:
-        raise fail(f"metadata.annotations[{a.ALLOW_HTTP}]",
+        raise fail(annotation_field(a.ALLOW_HTTP),
                    "is 'false' but the Ingress has no TLS certificate: nothing would listen (add spec.tls or "
                    f"{a.PRE_SHARED_CERT})")  # fmt: skip
-    return Frontend(scheme="internet-facing", static_ip_name=parsed.get(a.GLOBAL_STATIC_IP), listeners=listeners)
+    return Frontend(
+        scheme="internet-facing", static_ip_name=parsed.get(a.GLOBAL_STATIC_IP), listeners=listeners
+    )
+
+
+class GceProfile:
+    """The GCE profile of the builder (see lbctl.model.profile.CloudProfile)."""
+
+    name = "gcp"
+    cluster_default_backend: str | None = CLUSTER_DEFAULT_BACKEND
+
+    def group_name(self, parsed: ParsedAnnotations) -> str | None:
+        return None  # ingress-gce has no IngressGroups: one load balancer per Ingress
+
+    def order(self, parsed: ParsedAnnotations) -> int:
+        return 0
+
+    def rewrite(self, member: MemberInput) -> str | None:
+        return member.parsed.get(a.REWRITE_TARGET_NGINX) or member.parsed.get(a.REWRITE_TARGET)
+
+    def conditions(self, member: MemberInput) -> dict[str, list[Condition]]:
+        return AlbProfile().conditions(member)  # the annotation is ALB's; the provider skips such rules
+
+    def annotation_action(self, member: MemberInput, name: str, where: str) -> Action:
+        raise member.fail(where, "port 'use-annotation' is an ALB feature (actions.<name>)")
+
+    def certificates(self, member: MemberInput, tls: TlsCertificates) -> list[TLSCertificate]:
+        pre_shared = [
+            TLSCertificate("pre-shared", name) for name in member.parsed.get(a.PRE_SHARED_CERT) or []
+        ]
+        return pre_shared + tls(False)
+
+    def listen_ports(self, member: MemberInput, certificates: list[TLSCertificate]) -> list[tuple[str, int]]:
+        return []  # the frontend decides: :80 unless allow-http is false, :443 with certificates
+
+    def backend_settings(self, member: MemberInput, backend: Backend, service: Service,
+                         service_parsed: ParsedAnnotations, where: str) -> None:  # fmt: skip
+        apply_gce_backend_settings(backend, service, service_parsed, member.snapshot, member.fail)
+
+    def authentication(self, member: MemberInput, service: Service, service_parsed: ParsedAnnotations,
+                       where: str) -> Authentication | None:  # fmt: skip
+        return None
+
+    def group_tags(self, members: Sequence[Member]) -> tuple[dict[str, str], Source | None]:
+        return {}, None
+
+    def frontend(self, key: str, members: Sequence[Member],
+                 snapshot: ClusterSnapshot) -> tuple[Frontend, dict[str, Source]]:  # fmt: skip
+        first = members[0]
+        fields: dict[str, Source] = {}
+        frontend = gce_frontend(first.ingress, first.parsed, first.certificates, snapshot,
+                                lambda f, m: fail(first.ingress, f, m), fields)  # fmt: skip
+        return frontend, fields
+
+    def default_backend(self, member: MemberInput, cluster_default: str | None, assume_missing: bool,
+                        resolve: ResolveOne, backends: dict[str, Backend]) -> str | None:  # fmt: skip
+        """A URL map needs a default service: the cluster default backend ("ns/name:port"), health-checked
+        on /healthz as ingress-gce does unless its Pods' readinessProbe or a BackendConfig says otherwise.
+        Missing from the cluster, the group fails naming it and the fix; missing from the files (offline
+        commands), it is assumed."""
+        if cluster_default is None:
+            raise member.fail("spec.defaultBackend", "a Google Cloud URL map needs a default service: set "
+                              "spec.defaultBackend, or start lbctl with --default-backend-service ns/name:port")  # fmt: skip
+        try:
+            namespace, name, port = parse_backend_ref(cluster_default)
+        except ValueError as err:
+            raise member.fail("spec.defaultBackend", f"the cluster default backend {err}") from None
+        if member.snapshot.service(namespace, name) is None and not assume_missing:
+            install = "create it"
+            if cluster_default == CLUSTER_DEFAULT_BACKEND:
+                install = f"kubectl apply -f {DEFAULT_BACKEND_MANIFEST}"
+            raise member.fail("spec.defaultBackend", f"the cluster default backend {cluster_default} is missing "
+                              f"(Service {namespace}/{name} not found): {install}, set spec.defaultBackend on the "
+                              "Ingress, or start lbctl with --default-backend-service ns/name:port")  # fmt: skip
+        default = resolve(namespace, name, port, f"cluster default backend {cluster_default}")
+        if default.key in backends:  # also a backend of a rule: one backend, as the rule has it
+            if backends[default.key] != default:
+                raise member.fail("spec.defaultBackend", f"the cluster default backend {cluster_default} is also "
+                                  "a backend of this Ingress with other settings; set spec.defaultBackend")  # fmt: skip
+            return default.key
+        if default.health_check.source == "default":
+            default.health_check.path = DEFAULT_BACKEND_HEALTH_PATH
+            default.fields["health_check.path"] = Source(f"cluster default backend {cluster_default}")
+        backends[default.key] = default
+        return default.key

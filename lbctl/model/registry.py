@@ -37,8 +37,21 @@ class Merge(StrEnum):
 
 
 @dataclass(frozen=True)
+class Variant:
+    """A default that replaces the plain one in a named situation the model recognises (`key`), e.g. the
+    gRPC health-check path. `form` is the value as a user would write it; `when` says the situation in the docs."""
+
+    key: str
+    when: str
+    value: Any
+    form: str
+
+
+@dataclass(frozen=True)
 class Annotation:
-    """One annotation, declared once: everything parsing, validation and the docs need."""
+    """One annotation, declared once: everything parsing, validation and the docs need. `default` is the typed
+    value the model uses when no object sets the annotation, `default_doc` its documented form (what a user
+    would write for the same effect); `variants` are situational defaults."""
 
     name: str  # full key; may end in ${name} for a family such as actions.${name}
     parser: Parser
@@ -48,6 +61,26 @@ class Annotation:
     doc: str
     default: Any = None
     default_doc: str = ""
+    variants: tuple[Variant, ...] = ()
+
+    def default_for(self, situation: str | None = None) -> Any:
+        """The default in `situation` (a Variant key), else the plain default."""
+        for variant in self.variants:
+            if variant.key == situation:
+                return variant.value
+        return self.default
+
+    @property
+    def default_docs(self) -> str:
+        """The default column of the docs: the documented form, then each variant's."""
+        shown = self.default_doc or ("" if self.default is None else str(self.default))
+        extra = "; ".join(f"{v.when}: {v.form}" for v in self.variants)
+        return f"{shown} ({extra})" if extra else shown
+
+    @property
+    def field(self) -> str:
+        """Where the annotation sits on its object, as problems and provider errors name it."""
+        return annotation_field(self.name)
 
     @property
     def is_family(self) -> bool:
@@ -67,11 +100,11 @@ class ParsedAnnotations:
     families: dict[str, dict[str, Any]] = field(default_factory=dict)  # family name → suffix → value
     problems: list[Problem] = field(default_factory=list)
 
-    def get(self, name: str) -> Any:
-        """The parsed value, else the declared default (None when there is none)."""
+    def get(self, name: str, situation: str | None = None) -> Any:
+        """The parsed value, else the declared default for `situation` (None when there is none)."""
         if name in self.values:
             return self.values[name]
-        return self.registry.get(name).default
+        return self.registry.get(name).default_for(situation)
 
     def has(self, name: str) -> bool:
         return name in self.values
@@ -127,7 +160,7 @@ class AnnotationRegistry:
         parsed = ParsedAnnotations(self)
         for key in sorted(raw):
             value = raw[key]
-            where = f"metadata.annotations[{key}]"
+            where = annotation_field(key)
             found = self.lookup(key)
             if found is None:
                 if self.is_watched(key):
@@ -168,6 +201,11 @@ class AnnotationRegistry:
             else:
                 parsed.values[ann.name] = typed
         return parsed
+
+
+def annotation_field(key: str) -> str:
+    """The field path of annotation `key` on its object, e.g. `metadata.annotations[<key>]`."""
+    return f"metadata.annotations[{key}]"
 
 
 def _cut(text: str, limit: int = 200) -> str:

@@ -1,7 +1,10 @@
 """LoadBalancerSpec: the provider-neutral description of one wanted load balancer (one Ingress group).
 
 Plain dataclasses: comparable with ==, serialisable with `to_dict` (YAML/JSON). Values are already
-parsed and validated; providers only translate them. `None` means "provider default".
+parsed, validated and resolved (annotation, Service, IngressGroup merge or the registry default): providers
+only translate them and apply no default of their own. Where a value came from is recorded in the `fields`
+of the object holding it, so a provider names the field in an error with `field_of(attribute)` without
+spelling an annotation key.
 """
 
 from __future__ import annotations
@@ -11,10 +14,39 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from lbctl.model import annotations as a
+
 # What a Backend's inputs did not say, so a plan assumes it (offline, file-based commands only; the controller
 # reads the real cluster and never assumes).
 ASSUMED_SERVICE = "service"  # the Service is not in the files: its type, port and targets are assumed
 ASSUMED_NODE_PORT = "nodePort"  # a NodePort Service without nodePort: the cluster assigns it
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where one resolved value came from. `field` is what an error names: the annotation on the Ingress
+    (`metadata.annotations[<key>]`, also for a default: where to set it), on the Service (`Service ns/name
+    metadata.annotations[<key>]`), or a field of another object (`BackendConfig ns/name spec.healthCheck.…`).
+    `origin`: default | Ingress | IngressGroup | Service | BackendConfig | FrontendConfig | readinessProbe."""
+
+    field: str
+    origin: str = "default"
+
+
+@dataclass
+class Sourced:
+    """A part of the spec that records, per attribute ("health_check.path", "frontend.subnets"), its Source.
+    Not compared and not serialised: two backends with equal values are the same backend whatever set them."""
+
+    fields: dict[str, Source] = field(default_factory=dict, compare=False, repr=False, kw_only=True,
+                                      metadata={"plain": False})  # fmt: skip
+
+    def field_of(self, attribute: str) -> str:
+        """The field that sets `attribute`, to name in an error (KeyError: the model never records it)."""
+        return self.fields[attribute].field
+
+    def source_of(self, attribute: str) -> Source:
+        return self.fields[attribute]
 
 
 class PathType(StrEnum):
@@ -49,7 +81,7 @@ class HealthCheck:
 
 
 @dataclass
-class Backend:
+class Backend(Sourced):
     """One Service port as a load-balancer backend (an ALB target group, a GCE backend service)."""
 
     key: str  # stable id: "ns/service:port[:ip]"
@@ -109,16 +141,20 @@ class FixedResponse:
     message_body: str | None = None
 
 
+def _default(name: str) -> Any:
+    return a.REGISTRY.get(name).default
+
+
 @dataclass
-class Authentication:
-    """AWS ALB authenticate-oidc / authenticate-cognito before forwarding."""
+class Authentication(Sourced):
+    """AWS ALB authenticate-oidc / authenticate-cognito before forwarding (the defaults are the registry's)."""
 
     type: str  # oidc | cognito
     idp: dict[str, Any]  # as in the annotation; OIDC secretName is resolved by the provider
-    on_unauthenticated_request: str = "authenticate"
-    scope: str = "openid"
-    session_cookie: str = "AWSELBAuthSessionCookie"
-    session_timeout: int = 604800
+    on_unauthenticated_request: str = _default(a.AUTH_ON_UNAUTHENTICATED)
+    scope: str = _default(a.AUTH_SCOPE)
+    session_cookie: str = _default(a.AUTH_SESSION_COOKIE)
+    session_timeout: int = _default(a.AUTH_SESSION_TIMEOUT)
 
 
 @dataclass
@@ -202,7 +238,7 @@ class Frontend:
 
 
 @dataclass
-class LoadBalancerSpec:
+class LoadBalancerSpec(Sourced):
     """One wanted load balancer for one Ingress group (or one Ingress outside any group)."""
 
     provider: str  # aws | gcp
@@ -218,12 +254,24 @@ class LoadBalancerSpec:
     cluster_default: str | None = None  # key of the cluster default backend, when default_action is it
 
     def to_dict(self) -> dict[str, Any]:
-        return _plain(dataclasses.asdict(self))
+        return _plain(_as_dict(self))
 
     @property
     def empty(self) -> bool:
         """No member Ingress left: the provider deletes the stack."""
         return not self.members
+
+
+def _as_dict(value: Any) -> Any:
+    """dataclasses.asdict without the fields marked not plain (the recorded sources)."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _as_dict(getattr(value, f.name)) for f in dataclasses.fields(value)
+                if f.metadata.get("plain", True)}  # fmt: skip
+    if isinstance(value, dict):
+        return {k: _as_dict(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_as_dict(v) for v in value]
+    return value
 
 
 def _plain(value: Any) -> Any:

@@ -280,11 +280,18 @@ def test_invalid_value_names_annotation_value_and_expected_form(name: str, raw: 
 
 
 def test_defaults_are_valid_typed_values() -> None:
-    """A declared default must be what parsing its documented form gives (or None)."""
+    """A declared default must be what parsing its documented form gives (or None); so must every
+    situational default (Variant), and the docs show each form."""
     for ann in REGISTRY:
-        if ann.default is None or isinstance(ann.default, bool):
+        if ann.default is None:
+            assert not ann.default_doc and not ann.variants, ann.name
             continue
-        assert ann.parser.parse(str(ann.default)) == ann.default, ann.name
+        assert ann.parser.parse(ann.default_doc or str(ann.default)) == ann.default, ann.name
+        assert ann.default_docs.startswith(ann.default_doc or str(ann.default)), ann.name
+        for variant in ann.variants:
+            assert ann.parser.parse(variant.form) == variant.value, (ann.name, variant.key)
+            assert ann.default_for(variant.key) == variant.value and variant.form in ann.default_docs
+        assert ann.default_for("no such situation") == ann.default
 
 
 def test_every_annotation_is_documented() -> None:

@@ -1,0 +1,256 @@
+"""AWS Application Load Balancer (aws-load-balancer-controller) semantics in the model: IngressGroups,
+listen-ports and ssl-redirect, custom actions and conditions, target types, health checks and
+authentication. Every value is resolved here, defaults from the registry, with the field it came from.
+Pure: reads only the snapshot."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from lbctl.model import annotations as a
+from lbctl.model.objects import Service
+from lbctl.model.profile import (
+    Member,
+    MemberInput,
+    ResolveOne,
+    Settings,
+    TlsCertificates,
+    exclusive,
+    group_fail,
+    group_source,
+)
+from lbctl.model.registry import ParsedAnnotations, annotation_field
+from lbctl.model.snapshot import ClusterSnapshot
+from lbctl.model.spec import (
+    Action,
+    Authentication,
+    Backend,
+    Condition,
+    FixedResponse,
+    Frontend,
+    HealthCheck,
+    Listener,
+    Redirect,
+    Source,
+    Stickiness,
+    TLSCertificate,
+    WeightedTarget,
+)
+
+
+class AlbProfile:
+    """The ALB profile of the builder (see lbctl.model.profile.CloudProfile)."""
+
+    name = "aws"
+    cluster_default_backend: str | None = None
+
+    def group_name(self, parsed: ParsedAnnotations) -> str | None:
+        return str(parsed.get(a.GROUP_NAME)) if parsed.has(a.GROUP_NAME) else None
+
+    def order(self, parsed: ParsedAnnotations) -> int:
+        return int(parsed.get(a.GROUP_ORDER))
+
+    def rewrite(self, member: MemberInput) -> str | None:
+        for name in (a.REWRITE_TARGET_NGINX, a.REWRITE_TARGET):
+            if member.parsed.get(name):
+                raise member.fail(annotation_field(name), "ALB cannot rewrite request paths; remove the "
+                                  "annotation or rewrite in the application")  # fmt: skip
+        return None
+
+    def conditions(self, member: MemberInput) -> dict[str, list[Condition]]:
+        return {name: _conditions(value) for name, value in member.parsed.family(a.CONDITIONS).items()}
+
+    def annotation_action(self, member: MemberInput, name: str, where: str) -> Action:
+        return _annotation_action(member, name, where)
+
+    def certificates(self, member: MemberInput, tls: TlsCertificates) -> list[TLSCertificate]:
+        if member.parsed.has(a.CERTIFICATE_ARN):
+            return [TLSCertificate("arn", arn) for arn in member.parsed.get(a.CERTIFICATE_ARN)]
+        return tls(True)
+
+    def listen_ports(self, member: MemberInput, certificates: list[TLSCertificate]) -> list[tuple[str, int]]:
+        return list(member.parsed.get(a.LISTEN_PORTS, a.WITH_TLS if certificates else None))
+
+    def backend_settings(self, member: MemberInput, backend: Backend, service: Service,
+                         service_parsed: ParsedAnnotations, where: str) -> None:  # fmt: skip
+        settings = Settings(member.parsed, service_parsed, service.ref.key)
+        fields = backend.fields
+
+        def take(attribute: str, name: str, situation: str | None = None) -> Any:
+            return settings.take(fields, attribute, name, situation)
+
+        backend.target_type = take("target_type", a.TARGET_TYPE)
+        backend.protocol = take("protocol", a.BACKEND_PROTOCOL)
+        backend.protocol_version = take("protocol_version", a.BACKEND_PROTOCOL_VERSION)
+        grpc = a.GRPC if backend.protocol_version == "GRPC" else None
+        backend.health_check = HealthCheck(
+            protocol=take("health_check.protocol", a.HEALTHCHECK_PROTOCOL),
+            port=take("health_check.port", a.HEALTHCHECK_PORT),
+            path=take("health_check.path", a.HEALTHCHECK_PATH, grpc),
+            interval_seconds=take("health_check.interval_seconds", a.HEALTHCHECK_INTERVAL),
+            timeout_seconds=take("health_check.timeout_seconds", a.HEALTHCHECK_TIMEOUT),
+            healthy_threshold=take("health_check.healthy_threshold", a.HEALTHY_THRESHOLD),
+            unhealthy_threshold=take("health_check.unhealthy_threshold", a.UNHEALTHY_THRESHOLD),
+            success_codes=take("health_check.success_codes", a.SUCCESS_CODES, grpc),
+            source="annotation",
+        )
+        check = backend.health_check
+        if check.timeout_seconds >= check.interval_seconds:  # type: ignore[operator]
+            raise member.fail(where, f"healthcheck-timeout-seconds ({check.timeout_seconds}) must be less "
+                              f"than healthcheck-interval-seconds ({check.interval_seconds})")  # fmt: skip
+        backend.attributes = dict(take("attributes", a.TARGET_GROUP_ATTRIBUTES) or {})
+        backend.node_selector = dict(take("node_selector", a.TARGET_NODE_LABELS) or {})
+        backend.tags = dict(take("tags", a.TAGS) or {})
+
+    def authentication(self, member: MemberInput, service: Service, service_parsed: ParsedAnnotations,
+                       where: str) -> Authentication | None:  # fmt: skip
+        settings = Settings(member.parsed, service_parsed, service.ref.key)
+        fields: dict[str, Source] = {}
+        auth_type = settings.take(fields, "type", a.AUTH_TYPE)
+        if auth_type in (None, "none"):
+            return None
+        idp_name = a.AUTH_IDP_OIDC if auth_type == "oidc" else a.AUTH_IDP_COGNITO
+        idp = settings.take(fields, "idp", idp_name)
+        if idp is None:
+            raise member.fail(annotation_field(idp_name), f"is required when auth-type is {auth_type}")
+        return Authentication(
+            type=auth_type,
+            idp=dict(idp),
+            on_unauthenticated_request=settings.take(
+                fields, "on_unauthenticated_request", a.AUTH_ON_UNAUTHENTICATED
+            ),
+            scope=settings.take(fields, "scope", a.AUTH_SCOPE),
+            session_cookie=settings.take(fields, "session_cookie", a.AUTH_SESSION_COOKIE),
+            session_timeout=settings.take(fields, "session_timeout", a.AUTH_SESSION_TIMEOUT),
+            fields=fields,
+        )
+
+    def group_tags(self, members: Sequence[Member]) -> tuple[dict[str, str], Source | None]:
+        tags: dict[str, str] = {}
+        for member in members:  # the first member by group order keeps a key
+            tags.update({k: v for k, v in (member.parsed.get(a.TAGS) or {}).items() if k not in tags})
+        return tags, group_source(members, a.TAGS)
+
+    def frontend(self, key: str, members: Sequence[Member],
+                 snapshot: ClusterSnapshot) -> tuple[Frontend, dict[str, Source]]:  # fmt: skip
+        return _frontend(key, members)
+
+    def default_backend(self, member: MemberInput, cluster_default: str | None, assume_missing: bool,
+                        resolve: ResolveOne, backends: dict[str, Backend]) -> str | None:  # fmt: skip
+        return None  # an ALB without a default action answers 404 itself
+
+
+def _annotation_action(member: MemberInput, name: str, where: str) -> Action:
+    """A custom action from `actions.<name>`: fixed-response, redirect, or forward (weights, stickiness)."""
+    raw = member.parsed.family(a.ACTIONS).get(name)
+    if raw is None:
+        raise member.fail(
+            where, f"port 'use-annotation' needs annotation {a.ACTIONS.replace('${name}', name)}"
+        )
+    kind = raw["type"]
+    if kind == "fixed-response":
+        cfg = raw["fixedResponseConfig"]
+        return Action(kind, fixed_response=FixedResponse(cfg["statusCode"], cfg.get("contentType"),
+                                                         cfg.get("messageBody")))  # fmt: skip
+    if kind == "redirect":
+        cfg = raw["redirectConfig"]
+        return Action(kind, redirect=Redirect(cfg["statusCode"], cfg.get("protocol"), cfg.get("port"),
+                                              cfg.get("host"), cfg.get("path"), cfg.get("query")))  # fmt: skip
+    if "targetGroupARN" in raw:
+        return Action(kind, forward=[WeightedTarget(target_group_arn=raw["targetGroupARN"])])
+    forward = raw["forwardConfig"]
+    targets = []
+    for k, item in enumerate(forward["targetGroups"]):
+        if "serviceName" in item:
+            port = item["servicePort"]
+            port = int(port) if isinstance(port, str) and port.isascii() and port.isdigit() else port
+            key = member.resolve_backend(item["serviceName"], port, f"{where} (actions.{name} targetGroups[{k}])",
+                                         None)  # fmt: skip
+            targets.append(WeightedTarget(backend_key=key, weight=item.get("weight")))
+        else:
+            targets.append(WeightedTarget(target_group_arn=item.get("targetGroupARN"),
+                                          target_group_name=item.get("targetGroupName"), weight=item.get("weight")))  # fmt: skip
+    sticky = forward.get("targetGroupStickinessConfig")
+    stickiness = Stickiness(bool(sticky.get("enabled")), sticky.get("durationSeconds")) if sticky else None
+    return Action(kind, forward=targets, stickiness=stickiness)
+
+
+def _conditions(raw: list[dict[str, Any]]) -> list[Condition]:
+    out = []
+    for item in raw:
+        field_name = item["field"]
+        if field_name == "host-header":
+            out.append(Condition(field_name, list(item["hostHeaderConfig"]["values"])))
+        elif field_name == "path-pattern":
+            out.append(Condition(field_name, list(item["pathPatternConfig"]["values"])))
+        elif field_name == "http-header":
+            cfg = item["httpHeaderConfig"]
+            out.append(Condition(field_name, list(cfg["values"]), header_name=cfg["httpHeaderName"]))
+        elif field_name == "http-request-method":
+            cfg = item["httpRequestMethodConfig"]
+            out.append(Condition(field_name, list(cfg.get("values") or cfg.get("Values"))))
+        elif field_name == "query-string":
+            values = [
+                {"key": v.get("key", ""), "value": v["value"]} for v in item["queryStringConfig"]["values"]
+            ]
+            out.append(Condition(field_name, [f"{v['key']}={v['value']}" for v in values], query=values))
+        else:
+            out.append(Condition(field_name, list(item["sourceIpConfig"]["values"])))
+    return out
+
+
+def _frontend(key: str, members: Sequence[Member]) -> tuple[Frontend, dict[str, Source]]:
+    """Listeners merged across the group (one protocol per port), group-wide (Exclusive) settings agreed."""
+    first = members[0].parsed
+    fields: dict[str, Source] = {}
+
+    def take(attribute: str, name: str, situation: str | None = None) -> Any:
+        fields[attribute] = group_source(members, name)
+        return exclusive(members, name, key, situation)
+
+    ip_type = take("frontend.ip_address_type", a.IP_ADDRESS_TYPE)
+    cidrs = take("frontend.inbound_cidrs", a.INBOUND_CIDRS, a.DUALSTACK if ip_type != "ipv4" else None)
+    fields["frontend.listeners"] = group_source(members, a.LISTEN_PORTS)
+    certificates: list[TLSCertificate] = []
+    ports: dict[int, str] = {}
+    for member in members:
+        for protocol, port in member.listen_ports:
+            if ports.get(port, protocol) != protocol:
+                raise group_fail(key, annotation_field(a.LISTEN_PORTS),
+                                 f"port {port} is HTTP on one Ingress and HTTPS on another")  # fmt: skip
+            ports[port] = protocol
+        for cert in member.certificates:
+            if cert not in certificates:
+                certificates.append(cert)
+    fields["certificates"] = group_source(members, a.CERTIFICATE_ARN)
+    ssl_redirect = take("frontend.listeners.redirect_to_https_port", a.SSL_REDIRECT)
+    ssl_policy = take("frontend.listeners.ssl_policy", a.SSL_POLICY)
+    listeners = []
+    for port, protocol in sorted(ports.items()):
+        listener = Listener(protocol, port, inbound_cidrs=list(cidrs))
+        if protocol == "HTTPS":
+            if not certificates:
+                raise group_fail(key, annotation_field(a.LISTEN_PORTS), f"HTTPS listener {port} has no "
+                                 f"certificate: set {a.CERTIFICATE_ARN} or spec.tls")  # fmt: skip
+            listener.certificates = list(certificates)
+            listener.ssl_policy = ssl_policy
+        elif ssl_redirect is not None:
+            listener.redirect_to_https_port = ssl_redirect
+        listeners.append(listener)
+    if ssl_redirect is not None and ports.get(ssl_redirect) != "HTTPS":
+        raise group_fail(key, annotation_field(a.SSL_REDIRECT),
+                         f"redirects to port {ssl_redirect}, which is not an HTTPS listen port")  # fmt: skip
+    frontend = Frontend(
+        scheme=take("frontend.scheme", a.SCHEME),
+        ip_address_type=ip_type,
+        listeners=listeners,
+        subnets=list(take("frontend.subnets", a.SUBNETS) or []),
+        security_groups=list(take("frontend.security_groups", a.SECURITY_GROUPS) or []),
+        inbound_cidrs=list(cidrs),
+        attributes=dict(take("frontend.attributes", a.LOAD_BALANCER_ATTRIBUTES) or {}),
+        waf_acl_arn=take("frontend.waf_acl_arn", a.WAFV2_ACL_ARN),
+        name=first.get(a.LOAD_BALANCER_NAME) and take("frontend.name", a.LOAD_BALANCER_NAME),
+    )
+    fields.setdefault("frontend.name", group_source(members, a.LOAD_BALANCER_NAME))
+    return frontend, fields

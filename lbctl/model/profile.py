@@ -1,0 +1,179 @@
+"""What the cloud-neutral builder asks of a cloud's annotation semantics (`alb.py`, `gce.py`), and the
+resolution of annotation values across objects with the source each value came from.
+
+A profile is known by the provider name of the BuildConfig; the builder never branches on that name itself.
+Pure: profiles read only the snapshot they are given.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from lbctl.model.objects import Ingress, Service
+from lbctl.model.problems import Problem, Severity, SpecError
+from lbctl.model.registry import ParsedAnnotations, annotation_field
+from lbctl.model.snapshot import ClusterSnapshot
+from lbctl.model.spec import (
+    Action,
+    Authentication,
+    Backend,
+    Condition,
+    Frontend,
+    Rule,
+    Source,
+    TLSCertificate,
+)
+
+# Resolve a Service port into a backend of the member: (service name, port, where, namespace or None) → key
+ResolveBackend = Callable[[str, int | str, str, str | None], str]
+# Resolve the Service port `namespace/name:port` into a Backend that is not (yet) one of the group's
+ResolveOne = Callable[[str, str, int | str, str], Backend]
+# The certificates of an Ingress's spec.tls Secrets; `discover`: TLS hosts without a Secret become
+# certificates to discover by host
+TlsCertificates = Callable[[bool], list[TLSCertificate]]
+
+
+def fail(ingress: Ingress, field_path: str, message: str) -> SpecError:
+    """An error about one Ingress: it is left out of its group."""
+    return SpecError(Problem(Severity.ERROR, str(ingress.ref), field_path, message, ingress.source))
+
+
+def group_fail(group: str, field_path: str, message: str) -> SpecError:
+    """An error about a whole IngressGroup: the group does not build."""
+    return SpecError(Problem(Severity.ERROR, f"IngressGroup {group}", field_path, message))
+
+
+@dataclass
+class MemberInput:
+    """One Ingress being built, what a profile needs to read it."""
+
+    ingress: Ingress
+    parsed: ParsedAnnotations
+    snapshot: ClusterSnapshot
+    resolve_backend: ResolveBackend
+
+    def fail(self, field_path: str, message: str) -> SpecError:
+        return fail(self.ingress, field_path, message)
+
+
+@dataclass
+class Member:
+    """What one valid Ingress contributes to its group."""
+
+    ingress: Ingress
+    parsed: ParsedAnnotations
+    order: int
+    listen_ports: list[tuple[str, int]]
+    rules: list[tuple[Rule, int]]  # rule, position in the manifest
+    backends: dict[str, Backend]
+    default_action: Action | None
+    certificates: list[TLSCertificate]
+
+
+class Settings:
+    """The annotation values of one backend: the Service's over the Ingress's over the registry default,
+    each with the Source it came from."""
+
+    def __init__(self, ingress: ParsedAnnotations, service: ParsedAnnotations | None = None,
+                 service_ref: str = "") -> None:  # fmt: skip
+        self.ingress = ingress
+        self.service = service
+        self.service_ref = service_ref
+
+    def get(self, name: str, situation: str | None = None) -> Any:
+        if self.service is not None and self.service.has(name):
+            return self.service.get(name)
+        return self.ingress.get(name, situation)
+
+    def source(self, name: str) -> Source:
+        if self.service is not None and self.service.has(name):
+            return Source(f"Service {self.service_ref} {annotation_field(name)}", "Service")
+        return Source(annotation_field(name), "Ingress" if self.ingress.has(name) else "default")
+
+    def take(self, fields: dict[str, Source], attribute: str, name: str, situation: str | None = None) -> Any:
+        """The value of annotation `name` for `attribute`, recording where it came from in `fields`."""
+        fields[attribute] = self.source(name)
+        return self.get(name, situation)
+
+
+def exclusive(members: Sequence[Member], name: str, group: str, situation: str | None = None) -> Any:
+    """The one value of a group-wide annotation; members that set different values are an error."""
+    seen: dict[str, Any] = {}
+    for member in members:
+        if member.parsed.has(name):
+            seen[member.ingress.ref.key] = member.parsed.get(name)
+    distinct = {repr(v) for v in seen.values()}
+    if len(distinct) > 1:
+        listing = "; ".join(f"{k}: {v!r}" for k, v in seen.items())
+        raise group_fail(group, annotation_field(name), f"conflicting values across the group ({listing}); set "
+                         "it on one Ingress or give every Ingress the same value")  # fmt: skip
+    return next(iter(seen.values())) if seen else members[0].parsed.get(name, situation)
+
+
+def group_source(members: Sequence[Member], name: str) -> Source:
+    """Where a group-wide value came from: a member's annotation, or the default."""
+    setters = [m for m in members if m.parsed.has(name)]
+    origin = "default" if not setters else "Ingress" if len(members) == 1 else "IngressGroup"
+    return Source(annotation_field(name), origin)
+
+
+class CloudProfile(Protocol):
+    """One cloud's Ingress annotation semantics, called by the cloud-neutral builder."""
+
+    name: str  # the provider name the profile serves
+    cluster_default_backend: str | None  # "ns/name:port" an Ingress without a default backend gets, if any
+
+    def group_name(self, parsed: ParsedAnnotations) -> str | None:
+        """The explicit group an Ingress joins (None: it is alone, keyed ns/name)."""
+        ...
+
+    def order(self, parsed: ParsedAnnotations) -> int:
+        """Where the Ingress's rules go in its group (smaller first)."""
+        ...
+
+    def rewrite(self, member: MemberInput) -> str | None:
+        """The path-prefix rewrite of the Ingress's rules, or an error when the cloud cannot rewrite."""
+        ...
+
+    def conditions(self, member: MemberInput) -> dict[str, list[Condition]]:
+        """Extra rule conditions per backend Service name."""
+        ...
+
+    def annotation_action(self, member: MemberInput, name: str, where: str) -> Action:
+        """The action of a backend whose port is 'use-annotation' (named `name`)."""
+        ...
+
+    def certificates(self, member: MemberInput, tls: TlsCertificates) -> list[TLSCertificate]:
+        """The certificates the Ingress brings to its HTTPS listeners."""
+        ...
+
+    def listen_ports(self, member: MemberInput, certificates: list[TLSCertificate]) -> list[tuple[str, int]]:
+        """(protocol, port) of the listeners the Ingress's rules are on (empty: the frontend decides)."""
+        ...
+
+    def backend_settings(self, member: MemberInput, backend: Backend, service: Service,
+                         service_parsed: ParsedAnnotations, where: str) -> None:  # fmt: skip
+        """Fill in the target type, protocol, health check … of one backend, recording each source."""
+        ...
+
+    def authentication(self, member: MemberInput, service: Service, service_parsed: ParsedAnnotations,
+                       where: str) -> Authentication | None:  # fmt: skip
+        """Authentication before forwarding to the backend, if the cloud has it and it is asked for."""
+        ...
+
+    def group_tags(self, members: Sequence[Member]) -> tuple[dict[str, str], Source | None]:
+        """Tags of the group's resources and where they came from."""
+        ...
+
+    def frontend(self, key: str, members: Sequence[Member],
+                 snapshot: ClusterSnapshot) -> tuple[Frontend, dict[str, Source]]:  # fmt: skip
+        """The group's frontend (listeners, addresses …) and the source of each of its values."""
+        ...
+
+    def default_backend(self, member: MemberInput, cluster_default: str | None, assume_missing: bool,
+                        resolve: ResolveOne, backends: dict[str, Backend]) -> str | None:  # fmt: skip
+        """The backend key of the group's default action when no member sets spec.defaultBackend (None:
+        the cloud needs none)."""
+        ...
