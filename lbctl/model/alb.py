@@ -38,6 +38,23 @@ from lbctl.model.spec import (
     WeightedTarget,
 )
 
+# The annotation behind each spec-level attribute (spec.fields), for a spec whatever its members set
+SPEC_ANNOTATIONS = {
+    "tags": a.TAGS,
+    "certificates": a.CERTIFICATE_ARN,
+    "frontend.name": a.LOAD_BALANCER_NAME,
+    "frontend.scheme": a.SCHEME,
+    "frontend.ip_address_type": a.IP_ADDRESS_TYPE,
+    "frontend.subnets": a.SUBNETS,
+    "frontend.security_groups": a.SECURITY_GROUPS,
+    "frontend.inbound_cidrs": a.INBOUND_CIDRS,
+    "frontend.attributes": a.LOAD_BALANCER_ATTRIBUTES,
+    "frontend.waf_acl_arn": a.WAFV2_ACL_ARN,
+    "frontend.listeners": a.LISTEN_PORTS,
+    "frontend.listeners.ssl_policy": a.SSL_POLICY,
+    "frontend.listeners.redirect_to_https_port": a.SSL_REDIRECT,
+}
+
 
 class AlbProfile:
     """The ALB profile of the builder (see lbctl.model.profile.CloudProfile)."""
@@ -48,14 +65,19 @@ class AlbProfile:
     def group_name(self, parsed: ParsedAnnotations) -> str | None:
         return str(parsed.get(a.GROUP_NAME)) if parsed.has(a.GROUP_NAME) else None
 
+    def default_fields(self) -> dict[str, Source]:
+        return {attribute: Source(annotation_field(name)) for attribute, name in SPEC_ANNOTATIONS.items()}
+
     def order(self, parsed: ParsedAnnotations) -> int:
         return int(parsed.get(a.GROUP_ORDER))
 
     def rewrite(self, member: MemberInput) -> str | None:
         for name in (a.REWRITE_TARGET_NGINX, a.REWRITE_TARGET):
             if member.parsed.get(name):
-                raise member.fail(annotation_field(name), "ALB cannot rewrite request paths; remove the "
-                                  "annotation or rewrite in the application")  # fmt: skip
+                raise member.fail(
+                    annotation_field(name),
+                    "ALB cannot rewrite request paths; remove the annotation or rewrite in the application",
+                )
         return None
 
     def conditions(self, member: MemberInput) -> dict[str, list[Condition]]:
@@ -72,8 +94,14 @@ class AlbProfile:
     def listen_ports(self, member: MemberInput, certificates: list[TLSCertificate]) -> list[tuple[str, int]]:
         return list(member.parsed.get(a.LISTEN_PORTS, a.WITH_TLS if certificates else None))
 
-    def backend_settings(self, member: MemberInput, backend: Backend, service: Service,
-                         service_parsed: ParsedAnnotations, where: str) -> None:  # fmt: skip
+    def backend_settings(
+        self,
+        member: MemberInput,
+        backend: Backend,
+        service: Service,
+        service_parsed: ParsedAnnotations,
+        where: str,
+    ) -> None:
         settings = Settings(member.parsed, service_parsed, service.ref.key)
         fields = backend.fields
 
@@ -97,14 +125,18 @@ class AlbProfile:
         )
         check = backend.health_check
         if check.timeout_seconds >= check.interval_seconds:  # type: ignore[operator]
-            raise member.fail(where, f"healthcheck-timeout-seconds ({check.timeout_seconds}) must be less "
-                              f"than healthcheck-interval-seconds ({check.interval_seconds})")  # fmt: skip
+            raise member.fail(
+                where,
+                f"healthcheck-timeout-seconds ({check.timeout_seconds}) must be less "
+                f"than healthcheck-interval-seconds ({check.interval_seconds})",
+            )
         backend.attributes = dict(take("attributes", a.TARGET_GROUP_ATTRIBUTES) or {})
         backend.node_selector = dict(take("node_selector", a.TARGET_NODE_LABELS) or {})
         backend.tags = dict(take("tags", a.TAGS) or {})
 
-    def authentication(self, member: MemberInput, service: Service, service_parsed: ParsedAnnotations,
-                       where: str) -> Authentication | None:  # fmt: skip
+    def authentication(
+        self, member: MemberInput, service: Service, service_parsed: ParsedAnnotations, where: str
+    ) -> Authentication | None:
         settings = Settings(member.parsed, service_parsed, service.ref.key)
         fields: dict[str, Source] = {}
         auth_type = settings.take(fields, "type", a.AUTH_TYPE)
@@ -132,12 +164,19 @@ class AlbProfile:
             tags.update({k: v for k, v in (member.parsed.get(a.TAGS) or {}).items() if k not in tags})
         return tags, group_source(members, a.TAGS)
 
-    def frontend(self, key: str, members: Sequence[Member],
-                 snapshot: ClusterSnapshot) -> tuple[Frontend, dict[str, Source]]:  # fmt: skip
+    def frontend(
+        self, key: str, members: Sequence[Member], snapshot: ClusterSnapshot
+    ) -> tuple[Frontend, dict[str, Source]]:
         return _frontend(key, members)
 
-    def default_backend(self, member: MemberInput, cluster_default: str | None, assume_missing: bool,
-                        resolve: ResolveOne, backends: dict[str, Backend]) -> str | None:  # fmt: skip
+    def default_backend(
+        self,
+        member: MemberInput,
+        cluster_default: str | None,
+        assume_missing: bool,
+        resolve: ResolveOne,
+        backends: dict[str, Backend],
+    ) -> str | None:
         return None  # an ALB without a default action answers 404 itself
 
 
@@ -151,12 +190,23 @@ def _annotation_action(member: MemberInput, name: str, where: str) -> Action:
     kind = raw["type"]
     if kind == "fixed-response":
         cfg = raw["fixedResponseConfig"]
-        return Action(kind, fixed_response=FixedResponse(cfg["statusCode"], cfg.get("contentType"),
-                                                         cfg.get("messageBody")))  # fmt: skip
+        return Action(
+            kind,
+            fixed_response=FixedResponse(cfg["statusCode"], cfg.get("contentType"), cfg.get("messageBody")),
+        )
     if kind == "redirect":
         cfg = raw["redirectConfig"]
-        return Action(kind, redirect=Redirect(cfg["statusCode"], cfg.get("protocol"), cfg.get("port"),
-                                              cfg.get("host"), cfg.get("path"), cfg.get("query")))  # fmt: skip
+        return Action(
+            kind,
+            redirect=Redirect(
+                cfg["statusCode"],
+                cfg.get("protocol"),
+                cfg.get("port"),
+                cfg.get("host"),
+                cfg.get("path"),
+                cfg.get("query"),
+            ),
+        )
     if "targetGroupARN" in raw:
         return Action(kind, forward=[WeightedTarget(target_group_arn=raw["targetGroupARN"])])
     forward = raw["forwardConfig"]
@@ -165,12 +215,18 @@ def _annotation_action(member: MemberInput, name: str, where: str) -> Action:
         if "serviceName" in item:
             port = item["servicePort"]
             port = int(port) if isinstance(port, str) and port.isascii() and port.isdigit() else port
-            key = member.resolve_backend(item["serviceName"], port, f"{where} (actions.{name} targetGroups[{k}])",
-                                         None)  # fmt: skip
+            key = member.resolve_backend(
+                item["serviceName"], port, f"{where} (actions.{name} targetGroups[{k}])", None
+            )
             targets.append(WeightedTarget(backend_key=key, weight=item.get("weight")))
         else:
-            targets.append(WeightedTarget(target_group_arn=item.get("targetGroupARN"),
-                                          target_group_name=item.get("targetGroupName"), weight=item.get("weight")))  # fmt: skip
+            targets.append(
+                WeightedTarget(
+                    target_group_arn=item.get("targetGroupARN"),
+                    target_group_name=item.get("targetGroupName"),
+                    weight=item.get("weight"),
+                )
+            )
     sticky = forward.get("targetGroupStickinessConfig")
     stickiness = Stickiness(bool(sticky.get("enabled")), sticky.get("durationSeconds")) if sticky else None
     return Action(kind, forward=targets, stickiness=stickiness)
@@ -203,27 +259,27 @@ def _conditions(raw: list[dict[str, Any]]) -> list[Condition]:
 def _frontend(key: str, members: Sequence[Member]) -> tuple[Frontend, dict[str, Source]]:
     """Listeners merged across the group (one protocol per port), group-wide (Exclusive) settings agreed."""
     first = members[0].parsed
-    fields: dict[str, Source] = {}
+    fields = {attribute: group_source(members, name) for attribute, name in SPEC_ANNOTATIONS.items()}
 
-    def take(attribute: str, name: str, situation: str | None = None) -> Any:
-        fields[attribute] = group_source(members, name)
+    def take(_attribute: str, name: str, situation: str | None = None) -> Any:
         return exclusive(members, name, key, situation)
 
     ip_type = take("frontend.ip_address_type", a.IP_ADDRESS_TYPE)
     cidrs = take("frontend.inbound_cidrs", a.INBOUND_CIDRS, a.DUALSTACK if ip_type != "ipv4" else None)
-    fields["frontend.listeners"] = group_source(members, a.LISTEN_PORTS)
     certificates: list[TLSCertificate] = []
     ports: dict[int, str] = {}
     for member in members:
         for protocol, port in member.listen_ports:
             if ports.get(port, protocol) != protocol:
-                raise group_fail(key, annotation_field(a.LISTEN_PORTS),
-                                 f"port {port} is HTTP on one Ingress and HTTPS on another")  # fmt: skip
+                raise group_fail(
+                    key,
+                    annotation_field(a.LISTEN_PORTS),
+                    f"port {port} is HTTP on one Ingress and HTTPS on another",
+                )
             ports[port] = protocol
         for cert in member.certificates:
             if cert not in certificates:
                 certificates.append(cert)
-    fields["certificates"] = group_source(members, a.CERTIFICATE_ARN)
     ssl_redirect = take("frontend.listeners.redirect_to_https_port", a.SSL_REDIRECT)
     ssl_policy = take("frontend.listeners.ssl_policy", a.SSL_POLICY)
     listeners = []
@@ -231,16 +287,22 @@ def _frontend(key: str, members: Sequence[Member]) -> tuple[Frontend, dict[str, 
         listener = Listener(protocol, port, inbound_cidrs=list(cidrs))
         if protocol == "HTTPS":
             if not certificates:
-                raise group_fail(key, annotation_field(a.LISTEN_PORTS), f"HTTPS listener {port} has no "
-                                 f"certificate: set {a.CERTIFICATE_ARN} or spec.tls")  # fmt: skip
+                raise group_fail(
+                    key,
+                    annotation_field(a.LISTEN_PORTS),
+                    f"HTTPS listener {port} has no certificate: set {a.CERTIFICATE_ARN} or spec.tls",
+                )
             listener.certificates = list(certificates)
             listener.ssl_policy = ssl_policy
         elif ssl_redirect is not None:
             listener.redirect_to_https_port = ssl_redirect
         listeners.append(listener)
     if ssl_redirect is not None and ports.get(ssl_redirect) != "HTTPS":
-        raise group_fail(key, annotation_field(a.SSL_REDIRECT),
-                         f"redirects to port {ssl_redirect}, which is not an HTTPS listen port")  # fmt: skip
+        raise group_fail(
+            key,
+            annotation_field(a.SSL_REDIRECT),
+            f"redirects to port {ssl_redirect}, which is not an HTTPS listen port",
+        )
     frontend = Frontend(
         scheme=take("frontend.scheme", a.SCHEME),
         ip_address_type=ip_type,
@@ -252,5 +314,4 @@ def _frontend(key: str, members: Sequence[Member]) -> tuple[Frontend, dict[str, 
         waf_acl_arn=take("frontend.waf_acl_arn", a.WAFV2_ACL_ARN),
         name=first.get(a.LOAD_BALANCER_NAME) and take("frontend.name", a.LOAD_BALANCER_NAME),
     )
-    fields.setdefault("frontend.name", group_source(members, a.LOAD_BALANCER_NAME))
     return frontend, fields

@@ -133,16 +133,18 @@ def stack_of(ingress: Ingress, provider: str) -> str:
 
 def stack_of_object(raw: Mapping[str, Any], provider: str) -> str:
     """The group key of an Ingress object as the API returns it (also one the model cannot read)."""
-    meta = raw.get("metadata") or {}
-    annotations = meta.get("annotations") if isinstance(meta.get("annotations"), Mapping) else {}
-    parsed = _group_annotations(annotations)
+    meta = raw.get("metadata")
+    meta = meta if isinstance(meta, Mapping) else {}
+    annotations = meta.get("annotations")
+    parsed = _group_annotations(annotations if isinstance(annotations, Mapping) else {})
     name = profile_of(provider).group_name(parsed) if provider in PROFILES else None
     return name if name is not None else f"{meta.get('namespace', 'default')}/{meta.get('name')}"
 
 
 def empty_spec(provider: str, stack: str) -> LoadBalancerSpec:
     """A spec with no members: converging it deletes the stack."""
-    return LoadBalancerSpec(provider, stack, "/" not in stack, [], Frontend(), [], None, {})
+    fields = profile_of(provider).default_fields() if provider in PROFILES else {}
+    return LoadBalancerSpec(provider, stack, "/" not in stack, [], Frontend(), [], None, {}, fields=fields)
 
 
 def build(snapshot: ClusterSnapshot, config: BuildConfig) -> BuildResult:
@@ -207,8 +209,12 @@ def _build_member(
 
     def resolve(backend: IngressBackend, where: str) -> Action:
         if backend.resource is not None:
-            raise fail(ingress, where, f"resource backend {backend.resource} cannot be served by a cloud "
-                       "load balancer; use a Service backend")  # fmt: skip
+            raise fail(
+                ingress,
+                where,
+                f"resource backend {backend.resource} cannot be served by a cloud "
+                "load balancer; use a Service backend",
+            )
         assert backend.service is not None
         ref = backend.service
         if ref.port_name == USE_ANNOTATION:
@@ -271,13 +277,20 @@ def _tls_certificates(ingress: Ingress, snapshot: ClusterSnapshot, discover: boo
             if secret is None:
                 raise fail(ingress, where, f"Secret {ingress.namespace}/{tls.secret_name} not found")
             if "tls.crt" not in secret.data or "tls.key" not in secret.data:
-                raise fail(ingress, where, f"Secret {ingress.namespace}/{tls.secret_name} must hold tls.crt "
-                           "and tls.key (type kubernetes.io/tls)")  # fmt: skip
+                raise fail(
+                    ingress,
+                    where,
+                    f"Secret {ingress.namespace}/{tls.secret_name} must hold tls.crt "
+                    "and tls.key (type kubernetes.io/tls)",
+                )
             digest = hashlib.sha256(
                 (secret.data["tls.crt"] + "\0" + secret.data["tls.key"]).encode()
             ).hexdigest()
-            certs.append(TLSCertificate("secret", f"{ingress.namespace}/{tls.secret_name}", list(tls.hosts),
-                                        digest[:16]))  # fmt: skip
+            certs.append(
+                TLSCertificate(
+                    "secret", f"{ingress.namespace}/{tls.secret_name}", list(tls.hosts), digest[:16]
+                )
+            )
         elif discover and tls.hosts:
             certs.append(TLSCertificate("discover", "", list(tls.hosts)))
     return certs
@@ -333,8 +346,12 @@ def _backend(
     config.profile.backend_settings(member, backend, service, service_parsed, where)
     if backend.target_type == "instance":
         if service.type not in ("NodePort", "LoadBalancer"):
-            raise fail(ingress, where, f"Service {service.ref.key} is type {service.type}; instance targets need "
-                       "type NodePort or LoadBalancer (or use ip targets)")  # fmt: skip
+            raise fail(
+                ingress,
+                where,
+                f"Service {service.ref.key} is type {service.type}; instance targets need "
+                "type NodePort or LoadBalancer (or use ip targets)",
+            )
         if backend.node_port is None and not assumed:
             if not config.assume_missing:
                 message = f"Service {service.ref.key} port {service_port.port} has no nodePort yet"
@@ -364,12 +381,22 @@ def _assumption_warnings(spec: LoadBalancerSpec, snapshot: ClusterSnapshot) -> l
         if ASSUMED_SERVICE not in backend.assumed or key == spec.cluster_default:
             continue  # the cluster default backend belongs to the cluster, not the files: the plan notes it
         rule = next((r for r in spec.rules if key in r.action.backend_keys()), None)
-        ingress_key, where = (rule.source.ingress, f"{rule.source.field}.backend") if rule else (
-            spec.members[0], "spec.defaultBackend")  # fmt: skip
+        ingress_key, where = (
+            (rule.source.ingress, f"{rule.source.field}.backend")
+            if rule
+            else (spec.members[0], "spec.defaultBackend")
+        )
         ingress = snapshot.ingresses.get(ingress_key)
-        out.append(Problem(Severity.WARNING, f"Ingress {ingress_key}", where,
-                           f"Service {backend.namespace}/{backend.service} is not in the files: its port and "
-                           "targets are assumed", ingress.source if ingress else ""))  # fmt: skip
+        out.append(
+            Problem(
+                Severity.WARNING,
+                f"Ingress {ingress_key}",
+                where,
+                f"Service {backend.namespace}/{backend.service} is not in the files: its port and "
+                "targets are assumed",
+                ingress.source if ingress else "",
+            )
+        )
     return out
 
 
@@ -409,8 +436,11 @@ def _merge(
     distinct_defaults = {repr(d) for _, d in defaults}
     if len(distinct_defaults) > 1:
         names = ", ".join(m.ingress.ref.key for m, _ in defaults)
-        raise group_fail(key, "spec.defaultBackend", f"several Ingresses set different default backends ({names}); "
-                         "keep one")  # fmt: skip
+        raise group_fail(
+            key,
+            "spec.defaultBackend",
+            f"several Ingresses set different default backends ({names}); keep one",
+        )
     default_action = defaults[0][1] if defaults else None
 
     frontend, fields = profile.frontend(key, members, snapshot)
@@ -420,15 +450,19 @@ def _merge(
     if default_action is None:
         first = members[0]
 
+        def unused(*_: Any) -> str:
+            raise AssertionError("the cluster default backend is a plain Service port")
+
+        first_input = MemberInput(first.ingress, first.parsed, snapshot, unused)
+
         def resolve_one(namespace: str, name: str, port: int | str, where: str) -> Backend:
             own: dict[str, Backend] = {}
-            member = MemberInput(first.ingress, first.parsed, snapshot, lambda *_: "")
-            backend_key = _backend(member, name, port, where, config, own, {}, namespace)
+            backend_key = _backend(first_input, name, port, where, config, own, {}, namespace)
             return own[backend_key]
 
-        member = MemberInput(first.ingress, first.parsed, snapshot, lambda *_: "")
-        cluster_default = profile.default_backend(member, config.cluster_default_backend, config.assume_missing,
-                                                  resolve_one, backends)  # fmt: skip
+        cluster_default = profile.default_backend(
+            first_input, config.cluster_default_backend, config.assume_missing, resolve_one, backends
+        )
         if cluster_default is not None:
             default_action = Action.to_backend(cluster_default)
     return LoadBalancerSpec(

@@ -244,6 +244,7 @@ def gce_frontend(
     """HTTP :80 (unless allow-http is false) and HTTPS :443 (when there are certificates); `fields` gets the
     source of each value."""
     fields = {} if fields is None else fields
+    fields.update(gce_default_fields())
     listeners: list[Listener] = []
     redirect = False
     ssl_policy = None
@@ -258,17 +259,14 @@ def gce_frontend(
         )
         redirect = bool((config.spec.get("redirectToHttps") or {}).get("enabled"))
         ssl_policy = config.spec.get("sslPolicy")
-    fields["frontend.listeners.ssl_policy"] = Source(
-        SSL_POLICY_FIELD, "FrontendConfig" if ssl_policy else "default"
-    )
-    fields["frontend.listeners.redirect_to_https_port"] = Source(f"{annotation_field(a.FRONTEND_CONFIG)} "
-                                                                 "(redirectToHttps)", "FrontendConfig" if redirect else "default")  # fmt: skip
-    fields["frontend.listeners"] = Source(annotation_field(a.ALLOW_HTTP),
-                                          "Ingress" if parsed.has(a.ALLOW_HTTP) else "default")  # fmt: skip
-    fields["frontend.static_ip_name"] = Source(annotation_field(a.GLOBAL_STATIC_IP),
-                                               "Ingress" if parsed.has(a.GLOBAL_STATIC_IP) else "default")  # fmt: skip
-    fields["certificates"] = Source(annotation_field(a.PRE_SHARED_CERT),
-                                    "Ingress" if parsed.has(a.PRE_SHARED_CERT) else "default")  # fmt: skip
+    origins = {
+        "frontend.listeners.ssl_policy": "FrontendConfig" if ssl_policy else "default",
+        "frontend.listeners.redirect_to_https_port": "FrontendConfig" if redirect else "default",
+        "frontend.listeners": "Ingress" if parsed.has(a.ALLOW_HTTP) else "default",
+        "frontend.static_ip_name": "Ingress" if parsed.has(a.GLOBAL_STATIC_IP) else "default",
+        "certificates": "Ingress" if parsed.has(a.PRE_SHARED_CERT) else "default",
+    }
+    fields.update({k: Source(fields[k].field, origin) for k, origin in origins.items()})
     if parsed.get(a.ALLOW_HTTP):
         listeners.append(
             Listener("HTTP", 80, redirect_to_https_port=443 if redirect and certificates else None)
@@ -284,6 +282,19 @@ def gce_frontend(
     )
 
 
+def gce_default_fields() -> dict[str, Source]:
+    """Where each spec-level value of a GCE load balancer is set, whatever the Ingress sets."""
+    return {
+        "frontend.listeners": Source(annotation_field(a.ALLOW_HTTP)),
+        "frontend.listeners.ssl_policy": Source(SSL_POLICY_FIELD),
+        "frontend.listeners.redirect_to_https_port": Source(
+            f"{annotation_field(a.FRONTEND_CONFIG)} (redirectToHttps)"
+        ),
+        "frontend.static_ip_name": Source(annotation_field(a.GLOBAL_STATIC_IP)),
+        "certificates": Source(annotation_field(a.PRE_SHARED_CERT)),
+    }
+
+
 class GceProfile:
     """The GCE profile of the builder (see lbctl.model.profile.CloudProfile)."""
 
@@ -292,6 +303,9 @@ class GceProfile:
 
     def group_name(self, parsed: ParsedAnnotations) -> str | None:
         return None  # ingress-gce has no IngressGroups: one load balancer per Ingress
+
+    def default_fields(self) -> dict[str, Source]:
+        return gce_default_fields()
 
     def order(self, parsed: ParsedAnnotations) -> int:
         return 0

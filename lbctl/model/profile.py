@@ -76,8 +76,9 @@ class Settings:
     """The annotation values of one backend: the Service's over the Ingress's over the registry default,
     each with the Source it came from."""
 
-    def __init__(self, ingress: ParsedAnnotations, service: ParsedAnnotations | None = None,
-                 service_ref: str = "") -> None:  # fmt: skip
+    def __init__(
+        self, ingress: ParsedAnnotations, service: ParsedAnnotations | None = None, service_ref: str = ""
+    ) -> None:
         self.ingress = ingress
         self.service = service
         self.service_ref = service_ref
@@ -107,8 +108,12 @@ def exclusive(members: Sequence[Member], name: str, group: str, situation: str |
     distinct = {repr(v) for v in seen.values()}
     if len(distinct) > 1:
         listing = "; ".join(f"{k}: {v!r}" for k, v in seen.items())
-        raise group_fail(group, annotation_field(name), f"conflicting values across the group ({listing}); set "
-                         "it on one Ingress or give every Ingress the same value")  # fmt: skip
+        raise group_fail(
+            group,
+            annotation_field(name),
+            f"conflicting values across the group ({listing}); set "
+            "it on one Ingress or give every Ingress the same value",
+        )
     return next(iter(seen.values())) if seen else members[0].parsed.get(name, situation)
 
 
@@ -127,6 +132,10 @@ class CloudProfile(Protocol):
 
     def group_name(self, parsed: ParsedAnnotations) -> str | None:
         """The explicit group an Ingress joins (None: it is alone, keyed ns/name)."""
+        ...
+
+    def default_fields(self) -> dict[str, Source]:
+        """The field behind each spec-level attribute when no member sets it (also for an empty spec)."""
         ...
 
     def order(self, parsed: ParsedAnnotations) -> int:
@@ -153,13 +162,20 @@ class CloudProfile(Protocol):
         """(protocol, port) of the listeners the Ingress's rules are on (empty: the frontend decides)."""
         ...
 
-    def backend_settings(self, member: MemberInput, backend: Backend, service: Service,
-                         service_parsed: ParsedAnnotations, where: str) -> None:  # fmt: skip
+    def backend_settings(
+        self,
+        member: MemberInput,
+        backend: Backend,
+        service: Service,
+        service_parsed: ParsedAnnotations,
+        where: str,
+    ) -> None:
         """Fill in the target type, protocol, health check … of one backend, recording each source."""
         ...
 
-    def authentication(self, member: MemberInput, service: Service, service_parsed: ParsedAnnotations,
-                       where: str) -> Authentication | None:  # fmt: skip
+    def authentication(
+        self, member: MemberInput, service: Service, service_parsed: ParsedAnnotations, where: str
+    ) -> Authentication | None:
         """Authentication before forwarding to the backend, if the cloud has it and it is asked for."""
         ...
 
@@ -167,13 +183,20 @@ class CloudProfile(Protocol):
         """Tags of the group's resources and where they came from."""
         ...
 
-    def frontend(self, key: str, members: Sequence[Member],
-                 snapshot: ClusterSnapshot) -> tuple[Frontend, dict[str, Source]]:  # fmt: skip
+    def frontend(
+        self, key: str, members: Sequence[Member], snapshot: ClusterSnapshot
+    ) -> tuple[Frontend, dict[str, Source]]:
         """The group's frontend (listeners, addresses …) and the source of each of its values."""
         ...
 
-    def default_backend(self, member: MemberInput, cluster_default: str | None, assume_missing: bool,
-                        resolve: ResolveOne, backends: dict[str, Backend]) -> str | None:  # fmt: skip
+    def default_backend(
+        self,
+        member: MemberInput,
+        cluster_default: str | None,
+        assume_missing: bool,
+        resolve: ResolveOne,
+        backends: dict[str, Backend],
+    ) -> str | None:
         """The backend key of the group's default action when no member sets spec.defaultBackend (None:
         the cloud needs none)."""
         ...
