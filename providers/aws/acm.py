@@ -3,6 +3,7 @@ see apply/certificates.py)."""
 
 from __future__ import annotations
 
+from lbctl.model.annotations import CERTIFICATE_ARN
 from lbctl.model.spec import LoadBalancerSpec
 
 from .clients import AwsClients
@@ -59,6 +60,6 @@ class CertificateFinder:
                 spec,
                 TLS_FIELD,
                 f"no ISSUED ACM certificate covers {', '.join(missing)}; request or "
-                "import one, or set alb.ingress.kubernetes.io/certificate-arn",
+                f"import one, or set {CERTIFICATE_ARN}",
             )
         return chosen

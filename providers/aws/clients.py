@@ -14,6 +14,8 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError, ConnectionError, HTTPClientError
 
 from lbctl.cloudcalls import CallStats, CloudCaller, CloudFault
+from lbctl.model import annotations as a
+from lbctl.model.registry import annotation_field
 
 THROTTLING_CODES = {
     "Throttling", "ThrottlingException", "RequestLimitExceeded", "TooManyRequests", "TooManyRequestsException",
@@ -100,15 +102,15 @@ NOT_USER_FIXABLE_CODES = frozenset({
     "LoadBalancerNotFound", "TargetGroupNotFound", "ListenerNotFound", "RuleNotFound", "InvalidGroup.NotFound",
     "PriorityInUse",
 })  # fmt: skip
-TAGS_FIELD = "metadata.annotations[alb.ingress.kubernetes.io/tags]"
+TAGS_FIELD = annotation_field(a.TAGS)
 # Rejections whose field is known whatever the call (AWS names them so).
 CODE_FIELDS = {
     "TooManyTags": TAGS_FIELD, "TagLimitExceeded": TAGS_FIELD, "DuplicateTagKeys": TAGS_FIELD,
     "InvalidTagKey": TAGS_FIELD, "InvalidTagValue": TAGS_FIELD,
-    "CertificateNotFound": "metadata.annotations[alb.ingress.kubernetes.io/certificate-arn]",
-    "SSLPolicyNotFound": "metadata.annotations[alb.ingress.kubernetes.io/ssl-policy]",
-    "DuplicateLoadBalancerName": "metadata.annotations[alb.ingress.kubernetes.io/load-balancer-name]",
-    "WAFUnavailableEntityException": "metadata.annotations[alb.ingress.kubernetes.io/wafv2-acl-arn]",
+    "CertificateNotFound": annotation_field(a.CERTIFICATE_ARN),
+    "SSLPolicyNotFound": annotation_field(a.SSL_POLICY),
+    "DuplicateLoadBalancerName": annotation_field(a.LOAD_BALANCER_NAME),
+    "WAFUnavailableEntityException": annotation_field(a.WAFV2_ACL_ARN),
 }  # fmt: skip
 
 

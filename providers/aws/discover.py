@@ -25,8 +25,6 @@ from .stack import CERT_DISCOVER_REF, DesiredStack
 from .targets import registered
 from .translate import stack_error
 
-NAME_FIELD = "metadata.annotations[alb.ingress.kubernetes.io/load-balancer-name]"
-
 LB_TYPE = "elasticloadbalancing:loadbalancer"
 TG_TYPE = "elasticloadbalancing:targetgroup"
 ACM_TYPE = "acm"
@@ -270,7 +268,7 @@ def _adopt_by_name(
             return lb
     raise stack_error(
         spec,
-        NAME_FIELD,
+        spec.field_of("frontend.name"),
         f"a load balancer named {want.name} already exists and is not "
         "owned by this Ingress group; choose another load-balancer-name",
     )

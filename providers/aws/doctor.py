@@ -7,6 +7,7 @@ from typing import Any
 
 import boto3
 
+from lbctl.model.annotations import SUBNETS
 from lbctl.model.builder import empty_spec
 from lbctl.provider import Check, ProviderConfig, ProviderError
 
@@ -77,7 +78,7 @@ def aws_checks(clients: AwsClients, config: ProviderConfig) -> list[Check]:
                     "warn" if scheme == "internal" else "fail",
                     str(err),
                     f"tag subnets in ≥ 2 AZs with {role}=1 and kubernetes.io/cluster/{config.cluster_name}"
-                    "=owned, or set alb.ingress.kubernetes.io/subnets on each Ingress",
+                    f"=owned, or set {SUBNETS} on each Ingress",
                 )
             )
     vpc = AwsSettings.of(config).vpc_id or (next(iter(vpcs)) if len(vpcs) == 1 else None)

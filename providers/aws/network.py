@@ -9,11 +9,13 @@ from lbctl.model.spec import LoadBalancerSpec
 from .clients import AwsClients
 from .translate import stack_error
 
-SUBNETS_FIELD = "metadata.annotations[alb.ingress.kubernetes.io/subnets]"
-SGS_FIELD = "metadata.annotations[alb.ingress.kubernetes.io/security-groups]"
+SUBNETS = "frontend.subnets"  # the spec attributes whose recorded field errors name
+SECURITY_GROUPS = "frontend.security_groups"
 
 
-def resolve_subnets(clients: AwsClients, spec: LoadBalancerSpec, cluster: str, vpc_id: str | None) -> list[dict[str, Any]]:
+def resolve_subnets(
+    clients: AwsClients, spec: LoadBalancerSpec, cluster: str, vpc_id: str | None
+) -> list[dict[str, Any]]:
     """The subnets of the load balancer: named ones, else one per AZ among the tagged ones (≥ 2 AZs)."""
     refs = spec.frontend.subnets
     if refs:
@@ -32,11 +34,15 @@ def resolve_subnets(clients: AwsClients, spec: LoadBalancerSpec, cluster: str, v
         known = {s["SubnetId"] for s in found} | {_name(s) for s in found}
         missing = [r for r in refs if r not in known]
         if missing:
-            raise stack_error(spec, SUBNETS_FIELD, f"subnets not found: {', '.join(missing)} (give subnet IDs or "
+            raise stack_error(spec, spec.field_of(SUBNETS), f"subnets not found: {', '.join(missing)} (give subnet IDs or "
                               "values of their Name tag)")  # fmt: skip
         subnets = found
     else:
-        role = "kubernetes.io/role/elb" if spec.frontend.scheme == "internet-facing" else "kubernetes.io/role/internal-elb"
+        role = (
+            "kubernetes.io/role/elb"
+            if spec.frontend.scheme == "internet-facing"
+            else "kubernetes.io/role/internal-elb"
+        )
         filters = [{"Name": "tag-key", "Values": [role]}]
         if vpc_id:
             filters.append({"Name": "vpc-id", "Values": [vpc_id]})
@@ -53,19 +59,21 @@ def resolve_subnets(clients: AwsClients, spec: LoadBalancerSpec, cluster: str, v
                 continue  # tagged for another cluster
             subnets.append(subnet)
         if not subnets:
-            raise stack_error(spec, SUBNETS_FIELD, f"no subnet tagged {role} (and {ours} or no cluster tag) was "
+            raise stack_error(spec, spec.field_of(SUBNETS), f"no subnet tagged {role} (and {ours} or no cluster tag) was "
                               "found; tag subnets in two or more AZs or set the subnets annotation")  # fmt: skip
     by_zone: dict[str, dict[str, Any]] = {}
     for subnet in sorted(subnets, key=lambda s: s["SubnetId"]):
         by_zone.setdefault(subnet["AvailabilityZone"], subnet)
     if len(by_zone) < 2:
-        raise stack_error(spec, SUBNETS_FIELD, f"an ALB needs subnets in at least two Availability Zones; found "
+        raise stack_error(spec, spec.field_of(SUBNETS), f"an ALB needs subnets in at least two Availability Zones; found "
                           f"{', '.join(sorted(by_zone)) or 'none'}")  # fmt: skip
     if refs and len(by_zone) != len(subnets):
-        raise stack_error(spec, SUBNETS_FIELD, "give at most one subnet per Availability Zone")
+        raise stack_error(spec, spec.field_of(SUBNETS), "give at most one subnet per Availability Zone")
     vpcs = {s["VpcId"] for s in by_zone.values()}
     if len(vpcs) > 1:
-        raise stack_error(spec, SUBNETS_FIELD, f"subnets span several VPCs ({', '.join(sorted(vpcs))})")
+        raise stack_error(
+            spec, spec.field_of(SUBNETS), f"subnets span several VPCs ({', '.join(sorted(vpcs))})"
+        )
     return sorted(by_zone.values(), key=lambda s: s["SubnetId"])
 
 
@@ -86,15 +94,23 @@ def resolve_security_groups(clients: AwsClients, spec: LoadBalancerSpec, vpc_id:
         by_name = clients.pages("ec2", "DescribeSecurityGroups", "SecurityGroups", token_in="NextToken",
                                 token_out="NextToken", Filters=[{"Name": "group-name", "Values": names}, *vpc])  # fmt: skip
         for name in names:
-            match = [g["GroupId"] for g in by_tag if any(t["Key"] == "Name" and t["Value"] == name for t in g.get("Tags", []))]
+            match = [
+                g["GroupId"]
+                for g in by_tag
+                if any(t["Key"] == "Name" and t["Value"] == name for t in g.get("Tags", []))
+            ]
             match = match or [g["GroupId"] for g in by_name if g["GroupName"] == name]
             if not match:
-                raise stack_error(spec, SGS_FIELD, f"security group {name!r} not found in {vpc_id}")
+                raise stack_error(
+                    spec, spec.field_of(SECURITY_GROUPS), f"security group {name!r} not found in {vpc_id}"
+                )
             resolved.extend(sorted(match))
     if ids:
         found = {g["GroupId"] for g in clients.pages("ec2", "DescribeSecurityGroups", "SecurityGroups",
                  token_in="NextToken", token_out="NextToken", Filters=[{"Name": "group-id", "Values": ids}])}  # fmt: skip
         missing = [i for i in ids if i not in found]
         if missing:
-            raise stack_error(spec, SGS_FIELD, f"security groups not found: {', '.join(missing)}")
+            raise stack_error(
+                spec, spec.field_of(SECURITY_GROUPS), f"security groups not found: {', '.join(missing)}"
+            )
     return sorted(set(resolved))

@@ -23,7 +23,6 @@ from .stack import (
     DesiredTargetGroup,
 )
 
-DEFAULT_SSL_POLICY = "ELBSecurityPolicy-2016-08"
 MAX_TAGS = 50  # per load balancer, target group or security group
 NOT_FOUND_ACTION: dict[str, Any] = {"Type": "fixed-response", "FixedResponseConfig": {"StatusCode": "404"}}
 
@@ -90,7 +89,7 @@ def translate(
         if len(tags) > MAX_TAGS:  # each Ingress's tags are within the limit, the group's union may not be
             raise stack_error(
                 spec,
-                "metadata.annotations[alb.ingress.kubernetes.io/tags]",
+                spec.field_of("tags"),
                 f"the {what} would carry {len(tags)} tags with lbctl's own; AWS allows {MAX_TAGS} per "
                 "resource: use fewer tags across the group's Ingresses and Services",
             )
@@ -103,7 +102,7 @@ def translate(
         listener = DesiredListener(
             port=spec_listener.port,
             protocol=spec_listener.protocol,
-            ssl_policy=(spec_listener.ssl_policy or DEFAULT_SSL_POLICY) if https else None,
+            ssl_policy=spec_listener.ssl_policy if https else None,
             certificates=refs,
             default_actions=[],
         )
@@ -200,7 +199,7 @@ def _certificate_ref(
 
 def _health_check_port(backend: Backend) -> str:
     port = backend.health_check.port
-    if port is None or port == "traffic-port":
+    if port == "traffic-port":
         return "traffic-port"
     if isinstance(port, int) or str(port).isdigit():
         return str(port)
@@ -217,19 +216,19 @@ def _target_group(spec: LoadBalancerSpec, cluster: str, backend: Backend) -> Des
     else:
         port = backend.target_port if isinstance(backend.target_port, int) else backend.port
     port = port or 80  # a named port of a Service not in the files (offline plan): the ALB's default port
-    version = backend.protocol_version or "HTTP1"
+    version = backend.protocol_version
     check = backend.health_check
     grpc = version == "GRPC"
     health_check: dict[str, Any] = {
         "HealthCheckEnabled": True,
-        "HealthCheckProtocol": check.protocol or backend.protocol,
+        "HealthCheckProtocol": check.protocol,
         "HealthCheckPort": _health_check_port(backend),
-        "HealthCheckPath": check.path or ("/AWS.ALB/healthcheck" if grpc else "/"),
-        "HealthCheckIntervalSeconds": check.interval_seconds or 15,
-        "HealthCheckTimeoutSeconds": check.timeout_seconds or 5,
-        "HealthyThresholdCount": check.healthy_threshold or 2,
-        "UnhealthyThresholdCount": check.unhealthy_threshold or 2,
-        "Matcher": {"GrpcCode" if grpc else "HttpCode": check.success_codes or ("12" if grpc else "200")},
+        "HealthCheckPath": check.path,
+        "HealthCheckIntervalSeconds": check.interval_seconds,
+        "HealthCheckTimeoutSeconds": check.timeout_seconds,
+        "HealthyThresholdCount": check.healthy_threshold,
+        "UnhealthyThresholdCount": check.unhealthy_threshold,
+        "Matcher": {"GrpcCode" if grpc else "HttpCode": check.success_codes},
     }
     immutable = (backend.protocol, version, port, backend.target_type)
     return DesiredTargetGroup(
@@ -338,7 +337,7 @@ def _authenticate(
     if secret is None or "clientID" not in secret or "clientSecret" not in secret:
         raise stack_error(
             spec,
-            "metadata.annotations[alb.ingress.kubernetes.io/auth-idp-oidc]",
+            auth.field_of("idp"),
             f"{where}: Secret {secret_ref} must exist and hold clientID and clientSecret",
         )
     return {

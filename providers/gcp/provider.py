@@ -28,9 +28,9 @@ from .discover import Current, Inventory, Key, cluster_inventory, discover, list
 from .doctor import gcp_checks
 from .plan import plan
 from .translate import (
-    PRE_SHARED_FIELD,
-    SSL_POLICY_FIELD,
-    STATIC_IP_FIELD,
+    PRE_SHARED,
+    SSL_POLICY,
+    STATIC_IP,
     Context,
     Desired,
     spec_url_map,
@@ -141,22 +141,22 @@ class GcpProvider:
         ctx = self._context()
         spec = stack.spec
         if not spec.empty:
-            ctx.static_ip = self._static_ip(spec.frontend.static_ip_name)
+            ctx.static_ip = self._static_ip(spec.frontend.static_ip_name, spec.field_of(STATIC_IP))
             for listener in spec.frontend.listeners:
                 for cert in listener.certificates:
                     if cert.kind == "pre-shared":
                         self._must_exist("sslCertificates", "ssl_certificate", cert.ref,
-                                         f"pre-shared certificate {cert.ref!r} not found", PRE_SHARED_FIELD)  # fmt: skip
+                                         f"pre-shared certificate {cert.ref!r} not found", spec.field_of(PRE_SHARED))  # fmt: skip
                 if listener.ssl_policy:
                     self._must_exist("sslPolicies", "ssl_policy", listener.ssl_policy,
-                                     f"SSL policy {listener.ssl_policy!r} not found", SSL_POLICY_FIELD)  # fmt: skip
+                                     f"SSL policy {listener.ssl_policy!r} not found", spec.field_of(SSL_POLICY))  # fmt: skip
         return translate(stack, ctx)
 
-    def _static_ip(self, name: str | None) -> str | None:
+    def _static_ip(self, name: str | None, field: str) -> str | None:
         if not name:
             return None
         body = self._must_exist("addresses", "address", name, f"global static IP {name!r} not found: reserve it "
-                                f"with 'gcloud compute addresses create {name} --global'", STATIC_IP_FIELD)  # fmt: skip
+                                f"with 'gcloud compute addresses create {name} --global'", field)  # fmt: skip
         return str(body.get("address"))
 
     def _must_exist(self, collection: str, arg: str, name: str, message: str, field: str) -> dict[str, Any]:

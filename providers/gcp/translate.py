@@ -12,6 +12,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
+from lbctl.model.annotations import NEG
 from lbctl.model.spec import Backend, HealthCheck, LoadBalancerSpec, TLSCertificate
 from lbctl.provider import ProviderError, Secret, StackInput
 
@@ -19,9 +20,10 @@ from . import naming as n
 from .urlmap import UrlMapTranslation, translate_url_map
 
 HEALTH_CHECK_RANGES = ("130.211.0.0/22", "35.191.0.0/16")
-STATIC_IP_FIELD = "metadata.annotations[kubernetes.io/ingress.global-static-ip-name]"
-PRE_SHARED_FIELD = "metadata.annotations[ingress.gcp.kubernetes.io/pre-shared-cert]"
-SSL_POLICY_FIELD = "metadata.annotations[networking.gke.io/v1beta1.FrontendConfig] (sslPolicy)"
+# The spec attributes whose recorded field (spec.field_of) a rejection names
+STATIC_IP = "frontend.static_ip_name"
+PRE_SHARED = "certificates"
+SSL_POLICY = "frontend.listeners.ssl_policy"
 TLS_FIELD = "spec.tls"
 
 # ingress-gce defaults (pkg/healthchecks): node-port health checks probe slowly, NEG ones faster.
@@ -174,7 +176,7 @@ def translate(stack: StackInput, ctx: Context) -> Desired:
             ):  # assumed: offline plan, left to the cluster
                 raise ProviderError(f"Service {backend.namespace}/{backend.service} port {backend.port} has no "
                                     "nodePort: use type NodePort, or container-native load balancing with "
-                                    "cloud.google.com/neg: '{\"ingress\": true}'", user_fixable=True,
+                                    f"{NEG}: '{{\"ingress\": true}}'", user_fixable=True,
                                     field="spec.type")  # fmt: skip
             if backend.node_port is not None:
                 fw_ports.add(backend.node_port)
@@ -249,7 +251,7 @@ def _health_check(ctx: Context, stack: str, name: str, backend: Backend) -> Want
         # ingress-gce: a readinessProbe's period plus the default interval for node ports (slow probes
         # of every node); a BackendConfig value is taken as is.
         interval = hc.interval_seconds + (IG_INTERVAL if hc.source == "readinessProbe" and not neg else 0)
-    details: dict[str, Any] = {"requestPath": hc.path or "/"}
+    details: dict[str, Any] = {"requestPath": hc.path}
     if isinstance(hc.port, int):
         details["port"] = hc.port
     elif neg or backend.node_port is None:  # no node port yet (an offline plan): the backend service's port
@@ -381,7 +383,7 @@ def _frontend(stack: StackInput, ctx: Context, out: Desired, services: dict[str,
             }
             fields = {
                 "sslCertificates": TLS_FIELD,
-                **({"sslPolicy": SSL_POLICY_FIELD} if listener.ssl_policy else {}),
+                **({"sslPolicy": spec.field_of(SSL_POLICY)} if listener.ssl_policy else {}),
             }
             out.resources.append(Wanted("targetHttpsProxies", proxy, body, fields=fields))
             _forwarding_rule(ctx, spec.stack, out, n.HTTPS_RULE, listener.port,
