@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 
 from lbctl.model import annotations as a
+from lbctl.model.builder import stack_of, stack_of_object
+from lbctl.model.objects import parse_ingress
 from lbctl.model.problems import Severity
 
 from .k8s import Obj, build_result, ingress, messages, only_group, only_spec, path, route, rule, service
@@ -231,3 +233,23 @@ def test_group_name_is_aws_only() -> None:
         obj["spec"]["defaultBackend"] = {"service": {"name": "c", "port": {"number": 80}}}
     result = build_result(*objs, *SERVICES, provider="gcp")
     assert sorted(result.groups) == ["default/one", "default/two"]
+
+
+@pytest.mark.parametrize(
+    ("annotations", "provider", "expected"),
+    [
+        ({a.GROUP_NAME: "shop-group"}, "aws", "shop-group"),
+        ({a.GROUP_NAME: "shop-group"}, "gcp", "shop/web"),  # ingress-gce has no IngressGroups
+        ({a.GROUP_NAME: "Not A Group!"}, "aws", "shop/web"),  # invalid: alone, as when parsed
+        ({a.GROUP_NAME: 7}, "aws", "shop/web"),  # not even a string
+        ("not a map", "aws", "shop/web"),
+    ],
+)
+def test_group_key_of_an_unreadable_object(annotations: object, provider: str, expected: str) -> None:
+    """The controller routes an unreadable Ingress to its group by the model's rule, not one of its own."""
+    meta = {"name": "web", "namespace": "shop", "annotations": annotations}
+    raw = {"metadata": meta, "spec": {"rules": "x"}}
+    assert stack_of_object(raw, provider) == expected
+    if isinstance(annotations, dict) and all(isinstance(v, str) for v in annotations.values()):
+        readable = ingress("web", rule("h", path("/", "web")), namespace="shop", annotations=annotations)
+        assert stack_of(parse_ingress(readable), provider) == expected
