@@ -193,12 +193,9 @@ def translate(stack: StackInput, ctx: Context) -> Desired:
         )
         if backend.backend_config.get("iap"):
             out.warnings.append(f"backend {key}: BackendConfig iap is not supported by lbctl; ignored")
-        fields = {
-            "securityPolicy": f"Service {backend.namespace}/{backend.service} BackendConfig securityPolicy"
-        }
-        out.resources.append(
-            Wanted("backendServices", bs_name, bs, security_policy=policy, fields=fields if policy else {})
-        )
+        # the BackendConfig that sets the policy, as the model recorded it
+        fields = {"securityPolicy": f"{backend.field_of('backend_config')}.securityPolicy"} if policy else {}
+        out.resources.append(Wanted("backendServices", bs_name, bs, security_policy=policy, fields=fields))
         services[key] = bs_name
     for zone in sorted(ig_members):
         name = instance_group_name(ctx.cluster)
