@@ -9,9 +9,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from lbctl.model.annotations import SUBNETS
 from lbctl.model.objects import Ingress, IngressBackend
+from lbctl.model.registry import annotation_field
 
-SUBNETS_ANNOTATION = "alb.ingress.kubernetes.io/subnets"
 APP_IMAGE = "registry.k8s.io/e2e-test-images/agnhost:2.39"  # `agnhost netexec` answers HTTP on every path
 APP_PORT = 8080
 
@@ -91,9 +92,9 @@ def find_missing(ingresses: list[Ingress], objects: Iterable[tuple[str, str, str
                 entry = note("Secret", ing.namespace, tls.secret_name, f"{who} spec.tls[{i}].secretName")
                 entry.hosts.extend(h for h in tls.hosts if h not in entry.hosts)
         if provider == "aws":
-            for subnet in (s.strip() for s in ing.annotations.get(SUBNETS_ANNOTATION, "").split(",")):
+            for subnet in (s.strip() for s in ing.annotations.get(SUBNETS, "").split(",")):
                 if subnet and subnet not in subnet_names:
-                    entry = note("Subnet", "", subnet, f"{who} metadata.annotations[{SUBNETS_ANNOTATION}]")
+                    entry = note("Subnet", "", subnet, f"{who} {annotation_field(SUBNETS)}")
                     entry.creatable = not subnet.startswith("subnet-")
     return list(found.values())
 

@@ -10,6 +10,8 @@ from typing import Any
 
 import kubernetes
 
+from lbctl.model.annotations import NEG
+
 NAMESPACE = "default"
 MANAGED_BY = "endpointslice.kubernetes.io/managed-by"
 
@@ -24,7 +26,7 @@ class App:
     neg: bool = False  # GCP container-native load balancing
 
     def service(self) -> dict[str, Any]:
-        annotations = {"cloud.google.com/neg": '{"ingress": true}'} if self.neg else {}
+        annotations = {NEG: '{"ingress": true}'} if self.neg else {}
         return {
             "metadata": {"name": self.name, "namespace": NAMESPACE, "annotations": annotations},
             "spec": {"type": "NodePort", "selector": {"app": self.name},
