@@ -261,11 +261,11 @@ def _frontend(key: str, members: Sequence[Member]) -> tuple[Frontend, dict[str, 
     first = members[0].parsed
     fields = {attribute: group_source(members, name) for attribute, name in SPEC_ANNOTATIONS.items()}
 
-    def take(_attribute: str, name: str, situation: str | None = None) -> Any:
+    def agreed(name: str, situation: str | None = None) -> Any:
         return exclusive(members, name, key, situation)
 
-    ip_type = take("frontend.ip_address_type", a.IP_ADDRESS_TYPE)
-    cidrs = take("frontend.inbound_cidrs", a.INBOUND_CIDRS, a.DUALSTACK if ip_type != "ipv4" else None)
+    ip_type = agreed(a.IP_ADDRESS_TYPE)
+    cidrs = agreed(a.INBOUND_CIDRS, a.DUALSTACK if ip_type != "ipv4" else None)
     certificates: list[TLSCertificate] = []
     ports: dict[int, str] = {}
     for member in members:
@@ -280,8 +280,8 @@ def _frontend(key: str, members: Sequence[Member]) -> tuple[Frontend, dict[str, 
         for cert in member.certificates:
             if cert not in certificates:
                 certificates.append(cert)
-    ssl_redirect = take("frontend.listeners.redirect_to_https_port", a.SSL_REDIRECT)
-    ssl_policy = take("frontend.listeners.ssl_policy", a.SSL_POLICY)
+    ssl_redirect = agreed(a.SSL_REDIRECT)
+    ssl_policy = agreed(a.SSL_POLICY)
     listeners = []
     for port, protocol in sorted(ports.items()):
         listener = Listener(protocol, port, inbound_cidrs=list(cidrs))
@@ -304,14 +304,14 @@ def _frontend(key: str, members: Sequence[Member]) -> tuple[Frontend, dict[str, 
             f"redirects to port {ssl_redirect}, which is not an HTTPS listen port",
         )
     frontend = Frontend(
-        scheme=take("frontend.scheme", a.SCHEME),
+        scheme=agreed(a.SCHEME),
         ip_address_type=ip_type,
         listeners=listeners,
-        subnets=list(take("frontend.subnets", a.SUBNETS) or []),
-        security_groups=list(take("frontend.security_groups", a.SECURITY_GROUPS) or []),
+        subnets=list(agreed(a.SUBNETS) or []),
+        security_groups=list(agreed(a.SECURITY_GROUPS) or []),
         inbound_cidrs=list(cidrs),
-        attributes=dict(take("frontend.attributes", a.LOAD_BALANCER_ATTRIBUTES) or {}),
-        waf_acl_arn=take("frontend.waf_acl_arn", a.WAFV2_ACL_ARN),
-        name=first.get(a.LOAD_BALANCER_NAME) and take("frontend.name", a.LOAD_BALANCER_NAME),
+        attributes=dict(agreed(a.LOAD_BALANCER_ATTRIBUTES) or {}),
+        waf_acl_arn=agreed(a.WAFV2_ACL_ARN),
+        name=first.get(a.LOAD_BALANCER_NAME) and agreed(a.LOAD_BALANCER_NAME),
     )
     return frontend, fields
