@@ -22,7 +22,8 @@ from kubernetes.dynamic import DynamicClient
 from kubernetes.dynamic.exceptions import ResourceNotFoundError
 from rich.markup import escape
 
-from lbctl.convert import TARGET_VERSION, convert_document, ingress_name, is_legacy_ingress
+from lbctl.cli.convert import TARGET_VERSION, convert_document, ingress_name, is_legacy_ingress
+from lbctl.cli.manifests import LoadResult, _documents, _expand, _read
 from lbctl.demo import gke
 from lbctl.demo.clouds import LocalClouds
 from lbctl.demo.missing import (
@@ -34,7 +35,6 @@ from lbctl.demo.missing import (
 )
 from lbctl.demo.scenario import Step, wait_for
 from lbctl.demo.workloads import Cluster
-from lbctl.manifests import LoadResult, _documents, _expand, _read
 from lbctl.model.annotations import GLOBAL_STATIC_IP
 from lbctl.model.builder import BuildConfig, build
 from lbctl.model.objects import Ingress
@@ -461,7 +461,7 @@ def run_files(
 ) -> Callable[[], None]:
     """The whole run on the embedded clouds; returns what to wait on with --keep (None-returning callable
     that blocks), raising RuntimeError when something did not converge."""
-    from lbctl.cli_describe import print_view
+    from lbctl.cli.describe import print_view
     from lbctl.kube.controller import ControllerConfig
     from lbctl.kube.run import ControllerProcess, RunOptions
 

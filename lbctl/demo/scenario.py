@@ -38,16 +38,21 @@ class DemoTarget:
     nodes: dict[str, tuple[str, str]]  # node → (providerID, zone)
     apps: list[App]
     ingress: dict[str, Any]
-    hints: list[str] = field(default_factory=list)  # how to point clients at the emulator with --keep; KUBECONFIG
+    hints: list[str] = field(
+        default_factory=list
+    )  # how to point clients at the emulator with --keep; KUBECONFIG
     # in a hint stands for the path of the kubeconfig written then
     default_backend: str | None = None
     static_ip: tuple[str, str] | None = None  # (name, address) the Ingress must end up on
-    pod_cidrs: dict[str, str] = field(default_factory=dict)  # node → pod range (in the VPC on AWS, as its CNI)
+    pod_cidrs: dict[str, str] = field(
+        default_factory=dict
+    )  # node → pod range (in the VPC on AWS, as its CNI)
 
 
 def _paths(apps: list[App]) -> list[dict[str, Any]]:
     return [{"path": f"/{app.name}", "pathType": "Prefix",
              "backend": {"service": {"name": app.name, "port": {"name": "http"}}}} for app in apps]  # fmt: skip
+
 
 KUBECONFIG = "<kubeconfig>"  # in hints: replaced by the path of the kubeconfig written for --keep
 
@@ -59,7 +64,9 @@ def aws_target(clouds: LocalClouds) -> DemoTarget:
     assert clouds.aws_url is not None  # the moto server is started with the clouds
     account = create_aws_account(clouds.aws_url, region, CLUSTER, zones)
     instances = add_aws_instances(account, {"node-a": zones[0], "node-b": zones[1]})
-    nodes = {name: (f"aws:///{zone}/{instances[name]}", zone) for name, zone in zip(instances, zones, strict=True)}
+    nodes = {
+        name: (f"aws:///{zone}/{instances[name]}", zone) for name, zone in zip(instances, zones, strict=True)
+    }
     apps = [App("users", 30080, 2), App("products", 30081, 2)]
     ingress = {
         "metadata": {"name": INGRESS, "namespace": NAMESPACE, "annotations": {
@@ -105,8 +112,16 @@ def gcp_target(clouds: LocalClouds) -> DemoTarget:
     ]
     node_ids = {node: (f"gce://{project_id}/{zone}/{node}", zone) for node, zone in nodes.items()}
     assert project.static_ip_name is not None and project.static_ip is not None  # reserved above
-    return DemoTarget("gcp", config, node_ids, apps, ingress, hints, static_ip=(project.static_ip_name, project.static_ip),
-                      pod_cidrs={"gke-node-a": "10.8.0.0/24", "gke-node-b": "10.8.1.0/24"})
+    return DemoTarget(
+        "gcp",
+        config,
+        node_ids,
+        apps,
+        ingress,
+        hints,
+        static_ip=(project.static_ip_name, project.static_ip),
+        pod_cidrs={"gke-node-a": "10.8.0.0/24", "gke-node-b": "10.8.1.0/24"},
+    )
 
 
 SETUPS: dict[str, Callable[[LocalClouds], DemoTarget]] = {"aws": aws_target, "gcp": gcp_target}
@@ -123,7 +138,9 @@ class Step:
     started: float = field(default_factory=time.monotonic)
 
     def head(self, text: str) -> None:
-        self.console.print(f"\n[bold cyan]==[/] [bold]{text}[/]  [dim]({time.monotonic() - self.started:.1f}s)[/]")
+        self.console.print(
+            f"\n[bold cyan]==[/] [bold]{text}[/]  [dim]({time.monotonic() - self.started:.1f}s)[/]"
+        )
 
     def ok(self, text: str) -> None:
         self.console.print(f"   [green]✓[/] {text}")
@@ -162,7 +179,7 @@ def _targets(view: dict[str, Any], app: str) -> list[str]:
 
 def run_target(clouds: LocalClouds, target: DemoTarget, step: Step, keep: bool) -> None:
     """The whole scenario for one provider."""
-    from lbctl.cli_describe import print_view
+    from lbctl.cli.describe import print_view
 
     kube = clouds.kubes[target.provider]
     api = kube.api_client()
@@ -173,8 +190,10 @@ def run_target(clouds: LocalClouds, target: DemoTarget, step: Step, keep: bool) 
         cluster.create_nodes()
     for app in target.apps:
         cluster.deploy(app)
-    step.ok("nodes, Services (NodePort) and Deployments created; the cluster placed the pods on the nodes and "
-            "filled the EndpointSlices")
+    step.ok(
+        "nodes, Services (NodePort) and Deployments created; the cluster placed the pods on the nodes and "
+        "filled the EndpointSlices"
+    )
 
     process = ControllerProcess(RunOptions(
         controller=ControllerConfig(provider=target.provider, cluster_name=CLUSTER, workers=2, watch_timeout=30,
@@ -201,9 +220,13 @@ def run_target(clouds: LocalClouds, target: DemoTarget, step: Step, keep: bool) 
                   + ", ".join(f"/{a.name} → {a.name}" for a in target.apps))  # fmt: skip
         # The client serializes a plain dict body as it is; its hint names only the model class.
         cluster.networking.create_namespaced_ingress(NAMESPACE, target.ingress)  # type: ignore[arg-type]
-        wait_for(lambda: FINALIZER in (_ingress_or_none(cluster).metadata.finalizers or []), 30, "the finalizer")
+        wait_for(
+            lambda: FINALIZER in (_ingress_or_none(cluster).metadata.finalizers or []), 30, "the finalizer"
+        )
         step.ok(f"Ingress seen by the controller: finalizer {FINALIZER} added before any cloud write")
-        address = wait_for(lambda: _ingress_or_none(cluster).status.load_balancer.ingress, 60, "the status address")
+        address = wait_for(
+            lambda: _ingress_or_none(cluster).status.load_balancer.ingress, 60, "the status address"
+        )
         entry = address[0].hostname or address[0].ip
         step.ok(f"status.loadBalancer.ingress set: [bold]{escape(entry)}[/]")
         if target.static_ip is not None:
@@ -220,7 +243,9 @@ def run_target(clouds: LocalClouds, target: DemoTarget, step: Step, keep: bool) 
 
         app = target.apps[0]
         before = _targets(view, app.name)
-        step.head(f"{target.provider.upper()}: Scaling {app.name} from {app.replicas} to {app.replicas + 1} pods")
+        step.head(
+            f"{target.provider.upper()}: Scaling {app.name} from {app.replicas} to {app.replicas + 1} pods"
+        )
         cluster.scale(app, app.replicas + 1)
         after = wait_for(lambda: (t := _targets(process.provider.describe(f"{NAMESPACE}/{INGRESS}"), app.name))
                          != before and t, 30, "the new target")  # fmt: skip
@@ -237,7 +262,9 @@ def run_target(clouds: LocalClouds, target: DemoTarget, step: Step, keep: bool) 
         remaining = sum(len(view[k]) for k in ("load_balancers", "backends", "others"))
         if left or remaining:
             raise RuntimeError(f"resources of ours are left: stacks {left}, {remaining} resources")
-        step.ok(f"nothing of ours is left in {target.provider} (0 stacks, 0 resources tagged for cluster {CLUSTER})")
+        step.ok(
+            f"nothing of ours is left in {target.provider} (0 stacks, 0 resources tagged for cluster {CLUSTER})"
+        )
     finally:
         if not keep:
             process.stop()

@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
+from lbctl.cli.render import step_documents
 from lbctl.provider import Ref, Secret, Step
-from lbctl.render import step_documents
 from providers.aws import naming
 from providers.aws.discover import CurrentStack
 from providers.aws.plan import plan, plan_stack

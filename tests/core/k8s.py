@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from lbctl.cli.render import describe_action
 from lbctl.model.builder import BuildConfig, BuildResult, GroupOutcome, build
 from lbctl.model.matching import first_match
 from lbctl.model.snapshot import ClusterSnapshot
 from lbctl.model.spec import LoadBalancerSpec
-from lbctl.render import describe_action
 
 Obj = dict[str, Any]
 

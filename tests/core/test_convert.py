@@ -12,7 +12,7 @@ import kubernetes_validate
 import pytest
 import yaml
 
-from lbctl.convert import convert_text, to_yaml
+from lbctl.cli.convert import convert_text, to_yaml
 from lbctl.model.objects import parse_ingress
 from tests.tools import LBCTL
 

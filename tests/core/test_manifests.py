@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from lbctl.manifests import load
+from lbctl.cli.manifests import load
 from lbctl.model.problems import Problem, Severity
 
 from .k8s import ingress, path, rule, service
@@ -86,7 +86,9 @@ def test_malformed_yaml_names_file_document_and_line(tmp_path: Path) -> None:
          "EndpointSlice default/e", "metadata.labels[kubernetes.io/service-name]"),
     ],
 )  # fmt: skip
-def test_missing_required_fields_name_file_doc_object_field(tmp_path: Path, doc: dict, obj: str, field: str) -> None:
+def test_missing_required_fields_name_file_doc_object_field(
+    tmp_path: Path, doc: dict, obj: str, field: str
+) -> None:
     name = write(tmp_path, "objs.yaml", yaml.safe_dump_all([service("ok"), doc]))
     result = load([name])
     problem = only_problem(result.problems)
@@ -103,7 +105,9 @@ def test_non_utf8_bytes(tmp_path: Path) -> None:
     assert "not UTF-8" in problem.message
 
 
-@pytest.mark.parametrize(("content", "type_name"), [("- a\n- b\n", "list"), ("just text\n", "str"), ("42\n", "int")])
+@pytest.mark.parametrize(
+    ("content", "type_name"), [("- a\n- b\n", "list"), ("just text\n", "str"), ("42\n", "int")]
+)
 def test_non_object_documents(tmp_path: Path, content: str, type_name: str) -> None:
     name = write(tmp_path, "odd.yaml", content)
     problem = only_problem(load([name]).problems)
@@ -130,7 +134,11 @@ def test_list_kinds(tmp_path: Path) -> None:
 
 def test_directories_recursive_and_sorted(tmp_path: Path) -> None:
     write(tmp_path, "b/svc.yml", yaml.safe_dump(service("b")))
-    write(tmp_path, "a/svc.json", '{"apiVersion": "v1", "kind": "Service", "metadata": {"name": "a"}, "spec": {}}')
+    write(
+        tmp_path,
+        "a/svc.json",
+        '{"apiVersion": "v1", "kind": "Service", "metadata": {"name": "a"}, "spec": {}}',
+    )
     write(tmp_path, "a/readme.md", "not a manifest: {")
     write(tmp_path, "c.yaml", GOOD)
     result = load([str(tmp_path)])

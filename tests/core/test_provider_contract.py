@@ -8,8 +8,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+from lbctl.cli.manifests import LoadResult, load
 from lbctl.kube.access import CLUSTER_ACCESS, required_access
-from lbctl.manifests import LoadResult, load
 from lbctl.model.builder import BuildConfig, build
 from lbctl.model.kinds import BACKEND_CONFIG, CORE_WATCHED, FRONTEND_CONFIG, KNOWN_KINDS, POD
 from lbctl.model.snapshot import SUPPORTED_KINDS

@@ -17,7 +17,7 @@ import pytest
 import requests
 import yaml
 
-from lbctl.manifests import BoundedLoader
+from lbctl.cli.manifests import BoundedLoader
 from tests.runtime.support import address_of, events_for, wait_for
 from tests.tools import LBCTL
 
@@ -29,12 +29,28 @@ HUGE = "@@1MiB@@"
 VALID = ("valid-a", "valid-b", "valid-c")
 # cases about Kubernetes objects rather than one cloud: also sent, as GCE Ingresses, to the GCP controller
 GENERIC = {
-    "annotation-not-a-string.yaml", "bad-host-double-wildcard.yaml", "bad-host-ip-address.yaml",
-    "bad-host-underscore.yaml", "huge-annotation-value.yaml", "missing-service.yaml", "non-utf8-bytes.yaml",
-    "path-not-absolute.yaml", "service-port-out-of-range.yaml", "tls-secret-missing.yaml",
-    "unknown-service-port-name.yaml", "unknown-service-port-number.yaml", "wrong-path-type.yaml",
-    "path-with-nul.yaml", "path-with-esc.yaml", "path-dot-dot.yaml", "path-double-slash.yaml", "path-encoded-slash.yaml",
-    "host-300-chars.yaml", "name-254-chars.yaml", "name-uppercase.yaml", "duplicate-path-different-backends.yaml",
+    "annotation-not-a-string.yaml",
+    "bad-host-double-wildcard.yaml",
+    "bad-host-ip-address.yaml",
+    "bad-host-underscore.yaml",
+    "huge-annotation-value.yaml",
+    "missing-service.yaml",
+    "non-utf8-bytes.yaml",
+    "path-not-absolute.yaml",
+    "service-port-out-of-range.yaml",
+    "tls-secret-missing.yaml",
+    "unknown-service-port-name.yaml",
+    "unknown-service-port-number.yaml",
+    "wrong-path-type.yaml",
+    "path-with-nul.yaml",
+    "path-with-esc.yaml",
+    "path-dot-dot.yaml",
+    "path-double-slash.yaml",
+    "path-encoded-slash.yaml",
+    "host-300-chars.yaml",
+    "name-254-chars.yaml",
+    "name-uppercase.yaml",
+    "duplicate-path-different-backends.yaml",
 }
 
 
@@ -73,8 +89,12 @@ def test_validate_each_file(tmp_path: Path) -> None:
         try:
             problems = json.loads(result.stdout)
         except ValueError:
-            problems = [{"severity": "?", "field": "?", "message": f"unparseable output: {result.stdout[:300]}"}]
-        field = expected["field"].replace("{file}", str(materialise(name, tmp_path)))  # a problem of the file itself
+            problems = [
+                {"severity": "?", "field": "?", "message": f"unparseable output: {result.stdout[:300]}"}
+            ]
+        field = expected["field"].replace(
+            "{file}", str(materialise(name, tmp_path))
+        )  # a problem of the file itself
         on_field = [p for p in problems if p["field"] == field]
         missing = [m for m in expected["form"] if not any(m in p["message"] for p in on_field)]
         shown = [f"{p['severity']} {p['field']}: {p['message']}" for p in problems]
@@ -84,7 +104,9 @@ def test_validate_each_file(tmp_path: Path) -> None:
                             f"{expected['field']!r} stating {missing or expected['form']} in {shown}; "
                             f"stderr {result.stderr[-300:]!r}")  # fmt: skip
     # and the whole directory at once, as a user would, in the table form
-    whole = subprocess.run([LBCTL, "validate", "-f", str(CORPUS)], capture_output=True, text=True, timeout=120)
+    whole = subprocess.run(
+        [LBCTL, "validate", "-f", str(CORPUS)], capture_output=True, text=True, timeout=120
+    )
     print(f"validate: {len(results)} files one by one, {len(failures)} failures; the whole directory: exit "
           f"{whole.returncode}, {whole.stdout.count(chr(10))} lines")  # fmt: skip
     # `lbctl route` on a spec the cloud cannot express reports it instead of a traceback
@@ -114,7 +136,9 @@ def test_corpus_through_the_controller(world: World) -> None:
         core.create_namespace({"metadata": {"name": namespace}})
         data = (CORPUS / name).read_bytes().replace(HUGE.encode(), b"a" * (1 << 20))
         try:
-            docs = [d for d in yaml.load_all(data.decode("utf-8"), Loader=BoundedLoader) if d]  # as kubectl: no
+            docs = [
+                d for d in yaml.load_all(data.decode("utf-8"), Loader=BoundedLoader) if d
+            ]  # as kubectl: no
             # alias bombs (a real API server never sees them)
         except UnicodeDecodeError:
             # what a client sends for such a file at best: the bytes as they are in a JSON body
@@ -123,7 +147,9 @@ def test_corpus_through_the_controller(world: World) -> None:
             response = create_raw(world.api, body, f"/apis/networking.k8s.io/v1/namespaces/{namespace}/ingresses",
                                   check=False)  # fmt: skip
             outcomes[name] = f"API {response.status_code} {response.json().get('reason', '')}"
-            assert 400 <= response.status_code < 500, f"{name}: non-UTF-8 body answered {response.status_code}"
+            assert 400 <= response.status_code < 500, (
+                f"{name}: non-UTF-8 body answered {response.status_code}"
+            )
             continue
         except yaml.YAMLError:
             outcomes[name] = "not sendable (malformed YAML)"
@@ -136,7 +162,9 @@ def test_corpus_through_the_controller(world: World) -> None:
             doc.setdefault("metadata", {})["namespace"] = namespace
             if world.provider == "gcp" and doc["kind"] == "Ingress" and EXPECTED[name]["provider"] == "aws":
                 doc["spec"]["ingressClassName"] = "gce"  # a generic case, on a GCE Ingress
-                doc["spec"].setdefault("defaultBackend", {"service": {"name": "products", "port": {"number": 80}}})
+                doc["spec"].setdefault(
+                    "defaultBackend", {"service": {"name": "products", "port": {"number": 80}}}
+                )
             for port in doc.get("spec", {}).get("ports", []) if doc["kind"] == "Service" else []:
                 if "nodePort" in port:  # node ports are cluster-wide: one pair per namespace
                     port["nodePort"] = 31000 + 2 * index + (port["nodePort"] - 30080)
@@ -159,7 +187,9 @@ def test_corpus_through_the_controller(world: World) -> None:
         events = kubernetes.client.CoreV1Api(world.api).list_namespaced_event(namespace).items
         return [e.message for e in events if e.involved_object.name == ingress and e.type == "Warning"]
 
-    wait_for(lambda: all(address_of(world.api, n) for n in VALID), timeout=60, what="valid Ingresses converge")
+    wait_for(
+        lambda: all(address_of(world.api, n) for n in VALID), timeout=60, what="valid Ingresses converge"
+    )
 
     def missing_warnings() -> list[str]:
         return [f"{f}: {ns}/{n}" for f, refs in sent.items() for ns, n in refs if not warnings(ns, n)]
@@ -177,8 +207,11 @@ def test_corpus_through_the_controller(world: World) -> None:
             outcomes[name] += f"; Warning on {ingress}: {found[0][:140] if found else None}"
             if not ok:
                 failures.append(f"{name}: no Warning stating {form!r} on {namespace}/{ingress}: {found}")
-            raw = requests.get(f"{world.kube.url}/apis/networking.k8s.io/v1/namespaces/{namespace}/ingresses/{ingress}",
-                               headers=world.kube.auth_headers(), timeout=10).json()  # raw: the typed client rejects some of these objects
+            raw = requests.get(
+                f"{world.kube.url}/apis/networking.k8s.io/v1/namespaces/{namespace}/ingresses/{ingress}",
+                headers=world.kube.auth_headers(),
+                timeout=10,
+            ).json()  # raw: the typed client rejects some of these objects
             # (in a group, a member converged before the conflicting one arrived keeps its address: the cloud is
             # left as it was, which still serves it)
             if (raw.get("status") or {}).get("loadBalancer", {}).get("ingress") and len(sent[name]) == 1:

@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
+from lbctl.cli.render import step_documents
 from lbctl.model.builder import empty_spec
 from lbctl.provider import Secret, StackInput, Step
-from lbctl.render import step_documents
 from providers.gcp import naming as n
 from providers.gcp.discover import Current, Existing
 from providers.gcp.plan import plan

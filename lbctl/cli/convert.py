@@ -1,4 +1,4 @@
-"""Rewrite legacy Ingresses (`extensions/v1beta1`, `networking.k8s.io/v1beta1`) as `networking.k8s.io/v1`,
+"""`lbctl convert`: rewrite legacy Ingresses (`extensions/v1beta1`, `networking.k8s.io/v1beta1`) as `networking.k8s.io/v1`,
 field for field as the API server's conversion (and so `kubectl convert`) does:
 
 - `serviceName` + `servicePort` → `service.name` + `service.port.number` (an integer, or a string of digits)
@@ -14,12 +14,16 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from collections.abc import MutableMapping
 from dataclasses import dataclass, field
 from io import StringIO
 from typing import Any
 
-from lbctl.manifests import LoadResult, _documents
+import click
+
+from lbctl.cli.manifests import LoadResult, _documents, _expand, _read
+from lbctl.cli.render import console, problems_table
 from lbctl.model.objects import LEGACY_INGRESS_VERSIONS, parse_ingress
 from lbctl.model.problems import Problem, Severity, SpecError
 
@@ -261,3 +265,39 @@ def to_json(files: list[Converted]) -> str:
 def plain(doc: Any) -> Any:
     """A converted round-trip document as plain dicts/lists/scalars (for API clients)."""
     return json.loads(json.dumps(doc, default=str))
+
+
+def convert_files(files: tuple[str, ...]) -> tuple[list[Converted], list]:
+    """Every input (files, directories, '-') converted; the problems of all of them (unreadable, malformed
+    YAML, an invalid legacy Ingress)."""
+    loaded = LoadResult()
+    converted = []
+    for name, path in _expand(files):
+        text = _read(name, path, loaded)
+        if text is not None:
+            converted.append(convert_text(name, text))
+    problems = list(loaded.problems) + [p for c in converted for p in c.problems]
+    return converted, problems
+
+
+@click.command()
+@click.option("-f", "--filename", "files", multiple=True, required=True, metavar="PATH",
+              help="Manifest file or directory (repeatable); '-' reads stdin.")  # fmt: skip
+@click.option("-o", "--output", type=click.Choice(["yaml", "json"]), default="yaml", show_default=True)
+def convert(files: tuple[str, ...], output: str) -> None:
+    """Rewrite legacy Ingresses (extensions/v1beta1, networking.k8s.io/v1beta1) as networking.k8s.io/v1,
+    as `kubectl convert` does; every other object is printed unchanged, comments and order kept.
+
+    The converted manifests go to stdout, a note per converted Ingress to stderr. Exit 2 (and no output)
+    when an input cannot be read or parsed, or a legacy Ingress is invalid.
+    """
+    converted, problems = convert_files(files)
+    if problems:
+        console(err=True).print(problems_table(problems))
+        sys.exit(2)
+    click.echo(to_json(converted) if output == "json" else to_yaml(converted), nl=output == "json")
+    notes = [note for c in converted for note in c.notes]
+    for note in notes:
+        click.echo(f"converted {note}", err=True)
+    if not notes:
+        click.echo("no legacy Ingress in these files: printed unchanged", err=True)

@@ -1,6 +1,11 @@
-"""docs/annotations.md, generated from the annotation registry."""
+"""`lbctl docs`: generated documentation (docs/annotations.md from the annotation registry)."""
 
 from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
 
 from lbctl.model.annotations import REGISTRY
 from lbctl.provider import load_plugins
@@ -36,3 +41,30 @@ def annotations_markdown() -> str:
             )
         lines.append("")
     return "\n".join(lines)
+
+
+@click.group()
+def docs() -> None:
+    """Generated documentation."""
+
+
+@docs.command("annotations")
+@click.option(
+    "--check", is_flag=True, help="Exit 1 if the file differs from the registry instead of writing it."
+)
+@click.option(
+    "--path", "target", default="docs/annotations.md", show_default=True, type=click.Path(path_type=Path)
+)
+def docs_annotations(check: bool, target: Path) -> None:
+    """Write docs/annotations.md from the annotation registry."""
+    text = annotations_markdown()
+    if check:
+        current = target.read_text() if target.exists() else ""
+        if current != text:
+            click.echo(f"{target} is stale: run 'lbctl docs annotations'", err=True)
+            sys.exit(1)
+        click.echo(f"{target} is up to date")
+        return
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(text)
+    click.echo(f"wrote {target}")

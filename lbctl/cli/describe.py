@@ -10,9 +10,16 @@ import click
 from rich.markup import escape
 from rich.table import Table
 
-from lbctl.cli import build_config, cloud_options, output_option, plugins, provider_config, provider_option
+from lbctl.cli.common import (
+    build_config,
+    cloud_options,
+    output_option,
+    plugins,
+    provider_config,
+    provider_option,
+)
+from lbctl.cli.render import console, dump
 from lbctl.provider import StackInput
-from lbctl.render import console, dump
 
 
 @click.group()
@@ -24,9 +31,19 @@ def describe() -> None:
 @click.argument("ref", metavar="NAMESPACE/NAME")
 @provider_option(auto=False, required=True)
 @click.option("--group", "group_name", help="IngressGroup name, when the cluster cannot be read.")
-@click.option("--kube-api-url", envvar="LBCTL_KUBE_API_URL", help="Kubernetes API URL (emulator); with --kube-api-token.")
-@click.option("--kube-api-token", envvar="LBCTL_KUBE_API_TOKEN", help="Bearer token for --kube-api-url (the emulator's is in the kubeconfig it writes).")
-@click.option("--kubeconfig", envvar="KUBECONFIG", help="Read the Ingress from this cluster (for groups and drift).")
+@click.option(
+    "--kube-api-url",
+    envvar="LBCTL_KUBE_API_URL",
+    help="Kubernetes API URL (emulator); with --kube-api-token.",
+)
+@click.option(
+    "--kube-api-token",
+    envvar="LBCTL_KUBE_API_TOKEN",
+    help="Bearer token for --kube-api-url (the emulator's is in the kubeconfig it writes).",
+)
+@click.option(
+    "--kubeconfig", envvar="KUBECONFIG", help="Read the Ingress from this cluster (for groups and drift)."
+)
 @output_option
 @cloud_options("describe")
 def describe_ingress(ref: str, provider: str, group_name: str | None, kube_api_url: str | None,
@@ -39,7 +56,9 @@ def describe_ingress(ref: str, provider: str, group_name: str | None, kube_api_u
     cloud = plugin(provider_config(plugin, "describe", opts))
     stack, drift, note = group_name or ref, None, "cluster not read: drift not checked (pass --kubeconfig)"
     if kube_api_url or kubeconfig or os.environ.get("KUBERNETES_SERVICE_HOST"):
-        stack, drift, note = _from_cluster(ref, provider, cloud, kube_api_url, kubeconfig, opts, kube_api_token)
+        stack, drift, note = _from_cluster(
+            ref, provider, cloud, kube_api_url, kubeconfig, opts, kube_api_token
+        )
     view = cloud.describe(stack)
     view["drift"] = drift
     view["note"] = note
@@ -70,7 +89,9 @@ def _from_cluster(ref: str, provider: str, cloud: Any, api_url: str | None, kube
         problems = "; ".join(f"{p.field}: {p.message}" for p in (outcome.problems if outcome else []))
         return stack, None, f"the Ingress does not build into a spec ({problems or 'not served by lbctl'})"
     planned = cloud.plan(StackInput.from_snapshot(outcome.spec, snapshot))
-    drift = [{"action": c.action, "kind": c.kind, "name": c.name, "detail": c.detail} for c in planned.changes]
+    drift = [
+        {"action": c.action, "kind": c.kind, "name": c.name, "detail": c.detail} for c in planned.changes
+    ]
     return stack, drift, "in sync with the Ingress" if not drift else "the cloud differs from the Ingress"
 
 
@@ -104,10 +125,16 @@ def print_view(view: dict[str, Any]) -> None:
     for b in view["backends"]:
         hc = b.get("health_check", {})
         check = " ".join(f"{k}={v}" for k, v in hc.items() if v is not None)
-        targets = "\n".join(f"{t['id']}:{t.get('port')} {t.get('health')}" for t in b.get("targets", [])) or "none"
+        targets = (
+            "\n".join(f"{t['id']}:{t.get('port')} {t.get('health')}" for t in b.get("targets", [])) or "none"
+        )
         rows.append([b["name"], f"{b.get('protocol')}:{b.get('port')} {b.get('target_type')}", check, targets,
                      _tags(b.get("tags", {}))])  # fmt: skip
-    out.print(_table("Backends", ["name", "protocol/port", "health check", "targets (health)", "ownership tags"], rows))
+    out.print(
+        _table(
+            "Backends", ["name", "protocol/port", "health check", "targets (health)", "ownership tags"], rows
+        )
+    )
     if view["others"]:
         out.print(_table("Other resources", ["kind", "name", "ownership tags"],
                          [[o["kind"], o["name"], _tags(o.get("tags", {}))] for o in view["others"]]))  # fmt: skip
@@ -120,4 +147,7 @@ def print_view(view: dict[str, Any]) -> None:
     if links:
         out.print("Console links:")
         for _, item in links:
-            out.print(f"  {escape(item.get('name') or item.get('listener', ''))}: {escape(item['console'])}", soft_wrap=True)
+            out.print(
+                f"  {escape(item.get('name') or item.get('listener', ''))}: {escape(item['console'])}",
+                soft_wrap=True,
+            )

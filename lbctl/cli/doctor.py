@@ -10,9 +10,9 @@ import click
 from rich.markup import escape
 from rich.table import Table
 
-from lbctl.cli import cloud_options, output_option, plugins, provider_config, provider_option
+from lbctl.cli.common import cloud_options, output_option, plugins, provider_config, provider_option
+from lbctl.cli.render import console, dump
 from lbctl.provider import Check
-from lbctl.render import console, dump
 
 MARK = {"ok": "[green]ok[/]", "warn": "[yellow]warn[/]", "fail": "[red]fail[/]"}
 
@@ -20,10 +20,19 @@ MARK = {"ok": "[green]ok[/]", "warn": "[yellow]warn[/]", "fail": "[red]fail[/]"}
 @click.command()
 @provider_option(auto=False, envvar="LBCTL_PROVIDER", required=True)
 @click.option("--ingress-class", "class_names", multiple=True, help="Class name(s) lbctl serves.")
-@click.option("--leader-election-namespace", default="lbctl-system", show_default=True,
-              envvar="LBCTL_LEADER_NAMESPACE")
-@click.option("--kube-api-url", envvar="LBCTL_KUBE_API_URL", help="Kubernetes API URL (emulator); with --kube-api-token.")
-@click.option("--kube-api-token", envvar="LBCTL_KUBE_API_TOKEN", help="Bearer token for --kube-api-url (the emulator's is in the kubeconfig it writes).")
+@click.option(
+    "--leader-election-namespace", default="lbctl-system", show_default=True, envvar="LBCTL_LEADER_NAMESPACE"
+)
+@click.option(
+    "--kube-api-url",
+    envvar="LBCTL_KUBE_API_URL",
+    help="Kubernetes API URL (emulator); with --kube-api-token.",
+)
+@click.option(
+    "--kube-api-token",
+    envvar="LBCTL_KUBE_API_TOKEN",
+    help="Bearer token for --kube-api-url (the emulator's is in the kubeconfig it writes).",
+)
 @click.option("--kubeconfig", envvar="KUBECONFIG", help="Kubeconfig (outside a cluster).")
 @click.option("--skip-cluster", is_flag=True, help="Check only the cloud side.")
 @click.option("--strict", is_flag=True, help="Exit 1 when there are warnings.")
@@ -35,12 +44,15 @@ def doctor(provider: str, class_names: tuple[str, ...], leader_election_namespac
 
     Exit 2 when something must be fixed, 1 with --strict and warnings, else 0.
     """
-    from lbctl.doctor import cluster_checks, exit_code
+    from lbctl.kube.doctor import cluster_checks, exit_code
 
     checks: list[Check] = []
     if not skip_cluster:
-        if kube_api_url or kubeconfig or os.environ.get("KUBERNETES_SERVICE_HOST") or os.path.exists(
-            os.path.expanduser("~/.kube/config")
+        if (
+            kube_api_url
+            or kubeconfig
+            or os.environ.get("KUBERNETES_SERVICE_HOST")
+            or os.path.exists(os.path.expanduser("~/.kube/config"))
         ):
             from lbctl.kube.run import kube_client
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import click
 from rich.markup import escape
 
-from lbctl.render import console
+from lbctl.cli.render import console
 
 
 @click.command()
@@ -45,7 +45,7 @@ def demo(files: tuple[str, ...], provider: str | None, keep: bool, create_missin
     With -f FILES: your manifests on the embedded cluster and cloud, applied as kubectl apply would, converged
     by the controller, then deleted (or kept running with --keep).
     """
-    from lbctl import logs
+    from lbctl.cli import logs
 
     if files:
         if provider == "both":
@@ -105,7 +105,7 @@ def demo(files: tuple[str, ...], provider: str | None, keep: bool, create_missin
 def demo_files(files: tuple[str, ...], provider: str | None, keep: bool, create_missing: bool) -> None:
     """`lbctl demo -f`: exit 2 when the files cannot be tried as they are (each problem named with its fix),
     1 when they did not converge, 0 when they did and nothing of ours is left."""
-    from lbctl import logs
+    from lbctl.cli import logs
 
     try:
         import moto.server  # noqa: F401 - the embedded AWS

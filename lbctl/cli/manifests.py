@@ -114,7 +114,9 @@ def _expand(paths: Iterable[str]) -> list[tuple[str, Path | None]]:
             continue
         path = Path(raw)
         if path.is_dir():
-            out.extend((str(p), p) for p in sorted(path.rglob("*")) if p.suffix in MANIFEST_SUFFIXES and p.is_file())
+            out.extend(
+                (str(p), p) for p in sorted(path.rglob("*")) if p.suffix in MANIFEST_SUFFIXES and p.is_file()
+            )
         else:
             out.append((raw, path))
     return out
@@ -138,7 +140,7 @@ def _read(name: str, path: Path | None, result: LoadResult) -> str | None:
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as err:
-        problem(f"is not UTF-8 text (byte {err.start}: {data[err.start:err.start + 1]!r})")
+        problem(f"is not UTF-8 text (byte {err.start}: {data[err.start : err.start + 1]!r})")
         return None
 
 
@@ -163,24 +165,39 @@ def _add_object(obj: Any, source: str, result: LoadResult) -> None:
         return
     if not isinstance(obj, dict):
         result.problems.append(
-            Problem(Severity.ERROR, "document", "(root)", f"must be a Kubernetes object, got {type(obj).__name__}", source)
+            Problem(
+                Severity.ERROR,
+                "document",
+                "(root)",
+                f"must be a Kubernetes object, got {type(obj).__name__}",
+                source,
+            )
         )
         return
     kind = obj.get("kind")
-    if kind == "List" or (isinstance(kind, str) and kind.endswith("List") and isinstance(obj.get("items"), list)):
+    if kind == "List" or (
+        isinstance(kind, str) and kind.endswith("List") and isinstance(obj.get("items"), list)
+    ):
         for i, item in enumerate(obj["items"]):
             _add_object(item, f"{source}.items[{i}]", result)
         return
     for required in ("apiVersion", "kind"):
         if not isinstance(obj.get(required), str) or not obj.get(required):
-            result.problems.append(Problem(Severity.ERROR, "object", required, "is required (a string)", source))
+            result.problems.append(
+                Problem(Severity.ERROR, "object", required, "is required (a string)", source)
+            )
             return
     if kind not in SUPPORTED_KINDS:
         metadata = obj.get("metadata")
         meta = metadata if isinstance(metadata, dict) else {}
         result.problems.append(
-            Problem(Severity.WARNING, f"{kind} {meta.get('name', '')}".strip(), "kind", "not read by lbctl; ignored",
-                    source)  # fmt: skip
+            Problem(
+                Severity.WARNING,
+                f"{kind} {meta.get('name', '')}".strip(),
+                "kind",
+                "not read by lbctl; ignored",
+                source,
+            )  # fmt: skip
         )
         return
     try:

@@ -7,41 +7,79 @@ from typing import Any
 
 import click
 
-from lbctl.cli import plugins, provider_option, provider_options
+from lbctl.cli.common import plugins, provider_option, provider_options
 from lbctl.kube.controller import ControllerConfig
 from lbctl.provider import ProviderConfig
 
 
 @click.command()
 @provider_option(auto=False, envvar="LBCTL_PROVIDER", required=True)
-@click.option("--cluster-name", envvar="LBCTL_CLUSTER_NAME", required=True, help="Written into ownership tags.")
-@click.option("--ingress-class", "class_names", multiple=True, envvar="LBCTL_INGRESS_CLASS",
-              help="Class name(s) served (default alb / gce).")
+@click.option(
+    "--cluster-name", envvar="LBCTL_CLUSTER_NAME", required=True, help="Written into ownership tags."
+)
+@click.option(
+    "--ingress-class",
+    "class_names",
+    multiple=True,
+    envvar="LBCTL_INGRESS_CLASS",
+    help="Class name(s) served (default alb / gce).",
+)
 @click.option("--watch-namespace", envvar="LBCTL_WATCH_NAMESPACE", help="Only this namespace (default: all).")
 @click.option("--endpoint-url", envvar="LBCTL_ENDPOINT_URL", help="Cloud API endpoint (emulators).")
 @provider_options("run")
 @click.option("--workers", type=click.IntRange(1, 64), default=3, show_default=True, envvar="LBCTL_WORKERS")
-@click.option("--sync-period", type=float, default=600.0, show_default=True, envvar="LBCTL_SYNC_PERIOD",
-              help="Seconds between full resyncs.")
-@click.option("--discovery-ttl", type=click.FloatRange(min=0), default=300.0, show_default=True,
-              envvar="LBCTL_DISCOVERY_TTL", help="Seconds to trust what cloud discovery found (updated by our own "
-              "writes); changes made outside lbctl are seen after at most this long. 0 = discover every time.")
+@click.option(
+    "--sync-period",
+    type=float,
+    default=600.0,
+    show_default=True,
+    envvar="LBCTL_SYNC_PERIOD",
+    help="Seconds between full resyncs.",
+)
+@click.option(
+    "--discovery-ttl",
+    type=click.FloatRange(min=0),
+    default=300.0,
+    show_default=True,
+    envvar="LBCTL_DISCOVERY_TTL",
+    help="Seconds to trust what cloud discovery found (updated by our own "
+    "writes); changes made outside lbctl are seen after at most this long. 0 = discover every time.",
+)
 @click.option("--leader-elect/--no-leader-elect", default=False, envvar="LBCTL_LEADER_ELECT")
-@click.option("--leader-election-namespace", default="lbctl-system", show_default=True,
-              envvar="LBCTL_LEADER_NAMESPACE")
-@click.option("--metrics-addr", default=":8080", show_default=True, envvar="LBCTL_METRICS_ADDR",
-              help="Where /metrics listens. A bare ':PORT' binds every interface (0.0.0.0), as a pod needs; "
-              "outside a cluster use 127.0.0.1:PORT. Empty disables it.")
-@click.option("--health-addr", default=":8081", show_default=True, envvar="LBCTL_HEALTH_ADDR",
-              help="Where /healthz and /readyz listen; ':PORT' binds every interface too. Empty disables it.")
+@click.option(
+    "--leader-election-namespace", default="lbctl-system", show_default=True, envvar="LBCTL_LEADER_NAMESPACE"
+)
+@click.option(
+    "--metrics-addr",
+    default=":8080",
+    show_default=True,
+    envvar="LBCTL_METRICS_ADDR",
+    help="Where /metrics listens. A bare ':PORT' binds every interface (0.0.0.0), as a pod needs; "
+    "outside a cluster use 127.0.0.1:PORT. Empty disables it.",
+)
+@click.option(
+    "--health-addr",
+    default=":8081",
+    show_default=True,
+    envvar="LBCTL_HEALTH_ADDR",
+    help="Where /healthz and /readyz listen; ':PORT' binds every interface too. Empty disables it.",
+)
 @click.option("--kubeconfig", envvar="KUBECONFIG", help="Kubeconfig (outside a cluster).")
-@click.option("--kube-api-url", envvar="LBCTL_KUBE_API_URL", help="Kubernetes API URL (emulator); with --kube-api-token.")
-@click.option("--kube-api-token", envvar="LBCTL_KUBE_API_TOKEN", help="Bearer token for --kube-api-url (the emulator's is in the kubeconfig it writes).")
+@click.option(
+    "--kube-api-url",
+    envvar="LBCTL_KUBE_API_URL",
+    help="Kubernetes API URL (emulator); with --kube-api-token.",
+)
+@click.option(
+    "--kube-api-token",
+    envvar="LBCTL_KUBE_API_TOKEN",
+    help="Bearer token for --kube-api-url (the emulator's is in the kubeconfig it writes).",
+)
 @click.option("--log-format", type=click.Choice(["auto", "json", "text"]), default="auto", show_default=True)
 @click.option("--log-level", default="info", show_default=True)
 def run(**opts: Any) -> None:
     """Run the controller: watch Ingresses and converge the cloud."""  # fmt: skip
-    from lbctl import logs
+    from lbctl.cli import logs
     from lbctl.kube.run import RunOptions
     from lbctl.kube.run import run as run_controller
 

@@ -39,7 +39,9 @@ def problems_table(problems: Iterable[Problem]) -> Table:
         table.add_column(column, overflow="fold")
     for p in problems:
         style = "red" if p.severity == Severity.ERROR else "yellow"
-        table.add_row(f"[{style}]{p.severity}[/]", *(escape(x) for x in (p.source, p.object, p.field, p.message)))
+        table.add_row(
+            f"[{style}]{p.severity}[/]", *(escape(x) for x in (p.source, p.object, p.field, p.message))
+        )
     return table
 
 
@@ -98,15 +100,24 @@ def spec_tables(spec: LoadBalancerSpec) -> list[Table | str]:
         listeners.add_column(column, overflow="fold")
     for listener in fe.listeners:
         certs = ", ".join(f"{c.kind}:{c.ref or ','.join(c.hosts)}" for c in listener.certificates)
-        note = f"redirect → HTTPS:{listener.redirect_to_https_port}" if listener.redirect_to_https_port else ""
-        listeners.add_row(listener.protocol, str(listener.port), escape(certs), escape(listener.ssl_policy or ""), note)
+        note = (
+            f"redirect → HTTPS:{listener.redirect_to_https_port}" if listener.redirect_to_https_port else ""
+        )
+        listeners.add_row(
+            listener.protocol, str(listener.port), escape(certs), escape(listener.ssl_policy or ""), note
+        )
     out.append(listeners)
     rules = Table(title="Rules (evaluation order)", title_justify="left")
     for column in ("#", "host", "path", "action", "from"):
         rules.add_column(column, overflow="fold")
     for i, rule in enumerate(spec.rules, 1):
-        rules.add_row(str(i), escape(rule.host or "*"), escape(_rule_match(rule)),
-                      escape(describe_action(rule.action, spec)), escape(f"{rule.source.ingress} {rule.source.field}"))
+        rules.add_row(
+            str(i),
+            escape(rule.host or "*"),
+            escape(_rule_match(rule)),
+            escape(describe_action(rule.action, spec)),
+            escape(f"{rule.source.ingress} {rule.source.field}"),
+        )
     rules.add_row("default", "", "", escape(describe_action(spec.default_action, spec)), "")
     out.append(rules)
     if spec.cluster_default is not None:
@@ -131,7 +142,11 @@ def spec_tables(spec: LoadBalancerSpec) -> list[Table | str]:
             )
             if x
         )
-        where = f"node port {backend.node_port}" if backend.target_type == "instance" else f"pod port {backend.target_port}"
+        where = (
+            f"node port {backend.node_port}"
+            if backend.target_type == "instance"
+            else f"pod port {backend.target_port}"
+        )
         name = backend.key
         if ASSUMED_SERVICE in backend.assumed:
             name, where = f"{name} (unresolved)", "assumed: the Service is not in the files"
@@ -150,8 +165,12 @@ def changes_table(changes: Iterable[Change], title: str) -> Table:
         table.add_column(column, overflow="fold")
     colour = {"create": "green", "delete": "red", "update": "yellow", "replace": "magenta"}
     for change in changes:
-        table.add_row(f"[{colour.get(change.action, 'white')}]{change.action}[/]", escape(change.kind),
-                      escape(change.name), escape(change.detail))
+        table.add_row(
+            f"[{colour.get(change.action, 'white')}]{change.action}[/]",
+            escape(change.kind),
+            escape(change.name),
+            escape(change.detail),
+        )
     return table
 
 

@@ -1,0 +1,5 @@
+"""`python -m lbctl.cli`."""
+
+from lbctl.cli import main
+
+main()
