@@ -4,7 +4,8 @@ Start it in-process with `ComputeEmulator().start()` (see `server.ComputeEmulato
 foreground with `serve(host, port)`; point `google-cloud-compute` clients at `emulator.url`.
 """
 
-from .faults import FaultRule, RateLimit
+from emulators.core import FaultRule, RateLimit
+
 from .server import DEFAULT_ZONES, ComputeEmulator, RequestRecord, serve
 
 __all__ = ["DEFAULT_ZONES", "ComputeEmulator", "FaultRule", "RateLimit", "RequestRecord", "serve"]

@@ -9,7 +9,7 @@ import json
 import re
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from .errors import (
@@ -37,11 +37,27 @@ _LABEL_KEY = re.compile(r"^[a-z][a-z0-9_-]{0,62}$")
 _LABEL_VALUE = re.compile(r"^[a-z0-9_-]{0,63}$")
 
 
-class ComputeApi:
-    """Answers parsed Compute requests. All state changes happen under `store.lock`."""
+# A non-CRUD method (`setUrlMap`, `addInstances`, ...): (api, route, key, body, query, injected) -> operation.
+CustomMethod = Callable[["ComputeApi", Route, ResourceKey, Payload, dict[str, str], ApiError | None], Payload]
+# Per-kind checks and derived fields before a resource is stored: (api, key, resource, previous).
+PrepareHook = Callable[["ComputeApi", ResourceKey, Resource, Resource | None], None]
 
-    def __init__(self, store: Store) -> None:
+
+class ComputeApi:
+    """Answers parsed Compute requests. All state changes happen under `store.lock`.
+
+    The custom methods and per-kind hooks are given by the caller (`server` wires `custom_methods` and
+    `kind_hooks`), so those modules build on this one without this one importing them back."""
+
+    def __init__(
+        self,
+        store: Store,
+        custom_methods: Mapping[tuple[str, str], CustomMethod],
+        prepare_hooks: Mapping[str, PrepareHook],
+    ) -> None:
         self.store = store
+        self.custom_methods = custom_methods
+        self.prepare_hooks = prepare_hooks
 
     # --- entry point -----------------------------------------------------------------------------
 
@@ -72,9 +88,7 @@ class ComputeApi:
                 raise _method_not_allowed(route)
             key = ResourceKey(route.project, route.scope, route.collection, route.name)
             if route.verb is not None:
-                from .custom_methods import CUSTOM_METHODS
-
-                handler = CUSTOM_METHODS.get((route.collection, route.verb))
+                handler = self.custom_methods.get((route.collection, route.verb))
                 if handler is None:
                     raise not_found(f"{key.path}/{route.verb}")
                 return 200, handler(self, route, key, body, query, injected)
@@ -238,9 +252,7 @@ class ComputeApi:
         if spec.validate is not None:
             spec.validate(resource)
         validate_labels(resource.get("labels"))
-        from .kind_hooks import PREPARE_HOOKS
-
-        hook = PREPARE_HOOKS.get(key.collection)
+        hook = self.prepare_hooks.get(key.collection)
         if hook is not None:
             hook(self, key, resource, previous)
         self.resolve_references(key, spec, resource)

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
-from .api import ComputeApi, Payload, check_fingerprint, paged_list
+from .api import ComputeApi, CustomMethod, Payload, check_fingerprint, paged_list
 from .errors import ApiError, OperationFailure, condition_not_met, invalid, required
 from .references import ResourceKey, is_valid_name, parse_reference
 from .resources import KINDS
 from .routes import Route
 
-Handler = Callable[[ComputeApi, Route, ResourceKey, Payload, dict[str, str], ApiError | None], Payload]
+Handler = CustomMethod
 
 
 def _setter(field_name: str, *, required_field: bool) -> Handler:

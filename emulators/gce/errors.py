@@ -6,6 +6,8 @@ import re
 from http import HTTPStatus
 from typing import Any
 
+from emulators.core import HttpError
+
 _GRPC_STATUS_BY_HTTP: dict[int, str] = {
     400: "INVALID_ARGUMENT",
     403: "PERMISSION_DENIED",
@@ -34,7 +36,7 @@ def default_reason(code: int) -> str:
     return _DEFAULT_REASON_BY_HTTP.get(code, "backendError")
 
 
-class ApiError(Exception):
+class ApiError(HttpError):
     """An error answered to the client, either as an HTTP error or inside a DONE operation.
 
     `deferrable` marks errors the real API may also report asynchronously (inside the operation),
@@ -42,11 +44,11 @@ class ApiError(Exception):
     """
 
     def __init__(self, code: int, reason: str, message: str, *, deferrable: bool = False) -> None:
-        super().__init__(message)
-        self.code = code
-        self.reason = reason
-        self.message = message
+        super().__init__(code, message, reason)
         self.deferrable = deferrable
+
+    def body(self) -> dict[str, Any]:
+        return self.http_payload()
 
     def http_payload(self) -> dict[str, Any]:
         """The JSON body of an HTTP error response (Google JSON error shape)."""

@@ -2,17 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TYPE_CHECKING
-
+from .api import ComputeApi, PrepareHook
 from .errors import invalid, missing_reference
 from .references import ResourceKey, is_ip_literal, is_valid_name, parse_reference
 from .resources import Resource
-
-if TYPE_CHECKING:
-    from .api import ComputeApi
-
-PrepareHook = Callable[["ComputeApi", ResourceKey, Resource, Resource | None], None]
 
 
 def _prepare_address(

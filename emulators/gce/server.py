@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import json
-import threading
 import time
 from collections import Counter
 from dataclasses import asdict, dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+from emulators.core import EmulatorHTTPServer, FaultRule, Faults, JsonRequestHandler, RequestLog, ServerThread
+
 from .api import ComputeApi
-from .errors import ApiError
-from .faults import FaultInjector, FaultRule
+from .custom_methods import CUSTOM_METHODS
+from .errors import ApiError, default_reason
+from .kind_hooks import PREPARE_HOOKS
 from .routes import Route, parse_route
 from .store import OperationSettings, Store
 
@@ -59,43 +60,32 @@ class ComputeEmulator:
         seed: int | None = None,
         public_host: str | None = None,
     ) -> None:
-        self._server = ThreadingHTTPServer((host, port), _Handler)
-        self._server.daemon_threads = True
-        self._server.emulator = self  # type: ignore[attr-defined]
+        self._server = EmulatorHTTPServer((host, port), _Handler, self)
         self.host = host
-        self.port: int = self._server.server_address[1]
+        self.port: int = self._server.port
         shown_host = public_host or ("127.0.0.1" if host in ("0.0.0.0", "") else host)
         self.url = f"http://{shown_host}:{self.port}"
         self.settings = OperationSettings(operation_polls_to_done, operation_delay_seconds, deferred_errors)
         self.store = Store(self.url, tuple(zones), self.settings)
-        self.api = ComputeApi(self.store)
-        self.faults = FaultInjector(seed)
-        self._log_lock = threading.Lock()
-        self._requests: list[RequestRecord] = []
-        self._thread: threading.Thread | None = None
+        self.api = ComputeApi(self.store, CUSTOM_METHODS, PREPARE_HOOKS)
+        self.faults = Faults(seed)
+        self.request_log: RequestLog[RequestRecord] = RequestLog()
+        self._serving = ServerThread(self._server, "gce-emulator", poll_interval=0.5)
 
     # --- lifecycle -------------------------------------------------------------------------------
 
     def start(self) -> ComputeEmulator:
         """Serve in a background thread; returns self."""
-        if self._thread is None:
-            self._thread = threading.Thread(
-                target=self._server.serve_forever, name="gce-emulator", daemon=True
-            )
-            self._thread.start()
+        self._serving.start()
         return self
 
     def serve_forever(self) -> None:
         """Serve in the calling thread until interrupted."""
-        self._server.serve_forever()
+        self._serving.serve_forever()
 
     def stop(self) -> None:
-        """Stop serving and release the port."""
-        if self._thread is not None:
-            self._server.shutdown()
-            self._thread.join(timeout=5)
-            self._thread = None
-        self._server.server_close()
+        """Stop serving, close open connections and release the port."""
+        self._serving.stop()
 
     def __enter__(self) -> ComputeEmulator:
         return self.start()
@@ -112,7 +102,8 @@ class ComputeEmulator:
         self.clear_requests()
 
     def add_fault(self, **rule: Any) -> FaultRule:
-        """Program a fault; see FaultRule for the fields."""
+        """Program a fault; see `emulators.core.faults` for the fields (`verb` matches the Compute method
+        name, e.g. `urlMaps.insert`)."""
         return self.faults.add(FaultRule(**rule))
 
     def inventory(self) -> dict[str, Any]:
@@ -122,21 +113,15 @@ class ComputeEmulator:
     @property
     def requests(self) -> list[RequestRecord]:
         """Served requests, oldest first (admin calls excluded)."""
-        with self._log_lock:
-            return list(self._requests)
+        return self.request_log.records()
 
     def clear_requests(self) -> None:
         """Empty the request log."""
-        with self._log_lock:
-            self._requests.clear()
+        self.request_log.clear()
 
     def call_counts(self) -> dict[str, int]:
         """Calls per Compute method name (e.g. `urlMaps.insert`)."""
         return dict(Counter(record.api_method for record in self.requests))
-
-    def _record(self, record: RequestRecord) -> None:
-        with self._log_lock:
-            self._requests.append(record)
 
 
 def serve(host: str = "127.0.0.1", port: int = 8089, **options: Any) -> None:
@@ -151,38 +136,18 @@ def serve(host: str = "127.0.0.1", port: int = 8089, **options: Any) -> None:
         emulator.stop()
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(JsonRequestHandler):
     server_version = "lbctl-gce-emulator"
-    protocol_version = "HTTP/1.1"
-    disable_nagle_algorithm = True
 
     @property
     def emulator(self) -> ComputeEmulator:
-        return self.server.emulator  # type: ignore[attr-defined]  # set by the server class, not BaseServer
+        return self.app  # type: ignore[no-any-return]
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
-        """Silence the default stderr access log (the emulator keeps its own)."""
-
-    def do_GET(self) -> None:
-        self._dispatch()
-
-    def do_POST(self) -> None:
-        self._dispatch()
-
-    def do_PATCH(self) -> None:
-        self._dispatch()
-
-    def do_PUT(self) -> None:
-        self._dispatch()
-
-    def do_DELETE(self) -> None:
-        self._dispatch()
-
-    def _dispatch(self) -> None:
+    def handle_request(self) -> None:
         started = time.monotonic()
         parts = urlsplit(self.path)
         query = dict(parse_qsl(parts.query, keep_blank_values=True))
-        raw_body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        raw_body = self.read_body()
         if parts.path.startswith(ADMIN_PREFIX):
             self._admin(parts.path[len(ADMIN_PREFIX) :], raw_body)
             return
@@ -196,35 +161,32 @@ class _Handler(BaseHTTPRequestHandler):
         except _DropConnection:
             status, payload = 0, {}
         elapsed = (time.monotonic() - started) * 1000
-        self.emulator._record(
+        self.emulator.request_log.append(
             RequestRecord(self.command, parts.path, parts.query, status, api_method, elapsed)
         )
         if status == 0:
-            self.close_connection = True
+            self.drop_connection()
             return
         self._send_json(status, payload)
 
     def _serve_api(self, route: Route, query: dict[str, str], raw_body: bytes) -> tuple[int, dict[str, Any]]:
-        decision = self.emulator.faults.decide(self.command, urlsplit(self.path).path)
-        if decision.delay_seconds:
-            self.emulator.faults.sleep(decision.delay_seconds)
-        if decision.rate_limited is not None:
-            raise decision.rate_limited
+        decision = self.emulator.faults.decide(self.command, urlsplit(self.path).path, route.api_method)
+        if decision.latency:
+            self.emulator.faults.sleep(decision.latency)
+        if decision.rate_limited is not None:  # 403 `rateLimitExceeded` is Compute's usual answer
+            raise ApiError(decision.rate_limited.status, "rateLimitExceeded", "Rate Limit Exceeded")
         rule = decision.rule
-        if rule is not None and rule.operation_error is None and rule.phase == "before":
-            if rule.status == 0:
-                raise _DropConnection
-            raise rule.api_error()
+        answer_lost = rule is not None and rule.operation_error is None
+        if answer_lost and rule is not None and rule.phase == "before":
+            _raise_injected(rule)
         try:
             body = json.loads(raw_body) if raw_body.strip() else {}
         except json.JSONDecodeError as error:
             raise ApiError(400, "parseError", f"Invalid JSON payload received. {error}") from error
-        injected = rule.api_error() if rule is not None and rule.operation_error is not None else None
+        injected = _operation_error(rule) if rule is not None and rule.operation_error is not None else None
         status, payload = self.emulator.api.handle(route, query, body, injected)
-        if rule is not None and rule.operation_error is None and rule.phase == "after":
-            if rule.status == 0:
-                raise _DropConnection
-            raise rule.api_error()
+        if answer_lost and rule is not None:  # phase "after": applied, then only the answer is lost
+            _raise_injected(rule)
         return status, payload
 
     def _admin(self, path: str, raw_body: bytes) -> None:
@@ -239,16 +201,31 @@ class _Handler(BaseHTTPRequestHandler):
         self._send_json(status, payload)
 
     def _send_json(self, status: int, payload: Any) -> None:
-        data = json.dumps(payload).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json; charset=UTF-8")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
+        self.send_json(status, payload, content_type="application/json; charset=UTF-8")
 
 
 class _DropConnection(Exception):
-    """Close the connection without answering (injected fault with status 0)."""
+    """Close the connection without answering (an injected `drop`)."""
+
+
+def _raise_injected(rule: FaultRule) -> None:
+    """Answer what an injected `status` or `drop` says, in Compute's error shape."""
+    if rule.drop:
+        raise _DropConnection
+    code = int(rule.status or 500)
+    reason = rule.reason or default_reason(code)
+    error = ApiError(code, reason, rule.message or f"Injected fault: {reason}")
+    if rule.retry_after is not None:
+        error.headers["Retry-After"] = str(rule.retry_after)
+    raise error
+
+
+def _operation_error(rule: FaultRule) -> ApiError:
+    """The error an injected `operation_error` puts in the DONE operation."""
+    spec = rule.operation_error or {}
+    code = int(spec.get("code", 400))
+    reason = str(spec.get("reason") or default_reason(code))
+    return ApiError(code, reason, str(spec.get("message") or f"Injected operation error ({reason})"))
 
 
 def _admin_response(emulator: ComputeEmulator, method: str, path: str, body: Any) -> Any:
@@ -262,10 +239,10 @@ def _admin_response(emulator: ComputeEmulator, method: str, path: str, body: Any
         return {"resources": emulator.inventory()}
     if path == "/faults":
         if method == "GET":
-            return {"faults": emulator.faults.rules(), "rate_limit": _rate_limit(emulator)}
+            return emulator.faults.as_dict()
         if method == "POST":
             specs = body if isinstance(body, list) else [body]
-            return {"added": [emulator.faults.add_from_json(dict(spec)) for spec in specs]}
+            return {"added": [emulator.faults.add_from_json(spec) for spec in specs]}
         if method == "DELETE":
             emulator.faults.clear()
             return {"cleared": True}
@@ -285,10 +262,3 @@ def _admin_response(emulator: ComputeEmulator, method: str, path: str, body: Any
         if method in ("GET", "POST"):
             return {k: v for k, v in asdict(emulator.settings).items() if k not in ("clock", "sleep")}
     raise LookupError(f"no admin endpoint {method} {ADMIN_PREFIX}{path}")
-
-
-def _rate_limit(emulator: ComputeEmulator) -> dict[str, Any] | None:
-    limit = emulator.faults.rate_limit
-    if limit is None:
-        return None
-    return {k: v for k, v in asdict(limit).items() if k not in ("tokens", "updated_at")}

@@ -13,13 +13,16 @@ In process::
 
 Blocking: `serve(host, port)` or `python -m emulators.kube --port N --kubeconfig PATH`.
 Every request but /healthz, /readyz, /livez needs `Authorization: Bearer <emulator.token>` (see guard.py).
-Over HTTP: POST `/_emulator/faults` with `{"action": "fail"|"delay"|"drop_watches"|"compact"|"clear", ...}`,
-GET/DELETE `/_emulator/faults`, GET/DELETE `/_emulator/requests`.
+Over HTTP: POST `/_emulator/faults` with a fault rule in the vocabulary every emulator shares (`path`, `method`,
+`verb`, `status`, `times`, `latency`, ...: see `emulators.core.faults`), or with `{"action": "drop_watches" |
+"compact" | "clear"}`; GET/DELETE `/_emulator/faults`, GET/DELETE `/_emulator/requests`.
 """
 
+from emulators.core import FaultRule, Faults
+
 from .errors import ApiError
-from .faults import FaultRule, Faults, RequestRecord
 from .kinds import KINDS, Kind, KindTable
+from .records import RequestRecord
 from .server import DEFAULT_NAMESPACES, KubeEmulator, serve
 from .store import Store
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from emulators.core import HttpError
+
 REASON_BY_CODE: dict[int, str] = {
     400: "BadRequest",
     401: "Unauthorized",
@@ -21,16 +23,16 @@ REASON_BY_CODE: dict[int, str] = {
 }
 
 
-class ApiError(Exception):
+class ApiError(HttpError):
     """An error answered to the client as a `Status` (kind Status, status Failure)."""
 
     def __init__(self, code: int, message: str, reason: str | None = None,
-                 details: dict[str, Any] | None = None) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.reason = reason or REASON_BY_CODE.get(code, "Unknown")
+                 details: dict[str, Any] | None = None) -> None:  # fmt: skip
+        super().__init__(code, message, reason or REASON_BY_CODE.get(code, "Unknown"))
         self.details = details
+
+    def body(self) -> dict[str, Any]:
+        return self.status()
 
     def status(self) -> dict[str, Any]:
         """The `Status` body for this error."""

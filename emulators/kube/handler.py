@@ -4,28 +4,53 @@ from __future__ import annotations
 
 import contextlib
 import json
-import logging
 import queue
 import socket
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 from urllib.parse import parse_qs, urlsplit
 
 import yaml
 
+from emulators.core import FaultRule, Faults, JsonRequestHandler, RequestLog
+
 from . import discovery, guard, openapi, protobuf, scale, tls
 from .errors import ApiError, bad_request
-from .faults import FaultRule, RequestRecord
+from .kinds import KindTable
+from .records import RequestRecord
 from .removed import removed_api_error
 from .routing import DiscoveryPath, ResourcePath, parse_path
-from .store import WatchEnd
+from .store import Store, WatchEnd
 from .tables import to_table, wants_table
 
-if TYPE_CHECKING:
-    from .server import KubeEmulator
 
-log = logging.getLogger(__name__)
+class Cluster(Protocol):
+    """What the handler serves: the emulator as it sees it (`server.KubeEmulator` is one)."""
+
+    host: str
+    token: str
+    store: Store
+    kinds: KindTable
+    faults: Faults
+    request_log: RequestLog[RequestRecord]
+    clock: Callable[[], float]
+    bookmark_interval: float
+    max_watch_seconds: float
+
+    @property
+    def port(self) -> int: ...
+
+    @property
+    def url(self) -> str: ...
+
+    @property
+    def allowed_hosts(self) -> frozenset[str]: ...
+
+    def drop_watches(self, abrupt: bool = False) -> int: ...
+
+    def compact(self) -> int: ...
+
 
 CONTROL_PREFIX = "/_emulator/"
 HEALTH_PATHS = ("/healthz", "/readyz", "/livez")
@@ -39,6 +64,16 @@ class Response:
     code: int
     body: Any
     headers: dict[str, str] = field(default_factory=dict)
+
+
+def _injected(rule: FaultRule) -> ApiError:
+    """The error an injected `status` answers, as a `Status` (with `Retry-After` when the rule has one)."""
+    assert rule.status is not None
+    error = ApiError(rule.status, rule.message or "injected fault", rule.reason)
+    if rule.retry_after is not None:
+        error.details = {"retryAfterSeconds": rule.retry_after}
+        error.headers["Retry-After"] = str(rule.retry_after)
+    return error
 
 
 def _truthy(value: str | None) -> bool:
@@ -55,61 +90,14 @@ def _delete_options(body: Any, query: dict[str, str]) -> dict[str, Any] | None:
     return options or None
 
 
-class EmulatorHandler(BaseHTTPRequestHandler):
+class EmulatorHandler(JsonRequestHandler):
     """One connection; HTTP/1.1 keep-alive; watches stream with chunked encoding."""
 
-    protocol_version = "HTTP/1.1"
     server_version = "lbctl-kube-emulator"
 
     @property
-    def emulator(self) -> KubeEmulator:
-        return self.server.emulator  # type: ignore[attr-defined]  # set by the server class, not BaseServer
-
-    # ---- plumbing -------------------------------------------------------------------------------
-
-    def setup(self) -> None:
-        super().setup()
-        # Headers and body go out in separate writes: without this, Nagle + delayed ACK add ~40 ms.
-        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        self.emulator.track_connection(self.connection, open_=True)
-
-    def finish(self) -> None:
-        try:
-            super().finish()
-        finally:
-            self.emulator.track_connection(self.connection, open_=False)
-
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - signature of the base class
-        log.debug("%s " + format, self.address_string(), *args)
-
-    def do_GET(self) -> None:
-        self._handle()
-
-    def do_POST(self) -> None:
-        self._handle()
-
-    def do_PUT(self) -> None:
-        self._handle()
-
-    def do_PATCH(self) -> None:
-        self._handle()
-
-    def do_DELETE(self) -> None:
-        self._handle()
-
-    def _read_body(self) -> bytes:
-        if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
-            data = b""
-            while True:
-                size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
-                if size == 0:
-                    while self.rfile.readline() not in (b"\r\n", b"\n", b""):
-                        pass
-                    return data
-                data += self.rfile.read(size)
-                self.rfile.readline()
-        length = int(self.headers.get("Content-Length") or 0)
-        return self.rfile.read(length) if length > 0 else b""
+    def emulator(self) -> Cluster:
+        return self.app  # type: ignore[no-any-return]
 
     def _content_type(self) -> str:
         return (self.headers.get("Content-Type") or "").split(";")[0].strip().lower()
@@ -127,34 +115,18 @@ class EmulatorHandler(BaseHTTPRequestHandler):
             raise bad_request(f"the body of the request could not be decoded: {error}") from None
 
     def _send_json(self, code: int, body: Any, headers: dict[str, str] | None = None) -> None:
-        data = json.dumps(body, separators=(",", ":")).encode()
-        self.send_response(code)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Cache-Control", "no-cache, private")
-        self.send_header("Content-Length", str(len(data)))
-        for name, value in (headers or {}).items():
-            self.send_header(name, value)
-        self.end_headers()
-        self.wfile.write(data)
-
-    def _send_text(self, code: int, text: str) -> None:
-        data = text.encode()
-        self.send_response(code)
-        self.send_header("Content-Type", "text/plain; charset=utf-8")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
+        self.send_json(code, body, {"Cache-Control": "no-cache, private", **(headers or {})})
 
     # ---- dispatch -------------------------------------------------------------------------------
 
-    def _handle(self) -> None:
+    def handle_request(self) -> None:
         url = urlsplit(self.path)
         path = url.path.rstrip("/") or "/"
         query = {k: v[-1] for k, v in parse_qs(url.query, keep_blank_values=True).items()}
         method = self.command
-        raw_body = self._read_body()
-        refusal = guard.check(method, path, self.headers, raw_body, self.emulator.allowed_hosts, self.emulator.url,
-                              self.emulator.token)
+        raw_body = self.read_body()
+        refusal = guard.check(method, path, self.headers, self.emulator.allowed_hosts, self.emulator.url,
+                              self.emulator.token)  # fmt: skip
         if refusal is not None:
             self._record(method.lower(), None, method, path, refusal.code)
             self._send_json(refusal.code, refusal.status())
@@ -165,32 +137,43 @@ class EmulatorHandler(BaseHTTPRequestHandler):
         target = parse_path(path, self.emulator.kinds)
         verb = self._verb(method, target, query)
         response: Response | None
+        decision = self.emulator.faults.decide(method, path, verb)
+        if decision.latency:
+            self.emulator.faults.sleep(decision.latency)
+        rule = decision.rule
+        if rule is not None and rule.drop and rule.phase == "before":
+            self._record(verb, target, method, path, 0)
+            self.drop_connection()
+            return
         try:
-            injection = self.emulator.faults.for_request(method, verb, path)
-            if injection.latency:
-                self.emulator.faults.sleep(injection.latency)
-            if injection.status:
-                error = ApiError(injection.status, injection.message)
-                headers = {}
-                if injection.retry_after is not None:
-                    error.details = {"retryAfterSeconds": injection.retry_after}
-                    headers["Retry-After"] = str(injection.retry_after)
-                response = Response(error.code, error.status(), headers)
-            elif isinstance(target, ResourcePath):
+            if decision.rate_limited is not None:
+                raise ApiError(decision.rate_limited.status, "the rate limit of the emulator was exceeded")
+            if rule is not None and rule.phase == "before":
+                raise _injected(rule)
+            if isinstance(target, ResourcePath):
                 response = self._handle_resource(method, target, query, raw_body)
                 if (response is not None and method == "GET" and response.code == 200
-                        and wants_table(self.headers.get("Accept"))):
+                        and wants_table(self.headers.get("Accept"))):  # fmt: skip
                     response = Response(200, to_table(target.kind.kind, response.body), response.headers)
             else:
                 response = self._handle_non_resource(method, path, target)
+            if rule is not None:  # phase "after": served, then the answer is lost
+                if response is None:  # a watch, logged and answered: its stream ends in a reset
+                    self.drop_connection()
+                    return
+                if rule.drop:
+                    self._record(verb, target, method, path, 0)
+                    self.drop_connection()
+                    return
+                raise _injected(rule)
         except ApiError as error:
-            response = Response(error.code, error.status())
+            response = Response(error.code, error.status(), error.headers)
         if response is None:  # a watch: logged when its stream opened, already answered
             return
         # Log before answering, so a client that reads the log right after its call finds the call in it.
         self._record(verb, target, method, path, response.code)
         if isinstance(response.body, str):
-            self._send_text(response.code, response.body)
+            self.send_text(response.code, response.body)
         else:
             self._send_json(response.code, response.body, response.headers)
 
@@ -358,7 +341,7 @@ class EmulatorHandler(BaseHTTPRequestHandler):
         try:
             body = self._parse_body(raw_body) or {}
             if path == "/_emulator/faults" and method == "GET":
-                self._send_json(200, {"rules": [vars(rule) for rule in emulator.faults.rules]})
+                self._send_json(200, emulator.faults.as_dict())
             elif path == "/_emulator/faults" and method == "DELETE":
                 emulator.faults.clear()
                 self._send_json(200, {"cleared": True})
@@ -374,28 +357,23 @@ class EmulatorHandler(BaseHTTPRequestHandler):
         except ApiError as error:
             self._send_json(error.code, error.status())
 
-    def _apply_control_action(self, body: dict[str, Any]) -> dict[str, Any]:
+    def _apply_control_action(self, body: Any) -> dict[str, Any]:
+        """`POST /_emulator/faults`: a fault rule (or a list of them, or `{"rate_limit": ...}`), as for every
+        emulator; or `{"action": "drop_watches" | "compact" | "clear"}`, this emulator's own controls."""
         emulator = self.emulator
-        action = body.pop("action", "fail") if isinstance(body, dict) else None
-        if action == "drop_watches":
-            return {"dropped": emulator.drop_watches(abrupt=bool(body.get("abrupt", False)))}
-        if action == "compact":
-            return {"resourceVersion": str(emulator.compact())}
-        if action == "clear":
-            emulator.faults.clear()
-            return {"cleared": True}
-        if action in ("fail", "delay"):
-            allowed = {"path", "method", "verb", "status", "times", "latency", "retry_after", "message"}
-            unknown = set(body) - allowed
-            if unknown:
-                raise bad_request(f"unknown fault fields: {sorted(unknown)}")
-            if action == "fail" and not body.get("status"):
-                raise bad_request("a fail fault needs a status")
-            if action == "delay" and "times" not in body:
-                body["times"] = None
-            try:
-                rule = emulator.faults.add(FaultRule(**body))
-            except TypeError as error:
-                raise bad_request(str(error)) from None
-            return {"rule": vars(rule)}
-        raise bad_request(f"unknown action {action!r}: use fail, delay, drop_watches, compact or clear")
+        if isinstance(body, dict) and "action" in body:
+            action = body.pop("action")
+            if action == "drop_watches" and set(body) <= {"abrupt"}:
+                return {"dropped": emulator.drop_watches(abrupt=bool(body.get("abrupt", False)))}
+            if action == "compact" and not body:
+                return {"resourceVersion": str(emulator.compact())}
+            if action == "clear" and not body:
+                emulator.faults.clear()
+                return {"cleared": True}
+            raise bad_request(f"action: expected drop_watches (with abrupt), compact or clear alone, got {action!r} "
+                              f"with {sorted(body)}; a fault rule is posted without an action")  # fmt: skip
+        try:
+            return {"added": [emulator.faults.add_from_json(spec) for spec in (body if isinstance(body, list)
+                                                                                else [body])]}  # fmt: skip
+        except (TypeError, ValueError) as error:
+            raise bad_request(str(error)) from None

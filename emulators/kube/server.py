@@ -4,23 +4,22 @@ from __future__ import annotations
 
 import contextlib
 import secrets
-import socket
 import sys
-import threading
 import time
 from collections.abc import Callable, Iterable
-from http.server import ThreadingHTTPServer
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from . import guard
+from emulators.core import EmulatorHTTPServer, Faults, RequestLog, ServerThread
+from emulators.core import guard as core_guard
+
 from .allocation import DEFAULT_NODE_PORT_RANGE, DEFAULT_SERVICE_CIDR, ServiceAllocator
 from .controllers import Clock, ClusterControllers
-from .faults import Faults, RequestLog, RequestRecord
 from .handler import EmulatorHandler
 from .kinds import KINDS, Kind, KindTable
 from .kubeconfig import write_kubeconfig
+from .records import RequestRecord
 from .store import Store
 from .tls import ServerCertificate
 
@@ -28,32 +27,6 @@ if TYPE_CHECKING:
     import kubernetes
 
 DEFAULT_NAMESPACES: tuple[str, ...] = ("default", "kube-system", "kube-public", "kube-node-lease")
-
-
-class _EmulatorHTTPServer(ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-
-    def __init__(self, address: tuple[str, int], emulator: KubeEmulator) -> None:
-        self.emulator = emulator
-        self.certificate: ServerCertificate | None = None
-        super().__init__(address, EmulatorHandler)
-
-    def finish_request(self, request: Any, client_address: Any) -> None:
-        """Serve one connection, in TLS when its client opens with a TLS handshake (kubectl)."""
-        if self.certificate is None:
-            super().finish_request(request, client_address)
-            return
-        try:
-            connection = self.certificate.wrap_if_tls(request)
-        except OSError:  # the client left, or refused the certificate: nothing to answer
-            return
-        try:
-            super().finish_request(connection, client_address)
-        finally:
-            if connection is not request:
-                with contextlib.suppress(OSError):
-                    connection.close()
 
 
 class KubeEmulator:
@@ -85,12 +58,10 @@ class KubeEmulator:
         self.clock: Callable[[], float] = time.monotonic  # watch deadlines and bookmarks; replaceable by a test
         self.kinds = KindTable(kinds)
         self.store = Store(self.kinds, history_window, ServiceAllocator(service_cidr, node_port_range))
-        self.faults = Faults()
-        self.request_log = RequestLog()
-        self._server: _EmulatorHTTPServer | None = None
-        self._thread: threading.Thread | None = None
-        self._connections: set[socket.socket] = set()
-        self._connections_lock = threading.Lock()
+        self.faults = Faults(unsupported=("operation_error",))  # no operations in the Kubernetes API
+        self.request_log: RequestLog[RequestRecord] = RequestLog()
+        self._server: EmulatorHTTPServer | None = None
+        self._serving: ServerThread | None = None
         # Kubelet-less controllers (Deployments, ReplicaSets, scheduling, pod lifecycle, EndpointSlices, GC).
         # controllers=False: a bare API server, for callers that write Pods and EndpointSlices themselves.
         self.controllers: ClusterControllers | None = None
@@ -106,52 +77,54 @@ class KubeEmulator:
 
     # ---- lifecycle ------------------------------------------------------------------------------
 
-    def bind(self) -> _EmulatorHTTPServer:
+    def bind(self) -> EmulatorHTTPServer:
         """Bind the listening socket (idempotent); `port` is real from here on."""
         if self._server is None:
-            self._server = _EmulatorHTTPServer((self.host, self._requested_port), self)
-            names = guard.served_names(self.host, self._extra_hosts)
-            self._server.certificate = self._certificate = ServerCertificate(names)
-            if not guard.is_loopback(self.host):
+            names = core_guard.served_names(self.host, self._extra_hosts)
+            self._certificate = certificate = ServerCertificate(names)
+            # Each connection in TLS when its client opens with a TLS handshake (kubectl), else plain HTTP.
+            self._server = EmulatorHTTPServer((self.host, self._requested_port), EmulatorHandler, self,
+                                              wrap=certificate.wrap_if_tls)  # fmt: skip
+            if not core_guard.is_loopback(self.host):
                 sys.stderr.write(exposure_warning(f"{self.host or '0.0.0.0'}:{self.port}"))  # noqa: S104
                 sys.stderr.flush()
         return self._server
 
+    def _serving_thread(self, poll_interval: float) -> ServerThread:
+        if self._serving is None:
+            self._serving = ServerThread(self.bind(), f"kube-emulator:{self.port}", poll_interval)
+        return self._serving
+
     def start(self) -> KubeEmulator:
         """Serve in a background thread; returns self once the port is bound."""
-        server = self.bind()
+        serving = self._serving_thread(0.05)
         if self.controllers is not None:
             self.controllers.start()
-        self._thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
-                                        name=f"kube-emulator:{self.port}", daemon=True)
-        self._thread.start()
+        serving.start()
         return self
 
     def serve_forever(self) -> None:
         """Serve in the calling thread until `stop()` is called from elsewhere (or KeyboardInterrupt)."""
-        server = self.bind()
+        serving = self._serving_thread(0.2)
         if self.controllers is not None:
             self.controllers.start()
         try:
-            server.serve_forever(poll_interval=0.2)
+            serving.serve_forever()
         finally:
             if self.controllers is not None:
                 self.controllers.stop()
-            self._close_connections()
 
     def stop(self) -> None:
         """Stop the controllers, end watches, stop accepting, close open connections."""
         if self.controllers is not None:
             self.controllers.stop()
         self.store.drop_watches()
+        serving, self._serving = self._serving, None
         server, self._server = self._server, None
-        if server is not None:
-            server.shutdown()
+        if serving is not None:
+            serving.stop()
+        elif server is not None:
             server.server_close()
-        self._close_connections()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-            self._thread = None
 
     def __enter__(self) -> KubeEmulator:
         return self.start()
@@ -160,27 +133,12 @@ class KubeEmulator:
                  traceback: TracebackType | None) -> None:
         self.stop()
 
-    def track_connection(self, connection: socket.socket, open_: bool) -> None:
-        """Called by the handler so `stop()` can close keep-alive connections."""
-        with self._connections_lock:
-            if open_:
-                self._connections.add(connection)
-            else:
-                self._connections.discard(connection)
-
-    def _close_connections(self) -> None:
-        with self._connections_lock:
-            connections, self._connections = self._connections, set()
-        for connection in connections:
-            with contextlib.suppress(OSError):
-                connection.shutdown(socket.SHUT_RDWR)
-
     # ---- addresses ------------------------------------------------------------------------------
 
     @property
     def port(self) -> int:
         """The bound port (the requested one until `start()`)."""
-        return self._server.server_address[1] if self._server is not None else self._requested_port
+        return self._server.port if self._server is not None else self._requested_port
 
     @property
     def url(self) -> str:
@@ -196,7 +154,7 @@ class KubeEmulator:
 
     @property
     def _reach_host(self) -> str:
-        return "127.0.0.1" if self.host in guard.WILDCARD_HOSTS else self.host
+        return "127.0.0.1" if self.host in core_guard.WILDCARD_HOSTS else self.host
 
     @property
     def certificate_pem(self) -> bytes:
@@ -209,7 +167,7 @@ class KubeEmulator:
     def allowed_hosts(self) -> frozenset[str]:
         """The `Host` header values served (the bound address under its loopback names, plus any allowed)."""
         if self._hosts is None or self._hosts[0] != self.port:
-            self._hosts = (self.port, guard.allowed_hosts(self.host, self.port, self._extra_hosts))
+            self._hosts = (self.port, core_guard.allowed_hosts(self.host, self.port, self._extra_hosts))
         return self._hosts[1]
 
     def allow_host(self, host_port: str) -> None:

@@ -121,7 +121,7 @@ def test_gcp_project_checks(installed_gcp: tuple[KubeEmulator, str]) -> None:
         assert checks["Project"]["status"] == "ok" and "shop-ip" in checks["Global static IPs"]["detail"]
         assert checks["Write permissions"]["status"] == "warn"
         assert doctor(*args, "--gcp-project", "my-project", "--strict", kubeconfig=installed[1])[0] == 1
-        compute.add_fault(method="GET", path_regex="/zones$", status=403, count=100, reason="forbidden",
+        compute.add_fault(method="GET", path="/zones$", status=403, times=100, reason="forbidden",
                           message="Required 'compute.zones.list' permission")  # fmt: skip
         code, checks = doctor(*args, "--gcp-project", "my-project", "--skip-cluster")
         assert code == 2 and checks["Project"]["status"] == "fail"

@@ -485,11 +485,11 @@ def gcp_faults(compute: ComputeEmulator, rate: float, seed: int) -> list[Any]:
         compute.add_fault(status=429, reason="rateLimitExceeded", probability=share),
         compute.add_fault(status=503, probability=share),
         compute.add_fault(status=500, probability=share),
-        compute.add_fault(status=0, probability=share),
+        compute.add_fault(drop=True, probability=share),
         *(compute.add_fault(method=method, status=503, phase="after", probability=share)
           for method in ("POST", "PATCH", "DELETE")),
         # and for sure once each: an insert applied whose response is lost
-        *(compute.add_fault(method="POST", path_regex=f"/{collection}$", status=0, phase="after", count=1)
+        *(compute.add_fault(method="POST", path=f"/{collection}$", drop=True, phase="after", times=1)
           for collection in ("urlMaps", "backendServices", "healthChecks", "forwardingRules", "targetHttpProxies")),
     ]
 
@@ -497,10 +497,10 @@ def gcp_faults(compute: ComputeEmulator, rate: float, seed: int) -> list[Any]:
 def fired(rules: list[Any]) -> dict[str, int]:
     out: Counter[str] = Counter()
     for rule in rules:
-        what = "dropped" if rule.status == 0 else str(rule.status)
+        what = "dropped" if rule.drop else str(rule.status)
         if rule.operation_error is not None:
             what = f"operation error {rule.operation_error.get('reason')}"
-        out[f"{rule.method} {what}{' after applying' if rule.phase == 'after' else ''}"] += rule.fired
+        out[f"{rule.method} {what}{' after applying' if rule.phase == 'after' else ''}"] += rule.hits
     return dict(out)
 
 

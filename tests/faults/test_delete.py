@@ -112,7 +112,7 @@ def test_delete_under_faults(world: World) -> None:
     else:
         assert world.compute is not None
         rules = gcp_faults(world.compute, 0.2, 3)
-        rules.append(world.compute.add_fault(method="DELETE", path_regex="/backendServices/", count=1,
+        rules.append(world.compute.add_fault(method="DELETE", path="/backendServices/", times=1,
                                              operation_error={"code": 400, "reason": "resourceInUseByAnotherResource"}))  # fmt: skip
 
         def injected() -> dict[str, int]:
@@ -158,7 +158,7 @@ def test_delete_under_faults(world: World) -> None:
     ours_left = after.leaks(baseline)
     early = {n: sorted(left) for n, left in at_deletion.items() if left}
     print(f"[{world.provider}] injected during delete: {injected()}; finalizer patches failed: "
-          f"{finalizer_faults.matched}")  # fmt: skip
+          f"{finalizer_faults.hits}")  # fmt: skip
     print(f"[{world.provider}] found: resources left when each Ingress vanished {({n: len(v) for n, v in at_deletion.items()})}; "
           f"ours left at the end {ours_left}; foreign changed {changed} (of {len(foreign_before)})")  # fmt: skip
     assert not early, f"finalizer removed while cloud resources remained: {early}; injected {injected()}"
@@ -166,4 +166,4 @@ def test_delete_under_faults(world: World) -> None:
     assert changed == [], f"foreign resources changed: {changed}"
     assert replayed == [], f"the watch replayed deletions it had seen (it did not resume): {replayed}"
     assert sum(injected().values()) > 0, f"no cloud fault fired during the delete: {injected()}"
-    assert finalizer_faults.matched > 0, "no finalizer patch failed"
+    assert finalizer_faults.hits > 0, "no finalizer patch failed"

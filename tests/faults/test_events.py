@@ -241,7 +241,7 @@ def test_gcp_rejections_are_events_and_others_converge(gcp: World) -> None:
         for p, s in (("/users", "users"), ("/products", "products"))]}}]}}  # fmt: skip
 
     # 503 on every update of this URL map: FailedReconcile once the retries are spent
-    unavailable = gcp.compute.add_fault(method="PUT", path_regex=f"/urlMaps/{url_map}$", status=503)
+    unavailable = gcp.compute.add_fault(method="PUT", path=f"/urlMaps/{url_map}$", status=503)
     gcp.net.patch_namespaced_ingress("shop", "default", edit)
     wait_for(lambda: one_event(gcp, "shop", "FailedReconcile"), timeout=90, what="FailedReconcile")
     message = one_event(gcp, "shop", "FailedReconcile").message
@@ -249,8 +249,8 @@ def test_gcp_rejections_are_events_and_others_converge(gcp: World) -> None:
     assert "will retry in" in message and not warnings(gcp, "shop", "FailedDeployModel")
 
     # the operation ends DONE with a 400 inside: FailedDeployModel naming the resource and the cloud's message
-    unavailable.count = 0
-    gcp.compute.add_fault(method="PUT", path_regex=f"/urlMaps/{url_map}$", operation_error={
+    unavailable.times = unavailable.hits  # spent: the next updates go through
+    gcp.compute.add_fault(method="PUT", path=f"/urlMaps/{url_map}$", operation_error={
         "code": 400, "reason": "invalid", "message": "Invalid value for field 'resource.pathMatchers[0]'"})  # fmt: skip
     wait_for(lambda: one_event(gcp, "shop", "FailedDeployModel"), timeout=90, what="FailedDeployModel")
     message = one_event(gcp, "shop", "FailedDeployModel").message
@@ -276,7 +276,7 @@ def test_gcp_delete_blocked_on_one_resource_removes_the_rest_and_keeps_the_final
     wait_for(lambda: address_of(gcp.api, "shop"), timeout=60, what="converged")
     (held,) = [n for n in gcp_names(gcp, "backendServices") if "products" in n]
     user = f"projects/{GCP_PROJECT}/global/urlMaps/hand-made"
-    gcp.compute.add_fault(method="DELETE", path_regex=f"/backendServices/{held}$", operation_error={
+    gcp.compute.add_fault(method="DELETE", path=f"/backendServices/{held}$", operation_error={
         "code": 400, "reason": "resourceInUseByAnotherResource",
         "message": f"The backend_service resource '{held}' is already being used by '{user}'"})  # fmt: skip
 

@@ -118,7 +118,7 @@ def test_failover_and_watch_drops_under_load(world: World) -> None:
             client.meta.events.register("before-call", _slow_mutations)
     else:  # the Compute emulator delays every mutation while a leads (the standbys make none), until a lost it
         assert world.compute is not None
-        slow_rules = [world.compute.add_fault(method=method, delay_seconds=0.5) for method in ("POST", "PATCH", "PUT",
+        slow_rules = [world.compute.add_fault(method=method, latency=0.5) for method in ("POST", "PATCH", "PUT",
                                                                                               "DELETE")]  # fmt: skip
     replicas["a"].start()
     wait_for(lambda: replicas["a"].elector and replicas["a"].elector.leading.is_set(), what="a leads")
@@ -162,7 +162,7 @@ def test_failover_and_watch_drops_under_load(world: World) -> None:
     steps.append(f"replica {second} leads")
     if world.compute is not None:
         world.compute.faults.clear()  # a lost its lease: the cloud is fast again for the next leaders
-    steps.append(f"slowed {sum(r.fired for r in slow_rules)} mutations in the Compute emulator while a led")
+    steps.append(f"slowed {sum(r.hits for r in slow_rules)} mutations in the Compute emulator while a led")
     steps.append(f"dropped {world.kube.drop_watches(abrupt=True)} watches, compacted {world.kube.compact()}")
     wait_for(lambda: replicas[second].stats.total(mutating=True) >= 5, timeout=60, what=f"{second} is converging")
     replicas[second].stop()

@@ -71,7 +71,7 @@ def test_rotation_with_the_delete_failing_keeps_https_and_heals(emulator: Comput
                                                                  provider: GcpProvider) -> None:  # fmt: skip
     provider.converge(stack_from(example_objects()))
     proxy_path = next(k for k in ours(emulator) if "/targetHttpsProxies/" in k)
-    emulator.add_fault(method="DELETE", path_regex="/sslCertificates/", status=400, reason="invalid", count=1)
+    emulator.add_fault(method="DELETE", path="/sslCertificates/", status=400, reason="invalid", times=1)
     rotated = _rotated(example_objects())
     with pytest.raises(ProviderError):
         provider.converge(stack_from(rotated))
@@ -87,7 +87,7 @@ def test_setting_certificates_failing_leaves_the_old_certificate_attached(emulat
     (old,) = of(emulator, "sslCertificates")
     proxy_path = next(k for k in ours(emulator) if "/targetHttpsProxies/" in k)
     emulator.add_fault(
-        method="POST", path_regex="/setSslCertificates$", status=400, reason="invalid", count=1
+        method="POST", path="/setSslCertificates$", status=400, reason="invalid", times=1
     )
     with pytest.raises(ProviderError):
         provider.converge(stack_from(_rotated(example_objects())))
@@ -264,7 +264,7 @@ def test_two_stacks_deleted_at_once_leave_no_instance_group(
     provider.converge(stack_from(other))
     assert len(of(emulator, "instanceGroups")) == 2
     # slow backend service deletes: the second plan surely begins before the first stack's are gone
-    slow = emulator.add_fault(method="DELETE", path_regex="/backendServices/", delay_seconds=1.0)
+    slow = emulator.add_fault(method="DELETE", path="/backendServices/", latency=1.0)
     errors: list[BaseException] = []
 
     def delete(stack: str) -> None:
@@ -278,7 +278,7 @@ def test_two_stacks_deleted_at_once_leave_no_instance_group(
         thread.start()
     for thread in threads:
         thread.join(timeout=120)
-    assert not errors and slow.fired >= 2
+    assert not errors and slow.hits >= 2
     assert ours(emulator) == {}, f"left behind: {sorted(ours(emulator))}"
 
 
@@ -286,8 +286,8 @@ def test_two_stacks_deleted_at_once_leave_no_instance_group(
                                             (403, "rateLimitExceeded")])  # fmt: skip
 def test_transient_errors_are_retried(emulator: ComputeEmulator, provider: GcpProvider, status: int,
                                       reason: str) -> None:  # fmt: skip
-    emulator.add_fault(method="POST", path_regex="/(urlMaps|backendServices|addInstances)", status=status,
-                       reason=reason, count=3)  # fmt: skip
+    emulator.add_fault(method="POST", path="/(urlMaps|backendServices|addInstances)", status=status,
+                       reason=reason, times=3)  # fmt: skip
     provider.converge(stack_from(example_objects()))
     outcomes = {k.rsplit(":", 1)[-1] for k in provider.stats.snapshot()}
     assert outcomes == {"ok", "throttled" if status in (429, 403) else "server-error"}
@@ -296,12 +296,12 @@ def test_transient_errors_are_retried(emulator: ComputeEmulator, provider: GcpPr
 
 
 def test_quota_errors_are_reported_as_user_fixable(emulator: ComputeEmulator, provider: GcpProvider) -> None:
-    emulator.add_fault(method="POST", path_regex="/targetHttpProxies$", count=1,
+    emulator.add_fault(method="POST", path="/targetHttpProxies$", times=1,
                        operation_error={"code": 403, "reason": "quotaExceeded", "message": "Quota exceeded"})  # fmt: skip
     with pytest.raises(ProviderError) as caught:
         provider.converge(stack_from(example_objects()))
     assert caught.value.user_fixable and "quota" in str(caught.value).lower()
-    emulator.add_fault(method="POST", path_regex="/forwardingRules$", status=403, reason="quotaExceeded",
+    emulator.add_fault(method="POST", path="/forwardingRules$", status=403, reason="quotaExceeded",
                        message="Quota 'FORWARDING_RULES' exceeded")  # fmt: skip
     with pytest.raises(ProviderError) as caught:
         provider.converge(stack_from(example_objects()))
@@ -357,9 +357,9 @@ def test_a_crash_after_any_mutating_call_is_healed_by_the_next_converge(emulator
 def test_lost_responses_are_retried_without_doubling(
     emulator: ComputeEmulator, provider: GcpProvider
 ) -> None:
-    emulator.add_fault(method="POST", path_regex="/(urlMaps|healthChecks|addInstances)$", status=503, phase="after",
-                       count=2)  # fmt: skip
-    emulator.add_fault(method="POST", path_regex="/addInstances$", status=503, phase="after", count=1)
+    emulator.add_fault(method="POST", path="/(urlMaps|healthChecks|addInstances)$", status=503, phase="after",
+                       times=2)  # fmt: skip
+    emulator.add_fault(method="POST", path="/addInstances$", status=503, phase="after", times=1)
     provider.converge(stack_from(example_objects()))
     assert len(of(emulator, "urlMaps")) == 1 and len(of(emulator, "healthChecks")) == 2
     assert sorted(len(g["_instances"]) for g in of(emulator, "instanceGroups")) == [1, 1]

@@ -19,7 +19,7 @@ from tests.gcp.conftest import example_objects, stack_from
 def test_a_rejected_create_names_the_field_it_comes_from(
     emulator: ComputeEmulator, provider: GcpProvider, collection: str, field: str | None
 ) -> None:
-    emulator.add_fault(method="POST", path_regex=f"/global/{collection}$", status=400, reason="invalid",
+    emulator.add_fault(method="POST", path=f"/global/{collection}$", status=400, reason="invalid",
                        message="Invalid value for field 'resource'")  # fmt: skip
     with pytest.raises(ProviderError) as raised:
         provider.converge(stack_from(example_objects()))

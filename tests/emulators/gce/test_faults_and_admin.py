@@ -36,7 +36,7 @@ def test_injected_503_is_seen_once_then_the_call_succeeds(
         emulator,
         "POST",
         "/faults",
-        {"method": "POST", "path_regex": "/sslPolicies$", "status": 503, "count": 1},
+        {"method": "POST", "path": "/sslPolicies$", "status": 503, "times": 1},
     )
     with pytest.raises(exceptions.ServiceUnavailable):
         _insert_policy(clients)
@@ -45,12 +45,12 @@ def test_injected_503_is_seen_once_then_the_call_succeeds(
         ("sslPolicies.insert", 503),
         ("sslPolicies.insert", 200),
     ]
-    assert _admin(emulator, "GET", "/faults")["faults"][0]["fired"] == 1
+    assert _admin(emulator, "GET", "/faults")["rules"][0]["hits"] == 1
 
 
 def test_client_retries_reads_on_503(clients: Clients, stack: Stack, emulator: ComputeEmulator) -> None:
     """get/list carry a default retry on ServiceUnavailable in google-cloud-compute: two calls, one result."""
-    emulator.add_fault(method="GET", path_regex="/urlMaps/", status=503, count=1)
+    emulator.add_fault(method="GET", path="/urlMaps/", status=503, times=1)
     emulator.clear_requests()
     assert clients.url_maps.get(project=PROJECT, url_map=stack.url_map).name == stack.url_map
     assert emulator.call_counts() == {"urlMaps.get": 2}
@@ -68,14 +68,14 @@ def test_client_retries_reads_on_503(clients: Clients, stack: Stack, emulator: C
 def test_injected_status_maps_to_client_exception(
     clients: Clients, emulator: ComputeEmulator, status: int, reason: str, error: type[Exception]
 ) -> None:
-    emulator.add_fault(method="POST", path_regex="/sslPolicies$", status=status, reason=reason, count=1)
+    emulator.add_fault(method="POST", path="/sslPolicies$", status=status, reason=reason, times=1)
     with pytest.raises(error) as caught:
         _insert_policy(clients)
     assert caught.value.errors[0]["reason"] == reason
 
 
 def test_fault_after_apply_loses_only_the_response(clients: Clients, emulator: ComputeEmulator) -> None:
-    emulator.add_fault(method="POST", path_regex="/sslPolicies$", status=503, phase="after", count=1)
+    emulator.add_fault(method="POST", path="/sslPolicies$", status=503, phase="after", times=1)
     with pytest.raises(exceptions.ServiceUnavailable):
         _insert_policy(clients)
     assert clients.ssl_policies.get(project=PROJECT, ssl_policy="pol").name == "pol"
@@ -84,7 +84,7 @@ def test_fault_after_apply_loses_only_the_response(clients: Clients, emulator: C
 
 
 def test_dropped_connection(clients: Clients, emulator: ComputeEmulator) -> None:
-    emulator.add_fault(method="POST", path_regex="/sslPolicies$", status=0, count=1)
+    emulator.add_fault(method="POST", path="/sslPolicies$", drop=True, times=1)
     with pytest.raises(requests.exceptions.ConnectionError):
         _insert_policy(clients)
     clients.wait(_insert_policy(clients))
@@ -99,7 +99,7 @@ def test_probabilistic_faults_are_reproducible_with_a_seed(
             emulator,
             "POST",
             "/faults",
-            {"path_regex": "/sslPolicies/", "status": 503, "probability": 0.5, "seed": 3},
+            {"path": "/sslPolicies/", "status": 503, "probability": 0.5, "seed": 3},
         )
         results = []
         for _ in range(12):
@@ -131,7 +131,7 @@ def test_latency_fault_delays_answers(
 ) -> None:
     waits: list[float] = []
     monkeypatch.setattr(emulator.faults, "sleep", waits.append)  # record the delays instead of waiting them
-    emulator.add_fault(path_regex="/sslPolicies$", delay_seconds=0.2, count=1)
+    emulator.add_fault(path="/sslPolicies$", latency=0.2, times=1)
     _insert_policy(clients)
     assert waits == [0.2]
     clients.wait(_insert_policy(clients, "second"))
@@ -178,3 +178,19 @@ def test_custom_zones_and_a_second_emulator() -> None:
         )
         assert operation.status == compute_v1.Operation.Status.DONE
         assert operation.target_link.startswith(other.url)
+
+
+def test_verb_matches_the_compute_method_name(clients: Clients, emulator: ComputeEmulator) -> None:
+    rule = emulator.add_fault(verb=r"^sslPolicies\.insert$", status=503, times=1)
+    with pytest.raises(exceptions.NotFound):
+        clients.ssl_policies.get(project=PROJECT, ssl_policy="absent", retry=None)
+    with pytest.raises(exceptions.ServiceUnavailable):
+        _insert_policy(clients)
+    assert rule.hits == 1
+
+
+def test_a_bad_rule_is_refused_naming_its_field(emulator: ComputeEmulator) -> None:
+    with pytest.raises(urllib.request.HTTPError) as error:
+        _admin(emulator, "POST", "/faults", {"path_regex": "/x", "status": 503})
+    assert error.value.code == 400
+    assert "path_regex" in json.loads(error.value.read())["error"]

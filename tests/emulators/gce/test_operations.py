@@ -87,9 +87,9 @@ def test_operations_done_at_once_when_configured(clients: Clients, emulator: Any
 def test_injected_operation_error_is_raised_by_the_wait_helper(clients: Clients, emulator: Any) -> None:
     emulator.add_fault(
         method="POST",
-        path_regex="/global/sslPolicies$",
+        path="/global/sslPolicies$",
         operation_error={"code": 400, "reason": "resourceNotReady", "message": "not ready"},
-        count=1,
+        times=1,
     )
     operation = _insert_policy(clients)
     with pytest.raises(exceptions.BadRequest, match="not ready") as caught:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import http.client
 import json
 import threading
 import time
+import urllib.error
 import urllib.request
 from typing import Any
 
@@ -60,8 +62,8 @@ def test_latency(emulator: KubeEmulator, core: client.CoreV1Api, monkeypatch: py
 
 
 def test_faults_over_http(emulator: KubeEmulator, net: client.NetworkingV1Api) -> None:
-    added = _control(emulator, "POST", "/_emulator/faults", {"action": "fail", "verb": "create", "status": 503})
-    assert added["rule"]["status"] == 503
+    added = _control(emulator, "POST", "/_emulator/faults", {"verb": "create", "status": 503, "times": 1})
+    assert added["added"][0]["status"] == 503
     with pytest.raises(ApiException) as error:
         net.create_namespaced_ingress("default", ingress("web"))
     assert error.value.status == 503
@@ -73,9 +75,10 @@ def test_faults_over_http(emulator: KubeEmulator, net: client.NetworkingV1Api) -
         list(watch.Watch().stream(net.list_namespaced_ingress, "default", resource_version=rv, timeout_seconds=1))
     assert expired.value.status == 410
 
-    _control(emulator, "POST", "/_emulator/faults", {"action": "fail", "path": "ingresses", "status": 500,
+    _control(emulator, "POST", "/_emulator/faults", {"path": "ingresses", "status": 500,
                                                      "times": None})
-    assert len(_control(emulator, "GET", "/_emulator/faults")["rules"]) == 1
+    rules = _control(emulator, "GET", "/_emulator/faults")["rules"]  # a spent rule stays listed, with its hits
+    assert [(rule["status"], rule["times"], rule["hits"]) for rule in rules] == [(503, 1, 1), (500, None, 0)]
     _control(emulator, "DELETE", "/_emulator/faults")
     net.list_namespaced_ingress("default")
 
@@ -95,7 +98,7 @@ def test_faults_over_http(emulator: KubeEmulator, net: client.NetworkingV1Api) -
 
 def test_bad_fault_request_is_400(emulator: KubeEmulator) -> None:
     with pytest.raises(urllib.request.HTTPError) as error:
-        _control(emulator, "POST", "/_emulator/faults", {"action": "fail", "colour": "red", "status": 500})
+        _control(emulator, "POST", "/_emulator/faults", {"colour": "red", "status": 500})
     assert error.value.code == 400
 
 
@@ -123,3 +126,55 @@ def test_request_log_names_what_a_controller_called(emulator: KubeEmulator, api:
     ]
     over_http = _control(emulator, "GET", "/_emulator/requests")["requests"]
     assert over_http[2]["subresource"] == "status" and over_http[2]["api_group"] == "networking.k8s.io"
+
+
+def test_the_shared_vocabulary_drop_after_and_verb(emulator: KubeEmulator, net: client.NetworkingV1Api) -> None:
+    """The rule fields every emulator shares: `phase: after` applies the write and loses only its answer;
+    `drop` closes the connection unanswered; `verb` matches the Kubernetes verb."""
+    _control(emulator, "POST", "/_emulator/faults", {"verb": "^create$", "status": 503, "phase": "after", "times": 1})
+    with pytest.raises(ApiException) as error:
+        net.create_namespaced_ingress("default", ingress("lost-answer"))
+    assert error.value.status == 503
+    assert net.read_namespaced_ingress("lost-answer", "default").metadata.name == "lost-answer", "it was applied"
+
+    _control(emulator, "POST", "/_emulator/faults", {"method": "GET", "path": "/ingresses/dropped$", "drop": True,
+                                                     "times": 1})  # fmt: skip
+    request = urllib.request.Request(f"{emulator.url}/apis/networking.k8s.io/v1/namespaces/default/ingresses/dropped",
+                                     headers=emulator.auth_headers())  # fmt: skip
+    with pytest.raises((ConnectionError, urllib.error.URLError, http.client.RemoteDisconnected)):
+        urllib.request.urlopen(request, timeout=5)
+    assert [r.status for r in emulator.requests if r.name == "dropped"] == [0]
+    rules = _control(emulator, "GET", "/_emulator/faults")["rules"]
+    assert [(rule["phase"], rule["drop"], rule["hits"]) for rule in rules] == [("after", False, 1), ("before", True, 1)]
+
+
+@pytest.mark.parametrize(
+    ("rule", "named"),
+    [
+        ({"status": 503, "path_regex": "/x"}, "path_regex"),
+        ({"status": 503, "count": 1}, "count"),
+        ({"status": 200}, "status"),
+        ({"latency": -1}, "latency"),
+        ({"path": "("}, "path"),
+        ({"phase": "later", "status": 500}, "phase"),
+        ({"operation_error": {"code": 400}}, "operation_error"),  # no operations in the Kubernetes API
+    ],
+)
+def test_a_bad_rule_is_refused_naming_its_field(emulator: KubeEmulator, rule: dict[str, Any], named: str) -> None:
+    with pytest.raises(urllib.request.HTTPError) as error:
+        _control(emulator, "POST", "/_emulator/faults", rule)
+    assert error.value.code == 400
+    assert named in json.loads(error.value.read())["message"]
+    assert emulator.faults.rules == []
+
+
+def test_rate_limit(emulator: KubeEmulator, core: client.CoreV1Api) -> None:
+    _control(emulator, "POST", "/_emulator/faults", {"rate_limit": {"requests_per_second": 0.001, "burst": 1,
+                                                                    "status": 429, "path": "/namespaces$"}})  # fmt: skip
+    core.list_namespace()
+    with pytest.raises(ApiException) as error:
+        core.list_namespace()
+    assert error.value.status == 429
+    core.list_namespaced_pod("default")  # another path: not limited
+    _control(emulator, "DELETE", "/_emulator/faults")
+    core.list_namespace()
