@@ -1,0 +1,192 @@
+"""The shape of the import graph: no cycles anywhere, the emulators a leaf the product reaches only lazily.
+
+Read from the source with `ast`, so an import inside a function or under `if TYPE_CHECKING:` counts: such an
+import hides a cycle from the interpreter but not from a reader (or a type checker).
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+PACKAGES = ("lbctl", "providers", "emulators")
+# Product modules that may start an emulator: the demo, the `lbctl emulator` commands, `plan --offline`.
+MAY_START_EMULATORS = ("lbctl.cli_runtime", "lbctl.offline", "lbctl.demo")
+# Cycles that exist on main through `if TYPE_CHECKING:` imports, left to the steps that own those modules (the
+# registry's model modules, the GCP pipeline). Listed so no new cycle can join them; an entry that is no longer
+# a cycle fails `test_known_cycles_are_still_there`, so the list only shrinks.
+KNOWN_CYCLES = [
+    ["lbctl.model.kube_validation", "lbctl.model.objects"],
+    ["providers.gcp.cache", "providers.gcp.discover", "providers.gcp.plan"],
+]
+
+
+@dataclass(frozen=True)
+class Import:
+    importer: str
+    imported: str
+    line: int
+    top_level: bool  # False: inside a function (a lazy import)
+
+
+def _module_name(path: Path) -> str:
+    parts = list(path.relative_to(ROOT).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def _modules() -> dict[str, Path]:
+    return {
+        _module_name(path): path for package in PACKAGES for path in sorted((ROOT / package).rglob("*.py"))
+    }
+
+
+def _resolve(importer: str, is_package: bool, node: ast.ImportFrom) -> str:
+    if not node.level:
+        return node.module or ""
+    base = importer.split(".") if is_package else importer.split(".")[:-1]
+    base = base[: len(base) - (node.level - 1)]
+    return ".".join([*base, node.module] if node.module else base)
+
+
+def _imports(name: str, path: Path, known: set[str]) -> list[Import]:
+    tree = ast.parse(path.read_text(), str(path))
+    is_package = path.name == "__init__.py"
+    found: list[Import] = []
+
+    def visit(node: ast.AST, in_function: bool) -> None:
+        for child in ast.iter_child_nodes(node):
+            nested = in_function or isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda)
+            if isinstance(child, ast.Import):
+                found.extend(Import(name, alias.name, child.lineno, not in_function) for alias in child.names)
+            elif isinstance(child, ast.ImportFrom):
+                module = _resolve(name, is_package, child)
+                for alias in child.names:  # `from pkg import module` imports the submodule
+                    target = f"{module}.{alias.name}"
+                    found.append(
+                        Import(name, target if target in known else module, child.lineno, not in_function)
+                    )
+            visit(child, nested)
+
+    visit(tree, False)
+    return found
+
+
+def _owner(imported: str, known: set[str]) -> str | None:
+    """The module of ours an import names (`a.b.c` may be a name inside module `a.b`)."""
+    parts = imported.split(".")
+    while parts:
+        candidate = ".".join(parts)
+        if candidate in known:
+            return candidate
+        parts.pop()
+    return None
+
+
+def _graph() -> tuple[dict[str, set[str]], list[Import]]:
+    modules = _modules()
+    known = set(modules)
+    edges: dict[str, set[str]] = {name: set() for name in modules}
+    every: list[Import] = []
+    for name, path in modules.items():
+        for imp in _imports(name, path, known):
+            every.append(imp)
+            target = _owner(imp.imported, known)
+            # A package's own __init__ is run by importing any submodule: not an edge worth a cycle.
+            if target is not None and target != name and not name.startswith(f"{target}."):
+                edges[name].add(target)
+    return edges, every
+
+
+def _cycles(edges: dict[str, set[str]]) -> list[list[str]]:
+    """Strongly connected components with more than one module (Tarjan)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    found: list[list[str]] = []
+
+    def connect(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        on_stack.add(node)
+        for target in sorted(edges[node]):
+            if target not in index:
+                connect(target)
+                low[node] = min(low[node], low[target])
+            elif target in on_stack:
+                low[node] = min(low[node], index[target])
+        if low[node] == index[node]:
+            component = []
+            while True:
+                member = stack.pop()
+                on_stack.discard(member)
+                component.append(member)
+                if member == node:
+                    break
+            if len(component) > 1:
+                found.append(sorted(component))
+
+    for node in sorted(edges):
+        if node not in index:
+            connect(node)
+    return found
+
+
+def test_the_checker_finds_a_cycle_hidden_in_a_function() -> None:
+    tree = {"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}
+    assert _cycles(tree) == [["a", "b", "c"]]
+    module = "emulators.kube.handler"
+    imports = _imports(module, ROOT / "emulators" / "kube" / "handler.py", set(_modules()))
+    assert any(imp.imported.startswith("emulators.kube.") for imp in imports), "relative imports resolved"
+
+
+def test_no_import_cycle() -> None:
+    edges, _ = _graph()
+    assert [cycle for cycle in _cycles(edges) if cycle not in KNOWN_CYCLES] == []
+
+
+def test_known_cycles_are_still_there() -> None:
+    edges, _ = _graph()
+    assert [cycle for cycle in KNOWN_CYCLES if cycle not in _cycles(edges)] == []
+
+
+def test_the_emulators_import_nothing_from_the_product() -> None:
+    _, imports = _graph()
+    leaks = [
+        imp
+        for imp in imports
+        if imp.importer.startswith("emulators") and imp.imported.split(".")[0] in ("lbctl", "providers")
+    ]
+    assert leaks == []
+
+
+@pytest.mark.parametrize("package", ["lbctl", "providers"])
+def test_the_product_reaches_the_emulators_only_lazily_from_the_commands_that_start_them(
+    package: str,
+) -> None:
+    _, imports = _graph()
+    uses = [
+        imp
+        for imp in imports
+        if imp.importer.split(".")[0] == package and imp.imported.split(".")[0] == "emulators"
+    ]
+    eager = [imp for imp in uses if imp.top_level and not _type_only(imp)]
+    elsewhere = [imp for imp in uses if not imp.importer.startswith(MAY_START_EMULATORS)]
+    assert (eager, elsewhere) == ([], [])
+
+
+def _type_only(imp: Import) -> bool:
+    """An import under `if TYPE_CHECKING:` (never run)."""
+    tree = ast.parse(_modules()[imp.importer].read_text())
+    guards = [
+        node
+        for node in ast.walk(tree)
+        if isinstance(node, ast.If) and isinstance(node.test, ast.Name) and node.test.id == "TYPE_CHECKING"
+    ]
+    return any(getattr(child, "lineno", None) == imp.line for node in guards for child in ast.walk(node))
