@@ -19,8 +19,8 @@ import hmac
 import ipaddress
 import socket
 from collections.abc import Iterable, Mapping
-from email.message import Message
 from dataclasses import dataclass
+from email.message import Message
 
 LOOPBACK_NAMES = ("127.0.0.1", "localhost", "[::1]")
 # A plain mapping, or a request's headers as `http.server` parses them.

@@ -6,7 +6,6 @@ official client sends them; a PATCH needs one of the patch types).
 
 from __future__ import annotations
 
-
 from emulators.core import guard as core
 from emulators.core.guard import Headers
 
