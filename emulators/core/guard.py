@@ -21,10 +21,12 @@ import socket
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from email.message import Message
+from typing import TYPE_CHECKING
 
 LOOPBACK_NAMES = ("127.0.0.1", "localhost", "[::1]")
-# A plain mapping, or a request's headers as `http.server` parses them.
-Headers = Mapping[str, str] | Message[str, str]
+if TYPE_CHECKING:  # `Message` is generic to type checkers only
+    # A plain mapping, or a request's headers as `http.server` parses them.
+    Headers = Mapping[str, str] | Message[str, str]
 WILDCARD_HOSTS = ("", "0.0.0.0", "::")  # noqa: S104 - names of the wildcard addresses, not a bind
 
 

@@ -6,10 +6,14 @@ official client sends them; a PATCH needs one of the patch types).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from emulators.core import guard as core
-from emulators.core.guard import Headers
 
 from .errors import ApiError
+
+if TYPE_CHECKING:
+    from emulators.core.guard import Headers
 
 HEALTH_PATHS = ("/healthz", "/readyz", "/livez")
 PROTOBUF = "application/vnd.kubernetes.protobuf"
