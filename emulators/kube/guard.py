@@ -43,5 +43,5 @@ def check(
     if refusal is None:
         return None
     # As the real API server: a 403 carries empty details, a 401 its reason as message.
-    details = {} if refusal.code == 403 else None
+    details: dict[str, object] | None = {} if refusal.code == 403 else None
     return ApiError(refusal.code, refusal.message, REASONS[refusal.code], details)
