@@ -11,6 +11,7 @@ import click
 
 from lbctl.cli.manifests import LoadResult
 from lbctl.cli.render import console, problems_table
+from lbctl.model.annotations import INGRESS_CLASS
 from lbctl.model.builder import BuildConfig, BuildResult, build
 from lbctl.model.problems import Problem, Severity
 from lbctl.provider import ProviderConfig, ProviderOption, ProviderPlugin, load_plugins
@@ -140,7 +141,7 @@ def unclaimed(result: LoadResult, builds: dict[str, BuildResult]) -> list[Proble
     out = []
     for key, ingress in result.snapshot.ingresses.items():
         if key not in claimed and not ingress.deleting:
-            cls = ingress.annotations.get("kubernetes.io/ingress.class") or ingress.class_name or "(none)"
+            cls = ingress.annotations.get(INGRESS_CLASS) or ingress.class_name or "(none)"
             out.append(Problem(Severity.WARNING, str(ingress.ref), "spec.ingressClassName",
                                f"class {cls} is not served by lbctl ({', '.join(builds)}); the Ingress is ignored",
                                ingress.source))  # fmt: skip

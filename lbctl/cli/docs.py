@@ -7,14 +7,14 @@ from pathlib import Path
 
 import click
 
-from lbctl.model.annotations import REGISTRY
+from lbctl.model.annotations import ALB, REGISTRY
 from lbctl.provider import load_plugins
 
-HEADER = """# Annotation reference
+HEADER = f"""# Annotation reference
 
 Generated from the annotation registry (`lbctl/model/annotations.py`) by `lbctl docs annotations`;
 a test fails when this page is stale. Names and meanings follow aws-load-balancer-controller
-(`alb.ingress.kubernetes.io/*`) and ingress-gce.
+(`{ALB}*`) and ingress-gce.
 
 - **Location**: where the annotation may be set. On a Service it overrides the Ingress value.
 - **Merge**: inside an IngressGroup, `Exclusive` values must agree across the group, `Merge` values are

@@ -35,7 +35,7 @@ from lbctl.demo.missing import (
 )
 from lbctl.demo.scenario import Step, wait_for
 from lbctl.demo.workloads import Cluster
-from lbctl.model.annotations import GLOBAL_STATIC_IP
+from lbctl.model.annotations import GLOBAL_STATIC_IP, INGRESS_CLASS
 from lbctl.model.builder import BuildConfig, build
 from lbctl.model.objects import Ingress
 from lbctl.model.problems import Problem, Severity, SpecError
@@ -142,7 +142,7 @@ def _collect(doc: Any, source: str, out: list[Manifest], notes: list[str], probl
 
 
 def _class_of(ingress: Ingress) -> str:
-    return ingress.class_name or ingress.annotations.get("kubernetes.io/ingress.class") or ""
+    return ingress.class_name or ingress.annotations.get(INGRESS_CLASS) or ""
 
 
 def pick_provider(ingresses: list[Ingress], classes: dict[str, str]) -> str:

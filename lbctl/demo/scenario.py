@@ -20,6 +20,7 @@ from lbctl.demo.workloads import NAMESPACE, App, Cluster
 from lbctl.kube.controller import ControllerConfig
 from lbctl.kube.events import FINALIZER
 from lbctl.kube.run import ControllerProcess, RunOptions
+from lbctl.model.annotations import GLOBAL_STATIC_IP, HEALTHCHECK_PATH, SCHEME, TARGET_TYPE
 from lbctl.provider import ConvergeResult, ProviderConfig
 
 if TYPE_CHECKING:
@@ -70,9 +71,9 @@ def aws_target(clouds: LocalClouds) -> DemoTarget:
     apps = [App("users", 30080, 2), App("products", 30081, 2)]
     ingress = {
         "metadata": {"name": INGRESS, "namespace": NAMESPACE, "annotations": {
-            "alb.ingress.kubernetes.io/scheme": "internet-facing",
-            "alb.ingress.kubernetes.io/target-type": "ip",
-            "alb.ingress.kubernetes.io/healthcheck-path": "/healthz",
+            SCHEME: "internet-facing",
+            TARGET_TYPE: "ip",
+            HEALTHCHECK_PATH: "/healthz",
         }},
         "spec": {"ingressClassName": "alb", "rules": [{"http": {"paths": _paths(apps)}}]},
     }  # fmt: skip
@@ -97,7 +98,7 @@ def gcp_target(clouds: LocalClouds) -> DemoTarget:
     apps = [App("users", 30090, 2, neg=True), App("products", 30091, 2, neg=True)]
     ingress = {
         "metadata": {"name": INGRESS, "namespace": NAMESPACE,
-                     "annotations": {"kubernetes.io/ingress.global-static-ip-name": project.static_ip_name}},
+                     "annotations": {GLOBAL_STATIC_IP: project.static_ip_name}},
         "spec": {"ingressClassName": "gce",
                  "defaultBackend": {"service": {"name": apps[0].name, "port": {"name": "http"}}},
                  "rules": [{"http": {"paths": _paths(apps)}}]},
