@@ -18,7 +18,7 @@ PACKAGES = ("lbctl", "providers", "emulators")
 # `lbctl emulator` commands, and each provider's offline account (the sandbox behind `plan --offline`).
 MAY_START_EMULATORS = (
     ("lbctl.demo", ""),
-    ("lbctl.cli_emulator", ""),
+    ("lbctl.cli.emulator", ""),
     ("providers.", "offline_account"),
     ("providers.", "offline_project"),
 )
