@@ -25,11 +25,17 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n\n")[0])
     parser.add_argument("--scenario", choices=(*SCENARIOS, STARTUP, "all"), default="all")
     parser.add_argument("--startup-runs", type=int, default=11, help="runs of the startup command (median)")
-    parser.add_argument("--scale", type=int, default=100, help="N Ingresses (restart/footprint: 10·N); default 100")
+    parser.add_argument(
+        "--scale", type=int, default=100, help="N Ingresses (restart/footprint: 10·N); default 100"
+    )
     parser.add_argument("--provider", choices=("aws", "gcp", "both"), default="both")
     parser.add_argument("--foreign", type=int, default=None, help="foreign resources (default min(500, 5·N))")
-    parser.add_argument("--aws-large-cap", type=int, default=DEFAULT_AWS_LARGE_CAP,
-                        help="most Ingresses AWS restart/footprint run with (moto is slow); said in the output")  # fmt: skip
+    parser.add_argument(
+        "--aws-large-cap",
+        type=int,
+        default=DEFAULT_AWS_LARGE_CAP,
+        help="most Ingresses AWS restart/footprint run with (moto is slow); said in the output",
+    )
     parser.add_argument("--child", choices=("small", "large"), help=argparse.SUPPRESS)
     return parser
 
@@ -66,13 +72,28 @@ def main(argv: list[str] | None = None) -> int:
         records.append(run_startup(args.startup_runs))
     for provider in providers:
         for group in groups:
-            command = [sys.executable, "-m", "bench", "--child", group, "--provider", provider,
-                       "--scale", str(args.scale), "--scenario", args.scenario,
-                       "--aws-large-cap", str(args.aws_large_cap)]  # fmt: skip
+            command = [
+                sys.executable,
+                "-m",
+                "bench",
+                "--child",
+                group,
+                "--provider",
+                provider,
+                "--scale",
+                str(args.scale),
+                "--scenario",
+                args.scenario,
+                "--aws-large-cap",
+                str(args.aws_large_cap),
+            ]
             if args.foreign is not None:
                 command += ["--foreign", str(args.foreign)]
-            print(f"# running {provider} {group} ({', '.join(s for s in wanted if s in (SMALL if group == 'small' else LARGE))})",
-                  file=sys.stderr, flush=True)  # fmt: skip
+            print(
+                f"# running {provider} {group} ({', '.join(s for s in wanted if s in (SMALL if group == 'small' else LARGE))})",
+                file=sys.stderr,
+                flush=True,
+            )
             done = subprocess.run(command, stdout=subprocess.PIPE, text=True, check=False)
             for line in done.stdout.splitlines():
                 try:

@@ -24,7 +24,9 @@ def _host(provider: str, conn: Connection) -> None:
     logging.disable(logging.CRITICAL)
     from emulators.kube import KubeEmulator
 
-    kube = KubeEmulator(history_window=100_000, controllers=False).start()  # the workload writes its own slices
+    kube = KubeEmulator(
+        history_window=100_000, controllers=False
+    ).start()  # the workload writes its own slices
     server: Any
     if provider == "aws":
         from moto.server import ThreadedMotoServer
@@ -52,7 +54,9 @@ class CloudHost:
         self.provider = provider
         ctx = multiprocessing.get_context("spawn")
         self.conn, child = ctx.Pipe()
-        self.process = ctx.Process(target=_host, args=(provider, child), daemon=True, name=f"clouds-{provider}")
+        self.process = ctx.Process(
+            target=_host, args=(provider, child), daemon=True, name=f"clouds-{provider}"
+        )
         self.urls: CloudUrls | None = None
 
     def __enter__(self) -> CloudUrls:

@@ -28,8 +28,13 @@ AWS_ZONES = ("us-east-1a", "us-east-1b")
 GCP_PROJECT = "lbctl-bench"
 GCP_ZONES = ("us-central1-a", "us-central1-b")
 # Emulators answer at once: no client-side rate limit, short retry waits (real clouds: the defaults).
-FAST_AWS = {"rate_limits": {"": 100000.0}, "retry_initial_wait": 0.01, "retry_max_wait": 0.05,
-            "delete_retry_seconds": 0.5, **DEMO_KEYS}  # fmt: skip
+FAST_AWS = {
+    "rate_limits": {"": 100000.0},
+    "retry_initial_wait": 0.01,
+    "retry_max_wait": 0.05,
+    "delete_retry_seconds": 0.5,
+    **DEMO_KEYS,
+}
 WORKERS = 4
 
 
@@ -42,8 +47,9 @@ class Counts:
     def total(self, mutating: bool | None = None) -> int:
         from lbctl.cloudcalls import is_mutating
 
-        return sum(n for k, n in self.calls.items()
-                   if mutating is None or is_mutating(k.split(":")[1]) == mutating)  # fmt: skip
+        return sum(
+            n for k, n in self.calls.items() if mutating is None or is_mutating(k.split(":")[1]) == mutating
+        )
 
     def of(self, *operations: str) -> int:
         return sum(n for k, n in self.calls.items() if k.split(":")[1] in operations)
@@ -108,17 +114,25 @@ class Env:
         if self.provider == "aws":
             account = create_aws_account(self.urls.cloud, REGION, CLUSTER, AWS_ZONES)
             instances = add_aws_instances(account, {"node-a": AWS_ZONES[0], "node-b": AWS_ZONES[1]})
-            nodes = {name: (f"aws:///{zone}/{instances[name]}", zone)
-                     for name, zone in zip(instances, AWS_ZONES, strict=True)}  # fmt: skip
+            nodes = {
+                name: (f"aws:///{zone}/{instances[name]}", zone)
+                for name, zone in zip(instances, AWS_ZONES, strict=True)
+            }
             self.aws_account = account
-            self.provider_config = ProviderConfig(cluster_name=CLUSTER, endpoint_url=self.urls.cloud,
-                                                  options={"region": REGION, "vpc_id": account.vpc_id, **FAST_AWS})  # fmt: skip
+            self.provider_config = ProviderConfig(
+                cluster_name=CLUSTER,
+                endpoint_url=self.urls.cloud,
+                options={"region": REGION, "vpc_id": account.vpc_id, **FAST_AWS},
+            )
         else:
             names = {"gke-node-a": GCP_ZONES[0], "gke-node-b": GCP_ZONES[1]}
             create_gcp_project(self.urls.cloud, GCP_PROJECT, names, "bench-ip")
             nodes = {name: (f"gce://{GCP_PROJECT}/{zone}/{name}", zone) for name, zone in names.items()}
-            self.provider_config = ProviderConfig(cluster_name=CLUSTER, endpoint_url=self.urls.cloud,
-                                                  options={"project": GCP_PROJECT, "zones": list(GCP_ZONES)})  # fmt: skip
+            self.provider_config = ProviderConfig(
+                cluster_name=CLUSTER,
+                endpoint_url=self.urls.cloud,
+                options={"project": GCP_PROJECT, "zones": list(GCP_ZONES)},
+            )
         self.api = kube_client(self.urls.kube, token=self.urls.kube_token)
         self.workload = Workload(self.provider, self.ingresses, self.pods, nodes)
         self.writer = ClusterWriter(self.api, self.workload)
@@ -137,13 +151,25 @@ class Env:
     def new_controller(self) -> ControllerProcess:
         """A ControllerProcess observed by this env, not started yet (`self.process`)."""
         assert self.urls is not None and self.provider_config is not None
-        process = ControllerProcess(RunOptions(
-            controller=ControllerConfig(provider=self.provider, cluster_name=CLUSTER, workers=WORKERS,
-                                        watch_timeout=60, base_retry_delay=0.05, max_retry_delay=2.0,
-                                        sync_period=3600),
-            provider=self.provider_config, kube_api_url=self.urls.kube, kube_api_token=self.urls.kube_token, metrics_addr=None, health_addr=None,
-            drain_seconds=30,
-        ))  # fmt: skip
+        process = ControllerProcess(
+            RunOptions(
+                controller=ControllerConfig(
+                    provider=self.provider,
+                    cluster_name=CLUSTER,
+                    workers=WORKERS,
+                    watch_timeout=60,
+                    base_retry_delay=0.05,
+                    max_retry_delay=2.0,
+                    sync_period=3600,
+                ),
+                provider=self.provider_config,
+                kube_api_url=self.urls.kube,
+                kube_api_token=self.urls.kube_token,
+                metrics_addr=None,
+                health_addr=None,
+                drain_seconds=30,
+            )
+        )
         process.controller.on_converged.append(self._observe)
         self.process = process
         return process
@@ -188,8 +214,14 @@ class Env:
             results = list(self.results[mark.seen :])
         return Delta(counts, time.monotonic() - mark.wall, cpu_seconds() - mark.cpu, results)
 
-    def wait(self, mark: Mark, stacks: set[str], timeout: float, what: str,
-             done: Callable[[list[tuple[str, ConvergeResult]]], bool] | None = None) -> None:  # fmt: skip
+    def wait(
+        self,
+        mark: Mark,
+        stacks: set[str],
+        timeout: float,
+        what: str,
+        done: Callable[[list[tuple[str, ConvergeResult]]], bool] | None = None,
+    ) -> None:
         """Until every stack in `stacks` converged (with an address) since `mark`, and the queue is idle."""
         deadline = time.monotonic() + timeout
         idle_since: float | None = None
@@ -206,8 +238,9 @@ class Env:
                 idle_since = None
             time.sleep(0.02)
         missing = sorted(stacks - have)
-        raise TimeoutError(f"{what}: {len(missing)} stack(s) not converged within {timeout:.0f}s, "
-                           f"e.g. {missing[:3]}")  # fmt: skip
+        raise TimeoutError(
+            f"{what}: {len(missing)} stack(s) not converged within {timeout:.0f}s, e.g. {missing[:3]}"
+        )
 
     def _idle(self) -> bool:
         assert self.process is not None
@@ -232,16 +265,28 @@ class Env:
         account = self.aws_account
         elbv2 = boto3.client("elbv2", endpoint_url=account.endpoint_url, region_name=REGION, **DEMO_KEYS)
         subnets = list(account.public_subnets.values())
-        other = [{"Key": "lbctl.io/cluster", "Value": "another-cluster"},
-                 {"Key": "lbctl.io/stack", "Value": "default/theirs"}]  # fmt: skip
+        other = [
+            {"Key": "lbctl.io/cluster", "Value": "another-cluster"},
+            {"Key": "lbctl.io/stack", "Value": "default/theirs"},
+        ]
         for k in range(count):
             tags = other if k % 2 == 0 else []
             if k % 4 < 2:
-                elbv2.create_load_balancer(Name=f"foreign-lb-{k}", Subnets=subnets, Type="application",
-                                           **({"Tags": tags} if tags else {}))  # fmt: skip
+                elbv2.create_load_balancer(
+                    Name=f"foreign-lb-{k}",
+                    Subnets=subnets,
+                    Type="application",
+                    **({"Tags": tags} if tags else {}),
+                )
             else:
-                elbv2.create_target_group(Name=f"foreign-tg-{k}", Protocol="HTTP", Port=80, VpcId=account.vpc_id,
-                                          TargetType="ip", **({"Tags": tags} if tags else {}))  # fmt: skip
+                elbv2.create_target_group(
+                    Name=f"foreign-tg-{k}",
+                    Protocol="HTTP",
+                    Port=80,
+                    VpcId=account.vpc_id,
+                    TargetType="ip",
+                    **({"Tags": tags} if tags else {}),
+                )
         return count
 
     def _foreign_gcp(self, count: int) -> int:
@@ -251,30 +296,57 @@ class Env:
         from providers.gcp import naming
 
         assert self.urls is not None
-        options: dict[str, Any] = {"client_options": {"api_endpoint": self.urls.cloud},
-                                   "credentials": AnonymousCredentials(), "transport": "rest"}  # fmt: skip
+        options: dict[str, Any] = {
+            "client_options": {"api_endpoint": self.urls.cloud},
+            "credentials": AnonymousCredentials(),
+            "transport": "rest",
+        }
         checks = compute_v1.HealthChecksClient(**options)
         services = compute_v1.BackendServicesClient(**options)
         maps = compute_v1.UrlMapsClient(**options)
         ref = f"projects/{GCP_PROJECT}/global"
-        checks.insert(project=GCP_PROJECT, health_check_resource=compute_v1.HealthCheck(
-            name="foreign-hc", type_="HTTP", http_health_check=compute_v1.HTTPHealthCheck(port=80)))  # fmt: skip
+        checks.insert(
+            project=GCP_PROJECT,
+            health_check_resource=compute_v1.HealthCheck(
+                name="foreign-hc", type_="HTTP", http_health_check=compute_v1.HTTPHealthCheck(port=80)
+            ),
+        )
         made_services: list[str] = []
         for k in range(count):
             theirs = k % 2 == 0
             if k % 4 < 2 or not made_services:
-                name = (naming.resource_name(naming.BACKEND_SERVICE, "another-cluster", ["theirs", str(k)], k)
-                        if theirs else f"foreign-be-{k}")  # fmt: skip
-                description = naming.description("another-cluster", "default/theirs", "BackendService") if theirs else ""
-                services.insert(project=GCP_PROJECT, backend_service_resource=compute_v1.BackendService(
-                    name=name, description=description, health_checks=[f"{ref}/healthChecks/foreign-hc"]))  # fmt: skip
+                name = (
+                    naming.resource_name(naming.BACKEND_SERVICE, "another-cluster", ["theirs", str(k)], k)
+                    if theirs
+                    else f"foreign-be-{k}"
+                )
+                description = (
+                    naming.description("another-cluster", "default/theirs", "BackendService")
+                    if theirs
+                    else ""
+                )
+                services.insert(
+                    project=GCP_PROJECT,
+                    backend_service_resource=compute_v1.BackendService(
+                        name=name, description=description, health_checks=[f"{ref}/healthChecks/foreign-hc"]
+                    ),
+                )
                 made_services.append(name)
             else:
-                name = (naming.resource_name(naming.URL_MAP, "another-cluster", ["theirs", str(k)], k)
-                        if theirs else f"foreign-um-{k}")  # fmt: skip
-                description = naming.description("another-cluster", "default/theirs", "UrlMap") if theirs else ""
-                maps.insert(project=GCP_PROJECT, url_map_resource=compute_v1.UrlMap(
-                    name=name, description=description,
-                    default_service=f"{ref}/backendServices/{made_services[-1]}"))  # fmt: skip
+                name = (
+                    naming.resource_name(naming.URL_MAP, "another-cluster", ["theirs", str(k)], k)
+                    if theirs
+                    else f"foreign-um-{k}"
+                )
+                description = (
+                    naming.description("another-cluster", "default/theirs", "UrlMap") if theirs else ""
+                )
+                maps.insert(
+                    project=GCP_PROJECT,
+                    url_map_resource=compute_v1.UrlMap(
+                        name=name,
+                        description=description,
+                        default_service=f"{ref}/backendServices/{made_services[-1]}",
+                    ),
+                )
         return count
-

@@ -18,8 +18,11 @@ def verdict(record: dict[str, Any]) -> tuple[str, str]:
         ok = record["writes"] == 0 and record["reads_per_group"] <= 3
         return "0 writes, ≤ 3 reads/group", "met" if ok else "NOT met"
     if scenario == "churn":
-        ok = record["register_per_group"] <= 1 and record["deregister_per_group"] <= 1 and \
-            record["mutating"] == record["register"] + record["deregister"]  # fmt: skip
+        ok = (
+            record["register_per_group"] <= 1
+            and record["deregister_per_group"] <= 1
+            and record["mutating"] == record["register"] + record["deregister"]
+        )
         verb = "register + 1 deregister" if record["unit"] == "target group" else "attach + 1 detach"
         return f"1 {verb} per {record['unit']}", "met" if ok else "NOT met"
     if scenario == "restart":
@@ -33,24 +36,36 @@ def verdict(record: dict[str, Any]) -> tuple[str, str]:
 def figures(record: dict[str, Any]) -> str:
     s = record["scenario"]
     if s == "converge":
-        return (f"{record['calls']} calls ({record['mutating']} mutating) for {record['resources_created']} resources "
-                f"= {record['calls_per_resource']}/resource; {record['wall_s']} s wall, {record['cpu_s']} s CPU")
+        return (
+            f"{record['calls']} calls ({record['mutating']} mutating) for {record['resources_created']} resources "
+            f"= {record['calls_per_resource']}/resource; {record['wall_s']} s wall, {record['cpu_s']} s CPU"
+        )
     if s == "noop":
-        return (f"{record['reads_per_group']} reads + {record['writes_per_group']} writes per group "
-                f"({record['foreign']} foreign); {record['wall_s']} s wall, {record['cpu_s']} s CPU")
+        return (
+            f"{record['reads_per_group']} reads + {record['writes_per_group']} writes per group "
+            f"({record['foreign']} foreign); {record['wall_s']} s wall, {record['cpu_s']} s CPU"
+        )
     if s == "churn":
-        return (f"{record['affected']} {record['unit']}s: {record['register_per_group']} reg + "
-                f"{record['deregister_per_group']} dereg + {record['reads_per_group']} reads per {record['unit']}; "
-                f"{record['mutating']} mutating")
+        return (
+            f"{record['affected']} {record['unit']}s: {record['register_per_group']} reg + "
+            f"{record['deregister_per_group']} dereg + {record['reads_per_group']} reads per {record['unit']}; "
+            f"{record['mutating']} mutating"
+        )
     if s == "restart":
-        return (f"all reconciled after {record['seconds_to_all_reconciled']} s (synced {record['seconds_to_synced']} s); "
-                f"{record['mutating']} mutating, {record['reads_per_group']} reads/group")
+        return (
+            f"all reconciled after {record['seconds_to_all_reconciled']} s (synced {record['seconds_to_synced']} s); "
+            f"{record['mutating']} mutating, {record['reads_per_group']} reads/group"
+        )
     if s == "startup":
-        return (f"{record['command']}: median {record['median_wall_s']} s wall, {record['median_cpu_s']} s CPU "
-                f"over {record['runs']} runs (python alone {record['python_wall_s']} s); {record['modules']} modules")
+        return (
+            f"{record['command']}: median {record['median_wall_s']} s wall, {record['median_cpu_s']} s CPU "
+            f"over {record['runs']} runs (python alone {record['python_wall_s']} s); {record['modules']} modules"
+        )
     if s == "footprint":
-        return (f"{record['endpoints']} endpoints: peak RSS {record['peak_rss_mb']} MB; "
-                f"{record['cpu_ms_per_noop_reconcile']} ms CPU per no-op reconcile")
+        return (
+            f"{record['endpoints']} endpoints: peak RSS {record['peak_rss_mb']} MB; "
+            f"{record['cpu_ms_per_noop_reconcile']} ms CPU per no-op reconcile"
+        )
     return ""
 
 
@@ -62,8 +77,14 @@ def print_table(records: list[dict[str, Any]], elapsed: float) -> None:
     for record in records:
         target, ok = verdict(record)
         style = {"met": "green", "NOT met": "red"}.get(ok, "")
-        table.add_row(record["provider"], record["scenario"], str(record.get("ingresses", "")), figures(record),
-                      target, f"[{style}]{ok}[/]" if style else ok)  # fmt: skip
+        table.add_row(
+            record["provider"],
+            record["scenario"],
+            str(record.get("ingresses", "")),
+            figures(record),
+            target,
+            f"[{style}]{ok}[/]" if style else ok,
+        )
     console.print(table)
     for record in records:
         if record.get("note"):

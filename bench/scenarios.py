@@ -36,8 +36,10 @@ def sizes_for(provider: str, scale: int, foreign: int | None, aws_large_cap: int
     large = 10 * scale
     note = ""
     if provider == "aws" and large > aws_large_cap:
-        note = (f"AWS restart/footprint scaled down from {large} to {aws_large_cap} Ingresses: moto needs "
-                "too long to hold 1,000 ALBs within the 10-minute budget on 2 cores")  # fmt: skip
+        note = (
+            f"AWS restart/footprint scaled down from {large} to {aws_large_cap} Ingresses: moto needs "
+            "too long to hold 1,000 ALBs within the 10-minute budget on 2 cores"
+        )
         large = aws_large_cap
     return Sizes(scale, large, foreign=foreign if foreign is not None else min(500, 5 * scale), note=note)
 
@@ -46,7 +48,9 @@ def _per(n: float, d: float) -> float:
     return round(n / d, 2) if d else 0.0
 
 
-def run_small(provider: str, sizes: Sizes, wanted: tuple[str, ...], emit: Callable[[dict[str, Any]], None]) -> None:
+def run_small(
+    provider: str, sizes: Sizes, wanted: tuple[str, ...], emit: Callable[[dict[str, Any]], None]
+) -> None:
     """converge → noop → churn in one environment (each later scenario needs the earlier state)."""
     n = sizes.small
     with Env(provider, n, sizes.pods_small) as env:
@@ -62,13 +66,24 @@ def run_small(provider: str, sizes: Sizes, wanted: tuple[str, ...], emit: Callab
         delta = env.since(mark)
         created = delta.created
         if "converge" in wanted:
-            emit({"scenario": "converge", "provider": provider, "ingresses": n, "foreign": foreign,
-                  "calls": delta.counts.total(), "reads": delta.counts.total(False),
-                  "mutating": delta.counts.total(True), "resources_created": created,
-                  "calls_per_resource": _per(delta.counts.total(), created),
-                  "mutating_per_resource": _per(delta.counts.total(True), created),
-                  "reconciles": len(delta.results), "wall_s": round(delta.wall, 2), "cpu_s": round(delta.cpu, 2),
-                  "calls_by_operation": _by_operation(delta.counts.calls)})  # fmt: skip
+            emit(
+                {
+                    "scenario": "converge",
+                    "provider": provider,
+                    "ingresses": n,
+                    "foreign": foreign,
+                    "calls": delta.counts.total(),
+                    "reads": delta.counts.total(False),
+                    "mutating": delta.counts.total(True),
+                    "resources_created": created,
+                    "calls_per_resource": _per(delta.counts.total(), created),
+                    "mutating_per_resource": _per(delta.counts.total(True), created),
+                    "reconciles": len(delta.results),
+                    "wall_s": round(delta.wall, 2),
+                    "cpu_s": round(delta.cpu, 2),
+                    "calls_by_operation": _by_operation(delta.counts.calls),
+                }
+            )
         if "noop" not in wanted and "churn" not in wanted:
             return
 
@@ -77,12 +92,22 @@ def run_small(provider: str, sizes: Sizes, wanted: tuple[str, ...], emit: Callab
         env.wait(mark, stacks, 600, "noop")
         delta = env.since(mark)
         if "noop" in wanted:
-            emit({"scenario": "noop", "provider": provider, "ingresses": n, "foreign": foreign,
-                  "reads": delta.counts.total(False), "writes": delta.counts.total(True),
-                  "reads_per_group": _per(delta.counts.total(False), n),
-                  "writes_per_group": _per(delta.counts.total(True), n), "reconciles": len(delta.results),
-                  "wall_s": round(delta.wall, 2), "cpu_s": round(delta.cpu, 2),
-                  "calls_by_operation": _by_operation(delta.counts.calls)})  # fmt: skip
+            emit(
+                {
+                    "scenario": "noop",
+                    "provider": provider,
+                    "ingresses": n,
+                    "foreign": foreign,
+                    "reads": delta.counts.total(False),
+                    "writes": delta.counts.total(True),
+                    "reads_per_group": _per(delta.counts.total(False), n),
+                    "writes_per_group": _per(delta.counts.total(True), n),
+                    "reconciles": len(delta.results),
+                    "wall_s": round(delta.wall, 2),
+                    "cpu_s": round(delta.cpu, 2),
+                    "calls_by_operation": _by_operation(delta.counts.calls),
+                }
+            )
         if "churn" not in wanted:
             return
 
@@ -97,18 +122,34 @@ def run_small(provider: str, sizes: Sizes, wanted: tuple[str, ...], emit: Callab
         groups = len(affected)
         register, deregister = delta.counts.of(*REGISTER[provider]), delta.counts.of(*DEREGISTER[provider])
         unit = "target group" if provider == "aws" else "NEG"
-        emit({"scenario": "churn", "provider": provider, "ingresses": n, "pods_per_service": sizes.pods_small,
-              "pods_replaced_per_service": env.workload.churn_count(), "unit": unit, "affected": groups,
-              "register": register, "deregister": deregister,
-              "register_per_group": _per(register, groups), "deregister_per_group": _per(deregister, groups),
-              "reads": delta.counts.total(False), "mutating": delta.counts.total(True),
-              "reads_per_group": _per(delta.counts.total(False), groups),
-              "calls_per_group": _per(delta.counts.total(), groups), "reconciles": len(delta.results),
-              "wall_s": round(delta.wall, 2), "cpu_s": round(delta.cpu, 2),
-              "calls_by_operation": _by_operation(delta.counts.calls)})  # fmt: skip
+        emit(
+            {
+                "scenario": "churn",
+                "provider": provider,
+                "ingresses": n,
+                "pods_per_service": sizes.pods_small,
+                "pods_replaced_per_service": env.workload.churn_count(),
+                "unit": unit,
+                "affected": groups,
+                "register": register,
+                "deregister": deregister,
+                "register_per_group": _per(register, groups),
+                "deregister_per_group": _per(deregister, groups),
+                "reads": delta.counts.total(False),
+                "mutating": delta.counts.total(True),
+                "reads_per_group": _per(delta.counts.total(False), groups),
+                "calls_per_group": _per(delta.counts.total(), groups),
+                "reconciles": len(delta.results),
+                "wall_s": round(delta.wall, 2),
+                "cpu_s": round(delta.cpu, 2),
+                "calls_by_operation": _by_operation(delta.counts.calls),
+            }
+        )
 
 
-def run_large(provider: str, sizes: Sizes, wanted: tuple[str, ...], emit: Callable[[dict[str, Any]], None]) -> None:
+def run_large(
+    provider: str, sizes: Sizes, wanted: tuple[str, ...], emit: Callable[[dict[str, Any]], None]
+) -> None:
     """Converge 10·N Ingresses (set-up), restart the controller, then a no-op pass for the footprint."""
     m = sizes.large
     with Env(provider, m, sizes.pods_large) as env:
@@ -131,12 +172,23 @@ def run_large(provider: str, sizes: Sizes, wanted: tuple[str, ...], emit: Callab
         delta = env.since(mark)
         first_pass = env.first_pass_seconds(mark, stacks, started)
         if "restart" in wanted:
-            emit({"scenario": "restart", "provider": provider, "ingresses": m, "note": sizes.note,
-                  "seconds_to_all_reconciled": round(first_pass, 2), "seconds_to_synced": round(synced, 2),
-                  "mutating": delta.counts.total(True), "reads": delta.counts.total(False),
-                  "reads_per_group": _per(delta.counts.total(False), m), "reconciles": len(delta.results),
-                  "cpu_s": round(delta.cpu, 2), "setup_converge_s": round(setup.wall, 1),
-                  "calls_by_operation": _by_operation(delta.counts.calls)})  # fmt: skip
+            emit(
+                {
+                    "scenario": "restart",
+                    "provider": provider,
+                    "ingresses": m,
+                    "note": sizes.note,
+                    "seconds_to_all_reconciled": round(first_pass, 2),
+                    "seconds_to_synced": round(synced, 2),
+                    "mutating": delta.counts.total(True),
+                    "reads": delta.counts.total(False),
+                    "reads_per_group": _per(delta.counts.total(False), m),
+                    "reconciles": len(delta.results),
+                    "cpu_s": round(delta.cpu, 2),
+                    "setup_converge_s": round(setup.wall, 1),
+                    "calls_by_operation": _by_operation(delta.counts.calls),
+                }
+            )
         if "footprint" not in wanted:
             return
         mark = env.mark()
@@ -144,11 +196,21 @@ def run_large(provider: str, sizes: Sizes, wanted: tuple[str, ...], emit: Callab
         env.wait(mark, stacks, 900, "footprint no-op pass")
         delta = env.since(mark)
         endpoints = m * SERVICES_PER_INGRESS * sizes.pods_large
-        emit({"scenario": "footprint", "provider": provider, "ingresses": m, "endpoints": endpoints,
-              "note": sizes.note, "peak_rss_mb": round(peak_rss_mb(), 1),
-              "cpu_ms_per_noop_reconcile": round(1000 * delta.cpu / max(1, len(delta.results)), 2),
-              "noop_pass_wall_s": round(delta.wall, 2), "reads_per_group": _per(delta.counts.total(False), m),
-              "writes": delta.counts.total(True), "reconciles": len(delta.results)})  # fmt: skip
+        emit(
+            {
+                "scenario": "footprint",
+                "provider": provider,
+                "ingresses": m,
+                "endpoints": endpoints,
+                "note": sizes.note,
+                "peak_rss_mb": round(peak_rss_mb(), 1),
+                "cpu_ms_per_noop_reconcile": round(1000 * delta.cpu / max(1, len(delta.results)), 2),
+                "noop_pass_wall_s": round(delta.wall, 2),
+                "reads_per_group": _per(delta.counts.total(False), m),
+                "writes": delta.counts.total(True),
+                "reconciles": len(delta.results),
+            }
+        )
 
 
 def _by_operation(calls: dict[str, int]) -> dict[str, int]:

@@ -41,8 +41,14 @@ def _timed(argv: list[str]) -> tuple[float, float]:
 
 def _modules(args: list[str]) -> int:
     code = COUNT_MODULES + f"sys.argv = ['lbctl', *{args!r}]; from lbctl.cli import main; main()"
-    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=False,
-                          env={**os.environ})  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ},
+    )
     return int(done.stderr.strip().splitlines()[-1])
 
 

@@ -38,9 +38,12 @@ class Workload:
         annotations = {"cloud.google.com/neg": '{"ingress": true}'} if self.provider == "gcp" else {}
         return {
             "metadata": {"name": name, "namespace": NAMESPACE, "annotations": annotations},
-            "spec": {"type": "ClusterIP", "selector": {"app": name},
-                     "ports": [{"name": "http", "port": 80, "targetPort": 8080}]},
-        }  # fmt: skip
+            "spec": {
+                "type": "ClusterIP",
+                "selector": {"app": name},
+                "ports": [{"name": "http", "port": 80, "targetPort": 8080}],
+            },
+        }
 
     def pods_of(self, service_index: int, name: str) -> list[tuple[int, str]]:
         """(pod number, IP) of a Service's current pods; replaced pods get fresh numbers and addresses."""
@@ -54,30 +57,51 @@ class Workload:
         names = list(self.nodes)
         zones = self.zones
         return {
-            "metadata": {"name": f"{name}-slice", "namespace": NAMESPACE,
-                         "labels": {"kubernetes.io/service-name": name}},
+            "metadata": {
+                "name": f"{name}-slice",
+                "namespace": NAMESPACE,
+                "labels": {"kubernetes.io/service-name": name},
+            },
             "addressType": "IPv4",
             "ports": [{"name": "http", "port": 8080, "protocol": "TCP"}],
-            "endpoints": [{"addresses": [ip], "conditions": {"ready": True},
-                           "nodeName": names[k % len(names)], "zone": zones[names[k % len(names)]]}
-                          for k, ip in self.pods_of(service_index, name)],
-        }  # fmt: skip
+            "endpoints": [
+                {
+                    "addresses": [ip],
+                    "conditions": {"ready": True},
+                    "nodeName": names[k % len(names)],
+                    "zone": zones[names[k % len(names)]],
+                }
+                for k, ip in self.pods_of(service_index, name)
+            ],
+        }
 
     def ingress(self, i: int) -> dict[str, Any]:
         services = self.services_of(i)
-        paths = [{"path": f"/app{p}", "pathType": "Prefix",
-                  "backend": {"service": {"name": services[p % len(services)], "port": {"name": "http"}}}}
-                 for p in range(PATHS_PER_INGRESS)]  # fmt: skip
+        paths = [
+            {
+                "path": f"/app{p}",
+                "pathType": "Prefix",
+                "backend": {"service": {"name": services[p % len(services)], "port": {"name": "http"}}},
+            }
+            for p in range(PATHS_PER_INGRESS)
+        ]
         if self.provider == "aws":
-            annotations = {"alb.ingress.kubernetes.io/scheme": "internet-facing",
-                           "alb.ingress.kubernetes.io/target-type": "ip"}  # fmt: skip
+            annotations = {
+                "alb.ingress.kubernetes.io/scheme": "internet-facing",
+                "alb.ingress.kubernetes.io/target-type": "ip",
+            }
             spec: dict[str, Any] = {"ingressClassName": "alb", "rules": [{"http": {"paths": paths}}]}
         else:
             annotations = {}
-            spec = {"ingressClassName": "gce", "rules": [{"http": {"paths": paths}}],
-                    "defaultBackend": {"service": {"name": services[0], "port": {"name": "http"}}}}  # fmt: skip
-        return {"metadata": {"name": f"ing-{i:04d}", "namespace": NAMESPACE, "annotations": annotations},
-                "spec": spec}  # fmt: skip
+            spec = {
+                "ingressClassName": "gce",
+                "rules": [{"http": {"paths": paths}}],
+                "defaultBackend": {"service": {"name": services[0], "port": {"name": "http"}}},
+            }
+        return {
+            "metadata": {"name": f"ing-{i:04d}", "namespace": NAMESPACE, "annotations": annotations},
+            "spec": spec,
+        }
 
     def zone_of_pod(self, number: int) -> str:
         names = list(self.nodes)
@@ -106,11 +130,13 @@ class ClusterWriter:
 
     def create_nodes(self) -> None:
         for name, (provider_id, zone) in self.workload.nodes.items():
-            self.core.create_node({
-                "metadata": {"name": name, "labels": {"topology.kubernetes.io/zone": zone}},
-                "spec": {"providerID": provider_id},
-                "status": {"conditions": [{"type": "Ready", "status": "True"}]},
-            })  # fmt: skip
+            self.core.create_node(
+                {
+                    "metadata": {"name": name, "labels": {"topology.kubernetes.io/zone": zone}},
+                    "spec": {"providerID": provider_id},
+                    "status": {"conditions": [{"type": "Ready", "status": "True"}]},
+                }
+            )
 
     def create_backends(self, first: int, last: int) -> None:
         """Services and EndpointSlices of Ingresses first..last-1."""
@@ -118,7 +144,9 @@ class ClusterWriter:
         for i in range(first, last):
             for s, name in enumerate(w.services_of(i)):
                 self.core.create_namespaced_service(NAMESPACE, w.service(name))
-                self.discovery.create_namespaced_endpoint_slice(NAMESPACE, w.endpoint_slice(_index(i, s), name))
+                self.discovery.create_namespaced_endpoint_slice(
+                    NAMESPACE, w.endpoint_slice(_index(i, s), name)
+                )
 
     def create_ingresses(self, first: int, last: int) -> None:
         for i in range(first, last):

@@ -19,10 +19,22 @@ T = TypeVar("T")
 
 # Verbs that only read (the first word of an AWS operation or of a Compute method). Every other verb
 # mutates, so an operation nobody classified is fenced and counted as a write, never let through as a read.
-READ_ONLY_VERBS = frozenset({
-    "Describe", "Get", "List", "Search", "Simulate", "Check",  # AWS
-    "get", "list", "aggregated", "wait", "test", "validate",  # Compute (aggregatedList, testIamPermissions)
-})  # fmt: skip
+READ_ONLY_VERBS = frozenset(
+    {
+        "Describe",
+        "Get",
+        "List",
+        "Search",
+        "Simulate",
+        "Check",  # AWS
+        "get",
+        "list",
+        "aggregated",
+        "wait",
+        "test",
+        "validate",  # Compute (aggregatedList, testIamPermissions)
+    }
+)
 
 
 # Creates that make a second resource when repeated (ELB names are not checked by every backend; rules,
@@ -30,8 +42,16 @@ READ_ONLY_VERBS = frozenset({
 # attempt may have been applied.
 NOT_IDEMPOTENT_PREFIXES = ("Create", "Import", "Request", "Authorize")
 # Failures after the request was sent: it may have been applied, only the response is missing.
-AMBIGUOUS_ERRORS = frozenset({"ReadTimeoutError", "ReadTimeout", "ConnectionClosedError", "IncompleteRead",
-                              "RemoteDisconnected", "ResponseStreamingError"})  # fmt: skip
+AMBIGUOUS_ERRORS = frozenset(
+    {
+        "ReadTimeoutError",
+        "ReadTimeout",
+        "ConnectionClosedError",
+        "IncompleteRead",
+        "RemoteDisconnected",
+        "ResponseStreamingError",
+    }
+)
 
 
 def maybe_applied(exc: BaseException) -> bool:
@@ -57,8 +77,13 @@ def _verb(method: str) -> str:
 class RateLimiter:
     """A token bucket: at most `rate` calls per second with bursts of `burst`."""
 
-    def __init__(self, rate: float, burst: int = 1, clock: Callable[[], float] = time.monotonic,
-                 sleep: Callable[[float], None] = time.sleep) -> None:  # fmt: skip
+    def __init__(
+        self,
+        rate: float,
+        burst: int = 1,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
         self.rate = rate
         self.burst = burst
         self.tokens = float(burst)
@@ -252,7 +277,13 @@ class CloudCaller:
         try:
             return retrying(attempt)
         except Exception as exc:
-            note(exc, service=service, operation=operation, outcome=self.classify(exc) or "error", attempts=tries[0])
+            note(
+                exc,
+                service=service,
+                operation=operation,
+                outcome=self.classify(exc) or "error",
+                attempts=tries[0],
+            )
             raise
 
     def provider_error(self, exc: BaseException) -> ProviderError | None:
@@ -276,9 +307,11 @@ class CloudCaller:
             request += f" for {context.resource}"
         retryable = context.outcome in ("throttled", "server-error") or self.classify(exc) is not None
         fixable = fault.code in self.user_fixable or (
-            400 <= fault.status < 500 and fault.status not in NOT_USER_FIXABLE_STATUS and not retryable
+            400 <= fault.status < 500
+            and fault.status not in NOT_USER_FIXABLE_STATUS
+            and not retryable
             and fault.code not in self.not_user_fixable
-        )  # fmt: skip
+        )
         detail = f"({fault.code}): {fault.message}" if fault.message else f"({fault.code})"
         if fixable:
             message = f"{self.cloud} rejected {request} {detail}"
@@ -286,4 +319,6 @@ class CloudCaller:
             message = f"{request} still failing after {context.attempts} attempts {detail}"
         else:
             message = f"{request} failed {detail}"
-        return ProviderError(message, user_fixable=fixable, field=context.field or self.fields.get(fault.code))
+        return ProviderError(
+            message, user_fixable=fixable, field=context.field or self.fields.get(fault.code)
+        )

@@ -186,8 +186,15 @@ class ProviderError(Exception):
     retried with backoff. `cleanup`: a resource of ours the cloud would not delete (it keeps the finalizer).
     `subject`: the object it is about, e.g. "Ingress shop/web" or "IngressGroup shop" (None: the stack)."""
 
-    def __init__(self, message: str, *, user_fixable: bool = False, field: str | None = None,
-                 cleanup: bool = False, subject: str | None = None) -> None:  # fmt: skip
+    def __init__(
+        self,
+        message: str,
+        *,
+        user_fixable: bool = False,
+        field: str | None = None,
+        cleanup: bool = False,
+        subject: str | None = None,
+    ) -> None:
         super().__init__(message)
         self.user_fixable = user_fixable
         self.field = field

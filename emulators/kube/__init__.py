@@ -27,6 +27,15 @@ from .server import DEFAULT_NAMESPACES, KubeEmulator, serve
 from .store import Store
 
 __all__ = [
-    "DEFAULT_NAMESPACES", "KINDS", "ApiError", "FaultRule", "Faults", "Kind", "KindTable", "KubeEmulator",
-    "RequestRecord", "Store", "serve",
+    "DEFAULT_NAMESPACES",
+    "KINDS",
+    "ApiError",
+    "FaultRule",
+    "Faults",
+    "Kind",
+    "KindTable",
+    "KubeEmulator",
+    "RequestRecord",
+    "Store",
+    "serve",
 ]

@@ -12,12 +12,21 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Run the lbctl Kubernetes API emulator.")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8001)
-    parser.add_argument("--kubeconfig", help="write a kubeconfig (with the bearer token) pointing at the emulator here")
-    parser.add_argument("--allowed-host", action="append", default=[], help="also serve this Host header (NAME:PORT)")
-    parser.add_argument("--no-controllers", action="store_true", help="a bare API server: no Deployments, "
-                        "pod placement or EndpointSlices")  # fmt: skip
+    parser.add_argument(
+        "--kubeconfig", help="write a kubeconfig (with the bearer token) pointing at the emulator here"
+    )
+    parser.add_argument(
+        "--allowed-host", action="append", default=[], help="also serve this Host header (NAME:PORT)"
+    )
+    parser.add_argument(
+        "--no-controllers",
+        action="store_true",
+        help="a bare API server: no Deployments, pod placement or EndpointSlices",
+    )
     args = parser.parse_args(argv)
-    emulator = KubeEmulator(args.host, args.port, allowed_hosts=args.allowed_host, controllers=not args.no_controllers)
+    emulator = KubeEmulator(
+        args.host, args.port, allowed_hosts=args.allowed_host, controllers=not args.no_controllers
+    )
     if args.kubeconfig:
         emulator.bind()  # so the kubeconfig carries the real port when --port 0
         emulator.write_kubeconfig(args.kubeconfig)

@@ -165,24 +165,46 @@ class ServiceAllocator:
         requested = cluster_ip or (cluster_ips[0] if cluster_ips else "")
         for family in spec.get("ipFamilies") or []:
             if family != "IPv4":
-                return [("FieldValueInvalid", "spec.ipFamilies[0]", f'Invalid value: "{family}": not configured on '
-                         "this cluster")]  # fmt: skip
+                return [
+                    (
+                        "FieldValueInvalid",
+                        "spec.ipFamilies[0]",
+                        f'Invalid value: "{family}": not configured on this cluster',
+                    )
+                ]
         policy = spec.get("ipFamilyPolicy")
         if policy not in (None, "SingleStack", "PreferDualStack", "RequireDualStack"):
-            return [("FieldValueNotSupported", "spec.ipFamilyPolicy", f'Unsupported value: "{policy}": supported '
-                     'values: "PreferDualStack", "RequireDualStack", "SingleStack"')]  # fmt: skip
+            return [
+                (
+                    "FieldValueNotSupported",
+                    "spec.ipFamilyPolicy",
+                    f'Unsupported value: "{policy}": supported '
+                    'values: "PreferDualStack", "RequireDualStack", "SingleStack"',
+                )
+            ]
         if requested == "None":
             spec["clusterIP"], spec["clusterIPs"] = "None", ["None"]
             spec.setdefault("ipFamilyPolicy", "SingleStack" if spec.get("selector") else "RequireDualStack")
             spec.setdefault("ipFamilies", ["IPv4"])
             return []
         if policy == "RequireDualStack":
-            return [("FieldValueInvalid", "spec.ipFamilyPolicy", 'Invalid value: "RequireDualStack": this cluster '
-                     "is not configured for dual-stack services")]  # fmt: skip
+            return [
+                (
+                    "FieldValueInvalid",
+                    "spec.ipFamilyPolicy",
+                    'Invalid value: "RequireDualStack": this cluster '
+                    "is not configured for dual-stack services",
+                )
+            ]
         old_ip = (old or {}).get("clusterIP") if old and needs_cluster_ip(old) else None
         if old_ip and requested and requested != old_ip:
-            return [("FieldValueInvalid", "spec.clusterIPs[0]", f'Invalid value: "{requested}": may not change '
-                     "once set")]  # fmt: skip
+            return [
+                (
+                    "FieldValueInvalid",
+                    "spec.clusterIPs[0]",
+                    f'Invalid value: "{requested}": may not change once set',
+                )
+            ]
         if requested and requested != old_ip:
             problem = self._check_ip(requested, taken)
             if problem:
@@ -192,8 +214,13 @@ class ServiceAllocator:
         elif not requested:
             requested = self._allocate_ip(taken)
             if requested is None:
-                return [("FieldValueInvalid", "spec.clusterIPs[0]", "Invalid value: \"\": failed to allocate IP: "
-                         "range is full")]  # fmt: skip
+                return [
+                    (
+                        "FieldValueInvalid",
+                        "spec.clusterIPs[0]",
+                        'Invalid value: "": failed to allocate IP: range is full',
+                    )
+                ]
         spec["clusterIP"], spec["clusterIPs"] = requested, [requested]
         spec.setdefault("ipFamilyPolicy", "SingleStack")
         spec.setdefault("ipFamilies", ["IPv4"])
@@ -241,8 +268,13 @@ class ServiceAllocator:
                 continue
             field = f"spec.ports[{i}].nodePort"
             if not wants and spec.get("type") in ("ClusterIP", "ExternalName"):
-                causes.append(("FieldValueForbidden", field, f"Forbidden: may not be used when `type` is "
-                               f"'{spec.get('type')}'"))  # fmt: skip
+                causes.append(
+                    (
+                        "FieldValueForbidden",
+                        field,
+                        f"Forbidden: may not be used when `type` is '{spec.get('type')}'",
+                    )
+                )
                 continue
             key = (value, port.get("protocol", "TCP"))
             if key in seen:
@@ -252,11 +284,22 @@ class ServiceAllocator:
             if value in previous:
                 continue
             if not low <= value <= high:
-                causes.append(("FieldValueInvalid", field, f"Invalid value: {value}: provided port is not in the "
-                               f"valid range. The range of valid ports is {low}-{high}"))  # fmt: skip
+                causes.append(
+                    (
+                        "FieldValueInvalid",
+                        field,
+                        f"Invalid value: {value}: provided port is not in the "
+                        f"valid range. The range of valid ports is {low}-{high}",
+                    )
+                )
             elif value in taken:
-                causes.append(("FieldValueInvalid", field, f"Invalid value: {value}: provided port is already "
-                               "allocated"))  # fmt: skip
+                causes.append(
+                    (
+                        "FieldValueInvalid",
+                        field,
+                        f"Invalid value: {value}: provided port is already allocated",
+                    )
+                )
         if causes:
             return causes
         used = _Taken(self._port_owner, key, {p["nodePort"] for p in ports if p.get("nodePort")})
@@ -265,8 +308,13 @@ class ServiceAllocator:
                 if not port.get("nodePort"):
                     allocated = self._allocate_port(used)
                     if allocated is None:
-                        return [("FieldValueInvalid", "spec.ports", "Invalid value: failed to allocate a nodePort: "
-                                 "range is full")]  # fmt: skip
+                        return [
+                            (
+                                "FieldValueInvalid",
+                                "spec.ports",
+                                "Invalid value: failed to allocate a nodePort: range is full",
+                            )
+                        ]
                     port["nodePort"] = allocated
                     used.add(allocated)
         return self._health_check_port(spec, previous, taken, used)
@@ -275,22 +323,44 @@ class ServiceAllocator:
         value = spec.get("healthCheckNodePort")
         if not needs_health_check_port(spec):
             if value:
-                return [("FieldValueInvalid", "spec.healthCheckNodePort", f"Invalid value: {value}: may only be set "
-                         "when `type` is 'LoadBalancer' and `externalTrafficPolicy` is 'Local'")]  # fmt: skip
+                return [
+                    (
+                        "FieldValueInvalid",
+                        "spec.healthCheckNodePort",
+                        f"Invalid value: {value}: may only be set "
+                        "when `type` is 'LoadBalancer' and `externalTrafficPolicy` is 'Local'",
+                    )
+                ]
             return []
         low, high = self.node_ports
         if value and value not in previous:
             if not low <= value <= high:
-                return [("FieldValueInvalid", "spec.healthCheckNodePort", f"Invalid value: {value}: provided port is "
-                         f"not in the valid range. The range of valid ports is {low}-{high}")]  # fmt: skip
+                return [
+                    (
+                        "FieldValueInvalid",
+                        "spec.healthCheckNodePort",
+                        f"Invalid value: {value}: provided port is "
+                        f"not in the valid range. The range of valid ports is {low}-{high}",
+                    )
+                ]
             if value in taken:
-                return [("FieldValueInvalid", "spec.healthCheckNodePort", f"Invalid value: {value}: provided port "
-                         "is already allocated")]  # fmt: skip
+                return [
+                    (
+                        "FieldValueInvalid",
+                        "spec.healthCheckNodePort",
+                        f"Invalid value: {value}: provided port is already allocated",
+                    )
+                ]
         elif not value:
             allocated = self._allocate_port(used)
             if allocated is None:
-                return [("FieldValueInvalid", "spec.healthCheckNodePort", "Invalid value: 0: failed to allocate a "
-                         "port: range is full")]  # fmt: skip
+                return [
+                    (
+                        "FieldValueInvalid",
+                        "spec.healthCheckNodePort",
+                        "Invalid value: 0: failed to allocate a port: range is full",
+                    )
+                ]
             spec["healthCheckNodePort"] = allocated
         return []
 

@@ -23,11 +23,27 @@ def _resource_entries(kind: Kind) -> list[dict[str, Any]]:
         main["categories"] = ["all"]
     entries = [main]
     if kind.status_subresource:
-        entries.append({"name": f"{kind.plural}/status", "singularName": "", "namespaced": kind.namespaced,
-                        "kind": kind.kind, "verbs": ["get", "patch", "update"]})
+        entries.append(
+            {
+                "name": f"{kind.plural}/status",
+                "singularName": "",
+                "namespaced": kind.namespaced,
+                "kind": kind.kind,
+                "verbs": ["get", "patch", "update"],
+            }
+        )
     if kind.scale_subresource:
-        entries.append({"name": f"{kind.plural}/scale", "singularName": "", "namespaced": kind.namespaced,
-                        "group": "autoscaling", "version": "v1", "kind": "Scale", "verbs": ["get", "patch", "update"]})
+        entries.append(
+            {
+                "name": f"{kind.plural}/scale",
+                "singularName": "",
+                "namespaced": kind.namespaced,
+                "group": "autoscaling",
+                "version": "v1",
+                "kind": "Scale",
+                "verbs": ["get", "patch", "update"],
+            }
+        )
     return entries
 
 
@@ -46,8 +62,11 @@ def resource_list(kinds: KindTable, group: str, version: str) -> dict[str, Any] 
 
 def core_versions(server_address: str) -> dict[str, Any]:
     """`/api`: APIVersions."""
-    return {"kind": "APIVersions", "versions": ["v1"],
-            "serverAddressByClientCIDRs": [{"clientCIDR": "0.0.0.0/0", "serverAddress": server_address}]}
+    return {
+        "kind": "APIVersions",
+        "versions": ["v1"],
+        "serverAddressByClientCIDRs": [{"clientCIDR": "0.0.0.0/0", "serverAddress": server_address}],
+    }
 
 
 def _group(name: str, versions: list[str]) -> dict[str, Any]:
@@ -72,7 +91,13 @@ def group(kinds: KindTable, name: str) -> dict[str, Any] | None:
 def version_info() -> dict[str, Any]:
     """`/version`: the Kubernetes version the emulator answers as."""
     return {
-        "major": "1", "minor": EMULATED_MINOR, "gitVersion": f"v1.{EMULATED_MINOR}.0-lbctl-emulator",
-        "gitCommit": "0000000000000000000000000000000000000000", "gitTreeState": "clean",
-        "buildDate": "2025-01-01T00:00:00Z", "goVersion": "go1.23", "compiler": "gc", "platform": "linux/amd64",
+        "major": "1",
+        "minor": EMULATED_MINOR,
+        "gitVersion": f"v1.{EMULATED_MINOR}.0-lbctl-emulator",
+        "gitCommit": "0000000000000000000000000000000000000000",
+        "gitTreeState": "clean",
+        "buildDate": "2025-01-01T00:00:00Z",
+        "goVersion": "go1.23",
+        "compiler": "gc",
+        "platform": "linux/amd64",
     }

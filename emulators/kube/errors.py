@@ -26,8 +26,9 @@ REASON_BY_CODE: dict[int, str] = {
 class ApiError(HttpError):
     """An error answered to the client as a `Status` (kind Status, status Failure)."""
 
-    def __init__(self, code: int, message: str, reason: str | None = None,
-                 details: dict[str, Any] | None = None) -> None:  # fmt: skip
+    def __init__(
+        self, code: int, message: str, reason: str | None = None, details: dict[str, Any] | None = None
+    ) -> None:
         super().__init__(code, message, reason or REASON_BY_CODE.get(code, "Unknown"))
         self.details = details
 
@@ -64,13 +65,19 @@ def not_found(group: str, plural: str, name: str) -> ApiError:
 
 def already_exists(group: str, plural: str, name: str) -> ApiError:
     resource = f"{plural}.{group}" if group else plural
-    return ApiError(409, f'{resource} "{name}" already exists', "AlreadyExists", _details(name, group, plural))
+    return ApiError(
+        409, f'{resource} "{name}" already exists', "AlreadyExists", _details(name, group, plural)
+    )
 
 
 def conflict(group: str, plural: str, name: str, why: str) -> ApiError:
     resource = f"{plural}.{group}" if group else plural
-    return ApiError(409, f'Operation cannot be fulfilled on {resource} "{name}": {why}', "Conflict",
-                    _details(name, group, plural))
+    return ApiError(
+        409,
+        f'Operation cannot be fulfilled on {resource} "{name}": {why}',
+        "Conflict",
+        _details(name, group, plural),
+    )
 
 
 def invalid(kind: str, group: str, name: str, causes: list[tuple[str, str, str]]) -> ApiError:

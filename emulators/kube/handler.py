@@ -125,8 +125,9 @@ class EmulatorHandler(JsonRequestHandler):
         query = {k: v[-1] for k, v in parse_qs(url.query, keep_blank_values=True).items()}
         method = self.command
         raw_body = self.read_body()
-        refusal = guard.check(method, path, self.headers, self.emulator.allowed_hosts, self.emulator.url,
-                              self.emulator.token)  # fmt: skip
+        refusal = guard.check(
+            method, path, self.headers, self.emulator.allowed_hosts, self.emulator.url, self.emulator.token
+        )
         if refusal is not None:
             self._record(method.lower(), None, method, path, refusal.code)
             self._send_json(refusal.code, refusal.status())
@@ -152,8 +153,12 @@ class EmulatorHandler(JsonRequestHandler):
                 raise _injected(rule)
             if isinstance(target, ResourcePath):
                 response = self._handle_resource(method, target, query, raw_body)
-                if (response is not None and method == "GET" and response.code == 200
-                        and wants_table(self.headers.get("Accept"))):  # fmt: skip
+                if (
+                    response is not None
+                    and method == "GET"
+                    and response.code == 200
+                    and wants_table(self.headers.get("Accept"))
+                ):
                     response = Response(200, to_table(target.kind.kind, response.body), response.headers)
             else:
                 response = self._handle_non_resource(method, path, target)
@@ -186,15 +191,30 @@ class EmulatorHandler(JsonRequestHandler):
             return "watch" if _truthy(query.get("watch")) else "list"
         if method == "DELETE" and not target.name:
             return "deletecollection"
-        return {"POST": "create", "PUT": "update", "PATCH": "patch", "DELETE": "delete"}.get(method, method.lower())
+        return {"POST": "create", "PUT": "update", "PATCH": "patch", "DELETE": "delete"}.get(
+            method, method.lower()
+        )
 
-    def _record(self, verb: str, target: ResourcePath | DiscoveryPath | None, method: str, path: str, code: int) -> None:
+    def _record(
+        self, verb: str, target: ResourcePath | DiscoveryPath | None, method: str, path: str, code: int
+    ) -> None:
         if isinstance(target, ResourcePath):
-            record = RequestRecord(verb, target.kind.group, target.kind.plural, target.subresource or "",
-                                   target.namespace or "", target.name or "", method, path, code,
-                                   self.headers.get("User-Agent", ""))
+            record = RequestRecord(
+                verb,
+                target.kind.group,
+                target.kind.plural,
+                target.subresource or "",
+                target.namespace or "",
+                target.name or "",
+                method,
+                path,
+                code,
+                self.headers.get("User-Agent", ""),
+            )
         else:
-            record = RequestRecord(verb, "", "", "", "", "", method, path, code, self.headers.get("User-Agent", ""))
+            record = RequestRecord(
+                verb, "", "", "", "", "", method, path, code, self.headers.get("User-Agent", "")
+            )
         self.emulator.request_log.append(record)
 
     def _handle_non_resource(self, method: str, path: str, target: DiscoveryPath | None) -> Response:
@@ -202,7 +222,9 @@ class EmulatorHandler(JsonRequestHandler):
         if removed is not None:
             raise removed
         if method != "GET":
-            raise ApiError(405, f"the server does not allow this method on the requested resource ({method} {path})")
+            raise ApiError(
+                405, f"the server does not allow this method on the requested resource ({method} {path})"
+            )
         if path in HEALTH_PATHS:
             return Response(200, "ok")
         kinds = self.emulator.kinds
@@ -214,11 +236,14 @@ class EmulatorHandler(JsonRequestHandler):
         elif path == "/openapi/v3":
             body = openapi.index(kinds)
         elif path.startswith("/openapi/v3/"):
-            body = openapi.group_version_document(kinds, path[len("/openapi/v3/"):])
+            body = openapi.group_version_document(kinds, path[len("/openapi/v3/") :])
         elif isinstance(target, DiscoveryPath):
             if target.legacy:
-                body = discovery.core_versions(f"{self.emulator.host}:{self.emulator.port}") \
-                    if target.version is None else discovery.resource_list(kinds, "", target.version)
+                body = (
+                    discovery.core_versions(f"{self.emulator.host}:{self.emulator.port}")
+                    if target.version is None
+                    else discovery.resource_list(kinds, "", target.version)
+                )
             elif not target.group:
                 body = discovery.group_list(kinds)
             elif target.version is None:
@@ -229,15 +254,29 @@ class EmulatorHandler(JsonRequestHandler):
             raise ApiError(404, "the server could not find the requested resource", "NotFound", {})
         return Response(200, body)
 
-    def _handle_resource(self, method: str, target: ResourcePath, query: dict[str, str],
-                         raw_body: bytes) -> Response | None:
+    def _handle_resource(
+        self, method: str, target: ResourcePath, query: dict[str, str], raw_body: bytes
+    ) -> Response | None:
         store, kind = self.emulator.store, target.kind
         all_namespaces = kind.namespaced and target.namespace is None
         if target.subresource == "scale" and kind.scale_subresource and target.name and not all_namespaces:
-            return Response(200, scale.handle(store, kind, target.namespace, target.name, method,
-                                              self._content_type(), self._parse_body(raw_body)))  # fmt: skip
-        if target.subresource not in (None, "status") or (all_namespaces and method != "GET" and target.name) \
-                or (target.subresource and not kind.status_subresource):
+            return Response(
+                200,
+                scale.handle(
+                    store,
+                    kind,
+                    target.namespace,
+                    target.name,
+                    method,
+                    self._content_type(),
+                    self._parse_body(raw_body),
+                ),
+            )
+        if (
+            target.subresource not in (None, "status")
+            or (all_namespaces and method != "GET" and target.name)
+            or (target.subresource and not kind.status_subresource)
+        ):
             raise ApiError(404, "the server could not find the requested resource", "NotFound", {})
         if kind.review and method != "POST":
             raise ApiError(405, f"the server does not allow this method on the requested resource ({method})")
@@ -248,8 +287,14 @@ class EmulatorHandler(JsonRequestHandler):
                 self._stream_watch(target, query)
                 return None
             limit = int(query["limit"]) if query.get("limit", "").isdigit() else None
-            result = store.list(kind, target.namespace, query.get("labelSelector"), query.get("fieldSelector"),
-                                limit, query.get("continue") or None)
+            result = store.list(
+                kind,
+                target.namespace,
+                query.get("labelSelector"),
+                query.get("fieldSelector"),
+                limit,
+                query.get("continue") or None,
+            )
         elif method == "GET" and target.name is not None:
             if all_namespaces:
                 raise ApiError(404, "the server could not find the requested resource", "NotFound", {})
@@ -260,13 +305,15 @@ class EmulatorHandler(JsonRequestHandler):
         elif method == "PUT" and target.name:
             result = store.update(kind, target.namespace, target.name, body, target.subresource, dry_run)
         elif method == "PATCH" and target.name:
-            result = store.patch(kind, target.namespace, target.name, self._content_type(), body,
-                                 target.subresource, dry_run)
+            result = store.patch(
+                kind, target.namespace, target.name, self._content_type(), body, target.subresource, dry_run
+            )
         elif method == "DELETE" and target.name:
             result = store.delete(kind, target.namespace, target.name, _delete_options(body, query), dry_run)
         elif method == "DELETE":
-            result = store.delete_collection(kind, target.namespace, query.get("labelSelector"),
-                                             query.get("fieldSelector"))
+            result = store.delete_collection(
+                kind, target.namespace, query.get("labelSelector"), query.get("fieldSelector")
+            )
         else:
             raise ApiError(405, f"the server does not allow this method on the requested resource ({method})")
         return Response(200, result)
@@ -282,8 +329,13 @@ class EmulatorHandler(JsonRequestHandler):
 
     def _stream_watch(self, target: ResourcePath, query: dict[str, str]) -> None:
         store, emulator = self.emulator.store, self.emulator
-        watcher = store.watch(target.kind, target.namespace, query.get("labelSelector"), query.get("fieldSelector"),
-                              query.get("resourceVersion"))
+        watcher = store.watch(
+            target.kind,
+            target.namespace,
+            query.get("labelSelector"),
+            query.get("fieldSelector"),
+            query.get("resourceVersion"),
+        )
         try:
             timeout = float(query.get("timeoutSeconds") or emulator.max_watch_seconds)
         except ValueError:
@@ -317,8 +369,9 @@ class EmulatorHandler(JsonRequestHandler):
                     abrupt = item.abrupt
                     break
                 event_type, obj = item
-                self._write_chunk(json.dumps({"type": event_type, "object": obj}, separators=(",", ":")).encode()
-                                  + b"\n")
+                self._write_chunk(
+                    json.dumps({"type": event_type, "object": obj}, separators=(",", ":")).encode() + b"\n"
+                )
         except OSError:
             abrupt = True
         finally:
@@ -370,10 +423,16 @@ class EmulatorHandler(JsonRequestHandler):
             if action == "clear" and not body:
                 emulator.faults.clear()
                 return {"cleared": True}
-            raise bad_request(f"action: expected drop_watches (with abrupt), compact or clear alone, got {action!r} "
-                              f"with {sorted(body)}; a fault rule is posted without an action")  # fmt: skip
+            raise bad_request(
+                f"action: expected drop_watches (with abrupt), compact or clear alone, got {action!r} "
+                f"with {sorted(body)}; a fault rule is posted without an action"
+            )
         try:
-            return {"added": [emulator.faults.add_from_json(spec) for spec in (body if isinstance(body, list)
-                                                                                else [body])]}  # fmt: skip
+            return {
+                "added": [
+                    emulator.faults.add_from_json(spec)
+                    for spec in (body if isinstance(body, list) else [body])
+                ]
+            }
         except (TypeError, ValueError) as error:
             raise bad_request(str(error)) from None

@@ -35,7 +35,9 @@ def merge_patch(target: Any, patch: Any) -> Any:
     return result
 
 
-def strategic_merge_patch(target: dict[str, Any], patch: dict[str, Any], merge_list: MergeListLookup) -> dict[str, Any]:
+def strategic_merge_patch(
+    target: dict[str, Any], patch: dict[str, Any], merge_list: MergeListLookup
+) -> dict[str, Any]:
     """Apply a strategic merge patch to an object; returns a new object."""
     if not isinstance(patch, dict):
         raise bad_request("strategic merge patch body must be a JSON object")
@@ -46,7 +48,9 @@ def _join(prefix: str, key: str) -> str:
     return f"{prefix}.{key}" if prefix else key
 
 
-def _merge_map(target: dict[str, Any], patch: dict[str, Any], path: str, merge_list: MergeListLookup) -> dict[str, Any]:
+def _merge_map(
+    target: dict[str, Any], patch: dict[str, Any], path: str, merge_list: MergeListLookup
+) -> dict[str, Any]:
     directive = patch.get("$patch")
     if directive == "replace":
         return {k: copy.deepcopy(v) for k, v in patch.items() if k != "$patch"}
@@ -60,7 +64,7 @@ def _merge_map(target: dict[str, Any], patch: dict[str, Any], path: str, merge_l
         if key in ("$patch", "$retainKeys") or key.startswith(_SET_ELEMENT_ORDER):
             continue
         if key.startswith(_DELETE_FROM_PRIMITIVE):
-            deletions[key[len(_DELETE_FROM_PRIMITIVE):]] = list(value or [])
+            deletions[key[len(_DELETE_FROM_PRIMITIVE) :]] = list(value or [])
             continue
         field_path = _join(path, key)
         if value is None:
@@ -99,10 +103,13 @@ def _strip_directives(value: Any) -> Any:
     return copy.deepcopy(value)
 
 
-def _merge_list(current: list[Any], patch: list[Any], merge_key: str | None, path: str,
-                merge_list: MergeListLookup) -> list[Any]:
+def _merge_list(
+    current: list[Any], patch: list[Any], merge_key: str | None, path: str, merge_list: MergeListLookup
+) -> list[Any]:
     if any(isinstance(v, dict) and v.get("$patch") == "replace" for v in patch):
-        return [_strip_directives(v) for v in patch if not (isinstance(v, dict) and v.get("$patch") == "replace")]
+        return [
+            _strip_directives(v) for v in patch if not (isinstance(v, dict) and v.get("$patch") == "replace")
+        ]
     if merge_key is None:  # list of scalars: union, original order first
         merged = list(current)
         for value in patch:
@@ -113,7 +120,10 @@ def _merge_list(current: list[Any], patch: list[Any], merge_key: str | None, pat
     for item in patch:
         if not isinstance(item, dict) or merge_key not in item:
             raise bad_request(f"map in list {path} does not contain the merge key {merge_key!r}")
-        index = next((i for i, v in enumerate(merged) if isinstance(v, dict) and v.get(merge_key) == item[merge_key]), None)
+        index = next(
+            (i for i, v in enumerate(merged) if isinstance(v, dict) and v.get(merge_key) == item[merge_key]),
+            None,
+        )
         if _is_delete_directive(item):
             if index is not None:
                 del merged[index]

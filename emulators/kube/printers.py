@@ -153,12 +153,19 @@ def _event_view(obj: Obj) -> Obj:
     """core/v1 and events.k8s.io/v1 Events share one printer: map the newer field names onto the older."""
     if "regarding" in obj or "note" in obj or "deprecatedLastTimestamp" in obj:
         return {
-            "involvedObject": obj.get("regarding") or {}, "message": obj.get("note") or "",
-            "firstTimestamp": obj.get("deprecatedFirstTimestamp"), "lastTimestamp": obj.get("deprecatedLastTimestamp"),
-            "count": obj.get("deprecatedCount"), "eventTime": obj.get("eventTime"), "series": obj.get("series"),
-            "type": obj.get("type"), "reason": obj.get("reason"), "source": obj.get("deprecatedSource") or {},
-            "reportingController": obj.get("reportingController"), "metadata": obj.get("metadata") or {},
-        }  # fmt: skip
+            "involvedObject": obj.get("regarding") or {},
+            "message": obj.get("note") or "",
+            "firstTimestamp": obj.get("deprecatedFirstTimestamp"),
+            "lastTimestamp": obj.get("deprecatedLastTimestamp"),
+            "count": obj.get("deprecatedCount"),
+            "eventTime": obj.get("eventTime"),
+            "series": obj.get("series"),
+            "type": obj.get("type"),
+            "reason": obj.get("reason"),
+            "source": obj.get("deprecatedSource") or {},
+            "reportingController": obj.get("reportingController"),
+            "metadata": obj.get("metadata") or {},
+        }
     return obj
 
 
@@ -195,14 +202,19 @@ def _event_source(obj: Obj) -> str:
 
 
 _EVENT: list[Column] = [
-    Column("Last Seen", _event_last), Column("Type", lambda o: o.get("type") or ""),
-    Column("Reason", lambda o: o.get("reason") or ""), Column("Object", _event_object),
-    Column("Subobject", lambda o: (_event_view(o).get("involvedObject") or {}).get("fieldPath") or "", priority=1),
+    Column("Last Seen", _event_last),
+    Column("Type", lambda o: o.get("type") or ""),
+    Column("Reason", lambda o: o.get("reason") or ""),
+    Column("Object", _event_object),
+    Column(
+        "Subobject", lambda o: (_event_view(o).get("involvedObject") or {}).get("fieldPath") or "", priority=1
+    ),
     Column("Source", _event_source, priority=1),
     Column("Message", lambda o: str(_event_view(o).get("message") or "").strip()),
-    Column("First Seen", _event_first, priority=1), Column("Count", _event_count, type="integer", priority=1),
+    Column("First Seen", _event_first, priority=1),
+    Column("Count", _event_count, type="integer", priority=1),
     Column("Name", name_of, priority=1, fmt="name"),
-]  # fmt: skip
+]
 
 
 # ---- Pods and workloads ---------------------------------------------------------------------------------
@@ -240,7 +252,7 @@ _WORKLOAD_WIDE: list[Column] = [
     Column("Containers", lambda o: _join([c.get("name", "") for c in _template_containers(o)]), priority=1),
     Column("Images", lambda o: _join([c.get("image", "") for c in _template_containers(o)]), priority=1),
     Column("Selector", lambda o: _selector(_spec(o).get("selector")), priority=1),
-]  # fmt: skip
+]
 
 
 def _count(path: str, where: Callable[[Obj], Obj]) -> Callable[[Obj], int]:
@@ -271,8 +283,9 @@ def node_roles(obj: Obj) -> str:
 
 
 def _node_address(kind: str) -> Callable[[Obj], str]:
-    return lambda obj: next((a.get("address", "") for a in _status(obj).get("addresses") or []
-                             if a.get("type") == kind), "<none>")  # fmt: skip
+    return lambda obj: next(
+        (a.get("address", "") for a in _status(obj).get("addresses") or [] if a.get("type") == kind), "<none>"
+    )
 
 
 def _node_info(key: str) -> Callable[[Obj], str]:
@@ -283,8 +296,12 @@ def _node_info(key: str) -> Callable[[Obj], str]:
 
 
 def slice_ports(obj: Obj) -> str:
-    return _with_more([str(p["port"]) if p.get("port") is not None else (p.get("name") or "*")
-                       for p in obj.get("ports") or []])  # fmt: skip
+    return _with_more(
+        [
+            str(p["port"]) if p.get("port") is not None else (p.get("name") or "*")
+            for p in obj.get("ports") or []
+        ]
+    )
 
 
 def slice_endpoints(obj: Obj) -> str:
@@ -324,41 +341,75 @@ def _subjects(kind: str) -> Callable[[Obj], str]:
 
 
 _BINDING: list[Column] = [
-    NAME, Column("Role", _role_ref), AGE, Column("Users", _subjects("User"), priority=1),
+    NAME,
+    Column("Role", _role_ref),
+    AGE,
+    Column("Users", _subjects("User"), priority=1),
     Column("Groups", _subjects("Group"), priority=1),
-    Column("ServiceAccounts", lambda o: _join([f"{s.get('namespace', '')}/{s.get('name', '')}"
-                                               for s in o.get("subjects") or [] if s.get("kind") == "ServiceAccount"],
-                                              ""), priority=1),
-]  # fmt: skip
+    Column(
+        "ServiceAccounts",
+        lambda o: _join(
+            [
+                f"{s.get('namespace', '')}/{s.get('name', '')}"
+                for s in o.get("subjects") or []
+                if s.get("kind") == "ServiceAccount"
+            ],
+            "",
+        ),
+        priority=1,
+    ),
+]
 
 COLUMNS: dict[str, list[Column]] = {
     "Service": [
-        NAME, Column("Type", lambda o: _spec(o).get("type") or "ClusterIP"), Column("Cluster-IP", service_cluster_ip),
-        Column("External-IP", service_external_ip), Column("Port(s)", service_ports), AGE,
+        NAME,
+        Column("Type", lambda o: _spec(o).get("type") or "ClusterIP"),
+        Column("Cluster-IP", service_cluster_ip),
+        Column("External-IP", service_external_ip),
+        Column("Port(s)", service_ports),
+        AGE,
         Column("Selector", lambda o: _selector(_spec(o).get("selector")), priority=1),
     ],
     "Event": _EVENT,
     "Pod": [
-        NAME, Column("Ready", pod_ready), Column("Status", pod_status), Column("Restarts", _pod_restarts), AGE,
+        NAME,
+        Column("Ready", pod_ready),
+        Column("Status", pod_status),
+        Column("Restarts", _pod_restarts),
+        AGE,
         Column("IP", lambda o: _status(o).get("podIP") or "<none>", priority=1),
         Column("Node", lambda o: _spec(o).get("nodeName") or "<none>", priority=1),
         Column("Nominated Node", lambda o: _status(o).get("nominatedNodeName") or "<none>", priority=1),
-        Column("Readiness Gates", lambda o: _join([g.get("conditionType", "") for g in
-                                                   _spec(o).get("readinessGates") or []]), priority=1),
+        Column(
+            "Readiness Gates",
+            lambda o: _join([g.get("conditionType", "") for g in _spec(o).get("readinessGates") or []]),
+            priority=1,
+        ),
     ],
     "Deployment": [
         NAME,
-        Column("Ready", lambda o: f"{int(_status(o).get('readyReplicas') or 0)}/{int(_spec(o).get('replicas') or 0)}"),
+        Column(
+            "Ready",
+            lambda o: f"{int(_status(o).get('readyReplicas') or 0)}/{int(_spec(o).get('replicas') or 0)}",
+        ),
         Column("Up-to-date", _count("updatedReplicas", _status), type="integer"),
-        Column("Available", _count("availableReplicas", _status), type="integer"), AGE, *_WORKLOAD_WIDE,
+        Column("Available", _count("availableReplicas", _status), type="integer"),
+        AGE,
+        *_WORKLOAD_WIDE,
     ],
     "ReplicaSet": [
-        NAME, Column("Desired", _count("replicas", _spec), type="integer"),
+        NAME,
+        Column("Desired", _count("replicas", _spec), type="integer"),
         Column("Current", _count("replicas", _status), type="integer"),
-        Column("Ready", _count("readyReplicas", _status), type="integer"), AGE, *_WORKLOAD_WIDE,
+        Column("Ready", _count("readyReplicas", _status), type="integer"),
+        AGE,
+        *_WORKLOAD_WIDE,
     ],
     "Node": [
-        NAME, Column("Status", node_status), Column("Roles", node_roles), AGE,
+        NAME,
+        Column("Status", node_status),
+        Column("Roles", node_roles),
+        AGE,
         Column("Version", _node_info("kubeletVersion")),
         Column("Internal-IP", _node_address("InternalIP"), priority=1),
         Column("External-IP", _node_address("ExternalIP"), priority=1),
@@ -367,26 +418,56 @@ COLUMNS: dict[str, list[Column]] = {
         Column("Container-Runtime", _node_info("containerRuntimeVersion"), priority=1),
     ],
     "EndpointSlice": [
-        NAME, Column("AddressType", lambda o: o.get("addressType") or ""), Column("Ports", slice_ports),
-        Column("Endpoints", slice_endpoints), AGE,
+        NAME,
+        Column("AddressType", lambda o: o.get("addressType") or ""),
+        Column("Ports", slice_ports),
+        Column("Endpoints", slice_endpoints),
+        AGE,
     ],
     "Endpoints": [
-        NAME, Column("Endpoints", lambda o: _with_more([
-            f"{a.get('ip')}:{p.get('port')}" for s in o.get("subsets") or [] for a in s.get("addresses") or []
-            for p in s.get("ports") or [{}]], 3).replace("<unset>", "<none>")), AGE,
+        NAME,
+        Column(
+            "Endpoints",
+            lambda o: _with_more(
+                [
+                    f"{a.get('ip')}:{p.get('port')}"
+                    for s in o.get("subsets") or []
+                    for a in s.get("addresses") or []
+                    for p in s.get("ports") or [{}]
+                ],
+                3,
+            ).replace("<unset>", "<none>"),
+        ),
+        AGE,
     ],
     "Ingress": [
-        NAME, Column("Class", lambda o: _spec(o).get("ingressClassName") or "<none>"), Column("Hosts", _ingress_hosts),
-        Column("Address", _ingress_address), Column("Ports", lambda o: "80, 443" if _spec(o).get("tls") else "80"), AGE,
+        NAME,
+        Column("Class", lambda o: _spec(o).get("ingressClassName") or "<none>"),
+        Column("Hosts", _ingress_hosts),
+        Column("Address", _ingress_address),
+        Column("Ports", lambda o: "80, 443" if _spec(o).get("tls") else "80"),
+        AGE,
     ],
     "IngressClass": [
-        NAME, Column("Controller", lambda o: _spec(o).get("controller") or ""),
-        Column("Parameters", lambda o: "<none>" if not _spec(o).get("parameters") else
-               f"{_spec(o)['parameters'].get('kind', '')}/{_spec(o)['parameters'].get('name', '')}"), AGE,
+        NAME,
+        Column("Controller", lambda o: _spec(o).get("controller") or ""),
+        Column(
+            "Parameters",
+            lambda o: (
+                "<none>"
+                if not _spec(o).get("parameters")
+                else f"{_spec(o)['parameters'].get('kind', '')}/{_spec(o)['parameters'].get('name', '')}"
+            ),
+        ),
+        AGE,
     ],
     "Namespace": [NAME, Column("Status", lambda o: _status(o).get("phase") or ""), AGE],
-    "Secret": [NAME, Column("Type", lambda o: o.get("type") or "Opaque"), Column("Data", _data_count, type="integer"),
-               AGE],
+    "Secret": [
+        NAME,
+        Column("Type", lambda o: o.get("type") or "Opaque"),
+        Column("Data", _data_count, type="integer"),
+        AGE,
+    ],
     "ConfigMap": [NAME, Column("Data", _data_count, type="integer"), AGE],
     "ServiceAccount": [NAME, Column("Secrets", lambda o: len(o.get("secrets") or []), type="integer"), AGE],
     "Lease": [NAME, Column("Holder", lambda o: _spec(o).get("holderIdentity") or ""), AGE],
@@ -395,4 +476,4 @@ COLUMNS: dict[str, list[Column]] = {
     "CustomResourceDefinition": [NAME, CREATED_AT],
     "RoleBinding": _BINDING,
     "ClusterRoleBinding": _BINDING,
-}  # fmt: skip
+}

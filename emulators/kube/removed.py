@@ -25,6 +25,8 @@ def removed_api_error(path: str) -> ApiError | None:
     rest = parts[3:]
     if rest and plural not in rest[:3]:
         return None  # another resource of that group/version: the plain 404
-    message = (f"{NOT_FOUND}; {parts[1]}/{parts[2]} {kind} was removed in Kubernetes {release}: "
-               "convert it with lbctl convert -f FILE")  # fmt: skip
+    message = (
+        f"{NOT_FOUND}; {parts[1]}/{parts[2]} {kind} was removed in Kubernetes {release}: "
+        "convert it with lbctl convert -f FILE"
+    )
     return ApiError(404, message, "NotFound", {})

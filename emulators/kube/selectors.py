@@ -9,7 +9,9 @@ from typing import Any
 
 from .errors import bad_request
 
-_LABEL_KEY = re.compile(r"^([a-z0-9A-Z]([-a-z0-9A-Z_.]*[a-z0-9A-Z])?/)?[a-zA-Z0-9]([-a-zA-Z0-9_.]*[a-zA-Z0-9])?$")
+_LABEL_KEY = re.compile(
+    r"^([a-z0-9A-Z]([-a-z0-9A-Z_.]*[a-z0-9A-Z])?/)?[a-zA-Z0-9]([-a-zA-Z0-9_.]*[a-zA-Z0-9])?$"
+)
 _LABEL_VALUE = re.compile(r"^([a-zA-Z0-9]([-a-zA-Z0-9_.]*[a-zA-Z0-9])?)?$")
 _SET_TERM = re.compile(r"^\s*(!?)\s*([^\s!=()]+)\s+(in|notin)\s*\(([^)]*)\)\s*$")
 _EQUALITY_TERM = re.compile(r"^\s*([^\s!=]+)\s*(==|=|!=)\s*([^\s]*)\s*$")
@@ -60,7 +62,9 @@ def _check_key(key: str, selector: str) -> None:
 
 def _check_value(value: str, selector: str) -> None:
     if len(value) > 63 or not _LABEL_VALUE.match(value):
-        raise bad_request(f'unable to parse requirement: invalid label value: "{value}" in selector "{selector}"')
+        raise bad_request(
+            f'unable to parse requirement: invalid label value: "{value}" in selector "{selector}"'
+        )
 
 
 def parse_label_selector(text: str | None) -> list[Requirement]:
@@ -110,10 +114,10 @@ def parse_field_selector(text: str | None, supported: tuple[str, ...]) -> list[t
     for term in _split_terms(text or ""):
         match = _EQUALITY_TERM.match(term)
         if not match:
-            raise bad_request(f'invalid selector: \'{text}\'; can\'t understand \'{term.strip()}\'')
+            raise bad_request(f"invalid selector: '{text}'; can't understand '{term.strip()}'")
         path, op, value = match.groups()
         if path not in supported:
-            raise bad_request(f'field label not supported: {path}')
+            raise bad_request(f"field label not supported: {path}")
         terms.append((path, op != "!=", value))
     return terms
 
@@ -121,8 +125,12 @@ def parse_field_selector(text: str | None, supported: tuple[str, ...]) -> list[t
 ObjectFilter = Callable[[Mapping[str, Any]], bool]
 
 
-def object_filter(namespace: str | None, label_selector: str | None, field_selector: str | None,
-                  field_labels: tuple[str, ...]) -> ObjectFilter:
+def object_filter(
+    namespace: str | None,
+    label_selector: str | None,
+    field_selector: str | None,
+    field_labels: tuple[str, ...],
+) -> ObjectFilter:
     """A predicate for stored objects: namespace (None = all), label selector and field selector."""
     labels_required = parse_label_selector(label_selector)
     fields_required = parse_field_selector(field_selector, field_labels)

@@ -39,14 +39,26 @@ class KubeEmulator:
     `allowed_hosts`) and no foreign `Origin`: see `guard`.
     """
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 0, *, history_window: int = 1000,
-                 bookmark_interval: float = 60.0, max_watch_seconds: float = 1800.0,
-                 kinds: Iterable[Kind] = KINDS, namespaces: Iterable[str] = DEFAULT_NAMESPACES,
-                 service_cidr: str = DEFAULT_SERVICE_CIDR,
-                 node_port_range: tuple[int, int] = DEFAULT_NODE_PORT_RANGE,
-                 token: str | None = None, allowed_hosts: Iterable[str] = (),
-                 controllers: bool = True, clock: Clock | None = None, cluster_cidr: str = "10.244.0.0/16",
-                 pod_termination_seconds: float = 1.0, max_endpoints_per_slice: int = 100) -> None:
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        history_window: int = 1000,
+        bookmark_interval: float = 60.0,
+        max_watch_seconds: float = 1800.0,
+        kinds: Iterable[Kind] = KINDS,
+        namespaces: Iterable[str] = DEFAULT_NAMESPACES,
+        service_cidr: str = DEFAULT_SERVICE_CIDR,
+        node_port_range: tuple[int, int] = DEFAULT_NODE_PORT_RANGE,
+        token: str | None = None,
+        allowed_hosts: Iterable[str] = (),
+        controllers: bool = True,
+        clock: Clock | None = None,
+        cluster_cidr: str = "10.244.0.0/16",
+        pod_termination_seconds: float = 1.0,
+        max_endpoints_per_slice: int = 100,
+    ) -> None:
         self.host = host
         self.token = token or secrets.token_urlsafe(32)
         self._extra_hosts = {value.lower() for value in allowed_hosts}
@@ -55,7 +67,9 @@ class KubeEmulator:
         self._requested_port = port
         self.bookmark_interval = bookmark_interval
         self.max_watch_seconds = max_watch_seconds
-        self.clock: Callable[[], float] = time.monotonic  # watch deadlines and bookmarks; replaceable by a test
+        self.clock: Callable[[], float] = (
+            time.monotonic
+        )  # watch deadlines and bookmarks; replaceable by a test
         self.kinds = KindTable(kinds)
         self.store = Store(self.kinds, history_window, ServiceAllocator(service_cidr, node_port_range))
         self.faults = Faults(unsupported=("operation_error",))  # no operations in the Kubernetes API
@@ -66,9 +80,13 @@ class KubeEmulator:
         # controllers=False: a bare API server, for callers that write Pods and EndpointSlices themselves.
         self.controllers: ClusterControllers | None = None
         if controllers:
-            self.controllers = ClusterControllers(self.store, clock=clock, cluster_cidr=cluster_cidr,
-                                                  pod_termination_seconds=pod_termination_seconds,
-                                                  max_endpoints_per_slice=max_endpoints_per_slice)  # fmt: skip
+            self.controllers = ClusterControllers(
+                self.store,
+                clock=clock,
+                cluster_cidr=cluster_cidr,
+                pod_termination_seconds=pod_termination_seconds,
+                max_endpoints_per_slice=max_endpoints_per_slice,
+            )
             self.store.graceful_pod_deletion = self.store.garbage_collection = True
         namespace_kind = self.kinds.find("", "v1", "namespaces")
         if namespace_kind is not None:
@@ -83,8 +101,9 @@ class KubeEmulator:
             names = core_guard.served_names(self.host, self._extra_hosts)
             self._certificate = certificate = ServerCertificate(names)
             # Each connection in TLS when its client opens with a TLS handshake (kubectl), else plain HTTP.
-            self._server = EmulatorHTTPServer((self.host, self._requested_port), EmulatorHandler, self,
-                                              wrap=certificate.wrap_if_tls)  # fmt: skip
+            self._server = EmulatorHTTPServer(
+                (self.host, self._requested_port), EmulatorHandler, self, wrap=certificate.wrap_if_tls
+            )
             if not core_guard.is_loopback(self.host):
                 sys.stderr.write(exposure_warning(f"{self.host or '0.0.0.0'}:{self.port}"))  # noqa: S104
                 sys.stderr.flush()
@@ -129,8 +148,9 @@ class KubeEmulator:
     def __enter__(self) -> KubeEmulator:
         return self.start()
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 traceback: TracebackType | None) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, traceback: TracebackType | None
+    ) -> None:
         self.stop()
 
     # ---- addresses ------------------------------------------------------------------------------
@@ -184,8 +204,11 @@ class KubeEmulator:
         that sends the bearer token."""
         import kubernetes
 
-        return kubernetes.client.Configuration(host=host or self.url, api_key={"authorization": self.token},
-                                               api_key_prefix={"authorization": "Bearer"})
+        return kubernetes.client.Configuration(
+            host=host or self.url,
+            api_key={"authorization": self.token},
+            api_key_prefix={"authorization": "Bearer"},
+        )
 
     def api_client(self, host: str | None = None) -> kubernetes.client.ApiClient:
         """`kubernetes.client.ApiClient(self.client_configuration(host))`."""
@@ -193,7 +216,9 @@ class KubeEmulator:
 
         return kubernetes.client.ApiClient(self.client_configuration(host))
 
-    def write_kubeconfig(self, path: str | Path, context: str = "lbctl-emulator", namespace: str = "default") -> Path:
+    def write_kubeconfig(
+        self, path: str | Path, context: str = "lbctl-emulator", namespace: str = "default"
+    ) -> Path:
         """Write a kubeconfig (with the token, mode 0600) for `kubectl` / `load_kube_config` pointing here."""
         self.bind()
         return write_kubeconfig(path, self.https_url, self.token, self.certificate_pem, context, namespace)
@@ -228,13 +253,16 @@ class KubeEmulator:
 
 def exposure_warning(address: str) -> str:
     """What the emulator prints on stderr when it listens beyond loopback (`address`: HOST:PORT bound)."""
-    return (f"\nWARNING: the Kubernetes API emulator listens on {address}, beyond loopback: anyone on the network who "
-            "has its token (in the kubeconfig it writes) can read and write everything in it, over plain HTTP "
-            "that anyone on the path can read. Use --host 127.0.0.1 unless other machines must reach it.\n\n")
+    return (
+        f"\nWARNING: the Kubernetes API emulator listens on {address}, beyond loopback: anyone on the network who "
+        "has its token (in the kubeconfig it writes) can read and write everything in it, over plain HTTP "
+        "that anyone on the path can read. Use --host 127.0.0.1 unless other machines must reach it.\n\n"
+    )
 
 
-def serve(host: str = "127.0.0.1", port: int = 8001, *, history_window: int = 1000,
-          bookmark_interval: float = 60.0) -> None:
+def serve(
+    host: str = "127.0.0.1", port: int = 8001, *, history_window: int = 1000, bookmark_interval: float = 60.0
+) -> None:
     """Run an emulator in the calling thread until interrupted."""
     emulator = KubeEmulator(host, port, history_window=history_window, bookmark_interval=bookmark_interval)
     with contextlib.suppress(KeyboardInterrupt):

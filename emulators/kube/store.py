@@ -33,8 +33,15 @@ APPLY_PATCH = "application/apply-patch+yaml"
 ObjectKey = tuple[str, str]  # (namespace or "", name)
 Predicate = Callable[[Mapping[str, Any]], bool]
 
-_SYSTEM_METADATA = ("uid", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds", "generation",
-                    "namespace", "selfLink")
+_SYSTEM_METADATA = (
+    "uid",
+    "creationTimestamp",
+    "deletionTimestamp",
+    "deletionGracePeriodSeconds",
+    "generation",
+    "namespace",
+    "selfLink",
+)
 _OMIT_WHEN_EMPTY = ("labels", "annotations", "finalizers", "ownerReferences", "managedFields", "generateName")
 FOREGROUND = "foregroundDeletion"
 _NAME_SUFFIX_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
@@ -131,8 +138,9 @@ def _spec_part(obj: Mapping[str, Any]) -> dict[str, Any]:
 class Store:
     """Thread-safe object storage with Kubernetes write semantics. All methods raise ApiError on failure."""
 
-    def __init__(self, kinds: KindTable, history_window: int = 1000,
-                 allocator: ServiceAllocator | None = None) -> None:
+    def __init__(
+        self, kinds: KindTable, history_window: int = 1000, allocator: ServiceAllocator | None = None
+    ) -> None:
         self.kinds = kinds
         self.history_window = history_window
         self.allocator = allocator or ServiceAllocator()
@@ -166,9 +174,15 @@ class Store:
         with self._lock:
             return copy.deepcopy(self._require(kind, namespace, name))
 
-    def list(self, kind: Kind, namespace: str | None = None, label_selector: str | None = None,
-             field_selector: str | None = None, limit: int | None = None,
-             continue_token: str | None = None) -> dict[str, Any]:
+    def list(
+        self,
+        kind: Kind,
+        namespace: str | None = None,
+        label_selector: str | None = None,
+        field_selector: str | None = None,
+        limit: int | None = None,
+        continue_token: str | None = None,
+    ) -> dict[str, Any]:
         """A `<Kind>List` in key order, with list resourceVersion and continue token when `limit` cuts it."""
         predicate = object_filter(namespace, label_selector, field_selector, kind.field_labels)
         with self._lock:
@@ -177,8 +191,10 @@ class Store:
             if continue_token:
                 list_version, start = _decode_continue(continue_token)
                 if list_version < self._compacted_through:
-                    raise expired("The provided continue parameter is too old to display a consistent list "
-                                  "result. You can start a new list without the continue parameter.")
+                    raise expired(
+                        "The provided continue parameter is too old to display a consistent list "
+                        "result. You can start a new list without the continue parameter."
+                    )
             keys = sorted(k for k in self._objects[kind] if start is None or k > start)
             matching = [(k, self._objects[kind][k]) for k in keys if predicate(self._objects[kind][k])]
             metadata: dict[str, Any] = {"resourceVersion": str(list_version)}
@@ -188,7 +204,12 @@ class Store:
                     metadata["remainingItemCount"] = len(matching) - limit
                 matching = matching[:limit]
             items = [copy.deepcopy(obj) for _, obj in matching]
-        return {"kind": f"{kind.kind}List", "apiVersion": kind.api_version, "metadata": metadata, "items": items}
+        return {
+            "kind": f"{kind.kind}List",
+            "apiVersion": kind.api_version,
+            "metadata": metadata,
+            "items": items,
+        }
 
     # ---- writes ---------------------------------------------------------------------------------
 
@@ -198,18 +219,33 @@ class Store:
         meta = obj["metadata"]
         if kind.review:
             attributes = (obj.get("spec") or {}).get("resourceAttributes") or {}
-            resource = attributes.get("resource", "") + (f"/{attributes['subresource']}" if attributes.get("subresource") else "")
+            resource = attributes.get("resource", "") + (
+                f"/{attributes['subresource']}" if attributes.get("subresource") else ""
+            )
             denied = (attributes.get("group", ""), resource, attributes.get("verb", "")) in self.denied_access
-            obj["status"] = ({"allowed": False, "denied": True, "reason": "denied by the emulator's access rules"}
-                             if denied else {"allowed": True, "reason": "lbctl emulator allows every request"})
+            obj["status"] = (
+                {"allowed": False, "denied": True, "reason": "denied by the emulator's access rules"}
+                if denied
+                else {"allowed": True, "reason": "lbctl emulator allows every request"}
+            )
             return obj
         if meta.get("resourceVersion"):
             raise ApiError(500, "resourceVersion should not be set on objects to be created")
         with self._lock:
             if not meta.get("name"):
                 if not meta.get("generateName"):
-                    raise invalid(kind.kind, kind.group, "", [
-                        ("FieldValueRequired", "metadata.name", "Required value: name or generateName is required")])
+                    raise invalid(
+                        kind.kind,
+                        kind.group,
+                        "",
+                        [
+                            (
+                                "FieldValueRequired",
+                                "metadata.name",
+                                "Required value: name or generateName is required",
+                            )
+                        ],
+                    )
                 meta["name"] = self._generate_name(kind, namespace, meta["generateName"])
             self._admit(kind, obj, None)
             validate(kind, obj)
@@ -227,15 +263,30 @@ class Store:
             self._commit(kind, "ADDED", key, obj, None)
             return copy.deepcopy(obj)
 
-    def update(self, kind: Kind, namespace: str | None, name: str, body: Any, subresource: str | None = None,
-               dry_run: bool = False) -> dict[str, Any]:
+    def update(
+        self,
+        kind: Kind,
+        namespace: str | None,
+        name: str,
+        body: Any,
+        subresource: str | None = None,
+        dry_run: bool = False,
+    ) -> dict[str, Any]:
         """PUT: optimistic concurrency on `metadata.resourceVersion`; status isolation for status subresources."""
         obj = self._prepare_body(kind, namespace, body)
         with self._lock:
             return self._apply_update(kind, namespace, name, obj, subresource, dry_run)
 
-    def patch(self, kind: Kind, namespace: str | None, name: str, content_type: str, patch_body: Any,
-              subresource: str | None = None, dry_run: bool = False) -> dict[str, Any]:
+    def patch(
+        self,
+        kind: Kind,
+        namespace: str | None,
+        name: str,
+        content_type: str,
+        patch_body: Any,
+        subresource: str | None = None,
+        dry_run: bool = False,
+    ) -> dict[str, Any]:
         """PATCH with a JSON patch, merge patch or strategic merge patch."""
         with self._lock:
             current = self._require(kind, namespace, name)
@@ -245,19 +296,31 @@ class Store:
                 patched = merge_patch(current, patch_body)
             elif content_type == STRATEGIC_MERGE_PATCH:
                 if kind.custom:
-                    raise ApiError(415, f"the body of the request was in an unknown format - accepted media types "
-                                        f"include: {JSON_PATCH}, {MERGE_PATCH}, {APPLY_PATCH}")
+                    raise ApiError(
+                        415,
+                        f"the body of the request was in an unknown format - accepted media types "
+                        f"include: {JSON_PATCH}, {MERGE_PATCH}, {APPLY_PATCH}",
+                    )
                 patched = strategic_merge_patch(current, patch_body, kind.merge_list_key)
             elif content_type == JSON_PATCH:
                 patched = json_patch(current, patch_body)
             else:
-                raise ApiError(415, f"the body of the request was in an unknown format - accepted media types "
-                                    f"include: {JSON_PATCH}, {MERGE_PATCH}, {STRATEGIC_MERGE_PATCH}")
+                raise ApiError(
+                    415,
+                    f"the body of the request was in an unknown format - accepted media types "
+                    f"include: {JSON_PATCH}, {MERGE_PATCH}, {STRATEGIC_MERGE_PATCH}",
+                )
             obj = self._prepare_body(kind, namespace, patched)
             return self._apply_update(kind, namespace, name, obj, subresource, dry_run)
 
-    def delete(self, kind: Kind, namespace: str | None, name: str, options: Mapping[str, Any] | None = None,
-               dry_run: bool = False) -> dict[str, Any]:
+    def delete(
+        self,
+        kind: Kind,
+        namespace: str | None,
+        name: str,
+        options: Mapping[str, Any] | None = None,
+        dry_run: bool = False,
+    ) -> dict[str, Any]:
         """DELETE: with finalizers set `deletionTimestamp` and keep the object; otherwise remove it now.
 
         Returns the object while deletion is pending, else a `Status` of Success.
@@ -267,27 +330,54 @@ class Store:
             current = self._require(kind, namespace, name)
             meta = current["metadata"]
             if preconditions.get("uid") and preconditions["uid"] != meta.get("uid"):
-                raise conflict(kind.group, kind.plural, name, f"Precondition failed: UID in precondition: "
-                               f"{preconditions['uid']}, UID in object meta: {meta.get('uid')}")
+                raise conflict(
+                    kind.group,
+                    kind.plural,
+                    name,
+                    f"Precondition failed: UID in precondition: "
+                    f"{preconditions['uid']}, UID in object meta: {meta.get('uid')}",
+                )
             wanted_version = preconditions.get("resourceVersion")
             if wanted_version and wanted_version != meta.get("resourceVersion"):
-                raise conflict(kind.group, kind.plural, name, f"Precondition failed: ResourceVersion in "
-                               f"precondition: {wanted_version}, ResourceVersion in object meta: "
-                               f"{meta.get('resourceVersion')}")
-            policy = (options or {}).get("propagationPolicy") or \
-                ("Orphan" if (options or {}).get("orphanDependents") else None)
+                raise conflict(
+                    kind.group,
+                    kind.plural,
+                    name,
+                    f"Precondition failed: ResourceVersion in "
+                    f"precondition: {wanted_version}, ResourceVersion in object meta: "
+                    f"{meta.get('resourceVersion')}",
+                )
+            policy = (options or {}).get("propagationPolicy") or (
+                "Orphan" if (options or {}).get("orphanDependents") else None
+            )
             if policy not in (None, "Orphan", "Background", "Foreground"):
-                raise invalid("DeleteOptions", "meta.k8s.io", "", [(
-                    "FieldValueNotSupported", "propagationPolicy", f'Unsupported value: "{policy}": supported '
-                    'values: "Foreground", "Background", "Orphan"')])  # fmt: skip
+                raise invalid(
+                    "DeleteOptions",
+                    "meta.k8s.io",
+                    "",
+                    [
+                        (
+                            "FieldValueNotSupported",
+                            "propagationPolicy",
+                            f'Unsupported value: "{policy}": supported '
+                            'values: "Foreground", "Background", "Orphan"',
+                        )
+                    ],
+                )
             if dry_run:
                 return copy.deepcopy(current)
             if kind is self._namespace_kind:
                 return self._delete_namespace(current)
             if policy == "Orphan":
                 self._orphan_dependents(str(meta.get("uid")))
-            elif policy == "Foreground" and self.garbage_collection and FOREGROUND not in (meta.get("finalizers") or []):
-                current = copy.deepcopy(current)  # the collector deletes the dependents, then drops the finalizer
+            elif (
+                policy == "Foreground"
+                and self.garbage_collection
+                and FOREGROUND not in (meta.get("finalizers") or [])
+            ):
+                current = copy.deepcopy(
+                    current
+                )  # the collector deletes the dependents, then drops the finalizer
                 current["metadata"]["finalizers"] = [*(meta.get("finalizers") or []), FOREGROUND]
             if kind is self._pod_kind and self.graceful_pod_deletion:
                 terminating = self._terminate_pod(current, (options or {}).get("gracePeriodSeconds"))
@@ -321,8 +411,11 @@ class Store:
         spec, status = pod.get("spec") or {}, pod.get("status") or {}
         if not spec.get("nodeName") or status.get("phase") in ("Succeeded", "Failed"):
             return None
-        seconds = grace if isinstance(grace, int) and not isinstance(grace, bool) else \
-            spec.get("terminationGracePeriodSeconds", 30)
+        seconds = (
+            grace
+            if isinstance(grace, int) and not isinstance(grace, bool)
+            else spec.get("terminationGracePeriodSeconds", 30)
+        )
         seconds = max(int(seconds or 0), 0)
         meta = pod["metadata"]
         if seconds == 0:
@@ -331,14 +424,23 @@ class Store:
             return copy.deepcopy(pod)
         terminating = copy.deepcopy(pod)
         deadline = time.gmtime(time.time() + seconds)
-        terminating["metadata"].update(deletionTimestamp=time.strftime("%Y-%m-%dT%H:%M:%SZ", deadline),
-                                       deletionGracePeriodSeconds=seconds)
+        terminating["metadata"].update(
+            deletionTimestamp=time.strftime("%Y-%m-%dT%H:%M:%SZ", deadline),
+            deletionGracePeriodSeconds=seconds,
+        )
         assert self._pod_kind is not None
-        self._commit(self._pod_kind, "MODIFIED", (meta.get("namespace") or "", meta["name"]), terminating, pod)
+        self._commit(
+            self._pod_kind, "MODIFIED", (meta.get("namespace") or "", meta["name"]), terminating, pod
+        )
         return copy.deepcopy(terminating)
 
-    def delete_collection(self, kind: Kind, namespace: str | None, label_selector: str | None = None,
-                          field_selector: str | None = None) -> dict[str, Any]:
+    def delete_collection(
+        self,
+        kind: Kind,
+        namespace: str | None,
+        label_selector: str | None = None,
+        field_selector: str | None = None,
+    ) -> dict[str, Any]:
         """DELETE on a collection: delete every matching object; returns the list of what was matched."""
         with self._lock:
             listed = self.list(kind, namespace, label_selector, field_selector)
@@ -349,8 +451,14 @@ class Store:
 
     # ---- watch ----------------------------------------------------------------------------------
 
-    def watch(self, kind: Kind, namespace: str | None = None, label_selector: str | None = None,
-              field_selector: str | None = None, resource_version: str | None = None) -> Watcher:
+    def watch(
+        self,
+        kind: Kind,
+        namespace: str | None = None,
+        label_selector: str | None = None,
+        field_selector: str | None = None,
+        resource_version: str | None = None,
+    ) -> Watcher:
         """Open a watch. No resourceVersion (or "0"): synthetic ADDED for current objects, then changes.
         A version older than the history window: a single ERROR event with a 410 Expired Status."""
         predicate = object_filter(namespace, label_selector, field_selector, kind.field_labels)
@@ -363,7 +471,9 @@ class Store:
             else:
                 since = _parse_resource_version(resource_version)
                 if since < self._compacted_through:
-                    status = expired(f"too old resource version: {since} ({self._compacted_through})").status()
+                    status = expired(
+                        f"too old resource version: {since} ({self._compacted_through})"
+                    ).status()
                     watcher.queue.put(("ERROR", status))
                     watcher.end()
                     return watcher
@@ -381,10 +491,16 @@ class Store:
     def bookmark(self, watcher: Watcher) -> None:
         """Queue a BOOKMARK carrying the current resourceVersion, ordered after every event already queued."""
         with self._lock:
-            watcher.queue.put(("BOOKMARK", {
-                "kind": watcher.kind.kind, "apiVersion": watcher.kind.api_version,
-                "metadata": {"resourceVersion": str(self._resource_version)},
-            }))
+            watcher.queue.put(
+                (
+                    "BOOKMARK",
+                    {
+                        "kind": watcher.kind.kind,
+                        "apiVersion": watcher.kind.api_version,
+                        "metadata": {"resourceVersion": str(self._resource_version)},
+                    },
+                )
+            )
 
     def drop_watches(self, abrupt: bool = False) -> int:
         """End every open watch now; returns how many were open."""
@@ -419,9 +535,15 @@ class Store:
         if not isinstance(body, dict):
             raise bad_request(f"the body of the request must be a {kind.kind} object")
         obj = copy.deepcopy(body)
-        if obj.get("apiVersion") not in (None, "", kind.api_version) or obj.get("kind") not in (None, "", kind.kind):
-            raise bad_request(f"the API version and kind in the data ({obj.get('apiVersion')}, {obj.get('kind')}) "
-                              f"do not match the expected ({kind.api_version}, {kind.kind})")
+        if obj.get("apiVersion") not in (None, "", kind.api_version) or obj.get("kind") not in (
+            None,
+            "",
+            kind.kind,
+        ):
+            raise bad_request(
+                f"the API version and kind in the data ({obj.get('apiVersion')}, {obj.get('kind')}) "
+                f"do not match the expected ({kind.api_version}, {kind.kind})"
+            )
         obj["apiVersion"], obj["kind"] = kind.api_version, kind.kind
         meta = obj.get("metadata")
         if meta is None:
@@ -433,7 +555,9 @@ class Store:
                 del meta[optional]
         if kind.namespaced:
             if meta.get("namespace") and meta["namespace"] != namespace:
-                raise bad_request("the namespace of the provided object does not match the namespace sent on the request")
+                raise bad_request(
+                    "the namespace of the provided object does not match the namespace sent on the request"
+                )
             meta["namespace"] = namespace
         else:
             meta.pop("namespace", None)
@@ -453,8 +577,11 @@ class Store:
         if owner is None:
             raise not_found("", "namespaces", namespace or "")
         if owner["metadata"].get("deletionTimestamp"):
-            raise ApiError(403, f"unable to create new content in namespace {namespace} because it is being "
-                                "terminated", "Forbidden")
+            raise ApiError(
+                403,
+                f"unable to create new content in namespace {namespace} because it is being terminated",
+                "Forbidden",
+            )
 
     def _generate_name(self, kind: Kind, namespace: str | None, prefix: str) -> str:
         for _ in range(16):
@@ -463,18 +590,35 @@ class Store:
                 return name
         raise already_exists(kind.group, kind.plural, prefix)
 
-    def _apply_update(self, kind: Kind, namespace: str | None, name: str, obj: dict[str, Any],
-                      subresource: str | None, dry_run: bool) -> dict[str, Any]:
+    def _apply_update(
+        self,
+        kind: Kind,
+        namespace: str | None,
+        name: str,
+        obj: dict[str, Any],
+        subresource: str | None,
+        dry_run: bool,
+    ) -> dict[str, Any]:
         current = self._require(kind, namespace, name)
         old_meta, meta = current["metadata"], obj["metadata"]
         if meta.get("name") and meta["name"] != name:
-            raise bad_request(f"the name of the object ({meta['name']}) does not match the name on the URL ({name})")
+            raise bad_request(
+                f"the name of the object ({meta['name']}) does not match the name on the URL ({name})"
+            )
         if meta.get("resourceVersion") and meta["resourceVersion"] != old_meta["resourceVersion"]:
-            raise conflict(kind.group, kind.plural, name,
-                           "the object has been modified; please apply your changes to the latest version and try again")
+            raise conflict(
+                kind.group,
+                kind.plural,
+                name,
+                "the object has been modified; please apply your changes to the latest version and try again",
+            )
         if meta.get("uid") and meta["uid"] != old_meta["uid"]:
-            raise conflict(kind.group, kind.plural, name,
-                           f"Precondition failed: UID in precondition: {meta['uid']}, UID in object meta: {old_meta['uid']}")
+            raise conflict(
+                kind.group,
+                kind.plural,
+                name,
+                f"Precondition failed: UID in precondition: {meta['uid']}, UID in object meta: {old_meta['uid']}",
+            )
         if subresource == "status":
             updated = copy.deepcopy(current)
             if obj.get("status") is None:
@@ -499,9 +643,18 @@ class Store:
             if old_meta.get("deletionTimestamp"):
                 added = set(meta.get("finalizers") or []) - set(old_meta.get("finalizers") or [])
                 if added:
-                    raise invalid(kind.kind, kind.group, name, [(
-                        "FieldValueForbidden", "metadata.finalizers",
-                        "Forbidden: no new finalizers can be added if the object is being deleted")])
+                    raise invalid(
+                        kind.kind,
+                        kind.group,
+                        name,
+                        [
+                            (
+                                "FieldValueForbidden",
+                                "metadata.finalizers",
+                                "Forbidden: no new finalizers can be added if the object is being deleted",
+                            )
+                        ],
+                    )
             if _spec_part(updated) != _spec_part(current):
                 meta["generation"] = int(old_meta.get("generation") or 0) + 1
         updated["metadata"]["resourceVersion"] = old_meta["resourceVersion"]
@@ -550,22 +703,37 @@ class Store:
                     self._delete_locked(kind, self._objects[kind][key])
         self._finish_namespace_if_empty(name)
         remaining = self._objects[self._namespace_kind].get(("", name))
-        return copy.deepcopy(remaining) if remaining else {
-            "kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success",
-            "details": {"name": name, "kind": "namespaces", "uid": namespace_obj["metadata"].get("uid")}}
+        return (
+            copy.deepcopy(remaining)
+            if remaining
+            else {
+                "kind": "Status",
+                "apiVersion": "v1",
+                "metadata": {},
+                "status": "Success",
+                "details": {"name": name, "kind": "namespaces", "uid": namespace_obj["metadata"].get("uid")},
+            }
+        )
 
     def _finish_namespace_if_empty(self, namespace: str | None) -> None:
         if not namespace or self._namespace_kind is None:
             return
         owner = self._objects[self._namespace_kind].get(("", namespace))
-        if owner is None or not owner["metadata"].get("deletionTimestamp") or owner["metadata"].get("finalizers"):
+        if (
+            owner is None
+            or not owner["metadata"].get("deletionTimestamp")
+            or owner["metadata"].get("finalizers")
+        ):
             return
-        if any(k[0] == namespace for kind in self.kinds.kinds if kind.namespaced for k in self._objects[kind]):
+        if any(
+            k[0] == namespace for kind in self.kinds.kinds if kind.namespaced for k in self._objects[kind]
+        ):
             return
         self._commit(self._namespace_kind, "DELETED", ("", namespace), copy.deepcopy(owner), owner)
 
-    def _commit(self, kind: Kind, event_type: str, key: ObjectKey, obj: dict[str, Any],
-                prev: dict[str, Any] | None) -> None:
+    def _commit(
+        self, kind: Kind, event_type: str, key: ObjectKey, obj: dict[str, Any], prev: dict[str, Any] | None
+    ) -> None:
         """Store (or remove) one object under a new resourceVersion, record it and fan it out."""
         self._resource_version += 1
         obj["metadata"]["resourceVersion"] = str(self._resource_version)
@@ -587,4 +755,3 @@ class Store:
                 watcher.offer(event)
         for listener in self._listeners:
             listener(kind)
-

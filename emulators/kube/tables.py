@@ -48,7 +48,7 @@ def to_table(kind: str, body: dict[str, Any]) -> dict[str, Any]:
                     "apiVersion": "meta.k8s.io/v1",
                     "metadata": item.get("metadata", {}),
                 },
-            }  # fmt: skip
+            }
             for item in items or []
         ],
     }

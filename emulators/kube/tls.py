@@ -56,8 +56,9 @@ class ServerCertificate:
         self.pem = certificate.public_bytes(serialization.Encoding.PEM)
         self.context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         self.context.minimum_version = ssl.TLSVersion.TLSv1_2
-        key_pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                    serialization.NoEncryption())  # fmt: skip
+        key_pem = key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
         with tempfile.TemporaryDirectory(prefix="lbctl-emulator-tls-") as folder:
             key_path = Path(folder) / "key.pem"
             descriptor = os.open(key_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)

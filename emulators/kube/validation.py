@@ -21,14 +21,24 @@ def name_causes(kind: Kind, name: str) -> list[Cause]:
     """Causes for an invalid `metadata.name` (DNS label for namespaces, DNS subdomain otherwise)."""
     if kind.kind == "Namespace":
         if len(name) > 63 or not _DNS_LABEL.match(name):
-            return [("FieldValueInvalid", "metadata.name",
-                     f'Invalid value: "{name}": a lowercase RFC 1123 label must consist of lower case '
-                     "alphanumeric characters or '-'")]
+            return [
+                (
+                    "FieldValueInvalid",
+                    "metadata.name",
+                    f'Invalid value: "{name}": a lowercase RFC 1123 label must consist of lower case '
+                    "alphanumeric characters or '-'",
+                )
+            ]
         return []
     if len(name) > 253 or not _DNS_SUBDOMAIN.match(name):
-        return [("FieldValueInvalid", "metadata.name",
-                 f'Invalid value: "{name}": a lowercase RFC 1123 subdomain must consist of lower case '
-                 "alphanumeric characters, '-' or '.'")]
+        return [
+            (
+                "FieldValueInvalid",
+                "metadata.name",
+                f'Invalid value: "{name}": a lowercase RFC 1123 subdomain must consist of lower case '
+                "alphanumeric characters, '-' or '.'",
+            )
+        ]
     return []
 
 
@@ -50,11 +60,21 @@ def _backend_causes(backend: Any, field: str) -> list[Cause]:
     if not isinstance(port, dict) or (not port.get("name") and not port.get("number")):
         causes.append(("FieldValueRequired", f"{field}.service.port", "Required value: port name or number"))
     elif port.get("name") and port.get("number"):
-        causes.append(("FieldValueInvalid", f"{field}.service.port",
-                       "Invalid value: cannot set both port name & port number"))
+        causes.append(
+            (
+                "FieldValueInvalid",
+                f"{field}.service.port",
+                "Invalid value: cannot set both port name & port number",
+            )
+        )
     elif isinstance(port.get("number"), int) and not 1 <= port["number"] <= 65535:
-        causes.append(("FieldValueInvalid", f"{field}.service.port.number",
-                       f"Invalid value: {port['number']}: must be between 1 and 65535, inclusive"))
+        causes.append(
+            (
+                "FieldValueInvalid",
+                f"{field}.service.port.number",
+                f"Invalid value: {port['number']}: must be between 1 and 65535, inclusive",
+            )
+        )
     return causes
 
 
@@ -64,10 +84,16 @@ _INVALID_PATH_SUFFIXES = ("/..", "/.")
 
 def _path_sequence_causes(path: str, field: str) -> list[Cause]:
     """Exact and Prefix paths: no directory traversal or encoded slash, as the API server checks."""
-    causes: list[Cause] = [("FieldValueInvalid", field, f'Invalid value: "{path}": must not contain \'{s}\'')
-                           for s in _INVALID_PATH_SEQUENCES if s in path]  # fmt: skip
-    causes += [("FieldValueInvalid", field, f'Invalid value: "{path}": cannot end with \'{s}\'')
-               for s in _INVALID_PATH_SUFFIXES if path.endswith(s)]  # fmt: skip
+    causes: list[Cause] = [
+        ("FieldValueInvalid", field, f"Invalid value: \"{path}\": must not contain '{s}'")
+        for s in _INVALID_PATH_SEQUENCES
+        if s in path
+    ]
+    causes += [
+        ("FieldValueInvalid", field, f"Invalid value: \"{path}\": cannot end with '{s}'")
+        for s in _INVALID_PATH_SUFFIXES
+        if path.endswith(s)
+    ]
     return causes
 
 
@@ -75,11 +101,23 @@ def ingress_causes(ingress: dict[str, Any]) -> list[Cause]:
     """The subset of Ingress validation a controller depends on."""
     spec = ingress.get("spec")
     if not isinstance(spec, dict) or not spec:
-        return [("FieldValueRequired", "spec", "Required value: either `defaultBackend` or `rules` must be specified")]
+        return [
+            (
+                "FieldValueRequired",
+                "spec",
+                "Required value: either `defaultBackend` or `rules` must be specified",
+            )
+        ]
     causes: list[Cause] = []
     rules = spec.get("rules") or []
     if not rules and not spec.get("defaultBackend"):
-        causes.append(("FieldValueInvalid", "spec", "Invalid value: either `defaultBackend` or `rules` must be specified"))
+        causes.append(
+            (
+                "FieldValueInvalid",
+                "spec",
+                "Invalid value: either `defaultBackend` or `rules` must be specified",
+            )
+        )
     if spec.get("defaultBackend") is not None:
         causes += _backend_causes(spec["defaultBackend"], "spec.defaultBackend")
     for rule_index, rule in enumerate(rules):
@@ -93,14 +131,26 @@ def ingress_causes(ingress: dict[str, Any]) -> list[Cause]:
             field = f"spec.rules[{rule_index}].http.paths[{path_index}]"
             path_type = path.get("pathType")
             if not path_type:
-                causes.append(("FieldValueRequired", f"{field}.pathType", "Required value: pathType must be specified"))
+                causes.append(
+                    ("FieldValueRequired", f"{field}.pathType", "Required value: pathType must be specified")
+                )
             elif path_type not in PATH_TYPES:
-                causes.append(("FieldValueNotSupported", f"{field}.pathType",
-                               f'Unsupported value: "{path_type}": supported values: "Exact", '
-                               '"ImplementationSpecific", "Prefix"'))
+                causes.append(
+                    (
+                        "FieldValueNotSupported",
+                        f"{field}.pathType",
+                        f'Unsupported value: "{path_type}": supported values: "Exact", '
+                        '"ImplementationSpecific", "Prefix"',
+                    )
+                )
             elif path_type != "ImplementationSpecific" and not str(path.get("path", "")).startswith("/"):
-                causes.append(("FieldValueInvalid", f"{field}.path",
-                               f'Invalid value: "{path.get("path", "")}": must be an absolute path'))
+                causes.append(
+                    (
+                        "FieldValueInvalid",
+                        f"{field}.path",
+                        f'Invalid value: "{path.get("path", "")}": must be an absolute path',
+                    )
+                )
             elif path_type != "ImplementationSpecific":
                 causes += _path_sequence_causes(str(path["path"]), f"{field}.path")
             causes += _backend_causes(path.get("backend"), f"{field}.backend")
@@ -116,16 +166,27 @@ def metadata_causes(obj: dict[str, Any]) -> list[Cause]:
     for field in ("labels", "annotations"):
         values = meta.get(field) or {}
         if not isinstance(values, dict):
-            raise ApiError(400, f"json: cannot unmarshal {type(values).__name__} into Go struct field "
-                                f"ObjectMeta.metadata.{field} of type map[string]string")  # fmt: skip
+            raise ApiError(
+                400,
+                f"json: cannot unmarshal {type(values).__name__} into Go struct field "
+                f"ObjectMeta.metadata.{field} of type map[string]string",
+            )
         for key, value in values.items():
             if not isinstance(value, str):
-                raise ApiError(400, f"json: cannot unmarshal {type(value).__name__} into Go struct field "
-                                    f"ObjectMeta.metadata.{field} of type string (key {key!r})")  # fmt: skip
+                raise ApiError(
+                    400,
+                    f"json: cannot unmarshal {type(value).__name__} into Go struct field "
+                    f"ObjectMeta.metadata.{field} of type string (key {key!r})",
+                )
     size = sum(len(k) + len(v) for k, v in (meta.get("annotations") or {}).items())
     if size > MAX_ANNOTATIONS_BYTES:
-        return [("FieldValueTooLong", "metadata.annotations",
-                 f"Too long: must have at most {MAX_ANNOTATIONS_BYTES} bytes")]  # fmt: skip
+        return [
+            (
+                "FieldValueTooLong",
+                "metadata.annotations",
+                f"Too long: must have at most {MAX_ANNOTATIONS_BYTES} bytes",
+            )
+        ]
     return []
 
 
@@ -134,13 +195,21 @@ def _host_causes(host: Any, field: str) -> list[Cause]:
         return []
     try:
         ipaddress.ip_address(host)
-        return [("FieldValueInvalid", field, f'Invalid value: "{host}": must be a DNS name, not an IP address')]
+        return [
+            ("FieldValueInvalid", field, f'Invalid value: "{host}": must be a DNS name, not an IP address')
+        ]
     except ValueError:
         pass
     name = host[2:] if host.startswith("*.") else host
     if not _DNS_SUBDOMAIN.match(name) or len(host) > 253:
-        return [("FieldValueInvalid", field, f'Invalid value: "{host}": a lowercase RFC 1123 subdomain, optionally '
-                 "prefixed with '*.' (a wildcard in the first label only)")]  # fmt: skip
+        return [
+            (
+                "FieldValueInvalid",
+                field,
+                f'Invalid value: "{host}": a lowercase RFC 1123 subdomain, optionally '
+                "prefixed with '*.' (a wildcard in the first label only)",
+            )
+        ]
     return []
 
 
@@ -161,8 +230,13 @@ def service_causes(service: dict[str, Any]) -> list[Cause]:
         for key, low in (("port", 1), ("nodePort", 0)):
             value = (port or {}).get(key)
             if isinstance(value, int) and not low <= value <= 65535:
-                causes.append(("FieldValueInvalid", f"spec.ports[{i}].{key}",
-                               f"Invalid value: {value}: must be between {low} and 65535, inclusive"))  # fmt: skip
+                causes.append(
+                    (
+                        "FieldValueInvalid",
+                        f"spec.ports[{i}].{key}",
+                        f"Invalid value: {value}: must be between {low} and 65535, inclusive",
+                    )
+                )
     return causes
 
 
@@ -174,17 +248,29 @@ def workload_causes(workload: dict[str, Any]) -> list[Cause]:
     causes: list[Cause] = []
     selector = spec.get("selector")
     labels = ((spec.get("template") or {}).get("metadata") or {}).get("labels") or {}
-    if not isinstance(selector, dict) or not (selector.get("matchLabels") or selector.get("matchExpressions")):
+    if not isinstance(selector, dict) or not (
+        selector.get("matchLabels") or selector.get("matchExpressions")
+    ):
         causes.append(("FieldValueRequired", "spec.selector", "Required value"))
     elif any(labels.get(k) != v for k, v in (selector.get("matchLabels") or {}).items()):
-        causes.append(("FieldValueInvalid", "spec.template.metadata.labels",
-                       f"Invalid value: {labels!r}: `selector` does not match template `labels`"))
+        causes.append(
+            (
+                "FieldValueInvalid",
+                "spec.template.metadata.labels",
+                f"Invalid value: {labels!r}: `selector` does not match template `labels`",
+            )
+        )
     if not ((spec.get("template") or {}).get("spec") or {}).get("containers"):
         causes.append(("FieldValueRequired", "spec.template.spec.containers", "Required value"))
     replicas = spec.get("replicas")
     if isinstance(replicas, int) and replicas < 0:
-        causes.append(("FieldValueInvalid", "spec.replicas",
-                       f"Invalid value: {replicas}: must be greater than or equal to 0"))
+        causes.append(
+            (
+                "FieldValueInvalid",
+                "spec.replicas",
+                f"Invalid value: {replicas}: must be greater than or equal to 0",
+            )
+        )
     return causes
 
 

@@ -26,8 +26,9 @@ from lbctl.model.problems import SpecError
 from lbctl.provider import ConvergeResult, ProviderError, StackInput
 
 
-def _converge_files(files: tuple[str, ...], provider: str, class_names: tuple[str, ...], opts: dict[str, Any],
-                    delete: bool) -> None:  # fmt: skip
+def _converge_files(
+    files: tuple[str, ...], provider: str, class_names: tuple[str, ...], opts: dict[str, Any], delete: bool
+) -> None:
     command = "delete" if delete else "apply"
     result = load(files)
     builds = build_all(result, provider, class_names, command, opts)

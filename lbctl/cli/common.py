@@ -30,16 +30,24 @@ def provider_names() -> tuple[str, ...]:
 
 
 files_option = click.option(
-    "-f", "--filename", "files", multiple=True, required=True, metavar="PATH",
+    "-f",
+    "--filename",
+    "files",
+    multiple=True,
+    required=True,
+    metavar="PATH",
     help="Manifest file or directory (repeatable); '-' reads stdin.",
-)  # fmt: skip
+)
 output_option = click.option(
     "-o", "--output", type=click.Choice(["table", "yaml", "json"]), default="table", show_default=True
 )
 class_option = click.option(
-    "--ingress-class", "class_names", multiple=True, metavar="NAME",
+    "--ingress-class",
+    "class_names",
+    multiple=True,
+    metavar="NAME",
     help="Ingress class name(s) this controller serves (default: alb for aws, gce for gcp).",
-)  # fmt: skip
+)
 
 
 strict_option = click.option("--strict", is_flag=True, help="Exit 1 on warnings (errors always exit 2).")
@@ -50,12 +58,23 @@ def provider_option(auto: bool, envvar: str | None = None, required: bool = Fals
     Without `auto` and not required, the default is the first installed provider by name."""
     names = provider_names()
     if auto:
-        return click.option("--provider", type=click.Choice(["auto", *names]), default="auto", show_default=True,
-                            help="Cloud to build for; 'auto' builds for every provider whose class an Ingress uses.")  # fmt: skip
+        return click.option(
+            "--provider",
+            type=click.Choice(["auto", *names]),
+            default="auto",
+            show_default=True,
+            help="Cloud to build for; 'auto' builds for every provider whose class an Ingress uses.",
+        )
     if required:
         return click.option("--provider", type=click.Choice(list(names)), envvar=envvar, required=True)
-    return click.option("--provider", type=click.Choice(list(names)), default=names[0] if names else None,
-                        show_default=True, envvar=envvar, help="Cloud to converge.")  # fmt: skip
+    return click.option(
+        "--provider",
+        type=click.Choice(list(names)),
+        default=names[0] if names else None,
+        show_default=True,
+        envvar=envvar,
+        help="Cloud to converge.",
+    )
 
 
 def _check(option: ProviderOption) -> Callable[[click.Context, click.Parameter, Any], Any]:
@@ -74,9 +93,17 @@ def _check(option: ProviderOption) -> Callable[[click.Context, click.Parameter, 
 
 
 def _click_option(option: ProviderOption) -> Any:
-    return click.option(option.flag, option.dest, envvar=option.envvar, default=option.default,
-                        show_default=option.default is not None, metavar=option.metavar, multiple=option.multiple,
-                        help=option.help or None, callback=_check(option))  # fmt: skip
+    return click.option(
+        option.flag,
+        option.dest,
+        envvar=option.envvar,
+        default=option.default,
+        show_default=option.default is not None,
+        metavar=option.metavar,
+        multiple=option.multiple,
+        help=option.help or None,
+        callback=_check(option),
+    )
 
 
 def provider_options(command: str) -> Callable[[Any], Any]:
@@ -105,11 +132,18 @@ def cloud_options(command: str) -> Callable[[Any], Any]:
         fn = provider_options(command)(fn)
         for option in reversed(
             [
-                click.option("--cluster-name", envvar="LBCTL_CLUSTER_NAME", default="lbctl", show_default=True,
-                             help="Cluster name written into ownership tags/labels."),
-                click.option("--endpoint-url", envvar="LBCTL_ENDPOINT_URL", help="Cloud API endpoint (emulators)."),
+                click.option(
+                    "--cluster-name",
+                    envvar="LBCTL_CLUSTER_NAME",
+                    default="lbctl",
+                    show_default=True,
+                    help="Cluster name written into ownership tags/labels.",
+                ),
+                click.option(
+                    "--endpoint-url", envvar="LBCTL_ENDPOINT_URL", help="Cloud API endpoint (emulators)."
+                ),
             ]
-        ):  # fmt: skip
+        ):
             fn = option(fn)
         return fn
 
@@ -126,13 +160,25 @@ def build_config(plugin: ProviderPlugin, command: str, opts: dict[str, Any], **k
     return BuildConfig.for_provider(plugin.name, **kwargs, **plugin.values(command, opts)[1])
 
 
-def build_all(result: LoadResult, provider: str, class_names: tuple[str, ...], command: str,
-               opts: dict[str, Any], assume_missing: bool = False) -> dict[str, BuildResult]:  # fmt: skip
+def build_all(
+    result: LoadResult,
+    provider: str,
+    class_names: tuple[str, ...],
+    command: str,
+    opts: dict[str, Any],
+    assume_missing: bool = False,
+) -> dict[str, BuildResult]:
     """Build for each provider; `assume_missing` (validate/plan/route): plan what the files leave open."""
     chosen = provider_names() if provider == "auto" else (provider,)
-    return {name: build(result.snapshot, build_config(plugins()[name], command, opts, class_names=class_names or None,
-                                                      assume_missing=assume_missing))
-            for name in chosen}  # fmt: skip
+    return {
+        name: build(
+            result.snapshot,
+            build_config(
+                plugins()[name], command, opts, class_names=class_names or None, assume_missing=assume_missing
+            ),
+        )
+        for name in chosen
+    }
 
 
 def unclaimed(result: LoadResult, builds: dict[str, BuildResult]) -> list[Problem]:
@@ -142,9 +188,15 @@ def unclaimed(result: LoadResult, builds: dict[str, BuildResult]) -> list[Proble
     for key, ingress in result.snapshot.ingresses.items():
         if key not in claimed and not ingress.deleting:
             cls = ingress.annotations.get(INGRESS_CLASS) or ingress.class_name or "(none)"
-            out.append(Problem(Severity.WARNING, str(ingress.ref), "spec.ingressClassName",
-                               f"class {cls} is not served by lbctl ({', '.join(builds)}); the Ingress is ignored",
-                               ingress.source))  # fmt: skip
+            out.append(
+                Problem(
+                    Severity.WARNING,
+                    str(ingress.ref),
+                    "spec.ingressClassName",
+                    f"class {cls} is not served by lbctl ({', '.join(builds)}); the Ingress is ignored",
+                    ingress.source,
+                )
+            )
     return out
 
 

@@ -281,8 +281,15 @@ def convert_files(files: tuple[str, ...]) -> tuple[list[Converted], list]:
 
 
 @click.command()
-@click.option("-f", "--filename", "files", multiple=True, required=True, metavar="PATH",
-              help="Manifest file or directory (repeatable); '-' reads stdin.")  # fmt: skip
+@click.option(
+    "-f",
+    "--filename",
+    "files",
+    multiple=True,
+    required=True,
+    metavar="PATH",
+    help="Manifest file or directory (repeatable); '-' reads stdin.",
+)
 @click.option("-o", "--output", type=click.Choice(["yaml", "json"]), default="yaml", show_default=True)
 def convert(files: tuple[str, ...], output: str) -> None:
     """Rewrite legacy Ingresses (extensions/v1beta1, networking.k8s.io/v1beta1) as networking.k8s.io/v1,

@@ -98,8 +98,10 @@ def demo(files: tuple[str, ...], provider: str | None, keep: bool, create_missin
             with contextlib.suppress(KeyboardInterrupt):
                 threading.Event().wait()
             return
-    out.print(f"\n[bold green]Demo finished[/] in {time.monotonic() - step.started:.1f}s: every resource the "
-              "controller created was removed again.")  # fmt: skip
+    out.print(
+        f"\n[bold green]Demo finished[/] in {time.monotonic() - step.started:.1f}s: every resource the "
+        "controller created was removed again."
+    )
 
 
 def demo_files(files: tuple[str, ...], provider: str | None, keep: bool, create_missing: bool) -> None:
@@ -122,20 +124,26 @@ def demo_files(files: tuple[str, ...], provider: str | None, keep: bool, create_
     try:
         plan = plan_files(files, provider, create_missing)
     except DemoInputError as err:
-        console(err=True).print("[red]lbctl demo -f cannot run these files as they are:[/]\n" +
-                                "\n".join(f"  - {escape(line)}" for line in str(err).splitlines()),
-                                soft_wrap=True)  # fmt: skip
+        console(err=True).print(
+            "[red]lbctl demo -f cannot run these files as they are:[/]\n"
+            + "\n".join(f"  - {escape(line)}" for line in str(err).splitlines()),
+            soft_wrap=True,
+        )
         sys.exit(EXIT_INPUT)
     kinds: dict[str, int] = {}
     for manifest in plan.manifests:
         kinds[manifest.kind] = kinds.get(manifest.kind, 0) + 1
     step.ok(f"{len(plan.manifests)} objects: " + ", ".join(f"{n} {k}" for k, n in kinds.items()))
     why = "--provider" if provider else "from the Ingress class: alb → aws, gce or none → gcp"
-    step.ok(f"provider {plan.provider} ({why}); {len(plan.served)} Ingress(es) served: "
-            + ", ".join(f"{i.namespace}/{i.name}" for i in plan.served))  # fmt: skip
+    step.ok(
+        f"provider {plan.provider} ({why}); {len(plan.served)} Ingress(es) served: "
+        + ", ".join(f"{i.namespace}/{i.name}" for i in plan.served)
+    )
     for entry in plan.missing:
-        step.info(f"[yellow]missing:[/] {escape(entry.kind)} {escape(entry.key)} (referenced by "
-                  f"{escape(entry.referenced_by)}): created by --create-missing")  # fmt: skip
+        step.info(
+            f"[yellow]missing:[/] {escape(entry.kind)} {escape(entry.key)} (referenced by "
+            f"{escape(entry.referenced_by)}): created by --create-missing"
+        )
     try:
         wait = run_files(plan, step, keep, files)
     except (DemoInputError, RuntimeError, TimeoutError) as err:
@@ -144,5 +152,7 @@ def demo_files(files: tuple[str, ...], provider: str | None, keep: bool, create_
     if keep:
         wait()
         return
-    out.print(f"\n[bold green]Demo finished[/] in {time.monotonic() - step.started:.1f}s: your manifests converged, "
-              "and every resource the controller created was removed again.")  # fmt: skip
+    out.print(
+        f"\n[bold green]Demo finished[/] in {time.monotonic() - step.started:.1f}s: your manifests converged, "
+        "and every resource the controller created was removed again."
+    )

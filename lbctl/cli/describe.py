@@ -46,8 +46,16 @@ def describe() -> None:
 )
 @output_option
 @cloud_options("describe")
-def describe_ingress(ref: str, provider: str, group_name: str | None, kube_api_url: str | None,
-                     kube_api_token: str | None, kubeconfig: str | None, output: str, **opts: Any) -> None:  # fmt: skip
+def describe_ingress(
+    ref: str,
+    provider: str,
+    group_name: str | None,
+    kube_api_url: str | None,
+    kube_api_token: str | None,
+    kubeconfig: str | None,
+    output: str,
+    **opts: Any,
+) -> None:
     """Load balancer, listeners, rules in evaluation order, backends with health, ownership tags, console
     links — and drift between the Ingress and the cloud when the cluster can be read."""
     if "/" not in ref:
@@ -70,8 +78,15 @@ def describe_ingress(ref: str, provider: str, group_name: str | None, kube_api_u
     sys.exit(0 if found else 1)
 
 
-def _from_cluster(ref: str, provider: str, cloud: Any, api_url: str | None, kubeconfig: str | None,
-                  opts: dict[str, Any], token: str | None = None) -> tuple[str, list[dict[str, str]] | None, str]:  # fmt: skip
+def _from_cluster(
+    ref: str,
+    provider: str,
+    cloud: Any,
+    api_url: str | None,
+    kubeconfig: str | None,
+    opts: dict[str, Any],
+    token: str | None = None,
+) -> tuple[str, list[dict[str, str]] | None, str]:
     from lbctl.kube.informer import read_snapshot
     from lbctl.kube.resources import watched_resources
     from lbctl.kube.run import kube_client
@@ -112,15 +127,38 @@ def print_view(view: dict[str, Any]) -> None:
     """Render a provider's describe() view as tables, drift and console links."""
     out = console()
     out.print(f"[bold]{view['provider'].upper()} resources of stack {escape(view['stack'])}[/]")
-    out.print(_table("Load balancer", ["name", "address", "scheme", "state", "ownership tags"],
-                     [[lb["name"], lb.get("address"), lb.get("scheme"), lb.get("state"), _tags(lb.get("tags", {}))]
-                      for lb in view["load_balancers"]]))  # fmt: skip
-    out.print(_table("Listeners", ["listener", "certificates", "ssl policy", "default action"],
-                     [[li["listener"], ", ".join(li.get("certificates") or []), li.get("ssl_policy"),
-                       li.get("default_action")] for li in view["listeners"]]))  # fmt: skip
-    out.print(_table("Rules (evaluation order)", ["listener", "priority", "conditions", "action"],
-                     [[r["listener"], r["priority"], "\n".join(r["conditions"]), r["action"]]
-                      for r in view["rules"]]))  # fmt: skip
+    out.print(
+        _table(
+            "Load balancer",
+            ["name", "address", "scheme", "state", "ownership tags"],
+            [
+                [lb["name"], lb.get("address"), lb.get("scheme"), lb.get("state"), _tags(lb.get("tags", {}))]
+                for lb in view["load_balancers"]
+            ],
+        )
+    )
+    out.print(
+        _table(
+            "Listeners",
+            ["listener", "certificates", "ssl policy", "default action"],
+            [
+                [
+                    li["listener"],
+                    ", ".join(li.get("certificates") or []),
+                    li.get("ssl_policy"),
+                    li.get("default_action"),
+                ]
+                for li in view["listeners"]
+            ],
+        )
+    )
+    out.print(
+        _table(
+            "Rules (evaluation order)",
+            ["listener", "priority", "conditions", "action"],
+            [[r["listener"], r["priority"], "\n".join(r["conditions"]), r["action"]] for r in view["rules"]],
+        )
+    )
     rows = []
     for b in view["backends"]:
         hc = b.get("health_check", {})
@@ -128,22 +166,43 @@ def print_view(view: dict[str, Any]) -> None:
         targets = (
             "\n".join(f"{t['id']}:{t.get('port')} {t.get('health')}" for t in b.get("targets", [])) or "none"
         )
-        rows.append([b["name"], f"{b.get('protocol')}:{b.get('port')} {b.get('target_type')}", check, targets,
-                     _tags(b.get("tags", {}))])  # fmt: skip
+        rows.append(
+            [
+                b["name"],
+                f"{b.get('protocol')}:{b.get('port')} {b.get('target_type')}",
+                check,
+                targets,
+                _tags(b.get("tags", {})),
+            ]
+        )
     out.print(
         _table(
             "Backends", ["name", "protocol/port", "health check", "targets (health)", "ownership tags"], rows
         )
     )
     if view["others"]:
-        out.print(_table("Other resources", ["kind", "name", "ownership tags"],
-                         [[o["kind"], o["name"], _tags(o.get("tags", {}))] for o in view["others"]]))  # fmt: skip
+        out.print(
+            _table(
+                "Other resources",
+                ["kind", "name", "ownership tags"],
+                [[o["kind"], o["name"], _tags(o.get("tags", {}))] for o in view["others"]],
+            )
+        )
     if view.get("drift"):
-        out.print(_table("Drift (what converge would change)", ["action", "kind", "name", "detail"],
-                         [[d["action"], d["kind"], d["name"], d["detail"]] for d in view["drift"]]))  # fmt: skip
+        out.print(
+            _table(
+                "Drift (what converge would change)",
+                ["action", "kind", "name", "detail"],
+                [[d["action"], d["kind"], d["name"], d["detail"]] for d in view["drift"]],
+            )
+        )
     out.print(f"Drift: {escape(view['note'])}")
-    links = [(kind, item) for kind in ("load_balancers", "listeners", "backends", "others") for item in view[kind]
-             if item.get("console")]  # fmt: skip
+    links = [
+        (kind, item)
+        for kind in ("load_balancers", "listeners", "backends", "others")
+        for item in view[kind]
+        if item.get("console")
+    ]
     if links:
         out.print("Console links:")
         for _, item in links:

@@ -38,8 +38,18 @@ MARK = {"ok": "[green]ok[/]", "warn": "[yellow]warn[/]", "fail": "[red]fail[/]"}
 @click.option("--strict", is_flag=True, help="Exit 1 when there are warnings.")
 @output_option
 @cloud_options("doctor")
-def doctor(provider: str, class_names: tuple[str, ...], leader_election_namespace: str, kube_api_url: str | None,
-           kube_api_token: str | None, kubeconfig: str | None, skip_cluster: bool, strict: bool, output: str, **opts: Any) -> None:  # fmt: skip
+def doctor(
+    provider: str,
+    class_names: tuple[str, ...],
+    leader_election_namespace: str,
+    kube_api_url: str | None,
+    kube_api_token: str | None,
+    kubeconfig: str | None,
+    skip_cluster: bool,
+    strict: bool,
+    output: str,
+    **opts: Any,
+) -> None:
     """Check credentials, region/project, subnets, IngressClass, RBAC and cloud permissions.
 
     Exit 2 when something must be fixed, 1 with --strict and warnings, else 0.
@@ -59,13 +69,25 @@ def doctor(provider: str, class_names: tuple[str, ...], leader_election_namespac
             try:
                 api = kube_client(kube_api_url, kubeconfig, kube_api_token)
             except Exception as err:
-                checks.append(Check("Kubernetes API", "fail", f"cannot load the client configuration: {err}"[:300],
-                                    "check KUBECONFIG / --kubeconfig"))  # fmt: skip
+                checks.append(
+                    Check(
+                        "Kubernetes API",
+                        "fail",
+                        f"cannot load the client configuration: {err}"[:300],
+                        "check KUBECONFIG / --kubeconfig",
+                    )
+                )
             else:
                 checks += cluster_checks(api, provider, class_names, leader_election_namespace)
         else:
-            checks.append(Check("Kubernetes API", "fail", "no kubeconfig and not running in a cluster",
-                                "set KUBECONFIG or --kubeconfig, or pass --skip-cluster"))  # fmt: skip
+            checks.append(
+                Check(
+                    "Kubernetes API",
+                    "fail",
+                    "no kubeconfig and not running in a cluster",
+                    "set KUBECONFIG or --kubeconfig, or pass --skip-cluster",
+                )
+            )
     plugin = plugins()[provider]
     cloud = plugin(provider_config(plugin, "doctor", opts))
     checks += cloud.doctor()
@@ -76,7 +98,11 @@ def doctor(provider: str, class_names: tuple[str, ...], leader_election_namespac
         for column in ("check", "result", "detail", "fix"):
             table.add_column(column, overflow="fold")
         for check in checks:
-            table.add_row(escape(check.name), MARK.get(check.status, check.status), escape(check.detail),
-                          escape(check.fix))  # fmt: skip
+            table.add_row(
+                escape(check.name),
+                MARK.get(check.status, check.status),
+                escape(check.detail),
+                escape(check.fix),
+            )
         console().print(table)
     sys.exit(exit_code(checks, strict))

@@ -23,8 +23,12 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "msg": record.getMessage(),
         }
-        line.update({k: v if isinstance(v, str | int | float | bool | None) else str(v)
-                     for k, v in _fields(record).items()})  # fmt: skip
+        line.update(
+            {
+                k: v if isinstance(v, str | int | float | bool | None) else str(v)
+                for k, v in _fields(record).items()
+            }
+        )
         if record.exc_info:
             line["error"] = self.formatException(record.exc_info).splitlines()[-1]
         return json.dumps(line)

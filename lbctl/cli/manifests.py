@@ -56,8 +56,11 @@ class BoundedLoader(yaml.SafeLoader):
             try:  # a pair stands for one character, as in JSON; a lone half stands for nothing
                 value = value.encode("utf-16-le", "surrogatepass").decode("utf-16-le")
             except UnicodeDecodeError:
-                raise ManifestLimitError("a string holds a lone UTF-16 surrogate escape (such as \\ud800); "
-                                         "expected valid Unicode text", node.start_mark) from None  # fmt: skip
+                raise ManifestLimitError(
+                    "a string holds a lone UTF-16 surrogate escape (such as \\ud800); "
+                    "expected valid Unicode text",
+                    node.start_mark,
+                ) from None
         return value
 
     def compose_document(self) -> Any:
@@ -72,20 +75,28 @@ class BoundedLoader(yaml.SafeLoader):
             if node is not None:
                 size = self._sizes.get(id(node))
                 if size is None:
-                    raise ManifestLimitError(f"alias *{event.anchor} refers to the node that contains it; "
-                                             "expected aliases of complete nodes only", event.start_mark)  # fmt: skip
+                    raise ManifestLimitError(
+                        f"alias *{event.anchor} refers to the node that contains it; "
+                        "expected aliases of complete nodes only",
+                        event.start_mark,
+                    )
                 self._repeated += size
                 budget = max(ALIAS_ALLOWANCE, self._written)
                 if self._repeated > budget:
                     raise ManifestLimitError(
                         f"excessive aliasing: aliases repeat more than {budget} nodes (alias *{event.anchor} alone "
                         f"stands for {size}); expected aliases to repeat at most as many nodes as the document "
-                        f"holds (at least {ALIAS_ALLOWANCE})", event.start_mark)  # fmt: skip
+                        f"holds (at least {ALIAS_ALLOWANCE})",
+                        event.start_mark,
+                    )
             return super().compose_node(parent, index)
         self._depth += 1
         if self._depth > MAX_DEPTH:
-            raise ManifestLimitError(f"nested more than {MAX_DEPTH} levels deep; expected at most {MAX_DEPTH} "
-                                     "levels of lists and maps", event.start_mark)  # fmt: skip
+            raise ManifestLimitError(
+                f"nested more than {MAX_DEPTH} levels deep; expected at most {MAX_DEPTH} "
+                "levels of lists and maps",
+                event.start_mark,
+            )
         before = self._written + self._repeated
         self._written += 1
         node = super().compose_node(parent, index)
@@ -197,7 +208,7 @@ def _add_object(obj: Any, source: str, result: LoadResult) -> None:
                 "kind",
                 "not read by lbctl; ignored",
                 source,
-            )  # fmt: skip
+            )
         )
         return
     try:

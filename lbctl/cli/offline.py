@@ -59,8 +59,14 @@ def _translation_problems(builds: dict[str, BuildResult]) -> list[Problem]:
 @strict_option
 @provider_options("validate")
 @output_option
-def validate(files: tuple[str, ...], provider: str, class_names: tuple[str, ...], strict: bool, output: str,
-             **opts: Any) -> None:  # fmt: skip
+def validate(
+    files: tuple[str, ...],
+    provider: str,
+    class_names: tuple[str, ...],
+    strict: bool,
+    output: str,
+    **opts: Any,
+) -> None:
     """Check manifests and annotations; list problems with their severity.
 
     Exit 0 when clean, 1 with --strict and only warnings, 2 on errors.
@@ -69,8 +75,21 @@ def validate(files: tuple[str, ...], provider: str, class_names: tuple[str, ...]
     builds = build_all(result, provider, class_names, "validate", opts, assume_missing=True)
     problems = all_problems(result, builds) + _translation_problems(builds)
     if output != "table":
-        click.echo(dump([{"severity": str(p.severity), "source": p.source, "object": p.object, "field": p.field,
-                          "message": p.message} for p in problems], output))  # fmt: skip
+        click.echo(
+            dump(
+                [
+                    {
+                        "severity": str(p.severity),
+                        "source": p.source,
+                        "object": p.object,
+                        "field": p.field,
+                        "message": p.message,
+                    }
+                    for p in problems
+                ],
+                output,
+            )
+        )
     elif problems:
         console().print(problems_table(problems))
     else:
@@ -94,8 +113,16 @@ def validate(files: tuple[str, ...], provider: str, class_names: tuple[str, ...]
 )
 @strict_option
 @cloud_options("plan")
-def plan(files: tuple[str, ...], provider: str, class_names: tuple[str, ...], output: str, offline: bool, live: bool,
-         strict: bool, **opts: Any) -> None:  # fmt: skip
+def plan(
+    files: tuple[str, ...],
+    provider: str,
+    class_names: tuple[str, ...],
+    output: str,
+    offline: bool,
+    live: bool,
+    strict: bool,
+    **opts: Any,
+) -> None:
     """Show the load balancer spec of each Ingress group; with --offline, --live or --endpoint-url also the
     cloud resources a converge would create, update or delete."""
     if offline and (live or opts["endpoint_url"]):
@@ -123,8 +150,11 @@ def plan(files: tuple[str, ...], provider: str, class_names: tuple[str, ...], ou
                         out.print(item)
                     if planned is not None:
                         where = "an empty account" if offline else "the account"
-                        out.print(changes_table(planned.changes, f"Cloud changes against {where}")
-                                  if planned.changes else "No cloud changes")  # fmt: skip
+                        out.print(
+                            changes_table(planned.changes, f"Cloud changes against {where}")
+                            if planned.changes
+                            else "No cloud changes"
+                        )
                         for warning in planned.warnings:
                             out.print(f"[yellow]warning:[/] {escape(warning)}")
                     out.print()
@@ -143,8 +173,9 @@ def plan(files: tuple[str, ...], provider: str, class_names: tuple[str, ...], ou
     sys.exit(exit_code(problems, strict))
 
 
-def _offline_account(plugin: ProviderPlugin, opts: dict[str, Any], result: LoadResult,
-                     specs: list[LoadBalancerSpec]) -> Any:  # fmt: skip
+def _offline_account(
+    plugin: ProviderPlugin, opts: dict[str, Any], result: LoadResult, specs: list[LoadBalancerSpec]
+) -> Any:
     """The provider's embedded empty account for `plan --offline` (a context manager of its config)."""
     if plugin.offline is None:
         raise click.UsageError(f"provider {plugin.name} has no embedded account for --offline")
@@ -172,8 +203,16 @@ def _plan_in_cloud(cloud: Any, spec: LoadBalancerSpec, result: LoadResult, probl
 @provider_options("route")
 @strict_option
 @output_option
-def route(files: tuple[str, ...], provider: str, class_names: tuple[str, ...], host: str, request_path: str,
-          strict: bool, output: str, **opts: Any) -> None:  # fmt: skip
+def route(
+    files: tuple[str, ...],
+    provider: str,
+    class_names: tuple[str, ...],
+    host: str,
+    request_path: str,
+    strict: bool,
+    output: str,
+    **opts: Any,
+) -> None:
     """Which backend (service:port) a request reaches, or 404, by the Ingress semantics.
 
     With --provider aws|gcp the translated cloud rules are evaluated too, the way that cloud does.
@@ -209,8 +248,10 @@ def route(files: tuple[str, ...], provider: str, class_names: tuple[str, ...], h
             click.echo(f"{answer['provider']} {answer['stack']}: {answer['backend']}  ({answer['reason']})")
             if "cloud" in answer:
                 mark = "agrees" if answer["agrees"] else "DIFFERS"
-                click.echo(f"  translated {answer['provider']} rules: {answer['cloud']} ({answer['cloud_reason']}) "
-                           f"— {mark}")  # fmt: skip
+                click.echo(
+                    f"  translated {answer['provider']} rules: {answer['cloud']} ({answer['cloud_reason']}) "
+                    f"— {mark}"
+                )
         if not answers:
             click.echo(nothing_to_show(builds, problems, "No load balancer to route through"))
     print_problems(problems)
@@ -223,7 +264,8 @@ def route(files: tuple[str, ...], provider: str, class_names: tuple[str, ...], h
 def nothing_to_show(builds: dict[str, BuildResult], problems: list[Problem], what: str) -> str:
     """Why there is no load balancer: no Ingress served at all, or the served ones have errors."""
     broken = any(b.groups for b in builds.values()) or any(
-        p.severity == Severity.ERROR and p.object.startswith("Ingress ") for p in problems)  # fmt: skip
+        p.severity == Severity.ERROR and p.object.startswith("Ingress ") for p in problems
+    )
     if broken:
         return f"{what}: the Ingresses in these files have errors (listed below)."
     return "No Ingress served by lbctl in these files" + (": 404" if "route" in what else ".")

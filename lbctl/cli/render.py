@@ -53,8 +53,17 @@ def describe_action(action: Action | None, spec: LoadBalancerSpec | None = None)
         return f"fixed-response {action.fixed_response.status_code}{body}"
     if action.type == "redirect" and action.redirect:
         r = action.redirect
-        parts = [f"{k}={v}" for k, v in (("protocol", r.protocol), ("host", r.host), ("port", r.port),
-                                          ("path", r.path), ("query", r.query)) if v]  # fmt: skip
+        parts = [
+            f"{k}={v}"
+            for k, v in (
+                ("protocol", r.protocol),
+                ("host", r.host),
+                ("port", r.port),
+                ("path", r.path),
+                ("query", r.query),
+            )
+            if v
+        ]
         return f"redirect {r.status_code} " + " ".join(parts)
     targets = []
     for target in action.forward:
@@ -93,8 +102,10 @@ def spec_tables(spec: LoadBalancerSpec) -> list[Table | str]:
     details = [f"scheme {fe.scheme}", fe.ip_address_type]
     details += [f"name {fe.name}"] if fe.name else []
     details += [f"static IP {fe.static_ip_name}"] if fe.static_ip_name else []
-    out.append(f"[bold]{spec.provider.upper()} load balancer for {kind} {escape(spec.stack)}[/]  "
-               f"members: {escape(', '.join(spec.members))}\n{escape(', '.join(details))}")  # fmt: skip
+    out.append(
+        f"[bold]{spec.provider.upper()} load balancer for {kind} {escape(spec.stack)}[/]  "
+        f"members: {escape(', '.join(spec.members))}\n{escape(', '.join(details))}"
+    )
     listeners = Table(title="Listeners", title_justify="left")
     for column in ("protocol", "port", "certificates", "ssl policy", "note"):
         listeners.add_column(column, overflow="fold")
@@ -122,8 +133,10 @@ def spec_tables(spec: LoadBalancerSpec) -> list[Table | str]:
     out.append(rules)
     if spec.cluster_default is not None:
         assumed = ASSUMED_SERVICE in spec.backends[spec.cluster_default].assumed
-        out.append(f"default backend: {escape(spec.cluster_default)} (the cluster default backend"
-                   + ("; not in the files: assumed, unresolved)" if assumed else ")"))  # fmt: skip
+        out.append(
+            f"default backend: {escape(spec.cluster_default)} (the cluster default backend"
+            + ("; not in the files: assumed, unresolved)" if assumed else ")")
+        )
     backends = Table(title="Backends", title_justify="left")
     for column in ("backend", "targets", "protocol", "health check"):
         backends.add_column(column, overflow="fold")
@@ -197,8 +210,13 @@ def step_documents(steps: Iterable[Step]) -> list[dict[str, Any]]:
     change as {current, wanted}, the way `terraform plan` shows attributes."""
     out = []
     for step in steps:
-        doc: dict[str, Any] = {"action": step.action, "kind": step.kind, "name": step.name,
-                               "operation": step.operation, "key": step.key}  # fmt: skip
+        doc: dict[str, Any] = {
+            "action": step.action,
+            "kind": step.kind,
+            "name": step.name,
+            "operation": step.operation,
+            "key": step.key,
+        }
         if step.where:
             doc["where"] = step.where
         if step.field:
@@ -207,8 +225,10 @@ def step_documents(steps: Iterable[Step]) -> list[dict[str, Any]]:
             doc["detail"] = step.detail
         doc["body"] = plain(dict(step.body))
         if step.changes:
-            doc["changes"] = {name: {"current": plain(have), "wanted": plain(want)}
-                              for name, (have, want) in step.changes.items()}  # fmt: skip
+            doc["changes"] = {
+                name: {"current": plain(have), "wanted": plain(want)}
+                for name, (have, want) in step.changes.items()
+            }
         out.append(doc)
     return out
 

@@ -78,7 +78,7 @@ from lbctl.provider import ProviderConfig
 @click.option("--log-format", type=click.Choice(["auto", "json", "text"]), default="auto", show_default=True)
 @click.option("--log-level", default="info", show_default=True)
 def run(**opts: Any) -> None:
-    """Run the controller: watch Ingresses and converge the cloud."""  # fmt: skip
+    """Run the controller: watch Ingresses and converge the cloud."""
     from lbctl.cli import logs
     from lbctl.kube.run import RunOptions
     from lbctl.kube.run import run as run_controller

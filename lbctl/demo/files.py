@@ -114,8 +114,15 @@ def _collect(doc: Any, source: str, out: list[Manifest], notes: list[str], probl
     if doc is None:
         return
     if not isinstance(doc, dict):
-        problems.append(Problem(Severity.ERROR, "document", "(root)", f"must be a Kubernetes object, got "
-                                f"{type(doc).__name__}", source))  # fmt: skip
+        problems.append(
+            Problem(
+                Severity.ERROR,
+                "document",
+                "(root)",
+                f"must be a Kubernetes object, got {type(doc).__name__}",
+                source,
+            )
+        )
         return
     if isinstance(doc.get("items"), list) and str(doc.get("kind", "")).endswith("List"):
         for i, item in enumerate(doc["items"]):
@@ -126,8 +133,15 @@ def _collect(doc: Any, source: str, out: list[Manifest], notes: list[str], probl
             problems.append(Problem(Severity.ERROR, "object", required, "is required (a string)", source))
             return
     if not isinstance(doc.get("metadata"), dict) or not doc["metadata"].get("name"):
-        problems.append(Problem(Severity.ERROR, doc["kind"], "metadata.name", "is required (kubectl apply needs a "
-                                "name)", source))  # fmt: skip
+        problems.append(
+            Problem(
+                Severity.ERROR,
+                doc["kind"],
+                "metadata.name",
+                "is required (kubectl apply needs a name)",
+                source,
+            )
+        )
         return
     if is_legacy_ingress(doc):
         version = doc["apiVersion"]
@@ -136,8 +150,10 @@ def _collect(doc: Any, source: str, out: list[Manifest], notes: list[str], probl
         except SpecError as err:
             problems.append(err.problem)
             return
-        notes.append(f"Ingress {ingress_name(doc)} ({source}) is {version}, which current clusters refuse: applied "
-                     f"as {TARGET_VERSION} (`lbctl convert -f FILE` prints the converted manifest)")  # fmt: skip
+        notes.append(
+            f"Ingress {ingress_name(doc)} ({source}) is {version}, which current clusters refuse: applied "
+            f"as {TARGET_VERSION} (`lbctl convert -f FILE` prints the converted manifest)"
+        )
     out.append(Manifest(doc, source))
 
 
@@ -155,8 +171,10 @@ def pick_provider(ingresses: list[Ingress], classes: dict[str, str]) -> str:
         wanted.setdefault(provider, []).append(f"{ing.namespace}/{ing.name} ({cls or 'no class'})")
     if len(wanted) > 1:
         listed = "; ".join(f"{p}: {', '.join(names)}" for p, names in sorted(wanted.items()))
-        raise DemoInputError(f"the files have Ingresses for both clouds ({listed}): choose one with --provider "
-                             "aws or --provider gcp")  # fmt: skip
+        raise DemoInputError(
+            f"the files have Ingresses for both clouds ({listed}): choose one with --provider "
+            "aws or --provider gcp"
+        )
     return next(iter(wanted), "gcp")
 
 
@@ -187,11 +205,15 @@ def plan_files(files: tuple[str, ...], provider: str | None, create_missing: boo
     served = [i for i in ingresses if f"{i.namespace}/{i.name}" in members]
     for ing in ingresses:
         if ing not in served:
-            notes.append(f"Ingress {ing.namespace}/{ing.name} has class {_class_of(ing) or '(none)'}, which lbctl "
-                         f"--provider {chosen} does not serve: it is applied and left alone")  # fmt: skip
+            notes.append(
+                f"Ingress {ing.namespace}/{ing.name} has class {_class_of(ing) or '(none)'}, which lbctl "
+                f"--provider {chosen} does not serve: it is applied and left alone"
+            )
     if not served:
-        raise DemoInputError(f"no Ingress in the files is served by lbctl --provider {chosen} (classes: "
-                             f"{', '.join(sorted({_class_of(i) or '(none)' for i in ingresses}))})")  # fmt: skip
+        raise DemoInputError(
+            f"no Ingress in the files is served by lbctl --provider {chosen} (classes: "
+            f"{', '.join(sorted({_class_of(i) or '(none)' for i in ingresses}))})"
+        )
     have = {(m.kind, m.namespace if m.kind != "Namespace" else "", m.name) for m in manifests}
     have |= {("Namespace", "", ns) for ns in ("default", "kube-system")}
     subnets = [f"public-{zone}" for zone in AWS_ZONES] + [f"private-{zone}" for zone in AWS_ZONES]
@@ -239,10 +261,16 @@ class Applier:
             return "created"
         except kubernetes.client.ApiException as err:
             if err.status != 409:
-                raise DemoInputError(f"{manifest.source}: {manifest.title(resource.namespaced)}: the API server "
-                                     f"refused it ({err.status}): {_api_message(err)}") from None  # fmt: skip
-        resource.patch(body=manifest.obj, name=manifest.name, namespace=namespace,
-                       content_type="application/merge-patch+json")  # fmt: skip
+                raise DemoInputError(
+                    f"{manifest.source}: {manifest.title(resource.namespaced)}: the API server "
+                    f"refused it ({err.status}): {_api_message(err)}"
+                ) from None
+        resource.patch(
+            body=manifest.obj,
+            name=manifest.name,
+            namespace=namespace,
+            content_type="application/merge-patch+json",
+        )
         return "configured"
 
     def delete(self, manifest: Manifest) -> Callable[[], bool] | None:
@@ -298,8 +326,10 @@ def _aws_environment(clouds: LocalClouds, plan: Plan, step: Step) -> Environment
     account = create_aws_account(clouds.aws_url, AWS_REGION, CLUSTER, AWS_ZONES)
     instances = add_aws_instances(account, {"node-a": AWS_ZONES[0], "node-b": AWS_ZONES[1]})
     nodes = {n: (f"aws:///{z}/{instances[n]}", z) for n, z in zip(instances, AWS_ZONES, strict=True)}
-    step.ok(f"VPC {account.vpc_id} with public and internal subnets in {', '.join(AWS_ZONES)} (tagged for "
-            f"discovery); EC2 instances {', '.join(instances.values())} for the nodes")  # fmt: skip
+    step.ok(
+        f"VPC {account.vpc_id} with public and internal subnets in {', '.join(AWS_ZONES)} (tagged for "
+        f"discovery); EC2 instances {', '.join(instances.values())} for the nodes"
+    )
     subnets = [entry for entry in plan.missing if entry.kind == "Subnet"]
     for index, entry in enumerate(subnets):
         zone = AWS_ZONES[index % len(AWS_ZONES)]  # in turn, so two named subnets span two AZs
@@ -308,12 +338,20 @@ def _aws_environment(clouds: LocalClouds, plan: Plan, step: Step) -> Environment
             {"Key": f"kubernetes.io/cluster/{CLUSTER}", "Value": "owned"},
         ]
         subnet = account.client("ec2").create_subnet(
-            VpcId=account.vpc_id, CidrBlock=f"10.0.{200 + index}.0/24", AvailabilityZone=zone,
-            TagSpecifications=[{"ResourceType": "subnet", "Tags": tags}])["Subnet"]  # fmt: skip
-        step.ok(f"created subnet {escape(entry.name)} ({subnet['SubnetId']}, {zone}) named by "
-                f"{escape(entry.referenced_by)}")  # fmt: skip
-    config = ProviderConfig(cluster_name=CLUSTER, endpoint_url=clouds.aws_url,
-                            options={"region": AWS_REGION, "vpc_id": account.vpc_id, **DEMO_KEYS})  # fmt: skip
+            VpcId=account.vpc_id,
+            CidrBlock=f"10.0.{200 + index}.0/24",
+            AvailabilityZone=zone,
+            TagSpecifications=[{"ResourceType": "subnet", "Tags": tags}],
+        )["Subnet"]
+        step.ok(
+            f"created subnet {escape(entry.name)} ({subnet['SubnetId']}, {zone}) named by "
+            f"{escape(entry.referenced_by)}"
+        )
+    config = ProviderConfig(
+        cluster_name=CLUSTER,
+        endpoint_url=clouds.aws_url,
+        options={"region": AWS_REGION, "vpc_id": account.vpc_id, **DEMO_KEYS},
+    )
     aws = f"AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing aws --region {AWS_REGION} --endpoint-url {clouds.aws_url}"
     hints = [f"{aws} elbv2 describe-load-balancers", f"{aws} elbv2 describe-target-groups"]
     pod_cidrs = {"node-a": "10.0.0.128/25", "node-b": "10.0.1.128/25"}  # in the nodes' subnets
@@ -333,18 +371,27 @@ def _gcp_environment(clouds: LocalClouds, plan: Plan, step: Step) -> Environment
     reserved = {}
     for name, ingress in plan.static_ips.items():
         reserved[name] = reserve_global_address(url, GCP_PROJECT, name)
-        step.ok(f"reserved global static IP [bold]{escape(name)}[/] = {reserved[name]} for Ingress {ingress} "
-                f"(as `gcloud compute addresses create {name} --global` would)")  # fmt: skip
-    config = ProviderConfig(cluster_name=CLUSTER, endpoint_url=url,
-                            options={"project": GCP_PROJECT, "zones": list(GCP_ZONES)})  # fmt: skip
-    gcloud = (f"CLOUDSDK_API_ENDPOINT_OVERRIDES_COMPUTE={url}/compute/v1/ CLOUDSDK_AUTH_ACCESS_TOKEN=emulator "
-              f"CLOUDSDK_CORE_PROJECT={GCP_PROJECT} gcloud compute")  # fmt: skip
-    hints = [f"{gcloud} url-maps list", f"{gcloud} forwarding-rules list --global",
-             f"{gcloud} backend-services list --global"]  # fmt: skip
+        step.ok(
+            f"reserved global static IP [bold]{escape(name)}[/] = {reserved[name]} for Ingress {ingress} "
+            f"(as `gcloud compute addresses create {name} --global` would)"
+        )
+    config = ProviderConfig(
+        cluster_name=CLUSTER, endpoint_url=url, options={"project": GCP_PROJECT, "zones": list(GCP_ZONES)}
+    )
+    gcloud = (
+        f"CLOUDSDK_API_ENDPOINT_OVERRIDES_COMPUTE={url}/compute/v1/ CLOUDSDK_AUTH_ACCESS_TOKEN=emulator "
+        f"CLOUDSDK_CORE_PROJECT={GCP_PROJECT} gcloud compute"
+    )
+    hints = [
+        f"{gcloud} url-maps list",
+        f"{gcloud} forwarding-rules list --global",
+        f"{gcloud} backend-services list --global",
+    ]
     nodes = {n: (f"gce://{GCP_PROJECT}/{z}/{n}", z) for n, z in vms.items()}
     pod_cidrs = {"gke-node-a": "10.8.0.0/24", "gke-node-b": "10.8.1.0/24"}
-    return Environment("gcp", clouds.kubes["gcp"].url, config, nodes, hints, reserved, gke.DEFAULT_BACKEND,
-                       pod_cidrs)  # fmt: skip
+    return Environment(
+        "gcp", clouds.kubes["gcp"].url, config, nodes, hints, reserved, gke.DEFAULT_BACKEND, pod_cidrs
+    )
 
 
 def _stand_ins(plan: Plan) -> list[tuple[Manifest, str]]:
@@ -473,8 +520,11 @@ def run_files(
     try:
         kube = clouds.kubes[provider]
         step.ok(f"Kubernetes API emulator ({provider} cluster): {kube.url}")
-        step.ok(f"AWS (moto server): {clouds.aws_url}" if provider == "aws"
-                else f"Google Compute API emulator: {clouds.compute.url}")  # fmt: skip
+        step.ok(
+            f"AWS (moto server): {clouds.aws_url}"
+            if provider == "aws"
+            else f"Google Compute API emulator: {clouds.compute.url}"
+        )
         step.head(f"{upper}: Setting up the account and the cluster's nodes")
         env = (_aws_environment if provider == "aws" else _gcp_environment)(clouds, plan, step)
         api = kube.api_client()
@@ -485,22 +535,38 @@ def run_files(
         if env.default_backend:
             for obj in gke.default_http_backend():
                 applier.apply(Manifest(obj, "GKE"))
-            step.ok("kube-system/default-http-backend (Deployment + NodePort Service), as GKE has: the default "
-                    "backend of Ingresses without spec.defaultBackend")  # fmt: skip
+            step.ok(
+                "kube-system/default-http-backend (Deployment + NodePort Service), as GKE has: the default "
+                "backend of Ingresses without spec.defaultBackend"
+            )
 
-        process = ControllerProcess(RunOptions(
-            controller=ControllerConfig(provider=provider, cluster_name=CLUSTER, workers=2, watch_timeout=30,
-                                        base_retry_delay=0.2, max_retry_delay=5.0, default_backend=env.default_backend),
-            provider=env.provider_config, kube_api_url=kube.url, kube_api_token=kube.token, metrics_addr=None,
-            health_addr=None,
-        ))  # fmt: skip
+        process = ControllerProcess(
+            RunOptions(
+                controller=ControllerConfig(
+                    provider=provider,
+                    cluster_name=CLUSTER,
+                    workers=2,
+                    watch_timeout=30,
+                    base_retry_delay=0.2,
+                    max_retry_delay=5.0,
+                    default_backend=env.default_backend,
+                ),
+                provider=env.provider_config,
+                kube_api_url=kube.url,
+                kube_api_token=kube.token,
+                metrics_addr=None,
+                health_addr=None,
+            )
+        )
         lock = threading.Lock()
 
         def observe(stack: str, result: Any) -> None:
             with lock:
                 for change in result.changes:
-                    step.info(f"[green]{change.action:>7}[/] {escape(change.kind)} [bold]{escape(change.name)}[/]"
-                              + (f" [dim]{escape(change.detail)}[/]" if change.detail else ""))  # fmt: skip
+                    step.info(
+                        f"[green]{change.action:>7}[/] {escape(change.kind)} [bold]{escape(change.name)}[/]"
+                        + (f" [dim]{escape(change.detail)}[/]" if change.detail else "")
+                    )
 
         process.controller.on_converged.append(observe)
         step.head(
@@ -522,9 +588,11 @@ def run_files(
         for manifest in plan.manifests:
             outcome = applier.apply(manifest)
             if outcome == "skipped":
-                step.info(f"[yellow]skipped[/] {escape(manifest.kind)} {escape(manifest.name)} ({manifest.source}): "
-                          f"{escape(manifest.obj['apiVersion'])} {escape(manifest.kind)} is not served by the "
-                          "embedded cluster")  # fmt: skip
+                step.info(
+                    f"[yellow]skipped[/] {escape(manifest.kind)} {escape(manifest.name)} ({manifest.source}): "
+                    f"{escape(manifest.obj['apiVersion'])} {escape(manifest.kind)} is not served by the "
+                    "embedded cluster"
+                )
                 continue
             applied.append(manifest)
             step.ok(f"{outcome} {escape(manifest.title(manifest.kind not in ('Namespace', 'IngressClass')))}")
@@ -545,14 +613,17 @@ def run_files(
             name = ing.annotations.get(GLOBAL_STATIC_IP)
             if name and name in env.reserved:
                 if entry != env.reserved[name]:
-                    raise RuntimeError(f"Ingress {key} got {entry}, not the reserved static IP {name} "
-                                       f"({env.reserved[name]})")  # fmt: skip
+                    raise RuntimeError(
+                        f"Ingress {key} got {entry}, not the reserved static IP {name} ({env.reserved[name]})"
+                    )
                 step.ok(f"that is the reserved static IP {escape(name)}, which lbctl uses and never deletes")
                 rules = process.provider.describe(plan.stacks[key])["load_balancers"]
                 for rule in rules:
                     if rule.get("address") != env.reserved[name]:
-                        raise RuntimeError(f"forwarding rule {rule['name']} has IP {rule.get('address')}, not the "
-                                           f"reserved static IP {name} ({env.reserved[name]})")  # fmt: skip
+                        raise RuntimeError(
+                            f"forwarding rule {rule['name']} has IP {rule.get('address')}, not the "
+                            f"reserved static IP {name} ({env.reserved[name]})"
+                        )
                     step.ok(
                         f"forwarding rule {escape(rule['name'])} IP {rule['address']} (the reserved address)"
                     )
@@ -599,8 +670,9 @@ def run_files(
         raise
 
 
-def _keeper(clouds: LocalClouds, process: Any, env: Environment, plan: Plan, files: tuple[str, ...],
-            step: Step) -> Callable[[], None]:  # fmt: skip
+def _keeper(
+    clouds: LocalClouds, process: Any, env: Environment, plan: Plan, files: tuple[str, ...], step: Step
+) -> Callable[[], None]:
     """Print how to reach everything; the returned callable blocks until Ctrl-C, then stops it all."""
     import tempfile
     from pathlib import Path

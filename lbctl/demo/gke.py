@@ -17,38 +17,61 @@ def default_http_backend() -> list[dict[str, Any]]:
     deployment = {
         "apiVersion": "apps/v1",
         "kind": "Deployment",
-        "metadata": {"name": "l7-default-backend", "namespace": "kube-system",
-                     "labels": {"k8s-app": "glbc", "app.kubernetes.io/name": "default-http-backend",
-                                "app.kubernetes.io/part-of": "lbctl"}},
+        "metadata": {
+            "name": "l7-default-backend",
+            "namespace": "kube-system",
+            "labels": {
+                "k8s-app": "glbc",
+                "app.kubernetes.io/name": "default-http-backend",
+                "app.kubernetes.io/part-of": "lbctl",
+            },
+        },
         "spec": {
             "replicas": 1,
             "selector": {"matchLabels": {"k8s-app": "glbc"}},
             "template": {
                 "metadata": {"labels": {"k8s-app": "glbc", "name": "glbc"}},
                 "spec": {
-                    "securityContext": {"runAsNonRoot": True, "runAsUser": 65534, "runAsGroup": 65534,
-                                        "seccompProfile": {"type": "RuntimeDefault"}},
-                    "containers": [{
-                        "name": "default-http-backend",
-                        "image": "registry.k8s.io/defaultbackend-amd64:1.5",
-                        "ports": [{"name": "http", "containerPort": 8080, "protocol": "TCP"}],
-                        "readinessProbe": {**probe, "periodSeconds": 10, "timeoutSeconds": 5},
-                        "livenessProbe": {**probe, "initialDelaySeconds": 30, "timeoutSeconds": 5},
-                        "resources": {"requests": {"cpu": "10m", "memory": "20Mi"},
-                                      "limits": {"cpu": "10m", "memory": "20Mi"}},
-                        "securityContext": {"allowPrivilegeEscalation": False, "readOnlyRootFilesystem": True,
-                                            "capabilities": {"drop": ["ALL"]}},
-                    }],
+                    "securityContext": {
+                        "runAsNonRoot": True,
+                        "runAsUser": 65534,
+                        "runAsGroup": 65534,
+                        "seccompProfile": {"type": "RuntimeDefault"},
+                    },
+                    "containers": [
+                        {
+                            "name": "default-http-backend",
+                            "image": "registry.k8s.io/defaultbackend-amd64:1.5",
+                            "ports": [{"name": "http", "containerPort": 8080, "protocol": "TCP"}],
+                            "readinessProbe": {**probe, "periodSeconds": 10, "timeoutSeconds": 5},
+                            "livenessProbe": {**probe, "initialDelaySeconds": 30, "timeoutSeconds": 5},
+                            "resources": {
+                                "requests": {"cpu": "10m", "memory": "20Mi"},
+                                "limits": {"cpu": "10m", "memory": "20Mi"},
+                            },
+                            "securityContext": {
+                                "allowPrivilegeEscalation": False,
+                                "readOnlyRootFilesystem": True,
+                                "capabilities": {"drop": ["ALL"]},
+                            },
+                        }
+                    ],
                 },
             },
         },
-    }  # fmt: skip
+    }
     service = {
         "apiVersion": "v1",
         "kind": "Service",
-        "metadata": {"name": "default-http-backend", "namespace": "kube-system",
-                     "labels": {"k8s-app": "glbc", "kubernetes.io/name": "GLBC", "app.kubernetes.io/part-of": "lbctl"}},
-        "spec": {"type": "NodePort", "selector": {"k8s-app": "glbc"},
-                 "ports": [{"name": "http", "port": 80, "targetPort": 8080, "protocol": "TCP"}]},
-    }  # fmt: skip
+        "metadata": {
+            "name": "default-http-backend",
+            "namespace": "kube-system",
+            "labels": {"k8s-app": "glbc", "kubernetes.io/name": "GLBC", "app.kubernetes.io/part-of": "lbctl"},
+        },
+        "spec": {
+            "type": "NodePort",
+            "selector": {"k8s-app": "glbc"},
+            "ports": [{"name": "http", "port": 80, "targetPort": 8080, "protocol": "TCP"}],
+        },
+    }
     return [deployment, service]

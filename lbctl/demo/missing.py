@@ -41,18 +41,26 @@ class Missing:
         head = f"{what} (referenced by {self.referenced_by}) is not in the files"
         if self.kind == "Service":
             ports = ", ".join(str(p) for p in self.ports)
-            return (f"{head}: add its manifest to -f, or run again with --create-missing to create a NodePort "
-                    f"Service {self.key} (port {ports}) with two Ready pods")  # fmt: skip
+            return (
+                f"{head}: add its manifest to -f, or run again with --create-missing to create a NodePort "
+                f"Service {self.key} (port {ports}) with two Ready pods"
+            )
         if self.kind == "Secret":
-            return (f"{head}: add it (kubectl create secret tls {self.name} --cert=CERT --key=KEY --dry-run=client "
-                    "-o yaml), or run again with --create-missing to create a self-signed one")  # fmt: skip
+            return (
+                f"{head}: add it (kubectl create secret tls {self.name} --cert=CERT --key=KEY --dry-run=client "
+                "-o yaml), or run again with --create-missing to create a self-signed one"
+            )
         if self.kind == "Namespace":
             return f"{head}: add a Namespace manifest, or run again with --create-missing to create it"
         if not self.creatable:
-            return (f"{head} nor in the demo's VPC, and a subnet ID cannot be chosen: remove the annotation (lbctl "
-                    "then uses the subnets tagged kubernetes.io/role/elb) or name subnets by their Name tag")  # fmt: skip
-        return (f"{head} nor in the demo's VPC: remove the annotation (lbctl then uses the subnets tagged "
-                "kubernetes.io/role/elb), or run again with --create-missing to create a subnet with that Name tag")  # fmt: skip
+            return (
+                f"{head} nor in the demo's VPC, and a subnet ID cannot be chosen: remove the annotation (lbctl "
+                "then uses the subnets tagged kubernetes.io/role/elb) or name subnets by their Name tag"
+            )
+        return (
+            f"{head} nor in the demo's VPC: remove the annotation (lbctl then uses the subnets tagged "
+            "kubernetes.io/role/elb), or run again with --create-missing to create a subnet with that Name tag"
+        )
 
 
 def _backends(ingress: Ingress) -> Iterable[tuple[str, IngressBackend]]:
@@ -63,8 +71,12 @@ def _backends(ingress: Ingress) -> Iterable[tuple[str, IngressBackend]]:
             yield f"spec.rules[{i}].http.paths[{j}].backend", item.backend
 
 
-def find_missing(ingresses: list[Ingress], objects: Iterable[tuple[str, str, str]], provider: str,
-                 subnet_names: Iterable[str] = ()) -> list[Missing]:  # fmt: skip
+def find_missing(
+    ingresses: list[Ingress],
+    objects: Iterable[tuple[str, str, str]],
+    provider: str,
+    subnet_names: Iterable[str] = (),
+) -> list[Missing]:
     """What the served `ingresses` reference that `objects` ((kind, namespace, name) of every object in the
     files, plus what the demo cluster already has) lack."""
     have = set(objects)
@@ -112,19 +124,37 @@ def stand_in_app(missing: Missing) -> list[dict[str, Any]]:
         else:
             ports.append({"name": port, "port": 80 + len(ports), "targetPort": APP_PORT})
     deployment = {
-        "apiVersion": "apps/v1", "kind": "Deployment",
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
         "metadata": {"name": missing.name, "namespace": missing.namespace, "labels": labels},
-        "spec": {"replicas": 2, "selector": {"matchLabels": {"app": missing.name}},
-                 "template": {"metadata": {"labels": labels}, "spec": {"containers": [{
-                     "name": "app", "image": APP_IMAGE, "args": ["netexec", f"--http-port={APP_PORT}"],
-                     "ports": [{"name": "http", "containerPort": APP_PORT}],
-                     "readinessProbe": {"httpGet": {"path": "/", "port": APP_PORT}, "periodSeconds": 10}}]}}},
-    }  # fmt: skip
+        "spec": {
+            "replicas": 2,
+            "selector": {"matchLabels": {"app": missing.name}},
+            "template": {
+                "metadata": {"labels": labels},
+                "spec": {
+                    "containers": [
+                        {
+                            "name": "app",
+                            "image": APP_IMAGE,
+                            "args": ["netexec", f"--http-port={APP_PORT}"],
+                            "ports": [{"name": "http", "containerPort": APP_PORT}],
+                            "readinessProbe": {
+                                "httpGet": {"path": "/", "port": APP_PORT},
+                                "periodSeconds": 10,
+                            },
+                        }
+                    ]
+                },
+            },
+        },
+    }
     service = {
-        "apiVersion": "v1", "kind": "Service",
+        "apiVersion": "v1",
+        "kind": "Service",
         "metadata": {"name": missing.name, "namespace": missing.namespace, "labels": labels},
         "spec": {"type": "NodePort", "selector": {"app": missing.name}, "ports": ports},
-    }  # fmt: skip
+    }
     return [deployment, service]
 
 
@@ -150,8 +180,11 @@ def self_signed_tls(hosts: list[str], days: int = 90) -> tuple[str, str]:
         .add_extension(x509.SubjectAlternativeName([x509.DNSName(h) for h in names]), critical=False)
         .sign(key, hashes.SHA256())
     )
-    key_pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL,
-                                serialization.NoEncryption()).decode()  # fmt: skip
+    key_pem = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.TraditionalOpenSSL,
+        serialization.NoEncryption(),
+    ).decode()
     return cert.public_bytes(serialization.Encoding.PEM).decode(), key_pem
 
 
@@ -159,11 +192,19 @@ def stand_in_secret(missing: Missing) -> dict[str, Any]:
     """A `kubernetes.io/tls` Secret with a self-signed certificate for the hosts of the TLS entries."""
     cert, key = self_signed_tls(missing.hosts)
     return {
-        "apiVersion": "v1", "kind": "Secret", "type": "kubernetes.io/tls",
-        "metadata": {"name": missing.name, "namespace": missing.namespace,
-                     "labels": {"app.kubernetes.io/created-by": "lbctl-demo"}},
-        "data": {"tls.crt": base64.b64encode(cert.encode()).decode(), "tls.key": base64.b64encode(key.encode()).decode()},
-    }  # fmt: skip
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "type": "kubernetes.io/tls",
+        "metadata": {
+            "name": missing.name,
+            "namespace": missing.namespace,
+            "labels": {"app.kubernetes.io/created-by": "lbctl-demo"},
+        },
+        "data": {
+            "tls.crt": base64.b64encode(cert.encode()).decode(),
+            "tls.key": base64.b64encode(key.encode()).decode(),
+        },
+    }
 
 
 def stand_in_namespace(missing: Missing) -> dict[str, Any]:

@@ -51,8 +51,14 @@ class DemoTarget:
 
 
 def _paths(apps: list[App]) -> list[dict[str, Any]]:
-    return [{"path": f"/{app.name}", "pathType": "Prefix",
-             "backend": {"service": {"name": app.name, "port": {"name": "http"}}}} for app in apps]  # fmt: skip
+    return [
+        {
+            "path": f"/{app.name}",
+            "pathType": "Prefix",
+            "backend": {"service": {"name": app.name, "port": {"name": "http"}}},
+        }
+        for app in apps
+    ]
 
 
 KUBECONFIG = "<kubeconfig>"  # in hints: replaced by the path of the kubeconfig written for --keep
@@ -70,15 +76,22 @@ def aws_target(clouds: LocalClouds) -> DemoTarget:
     }
     apps = [App("users", 30080, 2), App("products", 30081, 2)]
     ingress = {
-        "metadata": {"name": INGRESS, "namespace": NAMESPACE, "annotations": {
-            SCHEME: "internet-facing",
-            TARGET_TYPE: "ip",
-            HEALTHCHECK_PATH: "/healthz",
-        }},
+        "metadata": {
+            "name": INGRESS,
+            "namespace": NAMESPACE,
+            "annotations": {
+                SCHEME: "internet-facing",
+                TARGET_TYPE: "ip",
+                HEALTHCHECK_PATH: "/healthz",
+            },
+        },
         "spec": {"ingressClassName": "alb", "rules": [{"http": {"paths": _paths(apps)}}]},
-    }  # fmt: skip
-    config = ProviderConfig(cluster_name=CLUSTER, endpoint_url=clouds.aws_url,
-                            options={"region": region, "vpc_id": account.vpc_id, **DEMO_KEYS})  # fmt: skip
+    }
+    config = ProviderConfig(
+        cluster_name=CLUSTER,
+        endpoint_url=clouds.aws_url,
+        options={"region": region, "vpc_id": account.vpc_id, **DEMO_KEYS},
+    )
     hints = [
         f"AWS (moto) endpoint: {clouds.aws_url} — e.g. AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing "
         f"aws --region {region} --endpoint-url {clouds.aws_url} elbv2 describe-load-balancers",
@@ -97,14 +110,22 @@ def gcp_target(clouds: LocalClouds) -> DemoTarget:
     project = create_gcp_project(clouds.compute.url, project_id, nodes, "shop-ip")
     apps = [App("users", 30090, 2, neg=True), App("products", 30091, 2, neg=True)]
     ingress = {
-        "metadata": {"name": INGRESS, "namespace": NAMESPACE,
-                     "annotations": {GLOBAL_STATIC_IP: project.static_ip_name}},
-        "spec": {"ingressClassName": "gce",
-                 "defaultBackend": {"service": {"name": apps[0].name, "port": {"name": "http"}}},
-                 "rules": [{"http": {"paths": _paths(apps)}}]},
-    }  # fmt: skip
-    config = ProviderConfig(cluster_name=CLUSTER, endpoint_url=clouds.compute.url,
-                            options={"project": project_id, "zones": list(zones)})  # fmt: skip
+        "metadata": {
+            "name": INGRESS,
+            "namespace": NAMESPACE,
+            "annotations": {GLOBAL_STATIC_IP: project.static_ip_name},
+        },
+        "spec": {
+            "ingressClassName": "gce",
+            "defaultBackend": {"service": {"name": apps[0].name, "port": {"name": "http"}}},
+            "rules": [{"http": {"paths": _paths(apps)}}],
+        },
+    }
+    config = ProviderConfig(
+        cluster_name=CLUSTER,
+        endpoint_url=clouds.compute.url,
+        options={"project": project_id, "zones": list(zones)},
+    )
     hints = [
         f"Compute emulator: {clouds.compute.url} — e.g. curl {clouds.compute.url}/compute/v1/projects/{project_id}"
         "/global/urlMaps",
@@ -185,8 +206,10 @@ def run_target(clouds: LocalClouds, target: DemoTarget, step: Step, keep: bool) 
     kube = clouds.kubes[target.provider]
     api = kube.api_client()
     cluster = Cluster(api, target.nodes, target.pod_cidrs)
-    step.head(f"{target.provider.upper()}: Applying the example app: {len(target.nodes)} nodes, "
-              + ", ".join(f"{a.name} ({a.replicas} pods)" for a in target.apps))  # fmt: skip
+    step.head(
+        f"{target.provider.upper()}: Applying the example app: {len(target.nodes)} nodes, "
+        + ", ".join(f"{a.name} ({a.replicas} pods)" for a in target.apps)
+    )
     if not cluster.core.list_node().items:
         cluster.create_nodes()
     for app in target.apps:
@@ -196,11 +219,24 @@ def run_target(clouds: LocalClouds, target: DemoTarget, step: Step, keep: bool) 
         "filled the EndpointSlices"
     )
 
-    process = ControllerProcess(RunOptions(
-        controller=ControllerConfig(provider=target.provider, cluster_name=CLUSTER, workers=2, watch_timeout=30,
-                                    base_retry_delay=0.2, max_retry_delay=5.0, default_backend=target.default_backend),
-        provider=target.provider_config, kube_api_url=kube.url, kube_api_token=kube.token, metrics_addr=None, health_addr=None,
-    ))  # fmt: skip
+    process = ControllerProcess(
+        RunOptions(
+            controller=ControllerConfig(
+                provider=target.provider,
+                cluster_name=CLUSTER,
+                workers=2,
+                watch_timeout=30,
+                base_retry_delay=0.2,
+                max_retry_delay=5.0,
+                default_backend=target.default_backend,
+            ),
+            provider=target.provider_config,
+            kube_api_url=kube.url,
+            kube_api_token=kube.token,
+            metrics_addr=None,
+            health_addr=None,
+        )
+    )
     changes: list[tuple[str, ConvergeResult]] = []
     lock = threading.Lock()
 
@@ -208,17 +244,23 @@ def run_target(clouds: LocalClouds, target: DemoTarget, step: Step, keep: bool) 
         with lock:
             changes.append((stack, result))
             for change in result.changes:
-                step.info(f"[green]{change.action:>7}[/] {escape(change.kind)} [bold]{escape(change.name)}[/]"
-                          + (f" [dim]{escape(change.detail)}[/]" if change.detail else ""))  # fmt: skip
+                step.info(
+                    f"[green]{change.action:>7}[/] {escape(change.kind)} [bold]{escape(change.name)}[/]"
+                    + (f" [dim]{escape(change.detail)}[/]" if change.detail else "")
+                )
 
     process.controller.on_converged.append(observe)
-    step.head(f"{target.provider.upper()}: Starting the controller (lbctl run --provider {target.provider} "
-              f"--cluster-name {CLUSTER})")  # fmt: skip
+    step.head(
+        f"{target.provider.upper()}: Starting the controller (lbctl run --provider {target.provider} "
+        f"--cluster-name {CLUSTER})"
+    )
     process.start()
     step.ok("informer caches synced; this replica reconciles")
     try:
-        step.head(f"{target.provider.upper()}: Creating Ingress {NAMESPACE}/{INGRESS}: "
-                  + ", ".join(f"/{a.name} → {a.name}" for a in target.apps))  # fmt: skip
+        step.head(
+            f"{target.provider.upper()}: Creating Ingress {NAMESPACE}/{INGRESS}: "
+            + ", ".join(f"/{a.name} → {a.name}" for a in target.apps)
+        )
         # The client serializes a plain dict body as it is; its hint names only the model class.
         cluster.networking.create_namespaced_ingress(NAMESPACE, target.ingress)  # type: ignore[arg-type]
         wait_for(
@@ -236,8 +278,10 @@ def run_target(clouds: LocalClouds, target: DemoTarget, step: Step, keep: bool) 
                 raise RuntimeError(f"the Ingress got {entry}, not the reserved static IP {name} ({reserved})")
             step.ok(f"that is the reserved static IP {name}, which lbctl uses and never deletes")
 
-        step.head(f"{target.provider.upper()}: Console view: lbctl describe ingress {NAMESPACE}/{INGRESS} "
-                  f"--provider {target.provider}")  # fmt: skip
+        step.head(
+            f"{target.provider.upper()}: Console view: lbctl describe ingress {NAMESPACE}/{INGRESS} "
+            f"--provider {target.provider}"
+        )
         view = process.provider.describe(f"{NAMESPACE}/{INGRESS}")
         view["drift"], view["note"] = [], "in sync with the Ingress (second reconcile made no change)"
         print_view(view)
@@ -248,8 +292,13 @@ def run_target(clouds: LocalClouds, target: DemoTarget, step: Step, keep: bool) 
             f"{target.provider.upper()}: Scaling {app.name} from {app.replicas} to {app.replicas + 1} pods"
         )
         cluster.scale(app, app.replicas + 1)
-        after = wait_for(lambda: (t := _targets(process.provider.describe(f"{NAMESPACE}/{INGRESS}"), app.name))
-                         != before and t, 30, "the new target")  # fmt: skip
+        after = wait_for(
+            lambda: (
+                (t := _targets(process.provider.describe(f"{NAMESPACE}/{INGRESS}"), app.name)) != before and t
+            ),
+            30,
+            "the new target",
+        )
         step.ok(f"targets of {app.name}: {', '.join(before)} → {', '.join(after)}")
 
         if keep:

@@ -29,29 +29,50 @@ class App:
         annotations = {NEG: '{"ingress": true}'} if self.neg else {}
         return {
             "metadata": {"name": self.name, "namespace": NAMESPACE, "annotations": annotations},
-            "spec": {"type": "NodePort", "selector": {"app": self.name},
-                     "ports": [{"name": "http", "port": 80, "targetPort": "http", "nodePort": self.node_port}]},
-        }  # fmt: skip
+            "spec": {
+                "type": "NodePort",
+                "selector": {"app": self.name},
+                "ports": [{"name": "http", "port": 80, "targetPort": "http", "nodePort": self.node_port}],
+            },
+        }
 
     def deployment(self) -> dict[str, Any]:
         return {
             "metadata": {"name": self.name, "namespace": NAMESPACE, "labels": {"app": self.name}},
-            "spec": {"replicas": self.replicas, "selector": {"matchLabels": {"app": self.name}},
-                     "template": {"metadata": {"labels": {"app": self.name}}, "spec": {"containers": [{
-                         "name": "app", "image": f"example/{self.name}:1",
-                         "ports": [{"name": "http", "containerPort": 8080}],
-                         "readinessProbe": {"httpGet": {"path": f"/{self.name}/healthz", "port": "http"},
-                                            "periodSeconds": 10, "timeoutSeconds": 2},
-                     }]}}},
-        }  # fmt: skip
+            "spec": {
+                "replicas": self.replicas,
+                "selector": {"matchLabels": {"app": self.name}},
+                "template": {
+                    "metadata": {"labels": {"app": self.name}},
+                    "spec": {
+                        "containers": [
+                            {
+                                "name": "app",
+                                "image": f"example/{self.name}:1",
+                                "ports": [{"name": "http", "containerPort": 8080}],
+                                "readinessProbe": {
+                                    "httpGet": {"path": f"/{self.name}/healthz", "port": "http"},
+                                    "periodSeconds": 10,
+                                    "timeoutSeconds": 2,
+                                },
+                            }
+                        ]
+                    },
+                },
+            },
+        }
 
 
 class Cluster:
     """Writes the example's objects through the official client, as kubectl would, and waits for the
     cluster to run them."""
 
-    def __init__(self, api: kubernetes.client.ApiClient, nodes: dict[str, tuple[str, str]],
-                 pod_cidrs: dict[str, str] | None = None) -> None:  # fmt: skip
+    def __init__(
+        self,
+        api: kubernetes.client.ApiClient,
+        nodes: dict[str, tuple[str, str]],
+        pod_cidrs: dict[str, str] | None = None,
+    ) -> None:
         self.core = kubernetes.client.CoreV1Api(api)
         self.apps = kubernetes.client.AppsV1Api(api)
         self.discovery = kubernetes.client.DiscoveryV1Api(api)
@@ -69,12 +90,16 @@ class Cluster:
             if name in self.pod_cidrs:
                 spec.update(podCIDR=self.pod_cidrs[name], podCIDRs=[self.pod_cidrs[name]])
             # The client serializes plain dict bodies as they are; its hints name only the model classes.
-            self.core.create_node({  # type: ignore[arg-type]
-                "metadata": {"name": name, "labels": {"topology.kubernetes.io/zone": zone}},
-                "spec": spec,
-                "status": {"conditions": [{"type": "Ready", "status": "True"}],
-                           "addresses": [{"type": "InternalIP", "address": f"10.0.250.{len(name)}"}]},
-            })  # fmt: skip
+            self.core.create_node(
+                {  # type: ignore[arg-type]
+                    "metadata": {"name": name, "labels": {"topology.kubernetes.io/zone": zone}},
+                    "spec": spec,
+                    "status": {
+                        "conditions": [{"type": "Ready", "status": "True"}],
+                        "addresses": [{"type": "InternalIP", "address": f"10.0.250.{len(name)}"}],
+                    },
+                }
+            )
 
     def deploy(self, app: App, timeout: float = 30.0) -> list[str]:
         """Create the Service and the Deployment; returns the pod IPs once all replicas are ready endpoints."""
@@ -93,8 +118,13 @@ class Cluster:
         slices = self.discovery.list_namespaced_endpoint_slice(
             NAMESPACE, label_selector=f"kubernetes.io/service-name={app.name},{MANAGED_BY}"
         ).items
-        return sorted(address for s in slices for e in s.endpoints or [] if e.conditions
-                      and e.conditions.ready and not e.conditions.terminating for address in e.addresses)  # fmt: skip
+        return sorted(
+            address
+            for s in slices
+            for e in s.endpoints or []
+            if e.conditions and e.conditions.ready and not e.conditions.terminating
+            for address in e.addresses
+        )
 
     def _wait_ready(self, app: App, timeout: float) -> list[str]:
         deadline = time.monotonic() + timeout

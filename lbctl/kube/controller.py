@@ -70,9 +70,11 @@ class Controller:
         )
         self.cluster_default = _service_of(self.build_config.cluster_default_backend)  # (namespace, name)
         if self.cluster_default and config.watch_namespace not in (None, self.cluster_default[0]):
-            log.warning("the cluster default backend is outside the watched namespace: Ingresses without "
-                        "spec.defaultBackend will report it missing",
-                        extra={"default_backend": self.build_config.cluster_default_backend})  # fmt: skip
+            log.warning(
+                "the cluster default backend is outside the watched namespace: Ingresses without "
+                "spec.defaultBackend will report it missing",
+                extra={"default_backend": self.build_config.cluster_default_backend},
+            )
         self.metrics = metrics or ControllerMetrics(config.provider)
         self.stats = stats
         if stats is not None:
@@ -81,10 +83,11 @@ class Controller:
         self.events = EventRecorder(api_client)
         self.writer = IngressWriter(api_client)
         self.informers: dict[str, Informer | SecretWatches] = {
-            r.kind: (SecretWatches if r.by_name else Informer)(r, config.watch_namespace, self._on_change,
-                                                                watch_timeout=config.watch_timeout)
+            r.kind: (SecretWatches if r.by_name else Informer)(
+                r, config.watch_namespace, self._on_change, watch_timeout=config.watch_timeout
+            )
             for r in watched_resources(api_client, config.provider)
-        }  # fmt: skip
+        }
         self.addresses: dict[str, str | None] = {}  # stack → last address
         self.on_converged: list[Callable[[str, ConvergeResult], None]] = []  # observers (demo, benchmark)
         self.reconcile_count = 0
@@ -94,7 +97,9 @@ class Controller:
         self._in_flight = 0
         self._in_flight_lock = threading.Condition()
         self._snapshot_lock = threading.Lock()
-        self._secrets: dict[str, set[str]] = {}  # stack → secret values its last reconcile read (for redaction)
+        self._secrets: dict[
+            str, set[str]
+        ] = {}  # stack → secret values its last reconcile read (for redaction)
         self._secrets_lock = threading.Lock()
         self._snapshot: tuple[tuple[int, ...], ClusterSnapshot, dict[str, list[str]]] | None = None
 
@@ -135,7 +140,9 @@ class Controller:
 
     def enqueue_all(self, include_cloud: bool = False) -> None:
         """Queue every stack we know of; with include_cloud also stacks found only in the cloud (leaks)."""
-        stacks = {self._stack_of(i) for i in self._ingresses() if self._claims(i) or FINALIZER in i.finalizers}
+        stacks = {
+            self._stack_of(i) for i in self._ingresses() if self._claims(i) or FINALIZER in i.finalizers
+        }
         if include_cloud:
             try:
                 cloud_stacks = set(self.provider.list_stacks())
@@ -228,20 +235,37 @@ class Controller:
             return {self._stack_of(i) for i in objects}
         if kind == "Service" or kind == "EndpointSlice":
             names = {(o.namespace, o.name if isinstance(o, Service) else o.service_name) for o in objects}
-            return set().union(*(stacks_using(ingresses, provider, ns, service=n) for ns, n in names),
-                               self._on_cluster_default(names, ingresses))  # fmt: skip
+            return set().union(
+                *(stacks_using(ingresses, provider, ns, service=n) for ns, n in names),
+                self._on_cluster_default(names, ingresses),
+            )
         if kind == "Secret":
             watches = self.informers.get("Secret")
-            tracked = watches.stacks_using(f"{o.namespace}/{o.name}" for o in objects) if isinstance(
-                watches, SecretWatches) else set()  # fmt: skip
-            return tracked.union(*(stacks_using(ingresses, provider, o.namespace, secret=o.name) for o in objects))
+            tracked = (
+                watches.stacks_using(f"{o.namespace}/{o.name}" for o in objects)
+                if isinstance(watches, SecretWatches)
+                else set()
+            )
+            return tracked.union(
+                *(stacks_using(ingresses, provider, o.namespace, secret=o.name) for o in objects)
+            )
         if kind == "Pod":
-            services = [s for s in self._objects("Service") if any(
-                isinstance(p, Pod) and p.namespace == s.namespace and s.selector
-                and all(p.labels.get(k) == v for k, v in s.selector.items()) for p in objects)]  # fmt: skip
+            services = [
+                s
+                for s in self._objects("Service")
+                if any(
+                    isinstance(p, Pod)
+                    and p.namespace == s.namespace
+                    and s.selector
+                    and all(p.labels.get(k) == v for k, v in s.selector.items())
+                    for p in objects
+                )
+            ]
             names = {(s.namespace, s.name) for s in services}
-            return set().union(*(stacks_using(ingresses, provider, ns, service=n) for ns, n in names),
-                               self._on_cluster_default(names, ingresses))  # fmt: skip
+            return set().union(
+                *(stacks_using(ingresses, provider, ns, service=n) for ns, n in names),
+                self._on_cluster_default(names, ingresses),
+            )
         # Nodes, IngressClasses and GKE configs can affect any stack we serve.
         return {self._stack_of(i) for i in ingresses if self._claims(i) or FINALIZER in i.finalizers}
 
@@ -277,14 +301,18 @@ class Controller:
                     try:
                         self._report_failures(stack, failures, delay)
                     except Exception as err:  # reporting is best effort: the worker must survive it
-                        log.warning("could not report a failed reconcile", extra={"key": stack, "error": _safe(err)})
+                        log.warning(
+                            "could not report a failed reconcile", extra={"key": stack, "error": _safe(err)}
+                        )
                 else:
                     self.queue.forget(stack)
                     self.metrics.reconciles.labels(self.config.provider, "success").inc()
                     with self._secrets_lock:
                         self._secrets.pop(stack, None)
             finally:
-                self.metrics.reconcile_seconds.labels(self.config.provider).observe(time.monotonic() - started)
+                self.metrics.reconcile_seconds.labels(self.config.provider).observe(
+                    time.monotonic() - started
+                )
                 self.queue.done(stack)
                 self.metrics.queue_depth.set(self.queue.depth)
                 with self._in_flight_lock:
@@ -298,7 +326,9 @@ class Controller:
         self.reconcile_count += 1
         secrets = self.informers.get("Secret")
         if isinstance(secrets, SecretWatches):  # watch what this group references before reading the cache
-            secrets.track(stack, secrets_needed(self.stack_snapshot(stack).ingresses.values(), self.snapshot()))
+            secrets.track(
+                stack, secrets_needed(self.stack_snapshot(stack).ingresses.values(), self.snapshot())
+            )
         snapshot = self.stack_snapshot(stack)
         result = build(snapshot, self.build_config)
         outcome = result.groups.get(stack)
@@ -334,8 +364,11 @@ class Controller:
             self._secrets[stack] = _secret_values(inputs)
         converged = self.provider.converge(inputs)
 
-        released = [i for i in holders if i.ref.key not in spec.members and (i.deleting or not self._claims(i)
-                                                                                or spec.empty)]  # fmt: skip
+        released = [
+            i
+            for i in holders
+            if i.ref.key not in spec.members and (i.deleting or not self._claims(i) or spec.empty)
+        ]
         if spec.empty and not converged.deleted:
             if any(getattr(e, "cleanup", False) for e in converged.errors):
                 return converged  # the finalizers stay; the failures are reported and retried
@@ -348,14 +381,24 @@ class Controller:
             ingress = snapshot.ingresses[member]
             self._set_address(ingress, converged.address)
             if converged.changes:
-                self.events.record(ingress.namespace, ingress.name, ingress.uid, "Normal", "SuccessfullyReconciled",
-                                   f"{len(converged.changes)} cloud change(s); address {converged.address}")  # fmt: skip
+                self.events.record(
+                    ingress.namespace,
+                    ingress.name,
+                    ingress.uid,
+                    "Normal",
+                    "SuccessfullyReconciled",
+                    f"{len(converged.changes)} cloud change(s); address {converged.address}",
+                )
             for warning in converged.warnings:
-                self.events.record(ingress.namespace, ingress.name, ingress.uid, "Warning", "TranslationWarning",
-                                   warning)  # fmt: skip
+                self.events.record(
+                    ingress.namespace, ingress.name, ingress.uid, "Warning", "TranslationWarning", warning
+                )
         self.addresses[stack] = None if spec.empty else converged.address
         self.metrics.managed.labels(self.config.provider).set(sum(1 for a in self.addresses.values() if a))
-        log.info("reconciled", extra={"key": stack, "changes": len(converged.changes), "address": converged.address})
+        log.info(
+            "reconciled",
+            extra={"key": stack, "changes": len(converged.changes), "address": converged.address},
+        )
         for observer in self.on_converged:
             observer(stack, converged)
         return converged
@@ -368,58 +411,92 @@ class Controller:
         with self._secrets_lock:
             secrets = self._secrets.pop(stack, set())
         snapshot = self.stack_snapshot(stack)
-        affected = [i for i in snapshot.ingresses.values() if self._stack_of(i) == stack
-                    and (self._claims(i) or FINALIZER in i.finalizers)]  # fmt: skip
+        affected = [
+            i
+            for i in snapshot.ingresses.values()
+            if self._stack_of(i) == stack and (self._claims(i) or FINALIZER in i.finalizers)
+        ]
         retry = f"will retry in {_duration(delay)}"
         for err in failures:
             text = _safe(_redact(str(err), secrets))
             if isinstance(err, Fenced) or (isinstance(err, ApiException) and err.status == 409):
-                log.info("reconcile interrupted; retrying", extra={"key": stack, "error": text, "retry_in": delay})
+                log.info(
+                    "reconcile interrupted; retrying", extra={"key": stack, "error": text, "retry_in": delay}
+                )
                 continue  # not a failure to report: a lost lease, or our cache one write behind (409)
             log.warning("reconcile failed; retrying", extra={"key": stack, "error": text, "retry_in": delay})
             if isinstance(err, SpecError):  # a user-fixable problem found in the cloud (e.g. no subnets)
                 reason = "FailedDeployModel"
                 text = f"{err.problem.field}: {_safe(_redact(err.problem.message, secrets))}"
             elif isinstance(err, ProviderError):
-                reason = ("FailedCleanup" if err.cleanup else "FailedDeployModel") if err.user_fixable \
-                    else "FailedReconcile"  # fmt: skip
+                reason = (
+                    ("FailedCleanup" if err.cleanup else "FailedDeployModel")
+                    if err.user_fixable
+                    else "FailedReconcile"
+                )
                 text = (f"{err.field}: " if err.field else "") + text
             else:
                 reason = "FailedReconcile"
             for ingress in affected:
-                self.events.record(ingress.namespace, ingress.name, ingress.uid, "Warning", reason,
-                                   f"{text} ({retry})", series=text)  # fmt: skip
+                self.events.record(
+                    ingress.namespace,
+                    ingress.name,
+                    ingress.uid,
+                    "Warning",
+                    reason,
+                    f"{text} ({retry})",
+                    series=text,
+                )
 
     def _report(self, outcome: GroupOutcome, snapshot: ClusterSnapshot) -> None:
         for problem in outcome.problems:
             for ingress in _ingresses_named(problem, outcome, snapshot):
                 event_type = "Warning"
                 reason = "FailedBuildModel" if problem.severity == "error" else "BuildWarning"
-                self.events.record(ingress.namespace, ingress.name, ingress.uid, event_type, reason,
-                                   f"{problem.field}: {problem.message}")  # fmt: skip
+                self.events.record(
+                    ingress.namespace,
+                    ingress.name,
+                    ingress.uid,
+                    event_type,
+                    reason,
+                    f"{problem.field}: {problem.message}",
+                )
 
     def _warn_raw(self, raw: dict[str, Any], reason: str, message: str) -> None:
         meta = raw.get("metadata", {})
-        self.events.record(meta.get("namespace", "default"), meta.get("name", ""), meta.get("uid", ""), "Warning",
-                           reason, message)  # fmt: skip
+        self.events.record(
+            meta.get("namespace", "default"),
+            meta.get("name", ""),
+            meta.get("uid", ""),
+            "Warning",
+            reason,
+            message,
+        )
 
     def _ensure_finalizer(self, ingress: Ingress) -> None:
         if FINALIZER in ingress.finalizers:
             return
-        self.writer.set_finalizers(ingress.namespace, ingress.name, [*ingress.finalizers, FINALIZER],
-                                   ingress.resource_version)  # fmt: skip
+        self.writer.set_finalizers(
+            ingress.namespace, ingress.name, [*ingress.finalizers, FINALIZER], ingress.resource_version
+        )
 
     def _remove_finalizer(self, ingress: Ingress) -> None:
         try:
-            self.writer.set_finalizers(ingress.namespace, ingress.name,
-                                       [f for f in ingress.finalizers if f != FINALIZER], ingress.resource_version)  # fmt: skip
+            self.writer.set_finalizers(
+                ingress.namespace,
+                ingress.name,
+                [f for f in ingress.finalizers if f != FINALIZER],
+                ingress.resource_version,
+            )
         except ApiException as err:
             if err.status != 404:
                 raise
 
     def _set_address(self, ingress: Ingress, address: str | None) -> None:
         cached = self.informers["Ingress"].get(ingress.ref.key)
-        current = (cached.raw.get("status") or {}).get("loadBalancer", {}).get("ingress") or [] if cached else []
+        current = (
+            (cached.raw.get("status") or {}).get("loadBalancer", {}).get("ingress") or [] if cached else []
+        )
         wanted = [status_entry(address)] if address else []
         if _normalise_status(current) == wanted:
             return
@@ -451,9 +528,12 @@ def _same_ingress(olds: tuple[Any, ...], news: tuple[Any, ...]) -> bool:
     the first cloud write; reconciling again for it would only repeat the discovery)."""
 
     def strip(items: tuple[Any, ...]) -> tuple[Any, ...]:
-        return tuple(dataclasses.replace(i, resource_version="", finalizers=tuple(f for f in i.finalizers
-                                                                                  if f != FINALIZER))
-                     for i in items)  # fmt: skip
+        return tuple(
+            dataclasses.replace(
+                i, resource_version="", finalizers=tuple(f for f in i.finalizers if f != FINALIZER)
+            )
+            for i in items
+        )
 
     if any(FINALIZER in o.finalizers for o in olds) and not all(FINALIZER in n.finalizers for n in news):
         return False  # our finalizer went away: look again

@@ -30,10 +30,20 @@ class EventRecorder:
         self.cache_size = cache_size
         self._series: OrderedDict[tuple[str, ...], _Series] = OrderedDict()
         self._lock = threading.Lock()
-        self.emitted: list[tuple[str, str, str, str]] = []  # (ingress key, type, reason, message), every record
+        self.emitted: list[
+            tuple[str, str, str, str]
+        ] = []  # (ingress key, type, reason, message), every record
 
-    def record(self, namespace: str, name: str, uid: str, event_type: str, reason: str, message: str,
-               series: str | None = None) -> None:  # fmt: skip
+    def record(
+        self,
+        namespace: str,
+        name: str,
+        uid: str,
+        event_type: str,
+        reason: str,
+        message: str,
+        series: str | None = None,
+    ) -> None:
         """Report `message`; `series` (default: the message) is what makes two reports the same Event."""
         message = message[:1024]
         key = (namespace, name, uid, event_type, reason, series if series is not None else message)
@@ -56,16 +66,25 @@ class EventRecorder:
                 return
             except ApiException as err:
                 if err.status != 404:  # gone (expired): create it again below
-                    log.warning("could not update event", extra={"key": f"{namespace}/{name}", "reason": reason,
-                                                                 "status": err.status})  # fmt: skip
+                    log.warning(
+                        "could not update event",
+                        extra={"key": f"{namespace}/{name}", "reason": reason, "status": err.status},
+                    )
                     return
             except Exception as err:  # the API unreachable: Events are best effort
-                log.warning("could not update event", extra={"key": f"{namespace}/{name}", "error": str(err)[:200]})
+                log.warning(
+                    "could not update event", extra={"key": f"{namespace}/{name}", "error": str(err)[:200]}
+                )
                 return
         body = {
             "metadata": {"generateName": f"{name}.", "namespace": namespace},
-            "involvedObject": {"apiVersion": "networking.k8s.io/v1", "kind": "Ingress", "name": name,
-                               "namespace": namespace, "uid": uid},  # fmt: skip
+            "involvedObject": {
+                "apiVersion": "networking.k8s.io/v1",
+                "kind": "Ingress",
+                "name": name,
+                "namespace": namespace,
+                "uid": uid,
+            },
             "type": event_type,
             "reason": reason,
             "message": message,
@@ -79,11 +98,15 @@ class EventRecorder:
             # The client serializes a plain dict body as it is; its hint names only the model class.
             created = self.core.create_namespaced_event(namespace, body)  # type: ignore[arg-type]
         except ApiException as err:
-            log.warning("could not record event", extra={"key": f"{namespace}/{name}", "reason": reason,
-                                                         "status": err.status})  # fmt: skip
+            log.warning(
+                "could not record event",
+                extra={"key": f"{namespace}/{name}", "reason": reason, "status": err.status},
+            )
             return
         except Exception as err:  # the API unreachable: Events are best effort
-            log.warning("could not record event", extra={"key": f"{namespace}/{name}", "error": str(err)[:200]})
+            log.warning(
+                "could not record event", extra={"key": f"{namespace}/{name}", "error": str(err)[:200]}
+            )
             return
         with self._lock:
             if key in self._series:
@@ -114,9 +137,13 @@ class IngressWriter:
     def set_finalizers(self, namespace: str, name: str, finalizers: list[str], resource_version: str) -> None:
         """Replace the finalizer list. A JSON merge patch, because a strategic merge patch merges
         `metadata.finalizers` and so could never remove one."""
-        body: dict[str, Any] = {"metadata": {"finalizers": finalizers or None, "resourceVersion": resource_version}}
+        body: dict[str, Any] = {
+            "metadata": {"finalizers": finalizers or None, "resourceVersion": resource_version}
+        }
         self.api.patch_namespaced_ingress(name, namespace, body, _content_type="application/merge-patch+json")
 
     def set_address(self, namespace: str, name: str, address: str | None) -> None:
         entries = [status_entry(address)] if address else []
-        self.api.patch_namespaced_ingress_status(name, namespace, {"status": {"loadBalancer": {"ingress": entries}}})
+        self.api.patch_namespaced_ingress_status(
+            name, namespace, {"status": {"loadBalancer": {"ingress": entries}}}
+        )

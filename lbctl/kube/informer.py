@@ -47,8 +47,9 @@ def object_key(raw: dict[str, Any]) -> str:
     return f"{namespace}/{meta.get('name')}" if namespace else str(meta.get("name"))
 
 
-def list_objects(resource: WatchedResource, namespace: str | None = None,
-                 name: str | None = None) -> tuple[list[dict[str, Any]], str]:  # fmt: skip
+def list_objects(
+    resource: WatchedResource, namespace: str | None = None, name: str | None = None
+) -> tuple[list[dict[str, Any]], str]:
     """One list call: the raw objects (with kind/apiVersion filled in, as list items lack them) and the
     list's resourceVersion."""
     response = resource.lister(namespace, name)(_preload_content=False)
@@ -131,10 +132,13 @@ class Informer:
                 resource_version = self._list()
                 self.synced.set()
             except Exception as err:
-                log.warning("list failed; retrying in the background",
-                            extra={"kind": self.kind, "reason": f"{type(err).__name__}"})  # fmt: skip
-        self._thread = threading.Thread(target=self._run, args=(resource_version,), name=f"informer-{self.kind}",
-                                        daemon=True)  # fmt: skip
+                log.warning(
+                    "list failed; retrying in the background",
+                    extra={"kind": self.kind, "reason": f"{type(err).__name__}"},
+                )
+        self._thread = threading.Thread(
+            target=self._run, args=(resource_version,), name=f"informer-{self.kind}", daemon=True
+        )
         self._thread.start()
         return self
 

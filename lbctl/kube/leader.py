@@ -62,7 +62,9 @@ class LeaderElector:
         # The API stores whole seconds: round up, so a standby never sees the lease expire before we stop renewing.
         self.lease_duration = max(1, math.ceil(lease_seconds))
         if renew_deadline >= self.lease_duration:
-            raise ValueError(f"renew_deadline ({renew_deadline}s) must be shorter than the lease ({self.lease_duration}s)")
+            raise ValueError(
+                f"renew_deadline ({renew_deadline}s) must be shorter than the lease ({self.lease_duration}s)"
+            )
         self.leading = threading.Event()
         self._held_by_other = False  # the last attempt found another live holder
         self._stop = threading.Event()
@@ -117,9 +119,14 @@ class LeaderElector:
                 raise
             body = {
                 "metadata": {"name": self.name, "namespace": self.namespace},
-                "spec": {"holderIdentity": self.identity, "leaseDurationSeconds": self.lease_duration,
-                         "acquireTime": _micro(now), "renewTime": _micro(now), "leaseTransitions": 0},
-            }  # fmt: skip
+                "spec": {
+                    "holderIdentity": self.identity,
+                    "leaseDurationSeconds": self.lease_duration,
+                    "acquireTime": _micro(now),
+                    "renewTime": _micro(now),
+                    "leaseTransitions": 0,
+                },
+            }
             try:
                 # The client serializes a plain dict body as it is; its hint names only the model class.
                 self.api.create_namespaced_lease(self.namespace, body)  # type: ignore[arg-type]

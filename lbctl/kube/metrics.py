@@ -15,15 +15,24 @@ class ControllerMetrics:
     def __init__(self, provider: str, registry: CollectorRegistry | None = None) -> None:
         self.registry = registry or CollectorRegistry()
         self.provider = provider
-        self.reconciles = Counter("lbctl_reconcile_total", "Reconciles by outcome.", ["provider", "outcome"],
-                                  registry=self.registry)  # fmt: skip
-        self.reconcile_seconds = Histogram("lbctl_reconcile_duration_seconds", "Reconcile duration.", ["provider"],
-                                           registry=self.registry)  # fmt: skip
-        self.queue_depth = Gauge("lbctl_workqueue_depth", "Keys waiting in the work queue.", registry=self.registry)
-        self.cloud_calls = Counter("lbctl_cloud_api_calls_total", "Cloud API calls.",
-                                   ["service", "operation", "outcome"], registry=self.registry)  # fmt: skip
-        self.managed = Gauge("lbctl_managed_load_balancers", "Load balancers managed.", ["provider"],
-                             registry=self.registry)  # fmt: skip
+        self.reconciles = Counter(
+            "lbctl_reconcile_total", "Reconciles by outcome.", ["provider", "outcome"], registry=self.registry
+        )
+        self.reconcile_seconds = Histogram(
+            "lbctl_reconcile_duration_seconds", "Reconcile duration.", ["provider"], registry=self.registry
+        )
+        self.queue_depth = Gauge(
+            "lbctl_workqueue_depth", "Keys waiting in the work queue.", registry=self.registry
+        )
+        self.cloud_calls = Counter(
+            "lbctl_cloud_api_calls_total",
+            "Cloud API calls.",
+            ["service", "operation", "outcome"],
+            registry=self.registry,
+        )
+        self.managed = Gauge(
+            "lbctl_managed_load_balancers", "Load balancers managed.", ["provider"], registry=self.registry
+        )
         self.leader = Gauge("lbctl_leader", "1 while this replica is the leader.", registry=self.registry)
 
     def count_call(self, service: str, operation: str, outcome: str) -> None:

@@ -84,8 +84,12 @@ def _typed(api_client: client.ApiClient, kind: Kind) -> WatchedResource:
     name = _snake(kind.kind)
     if not kind.namespaced:
         return WatchedResource(kind.kind, kind.api_version, getattr(api, f"list_{name}"), None)
-    return WatchedResource(kind.kind, kind.api_version, getattr(api, f"list_{name}_for_all_namespaces"),
-                           getattr(api, f"list_namespaced_{name}"))  # fmt: skip
+    return WatchedResource(
+        kind.kind,
+        kind.api_version,
+        getattr(api, f"list_{name}_for_all_namespaces"),
+        getattr(api, f"list_namespaced_{name}"),
+    )
 
 
 def resource_for(api_client: client.ApiClient, kind: Kind) -> WatchedResource:

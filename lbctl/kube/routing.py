@@ -68,8 +68,14 @@ def secrets_needed(ingresses: Iterable[Ingress], snapshot: ClusterSnapshot) -> s
     return out
 
 
-def stacks_using(ingresses: Iterable[Ingress], provider: str, namespace: str, *, service: str | None = None,
-                 secret: str | None = None) -> set[str]:  # fmt: skip
+def stacks_using(
+    ingresses: Iterable[Ingress],
+    provider: str,
+    namespace: str,
+    *,
+    service: str | None = None,
+    secret: str | None = None,
+) -> set[str]:
     """Stacks of Ingresses in `namespace` that use the given Service or Secret."""
     out = set()
     for ingress in ingresses:

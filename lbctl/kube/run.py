@@ -37,7 +37,9 @@ class RunOptions:
     drain_seconds: float = 30.0
 
 
-def kube_client(api_url: str | None = None, kubeconfig: str | None = None, token: str | None = None) -> client.ApiClient:
+def kube_client(
+    api_url: str | None = None, kubeconfig: str | None = None, token: str | None = None
+) -> client.ApiClient:
     """An explicit URL (emulators; `token` sent as `Authorization: Bearer`), else in-cluster config, else the
     kubeconfig. Requests say `lbctl/<version>`."""
     if api_url:
@@ -66,11 +68,14 @@ class ControllerProcess:
         self.stats = CallStats()
         self.api_client = kube_client(options.kube_api_url, options.kubeconfig, options.kube_api_token)
         provider_options = {"discovery_ttl": options.controller.discovery_ttl, **options.provider.options}
-        provider_config = ProviderConfig(**{**vars(options.provider), "options": provider_options,
-                                            "call_stats": self.stats})  # fmt: skip
+        provider_config = ProviderConfig(
+            **{**vars(options.provider), "options": provider_options, "call_stats": self.stats}
+        )
         self.provider = create_provider(options.controller.provider, provider_config)
         self.metrics = ControllerMetrics(options.controller.provider)
-        self.controller = Controller(self.api_client, self.provider, options.controller, self.stats, self.metrics)
+        self.controller = Controller(
+            self.api_client, self.provider, options.controller, self.stats, self.metrics
+        )
         self.stopped = threading.Event()
         self._stopping = False
         self._stop_lock = threading.Lock()
@@ -91,10 +96,16 @@ class ControllerProcess:
         if opts.leader_elect:
             identity = f"{socket.gethostname()}_{os.getpid()}_{id(self):x}"
             self.elector = LeaderElector(
-                self.api_client, opts.leader_namespace, f"lbctl-{opts.controller.provider}-leader", identity,
-                on_started=self._lead, on_stopped=self._lose, lease_seconds=opts.leader_lease_seconds,
-                renew_deadline=opts.leader_lease_seconds * 2 / 3, retry_period=max(0.2, opts.leader_lease_seconds / 7),
-            ).start()  # fmt: skip
+                self.api_client,
+                opts.leader_namespace,
+                f"lbctl-{opts.controller.provider}-leader",
+                identity,
+                on_started=self._lead,
+                on_stopped=self._lose,
+                lease_seconds=opts.leader_lease_seconds,
+                renew_deadline=opts.leader_lease_seconds * 2 / 3,
+                retry_period=max(0.2, opts.leader_lease_seconds / 7),
+            ).start()
         else:
             self._lead()
         return self

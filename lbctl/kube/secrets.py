@@ -25,8 +25,14 @@ class SecretWatches:
     """Looks like an Informer to the controller (items/get/generation/synced/start/stop); `track` says
     which Secrets ("namespace/name") a stack needs."""
 
-    def __init__(self, resource: WatchedResource, namespace: str | None = None, handler: Handler | None = None,
-                 watch_timeout: int = 300, prime_timeout: float = 10.0) -> None:  # fmt: skip
+    def __init__(
+        self,
+        resource: WatchedResource,
+        namespace: str | None = None,
+        handler: Handler | None = None,
+        watch_timeout: int = 300,
+        prime_timeout: float = 10.0,
+    ) -> None:
         self.resource = resource
         self.kind = resource.kind
         self.namespace = namespace

@@ -136,7 +136,13 @@ ACTION_SCHEMA: dict[str, Any] = {
             "additionalProperties": False,
             "properties": {
                 "contentType": {
-                    "enum": ["text/plain", "text/css", "text/html", "application/javascript", "application/json"]
+                    "enum": [
+                        "text/plain",
+                        "text/css",
+                        "text/html",
+                        "application/javascript",
+                        "application/json",
+                    ]
                 },
                 "statusCode": {"type": "string", "pattern": r"^[245]\d\d$"},  # ALB: no 1xx or 3xx
                 "messageBody": {"type": "string"},  # ≤ 1024 bytes: limits.check_alb_action
@@ -175,7 +181,11 @@ CONDITION_SCHEMA: dict[str, Any] = {
                 ]
             },
             "hostHeaderConfig": {"type": "object", "required": ["values"], "properties": {"values": _VALUES}},
-            "pathPatternConfig": {"type": "object", "required": ["values"], "properties": {"values": _VALUES}},
+            "pathPatternConfig": {
+                "type": "object",
+                "required": ["values"],
+                "properties": {"values": _VALUES},
+            },
             "httpHeaderConfig": {
                 "type": "object",
                 "required": ["httpHeaderName", "values"],
@@ -278,8 +288,16 @@ def _matching(pattern: str, error: str) -> Any:
     return check
 
 
-def _aws(name: str, parser: p.Parser, scope: Scope, merge: Merge, doc: str, default: Any = None,
-         default_doc: str = "", *variants: Variant) -> Annotation:  # fmt: skip
+def _aws(
+    name: str,
+    parser: p.Parser,
+    scope: Scope,
+    merge: Merge,
+    doc: str,
+    default: Any = None,
+    default_doc: str = "",
+    *variants: Variant,
+) -> Annotation:
     return Annotation(name, parser, scope, merge, "aws", doc, default, default_doc, variants)
 
 
@@ -289,116 +307,366 @@ DUALSTACK = "dualstack"  # ip-address-type is not ipv4
 GRPC = "grpc"  # backend-protocol-version is GRPC
 
 
-def _gcp(name: str, parser: p.Parser, scope: Scope, doc: str, default: Any = None, default_doc: str = "") -> Annotation:
+def _gcp(
+    name: str, parser: p.Parser, scope: Scope, doc: str, default: Any = None, default_doc: str = ""
+) -> Annotation:
     return Annotation(name, parser, scope, Merge.PER_INGRESS, "gcp", doc, default, default_doc)
 
 
 ANNOTATIONS: list[Annotation] = [
     # ----- AWS: load balancer
-    _aws(LOAD_BALANCER_NAME, p.string(_NAME_32, 32, "up to 32 letters, digits or '-', not starting or ending with '-'"),
-         _I, _X, "Custom name of the load balancer (otherwise `k8s-<ns>-<name>-<hash>`)."),
-    _aws(GROUP_NAME, p.string(_GROUP, 63, "up to 63 lower-case letters, digits, '-' or '.', starting and ending alphanumeric"),
-         _I, _N, "IngressGroup this Ingress belongs to; Ingresses of one group share one ALB."),
-    _aws(GROUP_ORDER, p.integer(-1000, 1000), _I, _N,
-         "Order of this Ingress's rules within its group (smaller first; ties by namespace/name).", 0, "0"),
-    _aws(TAGS, p.string_map(check=limits.check_tags, expected=f"comma-separated key=value pairs, e.g. 'team=shop,"
-                            f"env=prod': at most {limits.MAX_USER_TAGS} tags, keys of 1-{limits.ALB_MAX_TAG_KEY} and "
-                            f"values of up to {limits.ALB_MAX_TAG_VALUE} characters ({limits.TAG_CHARS}), keys not "
-                            "starting with 'aws:'"),
-         _B, _M, "Extra AWS tags on the resources created for this Ingress."),
-    _aws(IP_ADDRESS_TYPE, p.one_of("ipv4", "dualstack", "dualstack-without-public-ipv4"), _I, _X,
-         "IP address type of the load balancer.", "ipv4", "ipv4"),
-    _aws(SCHEME, p.one_of("internal", "internet-facing"), _I, _X,
-         "Whether the load balancer is internet-facing.", "internal", "internal"),
-    _aws(SUBNETS, p.string_list(), _I, _X,
-         "Subnet IDs or Name tags (≥ 2 AZs); otherwise discovered by the `kubernetes.io/role/elb` (or "
-         "`internal-elb`) and cluster tags."),
-    _aws(SECURITY_GROUPS, p.string_list(), _I, _X,
-         "Security groups (IDs or Name tags) to attach instead of the managed frontend security group."),
-    _aws(LOAD_BALANCER_ATTRIBUTES, p.string_map(), _I, _X,
-         "Load balancer attributes, e.g. `idle_timeout.timeout_seconds=600`."),
-    _aws(WAFV2_ACL_ARN, p.string("^" + _ARN + "$", None, "a WAFv2 web ACL ARN"), _I, _X,
-         "WAFv2 web ACL to associate with the load balancer."),
-    _aws(LISTEN_PORTS, p.listen_ports(), _I, _M,
-         "Listener ports, JSON list of {protocol: port}.", [("HTTP", 80)], '[{"HTTP": 80}]',
-         Variant(WITH_TLS, "with TLS certificates", [("HTTPS", 443)], '[{"HTTPS": 443}]')),
-    _aws(SSL_REDIRECT, p.integer(1, 65535), _I, _X,
-         "Redirect every HTTP listener to this HTTPS port."),
-    _aws(INBOUND_CIDRS, p.cidr_list(), _I, _X, "CIDRs allowed to reach the load balancer.", ["0.0.0.0/0"],
-         "0.0.0.0/0", Variant(DUALSTACK, "dualstack", ["0.0.0.0/0", "::/0"], "0.0.0.0/0,::/0")),
-    _aws(CERTIFICATE_ARN, p.string_list(_matching(_ARN, "not an ARN like arn:aws:acm:REGION:ACCOUNT:certificate/ID"),
-                                        "certificate ARNs"), _I, _M,
-         "ACM certificate ARNs for HTTPS listeners; else discovered from ACM by the TLS hosts."),
-    _aws(SSL_POLICY, p.string(r"[A-Za-z0-9-]+", 128, "an ELB security policy name"), _I, _X,
-         "Security policy of HTTPS listeners.", "ELBSecurityPolicy-2016-08", "ELBSecurityPolicy-2016-08"),
+    _aws(
+        LOAD_BALANCER_NAME,
+        p.string(_NAME_32, 32, "up to 32 letters, digits or '-', not starting or ending with '-'"),
+        _I,
+        _X,
+        "Custom name of the load balancer (otherwise `k8s-<ns>-<name>-<hash>`).",
+    ),
+    _aws(
+        GROUP_NAME,
+        p.string(
+            _GROUP, 63, "up to 63 lower-case letters, digits, '-' or '.', starting and ending alphanumeric"
+        ),
+        _I,
+        _N,
+        "IngressGroup this Ingress belongs to; Ingresses of one group share one ALB.",
+    ),
+    _aws(
+        GROUP_ORDER,
+        p.integer(-1000, 1000),
+        _I,
+        _N,
+        "Order of this Ingress's rules within its group (smaller first; ties by namespace/name).",
+        0,
+        "0",
+    ),
+    _aws(
+        TAGS,
+        p.string_map(
+            check=limits.check_tags,
+            expected=f"comma-separated key=value pairs, e.g. 'team=shop,"
+            f"env=prod': at most {limits.MAX_USER_TAGS} tags, keys of 1-{limits.ALB_MAX_TAG_KEY} and "
+            f"values of up to {limits.ALB_MAX_TAG_VALUE} characters ({limits.TAG_CHARS}), keys not "
+            "starting with 'aws:'",
+        ),
+        _B,
+        _M,
+        "Extra AWS tags on the resources created for this Ingress.",
+    ),
+    _aws(
+        IP_ADDRESS_TYPE,
+        p.one_of("ipv4", "dualstack", "dualstack-without-public-ipv4"),
+        _I,
+        _X,
+        "IP address type of the load balancer.",
+        "ipv4",
+        "ipv4",
+    ),
+    _aws(
+        SCHEME,
+        p.one_of("internal", "internet-facing"),
+        _I,
+        _X,
+        "Whether the load balancer is internet-facing.",
+        "internal",
+        "internal",
+    ),
+    _aws(
+        SUBNETS,
+        p.string_list(),
+        _I,
+        _X,
+        "Subnet IDs or Name tags (≥ 2 AZs); otherwise discovered by the `kubernetes.io/role/elb` (or "
+        "`internal-elb`) and cluster tags.",
+    ),
+    _aws(
+        SECURITY_GROUPS,
+        p.string_list(),
+        _I,
+        _X,
+        "Security groups (IDs or Name tags) to attach instead of the managed frontend security group.",
+    ),
+    _aws(
+        LOAD_BALANCER_ATTRIBUTES,
+        p.string_map(),
+        _I,
+        _X,
+        "Load balancer attributes, e.g. `idle_timeout.timeout_seconds=600`.",
+    ),
+    _aws(
+        WAFV2_ACL_ARN,
+        p.string("^" + _ARN + "$", None, "a WAFv2 web ACL ARN"),
+        _I,
+        _X,
+        "WAFv2 web ACL to associate with the load balancer.",
+    ),
+    _aws(
+        LISTEN_PORTS,
+        p.listen_ports(),
+        _I,
+        _M,
+        "Listener ports, JSON list of {protocol: port}.",
+        [("HTTP", 80)],
+        '[{"HTTP": 80}]',
+        Variant(WITH_TLS, "with TLS certificates", [("HTTPS", 443)], '[{"HTTPS": 443}]'),
+    ),
+    _aws(SSL_REDIRECT, p.integer(1, 65535), _I, _X, "Redirect every HTTP listener to this HTTPS port."),
+    _aws(
+        INBOUND_CIDRS,
+        p.cidr_list(),
+        _I,
+        _X,
+        "CIDRs allowed to reach the load balancer.",
+        ["0.0.0.0/0"],
+        "0.0.0.0/0",
+        Variant(DUALSTACK, "dualstack", ["0.0.0.0/0", "::/0"], "0.0.0.0/0,::/0"),
+    ),
+    _aws(
+        CERTIFICATE_ARN,
+        p.string_list(
+            _matching(_ARN, "not an ARN like arn:aws:acm:REGION:ACCOUNT:certificate/ID"), "certificate ARNs"
+        ),
+        _I,
+        _M,
+        "ACM certificate ARNs for HTTPS listeners; else discovered from ACM by the TLS hosts.",
+    ),
+    _aws(
+        SSL_POLICY,
+        p.string(r"[A-Za-z0-9-]+", 128, "an ELB security policy name"),
+        _I,
+        _X,
+        "Security policy of HTTPS listeners.",
+        "ELBSecurityPolicy-2016-08",
+        "ELBSecurityPolicy-2016-08",
+    ),
     # ----- AWS: targets
-    _aws(TARGET_TYPE, p.one_of("instance", "ip"), _B, _N,
-         "`instance`: nodes on the Service NodePort; `ip`: pod IPs.", "instance", "instance"),
+    _aws(
+        TARGET_TYPE,
+        p.one_of("instance", "ip"),
+        _B,
+        _N,
+        "`instance`: nodes on the Service NodePort; `ip`: pod IPs.",
+        "instance",
+        "instance",
+    ),
     _aws(BACKEND_PROTOCOL, p.one_of("HTTP", "HTTPS"), _B, _N, "Protocol to the targets.", "HTTP", "HTTP"),
-    _aws(BACKEND_PROTOCOL_VERSION, p.one_of("HTTP1", "HTTP2", "GRPC"), _B, _N,
-         "Protocol version to the targets.", "HTTP1", "HTTP1"),
-    _aws(TARGET_GROUP_ATTRIBUTES, p.string_map(), _B, _N,
-         "Target group attributes, e.g. `deregistration_delay.timeout_seconds=30`."),
-    _aws(TARGET_NODE_LABELS, p.string_map(), _B, _N, "Only nodes with these labels are registered (instance mode)."),
-    _aws(HEALTHCHECK_PORT, p.health_check_port(), _B, _N, "Health check port.", "traffic-port", "traffic-port"),
+    _aws(
+        BACKEND_PROTOCOL_VERSION,
+        p.one_of("HTTP1", "HTTP2", "GRPC"),
+        _B,
+        _N,
+        "Protocol version to the targets.",
+        "HTTP1",
+        "HTTP1",
+    ),
+    _aws(
+        TARGET_GROUP_ATTRIBUTES,
+        p.string_map(),
+        _B,
+        _N,
+        "Target group attributes, e.g. `deregistration_delay.timeout_seconds=30`.",
+    ),
+    _aws(
+        TARGET_NODE_LABELS,
+        p.string_map(),
+        _B,
+        _N,
+        "Only nodes with these labels are registered (instance mode).",
+    ),
+    _aws(
+        HEALTHCHECK_PORT, p.health_check_port(), _B, _N, "Health check port.", "traffic-port", "traffic-port"
+    ),
     _aws(HEALTHCHECK_PROTOCOL, p.one_of("HTTP", "HTTPS"), _B, _N, "Health check protocol.", "HTTP", "HTTP"),
-    _aws(HEALTHCHECK_PATH, p.string(r"/[\x21-\x7e]*", limits.ALB_MAX_HEALTH_CHECK_PATH, "a path starting with '/', up to "
-                                    f"{limits.ALB_MAX_HEALTH_CHECK_PATH} printable ASCII characters"), _B, _N,
-         "Health check path.", "/", "/", Variant(GRPC, "gRPC", "/AWS.ALB/healthcheck", "/AWS.ALB/healthcheck")),
+    _aws(
+        HEALTHCHECK_PATH,
+        p.string(
+            r"/[\x21-\x7e]*",
+            limits.ALB_MAX_HEALTH_CHECK_PATH,
+            f"a path starting with '/', up to {limits.ALB_MAX_HEALTH_CHECK_PATH} printable ASCII characters",
+        ),
+        _B,
+        _N,
+        "Health check path.",
+        "/",
+        "/",
+        Variant(GRPC, "gRPC", "/AWS.ALB/healthcheck", "/AWS.ALB/healthcheck"),
+    ),
     _aws(HEALTHCHECK_INTERVAL, p.integer(5, 300), _B, _N, "Seconds between health checks.", 15, "15"),
     _aws(HEALTHCHECK_TIMEOUT, p.integer(2, 120), _B, _N, "Health check timeout in seconds.", 5, "5"),
     _aws(HEALTHY_THRESHOLD, p.integer(2, 10), _B, _N, "Successes before a target is healthy.", 2, "2"),
     _aws(UNHEALTHY_THRESHOLD, p.integer(2, 10), _B, _N, "Failures before a target is unhealthy.", 2, "2"),
-    _aws(SUCCESS_CODES, p.success_codes(), _B, _N, "HTTP (or gRPC) codes that mean healthy.", "200",
-         "200", Variant(GRPC, "gRPC", "12", "12")),
+    _aws(
+        SUCCESS_CODES,
+        p.success_codes(),
+        _B,
+        _N,
+        "HTTP (or gRPC) codes that mean healthy.",
+        "200",
+        "200",
+        Variant(GRPC, "gRPC", "12", "12"),
+    ),
     # ----- AWS: authentication
-    _aws(AUTH_TYPE, p.one_of("none", "oidc", "cognito"), _B, _N, "Authenticate users before forwarding.", "none",
-         "none"),
-    _aws(AUTH_IDP_COGNITO, p.json_value(COGNITO_SCHEMA, '\'{"userPoolARN":"…","userPoolClientID":"…","userPoolDomain":"…"}\''),
-         _B, _N, "Cognito user pool for `auth-type: cognito`."),
-    _aws(AUTH_IDP_OIDC, p.json_value(OIDC_SCHEMA, '\'{"issuer":"…","authorizationEndpoint":"…","tokenEndpoint":"…","userInfoEndpoint":"…","secretName":"…"}\''),
-         _B, _N, "OIDC provider for `auth-type: oidc`; client ID/secret come from the named Secret."),
-    _aws(AUTH_ON_UNAUTHENTICATED, p.one_of("authenticate", "allow", "deny"), _B, _N,
-         "What to do with unauthenticated requests.", "authenticate", "authenticate"),
-    _aws(AUTH_SCOPE, p.string(r"[\w.:/ -]+", 512, "space-separated claims, e.g. 'openid email'"), _B, _N,
-         "Claims to request from the IdP.", "openid", "openid"),
-    _aws(AUTH_SESSION_COOKIE, p.string(r"[\w-]+", 128, "a cookie name"), _B, _N,
-         "Name of the session cookie.", "AWSELBAuthSessionCookie", "AWSELBAuthSessionCookie"),
-    _aws(AUTH_SESSION_TIMEOUT, p.integer(1, 604800), _B, _N, "Session lifetime in seconds.", 604800, "604800"),
+    _aws(
+        AUTH_TYPE,
+        p.one_of("none", "oidc", "cognito"),
+        _B,
+        _N,
+        "Authenticate users before forwarding.",
+        "none",
+        "none",
+    ),
+    _aws(
+        AUTH_IDP_COGNITO,
+        p.json_value(COGNITO_SCHEMA, '\'{"userPoolARN":"…","userPoolClientID":"…","userPoolDomain":"…"}\''),
+        _B,
+        _N,
+        "Cognito user pool for `auth-type: cognito`.",
+    ),
+    _aws(
+        AUTH_IDP_OIDC,
+        p.json_value(
+            OIDC_SCHEMA,
+            '\'{"issuer":"…","authorizationEndpoint":"…","tokenEndpoint":"…","userInfoEndpoint":"…","secretName":"…"}\'',
+        ),
+        _B,
+        _N,
+        "OIDC provider for `auth-type: oidc`; client ID/secret come from the named Secret.",
+    ),
+    _aws(
+        AUTH_ON_UNAUTHENTICATED,
+        p.one_of("authenticate", "allow", "deny"),
+        _B,
+        _N,
+        "What to do with unauthenticated requests.",
+        "authenticate",
+        "authenticate",
+    ),
+    _aws(
+        AUTH_SCOPE,
+        p.string(r"[\w.:/ -]+", 512, "space-separated claims, e.g. 'openid email'"),
+        _B,
+        _N,
+        "Claims to request from the IdP.",
+        "openid",
+        "openid",
+    ),
+    _aws(
+        AUTH_SESSION_COOKIE,
+        p.string(r"[\w-]+", 128, "a cookie name"),
+        _B,
+        _N,
+        "Name of the session cookie.",
+        "AWSELBAuthSessionCookie",
+        "AWSELBAuthSessionCookie",
+    ),
+    _aws(
+        AUTH_SESSION_TIMEOUT, p.integer(1, 604800), _B, _N, "Session lifetime in seconds.", 604800, "604800"
+    ),
     # ----- AWS: custom actions and conditions
-    _aws(ACTIONS, p.json_value(ACTION_SCHEMA, '\'{"type":"fixed-response","fixedResponseConfig":{"statusCode":"503"}}\'',
-                               check=limits.check_alb_action),
-         _I, _N, "Custom action for backends named `${name}` with port `use-annotation`: forward (weights, "
-         "stickiness, external targetGroupARN), redirect, or fixed-response."),
-    _aws(CONDITIONS, p.json_value(CONDITION_SCHEMA, '\'[{"field":"http-header","httpHeaderConfig":{"httpHeaderName":"X","values":["y"]}}]\'',
-                                  check=limits.check_alb_conditions),
-         _I, _N, "Extra rule conditions for backends named `${name}`: host-header, path-pattern, http-header, "
-         "http-request-method, query-string, source-ip."),
+    _aws(
+        ACTIONS,
+        p.json_value(
+            ACTION_SCHEMA,
+            '\'{"type":"fixed-response","fixedResponseConfig":{"statusCode":"503"}}\'',
+            check=limits.check_alb_action,
+        ),
+        _I,
+        _N,
+        "Custom action for backends named `${name}` with port `use-annotation`: forward (weights, "
+        "stickiness, external targetGroupARN), redirect, or fixed-response.",
+    ),
+    _aws(
+        CONDITIONS,
+        p.json_value(
+            CONDITION_SCHEMA,
+            '\'[{"field":"http-header","httpHeaderConfig":{"httpHeaderName":"X","values":["y"]}}]\'',
+            check=limits.check_alb_conditions,
+        ),
+        _I,
+        _N,
+        "Extra rule conditions for backends named `${name}`: host-header, path-pattern, http-header, "
+        "http-request-method, query-string, source-ip.",
+    ),
     # ----- GCP (ingress-gce)
-    Annotation(INGRESS_CLASS, p.string(None, 253, "an ingress class name, e.g. 'alb' or 'gce'"), _I, _N, "any",
-               "Ingress class (deprecated form of `spec.ingressClassName`)."),
-    _gcp(GLOBAL_STATIC_IP, p.string(_RFC1035, 63, "the name of an existing global static IP address (lower-case letters, "
-                                       "digits and '-', starting with a letter, up to 63)"), _I,
-         "Existing global address to use for the forwarding rules (never deleted by lbctl)."),
+    Annotation(
+        INGRESS_CLASS,
+        p.string(None, 253, "an ingress class name, e.g. 'alb' or 'gce'"),
+        _I,
+        _N,
+        "any",
+        "Ingress class (deprecated form of `spec.ingressClassName`).",
+    ),
+    _gcp(
+        GLOBAL_STATIC_IP,
+        p.string(
+            _RFC1035,
+            63,
+            "the name of an existing global static IP address (lower-case letters, "
+            "digits and '-', starting with a letter, up to 63)",
+        ),
+        _I,
+        "Existing global address to use for the forwarding rules (never deleted by lbctl).",
+    ),
     _gcp(ALLOW_HTTP, p.boolean(), _I, "Serve plain HTTP on :80 as well as HTTPS.", True, "true"),
-    _gcp(PRE_SHARED_CERT, p.string_list(_matching(_RFC1035, "not an SSL certificate name (RFC 1035, up to 63 "
-                                                  "characters)"), "SSL certificate names"), _I, "Names of existing SSL certificates to attach (never deleted)."),
-    _gcp(FRONTEND_CONFIG, p.string(r"[a-z0-9]([-a-z0-9.]*[a-z0-9])?", 253, "a FrontendConfig name"), _I,
-         "FrontendConfig (redirectToHttps, sslPolicy) for this Ingress."),
-    _gcp(NEG, p.json_value(NEG_SCHEMA, '\'{"ingress": true}\''), _S,
-         "Container-native load balancing: `{\"ingress\": true}` targets pod IPs through zonal NEGs."),
-    _gcp(BACKEND_CONFIG, p.json_value(BACKEND_CONFIG_SCHEMA, '\'{"default": "my-config"}\' or \'{"ports": {"80": "my-config"}}\''),
-         _S, "BackendConfig per Service port (`ports`) or for all ports (`default`)."),
-    _gcp(BACKEND_CONFIG_BETA, p.json_value(BACKEND_CONFIG_SCHEMA, '\'{"default": "my-config"}\''), _S,
-         "Older name of `cloud.google.com/backend-config`."),
-    _gcp(APP_PROTOCOLS, p.json_value(APP_PROTOCOLS_SCHEMA, '\'{"my-https-port": "HTTPS"}\''), _S,
-         "Protocol per Service port name: HTTP, HTTPS or HTTP2."),
-    Annotation(REWRITE_TARGET_NGINX, p.string(r"/[\x21-\x7e]*", 1024, "a path starting with '/', up to 1024 printable ASCII characters"), _I, _N, "any",
-               "Rewrite the matched path prefix to this path (GCP: URL map `pathPrefixRewrite`; AWS: an error, "
-               "ALB cannot rewrite)."),
-    Annotation(REWRITE_TARGET, p.string(r"/[\x21-\x7e]*", 1024, "a path starting with '/', up to 1024 printable ASCII characters"), _I, _N, "any",
-               "Same as `nginx.ingress.kubernetes.io/rewrite-target`."),
-]  # fmt: skip
+    _gcp(
+        PRE_SHARED_CERT,
+        p.string_list(
+            _matching(_RFC1035, "not an SSL certificate name (RFC 1035, up to 63 characters)"),
+            "SSL certificate names",
+        ),
+        _I,
+        "Names of existing SSL certificates to attach (never deleted).",
+    ),
+    _gcp(
+        FRONTEND_CONFIG,
+        p.string(r"[a-z0-9]([-a-z0-9.]*[a-z0-9])?", 253, "a FrontendConfig name"),
+        _I,
+        "FrontendConfig (redirectToHttps, sslPolicy) for this Ingress.",
+    ),
+    _gcp(
+        NEG,
+        p.json_value(NEG_SCHEMA, "'{\"ingress\": true}'"),
+        _S,
+        'Container-native load balancing: `{"ingress": true}` targets pod IPs through zonal NEGs.',
+    ),
+    _gcp(
+        BACKEND_CONFIG,
+        p.json_value(
+            BACKEND_CONFIG_SCHEMA, '\'{"default": "my-config"}\' or \'{"ports": {"80": "my-config"}}\''
+        ),
+        _S,
+        "BackendConfig per Service port (`ports`) or for all ports (`default`).",
+    ),
+    _gcp(
+        BACKEND_CONFIG_BETA,
+        p.json_value(BACKEND_CONFIG_SCHEMA, '\'{"default": "my-config"}\''),
+        _S,
+        "Older name of `cloud.google.com/backend-config`.",
+    ),
+    _gcp(
+        APP_PROTOCOLS,
+        p.json_value(APP_PROTOCOLS_SCHEMA, '\'{"my-https-port": "HTTPS"}\''),
+        _S,
+        "Protocol per Service port name: HTTP, HTTPS or HTTP2.",
+    ),
+    Annotation(
+        REWRITE_TARGET_NGINX,
+        p.string(r"/[\x21-\x7e]*", 1024, "a path starting with '/', up to 1024 printable ASCII characters"),
+        _I,
+        _N,
+        "any",
+        "Rewrite the matched path prefix to this path (GCP: URL map `pathPrefixRewrite`; AWS: an error, "
+        "ALB cannot rewrite).",
+    ),
+    Annotation(
+        REWRITE_TARGET,
+        p.string(r"/[\x21-\x7e]*", 1024, "a path starting with '/', up to 1024 printable ASCII characters"),
+        _I,
+        _N,
+        "any",
+        "Same as `nginx.ingress.kubernetes.io/rewrite-target`.",
+    ),
+]
 
 REGISTRY = AnnotationRegistry(
     ANNOTATIONS,

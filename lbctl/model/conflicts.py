@@ -41,10 +41,20 @@ def route_key(rule: Rule) -> DuplicateKey:
 def destination(action: Action, backends: Mapping[str, Backend]) -> str:
     """The action with each backend key replaced by the backend's settings, so two members' actions compare
     equal exactly when requests would be served the same way."""
-    resolved = [(repr(backends.get(t.backend_key or "")), t.target_group_arn, t.target_group_name, t.weight)
-                for t in action.forward]  # fmt: skip
-    return repr((action.type, resolved, action.stickiness, action.redirect, action.fixed_response,
-                 action.authentication))  # fmt: skip
+    resolved = [
+        (repr(backends.get(t.backend_key or "")), t.target_group_arn, t.target_group_name, t.weight)
+        for t in action.forward
+    ]
+    return repr(
+        (
+            action.type,
+            resolved,
+            action.stickiness,
+            action.redirect,
+            action.fixed_response,
+            action.authentication,
+        )
+    )
 
 
 def describe(action: Action) -> str:
@@ -61,8 +71,9 @@ def _route(rule: Rule) -> str:
     return f"{where}, {path}"
 
 
-def within_member(ingress: Ingress, rules: Sequence[tuple[Rule, int]],
-                  backends: Mapping[str, Backend]) -> tuple[str, str] | None:  # fmt: skip
+def within_member(
+    ingress: Ingress, rules: Sequence[tuple[Rule, int]], backends: Mapping[str, Backend]
+) -> tuple[str, str] | None:
     """(field, message) for the first rule that repeats an earlier rule of the same Ingress with another
     destination; None when there is none."""
     seen: dict[DuplicateKey, Rule] = {}
@@ -70,9 +81,12 @@ def within_member(ingress: Ingress, rules: Sequence[tuple[Rule, int]],
         key = route_key(rule)
         first = seen.setdefault(key, rule)
         if first is not rule and destination(first.action, backends) != destination(rule.action, backends):
-            return (rule.source.field, f"routes {_route(rule)} to {describe(rule.action)}, but "
-                    f"{first.source.field} already routes it to {describe(first.action)}; expected one backend "
-                    "per host, path and pathType (remove one of the two, or give both the same backend)")  # fmt: skip
+            return (
+                rule.source.field,
+                f"routes {_route(rule)} to {describe(rule.action)}, but "
+                f"{first.source.field} already routes it to {describe(first.action)}; expected one backend "
+                "per host, path and pathType (remove one of the two, or give both the same backend)",
+            )
     return None
 
 
@@ -90,10 +104,16 @@ def across_members(members: Sequence[MemberLike]) -> list[Problem]:
                 continue
             kept = destination(first_rule.action, first_member.backends)
             if kept != destination(rule.action, member.backends):
-                problems.append(Problem(
-                    Severity.WARNING, str(member.ingress.ref), rule.source.field,
-                    f"routes {_route(rule)} to {describe(rule.action)}, but Ingress {first_member.ingress.ref.key} "
-                    f"({first_rule.source.field}) of the same IngressGroup routes it to {describe(first_rule.action)} "
-                    "and comes first (group.order, then namespace/name), so this rule never receives a request; "
-                    "expected one backend per host, path and pathType in a group", member.ingress.source))  # fmt: skip
+                problems.append(
+                    Problem(
+                        Severity.WARNING,
+                        str(member.ingress.ref),
+                        rule.source.field,
+                        f"routes {_route(rule)} to {describe(rule.action)}, but Ingress {first_member.ingress.ref.key} "
+                        f"({first_rule.source.field}) of the same IngressGroup routes it to {describe(first_rule.action)} "
+                        "and comes first (group.order, then namespace/name), so this rule never receives a request; "
+                        "expected one backend per host, path and pathType in a group",
+                        member.ingress.source,
+                    )
+                )
     return problems

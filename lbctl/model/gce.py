@@ -45,8 +45,10 @@ def parse_backend_ref(ref: str) -> tuple[str, str, int | str]:
     """`ns/name:port` (port number or name) → (namespace, name, port); ValueError naming the form."""
     match = _BACKEND_REF.fullmatch(ref)
     if match is None or (match.group(5).isdigit() and not 1 <= int(match.group(5)) <= 65535):
-        raise ValueError(f"{ref!r} is not a Service port: expected NAMESPACE/NAME:PORT (port number "
-                         f"1-65535 or port name), e.g. {CLUSTER_DEFAULT_BACKEND}")  # fmt: skip
+        raise ValueError(
+            f"{ref!r} is not a Service port: expected NAMESPACE/NAME:PORT (port number "
+            f"1-65535 or port name), e.g. {CLUSTER_DEFAULT_BACKEND}"
+        )
     port = match.group(5)
     return match.group(1), match.group(3), int(port) if port.isdigit() else port
 
@@ -153,20 +155,31 @@ def apply_gce_backend_settings(
     )
     protocols = parsed.get(a.APP_PROTOCOLS) or {}
     backend.protocol = protocols.get(backend.port_name or "", protocols.get(str(backend.port), "HTTP"))
-    fields["protocol"] = Source(on_service + annotation_field(a.APP_PROTOCOLS),
-                                "Service" if parsed.has(a.APP_PROTOCOLS) else "default")  # fmt: skip
+    fields["protocol"] = Source(
+        on_service + annotation_field(a.APP_PROTOCOLS),
+        "Service" if parsed.has(a.APP_PROTOCOLS) else "default",
+    )
 
     health = HealthCheck(protocol=backend.protocol, path="/", source="default")
     health_source = Source(on_service + annotation_field(a.BACKEND_CONFIG))  # where a health check is set
     checked = {attribute: health_source for attribute in _HEALTH_ATTRIBUTES}
     probe = _readiness_probe(backend, service, snapshot)
     if probe is not None:
-        health = HealthCheck(protocol=probe.scheme if probe.scheme in ("HTTP", "HTTPS") else backend.protocol,
-                             path=probe.path, host=probe.host, interval_seconds=probe.period_seconds,
-                             timeout_seconds=probe.timeout_seconds, source="readinessProbe")  # fmt: skip
+        health = HealthCheck(
+            protocol=probe.scheme if probe.scheme in ("HTTP", "HTTPS") else backend.protocol,
+            path=probe.path,
+            host=probe.host,
+            interval_seconds=probe.period_seconds,
+            timeout_seconds=probe.timeout_seconds,
+            source="readinessProbe",
+        )
         probed = Source(f"Pods of Service {service.ref.key}: readinessProbe", "readinessProbe")
-        checked.update({f"health_check.{k}": probed for k in ("protocol", "path", "host", "interval_seconds",
-                                                                "timeout_seconds")})  # fmt: skip
+        checked.update(
+            {
+                f"health_check.{k}": probed
+                for k in ("protocol", "path", "host", "interval_seconds", "timeout_seconds")
+            }
+        )
 
     selection = parsed.get(a.BACKEND_CONFIG) or parsed.get(a.BACKEND_CONFIG_BETA)
     if selection:
@@ -186,8 +199,10 @@ def apply_gce_backend_settings(
             if hc:
                 for key, attribute in _BACKEND_CONFIG_HEALTH.items():
                     if key in hc:
-                        checked[attribute] = Source(f"BackendConfig {service.namespace}/{name} "
-                                                    f"spec.healthCheck.{key}", "BackendConfig")  # fmt: skip
+                        checked[attribute] = Source(
+                            f"BackendConfig {service.namespace}/{name} spec.healthCheck.{key}",
+                            "BackendConfig",
+                        )
                 health = HealthCheck(
                     protocol=hc.get("type", health.protocol),
                     port=hc.get("port", health.port),
@@ -204,10 +219,14 @@ def apply_gce_backend_settings(
 
 
 _BACKEND_CONFIG_HEALTH = {
-    "type": "health_check.protocol", "port": "health_check.port", "requestPath": "health_check.path",
-    "checkIntervalSec": "health_check.interval_seconds", "timeoutSec": "health_check.timeout_seconds",
-    "healthyThreshold": "health_check.healthy_threshold", "unhealthyThreshold": "health_check.unhealthy_threshold",
-}  # fmt: skip
+    "type": "health_check.protocol",
+    "port": "health_check.port",
+    "requestPath": "health_check.path",
+    "checkIntervalSec": "health_check.interval_seconds",
+    "timeoutSec": "health_check.timeout_seconds",
+    "healthyThreshold": "health_check.healthy_threshold",
+    "unhealthyThreshold": "health_check.unhealthy_threshold",
+}
 _HEALTH_ATTRIBUTES = (*_BACKEND_CONFIG_HEALTH.values(), "health_check.host")
 
 
@@ -274,9 +293,11 @@ def gce_frontend(
     if certificates:
         listeners.append(Listener("HTTPS", 443, certificates=list(certificates), ssl_policy=ssl_policy))
     if not listeners:
-        raise fail(annotation_field(a.ALLOW_HTTP),
-                   "is 'false' but the Ingress has no TLS certificate: nothing would listen (add spec.tls or "
-                   f"{a.PRE_SHARED_CERT})")  # fmt: skip
+        raise fail(
+            annotation_field(a.ALLOW_HTTP),
+            "is 'false' but the Ingress has no TLS certificate: nothing would listen (add spec.tls or "
+            f"{a.PRE_SHARED_CERT})",
+        )
     return Frontend(
         scheme="internet-facing", static_ip_name=parsed.get(a.GLOBAL_STATIC_IP), listeners=listeners
     )
@@ -328,34 +349,57 @@ class GceProfile:
     def listen_ports(self, member: MemberInput, certificates: list[TLSCertificate]) -> list[tuple[str, int]]:
         return []  # the frontend decides: :80 unless allow-http is false, :443 with certificates
 
-    def backend_settings(self, member: MemberInput, backend: Backend, service: Service,
-                         service_parsed: ParsedAnnotations, where: str) -> None:  # fmt: skip
+    def backend_settings(
+        self,
+        member: MemberInput,
+        backend: Backend,
+        service: Service,
+        service_parsed: ParsedAnnotations,
+        where: str,
+    ) -> None:
         apply_gce_backend_settings(backend, service, service_parsed, member.snapshot, member.fail)
 
-    def authentication(self, member: MemberInput, service: Service, service_parsed: ParsedAnnotations,
-                       where: str) -> Authentication | None:  # fmt: skip
+    def authentication(
+        self, member: MemberInput, service: Service, service_parsed: ParsedAnnotations, where: str
+    ) -> Authentication | None:
         return None
 
     def group_tags(self, members: Sequence[Member]) -> tuple[dict[str, str], Source | None]:
         return {}, None
 
-    def frontend(self, key: str, members: Sequence[Member],
-                 snapshot: ClusterSnapshot) -> tuple[Frontend, dict[str, Source]]:  # fmt: skip
+    def frontend(
+        self, key: str, members: Sequence[Member], snapshot: ClusterSnapshot
+    ) -> tuple[Frontend, dict[str, Source]]:
         first = members[0]
         fields: dict[str, Source] = {}
-        frontend = gce_frontend(first.ingress, first.parsed, first.certificates, snapshot,
-                                lambda f, m: fail(first.ingress, f, m), fields)  # fmt: skip
+        frontend = gce_frontend(
+            first.ingress,
+            first.parsed,
+            first.certificates,
+            snapshot,
+            lambda f, m: fail(first.ingress, f, m),
+            fields,
+        )
         return frontend, fields
 
-    def default_backend(self, member: MemberInput, cluster_default: str | None, assume_missing: bool,
-                        resolve: ResolveOne, backends: dict[str, Backend]) -> str | None:  # fmt: skip
+    def default_backend(
+        self,
+        member: MemberInput,
+        cluster_default: str | None,
+        assume_missing: bool,
+        resolve: ResolveOne,
+        backends: dict[str, Backend],
+    ) -> str | None:
         """A URL map needs a default service: the cluster default backend ("ns/name:port"), health-checked
         on /healthz as ingress-gce does unless its Pods' readinessProbe or a BackendConfig says otherwise.
         Missing from the cluster, the group fails naming it and the fix; missing from the files (offline
         commands), it is assumed."""
         if cluster_default is None:
-            raise member.fail("spec.defaultBackend", "a Google Cloud URL map needs a default service: set "
-                              "spec.defaultBackend, or start lbctl with --default-backend-service ns/name:port")  # fmt: skip
+            raise member.fail(
+                "spec.defaultBackend",
+                "a Google Cloud URL map needs a default service: set "
+                "spec.defaultBackend, or start lbctl with --default-backend-service ns/name:port",
+            )
         try:
             namespace, name, port = parse_backend_ref(cluster_default)
         except ValueError as err:
@@ -364,14 +408,20 @@ class GceProfile:
             install = "create it"
             if cluster_default == CLUSTER_DEFAULT_BACKEND:
                 install = f"kubectl apply -f {DEFAULT_BACKEND_MANIFEST}"
-            raise member.fail("spec.defaultBackend", f"the cluster default backend {cluster_default} is missing "
-                              f"(Service {namespace}/{name} not found): {install}, set spec.defaultBackend on the "
-                              "Ingress, or start lbctl with --default-backend-service ns/name:port")  # fmt: skip
+            raise member.fail(
+                "spec.defaultBackend",
+                f"the cluster default backend {cluster_default} is missing "
+                f"(Service {namespace}/{name} not found): {install}, set spec.defaultBackend on the "
+                "Ingress, or start lbctl with --default-backend-service ns/name:port",
+            )
         default = resolve(namespace, name, port, f"cluster default backend {cluster_default}")
         if default.key in backends:  # also a backend of a rule: one backend, as the rule has it
             if backends[default.key] != default:
-                raise member.fail("spec.defaultBackend", f"the cluster default backend {cluster_default} is also "
-                                  "a backend of this Ingress with other settings; set spec.defaultBackend")  # fmt: skip
+                raise member.fail(
+                    "spec.defaultBackend",
+                    f"the cluster default backend {cluster_default} is also "
+                    "a backend of this Ingress with other settings; set spec.defaultBackend",
+                )
             return default.key
         if default.health_check.source == "default":
             default.health_check.path = DEFAULT_BACKEND_HEALTH_PATH

@@ -100,12 +100,16 @@ def path_problem(path: str, path_type: str) -> str | None:
         return None
     for sequence in INVALID_PATH_SEQUENCES:
         if sequence in path:
-            return (f"contains {sequence!r}; expected a clean absolute path for pathType {path_type} (none of "
-                    f"{', '.join(repr(s) for s in INVALID_PATH_SEQUENCES)}, not ending in '/.' or '/..')")  # fmt: skip
+            return (
+                f"contains {sequence!r}; expected a clean absolute path for pathType {path_type} (none of "
+                f"{', '.join(repr(s) for s in INVALID_PATH_SEQUENCES)}, not ending in '/.' or '/..')"
+            )
     for suffix in INVALID_PATH_SUFFIXES:
         if path.endswith(suffix):
-            return (f"ends with {suffix!r}; expected a clean absolute path for pathType {path_type} (not ending "
-                    "in '/.' or '/..')")  # fmt: skip
+            return (
+                f"ends with {suffix!r}; expected a clean absolute path for pathType {path_type} (not ending "
+                "in '/.' or '/..')"
+            )
     return None
 
 

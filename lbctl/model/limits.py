@@ -39,9 +39,12 @@ def path_problem(path: str) -> str | None:
 
 def ingress_problems(ingress: Ingress, provider: str) -> list[tuple[str, str]]:
     """(field, message) for each host or path of the Ingress the provider's cloud would refuse."""
-    found = [(f"spec.rules[{i}].http.paths[{j}].path", f"{shorten(path.path)} {reason}")
-             for i, rule in enumerate(ingress.rules) for j, path in enumerate(rule.paths)
-             if (reason := path_problem(path.path))]  # fmt: skip
+    found = [
+        (f"spec.rules[{i}].http.paths[{j}].path", f"{shorten(path.path)} {reason}")
+        for i, rule in enumerate(ingress.rules)
+        for j, path in enumerate(rule.paths)
+        if (reason := path_problem(path.path))
+    ]
     return found + (alb_ingress_problems(ingress) if provider == "aws" else [])
 
 
@@ -100,9 +103,11 @@ def alb_ingress_path_problem(path: str, path_type: str) -> str | None:
     if path_type == "Prefix":
         base = path.rstrip("/")
         if len(base) + 2 > ALB_MAX_CONDITION_VALUE:
-            return (f"is {len(base)} characters; expected at most {ALB_MAX_CONDITION_VALUE - 2} for pathType Prefix "
-                    f"(ALB matches it as '{shorten(base, 12)[1:-1]}/*', and path-pattern values hold at most "
-                    f"{ALB_MAX_CONDITION_VALUE} characters)")  # fmt: skip
+            return (
+                f"is {len(base)} characters; expected at most {ALB_MAX_CONDITION_VALUE - 2} for pathType Prefix "
+                f"(ALB matches it as '{shorten(base, 12)[1:-1]}/*', and path-pattern values hold at most "
+                f"{ALB_MAX_CONDITION_VALUE} characters)"
+            )
     return alb_path_pattern_problem(path)
 
 
@@ -256,8 +261,10 @@ def tag_problem(key: str, value: str) -> str | None:
 def check_tags(tags: dict[str, str]) -> None:
     """The `tags` annotation: each tag valid, and room left for lbctl's own tags (raises ValueError)."""
     if len(tags) > MAX_USER_TAGS:
-        raise ValueError(f"{len(tags)} tags; expected at most {MAX_USER_TAGS} (AWS allows {ALB_MAX_TAGS} per "
-                         f"resource and lbctl adds up to {LBCTL_OWN_TAGS} of its own)")  # fmt: skip
+        raise ValueError(
+            f"{len(tags)} tags; expected at most {MAX_USER_TAGS} (AWS allows {ALB_MAX_TAGS} per "
+            f"resource and lbctl adds up to {LBCTL_OWN_TAGS} of its own)"
+        )
     for key, value in tags.items():
         reason = tag_problem(key, value)
         if reason:

@@ -87,7 +87,15 @@ def precedence_key(rule: Rule, group_order: int, member_index: int, position: in
     """Sort key giving Ingress semantics to first-match evaluation: host, longest path, Exact over Prefix,
     more extra conditions first; then group order, member, manifest position as tie-breakers."""
     length, type_rank = specificity(rule.path)
-    return (host_rank(rule.host), -length, type_rank, -len(rule.conditions), group_order, member_index, position)
+    return (
+        host_rank(rule.host),
+        -length,
+        type_rank,
+        -len(rule.conditions),
+        group_order,
+        member_index,
+        position,
+    )
 
 
 @dataclass(frozen=True)

@@ -334,8 +334,11 @@ class _Reader:
             size = sum(len(k.encode()) + len(v.encode()) for k, v in out.items())
             if size > MAX_ANNOTATIONS_BYTES:
                 largest = max(out, key=lambda k: len(out[k]))
-                raise self.fail(f"{field_path}[{largest}]", f"annotations total {size} bytes; Kubernetes allows at "
-                                f"most {MAX_ANNOTATIONS_BYTES} bytes (256 KiB) per object")  # fmt: skip
+                raise self.fail(
+                    f"{field_path}[{largest}]",
+                    f"annotations total {size} bytes; Kubernetes allows at "
+                    f"most {MAX_ANNOTATIONS_BYTES} bytes (256 KiB) per object",
+                )
         return out
 
     def int_or_string(self, value: Any, field_path: str) -> int | str | None:
@@ -415,7 +418,9 @@ def parse_ingress(obj: Mapping[str, Any], source: str = "") -> Ingress:
             path_type = reader.string(item.get("pathType"), f"{where}.pathType")
             if path_type is None:
                 if not legacy:
-                    raise reader.fail(f"{where}.pathType", "is required: Exact, Prefix or ImplementationSpecific")
+                    raise reader.fail(
+                        f"{where}.pathType", "is required: Exact, Prefix or ImplementationSpecific"
+                    )
                 path_type = "ImplementationSpecific"
             if path_type not in PATH_TYPES:
                 raise reader.fail(
@@ -431,8 +436,11 @@ def parse_ingress(obj: Mapping[str, Any], source: str = "") -> Ingress:
             paths.append(IngressPath(path, path_type, backend))
         rules.append(IngressRule(host, tuple(paths)))
     if default_backend is None and not rules:
-        raise reader.fail("spec", f"needs spec.rules or spec.{default_key}: an Ingress with neither routes nothing "
-                          "(the Kubernetes API rejects it)")  # fmt: skip
+        raise reader.fail(
+            "spec",
+            f"needs spec.rules or spec.{default_key}: an Ingress with neither routes nothing "
+            "(the Kubernetes API rejects it)",
+        )
 
     tls: list[IngressTLS] = []
     for i, raw_tls in enumerate(reader.sequence(spec.get("tls"), "spec.tls")):
@@ -455,7 +463,9 @@ def parse_ingress(obj: Mapping[str, Any], source: str = "") -> Ingress:
         uid=str(reader.meta.get("uid") or ""),
         resource_version=str(reader.meta.get("resourceVersion") or ""),
         deleting=bool(reader.meta.get("deletionTimestamp")),
-        finalizers=tuple(str(f) for f in reader.sequence(reader.meta.get("finalizers"), "metadata.finalizers")),
+        finalizers=tuple(
+            str(f) for f in reader.sequence(reader.meta.get("finalizers"), "metadata.finalizers")
+        ),
         source=source,
     )
 
@@ -555,7 +565,9 @@ def endpoints_to_slices(obj: Mapping[str, Any], source: str = "") -> list[Endpoi
                         addresses=(str(ip),),
                         ready=ready,
                         node_name=reader.string(addr.get("nodeName"), f"subsets[{i}].{key}[{k}].nodeName"),
-                        target_ref=reader.string(target.get("name"), f"subsets[{i}].{key}[{k}].targetRef.name"),
+                        target_ref=reader.string(
+                            target.get("name"), f"subsets[{i}].{key}[{k}].targetRef.name"
+                        ),
                     )
                 )
         ports = []
@@ -565,7 +577,9 @@ def endpoints_to_slices(obj: Mapping[str, Any], source: str = "") -> list[Endpoi
             assert port is not None
             ports.append(EndpointPort(port=port, name=reader.string(item.get("name"), "name") or None))
         slices.append(
-            EndpointSlice(reader.namespace, f"{name}-{i}", name, "IPv4", tuple(endpoints), tuple(ports), source)
+            EndpointSlice(
+                reader.namespace, f"{name}-{i}", name, "IPv4", tuple(endpoints), tuple(ports), source
+            )
         )
     return slices
 
@@ -702,6 +716,9 @@ def parse_custom_object(obj: Mapping[str, Any], source: str = "") -> CustomObjec
     name = reader.require_name()
     spec = reader.mapping(obj.get("spec"), "spec")
     if nesting_depth(spec, MAX_JSON_DEPTH) > MAX_JSON_DEPTH:  # its schema check recurses once per level
-        raise reader.fail("spec", f"nested more than {MAX_JSON_DEPTH} levels deep; expected at most "
-                          f"{MAX_JSON_DEPTH} levels of lists and objects")  # fmt: skip
+        raise reader.fail(
+            "spec",
+            f"nested more than {MAX_JSON_DEPTH} levels deep; expected at most "
+            f"{MAX_JSON_DEPTH} levels of lists and objects",
+        )
     return CustomObject(kind, reader.namespace, name, spec, source)

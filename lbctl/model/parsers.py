@@ -150,8 +150,11 @@ def cidr_list() -> Parser:
     return string_list(_cidr, "CIDRs (10.0.0.0/16, ::/0)")
 
 
-def string_map(separator: str = ",", check: Callable[[dict[str, str]], None] | None = None,
-               expected: str = "comma-separated key=value pairs, e.g. 'k1=v1,k2=v2'") -> Parser:  # fmt: skip
+def string_map(
+    separator: str = ",",
+    check: Callable[[dict[str, str]], None] | None = None,
+    expected: str = "comma-separated key=value pairs, e.g. 'k1=v1,k2=v2'",
+) -> Parser:
     """key=value pairs; `check` may refuse the whole map with a ValueError saying why."""
 
     def convert(raw: str) -> dict[str, str]:
@@ -231,8 +234,9 @@ def bounded_json(raw: str, expected: str) -> Any:
         raise AnnotationValueError(expected, f"not valid JSON: {_short(str(err), 80)}") from None
 
 
-def json_value(schema: dict[str, Any], example: str, type_name: str = "json",
-               check: Callable[[Any], None] | None = None) -> Parser:  # fmt: skip
+def json_value(
+    schema: dict[str, Any], example: str, type_name: str = "json", check: Callable[[Any], None] | None = None
+) -> Parser:
     """JSON checked against a JSON Schema, then by `check` (which raises ValueError naming the JSON path);
     errors name the JSON path that is wrong."""
     validator = SchemaCheck(schema)

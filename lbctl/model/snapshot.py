@@ -45,7 +45,9 @@ class ClusterSnapshot:
 
     def slices_of(self, namespace: str, service_name: str) -> list[o.EndpointSlice]:
         return [
-            s for s in self.endpoint_slices.values() if s.namespace == namespace and s.service_name == service_name
+            s
+            for s in self.endpoint_slices.values()
+            if s.namespace == namespace and s.service_name == service_name
         ]
 
     def pods_selected(self, namespace: str, selector: Mapping[str, str]) -> list[o.Pod]:
@@ -115,10 +117,13 @@ def template_pod(workload: Mapping[str, Any]) -> dict[str, Any]:
     template = _mapping(spec.get("template"))
     template_meta = _mapping(template.get("metadata"))
     return {
-        "metadata": {"name": f"{meta.get('name', '')}-template", "namespace": meta.get("namespace") or "default",
-                     "labels": template_meta.get("labels") or {}},
+        "metadata": {
+            "name": f"{meta.get('name', '')}-template",
+            "namespace": meta.get("namespace") or "default",
+            "labels": template_meta.get("labels") or {},
+        },
         "spec": template.get("spec") or {},
-    }  # fmt: skip
+    }
 
 
 def parse_object(obj: Mapping[str, Any], source: str = "") -> list[Any]:

@@ -38,8 +38,9 @@ class Sourced:
     """A part of the spec that records, per attribute ("health_check.path", "frontend.subnets"), its Source.
     Not compared and not serialised: two backends with equal values are the same backend whatever set them."""
 
-    fields: dict[str, Source] = field(default_factory=dict, compare=False, repr=False, kw_only=True,
-                                      metadata={"plain": False})  # fmt: skip
+    fields: dict[str, Source] = field(
+        default_factory=dict, compare=False, repr=False, kw_only=True, metadata={"plain": False}
+    )
 
     def field_of(self, attribute: str) -> str:
         """The field that sets `attribute`, to name in an error (KeyError: the model never records it)."""
@@ -265,8 +266,11 @@ class LoadBalancerSpec(Sourced):
 def _as_dict(value: Any) -> Any:
     """dataclasses.asdict without the fields marked not plain (the recorded sources)."""
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: _as_dict(getattr(value, f.name)) for f in dataclasses.fields(value)
-                if f.metadata.get("plain", True)}  # fmt: skip
+        return {
+            f.name: _as_dict(getattr(value, f.name))
+            for f in dataclasses.fields(value)
+            if f.metadata.get("plain", True)
+        }
     if isinstance(value, dict):
         return {k: _as_dict(v) for k, v in value.items()}
     if isinstance(value, list | tuple):

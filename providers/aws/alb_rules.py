@@ -41,7 +41,9 @@ def rule_conditions(rule: Rule, regex_hosts: bool) -> tuple[list[dict[str, Any]]
     if rule.host:
         if rule.host.startswith("*."):
             if regex_hosts:
-                conditions.append({"Field": "host-header", "HostHeaderConfig": {"RegexValues": [host_regex(rule.host)]}})
+                conditions.append(
+                    {"Field": "host-header", "HostHeaderConfig": {"RegexValues": [host_regex(rule.host)]}}
+                )
             else:
                 conditions.append({"Field": "host-header", "HostHeaderConfig": {"Values": [rule.host]}})
                 warnings.append(
@@ -51,9 +53,15 @@ def rule_conditions(rule: Rule, regex_hosts: bool) -> tuple[list[dict[str, Any]]
                 )
         else:
             conditions.append({"Field": "host-header", "HostHeaderConfig": {"Values": [rule.host]}})
-    if rule.path is not None and rule.path.type != PathType.IMPLEMENTATION_SPECIFIC and re.search(r"[*?]", rule.path.path):
-        warnings.append(f"{rule.source}: path {rule.path.path!r} contains '*' or '?', which ALB treats as wildcards, "
-                        "not literal characters")  # fmt: skip
+    if (
+        rule.path is not None
+        and rule.path.type != PathType.IMPLEMENTATION_SPECIFIC
+        and re.search(r"[*?]", rule.path.path)
+    ):
+        warnings.append(
+            f"{rule.source}: path {rule.path.path!r} contains '*' or '?', which ALB treats as wildcards, "
+            "not literal characters"
+        )
     values = path_values(rule.path)
     if values:
         conditions.append({"Field": "path-pattern", "PathPatternConfig": {"Values": values}})
@@ -71,22 +79,29 @@ def extra_condition(condition: Condition) -> dict[str, Any]:
     if field == "path-pattern":
         return {"Field": field, "PathPatternConfig": {"Values": list(condition.values)}}
     if field == "http-header":
-        return {"Field": field, "HttpHeaderConfig": {"HttpHeaderName": condition.header_name,
-                                                     "Values": list(condition.values)}}  # fmt: skip
+        return {
+            "Field": field,
+            "HttpHeaderConfig": {"HttpHeaderName": condition.header_name, "Values": list(condition.values)},
+        }
     if field == "http-request-method":
         return {"Field": field, "HttpRequestMethodConfig": {"Values": list(condition.values)}}
     if field == "query-string":
-        pairs = [{"Key": q["key"], "Value": q["value"]} if q.get("key") else {"Value": q["value"]}
-                 for q in condition.query or []]  # fmt: skip
+        pairs = [
+            {"Key": q["key"], "Value": q["value"]} if q.get("key") else {"Value": q["value"]}
+            for q in condition.query or []
+        ]
         return {"Field": field, "QueryStringConfig": {"Values": pairs}}
     return {"Field": field, "SourceIpConfig": {"Values": list(condition.values)}}
 
 
 _CONFIG_KEYS = {
-    "host-header": "HostHeaderConfig", "path-pattern": "PathPatternConfig", "http-header": "HttpHeaderConfig",
-    "http-request-method": "HttpRequestMethodConfig", "query-string": "QueryStringConfig",
+    "host-header": "HostHeaderConfig",
+    "path-pattern": "PathPatternConfig",
+    "http-header": "HttpHeaderConfig",
+    "http-request-method": "HttpRequestMethodConfig",
+    "query-string": "QueryStringConfig",
     "source-ip": "SourceIpConfig",
-}  # fmt: skip
+}
 
 
 def _values_key(condition: dict[str, Any]) -> tuple[dict[str, Any], str]:
@@ -107,7 +122,10 @@ def split_conditions(conditions: list[dict[str, Any]]) -> list[list[dict[str, An
     condition are ORed, so spreading them over several rules keeps the meaning). None: impossible."""
     if value_count(conditions) <= MAX_CONDITION_VALUES:
         return [conditions]
-    widest = max(range(len(conditions)), key=lambda i: len(_values_key(conditions[i])[0][_values_key(conditions[i])[1]]))
+    widest = max(
+        range(len(conditions)),
+        key=lambda i: len(_values_key(conditions[i])[0][_values_key(conditions[i])[1]]),
+    )
     config, key = _values_key(conditions[widest])
     values = config[key]
     if len(values) < 2:
@@ -128,7 +146,9 @@ def split_conditions(conditions: list[dict[str, Any]]) -> list[list[dict[str, An
 
 
 def _glob(pattern: str, flags: int = 0) -> re.Pattern[str]:
-    return re.compile("".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern), flags | re.DOTALL)
+    return re.compile(
+        "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern), flags | re.DOTALL
+    )
 
 
 def alb_path_matches(pattern: str, path: str) -> bool:

@@ -18,17 +18,35 @@ from lbctl.model import annotations as a
 from lbctl.model.registry import annotation_field
 
 THROTTLING_CODES = {
-    "Throttling", "ThrottlingException", "RequestLimitExceeded", "TooManyRequests", "TooManyRequestsException",
-    "RequestThrottled", "SlowDown", "PriorRequestNotComplete",
-}  # fmt: skip
+    "Throttling",
+    "ThrottlingException",
+    "RequestLimitExceeded",
+    "TooManyRequests",
+    "TooManyRequestsException",
+    "RequestThrottled",
+    "SlowDown",
+    "PriorRequestNotComplete",
+}
 
 # Like the anchor's defaults (per operation, calls per second); override with options["rate_limits"].
 DEFAULT_RATE_LIMITS: dict[str, float] = {
-    "Describe": 50.0, "Get": 50.0, "List": 50.0,
-    "Register": 4.0, "Deregister": 4.0,
-    "Create": 3.0, "Modify": 3.0, "Delete": 3.0, "Set": 3.0, "Add": 3.0, "Remove": 3.0, "Import": 3.0,
-    "Authorize": 3.0, "Revoke": 3.0, "Associate": 3.0, "Disassociate": 3.0,
-}  # fmt: skip
+    "Describe": 50.0,
+    "Get": 50.0,
+    "List": 50.0,
+    "Register": 4.0,
+    "Deregister": 4.0,
+    "Create": 3.0,
+    "Modify": 3.0,
+    "Delete": 3.0,
+    "Set": 3.0,
+    "Add": 3.0,
+    "Remove": 3.0,
+    "Import": 3.0,
+    "Authorize": 3.0,
+    "Revoke": 3.0,
+    "Associate": 3.0,
+    "Disassociate": 3.0,
+}
 
 SERVICES = ("elbv2", "ec2", "acm", "wafv2", "resourcegroupstaggingapi")
 
@@ -50,17 +68,33 @@ class _RedactSensitiveCalls(logging.Filter):
 
 _REDACT = _RedactSensitiveCalls()
 _KNOWN_SDK_LOGGERS = (
-    "botocore", "botocore.endpoint", "botocore.hooks", "botocore.parsers", "botocore.auth", "botocore.retryhandler",
-    "botocore.httpsession", "botocore.client", "botocore.awsrequest", "botocore.utils", "botocore.regions",
-    "botocore.context", "botocore.useragent", "botocore.httpchecksum", "botocore.endpoint_provider",
-    "urllib3", "urllib3.connectionpool", "urllib3.connection", "urllib3.util.retry",
-)  # fmt: skip
+    "botocore",
+    "botocore.endpoint",
+    "botocore.hooks",
+    "botocore.parsers",
+    "botocore.auth",
+    "botocore.retryhandler",
+    "botocore.httpsession",
+    "botocore.client",
+    "botocore.awsrequest",
+    "botocore.utils",
+    "botocore.regions",
+    "botocore.context",
+    "botocore.useragent",
+    "botocore.httpchecksum",
+    "botocore.endpoint_provider",
+    "urllib3",
+    "urllib3.connectionpool",
+    "urllib3.connection",
+    "urllib3.util.retry",
+)
 
 
 def _install_redaction() -> None:
     """Attach the filter to every SDK logger (a logger filter sees only records of that exact logger)."""
-    names = set(_KNOWN_SDK_LOGGERS) | {n for n in list(logging.root.manager.loggerDict)
-                                       if n.split(".", 1)[0] in SDK_LOGGER_PREFIXES}  # fmt: skip
+    names = set(_KNOWN_SDK_LOGGERS) | {
+        n for n in list(logging.root.manager.loggerDict) if n.split(".", 1)[0] in SDK_LOGGER_PREFIXES
+    }
     for name in names:
         logger = logging.getLogger(name)
         if _REDACT not in logger.filters:
@@ -96,22 +130,39 @@ def classify_aws_error(exc: BaseException) -> str | None:
 
 # 4xx codes that are not about the Ingress: credentials and permissions (the installation's), and our own
 # resources vanishing under a converge (the next converge discovers afresh).
-NOT_USER_FIXABLE_CODES = frozenset({
-    "AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "AuthFailure", "InvalidClientTokenId",
-    "SignatureDoesNotMatch", "ExpiredToken", "RequestExpired", "OptInRequired", "IncorrectState",
-    "LoadBalancerNotFound", "TargetGroupNotFound", "ListenerNotFound", "RuleNotFound", "InvalidGroup.NotFound",
-    "PriorityInUse",
-})  # fmt: skip
+NOT_USER_FIXABLE_CODES = frozenset(
+    {
+        "AccessDenied",
+        "AccessDeniedException",
+        "UnauthorizedOperation",
+        "AuthFailure",
+        "InvalidClientTokenId",
+        "SignatureDoesNotMatch",
+        "ExpiredToken",
+        "RequestExpired",
+        "OptInRequired",
+        "IncorrectState",
+        "LoadBalancerNotFound",
+        "TargetGroupNotFound",
+        "ListenerNotFound",
+        "RuleNotFound",
+        "InvalidGroup.NotFound",
+        "PriorityInUse",
+    }
+)
 TAGS_FIELD = annotation_field(a.TAGS)
 # Rejections whose field is known whatever the call (AWS names them so).
 CODE_FIELDS = {
-    "TooManyTags": TAGS_FIELD, "TagLimitExceeded": TAGS_FIELD, "DuplicateTagKeys": TAGS_FIELD,
-    "InvalidTagKey": TAGS_FIELD, "InvalidTagValue": TAGS_FIELD,
+    "TooManyTags": TAGS_FIELD,
+    "TagLimitExceeded": TAGS_FIELD,
+    "DuplicateTagKeys": TAGS_FIELD,
+    "InvalidTagKey": TAGS_FIELD,
+    "InvalidTagValue": TAGS_FIELD,
     "CertificateNotFound": annotation_field(a.CERTIFICATE_ARN),
     "SSLPolicyNotFound": annotation_field(a.SSL_POLICY),
     "DuplicateLoadBalancerName": annotation_field(a.LOAD_BALANCER_NAME),
     "WAFUnavailableEntityException": annotation_field(a.WAFV2_ACL_ARN),
-}  # fmt: skip
+}
 
 
 def describe_aws_error(exc: BaseException) -> CloudFault | None:
@@ -134,8 +185,9 @@ def error_code(exc: BaseException) -> str:
 class AwsClients:
     """One boto3 client per service plus the CloudCaller every call goes through."""
 
-    def __init__(self, region: str, endpoint_url: str | None, options: dict[str, Any],
-                 stats: CallStats | None = None) -> None:  # fmt: skip
+    def __init__(
+        self, region: str, endpoint_url: str | None, options: dict[str, Any], stats: CallStats | None = None
+    ) -> None:
         session = boto3.session.Session(
             aws_access_key_id=options.get("aws_access_key_id"),
             aws_secret_access_key=options.get("aws_secret_access_key"),
@@ -170,8 +222,15 @@ class AwsClients:
         method: Callable[..., Any] = getattr(client, xform_name(operation))
         return self.caller.call(service, operation, method, **kwargs)
 
-    def pages(self, service: str, operation: str, result_key: str, token_in: str = "Marker",
-              token_out: str = "NextMarker", **kwargs: Any) -> list[Any]:  # fmt: skip
+    def pages(
+        self,
+        service: str,
+        operation: str,
+        result_key: str,
+        token_in: str = "Marker",
+        token_out: str = "NextMarker",
+        **kwargs: Any,
+    ) -> list[Any]:
         """All items of a paginated Describe/List call, each page through the CloudCaller."""
         items: list[Any] = []
         while True:

@@ -23,19 +23,34 @@ def resolve_subnets(
         names = [r for r in refs if not r.startswith("subnet-")]
         found: list[dict[str, Any]] = []
         if ids:
-            found += clients.pages("ec2", "DescribeSubnets", "Subnets", token_in="NextToken", token_out="NextToken",
-                                   Filters=[{"Name": "subnet-id", "Values": ids}])  # fmt: skip
+            found += clients.pages(
+                "ec2",
+                "DescribeSubnets",
+                "Subnets",
+                token_in="NextToken",
+                token_out="NextToken",
+                Filters=[{"Name": "subnet-id", "Values": ids}],
+            )
         if names:
             filters = [{"Name": "tag:Name", "Values": names}]
             if vpc_id:
                 filters.append({"Name": "vpc-id", "Values": [vpc_id]})
-            found += clients.pages("ec2", "DescribeSubnets", "Subnets", token_in="NextToken", token_out="NextToken",
-                                   Filters=filters)  # fmt: skip
+            found += clients.pages(
+                "ec2",
+                "DescribeSubnets",
+                "Subnets",
+                token_in="NextToken",
+                token_out="NextToken",
+                Filters=filters,
+            )
         known = {s["SubnetId"] for s in found} | {_name(s) for s in found}
         missing = [r for r in refs if r not in known]
         if missing:
-            raise stack_error(spec, spec.field_of(SUBNETS), f"subnets not found: {', '.join(missing)} (give subnet IDs or "
-                              "values of their Name tag)")  # fmt: skip
+            raise stack_error(
+                spec,
+                spec.field_of(SUBNETS),
+                f"subnets not found: {', '.join(missing)} (give subnet IDs or values of their Name tag)",
+            )
         subnets = found
     else:
         role = (
@@ -46,8 +61,9 @@ def resolve_subnets(
         filters = [{"Name": "tag-key", "Values": [role]}]
         if vpc_id:
             filters.append({"Name": "vpc-id", "Values": [vpc_id]})
-        candidates = clients.pages("ec2", "DescribeSubnets", "Subnets", token_in="NextToken", token_out="NextToken",
-                                   Filters=filters)  # fmt: skip
+        candidates = clients.pages(
+            "ec2", "DescribeSubnets", "Subnets", token_in="NextToken", token_out="NextToken", Filters=filters
+        )
         ours = f"kubernetes.io/cluster/{cluster}"
         subnets = []
         for subnet in sorted(candidates, key=lambda s: s["SubnetId"]):
@@ -59,14 +75,22 @@ def resolve_subnets(
                 continue  # tagged for another cluster
             subnets.append(subnet)
         if not subnets:
-            raise stack_error(spec, spec.field_of(SUBNETS), f"no subnet tagged {role} (and {ours} or no cluster tag) was "
-                              "found; tag subnets in two or more AZs or set the subnets annotation")  # fmt: skip
+            raise stack_error(
+                spec,
+                spec.field_of(SUBNETS),
+                f"no subnet tagged {role} (and {ours} or no cluster tag) was "
+                "found; tag subnets in two or more AZs or set the subnets annotation",
+            )
     by_zone: dict[str, dict[str, Any]] = {}
     for subnet in sorted(subnets, key=lambda s: s["SubnetId"]):
         by_zone.setdefault(subnet["AvailabilityZone"], subnet)
     if len(by_zone) < 2:
-        raise stack_error(spec, spec.field_of(SUBNETS), f"an ALB needs subnets in at least two Availability Zones; found "
-                          f"{', '.join(sorted(by_zone)) or 'none'}")  # fmt: skip
+        raise stack_error(
+            spec,
+            spec.field_of(SUBNETS),
+            f"an ALB needs subnets in at least two Availability Zones; found "
+            f"{', '.join(sorted(by_zone)) or 'none'}",
+        )
     if refs and len(by_zone) != len(subnets):
         raise stack_error(spec, spec.field_of(SUBNETS), "give at most one subnet per Availability Zone")
     vpcs = {s["VpcId"] for s in by_zone.values()}
@@ -89,10 +113,22 @@ def resolve_security_groups(clients: AwsClients, spec: LoadBalancerSpec, vpc_id:
     resolved = list(ids)
     if names:
         vpc = [{"Name": "vpc-id", "Values": [vpc_id]}]
-        by_tag = clients.pages("ec2", "DescribeSecurityGroups", "SecurityGroups", token_in="NextToken",
-                               token_out="NextToken", Filters=[{"Name": "tag:Name", "Values": names}, *vpc])  # fmt: skip
-        by_name = clients.pages("ec2", "DescribeSecurityGroups", "SecurityGroups", token_in="NextToken",
-                                token_out="NextToken", Filters=[{"Name": "group-name", "Values": names}, *vpc])  # fmt: skip
+        by_tag = clients.pages(
+            "ec2",
+            "DescribeSecurityGroups",
+            "SecurityGroups",
+            token_in="NextToken",
+            token_out="NextToken",
+            Filters=[{"Name": "tag:Name", "Values": names}, *vpc],
+        )
+        by_name = clients.pages(
+            "ec2",
+            "DescribeSecurityGroups",
+            "SecurityGroups",
+            token_in="NextToken",
+            token_out="NextToken",
+            Filters=[{"Name": "group-name", "Values": names}, *vpc],
+        )
         for name in names:
             match = [
                 g["GroupId"]
@@ -106,8 +142,17 @@ def resolve_security_groups(clients: AwsClients, spec: LoadBalancerSpec, vpc_id:
                 )
             resolved.extend(sorted(match))
     if ids:
-        found = {g["GroupId"] for g in clients.pages("ec2", "DescribeSecurityGroups", "SecurityGroups",
-                 token_in="NextToken", token_out="NextToken", Filters=[{"Name": "group-id", "Values": ids}])}  # fmt: skip
+        found = {
+            g["GroupId"]
+            for g in clients.pages(
+                "ec2",
+                "DescribeSecurityGroups",
+                "SecurityGroups",
+                token_in="NextToken",
+                token_out="NextToken",
+                Filters=[{"Name": "group-id", "Values": ids}],
+            )
+        }
         missing = [i for i in ids if i not in found]
         if missing:
             raise stack_error(

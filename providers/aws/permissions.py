@@ -7,34 +7,74 @@ from __future__ import annotations
 from .naming import CLUSTER_TAG
 
 READ_ACTIONS = (
-    "elasticloadbalancing:DescribeLoadBalancers", "elasticloadbalancing:DescribeLoadBalancerAttributes",
-    "elasticloadbalancing:DescribeListeners", "elasticloadbalancing:DescribeListenerCertificates",
-    "elasticloadbalancing:DescribeRules", "elasticloadbalancing:DescribeTargetGroups",
-    "elasticloadbalancing:DescribeTargetGroupAttributes", "elasticloadbalancing:DescribeTargetHealth",
-    "elasticloadbalancing:DescribeTags", "elasticloadbalancing:DescribeSSLPolicies",
-    "ec2:DescribeSubnets", "ec2:DescribeSecurityGroups", "ec2:DescribeVpcs", "ec2:DescribeInstances",
-    "ec2:DescribeAvailabilityZones", "acm:ListCertificates", "acm:DescribeCertificate", "acm:ListTagsForCertificate",
-    "wafv2:GetWebACL", "wafv2:GetWebACLForResource", "tag:GetResources",
-)  # fmt: skip
+    "elasticloadbalancing:DescribeLoadBalancers",
+    "elasticloadbalancing:DescribeLoadBalancerAttributes",
+    "elasticloadbalancing:DescribeListeners",
+    "elasticloadbalancing:DescribeListenerCertificates",
+    "elasticloadbalancing:DescribeRules",
+    "elasticloadbalancing:DescribeTargetGroups",
+    "elasticloadbalancing:DescribeTargetGroupAttributes",
+    "elasticloadbalancing:DescribeTargetHealth",
+    "elasticloadbalancing:DescribeTags",
+    "elasticloadbalancing:DescribeSSLPolicies",
+    "ec2:DescribeSubnets",
+    "ec2:DescribeSecurityGroups",
+    "ec2:DescribeVpcs",
+    "ec2:DescribeInstances",
+    "ec2:DescribeAvailabilityZones",
+    "acm:ListCertificates",
+    "acm:DescribeCertificate",
+    "acm:ListTagsForCertificate",
+    "wafv2:GetWebACL",
+    "wafv2:GetWebACLForResource",
+    "tag:GetResources",
+)
 WRITE_ACTIONS = (
-    "elasticloadbalancing:CreateLoadBalancer", "elasticloadbalancing:CreateTargetGroup", "ec2:CreateSecurityGroup",
-    "acm:ImportCertificate", "elasticloadbalancing:AddTags", "ec2:CreateTags", "acm:AddTagsToCertificate",
-    "elasticloadbalancing:DeleteLoadBalancer", "elasticloadbalancing:DeleteTargetGroup",
-    "elasticloadbalancing:ModifyLoadBalancerAttributes", "elasticloadbalancing:ModifyTargetGroup",
-    "elasticloadbalancing:ModifyTargetGroupAttributes", "elasticloadbalancing:SetSubnets",
-    "elasticloadbalancing:SetSecurityGroups", "elasticloadbalancing:SetIpAddressType",
-    "elasticloadbalancing:RegisterTargets", "elasticloadbalancing:DeregisterTargets",
-    "elasticloadbalancing:RemoveTags", "ec2:AuthorizeSecurityGroupIngress", "ec2:RevokeSecurityGroupIngress",
-    "ec2:DeleteSecurityGroup", "ec2:DeleteTags", "acm:DeleteCertificate", "acm:RemoveTagsFromCertificate",
-    "wafv2:AssociateWebACL", "wafv2:DisassociateWebACL", "elasticloadbalancing:CreateListener",
-    "elasticloadbalancing:DeleteListener", "elasticloadbalancing:ModifyListener",
-    "elasticloadbalancing:AddListenerCertificates", "elasticloadbalancing:RemoveListenerCertificates",
-    "elasticloadbalancing:CreateRule", "elasticloadbalancing:DeleteRule", "elasticloadbalancing:ModifyRule",
-    "elasticloadbalancing:SetRulePriorities", "elasticloadbalancing:SetWebAcl",
-)  # fmt: skip
+    "elasticloadbalancing:CreateLoadBalancer",
+    "elasticloadbalancing:CreateTargetGroup",
+    "ec2:CreateSecurityGroup",
+    "acm:ImportCertificate",
+    "elasticloadbalancing:AddTags",
+    "ec2:CreateTags",
+    "acm:AddTagsToCertificate",
+    "elasticloadbalancing:DeleteLoadBalancer",
+    "elasticloadbalancing:DeleteTargetGroup",
+    "elasticloadbalancing:ModifyLoadBalancerAttributes",
+    "elasticloadbalancing:ModifyTargetGroup",
+    "elasticloadbalancing:ModifyTargetGroupAttributes",
+    "elasticloadbalancing:SetSubnets",
+    "elasticloadbalancing:SetSecurityGroups",
+    "elasticloadbalancing:SetIpAddressType",
+    "elasticloadbalancing:RegisterTargets",
+    "elasticloadbalancing:DeregisterTargets",
+    "elasticloadbalancing:RemoveTags",
+    "ec2:AuthorizeSecurityGroupIngress",
+    "ec2:RevokeSecurityGroupIngress",
+    "ec2:DeleteSecurityGroup",
+    "ec2:DeleteTags",
+    "acm:DeleteCertificate",
+    "acm:RemoveTagsFromCertificate",
+    "wafv2:AssociateWebACL",
+    "wafv2:DisassociateWebACL",
+    "elasticloadbalancing:CreateListener",
+    "elasticloadbalancing:DeleteListener",
+    "elasticloadbalancing:ModifyListener",
+    "elasticloadbalancing:AddListenerCertificates",
+    "elasticloadbalancing:RemoveListenerCertificates",
+    "elasticloadbalancing:CreateRule",
+    "elasticloadbalancing:DeleteRule",
+    "elasticloadbalancing:ModifyRule",
+    "elasticloadbalancing:SetRulePriorities",
+    "elasticloadbalancing:SetWebAcl",
+)
 REQUIRED_ACTIONS = READ_ACTIONS + WRITE_ACTIONS
-IAM_PREFIX = {"elbv2": "elasticloadbalancing", "ec2": "ec2", "acm": "acm", "wafv2": "wafv2",
-              "resourcegroupstaggingapi": "tag"}  # fmt: skip
+IAM_PREFIX = {
+    "elbv2": "elasticloadbalancing",
+    "ec2": "ec2",
+    "acm": "acm",
+    "wafv2": "wafv2",
+    "resourcegroupstaggingapi": "tag",
+}
 
 
 def iam_action(service: str, operation: str) -> str:
@@ -46,9 +86,14 @@ POLICY_TEMPLATE = "manifests/iam/aws-policy.template.json"
 CLUSTER_PLACEHOLDER = "@CLUSTER_NAME@"  # replaced by the cluster name (`--cluster-name`) when rendering
 # Implicit tagging of a create that carries tags: AWS authorizes these with the create action as context.
 TAG_ON_CREATE_ACTIONS = ("elasticloadbalancing:AddTags", "ec2:CreateTags", "acm:AddTagsToCertificate")
-CREATE_ACTIONS = ("elasticloadbalancing:CreateLoadBalancer", "elasticloadbalancing:CreateTargetGroup",
-                  "ec2:CreateSecurityGroup", "acm:ImportCertificate", "elasticloadbalancing:CreateListener",
-                  "elasticloadbalancing:CreateRule")  # fmt: skip
+CREATE_ACTIONS = (
+    "elasticloadbalancing:CreateLoadBalancer",
+    "elasticloadbalancing:CreateTargetGroup",
+    "ec2:CreateSecurityGroup",
+    "acm:ImportCertificate",
+    "elasticloadbalancing:CreateListener",
+    "elasticloadbalancing:CreateRule",
+)
 
 
 def example_resource(action: str, region: str, account: str) -> str:

@@ -23,11 +23,22 @@ from lbctl.provider import (
 
 DEFAULT_REGION = "us-east-1"
 OPTIONS = (
-    ProviderOption("--aws-region", "region", CLOUD_COMMANDS | CONTROLLER_COMMANDS, envvar="AWS_REGION",
-                   default=DEFAULT_REGION, help="AWS region of the load balancers."),
-    ProviderOption("--aws-vpc-id", "vpc_id", CLOUD_COMMANDS | CONTROLLER_COMMANDS, envvar="LBCTL_AWS_VPC_ID",
-                   help="AWS: VPC of the cluster (else discovered)."),
-)  # fmt: skip
+    ProviderOption(
+        "--aws-region",
+        "region",
+        CLOUD_COMMANDS | CONTROLLER_COMMANDS,
+        envvar="AWS_REGION",
+        default=DEFAULT_REGION,
+        help="AWS region of the load balancers.",
+    ),
+    ProviderOption(
+        "--aws-vpc-id",
+        "vpc_id",
+        CLOUD_COMMANDS | CONTROLLER_COMMANDS,
+        envvar="LBCTL_AWS_VPC_ID",
+        help="AWS: VPC of the cluster (else discovered).",
+    ),
+)
 
 
 @dataclass(frozen=True)

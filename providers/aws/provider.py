@@ -218,9 +218,7 @@ class AwsProvider:
 
     def describe(self, stack: str) -> dict[str, Any]:
         """The stack as the AWS console shows it (see providers.aws.describe)."""
-        return describe_stack(
-            self.clients, self.config.cluster_name, stack, self.settings.region
-        )
+        return describe_stack(self.clients, self.config.cluster_name, stack, self.settings.region)
 
     def route(self, spec: LoadBalancerSpec, host: str, path: str) -> RouteResult:
         """Evaluate the translated ALB rules by priority, with ALB's own matching."""

@@ -45,7 +45,7 @@ COLLECTIONS: dict[str, Collection] = {
     ),
     "targetHttpsProxies": Collection(
         compute_v1.TargetHttpsProxiesClient, "target_https_proxy", compute_v1.TargetHttpsProxy
-    ),  # fmt: skip
+    ),
     "sslCertificates": Collection(
         compute_v1.SslCertificatesClient, "ssl_certificate", compute_v1.SslCertificate
     ),
@@ -63,7 +63,7 @@ COLLECTIONS: dict[str, Collection] = {
         "network_endpoint_group",
         compute_v1.NetworkEndpointGroup,
         True,
-    ),  # fmt: skip
+    ),
 }
 
 
@@ -102,8 +102,12 @@ def describe_gcp_error(exc: BaseException) -> CloudFault | None:
     if isinstance(exc, exceptions.GoogleAPICallError):
         reasons = sorted(r for r in error_reasons(exc) if r)
         code = int(exc.code or 0) if isinstance(exc.code, int) else 0
-        details = [e.get("message") if isinstance(e, dict) else getattr(e, "message", None) for e in exc.errors or []]
-        message = "; ".join(str(d) for d in details if d) or str(exc.message or "")  # an operation's: no codes
+        details = [
+            e.get("message") if isinstance(e, dict) else getattr(e, "message", None) for e in exc.errors or []
+        ]
+        message = "; ".join(str(d) for d in details if d) or str(
+            exc.message or ""
+        )  # an operation's: no codes
         return CloudFault(reasons[0] if reasons else str(code or type(exc).__name__), code, message)
     if isinstance(exc, requests.exceptions.RequestException | ConnectionError):
         return CloudFault(type(exc).__name__, 0, str(exc))
@@ -126,8 +130,14 @@ def from_dict(message_type: type[Any], body: dict[str, Any]) -> Any:
 class Compute:
     """Clients for one project and endpoint, the CloudCaller, and operation waiting."""
 
-    def __init__(self, project: str, endpoint_url: str | None, caller: CloudCaller,
-                 credentials: Any = None, op_timeout: float = 300.0) -> None:  # fmt: skip
+    def __init__(
+        self,
+        project: str,
+        endpoint_url: str | None,
+        caller: CloudCaller,
+        credentials: Any = None,
+        op_timeout: float = 300.0,
+    ) -> None:
         options: dict[str, Any] = {}
         if endpoint_url:
             options["client_options"] = {"api_endpoint": endpoint_url}
@@ -167,11 +177,14 @@ class Compute:
             request_kwargs = dict(kwargs, page_token=token) if token else kwargs
             message_type = COLLECTIONS[collection].message
             list_request = _list_request(collection)(project=self.project, **request_kwargs)
-            pager = self.caller.call("compute", f"{collection}.list", self.clients[collection].list,
-                                     request=list_request)  # fmt: skip
+            pager = self.caller.call(
+                "compute", f"{collection}.list", self.clients[collection].list, request=list_request
+            )
             page = next(iter(pager.pages))
-            items.extend(to_dict(message_type(item) if not isinstance(item, message_type) else item)
-                         for item in page.items)  # fmt: skip
+            items.extend(
+                to_dict(message_type(item) if not isinstance(item, message_type) else item)
+                for item in page.items
+            )
             token = page.next_page_token
             if not token:
                 return items
@@ -200,14 +213,16 @@ class Compute:
             name = current.name
             if zone:
                 current = self.caller.call(
-                    "compute", "zoneOperations.wait",
+                    "compute",
+                    "zoneOperations.wait",
                     lambda name=name: self.zone_ops.wait(project=self.project, zone=zone, operation=name),
-                )  # fmt: skip
+                )
             else:
                 current = self.caller.call(
-                    "compute", "globalOperations.wait",
+                    "compute",
+                    "globalOperations.wait",
                     lambda name=name: self.global_ops.wait(project=self.project, operation=name),
-                )  # fmt: skip
+                )
         raise_for_operation_error(current)
         return current
 

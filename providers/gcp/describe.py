@@ -30,21 +30,45 @@ def _url_map_rules(url_map: dict[str, Any]) -> list[dict[str, Any]]:
         hosts = ", ".join(host_rule.get("hosts", []))
         for path_rule in matcher.get("pathRules", []):
             rewrite = (path_rule.get("routeAction") or {}).get("urlRewrite", {}).get("pathPrefixRewrite")
-            action = f"→ {_last(path_rule.get('service'))}" + (f" (rewrite prefix to {rewrite})" if rewrite else "")
-            rules.append({"listener": matcher.get("name", ""), "priority": len(rules) + 1,
-                          "conditions": [f"host {hosts}", f"path {', '.join(path_rule.get('paths', []))}"],
-                          "action": action})  # fmt: skip
+            action = f"→ {_last(path_rule.get('service'))}" + (
+                f" (rewrite prefix to {rewrite})" if rewrite else ""
+            )
+            rules.append(
+                {
+                    "listener": matcher.get("name", ""),
+                    "priority": len(rules) + 1,
+                    "conditions": [f"host {hosts}", f"path {', '.join(path_rule.get('paths', []))}"],
+                    "action": action,
+                }
+            )
         if matcher.get("defaultService"):
-            rules.append({"listener": matcher.get("name", ""), "priority": len(rules) + 1,
-                          "conditions": [f"host {hosts}", "any other path"],
-                          "action": f"→ {_last(matcher['defaultService'])}"})  # fmt: skip
+            rules.append(
+                {
+                    "listener": matcher.get("name", ""),
+                    "priority": len(rules) + 1,
+                    "conditions": [f"host {hosts}", "any other path"],
+                    "action": f"→ {_last(matcher['defaultService'])}",
+                }
+            )
     if url_map.get("defaultUrlRedirect"):
         redirect = url_map["defaultUrlRedirect"]
-        rules.append({"listener": url_map["name"], "priority": len(rules) + 1, "conditions": ["any request"],
-                      "action": f"redirect {redirect.get('redirectResponseCode', '')} to HTTPS"})  # fmt: skip
+        rules.append(
+            {
+                "listener": url_map["name"],
+                "priority": len(rules) + 1,
+                "conditions": ["any request"],
+                "action": f"redirect {redirect.get('redirectResponseCode', '')} to HTTPS",
+            }
+        )
     elif url_map.get("defaultService"):
-        rules.append({"listener": url_map["name"], "priority": len(rules) + 1, "conditions": ["any other host"],
-                      "action": f"→ {_last(url_map['defaultService'])}"})  # fmt: skip
+        rules.append(
+            {
+                "listener": url_map["name"],
+                "priority": len(rules) + 1,
+                "conditions": ["any other host"],
+                "action": f"→ {_last(url_map['defaultService'])}",
+            }
+        )
     return rules
 
 
@@ -52,14 +76,22 @@ def _health(compute: Compute, service: str, groups: list[str]) -> list[dict[str,
     targets = []
     for group in groups:
         try:
-            reply = compute.call("backendServices", "getHealth", backend_service=service,
-                                 resource_group_reference_resource=compute_v1.ResourceGroupReference(group=group))  # fmt: skip
+            reply = compute.call(
+                "backendServices",
+                "getHealth",
+                backend_service=service,
+                resource_group_reference_resource=compute_v1.ResourceGroupReference(group=group),
+            )
         except exceptions.GoogleAPICallError:
             continue
         neg = "networkEndpointGroups" in group
         for status in to_dict(reply).get("healthStatus", []):
             # NEG endpoints are pod IPs; instance-group members are VMs, best known by name
-            target = status.get("ipAddress", "") if neg else _last(status.get("instance")) or status.get("ipAddress", "")
+            target = (
+                status.get("ipAddress", "")
+                if neg
+                else _last(status.get("instance")) or status.get("ipAddress", "")
+            )
             targets.append({"id": target, "port": status.get("port"), "health": status.get("healthState")})
     return targets
 
@@ -74,57 +106,100 @@ def describe_stack(compute: Compute, inventory: Inventory, stack: str) -> dict[s
         body = dict(existing.body, zone=zone) if zone else existing.body
         by_collection.setdefault(collection, []).append(body)
         owners[name] = existing.owner
-    view: dict[str, Any] = {"provider": "gcp", "stack": stack, "load_balancers": [], "listeners": [], "rules": [],
-                            "backends": [], "others": []}  # fmt: skip
+    view: dict[str, Any] = {
+        "provider": "gcp",
+        "stack": stack,
+        "load_balancers": [],
+        "listeners": [],
+        "rules": [],
+        "backends": [],
+        "others": [],
+    }
     url_maps = {m["name"]: m for m in by_collection.get("urlMaps", [])}
     for rule in by_collection.get("forwardingRules", []):
-        view["load_balancers"].append({
-            "name": rule["name"], "address": rule.get("IPAddress"),
-            "scheme": f"{rule.get('loadBalancingScheme', 'EXTERNAL')} {rule.get('portRange', '')}".strip(),
-            "state": "serving", "tags": _record(owners[rule["name"]]) | rule.get("labels", {}),
-            "console": f"{CONSOLE}/net-services/loadbalancing/advanced/globalForwardingRules/details/{rule['name']}"
-                       f"?project={project}",
-        })  # fmt: skip
+        view["load_balancers"].append(
+            {
+                "name": rule["name"],
+                "address": rule.get("IPAddress"),
+                "scheme": f"{rule.get('loadBalancingScheme', 'EXTERNAL')} {rule.get('portRange', '')}".strip(),
+                "state": "serving",
+                "tags": _record(owners[rule["name"]]) | rule.get("labels", {}),
+                "console": f"{CONSOLE}/net-services/loadbalancing/advanced/globalForwardingRules/details/{rule['name']}"
+                f"?project={project}",
+            }
+        )
     for kind, protocol in (("targetHttpProxies", "HTTP"), ("targetHttpsProxies", "HTTPS")):
         for proxy in by_collection.get(kind, []):
-            view["listeners"].append({
-                "listener": f"{protocol} ({proxy['name']})",
-                "certificates": [_last(c) for c in proxy.get("sslCertificates", [])],
-                "ssl_policy": _last(proxy.get("sslPolicy")) or None,
-                "default_action": f"URL map {_last(proxy.get('urlMap'))}",
-                "console": f"{CONSOLE}/net-services/loadbalancing/advanced/targetProxies/details/{proxy['name']}"
-                           f"?project={project}",
-            })  # fmt: skip
+            view["listeners"].append(
+                {
+                    "listener": f"{protocol} ({proxy['name']})",
+                    "certificates": [_last(c) for c in proxy.get("sslCertificates", [])],
+                    "ssl_policy": _last(proxy.get("sslPolicy")) or None,
+                    "default_action": f"URL map {_last(proxy.get('urlMap'))}",
+                    "console": f"{CONSOLE}/net-services/loadbalancing/advanced/targetProxies/details/{proxy['name']}"
+                    f"?project={project}",
+                }
+            )
     for url_map in url_maps.values():
         view["rules"].extend(_url_map_rules(url_map))
     checks = {c["name"]: c for c in by_collection.get("healthChecks", [])}
     for service in by_collection.get("backendServices", []):
         check = checks.get(_last((service.get("healthChecks") or [""])[0]), {})
-        details: dict[str, Any] = next((check[k] for k in ("httpHealthCheck", "httpsHealthCheck", "http2HealthCheck") if k in check), {})
+        details: dict[str, Any] = next(
+            (check[k] for k in ("httpHealthCheck", "httpsHealthCheck", "http2HealthCheck") if k in check), {}
+        )
         groups = [b["group"] for b in service.get("backends", [])]
-        view["backends"].append({
-            "name": service["name"], "protocol": service.get("protocol"), "port": service.get("portName"),
-            "target_type": "NEG" if any("networkEndpointGroups" in g for g in groups) else "instance group",
-            "health_check": {"name": check.get("name"), "type": check.get("type"),
-                             "port": details.get("port") or details.get("portSpecification"),
-                             "path": details.get("requestPath"), "host": details.get("host"),
-                             "interval": check.get("checkIntervalSec"), "timeout": check.get("timeoutSec"),
-                             "healthy": check.get("healthyThreshold"), "unhealthy": check.get("unhealthyThreshold")},
-            "targets": _health(compute, service["name"], groups),
-            "tags": _record(owners[service["name"]]),
-            "console": f"{CONSOLE}/net-services/loadbalancing/backends/details/backendService/{service['name']}"
-                       f"?project={project}",
-        })  # fmt: skip
-    for collection, label in (("urlMaps", "URL map"), ("healthChecks", "Health check"),
-                              ("sslCertificates", "SSL certificate"), ("networkEndpointGroups", "NEG"),
-                              ("firewalls", "Firewall rule")):  # fmt: skip
+        view["backends"].append(
+            {
+                "name": service["name"],
+                "protocol": service.get("protocol"),
+                "port": service.get("portName"),
+                "target_type": "NEG"
+                if any("networkEndpointGroups" in g for g in groups)
+                else "instance group",
+                "health_check": {
+                    "name": check.get("name"),
+                    "type": check.get("type"),
+                    "port": details.get("port") or details.get("portSpecification"),
+                    "path": details.get("requestPath"),
+                    "host": details.get("host"),
+                    "interval": check.get("checkIntervalSec"),
+                    "timeout": check.get("timeoutSec"),
+                    "healthy": check.get("healthyThreshold"),
+                    "unhealthy": check.get("unhealthyThreshold"),
+                },
+                "targets": _health(compute, service["name"], groups),
+                "tags": _record(owners[service["name"]]),
+                "console": f"{CONSOLE}/net-services/loadbalancing/backends/details/backendService/{service['name']}"
+                f"?project={project}",
+            }
+        )
+    for collection, label in (
+        ("urlMaps", "URL map"),
+        ("healthChecks", "Health check"),
+        ("sslCertificates", "SSL certificate"),
+        ("networkEndpointGroups", "NEG"),
+        ("firewalls", "Firewall rule"),
+    ):
         for body in by_collection.get(collection, []):
             where = f"{body['zone']}/" if body.get("zone") else ""
-            view["others"].append({"kind": label, "name": f"{where}{body['name']}", "tags": _record(owners[body["name"]]),
-                                   "console": f"{CONSOLE}/compute/{collection}?project={project}"})  # fmt: skip
+            view["others"].append(
+                {
+                    "kind": label,
+                    "name": f"{where}{body['name']}",
+                    "tags": _record(owners[body["name"]]),
+                    "console": f"{CONSOLE}/compute/{collection}?project={project}",
+                }
+            )
     for existing in inventory.shared().values():
         if existing.key[0] == "instanceGroups":
-            view["others"].append({"kind": "Instance group (shared)", "name": f"{existing.key[1]}/{existing.key[2]}",
-                                   "tags": _record(existing.owner), "console": f"{CONSOLE}/compute/instanceGroups/"
-                                   f"details/{existing.key[1]}/{existing.key[2]}?project={project}"})  # fmt: skip
+            view["others"].append(
+                {
+                    "kind": "Instance group (shared)",
+                    "name": f"{existing.key[1]}/{existing.key[2]}",
+                    "tags": _record(existing.owner),
+                    "console": f"{CONSOLE}/compute/instanceGroups/"
+                    f"details/{existing.key[1]}/{existing.key[2]}?project={project}",
+                }
+            )
     return view

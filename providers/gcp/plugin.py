@@ -29,24 +29,54 @@ DEFAULT_ZONE = "us-central1-a"
 # The commands that build specs for a cloud (doctor builds none).
 BUILDING_COMMANDS = FILE_COMMANDS | (CLOUD_COMMANDS - {"doctor"})
 OPTIONS = (
-    ProviderOption("--gcp-project", "project", CLOUD_COMMANDS, envvar="LBCTL_GCP_PROJECT", default=DEMO_PROJECT,
-                   help="Google Cloud project."),
+    ProviderOption(
+        "--gcp-project",
+        "project",
+        CLOUD_COMMANDS,
+        envvar="LBCTL_GCP_PROJECT",
+        default=DEMO_PROJECT,
+        help="Google Cloud project.",
+    ),
     # The controller has no default project: a Pod started without one must say so, not use the demo's.
-    ProviderOption("--gcp-project", "project", CONTROLLER_COMMANDS, envvar="LBCTL_GCP_PROJECT",
-                   help="Google Cloud project."),
-    ProviderOption("--gcp-zone", "zones", CLOUD_COMMANDS | CONTROLLER_COMMANDS, envvar="LBCTL_GCP_ZONES",
-                   multiple=True, metavar="ZONE",
-                   help="GCP: a zone of the cluster's nodes (repeatable; env: space-separated) [default: every "
-                   "zone of the project]."),
-    ProviderOption("--default-backend-service", "cluster_default_backend", BUILDING_COMMANDS, model=True,
-                   metavar="NS/NAME:PORT", check=parse_backend_ref,
-                   help=f"GCP: the cluster default backend, for Ingresses without spec.defaultBackend "
-                   f"[default: {CLUSTER_DEFAULT_BACKEND}]."),
-    ProviderOption("--default-backend-service", "cluster_default_backend", CONTROLLER_COMMANDS, model=True,
-                   envvar="LBCTL_DEFAULT_BACKEND", metavar="NS/NAME:PORT", check=parse_backend_ref,
-                   help=f"GCP: URL map default service for Ingresses without spec.defaultBackend [default: "
-                   f"{CLUSTER_DEFAULT_BACKEND}, GKE's]."),
-)  # fmt: skip
+    ProviderOption(
+        "--gcp-project",
+        "project",
+        CONTROLLER_COMMANDS,
+        envvar="LBCTL_GCP_PROJECT",
+        help="Google Cloud project.",
+    ),
+    ProviderOption(
+        "--gcp-zone",
+        "zones",
+        CLOUD_COMMANDS | CONTROLLER_COMMANDS,
+        envvar="LBCTL_GCP_ZONES",
+        multiple=True,
+        metavar="ZONE",
+        help="GCP: a zone of the cluster's nodes (repeatable; env: space-separated) [default: every "
+        "zone of the project].",
+    ),
+    ProviderOption(
+        "--default-backend-service",
+        "cluster_default_backend",
+        BUILDING_COMMANDS,
+        model=True,
+        metavar="NS/NAME:PORT",
+        check=parse_backend_ref,
+        help=f"GCP: the cluster default backend, for Ingresses without spec.defaultBackend "
+        f"[default: {CLUSTER_DEFAULT_BACKEND}].",
+    ),
+    ProviderOption(
+        "--default-backend-service",
+        "cluster_default_backend",
+        CONTROLLER_COMMANDS,
+        model=True,
+        envvar="LBCTL_DEFAULT_BACKEND",
+        metavar="NS/NAME:PORT",
+        check=parse_backend_ref,
+        help=f"GCP: URL map default service for Ingresses without spec.defaultBackend [default: "
+        f"{CLUSTER_DEFAULT_BACKEND}, GKE's].",
+    ),
+)
 
 
 def make_provider(config: ProviderConfig) -> Provider:

@@ -79,9 +79,13 @@ class GcpProvider:
         if self._compute is None:
             if not self.project:
                 raise ProviderError("no Google Cloud project configured (--gcp-project)", user_fixable=True)
-            self._compute = Compute(self.project, self.config.endpoint_url, self.caller,
-                                    credentials=self.options.get("credentials"),
-                                    op_timeout=float(self.options.get("operation_timeout", 300.0)))  # fmt: skip
+            self._compute = Compute(
+                self.project,
+                self.config.endpoint_url,
+                self.caller,
+                credentials=self.options.get("credentials"),
+                op_timeout=float(self.options.get("operation_timeout", 300.0)),
+            )
         return self._compute
 
     def _context(self) -> Context:
@@ -145,18 +149,34 @@ class GcpProvider:
             for listener in spec.frontend.listeners:
                 for cert in listener.certificates:
                     if cert.kind == "pre-shared":
-                        self._must_exist("sslCertificates", "ssl_certificate", cert.ref,
-                                         f"pre-shared certificate {cert.ref!r} not found", spec.field_of(PRE_SHARED))  # fmt: skip
+                        self._must_exist(
+                            "sslCertificates",
+                            "ssl_certificate",
+                            cert.ref,
+                            f"pre-shared certificate {cert.ref!r} not found",
+                            spec.field_of(PRE_SHARED),
+                        )
                 if listener.ssl_policy:
-                    self._must_exist("sslPolicies", "ssl_policy", listener.ssl_policy,
-                                     f"SSL policy {listener.ssl_policy!r} not found", spec.field_of(SSL_POLICY))  # fmt: skip
+                    self._must_exist(
+                        "sslPolicies",
+                        "ssl_policy",
+                        listener.ssl_policy,
+                        f"SSL policy {listener.ssl_policy!r} not found",
+                        spec.field_of(SSL_POLICY),
+                    )
         return translate(stack, ctx)
 
     def _static_ip(self, name: str | None, field: str) -> str | None:
         if not name:
             return None
-        body = self._must_exist("addresses", "address", name, f"global static IP {name!r} not found: reserve it "
-                                f"with 'gcloud compute addresses create {name} --global'", field)  # fmt: skip
+        body = self._must_exist(
+            "addresses",
+            "address",
+            name,
+            f"global static IP {name!r} not found: reserve it "
+            f"with 'gcloud compute addresses create {name} --global'",
+            field,
+        )
         return str(body.get("address"))
 
     def _must_exist(self, collection: str, arg: str, name: str, message: str, field: str) -> dict[str, Any]:
@@ -270,9 +290,13 @@ class GcpProvider:
             raise error
         kind = step.change().kind
         why = str(error).replace(f" for {kind} {step.name}", "")
-        return ProviderError(f"{kind} {step.name} could not be deleted: {why}; remove what still uses it (something "
-                             "lbctl does not own) or fix what the cloud reports, or delete it by hand. The finalizer "
-                             "stays until it is gone", user_fixable=True, cleanup=True)  # fmt: skip
+        return ProviderError(
+            f"{kind} {step.name} could not be deleted: {why}; remove what still uses it (something "
+            "lbctl does not own) or fix what the cloud reports, or delete it by hand. The finalizer "
+            "stays until it is gone",
+            user_fixable=True,
+            cleanup=True,
+        )
 
     def _try(self, step: Step) -> ProviderError | None:
         try:

@@ -34,9 +34,17 @@ MAX_RATE_PER_ENDPOINT = 1e8
 
 # Dependency order: creates/updates go forward, deletes backwards.
 ORDER = (
-    "firewalls", "healthChecks", "instanceGroups", "networkEndpointGroups", "backendServices",
-    "sslCertificates", "urlMaps", "targetHttpProxies", "targetHttpsProxies", "forwardingRules",
-)  # fmt: skip
+    "firewalls",
+    "healthChecks",
+    "instanceGroups",
+    "networkEndpointGroups",
+    "backendServices",
+    "sslCertificates",
+    "urlMaps",
+    "targetHttpProxies",
+    "targetHttpsProxies",
+    "forwardingRules",
+)
 
 
 @dataclass
@@ -168,16 +176,25 @@ def translate(stack: StackInput, ctx: Context) -> Desired:
                 out.resources.append(
                     Wanted("networkEndpointGroups", neg_name, body, zone, endpoints=endpoints)
                 )
-                groups.append({"group": _ref(ctx, "networkEndpointGroups", neg_name, zone), "balancingMode": "RATE",
-                               "maxRatePerEndpoint": MAX_RATE_PER_ENDPOINT, "capacityScaler": 1})  # fmt: skip
+                groups.append(
+                    {
+                        "group": _ref(ctx, "networkEndpointGroups", neg_name, zone),
+                        "balancingMode": "RATE",
+                        "maxRatePerEndpoint": MAX_RATE_PER_ENDPOINT,
+                        "capacityScaler": 1,
+                    }
+                )
         else:
             if (
                 backend.node_port is None and not backend.assumed
             ):  # assumed: offline plan, left to the cluster
-                raise ProviderError(f"Service {backend.namespace}/{backend.service} port {backend.port} has no "
-                                    "nodePort: use type NodePort, or container-native load balancing with "
-                                    f"{NEG}: '{{\"ingress\": true}}'", user_fixable=True,
-                                    field="spec.type")  # fmt: skip
+                raise ProviderError(
+                    f"Service {backend.namespace}/{backend.service} port {backend.port} has no "
+                    "nodePort: use type NodePort, or container-native load balancing with "
+                    f"{NEG}: '{{\"ingress\": true}}'",
+                    user_fixable=True,
+                    field="spec.type",
+                )
             if backend.node_port is not None:
                 fw_ports.add(backend.node_port)
             zones = sorted({t.zone for t in targets if t.zone})
@@ -186,8 +203,15 @@ def translate(stack: StackInput, ctx: Context) -> Desired:
                     ig_members[t.zone].add(_ref(ctx, "instances", t.id, t.zone))
                     ig_ports[t.zone][named_port(backend.node_port)] = backend.node_port
             ig = instance_group_name(ctx.cluster)
-            groups = [{"group": _ref(ctx, "instanceGroups", ig, z), "balancingMode": "UTILIZATION",
-                       "maxUtilization": 0.8, "capacityScaler": 1} for z in zones]  # fmt: skip
+            groups = [
+                {
+                    "group": _ref(ctx, "instanceGroups", ig, z),
+                    "balancingMode": "UTILIZATION",
+                    "maxUtilization": 0.8,
+                    "capacityScaler": 1,
+                }
+                for z in zones
+            ]
         bs, policy = _backend_service(
             ctx, spec.stack, bs_name, backend, _ref(ctx, "healthChecks", hc_name), groups
         )
@@ -208,15 +232,21 @@ def translate(stack: StackInput, ctx: Context) -> Desired:
         out.resources.append(Wanted("instanceGroups", name, body, zone, members=sorted(ig_members[zone])))
     if fw_ports:
         name = n.resource_name(n.FIREWALL, ctx.cluster, n.split_stack(spec.stack), spec.stack)
-        out.resources.append(Wanted("firewalls", name, {
-            "name": name,
-            "description": n.description(ctx.cluster, spec.stack, "Firewall"),
-            "network": _ref(ctx, "networks", ctx.network),
-            "direction": "INGRESS",
-            "priority": 1000,
-            "sourceRanges": list(HEALTH_CHECK_RANGES),
-            "allowed": [{"IPProtocol": "tcp", "ports": [str(p) for p in sorted(fw_ports)]}],
-        }))  # fmt: skip
+        out.resources.append(
+            Wanted(
+                "firewalls",
+                name,
+                {
+                    "name": name,
+                    "description": n.description(ctx.cluster, spec.stack, "Firewall"),
+                    "network": _ref(ctx, "networks", ctx.network),
+                    "direction": "INGRESS",
+                    "priority": 1000,
+                    "sourceRanges": list(HEALTH_CHECK_RANGES),
+                    "allowed": [{"IPProtocol": "tcp", "ports": [str(p) for p in sorted(fw_ports)]}],
+                },
+            )
+        )
     _frontend(stack, ctx, out, services)
     return out
 
@@ -273,8 +303,9 @@ def _health_check(ctx: Context, stack: str, name: str, backend: Backend) -> Want
     return Wanted("healthChecks", name, body)
 
 
-def _backend_service(ctx: Context, stack: str, name: str, backend: Backend, hc_ref: str,
-                     groups: list[dict[str, Any]]) -> tuple[dict[str, Any], str | None]:  # fmt: skip
+def _backend_service(
+    ctx: Context, stack: str, name: str, backend: Backend, hc_ref: str, groups: list[dict[str, Any]]
+) -> tuple[dict[str, Any], str | None]:
     """The backend service body and the security policy to set on it (setSecurityPolicy)."""
     config = backend.backend_config
     body: dict[str, Any] = {
@@ -285,13 +316,15 @@ def _backend_service(ctx: Context, stack: str, name: str, backend: Backend, hc_r
         "healthChecks": [hc_ref],
         "backends": groups,
         "timeoutSec": config.get("timeoutSec", DEFAULT_TIMEOUT_SEC),
-        "connectionDraining": {"drainingTimeoutSec": (config.get("connectionDraining") or {}).get("drainingTimeoutSec", 0)},
+        "connectionDraining": {
+            "drainingTimeoutSec": (config.get("connectionDraining") or {}).get("drainingTimeoutSec", 0)
+        },
         "sessionAffinity": (config.get("sessionAffinity") or {}).get("affinityType", "NONE"),
         "affinityCookieTtlSec": (config.get("sessionAffinity") or {}).get("affinityCookieTtlSec", 0),
         "customRequestHeaders": list((config.get("customRequestHeaders") or {}).get("headers", [])),
         "logConfig": {"enable": bool((config.get("logging") or {}).get("enable", False))},
         "enableCDN": bool((config.get("cdn") or {}).get("enabled", False)),
-    }  # fmt: skip
+    }
     if backend.target_type == "instance" and backend.node_port is not None:
         body["portName"] = named_port(backend.node_port)
         body["port"] = backend.node_port
@@ -300,8 +333,13 @@ def _backend_service(ctx: Context, stack: str, name: str, backend: Backend, hc_r
         body["logConfig"]["sampleRate"] = float(logging["sampleRate"])
     cdn = config.get("cdn") or {}
     if cdn.get("enabled") and cdn.get("cachePolicy"):
-        allowed = ("includeHost", "includeProtocol", "includeQueryString", "queryStringBlacklist",
-                   "queryStringWhitelist")  # fmt: skip
+        allowed = (
+            "includeHost",
+            "includeProtocol",
+            "includeQueryString",
+            "queryStringBlacklist",
+            "queryStringWhitelist",
+        )
         body["cdnPolicy"] = {"cacheKeyPolicy": {k: v for k, v in cdn["cachePolicy"].items() if k in allowed}}
     policy = (config.get("securityPolicy") or {}).get("name")
     ref = (policy if "/" in policy else _ref(ctx, "securityPolicies", policy)) if policy else None
@@ -330,19 +368,41 @@ def _frontend(stack: StackInput, ctx: Context, out: Desired, services: dict[str,
             target_map = um_name
             if listener.redirect_to_https_port:
                 target_map = n.resource_name(n.REDIRECT_URL_MAP, ctx.cluster, readable, spec.stack)
-                out.resources.append(Wanted("urlMaps", target_map, {
-                    "name": target_map,
-                    "description": n.description(ctx.cluster, spec.stack, "RedirectUrlMap"),
-                    "defaultUrlRedirect": {"httpsRedirect": True, "redirectResponseCode": "MOVED_PERMANENTLY_DEFAULT"},
-                }))  # fmt: skip
+                out.resources.append(
+                    Wanted(
+                        "urlMaps",
+                        target_map,
+                        {
+                            "name": target_map,
+                            "description": n.description(ctx.cluster, spec.stack, "RedirectUrlMap"),
+                            "defaultUrlRedirect": {
+                                "httpsRedirect": True,
+                                "redirectResponseCode": "MOVED_PERMANENTLY_DEFAULT",
+                            },
+                        },
+                    )
+                )
             proxy = n.resource_name(n.HTTP_PROXY, ctx.cluster, readable, spec.stack)
-            out.resources.append(Wanted("targetHttpProxies", proxy, {
-                "name": proxy,
-                "description": n.description(ctx.cluster, spec.stack, "TargetHttpProxy"),
-                "urlMap": _ref(ctx, "urlMaps", target_map),
-            }))  # fmt: skip
-            _forwarding_rule(ctx, spec.stack, out, n.HTTP_RULE, listener.port, _ref(ctx, "targetHttpProxies", proxy),
-                             ip_inputs)  # fmt: skip
+            out.resources.append(
+                Wanted(
+                    "targetHttpProxies",
+                    proxy,
+                    {
+                        "name": proxy,
+                        "description": n.description(ctx.cluster, spec.stack, "TargetHttpProxy"),
+                        "urlMap": _ref(ctx, "urlMaps", target_map),
+                    },
+                )
+            )
+            _forwarding_rule(
+                ctx,
+                spec.stack,
+                out,
+                n.HTTP_RULE,
+                listener.port,
+                _ref(ctx, "targetHttpProxies", proxy),
+                ip_inputs,
+            )
         elif listener.protocol == "HTTPS":
             certs: list[str] = []
             for cert in listener.certificates:
@@ -352,15 +412,27 @@ def _frontend(stack: StackInput, ctx: Context, out: Desired, services: dict[str,
                 elif cert.kind == "secret":
                     material = stack.tls.get(cert.ref)
                     if material is None:
-                        raise ProviderError(f"TLS Secret {cert.ref} not found or without tls.crt/tls.key",
-                                            user_fixable=True, field="spec.tls")  # fmt: skip
+                        raise ProviderError(
+                            f"TLS Secret {cert.ref} not found or without tls.crt/tls.key",
+                            user_fixable=True,
+                            field="spec.tls",
+                        )
                     name = _cert_name(ctx, spec.stack, cert)
-                    out.resources.append(Wanted("sslCertificates", name, {
-                        "name": name,
-                        "description": n.description(ctx.cluster, spec.stack, f"Certificate:{cert.ref}"),
-                        "certificate": material.certificate_pem + (material.chain_pem or ""),
-                        "privateKey": Secret(material.private_key_pem),
-                    }, field=TLS_FIELD))  # fmt: skip
+                    out.resources.append(
+                        Wanted(
+                            "sslCertificates",
+                            name,
+                            {
+                                "name": name,
+                                "description": n.description(
+                                    ctx.cluster, spec.stack, f"Certificate:{cert.ref}"
+                                ),
+                                "certificate": material.certificate_pem + (material.chain_pem or ""),
+                                "privateKey": Secret(material.private_key_pem),
+                            },
+                            field=TLS_FIELD,
+                        )
+                    )
                     certs.append(_ref(ctx, "sslCertificates", name))
                 else:
                     out.warnings.append(
@@ -383,12 +455,20 @@ def _frontend(stack: StackInput, ctx: Context, out: Desired, services: dict[str,
                 **({"sslPolicy": spec.field_of(SSL_POLICY)} if listener.ssl_policy else {}),
             }
             out.resources.append(Wanted("targetHttpsProxies", proxy, body, fields=fields))
-            _forwarding_rule(ctx, spec.stack, out, n.HTTPS_RULE, listener.port,
-                             _ref(ctx, "targetHttpsProxies", proxy), ip_inputs)  # fmt: skip
+            _forwarding_rule(
+                ctx,
+                spec.stack,
+                out,
+                n.HTTPS_RULE,
+                listener.port,
+                _ref(ctx, "targetHttpsProxies", proxy),
+                ip_inputs,
+            )
 
 
-def _forwarding_rule(ctx: Context, stack: str, out: Desired, role: str, port: int, target: str,
-                     ip_inputs: tuple[str, ...]) -> None:  # fmt: skip
+def _forwarding_rule(
+    ctx: Context, stack: str, out: Desired, role: str, port: int, target: str, ip_inputs: tuple[str, ...]
+) -> None:
     """The address is immutable: it is hashed into the name, so a change creates the new rule first."""
     name = n.resource_name(role, ctx.cluster, n.split_stack(stack), stack, port, *ip_inputs)
     body: dict[str, Any] = {
@@ -411,6 +491,10 @@ def spec_url_map(spec: LoadBalancerSpec, cluster: str) -> UrlMapTranslation | No
     if spec.default_action is None or not spec.default_action.backend_keys():
         return None
     keys = {k for r in spec.rules for k in r.action.backend_keys()} | set(spec.default_action.backend_keys())
-    services = {k: backend_service_name(cluster, spec.stack, spec.backends[k]) if k in spec.backends
-                else n.resource_name(n.BACKEND_SERVICE, cluster, [k], spec.stack, k) for k in keys}  # fmt: skip
+    services = {
+        k: backend_service_name(cluster, spec.stack, spec.backends[k])
+        if k in spec.backends
+        else n.resource_name(n.BACKEND_SERVICE, cluster, [k], spec.stack, k)
+        for k in keys
+    }
     return translate_url_map(spec, services, lambda s: f"global/backendServices/{s}")

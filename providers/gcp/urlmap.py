@@ -93,16 +93,19 @@ def translate_url_map(
             continue
         key = _single_backend(rule.action)
         if key is None:
-            out.warnings.append(f"{rule.source}: only a single backend per rule is supported on Google Cloud; "
-                                "rule skipped")  # fmt: skip
+            out.warnings.append(
+                f"{rule.source}: only a single backend per rule is supported on Google Cloud; rule skipped"
+            )
             continue
         paths, problem = rule_paths(rule.path)
         if problem:
             out.warnings.append(f"{rule.source}: {problem}; rule skipped")
             continue
         if rule.host and rule.host.startswith("*."):
-            out.warnings.append(f"{rule.source}: GCLB host {rule.host} also matches deeper names "
-                                f"(a.b{rule.host[1:]}), which the Ingress rule does not")  # fmt: skip
+            out.warnings.append(
+                f"{rule.source}: GCLB host {rule.host} also matches deeper names "
+                f"(a.b{rule.host[1:]}), which the Ingress rule does not"
+            )
         usable.append(rule)
     default_key = _single_backend(spec.default_action) if spec.default_action else None
     if default_key is None:

@@ -55,8 +55,11 @@ def evaluate(translation: UrlMapTranslation, host: str, path: str) -> RouteResul
     matcher = next(m for m in url_map.get("pathMatchers") or [] if m["name"] == host_rule["pathMatcher"])
     found = select_path(matcher, path)
     if found is None:
-        return RouteResult(None, translation.default_action,
-                           f"GCLB: host rule {host_rule['hosts']}: no path matched: default service")  # fmt: skip
+        return RouteResult(
+            None,
+            translation.default_action,
+            f"GCLB: host rule {host_rule['hosts']}: no path matched: default service",
+        )
     matched, rule = found
     source = translation.sources.get((matcher["name"], matched))
     action = source.action if source is not None else translation.service_actions.get(rule["service"])

@@ -18,13 +18,24 @@ from providers.aws import AwsProvider, create
 
 REGION = "us-east-1"
 CLUSTER = "test-cluster"
-FAST = {"rate_limits": {"": 1000.0}, "retry_initial_wait": 0.01, "retry_max_wait": 0.05,
-        "delete_retry_seconds": 0.5, "aws_access_key_id": "testing", "aws_secret_access_key": "testing"}  # fmt: skip
+FAST = {
+    "rate_limits": {"": 1000.0},
+    "retry_initial_wait": 0.01,
+    "retry_max_wait": 0.05,
+    "delete_retry_seconds": 0.5,
+    "aws_access_key_id": "testing",
+    "aws_secret_access_key": "testing",
+}
 
 
 def client(url: str, service: str) -> Any:
-    return boto3.client(service, endpoint_url=url, region_name=REGION, aws_access_key_id="testing",
-                        aws_secret_access_key="testing")  # fmt: skip
+    return boto3.client(
+        service,
+        endpoint_url=url,
+        region_name=REGION,
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
 
 
 @dataclass
@@ -38,8 +49,11 @@ class Account:
         return client(self.url, service)
 
     def provider(self, **options: Any) -> AwsProvider:
-        config = ProviderConfig(CLUSTER, self.url,
-                                options={"region": REGION, "vpc_id": self.vpc_id, **FAST, "stats": CallStats(), **options})  # fmt: skip
+        config = ProviderConfig(
+            CLUSTER,
+            self.url,
+            options={"region": REGION, "vpc_id": self.vpc_id, **FAST, "stats": CallStats(), **options},
+        )
         return create(config)
 
 
@@ -55,15 +69,28 @@ def fresh_account(moto_url: str) -> Account:
     vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
     subnets = {}
     for i, zone in enumerate(("us-east-1a", "us-east-1b", "us-east-1c")):
-        tags = [{"Key": "kubernetes.io/role/elb", "Value": "1"}, {"Key": f"kubernetes.io/cluster/{CLUSTER}", "Value": "owned"},
-                {"Key": "Name", "Value": f"public-{zone[-1]}"}]  # fmt: skip
-        subnet = ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.0.{i}.0/24", AvailabilityZone=zone,
-                                   TagSpecifications=[{"ResourceType": "subnet", "Tags": tags}])["Subnet"]["SubnetId"]  # fmt: skip
+        tags = [
+            {"Key": "kubernetes.io/role/elb", "Value": "1"},
+            {"Key": f"kubernetes.io/cluster/{CLUSTER}", "Value": "owned"},
+            {"Key": "Name", "Value": f"public-{zone[-1]}"},
+        ]
+        subnet = ec2.create_subnet(
+            VpcId=vpc,
+            CidrBlock=f"10.0.{i}.0/24",
+            AvailabilityZone=zone,
+            TagSpecifications=[{"ResourceType": "subnet", "Tags": tags}],
+        )["Subnet"]["SubnetId"]
         subnets[zone] = subnet
         internal = [{"Key": "kubernetes.io/role/internal-elb", "Value": "1"}]
-        ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.0.{i + 10}.0/24", AvailabilityZone=zone,
-                          TagSpecifications=[{"ResourceType": "subnet", "Tags": internal}])  # fmt: skip
-    reservation = ec2.run_instances(ImageId="ami-12c6146b", MinCount=2, MaxCount=2, SubnetId=subnets["us-east-1a"])
+        ec2.create_subnet(
+            VpcId=vpc,
+            CidrBlock=f"10.0.{i + 10}.0/24",
+            AvailabilityZone=zone,
+            TagSpecifications=[{"ResourceType": "subnet", "Tags": internal}],
+        )
+    reservation = ec2.run_instances(
+        ImageId="ami-12c6146b", MinCount=2, MaxCount=2, SubnetId=subnets["us-east-1a"]
+    )
     instances = sorted(i["InstanceId"] for i in reservation["Instances"])
     return Account(moto_url, vpc, subnets, instances)
 

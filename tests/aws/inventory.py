@@ -59,36 +59,62 @@ def inventory(account: Account) -> dict[str, Any]:
     def elb_tags(arn: str) -> dict[str, str]:
         return _tags(elb.describe_tags(ResourceArns=[arn])["TagDescriptions"][0]["Tags"])
 
-    out: dict[str, Any] = {"load_balancers": {}, "target_groups": {}, "security_groups": {}, "certificates": []}
+    out: dict[str, Any] = {
+        "load_balancers": {},
+        "target_groups": {},
+        "security_groups": {},
+        "certificates": [],
+    }
     waf = account.client("wafv2")
     for lb in load_balancers:
         arn = lb["LoadBalancerArn"]
         listeners = {}
         for listener in elb.describe_listeners(LoadBalancerArn=arn)["Listeners"]:
             rules = all_rules(elb, listener["ListenerArn"])
-            listed = elb.describe_listener_certificates(ListenerArn=listener["ListenerArn"])["Certificates"] \
-                if listener["Protocol"] == "HTTPS" else []  # fmt: skip
+            listed = (
+                elb.describe_listener_certificates(ListenerArn=listener["ListenerArn"])["Certificates"]
+                if listener["Protocol"] == "HTTPS"
+                else []
+            )
             key = f"{listener['Protocol']}:{listener['Port']}"
             assert key not in listeners, f"duplicate listener {key}"
             listeners[key] = {
                 "ssl_policy": listener.get("SslPolicy"),
-                "certificates": sorted(c["CertificateArn"] for c in listed) or
-                [c["CertificateArn"] for c in listener.get("Certificates", [])],
+                "certificates": sorted(c["CertificateArn"] for c in listed)
+                or [c["CertificateArn"] for c in listener.get("Certificates", [])],
                 "default_actions": listener["DefaultActions"],
                 "tags": elb_tags(listener["ListenerArn"]),
-                "rules": sorted(([r["Priority"], r["Conditions"], sorted(r["Actions"], key=lambda a: a.get("Order", 0)),
-                                  elb_tags(r["RuleArn"])] for r in rules if not r["IsDefault"]),
-                                key=lambda r: int(r[0])),  # fmt: skip
+                "rules": sorted(
+                    (
+                        [
+                            r["Priority"],
+                            r["Conditions"],
+                            sorted(r["Actions"], key=lambda a: a.get("Order", 0)),
+                            elb_tags(r["RuleArn"]),
+                        ]
+                        for r in rules
+                        if not r["IsDefault"]
+                    ),
+                    key=lambda r: int(r[0]),
+                ),
             }
-        attributes = {a["Key"]: a["Value"] for a in elb.describe_load_balancer_attributes(LoadBalancerArn=arn)["Attributes"]}
+        attributes = {
+            a["Key"]: a["Value"]
+            for a in elb.describe_load_balancer_attributes(LoadBalancerArn=arn)["Attributes"]
+        }
         acl = waf.get_web_acl_for_resource(ResourceArn=arn).get("WebACL") or {}
         name = lb["LoadBalancerName"]
         assert name not in out["load_balancers"], f"duplicate load balancer {name}"
         out["load_balancers"][name] = {
-            "scheme": lb.get("Scheme"), "ip_address_type": lb.get("IpAddressType"),
-            "zones": sorted(z["ZoneName"] for z in lb["AvailabilityZones"]), "security_groups": sorted(lb["SecurityGroups"]),
-            "attributes": attributes, "tags": elb_tags(arn), "listeners": listeners, "web_acl": acl.get("Name"),
-        }  # fmt: skip
+            "scheme": lb.get("Scheme"),
+            "ip_address_type": lb.get("IpAddressType"),
+            "zones": sorted(z["ZoneName"] for z in lb["AvailabilityZones"]),
+            "security_groups": sorted(lb["SecurityGroups"]),
+            "attributes": attributes,
+            "tags": elb_tags(arn),
+            "listeners": listeners,
+            "web_acl": acl.get("Name"),
+        }
     for tg in groups:
         arn = tg["TargetGroupArn"]
         name = tg["TargetGroupName"]
@@ -98,16 +124,26 @@ def inventory(account: Account) -> dict[str, Any]:
             **{k: v for k, v in tg.items() if k not in ("TargetGroupArn", "LoadBalancerArns")},
             # moto keeps deleted load balancers in LoadBalancerArns: list only existing ones
             "LoadBalancerArns": sorted(names[a] for a in tg.get("LoadBalancerArns", []) if a in names),
-            "attributes": {a["Key"]: a["Value"] for a in elb.describe_target_group_attributes(TargetGroupArn=arn)["Attributes"]},
+            "attributes": {
+                a["Key"]: a["Value"]
+                for a in elb.describe_target_group_attributes(TargetGroupArn=arn)["Attributes"]
+            },
             "tags": elb_tags(arn),
             "targets": sorted((h["Target"]["Id"], h["Target"]["Port"]) for h in health),
-        }  # fmt: skip
+        }
     for sg in sgs:
         if sg["GroupName"] == "default":
             continue
         assert sg["GroupName"] not in out["security_groups"], f"duplicate security group {sg['GroupName']}"
-        perms = sorted((p.get("IpProtocol"), p.get("FromPort"), p.get("ToPort"),
-                        sorted(r["CidrIp"] for r in p.get("IpRanges", []))) for p in sg.get("IpPermissions", []))  # fmt: skip
+        perms = sorted(
+            (
+                p.get("IpProtocol"),
+                p.get("FromPort"),
+                p.get("ToPort"),
+                sorted(r["CidrIp"] for r in p.get("IpRanges", [])),
+            )
+            for p in sg.get("IpPermissions", [])
+        )
         out["security_groups"][sg["GroupName"]] = {"permissions": perms, "tags": _tags(sg.get("Tags"))}
     out["certificates"] = sorted(names[c["CertificateArn"]] for c in certs)
     return clean(out)

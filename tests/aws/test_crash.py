@@ -86,7 +86,7 @@ def test_scheme_change_replaces_load_balancer_without_orphans(account: Account) 
     result = provider.converge(internal)
     assert ("replace", "LoadBalancer") in {(c.action, c.kind) for c in result.changes}
     second = inventory(account)
-    (name, lb), = second["load_balancers"].items()
+    ((name, lb),) = second["load_balancers"].items()
     assert lb["scheme"] == "internal" and name not in first["load_balancers"]
     assert set(lb["listeners"]) == {"HTTP:80"} and len(lb["listeners"]["HTTP:80"]["rules"]) == 2
     assert second["target_groups"].keys() == first["target_groups"].keys()
@@ -98,20 +98,29 @@ def test_scheme_change_replaces_load_balancer_without_orphans(account: Account) 
     assert inventory(account) == first  # and back: the same names and settings as before
 
 
-
 def rich_example(account: Account, acl: str) -> str:
     """The two-service example over HTTPS from a TLS Secret with SNI, redirect, attributes, tags and a web ACL."""
     cert, key = self_signed("shop.example.com", serial=51)
     annotations = {
-        "listen-ports": '[{"HTTP": 80}, {"HTTPS": 443}]', "ssl-redirect": "443", "wafv2-acl-arn": acl,
-        "load-balancer-attributes": "idle_timeout.timeout_seconds=120", "tags": "Team=shop",
+        "listen-ports": '[{"HTTP": 80}, {"HTTPS": 443}]',
+        "ssl-redirect": "443",
+        "wafv2-acl-arn": acl,
+        "load-balancer-attributes": "idle_timeout.timeout_seconds=120",
+        "tags": "Team=shop",
         "target-group-attributes": "deregistration_delay.timeout_seconds=20",
-    }  # fmt: skip
-    text = example(account).replace(
-        "    alb.ingress.kubernetes.io/healthcheck-path: /healthz\n",
-        "    alb.ingress.kubernetes.io/healthcheck-path: /healthz\n"
-        + "".join(f"    alb.ingress.kubernetes.io/{k}: '{v}'\n" for k, v in annotations.items())
-    ).replace("  ingressClassName: alb\n", "  ingressClassName: alb\n  tls: [{hosts: [shop.example.com], secretName: shop-tls}]\n")
+    }
+    text = (
+        example(account)
+        .replace(
+            "    alb.ingress.kubernetes.io/healthcheck-path: /healthz\n",
+            "    alb.ingress.kubernetes.io/healthcheck-path: /healthz\n"
+            + "".join(f"    alb.ingress.kubernetes.io/{k}: '{v}'\n" for k, v in annotations.items()),
+        )
+        .replace(
+            "  ingressClassName: alb\n",
+            "  ingressClassName: alb\n  tls: [{hosts: [shop.example.com], secretName: shop-tls}]\n",
+        )
+    )
     return text + tls_secret("default", "shop-tls", cert, key)
 
 
@@ -133,12 +142,18 @@ def test_every_interrupted_https_converge_heals(moto_url: str) -> None:
         healer = account.provider()
         healer.converge(stack)
         healed = inventory(account)
-        assert healed == reference, f"after a crash following {reference_calls[:k]}: {_differences(healed, reference)}"
+        assert healed == reference, (
+            f"after a crash following {reference_calls[:k]}: {_differences(healed, reference)}"
+        )
         assert healer.converge(stack).changes == []
 
 
 def _differences(a: Any, b: Any, where: str = "") -> list[str]:
     """Paths where two inventories differ (for readable failures)."""
     if isinstance(a, dict) and isinstance(b, dict):
-        return [d for k in sorted(set(a) | set(b), key=str) for d in _differences(a.get(k), b.get(k), f"{where}.{k}")]
+        return [
+            d
+            for k in sorted(set(a) | set(b), key=str)
+            for d in _differences(a.get(k), b.get(k), f"{where}.{k}")
+        ]
     return [] if a == b else [f"{where}: {a!r} != {b!r}"]

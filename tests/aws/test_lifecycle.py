@@ -31,7 +31,9 @@ def test_removing_wafv2_acl_disassociates(account: Account) -> None:
 
 
 def _lb_attributes(state: State) -> dict[str, str]:
-    attrs = state.elb.describe_load_balancer_attributes(LoadBalancerArn=state.lb["LoadBalancerArn"])["Attributes"]
+    attrs = state.elb.describe_load_balancer_attributes(LoadBalancerArn=state.lb["LoadBalancerArn"])[
+        "Attributes"
+    ]
     return {a["Key"]: a["Value"] for a in attrs}
 
 
@@ -40,25 +42,40 @@ def test_removing_attributes_restores_aws_defaults(account: Account) -> None:
     provider.converge(one_input(manifest(account, {})))
     state = State(account)
     default_tg = state.tg_attributes()
-    set_both = {"load-balancer-attributes": "idle_timeout.timeout_seconds=600,routing.http2.enabled=false",
-                "target-group-attributes": "deregistration_delay.timeout_seconds=30,slow_start.duration_seconds=60"}
+    set_both = {
+        "load-balancer-attributes": "idle_timeout.timeout_seconds=600,routing.http2.enabled=false",
+        "target-group-attributes": "deregistration_delay.timeout_seconds=30,slow_start.duration_seconds=60",
+    }
     stack = one_input(manifest(account, set_both))
     provider.converge(stack)
     state = State(account)
-    assert (_lb_attributes(state)["idle_timeout.timeout_seconds"], _lb_attributes(state)["routing.http2.enabled"]) == (
-        "600", "false")
+    assert (
+        _lb_attributes(state)["idle_timeout.timeout_seconds"],
+        _lb_attributes(state)["routing.http2.enabled"],
+    ) == ("600", "false")
     assert state.tg_attributes()["deregistration_delay.timeout_seconds"] == "30"
     assert provider.converge(stack).changes == []
 
     # Drop one of each: only that one returns to its default, the other stays.
-    partly = one_input(manifest(account, {"load-balancer-attributes": "routing.http2.enabled=false",
-                                          "target-group-attributes": "slow_start.duration_seconds=60"}))  # fmt: skip
+    partly = one_input(
+        manifest(
+            account,
+            {
+                "load-balancer-attributes": "routing.http2.enabled=false",
+                "target-group-attributes": "slow_start.duration_seconds=60",
+            },
+        )
+    )
     provider.converge(partly)
     state = State(account)
-    assert (_lb_attributes(state)["idle_timeout.timeout_seconds"], _lb_attributes(state)["routing.http2.enabled"]) == (
-        "60", "false")
-    assert (state.tg_attributes()["deregistration_delay.timeout_seconds"],
-            state.tg_attributes()["slow_start.duration_seconds"]) == ("300", "60")  # fmt: skip
+    assert (
+        _lb_attributes(state)["idle_timeout.timeout_seconds"],
+        _lb_attributes(state)["routing.http2.enabled"],
+    ) == ("60", "false")
+    assert (
+        state.tg_attributes()["deregistration_delay.timeout_seconds"],
+        state.tg_attributes()["slow_start.duration_seconds"],
+    ) == ("300", "60")
     assert provider.converge(partly).changes == []
 
     plain = one_input(manifest(account, {}))
@@ -70,7 +87,10 @@ def test_removing_attributes_restores_aws_defaults(account: Account) -> None:
 
 
 def _tags(elb: Any, arns: list[str]) -> list[dict[str, str]]:
-    return [{t["Key"]: t["Value"] for t in d["Tags"]} for d in elb.describe_tags(ResourceArns=arns)["TagDescriptions"]]
+    return [
+        {t["Key"]: t["Value"] for t in d["Tags"]}
+        for d in elb.describe_tags(ResourceArns=arns)["TagDescriptions"]
+    ]
 
 
 def test_tags_reach_listeners_and_rules(account: Account) -> None:
@@ -96,7 +116,9 @@ def test_tags_are_added_at_most_ten_per_call(account: Account) -> None:
     provider.converge(one_input(manifest(account, {})))
     sizes: list[int] = []
     provider.clients.clients["elbv2"].meta.events.register(
-        "before-parameter-build.elastic-load-balancing-v2.AddTags", lambda params, **_: sizes.append(len(params["Tags"])))
+        "before-parameter-build.elastic-load-balancing-v2.AddTags",
+        lambda params, **_: sizes.append(len(params["Tags"])),
+    )
     seven = ",".join(f"k{i}=v{i}" for i in range(7))  # 3 ownership tags + 7 = 10: moto's limit per resource
     stack = one_input(manifest(account, {"tags": seven}))
     provider.converge(stack)
@@ -116,8 +138,14 @@ def test_tags_are_added_at_most_ten_per_call(account: Account) -> None:
 def test_explicit_name_owned_by_someone_else_is_an_error(account: Account) -> None:
     elb = account.client("elbv2")
     subnets = list(account.subnets.values())
-    foreign = elb.create_load_balancer(Name="my-shop-alb", Subnets=subnets[:2], Tags=[
-        {"Key": "lbctl.io/cluster", "Value": "another-cluster"}, {"Key": "lbctl.io/stack", "Value": "shop/web"}])  # fmt: skip
+    foreign = elb.create_load_balancer(
+        Name="my-shop-alb",
+        Subnets=subnets[:2],
+        Tags=[
+            {"Key": "lbctl.io/cluster", "Value": "another-cluster"},
+            {"Key": "lbctl.io/stack", "Value": "shop/web"},
+        ],
+    )
     before = inventory(account)
     provider = account.provider()
     with pytest.raises((SpecError, ProviderError)) as caught:
@@ -126,18 +154,23 @@ def test_explicit_name_owned_by_someone_else_is_an_error(account: Account) -> No
     after = inventory(account)
     assert after["load_balancers"] == before["load_balancers"]
     assert [lb["LoadBalancerArn"] for lb in elb.describe_load_balancers()["LoadBalancers"]] == [
-        foreign["LoadBalancers"][0]["LoadBalancerArn"]]
+        foreign["LoadBalancers"][0]["LoadBalancerArn"]
+    ]
 
 
 def hide_from_tagging(provider: Any, *fragments: str) -> None:
     """Make the tagging API answers miss resources whose ARN holds a fragment (its index lags behind)."""
 
     def lag(parsed: dict[str, Any], **_: Any) -> None:
-        parsed["ResourceTagMappingList"] = [r for r in parsed.get("ResourceTagMappingList", [])
-                                            if not any(f in r["ResourceARN"] for f in fragments)]  # fmt: skip
+        parsed["ResourceTagMappingList"] = [
+            r
+            for r in parsed.get("ResourceTagMappingList", [])
+            if not any(f in r["ResourceARN"] for f in fragments)
+        ]
 
     provider.clients.clients["resourcegroupstaggingapi"].meta.events.register(
-        "after-call.resource-groups-tagging-api.GetResources", lag)
+        "after-call.resource-groups-tagging-api.GetResources", lag
+    )
 
 
 def test_lagging_tagging_index_neither_duplicates_nor_touches_foreign(account: Account) -> None:
@@ -145,9 +178,17 @@ def test_lagging_tagging_index_neither_duplicates_nor_touches_foreign(account: A
     subnets = list(account.subnets.values())
     foreign = []
     for cluster, stack in (("another-cluster", "shop/web"), (CLUSTER, "shop/other")):
-        foreign.append(elb.create_load_balancer(Name=f"f-{len(foreign)}", Subnets=subnets[:2], Tags=[
-            {"Key": "lbctl.io/cluster", "Value": cluster}, {"Key": "lbctl.io/stack", "Value": stack},
-            {"Key": "lbctl.io/resource", "Value": "LoadBalancer"}])["LoadBalancers"][0]["LoadBalancerArn"])  # fmt: skip
+        foreign.append(
+            elb.create_load_balancer(
+                Name=f"f-{len(foreign)}",
+                Subnets=subnets[:2],
+                Tags=[
+                    {"Key": "lbctl.io/cluster", "Value": cluster},
+                    {"Key": "lbctl.io/stack", "Value": stack},
+                    {"Key": "lbctl.io/resource", "Value": "LoadBalancer"},
+                ],
+            )["LoadBalancers"][0]["LoadBalancerArn"]
+        )
     provider = account.provider()
     stack = one_input(manifest(account, {}))
     provider.converge(stack)

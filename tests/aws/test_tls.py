@@ -26,7 +26,11 @@ def manifest(account: Account, annotations: dict[str, str], tls: str = "", extra
 
 def import_cert(account: Account, *hosts: str) -> str:
     cert, key = self_signed(*hosts)
-    return str(account.client("acm").import_certificate(Certificate=cert.encode(), PrivateKey=key.encode())["CertificateArn"])
+    return str(
+        account.client("acm").import_certificate(Certificate=cert.encode(), PrivateKey=key.encode())[
+            "CertificateArn"
+        ]
+    )
 
 
 class Listeners:
@@ -36,7 +40,10 @@ class Listeners:
         self.elb = account.client("elbv2")
         lbs = self.elb.describe_load_balancers()["LoadBalancers"]
         assert len(lbs) == 1, lbs
-        self.by_port = {x["Port"]: x for x in self.elb.describe_listeners(LoadBalancerArn=lbs[0]["LoadBalancerArn"])["Listeners"]}
+        self.by_port = {
+            x["Port"]: x
+            for x in self.elb.describe_listeners(LoadBalancerArn=lbs[0]["LoadBalancerArn"])["Listeners"]
+        }
 
     def rules(self, port: int) -> list[dict[str, Any]]:
         rules = self.elb.describe_rules(ListenerArn=self.by_port[port]["ListenerArn"])["Rules"]
@@ -44,7 +51,9 @@ class Listeners:
 
     def certificates(self, port: int) -> tuple[str, set[str]]:
         """(default certificate, SNI certificates) as AWS lists them."""
-        listed = self.elb.describe_listener_certificates(ListenerArn=self.by_port[port]["ListenerArn"])["Certificates"]
+        listed = self.elb.describe_listener_certificates(ListenerArn=self.by_port[port]["ListenerArn"])[
+            "Certificates"
+        ]
         default = self.by_port[port]["Certificates"][0]["CertificateArn"]
         return default, {c["CertificateArn"] for c in listed if not c.get("IsDefault")} - {default}
 
@@ -59,8 +68,17 @@ def test_https_with_certificate_arns_policy_and_redirect(account: Account) -> No
     default = import_cert(account, "www.example.com")
     sni = import_cert(account, "api.example.com")
     provider = account.provider()
-    stack = one_input(manifest(account, {"listen-ports": BOTH_PORTS, "certificate-arn": f"{default},{sni}",
-                                         "ssl-policy": "ELBSecurityPolicy-TLS-1-2-2017-01", "ssl-redirect": "443"}))  # fmt: skip
+    stack = one_input(
+        manifest(
+            account,
+            {
+                "listen-ports": BOTH_PORTS,
+                "certificate-arn": f"{default},{sni}",
+                "ssl-policy": "ELBSecurityPolicy-TLS-1-2-2017-01",
+                "ssl-redirect": "443",
+            },
+        )
+    )
     provider.converge(stack)
     state = Listeners(account)
     assert sorted((x["Protocol"], p) for p, x in state.by_port.items()) == [("HTTP", 80), ("HTTPS", 443)]
@@ -69,14 +87,21 @@ def test_https_with_certificate_arns_policy_and_redirect(account: Account) -> No
     assert state.certificates(443) == (default, {sni})
     redirect = state.by_port[80]["DefaultActions"]
     assert [a["Type"] for a in redirect] == ["redirect"]
-    assert (redirect[0]["RedirectConfig"]["Protocol"], redirect[0]["RedirectConfig"]["Port"]) == ("HTTPS", "443")
+    assert (redirect[0]["RedirectConfig"]["Protocol"], redirect[0]["RedirectConfig"]["Port"]) == (
+        "HTTPS",
+        "443",
+    )
     assert state.rules(80) == []
     assert len(state.rules(443)) == 1 and state.rules(443)[0]["Actions"][0]["Type"] == "forward"
     assert_noop(provider, stack)
 
     # Drop the SNI certificate, change the policy, stop redirecting: all updated in place.
-    plain = one_input(manifest(account, {"listen-ports": BOTH_PORTS, "certificate-arn": sni,
-                                         "ssl-policy": "ELBSecurityPolicy-2016-08"}))  # fmt: skip
+    plain = one_input(
+        manifest(
+            account,
+            {"listen-ports": BOTH_PORTS, "certificate-arn": sni, "ssl-policy": "ELBSecurityPolicy-2016-08"},
+        )
+    )
     provider.converge(plain)
     state = Listeners(account)
     assert state.certificates(443) == (sni, set())
@@ -93,7 +118,10 @@ def test_default_ssl_policy_and_https_only(account: Account) -> None:
     provider.converge(stack)
     state = Listeners(account)
     assert list(state.by_port) == [443]
-    assert state.by_port[443]["Protocol"] == "HTTPS" and state.by_port[443]["SslPolicy"] == "ELBSecurityPolicy-2016-08"
+    assert (
+        state.by_port[443]["Protocol"] == "HTTPS"
+        and state.by_port[443]["SslPolicy"] == "ELBSecurityPolicy-2016-08"
+    )
     assert_noop(provider, stack)
 
 
@@ -103,21 +131,26 @@ TLS = "  tls: [{{hosts: [www.example.com], secretName: {secret}}}]"
 def our_certs(account: Account) -> dict[str, dict[str, str]]:
     """ARN → tags of our certificates in ACM."""
     tagging = account.client("resourcegroupstaggingapi")
-    found = tagging.get_resources(TagFilters=[{"Key": "lbctl.io/cluster", "Values": ["test-cluster"]}],
-                                  ResourceTypeFilters=["acm"])["ResourceTagMappingList"]  # fmt: skip
+    found = tagging.get_resources(
+        TagFilters=[{"Key": "lbctl.io/cluster", "Values": ["test-cluster"]}], ResourceTypeFilters=["acm"]
+    )["ResourceTagMappingList"]
     return {r["ResourceARN"]: {t["Key"]: t["Value"] for t in r["Tags"]} for r in found}
 
 
-def test_certificate_from_secret_rotation_and_cleanup(account: Account, caplog: pytest.LogCaptureFixture) -> None:
+def test_certificate_from_secret_rotation_and_cleanup(
+    account: Account, caplog: pytest.LogCaptureFixture
+) -> None:
     caplog.set_level(logging.DEBUG)
     cert1, key1 = self_signed("www.example.com", serial=11)
     cert2, key2 = self_signed("www.example.com", serial=12)
     provider = account.provider()
-    first = one_input(manifest(account, {}, TLS.format(secret="web-tls"), tls_secret("shop", "web-tls", cert1, key1)))
+    first = one_input(
+        manifest(account, {}, TLS.format(secret="web-tls"), tls_secret("shop", "web-tls", cert1, key1))
+    )
     result = provider.converge(first)
     certs = our_certs(account)
     assert len(certs) == 1
-    (arn1, tags1), = certs.items()
+    ((arn1, tags1),) = certs.items()
     assert tags1["lbctl.io/resource"] == "Certificate:shop/web-tls" and tags1["lbctl.io/content-hash"]
     assert Listeners(account).certificates(443) == (arn1, set())
     assert "BEGIN CERTIFICATE" in account.client("acm").get_certificate(CertificateArn=arn1)["Certificate"]
@@ -131,16 +164,20 @@ def test_certificate_from_secret_rotation_and_cleanup(account: Account, caplog: 
     def watch(**kwargs: Any) -> None:
         certificates = elb.describe_listeners(ListenerArns=[listener_arn])["Listeners"][0]["Certificates"]
         seen.append(certificates[0]["CertificateArn"])
-        arns = {c["CertificateArn"] for c in account.client("acm").list_certificates()["CertificateSummaryList"]}
+        arns = {
+            c["CertificateArn"] for c in account.client("acm").list_certificates()["CertificateSummaryList"]
+        }
         assert certificates[0]["CertificateArn"] in arns, "listener points at a deleted certificate"
 
     provider.clients.clients["acm"].meta.events.register("before-call.acm.DeleteCertificate", watch)
-    rotated = one_input(manifest(account, {}, TLS.format(secret="web-tls"), tls_secret("shop", "web-tls", cert2, key2)))
+    rotated = one_input(
+        manifest(account, {}, TLS.format(secret="web-tls"), tls_secret("shop", "web-tls", cert2, key2))
+    )
     result = provider.converge(rotated)
     provider.clients.clients["acm"].meta.events.unregister("before-call.acm.DeleteCertificate", watch)
     certs = our_certs(account)
     assert len(certs) == 1 and arn1 not in certs
-    (arn2, tags2), = certs.items()
+    ((arn2, tags2),) = certs.items()
     assert tags2["lbctl.io/content-hash"] != tags1["lbctl.io/content-hash"]
     assert Listeners(account).certificates(443) == (arn2, set())
     assert seen == [arn2]  # the old certificate is deleted only after the new one is attached
@@ -156,17 +193,29 @@ def test_certificate_from_secret_rotation_and_cleanup(account: Account, caplog: 
     assert not leaks(key1, text) and not leaks(key2, text)
 
 
-def test_rejected_secret_certificate_error_holds_no_key(account: Account, caplog: pytest.LogCaptureFixture) -> None:
+def test_rejected_secret_certificate_error_holds_no_key(
+    account: Account, caplog: pytest.LogCaptureFixture
+) -> None:
     caplog.set_level(logging.DEBUG)
     _, other_key = self_signed("other.example.com", serial=22)
     cert = "-----BEGIN CERTIFICATE-----\nnot a certificate\n-----END CERTIFICATE-----\n"  # ACM rejects it
     provider = account.provider()
-    stack = one_input(manifest(account, {}, TLS.format(secret="bad"), tls_secret("shop", "bad", cert, other_key)))
+    stack = one_input(
+        manifest(account, {}, TLS.format(secret="bad"), tls_secret("shop", "bad", cert, other_key))
+    )
     with pytest.raises((SpecError, ProviderError)) as caught:
         provider.converge(stack)
-    text = caplog.text + str(caught.value) + repr(caught.value) + repr(caught.value.__cause__) + repr(caught.value.__context__)
+    text = (
+        caplog.text
+        + str(caught.value)
+        + repr(caught.value)
+        + repr(caught.value.__cause__)
+        + repr(caught.value.__context__)
+    )
     assert "shop/bad" in str(caught.value)
-    assert caught.value.__context__ is None and caught.value.__cause__ is None  # nothing chained holds the request
+    assert (
+        caught.value.__context__ is None and caught.value.__cause__ is None
+    )  # nothing chained holds the request
     assert not leaks(other_key, text)
     assert our_certs(account) == {}
 
@@ -174,7 +223,11 @@ def test_rejected_secret_certificate_error_holds_no_key(account: Account, caplog
 def test_secret_certificate_deleted_with_the_stack(account: Account) -> None:
     cert, key = self_signed("www.example.com", serial=31)
     provider = account.provider()
-    provider.converge(one_input(manifest(account, {}, TLS.format(secret="web-tls"), tls_secret("shop", "web-tls", cert, key))))
+    provider.converge(
+        one_input(
+            manifest(account, {}, TLS.format(secret="web-tls"), tls_secret("shop", "web-tls", cert, key))
+        )
+    )
     assert len(our_certs(account)) == 1
     assert provider.converge(deletion("shop/web")).deleted
     assert our_certs(account) == {}

@@ -18,10 +18,15 @@ def example(account: Account) -> str:
 
 def ours(account: Account) -> dict[str, list[str]]:
     tagging = account.client("resourcegroupstaggingapi")
-    arns = [r["ResourceARN"] for r in tagging.get_resources(
-        TagFilters=[{"Key": "lbctl.io/cluster", "Values": [CLUSTER]}])["ResourceTagMappingList"]]  # fmt: skip
+    arns = [
+        r["ResourceARN"]
+        for r in tagging.get_resources(TagFilters=[{"Key": "lbctl.io/cluster", "Values": [CLUSTER]}])[
+            "ResourceTagMappingList"
+        ]
+    ]
     sgs = account.client("ec2").describe_security_groups(
-        Filters=[{"Name": "tag:lbctl.io/cluster", "Values": [CLUSTER]}])["SecurityGroups"]
+        Filters=[{"Name": "tag:lbctl.io/cluster", "Values": [CLUSTER]}]
+    )["SecurityGroups"]
     return {"arns": sorted(arns), "sgs": sorted(g["GroupId"] for g in sgs)}
 
 
@@ -34,7 +39,9 @@ def test_two_services_end_to_end(account: Account) -> None:
     lbs = elb.describe_load_balancers()["LoadBalancers"]
     assert len(lbs) == 1 and result.address == lbs[0]["DNSName"]
     assert lbs[0]["Scheme"] == "internet-facing"
-    assert lbs[0]["LoadBalancerName"].startswith("k8s-default-shop-") and len(lbs[0]["LoadBalancerName"]) <= 32
+    assert (
+        lbs[0]["LoadBalancerName"].startswith("k8s-default-shop-") and len(lbs[0]["LoadBalancerName"]) <= 32
+    )
     listeners = elb.describe_listeners(LoadBalancerArn=lbs[0]["LoadBalancerArn"])["Listeners"]
     assert [(x["Protocol"], x["Port"]) for x in listeners] == [("HTTP", 80)]
     assert listeners[0]["DefaultActions"][0]["FixedResponseConfig"]["StatusCode"] == "404"
@@ -49,22 +56,52 @@ def test_two_services_end_to_end(account: Account) -> None:
         assert tg["Matcher"]["HttpCode"] == "200" and tg["TargetType"] == "instance"
         health = elb.describe_target_health(TargetGroupArn=tg["TargetGroupArn"])["TargetHealthDescriptions"]
         assert sorted((h["Target"]["Id"], h["Target"]["Port"]) for h in health) == sorted(
-            (i, tg["Port"]) for i in account.instances)
+            (i, tg["Port"]) for i in account.instances
+        )
 
-    rules = [r for r in elb.describe_rules(ListenerArn=listeners[0]["ListenerArn"])["Rules"] if not r["IsDefault"]]
+    rules = [
+        r for r in elb.describe_rules(ListenerArn=listeners[0]["ListenerArn"])["Rules"] if not r["IsDefault"]
+    ]
     seen = {}
     for rule in rules:
-        conditions = {c["Field"]: c[{"host-header": "HostHeaderConfig", "path-pattern": "PathPatternConfig"}[c["Field"]]]["Values"]
-                      for c in rule["Conditions"]}  # fmt: skip
+        conditions = {
+            c["Field"]: c[
+                {"host-header": "HostHeaderConfig", "path-pattern": "PathPatternConfig"}[c["Field"]]
+            ]["Values"]
+            for c in rule["Conditions"]
+        }
         assert conditions["host-header"] == ["shop.example.com"]
         target = rule["Actions"][0]["ForwardConfig"]["TargetGroups"][0]["TargetGroupArn"]
-        seen[tuple(conditions["path-pattern"])] = next(t["Port"] for t in tgs.values() if t["TargetGroupArn"] == target)
+        seen[tuple(conditions["path-pattern"])] = next(
+            t["Port"] for t in tgs.values() if t["TargetGroupArn"] == target
+        )
     assert seen == {("/users", "/users/*"): 30080, ("/products", "/products/*"): 30081}
 
     again = provider.converge(stack)
     assert again.changes == []
-    assert sum(n for k, n in again.calls.items() if k.split(":")[1].startswith(("Create", "Modify", "Delete", "Register",
-               "Deregister", "Set", "Add", "Remove", "Authorize", "Revoke", "Import", "Associate"))) == 0  # fmt: skip
+    assert (
+        sum(
+            n
+            for k, n in again.calls.items()
+            if k.split(":")[1].startswith(
+                (
+                    "Create",
+                    "Modify",
+                    "Delete",
+                    "Register",
+                    "Deregister",
+                    "Set",
+                    "Add",
+                    "Remove",
+                    "Authorize",
+                    "Revoke",
+                    "Import",
+                    "Associate",
+                )
+            )
+        )
+        == 0
+    )
     assert provider.list_stacks() == ["default/shop"]
 
 
@@ -72,13 +109,27 @@ def test_delete_leaves_nothing_of_ours_and_foreign_untouched(account: Account) -
     elb = account.client("elbv2")
     ec2 = account.client("ec2")
     subnets = list(account.subnets.values())
-    foreign_sg = ec2.create_security_group(GroupName="foreign", Description="not ours", VpcId=account.vpc_id)["GroupId"]
-    foreign_lb = elb.create_load_balancer(Name="foreign-lb", Subnets=subnets[:2], SecurityGroups=[foreign_sg],
-                                          Tags=[{"Key": "lbctl.io/cluster", "Value": "another-cluster"},
-                                                {"Key": "lbctl.io/stack", "Value": "default/shop"}])["LoadBalancers"][0]  # fmt: skip
-    foreign_tg = elb.create_target_group(Name="foreign-tg", Protocol="HTTP", Port=80, VpcId=account.vpc_id)["TargetGroups"][0]
-    elb.create_listener(LoadBalancerArn=foreign_lb["LoadBalancerArn"], Protocol="HTTP", Port=80,
-                        DefaultActions=[{"Type": "forward", "TargetGroupArn": foreign_tg["TargetGroupArn"]}])  # fmt: skip
+    foreign_sg = ec2.create_security_group(GroupName="foreign", Description="not ours", VpcId=account.vpc_id)[
+        "GroupId"
+    ]
+    foreign_lb = elb.create_load_balancer(
+        Name="foreign-lb",
+        Subnets=subnets[:2],
+        SecurityGroups=[foreign_sg],
+        Tags=[
+            {"Key": "lbctl.io/cluster", "Value": "another-cluster"},
+            {"Key": "lbctl.io/stack", "Value": "default/shop"},
+        ],
+    )["LoadBalancers"][0]
+    foreign_tg = elb.create_target_group(Name="foreign-tg", Protocol="HTTP", Port=80, VpcId=account.vpc_id)[
+        "TargetGroups"
+    ][0]
+    elb.create_listener(
+        LoadBalancerArn=foreign_lb["LoadBalancerArn"],
+        Protocol="HTTP",
+        Port=80,
+        DefaultActions=[{"Type": "forward", "TargetGroupArn": foreign_tg["TargetGroupArn"]}],
+    )
 
     before = inventory(account)  # everything foreign, in full
     provider = account.provider()
@@ -103,7 +154,11 @@ def test_plan_makes_no_mutating_call(account: Account) -> None:
     plan = provider.plan(stack)
     assert provider.stats.total(mutating=True) == 0
     kinds = sorted({(c.action, c.kind) for c in plan.changes})
-    assert ("create", "LoadBalancer") in kinds and ("create", "TargetGroup") in kinds and ("create", "Rule") in kinds
+    assert (
+        ("create", "LoadBalancer") in kinds
+        and ("create", "TargetGroup") in kinds
+        and ("create", "Rule") in kinds
+    )
     assert account.client("elbv2").describe_load_balancers()["LoadBalancers"] == []
     provider.converge(stack)
     assert provider.plan(stack).changes == []

@@ -29,25 +29,31 @@ spec:
 {paths}
 """
 PATH = "          - {{path: {path}, pathType: {type}, backend: {{service: {{name: {svc}, port: {{number: 80}}}}}}}}"
-SERVICES = "".join(f"""
+SERVICES = "".join(
+    f"""
 ---
 apiVersion: v1
 kind: Service
 metadata: {{name: {svc}, namespace: default}}
 spec: {{type: NodePort, ports: [{{port: 80, targetPort: 8080, nodePort: {port}}}]}}
-""" for svc, port in (("a", 30001), ("b", 30002), ("c", 30003)))  # fmt: skip
+"""
+    for svc, port in (("a", 30001), ("b", 30002), ("c", 30003))
+)
 
 
-def ingress(name: str, paths: list[tuple[str, str, str]], host: str = "shop.example.com",
-            annotations: str = "{}") -> str:  # fmt: skip
+def ingress(
+    name: str, paths: list[tuple[str, str, str]], host: str = "shop.example.com", annotations: str = "{}"
+) -> str:
     lines = "\n".join(PATH.format(path=p, type=t, svc=s) for p, t, s in paths)
     return INGRESS.format(name=name, annotations=annotations, host=host, paths=lines)
 
 
 def names(account: Account) -> tuple[list[str], list[str]]:
     elb = account.client("elbv2")
-    return (sorted(x["LoadBalancerName"] for x in elb.describe_load_balancers()["LoadBalancers"]),
-            sorted(x["Port"] for x in elb.describe_target_groups()["TargetGroups"]))  # fmt: skip
+    return (
+        sorted(x["LoadBalancerName"] for x in elb.describe_load_balancers()["LoadBalancers"]),
+        sorted(x["Port"] for x in elb.describe_target_groups()["TargetGroups"]),
+    )
 
 
 def all_rules(account: Account) -> list[dict[str, Any]]:
@@ -55,7 +61,11 @@ def all_rules(account: Account) -> list[dict[str, Any]]:
     out = []
     for lb in elb.describe_load_balancers()["LoadBalancers"]:
         for listener in elb.describe_listeners(LoadBalancerArn=lb["LoadBalancerArn"])["Listeners"]:
-            out += [r for r in elb.describe_rules(ListenerArn=listener["ListenerArn"])["Rules"] if not r["IsDefault"]]
+            out += [
+                r
+                for r in elb.describe_rules(ListenerArn=listener["ListenerArn"])["Rules"]
+                if not r["IsDefault"]
+            ]
     return out
 
 
@@ -71,7 +81,9 @@ def test_add_remove_path_and_health_check_change(account: Account) -> None:
     assert names(account)[1] == [30001, 30002, 30003]
     assert rules[0]["Conditions"][1]["PathPatternConfig"]["Values"] == ["/a/deep"]  # Exact and longer first
 
-    one = ingress("web", [("/a", "Prefix", "a")], annotations='{"alb.ingress.kubernetes.io/healthcheck-path": "/hz"}')
+    one = ingress(
+        "web", [("/a", "Prefix", "a")], annotations='{"alb.ingress.kubernetes.io/healthcheck-path": "/hz"}'
+    )
     result = provider.converge(one_input(with_nodes(one + SERVICES, account)))
     assert ("update", "TargetGroup") in {(c.action, c.kind) for c in result.changes}
     assert names(account)[1] == [30001] and len(all_rules(account)) == 1
@@ -83,8 +95,12 @@ def test_move_into_group_leaves_no_orphans(account: Account) -> None:
     provider = account.provider()
     lone = ingress("web", [("/a", "Prefix", "a")])
     provider.converge(one_input(with_nodes(lone + SERVICES, account)))
-    grouped = ingress("web", [("/a", "Prefix", "a")], annotations='{"alb.ingress.kubernetes.io/group.name": "shared"}')
-    other = ingress("api", [("/b", "Prefix", "b")], annotations='{"alb.ingress.kubernetes.io/group.name": "shared"}')
+    grouped = ingress(
+        "web", [("/a", "Prefix", "a")], annotations='{"alb.ingress.kubernetes.io/group.name": "shared"}'
+    )
+    other = ingress(
+        "api", [("/b", "Prefix", "b")], annotations='{"alb.ingress.kubernetes.io/group.name": "shared"}'
+    )
     inputs = stack_inputs(with_nodes(grouped + "---" + other + SERVICES, account))
     assert [i.spec.stack for i in inputs] == ["shared"]
     provider.converge(inputs[0])
@@ -105,8 +121,13 @@ def test_throttling_is_survived(account: Account) -> None:
         operation = kwargs["model"].name
         if remaining.get(operation, 0) > 0:
             remaining[operation] -= 1
-            raise ClientError({"Error": {"Code": "Throttling", "Message": "Rate exceeded"},
-                               "ResponseMetadata": {"HTTPStatusCode": 400}}, operation)  # fmt: skip
+            raise ClientError(
+                {
+                    "Error": {"Code": "Throttling", "Message": "Rate exceeded"},
+                    "ResponseMetadata": {"HTTPStatusCode": 400},
+                },
+                operation,
+            )
 
     provider.clients.clients["elbv2"].meta.events.register("before-call", throttle)
     provider.converge(one_input(with_nodes(ingress("web", [("/a", "Prefix", "a")]) + SERVICES, account)))
@@ -118,17 +139,29 @@ def test_throttling_is_survived(account: Account) -> None:
 
 ROUTE_MANIFEST = (
     ingress("web", [("/foo", "Prefix", "a"), ("/foo/bar", "Exact", "b"), ("/", "Prefix", "c")])
-    + "---" + ingress("wild", [("/x", "Prefix", "b")], host="'*.example.com'")
-    + "---" + ingress("img", [("/img/*.png", "ImplementationSpecific", "c")], host="static.example.com")
+    + "---"
+    + ingress("wild", [("/x", "Prefix", "b")], host="'*.example.com'")
+    + "---"
+    + ingress("img", [("/img/*.png", "ImplementationSpecific", "c")], host="static.example.com")
     + SERVICES
-)  # fmt: skip
+)
 AGREEING = [
-    ("shop.example.com", "/foo"), ("shop.example.com", "/foo/"), ("shop.example.com", "/foo/x"),
-    ("shop.example.com", "/foobar"), ("shop.example.com", "/foo/bar"), ("shop.example.com", "/foo/bar/"),
-    ("SHOP.example.com", "/foo"), ("shop.example.com", "/FOO"), ("shop.example.com", "/"),
-    ("a.example.com", "/x/1"), ("a.example.com", "/xy"), ("example.com", "/x"),
-    ("static.example.com", "/img/a/b.png"), ("static.example.com", "/img/a.jpg"), ("other.org", "/foo"),
-]  # fmt: skip
+    ("shop.example.com", "/foo"),
+    ("shop.example.com", "/foo/"),
+    ("shop.example.com", "/foo/x"),
+    ("shop.example.com", "/foobar"),
+    ("shop.example.com", "/foo/bar"),
+    ("shop.example.com", "/foo/bar/"),
+    ("SHOP.example.com", "/foo"),
+    ("shop.example.com", "/FOO"),
+    ("shop.example.com", "/"),
+    ("a.example.com", "/x/1"),
+    ("a.example.com", "/xy"),
+    ("example.com", "/x"),
+    ("static.example.com", "/img/a/b.png"),
+    ("static.example.com", "/img/a.jpg"),
+    ("other.org", "/foo"),
+]
 
 
 def _specs() -> list[Any]:
@@ -146,7 +179,9 @@ def test_route_agrees_with_ingress(host: str, path: str) -> None:
     for spec in _specs():
         ingress_answer = first_match(spec, host, path)
         alb_answer = provider.route(spec, host, path)
-        assert (alb_answer.rule, alb_answer.action) == (ingress_answer.rule, ingress_answer.action), alb_answer.reason
+        assert (alb_answer.rule, alb_answer.action) == (ingress_answer.rule, ingress_answer.action), (
+            alb_answer.reason
+        )
 
 
 def test_wildcard_host_cannot_agree_without_regex_and_warns() -> None:

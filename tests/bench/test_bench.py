@@ -15,7 +15,14 @@ COMMON = {"scenario", "provider", "ingresses"}
 FIELDS = {
     "converge": {"calls", "reads", "mutating", "resources_created", "calls_per_resource", "wall_s", "cpu_s"},
     "noop": {"foreign", "reads", "writes", "reads_per_group", "writes_per_group"},
-    "churn": {"affected", "register", "deregister", "register_per_group", "deregister_per_group", "reads_per_group"},
+    "churn": {
+        "affected",
+        "register",
+        "deregister",
+        "register_per_group",
+        "deregister_per_group",
+        "reads_per_group",
+    },
     "restart": {"seconds_to_all_reconciled", "mutating", "reads", "note"},
     "footprint": {"endpoints", "peak_rss_mb", "cpu_ms_per_noop_reconcile"},
 }
@@ -44,8 +51,25 @@ def test_every_scenario_reports_its_fields(provider: str) -> None:
 
 
 def test_command_line_prints_a_table_and_json_lines() -> None:
-    done = subprocess.run([sys.executable, "-m", "bench", "--scenario", "noop", "--scale", "1", "--provider", "gcp",
-                           "--foreign", "2"], capture_output=True, text=True, timeout=300, check=False)  # fmt: skip
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "bench",
+            "--scenario",
+            "noop",
+            "--scale",
+            "1",
+            "--provider",
+            "gcp",
+            "--foreign",
+            "2",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr
     lines = [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
     assert [(r["scenario"], r["provider"]) for r in lines] == [("noop", "gcp")]
@@ -57,6 +81,14 @@ def test_startup_scenario_reports_its_fields() -> None:
     from bench.startup import run_startup
 
     record = run_startup(runs=1)
-    assert set(record) >= {"scenario", "command", "runs", "median_wall_s", "median_cpu_s", "modules", "target_s"}
+    assert set(record) >= {
+        "scenario",
+        "command",
+        "runs",
+        "median_wall_s",
+        "median_cpu_s",
+        "modules",
+        "target_s",
+    }
     assert record["command"] == "lbctl validate -f docs/examples/two-services.yaml"
     assert record["modules"] > 50 and record["target_s"] == 0.4

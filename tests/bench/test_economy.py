@@ -29,23 +29,43 @@ def emulator() -> Iterator[ComputeEmulator]:
     with ComputeEmulator(port=0, operation_polls_to_done=1) as emulator:
         clients = make_clients(emulator.url)
         for name, zone in NODES.items():
-            _wait(clients, clients.instances.insert(project=PROJECT, zone=zone,
-                                                    instance_resource=compute_v1.Instance(name=name)))  # fmt: skip
-        _wait(clients, clients.addresses.insert(project=PROJECT, address_resource=compute_v1.Address(name="shop-ip")))
+            _wait(
+                clients,
+                clients.instances.insert(
+                    project=PROJECT, zone=zone, instance_resource=compute_v1.Instance(name=name)
+                ),
+            )
+        _wait(
+            clients,
+            clients.addresses.insert(project=PROJECT, address_resource=compute_v1.Address(name="shop-ip")),
+        )
         yield emulator
 
 
 def _wait(clients: Clients, op: Any) -> None:
     from providers.gcp.operations import wait_for_operation
 
-    wait_for_operation(op, project=PROJECT, global_ops_client=clients.global_ops, zone_ops_client=clients.zone_ops,
-                       timeout=10)  # fmt: skip
+    wait_for_operation(
+        op,
+        project=PROJECT,
+        global_ops_client=clients.global_ops,
+        zone_ops_client=clients.zone_ops,
+        timeout=10,
+    )
 
 
 def _provider(emulator: ComputeEmulator, **options: Any) -> GcpProvider:
-    config = ProviderConfig(cluster_name="eco", endpoint_url=emulator.url,
-                            options={"project": PROJECT, "retry_initial_wait": 0.01, "retry_max_wait": 0.05,
-                                     "zones": sorted(set(NODES.values())), **options})  # fmt: skip
+    config = ProviderConfig(
+        cluster_name="eco",
+        endpoint_url=emulator.url,
+        options={
+            "project": PROJECT,
+            "retry_initial_wait": 0.01,
+            "retry_max_wait": 0.05,
+            "zones": sorted(set(NODES.values())),
+            **options,
+        },
+    )
     return GcpProvider(config)
 
 
@@ -62,20 +82,30 @@ class Clock:
         return self.now
 
 
-def _bench_stack(provider: str, pods: int, generation: int = 0,
-                 nodes: dict[str, tuple[str, str]] | None = None) -> StackInput:  # fmt: skip
+def _bench_stack(
+    provider: str, pods: int, generation: int = 0, nodes: dict[str, tuple[str, str]] | None = None
+) -> StackInput:
     """The benchmark's Ingress (5 paths over 2 Services of its own, pods as targets) as a StackInput."""
-    nodes = nodes or {name: (f"gce://{PROJECT}/{zone}/{name}", zone) for name, zone in list(NODES.items())[:2]}
+    nodes = nodes or {
+        name: (f"gce://{PROJECT}/{zone}/{name}", zone) for name, zone in list(NODES.items())[:2]
+    }
     workload = Workload(provider, 1, pods, nodes)
     objects: list[dict[str, Any]] = [
-        {"apiVersion": "v1", "kind": "Node", "metadata": {"name": n, "labels": {"topology.kubernetes.io/zone": z}},
-         "spec": {"providerID": p}, "status": {"conditions": [{"type": "Ready", "status": "True"}]}}
+        {
+            "apiVersion": "v1",
+            "kind": "Node",
+            "metadata": {"name": n, "labels": {"topology.kubernetes.io/zone": z}},
+            "spec": {"providerID": p},
+            "status": {"conditions": [{"type": "Ready", "status": "True"}]},
+        }
         for n, (p, z) in nodes.items()
-    ]  # fmt: skip
+    ]
     for s, name in enumerate(workload.services_of(0)):
         workload.generation[name] = generation
         objects.append({"apiVersion": "v1", "kind": "Service", **workload.service(name)})
-        objects.append({"apiVersion": "discovery.k8s.io/v1", "kind": "EndpointSlice", **workload.endpoint_slice(s, name)})
+        objects.append(
+            {"apiVersion": "discovery.k8s.io/v1", "kind": "EndpointSlice", **workload.endpoint_slice(s, name)}
+        )
     objects.append({"apiVersion": "networking.k8s.io/v1", "kind": "Ingress", **workload.ingress(0)})
     snapshot = ClusterSnapshot.from_objects(objects)
     (spec,) = build(snapshot, BuildConfig.for_provider(provider)).specs
@@ -103,7 +133,10 @@ def test_kept_discovery_reads_nothing_on_a_noop_and_never_hides_a_write(emulator
     provider.stats.reset()
     churned = provider.converge(_neg_stack(pods=4, generation=1))
     kinds = sorted({(c.kind, c.detail) for c in churned.changes})
-    assert kinds == [("NetworkEndpointGroup", "attach 1 endpoint(s)"), ("NetworkEndpointGroup", "detach 1 endpoint(s)")]
+    assert kinds == [
+        ("NetworkEndpointGroup", "attach 1 endpoint(s)"),
+        ("NetworkEndpointGroup", "detach 1 endpoint(s)"),
+    ]
     mutating = provider.stats.total(mutating=True)
     assert mutating == len(churned.changes)
     assert provider.stats.total(mutating=False) == mutating  # one operation wait each, no discovery
@@ -218,16 +251,25 @@ def test_aws_kept_converge_checks_existence_with_one_read(moto_url: str) -> None
     provider.stats.reset()
     churned = provider.converge(_aws_stack(account, pods=4, generation=1))
     calls = provider.stats.snapshot()
-    assert calls == {"resourcegroupstaggingapi:GetResources:ok": 1, "elbv2:RegisterTargets:ok": 2,
-                     "elbv2:DeregisterTargets:ok": 2}, calls  # fmt: skip
+    assert calls == {
+        "resourcegroupstaggingapi:GetResources:ok": 1,
+        "elbv2:RegisterTargets:ok": 2,
+        "elbv2:DeregisterTargets:ok": 2,
+    }, calls
     assert len(churned.changes) == 4
     assert account.provider().plan(_aws_stack(account, pods=4, generation=1)).changes == []
 
     # one of our target groups deleted out of band: the existence check sees it, a full converge heals
     elbv2 = account.client("elbv2")
-    group = next(g for g in elbv2.describe_target_groups()["TargetGroups"] if g["TargetGroupName"].startswith("k8s-"))
-    rules = [r for lst in elbv2.describe_listeners(LoadBalancerArn=group["LoadBalancerArns"][0])["Listeners"]
-             for r in elbv2.describe_rules(ListenerArn=lst["ListenerArn"])["Rules"] if not r["IsDefault"]]  # fmt: skip
+    group = next(
+        g for g in elbv2.describe_target_groups()["TargetGroups"] if g["TargetGroupName"].startswith("k8s-")
+    )
+    rules = [
+        r
+        for lst in elbv2.describe_listeners(LoadBalancerArn=group["LoadBalancerArns"][0])["Listeners"]
+        for r in elbv2.describe_rules(ListenerArn=lst["ListenerArn"])["Rules"]
+        if not r["IsDefault"]
+    ]
     for rule in rules:
         elbv2.delete_rule(RuleArn=rule["RuleArn"])
     elbv2.delete_target_group(TargetGroupArn=group["TargetGroupArn"])
@@ -237,7 +279,9 @@ def test_aws_kept_converge_checks_existence_with_one_read(moto_url: str) -> None
 
     # a rule edited out of band (invisible to the existence check) is healed once the TTL has passed
     listener = elbv2.describe_listeners(LoadBalancerArn=group["LoadBalancerArns"][0])["Listeners"][0]
-    rule = next(r for r in elbv2.describe_rules(ListenerArn=listener["ListenerArn"])["Rules"] if not r["IsDefault"])
+    rule = next(
+        r for r in elbv2.describe_rules(ListenerArn=listener["ListenerArn"])["Rules"] if not r["IsDefault"]
+    )
     elbv2.modify_rule(RuleArn=rule["RuleArn"], Conditions=[{"Field": "path-pattern", "Values": ["/drifted"]}])
     assert provider.converge(_aws_stack(account, pods=4, generation=1)).changes == []
     clock.now += 301

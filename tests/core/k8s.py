@@ -17,8 +17,12 @@ from lbctl.model.spec import LoadBalancerSpec
 Obj = dict[str, Any]
 
 
-def meta(name: str, namespace: str | None = "default", annotations: dict[str, str] | None = None,
-         labels: dict[str, str] | None = None) -> Obj:  # fmt: skip
+def meta(
+    name: str,
+    namespace: str | None = "default",
+    annotations: dict[str, str] | None = None,
+    labels: dict[str, str] | None = None,
+) -> Obj:
     out: Obj = {"name": name}
     if namespace is not None:
         out["namespace"] = namespace
@@ -50,8 +54,15 @@ def rule(host: str | None, *paths: Obj) -> Obj:
     return out
 
 
-def ingress(name: str, *rules: Obj, namespace: str = "default", annotations: dict[str, str] | None = None,
-            class_name: str | None = "alb", default: Obj | None = None, tls: list[Obj] | None = None) -> Obj:  # fmt: skip
+def ingress(
+    name: str,
+    *rules: Obj,
+    namespace: str = "default",
+    annotations: dict[str, str] | None = None,
+    class_name: str | None = "alb",
+    default: Obj | None = None,
+    tls: list[Obj] | None = None,
+) -> Obj:
     spec: Obj = {}
     if class_name is not None:
         spec["ingressClassName"] = class_name
@@ -61,13 +72,24 @@ def ingress(name: str, *rules: Obj, namespace: str = "default", annotations: dic
         spec["defaultBackend"] = default
     if tls is not None:
         spec["tls"] = tls
-    return {"apiVersion": "networking.k8s.io/v1", "kind": "Ingress", "metadata": meta(name, namespace, annotations),
-            "spec": spec}  # fmt: skip
+    return {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "Ingress",
+        "metadata": meta(name, namespace, annotations),
+        "spec": spec,
+    }
 
 
-def service(name: str, ports: list[tuple[int, str | None, int | None]] | None = None, *, namespace: str = "default",
-            type: str = "NodePort", annotations: dict[str, str] | None = None,
-            selector: dict[str, str] | None = None, target_port: int | str | None = None) -> Obj:  # fmt: skip
+def service(
+    name: str,
+    ports: list[tuple[int, str | None, int | None]] | None = None,
+    *,
+    namespace: str = "default",
+    type: str = "NodePort",
+    annotations: dict[str, str] | None = None,
+    selector: dict[str, str] | None = None,
+    target_port: int | str | None = None,
+) -> Obj:
     """ports: (port, name, nodePort) triples; default one port 80 'http' on node port 30080."""
     items = []
     for port, port_name, node_port in ports or [(80, "http", 30080)]:
@@ -77,24 +99,41 @@ def service(name: str, ports: list[tuple[int, str | None, int | None]] | None = 
         if node_port is not None:
             item["nodePort"] = node_port
         items.append(item)
-    return {"apiVersion": "v1", "kind": "Service", "metadata": meta(name, namespace, annotations),
-            "spec": {"type": type, "selector": selector or {"app": name}, "ports": items}}  # fmt: skip
+    return {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": meta(name, namespace, annotations),
+        "spec": {"type": type, "selector": selector or {"app": name}, "ports": items},
+    }
 
 
 def ingress_class(name: str, controller: str, default: bool = False) -> Obj:
     annotations = {"ingressclass.kubernetes.io/is-default-class": "true"} if default else None
-    return {"apiVersion": "networking.k8s.io/v1", "kind": "IngressClass", "metadata": meta(name, None, annotations),
-            "spec": {"controller": controller}}  # fmt: skip
+    return {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "IngressClass",
+        "metadata": meta(name, None, annotations),
+        "spec": {"controller": controller},
+    }
 
 
 def tls_secret(name: str, crt: str = "Y3J0", key: str = "a2V5", namespace: str = "default") -> Obj:
-    return {"apiVersion": "v1", "kind": "Secret", "metadata": meta(name, namespace), "type": "kubernetes.io/tls",
-            "data": {"tls.crt": crt, "tls.key": key}}  # fmt: skip
+    return {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "metadata": meta(name, namespace),
+        "type": "kubernetes.io/tls",
+        "data": {"tls.crt": crt, "tls.key": key},
+    }
 
 
 def custom(kind: str, name: str, spec: Obj, namespace: str = "default") -> Obj:
-    return {"apiVersion": "cloud.google.com/v1" if kind == "BackendConfig" else "networking.gke.io/v1beta1",
-            "kind": kind, "metadata": meta(name, namespace), "spec": spec}  # fmt: skip
+    return {
+        "apiVersion": "cloud.google.com/v1" if kind == "BackendConfig" else "networking.gke.io/v1beta1",
+        "kind": kind,
+        "metadata": meta(name, namespace),
+        "spec": spec,
+    }
 
 
 def snapshot(*objects: Obj) -> ClusterSnapshot:

@@ -19,20 +19,37 @@ from lbctl.model.registry import Annotation
 ARN = "arn:aws:acm:us-east-1:123456789012:certificate/abc"
 TG_ARN = "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/t/0123"
 WAF_ARN = "arn:aws:wafv2:us-east-1:123456789012:regional/webacl/w/1"
-OIDC = {"issuer": "https://idp", "authorizationEndpoint": "https://idp/a", "tokenEndpoint": "https://idp/t",
-        "userInfoEndpoint": "https://idp/u", "secretName": "oidc"}  # fmt: skip
-COGNITO = {"userPoolARN": "arn:aws:cognito-idp:us-east-1:1:userpool/x", "userPoolClientID": "c",
-           "userPoolDomain": "d"}  # fmt: skip
+OIDC = {
+    "issuer": "https://idp",
+    "authorizationEndpoint": "https://idp/a",
+    "tokenEndpoint": "https://idp/t",
+    "userInfoEndpoint": "https://idp/u",
+    "secretName": "oidc",
+}
+COGNITO = {
+    "userPoolARN": "arn:aws:cognito-idp:us-east-1:1:userpool/x",
+    "userPoolClientID": "c",
+    "userPoolDomain": "d",
+}
 FIXED = {"type": "fixed-response", "fixedResponseConfig": {"statusCode": "503", "contentType": "text/plain"}}
-WEIGHTED = {"type": "forward", "forwardConfig": {"targetGroups": [
-    {"serviceName": "a", "servicePort": 80, "weight": 10}, {"serviceName": "b", "servicePort": "http"}],
-    "targetGroupStickinessConfig": {"enabled": True, "durationSeconds": 60}}}  # fmt: skip
+WEIGHTED = {
+    "type": "forward",
+    "forwardConfig": {
+        "targetGroups": [
+            {"serviceName": "a", "servicePort": 80, "weight": 10},
+            {"serviceName": "b", "servicePort": "http"},
+        ],
+        "targetGroupStickinessConfig": {"enabled": True, "durationSeconds": 60},
+    },
+}
 REDIRECT = {
     "type": "redirect",
     "redirectConfig": {"protocol": "HTTPS", "port": "443", "statusCode": "HTTP_301"},
 }
-QUERY_AND_SOURCE = [{"field": "query-string", "queryStringConfig": {"values": [{"key": "v", "value": "2"}]}},
-                    {"field": "source-ip", "sourceIpConfig": {"values": ["10.0.0.0/8"]}}]  # fmt: skip
+QUERY_AND_SOURCE = [
+    {"field": "query-string", "queryStringConfig": {"values": [{"key": "v", "value": "2"}]}},
+    {"field": "source-ip", "sourceIpConfig": {"values": ["10.0.0.0/8"]}},
+]
 HEADER_COND = [
     {"field": "http-header", "httpHeaderConfig": {"httpHeaderName": "X-Canary", "values": ["yes"]}}
 ]
@@ -41,7 +58,10 @@ HEADER_COND = [
 VALID: dict[str, list[tuple[str, Any]]] = {
     a.ACTIONS: [
         (json.dumps(FIXED), FIXED),
-        (json.dumps({"type": "forward", "targetGroupARN": TG_ARN}), {"type": "forward", "targetGroupARN": TG_ARN}),
+        (
+            json.dumps({"type": "forward", "targetGroupARN": TG_ARN}),
+            {"type": "forward", "targetGroupARN": TG_ARN},
+        ),
         (json.dumps(WEIGHTED), WEIGHTED),
         (json.dumps(REDIRECT), REDIRECT),
     ],
@@ -69,11 +89,17 @@ VALID: dict[str, list[tuple[str, Any]]] = {
     a.HEALTHY_THRESHOLD: [("2", 2), ("10", 10)],
     a.INBOUND_CIDRS: [("10.0.0.0/16, ::/0", ["10.0.0.0/16", "::/0"]), ("10.0.0.1/16", ["10.0.0.0/16"])],
     a.IP_ADDRESS_TYPE: [("dualstack", "dualstack"), ("ipv4", "ipv4")],
-    a.LISTEN_PORTS: [('[{"HTTP": 80}, {"HTTPS": 443}]', [("HTTP", 80), ("HTTPS", 443)]),
-                     ('[{"HTTPS": 8443}]', [("HTTPS", 8443)]),
-                     ('[{"HTTP": 80, "HTTPS": 443}]', [("HTTP", 80), ("HTTPS", 443)])],  # as the anchor reads it
-    a.LOAD_BALANCER_ATTRIBUTES: [("idle_timeout.timeout_seconds=600, deletion_protection.enabled=true",
-                                  {"idle_timeout.timeout_seconds": "600", "deletion_protection.enabled": "true"})],
+    a.LISTEN_PORTS: [
+        ('[{"HTTP": 80}, {"HTTPS": 443}]', [("HTTP", 80), ("HTTPS", 443)]),
+        ('[{"HTTPS": 8443}]', [("HTTPS", 8443)]),
+        ('[{"HTTP": 80, "HTTPS": 443}]', [("HTTP", 80), ("HTTPS", 443)]),
+    ],  # as the anchor reads it
+    a.LOAD_BALANCER_ATTRIBUTES: [
+        (
+            "idle_timeout.timeout_seconds=600, deletion_protection.enabled=true",
+            {"idle_timeout.timeout_seconds": "600", "deletion_protection.enabled": "true"},
+        )
+    ],
     a.LOAD_BALANCER_NAME: [("my-lb", "my-lb"), ("a" * 32, "a" * 32)],
     a.SCHEME: [("internet-facing", "internet-facing"), ("internal", "internal")],
     a.SECURITY_GROUPS: [("sg-1, web", ["sg-1", "web"])],
@@ -82,16 +108,19 @@ VALID: dict[str, list[tuple[str, Any]]] = {
     a.SUBNETS: [("subnet-1,subnet-2", ["subnet-1", "subnet-2"])],
     a.SUCCESS_CODES: [("200", "200"), ("200,302", "200,302"), ("200-399", "200-399"), ("0-99", "0-99")],
     a.TAGS: [("team=web, env=prod", {"team": "web", "env": "prod"}), ("empty=", {"empty": ""})],
-    a.TARGET_GROUP_ATTRIBUTES: [("deregistration_delay.timeout_seconds=30",
-                                 {"deregistration_delay.timeout_seconds": "30"})],
+    a.TARGET_GROUP_ATTRIBUTES: [
+        ("deregistration_delay.timeout_seconds=30", {"deregistration_delay.timeout_seconds": "30"})
+    ],
     a.TARGET_NODE_LABELS: [("pool=web", {"pool": "web"})],
     a.TARGET_TYPE: [("ip", "ip"), ("instance", "instance")],
     a.UNHEALTHY_THRESHOLD: [("3", 3)],
     a.WAFV2_ACL_ARN: [(WAF_ARN, WAF_ARN)],
     a.BACKEND_CONFIG_BETA: [('{"default": "cfg"}', {"default": "cfg"})],
     a.APP_PROTOCOLS: [('{"https": "HTTPS", "h2": "HTTP2"}', {"https": "HTTPS", "h2": "HTTP2"})],
-    a.BACKEND_CONFIG: [('{"default": "cfg"}', {"default": "cfg"}),
-                       ('{"ports": {"80": "a", "http": "b"}}', {"ports": {"80": "a", "http": "b"}})],
+    a.BACKEND_CONFIG: [
+        ('{"default": "cfg"}', {"default": "cfg"}),
+        ('{"ports": {"80": "a", "http": "b"}}', {"ports": {"80": "a", "http": "b"}}),
+    ],
     a.NEG: [('{"ingress": true}', {"ingress": True}), ('{"ingress": false}', {"ingress": False})],
     a.PRE_SHARED_CERT: [("cert-a,cert-b", ["cert-a", "cert-b"])],
     a.REWRITE_TARGET: [("/", "/"), ("/api", "/api")],
@@ -100,7 +129,7 @@ VALID: dict[str, list[tuple[str, Any]]] = {
     a.GLOBAL_STATIC_IP: [("my-ip", "my-ip")],
     a.FRONTEND_CONFIG: [("my-frontend", "my-frontend")],
     a.REWRITE_TARGET_NGINX: [("/", "/")],
-}  # fmt: skip
+}
 
 # annotation name → [raw invalid value]
 INVALID: dict[str, list[str]] = {
@@ -169,7 +198,7 @@ INVALID: dict[str, list[str]] = {
     a.GLOBAL_STATIC_IP: ["My-IP", "1ip"],
     a.FRONTEND_CONFIG: ["My_Config"],
     a.REWRITE_TARGET_NGINX: ["no-slash"],
-}  # fmt: skip
+}
 
 DECLARED = [ann.name for ann in REGISTRY]
 
@@ -336,9 +365,15 @@ def test_foreign_keys_are_ignored(key: str) -> None:
 
 @pytest.mark.parametrize(
     ("name", "kind"),
-    [(a.NEG, "Ingress"), (a.BACKEND_CONFIG, "Ingress"), (a.APP_PROTOCOLS, "Ingress"), (a.LISTEN_PORTS, "Service"),
-     (a.GROUP_NAME, "Service"), (a.SCHEME, "Service")],
-)  # fmt: skip
+    [
+        (a.NEG, "Ingress"),
+        (a.BACKEND_CONFIG, "Ingress"),
+        (a.APP_PROTOCOLS, "Ingress"),
+        (a.LISTEN_PORTS, "Service"),
+        (a.GROUP_NAME, "Service"),
+        (a.SCHEME, "Service"),
+    ],
+)
 def test_scope_violation_is_a_warning(name: str, kind: str) -> None:
     raw = VALID[name][0][0]
     parsed = REGISTRY.parse({name: raw}, kind, f"{kind} default/web")

@@ -32,13 +32,25 @@ def one(*paths: Obj, annotations: dict[str, str] | None = None, **kwargs: Any) -
 
 @pytest.mark.parametrize(
     ("port", "number", "port_name", "node_port"),
-    [(80, 80, "http", 30080), ("http", 80, "http", 30080), ("https", 8443, "https", 30443), (8443, 8443, "https", 30443),
-     (9000, 9000, None, 30900)],
-)  # fmt: skip
-def test_service_port_by_number_and_name(port: int | str, number: int, port_name: str | None, node_port: int) -> None:
+    [
+        (80, 80, "http", 30080),
+        ("http", 80, "http", 30080),
+        ("https", 8443, "https", 30443),
+        (8443, 8443, "https", 30443),
+        (9000, 9000, None, 30900),
+    ],
+)
+def test_service_port_by_number_and_name(
+    port: int | str, number: int, port_name: str | None, node_port: int
+) -> None:
     spec = only_spec(one(path("/", "web", port)), WEB)
     (backend,) = spec.backends.values()
-    assert (backend.port, backend.port_name, backend.node_port, backend.target_port) == (number, port_name, node_port, 8080)
+    assert (backend.port, backend.port_name, backend.node_port, backend.target_port) == (
+        number,
+        port_name,
+        node_port,
+        8080,
+    )
     assert backend.key == f"default/web:{number}"
     assert route(spec, "shop.test", "/x") == f"default/web:{number}"
 
@@ -55,8 +67,9 @@ def test_service_port_by_number_and_name(port: int | str, number: int, port_name
         ([service("web", annotations={a.TARGET_TYPE: "pods"})], 80, {}, "Service default/web"),
     ],
 )
-def test_backend_errors_name_the_field(objects: list[Obj], port: int | str, annotations: dict[str, str],
-                                       message: str) -> None:  # fmt: skip
+def test_backend_errors_name_the_field(
+    objects: list[Obj], port: int | str, annotations: dict[str, str], message: str
+) -> None:
     svc = "internal" if objects == [CLUSTER_IP] else "web"
     group = only_group(one(path("/", svc, port), annotations=annotations), *objects)
     assert group.spec is None
@@ -69,12 +82,20 @@ def test_backend_errors_name_the_field(objects: list[Obj], port: int | str, anno
 
 @pytest.mark.parametrize(
     ("objects", "port", "assumed", "warnings"),
-    [([], 80, ["service"], ["Service default/web is not in the files: its port and targets are assumed"]),
-     ([], "http", ["service"], ["Service default/web is not in the files: its port and targets are assumed"]),
-     ([service("web", [(80, "http", None)])], 80, ["nodePort"], [])],
-)  # fmt: skip
-def test_offline_builds_assume_what_the_files_leave_to_the_cluster(objects: list[Obj], port: int | str,
-                                                                   assumed: list[str], warnings: list[str]) -> None:  # fmt: skip
+    [
+        ([], 80, ["service"], ["Service default/web is not in the files: its port and targets are assumed"]),
+        (
+            [],
+            "http",
+            ["service"],
+            ["Service default/web is not in the files: its port and targets are assumed"],
+        ),
+        ([service("web", [(80, "http", None)])], 80, ["nodePort"], []),
+    ],
+)
+def test_offline_builds_assume_what_the_files_leave_to_the_cluster(
+    objects: list[Obj], port: int | str, assumed: list[str], warnings: list[str]
+) -> None:
     """The errors above for a missing Service and an unassigned nodePort are the controller's; the file-based
     commands (assume_missing) plan the backend as assumed instead."""
     group = only_group(one(path("/", "web", port)), *objects, assume_missing=True)
@@ -82,8 +103,10 @@ def test_offline_builds_assume_what_the_files_leave_to_the_cluster(objects: list
     (backend,) = group.spec.backends.values()
     assert (backend.key, backend.assumed, backend.node_port) == (f"default/web:{port}", assumed, None)
     assert [p.message for p in group.problems] == warnings
-    assert all(p.severity == Severity.WARNING and p.field == "spec.rules[0].http.paths[0].backend"
-               for p in group.problems)  # fmt: skip
+    assert all(
+        p.severity == Severity.WARNING and p.field == "spec.rules[0].http.paths[0].backend"
+        for p in group.problems
+    )
 
 
 def test_cluster_ip_service_in_ip_mode() -> None:
@@ -93,13 +116,31 @@ def test_cluster_ip_service_in_ip_mode() -> None:
 
 
 def test_service_annotations_override_ingress_annotations() -> None:
-    svc = service("api", [(80, "http", 30081)], annotations={a.HEALTHCHECK_PATH: "/svc", a.TARGET_TYPE: "ip",
-                                                            a.TAGS: "owner=svc"})  # fmt: skip
-    spec = only_spec(one(path("/web", "web", 80), path("/api", "api", 80),
-                         annotations={a.HEALTHCHECK_PATH: "/ing", a.SUCCESS_CODES: "200-299"}), WEB, svc)  # fmt: skip
+    svc = service(
+        "api",
+        [(80, "http", 30081)],
+        annotations={a.HEALTHCHECK_PATH: "/svc", a.TARGET_TYPE: "ip", a.TAGS: "owner=svc"},
+    )
+    spec = only_spec(
+        one(
+            path("/web", "web", 80),
+            path("/api", "api", 80),
+            annotations={a.HEALTHCHECK_PATH: "/ing", a.SUCCESS_CODES: "200-299"},
+        ),
+        WEB,
+        svc,
+    )
     web, api = spec.backends["default/web:80"], spec.backends["default/api:80"]
-    assert (web.health_check.path, web.target_type, web.health_check.success_codes) == ("/ing", "instance", "200-299")
-    assert (api.health_check.path, api.target_type, api.health_check.success_codes) == ("/svc", "ip", "200-299")
+    assert (web.health_check.path, web.target_type, web.health_check.success_codes) == (
+        "/ing",
+        "instance",
+        "200-299",
+    )
+    assert (api.health_check.path, api.target_type, api.health_check.success_codes) == (
+        "/svc",
+        "ip",
+        "200-299",
+    )
     assert api.tags == {"owner": "svc"}
 
 
@@ -107,7 +148,12 @@ def test_health_check_defaults_and_grpc() -> None:
     spec = only_spec(one(path("/", "web", 80), annotations={a.BACKEND_PROTOCOL_VERSION: "GRPC"}), WEB)
     hc = spec.backends["default/web:80"].health_check
     assert (hc.path, hc.success_codes, hc.port, hc.interval_seconds, hc.timeout_seconds) == (
-        "/AWS.ALB/healthcheck", "12", "traffic-port", 15, 5)  # fmt: skip
+        "/AWS.ALB/healthcheck",
+        "12",
+        "traffic-port",
+        15,
+        5,
+    )
     hc = only_spec(one(path("/", "web", 80)), WEB).backends["default/web:80"].health_check
     assert (hc.path, hc.success_codes, hc.protocol) == ("/", "200", "HTTP")
 
@@ -123,11 +169,17 @@ def action_ingress(action: Any, conditions: Any = None, name: str = "special") -
 
 
 def test_forward_with_weights_stickiness_and_external_target_group() -> None:
-    action = {"type": "forward", "forwardConfig": {
-        "targetGroups": [{"serviceName": "web", "servicePort": "http", "weight": 80},
-                         {"serviceName": "web", "servicePort": "8443", "weight": 20},
-                         {"targetGroupARN": TG_ARN, "weight": 0}],
-        "targetGroupStickinessConfig": {"enabled": True, "durationSeconds": 300}}}  # fmt: skip
+    action = {
+        "type": "forward",
+        "forwardConfig": {
+            "targetGroups": [
+                {"serviceName": "web", "servicePort": "http", "weight": 80},
+                {"serviceName": "web", "servicePort": "8443", "weight": 20},
+                {"targetGroupARN": TG_ARN, "weight": 0},
+            ],
+            "targetGroupStickinessConfig": {"enabled": True, "durationSeconds": 300},
+        },
+    }
     spec = only_spec(action_ingress(action), WEB)
     special = next(r for r in spec.rules if r.path and r.path.path == "/special")
     assert special.action.type == "forward"
@@ -149,7 +201,14 @@ def test_forward_to_external_target_group_arn() -> None:
 
 
 def test_redirect_action() -> None:
-    cfg = {"protocol": "HTTPS", "port": "443", "host": "new.test", "path": "/x", "query": "a=1", "statusCode": "HTTP_301"}
+    cfg = {
+        "protocol": "HTTPS",
+        "port": "443",
+        "host": "new.test",
+        "path": "/x",
+        "query": "a=1",
+        "statusCode": "HTTP_301",
+    }
     spec = only_spec(action_ingress({"type": "redirect", "redirectConfig": cfg}), WEB)
     special = next(r for r in spec.rules if r.path and r.path.path == "/special")
     assert special.action.redirect == Redirect("HTTP_301", "HTTPS", "443", "new.test", "/x", "a=1")
@@ -157,17 +216,36 @@ def test_redirect_action() -> None:
 
 
 def test_fixed_response_action_as_default_backend() -> None:
-    ann = {a.ALB + "actions.nope": json.dumps({"type": "fixed-response", "fixedResponseConfig": {
-        "statusCode": "404", "contentType": "text/plain", "messageBody": "nothing here"}})}  # fmt: skip
-    spec = only_spec(one(path("/", "web", 80), annotations=ann,
-                         default={"service": {"name": "nope", "port": {"name": "use-annotation"}}}), WEB)  # fmt: skip
+    ann = {
+        a.ALB + "actions.nope": json.dumps(
+            {
+                "type": "fixed-response",
+                "fixedResponseConfig": {
+                    "statusCode": "404",
+                    "contentType": "text/plain",
+                    "messageBody": "nothing here",
+                },
+            }
+        )
+    }
+    spec = only_spec(
+        one(
+            path("/", "web", 80),
+            annotations=ann,
+            default={"service": {"name": "nope", "port": {"name": "use-annotation"}}},
+        ),
+        WEB,
+    )
     assert spec.default_action is not None
     assert spec.default_action.fixed_response == FixedResponse("404", "text/plain", "nothing here")
     assert route(spec, "other.test", "/") == "fixed-response 404 'nothing here'"
 
 
 def test_forward_to_missing_service_names_the_action() -> None:
-    action = {"type": "forward", "forwardConfig": {"targetGroups": [{"serviceName": "gone", "servicePort": 80}]}}
+    action = {
+        "type": "forward",
+        "forwardConfig": {"targetGroups": [{"serviceName": "gone", "servicePort": 80}]},
+    }
     group = only_group(action_ingress(action), WEB)
     (problem,) = group.problems
     assert "actions.special targetGroups[0]" in problem.field
@@ -193,9 +271,13 @@ def test_conditions_attach_to_the_named_backend() -> None:
     spec = only_spec(action_ingress({"type": "forward", "targetGroupARN": TG_ARN}, conditions), WEB)
     special = next(r for r in spec.rules if r.path and r.path.path == "/special")
     assert [(c.field, c.values, c.header_name) for c in special.conditions] == [
-        ("http-header", ["yes"], "X-Canary"), ("query-string", ["v=2"], None), ("http-request-method", ["GET"], None),
-        ("source-ip", ["10.0.0.0/8"], None), ("host-header", ["a.test"], None),
-        ("path-pattern", ["/special/*"], None)]  # fmt: skip
+        ("http-header", ["yes"], "X-Canary"),
+        ("query-string", ["v=2"], None),
+        ("http-request-method", ["GET"], None),
+        ("source-ip", ["10.0.0.0/8"], None),
+        ("host-header", ["a.test"], None),
+        ("path-pattern", ["/special/*"], None),
+    ]
     assert special.conditions[1].query == [{"key": "v", "value": "2"}]
     other = next(r for r in spec.rules if r.path and r.path.path == "/")
     assert other.conditions == []
@@ -205,35 +287,70 @@ def test_conditions_attach_to_the_named_backend() -> None:
 
 def test_conditions_on_a_service_backend() -> None:
     cond = [{"field": "http-header", "httpHeaderConfig": {"httpHeaderName": "X-Beta", "values": ["1"]}}]
-    spec = only_spec(one(path("/", "web", 80), path("/", "api", 80),
-                         annotations={a.ALB + "conditions.api": json.dumps(cond)}),
-                     WEB, service("api", [(80, "http", 30081)]))  # fmt: skip
+    spec = only_spec(
+        one(
+            path("/", "web", 80),
+            path("/", "api", 80),
+            annotations={a.ALB + "conditions.api": json.dumps(cond)},
+        ),
+        WEB,
+        service("api", [(80, "http", 30081)]),
+    )
     assert [bool(r.conditions) for r in spec.rules] == [True, False]
     assert route(spec, "shop.test", "/") == "default/web:80"
 
 
 # ----------------------------------------------------------------------------- authentication
 
-OIDC = {"issuer": "https://idp", "authorizationEndpoint": "https://idp/a", "tokenEndpoint": "https://idp/t",
-        "userInfoEndpoint": "https://idp/u", "secretName": "oidc"}  # fmt: skip
-COGNITO = {"userPoolARN": "arn:aws:cognito-idp:us-east-1:1:userpool/x", "userPoolClientID": "c", "userPoolDomain": "d"}
+OIDC = {
+    "issuer": "https://idp",
+    "authorizationEndpoint": "https://idp/a",
+    "tokenEndpoint": "https://idp/t",
+    "userInfoEndpoint": "https://idp/u",
+    "secretName": "oidc",
+}
+COGNITO = {
+    "userPoolARN": "arn:aws:cognito-idp:us-east-1:1:userpool/x",
+    "userPoolClientID": "c",
+    "userPoolDomain": "d",
+}
 
 
 def test_auth_on_the_ingress() -> None:
-    ann = {a.AUTH_TYPE: "oidc", a.AUTH_IDP_OIDC: json.dumps(OIDC), a.AUTH_SCOPE: "openid email",
-           a.AUTH_ON_UNAUTHENTICATED: "deny", a.AUTH_SESSION_TIMEOUT: "3600", a.AUTH_SESSION_COOKIE: "c"}  # fmt: skip
+    ann = {
+        a.AUTH_TYPE: "oidc",
+        a.AUTH_IDP_OIDC: json.dumps(OIDC),
+        a.AUTH_SCOPE: "openid email",
+        a.AUTH_ON_UNAUTHENTICATED: "deny",
+        a.AUTH_SESSION_TIMEOUT: "3600",
+        a.AUTH_SESSION_COOKIE: "c",
+    }
     spec = only_spec(one(path("/", "web", 80), annotations=ann), WEB)
-    assert spec.rules[0].action.authentication == Authentication("oidc", OIDC, "deny", "openid email", "c", 3600)
+    assert spec.rules[0].action.authentication == Authentication(
+        "oidc", OIDC, "deny", "openid email", "c", 3600
+    )
     assert route(spec, "shop.test", "/").startswith("authenticate-oidc")
 
 
 def test_service_auth_overrides_the_ingress() -> None:
     ingress_auth = {a.AUTH_TYPE: "oidc", a.AUTH_IDP_OIDC: json.dumps(OIDC)}
     public = service("public", [(80, "http", 30082)], annotations={a.AUTH_TYPE: "none"})
-    admin = service("admin", [(80, "http", 30083)],
-                    annotations={a.AUTH_TYPE: "cognito", a.AUTH_IDP_COGNITO: json.dumps(COGNITO)})  # fmt: skip
-    spec = only_spec(one(path("/", "web", 80), path("/public", "public", 80), path("/admin", "admin", 80),
-                         annotations=ingress_auth), WEB, public, admin)  # fmt: skip
+    admin = service(
+        "admin",
+        [(80, "http", 30083)],
+        annotations={a.AUTH_TYPE: "cognito", a.AUTH_IDP_COGNITO: json.dumps(COGNITO)},
+    )
+    spec = only_spec(
+        one(
+            path("/", "web", 80),
+            path("/public", "public", 80),
+            path("/admin", "admin", 80),
+            annotations=ingress_auth,
+        ),
+        WEB,
+        public,
+        admin,
+    )
     auth = {r.path.path: r.action.authentication for r in spec.rules if r.path}
     assert auth["/public"] is None
     assert auth["/admin"] == Authentication("cognito", COGNITO)
@@ -263,10 +380,16 @@ def listeners(spec: Any) -> list[tuple[str, int]]:
         ({}, [{"hosts": ["shop.test"]}], [("HTTPS", 443)]),
         ({}, [{"hosts": ["shop.test"], "secretName": "tls"}], [("HTTPS", 443)]),
         ({a.LISTEN_PORTS: '[{"HTTP": 8080}]'}, None, [("HTTP", 8080)]),
-        ({a.LISTEN_PORTS: '[{"HTTP": 80}, {"HTTPS": 443}]', a.CERTIFICATE_ARN: ARN}, None, [("HTTP", 80), ("HTTPS", 443)]),
+        (
+            {a.LISTEN_PORTS: '[{"HTTP": 80}, {"HTTPS": 443}]', a.CERTIFICATE_ARN: ARN},
+            None,
+            [("HTTP", 80), ("HTTPS", 443)],
+        ),
     ],
-)  # fmt: skip
-def test_listen_ports_default(annotations: dict[str, str], tls: list[Obj] | None, expected: list[tuple[str, int]]) -> None:
+)
+def test_listen_ports_default(
+    annotations: dict[str, str], tls: list[Obj] | None, expected: list[tuple[str, int]]
+) -> None:
     spec = only_spec(one(path("/", "web", 80), annotations=annotations, tls=tls), WEB, tls_secret("tls"))
     assert listeners(spec) == expected
 
@@ -291,11 +414,18 @@ def test_certificates_from_arn_secret_and_discovery() -> None:
 
 @pytest.mark.parametrize(
     ("secrets", "message"),
-    [([], "Secret default/tls not found"),
-     ([{"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "tls"}, "data": {"x": "eQ=="}}], "tls.crt")],
-)  # fmt: skip
+    [
+        ([], "Secret default/tls not found"),
+        (
+            [{"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "tls"}, "data": {"x": "eQ=="}}],
+            "tls.crt",
+        ),
+    ],
+)
 def test_tls_secret_problems(secrets: list[Obj], message: str) -> None:
-    group = only_group(one(path("/", "web", 80), tls=[{"hosts": ["shop.test"], "secretName": "tls"}]), WEB, *secrets)
+    group = only_group(
+        one(path("/", "web", 80), tls=[{"hosts": ["shop.test"], "secretName": "tls"}]), WEB, *secrets
+    )
     (problem,) = group.problems
     assert problem.field == "spec.tls[0].secretName" and message in problem.message
 
@@ -332,16 +462,32 @@ def test_rewrite_target_on_aws_is_an_error(key: str) -> None:
 
 
 def test_frontend_settings() -> None:
-    ann = {a.SCHEME: "internet-facing", a.IP_ADDRESS_TYPE: "dualstack", a.SUBNETS: "s-1,s-2",
-           a.SECURITY_GROUPS: "sg-1", a.LOAD_BALANCER_ATTRIBUTES: "idle_timeout.timeout_seconds=600",
-           a.LOAD_BALANCER_NAME: "my-lb", a.WAFV2_ACL_ARN: "arn:aws:wafv2:us-east-1:1:regional/webacl/a/1"}  # fmt: skip
+    ann = {
+        a.SCHEME: "internet-facing",
+        a.IP_ADDRESS_TYPE: "dualstack",
+        a.SUBNETS: "s-1,s-2",
+        a.SECURITY_GROUPS: "sg-1",
+        a.LOAD_BALANCER_ATTRIBUTES: "idle_timeout.timeout_seconds=600",
+        a.LOAD_BALANCER_NAME: "my-lb",
+        a.WAFV2_ACL_ARN: "arn:aws:wafv2:us-east-1:1:regional/webacl/a/1",
+    }
     fe = only_spec(one(path("/", "web", 80), annotations=ann), WEB).frontend
     assert (fe.scheme, fe.ip_address_type, fe.subnets, fe.security_groups, fe.name) == (
-        "internet-facing", "dualstack", ["s-1", "s-2"], ["sg-1"], "my-lb")  # fmt: skip
+        "internet-facing",
+        "dualstack",
+        ["s-1", "s-2"],
+        ["sg-1"],
+        "my-lb",
+    )
     assert fe.inbound_cidrs == ["0.0.0.0/0", "::/0"]
     assert fe.attributes == {"idle_timeout.timeout_seconds": "600"}
     fe = only_spec(one(path("/", "web", 80)), WEB).frontend
-    assert (fe.scheme, fe.ip_address_type, fe.inbound_cidrs, fe.name) == ("internal", "ipv4", ["0.0.0.0/0"], None)
+    assert (fe.scheme, fe.ip_address_type, fe.inbound_cidrs, fe.name) == (
+        "internal",
+        "ipv4",
+        ["0.0.0.0/0"],
+        None,
+    )
 
 
 @pytest.mark.parametrize(

@@ -23,35 +23,87 @@ CASES: dict[str, tuple[str | None, str | None, list[Obj], tuple[str, ...] | None
     "annotation wins over spec (aws)": ("gce", "alb", [], None, True, False),
     "annotation wins over spec (gcp)": ("alb", "gce", [], None, False, True),
     "class name is case-sensitive": ("ALB", None, [], None, False, False),
-    "IngressClass controller decides": ("internal", None, [ingress_class("internal", AWS_CONTROLLER)], None,
-                                        True, False),
+    "IngressClass controller decides": (
+        "internal",
+        None,
+        [ingress_class("internal", AWS_CONTROLLER)],
+        None,
+        True,
+        False,
+    ),
     "IngressClass gce controller": ("lb", None, [ingress_class("lb", GCE_CONTROLLER)], None, False, True),
-    "IngressClass named alb of another controller": ("alb", None, [ingress_class("alb", OTHER)], None, False,
-                                                     False),
-    "annotation names an IngressClass": (None, "internal", [ingress_class("internal", AWS_CONTROLLER)], None,
-                                         True, False),
+    "IngressClass named alb of another controller": (
+        "alb",
+        None,
+        [ingress_class("alb", OTHER)],
+        None,
+        False,
+        False,
+    ),
+    "annotation names an IngressClass": (
+        None,
+        "internal",
+        [ingress_class("internal", AWS_CONTROLLER)],
+        None,
+        True,
+        False,
+    ),
     "unclassed: aws not ours, gcp ours": (None, None, [], None, False, True),
-    "unclassed with default class of aws": (None, None, [ingress_class("x", AWS_CONTROLLER, default=True)], None,
-                                            True, False),
-    "unclassed with default class of gce": (None, None, [ingress_class("x", GCE_CONTROLLER, default=True)], None,
-                                            False, True),
+    "unclassed with default class of aws": (
+        None,
+        None,
+        [ingress_class("x", AWS_CONTROLLER, default=True)],
+        None,
+        True,
+        False,
+    ),
+    "unclassed with default class of gce": (
+        None,
+        None,
+        [ingress_class("x", GCE_CONTROLLER, default=True)],
+        None,
+        False,
+        True,
+    ),
     "unclassed with default class of another controller": (
-        None, None, [ingress_class("x", OTHER, default=True)], None, False, False),
-    "non-default class does not claim unclassed": (None, None, [ingress_class("x", AWS_CONTROLLER)], None,
-                                                   False, True),
-    "explicit class ignores default class": ("nginx", None, [ingress_class("x", AWS_CONTROLLER, default=True)],
-                                             None, False, False),
+        None,
+        None,
+        [ingress_class("x", OTHER, default=True)],
+        None,
+        False,
+        False,
+    ),
+    "non-default class does not claim unclassed": (
+        None,
+        None,
+        [ingress_class("x", AWS_CONTROLLER)],
+        None,
+        False,
+        True,
+    ),
+    "explicit class ignores default class": (
+        "nginx",
+        None,
+        [ingress_class("x", AWS_CONTROLLER, default=True)],
+        None,
+        False,
+        False,
+    ),
     "configured names": ("public", None, [], ("public", "private"), True, True),
     "configured names replace the default": ("alb", None, [], ("public",), False, False),
     "configured names via annotation": (None, "private", [], ("public", "private"), True, True),
-}  # fmt: skip
+}
 
 
 @pytest.mark.parametrize("case", CASES, ids=list(CASES))
 def test_class_selection(case: str) -> None:
     class_name, annotation, classes, names, aws, gcp = CASES[case]
-    obj = ingress("web", rule(None, path("/", "a")), class_name=class_name,
-                  annotations={CLASS_ANNOTATION: annotation} if annotation is not None else None)  # fmt: skip
+    obj = ingress(
+        "web",
+        rule(None, path("/", "a")),
+        class_name=class_name,
+        annotations={CLASS_ANNOTATION: annotation} if annotation is not None else None,
+    )
     parsed = parse_ingress(obj)
     by_name = {c.name: c for c in (parse_ingress_class(o) for o in classes)}
     got = (

@@ -36,7 +36,9 @@ def test_version() -> None:
     assert __version__ in result.stdout
 
 
-@pytest.mark.parametrize("command", [[], ["validate"], ["plan"], ["route"], ["docs", "annotations"], ["apply"]])
+@pytest.mark.parametrize(
+    "command", [[], ["validate"], ["plan"], ["route"], ["docs", "annotations"], ["apply"]]
+)
 def test_help(command: list[str]) -> None:
     result = lbctl(*command, "--help")
     assert result.returncode == 0, result.stderr
@@ -55,9 +57,12 @@ def test_validate_clean_example() -> None:
 
 
 def test_validate_warnings_exit_0_or_1_with_strict(tmp_path: Path) -> None:
-    name = write(tmp_path, "warn.yaml", ingress("shop", rule(None, path("/", "web")),
-                                                annotations={"alb.ingress.kubernetes.io/typo": "x"}),
-                 service("web"))  # fmt: skip
+    name = write(
+        tmp_path,
+        "warn.yaml",
+        ingress("shop", rule(None, path("/", "web")), annotations={"alb.ingress.kubernetes.io/typo": "x"}),
+        service("web"),
+    )
     relaxed = lbctl("validate", "-f", name)
     assert relaxed.returncode == 0, relaxed.stdout
     assert "typo" in relaxed.stdout and "warning" in relaxed.stdout and "unknown annotation" in relaxed.stdout
@@ -66,8 +71,12 @@ def test_validate_warnings_exit_0_or_1_with_strict(tmp_path: Path) -> None:
 
 
 def test_validate_malformed_listen_ports_exit_2(tmp_path: Path) -> None:
-    name = write(tmp_path, "lp.yaml", ingress("shop", rule(None, path("/", "web")),
-                                              annotations={LISTEN_PORTS: '[{"HTTP": 80}'}), service("web"))  # fmt: skip
+    name = write(
+        tmp_path,
+        "lp.yaml",
+        ingress("shop", rule(None, path("/", "web")), annotations={LISTEN_PORTS: '[{"HTTP": 80}'}),
+        service("web"),
+    )
     table = lbctl("validate", "-f", name)
     assert table.returncode == 2
     assert "error" in table.stdout and "listen-" in table.stdout  # the table may fold the name
@@ -112,8 +121,18 @@ def test_validate_directory(tmp_path: Path) -> None:
 def test_plan_table() -> None:
     result = lbctl("plan", "-f", EXAMPLE)
     assert result.returncode == 0, result.stderr
-    for text in ("/users", "/products", "default/users:80", "default/products:80", "HTTP", "Listeners", "Rules",
-                 "Backends", "30080", "/healthz"):
+    for text in (
+        "/users",
+        "/products",
+        "default/users:80",
+        "default/products:80",
+        "HTTP",
+        "Listeners",
+        "Rules",
+        "Backends",
+        "30080",
+        "/healthz",
+    ):
         assert text in result.stdout, text
     assert max(len(line) for line in result.stdout.splitlines()) <= 160
 
@@ -131,8 +150,12 @@ def test_plan_yaml_json(fmt: str) -> None:
 
 
 def test_plan_with_errors_exits_2(tmp_path: Path) -> None:
-    name = write(tmp_path, "bad-port.yaml", ingress("shop", rule(None, path("/", "web", 8080))),
-                 service("web", [(80, "http", 30080)]))  # fmt: skip
+    name = write(
+        tmp_path,
+        "bad-port.yaml",
+        ingress("shop", rule(None, path("/", "web", 8080))),
+        service("web", [(80, "http", 30080)]),
+    )
     result = lbctl("plan", "-f", name)
     assert result.returncode == 2
     assert "Service default/web has no port 8080" in result.stderr
@@ -142,14 +165,19 @@ def test_plan_with_errors_exits_2(tmp_path: Path) -> None:
 # ----------------------------------------------------------------------------- route
 
 ROUTES = [
-    ingress("shop", rule("shop.example.com",
-                         path("/exact", "exact", path_type="Exact"),
-                         path("/api", "api"),
-                         path("/api/v2", "apiv2"),
-                         path("/docs/", "docs")),
-            rule("*.example.com", path("/", "wild"))),
+    ingress(
+        "shop",
+        rule(
+            "shop.example.com",
+            path("/exact", "exact", path_type="Exact"),
+            path("/api", "api"),
+            path("/api/v2", "apiv2"),
+            path("/docs/", "docs"),
+        ),
+        rule("*.example.com", path("/", "wild")),
+    ),
     *[service(n, [(80, "http", 30000 + i)]) for i, n in enumerate(("exact", "api", "apiv2", "docs", "wild"))],
-]  # fmt: skip
+]
 
 
 @pytest.mark.parametrize(
@@ -193,7 +221,9 @@ def test_committed_annotation_docs_are_not_stale() -> None:
 
 def test_docs_check_fails_when_stale(tmp_path: Path) -> None:
     target = tmp_path / "annotations.md"
-    target.write_text((ROOT / "docs" / "annotations.md").read_text().replace("listen-ports", "listen-port", 1))
+    target.write_text(
+        (ROOT / "docs" / "annotations.md").read_text().replace("listen-ports", "listen-port", 1)
+    )
     stale = lbctl("docs", "annotations", "--check", "--path", str(target))
     assert stale.returncode == 1
     assert "stale" in stale.stderr

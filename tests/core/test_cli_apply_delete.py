@@ -19,8 +19,12 @@ from tests.tools import LBCTL
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "docs" / "examples"
-ENV = {**os.environ, "AWS_ACCESS_KEY_ID": DEMO_KEYS["aws_access_key_id"],
-       "AWS_SECRET_ACCESS_KEY": DEMO_KEYS["aws_secret_access_key"], "COLUMNS": "200"}  # fmt: skip
+ENV = {
+    **os.environ,
+    "AWS_ACCESS_KEY_ID": DEMO_KEYS["aws_access_key_id"],
+    "AWS_SECRET_ACCESS_KEY": DEMO_KEYS["aws_secret_access_key"],
+    "COLUMNS": "200",
+}
 CLUSTER = "cli-apply"
 
 
@@ -71,8 +75,13 @@ def test_apply_then_delete_on_aws(moto_url: str, tmp_path: Path) -> None:
     assert _mutating(applied.stdout)[0] > 0
     (listener,) = elbv2.describe_listeners(LoadBalancerArn=lb["LoadBalancerArn"])["Listeners"]
     assert listener["Port"] == 80
-    paths = {v for r in elbv2.describe_rules(ListenerArn=listener["ListenerArn"])["Rules"]
-             for c in r["Conditions"] if c["Field"] == "path-pattern" for v in c["PathPatternConfig"]["Values"]}  # fmt: skip
+    paths = {
+        v
+        for r in elbv2.describe_rules(ListenerArn=listener["ListenerArn"])["Rules"]
+        for c in r["Conditions"]
+        if c["Field"] == "path-pattern"
+        for v in c["PathPatternConfig"]["Values"]
+    }
     assert paths == {"/users", "/users/*", "/products", "/products/*"}
     groups = elbv2.describe_target_groups()["TargetGroups"]
     assert len(_ours_on_aws(elbv2, [g["TargetGroupArn"] for g in groups])) == 2
@@ -92,7 +101,8 @@ def test_apply_then_delete_on_aws(moto_url: str, tmp_path: Path) -> None:
     assert elbv2.describe_load_balancers()["LoadBalancers"] == []
     assert elbv2.describe_target_groups()["TargetGroups"] == []
     groups_left = account.client("ec2").describe_security_groups(
-        Filters=[{"Name": "tag:lbctl.io/cluster", "Values": [CLUSTER]}])["SecurityGroups"]  # fmt: skip
+        Filters=[{"Name": "tag:lbctl.io/cluster", "Values": [CLUSTER]}]
+    )["SecurityGroups"]
     assert groups_left == []
     assert _mutating(lbctl("delete", "-f", str(manifest), *cloud).stdout) == [0]
 
@@ -101,8 +111,12 @@ def test_apply_then_delete_on_gcp() -> None:
     with ComputeEmulator(port=0) as emulator:
         clients = make_clients(emulator.url)
         for name, zone in NODES.items():
-            wait(clients, clients.instances.insert(project=PROJECT, zone=zone,
-                                                   instance_resource=compute_v1.Instance(name=name)))  # fmt: skip
+            wait(
+                clients,
+                clients.instances.insert(
+                    project=PROJECT, zone=zone, instance_resource=compute_v1.Instance(name=name)
+                ),
+            )
         wait(
             clients,
             clients.addresses.insert(project=PROJECT, address_resource=compute_v1.Address(name="shop-ip")),

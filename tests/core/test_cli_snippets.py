@@ -33,8 +33,9 @@ def write(tmp_path: Path, name: str, *docs: dict[str, Any]) -> str:
 
 def two_paths(class_name: str) -> dict[str, Any]:
     """The tutorial Ingress: two paths to two Services, no defaultBackend."""
-    return ingress("web", rule(None, path("/app", "appsvc", 80), path("/api", "apisvc", "http")),
-                   class_name=class_name)  # fmt: skip
+    return ingress(
+        "web", rule(None, path("/app", "appsvc", 80), path("/api", "apisvc", "http")), class_name=class_name
+    )
 
 
 def node_port_services() -> list[dict[str, Any]]:
@@ -81,11 +82,17 @@ def test_validate_names_each_missing_service(tmp_path: Path) -> None:
     name = write(tmp_path, "ingress.yaml", two_paths("alb"))
     problems = json.loads(lbctl("validate", "-f", name, "-o", "json").stdout)
     assert [(p["severity"], p["field"], p["message"]) for p in problems] == [
-        ("warning", "spec.rules[0].http.paths[0].backend",
-         "Service default/appsvc is not in the files: its port and targets are assumed"),
-        ("warning", "spec.rules[0].http.paths[1].backend",
-         "Service default/apisvc is not in the files: its port and targets are assumed"),
-    ]  # fmt: skip
+        (
+            "warning",
+            "spec.rules[0].http.paths[0].backend",
+            "Service default/appsvc is not in the files: its port and targets are assumed",
+        ),
+        (
+            "warning",
+            "spec.rules[0].http.paths[1].backend",
+            "Service default/apisvc is not in the files: its port and targets are assumed",
+        ),
+    ]
 
 
 def test_node_port_left_to_the_cluster(tmp_path: Path) -> None:
@@ -96,7 +103,9 @@ def test_node_port_left_to_the_cluster(tmp_path: Path) -> None:
     assert "has no nodePort" not in result.stdout + result.stderr
     spec = json.loads(lbctl("plan", "-f", name, "-o", "json").stdout)[0]
     assert {k: b["assumed"] for k, b in spec["backends"].items()} == {
-        "default/appsvc:80": ["nodePort"], "default/apisvc:8080": ["nodePort"]}  # fmt: skip
+        "default/appsvc:80": ["nodePort"],
+        "default/apisvc:8080": ["nodePort"],
+    }
 
 
 @pytest.mark.parametrize("provider", ["aws", "gcp"])
@@ -156,8 +165,19 @@ def test_gke_cluster_default_not_in_the_files_is_shown_as_assumed(tmp_path: Path
     spec = json.loads(lbctl("plan", "-f", name, "--provider", "gcp", "-o", "json").stdout)[0]
     assert spec["backends"][GKE_DEFAULT]["assumed"] == ["service"]
     # another cluster default backend, by flag
-    other = json.loads(lbctl("plan", "-f", name, "--provider", "gcp", "-o", "json",
-                             "--default-backend-service", "default/appsvc:80").stdout)[0]  # fmt: skip
+    other = json.loads(
+        lbctl(
+            "plan",
+            "-f",
+            name,
+            "--provider",
+            "gcp",
+            "-o",
+            "json",
+            "--default-backend-service",
+            "default/appsvc:80",
+        ).stdout
+    )[0]
     assert other["cluster_default"] == "default/appsvc:80" and len(other["backends"]) == 2
 
 
@@ -179,7 +199,9 @@ def test_bad_default_backend_service_is_refused(tmp_path: Path) -> None:
 def test_no_ingress_served_only_when_none_is(tmp_path: Path) -> None:
     other = write(tmp_path, "nginx.yaml", ingress("web", rule(None, path("/", "appsvc")), class_name="nginx"))
     assert "No Ingress served by lbctl in these files." in lbctl("plan", "-f", other).stdout
-    assert "No Ingress served by lbctl in these files: 404" in lbctl("route", "-f", other, "--host", "a",
-                                                                     "--path", "/").stdout  # fmt: skip
+    assert (
+        "No Ingress served by lbctl in these files: 404"
+        in lbctl("route", "-f", other, "--host", "a", "--path", "/").stdout
+    )
     served = write(tmp_path, "served.yaml", two_paths("alb"))
     assert "No Ingress served" not in lbctl("plan", "-f", served).stdout

@@ -27,8 +27,12 @@ main()
 
 
 def heavy_imports(*argv: str) -> list[str]:
-    done = subprocess.run([sys.executable, "-c", PROBE.format(heavy=HEAVY, argv=list(argv))], capture_output=True,
-                          text=True, timeout=120)  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE.format(heavy=HEAVY, argv=list(argv))],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
     (line,) = [line for line in done.stderr.splitlines() if line.startswith("MODULES ")]
     return json.loads(line.removeprefix("MODULES "))

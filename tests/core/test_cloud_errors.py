@@ -19,21 +19,37 @@ from providers.gcp.provider import GcpProvider
 
 @cache
 def aws_caller() -> CloudCaller:
-    options = {"retry_attempts": 3, "retry_initial_wait": 0.001, "retry_max_wait": 0.002,
-               "aws_access_key_id": "testing", "aws_secret_access_key": "testing"}  # fmt: skip
+    options = {
+        "retry_attempts": 3,
+        "retry_initial_wait": 0.001,
+        "retry_max_wait": 0.002,
+        "aws_access_key_id": "testing",
+        "aws_secret_access_key": "testing",
+    }
     return AwsClients("us-east-1", "http://127.0.0.1:1", options).caller
 
 
 @cache
 def gcp_caller() -> CloudCaller:
-    provider = GcpProvider(ProviderConfig(cluster_name="c", options={"project": "p",
-        "retry_attempts": 3, "retry_initial_wait": 0.001, "retry_max_wait": 0.002}))  # fmt: skip
+    provider = GcpProvider(
+        ProviderConfig(
+            cluster_name="c",
+            options={
+                "project": "p",
+                "retry_attempts": 3,
+                "retry_initial_wait": 0.001,
+                "retry_max_wait": 0.002,
+            },
+        )
+    )
     return provider.caller
 
 
 def client_error(code: str, status: int, message: str = "the cloud says no") -> ClientError:
-    return ClientError({"Error": {"Code": code, "Message": message}, "ResponseMetadata": {"HTTPStatusCode": status}},
-                       "CreateRule")  # fmt: skip
+    return ClientError(
+        {"Error": {"Code": code, "Message": message}, "ResponseMetadata": {"HTTPStatusCode": status}},
+        "CreateRule",
+    )
 
 
 def fail_through(caller: CloudCaller, operation: str, exc: BaseException) -> BaseException:
@@ -49,10 +65,17 @@ def fail_through(caller: CloudCaller, operation: str, exc: BaseException) -> Bas
 
 @pytest.mark.parametrize(
     ("code", "status", "fixable"),
-    [("ValidationError", 400, True), ("TooManyTags", 400, True), ("ResourceInUse", 400, True),
-     ("Throttling", 400, False), ("AccessDenied", 403, False), ("ServiceUnavailable", 503, False),
-     ("InternalFailure", 500, False), ("LoadBalancerNotFound", 400, False)],
-)  # fmt: skip
+    [
+        ("ValidationError", 400, True),
+        ("TooManyTags", 400, True),
+        ("ResourceInUse", 400, True),
+        ("Throttling", 400, False),
+        ("AccessDenied", 403, False),
+        ("ServiceUnavailable", 503, False),
+        ("InternalFailure", 500, False),
+        ("LoadBalancerNotFound", 400, False),
+    ],
+)
 def test_aws_errors(code: str, status: int, fixable: bool) -> None:
     caller = aws_caller()
     raised = fail_through(caller, "CreateRule", client_error(code, status))
@@ -91,15 +114,32 @@ def test_timeouts_and_unknown_exceptions() -> None:
 
 @pytest.mark.parametrize(
     ("exc", "fixable"),
-    [(exceptions.BadRequest("Invalid value", errors=[{"reason": "invalid", "message": "Invalid value"}]), True),
-     (exceptions.BadRequest("in use", errors=[{"reason": "resourceInUseByAnotherResource", "message": "in use"}]),
-      True),
-     (exceptions.Forbidden("quota", errors=[{"reason": "quotaExceeded", "message": "quota"}]), True),
-     (exceptions.Forbidden("denied", errors=[{"reason": "forbidden", "message": "denied"}]), False),
-     (exceptions.TooManyRequests("slow down"), False), (exceptions.ServiceUnavailable("down"), False),
-     (exceptions.BadRequest("not ready", errors=[{"reason": "resourceNotReady", "message": "not ready"}]), False),
-     (exceptions.Conflict("exists"), False)],
-)  # fmt: skip
+    [
+        (
+            exceptions.BadRequest(
+                "Invalid value", errors=[{"reason": "invalid", "message": "Invalid value"}]
+            ),
+            True,
+        ),
+        (
+            exceptions.BadRequest(
+                "in use", errors=[{"reason": "resourceInUseByAnotherResource", "message": "in use"}]
+            ),
+            True,
+        ),
+        (exceptions.Forbidden("quota", errors=[{"reason": "quotaExceeded", "message": "quota"}]), True),
+        (exceptions.Forbidden("denied", errors=[{"reason": "forbidden", "message": "denied"}]), False),
+        (exceptions.TooManyRequests("slow down"), False),
+        (exceptions.ServiceUnavailable("down"), False),
+        (
+            exceptions.BadRequest(
+                "not ready", errors=[{"reason": "resourceNotReady", "message": "not ready"}]
+            ),
+            False,
+        ),
+        (exceptions.Conflict("exists"), False),
+    ],
+)
 def test_gcp_errors(exc: exceptions.GoogleAPICallError, fixable: bool) -> None:
     caller = gcp_caller()
     raised = fail_through(caller, "urlMaps.insert", exc)

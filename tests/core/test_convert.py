@@ -350,14 +350,20 @@ def test_cli_nothing_legacy_is_printed_unchanged(tmp_path: Path) -> None:
     ("content", "expected"),
     [
         ("apiVersion: v1\nkind: [Service\n", "malformed YAML at line 3"),
-        ("apiVersion: extensions/v1beta1\nkind: Ingress\nmetadata: {name: web}\nspec:\n  backend: {serviceName: web}\n",
-         "spec.backend.servicePort"),
-        ("a: &a [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
-            f"{n}: &{n} [{', '.join(['*' + p] * 10)}]\n" for p, n in zip("abcde", "bcdef", strict=True)),
-         "excessive aliasing"),
+        (
+            "apiVersion: extensions/v1beta1\nkind: Ingress\nmetadata: {name: web}\nspec:\n  backend: {serviceName: web}\n",
+            "spec.backend.servicePort",
+        ),
+        (
+            "a: &a [x, x, x, x, x, x, x, x, x, x]\n"
+            + "".join(
+                f"{n}: &{n} [{', '.join(['*' + p] * 10)}]\n" for p, n in zip("abcde", "bcdef", strict=True)
+            ),
+            "excessive aliasing",
+        ),
     ],
     ids=["not YAML", "legacy Ingress without servicePort", "alias bomb"],
-)  # fmt: skip
+)
 def test_cli_bad_input_exits_2_naming_file_and_field(tmp_path: Path, content: str, expected: str) -> None:
     (tmp_path / "bad.yaml").write_text(content)
     done = lbctl("convert", "-f", str(tmp_path / "bad.yaml"))
@@ -373,7 +379,9 @@ def test_validate_does_not_load_the_round_trip_library() -> None:
     """`convert` is loaded lazily: the other file-based commands keep their start-up time."""
     import sys
 
-    code = ("import sys; from lbctl.cli import main; sys.argv = ['lbctl', 'validate', '-f', 'docs/examples/shop.yaml']\n"
-            "try:\n    main()\nexcept SystemExit:\n    pass\nprint('ruamel' in ' '.join(sys.modules))")  # fmt: skip
+    code = (
+        "import sys; from lbctl.cli import main; sys.argv = ['lbctl', 'validate', '-f', 'docs/examples/shop.yaml']\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\nprint('ruamel' in ' '.join(sys.modules))"
+    )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=60)
     assert done.stdout.strip().splitlines()[-1] == "False", done.stdout + done.stderr

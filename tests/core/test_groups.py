@@ -15,8 +15,15 @@ SERVICES = [service(n, [(80, "http", 30000 + i)]) for i, n in enumerate(("a", "b
 SERVICES += [service(n, [(80, "http", 31000 + i)], namespace="team") for i, n in enumerate(("a", "b"))]
 
 
-def member(name: str, *paths: Obj, namespace: str = "default", order: int | None = None, group: str = "shop",
-           default: Obj | None = None, **annotations: str) -> Obj:  # fmt: skip
+def member(
+    name: str,
+    *paths: Obj,
+    namespace: str = "default",
+    order: int | None = None,
+    group: str = "shop",
+    default: Obj | None = None,
+    **annotations: str,
+) -> Obj:
     ann = {a.GROUP_NAME: group, **{a.ALB + k.replace("_", "-"): v for k, v in annotations.items()}}
     if order is not None:
         ann[a.GROUP_ORDER] = str(order)
@@ -36,12 +43,18 @@ def test_members_merge_ordered_by_group_order_then_namespace_name() -> None:
     assert spec.stack == "shop" and spec.explicit_group
     assert spec.members == ["default/early", "default/zeta", "default/api", "team/web", "default/late"]
     assert {route(spec, "h", p) for p in ("/w", "/z", "/api", "/l", "/e")} == {
-        "team/a:80", "default/a:80", "default/b:80", "default/c:80", "default/d:80"}  # fmt: skip
+        "team/a:80",
+        "default/a:80",
+        "default/b:80",
+        "default/c:80",
+        "default/d:80",
+    }
 
 
 def test_lone_ingresses_are_their_own_groups() -> None:
-    result = build_result(ingress("one", rule(None, path("/", "a"))), ingress("two", rule(None, path("/", "b"))),
-                          *SERVICES)  # fmt: skip
+    result = build_result(
+        ingress("one", rule(None, path("/", "a"))), ingress("two", rule(None, path("/", "b"))), *SERVICES
+    )
     assert sorted(result.groups) == ["default/one", "default/two"]
     assert all(not s.explicit_group for s in result.specs)
 
@@ -55,7 +68,11 @@ def test_lone_ingresses_are_their_own_groups() -> None:
         ("load_balancer_name", "one", "two"),
         ("subnets", "subnet-1,subnet-2", "subnet-3,subnet-4"),
         ("inbound_cidrs", "10.0.0.0/8", "0.0.0.0/0"),
-        ("wafv2_acl_arn", "arn:aws:wafv2:us-east-1:1:regional/webacl/a/1", "arn:aws:wafv2:us-east-1:1:regional/webacl/b/2"),
+        (
+            "wafv2_acl_arn",
+            "arn:aws:wafv2:us-east-1:1:regional/webacl/a/1",
+            "arn:aws:wafv2:us-east-1:1:regional/webacl/b/2",
+        ),
         ("ssl_redirect", "443", "8443"),
         ("load_balancer_attributes", "idle_timeout.timeout_seconds=60", "idle_timeout.timeout_seconds=61"),
         ("security_groups", "sg-1", "sg-2"),
@@ -78,15 +95,19 @@ def test_conflicting_exclusive_values_fail_the_group(annotation: str, first: str
 
 
 def test_equal_exclusive_values_agree() -> None:
-    spec = only_spec(member("one", path("/1", "a"), scheme="internal"),
-                     member("two", path("/2", "b"), scheme="internal"), member("three", path("/3", "c")),
-                     *SERVICES)  # fmt: skip
+    spec = only_spec(
+        member("one", path("/1", "a"), scheme="internal"),
+        member("two", path("/2", "b"), scheme="internal"),
+        member("three", path("/3", "c")),
+        *SERVICES,
+    )
     assert spec.frontend.scheme == "internal"
 
 
 def test_exclusive_value_from_any_member_applies_to_the_group() -> None:
-    spec = only_spec(member("one", path("/1", "a")), member("two", path("/2", "b"), scheme="internet-facing"),
-                     *SERVICES)  # fmt: skip
+    spec = only_spec(
+        member("one", path("/1", "a")), member("two", path("/2", "b"), scheme="internet-facing"), *SERVICES
+    )
     assert spec.frontend.scheme == "internet-facing"
 
 
@@ -110,7 +131,11 @@ def test_member_with_invalid_annotations_is_left_out(bad: dict[str, str], field:
     assert route(group.spec, "h", "/broken") == "404 (no default backend)"
     assert route(group.spec, "h", "/1") == "default/a:80"
     (problem,) = group.problems
-    assert (problem.severity, problem.object, problem.field) == (Severity.ERROR, "Ingress default/broken", field)
+    assert (problem.severity, problem.object, problem.field) == (
+        Severity.ERROR,
+        "Ingress default/broken",
+        field,
+    )
 
 
 @pytest.mark.parametrize(
@@ -119,25 +144,34 @@ def test_member_with_invalid_annotations_is_left_out(bad: dict[str, str], field:
         (member("broken", path("/x", "missing")), "spec.rules[0].http.paths[0].backend"),
         (member("broken", path("/x", "a", 81)), "spec.rules[0].http.paths[0].backend"),
         (member("broken", path("/x", "a", "grpc")), "spec.rules[0].http.paths[0].backend"),
-        (member("broken", default={"service": {"name": "missing", "port": {"number": 80}}}), "spec.defaultBackend"),
+        (
+            member("broken", default={"service": {"name": "missing", "port": {"number": 80}}}),
+            "spec.defaultBackend",
+        ),
     ],
-)  # fmt: skip
+)
 def test_member_with_bad_references_is_left_out(broken: Obj, field: str) -> None:
     group = only_group(member("one", path("/1", "a")), broken, *SERVICES)
     assert group.spec is not None and group.spec.members == ["default/one"]
     assert [(p.severity, p.object, p.field) for p in group.problems] == [
-        (Severity.ERROR, "Ingress default/broken", field)]  # fmt: skip
+        (Severity.ERROR, "Ingress default/broken", field)
+    ]
 
 
 def test_group_whose_members_are_all_invalid_has_no_spec() -> None:
-    group = only_group(member("one", path("/1", "missing")), member("two", path("/2", "a"), scheme="x"), *SERVICES)
+    group = only_group(
+        member("one", path("/1", "missing")), member("two", path("/2", "a"), scheme="x"), *SERVICES
+    )
     assert group.spec is None
     assert len(group.problems) == 2
 
 
 def test_conflicting_default_backends() -> None:
-    group = only_group(member("one", default={"service": {"name": "a", "port": {"number": 80}}}),
-                       member("two", default={"service": {"name": "b", "port": {"number": 80}}}), *SERVICES)  # fmt: skip
+    group = only_group(
+        member("one", default={"service": {"name": "a", "port": {"number": 80}}}),
+        member("two", default={"service": {"name": "b", "port": {"number": 80}}}),
+        *SERVICES,
+    )
     assert group.spec is None
     (problem,) = group.problems
     assert problem.object == "IngressGroup shop" and problem.field == "spec.defaultBackend"
@@ -146,7 +180,9 @@ def test_conflicting_default_backends() -> None:
 
 def test_same_default_backend_on_two_members_is_fine() -> None:
     default = {"service": {"name": "a", "port": {"number": 80}}}
-    spec = only_spec(member("one", default=default), member("two", path("/b", "b"), default=default), *SERVICES)
+    spec = only_spec(
+        member("one", default=default), member("two", path("/b", "b"), default=default), *SERVICES
+    )
     assert route(spec, "h", "/other") == "default/a:80"
 
 
@@ -188,9 +224,14 @@ def test_renamed_backend_is_used_by_the_default_backend_too() -> None:
 def test_every_backend_key_used_exists() -> None:
     spec = only_spec(
         member("one", path("/1", "a"), healthcheck_path="/one"),
-        member("two", path("/2", "a"), healthcheck_path="/two", default={"service": {"name": "a", "port": {"number": 80}}}),
+        member(
+            "two",
+            path("/2", "a"),
+            healthcheck_path="/two",
+            default={"service": {"name": "a", "port": {"number": 80}}},
+        ),
         *SERVICES,
-    )  # fmt: skip
+    )
     used = {k for r in spec.rules for k in r.action.backend_keys()}
     assert spec.default_action is not None
     used |= set(spec.default_action.backend_keys())
@@ -199,21 +240,34 @@ def test_every_backend_key_used_exists() -> None:
 
 
 def test_listen_ports_are_merged_and_conflicts_fail() -> None:
-    spec = only_spec(member("one", path("/1", "a"), listen_ports='[{"HTTP": 80}]'),
-                     member("two", path("/2", "b"), listen_ports='[{"HTTP": 8080}]'), *SERVICES)  # fmt: skip
+    spec = only_spec(
+        member("one", path("/1", "a"), listen_ports='[{"HTTP": 80}]'),
+        member("two", path("/2", "b"), listen_ports='[{"HTTP": 8080}]'),
+        *SERVICES,
+    )
     assert [(lis.protocol, lis.port) for lis in spec.frontend.listeners] == [("HTTP", 80), ("HTTP", 8080)]
     ports = {r.path.path: r.listen_ports for r in spec.rules if r.path}
     assert ports == {"/1": [80], "/2": [8080]}
-    group = only_group(member("one", path("/1", "a"), listen_ports='[{"HTTP": 443}]'),
-                       member("two", path("/2", "b"), listen_ports='[{"HTTPS": 443}]',
-                              certificate_arn="arn:aws:acm:us-east-1:1:certificate/x"), *SERVICES)  # fmt: skip
+    group = only_group(
+        member("one", path("/1", "a"), listen_ports='[{"HTTP": 443}]'),
+        member(
+            "two",
+            path("/2", "b"),
+            listen_ports='[{"HTTPS": 443}]',
+            certificate_arn="arn:aws:acm:us-east-1:1:certificate/x",
+        ),
+        *SERVICES,
+    )
     assert group.spec is None
     assert "port 443 is HTTP on one Ingress and HTTPS on another" in messages(group)[0]
 
 
 def test_tags_merge_first_member_wins() -> None:
-    spec = only_spec(member("one", path("/1", "a"), tags="team=one,env=prod"),
-                     member("two", path("/2", "b"), tags="team=two,cost=42"), *SERVICES)  # fmt: skip
+    spec = only_spec(
+        member("one", path("/1", "a"), tags="team=one,env=prod"),
+        member("two", path("/2", "b"), tags="team=two,cost=42"),
+        *SERVICES,
+    )
     assert spec.tags == {"team": "one", "env": "prod", "cost": "42"}
 
 

@@ -14,49 +14,122 @@ SERVICES = [service("users", [(80, "http", 30080)]), service("fallback", [(8080,
 
 
 def legacy(api: str, spec: Obj, name: str = "shop") -> Obj:
-    return {"apiVersion": api, "kind": "Ingress",
-            "metadata": {"name": name, "namespace": "default",
-                         "annotations": {"kubernetes.io/ingress.class": "alb"}},
-            "spec": spec}  # fmt: skip
+    return {
+        "apiVersion": api,
+        "kind": "Ingress",
+        "metadata": {
+            "name": name,
+            "namespace": "default",
+            "annotations": {"kubernetes.io/ingress.class": "alb"},
+        },
+        "spec": spec,
+    }
 
 
 def v1(*rules: Obj, default: Obj | None = None) -> Obj:
-    return ingress("shop", *rules, class_name=None, default=default,
-                   annotations={"kubernetes.io/ingress.class": "alb"})  # fmt: skip
+    return ingress(
+        "shop", *rules, class_name=None, default=default, annotations={"kubernetes.io/ingress.class": "alb"}
+    )
 
 
 # (legacy spec, equivalent v1 Ingress)
 CASES: dict[str, tuple[Obj, Obj]] = {
     "servicePort number": (
-        {"rules": [{"host": "shop.test", "http": {"paths": [
-            {"path": "/users", "pathType": "Prefix", "backend": {"serviceName": "users", "servicePort": 80}}]}}]},
+        {
+            "rules": [
+                {
+                    "host": "shop.test",
+                    "http": {
+                        "paths": [
+                            {
+                                "path": "/users",
+                                "pathType": "Prefix",
+                                "backend": {"serviceName": "users", "servicePort": 80},
+                            }
+                        ]
+                    },
+                }
+            ]
+        },
         v1(rule("shop.test", path("/users", "users", 80))),
     ),
     "servicePort name": (
-        {"rules": [{"http": {"paths": [
-            {"path": "/users", "pathType": "Exact", "backend": {"serviceName": "users", "servicePort": "http"}}]}}]},
+        {
+            "rules": [
+                {
+                    "http": {
+                        "paths": [
+                            {
+                                "path": "/users",
+                                "pathType": "Exact",
+                                "backend": {"serviceName": "users", "servicePort": "http"},
+                            }
+                        ]
+                    }
+                }
+            ]
+        },
         v1(rule(None, path("/users", "users", "http", path_type="Exact"))),
     ),
     "servicePort number as string": (
-        {"rules": [{"http": {"paths": [
-            {"path": "/users", "pathType": "Prefix", "backend": {"serviceName": "users", "servicePort": "80"}}]}}]},
+        {
+            "rules": [
+                {
+                    "http": {
+                        "paths": [
+                            {
+                                "path": "/users",
+                                "pathType": "Prefix",
+                                "backend": {"serviceName": "users", "servicePort": "80"},
+                            }
+                        ]
+                    }
+                }
+            ]
+        },
         v1(rule(None, path("/users", "users", 80))),
     ),
     "missing pathType is ImplementationSpecific": (
-        {"rules": [{"http": {"paths": [{"path": "/users/*", "backend": {"serviceName": "users", "servicePort": 80}}]}}]},
+        {
+            "rules": [
+                {
+                    "http": {
+                        "paths": [
+                            {"path": "/users/*", "backend": {"serviceName": "users", "servicePort": 80}}
+                        ]
+                    }
+                }
+            ]
+        },
         v1(rule(None, path("/users/*", "users", 80, path_type="ImplementationSpecific"))),
     ),
     "spec.backend is the default backend": (
-        {"backend": {"serviceName": "fallback", "servicePort": "web"},
-         "rules": [{"http": {"paths": [{"path": "/users", "pathType": "Prefix",
-                                        "backend": {"serviceName": "users", "servicePort": 80}}]}}]},
-        v1(rule(None, path("/users", "users", 80)), default={"service": {"name": "fallback", "port": {"number": 8080}}}),
+        {
+            "backend": {"serviceName": "fallback", "servicePort": "web"},
+            "rules": [
+                {
+                    "http": {
+                        "paths": [
+                            {
+                                "path": "/users",
+                                "pathType": "Prefix",
+                                "backend": {"serviceName": "users", "servicePort": 80},
+                            }
+                        ]
+                    }
+                }
+            ],
+        },
+        v1(
+            rule(None, path("/users", "users", 80)),
+            default={"service": {"name": "fallback", "port": {"number": 8080}}},
+        ),
     ),
     "only spec.backend": (
         {"backend": {"serviceName": "fallback", "servicePort": 8080}},
         v1(default={"service": {"name": "fallback", "port": {"name": "web"}}}),
     ),
-}  # fmt: skip
+}
 
 
 @pytest.mark.parametrize("api", LEGACY)
@@ -84,12 +157,26 @@ def test_legacy_parse_form(api: str) -> None:
 def test_legacy_path_omitted_matches_every_path(api: str) -> None:
     """Many tutorials omit `path` in v1beta1: the rule then covers every path of its host, as in v1 with
     pathType ImplementationSpecific and no path."""
-    spec = only_spec(legacy(api, {"rules": [{"host": "shop.test", "http": {"paths": [
-        {"backend": {"serviceName": "users", "servicePort": 80}}]}}]}), *SERVICES)  # fmt: skip
+    spec = only_spec(
+        legacy(
+            api,
+            {
+                "rules": [
+                    {
+                        "host": "shop.test",
+                        "http": {"paths": [{"backend": {"serviceName": "users", "servicePort": 80}}]},
+                    }
+                ]
+            },
+        ),
+        *SERVICES,
+    )
     assert route(spec, "shop.test", "/") == "default/users:80"
     assert route(spec, "shop.test", "/a/b") == "default/users:80"
     assert route(spec, "other.test", "/a") == "404 (no default backend)"
-    v1_spec = only_spec(v1(rule("shop.test", path(None, "users", 80, path_type="ImplementationSpecific"))), *SERVICES)
+    v1_spec = only_spec(
+        v1(rule("shop.test", path(None, "users", 80, path_type="ImplementationSpecific"))), *SERVICES
+    )
     assert spec == v1_spec
 
 

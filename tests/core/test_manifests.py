@@ -60,32 +60,84 @@ def test_malformed_yaml_names_file_document_and_line(tmp_path: Path) -> None:
     ("doc", "obj", "field"),
     [
         ({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "s"}}, "Service default/s", "spec"),
-        ({"apiVersion": "v1", "kind": "Service", "metadata": {"namespace": "x"}, "spec": {}},
-         "Service x/<unnamed>", "metadata.name"),
-        ({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "s"}, "spec": {"ports": [{"name": "a"}]}},
-         "Service default/s", "spec.ports[0].port"),
-        ({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "s"}, "spec": {"ports": [{"port": "80"}]}},
-         "Service default/s", "spec.ports[0].port"),
+        (
+            {"apiVersion": "v1", "kind": "Service", "metadata": {"namespace": "x"}, "spec": {}},
+            "Service x/<unnamed>",
+            "metadata.name",
+        ),
+        (
+            {
+                "apiVersion": "v1",
+                "kind": "Service",
+                "metadata": {"name": "s"},
+                "spec": {"ports": [{"name": "a"}]},
+            },
+            "Service default/s",
+            "spec.ports[0].port",
+        ),
+        (
+            {
+                "apiVersion": "v1",
+                "kind": "Service",
+                "metadata": {"name": "s"},
+                "spec": {"ports": [{"port": "80"}]},
+            },
+            "Service default/s",
+            "spec.ports[0].port",
+        ),
         ({"kind": "Service", "metadata": {"name": "s"}, "spec": {}}, "object", "apiVersion"),
         ({"apiVersion": "v1", "metadata": {"name": "s"}}, "object", "kind"),
-        ({"apiVersion": "networking.k8s.io/v1", "kind": "Ingress", "metadata": {"name": "i"}}, "Ingress default/i",
-         "spec"),
-        (ingress("i", rule(None, {"path": "/", "pathType": "Prefix", "backend": {"service": {"name": "s"}}})),
-         "Ingress default/i", "spec.rules[0].http.paths[0].backend.service.port"),
-        (ingress("i", rule(None, {"path": "/", "pathType": "Prefix",
-                                  "backend": {"service": {"name": "s", "port": {}}}})),
-         "Ingress default/i", "spec.rules[0].http.paths[0].backend.service.port"),
-        (ingress("i", rule(None, {"path": "/", "pathType": "Prefix"})), "Ingress default/i",
-         "spec.rules[0].http.paths[0].backend"),
+        (
+            {"apiVersion": "networking.k8s.io/v1", "kind": "Ingress", "metadata": {"name": "i"}},
+            "Ingress default/i",
+            "spec",
+        ),
+        (
+            ingress(
+                "i", rule(None, {"path": "/", "pathType": "Prefix", "backend": {"service": {"name": "s"}}})
+            ),
+            "Ingress default/i",
+            "spec.rules[0].http.paths[0].backend.service.port",
+        ),
+        (
+            ingress(
+                "i",
+                rule(
+                    None,
+                    {"path": "/", "pathType": "Prefix", "backend": {"service": {"name": "s", "port": {}}}},
+                ),
+            ),
+            "Ingress default/i",
+            "spec.rules[0].http.paths[0].backend.service.port",
+        ),
+        (
+            ingress("i", rule(None, {"path": "/", "pathType": "Prefix"})),
+            "Ingress default/i",
+            "spec.rules[0].http.paths[0].backend",
+        ),
         (ingress("i", {"host": "x", "http": {"paths": []}}), "Ingress default/i", "spec.rules[0].http.paths"),
-        (ingress("i", rule(None, path("/", "s")), annotations={"a": 5}),  # type: ignore[dict-item]
-         "Ingress default/i", "metadata.annotations[a]"),
-        ({"apiVersion": "networking.k8s.io/v1", "kind": "IngressClass", "metadata": {"name": "c"}, "spec": {}},
-         "IngressClass c", "spec.controller"),
-        ({"apiVersion": "discovery.k8s.io/v1", "kind": "EndpointSlice", "metadata": {"name": "e"}},
-         "EndpointSlice default/e", "metadata.labels[kubernetes.io/service-name]"),
+        (
+            ingress("i", rule(None, path("/", "s")), annotations={"a": 5}),  # type: ignore[dict-item]
+            "Ingress default/i",
+            "metadata.annotations[a]",
+        ),
+        (
+            {
+                "apiVersion": "networking.k8s.io/v1",
+                "kind": "IngressClass",
+                "metadata": {"name": "c"},
+                "spec": {},
+            },
+            "IngressClass c",
+            "spec.controller",
+        ),
+        (
+            {"apiVersion": "discovery.k8s.io/v1", "kind": "EndpointSlice", "metadata": {"name": "e"}},
+            "EndpointSlice default/e",
+            "metadata.labels[kubernetes.io/service-name]",
+        ),
     ],
-)  # fmt: skip
+)
 def test_missing_required_fields_name_file_doc_object_field(
     tmp_path: Path, doc: dict, obj: str, field: str
 ) -> None:
@@ -93,7 +145,11 @@ def test_missing_required_fields_name_file_doc_object_field(
     result = load([name])
     problem = only_problem(result.problems)
     assert (problem.severity, problem.source, problem.object, problem.field) == (
-        Severity.ERROR, f"{name}#1", obj, field)  # fmt: skip
+        Severity.ERROR,
+        f"{name}#1",
+        obj,
+        field,
+    )
     assert name in str(problem) and field in str(problem)
 
 

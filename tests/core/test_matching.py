@@ -92,7 +92,10 @@ def _spec(*objects: Obj) -> object:
 def _routes(paths: list[Obj], requests: dict[str, str], host: str | None = None) -> None:
     spec = only_spec(ingress("web", rule(host, *paths)), *SERVICES)
     got = {req: route(spec, host or "any.test", req) for req in requests}
-    want = {req: (f"default/{svc}:80" if svc != "404" else "404 (no default backend)") for req, svc in requests.items()}
+    want = {
+        req: (f"default/{svc}:80" if svc != "404" else "404 (no default backend)")
+        for req, svc in requests.items()
+    }
     assert got == want
 
 
@@ -161,7 +164,9 @@ def test_host_precedence_exact_then_wildcard_then_none() -> None:
 
 def test_host_rank_beats_path_length() -> None:
     """A host-specific rule wins over a longer path in a rule for any host."""
-    spec = only_spec(ingress("web", rule(None, path("/long/path", "b")), rule("h.test", path("/", "a"))), *SERVICES)
+    spec = only_spec(
+        ingress("web", rule(None, path("/long/path", "b")), rule("h.test", path("/", "a"))), *SERVICES
+    )
     assert route(spec, "h.test", "/long/path") == "default/a:80"
     assert route(spec, "other.test", "/long/path") == "default/b:80"
 
@@ -184,8 +189,16 @@ def test_equal_rules_keep_group_order_then_manifest_order() -> None:
     """Identical host+path in two members: the lower group.order member is evaluated first."""
     group = {"alb.ingress.kubernetes.io/group.name": "shop"}
     spec = only_spec(
-        ingress("aaa", rule(None, path("/x", "a")), annotations={**group, "alb.ingress.kubernetes.io/group.order": "10"}),
-        ingress("zzz", rule(None, path("/x", "b")), annotations={**group, "alb.ingress.kubernetes.io/group.order": "1"}),
+        ingress(
+            "aaa",
+            rule(None, path("/x", "a")),
+            annotations={**group, "alb.ingress.kubernetes.io/group.order": "10"},
+        ),
+        ingress(
+            "zzz",
+            rule(None, path("/x", "b")),
+            annotations={**group, "alb.ingress.kubernetes.io/group.order": "1"},
+        ),
         *SERVICES,
     )
     assert spec.members == ["default/zzz", "default/aaa"]
@@ -203,7 +216,9 @@ def test_equal_rules_keep_group_order_then_manifest_order() -> None:
 def test_default_backend_or_404(default: Obj | None, request_path: str, expected: str) -> None:
     spec = only_spec(ingress("web", rule("h.test", path("/users", "a")), default=default), *SERVICES)
     assert route(spec, "h.test", request_path) == expected
-    assert route(spec, "other.test", "/users/1") == ("404 (no default backend)" if default is None else "default/h:80")
+    assert route(spec, "other.test", "/users/1") == (
+        "404 (no default backend)" if default is None else "default/h:80"
+    )
 
 
 def test_default_backend_only_ingress_routes_everything() -> None:

@@ -65,10 +65,13 @@ def test_rbac_needs_follow_the_watched_kinds() -> None:
     assert required_access("aws") == CLUSTER_ACCESS
     gcp_extra = set(required_access("gcp")) - set(CLUSTER_ACCESS)
     assert gcp_extra == {
-        ("", "pods", "list"), ("", "pods", "watch"),
-        ("cloud.google.com", "backendconfigs", "list"), ("cloud.google.com", "backendconfigs", "watch"),
-        ("networking.gke.io", "frontendconfigs", "list"), ("networking.gke.io", "frontendconfigs", "watch"),
-    }  # fmt: skip
+        ("", "pods", "list"),
+        ("", "pods", "watch"),
+        ("cloud.google.com", "backendconfigs", "list"),
+        ("cloud.google.com", "backendconfigs", "watch"),
+        ("networking.gke.io", "frontendconfigs", "list"),
+        ("networking.gke.io", "frontendconfigs", "watch"),
+    }
     for kind in CORE_WATCHED:
         assert {(kind.group, kind.plural, "list"), (kind.group, kind.plural, "watch")} <= set(CLUSTER_ACCESS)
 
@@ -95,8 +98,9 @@ def test_a_declared_option_is_a_flag_of_its_commands() -> None:
         for command in ("validate", "plan", "route", "apply", "delete", "describe", "run", "doctor"):
             declared = plugin.options_for(command)
             args = ["describe", "ingress"] if command == "describe" else [command]
-            text = subprocess.run([LBCTL, *args, "--help"], capture_output=True, text=True, check=True,
-                                  timeout=120).stdout  # fmt: skip
+            text = subprocess.run(
+                [LBCTL, *args, "--help"], capture_output=True, text=True, check=True, timeout=120
+            ).stdout
             for option in declared:
                 assert option.flag in text, f"lbctl {command} lacks {option.flag} ({plugin.name})"
 
@@ -107,8 +111,12 @@ def test_environment_variables_users_set_today_still_work() -> None:
 
 
 def test_a_checked_option_refuses_a_bad_value_with_the_expected_form() -> None:
-    done = subprocess.run([LBCTL, "validate", "-f", "docs/examples/two-services-gce.yaml", "--default-backend-service",
-                           "nope"], capture_output=True, text=True, timeout=120)  # fmt: skip
+    done = subprocess.run(
+        [LBCTL, "validate", "-f", "docs/examples/two-services-gce.yaml", "--default-backend-service", "nope"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert (
         done.returncode == 2
         and "--default-backend-service" in done.stderr

@@ -20,8 +20,12 @@ DECLARING = {ROOT / "lbctl" / "model" / "annotations.py", ROOT / "lbctl" / "mode
 
 
 def _sources() -> list[Path]:
-    files = [p for d in SCANNED for p in d.rglob("*.py")
-             if "emulator" not in p.relative_to(ROOT).parts[:3] and p not in DECLARING]  # fmt: skip
+    files = [
+        p
+        for d in SCANNED
+        for p in d.rglob("*.py")
+        if "emulator" not in p.relative_to(ROOT).parts[:3] and p not in DECLARING
+    ]
     assert len(files) > 10, "the scan must see the providers and the controller"
     assert ROOT / "lbctl" / "kube" / "controller.py" in files and ROOT / "lbctl" / "model" / "alb.py" in files
     return sorted(files)

@@ -27,18 +27,38 @@ def alb(*, annotations: dict[str, str] | None = None, name: str = "shop") -> dic
 
 
 def gce(*, annotations: dict[str, str] | None = None) -> dict:
-    return ingress("shop", rule("shop.test", path("/", "web", 80)), annotations=annotations, class_name="gce",
-                   default={"service": {"name": "web", "port": {"number": 80}}})  # fmt: skip
+    return ingress(
+        "shop",
+        rule("shop.test", path("/", "web", 80)),
+        annotations=annotations,
+        class_name="gce",
+        default={"service": {"name": "web", "port": {"number": 80}}},
+    )
 
 
 def test_alb_defaults_are_the_registry_s_and_name_their_annotation() -> None:
     spec = only_spec(alb(), service("web"))
     (backend,) = spec.backends.values()
     check = backend.health_check
-    registry = {name: a.REGISTRY.get(name).default for name in (a.HEALTHCHECK_PATH, a.HEALTHCHECK_INTERVAL,
-                a.HEALTHCHECK_TIMEOUT, a.HEALTHY_THRESHOLD, a.UNHEALTHY_THRESHOLD, a.SUCCESS_CODES)}  # fmt: skip
-    assert (check.path, check.interval_seconds, check.timeout_seconds, check.healthy_threshold,
-            check.unhealthy_threshold, check.success_codes) == tuple(registry.values())  # fmt: skip
+    registry = {
+        name: a.REGISTRY.get(name).default
+        for name in (
+            a.HEALTHCHECK_PATH,
+            a.HEALTHCHECK_INTERVAL,
+            a.HEALTHCHECK_TIMEOUT,
+            a.HEALTHY_THRESHOLD,
+            a.UNHEALTHY_THRESHOLD,
+            a.SUCCESS_CODES,
+        )
+    }
+    assert (
+        check.path,
+        check.interval_seconds,
+        check.timeout_seconds,
+        check.healthy_threshold,
+        check.unhealthy_threshold,
+        check.success_codes,
+    ) == tuple(registry.values())
     assert backend.source_of("health_check.path") == Source(annotation_field(a.HEALTHCHECK_PATH), "default")
     (listener,) = spec.frontend.listeners
     assert (listener.protocol, listener.port) == ("HTTP", 80)
@@ -50,7 +70,9 @@ def test_grpc_defaults_are_the_registry_s_variants() -> None:
     spec = only_spec(alb(annotations={a.BACKEND_PROTOCOL_VERSION: "GRPC"}), service("web"))
     (backend,) = spec.backends.values()
     assert (backend.health_check.path, backend.health_check.success_codes) == (
-        a.REGISTRY.get(a.HEALTHCHECK_PATH).default_for(a.GRPC), a.REGISTRY.get(a.SUCCESS_CODES).default_for(a.GRPC))  # fmt: skip
+        a.REGISTRY.get(a.HEALTHCHECK_PATH).default_for(a.GRPC),
+        a.REGISTRY.get(a.SUCCESS_CODES).default_for(a.GRPC),
+    )
     assert backend.health_check.path == "/AWS.ALB/healthcheck" and backend.health_check.success_codes == "12"
 
 
@@ -92,8 +114,10 @@ def test_group_values_name_the_group_annotation() -> None:
 
 
 def test_authentication_records_its_idp_annotation() -> None:
-    oidc = ('{"issuer":"https://idp","authorizationEndpoint":"https://idp/a","tokenEndpoint":"https://idp/t",'
-            '"userInfoEndpoint":"https://idp/u","secretName":"oidc"}')  # fmt: skip
+    oidc = (
+        '{"issuer":"https://idp","authorizationEndpoint":"https://idp/a","tokenEndpoint":"https://idp/t",'
+        '"userInfoEndpoint":"https://idp/u","secretName":"oidc"}'
+    )
     spec = only_spec(alb(annotations={a.AUTH_TYPE: "oidc", a.AUTH_IDP_OIDC: oidc}), service("web"))
     auth = spec.rules[0].action.authentication
     assert auth is not None and auth.field_of("idp") == annotation_field(a.AUTH_IDP_OIDC)
@@ -107,8 +131,9 @@ def test_gce_backend_config_fields() -> None:
     spec = only_spec(gce(), svc, bc, provider="gcp")
     backend = spec.backends["default/web:80"]
     assert backend.health_check.path == "/hc"
-    assert backend.source_of("health_check.path") == Source("BackendConfig default/bc spec.healthCheck.requestPath",
-                                                            "BackendConfig")  # fmt: skip
+    assert backend.source_of("health_check.path") == Source(
+        "BackendConfig default/bc spec.healthCheck.requestPath", "BackendConfig"
+    )
     assert backend.source_of("health_check.interval_seconds").origin == "default"
     assert spec.field_of("frontend.static_ip_name") == annotation_field(a.GLOBAL_STATIC_IP)
 
@@ -147,8 +172,9 @@ def _asked_by(provider: str) -> set[str]:
         ("gcp", lambda: empty_spec("gcp", "default/gone"), "frontend.static_ip_name"),
     ],
 )
-def test_every_field_a_provider_asks_for_is_recorded(provider: str, make: Callable[[], LoadBalancerSpec],
-                                                     seen: str) -> None:  # fmt: skip
+def test_every_field_a_provider_asks_for_is_recorded(
+    provider: str, make: Callable[[], LoadBalancerSpec], seen: str
+) -> None:
     spec = make()
     asked = _asked_by(provider)
     assert seen in asked, asked  # the scan sees the provider's calls

@@ -15,19 +15,36 @@ from lbctl.model.targets import EXCLUDE_LABEL, Target, backend_targets, spec_tar
 from .k8s import Obj, ingress, meta, only_spec, path, rule, service, snapshot, tls_secret
 
 
-def node(name: str, zone: str = "us-east-1a", ready: bool = True, unschedulable: bool = False,
-         deleting: bool = False, labels: dict[str, str] | None = None, provider_id: str | None = None) -> Obj:  # fmt: skip
+def node(
+    name: str,
+    zone: str = "us-east-1a",
+    ready: bool = True,
+    unschedulable: bool = False,
+    deleting: bool = False,
+    labels: dict[str, str] | None = None,
+    provider_id: str | None = None,
+) -> Obj:
     md = meta(name, None, labels={"topology.kubernetes.io/zone": zone, **(labels or {})})
     if deleting:
         md["deletionTimestamp"] = "2024-01-01T00:00:00Z"
-    return {"apiVersion": "v1", "kind": "Node", "metadata": md,
-            "spec": {"providerID": provider_id if provider_id is not None else f"aws:///{zone}/i-{name}",
-                     "unschedulable": unschedulable},
-            "status": {"conditions": [{"type": "Ready", "status": "True" if ready else "False"}]}}  # fmt: skip
+    return {
+        "apiVersion": "v1",
+        "kind": "Node",
+        "metadata": md,
+        "spec": {
+            "providerID": provider_id if provider_id is not None else f"aws:///{zone}/i-{name}",
+            "unschedulable": unschedulable,
+        },
+        "status": {"conditions": [{"type": "Ready", "status": "True" if ready else "False"}]},
+    }
 
 
-def endpoint_slice(name: str, service_name: str, ports: list[tuple[str | None, int]],
-                   endpoints: list[tuple[str, bool | None, str | None]]) -> Obj:  # fmt: skip
+def endpoint_slice(
+    name: str,
+    service_name: str,
+    ports: list[tuple[str | None, int]],
+    endpoints: list[tuple[str, bool | None, str | None]],
+) -> Obj:
     eps = []
     for address, ready, node_name in endpoints:
         item: Obj = {"addresses": [address]}
@@ -36,9 +53,14 @@ def endpoint_slice(name: str, service_name: str, ports: list[tuple[str | None, i
         if node_name:
             item["nodeName"] = node_name
         eps.append(item)
-    return {"apiVersion": "discovery.k8s.io/v1", "kind": "EndpointSlice", "addressType": "IPv4",
-            "metadata": meta(name, labels={"kubernetes.io/service-name": service_name}),
-            "ports": [{"port": port, **({"name": n} if n else {})} for n, port in ports], "endpoints": eps}  # fmt: skip
+    return {
+        "apiVersion": "discovery.k8s.io/v1",
+        "kind": "EndpointSlice",
+        "addressType": "IPv4",
+        "metadata": meta(name, labels={"kubernetes.io/service-name": service_name}),
+        "ports": [{"port": port, **({"name": n} if n else {})} for n, port in ports],
+        "endpoints": eps,
+    }
 
 
 WEB = service("web", [(80, "http", 30080), (81, "admin", 30081)])
@@ -63,8 +85,11 @@ def targets_of(ingress_obj: Obj, *objects: Obj, key: str = "default/web:80") -> 
 
 def test_instance_mode_skips_nodes_that_cannot_carry_traffic() -> None:
     got = targets_of(ingress("i", rule(None, path("/", "web", 80))), WEB, *NODES)
-    assert got == [Target("i-a", 30080, "us-east-1a", "a"), Target("i-b", 30080, "us-east-1b", "b"),
-                   Target("i-gpu", 30080, "us-east-1a", "gpu")]  # fmt: skip
+    assert got == [
+        Target("i-a", 30080, "us-east-1a", "a"),
+        Target("i-b", 30080, "us-east-1b", "b"),
+        Target("i-gpu", 30080, "us-east-1a", "gpu"),
+    ]
 
 
 @pytest.mark.parametrize("where", ["ingress", "service"])
@@ -76,10 +101,22 @@ def test_target_node_labels(where: str) -> None:
 
 
 def test_node_zone_and_instance_from_provider_id() -> None:
-    snap = ClusterSnapshot.from_objects([
-        {"apiVersion": "v1", "kind": "Node", "metadata": {"name": "g"}, "spec": {"providerID": "gce://proj/europe-west1-b/vm-1"}},
-        {"apiVersion": "v1", "kind": "Node", "metadata": {"name": "w"}, "spec": {"providerID": "aws:///us-west-2c/i-9"}},
-    ])  # fmt: skip
+    snap = ClusterSnapshot.from_objects(
+        [
+            {
+                "apiVersion": "v1",
+                "kind": "Node",
+                "metadata": {"name": "g"},
+                "spec": {"providerID": "gce://proj/europe-west1-b/vm-1"},
+            },
+            {
+                "apiVersion": "v1",
+                "kind": "Node",
+                "metadata": {"name": "w"},
+                "spec": {"providerID": "aws:///us-west-2c/i-9"},
+            },
+        ]
+    )
     assert (snap.nodes["g"].zone, snap.nodes["g"].instance_id) == ("europe-west1-b", "vm-1")
     assert (snap.nodes["w"].zone, snap.nodes["w"].instance_id) == ("us-west-2c", "i-9")
     assert snap.nodes["g"].ready  # no conditions yet: not known to be unready
@@ -90,30 +127,49 @@ IP = {a.TARGET_TYPE: "ip"}
 
 def test_ip_mode_takes_ready_endpoints_on_the_right_port() -> None:
     slices = [
-        endpoint_slice("web-1", "web", [("http", 8080), ("admin", 9090)],
-                       [("10.0.0.1", True, "a"), ("10.0.0.2", False, "a"), ("10.0.0.3", None, "b")]),
+        endpoint_slice(
+            "web-1",
+            "web",
+            [("http", 8080), ("admin", 9090)],
+            [("10.0.0.1", True, "a"), ("10.0.0.2", False, "a"), ("10.0.0.3", None, "b")],
+        ),
         endpoint_slice("web-2", "web", [("http", 8080)], [("10.0.0.4", True, None), ("10.0.0.1", True, "a")]),
         endpoint_slice("other-1", "other", [("http", 8080)], [("10.9.9.9", True, None)]),
-    ]  # fmt: skip
+    ]
     ing = ingress("i", rule(None, path("/", "web", 80), path("/admin", "web", "admin")), annotations=IP)
     assert targets_of(ing, WEB, *NODES, *slices) == [
-        Target("10.0.0.1", 8080, "us-east-1a", "a"), Target("10.0.0.3", 8080, "us-east-1b", "b"),
-        Target("10.0.0.4", 8080, None, None)]  # fmt: skip
+        Target("10.0.0.1", 8080, "us-east-1a", "a"),
+        Target("10.0.0.3", 8080, "us-east-1b", "b"),
+        Target("10.0.0.4", 8080, None, None),
+    ]
     admin = targets_of(ing, WEB, *NODES, *slices, key="default/web:81")
-    assert [(t.id, t.port) for t in admin] == [("10.0.0.1", 9090), ("10.0.0.3", 9090)]  # web-2 has no admin port
+    assert [(t.id, t.port) for t in admin] == [
+        ("10.0.0.1", 9090),
+        ("10.0.0.3", 9090),
+    ]  # web-2 has no admin port
 
 
 def test_ip_mode_unnamed_single_port() -> None:
     svc = service("web", [(80, None, None)], type="ClusterIP")
     sl = endpoint_slice("web-1", "web", [(None, 8080)], [("10.0.0.1", True, None)])
     assert targets_of(ingress("i", rule(None, path("/", "web", 80)), annotations=IP), svc, sl) == [
-        Target("10.0.0.1", 8080)]  # fmt: skip
+        Target("10.0.0.1", 8080)
+    ]
 
 
 def test_legacy_endpoints_are_converted() -> None:
-    endpoints = {"apiVersion": "v1", "kind": "Endpoints", "metadata": meta("web"), "subsets": [
-        {"addresses": [{"ip": "10.0.0.1", "nodeName": "a"}], "notReadyAddresses": [{"ip": "10.0.0.2"}],
-         "ports": [{"name": "http", "port": 8080}, {"name": "admin", "port": 9090}]}]}  # fmt: skip
+    endpoints = {
+        "apiVersion": "v1",
+        "kind": "Endpoints",
+        "metadata": meta("web"),
+        "subsets": [
+            {
+                "addresses": [{"ip": "10.0.0.1", "nodeName": "a"}],
+                "notReadyAddresses": [{"ip": "10.0.0.2"}],
+                "ports": [{"name": "http", "port": 8080}, {"name": "admin", "port": 9090}],
+            }
+        ],
+    }
     ing = ingress("i", rule(None, path("/", "web", 80)), annotations=IP)
     assert targets_of(ing, WEB, *NODES, endpoints) == [Target("10.0.0.1", 8080, "us-east-1a", "a")]
 
@@ -122,14 +178,31 @@ def test_legacy_endpoints_are_converted() -> None:
 
 
 def _rich_objects() -> list[Obj]:
-    ann = {a.GROUP_NAME: "g", a.LISTEN_PORTS: '[{"HTTP": 80}, {"HTTPS": 443}]', a.SSL_REDIRECT: "443",
-           a.TAGS: "team=web", a.ALB + "actions.canary": json.dumps({"type": "forward", "forwardConfig": {
-               "targetGroups": [{"serviceName": "web", "servicePort": 80, "weight": 90},
-                                {"serviceName": "web", "servicePort": "admin", "weight": 10}],
-               "targetGroupStickinessConfig": {"enabled": True}}})}  # fmt: skip
-    ing = ingress("i", rule("shop.test", path("/", "web", 80), path("/c", "canary", "use-annotation", "Exact")),
-                  rule("*.shop.test", path(None, "web", 81, "ImplementationSpecific")),
-                  annotations=ann, tls=[{"hosts": ["shop.test"], "secretName": "tls"}])  # fmt: skip
+    ann = {
+        a.GROUP_NAME: "g",
+        a.LISTEN_PORTS: '[{"HTTP": 80}, {"HTTPS": 443}]',
+        a.SSL_REDIRECT: "443",
+        a.TAGS: "team=web",
+        a.ALB + "actions.canary": json.dumps(
+            {
+                "type": "forward",
+                "forwardConfig": {
+                    "targetGroups": [
+                        {"serviceName": "web", "servicePort": 80, "weight": 90},
+                        {"serviceName": "web", "servicePort": "admin", "weight": 10},
+                    ],
+                    "targetGroupStickinessConfig": {"enabled": True},
+                },
+            }
+        ),
+    }
+    ing = ingress(
+        "i",
+        rule("shop.test", path("/", "web", 80), path("/c", "canary", "use-annotation", "Exact")),
+        rule("*.shop.test", path(None, "web", 81, "ImplementationSpecific")),
+        annotations=ann,
+        tls=[{"hosts": ["shop.test"], "secretName": "tls"}],
+    )
     return [ing, WEB, tls_secret("tls"), *NODES]
 
 

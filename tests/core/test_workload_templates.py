@@ -15,18 +15,39 @@ from lbctl.model.builder import BuildConfig, build
 from lbctl.model.snapshot import ClusterSnapshot
 from tests.tools import LBCTL
 
-INGRESS = {"apiVersion": "networking.k8s.io/v1", "kind": "Ingress", "metadata": {"name": "web"},
-           "spec": {"ingressClassName": "gce", "defaultBackend": {"service": {"name": "web", "port": {"number": 80}}}}}  # fmt: skip
-SERVICE = {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "web"},
-           "spec": {"type": "NodePort", "selector": {"app": "web"}, "ports": [{"port": 80, "targetPort": 8080}]}}  # fmt: skip
+INGRESS = {
+    "apiVersion": "networking.k8s.io/v1",
+    "kind": "Ingress",
+    "metadata": {"name": "web"},
+    "spec": {
+        "ingressClassName": "gce",
+        "defaultBackend": {"service": {"name": "web", "port": {"number": 80}}},
+    },
+}
+SERVICE = {
+    "apiVersion": "v1",
+    "kind": "Service",
+    "metadata": {"name": "web"},
+    "spec": {"type": "NodePort", "selector": {"app": "web"}, "ports": [{"port": 80, "targetPort": 8080}]},
+}
 
 
 def workload(kind: str, labels: dict[str, str], probe_path: str = "/ready") -> dict:
-    container = {"name": "web", "image": "nginx", "ports": [{"containerPort": 8080}],
-                 "readinessProbe": {"httpGet": {"path": probe_path, "port": 8080}}}  # fmt: skip
-    return {"apiVersion": "apps/v1", "kind": kind, "metadata": {"name": "web"},
-            "spec": {"selector": {"matchLabels": labels},
-                     "template": {"metadata": {"labels": labels}, "spec": {"containers": [container]}}}}  # fmt: skip
+    container = {
+        "name": "web",
+        "image": "nginx",
+        "ports": [{"containerPort": 8080}],
+        "readinessProbe": {"httpGet": {"path": probe_path, "port": 8080}},
+    }
+    return {
+        "apiVersion": "apps/v1",
+        "kind": kind,
+        "metadata": {"name": "web"},
+        "spec": {
+            "selector": {"matchLabels": labels},
+            "template": {"metadata": {"labels": labels}, "spec": {"containers": [container]}},
+        },
+    }
 
 
 @pytest.mark.parametrize("kind", ["Deployment", "StatefulSet", "DaemonSet", "ReplicaSet"])
@@ -48,7 +69,11 @@ def test_a_template_the_selector_does_not_match_is_not_used() -> None:
 def test_validate_strict_passes_a_tutorial_with_its_deployment(tmp_path: Path) -> None:
     manifest = tmp_path / "tutorial.yaml"
     manifest.write_text(yaml.safe_dump_all([INGRESS, SERVICE, workload("Deployment", {"app": "web"})]))
-    done = subprocess.run([LBCTL, "validate", "--strict", "-o", "json", "-f", str(manifest)], capture_output=True,
-                          text=True, timeout=60)  # fmt: skip
+    done = subprocess.run(
+        [LBCTL, "validate", "--strict", "-o", "json", "-f", str(manifest)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     assert json.loads(done.stdout) == []

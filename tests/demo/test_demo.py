@@ -35,8 +35,9 @@ def test_demo_runs_to_a_clean_finish() -> None:
 
 @pytest.fixture
 def kept_demo() -> Iterator[str]:
-    process = subprocess.Popen([LBCTL, "demo", "--keep"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                               text=True, env=ENV)  # fmt: skip
+    process = subprocess.Popen(
+        [LBCTL, "demo", "--keep"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=ENV
+    )
     lines: list[str] = []
     deadline = time.monotonic() + 240
     assert process.stdout is not None
@@ -64,20 +65,36 @@ def _command(output: str, start: str) -> list[str]:
 
 def test_keep_leaves_state_that_describe_and_kubectl_read(kept_demo: str) -> None:
     assert "Everything keeps running" in kept_demo, kept_demo[-3000:]
-    aws = subprocess.run(_command(kept_demo, "lbctl describe ingress default/shop --provider aws"),
-                         capture_output=True, text=True, timeout=120, env=ENV)  # fmt: skip
+    aws = subprocess.run(
+        _command(kept_demo, "lbctl describe ingress default/shop --provider aws"),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=ENV,
+    )
     assert aws.returncode == 0, aws.stdout + aws.stderr
     assert "k8s-default-shop-" in aws.stdout
-    assert "path-pattern /users, /users/*" in aws.stdout and "path-pattern /products, /products/*" in aws.stdout
+    assert (
+        "path-pattern /users, /users/*" in aws.stdout and "path-pattern /products, /products/*" in aws.stdout
+    )
     assert aws.stdout.count("healthy") >= 5  # 3 users pods + 2 products pods
     assert "Drift: in sync with the Ingress" in aws.stdout
-    gcp = subprocess.run(_command(kept_demo, "lbctl describe ingress default/shop --provider gcp"),
-                         capture_output=True, text=True, timeout=120, env=ENV)  # fmt: skip
+    gcp = subprocess.run(
+        _command(kept_demo, "lbctl describe ingress default/shop --provider gcp"),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=ENV,
+    )
     assert gcp.returncode == 0, gcp.stdout + gcp.stderr
     assert "k8s2-um-" in gcp.stdout and gcp.stdout.count("k8s2-be-") >= 2
     assert "path /users, /users/*" in gcp.stdout
     kubeconfig = re.search(r"aws cluster: KUBECONFIG=(\S+)", kept_demo)
     assert kubeconfig is not None
-    got = subprocess.run(["kubectl", "--kubeconfig", kubeconfig.group(1), "get", "ingress"], capture_output=True,
-                         text=True, timeout=60)  # fmt: skip
+    got = subprocess.run(
+        ["kubectl", "--kubeconfig", kubeconfig.group(1), "get", "ingress"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert re.search(r"shop\s+alb\s+\*\s+k8s-default-shop-\S+\.elb\.amazonaws\.com", got.stdout), got.stdout

@@ -79,8 +79,13 @@ def test_static_ip_is_reserved_first_and_used(tmp_path: Path) -> None:
 
 def test_snippet_with_create_missing_converges() -> None:
     out = _converged(demo("-f", str(SNIPPET), "--create-missing"))
-    for created in ("Deployment default/cart", "Service default/cart", "Deployment default/storefront",
-                    "Service default/storefront", "Secret default/shop-tls (self-signed"):  # fmt: skip
+    for created in (
+        "Deployment default/cart",
+        "Service default/cart",
+        "Deployment default/storefront",
+        "Service default/storefront",
+        "Secret default/shop-tls (self-signed",
+    ):
         assert f"created {created}" in out
     assert (
         "Deployment default/cart: 2/2 pods Ready" in out
@@ -91,8 +96,14 @@ def test_snippet_with_create_missing_converges() -> None:
 
 
 def test_keep_prints_commands_that_reach_the_running_cluster_and_cloud(tmp_path: Path) -> None:
-    process = subprocess.Popen([LBCTL, "demo", "-f", str(LEGACY), "--keep"], stdout=subprocess.PIPE,
-                               stderr=subprocess.STDOUT, text=True, env=ENV, cwd=ROOT)  # fmt: skip
+    process = subprocess.Popen(
+        [LBCTL, "demo", "-f", str(LEGACY), "--keep"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=ENV,
+        cwd=ROOT,
+    )
     lines: list[str] = []
     assert process.stdout is not None
     try:
@@ -109,8 +120,13 @@ def test_keep_prints_commands_that_reach_the_running_cluster_and_cloud(tmp_path:
         hints = [
             x.strip() for x in lines[next(i for i, x in enumerate(lines) if "Everything keeps" in x) + 1 :]
         ]
-        env = env_with_scripts({"COLUMNS": "200", "CLOUDSDK_CONFIG": str(tmp_path / "gcloud"),
-                                "CLOUDSDK_CORE_DISABLE_PROMPTS": "1"})  # fmt: skip
+        env = env_with_scripts(
+            {
+                "COLUMNS": "200",
+                "CLOUDSDK_CONFIG": str(tmp_path / "gcloud"),
+                "CLOUDSDK_CORE_DISABLE_PROMPTS": "1",
+            }
+        )
 
         def run(start: str) -> str:
             command = next(h for h in hints if start in h)
@@ -122,8 +138,9 @@ def test_keep_prints_commands_that_reach_the_running_cluster_and_cloud(tmp_path:
 
         address = re.search(r"status.loadBalancer.ingress set: (\S+)", out)
         assert address is not None
-        assert re.search(rf"fanout-ingress\s+<none>\s+\*\s+{re.escape(address.group(1))}\s+80",
-                         run("kubectl get ingress"))  # fmt: skip
+        assert re.search(
+            rf"fanout-ingress\s+<none>\s+\*\s+{re.escape(address.group(1))}\s+80", run("kubectl get ingress")
+        )
         assert address.group(1) in run("gcloud compute forwarding-rules list --global")
         assert run("gcloud compute backend-services list --global").count("k8s2-be-") == 3
         routed = run("lbctl route ")
@@ -145,8 +162,10 @@ def test_snippet_without_create_missing_names_each_missing_object_with_the_fix()
     done = demo("-f", str(SNIPPET), timeout=60)
     assert done.returncode == 2, done.stdout + done.stderr
     err = " ".join(done.stderr.split())
-    assert ("Service default/cart (referenced by Ingress default/shop spec.rules[0].http.paths[0].backend) is not "
-            "in the files: add its manifest to -f, or run again with --create-missing") in err  # fmt: skip
+    assert (
+        "Service default/cart (referenced by Ingress default/shop spec.rules[0].http.paths[0].backend) is not "
+        "in the files: add its manifest to -f, or run again with --create-missing"
+    ) in err
     assert "Service default/storefront" in err
     assert "TLS Secret default/shop-tls (referenced by Ingress default/shop spec.tls[0].secretName)" in err
     assert "Starting local clouds" not in done.stdout
@@ -161,8 +180,9 @@ def test_bad_input_exits_2_naming_the_file(tmp_path: Path) -> None:
 
 
 def test_ingresses_for_both_clouds_ask_for_a_provider(tmp_path: Path) -> None:
-    alb = SNIPPET.read_text().replace("  name: shop\n", "  name: alb-shop\n  annotations:\n"
-                                      "    kubernetes.io/ingress.class: alb\n")  # fmt: skip
+    alb = SNIPPET.read_text().replace(
+        "  name: shop\n", "  name: alb-shop\n  annotations:\n    kubernetes.io/ingress.class: alb\n"
+    )
     (tmp_path / "both.yaml").write_text(SNIPPET.read_text() + "---\n" + alb)
     done = demo("-f", str(tmp_path / "both.yaml"), timeout=60)
     assert done.returncode == 2

@@ -20,30 +20,55 @@ HAVE = {("Namespace", "", "default"), ("Service", "default", "web")}
 SUBNETS = ["public-us-east-1a", "public-us-east-1b"]
 
 
-def _ingress(*rules: dict, namespace: str = "default", annotations: dict | None = None, tls: list | None = None,
-             default: dict | None = None):  # fmt: skip
-    return parse_ingress(ingress("shop", *rules, namespace=namespace, annotations=annotations, tls=tls,
-                                 default=default))  # fmt: skip
+def _ingress(
+    *rules: dict,
+    namespace: str = "default",
+    annotations: dict | None = None,
+    tls: list | None = None,
+    default: dict | None = None,
+):
+    return parse_ingress(
+        ingress("shop", *rules, namespace=namespace, annotations=annotations, tls=tls, default=default)
+    )
 
 
 # name → (Ingress, provider, [(kind, key, creatable)])
 CASES = {
     "everything present": (_ingress(rule(None, path("/", "web", 80))), "gcp", []),
-    "a backend Service": (_ingress(rule(None, path("/", "web"), path("/api", "api", "grpc"))), "gcp",
-                          [("Service", "default/api", True)]),
-    "the default backend Service": (_ingress(default={"service": {"name": "fallback", "port": {"number": 8080}}}),
-                                    "gcp", [("Service", "default/fallback", True)]),
-    "a TLS Secret": (_ingress(rule("a.test", path("/", "web")), tls=[{"hosts": ["a.test"], "secretName": "a-tls"}]),
-                     "aws", [("Secret", "default/a-tls", True)]),
-    "a Namespace and its Service": (_ingress(rule(None, path("/", "web")), namespace="shop"), "gcp",
-                                    [("Namespace", "shop", True), ("Service", "shop/web", True)]),
+    "a backend Service": (
+        _ingress(rule(None, path("/", "web"), path("/api", "api", "grpc"))),
+        "gcp",
+        [("Service", "default/api", True)],
+    ),
+    "the default backend Service": (
+        _ingress(default={"service": {"name": "fallback", "port": {"number": 8080}}}),
+        "gcp",
+        [("Service", "default/fallback", True)],
+    ),
+    "a TLS Secret": (
+        _ingress(rule("a.test", path("/", "web")), tls=[{"hosts": ["a.test"], "secretName": "a-tls"}]),
+        "aws",
+        [("Secret", "default/a-tls", True)],
+    ),
+    "a Namespace and its Service": (
+        _ingress(rule(None, path("/", "web")), namespace="shop"),
+        "gcp",
+        [("Namespace", "shop", True), ("Service", "shop/web", True)],
+    ),
     "subnets by Name tag and by ID (AWS only)": (
-        _ingress(rule(None, path("/", "web")),
-                 annotations={"alb.ingress.kubernetes.io/subnets": "public-us-east-1a, mine, subnet-0abc"}),
-        "aws", [("Subnet", "mine", True), ("Subnet", "subnet-0abc", False)]),
+        _ingress(
+            rule(None, path("/", "web")),
+            annotations={"alb.ingress.kubernetes.io/subnets": "public-us-east-1a, mine, subnet-0abc"},
+        ),
+        "aws",
+        [("Subnet", "mine", True), ("Subnet", "subnet-0abc", False)],
+    ),
     "subnets are not looked at on Google Cloud": (
-        _ingress(rule(None, path("/", "web")), annotations={"alb.ingress.kubernetes.io/subnets": "mine"}), "gcp", []),
-}  # fmt: skip
+        _ingress(rule(None, path("/", "web")), annotations={"alb.ingress.kubernetes.io/subnets": "mine"}),
+        "gcp",
+        [],
+    ),
+}
 
 
 @pytest.mark.parametrize("case", CASES, ids=list(CASES))
@@ -72,8 +97,13 @@ def test_one_entry_per_missing_service_with_every_port_used() -> None:
 
 
 def test_self_signed_secret_covers_the_tls_hosts_and_keeps_its_key_out_of_the_message() -> None:
-    entry = Missing("Secret", "default", "shop-tls", "Ingress default/shop spec.tls[0].secretName",
-                    hosts=["shop.example.com", "*.shop.example.com"])  # fmt: skip
+    entry = Missing(
+        "Secret",
+        "default",
+        "shop-tls",
+        "Ingress default/shop spec.tls[0].secretName",
+        hosts=["shop.example.com", "*.shop.example.com"],
+    )
     secret = stand_in_secret(entry)
     assert secret["type"] == "kubernetes.io/tls"
     cert = x509.load_pem_x509_certificate(base64.b64decode(secret["data"]["tls.crt"]))

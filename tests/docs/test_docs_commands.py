@@ -98,9 +98,16 @@ def aws_environment(folder: Path) -> Iterator[dict[str, str]]:
             core.create_node(node(name, f"aws:///{zone}/{instance}", zone))
         process = controller(kube, "aws", url, CLUSTER, vpc_id=account.vpc_id, **DEMO_KEYS).start()
         stack.callback(process.stop)
-        yield {"KUBECONFIG": str(kube.write_kubeconfig(folder / "kubeconfig")), "AWS_ENDPOINT_URL": url,
-               "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": "us-east-1",
-               "AWS_REGION": "us-east-1", "LBCTL_ENDPOINT_URL": url, "LBCTL_AWS_VPC_ID": account.vpc_id}  # fmt: skip
+        yield {
+            "KUBECONFIG": str(kube.write_kubeconfig(folder / "kubeconfig")),
+            "AWS_ENDPOINT_URL": url,
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+            "AWS_DEFAULT_REGION": "us-east-1",
+            "AWS_REGION": "us-east-1",
+            "LBCTL_ENDPOINT_URL": url,
+            "LBCTL_AWS_VPC_ID": account.vpc_id,
+        }
 
 
 @contextmanager
@@ -118,11 +125,16 @@ def gcp_environment(folder: Path) -> Iterator[dict[str, str]]:
             core.create_node(node(name, f"gce://{project}/{zone}/{name}", zone))
         process = controller(kube, "gcp", compute.url, CLUSTER, project=project, zones=list(zones)).start()
         stack.callback(process.stop)
-        yield {"KUBECONFIG": str(kube.write_kubeconfig(folder / "kubeconfig")),
-               "CLOUDSDK_API_ENDPOINT_OVERRIDES_COMPUTE": f"{compute.url}/compute/v1/",
-               "CLOUDSDK_AUTH_ACCESS_TOKEN": "emulator", "CLOUDSDK_CORE_PROJECT": project,
-               "CLOUDSDK_CORE_DISABLE_PROMPTS": "1", "CLOUDSDK_CONFIG": str(folder / "gcloud"),
-               "LBCTL_ENDPOINT_URL": compute.url, "LBCTL_GCP_PROJECT": project}  # fmt: skip
+        yield {
+            "KUBECONFIG": str(kube.write_kubeconfig(folder / "kubeconfig")),
+            "CLOUDSDK_API_ENDPOINT_OVERRIDES_COMPUTE": f"{compute.url}/compute/v1/",
+            "CLOUDSDK_AUTH_ACCESS_TOKEN": "emulator",
+            "CLOUDSDK_CORE_PROJECT": project,
+            "CLOUDSDK_CORE_DISABLE_PROMPTS": "1",
+            "CLOUDSDK_CONFIG": str(folder / "gcloud"),
+            "LBCTL_ENDPOINT_URL": compute.url,
+            "LBCTL_GCP_PROJECT": project,
+        }
 
 
 @contextmanager
@@ -150,8 +162,9 @@ def test_commands_of_page_run(page: Path) -> None:
     with tempfile.TemporaryDirectory() as tmp, ENVIRONMENTS[kind](Path(tmp)) as extra:
         env = env_with_scripts({**extra, "COLUMNS": "200"})
         for command, expected, shown in steps:
-            done = subprocess.run(["bash", "-c", command], cwd=ROOT, env=env, capture_output=True, text=True,
-                                  timeout=300)  # fmt: skip
+            done = subprocess.run(
+                ["bash", "-c", command], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300
+            )
             assert done.returncode == expected, (
                 f"{page.name}: `{command}` exited {done.returncode}, expected {expected}\n"
                 f"stdout:\n{done.stdout[-3000:]}\nstderr:\n{done.stderr[-3000:]}"
@@ -168,11 +181,14 @@ def test_commands_of_page_run(page: Path) -> None:
         ("0", "0\n", True),
         ("0", "1\n", False),
         ("0", "10\n", False),
-        ("shop   alb   *   k8s-default-shop-<hash>.elb.amazonaws.com   80   <age>",
-         "NAME CLASS HOSTS ADDRESS PORTS AGE\nshop alb * k8s-default-shop-0a1b-12.us-east-1.elb.amazonaws.com 80 5s\n", True),
+        (
+            "shop   alb   *   k8s-default-shop-<hash>.elb.amazonaws.com   80   <age>",
+            "NAME CLASS HOSTS ADDRESS PORTS AGE\nshop alb * k8s-default-shop-0a1b-12.us-east-1.elb.amazonaws.com 80 5s\n",
+            True,
+        ),
         ("shop   alb   *   k8s-default-shop-<hash>.elb.amazonaws.com   80   <age>", "shop alb * \n", False),
     ],
-)  # fmt: skip
+)
 def test_shown_output_must_be_printed(shown: str, output: str, matches: bool) -> None:
     assert printed(shown, output) is matches
 

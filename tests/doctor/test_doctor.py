@@ -30,8 +30,12 @@ def install(tmp_path: Path, overlay: str) -> Iterator[tuple[KubeEmulator, str]]:
     """A cluster with lbctl's install for one cloud applied (`kubectl apply -k manifests/<cloud>`)."""
     with KubeEmulator() as kube:
         kubeconfig = str(kube.write_kubeconfig(tmp_path / "kubeconfig"))
-        subprocess.run(["kubectl", "--kubeconfig", kubeconfig, "apply", "-k", str(ROOT / "manifests" / overlay)],
-                       check=True, capture_output=True, timeout=120)  # fmt: skip
+        subprocess.run(
+            ["kubectl", "--kubeconfig", kubeconfig, "apply", "-k", str(ROOT / "manifests" / overlay)],
+            check=True,
+            capture_output=True,
+            timeout=120,
+        )
         yield kube, kubeconfig
 
 
@@ -64,8 +68,18 @@ def test_healthy_aws_setup_passes(moto_url: str, installed: tuple[KubeEmulator, 
     create_aws_account(moto_url, "us-east-1", "my-cluster", ("us-east-1a", "us-east-1b"))
     code, checks = doctor("--provider", "aws", "--endpoint-url", moto_url, kubeconfig=installed[1])
     assert code == 0, checks
-    for name in ("Kubernetes API", "IngressClass", "RBAC", "Leader election", "AWS credentials", "Region",
-                 "Subnets (internet-facing)", "Subnets (internal)", "VPC", "EC2 permissions (dry run)"):  # fmt: skip
+    for name in (
+        "Kubernetes API",
+        "IngressClass",
+        "RBAC",
+        "Leader election",
+        "AWS credentials",
+        "Region",
+        "Subnets (internet-facing)",
+        "Subnets (internal)",
+        "VPC",
+        "EC2 permissions (dry run)",
+    ):
         assert checks[name]["status"] == "ok", checks[name]
     assert checks["IAM permissions"]["status"] in ("ok", "warn")  # moto has no policy simulator
 
@@ -121,7 +135,13 @@ def test_gcp_project_checks(installed_gcp: tuple[KubeEmulator, str]) -> None:
         assert checks["Project"]["status"] == "ok" and "shop-ip" in checks["Global static IPs"]["detail"]
         assert checks["Write permissions"]["status"] == "warn"
         assert doctor(*args, "--gcp-project", "my-project", "--strict", kubeconfig=installed[1])[0] == 1
-        compute.add_fault(method="GET", path="/zones$", status=403, times=100, reason="forbidden",
-                          message="Required 'compute.zones.list' permission")  # fmt: skip
+        compute.add_fault(
+            method="GET",
+            path="/zones$",
+            status=403,
+            times=100,
+            reason="forbidden",
+            message="Required 'compute.zones.list' permission",
+        )
         code, checks = doctor(*args, "--gcp-project", "my-project", "--skip-cluster")
         assert code == 2 and checks["Project"]["status"] == "fail"

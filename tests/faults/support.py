@@ -55,21 +55,47 @@ class World:
     def net(self) -> kubernetes.client.NetworkingV1Api:
         return kubernetes.client.NetworkingV1Api(self.api)
 
-    def start(self, cluster: str = CLUSTER, *, start: bool = True, workers: int = 2, leader_elect: bool = False,
-              kube_url: str | None = None, leader_lease_seconds: float | None = None,
-              **options: Any) -> ControllerProcess:  # fmt: skip
+    def start(
+        self,
+        cluster: str = CLUSTER,
+        *,
+        start: bool = True,
+        workers: int = 2,
+        leader_elect: bool = False,
+        kube_url: str | None = None,
+        leader_lease_seconds: float | None = None,
+        **options: Any,
+    ) -> ControllerProcess:
         """A ControllerProcess on this world (started unless start=False); stopped at teardown. `kube_url`: reach
         the API through it instead (a proxy in front of the emulator, whose Host the emulator then accepts)."""
         if kube_url is not None:
             self.kube.allow_host(kube_url.split("://", 1)[1])
         if self.provider == "aws":
             assert self.aws is not None
-            made = controller(self.kube, "aws", self.cloud_url, cluster, vpc_id=self.aws.vpc_id, kube_url=kube_url,
-                              leader_elect=leader_elect, **options)  # fmt: skip
+            made = controller(
+                self.kube,
+                "aws",
+                self.cloud_url,
+                cluster,
+                vpc_id=self.aws.vpc_id,
+                kube_url=kube_url,
+                leader_elect=leader_elect,
+                **options,
+            )
         else:
-            made = controller(self.kube, "gcp", self.cloud_url, cluster, project=GCP_PROJECT, kube_url=kube_url,
-                              zones=list(GCP_NODES.values()), retry_initial_wait=0.01, retry_max_wait=0.05,
-                              leader_elect=leader_elect, **options)  # fmt: skip
+            made = controller(
+                self.kube,
+                "gcp",
+                self.cloud_url,
+                cluster,
+                project=GCP_PROJECT,
+                kube_url=kube_url,
+                zones=list(GCP_NODES.values()),
+                retry_initial_wait=0.01,
+                retry_max_wait=0.05,
+                leader_elect=leader_elect,
+                **options,
+            )
         opts = made.options
         opts = dataclasses.replace(opts, controller=dataclasses.replace(opts.controller, workers=workers))
         if leader_lease_seconds is not None:
@@ -82,16 +108,30 @@ class World:
         for process in self.processes:
             process.stop()
 
-    def ingress(self, name: str, paths: dict[str, str], annotations: dict[str, str] | None = None) -> dict[str, Any]:
+    def ingress(
+        self, name: str, paths: dict[str, str], annotations: dict[str, str] | None = None
+    ) -> dict[str, Any]:
         """An Ingress of this world's class; GCP ones get a default backend (the URL map needs one)."""
         body = {
             "metadata": {"name": name, "namespace": "default", "annotations": dict(annotations or {})},
-            "spec": {"ingressClassName": "alb" if self.provider == "aws" else "gce",
-                     "rules": [{"http": {"paths": [
-                         {"path": path, "pathType": "Prefix",
-                          "backend": {"service": {"name": svc, "port": {"name": "http"}}}}
-                         for path, svc in paths.items()]}}]},
-        }  # fmt: skip
+            "spec": {
+                "ingressClassName": "alb" if self.provider == "aws" else "gce",
+                "rules": [
+                    {
+                        "http": {
+                            "paths": [
+                                {
+                                    "path": path,
+                                    "pathType": "Prefix",
+                                    "backend": {"service": {"name": svc, "port": {"name": "http"}}},
+                                }
+                                for path, svc in paths.items()
+                            ]
+                        }
+                    }
+                ],
+            },
+        }
         if self.provider == "gcp":
             body["spec"]["defaultBackend"] = {"service": {"name": "users", "port": {"name": "http"}}}
         return body
@@ -169,8 +209,11 @@ class Inventory:
         groups: dict[tuple[str, str, str, str], list[str]] = {}
         for key, ident in self.identity.items():
             groups.setdefault(ident, []).append(key)
-        return sorted(f"{kind} {role!r} of {cluster}/{stack}: {sorted(keys)}"
-                      for (cluster, stack, kind, role), keys in groups.items() if len(keys) > 1)  # fmt: skip
+        return sorted(
+            f"{kind} {role!r} of {cluster}/{stack}: {sorted(keys)}"
+            for (cluster, stack, kind, role), keys in groups.items()
+            if len(keys) > 1
+        )
 
     def leaks(self, reference: Inventory, cluster: str = CLUSTER) -> list[str]:
         """Resources of ours (this cluster) that the reference inventory (the end state of an uninterrupted
@@ -180,8 +223,13 @@ class Inventory:
         return sorted(k for k in ours if k not in reference.items or self.identity[k] not in known)
 
     def owned(self, cluster: str = CLUSTER, stack: str | None = None) -> dict[str, Any]:
-        return {k: v for k, v in self.items.items()
-                if k in self.owner and self.owner[k][0] == cluster and (stack is None or self.owner[k][1] == stack)}  # fmt: skip
+        return {
+            k: v
+            for k, v in self.items.items()
+            if k in self.owner
+            and self.owner[k][0] == cluster
+            and (stack is None or self.owner[k][1] == stack)
+        }
 
     def stacks(self, cluster: str = CLUSTER) -> set[str]:
         return {s for c, s in self.owner.values() if c == cluster}
@@ -194,7 +242,9 @@ def _tags(items: list[dict[str, str]] | None) -> dict[str, str]:
     return {t["Key"]: t.get("Value", "") for t in items or []}
 
 
-def _pages(call: Callable[..., dict[str, Any]], key: str, token_in: str, token_out: str, **kwargs: Any) -> list[Any]:
+def _pages(
+    call: Callable[..., dict[str, Any]], key: str, token_in: str, token_out: str, **kwargs: Any
+) -> list[Any]:
     out: list[Any] = []
     while True:
         page = call(**kwargs)
@@ -224,7 +274,9 @@ def aws_inventory(account: AwsAccount) -> Inventory:
     names.update({lb["LoadBalancerArn"]: "lb:" + lb["LoadBalancerName"] for lb in lbs})
     names.update({tg["TargetGroupArn"]: "tg:" + tg["TargetGroupName"] for tg in tgs})
     names.update({g["GroupId"]: "sg:" + g["GroupName"] for g in sgs})
-    for g in ec2.describe_security_groups(Filters=[{"Name": "group-name", "Values": ["default"]}])["SecurityGroups"]:
+    for g in ec2.describe_security_groups(Filters=[{"Name": "group-name", "Values": ["default"]}])[
+        "SecurityGroups"
+    ]:
         names[g["GroupId"]] = "sg:default"
     for acl in waf.list_web_acls(Scope="REGIONAL").get("WebACLs", []):
         names[acl["ARN"]] = "acl:" + acl["Name"]
@@ -254,27 +306,53 @@ def aws_inventory(account: AwsAccount) -> Inventory:
         for listener in listeners:
             key = f"listener:{lb['LoadBalancerName']}:{listener['Protocol']}:{listener['Port']}"
             lt = listener_tags.get(listener["ListenerArn"]) or tags
-            records.append(Record(key, "listener", {k: v for k, v in listener.items() if k != "ListenerArn"},
-                                  _aws_owner(lt), lt.get(RESOURCE_TAG, "")))  # fmt: skip
-            rules = [r for r in _pages(elb.describe_rules, "Rules", "Marker", "NextMarker",
-                                       ListenerArn=listener["ListenerArn"]) if not r["IsDefault"]]  # fmt: skip
+            records.append(
+                Record(
+                    key,
+                    "listener",
+                    {k: v for k, v in listener.items() if k != "ListenerArn"},
+                    _aws_owner(lt),
+                    lt.get(RESOURCE_TAG, ""),
+                )
+            )
+            rules = [
+                r
+                for r in _pages(
+                    elb.describe_rules, "Rules", "Marker", "NextMarker", ListenerArn=listener["ListenerArn"]
+                )
+                if not r["IsDefault"]
+            ]
             rule_tags = tags_of([r["RuleArn"] for r in rules])
             for rule in rules:
                 rt = rule_tags.get(rule["RuleArn"], {})
                 body = {"Conditions": rule["Conditions"], "Actions": rule["Actions"], "Tags": rt}
                 # rules are told apart by what they do, not by priority: the same match and actions twice on
                 # one listener is a duplicate whatever the priorities
-                content = json.dumps([key, _canonical(rule["Conditions"]), _canonical(rule["Actions"])], sort_keys=True)
-                records.append(Record(f"{key}:rule:{rule['Priority']}", "rule", body, _aws_owner(rt or tags), content))
-        lb_body = {k: v for k, v in lb.items() if k not in ("LoadBalancerArn", "DNSName", "CanonicalHostedZoneId",
-                                                             "CreatedTime", "State")}  # fmt: skip
+                content = json.dumps(
+                    [key, _canonical(rule["Conditions"]), _canonical(rule["Actions"])], sort_keys=True
+                )
+                records.append(
+                    Record(f"{key}:rule:{rule['Priority']}", "rule", body, _aws_owner(rt or tags), content)
+                )
+        lb_body = {
+            k: v
+            for k, v in lb.items()
+            if k not in ("LoadBalancerArn", "DNSName", "CanonicalHostedZoneId", "CreatedTime", "State")
+        }
         lb_body["Tags"] = tags
         lb_body["Attributes"] = elb.describe_load_balancer_attributes(LoadBalancerArn=arn)["Attributes"]
         records.append(Record("lb:" + lb["LoadBalancerName"], "lb", lb_body, owner, role))
         acl = waf.get_web_acl_for_resource(ResourceArn=arn).get("WebACL")
         if acl:
-            records.append(Record(f"waf-association:{lb['LoadBalancerName']}", "waf-association",
-                                  {"LoadBalancer": arn, "WebACL": acl["ARN"]}, owner, role))  # fmt: skip
+            records.append(
+                Record(
+                    f"waf-association:{lb['LoadBalancerName']}",
+                    "waf-association",
+                    {"LoadBalancer": arn, "WebACL": acl["ARN"]},
+                    owner,
+                    role,
+                )
+            )
     tg_tags = tags_of([tg["TargetGroupArn"] for tg in tgs])
     for tg in tgs:
         arn = tg["TargetGroupArn"]
@@ -289,8 +367,15 @@ def aws_inventory(account: AwsAccount) -> Inventory:
         for h in health:
             target = h["Target"]
             # one target per instance (or IP) in a group: the same one on a second port is a duplicate
-            records.append(Record(f"target:{tg['TargetGroupName']}:{target['Id']}:{target.get('Port')}", "target",
-                                  {"TargetGroup": arn, **target}, owner, f"{role}|{target['Id']}"))  # fmt: skip
+            records.append(
+                Record(
+                    f"target:{tg['TargetGroupName']}:{target['Id']}:{target.get('Port')}",
+                    "target",
+                    {"TargetGroup": arn, **target},
+                    owner,
+                    f"{role}|{target['Id']}",
+                )
+            )
     for sg in sgs:
         tags = _tags(sg.get("Tags"))
         owner, role = _aws_owner(tags), tags.get(RESOURCE_TAG, "")
@@ -304,11 +389,23 @@ def aws_inventory(account: AwsAccount) -> Inventory:
             sources += [("prefix-list", r["PrefixListId"]) for r in perm.get("PrefixListIds", [])]
             for source in sources:
                 rule = f"{ports}:{source[0]}={source[1]}"
-                records.append(Record(f"sg-rule:{sg['GroupName']}:{rule}", "sg-rule", {"GroupId": sg["GroupId"],
-                                      "Rule": rule}, owner, f"{role}|{rule}"))  # fmt: skip
+                records.append(
+                    Record(
+                        f"sg-rule:{sg['GroupName']}:{rule}",
+                        "sg-rule",
+                        {"GroupId": sg["GroupId"], "Rule": rule},
+                        owner,
+                        f"{role}|{rule}",
+                    )
+                )
     for arn, detail, tags in cert_details:
-        body = {"DomainName": detail.get("DomainName"), "Serial": detail.get("Serial"), "Type": detail.get("Type"),
-                "InUseBy": sorted(detail.get("InUseBy", [])), "Tags": tags}  # fmt: skip
+        body = {
+            "DomainName": detail.get("DomainName"),
+            "Serial": detail.get("Serial"),
+            "Type": detail.get("Type"),
+            "InUseBy": sorted(detail.get("InUseBy", [])),
+            "Tags": tags,
+        }
         records.append(Record(names[arn], "cert", body, _aws_owner(tags), tags.get(RESOURCE_TAG, "")))
     return _inventory(records, names)
 
@@ -362,8 +459,13 @@ def gcp_inventory(compute: ComputeEmulator) -> Inventory:
     for path, resource in compute.inventory().items():
         collection, name = path.rsplit("/", 2)[-2:]
         zone = path.split("/")[-3] if "/zones/" in path else ""
-        body = {k: v for k, v in resource.items()
-                if k not in GCP_GENERATED and not k.endswith("Fingerprint") and k not in ("_instances", "_endpoints")}  # fmt: skip
+        body = {
+            k: v
+            for k, v in resource.items()
+            if k not in GCP_GENERATED
+            and not k.endswith("Fingerprint")
+            and k not in ("_instances", "_endpoints")
+        }
         owner, role = _gcp_owner(resource)
         scoped = f"{role}@{zone}" if zone else role
         key = f"{collection}:{zone}:{name}" if zone else f"{collection}:{name}"
@@ -371,12 +473,26 @@ def gcp_inventory(compute: ComputeEmulator) -> Inventory:
         for link in resource.get("_instances") or []:
             instance = str(link).rsplit("/", 1)[-1]
             # an instance belongs in one of our groups only: the same one in a second group is a duplicate
-            records.append(Record(f"instance-in-group:{zone}:{name}:{instance}", "instance-in-group",
-                                  {"group": path, "instance": link}, owner, f"{role}|{instance}"))  # fmt: skip
+            records.append(
+                Record(
+                    f"instance-in-group:{zone}:{name}:{instance}",
+                    "instance-in-group",
+                    {"group": path, "instance": link},
+                    owner,
+                    f"{role}|{instance}",
+                )
+            )
         for endpoint in resource.get("_endpoints") or []:
             ident = f"{endpoint.get('instance')}/{endpoint.get('ipAddress')}"
-            records.append(Record(f"endpoint:{zone}:{name}:{ident}:{endpoint.get('port')}", "endpoint",
-                                  {"group": path, **endpoint}, owner, f"{role}@{zone}|{ident}"))  # fmt: skip
+            records.append(
+                Record(
+                    f"endpoint:{zone}:{name}:{ident}:{endpoint.get('port')}",
+                    "endpoint",
+                    {"group": path, **endpoint},
+                    owner,
+                    f"{role}@{zone}|{ident}",
+                )
+            )
     return _inventory(records, {})
 
 
@@ -436,8 +552,13 @@ class AwsFaults:
             if script:
                 code, status = script.pop(0)
                 self.injected[f"{model.name}:{code}"] += 1
-                raise ClientError({"Error": {"Code": code, "Message": f"injected {code}"},
-                                   "ResponseMetadata": {"HTTPStatusCode": status}}, model.name)  # fmt: skip
+                raise ClientError(
+                    {
+                        "Error": {"Code": code, "Message": f"injected {code}"},
+                        "ResponseMetadata": {"HTTPStatusCode": status},
+                    },
+                    model.name,
+                )
             if model.name in self.lose_first:
                 self.lose_first.discard(model.name)
                 self._pending_loss.add(threading.get_ident())
@@ -455,14 +576,26 @@ class AwsFaults:
         with self.lock:
             self.injected[kind] += 1
         if kind == "throttled":
-            raise ClientError({"Error": {"Code": "Throttling", "Message": "Rate exceeded (injected)"},
-                               "ResponseMetadata": {"HTTPStatusCode": 400}}, model.name)  # fmt: skip
+            raise ClientError(
+                {
+                    "Error": {"Code": "Throttling", "Message": "Rate exceeded (injected)"},
+                    "ResponseMetadata": {"HTTPStatusCode": 400},
+                },
+                model.name,
+            )
         if kind == "connect":
             raise EndpointConnectionError(endpoint_url="injected")
         status = int(kind)
-        raise ClientError({"Error": {"Code": "InternalFailure" if status == 500 else "ServiceUnavailable",
-                                     "Message": "injected"}, "ResponseMetadata": {"HTTPStatusCode": status}},
-                          model.name)  # fmt: skip
+        raise ClientError(
+            {
+                "Error": {
+                    "Code": "InternalFailure" if status == 500 else "ServiceUnavailable",
+                    "Message": "injected",
+                },
+                "ResponseMetadata": {"HTTPStatusCode": status},
+            },
+            model.name,
+        )
 
     def _after(self, model: Any, http_response: Any = None, **_: Any) -> None:
         with self.lock:
@@ -476,6 +609,7 @@ class AwsFaults:
         if lost:
             raise ReadTimeoutError(endpoint_url=f"injected ({model.name} applied, response lost)")
 
+
 def gcp_faults(compute: ComputeEmulator, rate: float, seed: int) -> list[Any]:
     """Emulator rules firing on about `rate` of all requests: 429/403 rate limits, 500/503, dropped
     connections, and mutations applied with the response lost."""
@@ -486,11 +620,21 @@ def gcp_faults(compute: ComputeEmulator, rate: float, seed: int) -> list[Any]:
         compute.add_fault(status=503, probability=share),
         compute.add_fault(status=500, probability=share),
         compute.add_fault(drop=True, probability=share),
-        *(compute.add_fault(method=method, status=503, phase="after", probability=share)
-          for method in ("POST", "PATCH", "DELETE")),
+        *(
+            compute.add_fault(method=method, status=503, phase="after", probability=share)
+            for method in ("POST", "PATCH", "DELETE")
+        ),
         # and for sure once each: an insert applied whose response is lost
-        *(compute.add_fault(method="POST", path=f"/{collection}$", drop=True, phase="after", times=1)
-          for collection in ("urlMaps", "backendServices", "healthChecks", "forwardingRules", "targetHttpProxies")),
+        *(
+            compute.add_fault(method="POST", path=f"/{collection}$", drop=True, phase="after", times=1)
+            for collection in (
+                "urlMaps",
+                "backendServices",
+                "healthChecks",
+                "forwardingRules",
+                "targetHttpProxies",
+            )
+        ),
     ]
 
 
@@ -506,9 +650,16 @@ def fired(rules: list[Any]) -> dict[str, int]:
 
 # --------------------------------------------------------------------------- Kubernetes objects
 
-PLURALS = {"Ingress": "ingresses", "Service": "services", "Secret": "secrets", "Pod": "pods",
-           "EndpointSlice": "endpointslices", "IngressClass": "ingressclasses", "Node": "nodes",
-           "ConfigMap": "configmaps"}  # fmt: skip
+PLURALS = {
+    "Ingress": "ingresses",
+    "Service": "services",
+    "Secret": "secrets",
+    "Pod": "pods",
+    "EndpointSlice": "endpointslices",
+    "IngressClass": "ingressclasses",
+    "Node": "nodes",
+    "ConfigMap": "configmaps",
+}
 CLUSTER_SCOPED = {"IngressClass", "Node"}
 
 
@@ -523,8 +674,9 @@ def object_path(obj: dict[str, Any]) -> str:
     return f"{base}/namespaces/{namespace}/{PLURALS.get(kind, kind.lower() + 's')}"
 
 
-def create_raw(api: kubernetes.client.ApiClient, obj: dict[str, Any] | bytes, path: str | None = None,
-               check: bool = True) -> requests.Response:
+def create_raw(
+    api: kubernetes.client.ApiClient, obj: dict[str, Any] | bytes, path: str | None = None, check: bool = True
+) -> requests.Response:
     """POST an object as it is (a dict, or raw bytes to `path`), with no client-side validation — what kubectl
     sends for a bad file; raises for an error status when `check`."""
     if isinstance(obj, bytes):
@@ -532,8 +684,10 @@ def create_raw(api: kubernetes.client.ApiClient, obj: dict[str, Any] | bytes, pa
         data = obj
     else:
         data, path = json.dumps(obj).encode(), path or object_path(obj)
-    headers = {"Content-Type": "application/json",
-               "Authorization": api.configuration.get_api_key_with_prefix("authorization") or ""}
+    headers = {
+        "Content-Type": "application/json",
+        "Authorization": api.configuration.get_api_key_with_prefix("authorization") or "",
+    }
     response = requests.post(api.configuration.host + path, data=data, headers=headers, timeout=30)
     if check:
         response.raise_for_status()

@@ -40,26 +40,41 @@ DEEP = "[" * 4096  # 4 KB of '[': about 1,000 levels past Python's recursion lim
 FUZZ = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow], database=None)
 
 
-def ingress(name: str, annotations: dict[str, str], backend: str = "users", port: str = "number: 80",
-            group: str | None = None) -> str:  # fmt: skip
+def ingress(
+    name: str,
+    annotations: dict[str, str],
+    backend: str = "users",
+    port: str = "number: 80",
+    group: str | None = None,
+) -> str:
     if group:
         annotations = {**annotations, a.GROUP_NAME: group}
     ann = "".join(f"    {json.dumps(k)}: {json.dumps(v)}\n" for k, v in annotations.items()) or "    {}\n"
-    return (f"---\napiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: {name}\n  namespace: default\n"
-            f"  annotations:\n{ann}spec:\n  ingressClassName: alb\n  rules:\n    - http:\n        paths:\n"
-            f"          - path: /{name}\n            pathType: Prefix\n            backend:\n"
-            f"              service: {{name: {backend}, port: {{{port}}}}}\n")  # fmt: skip
+    return (
+        f"---\napiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: {name}\n  namespace: default\n"
+        f"  annotations:\n{ann}spec:\n  ingressClassName: alb\n  rules:\n    - http:\n        paths:\n"
+        f"          - path: /{name}\n            pathType: Prefix\n            backend:\n"
+        f"              service: {{name: {backend}, port: {{{port}}}}}\n"
+    )
 
 
 DEEP_CASES = {
-    "actions": (ingress("shop", {a.ACTIONS.replace("${name}", "blue"): DEEP}, "blue", "name: use-annotation"),
-                a.ACTIONS.replace("${name}", "blue")),
-    "conditions": (ingress("shop", {a.CONDITIONS.replace("${name}", "users"): DEEP}),
-                   a.CONDITIONS.replace("${name}", "users")),
+    "actions": (
+        ingress("shop", {a.ACTIONS.replace("${name}", "blue"): DEEP}, "blue", "name: use-annotation"),
+        a.ACTIONS.replace("${name}", "blue"),
+    ),
+    "conditions": (
+        ingress("shop", {a.CONDITIONS.replace("${name}", "users"): DEEP}),
+        a.CONDITIONS.replace("${name}", "users"),
+    ),
     "listen-ports": (ingress("shop", {a.LISTEN_PORTS: DEEP}), a.LISTEN_PORTS),
-    "actions-as-objects": (ingress("shop", {a.ACTIONS.replace("${name}", "blue"): '{"a":' * 2000},
-                                   "blue", "name: use-annotation"), a.ACTIONS.replace("${name}", "blue")),
-}  # fmt: skip
+    "actions-as-objects": (
+        ingress(
+            "shop", {a.ACTIONS.replace("${name}", "blue"): '{"a":' * 2000}, "blue", "name: use-annotation"
+        ),
+        a.ACTIONS.replace("${name}", "blue"),
+    ),
+}
 
 
 def run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
@@ -78,10 +93,14 @@ def test_deeply_nested_json_annotation_is_an_error_in_every_command(case: str, t
     validate = run("validate", "-o", "json", "-f", str(path), cwd=tmp_path)
     assert validate.returncode == 2, validate.stderr[-2000:]
     errors = [p for p in problems_of(validate) if p["severity"] == "error"]
-    assert any(field in p["field"] and f"nested more than {MAX_JSON_DEPTH} levels" in p["message"]
-               for p in errors), errors  # fmt: skip
-    for command in (["plan"], ["route", "--host", "a.example.com", "--path", "/shop"],
-                    ["route", "--provider", "aws", "--host", "a.example.com", "--path", "/shop"]):  # fmt: skip
+    assert any(
+        field in p["field"] and f"nested more than {MAX_JSON_DEPTH} levels" in p["message"] for p in errors
+    ), errors
+    for command in (
+        ["plan"],
+        ["route", "--host", "a.example.com", "--path", "/shop"],
+        ["route", "--provider", "aws", "--host", "a.example.com", "--path", "/shop"],
+    ):
         result = run(*command, "-f", str(path), cwd=tmp_path)
         assert "Traceback" not in result.stdout + result.stderr, result.stderr[-3000:]
         assert result.returncode == 2 and "nested" in result.stdout + result.stderr, (
@@ -91,11 +110,14 @@ def test_deeply_nested_json_annotation_is_an_error_in_every_command(case: str, t
 
 
 def test_huge_json_annotation_is_refused_by_size(tmp_path: Path) -> None:
-    value = json.dumps({"type": "fixed-response", "fixedResponseConfig": {"statusCode": "503"},
-                        "pad": "x" * MAX_JSON_BYTES})  # fmt: skip
+    value = json.dumps(
+        {"type": "fixed-response", "fixedResponseConfig": {"statusCode": "503"}, "pad": "x" * MAX_JSON_BYTES}
+    )
     path = tmp_path / "huge.yaml"
-    path.write_text(ingress("shop", {a.ACTIONS.replace("${name}", "blue"): value}, "blue", "name: use-annotation")
-                    + SERVICE)  # fmt: skip
+    path.write_text(
+        ingress("shop", {a.ACTIONS.replace("${name}", "blue"): value}, "blue", "name: use-annotation")
+        + SERVICE
+    )
     result = run("validate", "-o", "json", "-f", str(path), cwd=tmp_path)
     assert result.returncode == 2
     assert any(f"more than {MAX_JSON_BYTES} bytes" in p["message"] for p in problems_of(result)), (
@@ -105,11 +127,22 @@ def test_huge_json_annotation_is_refused_by_size(tmp_path: Path) -> None:
 
 def alias_bomb(entries: int = 1000, rules: int = 1000) -> str:
     """One `paths: &P [...]` list of `entries` paths, aliased by `rules - 1` more rules (about 150 KB)."""
-    lines = ["---", "apiVersion: networking.k8s.io/v1", "kind: Ingress", "metadata: {name: shop, namespace: default}",
-             "spec:", "  ingressClassName: alb", "  rules:", "    - host: h0.example.com", "      http:",
-             "        paths: &P"]  # fmt: skip
-    lines += [f"          - {{path: /p{i}, pathType: Prefix, backend: {{service: {{name: users, port: {{number: 80}}}}}}}}"
-              for i in range(entries)]  # fmt: skip
+    lines = [
+        "---",
+        "apiVersion: networking.k8s.io/v1",
+        "kind: Ingress",
+        "metadata: {name: shop, namespace: default}",
+        "spec:",
+        "  ingressClassName: alb",
+        "  rules:",
+        "    - host: h0.example.com",
+        "      http:",
+        "        paths: &P",
+    ]
+    lines += [
+        f"          - {{path: /p{i}, pathType: Prefix, backend: {{service: {{name: users, port: {{number: 80}}}}}}}}"
+        for i in range(entries)
+    ]
     lines += [f"    - {{host: h{r}.example.com, http: {{paths: *P}}}}" for r in range(1, rules)]
     return "\n".join(lines) + "\n" + SERVICE
 
@@ -138,12 +171,15 @@ def test_modest_aliasing_is_still_accepted(tmp_path: Path) -> None:
     assert not loaded.problems and len(loaded.snapshot.ingresses["default/shop"].rules) == 5
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("a: " + "[" * 3000 + "]" * 3000 + "\n", f"nested more than {manifests.MAX_DEPTH} levels"),
-    ("a: " + "{b: " * 3000 + "1" + "}" * 3000 + "\n", f"nested more than {manifests.MAX_DEPTH} levels"),
-    ("a: &x [1, *x]\n", "alias *x refers to the node that contains it"),
-    ("a: &x {b: *x}\n", "alias *x refers to the node that contains it"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("a: " + "[" * 3000 + "]" * 3000 + "\n", f"nested more than {manifests.MAX_DEPTH} levels"),
+        ("a: " + "{b: " * 3000 + "1" + "}" * 3000 + "\n", f"nested more than {manifests.MAX_DEPTH} levels"),
+        ("a: &x [1, *x]\n", "alias *x refers to the node that contains it"),
+        ("a: &x {b: *x}\n", "alias *x refers to the node that contains it"),
+    ],
+)
 def test_deep_yaml_and_recursive_aliases_are_refused(text: str, expected: str, tmp_path: Path) -> None:
     path = tmp_path / "odd.yaml"
     path.write_text(text)
@@ -159,19 +195,33 @@ def test_deep_backend_config_spec_is_an_error_naming_the_object(tmp_path: Path) 
     for _ in range(90):  # within the manifest limit, past what the spec check accepts
         spec = {"x": spec}
     path = tmp_path / "bc.yaml"
-    path.write_text(yaml.safe_dump({"apiVersion": "cloud.google.com/v1", "kind": "BackendConfig",
-                                    "metadata": {"name": "deep", "namespace": "default"}, "spec": spec}))  # fmt: skip
+    path.write_text(
+        yaml.safe_dump(
+            {
+                "apiVersion": "cloud.google.com/v1",
+                "kind": "BackendConfig",
+                "metadata": {"name": "deep", "namespace": "default"},
+                "spec": spec,
+            }
+        )
+    )
     result = run("validate", "-o", "json", "-f", str(path), cwd=tmp_path)
     assert result.returncode == 2 and "Traceback" not in result.stderr
-    assert any(p["field"] == "spec" and f"at most {MAX_JSON_DEPTH} levels" in p["message"]
-               for p in problems_of(result)), result.stdout  # fmt: skip
+    assert any(
+        p["field"] == "spec" and f"at most {MAX_JSON_DEPTH} levels" in p["message"]
+        for p in problems_of(result)
+    ), result.stdout
 
 
 def test_a_bad_group_member_is_left_out_and_the_rest_builds(tmp_path: Path) -> None:
     path = tmp_path / "group.yaml"
-    path.write_text(ingress("good", {}, group="shop")
-                    + ingress("bad", {a.ACTIONS.replace("${name}", "blue"): DEEP}, "blue", "name: use-annotation",
-                              group="shop") + SERVICE)  # fmt: skip
+    path.write_text(
+        ingress("good", {}, group="shop")
+        + ingress(
+            "bad", {a.ACTIONS.replace("${name}", "blue"): DEEP}, "blue", "name: use-annotation", group="shop"
+        )
+        + SERVICE
+    )
     loaded = manifests.load([str(path)])
     outcome = build(loaded.snapshot, BuildConfig.for_provider("aws")).groups["shop"]
     assert outcome.spec is not None and outcome.spec.members == ["default/good"]
@@ -187,8 +237,9 @@ def test_controller_warns_the_deep_member_and_converges_the_valid_one(world: Wor
     field = a.ACTIONS.replace("${name}", "blue")
     good = world.ingress("good", {"/good": "users"}, {a.GROUP_NAME: "deep"})
     bad = world.ingress("bad", {"/bad": "users"}, {a.GROUP_NAME: "deep", field: DEEP})
-    bad["spec"]["rules"][0]["http"]["paths"][0]["backend"] = {"service": {"name": "blue",
-                                                                          "port": {"name": "use-annotation"}}}  # fmt: skip
+    bad["spec"]["rules"][0]["http"]["paths"][0]["backend"] = {
+        "service": {"name": "blue", "port": {"name": "use-annotation"}}
+    }
     world.net.create_namespaced_ingress("default", bad)
     world.net.create_namespaced_ingress("default", good)
     wait_for(lambda: address_of(world.api, "good"), timeout=60, what="the valid member converges")
@@ -197,8 +248,11 @@ def test_controller_warns_the_deep_member_and_converges_the_valid_one(world: Wor
         events = kubernetes.client.CoreV1Api(world.api).list_namespaced_event("default").items
         return [e.message for e in events if e.involved_object.name == "bad" and e.type == "Warning"]
 
-    wait_for(lambda: any(field in m and "nested more than" in m for m in warnings()), timeout=30,
-             what="a Warning Event naming the annotation on the bad member")  # fmt: skip
+    wait_for(
+        lambda: any(field in m and "nested more than" in m for m in warnings()),
+        timeout=30,
+        what="a Warning Event naming the annotation on the bad member",
+    )
     assert not address_of(world.api, "bad")
 
 
@@ -208,9 +262,11 @@ _CONTROL = st.characters(min_codepoint=0, max_codepoint=0x1F) | st.sampled_from(
     "\x7f\u2028\ufeff\\\"'[]{}:,&*!|>%@`"
 )
 _TEXT = st.text(st.characters(codec="utf-8") | _CONTROL, max_size=20)
-_JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True) | _TEXT,
-                     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(_TEXT, inner, max_size=4),
-                     max_leaves=12)  # fmt: skip
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True) | _TEXT,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(_TEXT, inner, max_size=4),
+    max_leaves=12,
+)
 
 
 @st.composite
@@ -290,29 +346,45 @@ def test_controller_warns_the_group_member_whose_duplicate_route_loses(world: Wo
     both still converge (its other paths are served)."""
     world.start()
     first = world.ingress("first", {"/api": "users"}, {a.GROUP_NAME: "dup", a.GROUP_ORDER: "1"})
-    second = world.ingress("second", {"/api": "products", "/shop": "products"}, {a.GROUP_NAME: "dup",
-                                                                                 a.GROUP_ORDER: "2"})  # fmt: skip
+    second = world.ingress(
+        "second", {"/api": "products", "/shop": "products"}, {a.GROUP_NAME: "dup", a.GROUP_ORDER: "2"}
+    )
     world.net.create_namespaced_ingress("default", second)
     world.net.create_namespaced_ingress("default", first)
-    wait_for(lambda: address_of(world.api, "first") and address_of(world.api, "second"), timeout=60,
-             what="both members converge")  # fmt: skip
+    wait_for(
+        lambda: address_of(world.api, "first") and address_of(world.api, "second"),
+        timeout=60,
+        what="both members converge",
+    )
 
     def warnings(name: str) -> list[str]:
         events = kubernetes.client.CoreV1Api(world.api).list_namespaced_event("default").items
         return [e.message for e in events if e.involved_object.name == name and e.type == "Warning"]
 
-    wait_for(lambda: any("default/first" in m and "never receives a request" in m for m in warnings("second")),
-             timeout=30, what="a Warning on the member that loses the route")  # fmt: skip
+    wait_for(
+        lambda: any("default/first" in m and "never receives a request" in m for m in warnings("second")),
+        timeout=30,
+        what="a Warning on the member that loses the route",
+    )
     assert not warnings("first")
 
 
 CORPUS = Path(__file__).parent / "corpus"
 NEW_CASES = sorted(
     p.name
-    for pattern in ("*-nested-deep.yaml", "path-*.yaml", "host-*.yaml", "name-*.yaml", "healthcheck-path-*.yaml",
-                    "fixed-response-*.yaml", "tag*.yaml", "duplicate-*.yaml", "yaml-alias-bomb.yaml")
+    for pattern in (
+        "*-nested-deep.yaml",
+        "path-*.yaml",
+        "host-*.yaml",
+        "name-*.yaml",
+        "healthcheck-path-*.yaml",
+        "fixed-response-*.yaml",
+        "tag*.yaml",
+        "duplicate-*.yaml",
+        "yaml-alias-bomb.yaml",
+    )
     for p in CORPUS.glob(pattern)
-)  # fmt: skip
+)
 
 
 def test_plan_and_route_never_print_a_traceback_on_the_new_corpus_cases(tmp_path: Path) -> None:

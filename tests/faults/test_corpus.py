@@ -66,8 +66,10 @@ def materialise(name: str, directory: Path) -> Path:
 
 def test_corpus_is_complete() -> None:
     files = {p.name for p in CORPUS.glob("*.yaml")} - {"expected.yaml"}
-    assert files == set(EXPECTED), f"files without expectations: {files - set(EXPECTED)}; " \
-                                   f"expectations without files: {set(EXPECTED) - files}"  # fmt: skip
+    assert files == set(EXPECTED), (
+        f"files without expectations: {files - set(EXPECTED)}; "
+        f"expectations without files: {set(EXPECTED) - files}"
+    )
     assert len(files) >= 40
     for name, e in EXPECTED.items():
         assert e["field"] and e["form"], name
@@ -78,8 +80,13 @@ def test_corpus_is_complete() -> None:
 def test_validate_each_file(tmp_path: Path) -> None:
     def run(name: str) -> tuple[str, subprocess.CompletedProcess[str]]:
         path = materialise(name, tmp_path)
-        return name, subprocess.run([LBCTL, "validate", "-o", "json", "-f", str(path)], capture_output=True,
-                                    text=True, cwd=tmp_path, timeout=60)  # fmt: skip
+        return name, subprocess.run(
+            [LBCTL, "validate", "-o", "json", "-f", str(path)],
+            capture_output=True,
+            text=True,
+            cwd=tmp_path,
+            timeout=60,
+        )
 
     with ThreadPoolExecutor(3) as pool:
         results = dict(pool.map(run, sorted(EXPECTED)))
@@ -100,30 +107,53 @@ def test_validate_each_file(tmp_path: Path) -> None:
         shown = [f"{p['severity']} {p['field']}: {p['message']}" for p in problems]
         print(f"{name}: exit {result.returncode}; {(shown or ['(no problem)'])[0][:200]}")
         if result.returncode != expected["exit"] or not on_field or missing or "Traceback" in result.stderr:
-            failures.append(f"{name}: exit {result.returncode} (expected {expected['exit']}), no problem on "
-                            f"{expected['field']!r} stating {missing or expected['form']} in {shown}; "
-                            f"stderr {result.stderr[-300:]!r}")  # fmt: skip
+            failures.append(
+                f"{name}: exit {result.returncode} (expected {expected['exit']}), no problem on "
+                f"{expected['field']!r} stating {missing or expected['form']} in {shown}; "
+                f"stderr {result.stderr[-300:]!r}"
+            )
     # and the whole directory at once, as a user would, in the table form
     whole = subprocess.run(
         [LBCTL, "validate", "-f", str(CORPUS)], capture_output=True, text=True, timeout=120
     )
-    print(f"validate: {len(results)} files one by one, {len(failures)} failures; the whole directory: exit "
-          f"{whole.returncode}, {whole.stdout.count(chr(10))} lines")  # fmt: skip
+    print(
+        f"validate: {len(results)} files one by one, {len(failures)} failures; the whole directory: exit "
+        f"{whole.returncode}, {whole.stdout.count(chr(10))} lines"
+    )
     # `lbctl route` on a spec the cloud cannot express reports it instead of a traceback
-    route = subprocess.run([LBCTL, "route", "--provider", "aws", "--host", "a", "--path", "/p1", "-f",
-                            str(CORPUS / "rules-101-on-one-listener.yaml")], capture_output=True, text=True, timeout=60)  # fmt: skip
+    route = subprocess.run(
+        [
+            LBCTL,
+            "route",
+            "--provider",
+            "aws",
+            "--host",
+            "a",
+            "--path",
+            "/p1",
+            "-f",
+            str(CORPUS / "rules-101-on-one-listener.yaml"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     print(f"route on rules-101-on-one-listener.yaml: exit {route.returncode}")
     assert not failures, "\n".join(failures)
-    assert route.returncode == 2 and "Traceback" not in route.stderr and "100" in route.stdout + route.stderr, \
-        route.stderr[-2000:]  # fmt: skip
+    assert (
+        route.returncode == 2 and "Traceback" not in route.stderr and "100" in route.stdout + route.stderr
+    ), route.stderr[-2000:]
     assert whole.returncode == 2 and "Traceback" not in whole.stderr + whole.stdout, whole.stderr[-2000:]
 
 
 @pytest.mark.parametrize("world", ["aws", "gcp"], indirect=True)
 def test_corpus_through_the_controller(world: World) -> None:
     core = kubernetes.client.CoreV1Api(world.api)
-    files = sorted(n for n, e in EXPECTED.items() if e["provider"] == world.provider or
-                   (world.provider == "gcp" and n in GENERIC))  # fmt: skip
+    files = sorted(
+        n
+        for n, e in EXPECTED.items()
+        if e["provider"] == world.provider or (world.provider == "gcp" and n in GENERIC)
+    )
     process = world.start()
     for i, name in enumerate(VALID):
         world.net.create_namespaced_ingress("default", world.ingress(name, {f"/ok-{i}": "users"}))
@@ -144,8 +174,9 @@ def test_corpus_through_the_controller(world: World) -> None:
             # what a client sends for such a file at best: the bytes as they are in a JSON body
             ingress = next(d for d in yaml.safe_load_all(data.decode("latin-1")) if d["kind"] == "Ingress")
             body = json.dumps(ingress, ensure_ascii=False).encode("latin-1")
-            response = create_raw(world.api, body, f"/apis/networking.k8s.io/v1/namespaces/{namespace}/ingresses",
-                                  check=False)  # fmt: skip
+            response = create_raw(
+                world.api, body, f"/apis/networking.k8s.io/v1/namespaces/{namespace}/ingresses", check=False
+            )
             outcomes[name] = f"API {response.status_code} {response.json().get('reason', '')}"
             assert 400 <= response.status_code < 500, (
                 f"{name}: non-UTF-8 body answered {response.status_code}"
@@ -219,10 +250,12 @@ def test_corpus_through_the_controller(world: World) -> None:
         print(f"[{world.provider}] {name}: {outcomes[name]}")
     valid_warnings = {n: [e for e in events_for(world.api, n) if e[0] == "Warning"] for n in VALID}
     alive = [t.is_alive() for t in process.controller._workers]
-    print(f"[{world.provider}] {len(files)} corpus files: {sum(len(v) for v in sent.values())} bad Ingresses reached "
-          f"the controller, {sum(1 for o in outcomes.values() if o.startswith('API 4'))} refused by the API, "
-          f"{sum(1 for o in outcomes.values() if o.startswith('not sendable'))} not sendable; valid Ingresses "
-          f"converged with warnings {valid_warnings}; workers alive {alive}")  # fmt: skip
+    print(
+        f"[{world.provider}] {len(files)} corpus files: {sum(len(v) for v in sent.values())} bad Ingresses reached "
+        f"the controller, {sum(1 for o in outcomes.values() if o.startswith('API 4'))} refused by the API, "
+        f"{sum(1 for o in outcomes.values() if o.startswith('not sendable'))} not sendable; valid Ingresses "
+        f"converged with warnings {valid_warnings}; workers alive {alive}"
+    )
     print("\n".join(api_mismatches))
     assert not failures, "\n".join(failures)
     assert not api_mismatches, "\n".join(api_mismatches)

@@ -103,7 +103,9 @@ def test_crash_after_every_mutating_call_heals(provider: str, request: pytest.Fi
 
     expected, calls = run(reference)
     ours = expected.owned()
-    print(f"\n[{provider}] uninterrupted run: {len(calls)} mutating calls {calls}; {len(ours)} owned resources")
+    print(
+        f"\n[{provider}] uninterrupted run: {len(calls)} mutating calls {calls}; {len(ours)} owned resources"
+    )
     assert len(calls) >= 5 and ours and not expected.duplicates()
 
     outcomes: list[str] = []
@@ -114,11 +116,15 @@ def test_crash_after_every_mutating_call_heals(provider: str, request: pytest.Fi
                 crashing = world.start(start=False, workers=1)
                 made = crash_after(crashing, k)
                 crashing.start()
-                wait_for(lambda: len(crashes) >= k and not any(t.is_alive() for t in crashing.controller._workers),
-                         timeout=30, what=f"crash after call {k}")  # fmt: skip
+                wait_for(
+                    lambda: len(crashes) >= k and not any(t.is_alive() for t in crashing.controller._workers),
+                    timeout=30,
+                    what=f"crash after call {k}",
+                )
                 crashing.stop()
                 assert [m.split(":")[0] for m in made] == [c.split(":")[0] for c in calls[:k]], (
-                    f"k={k}: the crashed run made {made}, the reference {calls[:k]}")  # fmt: skip
+                    f"k={k}: the crashed run made {made}, the reference {calls[:k]}"
+                )
                 healer = world.start()
                 converge(world, healer)
                 healed = world.inventory()
@@ -126,16 +132,24 @@ def test_crash_after_every_mutating_call_heals(provider: str, request: pytest.Fi
                 writes = healer.stats.total(mutating=True)
                 count = healer.controller.reconcile_count
                 healer.controller.enqueue_all()
-                wait_for(lambda: healer.controller.reconcile_count > count and healer.controller.queue.idle,
-                         timeout=30, what="no-op reconcile")  # fmt: skip
+                wait_for(
+                    lambda: healer.controller.reconcile_count > count and healer.controller.queue.idle,
+                    timeout=30,
+                    what="no-op reconcile",
+                )
                 noop = healer.stats.total(mutating=True) - writes
-                outcomes.append(f"k={k} after {made[-1]}: healer made {writes} mutating calls, "
-                                f"{len(differences)} differences, duplicates {healed.duplicates()}, no-op writes {noop}")  # fmt: skip
+                outcomes.append(
+                    f"k={k} after {made[-1]}: healer made {writes} mutating calls, "
+                    f"{len(differences)} differences, duplicates {healed.duplicates()}, no-op writes {noop}"
+                )
                 print(f"[{provider}] {outcomes[-1]}")
                 assert healed.duplicates() == [], f"k={k}: duplicated {healed.duplicates()}"
-                assert healed.leaks(expected) == [], f"k={k}: not in the uninterrupted run: {healed.leaks(expected)}"
-                assert differences == [], f"k={k} ({made[-1]}): healed state differs from the uninterrupted run: " \
-                                          f"{differences}"  # fmt: skip
+                assert healed.leaks(expected) == [], (
+                    f"k={k}: not in the uninterrupted run: {healed.leaks(expected)}"
+                )
+                assert differences == [], (
+                    f"k={k} ({made[-1]}): healed state differs from the uninterrupted run: {differences}"
+                )
                 assert noop == 0, f"k={k}: a reconcile after healing still wrote {noop} times"
 
             run(crash_and_heal)

@@ -25,8 +25,12 @@ PAGE_BODY = '{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"from-a-we
 def served(tmp_path: Path) -> Iterator[tuple[int, Path]]:
     """`lbctl emulator kube --port 0 --kubeconfig ...`: its port and kubeconfig."""
     kubeconfig = tmp_path / "kubeconfig"
-    process = subprocess.Popen([LBCTL, "emulator", "kube", "--port", "0", "--kubeconfig", str(kubeconfig)],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
+    process = subprocess.Popen(
+        [LBCTL, "emulator", "kube", "--port", "0", "--kubeconfig", str(kubeconfig)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert process.stdout is not None
         assert process.stdout.readline().startswith("kubeconfig written (it holds the token): ")
@@ -86,8 +90,12 @@ def test_web_page_text_plain_post_is_refused_and_creates_nothing(served: tuple[i
 def test_dns_rebinding_host_is_refused(served: tuple[int, Path]) -> None:
     port, kubeconfig = served
     # a page on rebind.example:PORT whose name now resolves to 127.0.0.1 is same-origin for the browser
-    rebound = {"Host": f"rebind.example:{port}", "Origin": f"http://rebind.example:{port}",
-               "Content-Type": "application/json", "Authorization": f"Bearer {token_of(kubeconfig)}"}  # fmt: skip
+    rebound = {
+        "Host": f"rebind.example:{port}",
+        "Origin": f"http://rebind.example:{port}",
+        "Content-Type": "application/json",
+        "Authorization": f"Bearer {token_of(kubeconfig)}",
+    }
     status, body = raw(port, "POST", CONFIGMAPS, rebound, PAGE_BODY)
     assert (status, body["reason"]) == (403, "Forbidden") and "DNS rebinding" in body["message"]
     assert config_map_names(kubeconfig) == []
@@ -95,19 +103,43 @@ def test_dns_rebinding_host_is_refused(served: tuple[int, Path]) -> None:
 
 def test_no_token_is_401(served: tuple[int, Path]) -> None:
     port, kubeconfig = served
-    status, body = raw(port, "POST", CONFIGMAPS, {"Host": f"127.0.0.1:{port}", "Content-Type": "application/json"},
-                       PAGE_BODY)  # fmt: skip
-    assert (status, body) == (401, {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
-                                    "message": "Unauthorized", "reason": "Unauthorized", "code": 401})  # fmt: skip
+    status, body = raw(
+        port, "POST", CONFIGMAPS, {"Host": f"127.0.0.1:{port}", "Content-Type": "application/json"}, PAGE_BODY
+    )
+    assert (status, body) == (
+        401,
+        {
+            "kind": "Status",
+            "apiVersion": "v1",
+            "metadata": {},
+            "status": "Failure",
+            "message": "Unauthorized",
+            "reason": "Unauthorized",
+            "code": 401,
+        },
+    )
     assert config_map_names(kubeconfig) == []
     assert raw(port, "GET", "/_emulator/requests", {"Host": f"127.0.0.1:{port}"})[0] == 401
 
 
 def test_binding_beyond_loopback_warns_on_stderr(tmp_path: Path) -> None:
     """Only started and stopped: no request goes to a non-loopback address."""
-    process = subprocess.Popen([LBCTL, "emulator", "kube", "--host", "0.0.0.0", "--port", "0",  # noqa: S104
-                                "--kubeconfig", str(tmp_path / "kubeconfig")],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
+    process = subprocess.Popen(
+        [
+            LBCTL,
+            "emulator",
+            "kube",
+            "--host",
+            "0.0.0.0",
+            "--port",
+            "0",  # noqa: S104
+            "--kubeconfig",
+            str(tmp_path / "kubeconfig"),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert process.stderr is not None and process.stdout is not None
         lines = [process.stderr.readline() for _ in range(2)]

@@ -75,8 +75,13 @@ class Reject:
         ):
             return
         self.fired += 1
-        raise ClientError({"Error": {"Code": self.code, "Message": self.message},
-                           "ResponseMetadata": {"HTTPStatusCode": self.status}}, model.name)  # fmt: skip
+        raise ClientError(
+            {
+                "Error": {"Code": self.code, "Message": self.message},
+                "ResponseMetadata": {"HTTPStatusCode": self.status},
+            },
+            model.name,
+        )
 
 
 def warnings(world: World, name: str, reason: str) -> list[Any]:
@@ -117,10 +122,16 @@ def aws_rule_paths(world: World) -> set[str]:
 
 def test_aws_rejections_are_events_on_every_member_and_others_converge(aws: World) -> None:
     process = aws.start()
-    rejected = Reject("CreateRule ModifyRule", "/reject-me", "ValidationError", 400,
-                      "Condition value '/reject-me' contains a character that is not valid").install(process)  # fmt: skip
-    unavailable = Reject("CreateLoadBalancer", "flaky", "ServiceUnavailable", 503,
-                         "Service is unavailable").install(process)  # fmt: skip
+    rejected = Reject(
+        "CreateRule ModifyRule",
+        "/reject-me",
+        "ValidationError",
+        400,
+        "Condition value '/reject-me' contains a character that is not valid",
+    ).install(process)
+    unavailable = Reject(
+        "CreateLoadBalancer", "flaky", "ServiceUnavailable", 503, "Service is unavailable"
+    ).install(process)
     throttled = Reject("CreateLoadBalancer", "busy", "Throttling", 400, "Rate exceeded").install(process)
     net = aws.net
     net.create_namespaced_ingress("default", aws.ingress("good", {"/users": "users"}, {GROUP: "shop"}))
@@ -130,8 +141,11 @@ def test_aws_rejections_are_events_on_every_member_and_others_converge(aws: Worl
     net.create_namespaced_ingress("default", aws.ingress("other", {"/orders": "orders"}))
 
     # the rejected rule: FailedDeployModel on both members of the group, naming the Ingress field it comes from
-    wait_for(lambda: all(warnings(aws, n, "FailedDeployModel") for n in ("good", "bad")), timeout=90,
-             what="FailedDeployModel on every member of the group")  # fmt: skip
+    wait_for(
+        lambda: all(warnings(aws, n, "FailedDeployModel") for n in ("good", "bad")),
+        timeout=90,
+        what="FailedDeployModel on every member of the group",
+    )
     for name in ("good", "bad"):  # (CreateRule, or ModifyRule of a rule the valid member made first)
         for message in [e.message for e in warnings(aws, name, "FailedDeployModel")]:
             assert re.match(
@@ -141,11 +155,17 @@ def test_aws_rejections_are_events_on_every_member_and_others_converge(aws: Worl
             ), message
             assert "will retry in" in message
     # the rest of the group converged meanwhile: the valid member's rule exists, the group has its address
-    wait_for(lambda: address_of(aws.api, "good") and "/users" in aws_rule_paths(aws), timeout=60,
-             what="the valid member of the group converges")  # fmt: skip
+    wait_for(
+        lambda: address_of(aws.api, "good") and "/users" in aws_rule_paths(aws),
+        timeout=60,
+        what="the valid member of the group converges",
+    )
     # 503s and throttling beyond the retries: FailedReconcile with the retry time, never FailedDeployModel
-    wait_for(lambda: one_event(aws, "flaky", "FailedReconcile") and one_event(aws, "busy", "FailedReconcile"),
-             timeout=90, what="FailedReconcile")  # fmt: skip
+    wait_for(
+        lambda: one_event(aws, "flaky", "FailedReconcile") and one_event(aws, "busy", "FailedReconcile"),
+        timeout=90,
+        what="FailedReconcile",
+    )
     flaky = one_event(aws, "flaky", "FailedReconcile").message
     assert (
         "CreateLoadBalancer for LoadBalancer k8s-flaky" in flaky and "still failing after 8 attempts" in flaky
@@ -156,8 +176,11 @@ def test_aws_rejections_are_events_on_every_member_and_others_converge(aws: Worl
     # another group converges while these keep failing
     wait_for(lambda: address_of(aws.api, "other"), timeout=60, what="an unrelated Ingress converges")
     # retries back off and keep going; each repeat counts up on the same Event
-    wait_for(lambda: counted(aws, "bad", "FailedDeployModel", 3) and counted(aws, "flaky", "FailedReconcile", 3),
-             timeout=90, what="repeats counted on one Event")  # fmt: skip
+    wait_for(
+        lambda: counted(aws, "bad", "FailedDeployModel", 3) and counted(aws, "flaky", "FailedReconcile", 3),
+        timeout=90,
+        what="repeats counted on one Event",
+    )
     assert rejected.fired >= 3 and unavailable.fired >= 3 * 8 and throttled.fired >= 8
 
     # fixed in the cloud (or by the user): the next retry converges
@@ -170,14 +193,21 @@ def test_aws_rejections_are_events_on_every_member_and_others_converge(aws: Worl
     wait_for(lambda: process.controller.queue.failures("shop") == 0, timeout=60, what="backoff reset")
     # and deleting the group's Ingresses while a rejection is still pending leaves nothing Terminating
     rejected.enabled = True
-    aws.net.patch_namespaced_ingress("bad", "default", aws.ingress("bad", {"/reject-me-too": "products"},
-                                                                   {GROUP: "shop"}))  # fmt: skip
-    wait_for(lambda: counted(aws, "good", "FailedDeployModel", 1) and rejected.fired > fired_before, timeout=60,
-             what="rejected again")  # fmt: skip
+    aws.net.patch_namespaced_ingress(
+        "bad", "default", aws.ingress("bad", {"/reject-me-too": "products"}, {GROUP: "shop"})
+    )
+    wait_for(
+        lambda: counted(aws, "good", "FailedDeployModel", 1) and rejected.fired > fired_before,
+        timeout=60,
+        what="rejected again",
+    )
     for name in ("good", "bad"):
         aws.net.delete_namespaced_ingress(name, "default")
-    wait_for(lambda: all(gone(lambda n=n: aws.net.read_namespaced_ingress(n, "default")) for n in ("good", "bad")),
-             timeout=60, what="both Ingresses of the group deleted")  # fmt: skip
+    wait_for(
+        lambda: all(gone(lambda n=n: aws.net.read_namespaced_ingress(n, "default")) for n in ("good", "bad")),
+        timeout=60,
+        what="both Ingresses of the group deleted",
+    )
     assert not aws.inventory().owned(stack="shop")
 
 
@@ -190,9 +220,13 @@ def test_aws_delete_blocked_on_one_resource_removes_the_rest_and_keeps_the_final
     assert aws.aws is not None
     groups = aws.aws.client("elbv2").describe_target_groups()["TargetGroups"]
     (held,) = [g for g in groups if "products" in g["TargetGroupName"]]
-    blocker = Reject("DeleteTargetGroup", held["TargetGroupArn"], "ResourceInUse", 400,
-                     f"Target group '{held['TargetGroupArn']}' is currently in use by a listener or a rule").install(
-        process)  # fmt: skip
+    blocker = Reject(
+        "DeleteTargetGroup",
+        held["TargetGroupArn"],
+        "ResourceInUse",
+        400,
+        f"Target group '{held['TargetGroupArn']}' is currently in use by a listener or a rule",
+    ).install(process)
 
     aws.net.delete_namespaced_ingress("shop", "default")
     wait_for(lambda: one_event(aws, "shop", "FailedCleanup"), timeout=90, what="FailedCleanup")
@@ -201,8 +235,9 @@ def test_aws_delete_blocked_on_one_resource_removes_the_rest_and_keeps_the_final
     assert "(ResourceInUse)" in message and "remove what still uses it" in message and "finalizer" in message
     # everything else of the stack is gone; the Ingress waits, Terminating, with our finalizer
     left = aws.inventory().owned()  # the held group, with the targets still registered in it
-    assert {k for k in left if not k.startswith(f"target:{held['TargetGroupName']}:")} == \
-        {f"tg:{held['TargetGroupName']}"}, sorted(left)  # fmt: skip
+    assert {k for k in left if not k.startswith(f"target:{held['TargetGroupName']}:")} == {
+        f"tg:{held['TargetGroupName']}"
+    }, sorted(left)
     ingress = aws.net.read_namespaced_ingress("shop", "default")
     assert ingress.metadata.deletion_timestamp is not None and FINALIZER in (
         ingress.metadata.finalizers or []
@@ -210,8 +245,11 @@ def test_aws_delete_blocked_on_one_resource_removes_the_rest_and_keeps_the_final
     wait_for(lambda: counted(aws, "shop", "FailedCleanup", 2), timeout=60, what="cleanup retried")
 
     blocker.enabled = False
-    wait_for(lambda: gone(lambda: aws.net.read_namespaced_ingress("shop", "default")), timeout=60,
-             what="the finalizer goes once the fault is cleared")  # fmt: skip
+    wait_for(
+        lambda: gone(lambda: aws.net.read_namespaced_ingress("shop", "default")),
+        timeout=60,
+        what="the finalizer goes once the fault is cleared",
+    )
     assert aws.inventory().owned() == {}
 
 
@@ -226,8 +264,12 @@ def gcp_names(world: World, collection: str) -> list[str]:
 def url_map_paths(world: World, name: str) -> set[str]:
     assert world.compute is not None
     (body,) = [b for p, b in world.compute.inventory().items() if p.endswith(f"/urlMaps/{name}")]
-    return {path for matcher in body.get("pathMatchers", []) for rule in matcher.get("pathRules", [])
-            for path in rule.get("paths", [])}  # fmt: skip
+    return {
+        path
+        for matcher in body.get("pathMatchers", [])
+        for rule in matcher.get("pathRules", [])
+        for path in rule.get("paths", [])
+    }
 
 
 def test_gcp_rejections_are_events_and_others_converge(gcp: World) -> None:
@@ -236,9 +278,24 @@ def test_gcp_rejections_are_events_and_others_converge(gcp: World) -> None:
     gcp.net.create_namespaced_ingress("default", gcp.ingress("shop", {"/users": "users"}))
     wait_for(lambda: address_of(gcp.api, "shop"), timeout=60, what="converged")
     (url_map,) = [n for n in gcp_names(gcp, "urlMaps") if "shop" in n]
-    edit = {"spec": {"rules": [{"http": {"paths": [
-        {"path": p, "pathType": "Prefix", "backend": {"service": {"name": s, "port": {"name": "http"}}}}
-        for p, s in (("/users", "users"), ("/products", "products"))]}}]}}  # fmt: skip
+    edit = {
+        "spec": {
+            "rules": [
+                {
+                    "http": {
+                        "paths": [
+                            {
+                                "path": p,
+                                "pathType": "Prefix",
+                                "backend": {"service": {"name": s, "port": {"name": "http"}}},
+                            }
+                            for p, s in (("/users", "users"), ("/products", "products"))
+                        ]
+                    }
+                }
+            ]
+        }
+    }
 
     # 503 on every update of this URL map: FailedReconcile once the retries are spent
     unavailable = gcp.compute.add_fault(method="PUT", path=f"/urlMaps/{url_map}$", status=503)
@@ -250,13 +307,21 @@ def test_gcp_rejections_are_events_and_others_converge(gcp: World) -> None:
 
     # the operation ends DONE with a 400 inside: FailedDeployModel naming the resource and the cloud's message
     unavailable.times = unavailable.hits  # spent: the next updates go through
-    gcp.compute.add_fault(method="PUT", path=f"/urlMaps/{url_map}$", operation_error={
-        "code": 400, "reason": "invalid", "message": "Invalid value for field 'resource.pathMatchers[0]'"})  # fmt: skip
+    gcp.compute.add_fault(
+        method="PUT",
+        path=f"/urlMaps/{url_map}$",
+        operation_error={
+            "code": 400,
+            "reason": "invalid",
+            "message": "Invalid value for field 'resource.pathMatchers[0]'",
+        },
+    )
     wait_for(lambda: one_event(gcp, "shop", "FailedDeployModel"), timeout=90, what="FailedDeployModel")
     message = one_event(gcp, "shop", "FailedDeployModel").message
     # (an operation's error carries the code in capitals, as Compute's do)
-    assert message.startswith(f"Google Cloud rejected urlMaps.update for UrlMap {url_map} (INVALID): Invalid value"), (
-        message)  # fmt: skip
+    assert message.startswith(
+        f"Google Cloud rejected urlMaps.update for UrlMap {url_map} (INVALID): Invalid value"
+    ), message
     assert "Invalid value for field 'resource.pathMatchers[0]'" in message and "will retry in" in message
     # another Ingress converges meanwhile; the failing one keeps retrying, counted on one Event
     gcp.net.create_namespaced_ingress("default", gcp.ingress("other", {"/orders": "orders"}))
@@ -276,9 +341,15 @@ def test_gcp_delete_blocked_on_one_resource_removes_the_rest_and_keeps_the_final
     wait_for(lambda: address_of(gcp.api, "shop"), timeout=60, what="converged")
     (held,) = [n for n in gcp_names(gcp, "backendServices") if "products" in n]
     user = f"projects/{GCP_PROJECT}/global/urlMaps/hand-made"
-    gcp.compute.add_fault(method="DELETE", path=f"/backendServices/{held}$", operation_error={
-        "code": 400, "reason": "resourceInUseByAnotherResource",
-        "message": f"The backend_service resource '{held}' is already being used by '{user}'"})  # fmt: skip
+    gcp.compute.add_fault(
+        method="DELETE",
+        path=f"/backendServices/{held}$",
+        operation_error={
+            "code": 400,
+            "reason": "resourceInUseByAnotherResource",
+            "message": f"The backend_service resource '{held}' is already being used by '{user}'",
+        },
+    )
 
     gcp.net.delete_namespaced_ingress("shop", "default")
     wait_for(lambda: one_event(gcp, "shop", "FailedCleanup"), timeout=90, what="FailedCleanup")
@@ -299,8 +370,11 @@ def test_gcp_delete_blocked_on_one_resource_removes_the_rest_and_keeps_the_final
     )
 
     gcp.compute.faults.clear()
-    wait_for(lambda: gone(lambda: gcp.net.read_namespaced_ingress("shop", "default")), timeout=60,
-             what="the finalizer goes once the fault is cleared")  # fmt: skip
+    wait_for(
+        lambda: gone(lambda: gcp.net.read_namespaced_ingress("shop", "default")),
+        timeout=60,
+        what="the finalizer goes once the fault is cleared",
+    )
     assert gcp.inventory().owned(stack="default/shop") == {}
 
 
@@ -321,19 +395,38 @@ def test_aws_rejection_echoing_a_client_secret_is_redacted(
     ]
     secret = "s3cr3t-client-value-4a5b6c"
     data = {"clientID": "shop-client", "clientSecret": secret}
-    kubernetes.client.CoreV1Api(aws.api).create_namespaced_secret("default", {
-        "metadata": {"name": "oidc-client", "namespace": "default"}, "type": "Opaque",
-        "data": {k: base64.b64encode(v.encode()).decode() for k, v in data.items()}})  # fmt: skip
-    oidc = {"issuer": "https://idp.example.com", "authorizationEndpoint": "https://idp.example.com/auth",
-            "tokenEndpoint": "https://idp.example.com/token", "userInfoEndpoint": "https://idp.example.com/userinfo",
-            "secretName": "oidc-client"}  # fmt: skip
+    kubernetes.client.CoreV1Api(aws.api).create_namespaced_secret(
+        "default",
+        {
+            "metadata": {"name": "oidc-client", "namespace": "default"},
+            "type": "Opaque",
+            "data": {k: base64.b64encode(v.encode()).decode() for k, v in data.items()},
+        },
+    )
+    oidc = {
+        "issuer": "https://idp.example.com",
+        "authorizationEndpoint": "https://idp.example.com/auth",
+        "tokenEndpoint": "https://idp.example.com/token",
+        "userInfoEndpoint": "https://idp.example.com/userinfo",
+        "secretName": "oidc-client",
+    }
     process = aws.start()
     Reject("CreateRule", secret, "ValidationError", 400, f"ClientSecret '{secret}' is not valid").install(
         process
     )
-    aws.net.create_namespaced_ingress("default", aws.ingress("login", {"/users": "users"}, {
-        "alb.ingress.kubernetes.io/listen-ports": '[{"HTTPS": 443}]', "alb.ingress.kubernetes.io/certificate-arn": arn,
-        "alb.ingress.kubernetes.io/auth-type": "oidc", "alb.ingress.kubernetes.io/auth-idp-oidc": json.dumps(oidc)}))  # fmt: skip
+    aws.net.create_namespaced_ingress(
+        "default",
+        aws.ingress(
+            "login",
+            {"/users": "users"},
+            {
+                "alb.ingress.kubernetes.io/listen-ports": '[{"HTTPS": 443}]',
+                "alb.ingress.kubernetes.io/certificate-arn": arn,
+                "alb.ingress.kubernetes.io/auth-type": "oidc",
+                "alb.ingress.kubernetes.io/auth-idp-oidc": json.dumps(oidc),
+            },
+        ),
+    )
     wait_for(lambda: one_event(aws, "login", "FailedDeployModel"), timeout=90, what="FailedDeployModel")
     message = one_event(aws, "login", "FailedDeployModel").message
     assert "ClientSecret '<redacted>' is not valid" in message and secret not in message, message

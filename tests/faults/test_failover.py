@@ -39,12 +39,15 @@ class Timeline:
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
-        self.events: list[tuple[str, str, bool]] = []  # (replica, "lead"/"unlead"/operation, leading at the time)
+        self.events: list[
+            tuple[str, str, bool]
+        ] = []  # (replica, "lead"/"unlead"/operation, leading at the time)
         self.fenced: dict[str, int] = {}  # replica → mutating calls refused after its lease was lost
         self.stop = threading.Event()
 
     def watch(self, replicas: dict[str, ControllerProcess]) -> None:
         replicas = dict(replicas)  # these, even if the caller's dict grows
+
         def poll() -> None:
             state = dict.fromkeys(replicas, False)
             while not self.stop.is_set():
@@ -104,8 +107,13 @@ def test_failover_and_watch_drops_under_load(world: World) -> None:
     replicas: dict[str, ControllerProcess] = {}
     for name in ("a", "b", "c"):
         # the API stores whole seconds (the elector rounds up); 2 s keeps the arithmetic obvious
-        process = world.start(start=False, workers=WORKERS, leader_elect=True, kube_url=proxy.url if name == "a" else None,
-                              leader_lease_seconds=2.0)  # fmt: skip
+        process = world.start(
+            start=False,
+            workers=WORKERS,
+            leader_elect=True,
+            kube_url=proxy.url if name == "a" else None,
+            leader_lease_seconds=2.0,
+        )
         process.api_client.user_agent = f"lbctl/replica-{name}"
         replicas[name] = process
     timeline = Timeline()
@@ -118,8 +126,10 @@ def test_failover_and_watch_drops_under_load(world: World) -> None:
             client.meta.events.register("before-call", _slow_mutations)
     else:  # the Compute emulator delays every mutation while a leads (the standbys make none), until a lost it
         assert world.compute is not None
-        slow_rules = [world.compute.add_fault(method=method, latency=0.5) for method in ("POST", "PATCH", "PUT",
-                                                                                              "DELETE")]  # fmt: skip
+        slow_rules = [
+            world.compute.add_fault(method=method, latency=0.5)
+            for method in ("POST", "PATCH", "PUT", "DELETE")
+        ]
     replicas["a"].start()
     wait_for(lambda: replicas["a"].elector and replicas["a"].elector.leading.is_set(), what="a leads")
     replicas["b"].start()
@@ -156,19 +166,25 @@ def test_failover_and_watch_drops_under_load(world: World) -> None:
     wait_for(lambda: replicas["a"].stats.total(mutating=True) >= 6, timeout=60, what="a is converging")
     proxy.cut()
     rounds[1].set()
-    steps.append(f"after {progress['created']} creates and {replicas['a'].stats.total(mutating=True)} mutating calls "
-                 "of replica a: a partitioned from the API server")  # fmt: skip
+    steps.append(
+        f"after {progress['created']} creates and {replicas['a'].stats.total(mutating=True)} mutating calls "
+        "of replica a: a partitioned from the API server"
+    )
     second = wait_for(lambda: (leader() or "a") != "a" and leader(), timeout=60, what="a standby takes over")
     steps.append(f"replica {second} leads")
     if world.compute is not None:
         world.compute.faults.clear()  # a lost its lease: the cloud is fast again for the next leaders
     steps.append(f"slowed {sum(r.hits for r in slow_rules)} mutations in the Compute emulator while a led")
     steps.append(f"dropped {world.kube.drop_watches(abrupt=True)} watches, compacted {world.kube.compact()}")
-    wait_for(lambda: replicas[second].stats.total(mutating=True) >= 5, timeout=60, what=f"{second} is converging")
+    wait_for(
+        lambda: replicas[second].stats.total(mutating=True) >= 5, timeout=60, what=f"{second} is converging"
+    )
     replicas[second].stop()
     rounds[2].set()
     steps.append(f"after {progress['edited']} edits: replica {second} stopped (SIGTERM path)")
-    third = wait_for(lambda: leader() not in (None, "a", second) and leader(), timeout=60, what="the last replica leads")
+    third = wait_for(
+        lambda: leader() not in (None, "a", second) and leader(), timeout=60, what="the last replica leads"
+    )
     steps.append(f"replica {third} leads")
     # a standby that never leads: started once the last leader holds the lease, which it keeps until the end
     late = world.start(start=False, workers=WORKERS, leader_elect=True, leader_lease_seconds=2.0)
@@ -189,45 +205,63 @@ def test_failover_and_watch_drops_under_load(world: World) -> None:
         out = []
         for name, path in final.items():
             text = json.dumps(inventory.owned(stack=f"default/{name}"))
-            if f'"{path}' not in text or f"/v{EDITS - 1}-{name[4:].lstrip('0') or '0'}\"" in text:
+            if f'"{path}' not in text or f'/v{EDITS - 1}-{name[4:].lstrip("0") or "0"}"' in text:
                 out.append(name)
         return out
 
-    wait_for(lambda: all(address_of(world.api, n) for n in final), timeout=90, what="every Ingress has an address")
+    wait_for(
+        lambda: all(address_of(world.api, n) for n in final), timeout=90, what="every Ingress has an address"
+    )
     with contextlib.suppress(TimeoutError):  # reported below with the names
         wait_for(lambda: not stale(), timeout=60, what="every Ingress's last edit in the cloud")
     inventory = world.inventory()
-    assert replicas[third].elector is not None and replicas[third].elector.leading.is_set(), f"{third} lost the lease"
+    assert replicas[third].elector is not None and replicas[third].elector.leading.is_set(), (
+        f"{third} lost the lease"
+    )
     late.stop()  # before the leader: d's whole life was under one lease
     timeline.stop.set()
     not_leading, overlapping, believed = timeline.violations()
-    calls = {n: sum(c for (_, op, outcome), c in p.stats.counts.items() if is_mutating(op) and outcome != "fenced")
-             for n, p in replicas.items()}  # fmt: skip
+    calls = {
+        n: sum(c for (_, op, outcome), c in p.stats.counts.items() if is_mutating(op) and outcome != "fenced")
+        for n, p in replicas.items()
+    }
     writes = _api_writes(world, replicas)
     never_led = [n for n in replicas if not any(r == n and w == "lead" for r, w, _ in timeline.events)]
     print(f"\n[{world.provider}] injected: " + "; ".join(steps))
-    print(f"[{world.provider}] found: mutating cloud calls per replica {calls}; API writes per replica {writes}; "
-          f"never led {never_led}; calls while not leading {not_leading}; calls interleaved with another writer {overlapping}; calls while another replica also believed it "
-          f"led {believed}; "
-          f"duplicates {inventory.duplicates()}; stale Ingresses {stale()}; stacks {len(inventory.stacks())}")  # fmt: skip
+    print(
+        f"[{world.provider}] found: mutating cloud calls per replica {calls}; API writes per replica {writes}; "
+        f"never led {never_led}; calls while not leading {not_leading}; calls interleaved with another writer {overlapping}; calls while another replica also believed it "
+        f"led {believed}; "
+        f"duplicates {inventory.duplicates()}; stale Ingresses {stale()}; stacks {len(inventory.stacks())}"
+    )
     assert inventory.duplicates() == [], f"double writes: {inventory.duplicates()}"
     assert not overlapping, f"two replicas writing at once: {overlapping}"
     assert believed == 0, f"{believed} cloud writes while another replica also believed it led"
     assert never_led == ["d"], f"every replica but d leads in this scenario; never led: {never_led}"
-    assert writes["d"] == 0 and calls["d"] == 0, f"a replica that never led wrote: API {writes}, cloud {calls}"
+    assert writes["d"] == 0 and calls["d"] == 0, (
+        f"a replica that never led wrote: API {writes}, cloud {calls}"
+    )
     assert not stale(), f"missed updates: {stale()}"
-    assert inventory.stacks() == {f"default/{n}" for n in final} | ({"*"} if world.provider == "gcp" else set())
+    assert inventory.stacks() == {f"default/{n}" for n in final} | (
+        {"*"} if world.provider == "gcp" else set()
+    )
     proxy.close()
     # A call already sent when the lease is lost cannot be recalled (it is within the lease duration, before any
     # other replica may lead, which the overlap checks above cover); every later one must be refused.
     late_calls: dict[str, int] = {}
     for entry in not_leading:
         late_calls[entry.split(":", 1)[0]] = late_calls.get(entry.split(":", 1)[0], 0) + 1
-    print(f"[{world.provider}] after a lost lease: completed in-flight {late_calls}, refused by the fence "
-          f"{timeline.fenced}")  # fmt: skip
-    assert all(n <= WORKERS for n in late_calls.values()), f"cloud writes started after the lease was lost: {not_leading}"
+    print(
+        f"[{world.provider}] after a lost lease: completed in-flight {late_calls}, refused by the fence "
+        f"{timeline.fenced}"
+    )
+    assert all(n <= WORKERS for n in late_calls.values()), (
+        f"cloud writes started after the lease was lost: {not_leading}"
+    )
     # a lost its lease mid-converge on a slow cloud: its workers had writes left, and the fence refused them
-    assert timeline.fenced.get("a", 0) > 0, f"no write of replica a refused after its lease was lost: {timeline.fenced}"
+    assert timeline.fenced.get("a", 0) > 0, (
+        f"no write of replica a refused after its lease was lost: {timeline.fenced}"
+    )
     assert set(timeline.fenced) <= {"a"}, f"only the partitioned replica loses its lease: {timeline.fenced}"
 
 
@@ -251,8 +285,11 @@ def _edit(net: kubernetes.client.NetworkingV1Api, world: World, name: str, paths
 
 
 def _lease_reads(world: World, name: str) -> int:
-    return sum(1 for r in world.kube.requests
-               if r.resource == "leases" and r.verb == "get" and r.user_agent.startswith(f"lbctl/replica-{name}"))  # fmt: skip
+    return sum(
+        1
+        for r in world.kube.requests
+        if r.resource == "leases" and r.verb == "get" and r.user_agent.startswith(f"lbctl/replica-{name}")
+    )
 
 
 def _api_writes(world: World, replicas: dict[str, ControllerProcess]) -> dict[str, int]:
@@ -260,7 +297,10 @@ def _api_writes(world: World, replicas: dict[str, ControllerProcess]) -> dict[st
     out = dict.fromkeys(replicas, 0)
     for record in world.kube.requests:
         for name in replicas:
-            if record.user_agent.startswith(f"lbctl/replica-{name}") and record.method != "GET" \
-                    and record.resource != "leases":  # fmt: skip
+            if (
+                record.user_agent.startswith(f"lbctl/replica-{name}")
+                and record.method != "GET"
+                and record.resource != "leases"
+            ):
                 out[name] += 1
     return out

@@ -29,9 +29,19 @@ def test_ten_percent_of_cloud_calls_fail(world: World) -> None:
     aws_faults: AwsFaults | None = None
     gcp_rules: list[Any] = []
     if world.provider == "aws":
-        aws_faults = AwsFaults(RATE, SEED, lose_first={
-            "CreateLoadBalancer", "CreateTargetGroup", "CreateListener", "CreateRule", "CreateSecurityGroup",
-            "RegisterTargets", "AuthorizeSecurityGroupIngress"}).install(process)  # fmt: skip
+        aws_faults = AwsFaults(
+            RATE,
+            SEED,
+            lose_first={
+                "CreateLoadBalancer",
+                "CreateTargetGroup",
+                "CreateListener",
+                "CreateRule",
+                "CreateSecurityGroup",
+                "RegisterTargets",
+                "AuthorizeSecurityGroupIngress",
+            },
+        ).install(process)
     else:
         assert world.compute is not None
         gcp_rules = gcp_faults(world.compute, RATE, SEED)
@@ -55,15 +65,21 @@ def test_ten_percent_of_cloud_calls_fail(world: World) -> None:
     stats = process.stats.snapshot()
     failed_attempts = {k: n for k, n in stats.items() if not k.endswith(":ok")}
     print(f"\n[{world.provider}] injected over the converge of {COUNT} Ingresses: {injected()}")
-    print(f"[{world.provider}] failed call attempts seen by the controller: {sum(failed_attempts.values())} "
-          f"({failed_attempts})")  # fmt: skip
+    print(
+        f"[{world.provider}] failed call attempts seen by the controller: {sum(failed_attempts.values())} "
+        f"({failed_attempts})"
+    )
     owned = converged.owned()
     stacks = converged.stacks()
     leaked_stacks = stacks - {f"default/{n}" for n in names} - {"*"}
-    print(f"[{world.provider}] found: {len(owned)} owned resources in {len(stacks)} stacks, "
-          f"duplicates {converged.duplicates()}, stacks without an Ingress {sorted(leaked_stacks)}")  # fmt: skip
+    print(
+        f"[{world.provider}] found: {len(owned)} owned resources in {len(stacks)} stacks, "
+        f"duplicates {converged.duplicates()}, stacks without an Ingress {sorted(leaked_stacks)}"
+    )
     assert not unconverged()
-    assert converged.duplicates() == [], f"duplicated resources: {converged.duplicates()}; injected {injected()}"
+    assert converged.duplicates() == [], (
+        f"duplicated resources: {converged.duplicates()}; injected {injected()}"
+    )
     assert not leaked_stacks, f"resources of stacks that have no Ingress: {leaked_stacks}"
     assert sum(failed_attempts.values()) > 0, "the faults must actually have hit the controller"
     unowned_new = sorted(set(converged.items) - set(baseline.items) - set(owned))
@@ -72,24 +88,38 @@ def test_ten_percent_of_cloud_calls_fail(world: World) -> None:
     # a no-op reconcile of everything (faults still on) writes nothing
     mutating, count = process.stats.total(mutating=True), process.controller.reconcile_count
     process.controller.enqueue_all()
-    wait_for(lambda: process.controller.reconcile_count >= count + COUNT and process.controller.queue.idle,
-             timeout=90, what="no-op reconcile of every stack")  # fmt: skip
+    wait_for(
+        lambda: process.controller.reconcile_count >= count + COUNT and process.controller.queue.idle,
+        timeout=90,
+        what="no-op reconcile of every stack",
+    )
     noop_writes = process.stats.total(mutating=True) - mutating
-    print(f"[{world.provider}] no-op reconcile of {COUNT} stacks: {noop_writes} mutating calls; injected so far "
-          f"{injected()}")  # fmt: skip
-    assert noop_writes == 0, f"no-op reconcile made {noop_writes} mutating calls: {_diff(stats, process.stats.snapshot())}"
+    print(
+        f"[{world.provider}] no-op reconcile of {COUNT} stacks: {noop_writes} mutating calls; injected so far "
+        f"{injected()}"
+    )
+    assert noop_writes == 0, (
+        f"no-op reconcile made {noop_writes} mutating calls: {_diff(stats, process.stats.snapshot())}"
+    )
 
     # delete everything (still under faults): nothing of ours is left
     for name in names:
         world.net.delete_namespaced_ingress(name, "default")
     net = kubernetes.client.NetworkingV1Api(world.api)
-    wait_for(lambda: all(gone(lambda n=n: net.read_namespaced_ingress(n, "default")) for n in names),
-             timeout=150, what="every Ingress deleted")  # fmt: skip
+    wait_for(
+        lambda: all(gone(lambda n=n: net.read_namespaced_ingress(n, "default")) for n in names),
+        timeout=150,
+        what="every Ingress deleted",
+    )
     left = world.inventory()
     leftovers = sorted((set(left.items) - set(baseline.items)) | set(left.leaks(baseline)))
-    print(f"[{world.provider}] after deleting all {COUNT}: leftovers {leftovers}; injected in total {injected()}")
+    print(
+        f"[{world.provider}] after deleting all {COUNT}: leftovers {leftovers}; injected in total {injected()}"
+    )
     assert leftovers == [], f"leaked after deletion: {leftovers}"
-    assert {k: v for k, v in left.items.items() if k in baseline.items} == baseline.items, "pre-existing resources changed"
+    assert {k: v for k, v in left.items.items() if k in baseline.items} == baseline.items, (
+        "pre-existing resources changed"
+    )
 
 
 def _diff(before: dict[str, int], after: dict[str, int]) -> dict[str, int]:

@@ -62,8 +62,13 @@ def session_clients(session_emulator: ComputeEmulator) -> Clients:
 def wait(clients: Clients, op: Any) -> None:
     from providers.gcp.operations import wait_for_operation
 
-    wait_for_operation(op, project=PROJECT, global_ops_client=clients.global_ops, zone_ops_client=clients.zone_ops,
-                       timeout=10)  # fmt: skip
+    wait_for_operation(
+        op,
+        project=PROJECT,
+        global_ops_client=clients.global_ops,
+        zone_ops_client=clients.zone_ops,
+        timeout=10,
+    )
 
 
 @pytest.fixture
@@ -74,10 +79,18 @@ def emulator(session_emulator: ComputeEmulator, session_clients: Clients) -> Com
     session_emulator.settings.delay_seconds = None
     session_emulator.settings.deferred_errors = False
     for name, zone in NODES.items():
-        wait(session_clients, session_clients.instances.insert(
-            project=PROJECT, zone=zone, instance_resource=compute_v1.Instance(name=name)))  # fmt: skip
-    wait(session_clients, session_clients.addresses.insert(
-        project=PROJECT, address_resource=compute_v1.Address(name="shop-ip")))  # fmt: skip
+        wait(
+            session_clients,
+            session_clients.instances.insert(
+                project=PROJECT, zone=zone, instance_resource=compute_v1.Instance(name=name)
+            ),
+        )
+    wait(
+        session_clients,
+        session_clients.addresses.insert(
+            project=PROJECT, address_resource=compute_v1.Address(name="shop-ip")
+        ),
+    )
     session_emulator.clear_requests()
     return session_emulator
 
@@ -91,8 +104,11 @@ def clients(emulator: ComputeEmulator, session_clients: Clients) -> Clients:
 def make_provider(emulator: ComputeEmulator) -> Callable[..., GcpProvider]:
     def factory(cluster: str = "test", **options: Any) -> GcpProvider:
         options = {"retry_initial_wait": 0.01, "retry_max_wait": 0.05, **options}
-        provider = create(ProviderConfig(cluster_name=cluster, endpoint_url=emulator.url,
-                                         options={"project": PROJECT, **options}))  # fmt: skip
+        provider = create(
+            ProviderConfig(
+                cluster_name=cluster, endpoint_url=emulator.url, options={"project": PROJECT, **options}
+            )
+        )
         assert isinstance(provider, GcpProvider)
         return provider
 

@@ -32,8 +32,14 @@ def _annotate(kind: str, name: str, key: str, value: str) -> Callable[[Objects],
 
 def _backend_config(spec: dict[str, Any]) -> Callable[[Objects], None]:
     def mutate(objects: Objects) -> None:
-        objects.append({"apiVersion": "cloud.google.com/v1", "kind": "BackendConfig",
-                        "metadata": {"name": "users-config", "namespace": "default"}, "spec": spec})  # fmt: skip
+        objects.append(
+            {
+                "apiVersion": "cloud.google.com/v1",
+                "kind": "BackendConfig",
+                "metadata": {"name": "users-config", "namespace": "default"},
+                "spec": spec,
+            }
+        )
         _annotate(
             "Service", "users", "cloud.google.com/backend-config", json.dumps({"default": "users-config"})
         )(objects)
@@ -43,8 +49,14 @@ def _backend_config(spec: dict[str, Any]) -> Callable[[Objects], None]:
 
 def _frontend_config(spec: dict[str, Any]) -> Callable[[Objects], None]:
     def mutate(objects: Objects) -> None:
-        objects.append({"apiVersion": "networking.gke.io/v1beta1", "kind": "FrontendConfig",
-                        "metadata": {"name": "shop-frontend", "namespace": "default"}, "spec": spec})  # fmt: skip
+        objects.append(
+            {
+                "apiVersion": "networking.gke.io/v1beta1",
+                "kind": "FrontendConfig",
+                "metadata": {"name": "shop-frontend", "namespace": "default"},
+                "spec": spec,
+            }
+        )
         _annotate("Ingress", "shop", "networking.gke.io/v1beta1.FrontendConfig", "shop-frontend")(objects)
 
     return mutate
@@ -68,60 +80,179 @@ def _path_rules(emulator: ComputeEmulator) -> list[dict[str, Any]]:
 
 
 CASES: list[tuple[str, Callable[[Objects], None], Callable[[ComputeEmulator], None]]] = [
-    ("allow-http false", _annotate("Ingress", "shop", "kubernetes.io/ingress.allow-http", "false"),
-     lambda e: (not of(e, "targetHttpProxies") and [r["portRange"] for r in of(e, "forwardingRules")] == ["443-443"])
-     or pytest.fail("HTTP still served")),
-    ("pre-shared-cert", _annotate("Ingress", "shop", "ingress.gcp.kubernetes.io/pre-shared-cert", "shared-cert"),
-     lambda e: [c.rsplit("/", 1)[-1] for c in of(e, "targetHttpsProxies")[0]["sslCertificates"]][0] == "shared-cert"
-     or pytest.fail("pre-shared cert not attached")),
-    ("app-protocols HTTPS", _annotate("Service", "users", "cloud.google.com/app-protocols", '{"http": "HTTPS"}'),
-     lambda e: _users_service(e)["protocol"] == "HTTPS" or pytest.fail(str(_users_service(e)))),
-    ("BackendConfig healthCheck type", _backend_config({"healthCheck": {"type": "HTTPS"}}),
-     lambda e: (_users_check(e)["type"] == "HTTPS" and "httpHealthCheck" not in _users_check(e)
-                and _users_check(e)["httpsHealthCheck"]["requestPath"] == "/healthz") or pytest.fail("https hc")),
-    ("BackendConfig timeoutSec", _backend_config({"timeoutSec": 120}),
-     lambda e: _users_service(e)["timeoutSec"] == 120 or pytest.fail("timeout")),
-    ("BackendConfig connectionDraining", _backend_config({"connectionDraining": {"drainingTimeoutSec": 45}}),
-     lambda e: _users_service(e)["connectionDraining"] == {"drainingTimeoutSec": 45} or pytest.fail("draining")),
-    ("BackendConfig sessionAffinity", _backend_config(
-        {"sessionAffinity": {"affinityType": "GENERATED_COOKIE", "affinityCookieTtlSec": 50}}),
-     lambda e: (_users_service(e)["sessionAffinity"], _users_service(e)["affinityCookieTtlSec"]) == ("GENERATED_COOKIE", 50)
-     or pytest.fail("affinity")),
-    ("BackendConfig securityPolicy", _backend_config({"securityPolicy": {"name": "armor"}}),
-     lambda e: _users_service(e)["securityPolicy"].endswith("/global/securityPolicies/armor") or pytest.fail("policy")),
-    ("BackendConfig customRequestHeaders", _backend_config({"customRequestHeaders": {"headers": ["X-Client:lb"]}}),
-     lambda e: _users_service(e)["customRequestHeaders"] == ["X-Client:lb"] or pytest.fail("headers")),
-    ("BackendConfig logging", _backend_config({"logging": {"enable": True, "sampleRate": 0.5}}),
-     lambda e: _users_service(e)["logConfig"] == {"enable": True, "sampleRate": 0.5} or pytest.fail("logging")),
-    ("BackendConfig cdn", _backend_config({"cdn": {"enabled": True, "cachePolicy": {"includeHost": True}}}),
-     lambda e: (_users_service(e)["enableCDN"] is True
-                and _users_service(e)["cdnPolicy"] == {"cacheKeyPolicy": {"includeHost": True}}) or pytest.fail("cdn")),
-    ("BackendConfig healthCheck", _backend_config(
-        {"healthCheck": {"checkIntervalSec": 7, "timeoutSec": 2, "healthyThreshold": 3, "unhealthyThreshold": 4,
-                         "type": "HTTP", "requestPath": "/live", "port": 9000}}),
-     lambda e: (_users_check(e)["checkIntervalSec"], _users_check(e)["timeoutSec"], _users_check(e)["healthyThreshold"],
-                _users_check(e)["unhealthyThreshold"], _users_check(e)["httpHealthCheck"]["requestPath"],
-                _users_check(e)["httpHealthCheck"]["port"]) == (7, 2, 3, 4, "/live", 9000) or pytest.fail("hc")),
-    ("FrontendConfig redirectToHttps", _frontend_config({"redirectToHttps": {"enabled": True}}),
-     lambda e: (of(e, "targetHttpProxies")[0]["urlMap"].rsplit("/", 1)[-1].startswith("k8s2-rm-")
-                and [u["defaultUrlRedirect"]["httpsRedirect"] for u in of(e, "urlMaps") if "-rm-" in u["name"]] == [True])
-     or pytest.fail("redirect")),
-    ("FrontendConfig sslPolicy", _frontend_config({"sslPolicy": "modern"}),
-     lambda e: of(e, "targetHttpsProxies")[0]["sslPolicy"].endswith("/global/sslPolicies/modern") or pytest.fail("ssl")),
-    ("rewrite-target", _rewrite,
-     lambda e: {r["routeAction"]["urlRewrite"]["pathPrefixRewrite"] for r in _path_rules(e)} == {"/"}
-     or pytest.fail("rewrite")),
-    ("neg", _annotate("Service", "users", "cloud.google.com/neg", '{"ingress": true}'),
-     lambda e: (of(e, "networkEndpointGroups") and all("networkEndpointGroups" in b["group"]
-                for b in _users_service(e)["backends"])) or pytest.fail("neg")),
-]  # fmt: skip
+    (
+        "allow-http false",
+        _annotate("Ingress", "shop", "kubernetes.io/ingress.allow-http", "false"),
+        lambda e: (
+            (
+                not of(e, "targetHttpProxies")
+                and [r["portRange"] for r in of(e, "forwardingRules")] == ["443-443"]
+            )
+            or pytest.fail("HTTP still served")
+        ),
+    ),
+    (
+        "pre-shared-cert",
+        _annotate("Ingress", "shop", "ingress.gcp.kubernetes.io/pre-shared-cert", "shared-cert"),
+        lambda e: (
+            [c.rsplit("/", 1)[-1] for c in of(e, "targetHttpsProxies")[0]["sslCertificates"]][0]
+            == "shared-cert"
+            or pytest.fail("pre-shared cert not attached")
+        ),
+    ),
+    (
+        "app-protocols HTTPS",
+        _annotate("Service", "users", "cloud.google.com/app-protocols", '{"http": "HTTPS"}'),
+        lambda e: _users_service(e)["protocol"] == "HTTPS" or pytest.fail(str(_users_service(e))),
+    ),
+    (
+        "BackendConfig healthCheck type",
+        _backend_config({"healthCheck": {"type": "HTTPS"}}),
+        lambda e: (
+            (
+                _users_check(e)["type"] == "HTTPS"
+                and "httpHealthCheck" not in _users_check(e)
+                and _users_check(e)["httpsHealthCheck"]["requestPath"] == "/healthz"
+            )
+            or pytest.fail("https hc")
+        ),
+    ),
+    (
+        "BackendConfig timeoutSec",
+        _backend_config({"timeoutSec": 120}),
+        lambda e: _users_service(e)["timeoutSec"] == 120 or pytest.fail("timeout"),
+    ),
+    (
+        "BackendConfig connectionDraining",
+        _backend_config({"connectionDraining": {"drainingTimeoutSec": 45}}),
+        lambda e: (
+            _users_service(e)["connectionDraining"] == {"drainingTimeoutSec": 45} or pytest.fail("draining")
+        ),
+    ),
+    (
+        "BackendConfig sessionAffinity",
+        _backend_config(
+            {"sessionAffinity": {"affinityType": "GENERATED_COOKIE", "affinityCookieTtlSec": 50}}
+        ),
+        lambda e: (
+            (_users_service(e)["sessionAffinity"], _users_service(e)["affinityCookieTtlSec"])
+            == ("GENERATED_COOKIE", 50)
+            or pytest.fail("affinity")
+        ),
+    ),
+    (
+        "BackendConfig securityPolicy",
+        _backend_config({"securityPolicy": {"name": "armor"}}),
+        lambda e: (
+            _users_service(e)["securityPolicy"].endswith("/global/securityPolicies/armor")
+            or pytest.fail("policy")
+        ),
+    ),
+    (
+        "BackendConfig customRequestHeaders",
+        _backend_config({"customRequestHeaders": {"headers": ["X-Client:lb"]}}),
+        lambda e: _users_service(e)["customRequestHeaders"] == ["X-Client:lb"] or pytest.fail("headers"),
+    ),
+    (
+        "BackendConfig logging",
+        _backend_config({"logging": {"enable": True, "sampleRate": 0.5}}),
+        lambda e: (
+            _users_service(e)["logConfig"] == {"enable": True, "sampleRate": 0.5} or pytest.fail("logging")
+        ),
+    ),
+    (
+        "BackendConfig cdn",
+        _backend_config({"cdn": {"enabled": True, "cachePolicy": {"includeHost": True}}}),
+        lambda e: (
+            (
+                _users_service(e)["enableCDN"] is True
+                and _users_service(e)["cdnPolicy"] == {"cacheKeyPolicy": {"includeHost": True}}
+            )
+            or pytest.fail("cdn")
+        ),
+    ),
+    (
+        "BackendConfig healthCheck",
+        _backend_config(
+            {
+                "healthCheck": {
+                    "checkIntervalSec": 7,
+                    "timeoutSec": 2,
+                    "healthyThreshold": 3,
+                    "unhealthyThreshold": 4,
+                    "type": "HTTP",
+                    "requestPath": "/live",
+                    "port": 9000,
+                }
+            }
+        ),
+        lambda e: (
+            (
+                _users_check(e)["checkIntervalSec"],
+                _users_check(e)["timeoutSec"],
+                _users_check(e)["healthyThreshold"],
+                _users_check(e)["unhealthyThreshold"],
+                _users_check(e)["httpHealthCheck"]["requestPath"],
+                _users_check(e)["httpHealthCheck"]["port"],
+            )
+            == (7, 2, 3, 4, "/live", 9000)
+            or pytest.fail("hc")
+        ),
+    ),
+    (
+        "FrontendConfig redirectToHttps",
+        _frontend_config({"redirectToHttps": {"enabled": True}}),
+        lambda e: (
+            (
+                of(e, "targetHttpProxies")[0]["urlMap"].rsplit("/", 1)[-1].startswith("k8s2-rm-")
+                and [
+                    u["defaultUrlRedirect"]["httpsRedirect"] for u in of(e, "urlMaps") if "-rm-" in u["name"]
+                ]
+                == [True]
+            )
+            or pytest.fail("redirect")
+        ),
+    ),
+    (
+        "FrontendConfig sslPolicy",
+        _frontend_config({"sslPolicy": "modern"}),
+        lambda e: (
+            of(e, "targetHttpsProxies")[0]["sslPolicy"].endswith("/global/sslPolicies/modern")
+            or pytest.fail("ssl")
+        ),
+    ),
+    (
+        "rewrite-target",
+        _rewrite,
+        lambda e: (
+            {r["routeAction"]["urlRewrite"]["pathPrefixRewrite"] for r in _path_rules(e)} == {"/"}
+            or pytest.fail("rewrite")
+        ),
+    ),
+    (
+        "neg",
+        _annotate("Service", "users", "cloud.google.com/neg", '{"ingress": true}'),
+        lambda e: (
+            (
+                of(e, "networkEndpointGroups")
+                and all("networkEndpointGroups" in b["group"] for b in _users_service(e)["backends"])
+            )
+            or pytest.fail("neg")
+        ),
+    ),
+]
 
 
 def _foreign(clients: Clients) -> None:
     for name in ("shared-cert",):
-        op = clients.ssl_certificates.insert(project=PROJECT, ssl_certificate_resource=compute_v1.SslCertificate(
-            name=name, certificate="-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n",
-            private_key="-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----\n"))  # fmt: skip
+        op = clients.ssl_certificates.insert(
+            project=PROJECT,
+            ssl_certificate_resource=compute_v1.SslCertificate(
+                name=name,
+                certificate="-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n",
+                private_key="-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----\n",
+            ),
+        )
         wait(clients, op)
     wait(
         clients,
@@ -131,25 +262,44 @@ def _foreign(clients: Clients) -> None:
 
 def _with_endpoints(objects: Objects) -> None:
     """An EndpointSlice for users, so NEG mode has pod IPs."""
-    objects.append({
-        "apiVersion": "discovery.k8s.io/v1", "kind": "EndpointSlice",
-        "metadata": {"name": "users-abc", "namespace": "default", "labels": {"kubernetes.io/service-name": "users"}},
-        "addressType": "IPv4",
-        "ports": [{"name": "http", "port": 8080, "protocol": "TCP"}],
-        "endpoints": [
-            {"addresses": ["10.8.0.5"], "conditions": {"ready": True}, "nodeName": "gke-shop-pool-a-1",
-             "zone": "us-central1-a"},
-            {"addresses": ["10.8.1.7"], "conditions": {"ready": True}, "nodeName": "gke-shop-pool-b-1",
-             "zone": "us-central1-b"},
-        ],
-    })  # fmt: skip
+    objects.append(
+        {
+            "apiVersion": "discovery.k8s.io/v1",
+            "kind": "EndpointSlice",
+            "metadata": {
+                "name": "users-abc",
+                "namespace": "default",
+                "labels": {"kubernetes.io/service-name": "users"},
+            },
+            "addressType": "IPv4",
+            "ports": [{"name": "http", "port": 8080, "protocol": "TCP"}],
+            "endpoints": [
+                {
+                    "addresses": ["10.8.0.5"],
+                    "conditions": {"ready": True},
+                    "nodeName": "gke-shop-pool-a-1",
+                    "zone": "us-central1-a",
+                },
+                {
+                    "addresses": ["10.8.1.7"],
+                    "conditions": {"ready": True},
+                    "nodeName": "gke-shop-pool-b-1",
+                    "zone": "us-central1-b",
+                },
+            ],
+        }
+    )
 
 
 @pytest.mark.parametrize("label, mutate, check", CASES, ids=[c[0] for c in CASES])
 def test_field_changes_what_the_cloud_holds(
-    emulator: ComputeEmulator, clients: Clients, provider: GcpProvider, label: str,
-    mutate: Callable[[Objects], None], check: Callable[[ComputeEmulator], None],
-) -> None:  # fmt: skip
+    emulator: ComputeEmulator,
+    clients: Clients,
+    provider: GcpProvider,
+    label: str,
+    mutate: Callable[[Objects], None],
+    check: Callable[[ComputeEmulator], None],
+) -> None:
     _foreign(clients)
     base = example_objects()
     _with_endpoints(base)

@@ -13,14 +13,21 @@ from tests.gcp.conftest import PROJECT, example_objects, find, stack_from
 
 def test_the_security_policy_names_its_backend_config() -> None:
     objects = example_objects()
-    objects.append({"apiVersion": "cloud.google.com/v1", "kind": "BackendConfig",
-                    "metadata": {"name": "armored", "namespace": "default"},
-                    "spec": {"securityPolicy": {"name": "armor"}}})  # fmt: skip
+    objects.append(
+        {
+            "apiVersion": "cloud.google.com/v1",
+            "kind": "BackendConfig",
+            "metadata": {"name": "armored", "namespace": "default"},
+            "spec": {"securityPolicy": {"name": "armor"}},
+        }
+    )
     users = find(objects, "Service", "users")
     users["metadata"].setdefault("annotations", {})[a.BACKEND_CONFIG] = json.dumps({"default": "armored"})
     stack = stack_from(objects)
     desired = translate(stack, Context("fields-test", PROJECT))
     by_policy = {w.name: w.fields for w in desired.resources if w.collection == "backendServices"}
     assert sorted(f.get("securityPolicy", "") for f in by_policy.values()) == [
-        "", "BackendConfig default/armored spec.securityPolicy"]  # fmt: skip
+        "",
+        "BackendConfig default/armored spec.securityPolicy",
+    ]
     assert stack.spec.field_of("frontend.static_ip_name") == annotation_field(a.GLOBAL_STATIC_IP)

@@ -29,12 +29,20 @@ def _new_cert(host: str = "shop.example.com") -> tuple[str, str]:
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, host)])
     now = datetime.datetime.now(datetime.UTC)
-    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-            .serial_number(x509.random_serial_number()).not_valid_before(now)
-            .not_valid_after(now + datetime.timedelta(days=30)).sign(key, hashes.SHA256()))  # fmt: skip
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now)
+        .not_valid_after(now + datetime.timedelta(days=30))
+        .sign(key, hashes.SHA256())
+    )
     crt = cert.public_bytes(serialization.Encoding.PEM)
-    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                            serialization.NoEncryption())  # fmt: skip
+    pem = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
     return base64.b64encode(crt).decode(), base64.b64encode(pem).decode()
 
 
@@ -57,8 +65,11 @@ def test_certificate_rotation_never_detaches_https(emulator: ComputeEmulator, pr
         ("update", "TargetHttpsProxy"),
         ("delete", "SslCertificate"),
     ]
-    order = [r.api_method for r in emulator.requests
-             if r.method != "GET" and "Operations" not in r.api_method and ".list" not in r.api_method]  # fmt: skip
+    order = [
+        r.api_method
+        for r in emulator.requests
+        if r.method != "GET" and "Operations" not in r.api_method and ".list" not in r.api_method
+    ]
     assert order == [
         "sslCertificates.insert",
         "targetHttpsProxies.setSslCertificates",
@@ -67,8 +78,9 @@ def test_certificate_rotation_never_detaches_https(emulator: ComputeEmulator, pr
     assert emulator.inventory()[proxy_path]["sslCertificates"] == [new["selfLink"]]
 
 
-def test_rotation_with_the_delete_failing_keeps_https_and_heals(emulator: ComputeEmulator,
-                                                                 provider: GcpProvider) -> None:  # fmt: skip
+def test_rotation_with_the_delete_failing_keeps_https_and_heals(
+    emulator: ComputeEmulator, provider: GcpProvider
+) -> None:
     provider.converge(stack_from(example_objects()))
     proxy_path = next(k for k in ours(emulator) if "/targetHttpsProxies/" in k)
     emulator.add_fault(method="DELETE", path="/sslCertificates/", status=400, reason="invalid", times=1)
@@ -81,22 +93,22 @@ def test_rotation_with_the_delete_failing_keeps_https_and_heals(emulator: Comput
     assert [c["selfLink"] for c in of(emulator, "sslCertificates")] == [new_link]
 
 
-def test_setting_certificates_failing_leaves_the_old_certificate_attached(emulator: ComputeEmulator,
-                                                                          provider: GcpProvider) -> None:  # fmt: skip
+def test_setting_certificates_failing_leaves_the_old_certificate_attached(
+    emulator: ComputeEmulator, provider: GcpProvider
+) -> None:
     provider.converge(stack_from(example_objects()))
     (old,) = of(emulator, "sslCertificates")
     proxy_path = next(k for k in ours(emulator) if "/targetHttpsProxies/" in k)
-    emulator.add_fault(
-        method="POST", path="/setSslCertificates$", status=400, reason="invalid", times=1
-    )
+    emulator.add_fault(method="POST", path="/setSslCertificates$", status=400, reason="invalid", times=1)
     with pytest.raises(ProviderError):
         provider.converge(stack_from(_rotated(example_objects())))
     assert emulator.inventory()[proxy_path]["sslCertificates"] == [old["selfLink"]]
     assert old["name"] in {c["name"] for c in of(emulator, "sslCertificates")}
 
 
-def test_pre_shared_certificate_is_attached_and_never_deleted(emulator: ComputeEmulator, clients: Clients,
-                                                              provider: GcpProvider) -> None:  # fmt: skip
+def test_pre_shared_certificate_is_attached_and_never_deleted(
+    emulator: ComputeEmulator, clients: Clients, provider: GcpProvider
+) -> None:
     crt, key = _new_cert()
     wait(
         clients,
@@ -165,14 +177,29 @@ def test_neg_mode_attaches_and_detaches_only_the_difference(
 
     # one pod moves: a new IP in zone a, zone b's pod is gone
     slice_ = find(objects, "EndpointSlice", "users-abc")
-    slice_["endpoints"] = [slice_["endpoints"][0], {"addresses": ["10.8.0.9"], "conditions": {"ready": True},
-                                                    "nodeName": "gke-shop-pool-a-1", "zone": "us-central1-a"}]  # fmt: skip
+    slice_["endpoints"] = [
+        slice_["endpoints"][0],
+        {
+            "addresses": ["10.8.0.9"],
+            "conditions": {"ready": True},
+            "nodeName": "gke-shop-pool-a-1",
+            "zone": "us-central1-a",
+        },
+    ]
     emulator.clear_requests()
     provider.converge(stack_from(objects))
-    mutations = [r.api_method for r in emulator.requests if r.method != "GET" and "Operations" not in r.api_method
-                 and not r.api_method.endswith(("listNetworkEndpoints", "listInstances"))]  # fmt: skip
-    assert mutations == ["networkEndpointGroups.attachNetworkEndpoints", "backendServices.update",
-                         "networkEndpointGroups.delete"]  # fmt: skip
+    mutations = [
+        r.api_method
+        for r in emulator.requests
+        if r.method != "GET"
+        and "Operations" not in r.api_method
+        and not r.api_method.endswith(("listNetworkEndpoints", "listInstances"))
+    ]
+    assert mutations == [
+        "networkEndpointGroups.attachNetworkEndpoints",
+        "backendServices.update",
+        "networkEndpointGroups.delete",
+    ]
     (neg,) = of(emulator, "networkEndpointGroups")
     assert sorted(e["ipAddress"] for e in neg["_endpoints"]) == ["10.8.0.5", "10.8.0.9"]
 
@@ -182,10 +209,18 @@ def test_node_changes_add_and_remove_only_the_difference(
 ) -> None:
     objects = example_objects()
     provider.converge(stack_from(objects))
-    objects.append({"apiVersion": "v1", "kind": "Node", "metadata": {"name": "gke-shop-pool-c-1",
-                    "labels": {"topology.kubernetes.io/zone": "us-central1-c"}},
-                    "spec": {"providerID": "gce://lbctl-demo/us-central1-c/gke-shop-pool-c-1"},
-                    "status": {"conditions": [{"type": "Ready", "status": "True"}]}})  # fmt: skip
+    objects.append(
+        {
+            "apiVersion": "v1",
+            "kind": "Node",
+            "metadata": {
+                "name": "gke-shop-pool-c-1",
+                "labels": {"topology.kubernetes.io/zone": "us-central1-c"},
+            },
+            "spec": {"providerID": "gce://lbctl-demo/us-central1-c/gke-shop-pool-c-1"},
+            "status": {"conditions": [{"type": "Ready", "status": "True"}]},
+        }
+    )
     find(objects, "Node", "gke-shop-pool-a-1")["status"]["conditions"][0]["status"] = "False"
     emulator.clear_requests()
     provider.converge(stack_from(objects))
@@ -199,8 +234,9 @@ def test_node_changes_add_and_remove_only_the_difference(
     assert sorted(groups) == ["us-central1-b", "us-central1-c"]
 
 
-def test_foreign_resources_and_other_clusters_are_untouched(emulator: ComputeEmulator, clients: Clients,
-                                                            make_provider: Any) -> None:  # fmt: skip
+def test_foreign_resources_and_other_clusters_are_untouched(
+    emulator: ComputeEmulator, clients: Clients, make_provider: Any
+) -> None:
     wait(
         clients,
         clients.health_checks.insert(
@@ -212,9 +248,17 @@ def test_foreign_resources_and_other_clusters_are_untouched(emulator: ComputeEmu
             ),
         ),
     )
-    wait(clients, clients.url_maps.insert(project=PROJECT, url_map_resource=compute_v1.UrlMap(
-        name="someone-elses-map", default_service=None, default_url_redirect=compute_v1.HttpRedirectAction(
-            https_redirect=True))))  # fmt: skip
+    wait(
+        clients,
+        clients.url_maps.insert(
+            project=PROJECT,
+            url_map_resource=compute_v1.UrlMap(
+                name="someone-elses-map",
+                default_service=None,
+                default_url_redirect=compute_v1.HttpRedirectAction(https_redirect=True),
+            ),
+        ),
+    )
     other = make_provider(cluster="other")
     other.converge(stack_from(example_objects()))
     theirs = dict(emulator.inventory())
@@ -282,12 +326,16 @@ def test_two_stacks_deleted_at_once_leave_no_instance_group(
     assert ours(emulator) == {}, f"left behind: {sorted(ours(emulator))}"
 
 
-@pytest.mark.parametrize("status, reason", [(503, "backendError"), (500, "backendError"), (429, "rateLimitExceeded"),
-                                            (403, "rateLimitExceeded")])  # fmt: skip
-def test_transient_errors_are_retried(emulator: ComputeEmulator, provider: GcpProvider, status: int,
-                                      reason: str) -> None:  # fmt: skip
-    emulator.add_fault(method="POST", path="/(urlMaps|backendServices|addInstances)", status=status,
-                       reason=reason, times=3)  # fmt: skip
+@pytest.mark.parametrize(
+    "status, reason",
+    [(503, "backendError"), (500, "backendError"), (429, "rateLimitExceeded"), (403, "rateLimitExceeded")],
+)
+def test_transient_errors_are_retried(
+    emulator: ComputeEmulator, provider: GcpProvider, status: int, reason: str
+) -> None:
+    emulator.add_fault(
+        method="POST", path="/(urlMaps|backendServices|addInstances)", status=status, reason=reason, times=3
+    )
     provider.converge(stack_from(example_objects()))
     outcomes = {k.rsplit(":", 1)[-1] for k in provider.stats.snapshot()}
     assert outcomes == {"ok", "throttled" if status in (429, 403) else "server-error"}
@@ -296,13 +344,22 @@ def test_transient_errors_are_retried(emulator: ComputeEmulator, provider: GcpPr
 
 
 def test_quota_errors_are_reported_as_user_fixable(emulator: ComputeEmulator, provider: GcpProvider) -> None:
-    emulator.add_fault(method="POST", path="/targetHttpProxies$", times=1,
-                       operation_error={"code": 403, "reason": "quotaExceeded", "message": "Quota exceeded"})  # fmt: skip
+    emulator.add_fault(
+        method="POST",
+        path="/targetHttpProxies$",
+        times=1,
+        operation_error={"code": 403, "reason": "quotaExceeded", "message": "Quota exceeded"},
+    )
     with pytest.raises(ProviderError) as caught:
         provider.converge(stack_from(example_objects()))
     assert caught.value.user_fixable and "quota" in str(caught.value).lower()
-    emulator.add_fault(method="POST", path="/forwardingRules$", status=403, reason="quotaExceeded",
-                       message="Quota 'FORWARDING_RULES' exceeded")  # fmt: skip
+    emulator.add_fault(
+        method="POST",
+        path="/forwardingRules$",
+        status=403,
+        reason="quotaExceeded",
+        message="Quota 'FORWARDING_RULES' exceeded",
+    )
     with pytest.raises(ProviderError) as caught:
         provider.converge(stack_from(example_objects()))
     assert caught.value.user_fixable and "quota" in str(caught.value).lower()
@@ -321,8 +378,9 @@ def _state(emulator: ComputeEmulator) -> dict[str, Any]:
     return {k: {f: v for f, v in r.items() if f not in volatile} for k, r in ours(emulator).items()}
 
 
-def test_a_crash_after_any_mutating_call_is_healed_by_the_next_converge(emulator: ComputeEmulator,
-                                                                        make_provider: Any) -> None:  # fmt: skip
+def test_a_crash_after_any_mutating_call_is_healed_by_the_next_converge(
+    emulator: ComputeEmulator, make_provider: Any
+) -> None:
     clean = make_provider()
     clean.converge(stack_from(example_objects()))
     wanted = _state(emulator)
@@ -357,8 +415,9 @@ def test_a_crash_after_any_mutating_call_is_healed_by_the_next_converge(emulator
 def test_lost_responses_are_retried_without_doubling(
     emulator: ComputeEmulator, provider: GcpProvider
 ) -> None:
-    emulator.add_fault(method="POST", path="/(urlMaps|healthChecks|addInstances)$", status=503, phase="after",
-                       times=2)  # fmt: skip
+    emulator.add_fault(
+        method="POST", path="/(urlMaps|healthChecks|addInstances)$", status=503, phase="after", times=2
+    )
     emulator.add_fault(method="POST", path="/addInstances$", status=503, phase="after", times=1)
     provider.converge(stack_from(example_objects()))
     assert len(of(emulator, "urlMaps")) == 1 and len(of(emulator, "healthChecks")) == 2

@@ -19,8 +19,13 @@ from tests.gcp.conftest import example_objects, stack_from
 def test_a_rejected_create_names_the_field_it_comes_from(
     emulator: ComputeEmulator, provider: GcpProvider, collection: str, field: str | None
 ) -> None:
-    emulator.add_fault(method="POST", path=f"/global/{collection}$", status=400, reason="invalid",
-                       message="Invalid value for field 'resource'")  # fmt: skip
+    emulator.add_fault(
+        method="POST",
+        path=f"/global/{collection}$",
+        status=400,
+        reason="invalid",
+        message="Invalid value for field 'resource'",
+    )
     with pytest.raises(ProviderError) as raised:
         provider.converge(stack_from(example_objects()))
     assert raised.value.user_fixable and raised.value.field == field

@@ -15,36 +15,87 @@ from .conftest import stack_from
 
 
 def _service(name: str, node_port: int) -> dict[str, Any]:
-    return {"apiVersion": "v1", "kind": "Service", "metadata": {"name": name, "namespace": "default"},
-            "spec": {"type": "NodePort", "selector": {"app": name},
-                     "ports": [{"name": "http", "port": 80, "targetPort": 8080, "nodePort": node_port}]}}  # fmt: skip
+    return {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": {"name": name, "namespace": "default"},
+        "spec": {
+            "type": "NodePort",
+            "selector": {"app": name},
+            "ports": [{"name": "http", "port": 80, "targetPort": 8080, "nodePort": node_port}],
+        },
+    }
 
 
 OBJECTS = [
-    ingress("routes",
-            rule("shop.example.com", path("/", "shop-root"), path("/api", "shop-api"),
-                 path("/api/v1/exact", "shop-exact", path_type="Exact"), path("/static/*", "shop-static",
-                                                                             path_type="ImplementationSpecific")),
-            rule("*.example.com", path("/api", "wild-api"), path("/admin", "wild-admin")),
-            rule(None, path("/api/v2", "any-v2"), path("/admin", "any-admin"), path("/exact", "any-exact", path_type="Exact")),
-            rule("other.example.com", path("/admin/tools", "other-tools")),
-            class_name="gce", default={"service": {"name": "fallback", "port": {"number": 80}}}),
-    *[_service(name, 30100 + i) for i, name in enumerate(
-        ["shop-root", "shop-api", "shop-exact", "shop-static", "wild-api", "wild-admin", "any-v2", "any-admin",
-         "any-exact", "other-tools", "fallback"])],
-]  # fmt: skip
+    ingress(
+        "routes",
+        rule(
+            "shop.example.com",
+            path("/", "shop-root"),
+            path("/api", "shop-api"),
+            path("/api/v1/exact", "shop-exact", path_type="Exact"),
+            path("/static/*", "shop-static", path_type="ImplementationSpecific"),
+        ),
+        rule("*.example.com", path("/api", "wild-api"), path("/admin", "wild-admin")),
+        rule(
+            None,
+            path("/api/v2", "any-v2"),
+            path("/admin", "any-admin"),
+            path("/exact", "any-exact", path_type="Exact"),
+        ),
+        rule("other.example.com", path("/admin/tools", "other-tools")),
+        class_name="gce",
+        default={"service": {"name": "fallback", "port": {"number": 80}}},
+    ),
+    *[
+        _service(name, 30100 + i)
+        for i, name in enumerate(
+            [
+                "shop-root",
+                "shop-api",
+                "shop-exact",
+                "shop-static",
+                "wild-api",
+                "wild-admin",
+                "any-v2",
+                "any-admin",
+                "any-exact",
+                "other-tools",
+                "fallback",
+            ]
+        )
+    ],
+]
 
 CASES = [
-    ("shop.example.com", "/"), ("shop.example.com", "/api"), ("shop.example.com", "/api/"),
-    ("shop.example.com", "/api/v2/x"), ("shop.example.com", "/apix"), ("shop.example.com", "/api/v1/exact"),
-    ("shop.example.com", "/api/v1/exact/"), ("shop.example.com", "/static/app.js"), ("shop.example.com", "/static"),
-    ("shop.example.com", "/admin"), ("a.example.com", "/api/x"), ("a.example.com", "/admin"),
-    ("a.example.com", "/api/v2/z"), ("a.example.com", "/nothing"), ("a.example.com", "/exact"),
-    ("other.example.com", "/admin"), ("other.example.com", "/admin/tools/1"), ("other.example.com", "/admin/toolsx"),
-    ("other.example.com", "/api/v2"), ("other.example.com", "/api"), ("unknown.org", "/api/v2/a"),
-    ("unknown.org", "/admin/"), ("unknown.org", "/exact"), ("unknown.org", "/exact/"), ("unknown.org", "/"),
+    ("shop.example.com", "/"),
+    ("shop.example.com", "/api"),
+    ("shop.example.com", "/api/"),
+    ("shop.example.com", "/api/v2/x"),
+    ("shop.example.com", "/apix"),
+    ("shop.example.com", "/api/v1/exact"),
+    ("shop.example.com", "/api/v1/exact/"),
+    ("shop.example.com", "/static/app.js"),
+    ("shop.example.com", "/static"),
+    ("shop.example.com", "/admin"),
+    ("a.example.com", "/api/x"),
+    ("a.example.com", "/admin"),
+    ("a.example.com", "/api/v2/z"),
+    ("a.example.com", "/nothing"),
+    ("a.example.com", "/exact"),
+    ("other.example.com", "/admin"),
+    ("other.example.com", "/admin/tools/1"),
+    ("other.example.com", "/admin/toolsx"),
+    ("other.example.com", "/api/v2"),
+    ("other.example.com", "/api"),
+    ("unknown.org", "/api/v2/a"),
+    ("unknown.org", "/admin/"),
+    ("unknown.org", "/exact"),
+    ("unknown.org", "/exact/"),
+    ("unknown.org", "/"),
     ("SHOP.example.com:443", "/api/q?x=1"),
-]  # fmt: skip
+]
 
 
 @pytest.fixture(scope="module")
@@ -75,7 +126,14 @@ def test_fallthrough_rules_are_copied_without_stealing_longer_paths(translated: 
     matcher = next(m for m in url_map.body["pathMatchers"] if m["name"] == other["pathMatcher"])
     # its own rule, then *.example.com's (whose /api covers the host-less /api/v2), then host-less /exact
     assert [p for r in matcher["pathRules"] for p in r["paths"]] == [
-        "/admin/tools", "/admin/tools/*", "/admin", "/admin/*", "/api", "/api/*", "/exact"]  # fmt: skip
+        "/admin/tools",
+        "/admin/tools/*",
+        "/admin",
+        "/admin/*",
+        "/api",
+        "/api/*",
+        "/exact",
+    ]
 
 
 def test_wildcard_depth_difference_is_warned_and_modelled(translated: Any) -> None:
@@ -91,11 +149,17 @@ def test_wildcard_depth_difference_is_warned_and_modelled(translated: Any) -> No
 
 def test_unexpressible_paths_are_skipped_with_a_warning() -> None:
     objects = [
-        ingress("odd", rule("x.example.com", path("/a*b", "one", path_type="ImplementationSpecific"),
-                            path("/ok", "two")), class_name="gce",
-                default={"service": {"name": "two", "port": {"number": 80}}}),
-        _service("one", 30001), _service("two", 30002),
-    ]  # fmt: skip
+        ingress(
+            "odd",
+            rule(
+                "x.example.com", path("/a*b", "one", path_type="ImplementationSpecific"), path("/ok", "two")
+            ),
+            class_name="gce",
+            default={"service": {"name": "two", "port": {"number": 80}}},
+        ),
+        _service("one", 30001),
+        _service("two", 30002),
+    ]
     spec = stack_from(objects).spec
     provider = create(ProviderConfig(cluster_name="lbctl"))
     url_map = provider.translate_url_map(spec)

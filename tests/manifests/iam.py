@@ -117,8 +117,13 @@ def decide(policy: dict[str, Any], request: Authorization) -> str:
 # ----------------------------------------------------------------------------------- SDK call → authorizations
 
 ACCOUNT = "123456789012"  # moto's account
-IAM_PREFIX = {"elbv2": "elasticloadbalancing", "ec2": "ec2", "acm": "acm", "wafv2": "wafv2",
-              "resourcegroupstaggingapi": "tag"}  # fmt: skip
+IAM_PREFIX = {
+    "elbv2": "elasticloadbalancing",
+    "ec2": "ec2",
+    "acm": "acm",
+    "wafv2": "wafv2",
+    "resourcegroupstaggingapi": "tag",
+}
 ELB_ARN_PARAMS = ("LoadBalancerArn", "TargetGroupArn", "ListenerArn", "RuleArn")
 ELB_CREATES = {
     "CreateLoadBalancer": "loadbalancer/app/{Name}/new",
@@ -132,8 +137,9 @@ def _tags(items: list[dict[str, str]] | None) -> dict[str, str]:
     return {t["Key"]: t.get("Value", "") for t in items or []}
 
 
-def _context(request_tags: dict[str, str] | None = None, resource_tags: dict[str, str] | None = None,
-             **keys: str) -> Context:  # fmt: skip
+def _context(
+    request_tags: dict[str, str] | None = None, resource_tags: dict[str, str] | None = None, **keys: str
+) -> Context:
     out: Context = {}
     if request_tags:
         out["aws:tagkeys"] = sorted(request_tags)
@@ -143,8 +149,9 @@ def _context(request_tags: dict[str, str] | None = None, resource_tags: dict[str
     return out
 
 
-def authorizations(service: str, operation: str, params: dict[str, Any], tags_of: TagsOf,
-                   region: str = "us-east-1") -> list[Authorization]:  # fmt: skip
+def authorizations(
+    service: str, operation: str, params: dict[str, Any], tags_of: TagsOf, region: str = "us-east-1"
+) -> list[Authorization]:
     """What AWS authorizes for one call, as the Service Authorization Reference describes it: the action on
     each resource the call names (with that resource's tags), and for a create carrying tags the implicit
     tagging action on the new resource with the service's create-action key."""
@@ -177,8 +184,13 @@ def authorizations(service: str, operation: str, params: dict[str, Any], tags_of
     raise ValueError(f"no authorization model for {why}")
 
 
-def _elb(operation: str, params: dict[str, Any], tags_of: TagsOf, region: str,
-         auth: Callable[[str, str, Context], Authorization]) -> list[Authorization]:  # fmt: skip
+def _elb(
+    operation: str,
+    params: dict[str, Any],
+    tags_of: TagsOf,
+    region: str,
+    auth: Callable[[str, str, Context], Authorization],
+) -> list[Authorization]:
     action = f"elasticloadbalancing:{operation}"
     request = _tags(params.get("Tags"))
     base = f"arn:aws:elasticloadbalancing:{region}:{ACCOUNT}:"
@@ -201,13 +213,23 @@ def _elb(operation: str, params: dict[str, Any], tags_of: TagsOf, region: str,
         ctx_extra = {"aws:tagkeys": list(params["TagKeys"])} if "TagKeys" in params else {}
         return [auth(action, arn, {**_context(request, tags_of(arn)), **ctx_extra}) for arn in arns]
     if request:
-        out.append(auth("elasticloadbalancing:AddTags", new,
-                        _context(request, elasticloadbalancing__CreateAction=operation)))  # fmt: skip
+        out.append(
+            auth(
+                "elasticloadbalancing:AddTags",
+                new,
+                _context(request, elasticloadbalancing__CreateAction=operation),
+            )
+        )
     return out
 
 
-def _ec2(operation: str, params: dict[str, Any], tags_of: TagsOf, region: str,
-         auth: Callable[[str, str, Context], Authorization]) -> list[Authorization]:  # fmt: skip
+def _ec2(
+    operation: str,
+    params: dict[str, Any],
+    tags_of: TagsOf,
+    region: str,
+    auth: Callable[[str, str, Context], Authorization],
+) -> list[Authorization]:
     action = f"ec2:{operation}"
     base = f"arn:aws:ec2:{region}:{ACCOUNT}:"
     if operation == "CreateSecurityGroup":
@@ -232,8 +254,13 @@ def _ec2(operation: str, params: dict[str, Any], tags_of: TagsOf, region: str,
     raise ValueError(f"no authorization model for ec2 {operation}")
 
 
-def _acm(operation: str, params: dict[str, Any], tags_of: TagsOf, region: str,
-         auth: Callable[[str, str, Context], Authorization]) -> list[Authorization]:  # fmt: skip
+def _acm(
+    operation: str,
+    params: dict[str, Any],
+    tags_of: TagsOf,
+    region: str,
+    auth: Callable[[str, str, Context], Authorization],
+) -> list[Authorization]:
     action = f"acm:{operation}"
     request = _tags(params.get("Tags"))
     if operation == "ImportCertificate" and "CertificateArn" not in params:

@@ -46,8 +46,12 @@ OTHER = "other-cluster"
 
 def rendered(cluster: str = CLUSTER) -> dict[str, Any]:
     """The policy as the install docs render it (`sed` on the template)."""
-    done = subprocess.run(["sed", f"s/{CLUSTER_PLACEHOLDER}/{cluster}/g", str(TEMPLATE)], capture_output=True,
-                          text=True, check=True)  # fmt: skip
+    done = subprocess.run(
+        ["sed", f"s/{CLUSTER_PLACEHOLDER}/{cluster}/g", str(TEMPLATE)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return json.loads(done.stdout)
 
 
@@ -109,17 +113,31 @@ def manifest(account: Account, annotations: dict[str, str], tls: str = "", extra
 
 def web_acl(account: Account) -> str:
     acl = account.client("wafv2").create_web_acl(
-        Name="shop-acl", Scope="REGIONAL", DefaultAction={"Allow": {}},
-        VisibilityConfig={"SampledRequestsEnabled": False, "CloudWatchMetricsEnabled": False, "MetricName": "m"})  # fmt: skip
+        Name="shop-acl",
+        Scope="REGIONAL",
+        DefaultAction={"Allow": {}},
+        VisibilityConfig={
+            "SampledRequestsEnabled": False,
+            "CloudWatchMetricsEnabled": False,
+            "MetricName": "m",
+        },
+    )
     return str(acl["Summary"]["ARN"])
 
 
 HTTPS = '[{"HTTP": 80}, {"HTTPS": 443}]'
-OIDC = {"issuer": "https://idp.example.com", "authorizationEndpoint": "https://idp.example.com/auth",
-        "tokenEndpoint": "https://idp.example.com/token", "userInfoEndpoint": "https://idp.example.com/userinfo",
-        "secretName": "oidc-client"}  # fmt: skip
-COGNITO = {"userPoolARN": f"arn:aws:cognito-idp:{REGION}:{ACCOUNT}:userpool/{REGION}_abc",
-           "userPoolClientID": "client-123", "userPoolDomain": "shop-auth"}  # fmt: skip
+OIDC = {
+    "issuer": "https://idp.example.com",
+    "authorizationEndpoint": "https://idp.example.com/auth",
+    "tokenEndpoint": "https://idp.example.com/token",
+    "userInfoEndpoint": "https://idp.example.com/userinfo",
+    "secretName": "oidc-client",
+}
+COGNITO = {
+    "userPoolARN": f"arn:aws:cognito-idp:{REGION}:{ACCOUNT}:userpool/{REGION}_abc",
+    "userPoolClientID": "client-123",
+    "userPoolDomain": "shop-auth",
+}
 TLS = "  tls: [{{hosts: [www.example.com], secretName: {secret}}}]"
 
 
@@ -128,20 +146,39 @@ def lifecycle_steps(account: Account) -> Iterator[str]:
     cert1, key1 = self_signed("www.example.com", serial=71)
     cert2, key2 = self_signed("www.example.com", serial=72)
     acm = account.client("acm")
-    arns = [str(acm.import_certificate(Certificate=c.encode(), PrivateKey=k.encode())["CertificateArn"])
-            for c, k in (self_signed("www.example.com", serial=73), self_signed("api.example.com", serial=74))]  # fmt: skip
+    arns = [
+        str(acm.import_certificate(Certificate=c.encode(), PrivateKey=k.encode())["CertificateArn"])
+        for c, k in (self_signed("www.example.com", serial=73), self_signed("api.example.com", serial=74))
+    ]
     acl = web_acl(account)
-    custom_sg = account.client("ec2").create_security_group(GroupName="custom-frontend", Description="the user's",
-                                                            VpcId=account.vpc_id)["GroupId"]  # fmt: skip
+    custom_sg = account.client("ec2").create_security_group(
+        GroupName="custom-frontend", Description="the user's", VpcId=account.vpc_id
+    )["GroupId"]
     client_secret = {"clientID": "shop-client", "clientSecret": "first-secret-value"}
     oidc = {"listen-ports": HTTPS, "auth-type": "oidc", "auth-idp-oidc": json.dumps(OIDC)}
     yield manifest(account, {})
-    yield manifest(account, {"healthcheck-path": "/ready", "tags": "team=shop", "inbound-cidrs": "10.1.0.0/16",
-                             "load-balancer-attributes": "idle_timeout.timeout_seconds=120",
-                             "target-group-attributes": "deregistration_delay.timeout_seconds=5"})  # fmt: skip
+    yield manifest(
+        account,
+        {
+            "healthcheck-path": "/ready",
+            "tags": "team=shop",
+            "inbound-cidrs": "10.1.0.0/16",
+            "load-balancer-attributes": "idle_timeout.timeout_seconds=120",
+            "target-group-attributes": "deregistration_delay.timeout_seconds=5",
+        },
+    )
     # HTTPS with a default and an SNI certificate, WAFv2, OIDC with a client Secret.
-    yield manifest(account, {**oidc, "wafv2-acl-arn": acl, "certificate-arn": ",".join(arns), "tags": "team=web",
-                             "inbound-cidrs": "10.2.0.0/16"}, extra=opaque_secret("shop", "oidc-client", client_secret))  # fmt: skip
+    yield manifest(
+        account,
+        {
+            **oidc,
+            "wafv2-acl-arn": acl,
+            "certificate-arn": ",".join(arns),
+            "tags": "team=web",
+            "inbound-cidrs": "10.2.0.0/16",
+        },
+        extra=opaque_secret("shop", "oidc-client", client_secret),
+    )
     # The SNI certificate and the web ACL dropped.
     yield manifest(
         account,
@@ -150,12 +187,24 @@ def lifecycle_steps(account: Account) -> Iterator[str]:
     )
     # The certificate from a TLS Secret (ACM import) instead, a rotated client secret.
     rotated = {**client_secret, "clientSecret": "second-secret-value"}
-    yield manifest(account, oidc, TLS.format(secret="web-tls"),
-                   tls_secret("shop", "web-tls", cert1, key1) + opaque_secret("shop", "oidc-client", rotated))  # fmt: skip
+    yield manifest(
+        account,
+        oidc,
+        TLS.format(secret="web-tls"),
+        tls_secret("shop", "web-tls", cert1, key1) + opaque_secret("shop", "oidc-client", rotated),
+    )
     # A rotated certificate, Cognito instead of OIDC, the user's security group instead of ours.
-    yield manifest(account, {"listen-ports": HTTPS, "auth-type": "cognito", "auth-idp-cognito": json.dumps(COGNITO),
-                             "security-groups": custom_sg}, TLS.format(secret="web-tls"),
-                   tls_secret("shop", "web-tls", cert2, key2))  # fmt: skip
+    yield manifest(
+        account,
+        {
+            "listen-ports": HTTPS,
+            "auth-type": "cognito",
+            "auth-idp-cognito": json.dumps(COGNITO),
+            "security-groups": custom_sg,
+        },
+        TLS.format(secret="web-tls"),
+        tls_secret("shop", "web-tls", cert2, key2),
+    )
 
 
 @pytest.fixture
@@ -179,12 +228,24 @@ def test_policy_allows_every_call_of_the_lifecycles_with_its_conditions(account:
     denied = [c.describe() for c in recorder.calls if decide(policy, c) != "Allow"]
     assert not denied, "the policy denies calls the provider makes:\n" + "\n".join(denied)
     # The scenario reaches every kind of call the policy is about (so the check above covers them).
-    for action in ("acm:ImportCertificate", "acm:AddTagsToCertificate", "acm:DeleteCertificate",
-                   "wafv2:AssociateWebACL", "wafv2:DisassociateWebACL", "elasticloadbalancing:SetWebAcl",
-                   "elasticloadbalancing:ModifyRule", "elasticloadbalancing:AddListenerCertificates",
-                   "elasticloadbalancing:RemoveListenerCertificates", "elasticloadbalancing:SetSecurityGroups",
-                   "ec2:AuthorizeSecurityGroupIngress", "ec2:RevokeSecurityGroupIngress", "ec2:DeleteSecurityGroup",
-                   "ec2:CreateTags", "elasticloadbalancing:AddTags", "elasticloadbalancing:RemoveTags"):  # fmt: skip
+    for action in (
+        "acm:ImportCertificate",
+        "acm:AddTagsToCertificate",
+        "acm:DeleteCertificate",
+        "wafv2:AssociateWebACL",
+        "wafv2:DisassociateWebACL",
+        "elasticloadbalancing:SetWebAcl",
+        "elasticloadbalancing:ModifyRule",
+        "elasticloadbalancing:AddListenerCertificates",
+        "elasticloadbalancing:RemoveListenerCertificates",
+        "elasticloadbalancing:SetSecurityGroups",
+        "ec2:AuthorizeSecurityGroupIngress",
+        "ec2:RevokeSecurityGroupIngress",
+        "ec2:DeleteSecurityGroup",
+        "ec2:CreateTags",
+        "elasticloadbalancing:AddTags",
+        "elasticloadbalancing:RemoveTags",
+    ):
         assert action in called, f"the lifecycle never called {action}"
     tagged_on_create = {c.context.get("elasticloadbalancing:createaction", [""])[0] for c in recorder.calls}
     assert {"CreateLoadBalancer", "CreateTargetGroup", "CreateListener", "CreateRule"} <= tagged_on_create
@@ -235,10 +296,18 @@ class Foreign:
         subnets = list(account.subnets.values())[:2]
 
         def lb(name: str, tags: dict[str, str]) -> tuple[str, str]:
-            arn = elb.create_load_balancer(Name=name, Subnets=subnets, Tags=[{"Key": k, "Value": v} for k, v in tags.items()]
-                                           or [{"Key": "team", "Value": "x"}])["LoadBalancers"][0]["LoadBalancerArn"]  # fmt: skip
-            listener = elb.create_listener(LoadBalancerArn=arn, Protocol="HTTP", Port=80, Tags=[{"Key": k, "Value": v} for k, v in tags.items()] or [{"Key": "team", "Value": "x"}],
-                                           DefaultActions=[{"Type": "fixed-response", "FixedResponseConfig": {"StatusCode": "404"}}])  # fmt: skip
+            arn = elb.create_load_balancer(
+                Name=name,
+                Subnets=subnets,
+                Tags=[{"Key": k, "Value": v} for k, v in tags.items()] or [{"Key": "team", "Value": "x"}],
+            )["LoadBalancers"][0]["LoadBalancerArn"]
+            listener = elb.create_listener(
+                LoadBalancerArn=arn,
+                Protocol="HTTP",
+                Port=80,
+                Tags=[{"Key": k, "Value": v} for k, v in tags.items()] or [{"Key": "team", "Value": "x"}],
+                DefaultActions=[{"Type": "fixed-response", "FixedResponseConfig": {"StatusCode": "404"}}],
+            )
             return arn, listener["Listeners"][0]["ListenerArn"]
 
         self.lb, self.listener = lb("theirs", {})
@@ -254,8 +323,9 @@ class Foreign:
         self.cert = acm.import_certificate(Certificate=cert.encode(), PrivateKey=key.encode())[
             "CertificateArn"
         ]
-        self.other_cert = acm.import_certificate(Certificate=cert.encode(), PrivateKey=key.encode(),
-                                                 Tags=[{"Key": CLUSTER_TAG, "Value": OTHER}])["CertificateArn"]  # fmt: skip
+        self.other_cert = acm.import_certificate(
+            Certificate=cert.encode(), PrivateKey=key.encode(), Tags=[{"Key": CLUSTER_TAG, "Value": OTHER}]
+        )["CertificateArn"]
         self.vpc = account.vpc_id
 
 
@@ -264,47 +334,126 @@ def ours(cluster: str = CLUSTER) -> list[dict[str, str]]:
 
 
 def hijacks(f: Foreign) -> dict[str, tuple[str, str, dict[str, Any]]]:
-    rule = {"Conditions": [{"Field": "path-pattern", "Values": ["/x"]}],
-            "Actions": [{"Type": "fixed-response", "FixedResponseConfig": {"StatusCode": "200"}}]}  # fmt: skip
+    rule = {
+        "Conditions": [{"Field": "path-pattern", "Values": ["/x"]}],
+        "Actions": [{"Type": "fixed-response", "FixedResponseConfig": {"StatusCode": "200"}}],
+    }
     return {
         "tag a foreign load balancer as ours": ("elbv2", "AddTags", {"ResourceArns": [f.lb], "Tags": ours()}),
-        "tag another cluster's load balancer as ours": ("elbv2", "AddTags", {"ResourceArns": [f.other_lb], "Tags": ours()}),
+        "tag another cluster's load balancer as ours": (
+            "elbv2",
+            "AddTags",
+            {"ResourceArns": [f.other_lb], "Tags": ours()},
+        ),
         "tag a foreign target group as ours": ("elbv2", "AddTags", {"ResourceArns": [f.tg], "Tags": ours()}),
-        "tag a foreign listener as ours": ("elbv2", "AddTags", {"ResourceArns": [f.listener], "Tags": ours()}),
+        "tag a foreign listener as ours": (
+            "elbv2",
+            "AddTags",
+            {"ResourceArns": [f.listener], "Tags": ours()},
+        ),
         "tag a foreign security group as ours": ("ec2", "CreateTags", {"Resources": [f.sg], "Tags": ours()}),
-        "tag another cluster's certificate as ours": ("acm", "AddTagsToCertificate", {"CertificateArn": f.other_cert, "Tags": ours()}),
-        "modify a foreign load balancer's listener": ("elbv2", "ModifyListener", {"ListenerArn": f.listener, "Port": 8080}),
+        "tag another cluster's certificate as ours": (
+            "acm",
+            "AddTagsToCertificate",
+            {"CertificateArn": f.other_cert, "Tags": ours()},
+        ),
+        "modify a foreign load balancer's listener": (
+            "elbv2",
+            "ModifyListener",
+            {"ListenerArn": f.listener, "Port": 8080},
+        ),
         "delete another cluster's listener": ("elbv2", "DeleteListener", {"ListenerArn": f.other_listener}),
-        "add a rule to a foreign listener": ("elbv2", "CreateRule", {"ListenerArn": f.listener, "Priority": 5, **rule, "Tags": ours()}),
-        "add a listener to a foreign load balancer": ("elbv2", "CreateListener", {"LoadBalancerArn": f.lb, "Port": 81, "Tags": ours()}),
-        "change a foreign load balancer's attributes": ("elbv2", "ModifyLoadBalancerAttributes", {"LoadBalancerArn": f.lb, "Attributes": []}),
-        "open a foreign security group": ("ec2", "AuthorizeSecurityGroupIngress", {"GroupId": f.sg, "IpPermissions": []}),
+        "add a rule to a foreign listener": (
+            "elbv2",
+            "CreateRule",
+            {"ListenerArn": f.listener, "Priority": 5, **rule, "Tags": ours()},
+        ),
+        "add a listener to a foreign load balancer": (
+            "elbv2",
+            "CreateListener",
+            {"LoadBalancerArn": f.lb, "Port": 81, "Tags": ours()},
+        ),
+        "change a foreign load balancer's attributes": (
+            "elbv2",
+            "ModifyLoadBalancerAttributes",
+            {"LoadBalancerArn": f.lb, "Attributes": []},
+        ),
+        "open a foreign security group": (
+            "ec2",
+            "AuthorizeSecurityGroupIngress",
+            {"GroupId": f.sg, "IpPermissions": []},
+        ),
         "delete a foreign certificate": ("acm", "DeleteCertificate", {"CertificateArn": f.cert}),
-        "create a load balancer for another cluster": ("elbv2", "CreateLoadBalancer", {"Name": "x", "Tags": ours(OTHER)}),
-        "create a target group for another cluster": ("elbv2", "CreateTargetGroup", {"Name": "x", "Tags": ours(OTHER)}),
-        "create a security group for another cluster": ("ec2", "CreateSecurityGroup", {"GroupName": "x", "VpcId": f.vpc,
-            "TagSpecifications": [{"ResourceType": "security-group", "Tags": ours(OTHER)}]}),
+        "create a load balancer for another cluster": (
+            "elbv2",
+            "CreateLoadBalancer",
+            {"Name": "x", "Tags": ours(OTHER)},
+        ),
+        "create a target group for another cluster": (
+            "elbv2",
+            "CreateTargetGroup",
+            {"Name": "x", "Tags": ours(OTHER)},
+        ),
+        "create a security group for another cluster": (
+            "ec2",
+            "CreateSecurityGroup",
+            {
+                "GroupName": "x",
+                "VpcId": f.vpc,
+                "TagSpecifications": [{"ResourceType": "security-group", "Tags": ours(OTHER)}],
+            },
+        ),
         "import a certificate for another cluster": ("acm", "ImportCertificate", {"Tags": ours(OTHER)}),
         "create an untagged load balancer": ("elbv2", "CreateLoadBalancer", {"Name": "x"}),
-        "hand our load balancer to another cluster": ("elbv2", "AddTags", {"ResourceArns": [f.our_lb], "Tags": ours(OTHER)}),
-        "untag our load balancer's cluster tag": ("elbv2", "RemoveTags", {"ResourceArns": [f.our_lb], "TagKeys": [CLUSTER_TAG]}),
+        "hand our load balancer to another cluster": (
+            "elbv2",
+            "AddTags",
+            {"ResourceArns": [f.our_lb], "Tags": ours(OTHER)},
+        ),
+        "untag our load balancer's cluster tag": (
+            "elbv2",
+            "RemoveTags",
+            {"ResourceArns": [f.our_lb], "TagKeys": [CLUSTER_TAG]},
+        ),
         "re-import over a foreign certificate": ("acm", "ImportCertificate", {"CertificateArn": f.cert}),
-        "associate a web ACL with a foreign load balancer": ("wafv2", "AssociateWebACL", {"ResourceArn": f.lb,
-            "WebACLArn": f"arn:aws:wafv2:{REGION}:{ACCOUNT}:regional/webacl/a/1"}),
-    }  # fmt: skip
+        "associate a web ACL with a foreign load balancer": (
+            "wafv2",
+            "AssociateWebACL",
+            {"ResourceArn": f.lb, "WebACLArn": f"arn:aws:wafv2:{REGION}:{ACCOUNT}:regional/webacl/a/1"},
+        ),
+    }
 
 
 def allowed_counterparts(f: Foreign) -> dict[str, tuple[str, str, dict[str, Any]]]:
     """The same kinds of call on what this cluster owns are allowed: the denials above are about ownership."""
     return {
-        "retag our load balancer": ("elbv2", "AddTags", {"ResourceArns": [f.our_lb], "Tags": [{"Key": "team", "Value": "y"}]}),
+        "retag our load balancer": (
+            "elbv2",
+            "AddTags",
+            {"ResourceArns": [f.our_lb], "Tags": [{"Key": "team", "Value": "y"}]},
+        ),
         "modify our listener": ("elbv2", "ModifyListener", {"ListenerArn": f.our_listener, "Port": 8080}),
-        "add a rule to our listener": ("elbv2", "CreateRule", {"ListenerArn": f.our_listener, "Priority": 5, "Tags": ours()}),
-        "create a load balancer for this cluster": ("elbv2", "CreateLoadBalancer", {"Name": "x", "Tags": ours()}),
-        "create a security group for this cluster": ("ec2", "CreateSecurityGroup", {"GroupName": "x", "VpcId": f.vpc,
-            "TagSpecifications": [{"ResourceType": "security-group", "Tags": ours()}]}),
+        "add a rule to our listener": (
+            "elbv2",
+            "CreateRule",
+            {"ListenerArn": f.our_listener, "Priority": 5, "Tags": ours()},
+        ),
+        "create a load balancer for this cluster": (
+            "elbv2",
+            "CreateLoadBalancer",
+            {"Name": "x", "Tags": ours()},
+        ),
+        "create a security group for this cluster": (
+            "ec2",
+            "CreateSecurityGroup",
+            {
+                "GroupName": "x",
+                "VpcId": f.vpc,
+                "TagSpecifications": [{"ResourceType": "security-group", "Tags": ours()}],
+            },
+        ),
         "import a certificate for this cluster": ("acm", "ImportCertificate", {"Tags": ours()}),
-    }  # fmt: skip
+    }
 
 
 def test_calls_that_would_take_over_foreign_resources_are_denied(account: Account) -> None:
@@ -312,8 +461,10 @@ def test_calls_that_would_take_over_foreign_resources_are_denied(account: Accoun
     tags, policy = Tags(account.url), rendered()
 
     def verdicts(calls: dict[str, tuple[str, str, dict[str, Any]]]) -> dict[str, set[str]]:
-        return {name: {decide(policy, a) for a in authorizations(s, op, params, tags, REGION)}
-                for name, (s, op, params) in calls.items()}  # fmt: skip
+        return {
+            name: {decide(policy, a) for a in authorizations(s, op, params, tags, REGION)}
+            for name, (s, op, params) in calls.items()
+        }
 
     let_through = [name for name, decisions in verdicts(hijacks(foreign)).items() if decisions == {"Allow"}]
     assert not let_through, f"the policy allows: {let_through}"
@@ -323,13 +474,21 @@ def test_calls_that_would_take_over_foreign_resources_are_denied(account: Accoun
     assert not refused, f"the policy refuses what this cluster may do: {refused}"
 
 
-@pytest.mark.xfail(strict=True, reason="ACM has no create-action condition key: the policy cannot tell the tagging "
-                   "of a certificate being imported from AddTagsToCertificate on an existing untagged one "
-                   "(documented in docs/getting-started-eks.md)")  # fmt: skip
+@pytest.mark.xfail(
+    strict=True,
+    reason="ACM has no create-action condition key: the policy cannot tell the tagging "
+    "of a certificate being imported from AddTagsToCertificate on an existing untagged one "
+    "(documented in docs/getting-started-eks.md)",
+)
 def test_tagging_an_untagged_foreign_certificate_is_denied(account: Account) -> None:
     foreign = Foreign(account)
-    calls = authorizations("acm", "AddTagsToCertificate", {"CertificateArn": foreign.cert, "Tags": ours()},
-                           Tags(account.url), REGION)  # fmt: skip
+    calls = authorizations(
+        "acm",
+        "AddTagsToCertificate",
+        {"CertificateArn": foreign.cert, "Tags": ours()},
+        Tags(account.url),
+        REGION,
+    )
     assert {decide(rendered(), a) for a in calls} != {"Allow"}
 
 

@@ -10,8 +10,11 @@ from .iam import Authorization, decide
 ALLOW_ALL = {"Effect": "Allow", "Action": "*", "Resource": "*"}
 
 
-def request(action: str = "ec2:CreateTags", resource: str = "arn:aws:ec2:us-east-1:1:security-group/sg-1",
-            **context: list[str]) -> Authorization:  # fmt: skip
+def request(
+    action: str = "ec2:CreateTags",
+    resource: str = "arn:aws:ec2:us-east-1:1:security-group/sg-1",
+    **context: list[str],
+) -> Authorization:
     return Authorization(
         action, resource, {k.replace("__", ":").replace("_", "/").lower(): v for k, v in context.items()}
     )

@@ -23,8 +23,9 @@ OVERLAYS = ("aws", "gcp")
 def rendered(overlay: str) -> tuple[dict[str, Any], ...]:
     """The objects `kubectl apply -k manifests/<overlay>` creates (kubectl's built-in kustomize)."""
     assert shutil.which("kubectl"), "kubectl is needed to render the kustomize overlays (install it)"
-    done = subprocess.run(["kubectl", "kustomize", str(MANIFESTS / overlay)], capture_output=True, text=True,
-                          timeout=60)  # fmt: skip
+    done = subprocess.run(
+        ["kubectl", "kustomize", str(MANIFESTS / overlay)], capture_output=True, text=True, timeout=60
+    )
     assert done.returncode == 0, done.stderr
     return tuple(d for d in yaml.safe_load_all(done.stdout) if d)
 
@@ -77,15 +78,20 @@ def test_secrets_are_read_only_and_lease_rights_are_namespaced(overlay: str) -> 
             assert "leases" not in rule["resources"], "Lease rights belong in the namespaced Role"
     role = one("Role", overlay=overlay)
     assert role["metadata"]["namespace"] == one("Deployment", "lbctl", overlay)["metadata"]["namespace"]
-    assert role["rules"] == [{"apiGroups": ["coordination.k8s.io"], "resources": ["leases"],
-                              "verbs": ["get", "create", "update"]}]  # fmt: skip
+    assert role["rules"] == [
+        {"apiGroups": ["coordination.k8s.io"], "resources": ["leases"], "verbs": ["get", "create", "update"]}
+    ]
 
 
 def test_every_cluster_role_is_bound_to_the_service_account() -> None:
     for overlay in OVERLAYS:
         roles = {d["metadata"]["name"] for d in rendered(overlay) if d["kind"] == "ClusterRole"}
-        bound = {d["roleRef"]["name"] for d in rendered(overlay) if d["kind"] == "ClusterRoleBinding"
-                 and d["subjects"] == [{"kind": "ServiceAccount", "name": "lbctl", "namespace": "lbctl-system"}]}  # fmt: skip
+        bound = {
+            d["roleRef"]["name"]
+            for d in rendered(overlay)
+            if d["kind"] == "ClusterRoleBinding"
+            and d["subjects"] == [{"kind": "ServiceAccount", "name": "lbctl", "namespace": "lbctl-system"}]
+        }
         assert roles == bound, overlay
 
 
@@ -102,8 +108,12 @@ def test_crds_match_what_the_controller_watches() -> None:
     from lbctl.kube.resources import watched_resources
 
     for overlay in OVERLAYS:
-        crds = {(d["spec"]["group"], v["name"], d["spec"]["names"]["plural"], d["spec"]["names"]["kind"])
-                for d in rendered(overlay) if d["kind"] == "CustomResourceDefinition" for v in d["spec"]["versions"]}  # fmt: skip
+        crds = {
+            (d["spec"]["group"], v["name"], d["spec"]["names"]["plural"], d["spec"]["names"]["kind"])
+            for d in rendered(overlay)
+            if d["kind"] == "CustomResourceDefinition"
+            for v in d["spec"]["versions"]
+        }
         watched = [r for r in watched_resources(kubernetes.client.ApiClient(), overlay) if r.optional]
         assert {(r.api_version, r.kind) for r in watched} == {(f"{g}/{v}", k) for g, v, _, k in crds}, overlay
 
@@ -141,8 +151,15 @@ def test_gcp_default_backend_is_the_one_lbctl_uses() -> None:
 
 
 def _grants(overlay: str) -> set[tuple[str, str, str]]:
-    return {(g, r, v) for d in rendered(overlay) if d["kind"] in ("ClusterRole", "Role")
-            for rule in d["rules"] for g in rule["apiGroups"] for r in rule["resources"] for v in rule["verbs"]}  # fmt: skip
+    return {
+        (g, r, v)
+        for d in rendered(overlay)
+        if d["kind"] in ("ClusterRole", "Role")
+        for rule in d["rules"]
+        for g in rule["apiGroups"]
+        for r in rule["resources"]
+        for v in rule["verbs"]
+    }
 
 
 def test_each_overlay_grants_what_its_provider_declares() -> None:

@@ -33,7 +33,9 @@ def account(moto_url: str) -> AwsAccount:
 
 
 @pytest.fixture
-def cluster(kube: KubeEmulator, api: kubernetes.client.ApiClient, account: AwsAccount) -> kubernetes.client.ApiClient:
+def cluster(
+    kube: KubeEmulator, api: kubernetes.client.ApiClient, account: AwsAccount
+) -> kubernetes.client.ApiClient:
     core = kubernetes.client.CoreV1Api(api)
     for name, instance in account.instances.items():
         zone = "us-east-1a" if name == "node-a" else "us-east-1b"
@@ -62,7 +64,9 @@ def rule_paths(account: AwsAccount) -> set[str]:
     for rule in elbv2.describe_rules(ListenerArn=listener["ListenerArn"])["Rules"]:
         for condition in rule["Conditions"]:
             if condition["Field"] == "path-pattern":
-                paths.update(condition.get("PathPatternConfig", {}).get("Values") or condition.get("Values", []))
+                paths.update(
+                    condition.get("PathPatternConfig", {}).get("Values") or condition.get("Values", [])
+                )
     return paths
 
 
@@ -75,17 +79,22 @@ def registered_ips(account: AwsAccount, service_name: str) -> set[str]:
     return set()
 
 
-def test_create_edit_scale_delete(kube: KubeEmulator, cluster: kubernetes.client.ApiClient, account: AwsAccount) -> None:
+def test_create_edit_scale_delete(
+    kube: KubeEmulator, cluster: kubernetes.client.ApiClient, account: AwsAccount
+) -> None:
     net = kubernetes.client.NetworkingV1Api(cluster)
     discovery = kubernetes.client.DiscoveryV1Api(cluster)
     discovery.create_namespaced_endpoint_slice("default", endpoint_slice("users", ["10.0.0.11", "10.0.0.12"]))
     discovery.create_namespaced_endpoint_slice("default", endpoint_slice("products", ["10.0.0.21"]))
     process = controller(kube, "aws", account.endpoint_url, CLUSTER, vpc_id=account.vpc_id).start()
     try:
-        annotations = {"alb.ingress.kubernetes.io/target-type": "ip",
-                       "alb.ingress.kubernetes.io/scheme": "internet-facing"}  # fmt: skip
-        net.create_namespaced_ingress("default", ingress("shop", {"/users": "users", "/products": "products"},
-                                                         annotations))  # fmt: skip
+        annotations = {
+            "alb.ingress.kubernetes.io/target-type": "ip",
+            "alb.ingress.kubernetes.io/scheme": "internet-facing",
+        }
+        net.create_namespaced_ingress(
+            "default", ingress("shop", {"/users": "users", "/products": "products"}, annotations)
+        )
         hostname = wait_for(lambda: address_of(cluster, "shop"), what="status address")
         assert hostname == our_load_balancers(account)[0]["DNSName"]
         assert FINALIZER in net.read_namespaced_ingress("shop", "default").metadata.finalizers
@@ -94,14 +103,20 @@ def test_create_edit_scale_delete(kube: KubeEmulator, cluster: kubernetes.client
         assert ("Normal", "SuccessfullyReconciled") in {(t, r) for t, r, _ in events_for(cluster, "shop")}
 
         # edit paths → rules follow
-        net.patch_namespaced_ingress("shop", "default", ingress(
-            "shop", {"/users": "users", "/products": "products", "/orders": "orders"}, annotations))  # fmt: skip
+        net.patch_namespaced_ingress(
+            "shop",
+            "default",
+            ingress("shop", {"/users": "users", "/products": "products", "/orders": "orders"}, annotations),
+        )
         wait_for(lambda: "/orders" in rule_paths(account), what="rule for /orders")
 
         # scale pods → targets follow, nothing else changes
         slice_ = endpoint_slice("users", ["10.0.0.11", "10.0.0.12", "10.0.0.13"])
         discovery.replace_namespaced_endpoint_slice("users-abc", "default", slice_)
-        wait_for(lambda: registered_ips(account, "users") == {"10.0.0.11", "10.0.0.12", "10.0.0.13"}, what="scale-up")
+        wait_for(
+            lambda: registered_ips(account, "users") == {"10.0.0.11", "10.0.0.12", "10.0.0.13"},
+            what="scale-up",
+        )
 
         # delete → cloud clean, then the finalizer goes and the Ingress with it
         net.delete_namespaced_ingress("shop", "default")
@@ -112,17 +127,22 @@ def test_create_edit_scale_delete(kube: KubeEmulator, cluster: kubernetes.client
         process.stop()
 
 
-def test_bad_annotation_is_reported_and_others_converge(kube: KubeEmulator, cluster: kubernetes.client.ApiClient,
-                                                        account: AwsAccount) -> None:  # fmt: skip
+def test_bad_annotation_is_reported_and_others_converge(
+    kube: KubeEmulator, cluster: kubernetes.client.ApiClient, account: AwsAccount
+) -> None:
     net = kubernetes.client.NetworkingV1Api(cluster)
     process = controller(kube, "aws", account.endpoint_url, CLUSTER, vpc_id=account.vpc_id).start()
     try:
-        net.create_namespaced_ingress("default", ingress(
-            "broken", {"/": "users"}, {"alb.ingress.kubernetes.io/listen-ports": '[{"HTTP": 80'}))  # fmt: skip
+        net.create_namespaced_ingress(
+            "default",
+            ingress("broken", {"/": "users"}, {"alb.ingress.kubernetes.io/listen-ports": '[{"HTTP": 80'}),
+        )
         net.create_namespaced_ingress("default", ingress("fine", {"/": "products"}))
         wait_for(lambda: address_of(cluster, "fine"), what="the valid Ingress converges")
-        warnings = wait_for(lambda: [e for e in events_for(cluster, "broken") if e[0] == "Warning"],
-                            what="Warning event on the broken Ingress")  # fmt: skip
+        warnings = wait_for(
+            lambda: [e for e in events_for(cluster, "broken") if e[0] == "Warning"],
+            what="Warning event on the broken Ingress",
+        )
         assert "alb.ingress.kubernetes.io/listen-ports" in warnings[0][2]
         assert address_of(cluster, "broken") is None
         assert len(our_load_balancers(account)) == 1
@@ -130,8 +150,9 @@ def test_bad_annotation_is_reported_and_others_converge(kube: KubeEmulator, clus
         process.stop()
 
 
-def test_dropped_watch_and_expired_version_miss_no_update(kube: KubeEmulator, cluster: kubernetes.client.ApiClient,
-                                                          account: AwsAccount) -> None:  # fmt: skip
+def test_dropped_watch_and_expired_version_miss_no_update(
+    kube: KubeEmulator, cluster: kubernetes.client.ApiClient, account: AwsAccount
+) -> None:
     net = kubernetes.client.NetworkingV1Api(cluster)
     process = controller(kube, "aws", account.endpoint_url, CLUSTER, vpc_id=account.vpc_id).start()
     try:
@@ -139,21 +160,26 @@ def test_dropped_watch_and_expired_version_miss_no_update(kube: KubeEmulator, cl
         wait_for(lambda: address_of(cluster, "shop"), what="first converge")
         kube.compact()
         kube.drop_watches(abrupt=True)
-        net.patch_namespaced_ingress("shop", "default", ingress("shop", {"/users": "users", "/orders": "orders"}))
+        net.patch_namespaced_ingress(
+            "shop", "default", ingress("shop", {"/users": "users", "/orders": "orders"})
+        )
         wait_for(lambda: "/orders" in rule_paths(account), what="update seen after relist")
         assert process.controller.informers["Ingress"].relists >= 1
     finally:
         process.stop()
 
 
-def test_two_replicas_one_leader_and_failover(kube: KubeEmulator, cluster: kubernetes.client.ApiClient,
-                                              account: AwsAccount) -> None:  # fmt: skip
+def test_two_replicas_one_leader_and_failover(
+    kube: KubeEmulator, cluster: kubernetes.client.ApiClient, account: AwsAccount
+) -> None:
     net = kubernetes.client.NetworkingV1Api(cluster)
-    first = controller(kube, "aws", account.endpoint_url, CLUSTER, leader_elect=True, vpc_id=account.vpc_id,
-                       lease_seconds=15).start()
+    first = controller(
+        kube, "aws", account.endpoint_url, CLUSTER, leader_elect=True, vpc_id=account.vpc_id, lease_seconds=15
+    ).start()
     wait_for(lambda: first.elector.leading.is_set(), what="first replica leads")
-    second = controller(kube, "aws", account.endpoint_url, CLUSTER, leader_elect=True,
-                        vpc_id=account.vpc_id, lease_seconds=15).start()  # fmt: skip
+    second = controller(
+        kube, "aws", account.endpoint_url, CLUSTER, leader_elect=True, vpc_id=account.vpc_id, lease_seconds=15
+    ).start()
     try:
         net.create_namespaced_ingress("default", ingress("one", {"/": "users"}))
         wait_for(lambda: address_of(cluster, "one"), what="leader converges")

@@ -38,7 +38,9 @@ def compute() -> Iterator[ComputeEmulator]:
 @pytest.fixture
 def project(compute: ComputeEmulator) -> GcpProject:
     compute.reset()
-    return create_gcp_project(compute.url, PROJECT, {"gke-a": "us-central1-a", "gke-b": "us-central1-b"}, "shop-ip")
+    return create_gcp_project(
+        compute.url, PROJECT, {"gke-a": "us-central1-a", "gke-b": "us-central1-b"}, "shop-ip"
+    )
 
 
 def ours(compute: ComputeEmulator) -> dict[str, list[str]]:
@@ -72,15 +74,20 @@ def gce_ingress(name: str, paths: dict[str, str]) -> dict:
     return body
 
 
-def test_create_update_delete_on_the_static_ip(kube: KubeEmulator, cluster: kubernetes.client.ApiClient,
-                                               compute: ComputeEmulator, project: GcpProject) -> None:  # fmt: skip
+def test_create_update_delete_on_the_static_ip(
+    kube: KubeEmulator, cluster: kubernetes.client.ApiClient, compute: ComputeEmulator, project: GcpProject
+) -> None:
     net = kubernetes.client.NetworkingV1Api(cluster)
     kubernetes.client.DiscoveryV1Api(cluster).create_namespaced_endpoint_slice(
-        "default", endpoint_slice("users", ["10.8.0.10"], zone="us-central1-a"))  # fmt: skip
-    process = controller(kube, "gcp", compute.url, "e2e", project=PROJECT,
-                         zones=["us-central1-a", "us-central1-b"]).start()  # fmt: skip
+        "default", endpoint_slice("users", ["10.8.0.10"], zone="us-central1-a")
+    )
+    process = controller(
+        kube, "gcp", compute.url, "e2e", project=PROJECT, zones=["us-central1-a", "us-central1-b"]
+    ).start()
     try:
-        net.create_namespaced_ingress("default", gce_ingress("shop", {"/users": "users", "/products": "products"}))
+        net.create_namespaced_ingress(
+            "default", gce_ingress("shop", {"/users": "users", "/products": "products"})
+        )
         assert wait_for(lambda: address_of(cluster, "shop"), what="status IP") == project.static_ip
         assert FINALIZER in net.read_namespaced_ingress("shop", "default").metadata.finalizers
         created = ours(compute)
@@ -88,7 +95,9 @@ def test_create_update_delete_on_the_static_ip(kube: KubeEmulator, cluster: kube
         mutating = process.stats.total(mutating=True)
         process.controller.enqueue_all()
         wait_for(lambda: process.controller.queue.idle, what="resync done")
-        assert process.stats.total(mutating=True) == mutating, "a resync of an unchanged Ingress must not write"
+        assert process.stats.total(mutating=True) == mutating, (
+            "a resync of an unchanged Ingress must not write"
+        )
 
         net.patch_namespaced_ingress("shop", "default", gce_ingress("shop", {"/users": "users"}))
         wait_for(lambda: len(ours(compute).get("backendServices", [])) == 1, what="products backend removed")
@@ -105,22 +114,30 @@ def test_create_update_delete_on_the_static_ip(kube: KubeEmulator, cluster: kube
 DEFAULT_BACKEND = Path(__file__).resolve().parents[2] / "manifests" / "gcp" / "default-http-backend.yaml"
 
 
-def test_gke_cluster_default_backend(kube: KubeEmulator, cluster: kubernetes.client.ApiClient,
-                                     compute: ComputeEmulator, project: GcpProject) -> None:  # fmt: skip
+def test_gke_cluster_default_backend(
+    kube: KubeEmulator, cluster: kubernetes.client.ApiClient, compute: ComputeEmulator, project: GcpProject
+) -> None:
     """A two-path Ingress without spec.defaultBackend: until kube-system/default-http-backend exists, a Warning
     naming it and its install, and nothing in the cloud; once it is applied, a URL map whose default service is
     the third backend service."""
     net = kubernetes.client.NetworkingV1Api(cluster)
-    process = controller(kube, "gcp", compute.url, "e2e", project=PROJECT,
-                         zones=["us-central1-a", "us-central1-b"]).start()  # fmt: skip
+    process = controller(
+        kube, "gcp", compute.url, "e2e", project=PROJECT, zones=["us-central1-a", "us-central1-b"]
+    ).start()
     try:
         body = gce_ingress("shop", {"/users": "users", "/products": "products"})
         del body["spec"]["defaultBackend"]
         net.create_namespaced_ingress("default", body)
 
         def warning() -> str | None:
-            return next((m for t, r, m in events_for(cluster, "shop") if t == "Warning" and r == "FailedBuildModel"
-                         and "kube-system/default-http-backend" in m), None)  # fmt: skip
+            return next(
+                (
+                    m
+                    for t, r, m in events_for(cluster, "shop")
+                    if t == "Warning" and r == "FailedBuildModel" and "kube-system/default-http-backend" in m
+                ),
+                None,
+            )
 
         message = wait_for(warning, what="a Warning naming the missing cluster default backend")
         assert "kubectl apply -f manifests/gcp/default-http-backend.yaml" in message
@@ -142,8 +159,12 @@ def test_gke_cluster_default_backend(kube: KubeEmulator, cluster: kubernetes.cli
         assert "kubesystem-defaulthttp" in default_service and default_service in created["backendServices"]
         checks = [v for k, v in inventory.items() if "/healthChecks/" in k and "kubesystem" in k]
         assert [c["httpHealthCheck"]["requestPath"] for c in checks] == ["/healthz"]
-        node_port = kubernetes.client.CoreV1Api(cluster).read_namespaced_service(
-            "default-http-backend", "kube-system").spec.ports[0].node_port  # fmt: skip
+        node_port = (
+            kubernetes.client.CoreV1Api(cluster)
+            .read_namespaced_service("default-http-backend", "kube-system")
+            .spec.ports[0]
+            .node_port
+        )
         assert checks[0]["httpHealthCheck"]["port"] == node_port
     finally:
         process.stop()

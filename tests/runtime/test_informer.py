@@ -19,8 +19,12 @@ def service(name: str, port: int = 80) -> dict:
 def services_informer(api: kubernetes.client.ApiClient):
     resource = next(r for r in watched_resources(api, "aws") if r.kind == "Service")
     seen: list[tuple[str, bool, bool]] = []
-    informer = Informer(resource, handler=lambda kind, key, old, new: seen.append((key, old is None, new is None)),
-                        watch_timeout=5, max_backoff=0.5)  # fmt: skip
+    informer = Informer(
+        resource,
+        handler=lambda kind, key, old, new: seen.append((key, old is None, new is None)),
+        watch_timeout=5,
+        max_backoff=0.5,
+    )
     informer.start()
     assert informer.synced.wait(60)
     yield informer, seen

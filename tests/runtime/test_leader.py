@@ -18,8 +18,17 @@ class Replica:
         self.started = 0
         self.stopped = 0
         self.lock = threading.Lock()
-        self.elector = LeaderElector(api, "default", "lbctl-test", identity, self._start, self._stop,
-                                     lease_seconds=lease_seconds, renew_deadline=1.0, retry_period=0.2)  # fmt: skip
+        self.elector = LeaderElector(
+            api,
+            "default",
+            "lbctl-test",
+            identity,
+            self._start,
+            self._stop,
+            lease_seconds=lease_seconds,
+            renew_deadline=1.0,
+            retry_period=0.2,
+        )
 
     def _start(self) -> None:
         with self.lock:
@@ -42,8 +51,11 @@ def _replica_api(kube: KubeEmulator, identity: str) -> kubernetes.client.ApiClie
 
 
 def _lease_reads(kube: KubeEmulator, identity: str) -> int:
-    return sum(1 for r in kube.requests
-               if r.resource == "leases" and r.verb == "get" and r.user_agent == f"replica-{identity}")  # fmt: skip
+    return sum(
+        1
+        for r in kube.requests
+        if r.resource == "leases" and r.verb == "get" and r.user_agent == f"replica-{identity}"
+    )
 
 
 def test_exactly_one_leader_and_handover_on_release(kube: KubeEmulator) -> None:

@@ -28,8 +28,13 @@ Grant = tuple[str, str, str]  # (api group, resource[/subresource], verb)
 
 def granted(overlay: str) -> set[Grant]:
     out: set[Grant] = set()
-    done = subprocess.run(["kubectl", "kustomize", str(MANIFESTS / overlay)], capture_output=True, text=True,
-                          check=True, timeout=60)  # fmt: skip
+    done = subprocess.run(
+        ["kubectl", "kustomize", str(MANIFESTS / overlay)],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
     for doc in yaml.safe_load_all(done.stdout):
         if doc and doc["kind"] in ("ClusterRole", "Role"):
             for rule in doc["rules"]:
@@ -40,12 +45,21 @@ def granted(overlay: str) -> set[Grant]:
 
 
 def called(kube: KubeEmulator) -> set[Grant]:
-    return {(r.api_group, r.resource + (f"/{r.subresource}" if r.subresource else ""), r.verb)
-            for r in kube.requests if r.user_agent == USER_AGENT and r.resource}  # fmt: skip
+    return {
+        (r.api_group, r.resource + (f"/{r.subresource}" if r.subresource else ""), r.verb)
+        for r in kube.requests
+        if r.user_agent == USER_AGENT and r.resource
+    }
 
 
-def lifecycle(kube: KubeEmulator, provider: str, cloud_url: str, nodes: dict[str, str], ingress_body: dict,
-              **options: object) -> None:  # fmt: skip
+def lifecycle(
+    kube: KubeEmulator,
+    provider: str,
+    cloud_url: str,
+    nodes: dict[str, str],
+    ingress_body: dict,
+    **options: object,
+) -> None:
     """Create, reconcile, delete one Ingress with a leader-elected controller."""
     api = kube.api_client()
     core = kubernetes.client.CoreV1Api(api)
@@ -55,9 +69,17 @@ def lifecycle(kube: KubeEmulator, provider: str, cloud_url: str, nodes: dict[str
         core.create_node(node(name, provider_id, zone))
     core.create_namespaced_service("default", service("users", 30080))
     cert, key = self_signed("shop.example.com", serial=61)
-    core.create_namespaced_secret("default", {
-        "metadata": {"name": "shop-tls", "namespace": "default"}, "type": "kubernetes.io/tls",
-        "data": {"tls.crt": base64.b64encode(cert.encode()).decode(), "tls.key": base64.b64encode(key.encode()).decode()}})  # fmt: skip
+    core.create_namespaced_secret(
+        "default",
+        {
+            "metadata": {"name": "shop-tls", "namespace": "default"},
+            "type": "kubernetes.io/tls",
+            "data": {
+                "tls.crt": base64.b64encode(cert.encode()).decode(),
+                "tls.key": base64.b64encode(key.encode()).decode(),
+            },
+        },
+    )
     ingress_body["spec"]["tls"] = [{"hosts": ["shop.example.com"], "secretName": "shop-tls"}]
     process = controller(kube, provider, cloud_url, "rbac", leader_elect=True, **options).start()
     net = kubernetes.client.NetworkingV1Api(api)
@@ -91,8 +113,15 @@ def gcp_calls() -> set[Grant]:
         create_gcp_project(compute.url, "rbac", {"gke-a": "us-central1-a"}, "shop-ip")
         body = ingress("shop", {"/users": "users"}, class_name="gce")
         body["spec"]["defaultBackend"] = {"service": {"name": "users", "port": {"name": "http"}}}
-        lifecycle(kube, "gcp", compute.url, {"gke-a": "gce://rbac/us-central1-a/gke-a"},
-                  body, project="rbac", zones=["us-central1-a"])  # fmt: skip
+        lifecycle(
+            kube,
+            "gcp",
+            compute.url,
+            {"gke-a": "gce://rbac/us-central1-a/gke-a"},
+            body,
+            project="rbac",
+            zones=["us-central1-a"],
+        )
         return called(kube)
 
 

@@ -18,9 +18,13 @@ from tests.runtime.support import address_of, controller, endpoint_slice, events
 
 CLUSTER = "routing"
 PREFIX = "alb.ingress.kubernetes.io/"
-OIDC = {"issuer": "https://idp.example.com", "authorizationEndpoint": "https://idp.example.com/auth",
-        "tokenEndpoint": "https://idp.example.com/token", "userInfoEndpoint": "https://idp.example.com/userinfo",
-        "secretName": "oidc-client"}  # fmt: skip
+OIDC = {
+    "issuer": "https://idp.example.com",
+    "authorizationEndpoint": "https://idp.example.com/auth",
+    "tokenEndpoint": "https://idp.example.com/token",
+    "userInfoEndpoint": "https://idp.example.com/userinfo",
+    "secretName": "oidc-client",
+}
 
 
 @pytest.fixture
@@ -45,10 +49,18 @@ def cluster(
 
 def _ingress(name: str, annotations: dict[str, str], backend: dict[str, Any]) -> dict[str, Any]:
     return {
-        "metadata": {"name": name, "namespace": "default", "annotations": {PREFIX + k: v for k, v in annotations.items()}},
-        "spec": {"ingressClassName": "alb", "rules": [{"http": {"paths": [
-            {"path": "/", "pathType": "Prefix", "backend": {"service": backend}}]}}]},
-    }  # fmt: skip
+        "metadata": {
+            "name": name,
+            "namespace": "default",
+            "annotations": {PREFIX + k: v for k, v in annotations.items()},
+        },
+        "spec": {
+            "ingressClassName": "alb",
+            "rules": [
+                {"http": {"paths": [{"path": "/", "pathType": "Prefix", "backend": {"service": backend}}]}}
+            ],
+        },
+    }
 
 
 def _target_ips(account: AwsAccount, service_name: str) -> set[str] | None:
@@ -85,29 +97,44 @@ def _rule_action_types(account: AwsAccount) -> list[list[str]]:
     return out
 
 
-def test_service_named_only_in_a_forward_action(kube: KubeEmulator, cluster: kubernetes.client.ApiClient,
-                                                account: AwsAccount) -> None:  # fmt: skip
+def test_service_named_only_in_a_forward_action(
+    kube: KubeEmulator, cluster: kubernetes.client.ApiClient, account: AwsAccount
+) -> None:
     core = kubernetes.client.CoreV1Api(cluster)
     discovery = kubernetes.client.DiscoveryV1Api(cluster)
     net = kubernetes.client.NetworkingV1Api(cluster)
-    weighted = {"type": "forward", "forwardConfig": {"targetGroups": [
-        {"serviceName": "users", "servicePort": "80", "weight": 80},
-        {"serviceName": "billing", "servicePort": "80", "weight": 20}]}}  # fmt: skip
+    weighted = {
+        "type": "forward",
+        "forwardConfig": {
+            "targetGroups": [
+                {"serviceName": "users", "servicePort": "80", "weight": 80},
+                {"serviceName": "billing", "servicePort": "80", "weight": 20},
+            ]
+        },
+    }
     process = controller(kube, "aws", account.endpoint_url, CLUSTER, vpc_id=account.vpc_id).start()
     try:
-        net.create_namespaced_ingress("default", _ingress(
-            "shop", {"target-type": "ip", "actions.weighted": json.dumps(weighted)},
-            {"name": "weighted", "port": {"name": "use-annotation"}}))  # fmt: skip
-        warning = wait_for(lambda: [m for t, _, m in events_for(cluster, "shop") if t == "Warning" and "billing" in m],
-                           what="Warning naming the missing Service billing")  # fmt: skip
+        net.create_namespaced_ingress(
+            "default",
+            _ingress(
+                "shop",
+                {"target-type": "ip", "actions.weighted": json.dumps(weighted)},
+                {"name": "weighted", "port": {"name": "use-annotation"}},
+            ),
+        )
+        warning = wait_for(
+            lambda: [m for t, _, m in events_for(cluster, "shop") if t == "Warning" and "billing" in m],
+            what="Warning naming the missing Service billing",
+        )
         assert warning
         # The Service appears, then its endpoints: each change reaches the group although no rule names it.
         core.create_namespaced_service("default", service("billing", 30090))
         discovery.create_namespaced_endpoint_slice("default", endpoint_slice("billing", ["10.0.0.31"]))
         wait_for(lambda: address_of(cluster, "shop"), what="the Ingress converges once billing exists")
         wait_for(lambda: _target_ips(account, "billing") == {"10.0.0.31"}, what="billing's pod registered")
-        discovery.replace_namespaced_endpoint_slice("billing-abc", "default",
-                                                    endpoint_slice("billing", ["10.0.0.31", "10.0.0.32"]))  # fmt: skip
+        discovery.replace_namespaced_endpoint_slice(
+            "billing-abc", "default", endpoint_slice("billing", ["10.0.0.31", "10.0.0.32"])
+        )
         wait_for(
             lambda: _target_ips(account, "billing") == {"10.0.0.31", "10.0.0.32"}, what="billing scaled up"
         )
@@ -115,8 +142,9 @@ def test_service_named_only_in_a_forward_action(kube: KubeEmulator, cluster: kub
         process.stop()
 
 
-def test_oidc_client_secret_created_after_the_ingress(kube: KubeEmulator, cluster: kubernetes.client.ApiClient,
-                                                      account: AwsAccount) -> None:  # fmt: skip
+def test_oidc_client_secret_created_after_the_ingress(
+    kube: KubeEmulator, cluster: kubernetes.client.ApiClient, account: AwsAccount
+) -> None:
     core = kubernetes.client.CoreV1Api(cluster)
     net = kubernetes.client.NetworkingV1Api(cluster)
     cert, key = self_signed("www.example.com", serial=77)
@@ -125,16 +153,28 @@ def test_oidc_client_secret_created_after_the_ingress(kube: KubeEmulator, cluste
     ]
     process = controller(kube, "aws", account.endpoint_url, CLUSTER, vpc_id=account.vpc_id).start()
     try:
-        net.create_namespaced_ingress("default", _ingress(
-            "login", {"certificate-arn": arn, "auth-type": "oidc", "auth-idp-oidc": json.dumps(OIDC)},
-            {"name": "users", "port": {"name": "http"}}))  # fmt: skip
-        wait_for(lambda: [m for t, _, m in events_for(cluster, "login") if t == "Warning" and "oidc-client" in m],
-                 what="Warning naming the missing OIDC Secret")  # fmt: skip
+        net.create_namespaced_ingress(
+            "default",
+            _ingress(
+                "login",
+                {"certificate-arn": arn, "auth-type": "oidc", "auth-idp-oidc": json.dumps(OIDC)},
+                {"name": "users", "port": {"name": "http"}},
+            ),
+        )
+        wait_for(
+            lambda: [m for t, _, m in events_for(cluster, "login") if t == "Warning" and "oidc-client" in m],
+            what="Warning naming the missing OIDC Secret",
+        )
         assert account.client("elbv2").describe_load_balancers()["LoadBalancers"] == []
         data = {"clientID": "login-client", "clientSecret": "created-later-7c1d"}
-        core.create_namespaced_secret("default", {
-            "metadata": {"name": "oidc-client", "namespace": "default"}, "type": "Opaque",
-            "data": {k: base64.b64encode(v.encode()).decode() for k, v in data.items()}})  # fmt: skip
+        core.create_namespaced_secret(
+            "default",
+            {
+                "metadata": {"name": "oidc-client", "namespace": "default"},
+                "type": "Opaque",
+                "data": {k: base64.b64encode(v.encode()).decode() for k, v in data.items()},
+            },
+        )
         wait_for(lambda: address_of(cluster, "login"), what="the Ingress converges once its Secret exists")
         assert ["authenticate-oidc", "forward"] in _rule_action_types(account)
         # A rotation after the converge: only the Secret's watch event can bring it to the rule.

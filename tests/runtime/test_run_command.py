@@ -43,15 +43,45 @@ def account(moto_url: str) -> AwsAccount:
     return account
 
 
-def start_run(kube: KubeEmulator, account: AwsAccount, tmp_path: Path) -> tuple[subprocess.Popen[str], int, int]:
+def start_run(
+    kube: KubeEmulator, account: AwsAccount, tmp_path: Path
+) -> tuple[subprocess.Popen[str], int, int]:
     metrics, health = free_port(), free_port()
-    env = {**os.environ, **{k.upper(): v for k, v in DEMO_KEYS.items()}, "LBCTL_CLUSTER_NAME": CLUSTER,
-           "LBCTL_KUBE_API_TOKEN": kube.token, "LBCTL_LEADER_ELECT": "true", "LBCTL_LEADER_NAMESPACE": "lbctl-system"}  # fmt: skip
+    env = {
+        **os.environ,
+        **{k.upper(): v for k, v in DEMO_KEYS.items()},
+        "LBCTL_CLUSTER_NAME": CLUSTER,
+        "LBCTL_KUBE_API_TOKEN": kube.token,
+        "LBCTL_LEADER_ELECT": "true",
+        "LBCTL_LEADER_NAMESPACE": "lbctl-system",
+    }
     log = open(tmp_path / "run.log", "w")  # noqa: SIM115 - closed with the process
     process = subprocess.Popen(
-        [LBCTL, "run", "--provider", "aws", "--endpoint-url", account.endpoint_url, "--aws-vpc-id", account.vpc_id,
-         "--kube-api-url", kube.url, "--metrics-addr", f"127.0.0.1:{metrics}", "--health-addr", f"127.0.0.1:{health}",
-         "--workers", "2", "--discovery-ttl", "60"], stdout=log, stderr=subprocess.STDOUT, text=True, env=env)  # fmt: skip
+        [
+            LBCTL,
+            "run",
+            "--provider",
+            "aws",
+            "--endpoint-url",
+            account.endpoint_url,
+            "--aws-vpc-id",
+            account.vpc_id,
+            "--kube-api-url",
+            kube.url,
+            "--metrics-addr",
+            f"127.0.0.1:{metrics}",
+            "--health-addr",
+            f"127.0.0.1:{health}",
+            "--workers",
+            "2",
+            "--discovery-ttl",
+            "60",
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=env,
+    )
     return process, metrics, health
 
 
@@ -92,20 +122,38 @@ def test_run_process_converges_reports_and_drains(cluster, account: AwsAccount, 
         wait_for(lambda: ready(health), timeout=60, what="/readyz")
         assert requests.get(f"http://127.0.0.1:{health}/healthz", timeout=5).text == "ok"
         net = kubernetes.client.NetworkingV1Api(api)
-        net.create_namespaced_ingress("default", ingress("shop", {"/users": "users", "/products": "products"},
-                                                         {"alb.ingress.kubernetes.io/scheme": "internet-facing"}))  # fmt: skip
+        net.create_namespaced_ingress(
+            "default",
+            ingress(
+                "shop",
+                {"/users": "users", "/products": "products"},
+                {"alb.ingress.kubernetes.io/scheme": "internet-facing"},
+            ),
+        )
         hostname = wait_for(lambda: address_of(api, "shop"), timeout=60, what="ALB hostname in status")
         kubeconfig = kube.write_kubeconfig(tmp_path / "kubeconfig")
-        shown = subprocess.run(["kubectl", "--kubeconfig", str(kubeconfig), "get", "ingress", "shop"],
-                               capture_output=True, text=True, timeout=60, check=True).stdout  # fmt: skip
+        shown = subprocess.run(
+            ["kubectl", "--kubeconfig", str(kubeconfig), "get", "ingress", "shop"],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=True,
+        ).stdout
         assert hostname in shown.splitlines()[1].split()
         text = requests.get(f"http://127.0.0.1:{metrics}/metrics", timeout=5).text
         assert 'lbctl_reconcile_total{outcome="success",provider="aws"}' in text
-        assert 'lbctl_cloud_api_calls_total{operation="CreateLoadBalancer",outcome="ok",service="elbv2"} 1.0' in text
+        assert (
+            'lbctl_cloud_api_calls_total{operation="CreateLoadBalancer",outcome="ok",service="elbv2"} 1.0'
+            in text
+        )
         assert "lbctl_leader 1.0" in text
 
         net.delete_namespaced_ingress("shop", "default")
-        wait_for(lambda: gone(lambda: net.read_namespaced_ingress("shop", "default")), timeout=60, what="Ingress gone")
+        wait_for(
+            lambda: gone(lambda: net.read_namespaced_ingress("shop", "default")),
+            timeout=60,
+            what="Ingress gone",
+        )
         assert our_load_balancers(account) == []
     finally:
         process.send_signal(signal.SIGTERM)
@@ -113,19 +161,34 @@ def test_run_process_converges_reports_and_drains(cluster, account: AwsAccount, 
     assert code == 0, (tmp_path / "run.log").read_text()[-3000:]
     lease = kubernetes.client.CoordinationV1Api(api).read_namespaced_lease("lbctl-aws-leader", "lbctl-system")
     assert not lease.spec.holder_identity, "SIGTERM must release the Lease"
-    lines = [json.loads(line) for line in (tmp_path / "run.log").read_text().splitlines() if line.startswith("{")]
+    lines = [
+        json.loads(line) for line in (tmp_path / "run.log").read_text().splitlines() if line.startswith("{")
+    ]
     assert any(line.get("key") == "default/shop" and line["msg"] == "reconciled" for line in lines)
 
 
-def test_stacks_leaked_while_down_are_collected_at_start(cluster, account: AwsAccount, tmp_path: Path) -> None:
+def test_stacks_leaked_while_down_are_collected_at_start(
+    cluster, account: AwsAccount, tmp_path: Path
+) -> None:
     kube, _ = cluster
-    manifest = [{"apiVersion": "networking.k8s.io/v1", "kind": "Ingress", **ingress("ghost", {"/": "users"})},
-                *({"apiVersion": "v1", "kind": "Service", **service(n, p)} for n, p in (("users", 30080),))]  # fmt: skip
+    manifest = [
+        {"apiVersion": "networking.k8s.io/v1", "kind": "Ingress", **ingress("ghost", {"/": "users"})},
+        *({"apiVersion": "v1", "kind": "Service", **service(n, p)} for n, p in (("users", 30080),)),
+    ]
     snapshot = ClusterSnapshot.from_objects(manifest)
     (spec,) = build(snapshot, BuildConfig.for_provider("aws")).specs
-    provider = create_provider("aws", ProviderConfig(CLUSTER, account.endpoint_url, call_stats=CallStats(),
-                                                     options={"region": "us-east-1", "vpc_id": account.vpc_id, **DEMO_KEYS}))  # fmt: skip
-    provider.converge(StackInput.from_snapshot(spec, snapshot))  # a stack whose Ingress no longer exists in the cluster
+    provider = create_provider(
+        "aws",
+        ProviderConfig(
+            CLUSTER,
+            account.endpoint_url,
+            call_stats=CallStats(),
+            options={"region": "us-east-1", "vpc_id": account.vpc_id, **DEMO_KEYS},
+        ),
+    )
+    provider.converge(
+        StackInput.from_snapshot(spec, snapshot)
+    )  # a stack whose Ingress no longer exists in the cluster
     assert len(our_load_balancers(account)) == 1
     process, _, health = start_run(kube, account, tmp_path)
     try:

@@ -27,10 +27,15 @@ def tls_secret(name: str, serial: int, **extra: str) -> dict:
     last_applied = json.dumps(
         {"kind": "Secret", "data": {"tls.key": "…the whole key, as kubectl apply keeps it"}}
     )
-    return {"metadata": {"name": name, "namespace": "default",
-                         "annotations": {"kubectl.kubernetes.io/last-applied-configuration": last_applied}},
-            "type": "kubernetes.io/tls",
-            "data": {k: base64.b64encode(v.encode()).decode() for k, v in data.items()}}  # fmt: skip
+    return {
+        "metadata": {
+            "name": name,
+            "namespace": "default",
+            "annotations": {"kubectl.kubernetes.io/last-applied-configuration": last_applied},
+        },
+        "type": "kubernetes.io/tls",
+        "data": {k: base64.b64encode(v.encode()).decode() for k, v in data.items()},
+    }
 
 
 def imported_serials(acm: Any) -> set[int]:
@@ -67,8 +72,13 @@ def test_only_referenced_secrets_are_watched_stripped_and_followed(moto_url: str
         core.create_namespaced_service("default", service("users", 30080))
         core.create_namespaced_secret("default", tls_secret("web-tls", 51, **{"ca.crt": "not used"}))
         core.create_namespaced_secret("default", tls_secret("unrelated", 52))
-        core.create_namespaced_secret("default", {"metadata": {"name": "db-password", "namespace": "default"},
-                                                  "data": {"password": base64.b64encode(b"hunter2").decode()}})  # fmt: skip
+        core.create_namespaced_secret(
+            "default",
+            {
+                "metadata": {"name": "db-password", "namespace": "default"},
+                "data": {"password": base64.b64encode(b"hunter2").decode()},
+            },
+        )
         process = controller(kube, "aws", account.endpoint_url, CLUSTER, vpc_id=account.vpc_id).start()
         watches = process.controller.informers["Secret"]
         assert isinstance(watches, SecretWatches)
@@ -103,15 +113,30 @@ def test_only_referenced_secrets_are_watched_stripped_and_followed(moto_url: str
 
 
 def test_strip_secret_keeps_only_identity_type_and_used_keys() -> None:
-    raw = {"apiVersion": "v1", "kind": "Secret", "type": "Opaque",
-           "metadata": {"name": "a", "namespace": "b", "uid": "u", "resourceVersion": "7", "labels": {"x": "y"},
-                        "annotations": {"k": "v"}, "managedFields": [{"manager": "kubectl"}]},
-           "data": {"clientID": "aWQ=", "clientSecret": "c2U=", "other": "b3Q="}, "stringData": {"tls.key": "k"}}  # fmt: skip
+    raw = {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "type": "Opaque",
+        "metadata": {
+            "name": "a",
+            "namespace": "b",
+            "uid": "u",
+            "resourceVersion": "7",
+            "labels": {"x": "y"},
+            "annotations": {"k": "v"},
+            "managedFields": [{"manager": "kubectl"}],
+        },
+        "data": {"clientID": "aWQ=", "clientSecret": "c2U=", "other": "b3Q="},
+        "stringData": {"tls.key": "k"},
+    }
     assert strip_secret(raw) == {
-        "apiVersion": "v1", "kind": "Secret", "type": "Opaque",
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "type": "Opaque",
         "metadata": {"name": "a", "namespace": "b", "uid": "u", "resourceVersion": "7"},
-        "data": {"clientID": "aWQ=", "clientSecret": "c2U="}, "stringData": {"tls.key": "k"},
-    }  # fmt: skip
+        "data": {"clientID": "aWQ=", "clientSecret": "c2U="},
+        "stringData": {"tls.key": "k"},
+    }
 
 
 def test_secrets_needed_names_tls_oidc_and_service_level_oidc_and_survives_bad_json() -> None:
@@ -119,17 +144,30 @@ def test_secrets_needed_names_tls_oidc_and_service_level_oidc_and_survives_bad_j
     from lbctl.model.snapshot import ClusterSnapshot, parse_object
 
     oidc = "alb.ingress.kubernetes.io/auth-idp-oidc"
-    snapshot = ClusterSnapshot.from_objects([
-        {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "api", "namespace": "shop",
-                                                             "annotations": {oidc: '{"secretName": "svc-oidc"}'}},
-         "spec": {"type": "NodePort", "ports": [{"port": 80, "nodePort": 30001}]}},
-    ])  # fmt: skip
+    snapshot = ClusterSnapshot.from_objects(
+        [
+            {
+                "apiVersion": "v1",
+                "kind": "Service",
+                "metadata": {
+                    "name": "api",
+                    "namespace": "shop",
+                    "annotations": {oidc: '{"secretName": "svc-oidc"}'},
+                },
+                "spec": {"type": "NodePort", "ports": [{"port": 80, "nodePort": 30001}]},
+            },
+        ]
+    )
 
     def ingress(annotations: dict[str, str], tls: list[dict[str, str]]) -> object:
-        (parsed,) = parse_object({
-            "apiVersion": "networking.k8s.io/v1", "kind": "Ingress",
-            "metadata": {"name": "web", "namespace": "shop", "annotations": annotations},
-            "spec": {"tls": tls, "defaultBackend": {"service": {"name": "api", "port": {"number": 80}}}}})  # fmt: skip
+        (parsed,) = parse_object(
+            {
+                "apiVersion": "networking.k8s.io/v1",
+                "kind": "Ingress",
+                "metadata": {"name": "web", "namespace": "shop", "annotations": annotations},
+                "spec": {"tls": tls, "defaultBackend": {"service": {"name": "api", "port": {"number": 80}}}},
+            }
+        )
         return parsed
 
     good = ingress({oidc: '{"secretName": "ing-oidc"}'}, [{"secretName": "web-tls"}])

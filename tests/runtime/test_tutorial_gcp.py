@@ -26,23 +26,54 @@ ZONES = {"gke-pool-a": "us-central1-a", "gke-pool-b": "us-central1-b"}
 
 def app(name: str) -> list[dict]:
     labels = {"app": name}
-    container = {"name": name, "image": f"example/{name}:1", "ports": [{"name": "http", "containerPort": 8080}],
-                 "readinessProbe": {"httpGet": {"path": f"/{name}/healthz", "port": 8080}}}  # fmt: skip
+    container = {
+        "name": name,
+        "image": f"example/{name}:1",
+        "ports": [{"name": "http", "containerPort": 8080}],
+        "readinessProbe": {"httpGet": {"path": f"/{name}/healthz", "port": 8080}},
+    }
     return [
-        {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": name, "namespace": "default"},
-         "spec": {"replicas": 2, "selector": {"matchLabels": labels},
-                  "template": {"metadata": {"labels": labels}, "spec": {"containers": [container]}}}},
-        {"apiVersion": "v1", "kind": "Service", "metadata": {"name": name, "namespace": "default"},
-         "spec": {"type": "NodePort", "selector": labels, "ports": [{"port": 80, "targetPort": 8080}]}},
-    ]  # fmt: skip
+        {
+            "apiVersion": "apps/v1",
+            "kind": "Deployment",
+            "metadata": {"name": name, "namespace": "default"},
+            "spec": {
+                "replicas": 2,
+                "selector": {"matchLabels": labels},
+                "template": {"metadata": {"labels": labels}, "spec": {"containers": [container]}},
+            },
+        },
+        {
+            "apiVersion": "v1",
+            "kind": "Service",
+            "metadata": {"name": name, "namespace": "default"},
+            "spec": {"type": "NodePort", "selector": labels, "ports": [{"port": 80, "targetPort": 8080}]},
+        },
+    ]
 
 
 INGRESS = {
-    "apiVersion": "networking.k8s.io/v1", "kind": "Ingress", "metadata": {"name": "shop", "namespace": "default"},
-    "spec": {"ingressClassName": "gce", "rules": [{"http": {"paths": [
-        {"path": f"/{name}", "pathType": "Prefix", "backend": {"service": {"name": name, "port": {"number": 80}}}}
-        for name in ("users", "products")]}}]},
-}  # fmt: skip
+    "apiVersion": "networking.k8s.io/v1",
+    "kind": "Ingress",
+    "metadata": {"name": "shop", "namespace": "default"},
+    "spec": {
+        "ingressClassName": "gce",
+        "rules": [
+            {
+                "http": {
+                    "paths": [
+                        {
+                            "path": f"/{name}",
+                            "pathType": "Prefix",
+                            "backend": {"service": {"name": name, "port": {"number": 80}}},
+                        }
+                        for name in ("users", "products")
+                    ]
+                }
+            }
+        ],
+    },
+}
 
 
 def free_port() -> int:
@@ -61,8 +92,9 @@ def test_tutorial_converges_with_the_cluster_doing_its_part(tmp_path: Path) -> N
         kubeconfig = str(kube.write_kubeconfig(tmp_path / "kubeconfig"))
 
         def kubectl(*args: str) -> str:
-            done = subprocess.run(["kubectl", "--kubeconfig", kubeconfig, *args], capture_output=True, text=True,
-                                  timeout=120)  # fmt: skip
+            done = subprocess.run(
+                ["kubectl", "--kubeconfig", kubeconfig, *args], capture_output=True, text=True, timeout=120
+            )
             assert done.returncode == 0, done.stdout + done.stderr
             return done.stdout
 
@@ -75,9 +107,29 @@ def test_tutorial_converges_with_the_cluster_doing_its_part(tmp_path: Path) -> N
         env = {**os.environ, "LBCTL_KUBE_API_TOKEN": kube.token}
         with open(tmp_path / "run.log", "w") as log:
             run = subprocess.Popen(
-                [LBCTL, "run", "--provider", "gcp", "--cluster-name", "tutorial", "--gcp-project", PROJECT,
-                 "--endpoint-url", compute.url, "--kube-api-url", kube.url, "--metrics-addr", f"127.0.0.1:{free_port()}",
-                 "--health-addr", f"127.0.0.1:{health}"], stdout=log, stderr=subprocess.STDOUT, text=True, env=env)  # fmt: skip
+                [
+                    LBCTL,
+                    "run",
+                    "--provider",
+                    "gcp",
+                    "--cluster-name",
+                    "tutorial",
+                    "--gcp-project",
+                    PROJECT,
+                    "--endpoint-url",
+                    compute.url,
+                    "--kube-api-url",
+                    kube.url,
+                    "--metrics-addr",
+                    f"127.0.0.1:{free_port()}",
+                    "--health-addr",
+                    f"127.0.0.1:{health}",
+                ],
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                text=True,
+                env=env,
+            )
             try:
                 address = wait_for(lambda: address_of(api, "shop"), timeout=120, what="the Ingress's IP")
             finally:
@@ -91,8 +143,13 @@ def test_tutorial_converges_with_the_cluster_doing_its_part(tmp_path: Path) -> N
             assert 30000 <= port.node_port <= 32767
             pods = core.list_namespaced_pod("default", label_selector=f"app={name}").items
             assert len(pods) == 2 and all(p.status.pod_ip for p in pods)
-            slices = kubernetes.client.DiscoveryV1Api(api).list_namespaced_endpoint_slice(
-                "default", label_selector=f"kubernetes.io/service-name={name}").items  # fmt: skip
+            slices = (
+                kubernetes.client.DiscoveryV1Api(api)
+                .list_namespaced_endpoint_slice(
+                    "default", label_selector=f"kubernetes.io/service-name={name}"
+                )
+                .items
+            )
             addresses = {a for s in slices for e in s.endpoints for a in e.addresses if e.conditions.ready}
             assert addresses == {p.status.pod_ip for p in pods}
         inventory = compute.inventory()

@@ -32,15 +32,28 @@ _WATCHED = ("nodes", "pods", "services", "endpointslices", "endpoints", "replica
 class ClusterControllers:
     """The emulated control plane's controllers over one `Store`."""
 
-    def __init__(self, store: Store, *, clock: Clock | None = None, cluster_cidr: str = "10.244.0.0/16",
-                 node_cidr_mask: int = 24, pod_termination_seconds: float = 1.0,
-                 max_endpoints_per_slice: int = 100) -> None:  # fmt: skip
+    def __init__(
+        self,
+        store: Store,
+        *,
+        clock: Clock | None = None,
+        cluster_cidr: str = "10.244.0.0/16",
+        node_cidr_mask: int = 24,
+        pod_termination_seconds: float = 1.0,
+        max_endpoints_per_slice: int = 100,
+    ) -> None:
         self.store = store
         self.clock: Clock = clock or SystemClock()
         kinds = {}
-        for plural, group in (("nodes", ""), ("pods", ""), ("services", ""), ("endpoints", ""),
-                              ("endpointslices", "discovery.k8s.io"), ("replicasets", "apps"),
-                              ("deployments", "apps")):  # fmt: skip
+        for plural, group in (
+            ("nodes", ""),
+            ("pods", ""),
+            ("services", ""),
+            ("endpoints", ""),
+            ("endpointslices", "discovery.k8s.io"),
+            ("replicasets", "apps"),
+            ("deployments", "apps"),
+        ):
             kind = store.kinds.find(group, "v1", plural)
             if kind is None:
                 raise ValueError(f"controllers need {plural} to be served")

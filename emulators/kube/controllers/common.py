@@ -15,8 +15,13 @@ from ..kinds import Kind
 from ..store import Store, now_rfc3339
 
 Obj = dict[str, Any]
-_PLURALS = {"Pod": "pods", "ReplicaSet": "replicasets", "Deployment": "deployments", "Service": "services",
-            "Node": "nodes"}  # fmt: skip
+_PLURALS = {
+    "Pod": "pods",
+    "ReplicaSet": "replicasets",
+    "Deployment": "deployments",
+    "Service": "services",
+    "Node": "nodes",
+}
 log = logging.getLogger("emulators.kube.controllers")
 
 
@@ -38,8 +43,14 @@ def name(obj: Obj) -> str:
 
 def owner_reference(owner: Obj, kind: Kind) -> Obj:
     """A controller ownerReference to `owner`, as the built-in controllers set it."""
-    return {"apiVersion": kind.api_version, "kind": kind.kind, "name": name(owner), "uid": uid(owner),
-            "controller": True, "blockOwnerDeletion": True}  # fmt: skip
+    return {
+        "apiVersion": kind.api_version,
+        "kind": kind.kind,
+        "name": name(owner),
+        "uid": uid(owner),
+        "controller": True,
+        "blockOwnerDeletion": True,
+    }
 
 
 def controller_uid(obj: Obj) -> str | None:
@@ -69,8 +80,12 @@ def selector_matches(selector: Obj | None, labels: Obj | None) -> bool:
             expression.get("values") or [],
         )
         present = key in labels
-        if (operator == "In" and labels.get(key) not in values) or (operator == "NotIn" and labels.get(key) in values) \
-                or (operator == "Exists" and not present) or (operator == "DoesNotExist" and present):  # fmt: skip
+        if (
+            (operator == "In" and labels.get(key) not in values)
+            or (operator == "NotIn" and labels.get(key) in values)
+            or (operator == "Exists" and not present)
+            or (operator == "DoesNotExist" and present)
+        ):
             return False
     return bool(selector.get("matchLabels") or selector.get("matchExpressions"))
 
@@ -141,7 +156,9 @@ def pod_ready(pod: Obj) -> bool:
 def pod_active(pod: Obj) -> bool:
     """Counted by ReplicaSets: not terminating and not finished."""
     return not meta(pod).get("deletionTimestamp") and (pod.get("status") or {}).get("phase") not in (
-        "Succeeded", "Failed")  # fmt: skip
+        "Succeeded",
+        "Failed",
+    )
 
 
 @dataclass
@@ -174,23 +191,35 @@ class Context:
         self.writes += 1
         return result
 
-    def event(self, obj: Obj, kind_name: str, reason: str, message: str, component: str,
-              event_type: str = "Normal") -> None:  # fmt: skip
+    def event(
+        self, obj: Obj, kind_name: str, reason: str, message: str, component: str, event_type: str = "Normal"
+    ) -> None:
         """Record a core/v1 Event about `obj`, as the built-in controllers do (not a change controllers watch)."""
         events = self.store.kinds.find("", "v1", "events")
         if events is None:
             return
         now = now_rfc3339()
-        involved = {"kind": kind_name, "namespace": namespace(obj) or None, "name": name(obj), "uid": uid(obj),
-                    "apiVersion": self.kinds[_PLURALS[kind_name]].api_version,
-                    "resourceVersion": meta(obj).get("resourceVersion")}  # fmt: skip
+        involved = {
+            "kind": kind_name,
+            "namespace": namespace(obj) or None,
+            "name": name(obj),
+            "uid": uid(obj),
+            "apiVersion": self.kinds[_PLURALS[kind_name]].api_version,
+            "resourceVersion": meta(obj).get("resourceVersion"),
+        }
         body = {
             "metadata": {"name": f"{name(obj)}.{secrets.token_hex(8)}"},
             "involvedObject": {k: v for k, v in involved.items() if v},
-            "reason": reason, "message": message, "type": event_type, "source": {"component": component},
-            "firstTimestamp": now, "lastTimestamp": now, "count": 1, "reportingComponent": component,
+            "reason": reason,
+            "message": message,
+            "type": event_type,
+            "source": {"component": component},
+            "firstTimestamp": now,
+            "lastTimestamp": now,
+            "count": 1,
+            "reportingComponent": component,
             "reportingInstance": "",
-        }  # fmt: skip
+        }
         try:
             self.store.create(events, namespace(obj) or "default", body)
         except ApiError as error:  # a terminating namespace, say: the event is lost, as on a real cluster
@@ -204,12 +233,16 @@ class Context:
         if obj == before:
             return None
         ns = namespace(obj) or None
-        return self._write(lambda: self.store.update(self.kinds[kind], ns, name(obj), copy.deepcopy(obj), subresource),
-                           f"update {kind} {name(obj)}")  # fmt: skip
+        return self._write(
+            lambda: self.store.update(self.kinds[kind], ns, name(obj), copy.deepcopy(obj), subresource),
+            f"update {kind} {name(obj)}",
+        )
 
     def delete(self, kind: str, obj: Obj, grace_seconds: int | None = None) -> None:
         options: Obj = {"preconditions": {"uid": uid(obj)}}
         if grace_seconds is not None:
             options["gracePeriodSeconds"] = grace_seconds
-        self._write(lambda: self.store.delete(self.kinds[kind], namespace(obj) or None, name(obj), options),
-                    f"delete {kind} {name(obj)}")  # fmt: skip
+        self._write(
+            lambda: self.store.delete(self.kinds[kind], namespace(obj) or None, name(obj), options),
+            f"delete {kind} {name(obj)}",
+        )

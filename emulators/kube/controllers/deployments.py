@@ -84,8 +84,10 @@ class Deployments:
     def _sync_one(self, ctx: Context, deployment: Obj, owned: list[Obj], pods: list[Obj]) -> None:
         spec = deployment.get("spec") or {}
         template = spec.get("template") or {}
-        new = next((rs for rs in owned if _without_hash((rs.get("spec") or {}).get("template") or {}) == template),
-                   None)  # fmt: skip
+        new = next(
+            (rs for rs in owned if _without_hash((rs.get("spec") or {}).get("template") or {}) == template),
+            None,
+        )
         old = [rs for rs in owned if rs is not new]
         newest = max((_revision(rs) for rs in old), default=0)
         if (
@@ -126,15 +128,22 @@ class Deployments:
         replicas = 0 if any(_replicas(rs) for rs in old) or recreate else _replicas(deployment)
         body = {
             "metadata": {
-                "name": f"{name(deployment)}-{suffix}", "labels": dict(template["metadata"]["labels"]),
-                "annotations": {REVISION: str(revision), "deployment.kubernetes.io/desired-replicas":
-                                str(_replicas(deployment)), "deployment.kubernetes.io/max-replicas":
-                                str(_replicas(deployment) + surge)},
+                "name": f"{name(deployment)}-{suffix}",
+                "labels": dict(template["metadata"]["labels"]),
+                "annotations": {
+                    REVISION: str(revision),
+                    "deployment.kubernetes.io/desired-replicas": str(_replicas(deployment)),
+                    "deployment.kubernetes.io/max-replicas": str(_replicas(deployment) + surge),
+                },
                 "ownerReferences": [owner_reference(deployment, ctx.kinds["deployments"])],
             },
-            "spec": {"replicas": replicas, "minReadySeconds": int(spec.get("minReadySeconds") or 0),
-                     "selector": selector, "template": template},
-        }  # fmt: skip
+            "spec": {
+                "replicas": replicas,
+                "minReadySeconds": int(spec.get("minReadySeconds") or 0),
+                "selector": selector,
+                "template": template,
+            },
+        }
         created = ctx.create("replicasets", namespace(deployment), body)
         if (
             created is None
@@ -143,8 +152,13 @@ class Deployments:
             bumped.setdefault("status", {})["collisionCount"] = collisions + 1
             ctx.update("deployments", bumped, deployment, "status")
         elif replicas:
-            ctx.event(deployment, "Deployment", "ScalingReplicaSet",
-                      f"Scaled up replica set {name(created)} from 0 to {replicas}", CONTROLLER)  # fmt: skip
+            ctx.event(
+                deployment,
+                "Deployment",
+                "ScalingReplicaSet",
+                f"Scaled up replica set {name(created)} from 0 to {replicas}",
+                CONTROLLER,
+            )
         return created
 
     @staticmethod
@@ -161,8 +175,13 @@ class Deployments:
         owner: dict[str, Any] = next(
             (r for r in meta(replica_set).get("ownerReferences") or [] if r.get("controller")), {}
         )
-        deployment = {"metadata": {"name": owner.get("name", ""), "namespace": namespace(replica_set),
-                                   "uid": owner.get("uid", "")}}  # fmt: skip
+        deployment = {
+            "metadata": {
+                "name": owner.get("name", ""),
+                "namespace": namespace(replica_set),
+                "uid": owner.get("uid", ""),
+            }
+        }
         direction = "up" if replicas > before else "down"
         ctx.event(
             deployment,
@@ -188,8 +207,12 @@ class Deployments:
         ones included), so old and new never run side by side."""
         for replica_set in old:
             self._scale(ctx, replica_set, 0)
-        old_pods = [p for rs in old for p in owned_by(pods, rs)
-                    if (p.get("status") or {}).get("phase") not in ("Succeeded", "Failed")]  # fmt: skip
+        old_pods = [
+            p
+            for rs in old
+            for p in owned_by(pods, rs)
+            if (p.get("status") or {}).get("phase") not in ("Succeeded", "Failed")
+        ]
         if not old_pods:
             self._scale(ctx, new, _replicas(deployment))
 
@@ -251,10 +274,14 @@ class Deployments:
         total = sum(_status_count(rs, "replicas") for rs in sets)
         available = sum(_status_count(rs, "availableReplicas") for rs in sets)
         status: dict[str, Any] = copy.deepcopy(deployment.get("status") or {})
-        status.update(observedGeneration=meta(deployment).get("generation", 1), replicas=total,
-                      updatedReplicas=_status_count(new, "replicas") if new else 0,
-                      readyReplicas=sum(_status_count(rs, "readyReplicas") for rs in sets),
-                      availableReplicas=available, unavailableReplicas=max(wanted - available, 0))  # fmt: skip
+        status.update(
+            observedGeneration=meta(deployment).get("generation", 1),
+            replicas=total,
+            updatedReplicas=_status_count(new, "replicas") if new else 0,
+            readyReplicas=sum(_status_count(rs, "readyReplicas") for rs in sets),
+            availableReplicas=available,
+            unavailableReplicas=max(wanted - available, 0),
+        )
         for key in ("updatedReplicas", "readyReplicas", "availableReplicas", "unavailableReplicas"):
             if not status[key]:
                 del status[key]
@@ -278,8 +305,11 @@ class Deployments:
                 update_time=True,
             )
         if new is not None:
-            done = (_status_count(new, "replicas") == wanted == _status_count(new, "availableReplicas")
-                    and total == wanted and _replicas(new) == wanted)  # fmt: skip
+            done = (
+                _status_count(new, "replicas") == wanted == _status_count(new, "availableReplicas")
+                and total == wanted
+                and _replicas(new) == wanted
+            )
             reason, message = (
                 ("NewReplicaSetAvailable", f'ReplicaSet "{name(new)}" has successfully progressed.')
                 if done

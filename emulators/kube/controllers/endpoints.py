@@ -15,9 +15,15 @@ SKIP_MIRROR = "endpointslice.kubernetes.io/skip-mirror"
 
 
 def _address(pod: Obj) -> Obj:
-    address: Obj = {"ip": (pod.get("status") or {})["podIP"],
-                    "targetRef": {"kind": "Pod", "namespace": namespace(pod), "name": name(pod),
-                                  "uid": meta(pod).get("uid")}}  # fmt: skip
+    address: Obj = {
+        "ip": (pod.get("status") or {})["podIP"],
+        "targetRef": {
+            "kind": "Pod",
+            "namespace": namespace(pod),
+            "name": name(pod),
+            "uid": meta(pod).get("uid"),
+        },
+    }
     if (pod.get("spec") or {}).get("nodeName"):
         address["nodeName"] = pod["spec"]["nodeName"]
     return address
@@ -48,12 +54,18 @@ class EndpointsController:
         subsets: dict[str, Obj] = {}
         for pod in sorted(pods, key=name):
             status = pod.get("status") or {}
-            if namespace(pod) != namespace(service) or not status.get("podIP") or meta(pod).get("deletionTimestamp") \
-                    or status.get("phase") in ("Succeeded", "Failed") \
-                    or not map_selector_matches(service["spec"]["selector"], meta(pod).get("labels")):  # fmt: skip
+            if (
+                namespace(pod) != namespace(service)
+                or not status.get("podIP")
+                or meta(pod).get("deletionTimestamp")
+                or status.get("phase") in ("Succeeded", "Failed")
+                or not map_selector_matches(service["spec"]["selector"], meta(pod).get("labels"))
+            ):
                 continue
-            ports = [{"name": n, "port": p, "protocol": proto} | ({"appProtocol": a} if a else {})
-                     for n, p, proto, a in endpoint_ports(service, pod)]  # fmt: skip
+            ports = [
+                {"name": n, "port": p, "protocol": proto} | ({"appProtocol": a} if a else {})
+                for n, p, proto, a in endpoint_ports(service, pod)
+            ]
             if not ports:
                 continue
             subset = subsets.setdefault(json.dumps(ports, sort_keys=True), {"ports": ports})

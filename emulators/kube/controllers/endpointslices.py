@@ -102,14 +102,19 @@ class EndpointSlices:
                 or meta(service).get("deletionTimestamp")
             ):
                 continue
-            selected = [p for p in pods if namespace(p) == namespace(service)
-                        and map_selector_matches(spec["selector"], meta(p).get("labels"))
-                        and (p.get("status") or {}).get("podIP")
-                        and (p.get("status") or {}).get("phase") not in ("Succeeded", "Failed")]  # fmt: skip
+            selected = [
+                p
+                for p in pods
+                if namespace(p) == namespace(service)
+                and map_selector_matches(spec["selector"], meta(p).get("labels"))
+                and (p.get("status") or {}).get("podIP")
+                and (p.get("status") or {}).get("phase") not in ("Succeeded", "Failed")
+            ]
             self._sync_service(ctx, service, selected, owned_by(managed, service), zones)
 
-    def _sync_service(self, ctx: Context, service: Obj, pods: list[Obj], existing: list[Obj],
-                      zones: dict[str, str]) -> None:  # fmt: skip
+    def _sync_service(
+        self, ctx: Context, service: Obj, pods: list[Obj], existing: list[Obj], zones: dict[str, str]
+    ) -> None:
         groups: dict[str, list[Obj]] = defaultdict(list)
         for pod in sorted(pods, key=name):
             ports = endpoint_ports(service, pod)
@@ -122,8 +127,12 @@ class EndpointSlices:
             candidates = [s for s in existing if _ports_key(s) == ports_key and name(s) not in used]
             placed: dict[str, list[Obj]] = {name(s): [] for s in candidates}
             homeless = []
-            where = {e["targetRef"]["uid"]: name(s) for s in candidates for e in s.get("endpoints") or []
-                     if e.get("targetRef")}  # fmt: skip
+            where = {
+                e["targetRef"]["uid"]: name(s)
+                for s in candidates
+                for e in s.get("endpoints") or []
+                if e.get("targetRef")
+            }
             for endpoint in endpoints:  # an endpoint stays in the slice that has it, so slices churn little
                 home = where.get(endpoint["targetRef"]["uid"])
                 if home is not None and len(placed[home]) < self.max_endpoints:
@@ -161,11 +170,16 @@ class EndpointSlices:
         if (service.get("spec") or {}).get("clusterIP") == "None":
             labels["service.kubernetes.io/headless"] = ""
         body: dict[str, Any] = {
-            "addressType": "IPv4", "ports": ports, "endpoints": sorted(endpoints, key=lambda e: e["targetRef"]["name"]),
-        }  # fmt: skip
+            "addressType": "IPv4",
+            "ports": ports,
+            "endpoints": sorted(endpoints, key=lambda e: e["targetRef"]["name"]),
+        }
         if current is None:
-            body["metadata"] = {"generateName": f"{name(service)}-", "labels": labels,
-                                "ownerReferences": [owner_reference(service, ctx.kinds["services"])]}  # fmt: skip
+            body["metadata"] = {
+                "generateName": f"{name(service)}-",
+                "labels": labels,
+                "ownerReferences": [owner_reference(service, ctx.kinds["services"])],
+            }
             ctx.create("endpointslices", namespace(service), body)
             return
         updated = copy.deepcopy(current)

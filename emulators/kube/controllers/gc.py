@@ -21,10 +21,16 @@ class GarbageCollector:
             key = (api_version, kind_name)
             if key not in uids:
                 kind = self._kind(ctx, api_version, kind_name)
-                uids[key] = set() if kind is None else {
-                    f"{namespace(o) if kind.namespaced else ''}/{meta(o).get('uid')}"
-                    for o in (objects[kind.plural] if kind.plural in objects else ctx.store.list(kind)["items"])
-                }  # fmt: skip
+                uids[key] = (
+                    set()
+                    if kind is None
+                    else {
+                        f"{namespace(o) if kind.namespaced else ''}/{meta(o).get('uid')}"
+                        for o in (
+                            objects[kind.plural] if kind.plural in objects else ctx.store.list(kind)["items"]
+                        )
+                    }
+                )
             return uids[key]
 
         for plural in DEPENDENT_KINDS:
@@ -75,5 +81,11 @@ class GarbageCollector:
     @staticmethod
     def _kind(ctx: Context, api_version: str, kind_name: str) -> Kind | None:
         group, _, version = api_version.rpartition("/")
-        return next((k for k in ctx.store.kinds.kinds
-                     if k.group == group and k.version == version and k.kind == kind_name), None)  # fmt: skip
+        return next(
+            (
+                k
+                for k in ctx.store.kinds.kinds
+                if k.group == group and k.version == version and k.kind == kind_name
+            ),
+            None,
+        )

@@ -11,8 +11,12 @@ from .common import Context, Obj, meta, name, namespace, owned_by, owner_referen
 def _deletion_rank(pod: Obj) -> tuple[Any, ...]:
     """Pods removed first on scale-down: unscheduled, then pending, then not ready, then the newest."""
     status = pod.get("status") or {}
-    return (bool((pod.get("spec") or {}).get("nodeName")), status.get("phase") == "Running", pod_ready(pod),
-            _negated(meta(pod).get("creationTimestamp", "")))  # fmt: skip
+    return (
+        bool((pod.get("spec") or {}).get("nodeName")),
+        status.get("phase") == "Running",
+        pod_ready(pod),
+        _negated(meta(pod).get("creationTimestamp", "")),
+    )
 
 
 def _negated(timestamp: str) -> tuple[int, ...]:
@@ -92,8 +96,9 @@ class ReplicaSets:
         spec = replica_set.get("spec") or {}
         min_ready = int(spec.get("minReadySeconds") or 0)
         labels = ((spec.get("template") or {}).get("metadata") or {}).get("labels") or {}
-        fully_labeled = sum(1 for p in active if all((meta(p).get("labels") or {}).get(k) == v
-                                                     for k, v in labels.items()))  # fmt: skip
+        fully_labeled = sum(
+            1 for p in active if all((meta(p).get("labels") or {}).get(k) == v for k, v in labels.items())
+        )
         status: Obj = {
             "replicas": len(active) + created,
             "fullyLabeledReplicas": fully_labeled + created,

@@ -57,8 +57,10 @@ def _unfit_reason(pod: Obj, node: Obj) -> str | None:
 
 def readiness_delay(pod: Obj) -> float:
     """Seconds from start to Ready: the longest readinessProbe initialDelaySeconds (no probe: ready at once)."""
-    delays = [float((c.get("readinessProbe") or {}).get("initialDelaySeconds") or 0)
-              for c in (pod.get("spec") or {}).get("containers") or []]  # fmt: skip
+    delays = [
+        float((c.get("readinessProbe") or {}).get("initialDelaySeconds") or 0)
+        for c in (pod.get("spec") or {}).get("containers") or []
+    ]
     return max(delays, default=0.0)
 
 
@@ -127,8 +129,13 @@ class Kubelets:
         written = ctx.update("pods", bound, pod)
         if written is not None:
             load[name(chosen)] += 1
-            ctx.event(written, "Pod", "Scheduled", f"Successfully assigned {namespace(pod)}/{name(pod)} to "
-                      f"{name(chosen)}", SCHEDULER)  # fmt: skip
+            ctx.event(
+                written,
+                "Pod",
+                "Scheduled",
+                f"Successfully assigned {namespace(pod)}/{name(pod)} to {name(chosen)}",
+                SCHEDULER,
+            )
             status_before = copy.deepcopy(written)
             status = written.setdefault("status", {})
             set_condition(status.setdefault("conditions", []), "PodScheduled", "True")
@@ -187,30 +194,66 @@ class Kubelets:
         updated = copy.deepcopy(pod)
         status = updated.setdefault("status", {})
         now = now_rfc3339()
-        host_ip = next((a.get("address") for a in (node.get("status") or {}).get("addresses") or []
-                        if a.get("type") == "InternalIP"), None)  # fmt: skip
+        host_ip = next(
+            (
+                a.get("address")
+                for a in (node.get("status") or {}).get("addresses") or []
+                if a.get("type") == "InternalIP"
+            ),
+            None,
+        )
         status.update(phase="Running", podIP=address, podIPs=[{"ip": address}], qosClass="BestEffort")
         status.setdefault("startTime", now)
         if host_ip:
             status.update(hostIP=host_ip, hostIPs=[{"ip": host_ip}])
         previous = {c.get("name"): c for c in status.get("containerStatuses") or []}
-        status["containerStatuses"] = [{
-            "name": c.get("name"), "image": c.get("image"), "imageID": f"{c.get('image')}@sha256:{'0' * 64}",
-            "containerID": (previous.get(c.get("name")) or {}).get("containerID") or f"containerd://{secrets.token_hex(32)}",
-            "ready": ready, "started": True, "restartCount": 0,
-            "state": {"running": {"startedAt": ((previous.get(c.get("name")) or {}).get("state") or {})
-                                  .get("running", {}).get("startedAt", now)}},
-        } for c in (pod.get("spec") or {}).get("containers") or []]  # fmt: skip
+        status["containerStatuses"] = [
+            {
+                "name": c.get("name"),
+                "image": c.get("image"),
+                "imageID": f"{c.get('image')}@sha256:{'0' * 64}",
+                "containerID": (previous.get(c.get("name")) or {}).get("containerID")
+                or f"containerd://{secrets.token_hex(32)}",
+                "ready": ready,
+                "started": True,
+                "restartCount": 0,
+                "state": {
+                    "running": {
+                        "startedAt": ((previous.get(c.get("name")) or {}).get("state") or {})
+                        .get("running", {})
+                        .get("startedAt", now)
+                    }
+                },
+            }
+            for c in (pod.get("spec") or {}).get("containers") or []
+        ]
         conditions = status.setdefault("conditions", [])
         state = "True" if ready else "False"
         for kind in ("PodReadyToStartContainers", "Initialized", "PodScheduled"):
             set_condition(conditions, kind, "True")
         reason = "" if ready else "ContainersNotReady"
-        set_condition(conditions, "ContainersReady", state, reason,
-                      "" if ready else "containers with unready status: [" + " ".join(
-                          c["name"] for c in status["containerStatuses"]) + "]")  # fmt: skip
-        set_condition(conditions, "Ready", state, reason, "" if ready else "containers with unready status: [" +
-                      " ".join(c["name"] for c in status["containerStatuses"]) + "]")  # fmt: skip
+        set_condition(
+            conditions,
+            "ContainersReady",
+            state,
+            reason,
+            ""
+            if ready
+            else "containers with unready status: ["
+            + " ".join(c["name"] for c in status["containerStatuses"])
+            + "]",
+        )
+        set_condition(
+            conditions,
+            "Ready",
+            state,
+            reason,
+            ""
+            if ready
+            else "containers with unready status: ["
+            + " ".join(c["name"] for c in status["containerStatuses"])
+            + "]",
+        )
         if ready:
             ctx.ready_since[uid(pod)] = ctx.now()
         ctx.update("pods", updated, pod, "status")

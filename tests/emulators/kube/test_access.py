@@ -18,8 +18,13 @@ def test_discovery(api: client.ApiClient) -> None:
     assert client.CoreApi(api).get_api_versions().versions == ["v1"]
     groups = {g.name: g.preferred_version.version for g in client.ApisApi(api).get_api_versions().groups}
     assert groups["networking.k8s.io"] == "v1" and groups["networking.gke.io"] == "v1beta1"
-    assert {"discovery.k8s.io", "coordination.k8s.io", "events.k8s.io", "cloud.google.com",
-            "authorization.k8s.io"} <= set(groups)
+    assert {
+        "discovery.k8s.io",
+        "coordination.k8s.io",
+        "events.k8s.io",
+        "cloud.google.com",
+        "authorization.k8s.io",
+    } <= set(groups)
     resources = {r.name: r for r in client.NetworkingV1Api(api).get_api_resources().resources}
     assert resources["ingresses"].namespaced and "watch" in resources["ingresses"].verbs
     assert resources["ingresses/status"].verbs == ["get", "patch", "update"]
@@ -46,7 +51,9 @@ def test_kubeconfig_round_trip(emulator: KubeEmulator, tmp_path: Path) -> None:
     assert configuration.host == emulator.https_url
     with client.ApiClient(configuration) as api:
         client.NetworkingV1Api(api).create_namespaced_ingress("default", ingress("web"))
-        names = [i.metadata.name for i in client.NetworkingV1Api(api).list_namespaced_ingress("default").items]
+        names = [
+            i.metadata.name for i in client.NetworkingV1Api(api).list_namespaced_ingress("default").items
+        ]
     assert names == ["web"]
 
 
@@ -55,8 +62,13 @@ def test_kubectl_apply_and_get(emulator: KubeEmulator, tmp_path: Path) -> None:
     manifest = tmp_path / "ingress.yaml"
 
     def kubectl(*args: str) -> str:
-        result = subprocess.run(["kubectl", "--kubeconfig", str(kubeconfig), *args], capture_output=True,
-                                text=True, timeout=30, check=False)
+        result = subprocess.run(
+            ["kubectl", "--kubeconfig", str(kubeconfig), *args],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
+        )
         assert result.returncode == 0, result.stderr
         return result.stdout
 

@@ -52,8 +52,12 @@ spec:
 @pytest.fixture
 def kubeconfig(tmp_path: Path) -> Iterator[str]:
     path = tmp_path / "kubeconfig"
-    process = subprocess.Popen([LBCTL, "emulator", "kube", "--port", "0", "--kubeconfig", str(path)],
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)  # fmt: skip
+    process = subprocess.Popen(
+        [LBCTL, "emulator", "kube", "--port", "0", "--kubeconfig", str(path)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     try:
         assert process.stdout is not None
         for line in process.stdout:
@@ -68,8 +72,9 @@ def kubeconfig(tmp_path: Path) -> Iterator[str]:
 
 
 def _kubectl(kubeconfig: str, *args: str) -> str:
-    done = subprocess.run([script("kubectl"), "--kubeconfig", kubeconfig, *args], capture_output=True, text=True,
-                          timeout=60)  # fmt: skip
+    done = subprocess.run(
+        [script("kubectl"), "--kubeconfig", kubeconfig, *args], capture_output=True, text=True, timeout=60
+    )
     assert done.returncode == 0, done.stderr
     return done.stdout
 

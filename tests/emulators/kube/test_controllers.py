@@ -38,9 +38,13 @@ class Cluster:
         self.settle()
 
     def add_node(self, name: str, ready: bool = True, **spec: Any) -> None:
-        self.core.create_node({"metadata": {"name": name, "labels": {"topology.kubernetes.io/zone": ZONES[name]}},
-                               "spec": spec, "status": {"conditions": [
-                                   {"type": "Ready", "status": "True" if ready else "False"}]}})  # fmt: skip
+        self.core.create_node(
+            {
+                "metadata": {"name": name, "labels": {"topology.kubernetes.io/zone": ZONES[name]}},
+                "spec": spec,
+                "status": {"conditions": [{"type": "Ready", "status": "True" if ready else "False"}]},
+            }
+        )
 
     def pods(self) -> list[Any]:
         return self.core.list_namespaced_pod("default").items
@@ -58,8 +62,13 @@ def cluster() -> Iterator[Cluster]:
         yield Cluster(emulator, clock)
 
 
-def deployment(name: str = "web", replicas: int = 2, image: str = "example/web:1", delay: int = 5,
-               strategy: dict[str, Any] | None = None) -> dict[str, Any]:  # fmt: skip
+def deployment(
+    name: str = "web",
+    replicas: int = 2,
+    image: str = "example/web:1",
+    delay: int = 5,
+    strategy: dict[str, Any] | None = None,
+) -> dict[str, Any]:
     container: dict[str, Any] = {
         "name": "app",
         "image": image,
@@ -216,8 +225,14 @@ class PodCounter:
 
     def _counts(self) -> tuple[int, int]:
         live = [p for p in self.pods.values() if not p["metadata"].get("deletionTimestamp")]
-        ready = [p for p in live if any(c["type"] == "Ready" and c["status"] == "True"
-                                        for c in (p.get("status") or {}).get("conditions") or [])]  # fmt: skip
+        ready = [
+            p
+            for p in live
+            if any(
+                c["type"] == "Ready" and c["status"] == "True"
+                for c in (p.get("status") or {}).get("conditions") or []
+            )
+        ]
         return len(live), len(ready)
 
     def drain(self) -> None:
@@ -240,16 +255,22 @@ class PodCounter:
 def _rolled_out(cluster: Cluster, replicas: int, image: str) -> bool:
     status = cluster.apps.read_namespaced_deployment("web", "default").status
     pods = cluster.pods()
-    return (status.updated_replicas == replicas == status.available_replicas == status.replicas
-            and len(pods) == replicas and all(p.spec.containers[0].image == image for p in pods))  # fmt: skip
+    return (
+        status.updated_replicas == replicas == status.available_replicas == status.replicas
+        and len(pods) == replicas
+        and all(p.spec.containers[0].image == image for p in pods)
+    )
 
 
-@pytest.mark.parametrize(("replicas", "surge", "unavailable", "most", "fewest"), [
-    (4, 1, 0, 5, 4),
-    (4, "50%", "25%", 6, 3),
-    (10, "25%", "25%", 13, 8),  # surge 2.5 rounds up to 3, unavailable 2.5 down to 2
-    (3, 0, 1, 3, 2),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("replicas", "surge", "unavailable", "most", "fewest"),
+    [
+        (4, 1, 0, 5, 4),
+        (4, "50%", "25%", 6, 3),
+        (10, "25%", "25%", 13, 8),  # surge 2.5 rounds up to 3, unavailable 2.5 down to 2
+        (3, 0, 1, 3, 2),
+    ],
+)
 def test_rollout_honours_max_surge_and_max_unavailable(
     cluster: Cluster, replicas: int, surge: Any, unavailable: Any, most: int, fewest: int
 ) -> None:
@@ -263,8 +284,11 @@ def test_rollout_honours_max_surge_and_max_unavailable(
     cluster.advance(3)
     assert _rolled_out(cluster, replicas, "example/web:1")
     counter = PodCounter(cluster.emulator)
-    cluster.apps.patch_namespaced_deployment("web", "default", {"spec": {"template": {"spec": {"containers": [
-        {"name": "app", "image": "example/web:2"}]}}}})  # fmt: skip
+    cluster.apps.patch_namespaced_deployment(
+        "web",
+        "default",
+        {"spec": {"template": {"spec": {"containers": [{"name": "app", "image": "example/web:2"}]}}}},
+    )
     for _ in range(60):
         cluster.settle()
         counter.drain()
@@ -286,12 +310,14 @@ def test_rollout_honours_max_surge_and_max_unavailable(
 
 def test_recreate_stops_every_old_pod_first(cluster: Cluster) -> None:
     cluster.add_node("node-a")
-    cluster.apps.create_namespaced_deployment("default", deployment(replicas=3, delay=0,
-                                                                    strategy={"type": "Recreate"}))  # fmt: skip
+    cluster.apps.create_namespaced_deployment(
+        "default", deployment(replicas=3, delay=0, strategy={"type": "Recreate"})
+    )
     cluster.settle()
     counter = PodCounter(cluster.emulator)
-    cluster.apps.patch_namespaced_deployment("web", "default", {"spec": {"template": {"metadata": {
-        "annotations": {"restartedAt": "now"}}}}})  # fmt: skip
+    cluster.apps.patch_namespaced_deployment(
+        "web", "default", {"spec": {"template": {"metadata": {"annotations": {"restartedAt": "now"}}}}}
+    )
     cluster.settle()
     counter.drain()
     assert {p.metadata.deletion_timestamp is not None for p in cluster.pods()} == {
@@ -359,9 +385,12 @@ def test_grace_period_zero_removes_at_once(cluster: Cluster) -> None:
 def test_slices_written_by_others_are_left_alone(cluster: Cluster) -> None:
     cluster.add_node("node-a")
     cluster.core.create_namespaced_service("default", service())
-    mine = {"metadata": {"name": "web-manual", "labels": {"kubernetes.io/service-name": "web"}},
-            "addressType": "IPv4", "ports": [{"name": "http", "port": 9090, "protocol": "TCP"}],
-            "endpoints": [{"addresses": ["192.0.2.10"], "conditions": {"ready": True}}]}  # fmt: skip
+    mine = {
+        "metadata": {"name": "web-manual", "labels": {"kubernetes.io/service-name": "web"}},
+        "addressType": "IPv4",
+        "ports": [{"name": "http", "port": 9090, "protocol": "TCP"}],
+        "endpoints": [{"addresses": ["192.0.2.10"], "conditions": {"ready": True}}],
+    }
     cluster.discovery.create_namespaced_endpoint_slice("default", mine)
     cluster.apps.create_namespaced_deployment("default", deployment(replicas=1, delay=0))
     cluster.settle()
@@ -428,12 +457,17 @@ def test_rolling_back_reuses_the_old_replica_set_as_the_newest_revision(cluster:
     cluster.apps.create_namespaced_deployment("default", deployment(replicas=1, delay=0))
     cluster.settle()
     for image in ("example/web:2", "example/web:1"):
-        cluster.apps.patch_namespaced_deployment("web", "default", {"spec": {"template": {"spec": {"containers": [
-            {"name": "app", "image": image}]}}}})  # fmt: skip
+        cluster.apps.patch_namespaced_deployment(
+            "web",
+            "default",
+            {"spec": {"template": {"spec": {"containers": [{"name": "app", "image": image}]}}}},
+        )
         cluster.settle()
         cluster.advance(2)
-    sets = {rs.spec.template.spec.containers[0].image: rs for rs in cluster.apps.list_namespaced_replica_set(
-        "default").items}  # fmt: skip
+    sets = {
+        rs.spec.template.spec.containers[0].image: rs
+        for rs in cluster.apps.list_namespaced_replica_set("default").items
+    }
     assert len(sets) == 2
     assert sets["example/web:1"].metadata.annotations["deployment.kubernetes.io/revision"] == "3"
     assert (sets["example/web:1"].spec.replicas, sets["example/web:2"].spec.replicas) == (1, 0)
@@ -443,10 +477,13 @@ def test_rolling_back_reuses_the_old_replica_set_as_the_newest_revision(cluster:
 def test_legacy_endpoints_follow_the_pods(cluster: Cluster) -> None:
     cluster.add_node("node-a")
     cluster.core.create_namespaced_service("default", service())
-    manual = {"metadata": {"name": "external"}, "subsets": [{"addresses": [{"ip": "192.0.2.1"}],
-                                                             "ports": [{"port": 443}]}]}  # fmt: skip
-    cluster.core.create_namespaced_service("default", {"metadata": {"name": "external"},
-                                                       "spec": {"ports": [{"port": 443}]}})  # fmt: skip
+    manual = {
+        "metadata": {"name": "external"},
+        "subsets": [{"addresses": [{"ip": "192.0.2.1"}], "ports": [{"port": 443}]}],
+    }
+    cluster.core.create_namespaced_service(
+        "default", {"metadata": {"name": "external"}, "spec": {"ports": [{"port": 443}]}}
+    )
     cluster.core.create_namespaced_endpoints("default", manual)
     cluster.apps.create_namespaced_deployment("default", deployment(replicas=2, delay=5))
     cluster.settle()
@@ -509,14 +546,18 @@ def test_controllers_record_events_as_kubectl_describe_shows(cluster: Cluster) -
     cluster.settle()
     events = cluster.core.list_namespaced_event("default").items
     seen = {(e.involved_object.kind, e.reason, e.type, e.source.component) for e in events}
-    assert {("Deployment", "ScalingReplicaSet", "Normal", "deployment-controller"),
-            ("ReplicaSet", "SuccessfulCreate", "Normal", "replicaset-controller"),
-            ("Pod", "FailedScheduling", "Warning", "default-scheduler"),
-            ("Pod", "Scheduled", "Normal", "default-scheduler")} <= seen  # fmt: skip
+    assert {
+        ("Deployment", "ScalingReplicaSet", "Normal", "deployment-controller"),
+        ("ReplicaSet", "SuccessfulCreate", "Normal", "replicaset-controller"),
+        ("Pod", "FailedScheduling", "Warning", "default-scheduler"),
+        ("Pod", "Scheduled", "Normal", "default-scheduler"),
+    } <= seen
     scaling = sorted(e.message for e in events if e.reason == "ScalingReplicaSet")
     replica_set = cluster.apps.list_namespaced_replica_set("default").items[0].metadata.name
-    assert scaling == [f"Scaled up replica set {replica_set} from 0 to 1",
-                       f"Scaled up replica set {replica_set} from 1 to 2"]  # fmt: skip
+    assert scaling == [
+        f"Scaled up replica set {replica_set} from 0 to 1",
+        f"Scaled up replica set {replica_set} from 1 to 2",
+    ]
     assert any(e.message.endswith("to node-a") for e in events if e.reason == "Scheduled")
 
 

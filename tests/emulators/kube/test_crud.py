@@ -23,30 +23,84 @@ class KindCase:
 
 CASES = [
     KindCase("CoreV1Api", "namespace", False, {"metadata": meta("team-a")}),
-    KindCase("CoreV1Api", "node", False, {"metadata": meta("node-1"), "spec": {"providerID": "aws:///eu-west-1a/i-1"},
-                                          "status": {"addresses": [{"type": "InternalIP", "address": "10.0.0.1"}]}}),
-    KindCase("CoreV1Api", "namespaced_pod", True, {"metadata": meta("web-0"), "spec": {"containers": [
-        {"name": "web", "image": "nginx"}]}}),
+    KindCase(
+        "CoreV1Api",
+        "node",
+        False,
+        {
+            "metadata": meta("node-1"),
+            "spec": {"providerID": "aws:///eu-west-1a/i-1"},
+            "status": {"addresses": [{"type": "InternalIP", "address": "10.0.0.1"}]},
+        },
+    ),
+    KindCase(
+        "CoreV1Api",
+        "namespaced_pod",
+        True,
+        {"metadata": meta("web-0"), "spec": {"containers": [{"name": "web", "image": "nginx"}]}},
+    ),
     KindCase("CoreV1Api", "namespaced_service", True, service("web")),
-    KindCase("CoreV1Api", "namespaced_endpoints", True, {"metadata": meta("web"), "subsets": [
-        {"addresses": [{"ip": "10.1.0.5"}], "ports": [{"port": 80}]}]}),
-    KindCase("CoreV1Api", "namespaced_secret", True, {"metadata": meta("tls"), "type": "kubernetes.io/tls",
-                                                      "data": {"tls.crt": "Y2VydA==", "tls.key": "a2V5"}}),
+    KindCase(
+        "CoreV1Api",
+        "namespaced_endpoints",
+        True,
+        {"metadata": meta("web"), "subsets": [{"addresses": [{"ip": "10.1.0.5"}], "ports": [{"port": 80}]}]},
+    ),
+    KindCase(
+        "CoreV1Api",
+        "namespaced_secret",
+        True,
+        {
+            "metadata": meta("tls"),
+            "type": "kubernetes.io/tls",
+            "data": {"tls.crt": "Y2VydA==", "tls.key": "a2V5"},
+        },
+    ),
     KindCase("CoreV1Api", "namespaced_config_map", True, {"metadata": meta("settings"), "data": {"a": "1"}}),
-    KindCase("CoreV1Api", "namespaced_event", True, {"metadata": meta("web.1"), "reason": "Synced",
-                                                     "involvedObject": {"kind": "Ingress", "name": "web"}}),
-    KindCase("DiscoveryV1Api", "namespaced_endpoint_slice", True, {
-        "metadata": meta("web-abc", {"kubernetes.io/service-name": "web"}), "addressType": "IPv4",
-        "endpoints": [{"addresses": ["10.1.0.5"], "conditions": {"ready": True}}], "ports": [{"port": 80}]}),
+    KindCase(
+        "CoreV1Api",
+        "namespaced_event",
+        True,
+        {"metadata": meta("web.1"), "reason": "Synced", "involvedObject": {"kind": "Ingress", "name": "web"}},
+    ),
+    KindCase(
+        "DiscoveryV1Api",
+        "namespaced_endpoint_slice",
+        True,
+        {
+            "metadata": meta("web-abc", {"kubernetes.io/service-name": "web"}),
+            "addressType": "IPv4",
+            "endpoints": [{"addresses": ["10.1.0.5"], "conditions": {"ready": True}}],
+            "ports": [{"port": 80}],
+        },
+    ),
     KindCase("NetworkingV1Api", "namespaced_ingress", True, ingress("web")),
-    KindCase("NetworkingV1Api", "ingress_class", False, {"metadata": meta("lbctl"),
-                                                         "spec": {"controller": "lbctl.io/ingress"}}),
-    KindCase("CoordinationV1Api", "namespaced_lease", True, {"metadata": meta("lbctl-leader"),
-                                                             "spec": {"holderIdentity": "pod-a"}}),
-    KindCase("EventsV1Api", "namespaced_event", True, {"metadata": meta("web.2"), "reason": "Synced",
-                                                       "eventTime": "2025-01-01T00:00:00.000000Z",
-                                                       "reportingController": "lbctl", "reportingInstance": "a",
-                                                       "action": "Sync", "regarding": {"kind": "Ingress"}}),
+    KindCase(
+        "NetworkingV1Api",
+        "ingress_class",
+        False,
+        {"metadata": meta("lbctl"), "spec": {"controller": "lbctl.io/ingress"}},
+    ),
+    KindCase(
+        "CoordinationV1Api",
+        "namespaced_lease",
+        True,
+        {"metadata": meta("lbctl-leader"), "spec": {"holderIdentity": "pod-a"}},
+    ),
+    KindCase(
+        "EventsV1Api",
+        "namespaced_event",
+        True,
+        {
+            "metadata": meta("web.2"),
+            "reason": "Synced",
+            "eventTime": "2025-01-01T00:00:00.000000Z",
+            "reportingController": "lbctl",
+            "reportingInstance": "a",
+            "action": "Sync",
+            "regarding": {"kind": "Ingress"},
+        },
+    ),
 ]
 
 
@@ -97,7 +151,9 @@ def test_crud_round_trip(api: client.ApiClient, case: KindCase) -> None:
     assert gone.value.status == 404
 
 
-def test_generate_name_and_global_resource_version(core: client.CoreV1Api, net: client.NetworkingV1Api) -> None:
+def test_generate_name_and_global_resource_version(
+    core: client.CoreV1Api, net: client.NetworkingV1Api
+) -> None:
     first = core.create_namespaced_config_map("default", {"metadata": {"generateName": "cfg-"}})
     second = net.create_namespaced_ingress("default", ingress("shop"))
     third = core.create_namespaced_config_map("default", {"metadata": {"generateName": "cfg-"}})
@@ -108,15 +164,23 @@ def test_generate_name_and_global_resource_version(core: client.CoreV1Api, net: 
 
 
 def test_custom_resources_crud(custom: client.CustomObjectsApi) -> None:
-    created = custom.create_namespaced_custom_object("cloud.google.com", "v1", "default", "backendconfigs",
-                                                     backend_config("bc"))
+    created = custom.create_namespaced_custom_object(
+        "cloud.google.com", "v1", "default", "backendconfigs", backend_config("bc")
+    )
     assert created["metadata"]["resourceVersion"] and created["kind"] == "BackendConfig"
-    frontend = {"apiVersion": "networking.gke.io/v1beta1", "kind": "FrontendConfig", "metadata": meta("fc"),
-                "spec": {"redirectToHttps": {"enabled": True}}}
-    custom.create_namespaced_custom_object("networking.gke.io", "v1beta1", "default", "frontendconfigs", frontend)
+    frontend = {
+        "apiVersion": "networking.gke.io/v1beta1",
+        "kind": "FrontendConfig",
+        "metadata": meta("fc"),
+        "spec": {"redirectToHttps": {"enabled": True}},
+    }
+    custom.create_namespaced_custom_object(
+        "networking.gke.io", "v1beta1", "default", "frontendconfigs", frontend
+    )
 
-    patched = custom.patch_namespaced_custom_object("cloud.google.com", "v1", "default", "backendconfigs", "bc",
-                                                    {"spec": {"timeoutSec": 60}})
+    patched = custom.patch_namespaced_custom_object(
+        "cloud.google.com", "v1", "default", "backendconfigs", "bc", {"spec": {"timeoutSec": 60}}
+    )
     assert patched["spec"]["timeoutSec"] == 60
     listed = custom.list_cluster_custom_object("networking.gke.io", "v1beta1", "frontendconfigs")
     assert [i["metadata"]["name"] for i in listed["items"]] == ["fc"]
@@ -127,8 +191,13 @@ def test_custom_resources_crud(custom: client.CustomObjectsApi) -> None:
 
 
 def test_self_subject_access_review_is_allowed(api: client.ApiClient) -> None:
-    review = client.AuthorizationV1Api(api).create_self_subject_access_review({
-        "spec": {"resourceAttributes": {"verb": "list", "group": "networking.k8s.io", "resource": "ingresses"}}})
+    review = client.AuthorizationV1Api(api).create_self_subject_access_review(
+        {
+            "spec": {
+                "resourceAttributes": {"verb": "list", "group": "networking.k8s.io", "resource": "ingresses"}
+            }
+        }
+    )
     assert review.status.allowed is True
 
 

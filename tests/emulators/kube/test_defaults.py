@@ -59,9 +59,20 @@ def test_recreate_strategy_gets_no_rolling_parameters(api: client.ApiClient) -> 
 
 
 def test_pod_defaults(core: client.CoreV1Api) -> None:
-    body = {"metadata": {"name": "p"}, "spec": {"containers": [
-        {"name": "a", "image": "nginx", "ports": [{"containerPort": 80}], "livenessProbe": {"tcpSocket": {"port": 80}}},
-        {"name": "b", "image": "example/b:1.2"}]}}  # fmt: skip
+    body = {
+        "metadata": {"name": "p"},
+        "spec": {
+            "containers": [
+                {
+                    "name": "a",
+                    "image": "nginx",
+                    "ports": [{"containerPort": 80}],
+                    "livenessProbe": {"tcpSocket": {"port": 80}},
+                },
+                {"name": "b", "image": "example/b:1.2"},
+            ]
+        },
+    }
     spec = core.create_namespaced_pod("default", body).spec
     assert (spec.restart_policy, spec.dns_policy, spec.scheduler_name) == (
         "Always",
@@ -89,10 +100,13 @@ def test_given_values_are_kept(api: client.ApiClient) -> None:
     )
 
 
-@pytest.mark.parametrize(("change", "field"), [
-    ({"selector": {"matchLabels": {"app": "other"}}}, "spec.template.metadata.labels"),
-    ({"replicas": -1}, "spec.replicas"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"selector": {"matchLabels": {"app": "other"}}}, "spec.template.metadata.labels"),
+        ({"replicas": -1}, "spec.replicas"),
+    ],
+)
 def test_deployment_validation(api: client.ApiClient, change: dict[str, Any], field: str) -> None:
     body = deployment("web")
     body["spec"].update(change)
@@ -104,8 +118,11 @@ def test_deployment_validation(api: client.ApiClient, change: dict[str, Any], fi
 def test_deployment_without_selector_is_invalid(emulator: KubeEmulator) -> None:
     body = deployment("web")
     del body["spec"]["selector"]  # the official client refuses to send this; kubectl would
-    request = urllib.request.Request(f"{emulator.url}/apis/apps/v1/namespaces/default/deployments",
-                                     json.dumps(body).encode(), {"Content-Type": "application/json", **emulator.auth_headers()})  # fmt: skip
+    request = urllib.request.Request(
+        f"{emulator.url}/apis/apps/v1/namespaces/default/deployments",
+        json.dumps(body).encode(),
+        {"Content-Type": "application/json", **emulator.auth_headers()},
+    )
     with pytest.raises(urllib.error.HTTPError) as raised:
         urllib.request.urlopen(request, timeout=10)
     status = json.loads(raised.value.read())

@@ -21,16 +21,23 @@ from .builders import ingress
 
 def _control(emulator: KubeEmulator, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
     data = json.dumps(body).encode() if body is not None else None
-    request = urllib.request.Request(f"{emulator.url}{path}", data=data, method=method,
-                                     headers={"Content-Type": "application/json", **emulator.auth_headers()})
+    request = urllib.request.Request(
+        f"{emulator.url}{path}",
+        data=data,
+        method=method,
+        headers={"Content-Type": "application/json", **emulator.auth_headers()},
+    )
     with urllib.request.urlopen(request, timeout=5) as response:
         return json.loads(response.read())
 
 
-@pytest.mark.parametrize(("status", "reason"), [(500, "InternalError"), (503, "ServiceUnavailable"),
-                                                (429, "TooManyRequests"), (504, "Timeout")])
-def test_injected_failures_reach_the_client_then_stop(emulator: KubeEmulator, net: client.NetworkingV1Api,
-                                                      status: int, reason: str) -> None:
+@pytest.mark.parametrize(
+    ("status", "reason"),
+    [(500, "InternalError"), (503, "ServiceUnavailable"), (429, "TooManyRequests"), (504, "Timeout")],
+)
+def test_injected_failures_reach_the_client_then_stop(
+    emulator: KubeEmulator, net: client.NetworkingV1Api, status: int, reason: str
+) -> None:
     emulator.faults.fail(method="GET", path=r"/namespaces/default/ingresses$", status=status, times=2)
     for _ in range(2):
         with pytest.raises(ApiException) as error:
@@ -72,12 +79,17 @@ def test_faults_over_http(emulator: KubeEmulator, net: client.NetworkingV1Api) -
     rv = net.list_namespaced_ingress("default").metadata.resource_version
     _control(emulator, "POST", "/_emulator/faults", {"action": "compact"})
     with pytest.raises(ApiException) as expired:
-        list(watch.Watch().stream(net.list_namespaced_ingress, "default", resource_version=rv, timeout_seconds=1))
+        list(
+            watch.Watch().stream(
+                net.list_namespaced_ingress, "default", resource_version=rv, timeout_seconds=1
+            )
+        )
     assert expired.value.status == 410
 
-    _control(emulator, "POST", "/_emulator/faults", {"path": "ingresses", "status": 500,
-                                                     "times": None})
-    rules = _control(emulator, "GET", "/_emulator/faults")["rules"]  # a spent rule stays listed, with its hits
+    _control(emulator, "POST", "/_emulator/faults", {"path": "ingresses", "status": 500, "times": None})
+    rules = _control(emulator, "GET", "/_emulator/faults")[
+        "rules"
+    ]  # a spent rule stays listed, with its hits
     assert [(rule["status"], rule["times"], rule["hits"]) for rule in rules] == [(503, 1, 1), (500, None, 0)]
     _control(emulator, "DELETE", "/_emulator/faults")
     net.list_namespaced_ingress("default")
@@ -109,14 +121,24 @@ def test_request_log_names_what_a_controller_called(emulator: KubeEmulator, api:
 
     net.list_ingress_for_all_namespaces()
     list(watch.Watch().stream(net.list_ingress_for_all_namespaces, timeout_seconds=1))
-    net.patch_namespaced_ingress_status("web", "default", {"status": {"loadBalancer": {"ingress": [{"ip": "1.2.3.4"}]}}})
-    core.create_namespaced_event("default", {"metadata": {"generateName": "web."}, "reason": "Synced",
-                                             "involvedObject": {"kind": "Ingress", "name": "web"}})
+    net.patch_namespaced_ingress_status(
+        "web", "default", {"status": {"loadBalancer": {"ingress": [{"ip": "1.2.3.4"}]}}}
+    )
+    core.create_namespaced_event(
+        "default",
+        {
+            "metadata": {"generateName": "web."},
+            "reason": "Synced",
+            "involvedObject": {"kind": "Ingress", "name": "web"},
+        },
+    )
     client.CoordinationV1Api(api).create_namespaced_lease("kube-system", {"metadata": {"name": "lbctl"}})
     with pytest.raises(ApiException):
         core.read_namespaced_secret("missing", "default")
 
-    assert [(r.verb, r.api_group, r.resource, r.subresource, r.namespace, r.status) for r in emulator.requests] == [
+    assert [
+        (r.verb, r.api_group, r.resource, r.subresource, r.namespace, r.status) for r in emulator.requests
+    ] == [
         ("list", "networking.k8s.io", "ingresses", "", "", 200),
         ("watch", "networking.k8s.io", "ingresses", "", "", 200),
         ("patch", "networking.k8s.io", "ingresses", "status", "default", 200),
@@ -128,24 +150,42 @@ def test_request_log_names_what_a_controller_called(emulator: KubeEmulator, api:
     assert over_http[2]["subresource"] == "status" and over_http[2]["api_group"] == "networking.k8s.io"
 
 
-def test_the_shared_vocabulary_drop_after_and_verb(emulator: KubeEmulator, net: client.NetworkingV1Api) -> None:
+def test_the_shared_vocabulary_drop_after_and_verb(
+    emulator: KubeEmulator, net: client.NetworkingV1Api
+) -> None:
     """The rule fields every emulator shares: `phase: after` applies the write and loses only its answer;
     `drop` closes the connection unanswered; `verb` matches the Kubernetes verb."""
-    _control(emulator, "POST", "/_emulator/faults", {"verb": "^create$", "status": 503, "phase": "after", "times": 1})
+    _control(
+        emulator,
+        "POST",
+        "/_emulator/faults",
+        {"verb": "^create$", "status": 503, "phase": "after", "times": 1},
+    )
     with pytest.raises(ApiException) as error:
         net.create_namespaced_ingress("default", ingress("lost-answer"))
     assert error.value.status == 503
-    assert net.read_namespaced_ingress("lost-answer", "default").metadata.name == "lost-answer", "it was applied"
+    assert net.read_namespaced_ingress("lost-answer", "default").metadata.name == "lost-answer", (
+        "it was applied"
+    )
 
-    _control(emulator, "POST", "/_emulator/faults", {"method": "GET", "path": "/ingresses/dropped$", "drop": True,
-                                                     "times": 1})  # fmt: skip
-    request = urllib.request.Request(f"{emulator.url}/apis/networking.k8s.io/v1/namespaces/default/ingresses/dropped",
-                                     headers=emulator.auth_headers())  # fmt: skip
+    _control(
+        emulator,
+        "POST",
+        "/_emulator/faults",
+        {"method": "GET", "path": "/ingresses/dropped$", "drop": True, "times": 1},
+    )
+    request = urllib.request.Request(
+        f"{emulator.url}/apis/networking.k8s.io/v1/namespaces/default/ingresses/dropped",
+        headers=emulator.auth_headers(),
+    )
     with pytest.raises((ConnectionError, urllib.error.URLError, http.client.RemoteDisconnected)):
         urllib.request.urlopen(request, timeout=5)
     assert [r.status for r in emulator.requests if r.name == "dropped"] == [0]
     rules = _control(emulator, "GET", "/_emulator/faults")["rules"]
-    assert [(rule["phase"], rule["drop"], rule["hits"]) for rule in rules] == [("after", False, 1), ("before", True, 1)]
+    assert [(rule["phase"], rule["drop"], rule["hits"]) for rule in rules] == [
+        ("after", False, 1),
+        ("before", True, 1),
+    ]
 
 
 @pytest.mark.parametrize(
@@ -160,7 +200,9 @@ def test_the_shared_vocabulary_drop_after_and_verb(emulator: KubeEmulator, net: 
         ({"operation_error": {"code": 400}}, "operation_error"),  # no operations in the Kubernetes API
     ],
 )
-def test_a_bad_rule_is_refused_naming_its_field(emulator: KubeEmulator, rule: dict[str, Any], named: str) -> None:
+def test_a_bad_rule_is_refused_naming_its_field(
+    emulator: KubeEmulator, rule: dict[str, Any], named: str
+) -> None:
     with pytest.raises(urllib.request.HTTPError) as error:
         _control(emulator, "POST", "/_emulator/faults", rule)
     assert error.value.code == 400
@@ -169,8 +211,12 @@ def test_a_bad_rule_is_refused_naming_its_field(emulator: KubeEmulator, rule: di
 
 
 def test_rate_limit(emulator: KubeEmulator, core: client.CoreV1Api) -> None:
-    _control(emulator, "POST", "/_emulator/faults", {"rate_limit": {"requests_per_second": 0.001, "burst": 1,
-                                                                    "status": 429, "path": "/namespaces$"}})  # fmt: skip
+    _control(
+        emulator,
+        "POST",
+        "/_emulator/faults",
+        {"rate_limit": {"requests_per_second": 0.001, "burst": 1, "status": 429, "path": "/namespaces$"}},
+    )
     core.list_namespace()
     with pytest.raises(ApiException) as error:
         core.list_namespace()

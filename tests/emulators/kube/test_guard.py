@@ -17,8 +17,14 @@ SECRETS = "/api/v1/namespaces/default/secrets"
 BODY = json.dumps({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "planted"}})
 
 
-def send(emulator: KubeEmulator, method: str, path: str, headers: dict[str, str], body: str | bytes | None = None,
-         host: str | None = None) -> tuple[int, dict[str, Any]]:  # fmt: skip
+def send(
+    emulator: KubeEmulator,
+    method: str,
+    path: str,
+    headers: dict[str, str],
+    body: str | bytes | None = None,
+    host: str | None = None,
+) -> tuple[int, dict[str, Any]]:
     """One request; `host` replaces the Host header (the connection still goes to the emulator's loopback port)."""
     connection = http.client.HTTPConnection("127.0.0.1", emulator.port, timeout=10)
     try:
@@ -38,17 +44,22 @@ def send(emulator: KubeEmulator, method: str, path: str, headers: dict[str, str]
 
 
 def planted(emulator: KubeEmulator) -> bool:
-    return any(s["metadata"]["name"] == "planted" for s in emulator.store.list(emulator.kind("v1", "secrets"),
-                                                                              "default")["items"])  # fmt: skip
+    return any(
+        s["metadata"]["name"] == "planted"
+        for s in emulator.store.list(emulator.kind("v1", "secrets"), "default")["items"]
+    )
 
 
-@pytest.mark.parametrize("content_type", ["text/plain;charset=UTF-8", "application/x-www-form-urlencoded",
-                                          "multipart/form-data; boundary=x"])  # fmt: skip
+@pytest.mark.parametrize(
+    "content_type",
+    ["text/plain;charset=UTF-8", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x"],
+)
 def test_browser_simple_post_from_another_origin_is_refused(
     emulator: KubeEmulator, content_type: str
 ) -> None:
-    status, body = send(emulator, "POST", SECRETS, {"Origin": "https://evil.example", "Content-Type": content_type},
-                        BODY)  # fmt: skip
+    status, body = send(
+        emulator, "POST", SECRETS, {"Origin": "https://evil.example", "Content-Type": content_type}, BODY
+    )
     assert (status, body["reason"]) == (403, "Forbidden")
     assert "cross-origin request refused" in body["message"] and "evil.example" in body["message"]
     assert not planted(emulator)
@@ -61,10 +72,16 @@ def test_browser_body_types_are_415_even_with_the_token(emulator: KubeEmulator, 
     status, body = send(
         emulator, "POST", SECRETS, {"Content-Type": content_type, **emulator.auth_headers()}, BODY
     )
-    assert body == {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
-                    "message": "the body of the request was in an unknown format - accepted media types include: "
-                               "application/json, application/yaml, application/vnd.kubernetes.protobuf",
-                    "reason": "UnsupportedMediaType", "code": 415}  # fmt: skip
+    assert body == {
+        "kind": "Status",
+        "apiVersion": "v1",
+        "metadata": {},
+        "status": "Failure",
+        "message": "the body of the request was in an unknown format - accepted media types include: "
+        "application/json, application/yaml, application/vnd.kubernetes.protobuf",
+        "reason": "UnsupportedMediaType",
+        "code": 415,
+    }
     assert status == 415 and not planted(emulator)
 
 
@@ -98,18 +115,34 @@ def test_an_allowed_proxy_host_is_served(emulator: KubeEmulator) -> None:
     assert send(emulator, "GET", SECRETS, emulator.auth_headers(), host="127.0.0.1:1")[0] == 200
 
 
-UNAUTHORIZED = {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure", "message": "Unauthorized",
-                "reason": "Unauthorized", "code": 401}  # fmt: skip
+UNAUTHORIZED = {
+    "kind": "Status",
+    "apiVersion": "v1",
+    "metadata": {},
+    "status": "Failure",
+    "message": "Unauthorized",
+    "reason": "Unauthorized",
+    "code": 401,
+}
 
 
 @pytest.mark.parametrize(
     "authorization", [None, "Bearer wrong", "Bearer ", "Basic YTpi", "lbctl-emulator-token"]
 )
-@pytest.mark.parametrize(("method", "path"), [("GET", SECRETS), ("POST", SECRETS), ("GET", "/api"),
-                                              ("GET", "/version"), ("GET", "/_emulator/requests"),
-                                              ("POST", "/_emulator/faults")])  # fmt: skip
-def test_without_the_token_everything_but_health_is_401(emulator: KubeEmulator, authorization: str | None,
-                                                        method: str, path: str) -> None:  # fmt: skip
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("GET", SECRETS),
+        ("POST", SECRETS),
+        ("GET", "/api"),
+        ("GET", "/version"),
+        ("GET", "/_emulator/requests"),
+        ("POST", "/_emulator/faults"),
+    ],
+)
+def test_without_the_token_everything_but_health_is_401(
+    emulator: KubeEmulator, authorization: str | None, method: str, path: str
+) -> None:
     headers = {"Content-Type": "application/json"} | (
         {"Authorization": authorization} if authorization else {}
     )
@@ -151,8 +184,9 @@ def test_tls_on_the_same_port_presents_the_kubeconfig_certificate(emulator: Kube
         connection.request("GET", SECRETS, headers=emulator.auth_headers())
         assert connection.getresponse().status == 200
         connection.close()
-    untrusting = http.client.HTTPSConnection("127.0.0.1", emulator.port, context=ssl.create_default_context(),
-                                             timeout=10)  # fmt: skip
+    untrusting = http.client.HTTPSConnection(
+        "127.0.0.1", emulator.port, context=ssl.create_default_context(), timeout=10
+    )
     with pytest.raises(ssl.SSLCertVerificationError):
         untrusting.request("GET", SECRETS)
     untrusting.close()

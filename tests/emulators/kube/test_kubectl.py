@@ -36,8 +36,13 @@ def kubectl(emulator: KubeEmulator, tmp_path: Path) -> Kubectl:
     kubeconfig = emulator.write_kubeconfig(tmp_path / "kubeconfig")
 
     def run(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-        result = subprocess.run(["kubectl", "--kubeconfig", str(kubeconfig), *args], capture_output=True, text=True,
-                                timeout=60, check=False)  # fmt: skip
+        result = subprocess.run(
+            ["kubectl", "--kubeconfig", str(kubeconfig), *args],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
         if check:
             assert result.returncode == 0, result.stderr
         return result
@@ -55,14 +60,21 @@ def certificate(tmp_path: Path) -> tuple[Path, Path, bytes, bytes]:
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "shop.example.com")])
     now = datetime.datetime.now(datetime.UTC)
-    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-            .serial_number(x509.random_serial_number()).not_valid_before(now)
-            .not_valid_after(now + datetime.timedelta(days=30))
-            .add_extension(x509.SubjectAlternativeName([x509.DNSName("shop.example.com")]), critical=False)
-            .sign(key, hashes.SHA256()))  # fmt: skip
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now)
+        .not_valid_after(now + datetime.timedelta(days=30))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName("shop.example.com")]), critical=False)
+        .sign(key, hashes.SHA256())
+    )
     cert_pem = cert.public_bytes(serialization.Encoding.PEM)
-    key_pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                serialization.NoEncryption())  # fmt: skip
+    key_pem = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
     (tmp_path / "tls.crt").write_bytes(cert_pem)
     (tmp_path / "tls.key").write_bytes(key_pem)
     return tmp_path / "tls.crt", tmp_path / "tls.key", cert_pem, key_pem
@@ -85,8 +97,15 @@ def test_kubectl_create_secret_generic_and_configmap(
     emulator: KubeEmulator, kubectl: Kubectl, tmp_path: Path
 ) -> None:
     (tmp_path / "blob").write_bytes(b"\x00\xff binary")
-    kubectl("create", "secret", "generic", "creds", "--from-literal=user=admin", "--from-literal=empty=",
-            "--type=example.com/creds")  # fmt: skip
+    kubectl(
+        "create",
+        "secret",
+        "generic",
+        "creds",
+        "--from-literal=user=admin",
+        "--from-literal=empty=",
+        "--type=example.com/creds",
+    )
     secret = stored(emulator, "secrets", "creds")
     assert secret["data"] == {"user": base64.b64encode(b"admin").decode(), "empty": ""}
     assert secret["type"] == "example.com/creds"
@@ -106,18 +125,36 @@ def test_kubectl_create_namespace_serviceaccount_ingress(emulator: KubeEmulator,
     assert stored(emulator, "namespaces", "shop", None)["status"]["phase"] == "Active"
     kubectl("create", "serviceaccount", "robot", "--namespace", "shop")
     assert stored(emulator, "serviceaccounts", "robot", "shop")["metadata"]["namespace"] == "shop"
-    kubectl("create", "ingress", "web", "--class=alb", "--rule=shop.example.com/api*=api:8080,tls=shop-tls",
-            "--default-backend=web:http", "--annotation=alb.ingress.kubernetes.io/scheme=internal")  # fmt: skip
+    kubectl(
+        "create",
+        "ingress",
+        "web",
+        "--class=alb",
+        "--rule=shop.example.com/api*=api:8080,tls=shop-tls",
+        "--default-backend=web:http",
+        "--annotation=alb.ingress.kubernetes.io/scheme=internal",
+    )
     made = emulator.store.get(emulator.kind("networking.k8s.io/v1", "ingresses"), "default", "web")
     assert made["metadata"]["annotations"] == {"alb.ingress.kubernetes.io/scheme": "internal"}
     assert made["spec"] == {
         "ingressClassName": "alb",
         "defaultBackend": {"service": {"name": "web", "port": {"name": "http"}}},
         "tls": [{"hosts": ["shop.example.com"], "secretName": "shop-tls"}],
-        "rules": [{"host": "shop.example.com", "http": {"paths": [
-            {"path": "/api", "pathType": "Prefix", "backend": {"service": {"name": "api", "port": {"number": 8080}}}}
-        ]}}],
-    }  # fmt: skip
+        "rules": [
+            {
+                "host": "shop.example.com",
+                "http": {
+                    "paths": [
+                        {
+                            "path": "/api",
+                            "pathType": "Prefix",
+                            "backend": {"service": {"name": "api", "port": {"number": 8080}}},
+                        }
+                    ]
+                },
+            }
+        ],
+    }
 
 
 def test_kubectl_apply_get_with_the_token(emulator: KubeEmulator, kubectl: Kubectl, tmp_path: Path) -> None:
@@ -146,8 +183,13 @@ def test_kubectl_without_the_token_is_refused(emulator: KubeEmulator, tmp_path: 
     config = yaml.safe_load(path.read_text())
     config["users"][0]["user"]["token"] = "not-the-token"
     path.write_text(yaml.safe_dump(config))
-    result = subprocess.run(["kubectl", "--kubeconfig", str(path), "create", "secret", "generic", "x",
-                             "--from-literal=a=b"], capture_output=True, text=True, timeout=60, check=False)  # fmt: skip
+    result = subprocess.run(
+        ["kubectl", "--kubeconfig", str(path), "create", "secret", "generic", "x", "--from-literal=a=b"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert result.returncode == 1 and "Unauthorized" in result.stderr
     assert emulator.store.list(emulator.kind("v1", "secrets"), "default")["items"] == []
 

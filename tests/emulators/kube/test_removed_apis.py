@@ -24,12 +24,18 @@ spec:
 
 @pytest.mark.parametrize("version", ["extensions/v1beta1", "networking.k8s.io/v1beta1"])
 def test_paths_answer_404_with_the_convert_hint(emulator: KubeEmulator, version: str) -> None:
-    for method, path in (("GET", f"/apis/{version}/namespaces/default/ingresses"),
-                         ("POST", f"/apis/{version}/namespaces/default/ingresses"),
-                         ("GET", f"/apis/{version}")):  # fmt: skip
+    for method, path in (
+        ("GET", f"/apis/{version}/namespaces/default/ingresses"),
+        ("POST", f"/apis/{version}/namespaces/default/ingresses"),
+        ("GET", f"/apis/{version}"),
+    ):
         data = json.dumps({"kind": "Ingress"}).encode() if method == "POST" else None
-        request = urllib.request.Request(emulator.url + path, data, method=method,
-                                         headers={"Content-Type": "application/json", **emulator.auth_headers()})  # fmt: skip
+        request = urllib.request.Request(
+            emulator.url + path,
+            data,
+            method=method,
+            headers={"Content-Type": "application/json", **emulator.auth_headers()},
+        )
         with pytest.raises(urllib.error.HTTPError) as raised:
             urllib.request.urlopen(request, timeout=10)
         status = json.loads(raised.value.read())
@@ -52,11 +58,25 @@ def test_kubectl_apply_reports_no_matches(emulator: KubeEmulator, tmp_path: Path
     kubeconfig = str(emulator.write_kubeconfig(tmp_path / "config"))
     manifest = tmp_path / "old.yaml"
     manifest.write_text(LEGACY.format(version=version))
-    done = subprocess.run(["kubectl", "--kubeconfig", kubeconfig, "apply", "-f", str(manifest)],
-                          capture_output=True, text=True, timeout=60)  # fmt: skip
+    done = subprocess.run(
+        ["kubectl", "--kubeconfig", kubeconfig, "apply", "-f", str(manifest)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 1
     assert f'no matches for kind "Ingress" in version "{version}"' in done.stderr
-    raw = subprocess.run(["kubectl", "--kubeconfig", kubeconfig, "get", "--raw",
-                          f"/apis/{version}/namespaces/default/ingresses"], capture_output=True, text=True,
-                         timeout=60)  # fmt: skip
+    raw = subprocess.run(
+        [
+            "kubectl",
+            "--kubeconfig",
+            kubeconfig,
+            "get",
+            "--raw",
+            f"/apis/{version}/namespaces/default/ingresses",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert raw.returncode == 1 and "convert it with lbctl convert -f FILE" in raw.stderr

@@ -25,18 +25,21 @@ def labelled(net: client.NetworkingV1Api) -> client.NetworkingV1Api:
     return net
 
 
-@pytest.mark.parametrize(("selector", "expected"), [
-    ("app=web", ["web"]),
-    ("app==web", ["web"]),
-    ("app!=web", ["api", "db", "plain"]),
-    ("app in (web, db)", ["db", "web"]),
-    ("app notin (web,db)", ["api", "plain"]),
-    ("canary", ["api"]),
-    ("!canary", ["db", "plain", "web"]),
-    ("tier=edge,!canary", ["web"]),
-    ("tier=edge,app in (api)", ["api"]),
-    ("", ["api", "db", "plain", "web"]),
-])
+@pytest.mark.parametrize(
+    ("selector", "expected"),
+    [
+        ("app=web", ["web"]),
+        ("app==web", ["web"]),
+        ("app!=web", ["api", "db", "plain"]),
+        ("app in (web, db)", ["db", "web"]),
+        ("app notin (web,db)", ["api", "plain"]),
+        ("canary", ["api"]),
+        ("!canary", ["db", "plain", "web"]),
+        ("tier=edge,!canary", ["web"]),
+        ("tier=edge,app in (api)", ["api"]),
+        ("", ["api", "db", "plain", "web"]),
+    ],
+)
 def test_label_selectors(labelled: client.NetworkingV1Api, selector: str, expected: list[str]) -> None:
     found = labelled.list_namespaced_ingress("default", label_selector=selector)
     assert [i.metadata.name for i in found.items] == expected
@@ -50,13 +53,18 @@ def test_field_selectors_and_all_namespaces(core: client.CoreV1Api, net: client.
 
     everywhere = net.list_ingress_for_all_namespaces()
     assert [(i.metadata.namespace, i.metadata.name) for i in everywhere.items] == [
-        ("default", "web"), ("shop", "cart"), ("shop", "web")]
+        ("default", "web"),
+        ("shop", "cart"),
+        ("shop", "web"),
+    ]
     by_name = net.list_ingress_for_all_namespaces(field_selector="metadata.name=web")
     assert [i.metadata.namespace for i in by_name.items] == ["default", "shop"]
     not_default = net.list_ingress_for_all_namespaces(field_selector="metadata.namespace!=default")
     assert [i.metadata.name for i in not_default.items] == ["cart", "web"]
-    assert [i.metadata.name for i in net.list_namespaced_ingress("shop", field_selector="metadata.name=cart").items] == [
-        "cart"]
+    assert [
+        i.metadata.name
+        for i in net.list_namespaced_ingress("shop", field_selector="metadata.name=cart").items
+    ] == ["cart"]
 
 
 def test_paging_with_limit_and_continue(emulator: KubeEmulator, core: client.CoreV1Api) -> None:

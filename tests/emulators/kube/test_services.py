@@ -211,8 +211,9 @@ def test_kubectl_apply_allocates_and_reports_conflicts(
     )
 
     def kubectl(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(["kubectl", "--kubeconfig", kubeconfig, *args], capture_output=True, text=True,
-                              timeout=60)  # fmt: skip
+        return subprocess.run(
+            ["kubectl", "--kubeconfig", kubeconfig, *args], capture_output=True, text=True, timeout=60
+        )
 
     assert kubectl("apply", "-f", str(manifest)).stdout.strip() == "service/web created"
     allocated = core.read_namespaced_service("web", "default").spec.ports[0].node_port

@@ -10,9 +10,20 @@ from kubernetes import client
 from kubernetes.client.exceptions import ApiException
 
 
-def _ingress(host: str | None = None, annotations: dict[str, Any] | None = None, number: int = 80) -> dict[str, Any]:
-    rule: dict[str, Any] = {"http": {"paths": [{"path": "/", "pathType": "Prefix", "backend": {
-        "service": {"name": "s", "port": {"number": number}}}}]}}  # fmt: skip
+def _ingress(
+    host: str | None = None, annotations: dict[str, Any] | None = None, number: int = 80
+) -> dict[str, Any]:
+    rule: dict[str, Any] = {
+        "http": {
+            "paths": [
+                {
+                    "path": "/",
+                    "pathType": "Prefix",
+                    "backend": {"service": {"name": "s", "port": {"number": number}}},
+                }
+            ]
+        }
+    }
     if host is not None:
         rule["host"] = host
     return {"metadata": {"name": "i", "annotations": annotations or {}}, "spec": {"rules": [rule]}}
@@ -29,12 +40,14 @@ def _ingress(host: str | None = None, annotations: dict[str, Any] | None = None,
         (_ingress(number=70000), 422, "spec.rules[0].http.paths[0].backend.service.port.number"),
     ],
 )
-def test_invalid_ingress_is_rejected(api: client.ApiClient, body: dict[str, Any], status: int,
-                                     field: str | None) -> None:  # fmt: skip
+def test_invalid_ingress_is_rejected(
+    api: client.ApiClient, body: dict[str, Any], status: int, field: str | None
+) -> None:
     # raw JSON: the typed client would refuse some of these bodies before sending them
     with pytest.raises(ApiException) as raised:
-        client.CustomObjectsApi(api).create_namespaced_custom_object("networking.k8s.io", "v1", "default", "ingresses",
-                                                                    body)  # fmt: skip
+        client.CustomObjectsApi(api).create_namespaced_custom_object(
+            "networking.k8s.io", "v1", "default", "ingresses", body
+        )
     assert raised.value.status == status
     if field:
         assert field in raised.value.body
@@ -47,5 +60,7 @@ def test_valid_hosts_are_accepted(net: client.NetworkingV1Api, host: str | None)
 
 def test_service_port_range(core: client.CoreV1Api) -> None:
     with pytest.raises(ApiException) as raised:
-        core.create_namespaced_service("default", {"metadata": {"name": "s"}, "spec": {"ports": [{"port": 70000}]}})
+        core.create_namespaced_service(
+            "default", {"metadata": {"name": "s"}, "spec": {"ports": [{"port": 70000}]}}
+        )
     assert raised.value.status == 422 and "spec.ports[0].port" in raised.value.body

@@ -18,8 +18,14 @@ from .builders import ingress
 
 
 def _events(stream: Iterator[dict[str, Any]]) -> list[tuple[str, str, int]]:
-    return [(e["type"], e["raw_object"]["metadata"].get("name", ""), int(e["raw_object"]["metadata"]["resourceVersion"]))
-            for e in stream]
+    return [
+        (
+            e["type"],
+            e["raw_object"]["metadata"].get("name", ""),
+            int(e["raw_object"]["metadata"]["resourceVersion"]),
+        )
+        for e in stream
+    ]
 
 
 def test_list_then_watch_misses_nothing(net: client.NetworkingV1Api) -> None:
@@ -30,7 +36,9 @@ def test_list_then_watch_misses_nothing(net: client.NetworkingV1Api) -> None:
     def write() -> None:
         for index in range(20):
             net.create_namespaced_ingress("default", ingress(f"ing-{index}"))
-            net.patch_namespaced_ingress(f"ing-{index}", "default", {"metadata": {"labels": {"n": str(index)}}})
+            net.patch_namespaced_ingress(
+                f"ing-{index}", "default", {"metadata": {"labels": {"n": str(index)}}}
+            )
         for index in range(0, 20, 2):
             net.delete_namespaced_ingress(f"ing-{index}", "default")
 
@@ -39,8 +47,12 @@ def test_list_then_watch_misses_nothing(net: client.NetworkingV1Api) -> None:
     writer.start()
     seen: list[tuple[str, str, int]] = []
     watcher = watch.Watch()
-    for event in watcher.stream(net.list_namespaced_ingress, "default",
-                                resource_version=listed.metadata.resource_version, timeout_seconds=10):
+    for event in watcher.stream(
+        net.list_namespaced_ingress,
+        "default",
+        resource_version=listed.metadata.resource_version,
+        timeout_seconds=10,
+    ):
         seen += _events(iter([event]))
         if len(seen) == 1 + 20 * 2 + 10:
             watcher.stop()
@@ -71,16 +83,18 @@ class ManualClock:
         return self.now
 
 
-def test_watch_closes_at_timeout_seconds(emulator: KubeEmulator, net: client.NetworkingV1Api,
-                                         monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+def test_watch_closes_at_timeout_seconds(
+    emulator: KubeEmulator, net: client.NetworkingV1Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
     clock = ManualClock()
     monkeypatch.setattr(emulator, "clock", clock)
     rv = net.list_namespaced_ingress("default").metadata.resource_version
     seen: list[str] = []
 
     def consume() -> None:
-        for event in watch.Watch().stream(net.list_namespaced_ingress, "default", resource_version=rv,
-                                          timeout_seconds=1):  # fmt: skip
+        for event in watch.Watch().stream(
+            net.list_namespaced_ingress, "default", resource_version=rv, timeout_seconds=1
+        ):
             seen.append(event["raw_object"]["metadata"]["name"])
 
     consumer = threading.Thread(target=consume, daemon=True)
@@ -99,23 +113,39 @@ def test_watch_closes_at_timeout_seconds(emulator: KubeEmulator, net: client.Net
 
 def test_bookmarks_carry_the_current_resource_version(net: client.NetworkingV1Api) -> None:
     rv = net.create_namespaced_ingress("default", ingress("a")).metadata.resource_version
-    events = list(watch.Watch().stream(net.list_namespaced_ingress, "default", resource_version=rv,
-                                       allow_watch_bookmarks=True, timeout_seconds=1))
+    events = list(
+        watch.Watch().stream(
+            net.list_namespaced_ingress,
+            "default",
+            resource_version=rv,
+            allow_watch_bookmarks=True,
+            timeout_seconds=1,
+        )
+    )
     bookmarks = [e for e in events if e["type"] == "BOOKMARK"]
     assert bookmarks and bookmarks[-1]["raw_object"]["metadata"]["resourceVersion"] == rv
     assert bookmarks[-1]["raw_object"]["kind"] == "Ingress"
 
 
-def test_compaction_expires_old_versions_with_410(emulator: KubeEmulator, net: client.NetworkingV1Api) -> None:
+def test_compaction_expires_old_versions_with_410(
+    emulator: KubeEmulator, net: client.NetworkingV1Api
+) -> None:
     rv = net.create_namespaced_ingress("default", ingress("a")).metadata.resource_version
     emulator.compact()
     with pytest.raises(ApiException) as expired:
-        list(watch.Watch().stream(net.list_namespaced_ingress, "default", resource_version=rv, timeout_seconds=2))
+        list(
+            watch.Watch().stream(
+                net.list_namespaced_ingress, "default", resource_version=rv, timeout_seconds=2
+            )
+        )
     assert expired.value.status == 410
     relisted = net.list_namespaced_ingress("default").metadata.resource_version  # recovery: list again
     net.create_namespaced_ingress("default", ingress("b"))
-    seen = _events(watch.Watch().stream(net.list_namespaced_ingress, "default", resource_version=relisted,
-                                        timeout_seconds=1))
+    seen = _events(
+        watch.Watch().stream(
+            net.list_namespaced_ingress, "default", resource_version=relisted, timeout_seconds=1
+        )
+    )
     assert [(t, n) for t, n, _ in seen] == [("ADDED", "b")]
 
 
@@ -128,17 +158,24 @@ def test_history_window_overflow_expires_versions() -> None:
             core.create_namespaced_config_map("default", {"metadata": {"name": f"cm-{index}"}})
         recent = core.read_namespaced_config_map("cm-1", "default").metadata.resource_version
         with pytest.raises(ApiException) as expired:
-            list(watch.Watch().stream(core.list_namespaced_config_map, "default", resource_version=start,
-                                      timeout_seconds=1))
+            list(
+                watch.Watch().stream(
+                    core.list_namespaced_config_map, "default", resource_version=start, timeout_seconds=1
+                )
+            )
         assert expired.value.status == 410
-        seen = _events(watch.Watch().stream(core.list_namespaced_config_map, "default", resource_version=recent,
-                                            timeout_seconds=1))
+        seen = _events(
+            watch.Watch().stream(
+                core.list_namespaced_config_map, "default", resource_version=recent, timeout_seconds=1
+            )
+        )
         assert [n for _, n, _ in seen] == ["cm-2", "cm-3", "cm-4"]
         api.close()
 
 
-def test_gracefully_dropped_watch_is_resumed_by_the_client(emulator: KubeEmulator,
-                                                           net: client.NetworkingV1Api) -> None:
+def test_gracefully_dropped_watch_is_resumed_by_the_client(
+    emulator: KubeEmulator, net: client.NetworkingV1Api
+) -> None:
     rv = net.list_namespaced_ingress("default").metadata.resource_version
     seen: list[str] = []
     watcher = watch.Watch()
@@ -161,14 +198,19 @@ def test_gracefully_dropped_watch_is_resumed_by_the_client(emulator: KubeEmulato
     assert [r.verb for r in emulator.requests if r.resource == "ingresses"].count("watch") == 2
 
 
-def test_abruptly_dropped_watch_breaks_the_stream(emulator: KubeEmulator, net: client.NetworkingV1Api) -> None:
+def test_abruptly_dropped_watch_breaks_the_stream(
+    emulator: KubeEmulator, net: client.NetworkingV1Api
+) -> None:
     rv = net.list_namespaced_ingress("default").metadata.resource_version
     errors: list[BaseException] = []
 
     def consume() -> None:
         try:
-            list(watch.Watch().stream(net.list_namespaced_ingress, "default", resource_version=rv,
-                                      timeout_seconds=3600))
+            list(
+                watch.Watch().stream(
+                    net.list_namespaced_ingress, "default", resource_version=rv, timeout_seconds=3600
+                )
+            )
         except Exception as error:  # noqa: BLE001 - the test inspects it
             errors.append(error)
 
@@ -188,8 +230,15 @@ def test_label_selector_watch_sees_objects_enter_and_leave(net: client.Networkin
     net.patch_namespaced_ingress("web", "default", {"metadata": {"labels": {"app": "web", "x": "1"}}})
     net.patch_namespaced_ingress("web", "default", {"metadata": {"labels": {"app": "api"}}})
     net.delete_namespaced_ingress("web", "default")
-    seen = _events(watch.Watch().stream(net.list_namespaced_ingress, "default", resource_version=rv,
-                                        label_selector="app=web", timeout_seconds=1))
+    seen = _events(
+        watch.Watch().stream(
+            net.list_namespaced_ingress,
+            "default",
+            resource_version=rv,
+            label_selector="app=web",
+            timeout_seconds=1,
+        )
+    )
     assert [t for t, _, _ in seen] == ["ADDED", "MODIFIED", "DELETED"]
 
 
@@ -198,10 +247,12 @@ def test_all_namespaces_and_namespaced_watches(core: client.CoreV1Api, net: clie
     core.create_namespace({"metadata": {"name": "shop"}})
     net.create_namespaced_ingress("default", ingress("a"))
     net.create_namespaced_ingress("shop", ingress("b"))
-    everywhere = _events(watch.Watch().stream(net.list_ingress_for_all_namespaces, resource_version=rv,
-                                              timeout_seconds=1))
-    only_shop = _events(watch.Watch().stream(net.list_namespaced_ingress, "shop", resource_version=rv,
-                                             timeout_seconds=1))
+    everywhere = _events(
+        watch.Watch().stream(net.list_ingress_for_all_namespaces, resource_version=rv, timeout_seconds=1)
+    )
+    only_shop = _events(
+        watch.Watch().stream(net.list_namespaced_ingress, "shop", resource_version=rv, timeout_seconds=1)
+    )
     assert [n for _, n, _ in everywhere] == ["a", "b"]
     assert [n for _, n, _ in only_shop] == ["b"]
 
@@ -210,8 +261,12 @@ def test_finalizer_deletion_as_seen_by_a_watch(net: client.NetworkingV1Api) -> N
     rv = net.list_namespaced_ingress("default").metadata.resource_version
     net.create_namespaced_ingress("default", ingress("web", finalizers=["lbctl.io/lb"]))
     net.delete_namespaced_ingress("web", "default")
-    net.patch_namespaced_ingress("web", "default", {"metadata": {"$deleteFromPrimitiveList/finalizers": ["lbctl.io/lb"]}})
-    events = list(watch.Watch().stream(net.list_namespaced_ingress, "default", resource_version=rv, timeout_seconds=1))
+    net.patch_namespaced_ingress(
+        "web", "default", {"metadata": {"$deleteFromPrimitiveList/finalizers": ["lbctl.io/lb"]}}
+    )
+    events = list(
+        watch.Watch().stream(net.list_namespaced_ingress, "default", resource_version=rv, timeout_seconds=1)
+    )
     assert [e["type"] for e in events] == ["ADDED", "MODIFIED", "DELETED"]
     assert events[1]["object"].metadata.deletion_timestamp is not None
     assert events[2]["object"].metadata.finalizers is None

@@ -39,14 +39,18 @@ def _without_service_port() -> dict[str, Any]:
     return body
 
 
-@pytest.mark.parametrize(("body", "field"), [
-    ({"metadata": {"name": "web"}}, "spec"),
-    ({"metadata": {"name": "web"}, "spec": {"ingressClassName": "lbctl"}}, "spec"),
-    (_without_path_backend(), "spec.rules[0].http.paths[0].backend"),
-    (_without_path_type(), "spec.rules[0].http.paths[0].pathType"),
-    (_without_service_port(), "spec.rules[0].http.paths[0].backend.service.port"),
-    ({**ingress("Bad_Name")}, "metadata.name"),
-], ids=["no-spec", "no-rules-or-default", "path-without-backend", "no-path-type", "no-port", "bad-name"])
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"metadata": {"name": "web"}}, "spec"),
+        ({"metadata": {"name": "web"}, "spec": {"ingressClassName": "lbctl"}}, "spec"),
+        (_without_path_backend(), "spec.rules[0].http.paths[0].backend"),
+        (_without_path_type(), "spec.rules[0].http.paths[0].pathType"),
+        (_without_service_port(), "spec.rules[0].http.paths[0].backend.service.port"),
+        ({**ingress("Bad_Name")}, "metadata.name"),
+    ],
+    ids=["no-spec", "no-rules-or-default", "path-without-backend", "no-path-type", "no-port", "bad-name"],
+)
 def test_invalid_ingress_is_422(custom: client.CustomObjectsApi, body: dict[str, Any], field: str) -> None:
     # The typed API validates bodies client-side; the generic one sends them as they are, like kubectl does.
     with pytest.raises(ApiException) as error:
@@ -59,24 +63,59 @@ def test_invalid_ingress_is_422(custom: client.CustomObjectsApi, body: dict[str,
 def test_update_of_invalid_ingress_is_422_and_leaves_it_unchanged(net: client.NetworkingV1Api) -> None:
     created = net.create_namespaced_ingress("default", ingress("web"))
     with pytest.raises(ApiException) as error:
-        net.patch_namespaced_ingress("web", "default", [
-            {"op": "remove", "path": "/spec/rules/0/http/paths/0/backend"}])
+        net.patch_namespaced_ingress(
+            "web", "default", [{"op": "remove", "path": "/spec/rules/0/http/paths/0/backend"}]
+        )
     assert error.value.status == 422
-    assert net.read_namespaced_ingress("web", "default").metadata.resource_version == created.metadata.resource_version
+    assert (
+        net.read_namespaced_ingress("web", "default").metadata.resource_version
+        == created.metadata.resource_version
+    )
 
 
-@pytest.mark.parametrize(("call", "code", "reason"), [
-    (lambda net: net.read_namespaced_ingress("missing", "default"), 404, "NotFound"),
-    (lambda net: net.delete_namespaced_ingress("missing", "default"), 404, "NotFound"),
-    (lambda net: net.patch_namespaced_ingress("missing", "default", {"metadata": {"labels": {"a": "b"}}}), 404, "NotFound"),
-    (lambda net: net.create_namespaced_ingress("default", {**ingress("web"), "metadata": {
-        "name": "web", "namespace": "other"}}), 400, "BadRequest"),
-    (lambda net: net.list_namespaced_ingress("default", label_selector="a in (b"), 400, "BadRequest"),
-    (lambda net: net.list_namespaced_ingress("default", field_selector="spec.foo=bar"), 400, "BadRequest"),
-    (lambda net: net.create_namespaced_ingress("default", {**ingress("web"), "metadata": {
-        "name": "web", "resourceVersion": "3"}}), 500, "InternalError"),
-], ids=["get-missing", "delete-missing", "patch-missing", "namespace-mismatch", "bad-label-selector",
-        "unsupported-field-selector", "create-with-resource-version"])
+@pytest.mark.parametrize(
+    ("call", "code", "reason"),
+    [
+        (lambda net: net.read_namespaced_ingress("missing", "default"), 404, "NotFound"),
+        (lambda net: net.delete_namespaced_ingress("missing", "default"), 404, "NotFound"),
+        (
+            lambda net: net.patch_namespaced_ingress(
+                "missing", "default", {"metadata": {"labels": {"a": "b"}}}
+            ),
+            404,
+            "NotFound",
+        ),
+        (
+            lambda net: net.create_namespaced_ingress(
+                "default", {**ingress("web"), "metadata": {"name": "web", "namespace": "other"}}
+            ),
+            400,
+            "BadRequest",
+        ),
+        (lambda net: net.list_namespaced_ingress("default", label_selector="a in (b"), 400, "BadRequest"),
+        (
+            lambda net: net.list_namespaced_ingress("default", field_selector="spec.foo=bar"),
+            400,
+            "BadRequest",
+        ),
+        (
+            lambda net: net.create_namespaced_ingress(
+                "default", {**ingress("web"), "metadata": {"name": "web", "resourceVersion": "3"}}
+            ),
+            500,
+            "InternalError",
+        ),
+    ],
+    ids=[
+        "get-missing",
+        "delete-missing",
+        "patch-missing",
+        "namespace-mismatch",
+        "bad-label-selector",
+        "unsupported-field-selector",
+        "create-with-resource-version",
+    ],
+)
 def test_errors_are_status_objects(net: client.NetworkingV1Api, call: Any, code: int, reason: str) -> None:
     with pytest.raises(ApiException) as error:
         call(net)
@@ -85,8 +124,9 @@ def test_errors_are_status_objects(net: client.NetworkingV1Api, call: Any, code:
 
 
 def test_status_subresource_isolation(net: client.NetworkingV1Api) -> None:
-    created = net.create_namespaced_ingress("default", {**ingress("web"), "status": {
-        "loadBalancer": {"ingress": [{"ip": "6.6.6.6"}]}}})
+    created = net.create_namespaced_ingress(
+        "default", {**ingress("web"), "status": {"loadBalancer": {"ingress": [{"ip": "6.6.6.6"}]}}}
+    )
     assert not created.status.load_balancer.ingress  # status from the client is dropped on create
     assert created.metadata.generation == 1
 
@@ -127,7 +167,10 @@ def test_finalizer_lifecycle(net: client.NetworkingV1Api) -> None:
     assert pending.metadata.finalizers == [FINALIZER]
 
     net.delete_namespaced_ingress("web", "default")  # deleting again changes nothing
-    assert net.read_namespaced_ingress("web", "default").metadata.resource_version == pending.metadata.resource_version
+    assert (
+        net.read_namespaced_ingress("web", "default").metadata.resource_version
+        == pending.metadata.resource_version
+    )
 
     with pytest.raises(ApiException) as no_new_finalizers:
         net.patch_namespaced_ingress("web", "default", {"metadata": {"finalizers": ["someone.else/hold"]}})
@@ -152,56 +195,115 @@ def test_delete_preconditions(net: client.NetworkingV1Api) -> None:
 
 
 def test_merge_patch_replaces_lists_and_null_deletes(net: client.NetworkingV1Api) -> None:
-    net.create_namespaced_ingress("default", ingress("web", labels={"app": "web", "tier": "edge"},
-                                                     finalizers=["a.io/x", "b.io/y"]))
-    patched = net.patch_namespaced_ingress("web", "default", {"metadata": {
-        "labels": {"tier": None}, "finalizers": ["b.io/y"]}}, _content_type="application/merge-patch+json")
+    net.create_namespaced_ingress(
+        "default", ingress("web", labels={"app": "web", "tier": "edge"}, finalizers=["a.io/x", "b.io/y"])
+    )
+    patched = net.patch_namespaced_ingress(
+        "web",
+        "default",
+        {"metadata": {"labels": {"tier": None}, "finalizers": ["b.io/y"]}},
+        _content_type="application/merge-patch+json",
+    )
     assert patched.metadata.labels == {"app": "web"}
     assert patched.metadata.finalizers == ["b.io/y"]
 
 
-def test_strategic_merge_patch_merges_finalizers_and_keyed_lists(core: client.CoreV1Api,
-                                                                 net: client.NetworkingV1Api) -> None:
+def test_strategic_merge_patch_merges_finalizers_and_keyed_lists(
+    core: client.CoreV1Api, net: client.NetworkingV1Api
+) -> None:
     net.create_namespaced_ingress("default", ingress("web", finalizers=["a.io/x"]))
     added = net.patch_namespaced_ingress("web", "default", {"metadata": {"finalizers": ["b.io/y"]}})
     assert added.metadata.finalizers == ["a.io/x", "b.io/y"]  # union, like the real server
-    removed = net.patch_namespaced_ingress("web", "default", {"metadata": {
-        "$deleteFromPrimitiveList/finalizers": ["a.io/x"]}})
+    removed = net.patch_namespaced_ingress(
+        "web", "default", {"metadata": {"$deleteFromPrimitiveList/finalizers": ["a.io/x"]}}
+    )
     assert removed.metadata.finalizers == ["b.io/y"]
     cleared = net.patch_namespaced_ingress("web", "default", {"metadata": {"finalizers": None}})
     assert cleared.metadata.finalizers is None
 
     core.create_namespaced_service("default", service("web", ports=(80, 443)))
-    merged = core.patch_namespaced_service("web", "default", {"spec": {"ports": [
-        {"port": 443, "targetPort": 8443}, {"port": 80, "$patch": "delete"}]}})
+    merged = core.patch_namespaced_service(
+        "web",
+        "default",
+        {"spec": {"ports": [{"port": 443, "targetPort": 8443}, {"port": 80, "$patch": "delete"}]}},
+    )
     assert [(p.port, p.target_port) for p in merged.spec.ports] == [(443, 8443)]
 
-    core.create_node({"metadata": {"name": "n1"}, "status": {"conditions": [
-        {"type": "Ready", "status": "False"}, {"type": "DiskPressure", "status": "False"}]}})
+    core.create_node(
+        {
+            "metadata": {"name": "n1"},
+            "status": {
+                "conditions": [
+                    {"type": "Ready", "status": "False"},
+                    {"type": "DiskPressure", "status": "False"},
+                ]
+            },
+        }
+    )
     node = core.patch_node_status("n1", {"status": {"conditions": [{"type": "Ready", "status": "True"}]}})
     assert {c.type: c.status for c in node.status.conditions} == {"Ready": "True", "DiskPressure": "False"}
 
-    rules = net.patch_namespaced_ingress("web", "default", {"spec": {"rules": [{"host": "only.example.com", "http": {
-        "paths": [{"path": "/a", "pathType": "Exact", "backend": {"service": {"name": "a", "port": {"number": 1}}}}]}}]}})
+    rules = net.patch_namespaced_ingress(
+        "web",
+        "default",
+        {
+            "spec": {
+                "rules": [
+                    {
+                        "host": "only.example.com",
+                        "http": {
+                            "paths": [
+                                {
+                                    "path": "/a",
+                                    "pathType": "Exact",
+                                    "backend": {"service": {"name": "a", "port": {"number": 1}}},
+                                }
+                            ]
+                        },
+                    }
+                ]
+            }
+        },
+    )
     assert [r.host for r in rules.spec.rules] == ["only.example.com"]  # no merge key: replaced
 
 
 def test_json_patch_operations(net: client.NetworkingV1Api) -> None:
     net.create_namespaced_ingress("default", ingress("web", labels={"app": "web"}))
-    patched = net.patch_namespaced_ingress("web", "default", [
-        {"op": "test", "path": "/metadata/labels/app", "value": "web"},
-        {"op": "add", "path": "/metadata/annotations", "value": {"lbctl.io/scheme": "internal"}},
-        {"op": "replace", "path": "/spec/rules/0/host", "value": "new.example.com"},
-        {"op": "add", "path": "/spec/rules/-", "value": {"host": "two.example.com", "http": {"paths": [
-            {"path": "/", "pathType": "Prefix", "backend": {"service": {"name": "b", "port": {"number": 8080}}}}]}}},
-        {"op": "remove", "path": "/metadata/labels/app"},
-    ])
+    patched = net.patch_namespaced_ingress(
+        "web",
+        "default",
+        [
+            {"op": "test", "path": "/metadata/labels/app", "value": "web"},
+            {"op": "add", "path": "/metadata/annotations", "value": {"lbctl.io/scheme": "internal"}},
+            {"op": "replace", "path": "/spec/rules/0/host", "value": "new.example.com"},
+            {
+                "op": "add",
+                "path": "/spec/rules/-",
+                "value": {
+                    "host": "two.example.com",
+                    "http": {
+                        "paths": [
+                            {
+                                "path": "/",
+                                "pathType": "Prefix",
+                                "backend": {"service": {"name": "b", "port": {"number": 8080}}},
+                            }
+                        ]
+                    },
+                },
+            },
+            {"op": "remove", "path": "/metadata/labels/app"},
+        ],
+    )
     assert patched.metadata.annotations == {"lbctl.io/scheme": "internal"}
     assert [r.host for r in patched.spec.rules] == ["new.example.com", "two.example.com"]
     assert not patched.metadata.labels
 
     with pytest.raises(ApiException) as failed_test:
-        net.patch_namespaced_ingress("web", "default", [{"op": "test", "path": "/spec/rules/0/host", "value": "x"}])
+        net.patch_namespaced_ingress(
+            "web", "default", [{"op": "test", "path": "/spec/rules/0/host", "value": "x"}]
+        )
     assert failed_test.value.status == 422
 
 
@@ -209,21 +311,38 @@ def test_patch_with_stale_resource_version_conflicts(net: client.NetworkingV1Api
     created = net.create_namespaced_ingress("default", ingress("web"))
     net.patch_namespaced_ingress("web", "default", {"metadata": {"labels": {"a": "1"}}})
     with pytest.raises(ApiException) as error:
-        net.patch_namespaced_ingress("web", "default", {"metadata": {
-            "resourceVersion": created.metadata.resource_version, "labels": {"a": "2"}}})
+        net.patch_namespaced_ingress(
+            "web",
+            "default",
+            {"metadata": {"resourceVersion": created.metadata.resource_version, "labels": {"a": "2"}}},
+        )
     assert error.value.status == 409
 
 
 def test_custom_resources_refuse_strategic_merge_patch(custom: client.CustomObjectsApi) -> None:
-    custom.create_namespaced_custom_object("cloud.google.com", "v1", "default", "backendconfigs", backend_config("bc"))
+    custom.create_namespaced_custom_object(
+        "cloud.google.com", "v1", "default", "backendconfigs", backend_config("bc")
+    )
     with pytest.raises(ApiException) as error:
-        custom.patch_namespaced_custom_object("cloud.google.com", "v1", "default", "backendconfigs", "bc",
-                                              {"spec": {"timeoutSec": 5}},
-                                              _content_type="application/strategic-merge-patch+json")
+        custom.patch_namespaced_custom_object(
+            "cloud.google.com",
+            "v1",
+            "default",
+            "backendconfigs",
+            "bc",
+            {"spec": {"timeoutSec": 5}},
+            _content_type="application/strategic-merge-patch+json",
+        )
     assert error.value.status == 415
-    patched = custom.patch_namespaced_custom_object("cloud.google.com", "v1", "default", "backendconfigs", "bc",
-                                                    [{"op": "replace", "path": "/spec/timeoutSec", "value": 5}],
-                                                    _content_type="application/json-patch+json")
+    patched = custom.patch_namespaced_custom_object(
+        "cloud.google.com",
+        "v1",
+        "default",
+        "backendconfigs",
+        "bc",
+        [{"op": "replace", "path": "/spec/timeoutSec", "value": 5}],
+        _content_type="application/json-patch+json",
+    )
     assert patched["spec"]["timeoutSec"] == 5
 
 
@@ -254,7 +373,9 @@ def test_put_and_delete_without_content_type(api: client.ApiClient, net: client.
 def test_patch_without_content_type_is_415(api: client.ApiClient, net: client.NetworkingV1Api) -> None:
     net.create_namespaced_ingress("default", ingress("web"))
     url = f"{api.configuration.host}/apis/networking.k8s.io/v1/namespaces/default/ingresses/web"
-    response = api.call_api("PATCH", url, header_params=_token(api), body={"metadata": {"labels": {"a": "b"}}})
+    response = api.call_api(
+        "PATCH", url, header_params=_token(api), body={"metadata": {"labels": {"a": "b"}}}
+    )
     response.read()
     assert response.status == 415 and json.loads(response.data)["reason"] == "UnsupportedMediaType"
 
