@@ -27,3 +27,27 @@ def test_mypy_is_clean() -> None:
         timeout=600,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_ruff_format_is_clean() -> None:
+    result = subprocess.run(
+        [script("ruff"), "format", "--check", "--no-cache", "."],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_no_formatter_escapes() -> None:
+    """The formatter decides every line's layout: no `fmt: skip` / `fmt: off` anywhere."""
+    marker = "fmt" + ": "
+    found = [
+        f"{path.relative_to(ROOT)}:{number}"
+        for folder in ("lbctl", "providers", "emulators", "bench", "tests")
+        for path in (ROOT / folder).rglob("*.py")
+        for number, line in enumerate(path.read_text().splitlines(), 1)
+        if f"# {marker}skip" in line or f"# {marker}off" in line
+    ]
+    assert not found, found
