@@ -18,7 +18,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from lbctl import manifests
+from lbctl.cli import manifests
 from lbctl.model import annotations as a
 from lbctl.model.builder import BuildConfig, build
 from lbctl.model.parsers import MAX_JSON_BYTES, MAX_JSON_DEPTH
