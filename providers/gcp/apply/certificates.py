@@ -6,13 +6,10 @@ from __future__ import annotations
 from lbctl.provider import Step
 
 from ..clients import Compute
-from .common import delete, insert, target, unknown
+from .common import delete, insert, run
+
+METHODS = {"insert": insert, "delete": delete}
 
 
 def execute(compute: Compute, step: Step) -> bool:
-    method = target(step)[1]
-    if method == "insert":
-        return insert(compute, step)
-    if method == "delete":
-        return delete(compute, step)
-    raise unknown(step)
+    return run(compute, step, METHODS)

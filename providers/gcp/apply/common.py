@@ -8,7 +8,7 @@ discovery is dropped. Fingerprinted calls re-read the fingerprint and retry once
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from google.api_core import exceptions
@@ -105,3 +105,14 @@ def read(compute: Compute, step: Step) -> dict[str, Any]:
 
 def unknown(step: Step) -> ValueError:
     return ValueError(f"no executor for {step.operation}")  # plan makes only the calls the executors know
+
+
+Method = Callable[["Compute", Step], bool]
+
+
+def run(compute: Compute, step: Step, methods: Mapping[str, Method]) -> bool:
+    """Execute `step` with the method its operation names (`insert`, `update`, `delete`, `setX`, …)."""
+    method = methods.get(target(step)[1])
+    if method is None:
+        raise unknown(step)
+    return method(compute, step)

@@ -5,15 +5,10 @@ from __future__ import annotations
 from lbctl.provider import Step
 
 from ..clients import Compute
-from .common import delete, insert, target, unknown, update
+from .common import delete, insert, run, update
+
+METHODS = {"insert": insert, "update": update, "delete": delete}
 
 
 def execute(compute: Compute, step: Step) -> bool:
-    method = target(step)[1]
-    if method == "insert":
-        return insert(compute, step)
-    if method == "update":
-        return update(compute, step)
-    if method == "delete":
-        return delete(compute, step)
-    raise unknown(step)
+    return run(compute, step, METHODS)
