@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from lbctl.model import annotations as a
-from lbctl.model import conflicts, kube_validation, limits
+from lbctl.model import conflicts, ingress_checks, limits
 from lbctl.model.alb import AlbProfile
 from lbctl.model.classes import ClassPolicy, is_ours
 from lbctl.model.gce import GceProfile
@@ -224,7 +224,7 @@ def _build_member(
         action.authentication = auths.get(key)
         return action
 
-    refused = kube_validation.ingress_problems(ingress) + limits.ingress_problems(ingress, config.provider)
+    refused = ingress_checks.ingress_problems(ingress) + limits.ingress_problems(ingress, config.provider)
     if refused:  # what the API server or the cloud would refuse; the first one is enough to leave it out
         raise fail(ingress, *refused[0])
 

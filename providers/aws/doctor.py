@@ -15,7 +15,7 @@ from .clients import AwsClients, error_code
 from .naming import CLUSTER_TAG
 from .network import resolve_subnets
 from .permissions import POLICY_TEMPLATE, REQUIRED_ACTIONS, simulation_contexts
-from .plugin import AwsSettings
+from .settings import AwsSettings
 
 
 def _extra_client(config: ProviderConfig, service: str) -> Any:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 
 from lbctl.model.problems import Problem, SpecError
 from lbctl.model.spec import LoadBalancerSpec
@@ -21,7 +20,8 @@ from lbctl.provider import (
     ProviderPlugin,
 )
 
-DEFAULT_REGION = "us-east-1"
+from .settings import DEFAULT_REGION
+
 OPTIONS = (
     ProviderOption(
         "--aws-region",
@@ -39,19 +39,6 @@ OPTIONS = (
         help="AWS: VPC of the cluster (else discovered).",
     ),
 )
-
-
-@dataclass(frozen=True)
-class AwsSettings:
-    """The AWS settings of a ProviderConfig (its options `region` and `vpc_id`)."""
-
-    region: str = DEFAULT_REGION
-    vpc_id: str | None = None
-
-    @classmethod
-    def of(cls, config: ProviderConfig) -> AwsSettings:
-        vpc_id = config.options.get("vpc_id")
-        return cls(str(config.options.get("region") or DEFAULT_REGION), str(vpc_id) if vpc_id else None)
 
 
 def make_provider(config: ProviderConfig) -> Provider:

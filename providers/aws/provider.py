@@ -21,7 +21,7 @@ from .discover import ACM_TYPE, LB_TYPE, TG_TYPE, CurrentStack, discover, list_s
 from .doctor import aws_checks
 from .naming import CLUSTER_TAG, STACK_TAG
 from .plan import Plan, plan_stack, target_steps
-from .plugin import AwsSettings
+from .settings import AwsSettings
 from .stack import DesiredListener, DesiredStack
 from .translate import translate
 

@@ -6,8 +6,9 @@ shared groups. Reads go through the kept discovery (providers.gcp.cache) when it
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from google.api_core import exceptions
 
@@ -17,7 +18,6 @@ from . import naming as n
 from .clients import Compute, to_dict
 
 if TYPE_CHECKING:
-    from .cache import DiscoveryCache
     from .translate import Desired
 
 GLOBAL = (
@@ -162,7 +162,7 @@ def list_cluster(compute: Compute, cluster: str, zones: list[str]) -> Inventory:
     return inventory
 
 
-def cluster_inventory(compute: Compute, cache: DiscoveryCache, cluster: str, zones: list[str]) -> Inventory:
+def cluster_inventory(compute: Compute, cache: KeptDiscovery, cluster: str, zones: list[str]) -> Inventory:
     """The cluster's inventory: kept (fresh) or discovered now; one discovery at a time."""
     with cache.lock:
         if not cache.fresh():
@@ -172,7 +172,7 @@ def cluster_inventory(compute: Compute, cache: DiscoveryCache, cluster: str, zon
 
 
 def must_exist(
-    compute: Compute, cache: DiscoveryCache, collection: str, arg: str, name: str, message: str, field: str
+    compute: Compute, cache: KeptDiscovery, collection: str, arg: str, name: str, message: str, field: str
 ) -> dict[str, Any]:
     """A resource the spec names but lbctl does not own (static IP, pre-shared certificate, SSL policy), read
     once per discovery; missing is the user's to fix, reported on `field`."""
@@ -191,7 +191,7 @@ def must_exist(
     return body
 
 
-def discover(compute: Compute, cache: DiscoveryCache, cluster: Inventory, desired: Desired) -> Current:
+def discover(compute: Compute, cache: KeptDiscovery, cluster: Inventory, desired: Desired) -> Current:
     """What the plan of `desired` compares against: the stack's view of `cluster`, and the members and
     endpoints of the wanted groups that exist (read now unless kept)."""
     with cache.lock:
@@ -213,7 +213,7 @@ def discover(compute: Compute, cache: DiscoveryCache, cluster: Inventory, desire
     return current
 
 
-def members_of(compute: Compute, cache: DiscoveryCache, zone: str, group: str) -> list[str]:
+def members_of(compute: Compute, cache: KeptDiscovery, zone: str, group: str) -> list[str]:
     """The instances (`projects/…` references) in an instance group, kept or read now."""
     with cache.lock:
         known = cache.members.get((zone, group))
@@ -236,7 +236,7 @@ def members_of(compute: Compute, cache: DiscoveryCache, zone: str, group: str) -
     return members
 
 
-def endpoints_of(compute: Compute, cache: DiscoveryCache, zone: str, neg: str) -> list[dict[str, Any]]:
+def endpoints_of(compute: Compute, cache: KeptDiscovery, zone: str, neg: str) -> list[dict[str, Any]]:
     """The endpoints attached to a NEG, kept or read now."""
     with cache.lock:
         known = cache.endpoints.get((zone, neg))
@@ -267,3 +267,17 @@ def endpoints_of(compute: Compute, cache: DiscoveryCache, zone: str, neg: str) -
 def instance_ref(url: str) -> str:
     """An instance URL as the `projects/…` reference translate writes."""
     return "projects/" + url.split("projects/", 1)[1] if "projects/" in url else url
+
+
+class KeptDiscovery(Protocol):
+    """What discovery needs of the kept discovery (providers/gcp/cache.py: DiscoveryCache)."""
+
+    lock: threading.RLock
+    inventory: Inventory | None
+    lookups: dict[tuple[str, str], Any]
+    members: dict[tuple[str, str], list[str]]  # (zone, group) → instance references
+    endpoints: dict[tuple[str, str], list[dict[str, Any]]]  # (zone, NEG) → endpoints
+
+    def fresh(self) -> bool: ...
+
+    def store(self, inventory: Inventory) -> None: ...
