@@ -33,7 +33,7 @@ from lbctl.demo.missing import (
     stand_in_namespace,
     stand_in_secret,
 )
-from lbctl.demo.scenario import Step, wait_for
+from lbctl.demo.scenario import CLUSTER, Step, demo_controller, wait_for
 from lbctl.demo.workloads import Cluster
 from lbctl.model.annotations import GLOBAL_STATIC_IP, INGRESS_CLASS
 from lbctl.model.builder import BuildConfig, build
@@ -41,7 +41,6 @@ from lbctl.model.objects import Ingress
 from lbctl.model.problems import Problem, Severity, SpecError
 from lbctl.model.snapshot import ClusterSnapshot
 
-CLUSTER = "demo"
 AWS_REGION, AWS_ZONES = "us-east-1", ("us-east-1a", "us-east-1b")
 GCP_PROJECT, GCP_ZONES = "lbctl-demo", ("us-central1-a", "us-central1-b")
 ALB_CONTROLLER = "ingress.k8s.aws/alb"
@@ -509,8 +508,7 @@ def run_files(
     """The whole run on the embedded clouds; returns what to wait on with --keep (None-returning callable
     that blocks), raising RuntimeError when something did not converge."""
     from lbctl.cli.describe import print_view
-    from lbctl.kube.controller import ControllerConfig
-    from lbctl.kube.run import ControllerProcess, RunOptions
+    from lbctl.kube.run import ControllerProcess
 
     provider = plan.provider
     upper = provider.upper()
@@ -540,24 +538,7 @@ def run_files(
                 "backend of Ingresses without spec.defaultBackend"
             )
 
-        process = ControllerProcess(
-            RunOptions(
-                controller=ControllerConfig(
-                    provider=provider,
-                    cluster_name=CLUSTER,
-                    workers=2,
-                    watch_timeout=30,
-                    base_retry_delay=0.2,
-                    max_retry_delay=5.0,
-                    default_backend=env.default_backend,
-                ),
-                provider=env.provider_config,
-                kube_api_url=kube.url,
-                kube_api_token=kube.token,
-                metrics_addr=None,
-                health_addr=None,
-            )
-        )
+        process = demo_controller(kube, provider, env.provider_config, env.default_backend)
         lock = threading.Lock()
 
         def observe(stack: str, result: Any) -> None:

@@ -24,6 +24,7 @@ from lbctl.model.annotations import GLOBAL_STATIC_IP, HEALTHCHECK_PATH, SCHEME, 
 from lbctl.provider import ConvergeResult, ProviderConfig
 
 if TYPE_CHECKING:
+    from emulators.kube import KubeEmulator
     from lbctl.demo.clouds import LocalClouds
 
 CLUSTER = "demo"
@@ -199,6 +200,30 @@ def _targets(view: dict[str, Any], app: str) -> list[str]:
     return []
 
 
+def demo_controller(
+    kube: KubeEmulator, provider: str, config: ProviderConfig, default_backend: str | None
+) -> ControllerProcess:
+    """The real controller (`lbctl run` code) both demos run against the embedded cluster, not yet started."""
+    return ControllerProcess(
+        RunOptions(
+            controller=ControllerConfig(
+                provider=provider,
+                cluster_name=CLUSTER,
+                workers=2,
+                watch_timeout=30,
+                base_retry_delay=0.2,
+                max_retry_delay=5.0,
+                default_backend=default_backend,
+            ),
+            provider=config,
+            kube_api_url=kube.url,
+            kube_api_token=kube.token,
+            metrics_addr=None,
+            health_addr=None,
+        )
+    )
+
+
 def run_target(clouds: LocalClouds, target: DemoTarget, step: Step, keep: bool) -> None:
     """The whole scenario for one provider."""
     from lbctl.cli.describe import print_view
@@ -219,24 +244,7 @@ def run_target(clouds: LocalClouds, target: DemoTarget, step: Step, keep: bool) 
         "filled the EndpointSlices"
     )
 
-    process = ControllerProcess(
-        RunOptions(
-            controller=ControllerConfig(
-                provider=target.provider,
-                cluster_name=CLUSTER,
-                workers=2,
-                watch_timeout=30,
-                base_retry_delay=0.2,
-                max_retry_delay=5.0,
-                default_backend=target.default_backend,
-            ),
-            provider=target.provider_config,
-            kube_api_url=kube.url,
-            kube_api_token=kube.token,
-            metrics_addr=None,
-            health_addr=None,
-        )
-    )
+    process = demo_controller(kube, target.provider, target.provider_config, target.default_backend)
     changes: list[tuple[str, ConvergeResult]] = []
     lock = threading.Lock()
 
