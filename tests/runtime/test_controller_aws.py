@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import kubernetes
 import pytest
-import requests
 
-from emulators.aws import AwsAccount, add_aws_instances, create_aws_account
+from emulators.aws import AwsAccount
 from emulators.kube import KubeEmulator
 from lbctl.kube.events import FINALIZER
 from tests.runtime.support import (
@@ -22,14 +21,6 @@ from tests.runtime.support import (
 )
 
 CLUSTER = "e2e"
-
-
-@pytest.fixture
-def account(moto_url: str) -> AwsAccount:
-    requests.post(f"{moto_url}/moto-api/reset", timeout=10)
-    account = create_aws_account(moto_url, "us-east-1", CLUSTER, ("us-east-1a", "us-east-1b"))
-    add_aws_instances(account, {"node-a": "us-east-1a", "node-b": "us-east-1b"})
-    return account
 
 
 @pytest.fixture

@@ -9,9 +9,8 @@ from typing import Any
 
 import kubernetes
 import pytest
-import requests
 
-from emulators.aws import AwsAccount, add_aws_instances, create_aws_account
+from emulators.aws import AwsAccount
 from emulators.kube import KubeEmulator
 from tests.aws.certs import self_signed
 from tests.runtime.support import address_of, controller, endpoint_slice, events_for, node, service, wait_for
@@ -25,14 +24,6 @@ OIDC = {
     "userInfoEndpoint": "https://idp.example.com/userinfo",
     "secretName": "oidc-client",
 }
-
-
-@pytest.fixture
-def account(moto_url: str) -> AwsAccount:
-    requests.post(f"{moto_url}/moto-api/reset", timeout=10)
-    account = create_aws_account(moto_url, "us-east-1", CLUSTER, ("us-east-1a", "us-east-1b"))
-    add_aws_instances(account, {"node-a": "us-east-1a", "node-b": "us-east-1b"})
-    return account
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ import kubernetes
 import pytest
 import requests
 
-from emulators.aws import DEMO_KEYS, AwsAccount, add_aws_instances, create_aws_account
+from emulators.aws import DEMO_KEYS, AwsAccount
 from emulators.kube import KubeEmulator
 from lbctl.cloudcalls import CallStats
 from lbctl.model.builder import BuildConfig, build
@@ -33,14 +33,6 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
-
-
-@pytest.fixture
-def account(moto_url: str) -> AwsAccount:
-    requests.post(f"{moto_url}/moto-api/reset", timeout=10)
-    account = create_aws_account(moto_url, "us-east-1", CLUSTER, ("us-east-1a", "us-east-1b"))
-    add_aws_instances(account, {"node-a": "us-east-1a", "node-b": "us-east-1b"})
-    return account
 
 
 def start_run(
