@@ -50,6 +50,9 @@ SPEC_ANNOTATIONS = {
     "frontend.inbound_cidrs": a.INBOUND_CIDRS,
     "frontend.attributes": a.LOAD_BALANCER_ATTRIBUTES,
     "frontend.waf_acl_arn": a.WAFV2_ACL_ARN,
+    "frontend.waf_acl_name": a.WAFV2_ACL_NAME,
+    "frontend.waf_classic_acl_id": a.WAF_ACL_ID,
+    "frontend.shield_protection": a.SHIELD_ADVANCED_PROTECTION,
     "frontend.listeners": a.LISTEN_PORTS,
     "frontend.listeners.ssl_policy": a.SSL_POLICY,
     "frontend.listeners.redirect_to_https_port": a.SSL_REDIRECT,
@@ -303,6 +306,12 @@ def _frontend(key: str, members: Sequence[Member]) -> tuple[Frontend, dict[str, 
             annotation_field(a.SSL_REDIRECT),
             f"redirects to port {ssl_redirect}, which is not an HTTPS listen port",
         )
+    if agreed(a.WAFV2_ACL_ARN) is not None and agreed(a.WAFV2_ACL_NAME) is not None:
+        raise group_fail(
+            key,
+            annotation_field(a.WAFV2_ACL_NAME),
+            f"set either {a.WAFV2_ACL_NAME} or {a.WAFV2_ACL_ARN}, not both (they name the same web ACL slot)",
+        )
     frontend = Frontend(
         scheme=agreed(a.SCHEME),
         ip_address_type=ip_type,
@@ -312,6 +321,30 @@ def _frontend(key: str, members: Sequence[Member]) -> tuple[Frontend, dict[str, 
         inbound_cidrs=list(cidrs),
         attributes=dict(agreed(a.LOAD_BALANCER_ATTRIBUTES) or {}),
         waf_acl_arn=agreed(a.WAFV2_ACL_ARN),
+        waf_acl_name=agreed(a.WAFV2_ACL_NAME),
+        waf_classic_acl_id=_waf_classic(members, key, fields),
+        shield_protection=agreed(a.SHIELD_ADVANCED_PROTECTION),
         name=first.get(a.LOAD_BALANCER_NAME) and agreed(a.LOAD_BALANCER_NAME),
     )
     return frontend, fields
+
+
+def _waf_classic(members: Sequence[Member], key: str, fields: dict[str, Source]) -> str | None:
+    """`waf-acl-id`, else its deprecated name `web-acl-id` (per Ingress, as the anchor reads them)."""
+    seen: dict[str, str] = {}
+    for member in members:
+        for name in (a.WAF_ACL_ID, a.WEB_ACL_ID):
+            if member.parsed.has(name):
+                seen[member.ingress.ref.key] = str(member.parsed.get(name))
+                if name == a.WEB_ACL_ID:
+                    fields["frontend.waf_classic_acl_id"] = group_source(members, name)
+                break
+    if len(set(seen.values())) > 1:
+        listing = "; ".join(f"{k}: {v!r}" for k, v in seen.items())
+        raise group_fail(
+            key,
+            annotation_field(a.WAF_ACL_ID),
+            f"conflicting values across the group ({listing}); set it on one Ingress or give every "
+            "Ingress the same value",
+        )
+    return next(iter(seen.values()), None)

@@ -26,6 +26,10 @@ SUBNETS = ALB + "subnets"
 SECURITY_GROUPS = ALB + "security-groups"
 LOAD_BALANCER_ATTRIBUTES = ALB + "load-balancer-attributes"
 WAFV2_ACL_ARN = ALB + "wafv2-acl-arn"
+WAFV2_ACL_NAME = ALB + "wafv2-acl-name"
+WAF_ACL_ID = ALB + "waf-acl-id"
+WEB_ACL_ID = ALB + "web-acl-id"
+SHIELD_ADVANCED_PROTECTION = ALB + "shield-advanced-protection"
 LISTEN_PORTS = ALB + "listen-ports"
 SSL_REDIRECT = ALB + "ssl-redirect"
 INBOUND_CIDRS = ALB + "inbound-cidrs"
@@ -395,10 +399,49 @@ ANNOTATIONS: list[Annotation] = [
     ),
     _aws(
         WAFV2_ACL_ARN,
-        p.string("^" + _ARN + "$", None, "a WAFv2 web ACL ARN"),
+        p.string(
+            "^(none|arn:aws[a-zA-Z-]*:wafv2:[a-z0-9-]+:\\d{0,12}:regional/webacl/\\S+)$",
+            2048,
+            "a WAFv2 web ACL ARN (regional: arn:aws:wafv2:REGION:ACCOUNT:regional/webacl/NAME/ID), or 'none'",
+        ),
         _I,
         _X,
-        "WAFv2 web ACL to associate with the load balancer.",
+        "WAFv2 web ACL to associate with the load balancer; `none` disassociates whatever is associated. "
+        "Absent: a web ACL lbctl associated is disassociated, any other is left alone.",
+    ),
+    _aws(
+        WAFV2_ACL_NAME,
+        p.string(
+            r"[\w-]{1,128}",
+            128,
+            "the name of a regional WAFv2 web ACL (letters, digits, '_' or '-'), or 'none'",
+        ),
+        _I,
+        _X,
+        "WAFv2 web ACL to associate, by name (looked up with `wafv2:ListWebACLs`); `none` disassociates. "
+        "Not together with `wafv2-acl-arn`.",
+    ),
+    _aws(
+        WAF_ACL_ID,
+        p.string(r"[\w-]{1,128}", 128, "a WAF Classic regional web ACL ID, or 'none'"),
+        _I,
+        _X,
+        "WAF Classic (waf-regional) web ACL to associate; `none` disassociates. Absent: unchanged.",
+    ),
+    _aws(
+        WEB_ACL_ID,
+        p.string(r"[\w-]{1,128}", 128, "a WAF Classic regional web ACL ID, or 'none'"),
+        _I,
+        _X,
+        "Deprecated name of `waf-acl-id` (which wins when both are set).",
+    ),
+    _aws(
+        SHIELD_ADVANCED_PROTECTION,
+        p.boolean(),
+        _I,
+        _X,
+        "Turn AWS Shield Advanced protection of the load balancer on (`true`) or off (`false`). Absent: "
+        "unchanged.",
     ),
     _aws(
         LISTEN_PORTS,

@@ -20,6 +20,7 @@ from lbctl.model import annotations as a
 # reads the real cluster and never assumes).
 ASSUMED_SERVICE = "service"  # the Service is not in the files: its type, port and targets are assumed
 ASSUMED_NODE_PORT = "nodePort"  # a NodePort Service without nodePort: the cluster assigns it
+NONE = "none"  # an add-on value that removes the add-on (WAF web ACLs)
 
 
 @dataclass(frozen=True)
@@ -234,7 +235,10 @@ class Frontend:
     security_groups: list[str] = field(default_factory=list)  # AWS, empty = managed SG
     inbound_cidrs: list[str] = field(default_factory=list)
     attributes: dict[str, str] = field(default_factory=dict)  # AWS load balancer attributes
-    waf_acl_arn: str | None = None
+    waf_acl_arn: str | None = None  # WAFv2 web ACL ARN, or NONE (disassociate); None: ours only
+    waf_acl_name: str | None = None  # WAFv2 web ACL by name, or NONE
+    waf_classic_acl_id: str | None = None  # WAF Classic (waf-regional) web ACL ID, or NONE; None: unchanged
+    shield_protection: bool | None = None  # Shield Advanced on/off; None: unchanged
     name: str | None = None  # explicit load-balancer-name
 
 

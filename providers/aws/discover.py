@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from lbctl.model.spec import LoadBalancerSpec
+from lbctl.model.spec import NONE, LoadBalancerSpec
 
 from . import acm, naming
 from .clients import AwsClients, error_code
@@ -21,7 +21,7 @@ from .diff import (
 )
 from .naming import CLUSTER_TAG, STACK_TAG, tag_dict
 from .network import resolve_security_groups, resolve_subnets
-from .stack import CERT_DISCOVER_REF, DesiredStack
+from .stack import CERT_DISCOVER_REF, DesiredLoadBalancer, DesiredStack
 from .targets import registered
 from .translate import stack_error
 
@@ -51,6 +51,9 @@ class CurrentStack:
     listener_certificates: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     attributes: dict[str, list[dict[str, str]]] = field(default_factory=dict)  # ARN → Describe*Attributes
     web_acls: dict[str, dict[str, Any]] = field(default_factory=dict)  # load balancer ARN → WebACL ({}: none)
+    web_acl_names: dict[str, str] = field(default_factory=dict)  # WAFv2 web ACL name → ARN
+    waf_classic: dict[str, str] = field(default_factory=dict)  # load balancer ARN → WAF Classic ACL ID ("")
+    shield: dict[str, dict[str, Any]] = field(default_factory=dict)  # load balancer ARN → Protection ({})
     targets: dict[str, set[tuple[str, int]]] = field(default_factory=dict)  # target group ARN → registered
     tags: dict[str, dict[str, str]] = field(default_factory=dict)  # listener/rule ARN → tags (when compared)
 
@@ -189,6 +192,10 @@ def _details(
             )
             current.targets[arn] = registered(clients, arn)
     want_lb = desired.load_balancer
+    if want_lb.waf_acl_name not in (None, NONE):
+        current.web_acl_names[str(want_lb.waf_acl_name)] = _web_acl_arn(
+            clients, spec, str(want_lb.waf_acl_name)
+        )
     lb = matching_load_balancer(want_lb, current.load_balancers) or _adopt_by_name(
         clients, cluster, desired, spec, current
     )
@@ -197,10 +204,7 @@ def _details(
         return
     arn = lb["LoadBalancerArn"]
     _attributes(clients, "LoadBalancer", arn, want_lb.attributes, lb["Tags"], LOAD_BALANCER_DEFAULTS, current)
-    if want_lb.waf_acl_arn or naming.WAF_TAG in lb["Tags"]:  # only then is there one to compare or remove
-        current.web_acls[arn] = (
-            clients.call("wafv2", "GetWebACLForResource", ResourceArn=arn).get("WebACL") or {}
-        )
+    _add_ons(clients, want_lb, arn, lb["Tags"], current)
     current.listeners = clients.pages("elbv2", "DescribeListeners", "Listeners", LoadBalancerArn=arn)
     by_port, _ = kept_listeners(current.listeners, desired.listeners)
     retag = naming.user_tags(lb["Tags"]) != naming.user_tags(want_lb.tags)
@@ -221,6 +225,40 @@ def _details(
             current.tags.update(describe_tags(clients, [listener_arn, *rule_arns]))
         elif oidc and rule_arns:  # rotated client secrets are noticed by a fingerprint tag
             current.tags.update(describe_tags(clients, rule_arns))
+
+
+def _web_acl_arn(clients: AwsClients, spec: LoadBalancerSpec, name: str) -> str:
+    """The ARN of the regional WAFv2 web ACL called `name` (an error naming the field if there is none)."""
+    for acl in clients.pages(
+        "wafv2", "ListWebACLs", "WebACLs", token_in="NextMarker", token_out="NextMarker", Scope="REGIONAL"
+    ):
+        if acl.get("Name") == name:
+            return str(acl["ARN"])
+    raise stack_error(
+        spec,
+        spec.field_of("frontend.waf_acl_name"),
+        f"there is no regional WAFv2 web ACL named {name!r} in {clients.region}",
+    )
+
+
+def _add_ons(
+    clients: AwsClients, want: DesiredLoadBalancer, arn: str, tags: dict[str, str], current: CurrentStack
+) -> None:
+    """Read the web ACLs and Shield protection of a kept load balancer, only those the spec manages."""
+    if want.waf_acl_arn or want.waf_acl_name or naming.WAF_TAG in tags:  # one to compare or remove
+        current.web_acls[arn] = (
+            clients.call("wafv2", "GetWebACLForResource", ResourceArn=arn).get("WebACL") or {}
+        )
+    if want.waf_classic_acl_id is not None:
+        found = clients.call("waf-regional", "GetWebACLForResource", ResourceArn=arn)
+        current.waf_classic[arn] = str((found.get("WebACLSummary") or {}).get("WebACLId") or "")
+    if want.shield_protection is not None:
+        try:
+            current.shield[arn] = clients.call("shield", "DescribeProtection", ResourceArn=arn)["Protection"]
+        except Exception as exc:
+            if error_code(exc) != "ResourceNotFoundException":
+                raise
+            current.shield[arn] = {}
 
 
 def _attributes(

@@ -25,6 +25,11 @@ WAF_TAG = TAG_PREFIX + "wafv2-acl"  # the web ACL we associated
 CLIENT_SECRET_TAG = TAG_PREFIX + "client-secret"  # a salted, slow fingerprint of the OIDC client credentials
 MANAGED_TAGS = (ATTRIBUTES_TAG, WAF_TAG, CLIENT_SECRET_TAG)  # our tags that come and go with the spec
 MAX_TAG_VALUE = 256
+WAF_CLASSIC_KIND = "WAFClassic"  # the kind of waf-regional steps (its operations are named as WAFv2's)
+# Shield Advanced protections are ours by name (as the anchor's are): we create them under the first name and
+# delete only those carrying one of these names, never a protection somebody else made.
+SHIELD_PROTECTION_NAME = "managed by lbctl"
+SHIELD_PROTECTION_NAMES = (SHIELD_PROTECTION_NAME, "managed by aws-load-balancer-controller")
 
 ROLE_LOAD_BALANCER = "LoadBalancer"
 ROLE_SECURITY_GROUP = "SecurityGroup"

@@ -27,6 +27,9 @@ READ_ACTIONS = (
     "acm:ListTagsForCertificate",
     "wafv2:GetWebACL",
     "wafv2:GetWebACLForResource",
+    "wafv2:ListWebACLs",
+    "waf-regional:GetWebACLForResource",
+    "shield:DescribeProtection",
     "tag:GetResources",
 )
 WRITE_ACTIONS = (
@@ -66,6 +69,10 @@ WRITE_ACTIONS = (
     "elasticloadbalancing:ModifyRule",
     "elasticloadbalancing:SetRulePriorities",
     "elasticloadbalancing:SetWebAcl",
+    "waf-regional:AssociateWebACL",
+    "waf-regional:DisassociateWebACL",
+    "shield:CreateProtection",
+    "shield:DeleteProtection",
 )
 REQUIRED_ACTIONS = READ_ACTIONS + WRITE_ACTIONS
 IAM_PREFIX = {
@@ -73,6 +80,8 @@ IAM_PREFIX = {
     "ec2": "ec2",
     "acm": "acm",
     "wafv2": "wafv2",
+    "waf-regional": "waf-regional",
+    "shield": "shield",
     "resourcegroupstaggingapi": "tag",
 }
 
@@ -101,6 +110,8 @@ def example_resource(action: str, region: str, account: str) -> str:
     service, name = action.split(":", 1)
     if action in READ_ACTIONS:
         return "*"
+    if service == "shield":
+        return f"arn:aws:shield::{account}:protection/lbctl-doctor"
     if service == "ec2":
         return f"arn:aws:ec2:{region}:{account}:security-group/sg-0lbctldoctor"
     if service == "acm":

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from lbctl.model.spec import NONE
 from lbctl.provider import Ref, Secret, Step
 
 from . import naming
@@ -36,6 +37,7 @@ from .stack import (
     TG_KEY_REF,
     TG_NAME_REF,
     DesiredListener,
+    DesiredLoadBalancer,
     DesiredRule,
     DesiredStack,
     DesiredTargetGroup,
@@ -446,16 +448,7 @@ class _Planner:
                     f"attributes {want.attributes}",
                     {k: (None, v) for k, v in sorted(want.attributes.items())},
                 )
-            if want.waf_acl_arn:
-                self.step(
-                    "update",
-                    "LoadBalancer",
-                    want.name,
-                    "AssociateWebACL",
-                    {"WebACLArn": want.waf_acl_arn, "ResourceArn": arn},
-                    "associate WAFv2 web ACL",
-                    {"WebACLArn": (None, want.waf_acl_arn)},
-                )
+            self.add_ons(want, current, arn, None)
             return arn, None
         arn = keep["LoadBalancerArn"]
         self.out.address = keep.get("DNSName")
@@ -492,19 +485,35 @@ class _Planner:
                 {"IpAddressType": (keep.get("IpAddressType"), want.ip_address_type)},
             )
         self.attributes("LoadBalancer", want.name, arn, want.attributes, keep["Tags"], current)
-        acl = current.web_acls.get(arn) or {}
-        if want.waf_acl_arn:
-            if acl.get("ARN") != want.waf_acl_arn:
+        self.add_ons(want, current, arn, keep)
+        return arn, keep
+
+    def add_ons(
+        self, want: DesiredLoadBalancer, current: CurrentStack, arn: Arn, keep: dict[str, Any] | None
+    ) -> None:
+        """WAFv2 and WAF Classic web ACLs and Shield Advanced protection of the load balancer (`keep`: the
+        existing one, None when it is created by this plan)."""
+        fields = want.fields
+        wanted_acl = want.waf_acl_arn
+        if want.waf_acl_name is not None:
+            wanted_acl = (
+                want.waf_acl_name if want.waf_acl_name == NONE else current.web_acl_names[want.waf_acl_name]
+            )
+        acl_field = fields.get("waf_acl_name" if want.waf_acl_name is not None else "waf_acl_arn")
+        acl = current.web_acls.get(str(arn)) or {} if keep is not None else {}
+        if wanted_acl and wanted_acl != NONE:
+            if acl.get("ARN") != wanted_acl:
                 self.step(
                     "update",
                     "LoadBalancer",
                     want.name,
                     "AssociateWebACL",
-                    {"WebACLArn": want.waf_acl_arn, "ResourceArn": arn},
+                    {"WebACLArn": wanted_acl, "ResourceArn": arn},
                     "associate WAFv2 web ACL",
-                    {"WebACLArn": (acl.get("ARN"), want.waf_acl_arn)},
+                    {"WebACLArn": (acl.get("ARN"), wanted_acl)},
+                    field=acl_field,
                 )
-        elif acl:  # read only when we associated one before (our tag says so)
+        elif acl and (wanted_acl == NONE or _ours(acl, keep)):  # `none`, or the one we associated
             self.step(
                 "update",
                 "LoadBalancer",
@@ -513,8 +522,55 @@ class _Planner:
                 {"ResourceArn": arn},
                 "disassociate WAFv2 web ACL",
                 {"WebACLArn": (acl.get("ARN"), None)},
+                field=acl_field,
             )
-        return arn, keep
+        classic = want.waf_classic_acl_id
+        have_classic = current.waf_classic.get(str(arn), "") if keep is not None else ""
+        if classic is not None and classic != NONE and classic != have_classic:
+            self.step(
+                "update",
+                naming.WAF_CLASSIC_KIND,
+                want.name,
+                "AssociateWebACL",
+                {"WebACLId": classic, "ResourceArn": arn},
+                "associate WAF Classic web ACL",
+                {"WebACLId": (have_classic or None, classic)},
+                field=fields.get("waf_classic_acl_id"),
+            )
+        elif classic == NONE and have_classic:
+            self.step(
+                "update",
+                naming.WAF_CLASSIC_KIND,
+                want.name,
+                "DisassociateWebACL",
+                {"ResourceArn": arn},
+                "disassociate WAF Classic web ACL",
+                {"WebACLId": (have_classic, None)},
+                field=fields.get("waf_classic_acl_id"),
+            )
+        protection = current.shield.get(str(arn)) or {} if keep is not None else {}
+        if want.shield_protection and not protection:
+            self.step(
+                "update",
+                "LoadBalancer",
+                want.name,
+                "CreateProtection",
+                {"Name": naming.SHIELD_PROTECTION_NAME, "ResourceArn": arn},
+                "turn Shield Advanced protection on",
+                {"ShieldAdvancedProtection": (False, True)},
+                field=fields.get("shield_protection"),
+            )
+        elif want.shield_protection is False and protection.get("Name") in naming.SHIELD_PROTECTION_NAMES:
+            self.step(
+                "update",
+                "LoadBalancer",
+                want.name,
+                "DeleteProtection",
+                {"ProtectionId": protection["Id"]},
+                "turn Shield Advanced protection off",
+                {"ShieldAdvancedProtection": (True, False)},
+                field=fields.get("shield_protection"),
+            )
 
     # ----------------------------------------------------------------- listeners and rules
 
@@ -863,6 +919,12 @@ def _imported(secret: str, content_hash: str | None, current: list[dict[str, Any
         ):
             return str(item["CertificateArn"])
     return None
+
+
+def _ours(acl: dict[str, Any], keep: dict[str, Any] | None) -> bool:
+    """Whether the associated web ACL is the one our tag says we associated (by ARN or by name)."""
+    ours = (keep or {}).get("Tags", {}).get(naming.WAF_TAG)
+    return ours is not None and ours in (acl.get("ARN"), acl.get("Name"))
 
 
 def _attribute_list(attributes: dict[str, str]) -> list[dict[str, str]]:

@@ -48,7 +48,11 @@ class DesiredLoadBalancer:
     security_groups: list[str]  # IDs or Name tags; empty = the managed frontend SG
     attributes: dict[str, str]
     tags: dict[str, str]
-    waf_acl_arn: str | None
+    waf_acl_arn: str | None  # ARN or "none" (disassociate); None: only the one we associated is removed
+    waf_acl_name: str | None = None  # a WAFv2 web ACL by name (discover resolves it), or "none"
+    waf_classic_acl_id: str | None = None  # WAF Classic web ACL ID or "none"; None: not managed
+    shield_protection: bool | None = None  # None: not managed
+    fields: dict[str, str] = field(default_factory=dict)  # attribute → the spec field to name in errors
 
 
 @dataclass

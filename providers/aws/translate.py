@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from lbctl.model.spec import Action, Authentication, Backend, LoadBalancerSpec, TLSCertificate
+from lbctl.model.spec import NONE, Action, Authentication, Backend, LoadBalancerSpec, TLSCertificate
 from lbctl.model.targets import Target
 from lbctl.provider import ProviderError, Secret, TLSMaterial
 
@@ -75,9 +75,18 @@ def translate(
             **tags,
             **naming.ownership_tags(cluster, stack, naming.ROLE_LOAD_BALANCER),
             **naming.attributes_tag(dict(frontend.attributes)),
-            **({naming.WAF_TAG: frontend.waf_acl_arn} if frontend.waf_acl_arn else {}),
+            **_waf_tag(frontend.waf_acl_arn or frontend.waf_acl_name),
         },
         waf_acl_arn=frontend.waf_acl_arn,
+        waf_acl_name=frontend.waf_acl_name,
+        waf_classic_acl_id=frontend.waf_classic_acl_id,
+        shield_protection=frontend.shield_protection,
+        fields={
+            "waf_acl_arn": spec.field_of("frontend.waf_acl_arn"),
+            "waf_acl_name": spec.field_of("frontend.waf_acl_name"),
+            "waf_classic_acl_id": spec.field_of("frontend.waf_classic_acl_id"),
+            "shield_protection": spec.field_of("frontend.shield_protection"),
+        },
     )
 
     target_groups = {key: _target_group(spec, cluster, backend) for key, backend in spec.backends.items()}
@@ -179,6 +188,12 @@ def translate(
         cluster,
         wanted,
     )
+
+
+def _waf_tag(acl: str | None) -> dict[str, str]:
+    """The tag saying which WAFv2 web ACL we associated (ARN or name), so that removing the annotation
+    disassociates it again; `none` associates nothing."""
+    return {naming.WAF_TAG: acl} if acl and acl != NONE else {}
 
 
 def _certificate_ref(

@@ -122,6 +122,8 @@ IAM_PREFIX = {
     "ec2": "ec2",
     "acm": "acm",
     "wafv2": "wafv2",
+    "waf-regional": "waf-regional",
+    "shield": "shield",
     "resourcegroupstaggingapi": "tag",
 }
 ELB_ARN_PARAMS = ("LoadBalancerArn", "TargetGroupArn", "ListenerArn", "RuleArn")
@@ -170,6 +172,20 @@ def authorizations(
         return _ec2(operation, params, tags_of, region, auth)
     if service == "acm":
         return _acm(operation, params, tags_of, region, auth)
+    if service == "shield":  # on the protection, whatever it protects
+        protection = params.get("ProtectionId", "new")
+        return [auth(action, f"arn:aws:shield::{ACCOUNT}:protection/{protection}", {})]
+    if service == "waf-regional":  # WAF Classic: as WAFv2, the web ACL named by its ID
+        lb = params["ResourceArn"]
+        out = [
+            auth(action, lb, _context(resource_tags=tags_of(lb))),
+            auth("elasticloadbalancing:SetWebAcl", lb, _context(resource_tags=tags_of(lb))),
+        ]
+        if "WebACLId" in params:
+            out.append(
+                auth(action, f"arn:aws:waf-regional:{region}:{ACCOUNT}:webacl/{params['WebACLId']}", {})
+            )
+        return out
     if service == "wafv2":
         lb = params["ResourceArn"]
         out = [

@@ -1,6 +1,6 @@
 """The AWS IAM policy template in manifests/iam, rendered for a cluster, against what the AWS provider really
 calls: every SDK call of converge/update/delete lifecycles (HTTP, TLS imported from Secrets and rotated,
-SNI certificates, WAFv2, OIDC and Cognito authentication, our and the user's security groups) is recorded
+SNI certificates, WAFv2 by name, Shield Advanced, OIDC and Cognito authentication, our and the user's security groups) is recorded
 against moto with its parameters and the tags its target carries at that moment, and evaluated with the
 policy's conditions (tests/manifests/iam.py). Calls that would hand a foreign resource to this cluster
 (tagging it as ours, or acting on a foreign load balancer's listener) must be denied."""
@@ -172,17 +172,18 @@ def lifecycle_steps(account: Account) -> Iterator[str]:
         account,
         {
             **oidc,
-            "wafv2-acl-arn": acl,
+            "wafv2-acl-name": acl.split("/")[-2],
+            "shield-advanced-protection": "true",
             "certificate-arn": ",".join(arns),
             "tags": "team=web",
             "inbound-cidrs": "10.2.0.0/16",
         },
         extra=opaque_secret("shop", "oidc-client", client_secret),
     )
-    # The SNI certificate and the web ACL dropped.
+    # The SNI certificate and the web ACL dropped, Shield Advanced protection turned off.
     yield manifest(
         account,
-        {**oidc, "certificate-arn": arns[0]},
+        {**oidc, "certificate-arn": arns[0], "shield-advanced-protection": "false"},
         extra=opaque_secret("shop", "oidc-client", client_secret),
     )
     # The certificate from a TLS Secret (ACM import) instead, a rotated client secret.
@@ -234,6 +235,9 @@ def test_policy_allows_every_call_of_the_lifecycles_with_its_conditions(account:
         "acm:DeleteCertificate",
         "wafv2:AssociateWebACL",
         "wafv2:DisassociateWebACL",
+        "wafv2:ListWebACLs",
+        "shield:CreateProtection",
+        "shield:DeleteProtection",
         "elasticloadbalancing:SetWebAcl",
         "elasticloadbalancing:ModifyRule",
         "elasticloadbalancing:AddListenerCertificates",
@@ -495,3 +499,21 @@ def test_tagging_an_untagged_foreign_certificate_is_denied(account: Account) -> 
 def test_iam_action_names() -> None:
     assert iam_action("elbv2", "CreateRule") == "elasticloadbalancing:CreateRule"
     assert iam_action("resourcegroupstaggingapi", "GetResources") == "tag:GetResources"
+
+
+def test_waf_classic_calls_are_allowed_only_on_our_load_balancers() -> None:
+    """moto has no waf-regional, so these calls are not in the lifecycles: their authorizations are checked
+    from the requests the plan makes (the same bodies the Stubber test in tests/aws/test_addons.py sends)."""
+    lb = f"arn:aws:elasticloadbalancing:{REGION}:{ACCOUNT}:loadbalancer/app/k8s-shop/0123"
+    policy = rendered()
+    for owner, expected in ((CLUSTER, "Allow"), (OTHER, "ImplicitDeny")):
+
+        def tags_of(arn: str, owner: str = owner) -> dict[str, str]:
+            return {CLUSTER_TAG: owner} if arn == lb else {}
+
+        calls = authorizations(
+            "waf-regional", "AssociateWebACL", {"WebACLId": "d4e5f6a7", "ResourceArn": lb}, tags_of, REGION
+        ) + authorizations("waf-regional", "DisassociateWebACL", {"ResourceArn": lb}, tags_of, REGION)
+        on_lb = [c for c in calls if c.resource == lb]
+        assert on_lb and {decide(policy, c) for c in on_lb} == {expected}, [c.describe() for c in on_lb]
+        assert all(decide(policy, c) == "Allow" for c in calls if c.resource != lb)

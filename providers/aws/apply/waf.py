@@ -1,4 +1,4 @@
-"""Executor of WAFv2 steps: associate or disassociate the web ACL of a load balancer."""
+"""Executor of web ACL steps: associate or disassociate the WAFv2 (or WAF Classic) web ACL of a load balancer."""
 
 from __future__ import annotations
 
@@ -6,11 +6,12 @@ from typing import Any
 
 from lbctl.provider import Step
 
+from ..naming import WAF_CLASSIC_KIND
 from .context import Context, send
 
 OPERATIONS = frozenset({"AssociateWebACL", "DisassociateWebACL"})
 
 
 def execute(context: Context, step: Step, body: dict[str, Any]) -> dict[str, Any]:
-    send(context, "wafv2", step, body)
+    send(context, "waf-regional" if step.kind == WAF_CLASSIC_KIND else "wafv2", step, body)
     return {}

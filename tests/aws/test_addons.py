@@ -1,0 +1,398 @@
+"""The load balancer add-on annotations (web ACLs, Shield Advanced, capacity, IP pools, listener attributes,
+mutual TLS, JWT validation, target control ports …): each changes the planned request as `lbctl plan -o json`
+shows it (a table, pure: translate + plan), converges against moto where moto implements the API, and is read
+back so that a second converge makes no call that writes. Where moto lacks the API or field, botocore's Stubber
+checks the exact request against the real service model."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import pytest
+from botocore.stub import Stubber
+
+from lbctl.cli.render import step_documents
+from lbctl.model.builder import BuildConfig, build
+from lbctl.model.snapshot import ClusterSnapshot
+from lbctl.provider import Ref, Step
+from providers.aws import naming
+from providers.aws.apply import Applier
+from providers.aws.discover import CurrentStack
+from providers.aws.plan import plan
+from providers.aws.translate import translate
+
+from .conftest import CLUSTER, WEB_INGRESS, Account, one_input, with_nodes
+
+A = "alb.ingress.kubernetes.io/"
+ACCOUNT = Account("http://unused", "vpc-0a", {}, ["i-0aaa", "i-0bbb"])
+WAF_ARN = "arn:aws:wafv2:us-east-1:123456789012:regional/webacl/shop-acl/0b9e7f1c-1111-2222-3333-444455556666"
+LB_ARN = "arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/k8s-shop/0123456789abcdef"
+
+
+def ingress(annotations: dict[str, str], tls: str = "") -> str:
+    return with_nodes(
+        WEB_INGRESS.format(annotations=json.dumps({A + k: v for k, v in annotations.items()}), tls=tls),
+        ACCOUNT,
+    )
+
+
+def problems(annotations: dict[str, str]) -> list[str]:
+    import yaml
+
+    snapshot = ClusterSnapshot.from_objects(d for d in yaml.safe_load_all(ingress(annotations)) if d)
+    result = build(snapshot, BuildConfig.for_provider("aws"))
+    return [f"{p.field}: {p.message}" for p in result.problems if p.severity == "error"]
+
+
+def existing_lb(desired_name: str, tags: dict[str, str]) -> dict[str, Any]:
+    return {
+        "LoadBalancerArn": LB_ARN,
+        "LoadBalancerName": desired_name,
+        "DNSName": "lb.example",
+        "Scheme": "internal",
+        "IpAddressType": "ipv4",
+        "AvailabilityZones": [{"SubnetId": "subnet-0a"}, {"SubnetId": "subnet-0b"}],
+        "SecurityGroups": [],
+        "Tags": tags,
+    }
+
+
+def plan_json(
+    annotations: dict[str, str], current: Callable[[CurrentStack, str], None] | None = None, tls: str = ""
+) -> list[dict[str, Any]]:
+    """The steps `lbctl plan -o json` shows for the Ingress with `annotations`: against an empty account, or
+    against an account holding the stack's load balancer when `current` fills in what discover reads."""
+    stack = one_input(ingress(annotations, tls))
+    desired = translate(stack.spec, CLUSTER, secrets=stack.secrets, tls=stack.tls, targets=stack.targets)
+    have = CurrentStack(vpc_id="vpc-0a", subnet_ids=["subnet-0a", "subnet-0b"])
+    if current is not None:
+        lb = existing_lb(desired.load_balancer.name, dict(desired.load_balancer.tags))
+        have.load_balancers, have.load_balancer = [lb], lb
+        current(have, desired.load_balancer.name)
+    return json.loads(json.dumps(step_documents(plan(desired, have))))
+
+
+def only(steps: list[dict[str, Any]], operation: str) -> dict[str, Any]:
+    found = [s for s in steps if s["operation"] == operation]
+    assert len(found) == 1, [s["operation"] for s in steps]
+    return found[0]
+
+
+def operations(steps: list[dict[str, Any]]) -> list[str]:
+    return [s["operation"] for s in steps]
+
+
+def acl_named(current: CurrentStack, _: str) -> None:
+    current.web_acl_names["shop-acl"] = WAF_ARN
+
+
+def acl_associated(current: CurrentStack, _: str) -> None:
+    current.web_acls[LB_ARN] = {"ARN": WAF_ARN, "Name": "shop-acl"}
+
+
+def classic_associated(current: CurrentStack, _: str) -> None:
+    current.waf_classic[LB_ARN] = "d4e5f6a7-0000-1111-2222-333344445555"
+
+
+def protected(current: CurrentStack, _: str) -> None:
+    current.shield[LB_ARN] = {"Id": "p-1", "Name": naming.SHIELD_PROTECTION_NAME, "ResourceArn": LB_ARN}
+
+
+def unprotected(current: CurrentStack, _: str) -> None:
+    current.shield[LB_ARN] = {}
+
+
+def foreign_protection(current: CurrentStack, _: str) -> None:
+    current.shield[LB_ARN] = {"Id": "p-2", "Name": "the security team's", "ResourceArn": LB_ARN}
+
+
+Check = Callable[[list[dict[str, Any]]], None]
+CASES: list[tuple[str, dict[str, str], Callable[[CurrentStack, str], None] | None, Check]] = [
+    (
+        "wafv2-acl-arn on create",
+        {"wafv2-acl-arn": WAF_ARN},
+        None,
+        lambda s: _eq(only(s, "AssociateWebACL")["body"]["WebACLArn"], WAF_ARN),
+    ),
+    (
+        "wafv2-acl-arn none disassociates any web ACL",
+        {"wafv2-acl-arn": "none"},
+        acl_associated,
+        lambda s: _eq(
+            (only(s, "DisassociateWebACL")["body"], only(s, "DisassociateWebACL")["field"]),
+            ({"ResourceArn": LB_ARN}, f"metadata.annotations[{A}wafv2-acl-arn]"),
+        ),
+    ),
+    (
+        "wafv2-acl-name resolved by discover",
+        {"wafv2-acl-name": "shop-acl"},
+        acl_named,
+        lambda s: _eq(only(s, "AssociateWebACL")["body"], {"WebACLArn": WAF_ARN, "ResourceArn": LB_ARN}),
+    ),
+    (
+        "wafv2-acl-name none disassociates",
+        {"wafv2-acl-name": "none"},
+        acl_associated,
+        lambda s: _eq(only(s, "DisassociateWebACL")["body"], {"ResourceArn": LB_ARN}),
+    ),
+    (
+        "waf-acl-id on create",
+        {"waf-acl-id": "d4e5f6a7-0000-1111-2222-333344445555"},
+        None,
+        lambda s: _eq(
+            (only(s, "AssociateWebACL")["kind"], only(s, "AssociateWebACL")["body"]["WebACLId"]),
+            (naming.WAF_CLASSIC_KIND, "d4e5f6a7-0000-1111-2222-333344445555"),
+        ),
+    ),
+    (
+        "web-acl-id, the deprecated name",
+        {"web-acl-id": "d4e5f6a7-0000-1111-2222-333344445555"},
+        None,
+        lambda s: _eq(only(s, "AssociateWebACL")["field"], f"metadata.annotations[{A}web-acl-id]"),
+    ),
+    (
+        "waf-acl-id none disassociates",
+        {"waf-acl-id": "none"},
+        classic_associated,
+        lambda s: _eq(
+            (only(s, "DisassociateWebACL")["kind"], only(s, "DisassociateWebACL")["body"]),
+            (naming.WAF_CLASSIC_KIND, {"ResourceArn": LB_ARN}),
+        ),
+    ),
+    (
+        "shield-advanced-protection true",
+        {"shield-advanced-protection": "true"},
+        unprotected,
+        lambda s: _eq(
+            only(s, "CreateProtection")["body"],
+            {"Name": naming.SHIELD_PROTECTION_NAME, "ResourceArn": LB_ARN},
+        ),
+    ),
+    (
+        "shield-advanced-protection false removes ours",
+        {"shield-advanced-protection": "false"},
+        protected,
+        lambda s: _eq(only(s, "DeleteProtection")["body"], {"ProtectionId": "p-1"}),
+    ),
+]
+# What each case's Ingress plans without its annotation: the difference is the annotation's effect.
+NO_OP: list[tuple[str, dict[str, str], Callable[[CurrentStack, str], None]]] = [
+    ("wafv2-acl-arn already associated", {"wafv2-acl-arn": WAF_ARN}, acl_associated),
+    (
+        "wafv2-acl-name already associated",
+        {"wafv2-acl-name": "shop-acl"},
+        lambda c, n: (acl_named(c, n), acl_associated(c, n)),
+    ),  # noqa: E501
+    (
+        "waf-acl-id already associated",
+        {"waf-acl-id": "d4e5f6a7-0000-1111-2222-333344445555"},
+        classic_associated,
+    ),
+    ("shield on, already protected", {"shield-advanced-protection": "true"}, protected),
+    ("shield off leaves a protection not ours", {"shield-advanced-protection": "false"}, foreign_protection),
+    ("absent leaves web ACLs alone", {}, lambda c, n: (acl_associated(c, n), classic_associated(c, n))),
+]
+
+
+def _eq(actual: Any, expected: Any) -> None:
+    assert actual == expected
+
+
+@pytest.mark.parametrize(("case", "annotations", "current", "check"), CASES, ids=[c[0] for c in CASES])
+def test_annotation_changes_the_plan(
+    case: str, annotations: dict[str, str], current: Callable[[CurrentStack, str], None] | None, check: Check
+) -> None:
+    steps = plan_json(annotations, current)
+    assert steps != plan_json({}, current), "the annotation changes nothing in the plan"
+    check(steps)
+
+
+ADD_ON_OPERATIONS = {"AssociateWebACL", "DisassociateWebACL", "CreateProtection", "DeleteProtection"}
+
+
+@pytest.mark.parametrize(("case", "annotations", "current"), NO_OP, ids=[c[0] for c in NO_OP])
+def test_what_is_already_so_plans_nothing(
+    case: str, annotations: dict[str, str], current: Callable[[CurrentStack, str], None]
+) -> None:
+    assert [s for s in plan_json(annotations, current) if s["operation"] in ADD_ON_OPERATIONS] == []
+
+
+@pytest.mark.parametrize(
+    ("annotations", "field", "says"),
+    [
+        ({"wafv2-acl-arn": "shop-acl"}, "wafv2-acl-arn", "expected a WAFv2 web ACL ARN"),
+        ({"wafv2-acl-arn": WAF_ARN, "wafv2-acl-name": "shop-acl"}, "wafv2-acl-name", "not both"),
+        ({"wafv2-acl-name": "shop acl"}, "wafv2-acl-name", "expected the name of a regional WAFv2 web ACL"),
+        ({"shield-advanced-protection": "yes"}, "shield-advanced-protection", "expected 'true' or 'false'"),
+        ({"waf-acl-id": "a/b"}, "waf-acl-id", "expected a WAF Classic regional web ACL ID"),
+    ],
+)
+def test_bad_values_are_refused_naming_the_annotation(
+    annotations: dict[str, str], field: str, says: str
+) -> None:
+    found = problems(annotations)
+    assert any(p.startswith(f"metadata.annotations[{A}{field}]") and says in p for p in found), found
+
+
+# ----------------------------------------------------------------------------------------------- moto
+
+
+def web_acl(account: Account, name: str = "shop-acl") -> str:
+    acl = account.client("wafv2").create_web_acl(
+        Name=name,
+        Scope="REGIONAL",
+        DefaultAction={"Allow": {}},
+        VisibilityConfig={
+            "SampledRequestsEnabled": False,
+            "CloudWatchMetricsEnabled": False,
+            "MetricName": "m",
+        },
+    )
+    return str(acl["Summary"]["ARN"])
+
+
+def moto_ingress(account: Account, annotations: dict[str, str]) -> Any:
+    return one_input(
+        with_nodes(
+            WEB_INGRESS.format(annotations=json.dumps({A + k: v for k, v in annotations.items()}), tls=""),
+            account,
+        )
+    )
+
+
+def converged_twice(account: Account, provider: Any, annotations: dict[str, str]) -> str:
+    """Converge, then converge again with no write; the load balancer's ARN."""
+    stack = moto_ingress(account, annotations)
+    provider.converge(stack)
+    before = provider.stats.total(mutating=True)
+    assert provider.converge(stack).changes == []
+    assert provider.stats.total(mutating=True) == before
+    return str(account.client("elbv2").describe_load_balancers()["LoadBalancers"][0]["LoadBalancerArn"])
+
+
+def associated(account: Account, lb: str) -> str | None:
+    return (account.client("wafv2").get_web_acl_for_resource(ResourceArn=lb).get("WebACL") or {}).get("ARN")
+
+
+def test_wafv2_none_removes_even_a_foreign_association_then_by_name(account: Account) -> None:
+    mine, theirs = web_acl(account), web_acl(account, "security-team")
+    provider = account.provider()
+    lb = converged_twice(account, provider, {})
+    # Somebody else associates their web ACL: without the annotation lbctl leaves it …
+    account.client("wafv2").associate_web_acl(WebACLArn=theirs, ResourceArn=lb)
+    converged_twice(account, provider, {})
+    assert associated(account, lb) == theirs
+    # … and `none` disassociates whatever is there.
+    converged_twice(account, provider, {"wafv2-acl-arn": "none"})
+    assert associated(account, lb) is None
+    converged_twice(account, provider, {"wafv2-acl-name": "shop-acl"})
+    assert associated(account, lb) == mine
+    # Removing the annotation takes off what lbctl put on.
+    converged_twice(account, provider, {})
+    assert associated(account, lb) is None
+
+
+def test_wafv2_name_that_does_not_exist_names_the_annotation(account: Account) -> None:
+    from lbctl.provider import ProviderError
+
+    with pytest.raises(ProviderError) as raised:
+        account.provider().converge(moto_ingress(account, {"wafv2-acl-name": "missing"}))
+    assert raised.value.field == f"metadata.annotations[{A}wafv2-acl-name]"
+    assert "no regional WAFv2 web ACL named 'missing'" in str(raised.value)
+
+
+def test_shield_protection_on_and_off(account: Account) -> None:
+    shield = account.client("shield")
+    provider = account.provider()
+    lb = converged_twice(account, provider, {"shield-advanced-protection": "true"})
+    protection = shield.describe_protection(ResourceArn=lb)["Protection"]
+    assert protection["Name"] == naming.SHIELD_PROTECTION_NAME
+    converged_twice(account, provider, {})  # absent: unchanged
+    assert shield.list_protections()["Protections"]
+    converged_twice(account, provider, {"shield-advanced-protection": "false"})
+    assert not shield.list_protections().get("Protections")
+
+
+# ----------------------------------------------------------------------------------------------- Stubber
+
+
+@contextmanager
+def stubbed(provider: Any, service: str) -> Iterator[Stubber]:
+    """The provider's client of `service` answering from a Stubber, which validates each request against the
+    real service model (and fails on any request not expected)."""
+    stub = Stubber(provider.clients.clients[service])
+    with stub:
+        yield stub
+    stub.assert_no_pending_responses()
+
+
+def run_steps(provider: Any, steps: list[Step], results: dict[str, dict[str, Any]] | None = None) -> Applier:
+    stack = one_input(ingress({}))
+    applier = Applier(provider.clients, stack.spec)
+    applier.results.update(results or {})
+    applier.run(steps)
+    return applier
+
+
+def planned_steps(
+    annotations: dict[str, str], current: Callable[[CurrentStack, str], None] | None, operation: str
+) -> list[Step]:
+    stack = one_input(ingress(annotations))
+    desired = translate(stack.spec, CLUSTER, secrets=stack.secrets, tls=stack.tls, targets=stack.targets)
+    have = CurrentStack(vpc_id="vpc-0a", subnet_ids=["subnet-0a", "subnet-0b"])
+    if current is not None:
+        lb = existing_lb(desired.load_balancer.name, dict(desired.load_balancer.tags))
+        have.load_balancers, have.load_balancer = [lb], lb
+        current(have, desired.load_balancer.name)
+    return [s for s in plan(desired, have) if s.operation == operation]
+
+
+def test_waf_classic_requests_match_the_waf_regional_model(account: Account) -> None:
+    """moto has no waf-regional: the associate and disassociate requests go to a Stubber."""
+    provider = account.provider()
+    associate = planned_steps(
+        {"waf-acl-id": "d4e5f6a7-0000-1111-2222-333344445555"}, unprotected, "AssociateWebACL"
+    )
+    disassociate = planned_steps({"waf-acl-id": "none"}, classic_associated, "DisassociateWebACL")
+    with stubbed(provider, "waf-regional") as stub:
+        stub.add_response(
+            "associate_web_acl",
+            {},
+            {"WebACLId": "d4e5f6a7-0000-1111-2222-333344445555", "ResourceArn": LB_ARN},
+        )
+        stub.add_response("disassociate_web_acl", {}, {"ResourceArn": LB_ARN})
+        applier = run_steps(provider, associate + disassociate)
+    assert [s.operation for s in applier.done] == ["AssociateWebACL", "DisassociateWebACL"]
+
+
+def test_waf_classic_is_read_back_from_waf_regional(account: Account) -> None:
+    """Discover reads the associated WAF Classic web ACL (Stubber: moto lacks waf-regional)."""
+    from providers.aws.discover import _add_ons
+
+    provider = account.provider()
+    stack = one_input(ingress({"waf-acl-id": "d4e5f6a7-0000-1111-2222-333344445555"}))
+    desired = translate(stack.spec, CLUSTER, targets=stack.targets)
+    current = CurrentStack()
+    with stubbed(provider, "waf-regional") as stub:
+        stub.add_response(
+            "get_web_acl_for_resource",
+            {"WebACLSummary": {"WebACLId": "d4e5f6a7-0000-1111-2222-333344445555", "Name": "classic"}},
+            {"ResourceArn": LB_ARN},
+        )
+        _add_ons(provider.clients, desired.load_balancer, LB_ARN, {}, current)
+    assert current.waf_classic == {LB_ARN: "d4e5f6a7-0000-1111-2222-333344445555"}
+
+
+def test_refs_are_resolved_in_add_on_steps() -> None:
+    """On a new load balancer, the add-on steps name it by the Ref of its CreateLoadBalancer step."""
+    steps = [
+        s
+        for s in plan_json({"waf-acl-id": "x-1", "shield-advanced-protection": "true"})
+        if s["operation"] in ("AssociateWebACL", "CreateProtection")
+    ]  # noqa: E501
+    assert len(steps) == 2
+    assert all(str(s["body"]["ResourceArn"]).startswith("(known after LoadBalancer") for s in steps)
+    assert isinstance(Ref("k", "LoadBalancerArn"), Ref)
