@@ -53,6 +53,9 @@ SPEC_ANNOTATIONS = {
     "frontend.waf_acl_name": a.WAFV2_ACL_NAME,
     "frontend.waf_classic_acl_id": a.WAF_ACL_ID,
     "frontend.shield_protection": a.SHIELD_ADVANCED_PROTECTION,
+    "frontend.customer_owned_ipv4_pool": a.CUSTOMER_OWNED_IPV4_POOL,
+    "frontend.ipam_ipv4_pool_id": a.IPAM_IPV4_POOL_ID,
+    "frontend.capacity_units": a.MINIMUM_LB_CAPACITY,
     "frontend.listeners": a.LISTEN_PORTS,
     "frontend.listeners.ssl_policy": a.SSL_POLICY,
     "frontend.listeners.redirect_to_https_port": a.SSL_REDIRECT,
@@ -312,6 +315,7 @@ def _frontend(key: str, members: Sequence[Member]) -> tuple[Frontend, dict[str, 
             annotation_field(a.WAFV2_ACL_NAME),
             f"set either {a.WAFV2_ACL_NAME} or {a.WAFV2_ACL_ARN}, not both (they name the same web ACL slot)",
         )
+    capacity = agreed(a.MINIMUM_LB_CAPACITY)
     frontend = Frontend(
         scheme=agreed(a.SCHEME),
         ip_address_type=ip_type,
@@ -324,6 +328,9 @@ def _frontend(key: str, members: Sequence[Member]) -> tuple[Frontend, dict[str, 
         waf_acl_name=agreed(a.WAFV2_ACL_NAME),
         waf_classic_acl_id=_waf_classic(members, key, fields),
         shield_protection=agreed(a.SHIELD_ADVANCED_PROTECTION),
+        customer_owned_ipv4_pool=agreed(a.CUSTOMER_OWNED_IPV4_POOL),
+        ipam_ipv4_pool_id=agreed(a.IPAM_IPV4_POOL_ID),
+        capacity_units=None if capacity is None else int(capacity["CapacityUnits"]),
         name=first.get(a.LOAD_BALANCER_NAME) and agreed(a.LOAD_BALANCER_NAME),
     )
     return frontend, fields

@@ -30,6 +30,9 @@ WAFV2_ACL_NAME = ALB + "wafv2-acl-name"
 WAF_ACL_ID = ALB + "waf-acl-id"
 WEB_ACL_ID = ALB + "web-acl-id"
 SHIELD_ADVANCED_PROTECTION = ALB + "shield-advanced-protection"
+CUSTOMER_OWNED_IPV4_POOL = ALB + "customer-owned-ipv4-pool"
+IPAM_IPV4_POOL_ID = ALB + "ipam-ipv4-pool-id"
+MINIMUM_LB_CAPACITY = ALB + "minimum-load-balancer-capacity"
 LISTEN_PORTS = ALB + "listen-ports"
 SSL_REDIRECT = ALB + "ssl-redirect"
 INBOUND_CIDRS = ALB + "inbound-cidrs"
@@ -441,6 +444,33 @@ ANNOTATIONS: list[Annotation] = [
         _I,
         _X,
         "Turn AWS Shield Advanced protection of the load balancer on (`true`) or off (`false`). Absent: "
+        "unchanged.",
+    ),
+    _aws(
+        CUSTOMER_OWNED_IPV4_POOL,
+        p.string(r"ipv4pool-coip-[0-9a-f]+", 64, "a customer-owned IPv4 pool ID like ipv4pool-coip-0123abcd"),
+        _I,
+        _X,
+        "Customer-owned IPv4 pool of an ALB on an Outpost. Cannot change in place: a new value replaces the "
+        "load balancer.",
+    ),
+    _aws(
+        IPAM_IPV4_POOL_ID,
+        p.string(r"ipam-pool-[0-9a-f]+", 64, "an IPv4 IPAM pool ID like ipam-pool-0f995c17c00375b48"),
+        _I,
+        _X,
+        "IPAM pool the load balancer's public IPv4 addresses come from first; removing the annotation removes "
+        "the pool from the load balancer.",
+    ),
+    _aws(
+        MINIMUM_LB_CAPACITY,
+        p.string_map(
+            check=limits.check_capacity_reservation,
+            expected="CapacityUnits=N (N from 0 to 2147483647; 0 resets the reservation)",
+        ),
+        _I,
+        _X,
+        "Load balancer capacity unit reservation, `CapacityUnits=1000`; `CapacityUnits=0` resets it. Absent: "
         "unchanged.",
     ),
     _aws(

@@ -269,3 +269,13 @@ def check_tags(tags: dict[str, str]) -> None:
         reason = tag_problem(key, value)
         if reason:
             raise ValueError(reason)
+
+
+def check_capacity_reservation(value: dict[str, str]) -> None:
+    """`minimum-load-balancer-capacity`: exactly CapacityUnits, an int32 (as the anchor reads it)."""
+    if set(value) != {"CapacityUnits"}:
+        extra = sorted(set(value) - {"CapacityUnits"})
+        raise ValueError(f"invalid key {extra[0]!r}" if extra else "CapacityUnits is missing")
+    units = value["CapacityUnits"]
+    if not (units.isascii() and units.isdigit()) or int(units) > 2**31 - 1:
+        raise ValueError(f"CapacityUnits {units!r} is not a whole number from 0 to 2147483647")

@@ -239,6 +239,9 @@ class Frontend:
     waf_acl_name: str | None = None  # WAFv2 web ACL by name, or NONE
     waf_classic_acl_id: str | None = None  # WAF Classic (waf-regional) web ACL ID, or NONE; None: unchanged
     shield_protection: bool | None = None  # Shield Advanced on/off; None: unchanged
+    customer_owned_ipv4_pool: str | None = None  # AWS Outposts
+    ipam_ipv4_pool_id: str | None = None  # None: no IPAM pool
+    capacity_units: int | None = None  # minimum capacity units (0: reset); None: unchanged
     name: str | None = None  # explicit load-balancer-name
 
 

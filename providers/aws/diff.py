@@ -244,9 +244,17 @@ def matching_target_group(want: DesiredTargetGroup, groups: list[dict[str, Any]]
 
 
 def matching_load_balancer(want: DesiredLoadBalancer, lbs: list[dict[str, Any]]) -> dict[str, Any] | None:
-    """Our existing load balancer of the wanted name and scheme (the others are replaced or duplicates)."""
+    """Our existing load balancer of the wanted name, scheme and customer-owned IPv4 pool (what AWS cannot
+    change in place; the others are replaced or duplicates)."""
     return next(
-        (lb for lb in lbs if lb["LoadBalancerName"] == want.name and lb["Scheme"] == want.scheme), None
+        (
+            lb
+            for lb in lbs
+            if lb["LoadBalancerName"] == want.name
+            and lb["Scheme"] == want.scheme
+            and lb.get("CustomerOwnedIpv4Pool") == want.customer_owned_ipv4_pool
+        ),
+        None,
     )
 
 

@@ -54,6 +54,7 @@ class CurrentStack:
     web_acl_names: dict[str, str] = field(default_factory=dict)  # WAFv2 web ACL name → ARN
     waf_classic: dict[str, str] = field(default_factory=dict)  # load balancer ARN → WAF Classic ACL ID ("")
     shield: dict[str, dict[str, Any]] = field(default_factory=dict)  # load balancer ARN → Protection ({})
+    capacity: dict[str, int | None] = field(default_factory=dict)  # load balancer ARN → reserved units
     targets: dict[str, set[tuple[str, int]]] = field(default_factory=dict)  # target group ARN → registered
     tags: dict[str, dict[str, str]] = field(default_factory=dict)  # listener/rule ARN → tags (when compared)
 
@@ -205,6 +206,8 @@ def _details(
     arn = lb["LoadBalancerArn"]
     _attributes(clients, "LoadBalancer", arn, want_lb.attributes, lb["Tags"], LOAD_BALANCER_DEFAULTS, current)
     _add_ons(clients, want_lb, arn, lb["Tags"], current)
+    if want_lb.capacity_units is not None:
+        current.capacity[arn] = _capacity_units(clients, arn)
     current.listeners = clients.pages("elbv2", "DescribeListeners", "Listeners", LoadBalancerArn=arn)
     by_port, _ = kept_listeners(current.listeners, desired.listeners)
     retag = naming.user_tags(lb["Tags"]) != naming.user_tags(want_lb.tags)
@@ -239,6 +242,14 @@ def _web_acl_arn(clients: AwsClients, spec: LoadBalancerSpec, name: str) -> str:
         spec.field_of("frontend.waf_acl_name"),
         f"there is no regional WAFv2 web ACL named {name!r} in {clients.region}",
     )
+
+
+def _capacity_units(clients: AwsClients, arn: str) -> int | None:
+    """The minimum capacity units reserved on a load balancer (None: no reservation)."""
+    found = clients.call("elbv2", "DescribeCapacityReservation", LoadBalancerArn=arn)
+    if not found.get("CapacityReservationState") and not found.get("MinimumLoadBalancerCapacity"):
+        return None
+    return int((found.get("MinimumLoadBalancerCapacity") or {}).get("CapacityUnits") or 0) or None
 
 
 def _add_ons(

@@ -408,7 +408,11 @@ class _Planner:
             if lb is matched:
                 continue
             replaced = matched is None
-            reason = "scheme or name changed (AWS cannot change them in place)" if replaced else "duplicate"
+            reason = (
+                "scheme, name or customer-owned IPv4 pool changed (AWS cannot change them in place)"
+                if replaced
+                else "duplicate"
+            )
             self.step(
                 "replace" if replaced else "delete",
                 "LoadBalancer",
@@ -428,6 +432,10 @@ class _Planner:
                 "IpAddressType": want.ip_address_type,
                 "Tags": naming.tag_list(want.tags),
             }
+            if want.customer_owned_ipv4_pool:
+                body["CustomerOwnedIpv4Pool"] = want.customer_owned_ipv4_pool
+            if want.ipam_ipv4_pool_id:
+                body["IpamPools"] = {"Ipv4IpamPoolId": want.ipam_ipv4_pool_id}
             created = self.step(
                 "create",
                 "LoadBalancer",
@@ -448,6 +456,7 @@ class _Planner:
                     f"attributes {want.attributes}",
                     {k: (None, v) for k, v in sorted(want.attributes.items())},
                 )
+            self.capacity(want, current, arn, None)
             self.add_ons(want, current, arn, None)
             return arn, None
         arn = keep["LoadBalancerArn"]
@@ -474,6 +483,18 @@ class _Planner:
                 f"security groups {security_groups}",
                 {"SecurityGroups": (have_groups, security_groups)},
             )
+        have_pool = (keep.get("IpamPools") or {}).get("Ipv4IpamPoolId")
+        if have_pool and not want.ipam_ipv4_pool_id:  # before the IP address type may change
+            self.step(
+                "update",
+                "LoadBalancer",
+                want.name,
+                "ModifyIpPools",
+                {"LoadBalancerArn": arn, "RemoveIpamPools": ["ipv4"]},
+                "remove the IPAM pool",
+                {"IpamPools": (have_pool, None)},
+                field=want.fields.get("ipam_ipv4_pool_id"),
+            )
         if keep.get("IpAddressType") != want.ip_address_type:
             self.step(
                 "update",
@@ -485,8 +506,46 @@ class _Planner:
                 {"IpAddressType": (keep.get("IpAddressType"), want.ip_address_type)},
             )
         self.attributes("LoadBalancer", want.name, arn, want.attributes, keep["Tags"], current)
+        if want.ipam_ipv4_pool_id and have_pool != want.ipam_ipv4_pool_id:  # after everything else
+            self.step(
+                "update",
+                "LoadBalancer",
+                want.name,
+                "ModifyIpPools",
+                {"LoadBalancerArn": arn, "IpamPools": {"Ipv4IpamPoolId": want.ipam_ipv4_pool_id}},
+                f"IPAM pool {want.ipam_ipv4_pool_id}",
+                {"IpamPools": (have_pool, want.ipam_ipv4_pool_id)},
+                field=want.fields.get("ipam_ipv4_pool_id"),
+            )
+        self.capacity(want, current, arn, keep)
         self.add_ons(want, current, arn, keep)
         return arn, keep
+
+    def capacity(
+        self, want: DesiredLoadBalancer, current: CurrentStack, arn: Arn, keep: dict[str, Any] | None
+    ) -> None:
+        """The capacity unit reservation: set, or reset by CapacityUnits=0 (absent: not managed)."""
+        if want.capacity_units is None:
+            return
+        have = current.capacity.get(str(arn)) if keep is not None else None
+        wanted = want.capacity_units or None
+        if have == wanted:
+            return
+        body: dict[str, Any] = {"LoadBalancerArn": arn}
+        if wanted is None:
+            body["ResetCapacityReservation"] = True
+        else:
+            body["MinimumLoadBalancerCapacity"] = {"CapacityUnits": wanted}
+        self.step(
+            "update",
+            "LoadBalancer",
+            want.name,
+            "ModifyCapacityReservation",
+            body,
+            "reset the capacity reservation" if wanted is None else f"reserve {wanted} capacity units",
+            {"CapacityUnits": (have, wanted)},
+            field=want.fields.get("capacity_units"),
+        )
 
     def add_ons(
         self, want: DesiredLoadBalancer, current: CurrentStack, arn: Arn, keep: dict[str, Any] | None

@@ -52,6 +52,9 @@ class DesiredLoadBalancer:
     waf_acl_name: str | None = None  # a WAFv2 web ACL by name (discover resolves it), or "none"
     waf_classic_acl_id: str | None = None  # WAF Classic web ACL ID or "none"; None: not managed
     shield_protection: bool | None = None  # None: not managed
+    customer_owned_ipv4_pool: str | None = None  # set at creation only
+    ipam_ipv4_pool_id: str | None = None
+    capacity_units: int | None = None  # 0: reset; None: not managed
     fields: dict[str, str] = field(default_factory=dict)  # attribute → the spec field to name in errors
 
 

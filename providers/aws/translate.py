@@ -81,11 +81,16 @@ def translate(
         waf_acl_name=frontend.waf_acl_name,
         waf_classic_acl_id=frontend.waf_classic_acl_id,
         shield_protection=frontend.shield_protection,
+        customer_owned_ipv4_pool=frontend.customer_owned_ipv4_pool,
+        ipam_ipv4_pool_id=frontend.ipam_ipv4_pool_id,
+        capacity_units=frontend.capacity_units,
         fields={
             "waf_acl_arn": spec.field_of("frontend.waf_acl_arn"),
             "waf_acl_name": spec.field_of("frontend.waf_acl_name"),
             "waf_classic_acl_id": spec.field_of("frontend.waf_classic_acl_id"),
             "shield_protection": spec.field_of("frontend.shield_protection"),
+            "ipam_ipv4_pool_id": spec.field_of("frontend.ipam_ipv4_pool_id"),
+            "capacity_units": spec.field_of("frontend.capacity_units"),
         },
     )
 

@@ -20,6 +20,7 @@ from lbctl.model.snapshot import ClusterSnapshot
 from lbctl.provider import Ref, Step
 from providers.aws import naming
 from providers.aws.apply import Applier
+from providers.aws.diff import matching_load_balancer
 from providers.aws.discover import CurrentStack
 from providers.aws.plan import plan
 from providers.aws.translate import translate
@@ -70,7 +71,7 @@ def plan_json(
     have = CurrentStack(vpc_id="vpc-0a", subnet_ids=["subnet-0a", "subnet-0b"])
     if current is not None:
         lb = existing_lb(desired.load_balancer.name, dict(desired.load_balancer.tags))
-        have.load_balancers, have.load_balancer = [lb], lb
+        have.load_balancers, have.load_balancer = [lb], matching_load_balancer(desired.load_balancer, [lb])
         current(have, desired.load_balancer.name)
     return json.loads(json.dumps(step_documents(plan(desired, have))))
 
@@ -109,6 +110,24 @@ def foreign_protection(current: CurrentStack, _: str) -> None:
     current.shield[LB_ARN] = {"Id": "p-2", "Name": "the security team's", "ResourceArn": LB_ARN}
 
 
+def with_pool(current: CurrentStack, _: str) -> None:
+    assert current.load_balancer is not None
+    current.load_balancer["IpamPools"] = {"Ipv4IpamPoolId": "ipam-pool-0f995c17c00375b48"}
+
+
+def reserved(units: int | None) -> Callable[[CurrentStack, str], None]:
+    def fill(current: CurrentStack, _: str) -> None:
+        current.capacity[LB_ARN] = units
+
+    return fill
+
+
+def nothing(current: CurrentStack, _: str) -> None:
+    """An existing load balancer with none of the add-ons."""
+
+
+POOL = "ipam-pool-0f995c17c00375b48"
+COIP = "ipv4pool-coip-0123abcd"
 Check = Callable[[list[dict[str, Any]]], None]
 CASES: list[tuple[str, dict[str, str], Callable[[CurrentStack, str], None] | None, Check]] = [
     (
@@ -178,6 +197,68 @@ CASES: list[tuple[str, dict[str, str], Callable[[CurrentStack, str], None] | Non
         lambda s: _eq(only(s, "DeleteProtection")["body"], {"ProtectionId": "p-1"}),
     ),
 ]
+CASES += [
+    (
+        "customer-owned-ipv4-pool on create",
+        {"customer-owned-ipv4-pool": COIP},
+        None,
+        lambda s: _eq(only(s, "CreateLoadBalancer")["body"]["CustomerOwnedIpv4Pool"], COIP),
+    ),
+    (
+        "customer-owned-ipv4-pool on an existing load balancer replaces it",
+        {"customer-owned-ipv4-pool": COIP},
+        nothing,
+        lambda s: _eq(
+            (
+                only(s, "DeleteLoadBalancer")["action"],
+                only(s, "CreateLoadBalancer")["body"]["CustomerOwnedIpv4Pool"],
+            ),
+            ("replace", COIP),
+        ),
+    ),
+    (
+        "ipam-ipv4-pool-id on create",
+        {"ipam-ipv4-pool-id": POOL},
+        None,
+        lambda s: _eq(only(s, "CreateLoadBalancer")["body"]["IpamPools"], {"Ipv4IpamPoolId": POOL}),
+    ),
+    (
+        "ipam-ipv4-pool-id on an existing load balancer",
+        {"ipam-ipv4-pool-id": POOL},
+        nothing,
+        lambda s: _eq(
+            only(s, "ModifyIpPools")["body"],
+            {"LoadBalancerArn": LB_ARN, "IpamPools": {"Ipv4IpamPoolId": POOL}},
+        ),
+    ),
+    (
+        "minimum-load-balancer-capacity on create",
+        {"minimum-load-balancer-capacity": "CapacityUnits=1000"},
+        None,
+        lambda s: _eq(
+            only(s, "ModifyCapacityReservation")["body"]["MinimumLoadBalancerCapacity"],
+            {"CapacityUnits": 1000},
+        ),
+    ),
+    (
+        "minimum-load-balancer-capacity changed",
+        {"minimum-load-balancer-capacity": "CapacityUnits=1000"},
+        reserved(500),
+        lambda s: _eq(
+            only(s, "ModifyCapacityReservation")["changes"],
+            {"CapacityUnits": {"current": 500, "wanted": 1000}},
+        ),
+    ),
+    (
+        "minimum-load-balancer-capacity 0 resets",
+        {"minimum-load-balancer-capacity": "CapacityUnits=0"},
+        reserved(500),
+        lambda s: _eq(
+            only(s, "ModifyCapacityReservation")["body"],
+            {"LoadBalancerArn": LB_ARN, "ResetCapacityReservation": True},
+        ),
+    ),
+]
 # What each case's Ingress plans without its annotation: the difference is the annotation's effect.
 NO_OP: list[tuple[str, dict[str, str], Callable[[CurrentStack, str], None]]] = [
     ("wafv2-acl-arn already associated", {"wafv2-acl-arn": WAF_ARN}, acl_associated),
@@ -194,6 +275,10 @@ NO_OP: list[tuple[str, dict[str, str], Callable[[CurrentStack, str], None]]] = [
     ("shield on, already protected", {"shield-advanced-protection": "true"}, protected),
     ("shield off leaves a protection not ours", {"shield-advanced-protection": "false"}, foreign_protection),
     ("absent leaves web ACLs alone", {}, lambda c, n: (acl_associated(c, n), classic_associated(c, n))),
+    ("ipam pool already set", {"ipam-ipv4-pool-id": POOL}, with_pool),
+    ("capacity already reserved", {"minimum-load-balancer-capacity": "CapacityUnits=500"}, reserved(500)),
+    ("capacity 0 and no reservation", {"minimum-load-balancer-capacity": "CapacityUnits=0"}, reserved(None)),
+    ("capacity absent leaves a reservation", {}, reserved(500)),
 ]
 
 
@@ -210,7 +295,15 @@ def test_annotation_changes_the_plan(
     check(steps)
 
 
-ADD_ON_OPERATIONS = {"AssociateWebACL", "DisassociateWebACL", "CreateProtection", "DeleteProtection"}
+ADD_ON_OPERATIONS = {
+    "AssociateWebACL",
+    "DisassociateWebACL",
+    "CreateProtection",
+    "DeleteProtection",
+    "ModifyIpPools",
+    "ModifyCapacityReservation",
+    "DeleteLoadBalancer",
+}
 
 
 @pytest.mark.parametrize(("case", "annotations", "current"), NO_OP, ids=[c[0] for c in NO_OP])
@@ -220,9 +313,31 @@ def test_what_is_already_so_plans_nothing(
     assert [s for s in plan_json(annotations, current) if s["operation"] in ADD_ON_OPERATIONS] == []
 
 
+def test_removing_the_ipam_annotation_removes_the_pool() -> None:
+    step = only(plan_json({}, with_pool), "ModifyIpPools")
+    assert step["body"] == {"LoadBalancerArn": LB_ARN, "RemoveIpamPools": ["ipv4"]}
+    assert step["field"] == f"metadata.annotations[{A}ipam-ipv4-pool-id]"
+
+
 @pytest.mark.parametrize(
     ("annotations", "field", "says"),
     [
+        (
+            {"minimum-load-balancer-capacity": "Units=5"},
+            "minimum-load-balancer-capacity",
+            "invalid key 'Units'",
+        ),
+        (
+            {"minimum-load-balancer-capacity": "CapacityUnits=-1"},
+            "minimum-load-balancer-capacity",
+            "whole number",
+        ),
+        ({"ipam-ipv4-pool-id": "pool-1"}, "ipam-ipv4-pool-id", "expected an IPv4 IPAM pool ID"),
+        (
+            {"customer-owned-ipv4-pool": "coip"},
+            "customer-owned-ipv4-pool",
+            "expected a customer-owned IPv4 pool",
+        ),
         ({"wafv2-acl-arn": "shop-acl"}, "wafv2-acl-arn", "expected a WAFv2 web ACL ARN"),
         ({"wafv2-acl-arn": WAF_ARN, "wafv2-acl-name": "shop-acl"}, "wafv2-acl-name", "not both"),
         ({"wafv2-acl-name": "shop acl"}, "wafv2-acl-name", "expected the name of a regional WAFv2 web ACL"),
@@ -338,16 +453,16 @@ def run_steps(provider: Any, steps: list[Step], results: dict[str, dict[str, Any
 
 
 def planned_steps(
-    annotations: dict[str, str], current: Callable[[CurrentStack, str], None] | None, operation: str
+    annotations: dict[str, str], current: Callable[[CurrentStack, str], None] | None, operation: str | None
 ) -> list[Step]:
     stack = one_input(ingress(annotations))
     desired = translate(stack.spec, CLUSTER, secrets=stack.secrets, tls=stack.tls, targets=stack.targets)
     have = CurrentStack(vpc_id="vpc-0a", subnet_ids=["subnet-0a", "subnet-0b"])
     if current is not None:
         lb = existing_lb(desired.load_balancer.name, dict(desired.load_balancer.tags))
-        have.load_balancers, have.load_balancer = [lb], lb
+        have.load_balancers, have.load_balancer = [lb], matching_load_balancer(desired.load_balancer, [lb])
         current(have, desired.load_balancer.name)
-    return [s for s in plan(desired, have) if s.operation == operation]
+    return [s for s in plan(desired, have) if operation is None or s.operation == operation]
 
 
 def test_waf_classic_requests_match_the_waf_regional_model(account: Account) -> None:
@@ -396,3 +511,86 @@ def test_refs_are_resolved_in_add_on_steps() -> None:
     assert len(steps) == 2
     assert all(str(s["body"]["ResourceArn"]).startswith("(known after LoadBalancer") for s in steps)
     assert isinstance(Ref("k", "LoadBalancerArn"), Ref)
+
+
+def test_capacity_reset_on_moto_reads_back_and_writes_nothing(account: Account) -> None:
+    """moto describes every load balancer as having no reservation: `CapacityUnits=0` has nothing to reset."""
+    converged_twice(account, account.provider(), {"minimum-load-balancer-capacity": "CapacityUnits=0"})
+
+
+def test_create_with_pools_and_capacity_matches_the_elbv2_model(account: Account) -> None:
+    """moto ignores IpamPools and CustomerOwnedIpv4Pool and lacks ModifyCapacityReservation: the create and
+    the reservation that follows it go to a Stubber."""
+    annotations = {
+        "customer-owned-ipv4-pool": COIP,
+        "ipam-ipv4-pool-id": POOL,
+        "minimum-load-balancer-capacity": "CapacityUnits=1000",
+    }
+    every = planned_steps(annotations, None, None)
+    steps = [s for s in every if s.kind == "LoadBalancer"]
+    assert [s.operation for s in steps] == ["CreateLoadBalancer", "ModifyCapacityReservation"]
+    provider = account.provider()
+    earlier = {s.key: {"GroupId": "sg-0a"} for s in every}  # what the steps before would have produced
+    create = {**steps[0].body, "SecurityGroups": ["sg-0a"]}
+    with stubbed(provider, "elbv2") as stub:
+        stub.add_response(
+            "create_load_balancer",
+            {"LoadBalancers": [{"LoadBalancerArn": LB_ARN, "DNSName": "lb.example"}]},
+            {**create, "CustomerOwnedIpv4Pool": COIP, "IpamPools": {"Ipv4IpamPoolId": POOL}},
+        )
+        stub.add_response(
+            "modify_capacity_reservation",
+            {"MinimumLoadBalancerCapacity": {"CapacityUnits": 1000}},
+            {"LoadBalancerArn": LB_ARN, "MinimumLoadBalancerCapacity": {"CapacityUnits": 1000}},
+        )
+        applier = run_steps(provider, steps, earlier)
+    assert [s.operation for s in applier.done] == ["CreateLoadBalancer", "ModifyCapacityReservation"]
+
+
+def test_pool_and_capacity_changes_match_the_elbv2_model(account: Account) -> None:
+    provider = account.provider()
+    steps = planned_steps(
+        {"minimum-load-balancer-capacity": "CapacityUnits=0"}, reserved(500), "ModifyCapacityReservation"
+    )
+    steps += planned_steps({}, with_pool, "ModifyIpPools")
+    steps += planned_steps({"ipam-ipv4-pool-id": POOL}, nothing, "ModifyIpPools")
+    with stubbed(provider, "elbv2") as stub:
+        stub.add_response(
+            "modify_capacity_reservation", {}, {"LoadBalancerArn": LB_ARN, "ResetCapacityReservation": True}
+        )
+        stub.add_response("modify_ip_pools", {}, {"LoadBalancerArn": LB_ARN, "RemoveIpamPools": ["ipv4"]})
+        stub.add_response(
+            "modify_ip_pools",
+            {"IpamPools": {"Ipv4IpamPoolId": POOL}},
+            {"LoadBalancerArn": LB_ARN, "IpamPools": {"Ipv4IpamPoolId": POOL}},
+        )
+        applier = run_steps(provider, steps)
+    assert len(applier.done) == 3
+
+
+def test_capacity_is_read_back_so_the_next_plan_is_empty(account: Account) -> None:
+    """DescribeCapacityReservation (Stubber: moto answers without the units) feeds the comparison."""
+    from providers.aws.discover import _capacity_units
+
+    provider = account.provider()
+    with stubbed(provider, "elbv2") as stub:
+        stub.add_response(
+            "describe_capacity_reservation",
+            {
+                "MinimumLoadBalancerCapacity": {"CapacityUnits": 1000},
+                "CapacityReservationState": [
+                    {"AvailabilityZone": "us-east-1a", "State": {"Code": "provisioned"}}
+                ],
+            },
+            {"LoadBalancerArn": LB_ARN},
+        )
+        units = _capacity_units(provider.clients, LB_ARN)
+    assert units == 1000
+    assert (
+        planned_steps(
+            {"minimum-load-balancer-capacity": "CapacityUnits=1000"},
+            reserved(units),
+            "ModifyCapacityReservation",
+        )
+        == []
+    )  # noqa: E501

@@ -165,6 +165,7 @@ def lifecycle_steps(account: Account) -> Iterator[str]:
             "inbound-cidrs": "10.1.0.0/16",
             "load-balancer-attributes": "idle_timeout.timeout_seconds=120",
             "target-group-attributes": "deregistration_delay.timeout_seconds=5",
+            "minimum-load-balancer-capacity": "CapacityUnits=0",
         },
     )
     # HTTPS with a default and an SNI certificate, WAFv2, OIDC with a client Secret.
@@ -501,19 +502,28 @@ def test_iam_action_names() -> None:
     assert iam_action("resourcegroupstaggingapi", "GetResources") == "tag:GetResources"
 
 
-def test_waf_classic_calls_are_allowed_only_on_our_load_balancers() -> None:
-    """moto has no waf-regional, so these calls are not in the lifecycles: their authorizations are checked
-    from the requests the plan makes (the same bodies the Stubber test in tests/aws/test_addons.py sends)."""
-    lb = f"arn:aws:elasticloadbalancing:{REGION}:{ACCOUNT}:loadbalancer/app/k8s-shop/0123"
+# Calls moto does not implement (tests/aws/test_addons.py checks their bodies with botocore's Stubber):
+# (service, operation, parameters) with LB standing for a load balancer of the cluster named in the test.
+LB = f"arn:aws:elasticloadbalancing:{REGION}:{ACCOUNT}:loadbalancer/app/k8s-shop/0123"
+STUBBED_CALLS: list[tuple[str, str, dict[str, Any]]] = [
+    ("waf-regional", "AssociateWebACL", {"WebACLId": "d4e5f6a7", "ResourceArn": LB}),
+    ("waf-regional", "DisassociateWebACL", {"ResourceArn": LB}),
+    ("elbv2", "ModifyCapacityReservation", {"LoadBalancerArn": LB, "ResetCapacityReservation": True}),
+    ("elbv2", "ModifyIpPools", {"LoadBalancerArn": LB, "RemoveIpamPools": ["ipv4"]}),
+]
+
+
+@pytest.mark.parametrize(("service", "operation", "params"), STUBBED_CALLS, ids=[c[1] for c in STUBBED_CALLS])
+def test_calls_moto_lacks_are_allowed_only_on_our_load_balancers(
+    service: str, operation: str, params: dict[str, Any]
+) -> None:
     policy = rendered()
     for owner, expected in ((CLUSTER, "Allow"), (OTHER, "ImplicitDeny")):
 
         def tags_of(arn: str, owner: str = owner) -> dict[str, str]:
-            return {CLUSTER_TAG: owner} if arn == lb else {}
+            return {CLUSTER_TAG: owner} if arn == LB else {}
 
-        calls = authorizations(
-            "waf-regional", "AssociateWebACL", {"WebACLId": "d4e5f6a7", "ResourceArn": lb}, tags_of, REGION
-        ) + authorizations("waf-regional", "DisassociateWebACL", {"ResourceArn": lb}, tags_of, REGION)
-        on_lb = [c for c in calls if c.resource == lb]
+        calls = authorizations(service, operation, params, tags_of, REGION)
+        on_lb = [c for c in calls if c.resource == LB]
         assert on_lb and {decide(policy, c) for c in on_lb} == {expected}, [c.describe() for c in on_lb]
-        assert all(decide(policy, c) == "Allow" for c in calls if c.resource != lb)
+        assert all(decide(policy, c) == "Allow" for c in calls if c.resource != LB)

@@ -16,6 +16,8 @@ OPERATIONS = frozenset(
         "SetSecurityGroups",
         "SetIpAddressType",
         "ModifyLoadBalancerAttributes",
+        "ModifyIpPools",
+        "ModifyCapacityReservation",
     }
 )
 
