@@ -14,6 +14,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
+from lbctl.model.binding_spec import BindingSpec
 from lbctl.model.kinds import Kind
 from lbctl.model.matching import RouteResult
 from lbctl.model.problems import Problem, Severity
@@ -174,6 +175,37 @@ class Provider(Protocol):
         `rules` (evaluation order), `backends` (health check and per-target health), `others`; each resource
         with its ownership tags and a `console` deep link."""
         ...
+
+
+@dataclass
+class BindingResult:
+    """What converging (or planning) one TargetGroupBinding did: the target group it resolved to, its target
+    type, the targets registered afterwards, and — for a multi-cluster target group — the targets this
+    binding now answers for (`tracked`, what it may deregister later)."""
+
+    key: str
+    target_group: str | None = None  # the target group's ID (an ARN on AWS)
+    target_type: str | None = None
+    registered: list[str] = field(default_factory=list)  # "id:port", sorted
+    tracked: frozenset[tuple[str, int]] | None = None
+    changes: list[Change] = field(default_factory=list)
+    steps: list[Step] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    calls: dict[str, int] = field(default_factory=dict)
+    deleted: bool = False  # deleting: our targets are gone (safe to drop the finalizer)
+
+
+@runtime_checkable
+class BindingProvider(Protocol):
+    """A provider that also serves TargetGroupBindings (targets registered into a target group it does not
+    own). `on_register(tracked)` is called before any target is registered, with what the binding will then
+    answer for, so the controller records it first and a crash in between leaks nothing."""
+
+    def plan_binding(self, binding: BindingSpec) -> BindingResult: ...
+
+    def converge_binding(
+        self, binding: BindingSpec, on_register: Callable[[frozenset[tuple[str, int]]], None] | None = None
+    ) -> BindingResult: ...
 
 
 class ProviderNotFound(LookupError):

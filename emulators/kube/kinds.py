@@ -222,6 +222,15 @@ KINDS: tuple[Kind, ...] = (
     ),
     Kind("cloud.google.com", "v1", "BackendConfig", "backendconfigs", custom=True),
     Kind("networking.gke.io", "v1beta1", "FrontendConfig", "frontendconfigs", custom=True),
+    Kind(
+        "elbv2.k8s.aws",
+        "v1beta1",
+        "TargetGroupBinding",
+        "targetgroupbindings",
+        custom=True,
+        status_subresource=True,
+        short_names=("tgb",),
+    ),
 )
 
 

@@ -16,6 +16,7 @@ from kubernetes import client
 from kubernetes.client.exceptions import ApiException
 
 from lbctl.cloudcalls import CallStats, Fenced
+from lbctl.kube.bindings import BindingReconciler, is_binding_key, same_binding
 from lbctl.kube.events import FINALIZER, EventRecorder, IngressWriter, status_entry
 from lbctl.kube.informer import CachedObject, Informer
 from lbctl.kube.metrics import ControllerMetrics
@@ -26,10 +27,11 @@ from lbctl.kube.workqueue import ShutDown, WorkQueue
 from lbctl.model.builder import BuildConfig, GroupOutcome, build, empty_spec, stack_of, stack_of_object
 from lbctl.model.classes import is_ours
 from lbctl.model.gce import parse_backend_ref
+from lbctl.model.kinds import TARGET_GROUP_BINDING
 from lbctl.model.objects import Ingress, Pod, Service
 from lbctl.model.problems import Problem, SpecError
 from lbctl.model.snapshot import ClusterSnapshot
-from lbctl.provider import ConvergeResult, Provider, ProviderError, StackInput
+from lbctl.provider import BindingProvider, ConvergeResult, Provider, ProviderError, StackInput
 
 log = logging.getLogger("lbctl.controller")
 
@@ -88,6 +90,12 @@ class Controller:
             )
             for r in watched_resources(api_client, config.provider)
         }
+        # TargetGroupBindings, when the provider serves them (their keys share the queue with the stacks').
+        self.bindings = (
+            BindingReconciler(api_client, provider, self.events, self.snapshot)
+            if isinstance(provider, BindingProvider) and TARGET_GROUP_BINDING.kind in self.informers
+            else None
+        )
         self.addresses: dict[str, str | None] = {}  # stack → last address
         self.on_converged: list[Callable[[str, ConvergeResult], None]] = []  # observers (demo, benchmark)
         self.reconcile_count = 0
@@ -152,6 +160,8 @@ class Controller:
             for leaked in sorted(cloud_stacks - stacks):
                 log.info("stack has no Ingress any more; deleting", extra={"key": leaked})
             stacks |= cloud_stacks
+        if self.bindings is not None:
+            stacks |= self.bindings.all_keys()
         for stack in sorted(stacks):
             self.queue.add(stack)
         self.metrics.queue_depth.set(self.queue.depth)
@@ -219,6 +229,9 @@ class Controller:
         if kind == "Ingress" and (new is None or new.error is None) and (old is None or old.error is None):
             if _same_ingress(olds, news):
                 return  # e.g. our own status patch
+        elif kind == TARGET_GROUP_BINDING.kind and not (new and new.error):
+            if same_binding(olds, news):
+                return  # e.g. our own status patch
         elif olds == news and not (new and new.error):
             return  # nothing we read changed (e.g. a node heartbeat)
         for stack in self._stacks_for(kind, olds + news, new):
@@ -226,6 +239,12 @@ class Controller:
         self.metrics.queue_depth.set(self.queue.depth)
 
     def _stacks_for(self, kind: str, objects: tuple[Any, ...], new: CachedObject | None) -> set[str]:
+        bindings = self.bindings.keys_for(kind, objects) if self.bindings is not None else set()
+        if kind == TARGET_GROUP_BINDING.kind:
+            return bindings
+        return bindings | self._ingress_stacks_for(kind, objects, new)
+
+    def _ingress_stacks_for(self, kind: str, objects: tuple[Any, ...], new: CachedObject | None) -> set[str]:
         provider = self.config.provider
         ingresses = self._ingresses()
         if kind == "Ingress":
@@ -324,6 +343,10 @@ class Controller:
     def reconcile(self, stack: str) -> ConvergeResult | None:
         """Converge one stack from the current cache; raises to be retried with backoff."""
         self.reconcile_count += 1
+        if is_binding_key(stack):
+            if self.bindings is not None:
+                self.bindings.reconcile(stack)
+            return None
         secrets = self.informers.get("Secret")
         if isinstance(secrets, SecretWatches):  # watch what this group references before reading the cache
             secrets.track(
@@ -425,6 +448,13 @@ class Controller:
                 )
                 continue  # not a failure to report: a lost lease, or our cache one write behind (409)
             log.warning("reconcile failed; retrying", extra={"key": stack, "error": text, "retry_in": delay})
+            if self.bindings is not None and is_binding_key(stack):
+                fixable = isinstance(err, ProviderError) and err.user_fixable
+                field = f"{err.field}: " if isinstance(err, ProviderError) and err.field else ""
+                self.bindings.report(
+                    stack, field + text, "FailedDeployModel" if fixable else "FailedReconcile", retry
+                )
+                continue
             if isinstance(err, SpecError):  # a user-fixable problem found in the cloud (e.g. no subnets)
                 reason = "FailedDeployModel"
                 text = f"{err.problem.field}: {_safe(_redact(err.problem.message, secrets))}"

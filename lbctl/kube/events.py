@@ -43,8 +43,10 @@ class EventRecorder:
         reason: str,
         message: str,
         series: str | None = None,
+        involved: tuple[str, str] = ("networking.k8s.io/v1", "Ingress"),
     ) -> None:
-        """Report `message`; `series` (default: the message) is what makes two reports the same Event."""
+        """Report `message` on the object (`involved`: its apiVersion and kind, an Ingress unless said);
+        `series` (default: the message) is what makes two reports the same Event."""
         message = message[:1024]
         key = (namespace, name, uid, event_type, reason, series if series is not None else message)
         with self._lock:
@@ -79,8 +81,8 @@ class EventRecorder:
         body = {
             "metadata": {"generateName": f"{name}.", "namespace": namespace},
             "involvedObject": {
-                "apiVersion": "networking.k8s.io/v1",
-                "kind": "Ingress",
+                "apiVersion": involved[0],
+                "kind": involved[1],
                 "name": name,
                 "namespace": namespace,
                 "uid": uid,

@@ -39,10 +39,12 @@ POD = Kind("Pod", "v1", "pods")
 # GKE's custom resources, read by the GCE annotation semantics (model/gce.py).
 BACKEND_CONFIG = Kind("BackendConfig", "cloud.google.com/v1", "backendconfigs", custom=True)
 FRONTEND_CONFIG = Kind("FrontendConfig", "networking.gke.io/v1beta1", "frontendconfigs", custom=True)
+# aws-load-balancer-controller's TargetGroupBinding: targets registered into a target group made elsewhere.
+TARGET_GROUP_BINDING = Kind("TargetGroupBinding", "elbv2.k8s.aws/v1beta1", "targetgroupbindings", custom=True)
 
 # What every controller lists and watches, whatever its cloud.
 CORE_WATCHED: tuple[Kind, ...] = (INGRESS, INGRESS_CLASS, SERVICE, ENDPOINT_SLICE, NODE, SECRET)
 # Kinds the model can read that only some providers watch (they name them in their declaration).
-OPTIONAL_KINDS: tuple[Kind, ...] = (POD, BACKEND_CONFIG, FRONTEND_CONFIG)
+OPTIONAL_KINDS: tuple[Kind, ...] = (POD, BACKEND_CONFIG, FRONTEND_CONFIG, TARGET_GROUP_BINDING)
 KNOWN_KINDS: tuple[Kind, ...] = CORE_WATCHED + OPTIONAL_KINDS
 CUSTOM_KINDS: tuple[Kind, ...] = tuple(k for k in KNOWN_KINDS if k.custom)

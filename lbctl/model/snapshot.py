@@ -8,6 +8,7 @@ from typing import Any
 
 from lbctl.model import kinds
 from lbctl.model import objects as o
+from lbctl.model.bindings import TargetGroupBinding, parse_target_group_binding
 from lbctl.model.problems import Problem, Severity, SpecError
 
 BACKEND_CONFIG = kinds.BACKEND_CONFIG.kind
@@ -33,6 +34,7 @@ class ClusterSnapshot:
     secrets: dict[str, o.Secret] = field(default_factory=dict)
     ingress_classes: dict[str, o.IngressClass] = field(default_factory=dict)
     custom: dict[str, o.CustomObject] = field(default_factory=dict)  # "Kind:ns/name"
+    bindings: dict[str, TargetGroupBinding] = field(default_factory=dict)  # TargetGroupBindings
 
     def service(self, namespace: str, name: str) -> o.Service | None:
         return self.services.get(f"{namespace}/{name}")
@@ -80,6 +82,8 @@ class ClusterSnapshot:
             self.secrets[f"{parsed.namespace}/{parsed.name}"] = parsed
         elif isinstance(parsed, o.IngressClass):
             self.ingress_classes[parsed.name] = parsed
+        elif isinstance(parsed, TargetGroupBinding):
+            self.bindings[parsed.key] = parsed
         elif isinstance(parsed, o.CustomObject):
             self.custom[f"{parsed.kind}:{parsed.namespace}/{parsed.name}"] = parsed
         else:
@@ -102,6 +106,7 @@ _PARSERS = {
     kinds.SECRET.kind: o.parse_secret,
     kinds.INGRESS_CLASS.kind: o.parse_ingress_class,
     **{kind: o.parse_custom_object for kind in CUSTOM_KINDS},
+    kinds.TARGET_GROUP_BINDING.kind: parse_target_group_binding,
 }
 
 

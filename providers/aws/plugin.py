@@ -1,12 +1,13 @@
 """What the AWS provider declares to lbctl's core (the `lbctl.providers` entry point): its command-line
-options, its offline account, its offline validation and its factory. It watches no kind beyond the core's.
-Importing this module imports no SDK."""
+options, the TargetGroupBindings it watches (and writes), its offline account, its offline validation and
+its factory. Importing this module imports no SDK."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from lbctl.model.kinds import TARGET_GROUP_BINDING
 from lbctl.model.problems import Problem, SpecError
 from lbctl.model.spec import LoadBalancerSpec
 from lbctl.provider import (
@@ -22,6 +23,13 @@ from lbctl.provider import (
 
 from .settings import DEFAULT_REGION
 
+
+def _check_scope(value: str) -> str:
+    if value not in ("tagged", "any"):
+        raise ValueError(f"must be tagged or any, got {value!r}")
+    return value
+
+
 OPTIONS = (
     ProviderOption(
         "--aws-region",
@@ -32,12 +40,32 @@ OPTIONS = (
         help="AWS region of the load balancers.",
     ),
     ProviderOption(
+        "--aws-target-group-binding-scope",
+        "binding_scope",
+        CLOUD_COMMANDS | CONTROLLER_COMMANDS,
+        envvar="LBCTL_AWS_TARGET_GROUP_BINDING_SCOPE",
+        default="tagged",
+        metavar="tagged|any",
+        help="AWS: which target groups a TargetGroupBinding may register into: 'tagged' (the group's tag "
+        "lbctl.io/target-group-binding lists the binding's namespace, or @all) or 'any' (every group the "
+        "IAM role reaches, as aws-load-balancer-controller).",
+        check=_check_scope,
+    ),
+    ProviderOption(
         "--aws-vpc-id",
         "vpc_id",
         CLOUD_COMMANDS | CONTROLLER_COMMANDS,
         envvar="LBCTL_AWS_VPC_ID",
         help="AWS: VPC of the cluster (else discovered).",
     ),
+)
+
+
+# Beyond list+watch (declared by `watched`): the finalizer, and the status subresource (observedGeneration
+# and, for multi-cluster target groups, the targets the binding registered).
+BINDING_ACCESS = (
+    (TARGET_GROUP_BINDING.group, TARGET_GROUP_BINDING.plural, "patch"),
+    (TARGET_GROUP_BINDING.group, f"{TARGET_GROUP_BINDING.plural}/status", "patch"),
 )
 
 
@@ -83,6 +111,8 @@ plugin = ProviderPlugin(
     title="AWS (Application Load Balancer)",
     factory=make_provider,
     options=OPTIONS,
+    watched=(TARGET_GROUP_BINDING,),
+    access=BINDING_ACCESS,
     offline=offline_account,
     validate=validate,
 )

@@ -5,15 +5,17 @@ from __future__ import annotations
 import hashlib
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from lbctl.cloudcalls import CallStats
+from lbctl.model.binding_spec import BindingSpec
 from lbctl.model.matching import RouteResult
 from lbctl.model.spec import LoadBalancerSpec
-from lbctl.provider import Check, ConvergeResult, ProviderConfig, StackInput
+from lbctl.provider import BindingResult, Check, ConvergeResult, ProviderConfig, StackInput
 
-from . import alb_rules
+from . import alb_rules, bindings
 from .apply import Applier
 from .clients import AwsClients
 from .describe import describe_stack
@@ -53,6 +55,7 @@ class AwsProvider:
         self.regex_hosts = bool(options.get("regex_hosts", False))
         self.delete_retry_seconds = float(options.get("delete_retry_seconds", 30.0))
         self.discovery_ttl = float(options.get("discovery_ttl", 0) or 0)
+        self.binding_scope = bindings.check_scope(str(options.get("binding_scope") or bindings.DEFAULT_SCOPE))
         self._kept: dict[str, _Kept] = {}
         self._kept_lock = threading.Lock()
 
@@ -208,6 +211,42 @@ class AwsProvider:
         result.steps = list(applier.done)
         result.changes = applier.changes
         return result
+
+    # ----------------------------------------------------------------- TargetGroupBindings
+
+    def plan_binding(self, binding: BindingSpec) -> BindingResult:
+        """The RegisterTargets / DeregisterTargets a converge of `binding` would make (reads only)."""
+        return self._binding(binding, apply=False)
+
+    def converge_binding(
+        self, binding: BindingSpec, on_register: Callable[[frozenset[tuple[str, int]]], None] | None = None
+    ) -> BindingResult:
+        """Register the binding's targets into its target group and deregister the rest it answers for
+        (deleting: all it answers for). The target group itself is never modified."""
+        return self._binding(binding, apply=True, on_register=on_register)
+
+    def _binding(
+        self,
+        binding: BindingSpec,
+        apply: bool,
+        on_register: Callable[[frozenset[tuple[str, int]]], None] | None = None,
+    ) -> BindingResult:
+        before = self.stats.snapshot()
+        namespace = binding.key.split("/", 1)[0]
+        try:
+            result = bindings.converge(
+                self.clients, binding, namespace, self.binding_scope, apply, on_register
+            )
+        except Exception as exc:
+            error = self.clients.caller.provider_error(exc)
+            if error is None or error is exc:
+                raise
+        else:
+            result.calls = self._calls_since(before)
+            return result
+        if error.subject is None:
+            error.subject = binding.subject
+        raise error
 
     def list_stacks(self) -> list[str]:
         return list_stacks(self.clients, self.config.cluster_name)

@@ -11,7 +11,14 @@ from pathlib import Path
 from lbctl.cli.manifests import LoadResult, load
 from lbctl.kube.access import CLUSTER_ACCESS, required_access
 from lbctl.model.builder import BuildConfig, build
-from lbctl.model.kinds import BACKEND_CONFIG, CORE_WATCHED, FRONTEND_CONFIG, KNOWN_KINDS, POD
+from lbctl.model.kinds import (
+    BACKEND_CONFIG,
+    CORE_WATCHED,
+    FRONTEND_CONFIG,
+    KNOWN_KINDS,
+    POD,
+    TARGET_GROUP_BINDING,
+)
 from lbctl.model.snapshot import SUPPORTED_KINDS
 from lbctl.provider import (
     CONTROLLER_COMMANDS,
@@ -49,7 +56,7 @@ def test_loading_the_declarations_imports_no_sdk() -> None:
 def test_one_list_of_kinds() -> None:
     """Manifest files may hold every known kind; a provider watches core kinds plus its own."""
     assert {k.kind for k in KNOWN_KINDS} <= set(SUPPORTED_KINDS)
-    assert load_plugin("aws").watched == ()
+    assert load_plugin("aws").watched == (TARGET_GROUP_BINDING,)
     assert load_plugin("gcp").watched == (POD, BACKEND_CONFIG, FRONTEND_CONFIG)
     assert {k.kind for k in CORE_WATCHED} == {
         "Ingress",
@@ -62,7 +69,13 @@ def test_one_list_of_kinds() -> None:
 
 
 def test_rbac_needs_follow_the_watched_kinds() -> None:
-    assert required_access("aws") == CLUSTER_ACCESS
+    aws_extra = set(required_access("aws")) - set(CLUSTER_ACCESS)
+    assert aws_extra == {
+        ("elbv2.k8s.aws", "targetgroupbindings", "list"),
+        ("elbv2.k8s.aws", "targetgroupbindings", "watch"),
+        ("elbv2.k8s.aws", "targetgroupbindings", "patch"),  # the finalizer
+        ("elbv2.k8s.aws", "targetgroupbindings/status", "patch"),
+    }
     gcp_extra = set(required_access("gcp")) - set(CLUSTER_ACCESS)
     assert gcp_extra == {
         ("", "pods", "list"),

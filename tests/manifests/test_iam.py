@@ -10,12 +10,16 @@ from __future__ import annotations
 import json
 import subprocess
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
 
+from lbctl.model.binding_spec import BindingSpec
+from lbctl.model.targets import Target
+from providers.aws.bindings import BINDABLE_TAG
 from providers.aws.naming import CLUSTER_TAG
 from providers.aws.permissions import (
     CLUSTER_PLACEHOLDER,
@@ -209,6 +213,23 @@ def lifecycle_steps(account: Account) -> Iterator[str]:
     )
 
 
+def bind_and_release(account: Account, provider: Any) -> None:
+    """A TargetGroupBinding's targets registered into, then deregistered from, a target group lbctl does not
+    own (it carries none of our tags: the policy grants these two calls on every target group, as the
+    anchor's does)."""
+    arn = account.client("elbv2").create_target_group(
+        Name="users-bound",
+        Protocol="HTTP",
+        Port=80,
+        VpcId=account.vpc_id,
+        TargetType="ip",
+        Tags=[{"Key": BINDABLE_TAG, "Value": "shop"}],
+    )["TargetGroups"][0]["TargetGroupArn"]
+    spec = BindingSpec("shop/users", arn, None, None, ip_targets=(Target("10.0.0.5", 8080),))
+    provider.converge_binding(spec)
+    provider.converge_binding(replace(spec, deleting=True))
+
+
 @pytest.fixture
 def account(moto_url: str) -> Iterator[Account]:
     yield fresh_account(moto_url)
@@ -222,6 +243,7 @@ def test_policy_allows_every_call_of_the_lifecycles_with_its_conditions(account:
         stack = one_input(step)
         provider.converge(stack)
     provider.converge(deletion(stack.spec.stack))
+    bind_and_release(account, provider)
     assert recorder.calls, "the scenario made no AWS call"
     called = {c.action for c in recorder.calls}
     undeclared = called - set(REQUIRED_ACTIONS)
@@ -250,6 +272,8 @@ def test_policy_allows_every_call_of_the_lifecycles_with_its_conditions(account:
         "ec2:CreateTags",
         "elasticloadbalancing:AddTags",
         "elasticloadbalancing:RemoveTags",
+        "elasticloadbalancing:RegisterTargets",
+        "elasticloadbalancing:DeregisterTargets",
     ):
         assert action in called, f"the lifecycle never called {action}"
     tagged_on_create = {c.context.get("elasticloadbalancing:createaction", [""])[0] for c in recorder.calls}

@@ -13,7 +13,7 @@ import kubernetes
 import pytest
 import yaml
 
-from emulators.aws import add_aws_instances, create_aws_account, moto_server
+from emulators.aws import AwsAccount, add_aws_instances, create_aws_account, moto_server
 from emulators.gce import ComputeEmulator
 from emulators.gce.project import create_gcp_project
 from emulators.kube import KubeEmulator
@@ -58,9 +58,11 @@ def lifecycle(
     cloud_url: str,
     nodes: dict[str, str],
     ingress_body: dict,
+    binding: Callable[[kubernetes.client.ApiClient], None] | None = None,
     **options: object,
 ) -> None:
-    """Create, reconcile, delete one Ingress with a leader-elected controller."""
+    """Create, reconcile, delete one Ingress (and, with `binding`, what it does) with a leader-elected
+    controller."""
     api = kube.api_client()
     core = kubernetes.client.CoreV1Api(api)
     core.create_namespace({"metadata": {"name": "lbctl-system"}})
@@ -89,6 +91,8 @@ def lifecycle(
         wait_for(lambda: address_of(api, "shop"), what="converged")
         net.delete_namespaced_ingress("shop", "default")
         wait_for(lambda: gone(lambda: net.read_namespaced_ingress("shop", "default")), what="deleted")
+        if binding is not None:
+            binding(api)
     finally:
         process.stop()
 
@@ -103,9 +107,51 @@ def aws_calls() -> set[Grant]:
                 for n, i in instances.items()
             }
             lifecycle(
-                kube, "aws", aws_url, nodes, ingress("shop", {"/users": "users"}), vpc_id=account.vpc_id
+                kube,
+                "aws",
+                aws_url,
+                nodes,
+                ingress("shop", {"/users": "users"}),
+                binding=lambda api: target_group_binding(api, account),
+                vpc_id=account.vpc_id,
             )
             return called(kube)
+
+
+def target_group_binding(api: kubernetes.client.ApiClient, account: AwsAccount) -> None:
+    """Bind a target group made outside lbctl, then delete the binding (finalizer, status, Events)."""
+    elbv2 = account.client("elbv2")
+    arn = elbv2.create_target_group(
+        Name="bound",
+        Protocol="HTTP",
+        Port=80,
+        VpcId=account.vpc_id,
+        TargetType="instance",
+        Tags=[{"Key": "lbctl.io/target-group-binding", "Value": "default"}],
+    )["TargetGroups"][0]["TargetGroupArn"]
+    objects = kubernetes.client.CustomObjectsApi(api)
+    where = ("elbv2.k8s.aws", "v1beta1", "default", "targetgroupbindings")
+    body = {
+        "apiVersion": "elbv2.k8s.aws/v1beta1",
+        "kind": "TargetGroupBinding",
+        "metadata": {"name": "bound"},
+        "spec": {"targetGroupARN": arn, "serviceRef": {"name": "users", "port": 80}},
+    }
+    objects.create_namespaced_custom_object(*where, body)
+
+    def targets() -> int:
+        return len(elbv2.describe_target_health(TargetGroupArn=arn)["TargetHealthDescriptions"])
+
+    wait_for(lambda: targets() == 2, what="targets registered")
+    wait_for(
+        lambda: (
+            objects.get_namespaced_custom_object(*where, "bound").get("status", {}).get("observedGeneration")
+        ),
+        what="binding status",
+    )
+    objects.delete_namespaced_custom_object(*where, "bound")
+    wait_for(lambda: gone(lambda: objects.get_namespaced_custom_object(*where, "bound")), what="binding gone")
+    assert targets() == 0
 
 
 def gcp_calls() -> set[Grant]:
