@@ -110,6 +110,7 @@ class Controller:
         ] = {}  # stack → secret values its last reconcile read (for redaction)
         self._secrets_lock = threading.Lock()
         self._snapshot: tuple[tuple[int, ...], ClusterSnapshot, dict[str, list[str]]] | None = None
+        self._unparseable: tuple[int, list[CachedObject]] | None = None  # Ingress generation, what failed
 
     # ----------------------------------------------------------------- lifecycle
 
@@ -218,8 +219,15 @@ class Controller:
         return dataclasses.replace(snapshot, ingresses={k: snapshot.ingresses[k] for k in keys})
 
     def _unparseable_ingresses(self) -> list[CachedObject]:
+        """The cached Ingresses that failed to parse (looked for again only when an Ingress changed)."""
         informer = self.informers["Ingress"]
-        return [c for c in informer.items() if c.error is not None]
+        generation = informer.generation  # read before the items
+        kept = self._unparseable
+        if kept is not None and kept[0] == generation:
+            return kept[1]
+        found = [c for c in informer.items() if c.error is not None]
+        self._unparseable = (generation, found)
+        return found
 
     # ----------------------------------------------------------------- events → stacks
 

@@ -39,6 +39,32 @@ class SchemaCheck:
         return jsonschema.exceptions.best_match(self._validator.iter_errors(value))
 
 
+class Verdicts:
+    """What checking a JSON annotation value concluded, by raw value: None (valid) or the detail of the refusal.
+    The check is pure, and every reconcile reads the same values again; validating them against a schema each
+    time was most of a no-op reconcile's model cost. Bounded: the oldest half is dropped when full."""
+
+    LIMIT = 1024
+    MAX_RAW = 4096  # longer values are checked each time (rare, and they would hold memory)
+
+    def __init__(self) -> None:
+        self._seen: dict[str, str | None] = {}
+
+    def get(self, raw: str) -> tuple[bool, str | None]:
+        try:
+            return True, self._seen[raw]
+        except KeyError:
+            return False, None
+
+    def put(self, raw: str, detail: str | None) -> None:
+        if len(raw) > self.MAX_RAW:
+            return
+        if len(self._seen) >= self.LIMIT:
+            for key in list(self._seen)[: self.LIMIT // 2]:
+                self._seen.pop(key, None)
+        self._seen[raw] = detail
+
+
 class AnnotationValueError(ValueError):
     """The value does not have the expected form; `detail` says what exactly is off."""
 
@@ -241,8 +267,9 @@ def json_value(
     errors name the JSON path that is wrong."""
     validator = SchemaCheck(schema)
     expected = f"JSON like {example}"
+    verdicts = Verdicts()
 
-    def convert(raw: str) -> Any:
+    def checked(raw: str) -> Any:
         value = bounded_json(raw, expected)
         error = validator.best_error(value)
         if error is not None:
@@ -253,6 +280,20 @@ def json_value(
                 check(value)
             except ValueError as err:
                 raise AnnotationValueError(expected, str(err)) from None
+        return value
+
+    def convert(raw: str) -> Any:
+        known, detail = verdicts.get(raw)
+        if known:
+            if detail is None:
+                return json.loads(raw)  # a fresh value each time: callers may keep or change it
+            raise AnnotationValueError(expected, detail)
+        try:
+            value = checked(raw)
+        except AnnotationValueError as err:
+            verdicts.put(raw, err.detail)
+            raise
+        verdicts.put(raw, None)
         return value
 
     return Parser(type_name, expected, convert)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Protocol
 
 from lbctl.model.objects import Ingress, Service
@@ -90,13 +91,25 @@ class Settings:
 
     def source(self, name: str) -> Source:
         if self.service is not None and self.service.has(name):
-            return Source(f"Service {self.service_ref} {annotation_field(name)}", "Service")
-        return Source(annotation_field(name), "Ingress" if self.ingress.has(name) else "default")
+            return _source(name, "Service", self.service_ref)
+        return _source(name, "Ingress" if self.ingress.has(name) else "default")
 
     def take(self, fields: dict[str, Source], attribute: str, name: str, situation: str | None = None) -> Any:
         """The value of annotation `name` for `attribute`, recording where it came from in `fields`."""
-        fields[attribute] = self.source(name)
-        return self.get(name, situation)
+        if self.service is not None and self.service.has(name):
+            fields[attribute] = _source(name, "Service", self.service_ref)
+            return self.service.get(name)
+        ingress = self.ingress
+        fields[attribute] = _source(name, "Ingress" if ingress.has(name) else "default")
+        return ingress.get(name, situation)
+
+
+@lru_cache(maxsize=4096)
+def _source(name: str, origin: str, service_ref: str = "") -> Source:
+    """The Source of annotation `name` (Sources are immutable: every backend of every reconcile shares them)."""
+    if origin == "Service":
+        return Source(f"Service {service_ref} {annotation_field(name)}", "Service")
+    return Source(annotation_field(name), origin)
 
 
 def exclusive(members: Sequence[Member], name: str, group: str, situation: str | None = None) -> Any:

@@ -22,6 +22,21 @@ FILE_ONLY_KINDS = ("Endpoints", *WORKLOAD_KINDS)
 SUPPORTED_KINDS = tuple(k.kind for k in kinds.KNOWN_KINDS if not k.custom) + FILE_ONLY_KINDS + CUSTOM_KINDS
 
 
+Slices = dict[tuple[str, str], list[o.EndpointSlice]]  # (namespace, Service) → its EndpointSlices
+Pods = dict[str, list[o.Pod]]  # namespace → its Pods
+
+
+class _Index:
+    """EndpointSlices by Service and Pods by namespace, made on first use and dropped by `put`: a reconcile
+    then looks up its own Services instead of scanning every slice and pod of the cluster. Shared by the
+    copies `dataclasses.replace` makes of a snapshot (they hold the same slice and pod dicts); `built` says
+    which dicts (id, size) it was made of, and is set in one assignment so a concurrent reader sees a whole
+    index."""
+
+    def __init__(self) -> None:
+        self.built: tuple[tuple[int, int, int, int], Slices, Pods] | None = None
+
+
 @dataclass
 class ClusterSnapshot:
     """Ingresses and the objects they reference. Keys are `namespace/name` (`name` for cluster kinds)."""
@@ -35,6 +50,7 @@ class ClusterSnapshot:
     ingress_classes: dict[str, o.IngressClass] = field(default_factory=dict)
     custom: dict[str, o.CustomObject] = field(default_factory=dict)  # "Kind:ns/name"
     bindings: dict[str, TargetGroupBinding] = field(default_factory=dict)  # TargetGroupBindings
+    _index: _Index = field(default_factory=_Index, compare=False, repr=False)
 
     def service(self, namespace: str, name: str) -> o.Service | None:
         return self.services.get(f"{namespace}/{name}")
@@ -46,20 +62,30 @@ class ClusterSnapshot:
         return self.custom.get(f"{kind}:{namespace}/{name}")
 
     def slices_of(self, namespace: str, service_name: str) -> list[o.EndpointSlice]:
-        return [
-            s
-            for s in self.endpoint_slices.values()
-            if s.namespace == namespace and s.service_name == service_name
-        ]
+        return list(self._indexed()[0].get((namespace, service_name), ()))
 
     def pods_selected(self, namespace: str, selector: Mapping[str, str]) -> list[o.Pod]:
         if not selector:
             return []
         return [
             p
-            for p in self.pods.values()
-            if p.namespace == namespace and all(p.labels.get(k) == v for k, v in selector.items())
+            for p in self._indexed()[1].get(namespace, ())
+            if all(p.labels.get(k) == v for k, v in selector.items())
         ]
+
+    def _indexed(self) -> tuple[Slices, Pods]:
+        made_of = (id(self.endpoint_slices), id(self.pods), len(self.endpoint_slices), len(self.pods))
+        built = self._index.built
+        if built is None or built[0] != made_of:
+            slices: Slices = {}
+            for item in self.endpoint_slices.values():
+                slices.setdefault((item.namespace, item.service_name), []).append(item)
+            pods: Pods = {}
+            for pod in self.pods.values():
+                pods.setdefault(pod.namespace, []).append(pod)
+            built = (made_of, slices, pods)
+            self._index.built = built
+        return built[1], built[2]
 
     def add(self, obj: Mapping[str, Any], source: str = "") -> None:
         """Parse one API/manifest dict and store it; raises SpecError naming the bad field."""
@@ -68,6 +94,8 @@ class ClusterSnapshot:
 
     def put(self, parsed: Any) -> None:
         """Store an already parsed object under its kind's index."""
+        if isinstance(parsed, o.EndpointSlice | o.Pod):
+            self._index.built = None  # also for the copies that share these dicts
         if isinstance(parsed, o.Ingress):
             self.ingresses[parsed.ref.key] = parsed
         elif isinstance(parsed, o.Service):
