@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from functools import lru_cache
 from typing import Any
 
 PREFIX = "k8s2"
@@ -41,6 +42,7 @@ def short_hash(*parts: object, length: int = 8) -> str:
     return hashlib.sha256("\0".join(str(p) for p in parts).encode()).hexdigest()[:length]
 
 
+@lru_cache(maxsize=64)
 def cluster_id(cluster: str) -> str:
     """8 hex chars identifying the cluster in every name."""
     return short_hash("cluster", cluster)
@@ -56,6 +58,12 @@ def resource_name(role: str, cluster: str, readable: list[str], *hash_inputs: ob
     Readable parts are lower-cased, stripped to [a-z0-9] and shortened evenly to fit; the hash
     covers the cluster, role and every hash input, so truncation never makes two names collide.
     """
+    return _resource_name(role, cluster, tuple(readable), tuple(str(h) for h in hash_inputs))
+
+
+@lru_cache(maxsize=8192)
+def _resource_name(role: str, cluster: str, readable: tuple[str, ...], hash_inputs: tuple[str, ...]) -> str:
+    """`resource_name` of the inputs as strings (all it hashes): every reconcile names the same resources."""
     head = f"{PREFIX}-{role}-{cluster_id(cluster)}"
     tail = short_hash(cluster, role, *readable, *hash_inputs)
     parts = [p for p in (_clean(r) for r in readable) if p]
@@ -86,8 +94,17 @@ def split_stack(stack: str) -> list[str]:
 
 def description(cluster: str, stack: str, role: str, **extra: Any) -> str:
     """The ownership record written into `description`."""
+    if not extra:
+        return _description(cluster, stack, role)
     record = {"cluster": cluster, "stack": stack, "role": role, **extra}
     return json.dumps({OWNER_KEY: record}, sort_keys=True, separators=(",", ":"))
+
+
+@lru_cache(maxsize=8192)
+def _description(cluster: str, stack: str, role: str) -> str:
+    return json.dumps(
+        {OWNER_KEY: {"cluster": cluster, "stack": stack, "role": role}}, sort_keys=True, separators=(",", ":")
+    )
 
 
 def owner(resource: dict[str, Any]) -> dict[str, Any] | None:

@@ -10,6 +10,7 @@ add or remove. References are `projects/…` paths of deterministic names, so no
 from __future__ import annotations
 
 import json
+from collections.abc import Hashable
 from typing import Any
 
 from lbctl.provider import Step
@@ -46,6 +47,27 @@ NOT_COMPARED = {"name", "securityPolicy"}
 
 def normalise(value: Any) -> Any:
     """References → `projects/…` paths; empty values → None; floats equal to ints → ints."""
+    kind = type(value)  # the exact JSON types first: every plan normalises every body it compares
+    if kind is dict:
+        out = {}
+        for key, item in value.items():
+            normal = normalise(item)
+            if normal is not None:
+                out[key] = normal
+        return out or None
+    if kind is str:
+        if "/projects/" in value:
+            return "projects/" + value.split("/projects/", 1)[1]
+        return value or None
+    if kind is list:
+        return [normalise(v) for v in value] or None
+    if kind is int:
+        return value or None
+    return _normalise_other(value)
+
+
+def _normalise_other(value: Any) -> Any:
+    """`normalise` of anything but an exact dict, str, list or int (bools, floats, subclasses)."""
     if isinstance(value, str):
         if "/projects/" in value:
             return "projects/" + value.split("/projects/", 1)[1]
@@ -67,9 +89,16 @@ def same(wanted: Any, existing: Any) -> bool:
     return bool(normalise(wanted) == normalise(existing))
 
 
-def endpoint_key(endpoint: dict[str, Any]) -> str:
-    """A NEG endpoint compared the way `same` does, as a hashable key (diffs stay linear in the size)."""
-    return json.dumps(normalise(endpoint), sort_keys=True)
+def endpoint_key(endpoint: dict[str, Any]) -> Hashable:
+    """A NEG endpoint compared the way `same` does, as a hashable key (diffs stay linear in the size): its
+    sorted items when they are plain strings and integers (as endpoints are), else its JSON. The two forms
+    never equal each other, and each is equal exactly when the normalised endpoints are."""
+    normal = normalise(endpoint)
+    if type(normal) is dict and all(
+        type(k) is str and (type(v) is str or type(v) is int) for k, v in normal.items()
+    ):
+        return tuple(sorted(normal.items()))
+    return json.dumps(normal, sort_keys=True)
 
 
 def differing_fields(wanted: dict[str, Any], existing: dict[str, Any]) -> dict[str, tuple[Any, Any]]:
