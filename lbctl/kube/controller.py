@@ -24,7 +24,15 @@ from lbctl.kube.resources import watched_resources
 from lbctl.kube.routing import secrets_needed, stacks_on_cluster_default, stacks_using
 from lbctl.kube.secrets import SecretWatches
 from lbctl.kube.workqueue import ShutDown, WorkQueue
-from lbctl.model.builder import BuildConfig, GroupOutcome, build, empty_spec, stack_of, stack_of_object
+from lbctl.model.builder import (
+    BuildConfig,
+    BuildResult,
+    GroupOutcome,
+    build,
+    empty_spec,
+    stack_of,
+    stack_of_object,
+)
 from lbctl.model.classes import is_ours
 from lbctl.model.gce import parse_backend_ref
 from lbctl.model.kinds import TARGET_GROUP_BINDING
@@ -34,6 +42,9 @@ from lbctl.model.snapshot import ClusterSnapshot
 from lbctl.provider import BindingProvider, ConvergeResult, Provider, ProviderError, StackInput
 
 log = logging.getLogger("lbctl.controller")
+
+# Kinds only the targets read (lbctl.model.targets), never the model: their changes do not rebuild a spec.
+NOT_READ_BY_MODEL = frozenset({"Ingress", "EndpointSlice", "Node"})  # (a group's Ingresses: by identity)
 
 
 @dataclass(frozen=True)
@@ -111,6 +122,9 @@ class Controller:
         self._secrets_lock = threading.Lock()
         self._snapshot: tuple[tuple[int, ...], ClusterSnapshot, dict[str, list[str]]] | None = None
         self._unparseable: tuple[int, list[CachedObject]] | None = None  # Ingress generation, what failed
+        # stack → (generations of the kinds the model reads, the group's Ingresses, what the model built)
+        self._builds: dict[str, tuple[tuple[int, ...], dict[str, Ingress], BuildResult]] = {}
+        self._builds_lock = threading.Lock()
 
     # ----------------------------------------------------------------- lifecycle
 
@@ -195,10 +209,15 @@ class Controller:
 
     def _indexed_snapshot(self) -> tuple[ClusterSnapshot, dict[str, list[str]]]:
         """The snapshot, and the keys of the Ingresses of each stack."""
+        return self._versioned_snapshot()[1:]
+
+    def _versioned_snapshot(self) -> tuple[tuple[int, ...], ClusterSnapshot, dict[str, list[str]]]:
+        """The informers' generations the snapshot was made at, the snapshot, and the keys of the Ingresses
+        of each stack."""
         generations = tuple(i.generation for i in self.informers.values())  # read before the items
         with self._snapshot_lock:
             if self._snapshot is not None and self._snapshot[0] == generations:
-                return self._snapshot[1], self._snapshot[2]
+                return self._snapshot
         snapshot = ClusterSnapshot()
         for informer in self.informers.values():
             for cached in informer.items():
@@ -209,14 +228,45 @@ class Controller:
             by_stack.setdefault(self._stack_of(ingress), []).append(key)
         with self._snapshot_lock:
             self._snapshot = (generations, snapshot, by_stack)
-        return snapshot, by_stack
+        return generations, snapshot, by_stack
 
     def stack_snapshot(self, stack: str) -> ClusterSnapshot:
         """The snapshot with only the Ingresses of `stack` (what building its spec reads), so a reconcile
         costs the size of its group, not of the cluster."""
-        snapshot, by_stack = self._indexed_snapshot()
+        return self._stack_view(stack)[1]
+
+    def _stack_view(self, stack: str) -> tuple[tuple[int, ...], ClusterSnapshot]:
+        """`stack_snapshot`, with the generations the whole snapshot was made at."""
+        generations, snapshot, by_stack = self._versioned_snapshot()
         keys = by_stack.get(stack, [])
-        return dataclasses.replace(snapshot, ingresses={k: snapshot.ingresses[k] for k in keys})
+        return generations, dataclasses.replace(snapshot, ingresses={k: snapshot.ingresses[k] for k in keys})
+
+    def _build(self, stack: str, generations: tuple[int, ...], snapshot: ClusterSnapshot) -> BuildResult:
+        """`build` of a stack's snapshot; the result is kept and given again while the model's inputs are the
+        same objects: the group's Ingresses (by identity; the entry holds them, so no other object can take
+        their place) and every kind the model reads besides them (by informer generation). EndpointSlices and
+        Nodes change most often and only the targets read them, so an endpoint change or a no-op resync
+        reuses the spec. The result is shared: nothing after the model changes a spec."""
+        read = tuple(
+            g for kind, g in zip(self.informers, generations, strict=True) if kind not in NOT_READ_BY_MODEL
+        )
+        members = snapshot.ingresses
+        with self._builds_lock:
+            kept = self._builds.get(stack)
+        if (
+            kept is not None
+            and kept[0] == read
+            and kept[1].keys() == members.keys()
+            and all(kept[1][k] is i for k, i in members.items())
+        ):
+            return kept[2]
+        result = build(snapshot, self.build_config)
+        with self._builds_lock:
+            if members:
+                self._builds[stack] = (read, dict(members), result)
+            else:
+                self._builds.pop(stack, None)  # a stack without Ingresses is being deleted: nothing to keep
+        return result
 
     def _unparseable_ingresses(self) -> list[CachedObject]:
         """The cached Ingresses that failed to parse (looked for again only when an Ingress changed)."""
@@ -360,8 +410,8 @@ class Controller:
             secrets.track(
                 stack, secrets_needed(self.stack_snapshot(stack).ingresses.values(), self.snapshot())
             )
-        snapshot = self.stack_snapshot(stack)
-        result = build(snapshot, self.build_config)
+        generations, snapshot = self._stack_view(stack)
+        result = self._build(stack, generations, snapshot)
         outcome = result.groups.get(stack)
         related = [i for i in snapshot.ingresses.values() if self._stack_of(i) == stack]
         holders = [i for i in related if FINALIZER in i.finalizers]
