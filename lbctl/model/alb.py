@@ -5,6 +5,7 @@ Pure: reads only the snapshot."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -31,6 +32,7 @@ from lbctl.model.spec import (
     Frontend,
     HealthCheck,
     Listener,
+    MutualAuthentication,
     Redirect,
     Source,
     Stickiness,
@@ -56,6 +58,7 @@ SPEC_ANNOTATIONS = {
     "frontend.customer_owned_ipv4_pool": a.CUSTOMER_OWNED_IPV4_POOL,
     "frontend.ipam_ipv4_pool_id": a.IPAM_IPV4_POOL_ID,
     "frontend.capacity_units": a.MINIMUM_LB_CAPACITY,
+    "frontend.mutual_authentication": a.MUTUAL_AUTHENTICATION,
     "frontend.listeners": a.LISTEN_PORTS,
     "frontend.listeners.ssl_policy": a.SSL_POLICY,
     "frontend.listeners.redirect_to_https_port": a.SSL_REDIRECT,
@@ -303,6 +306,8 @@ def _frontend(key: str, members: Sequence[Member]) -> tuple[Frontend, dict[str, 
         elif ssl_redirect is not None:
             listener.redirect_to_https_port = ssl_redirect
         listeners.append(listener)
+    _listener_attributes(key, members, listeners)
+    _mutual_authentication(key, agreed(a.MUTUAL_AUTHENTICATION), fields, listeners)
     if ssl_redirect is not None and ports.get(ssl_redirect) != "HTTPS":
         raise group_fail(
             key,
@@ -355,3 +360,64 @@ def _waf_classic(members: Sequence[Member], key: str, fields: dict[str, Source])
             "Ingress the same value",
         )
     return next(iter(seen.values()), None)
+
+
+_LISTENER_SUFFIX = re.compile(r"(HTTPS?)-(\d{1,5})")
+
+
+def _listener_attributes(key: str, members: Sequence[Member], listeners: list[Listener]) -> None:
+    """`listener-attributes.${Protocol}-${Port}` of every member onto its listener (members merge; different
+    values for one key are an error, as is a listener the group does not have)."""
+    by_name = {f"{listener.protocol}-{listener.port}": listener for listener in listeners}
+    seen: dict[tuple[str, str], str] = {}
+    for member in members:
+        for suffix, attributes in sorted(member.parsed.family(a.LISTENER_ATTRIBUTES).items()):
+            where = annotation_field(a.LISTENER_ATTRIBUTES.replace("${Protocol}-${Port}", suffix))
+            if not _LISTENER_SUFFIX.fullmatch(suffix):
+                raise group_fail(
+                    key,
+                    where,
+                    "expected listener-attributes.${Protocol}-${Port}, e.g. listener-attributes.HTTPS-443",
+                )
+            listener = by_name.get(suffix)
+            if listener is None:
+                raise group_fail(
+                    key,
+                    where,
+                    f"the group has no listener {suffix} (its listeners: {', '.join(by_name) or 'none'})",
+                )
+            for name, value in attributes.items():
+                other = seen.setdefault((suffix, name), value)
+                if other != value:
+                    raise group_fail(
+                        key, where, f"conflicting values for {name} across the group: {other!r} and {value!r}"
+                    )
+                listener.attributes[name] = value
+            listener.fields["attributes"] = Source(where, "Ingress" if len(members) == 1 else "IngressGroup")
+
+
+def _mutual_authentication(
+    key: str, entries: list[dict[str, Any]] | None, fields: dict[str, Source], listeners: list[Listener]
+) -> None:
+    """`mutual-authentication` onto the HTTPS listeners it names (a port that is not one is an error)."""
+    if entries is None:
+        return
+    https = {listener.port: listener for listener in listeners if listener.protocol == "HTTPS"}
+    where = annotation_field(a.MUTUAL_AUTHENTICATION)
+    for entry in entries:
+        listener = https.get(entry["port"])
+        if listener is None:
+            raise group_fail(
+                key,
+                where,
+                f"port {entry['port']} is not an HTTPS listen port of the group "
+                f"(HTTPS ports: {', '.join(map(str, sorted(https))) or 'none'})",
+            )
+        ignore = entry.get("ignoreClientCertificateExpiry")
+        listener.mutual_authentication = MutualAuthentication(
+            entry["mode"],
+            entry.get("trustStore"),
+            False if entry["mode"] == "verify" and ignore is None else ignore,
+            entry.get("advertiseTrustStoreCaNames"),
+        )
+        listener.fields["mutual_authentication"] = fields["frontend.mutual_authentication"]

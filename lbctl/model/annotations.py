@@ -33,6 +33,8 @@ SHIELD_ADVANCED_PROTECTION = ALB + "shield-advanced-protection"
 CUSTOMER_OWNED_IPV4_POOL = ALB + "customer-owned-ipv4-pool"
 IPAM_IPV4_POOL_ID = ALB + "ipam-ipv4-pool-id"
 MINIMUM_LB_CAPACITY = ALB + "minimum-load-balancer-capacity"
+LISTENER_ATTRIBUTES = ALB + "listener-attributes.${Protocol}-${Port}"
+MUTUAL_AUTHENTICATION = ALB + "mutual-authentication"
 LISTEN_PORTS = ALB + "listen-ports"
 SSL_REDIRECT = ALB + "ssl-redirect"
 INBOUND_CIDRS = ALB + "inbound-cidrs"
@@ -232,6 +234,27 @@ CONDITION_SCHEMA: dict[str, Any] = {
                 ("source-ip", "sourceIpConfig"),
             )
         ],
+    },
+}
+
+_MTLS_EXTRAS = ("trustStore", "ignoreClientCertificateExpiry", "advertiseTrustStoreCaNames")
+MTLS_SCHEMA: dict[str, Any] = {
+    "type": "array",
+    "minItems": 1,
+    "items": {
+        "type": "object",
+        "required": ["port", "mode"],
+        "additionalProperties": False,
+        "properties": {
+            "port": {"type": "integer", "minimum": 1, "maximum": 65535},
+            "mode": {"enum": ["off", "passthrough", "verify"]},
+            "trustStore": _STR,
+            "ignoreClientCertificateExpiry": {"type": "boolean"},
+            "advertiseTrustStoreCaNames": {"enum": ["on", "off"]},
+        },
+        "if": {"properties": {"mode": {"const": "verify"}}},
+        "then": {"required": ["trustStore"]},
+        "else": {"not": {"anyOf": [{"required": [key]} for key in _MTLS_EXTRAS]}},
     },
 }
 
@@ -472,6 +495,30 @@ ANNOTATIONS: list[Annotation] = [
         _X,
         "Load balancer capacity unit reservation, `CapacityUnits=1000`; `CapacityUnits=0` resets it. Absent: "
         "unchanged.",
+    ),
+    _aws(
+        LISTENER_ATTRIBUTES,
+        p.escaped_string_map(
+            "comma-separated key=value pairs ('\\,' for a comma in a value), e.g. "
+            "'routing.http.response.server.enabled=false'"
+        ),
+        _I,
+        _M,
+        "Attributes of the listener `${Protocol}-${Port}` (e.g. `listener-attributes.HTTPS-443`), set with "
+        "ModifyListenerAttributes; a key removed later keeps its last value, as in the anchor.",
+    ),
+    _aws(
+        MUTUAL_AUTHENTICATION,
+        p.json_value(
+            MTLS_SCHEMA,
+            '\'[{"port":443,"mode":"verify","trustStore":"my-store","ignoreClientCertificateExpiry":false}]\'',
+            check=limits.check_mutual_authentication,
+        ),
+        _I,
+        _X,
+        "Mutual TLS per HTTPS listen port: mode `off`, `passthrough` or `verify` (with `trustStore`, an ARN or "
+        "a name, `ignoreClientCertificateExpiry`, `advertiseTrustStoreCaNames`). Absent: unchanged; turn it off "
+        "with mode `off`.",
     ),
     _aws(
         LISTEN_PORTS,

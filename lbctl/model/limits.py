@@ -279,3 +279,14 @@ def check_capacity_reservation(value: dict[str, str]) -> None:
     units = value["CapacityUnits"]
     if not (units.isascii() and units.isdigit()) or int(units) > 2**31 - 1:
         raise ValueError(f"CapacityUnits {units!r} is not a whole number from 0 to 2147483647")
+
+
+def check_mutual_authentication(value: list[dict[str, Any]]) -> None:
+    """`mutual-authentication`: one entry per port, at most two trust stores per load balancer (ALB's quota)."""
+    ports = [entry["port"] for entry in value]
+    duplicate = next((port for port in ports if ports.count(port) > 1), None)
+    if duplicate is not None:
+        raise ValueError(f"port {duplicate} is configured twice")
+    stores = {entry["trustStore"] for entry in value if "trustStore" in entry}
+    if len(stores) > 2:
+        raise ValueError(f"{len(stores)} trust stores; an ALB takes at most 2")

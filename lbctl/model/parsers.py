@@ -373,3 +373,36 @@ def choices_list(choices: Sequence[str]) -> Parser:
         return values
 
     return Parser("stringList", expected, convert)
+
+
+def escaped_string_map(expected: str) -> Parser:
+    """key=value pairs where `\\,` is a comma inside a value (and `\\` escapes any character), as the anchor
+    reads listener attributes such as `…header_value=a\\,b`."""
+
+    def convert(raw: str) -> dict[str, str]:
+        pairs: list[str] = []
+        current: list[str] = []
+        escaped = False
+        for char in raw:
+            if escaped:
+                current.append(char)
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == ",":
+                pairs.append("".join(current))
+                current = []
+            else:
+                current.append(char)
+        if escaped:
+            current.append("\\")
+        pairs.append("".join(current))
+        out: dict[str, str] = {}
+        for pair in pairs:
+            key, sep, value = pair.partition("=")
+            if not sep or not key.strip():
+                raise AnnotationValueError(expected, f"{shorten(pair.strip(), 40)} is not key=value")
+            out[key.strip()] = value.strip()
+        return out
+
+    return Parser("stringMap", expected, convert)

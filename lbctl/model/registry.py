@@ -84,11 +84,13 @@ class Annotation:
 
     @property
     def is_family(self) -> bool:
-        return self.name.endswith(WILDCARD)
+        """A family of keys (`actions.${name}`, `listener-attributes.${Protocol}-${Port}`): the part from the
+        first `${` on is the suffix the user chooses."""
+        return "${" in self.name
 
     @property
     def family_prefix(self) -> str:
-        return self.name[: -len(WILDCARD)]
+        return self.name[: self.name.index("${")]
 
 
 @dataclass

@@ -216,13 +216,25 @@ class TLSCertificate:
 
 
 @dataclass
-class Listener:
+class MutualAuthentication:
+    """ALB mutual TLS of an HTTPS listener."""
+
+    mode: str  # off | passthrough | verify
+    trust_store: str | None = None  # ARN or name (verify)
+    ignore_client_certificate_expiry: bool | None = None  # verify; None: AWS's default (false)
+    advertise_trust_store_ca_names: str | None = None  # on | off (verify)
+
+
+@dataclass
+class Listener(Sourced):
     protocol: str  # HTTP | HTTPS
     port: int
     certificates: list[TLSCertificate] = field(default_factory=list)
     ssl_policy: str | None = None
     redirect_to_https_port: int | None = None  # HTTP listener that only redirects
     inbound_cidrs: list[str] = field(default_factory=list)
+    attributes: dict[str, str] = field(default_factory=dict)  # AWS listener attributes to set
+    mutual_authentication: MutualAuthentication | None = None  # None: not managed
 
 
 @dataclass

@@ -21,7 +21,7 @@ from .diff import (
 )
 from .naming import CLUSTER_TAG, STACK_TAG, tag_dict
 from .network import resolve_security_groups, resolve_subnets
-from .stack import CERT_DISCOVER_REF, DesiredLoadBalancer, DesiredStack
+from .stack import CERT_DISCOVER_REF, TRUST_STORE_NAME_REF, DesiredLoadBalancer, DesiredStack
 from .targets import registered
 from .translate import stack_error
 
@@ -55,6 +55,8 @@ class CurrentStack:
     waf_classic: dict[str, str] = field(default_factory=dict)  # load balancer ARN → WAF Classic ACL ID ("")
     shield: dict[str, dict[str, Any]] = field(default_factory=dict)  # load balancer ARN → Protection ({})
     capacity: dict[str, int | None] = field(default_factory=dict)  # load balancer ARN → reserved units
+    trust_stores: dict[str, str] = field(default_factory=dict)  # trust store name → ARN
+    listener_attributes: dict[str, dict[str, str]] = field(default_factory=dict)  # listener ARN → attributes
     targets: dict[str, set[tuple[str, int]]] = field(default_factory=dict)  # target group ARN → registered
     tags: dict[str, dict[str, str]] = field(default_factory=dict)  # listener/rule ARN → tags (when compared)
 
@@ -192,6 +194,7 @@ def _details(
                 clients, "TargetGroup", arn, want.attributes, group["Tags"], TARGET_GROUP_DEFAULTS, current
             )
             current.targets[arn] = registered(clients, arn)
+    _trust_stores(clients, desired, spec, current)
     want_lb = desired.load_balancer
     if want_lb.waf_acl_name not in (None, NONE):
         current.web_acl_names[str(want_lb.waf_acl_name)] = _web_acl_arn(
@@ -216,6 +219,11 @@ def _details(
         if have is None:
             continue
         listener_arn = have["ListenerArn"]
+        if want_listener.attributes:  # only when some are set: the anchor never restores one
+            found = clients.call("elbv2", "DescribeListenerAttributes", ListenerArn=listener_arn)[
+                "Attributes"
+            ]
+            current.listener_attributes[listener_arn] = {x["Key"]: x["Value"] for x in found}
         if want_listener.protocol == "HTTPS":
             current.listener_certificates[listener_arn] = clients.call(
                 "elbv2", "DescribeListenerCertificates", ListenerArn=listener_arn
@@ -242,6 +250,29 @@ def _web_acl_arn(clients: AwsClients, spec: LoadBalancerSpec, name: str) -> str:
         spec.field_of("frontend.waf_acl_name"),
         f"there is no regional WAFv2 web ACL named {name!r} in {clients.region}",
     )
+
+
+def _trust_stores(
+    clients: AwsClients, desired: DesiredStack, spec: LoadBalancerSpec, current: CurrentStack
+) -> None:
+    """The ARNs of the trust stores that `mutual-authentication` names by name."""
+    names: dict[str, str] = {}
+    for listener in desired.listeners:
+        store = (listener.mutual_authentication or {}).get("TrustStoreArn", "")
+        if store.startswith(TRUST_STORE_NAME_REF):
+            names[store[len(TRUST_STORE_NAME_REF) :]] = listener.fields.get("mutual_authentication", "")
+    if not names:
+        return
+    try:
+        found = clients.pages("elbv2", "DescribeTrustStores", "TrustStores", Names=sorted(names))
+    except Exception as exc:
+        if error_code(exc) != "TrustStoreNotFound":
+            raise
+        found = []
+    current.trust_stores = {store["Name"]: store["TrustStoreArn"] for store in found}
+    for name, where in names.items():
+        if name not in current.trust_stores:
+            raise stack_error(spec, where, f"there is no trust store named {name!r} in {clients.region}")
 
 
 def _capacity_units(clients: AwsClients, arn: str) -> int | None:

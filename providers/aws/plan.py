@@ -36,6 +36,7 @@ from .stack import (
     CERT_SECRET_REF,
     TG_KEY_REF,
     TG_NAME_REF,
+    TRUST_STORE_NAME_REF,
     DesiredListener,
     DesiredLoadBalancer,
     DesiredRule,
@@ -683,9 +684,21 @@ class _Planner:
                 if want.protocol == "HTTPS":
                     body["SslPolicy"] = want.ssl_policy
                     body["Certificates"] = [{"CertificateArn": certificates[0]}]
+                mtls = _mutual_authentication(want, current)
+                if mtls is not None:
+                    body["MutualAuthentication"] = mtls
                 listener_arn = Ref(
-                    self.step("create", "Listener", name, "CreateListener", body).key, "ListenerArn"
+                    self.step(
+                        "create",
+                        "Listener",
+                        name,
+                        "CreateListener",
+                        body,
+                        field=want.fields.get("mutual_authentication") if mtls else None,
+                    ).key,
+                    "ListenerArn",
                 )
+                self.listener_attributes(want, listener_arn, {})
                 if want.protocol == "HTTPS" and len(certificates) > 1:
                     self.step(
                         "update",
@@ -703,6 +716,7 @@ class _Planner:
                 kept_arn: str = have["ListenerArn"]
                 listener_arn = kept_arn
                 self.update_listener(want, have, certificates, default_actions, current)
+                self.listener_attributes(want, kept_arn, current.listener_attributes.get(kept_arn, {}))
                 existing_rules = current.rules.get(kept_arn, [])
             tags = {**user_tags, **naming.ownership_tags(cluster, desired.stack, naming.ROLE_RULE)}
             self.rules(
@@ -746,6 +760,11 @@ class _Planner:
                 params["Certificates"] = [{"CertificateArn": certificates[0]}]
                 changes["Certificates"] = (default_cert, certificates[0])
                 reasons.append("default certificate")
+        mtls = _mutual_authentication(want, current)
+        if mtls is not None and _mtls_drifted(mtls, have.get("MutualAuthentication")):
+            params["MutualAuthentication"] = mtls
+            changes["MutualAuthentication"] = (have.get("MutualAuthentication"), mtls)
+            reasons.append("mutual TLS")
         if canonical_actions(have.get("DefaultActions", [])) != canonical_actions(default_actions):
             params["DefaultActions"] = default_actions
             changes["DefaultActions"] = (have.get("DefaultActions", []), default_actions)
@@ -759,6 +778,7 @@ class _Planner:
                 {"ListenerArn": arn, **params},
                 ", ".join(reasons),
                 changes,
+                field=want.fields.get("mutual_authentication") if "MutualAuthentication" in params else None,
             )
         if want.protocol != "HTTPS":
             return
@@ -789,6 +809,22 @@ class _Planner:
                 "remove SNI certificates",
                 {"Certificates": (sorted(have_sni), sorted(want_sni, key=str))},
             )
+
+    def listener_attributes(self, want: DesiredListener, arn: Arn, have: dict[str, str]) -> None:
+        """Set the listener attributes that differ (the others are left as they are, as in the anchor)."""
+        changed = {k: v for k, v in sorted(want.attributes.items()) if have.get(k) != v}
+        if not changed:
+            return
+        self.step(
+            "update",
+            "Listener",
+            f"{want.protocol}:{want.port}",
+            "ModifyListenerAttributes",
+            {"ListenerArn": arn, "Attributes": _attribute_list(changed)},
+            f"attributes {changed}",
+            {k: (have.get(k), v) for k, v in changed.items()},
+            field=want.fields.get("attributes"),
+        )
 
     def rules(
         self,
@@ -978,6 +1014,26 @@ def _imported(secret: str, content_hash: str | None, current: list[dict[str, Any
         ):
             return str(item["CertificateArn"])
     return None
+
+
+def _mutual_authentication(want: DesiredListener, current: CurrentStack) -> dict[str, Any] | None:
+    """The listener's MutualAuthentication with a trust store named by name replaced by its ARN."""
+    if want.mutual_authentication is None:
+        return None
+    mtls = dict(want.mutual_authentication)
+    store = mtls.get("TrustStoreArn", "")
+    if store.startswith(TRUST_STORE_NAME_REF):
+        mtls["TrustStoreArn"] = current.trust_stores[store[len(TRUST_STORE_NAME_REF) :]]
+    return mtls
+
+
+def _mtls_drifted(want: dict[str, Any], have: dict[str, Any] | None) -> bool:
+    """Whether the listener's mutual TLS differs from what is wanted (off and none are the same)."""
+    have = have or {}
+    if want["Mode"] == "off":
+        return have.get("Mode", "off") != "off"
+    defaults = {"IgnoreClientCertificateExpiry": False, "AdvertiseTrustStoreCaNames": "off"}
+    return any(have.get(key, defaults.get(key)) != value for key, value in want.items())
 
 
 def _ours(acl: dict[str, Any], keep: dict[str, Any] | None) -> bool:

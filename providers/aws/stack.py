@@ -16,6 +16,7 @@ TG_KEY_REF = "tg-key:"
 TG_NAME_REF = "tg-name:"
 CERT_SECRET_REF = "secret:"
 CERT_DISCOVER_REF = "discover:"
+TRUST_STORE_NAME_REF = "trust-store-name:"
 
 
 @dataclass
@@ -76,6 +77,10 @@ class DesiredListener:
     default_actions: list[dict[str, Any]]
     rules: list[DesiredRule] = field(default_factory=list)
     redirect_only: bool = False
+    attributes: dict[str, str] = field(default_factory=dict)  # ModifyListenerAttributes (only these keys)
+    # MutualAuthentication as CreateListener takes it; TrustStoreArn may be TRUST_STORE_NAME_REF + a name:
+    mutual_authentication: dict[str, Any] | None = None
+    fields: dict[str, str] = field(default_factory=dict)  # attribute → the spec field to name in errors
 
 
 @dataclass

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from lbctl.model.spec import NONE, Action, Authentication, Backend, LoadBalancerSpec, TLSCertificate
+from lbctl.model.spec import (
+    NONE,
+    Action,
+    Authentication,
+    Backend,
+    LoadBalancerSpec,
+    MutualAuthentication,
+    TLSCertificate,
+)
 from lbctl.model.targets import Target
 from lbctl.provider import ProviderError, Secret, TLSMaterial
 
@@ -14,6 +22,7 @@ from .stack import (
     CERT_SECRET_REF,
     TG_KEY_REF,
     TG_NAME_REF,
+    TRUST_STORE_NAME_REF,
     DesiredCertificate,
     DesiredListener,
     DesiredLoadBalancer,
@@ -119,6 +128,9 @@ def translate(
             ssl_policy=spec_listener.ssl_policy if https else None,
             certificates=refs,
             default_actions=[],
+            attributes=dict(spec_listener.attributes),
+            mutual_authentication=_mutual_authentication(spec_listener.mutual_authentication),
+            fields={name: source.field for name, source in spec_listener.fields.items()},
         )
         if spec_listener.redirect_to_https_port is not None:
             listener.redirect_only = True
@@ -193,6 +205,20 @@ def translate(
         cluster,
         wanted,
     )
+
+
+def _mutual_authentication(mtls: MutualAuthentication | None) -> dict[str, Any] | None:
+    if mtls is None:
+        return None
+    out: dict[str, Any] = {"Mode": mtls.mode}
+    if mtls.trust_store:
+        store = mtls.trust_store
+        out["TrustStoreArn"] = store if store.startswith("arn:") else TRUST_STORE_NAME_REF + store
+    if mtls.ignore_client_certificate_expiry is not None:
+        out["IgnoreClientCertificateExpiry"] = mtls.ignore_client_certificate_expiry
+    if mtls.advertise_trust_store_ca_names is not None:
+        out["AdvertiseTrustStoreCaNames"] = mtls.advertise_trust_store_ca_names
+    return out
 
 
 def _waf_tag(acl: str | None) -> dict[str, str]:

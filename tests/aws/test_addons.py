@@ -82,6 +82,11 @@ def only(steps: list[dict[str, Any]], operation: str) -> dict[str, Any]:
     return found[0]
 
 
+def on_port(steps: list[dict[str, Any]], operation: str, port: int) -> dict[str, Any]:
+    (found,) = [s for s in steps if s["operation"] == operation and s["name"].endswith(f":{port}")]
+    return found
+
+
 def operations(steps: list[dict[str, Any]]) -> list[str]:
     return [s["operation"] for s in steps]
 
@@ -259,6 +264,60 @@ CASES += [
         ),
     ),
 ]
+HTTPS = '[{"HTTP": 80}, {"HTTPS": 443}]'
+CERT = "arn:aws:acm:us-east-1:123456789012:certificate/0b9e7f1c-1111-2222-3333-444455556666"
+STORE = "arn:aws:elasticloadbalancing:us-east-1:123456789012:truststore/shop/0123456789abcdef"
+TLS = {"listen-ports": HTTPS, "certificate-arn": CERT}
+CASES += [
+    (
+        "listener-attributes on create",
+        {"listener-attributes.HTTP-80": "routing.http.response.server.enabled=false"},
+        None,
+        lambda s: _eq(
+            only(s, "ModifyListenerAttributes")["body"]["Attributes"],
+            [{"Key": "routing.http.response.server.enabled", "Value": "false"}],
+        ),
+    ),
+    (
+        "listener-attributes with an escaped comma",
+        {
+            **TLS,
+            "listener-attributes.HTTPS-443": (
+                "routing.http.response.access_control_allow_headers.header_value=a\\,b"
+            ),
+        },
+        None,
+        lambda s: _eq(only(s, "ModifyListenerAttributes")["body"]["Attributes"][0]["Value"], "a,b"),
+    ),
+    (
+        "mutual-authentication verify by ARN",
+        {
+            **TLS,
+            "mutual-authentication": json.dumps(
+                [{"port": 443, "mode": "verify", "trustStore": STORE, "ignoreClientCertificateExpiry": True}]
+            ),
+        },
+        None,
+        lambda s: _eq(
+            on_port(s, "CreateListener", 443)["body"]["MutualAuthentication"],
+            {"Mode": "verify", "TrustStoreArn": STORE, "IgnoreClientCertificateExpiry": True},
+        ),
+    ),
+    (
+        "mutual-authentication passthrough, verify defaults, trust store by name",
+        {
+            **TLS,
+            "mutual-authentication": json.dumps(
+                [{"port": 443, "mode": "verify", "trustStore": "shop-store"}]
+            ),
+        },
+        lambda c, n: c.trust_stores.update({"shop-store": STORE}),
+        lambda s: _eq(
+            on_port(s, "CreateListener", 443)["body"]["MutualAuthentication"],
+            {"Mode": "verify", "TrustStoreArn": STORE, "IgnoreClientCertificateExpiry": False},
+        ),
+    ),
+]
 # What each case's Ingress plans without its annotation: the difference is the annotation's effect.
 NO_OP: list[tuple[str, dict[str, str], Callable[[CurrentStack, str], None]]] = [
     ("wafv2-acl-arn already associated", {"wafv2-acl-arn": WAF_ARN}, acl_associated),
@@ -322,6 +381,33 @@ def test_removing_the_ipam_annotation_removes_the_pool() -> None:
 @pytest.mark.parametrize(
     ("annotations", "field", "says"),
     [
+        ({"listener-attributes.HTTP-8080": "a=b"}, "listener-attributes.HTTP-8080", "no listener HTTP-8080"),
+        (
+            {"listener-attributes.http80": "a=b"},
+            "listener-attributes.http80",
+            "expected listener-attributes.",
+        ),
+        ({"listener-attributes.HTTP-80": "a"}, "listener-attributes.HTTP-80", "('a' is not key=value)"),
+        (
+            {"mutual-authentication": '[{"port": 80, "mode": "passthrough"}]'},
+            "mutual-authentication",
+            "port 80 is not an HTTPS listen port",
+        ),
+        (
+            {"mutual-authentication": '[{"port": 443, "mode": "verify"}]'},
+            "mutual-authentication",
+            "trustStore",
+        ),
+        (
+            {"mutual-authentication": '[{"port": 443, "mode": "off", "trustStore": "x"}]'},
+            "mutual-authentication",
+            "expected JSON like",
+        ),
+        (
+            {"mutual-authentication": '[{"port": 443, "mode": "off"}, {"port": 443, "mode": "passthrough"}]'},
+            "mutual-authentication",
+            "port 443 is configured twice",
+        ),
         (
             {"minimum-load-balancer-capacity": "Units=5"},
             "minimum-load-balancer-capacity",
@@ -594,3 +680,137 @@ def test_capacity_is_read_back_so_the_next_plan_is_empty(account: Account) -> No
         )
         == []
     )  # noqa: E501
+
+
+def with_listeners(
+    annotations: dict[str, str], mtls: dict[str, Any] | None
+) -> Callable[[CurrentStack, str], None]:
+    """An account holding the listeners as planned for `annotations` (what DescribeListeners would return),
+    the HTTPS one with `mtls` as its MutualAuthentication."""
+    created = [
+        s
+        for s in plan_json(annotations, lambda c, n: c.trust_stores.update({"shop-store": STORE}))
+        if s["operation"] == "CreateListener"
+    ]
+
+    def fill(current: CurrentStack, _: str) -> None:
+        current.trust_stores["shop-store"] = STORE
+        for n, step in enumerate(created):
+            body = {k: v for k, v in step["body"].items() if k not in ("Tags", "LoadBalancerArn")}
+            body.pop("MutualAuthentication", None)
+            if mtls is not None and body["Protocol"] == "HTTPS":
+                body["MutualAuthentication"] = mtls
+            current.listeners.append({**body, "ListenerArn": f"{LB_ARN}/listener-{n}"})
+
+    return fill
+
+
+VERIFY = {
+    **TLS,
+    "mutual-authentication": json.dumps([{"port": 443, "mode": "verify", "trustStore": "shop-store"}]),
+}
+OFF = {**TLS, "mutual-authentication": json.dumps([{"port": 443, "mode": "off"}])}
+AS_AWS_DESCRIBES = {
+    "Mode": "verify",
+    "TrustStoreArn": STORE,
+    "IgnoreClientCertificateExpiry": False,
+    "TrustStoreAssociationStatus": "active",
+    "AdvertiseTrustStoreCaNames": "off",
+}
+
+
+def modify_listener(annotations: dict[str, str], have: dict[str, Any] | None) -> list[dict[str, Any]]:
+    return [
+        s
+        for s in plan_json(annotations, with_listeners(annotations, have))
+        if s["operation"] == "ModifyListener"
+    ]
+
+
+def test_mutual_tls_as_aws_describes_it_plans_nothing() -> None:
+    assert modify_listener(VERIFY, AS_AWS_DESCRIBES) == []
+    assert modify_listener(OFF, None) == [] and modify_listener(OFF, {"Mode": "off"}) == []
+    assert modify_listener(TLS, AS_AWS_DESCRIBES) == [], "absent: not managed (turn it off with mode off)"
+
+
+def test_mutual_tls_changes_are_modify_listener_calls() -> None:
+    (off,) = modify_listener(OFF, AS_AWS_DESCRIBES)
+    assert off["body"]["MutualAuthentication"] == {"Mode": "off"}
+    assert off["field"] == f"metadata.annotations[{A}mutual-authentication]"
+    (verify,) = modify_listener(VERIFY, {"Mode": "passthrough"})
+    assert verify["body"]["MutualAuthentication"]["TrustStoreArn"] == STORE
+
+
+def test_mutual_tls_requests_match_the_elbv2_model(account: Account) -> None:
+    """moto ignores MutualAuthentication and has no trust stores: CreateListener, ModifyListener and the
+    trust store lookup go to a Stubber."""
+    from providers.aws.discover import _trust_stores
+
+    provider = account.provider()
+    stack = one_input(ingress(VERIFY))
+    desired = translate(stack.spec, CLUSTER, targets=stack.targets)
+    current = CurrentStack()
+    with stubbed(provider, "elbv2") as stub:
+        stub.add_response(
+            "describe_trust_stores",
+            {"TrustStores": [{"Name": "shop-store", "TrustStoreArn": STORE}]},
+            {"Names": ["shop-store"]},
+        )
+        _trust_stores(provider.clients, desired, stack.spec, current)
+    assert current.trust_stores == {"shop-store": STORE}
+    every = planned_steps(VERIFY, lambda c, n: c.trust_stores.update({"shop-store": STORE}), None)
+    (create,) = [s for s in every if s.operation == "CreateListener" and s.body["Port"] == 443]
+    modify = [
+        s for s in plan(desired, _kept(VERIFY, {"Mode": "passthrough"})) if s.operation == "ModifyListener"
+    ]
+    with stubbed(provider, "elbv2") as stub:
+        stub.add_response(
+            "create_listener",
+            {"Listeners": [{"ListenerArn": f"{LB_ARN}/listener-1"}]},
+            dict(create.body),
+        )
+        stub.add_response("modify_listener", {}, dict(modify[0].body))
+        applier = run_steps(provider, [create, *modify], {})
+    assert [s.operation for s in applier.done] == ["CreateListener", "ModifyListener"]
+
+
+def _kept(annotations: dict[str, str], mtls: dict[str, Any] | None) -> CurrentStack:
+    stack = one_input(ingress(annotations))
+    desired = translate(stack.spec, CLUSTER, targets=stack.targets)
+    have = CurrentStack(vpc_id="vpc-0a", subnet_ids=["subnet-0a", "subnet-0b"])
+    lb = existing_lb(desired.load_balancer.name, dict(desired.load_balancer.tags))
+    have.load_balancers, have.load_balancer = [lb], lb
+    with_listeners(annotations, mtls)(have, lb["LoadBalancerName"])
+    return have
+
+
+def test_mutual_tls_trust_store_name_that_does_not_exist(account: Account) -> None:
+    from lbctl.provider import ProviderError
+    from providers.aws.discover import _trust_stores
+
+    provider = account.provider()
+    stack = one_input(ingress(VERIFY))
+    desired = translate(stack.spec, CLUSTER, targets=stack.targets)
+    with stubbed(provider, "elbv2") as stub:
+        stub.add_client_error("describe_trust_stores", "TrustStoreNotFound", http_status_code=400)
+        with pytest.raises(ProviderError) as raised:
+            _trust_stores(provider.clients, desired, stack.spec, CurrentStack())
+    assert raised.value.field == f"metadata.annotations[{A}mutual-authentication]"
+    assert "no trust store named 'shop-store'" in str(raised.value)
+
+
+def test_listener_attributes_on_moto(account: Account) -> None:
+    provider = account.provider()
+    annotations = {"listener-attributes.HTTP-80": "routing.http.response.server.enabled=false"}
+    converged_twice(account, provider, annotations)
+    elb = account.client("elbv2")
+    (listener,) = elb.describe_listeners(
+        LoadBalancerArn=elb.describe_load_balancers()["LoadBalancers"][0]["LoadBalancerArn"]
+    )["Listeners"]
+    attributes = elb.describe_listener_attributes(ListenerArn=listener["ListenerArn"])["Attributes"]
+    assert {"Key": "routing.http.response.server.enabled", "Value": "false"} in attributes
+    converged_twice(
+        account, provider, {"listener-attributes.HTTP-80": "routing.http.response.server.enabled=true"}
+    )
+    attributes = elb.describe_listener_attributes(ListenerArn=listener["ListenerArn"])["Attributes"]
+    assert {"Key": "routing.http.response.server.enabled", "Value": "true"} in attributes

@@ -120,6 +120,14 @@ VALID: dict[str, list[tuple[str, Any]]] = {
     a.WEB_ACL_ID: [("none", "none")],
     a.SHIELD_ADVANCED_PROTECTION: [("true", True), ("false", False)],
     a.CUSTOMER_OWNED_IPV4_POOL: [("ipv4pool-coip-0123abcd", "ipv4pool-coip-0123abcd")],
+    a.LISTENER_ATTRIBUTES: [("a=b\\,c, d=e", {"a": "b,c", "d": "e"})],
+    a.MUTUAL_AUTHENTICATION: [
+        ('[{"port": 443, "mode": "passthrough"}]', [{"port": 443, "mode": "passthrough"}]),
+        (
+            '[{"port": 443, "mode": "verify", "trustStore": "s", "advertiseTrustStoreCaNames": "on"}]',
+            [{"port": 443, "mode": "verify", "trustStore": "s", "advertiseTrustStoreCaNames": "on"}],
+        ),
+    ],
     a.IPAM_IPV4_POOL_ID: [("ipam-pool-0f995c17c00375b48", "ipam-pool-0f995c17c00375b48")],
     a.MINIMUM_LB_CAPACITY: [
         ("CapacityUnits=1000", {"CapacityUnits": "1000"}),
@@ -202,6 +210,14 @@ INVALID: dict[str, list[str]] = {
     a.WEB_ACL_ID: ["a b"],
     a.SHIELD_ADVANCED_PROTECTION: ["yes", "on"],
     a.CUSTOMER_OWNED_IPV4_POOL: ["coip-1", ""],
+    a.LISTENER_ATTRIBUTES: ["a", "=b"],
+    a.MUTUAL_AUTHENTICATION: [
+        "[]",
+        '[{"port": 443}]',
+        '[{"port": 443, "mode": "strict"}]',
+        '[{"port": 443, "mode": "verify"}]',
+        '[{"port": 443, "mode": "passthrough", "ignoreClientCertificateExpiry": true}]',
+    ],
     a.IPAM_IPV4_POOL_ID: ["pool-1", "ipam-pool-XYZ"],
     a.MINIMUM_LB_CAPACITY: [
         "1000",
@@ -290,6 +306,8 @@ EXPECTED_FORM: dict[str, str] = {
     "alb.ingress.kubernetes.io/web-acl-id": "a WAF Classic regional web ACL ID, or 'none'",
     "alb.ingress.kubernetes.io/shield-advanced-protection": "'true' or 'false'",
     "alb.ingress.kubernetes.io/customer-owned-ipv4-pool": "a customer-owned IPv4 pool ID like ipv4pool-coip-0123abcd",
+    "alb.ingress.kubernetes.io/listener-attributes.${Protocol}-${Port}": "comma-separated key=value pairs ('\\,' for a comma in a value), e.g. 'routing.http.response.server.enabled=false'",
+    "alb.ingress.kubernetes.io/mutual-authentication": 'JSON like \'[{"port":443,"mode":"verify","trustStore":"my-store","ignoreClientCertificateExpiry":false}]\'',
     "alb.ingress.kubernetes.io/ipam-ipv4-pool-id": "an IPv4 IPAM pool ID like ipam-pool-0f995c17c00375b48",
     "alb.ingress.kubernetes.io/minimum-load-balancer-capacity": "CapacityUnits=N (N from 0 to 2147483647; 0 resets the reservation)",
     "beta.cloud.google.com/backend-config": 'JSON like \'{"default": "my-config"}\'',

@@ -170,6 +170,7 @@ def lifecycle_steps(account: Account) -> Iterator[str]:
             "load-balancer-attributes": "idle_timeout.timeout_seconds=120",
             "target-group-attributes": "deregistration_delay.timeout_seconds=5",
             "minimum-load-balancer-capacity": "CapacityUnits=0",
+            "listener-attributes.HTTP-80": "routing.http.response.server.enabled=false",
         },
     )
     # HTTPS with a default and an SNI certificate, WAFv2, OIDC with a client Secret.
@@ -261,6 +262,7 @@ def test_policy_allows_every_call_of_the_lifecycles_with_its_conditions(account:
         "wafv2:ListWebACLs",
         "shield:CreateProtection",
         "shield:DeleteProtection",
+        "elasticloadbalancing:ModifyListenerAttributes",
         "elasticloadbalancing:SetWebAcl",
         "elasticloadbalancing:ModifyRule",
         "elasticloadbalancing:AddListenerCertificates",

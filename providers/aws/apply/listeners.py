@@ -15,6 +15,7 @@ OPERATIONS = frozenset(
         "DeleteListener",
         "AddListenerCertificates",
         "RemoveListenerCertificates",
+        "ModifyListenerAttributes",
     }
 )
 
