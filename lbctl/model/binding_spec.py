@@ -41,6 +41,8 @@ class BindingSpec:
     unavailable: Mapping[str, str] = field(default_factory=dict)  # target type → why it has no targets
     tracked: frozenset[tuple[str, int]] | None = None
     deleting: bool = False
+    # Every binding of the cluster with `networking` (namespace/name): they share the inbound rules.
+    networking_bindings: frozenset[str] = frozenset()
 
     @property
     def subject(self) -> str:
@@ -88,6 +90,9 @@ def build_binding(binding: TargetGroupBinding, snapshot: ClusterSnapshot) -> Bin
         networking=binding.networking,
         tracked=binding.tracked if binding.multi_cluster else None,
         deleting=binding.deleting,
+        networking_bindings=frozenset(
+            b.key for b in snapshot.bindings.values() if b.networking and not b.deleting
+        ),
     )
     if binding.deleting:
         return BindingOutcome(base)

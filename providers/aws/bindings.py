@@ -29,6 +29,15 @@ from lbctl.model.binding_spec import BindingSpec
 from lbctl.provider import BindingResult, ProviderError, Step
 
 from . import targets as target_ops
+from .binding_rules import (
+    Permission,
+    RuleMemory,
+    current_rules,
+    rule_description,
+    rule_steps,
+    run_steps,
+    security_groups,
+)
 from .clients import AwsClients, error_code
 from .naming import CLUSTER_TAG, TAG_PREFIX
 
@@ -165,6 +174,8 @@ class BindingPlan:
     tracked: frozenset[tuple[str, int]] | None  # after the plan ran (multi-cluster)
     registering: bool
     warnings: list[str] = field(default_factory=list)
+    deregistering: set[tuple[str, int]] = field(default_factory=set)
+    refused: bool = False  # the binding may not use its target group (deleting: nothing was registered)
 
 
 def plan_binding(spec: BindingSpec, current: CurrentBinding, namespace: str, scope: str) -> BindingPlan:
@@ -178,18 +189,11 @@ def plan_binding(spec: BindingSpec, current: CurrentBinding, namespace: str, sco
     why = refusal(spec, current, namespace, scope)
     if why is not None:
         if spec.deleting:  # nothing was ever registered through this binding
-            return BindingPlan([], None, set(), spec.tracked, False, [why])
+            return BindingPlan([], None, set(), spec.tracked, False, [why], refused=True)
         raise _fail(spec, "target_group", why)
     if spec.deleting:
         target_type, wanted = spec.target_type, set()
     else:
-        if spec.networking:
-            raise _fail(
-                spec,
-                "networking",
-                "inbound rules for TargetGroupBindings are not supported yet; "
-                "open the targets' security groups yourself and drop spec.networking",
-            )
         target_type = target_type_of(spec, current)
         targets = spec.targets_for(target_type)
         if targets is None:
@@ -206,7 +210,7 @@ def plan_binding(spec: BindingSpec, current: CurrentBinding, namespace: str, sco
     steps = target_steps(current.name, current.arn, removable, wanted - have)
     # Once applied, what the binding answers for is what it wants: the rest was deregistered or is gone.
     tracked = frozenset(wanted) if spec.multi_cluster else None
-    return BindingPlan(steps, target_type, wanted, tracked, bool(wanted - have))
+    return BindingPlan(steps, target_type, wanted, tracked, bool(wanted - have), deregistering=removable)
 
 
 def target_steps(
@@ -238,37 +242,115 @@ def converge(
     scope: str,
     apply: bool,
     on_register: Callable[[frozenset[tuple[str, int]]], None] | None = None,
+    *,
+    cluster: str = "",
+    vpc_id: str | None = None,
+    memory: RuleMemory | None = None,
 ) -> BindingResult:
-    """Plan (apply=False) or converge one binding."""
-    from lbctl.model.builder import empty_spec
-
-    from .apply import Applier
-
+    """Plan (apply=False) or converge one binding: its targets, and its inbound rules (`memory`: what the
+    cluster's bindings want on which security group, shared by every converge of the provider)."""
+    memory = memory if memory is not None else RuleMemory()
     current = discover_binding(clients, spec)
-    planned = plan_binding(spec, current, namespace, scope)
+    try:
+        planned = plan_binding(spec, current, namespace, scope)
+    except ProviderError:
+        with memory.lock:  # it wants no rule while it cannot bind (what it had stays until it is fixed)
+            memory.wanted.setdefault(spec.key, {})
+        raise
     result = BindingResult(
         spec.key,
         current.arn if current.target_group else None,
         planned.target_type,
         warnings=list(planned.warnings),
     )
+    involved = bool(spec.networking) or spec.key in memory.wanted
+    if not involved or planned.refused or current.target_group is None:
+        return _targets(clients, spec, planned, current, result, apply, on_register, [])
+    with memory.lock:  # the cluster's bindings share rules: one at a time decides on them
+        rules, mine = _rules(clients, cluster, spec, planned, current, memory, vpc_id)
+        result = _targets(clients, spec, planned, current, result, apply, on_register, rules)
+        if apply:
+            if mine:
+                memory.wanted[spec.key] = mine
+            else:
+                memory.wanted.pop(spec.key, None)
+        return result
+
+
+def _rules(
+    clients: AwsClients,
+    cluster: str,
+    spec: BindingSpec,
+    planned: BindingPlan,
+    current: CurrentBinding,
+    memory: RuleMemory,
+    vpc_id: str | None,
+) -> tuple[list[Step], dict[str, set[Permission]]]:
+    """The rule steps of this binding and its new memory entry (memory.lock held)."""
+    instance_mode = (planned.target_type or spec.target_type or "instance") == "instance"
+    wanted_groups: set[str] = set()
+    if spec.networking and not spec.deleting:
+        wanted_groups = security_groups(
+            clients, cluster, sorted({i for i, _ in planned.wanted}), instance_mode, vpc_id
+        )
+    stale_groups = set(memory.wanted.get(spec.key, {}))
+    if spec.deleting and spec.key not in memory.wanted and spec.networking:
+        # After a restart: the groups of the targets it still has registered.
+        answered = planned.deregistering | (current.registered & (spec.tracked or frozenset()))
+        stale_groups = security_groups(
+            clients, cluster, sorted({i for i, _ in answered}), instance_mode, vpc_id
+        )
+    others = set(spec.networking_bindings) - {spec.key}
+    if spec.deleting and not others <= set(memory.wanted):
+        raise ProviderError(
+            "waiting to see every TargetGroupBinding with networking before revoking rules they may share "
+            f"(not yet: {', '.join(sorted(others - set(memory.wanted)))})",
+            subject=spec.subject,
+        )
+    description = rule_description(cluster)
+    have = current_rules(clients, wanted_groups | stale_groups, description)
+    return rule_steps(memory, spec, wanted_groups, stale_groups, have, description)
+
+
+def _targets(
+    clients: AwsClients,
+    spec: BindingSpec,
+    planned: BindingPlan,
+    current: CurrentBinding,
+    result: BindingResult,
+    apply: bool,
+    on_register: Callable[[frozenset[tuple[str, int]]], None] | None,
+    rules: list[Step],
+) -> BindingResult:
+    """Plan or make the target and rule changes: rules first while binding (new targets are reachable when
+    registered), last while deleting (after the targets are gone)."""
+    from lbctl.model.builder import empty_spec
+
+    from .apply import Applier
+
+    ordered = planned.steps + rules if spec.deleting else rules + planned.steps
     if not apply:
-        result.steps = list(planned.steps)
-        result.changes = [s.change() for s in planned.steps]
+        result.steps = list(ordered)
+        result.changes = [s.change() for s in ordered]
         result.registered = _entries(planned.wanted if not spec.deleting else current.registered)
         result.tracked = planned.tracked
-        result.deleted = spec.deleting and not planned.steps
+        result.deleted = spec.deleting and not ordered
         return result
+    done: list[Step] = []
+    if not spec.deleting:
+        done += run_steps(clients, spec, rules)
     if planned.registering and spec.multi_cluster and on_register is not None:
         on_register(frozenset(planned.wanted | (spec.tracked or frozenset())))
     applier = Applier(clients, empty_spec("aws", spec.key))
     applier.run(planned.steps)
     if applier.failures:
         raise applier.failures[0]
-    result.steps = list(applier.done)
-    result.changes = applier.changes
-    after = planned.wanted if not spec.deleting else set()
-    result.registered = _entries(after)
+    done += applier.done
+    if spec.deleting:
+        done += run_steps(clients, spec, rules)
+    result.steps = done
+    result.changes = [s.change() for s in done]
+    result.registered = _entries(planned.wanted if not spec.deleting else set())
     result.tracked = planned.tracked
     result.deleted = spec.deleting
     return result

@@ -24,6 +24,7 @@ READ_ACTIONS = (
     "ec2:DescribeSecurityGroups",
     "ec2:DescribeVpcs",
     "ec2:DescribeInstances",
+    "ec2:DescribeNetworkInterfaces",
     "ec2:DescribeAvailabilityZones",
     "acm:ListCertificates",
     "acm:DescribeCertificate",

@@ -17,6 +17,7 @@ from lbctl.provider import BindingResult, Check, ConvergeResult, ProviderConfig,
 
 from . import alb_rules, bindings
 from .apply import Applier
+from .binding_rules import RuleMemory
 from .clients import AwsClients
 from .describe import describe_stack
 from .discover import ACM_TYPE, LB_TYPE, TG_TYPE, CurrentStack, discover, list_stacks, tagged_resources
@@ -56,6 +57,7 @@ class AwsProvider:
         self.delete_retry_seconds = float(options.get("delete_retry_seconds", 30.0))
         self.discovery_ttl = float(options.get("discovery_ttl", 0) or 0)
         self.binding_scope = bindings.check_scope(str(options.get("binding_scope") or bindings.DEFAULT_SCOPE))
+        self.binding_rules = RuleMemory()  # what each TargetGroupBinding wants on which security group
         self._kept: dict[str, _Kept] = {}
         self._kept_lock = threading.Lock()
 
@@ -235,7 +237,15 @@ class AwsProvider:
         namespace = binding.key.split("/", 1)[0]
         try:
             result = bindings.converge(
-                self.clients, binding, namespace, self.binding_scope, apply, on_register
+                self.clients,
+                binding,
+                namespace,
+                self.binding_scope,
+                apply,
+                on_register,
+                cluster=self.config.cluster_name,
+                vpc_id=self.settings.vpc_id,
+                memory=self.binding_rules,
             )
         except Exception as exc:
             error = self.clients.caller.provider_error(exc)

@@ -3,6 +3,7 @@ target group made outside lbctl, deregistered again, and the target group itself
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from typing import Any
 
@@ -99,11 +100,7 @@ def group_state(account: Account, arn: str) -> tuple[Any, ...]:
 
 
 def writes(calls: dict[str, int]) -> dict[str, int]:
-    return {
-        k: n
-        for k, n in calls.items()
-        if k.split(":")[1] not in ("DescribeTargetGroups", "DescribeTags", "DescribeTargetHealth")
-    }
+    return {k: n for k, n in calls.items() if not k.split(":")[1].startswith(("Describe", "Get", "List"))}
 
 
 def test_ip_binding_registers_pods_and_deregisters_them_leaving_the_group_unchanged(account: Account) -> None:
@@ -250,10 +247,153 @@ def test_plan_shows_the_requests_without_making_them(account: Account) -> None:
     assert registered(account, arn) == set()
 
 
-def test_networking_is_refused_rather_than_ignored(account: Account) -> None:
-    arn = target_group(account, "with-rules", "ip")
-    rules = {"ingress": [{"from": [{"ipBlock": {"cidr": "10.0.0.0/16"}}], "ports": [{"port": 8080}]}]}
-    snapshot = cluster(account, ["10.0.0.11"], binding({"targetGroupARN": arn, "networking": rules}))
-    with pytest.raises(ProviderError) as caught:
-        account.provider().converge_binding(spec_of(snapshot))
-    assert caught.value.field == "spec.networking" and registered(account, arn) == set()
+# --------------------------------------------------------------------------- networking
+
+RULES = {
+    "ingress": [
+        {
+            "from": [{"securityGroup": {"groupID": "PEER"}}, {"ipBlock": {"cidr": "10.8.0.0/16"}}],
+            "ports": [{"port": 30080}],
+        }
+    ]
+}
+DESCRIPTION = "lbctl.io/targetGroupBinding=test-cluster"
+
+
+def networking(peer: str) -> dict[str, Any]:
+    rules = json.loads(json.dumps(RULES))
+    rules["ingress"][0]["from"][0]["securityGroup"]["groupID"] = peer
+    return rules
+
+
+def node_group(account: Account) -> str:
+    """The security group of the instances' primary ENIs (the VPC's default group, their only one)."""
+    ec2 = account.client("ec2")
+    reservations = ec2.describe_instances(InstanceIds=account.instances)["Reservations"]
+    (group,) = {
+        g["GroupId"]
+        for r in reservations
+        for i in r["Instances"]
+        for eni in i["NetworkInterfaces"]
+        for g in eni["Groups"]
+    }
+    return str(group)
+
+
+def rules_on(account: Account, group: str) -> set[tuple[str, int, str, str]]:
+    (found,) = account.client("ec2").describe_security_groups(GroupIds=[group])["SecurityGroups"]
+    out = set()
+    for permission in found["IpPermissions"]:
+        for pair in permission.get("UserIdGroupPairs", []):
+            out.add(
+                (
+                    permission["IpProtocol"],
+                    permission["FromPort"],
+                    pair["GroupId"],
+                    pair.get("Description", ""),
+                )
+            )
+        for block in permission.get("IpRanges", []):
+            out.add(
+                (
+                    permission["IpProtocol"],
+                    permission["FromPort"],
+                    block["CidrIp"],
+                    block.get("Description", ""),
+                )
+            )
+    return out
+
+
+def peer_group(account: Account, name: str = "alb-frontend") -> str:
+    return str(
+        account.client("ec2").create_security_group(
+            GroupName=name, Description="the user's ALB", VpcId=account.vpc_id
+        )["GroupId"]
+    )
+
+
+def test_networking_opens_the_node_group_and_closes_it_again(account: Account) -> None:
+    arn = target_group(account, "with-rules", "instance")
+    peer, nodes = peer_group(account), node_group(account)
+    ec2 = account.client("ec2")
+    theirs = {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "IpRanges": [{"CidrIp": "10.1.0.0/16"}]}
+    ec2.authorize_security_group_ingress(GroupId=nodes, IpPermissions=[theirs])
+    before = rules_on(account, nodes)
+    provider = account.provider()
+    snapshot = cluster(account, [], binding({"targetGroupARN": arn, "networking": networking(peer)}))
+    first = provider.converge_binding(spec_of(snapshot))
+    assert rules_on(account, nodes) - before == {
+        ("tcp", 30080, peer, DESCRIPTION),
+        ("tcp", 30080, "10.8.0.0/16", DESCRIPTION),
+    }
+    assert [s.operation for s in first.steps][:2] == [
+        "AuthorizeSecurityGroupIngress"
+    ] * 2  # before the targets
+    again = provider.converge_binding(spec_of(snapshot))
+    assert writes(again.calls) == {}
+
+    gone = provider.converge_binding(replace(spec_of(snapshot), deleting=True))
+    assert gone.deleted and rules_on(account, nodes) == before  # the user's rule stays
+    assert registered(account, arn) == set()
+
+
+def test_bindings_share_a_rule_until_the_last_one_goes(account: Account) -> None:
+    peer, nodes = peer_group(account), node_group(account)
+    arns = [target_group(account, f"shared-rule-{i}", "instance") for i in (1, 2)]
+    objects = [
+        binding({"targetGroupARN": arn, "networking": networking(peer)}, name=f"b{i}")
+        for i, arn in enumerate(arns)
+    ]
+    snapshot = cluster(account, [], *objects)
+    provider = account.provider()
+    for name in ("b0", "b1"):
+        provider.converge_binding(spec_of(snapshot, name))
+    ours = {r for r in rules_on(account, nodes) if r[3] == DESCRIPTION}
+    assert len(ours) == 2
+    provider.converge_binding(replace(spec_of(snapshot, "b0"), deleting=True))
+    assert {r for r in rules_on(account, nodes) if r[3] == DESCRIPTION} == ours  # b1 still wants them
+    remaining = cluster(account, [], objects[1])
+    provider.converge_binding(replace(spec_of(remaining, "b1"), deleting=True))
+    assert {r for r in rules_on(account, nodes) if r[3] == DESCRIPTION} == set()
+
+
+def test_after_a_restart_rules_are_revoked_only_once_every_binding_was_seen(account: Account) -> None:
+    peer, nodes = peer_group(account), node_group(account)
+    arns = [target_group(account, f"restart-{i}", "instance") for i in (1, 2)]
+    objects = [
+        binding({"targetGroupARN": arn, "networking": networking(peer)}, name=f"b{i}")
+        for i, arn in enumerate(arns)
+    ]
+    snapshot = cluster(account, [], *objects)
+    first = account.provider()
+    for name in ("b0", "b1"):
+        first.converge_binding(spec_of(snapshot, name))
+    restarted = account.provider()  # remembers nothing
+    with pytest.raises(ProviderError, match="waiting to see every TargetGroupBinding"):
+        restarted.converge_binding(replace(spec_of(snapshot, "b0"), deleting=True))
+    assert registered(account, arns[0]) != set()  # nothing done yet: the finalizer stays
+    restarted.converge_binding(spec_of(snapshot, "b1"))
+    restarted.converge_binding(replace(spec_of(snapshot, "b0"), deleting=True))
+    assert registered(account, arns[0]) == set()
+    assert len({r for r in rules_on(account, nodes) if r[3] == DESCRIPTION}) == 2  # b1's
+
+
+def test_ip_targets_open_the_group_of_the_pod_eni(account: Account) -> None:
+    ec2 = account.client("ec2")
+    pods = str(
+        ec2.create_security_group(GroupName="pods", Description="pod ENIs", VpcId=account.vpc_id)["GroupId"]
+    )
+    ec2.create_network_interface(
+        SubnetId=account.subnets["us-east-1b"], PrivateIpAddress="10.0.1.50", Groups=[pods]
+    )
+    arn = target_group(account, "pods-ip", "ip")
+    rules = {
+        "ingress": [
+            {"from": [{"ipBlock": {"cidr": "10.8.0.0/16"}}], "ports": [{"port": 8080, "protocol": "TCP"}]}
+        ]
+    }
+    snapshot = cluster(account, ["10.0.1.50"], binding({"targetGroupARN": arn, "networking": rules}))
+    account.provider().converge_binding(spec_of(snapshot))
+    assert rules_on(account, pods) == {("tcp", 8080, "10.8.0.0/16", DESCRIPTION)}
+    assert registered(account, arn) == {("10.0.1.50", 8080)}

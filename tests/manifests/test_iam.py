@@ -18,6 +18,7 @@ import pytest
 import requests
 
 from lbctl.model.binding_spec import BindingSpec
+from lbctl.model.bindings import NetworkPeer, NetworkPort, NetworkRule
 from lbctl.model.targets import Target
 from providers.aws.bindings import BINDABLE_TAG
 from providers.aws.naming import CLUSTER_TAG
@@ -226,7 +227,32 @@ def bind_and_release(account: Account, provider: Any) -> None:
         TargetType="ip",
         Tags=[{"Key": BINDABLE_TAG, "Value": "shop"}],
     )["TargetGroups"][0]["TargetGroupArn"]
-    spec = BindingSpec("shop/users", arn, None, None, ip_targets=(Target("10.0.0.5", 8080),))
+    # The pod's ENI has the cluster's node security group (tagged as EKS tags it): `networking` opens it.
+    ec2 = account.client("ec2")
+    nodes = ec2.create_security_group(
+        GroupName="eks-nodes",
+        Description="nodes",
+        VpcId=account.vpc_id,
+        TagSpecifications=[
+            {
+                "ResourceType": "security-group",
+                "Tags": [{"Key": f"kubernetes.io/cluster/{CLUSTER}", "Value": "owned"}],
+            }
+        ],
+    )["GroupId"]
+    ec2.create_network_interface(
+        SubnetId=account.subnets["us-east-1b"], PrivateIpAddress="10.0.1.77", Groups=[nodes]
+    )
+    rules = (NetworkRule((NetworkPeer(cidr="10.8.0.0/16"),), (NetworkPort("TCP", 8080),)),)
+    spec = BindingSpec(
+        "shop/users",
+        arn,
+        None,
+        None,
+        ip_targets=(Target("10.0.1.77", 8080),),
+        networking=rules,
+        networking_bindings=frozenset({"shop/users"}),
+    )
     provider.converge_binding(spec)
     provider.converge_binding(replace(spec, deleting=True))
 

@@ -1,0 +1,249 @@
+"""`networking` of TargetGroupBindings: inbound rules on the security groups of the binding's targets, as
+aws-load-balancer-controller opens them (`networking.ingress[]`: each peer — a security group or a CIDR —
+may reach each port, TCP or UDP; no port means every port).
+
+- **Which security group.** A target's ENI (an instance's primary ENI; the ENI holding a pod IP): its only
+  security group, else the one tagged `kubernetes.io/cluster/<cluster>` (exactly one, or an error naming
+  the ENI), as the anchor resolves it.
+- **Which rules are ours.** Each rule carries the description `lbctl.io/targetGroupBinding=<cluster>`;
+  nothing without it is ever revoked. Rules are one port each (the anchor's
+  `--disable-restricted-sg-rules` form); a rule another binding of the cluster also wants stays.
+- **Shared between bindings.** AWS keeps one rule per (group, protocol, ports, source) whatever its
+  description, so the cluster's bindings share their rules: the provider remembers what each binding
+  wants on which group (as the anchor's networking manager does) and revokes a rule only when no binding
+  wants it — and only once it has seen every binding with `networking` since it started (until then it
+  only adds). A group is looked at when a binding starts or stops wanting something on it; a binding
+  deleted while no controller ran is cleaned from the groups of the targets it still had registered.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+from lbctl.model.binding_spec import BindingSpec
+from lbctl.provider import ProviderError, Step
+
+from .clients import AwsClients, error_code
+from .naming import tag_dict
+
+FILTER_VALUES = 200
+NODE_CLUSTER_TAG = "kubernetes.io/cluster/"
+
+
+def rule_description(cluster: str) -> str:
+    return f"lbctl.io/targetGroupBinding={cluster}"
+
+
+@dataclass(frozen=True, order=True)
+class Permission:
+    """One inbound rule: protocol, port range and its source (a security group ID or a CIDR)."""
+
+    protocol: str  # tcp | udp
+    from_port: int
+    to_port: int
+    source: str  # sg-… or a CIDR
+
+    def body(self, description: str) -> dict[str, Any]:
+        permission: dict[str, Any] = {
+            "IpProtocol": self.protocol,
+            "FromPort": self.from_port,
+            "ToPort": self.to_port,
+        }
+        if self.source.startswith("sg-"):
+            permission["UserIdGroupPairs"] = [{"GroupId": self.source, "Description": description}]
+        elif ":" in self.source:
+            permission["Ipv6Ranges"] = [{"CidrIpv6": self.source, "Description": description}]
+        else:
+            permission["IpRanges"] = [{"CidrIp": self.source, "Description": description}]
+        return permission
+
+
+def permissions(spec: BindingSpec) -> set[Permission]:
+    """The rules `spec.networking` asks for on each of its targets' security groups."""
+    out = set()
+    for rule in spec.networking:
+        for peer in rule.peers:
+            source = peer.security_group or peer.cidr or ""
+            for port in rule.ports:
+                low, high = (0, 65535) if port.port is None else (port.port, port.port)
+                out.add(Permission(port.protocol.lower(), low, high, source))
+    return out
+
+
+@dataclass
+class RuleMemory:
+    """What each binding wants on which security group, since the provider started (shared, locked)."""
+
+    wanted: dict[str, dict[str, set[Permission]]] = field(default_factory=dict)  # binding → group → rules
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+def security_groups(
+    clients: AwsClients, cluster: str, target_ids: list[str], instance_mode: bool, vpc_id: str | None
+) -> set[str]:
+    """The security group to open on each target's ENI (see the module docstring)."""
+    enis: dict[str, tuple[str, ...]] = {}  # ENI → its groups
+    if instance_mode and target_ids:
+        for reservation in clients.pages(
+            "ec2",
+            "DescribeInstances",
+            "Reservations",
+            token_in="NextToken",
+            token_out="NextToken",
+            InstanceIds=sorted(target_ids),
+        ):
+            for instance in reservation.get("Instances", []):
+                for eni in instance.get("NetworkInterfaces", []):
+                    if (eni.get("Attachment") or {}).get("DeviceIndex") == 0:
+                        enis[eni["NetworkInterfaceId"]] = tuple(
+                            sorted(g["GroupId"] for g in eni.get("Groups", []))
+                        )
+    elif target_ids:
+        for start in range(0, len(target_ids), FILTER_VALUES):
+            filters = [
+                {
+                    "Name": "addresses.private-ip-address",
+                    "Values": sorted(target_ids)[start : start + FILTER_VALUES],
+                }
+            ]
+            if vpc_id:
+                filters.append({"Name": "vpc-id", "Values": [vpc_id]})
+            for eni in clients.pages(
+                "ec2",
+                "DescribeNetworkInterfaces",
+                "NetworkInterfaces",
+                token_in="NextToken",
+                token_out="NextToken",
+                Filters=filters,
+            ):
+                enis[eni["NetworkInterfaceId"]] = tuple(sorted(g["GroupId"] for g in eni.get("Groups", [])))
+    several = sorted({g for groups in enis.values() if len(groups) > 1 for g in groups})
+    tagged: set[str] = set()
+    if several:
+        for group in clients.pages(
+            "ec2",
+            "DescribeSecurityGroups",
+            "SecurityGroups",
+            token_in="NextToken",
+            token_out="NextToken",
+            GroupIds=several,
+        ):
+            if NODE_CLUSTER_TAG + cluster in tag_dict(group.get("Tags")):
+                tagged.add(group["GroupId"])
+    out = set()
+    for eni, groups in sorted(enis.items()):
+        if len(groups) == 1:
+            out.add(groups[0])
+            continue
+        chosen = [g for g in groups if g in tagged]
+        if len(chosen) != 1:
+            raise ProviderError(
+                f"expected exactly one security group tagged {NODE_CLUSTER_TAG}{cluster} on ENI {eni}, found "
+                f"{chosen or 'none'} among {list(groups)}: tag the one the load balancer should reach",
+                user_fixable=True,
+                field="spec.networking",
+            )
+        out.add(chosen[0])
+    return out
+
+
+def current_rules(clients: AwsClients, groups: set[str], description: str) -> dict[str, set[Permission]]:
+    """Our rules (by description) on each of `groups`."""
+    out: dict[str, set[Permission]] = {g: set() for g in groups}
+    if not groups:
+        return out
+    for group in clients.pages(
+        "ec2",
+        "DescribeSecurityGroups",
+        "SecurityGroups",
+        token_in="NextToken",
+        token_out="NextToken",
+        GroupIds=sorted(groups),
+    ):
+        found = out.setdefault(group["GroupId"], set())
+        for permission in group.get("IpPermissions", []):
+            protocol = str(permission.get("IpProtocol"))
+            low, high = int(permission.get("FromPort", 0)), int(permission.get("ToPort", 65535))
+            for pair in permission.get("UserIdGroupPairs", []):
+                if pair.get("Description") == description:
+                    found.add(Permission(protocol, low, high, pair["GroupId"]))
+            for block in permission.get("IpRanges", []):
+                if block.get("Description") == description:
+                    found.add(Permission(protocol, low, high, block["CidrIp"]))
+            for block in permission.get("Ipv6Ranges", []):
+                if block.get("Description") == description:
+                    found.add(Permission(protocol, low, high, block["CidrIpv6"]))
+    return out
+
+
+def rule_steps(
+    memory: RuleMemory,
+    spec: BindingSpec,
+    wanted_groups: set[str],
+    stale_groups: set[str],
+    current: dict[str, set[Permission]],
+    description: str,
+) -> tuple[list[Step], dict[str, set[Permission]]]:
+    """The Authorize/Revoke steps on the groups this binding wants rules on now (`wanted_groups`) or did
+    (`stale_groups`), and the binding's new entry of the memory (applied by the caller once they ran).
+    Call with `memory.lock` held."""
+    mine = {group: permissions(spec) for group in wanted_groups} if not spec.deleting else {}
+    others = {
+        key: entry
+        for key, entry in memory.wanted.items()
+        if key != spec.key and key in spec.networking_bindings
+    }
+    seen_all = set(spec.networking_bindings) - {spec.key} <= set(others)
+    steps: list[Step] = []
+    for group in sorted(wanted_groups | stale_groups):
+        wanted = set(mine.get(group, set())).union(*(entry.get(group, set()) for entry in others.values()))
+        have = current.get(group, set())
+        for permission in sorted(wanted - have):
+            steps.append(_step("AuthorizeSecurityGroupIngress", group, permission, description))
+        if seen_all:
+            for permission in sorted(have - wanted):
+                steps.append(_step("RevokeSecurityGroupIngress", group, permission, description))
+    return steps, mine
+
+
+def _step(operation: str, group: str, permission: Permission, description: str) -> Step:
+    verb = "allow" if operation.startswith("Authorize") else "revoke"
+    return Step(
+        f"SecurityGroup {group}: {operation} {permission.protocol} {permission.from_port}-{permission.to_port} "
+        f"from {permission.source}",
+        "update",
+        "BindingSecurityGroup",
+        group,
+        operation,
+        {"GroupId": group, "IpPermissions": [permission.body(description)]},
+        field="spec.networking",
+        detail=f"{verb} {permission.protocol} {permission.from_port}-{permission.to_port} from {permission.source}",
+    )
+
+
+# What a rule step meeting a rule already added (or already gone) by a concurrent converge means: done.
+ALREADY = {
+    "AuthorizeSecurityGroupIngress": "InvalidPermission.Duplicate",
+    "RevokeSecurityGroupIngress": "InvalidPermission.NotFound",
+}
+
+
+def run_steps(clients: AwsClients, spec: BindingSpec, steps: list[Step]) -> list[Step]:
+    """Send each rule step through the security group executor; the ones that took effect."""
+    from lbctl.model.builder import empty_spec
+
+    from .apply import Applier
+
+    done = []
+    for step in steps:
+        applier = Applier(clients, empty_spec("aws", spec.key))
+        try:
+            applier.run([step])
+        except Exception as exc:
+            if error_code(exc) == ALREADY.get(step.operation):
+                continue
+            raise
+        done.extend(applier.done)
+    return done
