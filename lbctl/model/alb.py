@@ -31,6 +31,7 @@ from lbctl.model.spec import (
     FixedResponse,
     Frontend,
     HealthCheck,
+    JwtValidation,
     Listener,
     MutualAuthentication,
     Redirect,
@@ -273,6 +274,7 @@ def _frontend(key: str, members: Sequence[Member]) -> tuple[Frontend, dict[str, 
     def agreed(name: str, situation: str | None = None) -> Any:
         return exclusive(members, name, key, situation)
 
+    _jwt_validation(key, members)
     ip_type = agreed(a.IP_ADDRESS_TYPE)
     cidrs = agreed(a.INBOUND_CIDRS, a.DUALSTACK if ip_type != "ipv4" else None)
     certificates: list[TLSCertificate] = []
@@ -421,3 +423,33 @@ def _mutual_authentication(
             entry.get("advertiseTrustStoreCaNames"),
         )
         listener.fields["mutual_authentication"] = fields["frontend.mutual_authentication"]
+
+
+def _jwt_validation(key: str, members: Sequence[Member]) -> None:
+    """`jwt-validation` of each member onto its rules' actions (and its default backend's); ALB validates
+    tokens on HTTPS listeners only, and not together with authentication."""
+    for member in members:
+        raw = member.parsed.get(a.JWT_VALIDATION)
+        if raw is None:
+            continue
+        where = annotation_field(a.JWT_VALIDATION)
+        if not any(protocol == "HTTPS" for protocol, _ in member.listen_ports):
+            raise group_fail(
+                key,
+                where,
+                f"Ingress {member.ingress.ref.key}: JWT validation takes effect on HTTPS listeners only, and "
+                "its listen-ports has none",
+            )
+        jwt = JwtValidation(raw["jwksEndpoint"], raw["issuer"], list(raw.get("additionalClaims", [])))
+        actions = [rule.action for rule, _ in member.rules]
+        if member.default_action is not None:
+            actions.append(member.default_action)
+        for action in actions:
+            if action.authentication is not None:
+                raise group_fail(
+                    key,
+                    where,
+                    f"Ingress {member.ingress.ref.key}: authentication (auth-type) and JWT validation cannot "
+                    "both be configured for one backend",
+                )
+            action.jwt_validation = jwt

@@ -35,6 +35,7 @@ IPAM_IPV4_POOL_ID = ALB + "ipam-ipv4-pool-id"
 MINIMUM_LB_CAPACITY = ALB + "minimum-load-balancer-capacity"
 LISTENER_ATTRIBUTES = ALB + "listener-attributes.${Protocol}-${Port}"
 MUTUAL_AUTHENTICATION = ALB + "mutual-authentication"
+JWT_VALIDATION = ALB + "jwt-validation"
 LISTEN_PORTS = ALB + "listen-ports"
 SSL_REDIRECT = ALB + "ssl-redirect"
 INBOUND_CIDRS = ALB + "inbound-cidrs"
@@ -255,6 +256,29 @@ MTLS_SCHEMA: dict[str, Any] = {
         "if": {"properties": {"mode": {"const": "verify"}}},
         "then": {"required": ["trustStore"]},
         "else": {"not": {"anyOf": [{"required": [key]} for key in _MTLS_EXTRAS]}},
+    },
+}
+
+JWT_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["jwksEndpoint", "issuer"],
+    "additionalProperties": False,
+    "properties": {
+        "jwksEndpoint": _STR,
+        "issuer": _STR,
+        "additionalClaims": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["format", "name", "values"],
+                "additionalProperties": False,
+                "properties": {
+                    "format": {"enum": ["single-string", "string-array", "space-separated-values"]},
+                    "name": _STR,
+                    "values": {"type": "array", "minItems": 1, "items": _STR},
+                },
+            },
+        },
     },
 }
 
@@ -681,6 +705,15 @@ ANNOTATIONS: list[Annotation] = [
     ),
     _aws(
         AUTH_SESSION_TIMEOUT, p.integer(1, 604800), _B, _N, "Session lifetime in seconds.", 604800, "604800"
+    ),
+    _aws(
+        JWT_VALIDATION,
+        p.json_value(JWT_SCHEMA, '\'{"jwksEndpoint":"https://…","issuer":"https://…"}\''),
+        _I,
+        _N,
+        "Validate JSON Web Tokens before forwarding (HTTPS listeners): the JWKS endpoint, the issuer and "
+        "`additionalClaims` ({format: single-string | string-array | space-separated-values, name, values}). "
+        "Not together with `auth-type`.",
     ),
     # ----- AWS: custom actions and conditions
     _aws(

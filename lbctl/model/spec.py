@@ -160,6 +160,15 @@ class Authentication(Sourced):
 
 
 @dataclass
+class JwtValidation:
+    """AWS ALB JWT validation before the action (HTTPS listeners only), as `jwt-validation` says it."""
+
+    jwks_endpoint: str
+    issuer: str
+    additional_claims: list[dict[str, Any]] = field(default_factory=list)  # {format, name, values}
+
+
+@dataclass
 class Action:
     type: str  # forward | redirect | fixed-response
     forward: list[WeightedTarget] = field(default_factory=list)
@@ -167,6 +176,7 @@ class Action:
     redirect: Redirect | None = None
     fixed_response: FixedResponse | None = None
     authentication: Authentication | None = None
+    jwt_validation: JwtValidation | None = None
 
     @staticmethod
     def to_backend(key: str) -> Action:

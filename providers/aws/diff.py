@@ -53,6 +53,10 @@ def canonical_actions(actions: list[dict[str, Any]]) -> str:
             out.append([kind, {**REDIRECT_DEFAULTS, **action["RedirectConfig"]}])
         elif kind == "fixed-response":
             out.append([kind, {k: v for k, v in action["FixedResponseConfig"].items() if v is not None}])
+        elif kind == "jwt-validation":
+            jwt = action.get("JwtValidationConfig") or {}
+            claims = sorted(_json(c) for c in jwt.get("AdditionalClaims") or [])
+            out.append([kind, jwt.get("JwksEndpoint"), jwt.get("Issuer"), claims])
         else:
             key = "AuthenticateOidcConfig" if kind == "authenticate-oidc" else "AuthenticateCognitoConfig"
             config = {k: v for k, v in action.get(key, {}).items() if k not in _WRITE_ONLY}

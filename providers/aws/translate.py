@@ -304,6 +304,15 @@ def actions(
     out: list[dict[str, Any]] = []
     if action.authentication is not None and https:
         out.append(_authenticate(action.authentication, spec, secrets, where))
+    if action.jwt_validation is not None and https:
+        jwt = action.jwt_validation
+        jwt_config: dict[str, Any] = {"JwksEndpoint": jwt.jwks_endpoint, "Issuer": jwt.issuer}
+        if jwt.additional_claims:
+            jwt_config["AdditionalClaims"] = [
+                {"Format": c["format"], "Name": c["name"], "Values": list(c["values"])}
+                for c in jwt.additional_claims
+            ]
+        out.append({"Type": "jwt-validation", "JwtValidationConfig": jwt_config})
     if action.type == "fixed-response":
         fixed = action.fixed_response
         assert fixed is not None

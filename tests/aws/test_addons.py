@@ -83,7 +83,7 @@ def only(steps: list[dict[str, Any]], operation: str) -> dict[str, Any]:
 
 
 def on_port(steps: list[dict[str, Any]], operation: str, port: int) -> dict[str, Any]:
-    (found,) = [s for s in steps if s["operation"] == operation and s["name"].endswith(f":{port}")]
+    (found,) = [s for s in steps if s["operation"] == operation and f":{port}" in s["name"]]
     return found
 
 
@@ -318,6 +318,39 @@ CASES += [
         ),
     ),
 ]
+JWT = {
+    "jwksEndpoint": "https://idp.example.com/jwks",
+    "issuer": "https://idp.example.com",
+    "additionalClaims": [
+        {"name": "scope", "format": "space-separated-values", "values": ["read:api", "write"]}
+    ],
+}
+JWT_ACTION = {
+    "Type": "jwt-validation",
+    "JwtValidationConfig": {
+        "JwksEndpoint": "https://idp.example.com/jwks",
+        "Issuer": "https://idp.example.com",
+        "AdditionalClaims": [
+            {"Format": "space-separated-values", "Name": "scope", "Values": ["read:api", "write"]}
+        ],
+    },
+    "Order": 1,
+}
+CASES += [
+    (
+        "jwt-validation on the HTTPS listener's rules only",
+        {**TLS, "jwt-validation": json.dumps(JWT)},
+        None,
+        lambda s: _eq(
+            (
+                [a["Type"] for a in on_port(s, "CreateRule", 443)["body"]["Actions"]],
+                on_port(s, "CreateRule", 443)["body"]["Actions"][0],
+                [a["Type"] for a in on_port(s, "CreateRule", 80)["body"]["Actions"]],
+            ),
+            (["jwt-validation", "forward"], JWT_ACTION, ["forward"]),
+        ),
+    ),
+]
 # What each case's Ingress plans without its annotation: the difference is the annotation's effect.
 NO_OP: list[tuple[str, dict[str, str], Callable[[CurrentStack, str], None]]] = [
     ("wafv2-acl-arn already associated", {"wafv2-acl-arn": WAF_ARN}, acl_associated),
@@ -381,6 +414,33 @@ def test_removing_the_ipam_annotation_removes_the_pool() -> None:
 @pytest.mark.parametrize(
     ("annotations", "field", "says"),
     [
+        ({"jwt-validation": json.dumps(JWT)}, "jwt-validation", "HTTPS listeners only"),
+        (
+            {
+                **TLS,
+                "jwt-validation": json.dumps(JWT),
+                "auth-type": "cognito",
+                "auth-idp-cognito": json.dumps(
+                    {"userPoolARN": "arn:x", "userPoolClientID": "c", "userPoolDomain": "d"}
+                ),
+            },
+            "jwt-validation",
+            "cannot both be configured",
+        ),
+        (
+            {"jwt-validation": '{"issuer": "https://idp"}'},
+            "jwt-validation",
+            "'jwksEndpoint' is a required property",
+        ),
+        (
+            {
+                "jwt-validation": json.dumps(
+                    {**JWT, "additionalClaims": [{"name": "a", "format": "csv", "values": ["x"]}]}
+                )
+            },
+            "jwt-validation",
+            "expected JSON like",
+        ),
         ({"listener-attributes.HTTP-8080": "a=b"}, "listener-attributes.HTTP-8080", "no listener HTTP-8080"),
         (
             {"listener-attributes.http80": "a=b"},
@@ -814,3 +874,37 @@ def test_listener_attributes_on_moto(account: Account) -> None:
     )
     attributes = elb.describe_listener_attributes(ListenerArn=listener["ListenerArn"])["Attributes"]
     assert {"Key": "routing.http.response.server.enabled", "Value": "true"} in attributes
+
+
+def test_jwt_validation_request_matches_the_elbv2_model(account: Account) -> None:
+    """moto does not know the jwt-validation action: CreateRule goes to a Stubber."""
+    provider = account.provider()
+    annotations = {**TLS, "jwt-validation": json.dumps(JWT)}
+    every = planned_steps(annotations, nothing, None)
+    (create,) = [s for s in every if s.operation == "CreateRule" and s.name.startswith("HTTPS:443")]
+    earlier = {s.key: {"ListenerArn": f"{LB_ARN}/listener-1", "TargetGroupArn": "arn:tg"} for s in every}
+    expected = json.loads(json.dumps(dict(create.body), default=str))
+    expected["ListenerArn"] = f"{LB_ARN}/listener-1"
+    expected["Actions"][1]["ForwardConfig"]["TargetGroups"][0]["TargetGroupArn"] = "arn:tg"
+    with stubbed(provider, "elbv2") as stub:
+        stub.add_response("create_rule", {"Rules": [{"RuleArn": f"{LB_ARN}/rule-1"}]}, expected)
+        applier = run_steps(provider, [create], earlier)
+    assert [s.operation for s in applier.done] == ["CreateRule"]
+
+
+def test_jwt_validation_read_back_compares_as_aws_describes_it() -> None:
+    from providers.aws.diff import canonical_actions
+
+    forward = {
+        "Type": "forward",
+        "ForwardConfig": {"TargetGroups": [{"TargetGroupArn": "tg", "Weight": 1}]},
+        "Order": 2,
+    }
+    described = {**JWT_ACTION, "JwtValidationConfig": {**JWT_ACTION["JwtValidationConfig"]}}
+    assert canonical_actions([forward, described]) == canonical_actions([JWT_ACTION, forward])
+    changed = {
+        **JWT_ACTION,
+        "JwtValidationConfig": {**JWT_ACTION["JwtValidationConfig"], "Issuer": "https://other"},
+    }
+    assert canonical_actions([changed, forward]) != canonical_actions([JWT_ACTION, forward])
+    assert canonical_actions([forward]) != canonical_actions([JWT_ACTION, forward])

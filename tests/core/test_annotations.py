@@ -121,6 +121,12 @@ VALID: dict[str, list[tuple[str, Any]]] = {
     a.SHIELD_ADVANCED_PROTECTION: [("true", True), ("false", False)],
     a.CUSTOMER_OWNED_IPV4_POOL: [("ipv4pool-coip-0123abcd", "ipv4pool-coip-0123abcd")],
     a.LISTENER_ATTRIBUTES: [("a=b\\,c, d=e", {"a": "b,c", "d": "e"})],
+    a.JWT_VALIDATION: [
+        (
+            '{"jwksEndpoint": "https://k", "issuer": "https://i"}',
+            {"jwksEndpoint": "https://k", "issuer": "https://i"},
+        )
+    ],
     a.MUTUAL_AUTHENTICATION: [
         ('[{"port": 443, "mode": "passthrough"}]', [{"port": 443, "mode": "passthrough"}]),
         (
@@ -211,6 +217,10 @@ INVALID: dict[str, list[str]] = {
     a.SHIELD_ADVANCED_PROTECTION: ["yes", "on"],
     a.CUSTOMER_OWNED_IPV4_POOL: ["coip-1", ""],
     a.LISTENER_ATTRIBUTES: ["a", "=b"],
+    a.JWT_VALIDATION: [
+        '{"issuer": "i"}',
+        '{"jwksEndpoint": "k", "issuer": "i", "additionalClaims": [{"name": "a"}]}',
+    ],
     a.MUTUAL_AUTHENTICATION: [
         "[]",
         '[{"port": 443}]',
@@ -307,6 +317,7 @@ EXPECTED_FORM: dict[str, str] = {
     "alb.ingress.kubernetes.io/shield-advanced-protection": "'true' or 'false'",
     "alb.ingress.kubernetes.io/customer-owned-ipv4-pool": "a customer-owned IPv4 pool ID like ipv4pool-coip-0123abcd",
     "alb.ingress.kubernetes.io/listener-attributes.${Protocol}-${Port}": "comma-separated key=value pairs ('\\,' for a comma in a value), e.g. 'routing.http.response.server.enabled=false'",
+    "alb.ingress.kubernetes.io/jwt-validation": 'JSON like \'{"jwksEndpoint":"https://…","issuer":"https://…"}\'',
     "alb.ingress.kubernetes.io/mutual-authentication": 'JSON like \'[{"port":443,"mode":"verify","trustStore":"my-store","ignoreClientCertificateExpiry":false}]\'',
     "alb.ingress.kubernetes.io/ipam-ipv4-pool-id": "an IPv4 IPAM pool ID like ipam-pool-0f995c17c00375b48",
     "alb.ingress.kubernetes.io/minimum-load-balancer-capacity": "CapacityUnits=N (N from 0 to 2147483647; 0 resets the reservation)",
