@@ -51,6 +51,8 @@ SPEC_ANNOTATIONS = {
     "frontend.subnets": a.SUBNETS,
     "frontend.security_groups": a.SECURITY_GROUPS,
     "frontend.inbound_cidrs": a.INBOUND_CIDRS,
+    "frontend.prefix_lists": a.SECURITY_GROUP_PREFIX_LISTS,
+    "frontend.manage_backend_rules": a.MANAGE_BACKEND_SG_RULES,
     "frontend.attributes": a.LOAD_BALANCER_ATTRIBUTES,
     "frontend.waf_acl_arn": a.WAFV2_ACL_ARN,
     "frontend.waf_acl_name": a.WAFV2_ACL_NAME,
@@ -277,6 +279,10 @@ def _frontend(key: str, members: Sequence[Member]) -> tuple[Frontend, dict[str, 
     _jwt_validation(key, members)
     ip_type = agreed(a.IP_ADDRESS_TYPE)
     cidrs = agreed(a.INBOUND_CIDRS, a.DUALSTACK if ip_type != "ipv4" else None)
+    security_groups = list(agreed(a.SECURITY_GROUPS) or [])
+    prefix_lists, manage_rules = _security_group_sources(key, members, security_groups)
+    if prefix_lists and not any(m.parsed.has(a.INBOUND_CIDRS) for m in members):
+        cidrs = []  # as in the anchor: prefix lists alone replace the 0.0.0.0/0 default
     certificates: list[TLSCertificate] = []
     ports: dict[int, str] = {}
     for member in members:
@@ -328,8 +334,10 @@ def _frontend(key: str, members: Sequence[Member]) -> tuple[Frontend, dict[str, 
         ip_address_type=ip_type,
         listeners=listeners,
         subnets=list(agreed(a.SUBNETS) or []),
-        security_groups=list(agreed(a.SECURITY_GROUPS) or []),
+        security_groups=security_groups,
         inbound_cidrs=list(cidrs),
+        prefix_lists=prefix_lists,
+        manage_backend_rules=manage_rules,
         attributes=dict(agreed(a.LOAD_BALANCER_ATTRIBUTES) or {}),
         waf_acl_arn=agreed(a.WAFV2_ACL_ARN),
         waf_acl_name=agreed(a.WAFV2_ACL_NAME),
@@ -453,3 +461,29 @@ def _jwt_validation(key: str, members: Sequence[Member]) -> None:
                     "both be configured for one backend",
                 )
             action.jwt_validation = jwt
+
+
+def _security_group_sources(
+    key: str, members: Sequence[Member], security_groups: list[str]
+) -> tuple[list[str], bool]:
+    """(prefix lists, whether the backend security group rules are managed). With the managed frontend
+    security group the rules always are; with `security-groups` only when asked, and prefix lists (which
+    only the managed frontend security group can carry) are refused rather than ignored."""
+    prefix_lists = list(exclusive(members, a.SECURITY_GROUP_PREFIX_LISTS, key) or [])
+    manage = exclusive(members, a.MANAGE_BACKEND_SG_RULES, key)
+    explicit = any(m.parsed.has(a.MANAGE_BACKEND_SG_RULES) for m in members)
+    if security_groups and prefix_lists:
+        raise group_fail(
+            key,
+            annotation_field(a.SECURITY_GROUP_PREFIX_LISTS),
+            f"applies to the managed frontend security group, which {a.SECURITY_GROUPS} replaces; add the "
+            "prefix lists to your own security groups instead",
+        )
+    if not security_groups and explicit and not manage:
+        raise group_fail(
+            key,
+            annotation_field(a.MANAGE_BACKEND_SG_RULES),
+            f"'false' needs {a.SECURITY_GROUPS}: with the managed frontend security group lbctl always opens "
+            "the node/pod security groups to the load balancer",
+        )
+    return prefix_lists, bool(manage) if security_groups else True

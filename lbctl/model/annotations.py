@@ -39,6 +39,8 @@ JWT_VALIDATION = ALB + "jwt-validation"
 LISTEN_PORTS = ALB + "listen-ports"
 SSL_REDIRECT = ALB + "ssl-redirect"
 INBOUND_CIDRS = ALB + "inbound-cidrs"
+SECURITY_GROUP_PREFIX_LISTS = ALB + "security-group-prefix-lists"
+MANAGE_BACKEND_SG_RULES = ALB + "manage-backend-security-group-rules"
 CERTIFICATE_ARN = ALB + "certificate-arn"
 SSL_POLICY = ALB + "ssl-policy"
 TARGET_TYPE = ALB + "target-type"
@@ -439,6 +441,28 @@ ANNOTATIONS: list[Annotation] = [
         _I,
         _X,
         "Security groups (IDs or Name tags) to attach instead of the managed frontend security group.",
+    ),
+    _aws(
+        MANAGE_BACKEND_SG_RULES,
+        p.boolean(),
+        _I,
+        _X,
+        "With `security-groups`: also attach the cluster's shared backend security group and open the "
+        "node/pod security groups to it (as with the managed frontend security group, where this is "
+        "always so and `false` is refused).",
+        False,
+        "false",
+    ),
+    _aws(
+        SECURITY_GROUP_PREFIX_LISTS,
+        p.string_list(
+            _matching(r"pl-[0-9a-f]{8,17}", "not a managed prefix list ID like pl-0123456789abcdef0"),
+            "managed prefix list IDs",
+        ),
+        _I,
+        _X,
+        "Managed prefix lists allowed to reach the listen ports through the managed frontend security "
+        "group (with them, `inbound-cidrs` has no default); refused with `security-groups`.",
     ),
     _aws(
         LOAD_BALANCER_ATTRIBUTES,

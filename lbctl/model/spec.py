@@ -256,6 +256,8 @@ class Frontend:
     subnets: list[str] = field(default_factory=list)  # AWS, IDs or Name tags; empty = discover
     security_groups: list[str] = field(default_factory=list)  # AWS, empty = managed SG
     inbound_cidrs: list[str] = field(default_factory=list)
+    prefix_lists: list[str] = field(default_factory=list)  # AWS managed prefix lists allowed in
+    manage_backend_rules: bool = True  # AWS: shared backend SG and node/pod SG rules (custom SGs: opt-in)
     attributes: dict[str, str] = field(default_factory=dict)  # AWS load balancer attributes
     waf_acl_arn: str | None = None  # WAFv2 web ACL ARN, or NONE (disassociate); None: ours only
     waf_acl_name: str | None = None  # WAFv2 web ACL by name, or NONE

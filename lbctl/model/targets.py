@@ -5,7 +5,7 @@ Kept apart from the spec so that endpoint churn changes targets only, never the 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from lbctl.model.objects import Node
 from lbctl.model.snapshot import ClusterSnapshot
@@ -22,6 +22,8 @@ class Target:
     port: int
     zone: str | None = None
     node: str | None = None
+    # the node's instance ID (from its providerID), for pod targets too: where their ENI is looked for
+    instance: str | None = field(default=None, compare=False)
 
 
 def eligible_nodes(snapshot: ClusterSnapshot, selector: dict[str, str]) -> list[Node]:
@@ -43,7 +45,7 @@ def backend_targets(backend: Backend, snapshot: ClusterSnapshot) -> list[Target]
         if backend.node_port is None:
             return []
         return [
-            Target(str(n.instance_id), backend.node_port, n.zone, n.name)
+            Target(str(n.instance_id), backend.node_port, n.zone, n.name, n.instance_id)
             for n in eligible_nodes(snapshot, backend.node_selector)
         ]
     targets: set[Target] = set()
@@ -60,8 +62,10 @@ def backend_targets(backend: Backend, snapshot: ClusterSnapshot) -> list[Target]
             zone = endpoint.zone
             if zone is None and endpoint.node_name in nodes:
                 zone = nodes[endpoint.node_name].zone
+            node = nodes.get(endpoint.node_name or "")
+            instance = node.instance_id if node is not None else None
             for address in endpoint.addresses:
-                targets.add(Target(address, port, zone, endpoint.node_name))
+                targets.add(Target(address, port, zone, endpoint.node_name, instance))
     return sorted(targets)
 
 

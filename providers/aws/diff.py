@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from .naming import ATTRIBUTES_TAG, MANAGED_TAGS, RESOURCE_TAG, ROLE_TARGET_GROUP, is_our_tag
+from .naming import ATTRIBUTES_TAG, MANAGED_TAGS, NODE_SG_TAG, RESOURCE_TAG, ROLE_TARGET_GROUP, is_our_tag
 from .stack import DesiredListener, DesiredLoadBalancer, DesiredRule, DesiredTargetGroup
 
 HEALTH_CHECK_KEYS = (
@@ -164,7 +164,9 @@ def tag_changes(desired: dict[str, str], current: dict[str, str]) -> tuple[dict[
     remove = sorted(
         k
         for k in current
-        if k not in desired and not k.startswith("aws:") and (not is_our_tag(k) or k in MANAGED_TAGS)
+        if k not in desired
+        and not k.startswith("aws:")
+        and (not is_our_tag(k) or k in MANAGED_TAGS or k.startswith(NODE_SG_TAG))
     )
     return add, remove
 
@@ -216,7 +218,8 @@ def plan_rules(desired: list[DesiredRule], existing: list[dict[str, Any]]) -> Ru
 
 
 def security_group_permissions(group: dict[str, Any]) -> set[tuple[int, str]]:
-    """(port, CIDR) pairs of a security group's single-port TCP ingress permissions."""
+    """(port, source) pairs of a security group's single-port TCP ingress permissions; a source is a CIDR or
+    a managed prefix list ID."""
     out = set()
     for perm in group.get("IpPermissions", []):
         if perm.get("IpProtocol") != "tcp" or perm.get("FromPort") != perm.get("ToPort"):
@@ -225,13 +228,20 @@ def security_group_permissions(group: dict[str, Any]) -> set[tuple[int, str]]:
             out.add((int(perm["FromPort"]), r["CidrIp"]))
         for r in perm.get("Ipv6Ranges", []):
             out.add((int(perm["FromPort"]), r["CidrIpv6"]))
+        for r in perm.get("PrefixListIds", []):
+            out.add((int(perm["FromPort"]), r["PrefixListId"]))
     return out
 
 
 def ip_permissions(pairs: set[tuple[int, str]] | list[tuple[int, str]]) -> list[dict[str, Any]]:
     perms = []
-    for port, cidr in sorted(pairs):
-        key, item = ("Ipv6Ranges", {"CidrIpv6": cidr}) if ":" in cidr else ("IpRanges", {"CidrIp": cidr})
+    for port, source in sorted(pairs):
+        if source.startswith("pl-"):
+            key, item = "PrefixListIds", {"PrefixListId": source}
+        elif ":" in source:
+            key, item = "Ipv6Ranges", {"CidrIpv6": source}
+        else:
+            key, item = "IpRanges", {"CidrIp": source}
         perms.append({"IpProtocol": "tcp", "FromPort": port, "ToPort": port, key: [item]})
     return perms
 

@@ -10,6 +10,7 @@ from typing import Any
 from lbctl.model.spec import NONE, LoadBalancerSpec
 
 from . import acm, naming
+from .backend_sg import BackendView, discover_backend
 from .clients import AwsClients, error_code
 from .diff import (
     LOAD_BALANCER_DEFAULTS,
@@ -59,6 +60,7 @@ class CurrentStack:
     listener_attributes: dict[str, dict[str, str]] = field(default_factory=dict)  # listener ARN → attributes
     targets: dict[str, set[tuple[str, int]]] = field(default_factory=dict)  # target group ARN → registered
     tags: dict[str, dict[str, str]] = field(default_factory=dict)  # listener/rule ARN → tags (when compared)
+    backend: BackendView | None = None  # the shared backend SG and node rules (None: not looked at)
 
     @property
     def empty(self) -> bool:
@@ -117,6 +119,25 @@ def discover(
     current = _tagged_stack(clients, cluster, stack)
     if desired is not None and spec is not None:
         _details(clients, cluster, desired, spec, vpc_id, current)
+    recorded = any(naming.parse_node_sg_tags(tg["Tags"]) for tg in current.target_groups)
+    wants = desired is not None and desired.backend is not None
+    if wants or recorded or (desired is None and current.load_balancers):  # else no stake in it
+        targets = desired.targets if desired is not None and desired.backend is not None else {}
+        instance_targets = {
+            target
+            for key, wanted in targets.items()
+            if desired is not None and desired.target_groups[key].target_type == "instance"
+            for target, _ in wanted
+        }
+        current.backend = discover_backend(
+            clients,
+            cluster,
+            stack,
+            current.vpc_id or vpc_id,
+            targets,
+            instance_targets,
+            desired.target_instances if desired is not None else {},
+        )
     return current
 
 

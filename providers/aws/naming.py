@@ -24,6 +24,9 @@ ATTRIBUTES_TAG = TAG_PREFIX + "attributes"  # comma-joined attribute keys we set
 WAF_TAG = TAG_PREFIX + "wafv2-acl"  # the web ACL we associated
 CLIENT_SECRET_TAG = TAG_PREFIX + "client-secret"  # a salted, slow fingerprint of the OIDC client credentials
 MANAGED_TAGS = (ATTRIBUTES_TAG, WAF_TAG, CLIENT_SECRET_TAG)  # our tags that come and go with the spec
+# On a target group: `node-sg/<security group ID>` = "<from>-<to>", the ports its targets need opened there
+# to the shared backend security group (any converge reads the cluster's needs from these tags).
+NODE_SG_TAG = TAG_PREFIX + "node-sg/"
 MAX_TAG_VALUE = 256
 WAF_CLASSIC_KIND = "WAFClassic"  # the kind of waf-regional steps (its operations are named as WAFv2's)
 # Shield Advanced protections are ours by name (as the anchor's are): we create them under the first name and
@@ -37,6 +40,15 @@ ROLE_TARGET_GROUP = "TargetGroup:"  # + backend key
 ROLE_LISTENER = "Listener:"  # + port
 ROLE_RULE = "Rule"
 ROLE_CERTIFICATE = "Certificate:"  # + "ns/secret"
+ROLE_BACKEND_SG = "backend-sg"  # the cluster's one shared backend security group (no stack)
+
+# The shared backend security group is named and tagged as aws-load-balancer-controller does, so that a cluster
+# moving over keeps using the same group and the same node security group rules.
+LBC_CLUSTER_TAG = "elbv2.k8s.aws/cluster"
+LBC_RESOURCE_TAG = "elbv2.k8s.aws/resource"
+BACKEND_SG_DESCRIPTION = "[k8s] Shared Backend SecurityGroup for LoadBalancer"
+BACKEND_RULE_DESCRIPTION = "elbv2.k8s.aws/targetGroupBinding=shared"  # on each node/pod SG rule we manage
+NODE_CLUSTER_TAG = "kubernetes.io/cluster/"  # + cluster: marks the node SG when an ENI has several
 
 _INVALID = re.compile(r"[^a-zA-Z0-9]+")
 
@@ -132,3 +144,36 @@ def tag_list(tags: dict[str, str]) -> list[dict[str, str]]:
 
 def tag_dict(tags: list[dict[str, str]] | None) -> dict[str, str]:
     return {t["Key"]: t.get("Value", "") for t in tags or []}
+
+
+def backend_security_group_name(cluster: str) -> str:
+    """`k8s-traffic-<cluster>-<hash>`, the anchor's name for the shared backend security group."""
+    digest = hashlib.sha256(cluster.encode()).hexdigest()
+    return f"k8s-traffic-{_INVALID.sub('', cluster)[:232]}-{digest[:10]}"
+
+
+def backend_security_group_tags(cluster: str) -> dict[str, str]:
+    """The anchor's tags (how the group is found) and ours (what the IAM policy lets us delete)."""
+    return {
+        LBC_CLUSTER_TAG: cluster,
+        LBC_RESOURCE_TAG: ROLE_BACKEND_SG,
+        CLUSTER_TAG: cluster,
+        RESOURCE_TAG: ROLE_BACKEND_SG,
+    }
+
+
+def node_sg_tags(ranges: dict[str, tuple[int, int]]) -> dict[str, str]:
+    """A target group's record of the port range it needs on each node/pod security group."""
+    return {NODE_SG_TAG + sg: f"{low}-{high}" for sg, (low, high) in sorted(ranges.items())}
+
+
+def parse_node_sg_tags(tags: dict[str, str]) -> dict[str, tuple[int, int]]:
+    """The ranges a target group's tags record (malformed values, someone else's edit, are skipped)."""
+    out: dict[str, tuple[int, int]] = {}
+    for key, value in tags.items():
+        if not key.startswith(NODE_SG_TAG):
+            continue
+        low, _, high = value.partition("-")
+        if low.isdigit() and high.isdigit():
+            out[key[len(NODE_SG_TAG) :]] = (int(low), int(high))
+    return out

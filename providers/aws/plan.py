@@ -1,20 +1,23 @@
 """Desired × Current → the ordered Steps that make AWS match (pure: no calls, no callbacks, inputs untouched).
 
-Order: security group → certificates → target groups → load balancer → listeners → rules → load balancer tags
-→ targets → deletions of what is no longer wanted; deleting the whole stack runs in reverse dependency order.
+Order: backend security group and the node rules it needs → security group → certificates → target groups →
+load balancer → listeners → rules → load balancer tags → targets → deletions of what is no longer wanted →
+node rules nobody needs any more; deleting the whole stack runs in reverse dependency order.
 Values that exist only once an earlier step has run (a new group's ID, a new ARN) are `Ref`s in the bodies.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
 from lbctl.model.spec import NONE
 from lbctl.provider import Ref, Secret, Step
 
-from . import naming
+from . import backend_sg, naming
 from . import targets as target_ops
+from .backend_sg import BackendView
 from .diff import (
     LOAD_BALANCER_DEFAULTS,
     TARGET_GROUP_DEFAULTS,
@@ -58,6 +61,8 @@ class Plan:
     warnings: list[str] = field(default_factory=list)
     address: str | Ref | None = None  # the load balancer's DNS name
     target_groups: dict[str, Arn] = field(default_factory=dict)  # backend key → ARN
+    # backend key → node/pod SG → port range its targets need there (recorded in the target group's tags)
+    backend_needs: dict[str, dict[str, tuple[int, int]]] = field(default_factory=dict)
 
 
 def plan(desired: DesiredStack | None, current: CurrentStack) -> list[Step]:
@@ -112,6 +117,12 @@ class _Planner:
                 "DeleteLoadBalancer",
                 {"LoadBalancerArn": lb["LoadBalancerArn"]},
             )
+        # The node rules and the backend group before the target groups, whose tags say what to revoke.
+        backend = current.backend
+        if backend is not None and backend.group_id is not None:
+            self.node_rules(backend, backend.group_id, {}, revoke=False)
+            self.node_rules(backend, backend.group_id, {}, revoke=True)
+            self.release_backend_group(backend)
         self._delete_unwanted(current, keep_groups=set(), keep_sg=None, keep_certs=set())
 
     def _delete_unwanted(
@@ -148,10 +159,16 @@ class _Planner:
     # ----------------------------------------------------------------- converge
 
     def converge(self, desired: DesiredStack, current: CurrentStack) -> None:
+        backend_id, needs = self.backend_group(desired, current)
+        self.out.backend_needs = needs
+        desired = _recording_needs(desired, needs)
         managed_sg = self.security_group(desired, current)
         security_groups: list[Arn] = (
             [managed_sg] if managed_sg is not None else list(current.security_group_ids)
         )
+        if backend_id is not None:
+            security_groups.append(backend_id)
+            self.node_rules(current.backend, backend_id, needs, revoke=False)
         cert_arns, used_certs = self.certificates(desired, current)
         tg_arns, kept_groups = self.target_groups(desired, current)
         tg_arns.update({TG_NAME_REF + name: arn for name, arn in current.external_target_groups.items()})
@@ -171,6 +188,86 @@ class _Planner:
             have = current.targets.get(arn, set()) if isinstance(arn, str) else set()
             self.targets(tg.name, arn, have, desired.targets.get(key, set()))
         self._delete_unwanted(current, kept_groups, managed_sg, used_certs)
+        backend = current.backend
+        if backend is not None and backend.group_id is not None:  # narrowed or no longer needed rules
+            if backend_id is None:  # this stack left the backend group: what the others need stays
+                self.node_rules(backend, backend.group_id, {}, revoke=False)
+            self.node_rules(backend, backend.group_id, needs, revoke=True)
+            if backend_id is None:
+                self.release_backend_group(backend)
+
+    # ----------------------------------------------------------------- backend security group
+
+    def backend_group(
+        self, desired: DesiredStack, current: CurrentStack
+    ) -> tuple[Arn | None, dict[str, dict[str, tuple[int, int]]]]:
+        """The shared backend group's ID (created when missing), and per target group the port range its
+        targets need on each node/pod security group (none without a backend group)."""
+        want, view = desired.backend, current.backend
+        if want is None or view is None:
+            return None, {}
+        if view.unresolved:
+            shown = ", ".join(view.unresolved[:5]) + (" …" if len(view.unresolved) > 5 else "")
+            self.out.warnings.append(
+                f"no ENI found for targets {shown}: their security groups are not opened to the load "
+                "balancer's backend security group"
+            )
+        needs = backend_sg.stack_needs(desired.targets, want.health_check_ports, view.endpoint_groups)
+        if view.group_id is not None:
+            return view.group_id, needs
+        created = self.step(
+            "create",
+            "BackendSecurityGroup",
+            want.name,
+            "CreateSecurityGroup",
+            {
+                "GroupName": want.name,
+                "Description": want.description,
+                "VpcId": current.vpc_id,
+                "TagSpecifications": [{"ResourceType": "security-group", "Tags": naming.tag_list(want.tags)}],
+            },
+            "the cluster's shared backend security group",
+        )
+        return Ref(created.key, "GroupId"), needs
+
+    def node_rules(
+        self,
+        view: BackendView | None,
+        backend_id: Arn,
+        needs: dict[str, dict[str, tuple[int, int]]],
+        revoke: bool,
+    ) -> None:
+        """Authorize the missing rules from the backend group (`revoke`: revoke the ones nobody needs any
+        more), one rule per node/pod security group spanning what every stack of the cluster needs there."""
+        have = view.rules if view is not None and isinstance(backend_id, str) else set()
+        wanted = backend_sg.wanted_rules(needs, view.others if view is not None else {})
+        change = sorted(have - wanted) if revoke else sorted(wanted - have)
+        operation = "RevokeSecurityGroupIngress" if revoke else "AuthorizeSecurityGroupIngress"
+        for rule in change:
+            sg, low, high = rule
+            ports = str(low) if low == high else f"{low}-{high}"
+            self.step(
+                "update",
+                "NodeSecurityGroup",
+                sg,
+                operation,
+                {"GroupId": sg, "IpPermissions": [backend_sg.rule_permission(rule, backend_id)]},
+                f"{'revoke' if revoke else 'allow'} tcp {ports} from the backend security group",
+                {"IpPermissions": ((ports, None) if revoke else (None, ports))},
+            )
+
+    def release_backend_group(self, view: BackendView) -> None:
+        """Delete the shared backend group once no load balancer of the cluster's other stacks is left."""
+        if view.group is None or view.other_load_balancers:
+            return
+        self.step(
+            "delete",
+            "BackendSecurityGroup",
+            view.group["GroupName"],
+            "DeleteSecurityGroup",
+            {"GroupId": view.group["GroupId"]},
+            "no load balancer of the cluster is left",
+        )
 
     # ----------------------------------------------------------------- security group
 
@@ -1040,6 +1137,17 @@ def _ours(acl: dict[str, Any], keep: dict[str, Any] | None) -> bool:
     """Whether the associated web ACL is the one our tag says we associated (by ARN or by name)."""
     ours = (keep or {}).get("Tags", {}).get(naming.WAF_TAG)
     return ours is not None and ours in (acl.get("ARN"), acl.get("Name"))
+
+
+def _recording_needs(desired: DesiredStack, needs: dict[str, dict[str, tuple[int, int]]]) -> DesiredStack:
+    """`desired` with each target group tagged with the ranges it needs on the node/pod security groups."""
+    if desired.backend is None and not needs:
+        return desired
+    groups = {
+        key: dataclasses.replace(tg, tags={**tg.tags, **naming.node_sg_tags(needs.get(key, {}))})
+        for key, tg in desired.target_groups.items()
+    }
+    return dataclasses.replace(desired, target_groups=groups)
 
 
 def _attribute_list(attributes: dict[str, str]) -> list[dict[str, str]]:

@@ -21,7 +21,7 @@ from lbctl.provider import (
     ProviderPlugin,
 )
 
-from .settings import DEFAULT_REGION
+from .settings import DEFAULT_REGION, parse_flag
 
 
 def _check_scope(value: str) -> str:
@@ -57,6 +57,17 @@ OPTIONS = (
         CLOUD_COMMANDS | CONTROLLER_COMMANDS,
         envvar="LBCTL_AWS_VPC_ID",
         help="AWS: VPC of the cluster (else discovered).",
+    ),
+    ProviderOption(
+        "--aws-enable-backend-security-group",
+        "enable_backend_sg",
+        CLOUD_COMMANDS | CONTROLLER_COMMANDS,
+        envvar="LBCTL_AWS_ENABLE_BACKEND_SG",
+        default="true",
+        metavar="true|false",
+        check=parse_flag,
+        help="AWS: attach one shared backend security group to every managed ALB and open the node/pod "
+        "security groups to it (false: neither; open them yourself).",
     ),
 )
 

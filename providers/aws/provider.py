@@ -17,6 +17,7 @@ from lbctl.provider import BindingResult, Check, ConvergeResult, ProviderConfig,
 
 from . import alb_rules, bindings
 from .apply import Applier
+from .backend_sg import resolve_endpoints
 from .binding_rules import RuleMemory
 from .clients import AwsClients
 from .describe import describe_stack
@@ -93,6 +94,7 @@ class AwsProvider:
             stack.secrets,
             tls=stack.tls,
             targets=stack.targets,
+            backend_sg=self.settings.enable_backend_sg,
         )
 
     def _converge(self, stack: StackInput, apply: bool) -> ConvergeResult:
@@ -170,6 +172,7 @@ class AwsProvider:
             resources |= {r["CertificateArn"]: r["Tags"] for r in current.certificates}
         groups = {key: applier.resolve(arn) for key, arn in planned.target_groups.items()}
         registered = {key: set(desired.targets.get(key, set())) for key in desired.target_groups}
+        known = {pair for key in desired.target_groups for pair in desired.targets.get(key, set())}
         kept = _Kept(
             self.clock(),
             _fingerprint(desired, stack),
@@ -178,6 +181,10 @@ class AwsProvider:
             registered,
             result.address,
             list(result.warnings),
+            known,
+            dict(current.backend.endpoint_groups) if current.backend is not None else {},
+            dict(planned.backend_needs),
+            dict(current.backend.instances) if current.backend is not None else {},
         )
         with self._kept_lock:
             self._kept[stack.spec.stack] = kept
@@ -202,6 +209,8 @@ class AwsProvider:
             kept.target_groups
         ):
             return None
+        if desired.backend is not None and not self._opened_for(desired, kept):
+            return None  # a new target's security group is not open to the backend group for its port
         if self._tagged(spec.stack) != kept.resources:
             return None  # something of ours went away, appeared or was retagged: look at everything
         result = ConvergeResult(spec.stack, kept.address, warnings=list(kept.warnings))
@@ -213,6 +222,40 @@ class AwsProvider:
         result.steps = list(applier.done)
         result.changes = applier.changes
         return result
+
+    def _opened_for(self, desired: DesiredStack, kept: _Kept) -> bool:
+        """Whether the node rules of the last full converge already let the backend group reach every new
+        target (its ENI's security group, looked up once, within the range its target group recorded)."""
+        new = {key: wanted - kept.known for key, wanted in desired.targets.items()}
+        unknown = sorted({target for pairs in new.values() for target, _ in pairs} - set(kept.endpoints))
+        if unknown:
+            instance_targets = {
+                target
+                for key, pairs in new.items()
+                if desired.target_groups[key].target_type == "instance"
+                for target, _ in pairs
+            }
+            found, unresolved = resolve_endpoints(
+                self.clients,
+                self.config.cluster_name,
+                unknown,
+                instance_targets,
+                desired.target_instances,
+                self.settings.vpc_id,
+                kept.instances,
+            )
+            if unresolved:
+                return False
+            kept.endpoints.update(found)
+        for key, pairs in new.items():
+            opened = kept.opened.get(key, {})
+            for target, port in pairs:
+                low, high = opened.get(kept.endpoints[target], (1, 0))
+                if not low <= port <= high:
+                    return False
+        for pairs in new.values():
+            kept.known |= pairs
+        return True
 
     # ----------------------------------------------------------------- TargetGroupBindings
 
@@ -312,6 +355,10 @@ class _Kept:
     registered: dict[str, set[tuple[str, int]]] = field(default_factory=dict)  # backend key → targets
     address: str | None = None
     warnings: list[str] = field(default_factory=list)
+    known: set[tuple[str, int]] = field(default_factory=set)  # targets whose security groups were opened
+    endpoints: dict[str, str] = field(default_factory=dict)  # target ID → the node/pod SG it is reached in
+    opened: dict[str, dict[str, tuple[int, int]]] = field(default_factory=dict)  # backend key → SG → range
+    instances: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # instance → its interfaces
 
 
 def _fingerprint(desired: DesiredStack, stack: StackInput) -> str:

@@ -23,8 +23,19 @@ TRUST_STORE_NAME_REF = "trust-store-name:"
 class DesiredSecurityGroup:
     name: str
     description: str
-    ingress: list[tuple[int, str]]  # (tcp port, CIDR)
+    ingress: list[tuple[int, str]]  # (tcp port, CIDR or managed prefix list ID)
     tags: dict[str, str]
+
+
+@dataclass
+class DesiredBackendAccess:
+    """The shared backend security group on the load balancer, and the node/pod security group rules from it
+    for the targets' ports and each target group's health-check port (when it is not the traffic port)."""
+
+    name: str
+    description: str
+    tags: dict[str, str]
+    health_check_ports: dict[str, int] = field(default_factory=dict)  # backend key → port
 
 
 @dataclass
@@ -108,6 +119,9 @@ class DesiredStack:
     cluster: str = ""
     # backend key → (target ID, port) wanted: not part of the stack's fingerprint (see the targets-only path)
     targets: dict[str, set[tuple[str, int]]] = field(default_factory=dict, repr=False, compare=False)
+    backend: DesiredBackendAccess | None = None  # None: no backend security group for this stack
+    # target ID → the node's instance ID (pod targets: where their ENI is looked for when no ENI has the IP)
+    target_instances: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
 
 
 Desired = DesiredStack

@@ -23,6 +23,7 @@ from .stack import (
     TG_KEY_REF,
     TG_NAME_REF,
     TRUST_STORE_NAME_REF,
+    DesiredBackendAccess,
     DesiredCertificate,
     DesiredListener,
     DesiredLoadBalancer,
@@ -50,11 +51,12 @@ def translate(
     require_secrets: bool = True,
     tls: dict[str, TLSMaterial] | None = None,
     targets: dict[str, list[Target]] | None = None,
+    backend_sg: bool = True,
 ) -> DesiredStack:
     """The ALB stack giving `spec`'s meaning; `secrets` holds OIDC client secrets by "ns/name"
     (`require_secrets=False` for routing only, where the client secret does not matter) and `tls` the
-    certificates and keys of TLS Secrets by "ns/name", `targets` the endpoints per backend key. Pure: once per
-    reconcile."""
+    certificates and keys of TLS Secrets by "ns/name", `targets` the endpoints per backend key; `backend_sg`:
+    the controller manages the shared backend security group. Pure: once per reconcile."""
     if secrets is None and require_secrets:
         secrets = {}
     stack = spec.stack
@@ -65,7 +67,8 @@ def translate(
     security_group = None
     if not frontend.security_groups:
         ports = sorted({listener.port for listener in frontend.listeners})
-        ingress = sorted({(port, cidr) for port in ports for cidr in frontend.inbound_cidrs})
+        sources = [*frontend.inbound_cidrs, *frontend.prefix_lists]
+        ingress = sorted({(port, source) for port in ports for source in sources})
         security_group = DesiredSecurityGroup(
             naming.security_group_name(cluster, stack),
             f"[lbctl] frontend of load balancer for {stack}",
@@ -193,6 +196,8 @@ def translate(
         }
     )
     wanted = {key: {(t.id, t.port) for t in (targets or {}).get(key, [])} for key in target_groups}
+    backend = _backend_access(spec, cluster, target_groups, backend_sg)
+    instances = {t.id: t.instance for group in (targets or {}).values() for t in group if t.instance}
     return DesiredStack(
         stack,
         load_balancer,
@@ -204,6 +209,37 @@ def translate(
         external,
         cluster,
         wanted,
+        backend,
+        instances,
+    )
+
+
+def _backend_access(
+    spec: LoadBalancerSpec, cluster: str, target_groups: dict[str, DesiredTargetGroup], enabled: bool
+) -> DesiredBackendAccess | None:
+    """The shared backend security group and its rules, when the stack has them (as the anchor decides: always
+    with the managed frontend security group, with `security-groups` only when asked)."""
+    if not spec.frontend.manage_backend_rules:
+        return None
+    if not enabled:
+        if spec.frontend.security_groups:
+            raise stack_error(
+                spec,
+                spec.field_of("frontend.manage_backend_rules"),
+                "needs the shared backend security group, which this controller runs without "
+                "(--aws-enable-backend-security-group=false)",
+            )
+        return None
+    health = {
+        key: int(tg.health_check["HealthCheckPort"])
+        for key, tg in target_groups.items()
+        if str(tg.health_check["HealthCheckPort"]).isdigit()
+    }
+    return DesiredBackendAccess(
+        naming.backend_security_group_name(cluster),
+        naming.BACKEND_SG_DESCRIPTION,
+        naming.backend_security_group_tags(cluster),
+        health,
     )
 
 

@@ -88,8 +88,19 @@ def fresh_account(moto_url: str) -> Account:
             AvailabilityZone=zone,
             TagSpecifications=[{"ResourceType": "subnet", "Tags": internal}],
         )
+    node_tags = [{"Key": f"kubernetes.io/cluster/{CLUSTER}", "Value": "owned"}]
+    node_sg = ec2.create_security_group(  # as EKS tags its node security groups
+        GroupName="nodes",
+        Description="the cluster's nodes",
+        VpcId=vpc,
+        TagSpecifications=[{"ResourceType": "security-group", "Tags": node_tags}],
+    )["GroupId"]
     reservation = ec2.run_instances(
-        ImageId="ami-12c6146b", MinCount=2, MaxCount=2, SubnetId=subnets["us-east-1a"]
+        ImageId="ami-12c6146b",
+        MinCount=2,
+        MaxCount=2,
+        SubnetId=subnets["us-east-1a"],
+        SecurityGroupIds=[node_sg],
     )
     instances = sorted(i["InstanceId"] for i in reservation["Instances"])
     return Account(moto_url, vpc, subnets, instances)

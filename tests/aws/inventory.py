@@ -109,7 +109,7 @@ def inventory(account: Account) -> dict[str, Any]:
             "scheme": lb.get("Scheme"),
             "ip_address_type": lb.get("IpAddressType"),
             "zones": sorted(z["ZoneName"] for z in lb["AvailabilityZones"]),
-            "security_groups": sorted(lb["SecurityGroups"]),
+            "security_groups": sorted(lb["SecurityGroups"], key=lambda g: names.get(g, g)),
             "attributes": attributes,
             "tags": elb_tags(arn),
             "listeners": listeners,
@@ -141,9 +141,16 @@ def inventory(account: Account) -> dict[str, Any]:
                 p.get("FromPort"),
                 p.get("ToPort"),
                 sorted(r["CidrIp"] for r in p.get("IpRanges", [])),
+                sorted(
+                    (names.get(u["GroupId"], u["GroupId"]), u.get("Description", ""))
+                    for u in p.get("UserIdGroupPairs", [])
+                ),
             )
             for p in sg.get("IpPermissions", [])
         )
+        if sg["GroupName"] == "nodes":  # the account's node security group: only the rules we add to it
+            out["node_rules"] = perms
+            continue
         out["security_groups"][sg["GroupName"]] = {"permissions": perms, "tags": _tags(sg.get("Tags"))}
     out["certificates"] = sorted(names[c["CertificateArn"]] for c in certs)
     return clean(out)

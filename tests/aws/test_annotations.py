@@ -83,9 +83,9 @@ class State:
         return {(h["Target"]["Id"], h["Target"]["Port"]) for h in health}
 
     def managed_sg(self) -> dict[str, Any]:
-        return self.account.client("ec2").describe_security_groups(GroupIds=self.lb["SecurityGroups"])[
-            "SecurityGroups"
-        ][0]
+        """The load balancer's frontend security group (the other one is the cluster's backend group)."""
+        groups = self.account.client("ec2").describe_security_groups(GroupIds=self.lb["SecurityGroups"])
+        return next(g for g in groups["SecurityGroups"] if not g["GroupName"].startswith("k8s-traffic-"))
 
 
 def zones(state: State) -> list[str]:

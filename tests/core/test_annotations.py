@@ -103,6 +103,10 @@ VALID: dict[str, list[tuple[str, Any]]] = {
     a.LOAD_BALANCER_NAME: [("my-lb", "my-lb"), ("a" * 32, "a" * 32)],
     a.SCHEME: [("internet-facing", "internet-facing"), ("internal", "internal")],
     a.SECURITY_GROUPS: [("sg-1, web", ["sg-1", "web"])],
+    a.SECURITY_GROUP_PREFIX_LISTS: [
+        ("pl-0123abcd, pl-0123456789abcdef0", ["pl-0123abcd", "pl-0123456789abcdef0"])
+    ],
+    a.MANAGE_BACKEND_SG_RULES: [("true", True), ("False", False)],
     a.SSL_POLICY: [("ELBSecurityPolicy-TLS13-1-2-2021-06", "ELBSecurityPolicy-TLS13-1-2-2021-06")],
     a.SSL_REDIRECT: [("443", 443)],
     a.SUBNETS: [("subnet-1,subnet-2", ["subnet-1", "subnet-2"])],
@@ -201,6 +205,8 @@ INVALID: dict[str, list[str]] = {
     a.LOAD_BALANCER_NAME: ["-lb", "a" * 33, "my_lb"],
     a.SCHEME: ["public", "Internal"],
     a.SECURITY_GROUPS: [" , "],
+    a.SECURITY_GROUP_PREFIX_LISTS: ["office", "pl-xyz", " , "],
+    a.MANAGE_BACKEND_SG_RULES: ["yes", ""],
     a.SSL_POLICY: ["bad policy!"],
     a.SSL_REDIRECT: ["yes", "0", "65536"],
     a.SUBNETS: [""],
@@ -288,6 +294,8 @@ EXPECTED_FORM: dict[str, str] = {
     "alb.ingress.kubernetes.io/conditions.${name}": 'JSON like \'[{"field":"http-header","httpHeaderConfig":{"httpHeaderName":"X","values":["y"]}}]\'',
     "alb.ingress.kubernetes.io/group.name": "up to 63 lower-case letters, digits, '-' or '.', starting and ending alphanumeric",
     "alb.ingress.kubernetes.io/group.order": "an integer from -1000 to 1000",
+    "alb.ingress.kubernetes.io/manage-backend-security-group-rules": "'true' or 'false'",
+    "alb.ingress.kubernetes.io/security-group-prefix-lists": "a comma-separated list of managed prefix list IDs",
     "alb.ingress.kubernetes.io/healthcheck-interval-seconds": "an integer from 5 to 300",
     "alb.ingress.kubernetes.io/healthcheck-path": "a path starting with '/'",
     "alb.ingress.kubernetes.io/healthcheck-port": "'traffic-port', a port number (1-65535) or a named port",

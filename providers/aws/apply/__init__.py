@@ -160,8 +160,9 @@ class Applier:
                     self.complete = False
                     return
                 if time.monotonic() + delay > deadline:
-                    self.complete = False
-                    if self.cleanup:
+                    shared = step.kind == "BackendSecurityGroup"  # the cluster's, not this stack's
+                    self.complete = self.complete and shared
+                    if self.cleanup and not shared:
                         why = self._user_fixable(exc) or exc
                         self.failures.append(
                             _cleanup_error(
