@@ -58,10 +58,12 @@ def discover_backend(
     targets: dict[str, set[tuple[str, int]]],
     instance_targets: set[str],
     target_instances: dict[str, str],
+    instances: dict[str, list[dict[str, Any]]] | None = None,
 ) -> BackendView:
     """The backend group (by its tags), the security group of every target's ENI (`instance_targets` are
-    instance IDs, the other targets pod IPs), our rules, and the other stacks' needs and load balancers."""
-    view = BackendView()
+    instance IDs, the other targets pod IPs; `instances`: interfaces of instances described lately), our
+    rules, and the other stacks' needs and load balancers."""
+    view = BackendView(instances=dict(instances or {}))
     filters = [
         {"Name": "tag:" + naming.LBC_CLUSTER_TAG, "Values": [cluster]},
         {"Name": "tag:" + naming.LBC_RESOURCE_TAG, "Values": [naming.ROLE_BACKEND_SG]},

@@ -113,6 +113,7 @@ def discover(
     desired: DesiredStack | None = None,
     spec: LoadBalancerSpec | None = None,
     vpc_id: str | None = None,
+    instances: dict[str, list[dict[str, Any]]] | None = None,
 ) -> CurrentStack:
     """Every resource tagged as belonging to `stack` of `cluster`; with `desired` (and its `spec`) also what
     its plan compares with. Reads only."""
@@ -137,6 +138,7 @@ def discover(
             targets,
             instance_targets,
             desired.target_instances if desired is not None else {},
+            instances,
         )
     return current
 

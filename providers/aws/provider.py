@@ -60,6 +60,8 @@ class AwsProvider:
         self.binding_scope = bindings.check_scope(str(options.get("binding_scope") or bindings.DEFAULT_SCOPE))
         self.binding_rules = RuleMemory()  # what each TargetGroupBinding wants on which security group
         self._kept: dict[str, _Kept] = {}
+        # instance ID → (when, its network interfaces): nodes' ENIs change rarely, as the anchor assumes
+        self._instances: dict[str, tuple[float, list[dict[str, Any]]]] = {}
         self._kept_lock = threading.Lock()
 
     @property
@@ -113,8 +115,19 @@ class AwsProvider:
         if apply:
             self._forget(spec.stack)
         current = discover(
-            self.clients, self.config.cluster_name, spec.stack, desired, spec, self.settings.vpc_id
+            self.clients,
+            self.config.cluster_name,
+            spec.stack,
+            desired,
+            spec,
+            self.settings.vpc_id,
+            self._described_instances(),
         )
+        if current.backend is not None and self.discovery_ttl > 0:
+            now = self.clock()
+            with self._kept_lock:
+                for instance, interfaces in current.backend.instances.items():
+                    self._instances.setdefault(instance, (now, interfaces))
         planned = plan_stack(desired, current)
         result = ConvergeResult(spec.stack, None)
         result.warnings.extend(desired.warnings if desired is not None else [])
@@ -222,6 +235,16 @@ class AwsProvider:
         result.steps = list(applier.done)
         result.changes = applier.changes
         return result
+
+    def _described_instances(self) -> dict[str, list[dict[str, Any]]]:
+        """Instances described within the discovery TTL (their interfaces), shared by every stack."""
+        if self.discovery_ttl <= 0:
+            return {}
+        now = self.clock()
+        with self._kept_lock:
+            for instance in [i for i, (at, _) in self._instances.items() if now - at >= self.discovery_ttl]:
+                del self._instances[instance]
+            return {instance: interfaces for instance, (_, interfaces) in self._instances.items()}
 
     def _opened_for(self, desired: DesiredStack, kept: _Kept) -> bool:
         """Whether the node rules of the last full converge already let the backend group reach every new

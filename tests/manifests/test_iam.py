@@ -385,6 +385,22 @@ class Foreign:
         )["CertificateArn"]
         self.vpc = account.vpc_id
 
+        def tagged_group(name: str, tags: dict[str, str]) -> str:
+            spec = [
+                {"ResourceType": "security-group", "Tags": [{"Key": k, "Value": v} for k, v in tags.items()]}
+            ]
+            return str(
+                ec2.create_security_group(
+                    GroupName=name, Description="x", VpcId=account.vpc_id, TagSpecifications=spec
+                )["GroupId"]
+            )
+
+        self.other_nodes = tagged_group("other-nodes", {f"kubernetes.io/cluster/{OTHER}": "owned"})
+        self.our_nodes = tagged_group("our-nodes", {f"kubernetes.io/cluster/{CLUSTER}": "shared"})
+        self.other_backend = tagged_group(
+            "other-backend", {"elbv2.k8s.aws/cluster": OTHER, "elbv2.k8s.aws/resource": "backend-sg"}
+        )
+
 
 def ours(cluster: str = CLUSTER) -> list[dict[str, str]]:
     return [{"Key": CLUSTER_TAG, "Value": cluster}, {"Key": "lbctl.io/stack", "Value": "shop/web"}]
@@ -439,6 +455,16 @@ def hijacks(f: Foreign) -> dict[str, tuple[str, str, dict[str, Any]]]:
             "ec2",
             "AuthorizeSecurityGroupIngress",
             {"GroupId": f.sg, "IpPermissions": []},
+        ),
+        "open another cluster's node security group": (
+            "ec2",
+            "AuthorizeSecurityGroupIngress",
+            {"GroupId": f.other_nodes, "IpPermissions": []},
+        ),
+        "delete another cluster's backend security group": (
+            "ec2",
+            "DeleteSecurityGroup",
+            {"GroupId": f.other_backend},
         ),
         "delete a foreign certificate": ("acm", "DeleteCertificate", {"CertificateArn": f.cert}),
         "create a load balancer for another cluster": (
@@ -510,6 +536,11 @@ def allowed_counterparts(f: Foreign) -> dict[str, tuple[str, str, dict[str, Any]
             },
         ),
         "import a certificate for this cluster": ("acm", "ImportCertificate", {"Tags": ours()}),
+        "open this cluster's node security group": (
+            "ec2",
+            "AuthorizeSecurityGroupIngress",
+            {"GroupId": f.our_nodes, "IpPermissions": []},
+        ),
     }
 
 
