@@ -35,9 +35,11 @@ from lbctl.model.spec import (
     Listener,
     MutualAuthentication,
     Redirect,
+    Rewrite,
     Source,
     Stickiness,
     TLSCertificate,
+    Transform,
     WeightedTarget,
 )
 
@@ -84,19 +86,32 @@ class AlbProfile:
         return int(parsed.get(a.GROUP_ORDER))
 
     def rewrite(self, member: MemberInput) -> str | None:
-        for name in (a.REWRITE_TARGET_NGINX, a.REWRITE_TARGET):
-            if member.parsed.get(name):
-                raise member.fail(
-                    annotation_field(name),
-                    "ALB cannot rewrite request paths; remove the annotation or rewrite in the application",
-                )
-        return None
+        return _rewrite_target(member, self.regex_paths(member))
 
     def conditions(self, member: MemberInput) -> dict[str, list[Condition]]:
-        return {name: _conditions(value) for name, value in member.parsed.family(a.CONDITIONS).items()}
+        found = {name: _conditions(value) for name, value in member.parsed.family(a.CONDITIONS).items()}
+        _check_condition_matchers(member, found, self.regex_paths(member))
+        return found
+
+    def transforms(self, member: MemberInput) -> dict[str, list[Transform]]:
+        found = {name: _transforms(value) for name, value in member.parsed.family(a.TRANSFORMS).items()}
+        target = _rewrite_target_name(member)
+        for name, transforms in found.items():
+            if target is not None and any(t.type == "url-rewrite" for t in transforms):
+                raise member.fail(
+                    _family_field(a.TRANSFORMS, name),
+                    f"a url-rewrite here and {target} on the same Ingress would give its rules two URL "
+                    "rewrites; ALB takes one per rule: keep one of them",
+                )
+        return found
+
+    def regex_paths(self, member: MemberInput) -> bool:
+        return bool(member.parsed.get(a.USE_REGEX_PATH_MATCH))
 
     def annotation_action(self, member: MemberInput, name: str, where: str) -> Action:
-        return _annotation_action(member, name, where)
+        action = _annotation_action(member, name, where)
+        action.authentication = _annotation_action_auth(self, member, action)
+        return action
 
     def certificates(self, member: MemberInput, tls: TlsCertificates) -> list[TLSCertificate]:
         if member.parsed.has(a.CERTIFICATE_ARN):
@@ -147,9 +162,15 @@ class AlbProfile:
         backend.tags = dict(take("tags", a.TAGS) or {})
 
     def authentication(
-        self, member: MemberInput, service: Service, service_parsed: ParsedAnnotations, where: str
+        self,
+        member: MemberInput,
+        service: Service | None,
+        service_parsed: ParsedAnnotations | None,
+        where: str,
     ) -> Authentication | None:
-        settings = Settings(member.parsed, service_parsed, service.ref.key)
+        """The auth-* settings of the Service's annotations over the Ingress's (the Ingress's alone without a
+        Service, as for a use-annotation action that does not forward to exactly one Service)."""
+        settings = Settings(member.parsed, service_parsed, service.ref.key if service is not None else "")
         fields: dict[str, Source] = {}
         auth_type = settings.take(fields, "type", a.AUTH_TYPE)
         if auth_type in (None, "none"):
@@ -244,17 +265,123 @@ def _annotation_action(member: MemberInput, name: str, where: str) -> Action:
     return Action(kind, forward=targets, stickiness=stickiness)
 
 
+def _annotation_action_auth(
+    profile: AlbProfile, member: MemberInput, action: Action
+) -> Authentication | None:
+    """Authentication before a use-annotation action, as aws-load-balancer-controller gives it: from the
+    Ingress's auth-* annotations, with the Service's over them when the action forwards to exactly one
+    Service (fixed-response and redirect actions authenticate too)."""
+    service = service_parsed = None
+    targets = action.forward
+    if len(targets) == 1 and targets[0].backend_key is not None:
+        name = targets[0].backend_key.split("/", 1)[1].split(":", 1)[0]
+        service = member.snapshot.service(member.ingress.namespace, name)
+        if service is not None:
+            service_parsed = a.REGISTRY.parse(
+                service.annotations, "Service", str(service.ref), service.source
+            )
+    return profile.authentication(member, service, service_parsed, "")
+
+
+def _family_field(family: str, name: str) -> str:
+    return annotation_field(family.replace("${name}", name))
+
+
+def _transforms(raw: list[dict[str, Any]]) -> list[Transform]:
+    out = []
+    for item in raw:
+        config = item["urlRewriteConfig" if item["type"] == "url-rewrite" else "hostHeaderRewriteConfig"]
+        out.append(Transform(item["type"], [Rewrite(r["regex"], r["replace"]) for r in config["rewrites"]]))
+    return out
+
+
+def _rewrite_target_name(member: MemberInput) -> str | None:
+    return next((n for n in (a.REWRITE_TARGET_NGINX, a.REWRITE_TARGET) if member.parsed.get(n)), None)
+
+
+def _rewrite_target(member: MemberInput, regex_paths: bool) -> str | None:
+    """rewrite-target on ALB: a url-rewrite replacing the part of the path the rule matched (as GCE's
+    pathPrefixRewrite does: the Exact path, the Prefix with its '/'), for paths where that part is known."""
+    name = _rewrite_target_name(member)
+    if name is None:
+        return None
+    target = str(member.parsed.get(name))
+    where = annotation_field(name)
+    if "$" in target:
+        raise member.fail(
+            where,
+            f"{target!r} holds '$', which an ALB url-rewrite reads as a capture-group reference (ingress-nginx "
+            f"regex rewrites are not this annotation's meaning); use {a.TRANSFORMS} for regex rewrites",
+        )
+    for i, rule in enumerate(member.ingress.rules):
+        for j, path in enumerate(rule.paths):
+            if path.path_type != "ImplementationSpecific" or not path.path:
+                continue
+            if regex_paths or re.search(r"[*?]", path.path.rstrip("*")) or path.path.count("*") > 1:
+                raise member.fail(
+                    where,
+                    f"spec.rules[{i}].http.paths[{j}].path {path.path!r} does not say which part of the path "
+                    f"to rewrite (a regex or a wildcard that is not one trailing '*'); use {a.TRANSFORMS} "
+                    "with a url-rewrite for this path",
+                )
+    return target
+
+
+def _check_condition_matchers(
+    member: MemberInput, found: dict[str, list[Condition]], regex_paths: bool
+) -> None:
+    """The host-header (path-pattern) values of `conditions.<name>` join the rule's own host (path) in one ALB
+    condition, which takes wildcard values or regexValues, never both: refuse a mix as aws-load-balancer-
+    controller does. (A `*.example.com` rule host is lbctl's own regex and takes either.)"""
+    for i, rule in enumerate(member.ingress.rules):
+        for j, path in enumerate(rule.paths):
+            service = path.backend.service.name if path.backend.service else None
+            if service not in found:
+                continue
+            for kind in ("host-header", "path-pattern"):
+                modes = {c.regex for c in found[service] if c.field == kind}
+                if len(modes) > 1:
+                    problem = "the annotation has both values and regexValues"
+                elif kind == "host-header" and rule.host and not rule.host.startswith("*.") and True in modes:
+                    problem = (
+                        f"regexValues cannot join the host of spec.rules[{i}] ({rule.host}, a wildcard value); "
+                        "use values, or leave the host out of the rule and match it here"
+                    )
+                elif kind == "path-pattern" and path.path and modes:
+                    own = regex_paths and path.path_type == "ImplementationSpecific"
+                    if own == (True in modes):
+                        continue
+                    problem = (
+                        f"{'values' if own else 'regexValues'} cannot join the path of "
+                        f"spec.rules[{i}].http.paths[{j}], which is "
+                        + (
+                            f"a regex ({a.USE_REGEX_PATH_MATCH}): use regexValues"
+                            if own
+                            else f"matched with wildcard values: use values, or {a.USE_REGEX_PATH_MATCH} with "
+                            "an ImplementationSpecific path"
+                        )
+                    )
+                else:
+                    continue
+                raise member.fail(
+                    _family_field(a.CONDITIONS, service),
+                    f"{kind}: {problem} (one ALB condition takes values or regexValues, never both)",
+                )
+
+
 def _conditions(raw: list[dict[str, Any]]) -> list[Condition]:
     out = []
     for item in raw:
         field_name = item["field"]
-        if field_name == "host-header":
-            out.append(Condition(field_name, list(item["hostHeaderConfig"]["values"])))
-        elif field_name == "path-pattern":
-            out.append(Condition(field_name, list(item["pathPatternConfig"]["values"])))
-        elif field_name == "http-header":
-            cfg = item["httpHeaderConfig"]
-            out.append(Condition(field_name, list(cfg["values"]), header_name=cfg["httpHeaderName"]))
+        if field_name in ("host-header", "path-pattern", "http-header"):
+            cfg = item[
+                {"host-header": "hostHeaderConfig", "path-pattern": "pathPatternConfig"}.get(
+                    field_name, "httpHeaderConfig"
+                )
+            ]
+            regex = "regexValues" in cfg
+            values = list(cfg["regexValues" if regex else "values"])
+            out.append(Condition(field_name, values, header_name=cfg.get("httpHeaderName"), regex=regex))
         elif field_name == "http-request-method":
             cfg = item["httpRequestMethodConfig"]
             out.append(Condition(field_name, list(cfg.get("values") or cfg.get("Values"))))

@@ -64,6 +64,8 @@ AUTH_SESSION_COOKIE = ALB + "auth-session-cookie"
 AUTH_SESSION_TIMEOUT = ALB + "auth-session-timeout"
 ACTIONS = ALB + "actions.${name}"
 CONDITIONS = ALB + "conditions.${name}"
+TRANSFORMS = ALB + "transforms.${name}"
+USE_REGEX_PATH_MATCH = ALB + "use-regex-path-match"
 TARGET_NODE_LABELS = ALB + "target-node-labels"
 
 INGRESS_CLASS = "kubernetes.io/ingress.class"
@@ -175,6 +177,17 @@ ACTION_SCHEMA: dict[str, Any] = {
 }
 
 _VALUES = {"type": "array", "minItems": 1, "maxItems": 5, "items": _STR}
+_ONE_OF_VALUES = [{"required": ["values"]}, {"required": ["regexValues"]}]  # never both (ALB, LBC)
+
+
+def _matcher(*required: str) -> dict[str, Any]:
+    """A condition config with wildcard `values` or regular-expression `regexValues` (exactly one)."""
+    properties: dict[str, Any] = {"values": _VALUES, "regexValues": _VALUES}
+    if required:
+        properties["httpHeaderName"] = _STR
+    return {"type": "object", "required": list(required), "properties": properties, "oneOf": _ONE_OF_VALUES}
+
+
 CONDITION_SCHEMA: dict[str, Any] = {
     "type": "array",
     "minItems": 1,
@@ -192,17 +205,9 @@ CONDITION_SCHEMA: dict[str, Any] = {
                     "source-ip",
                 ]
             },
-            "hostHeaderConfig": {"type": "object", "required": ["values"], "properties": {"values": _VALUES}},
-            "pathPatternConfig": {
-                "type": "object",
-                "required": ["values"],
-                "properties": {"values": _VALUES},
-            },
-            "httpHeaderConfig": {
-                "type": "object",
-                "required": ["httpHeaderName", "values"],
-                "properties": {"httpHeaderName": _STR, "values": _VALUES},
-            },
+            "hostHeaderConfig": _matcher(),
+            "pathPatternConfig": _matcher(),
+            "httpHeaderConfig": _matcher("httpHeaderName"),
             "httpRequestMethodConfig": {
                 "type": "object",
                 "properties": {"values": _VALUES, "Values": _VALUES},
@@ -281,6 +286,49 @@ JWT_SCHEMA: dict[str, Any] = {
                 },
             },
         },
+    },
+}
+
+_REWRITES = {
+    "type": "object",
+    "required": ["rewrites"],
+    "additionalProperties": False,
+    "properties": {
+        "rewrites": {
+            "type": "array",
+            "minItems": 1,
+            "items": {
+                "type": "object",
+                "required": ["regex", "replace"],
+                "additionalProperties": False,
+                "properties": {"regex": _STR, "replace": {"type": "string"}},
+            },
+        }
+    },
+}
+TRANSFORM_SCHEMA: dict[str, Any] = {
+    "type": "array",
+    "minItems": 1,
+    "maxItems": 2,
+    "items": {
+        "type": "object",
+        "required": ["type"],
+        "additionalProperties": False,
+        "properties": {
+            "type": {"enum": ["url-rewrite", "host-header-rewrite"]},
+            "urlRewriteConfig": _REWRITES,
+            "hostHeaderRewriteConfig": _REWRITES,
+        },
+        "allOf": [
+            {
+                "if": {"properties": {"type": {"const": "url-rewrite"}}},
+                "then": {"required": ["urlRewriteConfig"], "not": {"required": ["hostHeaderRewriteConfig"]}},
+            },
+            {
+                "if": {"properties": {"type": {"const": "host-header-rewrite"}}},
+                "then": {"required": ["hostHeaderRewriteConfig"], "not": {"required": ["urlRewriteConfig"]}},
+            },
+        ],
     },
 }
 
@@ -761,8 +809,31 @@ ANNOTATIONS: list[Annotation] = [
         ),
         _I,
         _N,
-        "Extra rule conditions for backends named `${name}`: host-header, path-pattern, http-header, "
-        "http-request-method, query-string, source-ip.",
+        "Extra rule conditions for backends named `${name}`: host-header and path-pattern values join the "
+        "rule's host or path (either matches), http-header, http-request-method, query-string and source-ip "
+        "are ANDed; `regexValues` instead of `values` for host-header, path-pattern and http-header.",
+    ),
+    _aws(
+        TRANSFORMS,
+        p.json_value(
+            TRANSFORM_SCHEMA,
+            '\'[{"type":"url-rewrite","urlRewriteConfig":{"rewrites":[{"regex":"^/api/(.+)$","replace":"/$1"}]}}]\'',
+            check=limits.check_alb_transforms,
+        ),
+        _I,
+        _N,
+        "Request rewrites (ALB rule transforms) for backends named `${name}`: one `url-rewrite` and one "
+        "`host-header-rewrite`, each a regex and its replacement (`$1` … for groups).",
+    ),
+    _aws(
+        USE_REGEX_PATH_MATCH,
+        p.boolean(),
+        _I,
+        _N,
+        "Match `ImplementationSpecific` paths as regular expressions (the path without its leading '/'; "
+        "ALB `RegexValues`).",
+        False,
+        "false",
     ),
     # ----- GCP (ingress-gce)
     Annotation(
@@ -832,8 +903,9 @@ ANNOTATIONS: list[Annotation] = [
         _I,
         _N,
         "any",
-        "Rewrite the matched path prefix to this path (GCP: URL map `pathPrefixRewrite`; AWS: an error, "
-        "ALB cannot rewrite).",
+        "Rewrite the part of the path each rule matched to this path — the Exact path, a Prefix with its "
+        "'/' (GCP: URL map `pathPrefixRewrite`; AWS: an ALB `url-rewrite` transform on each rule, refused for "
+        "regex or mid-path wildcard paths and for a '$').",
     ),
     Annotation(
         REWRITE_TARGET,

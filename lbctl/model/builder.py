@@ -224,12 +224,16 @@ def _build_member(
         action.authentication = auths.get(key)
         return action
 
-    refused = ingress_checks.ingress_problems(ingress) + limits.ingress_problems(ingress, config.provider)
+    regex_paths = profile.regex_paths(member)
+    refused = ingress_checks.ingress_problems(ingress) + limits.ingress_problems(
+        ingress, config.provider, regex_paths
+    )
     if refused:  # what the API server or the cloud would refuse; the first one is enough to leave it out
         raise fail(ingress, *refused[0])
 
     rewrite = profile.rewrite(member)
     conditions = profile.conditions(member)
+    transforms = profile.transforms(member)
     rules: list[tuple[Rule, int]] = []
     position = 0
     for i, ingress_rule in enumerate(ingress.rules):
@@ -240,10 +244,11 @@ def _build_member(
             rule = Rule(
                 source=SourceRef(ingress.ref.key, where),
                 host=ingress_rule.host,
-                path=PathMatch(PathType(path.path_type), path.path) if path.path else None,
+                path=_path_match(path.path_type, path.path, regex_paths),
                 action=action,
                 conditions=list(conditions.get(service_name, [])),
                 rewrite_path_prefix=rewrite,
+                transforms=list(transforms.get(service_name, [])),
             )
             rules.append((rule, position))
             position += 1
@@ -264,6 +269,15 @@ def _build_member(
     return Member(
         ingress, parsed, profile.order(parsed), listen_ports, rules, backends, default_action, certificates
     )
+
+
+def _path_match(path_type: str, path: str, regex_paths: bool) -> PathMatch | None:
+    """The rule's path; an ImplementationSpecific path is a regex without its leading '/' under `regex_paths`."""
+    if not path:
+        return None
+    if regex_paths and path_type == PathType.IMPLEMENTATION_SPECIFIC:
+        return PathMatch(PathType.IMPLEMENTATION_SPECIFIC, path[1:], regex=True)
+    return PathMatch(PathType(path_type), path)
 
 
 def _tls_certificates(ingress: Ingress, snapshot: ClusterSnapshot, discover: bool) -> list[TLSCertificate]:

@@ -26,6 +26,7 @@ from lbctl.model.spec import (
     Listener,
     Source,
     TLSCertificate,
+    Transform,
 )
 
 Fail = Callable[[str, str], SpecError]
@@ -337,6 +338,19 @@ class GceProfile:
     def conditions(self, member: MemberInput) -> dict[str, list[Condition]]:
         return AlbProfile().conditions(member)  # the annotation is ALB's; the provider skips such rules
 
+    def transforms(self, member: MemberInput) -> dict[str, list[Transform]]:
+        for name in member.parsed.family(a.TRANSFORMS):
+            field = annotation_field(a.TRANSFORMS.replace("${name}", name))
+            raise member.fail(field, "ALB rule transforms have no Google Cloud equivalent here; remove it")
+        return {}
+
+    def regex_paths(self, member: MemberInput) -> bool:
+        if member.parsed.get(a.USE_REGEX_PATH_MATCH):
+            raise member.fail(
+                annotation_field(a.USE_REGEX_PATH_MATCH), "Google Cloud URL maps have no regex paths"
+            )
+        return False
+
     def annotation_action(self, member: MemberInput, name: str, where: str) -> Action:
         raise member.fail(where, "port 'use-annotation' is an ALB feature (actions.<name>)")
 
@@ -360,7 +374,11 @@ class GceProfile:
         apply_gce_backend_settings(backend, service, service_parsed, member.snapshot, member.fail)
 
     def authentication(
-        self, member: MemberInput, service: Service, service_parsed: ParsedAnnotations, where: str
+        self,
+        member: MemberInput,
+        service: Service | None,
+        service_parsed: ParsedAnnotations | None,
+        where: str,
     ) -> Authentication | None:
         return None
 

@@ -13,6 +13,7 @@ import ipaddress
 import re
 import unicodedata
 from collections.abc import Callable
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from lbctl.model.problems import shorten
@@ -37,15 +38,16 @@ def path_problem(path: str) -> str | None:
     return f"contains the control character {found}; expected printable characters only" if found else None
 
 
-def ingress_problems(ingress: Ingress, provider: str) -> list[tuple[str, str]]:
-    """(field, message) for each host or path of the Ingress the provider's cloud would refuse."""
+def ingress_problems(ingress: Ingress, provider: str, regex_paths: bool = False) -> list[tuple[str, str]]:
+    """(field, message) for each host or path of the Ingress the provider's cloud would refuse;
+    `regex_paths`: ImplementationSpecific paths are regular expressions (ALB use-regex-path-match)."""
     found = [
         (f"spec.rules[{i}].http.paths[{j}].path", f"{shorten(path.path)} {reason}")
         for i, rule in enumerate(ingress.rules)
         for j, path in enumerate(rule.paths)
         if (reason := path_problem(path.path))
     ]
-    return found + (alb_ingress_problems(ingress) if provider == "aws" else [])
+    return found + (alb_ingress_problems(ingress, regex_paths) if provider == "aws" else [])
 
 
 # --------------------------------------------------------------------------- ALB
@@ -122,16 +124,47 @@ def alb_host_problem(host: str) -> str | None:
     return None
 
 
-def alb_ingress_problems(ingress: Ingress) -> list[tuple[str, str]]:
+def alb_ingress_problems(ingress: Ingress, regex_paths: bool = False) -> list[tuple[str, str]]:
     """(field, message) for each host or path of the Ingress an ALB listener rule cannot hold."""
     found: list[tuple[str, str]] = []
     for i, rule in enumerate(ingress.rules):
         if rule.host is not None and (reason := alb_host_problem(rule.host)):
             found.append((f"spec.rules[{i}].host", f"{shorten(rule.host)} {reason}"))
         for j, path in enumerate(rule.paths):
-            if path.path and (reason := alb_ingress_path_problem(path.path, path.path_type)):
+            if regex_paths and path.path_type == "ImplementationSpecific":
+                reason = alb_regex_problem(path.path[1:], "path-pattern") if path.path else None
+            else:
+                reason = alb_ingress_path_problem(path.path, path.path_type) if path.path else None
+            if reason:
                 found.append((f"spec.rules[{i}].http.paths[{j}].path", f"{shorten(path.path)} {reason}"))
     return found
+
+
+# What ALB's regular expressions lack (listener rules docs): lookarounds, backreferences, atomic groups,
+# possessive quantifiers, recursion/subroutines and Unicode classes.
+_REGEX_UNSUPPORTED = re.compile(
+    r"(\\[1-9]|\\k<|\\[pP])|\\.|(\(\?[=!>]|\(\?<[=!]|\(\?R\)|\(\?[0-9&+-]|[*+?}]\+)"
+)
+
+
+def alb_regex_problem(value: str, what: str) -> str | None:
+    """One ALB regular expression (`RegexValues`, transform `Regex`): at most 128 characters, a valid regular
+    expression without the features ALB lacks."""
+    if not value:
+        return f"is empty; expected a regular expression (ALB {what} regex values)"
+    if len(value) > ALB_MAX_CONDITION_VALUE:
+        return f"is {len(value)} characters; expected at most {ALB_MAX_CONDITION_VALUE} (ALB {what} regex values)"
+    try:
+        re.compile(value)
+    except re.error as err:
+        return f"is not a regular expression ({err})"
+    for match in _REGEX_UNSUPPORTED.finditer(value):
+        if match.group(1) or match.group(2):
+            return (
+                f"uses {match.group(1) or match.group(2)!r}; ALB regular expressions have no lookarounds, backreferences, "
+                "atomic groups, possessive quantifiers, recursion or Unicode classes"
+            )
+    return None
 
 
 def _values(values: list[str], where: str, check: Callable[[str], str | None]) -> None:
@@ -174,7 +207,18 @@ def check_alb_conditions(conditions: list[dict[str, Any]]) -> None:
     header_name = _pattern(_ALB_HEADER_NAME, ALB_MAX_HEADER_NAME, ALB_HEADER_NAME_CHARS, "http-header names")
     for i, item in enumerate(conditions):
         field = item["field"]
-        if field == "host-header":
+        if field in ("host-header", "path-pattern", "http-header") and "regexValues" in item.get(
+            _MATCHER_CONFIG[field], {}
+        ):
+            key = _MATCHER_CONFIG[field]
+            if field == "http-header":
+                _one(item[key]["httpHeaderName"], f"[{i}].{key}.httpHeaderName", header_name)
+            _values(
+                item[key]["regexValues"],
+                f"[{i}].{key}.regexValues",
+                partial(alb_regex_problem, what=field),
+            )
+        elif field == "host-header":
             _values(item["hostHeaderConfig"]["values"], f"[{i}].hostHeaderConfig.values", alb_host_problem)
         elif field == "path-pattern":
             _values(
@@ -197,6 +241,38 @@ def check_alb_conditions(conditions: list[dict[str, Any]]) -> None:
                 _one(pair["value"], f"{where}.value", query)
         elif field == "source-ip":
             _values(item["sourceIpConfig"]["values"], f"[{i}].sourceIpConfig.values", _cidr)
+
+
+_MATCHER_CONFIG = {
+    "host-header": "hostHeaderConfig",
+    "path-pattern": "pathPatternConfig",
+    "http-header": "httpHeaderConfig",
+}
+
+
+def check_alb_transforms(transforms: list[dict[str, Any]]) -> None:
+    """A `transforms.<name>` annotation ALB would refuse: one transform of each type, valid regexes and
+    printable replacements (raises ValueError naming the JSON path)."""
+    seen: set[str] = set()
+    for i, item in enumerate(transforms):
+        kind = item["type"]
+        if kind in seen:
+            raise ValueError(
+                f"at $[{i}].type: a second {kind}; ALB takes one of each transform type per rule"
+            )
+        seen.add(kind)
+        key = "urlRewriteConfig" if kind == "url-rewrite" else "hostHeaderRewriteConfig"
+        for k, rewrite in enumerate(item[key]["rewrites"]):
+            where = f"[{i}].{key}.rewrites[{k}]"
+            _one(rewrite["regex"], f"{where}.regex", partial(alb_regex_problem, what=kind))
+            _one(rewrite["replace"], f"{where}.replace", _replacement)
+
+
+def _replacement(value: str) -> str | None:
+    if len(value) > ALB_MAX_CONDITION_VALUE:
+        return f"is {len(value)} characters; expected at most {ALB_MAX_CONDITION_VALUE} (ALB rewrite replacements)"
+    found = control_character(value)
+    return f"contains the control character {found}; expected printable characters" if found else None
 
 
 def _message_body(body: str) -> str | None:

@@ -55,6 +55,8 @@ def glob_matches(pattern: str, request_path: str) -> bool:
 def path_matches(match: PathMatch | None, request_path: str) -> bool:
     if match is None:
         return True
+    if match.regex:  # use-regex-path-match: the cloud's regex, found anywhere in the path unless anchored
+        return re.search(match.path, request_path) is not None
     if match.type == PathType.EXACT:
         return request_path == match.path
     if match.type == PathType.PREFIX:
@@ -72,6 +74,8 @@ def specificity(match: PathMatch | None) -> tuple[int, int]:
         return (len(match.path), 0)
     if match.type == PathType.PREFIX:
         return (len("/".join(_segments(match.path))) + 1, 1)
+    if match.regex:
+        return (0, 2)
     literal = re.split(r"[*?]", match.path, maxsplit=1)[0]
     return (len(literal), 2)
 
@@ -109,21 +113,47 @@ class RouteResult:
 
 def condition_matches(condition: Condition, host: str, path: str) -> bool | None:
     """Whether an extra `conditions.<name>` condition holds for a request with this host and path (ALB
-    syntax: `*` any characters, `?` one); None when it depends on more (headers, method, query, source IP)."""
-    if condition.field == "host-header":
-        return any(glob_matches(value.lower(), normalise_host(host)) for value in condition.values)
-    if condition.field == "path-pattern":
-        return any(glob_matches(value, path) for value in condition.values)
-    return None
+    syntax: `*` any characters, `?` one; `regex`: a regular expression found in the value); None when it
+    depends on more (headers, method, query, source IP)."""
+    if condition.field not in ("host-header", "path-pattern"):
+        return None
+    host_header = condition.field == "host-header"
+    subject = normalise_host(host) if host_header else path
+    if condition.regex:
+        flags = re.IGNORECASE if host_header else 0
+        return any(re.search(value, subject, flags) is not None for value in condition.values)
+    return any(glob_matches(value.lower() if host_header else value, subject) for value in condition.values)
+
+
+def _joined(own: bool | None, extra: list[bool | None]) -> bool | None:
+    """One ALB condition made of the rule's own host (path) and the annotation's values: any may match."""
+    candidates = ([own] if own is not None else []) + extra
+    if not candidates:
+        return True
+    return any(candidates)
+
+
+def rule_matches(rule: Rule, host: str, path: str) -> bool:
+    """A rule for a plain request: its host-header (path-pattern) conditions join its host (path), as
+    aws-load-balancer-controller builds them; conditions on other request parts never hold here."""
+    by_field: dict[str, list[bool | None]] = {}
+    for condition in rule.conditions:
+        by_field.setdefault(condition.field, []).append(condition_matches(condition, host, path))
+    if any(field not in ("host-header", "path-pattern") for field in by_field):
+        return False
+    own_host = host_matches(rule.host, host) if rule.host is not None else None
+    own_path = path_matches(rule.path, path) if rule.path is not None else None
+    return bool(
+        _joined(own_host, by_field.get("host-header", []))
+        and _joined(own_path, by_field.get("path-pattern", []))
+    )
 
 
 def first_match(spec: LoadBalancerSpec, host: str, path: str) -> RouteResult:
     """Evaluate the ordered rules of a spec for a plain request: host and path only. A rule whose extra
     conditions need other request attributes (headers, method, query, source IP) never matches here."""
     for rule in spec.rules:
-        if not (host_matches(rule.host, host) and path_matches(rule.path, path)):
-            continue
-        if all(condition_matches(c, host, path) for c in rule.conditions):
+        if rule_matches(rule, host, path):
             return RouteResult(rule, rule.action, f"matched {rule.source}")
     if spec.default_action is not None:
         return RouteResult(None, spec.default_action, "no rule matched: default backend")

@@ -25,6 +25,7 @@ from lbctl.model.spec import (
     Rule,
     Source,
     TLSCertificate,
+    Transform,
 )
 
 # Resolve a Service port into a backend of the member: (service name, port, where, namespace or None) → key
@@ -163,8 +164,16 @@ class CloudProfile(Protocol):
         """Extra rule conditions per backend Service name."""
         ...
 
+    def transforms(self, member: MemberInput) -> dict[str, list[Transform]]:
+        """Request rewrites per backend Service name (ALB transforms)."""
+        ...
+
+    def regex_paths(self, member: MemberInput) -> bool:
+        """Whether the Ingress's ImplementationSpecific paths are regular expressions."""
+        ...
+
     def annotation_action(self, member: MemberInput, name: str, where: str) -> Action:
-        """The action of a backend whose port is 'use-annotation' (named `name`)."""
+        """The action of a backend whose port is 'use-annotation' (named `name`), with its authentication."""
         ...
 
     def certificates(self, member: MemberInput, tls: TlsCertificates) -> list[TLSCertificate]:
@@ -187,7 +196,11 @@ class CloudProfile(Protocol):
         ...
 
     def authentication(
-        self, member: MemberInput, service: Service, service_parsed: ParsedAnnotations, where: str
+        self,
+        member: MemberInput,
+        service: Service | None,
+        service_parsed: ParsedAnnotations | None,
+        where: str,
     ) -> Authentication | None:
         """Authentication before forwarding to the backend, if the cloud has it and it is asked for."""
         ...

@@ -188,18 +188,38 @@ class Action:
 
 @dataclass
 class Condition:
-    """An extra rule condition from `conditions.<name>` (ALB condition field and values)."""
+    """An extra rule condition from `conditions.<name>` (ALB condition field and values). `regex`: the values
+    are regular expressions (ALB `RegexValues`: host-header, path-pattern, http-header), else wildcards."""
 
     field: str  # host-header | path-pattern | http-header | http-request-method | query-string | source-ip
     values: list[str]
     header_name: str | None = None  # http-header
     query: list[dict[str, str]] | None = None  # query-string: [{"key": k, "value": v}]
+    regex: bool = dataclasses.field(default=False, metadata={"omit_default": True})
 
 
 @dataclass
 class PathMatch:
+    """A rule's path. `regex`: an ImplementationSpecific path under `use-regex-path-match`, `path` then holds
+    the regular expression (the Ingress path without its leading '/')."""
+
     type: PathType
     path: str
+    regex: bool = field(default=False, metadata={"omit_default": True})
+
+
+@dataclass
+class Rewrite:
+    regex: str
+    replace: str
+
+
+@dataclass
+class Transform:
+    """A request rewrite applied before forwarding (ALB rule transform, from `transforms.<name>`)."""
+
+    type: str  # url-rewrite | host-header-rewrite
+    rewrites: list[Rewrite]
 
 
 @dataclass
@@ -212,7 +232,10 @@ class Rule:
     action: Action
     conditions: list[Condition] = field(default_factory=list)
     listen_ports: list[int] = field(default_factory=list)  # listeners the rule is on; empty = all
-    rewrite_path_prefix: str | None = None  # GCP urlRewrite.pathPrefixRewrite
+    rewrite_path_prefix: str | None = (
+        None  # rewrite-target: GCP urlRewrite.pathPrefixRewrite, ALB url-rewrite
+    )
+    transforms: list[Transform] = field(default_factory=list)  # ALB transforms.<name>
 
 
 @dataclass
@@ -301,6 +324,7 @@ def _as_dict(value: Any) -> Any:
             f.name: _as_dict(getattr(value, f.name))
             for f in dataclasses.fields(value)
             if f.metadata.get("plain", True)
+            and not (f.metadata.get("omit_default") and getattr(value, f.name) == f.default)
         }
     if isinstance(value, dict):
         return {k: _as_dict(v) for k, v in value.items()}

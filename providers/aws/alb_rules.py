@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from lbctl.model import limits
 from lbctl.model.matching import normalise_host
 from lbctl.model.spec import Condition, PathMatch, PathType, Rule
 
@@ -19,8 +20,8 @@ HOST_PATH_FIELDS = ("host-header", "path-pattern")
 
 
 def path_values(match: PathMatch | None) -> list[str]:
-    """Path-pattern values giving the Ingress path semantics on ALB; [] = any path."""
-    if match is None:
+    """Path-pattern values giving the Ingress path semantics on ALB; [] = any path (or a regex path)."""
+    if match is None or match.regex:
         return []
     if match.type == PathType.PREFIX:
         base = match.path.rstrip("/")
@@ -34,27 +35,34 @@ def host_regex(host: str) -> str:
     return "^[^.]+" + re.escape(host[1:]) + "$"
 
 
-def rule_conditions(rule: Rule, regex_hosts: bool) -> tuple[list[dict[str, Any]], list[str]]:
-    """ALB conditions for a spec rule, and fidelity warnings naming the rule."""
+def wildcard_regex(value: str) -> str:
+    """The regex matching exactly what an ALB wildcard value (`*` any characters, `?` one) matches."""
+    return "^" + "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in value) + "$"
+
+
+def rule_conditions(rule: Rule, regex_hosts: bool = True) -> tuple[list[dict[str, Any]], list[str]]:
+    """ALB conditions for a spec rule, and fidelity warnings naming the rule. The host-header and path-pattern
+    values of `conditions.<name>` join the rule's own host and path in one condition each (any may match), as
+    aws-load-balancer-controller builds them; when one side is a regex, wildcard values become the regexes
+    matching the same requests (ALB takes values or regexValues in one condition, never both)."""
     warnings: list[str] = []
-    conditions: list[dict[str, Any]] = []
+    hosts: tuple[list[str], list[str]] = ([], [])  # (wildcard values, regexes)
+    paths: tuple[list[str], list[str]] = ([], [])
     if rule.host:
-        if rule.host.startswith("*."):
-            if regex_hosts:
-                conditions.append(
-                    {"Field": "host-header", "HostHeaderConfig": {"RegexValues": [host_regex(rule.host)]}}
-                )
-            else:
-                conditions.append({"Field": "host-header", "HostHeaderConfig": {"Values": [rule.host]}})
+        wildcard = rule.host.startswith("*.")
+        if wildcard and regex_hosts and len(host_regex(rule.host)) <= limits.ALB_MAX_CONDITION_VALUE:
+            hosts[1].append(host_regex(rule.host))
+        else:
+            hosts[0].append(rule.host)
+            if wildcard:
                 warnings.append(
                     f"{rule.source}: host {rule.host!r} covers exactly one DNS label in Kubernetes, but an ALB "
                     f"host-header wildcard also matches deeper names (e.g. a.b{rule.host[1:]}); such requests "
                     "reach this rule on AWS"
                 )
-        else:
-            conditions.append({"Field": "host-header", "HostHeaderConfig": {"Values": [rule.host]}})
     if (
         rule.path is not None
+        and not rule.path.regex
         and rule.path.type != PathType.IMPLEMENTATION_SPECIFIC
         and re.search(r"[*?]", rule.path.path)
     ):
@@ -62,26 +70,43 @@ def rule_conditions(rule: Rule, regex_hosts: bool) -> tuple[list[dict[str, Any]]
             f"{rule.source}: path {rule.path.path!r} contains '*' or '?', which ALB treats as wildcards, "
             "not literal characters"
         )
-    values = path_values(rule.path)
-    if values:
-        conditions.append({"Field": "path-pattern", "PathPatternConfig": {"Values": values}})
-    conditions.extend(extra_condition(c) for c in rule.conditions)
+    if rule.path is not None and rule.path.regex:
+        paths[1].append(rule.path.path)
+    paths[0].extend(path_values(rule.path))
+    others = []
+    for condition in rule.conditions:
+        if condition.field in HOST_PATH_FIELDS:
+            joined = hosts if condition.field == "host-header" else paths
+            joined[1 if condition.regex else 0].extend(condition.values)
+        else:
+            others.append(extra_condition(condition))
+    conditions: list[dict[str, Any]] = []
+    for field, (values, regexes) in (("host-header", hosts), ("path-pattern", paths)):
+        if regexes:
+            config = {"RegexValues": regexes + [wildcard_regex(v) for v in values]}
+        elif values:
+            config = {"Values": values}
+        else:
+            continue
+        conditions.append({"Field": field, _CONFIG_KEYS[field]: config})
+    conditions.extend(others)
     if not conditions:  # ALB needs at least one condition: a rule for any host and any path
         conditions.append({"Field": "path-pattern", "PathPatternConfig": {"Values": ["/*"]}})
     return conditions, warnings
 
 
 def extra_condition(condition: Condition) -> dict[str, Any]:
-    """An ALB condition from a `conditions.<name>` entry."""
+    """An ALB condition from a `conditions.<name>` entry (host-header and path-pattern: see rule_conditions)."""
     field = condition.field
+    key = "RegexValues" if condition.regex else "Values"
     if field == "host-header":
-        return {"Field": field, "HostHeaderConfig": {"Values": list(condition.values)}}
+        return {"Field": field, "HostHeaderConfig": {key: list(condition.values)}}
     if field == "path-pattern":
-        return {"Field": field, "PathPatternConfig": {"Values": list(condition.values)}}
+        return {"Field": field, "PathPatternConfig": {key: list(condition.values)}}
     if field == "http-header":
         return {
             "Field": field,
-            "HttpHeaderConfig": {"HttpHeaderName": condition.header_name, "Values": list(condition.values)},
+            "HttpHeaderConfig": {"HttpHeaderName": condition.header_name, key: list(condition.values)},
         }
     if field == "http-request-method":
         return {"Field": field, "HttpRequestMethodConfig": {"Values": list(condition.values)}}
@@ -92,6 +117,39 @@ def extra_condition(condition: Condition) -> dict[str, Any]:
         ]
         return {"Field": field, "QueryStringConfig": {"Values": pairs}}
     return {"Field": field, "SourceIpConfig": {"Values": list(condition.values)}}
+
+
+def rule_transforms(rule: Rule) -> list[dict[str, Any]]:
+    """ALB transforms of a spec rule: `transforms.<name>`, and rewrite-target as the url-rewrite replacing the
+    part of the path the rule matched (GCE's pathPrefixRewrite: the Exact path; a Prefix with its '/'; the
+    literal part before an ImplementationSpecific trailing '*')."""
+    out = [
+        {
+            "Type": t.type,
+            _TRANSFORM_KEYS[t.type]: {
+                "Rewrites": [{"Regex": r.regex, "Replace": r.replace} for r in t.rewrites]
+            },
+        }
+        for t in rule.transforms
+    ]
+    target = rule.rewrite_path_prefix
+    if target is not None:
+        match = rule.path
+        if match is None:
+            regex = "^/(.*)$"
+        elif match.type == PathType.PREFIX:
+            base = match.path.rstrip("/")
+            regex = f"^{re.escape(base)}/?(.*)$" if base else "^/(.*)$"
+        elif match.type == PathType.IMPLEMENTATION_SPECIFIC and match.path.endswith("*"):
+            regex = f"^{re.escape(match.path[:-1])}(.*)$"
+        else:
+            regex = f"^{re.escape(match.path)}(.*)$"
+        rewrite = {"Rewrites": [{"Regex": regex, "Replace": target + "$1"}]}
+        out.append({"Type": "url-rewrite", "UrlRewriteConfig": rewrite})
+    return out
+
+
+_TRANSFORM_KEYS = {"url-rewrite": "UrlRewriteConfig", "host-header-rewrite": "HostHeaderRewriteConfig"}
 
 
 _CONFIG_KEYS = {
@@ -162,7 +220,8 @@ def alb_host_matches(pattern: str, host: str) -> bool:
 
 
 def condition_matches(condition: dict[str, Any], host: str, path: str) -> bool | None:
-    """Whether a host/path condition matches the request; None for conditions on other request parts."""
+    """Whether a host/path condition matches the request; None for conditions on other request parts.
+    RegexValues are found anywhere in the value unless anchored; host-header ones case-insensitively."""
     field = condition["Field"]
     if field not in HOST_PATH_FIELDS:
         return None
@@ -182,3 +241,23 @@ def rule_matches(conditions: list[dict[str, Any]], host: str, path: str) -> bool
     if any(r is None for r in results):
         return None
     return all(results)
+
+
+def rewritten(transforms: list[dict[str, Any]], host: str, path: str) -> tuple[str, str]:
+    """(host, path) as the targets receive them after the rule's transforms: the first rewrite whose regex
+    matches replaces what it matched (`$1` … its groups); no match leaves the value as it was."""
+    for transform in transforms:
+        config = transform[_TRANSFORM_KEYS[transform["Type"]]]
+        for rewrite in config["Rewrites"]:
+            pattern = re.compile(rewrite["Regex"], re.IGNORECASE if transform["Type"] != "url-rewrite" else 0)
+            subject = path if transform["Type"] == "url-rewrite" else normalise_host(host)
+            if pattern.search(subject) is None:
+                continue
+            replace = re.sub(r"\$(\d+)", r"\\g<\1>", rewrite["Replace"].replace("\\", "\\\\"))
+            result = pattern.sub(replace, subject, count=1)
+            if transform["Type"] == "url-rewrite":
+                path = result
+            else:
+                host = result
+            break
+    return host, path

@@ -86,6 +86,11 @@ def canonical_conditions(conditions: list[dict[str, Any]]) -> str:
     return _json(sorted(out, key=_json))
 
 
+def canonical_transforms(transforms: list[dict[str, Any]] | None) -> str:
+    """A comparable form of a rule's transforms (AWS lists none as an empty list or leaves them out)."""
+    return _json(sorted(transforms or [], key=lambda t: str(t.get("Type"))))
+
+
 def health_check_changes(desired: dict[str, Any], current: dict[str, Any]) -> dict[str, Any]:
     """ModifyTargetGroup parameters that differ from the existing target group."""
     changes = {}
@@ -192,11 +197,20 @@ def plan_rules(desired: list[DesiredRule], existing: list[dict[str, Any]]) -> Ru
     pool = [r for r in existing if not r.get("IsDefault")]
     pool.sort(key=lambda r: int(r["Priority"]))
     key_of = {
-        r["RuleArn"]: (canonical_conditions(r["Conditions"]), canonical_actions(r["Actions"])) for r in pool
+        r["RuleArn"]: (
+            canonical_conditions(r["Conditions"]),
+            canonical_actions(r["Actions"]),
+            canonical_transforms(r.get("Transforms")),
+        )
+        for r in pool
     }
     unmatched: list[DesiredRule] = []
     for rule in desired:
-        key = (canonical_conditions(rule.conditions), canonical_actions(rule.actions))
+        key = (
+            canonical_conditions(rule.conditions),
+            canonical_actions(rule.actions),
+            canonical_transforms(rule.transforms),
+        )
         match = next((r for r in pool if key_of[r["RuleArn"]] == key), None)
         if match is None:
             unmatched.append(rule)

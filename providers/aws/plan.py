@@ -940,7 +940,14 @@ class _Planner:
         """Converge the rules of a listener: delete, rewrite, reorder and create; then the tags of the kept
         ones (a rotated OIDC client secret, a changed `tags` annotation)."""
         resolved = [
-            DesiredRule(r.priority, r.conditions, _resolve_actions(r.actions, tg_arns), r.spec_index, r.label)
+            DesiredRule(
+                r.priority,
+                r.conditions,
+                _resolve_actions(r.actions, tg_arns),
+                r.spec_index,
+                r.label,
+                r.transforms,
+            )
             for r in want.rules
         ]
         rules = plan_rules(resolved, existing)
@@ -951,17 +958,22 @@ class _Planner:
         by_arn = {r["RuleArn"]: r for r in existing}
         for arn, rule in rules.modify:
             have = by_arn[arn]
+            body: dict[str, Any] = {"RuleArn": arn, "Conditions": rule.conditions, "Actions": rule.actions}
+            changed = {
+                "Conditions": (have.get("Conditions"), rule.conditions),
+                "Actions": (have.get("Actions"), rule.actions),
+            }
+            if rule.transforms or have.get("Transforms"):  # rewrites are replaced whole, or reset
+                body.update({"Transforms": rule.transforms} if rule.transforms else {"ResetTransforms": True})
+                changed["Transforms"] = (have.get("Transforms"), rule.transforms)
             self.step(
                 "update",
                 "Rule",
                 f"{listener_name} #{rule.priority}",
                 "ModifyRule",
-                {"RuleArn": arn, "Conditions": rule.conditions, "Actions": rule.actions},
+                body,
                 rule.label,
-                {
-                    "Conditions": (have.get("Conditions"), rule.conditions),
-                    "Actions": (have.get("Actions"), rule.actions),
-                },
+                changed,
                 field=rule.label,
             )
         if rules.priorities:
@@ -998,6 +1010,7 @@ class _Planner:
                     "Priority": rule.priority,
                     "Conditions": rule.conditions,
                     "Actions": rule.actions,
+                    **({"Transforms": rule.transforms} if rule.transforms else {}),
                     "Tags": naming.tag_list({**tags, **secret_tag}),
                 },
                 rule.label,

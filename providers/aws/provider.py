@@ -34,8 +34,8 @@ class AwsProvider:
     """Provider protocol for AWS Application Load Balancers.
 
     Options (`ProviderConfig.options`): `region`, `vpc_id` (AwsSettings), `rate_limits` {operation prefix: calls/s}, `retry_attempts`,
-    `retry_initial_wait`, `retry_max_wait`, `regex_hosts` (express `*.example.com` with ALB regex
-    host conditions instead of a wildcard plus a warning), `delete_retry_seconds`, `aws_access_key_id`,
+    `retry_initial_wait`, `retry_max_wait`, `regex_hosts` (default true: express `*.example.com` with an
+    ALB regex host condition; false: a wildcard, which also matches deeper names, plus a warning), `delete_retry_seconds`, `aws_access_key_id`,
     `aws_secret_access_key`. Call counts go to `ProviderConfig.call_stats` when given (shared with the
     controller's metrics), else to the `stats` option, else to a CallStats of its own.
     """
@@ -54,7 +54,7 @@ class AwsProvider:
             options,
             stats if isinstance(stats, CallStats) else None,
         )
-        self.regex_hosts = bool(options.get("regex_hosts", False))
+        self.regex_hosts = bool(options.get("regex_hosts", True))
         self.delete_retry_seconds = float(options.get("delete_retry_seconds", 30.0))
         self.discovery_ttl = float(options.get("discovery_ttl", 0) or 0)
         self.binding_scope = bindings.check_scope(str(options.get("binding_scope") or bindings.DEFAULT_SCOPE))
@@ -346,11 +346,15 @@ class AwsProvider:
         for rule in sorted(listener.rules, key=lambda r: r.priority):
             if alb_rules.rule_matches(rule.conditions, host, path):
                 spec_rule = spec.rules[rule.spec_index]
+                new_host, new_path = alb_rules.rewritten(rule.transforms, host, path)
+                rewrites = [f"host {new_host}"] if new_host != host else []
+                rewrites += [f"path {new_path}"] if new_path != path else []
                 return RouteResult(
                     spec_rule,
                     spec_rule.action,
                     f"ALB rule priority {rule.priority} on {listener.protocol}:{listener.port} "
-                    f"({spec_rule.source})",
+                    f"({spec_rule.source})"
+                    + (f", rewritten to {' and '.join(rewrites)}" if rewrites else ""),
                 )
         if spec.default_action is not None:
             return RouteResult(

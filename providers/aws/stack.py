@@ -77,6 +77,7 @@ class DesiredRule:
     actions: list[dict[str, Any]]
     spec_index: int  # index of the spec rule it comes from
     label: str  # the spec rule's source, for messages
+    transforms: list[dict[str, Any]] = field(default_factory=list)  # ALB rule transforms (rewrites)
 
 
 @dataclass

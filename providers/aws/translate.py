@@ -46,7 +46,7 @@ def stack_error(spec: LoadBalancerSpec, field: str, message: str) -> ProviderErr
 def translate(
     spec: LoadBalancerSpec,
     cluster: str,
-    regex_hosts: bool = False,
+    regex_hosts: bool = True,
     secrets: dict[str, dict[str, str]] | None = None,
     require_secrets: bool = True,
     tls: dict[str, TLSMaterial] | None = None,
@@ -171,8 +171,11 @@ def translate(
                     "several ALB rules; use fewer conditions",
                 )
             rule_actions = actions(rule.action, https, spec, secrets, str(rule.source))
+            transforms = alb_rules.rule_transforms(rule)
             for part in parts:
-                listener.rules.append(DesiredRule(priority, part, rule_actions, index, str(rule.source)))
+                listener.rules.append(
+                    DesiredRule(priority, part, rule_actions, index, str(rule.source), transforms)
+                )
                 priority += 1
         if len(listener.rules) > alb_rules.MAX_RULES_PER_LISTENER:
             raise stack_error(

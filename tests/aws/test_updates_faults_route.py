@@ -184,16 +184,16 @@ def test_route_agrees_with_ingress(host: str, path: str) -> None:
         )
 
 
-def test_wildcard_host_cannot_agree_without_regex_and_warns() -> None:
+def test_wildcard_host_agrees_by_default_and_warns_only_when_regex_hosts_are_off() -> None:
     spec = next(s for s in _specs() if s.stack == "default/wild")
-    provider = _route_provider()
-    assert first_match(spec, "a.b.example.com", "/x").rule is None
-    assert provider.route(spec, "a.b.example.com", "/x").rule is spec.rules[0]  # ALB's '*' crosses dots
     from providers.aws.translate import translate
 
-    warnings = translate(spec, CLUSTER).warnings
-    assert len(warnings) == 1 and "Ingress default/wild spec.rules[0].http.paths[0]" in warnings[0]
-    regex = _route_provider(regex_hosts=True)
+    assert first_match(spec, "a.b.example.com", "/x").rule is None
+    regex = _route_provider()  # the default: one-label wildcard as an ALB regex host condition
     assert regex.route(spec, "a.b.example.com", "/x").rule is None
     assert regex.route(spec, "a.example.com", "/x").rule is spec.rules[0]
-    assert translate(spec, CLUSTER, regex_hosts=True).warnings == []
+    assert translate(spec, CLUSTER).warnings == []
+    glob = _route_provider(regex_hosts=False)
+    assert glob.route(spec, "a.b.example.com", "/x").rule is spec.rules[0]  # ALB's '*' crosses dots
+    warnings = translate(spec, CLUSTER, regex_hosts=False).warnings
+    assert len(warnings) == 1 and "Ingress default/wild spec.rules[0].http.paths[0]" in warnings[0]

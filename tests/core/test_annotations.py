@@ -50,6 +50,23 @@ QUERY_AND_SOURCE = [
     {"field": "query-string", "queryStringConfig": {"values": [{"key": "v", "value": "2"}]}},
     {"field": "source-ip", "sourceIpConfig": {"values": ["10.0.0.0/8"]}},
 ]
+REGEX_COND = [
+    {"field": "host-header", "hostHeaderConfig": {"regexValues": ["^(.+)\\.example\\.com$"]}},
+    {"field": "path-pattern", "pathPatternConfig": {"regexValues": ["^/api/?(.*)$"]}},
+    {
+        "field": "http-header",
+        "httpHeaderConfig": {"httpHeaderName": "User-Agent", "regexValues": [".+Chrome.+"]},
+    },
+]
+TRANSFORMS = [
+    {"type": "url-rewrite", "urlRewriteConfig": {"rewrites": [{"regex": "^/api/(.+)$", "replace": "/$1"}]}},
+    {
+        "type": "host-header-rewrite",
+        "hostHeaderRewriteConfig": {
+            "rewrites": [{"regex": "^(.+)\\.example\\.com$", "replace": "$1.example.org"}]
+        },
+    },
+]
 HEADER_COND = [
     {"field": "http-header", "httpHeaderConfig": {"httpHeaderName": "X-Canary", "values": ["yes"]}}
 ]
@@ -78,6 +95,7 @@ VALID: dict[str, list[tuple[str, Any]]] = {
     a.CONDITIONS: [
         (json.dumps(HEADER_COND), HEADER_COND),
         (json.dumps(QUERY_AND_SOURCE), QUERY_AND_SOURCE),
+        (json.dumps(REGEX_COND), REGEX_COND),
     ],
     a.GROUP_NAME: [("shop", "shop"), ("team-a.shop", "team-a.shop"), ("a" * 63, "a" * 63)],
     a.GROUP_ORDER: [("-1000", -1000), ("0", 0), ("1000", 1000), (" 7 ", 7)],
@@ -117,6 +135,8 @@ VALID: dict[str, list[tuple[str, Any]]] = {
     ],
     a.TARGET_NODE_LABELS: [("pool=web", {"pool": "web"})],
     a.TARGET_TYPE: [("ip", "ip"), ("instance", "instance")],
+    a.TRANSFORMS: [(json.dumps(TRANSFORMS), TRANSFORMS)],
+    a.USE_REGEX_PATH_MATCH: [("true", True), ("False", False)],
     a.UNHEALTHY_THRESHOLD: [("3", 3)],
     a.WAFV2_ACL_ARN: [(WAF_ARN, WAF_ARN), ("none", "none")],
     a.WAFV2_ACL_NAME: [("shop-acl", "shop-acl"), ("none", "none")],
@@ -181,7 +201,16 @@ INVALID: dict[str, list[str]] = {
     a.BACKEND_PROTOCOL: ["TCP", "http"],
     a.BACKEND_PROTOCOL_VERSION: ["HTTP3"],
     a.CERTIFICATE_ARN: ["", f"{ARN},,{ARN}"],
-    a.CONDITIONS: ["{}", '[{"field": "cookie"}]', '[{"field": "http-header"}]', "[]"],
+    a.CONDITIONS: [
+        "{}",
+        '[{"field": "cookie"}]',
+        '[{"field": "http-header"}]',
+        "[]",
+        '[{"field": "host-header", "hostHeaderConfig": {"values": ["a.b"], "regexValues": ["a"]}}]',
+        '[{"field": "path-pattern", "pathPatternConfig": {}}]',
+        '[{"field": "path-pattern", "pathPatternConfig": {"regexValues": ["(a"]}}]',
+        '[{"field": "http-header", "httpHeaderConfig": {"httpHeaderName": "X", "regexValues": ["(?<=a)b"]}}]',
+    ],
     a.GROUP_NAME: ["Shop", "-shop", "a" * 64, "shop_1", ""],
     a.GROUP_ORDER: ["-1001", "1001", "first", "1.5", "", "\uff11"],  # fullwidth digit one
     a.HEALTHCHECK_INTERVAL: ["4", "301", "ten"],
@@ -215,6 +244,17 @@ INVALID: dict[str, list[str]] = {
     a.TARGET_GROUP_ATTRIBUTES: ["x"],
     a.TARGET_NODE_LABELS: ["pool"],
     a.TARGET_TYPE: ["pod", "IP"],
+    a.TRANSFORMS: [
+        "[]",
+        '[{"type": "url-rewrite"}]',
+        '[{"type": "url-rewrite", "hostHeaderRewriteConfig": {"rewrites": [{"regex": "a", "replace": "b"}]}}]',
+        '[{"type": "url-rewrite", "urlRewriteConfig": {"rewrites": []}}]',
+        '[{"type": "url-rewrite", "urlRewriteConfig": {"rewrites": [{"regex": "(a", "replace": "b"}]}}]',
+        '[{"type": "url-rewrite", "urlRewriteConfig": {"rewrites": [{"regex": "(?=a)", "replace": "b"}]}}]',
+        json.dumps(TRANSFORMS[:1] * 2),
+        '[{"type": "header-rewrite"}]',
+    ],
+    a.USE_REGEX_PATH_MATCH: ["yes"],
     a.UNHEALTHY_THRESHOLD: ["100"],
     a.WAFV2_ACL_ARN: ["my-acl", "arn:aws:wafv2:us-east-1:123456789012:global/webacl/w/1"],
     a.WAFV2_ACL_NAME: ["shop acl", "a" * 129],
@@ -314,6 +354,8 @@ EXPECTED_FORM: dict[str, str] = {
     "alb.ingress.kubernetes.io/subnets": "a comma-separated list, e.g. 'a, b'",
     "alb.ingress.kubernetes.io/success-codes": "HTTP codes like '200', '200,302' or '200-399' (gRPC: '0-99')",
     "alb.ingress.kubernetes.io/tags": "comma-separated key=value pairs, e.g. 'team=shop,env=prod'",
+    "alb.ingress.kubernetes.io/transforms.${name}": 'JSON like \'[{"type":"url-rewrite","urlRewriteConfig":{"rewrites":[{"regex":"^/api/(.+)$","replace":"/$1"}]}}]\'',
+    "alb.ingress.kubernetes.io/use-regex-path-match": "'true' or 'false'",
     "alb.ingress.kubernetes.io/target-group-attributes": "comma-separated key=value pairs, e.g. 'k1=v1,k2=v2'",
     "alb.ingress.kubernetes.io/target-node-labels": "comma-separated key=value pairs, e.g. 'k1=v1,k2=v2'",
     "alb.ingress.kubernetes.io/target-type": "one of 'instance', 'ip'",

@@ -453,12 +453,44 @@ def test_ssl_redirect_to_a_port_that_is_not_https() -> None:
 
 
 @pytest.mark.parametrize("key", [a.REWRITE_TARGET, a.REWRITE_TARGET_NGINX])
-def test_rewrite_target_on_aws_is_an_error(key: str) -> None:
-    group = only_group(one(path("/", "web", 80), annotations={key: "/"}), WEB)
+def test_rewrite_target_on_aws_rewrites_every_rule_of_the_ingress(key: str) -> None:
+    spec = only_spec(
+        one(path("/api", "web", 80), path("/x", "web", 80, "Exact"), annotations={key: "/"}), WEB
+    )
+    assert [r.rewrite_path_prefix for r in spec.rules] == ["/", "/"]
+
+
+@pytest.mark.parametrize(
+    ("paths", "extra", "message"),
+    [
+        ([path("/api", "web", 80)], {}, "capture-group reference"),  # the target holds '$'
+        ([path("/img/*.png", "web", 80, "ImplementationSpecific")], {}, "does not say which part"),
+        (
+            [path("/^/api/(.*)$", "web", 80, "ImplementationSpecific")],
+            {a.USE_REGEX_PATH_MATCH: "true"},
+            "regex",
+        ),
+    ],
+)
+def test_rewrite_target_on_aws_refuses_what_it_cannot_express(
+    paths: list[Obj], extra: dict[str, str], message: str
+) -> None:
+    target = "/$2" if message == "capture-group reference" else "/"
+    group = only_group(one(*paths, annotations={a.REWRITE_TARGET_NGINX: target, **extra}), WEB)
     assert group.spec is None
     (problem,) = group.problems
-    assert problem.field == f"metadata.annotations[{key}]"
-    assert "cannot rewrite" in problem.message
+    assert problem.field == f"metadata.annotations[{a.REWRITE_TARGET_NGINX}]"
+    assert message in problem.message
+
+
+def test_rewrite_target_and_a_url_rewrite_transform_on_one_ingress_is_an_error() -> None:
+    transform = [
+        {"type": "url-rewrite", "urlRewriteConfig": {"rewrites": [{"regex": "^/a", "replace": "/b"}]}}
+    ]
+    ann = {a.REWRITE_TARGET: "/", a.ALB + "transforms.web": json.dumps(transform)}
+    (problem,) = only_group(one(path("/api", "web", 80), annotations=ann), WEB).problems
+    assert problem.field == f"metadata.annotations[{a.ALB}transforms.web]"
+    assert "two URL rewrites" in problem.message
 
 
 def test_frontend_settings() -> None:
@@ -505,3 +537,48 @@ def test_resource_backend_is_an_error() -> None:
     group = only_group(obj, WEB)
     (problem,) = group.problems
     assert "resource backend Bucket/b" in problem.message
+
+
+# ----------------------------------------------------------------------------- auth on use-annotation actions
+
+
+def test_auth_applies_to_use_annotation_actions_as_in_aws_load_balancer_controller() -> None:
+    """The Ingress's auth-* settings authenticate before every use-annotation action (fixed-response and
+    redirect included); one forwarding to exactly one Service takes that Service's auth-* over them."""
+    admin = service(
+        "admin",
+        [(80, "http", 30083)],
+        annotations={a.AUTH_TYPE: "cognito", a.AUTH_IDP_COGNITO: json.dumps(COGNITO)},
+    )
+    actions = {
+        "fixed": {"type": "fixed-response", "fixedResponseConfig": {"statusCode": "503"}},
+        "to-admin": {
+            "type": "forward",
+            "forwardConfig": {"targetGroups": [{"serviceName": "admin", "servicePort": 80}]},
+        },
+        "split": {
+            "type": "forward",
+            "forwardConfig": {
+                "targetGroups": [
+                    {"serviceName": "admin", "servicePort": 80, "weight": 1},
+                    {"serviceName": "web", "servicePort": 80, "weight": 1},
+                ]
+            },
+        },
+        "external": {"type": "forward", "targetGroupARN": TG_ARN},
+    }
+    ann = {a.AUTH_TYPE: "oidc", a.AUTH_IDP_OIDC: json.dumps(OIDC)}
+    ann |= {a.ALB + f"actions.{name}": json.dumps(action) for name, action in actions.items()}
+    paths = [path(f"/{name}", name, "use-annotation") for name in actions]
+    spec = only_spec(one(*paths, annotations=ann), WEB, admin)
+    auth = {r.path.path: r.action.authentication for r in spec.rules if r.path}
+    assert auth["/to-admin"] == Authentication("cognito", COGNITO)  # the one Service's settings win
+    for name in ("fixed", "split", "external"):
+        assert auth[f"/{name}"] == Authentication("oidc", OIDC), name
+    plain = only_spec(one(*paths, annotations={k: v for k, v in ann.items() if "auth" not in k}), WEB, admin)
+    assert {r.path.path: r.action.authentication for r in plain.rules if r.path} == {
+        "/to-admin": Authentication("cognito", COGNITO),
+        "/fixed": None,
+        "/split": None,
+        "/external": None,
+    }

@@ -316,10 +316,10 @@ case(
     note="@@1MiB@@ is replaced by 1 MiB of 'a' when the test runs",
 )
 case(
-    "rewrite-target-on-alb.yaml",
-    one("shop", {"nginx.ingress.kubernetes.io/rewrite-target": "/"}),
+    "rewrite-target-capture-group-on-alb.yaml",
+    one("shop", {"nginx.ingress.kubernetes.io/rewrite-target": "/$2"}),
     ["rewrite-target"],
-    note="an ingress-nginx annotation on an ALB Ingress",
+    note="an ingress-nginx regex rewrite on an ALB Ingress: its '$2' is not a literal path",
 )
 # --- Ingress spec
 case(
