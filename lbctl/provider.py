@@ -21,7 +21,7 @@ from lbctl.model.problems import Problem, Severity
 from lbctl.model.secrets import TLSMaterial, oidc_secrets, tls_materials
 from lbctl.model.snapshot import ClusterSnapshot
 from lbctl.model.spec import LoadBalancerSpec
-from lbctl.model.targets import Target, spec_targets
+from lbctl.model.targets import Target, spec_known_targets, spec_targets
 
 ENTRY_POINT_GROUP = "lbctl.providers"
 
@@ -37,12 +37,18 @@ class StackInput:
     secrets: dict[str, dict[str, str]] = field(
         default_factory=dict, repr=False
     )  # OIDC client secrets, decoded
+    # backend key → every target ID the cluster knows, for backends shared with other clusters
+    known: dict[str, set[str]] = field(default_factory=dict)
 
     @classmethod
     def from_snapshot(cls, spec: LoadBalancerSpec, snapshot: ClusterSnapshot) -> StackInput:
         """The targets and the referenced secret material of `spec`, from a snapshot."""
         return cls(
-            spec, spec_targets(spec, snapshot), tls_materials(spec, snapshot), oidc_secrets(spec, snapshot)
+            spec,
+            spec_targets(spec, snapshot),
+            tls_materials(spec, snapshot),
+            oidc_secrets(spec, snapshot),
+            spec_known_targets(spec, snapshot),
         )
 
 

@@ -159,6 +159,11 @@ class AlbProfile:
             )
         backend.attributes = dict(take("attributes", a.TARGET_GROUP_ATTRIBUTES) or {})
         backend.node_selector = dict(take("node_selector", a.TARGET_NODE_LABELS) or {})
+        _target_control_port(member, backend, service_parsed, service.ref.key)
+        backend.multi_cluster = bool(member.parsed.get(a.MULTI_CLUSTER_TARGET_GROUP)) or bool(
+            service_parsed.get(a.MULTI_CLUSTER_TARGET_GROUP)
+        )
+        fields["multi_cluster"] = settings.source(a.MULTI_CLUSTER_TARGET_GROUP)
         backend.tags = dict(take("tags", a.TAGS) or {})
 
     def authentication(
@@ -614,3 +619,34 @@ def _security_group_sources(
             "the node/pod security groups to the load balancer",
         )
     return prefix_lists, bool(manage) if security_groups else True
+
+
+def _target_control_port(
+    member: MemberInput, backend: Backend, service_parsed: ParsedAnnotations, service_ref: str
+) -> None:
+    """`target-control-port.<service>.<port>` (the port as the Ingress names it), the Service's over the
+    Ingress's; only ip targets have a target control agent."""
+    suffixes = {f"{backend.service}.{backend.port}", f"{backend.service}.{backend.port_name}"}
+    found: list[tuple[int, Source]] = []
+    for parsed, origin in ((service_parsed, f"Service {service_ref} "), (member.parsed, "")):
+        for suffix, port in sorted(parsed.family(a.TARGET_CONTROL_PORT).items()):
+            if suffix in suffixes:
+                key = a.TARGET_CONTROL_PORT.replace("${serviceName}.${servicePort}", suffix)
+                found.append(
+                    (port, Source(origin + annotation_field(key), "Service" if origin else "Ingress"))
+                )
+        if found:
+            break  # the Service's annotations win over the Ingress's
+    if not found:
+        return
+    if len({port for port, _ in found}) > 1:
+        raise member.fail(
+            found[0][1].field, f"the port number and the port name of {backend.service} set different ports"
+        )
+    port, source = found[0]
+    if backend.target_type != "ip":
+        raise member.fail(
+            source.field, "target control port is only supported for ip targets (target-type: ip)"
+        )
+    backend.target_control_port = port
+    backend.fields["target_control_port"] = source

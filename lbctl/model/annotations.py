@@ -36,6 +36,8 @@ MINIMUM_LB_CAPACITY = ALB + "minimum-load-balancer-capacity"
 LISTENER_ATTRIBUTES = ALB + "listener-attributes.${Protocol}-${Port}"
 MUTUAL_AUTHENTICATION = ALB + "mutual-authentication"
 JWT_VALIDATION = ALB + "jwt-validation"
+TARGET_CONTROL_PORT = ALB + "target-control-port.${serviceName}.${servicePort}"
+MULTI_CLUSTER_TARGET_GROUP = ALB + "multi-cluster-target-group"
 LISTEN_PORTS = ALB + "listen-ports"
 SSL_REDIRECT = ALB + "ssl-redirect"
 INBOUND_CIDRS = ALB + "inbound-cidrs"
@@ -688,6 +690,25 @@ ANNOTATIONS: list[Annotation] = [
         _B,
         _N,
         "Only nodes with these labels are registered (instance mode).",
+    ),
+    _aws(
+        TARGET_CONTROL_PORT,
+        p.integer(1, 65535),
+        _B,
+        _N,
+        "Port on which the ALB target control agent of the backend `${serviceName}` port `${servicePort}` (as "
+        "the Ingress names it: number or name) exchanges management traffic (ip targets only). A new value "
+        "replaces the target group, as AWS cannot change it.",
+    ),
+    _aws(
+        MULTI_CLUSTER_TARGET_GROUP,
+        p.boolean(),
+        _B,
+        _N,
+        "Share the target group with other clusters: targets this cluster does not know (other clusters') are "
+        "never deregistered. `true` on the Ingress or on the Service turns it on.",
+        False,
+        "false",
     ),
     _aws(
         HEALTHCHECK_PORT, p.health_check_port(), _B, _N, "Health check port.", "traffic-port", "traffic-port"

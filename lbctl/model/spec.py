@@ -100,6 +100,8 @@ class Backend(Sourced):
     health_check: HealthCheck = field(default_factory=HealthCheck)
     attributes: dict[str, str] = field(default_factory=dict)  # AWS target group attributes
     node_selector: dict[str, str] = field(default_factory=dict)  # target-node-labels
+    target_control_port: int | None = None  # AWS target optimizer agent port (ip targets)
+    multi_cluster: bool = False  # AWS: targets other clusters registered are left alone
     tags: dict[str, str] = field(default_factory=dict)
     # GCP BackendConfig values (timeoutSec, connectionDraining, sessionAffinity, securityPolicy,
     # customRequestHeaders, logging, cdn, iap …), already validated, keyed as in BackendConfig.spec.

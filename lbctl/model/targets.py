@@ -72,3 +72,22 @@ def backend_targets(backend: Backend, snapshot: ClusterSnapshot) -> list[Target]
 def spec_targets(spec: LoadBalancerSpec, snapshot: ClusterSnapshot) -> dict[str, list[Target]]:
     """Targets for every backend of a spec, by backend key."""
     return {key: backend_targets(backend, snapshot) for key, backend in spec.backends.items()}
+
+
+def known_target_ids(backend: Backend, snapshot: ClusterSnapshot) -> set[str]:
+    """Every target this cluster could have registered for a backend, whatever its state: the instance of
+    every Node (instance mode), every address of the Service's endpoints (ip mode). A target group shared
+    with other clusters (`multi-cluster-target-group`) deregisters only these."""
+    if backend.target_type == "instance":
+        return {str(n.instance_id) for n in snapshot.nodes.values() if n.instance_id}
+    return {
+        address
+        for eps in snapshot.slices_of(backend.namespace, backend.service)
+        for endpoint in eps.endpoints
+        for address in endpoint.addresses
+    }
+
+
+def spec_known_targets(spec: LoadBalancerSpec, snapshot: ClusterSnapshot) -> dict[str, set[str]]:
+    """`known_target_ids` of every backend shared with other clusters, by backend key."""
+    return {key: known_target_ids(b, snapshot) for key, b in spec.backends.items() if b.multi_cluster}

@@ -186,7 +186,11 @@ class _Planner:
         for key, tg in desired.target_groups.items():
             arn = tg_arns[TG_KEY_REF + key]
             have = current.targets.get(arn, set()) if isinstance(arn, str) else set()
-            self.targets(tg.name, arn, have, desired.targets.get(key, set()))
+            wanted = desired.targets.get(key, set())
+            if tg.multi_cluster:  # another cluster's targets are not ours to deregister
+                known = desired.known.get(key, set())
+                have = {t for t in have if t in wanted or t[0] in known}
+            self.targets(tg.name, arn, have, wanted)
         self._delete_unwanted(current, kept_groups, managed_sg, used_certs)
         backend = current.backend
         if backend is not None and backend.group_id is not None:  # narrowed or no longer needed rules
@@ -398,6 +402,8 @@ class _Planner:
         }
         if want.protocol_version:
             body["ProtocolVersion"] = want.protocol_version
+        if want.target_control_port is not None:
+            body["TargetControlPort"] = want.target_control_port
         detail = f"{want.protocol}:{want.port} {want.target_type} for {want.key}, health {want.health_check['HealthCheckPath']}"
         arn = Ref(
             self.step("create", "TargetGroup", want.name, "CreateTargetGroup", body, detail).key,

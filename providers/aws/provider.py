@@ -97,6 +97,7 @@ class AwsProvider:
             tls=stack.tls,
             targets=stack.targets,
             backend_sg=self.settings.enable_backend_sg,
+            known=stack.known,
         )
 
     def _converge(self, stack: StackInput, apply: bool) -> ConvergeResult:

@@ -49,6 +49,8 @@ class DesiredTargetGroup:
     health_check: dict[str, Any]  # CreateTargetGroup/ModifyTargetGroup health-check parameters
     attributes: dict[str, str]
     tags: dict[str, str]
+    target_control_port: int | None = None  # CreateTargetGroup only (part of the name's hash)
+    multi_cluster: bool = False  # deregister only targets of this cluster
 
 
 @dataclass
@@ -123,6 +125,8 @@ class DesiredStack:
     backend: DesiredBackendAccess | None = None  # None: no backend security group for this stack
     # target ID → the node's instance ID (pod targets: where their ENI is looked for when no ENI has the IP)
     target_instances: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
+    # backend key → the target IDs this cluster knows, for target groups shared with other clusters
+    known: dict[str, set[str]] = field(default_factory=dict, repr=False, compare=False)
 
 
 Desired = DesiredStack

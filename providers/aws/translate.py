@@ -52,6 +52,7 @@ def translate(
     tls: dict[str, TLSMaterial] | None = None,
     targets: dict[str, list[Target]] | None = None,
     backend_sg: bool = True,
+    known: dict[str, set[str]] | None = None,
 ) -> DesiredStack:
     """The ALB stack giving `spec`'s meaning; `secrets` holds OIDC client secrets by "ns/name"
     (`require_secrets=False` for routing only, where the client secret does not matter) and `tls` the
@@ -214,6 +215,7 @@ def translate(
         wanted,
         backend,
         instances,
+        {key: set(ids) for key, ids in (known or {}).items()},
     )
 
 
@@ -315,7 +317,9 @@ def _target_group(spec: LoadBalancerSpec, cluster: str, backend: Backend) -> Des
         "UnhealthyThresholdCount": check.unhealthy_threshold,
         "Matcher": {"GrpcCode" if grpc else "HttpCode": check.success_codes},
     }
-    immutable = (backend.protocol, version, port, backend.target_type)
+    immutable: tuple[object, ...] = (backend.protocol, version, port, backend.target_type)
+    if backend.target_control_port is not None:  # AWS cannot change it: a new value is a new target group
+        immutable += (backend.target_control_port,)
     return DesiredTargetGroup(
         key=backend.key,
         name=naming.target_group_name(
@@ -333,6 +337,8 @@ def _target_group(spec: LoadBalancerSpec, cluster: str, backend: Backend) -> Des
             **naming.ownership_tags(cluster, spec.stack, naming.ROLE_TARGET_GROUP + backend.key),
             **naming.attributes_tag(dict(backend.attributes)),
         },
+        target_control_port=backend.target_control_port,
+        multi_cluster=backend.multi_cluster,
     )
 
 

@@ -264,6 +264,7 @@ CASES += [
         ),
     ),
 ]
+IP = {"target-type": "ip"}
 HTTPS = '[{"HTTP": 80}, {"HTTPS": 443}]'
 CERT = "arn:aws:acm:us-east-1:123456789012:certificate/0b9e7f1c-1111-2222-3333-444455556666"
 STORE = "arn:aws:elasticloadbalancing:us-east-1:123456789012:truststore/shop/0123456789abcdef"
@@ -414,6 +415,17 @@ def test_removing_the_ipam_annotation_removes_the_pool() -> None:
 @pytest.mark.parametrize(
     ("annotations", "field", "says"),
     [
+        (
+            {"target-control-port.web.80": "3000"},
+            "target-control-port.web.80",
+            "only supported for ip targets",
+        ),
+        (
+            {**IP, "target-control-port.web.80": "0"},
+            "target-control-port.web.80",
+            "an integer from 1 to 65535",
+        ),
+        ({"multi-cluster-target-group": "maybe"}, "multi-cluster-target-group", "'true' or 'false'"),
         ({"jwt-validation": json.dumps(JWT)}, "jwt-validation", "HTTPS listeners only"),
         (
             {
@@ -908,3 +920,93 @@ def test_jwt_validation_read_back_compares_as_aws_describes_it() -> None:
     }
     assert canonical_actions([changed, forward]) != canonical_actions([JWT_ACTION, forward])
     assert canonical_actions([forward]) != canonical_actions([JWT_ACTION, forward])
+
+
+# ----------------------------------------------------------------------------------------------- targets
+
+
+def test_target_control_port_goes_into_the_target_group_and_its_name() -> None:
+    plain = only(plan_json(IP), "CreateTargetGroup")
+    for key in ("target-control-port.web.80", "target-control-port.web.http"):
+        step = only(plan_json({**IP, key: "3000"}), "CreateTargetGroup")
+        assert step["body"]["TargetControlPort"] == 3000
+        assert step["name"] != plain["name"], "AWS cannot change the port: a new value is a new target group"
+    assert "TargetControlPort" not in plain["body"]
+    other = only(plan_json({**IP, "target-control-port.web.80": "3001"}), "CreateTargetGroup")
+    assert other["name"] != step["name"]
+
+
+def test_target_control_port_request_matches_the_elbv2_model(account: Account) -> None:
+    """moto ignores TargetControlPort: CreateTargetGroup goes to a Stubber."""
+    provider = account.provider()
+    (create,) = planned_steps({**IP, "target-control-port.web.80": "3000"}, None, "CreateTargetGroup")
+    with stubbed(provider, "elbv2") as stub:
+        stub.add_response(
+            "create_target_group",
+            {"TargetGroups": [{"TargetGroupArn": "arn:tg", "TargetControlPort": 3000}]},
+            dict(create.body),
+        )
+        applier = run_steps(provider, [create])
+    assert [s.operation for s in applier.done] == ["CreateTargetGroup"]
+
+
+def _registered_foreign(annotations: dict[str, str]) -> list[dict[str, Any]]:
+    """The plan against an account where the stack's target group also holds another cluster's target."""
+    created = only(plan_json(annotations), "CreateTargetGroup")
+    stack = one_input(ingress(annotations))
+    desired = translate(
+        stack.spec, CLUSTER, secrets=stack.secrets, tls=stack.tls, targets=stack.targets, known=stack.known
+    )
+    arn = "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/shared/0123"
+    body = created["body"]
+
+    def fill(current: CurrentStack, _: str) -> None:
+        current.target_groups.append(
+            {
+                **body,
+                "TargetGroupArn": arn,
+                "TargetGroupName": body["Name"],
+                "Tags": naming.tag_dict(body["Tags"]),
+            }
+        )
+        ours = next(iter(desired.targets.values()))
+        current.targets[arn] = set(ours) | {("10.9.9.9", 8080)}
+
+    return plan_json(annotations, fill)
+
+
+def test_multi_cluster_target_group_keeps_targets_it_does_not_know() -> None:
+    plain = _registered_foreign(IP)
+    assert only(plain, "DeregisterTargets")["body"]["Targets"] == [{"Id": "10.9.9.9", "Port": 8080}]
+    shared = _registered_foreign({**IP, "multi-cluster-target-group": "true"})
+    assert "DeregisterTargets" not in operations(shared)
+
+
+def test_multi_cluster_on_the_service_turns_it_on_too() -> None:
+    import yaml
+
+    text = ingress(IP).replace(
+        "metadata: {name: web, namespace: shop}",
+        "metadata: {name: web, namespace: shop, annotations: "
+        '{"alb.ingress.kubernetes.io/multi-cluster-target-group": "true"}}',
+    )
+    snapshot = ClusterSnapshot.from_objects(d for d in yaml.safe_load_all(text) if d)
+    (spec,) = build(snapshot, BuildConfig.for_provider("aws")).specs
+    (backend,) = spec.backends.values()
+    assert backend.multi_cluster
+    assert backend.field_of("multi_cluster").startswith("Service shop/web ")
+
+
+def test_multi_cluster_on_moto_leaves_another_clusters_target(account: Account) -> None:
+    provider = account.provider()
+    annotations = {**IP, "multi-cluster-target-group": "true"}
+    converged_twice(account, provider, annotations)
+    elb = account.client("elbv2")
+    (group,) = elb.describe_target_groups()["TargetGroups"]
+    elb.register_targets(TargetGroupArn=group["TargetGroupArn"], Targets=[{"Id": "10.0.2.99", "Port": 8080}])
+    converged_twice(account, provider, annotations)
+    health = elb.describe_target_health(TargetGroupArn=group["TargetGroupArn"])["TargetHealthDescriptions"]
+    assert ("10.0.2.99", 8080) in {(h["Target"]["Id"], h["Target"]["Port"]) for h in health}
+    provider.converge(moto_ingress(account, IP))  # not shared any more: the foreign target goes
+    health = elb.describe_target_health(TargetGroupArn=group["TargetGroupArn"])["TargetHealthDescriptions"]
+    assert ("10.0.2.99", 8080) not in {(h["Target"]["Id"], h["Target"]["Port"]) for h in health}

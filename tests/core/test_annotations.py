@@ -145,6 +145,8 @@ VALID: dict[str, list[tuple[str, Any]]] = {
     a.SHIELD_ADVANCED_PROTECTION: [("true", True), ("false", False)],
     a.CUSTOMER_OWNED_IPV4_POOL: [("ipv4pool-coip-0123abcd", "ipv4pool-coip-0123abcd")],
     a.LISTENER_ATTRIBUTES: [("a=b\\,c, d=e", {"a": "b,c", "d": "e"})],
+    a.TARGET_CONTROL_PORT: [("3000", 3000)],
+    a.MULTI_CLUSTER_TARGET_GROUP: [("true", True), ("false", False)],
     a.JWT_VALIDATION: [
         (
             '{"jwksEndpoint": "https://k", "issuer": "https://i"}',
@@ -263,6 +265,8 @@ INVALID: dict[str, list[str]] = {
     a.SHIELD_ADVANCED_PROTECTION: ["yes", "on"],
     a.CUSTOMER_OWNED_IPV4_POOL: ["coip-1", ""],
     a.LISTENER_ATTRIBUTES: ["a", "=b"],
+    a.TARGET_CONTROL_PORT: ["0", "65536", "http"],
+    a.MULTI_CLUSTER_TARGET_GROUP: ["yes"],
     a.JWT_VALIDATION: [
         '{"issuer": "i"}',
         '{"jwksEndpoint": "k", "issuer": "i", "additionalClaims": [{"name": "a"}]}',
@@ -367,6 +371,8 @@ EXPECTED_FORM: dict[str, str] = {
     "alb.ingress.kubernetes.io/shield-advanced-protection": "'true' or 'false'",
     "alb.ingress.kubernetes.io/customer-owned-ipv4-pool": "a customer-owned IPv4 pool ID like ipv4pool-coip-0123abcd",
     "alb.ingress.kubernetes.io/listener-attributes.${Protocol}-${Port}": "comma-separated key=value pairs ('\\,' for a comma in a value), e.g. 'routing.http.response.server.enabled=false'",
+    "alb.ingress.kubernetes.io/target-control-port.${serviceName}.${servicePort}": "an integer from 1 to 65535",
+    "alb.ingress.kubernetes.io/multi-cluster-target-group": "'true' or 'false'",
     "alb.ingress.kubernetes.io/jwt-validation": 'JSON like \'{"jwksEndpoint":"https://…","issuer":"https://…"}\'',
     "alb.ingress.kubernetes.io/mutual-authentication": 'JSON like \'[{"port":443,"mode":"verify","trustStore":"my-store","ignoreClientCertificateExpiry":false}]\'',
     "alb.ingress.kubernetes.io/ipam-ipv4-pool-id": "an IPv4 IPAM pool ID like ipam-pool-0f995c17c00375b48",
