@@ -74,6 +74,10 @@ def validate(
     result = load(files)
     builds = build_all(result, provider, class_names, "validate", opts, assume_missing=True)
     problems = all_problems(result, builds) + _translation_problems(builds)
+    if result.snapshot.bindings:
+        from lbctl.cli.bindings import binding_specs
+
+        problems += binding_specs(result, provider)[1]
     if output != "table":
         click.echo(
             dump(
@@ -94,8 +98,11 @@ def validate(
         console().print(problems_table(problems))
     else:
         groups = sum(len(b.groups) for b in builds.values())
+        bindings = len(result.snapshot.bindings)
         click.echo(
-            f"OK: {len(result.snapshot.ingresses)} Ingress(es), {groups} load balancer group(s), no problems"
+            f"OK: {len(result.snapshot.ingresses)} Ingress(es), {groups} load balancer group(s), "
+            + (f"{bindings} TargetGroupBinding(s), " if bindings else "")
+            + "no problems"
         )
     sys.exit(exit_code(problems, strict))
 
@@ -165,9 +172,15 @@ def plan(
                         doc["steps"] = step_documents(planned.steps)
                         doc["warnings_cloud"] = planned.warnings
                     documents.append(doc)
+    if result.snapshot.bindings:
+        from lbctl.cli.bindings import plan_bindings
+
+        binding_docs, binding_problems = plan_bindings(result, provider, opts, offline, live, out)
+        documents += binding_docs
+        problems += binding_problems
     if output != "table":
         click.echo(dump(documents, output))
-    elif not any(b.specs for b in builds.values()):
+    elif not any(b.specs for b in builds.values()) and not result.snapshot.bindings:
         click.echo(nothing_to_show(builds, problems, "No load balancer to show"))
     print_problems(problems)
     sys.exit(exit_code(problems, strict))

@@ -94,8 +94,13 @@ def build_binding(binding: TargetGroupBinding, snapshot: ClusterSnapshot) -> Bin
             b.key for b in snapshot.bindings.values() if b.networking and not b.deleting
         ),
     )
-    if binding.deleting:
-        return BindingOutcome(base)
+    outcome = _targets(binding, snapshot, base)
+    if binding.deleting:  # what it would select still tells the provider where its rules are; no problem
+        return BindingOutcome(outcome.spec or base)
+    return outcome
+
+
+def _targets(binding: TargetGroupBinding, snapshot: ClusterSnapshot, base: BindingSpec) -> BindingOutcome:
     service = snapshot.service(binding.namespace, binding.service_name)
     wanted_types = (binding.target_type,) if binding.target_type else TARGET_TYPES
     if service is None:

@@ -13,7 +13,8 @@ may reach each port, TCP or UDP; no port means every port).
   wants on which group (as the anchor's networking manager does) and revokes a rule only when no binding
   wants it — and only once it has seen every binding with `networking` since it started (until then it
   only adds). A group is looked at when a binding starts or stops wanting something on it; a binding
-  deleted while no controller ran is cleaned from the groups of the targets it still had registered.
+  deleted after a restart is cleaned from the groups of the targets it deregisters, had recorded or would
+  select now.
 """
 
 from __future__ import annotations

@@ -192,7 +192,10 @@ def plan_binding(spec: BindingSpec, current: CurrentBinding, namespace: str, sco
             return BindingPlan([], None, set(), spec.tracked, False, [why], refused=True)
         raise _fail(spec, "target_group", why)
     if spec.deleting:
-        target_type, wanted = spec.target_type, set()
+        target_type, wanted = (
+            spec.target_type or str(current.target_group.get("TargetType") or "instance"),
+            set(),
+        )
     else:
         target_type = target_type_of(spec, current)
         targets = spec.targets_for(target_type)
@@ -295,8 +298,9 @@ def _rules(
         )
     stale_groups = set(memory.wanted.get(spec.key, {}))
     if spec.deleting and spec.key not in memory.wanted and spec.networking:
-        # After a restart: the groups of the targets it still has registered.
-        answered = planned.deregistering | (current.registered & (spec.tracked or frozenset()))
+        # After a restart: the groups of the targets it has registered, had recorded or would select now.
+        answered = planned.deregistering | (spec.tracked or frozenset())
+        answered |= {(t.id, t.port) for t in spec.targets_for("instance" if instance_mode else "ip") or ()}
         stale_groups = security_groups(
             clients, cluster, sorted({i for i, _ in answered}), instance_mode, vpc_id
         )

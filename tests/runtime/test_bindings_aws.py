@@ -5,6 +5,9 @@ group itself unchanged, with no request that could change it."""
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import kubernetes
@@ -12,6 +15,7 @@ import pytest
 
 from emulators.aws import AwsAccount
 from emulators.kube import KubeEmulator
+from lbctl.cloudcalls import is_mutating
 from lbctl.kube.bindings import FINALIZER
 from providers.aws.bindings import BINDABLE_TAG
 from tests.runtime.support import controller, endpoint_slice, events_for, gone, node, service, wait_for
@@ -233,3 +237,134 @@ def test_a_refused_binding_gets_an_event_and_no_target(
         assert registered(account, arn) == set()
     finally:
         process.stop()
+
+
+# --------------------------------------------------------------------------- crash between any two calls
+
+
+class Crash(BaseException):
+    """The process dying right after a cloud call: a BaseException, so no retry or `except Exception` stops it."""
+
+
+@contextmanager
+def quiet_crashes() -> Iterator[list[str]]:
+    """Worker threads killed by Crash end silently, as a dead process would."""
+    seen: list[str] = []
+    original = threading.excepthook
+
+    def hook(args: Any) -> None:
+        if isinstance(args.exc_value, Crash):
+            seen.append(str(args.exc_value))
+        else:
+            original(args)
+
+    threading.excepthook = hook
+    try:
+        yield seen
+    finally:
+        threading.excepthook = original
+
+
+def crash_after(process: Any, k: int) -> list[str]:
+    made: list[str] = []
+
+    def listener(service: str, operation: str, outcome: str) -> None:
+        if is_mutating(operation):
+            made.append(operation)
+            if len(made) == k:
+                raise Crash(f"crashed right after {operation}")
+
+    process.stats.listeners.append(listener)
+    return made
+
+
+def our_rules(account: AwsAccount) -> set[tuple[str, str, int]]:
+    out = set()
+    for group in account.client("ec2").describe_security_groups()["SecurityGroups"]:
+        for permission in group["IpPermissions"]:
+            for block in permission.get("IpRanges", []):
+                if block.get("Description") == f"lbctl.io/targetGroupBinding={CLUSTER}":
+                    out.add((group["GroupId"], block["CidrIp"], permission["FromPort"]))
+    return out
+
+
+NETWORKED = {
+    "targetType": "instance",
+    "multiClusterTargetGroup": True,
+    "networking": {
+        "ingress": [
+            {
+                "from": [{"ipBlock": {"cidr": "10.8.0.0/16"}}, {"ipBlock": {"cidr": "10.9.0.0/16"}}],
+                "ports": [{"port": 30080}],
+            }
+        ]
+    },
+}
+
+
+@pytest.mark.parametrize("phase", ["bind", "delete"])
+@pytest.mark.parametrize("k", [1, 2, 3])
+def test_a_crash_after_any_cloud_call_is_healed(
+    kube: KubeEmulator, cluster: Any, account: AwsAccount, phase: str, k: int
+) -> None:
+    """Binding makes three writes (two rules, then RegisterTargets), deleting three (DeregisterTargets, then
+    the two rules): the controller dies right after the k-th; a new one ends where an uninterrupted run ends,
+    and a reconcile after that writes nothing."""
+    arn = target_group(account, f"crash-{phase}-{k}", "instance")
+    nodes = {(i, 30080) for i in account.instances.values()}
+    body = tgb("crash", {"targetGroupARN": arn, **NETWORKED})
+
+    def start() -> Any:
+        return controller(kube, "aws", account.endpoint_url, CLUSTER, vpc_id=account.vpc_id)
+
+    with quiet_crashes() as crashes:
+        if phase == "delete":
+            first = start().start()
+            custom(cluster).create_namespaced_custom_object(GROUP, VERSION, "default", PLURAL, body)
+            wait_for(
+                lambda: read(cluster, "crash").get("status", {}).get("registeredTargets"),
+                what="bound before delete",
+            )
+            first.stop()
+        crashing = start()
+        made = crash_after(crashing, k)
+        crashing.start()
+        if phase == "bind":
+            custom(cluster).create_namespaced_custom_object(GROUP, VERSION, "default", PLURAL, body)
+        else:
+            custom(cluster).delete_namespaced_custom_object(GROUP, VERSION, "default", PLURAL, "crash")
+        wait_for(lambda: crashes, what=f"crash after call {k}")
+        crashing.stop()
+    assert len(made) == k
+
+    healer = start().start()
+    try:
+        if phase == "bind":
+            wait_for(lambda: registered(account, arn) == nodes, what="healed registration")
+            wait_for(
+                lambda: (
+                    sorted(read(cluster, "crash").get("status", {}).get("registeredTargets") or [])
+                    == sorted(f"{i}:{p}" for i, p in nodes)
+                ),
+                what="healed record",
+            )
+            assert {(cidr, port) for _, cidr, port in our_rules(account)} == {
+                ("10.8.0.0/16", 30080),
+                ("10.9.0.0/16", 30080),
+            }
+            wait_for(lambda: healer.controller.queue.idle, what="queue idle")
+            writes = healer.stats.total(mutating=True)
+            healer.controller.reconcile("TargetGroupBinding:default/crash")
+            assert healer.stats.total(mutating=True) == writes
+        else:
+            wait_for(
+                lambda: gone(
+                    lambda: custom(cluster).get_namespaced_custom_object(
+                        GROUP, VERSION, "default", PLURAL, "crash"
+                    )
+                ),
+                what="healed delete",
+            )
+            assert registered(account, arn) == set() and our_rules(account) == set()
+    finally:
+        healer.stop()
