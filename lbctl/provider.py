@@ -271,6 +271,7 @@ class ProviderOption:
     multiple: bool = False
     check: Callable[[str], object] | None = None
     model: bool = False
+    is_flag: bool = False  # a switch (`--flag` sets True; the environment variable takes true/false)
 
     @property
     def dest(self) -> str:

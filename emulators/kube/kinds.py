@@ -231,6 +231,10 @@ KINDS: tuple[Kind, ...] = (
         status_subresource=True,
         short_names=("tgb",),
     ),
+    # aws-load-balancer-controller's cluster-scoped class parameters (manifests/aws/ingressclassparams-crd.yaml)
+    Kind(
+        "elbv2.k8s.aws", "v1beta1", "IngressClassParams", "ingressclassparams", namespaced=False, custom=True
+    ),
 )
 
 

@@ -93,6 +93,15 @@ def _check(option: ProviderOption) -> Callable[[click.Context, click.Parameter, 
 
 
 def _click_option(option: ProviderOption) -> Any:
+    if option.is_flag:
+        return click.option(
+            option.flag,
+            option.dest,
+            is_flag=True,
+            default=bool(option.default),
+            envvar=option.envvar,
+            help=option.help or None,
+        )
     return click.option(
         option.flag,
         option.dest,

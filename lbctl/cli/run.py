@@ -94,6 +94,7 @@ def run(**opts: Any) -> None:
             workers=opts["workers"],
             sync_period=opts["sync_period"],
             default_backend=model_values.get("cluster_default_backend"),
+            model_options=model_values,
             discovery_ttl=opts["discovery_ttl"],
         ),
         provider=ProviderConfig(opts["cluster_name"], opts["endpoint_url"], provider_values),

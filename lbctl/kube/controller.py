@@ -8,8 +8,8 @@ import dataclasses
 import logging
 import threading
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from kubernetes import client
@@ -60,6 +60,8 @@ class ControllerConfig:
     base_retry_delay: float = 1.0
     max_retry_delay: float = 300.0
     discovery_ttl: float = 300.0  # providers may keep what they discovered this long (option discovery_ttl)
+    # The values of the provider's model options (ProviderOption.model) other than the default backend
+    model_options: Mapping[str, Any] = field(default_factory=dict)
 
 
 class Controller:
@@ -80,6 +82,7 @@ class Controller:
             config.provider,
             class_names=config.class_names or None,
             cluster_default_backend=config.default_backend,  # the model drops it where it has no meaning
+            **{k: v for k, v in config.model_options.items() if k != "cluster_default_backend"},
         )
         self.cluster_default = _service_of(self.build_config.cluster_default_backend)  # (namespace, name)
         if self.cluster_default and config.watch_namespace not in (None, self.cluster_default[0]):
@@ -200,8 +203,9 @@ class Controller:
         classes = {c.name: c for c in self._objects("IngressClass")}
         return is_ours(ingress, classes, self.build_config.policy)
 
-    def _stack_of(self, ingress: Ingress) -> str:
-        return stack_of(ingress, self.config.provider)
+    def _stack_of(self, ingress: Ingress, snapshot: ClusterSnapshot | None = None) -> str:
+        """The Ingress's group key, also when its class's parameters pin the group."""
+        return stack_of(ingress, self.config.provider, snapshot if snapshot is not None else self.snapshot())
 
     def snapshot(self) -> ClusterSnapshot:
         """Every cached object as one snapshot (shared, read-only: rebuilt only when an informer changed)."""
@@ -225,9 +229,15 @@ class Controller:
                     snapshot.put(parsed)
         by_stack: dict[str, list[str]] = {}
         for key, ingress in snapshot.ingresses.items():
-            by_stack.setdefault(self._stack_of(ingress), []).append(key)
+            by_stack.setdefault(self._stack_of(ingress, snapshot), []).append(key)
         with self._snapshot_lock:
+            previous = self._snapshot
             self._snapshot = (generations, snapshot, by_stack)
+        if previous is not None:  # an Ingress moved group (e.g. its class's parameters now pin one)
+            now = {k: stack for stack, keys in by_stack.items() for k in keys}
+            for stack, keys in previous[2].items():
+                if any(now.get(k, stack) != stack for k in keys):
+                    self.queue.add(stack)  # what the old group had of it must go
         return generations, snapshot, by_stack
 
     def stack_snapshot(self, stack: str) -> ClusterSnapshot:
@@ -313,7 +323,10 @@ class Controller:
         if kind == "Service" or kind == "EndpointSlice":
             names = {(o.namespace, o.name if isinstance(o, Service) else o.service_name) for o in objects}
             return set().union(
-                *(stacks_using(ingresses, provider, ns, service=n) for ns, n in names),
+                *(
+                    stacks_using(ingresses, provider, ns, service=n, snapshot=self.snapshot())
+                    for ns, n in names
+                ),
                 self._on_cluster_default(names, ingresses),
             )
         if kind == "Secret":
@@ -324,7 +337,10 @@ class Controller:
                 else set()
             )
             return tracked.union(
-                *(stacks_using(ingresses, provider, o.namespace, secret=o.name) for o in objects)
+                *(
+                    stacks_using(ingresses, provider, o.namespace, secret=o.name, snapshot=self.snapshot())
+                    for o in objects
+                )
             )
         if kind == "Pod":
             services = [
@@ -340,17 +356,22 @@ class Controller:
             ]
             names = {(s.namespace, s.name) for s in services}
             return set().union(
-                *(stacks_using(ingresses, provider, ns, service=n) for ns, n in names),
+                *(
+                    stacks_using(ingresses, provider, ns, service=n, snapshot=self.snapshot())
+                    for ns, n in names
+                ),
                 self._on_cluster_default(names, ingresses),
             )
-        # Nodes, IngressClasses and GKE configs can affect any stack we serve.
+        # Nodes, IngressClasses (and their parameters), Namespaces and GKE configs can affect any stack we serve.
         return {self._stack_of(i) for i in ingresses if self._claims(i) or FINALIZER in i.finalizers}
 
     def _on_cluster_default(self, services: set[tuple[str, str]], ingresses: list[Ingress]) -> set[str]:
         """The stacks served through the cluster default backend, when it is among `services`."""
         if self.cluster_default is None or self.cluster_default not in services:
             return set()
-        return stacks_on_cluster_default((i for i in ingresses if self._claims(i)), self.config.provider)
+        return stacks_on_cluster_default(
+            (i for i in ingresses if self._claims(i)), self.config.provider, self.snapshot()
+        )
 
     # ----------------------------------------------------------------- workers
 

@@ -59,7 +59,7 @@ class WatchedResource:
 
 
 def _custom(
-    api: client.CustomObjectsApi, group: str, version: str, plural: str, kind: str
+    api: client.CustomObjectsApi, group: str, version: str, plural: str, kind: str, namespaced: bool = True
 ) -> WatchedResource:
     def list_all(**kw: Any) -> Any:
         return api.list_cluster_custom_object(group, version, plural, **kw)
@@ -70,7 +70,9 @@ def _custom(
     # Watch() reads the return type from the docstring; custom objects come back as dicts either way.
     list_all.__doc__ = api.list_cluster_custom_object.__doc__
     list_namespaced.__doc__ = api.list_namespaced_custom_object.__doc__
-    return WatchedResource(kind, f"{group}/{version}", list_all, list_namespaced, optional=True)
+    return WatchedResource(
+        kind, f"{group}/{version}", list_all, list_namespaced if namespaced else None, optional=True
+    )
 
 
 def _snake(kind: str) -> str:
@@ -96,7 +98,14 @@ def resource_for(api_client: client.ApiClient, kind: Kind) -> WatchedResource:
     """How to list and watch `kind`. Secrets are watched one by one, only those a served Ingress group
     references (lbctl/kube/secrets.py), and cached stripped to the keys lbctl reads."""
     if kind.custom:
-        return _custom(client.CustomObjectsApi(api_client), kind.group, kind.version, kind.plural, kind.kind)
+        return _custom(
+            client.CustomObjectsApi(api_client),
+            kind.group,
+            kind.version,
+            kind.plural,
+            kind.kind,
+            kind.namespaced,
+        )
     resource = _typed(api_client, kind)
     if kind == SECRET:
         resource = dataclasses.replace(resource, strip=strip_secret, by_name=True)

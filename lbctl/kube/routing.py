@@ -75,8 +75,10 @@ def stacks_using(
     *,
     service: str | None = None,
     secret: str | None = None,
+    snapshot: ClusterSnapshot | None = None,
 ) -> set[str]:
-    """Stacks of Ingresses in `namespace` that use the given Service or Secret."""
+    """Stacks of Ingresses in `namespace` that use the given Service or Secret (with the snapshot, the groups
+    their classes' parameters pin count)."""
     out = set()
     for ingress in ingresses:
         if ingress.namespace != namespace:
@@ -84,11 +86,13 @@ def stacks_using(
         if (service is not None and service in referenced_services(ingress)) or (
             secret is not None and secret in referenced_secrets(ingress)
         ):
-            out.add(stack_of(ingress, provider))
+            out.add(stack_of(ingress, provider, snapshot))
     return out
 
 
-def stacks_on_cluster_default(ingresses: Iterable[Ingress], provider: str) -> set[str]:
+def stacks_on_cluster_default(
+    ingresses: Iterable[Ingress], provider: str, snapshot: ClusterSnapshot | None = None
+) -> set[str]:
     """Stacks of Ingresses without spec.defaultBackend: on GCP their URL map's default service is the cluster
     default backend, so a change to that Service (or its endpoints, Pods) concerns them."""
-    return {stack_of(i, provider) for i in ingresses if i.default_backend is None}
+    return {stack_of(i, provider, snapshot) for i in ingresses if i.default_backend is None}

@@ -9,8 +9,10 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
+from lbctl.model import alb_params
 from lbctl.model import annotations as a
-from lbctl.model.objects import Service
+from lbctl.model.class_params import ClassPins
+from lbctl.model.objects import Ingress, Service
 from lbctl.model.profile import (
     Member,
     MemberInput,
@@ -78,6 +80,11 @@ class AlbProfile:
 
     def group_name(self, parsed: ParsedAnnotations) -> str | None:
         return str(parsed.get(a.GROUP_NAME)) if parsed.has(a.GROUP_NAME) else None
+
+    def class_pins(
+        self, ingress: Ingress, snapshot: ClusterSnapshot, assume_missing: bool
+    ) -> ClassPins | None:
+        return alb_params.class_pins(ingress, snapshot, assume_missing)
 
     def default_fields(self) -> dict[str, Source]:
         return {attribute: Source(annotation_field(name)) for attribute, name in SPEC_ANNOTATIONS.items()}
@@ -461,7 +468,13 @@ def _frontend(key: str, members: Sequence[Member]) -> tuple[Frontend, dict[str, 
             f"set either {a.WAFV2_ACL_NAME} or {a.WAFV2_ACL_ARN}, not both (they name the same web ACL slot)",
         )
     capacity = agreed(a.MINIMUM_LB_CAPACITY)
+    subnet_tags, subnet_tags_field = alb_params.class_setting(members, alb_params.SUBNET_TAGS, key)
+    if subnet_tags_field is not None:
+        if any(a.SUBNETS in m.parsed.values for m in members):
+            raise group_fail(key, subnet_tags_field, f"conflicts with {a.SUBNETS} on a member; keep one")
+        fields["frontend.subnets"] = Source(subnet_tags_field, "IngressClassParams")
     frontend = Frontend(
+        subnet_tags=dict(subnet_tags or {}),
         scheme=agreed(a.SCHEME),
         ip_address_type=ip_type,
         listeners=listeners,

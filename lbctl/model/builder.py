@@ -14,13 +14,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from lbctl.model import annotations as a
-from lbctl.model import conflicts, ingress_checks, limits
+from lbctl.model import class_params, conflicts, ingress_checks, limits
 from lbctl.model.alb import AlbProfile
 from lbctl.model.classes import ClassPolicy, is_ours
 from lbctl.model.gce import GceProfile
 from lbctl.model.matching import precedence_key
 from lbctl.model.objects import Ingress, IngressBackend, Service, ServicePort
-from lbctl.model.problems import Problem, Severity, SpecError
+from lbctl.model.problems import Problem, Severity, SpecError, shorten
 from lbctl.model.profile import CloudProfile, Member, MemberInput, exclusive, fail, group_fail
 from lbctl.model.registry import Merge, ParsedAnnotations
 from lbctl.model.snapshot import ClusterSnapshot
@@ -66,6 +66,11 @@ class BuildConfig:
     # Offline, file-based commands: a Service not in the files becomes an assumed backend (with a warning),
     # a NodePort left to the cluster is planned as such. The controller reads the real cluster: both are errors
     assume_missing: bool = False
+    # Tenant safety (docs/migration.md): an IngressGroup whose members come from several namespaces, and
+    # forwarding to a target group named by ARN or name, only when the controller allows it (or, for a
+    # group, when the class's parameters pin it).
+    allow_cross_namespace_groups: bool = False
+    allow_explicit_target_groups: bool = False
 
     @staticmethod
     def for_provider(provider: str, **kwargs: Any) -> BuildConfig:
@@ -112,10 +117,27 @@ class BuildResult:
         return [g.spec for g in self.groups.values() if g.spec is not None]
 
 
-def group_key(ingress: Ingress, parsed: ParsedAnnotations, provider: str) -> str:
-    """`ns/name` for a lone Ingress, the group name for an explicit IngressGroup (where the cloud has them)."""
+def group_key(
+    ingress: Ingress, parsed: ParsedAnnotations, provider: str, pins: class_params.ClassPins | None = None
+) -> str:
+    """`ns/name` for a lone Ingress, the group name for an explicit IngressGroup (where the cloud has them):
+    the one its class's parameters pin, else its annotation's. An annotation naming another group than the
+    class pins is refused (class_params.apply) and keeps the annotation's key, where it is reported."""
     name = profile_of(provider).group_name(parsed) if provider in PROFILES else None
+    pinned = pins.pin(a.GROUP_NAME) if pins is not None else None
+    if pinned is not None and name in (None, pinned.value):
+        return str(pinned.value)
     return name if name is not None else ingress.ref.key
+
+
+def _pins(ingress: Ingress, snapshot: ClusterSnapshot | None, provider: str) -> class_params.ClassPins | None:
+    """The class pins of an Ingress, None when it has none or they cannot be read (then it is refused)."""
+    if snapshot is None or provider not in PROFILES:
+        return None
+    try:
+        return profile_of(provider).class_pins(ingress, snapshot, False)
+    except SpecError:
+        return None
 
 
 def _group_annotations(annotations: Mapping[str, Any]) -> ParsedAnnotations:
@@ -126,9 +148,12 @@ def _group_annotations(annotations: Mapping[str, Any]) -> ParsedAnnotations:
     )
 
 
-def stack_of(ingress: Ingress, provider: str) -> str:
-    """The group key of an Ingress, ignoring invalid annotations (used to route events to groups)."""
-    return group_key(ingress, _group_annotations(ingress.annotations), provider)
+def stack_of(ingress: Ingress, provider: str, snapshot: ClusterSnapshot | None = None) -> str:
+    """The group key of an Ingress, ignoring invalid annotations (used to route events to groups); with the
+    snapshot, also the group its class's parameters pin."""
+    return group_key(
+        ingress, _group_annotations(ingress.annotations), provider, _pins(ingress, snapshot, provider)
+    )
 
 
 def stack_of_object(raw: Mapping[str, Any], provider: str) -> str:
@@ -158,7 +183,16 @@ def build(snapshot: ClusterSnapshot, config: BuildConfig) -> BuildResult:
         if ingress.deleting:
             continue
         parsed = a.REGISTRY.parse(ingress.annotations, "Ingress", str(ingress.ref), ingress.source)
-        members.setdefault(group_key(ingress, parsed, config.provider), []).append((ingress, parsed))
+        key = group_key(ingress, parsed, config.provider)
+        if not parsed.errors:
+            try:
+                pins = config.profile.class_pins(ingress, snapshot, config.assume_missing)
+                if pins is not None:
+                    key = group_key(ingress, parsed, config.provider, pins)
+                    parsed = class_params.apply(pins, parsed, ingress)
+            except SpecError as err:
+                parsed.problems.append(err.problem)  # refused: reported on it, nothing built for it
+        members.setdefault(key, []).append((ingress, parsed))
     for key, group in members.items():
         result.groups[key] = _build_group(key, group, snapshot, config)
     return result
@@ -172,10 +206,14 @@ def _build_group(
 ) -> GroupOutcome:
     outcome = GroupOutcome(key, [ing.ref.key for ing, _ in group], None)
     valid: list[Member] = []
+    refused = {} if config.allow_cross_namespace_groups else _foreign_members(key, group)
     for ingress, parsed in group:
         outcome.problems.extend(parsed.problems)
         if parsed.errors:
             continue  # reported above; the member is left out, its neighbours still build
+        if ingress.ref.key in refused:
+            outcome.problems.append(refused[ingress.ref.key])
+            continue
         try:
             valid.append(_build_member(ingress, parsed, snapshot, config))
         except SpecError as err:
@@ -218,7 +256,10 @@ def _build_member(
         assert backend.service is not None
         ref = backend.service
         if ref.port_name == USE_ANNOTATION:
-            return profile.annotation_action(member, ref.name, where)
+            action = profile.annotation_action(member, ref.name, where)
+            if not config.allow_explicit_target_groups:
+                _no_explicit_target_groups(ingress, action, ref.name, where)
+            return action
         key = resolve_backend(ref.name, ref.port, where, None)
         action = Action.to_backend(key)
         action.authentication = auths.get(key)
@@ -278,6 +319,49 @@ def _path_match(path_type: str, path: str, regex_paths: bool) -> PathMatch | Non
     if regex_paths and path_type == PathType.IMPLEMENTATION_SPECIFIC:
         return PathMatch(PathType.IMPLEMENTATION_SPECIFIC, path[1:], regex=True)
     return PathMatch(PathType(path_type), path)
+
+
+def _foreign_members(key: str, group: list[tuple[Ingress, ParsedAnnotations]]) -> dict[str, Problem]:
+    """Tenant safety: the members that joined an explicit IngressGroup by their own annotation while the group
+    already had members from another namespace, by creation time (then namespace/name). A member whose class's
+    parameters pin the group may share it with any namespace: the cluster admin chose that."""
+    if "/" in key:
+        return {}  # one Ingress alone
+    refused: dict[str, Problem] = {}
+    accepted: list[Ingress] = []
+    for ingress, parsed in sorted(group, key=lambda m: (m[0].created or "~", m[0].ref.key)):
+        if parsed.errors:
+            continue
+        others = sorted({m.namespace for m in accepted if m.namespace != ingress.namespace})
+        if a.GROUP_NAME in parsed.pinned or not others:
+            accepted.append(ingress)
+            continue
+        refused[ingress.ref.key] = Problem(
+            Severity.ERROR,
+            str(ingress.ref),
+            parsed.field_of(a.GROUP_NAME),
+            f"IngressGroup {key} already has members in namespace {', '.join(others)}; an Ingress of "
+            f"namespace {ingress.namespace} may not add rules to it. Allowed when the IngressClass's "
+            "parameters pin the group, or when the controller runs with --allow-cross-namespace-groups; "
+            "nothing is applied for this Ingress",
+            ingress.source,
+        )
+    return refused
+
+
+def _no_explicit_target_groups(ingress: Ingress, action: Action, name: str, where: str) -> None:
+    """Tenant safety: a forward to a target group named by ARN or name could send traffic into one the
+    cluster does not own (another team's, another cluster's); only when the controller allows it."""
+    for target in action.forward:
+        named = target.target_group_arn or target.target_group_name
+        if named:
+            raise fail(
+                ingress,
+                where,
+                f"action {name!r} forwards to target group {shorten(named)} named by ARN or name; lbctl "
+                "forwards only to Services of the Ingress's namespace unless the controller runs with "
+                "--allow-explicit-target-groups",
+            )
 
 
 def _tls_certificates(ingress: Ingress, snapshot: ClusterSnapshot, discover: bool) -> list[TLSCertificate]:
@@ -344,6 +428,7 @@ def _backend(
     if service_parsed.errors:
         first = service_parsed.errors[0]
         raise fail(ingress, where, f"{first.object} {first.field}: {first.message}")
+    service_parsed = class_params.apply_to_service(member.parsed, service_parsed, service, ingress)
 
     backend = Backend(
         key="",

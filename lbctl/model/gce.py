@@ -326,6 +326,9 @@ class GceProfile:
     def group_name(self, parsed: ParsedAnnotations) -> str | None:
         return None  # ingress-gce has no IngressGroups: one load balancer per Ingress
 
+    def class_pins(self, ingress: Ingress, snapshot: ClusterSnapshot, assume_missing: bool) -> None:
+        return None  # ingress-gce's IngressClass has no parameters
+
     def default_fields(self) -> dict[str, Source]:
         return gce_default_fields()
 

@@ -36,15 +36,33 @@ ENDPOINT_SLICE = Kind("EndpointSlice", "discovery.k8s.io/v1", "endpointslices")
 NODE = Kind("Node", "v1", "nodes", namespaced=False)
 SECRET = Kind("Secret", "v1", "secrets")
 POD = Kind("Pod", "v1", "pods")
+# Namespace labels, for the namespaceSelector of an IngressClassParams (model/alb_params.py).
+NAMESPACE = Kind("Namespace", "v1", "namespaces", namespaced=False)
 # GKE's custom resources, read by the GCE annotation semantics (model/gce.py).
 BACKEND_CONFIG = Kind("BackendConfig", "cloud.google.com/v1", "backendconfigs", custom=True)
 FRONTEND_CONFIG = Kind("FrontendConfig", "networking.gke.io/v1beta1", "frontendconfigs", custom=True)
 # aws-load-balancer-controller's TargetGroupBinding: targets registered into a target group made elsewhere.
 TARGET_GROUP_BINDING = Kind("TargetGroupBinding", "elbv2.k8s.aws/v1beta1", "targetgroupbindings", custom=True)
+# aws-load-balancer-controller's class parameters (cluster-scoped), read by the ALB profile (model/alb_params.py).
+INGRESS_CLASS_PARAMS = Kind(
+    "IngressClassParams", "elbv2.k8s.aws/v1beta1", "ingressclassparams", namespaced=False, custom=True
+)
 
 # What every controller lists and watches, whatever its cloud.
 CORE_WATCHED: tuple[Kind, ...] = (INGRESS, INGRESS_CLASS, SERVICE, ENDPOINT_SLICE, NODE, SECRET)
 # Kinds the model can read that only some providers watch (they name them in their declaration).
-OPTIONAL_KINDS: tuple[Kind, ...] = (POD, BACKEND_CONFIG, FRONTEND_CONFIG, TARGET_GROUP_BINDING)
+OPTIONAL_KINDS: tuple[Kind, ...] = (
+    POD,
+    NAMESPACE,
+    BACKEND_CONFIG,
+    FRONTEND_CONFIG,
+    TARGET_GROUP_BINDING,
+    INGRESS_CLASS_PARAMS,
+)
 KNOWN_KINDS: tuple[Kind, ...] = CORE_WATCHED + OPTIONAL_KINDS
 CUSTOM_KINDS: tuple[Kind, ...] = tuple(k for k in KNOWN_KINDS if k.custom)
+
+
+def kind_named(kind: str) -> Kind | None:
+    """The known kind called `kind` (e.g. "IngressClassParams"), if lbctl reads it."""
+    return next((k for k in KNOWN_KINDS if k.kind == kind), None)

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from lbctl.model.kinds import kind_named
 from lbctl.model.kube_validation import label_problem, subdomain_problem
 from lbctl.model.parsers import MAX_JSON_DEPTH, nesting_depth
 from lbctl.model.problems import Problem, Severity, SpecError, shorten
@@ -92,6 +93,7 @@ class Ingress:
     deleting: bool = False
     finalizers: tuple[str, ...] = ()
     source: str = ""
+    created: str = ""  # metadata.creationTimestamp (RFC 3339, sorts in time order); "" in files
 
     @property
     def ref(self) -> ObjectRef:
@@ -243,6 +245,19 @@ class IngressClass:
     is_default: bool
     parameters: Mapping[str, Any] | None = None
     source: str = ""
+
+
+@dataclass(frozen=True)
+class Namespace:
+    """A Namespace's name and labels (what a namespaceSelector matches)."""
+
+    name: str
+    labels: Mapping[str, str]
+    source: str = ""
+
+
+# The label the API server puts on every Namespace (immutable, equal to its name).
+NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name"
 
 
 @dataclass(frozen=True)
@@ -467,6 +482,7 @@ def parse_ingress(obj: Mapping[str, Any], source: str = "") -> Ingress:
             str(f) for f in reader.sequence(reader.meta.get("finalizers"), "metadata.finalizers")
         ),
         source=source,
+        created=str(reader.meta.get("creationTimestamp") or ""),
     )
 
 
@@ -710,9 +726,21 @@ def parse_ingress_class(obj: Mapping[str, Any], source: str = "") -> IngressClas
     )
 
 
+def parse_namespace(obj: Mapping[str, Any], source: str = "") -> Namespace:
+    reader = _Reader(obj, "Namespace", source)
+    reader.namespace = ""
+    name = reader.require_name()
+    labels = reader.string_map(reader.meta.get("labels"), "metadata.labels")
+    labels.setdefault(NAMESPACE_NAME_LABEL, name)  # as the API server sets it
+    return Namespace(name, labels, source)
+
+
 def parse_custom_object(obj: Mapping[str, Any], source: str = "") -> CustomObject:
     kind = str(obj.get("kind"))
     reader = _Reader(obj, kind, source)
+    known = kind_named(kind)
+    if known is not None and not known.namespaced:
+        reader.namespace = ""  # cluster-scoped (IngressClassParams): keyed by name only
     name = reader.require_name()
     spec = reader.mapping(obj.get("spec"), "spec")
     if nesting_depth(spec, MAX_JSON_DEPTH) > MAX_JSON_DEPTH:  # its schema check recurses once per level

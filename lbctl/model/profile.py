@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Protocol
 
+from lbctl.model.class_params import ClassPins
 from lbctl.model.objects import Ingress, Service
 from lbctl.model.problems import Problem, Severity, SpecError
 from lbctl.model.registry import ParsedAnnotations, annotation_field
@@ -91,6 +92,8 @@ class Settings:
         return self.ingress.get(name, situation)
 
     def source(self, name: str) -> Source:
+        if name in self.ingress.pinned:  # the class's parameters win over Ingress and Service
+            return Source(self.ingress.pinned[name], "IngressClassParams")
         if self.service is not None and self.service.has(name):
             return _source(name, "Service", self.service_ref)
         return _source(name, "Ingress" if self.ingress.has(name) else "default")
@@ -114,25 +117,48 @@ def _source(name: str, origin: str, service_ref: str = "") -> Source:
 
 
 def exclusive(members: Sequence[Member], name: str, group: str, situation: str | None = None) -> Any:
-    """The one value of a group-wide annotation; members that set different values are an error."""
+    """The one value of a group-wide annotation; members that set different values are an error. A value a
+    member only inherits from its class's parameters must be what the group agrees on (a map: contained in it),
+    so another member's annotation can add to it but never silently drop it."""
     seen: dict[str, Any] = {}
+    inherited: dict[str, Any] = {}
     for member in members:
         if member.parsed.has(name):
-            seen[member.ingress.ref.key] = member.parsed.get(name)
+            own = name not in member.parsed.inherited
+            (seen if own else inherited)[member.ingress.ref.key] = member.parsed.get(name)
     distinct = {repr(v) for v in seen.values()}
-    if len(distinct) > 1:
-        listing = "; ".join(f"{k}: {v!r}" for k, v in seen.items())
+    if not seen and inherited:
+        seen, inherited = dict([next(iter(inherited.items()))]), dict(list(inherited.items())[1:])
+    agreed = next(iter(seen.values())) if seen else None
+    if len(distinct) > 1 or any(not _covers(agreed, value) for value in inherited.values()):
+        listing = "; ".join(f"{k}: {v!r}" for k, v in {**seen, **inherited}.items())
+        fields = sorted({m.parsed.field_of(name) for m in members if m.parsed.has(name)})
         raise group_fail(
             group,
-            annotation_field(name),
+            fields[0] if len(fields) == 1 else annotation_field(name),
             f"conflicting values across the group ({listing}); set "
-            "it on one Ingress or give every Ingress the same value",
+            "it on one Ingress or give every Ingress the same value"
+            + (
+                f" (set by {', '.join(f for f in fields if f != annotation_field(name))})"
+                if len(fields) > 1
+                else ""
+            ),
         )
-    return next(iter(seen.values())) if seen else members[0].parsed.get(name, situation)
+    return agreed if seen else members[0].parsed.get(name, situation)
+
+
+def _covers(agreed: Any, value: Any) -> bool:
+    """An inherited value is kept by the agreed one: equal, or (maps) each of its keys with the same value."""
+    if isinstance(agreed, dict) and isinstance(value, dict):
+        return all(k in agreed and agreed[k] == v for k, v in value.items())
+    return repr(agreed) == repr(value)
 
 
 def group_source(members: Sequence[Member], name: str) -> Source:
-    """Where a group-wide value came from: a member's annotation, or the default."""
+    """Where a group-wide value came from: the class's parameters, a member's annotation, or the default."""
+    pinned = [m.parsed.pinned[name] for m in members if name in m.parsed.pinned]
+    if pinned:
+        return Source(pinned[0], "IngressClassParams")
     setters = [m for m in members if m.parsed.has(name)]
     origin = "default" if not setters else "Ingress" if len(members) == 1 else "IngressGroup"
     return Source(annotation_field(name), origin)
@@ -150,6 +176,13 @@ class CloudProfile(Protocol):
 
     def default_fields(self) -> dict[str, Source]:
         """The field behind each spec-level attribute when no member sets it (also for an empty spec)."""
+        ...
+
+    def class_pins(
+        self, ingress: Ingress, snapshot: ClusterSnapshot, assume_missing: bool
+    ) -> ClassPins | None:
+        """What the parameters of the Ingress's class fix (None: nothing); SpecError refuses the Ingress
+        (parameters unreadable, or its namespace may not use the class)."""
         ...
 
     def order(self, parsed: ParsedAnnotations) -> int:

@@ -101,6 +101,13 @@ class ParsedAnnotations:
     values: dict[str, Any] = field(default_factory=dict)
     families: dict[str, dict[str, Any]] = field(default_factory=dict)  # family name → suffix → value
     problems: list[Problem] = field(default_factory=list)
+    # Values an IngressClass's parameters pin (lbctl/model/class_params.py): annotation name → the field
+    # of the parameters it came from; `inherited`: those the object itself does not set.
+    pinned: dict[str, str] = field(default_factory=dict)
+    pinned_values: dict[str, Any] = field(default_factory=dict)  # the class's own value of each
+    pinned_by: str = ""  # the IngressClass whose parameters pin them
+    inherited: set[str] = field(default_factory=set)
+    class_values: dict[str, Any] = field(default_factory=dict)  # class settings no annotation has
 
     def get(self, name: str, situation: str | None = None) -> Any:
         """The parsed value, else the declared default for `situation` (None when there is none)."""
@@ -110,6 +117,10 @@ class ParsedAnnotations:
 
     def has(self, name: str) -> bool:
         return name in self.values
+
+    def field_of(self, name: str) -> str:
+        """Where the value of `name` comes from: the class parameters' field, else the annotation."""
+        return self.pinned.get(name) or annotation_field(name)
 
     def family(self, name: str) -> dict[str, Any]:
         return self.families.get(name, {})

@@ -48,6 +48,7 @@ class ClusterSnapshot:
     pods: dict[str, o.Pod] = field(default_factory=dict)
     secrets: dict[str, o.Secret] = field(default_factory=dict)
     ingress_classes: dict[str, o.IngressClass] = field(default_factory=dict)
+    namespaces: dict[str, o.Namespace] = field(default_factory=dict)
     custom: dict[str, o.CustomObject] = field(default_factory=dict)  # "Kind:ns/name"
     bindings: dict[str, TargetGroupBinding] = field(default_factory=dict)  # TargetGroupBindings
     _index: _Index = field(default_factory=_Index, compare=False, repr=False)
@@ -112,6 +113,8 @@ class ClusterSnapshot:
             self.ingress_classes[parsed.name] = parsed
         elif isinstance(parsed, TargetGroupBinding):
             self.bindings[parsed.key] = parsed
+        elif isinstance(parsed, o.Namespace):
+            self.namespaces[parsed.name] = parsed
         elif isinstance(parsed, o.CustomObject):
             self.custom[f"{parsed.kind}:{parsed.namespace}/{parsed.name}"] = parsed
         else:
@@ -133,6 +136,7 @@ _PARSERS = {
     kinds.POD.kind: o.parse_pod,
     kinds.SECRET.kind: o.parse_secret,
     kinds.INGRESS_CLASS.kind: o.parse_ingress_class,
+    kinds.NAMESPACE.kind: o.parse_namespace,
     **{kind: o.parse_custom_object for kind in CUSTOM_KINDS},
     kinds.TARGET_GROUP_BINDING.kind: parse_target_group_binding,
 }

@@ -279,6 +279,7 @@ class Frontend:
     static_ip_name: str | None = None  # GCP global address to use, never deleted
     listeners: list[Listener] = field(default_factory=list)
     subnets: list[str] = field(default_factory=list)  # AWS, IDs or Name tags; empty = discover
+    subnet_tags: dict[str, list[str]] = field(default_factory=dict)  # AWS: discover by these tags instead
     security_groups: list[str] = field(default_factory=list)  # AWS, empty = managed SG
     inbound_cidrs: list[str] = field(default_factory=list)
     prefix_lists: list[str] = field(default_factory=list)  # AWS managed prefix lists allowed in

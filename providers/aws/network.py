@@ -52,6 +52,8 @@ def resolve_subnets(
                 f"subnets not found: {', '.join(missing)} (give subnet IDs or values of their Name tag)",
             )
         subnets = found
+    elif spec.frontend.subnet_tags:
+        subnets = _tagged_subnets(clients, spec, cluster, vpc_id)
     else:
         role = (
             "kubernetes.io/role/elb"
@@ -99,6 +101,43 @@ def resolve_subnets(
             spec, spec.field_of(SUBNETS), f"subnets span several VPCs ({', '.join(sorted(vpcs))})"
         )
     return sorted(by_zone.values(), key=lambda s: s["SubnetId"])
+
+
+def _tagged_subnets(
+    clients: AwsClients, spec: LoadBalancerSpec, cluster: str, vpc_id: str | None
+) -> list[dict[str, Any]]:
+    """The subnets an IngressClassParams tag selector picks (each key present with one of its values): not
+    those tagged for another cluster, and in each AZ one with our cluster tag before one without, then the
+    lowest ID (as aws-load-balancer-controller chooses)."""
+    filters = [
+        {"Name": f"tag:{key}", "Values": list(values)} for key, values in spec.frontend.subnet_tags.items()
+    ]
+    if vpc_id:
+        filters.append({"Name": "vpc-id", "Values": [vpc_id]})
+    found = clients.pages(
+        "ec2", "DescribeSubnets", "Subnets", token_in="NextToken", token_out="NextToken", Filters=filters
+    )
+    ours = f"kubernetes.io/cluster/{cluster}"
+    chosen: dict[str, tuple[bool, str, dict[str, Any]]] = {}
+    for subnet in found:
+        keys = [t["Key"] for t in subnet.get("Tags", []) if t["Key"].startswith("kubernetes.io/cluster/")]
+        if keys and ours not in keys:
+            continue  # tagged for another cluster
+        rank = (ours not in keys, subnet["SubnetId"], subnet)
+        zone = subnet["AvailabilityZone"]
+        if zone not in chosen or rank[:2] < chosen[zone][:2]:
+            chosen[zone] = rank
+    if not chosen:
+        raise stack_error(
+            spec,
+            spec.field_of(SUBNETS),
+            f"no subnet of the VPC has the tags it selects ({_tag_filter(spec.frontend.subnet_tags)})",
+        )
+    return [entry[2] for entry in chosen.values()]
+
+
+def _tag_filter(tags: dict[str, list[str]]) -> str:
+    return "; ".join(f"{key} in {', '.join(values)}" for key, values in sorted(tags.items()))
 
 
 def _name(subnet: dict[str, Any]) -> str:

@@ -1,18 +1,20 @@
 """What the AWS provider declares to lbctl's core (the `lbctl.providers` entry point): its command-line
-options, the TargetGroupBindings it watches (and writes), its offline account, its offline validation and
-its factory. Importing this module imports no SDK."""
+options, the kinds it watches beyond the core's (TargetGroupBindings, which it also writes; IngressClassParams
+and the Namespaces whose labels their namespaceSelector reads), its offline account, its offline validation
+and its factory. Importing this module imports no SDK."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from lbctl.model.kinds import TARGET_GROUP_BINDING
+from lbctl.model.kinds import INGRESS_CLASS_PARAMS, NAMESPACE, TARGET_GROUP_BINDING
 from lbctl.model.problems import Problem, SpecError
 from lbctl.model.spec import LoadBalancerSpec
 from lbctl.provider import (
     CLOUD_COMMANDS,
     CONTROLLER_COMMANDS,
+    FILE_COMMANDS,
     OfflineRequest,
     Provider,
     ProviderConfig,
@@ -69,6 +71,27 @@ OPTIONS = (
         help="AWS: attach one shared backend security group to every managed ALB and open the node/pod "
         "security groups to it (false: neither; open them yourself).",
     ),
+    # Tenant safety (docs/migration.md): off by default, unlike aws-load-balancer-controller.
+    ProviderOption(
+        "--allow-cross-namespace-groups",
+        "allow_cross_namespace_groups",
+        FILE_COMMANDS | CLOUD_COMMANDS | CONTROLLER_COMMANDS,
+        envvar="LBCTL_ALLOW_CROSS_NAMESPACE_GROUPS",
+        model=True,
+        is_flag=True,
+        help="AWS: let Ingresses of several namespaces share an IngressGroup by its group.name annotation "
+        "(otherwise only when the class's IngressClassParams pins the group).",
+    ),
+    ProviderOption(
+        "--allow-explicit-target-groups",
+        "allow_explicit_target_groups",
+        FILE_COMMANDS | CLOUD_COMMANDS | CONTROLLER_COMMANDS,
+        envvar="LBCTL_ALLOW_EXPLICIT_TARGET_GROUPS",
+        model=True,
+        is_flag=True,
+        help="AWS: let actions.${name} forward to a target group named by targetGroupARN/targetGroupName "
+        "(one the cluster may not own).",
+    ),
 )
 
 
@@ -122,7 +145,7 @@ plugin = ProviderPlugin(
     title="AWS (Application Load Balancer)",
     factory=make_provider,
     options=OPTIONS,
-    watched=(TARGET_GROUP_BINDING,),
+    watched=(TARGET_GROUP_BINDING, NAMESPACE, INGRESS_CLASS_PARAMS),
     access=BINDING_ACCESS,
     offline=offline_account,
     validate=validate,

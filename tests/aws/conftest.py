@@ -126,16 +126,17 @@ def with_nodes(manifest: str, account: Account) -> str:
     return manifest + NODES.format(*account.instances)
 
 
-def stack_inputs(manifest: str) -> list[StackInput]:
-    """Build the specs of a manifest through the real model, with their targets and secrets."""
+def stack_inputs(manifest: str, **config: Any) -> list[StackInput]:
+    """Build the specs of a manifest through the real model (BuildConfig `config`), with their targets and
+    secrets."""
     snapshot = ClusterSnapshot.from_objects(d for d in yaml.safe_load_all(manifest) if d)
-    result = build(snapshot, BuildConfig.for_provider("aws"))
+    result = build(snapshot, BuildConfig.for_provider("aws", **config))
     assert not [p for p in result.problems if p.severity == "error"], result.problems
     return [StackInput.from_snapshot(spec, snapshot) for spec in result.specs]
 
 
-def one_input(manifest: str) -> StackInput:
-    inputs = stack_inputs(manifest)
+def one_input(manifest: str, **config: Any) -> StackInput:
+    inputs = stack_inputs(manifest, **config)
     assert len(inputs) == 1
     return inputs[0]
 

@@ -310,7 +310,8 @@ def test_external_target_group_arn(account: Account) -> None:
     raw = json.dumps({"type": "forward", "targetGroupARN": external["TargetGroupArn"]})
     provider = account.provider()
     stack = one_input(
-        manifest(account, {"actions.custom": raw}, backend="custom", port="name: use-annotation")
+        manifest(account, {"actions.custom": raw}, backend="custom", port="name: use-annotation"),
+        allow_explicit_target_groups=True,
     )
     provider.converge(stack)
     rule = State(account).rules()[0]

@@ -180,7 +180,7 @@ def test_forward_with_weights_stickiness_and_external_target_group() -> None:
             "targetGroupStickinessConfig": {"enabled": True, "durationSeconds": 300},
         },
     }
-    spec = only_spec(action_ingress(action), WEB)
+    spec = only_spec(action_ingress(action), WEB, allow_explicit_target_groups=True)
     special = next(r for r in spec.rules if r.path and r.path.path == "/special")
     assert special.action.type == "forward"
     assert special.action.forward == [
@@ -194,7 +194,9 @@ def test_forward_with_weights_stickiness_and_external_target_group() -> None:
 
 
 def test_forward_to_external_target_group_arn() -> None:
-    spec = only_spec(action_ingress({"type": "forward", "targetGroupARN": TG_ARN}), WEB)
+    spec = only_spec(
+        action_ingress({"type": "forward", "targetGroupARN": TG_ARN}), WEB, allow_explicit_target_groups=True
+    )
     special = next(r for r in spec.rules if r.path and r.path.path == "/special")
     assert special.action.forward == [WeightedTarget(target_group_arn=TG_ARN)]
     assert route(spec, "shop.test", "/special") == TG_ARN
@@ -268,7 +270,11 @@ def test_conditions_attach_to_the_named_backend() -> None:
         {"field": "host-header", "hostHeaderConfig": {"values": ["a.test"]}},
         {"field": "path-pattern", "pathPatternConfig": {"values": ["/special/*"]}},
     ]
-    spec = only_spec(action_ingress({"type": "forward", "targetGroupARN": TG_ARN}, conditions), WEB)
+    spec = only_spec(
+        action_ingress({"type": "forward", "targetGroupARN": TG_ARN}, conditions),
+        WEB,
+        allow_explicit_target_groups=True,
+    )
     special = next(r for r in spec.rules if r.path and r.path.path == "/special")
     assert [(c.field, c.values, c.header_name) for c in special.conditions] == [
         ("http-header", ["yes"], "X-Canary"),

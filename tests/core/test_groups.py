@@ -39,6 +39,7 @@ def test_members_merge_ordered_by_group_order_then_namespace_name() -> None:
         member("late", path("/l", "c"), order=1000),
         member("early", path("/e", "d"), order=-1000),
         *SERVICES,
+        allow_cross_namespace_groups=True,  # namespace team joins a group of default's
     )
     assert spec.stack == "shop" and spec.explicit_group
     assert spec.members == ["default/early", "default/zeta", "default/api", "team/web", "default/late"]

@@ -15,7 +15,9 @@ from lbctl.model.kinds import (
     BACKEND_CONFIG,
     CORE_WATCHED,
     FRONTEND_CONFIG,
+    INGRESS_CLASS_PARAMS,
     KNOWN_KINDS,
+    NAMESPACE,
     POD,
     TARGET_GROUP_BINDING,
 )
@@ -56,7 +58,7 @@ def test_loading_the_declarations_imports_no_sdk() -> None:
 def test_one_list_of_kinds() -> None:
     """Manifest files may hold every known kind; a provider watches core kinds plus its own."""
     assert {k.kind for k in KNOWN_KINDS} <= set(SUPPORTED_KINDS)
-    assert load_plugin("aws").watched == (TARGET_GROUP_BINDING,)
+    assert load_plugin("aws").watched == (TARGET_GROUP_BINDING, NAMESPACE, INGRESS_CLASS_PARAMS)
     assert load_plugin("gcp").watched == (POD, BACKEND_CONFIG, FRONTEND_CONFIG)
     assert {k.kind for k in CORE_WATCHED} == {
         "Ingress",
@@ -75,6 +77,10 @@ def test_rbac_needs_follow_the_watched_kinds() -> None:
         ("elbv2.k8s.aws", "targetgroupbindings", "watch"),
         ("elbv2.k8s.aws", "targetgroupbindings", "patch"),  # the finalizer
         ("elbv2.k8s.aws", "targetgroupbindings/status", "patch"),
+        ("", "namespaces", "list"),
+        ("", "namespaces", "watch"),
+        ("elbv2.k8s.aws", "ingressclassparams", "list"),
+        ("elbv2.k8s.aws", "ingressclassparams", "watch"),
     }
     gcp_extra = set(required_access("gcp")) - set(CLUSTER_ACCESS)
     assert gcp_extra == {
