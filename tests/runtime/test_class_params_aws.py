@@ -97,7 +97,9 @@ def test_params_refuse_other_namespaces_and_pin_the_scheme(
     kube: KubeEmulator, api: kubernetes.client.ApiClient, account: AwsAccount, cluster: None, tmp_path: Path
 ) -> None:
     kubeconfig = kube.write_kubeconfig(tmp_path / "kubeconfig")
-    kubectl(kubeconfig, "apply", "-f", str(MANIFESTS / "aws" / "ingressclassparams-crd.yaml"))  # as an admin installs lbctl
+    kubectl(
+        kubeconfig, "apply", "-f", str(MANIFESTS / "aws" / "ingressclassparams-crd.yaml")
+    )  # as an admin installs lbctl
     kubectl(kubeconfig, "apply", "-f", "-", stdin=PARAMS)
     net = kubernetes.client.NetworkingV1Api(api)
     net.create_namespaced_ingress("other", shop_ingress("other", "web"))
@@ -136,3 +138,42 @@ def address_of_in(api: kubernetes.client.ApiClient, namespace: str, name: str) -
     status = kubernetes.client.NetworkingV1Api(api).read_namespaced_ingress_status(name, namespace).status
     entries = status.load_balancer.ingress or []
     return (entries[0].hostname or entries[0].ip) if entries else None
+
+
+def test_a_group_pinned_later_moves_the_ingress_and_removes_its_old_load_balancer(
+    kube: KubeEmulator, api: kubernetes.client.ApiClient, account: AwsAccount, cluster: None, tmp_path: Path
+) -> None:
+    kubeconfig = kube.write_kubeconfig(tmp_path / "kubeconfig")
+    kubectl(kubeconfig, "apply", "-f", str(MANIFESTS / "aws" / "ingressclassparams-crd.yaml"))
+    kubectl(kubeconfig, "apply", "-f", "-", stdin=PARAMS)
+    net = kubernetes.client.NetworkingV1Api(api)
+    net.create_namespaced_ingress("shop", shop_ingress("shop", "web"))
+    elbv2 = account.client("elbv2")
+
+    def stacks() -> list[str]:
+        lbs = elbv2.describe_load_balancers()["LoadBalancers"]
+        if not lbs:
+            return []
+        described = elbv2.describe_tags(ResourceArns=[lb["LoadBalancerArn"] for lb in lbs])["TagDescriptions"]
+        return sorted(t["Value"] for d in described for t in d["Tags"] if t["Key"] == "lbctl.io/stack")
+
+    process = controller(kube, "aws", account.endpoint_url, CLUSTER, vpc_id=account.vpc_id).start()
+    try:
+        wait_for(lambda: stacks() == ["shop/web"], what="the Ingress's own load balancer")
+        kubectl(
+            kubeconfig,
+            "apply",
+            "-f",
+            "-",
+            stdin=PARAMS.replace("scheme: internet-facing", "group: {name: edge}"),
+        )
+        wait_for(lambda: stacks() == ["edge"], what="the pinned group's load balancer, the old one gone")
+        assert wait_for(
+            lambda: (
+                address_of_in(api, "shop", "web")
+                == elbv2.describe_load_balancers()["LoadBalancers"][0]["DNSName"]
+            ),
+            what="the address of the new load balancer",
+        )
+    finally:
+        process.stop()
