@@ -576,12 +576,17 @@ def test_auth_applies_to_use_annotation_actions_as_in_aws_load_balancer_controll
     ann = {a.AUTH_TYPE: "oidc", a.AUTH_IDP_OIDC: json.dumps(OIDC)}
     ann |= {a.ALB + f"actions.{name}": json.dumps(action) for name, action in actions.items()}
     paths = [path(f"/{name}", name, "use-annotation") for name in actions]
-    spec = only_spec(one(*paths, annotations=ann), WEB, admin)
+    spec = only_spec(one(*paths, annotations=ann), WEB, admin, allow_explicit_target_groups=True)
     auth = {r.path.path: r.action.authentication for r in spec.rules if r.path}
     assert auth["/to-admin"] == Authentication("cognito", COGNITO)  # the one Service's settings win
     for name in ("fixed", "split", "external"):
         assert auth[f"/{name}"] == Authentication("oidc", OIDC), name
-    plain = only_spec(one(*paths, annotations={k: v for k, v in ann.items() if "auth" not in k}), WEB, admin)
+    plain = only_spec(
+        one(*paths, annotations={k: v for k, v in ann.items() if "auth" not in k}),
+        WEB,
+        admin,
+        allow_explicit_target_groups=True,
+    )
     assert {r.path.path: r.action.authentication for r in plain.rules if r.path} == {
         "/to-admin": Authentication("cognito", COGNITO),
         "/fixed": None,
