@@ -1,4 +1,5 @@
-"""The shape of the import graph: no cycles anywhere, the emulators a leaf the product reaches only lazily.
+"""The shape of the import graph: no cycles anywhere, the emulators a leaf the product reaches only lazily, and
+the tests a set of leaves: no test module imports another, and their shared helpers live in `emulators.testing`.
 
 Read from the source with `ast`, so an import inside a function or under `if TYPE_CHECKING:` counts: such an
 import hides a cycle from the interpreter but not from a reader (or a type checker).
@@ -14,6 +15,12 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = ("lbctl", "providers", "emulators")
+# The test helpers; the ones listed after it build specs through the real model or run the real controller on
+# purpose. Every other module under emulators/ imports nothing of the product.
+TEST_HELPERS = "emulators.testing"
+TEST_HELPERS_ON_THE_PRODUCT = frozenset(
+    f"{TEST_HELPERS}.{name}" for name in ("aws_stacks", "controller", "faults", "gce", "gcp_stacks", "specs")
+)
 # Where the product may start an emulator (module prefix, function; "" for any function): the demo, the
 # `lbctl emulator` commands, and each provider's offline account (the sandbox behind `plan --offline`).
 MAY_START_EMULATORS = (
@@ -44,9 +51,9 @@ def _module_name(path: Path) -> str:
     return ".".join(parts)
 
 
-def _modules() -> dict[str, Path]:
+def _modules(packages: tuple[str, ...] = PACKAGES) -> dict[str, Path]:
     return {
-        _module_name(path): path for package in PACKAGES for path in sorted((ROOT / package).rglob("*.py"))
+        _module_name(path): path for package in packages for path in sorted((ROOT / package).rglob("*.py"))
     }
 
 
@@ -166,14 +173,60 @@ def test_known_cycles_are_still_there() -> None:
     assert [cycle for cycle in KNOWN_CYCLES if cycle not in _cycles(edges)] == []
 
 
+def _in(module: str, package: str) -> bool:
+    return module == package or module.startswith(f"{package}.")
+
+
 def test_the_emulators_import_nothing_from_the_product() -> None:
     _, imports = _graph()
     leaks = [
         imp
         for imp in imports
-        if imp.importer.startswith("emulators") and imp.imported.split(".")[0] in ("lbctl", "providers")
+        if _in(imp.importer, "emulators")
+        and imp.importer not in TEST_HELPERS_ON_THE_PRODUCT
+        and imp.imported.split(".")[0] in ("lbctl", "providers")
     ]
     assert leaks == []
+
+
+def test_the_emulators_proper_never_reach_the_test_helpers() -> None:
+    """`emulators.testing` sits on top of the emulators (and the product); nothing below it imports it."""
+    _, imports = _graph()
+    users = [
+        imp for imp in imports if not _in(imp.importer, TEST_HELPERS) and _in(imp.imported, TEST_HELPERS)
+    ]
+    assert users == []
+
+
+def _test_imports() -> list[Import]:
+    """Every import in tests/ of a module of tests/ (absolute, relative or lazy)."""
+    modules = _modules(("tests",))
+    known = set(modules)
+    return [
+        imp
+        for name, path in modules.items()
+        for imp in _imports(name, path, known)
+        if _in(imp.imported, "tests") and _owner(imp.imported, known) is not None
+    ]
+
+
+def test_no_test_module_imports_another() -> None:
+    """Shared helpers and fixtures come from `emulators.testing` (its pytest plugin for fixtures), so each test
+    file stands alone and a test folder can move without breaking another."""
+    assert [f"{imp.importer}:{imp.line} imports {imp.imported}" for imp in _test_imports()] == []
+
+
+def test_the_checker_finds_a_test_importing_a_test(tmp_path: Path) -> None:
+    source = tmp_path / "test_x.py"
+    source.write_text("from .conftest import helper\n\ndef f():\n    from tests.tools import LBCTL\n")
+    known = {"tests.aws.conftest", "tests.tools", "tests.aws.test_x"}
+    found = [imp.imported for imp in _imports("tests.aws.test_x", source, known)]
+    assert found == ["tests.aws.conftest", "tests.tools"]
+
+
+def test_the_emulators_import_nothing_from_tests() -> None:
+    _, imports = _graph()
+    assert [imp for imp in imports if _in(imp.imported, "tests")] == []
 
 
 @pytest.mark.parametrize("package", ["lbctl", "providers"])

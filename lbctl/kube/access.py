@@ -1,6 +1,6 @@
 """The Kubernetes access the controller needs, derived from what it watches (lbctl/model/kinds.py) and what
 it writes: the core's, plus each provider's declared needs (`ProviderPlugin.cluster_access`). `lbctl doctor`
-checks it with SelfSubjectAccessReviews and tests/runtime/test_rbac.py checks the manifests grant exactly
+checks it with SelfSubjectAccessReviews and tests/kube/test_rbac.py checks the manifests grant exactly
 this (and that it is exactly what the controller calls)."""
 
 from __future__ import annotations

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from botocore.stub import Stubber
 
+from emulators.testing.aws_stacks import CLUSTER, WEB_INGRESS, Account, one_input, with_nodes
 from lbctl.cli.render import step_documents
 from lbctl.model.builder import BuildConfig, build
 from lbctl.model.snapshot import ClusterSnapshot
@@ -24,8 +25,6 @@ from providers.aws.diff import matching_load_balancer
 from providers.aws.discover import CurrentStack
 from providers.aws.plan import plan
 from providers.aws.translate import translate
-
-from .conftest import CLUSTER, WEB_INGRESS, Account, one_input, with_nodes
 
 A = "alb.ingress.kubernetes.io/"
 ACCOUNT = Account("http://unused", "vpc-0a", {}, ["i-0aaa", "i-0bbb"])

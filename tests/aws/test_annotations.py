@@ -8,84 +8,7 @@ from typing import Any
 
 import pytest
 
-from .conftest import Account, one_input, with_nodes
-
-MANIFEST = """
-apiVersion: networking.k8s.io/v1
-kind: Ingress
-metadata:
-  name: web
-  namespace: shop
-  annotations: {annotations}
-spec:
-  ingressClassName: alb
-  rules:
-    - host: www.example.com
-      http:
-        paths:
-          - {{path: /, pathType: Prefix, backend: {{service: {{name: {backend}, port: {{{port}}}}}}}}}
----
-apiVersion: v1
-kind: Service
-metadata: {{name: web, namespace: shop}}
-spec:
-  type: NodePort
-  ports: [{{name: http, port: 80, targetPort: 8080, nodePort: 30100}}]
----
-apiVersion: discovery.k8s.io/v1
-kind: EndpointSlice
-metadata: {{name: web-1, namespace: shop, labels: {{kubernetes.io/service-name: web}}}}
-addressType: IPv4
-ports: [{{name: http, port: 8080}}]
-endpoints:
-  - {{addresses: [10.0.0.11], conditions: {{ready: true}}, zone: us-east-1a}}
-  - {{addresses: [10.0.1.12], conditions: {{ready: true}}, zone: us-east-1b}}
-  - {{addresses: [10.0.1.13], conditions: {{ready: false}}, zone: us-east-1b}}
-"""
-
-
-def manifest(
-    account: Account, annotations: dict[str, str], backend: str = "web", port: str = "number: 80"
-) -> str:
-    ann = json.dumps({"alb.ingress.kubernetes.io/" + k: v for k, v in annotations.items()})
-    return with_nodes(MANIFEST.format(annotations=ann, backend=backend, port=port), account)
-
-
-class State:
-    """What moto holds for the one stack of a test."""
-
-    def __init__(self, account: Account) -> None:
-        self.account = account
-        self.elb = account.client("elbv2")
-        self.lb = self.elb.describe_load_balancers()["LoadBalancers"][0]
-        self.listeners = self.elb.describe_listeners(LoadBalancerArn=self.lb["LoadBalancerArn"])["Listeners"]
-        groups = self.elb.describe_target_groups()["TargetGroups"]
-        self.tg = groups[0] if groups else {}
-
-    def rules(self, port: int | None = None) -> list[dict[str, Any]]:
-        listener = next(x for x in self.listeners if port is None or x["Port"] == port)
-        return [
-            r
-            for r in self.elb.describe_rules(ListenerArn=listener["ListenerArn"])["Rules"]
-            if not r["IsDefault"]
-        ]
-
-    def tg_attributes(self) -> dict[str, str]:
-        attrs = self.elb.describe_target_group_attributes(TargetGroupArn=self.tg["TargetGroupArn"])[
-            "Attributes"
-        ]
-        return {a["Key"]: a["Value"] for a in attrs}
-
-    def targets(self) -> set[tuple[str, int]]:
-        health = self.elb.describe_target_health(TargetGroupArn=self.tg["TargetGroupArn"])[
-            "TargetHealthDescriptions"
-        ]
-        return {(h["Target"]["Id"], h["Target"]["Port"]) for h in health}
-
-    def managed_sg(self) -> dict[str, Any]:
-        """The load balancer's frontend security group (the other one is the cluster's backend group)."""
-        groups = self.account.client("ec2").describe_security_groups(GroupIds=self.lb["SecurityGroups"])
-        return next(g for g in groups["SecurityGroups"] if not g["GroupName"].startswith("k8s-traffic-"))
+from emulators.testing.aws_stacks import Account, State, manifest, one_input, setup_waf
 
 
 def zones(state: State) -> list[str]:
@@ -102,20 +25,6 @@ def setup_sg(account: Account) -> dict[str, str]:
         GroupName="custom-frontend", Description="x", VpcId=account.vpc_id
     )["GroupId"]
     return {"sg": gid}
-
-
-def setup_waf(account: Account) -> dict[str, str]:
-    acl = account.client("wafv2").create_web_acl(
-        Name="acl",
-        Scope="REGIONAL",
-        DefaultAction={"Allow": {}},
-        VisibilityConfig={
-            "SampledRequestsEnabled": False,
-            "CloudWatchMetricsEnabled": False,
-            "MetricName": "m",
-        },
-    )
-    return {"waf": acl["Summary"]["ARN"]}
 
 
 Check = Callable[[State, dict[str, str]], None]

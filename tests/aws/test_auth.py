@@ -9,12 +9,11 @@ from typing import Any
 
 import pytest
 
+from emulators.testing.aws_stacks import WEB_INGRESS as INGRESS
+from emulators.testing.aws_stacks import Account, one_input, with_nodes
+from emulators.testing.certs import opaque_secret, self_signed
 from lbctl.model.problems import SpecError
 from lbctl.provider import ProviderError
-
-from .certs import opaque_secret, self_signed
-from .conftest import WEB_INGRESS as INGRESS
-from .conftest import Account, one_input, with_nodes
 
 OIDC = {
     "issuer": "https://idp.example.com",

@@ -16,15 +16,22 @@ import pytest
 import yaml
 from botocore.stub import Stubber
 
+from emulators.testing.aws_inventory import inventory
+from emulators.testing.aws_stacks import (
+    CLUSTER,
+    REGION,
+    WEB_INGRESS,
+    Account,
+    deletion,
+    one_input,
+    with_nodes,
+)
 from lbctl.cloudcalls import is_mutating
 from lbctl.model.builder import BuildConfig, build
 from lbctl.model.snapshot import ClusterSnapshot
 from lbctl.provider import ProviderError
 from providers.aws import naming
 from providers.aws.backend_sg import discover_backend
-
-from .conftest import CLUSTER, REGION, WEB_INGRESS, Account, deletion, one_input, with_nodes
-from .inventory import inventory
 
 BACKEND = naming.backend_security_group_name(CLUSTER)
 POD_IPS = ("10.0.0.200", "10.0.0.201")
@@ -338,7 +345,7 @@ def test_node_security_group_is_the_one_tagged_for_the_cluster(account: Account)
 
 
 def test_every_interrupted_converge_and_delete_heals(account: Account, moto_url: str) -> None:
-    from .conftest import fresh_account
+    from emulators.testing.aws_stacks import fresh_account
 
     def scenario(acct: Account) -> list[Any]:
         pod_security_group(acct)
@@ -388,7 +395,7 @@ def test_every_interrupted_converge_and_delete_heals(account: Account, moto_url:
 
 
 def test_plan_json_shows_the_security_group_steps(account: Account) -> None:
-    from tests.tools import LBCTL
+    from emulators.testing.scripts import LBCTL
 
     with tempfile.NamedTemporaryFile("w", suffix=".yaml") as f:
         f.write(web(account))

@@ -12,12 +12,11 @@ from typing import Any
 import pytest
 import yaml
 
+from emulators.testing.aws_stacks import Account, with_nodes
 from lbctl.cli.render import step_documents
 from lbctl.model.builder import BuildConfig, build
 from lbctl.model.snapshot import ClusterSnapshot
 from lbctl.provider import StackInput
-
-from .conftest import Account, with_nodes
 
 A = "alb.ingress.kubernetes.io/"
 CERT = "arn:aws:acm:us-east-1:123456789012:certificate/0b9e7f1c-1111-2222-3333-444455556666"

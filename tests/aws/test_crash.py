@@ -8,13 +8,10 @@ from typing import Any
 
 import pytest
 
+from emulators.testing.aws_inventory import inventory
+from emulators.testing.aws_stacks import Account, deletion, example, fresh_account, one_input, setup_waf
+from emulators.testing.certs import self_signed, tls_secret
 from lbctl.cloudcalls import is_mutating
-
-from .certs import self_signed, tls_secret
-from .conftest import Account, deletion, fresh_account, one_input
-from .inventory import inventory
-from .test_annotations import setup_waf
-from .test_two_services import example
 
 
 class Crash(Exception):

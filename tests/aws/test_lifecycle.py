@@ -8,12 +8,10 @@ from typing import Any
 
 import pytest
 
+from emulators.testing.aws_inventory import inventory
+from emulators.testing.aws_stacks import CLUSTER, Account, State, manifest, one_input, setup_waf
 from lbctl.model.problems import SpecError
 from lbctl.provider import ProviderError
-
-from .conftest import CLUSTER, Account, one_input
-from .inventory import inventory
-from .test_annotations import State, manifest, setup_waf
 
 
 def test_removing_wafv2_acl_disassociates(account: Account) -> None:

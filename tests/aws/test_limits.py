@@ -7,12 +7,11 @@ import json
 
 import pytest
 
+from emulators.testing.aws_inventory import all_rules, inventory
+from emulators.testing.aws_stacks import Account, one_input, with_nodes
 from lbctl.model.problems import SpecError
 from lbctl.provider import ProviderError
 from providers.aws import alb_rules
-
-from .conftest import Account, one_input, with_nodes
-from .inventory import all_rules, inventory
 
 SERVICES = "".join(
     f"""

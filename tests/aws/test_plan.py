@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from emulators.testing.aws_stacks import CLUSTER, WEB_INGRESS, Account, one_input, with_nodes
 from lbctl.cli.render import step_documents
 from lbctl.provider import Ref, Secret, Step
 from providers.aws import naming
@@ -18,8 +19,6 @@ from providers.aws.discover import CurrentStack
 from providers.aws.plan import plan, plan_stack
 from providers.aws.stack import DesiredStack
 from providers.aws.translate import translate
-
-from .conftest import CLUSTER, WEB_INGRESS, Account, one_input, with_nodes
 
 EXAMPLE = (Path(__file__).parents[2] / "docs/examples/two-services.yaml").read_text()
 ACCOUNT = Account("http://unused", "vpc-0a", {}, ["i-0aaa", "i-0bbb"])
@@ -289,7 +288,7 @@ def test_offline_plan_json_shows_each_request_body() -> None:
     """`lbctl plan --offline -o json`: every step with its operation and the body boto3 gets (Refs as text)."""
     import subprocess
 
-    from tests.tools import LBCTL
+    from emulators.testing.scripts import LBCTL
 
     example = Path(__file__).parents[2] / "docs/examples/two-services.yaml"
     done = subprocess.run(

@@ -20,6 +20,7 @@ import pytest
 import yaml
 from botocore.stub import Stubber
 
+from emulators.testing.aws_stacks import CLUSTER, Account, one_input, with_nodes
 from lbctl.cloudcalls import CallStats
 from lbctl.model.builder import BuildConfig, build
 from lbctl.model.matching import first_match
@@ -35,8 +36,6 @@ from providers.aws.discover import CurrentStack
 from providers.aws.plan import plan_stack
 from providers.aws.stack import DesiredRule
 from providers.aws.translate import translate
-
-from .conftest import CLUSTER, Account, one_input, with_nodes
 
 ALB = "alb.ingress.kubernetes.io/"
 CERT = "arn:aws:acm:us-east-1:123456789012:certificate/abc"
@@ -592,7 +591,7 @@ def test_auth_before_a_use_annotation_action_converges_on_moto(account: Account)
         "userPoolDomain": "shop-auth",
     }
     elb_cert = account.client("acm")
-    from .certs import self_signed
+    from emulators.testing.certs import self_signed
 
     cert, key = self_signed("www.example.com", serial=77)
     arn = elb_cert.import_certificate(Certificate=cert.encode(), PrivateKey=key.encode())["CertificateArn"]

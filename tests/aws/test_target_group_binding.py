@@ -9,12 +9,11 @@ from typing import Any
 
 import pytest
 
+from emulators.testing.aws_stacks import Account
 from lbctl.model.binding_spec import BindingSpec, build_binding
 from lbctl.model.snapshot import ClusterSnapshot
 from lbctl.provider import ProviderError
 from providers.aws.bindings import BINDABLE_TAG
-
-from .conftest import Account
 
 WRITES = ("RegisterTargets", "DeregisterTargets")
 

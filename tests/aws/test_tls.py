@@ -9,12 +9,11 @@ from typing import Any
 
 import pytest
 
+from emulators.testing.aws_stacks import WEB_INGRESS as INGRESS
+from emulators.testing.aws_stacks import Account, deletion, one_input, with_nodes
+from emulators.testing.certs import leaks, self_signed, tls_secret
 from lbctl.model.problems import SpecError
 from lbctl.provider import ProviderError
-
-from .certs import leaks, self_signed, tls_secret
-from .conftest import WEB_INGRESS as INGRESS
-from .conftest import Account, deletion, one_input, with_nodes
 
 BOTH_PORTS = '[{"HTTP": 80}, {"HTTPS": 443}]'
 

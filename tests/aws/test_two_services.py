@@ -2,18 +2,8 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from .conftest import CLUSTER, Account, deletion, one_input, with_nodes
-from .inventory import inventory
-
-EXAMPLE = (Path(__file__).parents[2] / "docs/examples/two-services.yaml").read_text()
-
-
-def example(account: Account) -> str:
-    """The example's Services and Ingress, with Nodes pointing at the account's instances."""
-    text = EXAMPLE.split("kind: Node")[0].rsplit("---", 1)[0]
-    return with_nodes(text, account)
+from emulators.testing.aws_inventory import inventory
+from emulators.testing.aws_stacks import CLUSTER, Account, deletion, example, one_input
 
 
 def ours(account: Account) -> dict[str, list[str]]:

@@ -8,13 +8,12 @@ import pytest
 import yaml
 from botocore.exceptions import ClientError
 
+from emulators.testing.aws_stacks import CLUSTER, Account, one_input, stack_inputs, with_nodes
 from lbctl.model.builder import BuildConfig, build
 from lbctl.model.matching import first_match
 from lbctl.model.snapshot import ClusterSnapshot
 from lbctl.provider import ProviderConfig
 from providers.aws import create
-
-from .conftest import CLUSTER, Account, one_input, stack_inputs, with_nodes
 
 INGRESS = """
 apiVersion: networking.k8s.io/v1
@@ -105,7 +104,7 @@ def test_move_into_group_leaves_no_orphans(account: Account) -> None:
     assert [i.spec.stack for i in inputs] == ["shared"]
     provider.converge(inputs[0])
     for stale in set(provider.list_stacks()) - {"shared"}:  # what the controller's garbage collection does
-        from .conftest import deletion
+        from emulators.testing.aws_stacks import deletion
 
         assert provider.converge(deletion(stale)).deleted
     lbs, ports = names(account)

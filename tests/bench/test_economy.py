@@ -14,14 +14,14 @@ from google.cloud import compute_v1
 
 from bench.workload import Workload
 from emulators.gce import ComputeEmulator
+from emulators.testing.gce import Clients, make_clients
+from emulators.testing.gcp_stacks import NODES, PROJECT, example_objects, find, stack_from
 from lbctl.cloudcalls import CloudCaller
 from lbctl.model.builder import BuildConfig, build, empty_spec
 from lbctl.model.snapshot import ClusterSnapshot
 from lbctl.provider import ProviderConfig, StackInput
 from providers.aws.clients import classify_aws_error
 from providers.gcp.provider import GcpProvider
-from tests.emulators.gce.support import Clients, make_clients
-from tests.gcp.conftest import NODES, PROJECT, example_objects, find, stack_from
 
 
 @pytest.fixture
@@ -232,7 +232,7 @@ def _aws_stack(account: Any, pods: int, generation: int = 0) -> StackInput:
 
 
 def test_aws_kept_converge_checks_existence_with_one_read(moto_url: str) -> None:
-    from tests.aws.conftest import fresh_account
+    from emulators.testing.aws_stacks import fresh_account
 
     account = fresh_account(moto_url)
     clock = Clock()

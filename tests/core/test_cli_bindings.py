@@ -12,7 +12,7 @@ import requests
 import yaml
 
 from emulators.aws import DEMO_KEYS, create_aws_account
-from tests.tools import LBCTL
+from emulators.testing.scripts import LBCTL
 
 ROOT = Path(__file__).resolve().parents[2]
 SERVICE = {

@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-from tests.tools import script
+from emulators.testing.scripts import script
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -8,6 +8,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+from emulators.testing.scripts import LBCTL
 from lbctl.cli.manifests import LoadResult, load
 from lbctl.kube.access import CLUSTER_ACCESS, required_access
 from lbctl.model.builder import BuildConfig, build
@@ -30,7 +31,6 @@ from lbctl.provider import (
     load_plugin,
     load_plugins,
 )
-from tests.tools import LBCTL
 
 
 def test_every_entry_point_names_its_plugin() -> None:

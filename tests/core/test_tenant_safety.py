@@ -10,12 +10,11 @@ from typing import Any
 
 import pytest
 
+from emulators.testing.specs import Obj, build_result, ingress, path, rule, service
 from lbctl.model import annotations as a
 from lbctl.model.builder import stack_of
 from lbctl.model.objects import parse_ingress
 from lbctl.model.snapshot import ClusterSnapshot
-
-from .k8s import Obj, build_result, ingress, path, rule, service
 
 TG_ARN = "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/theirs/0123456789abcdef"
 SERVICES = [service("web", [(80, "http", 30000)], namespace=ns) for ns in ("shop", "pay")]

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.tools import LBCTL
+from emulators.testing.scripts import LBCTL
 
 ENV = {**os.environ, "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "COLUMNS": "200"}
 

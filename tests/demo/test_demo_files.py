@@ -12,7 +12,7 @@ import subprocess
 import time
 from pathlib import Path
 
-from tests.tools import LBCTL, env_with_scripts
+from emulators.testing.scripts import LBCTL, env_with_scripts
 
 ROOT = Path(__file__).resolve().parents[2]
 LEGACY = ROOT / "docs" / "examples" / "gke-tutorial-legacy.yaml"

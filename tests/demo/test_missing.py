@@ -11,10 +11,10 @@ import yaml
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
+from emulators.testing.specs import ingress, path, rule
 from lbctl.demo.gke import default_http_backend
 from lbctl.demo.missing import Missing, find_missing, stand_in_app, stand_in_secret
 from lbctl.model.objects import parse_ingress
-from tests.core.k8s import ingress, path, rule
 
 HAVE = {("Namespace", "", "default"), ("Service", "default", "web")}
 SUBNETS = ["public-us-east-1a", "public-us-east-1b"]

@@ -24,8 +24,9 @@ import requests
 from emulators.aws import DEMO_KEYS, add_aws_instances, create_aws_account, moto_server
 from emulators.gce.project import create_gcp_project
 from emulators.kube import KubeEmulator
-from tests.runtime.support import controller, node
-from tests.tools import env_with_scripts, script
+from emulators.testing.controller import controller
+from emulators.testing.objects import node
+from emulators.testing.scripts import env_with_scripts, script
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]

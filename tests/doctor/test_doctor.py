@@ -19,7 +19,7 @@ from emulators.aws import DEMO_KEYS, create_aws_account
 from emulators.gce import ComputeEmulator
 from emulators.gce.project import create_gcp_project
 from emulators.kube import KubeEmulator
-from tests.tools import LBCTL
+from emulators.testing.scripts import LBCTL
 
 ROOT = Path(__file__).resolve().parents[2]
 ENV = {**os.environ, "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "COLUMNS": "200"}

@@ -1,5 +1,5 @@
-"""One moto server and one Compute emulator per session (reset per test), a Kubernetes API emulator per test,
-and a world (cluster + cloud account) per provider."""
+"""One Compute emulator per session (reset per test) and a world (cluster + cloud account) per provider, on
+the suite plugin's moto server and per-test Kubernetes API emulator."""
 
 from __future__ import annotations
 
@@ -9,19 +9,12 @@ import pytest
 
 from emulators.gce import ComputeEmulator
 from emulators.kube import KubeEmulator
-
-from .support import World, aws_world, gcp_world
+from emulators.testing.faults import World, aws_world, gcp_world
 
 
 @pytest.fixture(scope="session")
 def compute() -> Iterator[ComputeEmulator]:
     with ComputeEmulator(port=0, operation_polls_to_done=1) as emulator:
-        yield emulator
-
-
-@pytest.fixture
-def kube() -> Iterator[KubeEmulator]:
-    with KubeEmulator() as emulator:
         yield emulator
 
 

@@ -18,14 +18,13 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from emulators.testing.faults import World
+from emulators.testing.scripts import LBCTL
+from emulators.testing.waiting import address_of, wait_for
 from lbctl.cli import manifests
 from lbctl.model import annotations as a
 from lbctl.model.builder import BuildConfig, build
 from lbctl.model.parsers import MAX_JSON_BYTES, MAX_JSON_DEPTH
-from tests.runtime.support import address_of, wait_for
-from tests.tools import LBCTL
-
-from .support import World
 
 SERVICE = """---
 apiVersion: v1

@@ -17,11 +17,10 @@ import pytest
 import requests
 import yaml
 
+from emulators.testing.faults import World, create_raw
+from emulators.testing.scripts import LBCTL
+from emulators.testing.waiting import address_of, events_for, wait_for
 from lbctl.cli.manifests import BoundedLoader
-from tests.runtime.support import address_of, events_for, wait_for
-from tests.tools import LBCTL
-
-from .support import World, create_raw
 
 CORPUS = Path(__file__).parent / "corpus"
 EXPECTED: dict[str, dict[str, Any]] = yaml.safe_load((CORPUS / "expected.yaml").read_text())

@@ -12,27 +12,19 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 from emulators.gce import ComputeEmulator
 from emulators.kube import KubeEmulator
+from emulators.testing.faults import Inventory, World, aws_world, create_raw, diff, example_objects, gcp_world
+from emulators.testing.waiting import address_of, wait_for
 from lbctl.cloudcalls import is_mutating
 from lbctl.kube.run import ControllerProcess
-from tests.runtime.support import address_of, wait_for
-
-from .support import Inventory, World, aws_world, create_raw, diff, gcp_world
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "docs" / "examples"
 
 
 class Crash(BaseException):
     """The process dying between two cloud calls: a BaseException, so no retry or `except Exception` stops it."""
-
-
-def example_objects(provider: str) -> list[dict[str, Any]]:
-    """The documented two-service example without its Nodes (the world has its own)."""
-    name = "two-services.yaml" if provider == "aws" else "two-services-gce.yaml"
-    return [d for d in yaml.safe_load_all((EXAMPLES / name).read_text()) if d and d["kind"] != "Node"]
 
 
 @contextmanager

@@ -14,9 +14,8 @@ import kubernetes
 from google.cloud import compute_v1
 
 from emulators.kube import KubeEmulator
-from tests.runtime.support import address_of, gone, wait_for
-
-from .support import AWS_ZONES, GCP_PROJECT, AwsFaults, World, fired, gcp_faults, twin
+from emulators.testing.faults import AWS_ZONES, GCP_PROJECT, AwsFaults, World, fired, gcp_faults, twin
+from emulators.testing.waiting import address_of, gone, wait_for
 
 NAMES = ("app-0", "app-1", "app-2", "app-3")
 OTHER = "other-cluster"

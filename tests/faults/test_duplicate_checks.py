@@ -16,11 +16,19 @@ from google.cloud import compute_v1
 
 from emulators.gce import ComputeEmulator
 from emulators.kube import KubeEmulator
-from tests.aws.certs import self_signed
-from tests.runtime.support import address_of, wait_for
-
-from .support import GCP_NODES, GCP_PROJECT, OWN_TAG, Inventory, World, aws_world, create_raw, gcp_world
-from .test_crash import example_objects
+from emulators.testing.certs import self_signed
+from emulators.testing.faults import (
+    GCP_NODES,
+    GCP_PROJECT,
+    OWN_TAG,
+    Inventory,
+    World,
+    aws_world,
+    create_raw,
+    example_objects,
+    gcp_world,
+)
+from emulators.testing.waiting import address_of, wait_for
 
 AWS_KINDS = ("lb", "listener", "rule", "tg", "target", "sg", "sg-rule", "cert", "waf-association")
 GCP_KINDS = (

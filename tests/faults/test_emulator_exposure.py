@@ -15,7 +15,7 @@ import pytest
 import yaml
 from kubernetes import client, config
 
-from tests.tools import LBCTL
+from emulators.testing.scripts import LBCTL
 
 CONFIGMAPS = "/api/v1/namespaces/default/configmaps"
 PAGE_BODY = '{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"from-a-web-page"},"data":{"a":"b"}}'

@@ -21,11 +21,10 @@ from botocore.exceptions import ClientError
 
 from emulators.gce import ComputeEmulator
 from emulators.kube import KubeEmulator
+from emulators.testing.faults import GCP_PROJECT, World, aws_world, gcp_world
+from emulators.testing.waiting import address_of, gone, wait_for
 from lbctl.kube.events import FINALIZER
 from lbctl.kube.run import ControllerProcess
-from tests.runtime.support import address_of, gone, wait_for
-
-from .support import GCP_PROJECT, World, aws_world, gcp_world
 
 GROUP = "alb.ingress.kubernetes.io/group.name"
 
@@ -385,7 +384,7 @@ def test_aws_rejection_echoing_a_client_secret_is_redacted(
     import base64
     import logging
 
-    from tests.aws.certs import self_signed
+    from emulators.testing.certs import self_signed
 
     caplog.set_level(logging.INFO)
     assert aws.aws is not None

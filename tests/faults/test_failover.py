@@ -17,11 +17,10 @@ from typing import Any
 
 import kubernetes
 
+from emulators.testing.faults import CuttableProxy, World
+from emulators.testing.waiting import address_of, wait_for
 from lbctl.cloudcalls import is_mutating
 from lbctl.kube.run import ControllerProcess
-from tests.runtime.support import address_of, wait_for
-
-from .support import CuttableProxy, World
 
 COUNT = 30
 EDITS = 2

@@ -8,9 +8,8 @@ from typing import Any
 
 import kubernetes
 
-from tests.runtime.support import address_of, gone, wait_for
-
-from .support import AwsFaults, World, fired, gcp_faults
+from emulators.testing.faults import AwsFaults, World, fired, gcp_faults
+from emulators.testing.waiting import address_of, gone, wait_for
 
 COUNT = 50
 RATE = 0.10

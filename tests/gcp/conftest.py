@@ -3,49 +3,18 @@ bound to it. Specs are built from manifests through the real model."""
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 from google.cloud import compute_v1
 
 from emulators.gce import ComputeEmulator
-from lbctl.model.builder import BuildConfig, build
-from lbctl.model.snapshot import ClusterSnapshot
-from lbctl.provider import ProviderConfig, StackInput
+from emulators.testing.gce import Clients, make_clients
+from emulators.testing.gcp_stacks import NODES, PROJECT, wait
+from lbctl.provider import ProviderConfig
 from providers.gcp import create
 from providers.gcp.provider import GcpProvider
-from tests.emulators.gce.support import Clients, make_clients
-
-PROJECT = "lbctl-demo"
-EXAMPLE = Path(__file__).resolve().parents[2] / "docs" / "examples" / "two-services-gce.yaml"
-NODES = {
-    "gke-shop-pool-a-1": "us-central1-a",
-    "gke-shop-pool-b-1": "us-central1-b",
-    "gke-shop-pool-c-1": "us-central1-c",
-}
-
-
-def example_objects() -> list[dict[str, Any]]:
-    """The documented example, as dicts tests may modify."""
-    return [copy.deepcopy(d) for d in yaml.safe_load_all(EXAMPLE.read_text()) if d]
-
-
-def find(objects: list[dict[str, Any]], kind: str, name: str) -> dict[str, Any]:
-    return next(o for o in objects if o["kind"] == kind and o["metadata"]["name"] == name)
-
-
-def stack_from(objects: list[dict[str, Any]], **build_kwargs: Any) -> StackInput:
-    """Build the one spec of these manifests through the real model, with its targets and TLS material."""
-    snapshot = ClusterSnapshot.from_objects(objects)
-    result = build(snapshot, BuildConfig.for_provider("gcp", **build_kwargs))
-    assert not [p for p in result.problems if p.severity.name == "ERROR"], result.problems
-    specs = result.specs
-    assert len(specs) == 1, specs
-    return StackInput.from_snapshot(specs[0], snapshot)
 
 
 @pytest.fixture(scope="session")
@@ -57,18 +26,6 @@ def session_emulator() -> Iterator[ComputeEmulator]:
 @pytest.fixture(scope="session")
 def session_clients(session_emulator: ComputeEmulator) -> Clients:
     return make_clients(session_emulator.url)
-
-
-def wait(clients: Clients, op: Any) -> None:
-    from providers.gcp.operations import wait_for_operation
-
-    wait_for_operation(
-        op,
-        project=PROJECT,
-        global_ops_client=clients.global_ops,
-        zone_ops_client=clients.zone_ops,
-        timeout=10,
-    )
 
 
 @pytest.fixture
@@ -118,12 +75,3 @@ def make_provider(emulator: ComputeEmulator) -> Callable[..., GcpProvider]:
 @pytest.fixture
 def provider(make_provider: Callable[..., GcpProvider]) -> GcpProvider:
     return make_provider()
-
-
-def ours(emulator: ComputeEmulator) -> dict[str, dict[str, Any]]:
-    """Every resource of lbctl's naming in the emulator, by partial path."""
-    return {k: v for k, v in emulator.inventory().items() if k.rsplit("/", 1)[-1].startswith("k8s2-")}
-
-
-def of(emulator: ComputeEmulator, collection: str) -> list[dict[str, Any]]:
-    return [v for k, v in ours(emulator).items() if f"/{collection}/" in k]

@@ -11,10 +11,18 @@ import pytest
 from google.cloud import compute_v1
 
 from emulators.gce import ComputeEmulator
+from emulators.testing.gce import Clients
+from emulators.testing.gcp_stacks import (
+    PROJECT,
+    example_objects,
+    find,
+    of,
+    ours,
+    stack_from,
+    wait,
+    with_endpoints,
+)
 from providers.gcp.provider import GcpProvider
-from tests.emulators.gce.support import Clients
-
-from .conftest import PROJECT, example_objects, find, of, ours, stack_from, wait
 
 Objects = list[dict[str, Any]]
 
@@ -260,37 +268,6 @@ def _foreign(clients: Clients) -> None:
     )
 
 
-def _with_endpoints(objects: Objects) -> None:
-    """An EndpointSlice for users, so NEG mode has pod IPs."""
-    objects.append(
-        {
-            "apiVersion": "discovery.k8s.io/v1",
-            "kind": "EndpointSlice",
-            "metadata": {
-                "name": "users-abc",
-                "namespace": "default",
-                "labels": {"kubernetes.io/service-name": "users"},
-            },
-            "addressType": "IPv4",
-            "ports": [{"name": "http", "port": 8080, "protocol": "TCP"}],
-            "endpoints": [
-                {
-                    "addresses": ["10.8.0.5"],
-                    "conditions": {"ready": True},
-                    "nodeName": "gke-shop-pool-a-1",
-                    "zone": "us-central1-a",
-                },
-                {
-                    "addresses": ["10.8.1.7"],
-                    "conditions": {"ready": True},
-                    "nodeName": "gke-shop-pool-b-1",
-                    "zone": "us-central1-b",
-                },
-            ],
-        }
-    )
-
-
 @pytest.mark.parametrize("label, mutate, check", CASES, ids=[c[0] for c in CASES])
 def test_field_changes_what_the_cloud_holds(
     emulator: ComputeEmulator,
@@ -302,12 +279,12 @@ def test_field_changes_what_the_cloud_holds(
 ) -> None:
     _foreign(clients)
     base = example_objects()
-    _with_endpoints(base)
+    with_endpoints(base)
     provider.converge(stack_from(base))
     original = ours(emulator)
 
     changed = example_objects()
-    _with_endpoints(changed)
+    with_endpoints(changed)
     mutate(changed)
     result = provider.converge(stack_from(changed))
     assert result.changes, label

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from emulators.gce import ComputeEmulator
+from emulators.testing.gcp_stacks import example_objects, find, of, ours, stack_from
 from lbctl.cloudcalls import is_mutating
 from lbctl.model.builder import empty_spec
 from lbctl.provider import StackInput
 from providers.gcp.provider import GcpProvider
-
-from .conftest import example_objects, find, of, ours, stack_from
 
 
 def test_example_converges_to_a_complete_load_balancer_on_the_static_ip(

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import json
 
+from emulators.testing.gcp_stacks import PROJECT, example_objects, find, stack_from
 from lbctl.model import annotations as a
 from lbctl.model.registry import annotation_field
 from providers.gcp.translate import Context, translate
-from tests.gcp.conftest import PROJECT, example_objects, find, stack_from
 
 
 def test_the_security_policy_names_its_backend_config() -> None:

@@ -16,13 +16,20 @@ from cryptography.x509.oid import NameOID
 from google.cloud import compute_v1
 
 from emulators.gce import ComputeEmulator
+from emulators.testing.gce import Clients
+from emulators.testing.gcp_stacks import (
+    PROJECT,
+    example_objects,
+    find,
+    of,
+    ours,
+    stack_from,
+    wait,
+    with_endpoints,
+)
 from lbctl.model.builder import empty_spec
 from lbctl.provider import ProviderError, StackInput
 from providers.gcp.provider import GcpProvider
-from tests.emulators.gce.support import Clients
-
-from .conftest import PROJECT, example_objects, find, of, ours, stack_from, wait
-from .test_annotations import _with_endpoints
 
 
 def _new_cert(host: str = "shop.example.com") -> tuple[str, str]:
@@ -160,7 +167,7 @@ def test_neg_mode_attaches_and_detaches_only_the_difference(
     find(objects, "Service", "users")["metadata"]["annotations"] = {
         "cloud.google.com/neg": '{"ingress": true}'
     }
-    _with_endpoints(objects)
+    with_endpoints(objects)
     provider.converge(stack_from(objects))
     negs = {n["zone"].rsplit("/", 1)[-1]: n for n in of(emulator, "networkEndpointGroups")}
     assert sorted(negs) == ["us-central1-a", "us-central1-b"]
@@ -427,7 +434,8 @@ def test_lost_responses_are_retried_without_doubling(
 
 
 def _seed_cluster(emulator: ComputeEmulator) -> None:
-    from .conftest import NODES, make_clients
+    from emulators.testing.gce import make_clients
+    from emulators.testing.gcp_stacks import NODES
 
     clients = make_clients(emulator.url)
     for name, zone in NODES.items():

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from emulators.testing.gcp_stacks import PROJECT, example_objects, stack_from
 from lbctl.cli.render import step_documents
 from lbctl.model.builder import empty_spec
 from lbctl.provider import Secret, StackInput, Step
@@ -17,7 +18,6 @@ from providers.gcp import naming as n
 from providers.gcp.discover import Current, Existing
 from providers.gcp.plan import plan
 from providers.gcp.translate import ORDER, Context, Desired, Wanted, translate
-from tests.gcp.conftest import PROJECT, example_objects, stack_from
 
 CLUSTER = "plan-test"
 STACK = "default/shop"

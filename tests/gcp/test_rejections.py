@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 
 from emulators.gce import ComputeEmulator
+from emulators.testing.gcp_stacks import example_objects, stack_from
 from lbctl.provider import ProviderError
 from providers.gcp.provider import GcpProvider
-from tests.gcp.conftest import example_objects, stack_from
 
 
 @pytest.mark.parametrize(

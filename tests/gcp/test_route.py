@@ -6,12 +6,11 @@ from typing import Any
 
 import pytest
 
+from emulators.testing.gcp_stacks import stack_from
+from emulators.testing.specs import ingress, path, rule
 from lbctl.model.matching import first_match
 from lbctl.provider import ProviderConfig
 from providers.gcp import create
-from tests.core.k8s import ingress, path, rule
-
-from .conftest import stack_from
 
 
 def _service(name: str, node_port: int) -> dict[str, Any]:

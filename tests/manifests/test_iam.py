@@ -2,7 +2,7 @@
 calls: every SDK call of converge/update/delete lifecycles (HTTP, TLS imported from Secrets and rotated,
 SNI certificates, WAFv2 by name, Shield Advanced, OIDC and Cognito authentication, our and the user's security groups) is recorded
 against moto with its parameters and the tags its target carries at that moment, and evaluated with the
-policy's conditions (tests/manifests/iam.py). Calls that would hand a foreign resource to this cluster
+policy's conditions (emulators/testing/iam.py). Calls that would hand a foreign resource to this cluster
 (tagging it as ours, or acting on a foreign load balancer's listener) must be denied."""
 
 from __future__ import annotations
@@ -17,6 +17,19 @@ from typing import Any
 import pytest
 import requests
 
+from emulators.testing.aws_stacks import (
+    CLUSTER,
+    REGION,
+    WEB_INGRESS,
+    Account,
+    client,
+    deletion,
+    fresh_account,
+    one_input,
+)
+from emulators.testing.aws_stacks import NODES as NODES_TEMPLATE
+from emulators.testing.certs import opaque_secret, self_signed, tls_secret
+from emulators.testing.iam import ACCOUNT, Authorization, authorizations, decide
 from lbctl.model.binding_spec import BindingSpec
 from lbctl.model.bindings import NetworkPeer, NetworkPort, NetworkRule
 from lbctl.model.targets import Target
@@ -29,20 +42,6 @@ from providers.aws.permissions import (
     iam_action,
     simulation_contexts,
 )
-from tests.aws.certs import opaque_secret, self_signed, tls_secret
-from tests.aws.conftest import (
-    CLUSTER,
-    REGION,
-    WEB_INGRESS,
-    Account,
-    client,
-    deletion,
-    fresh_account,
-    one_input,
-)
-from tests.aws.conftest import NODES as NODES_TEMPLATE
-
-from .iam import ACCOUNT, Authorization, authorizations, decide
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = ROOT / POLICY_TEMPLATE

@@ -1,11 +1,11 @@
-"""The policy evaluator of tests/manifests/iam.py on small policies whose IAM outcome is documented, so the
+"""The policy evaluator of emulators/testing/iam.py on small policies whose IAM outcome is documented, so the
 IAM test's verdicts rest on an evaluator that is itself checked."""
 
 from __future__ import annotations
 
 import pytest
 
-from .iam import Authorization, decide
+from emulators.testing.iam import Authorization, decide
 
 ALLOW_ALL = {"Effect": "Allow", "Action": "*", "Resource": "*"}
 

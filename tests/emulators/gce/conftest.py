@@ -7,8 +7,7 @@ from collections.abc import Iterator
 import pytest
 
 from emulators.gce import ComputeEmulator
-
-from .support import Clients, Stack, build_stack, make_clients
+from emulators.testing.gce import Clients, Stack, build_stack, make_clients
 
 
 @pytest.fixture(scope="session")

@@ -12,8 +12,7 @@ from google.api_core import exceptions
 from google.cloud import compute_v1
 
 from emulators.gce import ComputeEmulator
-
-from .support import PROJECT, Clients, Stack, make_clients
+from emulators.testing.gce import PROJECT, Clients, Stack, make_clients
 
 
 def _admin(emulator: ComputeEmulator, method: str, path: str, body: Any = None) -> Any:

@@ -9,7 +9,7 @@ import pytest
 from google.api_core import exceptions
 from google.cloud import compute_v1
 
-from .support import PROJECT, ZONE, Clients, Stack
+from emulators.testing.gce import PROJECT, ZONE, Clients, Stack
 
 
 @pytest.fixture

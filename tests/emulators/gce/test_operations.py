@@ -8,9 +8,8 @@ import pytest
 from google.api_core import exceptions
 from google.cloud import compute_v1
 
+from emulators.testing.gce import PROJECT, ZONE, Clients, Stack
 from providers.gcp.operations import bind_operation_clients, wait_for_operation
-
-from .support import PROJECT, ZONE, Clients, Stack
 
 Status = compute_v1.Operation.Status
 

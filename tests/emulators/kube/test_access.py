@@ -10,8 +10,7 @@ import yaml
 from kubernetes import client, config
 
 from emulators.kube import KubeEmulator
-
-from .builders import ingress
+from emulators.testing.kube_objects import ingress
 
 
 def test_discovery(api: client.ApiClient) -> None:

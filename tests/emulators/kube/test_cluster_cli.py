@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.tools import LBCTL, script
+from emulators.testing.scripts import LBCTL, script
 
 MANIFEST = """
 apiVersion: v1

@@ -10,7 +10,7 @@ import pytest
 from kubernetes import client
 from kubernetes.client.exceptions import ApiException
 
-from .builders import backend_config, ingress, meta, service
+from emulators.testing.kube_objects import backend_config, ingress, meta, service
 
 
 @dataclass(frozen=True)

@@ -15,8 +15,7 @@ from kubernetes import client, watch
 from kubernetes.client.exceptions import ApiException
 
 from emulators.kube import KubeEmulator
-
-from .builders import ingress
+from emulators.testing.kube_objects import ingress
 
 
 def _control(emulator: KubeEmulator, method: str, path: str, body: dict[str, Any] | None = None) -> Any:

@@ -23,8 +23,7 @@ from hypothesis import strategies as st
 
 from emulators.kube import ApiError, KubeEmulator
 from emulators.kube.protobuf import MAGIC, decode
-
-from .builders import ingress
+from emulators.testing.kube_objects import ingress
 
 Kubectl = Callable[..., subprocess.CompletedProcess[str]]
 

@@ -7,8 +7,7 @@ from kubernetes import client
 from kubernetes.client.exceptions import ApiException
 
 from emulators.kube import KubeEmulator
-
-from .builders import ingress
+from emulators.testing.kube_objects import ingress
 
 LABELS = {
     "web": {"app": "web", "tier": "edge"},

@@ -13,8 +13,7 @@ from kubernetes import client, watch
 from kubernetes.client.exceptions import ApiException
 
 from emulators.kube import KubeEmulator
-
-from .builders import ingress
+from emulators.testing.kube_objects import ingress
 
 
 def _events(stream: Iterator[dict[str, Any]]) -> list[tuple[str, str, int]]:

@@ -9,7 +9,7 @@ import pytest
 from kubernetes import client
 from kubernetes.client.exceptions import ApiException
 
-from .builders import backend_config, ingress, service
+from emulators.testing.kube_objects import backend_config, ingress, service
 
 FINALIZER = "lbctl.io/load-balancer"
 

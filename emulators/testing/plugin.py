@@ -1,0 +1,34 @@
+"""The suite's pytest plugin (registered by tests/conftest.py): the run refuses to start without the tools it
+uses, one embedded moto server per session (modules reset it where they need a clean account), and a fresh
+Kubernetes API emulator per test for the folders that run a controller."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from emulators.aws import moto_server
+from emulators.kube import KubeEmulator
+from emulators.testing.scripts import missing_tools
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Refuse to run without the tools the suite uses, instead of skipping what needs them."""
+    missing = missing_tools()
+    if missing:
+        pytest.exit("the tests need tools this machine lacks:\n  " + "\n  ".join(missing), returncode=4)
+
+
+@pytest.fixture(scope="session")
+def moto_url() -> Iterator[str]:
+    """The base URL of a moto server shared by the session."""
+    with moto_server() as url:
+        yield url
+
+
+@pytest.fixture
+def kube() -> Iterator[KubeEmulator]:
+    """A Kubernetes API emulator (with its cluster controllers) of this test alone."""
+    with KubeEmulator() as emulator:
+        yield emulator
