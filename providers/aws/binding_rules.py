@@ -4,7 +4,7 @@ may reach each port, TCP or UDP; no port means every port).
 
 - **Which security group.** A target's ENI (an instance's primary ENI; the ENI holding a pod IP): its only
   security group, else the one tagged `kubernetes.io/cluster/<cluster>` (exactly one, or an error naming
-  the ENI), as the anchor resolves it.
+  the ENI), as the anchor resolves it — the same resolution as the backend security group rules'.
 - **Which rules are ours.** Each rule carries the description `lbctl.io/targetGroupBinding=<cluster>`;
   nothing without it is ever revoked. Rules are one port each (the anchor's
   `--disable-restricted-sg-rules` form); a rule another binding of the cluster also wants stays.
@@ -24,13 +24,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from lbctl.model.binding_spec import BindingSpec
-from lbctl.provider import ProviderError, Step
+from lbctl.provider import Step
 
+from .backend_sg import resolve_endpoints
 from .clients import AwsClients, error_code
-from .naming import tag_dict
-
-FILTER_VALUES = 200
-NODE_CLUSTER_TAG = "kubernetes.io/cluster/"
 
 
 def rule_description(cluster: str) -> str:
@@ -83,71 +80,14 @@ class RuleMemory:
 
 def security_groups(
     clients: AwsClients, cluster: str, target_ids: list[str], instance_mode: bool, vpc_id: str | None
-) -> set[str]:
-    """The security group to open on each target's ENI (see the module docstring)."""
-    enis: dict[str, tuple[str, ...]] = {}  # ENI → its groups
-    if instance_mode and target_ids:
-        for reservation in clients.pages(
-            "ec2",
-            "DescribeInstances",
-            "Reservations",
-            token_in="NextToken",
-            token_out="NextToken",
-            InstanceIds=sorted(target_ids),
-        ):
-            for instance in reservation.get("Instances", []):
-                for eni in instance.get("NetworkInterfaces", []):
-                    if (eni.get("Attachment") or {}).get("DeviceIndex") == 0:
-                        enis[eni["NetworkInterfaceId"]] = tuple(
-                            sorted(g["GroupId"] for g in eni.get("Groups", []))
-                        )
-    elif target_ids:
-        for start in range(0, len(target_ids), FILTER_VALUES):
-            filters = [
-                {
-                    "Name": "addresses.private-ip-address",
-                    "Values": sorted(target_ids)[start : start + FILTER_VALUES],
-                }
-            ]
-            if vpc_id:
-                filters.append({"Name": "vpc-id", "Values": [vpc_id]})
-            for eni in clients.pages(
-                "ec2",
-                "DescribeNetworkInterfaces",
-                "NetworkInterfaces",
-                token_in="NextToken",
-                token_out="NextToken",
-                Filters=filters,
-            ):
-                enis[eni["NetworkInterfaceId"]] = tuple(sorted(g["GroupId"] for g in eni.get("Groups", [])))
-    several = sorted({g for groups in enis.values() if len(groups) > 1 for g in groups})
-    tagged: set[str] = set()
-    if several:
-        for group in clients.pages(
-            "ec2",
-            "DescribeSecurityGroups",
-            "SecurityGroups",
-            token_in="NextToken",
-            token_out="NextToken",
-            GroupIds=several,
-        ):
-            if NODE_CLUSTER_TAG + cluster in tag_dict(group.get("Tags")):
-                tagged.add(group["GroupId"])
-    out = set()
-    for eni, groups in sorted(enis.items()):
-        if len(groups) == 1:
-            out.add(groups[0])
-            continue
-        chosen = [g for g in groups if g in tagged]
-        if len(chosen) != 1:
-            raise ProviderError(
-                f"expected exactly one security group tagged {NODE_CLUSTER_TAG}{cluster} on ENI {eni}, found "
-                f"{chosen or 'none'} among {list(groups)}: tag the one the load balancer should reach",
-                user_fixable=True,
-                field="spec.networking",
-            )
-        out.add(chosen[0])
-    return out
+) -> tuple[set[str], list[str]]:
+    """(the security groups to open for the targets, the target IDs whose ENI was not found): each target's
+    ENI resolved as for the backend security group rules (providers/aws/backend_sg.py)."""
+    if not target_ids:
+        return set(), []
+    instances = set(target_ids) if instance_mode else set()
+    found, unresolved = resolve_endpoints(clients, cluster, sorted(target_ids), instances, {}, vpc_id, {})
+    return set(found.values()), unresolved
 
 
 def current_rules(clients: AwsClients, groups: set[str], description: str) -> dict[str, set[Permission]]:

@@ -271,6 +271,7 @@ def converge(
         return _targets(clients, spec, planned, current, result, apply, on_register, [])
     with memory.lock:  # the cluster's bindings share rules: one at a time decides on them
         rules, mine = _rules(clients, cluster, spec, planned, current, memory, vpc_id)
+        result.warnings = list(planned.warnings)
         result = _targets(clients, spec, planned, current, result, apply, on_register, rules)
         if apply:
             if mine:
@@ -293,9 +294,15 @@ def _rules(
     instance_mode = (planned.target_type or spec.target_type or "instance") == "instance"
     wanted_groups: set[str] = set()
     if spec.networking and not spec.deleting:
-        wanted_groups = security_groups(
+        wanted_groups, unresolved = security_groups(
             clients, cluster, sorted({i for i, _ in planned.wanted}), instance_mode, vpc_id
         )
+        if unresolved:
+            planned.warnings.append(
+                f"no network interface found for target(s) {', '.join(unresolved[:5])}"
+                + (f" and {len(unresolved) - 5} more" if len(unresolved) > 5 else "")
+                + "; spec.networking opens no security group for them"
+            )
     stale_groups = set(memory.wanted.get(spec.key, {}))
     if spec.deleting and spec.key not in memory.wanted and spec.networking:
         # After a restart: the groups of the targets it has registered, had recorded or would select now.
@@ -303,7 +310,7 @@ def _rules(
         answered |= {(t.id, t.port) for t in spec.targets_for("instance" if instance_mode else "ip") or ()}
         stale_groups = security_groups(
             clients, cluster, sorted({i for i, _ in answered}), instance_mode, vpc_id
-        )
+        )[0]
     others = set(spec.networking_bindings) - {spec.key}
     if spec.deleting and not others <= set(memory.wanted):
         raise ProviderError(

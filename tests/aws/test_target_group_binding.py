@@ -396,3 +396,12 @@ def test_ip_targets_open_the_group_of_the_pod_eni(account: Account) -> None:
     account.provider().converge_binding(spec_of(snapshot))
     assert rules_on(account, pods) == {("tcp", 8080, "10.8.0.0/16", DESCRIPTION)}
     assert registered(account, arn) == {("10.0.1.50", 8080)}
+
+
+def test_a_target_without_a_network_interface_is_reported(account: Account) -> None:
+    arn = target_group(account, "no-eni", "ip")
+    rules = {"ingress": [{"from": [{"ipBlock": {"cidr": "10.8.0.0/16"}}], "ports": [{"port": 8080}]}]}
+    snapshot = cluster(account, ["10.0.7.7"], binding({"targetGroupARN": arn, "networking": rules}))
+    result = account.provider().converge_binding(spec_of(snapshot))
+    assert any("10.0.7.7" in w and "spec.networking" in w for w in result.warnings), result.warnings
+    assert registered(account, arn) == {("10.0.7.7", 8080)}
