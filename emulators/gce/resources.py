@@ -128,7 +128,27 @@ def _validate_backend_service(resource: Resource) -> None:
         backend.setdefault("capacityScaler", 1)
 
 
+REDIRECT_RESPONSE_CODES = (
+    "MOVED_PERMANENTLY_DEFAULT",
+    "FOUND",
+    "SEE_OTHER",
+    "TEMPORARY_REDIRECT",
+    "PERMANENT_REDIRECT",
+)
+
+
+def _validate_redirect(redirect: Any, where: str) -> None:
+    """An HttpRedirectAction: the response code is one of five, 301 when unset (as the API returns it)."""
+    if not isinstance(redirect, dict):
+        return
+    code = redirect.setdefault("redirectResponseCode", "MOVED_PERMANENTLY_DEFAULT")
+    if code not in REDIRECT_RESPONSE_CODES:
+        raise invalid(f"Invalid value for field '{where}.redirectResponseCode': '{code}'.")
+
+
 def _validate_url_map(resource: Resource) -> None:
+    if resource.get("defaultUrlRedirect"):
+        _validate_redirect(resource["defaultUrlRedirect"], "resource.defaultUrlRedirect")
     if not any(resource.get(f) for f in ("defaultService", "defaultUrlRedirect", "defaultRouteAction")):
         raise required("resource.defaultService")
     matchers = {m.get("name") for m in resource.get("pathMatchers") or []}

@@ -38,6 +38,8 @@ DEFAULT_BACKEND_HEALTH_PATH = "/healthz"
 DEFAULT_BACKEND_MANIFEST = "manifests/gcp/default-http-backend.yaml"
 # What a rejected SSL policy names: the FrontendConfig the Ingress selects
 SSL_POLICY_FIELD = f"{annotation_field(a.FRONTEND_CONFIG)} (sslPolicy)"
+# FrontendConfig redirectToHttps.responseCodeName when unset: the URL map's own default, 301
+DEFAULT_REDIRECT_CODE = "MOVED_PERMANENTLY_DEFAULT"
 _DNS_LABEL = r"([a-z0-9]([-a-z0-9]*[a-z0-9])?)"
 _BACKEND_REF = re.compile(rf"{_DNS_LABEL}/{_DNS_LABEL}:([0-9]{{1,5}}|[a-z0-9-]{{1,15}})")
 
@@ -267,6 +269,7 @@ def gce_frontend(
     fields.update(gce_default_fields())
     listeners: list[Listener] = []
     redirect = False
+    redirect_code, code_set = DEFAULT_REDIRECT_CODE, False
     ssl_policy = None
     config_name = parsed.get(a.FRONTEND_CONFIG)
     if config_name:
@@ -277,19 +280,29 @@ def gce_frontend(
         _check(
             _FRONTEND_VALIDATOR, config.spec, f"FrontendConfig {ingress.namespace}/{config_name}", fail, where
         )
-        redirect = bool((config.spec.get("redirectToHttps") or {}).get("enabled"))
+        redirect_spec = config.spec.get("redirectToHttps") or {}
+        redirect = bool(redirect_spec.get("enabled"))
+        redirect_code = redirect_spec.get("responseCodeName") or DEFAULT_REDIRECT_CODE
+        code_set = "responseCodeName" in redirect_spec
         ssl_policy = config.spec.get("sslPolicy")
     origins = {
         "frontend.listeners.ssl_policy": "FrontendConfig" if ssl_policy else "default",
         "frontend.listeners.redirect_to_https_port": "FrontendConfig" if redirect else "default",
+        "frontend.listeners.redirect_code": "FrontendConfig" if code_set else "default",
         "frontend.listeners": "Ingress" if parsed.has(a.ALLOW_HTTP) else "default",
         "frontend.static_ip_name": "Ingress" if parsed.has(a.GLOBAL_STATIC_IP) else "default",
         "certificates": "Ingress" if parsed.has(a.PRE_SHARED_CERT) else "default",
     }
     fields.update({k: Source(fields[k].field, origin) for k, origin in origins.items()})
     if parsed.get(a.ALLOW_HTTP):
+        redirecting = redirect and bool(certificates)
         listeners.append(
-            Listener("HTTP", 80, redirect_to_https_port=443 if redirect and certificates else None)
+            Listener(
+                "HTTP",
+                80,
+                redirect_to_https_port=443 if redirecting else None,
+                redirect_code=redirect_code if redirecting else None,
+            )
         )
     if certificates:
         listeners.append(Listener("HTTPS", 443, certificates=list(certificates), ssl_policy=ssl_policy))
@@ -311,6 +324,9 @@ def gce_default_fields() -> dict[str, Source]:
         "frontend.listeners.ssl_policy": Source(SSL_POLICY_FIELD),
         "frontend.listeners.redirect_to_https_port": Source(
             f"{annotation_field(a.FRONTEND_CONFIG)} (redirectToHttps)"
+        ),
+        "frontend.listeners.redirect_code": Source(
+            f"{annotation_field(a.FRONTEND_CONFIG)} (redirectToHttps.responseCodeName)"
         ),
         "frontend.static_ip_name": Source(annotation_field(a.GLOBAL_STATIC_IP)),
         "certificates": Source(annotation_field(a.PRE_SHARED_CERT)),

@@ -267,6 +267,7 @@ class Listener(Sourced):
     certificates: list[TLSCertificate] = field(default_factory=list)
     ssl_policy: str | None = None
     redirect_to_https_port: int | None = None  # HTTP listener that only redirects
+    redirect_code: str | None = None  # GCP: the redirect's redirectResponseCode (None: not redirecting)
     inbound_cidrs: list[str] = field(default_factory=list)
     attributes: dict[str, str] = field(default_factory=dict)  # AWS listener attributes to set
     mutual_authentication: MutualAuthentication | None = None  # None: not managed

@@ -377,7 +377,7 @@ def _frontend(stack: StackInput, ctx: Context, out: Desired, services: dict[str,
                             "description": n.description(ctx.cluster, spec.stack, "RedirectUrlMap"),
                             "defaultUrlRedirect": {
                                 "httpsRedirect": True,
-                                "redirectResponseCode": "MOVED_PERMANENTLY_DEFAULT",
+                                "redirectResponseCode": listener.redirect_code,
                             },
                         },
                     )

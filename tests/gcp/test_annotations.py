@@ -87,6 +87,14 @@ def _path_rules(emulator: ComputeEmulator) -> list[dict[str, Any]]:
     return [r for m in url_map["pathMatchers"] for r in m["pathRules"]]
 
 
+def _redirects_with(code: str) -> Callable[[ComputeEmulator], None]:
+    def check(emulator: ComputeEmulator) -> None:
+        redirects = [u["defaultUrlRedirect"] for u in of(emulator, "urlMaps") if "-rm-" in u["name"]]
+        assert redirects == [{"httpsRedirect": True, "redirectResponseCode": code}]
+
+    return check
+
+
 CASES: list[tuple[str, Callable[[Objects], None], Callable[[ComputeEmulator], None]]] = [
     (
         "allow-http false",
@@ -221,6 +229,20 @@ CASES: list[tuple[str, Callable[[Objects], None], Callable[[ComputeEmulator], No
             or pytest.fail("redirect")
         ),
     ),
+    *[
+        (
+            f"FrontendConfig redirectToHttps.responseCodeName {code}",
+            _frontend_config({"redirectToHttps": {"enabled": True, "responseCodeName": code}}),
+            _redirects_with(code),
+        )
+        for code in (
+            "MOVED_PERMANENTLY_DEFAULT",
+            "FOUND",
+            "SEE_OTHER",
+            "TEMPORARY_REDIRECT",
+            "PERMANENT_REDIRECT",
+        )
+    ],
     (
         "FrontendConfig sslPolicy",
         _frontend_config({"sslPolicy": "modern"}),
