@@ -288,9 +288,10 @@ def stack_needs(
     targets: dict[str, set[tuple[str, int]]],
     health_check_ports: dict[str, int],
     endpoint_groups: dict[str, str],
+    control_ports: dict[str, int] | None = None,
 ) -> dict[str, dict[str, tuple[int, int]]]:
-    """Backend key → node/pod SG → the port range its targets there need: their ports and the target group's
-    health-check port (the anchor's ports, one range per security group)."""
+    """Backend key → node/pod SG → the port range its targets there need: their ports, the target group's
+    health-check port and its target control port (the anchor's ports, one range per security group)."""
     out: dict[str, dict[str, tuple[int, int]]] = {}
     for key, wanted in targets.items():
         ports: dict[str, set[int]] = {}
@@ -300,6 +301,8 @@ def stack_needs(
                 ports.setdefault(sg, set()).add(port)
                 if key in health_check_ports:
                     ports[sg].add(health_check_ports[key])
+                if key in (control_ports or {}):
+                    ports[sg].add((control_ports or {})[key])
         if ports:
             out[key] = {sg: (min(p), max(p)) for sg, p in ports.items()}
     return out

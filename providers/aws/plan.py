@@ -216,7 +216,9 @@ class _Planner:
                 f"no ENI found for targets {shown}: their security groups are not opened to the load "
                 "balancer's backend security group"
             )
-        needs = backend_sg.stack_needs(desired.targets, want.health_check_ports, view.endpoint_groups)
+        needs = backend_sg.stack_needs(
+            desired.targets, want.health_check_ports, view.endpoint_groups, want.control_ports
+        )
         if view.group_id is not None:
             return view.group_id, needs
         created = self.step(

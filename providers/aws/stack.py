@@ -36,6 +36,7 @@ class DesiredBackendAccess:
     description: str
     tags: dict[str, str]
     health_check_ports: dict[str, int] = field(default_factory=dict)  # backend key → port
+    control_ports: dict[str, int] = field(default_factory=dict)  # backend key → target control port
 
 
 @dataclass

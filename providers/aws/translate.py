@@ -245,6 +245,7 @@ def _backend_access(
         naming.BACKEND_SG_DESCRIPTION,
         naming.backend_security_group_tags(cluster),
         health,
+        {k: tg.target_control_port for k, tg in target_groups.items() if tg.target_control_port is not None},
     )
 
 

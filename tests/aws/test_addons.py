@@ -1009,3 +1009,78 @@ def test_multi_cluster_on_moto_leaves_another_clusters_target(account: Account) 
     provider.converge(moto_ingress(account, IP))  # not shared any more: the foreign target goes
     health = elb.describe_target_health(TargetGroupArn=group["TargetGroupArn"])["TargetHealthDescriptions"]
     assert ("10.0.2.99", 8080) not in {(h["Target"]["Id"], h["Target"]["Port"]) for h in health}
+
+
+def test_target_control_port_is_opened_from_the_backend_security_group() -> None:
+    """As the anchor does: the node/pod security group rule from the backend group spans the control port."""
+    from providers.aws import backend_sg
+
+    stack = one_input(ingress({**IP, "target-control-port.web.80": "3000"}))
+    desired = translate(stack.spec, CLUSTER, targets=stack.targets)
+    assert desired.backend is not None
+    (key,) = desired.target_groups
+    assert desired.backend.control_ports == {key: 3000}
+    wanted = {key: {("10.0.0.11", 8080)}}
+    needs = backend_sg.stack_needs(wanted, {}, {"10.0.0.11": "sg-node"}, desired.backend.control_ports)
+    assert needs == {key: {"sg-node": (3000, 8080)}}
+
+
+def test_cli_validates_and_plans_every_add_on() -> None:
+    """`lbctl validate` accepts them all and `lbctl plan --offline -o json` (the real command against the
+    embedded account) shows each one's request."""
+    import subprocess
+    import tempfile
+
+    from tests.tools import LBCTL
+
+    annotations = {
+        "listen-ports": HTTPS,
+        "certificate-arn": CERT,
+        "target-type": "ip",
+        "wafv2-acl-arn": WAF_ARN,
+        "waf-acl-id": "d4e5f6a7-0000-1111-2222-333344445555",
+        "shield-advanced-protection": "true",
+        "customer-owned-ipv4-pool": COIP,
+        "ipam-ipv4-pool-id": POOL,
+        "minimum-load-balancer-capacity": "CapacityUnits=100",
+        "listener-attributes.HTTP-80": "routing.http.response.server.enabled=false",
+        "mutual-authentication": json.dumps([{"port": 443, "mode": "verify", "trustStore": STORE}]),
+        "jwt-validation": json.dumps(JWT),
+        "target-control-port.web.80": "3000",
+        "multi-cluster-target-group": "true",
+    }
+    with tempfile.NamedTemporaryFile("w", suffix=".yaml") as manifest:
+        manifest.write(ingress(annotations))
+        manifest.flush()
+        checked = subprocess.run(
+            [LBCTL, "validate", "-f", manifest.name, "--provider", "aws"],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert checked.returncode == 0 and "unknown annotation" not in checked.stdout + checked.stderr, (
+            checked
+        )
+        done = subprocess.run(
+            [LBCTL, "plan", "-f", manifest.name, "--provider", "aws", "--offline", "-o", "json"],
+            capture_output=True,
+            text=True,
+            timeout=180,
+        )
+    assert done.returncode == 0, done.stderr
+    (doc,) = json.loads(done.stdout)
+    steps = doc["steps"]
+    lb = only(steps, "CreateLoadBalancer")["body"]
+    assert (lb["CustomerOwnedIpv4Pool"], lb["IpamPools"]) == (COIP, {"Ipv4IpamPoolId": POOL})
+    assert only(steps, "CreateTargetGroup")["body"]["TargetControlPort"] == 3000
+    assert only(steps, "ModifyCapacityReservation")["body"]["MinimumLoadBalancerCapacity"] == {
+        "CapacityUnits": 100
+    }
+    assert sorted(s["kind"] for s in steps if s["operation"] == "AssociateWebACL") == [
+        "LoadBalancer",
+        "WAFClassic",
+    ]
+    assert only(steps, "CreateProtection")["body"]["Name"] == naming.SHIELD_PROTECTION_NAME
+    assert only(steps, "ModifyListenerAttributes")["body"]["Attributes"][0]["Value"] == "false"
+    assert on_port(steps, "CreateListener", 443)["body"]["MutualAuthentication"]["Mode"] == "verify"
+    assert on_port(steps, "CreateRule", 443)["body"]["Actions"][0]["Type"] == "jwt-validation"
