@@ -1031,7 +1031,7 @@ def test_cli_validates_and_plans_every_add_on() -> None:
     import subprocess
     import tempfile
 
-    from tests.tools import LBCTL
+    from emulators.testing.scripts import LBCTL
 
     annotations = {
         "listen-ports": HTTPS,
