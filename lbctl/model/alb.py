@@ -454,6 +454,7 @@ def _frontend(key: str, members: Sequence[Member]) -> tuple[Frontend, dict[str, 
             listener.redirect_to_https_port = ssl_redirect
         listeners.append(listener)
     _listener_attributes(key, members, listeners)
+    alb_params.listener_attributes(key, members, listeners)
     _mutual_authentication(key, agreed(a.MUTUAL_AUTHENTICATION), fields, listeners)
     if ssl_redirect is not None and ports.get(ssl_redirect) != "HTTPS":
         raise group_fail(

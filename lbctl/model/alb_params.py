@@ -20,18 +20,13 @@ from lbctl.model.kinds import INGRESS_CLASS_PARAMS
 from lbctl.model.objects import NAMESPACE_NAME_LABEL, CustomObject, Ingress, IngressClass
 from lbctl.model.problems import Problem, Severity, SpecError, shorten
 from lbctl.model.snapshot import ClusterSnapshot
+from lbctl.model.spec import Source
 
 KIND = INGRESS_CLASS_PARAMS.kind
 API_GROUP = INGRESS_CLASS_PARAMS.group
-SUBNET_TAGS = "subnets.tags"  # the class value (ParsedAnnotations.class_values) without an annotation
-# Fields whose annotation counterparts lbctl does not implement yet: refused rather than ignored.
-NOT_YET = {
-    "listeners": "listener attributes (listener-attributes.${Protocol}-${Port})",
-    "minimumLoadBalancerCapacity": "the load balancer capacity reservation (minimum-load-balancer-capacity)",
-    "ipamConfiguration": "IPAM pools (ipam-ipv4-pool-id)",
-    "prefixListsIDs": "security group prefix lists (security-group-prefix-lists)",
-    "PrefixListsIDs": "security group prefix lists (security-group-prefix-lists)",
-}
+# Class values without an annotation of their own (ParsedAnnotations.class_values): (field, value)
+SUBNET_TAGS = "subnets.tags"
+LISTENERS = "listeners"  # "HTTPS-443" → listener attributes
 
 
 class ParamsError(ValueError):
@@ -175,6 +170,8 @@ _SCALARS: dict[str, tuple[str, Callable[[Any, str], str]]] = {
     "wafv2AclName": (a.WAFV2_ACL_NAME, _text),
     "inboundCIDRs": (a.INBOUND_CIDRS, lambda v, w: ",".join(_strings(v, w))),
     "certificateArn": (a.CERTIFICATE_ARN, lambda v, w: ",".join(_strings(v, w))),
+    "prefixListsIDs": (a.SECURITY_GROUP_PREFIX_LISTS, lambda v, w: ",".join(_strings(v, w))),
+    "PrefixListsIDs": (a.SECURITY_GROUP_PREFIX_LISTS, lambda v, w: ",".join(_strings(v, w))),
 }
 FIELDS = (
     "loadBalancerName",
@@ -240,21 +237,83 @@ def read(obj: CustomObject, class_name: str) -> tuple[ClassPins, Mapping[str, An
                 except ValueError as err:
                     raise ParamsError("spec.tags", str(err)) from None
             pins.append(Pin(annotation, f"{owner} spec.{name}", pairs, merge=True))
+    capacity = spec.get("minimumLoadBalancerCapacity")
+    if capacity is not None:
+        where = "spec.minimumLoadBalancerCapacity"
+        units = capacity.get("capacityUnits") if isinstance(capacity, Mapping) else None
+        if set(capacity or {}) != {"capacityUnits"} or not isinstance(units, int) or isinstance(units, bool):
+            raise ParamsError(
+                where, "must be {capacityUnits: N} with N a whole number (0 resets the reservation)"
+            )
+        value = _by_parser(a.MINIMUM_LB_CAPACITY, f"CapacityUnits={units}", f"{where}.capacityUnits")
+        pins.append(Pin(a.MINIMUM_LB_CAPACITY, f"{owner} {where}.capacityUnits", value))
+    ipam = spec.get("ipamConfiguration")
+    if ipam is not None:
+        where = "spec.ipamConfiguration"
+        if not isinstance(ipam, Mapping) or set(ipam) - {"ipv4IPAMPoolId"}:
+            raise ParamsError(where, "must be {ipv4IPAMPoolId: ipam-pool-…}")
+        if not _empty(ipam.get("ipv4IPAMPoolId")):
+            at = f"{where}.ipv4IPAMPoolId"
+            value = _by_parser(a.IPAM_IPV4_POOL_ID, _text(ipam["ipv4IPAMPoolId"], at), at)
+            pins.append(Pin(a.IPAM_IPV4_POOL_ID, f"{owner} {at}", value))
+    if not _empty(spec.get("listeners")):
+        values[LISTENERS] = (f"{owner} spec.listeners", _listeners(spec["listeners"]))
     if spec.get("subnets") is not None:  # a selector selecting nothing is not "unset"
         subnet_pins, subnet_values = _subnets(spec["subnets"], owner)
         pins += subnet_pins
         values.update(subnet_values)
-    for name, what in NOT_YET.items():
-        if not _empty(spec.get(name)):
-            raise ParamsError(
-                f"spec.{name}",
-                f"not supported by lbctl yet ({what}); the load balancer would differ from what the class "
-                "asks: remove the field",
-            )
     selector = spec.get("namespaceSelector")
     if selector is not None:
         _selector_problem(selector, "spec.namespaceSelector")
     return ClassPins(owner, class_name, tuple(pins), values), selector
+
+
+def _listeners(value: Any) -> dict[str, dict[str, str]]:
+    """spec.listeners as listener name ("HTTPS-443") → attributes."""
+    where = "spec.listeners"
+    if not isinstance(value, list):
+        raise ParamsError(where, "must be a list of {protocol, port, listenerAttributes}")
+    out: dict[str, dict[str, str]] = {}
+    for i, item in enumerate(value):
+        at = f"{where}[{i}]"
+        if not isinstance(item, Mapping) or set(item) - {"protocol", "port", "listenerAttributes"}:
+            raise ParamsError(at, "must be an object with protocol, port and listenerAttributes")
+        protocol, port = item.get("protocol"), item.get("port")
+        if protocol not in ("HTTP", "HTTPS"):
+            raise ParamsError(f"{at}.protocol", "must be HTTP or HTTPS")
+        if not isinstance(port, int) or isinstance(port, bool) or not 1 <= port <= 65535:
+            raise ParamsError(f"{at}.port", "must be a port number from 1 to 65535")
+        name = f"{protocol}-{port}"
+        if name in out:
+            raise ParamsError(at, f"listener {name} is listed twice")
+        out[name] = _pairs(item.get("listenerAttributes") or [], f"{at}.listenerAttributes")
+    return out
+
+
+def listener_attributes(key: str, members: Sequence[Any], listeners: Sequence[Any]) -> None:
+    """The class's `spec.listeners` attributes onto the group's listeners of the same protocol and port (as in
+    aws-load-balancer-controller, a listener the group does not have is not created for them). An annotation
+    that gave one of those attributes another value is an error naming both."""
+    by_listener, field = class_setting(members, LISTENERS, key)
+    if field is None:
+        return
+    for listener in listeners:
+        name = f"{listener.protocol}-{listener.port}"
+        for attribute, value in by_listener.get(name, {}).items():
+            own = listener.attributes.get(attribute)
+            if own is not None and own != value:
+                raise SpecError(
+                    Problem(
+                        Severity.ERROR,
+                        f"IngressGroup {key}",
+                        listener.fields["attributes"].field,
+                        f"sets {attribute}={own!r} on listener {name}, but {field} sets {value!r} for every "
+                        "Ingress of the class; remove the key or set the same value",
+                    )
+                )
+            listener.attributes[attribute] = value
+        if by_listener.get(name):
+            listener.fields["attributes"] = Source(field, "IngressClassParams")
 
 
 def ingress_class_of(ingress: Ingress, classes: Mapping[str, IngressClass]) -> IngressClass | None:

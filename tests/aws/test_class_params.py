@@ -1,7 +1,7 @@
 """IngressClassParams: every one of its 19 spec fields changes the planned request as `lbctl plan -o json`
 shows it (a table: the real model, then the AWS provider's plan against moto, nothing applied), an annotation
-asking for another value is an error naming both fields, maps merge by key, and a field whose annotation
-lbctl does not implement yet is an explicit error rather than ignored."""
+asking for another value is an error naming both fields, maps (tags, load balancer and listener attributes)
+merge by key, and an invalid field refuses the Ingresses of the class naming it."""
 
 from __future__ import annotations
 
@@ -209,6 +209,30 @@ def _waf(account: Account) -> str:
     return str(acl["Summary"]["ARN"])
 
 
+def _capacity(steps: list[dict[str, Any]], account: Account, extra: Any) -> None:
+    (body,) = bodies(steps, "ModifyCapacityReservation")
+    assert body["MinimumLoadBalancerCapacity"] == {"CapacityUnits": 100}
+
+
+def _ipam(steps: list[dict[str, Any]], account: Account, extra: Any) -> None:
+    assert lb(steps)["IpamPools"] == {"Ipv4IpamPoolId": "ipam-pool-0123456789abcdef0"}
+
+
+def _prefix_lists(steps: list[dict[str, Any]], account: Account, extra: Any) -> None:
+    lists = [
+        r["PrefixListId"]
+        for b in bodies(steps, "AuthorizeSecurityGroupIngress")
+        for p in b["IpPermissions"]
+        for r in p.get("PrefixListIds", [])
+    ]
+    assert lists and set(lists) == {"pl-0123456789abcdef0"}
+
+
+def _listener_attributes(steps: list[dict[str, Any]], account: Account, extra: Any) -> None:
+    (body,) = bodies(steps, "ModifyListenerAttributes")
+    assert body["Attributes"] == [{"Key": "routing.http.response.server.enabled", "Value": "false"}]
+
+
 def _selected(steps: list[dict[str, Any]], account: Account, extra: Any) -> None:
     assert lb(steps)  # the namespace is selected: planned as without a selector
 
@@ -243,6 +267,35 @@ FIELDS: dict[str, tuple[dict[str, Any], dict[str, str], Check, Callable[[Account
     ),
     "wafv2AclArn": ({"wafv2AclArn": WAF_ARN}, {}, _waf_arn, None),
     "wafv2AclName": ({"wafv2AclName": "shop-acl"}, {}, _waf_name, _waf),
+    "listeners": (
+        {
+            "listeners": [
+                {
+                    "protocol": "HTTP",
+                    "port": 80,
+                    "listenerAttributes": [{"key": "routing.http.response.server.enabled", "value": "false"}],
+                },
+                {"protocol": "HTTPS", "port": 8443, "listenerAttributes": [{"key": "x", "value": "y"}]},
+            ]
+        },
+        {},
+        _listener_attributes,
+        None,
+    ),
+    "minimumLoadBalancerCapacity": (
+        {"minimumLoadBalancerCapacity": {"capacityUnits": 100}},
+        {},
+        _capacity,
+        None,
+    ),
+    "ipamConfiguration": (
+        {"ipamConfiguration": {"ipv4IPAMPoolId": "ipam-pool-0123456789abcdef0"}},
+        {},
+        _ipam,
+        None,
+    ),
+    "prefixListsIDs": ({"prefixListsIDs": ["pl-0123456789abcdef0"]}, {}, _prefix_lists, None),
+    "PrefixListsIDs": ({"PrefixListsIDs": ["pl-0123456789abcdef0"]}, {}, _prefix_lists, None),
 }
 
 
@@ -264,9 +317,8 @@ def test_each_field_changes_the_planned_request(account: Account, field: str) ->
 
 def test_every_field_of_the_crd_is_covered() -> None:
     from lbctl.model.alb_params import FIELDS as SPEC_FIELDS
-    from lbctl.model.alb_params import NOT_YET
 
-    covered = {f.split(".")[0] for f in FIELDS} | set(NOT_YET)
+    covered = {f.split(".")[0] for f in FIELDS}
     assert covered == set(SPEC_FIELDS)
     assert len(SPEC_FIELDS) == 20  # the 19 of the issue, and the deprecated PrefixListsIDs spelling
 
@@ -356,23 +408,38 @@ def test_a_service_cannot_undo_the_class_target_type(account: Account) -> None:
     assert found.startswith(f"Service shop/web metadata.annotations[{A}target-type]: is 'instance'")
 
 
-@pytest.mark.parametrize(
-    ("params", "field"),
-    [
-        ({"listeners": [{"protocol": "HTTP", "port": 80, "listenerAttributes": []}]}, "spec.listeners"),
-        ({"minimumLoadBalancerCapacity": {"capacityUnits": 100}}, "spec.minimumLoadBalancerCapacity"),
-        ({"ipamConfiguration": {"ipv4IPAMPoolId": "ipam-pool-0123"}}, "spec.ipamConfiguration"),
-        ({"prefixListsIDs": ["pl-0123"]}, "spec.prefixListsIDs"),
-        ({"PrefixListsIDs": ["pl-0123"]}, "spec.PrefixListsIDs"),
-    ],
-)
-def test_fields_lbctl_cannot_apply_yet_are_errors(
-    account: Account, params: dict[str, Any], field: str
+def test_class_listener_attributes_merge_with_an_annotation_and_a_different_value_is_an_error(
+    account: Account,
 ) -> None:
-    (found,) = errors(manifest(account, params))
-    assert found.startswith(
-        "spec.ingressClassName: IngressClassParams shop-params " + field + ": not supported"
+    params = {
+        "listeners": [
+            {
+                "protocol": "HTTP",
+                "port": 80,
+                "listenerAttributes": [{"key": "routing.http.xff_header_processing.mode", "value": "append"}],
+            }
+        ]
+    }
+    steps = planned(
+        account,
+        manifest(
+            account, params, {"listener-attributes.HTTP-80": "routing.http.response.server.enabled=false"}
+        ),
     )
+    (body,) = bodies(steps, "ModifyListenerAttributes")
+    assert {(a["Key"], a["Value"]) for a in body["Attributes"]} == {
+        ("routing.http.response.server.enabled", "false"),
+        ("routing.http.xff_header_processing.mode", "append"),
+    }
+    (found,) = errors(
+        manifest(
+            account, params, {"listener-attributes.HTTP-80": "routing.http.xff_header_processing.mode=remove"}
+        )
+    )
+    assert found.startswith(
+        f"metadata.annotations[{A}listener-attributes.HTTP-80]: sets routing.http.xff_header_processing.mode='remove'"
+    )
+    assert "IngressClassParams shop-params spec.listeners sets 'append'" in found
 
 
 @pytest.mark.parametrize(
@@ -389,6 +456,19 @@ def test_fields_lbctl_cannot_apply_yet_are_errors(
         ({"namespaceSelector": {"matchExpressions": [{"key": "a", "operator": "In"}]}}, "must not be empty"),
         ({"colour": "blue"}, "spec.colour: unknown field"),
         ({"prefixListsIDs": ["pl-1"], "PrefixListsIDs": ["pl-1"]}, "cannot be set together"),
+        ({"prefixListsIDs": ["pl-1"]}, "spec.prefixListsIDs: invalid value 'pl-1'"),
+        (
+            {"minimumLoadBalancerCapacity": {"capacityUnits": "lots"}},
+            "spec.minimumLoadBalancerCapacity: must be",
+        ),
+        (
+            {"ipamConfiguration": {"ipv4IPAMPoolId": "pool-1"}},
+            "spec.ipamConfiguration.ipv4IPAMPoolId: invalid",
+        ),
+        (
+            {"listeners": [{"protocol": "TCP", "port": 80}]},
+            "spec.listeners[0].protocol: must be HTTP or HTTPS",
+        ),
     ],
 )
 def test_invalid_params_refuse_the_ingress_naming_the_field(
