@@ -40,6 +40,11 @@ DEFAULT_BACKEND_MANIFEST = "manifests/gcp/default-http-backend.yaml"
 SSL_POLICY_FIELD = f"{annotation_field(a.FRONTEND_CONFIG)} (sslPolicy)"
 # FrontendConfig redirectToHttps.responseCodeName when unset: the URL map's own default, 301
 DEFAULT_REDIRECT_CODE = "MOVED_PERMANENTLY_DEFAULT"
+# ingress-gce's health-check defaults (pkg/healthchecks): node-port checks probe every node slowly, NEG ones
+# faster. (interval, timeout, healthy threshold, unhealthy threshold) in seconds and counts.
+INSTANCE_GROUP_HEALTH_DEFAULTS = (60, 60, 1, 10)
+NEG_HEALTH_DEFAULTS = (15, 15, 1, 2)
+HEALTH_CHECK_PROTOCOLS = ("HTTP", "HTTPS", "HTTP2")
 _DNS_LABEL = r"([a-z0-9]([-a-z0-9]*[a-z0-9])?)"
 _BACKEND_REF = re.compile(rf"{_DNS_LABEL}/{_DNS_LABEL}:([0-9]{{1,5}}|[a-z0-9-]{{1,15}})")
 
@@ -217,8 +222,35 @@ def apply_gce_backend_settings(
                     unhealthy_threshold=hc.get("unhealthyThreshold"),
                     source="BackendConfig",
                 )
-    backend.health_check = health
+    backend.health_check = _with_defaults(health, backend)
     fields.update(checked)
+
+
+def _with_defaults(health: HealthCheck, backend: Backend) -> HealthCheck:
+    """Every value of the health check resolved, as ingress-gce sends it: the protocol of the backend (HTTP
+    for one a health check cannot speak); a readinessProbe's period plus the default interval for node ports
+    (slow probes of every node), a BackendConfig interval as is; the timeout at most the interval (the API
+    requires it); the port of the BackendConfig, else the node port, else None: the serving port (NEGs, or a
+    node port not known yet in an offline plan)."""
+    neg = backend.target_type == "ip"
+    interval, timeout, healthy, unhealthy = NEG_HEALTH_DEFAULTS if neg else INSTANCE_GROUP_HEALTH_DEFAULTS
+    protocol = (health.protocol or backend.protocol or "HTTP").upper()
+    if health.interval_seconds is not None:
+        interval = health.interval_seconds + (
+            interval if health.source == "readinessProbe" and not neg else 0
+        )
+    port = health.port if isinstance(health.port, int) else None if neg else backend.node_port
+    return HealthCheck(
+        protocol=protocol if protocol in HEALTH_CHECK_PROTOCOLS else "HTTP",
+        port=port,
+        path=health.path,
+        host=health.host,
+        interval_seconds=interval,
+        timeout_seconds=min(health.timeout_seconds or timeout, interval),
+        healthy_threshold=health.healthy_threshold or healthy,
+        unhealthy_threshold=health.unhealthy_threshold or unhealthy,
+        source=health.source,
+    )
 
 
 _BACKEND_CONFIG_HEALTH = {

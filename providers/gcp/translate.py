@@ -26,9 +26,7 @@ PRE_SHARED = "certificates"
 SSL_POLICY = "frontend.listeners.ssl_policy"
 TLS_FIELD = "spec.tls"
 
-# ingress-gce defaults (pkg/healthchecks): node-port health checks probe slowly, NEG ones faster.
-IG_INTERVAL, IG_TIMEOUT, IG_HEALTHY, IG_UNHEALTHY = 60, 60, 1, 10
-NEG_INTERVAL, NEG_TIMEOUT, NEG_HEALTHY, NEG_UNHEALTHY = 15, 15, 1, 2
+HEALTH_CHECK_DETAILS = {"HTTP": "httpHealthCheck", "HTTPS": "httpsHealthCheck", "HTTP2": "http2HealthCheck"}
 DEFAULT_TIMEOUT_SEC = 30
 MAX_RATE_PER_ENDPOINT = 1e8
 
@@ -268,37 +266,25 @@ def _used_backends(spec: LoadBalancerSpec) -> list[str]:
 
 
 def _health_check(ctx: Context, stack: str, name: str, backend: Backend) -> Wanted:
+    """The health check the model resolved; no port (None) probes the backend service's serving port."""
     hc: HealthCheck = backend.health_check
-    neg = backend.target_type == "ip"
-    protocol = (hc.protocol or backend.protocol or "HTTP").upper()
-    if protocol not in ("HTTP", "HTTPS", "HTTP2"):
-        protocol = "HTTP"
-    interval = IG_INTERVAL if not neg else NEG_INTERVAL
-    if hc.interval_seconds is not None:
-        # ingress-gce: a readinessProbe's period plus the default interval for node ports (slow probes
-        # of every node); a BackendConfig value is taken as is.
-        interval = hc.interval_seconds + (IG_INTERVAL if hc.source == "readinessProbe" and not neg else 0)
     details: dict[str, Any] = {"requestPath": hc.path}
-    if isinstance(hc.port, int):
-        details["port"] = hc.port
-    elif neg or backend.node_port is None:  # no node port yet (an offline plan): the backend service's port
+    if hc.port is None:
         details["portSpecification"] = "USE_SERVING_PORT"
     else:
-        details["port"] = backend.node_port
+        details["port"] = hc.port
     if hc.host:
         details["host"] = hc.host
-    timeout = hc.timeout_seconds or (IG_TIMEOUT if not neg else NEG_TIMEOUT)
+    protocol = str(hc.protocol)
     body: dict[str, Any] = {
         "name": name,
         "description": n.description(ctx.cluster, stack, f"HealthCheck:{backend.key}"),
         "type": protocol,
-        {"HTTP": "httpHealthCheck", "HTTPS": "httpsHealthCheck", "HTTP2": "http2HealthCheck"}[
-            protocol
-        ]: details,
-        "checkIntervalSec": interval,
-        "timeoutSec": min(timeout, interval),  # the API requires timeout ≤ interval
-        "healthyThreshold": hc.healthy_threshold or (IG_HEALTHY if not neg else NEG_HEALTHY),
-        "unhealthyThreshold": hc.unhealthy_threshold or (IG_UNHEALTHY if not neg else NEG_UNHEALTHY),
+        HEALTH_CHECK_DETAILS[protocol]: details,
+        "checkIntervalSec": hc.interval_seconds,
+        "timeoutSec": hc.timeout_seconds,
+        "healthyThreshold": hc.healthy_threshold,
+        "unhealthyThreshold": hc.unhealthy_threshold,
     }
     return Wanted("healthChecks", name, body)
 

@@ -281,15 +281,17 @@ def test_backend_config_errors_name_the_field(configs: list[Obj], message: str) 
 
 @pytest.mark.parametrize(
     ("pods", "expected"),
+    # resolved as sent, on node ports: the probe's period (7) plus the default interval (60), its timeout (3);
+    # no probe: the defaults (60, 60)
     [
-        ([pod("web-0")], ("/ready", None, 7, 3, "readinessProbe")),
-        ([pod("web-0", probe_port=8080, host="shop.test")], ("/ready", "shop.test", 7, 3, "readinessProbe")),
-        ([pod("web-0", probe_port="admin")], ("/", None, None, None, "default")),  # probes another port
-        ([pod("web-0", probe_port=9090)], ("/", None, None, None, "default")),
-        ([pod("web-0", app="other")], ("/", None, None, None, "default")),  # not selected by the Service
+        ([pod("web-0")], ("/ready", None, 67, 3, "readinessProbe")),
+        ([pod("web-0", probe_port=8080, host="shop.test")], ("/ready", "shop.test", 67, 3, "readinessProbe")),
+        ([pod("web-0", probe_port="admin")], ("/", None, 60, 60, "default")),  # probes another port
+        ([pod("web-0", probe_port=9090)], ("/", None, 60, 60, "default")),
+        ([pod("web-0", app="other")], ("/", None, 60, 60, "default")),  # not selected by the Service
         (
             [pod("web-b", probe_path="/b"), pod("web-a", probe_path="/a")],
-            ("/a", None, 7, 3, "readinessProbe"),
+            ("/a", None, 67, 3, "readinessProbe"),
         ),
     ],
 )
