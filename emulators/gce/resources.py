@@ -120,7 +120,42 @@ def _validate_health_check(resource: Resource) -> None:
     resource["type"] = expected
 
 
+_CACHE_MODES = ("CACHE_ALL_STATIC", "USE_ORIGIN_HEADERS", "FORCE_CACHE_ALL")
+_MAX_TTL = 31622400
+
+
+def _validate_cdn_policy(policy: Any) -> None:
+    """BackendServiceCdnPolicy as the API checks it: the cache mode, TTL bounds and which TTLs a mode allows;
+    `signedUrlKeyNames` is output only (addSignedUrlKey/deleteSignedUrlKey own it)."""
+    if not isinstance(policy, dict):
+        raise invalid("Invalid value for field 'resource.cdnPolicy'.")
+    policy.pop("signedUrlKeyNames", None)
+    mode = policy.get("cacheMode", "CACHE_ALL_STATIC")
+    if mode not in _CACHE_MODES:
+        raise invalid(f"Invalid value for field 'resource.cdnPolicy.cacheMode': '{mode}'.")
+    for name in ("clientTtl", "defaultTtl", "maxTtl", "serveWhileStale", "signedUrlCacheMaxAgeSec"):
+        value = policy.get(name)
+        if value is not None and not (0 <= int(value) <= _MAX_TTL):
+            raise invalid(f"Invalid value for field 'resource.cdnPolicy.{name}': '{value}'.")
+    banned = {"USE_ORIGIN_HEADERS": ("clientTtl", "defaultTtl", "maxTtl"), "FORCE_CACHE_ALL": ("maxTtl",)}
+    for name in banned.get(mode, ()):
+        if policy.get(name):
+            raise invalid(f"Invalid value for field 'resource.cdnPolicy.{name}': cannot be set with {mode}.")
+    if mode == "CACHE_ALL_STATIC" and policy.get("maxTtl") is not None:
+        for name in ("defaultTtl", "clientTtl"):
+            if policy.get(name) is not None and int(policy[name]) > int(policy["maxTtl"]):
+                raise invalid(f"Invalid value for field 'resource.cdnPolicy.{name}': exceeds maxTtl.")
+    for index, entry in enumerate(policy.get("negativeCachingPolicy") or []):
+        if not 0 <= int(entry.get("ttl", 0)) <= 1800:
+            raise invalid(f"Invalid value for field 'resource.cdnPolicy.negativeCachingPolicy[{index}].ttl'.")
+    key = policy.get("cacheKeyPolicy") or {}
+    if key.get("queryStringBlacklist") and key.get("queryStringWhitelist"):
+        raise invalid("Invalid value for field 'resource.cdnPolicy.cacheKeyPolicy': both query string lists.")
+
+
 def _validate_backend_service(resource: Resource) -> None:
+    if resource.get("cdnPolicy") is not None:
+        _validate_cdn_policy(resource["cdnPolicy"])
     for index, backend in enumerate(resource.get("backends") or []):
         if not backend.get("group"):
             raise required(f"resource.backends[{index}].group")

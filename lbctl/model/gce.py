@@ -62,6 +62,25 @@ def parse_backend_ref(ref: str) -> tuple[str, str, int | str]:
 
 
 _SECONDS = {"type": "integer", "minimum": 1, "maximum": 86400}
+_TTL = {"type": "integer", "minimum": 0, "maximum": 31622400}  # the Compute API's bound: one year
+# The status codes a CDN negative-caching policy may name (Compute API)
+NEGATIVE_CACHING_CODES = (300, 301, 302, 307, 308, 404, 405, 410, 421, 451, 501)
+# ingress-gce's CDN policy when the BackendConfig leaves a field unset (pkg/backends/features/cdn.go)
+CDN_DEFAULTS: dict[str, Any] = {
+    "cacheMode": "CACHE_ALL_STATIC",
+    "clientTtl": 3600,
+    "defaultTtl": 3600,
+    "maxTtl": 86400,
+    "negativeCaching": True,
+    "requestCoalescing": True,
+    "serveWhileStale": 86400,
+    "signedUrlCacheMaxAgeSec": 0,
+}
+CDN_DEFAULT_CACHE_KEY: dict[str, Any] = {
+    "includeHost": True,
+    "includeProtocol": True,
+    "includeQueryString": True,
+}
 BACKEND_CONFIG_SPEC: dict[str, Any] = {
     "type": "object",
     "properties": {
@@ -74,7 +93,7 @@ BACKEND_CONFIG_SPEC: dict[str, Any] = {
             "type": "object",
             "properties": {
                 "affinityType": {"enum": ["NONE", "CLIENT_IP", "GENERATED_COOKIE"]},
-                "affinityCookieTtlSec": {"type": "integer", "minimum": 0, "maximum": 1209600},
+                "affinityCookieTtlSec": {"type": "integer", "minimum": 0, "maximum": 86400},
             },
         },
         "healthCheck": {
@@ -111,11 +130,80 @@ BACKEND_CONFIG_SPEC: dict[str, Any] = {
                 "sampleRate": {"type": "number", "minimum": 0, "maximum": 1},
             },
         },
+        "customResponseHeaders": {
+            "type": "object",
+            "properties": {
+                "headers": {"type": "array", "items": {"type": "string", "pattern": "^[^:]+:.*$"}}
+            },
+        },
         "cdn": {
             "type": "object",
-            "properties": {"enabled": {"type": "boolean"}, "cachePolicy": {"type": "object"}},
+            "properties": {
+                "enabled": {"type": "boolean"},
+                "cachePolicy": {
+                    "type": "object",
+                    "properties": {
+                        "includeHost": {"type": "boolean"},
+                        "includeProtocol": {"type": "boolean"},
+                        "includeQueryString": {"type": "boolean"},
+                        "queryStringBlacklist": {"type": "array", "items": {"type": "string"}},
+                        "queryStringWhitelist": {"type": "array", "items": {"type": "string"}},
+                    },
+                    "not": {"required": ["queryStringBlacklist", "queryStringWhitelist"]},
+                },
+                "cacheMode": {"enum": ["CACHE_ALL_STATIC", "USE_ORIGIN_HEADERS", "FORCE_CACHE_ALL"]},
+                "clientTtl": _TTL,
+                "defaultTtl": _TTL,
+                "maxTtl": _TTL,
+                "negativeCaching": {"type": "boolean"},
+                "negativeCachingPolicy": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "required": ["code"],
+                        "properties": {
+                            "code": {"enum": list(NEGATIVE_CACHING_CODES)},
+                            "ttl": {"type": "integer", "minimum": 0, "maximum": 1800},
+                        },
+                    },
+                },
+                "requestCoalescing": {"type": "boolean"},
+                "serveWhileStale": {"type": "integer", "minimum": 0, "maximum": 604800},
+                "signedUrlCacheMaxAgeSec": {"type": "integer", "minimum": 0},
+                "signedUrlKeys": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "properties": {
+                            "keyName": {"type": "string", "pattern": r"^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$"},
+                            "keyValue": {"type": "string"},
+                            "secretName": {"type": "string"},
+                        },
+                    },
+                },
+                "bypassCacheOnRequestHeaders": {
+                    "type": "array",
+                    "maxItems": 5,
+                    "items": {
+                        "type": "object",
+                        "required": ["headerName"],
+                        "properties": {
+                            "headerName": {"type": "string", "pattern": "^[!#-'*+.0-9A-Z^-z|~-]+$"}
+                        },
+                    },
+                },
+            },
         },
-        "iap": {"type": "object"},
+        "iap": {
+            "type": "object",
+            "properties": {
+                "enabled": {"type": "boolean"},
+                "oauthclientCredentials": {
+                    "type": "object",
+                    "properties": {"secretName": {"type": "string", "minLength": 1}},
+                },
+            },
+        },
     },
 }
 FRONTEND_CONFIG_SPEC: dict[str, Any] = {
@@ -139,6 +227,21 @@ FRONTEND_CONFIG_SPEC: dict[str, Any] = {
         "sslPolicy": {"type": "string", "minLength": 1},
     },
 }
+
+
+def _closed(schema: dict[str, Any]) -> dict[str, Any]:
+    """Every object with listed properties refuses others: an unknown field is an error, never ignored."""
+    if "properties" in schema:
+        schema.setdefault("additionalProperties", False)
+        for child in schema["properties"].values():
+            _closed(child)
+    if isinstance(schema.get("items"), dict):
+        _closed(schema["items"])
+    return schema
+
+
+_closed(BACKEND_CONFIG_SPEC)
+_closed(FRONTEND_CONFIG_SPEC)
 _BACKEND_VALIDATOR = SchemaCheck(BACKEND_CONFIG_SPEC)
 _FRONTEND_VALIDATOR = SchemaCheck(FRONTEND_CONFIG_SPEC)
 
@@ -199,7 +302,11 @@ def apply_gce_backend_settings(
             if config is None:
                 raise fail(where, f"BackendConfig {service.namespace}/{name} not found")
             _check(_BACKEND_VALIDATOR, config.spec, f"BackendConfig {service.namespace}/{name}", fail, where)
+            what = f"BackendConfig {service.namespace}/{name} spec"
             backend.backend_config = {k: v for k, v in config.spec.items() if k != "healthCheck"}
+            if "cdn" in config.spec:
+                backend.backend_config["cdn"] = resolve_cdn(config.spec["cdn"] or {}, what, where, fail)
+            _refuse_unhonoured(config.spec, what, where, fail)
             fields["backend_config"] = Source(
                 f"BackendConfig {service.namespace}/{name} spec", "BackendConfig"
             )
@@ -251,6 +358,63 @@ def _with_defaults(health: HealthCheck, backend: Backend) -> HealthCheck:
         unhealthy_threshold=health.unhealthy_threshold or unhealthy,
         source=health.source,
     )
+
+
+def resolve_cdn(cdn: dict[str, Any], what: str, where: str, fail: Fail) -> dict[str, Any]:
+    """The CDN settings ingress-gce sends for a BackendConfig's `cdn` (pkg/backends/features/cdn.go): its
+    defaults for unset fields; no TTL the cache mode forbids (USE_ORIGIN_HEADERS: no client/default/max TTL,
+    FORCE_CACHE_ALL: no max TTL); the query-string lists only when the query string is in the key; the
+    negative-caching policy only with negative caching. Disabled: {"enabled": False}."""
+    if not cdn.get("enabled"):
+        return {"enabled": False}
+    policy = cdn.get("cachePolicy")
+    if policy is None:
+        key = dict(CDN_DEFAULT_CACHE_KEY)
+    else:
+        key = {k: bool(policy.get(k, False)) for k in CDN_DEFAULT_CACHE_KEY}
+        if key["includeQueryString"]:
+            for name in ("queryStringBlacklist", "queryStringWhitelist"):
+                if policy.get(name):
+                    key[name] = list(policy[name])
+    out: dict[str, Any] = {"enabled": True, "cacheKeyPolicy": key}
+    for name, default in CDN_DEFAULTS.items():
+        out[name] = cdn.get(name, default)
+    mode = out["cacheMode"]
+    forbidden = {"USE_ORIGIN_HEADERS": ("clientTtl", "defaultTtl", "maxTtl"), "FORCE_CACHE_ALL": ("maxTtl",)}
+    for name in forbidden.get(mode, ()):
+        if name in cdn:
+            raise fail(where, f"{what}.cdn.{name}: cannot be set with cacheMode {mode}; remove it")
+        out[name] = 0
+    if mode == "CACHE_ALL_STATIC":  # the API's bounds: neither TTL above the maximum
+        for name in ("defaultTtl", "clientTtl"):
+            if out[name] > out["maxTtl"]:
+                raise fail(where, f"{what}.cdn.{name}: {out[name]} exceeds maxTtl {out['maxTtl']}")
+    codes = [p["code"] for p in cdn.get("negativeCachingPolicy") or []]
+    if len(set(codes)) != len(codes):
+        raise fail(where, f"{what}.cdn.negativeCachingPolicy: a status code is listed twice")
+    if out["negativeCaching"] and codes:
+        out["negativeCachingPolicy"] = sorted(
+            ({"code": p["code"], "ttl": p.get("ttl", 0)} for p in cdn["negativeCachingPolicy"]),
+            key=lambda p: p["code"],
+        )
+    elif codes:
+        raise fail(where, f"{what}.cdn.negativeCachingPolicy: needs negativeCaching true")
+    headers = [h["headerName"] for h in cdn.get("bypassCacheOnRequestHeaders") or []]
+    if headers:
+        out["bypassCacheOnRequestHeaders"] = [{"headerName": h} for h in headers]
+    return out
+
+
+def _refuse_unhonoured(spec: dict[str, Any], what: str, where: str, fail: Fail) -> None:
+    """Fields lbctl does not apply yet are errors naming them, never a different load balancer."""
+    cdn = spec.get("cdn") or {}
+    if cdn.get("signedUrlKeys"):
+        raise fail(where, f"{what}.cdn.signedUrlKeys: Cloud CDN signed URL keys are not applied by lbctl yet")
+    iap = spec.get("iap") or {}
+    if iap.get("enabled") and cdn.get("enabled"):
+        raise fail(where, f"{what}.iap: iap and cdn cannot be enabled at the same time")
+    if iap:
+        raise fail(where, f"{what}.iap: Identity-Aware Proxy is not applied by lbctl yet")
 
 
 _BACKEND_CONFIG_HEALTH = {

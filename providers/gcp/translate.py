@@ -213,8 +213,6 @@ def translate(stack: StackInput, ctx: Context) -> Desired:
         bs, policy = _backend_service(
             ctx, spec.stack, bs_name, backend, _ref(ctx, "healthChecks", hc_name), groups
         )
-        if backend.backend_config.get("iap"):
-            out.warnings.append(f"backend {key}: BackendConfig iap is not supported by lbctl; ignored")
         # the BackendConfig that sets the policy, as the model recorded it
         fields = {"securityPolicy": f"{backend.field_of('backend_config')}.securityPolicy"} if policy else {}
         out.resources.append(Wanted("backendServices", bs_name, bs, security_policy=policy, fields=fields))
@@ -308,6 +306,7 @@ def _backend_service(
         "sessionAffinity": (config.get("sessionAffinity") or {}).get("affinityType", "NONE"),
         "affinityCookieTtlSec": (config.get("sessionAffinity") or {}).get("affinityCookieTtlSec", 0),
         "customRequestHeaders": list((config.get("customRequestHeaders") or {}).get("headers", [])),
+        "customResponseHeaders": list((config.get("customResponseHeaders") or {}).get("headers", [])),
         "logConfig": {"enable": bool((config.get("logging") or {}).get("enable", False))},
         "enableCDN": bool((config.get("cdn") or {}).get("enabled", False)),
     }
@@ -317,16 +316,11 @@ def _backend_service(
     logging = config.get("logging") or {}
     if logging.get("enable") and "sampleRate" in logging:
         body["logConfig"]["sampleRate"] = float(logging["sampleRate"])
-    cdn = config.get("cdn") or {}
-    if cdn.get("enabled") and cdn.get("cachePolicy"):
-        allowed = (
-            "includeHost",
-            "includeProtocol",
-            "includeQueryString",
-            "queryStringBlacklist",
-            "queryStringWhitelist",
-        )
-        body["cdnPolicy"] = {"cacheKeyPolicy": {k: v for k, v in cdn["cachePolicy"].items() if k in allowed}}
+    cdn = config.get("cdn") or {}  # resolved by the model, ingress-gce's defaults included
+    if cdn.get("enabled"):
+        body["cdnPolicy"] = {k: v for k, v in cdn.items() if k != "enabled"}
+        # an int64 of the API: JSON carries it as a string, as the cloud returns it
+        body["cdnPolicy"]["signedUrlCacheMaxAgeSec"] = str(cdn["signedUrlCacheMaxAgeSec"])
     policy = (config.get("securityPolicy") or {}).get("name")
     ref = (policy if "/" in policy else _ref(ctx, "securityPolicies", policy)) if policy else None
     return body, ref

@@ -87,6 +87,29 @@ def _path_rules(emulator: ComputeEmulator) -> list[dict[str, Any]]:
     return [r for m in url_map["pathMatchers"] for r in m["pathRules"]]
 
 
+def _cdn_policy(changes: dict[str, Any]) -> Callable[[ComputeEmulator], None]:
+    """The users backend has CDN on with ingress-gce's default policy changed by `changes`."""
+
+    def check(emulator: ComputeEmulator) -> None:
+        service = _users_service(emulator)
+        expected = {
+            "cacheKeyPolicy": {"includeHost": True, "includeProtocol": True, "includeQueryString": True},
+            "cacheMode": "CACHE_ALL_STATIC",
+            "clientTtl": 3600,
+            "defaultTtl": 3600,
+            "maxTtl": 86400,
+            "negativeCaching": True,
+            "requestCoalescing": True,
+            "serveWhileStale": 86400,
+            "signedUrlCacheMaxAgeSec": "0",  # int64: a string in the API's JSON
+            **changes,
+        }
+        assert service["enableCDN"] is True
+        assert service["cdnPolicy"] == expected
+
+    return check
+
+
 def _redirects_with(code: str) -> Callable[[ComputeEmulator], None]:
     def check(emulator: ComputeEmulator) -> None:
         redirects = [u["defaultUrlRedirect"] for u in of(emulator, "urlMaps") if "-rm-" in u["name"]]
@@ -177,15 +200,78 @@ CASES: list[tuple[str, Callable[[Objects], None], Callable[[ComputeEmulator], No
         ),
     ),
     (
-        "BackendConfig cdn",
-        _backend_config({"cdn": {"enabled": True, "cachePolicy": {"includeHost": True}}}),
+        "BackendConfig customResponseHeaders",
+        _backend_config({"customResponseHeaders": {"headers": ["X-Cache:{cdn_cache_status}"]}}),
         lambda e: (
-            (
-                _users_service(e)["enableCDN"] is True
-                and _users_service(e)["cdnPolicy"] == {"cacheKeyPolicy": {"includeHost": True}}
-            )
-            or pytest.fail("cdn")
+            _users_service(e)["customResponseHeaders"] == ["X-Cache:{cdn_cache_status}"]
+            or pytest.fail("response headers")
         ),
+    ),
+    (
+        "BackendConfig cdn enabled: ingress-gce's defaults",
+        _backend_config({"cdn": {"enabled": True}}),
+        _cdn_policy({}),
+    ),
+    (
+        "BackendConfig cdn cachePolicy",
+        _backend_config(
+            {
+                "cdn": {
+                    "enabled": True,
+                    "cachePolicy": {"includeQueryString": True, "queryStringWhitelist": ["v"]},
+                }
+            }
+        ),
+        _cdn_policy(
+            {
+                "cacheKeyPolicy": {
+                    "includeHost": False,
+                    "includeProtocol": False,
+                    "includeQueryString": True,
+                    "queryStringWhitelist": ["v"],
+                }
+            }
+        ),
+    ),
+    (
+        "BackendConfig cdn USE_ORIGIN_HEADERS",
+        _backend_config({"cdn": {"enabled": True, "cacheMode": "USE_ORIGIN_HEADERS"}}),
+        _cdn_policy({"cacheMode": "USE_ORIGIN_HEADERS", "clientTtl": 0, "defaultTtl": 0, "maxTtl": 0}),
+    ),
+    (
+        "BackendConfig cdn TTLs and the rest",
+        _backend_config(
+            {
+                "cdn": {
+                    "enabled": True,
+                    "clientTtl": 60,
+                    "defaultTtl": 120,
+                    "maxTtl": 600,
+                    "negativeCachingPolicy": [{"code": 404, "ttl": 30}],
+                    "requestCoalescing": False,
+                    "serveWhileStale": 10,
+                    "signedUrlCacheMaxAgeSec": 300,
+                    "bypassCacheOnRequestHeaders": [{"headerName": "X-Bypass"}],
+                }
+            }
+        ),
+        _cdn_policy(
+            {
+                "clientTtl": 60,
+                "defaultTtl": 120,
+                "maxTtl": 600,
+                "negativeCachingPolicy": [{"code": 404, "ttl": 30}],
+                "requestCoalescing": False,
+                "serveWhileStale": 10,
+                "signedUrlCacheMaxAgeSec": "300",
+                "bypassCacheOnRequestHeaders": [{"headerName": "X-Bypass"}],
+            }
+        ),
+    ),
+    (
+        "BackendConfig cdn negativeCaching false",
+        _backend_config({"cdn": {"enabled": True, "negativeCaching": False}}),
+        _cdn_policy({"negativeCaching": False}),
     ),
     (
         "BackendConfig healthCheck",
