@@ -19,6 +19,8 @@ a test fails when this page is stale. Names and meanings follow aws-load-balance
 - **Location**: where the annotation may be set. On a Service it overrides the Ingress value.
 - **Merge**: inside an IngressGroup, `Exclusive` values must agree across the group, `Merge` values are
   combined, `N/A` values apply to the Ingress's own rules and backends.
+- Any other `{ALB}` name is an error ("not supported by lbctl; the load balancer would
+  differ from what you asked"): lbctl never builds a load balancer that silently ignores one.
 
 """
 
@@ -34,7 +36,8 @@ def annotations_markdown() -> str:
             if ann.provider != provider:
                 continue
             default = ann.default_docs
-            doc = f"{ann.doc} Expected: {ann.parser.expected}.".replace("|", "\\|")
+            said = f"Refused: {ann.refused}." if ann.refused else f"Expected: {ann.parser.expected}."
+            doc = f"{ann.doc} {said}".replace("|", "\\|")
             lines.append(
                 f"| `{ann.name}` | {ann.parser.type_name} | {default.replace('|', chr(92) + '|')} | "
                 f"{ann.scope.value} | {ann.merge.value} | {doc} |"

@@ -938,7 +938,50 @@ ANNOTATIONS: list[Annotation] = [
     ),
 ]
 
+# aws-load-balancer-controller's frontend Network Load Balancer in front of the ALB: known, and refused until
+# lbctl has Network Load Balancers (an Ingress asking for it must not silently get an ALB alone).
+FRONTEND_NLB = tuple(
+    ALB + name
+    for name in (
+        "enable-frontend-nlb",
+        "frontend-nlb-scheme",
+        "frontend-nlb-subnets",
+        "frontend-nlb-security-groups",
+        "frontend-nlb-listener-port-mapping",
+        "frontend-nlb-healthcheck-port",
+        "frontend-nlb-healthcheck-protocol",
+        "frontend-nlb-healthcheck-path",
+        "frontend-nlb-healthcheck-interval-seconds",
+        "frontend-nlb-healthcheck-timeout-seconds",
+        "frontend-nlb-healthcheck-healthy-threshold-count",
+        "frontend-nlb-healthcheck-unhealthy-threshold-count",
+        "frontend-nlb-healthcheck-success-codes",
+        "frontend-nlb-tags",
+        "frontend-nlb-eip-allocations",
+        "frontend-nlb-attributes",
+    )
+)
+FRONTEND_NLB_REFUSED = (
+    "the frontend Network Load Balancer (enable-frontend-nlb, frontend-nlb-*) is not supported by lbctl yet; "
+    "the load balancer would differ from what you asked: remove the annotation"
+)
+ANNOTATIONS += [
+    Annotation(
+        name,
+        p.string(None, None, "any value (refused)"),
+        _I,
+        _N,
+        "aws",
+        "Frontend Network Load Balancer in front of the ALB (aws-load-balancer-controller).",
+        refused=FRONTEND_NLB_REFUSED,
+    )
+    for name in FRONTEND_NLB
+]
+
 REGISTRY = AnnotationRegistry(
     ANNOTATIONS,
     watched_prefixes=(ALB, GCP, GCE_INGRESS, "networking.gke.io/"),
+    strict_prefixes=(
+        ALB,
+    ),  # an unknown alb.ingress.kubernetes.io/ name: a different load balancer than asked
 )

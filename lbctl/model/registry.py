@@ -62,6 +62,7 @@ class Annotation:
     default: Any = None
     default_doc: str = ""
     variants: tuple[Variant, ...] = ()
+    refused: str | None = None  # known but not implemented: any value is this error
 
     def default_for(self, situation: str | None = None) -> Any:
         """The default in `situation` (a Variant key), else the plain default."""
@@ -130,10 +131,20 @@ class ParsedAnnotations:
         return [p for p in self.problems if p.severity == Severity.ERROR]
 
 
-class AnnotationRegistry:
-    """All annotations lbctl understands, and the prefixes under which unknown keys are suspicious."""
+UNSUPPORTED = "not supported by lbctl; the load balancer would differ from what you asked"
 
-    def __init__(self, annotations: Iterable[Annotation], watched_prefixes: Iterable[str]) -> None:
+
+class AnnotationRegistry:
+    """All annotations lbctl understands, the prefixes under which unknown keys are suspicious (a warning), and
+    those under which an unknown key is an error: a controller's own prefix, where every name means something
+    to the load balancer."""
+
+    def __init__(
+        self,
+        annotations: Iterable[Annotation],
+        watched_prefixes: Iterable[str],
+        strict_prefixes: Iterable[str] = (),
+    ) -> None:
         self._exact: dict[str, Annotation] = {}
         self._families: list[Annotation] = []
         for ann in annotations:
@@ -144,6 +155,7 @@ class AnnotationRegistry:
             else:
                 self._exact[ann.name] = ann
         self.watched_prefixes = tuple(watched_prefixes)
+        self.strict_prefixes = tuple(strict_prefixes)
 
     def __iter__(self) -> Iterator[Annotation]:
         return iter(sorted([*self._exact.values(), *self._families], key=lambda a: a.name))
@@ -169,14 +181,17 @@ class AnnotationRegistry:
         return any(key.startswith(prefix) for prefix in self.watched_prefixes)
 
     def parse(self, raw: Mapping[str, str], kind: str, obj: str, source: str = "") -> ParsedAnnotations:
-        """Parse every annotation of one object. Invalid values are errors, unknown keys warnings."""
+        """Parse every annotation of one object. Invalid values are errors, and so are refused annotations and
+        unknown keys under a strict prefix; other unknown keys under a watched prefix are warnings."""
         parsed = ParsedAnnotations(self)
         for key in sorted(raw):
             value = raw[key]
             where = annotation_field(key)
             found = self.lookup(key)
             if found is None:
-                if self.is_watched(key):
+                if any(key.startswith(prefix) for prefix in self.strict_prefixes):
+                    parsed.problems.append(Problem(Severity.ERROR, obj, where, UNSUPPORTED, source))
+                elif self.is_watched(key):
                     parsed.problems.append(
                         Problem(Severity.WARNING, obj, where, "unknown annotation; it is ignored", source)
                     )
@@ -192,6 +207,9 @@ class AnnotationRegistry:
                         source,
                     )
                 )
+                continue
+            if ann.refused is not None:
+                parsed.problems.append(Problem(Severity.ERROR, obj, where, ann.refused, source))
                 continue
             try:
                 typed = ann.parser.parse(value)

@@ -59,14 +59,33 @@ def test_validate_warnings_exit_0_or_1_with_strict(tmp_path: Path) -> None:
     name = write(
         tmp_path,
         "warn.yaml",
-        ingress("shop", rule(None, path("/", "web")), annotations={"alb.ingress.kubernetes.io/typo": "x"}),
+        ingress("shop", rule(None, path("/", "web")), annotations={"networking.gke.io/typo": "x"}),
         service("web"),
     )
-    relaxed = lbctl("validate", "-f", name)
+    relaxed = lbctl("validate", "-f", name, "-o", "json")
     assert relaxed.returncode == 0, relaxed.stdout
-    assert "typo" in relaxed.stdout and "warning" in relaxed.stdout and "unknown annotation" in relaxed.stdout
+    (problem,) = json.loads(relaxed.stdout)
+    assert "typo" in problem["field"] and problem["severity"] == "warning"
+    assert "unknown annotation" in problem["message"]
     strict = lbctl("validate", "--strict", "-f", name)
     assert strict.returncode == 1, strict.stdout
+
+
+@pytest.mark.parametrize(
+    "key", ["alb.ingress.kubernetes.io/typo", "alb.ingress.kubernetes.io/enable-frontend-nlb"]
+)
+def test_validate_unsupported_alb_annotation_exit_2(tmp_path: Path, key: str) -> None:
+    name = write(
+        tmp_path,
+        "bad.yaml",
+        ingress("shop", rule(None, path("/", "web")), annotations={key: "true"}),
+        service("web"),
+    )
+    result = lbctl("validate", "-f", name, "-o", "json")
+    assert result.returncode == 2, result.stdout
+    (problem,) = json.loads(result.stdout)
+    assert problem["field"] == f"metadata.annotations[{key}]" and problem["severity"] == "error"
+    assert "not supported by lbctl" in problem["message"]
 
 
 def test_validate_malformed_listen_ports_exit_2(tmp_path: Path) -> None:

@@ -299,7 +299,8 @@ INVALID: dict[str, list[str]] = {
     a.REWRITE_TARGET_NGINX: ["no-slash"],
 }
 
-DECLARED = [ann.name for ann in REGISTRY]
+DECLARED = [ann.name for ann in REGISTRY if ann.refused is None]  # refused ones: no valid value at all
+REFUSED = [ann.name for ann in REGISTRY if ann.refused is not None]
 
 
 def test_every_annotation_has_valid_cases() -> None:
@@ -460,6 +461,36 @@ def test_malformed_listen_ports_message() -> None:
         "alb.ingress.kubernetes.io/listen-port",
         "alb.ingress.kubernetes.io/actions.",
         "alb.ingress.kubernetes.io/Scheme",
+        "alb.ingress.kubernetes.io/frontend-nlb-colour",
+    ],
+)
+@pytest.mark.parametrize("kind", ["Ingress", "Service"])
+def test_unknown_alb_annotation_is_an_error(key: str, kind: str) -> None:
+    """Every alb.ingress.kubernetes.io/ name means something to the load balancer: one lbctl does not
+    implement is an error naming it, never a load balancer that silently differs."""
+    parsed = REGISTRY.parse({key: "x"}, kind, f"{kind} default/web")
+    (problem,) = parsed.problems
+    assert problem.severity == Severity.ERROR
+    assert problem.field == f"metadata.annotations[{key}]"
+    assert problem.message == "not supported by lbctl; the load balancer would differ from what you asked"
+
+
+def test_the_frontend_nlb_family_is_declared_and_refused() -> None:
+    """aws-load-balancer-controller's 16 enable-frontend-nlb / frontend-nlb-* names, each refused whatever
+    its value, with the reason."""
+    assert sorted(REFUSED) == sorted(a.FRONTEND_NLB) and len(a.FRONTEND_NLB) == 16
+    for name in REFUSED:
+        for raw in ("true", "internet-facing", ""):
+            parsed = REGISTRY.parse({name: raw}, "Ingress", "Ingress default/web")
+            (problem,) = parsed.problems
+            assert problem.severity == Severity.ERROR and problem.field == f"metadata.annotations[{name}]"
+            assert "frontend Network Load Balancer" in problem.message and "not supported" in problem.message
+            assert not parsed.has(name)
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
         "ingress.gcp.kubernetes.io/pre-shared-certs",
         "kubernetes.io/ingress.allow-https",
         "networking.gke.io/managed-certificates",

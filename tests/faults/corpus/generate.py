@@ -316,6 +316,18 @@ case(
     note="@@1MiB@@ is replaced by 1 MiB of 'a' when the test runs",
 )
 case(
+    "alb-annotation-not-supported.yaml",
+    one("shop", {A + "listener-attribute.HTTP-80": "routing.http.response.server.enabled=false"}),
+    ["not supported by lbctl"],
+    note="a misspelt alb.ingress.kubernetes.io/ name (listener-attribute for listener-attributes)",
+)
+case(
+    "frontend-nlb-refused.yaml",
+    one("shop", {A + "enable-frontend-nlb": "true"}),
+    ["frontend Network Load Balancer"],
+    note="aws-load-balancer-controller's frontend NLB, refused until lbctl has Network Load Balancers",
+)
+case(
     "rewrite-target-capture-group-on-alb.yaml",
     one("shop", {"nginx.ingress.kubernetes.io/rewrite-target": "/$2"}),
     ["rewrite-target"],
