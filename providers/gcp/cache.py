@@ -17,7 +17,7 @@ from typing import Any
 from lbctl.provider import Step
 
 from . import naming as n
-from .apply.common import FINGERPRINTS, target
+from .clients import FINGERPRINTS, target
 from .discover import Existing, Inventory, Key
 from .plan import endpoint_key
 

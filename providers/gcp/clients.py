@@ -1,11 +1,17 @@
-"""google-cloud-compute clients whose every call goes through the shared CloudCaller, and operation waits
-through operations clients on the same endpoint (never `ExtendedOperation.result()`)."""
+"""google-cloud-compute clients whose every call goes through the shared CloudCaller, operation waits through
+operations clients on the same endpoint (never `ExtendedOperation.result()`), and the calls a Step makes.
+
+Tolerant of a previous crash or a lost response: an insert that finds the resource (409) and a delete that
+finds nothing (404) count as done, but report that the cloud was not as planned (False), so a kept
+discovery is dropped. Fingerprinted calls re-read the fingerprint and retry once on 412.
+"""
 
 from __future__ import annotations
 
 import builtins
 import json
 import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,9 +21,12 @@ from google.auth.credentials import AnonymousCredentials
 from google.cloud import compute_v1
 
 from lbctl.cloudcalls import CallStats, CloudCaller, CloudFault
+from lbctl.provider import Secret, Step
 
 from .operations import raise_for_operation_error
 
+FINGERPRINTS = ("fingerprint", "labelFingerprint")
+IN_USE = {"resourceInUseByAnotherResource", "RESOURCE_IN_USE_BY_ANOTHER_RESOURCE"}
 THROTTLE_REASONS = {"rateLimitExceeded", "userRateLimitExceeded", "RATE_LIMIT_EXCEEDED"}
 QUOTA_REASONS = {"quotaExceeded", "QUOTA_EXCEEDED"}
 
@@ -127,8 +136,29 @@ def from_dict(message_type: type[Any], body: dict[str, Any]) -> Any:
     return message_type.from_json(json.dumps({k: v for k, v in body.items() if v is not None}))
 
 
+def target(step: Step) -> tuple[str, str]:
+    """(collection, method) of the call a step makes, from its `operation` ("backendServices.insert")."""
+    collection, _, method = step.operation.partition(".")
+    return collection, method
+
+
+def reveal(value: Any) -> Any:
+    """A body as sent: every Secret replaced by its value (only here, right before the call)."""
+    if isinstance(value, Secret):
+        return value.value
+    if isinstance(value, dict):
+        return {k: reveal(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [reveal(v) for v in value]
+    return value
+
+
+def unknown(step: Step) -> ValueError:
+    return ValueError(f"no executor for {step.operation}")  # plan makes only the calls the executors know
+
+
 class Compute:
-    """Clients for one project and endpoint, the CloudCaller, and operation waiting."""
+    """Clients for one project and endpoint, the CloudCaller, operation waiting, and a Step's calls."""
 
     def __init__(
         self,
@@ -225,6 +255,76 @@ class Compute:
                 )
         raise_for_operation_error(current)
         return current
+
+    def run(self, step: Step, methods: Mapping[str, Method]) -> bool:
+        """Execute `step` with the method its operation names (`insert`, `update`, `delete`, `setX`, …)."""
+        method = methods.get(target(step)[1])
+        if method is None:
+            raise unknown(step)
+        return method(self, step)
+
+    def insert(self, step: Step) -> bool:
+        """Create the resource with the step's body; 409 (an earlier attempt's lost response) counts as done."""
+        collection, _ = target(step)
+        spec = COLLECTIONS[collection]
+        try:
+            self.mutate(
+                collection,
+                "insert",
+                step.where,
+                **{spec.resource_arg: from_dict(spec.message, reveal(dict(step.body)))},
+            )
+        except exceptions.Conflict:
+            return False  # the next converge compares it
+        return True
+
+    def delete(self, step: Step) -> bool:
+        """Delete the resource; 404 (already gone) counts as done."""
+        collection, _ = target(step)
+        try:
+            self.mutate(collection, "delete", step.where, **{COLLECTIONS[collection].name_arg: step.name})
+        except exceptions.NotFound:
+            return False
+        return True
+
+    def update(self, step: Step) -> bool:
+        """Replace the resource with the step's body (a PUT), under the fingerprint read at discovery."""
+        collection, _ = target(step)
+        spec = COLLECTIONS[collection]
+
+        def put(fingerprint: str | None) -> None:
+            body = {k: v for k, v in step.body.items() if k != "fingerprint"}
+            if fingerprint:
+                body["fingerprint"] = fingerprint
+            self.mutate(
+                collection,
+                "update",
+                step.where,
+                **{spec.name_arg: step.name, spec.resource_arg: from_dict(spec.message, body)},
+            )
+
+        self.with_fingerprint(step, put)
+        return True
+
+    def with_fingerprint(
+        self, step: Step, action: Callable[[str | None], None], field_name: str = "fingerprint"
+    ) -> None:
+        """Call `action(fingerprint)` with the fingerprint in the step's body (read at discovery); on 412
+        (changed meanwhile) read it again and retry once."""
+        try:
+            action(step.body.get(field_name) or None)
+        except exceptions.PreconditionFailed:
+            action(self.read(step).get(field_name))
+
+    def read(self, step: Step) -> dict[str, Any]:
+        collection, _ = target(step)
+        kwargs: dict[str, Any] = {COLLECTIONS[collection].name_arg: step.name}
+        if step.where:
+            kwargs["zone"] = step.where
+        return to_dict(self.call(collection, "get", **kwargs))
+
+
+Method = Callable[[Compute, Step], bool]
 
 
 def _list_request(collection: str) -> type:

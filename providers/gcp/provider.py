@@ -12,7 +12,6 @@ from lbctl.model.spec import LoadBalancerSpec
 from lbctl.provider import Check, ConvergeResult, ProviderConfig, ProviderError, StackInput, Step
 
 from .apply import run
-from .apply.common import target
 from .cache import DiscoveryCache
 from .clients import (
     NOT_USER_FIXABLE_REASONS,
@@ -21,6 +20,7 @@ from .clients import (
     classify_gcp_error,
     describe_gcp_error,
     is_quota_error,
+    target,
     to_dict,
 )
 from .describe import describe_stack

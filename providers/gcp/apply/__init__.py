@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 from lbctl.provider import Step
 
-from ..clients import Compute
+from ..clients import Compute, target
 from . import (
     backend_services,
     certificates,
@@ -20,7 +20,6 @@ from . import (
     proxies,
     url_maps,
 )
-from .common import target
 
 Executor = Callable[[Compute, Step], bool]
 EXECUTORS: dict[str, Executor] = {

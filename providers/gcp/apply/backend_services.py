@@ -7,7 +7,6 @@ from google.cloud import compute_v1
 from lbctl.provider import Step
 
 from ..clients import Compute
-from .common import delete, insert, run, update
 
 
 def set_security_policy(compute: Compute, step: Step) -> bool:
@@ -21,8 +20,13 @@ def set_security_policy(compute: Compute, step: Step) -> bool:
     return True
 
 
-METHODS = {"insert": insert, "update": update, "setSecurityPolicy": set_security_policy, "delete": delete}
+METHODS = {
+    "insert": Compute.insert,
+    "update": Compute.update,
+    "setSecurityPolicy": set_security_policy,
+    "delete": Compute.delete,
+}
 
 
 def execute(compute: Compute, step: Step) -> bool:
-    return run(compute, step, METHODS)
+    return compute.run(step, METHODS)

@@ -6,10 +6,9 @@ from __future__ import annotations
 from lbctl.provider import Step
 
 from ..clients import Compute
-from .common import delete, insert, run
 
-METHODS = {"insert": insert, "delete": delete}
+METHODS = {"insert": Compute.insert, "delete": Compute.delete}
 
 
 def execute(compute: Compute, step: Step) -> bool:
-    return run(compute, step, METHODS)
+    return compute.run(step, METHODS)

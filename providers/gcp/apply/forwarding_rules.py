@@ -7,14 +7,13 @@ from google.cloud import compute_v1
 
 from lbctl.provider import Step
 
-from ..clients import Compute
-from .common import delete, insert, target, unknown, with_fingerprint
+from ..clients import Compute, target, unknown
 
 
 def execute(compute: Compute, step: Step) -> bool:
     method = target(step)[1]
     if method == "insert":
-        return insert(compute, step)
+        return compute.insert(step)
     if method == "setTarget":
         compute.mutate(
             "forwardingRules",
@@ -33,8 +32,8 @@ def execute(compute: Compute, step: Step) -> bool:
                 "forwardingRules", "setLabels", resource=step.name, global_set_labels_request_resource=request
             )
 
-        with_fingerprint(compute, step, set_labels, "labelFingerprint")
+        compute.with_fingerprint(step, set_labels, "labelFingerprint")
         return True
     if method == "delete":
-        return delete(compute, step)
+        return compute.delete(step)
     raise unknown(step)

@@ -13,8 +13,7 @@ from google.cloud import compute_v1
 
 from lbctl.provider import Step
 
-from ..clients import Compute, error_reasons
-from .common import IN_USE, delete, insert, target, unknown, with_fingerprint
+from ..clients import IN_USE, Compute, error_reasons, target, unknown
 
 MEMBER_ERRORS = {"memberAlreadyExists", "memberNotFound", "MEMBER_ALREADY_EXISTS", "MEMBER_NOT_FOUND"}
 
@@ -22,7 +21,7 @@ MEMBER_ERRORS = {"memberAlreadyExists", "memberNotFound", "MEMBER_ALREADY_EXISTS
 def execute(compute: Compute, step: Step) -> bool:
     method = target(step)[1]
     if method == "insert":
-        return insert(compute, step)
+        return compute.insert(step)
     if method == "setNamedPorts":
 
         def set_ports(fingerprint: str | None) -> None:
@@ -40,13 +39,13 @@ def execute(compute: Compute, step: Step) -> bool:
                 instance_groups_set_named_ports_request_resource=request,
             )
 
-        with_fingerprint(compute, step, set_ports)
+        compute.with_fingerprint(step, set_ports)
         return True
     if method in ("addInstances", "removeInstances"):
         return _members(compute, step, method)
     if method == "delete":
         try:
-            return delete(compute, step)
+            return compute.delete(step)
         except exceptions.BadRequest as exc:
             if error_reasons(exc) & IN_USE:
                 return False  # another stack started using the shared group meanwhile

@@ -9,14 +9,13 @@ from google.cloud import compute_v1
 
 from lbctl.provider import Step
 
-from ..clients import Compute
-from .common import delete, insert, target, unknown
+from ..clients import Compute, target, unknown
 
 
 def execute(compute: Compute, step: Step) -> bool:
     method = target(step)[1]
     if method == "insert":
-        return insert(compute, step)
+        return compute.insert(step)
     if method in ("attachNetworkEndpoints", "detachNetworkEndpoints"):
         endpoints = [
             compute_v1.NetworkEndpoint(instance=e.get("instance"), ip_address=e["ipAddress"], port=e["port"])
@@ -40,5 +39,5 @@ def execute(compute: Compute, step: Step) -> bool:
         )
         return True
     if method == "delete":
-        return delete(compute, step)
+        return compute.delete(step)
     raise unknown(step)

@@ -6,15 +6,14 @@ from google.cloud import compute_v1
 
 from lbctl.provider import Step
 
-from ..clients import COLLECTIONS, Compute
-from .common import delete, insert, target, unknown
+from ..clients import COLLECTIONS, Compute, target, unknown
 
 
 def execute(compute: Compute, step: Step) -> bool:
     collection, method = target(step)
     named = {COLLECTIONS[collection].name_arg: step.name}
     if method == "insert":
-        return insert(compute, step)
+        return compute.insert(step)
     if method == "setUrlMap":
         compute.mutate(
             collection,
@@ -36,7 +35,7 @@ def execute(compute: Compute, step: Step) -> bool:
         request = compute_v1.SslPolicyReference(ssl_policy=step.body.get("sslPolicy") or None)
         compute.mutate(collection, "setSslPolicy", **named, ssl_policy_reference_resource=request)
     elif method == "delete":
-        return delete(compute, step)
+        return compute.delete(step)
     else:
         raise unknown(step)
     return True

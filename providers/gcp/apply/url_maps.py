@@ -5,10 +5,9 @@ from __future__ import annotations
 from lbctl.provider import Step
 
 from ..clients import Compute
-from .common import delete, insert, run, update
 
-METHODS = {"insert": insert, "update": update, "delete": delete}
+METHODS = {"insert": Compute.insert, "update": Compute.update, "delete": Compute.delete}
 
 
 def execute(compute: Compute, step: Step) -> bool:
-    return run(compute, step, METHODS)
+    return compute.run(step, METHODS)
