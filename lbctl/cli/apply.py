@@ -22,7 +22,7 @@ from lbctl.cli.common import (
 from lbctl.cli.manifests import load
 from lbctl.cli.render import changes_table, console, escape
 from lbctl.model.builder import empty_spec
-from lbctl.model.problems import SpecError
+from lbctl.model.problems import Problem, Severity, SpecError
 from lbctl.provider import ConvergeResult, ProviderError, StackInput
 
 
@@ -33,6 +33,19 @@ def _converge_files(
     result = load(files)
     builds = build_all(result, provider, class_names, command, opts)
     problems = all_problems(result, builds)
+    for binding in sorted(result.snapshot.bindings.values(), key=lambda b: b.key):
+        problems.append(
+            Problem(
+                Severity.WARNING,
+                binding.subject,
+                "kind",
+                f"not {'deleted' if delete else 'applied'} from files: TargetGroupBindings are converged by the "
+                "controller (lbctl run), "
+                "which keeps their finalizer, status and shared security group rules; `lbctl plan` shows "
+                "what it would do",
+                binding.source,
+            )
+        )
     built = builds[provider]
     plugin = plugins()[provider]
     cloud = plugin(provider_config(plugin, command, opts))

@@ -119,3 +119,29 @@ def test_plan_against_an_account_lists_the_target_calls(tmp_path: Path, moto_url
     assert step["body"] == {"TargetGroupArn": arn, "Targets": [{"Id": "10.0.0.11", "Port": 8080}]}
     health = account.client("elbv2").describe_target_health(TargetGroupArn=arn)["TargetHealthDescriptions"]
     assert health == []  # a plan registers nothing
+
+
+def test_apply_says_it_leaves_bindings_to_the_controller(tmp_path: Path, moto_url: str) -> None:
+    requests.post(f"{moto_url}/moto-api/reset", timeout=10)
+    account = create_aws_account(moto_url, "us-east-1", "cli", ("us-east-1a", "us-east-1b"))
+    cloud = [
+        "--provider",
+        "aws",
+        "--endpoint-url",
+        moto_url,
+        "--aws-vpc-id",
+        account.vpc_id,
+        "--cluster-name",
+        "cli",
+    ]
+    done = subprocess.run(
+        [LBCTL, "apply", "-f", write(tmp_path, SERVICE, SLICE, tgb()), *cloud],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+        env={**ENV, "COLUMNS": "400"},
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    (line,) = [line for line in done.stderr.splitlines() if "TargetGroupBinding shop/web" in line]
+    assert "warning" in line and "not applied from files" in line
