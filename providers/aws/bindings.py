@@ -124,8 +124,11 @@ def refusal(spec: BindingSpec, current: CurrentBinding, namespace: str, scope: s
     )
 
 
-def _fail(spec: BindingSpec, attribute: str, message: str) -> ProviderError:
-    return ProviderError(message, user_fixable=True, field=spec.field_of(attribute), subject=spec.subject)
+def _fail(binding: BindingSpec, attribute: str, message: str) -> ProviderError:
+    """An error naming the TargetGroupBinding field behind `attribute` (a BindingSpec, not a stack spec)."""
+    return ProviderError(
+        message, user_fixable=True, field=binding.field_of(attribute), subject=binding.subject
+    )
 
 
 def target_type_of(spec: BindingSpec, current: CurrentBinding) -> str:
