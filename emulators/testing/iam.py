@@ -279,7 +279,9 @@ def _acm(
 ) -> list[Authorization]:
     action = f"acm:{operation}"
     request = _tags(params.get("Tags"))
-    if operation == "ImportCertificate" and "CertificateArn" not in params:
+    if (
+        operation == "ImportCertificate" and "CertificateArn" not in params
+    ) or operation == "RequestCertificate":
         new = f"arn:aws:acm:{region}:{ACCOUNT}:certificate/new"
         out = [auth(action, new, _context(request))]
         if request:  # ACM authorizes acm:AddTagsToCertificate too; it has no create-action key

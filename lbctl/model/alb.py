@@ -121,8 +121,15 @@ class AlbProfile:
         return action
 
     def certificates(self, member: MemberInput, tls: TlsCertificates) -> list[TLSCertificate]:
+        pca = member.parsed.get(a.ACM_PCA_ARN)
+        if pca is not None and not member.parsed.get(a.CREATE_ACM_CERT):
+            raise member.fail(
+                annotation_field(a.ACM_PCA_ARN), f"takes effect only with {a.CREATE_ACM_CERT}: 'true'"
+            )
         if member.parsed.has(a.CERTIFICATE_ARN):
             return [TLSCertificate("arn", arn) for arn in member.parsed.get(a.CERTIFICATE_ARN)]
+        if member.parsed.get(a.CREATE_ACM_CERT):
+            return [_requested_certificate(member, pca)]
         return tls(True)
 
     def listen_ports(self, member: MemberInput, certificates: list[TLSCertificate]) -> list[tuple[str, int]]:
@@ -664,3 +671,19 @@ def _target_control_port(
         )
     backend.target_control_port = port
     backend.fields["target_control_port"] = source
+
+
+def _requested_certificate(member: MemberInput, pca: str | None) -> TLSCertificate:
+    """`create-acm-cert`: one certificate for every host of the Ingress (rules, then spec.tls), the first as
+    its domain name; `ref` is the private CA, if any."""
+    ingress = member.ingress
+    hosts: list[str] = []
+    for host in [r.host for r in ingress.rules] + [h for t in ingress.tls for h in t.hosts]:
+        if host and host not in hosts:
+            hosts.append(host)
+    if not hosts:
+        raise member.fail(
+            annotation_field(a.CREATE_ACM_CERT),
+            "needs at least one host in spec.rules or spec.tls to request",
+        )
+    return TLSCertificate("request", pca or "", hosts, owner=ingress.ref.key)

@@ -38,6 +38,8 @@ MUTUAL_AUTHENTICATION = ALB + "mutual-authentication"
 JWT_VALIDATION = ALB + "jwt-validation"
 TARGET_CONTROL_PORT = ALB + "target-control-port.${serviceName}.${servicePort}"
 MULTI_CLUSTER_TARGET_GROUP = ALB + "multi-cluster-target-group"
+CREATE_ACM_CERT = ALB + "create-acm-cert"
+ACM_PCA_ARN = ALB + "acm-pca-arn"
 LISTEN_PORTS = ALB + "listen-ports"
 SSL_REDIRECT = ALB + "ssl-redirect"
 INBOUND_CIDRS = ALB + "inbound-cidrs"
@@ -647,6 +649,29 @@ ANNOTATIONS: list[Annotation] = [
         _I,
         _M,
         "ACM certificate ARNs for HTTPS listeners; else discovered from ACM by the TLS hosts.",
+    ),
+    _aws(
+        CREATE_ACM_CERT,
+        p.boolean(),
+        _I,
+        _N,
+        "Request an ACM certificate for the Ingress's hosts (the first is the domain name, all are SANs) "
+        "instead of importing its TLS Secrets or discovering one; tagged, and deleted when no longer used. "
+        "`certificate-arn` wins. Amazon-issued certificates use DNS validation: lbctl reports the records to "
+        "create and the HTTPS listeners wait until ACM issues the certificate.",
+        False,
+        "false",
+    ),
+    _aws(
+        ACM_PCA_ARN,
+        p.string(
+            r"arn:aws[a-zA-Z-]*:acm-pca:[a-z0-9-]+:\d{12}:certificate-authority/[\w-]+",
+            2048,
+            "an ACM private CA ARN like arn:aws:acm-pca:REGION:ACCOUNT:certificate-authority/ID",
+        ),
+        _I,
+        _N,
+        "Private certificate authority that issues the certificate `create-acm-cert` requests.",
     ),
     _aws(
         SSL_POLICY,

@@ -244,10 +244,11 @@ class Rule:
 class TLSCertificate:
     """A certificate for HTTPS listeners: an ARN, an existing named cert, or a Secret to import."""
 
-    kind: str  # "arn" | "pre-shared" | "secret" | "discover"
-    ref: str  # ARN, certificate name, "ns/secret", or "" for discovery
+    kind: str  # "arn" | "pre-shared" | "secret" | "discover" | "request" (AWS: create-acm-cert)
+    ref: str  # ARN, certificate name, "ns/secret", "" for discovery, the private CA ARN (or "") to request
     hosts: list[str] = field(default_factory=list)
     content_hash: str | None = None  # of a Secret's tls.crt+tls.key, to see rotations (never the key)
+    owner: str | None = None  # "ns/name" of the Ingress a requested certificate is for
 
 
 @dataclass

@@ -57,6 +57,7 @@ class CurrentStack:
     shield: dict[str, dict[str, Any]] = field(default_factory=dict)  # load balancer ARN → Protection ({})
     capacity: dict[str, int | None] = field(default_factory=dict)  # load balancer ARN → reserved units
     trust_stores: dict[str, str] = field(default_factory=dict)  # trust store name → ARN
+    requested: dict[str, dict[str, Any]] = field(default_factory=dict)  # request ref → DescribeCertificate
     listener_attributes: dict[str, dict[str, str]] = field(default_factory=dict)  # listener ARN → attributes
     targets: dict[str, set[tuple[str, int]]] = field(default_factory=dict)  # target group ARN → registered
     tags: dict[str, dict[str, str]] = field(default_factory=dict)  # listener/rule ARN → tags (when compared)
@@ -206,6 +207,21 @@ def _details(
     for cert in desired.certificates:
         if cert.ref.startswith(CERT_DISCOVER_REF):
             current.discovered_certificates[cert.ref] = finder.find(spec, cert.hosts)
+    for cert in desired.certificates:
+        if cert.request_for is not None:
+            role = naming.ROLE_REQUESTED_CERTIFICATE + cert.request_for
+            mine = next(
+                (
+                    c["CertificateArn"]
+                    for c in current.certificates
+                    if c["Tags"].get(naming.RESOURCE_TAG) == role
+                    and c["Tags"].get(naming.CONTENT_HASH_TAG) == cert.content_hash
+                ),
+                None,
+            )
+            if mine is not None:
+                described = clients.call("acm", "DescribeCertificate", CertificateArn=mine)["Certificate"]
+                current.requested[cert.ref] = described
     for name in desired.external_target_groups:
         groups = clients.call("elbv2", "DescribeTargetGroups", Names=[name])["TargetGroups"]
         current.external_target_groups[name] = groups[0]["TargetGroupArn"]

@@ -40,6 +40,7 @@ ROLE_TARGET_GROUP = "TargetGroup:"  # + backend key
 ROLE_LISTENER = "Listener:"  # + port
 ROLE_RULE = "Rule"
 ROLE_CERTIFICATE = "Certificate:"  # + "ns/secret"
+ROLE_REQUESTED_CERTIFICATE = "RequestedCertificate:"  # + "ns/name" of the Ingress (create-acm-cert)
 ROLE_BACKEND_SG = "backend-sg"  # the cluster's one shared backend security group (no stack)
 
 # The shared backend security group is named and tagged as aws-load-balancer-controller does, so that a cluster

@@ -41,6 +41,7 @@ WRITE_ACTIONS = (
     "elasticloadbalancing:CreateTargetGroup",
     "ec2:CreateSecurityGroup",
     "acm:ImportCertificate",
+    "acm:RequestCertificate",
     "elasticloadbalancing:AddTags",
     "ec2:CreateTags",
     "acm:AddTagsToCertificate",
@@ -107,6 +108,7 @@ CREATE_ACTIONS = (
     "elasticloadbalancing:CreateTargetGroup",
     "ec2:CreateSecurityGroup",
     "acm:ImportCertificate",
+    "acm:RequestCertificate",
     "elasticloadbalancing:CreateListener",
     "elasticloadbalancing:CreateRule",
 )

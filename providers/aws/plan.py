@@ -40,6 +40,7 @@ from .stack import (
     TG_KEY_REF,
     TG_NAME_REF,
     TRUST_STORE_NAME_REF,
+    DesiredCertificate,
     DesiredListener,
     DesiredLoadBalancer,
     DesiredRule,
@@ -84,6 +85,7 @@ class _Planner:
     def __init__(self) -> None:
         self.out = Plan()
         self._keys: set[str] = set()
+        self._certificates_in_use: set[Arn] = set()  # on listeners left as they are
 
     def step(
         self,
@@ -191,7 +193,7 @@ class _Planner:
                 known = desired.known.get(key, set())
                 have = {t for t in have if t in wanted or t[0] in known}
             self.targets(tg.name, arn, have, wanted)
-        self._delete_unwanted(current, kept_groups, managed_sg, used_certs)
+        self._delete_unwanted(current, kept_groups, managed_sg, used_certs | self._certificates_in_use)
         backend = current.backend
         if backend is not None and backend.group_id is not None:  # narrowed or no longer needed rules
             if backend_id is None:  # this stack left the backend group: what the others need stays
@@ -372,7 +374,56 @@ class _Planner:
                 arns[cert.ref] = [arn]
             elif cert.ref.startswith(CERT_DISCOVER_REF):
                 arns[cert.ref] = list(current.discovered_certificates.get(cert.ref, []))
+            elif cert.request_for is not None:
+                arns[cert.ref] = self.requested_certificate(
+                    desired, cert, current.requested.get(cert.ref), used
+                )
         return arns, used
+
+    def requested_certificate(
+        self, desired: DesiredStack, cert: DesiredCertificate, found: dict[str, Any] | None, used: set[Arn]
+    ) -> list[Arn]:
+        """`create-acm-cert`: request the certificate, or use it once ACM has issued it (until then the HTTPS
+        listeners wait, and a warning says what ACM waits for)."""
+        hosts = ", ".join(cert.hosts)
+        if found is None:
+            tags = {
+                **naming.ownership_tags(
+                    _cluster(desired),
+                    desired.stack,
+                    naming.ROLE_REQUESTED_CERTIFICATE + str(cert.request_for),
+                ),
+                naming.CONTENT_HASH_TAG: cert.content_hash or "",
+            }
+            body: dict[str, Any] = {"DomainName": cert.hosts[0], "SubjectAlternativeNames": list(cert.hosts)}
+            if cert.pca_arn:
+                body["CertificateAuthorityArn"] = cert.pca_arn
+            else:
+                body["ValidationMethod"] = "DNS"
+            body["IdempotencyToken"] = cert.content_hash or ""
+            body["Tags"] = naming.tag_list(tags)
+            self.step(
+                "create", "Certificate", str(cert.request_for), "RequestCertificate", body, f"for {hosts}"
+            )
+            self.out.warnings.append(
+                f"an ACM certificate for {hosts} is requested; the HTTPS listeners wait until ACM issues it"
+            )
+            return []
+        arn = str(found["CertificateArn"])
+        used.add(arn)
+        if found.get("Status") == "ISSUED":
+            return [arn]
+        records = sorted(
+            f"{r['Name']} {r['Type']} {r['Value']}"
+            for option in found.get("DomainValidationOptions", [])
+            if (r := option.get("ResourceRecord"))
+        )
+        waiting = f": create the DNS validation records {'; '.join(records)}" if records else ""
+        self.out.warnings.append(
+            f"the ACM certificate for {hosts} is {found.get('Status')}{waiting}; the HTTPS listeners wait "
+            "until ACM issues it"
+        )
+        return []
 
     # ----------------------------------------------------------------- target groups
 
@@ -767,6 +818,14 @@ class _Planner:
         cluster = _cluster(desired)
         for want in desired.listeners:
             certificates = [arn for ref in want.certificates for arn in cert_arns.get(ref, [ref])]
+            if want.protocol == "HTTPS" and not certificates:  # a requested certificate not issued yet
+                waiting = by_port.get(want.port)  # keeps what it has, so its certificates stay too
+                if waiting is not None:
+                    attached = waiting.get("Certificates", []) + current.listener_certificates.get(
+                        waiting["ListenerArn"], []
+                    )
+                    self._certificates_in_use.update(c["CertificateArn"] for c in attached)
+                continue
             default_actions = _resolve_actions(want.default_actions, tg_arns)
             name = f"{want.protocol}:{want.port}"
             have = by_port.get(want.port)

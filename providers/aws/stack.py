@@ -16,6 +16,7 @@ TG_KEY_REF = "tg-key:"
 TG_NAME_REF = "tg-name:"
 CERT_SECRET_REF = "secret:"
 CERT_DISCOVER_REF = "discover:"
+CERT_REQUEST_REF = "request:"
 TRUST_STORE_NAME_REF = "trust-store-name:"
 
 
@@ -100,13 +101,15 @@ class DesiredListener:
 
 @dataclass
 class DesiredCertificate:
-    """A certificate the listeners need: imported from a Secret, or discovered in ACM."""
+    """A certificate the listeners need: imported from a Secret, discovered in ACM, or requested from ACM."""
 
-    ref: str  # secret:<ns/name> | discover:<hosts>
+    ref: str  # secret:<ns/name> | discover:<hosts> | request:<ns/name of the Ingress>
     hosts: list[str]
     content_hash: str | None = None
     secret: str | None = None  # "ns/name" of the TLS Secret it is imported from
     material: TLSMaterial | None = None  # that Secret's certificate and key (None: not provided)
+    request_for: str | None = None  # "ns/name" of the Ingress a requested certificate is for
+    pca_arn: str | None = None  # the private CA that issues a requested certificate (None: Amazon-issued)
 
 
 @dataclass

@@ -19,6 +19,7 @@ from lbctl.provider import ProviderError, Secret, TLSMaterial
 from . import alb_rules, naming
 from .stack import (
     CERT_DISCOVER_REF,
+    CERT_REQUEST_REF,
     CERT_SECRET_REF,
     TG_KEY_REF,
     TG_NAME_REF,
@@ -277,6 +278,12 @@ def _certificate_ref(
     if cert.kind == "secret":
         ref = CERT_SECRET_REF + cert.ref
         wanted = DesiredCertificate(ref, list(cert.hosts), cert.content_hash, cert.ref, tls.get(cert.ref))
+    elif cert.kind == "request":
+        ref = CERT_REQUEST_REF + str(cert.owner)
+        digest = naming.short_hash(*cert.hosts, cert.ref, length=16)  # a new host or CA: a new certificate
+        wanted = DesiredCertificate(
+            ref, list(cert.hosts), digest, request_for=cert.owner, pca_arn=cert.ref or None
+        )
     else:
         ref = CERT_DISCOVER_REF + ",".join(sorted(cert.hosts))
         wanted = DesiredCertificate(ref, list(cert.hosts), cert.content_hash)

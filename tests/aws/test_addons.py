@@ -415,6 +415,16 @@ def test_removing_the_ipam_annotation_removes_the_pool() -> None:
     ("annotations", "field", "says"),
     [
         (
+            {"acm-pca-arn": "arn:aws:acm-pca:us-east-1:123456789012:certificate-authority/x"},
+            "acm-pca-arn",
+            "only with",
+        ),
+        (
+            {"create-acm-cert": "true", "acm-pca-arn": "pca-1"},
+            "acm-pca-arn",
+            "expected an ACM private CA ARN",
+        ),
+        (
             {"target-control-port.web.80": "3000"},
             "target-control-port.web.80",
             "only supported for ip targets",
@@ -1084,3 +1094,71 @@ def test_cli_validates_and_plans_every_add_on() -> None:
     assert only(steps, "ModifyListenerAttributes")["body"]["Attributes"][0]["Value"] == "false"
     assert on_port(steps, "CreateListener", 443)["body"]["MutualAuthentication"]["Mode"] == "verify"
     assert on_port(steps, "CreateRule", 443)["body"]["Actions"][0]["Type"] == "jwt-validation"
+
+
+# ----------------------------------------------------------------------------------------------- ACM requests
+
+PCA = "arn:aws:acm-pca:us-east-1:123456789012:certificate-authority/0a1b2c3d-1111-2222-3333-444455556666"
+REQUEST = {"create-acm-cert": "true"}
+
+
+def test_create_acm_cert_requests_a_certificate_and_the_https_listener_waits() -> None:
+    steps = plan_json(REQUEST)
+    body = only(steps, "RequestCertificate")["body"]
+    assert (body["DomainName"], body["SubjectAlternativeNames"], body["ValidationMethod"]) == (
+        "www.example.com",
+        ["www.example.com"],
+        "DNS",
+    )
+    tags = naming.tag_dict(body["Tags"])
+    assert tags[naming.RESOURCE_TAG] == naming.ROLE_REQUESTED_CERTIFICATE + "shop/web"
+    assert tags[naming.CONTENT_HASH_TAG] == body["IdempotencyToken"]
+    assert "CreateListener" not in operations(steps), "no HTTPS listener before ACM issues the certificate"
+    private = only(plan_json({**REQUEST, "acm-pca-arn": PCA}), "RequestCertificate")["body"]
+    assert private["CertificateAuthorityArn"] == PCA and "ValidationMethod" not in private
+    assert private["IdempotencyToken"] != body["IdempotencyToken"], "another CA is another certificate"
+
+
+def test_create_acm_cert_request_matches_the_acm_model(account: Account) -> None:
+    provider = account.provider()
+    (request,) = planned_steps({**REQUEST, "acm-pca-arn": PCA}, None, "RequestCertificate")
+    with stubbed(provider, "acm") as stub:
+        stub.add_response(
+            "request_certificate",
+            {"CertificateArn": "arn:aws:acm:us-east-1:123456789012:certificate/new"},
+            dict(request.body),
+        )
+        applier = run_steps(provider, [request])
+    assert [s.operation for s in applier.done] == ["RequestCertificate"]
+
+
+def _listeners(account: Account) -> dict[int, dict[str, Any]]:
+    elb = account.client("elbv2")
+    lb = elb.describe_load_balancers()["LoadBalancers"][0]["LoadBalancerArn"]
+    return {x["Port"]: x for x in elb.describe_listeners(LoadBalancerArn=lb)["Listeners"]}
+
+
+def test_private_ca_certificate_is_requested_attached_and_deleted_on_moto(account: Account) -> None:
+    provider = account.provider()
+    acm = account.client("acm")
+    stack = moto_ingress(account, {**REQUEST, "acm-pca-arn": PCA})
+    first = provider.converge(stack)
+    assert any("requested" in w for w in first.warnings) and 443 not in _listeners(account)
+    (summary,) = acm.list_certificates()["CertificateSummaryList"]
+    converged_twice(account, provider, {**REQUEST, "acm-pca-arn": PCA})  # issued: the listener uses it
+    assert _listeners(account)[443]["Certificates"][0]["CertificateArn"] == summary["CertificateArn"]
+    converged_twice(account, provider, {})  # no longer asked for: the listener and the certificate go
+    assert 443 not in _listeners(account)
+    assert acm.list_certificates()["CertificateSummaryList"] == []
+
+
+def test_amazon_issued_certificate_waiting_for_validation_writes_nothing(account: Account) -> None:
+    """moto keeps an Amazon-issued certificate pending for a minute: the second converge reads it, says what
+    ACM waits for and makes no call that writes."""
+    provider = account.provider()
+    stack = moto_ingress(account, REQUEST)
+    provider.converge(stack)
+    before = provider.stats.total(mutating=True)
+    again = provider.converge(stack)
+    assert again.changes == [] and provider.stats.total(mutating=True) == before
+    assert any("PENDING_VALIDATION" in w for w in again.warnings), again.warnings

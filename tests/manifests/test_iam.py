@@ -212,6 +212,14 @@ def lifecycle_steps(account: Account) -> Iterator[str]:
         TLS.format(secret="web-tls"),
         tls_secret("shop", "web-tls", cert2, key2),
     )
+    # A certificate requested from a private CA (create-acm-cert): requested, then attached once issued.
+    requested = {
+        "listen-ports": HTTPS,
+        "create-acm-cert": "true",
+        "acm-pca-arn": f"arn:aws:acm-pca:{REGION}:{ACCOUNT}:certificate-authority/0a1b2c3d",
+    }
+    yield manifest(account, requested)
+    yield manifest(account, requested)
 
 
 def bind_and_release(account: Account, provider: Any) -> None:
@@ -280,6 +288,7 @@ def test_policy_allows_every_call_of_the_lifecycles_with_its_conditions(account:
     # The scenario reaches every kind of call the policy is about (so the check above covers them).
     for action in (
         "acm:ImportCertificate",
+        "acm:RequestCertificate",
         "acm:AddTagsToCertificate",
         "acm:DeleteCertificate",
         "wafv2:AssociateWebACL",

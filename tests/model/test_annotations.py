@@ -146,6 +146,13 @@ VALID: dict[str, list[tuple[str, Any]]] = {
     a.CUSTOMER_OWNED_IPV4_POOL: [("ipv4pool-coip-0123abcd", "ipv4pool-coip-0123abcd")],
     a.LISTENER_ATTRIBUTES: [("a=b\\,c, d=e", {"a": "b,c", "d": "e"})],
     a.TARGET_CONTROL_PORT: [("3000", 3000)],
+    a.CREATE_ACM_CERT: [("true", True)],
+    a.ACM_PCA_ARN: [
+        (
+            "arn:aws:acm-pca:eu-central-1:134051052098:certificate-authority/3728f28c-b201-4dfd-b329-083833017297",
+            "arn:aws:acm-pca:eu-central-1:134051052098:certificate-authority/3728f28c-b201-4dfd-b329-083833017297",
+        )
+    ],
     a.MULTI_CLUSTER_TARGET_GROUP: [("true", True), ("false", False)],
     a.JWT_VALIDATION: [
         (
@@ -266,6 +273,8 @@ INVALID: dict[str, list[str]] = {
     a.CUSTOMER_OWNED_IPV4_POOL: ["coip-1", ""],
     a.LISTENER_ATTRIBUTES: ["a", "=b"],
     a.TARGET_CONTROL_PORT: ["0", "65536", "http"],
+    a.CREATE_ACM_CERT: ["yes"],
+    a.ACM_PCA_ARN: ["arn:aws:acm:us-east-1:123456789012:certificate/abc", "my-ca"],
     a.MULTI_CLUSTER_TARGET_GROUP: ["yes"],
     a.JWT_VALIDATION: [
         '{"issuer": "i"}',
@@ -374,6 +383,8 @@ EXPECTED_FORM: dict[str, str] = {
     "alb.ingress.kubernetes.io/listener-attributes.${Protocol}-${Port}": "comma-separated key=value pairs ('\\,' for a comma in a value), e.g. 'routing.http.response.server.enabled=false'",
     "alb.ingress.kubernetes.io/target-control-port.${serviceName}.${servicePort}": "an integer from 1 to 65535",
     "alb.ingress.kubernetes.io/multi-cluster-target-group": "'true' or 'false'",
+    "alb.ingress.kubernetes.io/create-acm-cert": "'true' or 'false'",
+    "alb.ingress.kubernetes.io/acm-pca-arn": "an ACM private CA ARN like arn:aws:acm-pca:REGION:ACCOUNT:certificate-authority/ID",
     "alb.ingress.kubernetes.io/jwt-validation": 'JSON like \'{"jwksEndpoint":"https://…","issuer":"https://…"}\'',
     "alb.ingress.kubernetes.io/mutual-authentication": 'JSON like \'[{"port":443,"mode":"verify","trustStore":"my-store","ignoreClientCertificateExpiry":false}]\'',
     "alb.ingress.kubernetes.io/ipam-ipv4-pool-id": "an IPv4 IPAM pool ID like ipam-pool-0f995c17c00375b48",

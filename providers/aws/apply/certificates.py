@@ -13,7 +13,7 @@ from ..clients import classify_aws_error, error_code, sensitive
 from ..translate import stack_error
 from .context import Context
 
-OPERATIONS = frozenset({"ImportCertificate", "DeleteCertificate"})
+OPERATIONS = frozenset({"ImportCertificate", "RequestCertificate", "DeleteCertificate"})
 BUSY = {"DeleteCertificate": ("ResourceInUseException",)}  # still on a listener being deleted
 TLS_FIELD = "spec.tls"
 
@@ -22,6 +22,10 @@ def execute(context: Context, step: Step, body: dict[str, Any]) -> dict[str, Any
     if step.operation == "DeleteCertificate":
         context.clients.call("acm", "DeleteCertificate", **body)
         return {}
+    if step.operation == "RequestCertificate":  # create-acm-cert: no key material in the request
+        return {
+            "CertificateArn": str(context.clients.call("acm", "RequestCertificate", **body)["CertificateArn"])
+        }
     ref = step.name
     if "PrivateKey" not in body:
         raise stack_error(context.spec, TLS_FIELD, f"TLS material of Secret {ref} was not provided")
