@@ -17,7 +17,7 @@ from lbctl.provider import BindingResult, Check, ConvergeResult, ProviderConfig,
 
 from . import alb_rules, bindings
 from .apply import Applier
-from .backend_sg import resolve_endpoints
+from .backend_sg import merge_ranges, resolve_endpoints
 from .binding_rules import RuleMemory
 from .clients import AwsClients
 from .describe import describe_stack
@@ -62,6 +62,7 @@ class AwsProvider:
         self._kept: dict[str, _Kept] = {}
         # instance ID → (when, its network interfaces): nodes' ENIs change rarely, as the anchor assumes
         self._instances: dict[str, tuple[float, list[dict[str, Any]]]] = {}
+        self._needs: dict[str, dict[str, tuple[int, int]]] = {}  # stack → node SG → range it recorded
         self._kept_lock = threading.Lock()
 
     @property
@@ -129,6 +130,11 @@ class AwsProvider:
             with self._kept_lock:
                 for instance, interfaces in current.backend.instances.items():
                     self._instances.setdefault(instance, (now, interfaces))
+        if current.backend is not None and current.backend.group is not None:
+            with self._kept_lock:  # what this process converged lately counts even before AWS lists it
+                for other, ranges in self._needs.items():
+                    if other != spec.stack:
+                        current.backend.others = merge_ranges(current.backend.others, ranges)
         planned = plan_stack(desired, current)
         result = ConvergeResult(spec.stack, None)
         result.warnings.extend(desired.warnings if desired is not None else [])
@@ -144,6 +150,8 @@ class AwsProvider:
             self.clients, spec, cleanup=desired is None, delete_retry_seconds=self.delete_retry_seconds
         )
         applier.run(planned.steps)
+        if applier.complete:
+            self._remember_needs(spec.stack, planned.backend_needs)
         result.steps = list(applier.done)
         result.changes = applier.changes
         result.warnings.extend(applier.warnings)
@@ -236,6 +244,18 @@ class AwsProvider:
         result.steps = list(applier.done)
         result.changes = applier.changes
         return result
+
+    def _remember_needs(self, stack: str, needs: dict[str, dict[str, tuple[int, int]]]) -> None:
+        """The ranges a stack's target groups now record: the tagging index lists a new target group some
+        time after its creation, and another stack's converge must not narrow a rule this one needs."""
+        merged: dict[str, tuple[int, int]] = {}
+        for ranges in needs.values():
+            merged = merge_ranges(merged, ranges)
+        with self._kept_lock:
+            if merged:
+                self._needs[stack] = merged
+            else:
+                self._needs.pop(stack, None)
 
     def _described_instances(self) -> dict[str, list[dict[str, Any]]]:
         """Instances described within the discovery TTL (their interfaces), shared by every stack."""
