@@ -42,6 +42,7 @@ class BackendView:
     rules: set[Rule] = field(default_factory=set)  # our rules as they are
     others: dict[str, tuple[int, int]] = field(default_factory=dict)  # SG → range the other stacks need
     other_load_balancers: int = 0  # load balancers of the cluster's other stacks
+    partial: bool = False  # only the stack's own groups were read: it changes no rule
     # instance ID → its network interfaces as DescribeInstances gave them (kept for later lookups)
     instances: dict[str, list[dict[str, Any]]] = field(default_factory=dict, repr=False)
 
@@ -59,10 +60,14 @@ def discover_backend(
     instance_targets: set[str],
     target_instances: dict[str, str],
     instances: dict[str, list[dict[str, Any]]] | None = None,
+    health_check_ports: dict[str, int] | None = None,
+    recorded: dict[str, dict[str, tuple[int, int]]] | None = None,
 ) -> BackendView:
     """The backend group (by its tags), the security group of every target's ENI (`instance_targets` are
     instance IDs, the other targets pod IPs; `instances`: interfaces of instances described lately), our
-    rules, and the other stacks' needs and load balancers."""
+    rules, and the other stacks' needs and load balancers. When what the stack needs is what its target
+    groups `recorded` and one rule of ours on each of its security groups covers it, only those groups are
+    read (`partial`): the stack changes no rule, so what the others need does not matter."""
     view = BackendView(instances=dict(instances or {}))
     filters = [
         {"Name": "tag:" + naming.LBC_CLUSTER_TAG, "Values": [cluster]},
@@ -84,10 +89,29 @@ def discover_backend(
         view.endpoint_groups, view.unresolved = resolve_endpoints(
             clients, cluster, ids, instance_targets, target_instances, vpc_id, view.instances
         )
-    if view.group is not None:
-        view.rules = our_rules(clients, view.group_id or "")
-        _others(clients, cluster, stack, view)
+    if view.group is None:
+        return view
+    backend_id = view.group_id or ""
+    needs = stack_needs(targets, health_check_ports or {}, view.endpoint_groups)
+    if recorded is not None and needs == recorded and not view.unresolved:
+        wanted = wanted_rules(needs, {})
+        groups = sorted({sg for sg, _, _ in wanted})
+        rules = _rules_of(clients, backend_id, [{"Name": "group-id", "Values": groups}]) if groups else set()
+        if _covered(rules, wanted):
+            view.rules, view.partial = rules, True
+            return view
+    view.rules = our_rules(clients, backend_id)
+    _others(clients, cluster, stack, view)
     return view
+
+
+def _covered(rules: set[Rule], wanted: set[Rule]) -> bool:
+    """Each wanted range lies in the one rule of ours on its security group."""
+    for sg, low, high in wanted:
+        there = [(a, b) for group, a, b in rules if group == sg]
+        if len(there) != 1 or not (there[0][0] <= low and high <= there[0][1]):
+            return False
+    return True
 
 
 def resolve_endpoints(
@@ -232,6 +256,11 @@ def _endpoint_groups(
 
 def our_rules(clients: AwsClients, backend_id: str) -> set[Rule]:
     """Every rule whose source is our backend group and whose description is ours, on any security group."""
+    return _rules_of(clients, backend_id, [{"Name": "ip-permission.group-id", "Values": [backend_id]}])
+
+
+def _rules_of(clients: AwsClients, backend_id: str, filters: list[dict[str, Any]]) -> set[Rule]:
+    """Our rules on the security groups the filters select."""
     rules: set[Rule] = set()
     for group in clients.pages(
         "ec2",
@@ -239,7 +268,7 @@ def our_rules(clients: AwsClients, backend_id: str) -> set[Rule]:
         "SecurityGroups",
         token_in="NextToken",
         token_out="NextToken",
-        Filters=[{"Name": "ip-permission.group-id", "Values": [backend_id]}],
+        Filters=filters,
     ):
         for perm in group.get("IpPermissions", []):
             if perm.get("IpProtocol") != "tcp":

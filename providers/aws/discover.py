@@ -140,6 +140,8 @@ def discover(
             instance_targets,
             desired.target_instances if desired is not None else {},
             instances,
+            desired.backend.health_check_ports if wants and desired and desired.backend else {},
+            _recorded(desired, current) if wants else None,
         )
     return current
 
@@ -179,6 +181,28 @@ def _tagged_stack(clients: AwsClients, cluster: str, stack: str) -> CurrentStack
         sg["Tags"] = tag_dict(sg.get("Tags"))
         current.security_groups.append(sg)
     return current
+
+
+def _recorded(
+    desired: DesiredStack | None, current: CurrentStack
+) -> dict[str, dict[str, tuple[int, int]]] | None:
+    """Per backend key the node/pod SG ranges its existing target group records (None: a target group that
+    goes away records some, so the rules change)."""
+    if desired is None:
+        return None
+    out: dict[str, dict[str, tuple[int, int]]] = {}
+    kept: set[str] = set()
+    for key, want in desired.target_groups.items():
+        group = matching_target_group(want, current.target_groups)
+        if group is not None:
+            kept.add(group["TargetGroupArn"])
+            ranges = naming.parse_node_sg_tags(group["Tags"])
+            if ranges:
+                out[key] = ranges
+    stale = any(
+        naming.parse_node_sg_tags(g["Tags"]) for g in current.target_groups if g["TargetGroupArn"] not in kept
+    )
+    return None if stale else out
 
 
 def describe_tags(clients: AwsClients, arns: list[str]) -> dict[str, dict[str, str]]:

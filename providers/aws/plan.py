@@ -163,14 +163,17 @@ class _Planner:
     def converge(self, desired: DesiredStack, current: CurrentStack) -> None:
         backend_id, needs = self.backend_group(desired, current)
         self.out.backend_needs = needs
-        desired = _recording_needs(desired, needs)
+        partial = current.backend is not None and current.backend.partial  # it changes no node rule
+        wanted_groups = desired.target_groups
+        desired = _recording_needs(desired, needs, current)
         managed_sg = self.security_group(desired, current)
         security_groups: list[Arn] = (
             [managed_sg] if managed_sg is not None else list(current.security_group_ids)
         )
         if backend_id is not None:
             security_groups.append(backend_id)
-            self.node_rules(current.backend, backend_id, needs, revoke=False)
+            if not partial:
+                self.node_rules(current.backend, backend_id, needs, revoke=False)
         cert_arns, used_certs = self.certificates(desired, current)
         tg_arns, kept_groups = self.target_groups(desired, current)
         tg_arns.update({TG_NAME_REF + name: arn for name, arn in current.external_target_groups.items()})
@@ -195,12 +198,24 @@ class _Planner:
             self.targets(tg.name, arn, have, wanted)
         self._delete_unwanted(current, kept_groups, managed_sg, used_certs | self._certificates_in_use)
         backend = current.backend
-        if backend is not None and backend.group_id is not None:  # narrowed or no longer needed rules
+        if backend is not None and backend.group_id is not None and not partial:  # narrowed or unneeded
             if backend_id is None:  # this stack left the backend group: what the others need stays
                 self.node_rules(backend, backend.group_id, {}, revoke=False)
             self.node_rules(backend, backend.group_id, needs, revoke=True)
             if backend_id is None:
                 self.release_backend_group(backend)
+        # Last, the kept target groups' records: until they change, the next converge compares in full.
+        for key, want in wanted_groups.items():
+            existing = matching_target_group(want, current.target_groups)
+            if existing is not None:
+                have = {k: v for k, v in existing["Tags"].items() if k.startswith(naming.NODE_SG_TAG)}
+                self.tags(
+                    "TargetGroup",
+                    want.name,
+                    existing["TargetGroupArn"],
+                    naming.node_sg_tags(needs.get(key, {})),
+                    have,
+                )
 
     # ----------------------------------------------------------------- backend security group
 
@@ -1219,14 +1234,19 @@ def _ours(acl: dict[str, Any], keep: dict[str, Any] | None) -> bool:
     return ours is not None and ours in (acl.get("ARN"), acl.get("Name"))
 
 
-def _recording_needs(desired: DesiredStack, needs: dict[str, dict[str, tuple[int, int]]]) -> DesiredStack:
-    """`desired` with each target group tagged with the ranges it needs on the node/pod security groups."""
-    if desired.backend is None and not needs:
-        return desired
-    groups = {
-        key: dataclasses.replace(tg, tags={**tg.tags, **naming.node_sg_tags(needs.get(key, {}))})
-        for key, tg in desired.target_groups.items()
-    }
+def _recording_needs(
+    desired: DesiredStack, needs: dict[str, dict[str, tuple[int, int]]], current: CurrentStack
+) -> DesiredStack:
+    """`desired` with each new target group tagged with the ranges it needs on the node/pod security groups;
+    a kept one keeps its record here (it changes after the rules, at the end of the plan)."""
+    groups = {}
+    for key, tg in desired.target_groups.items():
+        existing = matching_target_group(tg, current.target_groups)
+        if existing is not None:
+            record = {k: v for k, v in existing["Tags"].items() if k.startswith(naming.NODE_SG_TAG)}
+        else:
+            record = naming.node_sg_tags(needs.get(key, {}))
+        groups[key] = dataclasses.replace(tg, tags={**tg.tags, **record}) if record else tg
     return dataclasses.replace(desired, target_groups=groups)
 
 
