@@ -156,3 +156,37 @@ def test_explicit_target_groups_need_the_controller_flag(target: dict[str, Any])
 def test_forwarding_to_services_needs_no_flag() -> None:
     target = {"forwardConfig": {"targetGroups": [{"serviceName": "web", "servicePort": "80", "weight": 1}]}}
     assert errors(build_result(action_ingress(target), *SERVICES)) == {}
+
+
+def test_the_controller_flags_reach_the_model(tmp_path: Any) -> None:
+    """`--allow-cross-namespace-groups` on a file command, and the model options of `lbctl run`."""
+    import subprocess
+
+    import kubernetes
+    import yaml
+
+    from emulators.testing.scripts import LBCTL
+    from lbctl.kube.controller import Controller, ControllerConfig
+    from lbctl.provider import load_plugin
+
+    objects = [
+        member("web", "shop", "2026-01-01T00:00:00Z"),
+        member("pay", "pay", "2026-01-02T00:00:00Z"),
+        *SERVICES,
+    ]
+    path = tmp_path / "group.yaml"
+    path.write_text(yaml.safe_dump_all(objects))
+    base = [LBCTL, "validate", "--provider", "aws", "-o", "json", "-f", str(path)]
+    refused = subprocess.run(base, capture_output=True, text=True, timeout=120)
+    assert refused.returncode == 2 and "already has members in namespace shop" in refused.stdout
+    allowed = subprocess.run(
+        [*base, "--allow-cross-namespace-groups"], capture_output=True, text=True, timeout=120
+    )
+    assert allowed.returncode == 0, allowed.stdout
+
+    _, model = load_plugin("aws").values("run", {"allow_cross_namespace_groups": True})
+    assert model["allow_cross_namespace_groups"] is True
+    config = ControllerConfig(provider="aws", cluster_name="c", model_options=model)
+    controller = Controller(kubernetes.client.ApiClient(), object(), config)  # type: ignore[arg-type]
+    assert controller.build_config.allow_cross_namespace_groups
+    assert not controller.build_config.allow_explicit_target_groups
