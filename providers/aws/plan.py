@@ -205,16 +205,16 @@ class _Planner:
             if backend_id is None:
                 self.release_backend_group(backend)
         # Last, the kept target groups' records: until they change, the next converge compares in full.
-        for key, want in wanted_groups.items():
-            existing = matching_target_group(want, current.target_groups)
+        for key, group in wanted_groups.items():
+            existing = matching_target_group(group, current.target_groups)
             if existing is not None:
-                have = {k: v for k, v in existing["Tags"].items() if k.startswith(naming.NODE_SG_TAG)}
+                record = {k: v for k, v in existing["Tags"].items() if k.startswith(naming.NODE_SG_TAG)}
                 self.tags(
                     "TargetGroup",
-                    want.name,
+                    group.name,
                     existing["TargetGroupArn"],
                     naming.node_sg_tags(needs.get(key, {})),
-                    have,
+                    record,
                 )
 
     # ----------------------------------------------------------------- backend security group
