@@ -12,9 +12,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from typing import Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
-from lbctl.model.binding_spec import BindingSpec
 from lbctl.model.kinds import Kind
 from lbctl.model.matching import RouteResult
 from lbctl.model.problems import Problem, Severity
@@ -22,6 +21,9 @@ from lbctl.model.secrets import TLSMaterial, oidc_secrets, tls_materials
 from lbctl.model.snapshot import ClusterSnapshot
 from lbctl.model.spec import LoadBalancerSpec
 from lbctl.model.targets import Target, spec_known_targets, spec_targets
+
+if TYPE_CHECKING:  # only providers serving TargetGroupBindings load it
+    from lbctl.model.binding_spec import BindingSpec
 
 ENTRY_POINT_GROUP = "lbctl.providers"
 

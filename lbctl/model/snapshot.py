@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lbctl.model import kinds
 from lbctl.model import objects as o
-from lbctl.model.bindings import TargetGroupBinding, parse_target_group_binding
 from lbctl.model.problems import Problem, Severity, SpecError
+
+if TYPE_CHECKING:  # loaded with the first TargetGroupBinding (its dataclasses cost start-up time)
+    from lbctl.model.bindings import TargetGroupBinding
 
 BACKEND_CONFIG = kinds.BACKEND_CONFIG.kind
 FRONTEND_CONFIG = kinds.FRONTEND_CONFIG.kind
@@ -111,14 +113,16 @@ class ClusterSnapshot:
             self.secrets[f"{parsed.namespace}/{parsed.name}"] = parsed
         elif isinstance(parsed, o.IngressClass):
             self.ingress_classes[parsed.name] = parsed
-        elif isinstance(parsed, TargetGroupBinding):
-            self.bindings[parsed.key] = parsed
         elif isinstance(parsed, o.Namespace):
             self.namespaces[parsed.name] = parsed
         elif isinstance(parsed, o.CustomObject):
             self.custom[f"{parsed.kind}:{parsed.namespace}/{parsed.name}"] = parsed
         else:
-            raise TypeError(f"cannot store {type(parsed).__name__} in a snapshot")
+            from lbctl.model.bindings import TargetGroupBinding
+
+            if not isinstance(parsed, TargetGroupBinding):
+                raise TypeError(f"cannot store {type(parsed).__name__} in a snapshot")
+            self.bindings[parsed.key] = parsed
 
     @classmethod
     def from_objects(cls, items: Iterable[Mapping[str, Any]]) -> ClusterSnapshot:
@@ -138,8 +142,14 @@ _PARSERS = {
     kinds.INGRESS_CLASS.kind: o.parse_ingress_class,
     kinds.NAMESPACE.kind: o.parse_namespace,
     **{kind: o.parse_custom_object for kind in CUSTOM_KINDS},
-    kinds.TARGET_GROUP_BINDING.kind: parse_target_group_binding,
+    kinds.TARGET_GROUP_BINDING.kind: lambda obj, source="": _parse_binding(obj, source),
 }
+
+
+def _parse_binding(obj: Mapping[str, Any], source: str = "") -> TargetGroupBinding:
+    from lbctl.model.bindings import parse_target_group_binding
+
+    return parse_target_group_binding(obj, source)
 
 
 def _mapping(value: object) -> Mapping[str, Any]:
