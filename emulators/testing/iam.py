@@ -124,6 +124,7 @@ IAM_PREFIX = {
     "wafv2": "wafv2",
     "waf-regional": "waf-regional",
     "shield": "shield",
+    "route53": "route53",
     "resourcegroupstaggingapi": "tag",
 }
 ELB_ARN_PARAMS = ("LoadBalancerArn", "TargetGroupArn", "ListenerArn", "RuleArn")
@@ -172,6 +173,16 @@ def authorizations(
         return _ec2(operation, params, tags_of, region, auth)
     if service == "acm":
         return _acm(operation, params, tags_of, region, auth)
+    if service == "route53":  # on the hosted zone, with what the change batch does as condition keys
+        changes = params["ChangeBatch"]["Changes"]
+        ctx: Context = {
+            "route53:changeresourcerecordsetsactions": [c["Action"] for c in changes],
+            "route53:changeresourcerecordsetsrecordtypes": [c["ResourceRecordSet"]["Type"] for c in changes],
+            "route53:changeresourcerecordsetsnormalizedrecordnames": [
+                c["ResourceRecordSet"]["Name"].lower().rstrip(".") for c in changes
+            ],
+        }
+        return [auth(action, f"arn:aws:route53:::hostedzone/{params['HostedZoneId']}", ctx)]
     if service == "shield":  # on the protection, whatever it protects
         protection = params.get("ProtectionId", "new")
         return [auth(action, f"arn:aws:shield::{ACCOUNT}:protection/{protection}", {})]

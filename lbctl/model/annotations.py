@@ -657,8 +657,9 @@ ANNOTATIONS: list[Annotation] = [
         _N,
         "Request an ACM certificate for the Ingress's hosts (the first is the domain name, all are SANs) "
         "instead of importing its TLS Secrets or discovering one; tagged, and deleted when no longer used. "
-        "`certificate-arn` wins. Amazon-issued certificates use DNS validation: lbctl reports the records to "
-        "create and the HTTPS listeners wait until ACM issues the certificate.",
+        "`certificate-arn` wins. Amazon-issued certificates use DNS validation: lbctl writes the validation "
+        "CNAMEs into the matching public Route53 hosted zone (else names them in a warning), and the HTTPS "
+        "listeners wait until ACM issues the certificate.",
         False,
         "false",
     ),

@@ -48,7 +48,7 @@ DEFAULT_RATE_LIMITS: dict[str, float] = {
     "Disassociate": 3.0,
 }
 
-SERVICES = ("elbv2", "ec2", "acm", "wafv2", "waf-regional", "shield", "resourcegroupstaggingapi")
+SERVICES = ("elbv2", "ec2", "acm", "wafv2", "waf-regional", "shield", "route53", "resourcegroupstaggingapi")
 
 
 # SDK loggers that can carry a request body at DEBUG level (botocore.endpoint logs every parameter).

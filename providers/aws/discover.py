@@ -58,6 +58,8 @@ class CurrentStack:
     capacity: dict[str, int | None] = field(default_factory=dict)  # load balancer ARN → reserved units
     trust_stores: dict[str, str] = field(default_factory=dict)  # trust store name → ARN
     requested: dict[str, dict[str, Any]] = field(default_factory=dict)  # request ref → DescribeCertificate
+    # DNS validation of requested certificates: record name → (hosted zone ID, the CNAME value it has or None)
+    validation_records: dict[str, tuple[str, str | None]] = field(default_factory=dict)
     listener_attributes: dict[str, dict[str, str]] = field(default_factory=dict)  # listener ARN → attributes
     targets: dict[str, set[tuple[str, int]]] = field(default_factory=dict)  # target group ARN → registered
     tags: dict[str, dict[str, str]] = field(default_factory=dict)  # listener/rule ARN → tags (when compared)
@@ -246,6 +248,7 @@ def _details(
             if mine is not None:
                 described = clients.call("acm", "DescribeCertificate", CertificateArn=mine)["Certificate"]
                 current.requested[cert.ref] = described
+    _validation_records(clients, current)
     for name in desired.external_target_groups:
         groups = clients.call("elbv2", "DescribeTargetGroups", Names=[name])["TargetGroups"]
         current.external_target_groups[name] = groups[0]["TargetGroupArn"]
@@ -313,6 +316,49 @@ def _web_acl_arn(clients: AwsClients, spec: LoadBalancerSpec, name: str) -> str:
         spec.field_of("frontend.waf_acl_name"),
         f"there is no regional WAFv2 web ACL named {name!r} in {clients.region}",
     )
+
+
+def _validation_records(clients: AwsClients, current: CurrentStack) -> None:
+    """For requested certificates waiting for DNS validation: the public hosted zone of each validation record
+    (the longest matching zone name) and the value the record has there now. Reads only while some wait."""
+    wanted = {
+        record["Name"]
+        for described in current.requested.values()
+        if described.get("Status") == "PENDING_VALIDATION"
+        for option in described.get("DomainValidationOptions", [])
+        if (record := option.get("ResourceRecord"))
+    }
+    if not wanted:
+        return
+    zones = [
+        z
+        for z in clients.pages("route53", "ListHostedZones", "HostedZones")
+        if not (z.get("Config") or {}).get("PrivateZone")
+    ]
+    for name in sorted(wanted):
+        matching = [
+            z for z in zones if ("." + name.lower()).endswith("." + z["Name"].lower().rstrip(".") + ".")
+        ]
+        if not matching:
+            continue
+        zone = max(matching, key=lambda z: len(z["Name"]))
+        found = clients.call(
+            "route53",
+            "ListResourceRecordSets",
+            HostedZoneId=zone["Id"],
+            StartRecordName=name,
+            StartRecordType="CNAME",
+            MaxItems="1",
+        )["ResourceRecordSets"]
+        value = next(
+            (
+                r["ResourceRecords"][0]["Value"]
+                for r in found
+                if r["Name"].lower() == name.lower() and r["Type"] == "CNAME" and r.get("ResourceRecords")
+            ),
+            None,
+        )
+        current.validation_records[name] = (str(zone["Id"]).rsplit("/", 1)[-1], value)
 
 
 def _trust_stores(

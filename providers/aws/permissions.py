@@ -34,6 +34,8 @@ READ_ACTIONS = (
     "wafv2:ListWebACLs",
     "waf-regional:GetWebACLForResource",
     "shield:DescribeProtection",
+    "route53:ListHostedZones",
+    "route53:ListResourceRecordSets",
     "tag:GetResources",
 )
 WRITE_ACTIONS = (
@@ -81,6 +83,7 @@ WRITE_ACTIONS = (
     "waf-regional:DisassociateWebACL",
     "shield:CreateProtection",
     "shield:DeleteProtection",
+    "route53:ChangeResourceRecordSets",
 )
 REQUIRED_ACTIONS = READ_ACTIONS + WRITE_ACTIONS
 IAM_PREFIX = {
@@ -90,6 +93,7 @@ IAM_PREFIX = {
     "wafv2": "wafv2",
     "waf-regional": "waf-regional",
     "shield": "shield",
+    "route53": "route53",
     "resourcegroupstaggingapi": "tag",
 }
 
@@ -121,6 +125,8 @@ def example_resource(action: str, region: str, account: str) -> str:
         return "*"
     if service == "shield":
         return f"arn:aws:shield::{account}:protection/lbctl-doctor"
+    if service == "route53":
+        return "arn:aws:route53:::hostedzone/ZLBCTLDOCTOR"
     if service == "ec2":
         return f"arn:aws:ec2:{region}:{account}:security-group/sg-0lbctldoctor"
     if service == "acm":

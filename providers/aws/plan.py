@@ -86,6 +86,7 @@ class _Planner:
         self.out = Plan()
         self._keys: set[str] = set()
         self._certificates_in_use: set[Arn] = set()  # on listeners left as they are
+        self._validation_records: dict[str, tuple[str, str | None]] = {}
 
     def step(
         self,
@@ -161,6 +162,7 @@ class _Planner:
     # ----------------------------------------------------------------- converge
 
     def converge(self, desired: DesiredStack, current: CurrentStack) -> None:
+        self._validation_records = dict(current.validation_records)
         backend_id, needs = self.backend_group(desired, current)
         self.out.backend_needs = needs
         partial = current.backend is not None and current.backend.partial  # it changes no node rule
@@ -395,6 +397,39 @@ class _Planner:
                 )
         return arns, used
 
+    def validation_records(
+        self, needed: dict[str, dict[str, str]], zones: dict[str, tuple[str, str | None]]
+    ) -> None:
+        """UPSERT the DNS validation CNAMEs a requested certificate waits for, in their public hosted zones."""
+        changes: dict[str, list[dict[str, Any]]] = {}
+        for name, record in sorted(needed.items()):
+            if name not in zones or zones[name][1] == record["Value"]:
+                continue
+            zone = zones[name][0]
+            changes.setdefault(zone, []).append(
+                {
+                    "Action": "UPSERT",
+                    "ResourceRecordSet": {
+                        "Name": name,
+                        "Type": record["Type"],
+                        "TTL": 300,
+                        "ResourceRecords": [{"Value": record["Value"]}],
+                    },
+                }
+            )
+        for zone, batch in changes.items():
+            self.step(
+                "update",
+                "HostedZone",
+                zone,
+                "ChangeResourceRecordSets",
+                {
+                    "HostedZoneId": zone,
+                    "ChangeBatch": {"Comment": "ACM DNS validation (lbctl)", "Changes": batch},
+                },
+                f"ACM validation records {[c['ResourceRecordSet']['Name'] for c in batch]}",
+            )
+
     def requested_certificate(
         self, desired: DesiredStack, cert: DesiredCertificate, found: dict[str, Any] | None, used: set[Arn]
     ) -> list[Arn]:
@@ -428,12 +463,22 @@ class _Planner:
         used.add(arn)
         if found.get("Status") == "ISSUED":
             return [arn]
-        records = sorted(
-            f"{r['Name']} {r['Type']} {r['Value']}"
+        needed = {
+            r["Name"]: r
             for option in found.get("DomainValidationOptions", [])
             if (r := option.get("ResourceRecord"))
+        }
+        self.validation_records(needed, self._validation_records)
+        unzoned = sorted(
+            f"{r['Name']} {r['Type']} {r['Value']}"
+            for n, r in needed.items()
+            if n not in self._validation_records
         )
-        waiting = f": create the DNS validation records {'; '.join(records)}" if records else ""
+        waiting = (
+            f": create the DNS validation records {'; '.join(unzoned)} (no hosted zone here has them)"
+            if unzoned
+            else ""
+        )
         self.out.warnings.append(
             f"the ACM certificate for {hosts} is {found.get('Status')}{waiting}; the HTTPS listeners wait "
             "until ACM issues it"

@@ -1162,3 +1162,20 @@ def test_amazon_issued_certificate_waiting_for_validation_writes_nothing(account
     again = provider.converge(stack)
     assert again.changes == [] and provider.stats.total(mutating=True) == before
     assert any("PENDING_VALIDATION" in w for w in again.warnings), again.warnings
+
+
+def test_dns_validation_records_go_into_the_hosted_zone_on_moto(account: Account) -> None:
+    route53 = account.client("route53")
+    zone = route53.create_hosted_zone(Name="example.com", CallerReference="shop")["HostedZone"]["Id"]
+    provider = account.provider()
+    stack = moto_ingress(account, REQUEST)
+    provider.converge(stack)  # requested
+    second = provider.converge(stack)  # pending: the validation record is written
+    assert [c.kind for c in second.changes] == ["HostedZone"]
+    records = route53.list_resource_record_sets(HostedZoneId=zone)["ResourceRecordSets"]
+    (cname,) = [r for r in records if r["Type"] == "CNAME"]
+    assert cname["Name"].startswith("_") and cname["Name"].endswith("www.example.com.")
+    before = provider.stats.total(mutating=True)
+    third = provider.converge(stack)
+    assert third.changes == [] and provider.stats.total(mutating=True) == before
+    assert any("PENDING_VALIDATION" in w for w in third.warnings)

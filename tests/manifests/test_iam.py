@@ -212,6 +212,10 @@ def lifecycle_steps(account: Account) -> Iterator[str]:
         TLS.format(secret="web-tls"),
         tls_secret("shop", "web-tls", cert2, key2),
     )
+    # An Amazon-issued certificate (create-acm-cert): requested, then its DNS validation record written.
+    account.client("route53").create_hosted_zone(Name="example.com", CallerReference="shop")
+    yield manifest(account, {"listen-ports": HTTPS, "create-acm-cert": "true"})
+    yield manifest(account, {"listen-ports": HTTPS, "create-acm-cert": "true"})
     # A certificate requested from a private CA (create-acm-cert): requested, then attached once issued.
     requested = {
         "listen-ports": HTTPS,
@@ -289,6 +293,7 @@ def test_policy_allows_every_call_of_the_lifecycles_with_its_conditions(account:
     for action in (
         "acm:ImportCertificate",
         "acm:RequestCertificate",
+        "route53:ChangeResourceRecordSets",
         "acm:AddTagsToCertificate",
         "acm:DeleteCertificate",
         "wafv2:AssociateWebACL",
@@ -618,3 +623,22 @@ def test_calls_moto_lacks_are_allowed_only_on_our_load_balancers(
         on_lb = [c for c in calls if c.resource == LB]
         assert on_lb and {decide(policy, c) for c in on_lb} == {expected}, [c.describe() for c in on_lb]
         assert all(decide(policy, c) == "Allow" for c in calls if c.resource != LB)
+
+
+def test_route53_changes_are_only_acm_validation_upserts() -> None:
+    def change(action: str, kind: str, name: str) -> dict[str, Any]:
+        record = {"Name": name, "Type": kind, "TTL": 300, "ResourceRecords": [{"Value": "x."}]}
+        return {
+            "HostedZoneId": "Z1",
+            "ChangeBatch": {"Changes": [{"Action": action, "ResourceRecordSet": record}]},
+        }
+
+    policy = rendered()
+    for params, expected in (
+        (change("UPSERT", "CNAME", "_abc.www.example.com."), "Allow"),
+        (change("UPSERT", "A", "_abc.www.example.com."), "ImplicitDeny"),
+        (change("DELETE", "CNAME", "_abc.www.example.com."), "ImplicitDeny"),
+        (change("UPSERT", "CNAME", "www.example.com."), "ImplicitDeny"),
+    ):
+        (call,) = authorizations("route53", "ChangeResourceRecordSets", params, lambda arn: {}, REGION)
+        assert decide(policy, call) == expected, call.describe()

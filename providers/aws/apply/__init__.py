@@ -21,6 +21,7 @@ from lbctl.provider import Change, ProviderError, Ref, Secret, Step
 from ..clients import AwsClients, error_code
 from . import (
     certificates,
+    dns,
     listeners,
     load_balancer,
     rules,
@@ -38,6 +39,7 @@ EXECUTORS: dict[str, ModuleType] = {
     for module in (
         security_groups,
         certificates,
+        dns,
         target_groups,
         load_balancer,
         waf,
