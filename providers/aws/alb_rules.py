@@ -152,6 +152,67 @@ def rule_transforms(rule: Rule) -> list[dict[str, Any]]:
 _TRANSFORM_KEYS = {"url-rewrite": "UrlRewriteConfig", "host-header-rewrite": "HostHeaderRewriteConfig"}
 
 
+def needless(
+    conditions: list[dict[str, Any]], actions: list[dict[str, Any]], kept: list[Any], port: int, protocol: str
+) -> bool:
+    """A rule aws-load-balancer-controller leaves off a listener: a redirect to the very URL it matched on
+    this listener (it would loop forever, e.g. a redirect-to-HTTPS action on the HTTPS listener), or a rule
+    every request of which an earlier redirect rule already takes (`kept`: the listener's rules so far)."""
+    if _redirects_to_itself(conditions, actions, port, protocol):
+        return True
+    return any(_redirect(r.actions) is not None and _covers(r.conditions, conditions) for r in kept)
+
+
+def _redirect(actions: list[dict[str, Any]]) -> dict[str, Any] | None:
+    return next((a["RedirectConfig"] for a in actions if a["Type"] == "redirect"), None)
+
+
+def _host_path_values(conditions: list[dict[str, Any]]) -> tuple[set[str], set[str], bool]:
+    """(host patterns, path patterns, whether there is a condition on anything else); a regex is kept as
+    `~regex`, so that a regex and a wildcard value of the same text never count as one pattern."""
+    hosts: set[str] = set()
+    paths: set[str] = set()
+    other = False
+    for condition in conditions:
+        if condition["Field"] in HOST_PATH_FIELDS:
+            config, key = _values_key(condition)
+            found = {("~" + v if key == "RegexValues" else v) for v in config[key]}
+            (hosts if condition["Field"] == "host-header" else paths).update(found)
+        else:
+            other = True
+    return hosts, paths, other
+
+
+def _redirects_to_itself(
+    conditions: list[dict[str, Any]], actions: list[dict[str, Any]], port: int, protocol: str
+) -> bool:
+    redirect = _redirect(actions)
+    if redirect is None:
+        return False
+    if any(c["Field"] == "path-pattern" and c["PathPatternConfig"].get("RegexValues") for c in conditions):
+        return False
+    hosts, paths, _ = _host_path_values(conditions)  # a literal redirect host or path never equals a `~regex`
+    host, path = redirect.get("Host"), redirect.get("Path")
+    return (
+        (host is None or host == "#{host}" or host in hosts)
+        and (path is None or path == "/#{path}" or path in paths)
+        and (redirect.get("Port") in (None, "#{port}", str(port)))
+        and (redirect.get("Protocol") in (None, "#{protocol}", protocol))
+        and (redirect.get("Query") in (None, "#{query}"))
+    )
+
+
+def _covers(earlier: list[dict[str, Any]], later: list[dict[str, Any]]) -> bool:
+    """Every request `later` matches, `earlier` matches first (host and path conditions compared as sets)."""
+    hosts, paths, other = _host_path_values(earlier)
+    if other:
+        return False
+    later_hosts, later_paths, _ = _host_path_values(later)
+    host_covered = not hosts or (bool(later_hosts) and later_hosts <= hosts)
+    path_covered = not paths or "/*" in paths or (bool(later_paths) and later_paths <= paths)
+    return host_covered and path_covered
+
+
 _CONFIG_KEYS = {
     "host-header": "HostHeaderConfig",
     "path-pattern": "PathPatternConfig",

@@ -36,15 +36,24 @@ def _condition_text(condition: dict[str, Any]) -> str:
     field = condition["Field"]
     for key in ("PathPatternConfig", "HostHeaderConfig", "HttpRequestMethodConfig", "SourceIpConfig"):
         if key in condition:
-            values = condition[key].get("Values") or condition[key].get("RegexValues") or []
-            return f"{field} {', '.join(values)}"
+            if condition[key].get("RegexValues"):
+                return f"{field} matches {', '.join(condition[key]['RegexValues'])}"
+            return f"{field} {', '.join(condition[key].get('Values') or [])}"
     if "HttpHeaderConfig" in condition:
         cfg = condition["HttpHeaderConfig"]
-        return f"http-header {cfg['HttpHeaderName']} in {', '.join(cfg['Values'])}"
+        if cfg.get("RegexValues"):
+            return f"http-header {cfg['HttpHeaderName']} matches {', '.join(cfg['RegexValues'])}"
+        return f"http-header {cfg['HttpHeaderName']} in {', '.join(cfg.get('Values') or [])}"
     if "QueryStringConfig" in condition:
         pairs = [f"{v.get('Key', '')}={v['Value']}" for v in condition["QueryStringConfig"]["Values"]]
         return f"query-string {', '.join(pairs)}"
     return f"{field} {', '.join(condition.get('Values', []))}"
+
+
+def _transform_text(transform: dict[str, Any]) -> str:
+    config = transform.get("UrlRewriteConfig") or transform.get("HostHeaderRewriteConfig") or {}
+    rewrites = "; ".join(f"{r['Regex']} -> {r['Replace']}" for r in config.get("Rewrites", []))
+    return f"{transform['Type']} {rewrites}"
 
 
 def describe_stack(clients: AwsClients, cluster: str, stack: str, region: str) -> dict[str, Any]:
@@ -102,6 +111,11 @@ def describe_stack(clients: AwsClients, cluster: str, stack: str, region: str) -
                         "listener": name,
                         "priority": int(rule["Priority"]),
                         "conditions": [_condition_text(c) for c in rule["Conditions"]],
+                        **(
+                            {"transforms": [_transform_text(t) for t in rule["Transforms"]]}
+                            if rule.get("Transforms")
+                            else {}
+                        ),
                         "action": " then ".join(
                             _action_text(a, tg_names)
                             if a["Type"] in ("forward", "redirect", "fixed-response")

@@ -175,6 +175,10 @@ def translate(
             rule_actions = actions(rule.action, https, spec, secrets, str(rule.source))
             transforms = alb_rules.rule_transforms(rule)
             for part in parts:
+                if alb_rules.needless(
+                    part, rule_actions, listener.rules, spec_listener.port, spec_listener.protocol
+                ):
+                    continue
                 listener.rules.append(
                     DesiredRule(priority, part, rule_actions, index, str(rule.source), transforms)
                 )

@@ -619,3 +619,73 @@ def test_auth_before_a_use_annotation_action_converges_on_moto(account: Account)
     before = provider.stats.total(mutating=True)
     assert provider.converge(stack).changes == []
     assert provider.stats.total(mutating=True) == before
+
+
+def test_describe_shows_regex_conditions_and_transforms() -> None:
+    """`lbctl describe` reads rules as AWS returns them: regex conditions and transforms are shown."""
+    from providers.aws.describe import _condition_text, _transform_text
+
+    assert (
+        _condition_text(host_regex("^[^.]+\\.example\\.com$"))
+        == "host-header matches ^[^.]+\\.example\\.com$"
+    )
+    assert _condition_text(path_values("/a", "/a/*")) == "path-pattern /a, /a/*"
+    header = {
+        "Field": "http-header",
+        "HttpHeaderConfig": {"HttpHeaderName": "User-Agent", "RegexValues": [".+"]},
+    }
+    assert _condition_text(header) == "http-header User-Agent matches .+"
+    assert _transform_text(url_rewrite("^/api/(.+)$", "/$1")) == "url-rewrite ^/api/(.+)$ -> /$1"
+
+
+# --------------------------------------------------------------------------- rules LBC's optimizer leaves off
+
+TO_HTTPS = json.dumps(
+    {"type": "redirect", "redirectConfig": {"protocol": "HTTPS", "port": "443", "statusCode": "HTTP_301"}}
+)
+TWO_LISTENERS = {ALB + "certificate-arn": CERT, ALB + "listen-ports": '[{"HTTP": 80}, {"HTTPS": 443}]'}
+
+
+def _listener_rules(spec: LoadBalancerSpec) -> dict[int, list[str]]:
+    desired = translate(spec, CLUSTER, secrets={}, require_secrets=False)
+    return {
+        listener.port: [" ".join(a["Type"] for a in rule.actions) for rule in listener.rules]
+        for listener in desired.listeners
+    }
+
+
+def test_a_redirect_to_the_url_it_matched_is_left_off_that_listener() -> None:
+    """A redirect-to-HTTPS action would loop forever on the HTTPS listener itself: it is kept on HTTP:80
+    only, as aws-load-balancer-controller does; a redirect elsewhere stays on both."""
+    elsewhere = json.dumps(
+        {"type": "redirect", "redirectConfig": {"host": "new.example.com", "statusCode": "HTTP_302"}}
+    )
+    annotations = {**TWO_LISTENERS, ALB + "actions.to-https": TO_HTTPS, ALB + "actions.moved": elsewhere}
+    spec, problems = spec_of(
+        manifest([("/a", "Prefix", "to-https"), ("/b", "Prefix", "moved")], None, annotations)
+    )
+    assert spec is not None, problems
+    assert _listener_rules(spec) == {80: ["redirect", "redirect"], 443: ["redirect"]}
+    desired = translate(spec, CLUSTER, secrets={}, require_secrets=False)
+    https = next(listener for listener in desired.listeners if listener.port == 443)
+    assert [r.priority for r in https.rules] == [1]  # priorities stay dense
+    assert https.rules[0].actions[0]["RedirectConfig"]["Host"] == "new.example.com"
+    route = _route_provider().route(spec, "h.example.com", "/a")
+    assert (
+        route.rule is not None and route.rule.path is not None and route.rule.path.path == "/a"
+    )  # served on :80
+
+
+def test_a_rule_an_earlier_redirect_rule_covers_is_left_off() -> None:
+    """Prefix `/` redirecting (path-pattern `/*`) takes every request of the same host before the later
+    ImplementationSpecific `/`: that rule could never match and is not sent."""
+    annotations = {
+        ALB + "actions.moved": json.dumps(
+            {"type": "redirect", "redirectConfig": {"host": "x.example.com", "statusCode": "HTTP_301"}}
+        )
+    }
+    paths = [("/", "Prefix", "moved"), ("/", "ImplementationSpecific", "web")]
+    spec, problems = spec_of(manifest(paths, "www.example.com", annotations))
+    assert spec is not None, problems
+    assert len(spec.rules) == 2
+    assert _listener_rules(spec) == {80: ["redirect"]}
