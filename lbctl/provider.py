@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 from lbctl.model.kinds import Kind
 from lbctl.model.matching import RouteResult
 from lbctl.model.problems import Problem, Severity
-from lbctl.model.secrets import TLSMaterial, oidc_secrets, tls_materials
+from lbctl.model.secrets import TLSMaterial, backend_config_secrets, oidc_secrets, tls_materials
 from lbctl.model.snapshot import ClusterSnapshot
 from lbctl.model.spec import LoadBalancerSpec
 from lbctl.model.targets import Target, spec_known_targets, spec_targets
@@ -38,7 +38,7 @@ class StackInput:
     tls: dict[str, TLSMaterial] = field(default_factory=dict)
     secrets: dict[str, dict[str, str]] = field(
         default_factory=dict, repr=False
-    )  # OIDC client secrets, decoded
+    )  # OIDC client and BackendConfig (IAP, CDN signing key) Secrets, decoded
     # backend key → every target ID the cluster knows, for backends shared with other clusters
     known: dict[str, set[str]] = field(default_factory=dict)
 
@@ -49,7 +49,7 @@ class StackInput:
             spec,
             spec_targets(spec, snapshot),
             tls_materials(spec, snapshot),
-            oidc_secrets(spec, snapshot),
+            {**oidc_secrets(spec, snapshot), **backend_config_secrets(spec, snapshot)},
             spec_known_targets(spec, snapshot),
         )
 

@@ -325,6 +325,8 @@ class ComputeApi:
             out["size"] = len(resource.get("_endpoints", []))
         elif key.collection == "instances":
             out["status"] = "RUNNING"
+        elif key.collection == "backendServices" and resource.get("_signedUrlKeys"):
+            out.setdefault("cdnPolicy", {})["signedUrlKeyNames"] = list(resource["_signedUrlKeys"])
         return out
 
     def list_collection(self, route: Route, query: dict[str, str]) -> Payload:

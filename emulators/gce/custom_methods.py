@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 from typing import Any
 
 from .api import ComputeApi, CustomMethod, Payload, check_fingerprint, paged_list
@@ -295,7 +297,76 @@ def _get_health(
     return out
 
 
+MAX_SIGNED_URL_KEYS = 3  # per backend service or bucket (Cloud CDN quota)
+
+
+def _add_signed_url_key(
+    api: ComputeApi,
+    route: Route,
+    key: ResourceKey,
+    body: Payload,
+    query: dict[str, str],
+    injected: ApiError | None,
+) -> Payload:
+    """Add a Cloud CDN signing key (SignedUrlKey {keyName, keyValue}): a name as for resources, a 128-bit
+    value in RFC 4648 §5 base64url; at most three keys; the value is never returned (only its name, in
+    cdnPolicy.signedUrlKeyNames)."""
+    resource = api.store.get(key)
+    name, value = body.get("keyName"), body.get("keyValue")
+    if not name:
+        raise required("signedUrlKeyResource.keyName")
+    if not is_valid_name(str(name)):
+        raise invalid(f"Invalid value for field 'signedUrlKeyResource.keyName': '{name}'.")
+    if not value:
+        raise required("signedUrlKeyResource.keyValue")
+    try:
+        raw = base64.urlsafe_b64decode(str(value) + "=" * (-len(str(value)) % 4))
+    except (binascii.Error, ValueError):
+        raw = b""
+    if len(raw) != 16:
+        raise invalid("Invalid value for field 'signedUrlKeyResource.keyValue': not a 128-bit base64url key.")
+
+    def apply() -> str:
+        keys = resource.setdefault("_signedUrlKeys", {})
+        if name in keys:
+            raise invalid(f"The key '{name}' already exists in '{key.path}'.")
+        if len(keys) >= MAX_SIGNED_URL_KEYS:
+            raise invalid(f"'{key.path}' already has {MAX_SIGNED_URL_KEYS} signed URL keys, the maximum.")
+        keys[name] = value
+        resource["fingerprint"] = api.store.new_fingerprint(resource)
+        return str(resource["id"])
+
+    return api.mutate(route, key, apply, injected)
+
+
+def _delete_signed_url_key(
+    api: ComputeApi,
+    route: Route,
+    key: ResourceKey,
+    body: Payload,
+    query: dict[str, str],
+    injected: ApiError | None,
+) -> Payload:
+    """Remove the signing key named by the `keyName` query parameter; 400 when there is none by that name."""
+    resource = api.store.get(key)
+    name = query.get("keyName")
+    if not name:
+        raise required("keyName")
+
+    def apply() -> str:
+        keys = resource.get("_signedUrlKeys") or {}
+        if name not in keys:
+            raise invalid(f"The key '{name}' does not exist in '{key.path}'.")
+        del keys[name]
+        resource["fingerprint"] = api.store.new_fingerprint(resource)
+        return str(resource["id"])
+
+    return api.mutate(route, key, apply, injected)
+
+
 CUSTOM_METHODS: dict[tuple[str, str], Handler] = {
+    ("backendServices", "addSignedUrlKey"): _add_signed_url_key,
+    ("backendServices", "deleteSignedUrlKey"): _delete_signed_url_key,
     ("targetHttpProxies", "setUrlMap"): _setter("urlMap", required_field=True),
     ("targetHttpsProxies", "setUrlMap"): _setter("urlMap", required_field=True),
     ("targetHttpsProxies", "setSslCertificates"): _setter("sslCertificates", required_field=True),

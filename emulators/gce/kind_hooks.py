@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 from .api import ComputeApi, PrepareHook
 from .errors import invalid, missing_reference
 from .references import ResourceKey, is_ip_literal, is_valid_name, parse_reference
@@ -95,7 +97,32 @@ def _prepare_neg(api: ComputeApi, key: ResourceKey, resource: Resource, previous
     resource.setdefault("_endpoints", [])
 
 
+def _prepare_backend_service(
+    api: ComputeApi, key: ResourceKey, resource: Resource, previous: Resource | None
+) -> None:
+    """The signed URL keys survive any update (only addSignedUrlKey/deleteSignedUrlKey change them); the IAP
+    OAuth client secret is input only: the API keeps and returns its SHA-256 (hex) instead, and an update
+    without it keeps the previous one for the same client id."""
+    resource["_signedUrlKeys"] = dict((previous or {}).get("_signedUrlKeys") or {})
+    iap = resource.get("iap")
+    if not isinstance(iap, dict):
+        return
+    iap.pop("oauth2ClientSecretSha256", None)  # output only
+    secret = iap.pop("oauth2ClientSecret", None)
+    if secret:
+        iap["oauth2ClientSecretSha256"] = hashlib.sha256(str(secret).encode()).hexdigest()
+    else:
+        old = (previous or {}).get("iap") or {}
+        if old.get("oauth2ClientSecretSha256") and old.get("oauth2ClientId") == iap.get("oauth2ClientId"):
+            iap["oauth2ClientSecretSha256"] = old["oauth2ClientSecretSha256"]
+    if iap.get("oauth2ClientId") and not iap.get("oauth2ClientSecretSha256"):
+        raise invalid(
+            "Invalid value for field 'resource.iap.oauth2ClientSecret': required with oauth2ClientId."
+        )
+
+
 PREPARE_HOOKS: dict[str, PrepareHook] = {
+    "backendServices": _prepare_backend_service,
     "addresses": _prepare_address,
     "forwardingRules": _prepare_forwarding_rule,
     "instances": _prepare_instance,

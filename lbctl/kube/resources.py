@@ -13,8 +13,17 @@ from kubernetes import client
 from lbctl.model.kinds import CORE_WATCHED, SECRET, Kind
 from lbctl.provider import load_plugin
 
-# The only Secret keys lbctl reads (TLS material, OIDC client credentials); the rest is never cached.
-SECRET_KEYS_USED = ("tls.crt", "tls.key", "clientID", "clientSecret")
+# The only Secret keys lbctl reads (TLS material, OIDC client credentials, and a BackendConfig's IAP OAuth
+# client and CDN signing key, named as ingress-gce reads them); the rest is never cached.
+SECRET_KEYS_USED = (
+    "tls.crt",
+    "tls.key",
+    "clientID",
+    "clientSecret",
+    "client_id",
+    "client_secret",
+    "key_value",
+)
 
 
 def strip_secret(raw: dict[str, Any]) -> dict[str, Any]:

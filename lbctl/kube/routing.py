@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from typing import Any
 
 from lbctl.model import annotations as a
 from lbctl.model.builder import stack_of
 from lbctl.model.objects import Ingress
 from lbctl.model.parsers import bounded_json
-from lbctl.model.snapshot import ClusterSnapshot
+from lbctl.model.snapshot import BACKEND_CONFIG, ClusterSnapshot
 
 
 def referenced_services(ingress: Ingress) -> set[str]:
@@ -54,9 +55,37 @@ def referenced_secrets(ingress: Ingress) -> set[str]:
     return names
 
 
+def _backend_config_secrets(
+    annotations: Mapping[str, str], namespace: str, snapshot: ClusterSnapshot
+) -> set[str]:
+    """The Secrets the BackendConfigs a Service selects name: the IAP OAuth client, CDN signing keys."""
+    names: set[str] = set()
+    for key in (a.BACKEND_CONFIG, a.BACKEND_CONFIG_BETA):
+        try:
+            selection = bounded_json(annotations[key], "JSON") if key in annotations else {}
+            configs = [selection.get("default"), *(selection.get("ports") or {}).values()]
+        except (ValueError, AttributeError, TypeError):
+            continue  # invalid JSON is reported by the model
+        for config_name in {c for c in configs if isinstance(c, str)}:
+            config = snapshot.custom_object(BACKEND_CONFIG, namespace, config_name)
+            spec: Mapping[str, Any] = (
+                config.spec if config is not None and isinstance(config.spec, dict) else {}
+            )
+            iap = spec.get("iap")
+            credentials = iap.get("oauthclientCredentials") if isinstance(iap, dict) else None
+            if isinstance(credentials, dict) and isinstance(credentials.get("secretName"), str):
+                names.add(credentials["secretName"])
+            cdn = spec.get("cdn")
+            for signing in (cdn.get("signedUrlKeys") if isinstance(cdn, dict) else None) or []:
+                if isinstance(signing, dict) and isinstance(signing.get("secretName"), str):
+                    names.add(signing["secretName"])
+    return {f"{namespace}/{n}" for n in names}
+
+
 def secrets_needed(ingresses: Iterable[Ingress], snapshot: ClusterSnapshot) -> set[str]:
     """The Secrets ("namespace/name") that building these Ingresses can read: what they name, and the OIDC
-    client Secrets named by the Services they route to (Service annotations override the Ingress's)."""
+    client Secrets named by the Services they route to (Service annotations override the Ingress's), and
+    those their BackendConfigs name."""
     out: set[str] = set()
     for ingress in ingresses:
         out |= {f"{ingress.namespace}/{name}" for name in referenced_secrets(ingress)}
@@ -65,6 +94,8 @@ def secrets_needed(ingresses: Iterable[Ingress], snapshot: ClusterSnapshot) -> s
             oidc = _oidc_secret(service.annotations) if service is not None else None
             if oidc:
                 out.add(f"{ingress.namespace}/{oidc}")
+            if service is not None:
+                out |= _backend_config_secrets(service.annotations, ingress.namespace, snapshot)
     return out
 
 

@@ -5,7 +5,7 @@ default backend. Each value is recorded with the field it came from. Pure: reads
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from lbctl.model import annotations as a
@@ -306,7 +306,9 @@ def apply_gce_backend_settings(
             backend.backend_config = {k: v for k, v in config.spec.items() if k != "healthCheck"}
             if "cdn" in config.spec:
                 backend.backend_config["cdn"] = resolve_cdn(config.spec["cdn"] or {}, what, where, fail)
-            _refuse_unhonoured(config.spec, what, where, fail)
+            _secret_fields(
+                config.spec, backend.backend_config, service.namespace, name, snapshot, fail, where
+            )
             fields["backend_config"] = Source(
                 f"BackendConfig {service.namespace}/{name} spec", "BackendConfig"
             )
@@ -363,7 +365,7 @@ def _with_defaults(health: HealthCheck, backend: Backend) -> HealthCheck:
 def resolve_cdn(cdn: dict[str, Any], what: str, where: str, fail: Fail) -> dict[str, Any]:
     """The CDN settings ingress-gce sends for a BackendConfig's `cdn` (pkg/backends/features/cdn.go): its
     defaults for unset fields; no TTL the cache mode forbids (USE_ORIGIN_HEADERS: no client/default/max TTL,
-    FORCE_CACHE_ALL: no max TTL); the query-string lists only when the query string is in the key; the
+    FORCE_CACHE_ALL: no max TTL: left out of the request); the query-string lists only when the query string is in the key; the
     negative-caching policy only with negative caching. Disabled: {"enabled": False}."""
     if not cdn.get("enabled"):
         return {"enabled": False}
@@ -384,7 +386,7 @@ def resolve_cdn(cdn: dict[str, Any], what: str, where: str, fail: Fail) -> dict[
     for name in forbidden.get(mode, ()):
         if name in cdn:
             raise fail(where, f"{what}.cdn.{name}: cannot be set with cacheMode {mode}; remove it")
-        out[name] = 0
+        del out[name]  # not sent at all, as ingress-gce does
     if mode == "CACHE_ALL_STATIC":  # the API's bounds: neither TTL above the maximum
         for name in ("defaultTtl", "clientTtl"):
             if out[name] > out["maxTtl"]:
@@ -405,16 +407,74 @@ def resolve_cdn(cdn: dict[str, Any], what: str, where: str, fail: Fail) -> dict[
     return out
 
 
-def _refuse_unhonoured(spec: dict[str, Any], what: str, where: str, fail: Fail) -> None:
-    """Fields lbctl does not apply yet are errors naming them, never a different load balancer."""
+# The Secret items ingress-gce reads (pkg/backendconfig/validation.go)
+OAUTH_CLIENT_ID, OAUTH_CLIENT_SECRET, SIGNED_URL_KEY_VALUE = "client_id", "client_secret", "key_value"
+
+
+def inline_key_ref(namespace: str, name: str) -> str:
+    """Where StackInput.secrets keeps a BackendConfig's inline signed URL key values (by key name)."""
+    return f"BackendConfig:{namespace}/{name}"
+
+
+def _secret_fields(
+    spec: Mapping[str, Any],
+    out: dict[str, Any],
+    namespace: str,
+    name: str,
+    snapshot: ClusterSnapshot,
+    fail: Fail,
+    where: str,
+) -> None:
+    """`iap` and `cdn.signedUrlKeys` with their Secrets checked, as references only: `out` (the backend's
+    settings) never holds a secret value; StackInput.secrets carries them to the provider."""
+    what = f"BackendConfig {namespace}/{name} spec"
+
+    def need(field: str, secret_name: str, items: tuple[str, ...]) -> str:
+        secret = snapshot.secret(namespace, secret_name)
+        if secret is None:
+            raise fail(where, f"{what}.{field}: Secret {namespace}/{secret_name} not found")
+        for item in items:
+            if item not in secret.data:
+                raise fail(where, f"{what}.{field}: Secret {namespace}/{secret_name} has no {item!r} item")
+        return f"{namespace}/{secret_name}"
+
     cdn = spec.get("cdn") or {}
-    if cdn.get("signedUrlKeys"):
-        raise fail(where, f"{what}.cdn.signedUrlKeys: Cloud CDN signed URL keys are not applied by lbctl yet")
-    iap = spec.get("iap") or {}
-    if iap.get("enabled") and cdn.get("enabled"):
-        raise fail(where, f"{what}.iap: iap and cdn cannot be enabled at the same time")
-    if iap:
-        raise fail(where, f"{what}.iap: Identity-Aware Proxy is not applied by lbctl yet")
+    iap = spec.get("iap")
+    if iap is not None:
+        enabled = bool(iap.get("enabled"))
+        resolved: dict[str, Any] = {"enabled": enabled}
+        secret_name = (iap.get("oauthclientCredentials") or {}).get("secretName")
+        if enabled and cdn.get("enabled"):
+            raise fail(where, f"{what}.iap: iap and cdn cannot be enabled at the same time")
+        if secret_name and not enabled:
+            raise fail(where, f"{what}.iap.oauthclientCredentials: has no effect unless iap.enabled is true")
+        if secret_name:
+            field = "iap.oauthclientCredentials.secretName"
+            resolved["secret"] = need(field, secret_name, (OAUTH_CLIENT_ID, OAUTH_CLIENT_SECRET))
+        out["iap"] = resolved
+    keys = cdn.get("signedUrlKeys") or []
+    if keys and not cdn.get("enabled"):
+        raise fail(where, f"{what}.cdn.signedUrlKeys: has no effect unless cdn.enabled is true")
+    refs: list[dict[str, str]] = []
+    for index, key in enumerate(keys):
+        field = f"cdn.signedUrlKeys[{index}]"
+        if not key.get("keyName"):
+            raise fail(where, f"{what}.{field}.keyName: required")
+        if bool(key.get("secretName")) == bool(key.get("keyValue")):
+            raise fail(where, f"{what}.{field}: set exactly one of keyValue and secretName")
+        if key.get("secretName"):
+            ref = need(f"{field}.secretName", key["secretName"], (SIGNED_URL_KEY_VALUE,))
+            refs.append({"keyName": key["keyName"], "secret": ref, "item": SIGNED_URL_KEY_VALUE})
+        else:
+            refs.append(
+                {"keyName": key["keyName"], "secret": inline_key_ref(namespace, name), "item": key["keyName"]}
+            )
+    if len({r["keyName"] for r in refs}) != len(refs):
+        raise fail(where, f"{what}.cdn.signedUrlKeys: a keyName is listed twice")
+    if len(refs) > 3:
+        raise fail(where, f"{what}.cdn.signedUrlKeys: at most 3 keys per backend service")
+    if refs:  # the inline values stay in the BackendConfig; only their references are kept
+        out["cdn"]["signedUrlKeys"] = refs
 
 
 _BACKEND_CONFIG_HEALTH = {

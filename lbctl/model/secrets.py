@@ -7,7 +7,7 @@ from __future__ import annotations
 import base64
 from dataclasses import dataclass, field
 
-from lbctl.model.snapshot import ClusterSnapshot
+from lbctl.model.snapshot import BACKEND_CONFIG, ClusterSnapshot
 from lbctl.model.spec import LoadBalancerSpec
 
 CERTIFICATE_END = "-----END CERTIFICATE-----"
@@ -63,5 +63,29 @@ def oidc_secrets(spec: LoadBalancerSpec, snapshot: ClusterSnapshot) -> dict[str,
             ref = f"{namespace}/{auth.idp['secretName']}"
             secret = snapshot.secret(namespace, auth.idp["secretName"])
             if secret is not None and ref not in secrets:
+                secrets[ref] = {k: _decode(v).strip() for k, v in secret.data.items()}
+    return secrets
+
+
+def backend_config_secrets(spec: LoadBalancerSpec, snapshot: ClusterSnapshot) -> dict[str, dict[str, str]]:
+    """The decoded items of every Secret a backend's BackendConfig names (IAP OAuth client, CDN signing keys),
+    by "ns/name", and the inline signing key values of a BackendConfig by key name, under its reference."""
+    secrets: dict[str, dict[str, str]] = {}
+    for backend in spec.backends.values():
+        config = backend.backend_config
+        refs = [(config.get("iap") or {}).get("secret")]
+        refs += [k["secret"] for k in (config.get("cdn") or {}).get("signedUrlKeys") or []]
+        for ref in refs:
+            if not ref or ref in secrets:
+                continue
+            if ref.startswith(f"{BACKEND_CONFIG}:"):
+                namespace, name = ref.split(":", 1)[1].split("/", 1)
+                custom = snapshot.custom_object(BACKEND_CONFIG, namespace, name)
+                keys = ((custom.spec if custom else {}).get("cdn") or {}).get("signedUrlKeys") or []
+                secrets[ref] = {k["keyName"]: k["keyValue"] for k in keys if k.get("keyValue")}
+                continue
+            namespace, name = ref.split("/", 1)
+            secret = snapshot.secret(namespace, name)
+            if secret is not None:
                 secrets[ref] = {k: _decode(v).strip() for k, v in secret.data.items()}
     return secrets

@@ -111,8 +111,17 @@ class DiscoveryCache:
                         ]
                     else:
                         self.endpoints[group] = [h for h in have_eps if endpoint_key(h) not in step_keys]
+            elif method in ("addSignedUrlKey", "deleteSignedUrlKey") and existing is not None:
+                policy = dict(existing.body.get("cdnPolicy") or {})
+                names = [k for k in policy.get("signedUrlKeyNames") or [] if k != step.body["keyName"]]
+                policy["signedUrlKeyNames"] = names + ([step.body["keyName"]] if method[0] == "a" else [])
+                inventory.put(Existing(key, {**existing.body, "cdnPolicy": policy}, existing.owner))
             elif existing is None:
                 self.invalidate()  # we changed something we do not know: read it all again
             else:  # update, or a setX call: the fields sent replace those kept
                 kept = {k: v for k, v in existing.body.items() if k not in FINGERPRINTS}
-                inventory.put(Existing(key, {**kept, **body}, existing.owner))
+                merged = {**kept, **body}
+                held = (kept.get("cdnPolicy") or {}).get("signedUrlKeyNames")
+                if held and isinstance(merged.get("cdnPolicy"), dict):  # an update keeps the signing keys
+                    merged["cdnPolicy"] = {**merged["cdnPolicy"], "signedUrlKeyNames": held}
+                inventory.put(Existing(key, merged, existing.owner))

@@ -293,7 +293,7 @@ class Compute:
         spec = COLLECTIONS[collection]
 
         def put(fingerprint: str | None) -> None:
-            body = {k: v for k, v in step.body.items() if k != "fingerprint"}
+            body = {k: reveal(v) for k, v in step.body.items() if k != "fingerprint"}
             if fingerprint:
                 body["fingerprint"] = fingerprint
             self.mutate(

@@ -9,11 +9,12 @@ add or remove. References are `projects/…` paths of deterministic names, so no
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Hashable
 from typing import Any
 
-from lbctl.provider import Step
+from lbctl.provider import Secret, Step
 
 from .discover import Current, Existing, Key
 from .translate import ORDER, Desired, Wanted
@@ -194,6 +195,66 @@ def _request_body(want: Wanted, current: Current) -> dict[str, Any]:
     return body
 
 
+def comparable(collection: str, body: dict[str, Any]) -> dict[str, Any]:
+    """A backend service as the cloud can be compared with: the IAP OAuth client secret as the SHA-256 the
+    API returns in its place, and without the signing key names (addSignedUrlKey/deleteSignedUrlKey keep
+    those, whatever an update sends)."""
+    if collection != "backendServices":
+        return body
+    out = dict(body)
+    iap = out.get("iap")
+    if isinstance(iap, dict) and "oauth2ClientSecret" in iap:
+        secret = iap["oauth2ClientSecret"]
+        raw = secret.value if isinstance(secret, Secret) else str(secret)
+        out["iap"] = {k: v for k, v in iap.items() if k != "oauth2ClientSecret"}
+        out["iap"]["oauth2ClientSecretSha256"] = hashlib.sha256(raw.encode()).hexdigest()
+    policy = out.get("cdnPolicy")
+    if isinstance(policy, dict) and "signedUrlKeyNames" in policy:
+        out["cdnPolicy"] = {k: v for k, v in policy.items() if k != "signedUrlKeyNames"}
+    return out
+
+
+def signed_url_key_names(body: dict[str, Any]) -> list[str]:
+    return list((body.get("cdnPolicy") or {}).get("signedUrlKeyNames") or [])
+
+
+def _signed_url_keys(want: Wanted, have: list[str]) -> list[Step]:
+    """Remove the keys no longer wanted first (three at most per backend service), then add the new ones; a
+    key is known by its name only (the API never returns a value): rotate a key under a new name."""
+    if want.signed_url_keys is None:
+        return []
+    spec_field = want.fields.get("signedUrlKeys")
+    out = [
+        step(
+            want.collection,
+            "deleteSignedUrlKey",
+            want.name,
+            None,
+            {"keyName": name},
+            changes={"signedUrlKeyNames": (name, None)},
+            detail=f"signed URL key {name}",
+            field=spec_field,
+        )
+        for name in have
+        if name not in want.signed_url_keys
+    ]
+    out += [
+        step(
+            want.collection,
+            "addSignedUrlKey",
+            want.name,
+            None,
+            {"keyName": name, "keyValue": value},
+            changes={"signedUrlKeyNames": (None, name)},
+            detail=f"signed URL key {name}",
+            field=spec_field,
+        )
+        for name, value in want.signed_url_keys.items()
+        if name not in have
+    ]
+    return out
+
+
 def _create(want: Wanted, body: dict[str, Any]) -> list[Step]:
     collection, zone, name = want.collection, want.zone, want.name
     out = [step(collection, "insert", name, zone, body, action="create", field=want.field)]
@@ -203,6 +264,7 @@ def _create(want: Wanted, body: dict[str, Any]) -> list[Step]:
         out.append(_endpoints("attachNetworkEndpoints", want, list(want.endpoints)))
     if want.security_policy:
         out.append(_policy(want, None))
+    out += _signed_url_keys(want, [])
     return out
 
 
@@ -210,7 +272,7 @@ def _update(want: Wanted, body: dict[str, Any], existing: Existing, current: Cur
     collection, zone, name = want.collection, want.zone, want.name
     out: list[Step] = []
     if collection in FULL_UPDATE or collection in SETTERS:
-        changes = differing_fields(body, existing.body)
+        changes = differing_fields(comparable(collection, body), comparable(collection, existing.body))
         if collection in FULL_UPDATE and changes:
             sent = dict(body)
             if existing.body.get("fingerprint"):
@@ -239,6 +301,7 @@ def _update(want: Wanted, body: dict[str, Any], existing: Existing, current: Cur
         want.security_policy, existing.body.get("securityPolicy")
     ):
         out.append(_policy(want, existing.body.get("securityPolicy")))
+    out += _signed_url_keys(want, signed_url_key_names(existing.body))
     if want.members is not None:
         have_members = set(current.members.get((zone or "", name), []))
         add = sorted(set(want.members) - have_members)

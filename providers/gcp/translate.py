@@ -59,6 +59,8 @@ class Wanted:
     members: list[str] | None = None
     endpoints: list[dict[str, Any]] | None = None
     security_policy: str | None = None
+    # a backend service's Cloud CDN signing keys, name → value (addSignedUrlKey); None: not managed
+    signed_url_keys: dict[str, Secret] | None = None
     fields: dict[str, str] = field(default_factory=dict)
     field: str | None = None  # after `fields`: the name shadows dataclasses.field below it
 
@@ -213,9 +215,23 @@ def translate(stack: StackInput, ctx: Context) -> Desired:
         bs, policy = _backend_service(
             ctx, spec.stack, bs_name, backend, _ref(ctx, "healthChecks", hc_name), groups
         )
+        signing_keys = _secret_settings(stack, backend, bs)
         # the BackendConfig that sets the policy, as the model recorded it
         fields = {"securityPolicy": f"{backend.field_of('backend_config')}.securityPolicy"} if policy else {}
-        out.resources.append(Wanted("backendServices", bs_name, bs, security_policy=policy, fields=fields))
+        if backend.backend_config.get("iap"):
+            fields["iap"] = f"{backend.field_of('backend_config')}.iap"
+        if signing_keys:
+            fields["signedUrlKeys"] = f"{backend.field_of('backend_config')}.cdn.signedUrlKeys"
+        out.resources.append(
+            Wanted(
+                "backendServices",
+                bs_name,
+                bs,
+                security_policy=policy,
+                signed_url_keys=signing_keys,
+                fields=fields,
+            )
+        )
         services[key] = bs_name
     for zone in sorted(ig_members):
         name = instance_group_name(ctx.cluster)
@@ -318,12 +334,37 @@ def _backend_service(
         body["logConfig"]["sampleRate"] = float(logging["sampleRate"])
     cdn = config.get("cdn") or {}  # resolved by the model, ingress-gce's defaults included
     if cdn.get("enabled"):
-        body["cdnPolicy"] = {k: v for k, v in cdn.items() if k != "enabled"}
+        body["cdnPolicy"] = {k: v for k, v in cdn.items() if k not in ("enabled", "signedUrlKeys")}
         # an int64 of the API: JSON carries it as a string, as the cloud returns it
         body["cdnPolicy"]["signedUrlCacheMaxAgeSec"] = str(cdn["signedUrlCacheMaxAgeSec"])
     policy = (config.get("securityPolicy") or {}).get("name")
     ref = (policy if "/" in policy else _ref(ctx, "securityPolicies", policy)) if policy else None
     return body, ref
+
+
+def _secret_settings(stack: StackInput, backend: Backend, body: dict[str, Any]) -> dict[str, Secret]:
+    """IAP on `body` with its OAuth client from the Secret, and the CDN signing keys, as the model resolved
+    them (references only; the values come from StackInput.secrets and stay `Secret`s)."""
+    config = backend.backend_config
+
+    def value(ref: str, item: str, field: str) -> str:
+        found = stack.secrets.get(ref, {}).get(item)
+        if not found:
+            raise ProviderError(
+                f"{ref.split(':', 1)[-1]}: no {item!r} for {field}",
+                user_fixable=True,
+                field=f"{backend.field_of('backend_config')}.{field}",
+            )
+        return found
+
+    iap = config.get("iap") or {"enabled": False}  # IAP off unless the BackendConfig turns it on
+    body["iap"] = {"enabled": bool(iap["enabled"])}
+    if iap.get("secret"):
+        where = "iap.oauthclientCredentials.secretName"
+        body["iap"]["oauth2ClientId"] = value(iap["secret"], "client_id", where)
+        body["iap"]["oauth2ClientSecret"] = Secret(value(iap["secret"], "client_secret", where))
+    keys = (config.get("cdn") or {}).get("signedUrlKeys") or []
+    return {k["keyName"]: Secret(value(k["secret"], k["item"], "cdn.signedUrlKeys")) for k in keys}
 
 
 def _cert_name(ctx: Context, stack: str, cert: TLSCertificate) -> str:

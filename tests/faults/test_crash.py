@@ -5,6 +5,8 @@ doubled, and a further reconcile writes nothing."""
 
 from __future__ import annotations
 
+import base64
+import json
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -19,6 +21,7 @@ from emulators.testing.faults import Inventory, World, aws_world, create_raw, di
 from emulators.testing.waiting import address_of, wait_for
 from lbctl.cloudcalls import is_mutating
 from lbctl.kube.run import ControllerProcess
+from lbctl.model.annotations import BACKEND_CONFIG
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "docs" / "examples"
 
@@ -65,18 +68,53 @@ def converge(world: World, process: ControllerProcess) -> None:
     wait_for(lambda: process.controller.queue.idle, timeout=30, what="queue idle")
 
 
+SIGNING_KEY = "nZtRohdNF9m3cKM24IcK4w=="  # 128 bits, base64url
+
+
+def backend_config_objects() -> list[dict[str, Any]]:
+    """A BackendConfig on users with Cloud CDN, response headers and two signing keys (one from a Secret):
+    the addSignedUrlKey calls after the backend service's insert are crash points too."""
+    meta = {"name": "users-config", "namespace": "default"}
+    cdn = {
+        "enabled": True,
+        "cacheMode": "USE_ORIGIN_HEADERS",
+        "signedUrlKeys": [
+            {"keyName": "from-secret", "secretName": "signing"},
+            {"keyName": "inline", "keyValue": SIGNING_KEY},
+        ],
+    }
+    secret_data = {"key_value": base64.b64encode(SIGNING_KEY.encode()).decode()}
+    return [
+        {"apiVersion": "v1", "kind": "Secret", "metadata": {**meta, "name": "signing"}, "data": secret_data},
+        {
+            "apiVersion": "cloud.google.com/v1",
+            "kind": "BackendConfig",
+            "metadata": meta,
+            "spec": {"cdn": cdn, "customResponseHeaders": {"headers": ["X-Cache:{cdn_cache_status}"]}},
+        },
+    ]
+
+
 def make_world(provider: str, kube: KubeEmulator, request: pytest.FixtureRequest) -> World:
+    objects = example_objects(provider.split("-")[0])
+    if provider == "gcp-backendconfig":
+        users = next(o for o in objects if o["kind"] == "Service" and o["metadata"]["name"] == "users")
+        users["metadata"].setdefault("annotations", {})[BACKEND_CONFIG] = json.dumps(
+            {"default": "users-config"}
+        )
+        objects = backend_config_objects() + objects
+    provider = provider.split("-")[0]
     if provider == "aws":
         world = aws_world(kube, request.getfixturevalue("moto_url"), services=False)
     else:
         compute: ComputeEmulator = request.getfixturevalue("compute")
         world = gcp_world(kube, compute, services=False)
-    for obj in example_objects(provider):
+    for obj in objects:
         create_raw(world.api, obj)
     return world
 
 
-@pytest.mark.parametrize("provider", ["aws", "gcp"])
+@pytest.mark.parametrize("provider", ["aws", "gcp", "gcp-backendconfig"])
 def test_crash_after_every_mutating_call_heals(provider: str, request: pytest.FixtureRequest) -> None:
     def run(body: Callable[[World], Any]) -> Any:
         with KubeEmulator() as kube:

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 from collections.abc import Callable
 from typing import Any
@@ -70,6 +72,41 @@ def _frontend_config(spec: dict[str, Any]) -> Callable[[Objects], None]:
     return mutate
 
 
+KEY_VALUE = "nZtRohdNF9m3cKM24IcK4w=="  # 128 bits, base64url
+CLIENT_SECRET = "oauth-client-secret-value"
+
+
+def _with_secrets(mutate: Callable[[Objects], None]) -> Callable[[Objects], None]:
+    """`mutate` plus the Secrets an IAP OAuth client and a CDN signing key are read from."""
+
+    def with_secrets(objects: Objects) -> None:
+        for name, data in (
+            ("oauth", {"client_id": "client.apps.example", "client_secret": CLIENT_SECRET}),
+            ("signing", {"key_value": KEY_VALUE}),
+        ):
+            encoded = {k: base64.b64encode(v.encode()).decode() for k, v in data.items()}
+            meta = {"name": name, "namespace": "default"}
+            objects.append({"apiVersion": "v1", "kind": "Secret", "metadata": meta, "data": encoded})
+        mutate(objects)
+
+    return with_secrets
+
+
+def _iap_held(emulator: ComputeEmulator) -> None:
+    iap = _users_service(emulator)["iap"]
+    assert iap == {
+        "enabled": True,
+        "oauth2ClientId": "client.apps.example",
+        "oauth2ClientSecretSha256": hashlib.sha256(CLIENT_SECRET.encode()).hexdigest(),
+    }
+    assert CLIENT_SECRET not in json.dumps(emulator.inventory())
+
+
+def _keys_held(emulator: ComputeEmulator) -> None:
+    """The emulator holds both keys (its internal record; the API shows only their names)."""
+    assert _users_service(emulator)["_signedUrlKeys"] == {"from-secret": KEY_VALUE, "inline": KEY_VALUE}
+
+
 def _users_service(emulator: ComputeEmulator) -> dict[str, Any]:
     return next(b for b in of(emulator, "backendServices") if "-users-" in b["name"])
 
@@ -104,6 +141,7 @@ def _cdn_policy(changes: dict[str, Any]) -> Callable[[ComputeEmulator], None]:
             "signedUrlCacheMaxAgeSec": "0",  # int64: a string in the API's JSON
             **changes,
         }
+        expected = {k: v for k, v in expected.items() if v is not None}  # None: not sent, not held
         assert service["enableCDN"] is True
         assert service["cdnPolicy"] == expected
 
@@ -236,7 +274,9 @@ CASES: list[tuple[str, Callable[[Objects], None], Callable[[ComputeEmulator], No
     (
         "BackendConfig cdn USE_ORIGIN_HEADERS",
         _backend_config({"cdn": {"enabled": True, "cacheMode": "USE_ORIGIN_HEADERS"}}),
-        _cdn_policy({"cacheMode": "USE_ORIGIN_HEADERS", "clientTtl": 0, "defaultTtl": 0, "maxTtl": 0}),
+        _cdn_policy(
+            {"cacheMode": "USE_ORIGIN_HEADERS", "clientTtl": None, "defaultTtl": None, "maxTtl": None}
+        ),
     ),
     (
         "BackendConfig cdn TTLs and the rest",
@@ -267,6 +307,30 @@ CASES: list[tuple[str, Callable[[Objects], None], Callable[[ComputeEmulator], No
                 "bypassCacheOnRequestHeaders": [{"headerName": "X-Bypass"}],
             }
         ),
+    ),
+    (
+        "BackendConfig iap with the OAuth client from a Secret",
+        _with_secrets(
+            _backend_config({"iap": {"enabled": True, "oauthclientCredentials": {"secretName": "oauth"}}})
+        ),
+        _iap_held,
+    ),
+    (
+        "BackendConfig cdn signedUrlKeys",
+        _with_secrets(
+            _backend_config(
+                {
+                    "cdn": {
+                        "enabled": True,
+                        "signedUrlKeys": [
+                            {"keyName": "from-secret", "secretName": "signing"},
+                            {"keyName": "inline", "keyValue": KEY_VALUE},
+                        ],
+                    }
+                }
+            )
+        ),
+        _keys_held,
     ),
     (
         "BackendConfig cdn negativeCaching false",

@@ -5,6 +5,7 @@ without a case here fails; every bound the CRD declares is refused one past it, 
 
 from __future__ import annotations
 
+import base64
 import copy
 import json
 from pathlib import Path
@@ -75,7 +76,7 @@ BACKEND_CASES: dict[str, tuple[Any, Spec]] = {
     "cdn.signedUrlKeys[].secretName": ("signing", _CDN),
     "cdn.bypassCacheOnRequestHeaders[].headerName": ("X-Bypass", _CDN),
     "iap.enabled": (True, {}),
-    "iap.oauthclientCredentials.secretName": ("oauth", {}),
+    "iap.oauthclientCredentials.secretName": ("oauth", {"iap": {"enabled": True}}),
 }
 FRONTEND_CASES: dict[str, tuple[Any, Spec]] = {
     "redirectToHttps.enabled": (True, {}),
@@ -102,8 +103,24 @@ def _with(spec: Spec, path: str, value: Any) -> Spec:
     return out
 
 
+KEY_VALUE = "nZtRohdNF9m3cKM24IcK4w=="  # 128 bits, base64url
+CLIENT_SECRET = "oauth-client-secret-value"
+
+
+def _secret(name: str, data: dict[str, str]) -> Spec:
+    encoded = {k: base64.b64encode(v.encode()).decode() for k, v in data.items()}
+    return {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "metadata": {"name": name, "namespace": "default"},
+        "data": encoded,
+    }
+
+
 def _objects(backend: Spec | None = None, frontend: Spec | None = None) -> list[Spec]:
     objects = example_objects()
+    objects.append(_secret("oauth", {"client_id": "client.apps.example", "client_secret": CLIENT_SECRET}))
+    objects.append(_secret("signing", {"key_value": KEY_VALUE}))
     if backend is not None:
         objects.append(
             {
@@ -202,3 +219,58 @@ def test_a_value_out_of_range_is_refused_naming_the_field(path: str, value: int 
     assert error is not None, path
     named = path.replace("[]", "[0]")
     assert f"BackendConfig default/walk spec.{named}" in error, error
+
+
+@pytest.mark.parametrize(
+    "key",
+    [{"keyName": "inline", "keyValue": KEY_VALUE}, {"keyName": "from-secret", "secretName": "signing"}],
+    ids=["keyValue", "secretName"],
+)
+def test_a_signing_key_is_planned_by_name_and_its_value_never_shown(key: Spec) -> None:
+    snapshot = ClusterSnapshot.from_objects(
+        _objects(backend={"cdn": {"enabled": True, "signedUrlKeys": [key]}})
+    )
+    (spec,) = build(snapshot, BuildConfig.for_provider("gcp")).specs
+    desired = translate(StackInput.from_snapshot(spec, snapshot), Context("walk", PROJECT))
+    (keys,) = [w.signed_url_keys for w in desired.resources if w.signed_url_keys]
+    assert list(keys) == [key["keyName"]]
+    assert keys[key["keyName"]].value == KEY_VALUE
+    assert KEY_VALUE not in repr(spec) + repr(desired)
+
+
+def test_iap_takes_the_oauth_client_from_the_secret_and_never_shows_it() -> None:
+    spec_ = {"iap": {"enabled": True, "oauthclientCredentials": {"secretName": "oauth"}}}
+    snapshot = ClusterSnapshot.from_objects(_objects(backend=spec_))
+    (spec,) = build(snapshot, BuildConfig.for_provider("gcp")).specs
+    desired = translate(StackInput.from_snapshot(spec, snapshot), Context("walk", PROJECT))
+    (iap,) = [w.body["iap"] for w in desired.resources if w.body.get("iap", {}).get("enabled")]
+    assert iap["enabled"] is True and iap["oauth2ClientId"] == "client.apps.example"
+    assert iap["oauth2ClientSecret"].value == CLIENT_SECRET
+    assert CLIENT_SECRET not in repr(spec) + repr(desired)
+
+
+@pytest.mark.parametrize(
+    ("backend", "named"),
+    [
+        (
+            {"iap": {"enabled": True, "oauthclientCredentials": {"secretName": "nope"}}},
+            "iap.oauthclientCredentials.secretName",
+        ),
+        ({"iap": {"enabled": True}, "cdn": {"enabled": True}}, "iap"),
+        (
+            {"cdn": {"enabled": True, "signedUrlKeys": [{"keyName": "k", "secretName": "oauth"}]}},
+            "cdn.signedUrlKeys[0].secretName",
+        ),
+        ({"cdn": {"enabled": True, "signedUrlKeys": [{"keyName": "k"}]}}, "cdn.signedUrlKeys[0]"),
+        (
+            {"cdn": {"enabled": False, "signedUrlKeys": [{"keyName": "k", "keyValue": KEY_VALUE}]}},
+            "cdn.signedUrlKeys",
+        ),
+        ({"cdn": {"enabled": True, "cacheMode": "USE_ORIGIN_HEADERS", "maxTtl": 5}}, "cdn.maxTtl"),
+        ({"cdn": {"enabled": True, "defaultTtl": 90000}}, "cdn.defaultTtl"),
+        ({"cdn": {"enabled": True, "unknown": 1}}, "cdn"),
+    ],
+)
+def test_what_ingress_gce_or_the_api_refuses_is_an_error_naming_the_field(backend: Spec, named: str) -> None:
+    _, error = _outcome(_objects(backend=backend))
+    assert error is not None and f"BackendConfig default/walk spec.{named}" in error, error
