@@ -115,3 +115,77 @@ def test_offline_and_endpoint_are_exclusive() -> None:
         timeout=60,
     )
     assert done.returncode == 2 and "--offline" in done.stderr
+
+
+def test_offline_gcp_plan_never_shows_an_iap_client_secret_or_a_signing_key(tmp_path: Path) -> None:
+    """A BackendConfig with IAP on one Service and CDN signing keys on the other: the plan names the OAuth
+    client and the keys, never their secret values (redacted, as a TLS key is)."""
+    import base64
+
+    import yaml
+
+    client_secret, key_value = "oauth-client-secret-value", "nZtRohdNF9m3cKM24IcK4w=="
+    docs = [
+        d for d in yaml.safe_load_all((ROOT / "docs" / "examples" / "two-services-gce.yaml").read_text()) if d
+    ]
+
+    def encoded(data: dict[str, str]) -> dict[str, str]:
+        return {k: base64.b64encode(v.encode()).decode() for k, v in data.items()}
+
+    meta = {"namespace": "default"}
+    docs += [
+        {
+            "apiVersion": "v1",
+            "kind": "Secret",
+            "metadata": {**meta, "name": "oauth"},
+            "data": encoded({"client_id": "client.apps.example", "client_secret": client_secret}),
+        },
+        {
+            "apiVersion": "v1",
+            "kind": "Secret",
+            "metadata": {**meta, "name": "signing"},
+            "data": encoded({"key_value": key_value}),
+        },
+        {
+            "apiVersion": "cloud.google.com/v1",
+            "kind": "BackendConfig",
+            "metadata": {**meta, "name": "iap"},
+            "spec": {"iap": {"enabled": True, "oauthclientCredentials": {"secretName": "oauth"}}},
+        },
+        {
+            "apiVersion": "cloud.google.com/v1",
+            "kind": "BackendConfig",
+            "metadata": {**meta, "name": "cdn"},
+            "spec": {
+                "cdn": {
+                    "enabled": True,
+                    "signedUrlKeys": [
+                        {"keyName": "k1", "secretName": "signing"},
+                        {"keyName": "k2", "keyValue": key_value},
+                    ],
+                }
+            },
+        },
+    ]
+    services = {d["metadata"]["name"]: d for d in docs if d["kind"] == "Service"}
+    assert len(services) == 2
+    for (_, service), config in zip(sorted(services.items()), ("cdn", "iap"), strict=True):
+        annotations = service["metadata"].setdefault("annotations", {})
+        annotations["cloud.google.com/backend-config"] = json.dumps({"default": config})
+    path = tmp_path / "app.yaml"
+    path.write_text(yaml.safe_dump_all(docs))
+    done = subprocess.run(
+        [LBCTL, "plan", "-f", str(path), "--provider", "gcp", "--offline", "-o", "json"],
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert done.returncode == 0, done.stderr
+    assert client_secret not in done.stdout + done.stderr and key_value not in done.stdout + done.stderr
+    (doc,) = json.loads(done.stdout)
+    iap = [s["body"]["iap"] for s in doc["steps"] if s["body"].get("iap", {}).get("enabled")]
+    assert iap == [
+        {"enabled": True, "oauth2ClientId": "client.apps.example", "oauth2ClientSecret": "<redacted>"}
+    ]
+    keys = [s["body"] for s in doc["steps"] if s["operation"] == "backendServices.addSignedUrlKey"]
+    assert keys == [{"keyName": "k1", "keyValue": "<redacted>"}, {"keyName": "k2", "keyValue": "<redacted>"}]
