@@ -473,3 +473,30 @@ def test_field_changes_what_the_cloud_holds(
 def _comparable(resources: dict[str, dict[str, Any]]) -> dict[str, Any]:
     volatile = {"fingerprint", "id", "creationTimestamp", "labelFingerprint", "selfLink"}
     return {k: {f: v for f, v in r.items() if f not in volatile} for k, r in resources.items()}
+
+
+def test_iap_and_signing_keys_read_afresh_need_no_write(
+    emulator: ComputeEmulator, make_provider: Callable[..., GcpProvider]
+) -> None:
+    """A new provider (nothing kept from the writes) compares IAP on the secret's SHA-256 the API returns and
+    the signing keys by name: it writes nothing; a rotated client secret is written once."""
+    objects = example_objects()
+    with_endpoints(objects)
+    spec = {
+        "iap": {"enabled": True, "oauthclientCredentials": {"secretName": "oauth"}},
+        "customResponseHeaders": {"headers": ["X-Served-By:lb"]},
+    }
+    _with_secrets(_backend_config(spec))(objects)
+    make_provider().converge(stack_from(objects))
+    fresh = make_provider()
+    assert fresh.converge(stack_from(objects)).changes == []
+    assert fresh.stats.total(mutating=True) == 0
+
+    oauth = find(objects, "Secret", "oauth")
+    oauth["data"]["client_secret"] = base64.b64encode(b"rotated-secret").decode()
+    rotated = make_provider()
+    assert rotated.converge(stack_from(objects)).changes
+    assert rotated.stats.total(mutating=True) == 1
+    sha = _users_service(emulator)["iap"]["oauth2ClientSecretSha256"]
+    assert sha == hashlib.sha256(b"rotated-secret").hexdigest()
+    assert make_provider().converge(stack_from(objects)).changes == []
