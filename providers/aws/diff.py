@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .naming import ATTRIBUTES_TAG, MANAGED_TAGS, NODE_SG_TAG, RESOURCE_TAG, ROLE_TARGET_GROUP, is_our_tag
-from .stack import DesiredListener, DesiredLoadBalancer, DesiredRule, DesiredTargetGroup
+from .translate import DesiredListener, DesiredLoadBalancer, DesiredRule, DesiredTargetGroup
 
 HEALTH_CHECK_KEYS = (
     "HealthCheckEnabled",

@@ -22,9 +22,8 @@ from .diff import (
 )
 from .naming import CLUSTER_TAG, STACK_TAG, tag_dict
 from .network import resolve_security_groups, resolve_subnets
-from .stack import CERT_DISCOVER_REF, TRUST_STORE_NAME_REF, DesiredLoadBalancer, DesiredStack
 from .targets import registered
-from .translate import stack_error
+from .translate import CERT_DISCOVER_REF, TRUST_STORE_NAME_REF, DesiredLoadBalancer, DesiredStack, stack_error
 
 LB_TYPE = "elasticloadbalancing:loadbalancer"
 TG_TYPE = "elasticloadbalancing:targetgroup"

@@ -34,7 +34,7 @@ from .diff import (
     tag_changes,
 )
 from .discover import CurrentStack
-from .stack import (
+from .translate import (
     CERT_DISCOVER_REF,
     CERT_SECRET_REF,
     TG_KEY_REF,

@@ -26,8 +26,7 @@ from .doctor import aws_checks
 from .naming import CLUSTER_TAG, STACK_TAG
 from .plan import Plan, plan_stack, target_steps
 from .settings import AwsSettings
-from .stack import DesiredListener, DesiredStack
-from .translate import translate
+from .translate import DesiredListener, DesiredStack, translate
 
 
 class AwsProvider:

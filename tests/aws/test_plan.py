@@ -17,8 +17,7 @@ from lbctl.provider import Ref, Secret, Step
 from providers.aws import naming
 from providers.aws.discover import CurrentStack
 from providers.aws.plan import plan, plan_stack
-from providers.aws.stack import DesiredStack
-from providers.aws.translate import translate
+from providers.aws.translate import DesiredStack, translate
 
 EXAMPLE = (Path(__file__).parents[2] / "docs/examples/two-services.yaml").read_text()
 ACCOUNT = Account("http://unused", "vpc-0a", {}, ["i-0aaa", "i-0bbb"])

@@ -34,8 +34,7 @@ from providers.aws.clients import AwsClients
 from providers.aws.diff import plan_rules
 from providers.aws.discover import CurrentStack
 from providers.aws.plan import plan_stack
-from providers.aws.stack import DesiredRule
-from providers.aws.translate import translate
+from providers.aws.translate import DesiredRule, translate
 
 ALB = "alb.ingress.kubernetes.io/"
 CERT = "arn:aws:acm:us-east-1:123456789012:certificate/abc"

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from lbctl.model.spec import LoadBalancerSpec
-from lbctl.provider import Step
 
 from ..clients import AwsClients
 
@@ -15,8 +13,3 @@ from ..clients import AwsClients
 class Context:
     clients: AwsClients
     spec: LoadBalancerSpec
-
-
-def send(context: Context, service: str, step: Step, body: dict[str, Any]) -> Any:
-    """Make the step's call with its resolved body (Refs replaced by values, Secrets by what they hold)."""
-    return context.clients.call(service, step.operation, **body)

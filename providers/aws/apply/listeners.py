@@ -6,7 +6,7 @@ from typing import Any
 
 from lbctl.provider import Step
 
-from .context import Context, send
+from .context import Context
 
 OPERATIONS = frozenset(
     {
@@ -21,7 +21,7 @@ OPERATIONS = frozenset(
 
 
 def execute(context: Context, step: Step, body: dict[str, Any]) -> dict[str, Any]:
-    result = send(context, "elbv2", step, body)
+    result = context.clients.call("elbv2", step.operation, **body)
     if step.operation == "CreateListener":
         return {"ListenerArn": result["Listeners"][0]["ListenerArn"]}
     return {}

@@ -6,7 +6,7 @@ from typing import Any
 
 from lbctl.provider import Step
 
-from .context import Context, send
+from .context import Context
 
 OPERATIONS = frozenset({"CreateRule", "ModifyRule", "DeleteRule", "SetRulePriorities"})
 
@@ -20,5 +20,5 @@ def may_step_past(step: Step) -> bool:
 
 
 def execute(context: Context, step: Step, body: dict[str, Any]) -> dict[str, Any]:
-    send(context, "elbv2", step, body)
+    context.clients.call("elbv2", step.operation, **body)
     return {}

@@ -9,7 +9,7 @@ from typing import Any
 from lbctl.provider import Step
 
 from ..clients import error_code
-from .context import Context, send
+from .context import Context
 
 OPERATIONS = frozenset(
     {
@@ -42,7 +42,7 @@ def execute(context: Context, step: Step, body: dict[str, Any]) -> dict[str, Any
 
 def _send(context: Context, step: Step, body: dict[str, Any]) -> dict[str, Any]:
     try:
-        result = send(context, "ec2", step, body)
+        result = context.clients.call("ec2", step.operation, **body)
     except Exception as exc:
         code = error_code(exc)
         if step.kind == "NodeSecurityGroup" and code == ALREADY.get(step.operation):

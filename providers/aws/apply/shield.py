@@ -6,11 +6,11 @@ from typing import Any
 
 from lbctl.provider import Step
 
-from .context import Context, send
+from .context import Context
 
 OPERATIONS = frozenset({"CreateProtection", "DeleteProtection"})
 
 
 def execute(context: Context, step: Step, body: dict[str, Any]) -> dict[str, Any]:
-    send(context, "shield", step, body)
+    context.clients.call("shield", step.operation, **body)
     return {}

@@ -8,14 +8,14 @@ from lbctl.provider import Step
 
 from ..clients import TAGS_FIELD, error_code
 from ..translate import stack_error
-from .context import Context, send
+from .context import Context
 
 OPERATIONS = frozenset({"AddTags", "RemoveTags"})
 
 
 def execute(context: Context, step: Step, body: dict[str, Any]) -> dict[str, Any]:
     try:
-        send(context, "elbv2", step, body)
+        context.clients.call("elbv2", step.operation, **body)
     except Exception as exc:
         if step.operation != "AddTags" or error_code(exc) != "TooManyTags":
             raise

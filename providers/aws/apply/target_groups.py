@@ -6,7 +6,7 @@ from typing import Any
 
 from lbctl.provider import Step
 
-from .context import Context, send
+from .context import Context
 
 OPERATIONS = frozenset(
     {"CreateTargetGroup", "ModifyTargetGroup", "ModifyTargetGroupAttributes", "DeleteTargetGroup"}
@@ -15,7 +15,7 @@ BUSY = {"DeleteTargetGroup": ("ResourceInUse",)}  # still used by a listener or 
 
 
 def execute(context: Context, step: Step, body: dict[str, Any]) -> dict[str, Any]:
-    result = send(context, "elbv2", step, body)
+    result = context.clients.call("elbv2", step.operation, **body)
     if step.operation == "CreateTargetGroup":
         return {"TargetGroupArn": result["TargetGroups"][0]["TargetGroupArn"]}
     return {}

@@ -6,11 +6,11 @@ from typing import Any
 
 from lbctl.provider import Step
 
-from .context import Context, send
+from .context import Context
 
 OPERATIONS = frozenset({"RegisterTargets", "DeregisterTargets"})
 
 
 def execute(context: Context, step: Step, body: dict[str, Any]) -> dict[str, Any]:
-    send(context, "elbv2", step, body)
+    context.clients.call("elbv2", step.operation, **body)
     return {}

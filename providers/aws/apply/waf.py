@@ -7,11 +7,11 @@ from typing import Any
 from lbctl.provider import Step
 
 from ..naming import WAF_CLASSIC_KIND
-from .context import Context, send
+from .context import Context
 
 OPERATIONS = frozenset({"AssociateWebACL", "DisassociateWebACL"})
 
 
 def execute(context: Context, step: Step, body: dict[str, Any]) -> dict[str, Any]:
-    send(context, "waf-regional" if step.kind == WAF_CLASSIC_KIND else "wafv2", step, body)
+    context.clients.call("waf-regional" if step.kind == WAF_CLASSIC_KIND else "wafv2", step.operation, **body)
     return {}
