@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from .naming import ATTRIBUTES_TAG, MANAGED_TAGS, NODE_SG_TAG, RESOURCE_TAG, ROLE_TARGET_GROUP, is_our_tag
-from .translate import DesiredListener, DesiredLoadBalancer, DesiredRule, DesiredTargetGroup
+from .translate import (
+    DesiredListener,
+    DesiredLoadBalancer,
+    DesiredRule,
+    DesiredTargetGroup,
+    TargetGroupHealthCheck,
+)
 
 HEALTH_CHECK_KEYS = (
     "HealthCheckEnabled",
@@ -91,9 +98,10 @@ def canonical_transforms(transforms: list[dict[str, Any]] | None) -> str:
     return _json(sorted(transforms or [], key=lambda t: str(t.get("Type"))))
 
 
-def health_check_changes(desired: dict[str, Any], current: dict[str, Any]) -> dict[str, Any]:
-    """ModifyTargetGroup parameters that differ from the existing target group."""
-    changes = {}
+def health_check_changes(desired: TargetGroupHealthCheck, current: Mapping[str, Any]) -> dict[str, object]:
+    """ModifyTargetGroup parameters that differ from the existing target group (as DescribeTargetGroups
+    returns it)."""
+    changes: dict[str, object] = {}
     for key in HEALTH_CHECK_KEYS:
         want = desired.get(key)
         have = current.get(key)

@@ -9,7 +9,7 @@ steps creating them).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypedDict
 
 from lbctl.model.spec import (
     NONE,
@@ -41,6 +41,20 @@ class DesiredSecurityGroup:
     tags: dict[str, str]
 
 
+class TargetGroupHealthCheck(TypedDict):
+    """The health-check parameters of CreateTargetGroup / ModifyTargetGroup, as sent."""
+
+    HealthCheckEnabled: bool
+    HealthCheckProtocol: str | None
+    HealthCheckPort: str
+    HealthCheckPath: str | None
+    HealthCheckIntervalSeconds: int | None
+    HealthCheckTimeoutSeconds: int | None
+    HealthyThresholdCount: int | None
+    UnhealthyThresholdCount: int | None
+    Matcher: dict[str, str | None]  # {"HttpCode": …} or {"GrpcCode": …}
+
+
 @dataclass
 class DesiredBackendAccess:
     """The shared backend security group on the load balancer, and the node/pod security group rules from it
@@ -61,7 +75,7 @@ class DesiredTargetGroup:
     protocol_version: str | None
     port: int
     target_type: str
-    health_check: dict[str, Any]  # CreateTargetGroup/ModifyTargetGroup health-check parameters
+    health_check: TargetGroupHealthCheck
     attributes: dict[str, str]
     tags: dict[str, str]
     target_control_port: int | None = None  # CreateTargetGroup only (part of the name's hash)
@@ -432,7 +446,7 @@ def _target_group(spec: LoadBalancerSpec, cluster: str, backend: Backend) -> Des
     version = backend.protocol_version
     check = backend.health_check
     grpc = version == "GRPC"
-    health_check: dict[str, Any] = {
+    health_check: TargetGroupHealthCheck = {
         "HealthCheckEnabled": True,
         "HealthCheckProtocol": check.protocol,
         "HealthCheckPort": _health_check_port(backend),

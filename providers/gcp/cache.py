@@ -20,6 +20,7 @@ from . import naming as n
 from .clients import FINGERPRINTS, target
 from .discover import Existing, Inventory, Key
 from .plan import endpoint_key
+from .translate import Endpoint
 
 MembersKey = tuple[str, str]  # (zone, name)
 
@@ -32,7 +33,7 @@ class DiscoveryCache:
         self.inventory: Inventory | None = None
         self.loaded_at = 0.0
         self.members: dict[MembersKey, list[str]] = {}
-        self.endpoints: dict[MembersKey, list[dict[str, Any]]] = {}
+        self.endpoints: dict[MembersKey, list[Endpoint]] = {}
         self.lookups: dict[tuple[str, str], dict[str, Any]] = {}
         self.discoveries = 0  # full discoveries so far (tests, benchmark)
 

@@ -18,7 +18,7 @@ from . import naming as n
 from .clients import Compute, to_dict
 
 if TYPE_CHECKING:
-    from .translate import Desired
+    from .translate import Desired, Endpoint
 
 GLOBAL = (
     "healthChecks",
@@ -58,7 +58,7 @@ class Current:
     mine: dict[Key, Existing] = field(default_factory=dict)
     shared: dict[Key, Existing] = field(default_factory=dict)
     members: dict[Group, list[str]] = field(default_factory=dict)
-    endpoints: dict[Group, list[dict[str, Any]]] = field(default_factory=dict)
+    endpoints: dict[Group, list[Endpoint]] = field(default_factory=dict)
     others_ports: dict[Group, dict[str, int]] = field(default_factory=dict)
 
     def get(self, key: Key) -> Existing | None:
@@ -236,7 +236,7 @@ def members_of(compute: Compute, cache: KeptDiscovery, zone: str, group: str) ->
     return members
 
 
-def endpoints_of(compute: Compute, cache: KeptDiscovery, zone: str, neg: str) -> list[dict[str, Any]]:
+def endpoints_of(compute: Compute, cache: KeptDiscovery, zone: str, neg: str) -> list[Endpoint]:
     """The endpoints attached to a NEG, kept or read now."""
     with cache.lock:
         known = cache.endpoints.get((zone, neg))
@@ -251,7 +251,7 @@ def endpoints_of(compute: Compute, cache: KeptDiscovery, zone: str, neg: str) ->
         network_endpoint_group=neg,
         network_endpoint_groups_list_endpoints_request_resource=compute_v1.NetworkEndpointGroupsListEndpointsRequest(),
     )
-    endpoints = [
+    endpoints: list[Endpoint] = [
         {
             "instance": i.network_endpoint.instance.rsplit("/", 1)[-1] or None,
             "ipAddress": i.network_endpoint.ip_address,
@@ -276,7 +276,7 @@ class KeptDiscovery(Protocol):
     inventory: Inventory | None
     lookups: dict[tuple[str, str], Any]
     members: dict[tuple[str, str], list[str]]  # (zone, group) → instance references
-    endpoints: dict[tuple[str, str], list[dict[str, Any]]]  # (zone, NEG) → endpoints
+    endpoints: dict[tuple[str, str], list[Endpoint]]  # (zone, NEG) → endpoints
 
     def fresh(self) -> bool: ...
 

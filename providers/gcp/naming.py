@@ -92,7 +92,7 @@ def split_stack(stack: str) -> list[str]:
     return [namespace, name] if name else [stack]
 
 
-def description(cluster: str, stack: str, role: str, **extra: Any) -> str:
+def description(cluster: str, stack: str, role: str, **extra: str) -> str:
     """The ownership record written into `description`."""
     if not extra:
         return _description(cluster, stack, role)

@@ -17,7 +17,7 @@ from typing import Any
 from lbctl.provider import Secret, Step
 
 from .discover import Current, Existing, Key
-from .translate import ORDER, Desired, Wanted
+from .translate import ORDER, Desired, Endpoint, Wanted
 
 KIND = {
     "healthChecks": "HealthCheck",
@@ -86,11 +86,11 @@ def _normalise_other(value: Any) -> Any:
     return value
 
 
-def same(wanted: Any, existing: Any) -> bool:
+def same(wanted: object, existing: object) -> bool:
     return bool(normalise(wanted) == normalise(existing))
 
 
-def endpoint_key(endpoint: dict[str, Any]) -> Hashable:
+def endpoint_key(endpoint: Endpoint) -> Hashable:
     """A NEG endpoint compared the way `same` does, as a hashable key (diffs stay linear in the size): its
     sorted items when they are plain strings and integers (as endpoints are), else its JSON. The two forms
     never equal each other, and each is equal exactly when the normalised endpoints are."""
@@ -328,8 +328,8 @@ def _set(
     field_name: str,
     method: str,
     fingerprint: str | None,
-    value: Any,
-    have: Any,
+    value: object,
+    have: object,
     existing: Existing,
     spec_field: str | None = None,
 ) -> Step:
@@ -341,7 +341,7 @@ def _set(
     return step(key[0], method, key[2], key[1] or None, body, "update", changes, field_name, spec_field)
 
 
-def _policy(want: Wanted, have: Any) -> Step:
+def _policy(want: Wanted, have: str | None) -> Step:
     changes = {"securityPolicy": (have, want.security_policy)}
     return step(
         want.collection,
@@ -367,7 +367,7 @@ def _members(method: str, want: Wanted, instances: list[str]) -> Step:
     )
 
 
-def _endpoints(method: str, want: Wanted, endpoints: list[dict[str, Any]]) -> Step:
+def _endpoints(method: str, want: Wanted, endpoints: list[Endpoint]) -> Step:
     verb = "attach" if method == "attachNetworkEndpoints" else "detach"
     return step(
         want.collection,

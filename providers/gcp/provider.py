@@ -36,6 +36,7 @@ from .translate import (
     spec_url_map,
     translate,
 )
+from .urlmap import UrlMapTranslation
 from .urlmap_route import evaluate
 
 
@@ -135,7 +136,7 @@ class GcpProvider:
 
     # --- helpers ----------------------------------------------------------------------------------
 
-    def translate_url_map(self, spec: LoadBalancerSpec) -> Any:
+    def translate_url_map(self, spec: LoadBalancerSpec) -> UrlMapTranslation | None:
         """The URL map of a spec (no cloud calls), or None when it has no default backend."""
         return spec_url_map(spec, self.config.cluster_name)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypedDict
 
 from lbctl.model.annotations import NEG
 from lbctl.model.spec import Backend, HealthCheck, LoadBalancerSpec, TLSCertificate
@@ -45,6 +45,14 @@ ORDER = (
 )
 
 
+class Endpoint(TypedDict):
+    """A NEG endpoint as the API takes and lists it: its VM (None: not known), IP address and port."""
+
+    instance: str | None
+    ipAddress: str
+    port: int
+
+
 @dataclass
 class Wanted:
     """One resource we want: its request body; `members`: an instance group's instances (`projects/…`
@@ -57,7 +65,7 @@ class Wanted:
     body: dict[str, Any]
     zone: str | None = None
     members: list[str] | None = None
-    endpoints: list[dict[str, Any]] | None = None
+    endpoints: list[Endpoint] | None = None
     security_policy: str | None = None
     # a backend service's Cloud CDN signing keys, name → value (addSignedUrlKey); None: not managed
     signed_url_keys: dict[str, Secret] | None = None
@@ -153,12 +161,12 @@ def translate(stack: StackInput, ctx: Context) -> Desired:
         groups: list[dict[str, Any]] = []
         if backend.target_type == "ip":
             neg_name = n.resource_name(n.NEG, ctx.cluster, readable, spec.stack, key, ctx.network)
-            by_zone: dict[str, list[dict[str, Any]]] = defaultdict(list)
+            by_zone: dict[str, list[Endpoint]] = defaultdict(list)
             for t in targets:
                 if t.zone is None:
                     out.warnings.append(f"backend {key}: endpoint {t.id} has no zone; not attached")
                     continue
-                endpoint = {
+                endpoint: Endpoint = {
                     "instance": node_instances.get(t.node or "", t.node),
                     "ipAddress": t.id,
                     "port": t.port,

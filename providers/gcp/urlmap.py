@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import NotRequired, TypedDict
 
 from lbctl.model.matching import host_matches
 from lbctl.model.spec import Action, LoadBalancerSpec, PathMatch, PathType, Rule
@@ -23,9 +23,42 @@ from . import naming as n
 Pattern = tuple[str, bool]  # (base, star): star matches paths starting with base + "/"
 
 
+class UrlRewrite(TypedDict):
+    pathPrefixRewrite: str
+
+
+class RouteAction(TypedDict):
+    urlRewrite: UrlRewrite
+
+
+class PathRule(TypedDict):
+    paths: list[str]
+    service: str
+    routeAction: NotRequired[RouteAction]
+
+
+class PathMatcher(TypedDict):
+    name: str
+    defaultService: str
+    pathRules: list[PathRule]
+
+
+class HostRule(TypedDict):
+    hosts: list[str]
+    pathMatcher: str
+
+
+class UrlMapBody(TypedDict, total=False):
+    """The routing part of a URL map, in the API's shape."""
+
+    defaultService: str
+    hostRules: list[HostRule]
+    pathMatchers: list[PathMatcher]
+
+
 @dataclass
 class UrlMapTranslation:
-    body: dict[str, Any]  # hostRules, pathMatchers, defaultService (API shape)
+    body: UrlMapBody
     warnings: list[str] = field(default_factory=list)
     sources: dict[tuple[str, str], Rule] = field(default_factory=dict)  # (matcher, path) → spec rule
     service_actions: dict[str, Action] = field(default_factory=dict)  # service ref → spec action
@@ -131,12 +164,12 @@ def translate_url_map(
         ident = tuple(id(r) for r in candidates)
         matchers.setdefault(ident, ([], candidates))[0].append(host)
 
-    host_rules: list[dict[str, Any]] = []
-    path_matchers: list[dict[str, Any]] = []
+    host_rules: list[HostRule] = []
+    path_matchers: list[PathMatcher] = []
     for matcher_hosts, candidates in matchers.values():
         name = "pm-" + n.short_hash(*sorted(matcher_hosts), length=10)
         emitted: list[Pattern] = []
-        path_rules: list[dict[str, Any]] = []
+        path_rules: list[PathRule] = []
         for rule in candidates:
             paths = [
                 p for p in rule_paths(rule.path)[0] if not any(_covers(q, parse_pattern(p)) for q in emitted)
@@ -146,7 +179,7 @@ def translate_url_map(
             emitted.extend(parse_pattern(p) for p in paths)
             service = ref(services[rule.action.backend_keys()[0]])
             out.service_actions.setdefault(service, rule.action)
-            path_rule: dict[str, Any] = {"paths": paths, "service": service}
+            path_rule: PathRule = {"paths": paths, "service": service}
             if rule.rewrite_path_prefix is not None:
                 path_rule["routeAction"] = {"urlRewrite": {"pathPrefixRewrite": rule.rewrite_path_prefix}}
             path_rules.append(path_rule)

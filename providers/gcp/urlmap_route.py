@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from lbctl.model.matching import RouteResult, normalise_host
 
-from .urlmap import UrlMapTranslation, parse_pattern, pattern_matches, pattern_rank
+from .urlmap import (
+    HostRule,
+    PathMatcher,
+    PathRule,
+    UrlMapBody,
+    UrlMapTranslation,
+    parse_pattern,
+    pattern_matches,
+    pattern_rank,
+)
 
 
-def select_host_rule(url_map: dict[str, Any], host: str) -> dict[str, Any] | None:
+def select_host_rule(url_map: UrlMapBody, host: str) -> HostRule | None:
     """Exact host first, then the longest matching `*suffix` wildcard (any prefix, dots included),
     then `*`; None when no host rule matches."""
     request = normalise_host(host)
-    best: tuple[int, dict[str, Any]] | None = None
+    best: tuple[int, HostRule] | None = None
     for rule in url_map.get("hostRules") or []:
         for pattern in rule.get("hosts") or []:
             pattern = pattern.lower()
@@ -32,10 +39,10 @@ def select_host_rule(url_map: dict[str, Any], host: str) -> dict[str, Any] | Non
     return best[1] if best else None
 
 
-def select_path(matcher: dict[str, Any], path: str) -> tuple[str, dict[str, Any]] | None:
+def select_path(matcher: PathMatcher, path: str) -> tuple[str, PathRule] | None:
     """The longest matching path of a path matcher (query string ignored), with its path rule."""
     request = path.split("?", 1)[0] or "/"
-    best: tuple[tuple[int, int], str, dict[str, Any]] | None = None
+    best: tuple[tuple[int, int], str, PathRule] | None = None
     for rule in matcher.get("pathRules") or []:
         for candidate in rule.get("paths") or []:
             pattern = parse_pattern(candidate)

@@ -32,7 +32,7 @@ from . import (
     targets,
     waf,
 )
-from .context import Context
+from .context import Context, Outputs, Request
 
 EXECUTORS: dict[str, ModuleType] = {
     operation: module
@@ -67,7 +67,7 @@ class Applier:
         self.context = Context(clients, spec)
         self.cleanup = cleanup
         self.delete_retry_seconds = delete_retry_seconds
-        self.results: dict[str, dict[str, Any]] = {}
+        self.results: dict[str, Outputs] = {}
         self.done: list[Step] = []
         self.failures: list[ProviderError] = []
         self.warnings: list[str] = []
@@ -133,9 +133,7 @@ class Applier:
         error = self.context.clients.caller.provider_error(exc)
         return error if error is not None and error.user_fixable else None
 
-    def _delete_when_free(
-        self, step: Step, module: ModuleType, body: dict[str, Any], busy: tuple[str, ...]
-    ) -> None:
+    def _delete_when_free(self, step: Step, module: ModuleType, body: Request, busy: tuple[str, ...]) -> None:
         """Delete something AWS may still see as in use for a moment; a warning if it stays busy (a later
         converge deletes it). In cleanup, a rejection the user must fix — still in use by something we do not
         own, any other 4xx — is kept in `failures` naming the resource."""

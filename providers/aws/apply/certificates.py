@@ -3,22 +3,20 @@ or exceptions), delete ours when no listener uses it any more."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from botocore.exceptions import ClientError
 
 from lbctl.provider import ProviderError, Step
 
 from ..clients import classify_aws_error, error_code, sensitive
 from ..translate import stack_error
-from .context import Context
+from .context import Context, Outputs, Request
 
 OPERATIONS = frozenset({"ImportCertificate", "RequestCertificate", "DeleteCertificate"})
 BUSY = {"DeleteCertificate": ("ResourceInUseException",)}  # still on a listener being deleted
 TLS_FIELD = "spec.tls"
 
 
-def execute(context: Context, step: Step, body: dict[str, Any]) -> dict[str, Any]:
+def execute(context: Context, step: Step, body: Request) -> Outputs:
     if step.operation == "DeleteCertificate":
         context.clients.call("acm", "DeleteCertificate", **body)
         return {}

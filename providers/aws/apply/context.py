@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from lbctl.model.spec import LoadBalancerSpec
 
 from ..clients import AwsClients
+
+# A step's request as sent: the keyword arguments of the boto3 call (Refs resolved, Secrets revealed).
+Request = Mapping[str, Any]
+# What an executor gives back for the Refs of later steps: field (TargetGroupArn, DNSName …) → value.
+Outputs = dict[str, str]
 
 
 @dataclass

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from lbctl.provider import Step
 
-from .context import Context
+from .context import Context, Outputs, Request
 
 OPERATIONS = frozenset(
     {
@@ -22,7 +20,7 @@ OPERATIONS = frozenset(
 )
 
 
-def execute(context: Context, step: Step, body: dict[str, Any]) -> dict[str, Any]:
+def execute(context: Context, step: Step, body: Request) -> Outputs:
     result = context.clients.call("elbv2", step.operation, **body)
     if step.operation == "CreateLoadBalancer":
         created = result["LoadBalancers"][0]

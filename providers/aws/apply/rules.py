@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from lbctl.provider import Step
 
-from .context import Context
+from .context import Context, Outputs, Request
 
 OPERATIONS = frozenset({"CreateRule", "ModifyRule", "DeleteRule", "SetRulePriorities"})
 
@@ -19,6 +17,6 @@ def may_step_past(step: Step) -> bool:
     return step.operation == "CreateRule" or (step.operation == "ModifyRule" and "Conditions" in step.body)
 
 
-def execute(context: Context, step: Step, body: dict[str, Any]) -> dict[str, Any]:
+def execute(context: Context, step: Step, body: Request) -> Outputs:
     context.clients.call("elbv2", step.operation, **body)
     return {}

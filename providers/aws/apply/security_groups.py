@@ -4,12 +4,11 @@ backend security group and the rules from it on node/pod security groups."""
 from __future__ import annotations
 
 import threading
-from typing import Any
 
 from lbctl.provider import Step
 
 from ..clients import error_code
-from .context import Context
+from .context import Context, Outputs, Request
 
 OPERATIONS = frozenset(
     {
@@ -32,7 +31,7 @@ ALREADY = {
 _BACKEND_CREATION = threading.Lock()  # converges of several stacks in one process create it once
 
 
-def execute(context: Context, step: Step, body: dict[str, Any]) -> dict[str, Any]:
+def execute(context: Context, step: Step, body: Request) -> Outputs:
     if step.kind == "BackendSecurityGroup" and step.operation == "CreateSecurityGroup":
         with _BACKEND_CREATION:
             created = _created_meanwhile(context, body)
@@ -40,7 +39,7 @@ def execute(context: Context, step: Step, body: dict[str, Any]) -> dict[str, Any
     return _send(context, step, body)
 
 
-def _send(context: Context, step: Step, body: dict[str, Any]) -> dict[str, Any]:
+def _send(context: Context, step: Step, body: Request) -> Outputs:
     try:
         result = context.clients.call("ec2", step.operation, **body)
     except Exception as exc:
@@ -55,7 +54,7 @@ def _send(context: Context, step: Step, body: dict[str, Any]) -> dict[str, Any]:
     return {"GroupId": result["GroupId"]} if step.operation == "CreateSecurityGroup" else {}
 
 
-def _created_meanwhile(context: Context, body: dict[str, Any]) -> str | None:
+def _created_meanwhile(context: Context, body: Request) -> str | None:
     """The ID of the backend group of this name in this VPC when its tags say it is the cluster's."""
     wanted = {t["Key"]: t["Value"] for spec in body.get("TagSpecifications", []) for t in spec["Tags"]}
     found = context.clients.call(

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from lbctl.provider import Step
 
-from .context import Context
+from .context import Context, Outputs, Request
 
 OPERATIONS = frozenset({"CreateProtection", "DeleteProtection"})
 
 
-def execute(context: Context, step: Step, body: dict[str, Any]) -> dict[str, Any]:
+def execute(context: Context, step: Step, body: Request) -> Outputs:
     context.clients.call("shield", step.operation, **body)
     return {}

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from lbctl.provider import Step
 
 from ..clients import TAGS_FIELD, error_code
 from ..translate import stack_error
-from .context import Context
+from .context import Context, Outputs, Request
 
 OPERATIONS = frozenset({"AddTags", "RemoveTags"})
 
 
-def execute(context: Context, step: Step, body: dict[str, Any]) -> dict[str, Any]:
+def execute(context: Context, step: Step, body: Request) -> Outputs:
     try:
         context.clients.call("elbv2", step.operation, **body)
     except Exception as exc:

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from lbctl.provider import Step
 
-from .context import Context
+from .context import Context, Outputs, Request
 
 OPERATIONS = frozenset(
     {"CreateTargetGroup", "ModifyTargetGroup", "ModifyTargetGroupAttributes", "DeleteTargetGroup"}
@@ -14,7 +12,7 @@ OPERATIONS = frozenset(
 BUSY = {"DeleteTargetGroup": ("ResourceInUse",)}  # still used by a listener or rule being deleted
 
 
-def execute(context: Context, step: Step, body: dict[str, Any]) -> dict[str, Any]:
+def execute(context: Context, step: Step, body: Request) -> Outputs:
     result = context.clients.call("elbv2", step.operation, **body)
     if step.operation == "CreateTargetGroup":
         return {"TargetGroupArn": result["TargetGroups"][0]["TargetGroupArn"]}

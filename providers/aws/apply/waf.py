@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from lbctl.provider import Step
 
 from ..naming import WAF_CLASSIC_KIND
-from .context import Context
+from .context import Context, Outputs, Request
 
 OPERATIONS = frozenset({"AssociateWebACL", "DisassociateWebACL"})
 
 
-def execute(context: Context, step: Step, body: dict[str, Any]) -> dict[str, Any]:
+def execute(context: Context, step: Step, body: Request) -> Outputs:
     context.clients.call("waf-regional" if step.kind == WAF_CLASSIC_KIND else "wafv2", step.operation, **body)
     return {}
