@@ -235,7 +235,9 @@ class Inventory:
         }
 
     def stacks(self, cluster: str = CLUSTER) -> set[str]:
-        return {s for c, s in self.owner.values() if c == cluster}
+        """The stacks (Ingress groups) with resources of ours; cluster-wide ones such as the shared
+        backend security group belong to no stack and are counted by `owned`, not here."""
+        return {s for c, s in self.owner.values() if c == cluster and s}
 
     def foreign(self, cluster: str = CLUSTER) -> dict[str, Any]:
         return {k: v for k, v in self.items.items() if k not in self.owner or self.owner[k][0] != cluster}

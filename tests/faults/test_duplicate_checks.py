@@ -29,6 +29,7 @@ from emulators.testing.faults import (
     gcp_world,
 )
 from emulators.testing.waiting import address_of, wait_for
+from providers.aws.naming import LBC_RESOURCE_TAG, ROLE_BACKEND_SG
 
 AWS_KINDS = ("lb", "listener", "rule", "tg", "target", "sg", "sg-rule", "cert", "waf-association")
 GCP_KINDS = (
@@ -205,9 +206,9 @@ def _aws_second_tg(world: World) -> str:
 def _aws_sg(world: World) -> tuple[Any, dict[str, Any]]:
     assert world.aws is not None
     ec2 = world.aws.client("ec2")
-    (group,) = ec2.describe_security_groups(Filters=[{"Name": "tag-key", "Values": [OWN_TAG]}])[
-        "SecurityGroups"
-    ]
+    ours = ec2.describe_security_groups(Filters=[{"Name": "tag-key", "Values": [OWN_TAG]}])["SecurityGroups"]
+    # The stack's own (frontend) group; the cluster's shared backend group carries our tag too.
+    (group,) = [g for g in ours if {"Key": LBC_RESOURCE_TAG, "Value": ROLE_BACKEND_SG} not in g["Tags"]]
     return ec2, group
 
 
