@@ -247,12 +247,15 @@ def test_aws_kept_converge_checks_existence_with_one_read(moto_url: str) -> None
     assert again.changes == [] and again.address == first.address
     assert provider.stats.snapshot() == {"resourcegroupstaggingapi:GetResources:ok": 1}
 
-    # endpoint churn: one register and one deregister per target group, no describe
+    # endpoint churn: one register and one deregister per target group, no target-group describe; the
+    # new pod IPs are looked up once (one DescribeNetworkInterfaces for all of them) so the backend
+    # security group rules cover the pods' own security groups
     provider.stats.reset()
     churned = provider.converge(_aws_stack(account, pods=4, generation=1))
     calls = provider.stats.snapshot()
     assert calls == {
         "resourcegroupstaggingapi:GetResources:ok": 1,
+        "ec2:DescribeNetworkInterfaces:ok": 1,
         "elbv2:RegisterTargets:ok": 2,
         "elbv2:DeregisterTargets:ok": 2,
     }, calls
