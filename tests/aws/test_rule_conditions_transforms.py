@@ -552,7 +552,17 @@ def test_stubber_refuses_a_malformed_transform() -> None:
 
 # --------------------------------------------------------------------------- moto: what it implements
 
-MOTO_CASES = ["host-values-join-the-rule-host", "path-values-join-the-rule-path"]
+# moto learns ALB's RegexValues from emulators/aws_elbv2.py; Transforms it still drops (stubbed above)
+MOTO_CASES = [
+    "host-values-join-the-rule-host",
+    "path-values-join-the-rule-path",
+    "wildcard-host-is-one-label-regex",
+    "host-regex-values-without-a-rule-host",
+    "http-header-regex-values",
+    "use-regex-path-match",
+    "wildcard-host-with-host-values-all-regex",
+    "wildcard-host-with-host-regex-values",
+]
 
 
 def _moto_rules(account: Account) -> list[dict[str, Any]]:
