@@ -136,6 +136,9 @@ class ConvergeResult:
     # user-fixable failures the converge stepped past (the rest was applied): reported, and retried with backoff
     errors: list[ProviderError] = field(default_factory=list)
     steps: list[Step] = field(default_factory=list)  # plan: every step; converge: the steps that took effect
+    # status annotations (keys the registry marks `status`) → value, written onto every member Ingress; a
+    # status key of this provider missing here is removed. None: the provider reports none (nothing is touched)
+    annotations: dict[str, str] | None = None
 
 
 @dataclass(frozen=True)

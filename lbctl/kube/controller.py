@@ -24,6 +24,7 @@ from lbctl.kube.resources import watched_resources
 from lbctl.kube.routing import secrets_needed, stacks_on_cluster_default, stacks_using
 from lbctl.kube.secrets import SecretWatches
 from lbctl.kube.workqueue import ShutDown, WorkQueue
+from lbctl.model.annotations import REGISTRY
 from lbctl.model.builder import (
     BuildConfig,
     BuildResult,
@@ -476,11 +477,15 @@ class Controller:
                 return converged  # the finalizers stay; the failures are reported and retried
             raise RuntimeError(f"the cloud resources of {stack} are not all deleted yet")
         for ingress in released:
+            # before the finalizer goes: after it, the object may be gone
+            self._set_status_annotations(ingress, {})
             self._remove_finalizer(ingress)
             if not ingress.deleting:
                 self._set_address(ingress, None)
         for member in spec.members:
             ingress = snapshot.ingresses[member]
+            if converged.annotations is not None:
+                self._set_status_annotations(ingress, converged.annotations)
             self._set_address(ingress, converged.address)
             if converged.changes:
                 self.events.record(
@@ -601,6 +606,26 @@ class Controller:
             if err.status != 404:
                 raise
 
+    def _set_status_annotations(self, ingress: Ingress, wanted: dict[str, str]) -> None:
+        """Make this provider's status annotations on `ingress` exactly `wanted`: one patch of what differs from
+        the cache, none when nothing does."""
+        cached = self.informers["Ingress"].get(ingress.ref.key)
+        current = (
+            (cached.raw.get("metadata") or {}).get("annotations") or {} if cached else ingress.annotations
+        )
+        changes: dict[str, str | None] = {
+            key: wanted.get(key)
+            for key in REGISTRY.status_keys(self.config.provider)
+            if current.get(key) != wanted.get(key)
+        }
+        if not changes:
+            return
+        try:
+            self.writer.set_annotations(ingress.namespace, ingress.name, changes)
+        except ApiException as err:
+            if err.status != 404:
+                raise
+
     def _set_address(self, ingress: Ingress, address: str | None) -> None:
         cached = self.informers["Ingress"].get(ingress.ref.key)
         current = (
@@ -633,13 +658,17 @@ def _normalise_status(entries: list[dict[str, Any]]) -> list[dict[str, str]]:
 
 
 def _same_ingress(olds: tuple[Any, ...], news: tuple[Any, ...]) -> bool:
-    """Nothing we read changed: only the resourceVersion, or our own finalizer was added (by us, before
-    the first cloud write; reconciling again for it would only repeat the discovery)."""
+    """Nothing we read changed: only the resourceVersion, our own status annotations, or our own finalizer was
+    added (by us, before the first cloud write; reconciling again for it would only repeat the discovery)."""
+    status = {a.name for a in REGISTRY if a.status}
 
     def strip(items: tuple[Any, ...]) -> tuple[Any, ...]:
         return tuple(
             dataclasses.replace(
-                i, resource_version="", finalizers=tuple(f for f in i.finalizers if f != FINALIZER)
+                i,
+                resource_version="",
+                finalizers=tuple(f for f in i.finalizers if f != FINALIZER),
+                annotations={k: v for k, v in i.annotations.items() if k not in status},
             )
             for i in items
         )

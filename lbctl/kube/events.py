@@ -144,6 +144,11 @@ class IngressWriter:
         }
         self.api.patch_namespaced_ingress(name, namespace, body, _content_type="application/merge-patch+json")
 
+    def set_annotations(self, namespace: str, name: str, changes: dict[str, str | None]) -> None:
+        """Set (or, for None, remove) these annotations and leave the others alone (a JSON merge patch)."""
+        body = {"metadata": {"annotations": changes}}
+        self.api.patch_namespaced_ingress(name, namespace, body, _content_type="application/merge-patch+json")
+
     def set_address(self, namespace: str, name: str, address: str | None) -> None:
         entries = [status_entry(address)] if address else []
         self.api.patch_namespaced_ingress_status(

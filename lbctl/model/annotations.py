@@ -84,6 +84,18 @@ APP_PROTOCOLS = GKE + "app-protocols"
 REWRITE_TARGET_NGINX = "nginx.ingress.kubernetes.io/rewrite-target"
 REWRITE_TARGET = "ingress.kubernetes.io/rewrite-target"
 
+# Status annotations: what the controller made, written onto the Ingress as ingress-gce writes them.
+STATUS = "ingress.kubernetes.io/"
+STATUS_BACKENDS = STATUS + "backends"
+STATUS_URL_MAP = STATUS + "url-map"
+STATUS_REDIRECT_URL_MAP = STATUS + "redirect-url-map"
+STATUS_FORWARDING_RULE = STATUS + "forwarding-rule"
+STATUS_HTTPS_FORWARDING_RULE = STATUS + "https-forwarding-rule"
+STATUS_TARGET_PROXY = STATUS + "target-proxy"
+STATUS_HTTPS_TARGET_PROXY = STATUS + "https-target-proxy"
+STATUS_SSL_CERT = STATUS + "ssl-cert"
+STATUS_STATIC_IP = STATUS + "static-ip"
+
 _ARN = r"arn:aws[a-zA-Z-]*:[a-z0-9-]+:[a-z0-9-]*:\d{0,12}:\S+"
 _NAME_32 = r"[a-zA-Z0-9]([a-zA-Z0-9-]{0,30}[a-zA-Z0-9])?"
 _GROUP = r"[a-z0-9]([-a-z0-9.]{0,61}[a-z0-9])?"
@@ -1002,6 +1014,31 @@ ANNOTATIONS += [
         refused=FRONTEND_NLB_REFUSED,
     )
     for name in FRONTEND_NLB
+]
+
+_STATUS_DOCS = {
+    STATUS_BACKENDS: "JSON object: backend service name → health state. lbctl writes `Unknown` for each: it "
+    "does not ask the cloud for health on every converge (`lbctl describe` shows it).",
+    STATUS_URL_MAP: "Name of the URL map.",
+    STATUS_REDIRECT_URL_MAP: "Name of the URL map that redirects HTTP to HTTPS (FrontendConfig redirectToHttps).",
+    STATUS_FORWARDING_RULE: "Name of the HTTP forwarding rule (absent when HTTP is not served).",
+    STATUS_HTTPS_FORWARDING_RULE: "Name of the HTTPS forwarding rule (absent without TLS).",
+    STATUS_TARGET_PROXY: "Name of the target HTTP proxy (absent when HTTP is not served).",
+    STATUS_HTTPS_TARGET_PROXY: "Name of the target HTTPS proxy (absent without TLS).",
+    STATUS_SSL_CERT: "Comma-separated names of the SSL certificates on the HTTPS proxy.",
+    STATUS_STATIC_IP: "Name of the reserved global address the forwarding rules use.",
+}
+ANNOTATIONS += [
+    Annotation(
+        name,
+        p.string(None, None, "any value (written by lbctl; not read)"),
+        _I,
+        _N,
+        "gcp",
+        f"Status, written by lbctl after each converge and removed on delete. {doc}",
+        status=True,
+    )
+    for name, doc in _STATUS_DOCS.items()
 ]
 
 REGISTRY = AnnotationRegistry(

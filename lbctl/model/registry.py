@@ -63,6 +63,8 @@ class Annotation:
     default_doc: str = ""
     variants: tuple[Variant, ...] = ()
     refused: str | None = None  # known but not implemented: any value is this error
+    # written by lbctl (what it made, read by users and tooling): never input, so any value is accepted, unread
+    status: bool = False
 
     def default_for(self, situation: str | None = None) -> Any:
         """The default in `situation` (a Variant key), else the plain default."""
@@ -168,6 +170,10 @@ class AnnotationRegistry:
                 return family
         raise KeyError(f"annotation {name} is not declared")
 
+    def status_keys(self, provider: str) -> list[str]:
+        """The status annotations `provider` writes (those of any provider included)."""
+        return sorted(a.name for a in self._exact.values() if a.status and a.provider in (provider, "any"))
+
     def lookup(self, key: str) -> tuple[Annotation, str] | None:
         """The declaration a concrete key belongs to, with the family suffix ('' for plain keys)."""
         if key in self._exact:
@@ -197,6 +203,8 @@ class AnnotationRegistry:
                     )
                 continue
             ann, suffix = found
+            if ann.status:
+                continue  # lbctl's own report of what it made: not input, whatever it says
             if not ann.scope.allows(kind):
                 parsed.problems.append(
                     Problem(

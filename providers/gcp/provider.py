@@ -27,6 +27,7 @@ from .describe import describe_stack
 from .discover import Current, Inventory, Key, cluster_inventory, discover, list_cluster, must_exist
 from .doctor import gcp_checks
 from .plan import plan
+from .status import status_annotations
 from .translate import (
     PRE_SHARED,
     SSL_POLICY,
@@ -250,6 +251,7 @@ class GcpProvider:
                     result.changes.append(step.change())
             result.address = self._address(desired, current, steps, applied=True)
             result.deleted = spec.empty and not blocked
+            result.annotations = status_annotations(desired)
         finally:
             result.calls = self._calls_since(before)
         return result

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,6 +14,7 @@ import yaml
 from emulators.gce import ComputeEmulator
 from emulators.gce.project import GcpProject, create_gcp_project
 from emulators.kube import KubeEmulator
+from emulators.testing.certs import self_signed
 from emulators.testing.controller import controller
 from emulators.testing.objects import endpoint_slice, ingress, node, service
 from emulators.testing.waiting import address_of, events_for, gone, wait_for
@@ -158,5 +161,128 @@ def test_gke_cluster_default_backend(
             .node_port
         )
         assert checks[0]["httpHealthCheck"]["port"] == node_port
+    finally:
+        process.stop()
+
+
+STATUS_KEYS = {
+    "ingress.kubernetes.io/backends",
+    "ingress.kubernetes.io/url-map",
+    "ingress.kubernetes.io/forwarding-rule",
+    "ingress.kubernetes.io/https-forwarding-rule",
+    "ingress.kubernetes.io/target-proxy",
+    "ingress.kubernetes.io/https-target-proxy",
+    "ingress.kubernetes.io/ssl-cert",
+    "ingress.kubernetes.io/static-ip",
+}
+
+
+def status_of(net: kubernetes.client.NetworkingV1Api, name: str) -> dict[str, str]:
+    found = net.read_namespaced_ingress(name, "default").metadata.annotations or {}
+    return {k: v for k, v in found.items() if k.startswith("ingress.kubernetes.io/")}
+
+
+def ingress_writes(kube: KubeEmulator, name: str) -> list[str]:
+    return [
+        f"{r.method} {r.path}"
+        for r in kube.requests
+        if r.resource == "ingresses" and r.name == name and r.method in ("PATCH", "PUT")
+    ]
+
+
+def test_status_annotations_name_what_was_made(
+    kube: KubeEmulator, cluster: kubernetes.client.ApiClient, compute: ComputeEmulator, project: GcpProject
+) -> None:
+    """As ingress-gce, the Ingress names its URL map, forwarding rules, proxies, certificate, static IP and
+    backend services (the emulator's own names); a resync writes nothing; TLS removed drops the HTTPS keys;
+    deleting the Ingress removes them all before the finalizer goes."""
+    net = kubernetes.client.NetworkingV1Api(cluster)
+    cert, key = self_signed("shop.example.com", serial=71)
+    kubernetes.client.CoreV1Api(cluster).create_namespaced_secret(
+        "default",
+        {
+            "metadata": {"name": "shop-tls", "namespace": "default"},
+            "type": "kubernetes.io/tls",
+            "data": {
+                "tls.crt": base64.b64encode(cert.encode()).decode(),
+                "tls.key": base64.b64encode(key.encode()).decode(),
+            },
+        },
+    )
+    process = controller(
+        kube, "gcp", compute.url, "e2e", project=PROJECT, zones=["us-central1-a", "us-central1-b"]
+    ).start()
+    try:
+        body = gce_ingress("shop", {"/users": "users", "/products": "products"})
+        body["spec"]["tls"] = [{"hosts": ["shop.example.com"], "secretName": "shop-tls"}]
+        net.create_namespaced_ingress("default", body)
+        wait_for(lambda: address_of(cluster, "shop"), what="status IP")
+        status = wait_for(
+            lambda: (s := status_of(net, "shop")) and set(s) == STATUS_KEYS and s, what="status annotations"
+        )
+        made = ours(compute)
+        assert [status["ingress.kubernetes.io/url-map"]] == made["urlMaps"]
+        assert sorted([status["ingress.kubernetes.io/target-proxy"]]) == made["targetHttpProxies"]
+        assert [status["ingress.kubernetes.io/https-target-proxy"]] == made["targetHttpsProxies"]
+        assert [status["ingress.kubernetes.io/ssl-cert"]] == made["sslCertificates"]
+        assert (
+            sorted(
+                [
+                    status["ingress.kubernetes.io/forwarding-rule"],
+                    status["ingress.kubernetes.io/https-forwarding-rule"],
+                ]
+            )
+            == made["forwardingRules"]
+        )
+        inventory = compute.inventory()
+        https_rule = next(
+            v
+            for k, v in inventory.items()
+            if k.endswith(status["ingress.kubernetes.io/https-forwarding-rule"])
+        )
+        assert https_rule["target"].endswith("/" + status["ingress.kubernetes.io/https-target-proxy"])
+        assert status["ingress.kubernetes.io/static-ip"] == "shop-ip"
+        assert json.loads(status["ingress.kubernetes.io/backends"]) == dict.fromkeys(
+            made["backendServices"], "Unknown"
+        )
+
+        writes = ingress_writes(kube, "shop")
+        process.controller.enqueue_all()
+        wait_for(lambda: process.controller.queue.idle, what="resync done")
+        assert ingress_writes(kube, "shop") == writes, "a resync of an unchanged Ingress must not patch it"
+
+        body = net.read_namespaced_ingress("shop", "default")
+        body.spec.tls = None
+        net.replace_namespaced_ingress("shop", "default", body)
+        plain = wait_for(
+            lambda: (
+                (s := status_of(net, "shop")) and "ingress.kubernetes.io/https-target-proxy" not in s and s
+            ),
+            what="HTTPS status annotations removed",
+        )
+        assert set(plain) == STATUS_KEYS - {
+            "ingress.kubernetes.io/https-forwarding-rule",
+            "ingress.kubernetes.io/https-target-proxy",
+            "ingress.kubernetes.io/ssl-cert",
+        }
+        assert plain["ingress.kubernetes.io/url-map"] == status["ingress.kubernetes.io/url-map"]
+
+        # another controller's finalizer keeps the deleted Ingress readable once lbctl let go of it
+        net.patch_namespaced_ingress(
+            "shop", "default", {"metadata": {"finalizers": ["example.com/hold", FINALIZER]}}
+        )
+        net.delete_namespaced_ingress("shop", "default")
+        left = wait_for(
+            lambda: (
+                (i := net.read_namespaced_ingress("shop", "default")).metadata.finalizers
+                == ["example.com/hold"]
+                and i
+            ),
+            what="lbctl's finalizer dropped",
+        )
+        assert not ours(compute)
+        assert not {k for k in left.metadata.annotations or {} if k in STATUS_KEYS}, "removed on delete"
+        net.patch_namespaced_ingress("shop", "default", {"metadata": {"finalizers": None}})
+        wait_for(lambda: gone(lambda: net.read_namespaced_ingress("shop", "default")), what="Ingress deleted")
     finally:
         process.stop()
