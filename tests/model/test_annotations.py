@@ -308,8 +308,10 @@ INVALID: dict[str, list[str]] = {
     a.REWRITE_TARGET_NGINX: ["no-slash"],
 }
 
-DECLARED = [ann.name for ann in REGISTRY if ann.refused is None]  # refused ones: no valid value at all
+# refused ones: no valid value at all; status ones (written by lbctl): no invalid one
+DECLARED = [ann.name for ann in REGISTRY if ann.refused is None and not ann.status]
 REFUSED = [ann.name for ann in REGISTRY if ann.refused is not None]
+STATUS = [ann.name for ann in REGISTRY if ann.status]
 
 
 def test_every_annotation_has_valid_cases() -> None:
@@ -484,6 +486,30 @@ def test_unknown_alb_annotation_is_an_error(key: str, kind: str) -> None:
     assert problem.severity == Severity.ERROR
     assert problem.field == f"metadata.annotations[{key}]"
     assert problem.message == "not supported by lbctl; the load balancer would differ from what you asked"
+
+
+def test_status_annotations_are_ingress_gces_and_never_input() -> None:
+    """ingress-gce's status keys (pkg/annotations/ingress.go), each accepted whatever it holds (an Ingress copied
+    from a GKE cluster carries them) and read as nothing."""
+    assert sorted(STATUS) == sorted(
+        "ingress.kubernetes.io/" + k
+        for k in (
+            "backends",
+            "url-map",
+            "redirect-url-map",
+            "forwarding-rule",
+            "https-forwarding-rule",
+            "target-proxy",
+            "https-target-proxy",
+            "ssl-cert",
+            "static-ip",
+        )
+    )
+    for name in STATUS:
+        for raw in ("k8s2-um-x", '{"k8s-be-1":"HEALTHY"}', ""):
+            parsed = REGISTRY.parse({name: raw}, "Ingress", "Ingress default/web")
+            assert not parsed.problems and not parsed.has(name)
+            assert not REGISTRY.parse({name: raw}, "Service", "Service default/web").problems
 
 
 def test_the_frontend_nlb_family_is_declared_and_refused() -> None:
