@@ -618,7 +618,13 @@ def planner(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OfflinePlanner
                 "MetricName": "m",
             },
         )
-        subnets = client("ec2").describe_subnets(Filters=[{"Name": "tag:Name", "Values": ["public-*"]}])
+        # moto's backends are per process: other tests' VPCs may hold public-* subnets too
+        subnets = client("ec2").describe_subnets(
+            Filters=[
+                {"Name": "tag:Name", "Values": ["public-*"]},
+                {"Name": "vpc-id", "Values": [config.options["vpc_id"]]},
+            ]
+        )
         named = {"shop-frontend": group["GroupId"], "web-acl-name-1": acl["Summary"]["ARN"]}
         yield OfflinePlanner(config, work, sorted(s["SubnetId"] for s in subnets["Subnets"]), named)
 
