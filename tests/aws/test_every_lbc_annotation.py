@@ -592,6 +592,10 @@ def planner(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OfflinePlanner
     work = tmp_path_factory.mktemp("every-annotation")
     aws = plugins()["aws"]
     assert aws.offline is not None
+    # moto keeps one backend per process: start from an empty cloud, as every other moto test does
+    from moto.moto_api._internal.models import moto_api_backend
+
+    moto_api_backend.reset()
     with aws.offline(OfflineRequest(CLUSTER, None, [], {})) as config:  # type: ignore[arg-type]
         client = lambda service: boto3.client(  # noqa: E731
             service,
