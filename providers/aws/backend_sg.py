@@ -75,12 +75,9 @@ def discover_backend(
     ]
     if vpc_id:
         filters.append({"Name": "vpc-id", "Values": [vpc_id]})
-    groups = clients.pages(
-        "ec2",
+    groups = clients.ec2_pages(
         "DescribeSecurityGroups",
         "SecurityGroups",
-        token_in="NextToken",
-        token_out="NextToken",
         Filters=filters,
     )
     view.group = sorted(groups, key=lambda g: g["GroupId"])[0] if groups else None
@@ -153,12 +150,9 @@ def _target_enis(
         filters = [{"Name": "addresses.private-ip-address", "Values": chunk}]
         if vpc_id:
             filters.append({"Name": "vpc-id", "Values": [vpc_id]})
-        for eni in clients.pages(
-            "ec2",
+        for eni in clients.ec2_pages(
             "DescribeNetworkInterfaces",
             "NetworkInterfaces",
-            token_in="NextToken",
-            token_out="NextToken",
             Filters=filters,
         ):
             groups = tuple(sorted(g["GroupId"] for g in eni.get("Groups", [])))
@@ -170,12 +164,9 @@ def _target_enis(
     nodes = sorted({target_instances[ip] for ip in ips if ip not in out and ip in target_instances})
     wanted = sorted((set(instances) | set(nodes)) - set(described))
     if wanted:
-        for reservation in clients.pages(
-            "ec2",
+        for reservation in clients.ec2_pages(
             "DescribeInstances",
             "Reservations",
-            token_in="NextToken",
-            token_out="NextToken",
             Filters=[{"Name": "instance-id", "Values": wanted}],
         ):
             for instance in reservation.get("Instances", []):
@@ -224,12 +215,9 @@ def _endpoint_groups(
     tagged: set[str] = set()
     if several:
         key = naming.NODE_CLUSTER_TAG + cluster
-        for group in clients.pages(
-            "ec2",
+        for group in clients.ec2_pages(
             "DescribeSecurityGroups",
             "SecurityGroups",
-            token_in="NextToken",
-            token_out="NextToken",
             Filters=[{"Name": "group-id", "Values": several}],
         ):
             if key in tag_dict(group.get("Tags")):
@@ -262,12 +250,9 @@ def our_rules(clients: AwsClients, backend_id: str) -> set[Rule]:
 def _rules_of(clients: AwsClients, backend_id: str, filters: list[dict[str, Any]]) -> set[Rule]:
     """Our rules on the security groups the filters select."""
     rules: set[Rule] = set()
-    for group in clients.pages(
-        "ec2",
+    for group in clients.ec2_pages(
         "DescribeSecurityGroups",
         "SecurityGroups",
-        token_in="NextToken",
-        token_out="NextToken",
         Filters=filters,
     ):
         for perm in group.get("IpPermissions", []):

@@ -95,12 +95,9 @@ def current_rules(clients: AwsClients, groups: set[str], description: str) -> di
     out: dict[str, set[Permission]] = {g: set() for g in groups}
     if not groups:
         return out
-    for group in clients.pages(
-        "ec2",
+    for group in clients.ec2_pages(
         "DescribeSecurityGroups",
         "SecurityGroups",
-        token_in="NextToken",
-        token_out="NextToken",
         GroupIds=sorted(groups),
     ):
         found = out.setdefault(group["GroupId"], set())

@@ -222,6 +222,10 @@ class AwsClients:
         method: Callable[..., Any] = getattr(client, xform_name(operation))
         return self.caller.call(service, operation, method, **kwargs)
 
+    def ec2_pages(self, operation: str, result_key: str, **kwargs: Any) -> list[Any]:
+        """All items of a paginated EC2 Describe call (EC2 pages with NextToken both ways)."""
+        return self.pages("ec2", operation, result_key, token_in="NextToken", token_out="NextToken", **kwargs)
+
     def pages(
         self,
         service: str,

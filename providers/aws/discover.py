@@ -171,12 +171,9 @@ def _tagged_stack(clients: AwsClients, cluster: str, stack: str) -> CurrentStack
         for arn, tags in sorted(tagged.items())
         if ":certificate/" in arn
     ]
-    for sg in clients.pages(
-        "ec2",
+    for sg in clients.ec2_pages(
         "DescribeSecurityGroups",
         "SecurityGroups",
-        token_in="NextToken",
-        token_out="NextToken",
         Filters=[{"Name": "tag:" + f["Key"], "Values": f["Values"]} for f in filters],
     ):
         sg["Tags"] = tag_dict(sg.get("Tags"))
@@ -469,12 +466,9 @@ def list_stacks(clients: AwsClients, cluster: str) -> list[str]:
         tags.get(STACK_TAG, "")
         for tags in tagged_resources(clients, filters, [LB_TYPE, TG_TYPE, ACM_TYPE]).values()
     }
-    for sg in clients.pages(
-        "ec2",
+    for sg in clients.ec2_pages(
         "DescribeSecurityGroups",
         "SecurityGroups",
-        token_in="NextToken",
-        token_out="NextToken",
         Filters=[{"Name": "tag:" + CLUSTER_TAG, "Values": [cluster]}],
     ):
         stacks.add(tag_dict(sg.get("Tags")).get(STACK_TAG, ""))

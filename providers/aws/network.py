@@ -23,24 +23,18 @@ def resolve_subnets(
         names = [r for r in refs if not r.startswith("subnet-")]
         found: list[dict[str, Any]] = []
         if ids:
-            found += clients.pages(
-                "ec2",
+            found += clients.ec2_pages(
                 "DescribeSubnets",
                 "Subnets",
-                token_in="NextToken",
-                token_out="NextToken",
                 Filters=[{"Name": "subnet-id", "Values": ids}],
             )
         if names:
             filters = [{"Name": "tag:Name", "Values": names}]
             if vpc_id:
                 filters.append({"Name": "vpc-id", "Values": [vpc_id]})
-            found += clients.pages(
-                "ec2",
+            found += clients.ec2_pages(
                 "DescribeSubnets",
                 "Subnets",
-                token_in="NextToken",
-                token_out="NextToken",
                 Filters=filters,
             )
         known = {s["SubnetId"] for s in found} | {_name(s) for s in found}
@@ -63,9 +57,7 @@ def resolve_subnets(
         filters = [{"Name": "tag-key", "Values": [role]}]
         if vpc_id:
             filters.append({"Name": "vpc-id", "Values": [vpc_id]})
-        candidates = clients.pages(
-            "ec2", "DescribeSubnets", "Subnets", token_in="NextToken", token_out="NextToken", Filters=filters
-        )
+        candidates = clients.ec2_pages("DescribeSubnets", "Subnets", Filters=filters)
         ours = f"kubernetes.io/cluster/{cluster}"
         subnets = []
         for subnet in sorted(candidates, key=lambda s: s["SubnetId"]):
@@ -114,9 +106,7 @@ def _tagged_subnets(
     ]
     if vpc_id:
         filters.append({"Name": "vpc-id", "Values": [vpc_id]})
-    found = clients.pages(
-        "ec2", "DescribeSubnets", "Subnets", token_in="NextToken", token_out="NextToken", Filters=filters
-    )
+    found = clients.ec2_pages("DescribeSubnets", "Subnets", Filters=filters)
     ours = f"kubernetes.io/cluster/{cluster}"
     chosen: dict[str, tuple[bool, str, dict[str, Any]]] = {}
     for subnet in found:
@@ -152,20 +142,14 @@ def resolve_security_groups(clients: AwsClients, spec: LoadBalancerSpec, vpc_id:
     resolved = list(ids)
     if names:
         vpc = [{"Name": "vpc-id", "Values": [vpc_id]}]
-        by_tag = clients.pages(
-            "ec2",
+        by_tag = clients.ec2_pages(
             "DescribeSecurityGroups",
             "SecurityGroups",
-            token_in="NextToken",
-            token_out="NextToken",
             Filters=[{"Name": "tag:Name", "Values": names}, *vpc],
         )
-        by_name = clients.pages(
-            "ec2",
+        by_name = clients.ec2_pages(
             "DescribeSecurityGroups",
             "SecurityGroups",
-            token_in="NextToken",
-            token_out="NextToken",
             Filters=[{"Name": "group-name", "Values": names}, *vpc],
         )
         for name in names:
@@ -183,12 +167,9 @@ def resolve_security_groups(clients: AwsClients, spec: LoadBalancerSpec, vpc_id:
     if ids:
         found = {
             g["GroupId"]
-            for g in clients.pages(
-                "ec2",
+            for g in clients.ec2_pages(
                 "DescribeSecurityGroups",
                 "SecurityGroups",
-                token_in="NextToken",
-                token_out="NextToken",
                 Filters=[{"Name": "group-id", "Values": ids}],
             )
         }
