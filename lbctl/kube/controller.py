@@ -477,9 +477,9 @@ class Controller:
                 return converged  # the finalizers stay; the failures are reported and retried
             raise RuntimeError(f"the cloud resources of {stack} are not all deleted yet")
         for ingress in released:
-            # before the finalizer goes: after it, the object may be gone
-            self._set_status_annotations(ingress, {})
-            self._remove_finalizer(ingress)
+            # in the same patch as the finalizer: after it the object may be gone, and a separate patch
+            # before it would change the resourceVersion the finalizer patch is conditioned on
+            self._remove_finalizer(ingress, self._status_changes(ingress, {}))
             if not ingress.deleting:
                 self._set_address(ingress, None)
         for member in spec.members:
@@ -594,13 +594,15 @@ class Controller:
             ingress.namespace, ingress.name, [*ingress.finalizers, FINALIZER], ingress.resource_version
         )
 
-    def _remove_finalizer(self, ingress: Ingress) -> None:
+    def _remove_finalizer(self, ingress: Ingress, annotations: dict[str, str | None] | None = None) -> None:
+        """Drop our finalizer (and, in the same patch, the given annotation changes)."""
         try:
             self.writer.set_finalizers(
                 ingress.namespace,
                 ingress.name,
                 [f for f in ingress.finalizers if f != FINALIZER],
                 ingress.resource_version,
+                annotations,
             )
         except ApiException as err:
             if err.status != 404:
@@ -609,6 +611,18 @@ class Controller:
     def _set_status_annotations(self, ingress: Ingress, wanted: dict[str, str]) -> None:
         """Make this provider's status annotations on `ingress` exactly `wanted`: one patch of what differs from
         the cache, none when nothing does."""
+        changes = self._status_changes(ingress, wanted)
+        if not changes:
+            return
+        try:
+            self.writer.set_annotations(ingress.namespace, ingress.name, changes)
+        except ApiException as err:
+            if err.status != 404:
+                raise
+
+    def _status_changes(self, ingress: Ingress, wanted: dict[str, str]) -> dict[str, str | None]:
+        """This provider's status annotations that differ on `ingress` (by the cache) from `wanted`; None
+        removes one."""
         cached = self.informers["Ingress"].get(ingress.ref.key)
         current = (
             (cached.raw.get("metadata") or {}).get("annotations") or {} if cached else ingress.annotations
@@ -618,13 +632,7 @@ class Controller:
             for key in REGISTRY.status_keys(self.config.provider)
             if current.get(key) != wanted.get(key)
         }
-        if not changes:
-            return
-        try:
-            self.writer.set_annotations(ingress.namespace, ingress.name, changes)
-        except ApiException as err:
-            if err.status != 404:
-                raise
+        return changes
 
     def _set_address(self, ingress: Ingress, address: str | None) -> None:
         cached = self.informers["Ingress"].get(ingress.ref.key)

@@ -136,12 +136,21 @@ class IngressWriter:
     def __init__(self, api_client: client.ApiClient) -> None:
         self.api = client.NetworkingV1Api(api_client)
 
-    def set_finalizers(self, namespace: str, name: str, finalizers: list[str], resource_version: str) -> None:
-        """Replace the finalizer list. A JSON merge patch, because a strategic merge patch merges
-        `metadata.finalizers` and so could never remove one."""
+    def set_finalizers(
+        self,
+        namespace: str,
+        name: str,
+        finalizers: list[str],
+        resource_version: str,
+        annotations: dict[str, str | None] | None = None,
+    ) -> None:
+        """Replace the finalizer list (and change these annotations in the same patch). A JSON merge patch,
+        because a strategic merge patch merges `metadata.finalizers` and so could never remove one."""
         body: dict[str, Any] = {
             "metadata": {"finalizers": finalizers or None, "resourceVersion": resource_version}
         }
+        if annotations:
+            body["metadata"]["annotations"] = annotations
         self.api.patch_namespaced_ingress(name, namespace, body, _content_type="application/merge-patch+json")
 
     def set_annotations(self, namespace: str, name: str, changes: dict[str, str | None]) -> None:
