@@ -235,7 +235,11 @@ def _list_endpoints(
     items = [
         {
             "networkEndpoint": dict(endpoint),
-            **({"healths": [{"healthState": "HEALTHY"}]} if show_health else {}),
+            **(
+                {"healths": [{"healthState": api.store.health_of(endpoint["ipAddress"], endpoint["port"])}]}
+                if show_health
+                else {}
+            ),
         }
         for endpoint in neg["_endpoints"]
     ]
@@ -278,13 +282,14 @@ def _get_health(
             instance_key = parse_reference(link, key.project)
             instance = api.store.resources.get(instance_key) if instance_key else None
             ip = instance["networkInterfaces"][0]["networkIP"] if instance else None
-            statuses.append({"instance": link, "ipAddress": ip, "port": port, "healthState": "HEALTHY"})
+            state = api.store.health_of(ip, port)
+            statuses.append({"instance": link, "ipAddress": ip, "port": port, "healthState": state})
     else:
         for endpoint in group["_endpoints"]:
             status: Payload = {
                 "ipAddress": endpoint["ipAddress"],
                 "port": endpoint["port"],
-                "healthState": "HEALTHY",
+                "healthState": api.store.health_of(endpoint["ipAddress"], endpoint["port"]),
             }
             if "instance" in endpoint:
                 status["instance"] = api.store.self_link(

@@ -20,6 +20,8 @@ from .store import OperationSettings, Store
 
 DEFAULT_ZONES: tuple[str, ...] = ("us-central1-a", "us-central1-b", "us-central1-c")
 ADMIN_PREFIX = "/_emulator"
+# HealthStatus.healthState of the Compute API
+HEALTH_STATES = ("HEALTHY", "UNHEALTHY", "DRAINING", "TIMEOUT", "UNKNOWN")
 
 
 @dataclass(frozen=True)
@@ -105,6 +107,22 @@ class ComputeEmulator:
         """Program a fault; see `emulators.core.faults` for the fields (`verb` matches the Compute method
         name, e.g. `urlMaps.insert`)."""
         return self.faults.add(FaultRule(**rule))
+
+    def set_health(self, ip_address: str, port: int, state: str) -> None:
+        """What the health checkers report for `ip_address`:`port` (port 0: every port) from now on, in
+        `backendServices.getHealth` and `listNetworkEndpoints`."""
+        if state not in HEALTH_STATES:
+            raise ValueError(f"healthState must be one of {', '.join(HEALTH_STATES)}, not {state!r}")
+        with self.store.lock:
+            self.store.health[(ip_address, port)] = state
+
+    def health_states(self) -> list[dict[str, Any]]:
+        """The health states set (`set_health`)."""
+        with self.store.lock:
+            return [
+                {"ipAddress": ip, "port": port, "healthState": state}
+                for (ip, port), state in sorted(self.store.health.items())
+            ]
 
     def inventory(self) -> dict[str, Any]:
         """Every stored resource (internal membership fields included), keyed by partial path."""
@@ -252,6 +270,13 @@ def _admin_response(emulator: ComputeEmulator, method: str, path: str, body: Any
         if method == "DELETE":
             emulator.clear_requests()
             return {"cleared": True}
+    if path == "/health-states":
+        if method == "POST":  # {"ipAddress": "10.4.0.7", "port": 8080 (optional), "healthState": "UNHEALTHY"}
+            emulator.set_health(str(body["ipAddress"]), int(body.get("port") or 0), str(body["healthState"]))
+        if method == "DELETE":
+            emulator.store.health.clear()
+        if method in ("GET", "POST", "DELETE"):
+            return {"healthStates": emulator.health_states()}
     if (method, path) == ("GET", "/calls"):
         return {"calls": emulator.call_counts()}
     if path == "/settings":

@@ -74,14 +74,23 @@ class Store:
         self._ids = itertools.count(1)
         self._public_ips = _ip_iterator(PUBLIC_IP_POOL)
         self._internal_ips = _ip_iterator(INTERNAL_IP_POOL)
+        # what the health checkers see, set through the admin API: IP address (and port; 0 any port) → state.
+        # A backend nobody set answers HEALTHY, as a serving backend does once its probes pass.
+        self.health: dict[tuple[str, int], str] = {}
 
     def reset(self) -> None:
-        """Forget every resource and operation."""
+        """Forget every resource, operation and health state."""
         with self.lock:
             self.resources.clear()
             self.operations.clear()
+            self.health.clear()
             self._public_ips = _ip_iterator(PUBLIC_IP_POOL)
             self._internal_ips = _ip_iterator(INTERNAL_IP_POOL)
+
+    def health_of(self, ip: str | None, port: int) -> str:
+        """The health state a probe of `ip`:`port` reports (see `health`)."""
+        with self.lock:
+            return self.health.get((ip or "", port)) or self.health.get((ip or "", 0)) or "HEALTHY"
 
     # --- naming and allocation -------------------------------------------------------------------
 

@@ -1017,8 +1017,10 @@ ANNOTATIONS += [
 ]
 
 _STATUS_DOCS = {
-    STATUS_BACKENDS: "JSON object: backend service name → health state. lbctl writes `Unknown` for each: it "
-    "does not ask the cloud for health on every converge (`lbctl describe` shows it).",
+    STATUS_BACKENDS: "JSON object: backend service name → health state from `backendServices.getHealth`, as "
+    "ingress-gce computes it: `HEALTHY` when any endpoint of its groups is, else the last endpoint's state "
+    "(`UNHEALTHY`, …), `Unknown` without endpoints. Read again whenever lbctl reads the cloud afresh "
+    "(`--discovery-ttl`), after a change, and while a backend is not `HEALTHY`.",
     STATUS_URL_MAP: "Name of the URL map.",
     STATUS_REDIRECT_URL_MAP: "Name of the URL map that redirects HTTP to HTTPS (FrontendConfig redirectToHttps).",
     STATUS_FORWARDING_RULE: "Name of the HTTP forwarding rule (absent when HTTP is not served).",

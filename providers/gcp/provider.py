@@ -27,7 +27,7 @@ from .describe import describe_stack
 from .discover import Current, Inventory, Key, cluster_inventory, discover, list_cluster, must_exist
 from .doctor import gcp_checks
 from .plan import plan
-from .status import status_annotations
+from .status import backend_health, status_annotations
 from .translate import (
     PRE_SHARED,
     SSL_POLICY,
@@ -71,6 +71,7 @@ class GcpProvider:
         self._compute: Compute | None = None
         self._zones: list[str] | None = None
         self.cache = DiscoveryCache(float(self.options.get("discovery_ttl", 0) or 0))
+        self._known_health: dict[str, dict[str, str]] = {}  # stack → backend service → state, as last read
 
     @property
     def stats(self) -> CallStats:
@@ -117,7 +118,7 @@ class GcpProvider:
         return inventory.stacks()
 
     def invalidate_cache(self) -> None:
-        """Forget what discovery found: the next converge reads the cloud afresh."""
+        """Forget what discovery found: the next converge reads the cloud (and the backends' health) afresh."""
         self.cache.invalidate()
 
     def doctor(self) -> list[Check]:
@@ -215,6 +216,7 @@ class GcpProvider:
         spec = stack.spec
         result = ConvergeResult(stack=spec.stack, address=None)
         try:
+            refreshed = not self.cache.fresh()  # this converge discovers the cloud afresh
             _, desired, current, steps = self._prepare(stack)
             result.warnings = list(desired.warnings)
             blocked: list[
@@ -251,10 +253,25 @@ class GcpProvider:
                     result.changes.append(step.change())
             result.address = self._address(desired, current, steps, applied=True)
             result.deleted = spec.empty and not blocked
-            result.annotations = status_annotations(desired)
+            health = self._health(desired, bool(result.steps), refreshed)
+            result.annotations = status_annotations(desired, health)
         finally:
             result.calls = self._calls_since(before)
         return result
+
+    def _health(self, desired: Desired, wrote: bool, refreshed: bool) -> dict[str, str]:
+        """The backends' health for the status annotation: read (a getHealth per backend service and group)
+        whenever discovery read the cloud afresh (every converge without `discovery_ttl`, else once per ttl
+        or after any doubt), after a write, and while any backend was not HEALTHY when last read; otherwise
+        what was read then, so a steady stack's no-op converge within the ttl makes no call."""
+        known = None if refreshed else self._known_health.get(desired.stack)
+        names = {w.name for w in desired.resources if w.collection == "backendServices"}
+        if not names:
+            self._known_health.pop(desired.stack, None)
+            return {}
+        if wrote or known is None or set(known) != names or any(s != "HEALTHY" for s in known.values()):
+            known = self._known_health[desired.stack] = backend_health(self.compute, desired)
+        return known
 
     def _calls_since(self, before: dict[str, int]) -> dict[str, int]:
         after = self.stats.snapshot()

@@ -27,6 +27,7 @@ from emulators.testing.gcp_stacks import (
     wait,
     with_endpoints,
 )
+from lbctl.cloudcalls import is_mutating
 from lbctl.model.builder import empty_spec
 from lbctl.provider import ProviderError, StackInput
 from providers.gcp.provider import GcpProvider
@@ -75,7 +76,7 @@ def test_certificate_rotation_never_detaches_https(emulator: ComputeEmulator, pr
     order = [
         r.api_method
         for r in emulator.requests
-        if r.method != "GET" and "Operations" not in r.api_method and ".list" not in r.api_method
+        if is_mutating(r.api_method) and "Operations" not in r.api_method
     ]
     assert order == [
         "sslCertificates.insert",
@@ -198,9 +199,7 @@ def test_neg_mode_attaches_and_detaches_only_the_difference(
     mutations = [
         r.api_method
         for r in emulator.requests
-        if r.method != "GET"
-        and "Operations" not in r.api_method
-        and not r.api_method.endswith(("listNetworkEndpoints", "listInstances"))
+        if is_mutating(r.api_method) and "Operations" not in r.api_method
     ]
     assert mutations == [
         "networkEndpointGroups.attachNetworkEndpoints",

@@ -243,13 +243,28 @@ def test_status_annotations_name_what_was_made(
         assert https_rule["target"].endswith("/" + status["ingress.kubernetes.io/https-target-proxy"])
         assert status["ingress.kubernetes.io/static-ip"] == "shop-ip"
         assert json.loads(status["ingress.kubernetes.io/backends"]) == dict.fromkeys(
-            made["backendServices"], "Unknown"
+            made["backendServices"], "HEALTHY"
         )
 
         writes = ingress_writes(kube, "shop")
         process.controller.enqueue_all()
         wait_for(lambda: process.controller.queue.idle, what="resync done")
         assert ingress_writes(kube, "shop") == writes, "a resync of an unchanged Ingress must not patch it"
+
+        # the health checkers lose every node: getHealth reports it when discovery next reads the cloud
+        for path, body in compute.inventory().items():
+            if "/instances/" in path:
+                compute.set_health(body["networkInterfaces"][0]["networkIP"], 0, "UNHEALTHY")
+        process.controller.provider.invalidate_cache()  # as when the discovery ttl runs out
+        process.controller.enqueue_all()
+        wait_for(
+            lambda: (
+                set(json.loads(status_of(net, "shop")["ingress.kubernetes.io/backends"]).values())
+                == {"UNHEALTHY"}
+            ),
+            what="backends UNHEALTHY",
+        )
+        compute.store.health.clear()
 
         body = net.read_namespaced_ingress("shop", "default")
         body.spec.tls = None

@@ -6,6 +6,7 @@ import ipaddress
 from typing import Any
 
 import pytest
+import requests
 from google.api_core import exceptions
 from google.cloud import compute_v1
 
@@ -275,3 +276,32 @@ def test_network_endpoints_attach_list_detach(clients: Clients, stack: Stack) ->
                 network_endpoints=[compute_v1.NetworkEndpoint(instance="no-such-vm", port=1)]
             ),
         )
+
+
+def test_health_set_through_the_admin_api_is_what_get_health_reports(
+    clients: Clients, stack: Stack, emulator: Any
+) -> None:
+    group = compute_v1.ResourceGroupReference(group=f"zones/{ZONE}/instanceGroups/{stack.instance_group}")
+
+    def states() -> list[str]:
+        health = clients.backend_services.get_health(
+            project=PROJECT, backend_service=stack.backend_service, resource_group_reference_resource=group
+        )
+        return [s.health_state for s in health.health_status]
+
+    assert states() == ["HEALTHY"]
+    (status,) = clients.backend_services.get_health(
+        project=PROJECT, backend_service=stack.backend_service, resource_group_reference_resource=group
+    ).health_status
+    admin = f"{emulator.url}/_emulator/health-states"
+    answer = requests.post(
+        admin, json={"ipAddress": status.ip_address, "healthState": "UNHEALTHY"}, timeout=5
+    )
+    assert answer.json() == {
+        "healthStates": [{"ipAddress": status.ip_address, "port": 0, "healthState": "UNHEALTHY"}]
+    }
+    assert states() == ["UNHEALTHY"]
+    wrong = requests.post(admin, json={"ipAddress": status.ip_address, "healthState": "SICK"}, timeout=5)
+    assert wrong.status_code == 400 and "healthState must be one of" in wrong.json()["error"]
+    requests.delete(admin, timeout=5)
+    assert states() == ["HEALTHY"]
