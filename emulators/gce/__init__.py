@@ -1,4 +1,4 @@
-"""Google Compute Engine REST API emulator (global HTTP(S) load balancing and zonal backends).
+"""Google Compute Engine REST API emulator (global and regional load balancing, subnetworks, zonal backends).
 
 Start it in-process with `ComputeEmulator().start()` (see `server.ComputeEmulator`) or in the
 foreground with `serve(host, port)`; point `google-cloud-compute` clients at `emulator.url`.

@@ -24,9 +24,11 @@ from .errors import (
     required,
 )
 from .filters import compile_filter
+from .networking import active_proxy_subnet
 from .references import ResourceKey, is_ip_literal, is_valid_name, parse_reference
 from .resources import KINDS, KindSpec, Resource, iter_slots
-from .routes import Route
+from .routes import Route, scope_kind
+from .scopes import check_reference_scope
 from .store import OperationRecord, Store, timestamp
 
 Payload = dict[str, Any]
@@ -54,10 +56,12 @@ class ComputeApi:
         store: Store,
         custom_methods: Mapping[tuple[str, str], CustomMethod],
         prepare_hooks: Mapping[str, PrepareHook],
+        global_only_methods: frozenset[tuple[str, str]] = frozenset(),
     ) -> None:
         self.store = store
         self.custom_methods = custom_methods
         self.prepare_hooks = prepare_hooks
+        self.global_only_methods = global_only_methods
 
     # --- entry point -----------------------------------------------------------------------------
 
@@ -72,13 +76,13 @@ class ComputeApi:
         if route.collection == "operations" and route.verb == "wait":
             return 200, self._wait_operation(route)
         with self.store.lock:
-            if route.collection == "zones":
-                return 200, self._zones(route, query)
+            if route.collection in ("zones", "regions"):
+                return 200, self._locations(route, query)
             self._check_scope(route)
             if route.collection == "operations":
                 return self._operations(route, query)
             spec = KINDS.get(route.collection)
-            if spec is None or spec.zonal != (route.scope != "global"):
+            if spec is None or scope_kind(route.scope) not in spec.scopes:
                 raise not_found(f"projects/{route.project}/{route.scope}/{route.collection}")
             if route.name is None:
                 if route.method == "GET":
@@ -89,7 +93,10 @@ class ComputeApi:
             key = ResourceKey(route.project, route.scope, route.collection, route.name)
             if route.verb is not None:
                 handler = self.custom_methods.get((route.collection, route.verb))
-                if handler is None:
+                regional = scope_kind(route.scope) == "regional"
+                if handler is None or (
+                    regional and (route.collection, route.verb) in self.global_only_methods
+                ):
                     raise not_found(f"{key.path}/{route.verb}")
                 return 200, handler(self, route, key, body, query, injected)
             if route.method == "GET":
@@ -106,6 +113,9 @@ class ComputeApi:
         if route.scope.startswith("zones/") and route.scope.split("/", 1)[1] not in self.store.zones:
             zone = route.scope.split("/", 1)[1]
             raise invalid(f"Invalid value for field 'zone': '{zone}'. Unknown zone.")
+        if route.scope.startswith("regions/") and route.scope.split("/", 1)[1] not in self.store.regions:
+            region = route.scope.split("/", 1)[1]
+            raise invalid(f"Invalid value for field 'region': '{region}'. Unknown region.")
 
     # --- mutations -------------------------------------------------------------------------------
 
@@ -151,6 +161,8 @@ class ComputeApi:
             body["targetId"] = target_id
         if key.zone:
             body["zone"] = self.store.scope_link(key.project, key.scope)
+        if key.region:
+            body["region"] = self.store.scope_link(key.project, key.scope)
         return self.store.add_operation(OperationRecord(op_key, body, error))
 
     def _insert(self, route: Route, spec: KindSpec, body: Payload, injected: ApiError | None) -> Payload:
@@ -219,7 +231,7 @@ class ComputeApi:
         resource = self.store.get(key)
 
         def apply() -> str:
-            users = self.store.referrers(key)
+            users = self.store.referrers(key) or self._proxy_subnet_users(key, resource)
             if users:
                 raise in_use(key.path, spec.label, users[0].path)
             if key.collection == "instances":
@@ -228,6 +240,21 @@ class ComputeApi:
             return str(resource["id"])
 
         return self.mutate(route, key, apply, injected)
+
+    def _proxy_subnet_users(self, key: ResourceKey, resource: Resource) -> list[ResourceKey]:
+        """The managed forwarding rules a proxy-only subnetwork serves (they need it while they exist)."""
+        if key.collection != "subnetworks" or key.region is None:
+            return []
+        if active_proxy_subnet(self.store, key.project, key.region, resource["network"]) != key:
+            return []
+        return sorted(
+            other_key
+            for other_key, other in self.store.resources.items()
+            if other_key.collection == "forwardingRules"
+            and other_key.scope == key.scope
+            and other.get("network") == resource["network"]
+            and other.get("loadBalancingScheme") in ("INTERNAL_MANAGED", "EXTERNAL_MANAGED")
+        )
 
     def _forget_instance(self, instance: ResourceKey) -> None:
         link = self.store.self_link(instance)
@@ -267,6 +294,8 @@ class ComputeApi:
         resource["selfLink"] = self.store.self_link(key)
         if key.zone:
             resource["zone"] = self.store.scope_link(key.project, key.scope)
+        if key.region:
+            resource["region"] = self.store.scope_link(key.project, key.scope)
         if spec.fingerprint:
             resource["fingerprint"] = self.store.new_fingerprint(resource)
         if spec.label_fingerprint:
@@ -293,6 +322,7 @@ class ComputeApi:
                     )
                 if target.collection in KINDS and target not in self.store.resources:
                     raise missing_reference(f"resource.{slot.field_path}", value)
+                check_reference_scope(key, resource, slot.field_path, value, target)
                 slot.set(self.store.self_link(target))
 
     def reference_key(
@@ -341,17 +371,33 @@ class ComputeApi:
             f"{spec.kind}List", scope_path, self.store.self_link_of_path(scope_path), items, query
         )
 
-    def _zones(self, route: Route, query: dict[str, str]) -> Payload:
+    def _locations(self, route: Route, query: dict[str, str]) -> Payload:
+        """The `zones` and `regions` resources (get and list)."""
         if route.method != "GET":
             raise _method_not_allowed(route)
-        zones = [self._zone(route.project, zone) for zone in self.store.zones]
+        if route.collection == "zones":
+            items = [self._zone(route.project, zone) for zone in self.store.zones]
+        else:
+            items = [self._region(route.project, region) for region in self.store.regions]
         if route.name is not None:
-            for zone in zones:
-                if zone["name"] == route.name:
-                    return zone
-            raise not_found(f"projects/{route.project}/zones/{route.name}")
-        path = f"projects/{route.project}/zones"
-        return paged_list("compute#zoneList", path, self.store.self_link_of_path(path), zones, query)
+            for item in items:
+                if item["name"] == route.name:
+                    return item
+            raise not_found(f"projects/{route.project}/{route.collection}/{route.name}")
+        path = f"projects/{route.project}/{route.collection}"
+        kind = "compute#zoneList" if route.collection == "zones" else "compute#regionList"
+        return paged_list(kind, path, self.store.self_link_of_path(path), items, query)
+
+    def _region(self, project: str, region: str) -> Payload:
+        return {
+            "kind": "compute#region",
+            "id": str(1000 + self.store.regions.index(region)),
+            "name": region,
+            "description": region,
+            "status": "UP",
+            "zones": [self.store.scope_link(project, f"zones/{z}") for z in self.store.zones_of(region)],
+            "selfLink": self.store.scope_link(project, f"regions/{region}"),
+        }
 
     def _zone(self, project: str, zone: str) -> Payload:
         region = zone.rsplit("-", 1)[0]

@@ -389,3 +389,12 @@ CUSTOM_METHODS: dict[tuple[str, str], Handler] = {
     ("networkEndpointGroups", "detachNetworkEndpoints"): _detach_endpoints,
     ("networkEndpointGroups", "listNetworkEndpoints"): _list_endpoints,
 }
+
+#: Methods of collections served globally and regionally that only the global collection has.
+GLOBAL_ONLY_METHODS: frozenset[tuple[str, str]] = frozenset(
+    {
+        ("backendServices", "addSignedUrlKey"),
+        ("backendServices", "deleteSignedUrlKey"),
+        ("targetHttpsProxies", "setSslPolicy"),
+    }
+)

@@ -38,20 +38,60 @@ def _wait(endpoint_url: str, project: str, operation: Any, timeout: float = 60.0
 
     current = getattr(operation, "_extended_operation", operation)
     zone = current.zone.rsplit("/", 1)[-1] if current.zone else None
-    zone_ops = compute_v1.ZoneOperationsClient(**_options(endpoint_url))
-    global_ops = compute_v1.GlobalOperationsClient(**_options(endpoint_url))
+    region = current.region.rsplit("/", 1)[-1] if current.region else None
     deadline = time.monotonic() + timeout
     while current.status != compute_v1.Operation.Status.DONE:
         if time.monotonic() > deadline:
             raise TimeoutError(f"operation {current.name} not DONE after {timeout:.0f}s")
         if zone:
+            zone_ops = compute_v1.ZoneOperationsClient(**_options(endpoint_url))
             current = zone_ops.wait(project=project, zone=zone, operation=current.name)
+        elif region:
+            region_ops = compute_v1.RegionOperationsClient(**_options(endpoint_url))
+            current = region_ops.wait(project=project, region=region, operation=current.name)
         else:
+            global_ops = compute_v1.GlobalOperationsClient(**_options(endpoint_url))
             current = global_ops.wait(project=project, operation=current.name)
     errors = list(current.error.errors) if current.error else []
     if errors or current.http_error_status_code:
         message = "; ".join(f"{e.code}: {e.message}" for e in errors) or current.http_error_message
         raise exceptions.from_http_status(current.http_error_status_code or 400, message, errors=errors)
+
+
+wait_operation = _wait
+
+
+def create_subnetworks(
+    endpoint_url: str,
+    project: str,
+    region: str,
+    *,
+    network: str = "global/networks/default",
+    subnet: tuple[str, str] | None = ("default", "10.128.0.0/20"),
+    proxy_only: tuple[str, str] | None = ("proxy-only", "10.129.0.0/23"),
+) -> None:
+    """The network's subnetwork in `region` (as an auto-mode network has) and, if asked, its ACTIVE proxy-only
+    subnetwork, as `gcloud compute networks subnets create NAME --purpose=REGIONAL_MANAGED_PROXY --role=ACTIVE`
+    makes it for regional Application Load Balancers. Each is (name, CIDR range)."""
+    from google.cloud import compute_v1
+
+    subnetworks = compute_v1.SubnetworksClient(**_options(endpoint_url))
+    wanted = []
+    if subnet:
+        wanted.append(compute_v1.Subnetwork(name=subnet[0], network=network, ip_cidr_range=subnet[1]))
+    if proxy_only:
+        wanted.append(
+            compute_v1.Subnetwork(
+                name=proxy_only[0],
+                network=network,
+                ip_cidr_range=proxy_only[1],
+                purpose="REGIONAL_MANAGED_PROXY",
+                role="ACTIVE",
+            )
+        )
+    for resource in wanted:
+        operation = subnetworks.insert(project=project, region=region, subnetwork_resource=resource)
+        _wait(endpoint_url, project, operation)
 
 
 def reserve_global_address(endpoint_url: str, project: str, name: str) -> str:

@@ -18,7 +18,7 @@ _REFERENCE_PATTERN = re.compile(
 
 @dataclass(frozen=True, order=True)
 class ResourceKey:
-    """Identity of a stored resource: project, scope ("global" or "zones/<z>"), collection, name."""
+    """Identity of a stored resource: project, scope ("global", "zones/<z>", "regions/<r>"), collection, name."""
 
     project: str
     scope: str
@@ -34,6 +34,21 @@ class ResourceKey:
     def zone(self) -> str | None:
         """Zone name for zonal resources, else None."""
         return self.scope.split("/", 1)[1] if self.scope.startswith("zones/") else None
+
+    @property
+    def region(self) -> str | None:
+        """Region name for regional resources, else None."""
+        return self.scope.split("/", 1)[1] if self.scope.startswith("regions/") else None
+
+    @property
+    def location_region(self) -> str | None:
+        """The region the resource lives in: its own, or its zone's; None for global resources."""
+        return self.region or (region_of_zone(self.zone) if self.zone else None)
+
+
+def region_of_zone(zone: str) -> str:
+    """`us-central1` for `us-central1-a`."""
+    return zone.rsplit("-", 1)[0]
 
 
 def is_valid_name(name: str) -> bool:

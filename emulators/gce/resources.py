@@ -35,7 +35,7 @@ class KindSpec:
     collection: str
     kind: str
     label: str
-    zonal: bool = False
+    scopes: tuple[str, ...] = ("global",)  # scope kinds it is served in: global, regional, zonal
     references: tuple[ReferenceField, ...] = ()
     fingerprint: bool = False
     label_fingerprint: bool = False
@@ -55,6 +55,7 @@ class KindSpec:
             "creationTimestamp",
             "kind",
             "zone",
+            "region",
             "fingerprint",
             "labelFingerprint",
             *self.computed,
@@ -159,8 +160,7 @@ def _validate_backend_service(resource: Resource) -> None:
     for index, backend in enumerate(resource.get("backends") or []):
         if not backend.get("group"):
             raise required(f"resource.backends[{index}].group")
-        backend.setdefault("balancingMode", "UTILIZATION")
-        backend.setdefault("capacityScaler", 1)
+        backend.setdefault("capacityScaler", 1)  # the balancing mode's default depends on the scheme
 
 
 REDIRECT_RESPONSE_CODES = (
@@ -223,8 +223,39 @@ def _validate_ssl_certificate(resource: Resource) -> None:
     resource["type"] = "SELF_MANAGED"
 
 
+IP_PROTOCOLS = ("TCP", "UDP", "ESP", "AH", "SCTP", "ICMP", "L3_DEFAULT")
+
+
 def _validate_forwarding_rule(resource: Resource) -> None:
-    _require(resource, "target")
+    """One of `target` / `backendService`; `ports`, `portRange` and `allPorts` exclusive, the first two only
+    where the API takes them; the protocol one of the API's."""
+    if not resource.get("target") and not resource.get("backendService"):
+        raise required("resource.target")
+    if resource.get("target") and resource.get("backendService"):
+        raise invalid(
+            "Invalid value for field 'resource.backendService': a forwarding rule with a target "
+            "cannot also have a backendService."
+        )
+    if resource["IPProtocol"] not in IP_PROTOCOLS:
+        raise invalid(f"Invalid value for field 'resource.IPProtocol': '{resource['IPProtocol']}'.")
+    given = [
+        name for name in ("ports", "portRange", "allPorts") if resource.get(name) not in (None, "", [], False)
+    ]
+    if len(given) > 1:
+        raise invalid(
+            f"Invalid value for field 'resource.{given[1]}': ports, portRange and allPorts are mutually exclusive."
+        )
+    if ("ports" in given or "allPorts" in given) and not resource.get("backendService"):
+        raise invalid(
+            f"Invalid value for field 'resource.{given[0]}': only forwarding rules with a backendService "
+            "take ports or allPorts; use portRange."
+        )
+    ports = resource.get("ports") or []
+    if len(ports) > 5:
+        raise invalid("Invalid value for field 'resource.ports': at most 5 ports may be specified.")
+    for index, port in enumerate(ports):
+        if not (str(port).isdigit() and 0 < int(port) < 65536):
+            raise invalid(f"Invalid value for field 'resource.ports[{index}]': '{port}'.")
     port_range = str(resource.get("portRange") or "")
     if port_range:
         low, _, high = port_range.partition("-")
@@ -245,6 +276,14 @@ def _validate_neg(resource: Resource) -> None:
 
 
 _GROUP_TARGETS = ("instanceGroups", "networkEndpointGroups")
+_FORWARDING_TARGETS = (
+    "targetHttpProxies",
+    "targetHttpsProxies",
+    "targetTcpProxies",
+    "targetSslProxies",
+    "targetPools",
+    "targetInstances",
+)
 _BACKEND_TARGETS = ("backendServices", "backendBuckets")
 
 KINDS: dict[str, KindSpec] = {
@@ -254,6 +293,7 @@ KINDS: dict[str, KindSpec] = {
             "healthChecks",
             "compute#healthCheck",
             "health_check",
+            scopes=("global", "regional"),
             patchable=True,
             updatable=True,
             defaults={"checkIntervalSec": 5, "timeoutSec": 5, "healthyThreshold": 2, "unhealthyThreshold": 2},
@@ -263,6 +303,7 @@ KINDS: dict[str, KindSpec] = {
             "backendServices",
             "compute#backendService",
             "backend_service",
+            scopes=("global", "regional"),
             references=(
                 ReferenceField("healthChecks[]", ("healthChecks",)),
                 ReferenceField("backends[].group", _GROUP_TARGETS),
@@ -286,6 +327,7 @@ KINDS: dict[str, KindSpec] = {
             "urlMaps",
             "compute#urlMap",
             "url_map",
+            scopes=("global", "regional"),
             references=(
                 ReferenceField("defaultService", _BACKEND_TARGETS),
                 ReferenceField("pathMatchers[].defaultService", _BACKEND_TARGETS),
@@ -308,6 +350,7 @@ KINDS: dict[str, KindSpec] = {
             "targetHttpProxies",
             "compute#targetHttpProxy",
             "target_http_proxy",
+            scopes=("global", "regional"),
             references=(ReferenceField("urlMap", ("urlMaps",)),),
             fingerprint=True,
             patchable=True,
@@ -317,6 +360,7 @@ KINDS: dict[str, KindSpec] = {
             "targetHttpsProxies",
             "compute#targetHttpsProxy",
             "target_https_proxy",
+            scopes=("global", "regional"),
             references=(
                 ReferenceField("urlMap", ("urlMaps",)),
                 ReferenceField("sslCertificates[]", ("sslCertificates",)),
@@ -331,6 +375,7 @@ KINDS: dict[str, KindSpec] = {
             "sslCertificates",
             "compute#sslCertificate",
             "ssl_certificate",
+            scopes=("global", "regional"),
             hidden=("privateKey",),
             validate=_validate_ssl_certificate,
         ),
@@ -338,6 +383,7 @@ KINDS: dict[str, KindSpec] = {
             "sslPolicies",
             "compute#sslPolicy",
             "ssl_policy",
+            scopes=("global", "regional"),
             fingerprint=True,
             patchable=True,
             defaults={"profile": "COMPATIBLE", "minTlsVersion": "TLS_1_0"},
@@ -346,8 +392,11 @@ KINDS: dict[str, KindSpec] = {
             "forwardingRules",
             "compute#forwardingRule",
             "forwarding_rule",
+            scopes=("global", "regional"),
             references=(
-                ReferenceField("target", ("targetHttpProxies", "targetHttpsProxies")),
+                ReferenceField("target", _FORWARDING_TARGETS),
+                ReferenceField("backendService", ("backendServices",)),
+                ReferenceField("subnetwork", ("subnetworks",)),
                 ReferenceField("_address", ("addresses",)),
             ),
             fingerprint=True,
@@ -360,6 +409,8 @@ KINDS: dict[str, KindSpec] = {
             "addresses",
             "compute#address",
             "address",
+            scopes=("global", "regional"),
+            references=(ReferenceField("subnetwork", ("subnetworks",)),),
             label_fingerprint=True,
             computed=("status", "users"),
             defaults={"addressType": "EXTERNAL", "ipVersion": "IPV4", "networkTier": "PREMIUM"},
@@ -377,7 +428,7 @@ KINDS: dict[str, KindSpec] = {
             "instanceGroups",
             "compute#instanceGroup",
             "instance_group",
-            zonal=True,
+            scopes=("zonal",),
             fingerprint=True,
             computed=("size",),
             defaults={"network": "global/networks/default"},
@@ -386,7 +437,7 @@ KINDS: dict[str, KindSpec] = {
             "networkEndpointGroups",
             "compute#networkEndpointGroup",
             "network_endpoint_group",
-            zonal=True,
+            scopes=("zonal",),
             computed=("size",),
             defaults={"networkEndpointType": "GCE_VM_IP_PORT", "network": "global/networks/default"},
             validate=_validate_neg,
@@ -395,11 +446,21 @@ KINDS: dict[str, KindSpec] = {
             "instances",
             "compute#instance",
             "instance",
-            zonal=True,
+            scopes=("zonal",),
             fingerprint=True,
             label_fingerprint=True,
             computed=("status",),
             defaults={"machineType": "machineTypes/e2-small"},
+        ),
+        KindSpec(
+            "subnetworks",
+            "compute#subnetwork",
+            "subnetwork",
+            scopes=("regional",),
+            fingerprint=True,
+            patchable=True,
+            computed=("gatewayAddress",),
+            defaults={"purpose": "PRIVATE", "stackType": "IPV4_ONLY", "privateIpGoogleAccess": False},
         ),
     )
 }

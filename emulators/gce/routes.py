@@ -13,15 +13,28 @@ _PROXY_VERB_PATH = re.compile(
     r"(?P<verb>setUrlMap|setSslCertificates)$"
 )
 _SCOPED_PATH = re.compile(
-    r"^(?P<project>[^/]+)/(?P<scope>global|zones/[^/]+)/(?P<collection>[A-Za-z]+)"
+    r"^(?P<project>[^/]+)/(?P<scope>global|zones/[^/]+|regions/[^/]+)/(?P<collection>[A-Za-z]+)"
     r"(?:/(?P<name>[^/]+)(?:/(?P<verb>[A-Za-z]+))?)?$"
 )
-_ZONES_PATH = re.compile(r"^(?P<project>[^/]+)/zones(?:/(?P<zone>[^/]+))?$")
+_LOCATIONS_PATH = re.compile(r"^(?P<project>[^/]+)/(?P<collection>zones|regions)(?:/(?P<name>[^/]+))?$")
+# Collections whose regional methods carry no `region` prefix (their global twins carry `global`).
+_UNPREFIXED_REGIONAL = frozenset({"forwardingRules", "addresses", "subnetworks"})
+_GLOBAL_PREFIXED = frozenset({"forwardingRules", "addresses", "networkEndpointGroups"})
+_OPERATIONS = {"global": "globalOperations", "zonal": "zoneOperations", "regional": "regionOperations"}
+
+
+def scope_kind(scope: str) -> str:
+    """ "global", "zonal" or "regional" for a scope such as `global`, `zones/a` or `regions/r`."""
+    if scope.startswith("zones/"):
+        return "zonal"
+    if scope.startswith("regions/"):
+        return "regional"
+    return "global"
 
 
 @dataclass(frozen=True)
 class Route:
-    """A parsed request path. `collection` is "zones" for the zones resource itself."""
+    """A parsed request path. `collection` is "zones" or "regions" for those resources themselves."""
 
     method: str
     project: str
@@ -32,10 +45,17 @@ class Route:
 
     @property
     def api_method(self) -> str:
-        """Compute method name for logs and call counts, e.g. `urlMaps.insert`."""
+        """Compute method name for logs and call counts, as the API reference names it: `urlMaps.insert`,
+        `regionUrlMaps.insert`, `globalForwardingRules.insert`, `forwardingRules.insert` (regional)."""
+        kind = scope_kind(self.scope)
         prefix = self.collection
+        capitalised = prefix[:1].upper() + prefix[1:]
         if self.collection == "operations":
-            prefix = "globalOperations" if self.scope == "global" else "zoneOperations"
+            prefix = _OPERATIONS[kind]
+        elif kind == "regional" and prefix not in _UNPREFIXED_REGIONAL:
+            prefix = f"region{capitalised}"
+        elif kind == "global" and prefix in _GLOBAL_PREFIXED:
+            prefix = f"global{capitalised}"
         if self.verb:
             return f"{prefix}.{self.verb}"
         if self.name is None:
@@ -52,8 +72,8 @@ def parse_route(method: str, path: str) -> Route:
     rest = path[len(_PREFIX) :]
     if match := _PROXY_VERB_PATH.match(rest):
         return Route(method, match["project"], "global", match["collection"], match["name"], match["verb"])
-    if match := _ZONES_PATH.match(rest):
-        return Route(method, match["project"], "zones", "zones", match["zone"])
+    if match := _LOCATIONS_PATH.match(rest):
+        return Route(method, match["project"], match["collection"], match["collection"], match["name"])
     if match := _SCOPED_PATH.match(rest):
         return Route(
             method, match["project"], match["scope"], match["collection"], match["name"], match["verb"]

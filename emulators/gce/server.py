@@ -12,7 +12,7 @@ from urllib.parse import parse_qsl, urlsplit
 from emulators.core import EmulatorHTTPServer, FaultRule, Faults, JsonRequestHandler, RequestLog, ServerThread
 
 from .api import ComputeApi
-from .custom_methods import CUSTOM_METHODS
+from .custom_methods import CUSTOM_METHODS, GLOBAL_ONLY_METHODS
 from .errors import ApiError, default_reason
 from .kind_hooks import PREPARE_HOOKS
 from .routes import Route, parse_route
@@ -69,7 +69,7 @@ class ComputeEmulator:
         self.url = f"http://{shown_host}:{self.port}"
         self.settings = OperationSettings(operation_polls_to_done, operation_delay_seconds, deferred_errors)
         self.store = Store(self.url, tuple(zones), self.settings)
-        self.api = ComputeApi(self.store, CUSTOM_METHODS, PREPARE_HOOKS)
+        self.api = ComputeApi(self.store, CUSTOM_METHODS, PREPARE_HOOKS, GLOBAL_ONLY_METHODS)
         self.faults = Faults(seed)
         self.request_log: RequestLog[RequestRecord] = RequestLog()
         self._serving = ServerThread(self._server, "gce-emulator", poll_interval=0.5)

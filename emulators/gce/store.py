@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from .errors import ApiError, not_found
-from .references import ResourceKey, parse_reference
+from .references import ResourceKey, parse_reference, region_of_zone
 from .resources import KINDS, Resource, iter_slots
 
 PUBLIC_IP_POOL = "34.120.0.0/16"
@@ -91,6 +91,15 @@ class Store:
         """The health state a probe of `ip`:`port` reports (see `health`)."""
         with self.lock:
             return self.health.get((ip or "", port)) or self.health.get((ip or "", 0)) or "HEALTHY"
+
+    @property
+    def regions(self) -> tuple[str, ...]:
+        """The regions of the served zones, in order."""
+        return tuple(dict.fromkeys(region_of_zone(zone) for zone in self.zones))
+
+    def zones_of(self, region: str) -> tuple[str, ...]:
+        """The served zones of `region`."""
+        return tuple(zone for zone in self.zones if region_of_zone(zone) == region)
 
     # --- naming and allocation -------------------------------------------------------------------
 

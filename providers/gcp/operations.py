@@ -24,6 +24,7 @@ def wait_for_operation(
     zone_ops_client: compute_v1.ZoneOperationsClient | None = None,
     timeout: float = DEFAULT_TIMEOUT_SECONDS,
     poll_interval: float = 0.5,
+    region_ops_client: compute_v1.RegionOperationsClient | None = None,
 ) -> compute_v1.Operation:
     """Block until `operation` is DONE and return it; raise the API error it ended with.
 
@@ -35,8 +36,11 @@ def wait_for_operation(
     current = _as_operation(operation)
     deadline = time.monotonic() + timeout
     zone = current.zone.rsplit("/", 1)[-1] if current.zone else None
+    region = current.region.rsplit("/", 1)[-1] if current.region else None
     if zone and zone_ops_client is None:
         raise ValueError(f"operation {current.name} is zonal ({zone}): a zone_ops_client is required")
+    if region and region_ops_client is None:
+        raise ValueError(f"operation {current.name} is regional ({region}): a region_ops_client is required")
     while current.status != compute_v1.Operation.Status.DONE:
         remaining = deadline - time.monotonic()
         if remaining <= 0:
@@ -44,6 +48,10 @@ def wait_for_operation(
         if zone and zone_ops_client is not None:
             current = zone_ops_client.wait(
                 project=project, zone=zone, operation=current.name, timeout=remaining
+            )
+        elif region and region_ops_client is not None:
+            current = region_ops_client.wait(
+                project=project, region=region, operation=current.name, timeout=remaining
             )
         else:
             current = global_ops_client.wait(project=project, operation=current.name, timeout=remaining)
