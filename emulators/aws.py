@@ -4,12 +4,17 @@ before any Ingress (a VPC, role-tagged subnets per AZ, one EC2 instance per node
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 import boto3
+
+# moto loads thousands of public AMIs into every region's EC2 backend, again after each reset; the embedded
+# account launches its nodes from one image, so that is the only one it is given (moto reads this at import).
+os.environ.setdefault("MOTO_AMIS_PATH", os.path.join(os.path.dirname(__file__), "aws_amis.json"))
 
 # moto accepts any key pair; these are the ones the demo, tests and `plan --offline` hand to boto3.
 DEMO_KEYS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}

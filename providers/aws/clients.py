@@ -9,6 +9,8 @@ from contextlib import contextmanager
 from typing import Any
 
 import boto3
+import botocore.loaders
+import botocore.session
 from botocore import xform_name
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError, ConnectionError, HTTPClientError
@@ -182,6 +184,21 @@ def error_code(exc: BaseException) -> str:
     return ""
 
 
+_MODEL_LOADER: botocore.loaders.Loader | None = None
+
+
+def _botocore_session() -> botocore.session.Session:
+    """A botocore session sharing the process's one service-model loader: the loader caches the parsed
+    JSON models, so a second provider (a restart, a plan, each test) does not parse them again."""
+    global _MODEL_LOADER
+    session = botocore.session.Session()
+    if _MODEL_LOADER is None:
+        _MODEL_LOADER = session.get_component("data_loader")
+    else:
+        session.register_component("data_loader", _MODEL_LOADER)
+    return session
+
+
 class AwsClients:
     """One boto3 client per service plus the CloudCaller every call goes through."""
 
@@ -192,6 +209,7 @@ class AwsClients:
             aws_access_key_id=options.get("aws_access_key_id"),
             aws_secret_access_key=options.get("aws_secret_access_key"),
             region_name=region,
+            botocore_session=_botocore_session(),
         )
         # Our CloudCaller owns retries; botocore's own retries would hide throttling from the counts.
         config = Config(retries={"max_attempts": 1, "mode": "standard"}, connect_timeout=10, read_timeout=30)
