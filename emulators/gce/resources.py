@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -207,14 +208,53 @@ def _validate_https_proxy(resource: Resource) -> None:
         raise required("resource.sslCertificates")
 
 
+MAX_MANAGED_DOMAINS = 100  # the API's limit of domains on one Google-managed certificate
+_DOMAIN = re.compile(r"(?=.{1,253}$)([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)+[a-z]([-a-z0-9]{0,61}[a-z0-9])?")
+
+
+def _validate_managed(resource: Resource) -> None:
+    """A Google-managed certificate: domains only (no certificate or key), at most 100, no wildcards; it
+    starts PROVISIONING, each domain too (provisioning.py issues it), and has no expireTime until issued."""
+    managed = resource.get("managed")
+    if not isinstance(managed, dict) or not managed.get("domains"):
+        raise required("resource.managed.domains")
+    domains = managed["domains"]
+    if not isinstance(domains, list) or not all(isinstance(d, str) for d in domains):
+        raise invalid("Invalid value for field 'resource.managed.domains': expected a list of domain names.")
+    if len(domains) > MAX_MANAGED_DOMAINS:
+        raise invalid(
+            f"Invalid value for field 'resource.managed.domains': {len(domains)} domains; a managed "
+            f"certificate takes at most {MAX_MANAGED_DOMAINS}."
+        )
+    for index, domain in enumerate(domains):
+        if domain.startswith("*."):
+            raise invalid(
+                f"Invalid value for field 'resource.managed.domains[{index}]': '{domain}'. Wildcard domains "
+                "are not supported for Google-managed certificates."
+            )
+        if not _DOMAIN.fullmatch(domain.lower()):
+            raise invalid(f"Invalid value for field 'resource.managed.domains[{index}]': '{domain}'.")
+    for name in ("certificate", "privateKey"):
+        if resource.get(name):
+            raise invalid(f"Invalid value for field 'resource.{name}': not allowed on a MANAGED certificate.")
+    resource["type"] = "MANAGED"
+    resource["managed"] = {
+        "domains": list(domains),
+        "status": "PROVISIONING",
+        "domainStatus": {domain: "PROVISIONING" for domain in domains},
+    }
+    resource["subjectAlternativeNames"] = list(domains)
+
+
 def _validate_ssl_certificate(resource: Resource) -> None:
-    managed = resource.get("managed") or {}
-    if managed.get("domains"):
-        resource["type"] = "MANAGED"
-        managed["status"] = "PROVISIONING"
-        managed["domainStatus"] = {domain: "PROVISIONING" for domain in managed["domains"]}
-        resource["subjectAlternativeNames"] = list(managed["domains"])
+    kind = resource.get("type")
+    if kind not in (None, "SELF_MANAGED", "MANAGED"):
+        raise invalid(f"Invalid value for field 'resource.type': '{kind}'.")
+    if kind == "MANAGED" or (kind is None and resource.get("managed")):
+        _validate_managed(resource)
         return
+    if resource.get("managed"):
+        raise invalid("Invalid value for field 'resource.managed': only for type MANAGED.")
     _require(resource, "certificate", "privateKey")
     if "-----BEGIN CERTIFICATE-----" not in resource["certificate"]:
         raise invalid("The SSL certificate could not be parsed.")
@@ -377,6 +417,7 @@ KINDS: dict[str, KindSpec] = {
             "ssl_certificate",
             scopes=("global", "regional"),
             hidden=("privateKey",),
+            computed=("expireTime", "subjectAlternativeNames"),
             validate=_validate_ssl_certificate,
         ),
         KindSpec(

@@ -15,6 +15,7 @@ from .api import ComputeApi
 from .custom_methods import CUSTOM_METHODS, GLOBAL_ONLY_METHODS
 from .errors import ApiError, default_reason
 from .kind_hooks import PREPARE_HOOKS
+from .provisioning import provision, set_dns
 from .routes import Route, parse_route
 from .store import OperationSettings, Store
 
@@ -137,6 +138,14 @@ class ComputeEmulator:
         """Empty the request log."""
         self.request_log.clear()
 
+    def set_dns(self, records: dict[str, str | None]) -> dict[str, str]:
+        """Set DNS A records (domain → address, None removes) the managed-certificate issuer checks."""
+        return set_dns(self.store, records)
+
+    def provision_certificates(self, **body: Any) -> dict[str, Any]:
+        """One pass of the managed-certificate issuer (see emulators.gce.provisioning)."""
+        return provision(self.store, body)
+
     def call_counts(self) -> dict[str, int]:
         """Calls per Compute method name (e.g. `urlMaps.insert`)."""
         return dict(Counter(record.api_method for record in self.requests))
@@ -247,7 +256,8 @@ def _operation_error(rule: FaultRule) -> ApiError:
 
 
 def _admin_response(emulator: ComputeEmulator, method: str, path: str, body: Any) -> Any:
-    """The admin API: faults, reset, inventory, request log, call counts, settings."""
+    """The admin API: faults, reset, inventory, request log, call counts, settings, DNS records and the
+    managed-certificate issuer (provisioning.py)."""
     if (method, path) == ("GET", "/health"):
         return {"status": "ok"}
     if (method, path) == ("POST", "/reset"):
@@ -277,6 +287,11 @@ def _admin_response(emulator: ComputeEmulator, method: str, path: str, body: Any
             emulator.store.health.clear()
         if method in ("GET", "POST", "DELETE"):
             return {"healthStates": emulator.health_states()}
+    if path == "/dns" and method in ("GET", "POST"):
+        records = set_dns(emulator.store, body.get("records", {}) if method == "POST" else {})
+        return {"records": records}
+    if (method, path) == ("POST", "/sslCertificates:provision"):
+        return {"certificates": provision(emulator.store, body)}
     if (method, path) == ("GET", "/calls"):
         return {"calls": emulator.call_counts()}
     if path == "/settings":

@@ -70,6 +70,7 @@ class Store:
         self.settings = settings
         self.resources: dict[ResourceKey, Resource] = {}
         self.operations: dict[ResourceKey, OperationRecord] = {}
+        self.dns: dict[str, str] = {}  # domain → A record, for managed certificates (provisioning.py)
         self._random = random.Random(0)
         self._ids = itertools.count(1)
         self._public_ips = _ip_iterator(PUBLIC_IP_POOL)
@@ -84,6 +85,7 @@ class Store:
             self.resources.clear()
             self.operations.clear()
             self.health.clear()
+            self.dns.clear()
             self._public_ips = _ip_iterator(PUBLIC_IP_POOL)
             self._internal_ips = _ip_iterator(INTERNAL_IP_POOL)
 

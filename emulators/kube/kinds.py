@@ -222,6 +222,16 @@ KINDS: tuple[Kind, ...] = (
     ),
     Kind("cloud.google.com", "v1", "BackendConfig", "backendconfigs", custom=True),
     Kind("networking.gke.io", "v1beta1", "FrontendConfig", "frontendconfigs", custom=True),
+    # gke-managed-certs' ManagedCertificate (manifests/gcp/crds.yaml); its controller writes the status
+    Kind(
+        "networking.gke.io",
+        "v1",
+        "ManagedCertificate",
+        "managedcertificates",
+        custom=True,
+        status_subresource=True,
+        short_names=("mcrt",),
+    ),
     Kind(
         "elbv2.k8s.aws",
         "v1beta1",
