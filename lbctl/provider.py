@@ -125,6 +125,17 @@ class Check:
     fix: str = ""
 
 
+@dataclass(frozen=True)
+class ObjectStatus:
+    """The `status` a provider reports for a custom object the stack reads (e.g. the provisioning state of a
+    certificate the object asks for), written to that object's status subresource by the controller."""
+
+    kind: Kind
+    namespace: str
+    name: str
+    status: Mapping[str, Any]
+
+
 @dataclass
 class ConvergeResult:
     stack: str
@@ -139,6 +150,9 @@ class ConvergeResult:
     # status annotations (keys the registry marks `status`) → value, written onto every member Ingress; a
     # status key of this provider missing here is removed. None: the provider reports none (nothing is touched)
     annotations: dict[str, str] | None = None
+    object_status: list[ObjectStatus] = field(default_factory=list)  # written after a converge
+    # the cloud is still changing by itself (a certificate provisioning): converge again after this many seconds
+    requeue_after: float | None = None
 
 
 @dataclass(frozen=True)

@@ -40,7 +40,7 @@ from lbctl.model.kinds import TARGET_GROUP_BINDING
 from lbctl.model.objects import Ingress, Pod, Service
 from lbctl.model.problems import Problem, SpecError
 from lbctl.model.snapshot import ClusterSnapshot
-from lbctl.provider import BindingProvider, ConvergeResult, Provider, ProviderError, StackInput
+from lbctl.provider import BindingProvider, ConvergeResult, ObjectStatus, Provider, ProviderError, StackInput
 
 log = logging.getLogger("lbctl.controller")
 
@@ -405,6 +405,10 @@ class Controller:
                         )
                 else:
                     self.queue.forget(stack)
+                    if converged is not None and converged.requeue_after is not None:
+                        self.queue.add_after(
+                            stack, converged.requeue_after
+                        )  # e.g. a certificate provisioning
                     self.metrics.reconciles.labels(self.config.provider, "success").inc()
                     with self._secrets_lock:
                         self._secrets.pop(stack, None)
@@ -500,6 +504,8 @@ class Controller:
                 self.events.record(
                     ingress.namespace, ingress.name, ingress.uid, "Warning", "TranslationWarning", warning
                 )
+        for reported in converged.object_status:
+            self._set_object_status(reported)
         self.addresses[stack] = None if spec.empty else converged.address
         self.metrics.managed.labels(self.config.provider).set(sum(1 for a in self.addresses.values() if a))
         log.info(
@@ -633,6 +639,31 @@ class Controller:
             if current.get(key) != wanted.get(key)
         }
         return changes
+
+    def _set_object_status(self, reported: ObjectStatus) -> None:
+        """Write the status the provider reports for a custom object, when it differs from the cached one (a
+        merge patch of the status subresource; an object deleted meanwhile is left alone)."""
+        kind = reported.kind
+        informer = self.informers.get(kind.kind)
+        cached = informer.get(f"{reported.namespace}/{reported.name}") if informer is not None else None
+        have = cached.raw.get("status") or {} if cached is not None else {}
+        if cached is None or have == dict(reported.status):
+            return
+        body = {**{k: None for k in have if k not in reported.status}, **reported.status}
+        api = client.CustomObjectsApi(self.api_client)
+        try:
+            api.patch_namespaced_custom_object_status(
+                kind.group,
+                kind.version,
+                reported.namespace,
+                kind.plural,
+                reported.name,
+                {"status": body},
+                _content_type="application/merge-patch+json",
+            )
+        except ApiException as err:
+            if err.status != 404:
+                raise
 
     def _set_address(self, ingress: Ingress, address: str | None) -> None:
         cached = self.informers["Ingress"].get(ingress.ref.key)

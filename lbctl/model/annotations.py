@@ -77,6 +77,7 @@ GLOBAL_STATIC_IP = "kubernetes.io/ingress.global-static-ip-name"
 ALLOW_HTTP = "kubernetes.io/ingress.allow-http"
 PRE_SHARED_CERT = GCP + "pre-shared-cert"
 FRONTEND_CONFIG = "networking.gke.io/v1beta1.FrontendConfig"
+MANAGED_CERTIFICATES = "networking.gke.io/managed-certificates"
 NEG = GKE + "neg"
 BACKEND_CONFIG = GKE + "backend-config"
 BACKEND_CONFIG_BETA = "beta.cloud.google.com/backend-config"
@@ -100,6 +101,7 @@ _ARN = r"arn:aws[a-zA-Z-]*:[a-z0-9-]+:[a-z0-9-]*:\d{0,12}:\S+"
 _NAME_32 = r"[a-zA-Z0-9]([a-zA-Z0-9-]{0,30}[a-zA-Z0-9])?"
 _GROUP = r"[a-z0-9]([-a-z0-9.]{0,61}[a-z0-9])?"
 _RFC1035 = r"[a-z]([-a-z0-9]{0,61}[a-z0-9])?"
+_DNS_1123 = r"(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*"
 
 _STR = {"type": "string", "minLength": 1}
 _PORT_REF = {"anyOf": [{"type": "integer", "minimum": 1, "maximum": 65535}, _STR]}
@@ -923,6 +925,17 @@ ANNOTATIONS: list[Annotation] = [
         ),
         _I,
         "Names of existing SSL certificates to attach (never deleted).",
+    ),
+    _gcp(
+        MANAGED_CERTIFICATES,
+        p.string_list(
+            _matching(_DNS_1123, "not a ManagedCertificate name (lower-case DNS subdomain, up to 253)"),
+            "ManagedCertificate names",
+        ),
+        _I,
+        "ManagedCertificates (`networking.gke.io/v1`) in the Ingress's namespace: a Google-managed SSL "
+        "certificate for each one's `spec.domains` on the HTTPS proxy, beside spec.tls and pre-shared "
+        "certificates; their `status` is written back.",
     ),
     _gcp(
         FRONTEND_CONFIG,

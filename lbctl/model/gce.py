@@ -15,7 +15,7 @@ from lbctl.model.parsers import SchemaCheck
 from lbctl.model.problems import SpecError
 from lbctl.model.profile import Member, MemberInput, ResolveOne, TlsCertificates, fail
 from lbctl.model.registry import ParsedAnnotations, annotation_field
-from lbctl.model.snapshot import BACKEND_CONFIG, FRONTEND_CONFIG, ClusterSnapshot
+from lbctl.model.snapshot import BACKEND_CONFIG, FRONTEND_CONFIG, MANAGED_CERTIFICATE, ClusterSnapshot
 from lbctl.model.spec import (
     Action,
     Authentication,
@@ -228,6 +228,40 @@ FRONTEND_CONFIG_SPEC: dict[str, Any] = {
     },
 }
 
+# gke-managed-certs' CRD (deploy/managedcertificates-crd.yaml): up to 100 non-wildcard domains of up to 63
+# characters each. The API refuses a managed certificate without domains, so the model refuses an empty list.
+MANAGED_CERTIFICATE_SPEC: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "domains": {
+            "type": "array",
+            "maxItems": 100,
+            "items": {
+                "type": "string",
+                "maxLength": 63,
+                "pattern": r"^(([a-z0-9]+|[a-z0-9][-a-z0-9]*[a-z0-9])\.)+[a-z][-a-z0-9]*[a-z0-9]$",
+            },
+        },
+    },
+}
+# What lbctl writes into a ManagedCertificate's status (the CRD's status schema, as gke-managed-certs has it).
+MANAGED_CERTIFICATE_STATUS: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "certificateStatus": {"type": "string"},
+        "domainStatus": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["domain", "status"],
+                "properties": {"domain": {"type": "string"}, "status": {"type": "string"}},
+            },
+        },
+        "certificateName": {"type": "string"},
+        "expireTime": {"type": "string", "format": "date-time"},
+    },
+}
+
 
 def _closed(schema: dict[str, Any]) -> dict[str, Any]:
     """Every object with listed properties refuses others: an unknown field is an error, never ignored."""
@@ -242,8 +276,38 @@ def _closed(schema: dict[str, Any]) -> dict[str, Any]:
 
 _closed(BACKEND_CONFIG_SPEC)
 _closed(FRONTEND_CONFIG_SPEC)
+_closed(MANAGED_CERTIFICATE_SPEC)
 _BACKEND_VALIDATOR = SchemaCheck(BACKEND_CONFIG_SPEC)
 _FRONTEND_VALIDATOR = SchemaCheck(FRONTEND_CONFIG_SPEC)
+_MANAGED_VALIDATOR = SchemaCheck(MANAGED_CERTIFICATE_SPEC)
+
+
+def managed_certificates(
+    ingress: Ingress, parsed: ParsedAnnotations, snapshot: ClusterSnapshot, fail: Fail
+) -> list[TLSCertificate]:
+    """The ManagedCertificates the Ingress names, each a certificate for its domains (sorted: their order
+    means nothing to the cloud); a missing or invalid one refuses the Ingress, naming it."""
+    where = annotation_field(a.MANAGED_CERTIFICATES)
+    out: list[TLSCertificate] = []
+    for name in dict.fromkeys(parsed.get(a.MANAGED_CERTIFICATES) or []):
+        what = f"ManagedCertificate {ingress.namespace}/{name}"
+        config = snapshot.custom_object(MANAGED_CERTIFICATE, ingress.namespace, name)
+        if config is None:
+            raise fail(where, f"{what} not found (it must be in the Ingress's namespace)")
+        domains = config.spec.get("domains")
+        for index, domain in enumerate(domains if isinstance(domains, list) else []):
+            if isinstance(domain, str) and "*" in domain:
+                raise fail(
+                    where,
+                    f"{what} spec.domains[{index}]: {domain!r} is a wildcard; Google-managed certificates "
+                    "take up to 100 non-wildcard domain names",
+                )
+        _check(_MANAGED_VALIDATOR, config.spec, what, fail, where)
+        domains = list(config.spec.get("domains") or [])
+        if not domains:
+            raise fail(where, f"{what} spec.domains: is empty; expected 1 to 100 domain names")
+        out.append(TLSCertificate("managed", f"{ingress.namespace}/{name}", sorted(set(domains))))
+    return out
 
 
 def _check(validator: SchemaCheck, spec: Any, what: str, fail: Fail, where: str) -> None:
@@ -547,7 +611,9 @@ def gce_frontend(
         "frontend.listeners.redirect_code": "FrontendConfig" if code_set else "default",
         "frontend.listeners": "Ingress" if parsed.has(a.ALLOW_HTTP) else "default",
         "frontend.static_ip_name": "Ingress" if parsed.has(a.GLOBAL_STATIC_IP) else "default",
-        "certificates": "Ingress" if parsed.has(a.PRE_SHARED_CERT) else "default",
+        "certificates": "Ingress"
+        if parsed.has(a.PRE_SHARED_CERT) or parsed.has(a.MANAGED_CERTIFICATES)
+        else "default",
     }
     fields.update({k: Source(fields[k].field, origin) for k, origin in origins.items()})
     if parsed.get(a.ALLOW_HTTP):
@@ -566,7 +632,7 @@ def gce_frontend(
         raise fail(
             annotation_field(a.ALLOW_HTTP),
             "is 'false' but the Ingress has no TLS certificate: nothing would listen (add spec.tls or "
-            f"{a.PRE_SHARED_CERT})",
+            f"{a.PRE_SHARED_CERT} or {a.MANAGED_CERTIFICATES})",
         )
     return Frontend(
         scheme="internet-facing", static_ip_name=parsed.get(a.GLOBAL_STATIC_IP), listeners=listeners
@@ -633,7 +699,8 @@ class GceProfile:
         pre_shared = [
             TLSCertificate("pre-shared", name) for name in member.parsed.get(a.PRE_SHARED_CERT) or []
         ]
-        return pre_shared + tls(False)
+        managed = managed_certificates(member.ingress, member.parsed, member.snapshot, member.fail)
+        return pre_shared + managed + tls(False)
 
     def listen_ports(self, member: MemberInput, certificates: list[TLSCertificate]) -> list[tuple[str, int]]:
         return []  # the frontend decides: :80 unless allow-http is false, :443 with certificates

@@ -41,6 +41,8 @@ NAMESPACE = Kind("Namespace", "v1", "namespaces", namespaced=False)
 # GKE's custom resources, read by the GCE annotation semantics (model/gce.py).
 BACKEND_CONFIG = Kind("BackendConfig", "cloud.google.com/v1", "backendconfigs", custom=True)
 FRONTEND_CONFIG = Kind("FrontendConfig", "networking.gke.io/v1beta1", "frontendconfigs", custom=True)
+# gke-managed-certs' ManagedCertificate: the domains of a Google-managed certificate; lbctl writes its status.
+MANAGED_CERTIFICATE = Kind("ManagedCertificate", "networking.gke.io/v1", "managedcertificates", custom=True)
 # aws-load-balancer-controller's TargetGroupBinding: targets registered into a target group made elsewhere.
 TARGET_GROUP_BINDING = Kind("TargetGroupBinding", "elbv2.k8s.aws/v1beta1", "targetgroupbindings", custom=True)
 # aws-load-balancer-controller's class parameters (cluster-scoped), read by the ALB profile (model/alb_params.py).
@@ -56,6 +58,7 @@ OPTIONAL_KINDS: tuple[Kind, ...] = (
     NAMESPACE,
     BACKEND_CONFIG,
     FRONTEND_CONFIG,
+    MANAGED_CERTIFICATE,
     TARGET_GROUP_BINDING,
     INGRESS_CLASS_PARAMS,
 )

@@ -15,6 +15,7 @@ if TYPE_CHECKING:  # loaded with the first TargetGroupBinding (its dataclasses c
 
 BACKEND_CONFIG = kinds.BACKEND_CONFIG.kind
 FRONTEND_CONFIG = kinds.FRONTEND_CONFIG.kind
+MANAGED_CERTIFICATE = kinds.MANAGED_CERTIFICATE.kind
 CUSTOM_KINDS = tuple(k.kind for k in kinds.CUSTOM_KINDS)
 # Workloads whose pod template stands in for their pods in manifest files: what a Service's pods will look
 # like (labels, ports, readinessProbe, from which Google Cloud health checks follow) before the cluster runs them.

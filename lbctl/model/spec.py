@@ -244,8 +244,11 @@ class Rule:
 class TLSCertificate:
     """A certificate for HTTPS listeners: an ARN, an existing named cert, or a Secret to import."""
 
-    kind: str  # "arn" | "pre-shared" | "secret" | "discover" | "request" (AWS: create-acm-cert)
-    ref: str  # ARN, certificate name, "ns/secret", "" for discovery, the private CA ARN (or "") to request
+    # "arn" | "pre-shared" | "secret" | "discover" | "request" (AWS: create-acm-cert) | "managed" (GCP:
+    # a ManagedCertificate, its domains in `hosts`)
+    kind: str
+    # ARN, certificate name, "ns/secret", "" for discovery, the private CA ARN (or "") to request, "ns/name"
+    ref: str
     hosts: list[str] = field(default_factory=list)
     content_hash: str | None = None  # of a Secret's tls.crt+tls.key, to see rotations (never the key)
     owner: str | None = None  # "ns/name" of the Ingress a requested certificate is for

@@ -1,6 +1,6 @@
 """What the Google Cloud provider declares to lbctl's core (the `lbctl.providers` entry point): its
 command-line options, the kinds it watches beyond the core's (Pods, whose readiness probes its health checks
-follow, and GKE's BackendConfig and FrontendConfig), its offline project, its offline validation and its
+follow, and GKE's BackendConfig, FrontendConfig and ManagedCertificate), its offline project, its offline validation and its
 factory. Importing this module imports no SDK."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from lbctl.model.gce import CLUSTER_DEFAULT_BACKEND, parse_backend_ref
-from lbctl.model.kinds import BACKEND_CONFIG, FRONTEND_CONFIG, POD
+from lbctl.model.kinds import BACKEND_CONFIG, FRONTEND_CONFIG, MANAGED_CERTIFICATE, POD
 from lbctl.model.problems import Problem, SpecError
 from lbctl.model.spec import LoadBalancerSpec
 from lbctl.provider import (
@@ -122,7 +122,9 @@ plugin = ProviderPlugin(
     title="Google Cloud",
     factory=make_provider,
     options=OPTIONS,
-    watched=(POD, BACKEND_CONFIG, FRONTEND_CONFIG),
+    watched=(POD, BACKEND_CONFIG, FRONTEND_CONFIG, MANAGED_CERTIFICATE),
+    # the certificates' provisioning state, written back as gke-managed-certs does
+    access=((MANAGED_CERTIFICATE.group, f"{MANAGED_CERTIFICATE.plural}/status", "patch"),),
     offline=offline_project,
     validate=validate,
 )

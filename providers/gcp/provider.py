@@ -26,6 +26,7 @@ from .clients import (
 from .describe import describe_stack
 from .discover import Current, Inventory, Key, cluster_inventory, discover, list_cluster, must_exist
 from .doctor import gcp_checks
+from .managed import earlier_certificates, report
 from .plan import plan
 from .status import backend_health, status_annotations
 from .translate import (
@@ -142,10 +143,12 @@ class GcpProvider:
         """The URL map of a spec (no cloud calls), or None when it has no default backend."""
         return spec_url_map(spec, self.config.cluster_name)
 
-    def desired(self, stack: StackInput) -> Desired:
+    def desired(self, stack: StackInput, keep_managed: dict[str, list[str]] | None = None) -> Desired:
         """Translate, with the cloud-side lookups it needs first: the static IP (its address goes into the
-        forwarding rules), and that pre-shared certificates and the SSL policy exist."""
+        forwarding rules), and that pre-shared certificates and the SSL policy exist; `keep_managed`: the
+        earlier managed certificates still serving (providers.gcp.managed)."""
         ctx = self._context()
+        ctx.keep_managed = keep_managed or {}
         spec = stack.spec
         if not spec.empty:
             ctx.static_ip = self._static_ip(spec.frontend.static_ip_name, spec.field_of(STATIC_IP))
@@ -191,8 +194,11 @@ class GcpProvider:
 
     def _prepare(self, stack: StackInput) -> tuple[Inventory, Desired, Current, list[Step]]:
         """translate + discover + plan: everything but applying."""
+        spec = stack.spec
         cluster = self._inventory()  # first: a discovery drops kept lookups, translation then keeps its own
-        desired = self.desired(stack)
+        desired = self.desired(
+            stack, earlier_certificates(self.compute, cluster, self.config.cluster_name, spec)
+        )
         current = discover(self.compute, self.cache, cluster, desired)
         return cluster, desired, current, plan(desired, current)
 
@@ -255,6 +261,10 @@ class GcpProvider:
             result.deleted = spec.empty and not blocked
             health = self._health(desired, bool(result.steps), refreshed)
             result.annotations = status_annotations(desired, health)
+            if desired.managed and not spec.empty:
+                result.object_status, changing = report(self.compute, desired)
+                if changing:
+                    result.requeue_after = float(self.options.get("certificate_poll_seconds", 60.0))
         finally:
             result.calls = self._calls_since(before)
         return result

@@ -12,7 +12,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any, TypedDict
 
-from lbctl.model.annotations import NEG
+from lbctl.model.annotations import MANAGED_CERTIFICATES, NEG
+from lbctl.model.registry import annotation_field
 from lbctl.model.spec import Backend, HealthCheck, LoadBalancerSpec, TLSCertificate
 from lbctl.provider import ProviderError, Secret, StackInput
 
@@ -23,6 +24,7 @@ HEALTH_CHECK_RANGES = ("130.211.0.0/22", "35.191.0.0/16")
 # The spec attributes whose recorded field (spec.field_of) a rejection names
 STATIC_IP = "frontend.static_ip_name"
 PRE_SHARED = "certificates"
+MANAGED_FIELD = annotation_field(MANAGED_CERTIFICATES)
 SSL_POLICY = "frontend.listeners.ssl_policy"
 TLS_FIELD = "spec.tls"
 
@@ -91,6 +93,8 @@ class Desired:
     url_map: UrlMapTranslation | None = None
     static_ip_name: str | None = None
     pre_shared: list[str] = field(default_factory=list)
+    # ManagedCertificate "ns/name" → the name of its Google-managed certificate
+    managed: dict[str, str] = field(default_factory=dict)
 
     def by_key(self) -> dict[tuple[str, str, str], Wanted]:
         return {w.key: w for w in self.resources}
@@ -102,6 +106,9 @@ class Context:
     project: str
     network: str = "default"
     static_ip: str | None = None  # the resolved address of the named global address
+    # ManagedCertificate "ns/name" → names of its earlier (other domains) certificates of this stack still
+    # attached while the new one provisions: HTTPS keeps serving on them until it is ACTIVE
+    keep_managed: dict[str, list[str]] = field(default_factory=dict)
 
 
 def _ref(ctx: Context, collection: str, name: str, zone: str | None = None) -> str:
@@ -382,6 +389,40 @@ def _cert_name(ctx: Context, stack: str, cert: TLSCertificate) -> str:
     )
 
 
+def managed_role(ref: str) -> str:
+    """The ownership role of a ManagedCertificate's SSL certificate (ref: "ns/name")."""
+    return f"ManagedCertificate:{ref}"
+
+
+def managed_cert_name(cluster: str, stack: str, cert: TLSCertificate) -> str:
+    """The domains are immutable on a managed certificate: they are hashed into the name, so new domains are
+    a new certificate, attached before the old one is deleted."""
+    namespace, _, name = cert.ref.partition("/")
+    return n.resource_name(n.MANAGED_CERTIFICATE, cluster, [namespace, name], stack, cert.ref, *cert.hosts)
+
+
+def _managed(ctx: Context, stack: str, out: Desired, cert: TLSCertificate) -> list[str]:
+    """The Google-managed certificate of a ManagedCertificate, and the references to attach: its own, then
+    its earlier ones still serving while it provisions."""
+    name = managed_cert_name(ctx.cluster, stack, cert)
+    role = managed_role(cert.ref)
+    body = {
+        "name": name,
+        "description": n.description(ctx.cluster, stack, role),
+        "type": "MANAGED",
+        "managed": {"domains": list(cert.hosts)},
+    }
+    out.resources.append(Wanted("sslCertificates", name, body, field=MANAGED_FIELD))
+    out.managed[cert.ref] = name
+    refs = [_ref(ctx, "sslCertificates", name)]
+    for old in ctx.keep_managed.get(cert.ref, []):
+        if old != name:
+            kept = {"name": old, "description": body["description"], "type": "MANAGED"}
+            out.resources.append(Wanted("sslCertificates", old, kept, field=MANAGED_FIELD))
+            refs.append(_ref(ctx, "sslCertificates", old))
+    return refs
+
+
 def _frontend(stack: StackInput, ctx: Context, out: Desired, services: dict[str, str]) -> None:
     spec = stack.spec
     readable = n.split_stack(spec.stack)
@@ -463,6 +504,8 @@ def _frontend(stack: StackInput, ctx: Context, out: Desired, services: dict[str,
                         )
                     )
                     certs.append(_ref(ctx, "sslCertificates", name))
+                elif cert.kind == "managed":
+                    certs.extend(_managed(ctx, spec.stack, out, cert))
                 else:
                     out.warnings.append(
                         f"certificate {cert.kind}:{cert.ref} is not supported on Google Cloud; ignored"

@@ -1,4 +1,5 @@
-"""Nothing silently dropped: every field of the BackendConfig and FrontendConfig CRDs in manifests/, set alone
+"""Nothing silently dropped: every field of the BackendConfig, FrontendConfig and ManagedCertificate CRDs in
+manifests/, set alone
 on the documented example, changes the request bodies lbctl would send (the offline plan's translation), or
 the model refuses it with an error naming it. The field list comes from the CRDs, so a field added there
 without a case here fails; every bound the CRD declares is refused one past it, naming the field."""
@@ -18,7 +19,12 @@ from emulators.testing.crd_schema import fields, structural
 from emulators.testing.gcp_stacks import PROJECT, example_objects, find
 from lbctl.model import annotations as a
 from lbctl.model.builder import BuildConfig, build
-from lbctl.model.gce import BACKEND_CONFIG_SPEC, FRONTEND_CONFIG_SPEC
+from lbctl.model.gce import (
+    BACKEND_CONFIG_SPEC,
+    FRONTEND_CONFIG_SPEC,
+    MANAGED_CERTIFICATE_SPEC,
+    MANAGED_CERTIFICATE_STATUS,
+)
 from lbctl.model.snapshot import ClusterSnapshot
 from lbctl.provider import StackInput
 from providers.gcp.translate import Context, translate
@@ -27,10 +33,10 @@ CRDS = Path(__file__).resolve().parents[2] / "manifests" / "gcp" / "crds.yaml"
 Spec = dict[str, Any]
 
 
-def _crd_spec(kind: str) -> Spec:
+def _crd_spec(kind: str, part: str = "spec") -> Spec:
     for doc in yaml.safe_load_all(CRDS.read_text()):
         if doc and doc["spec"]["names"]["kind"] == kind:
-            schema: Spec = doc["spec"]["versions"][0]["schema"]["openAPIV3Schema"]["properties"]["spec"]
+            schema: Spec = doc["spec"]["versions"][0]["schema"]["openAPIV3Schema"]["properties"][part]
             return schema
     raise AssertionError(kind)
 
@@ -83,6 +89,10 @@ FRONTEND_CASES: dict[str, tuple[Any, Spec]] = {
     "redirectToHttps.responseCodeName": ("FOUND", {"redirectToHttps": {"enabled": True}}),
     "sslPolicy": ("modern", {}),
 }
+# ManagedCertificate: the Ingress names it; each field changes the managed certificate's request
+MANAGED_CASES: dict[str, tuple[Any, Spec]] = {
+    "domains": (["shop.example.com", "www.example.com"], {"domains": ["shop.example.com"]}),
+}
 
 
 def _with(spec: Spec, path: str, value: Any) -> Spec:
@@ -117,7 +127,9 @@ def _secret(name: str, data: dict[str, str]) -> Spec:
     }
 
 
-def _objects(backend: Spec | None = None, frontend: Spec | None = None) -> list[Spec]:
+def _objects(
+    backend: Spec | None = None, frontend: Spec | None = None, managed: Spec | None = None
+) -> list[Spec]:
     objects = example_objects()
     objects.append(_secret("oauth", {"client_id": "client.apps.example", "client_secret": CLIENT_SECRET}))
     objects.append(_secret("signing", {"key_value": KEY_VALUE}))
@@ -142,6 +154,18 @@ def _objects(backend: Spec | None = None, frontend: Spec | None = None) -> list[
             }
         )
         find(objects, "Ingress", "shop")["metadata"].setdefault("annotations", {})[a.FRONTEND_CONFIG] = "walk"
+    if managed is not None:
+        objects.append(
+            {
+                "apiVersion": "networking.gke.io/v1",
+                "kind": "ManagedCertificate",
+                "metadata": {"name": "walk", "namespace": "default"},
+                "spec": managed,
+            }
+        )
+        find(objects, "Ingress", "shop")["metadata"].setdefault("annotations", {})[a.MANAGED_CERTIFICATES] = (
+            "walk"
+        )
     return objects
 
 
@@ -163,15 +187,20 @@ def _outcome(objects: list[Spec]) -> tuple[list[str], str | None]:
 def test_the_crds_carry_the_schemas_the_model_checks() -> None:
     assert _crd_spec("BackendConfig") == structural(BACKEND_CONFIG_SPEC)
     assert _crd_spec("FrontendConfig") == structural(FRONTEND_CONFIG_SPEC)
+    assert _crd_spec("ManagedCertificate") == structural(MANAGED_CERTIFICATE_SPEC)
+    assert _crd_spec("ManagedCertificate", "status") == structural(MANAGED_CERTIFICATE_STATUS)
 
 
 def test_every_crd_field_has_a_case() -> None:
     assert sorted(fields(_crd_spec("BackendConfig"))) == sorted(BACKEND_CASES)
     assert sorted(fields(_crd_spec("FrontendConfig"))) == sorted(FRONTEND_CASES)
+    assert sorted(fields(_crd_spec("ManagedCertificate"))) == sorted(MANAGED_CASES)
 
 
 def _check_field(kind: str, path: str, value: Any, base: Spec) -> None:
     def objects(spec: Spec) -> list[Spec]:
+        if kind == "ManagedCertificate":
+            return _objects(managed=spec)
         return _objects(backend=spec) if kind == "BackendConfig" else _objects(frontend=spec)
 
     before, error = _outcome(objects(base))
@@ -194,6 +223,48 @@ def test_each_backend_config_field_changes_the_plan_or_is_refused(path: str) -> 
 @pytest.mark.parametrize("path", sorted(FRONTEND_CASES))
 def test_each_frontend_config_field_changes_the_plan_or_is_refused(path: str) -> None:
     _check_field("FrontendConfig", path, *FRONTEND_CASES[path])
+
+
+@pytest.mark.parametrize("path", sorted(MANAGED_CASES))
+def test_each_managed_certificate_field_changes_the_plan_or_is_refused(path: str) -> None:
+    _check_field("ManagedCertificate", path, *MANAGED_CASES[path])
+
+
+@pytest.mark.parametrize(
+    ("domains", "named"),
+    [
+        (["*.example.com"], "spec.domains[0]"),
+        (["Shop.Example.com"], "spec.domains[0]"),
+        ([f"{'a' * 60}.com"], "spec.domains[0]"),
+        ([f"d{i}.example.com" for i in range(101)], "spec.domains"),
+        ([], "spec.domains"),
+    ],
+    ids=["wildcard", "upper-case", "too-long", "101-domains", "empty"],
+)
+def test_what_the_managed_certificate_crd_refuses_is_an_error_naming_the_field(
+    domains: list[str], named: str
+) -> None:
+    _, error = _outcome(_objects(managed={"domains": domains}))
+    assert error is not None and f"ManagedCertificate default/walk {named}" in error, error
+
+
+def test_a_missing_managed_certificate_refuses_the_ingress_naming_the_annotation() -> None:
+    objects = _objects(managed={"domains": ["shop.example.com"]})
+    find(objects, "Ingress", "shop")["metadata"]["annotations"][a.MANAGED_CERTIFICATES] = "walk, nope"
+    _, error = _outcome(objects)
+    assert error is not None and a.MANAGED_CERTIFICATES in error and "default/nope not found" in error, error
+
+
+def test_a_managed_certificate_is_attached_beside_the_secret_one() -> None:
+    snapshot = ClusterSnapshot.from_objects(
+        _objects(managed={"domains": ["www.example.com", "shop.example.com"]})
+    )
+    (spec,) = build(snapshot, BuildConfig.for_provider("gcp")).specs
+    desired = translate(StackInput.from_snapshot(spec, snapshot), Context("walk", PROJECT))
+    (managed,) = [w for w in desired.resources if w.body.get("type") == "MANAGED"]
+    assert managed.body["managed"] == {"domains": ["shop.example.com", "www.example.com"]}
+    (proxy,) = [w for w in desired.resources if w.collection == "targetHttpsProxies"]
+    assert len(proxy.body["sslCertificates"]) == 2 and proxy.body["sslCertificates"][0].endswith(managed.name)
 
 
 def _bounds(schema: Spec, prefix: str = "") -> list[tuple[str, int | float]]:

@@ -23,6 +23,7 @@ from emulators.testing.objects import ingress, node, service
 from emulators.testing.waiting import address_of, gone, wait_for
 from lbctl.kube.access import LEASE_ACCESS, required_access
 from lbctl.kube.run import USER_AGENT
+from lbctl.model.annotations import MANAGED_CERTIFICATES
 
 MANIFESTS = Path(__file__).resolve().parents[2] / "manifests"
 Grant = tuple[str, str, str]  # (api group, resource[/subresource], verb)
@@ -161,6 +162,20 @@ def gcp_calls() -> set[Grant]:
         create_gcp_project(compute.url, "rbac", {"gke-a": "us-central1-a"}, "shop-ip")
         body = ingress("shop", {"/users": "users"}, class_name="gce")
         body["spec"]["defaultBackend"] = {"service": {"name": "users", "port": {"name": "http"}}}
+        # a ManagedCertificate too: the controller writes its status
+        body["metadata"]["annotations"][MANAGED_CERTIFICATES] = "shop-cert"
+        kubernetes.client.CustomObjectsApi(kube.api_client()).create_namespaced_custom_object(
+            "networking.gke.io",
+            "v1",
+            "default",
+            "managedcertificates",
+            {
+                "apiVersion": "networking.gke.io/v1",
+                "kind": "ManagedCertificate",
+                "metadata": {"name": "shop-cert"},
+                "spec": {"domains": ["shop.example.com"]},
+            },
+        )
         lifecycle(
             kube,
             "gcp",

@@ -180,6 +180,7 @@ VALID: dict[str, list[tuple[str, Any]]] = {
     ],
     a.NEG: [('{"ingress": true}', {"ingress": True}), ('{"ingress": false}', {"ingress": False})],
     a.PRE_SHARED_CERT: [("cert-a,cert-b", ["cert-a", "cert-b"])],
+    a.MANAGED_CERTIFICATES: [("shop-cert", ["shop-cert"]), ("a, b.c", ["a", "b.c"])],
     a.REWRITE_TARGET: [("/", "/"), ("/api", "/api")],
     a.ALLOW_HTTP: [("false", False), ("true", True), ("TRUE", True)],
     a.INGRESS_CLASS: [("alb", "alb"), ("gce", "gce")],
@@ -300,6 +301,7 @@ INVALID: dict[str, list[str]] = {
     a.BACKEND_CONFIG: ['{"default": ""}', '{"port": {"80": "x"}}', "cfg"],
     a.NEG: ['{"ingress": "yes"}', "true"],
     a.PRE_SHARED_CERT: ["a,,b"],
+    a.MANAGED_CERTIFICATES: ["a,,b", "Shop_Cert", ""],
     a.REWRITE_TARGET: ["api"],
     a.ALLOW_HTTP: ["yes", "1"],
     a.INGRESS_CLASS: ["", "x" * 254],
@@ -396,6 +398,7 @@ EXPECTED_FORM: dict[str, str] = {
     "cloud.google.com/backend-config": 'JSON like \'{"default": "my-config"}\' or \'{"ports": {"80": "my-config"}}\'',
     "cloud.google.com/neg": "JSON like '{\"ingress\": true}'",
     "ingress.gcp.kubernetes.io/pre-shared-cert": "a comma-separated list of SSL certificate names, e.g. 'a, b'",
+    "networking.gke.io/managed-certificates": "a comma-separated list of ManagedCertificate names, e.g. 'a, b'",
     "ingress.kubernetes.io/rewrite-target": "a path starting with '/'",
     "kubernetes.io/ingress.allow-http": "'true' or 'false'",
     "kubernetes.io/ingress.class": "an ingress class name, e.g. 'alb' or 'gce'",
@@ -530,7 +533,7 @@ def test_the_frontend_nlb_family_is_declared_and_refused() -> None:
     [
         "ingress.gcp.kubernetes.io/pre-shared-certs",
         "kubernetes.io/ingress.allow-https",
-        "networking.gke.io/managed-certificates",
+        "networking.gke.io/managed-certificate",
     ],
 )
 def test_unknown_key_under_a_watched_prefix_is_a_warning(key: str) -> None:
