@@ -120,9 +120,27 @@ def test_failover_and_watch_drops_under_load(world: World) -> None:
     # a slow cloud for replica a: it is surely mid-converge when partitioned, so its lease is lost with calls
     # still to make, which the fence must refuse
     slow_rules: list[Any] = []
+    partitioned = threading.Event()
     if world.provider == "aws":
-        for client in replicas["a"].provider.clients.clients.values():  # type: ignore[attr-defined]
-            client.meta.events.register("before-call", _slow_mutations)
+        # a is cut off while its CreateLoadBalancer is in flight, and that call returns only once a has lost
+        # the lease: its converge surely has writes left (the listeners), which the fence must refuse
+        a = replicas["a"]
+
+        def slow_then_partition(model: Any, **_: Any) -> None:
+            if not is_mutating(model.name):
+                return
+            time.sleep(0.5)
+            if model.name == "CreateLoadBalancer":
+                with partition_lock:
+                    if partitioned.is_set():
+                        return
+                    proxy.cut()
+                    partitioned.set()
+                a.stats.fenced.wait(timeout=60)
+
+        partition_lock = threading.Lock()
+        for client in a.provider.clients.clients.values():  # type: ignore[attr-defined]
+            client.meta.events.register("before-call", slow_then_partition)
     else:  # the Compute emulator delays every mutation while a leads (the standbys make none), until a lost it
         assert world.compute is not None
         slow_rules = [
@@ -162,8 +180,11 @@ def test_failover_and_watch_drops_under_load(world: World) -> None:
     def leader() -> str | None:
         return next((n for n, p in replicas.items() if p.elector and p.elector.leading.is_set()), None)
 
-    wait_for(lambda: replicas["a"].stats.total(mutating=True) >= 6, timeout=60, what="a is converging")
-    proxy.cut()
+    if world.provider == "aws":
+        wait_for(partitioned.is_set, timeout=60, what="a partitioned mid-converge")
+    else:
+        wait_for(lambda: replicas["a"].stats.total(mutating=True) >= 6, timeout=60, what="a is converging")
+        proxy.cut()
     rounds[1].set()
     steps.append(
         f"after {progress['created']} creates and {replicas['a'].stats.total(mutating=True)} mutating calls "
@@ -262,11 +283,6 @@ def test_failover_and_watch_drops_under_load(world: World) -> None:
         f"no write of replica a refused after its lease was lost: {timeline.fenced}"
     )
     assert set(timeline.fenced) <= {"a"}, f"only the partitioned replica loses its lease: {timeline.fenced}"
-
-
-def _slow_mutations(model: Any, **_: Any) -> None:
-    if is_mutating(model.name):
-        time.sleep(0.5)
 
 
 def _edit(net: kubernetes.client.NetworkingV1Api, world: World, name: str, paths: dict[str, str]) -> None:
