@@ -82,6 +82,10 @@ NEG = GKE + "neg"
 BACKEND_CONFIG = GKE + "backend-config"
 BACKEND_CONFIG_BETA = "beta.cloud.google.com/backend-config"
 APP_PROTOCOLS = GKE + "app-protocols"
+APP_PROTOCOLS_LEGACY = "service.alpha.kubernetes.io/app-protocols"
+TRANSPARENT_HEALTH_CHECKER = "networking.gke.io/transparent-health-checker"
+SUPPRESS_FIREWALL_XPN_ERROR = "networking.gke.io/suppress-firewall-xpn-error"
+NEG_STATUS = GKE + "neg-status"
 REWRITE_TARGET_NGINX = "nginx.ingress.kubernetes.io/rewrite-target"
 REWRITE_TARGET = "ingress.kubernetes.io/rewrite-target"
 
@@ -379,9 +383,23 @@ NEG_SCHEMA: dict[str, Any] = {
     "properties": {
         "ingress": {"type": "boolean"},
         "exposed_ports": {"type": "object", "additionalProperties": {"type": "object"}},
+        "zones": {"type": "array", "items": {"type": "string"}},
     },
     "additionalProperties": False,
 }
+
+
+def _no_standalone_negs(value: dict[str, Any]) -> None:
+    """ingress-gce's standalone NEGs (`exposed_ports`, pre-provisioned `zones`) are not made by lbctl: a
+    Service asking for them is refused rather than left without them."""
+    for key in ("exposed_ports", "zones"):
+        if value.get(key):
+            raise ValueError(
+                f'${key}: standalone NEGs are not supported by lbctl yet (only {{"ingress": true}}); '
+                "remove it, or let ingress-gce's NEG controller serve this Service"
+            )
+
+
 BACKEND_CONFIG_SCHEMA: dict[str, Any] = {
     "type": "object",
     "properties": {"default": _STR, "ports": {"type": "object", "additionalProperties": _STR}},
@@ -392,6 +410,12 @@ APP_PROTOCOLS_SCHEMA: dict[str, Any] = {
     "type": "object",
     "minProperties": 1,
     "additionalProperties": {"enum": ["HTTP", "HTTPS", "HTTP2"]},
+}
+
+THC_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {"enabled": {"type": "boolean"}},
+    "additionalProperties": False,
 }
 
 _I, _S, _B = Scope.INGRESS, Scope.SERVICE, Scope.BOTH
@@ -945,9 +969,10 @@ ANNOTATIONS: list[Annotation] = [
     ),
     _gcp(
         NEG,
-        p.json_value(NEG_SCHEMA, "'{\"ingress\": true}'"),
+        p.json_value(NEG_SCHEMA, "'{\"ingress\": true}'", check=_no_standalone_negs),
         _S,
-        'Container-native load balancing: `{"ingress": true}` targets pod IPs through zonal NEGs.',
+        'Container-native load balancing: `{"ingress": true}` targets pod IPs through zonal NEGs. '
+        "`exposed_ports` and `zones` (standalone NEGs) are refused: lbctl does not make them yet.",
     ),
     _gcp(
         BACKEND_CONFIG,
@@ -968,6 +993,31 @@ ANNOTATIONS: list[Annotation] = [
         p.json_value(APP_PROTOCOLS_SCHEMA, '\'{"my-https-port": "HTTPS"}\''),
         _S,
         "Protocol per Service port name: HTTP, HTTPS or HTTP2.",
+    ),
+    _gcp(
+        APP_PROTOCOLS_LEGACY,
+        p.json_value(APP_PROTOCOLS_SCHEMA, '\'{"my-https-port": "HTTPS"}\''),
+        _S,
+        "Older name of `cloud.google.com/app-protocols`; as in ingress-gce, when both are set this one wins.",
+    ),
+    _gcp(
+        TRANSPARENT_HEALTH_CHECKER,
+        p.json_value(THC_SCHEMA, "'{\"enabled\": true}'"),
+        _S,
+        "Transparent Health Checks: the health check probes the node's health-check agent (HTTP, fixed port "
+        "7877, `/api/podhealth`, every 5 s, timeout 5 s, healthy 1, unhealthy 10) instead of the pod. Needs "
+        '`cloud.google.com/neg` `{"ingress": true}`; refused beside a BackendConfig `healthCheck` (which '
+        "ingress-gce would let win).",
+    ),
+    _gcp(
+        SUPPRESS_FIREWALL_XPN_ERROR,
+        p.boolean(),
+        _I,
+        "Shared VPC: when the firewall rule cannot be created or changed in the host project (no permission), "
+        "converge the rest and record a Warning Event carrying the gcloud command for the host project's "
+        "admin; without it the reconcile fails with that error and command.",
+        False,
+        "false",
     ),
     Annotation(
         REWRITE_TARGET_NGINX,

@@ -44,6 +44,16 @@ DEFAULT_REDIRECT_CODE = "MOVED_PERMANENTLY_DEFAULT"
 # faster. (interval, timeout, healthy threshold, unhealthy threshold) in seconds and counts.
 INSTANCE_GROUP_HEALTH_DEFAULTS = (60, 60, 1, 10)
 NEG_HEALTH_DEFAULTS = (15, 15, 1, 2)
+# Transparent Health Checks (pkg/translator/healthchecks.go OverwriteWithTHC, flag
+# --transparent-health-checks-port): the health-check agent on every node answers for the pods
+THC_PORT = 7877
+THC_TIMING: dict[str, Any] = {
+    "interval_seconds": 5,
+    "timeout_seconds": 5,
+    "healthy_threshold": 1,
+    "unhealthy_threshold": 10,
+    "source": "transparent-health-checker",
+}
 HEALTH_CHECK_PROTOCOLS = ("HTTP", "HTTPS", "HTTP2")
 _DNS_LABEL = r"([a-z0-9]([-a-z0-9]*[a-z0-9])?)"
 _BACKEND_REF = re.compile(rf"{_DNS_LABEL}/{_DNS_LABEL}:([0-9]{{1,5}}|[a-z0-9-]{{1,15}})")
@@ -328,11 +338,13 @@ def apply_gce_backend_settings(
     fields["target_type"] = Source(
         on_service + annotation_field(a.NEG), "Service" if parsed.has(a.NEG) else "default"
     )
-    protocols = parsed.get(a.APP_PROTOCOLS) or {}
+    # ingress-gce reads the legacy key first and the cloud.google.com one only without it
+    protocol_key = a.APP_PROTOCOLS_LEGACY if parsed.has(a.APP_PROTOCOLS_LEGACY) else a.APP_PROTOCOLS
+    protocols = parsed.get(protocol_key) or {}
     backend.protocol = protocols.get(backend.port_name or "", protocols.get(str(backend.port), "HTTP"))
     fields["protocol"] = Source(
-        on_service + annotation_field(a.APP_PROTOCOLS),
-        "Service" if parsed.has(a.APP_PROTOCOLS) else "default",
+        on_service + annotation_field(protocol_key),
+        "Service" if parsed.has(protocol_key) else "default",
     )
 
     health = HealthCheck(protocol=backend.protocol, path="/", source="default")
@@ -396,6 +408,25 @@ def apply_gce_backend_settings(
                     source="BackendConfig",
                 )
     backend.health_check = _with_defaults(health, backend)
+    if (parsed.get(a.TRANSPARENT_HEALTH_CHECKER) or {}).get("enabled"):
+        where = on_service + annotation_field(a.TRANSPARENT_HEALTH_CHECKER)
+        if backend.target_type != "ip":
+            raise fail(
+                where,
+                "Transparent Health Checks probe pods through NEGs: also set "
+                f"{a.NEG}: '{{\"ingress\": true}}', or remove the annotation",
+            )
+        if health.source == "BackendConfig":
+            raise fail(
+                where,
+                "the BackendConfig of this port sets spec.healthCheck, which ingress-gce would use instead of "
+                "Transparent Health Checks: remove one of the two",
+            )
+        backend.health_check = HealthCheck(
+            protocol="HTTP", port=THC_PORT, path="/api/podhealth", **THC_TIMING
+        )
+        thc = Source(where, "Service")
+        checked = {attribute: thc for attribute in _HEALTH_ATTRIBUTES}
     fields.update(checked)
 
 
@@ -634,8 +665,15 @@ def gce_frontend(
             "is 'false' but the Ingress has no TLS certificate: nothing would listen (add spec.tls or "
             f"{a.PRE_SHARED_CERT} or {a.MANAGED_CERTIFICATES})",
         )
+    fields["frontend.firewall_error_as_warning"] = Source(
+        annotation_field(a.SUPPRESS_FIREWALL_XPN_ERROR),
+        "Ingress" if parsed.has(a.SUPPRESS_FIREWALL_XPN_ERROR) else "default",
+    )
     return Frontend(
-        scheme="internet-facing", static_ip_name=parsed.get(a.GLOBAL_STATIC_IP), listeners=listeners
+        scheme="internet-facing",
+        static_ip_name=parsed.get(a.GLOBAL_STATIC_IP),
+        listeners=listeners,
+        firewall_error_as_warning=bool(parsed.get(a.SUPPRESS_FIREWALL_XPN_ERROR)),
     )
 
 
@@ -651,6 +689,7 @@ def gce_default_fields() -> dict[str, Source]:
             f"{annotation_field(a.FRONTEND_CONFIG)} (redirectToHttps.responseCodeName)"
         ),
         "frontend.static_ip_name": Source(annotation_field(a.GLOBAL_STATIC_IP)),
+        "frontend.firewall_error_as_warning": Source(annotation_field(a.SUPPRESS_FIREWALL_XPN_ERROR)),
         "certificates": Source(annotation_field(a.PRE_SHARED_CERT)),
     }
 

@@ -282,6 +282,8 @@ class Frontend:
     scheme: str = "internet-facing"
     ip_address_type: str = "ipv4"
     static_ip_name: str | None = None  # GCP global address to use, never deleted
+    # GCP Shared VPC: a firewall rule the host project refuses is a warning with the admin's command, not a failure
+    firewall_error_as_warning: bool = False
     listeners: list[Listener] = field(default_factory=list)
     subnets: list[str] = field(default_factory=list)  # AWS, IDs or Name tags; empty = discover
     subnet_tags: dict[str, list[str]] = field(default_factory=dict)  # AWS: discover by these tags instead

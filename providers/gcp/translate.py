@@ -165,6 +165,8 @@ def translate(stack: StackInput, ctx: Context) -> Desired:
         hc_name = n.resource_name(n.HEALTH_CHECK, ctx.cluster, readable, spec.stack, key)
         bs_name = backend_service_name(ctx.cluster, spec.stack, backend)
         out.resources.append(_health_check(ctx, spec.stack, hc_name, backend))
+        if isinstance(backend.health_check.port, int):
+            fw_ports.add(backend.health_check.port)  # a fixed probe port, as ingress-gce's firewall opens it
         groups: list[dict[str, Any]] = []
         if backend.target_type == "ip":
             neg_name = n.resource_name(n.NEG, ctx.cluster, readable, spec.stack, key, ctx.network)

@@ -40,6 +40,14 @@ def _annotate(kind: str, name: str, key: str, value: str) -> Callable[[Objects],
     return mutate
 
 
+def _both(*mutations: Callable[[Objects], None]) -> Callable[[Objects], None]:
+    def mutate(objects: Objects) -> None:
+        for change in mutations:
+            change(objects)
+
+    return mutate
+
+
 def _backend_config(spec: dict[str, Any]) -> Callable[[Objects], None]:
     def mutate(objects: Objects) -> None:
         objects.append(
@@ -181,6 +189,37 @@ CASES: list[tuple[str, Callable[[Objects], None], Callable[[ComputeEmulator], No
         "app-protocols HTTPS",
         _annotate("Service", "users", "cloud.google.com/app-protocols", '{"http": "HTTPS"}'),
         lambda e: _users_service(e)["protocol"] == "HTTPS" or pytest.fail(str(_users_service(e))),
+    ),
+    (
+        "legacy app-protocols, over the cloud.google.com one as in ingress-gce",
+        _both(
+            _annotate("Service", "users", "service.alpha.kubernetes.io/app-protocols", '{"http": "HTTP2"}'),
+            _annotate("Service", "users", "cloud.google.com/app-protocols", '{"http": "HTTPS"}'),
+        ),
+        lambda e: _users_service(e)["protocol"] == "HTTP2" or pytest.fail(str(_users_service(e))),
+    ),
+    (
+        "transparent-health-checker",
+        _both(
+            _annotate("Service", "users", "cloud.google.com/neg", '{"ingress": true}'),
+            _annotate(
+                "Service", "users", "networking.gke.io/transparent-health-checker", '{"enabled": true}'
+            ),
+        ),
+        lambda e: (
+            (
+                {k: _users_check(e)[k] for k in ("type", "httpHealthCheck", "checkIntervalSec", "timeoutSec")}
+                == {
+                    "type": "HTTP",
+                    "httpHealthCheck": {"port": 7877, "requestPath": "/api/podhealth"},
+                    "checkIntervalSec": 5,
+                    "timeoutSec": 5,
+                }
+                and (_users_check(e)["healthyThreshold"], _users_check(e)["unhealthyThreshold"]) == (1, 10)
+                and any("7877" in a["ports"] for f in of(e, "firewalls") for a in f["allowed"])
+            )
+            or pytest.fail(str(_users_check(e)))
+        ),
     ),
     (
         "BackendConfig healthCheck type",
