@@ -116,6 +116,12 @@ _FRONTEND_CONFIG = {
     "metadata": {"name": "shop-frontend", "namespace": "default"},
     "spec": {"sslPolicy": "modern"},
 }
+_MANAGED_CERTIFICATE = {
+    "apiVersion": "networking.gke.io/v1",
+    "kind": "ManagedCertificate",
+    "metadata": {"name": "shop-managed", "namespace": "default"},
+    "spec": {"domains": ["shop.example.com"]},
+}
 _NEG = (a.NEG, '{"ingress": true}')
 
 CASES = [
@@ -130,6 +136,13 @@ CASES = [
         _steps("TargetHttpsProxy"),
         also=((a.PRE_SHARED_CERT, "shop-cert"),),
         extra=(_FRONTEND_CONFIG,),
+    ),
+    Case(
+        a.MANAGED_CERTIFICATES,
+        "Ingress",
+        "shop-managed",
+        _steps("SslCertificate"),
+        extra=(_MANAGED_CERTIFICATE,),
     ),
     Case(a.REWRITE_TARGET_NGINX, "Ingress", "/", _steps("UrlMap")),
     Case(a.REWRITE_TARGET, "Ingress", "/", _steps("UrlMap")),
