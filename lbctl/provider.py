@@ -22,8 +22,9 @@ from lbctl.model.snapshot import ClusterSnapshot
 from lbctl.model.spec import LoadBalancerSpec
 from lbctl.model.targets import Target, spec_known_targets, spec_targets
 
-if TYPE_CHECKING:  # only providers serving TargetGroupBindings load it
+if TYPE_CHECKING:  # only providers serving TargetGroupBindings / Services load them
     from lbctl.model.binding_spec import BindingSpec
+    from lbctl.model.services import ServiceSpec
 
 ENTRY_POINT_GROUP = "lbctl.providers"
 
@@ -231,6 +232,32 @@ class BindingProvider(Protocol):
     def converge_binding(
         self, binding: BindingSpec, on_register: Callable[[frozenset[tuple[str, int]]], None] | None = None
     ) -> BindingResult: ...
+
+
+@dataclass
+class ServiceInput:
+    """Everything a provider gets for one Service of type LoadBalancer: its L4 spec and the targets of each
+    port (by `L4Port.key`). An empty spec deletes the stack."""
+
+    spec: ServiceSpec
+    targets: dict[str, list[Target]] = field(default_factory=dict)
+
+    @classmethod
+    def from_snapshot(cls, spec: ServiceSpec, snapshot: ClusterSnapshot) -> ServiceInput:
+        from lbctl.model.services import service_targets
+
+        return cls(spec, service_targets(spec, snapshot))
+
+
+@runtime_checkable
+class ServiceProvider(Protocol):
+    """A provider that also serves Services of type LoadBalancer (an L4 pipeline beside the L7 one). The
+    result's `address` is the hostname (or IP) for `status.loadBalancer.ingress`; `list_stacks` also lists
+    the Service stacks (`Service:ns/name`), for garbage collection."""
+
+    def plan_service(self, stack: ServiceInput) -> ConvergeResult: ...
+
+    def converge_service(self, stack: ServiceInput) -> ConvergeResult: ...
 
 
 class ProviderNotFound(LookupError):

@@ -15,7 +15,7 @@ import yaml
 from lbctl.cloudcalls import CallStats
 from lbctl.model.builder import BuildConfig, build, empty_spec
 from lbctl.model.snapshot import ClusterSnapshot
-from lbctl.provider import ProviderConfig, StackInput
+from lbctl.provider import ProviderConfig, ServiceInput, StackInput
 from providers.aws import AwsProvider, create
 
 REGION = "us-east-1"
@@ -267,3 +267,15 @@ def example(account: Account) -> str:
     """The example's Services and Ingress, with Nodes pointing at the account's instances."""
     text = EXAMPLE.read_text().split("kind: Node")[0].rsplit("---", 1)[0]
     return with_nodes(text, account)
+
+
+def service_input(manifest: str, claim_unclassed: bool = True) -> ServiceInput:
+    """The one Service of type LoadBalancer of a manifest, built through the real model, with its targets."""
+    from lbctl.model.services import build_services
+
+    snapshot = ClusterSnapshot.from_objects(d for d in yaml.safe_load_all(manifest) if d)
+    outcomes = build_services(snapshot, "aws", claim_unclassed)
+    assert len(outcomes) == 1, outcomes
+    (outcome,) = outcomes.values()
+    assert outcome.spec is not None, outcome.problems
+    return ServiceInput.from_snapshot(outcome.spec, snapshot)

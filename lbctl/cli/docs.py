@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from lbctl.model.annotations import ALB, REGISTRY
+from lbctl.model.annotations import ALB, AWS_SVC, REGISTRY, SERVICE_REGISTRY
 from lbctl.provider import load_plugins
 
 HEADER = f"""# Annotation reference
@@ -43,7 +43,30 @@ def annotations_markdown() -> str:
                 f"{ann.scope.value} | {ann.merge.value} | {doc} |"
             )
         lines.append("")
+    lines.append(SERVICE_HEADER)
+    for provider, title in sections:
+        rows = [ann for ann in SERVICE_REGISTRY if ann.provider == provider]
+        if not rows:
+            continue
+        lines.append(f"### {title}\n")
+        lines.append("| Name | Type | Default | Description |")
+        lines.append("|---|---|---|---|")
+        for ann in rows:
+            said = f"Refused: {ann.refused}." if ann.refused else f"Expected: {ann.parser.expected}."
+            doc = f"{ann.doc} {said}".replace("|", "\\|")
+            default = ann.default_docs.replace("|", "\\|")
+            lines.append(f"| `{ann.name}` | {ann.parser.type_name} | {default} | {doc} |")
+        lines.append("")
     return "\n".join(lines)
+
+
+SERVICE_HEADER = f"""## Services of type LoadBalancer
+
+Read on a Service lbctl serves as a load balancer itself (`spec.loadBalancerClass` `service.k8s.aws/nlb` or
+`lbctl.io/nlb` on AWS; `type` `nlb-ip`, or `external` with a target type; with `lbctl run
+--claim-unclassed-services` also Services without a class), never on a Service that is only an Ingress
+backend. Any other `{AWS_SVC}` name is an error.
+"""
 
 
 @click.group()

@@ -45,6 +45,14 @@ from lbctl.provider import ProviderConfig
     help="Seconds to trust what cloud discovery found (updated by our own "
     "writes); changes made outside lbctl are seen after at most this long. 0 = discover every time.",
 )
+@click.option(
+    "--claim-unclassed-services/--no-claim-unclassed-services",
+    default=False,
+    envvar="LBCTL_CLAIM_UNCLASSED_SERVICES",
+    help="Also serve Services of type LoadBalancer without spec.loadBalancerClass (and without another "
+    "controller's annotations). WARNING: a cluster whose in-tree cloud provider also serves them would get "
+    "two load balancers per Service: turn it off there (e.g. EKS without the legacy provider).",
+)
 @click.option("--leader-elect/--no-leader-elect", default=False, envvar="LBCTL_LEADER_ELECT")
 @click.option(
     "--leader-election-namespace", default="lbctl-system", show_default=True, envvar="LBCTL_LEADER_NAMESPACE"
@@ -78,7 +86,7 @@ from lbctl.provider import ProviderConfig
 @click.option("--log-format", type=click.Choice(["auto", "json", "text"]), default="auto", show_default=True)
 @click.option("--log-level", default="info", show_default=True)
 def run(**opts: Any) -> None:
-    """Run the controller: watch Ingresses and converge the cloud."""
+    """Run the controller: watch Ingresses and Services of type LoadBalancer, and converge the cloud."""
     from lbctl.cli import logs
     from lbctl.kube.run import RunOptions
     from lbctl.kube.run import run as run_controller
@@ -96,6 +104,7 @@ def run(**opts: Any) -> None:
             default_backend=model_values.get("cluster_default_backend"),
             model_options=model_values,
             discovery_ttl=opts["discovery_ttl"],
+            claim_unclassed_services=opts["claim_unclassed_services"],
         ),
         provider=ProviderConfig(opts["cluster_name"], opts["endpoint_url"], provider_values),
         kube_api_url=opts["kube_api_url"],

@@ -23,6 +23,7 @@ from lbctl.kube.metrics import ControllerMetrics
 from lbctl.kube.resources import watched_resources
 from lbctl.kube.routing import secrets_needed, stacks_on_cluster_default, stacks_using
 from lbctl.kube.secrets import SecretWatches
+from lbctl.kube.services import ServiceReconciler, is_service_stack, same_service
 from lbctl.kube.workqueue import ShutDown, WorkQueue
 from lbctl.model.annotations import REGISTRY
 from lbctl.model.builder import (
@@ -40,7 +41,15 @@ from lbctl.model.kinds import TARGET_GROUP_BINDING
 from lbctl.model.objects import Ingress, Pod, Service
 from lbctl.model.problems import Problem, SpecError
 from lbctl.model.snapshot import ClusterSnapshot
-from lbctl.provider import BindingProvider, ConvergeResult, ObjectStatus, Provider, ProviderError, StackInput
+from lbctl.provider import (
+    BindingProvider,
+    ConvergeResult,
+    ObjectStatus,
+    Provider,
+    ProviderError,
+    ServiceProvider,
+    StackInput,
+)
 
 log = logging.getLogger("lbctl.controller")
 
@@ -63,6 +72,9 @@ class ControllerConfig:
     discovery_ttl: float = 300.0  # providers may keep what they discovered this long (option discovery_ttl)
     # The values of the provider's model options (ProviderOption.model) other than the default backend
     model_options: Mapping[str, Any] = field(default_factory=dict)
+    # Also serve Services of type LoadBalancer that name no loadBalancerClass (and no annotation of another
+    # controller): only where no in-tree cloud provider serves them too
+    claim_unclassed_services: bool = False
 
 
 class Controller:
@@ -109,6 +121,19 @@ class Controller:
         self.bindings = (
             BindingReconciler(api_client, provider, self.events, self.snapshot)
             if isinstance(provider, BindingProvider) and TARGET_GROUP_BINDING.kind in self.informers
+            else None
+        )
+        # Services of type LoadBalancer, when the provider serves them (keys `Service:ns/name` share the queue).
+        self.services = (
+            ServiceReconciler(
+                api_client,
+                provider,
+                config.provider,
+                self.events,
+                self.snapshot,
+                claim_unclassed=config.claim_unclassed_services,
+            )
+            if isinstance(provider, ServiceProvider)
             else None
         )
         self.addresses: dict[str, str | None] = {}  # stack → last address
@@ -181,6 +206,8 @@ class Controller:
             stacks |= cloud_stacks
         if self.bindings is not None:
             stacks |= self.bindings.all_keys()
+        if self.services is not None:
+            stacks |= self.services.all_keys()
         for stack in sorted(stacks):
             self.queue.add(stack)
         self.metrics.queue_depth.set(self.queue.depth)
@@ -301,6 +328,9 @@ class Controller:
         elif kind == TARGET_GROUP_BINDING.kind and not (new and new.error):
             if same_binding(olds, news):
                 return  # e.g. our own status patch
+        elif kind == "Service" and not (new and new.error):
+            if same_service(olds, news):
+                return  # e.g. our own status patch
         elif olds == news and not (new and new.error):
             return  # nothing we read changed (e.g. a node heartbeat)
         for stack in self._stacks_for(kind, olds + news, new):
@@ -309,6 +339,8 @@ class Controller:
 
     def _stacks_for(self, kind: str, objects: tuple[Any, ...], new: CachedObject | None) -> set[str]:
         bindings = self.bindings.keys_for(kind, objects) if self.bindings is not None else set()
+        if self.services is not None:
+            bindings |= self.services.keys_for(kind, objects)
         if kind == TARGET_GROUP_BINDING.kind:
             return bindings
         return bindings | self._ingress_stacks_for(kind, objects, new)
@@ -431,6 +463,18 @@ class Controller:
             if self.bindings is not None:
                 self.bindings.reconcile(stack)
             return None
+        if is_service_stack(stack):
+            if self.services is None:
+                return None
+            converged = self.services.reconcile(stack)
+            self.addresses[stack] = self.services.addresses.get(stack)
+            self.metrics.managed.labels(self.config.provider).set(
+                sum(1 for a in self.addresses.values() if a)
+            )
+            if converged is not None:
+                for observer in self.on_converged:
+                    observer(stack, converged)
+            return converged
         secrets = self.informers.get("Secret")
         if isinstance(secrets, SecretWatches):  # watch what this group references before reading the cache
             secrets.track(
@@ -538,6 +582,13 @@ class Controller:
                 )
                 continue  # not a failure to report: a lost lease, or our cache one write behind (409)
             log.warning("reconcile failed; retrying", extra={"key": stack, "error": text, "retry_in": delay})
+            if self.services is not None and is_service_stack(stack):
+                fixable = isinstance(err, ProviderError) and err.user_fixable
+                field = f"{err.field}: " if isinstance(err, ProviderError) and err.field else ""
+                self.services.report(
+                    stack, field + text, "FailedDeployModel" if fixable else "FailedReconcile", retry
+                )
+                continue
             if self.bindings is not None and is_binding_key(stack):
                 fixable = isinstance(err, ProviderError) and err.user_fixable
                 field = f"{err.field}: " if isinstance(err, ProviderError) and err.field else ""

@@ -1113,3 +1113,205 @@ REGISTRY = AnnotationRegistry(
         ALB,
     ),  # an unknown alb.ingress.kubernetes.io/ name: a different load balancer than asked
 )
+
+
+# --------------------------------------------------------------------------- Services of type LoadBalancer
+# Read only when lbctl serves the Service itself (lbctl/model/services.py), never for an Ingress backend: a
+# registry of their own, so that an Ingress routing to such a Service is not judged by them.
+
+SVC = "service.beta.kubernetes.io/"
+AWS_SVC = SVC + "aws-load-balancer-"
+SVC_SOURCE_RANGES = SVC + "load-balancer-source-ranges"
+SVC_TYPE = AWS_SVC + "type"
+SVC_TARGET_TYPE = AWS_SVC + "nlb-target-type"
+SVC_NAME = AWS_SVC + "name"
+SVC_SCHEME = AWS_SVC + "scheme"
+SVC_INTERNAL = AWS_SVC + "internal"
+SVC_PROXY_PROTOCOL = AWS_SVC + "proxy-protocol"
+SVC_IP_ADDRESS_TYPE = AWS_SVC + "ip-address-type"
+SVC_ACCESS_LOG_ENABLED = AWS_SVC + "access-log-enabled"
+SVC_ACCESS_LOG_BUCKET = AWS_SVC + "access-log-s3-bucket-name"
+SVC_ACCESS_LOG_PREFIX = AWS_SVC + "access-log-s3-bucket-prefix"
+SVC_CROSS_ZONE = AWS_SVC + "cross-zone-load-balancing-enabled"
+SVC_TAGS = AWS_SVC + "additional-resource-tags"
+SVC_HC_PROTOCOL = AWS_SVC + "healthcheck-protocol"
+SVC_HC_PORT = AWS_SVC + "healthcheck-port"
+SVC_HC_PATH = AWS_SVC + "healthcheck-path"
+SVC_HC_HEALTHY = AWS_SVC + "healthcheck-healthy-threshold"
+SVC_HC_UNHEALTHY = AWS_SVC + "healthcheck-unhealthy-threshold"
+SVC_HC_TIMEOUT = AWS_SVC + "healthcheck-timeout"
+SVC_HC_INTERVAL = AWS_SVC + "healthcheck-interval"
+SVC_HC_SUCCESS_CODES = AWS_SVC + "healthcheck-success-codes"
+SVC_TG_ATTRIBUTES = AWS_SVC + "target-group-attributes"
+SVC_SUBNETS = AWS_SVC + "subnets"
+SVC_TARGET_NODE_LABELS = AWS_SVC + "target-node-labels"
+SVC_ATTRIBUTES = AWS_SVC + "attributes"
+# Google Cloud's passthrough load balancers (ingress-gce's L4 controllers)
+GKE_LB_TYPE = "networking.gke.io/load-balancer-type"
+GKE_LEGACY_LB_TYPE = "cloud.google.com/load-balancer-type"
+GKE_RBS = "cloud.google.com/l4-rbs"
+GKE_GLOBAL_ACCESS = "networking.gke.io/internal-load-balancer-allow-global-access"
+GKE_ILB_SUBNET = "networking.gke.io/internal-load-balancer-subnet"
+
+_SVC_NOT_YET = (
+    "not supported by lbctl yet for Services; the load balancer would differ from what you asked: remove it"
+)
+
+
+def _svc(name: str, parser: p.Parser, doc: str, default: Any = None, default_doc: str = "") -> Annotation:
+    return Annotation(name, parser, _S, _N, "aws", doc, default, default_doc)
+
+
+def _svc_refused(name: str, doc: str) -> Annotation:
+    return Annotation(
+        name, p.string(None, None, "any value (refused)"), _S, _N, "aws", doc, refused=_SVC_NOT_YET
+    )
+
+
+_HC_INT = p.integer(2, 10)
+SERVICE_ANNOTATIONS: list[Annotation] = [
+    _svc(
+        SVC_TYPE,
+        p.one_of("external", "nlb-ip", "nlb"),
+        "`external` (with nlb-target-type) or `nlb-ip` makes an unclassed Service aws-load-balancer-controller's; "
+        "`nlb` is the in-tree cloud provider's (lbctl takes it only with --claim-unclassed-services). `nlb-ip` "
+        "means ip targets.",
+    ),
+    _svc(
+        SVC_TARGET_TYPE,
+        p.one_of("instance", "ip"),
+        "Targets: `instance` (nodes on the NodePort) or `ip` (pod IPs).",
+        "instance",
+        "instance",
+    ),
+    _svc(
+        SVC_NAME,
+        p.string(_NAME_32, 32, "up to 32 letters, digits or '-', not starting or ending with '-'"),
+        "Name of the Network Load Balancer (otherwise `k8s-<ns>-<name>-<hash>`).",
+    ),
+    _svc(SVC_SCHEME, p.one_of("internal", "internet-facing"), "Scheme of the NLB.", "internal", "internal"),
+    _svc(SVC_INTERNAL, p.boolean(), "Deprecated: `true` is scheme internal; the scheme annotation wins."),
+    _svc(SVC_IP_ADDRESS_TYPE, p.one_of("ipv4", "dualstack"), "IP address type of the NLB.", "ipv4", "ipv4"),
+    _svc(
+        SVC_TAGS,
+        p.string_map(check=limits.check_tags),
+        "Tags added to the NLB and its target groups.",
+    ),
+    _svc(
+        SVC_PROXY_PROTOCOL,
+        p.one_of("*"),
+        "`*` turns proxy protocol v2 on for every target group.",
+    ),
+    _svc(
+        SVC_HC_PROTOCOL,
+        p.one_of("TCP", "HTTP", "HTTPS", "tcp", "http", "https"),
+        "Health-check protocol.",
+        "TCP",
+        "TCP (externalTrafficPolicy Local with instance targets: HTTP)",
+    ),
+    _svc(
+        SVC_HC_PORT,
+        p.health_check_port(),
+        "Health-check port: `traffic-port`, a number, or a named Service port.",
+        "traffic-port",
+        "traffic-port (Local with instance targets: spec.healthCheckNodePort)",
+    ),
+    _svc(
+        SVC_HC_PATH,
+        p.string(None, 1024, "a path"),
+        "Health-check path (HTTP/HTTPS).",
+        "/",
+        "/ (Local: /healthz)",
+    ),
+    _svc(SVC_HC_HEALTHY, _HC_INT, "Healthy threshold count.", 3, "3 (Local: 2)"),
+    _svc(SVC_HC_UNHEALTHY, _HC_INT, "Unhealthy threshold count.", 3, "3 (Local: 2)"),
+    _svc(SVC_HC_TIMEOUT, p.integer(2, 120), "Health-check timeout in seconds.", 10, "10 (Local: 6)"),
+    _svc(SVC_HC_INTERVAL, p.integer(5, 300), "Health-check interval in seconds.", 10, "10"),
+    _svc(SVC_HC_SUCCESS_CODES, p.success_codes(), "HTTP codes of a healthy target.", "200-399", "200-399"),
+    _svc(SVC_TG_ATTRIBUTES, p.string_map(), "Target group attributes (key=value pairs).", {}, ""),
+    _svc(SVC_ATTRIBUTES, p.string_map(), "Load balancer attributes (key=value pairs).", {}, ""),
+    _svc(
+        SVC_ACCESS_LOG_ENABLED,
+        p.boolean(),
+        "Deprecated: access_logs.s3.enabled (wins over the attributes annotation, as in the anchor).",
+    ),
+    _svc(SVC_ACCESS_LOG_BUCKET, p.string(None, 255), "Deprecated: access_logs.s3.bucket."),
+    _svc(SVC_ACCESS_LOG_PREFIX, p.string(None, 1024), "Deprecated: access_logs.s3.prefix."),
+    _svc(SVC_CROSS_ZONE, p.boolean(), "Deprecated: load_balancing.cross_zone.enabled."),
+    _svc(SVC_SUBNETS, p.string_list(), "Subnets of the NLB (IDs or Name tags), one per zone."),
+    _svc(
+        SVC_TARGET_NODE_LABELS, p.string_map(), "Only nodes with these labels are instance targets.", {}, ""
+    ),
+    *(
+        _svc_refused(AWS_SVC + suffix, doc)
+        for suffix, doc in (
+            (
+                "proxy-protocol-per-target-group",
+                "Proxy protocol v2 on the target groups of these ports only.",
+            ),
+            ("ssl-cert", "ACM certificate ARNs of the TLS listeners."),
+            ("ssl-ports", "Ports served with TLS."),
+            ("ssl-negotiation-policy", "Security policy of the TLS listeners."),
+            ("backend-protocol", "`ssl`: TLS to the targets."),
+            ("alpn-policy", "ALPN policy of the TLS listeners."),
+            ("eip-allocations", "Elastic IP allocations, one per subnet (internet-facing)."),
+            ("private-ipv4-addresses", "Private IPv4 addresses, one per subnet (internal)."),
+            ("ipv6-addresses", "IPv6 addresses, one per subnet (dualstack)."),
+            ("security-groups", "Security groups of the NLB instead of the managed one."),
+            ("manage-backend-security-group-rules", "Node/pod security group rules for the NLB."),
+            ("inbound-sg-rules-on-private-link-traffic", "Security group rules on PrivateLink traffic."),
+            ("security-group-prefix-lists", "Managed prefix lists allowed in."),
+            ("listener-attributes.${Protocol}-${Port}", "Listener attributes."),
+            ("multi-cluster-target-group", "Target groups shared with other clusters."),
+            ("enable-prefix-for-ipv6-source-nat", "IPv6 source NAT prefixes (dualstack UDP)."),
+            ("source-nat-ipv6-prefixes", "IPv6 source NAT prefixes, one per subnet."),
+            ("minimum-load-balancer-capacity", "Capacity reservation."),
+            ("enable-icmp-for-path-mtu-discovery", "ICMP rules for path MTU discovery."),
+            ("enable-tcp-udp-listener", "TCP_UDP listeners for ports served on both protocols."),
+            ("disable-nlb-sg", "No security group on the NLB."),
+            ("quic-enabled-ports", "QUIC listeners."),
+        )
+    ),
+    _svc_refused(SVC + "actions.${protocol}-${port}", "A default action of the listener on this port."),
+    _svc_refused(SVC_SOURCE_RANGES, "CIDRs allowed to reach the NLB (needs the NLB's security group)."),
+    Annotation(
+        GKE_LB_TYPE,
+        p.one_of("Internal", "External"),
+        _S,
+        _N,
+        "gcp",
+        "`Internal`: an internal passthrough Network Load Balancer.",
+    ),
+    Annotation(
+        GKE_LEGACY_LB_TYPE,
+        p.one_of("Internal", "internal"),
+        _S,
+        _N,
+        "gcp",
+        "Legacy form of networking.gke.io/load-balancer-type.",
+    ),
+    Annotation(
+        GKE_RBS,
+        p.one_of("enabled"),
+        _S,
+        _N,
+        "gcp",
+        "`enabled`: an external passthrough Network Load Balancer with a regional backend service.",
+    ),
+    Annotation(
+        GKE_GLOBAL_ACCESS, p.boolean(), _S, _N, "gcp", "Internal load balancer reachable from every region."
+    ),
+    Annotation(
+        GKE_ILB_SUBNET,
+        p.string(r"[a-z]([-a-z0-9]{0,61}[a-z0-9])?", 63, "a subnet name"),
+        _S,
+        _N,
+        "gcp",
+        "Subnet the internal load balancer's address is taken from.",
+    ),
+]
+SERVICE_REGISTRY = AnnotationRegistry(
+    SERVICE_ANNOTATIONS,
+    watched_prefixes=(AWS_SVC, SVC, "networking.gke.io/", "cloud.google.com/"),
+    strict_prefixes=(AWS_SVC,),  # an unknown aws-load-balancer- name: a different NLB than asked
+)

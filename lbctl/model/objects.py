@@ -119,6 +119,19 @@ class Service:
     selector: Mapping[str, str]
     annotations: Mapping[str, str]
     source: str = ""
+    # What a Service of type LoadBalancer adds (lbctl/model/services.py reads them)
+    uid: str = ""
+    resource_version: str = ""
+    deleting: bool = False
+    finalizers: tuple[str, ...] = ()
+    load_balancer_class: str | None = None
+    external_traffic_policy: str = "Cluster"
+    health_check_node_port: int | None = None
+    allocate_node_ports: bool = True
+    source_ranges: tuple[str, ...] = ()
+    load_balancer_ip: str | None = None
+    ip_families: tuple[str, ...] = ()
+    status_ingress: tuple[str, ...] = ()  # status.loadBalancer.ingress[] hostnames or IPs
 
     @property
     def ref(self) -> ObjectRef:
@@ -513,7 +526,39 @@ def parse_service(obj: Mapping[str, Any], source: str = "") -> Service:
         selector=reader.string_map(spec.get("selector"), "spec.selector"),
         annotations=reader.string_map(reader.meta.get("annotations"), "metadata.annotations"),
         source=source,
+        uid=str(reader.meta.get("uid") or ""),
+        resource_version=str(reader.meta.get("resourceVersion") or ""),
+        deleting=bool(reader.meta.get("deletionTimestamp")),
+        finalizers=tuple(
+            str(f) for f in reader.sequence(reader.meta.get("finalizers"), "metadata.finalizers")
+        ),
+        load_balancer_class=reader.string(spec.get("loadBalancerClass"), "spec.loadBalancerClass") or None,
+        external_traffic_policy=reader.string(spec.get("externalTrafficPolicy"), "spec.externalTrafficPolicy")
+        or "Cluster",
+        health_check_node_port=reader.integer(spec.get("healthCheckNodePort"), "spec.healthCheckNodePort"),
+        allocate_node_ports=spec.get("allocateLoadBalancerNodePorts") is not False,
+        source_ranges=tuple(
+            str(r)
+            for r in reader.sequence(spec.get("loadBalancerSourceRanges"), "spec.loadBalancerSourceRanges")
+        ),
+        load_balancer_ip=reader.string(spec.get("loadBalancerIP"), "spec.loadBalancerIP") or None,
+        ip_families=tuple(str(f) for f in reader.sequence(spec.get("ipFamilies"), "spec.ipFamilies")),
+        status_ingress=_status_ingress(obj),
     )
+
+
+def _status_ingress(obj: Mapping[str, Any]) -> tuple[str, ...]:
+    """The hostnames (or IPs) in `status.loadBalancer.ingress`, as given."""
+    status = obj.get("status")
+    balancer = status.get("loadBalancer") if isinstance(status, Mapping) else None
+    entries = balancer.get("ingress") if isinstance(balancer, Mapping) else None
+    found = []
+    for entry in entries if isinstance(entries, list) else []:
+        if isinstance(entry, Mapping):
+            value = entry.get("hostname") or entry.get("ip")
+            if isinstance(value, str) and value:
+                found.append(value)
+    return tuple(found)
 
 
 def parse_endpoint_slice(obj: Mapping[str, Any], source: str = "") -> EndpointSlice:

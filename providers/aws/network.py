@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from lbctl.model.spec import LoadBalancerSpec
@@ -17,7 +18,32 @@ def resolve_subnets(
     clients: AwsClients, spec: LoadBalancerSpec, cluster: str, vpc_id: str | None
 ) -> list[dict[str, Any]]:
     """The subnets of the load balancer: named ones, else one per AZ among the tagged ones (≥ 2 AZs)."""
-    refs = spec.frontend.subnets
+    return find_subnets(
+        clients,
+        list(spec.frontend.subnets),
+        spec.frontend.scheme == "internet-facing",
+        cluster,
+        vpc_id,
+        lambda message: stack_error(spec, spec.field_of(SUBNETS), message),
+        by_tags=(lambda: _tagged_subnets(clients, spec, cluster, vpc_id))
+        if spec.frontend.subnet_tags
+        else None,
+    )
+
+
+def find_subnets(
+    clients: AwsClients,
+    refs: list[str],
+    internet_facing: bool,
+    cluster: str,
+    vpc_id: str | None,
+    fail: Callable[[str], Exception],
+    by_tags: Callable[[], list[dict[str, Any]]] | None = None,
+    min_zones: int = 2,
+    what: str = "an ALB",
+) -> list[dict[str, Any]]:
+    """Named subnets (IDs or Name tags), else those `by_tags` picks, else one per AZ among those tagged for
+    the scheme's role; at least `min_zones` zones, one VPC. `fail(message)` makes the error raised."""
     if refs:
         ids = [r for r in refs if r.startswith("subnet-")]
         names = [r for r in refs if not r.startswith("subnet-")]
@@ -40,20 +66,14 @@ def resolve_subnets(
         known = {s["SubnetId"] for s in found} | {_name(s) for s in found}
         missing = [r for r in refs if r not in known]
         if missing:
-            raise stack_error(
-                spec,
-                spec.field_of(SUBNETS),
-                f"subnets not found: {', '.join(missing)} (give subnet IDs or values of their Name tag)",
+            raise fail(
+                f"subnets not found: {', '.join(missing)} (give subnet IDs or values of their Name tag)"
             )
         subnets = found
-    elif spec.frontend.subnet_tags:
-        subnets = _tagged_subnets(clients, spec, cluster, vpc_id)
+    elif by_tags is not None:
+        subnets = by_tags()
     else:
-        role = (
-            "kubernetes.io/role/elb"
-            if spec.frontend.scheme == "internet-facing"
-            else "kubernetes.io/role/internal-elb"
-        )
+        role = "kubernetes.io/role/elb" if internet_facing else "kubernetes.io/role/internal-elb"
         filters = [{"Name": "tag-key", "Values": [role]}]
         if vpc_id:
             filters.append({"Name": "vpc-id", "Values": [vpc_id]})
@@ -69,29 +89,21 @@ def resolve_subnets(
                 continue  # tagged for another cluster
             subnets.append(subnet)
         if not subnets:
-            raise stack_error(
-                spec,
-                spec.field_of(SUBNETS),
+            raise fail(
                 f"no subnet tagged {role} (and {ours} or no cluster tag) was "
                 "found; tag subnets in two or more AZs or set the subnets annotation",
             )
     by_zone: dict[str, dict[str, Any]] = {}
     for subnet in sorted(subnets, key=lambda s: s["SubnetId"]):
         by_zone.setdefault(subnet["AvailabilityZone"], subnet)
-    if len(by_zone) < 2:
-        raise stack_error(
-            spec,
-            spec.field_of(SUBNETS),
-            f"an ALB needs subnets in at least two Availability Zones; found "
-            f"{', '.join(sorted(by_zone)) or 'none'}",
-        )
+    if len(by_zone) < min_zones:
+        zones = "two Availability Zones" if min_zones == 2 else f"{min_zones} Availability Zone(s)"
+        raise fail(f"{what} needs subnets in at least {zones}; found {', '.join(sorted(by_zone)) or 'none'}")
     if refs and len(by_zone) != len(subnets):
-        raise stack_error(spec, spec.field_of(SUBNETS), "give at most one subnet per Availability Zone")
+        raise fail("give at most one subnet per Availability Zone")
     vpcs = {s["VpcId"] for s in by_zone.values()}
     if len(vpcs) > 1:
-        raise stack_error(
-            spec, spec.field_of(SUBNETS), f"subnets span several VPCs ({', '.join(sorted(vpcs))})"
-        )
+        raise fail(f"subnets span several VPCs ({', '.join(sorted(vpcs))})")
     return sorted(by_zone.values(), key=lambda s: s["SubnetId"])
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from lbctl.model.kinds import INGRESS_CLASS_PARAMS, NAMESPACE, TARGET_GROUP_BINDING
+from lbctl.model.kinds import INGRESS_CLASS_PARAMS, NAMESPACE, SERVICE, TARGET_GROUP_BINDING
 from lbctl.model.problems import Problem, SpecError
 from lbctl.model.spec import LoadBalancerSpec
 from lbctl.provider import (
@@ -101,6 +101,11 @@ BINDING_ACCESS = (
     (TARGET_GROUP_BINDING.group, TARGET_GROUP_BINDING.plural, "patch"),
     (TARGET_GROUP_BINDING.group, f"{TARGET_GROUP_BINDING.plural}/status", "patch"),
 )
+# Services of type LoadBalancer it serves as NLBs: the finalizer and status.loadBalancer.
+SERVICE_ACCESS = (
+    (SERVICE.group, SERVICE.plural, "patch"),
+    (SERVICE.group, f"{SERVICE.plural}/status", "patch"),
+)
 
 
 def make_provider(config: ProviderConfig) -> Provider:
@@ -146,7 +151,7 @@ plugin = ProviderPlugin(
     factory=make_provider,
     options=OPTIONS,
     watched=(TARGET_GROUP_BINDING, NAMESPACE, INGRESS_CLASS_PARAMS),
-    access=BINDING_ACCESS,
+    access=BINDING_ACCESS + SERVICE_ACCESS,
     offline=offline_account,
     validate=validate,
 )

@@ -13,9 +13,9 @@ from lbctl.cloudcalls import CallStats
 from lbctl.model.binding_spec import BindingSpec
 from lbctl.model.matching import RouteResult
 from lbctl.model.spec import LoadBalancerSpec
-from lbctl.provider import BindingResult, Check, ConvergeResult, ProviderConfig, StackInput
+from lbctl.provider import BindingResult, Check, ConvergeResult, ProviderConfig, ServiceInput, StackInput
 
-from . import alb_rules, bindings
+from . import alb_rules, bindings, nlb
 from .apply import Applier
 from .backend_sg import merge_ranges, resolve_endpoints
 from .binding_rules import RuleMemory
@@ -86,6 +86,36 @@ class AwsProvider:
             error = self.clients.caller.provider_error(exc)
             if error is None or error is exc:
                 raise
+        raise error
+
+    def plan_service(self, stack: ServiceInput) -> ConvergeResult:
+        """What converging a Service's NLB would change, without any mutating call."""
+        return self._service(stack, apply=False)
+
+    def converge_service(self, stack: ServiceInput) -> ConvergeResult:
+        """Make a Service's NLB match its spec; an empty spec deletes it (deleted=True once nothing is left)."""
+        return self._service(stack, apply=True)
+
+    def _service(self, stack: ServiceInput, apply: bool) -> ConvergeResult:
+        before = self.stats.snapshot()
+        try:
+            result = nlb.run_service(
+                self.clients,
+                self.config.cluster_name,
+                self.settings.vpc_id,
+                stack,
+                apply,
+                self.delete_retry_seconds,
+            )
+        except Exception as exc:
+            error = self.clients.caller.provider_error(exc)
+            if error is None or error is exc:
+                raise
+        else:
+            result.calls = self._calls_since(before)
+            return result
+        if error.subject is None:
+            error.subject = stack.spec.subject
         raise error
 
     def _translate(self, stack: StackInput) -> DesiredStack:

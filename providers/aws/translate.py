@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, TypedDict
 
+from lbctl.model.services import ServiceSpec
 from lbctl.model.spec import (
     NONE,
     Action,
@@ -166,8 +167,10 @@ MAX_TAGS = 50  # per load balancer, target group or security group
 NOT_FOUND_ACTION: dict[str, Any] = {"Type": "fixed-response", "FixedResponseConfig": {"StatusCode": "404"}}
 
 
-def stack_error(spec: LoadBalancerSpec, field: str, message: str) -> ProviderError:
-    """A user-fixable problem with the stack, naming the group and field."""
+def stack_error(spec: LoadBalancerSpec | ServiceSpec, field: str, message: str) -> ProviderError:
+    """A user-fixable problem with the stack, naming the group (or Service) and field."""
+    if isinstance(spec, ServiceSpec):
+        return ProviderError(message, user_fixable=True, field=field, subject=spec.subject)
     where = f"Ingress {spec.members[0]}" if len(spec.members) == 1 else f"IngressGroup {spec.stack}"
     return ProviderError(message, user_fixable=True, field=field, subject=where)
 

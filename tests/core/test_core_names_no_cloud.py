@@ -22,6 +22,8 @@ EXEMPT = {
     # The model's cloud profiles: each cloud's annotation semantics, class controller, limits and registry tag.
     "model/alb.py": "ALB semantics",
     "model/gce.py": "GCE semantics",
+    "model/nlb.py": "NLB semantics of Services (the L4 profile names its provider)",
+    "model/gce_l4.py": "GCE L4 semantics of Services (the L4 profile names its provider)",
     "model/annotations.py": "each annotation is tagged with the cloud it belongs to",
     "model/classes.py": "each cloud's IngressClass controller and default class",
     "model/limits.py": "ALB's own limits on an Ingress",

@@ -77,6 +77,8 @@ def test_rbac_needs_follow_the_watched_kinds() -> None:
         ("elbv2.k8s.aws", "targetgroupbindings", "watch"),
         ("elbv2.k8s.aws", "targetgroupbindings", "patch"),  # the finalizer
         ("elbv2.k8s.aws", "targetgroupbindings/status", "patch"),
+        ("", "services", "patch"),  # the finalizer of a Service served as an NLB
+        ("", "services/status", "patch"),  # its status.loadBalancer
         ("", "namespaces", "list"),
         ("", "namespaces", "watch"),
         ("elbv2.k8s.aws", "ingressclassparams", "list"),

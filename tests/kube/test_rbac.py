@@ -115,7 +115,7 @@ def aws_calls() -> set[Grant]:
                 aws_url,
                 nodes,
                 ingress("shop", {"/users": "users"}),
-                binding=lambda api: target_group_binding(api, account),
+                binding=lambda api: (target_group_binding(api, account), load_balancer_service(api)),
                 vpc_id=account.vpc_id,
             )
             return called(kube)
@@ -155,6 +155,29 @@ def target_group_binding(api: kubernetes.client.ApiClient, account: AwsAccount) 
     objects.delete_namespaced_custom_object(*where, "bound")
     wait_for(lambda: gone(lambda: objects.get_namespaced_custom_object(*where, "bound")), what="binding gone")
     assert targets() == 0
+
+
+def load_balancer_service(api: kubernetes.client.ApiClient) -> None:
+    """A Service of type LoadBalancer of LBC's class: its NLB, status and finalizer, then its deletion."""
+    core = kubernetes.client.CoreV1Api(api)
+    body = {
+        "metadata": {"name": "loki"},
+        "spec": {
+            "type": "LoadBalancer",
+            "loadBalancerClass": "service.k8s.aws/nlb",
+            "ports": [{"name": "http", "port": 3100, "targetPort": 3100}],
+            "selector": {"app": "loki"},
+        },
+    }
+    core.create_namespaced_service("default", body)
+
+    def hostname() -> str | None:
+        entries = core.read_namespaced_service("loki", "default").status.load_balancer.ingress or []
+        return entries[0].hostname if entries else None
+
+    wait_for(hostname, what="NLB hostname in the Service status")
+    core.delete_namespaced_service("loki", "default")
+    wait_for(lambda: gone(lambda: core.read_namespaced_service("loki", "default")), what="Service gone")
 
 
 def gcp_calls() -> set[Grant]:

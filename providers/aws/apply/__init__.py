@@ -15,6 +15,7 @@ from types import ModuleType
 from typing import Any
 
 from lbctl.cloudcalls import note
+from lbctl.model.services import ServiceSpec
 from lbctl.model.spec import LoadBalancerSpec
 from lbctl.provider import Change, ProviderError, Ref, Secret, Step
 
@@ -60,7 +61,7 @@ class Applier:
     def __init__(
         self,
         clients: AwsClients,
-        spec: LoadBalancerSpec,
+        spec: LoadBalancerSpec | ServiceSpec,
         cleanup: bool = False,
         delete_retry_seconds: float = 30.0,
     ) -> None:

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from lbctl.model.services import ServiceSpec
 from lbctl.model.spec import LoadBalancerSpec
 
 from ..clients import AwsClients
@@ -19,4 +20,4 @@ Outputs = dict[str, str]
 @dataclass
 class Context:
     clients: AwsClients
-    spec: LoadBalancerSpec
+    spec: LoadBalancerSpec | ServiceSpec

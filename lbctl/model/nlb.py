@@ -1,0 +1,204 @@
+"""AWS Network Load Balancer semantics of a Service (aws-load-balancer-controller's Service annotations):
+which Services are ours, and the NLB settings their annotations resolve to, with LBC's defaults and
+precedence (the scheme annotation over the legacy `internal`; the deprecated attribute annotations over
+`attributes`; other health-check defaults for externalTrafficPolicy Local with instance targets)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from lbctl.model import annotations as a
+from lbctl.model.l4_profile import L4Resolved
+from lbctl.model.objects import Service
+from lbctl.model.problems import Problem, Severity
+from lbctl.model.registry import ParsedAnnotations, annotation_field
+
+# spec.loadBalancerClass values lbctl serves on AWS: LBC's (a drop-in) and its own.
+LBC_CLASS = "service.k8s.aws/nlb"
+LBCTL_CLASS = "lbctl.io/nlb"
+CLASSES = (LBC_CLASS, LBCTL_CLASS)
+# Health-check defaults for externalTrafficPolicy Local with instance targets (kube-proxy's health port).
+LOCAL_HEALTH_CHECK = {"protocol": "HTTP", "path": "/healthz", "timeout": 6, "healthy": 2, "unhealthy": 2}
+
+
+@dataclass(frozen=True)
+class NlbHealthCheck:
+    protocol: str  # TCP | HTTP | HTTPS
+    port: int | str  # "traffic-port" or a number
+    path: str | None  # HTTP(S) only
+    interval: int
+    timeout: int
+    healthy: int
+    unhealthy: int
+    success_codes: str | None  # HTTP(S) only
+
+
+@dataclass(frozen=True)
+class NlbSettings:
+    """What the NLB profile resolved; the provider reads these and nothing else of the annotations."""
+
+    name: str | None
+    ip_address_type: str
+    health_check: NlbHealthCheck
+    subnets: tuple[str, ...] = ()
+    tags: dict[str, str] = field(default_factory=dict)
+    attributes: dict[str, str] = field(default_factory=dict)
+    target_group_attributes: dict[str, str] = field(default_factory=dict)
+    uid: str = ""
+
+
+class NlbProfile:
+    name = "aws"
+
+    def claims(self, service: Service, claim_unclassed: bool) -> bool:
+        """LBC's rule: by class when one is set, else by `type` external (with a target type) or nlb-ip;
+        other unclassed Services only with the flag (they are the in-tree cloud provider's otherwise)."""
+        if service.load_balancer_class is not None:
+            return service.load_balancer_class in CLASSES
+        kind = service.annotations.get(a.SVC_TYPE)
+        if kind == "nlb-ip":
+            return True
+        if kind == "external" and service.annotations.get(a.SVC_TARGET_TYPE) in ("ip", "instance"):
+            return True
+        return claim_unclassed
+
+    def resolve(self, service: Service, parsed: ParsedAnnotations) -> L4Resolved:
+        out = L4Resolved()
+        if parsed.has(a.SVC_TARGET_TYPE):
+            out.values["target_type"] = parsed.get(a.SVC_TARGET_TYPE)
+            out.fields["target_type"] = parsed.field_of(a.SVC_TARGET_TYPE)
+        elif parsed.get(a.SVC_TYPE) == "nlb-ip":
+            out.values["target_type"] = "ip"
+            out.fields["target_type"] = parsed.field_of(a.SVC_TYPE)
+        else:
+            out.values["target_type"] = parsed.get(a.SVC_TARGET_TYPE)
+        if parsed.has(a.SVC_SCHEME):
+            out.values["internal"] = parsed.get(a.SVC_SCHEME) == "internal"
+            out.fields["internal"] = parsed.field_of(a.SVC_SCHEME)
+        elif parsed.has(a.SVC_INTERNAL):
+            out.values["internal"] = bool(parsed.get(a.SVC_INTERNAL))
+            out.fields["internal"] = parsed.field_of(a.SVC_INTERNAL)
+        else:
+            out.values["internal"] = parsed.get(a.SVC_SCHEME) == "internal"
+        out.values["node_selector"] = parsed.get(a.SVC_TARGET_NODE_LABELS)
+        out.fields["node_selector"] = parsed.field_of(a.SVC_TARGET_NODE_LABELS)
+        subject = f"Service {service.namespace}/{service.name}"
+        if service.source_ranges:
+            out.problems.append(
+                Problem(
+                    Severity.ERROR,
+                    subject,
+                    "spec.loadBalancerSourceRanges",
+                    "source ranges need the NLB's own security group, which lbctl does not manage yet; "
+                    "remove them (or restrict the node security groups yourself)",
+                    service.source,
+                )
+            )
+        health, where = _health_check(service, parsed, out.values["target_type"], out.problems, subject)
+        out.fields.update(where)
+        attributes = dict(_legacy_attributes(parsed))
+        for key, value in parsed.get(a.SVC_ATTRIBUTES).items():
+            attributes.setdefault(key, value)
+        out.cloud = NlbSettings(
+            name=parsed.get(a.SVC_NAME),
+            ip_address_type=parsed.get(a.SVC_IP_ADDRESS_TYPE),
+            health_check=health,
+            subnets=tuple(parsed.get(a.SVC_SUBNETS) or ()),
+            tags=dict(parsed.get(a.SVC_TAGS) or {}),
+            attributes=attributes,
+            target_group_attributes=_target_group_attributes(parsed),
+            uid=service.uid,
+        )
+        for attribute, name in (
+            ("name", a.SVC_NAME),
+            ("ip_address_type", a.SVC_IP_ADDRESS_TYPE),
+            ("subnets", a.SVC_SUBNETS),
+            ("tags", a.SVC_TAGS),
+            ("attributes", a.SVC_ATTRIBUTES),
+            ("target_group_attributes", a.SVC_TG_ATTRIBUTES),
+        ):
+            out.fields[attribute] = parsed.field_of(name)
+        return out
+
+
+def _legacy_attributes(parsed: ParsedAnnotations) -> dict[str, str]:
+    """The deprecated attribute annotations, as LBC turns them into attributes."""
+    out: dict[str, str] = {}
+    if parsed.get(a.SVC_ACCESS_LOG_ENABLED):
+        out["access_logs.s3.enabled"] = "true"
+        if parsed.has(a.SVC_ACCESS_LOG_BUCKET):
+            out["access_logs.s3.bucket"] = parsed.get(a.SVC_ACCESS_LOG_BUCKET)
+        if parsed.has(a.SVC_ACCESS_LOG_PREFIX):
+            out["access_logs.s3.prefix"] = parsed.get(a.SVC_ACCESS_LOG_PREFIX)
+    if parsed.has(a.SVC_CROSS_ZONE):
+        out["load_balancing.cross_zone.enabled"] = "true" if parsed.get(a.SVC_CROSS_ZONE) else "false"
+    return out
+
+
+def _target_group_attributes(parsed: ParsedAnnotations) -> dict[str, str]:
+    attributes = dict(parsed.get(a.SVC_TG_ATTRIBUTES) or {})
+    if parsed.get(a.SVC_PROXY_PROTOCOL) == "*":
+        attributes["proxy_protocol_v2.enabled"] = "true"
+    return attributes
+
+
+def _health_check(
+    service: Service, parsed: ParsedAnnotations, target_type: str, problems: list[Problem], subject: str
+) -> tuple[NlbHealthCheck, dict[str, str]]:
+    local = service.external_traffic_policy == "Local" and target_type == "instance"
+    fields: dict[str, str] = {}
+
+    def take(name: str, attribute: str, local_default: object = None) -> object:
+        if parsed.has(name):
+            fields[f"health_check.{attribute}"] = parsed.field_of(name)
+            return parsed.get(name)
+        if local and local_default is not None:
+            return local_default
+        return parsed.get(name)
+
+    protocol = str(take(a.SVC_HC_PROTOCOL, "protocol", LOCAL_HEALTH_CHECK["protocol"])).upper()
+    port: int | str = "traffic-port"
+    if parsed.has(a.SVC_HC_PORT):
+        fields["health_check.port"] = parsed.field_of(a.SVC_HC_PORT)
+        raw = parsed.get(a.SVC_HC_PORT)
+        port = _named_port(service, raw, target_type, problems, subject) if isinstance(raw, str) else raw
+    elif local and service.health_check_node_port:
+        port = service.health_check_node_port
+        fields["health_check.port"] = "spec.healthCheckNodePort"
+    http = protocol in ("HTTP", "HTTPS")
+    check = NlbHealthCheck(
+        protocol=protocol,
+        port=port,
+        path=str(take(a.SVC_HC_PATH, "path", LOCAL_HEALTH_CHECK["path"])) if http else None,
+        interval=int(str(take(a.SVC_HC_INTERVAL, "interval"))),
+        timeout=int(str(take(a.SVC_HC_TIMEOUT, "timeout", LOCAL_HEALTH_CHECK["timeout"]))),
+        healthy=int(str(take(a.SVC_HC_HEALTHY, "healthy", LOCAL_HEALTH_CHECK["healthy"]))),
+        unhealthy=int(str(take(a.SVC_HC_UNHEALTHY, "unhealthy", LOCAL_HEALTH_CHECK["unhealthy"]))),
+        success_codes=str(take(a.SVC_HC_SUCCESS_CODES, "success_codes")) if http else None,
+    )
+    return check, fields
+
+
+def _named_port(
+    service: Service, raw: str, target_type: str, problems: list[Problem], subject: str
+) -> int | str:
+    """`traffic-port`, or the port a named Service port's targets listen on."""
+    if raw == "traffic-port":
+        return raw
+    port = service.find_port(raw)
+    number = None
+    if port is not None:
+        number = port.node_port if target_type == "instance" else port.target_port
+    if isinstance(number, int):
+        return number
+    problems.append(
+        Problem(
+            Severity.ERROR,
+            subject,
+            annotation_field(a.SVC_HC_PORT),
+            f"no Service port named {raw!r} with a numeric "
+            f"{'nodePort' if target_type == 'instance' else 'targetPort'}",
+            service.source,
+        )
+    )
+    return "traffic-port"

@@ -1,0 +1,68 @@
+"""What AWS holds of one Service's NLB stack, found by our ownership tags only (reads only): the NLB with
+its attributes and listeners, the target groups with their attributes and registered targets, and the
+subnets the NLB should be in."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from .clients import AwsClients
+from .discover import LB_TYPE, TG_TYPE, _describe_each, tagged_resources
+from .naming import CLUSTER_TAG, STACK_TAG
+
+
+@dataclass
+class CurrentNlb:
+    load_balancers: list[dict[str, Any]] = field(default_factory=list)  # each with "Tags"
+    target_groups: list[dict[str, Any]] = field(default_factory=list)  # each with "Tags"
+    listeners: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # LB ARN → listeners
+    lb_attributes: dict[str, list[dict[str, str]]] = field(default_factory=dict)  # LB ARN → attributes
+    tg_attributes: dict[str, list[dict[str, str]]] = field(default_factory=dict)  # TG ARN → attributes
+    targets: dict[str, set[tuple[str, int]]] = field(default_factory=dict)  # TG ARN → registered
+
+    @property
+    def empty(self) -> bool:
+        return not (self.load_balancers or self.target_groups)
+
+
+def discover_nlb(clients: AwsClients, cluster: str, stack: str, details: bool) -> CurrentNlb:
+    """Everything tagged as `stack` of `cluster`; with `details` also what a plan compares with."""
+    tagged = tagged_resources(
+        clients,
+        [{"Key": CLUSTER_TAG, "Values": [cluster]}, {"Key": STACK_TAG, "Values": [stack]}],
+        [LB_TYPE, TG_TYPE],
+    )
+    current = CurrentNlb()
+    lb_arns = sorted(a for a in tagged if ":loadbalancer/" in a)
+    tg_arns = sorted(a for a in tagged if ":targetgroup/" in a)
+    for lb in _describe_each(
+        clients, "DescribeLoadBalancers", "LoadBalancerArns", "LoadBalancers", lb_arns, "LoadBalancerNotFound"
+    ):
+        lb["Tags"] = tagged[lb["LoadBalancerArn"]]
+        current.load_balancers.append(lb)
+    for tg in _describe_each(
+        clients, "DescribeTargetGroups", "TargetGroupArns", "TargetGroups", tg_arns, "TargetGroupNotFound"
+    ):
+        tg["Tags"] = tagged[tg["TargetGroupArn"]]
+        current.target_groups.append(tg)
+    if not details:
+        return current
+    for lb in current.load_balancers:
+        arn = lb["LoadBalancerArn"]
+        current.listeners[arn] = clients.pages("elbv2", "DescribeListeners", "Listeners", LoadBalancerArn=arn)
+        current.lb_attributes[arn] = clients.call(
+            "elbv2", "DescribeLoadBalancerAttributes", LoadBalancerArn=arn
+        )["Attributes"]
+    for tg in current.target_groups:
+        arn = tg["TargetGroupArn"]
+        current.tg_attributes[arn] = clients.call(
+            "elbv2", "DescribeTargetGroupAttributes", TargetGroupArn=arn
+        )["Attributes"]
+        health = clients.call("elbv2", "DescribeTargetHealth", TargetGroupArn=arn)["TargetHealthDescriptions"]
+        current.targets[arn] = {
+            (d["Target"]["Id"], int(d["Target"]["Port"]))
+            for d in health
+            if d.get("TargetHealth", {}).get("State") != "draining"
+        }
+    return current

@@ -1,0 +1,419 @@
+"""Plan a Service's NLB stack (pure): the ordered Steps, each with its request body, that make what AWS
+holds (CurrentNlb) match what the Service wants (DesiredNlb). None wanted: delete everything of ours.
+
+Order: target groups (create, then health check and attributes), the NLB (create, or subnets, IP address
+type, attributes and tags), listeners (create, modify, delete), targets, then the target groups no listener
+uses any more. A scheme or name change replaces the NLB (AWS cannot change either in place)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from lbctl.provider import Ref, Step
+
+from .diff import attribute_changes, attributes_to_restore, health_check_changes, tag_changes
+from .naming import ATTRIBUTES_TAG, RESOURCE_TAG, ROLE_LISTENER, ROLE_TARGET_GROUP, attributes_tag, tag_list
+from .nlb_discover import CurrentNlb
+from .nlb_translate import NLB_DEFAULTS, NLB_TG_DEFAULTS, DesiredNlb, DesiredNlbTargetGroup
+from .plan import target_steps
+
+Arn = str | Ref
+
+
+@dataclass
+class NlbPlan:
+    steps: list[Step] = field(default_factory=list)
+    address: str | Ref | None = None
+    warnings: list[str] = field(default_factory=list)
+
+
+def plan_nlb(
+    desired: DesiredNlb | None, current: CurrentNlb, subnets: list[str], vpc_id: str | None
+) -> NlbPlan:
+    planner = _Planner()
+    if desired is None:
+        planner.delete_all(current)
+    else:
+        planner.converge(desired, current, subnets, vpc_id)
+    return planner.out
+
+
+class _Planner:
+    def __init__(self) -> None:
+        self.out = NlbPlan()
+
+    def step(
+        self,
+        action: str,
+        kind: str,
+        name: str,
+        operation: str,
+        body: dict[str, Any],
+        detail: str = "",
+        changes: dict[str, tuple[Any, Any]] | None = None,
+    ) -> Step:
+        key = f"{kind} {name}: {operation}"
+        n = sum(1 for s in self.out.steps if s.key == key or s.key.startswith(key + " #"))
+        step = Step(
+            key if n == 0 else f"{key} #{n + 1}",
+            action,
+            kind,
+            name,
+            operation,
+            body,
+            changes or {},
+            detail=detail,
+        )
+        self.out.steps.append(step)
+        return step
+
+    # ----------------------------------------------------------------- delete
+
+    def delete_all(self, current: CurrentNlb) -> None:
+        for lb in current.load_balancers:
+            self.step(
+                "delete",
+                "LoadBalancer",
+                lb["LoadBalancerName"],
+                "DeleteLoadBalancer",
+                {"LoadBalancerArn": lb["LoadBalancerArn"]},
+            )
+        for tg in current.target_groups:
+            self.step(
+                "delete",
+                "TargetGroup",
+                tg["TargetGroupName"],
+                "DeleteTargetGroup",
+                {"TargetGroupArn": tg["TargetGroupArn"]},
+            )
+
+    # ----------------------------------------------------------------- converge
+
+    def converge(
+        self, desired: DesiredNlb, current: CurrentNlb, subnets: list[str], vpc_id: str | None
+    ) -> None:
+        groups: dict[str, Arn] = {}
+        kept_groups: set[str] = set()
+        for key, want in desired.target_groups.items():
+            have = _target_group(want, current)
+            if have is None:
+                groups[key] = self.create_target_group(want, vpc_id)
+                self.targets(want, groups[key], set())
+            else:
+                kept_groups.add(have["TargetGroupArn"])
+                groups[key] = have["TargetGroupArn"]
+                self.update_target_group(want, have, current)
+        keep = next(
+            (
+                lb
+                for lb in current.load_balancers
+                if lb["LoadBalancerName"] == desired.name and lb.get("Scheme") == desired.scheme
+            ),
+            None,
+        )
+        for lb in current.load_balancers:
+            if lb is not keep:
+                self.step(
+                    "delete",
+                    "LoadBalancer",
+                    lb["LoadBalancerName"],
+                    "DeleteLoadBalancer",
+                    {"LoadBalancerArn": lb["LoadBalancerArn"]},
+                    "replaced (its name or scheme differs)",
+                )
+        if keep is None:
+            arn: Arn = self.create_load_balancer(desired, subnets)
+            listeners: list[dict[str, Any]] = []
+        else:
+            arn = keep["LoadBalancerArn"]
+            self.out.address = keep.get("DNSName")
+            self.update_load_balancer(desired, keep, current, subnets)
+            listeners = current.listeners.get(keep["LoadBalancerArn"], [])
+        self.listeners(desired, arn, listeners, groups)
+        for key, want in desired.target_groups.items():
+            have_arn = groups[key]
+            if isinstance(have_arn, str):
+                self.targets(want, have_arn, current.targets.get(have_arn, set()))
+        for tg in current.target_groups:
+            if tg["TargetGroupArn"] not in kept_groups:
+                self.step(
+                    "delete",
+                    "TargetGroup",
+                    tg["TargetGroupName"],
+                    "DeleteTargetGroup",
+                    {"TargetGroupArn": tg["TargetGroupArn"]},
+                    "no Service port uses it",
+                )
+
+    def create_target_group(self, want: DesiredNlbTargetGroup, vpc_id: str | None) -> Ref:
+        body: dict[str, Any] = {
+            "Name": want.name,
+            "Protocol": want.protocol,
+            "Port": want.port,
+            "TargetType": want.target_type,
+            **{k: v for k, v in want.health_check.items() if v is not None and v != {}},
+            "Tags": tag_list({**want.tags, **attributes_tag(want.attributes)}),
+        }
+        if vpc_id:
+            body["VpcId"] = vpc_id
+        created = self.step(
+            "create",
+            "TargetGroup",
+            want.name,
+            "CreateTargetGroup",
+            body,
+            f"{want.protocol}:{want.port} {want.target_type}",
+        )
+        arn = Ref(created.key, "TargetGroupArn")
+        if want.attributes:
+            self.step(
+                "update",
+                "TargetGroup",
+                want.name,
+                "ModifyTargetGroupAttributes",
+                {"TargetGroupArn": arn, "Attributes": _attributes(want.attributes)},
+                f"attributes {want.attributes}",
+                {k: (None, v) for k, v in sorted(want.attributes.items())},
+            )
+        return arn
+
+    def update_target_group(
+        self, want: DesiredNlbTargetGroup, have: dict[str, Any], current: CurrentNlb
+    ) -> None:
+        arn = have["TargetGroupArn"]
+        changes = health_check_changes(want.health_check, have)
+        if not want.health_check["Matcher"] or not have.get("Matcher"):
+            # TCP checks have none; and a target group described without one (moto keeps no matcher on a
+            # TCP/UDP target group's HTTP check) cannot be compared: it is sent with the next other change
+            changes.pop("Matcher", None)
+            if changes and want.health_check["Matcher"]:
+                changes["Matcher"] = want.health_check["Matcher"]
+        if changes:
+            self.step(
+                "update",
+                "TargetGroup",
+                want.name,
+                "ModifyTargetGroup",
+                {"TargetGroupArn": arn, **changes},
+                "health check",
+                {k: (have.get(k), v) for k, v in changes.items()},
+            )
+        self.attributes(
+            "TargetGroup",
+            want.name,
+            "ModifyTargetGroupAttributes",
+            {"TargetGroupArn": arn},
+            want.attributes,
+            have["Tags"],
+            current.tg_attributes.get(arn, []),
+            NLB_TG_DEFAULTS,
+        )
+        self.tags(
+            "TargetGroup", want.name, arn, {**want.tags, **attributes_tag(want.attributes)}, have["Tags"]
+        )
+
+    def create_load_balancer(self, desired: DesiredNlb, subnets: list[str]) -> Ref:
+        body = {
+            "Name": desired.name,
+            "Subnets": subnets,
+            "Scheme": desired.scheme,
+            "Type": "network",
+            "IpAddressType": desired.ip_address_type,
+            "Tags": tag_list({**desired.tags, **attributes_tag(desired.attributes)}),
+        }
+        created = self.step(
+            "create",
+            "LoadBalancer",
+            desired.name,
+            "CreateLoadBalancer",
+            body,
+            f"network, {desired.scheme}, subnets {subnets}",
+        )
+        arn = Ref(created.key, "LoadBalancerArn")
+        self.out.address = Ref(created.key, "DNSName")
+        if desired.attributes:
+            self.step(
+                "update",
+                "LoadBalancer",
+                desired.name,
+                "ModifyLoadBalancerAttributes",
+                {"LoadBalancerArn": arn, "Attributes": _attributes(desired.attributes)},
+                f"attributes {desired.attributes}",
+                {k: (None, v) for k, v in sorted(desired.attributes.items())},
+            )
+        return arn
+
+    def update_load_balancer(
+        self, desired: DesiredNlb, have: dict[str, Any], current: CurrentNlb, subnets: list[str]
+    ) -> None:
+        arn = have["LoadBalancerArn"]
+        have_subnets = sorted(z["SubnetId"] for z in have.get("AvailabilityZones", []))
+        if have_subnets != sorted(subnets):
+            self.step(
+                "update",
+                "LoadBalancer",
+                desired.name,
+                "SetSubnets",
+                {"LoadBalancerArn": arn, "Subnets": subnets},
+                "subnets",
+                {"Subnets": (have_subnets, sorted(subnets))},
+            )
+        if have.get("IpAddressType", "ipv4") != desired.ip_address_type:
+            self.step(
+                "update",
+                "LoadBalancer",
+                desired.name,
+                "SetIpAddressType",
+                {"LoadBalancerArn": arn, "IpAddressType": desired.ip_address_type},
+                "IP address type",
+                {"IpAddressType": (have.get("IpAddressType"), desired.ip_address_type)},
+            )
+        self.attributes(
+            "LoadBalancer",
+            desired.name,
+            "ModifyLoadBalancerAttributes",
+            {"LoadBalancerArn": arn},
+            desired.attributes,
+            have["Tags"],
+            current.lb_attributes.get(arn, []),
+            NLB_DEFAULTS,
+        )
+        self.tags(
+            "LoadBalancer",
+            desired.name,
+            arn,
+            {**desired.tags, **attributes_tag(desired.attributes)},
+            have["Tags"],
+        )
+
+    def attributes(
+        self,
+        kind: str,
+        name: str,
+        operation: str,
+        target: dict[str, Any],
+        wanted: dict[str, str],
+        tags: dict[str, str],
+        have: list[dict[str, str]],
+        defaults: dict[str, str],
+    ) -> None:
+        restore, unknown = attributes_to_restore(wanted, tags, defaults)
+        changes = attribute_changes({**restore, **wanted}, have)
+        if unknown:
+            self.out.warnings.append(
+                f"{kind} {name}: attributes {', '.join(unknown)} are no longer set, but their AWS default is "
+                "unknown to lbctl; they keep their current value"
+            )
+        if changes:
+            current = {a["Key"]: a.get("Value") for a in have}
+            self.step(
+                "update",
+                kind,
+                name,
+                operation,
+                {**target, "Attributes": _attributes(changes)},
+                "attributes",
+                {k: (current.get(k), v) for k, v in sorted(changes.items())},
+            )
+
+    def tags(self, kind: str, name: str, arn: str, wanted: dict[str, str], have: dict[str, str]) -> None:
+        add, remove = tag_changes(wanted, have)
+        if ATTRIBUTES_TAG in remove and ATTRIBUTES_TAG in add:
+            remove.remove(ATTRIBUTES_TAG)
+        if add:
+            self.step(
+                "update",
+                kind,
+                name,
+                "AddTags",
+                {"ResourceArns": [arn], "Tags": tag_list(add)},
+                "tags",
+                {k: (have.get(k), v) for k, v in add.items()},
+            )
+        if remove:
+            self.step(
+                "update",
+                kind,
+                name,
+                "RemoveTags",
+                {"ResourceArns": [arn], "TagKeys": remove},
+                "tags",
+                {k: (have.get(k), None) for k in remove},
+            )
+
+    def listeners(
+        self, desired: DesiredNlb, lb: Arn, have: list[dict[str, Any]], groups: dict[str, Arn]
+    ) -> None:
+        by_port = {int(listener["Port"]): listener for listener in have}
+        for want in desired.listeners:
+            name = f"{desired.name}:{want.port}"
+            action = [{"Type": "forward", "TargetGroupArn": groups[want.target_group]}]
+            listener = by_port.pop(want.port, None)
+            if listener is None:
+                self.step(
+                    "create",
+                    "Listener",
+                    name,
+                    "CreateListener",
+                    {
+                        "LoadBalancerArn": lb,
+                        "Protocol": want.protocol,
+                        "Port": want.port,
+                        "DefaultActions": action,
+                        "Tags": tag_list(want.tags),
+                    },
+                    f"{want.protocol}:{want.port}",
+                )
+                continue
+            forwards = [a.get("TargetGroupArn") for a in listener.get("DefaultActions", [])]
+            if listener.get("Protocol") != want.protocol or forwards != [groups[want.target_group]]:
+                self.step(
+                    "update",
+                    "Listener",
+                    name,
+                    "ModifyListener",
+                    {
+                        "ListenerArn": listener["ListenerArn"],
+                        "Protocol": want.protocol,
+                        "Port": want.port,
+                        "DefaultActions": action,
+                    },
+                    f"{want.protocol}:{want.port}",
+                    {
+                        "Protocol": (listener.get("Protocol"), want.protocol),
+                        "DefaultActions": (forwards, "forward"),
+                    },
+                )
+        for port, listener in sorted(by_port.items()):
+            self.step(
+                "delete",
+                "Listener",
+                f"{desired.name}:{port}",
+                "DeleteListener",
+                {"ListenerArn": listener["ListenerArn"]},
+                "no Service port serves it",
+            )
+
+    def targets(self, want: DesiredNlbTargetGroup, arn: Arn, have: set[tuple[str, int]]) -> None:
+        self.out.steps.extend(target_steps(want.name, arn, have, set(want.targets)))
+
+
+def _target_group(want: DesiredNlbTargetGroup, current: CurrentNlb) -> dict[str, Any] | None:
+    """Ours for this port, unchanged in what AWS cannot modify (its name hashes those)."""
+    role = ROLE_TARGET_GROUP + want.key
+    return next(
+        (
+            tg
+            for tg in current.target_groups
+            if tg["Tags"].get(RESOURCE_TAG) == role and tg["TargetGroupName"] == want.name
+        ),
+        None,
+    )
+
+
+def _attributes(attributes: dict[str, str]) -> list[dict[str, str]]:
+    return [{"Key": k, "Value": v} for k, v in sorted(attributes.items())]
+
+
+__all__ = ["NlbPlan", "plan_nlb", "ROLE_LISTENER"]

@@ -1,0 +1,184 @@
+"""Translate a Service's L4 spec into the Network Load Balancer it needs (pure): the NLB, one TCP/UDP
+listener per Service port forwarding to that port's target group, and the targets of each."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from lbctl.model.nlb import NlbSettings
+from lbctl.model.services import ServiceSpec
+from lbctl.model.targets import Target
+from lbctl.provider import ProviderError
+
+from .naming import (
+    ROLE_LISTENER,
+    ROLE_LOAD_BALANCER,
+    ROLE_TARGET_GROUP,
+    ownership_tags,
+    short_hash,
+    target_group_name,
+)
+from .translate import TargetGroupHealthCheck
+
+# NLB attribute defaults, restored when an annotation no longer sets one (ELB API: LoadBalancerAttribute).
+NLB_DEFAULTS: dict[str, str] = {
+    "access_logs.s3.enabled": "false",
+    "access_logs.s3.bucket": "",
+    "access_logs.s3.prefix": "",
+    "deletion_protection.enabled": "false",
+    "load_balancing.cross_zone.enabled": "false",
+    "dns_record.client_routing_policy": "any_availability_zone",
+    "zonal_shift.config.enabled": "false",
+}
+NLB_TG_DEFAULTS: dict[str, str] = {
+    "deregistration_delay.timeout_seconds": "300",
+    "deregistration_delay.connection_termination.enabled": "false",
+    "preserve_client_ip.enabled": "true",
+    "proxy_protocol_v2.enabled": "false",
+    "stickiness.enabled": "false",
+    "stickiness.type": "source_ip",
+    "load_balancing.cross_zone.enabled": "use_load_balancer_configuration",
+    "target_health_state.unhealthy.connection_termination.enabled": "true",
+}
+
+
+@dataclass(frozen=True)
+class DesiredNlbTargetGroup:
+    key: str  # the Service port's key ("TCP-3100")
+    name: str
+    protocol: str  # TCP | UDP
+    port: int
+    target_type: str
+    health_check: TargetGroupHealthCheck
+    attributes: dict[str, str]
+    tags: dict[str, str]
+    targets: frozenset[tuple[str, int]] = frozenset()
+
+
+@dataclass(frozen=True)
+class DesiredNlbListener:
+    port: int
+    protocol: str
+    target_group: str  # key of its target group
+    tags: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class DesiredNlb:
+    stack: str
+    name: str
+    scheme: str
+    ip_address_type: str
+    subnets: tuple[str, ...]  # subnet IDs or Name tags from the annotation; () = discover by role tags
+    tags: dict[str, str]
+    attributes: dict[str, str]
+    listeners: list[DesiredNlbListener]
+    target_groups: dict[str, DesiredNlbTargetGroup]
+
+
+def service_error(service: ServiceSpec, attribute: str, message: str) -> ProviderError:
+    """A user-fixable problem with the Service, naming the field its `attribute` came from."""
+    return ProviderError(
+        message, user_fixable=True, field=service.field_of(attribute), subject=service.subject
+    )
+
+
+def nlb_name(cluster: str, spec: ServiceSpec, scheme: str, settings: NlbSettings) -> str:
+    """`k8s-<ns>-<name>-<hash>` (≤ 32 characters), as aws-load-balancer-controller names it, unless the
+    Service names its NLB."""
+    if settings.name:
+        return settings.name
+    clean = ["".join(ch for ch in part if ch.isalnum())[:8] for part in (spec.namespace, spec.name)]
+    identity = settings.uid or spec.key
+    return "-".join(p for p in ("k8s", *clean, short_hash(cluster, identity, scheme)) if p)
+
+
+def translate_nlb(spec: ServiceSpec, cluster: str, targets: dict[str, list[Target]]) -> DesiredNlb:
+    settings = spec.cloud
+    if not isinstance(settings, NlbSettings):
+        raise ProviderError(f"{spec.subject}: no NLB settings in the spec (built for another cloud)")
+    scheme = "internal" if spec.internal else "internet-facing"
+    user_tags = dict(settings.tags)
+    groups: dict[str, DesiredNlbTargetGroup] = {}
+    listeners: list[DesiredNlbListener] = []
+    seen: dict[int, str] = {}
+    for port in spec.ports:
+        if port.protocol not in ("TCP", "UDP"):
+            raise service_error(
+                spec, "ports", f"port {port.port}: an NLB serves TCP and UDP, not {port.protocol}"
+            )
+        if port.port in seen:
+            raise service_error(
+                spec,
+                "ports",
+                f"port {port.port} is served as {seen[port.port]} and {port.protocol}; one NLB listener per port "
+                "(TCP_UDP listeners are not supported by lbctl yet)",
+            )
+        seen[port.port] = port.protocol
+        wanted = targets.get(port.key, [])
+        target_port = _target_port(spec, port.node_port, port.target_port, wanted)
+        groups[port.key] = DesiredNlbTargetGroup(
+            key=port.key,
+            name=target_group_name(
+                cluster,
+                spec.stack,
+                port.key,
+                spec.namespace,
+                spec.name,
+                (port.protocol, target_port, spec.target_type),
+            ),
+            protocol=port.protocol,
+            port=target_port,
+            target_type=spec.target_type,
+            health_check=_health_check(settings),
+            attributes=dict(settings.target_group_attributes),
+            tags={**user_tags, **ownership_tags(cluster, spec.stack, ROLE_TARGET_GROUP + port.key)},
+            targets=frozenset((t.id, t.port) for t in wanted),
+        )
+        listeners.append(
+            DesiredNlbListener(
+                port.port,
+                port.protocol,
+                port.key,
+                ownership_tags(cluster, spec.stack, ROLE_LISTENER + str(port.port)),
+            )
+        )
+    return DesiredNlb(
+        stack=spec.stack,
+        name=nlb_name(cluster, spec, scheme, settings),
+        scheme=scheme,
+        ip_address_type=settings.ip_address_type,
+        subnets=settings.subnets,
+        tags={**user_tags, **ownership_tags(cluster, spec.stack, ROLE_LOAD_BALANCER)},
+        attributes=dict(settings.attributes),
+        listeners=listeners,
+        target_groups=groups,
+    )
+
+
+def _target_port(
+    spec: ServiceSpec, node_port: int | None, target_port: int | str | None, wanted: list[Target]
+) -> int:
+    """The target group's port: the NodePort (instance), the pods' port (ip; a named targetPort: the port
+    the endpoints publish)."""
+    if spec.target_type == "instance" and node_port is not None:
+        return node_port
+    if isinstance(target_port, int):
+        return target_port
+    return wanted[0].port if wanted else 1
+
+
+def _health_check(settings: NlbSettings) -> TargetGroupHealthCheck:
+    check = settings.health_check
+    body: TargetGroupHealthCheck = {
+        "HealthCheckEnabled": True,
+        "HealthCheckProtocol": check.protocol,
+        "HealthCheckPort": str(check.port),
+        "HealthCheckIntervalSeconds": check.interval,
+        "HealthCheckTimeoutSeconds": check.timeout,
+        "HealthyThresholdCount": check.healthy,
+        "UnhealthyThresholdCount": check.unhealthy,
+        "HealthCheckPath": check.path,  # None: not sent (TCP)
+        "Matcher": {"HttpCode": check.success_codes} if check.success_codes is not None else {},
+    }
+    return body
