@@ -35,8 +35,9 @@ from lbctl.demo.missing import (
 )
 from lbctl.demo.scenario import CLUSTER, Step, demo_controller, wait_for
 from lbctl.demo.workloads import Cluster
-from lbctl.model.annotations import GLOBAL_STATIC_IP, INGRESS_CLASS
+from lbctl.model.annotations import GLOBAL_STATIC_IP, INGRESS_CLASS, MANAGED_CERTIFICATES, REGISTRY
 from lbctl.model.builder import BuildConfig, build
+from lbctl.model.kinds import MANAGED_CERTIFICATE
 from lbctl.model.objects import Ingress
 from lbctl.model.problems import Problem, Severity, SpecError
 from lbctl.model.snapshot import ClusterSnapshot
@@ -375,7 +376,10 @@ def _gcp_environment(clouds: LocalClouds, plan: Plan, step: Step) -> Environment
             f"(as `gcloud compute addresses create {name} --global` would)"
         )
     config = ProviderConfig(
-        cluster_name=CLUSTER, endpoint_url=url, options={"project": GCP_PROJECT, "zones": list(GCP_ZONES)}
+        cluster_name=CLUSTER,
+        endpoint_url=url,
+        # the demo issues managed certificates at once: look again soon
+        options={"project": GCP_PROJECT, "zones": list(GCP_ZONES), "certificate_poll_seconds": 1.0},
     )
     gcloud = (
         f"CLOUDSDK_API_ENDPOINT_OVERRIDES_COMPUTE={url}/compute/v1/ CLOUDSDK_AUTH_ACCESS_TOKEN=emulator "
@@ -609,6 +613,9 @@ def run_files(
                         f"forwarding rule {escape(rule['name'])} IP {rule['address']} (the reserved address)"
                     )
 
+            if clouds.compute is not None:
+                _issue_certificates(clouds.compute, api, ing, entry, step, timeout)
+
         for stack in dict.fromkeys(plan.stacks.values()):
             step.head(f"{upper}: Console view: lbctl describe ingress {stack} --provider {provider}")
             view = process.provider.describe(stack)
@@ -649,6 +656,45 @@ def run_files(
             process.stop()
         clouds.__exit__(None, None, None)
         raise
+
+
+def _issue_certificates(
+    compute: Any, api: kubernetes.client.ApiClient, ing: Ingress, address: str, step: Step, timeout: float
+) -> None:
+    """The demo plays Google's issuer for the ManagedCertificates the Ingress names: their status Provisioning,
+    their domains pointed at the load balancer's address (as the user's DNS records would be), one issuing
+    pass of the Compute emulator, then each status Active."""
+    names = REGISTRY.parse(ing.annotations, "Ingress", ing.name).get(MANAGED_CERTIFICATES) or []
+    objects = kubernetes.client.CustomObjectsApi(api)
+    kind = MANAGED_CERTIFICATE
+
+    def status(name: str) -> dict[str, Any]:
+        found: Any = objects.get_namespaced_custom_object(
+            kind.group, kind.version, ing.namespace, kind.plural, name
+        )
+        return dict(found.get("status") or {})
+
+    def reported(name: str) -> Callable[[], Any]:
+        return lambda: status(name).get("certificateStatus")
+
+    def active(name: str) -> Callable[[], bool]:
+        return lambda: status(name).get("certificateStatus") == "Active"
+
+    for name in names:
+        title = f"ManagedCertificate {ing.namespace}/{name}"
+        wait_for(reported(name), timeout, f"{title} status")
+        now = status(name)
+        step.ok(f"{escape(title)}: {now['certificateStatus']} (SSL certificate {now.get('certificateName')})")
+        domains = [d["domain"] for d in now.get("domainStatus") or []]
+        compute.set_dns({d: address for d in domains})
+        step.ok(f"DNS: {escape(', '.join(domains))} → {address} (as your DNS records would point)")
+    if not names:
+        return
+    compute.provision_certificates()
+    for name in names:
+        title = f"ManagedCertificate {ing.namespace}/{name}"
+        wait_for(active(name), timeout, f"{title} Active")
+        step.ok(f"{escape(title)}: Active, expires {status(name).get('expireTime')}")
 
 
 def _keeper(

@@ -188,3 +188,22 @@ def test_ingresses_for_both_clouds_ask_for_a_provider(tmp_path: Path) -> None:
     assert done.returncode == 2
     err = " ".join(done.stderr.split())
     assert "Ingresses for both clouds" in err and "--provider aws or --provider gcp" in err
+
+
+def test_a_managed_certificate_is_issued_and_reported_active(tmp_path: Path) -> None:
+    """The demo plays Google's issuer: the ManagedCertificate's domains point at the load balancer, so its
+    status goes Provisioning → Active; deleting leaves nothing."""
+    shop = (ROOT / "docs" / "examples" / "shop-gke.yaml").read_text()
+    annotated = shop.replace(
+        "kubernetes.io/ingress.global-static-ip-name: shop-ip",
+        "kubernetes.io/ingress.global-static-ip-name: shop-ip\n"
+        "    networking.gke.io/managed-certificates: shop-cert",
+    )
+    assert annotated != shop
+    (tmp_path / "shop.yaml").write_text(annotated)
+    certificate = ROOT / "docs" / "examples" / "managed-certificate.yaml"
+    out = _converged(demo("-f", str(tmp_path / "shop.yaml"), "-f", str(certificate)))
+    assert re.search(r"ManagedCertificate default/shop-cert: Provisioning \(SSL certificate k8s2-mc-", out)
+    assert "DNS: shop.example.com → " in out
+    assert re.search(r"ManagedCertificate default/shop-cert: Active, expires \d{4}-", out)
+    assert re.search(r"delete\s+SslCertificate k8s2-mc-", out)
