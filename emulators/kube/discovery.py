@@ -19,8 +19,10 @@ def _resource_entries(kind: Kind) -> list[dict[str, Any]]:
     }
     if kind.short_names:
         main["shortNames"] = list(kind.short_names)
-    if kind.kind in ("Ingress", "Service", "Pod", "Deployment", "ReplicaSet"):
+    if kind.kind in ("Ingress", "Service", "Pod", "Deployment", "ReplicaSet") and not kind.crd:
         main["categories"] = ["all"]
+    elif kind.categories:
+        main["categories"] = list(kind.categories)
     entries = [main]
     if kind.status_subresource:
         entries.append(

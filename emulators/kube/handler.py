@@ -17,7 +17,7 @@ from emulators.core import FaultRule, Faults, JsonRequestHandler, RequestLog
 
 from . import discovery, guard, openapi, protobuf, scale, tls
 from .errors import ApiError, bad_request
-from .kinds import KindTable
+from .kinds import Kind, KindTable
 from .records import RequestRecord
 from .removed import removed_api_error
 from .routing import DiscoveryPath, ResourcePath, parse_path
@@ -90,6 +90,23 @@ def _delete_options(body: Any, query: dict[str, str]) -> dict[str, Any] | None:
     return options or None
 
 
+def _in_version(kind: Kind, body: Any) -> Any:
+    """A custom resource (or a list of them) as the version asked for: every served version of a CRD reads
+    the same stored fields (the `None` conversion), under its own apiVersion."""
+    if not kind.crd or not isinstance(body, dict):
+        return body
+    if isinstance(body.get("items"), list) and body.get("kind", "").endswith("List"):
+        return {
+            **body,
+            "apiVersion": kind.api_version,
+            "kind": kind.list_kind or f"{kind.kind}List",
+            "items": [{**item, "apiVersion": kind.api_version} for item in body["items"]],
+        }
+    if body.get("kind") == kind.kind:
+        return {**body, "apiVersion": kind.api_version}
+    return body
+
+
 class EmulatorHandler(JsonRequestHandler):
     """One connection; HTTP/1.1 keep-alive; watches stream with chunked encoding."""
 
@@ -152,14 +169,18 @@ class EmulatorHandler(JsonRequestHandler):
             if rule is not None and rule.phase == "before":
                 raise _injected(rule)
             if isinstance(target, ResourcePath):
-                response = self._handle_resource(method, target, query, raw_body)
+                with self.emulator.store.request_options(query.get("fieldValidation") or "Warn") as warnings:
+                    response = self._handle_resource(method, target, query, raw_body)
+                if warnings and response is not None:
+                    shown = ", ".join(f"299 - {json.dumps(w)}" for w in warnings)
+                    response = Response(response.code, response.body, {**response.headers, "Warning": shown})
                 if (
                     response is not None
                     and method == "GET"
                     and response.code == 200
                     and wants_table(self.headers.get("Accept"))
                 ):
-                    response = Response(200, to_table(target.kind.kind, response.body), response.headers)
+                    response = Response(200, to_table(target.kind, response.body), response.headers)
             else:
                 response = self._handle_non_resource(method, path, target)
             if rule is not None:  # phase "after": served, then the answer is lost
@@ -221,6 +242,8 @@ class EmulatorHandler(JsonRequestHandler):
         removed = removed_api_error(path)
         if removed is not None:
             raise removed
+        if method != "GET" and (path.startswith("/apis/") or path.startswith("/api/")):
+            raise ApiError(404, "the server could not find the requested resource", "NotFound", {})
         if method != "GET":
             raise ApiError(
                 405, f"the server does not allow this method on the requested resource ({method} {path})"
@@ -301,7 +324,7 @@ class EmulatorHandler(JsonRequestHandler):
             result = store.get(kind, target.namespace, target.name)
         elif method == "POST" and target.name is None and not all_namespaces:
             result = store.create(kind, target.namespace, body, dry_run)
-            return Response(200 if dry_run or kind.review else 201, result)
+            return Response(200 if dry_run or kind.review else 201, _in_version(kind, result))
         elif method == "PUT" and target.name:
             result = store.update(kind, target.namespace, target.name, body, target.subresource, dry_run)
         elif method == "PATCH" and target.name:
@@ -316,7 +339,7 @@ class EmulatorHandler(JsonRequestHandler):
             )
         else:
             raise ApiError(405, f"the server does not allow this method on the requested resource ({method})")
-        return Response(200, result)
+        return Response(200, _in_version(kind, result))
 
     # ---- watch ----------------------------------------------------------------------------------
 
@@ -369,6 +392,8 @@ class EmulatorHandler(JsonRequestHandler):
                     abrupt = item.abrupt
                     break
                 event_type, obj = item
+                if event_type != "ERROR":
+                    obj = _in_version(target.kind, obj)
                 self._write_chunk(
                     json.dumps({"type": event_type, "object": obj}, separators=(",", ":")).encode() + b"\n"
                 )

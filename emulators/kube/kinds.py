@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -51,6 +53,18 @@ class Kind:
     returns_deleted_object: bool = False
     merge_lists: MergeLists = field(default_factory=dict)
     extra_field_labels: tuple[str, ...] = ()
+    # Served by a CustomResourceDefinition: its name, the version's openAPIV3Schema (validation, defaults,
+    # pruning), its additionalPrinterColumns, categories, and the storage version every served version shares.
+    crd: str = ""
+    schema: dict[str, Any] | None = None
+    printer_columns: tuple[dict[str, Any], ...] = ()
+    categories: tuple[str, ...] = ()
+    list_kind: str = ""
+
+    @property
+    def storage_key(self) -> tuple[str, str]:
+        """(group, plural): the storage every served version of a resource shares, as etcd keys do."""
+        return self.group, self.plural
 
     @property
     def api_version(self) -> str:
@@ -220,47 +234,69 @@ KINDS: tuple[Kind, ...] = (
         initial_status={},
         short_names=("crd",),
     ),
-    Kind("cloud.google.com", "v1", "BackendConfig", "backendconfigs", custom=True),
-    Kind("networking.gke.io", "v1beta1", "FrontendConfig", "frontendconfigs", custom=True),
-    # gke-managed-certs' ManagedCertificate (manifests/gcp/crds.yaml); its controller writes the status
-    Kind(
-        "networking.gke.io",
-        "v1",
-        "ManagedCertificate",
-        "managedcertificates",
-        custom=True,
-        status_subresource=True,
-        short_names=("mcrt",),
-    ),
-    Kind(
-        "elbv2.k8s.aws",
-        "v1beta1",
-        "TargetGroupBinding",
-        "targetgroupbindings",
-        custom=True,
-        status_subresource=True,
-        short_names=("tgb",),
-    ),
-    # aws-load-balancer-controller's cluster-scoped class parameters (manifests/aws/ingressclassparams-crd.yaml)
-    Kind(
-        "elbv2.k8s.aws", "v1beta1", "IngressClassParams", "ingressclassparams", namespaced=False, custom=True
-    ),
 )
 
 
+_VERSION = re.compile(r"^v(\d+)(?:(alpha|beta)(\d+))?$")
+
+
+def version_priority(version: str) -> tuple[int, int, int, str]:
+    """Sort key putting the version Kubernetes prefers first: GA over beta over alpha, higher numbers first,
+    then versions of other forms by name (as apimachinery's version.CompareKubeAwareVersionStrings)."""
+    match = _VERSION.match(version)
+    if match is None:
+        return (3, 0, 0, version)
+    major, stage, minor = int(match[1]), match[2], int(match[3] or 0)
+    return ({None: 0, "beta": 1, "alpha": 2}[stage], -major, -minor, "")
+
+
 class KindTable:
-    """Lookup of kinds by group/version/plural, plus the group/version layout discovery needs."""
+    """Lookup of kinds by group/version/plural, plus the group/version layout discovery needs.
+
+    The built-in kinds are fixed; the kinds of CustomResourceDefinitions come and go with them (`set_crd`)."""
 
     def __init__(self, kinds: Iterable[Kind] = KINDS) -> None:
-        self.kinds: tuple[Kind, ...] = tuple(kinds)
+        self._builtin: tuple[Kind, ...] = tuple(kinds)
+        self._crds: dict[str, tuple[Kind, ...]] = {}
+        self._lock = threading.Lock()
+        self._rebuild()
+
+    def _rebuild(self) -> None:
+        custom = sorted(
+            (k for kinds in self._crds.values() for k in kinds),
+            key=lambda k: (k.group, version_priority(k.version), k.plural),
+        )
+        self.kinds: tuple[Kind, ...] = self._builtin + tuple(custom)
         self._by_resource = {(k.group, k.version, k.plural): k for k in self.kinds}
+
+    def set_crd(self, name: str, kinds: Iterable[Kind]) -> None:
+        """Serve the versions of CRD `name` as `kinds` (none: stop serving it)."""
+        with self._lock:
+            served = tuple(kinds)
+            if served:
+                self._crds[name] = served
+            else:
+                self._crds.pop(name, None)
+            self._rebuild()
+
+    def crd_kinds(self, name: str) -> tuple[Kind, ...]:
+        """The kinds CRD `name` serves now."""
+        return self._crds.get(name, ())
 
     def find(self, group: str, version: str, plural: str) -> Kind | None:
         """The kind served at `/apis/{group}/{version}/{plural}` (group "" for the core API)."""
         return self._by_resource.get((group, version, plural))
 
+    def storage_kinds(self) -> list[Kind]:
+        """One kind per stored resource (the first served version of each)."""
+        seen: dict[tuple[str, str], Kind] = {}
+        for kind in self.kinds:
+            seen.setdefault(kind.storage_key, kind)
+        return list(seen.values())
+
     def group_versions(self) -> dict[str, list[str]]:
-        """Group name → versions served, in table order (core group is "")."""
+        """Group name → versions served, the preferred first (core group is ""); built-in groups in table
+        order, CRD groups by version priority."""
         layout: dict[str, list[str]] = {}
         for kind in self.kinds:
             versions = layout.setdefault(kind.group, [])

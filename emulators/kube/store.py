@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import base64
 import binascii
+import builtins
+import contextlib
 import copy
 import json
 import queue
@@ -13,17 +15,27 @@ import threading
 import time
 import uuid
 from collections import deque
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from .allocation import ServiceAllocator
+from .crds import (
+    CLEANUP_FINALIZER,
+    admit_custom,
+    apply_crd_defaults,
+    crd_causes,
+    crd_status,
+    is_crd,
+    kinds_of,
+    terminating_condition,
+)
 from .defaults import apply_defaults
 from .errors import ApiError, already_exists, bad_request, conflict, expired, invalid, not_found
 from .kinds import Kind, KindTable
 from .patch import json_patch, merge_patch, strategic_merge_patch
 from .selectors import object_filter
-from .validation import validate
+from .validation import Cause, validate
 
 JSON_PATCH = "application/json-patch+json"
 MERGE_PATCH = "application/merge-patch+json"
@@ -44,6 +56,7 @@ _SYSTEM_METADATA = (
 )
 _OMIT_WHEN_EMPTY = ("labels", "annotations", "finalizers", "ownerReferences", "managedFields", "generateName")
 FOREGROUND = "foregroundDeletion"
+_NOT_SPEC = ("metadata", "status", "kind", "apiVersion")
 _NAME_SUFFIX_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
 
 
@@ -131,8 +144,11 @@ def _without_resource_version(obj: Mapping[str, Any]) -> dict[str, Any]:
     return trimmed
 
 
-def _spec_part(obj: Mapping[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in obj.items() if k not in ("metadata", "status", "kind", "apiVersion")}
+def _spec_part(obj: Mapping[str, Any], kind: Kind) -> dict[str, Any]:
+    """What a change of bumps metadata.generation: all but metadata and status (a custom resource without a
+    status subresource: all but metadata)."""
+    skipped = ("metadata", "kind", "apiVersion") if kind.crd and not kind.status_subresource else _NOT_SPEC
+    return {k: v for k, v in obj.items() if k not in skipped}
 
 
 class Store:
@@ -148,13 +164,18 @@ class Store:
         self.denied_access: set[tuple[str, str, str]] = set()
         self._lock = threading.RLock()
         self._resource_version = 0
-        self._objects: dict[Kind, dict[ObjectKey, dict[str, Any]]] = {k: {} for k in kinds.kinds}
+        # Stored objects by (group, plural): every served version of a resource reads the same objects.
+        self._objects: dict[tuple[str, str], dict[ObjectKey, dict[str, Any]]] = {
+            k.storage_key: {} for k in kinds.kinds
+        }
+        self._local = threading.local()  # the request's fieldValidation and the warnings it collects
         self._history: deque[StoredEvent] = deque()
         self._compacted_through = 0  # every event with a higher resourceVersion is still in history
         self._watchers: set[Watcher] = set()
         self._namespace_kind = kinds.find("", "v1", "namespaces")
         self._service_kind = kinds.find("", "v1", "services")
         self._pod_kind = kinds.find("", "v1", "pods")
+        self._crd_kind = kinds.find("apiextensions.k8s.io", "v1", "customresourcedefinitions")
         # With a kubelet to finish them (the emulated controllers), pod deletion is graceful.
         self.graceful_pod_deletion = False
         # With a garbage collector running, propagationPolicy Foreground keeps the owner until its dependents go.
@@ -195,8 +216,8 @@ class Store:
                         "The provided continue parameter is too old to display a consistent list "
                         "result. You can start a new list without the continue parameter."
                     )
-            keys = sorted(k for k in self._objects[kind] if start is None or k > start)
-            matching = [(k, self._objects[kind][k]) for k in keys if predicate(self._objects[kind][k])]
+            keys = sorted(k for k in self._bucket(kind) if start is None or k > start)
+            matching = [(k, self._bucket(kind)[k]) for k in keys if predicate(self._bucket(kind)[k])]
             metadata: dict[str, Any] = {"resourceVersion": str(list_version)}
             if limit and limit > 0 and len(matching) > limit:
                 metadata["continue"] = _encode_continue(list_version, matching[limit - 1][0])
@@ -247,20 +268,26 @@ class Store:
                         ],
                     )
                 meta["name"] = self._generate_name(kind, namespace, meta["generateName"])
-            self._admit(kind, obj, None)
-            validate(kind, obj)
+            validate(kind, obj, self._admit(kind, obj, None))
             self._require_live_namespace(kind, namespace)
+            self._require_established(kind)
             key = (namespace or "", meta["name"])
-            if key in self._objects[kind]:
+            if key in self._bucket(kind):
                 raise already_exists(kind.group, kind.plural, meta["name"])
             for system_field in ("deletionTimestamp", "deletionGracePeriodSeconds"):
                 meta.pop(system_field, None)
             meta.update(uid=str(uuid.uuid4()), creationTimestamp=now_rfc3339(), generation=1)
             if kind.initial_status is not None:
                 obj["status"] = copy.deepcopy(kind.initial_status)
+            if kind.crd and kind.status_subresource:  # status is written through /status only
+                obj.pop("status", None)
+            if is_crd(kind):
+                obj["status"] = crd_status(obj, None, meta["creationTimestamp"])
             if dry_run:
                 return obj
             self._commit(kind, "ADDED", key, obj, None)
+            if is_crd(kind):
+                self.kinds.set_crd(meta["name"], kinds_of(obj))
             return copy.deepcopy(obj)
 
     def update(
@@ -290,6 +317,8 @@ class Store:
         """PATCH with a JSON patch, merge patch or strategic merge patch."""
         with self._lock:
             current = self._require(kind, namespace, name)
+            if kind.crd:  # patched as the version the request names
+                current = {**current, "apiVersion": kind.api_version}
             if content_type == MERGE_PATCH:
                 if not isinstance(patch_body, dict):
                     raise bad_request("merge patch body must be a JSON object")
@@ -368,6 +397,8 @@ class Store:
                 return copy.deepcopy(current)
             if kind is self._namespace_kind:
                 return self._delete_namespace(current)
+            if is_crd(kind):
+                return self._delete_crd(current)
             if policy == "Orphan":
                 self._orphan_dependents(str(meta.get("uid")))
             elif (
@@ -387,8 +418,8 @@ class Store:
 
     def _orphan_dependents(self, owner_uid: str) -> None:
         """propagationPolicy Orphan: the owner's dependents lose their ownerReference to it, and stay."""
-        for kind in self.kinds.kinds:
-            for key, obj in list(self._objects[kind].items()):
+        for kind in self.kinds.storage_kinds():
+            for key, obj in list(self._bucket(kind).items()):
                 references = obj["metadata"].get("ownerReferences") or []
                 kept = [ref for ref in references if ref.get("uid") != owner_uid]
                 if len(kept) != len(references):
@@ -465,9 +496,9 @@ class Store:
         watcher = Watcher(kind, predicate)
         with self._lock:
             if resource_version in (None, "", "0"):
-                for key in sorted(self._objects[kind]):
-                    if predicate(self._objects[kind][key]):
-                        watcher.queue.put(("ADDED", self._objects[kind][key]))
+                for key in sorted(self._bucket(kind)):
+                    if predicate(self._bucket(kind)[key]):
+                        watcher.queue.put(("ADDED", self._bucket(kind)[key]))
             else:
                 since = _parse_resource_version(resource_version)
                 if since < self._compacted_through:
@@ -478,7 +509,7 @@ class Store:
                     watcher.end()
                     return watcher
                 for event in self._history:
-                    if event.resource_version > since and event.kind is kind:
+                    if event.resource_version > since and event.kind.storage_key == kind.storage_key:
                         watcher.offer(event)
             self._watchers.add(watcher)
         return watcher
@@ -525,8 +556,21 @@ class Store:
 
     # ---- internals ------------------------------------------------------------------------------
 
+    def _bucket(self, kind: Kind) -> dict[ObjectKey, dict[str, Any]]:
+        return self._objects.setdefault(kind.storage_key, {})
+
+    @contextlib.contextmanager
+    def request_options(self, field_validation: str = "Warn") -> Iterator[builtins.list[str]]:
+        """Within: writes of custom resources handle unknown fields as `field_validation` says (`Strict`: 400,
+        `Warn`: a warning in the yielded list, `Ignore`), as the `fieldValidation` query parameter asks."""
+        self._local.field_validation, self._local.warnings = field_validation, []
+        try:
+            yield self._local.warnings
+        finally:
+            self._local.field_validation, self._local.warnings = "Ignore", []
+
     def _require(self, kind: Kind, namespace: str | None, name: str) -> dict[str, Any]:
-        obj = self._objects[kind].get((namespace or "", name))
+        obj = self._bucket(kind).get((namespace or "", name))
         if obj is None:
             raise not_found(kind.group, kind.plural, name)
         return obj
@@ -563,17 +607,38 @@ class Store:
             meta.pop("namespace", None)
         return obj
 
-    def _admit(self, kind: Kind, obj: dict[str, Any], current: dict[str, Any] | None) -> None:
-        """Defaults, then Service IP/port allocation (checked against every other stored Service)."""
+    def _admit(self, kind: Kind, obj: dict[str, Any], current: dict[str, Any] | None) -> builtins.list[Cause]:
+        """Defaults, then Service IP/port allocation (checked against every other stored Service); custom
+        resources pruned and defaulted by their schema. Returns the causes the schema (or CRD rules) finds."""
+        if kind.crd:
+            dropped, causes = admit_custom(kind, obj)
+            self._unknown_fields(kind, dropped)
+            return causes
+        if is_crd(kind):
+            apply_crd_defaults(obj)
+            return crd_causes(obj, current)
         apply_defaults(kind, obj)
         if kind is self._service_kind:
             meta = obj["metadata"]
             self.allocator.admit(obj, current, (meta.get("namespace") or "", meta.get("name", "")))
+        return []
+
+    def _unknown_fields(self, kind: Kind, dropped: builtins.list[str]) -> None:
+        mode = getattr(self._local, "field_validation", "Ignore") or "Warn"
+        if not dropped or mode == "Ignore":
+            return
+        if mode == "Strict":
+            unknown = ", ".join(f'unknown field "{path}"' for path in dropped)
+            raise bad_request(
+                f'{kind.kind} in version "{kind.version}" cannot be handled as a {kind.kind}: '
+                f"strict decoding error: {unknown}"
+            )
+        self._local.warnings.extend(f'unknown field "{path}"' for path in dropped)
 
     def _require_live_namespace(self, kind: Kind, namespace: str | None) -> None:
         if not kind.namespaced or self._namespace_kind is None:
             return
-        owner = self._objects[self._namespace_kind].get(("", namespace or ""))
+        owner = self._bucket(self._namespace_kind).get(("", namespace or ""))
         if owner is None:
             raise not_found("", "namespaces", namespace or "")
         if owner["metadata"].get("deletionTimestamp"):
@@ -586,7 +651,7 @@ class Store:
     def _generate_name(self, kind: Kind, namespace: str | None, prefix: str) -> str:
         for _ in range(16):
             name = prefix[:58] + "".join(random.choice(_NAME_SUFFIX_ALPHABET) for _ in range(5))
-            if (namespace or "", name) not in self._objects[kind]:
+            if (namespace or "", name) not in self._bucket(kind):
                 return name
         raise already_exists(kind.group, kind.plural, prefix)
 
@@ -638,8 +703,9 @@ class Store:
                     updated.pop("status", None)
                 else:
                     updated["status"] = copy.deepcopy(current["status"])
-            self._admit(kind, updated, current)
-            validate(kind, updated)
+            validate(kind, updated, self._admit(kind, updated, current))
+            if is_crd(kind):
+                updated["status"] = crd_status(updated, current, now_rfc3339())
             if old_meta.get("deletionTimestamp"):
                 added = set(meta.get("finalizers") or []) - set(old_meta.get("finalizers") or [])
                 if added:
@@ -655,9 +721,11 @@ class Store:
                             )
                         ],
                     )
-            if _spec_part(updated) != _spec_part(current):
+            if _spec_part(updated, kind) != _spec_part(current, kind):
                 meta["generation"] = int(old_meta.get("generation") or 0) + 1
         updated["metadata"]["resourceVersion"] = old_meta["resourceVersion"]
+        if subresource == "status" and kind.crd:
+            validate(kind, updated, admit_custom(kind, updated)[1])
         if _without_resource_version(updated) == _without_resource_version(current) or dry_run:
             return copy.deepcopy(updated)
         key = (namespace or "", name)
@@ -666,6 +734,8 @@ class Store:
             self._finish_namespace_if_empty(namespace)
         else:
             self._commit(kind, "MODIFIED", key, updated, current)
+        if is_crd(kind) and subresource != "status":
+            self._serve_crd(updated)
         return copy.deepcopy(updated)
 
     def _delete_locked(self, kind: Kind, current: dict[str, Any]) -> dict[str, Any]:
@@ -697,12 +767,12 @@ class Store:
             terminating["metadata"].update(deletionTimestamp=now_rfc3339(), deletionGracePeriodSeconds=0)
             terminating.setdefault("status", {})["phase"] = "Terminating"
             self._commit(self._namespace_kind, "MODIFIED", ("", name), terminating, namespace_obj)
-        for kind in self.kinds.kinds:
+        for kind in self.kinds.storage_kinds():
             if kind.namespaced:
-                for key in [k for k in self._objects[kind] if k[0] == name]:
-                    self._delete_locked(kind, self._objects[kind][key])
+                for key in [k for k in self._bucket(kind) if k[0] == name]:
+                    self._delete_locked(kind, self._bucket(kind)[key])
         self._finish_namespace_if_empty(name)
-        remaining = self._objects[self._namespace_kind].get(("", name))
+        remaining = self._bucket(self._namespace_kind).get(("", name))
         return (
             copy.deepcopy(remaining)
             if remaining
@@ -715,10 +785,80 @@ class Store:
             }
         )
 
+    def _require_established(self, kind: Kind) -> None:
+        """New custom resources are refused while their CRD is being deleted, as the API server does."""
+        crd = self._crd_of(kind)
+        if crd is not None and crd["metadata"].get("deletionTimestamp"):
+            raise ApiError(405, "create not allowed while custom resource definition is terminating")
+
+    def _crd_of(self, kind: Kind) -> dict[str, Any] | None:
+        if not kind.crd or self._crd_kind is None:
+            return None
+        return self._bucket(self._crd_kind).get(("", kind.crd))
+
+    def _serve_crd(self, crd: dict[str, Any]) -> None:
+        """Serve what a CRD (as stored now) defines; end the watches of versions no longer served."""
+        name = crd["metadata"]["name"]
+        stored = self._crd_kind is not None and ("", name) in self._bucket(self._crd_kind)
+        self.kinds.set_crd(name, kinds_of(crd) if stored else ())
+        for watcher in list(self._watchers):
+            kind = watcher.kind
+            if kind.crd and self.kinds.find(kind.group, kind.version, kind.plural) is None:
+                self._watchers.discard(watcher)
+                watcher.end()
+
+    def _delete_crd(self, crd: dict[str, Any]) -> dict[str, Any]:
+        """CRD deletion: Terminating (with the cleanup finalizer) while its custom resources are deleted; gone,
+        and no longer served, once the last of them is."""
+        assert self._crd_kind is not None
+        name = crd["metadata"]["name"]
+        current = crd
+        if not crd["metadata"].get("deletionTimestamp"):
+            current = copy.deepcopy(crd)
+            now = now_rfc3339()
+            current["metadata"].update(deletionTimestamp=now, deletionGracePeriodSeconds=0)
+            current["metadata"]["finalizers"] = [
+                *(crd["metadata"].get("finalizers") or []),
+                CLEANUP_FINALIZER,
+            ]
+            status = current.setdefault("status", {})
+            status["conditions"] = [
+                *(c for c in status.get("conditions") or [] if c.get("type") != "Terminating"),
+                terminating_condition(now),
+            ]
+            self._commit(self._crd_kind, "MODIFIED", ("", name), current, crd)
+        answer = copy.deepcopy(current)
+        served = self.kinds.crd_kinds(name)
+        if served:
+            for obj in list(self._bucket(served[0]).values()):
+                self._delete_locked(served[0], obj)
+        self._finish_crd_if_empty(name)
+        return answer
+
+    def _finish_crd_if_empty(self, name: str) -> None:
+        if self._crd_kind is None:
+            return
+        crd = self._bucket(self._crd_kind).get(("", name))
+        served = self.kinds.crd_kinds(name)
+        if crd is None or not crd["metadata"].get("deletionTimestamp"):
+            return
+        if served and self._bucket(served[0]):
+            return
+        done = copy.deepcopy(crd)
+        finalizers = [f for f in done["metadata"].get("finalizers") or [] if f != CLEANUP_FINALIZER]
+        if finalizers:
+            done["metadata"]["finalizers"] = finalizers
+            if finalizers != crd["metadata"].get("finalizers"):
+                self._commit(self._crd_kind, "MODIFIED", ("", name), done, crd)
+            return
+        done["metadata"].pop("finalizers", None)
+        self._commit(self._crd_kind, "DELETED", ("", name), done, crd)
+        self._serve_crd(done)
+
     def _finish_namespace_if_empty(self, namespace: str | None) -> None:
         if not namespace or self._namespace_kind is None:
             return
-        owner = self._objects[self._namespace_kind].get(("", namespace))
+        owner = self._bucket(self._namespace_kind).get(("", namespace))
         if (
             owner is None
             or not owner["metadata"].get("deletionTimestamp")
@@ -726,7 +866,10 @@ class Store:
         ):
             return
         if any(
-            k[0] == namespace for kind in self.kinds.kinds if kind.namespaced for k in self._objects[kind]
+            k[0] == namespace
+            for kind in self.kinds.storage_kinds()
+            if kind.namespaced
+            for k in self._bucket(kind)
         ):
             return
         self._commit(self._namespace_kind, "DELETED", ("", namespace), copy.deepcopy(owner), owner)
@@ -738,9 +881,9 @@ class Store:
         self._resource_version += 1
         obj["metadata"]["resourceVersion"] = str(self._resource_version)
         if event_type == "DELETED":
-            self._objects[kind].pop(key, None)
+            self._bucket(kind).pop(key, None)
         else:
-            self._objects[kind][key] = obj
+            self._bucket(kind)[key] = obj
         if kind is self._service_kind:
             self.allocator.record(key, prev, None if event_type == "DELETED" else obj)
         event = StoredEvent(self._resource_version, kind, event_type, obj, prev)
@@ -751,7 +894,9 @@ class Store:
         else:
             self._compacted_through = self._resource_version
         for watcher in self._watchers:
-            if watcher.kind is kind:
+            if watcher.kind.storage_key == kind.storage_key:
                 watcher.offer(event)
+        if event_type == "DELETED" and kind.crd:
+            self._finish_crd_if_empty(kind.crd)
         for listener in self._listeners:
             listener(kind)

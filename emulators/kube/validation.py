@@ -282,10 +282,11 @@ KIND_VALIDATORS: dict[tuple[str, str], Callable[[dict[str, Any]], list[Cause]]] 
 }
 
 
-def validate(kind: Kind, obj: dict[str, Any]) -> None:
-    """Raise 422 Invalid when the object fails name or kind-specific validation."""
+def validate(kind: Kind, obj: dict[str, Any], extra: list[Cause] | None = None) -> None:
+    """Raise 422 Invalid when the object fails name or kind-specific validation (or `extra`: what its schema
+    found)."""
     name = obj.get("metadata", {}).get("name", "")
-    causes = name_causes(kind, name) + metadata_causes(obj)
+    causes = name_causes(kind, name) + metadata_causes(obj) + list(extra or ())
     validator = KIND_VALIDATORS.get((kind.group, kind.kind))
     if validator is not None:
         causes += validator(obj)

@@ -10,6 +10,7 @@ import pytest
 
 from emulators.aws import moto_server
 from emulators.kube import KubeEmulator
+from emulators.testing.crds import install_lbctl_crds
 from emulators.testing.scripts import missing_tools
 
 
@@ -32,3 +33,10 @@ def kube() -> Iterator[KubeEmulator]:
     """A Kubernetes API emulator (with its cluster controllers) of this test alone."""
     with KubeEmulator() as emulator:
         yield emulator
+
+
+@pytest.fixture
+def kube_crds(kube: KubeEmulator) -> KubeEmulator:
+    """The `kube` emulator with lbctl's CRDs applied, as after `kubectl apply -k manifests/aws` and `gcp`."""
+    install_lbctl_crds(kube)
+    return kube

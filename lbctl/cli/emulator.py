@@ -59,11 +59,15 @@ def emulator_kube(
     import tempfile
 
     from emulators.kube import KubeEmulator
+    from lbctl.demo.crds import install_crds
 
     def write_kubeconfig(server: KubeEmulator) -> None:
         path = kubeconfig_path or str(Path(tempfile.mkdtemp(prefix="lbctl-emulator-")) / "kubeconfig")
         server.write_kubeconfig(path)
         click.echo(f"kubeconfig written (it holds the token): export KUBECONFIG={path}")
+        with server.api_client() as api_client:  # as after `kubectl apply -k manifests/aws` and `gcp`
+            installed = [name for cloud in ("aws", "gcp") for name in install_crds(api_client, cloud)]
+        click.echo(f"CRDs applied: {', '.join(installed) or 'none (no manifests/ beside the package)'}")
 
     server = KubeEmulator(host=host, port=port, allowed_hosts=allowed_hosts, controllers=controllers)
     _serve_until_interrupted(server, "Kubernetes API emulator", write_kubeconfig)

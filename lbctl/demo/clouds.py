@@ -21,14 +21,19 @@ class LocalClouds:
         wanted = (("aws", aws), ("gcp", gcp))
         self.kubes: dict[str, KubeEmulator] = {name: KubeEmulator() for name, want in wanted if want}
         self.aws_url: str | None = None
+        self.crds: dict[str, list[str]] = {}  # cloud → the CRDs its cluster serves
         self.compute: Any = None
         self._want_aws = aws
         self._want_gcp = gcp
         self._stack = ExitStack()
 
     def __enter__(self) -> LocalClouds:
-        for kube in self.kubes.values():
+        from lbctl.demo.crds import install_crds
+
+        for cloud, kube in self.kubes.items():
             self._stack.enter_context(kube)
+            with kube.api_client() as api_client:
+                self.crds[cloud] = install_crds(api_client, cloud)
         if self._want_aws:
             from emulators.aws import moto_server
 

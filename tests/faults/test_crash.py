@@ -17,6 +17,7 @@ import pytest
 
 from emulators.gce import ComputeEmulator
 from emulators.kube import KubeEmulator
+from emulators.testing.crds import install_lbctl_crds
 from emulators.testing.faults import Inventory, World, aws_world, create_raw, diff, example_objects, gcp_world
 from emulators.testing.waiting import address_of, wait_for
 from lbctl.cloudcalls import is_mutating
@@ -118,6 +119,7 @@ def make_world(provider: str, kube: KubeEmulator, request: pytest.FixtureRequest
 def test_crash_after_every_mutating_call_heals(provider: str, request: pytest.FixtureRequest) -> None:
     def run(body: Callable[[World], Any]) -> Any:
         with KubeEmulator() as kube:
+            install_lbctl_crds(kube, ("aws",) if provider == "aws" else ("gcp",))
             world = make_world(provider, kube, request)
             try:
                 return body(world)

@@ -16,6 +16,7 @@ import pytest
 from emulators.aws import AwsAccount
 from emulators.kube import KubeEmulator
 from emulators.testing.controller import controller
+from emulators.testing.crds import install_lbctl_crds
 from emulators.testing.objects import endpoint_slice, node, service
 from emulators.testing.waiting import events_for, gone, wait_for
 from lbctl.cloudcalls import is_mutating
@@ -29,6 +30,7 @@ READS = {"DescribeTargetGroups", "DescribeTags", "DescribeTargetHealth"}
 
 @pytest.fixture
 def cluster(kube: KubeEmulator, api: kubernetes.client.ApiClient, account: AwsAccount) -> Any:
+    install_lbctl_crds(kube, ("aws",))
     core = kubernetes.client.CoreV1Api(api)
     for name, instance in account.instances.items():
         zone = "us-east-1a" if name == "node-a" else "us-east-1b"

@@ -19,6 +19,7 @@ from emulators.gce.project import create_gcp_project
 from emulators.kube import KubeEmulator
 from emulators.testing.certs import self_signed
 from emulators.testing.controller import controller
+from emulators.testing.crds import install_lbctl_crds
 from emulators.testing.objects import ingress, node, service
 from emulators.testing.waiting import address_of, gone, wait_for
 from lbctl.kube.access import LEASE_ACCESS, required_access
@@ -105,6 +106,7 @@ def aws_calls() -> set[Grant]:
         account = create_aws_account(aws_url, "us-east-1", "rbac", ("us-east-1a", "us-east-1b"))
         instances = add_aws_instances(account, {"node-a": "us-east-1a", "node-b": "us-east-1b"})
         with KubeEmulator() as kube:
+            install_lbctl_crds(kube, ("aws",))
             nodes = {
                 n: f"aws:///{'us-east-1a' if n == 'node-a' else 'us-east-1b'}/{i}"
                 for n, i in instances.items()
@@ -182,6 +184,7 @@ def load_balancer_service(api: kubernetes.client.ApiClient) -> None:
 
 def gcp_calls() -> set[Grant]:
     with ComputeEmulator(port=0) as compute, KubeEmulator() as kube:
+        install_lbctl_crds(kube, ("gcp",))
         create_gcp_project(compute.url, "rbac", {"gke-a": "us-central1-a"}, "shop-ip")
         body = ingress("shop", {"/users": "users"}, class_name="gce")
         body["spec"]["defaultBackend"] = {"service": {"name": "users", "port": {"name": "http"}}}

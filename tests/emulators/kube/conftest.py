@@ -8,6 +8,7 @@ import pytest
 from kubernetes import client
 
 from emulators.kube import KubeEmulator
+from emulators.testing.crds import install_lbctl_crds
 
 
 @pytest.fixture
@@ -16,6 +17,12 @@ def emulator() -> Iterator[KubeEmulator]:
     them (test_controllers.py runs the cluster's controllers)."""
     with KubeEmulator(bookmark_interval=0.3, controllers=False) as running:
         yield running
+
+
+@pytest.fixture
+def lbctl_crds(emulator: KubeEmulator) -> list[str]:
+    """lbctl's CRDs (IngressClassParams, TargetGroupBinding, BackendConfig, FrontendConfig), applied."""
+    return install_lbctl_crds(emulator)
 
 
 @pytest.fixture

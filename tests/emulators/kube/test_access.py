@@ -6,6 +6,7 @@ import json
 import subprocess
 from pathlib import Path
 
+import pytest
 import yaml
 from kubernetes import client, config
 
@@ -13,6 +14,7 @@ from emulators.kube import KubeEmulator
 from emulators.testing.kube_objects import ingress
 
 
+@pytest.mark.usefixtures("lbctl_crds")
 def test_discovery(api: client.ApiClient) -> None:
     assert client.CoreApi(api).get_api_versions().versions == ["v1"]
     groups = {g.name: g.preferred_version.version for g in client.ApisApi(api).get_api_versions().groups}

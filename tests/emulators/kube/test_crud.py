@@ -163,6 +163,7 @@ def test_generate_name_and_global_resource_version(
     assert versions == sorted(versions) and len(set(versions)) == 3
 
 
+@pytest.mark.usefixtures("lbctl_crds")
 def test_custom_resources_crud(custom: client.CustomObjectsApi) -> None:
     created = custom.create_namespaced_custom_object(
         "cloud.google.com", "v1", "default", "backendconfigs", backend_config("bc")

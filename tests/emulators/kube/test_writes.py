@@ -319,6 +319,7 @@ def test_patch_with_stale_resource_version_conflicts(net: client.NetworkingV1Api
     assert error.value.status == 409
 
 
+@pytest.mark.usefixtures("lbctl_crds")
 def test_custom_resources_refuse_strategic_merge_patch(custom: client.CustomObjectsApi) -> None:
     custom.create_namespaced_custom_object(
         "cloud.google.com", "v1", "default", "backendconfigs", backend_config("bc")

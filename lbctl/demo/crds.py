@@ -1,0 +1,42 @@
+"""lbctl's CustomResourceDefinitions on the demo's clusters: applied through the API as a cluster admin installing
+lbctl would (`kubectl apply -k manifests/<cloud>` creates them), so the emulated clusters serve
+IngressClassParams and TargetGroupBindings on AWS, BackendConfigs and FrontendConfigs on Google Cloud."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+MANIFESTS = Path(__file__).resolve().parents[2] / "manifests"
+CRD_FILES: dict[str, tuple[str, ...]] = {
+    "aws": ("aws/ingressclassparams-crd.yaml", "aws/targetgroupbinding-crd.yaml"),
+    "gcp": ("gcp/crds.yaml",),
+}
+
+
+def crd_documents(cloud: str, manifests: Path = MANIFESTS) -> list[dict[str, Any]]:
+    """The CRDs lbctl's install manifests create on `cloud`; none when the manifests are not beside the package
+    (an installed wheel carries no manifests: the demo then serves no custom kinds, and says so)."""
+    found: list[dict[str, Any]] = []
+    for relative in CRD_FILES.get(cloud, ()):
+        path = manifests / relative
+        if not path.is_file():
+            continue
+        for document in yaml.safe_load_all(path.read_text()):
+            if isinstance(document, dict) and document.get("kind") == "CustomResourceDefinition":
+                found.append(document)
+    return found
+
+
+def install_crds(api_client: Any, cloud: str) -> list[str]:
+    """Create lbctl's CRDs of `cloud` through `api_client` (the official client); returns their names."""
+    from kubernetes import client
+
+    extensions = client.ApiextensionsV1Api(api_client)
+    names = []
+    for document in crd_documents(cloud):
+        extensions.create_custom_resource_definition(document)  # type: ignore[arg-type]
+        names.append(document["metadata"]["name"])
+    return names
