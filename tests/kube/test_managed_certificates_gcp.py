@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 import kubernetes
+import pytest
 
 from emulators.gce import ComputeEmulator
 from emulators.gce.project import create_gcp_project
@@ -32,6 +33,7 @@ def _proxy_certificates(compute: ComputeEmulator) -> list[dict[str, Any]]:
     return [by_link[link] for link in proxy["sslCertificates"]]
 
 
+@pytest.mark.usefixtures("kube_crds")  # ManagedCertificate is served once its CRD is applied
 def test_status_goes_provisioning_to_active_and_domain_changes_keep_https(
     kube: KubeEmulator, api: kubernetes.client.ApiClient
 ) -> None:

@@ -18,7 +18,8 @@ from emulators.testing.kube_objects import ingress
 def test_discovery(api: client.ApiClient) -> None:
     assert client.CoreApi(api).get_api_versions().versions == ["v1"]
     groups = {g.name: g.preferred_version.version for g in client.ApisApi(api).get_api_versions().groups}
-    assert groups["networking.k8s.io"] == "v1" and groups["networking.gke.io"] == "v1beta1"
+    # networking.gke.io serves ManagedCertificate at v1 and FrontendConfig at v1beta1: v1 is preferred
+    assert groups["networking.k8s.io"] == "v1" and groups["networking.gke.io"] == "v1"
     assert {
         "discovery.k8s.io",
         "coordination.k8s.io",
