@@ -21,13 +21,19 @@ from lbctl.cli.common import (
 )
 from lbctl.cli.manifests import load
 from lbctl.cli.render import changes_table, console, escape
+from lbctl.cli.services import claim_option
 from lbctl.model.builder import empty_spec
 from lbctl.model.problems import Problem, Severity, SpecError
 from lbctl.provider import ConvergeResult, ProviderError, StackInput
 
 
 def _converge_files(
-    files: tuple[str, ...], provider: str, class_names: tuple[str, ...], opts: dict[str, Any], delete: bool
+    files: tuple[str, ...],
+    provider: str,
+    class_names: tuple[str, ...],
+    opts: dict[str, Any],
+    delete: bool,
+    claim_unclassed: bool = False,
 ) -> None:
     command = "delete" if delete else "apply"
     result = load(files)
@@ -82,6 +88,29 @@ def _converge_files(
         calls = sum(converged.calls.values())
         mutating = sum(n for k, n in converged.calls.items() if _is_mutating_key(k))
         out.print(f"API calls: {calls} ({mutating} mutating)")
+    if any(s.type == "LoadBalancer" for s in result.snapshot.services.values()):
+        from lbctl.cli.services import converge_services
+
+        done, service_problems = converge_services(result, provider, cloud, claim_unclassed, delete)
+        problems += service_problems
+        for service, outcome in done:
+            if isinstance(outcome, ProviderError):
+                out.print(
+                    f"[red]failed[/] {escape(service.subject)}: {escape(outcome.field or 'cloud')}: {escape(str(outcome))}"
+                )
+                continue
+            verb = "deleted" if delete else "converged"
+            out.print(
+                f"[bold]{verb}[/] {escape(service.subject)}"
+                + (f" → {outcome.address}" if outcome.address else "")
+            )
+            if outcome.changes:
+                out.print(changes_table(outcome.changes, "Changes made"))
+            for warning in outcome.warnings:
+                out.print(f"[yellow]warning:[/] {escape(warning)}")
+            calls = sum(outcome.calls.values())
+            mutating = sum(n for k, n in outcome.calls.items() if _is_mutating_key(k))
+            out.print(f"API calls: {calls} ({mutating} mutating)")
     print_problems(problems)
     sys.exit(exit_code(problems))
 
@@ -98,9 +127,13 @@ def _is_mutating_key(key: str) -> bool:
 @provider_option(auto=False)
 @class_option
 @cloud_options("apply")
-def apply(files: tuple[str, ...], provider: str, class_names: tuple[str, ...], **opts: Any) -> None:
-    """Converge the Ingress groups in the files against a cloud account (or an emulator)."""
-    _converge_files(files, provider, class_names, opts, delete=False)
+@claim_option
+def apply(
+    files: tuple[str, ...], provider: str, class_names: tuple[str, ...], claim_unclassed: bool, **opts: Any
+) -> None:
+    """Converge the Ingress groups and Services of type LoadBalancer in the files against a cloud account
+    (or an emulator)."""
+    _converge_files(files, provider, class_names, opts, delete=False, claim_unclassed=claim_unclassed)
 
 
 @click.command()
@@ -108,6 +141,9 @@ def apply(files: tuple[str, ...], provider: str, class_names: tuple[str, ...], *
 @provider_option(auto=False)
 @class_option
 @cloud_options("delete")
-def delete(files: tuple[str, ...], provider: str, class_names: tuple[str, ...], **opts: Any) -> None:
-    """Delete the cloud stacks of the Ingress groups in the files."""
-    _converge_files(files, provider, class_names, opts, delete=True)
+@claim_option
+def delete(
+    files: tuple[str, ...], provider: str, class_names: tuple[str, ...], claim_unclassed: bool, **opts: Any
+) -> None:
+    """Delete the cloud stacks of the Ingress groups and Services of type LoadBalancer in the files."""
+    _converge_files(files, provider, class_names, opts, delete=True, claim_unclassed=claim_unclassed)

@@ -24,7 +24,7 @@ from lbctl.provider import StackInput
 
 @click.group()
 def describe() -> None:
-    """Show cloud resources of an Ingress as the cloud console would."""
+    """Show cloud resources of an Ingress or a Service as the cloud console would."""
 
 
 @describe.command("ingress")
@@ -76,6 +76,93 @@ def describe_ingress(
         print_view(view)
     found = bool(view["load_balancers"] or view["backends"])
     sys.exit(0 if found else 1)
+
+
+@describe.command("service")
+@click.argument("ref", metavar="NAMESPACE/NAME")
+@provider_option(auto=False, required=True)
+@click.option(
+    "--kube-api-url",
+    envvar="LBCTL_KUBE_API_URL",
+    help="Kubernetes API URL (emulator); with --kube-api-token.",
+)
+@click.option(
+    "--kube-api-token",
+    envvar="LBCTL_KUBE_API_TOKEN",
+    help="Bearer token for --kube-api-url (the emulator's is in the kubeconfig it writes).",
+)
+@click.option("--kubeconfig", envvar="KUBECONFIG", help="Read the Service from this cluster (for drift).")
+@click.option(
+    "--claim-unclassed-services", "claim_unclassed", is_flag=True, help="As the controller was run with."
+)
+@output_option
+@cloud_options("describe")
+def describe_service(
+    ref: str,
+    provider: str,
+    kube_api_url: str | None,
+    kube_api_token: str | None,
+    kubeconfig: str | None,
+    claim_unclassed: bool,
+    output: str,
+    **opts: Any,
+) -> None:
+    """The L4 load balancer of a Service of type LoadBalancer, its listeners, backends with health and
+    ownership tags, console links — and drift when the cluster can be read."""
+    from lbctl.model.services import service_stack
+
+    namespace, slash, name = ref.partition("/")
+    if not slash or not namespace or not name:
+        raise click.BadParameter("expected NAMESPACE/NAME, e.g. default/loki", param_hint="NAMESPACE/NAME")
+    plugin = plugins()[provider]
+    cloud = plugin(provider_config(plugin, "describe", opts))
+    stack = service_stack(namespace, name)
+    drift, note = None, "cluster not read: drift not checked (pass --kubeconfig)"
+    if kube_api_url or kubeconfig or os.environ.get("KUBERNETES_SERVICE_HOST"):
+        drift, note = _service_drift(
+            ref, provider, cloud, kube_api_url, kubeconfig, kube_api_token, claim_unclassed
+        )
+    view = cloud.describe(stack)
+    view["drift"] = drift
+    view["note"] = note
+    if output != "table":
+        click.echo(dump(view, output))
+    else:
+        print_view(view)
+    sys.exit(0 if view["load_balancers"] or view["backends"] else 1)
+
+
+def _service_drift(
+    ref: str,
+    provider: str,
+    cloud: Any,
+    api_url: str | None,
+    kubeconfig: str | None,
+    token: str | None,
+    claim_unclassed: bool,
+) -> tuple[list[dict[str, str]] | None, str]:
+    from lbctl.kube.informer import read_snapshot
+    from lbctl.kube.resources import watched_resources
+    from lbctl.kube.run import kube_client
+    from lbctl.model.services import build_service, is_served
+    from lbctl.provider import ServiceInput, ServiceProvider
+
+    api = kube_client(api_url, kubeconfig, token)
+    snapshot = read_snapshot(watched_resources(api, provider))
+    service = snapshot.services.get(ref)
+    if service is None:
+        raise click.ClickException(f"Service {ref} not found in the cluster")
+    if not is_served(service, provider, claim_unclassed) or not isinstance(cloud, ServiceProvider):
+        return None, f"the Service is not served by lbctl on {provider}"
+    outcome = build_service(service, provider)
+    if outcome.spec is None:
+        problems = "; ".join(f"{p.field}: {p.message}" for p in outcome.problems)
+        return None, f"the Service does not build into a spec ({problems})"
+    planned = cloud.plan_service(ServiceInput.from_snapshot(outcome.spec, snapshot))
+    drift = [
+        {"action": c.action, "kind": c.kind, "name": c.name, "detail": c.detail} for c in planned.changes
+    ]
+    return drift, "in sync with the Service" if not drift else "the cloud differs from the Service"
 
 
 def _from_cluster(

@@ -37,6 +37,7 @@ from lbctl.cli.render import (
     spec_tables,
     step_documents,
 )
+from lbctl.cli.services import claim_option
 from lbctl.model.builder import BuildResult
 from lbctl.model.matching import first_match
 from lbctl.model.problems import Problem, Severity, SpecError
@@ -59,15 +60,18 @@ def _translation_problems(builds: dict[str, BuildResult]) -> list[Problem]:
 @strict_option
 @provider_options("validate")
 @output_option
+@claim_option
 def validate(
     files: tuple[str, ...],
     provider: str,
     class_names: tuple[str, ...],
     strict: bool,
     output: str,
+    claim_unclassed: bool,
     **opts: Any,
 ) -> None:
-    """Check manifests and annotations; list problems with their severity.
+    """Check manifests and annotations (Ingresses, Services of type LoadBalancer, TargetGroupBindings); list
+    problems with their severity.
 
     Exit 0 when clean, 1 with --strict and only warnings, 2 on errors.
     """
@@ -78,6 +82,11 @@ def validate(
         from lbctl.cli.bindings import binding_specs
 
         problems += binding_specs(result, provider)[1]
+    balancers = [s for s in result.snapshot.services.values() if s.type == "LoadBalancer"]
+    if balancers:
+        from lbctl.cli.services import service_specs
+
+        problems += service_specs(result, provider, claim_unclassed)[1]
     if output != "table":
         click.echo(
             dump(
@@ -102,6 +111,7 @@ def validate(
         click.echo(
             f"OK: {len(result.snapshot.ingresses)} Ingress(es), {groups} load balancer group(s), "
             + (f"{bindings} TargetGroupBinding(s), " if bindings else "")
+            + (f"{len(balancers)} Service(s) of type LoadBalancer, " if balancers else "")
             + "no problems"
         )
     sys.exit(exit_code(problems, strict))
@@ -120,6 +130,7 @@ def validate(
 )
 @strict_option
 @cloud_options("plan")
+@claim_option
 def plan(
     files: tuple[str, ...],
     provider: str,
@@ -128,9 +139,10 @@ def plan(
     offline: bool,
     live: bool,
     strict: bool,
+    claim_unclassed: bool,
     **opts: Any,
 ) -> None:
-    """Show the load balancer spec of each Ingress group; with --offline, --live or --endpoint-url also the
+    """Show the load balancer spec of each Ingress group and Service of type LoadBalancer; with --offline, --live or --endpoint-url also the
     cloud resources a converge would create, update or delete."""
     if offline and (live or opts["endpoint_url"]):
         raise click.UsageError("--offline plans against an embedded empty cloud; drop --live/--endpoint-url")
@@ -178,9 +190,18 @@ def plan(
         binding_docs, binding_problems = plan_bindings(result, provider, opts, offline, live, out)
         documents += binding_docs
         problems += binding_problems
+    balancers = any(s.type == "LoadBalancer" for s in result.snapshot.services.values())
+    if balancers:
+        from lbctl.cli.services import plan_services
+
+        service_docs, service_problems = plan_services(
+            result, provider, {**opts, "claim_unclassed": claim_unclassed}, offline, live, out
+        )
+        documents += service_docs
+        problems += service_problems
     if output != "table":
         click.echo(dump(documents, output))
-    elif not any(b.specs for b in builds.values()) and not result.snapshot.bindings:
+    elif not any(b.specs for b in builds.values()) and not result.snapshot.bindings and not balancers:
         click.echo(nothing_to_show(builds, problems, "No load balancer to show"))
     print_problems(problems)
     sys.exit(exit_code(problems, strict))

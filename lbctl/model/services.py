@@ -151,16 +151,27 @@ def build_service(service: Service, provider: str) -> ServiceOutcome:
     }
     if target_type == "instance":
         missing = [p for p in ports if p.node_port is None]
-        if missing:
+        if missing and not service.allocate_node_ports:
             problems.append(
                 _error(
                     service,
-                    fields.get("target_type", "spec.allocateLoadBalancerNodePorts"),
+                    "spec.allocateLoadBalancerNodePorts",
                     f"instance targets need a nodePort on every port (port {missing[0].port} has none: "
                     "spec.allocateLoadBalancerNodePorts is false); use ip targets or allocate node ports",
                 )
             )
             return ServiceOutcome(None, problems)
+        if missing:  # a manifest file: the API server allocates it on create
+            problems.append(
+                Problem(
+                    Severity.WARNING,
+                    f"Service {service.namespace}/{service.name}",
+                    "spec.ports[].nodePort",
+                    f"port {missing[0].port} has no nodePort yet (the API server allocates one); the plan "
+                    "gives its target group the targetPort and registers no targets on it",
+                    service.source,
+                )
+            )
     spec = ServiceSpec(
         stack=service_stack(service.namespace, service.name),
         namespace=service.namespace,

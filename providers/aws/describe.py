@@ -95,7 +95,11 @@ def describe_stack(clients: AwsClients, cluster: str, stack: str, region: str) -
                     "console": f"{console}ELBListenerV2:listenerArn={listener['ListenerArn']}",
                 }
             )
-            rules = clients.call("elbv2", "DescribeRules", ListenerArn=listener["ListenerArn"])["Rules"]
+            rules = (  # an NLB's listeners have no rules
+                clients.call("elbv2", "DescribeRules", ListenerArn=listener["ListenerArn"])["Rules"]
+                if listener["Protocol"] in ("HTTP", "HTTPS")
+                else []
+            )
             for rule in sorted(
                 rules,
                 key=lambda r: (
