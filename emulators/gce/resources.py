@@ -202,10 +202,18 @@ def _validate_url_map(resource: Resource) -> None:
             raise required(f"resource.hostRules[{index}].hosts")
 
 
+MAX_PROXY_CERTIFICATES = 15  # SSL certificates on one target HTTPS proxy
+
+
 def _validate_https_proxy(resource: Resource) -> None:
     _require(resource, "urlMap")
     if not resource.get("sslCertificates") and not resource.get("certificateMap"):
         raise required("resource.sslCertificates")
+    if len(resource.get("sslCertificates") or []) > MAX_PROXY_CERTIFICATES:
+        raise invalid(
+            f"Invalid value for field 'resource.sslCertificates': a target HTTPS proxy takes at most "
+            f"{MAX_PROXY_CERTIFICATES} SSL certificates."
+        )
 
 
 MAX_MANAGED_DOMAINS = 100  # the API's limit of domains on one Google-managed certificate

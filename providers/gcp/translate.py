@@ -30,6 +30,7 @@ TLS_FIELD = "spec.tls"
 
 HEALTH_CHECK_DETAILS = {"HTTP": "httpHealthCheck", "HTTPS": "httpsHealthCheck", "HTTP2": "http2HealthCheck"}
 DEFAULT_TIMEOUT_SEC = 30
+MAX_PROXY_CERTIFICATES = 15  # SSL certificates per target HTTPS proxy (the API's limit)
 MAX_RATE_PER_ENDPOINT = 1e8
 
 # Dependency order: creates/updates go forward, deletes backwards.
@@ -425,6 +426,35 @@ def _managed(ctx: Context, stack: str, out: Desired, cert: TLSCertificate) -> li
     return refs
 
 
+def _within_proxy_limit(ctx: Context, out: Desired, certs: list[str]) -> list[str]:
+    """The certificates of an HTTPS proxy within the API's 15: earlier managed certificates kept beside their
+    provisioning successors go first (with a warning); more than 15 of the Ingress's own is an error."""
+    kept = {
+        _ref(ctx, "sslCertificates", old): old
+        for ref, olds in ctx.keep_managed.items()
+        for old in olds
+        if old != out.managed.get(ref)
+    }
+    own = [c for c in certs if c not in kept]
+    if len(own) > MAX_PROXY_CERTIFICATES:
+        raise ProviderError(
+            f"an HTTPS proxy takes at most {MAX_PROXY_CERTIFICATES} SSL certificates; the Ingress has {len(own)} "
+            "(spec.tls Secrets, pre-shared and managed certificates)",
+            user_fixable=True,
+            field=TLS_FIELD,
+        )
+    dropped = [c for c in certs if c in kept][MAX_PROXY_CERTIFICATES - len(own) :]
+    for ref in dropped:
+        out.warnings.append(
+            f"SSL certificate {kept[ref]} of an earlier ManagedCertificate domain list cannot stay attached "
+            f"beside its successor ({MAX_PROXY_CERTIFICATES} certificates at most per proxy): its domains are "
+            "served again once the new certificate is ACTIVE"
+        )
+    gone = {kept[ref] for ref in dropped}
+    out.resources = [w for w in out.resources if not (w.collection == "sslCertificates" and w.name in gone)]
+    return [c for c in certs if c not in dropped]
+
+
 def _frontend(stack: StackInput, ctx: Context, out: Desired, services: dict[str, str]) -> None:
     spec = stack.spec
     readable = n.split_stack(spec.stack)
@@ -516,12 +546,13 @@ def _frontend(stack: StackInput, ctx: Context, out: Desired, services: dict[str,
                 raise ProviderError(
                     "the HTTPS listener has no usable certificate", user_fixable=True, field="spec.tls"
                 )
+            certs = _within_proxy_limit(ctx, out, list(dict.fromkeys(certs)))
             proxy = n.resource_name(n.HTTPS_PROXY, ctx.cluster, readable, spec.stack)
             body = {
                 "name": proxy,
                 "description": n.description(ctx.cluster, spec.stack, "TargetHttpsProxy"),
                 "urlMap": _ref(ctx, "urlMaps", um_name),
-                "sslCertificates": list(dict.fromkeys(certs)),
+                "sslCertificates": certs,
                 "sslPolicy": _ref(ctx, "sslPolicies", listener.ssl_policy) if listener.ssl_policy else None,
             }
             fields = {

@@ -15,10 +15,11 @@ from emulators.gce import ComputeEmulator
 from emulators.gce.project import create_gcp_project
 from emulators.testing.gcp_stacks import NODES, PROJECT, example_objects, find, of, ours, stack_from
 from lbctl.cloudcalls import is_mutating
-from lbctl.model.annotations import MANAGED_CERTIFICATES
+from lbctl.model.annotations import MANAGED_CERTIFICATES, PRE_SHARED_CERT
 from lbctl.model.builder import empty_spec
-from lbctl.provider import ConvergeResult, StackInput
+from lbctl.provider import ConvergeResult, ProviderError, StackInput
 from providers.gcp.provider import GcpProvider
+from providers.gcp.translate import Context, translate
 
 Objects = list[dict[str, Any]]
 
@@ -195,3 +196,27 @@ def test_a_crash_after_any_write_of_a_domain_change_heals_and_https_stays_served
         assert _writes(healer.converge(stack_from(after))) == []
         k += 1
     assert k > 4, "the change took create, attach, detach and delete"
+
+
+def _translated(pre_shared: int, keep: dict[str, list[str]] | None = None) -> Any:
+    objects = _objects(["shop.example.com"])
+    annotations = find(objects, "Ingress", "shop")["metadata"]["annotations"]
+    annotations[PRE_SHARED_CERT] = ",".join(f"pre-{i}" for i in range(pre_shared))
+    context = Context("test", PROJECT, keep_managed=keep or {})
+    return translate(stack_from(objects), context)
+
+
+def test_a_proxy_takes_15_certificates_and_an_earlier_one_yields_first() -> None:
+    full = _translated(14, {"default/shop-cert": ["k8s2-mc-old"]})
+    (proxy,) = [w for w in full.resources if w.collection == "targetHttpsProxies"]
+    assert len(proxy.body["sslCertificates"]) == 15
+    assert not any(w.name == "k8s2-mc-old" for w in full.resources)
+    assert any("k8s2-mc-old" in warning and "15" in warning for warning in full.warnings)
+    roomy = _translated(13, {"default/shop-cert": ["k8s2-mc-old"]})
+    (proxy,) = [w for w in roomy.resources if w.collection == "targetHttpsProxies"]
+    assert len(proxy.body["sslCertificates"]) == 15 and proxy.body["sslCertificates"][-1].endswith(
+        "/k8s2-mc-old"
+    )
+    with pytest.raises(ProviderError) as refused:
+        _translated(15)
+    assert refused.value.field == "spec.tls" and "at most 15" in str(refused.value)

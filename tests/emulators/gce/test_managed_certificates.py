@@ -118,3 +118,16 @@ def test_the_admin_api_refuses_what_it_cannot_read(emulator: ComputeEmulator) ->
         == 400
     )
     assert _admin(emulator, "GET", "/dns") == (200, {"records": {}})
+
+
+def test_a_proxy_takes_at_most_15_certificates(clients: Clients, stack: Stack) -> None:
+    request = compute_v1.TargetHttpsProxiesSetSslCertificatesRequest(
+        ssl_certificates=[f"global/sslCertificates/c{i}" for i in range(16)]
+    )
+    with pytest.raises(exceptions.BadRequest) as refused:
+        clients.https_proxies.set_ssl_certificates(
+            project=PROJECT,
+            target_https_proxy=stack.https_proxy,
+            target_https_proxies_set_ssl_certificates_request_resource=request,
+        )
+    assert "resource.sslCertificates" in str(refused.value) and "15" in str(refused.value)
