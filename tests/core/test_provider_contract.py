@@ -18,6 +18,7 @@ from lbctl.model.kinds import (
     FRONTEND_CONFIG,
     INGRESS_CLASS_PARAMS,
     KNOWN_KINDS,
+    MANAGED_CERTIFICATE,
     NAMESPACE,
     POD,
     TARGET_GROUP_BINDING,
@@ -59,7 +60,7 @@ def test_one_list_of_kinds() -> None:
     """Manifest files may hold every known kind; a provider watches core kinds plus its own."""
     assert {k.kind for k in KNOWN_KINDS} <= set(SUPPORTED_KINDS)
     assert load_plugin("aws").watched == (TARGET_GROUP_BINDING, NAMESPACE, INGRESS_CLASS_PARAMS)
-    assert load_plugin("gcp").watched == (POD, BACKEND_CONFIG, FRONTEND_CONFIG)
+    assert load_plugin("gcp").watched == (POD, BACKEND_CONFIG, FRONTEND_CONFIG, MANAGED_CERTIFICATE)
     assert {k.kind for k in CORE_WATCHED} == {
         "Ingress",
         "IngressClass",
@@ -92,6 +93,9 @@ def test_rbac_needs_follow_the_watched_kinds() -> None:
         ("cloud.google.com", "backendconfigs", "watch"),
         ("networking.gke.io", "frontendconfigs", "list"),
         ("networking.gke.io", "frontendconfigs", "watch"),
+        ("networking.gke.io", "managedcertificates", "list"),
+        ("networking.gke.io", "managedcertificates", "watch"),
+        ("networking.gke.io", "managedcertificates/status", "patch"),  # the provisioning state
     }
     for kind in CORE_WATCHED:
         assert {(kind.group, kind.plural, "list"), (kind.group, kind.plural, "watch")} <= set(CLUSTER_ACCESS)
