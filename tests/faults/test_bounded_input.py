@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from emulators.testing.faults import World
-from emulators.testing.scripts import LBCTL
+from emulators.testing.scripts import LBCTL, lbctl_in_process
 from emulators.testing.waiting import address_of, wait_for
 from lbctl.cli import manifests
 from lbctl.model import annotations as a
@@ -391,7 +391,7 @@ def test_plan_and_route_never_print_a_traceback_on_the_new_corpus_cases(tmp_path
     failures = []
     for name in NEW_CASES:
         for command in (["plan"], ["route", "--host", "shop.example.com", "--path", "/users"]):
-            result = run(*command, "-f", str(CORPUS / name), cwd=tmp_path)
+            result = lbctl_in_process(*command, "-f", str(CORPUS / name), cwd=tmp_path)
             if "Traceback" in result.stdout + result.stderr or result.returncode != 2:
                 failures.append(f"{name} {command[0]}: exit {result.returncode} {result.stderr[-500:]}")
     assert not failures, "\n".join(failures)
