@@ -96,7 +96,7 @@ class NlbProfile:
             )
         health, where = _health_check(service, parsed, out.values["target_type"], out.problems, subject)
         out.fields.update(where)
-        attributes = dict(_legacy_attributes(parsed))
+        attributes = dict(_legacy_attributes(parsed, out.problems, subject))
         for key, value in parsed.get(a.SVC_ATTRIBUTES).items():
             attributes.setdefault(key, value)
         out.cloud = NlbSettings(
@@ -121,9 +121,20 @@ class NlbProfile:
         return out
 
 
-def _legacy_attributes(parsed: ParsedAnnotations) -> dict[str, str]:
+def _legacy_attributes(parsed: ParsedAnnotations, problems: list[Problem], subject: str) -> dict[str, str]:
     """The deprecated attribute annotations, as LBC turns them into attributes."""
     out: dict[str, str] = {}
+    if not parsed.get(a.SVC_ACCESS_LOG_ENABLED):
+        for name in (a.SVC_ACCESS_LOG_BUCKET, a.SVC_ACCESS_LOG_PREFIX):
+            if parsed.has(name):
+                problems.append(
+                    Problem(
+                        Severity.WARNING,
+                        subject,
+                        parsed.field_of(name),
+                        f"only takes effect with {a.SVC_ACCESS_LOG_ENABLED} true; ignored",
+                    )
+                )
     if parsed.get(a.SVC_ACCESS_LOG_ENABLED):
         out["access_logs.s3.enabled"] = "true"
         if parsed.has(a.SVC_ACCESS_LOG_BUCKET):
@@ -166,6 +177,17 @@ def _health_check(
         port = service.health_check_node_port
         fields["health_check.port"] = "spec.healthCheckNodePort"
     http = protocol in ("HTTP", "HTTPS")
+    for name in (a.SVC_HC_PATH, a.SVC_HC_SUCCESS_CODES):
+        if parsed.has(name) and not http:
+            problems.append(
+                Problem(
+                    Severity.WARNING,
+                    subject,
+                    parsed.field_of(name),
+                    f"only takes effect with an HTTP or HTTPS health check (the protocol is {protocol}); ignored",
+                    service.source,
+                )
+            )
     check = NlbHealthCheck(
         protocol=protocol,
         port=port,

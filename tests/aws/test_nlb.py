@@ -161,3 +161,109 @@ def test_scheme_change_replaces_the_nlb(account: Account) -> None:
     provider.converge_service(flipped)
     (after,) = ours(account)["lbs"]
     assert after["Scheme"] == "internet-facing" and after["LoadBalancerArn"] != before["LoadBalancerArn"]
+
+
+class Crash(Exception):
+    """Stands for the process dying between two cloud calls."""
+
+
+def crash_after(provider: Any, k: int) -> list[str]:
+    """Make the provider's (k+1)-th mutating call raise Crash before it is sent; returns the calls made."""
+    from lbctl.cloudcalls import is_mutating
+
+    made: list[str] = []
+
+    def hook(model: Any, **_: Any) -> None:
+        if is_mutating(model.name):
+            if len(made) >= k:
+                raise Crash(f"stopped before {model.name}")
+            made.append(model.name)
+
+    for client in provider.clients.clients.values():
+        client.meta.events.register("before-call", hook)
+    return made
+
+
+TWO_PORTS = ", {name: gossip, port: 7946, protocol: UDP, targetPort: 7946, nodePort: 30146}"
+
+
+def _shape(account: Account) -> dict[str, Any]:
+    state = ours(account)
+    return {
+        "lbs": sorted((lb["LoadBalancerName"], lb["Scheme"]) for lb in state["lbs"]),
+        "listeners": sorted((x["Protocol"], x["Port"]) for x in state["listeners"]),
+        "tgs": sorted(tg["TargetGroupName"] for tg in state["tgs"]),
+        "targets": {  # by port: fresh accounts have other instance IDs
+            name: sorted((sorted(account.instances).index(i), port) for i, port in targets)
+            for name, targets in state["targets"].items()
+        },
+    }
+
+
+def test_a_converge_stopped_after_every_other_write_heals(moto_url: str) -> None:
+    from emulators.testing.aws_stacks import fresh_account
+
+    account = fresh_account(moto_url)
+    reference_calls = crash_after(provider := account.provider(), 10**6)
+    provider.converge_service(loki(account, more=TWO_PORTS))
+    reference = _shape(account)
+    assert len(reference_calls) >= 6, reference_calls
+    for k in [*range(0, len(reference_calls), 2), len(reference_calls) - 1]:
+        account = fresh_account(moto_url)
+        stack = loki(account, more=TWO_PORTS)
+        crashing = account.provider()
+        crash_after(crashing, k)
+        try:
+            crashing.converge_service(stack)
+        except Exception as err:  # the Crash, however the provider wrapped it
+            assert "stopped before" in str(err) or isinstance(err, Crash)
+        healer = account.provider()
+        healer.converge_service(stack)
+        assert _shape(account) == reference, f"after a crash following {reference_calls[:k]}"
+        assert writes(healer.converge_service(stack).calls) == []
+    assert healer.converge_service(ServiceInput(empty_service_spec(stack.spec.stack))).deleted
+    assert ours(account) == {"lbs": [], "tgs": [], "listeners": [], "targets": {}}
+
+
+def test_local_traffic_policy_checks_the_health_check_node_port(account: Account) -> None:
+    text = with_nodes(LOKI.format(extra="", more=""), account).replace(
+        "  selector: {app: loki}",
+        "  selector: {app: loki}\n  externalTrafficPolicy: Local\n  healthCheckNodePort: 32000",
+    )
+    account.provider().converge_service(service_input(text))
+    (tg,) = ours(account)["tgs"]
+    assert (tg["HealthCheckProtocol"], tg["HealthCheckPort"], tg["HealthCheckPath"]) == (
+        "HTTP",
+        "32000",
+        "/healthz",
+    )
+    assert (tg["HealthyThresholdCount"], tg["UnhealthyThresholdCount"], tg["HealthCheckTimeoutSeconds"]) == (
+        2,
+        2,
+        6,
+    )
+
+
+IP_PODS = """
+---
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata: {name: loki-1, namespace: default, labels: {kubernetes.io/service-name: loki}}
+addressType: IPv4
+ports: [{name: http, port: 3100, protocol: TCP}]
+endpoints:
+  - {addresses: [10.0.0.11], conditions: {ready: true}, nodeName: node-a}
+  - {addresses: [10.0.0.12], conditions: {ready: true}, nodeName: node-b}
+  - {addresses: [10.0.0.13], conditions: {ready: false}, nodeName: node-b}
+"""
+
+
+def test_ip_targets_without_node_ports(account: Account) -> None:
+    text = with_nodes(LOKI.format(extra=f"    {A}nlb-target-type: ip", more=""), account)
+    text = text.replace(", nodePort: 30100", "").replace(
+        "  selector: {app: loki}", "  selector: {app: loki}\n  allocateLoadBalancerNodePorts: false"
+    )
+    account.provider().converge_service(service_input(text + IP_PODS))
+    (tg,) = ours(account)["tgs"]
+    assert (tg["TargetType"], tg["Port"]) == ("ip", 3100)
+    assert ours(account)["targets"][tg["TargetGroupName"]] == [("10.0.0.11", 3100), ("10.0.0.12", 3100)]

@@ -26,13 +26,16 @@ from emulators.testing.aws_stacks import (
     deletion,
     fresh_account,
     one_input,
+    service_input,
 )
 from emulators.testing.aws_stacks import NODES as NODES_TEMPLATE
 from emulators.testing.certs import opaque_secret, self_signed, tls_secret
 from emulators.testing.iam import ACCOUNT, Authorization, authorizations, decide
 from lbctl.model.binding_spec import BindingSpec
 from lbctl.model.bindings import NetworkPeer, NetworkPort, NetworkRule
+from lbctl.model.services import empty_service_spec
 from lbctl.model.targets import Target
+from lbctl.provider import ServiceInput
 from providers.aws.bindings import BINDABLE_TAG
 from providers.aws.naming import CLUSTER_TAG
 from providers.aws.permissions import (
@@ -268,6 +271,39 @@ def bind_and_release(account: Account, provider: Any) -> None:
     provider.converge_binding(replace(spec, deleting=True))
 
 
+NLB = """
+apiVersion: v1
+kind: Service
+metadata:
+  name: loki
+  namespace: default
+  annotations: {{service.beta.kubernetes.io/aws-load-balancer-scheme: internal, {extra}}}
+spec:
+  type: LoadBalancer
+  loadBalancerClass: service.k8s.aws/nlb
+  ports: [{{name: http, port: 3100, targetPort: 3100, nodePort: 30100}}{more}]
+"""
+
+
+def network_load_balancer(account: Account, provider: Any) -> None:
+    """A Service's NLB: created, changed (a UDP port, health check, attributes, tags), replaced by a scheme
+    change, deleted."""
+    a = "service.beta.kubernetes.io/aws-load-balancer-"
+    nodes = NODES_TEMPLATE.format(*account.instances)
+    provider.converge_service(service_input(NLB.format(extra="", more="") + nodes))
+    changed = NLB.format(
+        extra=f"{a}healthcheck-interval: '30', {a}attributes: load_balancing.cross_zone.enabled=true, "
+        f"{a}target-group-attributes: deregistration_delay.timeout_seconds=5, "
+        f"{a}additional-resource-tags: team=obs",
+        more=", {name: gossip, port: 7946, protocol: UDP, targetPort: 7946, nodePort: 30146}",
+    )
+    provider.converge_service(service_input(changed + nodes))
+    facing = NLB.format(extra="", more="").replace("scheme: internal", "scheme: internet-facing")
+    stack = service_input(facing + nodes)
+    provider.converge_service(stack)
+    provider.converge_service(ServiceInput(empty_service_spec(stack.spec.stack)))
+
+
 @pytest.fixture
 def account(moto_url: str) -> Iterator[Account]:
     yield fresh_account(moto_url)
@@ -282,6 +318,7 @@ def test_policy_allows_every_call_of_the_lifecycles_with_its_conditions(account:
         provider.converge(stack)
     provider.converge(deletion(stack.spec.stack))
     bind_and_release(account, provider)
+    network_load_balancer(account, provider)
     assert recorder.calls, "the scenario made no AWS call"
     called = {c.action for c in recorder.calls}
     undeclared = called - set(REQUIRED_ACTIONS)

@@ -1,0 +1,183 @@
+"""Issue 16: every annotation of aws-load-balancer-controller's Service annotation reference is recognised
+and changes the planned request (the NLB's Steps with their bodies), or is an error naming it.
+
+One case per AWS name of the Service annotation registry: the `loki` Service planned without and with the
+annotation (in the form LBC's doc shows, with the `context` annotations it needs) against the same moto
+account; the requests must differ, and `expect` finds the request field the value lands in. A refused
+name must be an error on its own field, and the names of the registry must be the reference's."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from emulators.testing.aws_stacks import Account, with_nodes
+from lbctl.model.annotations import AWS_SVC, SERVICE_REGISTRY
+from lbctl.model.problems import Severity
+from lbctl.model.registry import annotation_field
+from lbctl.model.services import build_service
+from lbctl.model.snapshot import ClusterSnapshot
+from lbctl.provider import ServiceInput, Step
+
+BASE = """
+apiVersion: v1
+kind: Service
+metadata:
+  name: loki
+  namespace: default
+  annotations: {annotations}
+spec:
+  type: LoadBalancer
+  loadBalancerClass: service.k8s.aws/nlb
+  ports: [{{name: http, port: 3100, targetPort: 3100, nodePort: 30100}}]
+"""
+# LBC's Service annotation reference (docs/guide/service/annotations.md, pkg/annotations/constants.go).
+REFERENCE = {
+    line.strip()
+    for line in (Path(__file__).parent / "data" / "lbc_service_annotations.txt").read_text().splitlines()
+    if line.strip() and not line.startswith("#")
+}
+
+
+def _body(steps: list[Step], operation: str) -> dict[str, Any]:
+    return dict(next(s for s in steps if s.operation == operation).body)
+
+
+def _tg(steps: list[Step]) -> dict[str, Any]:
+    return _body(steps, "CreateTargetGroup")
+
+
+def _attrs(steps: list[Step], operation: str) -> dict[str, str]:
+    return {a["Key"]: a["Value"] for a in _body(steps, operation)["Attributes"]}
+
+
+def _tags(body: dict[str, Any]) -> dict[str, str]:
+    return {t["Key"]: t["Value"] for t in body["Tags"]}
+
+
+@dataclass
+class Case:
+    value: str
+    expect: Callable[[list[Step]], bool]
+    context: dict[str, str] = field(default_factory=dict)
+
+
+CASES: dict[str, Case] = {
+    "type": Case("nlb-ip", lambda s: _tg(s)["TargetType"] == "ip"),
+    "nlb-target-type": Case("ip", lambda s: _tg(s)["TargetType"] == "ip"),
+    "name": Case("custom-nlb", lambda s: _body(s, "CreateLoadBalancer")["Name"] == "custom-nlb"),
+    "scheme": Case(
+        "internet-facing", lambda s: _body(s, "CreateLoadBalancer")["Scheme"] == "internet-facing"
+    ),
+    "internal": Case("false", lambda s: _body(s, "CreateLoadBalancer")["Scheme"] == "internet-facing"),
+    "ip-address-type": Case(
+        "dualstack", lambda s: _body(s, "CreateLoadBalancer")["IpAddressType"] == "dualstack"
+    ),
+    "additional-resource-tags": Case(
+        "team=obs",
+        lambda s: _tags(_body(s, "CreateLoadBalancer"))["team"] == "obs" and _tags(_tg(s))["team"] == "obs",
+    ),
+    "proxy-protocol": Case(
+        "*", lambda s: _attrs(s, "ModifyTargetGroupAttributes")["proxy_protocol_v2.enabled"] == "true"
+    ),
+    "healthcheck-protocol": Case("HTTP", lambda s: _tg(s)["HealthCheckProtocol"] == "HTTP"),
+    "healthcheck-port": Case("8080", lambda s: _tg(s)["HealthCheckPort"] == "8080"),
+    "healthcheck-path": Case(
+        "/ready", lambda s: _tg(s)["HealthCheckPath"] == "/ready", {AWS_SVC + "healthcheck-protocol": "HTTP"}
+    ),
+    "healthcheck-healthy-threshold": Case("5", lambda s: _tg(s)["HealthyThresholdCount"] == 5),
+    "healthcheck-unhealthy-threshold": Case("5", lambda s: _tg(s)["UnhealthyThresholdCount"] == 5),
+    "healthcheck-timeout": Case("20", lambda s: _tg(s)["HealthCheckTimeoutSeconds"] == 20),
+    "healthcheck-interval": Case("30", lambda s: _tg(s)["HealthCheckIntervalSeconds"] == 30),
+    "healthcheck-success-codes": Case(
+        "200-299",
+        lambda s: _tg(s)["Matcher"] == {"HttpCode": "200-299"},
+        {AWS_SVC + "healthcheck-protocol": "HTTP"},
+    ),
+    "target-group-attributes": Case(
+        "deregistration_delay.timeout_seconds=5",
+        lambda s: _attrs(s, "ModifyTargetGroupAttributes")["deregistration_delay.timeout_seconds"] == "5",
+    ),
+    "attributes": Case(
+        "deletion_protection.enabled=true",
+        lambda s: _attrs(s, "ModifyLoadBalancerAttributes")["deletion_protection.enabled"] == "true",
+    ),
+    "access-log-enabled": Case(
+        "true", lambda s: _attrs(s, "ModifyLoadBalancerAttributes")["access_logs.s3.enabled"] == "true"
+    ),
+    "access-log-s3-bucket-name": Case(
+        "logs",
+        lambda s: _attrs(s, "ModifyLoadBalancerAttributes")["access_logs.s3.bucket"] == "logs",
+        {AWS_SVC + "access-log-enabled": "true"},
+    ),
+    "access-log-s3-bucket-prefix": Case(
+        "loki",
+        lambda s: _attrs(s, "ModifyLoadBalancerAttributes")["access_logs.s3.prefix"] == "loki",
+        {AWS_SVC + "access-log-enabled": "true"},
+    ),
+    "cross-zone-load-balancing-enabled": Case(
+        "true",
+        lambda s: _attrs(s, "ModifyLoadBalancerAttributes")["load_balancing.cross_zone.enabled"] == "true",
+    ),
+    "subnets": Case("internal-a", lambda s: len(_body(s, "CreateLoadBalancer")["Subnets"]) == 1),
+    "target-node-labels": Case("pool=web", lambda s: len(_body(s, "RegisterTargets")["Targets"]) == 1),
+}
+
+
+def _plan(account: Account, annotations: dict[str, str]) -> tuple[list[Step] | None, list[Any]]:
+    text = with_nodes(
+        BASE.format(annotations=yaml.safe_dump(annotations, default_flow_style=True).strip()), account
+    )
+    snapshot = ClusterSnapshot.from_objects(d for d in yaml.safe_load_all(text) if d)
+    outcome = build_service(snapshot.services["default/loki"], "aws")
+    if outcome.spec is None:
+        return None, outcome.problems
+    planned = account.provider().plan_service(ServiceInput.from_snapshot(outcome.spec, snapshot))
+    return list(planned.steps), outcome.problems
+
+
+def _aws_names() -> list[str]:
+    return sorted(a.name for a in SERVICE_REGISTRY if a.provider == "aws")
+
+
+def test_the_registry_declares_exactly_the_reference() -> None:
+    assert set(_aws_names()) == REFERENCE
+
+
+@pytest.fixture(scope="module")
+def shared(moto_url: str) -> Account:
+    from emulators.testing.aws_stacks import fresh_account
+
+    account = fresh_account(moto_url)
+    ec2 = account.client("ec2")
+    subnet = next(
+        s["SubnetId"]
+        for s in ec2.describe_subnets()["Subnets"]
+        if any(t["Key"] == "kubernetes.io/role/internal-elb" for t in s.get("Tags", []))
+    )
+    ec2.create_tags(Resources=[subnet], Tags=[{"Key": "Name", "Value": "internal-a"}])
+    return account
+
+
+@pytest.mark.parametrize("name", _aws_names())
+def test_every_annotation_changes_the_request_or_is_refused(shared: Account, name: str) -> None:
+    declared = SERVICE_REGISTRY.get(name)
+    key = name.replace("${Protocol}-${Port}", "TCP-3100").replace("${protocol}-${port}", "tcp-3100")
+    if declared.refused is not None:
+        steps, problems = _plan(shared, {key: "x"})
+        assert steps is None
+        assert [p.field for p in problems if p.severity == Severity.ERROR] == [annotation_field(key)]
+        return
+    case = CASES[name.removeprefix(AWS_SVC)]
+    without, _ = _plan(shared, case.context)
+    with_it, problems = _plan(shared, {**case.context, key: case.value})
+    assert with_it is not None, problems
+    assert without is not None
+    assert [(s.operation, s.body) for s in with_it] != [(s.operation, s.body) for s in without]
+    assert case.expect(with_it), [(s.operation, s.body) for s in with_it]
+    assert not [p for p in problems if p.severity == Severity.ERROR]
