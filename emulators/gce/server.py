@@ -72,6 +72,7 @@ class ComputeEmulator:
         self.store = Store(self.url, tuple(zones), self.settings)
         self.api = ComputeApi(self.store, CUSTOM_METHODS, PREPARE_HOOKS, GLOBAL_ONLY_METHODS)
         self.faults = Faults(seed)
+        self.denied: dict[str, set[str]] = {}  # project → IAM permissions the caller lacks there (`deny`)
         self.request_log: RequestLog[RequestRecord] = RequestLog()
         self._serving = ServerThread(self._server, "gce-emulator", poll_interval=0.5)
 
@@ -102,12 +103,32 @@ class ComputeEmulator:
         """Forget resources, operations, faults and the request log."""
         self.store.reset()
         self.faults.clear()
+        self.denied.clear()
         self.clear_requests()
 
     def add_fault(self, **rule: Any) -> FaultRule:
         """Program a fault; see `emulators.core.faults` for the fields (`verb` matches the Compute method
         name, e.g. `urlMaps.insert`)."""
         return self.faults.add(FaultRule(**rule))
+
+    def deny(self, project: str, permissions: list[str]) -> None:
+        """The caller lacks these IAM permissions (`compute.firewalls.create`, …) on `project` from now on: a
+        Shared VPC host project whose admin keeps firewall rules to themselves."""
+        with self.store.lock:
+            self.denied.setdefault(project, set()).update(permissions)
+
+    def check_permission(self, route: Route) -> None:
+        """403 `forbidden` as Compute answers a call the caller has no permission for."""
+        with self.store.lock:
+            denied = self.denied.get(route.project)
+        if not denied:
+            return
+        permission = permission_of(route)
+        if permission in denied:
+            what = f"projects/{route.project}/{route.scope}/{route.collection}"
+            if route.name:
+                what += f"/{route.name}"
+            raise ApiError(403, "forbidden", f"Required '{permission}' permission for '{what}'")
 
     def set_health(self, ip_address: str, port: int, state: str) -> None:
         """What the health checkers report for `ip_address`:`port` (port 0: every port) from now on, in
@@ -202,6 +223,7 @@ class _Handler(JsonRequestHandler):
             self.emulator.faults.sleep(decision.latency)
         if decision.rate_limited is not None:  # 403 `rateLimitExceeded` is Compute's usual answer
             raise ApiError(decision.rate_limited.status, "rateLimitExceeded", "Rate Limit Exceeded")
+        self.emulator.check_permission(route)
         rule = decision.rule
         answer_lost = rule is not None and rule.operation_error is None
         if answer_lost and rule is not None and rule.phase == "before":
@@ -255,6 +277,17 @@ def _operation_error(rule: FaultRule) -> ApiError:
     return ApiError(code, reason, str(spec.get("message") or f"Injected operation error ({reason})"))
 
 
+# the verbs whose IAM permission is not named after the method (the rest: compute.<collection>.<verb>)
+_PERMISSION_VERBS = {"insert": "create", "patch": "update", "aggregatedList": "list", "wait": "get"}
+
+
+def permission_of(route: Route) -> str:
+    """The IAM permission a call needs, as Compute's reference names it: `firewalls.insert` needs
+    `compute.firewalls.create`, `globalForwardingRules.setTarget` `compute.globalForwardingRules.setTarget`."""
+    collection, _, verb = route.api_method.partition(".")
+    return f"compute.{collection}.{_PERMISSION_VERBS.get(verb, verb)}"
+
+
 def _admin_response(emulator: ComputeEmulator, method: str, path: str, body: Any) -> Any:
     """The admin API: faults, reset, inventory, request log, call counts, settings, DNS records and the
     managed-certificate issuer (provisioning.py)."""
@@ -280,6 +313,13 @@ def _admin_response(emulator: ComputeEmulator, method: str, path: str, body: Any
         if method == "DELETE":
             emulator.clear_requests()
             return {"cleared": True}
+    if path == "/permissions":
+        if method == "POST":  # {"project": "host-project", "denied": ["compute.firewalls.create"]}
+            emulator.deny(str(body["project"]), [str(p) for p in body["denied"]])
+        if method == "DELETE":
+            emulator.denied.clear()
+        if method in ("GET", "POST", "DELETE"):
+            return {"denied": {project: sorted(p) for project, p in emulator.denied.items()}}
     if path == "/health-states":
         if method == "POST":  # {"ipAddress": "10.4.0.7", "port": 8080 (optional), "healthState": "UNHEALTHY"}
             emulator.set_health(str(body["ipAddress"]), int(body.get("port") or 0), str(body["healthState"]))

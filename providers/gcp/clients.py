@@ -167,6 +167,7 @@ class Compute:
         caller: CloudCaller,
         credentials: Any = None,
         op_timeout: float = 300.0,
+        network_project: str | None = None,
     ) -> None:
         options: dict[str, Any] = {}
         if endpoint_url:
@@ -177,6 +178,8 @@ class Compute:
         if endpoint_url and endpoint_url.startswith("http://"):
             options["transport"] = "rest"
         self.project = project
+        # Shared VPC: the host project holds the network and its firewall rules (ingress-gce's NetworkProjectID)
+        self.network_project = network_project or project
         self.caller = caller
         self.op_timeout = op_timeout
         self.clients = {name: c.client(**options) for name, c in COLLECTIONS.items()}
@@ -192,7 +195,12 @@ class Compute:
         """`<collection>.<method>` through the CloudCaller (`project` added)."""
         client = self.clients[collection]
         fn = getattr(client, _snake(method))
-        return self.caller.call("compute", f"{collection}.{method}", fn, project=self.project, **kwargs)
+        project = self.project_of(collection)
+        return self.caller.call("compute", f"{collection}.{method}", fn, project=project, **kwargs)
+
+    def project_of(self, collection: str) -> str:
+        """The project a collection's resources live in: firewall rules in the network's project."""
+        return self.network_project if collection == "firewalls" else self.project
 
     def list(
         self, collection: str, zone: str | None = None, filter: str | None = None
@@ -206,7 +214,7 @@ class Compute:
         while True:
             request_kwargs = dict(kwargs, page_token=token) if token else kwargs
             message_type = COLLECTIONS[collection].message
-            list_request = _list_request(collection)(project=self.project, **request_kwargs)
+            list_request = _list_request(collection)(project=self.project_of(collection), **request_kwargs)
             pager = self.caller.call(
                 "compute", f"{collection}.list", self.clients[collection].list, request=list_request
             )
@@ -236,6 +244,9 @@ class Compute:
         current = getattr(operation, "_extended_operation", operation)
         zone = current.zone.rsplit("/", 1)[-1] if current.zone else None
         deadline = time.monotonic() + self.op_timeout
+        # an operation on the network's project (firewall rules on a Shared VPC) is polled there
+        link = str(current.self_link or "")
+        project = link.split("/projects/", 1)[1].split("/", 1)[0] if "/projects/" in link else self.project
         while current.status != compute_v1.Operation.Status.DONE:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
@@ -245,13 +256,13 @@ class Compute:
                 current = self.caller.call(
                     "compute",
                     "zoneOperations.wait",
-                    lambda name=name: self.zone_ops.wait(project=self.project, zone=zone, operation=name),
+                    lambda name=name: self.zone_ops.wait(project=project, zone=zone, operation=name),
                 )
             else:
                 current = self.caller.call(
                     "compute",
                     "globalOperations.wait",
-                    lambda name=name: self.global_ops.wait(project=self.project, operation=name),
+                    lambda name=name: self.global_ops.wait(project=project, operation=name),
                 )
         raise_for_operation_error(current)
         return current

@@ -56,6 +56,15 @@ OPTIONS = (
         "zone of the project].",
     ),
     ProviderOption(
+        "--gcp-network-project",
+        "network_project",
+        CLOUD_COMMANDS | CONTROLLER_COMMANDS,
+        envvar="LBCTL_GCP_NETWORK_PROJECT",
+        metavar="PROJECT",
+        help="GCP Shared VPC: the host project of the cluster's network, where its firewall rules live "
+        "[default: --gcp-project].",
+    ),
+    ProviderOption(
         "--default-backend-service",
         "cluster_default_backend",
         BUILDING_COMMANDS,

@@ -12,6 +12,7 @@ from lbctl.model.spec import LoadBalancerSpec
 from lbctl.provider import Check, ConvergeResult, ProviderConfig, ProviderError, StackInput, Step
 
 from .apply import run
+from .apply.firewalls import FirewallXpnError
 from .cache import DiscoveryCache
 from .clients import (
     NOT_USER_FIXABLE_REASONS,
@@ -40,6 +41,8 @@ from .translate import (
 )
 from .urlmap import UrlMapTranslation
 from .urlmap_route import evaluate
+
+XPN_WARNING = "frontend.firewall_error_as_warning"  # the spec attribute whose field the XPN error names
 
 
 class GcpProvider:
@@ -89,12 +92,16 @@ class GcpProvider:
                 self.caller,
                 credentials=self.options.get("credentials"),
                 op_timeout=float(self.options.get("operation_timeout", 300.0)),
+                network_project=self.options.get("network_project") or None,
             )
         return self._compute
 
     def _context(self) -> Context:
         return Context(
-            self.config.cluster_name, self.project or "", str(self.options.get("network", "default"))
+            self.config.cluster_name,
+            self.project or "",
+            str(self.options.get("network", "default")),
+            network_project=self.options.get("network_project") or None,
         )
 
     def zones(self) -> list[str]:
@@ -240,8 +247,16 @@ class GcpProvider:
                         result.errors.append(error)
                         blocked.append(step)
                         continue
-                else:
-                    self._run(step)
+                elif (refused := self._try(step)) is not None:
+                    if not isinstance(refused, FirewallXpnError):
+                        raise refused
+                    where = spec.field_of(XPN_WARNING)
+                    if not spec.frontend.firewall_error_as_warning:
+                        refused.field = where
+                        refused.args = (f"{refused}; to converge without the rule, set {where} to 'true'",)
+                        raise refused
+                    result.warnings.append(str(refused))  # as asked: the rest converges without the rule
+                    continue
                 result.steps.append(step)
                 result.changes.append(step.change())
             if waiting:

@@ -107,6 +107,7 @@ class Context:
     project: str
     network: str = "default"
     static_ip: str | None = None  # the resolved address of the named global address
+    network_project: str | None = None  # Shared VPC: the host project of the network and its firewall rules
     # ManagedCertificate "ns/name" → names of its earlier (other domains) certificates of this stack still
     # attached while the new one provisions: HTTPS keeps serving on them until it is ACTIVE
     keep_managed: dict[str, list[str]] = field(default_factory=dict)
@@ -114,7 +115,9 @@ class Context:
 
 def _ref(ctx: Context, collection: str, name: str, zone: str | None = None) -> str:
     scope = f"zones/{zone}" if zone else "global"
-    return f"projects/{ctx.project}/{scope}/{collection}/{name}"
+    shared_vpc = collection in ("networks", "firewalls") and ctx.network_project
+    project = ctx.network_project if shared_vpc else ctx.project
+    return f"projects/{project}/{scope}/{collection}/{name}"
 
 
 def instance_group_name(cluster: str) -> str:
