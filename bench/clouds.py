@@ -27,6 +27,9 @@ def _host(provider: str, conn: Connection) -> None:
     kube = KubeEmulator(
         history_window=100_000, controllers=False
     ).start()  # the workload writes its own slices
+    from emulators.testing.crds import install_lbctl_crds
+
+    install_lbctl_crds(kube, (provider,))  # a cluster lbctl is installed on serves its CRDs
     server: Any
     if provider == "aws":
         from moto.server import ThreadedMotoServer
