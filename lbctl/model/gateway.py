@@ -157,7 +157,7 @@ class Rule:
     """One rule of an HTTPRoute or GRPCRoute; `matches` never empty (the default match filled in)."""
 
     index: int
-    matches: tuple[HTTPMatch, ...] | tuple[GRPCMatch, ...]
+    matches: tuple[HTTPMatch | GRPCMatch, ...]
     backend_refs: tuple[BackendRef, ...]
     filters: tuple[Mapping[str, Any], ...] = ()
     name: str | None = None
@@ -517,7 +517,7 @@ def _route(obj: Mapping[str, Any], kind: str) -> Route:
         rule = _map(raw, field)
         raw_matches = _list(rule.get("matches"), f"{field}.matches", 64 if not grpc else 8)
         if grpc:
-            matches: tuple[HTTPMatch, ...] | tuple[GRPCMatch, ...] = tuple(
+            matches: tuple[HTTPMatch | GRPCMatch, ...] = tuple(
                 _grpc_match(m, f"{field}.matches[{i}]") for i, m in enumerate(raw_matches)
             ) or (GRPCMatch(),)
         else:

@@ -15,7 +15,12 @@ next criterion):
 Matching: Exact paths compare whole (case-sensitive); PathPrefix compares `/`-separated elements (`/foo` matches
 `/foo`, `/foo/` and `/foo/bar`, not `/foobar`; a trailing `/` in the value is ignored); header names ignore case,
 their values and query parameters are case-sensitive; a listener or route hostname `*.example.com` matches any
-host ending in `.example.com`. Pure: no I/O.
+host ending in `.example.com`.
+
+GRPCRoutes on a listener are ordered apart from HTTPRoutes (the spec forbids merging them): the hostname as
+above, then the most characters of a matching service, then of a matching method, then more header matches,
+then age, `namespace/name`, rule and match order. A gRPC request is `POST /package.Service/Method`; a service or
+method match compares exactly (case-sensitive) or as a whole-string regular expression. Pure: no I/O.
 """
 
 from __future__ import annotations
@@ -24,7 +29,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from .gateway import HTTPMatch, Listener, Route, Rule, ValueMatch
+from .gateway import GRPCMatch, HTTPMatch, Listener, Route, Rule, ValueMatch
 from .gateway_attach import Attachment, _covers
 
 
@@ -35,7 +40,7 @@ class Entry:
     route: Route
     rule: Rule
     match_index: int
-    match: HTTPMatch
+    match: HTTPMatch | GRPCMatch
     hostname: str | None  # None: any host
 
     def describe(self) -> str:
@@ -49,7 +54,9 @@ def _hostname_key(hostname: str | None) -> tuple[int, int]:
     return (-exact, -len(hostname))
 
 
-def _path_key(match: HTTPMatch) -> tuple[int, int]:
+def _path_key(match: HTTPMatch | GRPCMatch) -> tuple[int, int]:
+    if isinstance(match, GRPCMatch):
+        return (-len(match.service or ""), -len(match.method or ""))
     path = match.path
     if path is None:
         return (3, 0)
@@ -63,9 +70,9 @@ def precedence_key(entry: Entry) -> tuple[object, ...]:
     return (
         _hostname_key(entry.hostname),
         _path_key(match),
-        0 if match.method else 1,
+        0 if isinstance(match, HTTPMatch) and match.method else 1,
         -len(match.headers),
-        -len(match.query_params),
+        -len(match.query_params) if isinstance(match, HTTPMatch) else 0,
         entry.route.created,
         entry.route.key,
         entry.rule.index,
@@ -73,18 +80,20 @@ def precedence_key(entry: Entry) -> tuple[object, ...]:
     )
 
 
-def route_table(attached: Iterable[tuple[Route, Attachment]], listener: Listener) -> list[Entry]:
-    """Every match of the HTTPRoutes attached to `listener`, in the order a request must try them."""
+def route_table(
+    attached: Iterable[tuple[Route, Attachment]], listener: Listener, kind: str = "HTTPRoute"
+) -> list[Entry]:
+    """Every match of the routes of `kind` (HTTPRoute or GRPCRoute) attached to `listener`, in the order a
+    request must try them."""
     entries: list[Entry] = []
     for route, attachment in attached:
-        if route.kind != "HTTPRoute" or listener.name not in attachment.listeners:
+        if route.kind != kind or listener.name not in attachment.listeners:
             continue
         hostnames: tuple[str | None, ...] = attachment.listeners[listener.name] or (None,)
         for hostname in hostnames:
             for rule in route.rules:
                 for index, match in enumerate(rule.matches):
-                    if isinstance(match, HTTPMatch):
-                        entries.append(Entry(route, rule, index, match, hostname))
+                    entries.append(Entry(route, rule, index, match, hostname))
     unique = {(e.route.key, e.rule.index, e.match_index, e.hostname): e for e in entries}
     return sorted(unique.values(), key=precedence_key)
 
@@ -127,11 +136,29 @@ def _value(match: ValueMatch, actual: str | None) -> bool:
     return actual == match.value if match.type == "Exact" else re.fullmatch(match.value, actual) is not None
 
 
+def _name(kind: str, pattern: str | None, actual: str) -> bool:
+    if pattern is None:
+        return True
+    return actual == pattern if kind == "Exact" else re.fullmatch(pattern, actual) is not None
+
+
+def _grpc_matches(match: GRPCMatch, request: Request, headers: Mapping[str, str]) -> bool:
+    service, _, method = request.path.lstrip("/").partition("/")
+    return (
+        request.method == "POST"
+        and _name(match.type, match.service, service)
+        and _name(match.type, match.method, method)
+        and all(_value(h, headers.get(h.name.lower())) for h in match.headers)
+    )
+
+
 def matches(entry: Entry, request: Request) -> bool:
     """Whether the request meets every condition of the entry's match (and its hostname)."""
     match = entry.match
     headers = {k.lower(): v for k, v in (request.headers or {}).items()}
     query = dict(request.query or {})
+    if isinstance(match, GRPCMatch):
+        return host_matches(entry.hostname, request.host) and _grpc_matches(match, request, headers)
     return (
         host_matches(entry.hostname, request.host)
         and path_matches(match, request.path.split("?", 1)[0])

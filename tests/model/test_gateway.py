@@ -586,3 +586,80 @@ def test_no_match_is_none_and_detached_routes_route_nothing() -> None:
     assert (
         evaluate(_table(refused, gateway=gateway_obj(http())), Request("h", "/")) is None
     )  # Same namespace only
+
+
+# ---- GRPCRoute ----------------------------------------------------------------------------------------------
+
+
+def _grpc(
+    name: str, method: dict[str, Any] | None, created: str = "2026-01-01T00:00:00Z", **extra: Any
+) -> dict[str, Any]:
+    match: dict[str, Any] = {} if method is None else {"method": method}
+    match.update(extra.pop("match", {}))
+    return route_obj(
+        name,
+        rules=[{"matches": [match], "backendRefs": [to(name, 50051)]}],
+        created=created,
+        kind="GRPCRoute",
+        **extra,
+    )
+
+
+def _grpc_table(*routes: dict[str, Any]) -> list[Any]:
+    gateway = parse_gateway(gateway_obj(http()))
+    attached = []
+    for obj in routes:
+        route = parse_grpc_route(obj)
+        attached.append((route, attach(route, route.parent_refs[0], gateway, LABELS)))
+    return route_table(attached, gateway.listeners[0], kind="GRPCRoute")
+
+
+GRPC_ROUTES = (
+    _grpc("any", None),
+    _grpc("service", {"service": "shop.Cart"}),
+    _grpc("service-method", {"service": "shop.Cart", "method": "Add"}),
+    _grpc("longer-service", {"service": "shop.CartV2"}),
+    _grpc("method-only", {"method": "Add"}),
+    _grpc("headers", {"service": "shop.Cart"}, match={"headers": [{"name": "x-canary", "value": "yes"}]}),
+    _grpc("regex", {"type": "RegularExpression", "service": "shop\\.Pay.*"}),
+    _grpc("host", None, hostnames=["rpc.example.com"]),
+)
+
+
+@pytest.mark.parametrize(
+    ("request_", "winner"),
+    [
+        (Request("h", "/shop.Cart/Add", "POST"), "service-method"),  # service then method characters
+        (Request("h", "/shop.Cart/Remove", "POST"), "service"),
+        (
+            Request("h", "/shop.Cart/Remove", "POST", headers={"X-Canary": "yes"}),
+            "headers",
+        ),  # ties: more headers
+        (Request("h", "/shop.CartV2/Add", "POST"), "longer-service"),
+        (Request("h", "/other.Svc/Add", "POST"), "method-only"),
+        (Request("h", "/shop.Payments/Charge", "POST"), "regex"),
+        (Request("h", "/other.Svc/Get", "POST"), "any"),
+        (Request("rpc.example.com", "/shop.Cart/Add", "POST"), "host"),  # the hostname comes first
+    ],
+)
+def test_grpc_precedence(request_: Request, winner: str) -> None:
+    found = evaluate(_grpc_table(*GRPC_ROUTES), request_)
+    assert found is not None and found.route.name == winner
+
+
+def test_grpc_and_http_routes_are_ordered_apart() -> None:
+    gateway = parse_gateway(gateway_obj(http()))
+    grpc = parse_grpc_route(_grpc("rpc", {"service": "shop.Cart"}))
+    web = parse_http_route(
+        route_obj("web", rules=[{"matches": [{"path": {"type": "Exact", "value": "/shop.Cart/Add"}}]}])
+    )
+    attached = [(r, attach(r, r.parent_refs[0], gateway, LABELS)) for r in (grpc, web)]
+    assert [e.route.name for e in route_table(attached, gateway.listeners[0])] == ["web"]
+    assert [e.route.name for e in route_table(attached, gateway.listeners[0], kind="GRPCRoute")] == ["rpc"]
+    assert (
+        evaluate(
+            route_table(attached, gateway.listeners[0], kind="GRPCRoute"),
+            Request("h", "/shop.Cart/Add", "GET"),
+        )
+        is None
+    )
