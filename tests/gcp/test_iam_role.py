@@ -1,0 +1,116 @@
+"""manifests/iam/gcp-role.yaml grants every call lbctl makes over a lifecycle on the Compute emulator (each
+recorded call's IAM permission, as Compute's reference names it), and nothing else beyond the permissions
+that are not calls (`use`: referencing a resource from another) and those of calls this lifecycle does not
+make, listed here with the reason."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import yaml
+
+from emulators.gce import ComputeEmulator
+from emulators.gce.routes import parse_route
+from emulators.gce.server import permission_of
+from emulators.testing.gcp_stacks import example_objects, find, stack_from, with_endpoints
+from lbctl.model import annotations as a
+from lbctl.model.builder import empty_spec
+from lbctl.provider import StackInput
+from providers.gcp.provider import GcpProvider
+
+ROLE = Path(__file__).resolve().parents[2] / "manifests" / "iam" / "gcp-role.yaml"
+
+# calls whose permission is not compute.<collection>.<method> (Compute IAM reference)
+PERMISSION_OF_CALL = {
+    "instanceGroups.addInstances": "compute.instanceGroups.update",
+    "instanceGroups.removeInstances": "compute.instanceGroups.update",
+    "instanceGroups.setNamedPorts": "compute.instanceGroups.update",
+    "instanceGroups.listInstances": "compute.instanceGroups.list",
+    "networkEndpointGroups.listNetworkEndpoints": "compute.networkEndpointGroups.get",
+    "backendServices.getHealth": "compute.backendServices.get",
+}
+NOT_CALLS = {
+    # referencing one resource from another (a backend service names a health check, …)
+    "compute.globalAddresses.use",
+    "compute.healthChecks.useReadOnly",
+    "compute.backendServices.use",
+    "compute.urlMaps.use",
+    "compute.targetHttpProxies.use",
+    "compute.targetHttpsProxies.use",
+    "compute.sslPolicies.use",
+    "compute.securityPolicies.use",
+    "compute.instanceGroups.use",
+    "compute.instances.use",
+    "compute.networkEndpointGroups.use",
+    "compute.networks.updatePolicy",  # creating a firewall rule on the network
+}
+NOT_IN_THIS_LIFECYCLE = {
+    # Cloud Armor, Cloud CDN signing keys: tests/gcp/test_annotations.py makes these calls
+    "compute.backendServices.setSecurityPolicy",
+    "compute.backendServices.addSignedUrlKey",
+    "compute.backendServices.deleteSignedUrlKey",
+    # an SSL policy named by a FrontendConfig, and changing it
+    "compute.sslPolicies.list",
+    "compute.targetHttpsProxies.setSslPolicy",
+    # changing what a target proxy or forwarding rule points at, labels, updates of a changed resource
+    "compute.targetHttpProxies.setUrlMap",
+    "compute.targetHttpsProxies.setUrlMap",
+    "compute.globalForwardingRules.setTarget",
+    "compute.globalForwardingRules.setLabels",
+    "compute.urlMaps.update",
+    "compute.globalAddresses.list",  # lbctl doctor
+    "compute.instances.get",  # lbctl doctor
+    "compute.globalForwardingRules.get",  # the address of a rule made without a static IP
+    "compute.targetHttpsProxies.setSslCertificates",  # a rotated certificate (tests/gcp/test_lifecycle.py)
+    # a resource read again for its fingerprint after a 412, `lbctl describe`, a pre-shared certificate or
+    # SSL policy looked up by name
+    "compute.firewalls.get",
+    "compute.healthChecks.get",
+    "compute.instanceGroups.get",
+    "compute.sslCertificates.get",
+    "compute.sslPolicies.get",
+    "compute.targetHttpProxies.get",
+    "compute.targetHttpsProxies.get",
+    "compute.urlMaps.get",
+    "compute.instances.list",  # lbctl doctor
+}
+
+
+def granted() -> set[str]:
+    return set(yaml.safe_load(ROLE.read_text())["includedPermissions"])
+
+
+def _lifecycle(emulator: ComputeEmulator, provider: GcpProvider) -> set[str]:
+    """Create (TLS, static IP, instance groups), switch to NEGs and change endpoints, delete; the
+    permissions of the calls served, as Compute's IAM reference names them."""
+    emulator.clear_requests()
+    provider.converge(stack_from(example_objects()))
+    negs = example_objects()
+    with_endpoints(negs)
+    find(negs, "Service", "users")["metadata"].setdefault("annotations", {})[a.NEG] = '{"ingress": true}'
+    provider.converge(stack_from(negs))
+    fewer = example_objects()
+    with_endpoints(fewer)
+    find(fewer, "Service", "users")["metadata"].setdefault("annotations", {})[a.NEG] = '{"ingress": true}'
+    (endpoints,) = [o for o in fewer if o["kind"] == "EndpointSlice"]
+    endpoints["endpoints"][0]["addresses"] = ["10.8.0.6"]  # a pod replaced: one attach, one detach
+    provider.converge(stack_from(fewer))
+    provider.invalidate_cache()
+    provider.converge(StackInput(empty_spec("gcp", "default/shop")))
+    provider.list_stacks()
+    out = set()
+    for record in emulator.requests:
+        route = parse_route(record.method, record.path)
+        out.add(PERMISSION_OF_CALL.get(record.api_method) or permission_of(route))
+    return out
+
+
+def test_the_role_grants_exactly_the_calls_made(
+    emulator: ComputeEmulator, make_provider: Callable[..., GcpProvider]
+) -> None:
+    needed = _lifecycle(emulator, make_provider(network_project="host-network-project"))
+    role = granted()
+    assert needed - role == set(), "calls the role does not grant"
+    assert sorted(role - needed - NOT_CALLS - NOT_IN_THIS_LIFECYCLE) == [], "grants no call needs"
+    assert not (NOT_IN_THIS_LIFECYCLE & needed), "made after all: drop it from NOT_IN_THIS_LIFECYCLE"
