@@ -14,7 +14,7 @@ import sys
 import time
 from typing import Any
 
-from bench.scenarios import LARGE, SCENARIOS, SMALL, run_large, run_small, sizes_for
+from bench.scenarios import L4, LARGE, SCENARIOS, SMALL, run_l4, run_large, run_small, sizes_for
 
 STARTUP = "startup"
 
@@ -36,7 +36,7 @@ def _parser() -> argparse.ArgumentParser:
         default=DEFAULT_AWS_LARGE_CAP,
         help="most Ingresses AWS restart/footprint run with (moto is slow); said in the output",
     )
-    parser.add_argument("--child", choices=("small", "large"), help=argparse.SUPPRESS)
+    parser.add_argument("--child", choices=("small", "large", "l4"), help=argparse.SUPPRESS)
     return parser
 
 
@@ -50,6 +50,8 @@ def _child(args: argparse.Namespace) -> int:
     wanted = SCENARIOS if args.scenario == "all" else (args.scenario,)
     if args.child == "small":
         run_small(provider, sizes, wanted, _emit)
+    elif args.child == "l4":
+        run_l4(provider, sizes, wanted, _emit)
     else:
         run_large(provider, sizes, wanted, _emit)
     return 0
@@ -61,7 +63,10 @@ def main(argv: list[str] | None = None) -> int:
         return _child(args)
     providers = ("aws", "gcp") if args.provider == "both" else (args.provider,)
     wanted = SCENARIOS if args.scenario == "all" else (args.scenario,)
-    groups = [g for g, members in (("small", SMALL), ("large", LARGE)) if set(members) & set(wanted)]
+    groups = [
+        g for g, members in (("small", SMALL), ("large", LARGE), ("l4", L4)) if set(members) & set(wanted)
+    ]
+    members = {"small": SMALL, "large": LARGE, "l4": L4}
     records: list[dict[str, Any]] = []
     failed = False
     started = time.monotonic()
@@ -90,7 +95,7 @@ def main(argv: list[str] | None = None) -> int:
             if args.foreign is not None:
                 command += ["--foreign", str(args.foreign)]
             print(
-                f"# running {provider} {group} ({', '.join(s for s in wanted if s in (SMALL if group == 'small' else LARGE))})",
+                f"# running {provider} {group} ({', '.join(s for s in wanted if s in members[group])})",
                 file=sys.stderr,
                 flush=True,
             )

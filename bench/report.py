@@ -10,7 +10,7 @@ from rich.table import Table
 
 def verdict(record: dict[str, Any]) -> tuple[str, str]:
     """(target, "met"/"NOT met"/"") for a scenario record."""
-    scenario = record["scenario"]
+    scenario = record["scenario"].removeprefix("l4-")
     if scenario == "converge":
         ok = record["calls"] <= 1.2 * record["resources_created"]
         return "calls ≤ 1.2 × resources", "met" if ok else "NOT met"
@@ -34,7 +34,7 @@ def verdict(record: dict[str, Any]) -> tuple[str, str]:
 
 
 def figures(record: dict[str, Any]) -> str:
-    s = record["scenario"]
+    s = record["scenario"].removeprefix("l4-")
     if s == "converge":
         return (
             f"{record['calls']} calls ({record['mutating']} mutating) for {record['resources_created']} resources "
@@ -80,7 +80,7 @@ def print_table(records: list[dict[str, Any]], elapsed: float) -> None:
         table.add_row(
             record["provider"],
             record["scenario"],
-            str(record.get("ingresses", "")),
+            str(record.get("ingresses", record.get("services", ""))),
             figures(record),
             target,
             f"[{style}]{ok}[/]" if style else ok,

@@ -13,7 +13,7 @@ from bench.workload import SERVICES_PER_INGRESS
 
 SMALL = ("converge", "noop", "churn")
 LARGE = ("restart", "footprint")
-SCENARIOS = SMALL + LARGE
+SCENARIOS = SMALL + LARGE + ("l4-converge", "l4-noop", "l4-churn")  # (L4 below)
 
 REGISTER = {"aws": ("RegisterTargets",), "gcp": ("networkEndpointGroups.attachNetworkEndpoints",)}
 DEREGISTER = {"aws": ("DeregisterTargets",), "gcp": ("networkEndpointGroups.detachNetworkEndpoints",)}
@@ -220,3 +220,120 @@ def _by_operation(calls: dict[str, int]) -> dict[str, int]:
         service, operation, _ = key.split(":")
         out[f"{service}:{operation}"] = out.get(f"{service}:{operation}", 0) + count
     return dict(sorted(out.items(), key=lambda kv: -kv[1]))
+
+
+L4 = ("l4-converge", "l4-noop", "l4-churn")
+L4_PREFIX = "Service:"
+
+
+def _l4_service(name: str) -> dict[str, Any]:
+    """A Service of type LoadBalancer served as an NLB of LBC's class, with pod (ip) targets."""
+    return {
+        "metadata": {
+            "name": name,
+            "namespace": "default",
+            "annotations": {"service.beta.kubernetes.io/aws-load-balancer-nlb-target-type": "ip"},
+        },
+        "spec": {
+            "type": "LoadBalancer",
+            "loadBalancerClass": "service.k8s.aws/nlb",
+            "allocateLoadBalancerNodePorts": False,
+            "selector": {"app": name},
+            "ports": [{"name": "http", "port": 80, "targetPort": 8080}],
+        },
+    }
+
+
+def run_l4(
+    provider: str, sizes: Sizes, wanted: tuple[str, ...], emit: Callable[[dict[str, Any]], None]
+) -> None:
+    """N Services of type LoadBalancer (AWS NLBs with ip targets): converge → no-op → endpoint churn."""
+    if provider != "aws":
+        return  # Google Cloud's L4 load balancers are not built yet
+    n = sizes.small
+    with Env(provider, n, sizes.pods_small) as env:
+        w = env.workload
+        names = [f"l4-{i:04d}" for i in range(n)]
+        index = {name: 10_000 + i for i, name in enumerate(names)}  # pod addresses apart from the Ingresses'
+        for name in names:
+            env.writer.core.create_namespaced_service("default", _l4_service(name))
+            env.writer.discovery.create_namespaced_endpoint_slice(
+                "default", w.endpoint_slice(index[name], name)
+            )
+        stacks = {f"{L4_PREFIX}default/{name}" for name in names}
+        process = env.new_controller()
+        mark = env.mark()
+        process.start()
+        env.wait(mark, stacks, 900, "l4 converge")
+        delta = env.since(mark)
+        created = delta.created
+        if "l4-converge" in wanted:
+            emit(
+                {
+                    "scenario": "l4-converge",
+                    "provider": provider,
+                    "services": n,
+                    "calls": delta.counts.total(),
+                    "reads": delta.counts.total(False),
+                    "mutating": delta.counts.total(True),
+                    "resources_created": created,
+                    "calls_per_resource": _per(delta.counts.total(), created),
+                    "reconciles": len(delta.results),
+                    "wall_s": round(delta.wall, 2),
+                    "cpu_s": round(delta.cpu, 2),
+                    "calls_by_operation": _by_operation(delta.counts.calls),
+                }
+            )
+        mark = env.mark()
+        process.controller.enqueue_all()
+        env.wait(mark, stacks, 600, "l4 noop")
+        delta = env.since(mark)
+        if "l4-noop" in wanted:
+            emit(
+                {
+                    "scenario": "l4-noop",
+                    "provider": provider,
+                    "services": n,
+                    "foreign": 0,
+                    "reads": delta.counts.total(False),
+                    "writes": delta.counts.total(True),
+                    "reads_per_group": _per(delta.counts.total(False), n),
+                    "writes_per_group": _per(delta.counts.total(True), n),
+                    "reconciles": len(delta.results),
+                    "wall_s": round(delta.wall, 2),
+                    "cpu_s": round(delta.cpu, 2),
+                    "calls_by_operation": _by_operation(delta.counts.calls),
+                }
+            )
+        mark = env.mark()
+        for name in names:
+            w.generation[name] = w.generation.get(name, 0) + w.churn_count()
+            current = env.writer.discovery.read_namespaced_endpoint_slice(f"{name}-slice", "default")
+            body = w.endpoint_slice(index[name], name)
+            body["metadata"]["resourceVersion"] = current.metadata.resource_version
+            env.writer.discovery.replace_namespaced_endpoint_slice(f"{name}-slice", "default", body)
+        env.wait(mark, stacks, 600, "l4 churn")
+        delta = env.since(mark)
+        register, deregister = delta.counts.of(*REGISTER[provider]), delta.counts.of(*DEREGISTER[provider])
+        if "l4-churn" in wanted:
+            emit(
+                {
+                    "scenario": "l4-churn",
+                    "provider": provider,
+                    "services": n,
+                    "unit": "target group",
+                    "affected": n,
+                    "register": register,
+                    "deregister": deregister,
+                    "register_per_group": _per(register, n),
+                    "deregister_per_group": _per(deregister, n),
+                    "reads": delta.counts.total(False),
+                    "mutating": delta.counts.total(True),
+                    "reads_per_group": _per(delta.counts.total(False), n),
+                    "calls_per_group": _per(delta.counts.total(), n),
+                    "reconciles": len(delta.results),
+                    "wall_s": round(delta.wall, 2),
+                    "cpu_s": round(delta.cpu, 2),
+                    "calls_by_operation": _by_operation(delta.counts.calls),
+                }
+            )

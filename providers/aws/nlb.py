@@ -1,16 +1,52 @@
 """The L4 pipeline for Services of type LoadBalancer: translate → discover → plan → apply, beside the ALB
-one and with the same executors (providers/aws/apply)."""
+one and with the same executors (providers/aws/apply).
+
+With a discovery TTL (`NlbMemory`), what a clean full converge left is kept: a converge whose desired NLB is
+the same within the TTL reads only the stack's tags (one GetResources) and, when AWS still lists exactly
+what was left, registers and deregisters the target difference; anything else is a full converge. The
+subnets found for a scheme are shared by every Service within the TTL."""
 
 from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
 
 from lbctl.provider import ConvergeResult, ServiceInput
 
 from .apply import Applier
 from .clients import AwsClients
+from .discover import LB_TYPE, TG_TYPE, tagged_resources
+from .naming import CLUSTER_TAG, STACK_TAG
 from .network import find_subnets
-from .nlb_discover import discover_nlb
+from .nlb_discover import CurrentNlb, discover_nlb
 from .nlb_plan import plan_nlb
-from .nlb_translate import service_error, translate_nlb
+from .nlb_translate import DesiredNlb, service_error, translate_nlb
+from .plan import target_steps
+
+
+@dataclass
+class _Kept:
+    at: float
+    desired: str  # repr of the desired NLB without its targets
+    resources: dict[str, dict[str, str]]  # ARN → tags, as GetResources lists the stack
+    target_groups: dict[str, str]  # port key → ARN
+    registered: dict[str, set[tuple[str, int]]]
+    address: str | None
+
+
+@dataclass
+class NlbMemory:
+    """What converges of this process found (kept `ttl` seconds; 0 keeps nothing)."""
+
+    ttl: float = 0.0
+    clock: Any = time.monotonic
+    stacks: dict[str, _Kept] = field(default_factory=dict)
+    subnets: dict[tuple[tuple[str, ...], bool], tuple[float, list[dict[str, Any]]]] = field(
+        default_factory=dict
+    )
+    lock: threading.Lock = field(default_factory=threading.Lock)
 
 
 def run_service(
@@ -20,23 +56,22 @@ def run_service(
     stack: ServiceInput,
     apply: bool,
     delete_retry_seconds: float = 30.0,
+    memory: NlbMemory | None = None,
 ) -> ConvergeResult:
     """Plan (apply=False: reads only) or converge one Service's NLB; an empty spec deletes it."""
+    memory = memory or NlbMemory()
     spec = stack.spec
     desired = None if spec.empty else translate_nlb(spec, cluster, stack.targets)
+    if apply and desired is not None and memory.ttl > 0:
+        fast = _targets_only(clients, cluster, desired, memory, spec)
+        if fast is not None:
+            return fast
+    with memory.lock:
+        memory.stacks.pop(spec.stack, None)
     current = discover_nlb(clients, cluster, spec.stack, details=desired is not None)
     subnets: list[str] = []
     if desired is not None:
-        found = find_subnets(
-            clients,
-            list(desired.subnets),
-            desired.scheme == "internet-facing",
-            cluster,
-            vpc_id,
-            lambda message: service_error(spec, "subnets", message),
-            min_zones=1,
-            what="an NLB",
-        )
+        found = _subnets(clients, cluster, vpc_id, desired, memory, spec)
         subnets = [s["SubnetId"] for s in found]
         vpc_id = vpc_id or found[0]["VpcId"]
     planned = plan_nlb(desired, current, subnets, vpc_id)
@@ -55,6 +90,117 @@ def run_service(
     result.errors.extend(applier.failures)
     if desired is None:
         result.deleted = applier.complete or current.empty
+        return result
+    result.address = applier.resolve(planned.address)
+    if memory.ttl > 0 and applier.complete and not result.warnings:
+        _keep(clients, cluster, desired, current, applier, result, memory)
+    return result
+
+
+def _subnets(
+    clients: AwsClients, cluster: str, vpc_id: str | None, desired: DesiredNlb, memory: NlbMemory, spec: Any
+) -> list[dict[str, Any]]:
+    key = (desired.subnets, desired.scheme == "internet-facing")
+    now = memory.clock()
+    with memory.lock:
+        kept = memory.subnets.get(key)
+    if kept is not None and now - kept[0] < memory.ttl:
+        return kept[1]
+    found = find_subnets(
+        clients,
+        list(desired.subnets),
+        desired.scheme == "internet-facing",
+        cluster,
+        vpc_id,
+        lambda message: service_error(spec, "subnets", message),
+        min_zones=1,
+        what="an NLB",
+    )
+    if memory.ttl > 0:
+        with memory.lock:
+            memory.subnets[key] = (now, found)
+    return found
+
+
+def _tagged(clients: AwsClients, cluster: str, stack: str) -> dict[str, dict[str, str]]:
+    filters = [{"Key": CLUSTER_TAG, "Values": [cluster]}, {"Key": STACK_TAG, "Values": [stack]}]
+    return tagged_resources(clients, filters, [LB_TYPE, TG_TYPE])
+
+
+def _shape(desired: DesiredNlb) -> str:
+    """The desired NLB without its targets (what a targets-only converge must find unchanged)."""
+    groups = {
+        k: (g.name, g.protocol, g.port, g.health_check, g.attributes, g.tags)
+        for k, g in desired.target_groups.items()
+    }
+    return repr(
+        (
+            desired.name,
+            desired.scheme,
+            desired.ip_address_type,
+            desired.subnets,
+            desired.tags,
+            desired.attributes,
+            desired.listeners,
+            groups,
+        )
+    )
+
+
+def _keep(
+    clients: AwsClients,
+    cluster: str,
+    desired: DesiredNlb,
+    current: CurrentNlb,
+    applier: Applier,
+    result: ConvergeResult,
+    memory: NlbMemory,
+) -> None:
+    if applier.done:
+        resources = _tagged(clients, cluster, desired.stack)
     else:
-        result.address = applier.resolve(planned.address)
+        resources = {lb["LoadBalancerArn"]: lb["Tags"] for lb in current.load_balancers}
+        resources |= {tg["TargetGroupArn"]: tg["Tags"] for tg in current.target_groups}
+    arns = {tg["TargetGroupName"]: tg["TargetGroupArn"] for tg in current.target_groups}
+    for step in applier.done:
+        if step.operation == "CreateTargetGroup":
+            arns[step.name] = applier.results[step.key]["TargetGroupArn"]
+    groups = {key: arns[g.name] for key, g in desired.target_groups.items() if g.name in arns}
+    if len(groups) != len(desired.target_groups):
+        return
+    kept = _Kept(
+        memory.clock(),
+        _shape(desired),
+        resources,
+        groups,
+        {key: set(g.targets) for key, g in desired.target_groups.items()},
+        result.address,
+    )
+    with memory.lock:
+        memory.stacks[desired.stack] = kept
+
+
+def _targets_only(
+    clients: AwsClients, cluster: str, desired: DesiredNlb, memory: NlbMemory, spec: Any
+) -> ConvergeResult | None:
+    with memory.lock:
+        kept = memory.stacks.get(desired.stack)
+    if kept is None or memory.clock() - kept.at >= memory.ttl or kept.desired != _shape(desired):
+        return None
+    if _tagged(clients, cluster, desired.stack) != kept.resources:
+        return None  # something of ours went away, appeared or was retagged: look at everything
+    result = ConvergeResult(desired.stack, kept.address)
+    applier = Applier(clients, spec)
+    try:
+        for key, want in desired.target_groups.items():
+            applier.run(
+                target_steps(want.name, kept.target_groups[key], kept.registered[key], set(want.targets))
+            )
+            kept.registered[key] = set(want.targets)
+    except BaseException:
+        with memory.lock:
+            memory.stacks.pop(desired.stack, None)
+        raise
+    result.steps = list(applier.done)
+    result.changes = applier.changes
     return result

@@ -63,6 +63,7 @@ class AwsProvider:
         self._instances: dict[str, tuple[float, list[dict[str, Any]]]] = {}
         self._needs: dict[str, dict[str, tuple[int, int]]] = {}  # stack → node SG → range it recorded
         self._kept_lock = threading.Lock()
+        self.nlb_memory = nlb.NlbMemory(self.discovery_ttl, lambda: self.clock())
 
     @property
     def stats(self) -> CallStats:
@@ -106,6 +107,7 @@ class AwsProvider:
                 stack,
                 apply,
                 self.delete_retry_seconds,
+                self.nlb_memory,
             )
         except Exception as exc:
             error = self.clients.caller.provider_error(exc)

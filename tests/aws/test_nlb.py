@@ -267,3 +267,26 @@ def test_ip_targets_without_node_ports(account: Account) -> None:
     (tg,) = ours(account)["tgs"]
     assert (tg["TargetType"], tg["Port"]) == ("ip", 3100)
     assert ours(account)["targets"][tg["TargetGroupName"]] == [("10.0.0.11", 3100), ("10.0.0.12", 3100)]
+
+
+def test_with_a_discovery_ttl_a_same_spec_converge_reads_only_the_tags(account: Account) -> None:
+    provider = account.provider(discovery_ttl=60)
+    text = with_nodes(LOKI.format(extra=f"    {A}nlb-target-type: ip", more=""), account) + IP_PODS
+    provider.converge_service(service_input(text))
+    again = provider.converge_service(service_input(text))
+    assert again.calls == {"resourcegroupstaggingapi:GetResources:ok": 1}, again.calls
+    churned = provider.converge_service(service_input(text.replace("10.0.0.12", "10.0.0.22")))
+    assert sorted(churned.calls) == [
+        "elbv2:DeregisterTargets:ok",
+        "elbv2:RegisterTargets:ok",
+        "resourcegroupstaggingapi:GetResources:ok",
+    ]
+    (tg,) = ours(account)["tgs"]
+    assert ours(account)["targets"][tg["TargetGroupName"]] == [("10.0.0.11", 3100), ("10.0.0.22", 3100)]
+    # Our stack retagged behind our back (the tags are what the one read compares): a full converge.
+    (lb,) = ours(account)["lbs"]
+    elb = account.client("elbv2")
+    elb.add_tags(ResourceArns=[lb["LoadBalancerArn"]], Tags=[{"Key": "x", "Value": "y"}])
+    healed = provider.converge_service(service_input(text))
+    assert "elbv2:RemoveTags:ok" in healed.calls
+    # (changes GetResources does not show, e.g. a deleted listener, are seen once the TTL has passed)
