@@ -27,7 +27,7 @@ from .filters import compile_filter
 from .networking import active_proxy_subnet
 from .references import ResourceKey, is_ip_literal, is_valid_name, parse_reference
 from .resources import KINDS, KindSpec, Resource, iter_slots
-from .routes import Route, scope_kind
+from .routes import AGGREGATED, Route, scope_kind
 from .scopes import check_reference_scope
 from .store import OperationRecord, Store, timestamp
 
@@ -78,6 +78,8 @@ class ComputeApi:
         with self.store.lock:
             if route.collection in ("zones", "regions"):
                 return 200, self._locations(route, query)
+            if route.scope == AGGREGATED:
+                return 200, self._aggregated(route, query)
             self._check_scope(route)
             if route.collection == "operations":
                 return self._operations(route, query)
@@ -370,6 +372,51 @@ class ComputeApi:
         return paged_list(
             f"{spec.kind}List", scope_path, self.store.self_link_of_path(scope_path), items, query
         )
+
+    def _aggregated(self, route: Route, query: dict[str, str]) -> Payload:
+        """`aggregatedList`: the collection in every scope it is served in (global, then each region and zone),
+        filtered and paged as one list, grouped by scope; a scope with nothing on the page carries the API's
+        NO_RESULTS_ON_PAGE warning instead."""
+        spec = KINDS.get(route.collection)
+        if spec is None or route.method != "GET":
+            raise not_found(f"projects/{route.project}/aggregated/{route.collection}")
+        scopes = ["global"] if "global" in spec.scopes else []
+        scopes += [f"regions/{r}" for r in self.store.regions] if "regional" in spec.scopes else []
+        scopes += [f"zones/{z}" for z in self.store.zones] if "zonal" in spec.scopes else []
+        predicate = compile_filter(query.get("filter"))
+        found: list[tuple[str, Payload]] = []
+        for scope in scopes:
+            for resource in self.store.list(route.project, scope, route.collection):
+                item = self.render(
+                    ResourceKey(route.project, scope, route.collection, resource["name"]), resource
+                )
+                if predicate(item):
+                    found.append((scope, item))
+        page, next_token = paginate(found, query)
+        grouped: dict[str, Payload] = {}
+        for scope in scopes:
+            on_page = [item for where, item in page if where == scope]
+            grouped[scope] = (
+                {route.collection: on_page}
+                if on_page
+                else {
+                    "warning": {
+                        "code": "NO_RESULTS_ON_PAGE",
+                        "message": f"There are no results for scope '{scope}' on this page.",
+                        "data": [{"key": "scope", "value": scope}],
+                    }
+                }
+            )
+        path = f"projects/{route.project}/aggregated/{route.collection}"
+        out: Payload = {
+            "kind": f"{spec.kind}AggregatedList",
+            "id": path,
+            "items": grouped,
+            "selfLink": self.store.self_link_of_path(path),
+        }
+        if next_token:
+            out["nextPageToken"] = next_token
+        return out
 
     def _locations(self, route: Route, query: dict[str, str]) -> Payload:
         """The `zones` and `regions` resources (get and list)."""

@@ -16,10 +16,12 @@ _SCOPED_PATH = re.compile(
     r"^(?P<project>[^/]+)/(?P<scope>global|zones/[^/]+|regions/[^/]+)/(?P<collection>[A-Za-z]+)"
     r"(?:/(?P<name>[^/]+)(?:/(?P<verb>[A-Za-z]+))?)?$"
 )
+_AGGREGATED_PATH = re.compile(r"^(?P<project>[^/]+)/aggregated/(?P<collection>[A-Za-z]+)$")
 _LOCATIONS_PATH = re.compile(r"^(?P<project>[^/]+)/(?P<collection>zones|regions)(?:/(?P<name>[^/]+))?$")
 # Collections whose regional methods carry no `region` prefix (their global twins carry `global`).
 _UNPREFIXED_REGIONAL = frozenset({"forwardingRules", "addresses", "subnetworks"})
 _GLOBAL_PREFIXED = frozenset({"forwardingRules", "addresses", "networkEndpointGroups"})
+AGGREGATED = "aggregated"  # the scope of an aggregatedList: every scope of the project at once
 _OPERATIONS = {"global": "globalOperations", "zonal": "zoneOperations", "regional": "regionOperations"}
 
 
@@ -47,6 +49,8 @@ class Route:
     def api_method(self) -> str:
         """Compute method name for logs and call counts, as the API reference names it: `urlMaps.insert`,
         `regionUrlMaps.insert`, `globalForwardingRules.insert`, `forwardingRules.insert` (regional)."""
+        if self.scope == AGGREGATED:
+            return f"{self.collection}.aggregatedList"
         kind = scope_kind(self.scope)
         prefix = self.collection
         capitalised = prefix[:1].upper() + prefix[1:]
@@ -72,6 +76,8 @@ def parse_route(method: str, path: str) -> Route:
     rest = path[len(_PREFIX) :]
     if match := _PROXY_VERB_PATH.match(rest):
         return Route(method, match["project"], "global", match["collection"], match["name"], match["verb"])
+    if match := _AGGREGATED_PATH.match(rest):
+        return Route(method, match["project"], AGGREGATED, match["collection"])
     if match := _LOCATIONS_PATH.match(rest):
         return Route(method, match["project"], match["collection"], match["collection"], match["name"])
     if match := _SCOPED_PATH.match(rest):

@@ -305,3 +305,30 @@ def test_health_set_through_the_admin_api_is_what_get_health_reports(
     assert wrong.status_code == 400 and "healthState must be one of" in wrong.json()["error"]
     requests.delete(admin, timeout=5)
     assert states() == ["HEALTHY"]
+
+
+def test_aggregated_list_groups_every_zone_with_a_warning_where_none(clients: Clients, stack: Stack) -> None:
+    """`networkEndpointGroups.aggregatedList` through the real client: the NEGs of every zone keyed by scope,
+    filtered as a list is, and the API's NO_RESULTS_ON_PAGE warning for a zone without any."""
+    clients.wait(
+        clients.negs.insert(
+            project=PROJECT,
+            zone="us-central1-b",
+            network_endpoint_group_resource=compute_v1.NetworkEndpointGroup(name="neg-b", default_port=80),
+        )
+    )
+    pager = clients.negs.aggregated_list(project=PROJECT)
+    found = {scope: sorted(n.name for n in scoped.network_endpoint_groups) for scope, scoped in pager}
+    assert found[f"zones/{ZONE}"] == [stack.neg] and found["zones/us-central1-b"] == ["neg-b"]
+    (page,) = list(clients.negs.aggregated_list(project=PROJECT).pages)
+    assert page.kind == "compute#networkEndpointGroupAggregatedList"
+    empty = page.items["zones/us-central1-c"]
+    assert empty.warning.code == "NO_RESULTS_ON_PAGE" and not empty.network_endpoint_groups
+    filtered = clients.negs.aggregated_list(
+        request=compute_v1.AggregatedListNetworkEndpointGroupsRequest(project=PROJECT, filter="name = neg-b")
+    )
+    assert {
+        scope: [n.name for n in s.network_endpoint_groups]
+        for scope, s in filtered
+        if s.network_endpoint_groups
+    } == {"zones/us-central1-b": ["neg-b"]}
