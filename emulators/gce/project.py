@@ -104,6 +104,27 @@ def reserve_global_address(endpoint_url: str, project: str, name: str) -> str:
     return str(addresses.get(project=project, address=name).address)
 
 
+def reserve_regional_address(
+    endpoint_url: str, project: str, region: str, name: str, *, internal: bool, subnetwork: str = "default"
+) -> str:
+    """Reserve a regional static IP, as `gcloud compute addresses create NAME --region=R` does (internal: in
+    the subnetwork, purpose SHARED_LOADBALANCER_VIP so HTTP and HTTPS rules can share it); returns it."""
+    from google.cloud import compute_v1
+
+    addresses = compute_v1.AddressesClient(**_options(endpoint_url))
+    address = compute_v1.Address(name=name)
+    if internal:
+        address = compute_v1.Address(
+            name=name,
+            address_type="INTERNAL",
+            purpose="SHARED_LOADBALANCER_VIP",
+            subnetwork=f"regions/{region}/subnetworks/{subnetwork}",
+        )
+    operation = addresses.insert(project=project, region=region, address_resource=address)
+    _wait(endpoint_url, project, operation)
+    return str(addresses.get(project=project, region=region, address=name).address)
+
+
 def create_gcp_project(
     endpoint_url: str, project: str, nodes: dict[str, str], static_ip_name: str | None
 ) -> GcpProject:

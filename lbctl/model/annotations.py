@@ -74,6 +74,7 @@ TARGET_NODE_LABELS = ALB + "target-node-labels"
 
 INGRESS_CLASS = "kubernetes.io/ingress.class"
 GLOBAL_STATIC_IP = "kubernetes.io/ingress.global-static-ip-name"
+REGIONAL_STATIC_IP = "kubernetes.io/ingress.regional-static-ip-name"
 ALLOW_HTTP = "kubernetes.io/ingress.allow-http"
 PRE_SHARED_CERT = GCP + "pre-shared-cert"
 FRONTEND_CONFIG = "networking.gke.io/v1beta1.FrontendConfig"
@@ -939,6 +940,19 @@ ANNOTATIONS: list[Annotation] = [
         ),
         _I,
         "Existing global address to use for the forwarding rules (never deleted by lbctl).",
+    ),
+    _gcp(
+        REGIONAL_STATIC_IP,
+        p.string(
+            _RFC1035,
+            63,
+            "the name of an existing regional static IP address (lower-case letters, "
+            "digits and '-', starting with a letter, up to 63)",
+        ),
+        _I,
+        "Existing regional address in the cluster's region for the forwarding rules of a `gce-internal` "
+        "(an INTERNAL address of the cluster's subnetwork; purpose SHARED_LOADBALANCER_VIP to serve HTTP and "
+        "HTTPS on it) or `gce-regional-external` Ingress (never deleted by lbctl).",
     ),
     _gcp(ALLOW_HTTP, p.boolean(), _I, "Serve plain HTTP on :80 as well as HTTPS.", True, "true"),
     _gcp(

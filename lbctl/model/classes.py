@@ -10,6 +10,10 @@ from lbctl.model.objects import Ingress, IngressClass
 
 AWS_CONTROLLER = "ingress.k8s.aws/alb"
 GCE_CONTROLLER = "k8s.io/ingress-gce"
+# ingress-gce's regional Application Load Balancer classes: internal, and regional external
+GCE_INTERNAL_CLASS = "gce-internal"
+GCE_REGIONAL_EXTERNAL_CLASS = "gce-regional-external"
+GCE_REGIONAL_CLASSES = (GCE_INTERNAL_CLASS, GCE_REGIONAL_EXTERNAL_CLASS)
 
 
 @dataclass(frozen=True)
@@ -26,7 +30,9 @@ class ClassPolicy:
         if provider == "aws":
             return ClassPolicy(class_names or ("alb",), AWS_CONTROLLER, claim_unclassed=False)
         if provider == "gcp":
-            return ClassPolicy(class_names or ("gce",), GCE_CONTROLLER, claim_unclassed=True)
+            return ClassPolicy(
+                class_names or ("gce", *GCE_REGIONAL_CLASSES), GCE_CONTROLLER, claim_unclassed=True
+            )
         raise ValueError(f"unknown provider {provider!r}; expected aws or gcp")
 
 

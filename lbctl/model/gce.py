@@ -9,7 +9,9 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from lbctl.model import annotations as a
+from lbctl.model import gce_regional
 from lbctl.model.alb import AlbProfile
+from lbctl.model.classes import GCE_INTERNAL_CLASS
 from lbctl.model.objects import Ingress, ProbeSpec, Service
 from lbctl.model.parsers import SchemaCheck
 from lbctl.model.problems import SpecError
@@ -669,10 +671,18 @@ def gce_frontend(
         annotation_field(a.SUPPRESS_FIREWALL_XPN_ERROR),
         "Ingress" if parsed.has(a.SUPPRESS_FIREWALL_XPN_ERROR) else "default",
     )
+    cls = gce_regional.regional_class(ingress, parsed, fail)
+    address = gce_regional.static_ip(cls, parsed, fail)
+    if cls is not None:
+        gce_regional.check_frontend(cls, listeners, address, fail, SSL_POLICY_FIELD)
+        fields["frontend.static_ip_name"] = Source(
+            annotation_field(a.REGIONAL_STATIC_IP), "Ingress" if address else "default"
+        )
     return Frontend(
-        scheme="internet-facing",
-        static_ip_name=parsed.get(a.GLOBAL_STATIC_IP),
+        scheme="internal" if cls == GCE_INTERNAL_CLASS else "internet-facing",
+        static_ip_name=address,
         listeners=listeners,
+        regional=cls is not None,
         firewall_error_as_warning=bool(parsed.get(a.SUPPRESS_FIREWALL_XPN_ERROR)),
     )
 
@@ -690,6 +700,7 @@ def gce_default_fields() -> dict[str, Source]:
         ),
         "frontend.static_ip_name": Source(annotation_field(a.GLOBAL_STATIC_IP)),
         "frontend.firewall_error_as_warning": Source(annotation_field(a.SUPPRESS_FIREWALL_XPN_ERROR)),
+        "frontend.regional": Source(annotation_field(a.INGRESS_CLASS)),
         "certificates": Source(annotation_field(a.PRE_SHARED_CERT)),
     }
 
@@ -753,6 +764,9 @@ class GceProfile:
         where: str,
     ) -> None:
         apply_gce_backend_settings(backend, service, service_parsed, member.snapshot, member.fail)
+        cls = gce_regional.regional_class(member.ingress, member.parsed, member.fail)
+        if cls is not None:
+            gce_regional.check_backend(cls, backend, service, member.fail)
 
     def authentication(
         self,

@@ -281,7 +281,10 @@ class Listener(Sourced):
 class Frontend:
     scheme: str = "internet-facing"
     ip_address_type: str = "ipv4"
-    static_ip_name: str | None = None  # GCP global address to use, never deleted
+    static_ip_name: str | None = (
+        None  # GCP address to use (global, or regional when `regional`), never deleted
+    )
+    regional: bool = False  # GCP: a regional Application Load Balancer (gce-internal, gce-regional-external)
     # GCP Shared VPC: a firewall rule the host project refuses is a warning with the admin's command, not a failure
     firewall_error_as_warning: bool = False
     listeners: list[Listener] = field(default_factory=list)

@@ -37,32 +37,100 @@ class Collection:
     name_arg: str  # e.g. "url_map"
     message: type  # e.g. compute_v1.UrlMap
     zonal: bool = False
+    regional: type | None = None  # the client of the same collection under regions/R, if it has one
+    regional_list: type | None = None  # its list request
 
     @property
     def resource_arg(self) -> str:
         return f"{self.name_arg}_resource"
 
 
+REGION_PREFIX = "regions/"
+# Regional collections whose API methods carry no `region` prefix (regionUrlMaps.insert, forwardingRules.insert)
+_UNPREFIXED_REGIONAL = frozenset({"forwardingRules", "addresses", "subnetworks"})
+
+
+def scope_args(where: str | None) -> dict[str, str]:
+    """The request argument of a resource's scope: `zone=` for a zone, `region=` for `regions/R`."""
+    if not where:
+        return {}
+    if where.startswith(REGION_PREFIX):
+        return {"region": where[len(REGION_PREFIX) :]}
+    return {"zone": where}
+
+
+def api_name(collection: str, regional: bool) -> str:
+    """The API's name of a collection in its scope: `regionUrlMaps` for regional URL maps."""
+    if not regional or collection in _UNPREFIXED_REGIONAL:
+        return collection
+    return f"region{collection[:1].upper()}{collection[1:]}"
+
+
 COLLECTIONS: dict[str, Collection] = {
-    "healthChecks": Collection(compute_v1.HealthChecksClient, "health_check", compute_v1.HealthCheck),
-    "backendServices": Collection(
-        compute_v1.BackendServicesClient, "backend_service", compute_v1.BackendService
+    "healthChecks": Collection(
+        compute_v1.HealthChecksClient,
+        "health_check",
+        compute_v1.HealthCheck,
+        regional=compute_v1.RegionHealthChecksClient,
+        regional_list=compute_v1.ListRegionHealthChecksRequest,
     ),
-    "urlMaps": Collection(compute_v1.UrlMapsClient, "url_map", compute_v1.UrlMap),
+    "backendServices": Collection(
+        compute_v1.BackendServicesClient,
+        "backend_service",
+        compute_v1.BackendService,
+        regional=compute_v1.RegionBackendServicesClient,
+        regional_list=compute_v1.ListRegionBackendServicesRequest,
+    ),
+    "urlMaps": Collection(
+        compute_v1.UrlMapsClient,
+        "url_map",
+        compute_v1.UrlMap,
+        regional=compute_v1.RegionUrlMapsClient,
+        regional_list=compute_v1.ListRegionUrlMapsRequest,
+    ),
     "targetHttpProxies": Collection(
-        compute_v1.TargetHttpProxiesClient, "target_http_proxy", compute_v1.TargetHttpProxy
+        compute_v1.TargetHttpProxiesClient,
+        "target_http_proxy",
+        compute_v1.TargetHttpProxy,
+        regional=compute_v1.RegionTargetHttpProxiesClient,
+        regional_list=compute_v1.ListRegionTargetHttpProxiesRequest,
     ),
     "targetHttpsProxies": Collection(
-        compute_v1.TargetHttpsProxiesClient, "target_https_proxy", compute_v1.TargetHttpsProxy
+        compute_v1.TargetHttpsProxiesClient,
+        "target_https_proxy",
+        compute_v1.TargetHttpsProxy,
+        regional=compute_v1.RegionTargetHttpsProxiesClient,
+        regional_list=compute_v1.ListRegionTargetHttpsProxiesRequest,
     ),
     "sslCertificates": Collection(
-        compute_v1.SslCertificatesClient, "ssl_certificate", compute_v1.SslCertificate
+        compute_v1.SslCertificatesClient,
+        "ssl_certificate",
+        compute_v1.SslCertificate,
+        regional=compute_v1.RegionSslCertificatesClient,
+        regional_list=compute_v1.ListRegionSslCertificatesRequest,
     ),
     "forwardingRules": Collection(
-        compute_v1.GlobalForwardingRulesClient, "forwarding_rule", compute_v1.ForwardingRule
+        compute_v1.GlobalForwardingRulesClient,
+        "forwarding_rule",
+        compute_v1.ForwardingRule,
+        regional=compute_v1.ForwardingRulesClient,
+        regional_list=compute_v1.ListForwardingRulesRequest,
     ),
     "firewalls": Collection(compute_v1.FirewallsClient, "firewall", compute_v1.Firewall),
-    "addresses": Collection(compute_v1.GlobalAddressesClient, "address", compute_v1.Address),
+    "addresses": Collection(
+        compute_v1.GlobalAddressesClient,
+        "address",
+        compute_v1.Address,
+        regional=compute_v1.AddressesClient,
+        regional_list=compute_v1.ListAddressesRequest,
+    ),
+    "subnetworks": Collection(
+        compute_v1.SubnetworksClient,  # regional only: the global entry is never called
+        "subnetwork",
+        compute_v1.Subnetwork,
+        regional=compute_v1.SubnetworksClient,
+        regional_list=compute_v1.ListSubnetworksRequest,
+    ),
     "sslPolicies": Collection(compute_v1.SslPoliciesClient, "ssl_policy", compute_v1.SslPolicy),
     "instanceGroups": Collection(
         compute_v1.InstanceGroupsClient, "instance_group", compute_v1.InstanceGroup, True
@@ -182,41 +250,49 @@ class Compute:
         self.network_project = network_project or project
         self.caller = caller
         self.op_timeout = op_timeout
-        self.clients = {name: c.client(**options) for name, c in COLLECTIONS.items()}
+        self.clients = {name: c.client(**options) for name, c in COLLECTIONS.items() if name != "subnetworks"}
+        self.regional_clients = {name: c.regional(**options) for name, c in COLLECTIONS.items() if c.regional}
         self.zones_client = compute_v1.ZonesClient(**options)
         self.global_ops = compute_v1.GlobalOperationsClient(**options)
         self.zone_ops = compute_v1.ZoneOperationsClient(**options)
+        self.region_ops = compute_v1.RegionOperationsClient(**options)
 
     @property
     def stats(self) -> CallStats:
         return self.caller.stats
 
     def call(self, collection: str, method: str, **kwargs: Any) -> Any:
-        """`<collection>.<method>` through the CloudCaller (`project` added)."""
-        client = self.clients[collection]
+        """`<collection>.<method>` through the CloudCaller (`project` added); with `region=`, on the regional
+        collection (counted under the API's name, e.g. `regionUrlMaps.insert`)."""
+        regional = "region" in kwargs
+        client = (self.regional_clients if regional else self.clients)[collection]
         fn = getattr(client, _snake(method))
-        project = self.project_of(collection)
-        return self.caller.call("compute", f"{collection}.{method}", fn, project=project, **kwargs)
+        name = f"{api_name(collection, regional)}.{method}"
+        return self.caller.call("compute", name, fn, project=self.project_of(collection), **kwargs)
 
     def project_of(self, collection: str) -> str:
-        """The project a collection's resources live in: firewall rules in the network's project."""
-        return self.network_project if collection == "firewalls" else self.project
+        """The project a collection's resources live in: firewall rules (and subnetworks) in the network's."""
+        return self.network_project if collection in ("firewalls", "subnetworks") else self.project
 
     def list(
         self, collection: str, zone: str | None = None, filter: str | None = None
     ) -> list[dict[str, Any]]:  # noqa: A002
-        """Every item of a list call (each page through the CloudCaller), as API dicts."""
+        """Every item of a list call (each page through the CloudCaller), as API dicts; `zone` is a zone or
+        `regions/R`."""
         kwargs: dict[str, Any] = {"filter": filter} if filter else {}
-        if zone:
-            kwargs["zone"] = zone
+        kwargs.update(scope_args(zone))
+        regional = "region" in kwargs
+        spec = COLLECTIONS[collection]
+        request_type = spec.regional_list if regional else _list_request(collection)
+        client = (self.regional_clients if regional else self.clients)[collection]
         items: list[dict[str, Any]] = []
         token = None
         while True:
             request_kwargs = dict(kwargs, page_token=token) if token else kwargs
-            message_type = COLLECTIONS[collection].message
-            list_request = _list_request(collection)(project=self.project_of(collection), **request_kwargs)
+            message_type = spec.message
+            list_request = request_type(project=self.project_of(collection), **request_kwargs)  # type: ignore[misc]
             pager = self.caller.call(
-                "compute", f"{collection}.list", self.clients[collection].list, request=list_request
+                "compute", f"{api_name(collection, regional)}.list", client.list, request=list_request
             )
             page = next(iter(pager.pages))
             items.extend(
@@ -234,15 +310,16 @@ class Compute:
     def mutate(
         self, collection: str, method: str, zone: str | None = None, **kwargs: Any
     ) -> compute_v1.Operation:
-        """A mutating call and the wait for its operation; raises the operation's error."""
-        if zone:
-            kwargs["zone"] = zone
+        """A mutating call and the wait for its operation; raises the operation's error. `zone`: the
+        resource's zone, or `regions/R`."""
+        kwargs.update(scope_args(zone))
         operation = self.call(collection, method, **kwargs)
         return self.wait(operation)
 
     def wait(self, operation: Any) -> compute_v1.Operation:
         current = getattr(operation, "_extended_operation", operation)
         zone = current.zone.rsplit("/", 1)[-1] if current.zone else None
+        region = current.region.rsplit("/", 1)[-1] if current.region else None
         deadline = time.monotonic() + self.op_timeout
         # an operation on the network's project (firewall rules on a Shared VPC) is polled there
         link = str(current.self_link or "")
@@ -257,6 +334,12 @@ class Compute:
                     "compute",
                     "zoneOperations.wait",
                     lambda name=name: self.zone_ops.wait(project=project, zone=zone, operation=name),
+                )
+            elif region:
+                current = self.caller.call(
+                    "compute",
+                    "regionOperations.wait",
+                    lambda name=name: self.region_ops.wait(project=project, region=region, operation=name),
                 )
             else:
                 current = self.caller.call(
@@ -329,9 +412,7 @@ class Compute:
 
     def read(self, step: Step) -> dict[str, Any]:
         collection, _ = target(step)
-        kwargs: dict[str, Any] = {COLLECTIONS[collection].name_arg: step.name}
-        if step.where:
-            kwargs["zone"] = step.where
+        kwargs: dict[str, Any] = {COLLECTIONS[collection].name_arg: step.name, **scope_args(step.where)}
         return to_dict(self.call(collection, "get", **kwargs))
 
 

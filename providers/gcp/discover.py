@@ -15,7 +15,7 @@ from google.api_core import exceptions
 from lbctl.provider import ProviderError
 
 from . import naming as n
-from .clients import Compute, to_dict
+from .clients import Compute, scope_args, to_dict
 
 if TYPE_CHECKING:
     from .translate import Desired, Endpoint
@@ -31,6 +31,18 @@ GLOBAL = (
     "firewalls",
 )
 ZONAL = ("instanceGroups", "networkEndpointGroups")
+# A regional load balancer's resources, listed in the cluster's region(s). Its health checks are created first
+# and deleted last (plan's ORDER), so where none of ours exists nothing regional of ours does: a discovery
+# lists the rest only then, and costs a cluster without regional Ingresses one list call per region.
+REGIONAL_FIRST = "healthChecks"
+REGIONAL = (
+    "backendServices",
+    "urlMaps",
+    "targetHttpProxies",
+    "targetHttpsProxies",
+    "sslCertificates",
+    "forwardingRules",
+)
 
 Key = tuple[str, str, str]  # (collection, zone or "", name)
 Group = tuple[str, str]  # (zone, instance group or NEG name)
@@ -147,19 +159,39 @@ def zonal_ref(reference: str, collection: str) -> Group | None:
     return (parts[parts.index("zones") + 1], parts[-1])
 
 
+def regions_of(zones: list[str]) -> list[str]:
+    """The regions of the cluster's zones (`us-central1` for `us-central1-a`)."""
+    return sorted({zone.rsplit("-", 1)[0] for zone in zones})
+
+
 def list_cluster(compute: Compute, cluster: str, zones: list[str]) -> Inventory:
-    """Every resource of ours in the project: one filtered list per collection (and zone)."""
+    """Every resource of ours in the project: one filtered list per collection (and zone, and region; see
+    REGIONAL_FIRST)."""
     inventory = Inventory()
     name_filter = n.name_filter(cluster)
     scopes = [(c, None) for c in GLOBAL] + [(c, z) for c in ZONAL for z in zones]
-    for collection, zone in scopes:
-        for body in compute.list(collection, zone=zone, filter=name_filter):
-            record = n.owner(body)
-            if record is None or record.get("cluster") != cluster:
-                continue
-            key = (collection, zone or "", str(body["name"]))
-            inventory.put(Existing(key, body, record))
+    for collection, where in scopes:
+        _list_into(inventory, compute, cluster, collection, where, name_filter)
+    for region in regions_of(zones):
+        where = f"regions/{region}"
+        if _list_into(inventory, compute, cluster, REGIONAL_FIRST, where, name_filter):
+            for collection in REGIONAL:
+                _list_into(inventory, compute, cluster, collection, where, name_filter)
     return inventory
+
+
+def _list_into(
+    inventory: Inventory, compute: Compute, cluster: str, collection: str, where: str | None, name_filter: str
+) -> int:
+    """Put the cluster's resources of one collection in one scope into `inventory`; how many there were."""
+    found = 0
+    for body in compute.list(collection, zone=where, filter=name_filter):
+        record = n.owner(body)
+        if record is None or record.get("cluster") != cluster:
+            continue
+        inventory.put(Existing((collection, where or "", str(body["name"])), body, record))
+        found += 1
+    return found
 
 
 def cluster_inventory(compute: Compute, cache: KeptDiscovery, cluster: str, zones: list[str]) -> Inventory:
@@ -172,22 +204,31 @@ def cluster_inventory(compute: Compute, cache: KeptDiscovery, cluster: str, zone
 
 
 def must_exist(
-    compute: Compute, cache: KeptDiscovery, collection: str, arg: str, name: str, message: str, field: str
+    compute: Compute,
+    cache: KeptDiscovery,
+    collection: str,
+    arg: str,
+    name: str,
+    message: str,
+    field: str,
+    where: str | None = None,
 ) -> dict[str, Any]:
     """A resource the spec names but lbctl does not own (static IP, pre-shared certificate, SSL policy), read
-    once per discovery; missing is the user's to fix, reported on `field`."""
+    once per discovery; missing is the user's to fix, reported on `field`. `where`: `regions/R` for a
+    regional one."""
     fresh = cache.fresh()
+    lookup = (collection, f"{where}/{name}" if where else name)
     with cache.lock:
-        known = cache.lookups.get((collection, name)) if fresh else None
+        known = cache.lookups.get(lookup) if fresh else None
     if known is not None:
         return known
     try:
-        body = to_dict(compute.call(collection, "get", **{arg: name}))
+        body = to_dict(compute.call(collection, "get", **{arg: name}, **scope_args(where)))
     except exceptions.NotFound:
         raise ProviderError(message, user_fixable=True, field=field) from None
     if fresh:
         with cache.lock:
-            cache.lookups[(collection, name)] = body
+            cache.lookups[lookup] = body
     return body
 
 

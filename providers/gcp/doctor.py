@@ -1,4 +1,5 @@
-"""`lbctl doctor` for Google Cloud: project and zones reachable, static IPs visible, our resources listable.
+"""`lbctl doctor` for Google Cloud: project and zones reachable, static IPs visible, the proxy-only subnet regional
+Ingresses need, our resources listable.
 The Compute API has no dry run for load-balancing resources, so permissions are listed, not proven."""
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ def gcp_checks(provider: Any) -> list[Check]:
     addresses = provider.compute.list("addresses")
     names = ", ".join(a["name"] for a in addresses) or "none reserved"
     checks.append(Check("Global static IPs", "ok", names))
+    checks.append(_proxy_only_subnet(provider, zones))
     try:
         mine = provider.compute.list("urlMaps", filter=n.name_filter(provider.config.cluster_name))
         checks.append(
@@ -64,3 +66,35 @@ def gcp_checks(provider: Any) -> list[Check]:
         )
     )
     return checks
+
+
+def _proxy_only_subnet(provider: Any, zones: list[str]) -> Check:
+    """The ACTIVE proxy-only subnet of the cluster's network in its region, which gce-internal and
+    gce-regional-external Ingresses need (a warning: global Ingresses do not)."""
+    from .discover import regions_of
+    from .regional import proxy_only_subnet, proxy_subnet_command
+
+    network = str(provider.options.get("network", "default"))
+    regions = regions_of(list(provider.options.get("zones") or zones))
+    missing = []
+    found = []
+    try:
+        for region in regions:
+            subnet = proxy_only_subnet(provider, region, network)
+            if subnet is None:
+                missing.append(region)
+            else:
+                found.append(f"{region}: {subnet['name']} ({subnet['ipCidrRange']})")
+    except exceptions.GoogleAPICallError as err:
+        return Check(
+            "Proxy-only subnet", "fail", err.message[:300], "grant the role in manifests/iam/gcp-role.yaml"
+        )
+    if missing:
+        return Check(
+            "Proxy-only subnet",
+            "warn",
+            f"network {network} has no ACTIVE REGIONAL_MANAGED_PROXY subnet in {', '.join(missing)}: "
+            "gce-internal and gce-regional-external Ingresses are refused there",
+            "; ".join(proxy_subnet_command(region, network) for region in missing),
+        )
+    return Check("Proxy-only subnet", "ok", "; ".join(found))

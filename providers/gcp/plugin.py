@@ -113,16 +113,24 @@ def offline_project(request: OfflineRequest) -> Iterator[ProviderConfig]:
     """An embedded, empty project: the nodes' VMs and the static IPs the Ingresses name (those must exist
     beforehand)."""
     from emulators.gce import ComputeEmulator
-    from emulators.gce.project import create_gcp_project
+    from emulators.gce.project import create_gcp_project, create_subnetworks, reserve_regional_address
 
     project = str(request.options.get("project") or DEMO_PROJECT)
     nodes = {n.instance_id or n.name: n.zone or DEFAULT_ZONE for n in request.snapshot.nodes.values()}
     with ComputeEmulator(port=0) as compute:
-        static_ips = sorted({s.frontend.static_ip_name for s in request.specs if s.frontend.static_ip_name})
+        named = [s for s in request.specs if s.frontend.static_ip_name]
+        static_ips = sorted({str(s.frontend.static_ip_name) for s in named if not s.frontend.regional})
         create_gcp_project(compute.url, project, nodes, static_ips[0] if static_ips else None)
         for name in static_ips[1:]:
             create_gcp_project(compute.url, project, {}, name)
         zones = list(request.options.get("zones") or ()) or sorted(set(nodes.values())) or [DEFAULT_ZONE]
+        if any(s.frontend.regional for s in request.specs):  # the region's subnets, the regional VIPs named
+            region = zones[0].rsplit("-", 1)[0]
+            create_subnetworks(compute.url, project, region)
+            regional = {str(s.frontend.static_ip_name): s.frontend.scheme == "internal" for s in named}
+            for name, internal in sorted(regional.items()):
+                if any(s.frontend.regional and s.frontend.static_ip_name == name for s in named):
+                    reserve_regional_address(compute.url, project, region, name, internal=internal)
         yield ProviderConfig(request.cluster_name, compute.url, {"project": project, "zones": zones})
 
 

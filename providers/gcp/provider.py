@@ -21,6 +21,7 @@ from .clients import (
     classify_gcp_error,
     describe_gcp_error,
     is_quota_error,
+    scope_args,
     target,
     to_dict,
 )
@@ -29,6 +30,7 @@ from .discover import Current, Inventory, Key, cluster_inventory, discover, list
 from .doctor import gcp_checks
 from .managed import earlier_certificates, report
 from .plan import plan
+from .regional import regional_context
 from .status import backend_health, status_annotations
 from .translate import (
     PRE_SHARED,
@@ -158,7 +160,9 @@ class GcpProvider:
         ctx.keep_managed = keep_managed or {}
         spec = stack.spec
         if not spec.empty:
-            ctx.static_ip = self._static_ip(spec.frontend.static_ip_name, spec.field_of(STATIC_IP))
+            if spec.frontend.regional:
+                regional_context(self, ctx, spec)
+            ctx.static_ip = self._static_ip(spec.frontend.static_ip_name, spec.field_of(STATIC_IP), ctx)
             for listener in spec.frontend.listeners:
                 for cert in listener.certificates:
                     if cert.kind == "pre-shared":
@@ -166,8 +170,10 @@ class GcpProvider:
                             "sslCertificates",
                             "ssl_certificate",
                             cert.ref,
-                            f"pre-shared certificate {cert.ref!r} not found",
+                            f"pre-shared certificate {cert.ref!r} not found"
+                            + (f" in region {ctx.region}" if ctx.region else ""),
                             spec.field_of(PRE_SHARED),
+                            ctx.where("sslCertificates"),
                         )
                 if listener.ssl_policy:
                     self._must_exist(
@@ -179,21 +185,27 @@ class GcpProvider:
                     )
         return translate(stack, ctx)
 
-    def _static_ip(self, name: str | None, field: str) -> str | None:
+    def _static_ip(self, name: str | None, field: str, ctx: Context) -> str | None:
         if not name:
             return None
+        where = f"--region={ctx.region}" if ctx.region else "--global"
+        if ctx.scheme == "INTERNAL_MANAGED":
+            where += f" --subnet={ctx.subnetwork} --purpose=SHARED_LOADBALANCER_VIP"
+        kind = "regional" if ctx.region else "global"
         body = self._must_exist(
             "addresses",
             "address",
             name,
-            f"global static IP {name!r} not found: reserve it "
-            f"with 'gcloud compute addresses create {name} --global'",
+            f"{kind} static IP {name!r} not found: reserve it with 'gcloud compute addresses create {name} {where}'",
             field,
+            ctx.where("addresses"),
         )
         return str(body.get("address"))
 
-    def _must_exist(self, collection: str, arg: str, name: str, message: str, field: str) -> dict[str, Any]:
-        return must_exist(self.compute, self.cache, collection, arg, name, message, field)
+    def _must_exist(
+        self, collection: str, arg: str, name: str, message: str, field: str, where: str | None = None
+    ) -> dict[str, Any]:
+        return must_exist(self.compute, self.cache, collection, arg, name, message, field, where)
 
     def _inventory(self) -> Inventory:
         """The cluster's inventory: kept (fresh) or discovered now; one discovery at a time."""
@@ -378,7 +390,11 @@ class GcpProvider:
             return None  # as discovery found it: without an address
         if not applied:
             return None
-        body = to_dict(self.compute.call("forwardingRules", "get", forwarding_rule=rules[0].name))
+        body = to_dict(
+            self.compute.call(
+                "forwardingRules", "get", forwarding_rule=rules[0].name, **scope_args(rules[0].zone)
+            )
+        )
         self.cache.put_body(key, body)
         return str(body["IPAddress"])
 
@@ -394,5 +410,7 @@ def _uses(current: Current, holder: Step, step: Step) -> bool:
     if step.action != "delete" or existing is None:
         return False
     collection = target(step)[0]
-    where = f"/zones/{step.where}/" if step.where else "/global/"
+    where = "/global/"
+    if step.where:
+        where = f"/{step.where}/" if step.where.startswith("regions/") else f"/zones/{step.where}/"
     return f'{where}{collection}/{step.name}"' in json.dumps(existing.body)

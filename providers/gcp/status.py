@@ -10,7 +10,7 @@ from google.cloud import compute_v1
 
 from lbctl.model import annotations as a
 
-from .clients import Compute
+from .clients import Compute, scope_args
 from .translate import Desired
 
 
@@ -29,6 +29,7 @@ def backend_health(compute: Compute, desired: Desired) -> dict[str, str]:
                     "backendServices",
                     "getHealth",
                     backend_service=wanted.name,
+                    **scope_args(wanted.zone),
                     resource_group_reference_resource=compute_v1.ResourceGroupReference(
                         group=backend["group"]
                     ),

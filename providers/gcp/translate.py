@@ -101,21 +101,50 @@ class Desired:
         return {w.key: w for w in self.resources}
 
 
+# What a regional Application Load Balancer has under regions/R (the NEGs stay zonal, the firewall global)
+REGIONAL_COLLECTIONS = frozenset(
+    {
+        "healthChecks",
+        "backendServices",
+        "urlMaps",
+        "targetHttpProxies",
+        "targetHttpsProxies",
+        "sslCertificates",
+        "forwardingRules",
+        "addresses",
+    }
+)
+REGIONAL_FIELD = "frontend.regional"
+
+
 @dataclass
 class Context:
+    """What translation needs of the cloud. `region` is set for a regional spec (gce-internal,
+    gce-regional-external): its resources live under regions/<region>, with `scheme` INTERNAL_MANAGED or
+    EXTERNAL_MANAGED, the forwarding rules on `network` (and `subnetwork`, internal), the firewall open to
+    the proxy-only subnet's range."""
+
     cluster: str
     project: str
     network: str = "default"
-    static_ip: str | None = None  # the resolved address of the named global address
+    static_ip: str | None = None  # the resolved address of the named global (or regional) address
     network_project: str | None = None  # Shared VPC: the host project of the network and its firewall rules
     # ManagedCertificate "ns/name" → names of its earlier (other domains) certificates of this stack still
     # attached while the new one provisions: HTTPS keeps serving on them until it is ACTIVE
     keep_managed: dict[str, list[str]] = field(default_factory=dict)
+    region: str | None = None
+    subnetwork: str = "default"
+    scheme: str = "EXTERNAL"
+    proxy_subnet_range: str | None = None
+
+    def where(self, collection: str) -> str | None:
+        """The `where` of a resource of `collection` that is not zonal: `regions/R` when regional."""
+        return f"regions/{self.region}" if self.region and collection in REGIONAL_COLLECTIONS else None
 
 
 def _ref(ctx: Context, collection: str, name: str, zone: str | None = None) -> str:
-    scope = f"zones/{zone}" if zone else "global"
-    shared_vpc = collection in ("networks", "firewalls") and ctx.network_project
+    scope = f"zones/{zone}" if zone else (ctx.where(collection) or "global")
+    shared_vpc = collection in ("networks", "firewalls", "subnetworks") and ctx.network_project
     project = ctx.network_project if shared_vpc else ctx.project
     return f"projects/{project}/{scope}/{collection}/{name}"
 
@@ -248,6 +277,7 @@ def translate(stack: StackInput, ctx: Context) -> Desired:
                 "backendServices",
                 bs_name,
                 bs,
+                ctx.where("backendServices"),
                 security_policy=policy,
                 signed_url_keys=signing_keys,
                 fields=fields,
@@ -275,7 +305,7 @@ def translate(stack: StackInput, ctx: Context) -> Desired:
                     "network": _ref(ctx, "networks", ctx.network),
                     "direction": "INGRESS",
                     "priority": 1000,
-                    "sourceRanges": list(HEALTH_CHECK_RANGES),
+                    "sourceRanges": [*HEALTH_CHECK_RANGES, *filter(None, [ctx.proxy_subnet_range])],
                     "allowed": [{"IPProtocol": "tcp", "ports": [str(p) for p in sorted(fw_ports)]}],
                 },
             )
@@ -321,7 +351,7 @@ def _health_check(ctx: Context, stack: str, name: str, backend: Backend) -> Want
         "healthyThreshold": hc.healthy_threshold,
         "unhealthyThreshold": hc.unhealthy_threshold,
     }
-    return Wanted("healthChecks", name, body)
+    return Wanted("healthChecks", name, body, ctx.where("healthChecks"))
 
 
 def _backend_service(
@@ -333,7 +363,7 @@ def _backend_service(
         "name": name,
         "description": n.description(ctx.cluster, stack, f"BackendService:{backend.key}"),
         "protocol": backend.protocol if backend.protocol in ("HTTP", "HTTPS", "HTTP2") else "HTTP",
-        "loadBalancingScheme": "EXTERNAL",
+        "loadBalancingScheme": ctx.scheme,
         "healthChecks": [hc_ref],
         "backends": groups,
         "timeoutSec": config.get("timeoutSec", DEFAULT_TIMEOUT_SEC),
@@ -466,7 +496,7 @@ def _frontend(stack: StackInput, ctx: Context, out: Desired, services: dict[str,
     out.warnings.extend(url_map.warnings)
     um_name = n.resource_name(n.URL_MAP, ctx.cluster, readable, spec.stack)
     body = {"name": um_name, "description": n.description(ctx.cluster, spec.stack, "UrlMap"), **url_map.body}
-    out.resources.append(Wanted("urlMaps", um_name, body))
+    out.resources.append(Wanted("urlMaps", um_name, body, ctx.where("urlMaps")))
     ip_inputs = (spec.frontend.static_ip_name or "",)
     for listener in spec.frontend.listeners:
         if listener.protocol == "HTTP":
@@ -485,6 +515,7 @@ def _frontend(stack: StackInput, ctx: Context, out: Desired, services: dict[str,
                                 "redirectResponseCode": listener.redirect_code,
                             },
                         },
+                        ctx.where("urlMaps"),
                     )
                 )
             proxy = n.resource_name(n.HTTP_PROXY, ctx.cluster, readable, spec.stack)
@@ -497,6 +528,7 @@ def _frontend(stack: StackInput, ctx: Context, out: Desired, services: dict[str,
                         "description": n.description(ctx.cluster, spec.stack, "TargetHttpProxy"),
                         "urlMap": _ref(ctx, "urlMaps", target_map),
                     },
+                    ctx.where("targetHttpProxies"),
                 )
             )
             _forwarding_rule(
@@ -535,6 +567,7 @@ def _frontend(stack: StackInput, ctx: Context, out: Desired, services: dict[str,
                                 "certificate": material.certificate_pem + (material.chain_pem or ""),
                                 "privateKey": Secret(material.private_key_pem),
                             },
+                            ctx.where("sslCertificates"),
                             field=TLS_FIELD,
                         )
                     )
@@ -562,7 +595,11 @@ def _frontend(stack: StackInput, ctx: Context, out: Desired, services: dict[str,
                 "sslCertificates": TLS_FIELD,
                 **({"sslPolicy": spec.field_of(SSL_POLICY)} if listener.ssl_policy else {}),
             }
-            out.resources.append(Wanted("targetHttpsProxies", proxy, body, fields=fields))
+            if ctx.region:
+                body.pop("sslPolicy")  # the model refuses SSL policies on regional classes
+            out.resources.append(
+                Wanted("targetHttpsProxies", proxy, body, ctx.where("targetHttpsProxies"), fields=fields)
+            )
             _forwarding_rule(
                 ctx,
                 spec.stack,
@@ -585,12 +622,17 @@ def _forwarding_rule(
         "IPProtocol": "TCP",
         "portRange": f"{port}-{port}",
         "target": target,
-        "loadBalancingScheme": "EXTERNAL",
+        "loadBalancingScheme": ctx.scheme,
         "labels": n.labels(ctx.cluster, stack),
     }
+    if ctx.region:  # as ingress-gce sets them: the cluster's network, and the subnetwork for internal rules
+        body["network"] = _ref(ctx, "networks", ctx.network)
+        if ctx.scheme == "INTERNAL_MANAGED":
+            project = ctx.network_project or ctx.project
+            body["subnetwork"] = f"projects/{project}/regions/{ctx.region}/subnetworks/{ctx.subnetwork}"
     if ctx.static_ip:
         body["IPAddress"] = ctx.static_ip
-    out.resources.append(Wanted("forwardingRules", name, body))
+    out.resources.append(Wanted("forwardingRules", name, body, ctx.where("forwardingRules")))
 
 
 def spec_url_map(spec: LoadBalancerSpec, cluster: str) -> UrlMapTranslation | None:

@@ -188,6 +188,7 @@ VALID: dict[str, list[tuple[str, Any]]] = {
     a.ALLOW_HTTP: [("false", False), ("true", True), ("TRUE", True)],
     a.INGRESS_CLASS: [("alb", "alb"), ("gce", "gce")],
     a.GLOBAL_STATIC_IP: [("my-ip", "my-ip")],
+    a.REGIONAL_STATIC_IP: [("ilb-vip", "ilb-vip")],
     a.FRONTEND_CONFIG: [("my-frontend", "my-frontend")],
     a.REWRITE_TARGET_NGINX: [("/", "/")],
 }
@@ -312,6 +313,7 @@ INVALID: dict[str, list[str]] = {
     a.ALLOW_HTTP: ["yes", "1"],
     a.INGRESS_CLASS: ["", "x" * 254],
     a.GLOBAL_STATIC_IP: ["My-IP", "1ip"],
+    a.REGIONAL_STATIC_IP: ["ILB_VIP", "9vip"],
     a.FRONTEND_CONFIG: ["My_Config"],
     a.REWRITE_TARGET_NGINX: ["no-slash"],
 }
@@ -412,6 +414,7 @@ EXPECTED_FORM: dict[str, str] = {
     "kubernetes.io/ingress.allow-http": "'true' or 'false'",
     "kubernetes.io/ingress.class": "an ingress class name, e.g. 'alb' or 'gce'",
     "kubernetes.io/ingress.global-static-ip-name": "the name of an existing global static IP address (lower-case letters, digits and '-', starting with a letter, up to 63)",
+    "kubernetes.io/ingress.regional-static-ip-name": "the name of an existing regional static IP address (lower-case letters, digits and '-', starting with a letter, up to 63)",
     "networking.gke.io/v1beta1.FrontendConfig": "a FrontendConfig name",
     "nginx.ingress.kubernetes.io/rewrite-target": "a path starting with '/'",
 }

@@ -16,6 +16,7 @@ def set_security_policy(compute: Compute, step: Step) -> bool:
     compute.mutate(
         "backendServices",
         "setSecurityPolicy",
+        step.where,
         backend_service=step.name,
         security_policy_reference_resource=request,
     )

@@ -1,4 +1,4 @@
-"""Global forwarding rules: created (the address is hashed into the name, so a new address is a new rule),
+"""Forwarding rules, global or regional (`regions/R` in the step's `where`): created (the address is hashed into the name, so a new address is a new rule),
 their target and labels set (labels under the label fingerprint), deleted."""
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ def execute(compute: Compute, step: Step) -> bool:
         compute.mutate(
             "forwardingRules",
             "setTarget",
+            step.where,
             forwarding_rule=step.name,
             target_reference_resource=compute_v1.TargetReference(target=step.body["target"]),
         )
@@ -25,9 +26,18 @@ def execute(compute: Compute, step: Step) -> bool:
     if method == "setLabels":
 
         def set_labels(fingerprint: str | None) -> None:
-            request = compute_v1.GlobalSetLabelsRequest(
-                labels=dict(step.body.get("labels") or {}), label_fingerprint=fingerprint
-            )
+            labels = dict(step.body.get("labels") or {})
+            if step.where:  # regional
+                regional = compute_v1.RegionSetLabelsRequest(labels=labels, label_fingerprint=fingerprint)
+                compute.mutate(
+                    "forwardingRules",
+                    "setLabels",
+                    step.where,
+                    resource=step.name,
+                    region_set_labels_request_resource=regional,
+                )
+                return
+            request = compute_v1.GlobalSetLabelsRequest(labels=labels, label_fingerprint=fingerprint)
             compute.mutate(
                 "forwardingRules", "setLabels", resource=step.name, global_set_labels_request_resource=request
             )

@@ -1,4 +1,5 @@
-"""Target HTTP and HTTPS proxies: created, their URL map, certificates and SSL policy set, deleted."""
+"""Target HTTP and HTTPS proxies, global or regional (`regions/R` in the step's `where`): created, their URL
+map, certificates and SSL policy set, deleted."""
 
 from __future__ import annotations
 
@@ -18,13 +19,26 @@ def execute(compute: Compute, step: Step) -> bool:
         compute.mutate(
             collection,
             "setUrlMap",
+            step.where,
             **named,
             url_map_reference_resource=compute_v1.UrlMapReference(url_map=step.body["urlMap"]),
         )
     elif method == "setSslCertificates":
-        request = compute_v1.TargetHttpsProxiesSetSslCertificatesRequest(
-            ssl_certificates=list(step.body["sslCertificates"])
-        )
+        certificates = list(step.body["sslCertificates"])
+        if step.where:  # regional: the request has its own message and argument
+            compute.mutate(
+                collection,
+                "setSslCertificates",
+                step.where,
+                **named,
+                region_target_https_proxies_set_ssl_certificates_request_resource=(
+                    compute_v1.RegionTargetHttpsProxiesSetSslCertificatesRequest(
+                        ssl_certificates=certificates
+                    )
+                ),
+            )
+            return True
+        request = compute_v1.TargetHttpsProxiesSetSslCertificatesRequest(ssl_certificates=certificates)
         compute.mutate(
             collection,
             "setSslCertificates",
