@@ -127,6 +127,7 @@ _NEG = (a.NEG, '{"ingress": true}')
 CASES = [
     Case(a.INGRESS_CLASS, "Ingress", "alb", lambda doc: doc.get("steps")),  # another class: no GCE plan
     Case(a.GLOBAL_STATIC_IP, "Ingress", "shop-ip", _steps("ForwardingRule")),
+    Case(a.REGIONAL_STATIC_IP, "Ingress", "shop-vip", refused=True),  # class gce: a global load balancer
     Case(a.ALLOW_HTTP, "Ingress", "false", refused=True),  # no TLS: nothing would listen
     Case(a.PRE_SHARED_CERT, "Ingress", "shop-cert", _steps("TargetHttpsProxy")),
     Case(
