@@ -96,8 +96,8 @@ def active_proxy_subnet(store: Store, project: str, region: str, network: str) -
     """The ACTIVE REGIONAL_MANAGED_PROXY subnetwork of `network` in `region`, if there is one."""
     for other_key, other in store.resources.items():
         if (
-            other_key.collection == "subnetworks"
-            and (other_key.project, other_key.region) == (project, region)
+            other_key.collection == "subnetworks"  # in the network's project (a Shared VPC's host)
+            and other_key.region == region
             and other.get("network") == network
             and other.get("purpose") == "REGIONAL_MANAGED_PROXY"
             and other.get("role") == "ACTIVE"

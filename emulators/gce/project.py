@@ -118,7 +118,7 @@ def reserve_regional_address(
             name=name,
             address_type="INTERNAL",
             purpose="SHARED_LOADBALANCER_VIP",
-            subnetwork=f"regions/{region}/subnetworks/{subnetwork}",
+            subnetwork=subnetwork if "/" in subnetwork else f"regions/{region}/subnetworks/{subnetwork}",
         )
     operation = addresses.insert(project=project, region=region, address_resource=address)
     _wait(endpoint_url, project, operation)

@@ -11,6 +11,7 @@ import yaml
 
 from emulators.gce import ComputeEmulator
 from emulators.testing.gce import Clients
+from lbctl.model import annotations as a
 from lbctl.model.builder import BuildConfig, build
 from lbctl.model.snapshot import ClusterSnapshot
 from lbctl.provider import StackInput
@@ -93,3 +94,38 @@ def with_endpoints(objects: list[dict[str, Any]]) -> None:
             ],
         }
     )
+
+
+def regional_objects(cls: str = "gce-internal", address: str | None = "shop-vip") -> list[dict[str, Any]]:
+    """The documented example as a regional Ingress: NEG backends, the regional address instead of the global."""
+    objects = example_objects()
+    annotations = find(objects, "Ingress", "shop")["metadata"]["annotations"]
+    annotations[a.INGRESS_CLASS] = cls
+    del annotations[a.GLOBAL_STATIC_IP]
+    if address:
+        annotations[a.REGIONAL_STATIC_IP] = address
+    for service in ("users", "products"):
+        find(objects, "Service", service)["metadata"]["annotations"] = {a.NEG: '{"ingress": true}'}
+    with_endpoints(objects)
+    objects.append(
+        {
+            "apiVersion": "discovery.k8s.io/v1",
+            "kind": "EndpointSlice",
+            "metadata": {
+                "name": "products-abc",
+                "namespace": "default",
+                "labels": {"kubernetes.io/service-name": "products"},
+            },
+            "addressType": "IPv4",
+            "ports": [{"name": "http", "port": 8080, "protocol": "TCP"}],
+            "endpoints": [
+                {
+                    "addresses": ["10.8.2.4"],
+                    "conditions": {"ready": True},
+                    "nodeName": "gke-shop-pool-c-1",
+                    "zone": "us-central1-c",
+                }
+            ],
+        }
+    )
+    return objects

@@ -11,9 +11,17 @@ from pathlib import Path
 import yaml
 
 from emulators.gce import ComputeEmulator
+from emulators.gce.project import create_subnetworks, reserve_regional_address
 from emulators.gce.routes import parse_route
 from emulators.gce.server import permission_of
-from emulators.testing.gcp_stacks import example_objects, find, stack_from, with_endpoints
+from emulators.testing.gcp_stacks import (
+    PROJECT,
+    example_objects,
+    find,
+    regional_objects,
+    stack_from,
+    with_endpoints,
+)
 from lbctl.model import annotations as a
 from lbctl.model.builder import empty_spec
 from lbctl.provider import StackInput
@@ -29,6 +37,7 @@ PERMISSION_OF_CALL = {
     "instanceGroups.listInstances": "compute.instanceGroups.list",
     "networkEndpointGroups.listNetworkEndpoints": "compute.networkEndpointGroups.get",
     "backendServices.getHealth": "compute.backendServices.get",
+    "regionBackendServices.getHealth": "compute.regionBackendServices.get",
 }
 NOT_CALLS = {
     # referencing one resource from another (a backend service names a health check, …)
@@ -44,6 +53,15 @@ NOT_CALLS = {
     "compute.instances.use",
     "compute.networkEndpointGroups.use",
     "compute.networks.updatePolicy",  # creating a firewall rule on the network
+    # the regional load balancer's references: its address, subnet, health checks, services, maps, proxies
+    "compute.addresses.use",
+    "compute.subnetworks.use",
+    "compute.regionHealthChecks.useReadOnly",
+    "compute.regionBackendServices.use",
+    "compute.regionUrlMaps.use",
+    "compute.regionTargetHttpProxies.use",
+    "compute.regionTargetHttpsProxies.use",
+    "compute.forwardingRules.use",
 }
 NOT_IN_THIS_LIFECYCLE = {
     # Cloud Armor, Cloud CDN signing keys: tests/gcp/test_annotations.py makes these calls
@@ -74,6 +92,22 @@ NOT_IN_THIS_LIFECYCLE = {
     "compute.targetHttpsProxies.get",
     "compute.urlMaps.get",
     "compute.instances.list",  # lbctl doctor
+    # the same for a regional load balancer
+    "compute.regionTargetHttpProxies.setUrlMap",
+    "compute.regionTargetHttpsProxies.setUrlMap",
+    "compute.regionTargetHttpsProxies.setSslCertificates",
+    "compute.forwardingRules.setTarget",
+    "compute.forwardingRules.setLabels",
+    "compute.forwardingRules.get",
+    "compute.regionUrlMaps.update",
+    "compute.regionHealthChecks.update",
+    "compute.regionBackendServices.update",
+    "compute.regionHealthChecks.get",
+    "compute.regionUrlMaps.get",
+    "compute.regionTargetHttpProxies.get",
+    "compute.regionTargetHttpsProxies.get",
+    "compute.regionSslCertificates.get",
+    "compute.addresses.list",
 }
 
 
@@ -82,8 +116,15 @@ def granted() -> set[str]:
 
 
 def _lifecycle(emulator: ComputeEmulator, provider: GcpProvider) -> set[str]:
-    """Create (TLS, static IP, instance groups), switch to NEGs and change endpoints, delete; the
-    permissions of the calls served, as Compute's IAM reference names them."""
+    """Create (TLS, static IP, instance groups), switch to NEGs and change endpoints, delete; the same
+    Ingress as gce-internal (regional), deleted; the permissions of the calls served, as Compute's IAM
+    reference names them."""
+    host = provider.options["network_project"]  # the Shared VPC's host project holds the subnets
+    create_subnetworks(emulator.url, host, "us-central1")
+    subnet = f"projects/{host}/regions/us-central1/subnetworks/default"
+    reserve_regional_address(
+        emulator.url, PROJECT, "us-central1", "shop-vip", internal=True, subnetwork=subnet
+    )
     emulator.clear_requests()
     provider.converge(stack_from(example_objects()))
     negs = example_objects()
@@ -97,6 +138,8 @@ def _lifecycle(emulator: ComputeEmulator, provider: GcpProvider) -> set[str]:
     endpoints["endpoints"][0]["addresses"] = ["10.8.0.6"]  # a pod replaced: one attach, one detach
     provider.converge(stack_from(fewer))
     provider.invalidate_cache()
+    provider.converge(StackInput(empty_spec("gcp", "default/shop")))
+    provider.converge(stack_from(regional_objects()))
     provider.converge(StackInput(empty_spec("gcp", "default/shop")))
     provider.list_stacks()
     out = set()
