@@ -265,7 +265,9 @@ class GcpProvider:
                     where = spec.field_of(XPN_WARNING)
                     if not spec.frontend.firewall_error_as_warning:
                         refused.field = where
-                        refused.args = (f"{refused}; to converge without the rule, set {where} to 'true'",)
+                        refused.args = (
+                            f"{refused}; or set the annotation to 'true' to converge without the rule",
+                        )
                         raise refused
                     result.warnings.append(str(refused))  # as asked: the rest converges without the rule
                     continue

@@ -301,3 +301,52 @@ def test_status_annotations_name_what_was_made(
         wait_for(lambda: gone(lambda: net.read_namespaced_ingress("shop", "default")), what="Ingress deleted")
     finally:
         process.stop()
+
+
+def test_shared_vpc_firewall_refused_is_a_warning_event_with_the_gcloud_command(
+    kube: KubeEmulator, cluster: kubernetes.client.ApiClient, compute: ComputeEmulator, project: GcpProject
+) -> None:
+    """The host project refuses the firewall rule: without networking.gke.io/suppress-firewall-xpn-error the
+    reconcile fails and its Warning names the annotation and the command; with it the load balancer converges
+    and a Warning Event carries the command the host project's admin runs."""
+    host = "host-network-project"
+    compute.deny(host, ["compute.firewalls.create", "compute.firewalls.update", "compute.firewalls.delete"])
+    net = kubernetes.client.NetworkingV1Api(cluster)
+    process = controller(
+        kube,
+        "gcp",
+        compute.url,
+        "e2e",
+        project=PROJECT,
+        zones=["us-central1-a", "us-central1-b"],
+        network_project=host,
+    ).start()
+    try:
+        net.create_namespaced_ingress("default", gce_ingress("shop", {"/users": "users"}))
+
+        def warning(about: str) -> str | None:
+            return next((m for t, _, m in events_for(cluster, "shop") if t == "Warning" and about in m), None)
+
+        refused = wait_for(lambda: warning("gcloud compute firewall-rules create"), what="refused Warning")
+        assert "suppress-firewall-xpn-error" in refused and f"--project {host}`" in refused
+        assert address_of(cluster, "shop") is None and not ours(compute)
+
+        net.patch_namespaced_ingress(
+            "shop",
+            "default",
+            {"metadata": {"annotations": {"networking.gke.io/suppress-firewall-xpn-error": "true"}}},
+        )
+        assert wait_for(lambda: address_of(cluster, "shop"), what="status IP") == project.static_ip
+        assert "firewalls" not in ours(compute)
+        suppressed = [
+            m
+            for t, _, m in events_for(cluster, "shop")
+            if t == "Warning" and m.startswith("Firewall change required by security admin: `gcloud")
+        ]
+        assert suppressed and all(f"--project {host}`" in m for m in suppressed), suppressed
+        compute.denied.clear()
+        net.delete_namespaced_ingress("shop", "default")
+        wait_for(lambda: gone(lambda: net.read_namespaced_ingress("shop", "default")), what="Ingress deleted")
+        assert ours(compute) == {}
+    finally:
+        process.stop()

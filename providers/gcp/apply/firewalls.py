@@ -33,9 +33,10 @@ def execute(compute: Compute, step: Step) -> bool:
         if compute.network_project == compute.project or "forbidden" not in error_reasons(exc):
             raise  # not a Shared VPC, or throttling: the usual handling
         command = gcloud_command(step, compute.network_project)
+        # the command first: an Event's message is bounded, and the command is what the reader needs whole
         raise FirewallXpnError(
-            f"the network's host project {compute.network_project} refused firewall rule {step.name} "
-            f"({exc.message}). Firewall change required by security admin: `{command}`",
+            f"Firewall change required by security admin: `{command}` (the network's host project answered "
+            f"403 {exc.message})",
             command,
             step.field,
         ) from None
