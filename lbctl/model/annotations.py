@@ -1160,6 +1160,12 @@ SVC_TG_ATTRIBUTES = AWS_SVC + "target-group-attributes"
 SVC_SUBNETS = AWS_SVC + "subnets"
 SVC_TARGET_NODE_LABELS = AWS_SVC + "target-node-labels"
 SVC_ATTRIBUTES = AWS_SVC + "attributes"
+SVC_PROXY_PROTOCOL_PORTS = AWS_SVC + "proxy-protocol-per-target-group"
+SVC_SSL_CERT = AWS_SVC + "ssl-cert"
+SVC_SSL_PORTS = AWS_SVC + "ssl-ports"
+SVC_SSL_POLICY = AWS_SVC + "ssl-negotiation-policy"
+SVC_BACKEND_PROTOCOL = AWS_SVC + "backend-protocol"
+SVC_ALPN_POLICY = AWS_SVC + "alpn-policy"
 # Google Cloud's passthrough load balancers (ingress-gce's L4 controllers)
 GKE_LB_TYPE = "networking.gke.io/load-balancer-type"
 GKE_LEGACY_LB_TYPE = "cloud.google.com/load-balancer-type"
@@ -1256,18 +1262,36 @@ SERVICE_ANNOTATIONS: list[Annotation] = [
     _svc(
         SVC_TARGET_NODE_LABELS, p.string_map(), "Only nodes with these labels are instance targets.", {}, ""
     ),
+    _svc(
+        SVC_PROXY_PROTOCOL_PORTS,
+        p.string_list(),
+        "Proxy protocol v2 on the target groups of these ports (numbers), off on the others; the "
+        "proxy-protocol annotation wins.",
+    ),
+    _svc(
+        SVC_SSL_CERT,
+        p.string_list(
+            _matching(r"arn:aws[-a-z]*:(acm|iam):[^\s,]+", "not a certificate ARN"), "certificate ARNs"
+        ),
+        "ACM (or IAM) certificate of the TLS listeners (one: lbctl does not attach SNI certificates to NLBs).",
+    ),
+    _svc(SVC_SSL_PORTS, p.string_list(), "Ports (numbers or names) served with TLS; unset: every TCP port."),
+    _svc(
+        SVC_SSL_POLICY,
+        p.string(r"[A-Za-z0-9-]+", 128, "a security policy name"),
+        "Security policy of the TLS listeners.",
+        "ELBSecurityPolicy-2016-08",
+        "ELBSecurityPolicy-2016-08",
+    ),
+    _svc(SVC_BACKEND_PROTOCOL, p.one_of("ssl", "tcp"), "`ssl`: TLS to the targets of TLS listeners."),
+    _svc(
+        SVC_ALPN_POLICY,
+        p.one_of("None", "HTTP1Only", "HTTP2Only", "HTTP2Optional", "HTTP2Preferred"),
+        "ALPN policy of the TLS listeners.",
+    ),
     *(
         _svc_refused(AWS_SVC + suffix, doc)
         for suffix, doc in (
-            (
-                "proxy-protocol-per-target-group",
-                "Proxy protocol v2 on the target groups of these ports only.",
-            ),
-            ("ssl-cert", "ACM certificate ARNs of the TLS listeners."),
-            ("ssl-ports", "Ports served with TLS."),
-            ("ssl-negotiation-policy", "Security policy of the TLS listeners."),
-            ("backend-protocol", "`ssl`: TLS to the targets."),
-            ("alpn-policy", "ALPN policy of the TLS listeners."),
             ("eip-allocations", "Elastic IP allocations, one per subnet (internet-facing)."),
             ("private-ipv4-addresses", "Private IPv4 addresses, one per subnet (internal)."),
             ("ipv6-addresses", "IPv6 addresses, one per subnet (dualstack)."),

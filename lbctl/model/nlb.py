@@ -6,6 +6,7 @@ precedence (the scheme annotation over the legacy `internal`; the deprecated att
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from lbctl.model import annotations as a
 from lbctl.model.l4_profile import L4Resolved
@@ -45,6 +46,20 @@ class NlbSettings:
     attributes: dict[str, str] = field(default_factory=dict)
     target_group_attributes: dict[str, str] = field(default_factory=dict)
     uid: str = ""
+    certificate: str | None = None  # TLS listeners' certificate (None: no TLS)
+    tls_ports: frozenset[str] = frozenset()  # names or numbers; empty: every TCP port
+    ssl_policy: str = "ELBSecurityPolicy-2016-08"
+    alpn_policy: str | None = None
+    backend_tls: bool = False
+    proxy_ports: frozenset[int] | None = None  # proxy protocol on these ports' target groups, off on others
+
+    def tls_on(self, port: int, name: str | None, protocol: str) -> bool:
+        """Whether the listener of this Service port is TLS (LBC: a certificate, TCP, and in ssl-ports)."""
+        if self.certificate is None or protocol != "TCP":
+            return False
+        return (
+            not self.tls_ports or str(port) in self.tls_ports or (name is not None and name in self.tls_ports)
+        )
 
 
 class NlbProfile:
@@ -108,8 +123,14 @@ class NlbProfile:
             attributes=attributes,
             target_group_attributes=_target_group_attributes(parsed),
             uid=service.uid,
+            **_tls(service, parsed, out.problems, subject),
+            proxy_ports=_proxy_ports(parsed, out.problems, subject),
         )
         for attribute, name in (
+            ("certificate", a.SVC_SSL_CERT),
+            ("tls_ports", a.SVC_SSL_PORTS),
+            ("ssl_policy", a.SVC_SSL_POLICY),
+            ("alpn_policy", a.SVC_ALPN_POLICY),
             ("name", a.SVC_NAME),
             ("ip_address_type", a.SVC_IP_ADDRESS_TYPE),
             ("subnets", a.SVC_SUBNETS),
@@ -119,6 +140,63 @@ class NlbProfile:
         ):
             out.fields[attribute] = parsed.field_of(name)
         return out
+
+
+def _tls(
+    service: Service, parsed: ParsedAnnotations, problems: list[Problem], subject: str
+) -> dict[str, Any]:
+    """The TLS listener settings, checked as LBC checks them (every ssl-ports entry names a Service port)."""
+    certificates = list(parsed.get(a.SVC_SSL_CERT) or [])
+    if len(certificates) > 1:
+        problems.append(
+            Problem(
+                Severity.ERROR,
+                subject,
+                parsed.field_of(a.SVC_SSL_CERT),
+                "lbctl attaches one certificate to an NLB's TLS listeners (no SNI certificates yet); give one ARN",
+                service.source,
+            )
+        )
+    ports = frozenset(parsed.get(a.SVC_SSL_PORTS) or [])
+    known = {str(p.port) for p in service.ports} | {p.name for p in service.ports if p.name}
+    unused = sorted(ports - known)
+    if unused:
+        problems.append(
+            Problem(
+                Severity.ERROR,
+                subject,
+                parsed.field_of(a.SVC_SSL_PORTS),
+                f"names no port of the Service: {', '.join(unused)}",
+                service.source,
+            )
+        )
+    return {
+        "certificate": certificates[0] if certificates else None,
+        "tls_ports": ports,
+        "ssl_policy": parsed.get(a.SVC_SSL_POLICY),
+        "alpn_policy": parsed.get(a.SVC_ALPN_POLICY),
+        "backend_tls": parsed.get(a.SVC_BACKEND_PROTOCOL) == "ssl",
+    }
+
+
+def _proxy_ports(parsed: ParsedAnnotations, problems: list[Problem], subject: str) -> frozenset[int] | None:
+    """The ports of proxy-protocol-per-target-group (None: not set, or proxy-protocol `*` wins)."""
+    if not parsed.has(a.SVC_PROXY_PROTOCOL_PORTS) or parsed.get(a.SVC_PROXY_PROTOCOL) == "*":
+        return None
+    out: set[int] = set()
+    for item in parsed.get(a.SVC_PROXY_PROTOCOL_PORTS):
+        if not (item.isascii() and item.isdigit()):
+            problems.append(
+                Problem(
+                    Severity.ERROR,
+                    subject,
+                    parsed.field_of(a.SVC_PROXY_PROTOCOL_PORTS),
+                    f"{item!r} is not a port number; expected comma-separated port numbers, e.g. '80, 443'",
+                )
+            )
+            continue
+        out.add(int(item))
+    return frozenset(out)
 
 
 def _legacy_attributes(parsed: ParsedAnnotations, problems: list[Problem], subject: str) -> dict[str, str]:

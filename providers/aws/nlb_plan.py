@@ -15,7 +15,13 @@ from lbctl.provider import Ref, Step
 from .diff import attribute_changes, attributes_to_restore, health_check_changes, tag_changes
 from .naming import ATTRIBUTES_TAG, RESOURCE_TAG, ROLE_LISTENER, ROLE_TARGET_GROUP, attributes_tag, tag_list
 from .nlb_discover import CurrentNlb
-from .nlb_translate import NLB_DEFAULTS, NLB_TG_DEFAULTS, DesiredNlb, DesiredNlbTargetGroup
+from .nlb_translate import (
+    NLB_DEFAULTS,
+    NLB_TG_DEFAULTS,
+    DesiredNlb,
+    DesiredNlbListener,
+    DesiredNlbTargetGroup,
+)
 from .plan import target_steps
 
 Arn = str | Ref
@@ -360,6 +366,7 @@ class _Planner:
                         "LoadBalancerArn": lb,
                         "Protocol": want.protocol,
                         "Port": want.port,
+                        **_tls_settings(want),
                         "DefaultActions": action,
                         "Tags": tag_list(want.tags),
                     },
@@ -367,7 +374,20 @@ class _Planner:
                 )
                 continue
             forwards = [a.get("TargetGroupArn") for a in listener.get("DefaultActions", [])]
-            if listener.get("Protocol") != want.protocol or forwards != [groups[want.target_group]]:
+            tls = _tls_settings(want)
+            have_tls = {
+                "Certificates": [
+                    {"CertificateArn": c["CertificateArn"]} for c in listener.get("Certificates", [])
+                ],
+                "SslPolicy": listener.get("SslPolicy"),
+                "AlpnPolicy": listener.get("AlpnPolicy") or ["None"],
+            }
+            tls_drift = bool(tls) and any(have_tls.get(k) != v for k, v in tls.items())
+            if (
+                listener.get("Protocol") != want.protocol
+                or forwards != [groups[want.target_group]]
+                or tls_drift
+            ):
                 self.step(
                     "update",
                     "Listener",
@@ -377,6 +397,7 @@ class _Planner:
                         "ListenerArn": listener["ListenerArn"],
                         "Protocol": want.protocol,
                         "Port": want.port,
+                        **tls,
                         "DefaultActions": action,
                     },
                     f"{want.protocol}:{want.port}",
@@ -397,6 +418,17 @@ class _Planner:
 
     def targets(self, want: DesiredNlbTargetGroup, arn: Arn, have: set[tuple[str, int]]) -> None:
         self.out.steps.extend(target_steps(want.name, arn, have, set(want.targets)))
+
+
+def _tls_settings(want: DesiredNlbListener) -> dict[str, Any]:
+    """The TLS fields of a listener's request (none for TCP/UDP)."""
+    if want.certificate is None:
+        return {}
+    return {
+        "Certificates": [{"CertificateArn": want.certificate}],
+        "SslPolicy": want.ssl_policy,
+        "AlpnPolicy": [want.alpn_policy or "None"],
+    }
 
 
 def _target_group(want: DesiredNlbTargetGroup, current: CurrentNlb) -> dict[str, Any] | None:

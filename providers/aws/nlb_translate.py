@@ -58,9 +58,12 @@ class DesiredNlbTargetGroup:
 @dataclass(frozen=True)
 class DesiredNlbListener:
     port: int
-    protocol: str
+    protocol: str  # TCP | UDP | TLS
     target_group: str  # key of its target group
     tags: dict[str, str] = field(default_factory=dict)
+    certificate: str | None = None  # TLS only
+    ssl_policy: str | None = None
+    alpn_policy: str | None = None
 
 
 @dataclass
@@ -117,6 +120,11 @@ def translate_nlb(spec: ServiceSpec, cluster: str, targets: dict[str, list[Targe
         seen[port.port] = port.protocol
         wanted = targets.get(port.key, [])
         target_port = _target_port(spec, port.node_port, port.target_port, wanted)
+        tls = settings.tls_on(port.port, port.name, port.protocol)
+        tg_protocol = "TLS" if tls and settings.backend_tls else port.protocol
+        attributes = dict(settings.target_group_attributes)
+        if settings.proxy_ports is not None:
+            attributes["proxy_protocol_v2.enabled"] = "true" if port.port in settings.proxy_ports else "false"
         groups[port.key] = DesiredNlbTargetGroup(
             key=port.key,
             name=target_group_name(
@@ -125,22 +133,25 @@ def translate_nlb(spec: ServiceSpec, cluster: str, targets: dict[str, list[Targe
                 port.key,
                 spec.namespace,
                 spec.name,
-                (port.protocol, target_port, spec.target_type),
+                (tg_protocol, target_port, spec.target_type),
             ),
-            protocol=port.protocol,
+            protocol=tg_protocol,
             port=target_port,
             target_type=spec.target_type,
             health_check=_health_check(settings),
-            attributes=dict(settings.target_group_attributes),
+            attributes=attributes,
             tags={**user_tags, **ownership_tags(cluster, spec.stack, ROLE_TARGET_GROUP + port.key)},
             targets=frozenset((t.id, t.port) for t in wanted),
         )
         listeners.append(
             DesiredNlbListener(
                 port.port,
-                port.protocol,
+                "TLS" if tls else port.protocol,
                 port.key,
                 ownership_tags(cluster, spec.stack, ROLE_LISTENER + str(port.port)),
+                settings.certificate if tls else None,
+                settings.ssl_policy if tls else None,
+                settings.alpn_policy if tls else None,
             )
         )
     return DesiredNlb(

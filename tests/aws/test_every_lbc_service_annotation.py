@@ -34,7 +34,9 @@ metadata:
 spec:
   type: LoadBalancer
   loadBalancerClass: service.k8s.aws/nlb
-  ports: [{{name: http, port: 3100, targetPort: 3100, nodePort: 30100}}]
+  ports:
+    - {{name: http, port: 3100, targetPort: 3100, nodePort: 30100}}
+    - {{name: grpc, port: 9095, targetPort: 9095, nodePort: 30195}}
 """
 # LBC's Service annotation reference (docs/guide/service/annotations.md, pkg/annotations/constants.go).
 REFERENCE = {
@@ -44,8 +46,17 @@ REFERENCE = {
 }
 
 
+CERT = "arn:aws:acm:us-east-1:123456789012:certificate/0a1b2c3d-0000-4000-8000-000000000001"
+# ssl-ports alone (no certificate) has no effect in LBC either: it is checked against the ports, and the
+# case gives it the certificate it needs as context.
+
+
 def _body(steps: list[Step], operation: str) -> dict[str, Any]:
     return dict(next(s for s in steps if s.operation == operation).body)
+
+
+def _bodies(steps: list[Step], operation: str) -> list[dict[str, Any]]:
+    return [dict(s.body) for s in steps if s.operation == operation]
 
 
 def _tg(steps: list[Step]) -> dict[str, Any]:
@@ -125,6 +136,35 @@ CASES: dict[str, Case] = {
         lambda s: _attrs(s, "ModifyLoadBalancerAttributes")["load_balancing.cross_zone.enabled"] == "true",
     ),
     "subnets": Case("internal-a", lambda s: len(_body(s, "CreateLoadBalancer")["Subnets"]) == 1),
+    "proxy-protocol-per-target-group": Case(
+        "3100", lambda s: _attrs(s, "ModifyTargetGroupAttributes")["proxy_protocol_v2.enabled"] == "true"
+    ),
+    "ssl-cert": Case(
+        CERT,
+        lambda s: (
+            _body(s, "CreateListener")["Protocol"] == "TLS"
+            and _body(s, "CreateListener")["Certificates"] == [{"CertificateArn": CERT}]
+        ),
+    ),
+    "ssl-ports": Case(
+        "3100",
+        lambda s: (
+            sorted((b["Port"], b["Protocol"]) for b in _bodies(s, "CreateListener"))
+            == [(3100, "TLS"), (9095, "TCP")]
+        ),
+        {AWS_SVC + "ssl-cert": CERT},
+    ),
+    "ssl-negotiation-policy": Case(
+        "ELBSecurityPolicy-TLS13-1-2-2021-06",
+        lambda s: _body(s, "CreateListener")["SslPolicy"] == "ELBSecurityPolicy-TLS13-1-2-2021-06",
+        {AWS_SVC + "ssl-cert": CERT},
+    ),
+    "backend-protocol": Case("ssl", lambda s: _tg(s)["Protocol"] == "TLS", {AWS_SVC + "ssl-cert": CERT}),
+    "alpn-policy": Case(
+        "HTTP2Preferred",
+        lambda s: _body(s, "CreateListener")["AlpnPolicy"] == ["HTTP2Preferred"],
+        {AWS_SVC + "ssl-cert": CERT},
+    ),
     "target-node-labels": Case("pool=web", lambda s: len(_body(s, "RegisterTargets")["Targets"]) == 1),
 }
 

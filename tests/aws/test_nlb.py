@@ -290,3 +290,65 @@ def test_with_a_discovery_ttl_a_same_spec_converge_reads_only_the_tags(account: 
     healed = provider.converge_service(service_input(text))
     assert "elbv2:RemoveTags:ok" in healed.calls
     # (changes GetResources does not show, e.g. a deleted listener, are seen once the TTL has passed)
+
+
+def test_tls_listener_with_certificate_policy_and_alpn(account: Account) -> None:
+    cert = account.client("acm").request_certificate(DomainName="loki.example.com")["CertificateArn"]
+    provider = account.provider()
+    tls = {
+        A + "ssl-cert": cert,
+        A + "ssl-ports": "http",
+        A + "alpn-policy": "HTTP2Preferred",
+        A + "backend-protocol": "ssl",
+    }
+    stack = loki(account, tls, ", {name: raw, port: 9095, targetPort: 9095, nodePort: 30195}")
+    provider.converge_service(stack)
+    listeners = {x["Port"]: x for x in ours(account)["listeners"]}
+    assert (listeners[3100]["Protocol"], listeners[9095]["Protocol"]) == ("TLS", "TCP")
+    assert listeners[3100]["Certificates"][0]["CertificateArn"] == cert
+    assert (listeners[3100]["SslPolicy"], listeners[3100]["AlpnPolicy"]) == (
+        "ELBSecurityPolicy-2016-08",
+        ["HTTP2Preferred"],
+    )
+    assert sorted(tg["Protocol"] for tg in ours(account)["tgs"]) == ["TCP", "TLS"]
+    assert writes(provider.converge_service(stack).calls) == []
+
+
+def test_turning_tls_on_modifies_the_listener_in_place_stubbed(account: Account) -> None:
+    """moto's ModifyListener refuses TLS on a network load balancer (UnsupportedProtocol), which AWS allows:
+    the exact request is checked against the ELB API model with botocore's Stubber instead."""
+    from botocore.stub import Stubber
+
+    from lbctl.model.services import ServiceSpec
+    from providers.aws.apply import Applier
+
+    provider = account.provider()
+    provider.converge_service(loki(account))
+    cert = "arn:aws:acm:us-east-1:123456789012:certificate/0a1b2c3d-0000-4000-8000-000000000001"
+    wanted = loki(
+        account, {A + "ssl-cert": cert, A + "ssl-negotiation-policy": "ELBSecurityPolicy-TLS13-1-2-2021-06"}
+    )
+    planned = provider.plan_service(wanted)
+    (step,) = [s for s in planned.steps if s.operation == "ModifyListener"]
+    assert [s.operation for s in planned.steps] == ["ModifyListener"]
+    (listener,) = ours(account)["listeners"]
+    expected = {
+        "ListenerArn": listener["ListenerArn"],
+        "Protocol": "TLS",
+        "Port": 3100,
+        "Certificates": [{"CertificateArn": cert}],
+        "SslPolicy": "ELBSecurityPolicy-TLS13-1-2-2021-06",
+        "AlpnPolicy": ["None"],
+        "DefaultActions": [
+            {"Type": "forward", "TargetGroupArn": listener["DefaultActions"][0]["TargetGroupArn"]}
+        ],
+    }
+    assert dict(step.body) == expected
+    elbv2 = provider.clients.clients["elbv2"]
+    with Stubber(elbv2) as stub:
+        stub.add_response("modify_listener", {"Listeners": [{**listener, "Protocol": "TLS"}]}, expected)
+        spec: ServiceSpec = wanted.spec
+        applier = Applier(provider.clients, spec)
+        applier.run([step])
+        stub.assert_no_pending_responses()
+    assert [s.operation for s in applier.done] == ["ModifyListener"]
