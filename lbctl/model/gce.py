@@ -410,6 +410,7 @@ def apply_gce_backend_settings(
                     source="BackendConfig",
                 )
     backend.health_check = _with_defaults(health, backend)
+    backend.backend_config = with_backend_service_defaults(backend.backend_config)
     if (parsed.get(a.TRANSPARENT_HEALTH_CHECKER) or {}).get("enabled"):
         where = on_service + annotation_field(a.TRANSPARENT_HEALTH_CHECKER)
         if backend.target_type != "ip":
@@ -430,6 +431,33 @@ def apply_gce_backend_settings(
         thc = Source(where, "Service")
         checked = {attribute: thc for attribute in _HEALTH_ATTRIBUTES}
     fields.update(checked)
+
+
+# What ingress-gce sends for a backend service when no BackendConfig sets it (pkg/backends: the API's own
+# defaults, spelled out so that an update can put them back when a BackendConfig field is removed).
+BACKEND_SERVICE_DEFAULTS: dict[str, Any] = {
+    "timeoutSec": 30,
+    "connectionDraining": {"drainingTimeoutSec": 0},
+    "sessionAffinity": {"affinityType": "NONE", "affinityCookieTtlSec": 0},
+    "customRequestHeaders": {"headers": []},
+    "customResponseHeaders": {"headers": []},
+    "logging": {"enable": False},
+    "cdn": {"enabled": False},
+    "iap": {"enabled": False},
+}
+
+
+def with_backend_service_defaults(config: dict[str, Any]) -> dict[str, Any]:
+    """The BackendConfig settings of a backend with every unset value resolved to its default, a nested one
+    included (a `sessionAffinity` with only its type keeps the default cookie TTL)."""
+    out = dict(config)
+    for key, default in BACKEND_SERVICE_DEFAULTS.items():
+        given = out.get(key)
+        if isinstance(default, dict):
+            out[key] = {**default, **(given if isinstance(given, dict) else {})}
+        elif given is None:
+            out[key] = default
+    return out
 
 
 def _with_defaults(health: HealthCheck, backend: Backend) -> HealthCheck:

@@ -29,7 +29,6 @@ SSL_POLICY = "frontend.listeners.ssl_policy"
 TLS_FIELD = "spec.tls"
 
 HEALTH_CHECK_DETAILS = {"HTTP": "httpHealthCheck", "HTTPS": "httpsHealthCheck", "HTTP2": "http2HealthCheck"}
-DEFAULT_TIMEOUT_SEC = 30
 MAX_PROXY_CERTIFICATES = 15  # SSL certificates per target HTTPS proxy (the API's limit)
 MAX_RATE_PER_ENDPOINT = 1e8
 
@@ -268,7 +267,7 @@ def translate(stack: StackInput, ctx: Context) -> Desired:
         signing_keys = _secret_settings(stack, backend, bs)
         # the BackendConfig that sets the policy, as the model recorded it
         fields = {"securityPolicy": f"{backend.field_of('backend_config')}.securityPolicy"} if policy else {}
-        if backend.backend_config.get("iap"):
+        if backend.backend_config["iap"]["enabled"]:
             fields["iap"] = f"{backend.field_of('backend_config')}.iap"
         if signing_keys:
             fields["signedUrlKeys"] = f"{backend.field_of('backend_config')}.cdn.signedUrlKeys"
@@ -366,25 +365,23 @@ def _backend_service(
         "loadBalancingScheme": ctx.scheme,
         "healthChecks": [hc_ref],
         "backends": groups,
-        "timeoutSec": config.get("timeoutSec", DEFAULT_TIMEOUT_SEC),
-        "connectionDraining": {
-            "drainingTimeoutSec": (config.get("connectionDraining") or {}).get("drainingTimeoutSec", 0)
-        },
-        "sessionAffinity": (config.get("sessionAffinity") or {}).get("affinityType", "NONE"),
-        "affinityCookieTtlSec": (config.get("sessionAffinity") or {}).get("affinityCookieTtlSec", 0),
-        "customRequestHeaders": list((config.get("customRequestHeaders") or {}).get("headers", [])),
-        "customResponseHeaders": list((config.get("customResponseHeaders") or {}).get("headers", [])),
-        "logConfig": {"enable": bool((config.get("logging") or {}).get("enable", False))},
-        "enableCDN": bool((config.get("cdn") or {}).get("enabled", False)),
+        "timeoutSec": config["timeoutSec"],  # every value resolved by the model, defaults included
+        "connectionDraining": {"drainingTimeoutSec": config["connectionDraining"]["drainingTimeoutSec"]},
+        "sessionAffinity": config["sessionAffinity"]["affinityType"],
+        "affinityCookieTtlSec": config["sessionAffinity"]["affinityCookieTtlSec"],
+        "customRequestHeaders": list(config["customRequestHeaders"]["headers"]),
+        "customResponseHeaders": list(config["customResponseHeaders"]["headers"]),
+        "logConfig": {"enable": bool(config["logging"]["enable"])},
+        "enableCDN": bool(config["cdn"]["enabled"]),
     }
     if backend.target_type == "instance" and backend.node_port is not None:
         body["portName"] = named_port(backend.node_port)
         body["port"] = backend.node_port
-    logging = config.get("logging") or {}
-    if logging.get("enable") and "sampleRate" in logging:
+    logging = config["logging"]
+    if logging["enable"] and "sampleRate" in logging:
         body["logConfig"]["sampleRate"] = float(logging["sampleRate"])
-    cdn = config.get("cdn") or {}  # resolved by the model, ingress-gce's defaults included
-    if cdn.get("enabled"):
+    cdn = config["cdn"]  # resolved by the model, ingress-gce's defaults included
+    if cdn["enabled"]:
         body["cdnPolicy"] = {k: v for k, v in cdn.items() if k not in ("enabled", "signedUrlKeys")}
         # an int64 of the API: JSON carries it as a string, as the cloud returns it
         body["cdnPolicy"]["signedUrlCacheMaxAgeSec"] = str(cdn["signedUrlCacheMaxAgeSec"])
@@ -408,7 +405,7 @@ def _secret_settings(stack: StackInput, backend: Backend, body: dict[str, Any]) 
             )
         return found
 
-    iap = config.get("iap") or {"enabled": False}  # IAP off unless the BackendConfig turns it on
+    iap = config["iap"]
     body["iap"] = {"enabled": bool(iap["enabled"])}
     if iap.get("secret"):
         where = "iap.oauthclientCredentials.secretName"

@@ -243,13 +243,50 @@ def test_backend_config_default_and_per_port(selection: Obj, port: int, config: 
         custom("BackendConfig", "other", {"timeoutSec": 5}),
     )
     got = spec.backends[f"default/web:{port}"].backend_config
-    assert got == {"bc": BC_SPEC, "other": {"timeoutSec": 5}, None: {}}[config]
+    assert got == resolved({"bc": BC_SPEC, "other": {"timeoutSec": 5}, None: {}}[config])
+
+
+# ingress-gce's backend service when nothing sets a value, as the model resolves it for the provider
+UNSET_BACKEND_SERVICE = {
+    "timeoutSec": 30,
+    "connectionDraining": {"drainingTimeoutSec": 0},
+    "sessionAffinity": {"affinityType": "NONE", "affinityCookieTtlSec": 0},
+    "customRequestHeaders": {"headers": []},
+    "customResponseHeaders": {"headers": []},
+    "logging": {"enable": False},
+    "cdn": {"enabled": False},
+    "iap": {"enabled": False},
+}
+
+
+def resolved(config: Obj) -> Obj:
+    """`config` over the unset defaults, one level deep."""
+    out = {**UNSET_BACKEND_SERVICE, **config}
+    for key, default in UNSET_BACKEND_SERVICE.items():
+        if isinstance(default, dict):
+            out[key] = {**default, **config.get(key, {})}
+    return out
+
+
+def test_backend_service_defaults_are_the_models() -> None:
+    """Each unset value comes from the model, a nested one included (a type without a cookie TTL)."""
+    svc = service("web", annotations={a.BACKEND_CONFIG: '{"default": "bc"}'})
+    spec = spec_of(
+        gce(path("/", "web", 80)),
+        svc,
+        custom("BackendConfig", "bc", {"sessionAffinity": {"affinityType": "GENERATED_COOKIE"}}),
+    )
+    got = spec.backends["default/web:80"].backend_config
+    assert got["sessionAffinity"] == {"affinityType": "GENERATED_COOKIE", "affinityCookieTtlSec": 0}
+    assert {k: v for k, v in got.items() if k != "sessionAffinity"} == {
+        k: v for k, v in UNSET_BACKEND_SERVICE.items() if k != "sessionAffinity"
+    }
 
 
 def test_beta_backend_config_annotation() -> None:
     svc = service("web", annotations={a.BACKEND_CONFIG_BETA: '{"default": "bc"}'})
     spec = spec_of(gce(path("/", "web", 80)), svc, custom("BackendConfig", "bc", {"timeoutSec": 9}))
-    assert spec.backends["default/web:80"].backend_config == {"timeoutSec": 9}
+    assert spec.backends["default/web:80"].backend_config == resolved({"timeoutSec": 9})
 
 
 @pytest.mark.parametrize(
@@ -331,7 +368,7 @@ def test_backend_config_health_check_wins_over_probe() -> None:
         "BackendConfig",
     )
     assert hc.timeout_seconds == 3  # not set in the BackendConfig: the probe's value stays
-    assert backend.backend_config == {"timeoutSec": 30}
+    assert backend.backend_config == resolved({"timeoutSec": 30})
 
 
 def test_missing_default_backend() -> None:
