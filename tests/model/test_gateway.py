@@ -663,3 +663,53 @@ def test_grpc_and_http_routes_are_ordered_apart() -> None:
         )
         is None
     )
+
+
+# Matching across two routes sharing a hostname (the conformance suite's case, in our own data): a match of
+# only headers has the default path PathPrefix "/", and the route serving one more hostname still routes it.
+ACROSS = (
+    route_obj(
+        "store-a",
+        hostnames=["store.test", "store.example"],
+        rules=[
+            {
+                "matches": [
+                    {"path": {"type": "PathPrefix", "value": "/"}},
+                    {"headers": [{"name": "tier", "value": "a"}]},
+                ],
+                "backendRefs": [to("a")],
+            }
+        ],
+    ),
+    route_obj(
+        "store-b",
+        hostnames=["store.test"],
+        rules=[
+            {
+                "matches": [
+                    {"path": {"type": "PathPrefix", "value": "/b"}},
+                    {"headers": [{"name": "tier", "value": "b"}]},
+                ],
+                "backendRefs": [to("b")],
+            }
+        ],
+    ),
+)
+
+
+@pytest.mark.parametrize(
+    ("request_", "backend"),
+    [
+        (Request("store.test", "/"), "a"),
+        (Request("store.test", "/shoes"), "a"),
+        (Request("store.example", "/shoes"), "a"),
+        (Request("store.test", "/shoes", headers={"Tier": "a"}), "a"),
+        (Request("store.test", "/b"), "b"),
+        (Request("store.example", "/b"), "a"),  # store-b does not serve that host
+        (Request("store.test", "/b/shoes"), "b"),
+        (Request("store.test", "/", headers={"Tier": "b"}), "b"),  # same path, one header more
+    ],
+)
+def test_matching_across_routes(request_: Request, backend: str) -> None:
+    found = evaluate(_table(*ACROSS), request_)
+    assert found is not None and found.rule.backend_refs[0].name == backend
