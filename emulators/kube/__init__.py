@@ -11,6 +11,10 @@ In process::
         emulator.requests                                # [RequestRecord(verb, api_group, resource, ...)]
         emulator.write_kubeconfig("/tmp/kubeconfig")      # HTTPS + token + CA, for kubectl / load_kube_config
 
+Custom resources: apply a CustomResourceDefinition (`apiextensions.k8s.io/v1`, e.g. with `kubectl apply -f`) and
+its kinds are served at every served version, with the CRD's schema pruning, defaults and validation and its
+status subresource (see crds.py, schema.py); the emulator serves no custom kind without its CRD.
+
 Blocking: `serve(host, port)` or `python -m emulators.kube --port N --kubeconfig PATH`.
 Every request but /healthz, /readyz, /livez needs `Authorization: Bearer <emulator.token>` (see guard.py).
 Over HTTP: POST `/_emulator/faults` with a fault rule in the vocabulary every emulator shares (`path`, `method`,
