@@ -6,6 +6,7 @@ printer get NAME and AGE (CREATED AT for the cluster-scoped RBAC kinds and CRDs,
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from .kinds import Kind
@@ -19,23 +20,38 @@ def wants_table(accept: str | None) -> bool:
 _DEFAULT: list[Column] = [Column("Name", name_of, fmt="name"), Column("Age", age)]
 
 
+_STEP = re.compile(
+    r"""\.([A-Za-z0-9_-]+)|\[(-?\d+|\*)\]|\[\?\(@\.([A-Za-z0-9_-]+)\s*==\s*["']([^"']*)["']\)\]"""
+)
+
+
 def _json_path(path: str) -> Any:
-    """A cell reading a CRD printer column's simple JSONPath (`.spec.a.b`, `.status.list[0].x`)."""
-    parts = [p for p in path.strip().lstrip(".").replace("[", ".[").split(".") if p]
+    """A cell reading a CRD printer column's JSONPath, in the forms CRDs use: `.spec.a.b`, `.list[0].x`,
+    `.list[*].x` (values joined with commas) and `.conditions[?(@.type=="Ready")].status`."""
+    steps = _STEP.findall(path.strip())
 
     def cell(obj: dict[str, Any]) -> Any:
-        value: Any = obj
-        for part in parts:
-            if part.startswith("[") and part.endswith("]") and part[1:-1].lstrip("-").isdigit():
-                index = int(part[1:-1])
-                value = (
-                    value[index] if isinstance(value, list) and -len(value) <= index < len(value) else None
-                )
-            else:
-                value = value.get(part) if isinstance(value, dict) else None
-            if value is None:
-                return None
-        return value
+        values: list[Any] = [obj]
+        for key, index, filter_key, filter_value in steps:
+            found: list[Any] = []
+            for value in values:
+                if key:
+                    if isinstance(value, dict) and value.get(key) is not None:
+                        found.append(value[key])
+                elif filter_key:
+                    if isinstance(value, list):
+                        found += [
+                            v for v in value if isinstance(v, dict) and str(v.get(filter_key)) == filter_value
+                        ]
+                elif isinstance(value, list):
+                    if index == "*":
+                        found += value
+                    elif -len(value) <= int(index) < len(value):
+                        found.append(value[int(index)])
+            values = found
+        if not values:
+            return None
+        return values[0] if len(values) == 1 else ",".join(str(v) for v in values)
 
     return cell
 

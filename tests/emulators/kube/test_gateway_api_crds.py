@@ -8,6 +8,7 @@ import json
 from typing import Any
 
 import pytest
+import requests
 from kubernetes import client
 from kubernetes.client.rest import ApiException
 
@@ -224,3 +225,39 @@ def test_gateway_class_controller_name_is_checked(gateway_api: client.CustomObje
     assert [c["field"] for c in json.loads(refused.value.body)["details"]["causes"]] == [
         "spec.controllerName"
     ]
+
+
+def test_tables_show_the_crds_printer_columns(
+    emulator: KubeEmulator, gateway_api: client.CustomObjectsApi
+) -> None:
+    gateway_api.create_namespaced_custom_object(
+        G, "v1", "default", "gateways", gateway("web", {"name": "http", "port": 80, "protocol": "HTTP"})
+    )
+    status = {
+        "addresses": [{"type": "IPAddress", "value": "203.0.113.7"}],
+        "conditions": [
+            {
+                "type": "Programmed",
+                "status": "True",
+                "reason": "Programmed",
+                "message": "",
+                "lastTransitionTime": "2026-01-01T00:00:00Z",
+            }
+        ],
+    }
+    gateway_api.patch_namespaced_custom_object_status(
+        G, "v1", "default", "gateways", "web", {"status": status}
+    )
+    table = requests.get(
+        f"{emulator.url}/apis/{G}/v1/namespaces/default/gateways",
+        headers={**emulator.auth_headers(), "Accept": "application/json;as=Table;v=v1;g=meta.k8s.io"},
+        timeout=10,
+    ).json()
+    assert [c["name"] for c in table["columnDefinitions"]] == [
+        "Name",
+        "Class",
+        "Address",
+        "Programmed",
+        "Age",
+    ]
+    assert table["rows"][0]["cells"][:4] == ["web", "lbctl", "203.0.113.7", "True"]
