@@ -1166,6 +1166,9 @@ SVC_SSL_PORTS = AWS_SVC + "ssl-ports"
 SVC_SSL_POLICY = AWS_SVC + "ssl-negotiation-policy"
 SVC_BACKEND_PROTOCOL = AWS_SVC + "backend-protocol"
 SVC_ALPN_POLICY = AWS_SVC + "alpn-policy"
+SVC_EIPS = AWS_SVC + "eip-allocations"
+SVC_PRIVATE_IPV4 = AWS_SVC + "private-ipv4-addresses"
+SVC_IPV6 = AWS_SVC + "ipv6-addresses"
 # Google Cloud's passthrough load balancers (ingress-gce's L4 controllers)
 GKE_LB_TYPE = "networking.gke.io/load-balancer-type"
 GKE_LEGACY_LB_TYPE = "cloud.google.com/load-balancer-type"
@@ -1176,6 +1179,22 @@ GKE_ILB_SUBNET = "networking.gke.io/internal-load-balancer-subnet"
 _SVC_NOT_YET = (
     "not supported by lbctl yet for Services; the load balancer would differ from what you asked: remove it"
 )
+
+
+def _ip_address(version: int) -> Any:
+    """A list-item check: an IPv4 or IPv6 address."""
+    import ipaddress
+
+    def check(value: str) -> str:
+        try:
+            address = ipaddress.ip_address(value)
+        except ValueError:
+            raise ValueError(f"{value!r} is not an IPv{version} address") from None
+        if address.version != version:
+            raise ValueError(f"{value!r} is not an IPv{version} address")
+        return value
+
+    return check
 
 
 def _svc(name: str, parser: p.Parser, doc: str, default: Any = None, default_doc: str = "") -> Annotation:
@@ -1289,12 +1308,24 @@ SERVICE_ANNOTATIONS: list[Annotation] = [
         p.one_of("None", "HTTP1Only", "HTTP2Only", "HTTP2Optional", "HTTP2Preferred"),
         "ALPN policy of the TLS listeners.",
     ),
+    _svc(
+        SVC_EIPS,
+        p.string_list(_matching(r"eipalloc-[0-9a-f]+", "not an Elastic IP allocation ID"), "eipalloc- IDs"),
+        "Elastic IP allocations, one per subnet in the subnets' order (internet-facing only).",
+    ),
+    _svc(
+        SVC_PRIVATE_IPV4,
+        p.string_list(_ip_address(4), "IPv4 addresses"),
+        "Private IPv4 addresses, one per subnet in the subnets' order (internal only).",
+    ),
+    _svc(
+        SVC_IPV6,
+        p.string_list(_ip_address(6), "IPv6 addresses"),
+        "IPv6 addresses, one per subnet in the subnets' order (dualstack only).",
+    ),
     *(
         _svc_refused(AWS_SVC + suffix, doc)
         for suffix, doc in (
-            ("eip-allocations", "Elastic IP allocations, one per subnet (internet-facing)."),
-            ("private-ipv4-addresses", "Private IPv4 addresses, one per subnet (internal)."),
-            ("ipv6-addresses", "IPv6 addresses, one per subnet (dualstack)."),
             ("security-groups", "Security groups of the NLB instead of the managed one."),
             ("manage-backend-security-group-rules", "Node/pod security group rules for the NLB."),
             ("inbound-sg-rules-on-private-link-traffic", "Security group rules on PrivateLink traffic."),

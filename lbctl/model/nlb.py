@@ -52,6 +52,9 @@ class NlbSettings:
     alpn_policy: str | None = None
     backend_tls: bool = False
     proxy_ports: frozenset[int] | None = None  # proxy protocol on these ports' target groups, off on others
+    eip_allocations: tuple[str, ...] = ()  # one per subnet, in the subnets' order
+    private_ipv4: tuple[str, ...] = ()
+    ipv6: tuple[str, ...] = ()
 
     def tls_on(self, port: int, name: str | None, protocol: str) -> bool:
         """Whether the listener of this Service port is TLS (LBC: a certificate, TCP, and in ssl-ports)."""
@@ -125,9 +128,13 @@ class NlbProfile:
             uid=service.uid,
             **_tls(service, parsed, out.problems, subject),
             proxy_ports=_proxy_ports(parsed, out.problems, subject),
+            **_addresses(parsed, bool(out.values["internal"]), out.problems, subject),
         )
         for attribute, name in (
             ("certificate", a.SVC_SSL_CERT),
+            ("eip_allocations", a.SVC_EIPS),
+            ("private_ipv4", a.SVC_PRIVATE_IPV4),
+            ("ipv6", a.SVC_IPV6),
             ("tls_ports", a.SVC_SSL_PORTS),
             ("ssl_policy", a.SVC_SSL_POLICY),
             ("alpn_policy", a.SVC_ALPN_POLICY),
@@ -176,6 +183,30 @@ def _tls(
         "ssl_policy": parsed.get(a.SVC_SSL_POLICY),
         "alpn_policy": parsed.get(a.SVC_ALPN_POLICY),
         "backend_tls": parsed.get(a.SVC_BACKEND_PROTOCOL) == "ssl",
+    }
+
+
+def _addresses(
+    parsed: ParsedAnnotations, internal: bool, problems: list[Problem], subject: str
+) -> dict[str, Any]:
+    """The NLB's per-subnet addresses, each only where LBC allows it (the count is checked against the
+    subnets by the provider, which finds them)."""
+    rules = (
+        (a.SVC_EIPS, not internal, "only an internet-facing NLB takes Elastic IPs"),
+        (a.SVC_PRIVATE_IPV4, internal, "only an internal NLB takes private IPv4 addresses"),
+        (
+            a.SVC_IPV6,
+            parsed.get(a.SVC_IP_ADDRESS_TYPE) == "dualstack",
+            "only a dualstack NLB takes IPv6 addresses",
+        ),
+    )
+    for name, allowed, why in rules:
+        if parsed.has(name) and not allowed:
+            problems.append(Problem(Severity.ERROR, subject, parsed.field_of(name), why))
+    return {
+        "eip_allocations": tuple(parsed.get(a.SVC_EIPS) or ()),
+        "private_ipv4": tuple(parsed.get(a.SVC_PRIVATE_IPV4) or ()),
+        "ipv6": tuple(parsed.get(a.SVC_IPV6) or ()),
     }
 
 

@@ -74,6 +74,15 @@ def run_service(
         found = _subnets(clients, cluster, vpc_id, desired, memory, spec)
         subnets = [s["SubnetId"] for s in found]
         vpc_id = vpc_id or found[0]["VpcId"]
+        for key, values in desired.addresses.items():
+            if len(values) != len(subnets):
+                attribute = {"AllocationId": "eip_allocations", "PrivateIPv4Address": "private_ipv4"}
+                raise service_error(
+                    spec,
+                    attribute.get(key, "ipv6"),
+                    f"{len(values)} address(es) for {len(subnets)} subnet(s) ({', '.join(subnets)}): give one "
+                    "per subnet, in that order",
+                )
     planned = plan_nlb(desired, current, subnets, vpc_id)
     result = ConvergeResult(spec.stack, None, warnings=list(planned.warnings))
     if not apply:

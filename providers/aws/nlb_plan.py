@@ -220,9 +220,10 @@ class _Planner:
         )
 
     def create_load_balancer(self, desired: DesiredNlb, subnets: list[str]) -> Ref:
-        body = {
+        mappings = desired.subnet_mappings(subnets)
+        body: dict[str, Any] = {
             "Name": desired.name,
-            "Subnets": subnets,
+            **({"SubnetMappings": mappings} if mappings is not None else {"Subnets": subnets}),
             "Scheme": desired.scheme,
             "Type": "network",
             "IpAddressType": desired.ip_address_type,

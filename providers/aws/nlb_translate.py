@@ -77,6 +77,17 @@ class DesiredNlb:
     attributes: dict[str, str]
     listeners: list[DesiredNlbListener]
     target_groups: dict[str, DesiredNlbTargetGroup]
+    # per-subnet addresses (field of the mapping → one value per subnet), e.g. {"AllocationId": (...)}
+    addresses: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def subnet_mappings(self, subnets: list[str]) -> list[dict[str, str]] | None:
+        """SubnetMappings for CreateLoadBalancer when addresses are asked for (None: plain Subnets)."""
+        if not self.addresses:
+            return None
+        return [
+            {"SubnetId": subnet, **{key: values[i] for key, values in self.addresses.items()}}
+            for i, subnet in enumerate(subnets)
+        ]
 
 
 def service_error(service: ServiceSpec, attribute: str, message: str) -> ProviderError:
@@ -93,7 +104,13 @@ def nlb_name(cluster: str, spec: ServiceSpec, scheme: str, settings: NlbSettings
         return settings.name
     clean = ["".join(ch for ch in part if ch.isalnum())[:8] for part in (spec.namespace, spec.name)]
     identity = settings.uid or spec.key
-    return "-".join(p for p in ("k8s", *clean, short_hash(cluster, identity, scheme)) if p)
+    fixed = (
+        settings.eip_allocations,
+        settings.private_ipv4,
+        settings.ipv6,
+    )  # AWS cannot change them in place
+    extra = (repr(fixed),) if any(fixed) else ()
+    return "-".join(p for p in ("k8s", *clean, short_hash(cluster, identity, scheme, *extra)) if p)
 
 
 def translate_nlb(spec: ServiceSpec, cluster: str, targets: dict[str, list[Target]]) -> DesiredNlb:
@@ -164,6 +181,15 @@ def translate_nlb(spec: ServiceSpec, cluster: str, targets: dict[str, list[Targe
         attributes=dict(settings.attributes),
         listeners=listeners,
         target_groups=groups,
+        addresses={
+            key: values
+            for key, values in (
+                ("AllocationId", settings.eip_allocations),
+                ("PrivateIPv4Address", settings.private_ipv4),
+                ("IPv6Address", settings.ipv6),
+            )
+            if values
+        },
     )
 
 

@@ -165,6 +165,24 @@ CASES: dict[str, Case] = {
         lambda s: _body(s, "CreateListener")["AlpnPolicy"] == ["HTTP2Preferred"],
         {AWS_SVC + "ssl-cert": CERT},
     ),
+    "eip-allocations": Case(
+        "eipalloc-0123456789abcdef0",
+        lambda s: (
+            _body(s, "CreateLoadBalancer")["SubnetMappings"][0]["AllocationId"]
+            == "eipalloc-0123456789abcdef0"
+        ),
+        {AWS_SVC + "scheme": "internet-facing", AWS_SVC + "subnets": "public-a"},
+    ),
+    "private-ipv4-addresses": Case(
+        "10.0.10.5",
+        lambda s: _body(s, "CreateLoadBalancer")["SubnetMappings"][0]["PrivateIPv4Address"] == "10.0.10.5",
+        {AWS_SVC + "subnets": "internal-a"},
+    ),
+    "ipv6-addresses": Case(
+        "2600:1f18::5",
+        lambda s: _body(s, "CreateLoadBalancer")["SubnetMappings"][0]["IPv6Address"] == "2600:1f18::5",
+        {AWS_SVC + "subnets": "internal-a", AWS_SVC + "ip-address-type": "dualstack"},
+    ),
     "target-node-labels": Case("pool=web", lambda s: len(_body(s, "RegisterTargets")["Targets"]) == 1),
 }
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from emulators.testing.aws_stacks import Account, service_input, with_nodes
 from lbctl.model.services import empty_service_spec
-from lbctl.provider import ServiceInput
+from lbctl.provider import ProviderError, ServiceInput
 
 A = "service.beta.kubernetes.io/aws-load-balancer-"
 LOKI = """
@@ -352,3 +352,25 @@ def test_turning_tls_on_modifies_the_listener_in_place_stubbed(account: Account)
         applier.run([step])
         stub.assert_no_pending_responses()
     assert [s.operation for s in applier.done] == ["ModifyListener"]
+
+
+def test_elastic_ips_one_per_subnet(account: Account) -> None:
+    ec2 = account.client("ec2")
+    eip = ec2.allocate_address(Domain="vpc")["AllocationId"]
+    provider = account.provider()
+    public = {A + "scheme": "internet-facing", A + "subnets": "public-a", A + "eip-allocations": eip}
+    result = provider.converge_service(loki(account, public))
+    assert not result.errors
+    create = next(s for s in result.steps if s.operation == "CreateLoadBalancer")
+    assert create.body["SubnetMappings"] == [{"SubnetId": account.subnets["us-east-1a"], "AllocationId": eip}]
+    (lb,) = ours(account)["lbs"]
+    assert [z["SubnetId"] for z in lb["AvailabilityZones"]] == [account.subnets["us-east-1a"]]
+    # Two EIPs for one subnet: an error naming the annotation, the NLB left as it is.
+    two = {**public, A + "eip-allocations": f"{eip},{ec2.allocate_address(Domain='vpc')['AllocationId']}"}
+    try:
+        provider.converge_service(loki(account, two))
+    except ProviderError as err:
+        assert err.field == f"metadata.annotations[{A}eip-allocations]" and "one per subnet" in str(err)
+    else:
+        raise AssertionError("a mismatched eip-allocations must be refused")
+    assert [x["LoadBalancerArn"] for x in ours(account)["lbs"]] == [lb["LoadBalancerArn"]]
