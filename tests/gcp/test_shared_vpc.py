@@ -14,7 +14,8 @@ from google.cloud import compute_v1
 
 from emulators.gce import ComputeEmulator
 from emulators.testing.gce import Clients
-from emulators.testing.gcp_stacks import example_objects, find, of, ours, stack_from
+from emulators.testing.gcp_stacks import example_objects, find, of, ours, stack_from, with_endpoints
+from lbctl.cloudcalls import is_mutating
 from lbctl.model import annotations as a
 from lbctl.model.builder import empty_spec
 from lbctl.provider import ProviderError, StackInput
@@ -113,3 +114,55 @@ def test_suppressed_the_rest_converges_and_the_command_is_a_warning(
     emulator.denied.clear()
     assert provider.converge(StackInput(empty_spec("gcp", "default/shop"))).deleted
     assert not ours(emulator)
+
+
+class Crash(Exception):
+    """The controller dies right after a mutating call reached the cloud."""
+
+
+def _thc_stack() -> StackInput:
+    """NEG backends with Transparent Health Checks: the THC health check, NEGs and the host's firewall rule."""
+    objects = example_objects()
+    with_endpoints(objects)
+    annotations = find(objects, "Service", "users")["metadata"].setdefault("annotations", {})
+    annotations[a.NEG] = '{"ingress": true}'
+    annotations[a.TRANSPARENT_HEALTH_CHECKER] = '{"enabled": true}'
+    return stack_from(objects)
+
+
+def _state(emulator: ComputeEmulator) -> dict[str, dict[str, object]]:
+    volatile = {"fingerprint", "id", "creationTimestamp", "labelFingerprint", "selfLink"}
+    return {k: {f: v for f, v in r.items() if f not in volatile} for k, r in ours(emulator).items()}
+
+
+def test_a_crash_after_every_fourth_write_is_healed(
+    emulator: ComputeEmulator, make_provider: Callable[..., GcpProvider]
+) -> None:
+    seeded = {k: v for k, v in emulator.inventory().items() if "/instances/" in k or "/addresses/" in k}
+    clean = make_provider(network_project=HOST)
+    clean.converge(_thc_stack())
+    wanted = _state(emulator)
+    total = clean.stats.total(mutating=True)
+    assert total >= 12
+    for crash_after in range(1, total, 4):
+        clean.converge(StackInput(empty_spec("gcp", "default/shop")))
+        assert not ours(emulator) and set(seeded) <= set(emulator.inventory())
+        provider = make_provider(network_project=HOST)
+        done = [0]
+
+        def crash(
+            service: str, operation: str, outcome: str, done: list[int] = done, k: int = crash_after
+        ) -> None:
+            if outcome == "ok" and is_mutating(operation):
+                done[0] += 1
+                if done[0] == k:
+                    raise Crash(operation)
+
+        provider.stats.listeners.append(crash)
+        with pytest.raises(Crash):
+            provider.converge(_thc_stack())
+        healer = make_provider(network_project=HOST)
+        healer.converge(_thc_stack())
+        assert _state(emulator) == wanted, f"crash after mutating call {crash_after}"
+        healer.stats.reset()
+        assert healer.converge(_thc_stack()).changes == []
