@@ -279,3 +279,25 @@ def service_input(manifest: str, claim_unclassed: bool = True) -> ServiceInput:
     (outcome,) = outcomes.values()
     assert outcome.spec is not None, outcome.problems
     return ServiceInput.from_snapshot(outcome.spec, snapshot)
+
+
+class Crash(Exception):
+    """Stands for the process dying between two cloud calls."""
+
+
+def crash_after(provider: Any, k: int) -> list[str]:
+    """Make the AWS provider's (k+1)-th mutating call raise Crash before it is sent; returns the mutating
+    calls made (their operation names), so a first run with a huge k lists every crash point."""
+    from lbctl.cloudcalls import is_mutating
+
+    made: list[str] = []
+
+    def hook(model: Any, **_: Any) -> None:
+        if is_mutating(model.name):
+            if len(made) >= k:
+                raise Crash(f"stopped before {model.name}")
+            made.append(model.name)
+
+    for client in provider.clients.clients.values():
+        client.meta.events.register("before-call", hook)
+    return made

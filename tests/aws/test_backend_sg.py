@@ -22,11 +22,12 @@ from emulators.testing.aws_stacks import (
     REGION,
     WEB_INGRESS,
     Account,
+    Crash,
+    crash_after,
     deletion,
     one_input,
     with_nodes,
 )
-from lbctl.cloudcalls import is_mutating
 from lbctl.model.builder import BuildConfig, build
 from lbctl.model.snapshot import ClusterSnapshot
 from lbctl.provider import ProviderError
@@ -124,25 +125,6 @@ def load_balancer_groups(account: Account, stack: str) -> list[str]:
         if {"Key": naming.STACK_TAG, "Value": stack} in tags:
             return sorted(lb["SecurityGroups"])
     raise AssertionError(f"no load balancer for {stack}")
-
-
-class Crash(Exception):
-    """Stands for the process dying between two cloud calls."""
-
-
-def crash_after(provider: Any, k: int) -> list[str]:
-    """Make the provider's (k+1)-th mutating call raise Crash before it is sent; returns the calls made."""
-    made: list[str] = []
-
-    def hook(model: Any, **_: Any) -> None:
-        if is_mutating(model.name):
-            if len(made) >= k:
-                raise Crash(f"stopped before {model.name}")
-            made.append(model.name)
-
-    for client in provider.clients.clients.values():
-        client.meta.events.register("before-call", hook)
-    return made
 
 
 def writes(provider: Any) -> int:

@@ -9,28 +9,17 @@ from typing import Any
 import pytest
 
 from emulators.testing.aws_inventory import inventory
-from emulators.testing.aws_stacks import Account, deletion, example, fresh_account, one_input, setup_waf
+from emulators.testing.aws_stacks import (
+    Account,
+    Crash,
+    crash_after,
+    deletion,
+    example,
+    fresh_account,
+    one_input,
+    setup_waf,
+)
 from emulators.testing.certs import self_signed, tls_secret
-from lbctl.cloudcalls import is_mutating
-
-
-class Crash(Exception):
-    """Stands for the process dying between two cloud calls."""
-
-
-def crash_after(provider: Any, k: int) -> list[str]:
-    """Make the provider's (k+1)-th mutating call raise Crash before it is sent; returns the calls made."""
-    made: list[str] = []
-
-    def hook(model: Any, **_: Any) -> None:
-        if is_mutating(model.name):
-            if len(made) >= k:
-                raise Crash(f"stopped before {model.name}")
-            made.append(model.name)
-
-    for client in provider.clients.clients.values():
-        client.meta.events.register("before-call", hook)
-    return made
 
 
 def test_every_interrupted_converge_heals(moto_url: str) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from emulators.testing.aws_stacks import Account, service_input, with_nodes
+from emulators.testing.aws_stacks import Account, Crash, crash_after, service_input, with_nodes
 from lbctl.model.services import empty_service_spec
 from lbctl.provider import ProviderError, ServiceInput
 
@@ -161,27 +161,6 @@ def test_scheme_change_replaces_the_nlb(account: Account) -> None:
     provider.converge_service(flipped)
     (after,) = ours(account)["lbs"]
     assert after["Scheme"] == "internet-facing" and after["LoadBalancerArn"] != before["LoadBalancerArn"]
-
-
-class Crash(Exception):
-    """Stands for the process dying between two cloud calls."""
-
-
-def crash_after(provider: Any, k: int) -> list[str]:
-    """Make the provider's (k+1)-th mutating call raise Crash before it is sent; returns the calls made."""
-    from lbctl.cloudcalls import is_mutating
-
-    made: list[str] = []
-
-    def hook(model: Any, **_: Any) -> None:
-        if is_mutating(model.name):
-            if len(made) >= k:
-                raise Crash(f"stopped before {model.name}")
-            made.append(model.name)
-
-    for client in provider.clients.clients.values():
-        client.meta.events.register("before-call", hook)
-    return made
 
 
 TWO_PORTS = ", {name: gossip, port: 7946, protocol: UDP, targetPort: 7946, nodePort: 30146}"
