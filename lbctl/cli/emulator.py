@@ -55,7 +55,10 @@ def _serve_until_interrupted(server: Any, description: str, after_start: Any = N
 def emulator_kube(
     host: str, port: int, kubeconfig_path: str | None, allowed_hosts: tuple[str, ...], controllers: bool
 ) -> None:
-    """Serve the Kubernetes API emulator: every request needs the bearer token of the kubeconfig it writes."""
+    """Serve the Kubernetes API emulator: every request needs the bearer token of the kubeconfig it writes.
+
+    lbctl's CRDs (IngressClassParams, TargetGroupBinding, BackendConfig, FrontendConfig, ManagedCertificate) are
+    applied at start, as on a cluster lbctl is installed on; any other CRD can be applied with kubectl."""
     import tempfile
 
     from emulators.kube import KubeEmulator
@@ -67,7 +70,8 @@ def emulator_kube(
         click.echo(f"kubeconfig written (it holds the token): export KUBECONFIG={path}")
         with server.api_client() as api_client:  # as after `kubectl apply -k manifests/aws` and `gcp`
             installed = [name for cloud in ("aws", "gcp") for name in install_crds(api_client, cloud)]
-        click.echo(f"CRDs applied: {', '.join(installed) or 'none (no manifests/ beside the package)'}")
+        if not installed:
+            click.echo("note: lbctl's CRDs were not applied (no manifests/ beside the package)", err=True)
 
     server = KubeEmulator(host=host, port=port, allowed_hosts=allowed_hosts, controllers=controllers)
     _serve_until_interrupted(server, "Kubernetes API emulator", write_kubeconfig)
