@@ -32,6 +32,7 @@ from .gateway import (
     GROUP,
     BackendRef,
     Gateway,
+    GatewayClass,
     Listener,
     ParentRef,
     ReferenceGrant,
@@ -454,3 +455,40 @@ def conflicted(gateway: Gateway, listener: Listener) -> Condition:
                 f"listener {other.name!r} has the same port, protocol and hostname",
             )
     return Condition("Conflicted", "False", "NoConflicts")
+
+
+def gateway_class_conditions(
+    gateway_class: GatewayClass, bundle_version: str | None, supported_versions: Iterable[str]
+) -> list[dict[str, Any]]:
+    """A GatewayClass of this controller: `Accepted`, and `SupportedVersion` from the installed CRDs' bundle
+    version (the `gateway.networking.k8s.io/bundle-version` annotation; `vX.Y.Z`, compared on `vX.Y`)."""
+    supported = set(supported_versions)
+    minor = ".".join((bundle_version or "").split(".")[:2])
+    if bundle_version is None or minor in supported:
+        version = Condition("SupportedVersion", "True", "SupportedVersion")
+        accepted = Condition("Accepted", "True", "Accepted")
+    else:
+        shown = ", ".join(sorted(supported))
+        message = f"the Gateway API CRDs are {bundle_version}; supported: {shown}"
+        version = Condition("SupportedVersion", "False", "UnsupportedVersion", message)
+        accepted = Condition("Accepted", "False", "UnsupportedVersion", message)
+    return [c.as_dict(gateway_class.generation) for c in (accepted, version)]
+
+
+def gateway_accepted(gateway: Gateway, listeners: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
+    """The Gateway's `Accepted` from its listeners' statuses: every listener accepted: True/Accepted; some not:
+    True/ListenersNotValid (the valid ones are served); none: False/ListenersNotValid."""
+    accepted = [
+        any(c["type"] == "Accepted" and c["status"] == "True" for c in entry.get("conditions") or [])
+        and not any(
+            c["type"] == "Conflicted" and c["status"] == "True" for c in entry.get("conditions") or []
+        )
+        for entry in listeners
+    ]
+    if all(accepted):
+        condition = Condition("Accepted", "True", "Accepted")
+    elif any(accepted):
+        condition = Condition("Accepted", "True", "ListenersNotValid", "some listeners are not valid")
+    else:
+        condition = Condition("Accepted", "False", "ListenersNotValid", "no listener is valid")
+    return condition.as_dict(gateway.generation)

@@ -25,6 +25,8 @@ from lbctl.model.gateway_attach import (
     attach,
     backend_problem,
     effective_hostnames,
+    gateway_accepted,
+    gateway_class_conditions,
     intersect,
     listener_status,
     merge_route_parents,
@@ -713,3 +715,52 @@ ACROSS = (
 def test_matching_across_routes(request_: Request, backend: str) -> None:
     found = evaluate(_table(*ACROSS), request_)
     assert found is not None and found.rule.backend_refs[0].name == backend
+
+
+# ---- GatewayClass and Gateway conditions ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("bundle", "expected"),
+    [
+        (None, [("Accepted", "True", "Accepted"), ("SupportedVersion", "True", "SupportedVersion")]),
+        ("v1.3.0", [("Accepted", "True", "Accepted"), ("SupportedVersion", "True", "SupportedVersion")]),
+        (
+            "v0.9.1",
+            [
+                ("Accepted", "False", "UnsupportedVersion"),
+                ("SupportedVersion", "False", "UnsupportedVersion"),
+            ],
+        ),
+    ],
+)
+def test_gateway_class_conditions(bundle: str | None, expected: list[tuple[str, str, str]]) -> None:
+    parsed = parse(
+        {
+            "apiVersion": V1,
+            "kind": "GatewayClass",
+            "metadata": {"name": "lbctl", "generation": 4},
+            "spec": {"controllerName": CONTROLLER},
+        }
+    )
+    conditions = gateway_class_conditions(parsed, bundle, ("v1.2", "v1.3"))  # type: ignore[arg-type]
+    assert [(c["type"], c["status"], c["reason"]) for c in conditions] == expected
+    assert {c["observedGeneration"] for c in conditions} == {4}
+
+
+@pytest.mark.parametrize(
+    ("listeners", "expected"),
+    [
+        ([http("a", 80), http("b", 8080)], ("True", "Accepted")),
+        ([http("a", 80), {"name": "udp", "port": 53, "protocol": "UDP"}], ("True", "ListenersNotValid")),
+        ([{"name": "udp", "port": 53, "protocol": "UDP"}], ("False", "ListenersNotValid")),
+        ([http("a", 80), http("b", 80)], ("False", "ListenersNotValid")),  # both conflicted
+    ],
+)
+def test_gateway_accepted_follows_its_listeners(
+    listeners: list[dict[str, Any]], expected: tuple[str, str]
+) -> None:
+    gateway = parse_gateway(gateway_obj(*listeners))
+    statuses = [listener_status(gateway, listener, [], LABELS, [], set()) for listener in gateway.listeners]
+    condition = gateway_accepted(gateway, statuses)
+    assert (condition["status"], condition["reason"]) == expected and condition["observedGeneration"] == 3
