@@ -1169,6 +1169,7 @@ SVC_ALPN_POLICY = AWS_SVC + "alpn-policy"
 SVC_EIPS = AWS_SVC + "eip-allocations"
 SVC_PRIVATE_IPV4 = AWS_SVC + "private-ipv4-addresses"
 SVC_IPV6 = AWS_SVC + "ipv6-addresses"
+SVC_LISTENER_ATTRIBUTES = AWS_SVC + "listener-attributes.${Protocol}-${Port}"
 # Google Cloud's passthrough load balancers (ingress-gce's L4 controllers)
 GKE_LB_TYPE = "networking.gke.io/load-balancer-type"
 GKE_LEGACY_LB_TYPE = "cloud.google.com/load-balancer-type"
@@ -1323,6 +1324,12 @@ SERVICE_ANNOTATIONS: list[Annotation] = [
         p.string_list(_ip_address(6), "IPv6 addresses"),
         "IPv6 addresses, one per subnet in the subnets' order (dualstack only).",
     ),
+    _svc(
+        SVC_LISTENER_ATTRIBUTES,
+        p.string_map(),
+        "Attributes of the listener of that protocol and port (e.g. listener-attributes.TCP-80: "
+        "tcp.idle_timeout.seconds=60); set ones only, as in the anchor.",
+    ),
     *(
         _svc_refused(AWS_SVC + suffix, doc)
         for suffix, doc in (
@@ -1330,7 +1337,6 @@ SERVICE_ANNOTATIONS: list[Annotation] = [
             ("manage-backend-security-group-rules", "Node/pod security group rules for the NLB."),
             ("inbound-sg-rules-on-private-link-traffic", "Security group rules on PrivateLink traffic."),
             ("security-group-prefix-lists", "Managed prefix lists allowed in."),
-            ("listener-attributes.${Protocol}-${Port}", "Listener attributes."),
             ("multi-cluster-target-group", "Target groups shared with other clusters."),
             ("enable-prefix-for-ipv6-source-nat", "IPv6 source NAT prefixes (dualstack UDP)."),
             ("source-nat-ipv6-prefixes", "IPv6 source NAT prefixes, one per subnet."),

@@ -52,17 +52,23 @@ class NlbSettings:
     alpn_policy: str | None = None
     backend_tls: bool = False
     proxy_ports: frozenset[int] | None = None  # proxy protocol on these ports' target groups, off on others
+    listener_attributes: dict[str, dict[str, str]] = field(default_factory=dict)  # "TCP-80" → attributes
     eip_allocations: tuple[str, ...] = ()  # one per subnet, in the subnets' order
     private_ipv4: tuple[str, ...] = ()
     ipv6: tuple[str, ...] = ()
 
     def tls_on(self, port: int, name: str | None, protocol: str) -> bool:
         """Whether the listener of this Service port is TLS (LBC: a certificate, TCP, and in ssl-ports)."""
-        if self.certificate is None or protocol != "TCP":
-            return False
-        return (
-            not self.tls_ports or str(port) in self.tls_ports or (name is not None and name in self.tls_ports)
-        )
+        return tls_on(self.certificate, self.tls_ports, port, name, protocol)
+
+
+def tls_on(
+    certificate: str | None, tls_ports: frozenset[str], port: int, name: str | None, protocol: str
+) -> bool:
+    """LBC's rule: a certificate, a TCP port, and (when ssl-ports is set) named there by number or name."""
+    if certificate is None or protocol != "TCP":
+        return False
+    return not tls_ports or str(port) in tls_ports or (name is not None and name in tls_ports)
 
 
 class NlbProfile:
@@ -117,6 +123,7 @@ class NlbProfile:
         attributes = dict(_legacy_attributes(parsed, out.problems, subject))
         for key, value in parsed.get(a.SVC_ATTRIBUTES).items():
             attributes.setdefault(key, value)
+        tls = _tls(service, parsed, out.problems, subject)
         out.cloud = NlbSettings(
             name=parsed.get(a.SVC_NAME),
             ip_address_type=parsed.get(a.SVC_IP_ADDRESS_TYPE),
@@ -126,7 +133,8 @@ class NlbProfile:
             attributes=attributes,
             target_group_attributes=_target_group_attributes(parsed),
             uid=service.uid,
-            **_tls(service, parsed, out.problems, subject),
+            **tls,
+            listener_attributes=_listener_attributes(service, parsed, tls, out.problems, subject),
             proxy_ports=_proxy_ports(parsed, out.problems, subject),
             **_addresses(parsed, bool(out.values["internal"]), out.problems, subject),
         )
@@ -184,6 +192,31 @@ def _tls(
         "alpn_policy": parsed.get(a.SVC_ALPN_POLICY),
         "backend_tls": parsed.get(a.SVC_BACKEND_PROTOCOL) == "ssl",
     }
+
+
+def _listener_attributes(
+    service: Service, parsed: ParsedAnnotations, tls: dict[str, Any], problems: list[Problem], subject: str
+) -> dict[str, dict[str, str]]:
+    """listener-attributes.${Protocol}-${Port}: each must name a listener the Service gets."""
+    found = parsed.family(a.SVC_LISTENER_ATTRIBUTES)
+    if not found:
+        return {}
+    listeners = set()
+    for port in service.ports:
+        protocol = port.protocol.upper()
+        secure = tls_on(tls["certificate"], tls["tls_ports"], port.port, port.name, protocol)
+        listeners.add(f"{'TLS' if secure else protocol}-{port.port}")
+    for suffix in sorted(set(found) - listeners):
+        problems.append(
+            Problem(
+                Severity.ERROR,
+                subject,
+                annotation_field(a.SVC_LISTENER_ATTRIBUTES.replace("${Protocol}-${Port}", suffix)),
+                f"names no listener of the Service (its listeners: {', '.join(sorted(listeners))})",
+                service.source,
+            )
+        )
+    return {k: v for k, v in found.items() if k in listeners}
 
 
 def _addresses(

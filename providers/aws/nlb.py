@@ -68,7 +68,10 @@ def run_service(
             return fast
     with memory.lock:
         memory.stacks.pop(spec.stack, None)
-    current = discover_nlb(clients, cluster, spec.stack, details=desired is not None)
+    ports = (
+        frozenset(x.port for x in desired.listeners if x.attributes) if desired is not None else frozenset()
+    )
+    current = discover_nlb(clients, cluster, spec.stack, details=desired is not None, attribute_ports=ports)
     subnets: list[str] = []
     if desired is not None:
         found = _subnets(clients, cluster, vpc_id, desired, memory, spec)

@@ -20,14 +20,22 @@ class CurrentNlb:
     lb_attributes: dict[str, list[dict[str, str]]] = field(default_factory=dict)  # LB ARN → attributes
     tg_attributes: dict[str, list[dict[str, str]]] = field(default_factory=dict)  # TG ARN → attributes
     targets: dict[str, set[tuple[str, int]]] = field(default_factory=dict)  # TG ARN → registered
+    listener_attributes: dict[str, dict[str, str]] = field(default_factory=dict)  # listener ARN → attributes
 
     @property
     def empty(self) -> bool:
         return not (self.load_balancers or self.target_groups)
 
 
-def discover_nlb(clients: AwsClients, cluster: str, stack: str, details: bool) -> CurrentNlb:
-    """Everything tagged as `stack` of `cluster`; with `details` also what a plan compares with."""
+def discover_nlb(
+    clients: AwsClients,
+    cluster: str,
+    stack: str,
+    details: bool,
+    attribute_ports: frozenset[int] = frozenset(),
+) -> CurrentNlb:
+    """Everything tagged as `stack` of `cluster`; with `details` also what a plan compares with (the
+    attributes of the listeners on `attribute_ports`, those some are set on)."""
     tagged = tagged_resources(
         clients,
         [{"Key": CLUSTER_TAG, "Values": [cluster]}, {"Key": STACK_TAG, "Values": [stack]}],
@@ -51,6 +59,14 @@ def discover_nlb(clients: AwsClients, cluster: str, stack: str, details: bool) -
     for lb in current.load_balancers:
         arn = lb["LoadBalancerArn"]
         current.listeners[arn] = clients.pages("elbv2", "DescribeListeners", "Listeners", LoadBalancerArn=arn)
+        for listener in current.listeners[arn]:
+            if int(listener["Port"]) in attribute_ports:
+                found = clients.call(
+                    "elbv2", "DescribeListenerAttributes", ListenerArn=listener["ListenerArn"]
+                )
+                current.listener_attributes[listener["ListenerArn"]] = {
+                    x["Key"]: x["Value"] for x in found["Attributes"]
+                }
         current.lb_attributes[arn] = clients.call(
             "elbv2", "DescribeLoadBalancerAttributes", LoadBalancerArn=arn
         )["Attributes"]

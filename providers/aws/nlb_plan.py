@@ -48,6 +48,7 @@ def plan_nlb(
 class _Planner:
     def __init__(self) -> None:
         self.out = NlbPlan()
+        self.current = CurrentNlb()
 
     def step(
         self,
@@ -99,6 +100,7 @@ class _Planner:
     def converge(
         self, desired: DesiredNlb, current: CurrentNlb, subnets: list[str], vpc_id: str | None
     ) -> None:
+        self.current = current
         groups: dict[str, Arn] = {}
         kept_groups: set[str] = set()
         for key, want in desired.target_groups.items():
@@ -373,8 +375,17 @@ class _Planner:
                     },
                     f"{want.protocol}:{want.port}",
                 )
+                self.listener_attributes(
+                    name, want, Ref(f"Listener {name}: CreateListener", "ListenerArn"), {}
+                )
                 continue
             forwards = [a.get("TargetGroupArn") for a in listener.get("DefaultActions", [])]
+            self.listener_attributes(
+                name,
+                want,
+                listener["ListenerArn"],
+                self.current.listener_attributes.get(listener["ListenerArn"], {}),
+            )
             tls = _tls_settings(want)
             have_tls = {
                 "Certificates": [
@@ -415,6 +426,22 @@ class _Planner:
                 "DeleteListener",
                 {"ListenerArn": listener["ListenerArn"]},
                 "no Service port serves it",
+            )
+
+    def listener_attributes(
+        self, name: str, want: DesiredNlbListener, arn: Arn, have: dict[str, str]
+    ) -> None:
+        """Set the listener attributes that differ (those not set are left as they are, as in the anchor)."""
+        changed = {k: v for k, v in sorted(want.attributes.items()) if have.get(k) != v}
+        if changed:
+            self.step(
+                "update",
+                "Listener",
+                name,
+                "ModifyListenerAttributes",
+                {"ListenerArn": arn, "Attributes": _attributes(changed)},
+                f"attributes {changed}",
+                {k: (have.get(k), v) for k, v in changed.items()},
             )
 
     def targets(self, want: DesiredNlbTargetGroup, arn: Arn, have: set[tuple[str, int]]) -> None:

@@ -64,6 +64,7 @@ class DesiredNlbListener:
     certificate: str | None = None  # TLS only
     ssl_policy: str | None = None
     alpn_policy: str | None = None
+    attributes: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -169,6 +170,7 @@ def translate_nlb(spec: ServiceSpec, cluster: str, targets: dict[str, list[Targe
                 settings.certificate if tls else None,
                 settings.ssl_policy if tls else None,
                 settings.alpn_policy if tls else None,
+                dict(settings.listener_attributes.get(f"{'TLS' if tls else port.protocol}-{port.port}", {})),
             )
         )
     return DesiredNlb(

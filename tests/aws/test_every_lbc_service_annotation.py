@@ -183,6 +183,10 @@ CASES: dict[str, Case] = {
         lambda s: _body(s, "CreateLoadBalancer")["SubnetMappings"][0]["IPv6Address"] == "2600:1f18::5",
         {AWS_SVC + "subnets": "internal-a", AWS_SVC + "ip-address-type": "dualstack"},
     ),
+    "listener-attributes.${Protocol}-${Port}": Case(
+        "tcp.idle_timeout.seconds=120",
+        lambda s: _attrs(s, "ModifyListenerAttributes") == {"tcp.idle_timeout.seconds": "120"},
+    ),
     "target-node-labels": Case("pool=web", lambda s: len(_body(s, "RegisterTargets")["Targets"]) == 1),
 }
 

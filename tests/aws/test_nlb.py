@@ -353,3 +353,14 @@ def test_elastic_ips_one_per_subnet(account: Account) -> None:
     else:
         raise AssertionError("a mismatched eip-allocations must be refused")
     assert [x["LoadBalancerArn"] for x in ours(account)["lbs"]] == [lb["LoadBalancerArn"]]
+
+
+def test_listener_attributes_set_and_compared(account: Account) -> None:
+    provider = account.provider()
+    stack = loki(account, {A + "listener-attributes.TCP-3100": "tcp.idle_timeout.seconds=120"})
+    result = provider.converge_service(stack)
+    assert "elbv2:ModifyListenerAttributes:ok" in result.calls, result.calls
+    (listener,) = ours(account)["listeners"]
+    found = account.client("elbv2").describe_listener_attributes(ListenerArn=listener["ListenerArn"])
+    assert {a["Key"]: a["Value"] for a in found["Attributes"]}["tcp.idle_timeout.seconds"] == "120"
+    assert writes(provider.converge_service(stack).calls) == []
