@@ -17,7 +17,7 @@ import requests
 
 from emulators.aws import DEMO_KEYS, create_aws_account
 from emulators.gce import ComputeEmulator
-from emulators.gce.project import create_gcp_project
+from emulators.gce.project import create_gcp_project, create_subnetworks
 from emulators.kube import KubeEmulator
 from emulators.testing.scripts import LBCTL
 
@@ -135,6 +135,12 @@ def test_gcp_project_checks(installed_gcp: tuple[KubeEmulator, str]) -> None:
         assert checks["Project"]["status"] == "ok" and "shop-ip" in checks["Global static IPs"]["detail"]
         assert checks["Write permissions"]["status"] == "warn"
         assert doctor(*args, "--gcp-project", "my-project", "--strict", kubeconfig=installed[1])[0] == 1
+        proxy = checks["Proxy-only subnet"]  # needed by gce-internal / gce-regional-external Ingresses only
+        assert proxy["status"] == "warn" and "--purpose=REGIONAL_MANAGED_PROXY --role=ACTIVE" in proxy["fix"]
+        create_subnetworks(compute.url, "my-project", "us-central1")
+        checks = doctor(*args, "--gcp-project", "my-project", "--skip-cluster")[1]
+        assert checks["Proxy-only subnet"]["status"] == "ok"
+        assert "proxy-only (10.129.0.0/23)" in checks["Proxy-only subnet"]["detail"]
         compute.add_fault(
             method="GET",
             path="/zones$",

@@ -214,6 +214,19 @@ def test_what_the_regional_classes_refuse() -> None:
     assert problem.startswith(annotation_field(a.REGIONAL_STATIC_IP)) and "class gce" in problem
 
     objects = regional_objects()
+    find(objects, "Ingress", "shop")["metadata"]["annotations"][a.MANAGED_CERTIFICATES] = "shop-cert"
+    objects.append(
+        {
+            "apiVersion": "networking.gke.io/v1",
+            "kind": "ManagedCertificate",
+            "metadata": {"name": "shop-cert", "namespace": "default"},
+            "spec": {"domains": ["shop.example.com"]},
+        }
+    )
+    (problem,) = _problems(objects)
+    assert problem.startswith(annotation_field(a.MANAGED_CERTIFICATES)) and "global load balancers" in problem
+
+    objects = regional_objects()
     ingress = find(objects, "Ingress", "shop")
     del ingress["metadata"]["annotations"][a.INGRESS_CLASS]
     ingress["spec"]["ingressClassName"] = "gce-internal"
