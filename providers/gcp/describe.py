@@ -7,7 +7,7 @@ from typing import Any
 from google.api_core import exceptions
 from google.cloud import compute_v1
 
-from .clients import Compute, to_dict
+from .clients import Compute, scope_args, to_dict
 from .discover import Inventory
 
 CONSOLE = "https://console.cloud.google.com"
@@ -72,7 +72,7 @@ def _url_map_rules(url_map: dict[str, Any]) -> list[dict[str, Any]]:
     return rules
 
 
-def _health(compute: Compute, service: str, groups: list[str]) -> list[dict[str, Any]]:
+def _health(compute: Compute, service: str, groups: list[str], where: str | None) -> list[dict[str, Any]]:
     targets = []
     for group in groups:
         try:
@@ -80,6 +80,7 @@ def _health(compute: Compute, service: str, groups: list[str]) -> list[dict[str,
                 "backendServices",
                 "getHealth",
                 backend_service=service,
+                **scope_args(where),
                 resource_group_reference_resource=compute_v1.ResourceGroupReference(group=group),
             )
         except exceptions.GoogleAPICallError:
@@ -94,6 +95,17 @@ def _health(compute: Compute, service: str, groups: list[str]) -> list[dict[str,
             )
             targets.append({"id": target, "port": status.get("port"), "health": status.get("healthState")})
     return targets
+
+
+def _rule_console(rule: dict[str, Any], project: str) -> str:
+    """The console page of a global or regional (`zone` `regions/R`) forwarding rule."""
+    where = str(rule.get("zone") or "")
+    if where.startswith("regions/"):
+        return (
+            f"{CONSOLE}/net-services/loadbalancing/advanced/forwardingRules/details/{where}/forwardingRules/"
+            f"{rule['name']}?project={project}"
+        )
+    return f"{CONSOLE}/net-services/loadbalancing/advanced/globalForwardingRules/details/{rule['name']}?project={project}"
 
 
 def describe_stack(compute: Compute, inventory: Inventory, stack: str) -> dict[str, Any]:
@@ -124,8 +136,7 @@ def describe_stack(compute: Compute, inventory: Inventory, stack: str) -> dict[s
                 "scheme": f"{rule.get('loadBalancingScheme', 'EXTERNAL')} {rule.get('portRange', '')}".strip(),
                 "state": "serving",
                 "tags": _record(owners[rule["name"]]) | rule.get("labels", {}),
-                "console": f"{CONSOLE}/net-services/loadbalancing/advanced/globalForwardingRules/details/{rule['name']}"
-                f"?project={project}",
+                "console": _rule_console(rule, project),
             }
         )
     for kind, protocol in (("targetHttpProxies", "HTTP"), ("targetHttpsProxies", "HTTPS")):
@@ -168,7 +179,7 @@ def describe_stack(compute: Compute, inventory: Inventory, stack: str) -> dict[s
                     "healthy": check.get("healthyThreshold"),
                     "unhealthy": check.get("unhealthyThreshold"),
                 },
-                "targets": _health(compute, service["name"], groups),
+                "targets": _health(compute, service["name"], groups, service.get("zone")),
                 "tags": _record(owners[service["name"]]),
                 "console": f"{CONSOLE}/net-services/loadbalancing/backends/details/backendService/{service['name']}"
                 f"?project={project}",

@@ -102,6 +102,9 @@ def test_internal_ingress_converges_to_regional_resources(
     assert result.annotations[a.STATUS_STATIC_IP] == VIP
     calls = emulator.call_counts()
     assert calls["regionBackendServices.insert"] == 2 and calls["forwardingRules.insert"] == 2
+    described = provider.describe("default/shop")
+    assert {t["id"] for b in described["backends"] for t in b["targets"]} >= {"10.8.0.5", "10.8.2.4"}
+    assert all("/regions/us-central1/forwardingRules/" in lb["console"] for lb in described["load_balancers"])
     emulator.clear_requests()
     provider.stats.reset()
     again = provider.converge(stack_from(regional_objects()))
