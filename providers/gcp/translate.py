@@ -57,7 +57,8 @@ class Endpoint(TypedDict):
 
 @dataclass
 class Wanted:
-    """One resource we want: its request body; `members`: an instance group's instances (`projects/…`
+    """One resource we want: its request body; `zone`: where it lives, a zone or `regions/R` (None: global),
+    the middle of its key and the Step's `where`; `members`: an instance group's instances (`projects/…`
     references); `endpoints`: a NEG's endpoints; `security_policy`: a backend service's Cloud Armor policy.
     `field`: the Ingress field the whole resource comes from, `fields`: body field → the Ingress field it comes
     from, to name in the error when the cloud rejects it."""
