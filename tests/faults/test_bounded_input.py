@@ -18,8 +18,9 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from emulators.testing.cli import lbctl_in_process
 from emulators.testing.faults import World
-from emulators.testing.scripts import LBCTL, lbctl_in_process
+from emulators.testing.scripts import LBCTL
 from emulators.testing.waiting import address_of, wait_for
 from lbctl.cli import manifests
 from lbctl.model import annotations as a

@@ -16,8 +16,9 @@ import pytest
 import requests
 import yaml
 
+from emulators.testing.cli import lbctl_in_process
 from emulators.testing.faults import World, create_raw
-from emulators.testing.scripts import LBCTL, lbctl_in_process
+from emulators.testing.scripts import LBCTL
 from emulators.testing.waiting import address_of, events_for, wait_for
 from lbctl.cli.manifests import BoundedLoader
 
