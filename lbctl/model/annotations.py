@@ -1169,6 +1169,7 @@ SVC_ALPN_POLICY = AWS_SVC + "alpn-policy"
 SVC_EIPS = AWS_SVC + "eip-allocations"
 SVC_PRIVATE_IPV4 = AWS_SVC + "private-ipv4-addresses"
 SVC_IPV6 = AWS_SVC + "ipv6-addresses"
+SVC_TCP_UDP = AWS_SVC + "enable-tcp-udp-listener"
 SVC_LISTENER_ATTRIBUTES = AWS_SVC + "listener-attributes.${Protocol}-${Port}"
 # Google Cloud's passthrough load balancers (ingress-gce's L4 controllers)
 GKE_LB_TYPE = "networking.gke.io/load-balancer-type"
@@ -1330,6 +1331,13 @@ SERVICE_ANNOTATIONS: list[Annotation] = [
         "Attributes of the listener of that protocol and port (e.g. listener-attributes.TCP-80: "
         "tcp.idle_timeout.seconds=60); set ones only, as in the anchor.",
     ),
+    _svc(
+        SVC_TCP_UDP,
+        p.boolean(),
+        "`true`: a Service port number served on both TCP and UDP gets one TCP_UDP listener and target group.",
+        False,
+        "false",
+    ),
     *(
         _svc_refused(AWS_SVC + suffix, doc)
         for suffix, doc in (
@@ -1342,7 +1350,6 @@ SERVICE_ANNOTATIONS: list[Annotation] = [
             ("source-nat-ipv6-prefixes", "IPv6 source NAT prefixes, one per subnet."),
             ("minimum-load-balancer-capacity", "Capacity reservation."),
             ("enable-icmp-for-path-mtu-discovery", "ICMP rules for path MTU discovery."),
-            ("enable-tcp-udp-listener", "TCP_UDP listeners for ports served on both protocols."),
             ("disable-nlb-sg", "No security group on the NLB."),
             ("quic-enabled-ports", "QUIC listeners."),
         )

@@ -53,6 +53,7 @@ class NlbSettings:
     backend_tls: bool = False
     proxy_ports: frozenset[int] | None = None  # proxy protocol on these ports' target groups, off on others
     listener_attributes: dict[str, dict[str, str]] = field(default_factory=dict)  # "TCP-80" → attributes
+    tcp_udp: bool = False  # a port on both TCP and UDP: one TCP_UDP listener
     eip_allocations: tuple[str, ...] = ()  # one per subnet, in the subnets' order
     private_ipv4: tuple[str, ...] = ()
     ipv6: tuple[str, ...] = ()
@@ -136,10 +137,12 @@ class NlbProfile:
             **tls,
             listener_attributes=_listener_attributes(service, parsed, tls, out.problems, subject),
             proxy_ports=_proxy_ports(parsed, out.problems, subject),
+            tcp_udp=bool(parsed.get(a.SVC_TCP_UDP)),
             **_addresses(parsed, bool(out.values["internal"]), out.problems, subject),
         )
         for attribute, name in (
             ("certificate", a.SVC_SSL_CERT),
+            ("tcp_udp", a.SVC_TCP_UDP),
             ("eip_allocations", a.SVC_EIPS),
             ("private_ipv4", a.SVC_PRIVATE_IPV4),
             ("ipv6", a.SVC_IPV6),

@@ -3,7 +3,7 @@ listener per Service port forwarding to that port's target group, and the target
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from lbctl.model.nlb import NlbSettings
 from lbctl.model.services import ServiceSpec
@@ -123,8 +123,17 @@ def translate_nlb(spec: ServiceSpec, cluster: str, targets: dict[str, list[Targe
     groups: dict[str, DesiredNlbTargetGroup] = {}
     listeners: list[DesiredNlbListener] = []
     seen: dict[int, str] = {}
+    both = {p.port for p in spec.ports if p.protocol == "TCP"} & {
+        p.port for p in spec.ports if p.protocol == "UDP"
+    }
+    merged = both if settings.tcp_udp else set()
     for port in spec.ports:
-        if port.protocol not in ("TCP", "UDP"):
+        original = port.key  # the targets are the Service port's
+        if port.port in merged:
+            if port.protocol == "UDP":
+                continue  # served by the TCP port's TCP_UDP listener
+            port = replace(port, protocol="TCP_UDP")
+        if port.protocol not in ("TCP", "UDP", "TCP_UDP"):
             raise service_error(
                 spec, "ports", f"port {port.port}: an NLB serves TCP and UDP, not {port.protocol}"
             )
@@ -133,10 +142,10 @@ def translate_nlb(spec: ServiceSpec, cluster: str, targets: dict[str, list[Targe
                 spec,
                 "ports",
                 f"port {port.port} is served as {seen[port.port]} and {port.protocol}; one NLB listener per port "
-                "(TCP_UDP listeners are not supported by lbctl yet)",
+                "(set enable-tcp-udp-listener for one TCP_UDP listener)",
             )
         seen[port.port] = port.protocol
-        wanted = targets.get(port.key, [])
+        wanted = targets.get(original, [])
         target_port = _target_port(spec, port.node_port, port.target_port, wanted)
         tls = settings.tls_on(port.port, port.name, port.protocol)
         tg_protocol = "TLS" if tls and settings.backend_tls else port.protocol

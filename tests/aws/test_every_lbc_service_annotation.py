@@ -37,7 +37,7 @@ spec:
   ports:
     - {{name: http, port: 3100, targetPort: 3100, nodePort: 30100}}
     - {{name: grpc, port: 9095, targetPort: 9095, nodePort: 30195}}
-"""
+{ports}"""
 # LBC's Service annotation reference (docs/guide/service/annotations.md, pkg/annotations/constants.go).
 REFERENCE = {
     line.strip()
@@ -76,6 +76,7 @@ class Case:
     value: str
     expect: Callable[[list[Step]], bool]
     context: dict[str, str] = field(default_factory=dict)
+    ports: str = ""  # more Service ports the annotation needs to show its effect
 
 
 CASES: dict[str, Case] = {
@@ -187,13 +188,24 @@ CASES: dict[str, Case] = {
         "tcp.idle_timeout.seconds=120",
         lambda s: _attrs(s, "ModifyListenerAttributes") == {"tcp.idle_timeout.seconds": "120"},
     ),
+    "enable-tcp-udp-listener": Case(
+        "true",
+        lambda s: (
+            sorted((b["Port"], b["Protocol"]) for b in _bodies(s, "CreateListener"))
+            == [(3100, "TCP"), (9095, "TCP_UDP")]
+        ),
+        ports="    - {{name: grpc-udp, port: 9095, protocol: UDP, targetPort: 9095, nodePort: 30196}}\n",
+    ),
     "target-node-labels": Case("pool=web", lambda s: len(_body(s, "RegisterTargets")["Targets"]) == 1),
 }
 
 
-def _plan(account: Account, annotations: dict[str, str]) -> tuple[list[Step] | None, list[Any]]:
+def _plan(
+    account: Account, annotations: dict[str, str], ports: str = ""
+) -> tuple[list[Step] | None, list[Any]]:
+    flow = yaml.safe_dump(annotations, default_flow_style=True).strip()
     text = with_nodes(
-        BASE.format(annotations=yaml.safe_dump(annotations, default_flow_style=True).strip()), account
+        BASE.format(annotations=flow, ports=ports.replace("{{", "{").replace("}}", "}")), account
     )
     snapshot = ClusterSnapshot.from_objects(d for d in yaml.safe_load_all(text) if d)
     outcome = build_service(snapshot.services["default/loki"], "aws")
@@ -236,8 +248,8 @@ def test_every_annotation_changes_the_request_or_is_refused(shared: Account, nam
         assert [p.field for p in problems if p.severity == Severity.ERROR] == [annotation_field(key)]
         return
     case = CASES[name.removeprefix(AWS_SVC)]
-    without, _ = _plan(shared, case.context)
-    with_it, problems = _plan(shared, {**case.context, key: case.value})
+    without, _ = _plan(shared, case.context)  # (with case.ports but no annotation: refused, one per port)
+    with_it, problems = _plan(shared, {**case.context, key: case.value}, case.ports)
     assert with_it is not None, problems
     assert without is not None
     assert [(s.operation, s.body) for s in with_it] != [(s.operation, s.body) for s in without]

@@ -364,3 +364,15 @@ def test_listener_attributes_set_and_compared(account: Account) -> None:
     found = account.client("elbv2").describe_listener_attributes(ListenerArn=listener["ListenerArn"])
     assert {a["Key"]: a["Value"] for a in found["Attributes"]}["tcp.idle_timeout.seconds"] == "120"
     assert writes(provider.converge_service(stack).calls) == []
+
+
+def test_tcp_and_udp_on_one_port_become_one_tcp_udp_listener(account: Account) -> None:
+    udp = ", {name: dns-udp, port: 3100, protocol: UDP, targetPort: 3100, nodePort: 30101}"
+    provider = account.provider()
+    stack = loki(account, {A + "enable-tcp-udp-listener": "true"}, udp)
+    provider.converge_service(stack)
+    state = ours(account)
+    assert [(x["Protocol"], x["Port"]) for x in state["listeners"]] == [("TCP_UDP", 3100)]
+    (tg,) = state["tgs"]
+    assert (tg["Protocol"], tg["Port"]) == ("TCP_UDP", 30100)
+    assert writes(provider.converge_service(stack).calls) == []
