@@ -241,12 +241,13 @@ class ServiceInput:
 
     spec: ServiceSpec
     targets: dict[str, list[Target]] = field(default_factory=dict)
+    known: set[str] = field(default_factory=set)  # every target ID the cluster knows (shared target groups)
 
     @classmethod
     def from_snapshot(cls, spec: ServiceSpec, snapshot: ClusterSnapshot) -> ServiceInput:
-        from lbctl.model.services import service_targets
+        from lbctl.model.services import known_target_ids, service_targets
 
-        return cls(spec, service_targets(spec, snapshot))
+        return cls(spec, service_targets(spec, snapshot), known_target_ids(spec, snapshot))
 
 
 @runtime_checkable

@@ -1169,6 +1169,7 @@ SVC_ALPN_POLICY = AWS_SVC + "alpn-policy"
 SVC_EIPS = AWS_SVC + "eip-allocations"
 SVC_PRIVATE_IPV4 = AWS_SVC + "private-ipv4-addresses"
 SVC_IPV6 = AWS_SVC + "ipv6-addresses"
+SVC_MULTI_CLUSTER = AWS_SVC + "multi-cluster-target-group"
 SVC_TCP_UDP = AWS_SVC + "enable-tcp-udp-listener"
 SVC_LISTENER_ATTRIBUTES = AWS_SVC + "listener-attributes.${Protocol}-${Port}"
 # Google Cloud's passthrough load balancers (ingress-gce's L4 controllers)
@@ -1338,6 +1339,14 @@ SERVICE_ANNOTATIONS: list[Annotation] = [
         False,
         "false",
     ),
+    _svc(
+        SVC_MULTI_CLUSTER,
+        p.boolean(),
+        "`true`: the target groups are shared with other clusters; lbctl deregisters only targets this "
+        "cluster knows (its nodes' instances, its endpoints' addresses).",
+        False,
+        "false",
+    ),
     *(
         _svc_refused(AWS_SVC + suffix, doc)
         for suffix, doc in (
@@ -1345,7 +1354,6 @@ SERVICE_ANNOTATIONS: list[Annotation] = [
             ("manage-backend-security-group-rules", "Node/pod security group rules for the NLB."),
             ("inbound-sg-rules-on-private-link-traffic", "Security group rules on PrivateLink traffic."),
             ("security-group-prefix-lists", "Managed prefix lists allowed in."),
-            ("multi-cluster-target-group", "Target groups shared with other clusters."),
             ("enable-prefix-for-ipv6-source-nat", "IPv6 source NAT prefixes (dualstack UDP)."),
             ("source-nat-ipv6-prefixes", "IPv6 source NAT prefixes, one per subnet."),
             ("minimum-load-balancer-capacity", "Capacity reservation."),

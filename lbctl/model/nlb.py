@@ -54,6 +54,7 @@ class NlbSettings:
     proxy_ports: frozenset[int] | None = None  # proxy protocol on these ports' target groups, off on others
     listener_attributes: dict[str, dict[str, str]] = field(default_factory=dict)  # "TCP-80" → attributes
     tcp_udp: bool = False  # a port on both TCP and UDP: one TCP_UDP listener
+    multi_cluster: bool = False  # shared target groups: deregister only what this cluster knows
     eip_allocations: tuple[str, ...] = ()  # one per subnet, in the subnets' order
     private_ipv4: tuple[str, ...] = ()
     ipv6: tuple[str, ...] = ()
@@ -138,6 +139,7 @@ class NlbProfile:
             listener_attributes=_listener_attributes(service, parsed, tls, out.problems, subject),
             proxy_ports=_proxy_ports(parsed, out.problems, subject),
             tcp_udp=bool(parsed.get(a.SVC_TCP_UDP)),
+            multi_cluster=bool(parsed.get(a.SVC_MULTI_CLUSTER)),
             **_addresses(parsed, bool(out.values["internal"]), out.problems, subject),
         )
         for attribute, name in (

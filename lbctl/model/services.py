@@ -266,3 +266,17 @@ def build_services(
         for s in sorted(snapshot.services.values(), key=lambda s: (s.namespace, s.name))
         if is_served(s, provider, claim_unclassed) and not s.deleting
     }
+
+
+def known_target_ids(spec: ServiceSpec, snapshot: ClusterSnapshot) -> set[str]:
+    """Every target this cluster could have registered for the Service, whatever its state: every node's
+    instance (instance targets), every address of its endpoints (ip targets). A target group shared with
+    other clusters deregisters only these."""
+    if spec.target_type == "instance":
+        return {str(n.instance_id) for n in snapshot.nodes.values() if n.instance_id}
+    return {
+        address
+        for eps in snapshot.slices_of(spec.namespace, spec.name)
+        for endpoint in eps.endpoints
+        for address in endpoint.addresses
+    }

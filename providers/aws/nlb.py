@@ -61,7 +61,7 @@ def run_service(
     """Plan (apply=False: reads only) or converge one Service's NLB; an empty spec deletes it."""
     memory = memory or NlbMemory()
     spec = stack.spec
-    desired = None if spec.empty else translate_nlb(spec, cluster, stack.targets)
+    desired = None if spec.empty else translate_nlb(spec, cluster, stack.targets, stack.known)
     if apply and desired is not None and memory.ttl > 0:
         fast = _targets_only(clients, cluster, desired, memory, spec)
         if fast is not None:
@@ -205,9 +205,10 @@ def _targets_only(
     applier = Applier(clients, spec)
     try:
         for key, want in desired.target_groups.items():
-            applier.run(
-                target_steps(want.name, kept.target_groups[key], kept.registered[key], set(want.targets))
-            )
+            have = kept.registered[key]
+            if want.known is not None:
+                have = {pair for pair in have if pair[0] in want.known}
+            applier.run(target_steps(want.name, kept.target_groups[key], have, set(want.targets)))
             kept.registered[key] = set(want.targets)
     except BaseException:
         with memory.lock:

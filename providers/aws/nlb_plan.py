@@ -445,7 +445,14 @@ class _Planner:
             )
 
     def targets(self, want: DesiredNlbTargetGroup, arn: Arn, have: set[tuple[str, int]]) -> None:
-        self.out.steps.extend(target_steps(want.name, arn, have, set(want.targets)))
+        self.out.steps.extend(target_steps(want.name, arn, _ours(want, have), set(want.targets)))
+
+
+def _ours(want: DesiredNlbTargetGroup, have: set[tuple[str, int]]) -> set[tuple[str, int]]:
+    """The registered targets this cluster answers for (all of them, unless shared with other clusters)."""
+    if want.known is None:
+        return have
+    return {pair for pair in have if pair[0] in want.known}
 
 
 def _tls_settings(want: DesiredNlbListener) -> dict[str, Any]:

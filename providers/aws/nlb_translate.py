@@ -53,6 +53,7 @@ class DesiredNlbTargetGroup:
     attributes: dict[str, str]
     tags: dict[str, str]
     targets: frozenset[tuple[str, int]] = frozenset()
+    known: frozenset[str] | None = None  # shared with other clusters: only these may be deregistered
 
 
 @dataclass(frozen=True)
@@ -114,7 +115,9 @@ def nlb_name(cluster: str, spec: ServiceSpec, scheme: str, settings: NlbSettings
     return "-".join(p for p in ("k8s", *clean, short_hash(cluster, identity, scheme, *extra)) if p)
 
 
-def translate_nlb(spec: ServiceSpec, cluster: str, targets: dict[str, list[Target]]) -> DesiredNlb:
+def translate_nlb(
+    spec: ServiceSpec, cluster: str, targets: dict[str, list[Target]], known: set[str] | None = None
+) -> DesiredNlb:
     settings = spec.cloud
     if not isinstance(settings, NlbSettings):
         raise ProviderError(f"{spec.subject}: no NLB settings in the spec (built for another cloud)")
@@ -169,6 +172,7 @@ def translate_nlb(spec: ServiceSpec, cluster: str, targets: dict[str, list[Targe
             attributes=attributes,
             tags={**user_tags, **ownership_tags(cluster, spec.stack, ROLE_TARGET_GROUP + port.key)},
             targets=frozenset((t.id, t.port) for t in wanted),
+            known=frozenset(known or ()) | {t.id for t in wanted} if settings.multi_cluster else None,
         )
         listeners.append(
             DesiredNlbListener(

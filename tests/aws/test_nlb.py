@@ -376,3 +376,18 @@ def test_tcp_and_udp_on_one_port_become_one_tcp_udp_listener(account: Account) -
     (tg,) = state["tgs"]
     assert (tg["Protocol"], tg["Port"]) == ("TCP_UDP", 30100)
     assert writes(provider.converge_service(stack).calls) == []
+
+
+def test_multi_cluster_target_group_keeps_other_clusters_targets(account: Account) -> None:
+    provider = account.provider()
+    shared = {A + "multi-cluster-target-group": "true"}
+    stack = loki(account, shared)
+    provider.converge_service(stack)
+    (tg,) = ours(account)["tgs"]
+    elb = account.client("elbv2")
+    elb.register_targets(TargetGroupArn=tg["TargetGroupArn"], Targets=[{"Id": "10.9.9.9", "Port": 30100}])
+    assert writes(provider.converge_service(stack).calls) == []  # another cluster's target stays
+    assert ("10.9.9.9", 30100) in ours(account)["targets"][tg["TargetGroupName"]]
+    plain = provider.converge_service(loki(account))  # not shared: what we did not register goes
+    assert "elbv2:DeregisterTargets:ok" in plain.calls
+    assert ("10.9.9.9", 30100) not in ours(account)["targets"][tg["TargetGroupName"]]
