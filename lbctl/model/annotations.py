@@ -1170,6 +1170,8 @@ SVC_EIPS = AWS_SVC + "eip-allocations"
 SVC_PRIVATE_IPV4 = AWS_SVC + "private-ipv4-addresses"
 SVC_IPV6 = AWS_SVC + "ipv6-addresses"
 SVC_MULTI_CLUSTER = AWS_SVC + "multi-cluster-target-group"
+SVC_SOURCE_NAT = AWS_SVC + "enable-prefix-for-ipv6-source-nat"
+SVC_SOURCE_NAT_PREFIXES = AWS_SVC + "source-nat-ipv6-prefixes"
 SVC_TCP_UDP = AWS_SVC + "enable-tcp-udp-listener"
 SVC_LISTENER_ATTRIBUTES = AWS_SVC + "listener-attributes.${Protocol}-${Port}"
 # Google Cloud's passthrough load balancers (ingress-gce's L4 controllers)
@@ -1347,6 +1349,20 @@ SERVICE_ANNOTATIONS: list[Annotation] = [
         False,
         "false",
     ),
+    _svc(
+        SVC_SOURCE_NAT,
+        p.one_of("on", "off"),
+        "`on`: IPv6 source NAT prefixes for UDP (dualstack only; AWS fixes it at creation, so a change "
+        "replaces the NLB).",
+        "off",
+        "off",
+    ),
+    _svc(
+        SVC_SOURCE_NAT_PREFIXES,
+        p.string_list(),
+        "IPv6 source NAT prefixes (`auto` or a /80 CIDR), one per subnet in the subnets' order; with "
+        "enable-prefix-for-ipv6-source-nat on.",
+    ),
     *(
         _svc_refused(AWS_SVC + suffix, doc)
         for suffix, doc in (
@@ -1354,8 +1370,6 @@ SERVICE_ANNOTATIONS: list[Annotation] = [
             ("manage-backend-security-group-rules", "Node/pod security group rules for the NLB."),
             ("inbound-sg-rules-on-private-link-traffic", "Security group rules on PrivateLink traffic."),
             ("security-group-prefix-lists", "Managed prefix lists allowed in."),
-            ("enable-prefix-for-ipv6-source-nat", "IPv6 source NAT prefixes (dualstack UDP)."),
-            ("source-nat-ipv6-prefixes", "IPv6 source NAT prefixes, one per subnet."),
             ("minimum-load-balancer-capacity", "Capacity reservation."),
             ("enable-icmp-for-path-mtu-discovery", "ICMP rules for path MTU discovery."),
             ("disable-nlb-sg", "No security group on the NLB."),

@@ -58,6 +58,8 @@ class NlbSettings:
     eip_allocations: tuple[str, ...] = ()  # one per subnet, in the subnets' order
     private_ipv4: tuple[str, ...] = ()
     ipv6: tuple[str, ...] = ()
+    source_nat: bool = False
+    source_nat_prefixes: tuple[str, ...] = ()
 
     def tls_on(self, port: int, name: str | None, protocol: str) -> bool:
         """Whether the listener of this Service port is TLS (LBC: a certificate, TCP, and in ssl-ports)."""
@@ -148,6 +150,7 @@ class NlbProfile:
             ("eip_allocations", a.SVC_EIPS),
             ("private_ipv4", a.SVC_PRIVATE_IPV4),
             ("ipv6", a.SVC_IPV6),
+            ("source_nat_prefixes", a.SVC_SOURCE_NAT_PREFIXES),
             ("tls_ports", a.SVC_SSL_PORTS),
             ("ssl_policy", a.SVC_SSL_POLICY),
             ("alpn_policy", a.SVC_ALPN_POLICY),
@@ -245,6 +248,8 @@ def _addresses(
         "eip_allocations": tuple(parsed.get(a.SVC_EIPS) or ()),
         "private_ipv4": tuple(parsed.get(a.SVC_PRIVATE_IPV4) or ()),
         "ipv6": tuple(parsed.get(a.SVC_IPV6) or ()),
+        "source_nat": parsed.get(a.SVC_SOURCE_NAT) == "on",
+        "source_nat_prefixes": tuple(parsed.get(a.SVC_SOURCE_NAT_PREFIXES) or ()),
     }
 
 

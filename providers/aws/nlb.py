@@ -79,7 +79,11 @@ def run_service(
         vpc_id = vpc_id or found[0]["VpcId"]
         for key, values in desired.addresses.items():
             if len(values) != len(subnets):
-                attribute = {"AllocationId": "eip_allocations", "PrivateIPv4Address": "private_ipv4"}
+                attribute = {
+                    "AllocationId": "eip_allocations",
+                    "PrivateIPv4Address": "private_ipv4",
+                    "SourceNatIpv6Prefix": "source_nat_prefixes",
+                }
                 raise service_error(
                     spec,
                     attribute.get(key, "ipv6"),

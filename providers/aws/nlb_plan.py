@@ -226,6 +226,7 @@ class _Planner:
         body: dict[str, Any] = {
             "Name": desired.name,
             **({"SubnetMappings": mappings} if mappings is not None else {"Subnets": subnets}),
+            **({"EnablePrefixForIpv6SourceNat": "on"} if desired.source_nat else {}),
             "Scheme": desired.scheme,
             "Type": "network",
             "IpAddressType": desired.ip_address_type,

@@ -81,6 +81,7 @@ class DesiredNlb:
     target_groups: dict[str, DesiredNlbTargetGroup]
     # per-subnet addresses (field of the mapping → one value per subnet), e.g. {"AllocationId": (...)}
     addresses: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    source_nat: bool = False  # EnablePrefixForIpv6SourceNat
 
     def subnet_mappings(self, subnets: list[str]) -> list[dict[str, str]] | None:
         """SubnetMappings for CreateLoadBalancer when addresses are asked for (None: plain Subnets)."""
@@ -202,9 +203,11 @@ def translate_nlb(
                 ("AllocationId", settings.eip_allocations),
                 ("PrivateIPv4Address", settings.private_ipv4),
                 ("IPv6Address", settings.ipv6),
+                ("SourceNatIpv6Prefix", settings.source_nat_prefixes),
             )
             if values
         },
+        source_nat=settings.source_nat,
     )
 
 

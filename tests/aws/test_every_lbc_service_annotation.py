@@ -196,6 +196,20 @@ CASES: dict[str, Case] = {
         ),
         ports="    - {{name: grpc-udp, port: 9095, protocol: UDP, targetPort: 9095, nodePort: 30196}}\n",
     ),
+    "enable-prefix-for-ipv6-source-nat": Case(
+        "on",
+        lambda s: _body(s, "CreateLoadBalancer")["EnablePrefixForIpv6SourceNat"] == "on",
+        {AWS_SVC + "ip-address-type": "dualstack"},
+    ),
+    "source-nat-ipv6-prefixes": Case(
+        "auto",
+        lambda s: _body(s, "CreateLoadBalancer")["SubnetMappings"][0]["SourceNatIpv6Prefix"] == "auto",
+        {
+            AWS_SVC + "ip-address-type": "dualstack",
+            AWS_SVC + "enable-prefix-for-ipv6-source-nat": "on",
+            AWS_SVC + "subnets": "internal-a",
+        },
+    ),
     "target-node-labels": Case("pool=web", lambda s: len(_body(s, "RegisterTargets")["Targets"]) == 1),
 }
 

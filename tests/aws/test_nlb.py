@@ -391,3 +391,32 @@ def test_multi_cluster_target_group_keeps_other_clusters_targets(account: Accoun
     plain = provider.converge_service(loki(account))  # not shared: what we did not register goes
     assert "elbv2:DeregisterTargets:ok" in plain.calls
     assert ("10.9.9.9", 30100) not in ours(account)["targets"][tg["TargetGroupName"]]
+
+
+def test_ipv6_source_nat_request_stubbed(account: Account) -> None:
+    """moto's CreateLoadBalancer ignores EnablePrefixForIpv6SourceNat and SourceNatIpv6Prefix: the planned
+    request is sent to a Stubber, which checks it against the ELB API model."""
+    import boto3
+    from botocore.stub import Stubber
+
+    subnet = account.subnets["us-east-1a"]
+    wanted = loki(
+        account,
+        {
+            A + "scheme": "internet-facing",
+            A + "ip-address-type": "dualstack",
+            A + "subnets": subnet,
+            A + "enable-prefix-for-ipv6-source-nat": "on",
+            A + "source-nat-ipv6-prefixes": "auto",
+        },
+    )
+    planned = account.provider().plan_service(wanted)
+    (create,) = [s for s in planned.steps if s.operation == "CreateLoadBalancer"]
+    body = dict(create.body)
+    assert body["EnablePrefixForIpv6SourceNat"] == "on"
+    assert body["SubnetMappings"] == [{"SubnetId": subnet, "SourceNatIpv6Prefix": "auto"}]
+    elbv2 = boto3.client("elbv2", region_name="us-east-1", aws_access_key_id="a", aws_secret_access_key="b")
+    with Stubber(elbv2) as stub:
+        stub.add_response("create_load_balancer", {"LoadBalancers": []}, body)
+        elbv2.create_load_balancer(**body)
+        stub.assert_no_pending_responses()
