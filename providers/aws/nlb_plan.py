@@ -12,8 +12,8 @@ from typing import Any
 
 from lbctl.provider import Ref, Step
 
-from .diff import attribute_changes, attributes_to_restore, health_check_changes, tag_changes
-from .naming import ATTRIBUTES_TAG, RESOURCE_TAG, ROLE_LISTENER, ROLE_TARGET_GROUP, attributes_tag, tag_list
+from .diff import attribute_changes, attributes_to_restore, health_check_changes
+from .naming import RESOURCE_TAG, ROLE_LISTENER, ROLE_TARGET_GROUP, attributes_tag, tag_list
 from .nlb_discover import CurrentNlb
 from .nlb_translate import (
     NLB_DEFAULTS,
@@ -23,6 +23,7 @@ from .nlb_translate import (
     DesiredNlbTargetGroup,
 )
 from .plan import target_steps
+from .steps import StepRecorder
 
 Arn = str | Ref
 
@@ -45,35 +46,11 @@ def plan_nlb(
     return planner.out
 
 
-class _Planner:
+class _Planner(StepRecorder):
     def __init__(self) -> None:
         self.out = NlbPlan()
         self.current = CurrentNlb()
-
-    def step(
-        self,
-        action: str,
-        kind: str,
-        name: str,
-        operation: str,
-        body: dict[str, Any],
-        detail: str = "",
-        changes: dict[str, tuple[Any, Any]] | None = None,
-    ) -> Step:
-        key = f"{kind} {name}: {operation}"
-        n = sum(1 for s in self.out.steps if s.key == key or s.key.startswith(key + " #"))
-        step = Step(
-            key if n == 0 else f"{key} #{n + 1}",
-            action,
-            kind,
-            name,
-            operation,
-            body,
-            changes or {},
-            detail=detail,
-        )
-        self.out.steps.append(step)
-        return step
+        super().__init__(self.out.steps)
 
     # ----------------------------------------------------------------- delete
 
@@ -325,31 +302,6 @@ class _Planner:
                 {**target, "Attributes": _attributes(changes)},
                 "attributes",
                 {k: (current.get(k), v) for k, v in sorted(changes.items())},
-            )
-
-    def tags(self, kind: str, name: str, arn: str, wanted: dict[str, str], have: dict[str, str]) -> None:
-        add, remove = tag_changes(wanted, have)
-        if ATTRIBUTES_TAG in remove and ATTRIBUTES_TAG in add:
-            remove.remove(ATTRIBUTES_TAG)
-        if add:
-            self.step(
-                "update",
-                kind,
-                name,
-                "AddTags",
-                {"ResourceArns": [arn], "Tags": tag_list(add)},
-                "tags",
-                {k: (have.get(k), v) for k, v in add.items()},
-            )
-        if remove:
-            self.step(
-                "update",
-                kind,
-                name,
-                "RemoveTags",
-                {"ResourceArns": [arn], "TagKeys": remove},
-                "tags",
-                {k: (have.get(k), None) for k in remove},
             )
 
     def listeners(

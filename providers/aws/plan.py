@@ -31,9 +31,9 @@ from .diff import (
     matching_target_group,
     plan_rules,
     security_group_permissions,
-    tag_changes,
 )
 from .discover import CurrentStack
+from .steps import StepRecorder
 from .translate import (
     CERT_DISCOVER_REF,
     CERT_SECRET_REF,
@@ -48,7 +48,6 @@ from .translate import (
     DesiredTargetGroup,
 )
 
-TAGS_PER_CALL = 10  # AddTags takes at most 10 tags per call (moto enforces it too)
 PARK_PRIORITY = 40000  # rules are parked above every wanted priority before they are reordered
 
 Arn = str | Ref  # an existing resource's ARN or ID, or the Ref of the step creating it
@@ -81,33 +80,12 @@ def plan_stack(desired: DesiredStack | None, current: CurrentStack) -> Plan:
     return planner.out
 
 
-class _Planner:
+class _Planner(StepRecorder):
     def __init__(self) -> None:
         self.out = Plan()
-        self._keys: set[str] = set()
+        super().__init__(self.out.steps)
         self._certificates_in_use: set[Arn] = set()  # on listeners left as they are
         self._validation_records: dict[str, tuple[str, str | None]] = {}
-
-    def step(
-        self,
-        action: str,
-        kind: str,
-        name: str,
-        operation: str,
-        body: dict[str, Any],
-        detail: str = "",
-        changes: dict[str, tuple[Any, Any]] | None = None,
-        field: str | None = None,
-    ) -> Step:
-        key = base = f"{kind} {name}: {operation}"
-        count = 1
-        while key in self._keys:
-            count += 1
-            key = f"{base} #{count}"
-        self._keys.add(key)
-        made = Step(key, action, kind, name, operation, body, changes or {}, field=field, detail=detail)
-        self.out.steps.append(made)
-        return made
 
     # ----------------------------------------------------------------- delete everything
 
@@ -585,31 +563,6 @@ class _Planner:
                 {f"{kind}Arn": arn, "Attributes": [{"Key": k, "Value": v} for k, v in sorted(diff.items())]},
                 f"attributes {diff}",
                 {k: (before.get(k), v) for k, v in sorted(diff.items())},
-            )
-
-    def tags(self, kind: str, name: str, arn: Arn, desired: dict[str, str], current: dict[str, str]) -> None:
-        add, remove = tag_changes(desired, current)
-        if remove:
-            self.step(
-                "update",
-                kind,
-                name,
-                "RemoveTags",
-                {"ResourceArns": [arn], "TagKeys": remove},
-                f"remove tags {', '.join(remove)}",
-                {k: (current[k], None) for k in remove},
-            )
-        items = naming.tag_list(add)
-        for start in range(0, len(items), TAGS_PER_CALL):
-            batch = items[start : start + TAGS_PER_CALL]
-            self.step(
-                "update",
-                kind,
-                name,
-                "AddTags",
-                {"ResourceArns": [arn], "Tags": batch},
-                f"tags {', '.join(t['Key'] for t in batch)}",
-                {t["Key"]: (current.get(t["Key"]), t["Value"]) for t in batch},
             )
 
     # ----------------------------------------------------------------- load balancer

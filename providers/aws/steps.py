@@ -1,0 +1,69 @@
+"""What the ALB and the NLB plans write their steps with: unique step keys, and tag changes in the calls
+ELBv2 takes (RemoveTags, then AddTags in batches of ten)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from lbctl.provider import Step
+
+from .diff import tag_changes
+from .naming import tag_list
+
+TAGS_PER_CALL = 10  # AddTags takes at most 10 tags per call (moto enforces it too)
+
+
+class StepRecorder:
+    """Appends steps to `self.steps`, each under a key unique in the plan ("#2" on a repeat)."""
+
+    def __init__(self, steps: list[Step]) -> None:
+        self.steps = steps
+        self._keys: set[str] = set()
+
+    def step(
+        self,
+        action: str,
+        kind: str,
+        name: str,
+        operation: str,
+        body: dict[str, Any],
+        detail: str = "",
+        changes: dict[str, tuple[Any, Any]] | None = None,
+        field: str | None = None,
+    ) -> Step:
+        key = base = f"{kind} {name}: {operation}"
+        count = 1
+        while key in self._keys:
+            count += 1
+            key = f"{base} #{count}"
+        self._keys.add(key)
+        made = Step(key, action, kind, name, operation, body, changes or {}, field=field, detail=detail)
+        self.steps.append(made)
+        return made
+
+    def tags(self, kind: str, name: str, arn: Any, desired: dict[str, str], current: dict[str, str]) -> None:
+        """The RemoveTags and AddTags steps that make `current` tags `desired` (a changed value is only
+        re-added)."""
+        add, remove = tag_changes(desired, current)
+        if remove:
+            self.step(
+                "update",
+                kind,
+                name,
+                "RemoveTags",
+                {"ResourceArns": [arn], "TagKeys": remove},
+                f"remove tags {', '.join(remove)}",
+                {k: (current[k], None) for k in remove},
+            )
+        items = tag_list(add)
+        for start in range(0, len(items), TAGS_PER_CALL):
+            batch = items[start : start + TAGS_PER_CALL]
+            self.step(
+                "update",
+                kind,
+                name,
+                "AddTags",
+                {"ResourceArns": [arn], "Tags": batch},
+                f"tags {', '.join(t['Key'] for t in batch)}",
+                {t["Key"]: (current.get(t["Key"]), t["Value"]) for t in batch},
+            )
