@@ -84,8 +84,27 @@ def _resource_name(role: str, cluster: str, readable: tuple[str, ...], hash_inpu
 
 
 def name_filter(cluster: str) -> str:
-    """A Compute list filter matching the names of every resource of this cluster."""
-    return f'name eq "{PREFIX}-[a-z]{{2}}-{cluster_id(cluster)}-.*"'
+    """A Compute list filter matching the names of every resource of this cluster: the L7 ones
+    (`k8s2-<role>-<cluster>-…`) and the L4 ones as ingress-gce's L4 namer shapes them (`k8s2-<cluster>-…`,
+    forwarding rules `k8s2-<tcp|udp>-<cluster>-…`)."""
+    return f'name eq "{PREFIX}-([a-z]{{2,3}}-)?{cluster_id(cluster)}-.*"'
+
+
+L4_HC_FIREWALL_SUFFIX = "-fw"  # ingress-gce: the health-check firewall is the health check's name + "-fw"
+
+
+def l4_name(cluster: str, namespace: str, name: str, *hash_inputs: object, protocol: str = "") -> str:
+    """ingress-gce's L4 name of a Service's resources: `k8s2-<cluster>-<ns>-<name>-<hash>` (backend service,
+    health check, traffic firewall), `k8s2-<tcp|udp>-<cluster>-<ns>-<name>-<hash>` for a forwarding rule;
+    within 63 characters less room for the health-check firewall's suffix."""
+    head = "-".join(filter(None, [PREFIX, protocol.lower(), cluster_id(cluster)]))
+    tail = short_hash(cluster, "l4", namespace, name, protocol, *hash_inputs)
+    room = MAX_NAME - len(L4_HC_FIREWALL_SUFFIX) - len(head) - len(tail) - 3
+    ns, svc = _clean(namespace), _clean(name)
+    take_ns = min(len(ns), max(1, room // 2))
+    ns = ns[:take_ns]
+    svc = svc[: max(1, room - len(ns))]
+    return "-".join(p for p in (head, ns, svc, tail) if p)
 
 
 def split_stack(stack: str) -> list[str]:

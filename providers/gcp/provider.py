@@ -4,12 +4,21 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from lbctl.cloudcalls import CallStats, CloudCaller, note
 from lbctl.model.matching import RouteResult
 from lbctl.model.spec import LoadBalancerSpec
-from lbctl.provider import Check, ConvergeResult, ProviderConfig, ProviderError, StackInput, Step
+from lbctl.provider import (
+    Check,
+    ConvergeResult,
+    ProviderConfig,
+    ProviderError,
+    ServiceInput,
+    StackInput,
+    Step,
+)
 
 from .apply import run
 from .apply.firewalls import FirewallXpnError
@@ -28,6 +37,8 @@ from .clients import (
 from .describe import describe_stack
 from .discover import Current, Inventory, Key, cluster_inventory, discover, list_cluster, must_exist
 from .doctor import gcp_checks
+from .l4 import l4_context
+from .l4_translate import translate_l4
 from .managed import earlier_certificates, report
 from .plan import plan
 from .regional import regional_context
@@ -44,6 +55,7 @@ from .translate import (
 from .urlmap import UrlMapTranslation
 from .urlmap_route import evaluate
 
+Prepared = tuple[Inventory, Desired, Current, list[Step]]
 XPN_WARNING = "frontend.firewall_error_as_warning"  # the spec attribute whose field the XPN error names
 
 
@@ -120,6 +132,14 @@ class GcpProvider:
 
     def converge(self, stack: StackInput) -> ConvergeResult:
         return self._converge(stack)
+
+    def plan_service(self, stack: ServiceInput) -> ConvergeResult:
+        """What converging a Service's passthrough load balancer would change, without any mutating call."""
+        return self._plan(stack, self._prepare_service)
+
+    def converge_service(self, stack: ServiceInput) -> ConvergeResult:
+        """Make a Service's passthrough load balancer match its spec; an empty spec deletes it."""
+        return self._converge(stack, self._prepare_service)
 
     def list_stacks(self) -> list[str]:
         inventory = list_cluster(self.compute, self.config.cluster_name, self.zones())
@@ -221,12 +241,19 @@ class GcpProvider:
         current = discover(self.compute, self.cache, cluster, desired)
         return cluster, desired, current, plan(desired, current)
 
-    def _plan(self, stack: StackInput) -> ConvergeResult:
+    def _prepare_service(self, stack: ServiceInput) -> tuple[Inventory, Desired, Current, list[Step]]:
+        """The L4 pipeline's translate + discover + plan (providers.gcp.l4, l4_translate)."""
+        cluster = self._inventory()
+        desired = translate_l4(stack, l4_context(self, self._context(), stack))
+        current = discover(self.compute, self.cache, cluster, desired)
+        return cluster, desired, current, plan(desired, current)
+
+    def _plan(self, stack: Any, prepare: Callable[[Any], Prepared] | None = None) -> ConvergeResult:
         before = self.stats.snapshot()
         spec = stack.spec
         result = ConvergeResult(stack=spec.stack, address=None)
         try:
-            _, desired, current, steps = self._prepare(stack)
+            _, desired, current, steps = (prepare or self._prepare)(stack)
             result.warnings = list(desired.warnings)
             result.steps = list(steps)
             result.changes = [s.change() for s in steps]
@@ -236,13 +263,15 @@ class GcpProvider:
             result.calls = self._calls_since(before)
         return result
 
-    def _converge(self, stack: StackInput) -> ConvergeResult:
+    def _converge(self, stack: Any, prepare: Callable[[Any], Prepared] | None = None) -> ConvergeResult:
+        """Converge a stack: an Ingress's (StackInput) or, with `prepare` the L4 one, a Service's."""
         before = self.stats.snapshot()
         spec = stack.spec
+        l4 = prepare is not None
         result = ConvergeResult(stack=spec.stack, address=None)
         try:
             refreshed = not self.cache.fresh()  # this converge discovers the cloud afresh
-            _, desired, current, steps = self._prepare(stack)
+            _, desired, current, steps = (prepare or self._prepare)(stack)
             result.warnings = list(desired.warnings)
             blocked: list[
                 Step
@@ -260,7 +289,7 @@ class GcpProvider:
                         blocked.append(step)
                         continue
                 elif (refused := self._try(step)) is not None:
-                    if not isinstance(refused, FirewallXpnError):
+                    if l4 or not isinstance(refused, FirewallXpnError):
                         raise refused
                     where = spec.field_of(XPN_WARNING)
                     if not spec.frontend.firewall_error_as_warning:
@@ -288,8 +317,9 @@ class GcpProvider:
                     result.changes.append(step.change())
             result.address = self._address(desired, current, steps, applied=True)
             result.deleted = spec.empty and not blocked
-            health = self._health(desired, bool(result.steps), refreshed)
-            result.annotations = status_annotations(desired, health)
+            if not l4:  # a Service's status holds its address only
+                health = self._health(desired, bool(result.steps), refreshed)
+                result.annotations = status_annotations(desired, health)
             if desired.managed and not spec.empty:
                 result.object_status, changing = report(self.compute, desired)
                 if changing:
