@@ -14,6 +14,7 @@ from emulators.gce import ComputeEmulator
 from emulators.gce.project import create_subnetworks, reserve_regional_address
 from emulators.gce.routes import parse_route
 from emulators.gce.server import permission_of
+from emulators.testing.gcp_l4 import INTERNAL, gke_service, l4_input
 from emulators.testing.gcp_stacks import (
     PROJECT,
     example_objects,
@@ -24,7 +25,8 @@ from emulators.testing.gcp_stacks import (
 )
 from lbctl.model import annotations as a
 from lbctl.model.builder import empty_spec
-from lbctl.provider import StackInput
+from lbctl.model.services import empty_service_spec
+from lbctl.provider import ServiceInput, StackInput
 from providers.gcp.provider import GcpProvider
 
 ROLE = Path(__file__).resolve().parents[2] / "manifests" / "iam" / "gcp-role.yaml"
@@ -107,7 +109,6 @@ NOT_IN_THIS_LIFECYCLE = {
     "compute.regionTargetHttpProxies.get",
     "compute.regionTargetHttpsProxies.get",
     "compute.regionSslCertificates.get",
-    "compute.addresses.list",
 }
 
 
@@ -117,7 +118,7 @@ def granted() -> set[str]:
 
 def _lifecycle(emulator: ComputeEmulator, provider: GcpProvider) -> set[str]:
     """Create (TLS, static IP, instance groups), switch to NEGs and change endpoints, delete; the same
-    Ingress as gce-internal (regional), deleted; the permissions of the calls served, as Compute's IAM
+    Ingress as gce-internal (regional), deleted; a Service's internal passthrough load balancer, deleted; the permissions of the calls served, as Compute's IAM
     reference names them."""
     host = provider.options["network_project"]  # the Shared VPC's host project holds the subnets
     create_subnetworks(emulator.url, host, "us-central1")
@@ -141,6 +142,11 @@ def _lifecycle(emulator: ComputeEmulator, provider: GcpProvider) -> set[str]:
     provider.converge(StackInput(empty_spec("gcp", "default/shop")))
     provider.converge(stack_from(regional_objects()))
     provider.converge(StackInput(empty_spec("gcp", "default/shop")))
+    # an internal passthrough load balancer of a Service on the reserved address, deleted
+    vip = next(v["address"] for k, v in emulator.inventory().items() if k.endswith("/addresses/shop-vip"))
+    service = l4_input(gke_service(INTERNAL, loadBalancerIP=vip))
+    provider.converge_service(service)
+    provider.converge_service(ServiceInput(empty_service_spec(service.spec.stack)))
     provider.list_stacks()
     out = set()
     for record in emulator.requests:
