@@ -105,17 +105,26 @@ def reserve_global_address(endpoint_url: str, project: str, name: str) -> str:
 
 
 def reserve_regional_address(
-    endpoint_url: str, project: str, region: str, name: str, *, internal: bool, subnetwork: str = "default"
+    endpoint_url: str,
+    project: str,
+    region: str,
+    name: str,
+    *,
+    internal: bool,
+    subnetwork: str = "default",
+    address_ip: str | None = None,
 ) -> str:
-    """Reserve a regional static IP, as `gcloud compute addresses create NAME --region=R` does (internal: in
-    the subnetwork, purpose SHARED_LOADBALANCER_VIP so HTTP and HTTPS rules can share it); returns it."""
+    """Reserve a regional static IP, as `gcloud compute addresses create NAME --region=R [--addresses=IP]`
+    does (internal: in the subnetwork, purpose SHARED_LOADBALANCER_VIP so HTTP and HTTPS rules can share it);
+    returns it."""
     from google.cloud import compute_v1
 
     addresses = compute_v1.AddressesClient(**_options(endpoint_url))
-    address = compute_v1.Address(name=name)
+    address = compute_v1.Address(name=name, address=address_ip)
     if internal:
         address = compute_v1.Address(
             name=name,
+            address=address_ip,
             address_type="INTERNAL",
             purpose="SHARED_LOADBALANCER_VIP",
             subnetwork=subnetwork if "/" in subnetwork else f"regions/{region}/subnetworks/{subnetwork}",

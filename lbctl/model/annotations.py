@@ -1403,7 +1403,13 @@ SERVICE_ANNOTATIONS: list[Annotation] = [
         "`enabled`: an external passthrough Network Load Balancer with a regional backend service.",
     ),
     Annotation(
-        GKE_GLOBAL_ACCESS, p.boolean(), _S, _N, "gcp", "Internal load balancer reachable from every region."
+        GKE_GLOBAL_ACCESS,
+        p.boolean(),
+        _S,
+        _N,
+        "gcp",
+        "Internal load balancer reachable from every region (allowGlobalAccess on its forwarding rules); "
+        "refused on an external one.",
     ),
     Annotation(
         GKE_ILB_SUBNET,
@@ -1411,7 +1417,8 @@ SERVICE_ANNOTATIONS: list[Annotation] = [
         _S,
         _N,
         "gcp",
-        "Subnet the internal load balancer's address is taken from.",
+        "Subnet the internal load balancer's address is taken from (in the cluster's region); refused on an "
+        "external one.",
     ),
 ]
 SERVICE_REGISTRY = AnnotationRegistry(

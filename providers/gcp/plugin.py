@@ -124,14 +124,32 @@ def offline_project(request: OfflineRequest) -> Iterator[ProviderConfig]:
         for name in static_ips[1:]:
             create_gcp_project(compute.url, project, {}, name)
         zones = list(request.options.get("zones") or ()) or sorted(set(nodes.values())) or [DEFAULT_ZONE]
-        if any(s.frontend.regional for s in request.specs):  # the region's subnets, the regional VIPs named
+        services = _served_services(request)
+        if services or any(
+            s.frontend.regional for s in request.specs
+        ):  # the region's subnets, the VIPs named
             region = zones[0].rsplit("-", 1)[0]
             create_subnetworks(compute.url, project, region)
+            for i, (ip, internal) in enumerate(sorted(services.items())):  # each Service's loadBalancerIP
+                if ip:
+                    reserve_regional_address(
+                        compute.url, project, region, f"service-ip-{i}", internal=internal, address_ip=ip
+                    )
             regional = {str(s.frontend.static_ip_name): s.frontend.scheme == "internal" for s in named}
             for name, internal in sorted(regional.items()):
                 if any(s.frontend.regional and s.frontend.static_ip_name == name for s in named):
                     reserve_regional_address(compute.url, project, region, name, internal=internal)
         yield ProviderConfig(request.cluster_name, compute.url, {"project": project, "zones": zones})
+
+
+def _served_services(request: OfflineRequest) -> dict[str, bool]:
+    """The Services of the files this provider serves, as loadBalancerIP ("" for none) → internal."""
+    from lbctl.model.services import build_services
+
+    from .l4_translate import settings_of
+
+    specs = [o.spec for o in build_services(request.snapshot, "gcp").values() if o.spec is not None]
+    return {s.load_balancer_ip or "": settings_of(s).internal for s in specs}
 
 
 plugin = ProviderPlugin(

@@ -174,3 +174,21 @@ def test_a_crash_after_every_kth_write_heals(
         assert healer.converge_service(service).changes == [] and _writes(emulator) == []
         healer.converge_service(ServiceInput(empty_service_spec(STACK)))
         assert ours(emulator) == {}
+
+
+def test_lbctl_plan_offline_shows_the_passthrough_bodies(tmp_path: Any) -> None:
+    import json
+
+    import yaml
+
+    from emulators.testing.cli import lbctl_in_process
+
+    service = gke_service(INTERNAL, loadBalancerIP="10.128.0.50")
+    (tmp_path / "svc.yaml").write_text(yaml.safe_dump(service))
+    out = lbctl_in_process(
+        "plan", "--provider", "gcp", "--offline", "-o", "json", "-f", "svc.yaml", cwd=tmp_path
+    )
+    assert out.returncode == 0, out.stderr
+    text = json.dumps(json.loads(out.stdout))
+    assert "forwardingRules.insert" in text and '"IPAddress": "10.128.0.50"' in text
+    assert '"loadBalancingScheme": "INTERNAL"' in text and "backendServices.insert" in text
