@@ -16,7 +16,7 @@ import boto3
 from bench.clouds import CloudHost, CloudUrls
 from bench.workload import ClusterWriter, Workload
 from emulators.aws import DEMO_KEYS, add_aws_instances, create_aws_account
-from emulators.gce.project import create_gcp_project
+from emulators.gce.project import create_gcp_project, create_subnetworks
 from lbctl.cloudcalls import CallStats
 from lbctl.kube.controller import ControllerConfig
 from lbctl.kube.run import ControllerProcess, RunOptions, kube_client
@@ -127,6 +127,7 @@ class Env:
         else:
             names = {"gke-node-a": GCP_ZONES[0], "gke-node-b": GCP_ZONES[1]}
             create_gcp_project(self.urls.cloud, GCP_PROJECT, names, "bench-ip")
+            create_subnetworks(self.urls.cloud, GCP_PROJECT, GCP_ZONES[0].rsplit("-", 1)[0])  # internal L4s
             nodes = {name: (f"gce://{GCP_PROJECT}/{zone}/{name}", zone) for name, zone in names.items()}
             self.provider_config = ProviderConfig(
                 cluster_name=CLUSTER,

@@ -224,10 +224,26 @@ def _by_operation(calls: dict[str, int]) -> dict[str, int]:
 
 L4 = ("l4-converge", "l4-noop", "l4-churn")
 L4_PREFIX = "Service:"
+L4_REGISTER = {**REGISTER, "gcp": ("instanceGroups.addInstances",)}
+L4_DEREGISTER = {**DEREGISTER, "gcp": ("instanceGroups.removeInstances",)}
 
 
-def _l4_service(name: str) -> dict[str, Any]:
-    """A Service of type LoadBalancer served as an NLB of LBC's class, with pod (ip) targets."""
+def _l4_service(name: str, provider: str = "aws") -> dict[str, Any]:
+    """A Service of type LoadBalancer served as an NLB of LBC's class, with pod (ip) targets; on Google Cloud
+    a GKE internal passthrough load balancer (its nodes' instance groups are its targets)."""
+    if provider == "gcp":
+        return {
+            "metadata": {
+                "name": name,
+                "namespace": "default",
+                "annotations": {"networking.gke.io/load-balancer-type": "Internal"},
+            },
+            "spec": {
+                "type": "LoadBalancer",
+                "selector": {"app": name},
+                "ports": [{"name": "http", "port": 80, "targetPort": 8080}],
+            },
+        }
     return {
         "metadata": {
             "name": name,
@@ -247,16 +263,16 @@ def _l4_service(name: str) -> dict[str, Any]:
 def run_l4(
     provider: str, sizes: Sizes, wanted: tuple[str, ...], emit: Callable[[dict[str, Any]], None]
 ) -> None:
-    """N Services of type LoadBalancer (AWS NLBs with ip targets): converge → no-op → endpoint churn."""
-    if provider != "aws":
-        return  # Google Cloud's L4 load balancers are not built yet
+    """N Services of type LoadBalancer (AWS NLBs with ip targets, Google Cloud internal passthrough load
+    balancers over the nodes' instance groups): converge → no-op → endpoint churn (on Google Cloud the pods'
+    churn changes no target: its writes are what it costs)."""
     n = sizes.small
     with Env(provider, n, sizes.pods_small) as env:
         w = env.workload
         names = [f"l4-{i:04d}" for i in range(n)]
         index = {name: 10_000 + i for i, name in enumerate(names)}  # pod addresses apart from the Ingresses'
         for name in names:
-            env.writer.core.create_namespaced_service("default", _l4_service(name))
+            env.writer.core.create_namespaced_service("default", _l4_service(name, provider))
             env.writer.discovery.create_namespaced_endpoint_slice(
                 "default", w.endpoint_slice(index[name], name)
             )
@@ -314,14 +330,17 @@ def run_l4(
             env.writer.discovery.replace_namespaced_endpoint_slice(f"{name}-slice", "default", body)
         env.wait(mark, stacks, 600, "l4 churn")
         delta = env.since(mark)
-        register, deregister = delta.counts.of(*REGISTER[provider]), delta.counts.of(*DEREGISTER[provider])
+        register, deregister = (
+            delta.counts.of(*L4_REGISTER[provider]),
+            delta.counts.of(*L4_DEREGISTER[provider]),
+        )
         if "l4-churn" in wanted:
             emit(
                 {
                     "scenario": "l4-churn",
                     "provider": provider,
                     "services": n,
-                    "unit": "target group",
+                    "unit": "target group" if provider == "aws" else "instance group",
                     "affected": n,
                     "register": register,
                     "deregister": deregister,

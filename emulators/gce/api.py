@@ -28,6 +28,7 @@ from .networking import active_proxy_subnet
 from .references import ResourceKey, is_ip_literal, is_valid_name, parse_reference
 from .resources import KINDS, KindSpec, Resource, iter_slots
 from .routes import AGGREGATED, Route, scope_kind
+from .schemes import PASSTHROUGH_OMITS, is_passthrough
 from .scopes import check_reference_scope
 from .store import OperationRecord, Store, timestamp
 
@@ -276,8 +277,12 @@ class ComputeApi:
     def complete(self, key: ResourceKey, resource: Resource, previous: Resource | None) -> Resource:
         """Validate, default, resolve references, stamp output fields and store `resource`."""
         spec = KINDS[key.collection]
+        given = set(resource)
         for field_name, default in spec.defaults.items():
             resource.setdefault(field_name, copy.deepcopy(default))
+        if key.collection == "backendServices" and is_passthrough(key, resource):
+            for field_name in PASSTHROUGH_OMITS - given:  # the reference: passthrough services omit them
+                resource.pop(field_name, None)
         if spec.validate is not None:
             spec.validate(resource)
         validate_labels(resource.get("labels"))

@@ -17,6 +17,8 @@ SCHEMES = {
     "regional": ("EXTERNAL", "EXTERNAL_MANAGED", "INTERNAL", "INTERNAL_MANAGED"),
 }
 PASSTHROUGH_PROTOCOLS = ("TCP", "UDP", "UNSPECIFIED")
+# A backend service's fields the REST reference says passthrough load balancers omit (so never defaulted there)
+PASSTHROUGH_OMITS = frozenset({"port", "portName"})
 PROXY_PROTOCOLS = ("HTTP", "HTTPS", "HTTP2", "TCP", "SSL", "GRPC", "H2C")
 MANAGED_SCHEMES = ("INTERNAL_MANAGED", "EXTERNAL_MANAGED")
 _URL_MAP_SERVICES = (

@@ -13,8 +13,9 @@ from emulators.gce import ComputeEmulator
 from emulators.testing.gce import Clients
 from lbctl.model import annotations as a
 from lbctl.model.builder import BuildConfig, build
+from lbctl.model.services import build_services
 from lbctl.model.snapshot import ClusterSnapshot
-from lbctl.provider import StackInput
+from lbctl.provider import ServiceInput, StackInput
 
 PROJECT = "lbctl-demo"
 EXAMPLE = Path(__file__).resolve().parents[2] / "docs" / "examples" / "two-services-gce.yaml"
@@ -129,3 +130,48 @@ def regional_objects(cls: str = "gce-internal", address: str | None = "shop-vip"
         }
     )
     return objects
+
+
+# --- GKE Services of type LoadBalancer (passthrough load balancers)
+
+INTERNAL = {"networking.gke.io/load-balancer-type": "Internal"}
+RBS = {"cloud.google.com/l4-rbs": "enabled"}
+
+
+def gke_service(
+    annotations: dict[str, str],
+    ports: list[dict[str, Any]] | None = None,
+    name: str = "loki",
+    **spec: Any,
+) -> dict[str, Any]:
+    """A Service of type LoadBalancer in `default` with these annotations, ports and spec fields."""
+    return {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": {"name": name, "namespace": "default", "annotations": dict(annotations)},
+        "spec": {
+            "type": "LoadBalancer",
+            "selector": {"app": name},
+            "ports": ports or [{"name": "http", "port": 3100, "targetPort": 3100, "nodePort": 30100}],
+            **spec,
+        },
+    }
+
+
+def nodes() -> list[dict[str, Any]]:
+    return [o for o in example_objects() if o["kind"] == "Node"]
+
+
+def outcome_of(service: dict[str, Any]) -> Any:
+    snapshot = ClusterSnapshot.from_objects([service, *nodes()])
+    outcomes = build_services(snapshot, "gcp")
+    assert len(outcomes) == 1, outcomes
+    return next(iter(outcomes.values())), snapshot
+
+
+def l4_input(service: dict[str, Any] | str) -> ServiceInput:
+    """The ServiceInput of one GKE Service (a dict or YAML), with the example's nodes as its targets."""
+    manifest = yaml.safe_load(service) if isinstance(service, str) else service
+    outcome, snapshot = outcome_of(manifest)
+    assert outcome.spec is not None, outcome.problems
+    return ServiceInput.from_snapshot(outcome.spec, snapshot)

@@ -92,3 +92,21 @@ def test_startup_scenario_reports_its_fields() -> None:
     }
     assert record["command"] == "lbctl validate -f docs/examples/two-services.yaml"
     assert record["modules"] > 50 and record["target_s"] == 0.4
+
+
+def test_gcp_l4_scenarios_report_passthrough_load_balancers() -> None:
+    from bench.scenarios import run_l4
+
+    records: list[dict[str, Any]] = []
+    run_l4("gcp", Sizes(small=2, large=2, pods_small=10, pods_large=2, foreign=0), L4_NAMES, records.append)
+    by_name = {r["scenario"]: r for r in records}
+    assert list(by_name) == list(L4_NAMES)
+    converge, noop, churn = (by_name[n] for n in L4_NAMES)
+    assert converge["services"] == 2 and converge["calls_by_operation"]["compute:forwardingRules.insert"] == 2
+    assert noop["writes"] == 0
+    assert churn["register"] == churn["deregister"] == churn["mutating"] == 0, (
+        churn
+    )  # pods are not its targets
+
+
+L4_NAMES = ("l4-converge", "l4-noop", "l4-churn")

@@ -14,11 +14,13 @@ from emulators.gce import ComputeEmulator
 from emulators.gce.project import create_subnetworks, reserve_regional_address
 from emulators.gce.routes import parse_route
 from emulators.gce.server import permission_of
-from emulators.testing.gcp_l4 import INTERNAL, gke_service, l4_input
 from emulators.testing.gcp_stacks import (
+    INTERNAL,
     PROJECT,
     example_objects,
     find,
+    gke_service,
+    l4_input,
     regional_objects,
     stack_from,
     with_endpoints,

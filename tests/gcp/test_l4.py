@@ -12,8 +12,7 @@ from google.cloud import compute_v1
 
 from emulators.gce import ComputeEmulator
 from emulators.gce.project import create_subnetworks, wait_operation
-from emulators.testing.gcp_l4 import INTERNAL, RBS, gke_service, l4_input, outcome_of
-from emulators.testing.gcp_stacks import PROJECT, of, ours
+from emulators.testing.gcp_stacks import INTERNAL, PROJECT, RBS, gke_service, l4_input, of, ours, outcome_of
 from lbctl.cloudcalls import is_mutating
 from lbctl.model.services import empty_service_spec
 from lbctl.provider import ProviderError, ServiceInput
