@@ -147,25 +147,36 @@ def discover(
     return current
 
 
-def _tagged_stack(clients: AwsClients, cluster: str, stack: str) -> CurrentStack:
+def stack_load_balancers(
+    clients: AwsClients, cluster: str, stack: str, types: list[str]
+) -> tuple[dict[str, dict[str, str]], list[dict[str, Any]], list[dict[str, Any]]]:
+    """The resources of `types` tagged as `stack` of `cluster` (ARN → tags), and their load balancers and
+    target groups described, each with its tags; one gone between the two reads is left out."""
     filters: list[dict[str, Any]] = [
         {"Key": CLUSTER_TAG, "Values": [cluster]},
         {"Key": STACK_TAG, "Values": [stack]},
     ]
-    tagged = tagged_resources(clients, filters, [LB_TYPE, TG_TYPE, ACM_TYPE])
-    current = CurrentStack()
+    tagged = tagged_resources(clients, filters, types)
     lb_arns = sorted(a for a in tagged if ":loadbalancer/" in a)
     tg_arns = sorted(a for a in tagged if ":targetgroup/" in a)
-    for lb in _describe_each(
+    lbs = _describe_each(
         clients, "DescribeLoadBalancers", "LoadBalancerArns", "LoadBalancers", lb_arns, "LoadBalancerNotFound"
-    ):
-        lb["Tags"] = tagged[lb["LoadBalancerArn"]]
-        current.load_balancers.append(lb)
-    for tg in _describe_each(
+    )
+    tgs = _describe_each(
         clients, "DescribeTargetGroups", "TargetGroupArns", "TargetGroups", tg_arns, "TargetGroupNotFound"
-    ):
+    )
+    for lb in lbs:
+        lb["Tags"] = tagged[lb["LoadBalancerArn"]]
+    for tg in tgs:
         tg["Tags"] = tagged[tg["TargetGroupArn"]]
-        current.target_groups.append(tg)
+    return tagged, list(lbs), list(tgs)
+
+
+def _tagged_stack(clients: AwsClients, cluster: str, stack: str) -> CurrentStack:
+    tagged, lbs, tgs = stack_load_balancers(clients, cluster, stack, [LB_TYPE, TG_TYPE, ACM_TYPE])
+    current = CurrentStack()
+    current.load_balancers.extend(lbs)
+    current.target_groups.extend(tgs)
     current.certificates = [
         {"CertificateArn": arn, "Tags": tags}
         for arn, tags in sorted(tagged.items())
@@ -174,7 +185,10 @@ def _tagged_stack(clients: AwsClients, cluster: str, stack: str) -> CurrentStack
     for sg in clients.ec2_pages(
         "DescribeSecurityGroups",
         "SecurityGroups",
-        Filters=[{"Name": "tag:" + f["Key"], "Values": f["Values"]} for f in filters],
+        Filters=[
+            {"Name": f"tag:{CLUSTER_TAG}", "Values": [cluster]},
+            {"Name": f"tag:{STACK_TAG}", "Values": [stack]},
+        ],
     ):
         sg["Tags"] = tag_dict(sg.get("Tags"))
         current.security_groups.append(sg)

@@ -8,8 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .clients import AwsClients
-from .discover import LB_TYPE, TG_TYPE, _describe_each, tagged_resources
-from .naming import CLUSTER_TAG, STACK_TAG
+from .discover import LB_TYPE, TG_TYPE, stack_load_balancers
 
 
 @dataclass
@@ -36,24 +35,10 @@ def discover_nlb(
 ) -> CurrentNlb:
     """Everything tagged as `stack` of `cluster`; with `details` also what a plan compares with (the
     attributes of the listeners on `attribute_ports`, those some are set on)."""
-    tagged = tagged_resources(
-        clients,
-        [{"Key": CLUSTER_TAG, "Values": [cluster]}, {"Key": STACK_TAG, "Values": [stack]}],
-        [LB_TYPE, TG_TYPE],
-    )
+    _, lbs, tgs = stack_load_balancers(clients, cluster, stack, [LB_TYPE, TG_TYPE])
     current = CurrentNlb()
-    lb_arns = sorted(a for a in tagged if ":loadbalancer/" in a)
-    tg_arns = sorted(a for a in tagged if ":targetgroup/" in a)
-    for lb in _describe_each(
-        clients, "DescribeLoadBalancers", "LoadBalancerArns", "LoadBalancers", lb_arns, "LoadBalancerNotFound"
-    ):
-        lb["Tags"] = tagged[lb["LoadBalancerArn"]]
-        current.load_balancers.append(lb)
-    for tg in _describe_each(
-        clients, "DescribeTargetGroups", "TargetGroupArns", "TargetGroups", tg_arns, "TargetGroupNotFound"
-    ):
-        tg["Tags"] = tagged[tg["TargetGroupArn"]]
-        current.target_groups.append(tg)
+    current.load_balancers.extend(lbs)
+    current.target_groups.extend(tgs)
     if not details:
         return current
     for lb in current.load_balancers:
