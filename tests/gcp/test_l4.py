@@ -191,3 +191,27 @@ def test_lbctl_plan_offline_shows_the_passthrough_bodies(tmp_path: Any) -> None:
     text = json.dumps(json.loads(out.stdout))
     assert "forwardingRules.insert" in text and '"IPAddress": "10.128.0.50"' in text
     assert '"loadBalancingScheme": "INTERNAL"' in text and "backendServices.insert" in text
+
+
+def test_the_instance_groups_are_shared_with_the_ingresses(
+    emulator: ComputeEmulator, provider: GcpProvider, network: None
+) -> None:
+    from emulators.testing.gcp_stacks import example_objects, stack_from
+    from lbctl.model.builder import empty_spec
+    from lbctl.provider import StackInput
+
+    ingress = stack_from(example_objects())
+    service = l4_input(gke_service(INTERNAL))
+    provider.converge(ingress)
+    groups = {g["selfLink"]: g["namedPorts"] for g in of(emulator, "instanceGroups")}
+    provider.converge_service(service)
+    (bs,) = [b for b in of(emulator, "backendServices") if b["loadBalancingScheme"] == "INTERNAL"]
+    assert {b["group"] for b in bs["backends"]} <= set(groups)  # the Ingress's groups, not new ones
+    emulator.clear_requests()
+    assert provider.plan(ingress).changes == [] and provider.plan_service(service).changes == []
+    provider.converge_service(ServiceInput(empty_service_spec(STACK)))
+    assert {g["selfLink"]: g["namedPorts"] for g in of(emulator, "instanceGroups")} == groups
+    provider.converge_service(service)
+    provider.converge(StackInput(empty_spec("gcp", "default/shop")))
+    assert [r["loadBalancingScheme"] for r in of(emulator, "forwardingRules")] == ["INTERNAL"]
+    assert of(emulator, "instanceGroups") and provider.plan_service(service).changes == []
