@@ -215,3 +215,31 @@ def test_the_instance_groups_are_shared_with_the_ingresses(
     provider.converge(StackInput(empty_spec("gcp", "default/shop")))
     assert [r["loadBalancingScheme"] for r in of(emulator, "forwardingRules")] == ["INTERNAL"]
     assert of(emulator, "instanceGroups") and provider.plan_service(service).changes == []
+
+
+def test_lbctl_apply_describe_delete_a_gke_service(
+    emulator: ComputeEmulator, network: None, tmp_path: Any
+) -> None:
+    import json
+    import re
+
+    import yaml
+
+    from emulators.testing.cli import lbctl_in_process
+    from emulators.testing.gcp_stacks import nodes
+
+    (tmp_path / "svc.yaml").write_text(yaml.safe_dump_all([gke_service(INTERNAL), *nodes()]))
+    cloud = ["--provider", "gcp", "--endpoint-url", emulator.url, "--gcp-project", PROJECT]
+    cloud += ["--gcp-zone", "us-central1-a", "--gcp-zone", "us-central1-b", "--cluster-name", "cli-l4"]
+    applied = lbctl_in_process("apply", "-f", "svc.yaml", *cloud, cwd=tmp_path)
+    assert applied.returncode == 0, applied.stdout + applied.stderr
+    (rule,) = of(emulator, "forwardingRules")
+    assert f"converged Service default/loki → {rule['IPAddress']}" in applied.stdout
+    again = lbctl_in_process("apply", "-f", "svc.yaml", *cloud, cwd=tmp_path)
+    assert re.findall(r"\((\d+) mutating\)", again.stdout) == ["0"], again.stdout
+    described = lbctl_in_process("describe", "service", "default/loki", *cloud, "-o", "json", cwd=tmp_path)
+    assert described.returncode == 0, described.stdout + described.stderr
+    assert rule["name"] in json.dumps(json.loads(described.stdout))
+    deleted = lbctl_in_process("delete", "-f", "svc.yaml", *cloud, cwd=tmp_path)
+    assert deleted.returncode == 0, deleted.stdout + deleted.stderr
+    assert ours(emulator) == {}
