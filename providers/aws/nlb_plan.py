@@ -12,7 +12,7 @@ from typing import Any
 
 from lbctl.provider import Ref, Step
 
-from .diff import attribute_changes, attributes_to_restore, health_check_changes
+from .diff import health_check_changes
 from .naming import RESOURCE_TAG, ROLE_LISTENER, ROLE_TARGET_GROUP, attributes_tag, tag_list
 from .nlb_discover import CurrentNlb
 from .nlb_translate import (
@@ -23,7 +23,7 @@ from .nlb_translate import (
     DesiredNlbTargetGroup,
 )
 from .plan import target_steps
-from .steps import StepRecorder
+from .steps import StepRecorder, attribute_list
 
 Arn = str | Ref
 
@@ -50,7 +50,7 @@ class _Planner(StepRecorder):
     def __init__(self) -> None:
         self.out = NlbPlan()
         self.current = CurrentNlb()
-        super().__init__(self.out.steps)
+        super().__init__(self.out.steps, self.out.warnings)
 
     # ----------------------------------------------------------------- delete
 
@@ -151,16 +151,7 @@ class _Planner(StepRecorder):
             f"{want.protocol}:{want.port} {want.target_type}",
         )
         arn = Ref(created.key, "TargetGroupArn")
-        if want.attributes:
-            self.step(
-                "update",
-                "TargetGroup",
-                want.name,
-                "ModifyTargetGroupAttributes",
-                {"TargetGroupArn": arn, "Attributes": _attributes(want.attributes)},
-                f"attributes {want.attributes}",
-                {k: (None, v) for k, v in sorted(want.attributes.items())},
-            )
+        self.initial_attributes("TargetGroup", want.name, arn, want.attributes)
         return arn
 
     def update_target_group(
@@ -187,8 +178,7 @@ class _Planner(StepRecorder):
         self.attributes(
             "TargetGroup",
             want.name,
-            "ModifyTargetGroupAttributes",
-            {"TargetGroupArn": arn},
+            arn,
             want.attributes,
             have["Tags"],
             current.tg_attributes.get(arn, []),
@@ -219,16 +209,7 @@ class _Planner(StepRecorder):
         )
         arn = Ref(created.key, "LoadBalancerArn")
         self.out.address = Ref(created.key, "DNSName")
-        if desired.attributes:
-            self.step(
-                "update",
-                "LoadBalancer",
-                desired.name,
-                "ModifyLoadBalancerAttributes",
-                {"LoadBalancerArn": arn, "Attributes": _attributes(desired.attributes)},
-                f"attributes {desired.attributes}",
-                {k: (None, v) for k, v in sorted(desired.attributes.items())},
-            )
+        self.initial_attributes("LoadBalancer", desired.name, arn, desired.attributes)
         return arn
 
     def update_load_balancer(
@@ -259,8 +240,7 @@ class _Planner(StepRecorder):
         self.attributes(
             "LoadBalancer",
             desired.name,
-            "ModifyLoadBalancerAttributes",
-            {"LoadBalancerArn": arn},
+            arn,
             desired.attributes,
             have["Tags"],
             current.lb_attributes.get(arn, []),
@@ -273,36 +253,6 @@ class _Planner(StepRecorder):
             {**desired.tags, **attributes_tag(desired.attributes)},
             have["Tags"],
         )
-
-    def attributes(
-        self,
-        kind: str,
-        name: str,
-        operation: str,
-        target: dict[str, Any],
-        wanted: dict[str, str],
-        tags: dict[str, str],
-        have: list[dict[str, str]],
-        defaults: dict[str, str],
-    ) -> None:
-        restore, unknown = attributes_to_restore(wanted, tags, defaults)
-        changes = attribute_changes({**restore, **wanted}, have)
-        if unknown:
-            self.out.warnings.append(
-                f"{kind} {name}: attributes {', '.join(unknown)} are no longer set, but their AWS default is "
-                "unknown to lbctl; they keep their current value"
-            )
-        if changes:
-            current = {a["Key"]: a.get("Value") for a in have}
-            self.step(
-                "update",
-                kind,
-                name,
-                operation,
-                {**target, "Attributes": _attributes(changes)},
-                "attributes",
-                {k: (current.get(k), v) for k, v in sorted(changes.items())},
-            )
 
     def listeners(
         self, desired: DesiredNlb, lb: Arn, have: list[dict[str, Any]], groups: dict[str, Arn]
@@ -328,12 +278,12 @@ class _Planner(StepRecorder):
                     },
                     f"{want.protocol}:{want.port}",
                 )
-                self.listener_attributes(
+                self.listenerattribute_list(
                     name, want, Ref(f"Listener {name}: CreateListener", "ListenerArn"), {}
                 )
                 continue
             forwards = [a.get("TargetGroupArn") for a in listener.get("DefaultActions", [])]
-            self.listener_attributes(
+            self.listenerattribute_list(
                 name,
                 want,
                 listener["ListenerArn"],
@@ -381,7 +331,7 @@ class _Planner(StepRecorder):
                 "no Service port serves it",
             )
 
-    def listener_attributes(
+    def listenerattribute_list(
         self, name: str, want: DesiredNlbListener, arn: Arn, have: dict[str, str]
     ) -> None:
         """Set the listener attributes that differ (those not set are left as they are, as in the anchor)."""
@@ -392,7 +342,7 @@ class _Planner(StepRecorder):
                 "Listener",
                 name,
                 "ModifyListenerAttributes",
-                {"ListenerArn": arn, "Attributes": _attributes(changed)},
+                {"ListenerArn": arn, "Attributes": attribute_list(changed)},
                 f"attributes {changed}",
                 {k: (have.get(k), v) for k, v in changed.items()},
             )
@@ -430,10 +380,6 @@ def _target_group(want: DesiredNlbTargetGroup, current: CurrentNlb) -> dict[str,
         ),
         None,
     )
-
-
-def _attributes(attributes: dict[str, str]) -> list[dict[str, str]]:
-    return [{"Key": k, "Value": v} for k, v in sorted(attributes.items())]
 
 
 __all__ = ["NlbPlan", "plan_nlb", "ROLE_LISTENER"]

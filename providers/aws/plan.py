@@ -21,8 +21,6 @@ from .backend_sg import BackendView
 from .diff import (
     LOAD_BALANCER_DEFAULTS,
     TARGET_GROUP_DEFAULTS,
-    attribute_changes,
-    attributes_to_restore,
     canonical_actions,
     health_check_changes,
     ip_permissions,
@@ -33,7 +31,7 @@ from .diff import (
     security_group_permissions,
 )
 from .discover import CurrentStack
-from .steps import StepRecorder
+from .steps import StepRecorder, attribute_list
 from .translate import (
     CERT_DISCOVER_REF,
     CERT_SECRET_REF,
@@ -83,7 +81,7 @@ def plan_stack(desired: DesiredStack | None, current: CurrentStack) -> Plan:
 class _Planner(StepRecorder):
     def __init__(self) -> None:
         self.out = Plan()
-        super().__init__(self.out.steps)
+        super().__init__(self.out.steps, self.out.warnings)
         self._certificates_in_use: set[Arn] = set()  # on listeners left as they are
         self._validation_records: dict[str, tuple[str, str | None]] = {}
 
@@ -500,16 +498,7 @@ class _Planner(StepRecorder):
             self.step("create", "TargetGroup", want.name, "CreateTargetGroup", body, detail).key,
             "TargetGroupArn",
         )
-        if want.attributes:
-            self.step(
-                "update",
-                "TargetGroup",
-                want.name,
-                "ModifyTargetGroupAttributes",
-                {"TargetGroupArn": arn, "Attributes": _attribute_list(want.attributes)},
-                f"attributes {want.attributes}",
-                {k: (None, v) for k, v in sorted(want.attributes.items())},
-            )
+        self.initial_attributes("TargetGroup", want.name, arn, want.attributes)
         return arn
 
     def update_target_group(
@@ -527,43 +516,16 @@ class _Planner(StepRecorder):
                 f"health check {sorted(changes)}",
                 {k: (existing.get(k), v) for k, v in changes.items()},
             )
-        self.attributes("TargetGroup", want.name, arn, want.attributes, existing["Tags"], current)
+        self.attributes(
+            "TargetGroup",
+            want.name,
+            arn,
+            want.attributes,
+            existing["Tags"],
+            current.attributes.get(arn, []),
+            TARGET_GROUP_DEFAULTS,
+        )
         self.tags("TargetGroup", want.name, arn, want.tags, existing["Tags"])
-
-    def attributes(
-        self,
-        kind: str,
-        name: str,
-        arn: str,
-        wanted: dict[str, str],
-        tags: dict[str, str],
-        current: CurrentStack,
-    ) -> None:
-        """Set the wanted attributes of a TargetGroup or LoadBalancer, and restore the AWS default of those
-        we set before but are no longer wanted (recorded in our tags)."""
-        defaults = TARGET_GROUP_DEFAULTS if kind == "TargetGroup" else LOAD_BALANCER_DEFAULTS
-        restore, unknown = attributes_to_restore(wanted, tags, defaults)
-        if unknown:
-            self.out.warnings.append(
-                f"{kind} {name}: attributes {', '.join(unknown)} are no longer set, but their "
-                "AWS default is not known to lbctl; they keep their current value"
-            )
-        attributes = {**restore, **wanted}
-        if not attributes:
-            return
-        have = current.attributes.get(arn, [])
-        diff = attribute_changes(attributes, have)
-        if diff:
-            before = {a["Key"]: a.get("Value") for a in have}
-            self.step(
-                "update",
-                kind,
-                name,
-                f"Modify{kind}Attributes",
-                {f"{kind}Arn": arn, "Attributes": [{"Key": k, "Value": v} for k, v in sorted(diff.items())]},
-                f"attributes {diff}",
-                {k: (before.get(k), v) for k, v in sorted(diff.items())},
-            )
 
     # ----------------------------------------------------------------- load balancer
 
@@ -616,16 +578,7 @@ class _Planner(StepRecorder):
             )
             arn = Ref(created.key, "LoadBalancerArn")
             self.out.address = Ref(created.key, "DNSName")
-            if want.attributes:
-                self.step(
-                    "update",
-                    "LoadBalancer",
-                    want.name,
-                    "ModifyLoadBalancerAttributes",
-                    {"LoadBalancerArn": arn, "Attributes": _attribute_list(want.attributes)},
-                    f"attributes {want.attributes}",
-                    {k: (None, v) for k, v in sorted(want.attributes.items())},
-                )
+            self.initial_attributes("LoadBalancer", want.name, arn, want.attributes)
             self.capacity(want, current, arn, None)
             self.add_ons(want, current, arn, None)
             return arn, None
@@ -675,7 +628,15 @@ class _Planner(StepRecorder):
                 f"ip address type {want.ip_address_type}",
                 {"IpAddressType": (keep.get("IpAddressType"), want.ip_address_type)},
             )
-        self.attributes("LoadBalancer", want.name, arn, want.attributes, keep["Tags"], current)
+        self.attributes(
+            "LoadBalancer",
+            want.name,
+            arn,
+            want.attributes,
+            keep["Tags"],
+            current.attributes.get(arn, []),
+            LOAD_BALANCER_DEFAULTS,
+        )
         if want.ipam_ipv4_pool_id and have_pool != want.ipam_ipv4_pool_id:  # after everything else
             self.step(
                 "update",
@@ -997,7 +958,7 @@ class _Planner(StepRecorder):
             "Listener",
             f"{want.protocol}:{want.port}",
             "ModifyListenerAttributes",
-            {"ListenerArn": arn, "Attributes": _attribute_list(changed)},
+            {"ListenerArn": arn, "Attributes": attribute_list(changed)},
             f"attributes {changed}",
             {k: (have.get(k), v) for k, v in changed.items()},
             field=want.fields.get("attributes"),
@@ -1246,10 +1207,6 @@ def _recording_needs(
             record = naming.node_sg_tags(needs.get(key, {}))
         groups[key] = dataclasses.replace(tg, tags={**tg.tags, **record}) if record else tg
     return dataclasses.replace(desired, target_groups=groups)
-
-
-def _attribute_list(attributes: dict[str, str]) -> list[dict[str, str]]:
-    return [{"Key": k, "Value": str(v)} for k, v in sorted(attributes.items())]
 
 
 def _cluster(desired: DesiredStack) -> str:

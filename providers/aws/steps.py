@@ -7,7 +7,7 @@ from typing import Any
 
 from lbctl.provider import Step
 
-from .diff import tag_changes
+from .diff import attribute_changes, attributes_to_restore, tag_changes
 from .naming import tag_list
 
 TAGS_PER_CALL = 10  # AddTags takes at most 10 tags per call (moto enforces it too)
@@ -16,8 +16,9 @@ TAGS_PER_CALL = 10  # AddTags takes at most 10 tags per call (moto enforces it t
 class StepRecorder:
     """Appends steps to `self.steps`, each under a key unique in the plan ("#2" on a repeat)."""
 
-    def __init__(self, steps: list[Step]) -> None:
+    def __init__(self, steps: list[Step], warnings: list[str]) -> None:
         self.steps = steps
+        self.warnings = warnings
         self._keys: set[str] = set()
 
     def step(
@@ -67,3 +68,52 @@ class StepRecorder:
                 f"tags {', '.join(t['Key'] for t in batch)}",
                 {t["Key"]: (current.get(t["Key"]), t["Value"]) for t in batch},
             )
+
+    def initial_attributes(self, kind: str, name: str, arn: Any, attributes: dict[str, str]) -> None:
+        """The attributes of a load balancer or target group just created, if any are wanted."""
+        if attributes:
+            self.step(
+                "update",
+                kind,
+                name,
+                f"Modify{kind}Attributes",
+                {f"{kind}Arn": arn, "Attributes": attribute_list(attributes)},
+                f"attributes {attributes}",
+                {k: (None, v) for k, v in sorted(attributes.items())},
+            )
+
+    def attributes(
+        self,
+        kind: str,
+        name: str,
+        arn: Any,
+        wanted: dict[str, str],
+        tags: dict[str, str],
+        have: list[dict[str, str]],
+        defaults: dict[str, str],
+    ) -> None:
+        """Set the wanted attributes of a TargetGroup or LoadBalancer, and restore the AWS default of those
+        we set before but are no longer wanted (recorded in our tags)."""
+        restore, unknown = attributes_to_restore(wanted, tags, defaults)
+        if unknown:
+            self.warnings.append(
+                f"{kind} {name}: attributes {', '.join(unknown)} are no longer set, but their "
+                "AWS default is not known to lbctl; they keep their current value"
+            )
+        diff = attribute_changes({**restore, **wanted}, have)
+        if diff:
+            before = {a["Key"]: a.get("Value") for a in have}
+            self.step(
+                "update",
+                kind,
+                name,
+                f"Modify{kind}Attributes",
+                {f"{kind}Arn": arn, "Attributes": attribute_list(diff)},
+                f"attributes {diff}",
+                {k: (before.get(k), v) for k, v in sorted(diff.items())},
+            )
+
+
+def attribute_list(attributes: dict[str, str]) -> list[dict[str, str]]:
+    """ELBv2's Key/Value list of attributes, by key."""
+    return [{"Key": k, "Value": str(v)} for k, v in sorted(attributes.items())]
