@@ -142,6 +142,12 @@ class World:
     def inventory(self) -> Inventory:
         if self.provider == "aws":
             assert self.aws is not None
+            for _ in range(4):  # a resource deleted between its listing and its describe: read them all again
+                try:
+                    return aws_inventory(self.aws)
+                except ClientError as err:
+                    if not str(err.response.get("Error", {}).get("Code", "")).endswith("NotFound"):
+                        raise
             return aws_inventory(self.aws)
         assert self.compute is not None
         return gcp_inventory(self.compute)
