@@ -41,3 +41,22 @@ def gone(fn: Callable[[], Any]) -> bool:
     except kubernetes.client.ApiException as err:
         return err.status == 404
     return False
+
+
+def free_port() -> int:
+    """A loopback TCP port free right now (for a process the test starts to listen on)."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def health_ready(port: int) -> bool:
+    """Whether a controller process's health server on `port` answers /readyz with 200."""
+    import requests
+
+    try:
+        return requests.get(f"http://127.0.0.1:{port}/readyz", timeout=2).status_code == 200
+    except requests.ConnectionError:
+        return False

@@ -6,18 +6,16 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 from pathlib import Path
 
 import kubernetes
-import requests
 
 from emulators.aws import DEMO_KEYS, AwsAccount
 from emulators.kube import KubeEmulator
 from emulators.testing.objects import node
 from emulators.testing.scripts import LBCTL
-from emulators.testing.waiting import gone, wait_for
+from emulators.testing.waiting import free_port, gone, health_ready, wait_for
 
 CLUSTER = "l4"
 LOKI = {
@@ -37,19 +35,6 @@ LOKI = {
 }
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _ready(port: int) -> bool:
-    try:
-        return requests.get(f"http://127.0.0.1:{port}/readyz", timeout=2).status_code == 200
-    except requests.ConnectionError:
-        return False
-
-
 def test_loki_service_becomes_an_internal_nlb(account: AwsAccount, tmp_path: Path) -> None:
     with KubeEmulator() as kube:
         api = kube.api_client()
@@ -57,7 +42,7 @@ def test_loki_service_becomes_an_internal_nlb(account: AwsAccount, tmp_path: Pat
         for name, instance in account.instances.items():
             zone = "us-east-1a" if name == "node-a" else "us-east-1b"
             core.create_node(node(name, f"aws:///{zone}/{instance}", zone))
-        health = _free_port()
+        health = free_port()
         env = {
             **os.environ,
             **{k.upper(): v for k, v in DEMO_KEYS.items()},
@@ -89,7 +74,7 @@ def test_loki_service_becomes_an_internal_nlb(account: AwsAccount, tmp_path: Pat
             env=env,
         )
         try:
-            wait_for(lambda: _ready(health), timeout=60, what="/readyz")
+            wait_for(lambda: health_ready(health), timeout=60, what="/readyz")
             core.create_namespaced_service("default", LOKI)
 
             def hostname() -> str | None:

@@ -7,12 +7,10 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 from pathlib import Path
 
 import kubernetes
-import requests
 
 from emulators.gce import ComputeEmulator
 from emulators.gce.project import create_gcp_project, create_subnetworks
@@ -20,7 +18,7 @@ from emulators.kube import KubeEmulator
 from emulators.testing.gcp_stacks import PROJECT, of, ours
 from emulators.testing.objects import node
 from emulators.testing.scripts import LBCTL
-from emulators.testing.waiting import gone, wait_for
+from emulators.testing.waiting import free_port, gone, health_ready, wait_for
 
 CLUSTER = "l4"
 NODES = {"gke-l4-a": "us-central1-a", "gke-l4-b": "us-central1-b"}
@@ -34,19 +32,6 @@ LOKI = {
 }
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _ready(port: int) -> bool:
-    try:
-        return requests.get(f"http://127.0.0.1:{port}/readyz", timeout=2).status_code == 200
-    except requests.ConnectionError:
-        return False
-
-
 def test_internal_gke_service_becomes_a_passthrough_load_balancer(tmp_path: Path) -> None:
     with KubeEmulator() as kube, ComputeEmulator(port=0) as compute:
         create_gcp_project(compute.url, PROJECT, NODES, None)
@@ -54,7 +39,7 @@ def test_internal_gke_service_becomes_a_passthrough_load_balancer(tmp_path: Path
         core = kubernetes.client.CoreV1Api(kube.api_client())
         for name, zone in NODES.items():
             core.create_node(node(name, f"gce://{PROJECT}/{zone}/{name}", zone))
-        health = _free_port()
+        health = free_port()
         env = {**os.environ, "LBCTL_CLUSTER_NAME": CLUSTER, "LBCTL_KUBE_API_TOKEN": kube.token}
         log = open(tmp_path / "run.log", "w")  # noqa: SIM115 - closed with the process
         process = subprocess.Popen(
@@ -84,7 +69,7 @@ def test_internal_gke_service_becomes_a_passthrough_load_balancer(tmp_path: Path
             env=env,
         )
         try:
-            wait_for(lambda: _ready(health), timeout=60, what="/readyz")
+            wait_for(lambda: health_ready(health), timeout=60, what="/readyz")
             core.create_namespaced_service("default", LOKI)
 
             def ip() -> str | None:
