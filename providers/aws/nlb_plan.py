@@ -56,21 +56,9 @@ class _Planner(StepRecorder):
 
     def delete_all(self, current: CurrentNlb) -> None:
         for lb in current.load_balancers:
-            self.step(
-                "delete",
-                "LoadBalancer",
-                lb["LoadBalancerName"],
-                "DeleteLoadBalancer",
-                {"LoadBalancerArn": lb["LoadBalancerArn"]},
-            )
+            self.delete_load_balancer(lb)
         for tg in current.target_groups:
-            self.step(
-                "delete",
-                "TargetGroup",
-                tg["TargetGroupName"],
-                "DeleteTargetGroup",
-                {"TargetGroupArn": tg["TargetGroupArn"]},
-            )
+            self.delete_target_group(tg)
 
     # ----------------------------------------------------------------- converge
 
@@ -99,14 +87,7 @@ class _Planner(StepRecorder):
         )
         for lb in current.load_balancers:
             if lb is not keep:
-                self.step(
-                    "delete",
-                    "LoadBalancer",
-                    lb["LoadBalancerName"],
-                    "DeleteLoadBalancer",
-                    {"LoadBalancerArn": lb["LoadBalancerArn"]},
-                    "replaced (its name or scheme differs)",
-                )
+                self.delete_load_balancer(lb, "replaced (its name or scheme differs)")
         if keep is None:
             arn: Arn = self.create_load_balancer(desired, subnets)
             listeners: list[dict[str, Any]] = []
@@ -122,14 +103,7 @@ class _Planner(StepRecorder):
                 self.targets(want, have_arn, current.targets.get(have_arn, set()))
         for tg in current.target_groups:
             if tg["TargetGroupArn"] not in kept_groups:
-                self.step(
-                    "delete",
-                    "TargetGroup",
-                    tg["TargetGroupName"],
-                    "DeleteTargetGroup",
-                    {"TargetGroupArn": tg["TargetGroupArn"]},
-                    "no Service port uses it",
-                )
+                self.delete_target_group(tg, "no Service port uses it")
 
     def create_target_group(self, want: DesiredNlbTargetGroup, vpc_id: str | None) -> Ref:
         body: dict[str, Any] = {

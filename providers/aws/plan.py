@@ -89,13 +89,7 @@ class _Planner(StepRecorder):
 
     def delete_stack(self, current: CurrentStack) -> None:
         for lb in current.load_balancers:
-            self.step(
-                "delete",
-                "LoadBalancer",
-                lb["LoadBalancerName"],
-                "DeleteLoadBalancer",
-                {"LoadBalancerArn": lb["LoadBalancerArn"]},
-            )
+            self.delete_load_balancer(lb)
         # The node rules and the backend group before the target groups, whose tags say what to revoke.
         backend = current.backend
         if backend is not None and backend.group_id is not None:
@@ -109,13 +103,7 @@ class _Planner(StepRecorder):
     ) -> None:
         for tg in current.target_groups:
             if tg["TargetGroupArn"] not in keep_groups:
-                self.step(
-                    "delete",
-                    "TargetGroup",
-                    tg["TargetGroupName"],
-                    "DeleteTargetGroup",
-                    {"TargetGroupArn": tg["TargetGroupArn"]},
-                )
+                self.delete_target_group(tg)
         for sg in current.security_groups:
             if sg["GroupId"] != keep_sg:
                 self.step(
@@ -545,14 +533,7 @@ class _Planner(StepRecorder):
                 if replaced
                 else "duplicate"
             )
-            self.step(
-                "replace" if replaced else "delete",
-                "LoadBalancer",
-                lb["LoadBalancerName"],
-                "DeleteLoadBalancer",
-                {"LoadBalancerArn": lb["LoadBalancerArn"]},
-                reason,
-            )
+            self.delete_load_balancer(lb, reason, "replace" if replaced else "delete")
         subnet_ids = list(current.subnet_ids)
         if keep is None:
             body: dict[str, Any] = {

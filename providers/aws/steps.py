@@ -42,6 +42,28 @@ class StepRecorder:
         self.steps.append(made)
         return made
 
+    def delete_load_balancer(self, lb: dict[str, Any], detail: str = "", action: str = "delete") -> None:
+        """Delete a described load balancer (`action` "replace" when a new one takes its place)."""
+        self.step(
+            action,
+            "LoadBalancer",
+            lb["LoadBalancerName"],
+            "DeleteLoadBalancer",
+            {"LoadBalancerArn": lb["LoadBalancerArn"]},
+            detail,
+        )
+
+    def delete_target_group(self, tg: dict[str, Any], detail: str = "") -> None:
+        """Delete a described target group."""
+        self.step(
+            "delete",
+            "TargetGroup",
+            tg["TargetGroupName"],
+            "DeleteTargetGroup",
+            {"TargetGroupArn": tg["TargetGroupArn"]},
+            detail,
+        )
+
     def tags(self, kind: str, name: str, arn: Any, desired: dict[str, str], current: dict[str, str]) -> None:
         """The RemoveTags and AddTags steps that make `current` tags `desired` (a changed value is only
         re-added)."""
