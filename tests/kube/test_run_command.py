@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,19 +20,13 @@ from emulators.aws import DEMO_KEYS, AwsAccount
 from emulators.kube import KubeEmulator
 from emulators.testing.objects import ingress, node, service
 from emulators.testing.scripts import LBCTL
-from emulators.testing.waiting import address_of, gone, wait_for
+from emulators.testing.waiting import address_of, free_port, gone, health_ready, wait_for
 from lbctl.cloudcalls import CallStats
 from lbctl.model.builder import BuildConfig, build
 from lbctl.model.snapshot import ClusterSnapshot
 from lbctl.provider import ProviderConfig, StackInput, create_provider
 
 CLUSTER = "proc"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def start_run(
@@ -78,13 +71,6 @@ def start_run(
     return process, metrics, health
 
 
-def ready(port: int) -> bool:
-    try:
-        return requests.get(f"http://127.0.0.1:{port}/readyz", timeout=2).status_code == 200
-    except requests.ConnectionError:
-        return False
-
-
 def our_load_balancers(account: AwsAccount) -> list[str]:
     elbv2 = account.client("elbv2")
     arns = [lb["LoadBalancerArn"] for lb in elbv2.describe_load_balancers()["LoadBalancers"]]
@@ -112,7 +98,7 @@ def test_run_process_converges_reports_and_drains(cluster, account: AwsAccount, 
     kube, api = cluster
     process, metrics, health = start_run(kube, account, tmp_path)
     try:
-        wait_for(lambda: ready(health), timeout=60, what="/readyz")
+        wait_for(lambda: health_ready(health), timeout=60, what="/readyz")
         assert requests.get(f"http://127.0.0.1:{health}/healthz", timeout=5).text == "ok"
         net = kubernetes.client.NetworkingV1Api(api)
         net.create_namespaced_ingress(

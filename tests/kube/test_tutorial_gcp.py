@@ -6,7 +6,6 @@ EndpointSlices; the URL map gets three backend services (two paths and the clust
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 from pathlib import Path
 
@@ -18,7 +17,7 @@ from emulators.gce.project import create_gcp_project
 from emulators.kube import KubeEmulator
 from emulators.testing.objects import node
 from emulators.testing.scripts import LBCTL
-from emulators.testing.waiting import address_of, wait_for
+from emulators.testing.waiting import address_of, free_port, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 PROJECT = "tutorial-project"
@@ -75,12 +74,6 @@ INGRESS = {
         ],
     },
 }
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def test_tutorial_converges_with_the_cluster_doing_its_part(tmp_path: Path) -> None:
