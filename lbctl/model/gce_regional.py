@@ -97,10 +97,10 @@ def check_backend(cls: str, backend: Backend, service: Service, fail: Fail) -> N
             f"balancing: annotate the Service with {a.NEG}: '{{\"ingress\": true}}'",
         )
     config = backend.backend_config
-    if not config or "backend_config" not in backend.fields:
+    if "backend_config" not in backend.fields:
         return  # no BackendConfig: the model's defaults (no CDN, no Cloud Armor) fit a regional backend
     where = backend.field_of("backend_config")
-    if (config.get("cdn") or {}).get("enabled"):
+    if config["cdn"]["enabled"]:
         raise fail(f"{where}.cdn", f"Cloud CDN serves global load balancers only, not {cls}: disable cdn")
     if config.get("securityPolicy"):
         raise fail(
