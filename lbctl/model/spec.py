@@ -130,12 +130,15 @@ class Stickiness:
 
 @dataclass
 class Redirect:
-    status_code: str  # HTTP_301 | HTTP_302
+    status_code: str  # HTTP_301 | HTTP_302 (Gateway API also HTTP_303 | HTTP_307 | HTTP_308)
     protocol: str | None = None  # HTTP | HTTPS | "#{protocol}"
     port: str | None = None
     host: str | None = None
     path: str | None = None
     query: str | None = None
+    # Gateway API RequestRedirect `ReplacePrefixMatch`: the matched path prefix is replaced by this (GCP
+    # urlRedirect.prefixRedirect); None: `path` (a full path) or the request's path
+    prefix_path: str | None = None
 
 
 @dataclass
@@ -225,6 +228,16 @@ class Transform:
 
 
 @dataclass
+class HeaderEdit:
+    """Header changes a rule makes (Gateway API RequestHeaderModifier / ResponseHeaderModifier): `set` replaces
+    or adds, `add` appends to any value already there, `remove` drops by name."""
+
+    set: dict[str, str] = field(default_factory=dict)
+    add: dict[str, str] = field(default_factory=dict)
+    remove: list[str] = field(default_factory=list)
+
+
+@dataclass
 class Rule:
     """One routing rule: host + path (+ extra conditions) → action. Rules are in evaluation order."""
 
@@ -238,6 +251,12 @@ class Rule:
         None  # rewrite-target: GCP urlRewrite.pathPrefixRewrite, ALB url-rewrite
     )
     transforms: list[Transform] = field(default_factory=list)  # ALB transforms.<name>
+    # Gateway API filters and timeouts (a provider that cannot honour one refuses the spec by name)
+    full_path_rewrite: str | None = None  # URLRewrite ReplaceFullPath
+    host_rewrite: str | None = None  # URLRewrite hostname
+    request_headers: HeaderEdit | None = None
+    response_headers: HeaderEdit | None = None
+    timeout_seconds: float | None = None  # HTTPRoute timeouts.request
 
 
 @dataclass
@@ -303,6 +322,9 @@ class Frontend:
     ipam_ipv4_pool_id: str | None = None  # None: no IPAM pool
     capacity_units: int | None = None  # minimum capacity units (0: reset); None: unchanged
     name: str | None = None  # explicit load-balancer-name
+    # Gateway API: rules are ordered matches (their list order is their priority), served on GCP by the global
+    # external Application Load Balancer with advanced traffic management (EXTERNAL_MANAGED, URL map routeRules)
+    managed_routing: bool = False
 
 
 @dataclass
