@@ -14,6 +14,7 @@ from lbctl.model import annotations as a
 from lbctl.model.class_params import ClassPins
 from lbctl.model.objects import Ingress, Service
 from lbctl.model.profile import (
+    GatewayFeatures,
     Member,
     MemberInput,
     ResolveOne,
@@ -72,11 +73,47 @@ SPEC_ANNOTATIONS = {
 }
 
 
+GATEWAY = GatewayFeatures(
+    controller_name="lbctl.io/alb",
+    drop_in_controller_names=("gateway.k8s.aws/alb",),  # aws-load-balancer-controller's
+    filters=frozenset({"RequestRedirect", "URLRewrite"}),  # ALB redirect action, url/host-header-rewrite
+    redirect_codes=frozenset({301, 302}),  # ALB redirects answer HTTP_301 or HTTP_302 only
+    redirect_prefix=False,
+    request_timeout=False,  # ALB has no per-rule timeout
+    regex_query=False,  # query-string conditions take wildcards, not regexes
+    static_addresses=False,  # an ALB's addresses are AWS's to choose
+    annotations=frozenset(
+        {
+            a.SCHEME,
+            a.IP_ADDRESS_TYPE,
+            a.SUBNETS,
+            a.SECURITY_GROUPS,
+            a.INBOUND_CIDRS,
+            a.LOAD_BALANCER_ATTRIBUTES,
+            a.LOAD_BALANCER_NAME,
+            a.SSL_POLICY,
+            a.TARGET_TYPE,
+            a.TARGET_GROUP_ATTRIBUTES,
+            a.HEALTHCHECK_PORT,
+            a.HEALTHCHECK_PROTOCOL,
+            a.HEALTHCHECK_PATH,
+            a.HEALTHCHECK_INTERVAL,
+            a.HEALTHCHECK_TIMEOUT,
+            a.HEALTHY_THRESHOLD,
+            a.UNHEALTHY_THRESHOLD,
+            a.SUCCESS_CODES,
+        }
+    ),
+    grpc_annotations={a.BACKEND_PROTOCOL_VERSION: "GRPC"},
+)
+
+
 class AlbProfile:
     """The ALB profile of the builder (see lbctl.model.profile.CloudProfile)."""
 
     name = "aws"
     cluster_default_backend: str | None = None
+    gateway = GATEWAY
 
     def group_name(self, parsed: ParsedAnnotations) -> str | None:
         return str(parsed.get(a.GROUP_NAME)) if parsed.has(a.GROUP_NAME) else None

@@ -71,6 +71,9 @@ class BuildConfig:
     # group, when the class's parameters pin it).
     allow_cross_namespace_groups: bool = False
     allow_explicit_target_groups: bool = False
+    # Gateway API drop-in: also serve GatewayClasses of the cloud's other implementation (LBC's
+    # gateway.k8s.aws/alb, GKE's networking.gke.io/gateway), as if their controllerName were lbctl's
+    gateway_drop_in: bool = False
 
     @staticmethod
     def for_provider(provider: str, **kwargs: Any) -> BuildConfig:
@@ -87,6 +90,14 @@ class BuildConfig:
     @property
     def profile(self) -> CloudProfile:
         return profile_of(self.provider)
+
+    @property
+    def gateway_controller_names(self) -> tuple[str, ...]:
+        """The GatewayClass controllerNames served: lbctl's, and the other implementation's with the drop-in."""
+        features = self.profile.gateway
+        return (features.controller_name,) + (
+            features.drop_in_controller_names if self.gateway_drop_in else ()
+        )
 
 
 @dataclass
@@ -241,7 +252,7 @@ def _build_member(
     auths: dict[str, Authentication | None] = {}
 
     def resolve_backend(service_name: str, port: int | str, where: str, namespace: str | None) -> str:
-        return _backend(member, service_name, port, where, config, backends, auths, namespace)
+        return service_backend(member, service_name, port, where, config, backends, auths, namespace)
 
     member = MemberInput(ingress, parsed, snapshot, resolve_backend)
 
@@ -398,7 +409,7 @@ def _service_annotations(service: Service) -> ParsedAnnotations:
     return a.REGISTRY.parse(service.annotations, "Service", str(service.ref), service.source)
 
 
-def _backend(
+def service_backend(
     member: MemberInput,
     service_name: str,
     port: int | str,
@@ -409,25 +420,25 @@ def _backend(
     namespace: str | None = None,
 ) -> str:
     """Resolve a Service port (in the Ingress's namespace unless told otherwise) into a Backend of this
-    member; returns its key."""
+    member; returns its key. Also for Gateway API routes (the member then stands for the Gateway)."""
     ingress, snapshot = member.ingress, member.snapshot
     namespace = namespace or ingress.namespace
     service = snapshot.service(namespace, service_name)
     assumed: list[str] = []
     if service is None:
         if not config.assume_missing:
-            raise fail(ingress, where, f"Service {namespace}/{service_name} not found")
+            raise member.fail(where, f"Service {namespace}/{service_name} not found")
         service, assumed = _assumed_service(namespace, service_name, port), [ASSUMED_SERVICE]
     service_port = service.find_port(port)
     if service_port is None:
         known = ", ".join(f"{p.port}" + (f" ({p.name})" if p.name else "") for p in service.ports) or "none"
-        raise fail(
-            ingress, where, f"Service {namespace}/{service_name} has no port {port!r} (its ports: {known})"
+        raise member.fail(
+            where, f"Service {namespace}/{service_name} has no port {port!r} (its ports: {known})"
         )
     service_parsed = _service_annotations(service)
     if service_parsed.errors:
         first = service_parsed.errors[0]
-        raise fail(ingress, where, f"{first.object} {first.field}: {first.message}")
+        raise member.fail(where, f"{first.object} {first.field}: {first.message}")
     service_parsed = class_params.apply_to_service(member.parsed, service_parsed, service, ingress)
 
     backend = Backend(
@@ -445,8 +456,7 @@ def _backend(
     config.profile.backend_settings(member, backend, service, service_parsed, where)
     if backend.target_type == "instance":
         if service.type not in ("NodePort", "LoadBalancer"):
-            raise fail(
-                ingress,
+            raise member.fail(
                 where,
                 f"Service {service.ref.key} is type {service.type}; instance targets need "
                 "type NodePort or LoadBalancer (or use ip targets)",
@@ -454,7 +464,7 @@ def _backend(
         if backend.node_port is None and not assumed:
             if not config.assume_missing:
                 message = f"Service {service.ref.key} port {service_port.port} has no nodePort yet"
-                raise fail(ingress, where, message)
+                raise member.fail(where, message)
             backend.assumed.append(ASSUMED_NODE_PORT)  # the API server assigns one on create
     base = f"{namespace}/{service.name}:{backend.port_label}"
     backend.key = base
@@ -556,7 +566,7 @@ def _merge(
 
         def resolve_one(namespace: str, name: str, port: int | str, where: str) -> Backend:
             own: dict[str, Backend] = {}
-            backend_key = _backend(first_input, name, port, where, config, own, {}, namespace)
+            backend_key = service_backend(first_input, name, port, where, config, own, {}, namespace)
             return own[backend_key]
 
         cluster_default = profile.default_backend(

@@ -8,9 +8,10 @@ and status are in `gateway_attach.py`; match precedence and request evaluation i
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 GROUP = "gateway.networking.k8s.io"
@@ -86,6 +87,25 @@ class GatewayClass:
     name: str
     controller_name: str
     generation: int = 1
+    source: str = field(default="", compare=False)  # "file.yaml#2" when read from a file
+
+
+@dataclass(frozen=True)
+class GatewayAddress:
+    """A `spec.addresses[i]`: type IPAddress (default) | Hostname | NamedAddress | a domain-prefixed type."""
+
+    type: str
+    value: str | None = None
+
+
+@dataclass(frozen=True)
+class Infrastructure:
+    """`spec.infrastructure`: labels and annotations for the resources made for the Gateway, and a reference to
+    implementation-specific parameters."""
+
+    labels: Mapping[str, str] = field(default_factory=dict)
+    annotations: Mapping[str, str] = field(default_factory=dict)
+    parameters_ref: Mapping[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -95,6 +115,15 @@ class Gateway:
     class_name: str
     listeners: tuple[Listener, ...]
     generation: int = 1
+    addresses: tuple[GatewayAddress, ...] = ()
+    infrastructure: Infrastructure = Infrastructure()
+    tls: Mapping[str, Any] | None = None  # spec.tls (Gateway-wide frontend/backend TLS), as written
+    annotations: Mapping[str, str] = field(default_factory=dict)  # metadata.annotations
+    source: str = field(default="", compare=False)
+
+    @property
+    def key(self) -> str:
+        return f"{self.namespace}/{self.name}"
 
 
 @dataclass(frozen=True)
@@ -161,6 +190,7 @@ class Rule:
     backend_refs: tuple[BackendRef, ...]
     filters: tuple[Mapping[str, Any], ...] = ()
     name: str | None = None
+    timeouts: Mapping[str, str] = field(default_factory=dict)  # HTTPRoute: request, backendRequest
 
 
 @dataclass(frozen=True)
@@ -175,6 +205,7 @@ class Route:
     rules: tuple[Rule, ...]
     created: str = ""  # metadata.creationTimestamp (RFC 3339 sorts as text)
     generation: int = 1
+    source: str = field(default="", compare=False)
 
     @property
     def key(self) -> str:
@@ -201,6 +232,7 @@ class ReferenceGrant:
     name: str
     from_: tuple[GrantFrom, ...]
     to: tuple[GrantTo, ...]
+    source: str = field(default="", compare=False)
 
 
 # ---- reading ----------------------------------------------------------------------------------------
@@ -394,8 +426,47 @@ def parse_gateway(obj: Mapping[str, Any]) -> Gateway:
         if listener.name in seen:
             raise GatewayApiError(f"spec.listeners[{i}].name", f"Duplicate value: {listener.name!r}")
         seen.add(listener.name)
+    tls = spec.get("tls")
+    meta = _map(obj.get("metadata"), "metadata")
     return Gateway(
-        namespace, name, _string(spec.get("gatewayClassName"), "spec.gatewayClassName"), listeners, generation
+        namespace,
+        name,
+        _string(spec.get("gatewayClassName"), "spec.gatewayClassName"),
+        listeners,
+        generation,
+        _addresses(spec.get("addresses")),
+        _infrastructure(spec.get("infrastructure")),
+        _map(tls, "spec.tls") or None,
+        _string_map(meta.get("annotations"), "metadata.annotations"),
+    )
+
+
+def _addresses(raw: Any) -> tuple[GatewayAddress, ...]:
+    out = []
+    for i, item in enumerate(_list(raw, "spec.addresses", 16)):
+        where = f"spec.addresses[{i}]"
+        address = _map(item, where, required=True)
+        kind = _string(address.get("type", "IPAddress"), f"{where}.type")
+        value = _string(address.get("value"), f"{where}.value", required=False) or None
+        out.append(GatewayAddress(kind, value))
+    return tuple(out)
+
+
+def _string_map(raw: Any, field: str) -> dict[str, str]:
+    values = _map(raw, field)
+    for key, value in values.items():
+        if not isinstance(value, str):
+            raise GatewayApiError(f"{field}.{key}", "must be a string")
+    return dict(values)
+
+
+def _infrastructure(raw: Any) -> Infrastructure:
+    infra = _map(raw, "spec.infrastructure")
+    ref = infra.get("parametersRef")
+    return Infrastructure(
+        _string_map(infra.get("labels"), "spec.infrastructure.labels"),
+        _string_map(infra.get("annotations"), "spec.infrastructure.annotations"),
+        _map(ref, "spec.infrastructure.parametersRef") or None,
     )
 
 
@@ -507,6 +578,30 @@ def _filters(raw: Any, field: str, allowed: tuple[str, ...]) -> tuple[Mapping[st
     return tuple(out)
 
 
+_DURATION = re.compile(r"^([0-9]{1,5}(h|m|s|ms)){1,4}$")
+
+
+def _timeouts(raw: Any, field: str) -> dict[str, str]:
+    timeouts = _map(raw, field)
+    out = {}
+    for name in ("request", "backendRequest"):
+        value = timeouts.get(name)
+        if value is None:
+            continue
+        if not isinstance(value, str) or not _DURATION.match(value):
+            raise GatewayApiError(
+                f"{field}.{name}", f"Invalid value: {value!r}: a duration such as 10s, 1m or 1h30m"
+            )
+        out[name] = value
+    return out
+
+
+def duration_seconds(value: str) -> float:
+    """A Gateway API duration (`1h2m3s500ms`) in seconds."""
+    units = {"h": 3600.0, "m": 60.0, "s": 1.0, "ms": 0.001}
+    return sum(int(number) * units[unit] for number, unit in re.findall(r"([0-9]+)(ms|h|m|s)", value))
+
+
 def _route(obj: Mapping[str, Any], kind: str) -> Route:
     namespace, name, generation, created = _meta(obj)
     spec = _spec(obj)
@@ -534,6 +629,7 @@ def _route(obj: Mapping[str, Any], kind: str) -> Route:
                 ),
                 _filters(rule.get("filters"), f"{field}.filters", GRPC_FILTERS if grpc else HTTP_FILTERS),
                 _string(rule.get("name"), f"{field}.name", required=False) or None,
+                {} if grpc else _timeouts(rule.get("timeouts"), f"{field}.timeouts"),
             )
         )
     return Route(
@@ -599,11 +695,16 @@ PARSERS: dict[str, Callable[[Mapping[str, Any]], GatewayClass | Gateway | Route 
 }
 
 
-def parse(obj: Mapping[str, Any]) -> GatewayClass | Gateway | Route | ReferenceGrant:
-    """Any of the five kinds (`apiVersion` gateway.networking.k8s.io/v1, or v1beta1 where it is served)."""
+GatewayObject = GatewayClass | Gateway | Route | ReferenceGrant
+
+
+def parse(obj: Mapping[str, Any], source: str = "") -> GatewayObject:
+    """Any of the five kinds (`apiVersion` gateway.networking.k8s.io/v1, or v1beta1 where it is served);
+    `source` (where a file held it) is kept on the object for messages."""
     api_version, kind = obj.get("apiVersion"), obj.get("kind")
     if api_version not in (f"{GROUP}/v1", f"{GROUP}/v1beta1") or kind not in PARSERS:
         raise GatewayApiError(
-            "kind", f"expected one of {', '.join(PARSERS)} in {GROUP}/v1, got {api_version} {kind}"
+            "apiVersion", f"expected one of {', '.join(PARSERS)} in {GROUP}/v1, got {api_version} {kind}"
         )
-    return PARSERS[str(kind)](obj)
+    parsed = PARSERS[str(kind)](obj)
+    return dataclasses.replace(parsed, source=source) if source else parsed

@@ -15,7 +15,7 @@ from lbctl.model.classes import GCE_INTERNAL_CLASS
 from lbctl.model.objects import Ingress, ProbeSpec, Service
 from lbctl.model.parsers import SchemaCheck
 from lbctl.model.problems import SpecError
-from lbctl.model.profile import Member, MemberInput, ResolveOne, TlsCertificates, fail
+from lbctl.model.profile import GatewayFeatures, Member, MemberInput, ResolveOne, TlsCertificates, fail
 from lbctl.model.registry import ParsedAnnotations, annotation_field
 from lbctl.model.snapshot import BACKEND_CONFIG, FRONTEND_CONFIG, MANAGED_CERTIFICATE, ClusterSnapshot
 from lbctl.model.spec import (
@@ -733,11 +733,26 @@ def gce_default_fields() -> dict[str, Source]:
     }
 
 
+# The global external Application Load Balancer with advanced traffic management (URL map routeRules).
+GATEWAY = GatewayFeatures(
+    controller_name="lbctl.io/gce",
+    drop_in_controller_names=("networking.gke.io/gateway",),  # GKE's Gateway controller
+    filters=frozenset({"RequestRedirect", "URLRewrite", "RequestHeaderModifier", "ResponseHeaderModifier"}),
+    redirect_codes=frozenset({301, 302, 303, 307, 308}),  # urlRedirect.redirectResponseCode
+    redirect_prefix=True,  # urlRedirect.prefixRedirect
+    request_timeout=True,  # routeAction.timeout
+    regex_query=True,  # queryParameterMatches regexMatch
+    static_addresses=True,  # a reserved global address, by name or IP
+    grpc_protocol="HTTP2",  # gRPC backends are HTTP/2 backend services
+)
+
+
 class GceProfile:
     """The GCE profile of the builder (see lbctl.model.profile.CloudProfile)."""
 
     name = "gcp"
     cluster_default_backend: str | None = CLUSTER_DEFAULT_BACKEND
+    gateway = GATEWAY
 
     def group_name(self, parsed: ParsedAnnotations) -> str | None:
         return None  # ingress-gce has no IngressGroups: one load balancer per Ingress

@@ -50,6 +50,17 @@ INGRESS_CLASS_PARAMS = Kind(
     "IngressClassParams", "elbv2.k8s.aws/v1beta1", "ingressclassparams", namespaced=False, custom=True
 )
 
+# Gateway API (standard channel, CRDs users install; model/gateway.py). Not in KNOWN_KINDS: the controller
+# watches them only when their CRDs exist, and the snapshot keeps them parsed (ClusterSnapshot.gateway_api).
+GATEWAY_CLASS = Kind(
+    "GatewayClass", "gateway.networking.k8s.io/v1", "gatewayclasses", namespaced=False, custom=True
+)
+GATEWAY = Kind("Gateway", "gateway.networking.k8s.io/v1", "gateways", custom=True)
+HTTP_ROUTE = Kind("HTTPRoute", "gateway.networking.k8s.io/v1", "httproutes", custom=True)
+GRPC_ROUTE = Kind("GRPCRoute", "gateway.networking.k8s.io/v1", "grpcroutes", custom=True)
+REFERENCE_GRANT = Kind("ReferenceGrant", "gateway.networking.k8s.io/v1", "referencegrants", custom=True)
+GATEWAY_KINDS: tuple[Kind, ...] = (GATEWAY_CLASS, GATEWAY, HTTP_ROUTE, GRPC_ROUTE, REFERENCE_GRANT)
+
 # What every controller lists and watches, whatever its cloud.
 CORE_WATCHED: tuple[Kind, ...] = (INGRESS, INGRESS_CLASS, SERVICE, ENDPOINT_SLICE, NODE, SECRET)
 # Kinds the model can read that only some providers watch (they name them in their declaration).
@@ -67,5 +78,5 @@ CUSTOM_KINDS: tuple[Kind, ...] = tuple(k for k in KNOWN_KINDS if k.custom)
 
 
 def kind_named(kind: str) -> Kind | None:
-    """The known kind called `kind` (e.g. "IngressClassParams"), if lbctl reads it."""
-    return next((k for k in KNOWN_KINDS if k.kind == kind), None)
+    """The known kind called `kind` (e.g. "IngressClassParams", "Gateway"), if lbctl reads it."""
+    return next((k for k in KNOWN_KINDS + GATEWAY_KINDS if k.kind == kind), None)

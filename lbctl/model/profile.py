@@ -7,13 +7,13 @@ Pure: profiles read only the snapshot they are given.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Protocol
 
 from lbctl.model.class_params import ClassPins
-from lbctl.model.objects import Ingress, Service
+from lbctl.model.objects import Ingress, ObjectRef, Service
 from lbctl.model.problems import Problem, Severity, SpecError
 from lbctl.model.registry import ParsedAnnotations, annotation_field
 from lbctl.model.snapshot import ClusterSnapshot
@@ -50,15 +50,44 @@ def group_fail(group: str, field_path: str, message: str) -> SpecError:
 
 @dataclass
 class MemberInput:
-    """One Ingress being built, what a profile needs to read it."""
+    """One Ingress being built, what a profile needs to read it. A Gateway API route's backends are built the
+    same way: `ingress` then stands for the Gateway (its namespace, its load-balancer annotations, no rules)
+    and `subject` is the object errors name (the route)."""
 
     ingress: Ingress
     parsed: ParsedAnnotations
     snapshot: ClusterSnapshot
     resolve_backend: ResolveBackend
+    subject: ObjectRef | None = None
 
     def fail(self, field_path: str, message: str) -> SpecError:
+        if self.subject is not None:
+            return SpecError(
+                Problem(Severity.ERROR, str(self.subject), field_path, message, self.ingress.source)
+            )
         return fail(self.ingress, field_path, message)
+
+
+@dataclass(frozen=True)
+class GatewayFeatures:
+    """What a cloud honours of the Gateway API (model/gateway_build.py): everything else a route or Gateway asks
+    for is refused by name in its status (UnsupportedValue, UnsupportedAddress …), never dropped."""
+
+    controller_name: str  # the GatewayClass controllerName that is ours
+    # another implementation's controllerName, served only with BuildConfig.gateway_drop_in
+    drop_in_controller_names: tuple[str, ...]
+    filters: frozenset[str]  # HTTPRoute / GRPCRoute filter types
+    redirect_codes: frozenset[int]  # RequestRedirect statusCode values
+    redirect_prefix: bool  # RequestRedirect path ReplacePrefixMatch
+    request_timeout: bool  # HTTPRoute rule timeouts.request
+    regex_query: bool  # queryParams type RegularExpression
+    static_addresses: bool  # Gateway spec.addresses (a reserved address by name or IP)
+    # Gateway metadata.annotations read as an Ingress's would be (load-balancer settings); others are refused
+    annotations: frozenset[str] = frozenset()
+    # annotation values a GRPCRoute's backends are built with (as if the Gateway set them), and the backend
+    # protocol they get where the cloud says it by protocol (None: leave it)
+    grpc_annotations: Mapping[str, str] = field(default_factory=dict)
+    grpc_protocol: str | None = None
 
 
 @dataclass
@@ -169,6 +198,7 @@ class CloudProfile(Protocol):
 
     name: str  # the provider name the profile serves
     cluster_default_backend: str | None  # "ns/name:port" an Ingress without a default backend gets, if any
+    gateway: GatewayFeatures  # what the cloud honours of the Gateway API
 
     def group_name(self, parsed: ParsedAnnotations) -> str | None:
         """The explicit group an Ingress joins (None: it is alone, keyed ns/name)."""

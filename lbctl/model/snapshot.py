@@ -1,11 +1,18 @@
-"""The cluster snapshot: every object the model needs, as plain data, indexed by namespace/name."""
+"""The cluster snapshot: every object the model needs, as plain data, indexed by namespace/name.
+
+Gateway API objects (GatewayClass, Gateway, HTTPRoute, GRPCRoute, ReferenceGrant; model/gateway.py) are kept
+parsed in `gateway_api`, keyed `"<Kind>:<namespace>/<name>"` (`"GatewayClass:<name>"`: cluster-scoped), whether
+read from files or listed from the cluster as custom objects; an object the schema refuses is a SpecError naming
+its field, as for every other kind.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
+from lbctl.model import gateway as gw
 from lbctl.model import kinds
 from lbctl.model import objects as o
 from lbctl.model.problems import Problem, Severity, SpecError
@@ -22,9 +29,13 @@ CUSTOM_KINDS = tuple(k.kind for k in kinds.CUSTOM_KINDS)
 WORKLOAD_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet")
 # What manifest files may hold: the kinds lbctl reads from a cluster, legacy Endpoints and workloads.
 FILE_ONLY_KINDS = ("Endpoints", *WORKLOAD_KINDS)
-SUPPORTED_KINDS = tuple(k.kind for k in kinds.KNOWN_KINDS if not k.custom) + FILE_ONLY_KINDS + CUSTOM_KINDS
+GATEWAY_KINDS = tuple(k.kind for k in kinds.GATEWAY_KINDS)
+SUPPORTED_KINDS = (
+    tuple(k.kind for k in kinds.KNOWN_KINDS if not k.custom) + FILE_ONLY_KINDS + CUSTOM_KINDS + GATEWAY_KINDS
+)
 
 
+GatewayT = TypeVar("GatewayT", gw.GatewayClass, gw.Gateway, gw.Route, gw.ReferenceGrant)
 Slices = dict[tuple[str, str], list[o.EndpointSlice]]  # (namespace, Service) → its EndpointSlices
 Pods = dict[str, list[o.Pod]]  # namespace → its Pods
 
@@ -54,6 +65,11 @@ class ClusterSnapshot:
     namespaces: dict[str, o.Namespace] = field(default_factory=dict)
     custom: dict[str, o.CustomObject] = field(default_factory=dict)  # "Kind:ns/name"
     bindings: dict[str, TargetGroupBinding] = field(default_factory=dict)  # TargetGroupBindings
+    gateway_api: dict[str, gw.GatewayObject] = field(
+        default_factory=dict
+    )  # "Kind:ns/name", "GatewayClass:name"
+    # the `gateway.networking.k8s.io/bundle-version` of the installed Gateway API CRDs (None: not known)
+    gateway_api_version: str | None = None
     _index: _Index = field(default_factory=_Index, compare=False, repr=False)
 
     def service(self, namespace: str, name: str) -> o.Service | None:
@@ -64,6 +80,10 @@ class ClusterSnapshot:
 
     def custom_object(self, kind: str, namespace: str, name: str) -> o.CustomObject | None:
         return self.custom.get(f"{kind}:{namespace}/{name}")
+
+    def gateway_objects(self, kind: type[GatewayT]) -> list[GatewayT]:
+        """The Gateway API objects of one parsed type (gw.Gateway, gw.Route …), by key."""
+        return [v for _, v in sorted(self.gateway_api.items()) if isinstance(v, kind)]
 
     def slices_of(self, namespace: str, service_name: str) -> list[o.EndpointSlice]:
         return list(self._indexed()[0].get((namespace, service_name), ()))
@@ -116,6 +136,8 @@ class ClusterSnapshot:
             self.ingress_classes[parsed.name] = parsed
         elif isinstance(parsed, o.Namespace):
             self.namespaces[parsed.name] = parsed
+        elif isinstance(parsed, gw.GatewayObject):
+            self.gateway_api[gateway_key(parsed)] = parsed
         elif isinstance(parsed, o.CustomObject):
             self.custom[f"{parsed.kind}:{parsed.namespace}/{parsed.name}"] = parsed
         else:
@@ -144,7 +166,28 @@ _PARSERS = {
     kinds.NAMESPACE.kind: o.parse_namespace,
     **{kind: o.parse_custom_object for kind in CUSTOM_KINDS},
     kinds.TARGET_GROUP_BINDING.kind: lambda obj, source="": _parse_binding(obj, source),
+    **{kind: lambda obj, source="": parse_gateway_object(obj, source) for kind in GATEWAY_KINDS},
 }
+
+
+def gateway_key(parsed: gw.GatewayObject) -> str:
+    """The snapshot key of a Gateway API object: "Gateway:ns/name", "HTTPRoute:ns/name", "GatewayClass:name"."""
+    if isinstance(parsed, gw.GatewayClass):
+        return f"GatewayClass:{parsed.name}"
+    kind = parsed.kind if isinstance(parsed, gw.Route) else type(parsed).__name__
+    return f"{kind}:{parsed.namespace}/{parsed.name}"
+
+
+def parse_gateway_object(obj: Mapping[str, Any], source: str = "") -> gw.GatewayObject:
+    """A Gateway API object, parsed; SpecError naming the field the schema refuses."""
+    try:
+        return gw.parse(obj, source)
+    except gw.GatewayApiError as err:
+        meta = _mapping(obj.get("metadata"))
+        kind = str(obj.get("kind"))
+        name = str(meta.get("name") or "<unnamed>")
+        who = name if kind == "GatewayClass" else f"{meta.get('namespace') or 'default'}/{name}"
+        raise SpecError(Problem(Severity.ERROR, f"{kind} {who}", err.field, err.message, source)) from None
 
 
 def _parse_binding(obj: Mapping[str, Any], source: str = "") -> TargetGroupBinding:

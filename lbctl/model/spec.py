@@ -59,13 +59,15 @@ class PathType(StrEnum):
 
 @dataclass(frozen=True)
 class SourceRef:
-    """Where a rule came from, so warnings can name it: `Ingress ns/name spec.rules[0].http.paths[1]`."""
+    """Where a rule came from, so warnings can name it: `Ingress ns/name spec.rules[0].http.paths[1]`,
+    `HTTPRoute ns/name spec.rules[0].matches[1]` (`kind`: the object's kind)."""
 
-    ingress: str  # "ns/name"
+    ingress: str  # "ns/name" of the object (an Ingress unless `kind` says otherwise)
     field: str
+    kind: str = dataclasses.field(default="Ingress", metadata={"omit_default": True})
 
     def __str__(self) -> str:
-        return f"Ingress {self.ingress} {self.field}"
+        return f"{self.kind} {self.ingress} {self.field}"
 
 
 @dataclass
@@ -239,7 +241,9 @@ class HeaderEdit:
 
 @dataclass
 class Rule:
-    """One routing rule: host + path (+ extra conditions) → action. Rules are in evaluation order."""
+    """One routing rule: host + path (+ extra conditions) → action. Rules are in evaluation order. A host
+    `*.example.com` covers exactly one more DNS label (Ingress), or any deeper name when the frontend's
+    `managed_routing` says the rules are Gateway API routes (the Gateway API's hostname semantics)."""
 
     source: SourceRef
     host: str | None  # exact host, "*.example.com", or None for any host
