@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .errors import invalid, required
+from .url_map_rules import validate_route_rules
 
 Resource = dict[str, Any]
 
@@ -190,6 +191,10 @@ def _validate_url_map(resource: Resource) -> None:
     matchers = {m.get("name") for m in resource.get("pathMatchers") or []}
     for index, matcher in enumerate(resource.get("pathMatchers") or []):
         _require(matcher, "name")
+        where = f"resource.pathMatchers[{index}]"
+        _validate_redirect(matcher.get("defaultUrlRedirect"), f"{where}.defaultUrlRedirect")
+        for position, rule in enumerate(matcher.get("routeRules") or []):
+            _validate_redirect(rule.get("urlRedirect"), f"{where}.routeRules[{position}].urlRedirect")
         if not any(matcher.get(f) for f in ("defaultService", "defaultUrlRedirect", "defaultRouteAction")):
             raise required(f"resource.pathMatchers[{index}].defaultService")
     for index, rule in enumerate(resource.get("hostRules") or []):
@@ -200,6 +205,7 @@ def _validate_url_map(resource: Resource) -> None:
             )
         if not rule.get("hosts"):
             raise required(f"resource.hostRules[{index}].hosts")
+    validate_route_rules(resource)
 
 
 MAX_PROXY_CERTIFICATES = 15  # SSL certificates on one target HTTPS proxy

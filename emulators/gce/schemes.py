@@ -11,6 +11,7 @@ from .errors import invalid, required
 from .references import ResourceKey, parse_reference
 from .resources import Resource, iter_slots
 from .routes import scope_kind
+from .url_map_rules import check_scheme_features
 
 SCHEMES = {
     "global": ("EXTERNAL", "EXTERNAL_MANAGED", "INTERNAL_SELF_MANAGED", "INTERNAL_MANAGED"),
@@ -120,6 +121,8 @@ def check_url_map(resources: dict[ResourceKey, Resource], key: ResourceKey, url_
             f"Invalid value for field 'resource.{list(seen.values())[1]}': the backend services of a URL map "
             f"must share one load balancing scheme, not {', '.join(sorted(seen))}."
         )
+    for scheme in seen:
+        check_scheme_features(url_map, scope_kind(key.scope), scheme)
 
 
 def _proxy_schemes(resources: dict[ResourceKey, Resource], key: ResourceKey, target: ResourceKey) -> set[str]:

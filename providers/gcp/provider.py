@@ -53,7 +53,7 @@ from .translate import (
     translate,
 )
 from .urlmap import UrlMapTranslation
-from .urlmap_route import evaluate
+from .urlmap_route import Request, evaluate_request
 
 Prepared = tuple[Inventory, Desired, Current, list[Step]]
 XPN_WARNING = "frontend.firewall_error_as_warning"  # the spec attribute whose field the XPN error names
@@ -161,10 +161,18 @@ class GcpProvider:
         return describe_stack(self.compute, inventory, stack)
 
     def route(self, spec: LoadBalancerSpec, host: str, path: str) -> RouteResult:
-        translation = self.translate_url_map(spec)
+        return self.route_request(spec, Request(host, path))
+
+    def route_request(self, spec: LoadBalancerSpec, request: Any) -> RouteResult:
+        """A request (host, path; method, headers, query and port where it has them) through the URL map of
+        the listener on its port (managed routing; default: the first listener)."""
+        port = getattr(request, "port", None)
+        translation = spec_url_map(spec, self.config.cluster_name, port)
         if translation is None:
+            if spec.frontend.managed_routing:
+                return RouteResult(None, None, f"GCLB: no listener on port {port}: connection refused")
             return RouteResult(None, None, "GCLB: no URL map (no default backend): 404")
-        return evaluate(translation, host, path)
+        return evaluate_request(translation, request)
 
     # --- helpers ----------------------------------------------------------------------------------
 

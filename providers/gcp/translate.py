@@ -9,16 +9,17 @@ anything is created. A private key is a `Secret`, redacted wherever a body is sh
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, TypedDict
 
 from lbctl.model.annotations import MANAGED_CERTIFICATES, NEG
 from lbctl.model.registry import annotation_field
-from lbctl.model.spec import Backend, HealthCheck, LoadBalancerSpec, TLSCertificate
+from lbctl.model.spec import Backend, HealthCheck, Listener, LoadBalancerSpec, Rule, TLSCertificate
 from lbctl.provider import ProviderError, Secret, StackInput
 
 from . import naming as n
 from .urlmap import UrlMapTranslation, translate_url_map
+from .urlmap_rules import RouteOptions, translate_route_map
 
 HEALTH_CHECK_RANGES = ("130.211.0.0/22", "35.191.0.0/16")
 # The spec attributes whose recorded field (spec.field_of) a rejection names
@@ -115,6 +116,7 @@ REGIONAL_COLLECTIONS = frozenset(
     }
 )
 REGIONAL_FIELD = "frontend.regional"
+MANAGED_SCHEME = "EXTERNAL_MANAGED"  # of a global spec with managed (ordered) routing
 
 
 @dataclass
@@ -170,7 +172,9 @@ def translate(stack: StackInput, ctx: Context) -> Desired:
     out = Desired(spec.stack, static_ip_name=spec.frontend.static_ip_name if not spec.empty else None)
     if spec.empty:
         return out
-    for rule in spec.rules:
+    if spec.frontend.managed_routing and ctx.region is None:
+        ctx = replace(ctx, scheme=MANAGED_SCHEME)  # the global external ALB with advanced traffic management
+    for rule in spec.rules if not spec.frontend.managed_routing else []:
         if rule.conditions:
             out.warnings.append(
                 f"{rule.source}: extra conditions are not supported on Google Cloud; rule skipped"
@@ -320,7 +324,8 @@ def _is_ip(value: str) -> bool:
 
 def _used_backends(spec: LoadBalancerSpec) -> list[str]:
     keys: list[str] = []
-    actions = [r.action for r in spec.rules if not r.conditions]
+    managed = spec.frontend.managed_routing
+    actions = [r.action for r in spec.rules if managed or not r.conditions]
     if spec.default_action is not None:
         actions.append(spec.default_action)
     for action in actions:
@@ -486,17 +491,71 @@ def _within_proxy_limit(ctx: Context, out: Desired, certs: list[str]) -> list[st
     return [c for c in certs if c not in dropped]
 
 
+def listener_rules(spec: LoadBalancerSpec, listener: Listener) -> list[Rule]:
+    """The rules a listener serves (a rule without listen_ports is on every listener)."""
+    return [r for r in spec.rules if not r.listen_ports or listener.port in r.listen_ports]
+
+
+def _redirects_scheme(rules: list[Rule]) -> bool:
+    return any(r.action.redirect is not None and r.action.redirect.protocol for r in rules)
+
+
+def route_map_groups(spec: LoadBalancerSpec) -> list[tuple[list[Listener], list[Rule], RouteOptions]]:
+    """The URL maps of a managed-routing spec: one per set of listeners serving the same rules (and, when a
+    rule redirects to a scheme, the same protocol: `httpsRedirect` is for HTTP proxies only)."""
+    groups: dict[tuple[object, ...], tuple[list[Listener], list[Rule], RouteOptions]] = {}
+    for listener in spec.frontend.listeners:
+        rules = listener_rules(spec, listener)
+        protocol = listener.protocol if _redirects_scheme(rules) else None
+        options = RouteOptions(protocol=protocol, regex=spec.frontend.regional)
+        groups.setdefault((tuple(id(r) for r in rules), protocol), ([], rules, options))[0].append(listener)
+    if not groups:  # no listener: the rules as they are, for `lbctl route`
+        groups[()] = ([], list(spec.rules), RouteOptions(regex=spec.frontend.regional))
+    return list(groups.values())
+
+
+def _url_maps(stack: StackInput, ctx: Context, out: Desired, services: dict[str, str]) -> dict[int, str]:
+    """The URL maps of a stack, and the one each listener port uses."""
+    spec = stack.spec
+    readable = n.split_stack(spec.stack)
+    um_name = n.resource_name(n.URL_MAP, ctx.cluster, readable, spec.stack)
+    ref = lambda s: _ref(ctx, "backendServices", s)  # noqa: E731
+    if spec.frontend.managed_routing:
+        groups = route_map_groups(spec)
+        maps = [
+            (listeners, translate_route_map(spec, rules, services, ref, options))
+            for listeners, rules, options in groups
+        ]
+    else:
+        maps = [(list(spec.frontend.listeners), translate_url_map(spec, services, ref))]
+    by_port: dict[int, str] = {}
+    for listeners, url_map in maps:
+        ports = [listener.port for listener in listeners]
+        name = (
+            um_name
+            if len(maps) == 1
+            else n.resource_name(n.URL_MAP, ctx.cluster, readable, spec.stack, *ports)
+        )
+        if out.url_map is None:
+            out.url_map = url_map
+        out.warnings.extend(url_map.warnings)
+        body = {"name": name, "description": n.description(ctx.cluster, spec.stack, "UrlMap"), **url_map.body}
+        out.resources.append(Wanted("urlMaps", name, body, ctx.where("urlMaps")))
+        by_port.update(dict.fromkeys(ports, name))
+    return by_port
+
+
 def _frontend(stack: StackInput, ctx: Context, out: Desired, services: dict[str, str]) -> None:
     spec = stack.spec
     readable = n.split_stack(spec.stack)
-    url_map = translate_url_map(spec, services, lambda s: _ref(ctx, "backendServices", s))
-    out.url_map = url_map
-    out.warnings.extend(url_map.warnings)
-    um_name = n.resource_name(n.URL_MAP, ctx.cluster, readable, spec.stack)
-    body = {"name": um_name, "description": n.description(ctx.cluster, spec.stack, "UrlMap"), **url_map.body}
-    out.resources.append(Wanted("urlMaps", um_name, body, ctx.where("urlMaps")))
+    maps = _url_maps(stack, ctx, out, services)
     ip_inputs = (spec.frontend.static_ip_name or "",)
+    seen: set[str] = set()
     for listener in spec.frontend.listeners:
+        um_name = maps[listener.port]
+        # a second listener of a protocol (Gateway API) has its own proxy; the first keeps the Ingress name
+        extra = (listener.port,) if listener.protocol in seen else ()
+        seen.add(listener.protocol)
         if listener.protocol == "HTTP":
             target_map = um_name
             if listener.redirect_to_https_port:
@@ -516,7 +575,7 @@ def _frontend(stack: StackInput, ctx: Context, out: Desired, services: dict[str,
                         ctx.where("urlMaps"),
                     )
                 )
-            proxy = n.resource_name(n.HTTP_PROXY, ctx.cluster, readable, spec.stack)
+            proxy = n.resource_name(n.HTTP_PROXY, ctx.cluster, readable, spec.stack, *extra)
             out.resources.append(
                 Wanted(
                     "targetHttpProxies",
@@ -581,7 +640,7 @@ def _frontend(stack: StackInput, ctx: Context, out: Desired, services: dict[str,
                     "the HTTPS listener has no usable certificate", user_fixable=True, field="spec.tls"
                 )
             certs = _within_proxy_limit(ctx, out, list(dict.fromkeys(certs)))
-            proxy = n.resource_name(n.HTTPS_PROXY, ctx.cluster, readable, spec.stack)
+            proxy = n.resource_name(n.HTTPS_PROXY, ctx.cluster, readable, spec.stack, *extra)
             body = {
                 "name": proxy,
                 "description": n.description(ctx.cluster, spec.stack, "TargetHttpsProxy"),
@@ -633,16 +692,28 @@ def _forwarding_rule(
     out.resources.append(Wanted("forwardingRules", name, body, ctx.where("forwardingRules")))
 
 
-def spec_url_map(spec: LoadBalancerSpec, cluster: str) -> UrlMapTranslation | None:
-    """The URL map of a spec with the backend service names of `cluster` (no cloud call), or None when the
-    spec has no default backend."""
-    if spec.default_action is None or not spec.default_action.backend_keys():
+def spec_url_map(spec: LoadBalancerSpec, cluster: str, port: int | None = None) -> UrlMapTranslation | None:
+    """The URL map of a spec with the backend service names of `cluster` (no cloud call): for a managed-routing
+    spec the one of the listener on `port` (None: its first listener; None when no listener is on `port`;
+    every listener's is translated, so any refusal shows), else None when the spec has no default backend."""
+    managed = spec.frontend.managed_routing
+    if not managed and (spec.default_action is None or not spec.default_action.backend_keys()):
         return None
-    keys = {k for r in spec.rules for k in r.action.backend_keys()} | set(spec.default_action.backend_keys())
+    default_keys = set(spec.default_action.backend_keys()) if spec.default_action else set()
+    keys = {k for r in spec.rules for k in r.action.backend_keys()} | default_keys
     services = {
         k: backend_service_name(cluster, spec.stack, spec.backends[k])
         if k in spec.backends
         else n.resource_name(n.BACKEND_SERVICE, cluster, [k], spec.stack, k)
         for k in keys
     }
-    return translate_url_map(spec, services, lambda s: f"global/backendServices/{s}")
+    ref = lambda s: f"global/backendServices/{s}"  # noqa: E731
+    if not managed:
+        return translate_url_map(spec, services, ref)
+    translations = [
+        (listeners, translate_route_map(spec, rules, services, ref, options))
+        for listeners, rules, options in route_map_groups(spec)
+    ]
+    if port is None:
+        return translations[0][1]
+    return next((t for listeners, t in translations if any(x.port == port for x in listeners)), None)

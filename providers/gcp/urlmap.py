@@ -63,6 +63,8 @@ class UrlMapTranslation:
     sources: dict[tuple[str, str], Rule] = field(default_factory=dict)  # (matcher, path) → spec rule
     service_actions: dict[str, Action] = field(default_factory=dict)  # service ref → spec action
     default_action: Action | None = None
+    managed: bool = False  # routeRules (urlmap_rules), not pathRules
+    route_sources: dict[tuple[str, int], Rule] = field(default_factory=dict)  # (matcher, priority) → rule
 
 
 def parse_pattern(path: str) -> Pattern:
