@@ -1174,6 +1174,8 @@ SVC_SOURCE_NAT = AWS_SVC + "enable-prefix-for-ipv6-source-nat"
 SVC_SOURCE_NAT_PREFIXES = AWS_SVC + "source-nat-ipv6-prefixes"
 SVC_TCP_UDP = AWS_SVC + "enable-tcp-udp-listener"
 SVC_LISTENER_ATTRIBUTES = AWS_SVC + "listener-attributes.${Protocol}-${Port}"
+SVC_MIN_CAPACITY = AWS_SVC + "minimum-load-balancer-capacity"
+SVC_QUIC_PORTS = AWS_SVC + "quic-enabled-ports"
 # Google Cloud's passthrough load balancers (ingress-gce's L4 controllers)
 GKE_LB_TYPE = "networking.gke.io/load-balancer-type"
 GKE_LEGACY_LB_TYPE = "cloud.google.com/load-balancer-type"
@@ -1297,7 +1299,8 @@ SERVICE_ANNOTATIONS: list[Annotation] = [
         p.string_list(
             _matching(r"arn:aws[-a-z]*:(acm|iam):[^\s,]+", "not a certificate ARN"), "certificate ARNs"
         ),
-        "ACM (or IAM) certificate of the TLS listeners (one: lbctl does not attach SNI certificates to NLBs).",
+        "ACM (or IAM) certificates of the TLS listeners: the first is the default, the others are added to "
+        "the listeners' certificate list (SNI).",
     ),
     _svc(SVC_SSL_PORTS, p.string_list(), "Ports (numbers or names) served with TLS; unset: every TCP port."),
     _svc(
@@ -1363,6 +1366,20 @@ SERVICE_ANNOTATIONS: list[Annotation] = [
         "IPv6 source NAT prefixes (`auto` or a /80 CIDR), one per subnet in the subnets' order; with "
         "enable-prefix-for-ipv6-source-nat on.",
     ),
+    _svc(
+        SVC_MIN_CAPACITY,
+        p.string_map(
+            check=limits.check_capacity_reservation,
+            expected="CapacityUnits=N (N from 0 to 2147483647; 0 resets the reservation)",
+        ),
+        "NLB capacity unit reservation, `CapacityUnits=3000`; `CapacityUnits=0` resets it. Absent: unchanged.",
+    ),
+    _svc(
+        SVC_QUIC_PORTS,
+        p.string_list(),
+        "Ports (numbers or names) whose UDP listener becomes QUIC (TCP_UDP: TCP_QUIC), with a QUIC target "
+        "group; a port that is neither UDP nor TCP_UDP is an error.",
+    ),
     *(
         _svc_refused(AWS_SVC + suffix, doc)
         for suffix, doc in (
@@ -1370,10 +1387,8 @@ SERVICE_ANNOTATIONS: list[Annotation] = [
             ("manage-backend-security-group-rules", "Node/pod security group rules for the NLB."),
             ("inbound-sg-rules-on-private-link-traffic", "Security group rules on PrivateLink traffic."),
             ("security-group-prefix-lists", "Managed prefix lists allowed in."),
-            ("minimum-load-balancer-capacity", "Capacity reservation."),
             ("enable-icmp-for-path-mtu-discovery", "ICMP rules for path MTU discovery."),
             ("disable-nlb-sg", "No security group on the NLB."),
-            ("quic-enabled-ports", "QUIC listeners."),
         )
     ),
     _svc_refused(SVC + "actions.${protocol}-${port}", "A default action of the listener on this port."),

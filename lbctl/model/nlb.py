@@ -60,6 +60,9 @@ class NlbSettings:
     ipv6: tuple[str, ...] = ()
     source_nat: bool = False
     source_nat_prefixes: tuple[str, ...] = ()
+    sni_certificates: tuple[str, ...] = ()  # ssl-cert after the first: the TLS listeners' certificate list
+    capacity_units: int | None = None  # None: the reservation is not managed; 0 resets it
+    quic_ports: frozenset[int] = frozenset()  # Service port numbers whose UDP (TCP_UDP) listener is QUIC
 
     def tls_on(self, port: int, name: str | None, protocol: str) -> bool:
         """Whether the listener of this Service port is TLS (LBC: a certificate, TCP, and in ssl-ports)."""
@@ -128,6 +131,7 @@ class NlbProfile:
         for key, value in parsed.get(a.SVC_ATTRIBUTES).items():
             attributes.setdefault(key, value)
         tls = _tls(service, parsed, out.problems, subject)
+        quic = _quic_ports(service, parsed, out.problems, subject)
         out.cloud = NlbSettings(
             name=parsed.get(a.SVC_NAME),
             ip_address_type=parsed.get(a.SVC_IP_ADDRESS_TYPE),
@@ -138,14 +142,19 @@ class NlbProfile:
             target_group_attributes=_target_group_attributes(parsed),
             uid=service.uid,
             **tls,
-            listener_attributes=_listener_attributes(service, parsed, tls, out.problems, subject),
+            listener_attributes=_listener_attributes(service, parsed, tls, quic, out.problems, subject),
             proxy_ports=_proxy_ports(parsed, out.problems, subject),
             tcp_udp=bool(parsed.get(a.SVC_TCP_UDP)),
             multi_cluster=bool(parsed.get(a.SVC_MULTI_CLUSTER)),
+            capacity_units=_capacity(parsed),
+            quic_ports=quic,
             **_addresses(parsed, bool(out.values["internal"]), out.problems, subject),
         )
         for attribute, name in (
             ("certificate", a.SVC_SSL_CERT),
+            ("sni_certificates", a.SVC_SSL_CERT),
+            ("capacity_units", a.SVC_MIN_CAPACITY),
+            ("quic_ports", a.SVC_QUIC_PORTS),
             ("tcp_udp", a.SVC_TCP_UDP),
             ("eip_allocations", a.SVC_EIPS),
             ("private_ipv4", a.SVC_PRIVATE_IPV4),
@@ -169,17 +178,7 @@ def _tls(
     service: Service, parsed: ParsedAnnotations, problems: list[Problem], subject: str
 ) -> dict[str, Any]:
     """The TLS listener settings, checked as LBC checks them (every ssl-ports entry names a Service port)."""
-    certificates = list(parsed.get(a.SVC_SSL_CERT) or [])
-    if len(certificates) > 1:
-        problems.append(
-            Problem(
-                Severity.ERROR,
-                subject,
-                parsed.field_of(a.SVC_SSL_CERT),
-                "lbctl attaches one certificate to an NLB's TLS listeners (no SNI certificates yet); give one ARN",
-                service.source,
-            )
-        )
+    certificates = list(dict.fromkeys(parsed.get(a.SVC_SSL_CERT) or []))
     ports = frozenset(parsed.get(a.SVC_SSL_PORTS) or [])
     known = {str(p.port) for p in service.ports} | {p.name for p in service.ports if p.name}
     unused = sorted(ports - known)
@@ -195,6 +194,7 @@ def _tls(
         )
     return {
         "certificate": certificates[0] if certificates else None,
+        "sni_certificates": tuple(certificates[1:]),
         "tls_ports": ports,
         "ssl_policy": parsed.get(a.SVC_SSL_POLICY),
         "alpn_policy": parsed.get(a.SVC_ALPN_POLICY),
@@ -203,16 +203,26 @@ def _tls(
 
 
 def _listener_attributes(
-    service: Service, parsed: ParsedAnnotations, tls: dict[str, Any], problems: list[Problem], subject: str
+    service: Service,
+    parsed: ParsedAnnotations,
+    tls: dict[str, Any],
+    quic: frozenset[int],
+    problems: list[Problem],
+    subject: str,
 ) -> dict[str, dict[str, str]]:
     """listener-attributes.${Protocol}-${Port}: each must name a listener the Service gets."""
     found = parsed.family(a.SVC_LISTENER_ATTRIBUTES)
     if not found:
         return {}
     listeners = set()
+    merged = _merged_ports(service) if parsed.get(a.SVC_TCP_UDP) else set()
     for port in service.ports:
         protocol = port.protocol.upper()
+        if port.port in merged:
+            protocol = "TCP_UDP"
         secure = tls_on(tls["certificate"], tls["tls_ports"], port.port, port.name, protocol)
+        if port.port in quic:
+            protocol = "TCP_QUIC" if protocol == "TCP_UDP" else "QUIC"
         listeners.add(f"{'TLS' if secure else protocol}-{port.port}")
     for suffix in sorted(set(found) - listeners):
         problems.append(
@@ -225,6 +235,64 @@ def _listener_attributes(
             )
         )
     return {k: v for k, v in found.items() if k in listeners}
+
+
+def _merged_ports(service: Service) -> set[int]:
+    """Port numbers on both TCP and UDP (one TCP_UDP listener with enable-tcp-udp-listener)."""
+    udp = {p.port for p in service.ports if p.protocol.upper() == "UDP"}
+    return udp & {p.port for p in service.ports if p.protocol.upper() == "TCP"}
+
+
+def _capacity(parsed: ParsedAnnotations) -> int | None:
+    """minimum-load-balancer-capacity's CapacityUnits (checked by the registry), None when absent."""
+    value = parsed.get(a.SVC_MIN_CAPACITY)
+    return None if value is None else int(value["CapacityUnits"])
+
+
+def _quic_ports(
+    service: Service, parsed: ParsedAnnotations, problems: list[Problem], subject: str
+) -> frozenset[int]:
+    """The port numbers quic-enabled-ports upgrades: each entry names a Service port (number or name) whose
+    listener is UDP, or TCP_UDP with enable-tcp-udp-listener (LBC refuses the upgrade of any other)."""
+    wanted = set(parsed.get(a.SVC_QUIC_PORTS) or [])
+    if not wanted:
+        return frozenset()
+    udp = {p.port for p in service.ports if p.protocol.upper() == "UDP"}
+    tcp = {p.port for p in service.ports if p.protocol.upper() == "TCP"}
+    merged = _merged_ports(service) if parsed.get(a.SVC_TCP_UDP) else set()
+    out: set[int] = set()
+    matched: set[str] = set()
+    for port in service.ports:
+        names = {str(port.port)} | ({port.name} if port.name else set())
+        if not names & wanted:
+            continue
+        matched |= names & wanted
+        if port.port in udp and (port.port not in tcp or port.port in merged):
+            out.add(port.port)
+            continue
+        listener = "TCP_UDP" if port.port in merged else port.protocol.upper()
+        problems.append(
+            Problem(
+                Severity.ERROR,
+                subject,
+                parsed.field_of(a.SVC_QUIC_PORTS),
+                f"port {port.port} is served as {listener}: only a UDP (or TCP_UDP) listener can become "
+                "QUIC; remove it from the list",
+                service.source,
+            )
+        )
+    unused = sorted(wanted - matched)
+    if unused:
+        problems.append(
+            Problem(
+                Severity.ERROR,
+                subject,
+                parsed.field_of(a.SVC_QUIC_PORTS),
+                f"names no port of the Service: {', '.join(unused)}",
+                service.source,
+            )
+        )
+    return frozenset(out)
 
 
 def _addresses(

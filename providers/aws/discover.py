@@ -286,7 +286,7 @@ def _details(
     _attributes(clients, "LoadBalancer", arn, want_lb.attributes, lb["Tags"], LOAD_BALANCER_DEFAULTS, current)
     _add_ons(clients, want_lb, arn, lb["Tags"], current)
     if want_lb.capacity_units is not None:
-        current.capacity[arn] = _capacity_units(clients, arn)
+        current.capacity[arn] = capacity_units(clients, arn)
     current.listeners = clients.pages("elbv2", "DescribeListeners", "Listeners", LoadBalancerArn=arn)
     by_port, _ = kept_listeners(current.listeners, desired.listeners)
     retag = naming.user_tags(lb["Tags"]) != naming.user_tags(want_lb.tags)
@@ -394,7 +394,7 @@ def _trust_stores(
             raise stack_error(spec, where, f"there is no trust store named {name!r} in {clients.region}")
 
 
-def _capacity_units(clients: AwsClients, arn: str) -> int | None:
+def capacity_units(clients: AwsClients, arn: str) -> int | None:
     """The minimum capacity units reserved on a load balancer (None: no reservation)."""
     found = clients.call("elbv2", "DescribeCapacityReservation", LoadBalancerArn=arn)
     if not found.get("CapacityReservationState") and not found.get("MinimumLoadBalancerCapacity"):

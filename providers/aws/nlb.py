@@ -71,7 +71,14 @@ def run_service(
     ports = (
         frozenset(x.port for x in desired.listeners if x.attributes) if desired is not None else frozenset()
     )
-    current = discover_nlb(clients, cluster, spec.stack, details=desired is not None, attribute_ports=ports)
+    current = discover_nlb(
+        clients,
+        cluster,
+        spec.stack,
+        details=desired is not None,
+        attribute_ports=ports,
+        capacity=desired is not None and desired.capacity_units is not None,
+    )
     subnets: list[str] = []
     if desired is not None:
         found = _subnets(clients, cluster, vpc_id, desired, memory, spec)
@@ -157,6 +164,7 @@ def _shape(desired: DesiredNlb) -> str:
             desired.subnets,
             desired.tags,
             desired.attributes,
+            desired.capacity_units,
             desired.listeners,
             groups,
         )

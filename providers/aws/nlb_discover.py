@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .clients import AwsClients
-from .discover import LB_TYPE, TG_TYPE, stack_load_balancers
+from .discover import LB_TYPE, TG_TYPE, capacity_units, stack_load_balancers
 
 
 @dataclass
@@ -20,6 +20,9 @@ class CurrentNlb:
     tg_attributes: dict[str, list[dict[str, str]]] = field(default_factory=dict)  # TG ARN → attributes
     targets: dict[str, set[tuple[str, int]]] = field(default_factory=dict)  # TG ARN → registered
     listener_attributes: dict[str, dict[str, str]] = field(default_factory=dict)  # listener ARN → attributes
+    # TLS listener ARN → DescribeListenerCertificates (the default one and the certificate list)
+    listener_certificates: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    capacity: dict[str, int | None] = field(default_factory=dict)  # LB ARN → reserved units (read if managed)
 
     @property
     def empty(self) -> bool:
@@ -32,9 +35,11 @@ def discover_nlb(
     stack: str,
     details: bool,
     attribute_ports: frozenset[int] = frozenset(),
+    capacity: bool = False,
 ) -> CurrentNlb:
     """Everything tagged as `stack` of `cluster`; with `details` also what a plan compares with (the
-    attributes of the listeners on `attribute_ports`, those some are set on)."""
+    attributes of the listeners on `attribute_ports`, those some are set on; the certificates of the TLS
+    listeners; with `capacity` the capacity reservation)."""
     _, lbs, tgs = stack_load_balancers(clients, cluster, stack, [LB_TYPE, TG_TYPE])
     current = CurrentNlb()
     current.load_balancers.extend(lbs)
@@ -52,6 +57,15 @@ def discover_nlb(
                 current.listener_attributes[listener["ListenerArn"]] = {
                     x["Key"]: x["Value"] for x in found["Attributes"]
                 }
+            if listener.get("Protocol") == "TLS":
+                current.listener_certificates[listener["ListenerArn"]] = clients.pages(
+                    "elbv2",
+                    "DescribeListenerCertificates",
+                    "Certificates",
+                    ListenerArn=listener["ListenerArn"],
+                )
+        if capacity:
+            current.capacity[arn] = capacity_units(clients, arn)
         current.lb_attributes[arn] = clients.call(
             "elbv2", "DescribeLoadBalancerAttributes", LoadBalancerArn=arn
         )["Attributes"]

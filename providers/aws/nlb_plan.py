@@ -184,6 +184,7 @@ class _Planner(StepRecorder):
         arn = Ref(created.key, "LoadBalancerArn")
         self.out.address = Ref(created.key, "DNSName")
         self.initial_attributes("LoadBalancer", desired.name, arn, desired.attributes)
+        self.capacity(desired.name, arn, None, desired.capacity_units)
         return arn
 
     def update_load_balancer(
@@ -220,6 +221,7 @@ class _Planner(StepRecorder):
             current.lb_attributes.get(arn, []),
             NLB_DEFAULTS,
         )
+        self.capacity(desired.name, arn, current.capacity.get(arn), desired.capacity_units)
         self.tags(
             "LoadBalancer",
             desired.name,
@@ -252,9 +254,10 @@ class _Planner(StepRecorder):
                     },
                     f"{want.protocol}:{want.port}",
                 )
-                self.listenerattribute_list(
-                    name, want, Ref(f"Listener {name}: CreateListener", "ListenerArn"), {}
-                )
+                created = Ref(f"Listener {name}: CreateListener", "ListenerArn")
+                self.listenerattribute_list(name, want, created, {})
+                if want.sni_certificates:
+                    self.sni_certificates(name, created, [], want.certificate, list(want.sni_certificates))
                 continue
             forwards = [a.get("TargetGroupArn") for a in listener.get("DefaultActions", [])]
             self.listenerattribute_list(
@@ -264,9 +267,9 @@ class _Planner(StepRecorder):
                 self.current.listener_attributes.get(listener["ListenerArn"], {}),
             )
             tls = _tls_settings(want)
-            have_tls = {
+            have_tls = {  # DescribeListeners lists the default certificate first
                 "Certificates": [
-                    {"CertificateArn": c["CertificateArn"]} for c in listener.get("Certificates", [])
+                    {"CertificateArn": c["CertificateArn"]} for c in listener.get("Certificates", [])[:1]
                 ],
                 "SslPolicy": listener.get("SslPolicy"),
                 "AlpnPolicy": listener.get("AlpnPolicy") or ["None"],
@@ -294,6 +297,15 @@ class _Planner(StepRecorder):
                         "Protocol": (listener.get("Protocol"), want.protocol),
                         "DefaultActions": (forwards, "forward"),
                     },
+                )
+            if tls:
+                self.sni_certificates(
+                    name,
+                    listener["ListenerArn"],
+                    self.current.listener_certificates.get(listener["ListenerArn"], []),
+                    want.certificate,
+                    list(want.sni_certificates),
+                    reassert=tls_drift or listener.get("Protocol") != want.protocol,
                 )
         for port, listener in sorted(by_port.items()):
             self.step(

@@ -42,11 +42,15 @@ NLB_TG_DEFAULTS: dict[str, str] = {
 }
 
 
+# quic-enabled-ports: the protocol a UDP or TCP_UDP listener and its target group become.
+QUIC_UPGRADE = {"UDP": "QUIC", "TCP_UDP": "TCP_QUIC"}
+
+
 @dataclass(frozen=True)
 class DesiredNlbTargetGroup:
     key: str  # the Service port's key ("TCP-3100")
     name: str
-    protocol: str  # TCP | UDP
+    protocol: str  # TCP | UDP | TCP_UDP | TLS | QUIC | TCP_QUIC
     port: int
     target_type: str
     health_check: TargetGroupHealthCheck
@@ -59,13 +63,14 @@ class DesiredNlbTargetGroup:
 @dataclass(frozen=True)
 class DesiredNlbListener:
     port: int
-    protocol: str  # TCP | UDP | TLS
+    protocol: str  # TCP | UDP | TCP_UDP | TLS | QUIC | TCP_QUIC
     target_group: str  # key of its target group
     tags: dict[str, str] = field(default_factory=dict)
-    certificate: str | None = None  # TLS only
+    certificate: str | None = None  # TLS only: the default certificate
     ssl_policy: str | None = None
     alpn_policy: str | None = None
     attributes: dict[str, str] = field(default_factory=dict)
+    sni_certificates: tuple[str, ...] = ()  # TLS only: the listener's certificate list besides the default
 
 
 @dataclass
@@ -82,6 +87,7 @@ class DesiredNlb:
     # per-subnet addresses (field of the mapping → one value per subnet), e.g. {"AllocationId": (...)}
     addresses: dict[str, tuple[str, ...]] = field(default_factory=dict)
     source_nat: bool = False  # EnablePrefixForIpv6SourceNat
+    capacity_units: int | None = None  # the capacity reservation (None: not managed; 0: reset)
 
     def subnet_mappings(self, subnets: list[str]) -> list[dict[str, str]] | None:
         """SubnetMappings for CreateLoadBalancer when addresses are asked for (None: plain Subnets)."""
@@ -152,7 +158,10 @@ def translate_nlb(
         wanted = targets.get(original, [])
         target_port = _target_port(spec, port.node_port, port.target_port, wanted)
         tls = settings.tls_on(port.port, port.name, port.protocol)
+        listener_protocol = "TLS" if tls else port.protocol
         tg_protocol = "TLS" if tls and settings.backend_tls else port.protocol
+        if port.port in settings.quic_ports:  # the model allows it on UDP and TCP_UDP ports only
+            listener_protocol = tg_protocol = QUIC_UPGRADE[port.protocol]
         attributes = dict(settings.target_group_attributes)
         if settings.proxy_ports is not None:
             attributes["proxy_protocol_v2.enabled"] = "true" if port.port in settings.proxy_ports else "false"
@@ -178,13 +187,14 @@ def translate_nlb(
         listeners.append(
             DesiredNlbListener(
                 port.port,
-                "TLS" if tls else port.protocol,
+                listener_protocol,
                 port.key,
                 ownership_tags(cluster, spec.stack, ROLE_LISTENER + str(port.port)),
                 settings.certificate if tls else None,
                 settings.ssl_policy if tls else None,
                 settings.alpn_policy if tls else None,
-                dict(settings.listener_attributes.get(f"{'TLS' if tls else port.protocol}-{port.port}", {})),
+                dict(settings.listener_attributes.get(f"{listener_protocol}-{port.port}", {})),
+                settings.sni_certificates if tls else (),
             )
         )
     return DesiredNlb(
@@ -208,6 +218,7 @@ def translate_nlb(
             if values
         },
         source_nat=settings.source_nat,
+        capacity_units=settings.capacity_units,
     )
 
 

@@ -560,7 +560,7 @@ class _Planner(StepRecorder):
             arn = Ref(created.key, "LoadBalancerArn")
             self.out.address = Ref(created.key, "DNSName")
             self.initial_attributes("LoadBalancer", want.name, arn, want.attributes)
-            self.capacity(want, current, arn, None)
+            self.capacity(want.name, arn, None, want.capacity_units, want.fields.get("capacity_units"))
             self.add_ons(want, current, arn, None)
             return arn, None
         arn = keep["LoadBalancerArn"]
@@ -629,35 +629,10 @@ class _Planner(StepRecorder):
                 {"IpamPools": (have_pool, want.ipam_ipv4_pool_id)},
                 field=want.fields.get("ipam_ipv4_pool_id"),
             )
-        self.capacity(want, current, arn, keep)
+        have_units = current.capacity.get(str(arn)) if keep is not None else None
+        self.capacity(want.name, arn, have_units, want.capacity_units, want.fields.get("capacity_units"))
         self.add_ons(want, current, arn, keep)
         return arn, keep
-
-    def capacity(
-        self, want: DesiredLoadBalancer, current: CurrentStack, arn: Arn, keep: dict[str, Any] | None
-    ) -> None:
-        """The capacity unit reservation: set, or reset by CapacityUnits=0 (absent: not managed)."""
-        if want.capacity_units is None:
-            return
-        have = current.capacity.get(str(arn)) if keep is not None else None
-        wanted = want.capacity_units or None
-        if have == wanted:
-            return
-        body: dict[str, Any] = {"LoadBalancerArn": arn}
-        if wanted is None:
-            body["ResetCapacityReservation"] = True
-        else:
-            body["MinimumLoadBalancerCapacity"] = {"CapacityUnits": wanted}
-        self.step(
-            "update",
-            "LoadBalancer",
-            want.name,
-            "ModifyCapacityReservation",
-            body,
-            "reset the capacity reservation" if wanted is None else f"reserve {wanted} capacity units",
-            {"CapacityUnits": (have, wanted)},
-            field=want.fields.get("capacity_units"),
-        )
 
     def add_ons(
         self, want: DesiredLoadBalancer, current: CurrentStack, arn: Arn, keep: dict[str, Any] | None
@@ -901,33 +876,16 @@ class _Planner(StepRecorder):
             )
         if want.protocol != "HTTPS":
             return
-        listed = current.listener_certificates.get(arn, [])
-        have_sni = {c["CertificateArn"] for c in listed if not c.get("IsDefault")}
-        want_sni = set(certificates[1:])
         # A new default certificate: the SNI list is asserted again in full (not every ELB keeps it on
         # ModifyListener; adding a certificate already listed changes nothing).
-        add = want_sni if "Certificates" in params else want_sni - have_sni
-        if add:
-            self.step(
-                "update",
-                "Listener",
-                name,
-                "AddListenerCertificates",
-                {"ListenerArn": arn, "Certificates": [{"CertificateArn": c} for c in sorted(add, key=str)]},
-                "add SNI certificates",
-                {"Certificates": (sorted(have_sni), sorted(want_sni, key=str))},
-            )
-        stale = have_sni - want_sni - {certificates[0]}
-        if stale:
-            self.step(
-                "update",
-                "Listener",
-                name,
-                "RemoveListenerCertificates",
-                {"ListenerArn": arn, "Certificates": [{"CertificateArn": c} for c in sorted(stale)]},
-                "remove SNI certificates",
-                {"Certificates": (sorted(have_sni), sorted(want_sni, key=str))},
-            )
+        self.sni_certificates(
+            name,
+            arn,
+            current.listener_certificates.get(arn, []),
+            certificates[0],
+            list(certificates[1:]),
+            reassert="Certificates" in params,
+        )
 
     def listener_attributes(self, want: DesiredListener, arn: Arn, have: dict[str, str]) -> None:
         """Set the listener attributes that differ (the others are left as they are, as in the anchor)."""

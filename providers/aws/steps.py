@@ -135,6 +135,69 @@ class StepRecorder:
                 {k: (before.get(k), v) for k, v in sorted(diff.items())},
             )
 
+    def capacity(
+        self, name: str, arn: Any, have: int | None, units: int | None, field: str | None = None
+    ) -> None:
+        """The capacity unit reservation of a load balancer: `units` reserved, or reset by 0 (None: not
+        managed); `have` is what is reserved now (None: nothing)."""
+        if units is None:
+            return
+        wanted = units or None
+        if have == wanted:
+            return
+        body: dict[str, Any] = {"LoadBalancerArn": arn}
+        if wanted is None:
+            body["ResetCapacityReservation"] = True
+        else:
+            body["MinimumLoadBalancerCapacity"] = {"CapacityUnits": wanted}
+        self.step(
+            "update",
+            "LoadBalancer",
+            name,
+            "ModifyCapacityReservation",
+            body,
+            "reset the capacity reservation" if wanted is None else f"reserve {wanted} capacity units",
+            {"CapacityUnits": (have, wanted)},
+            field=field,
+        )
+
+    def sni_certificates(
+        self,
+        name: str,
+        arn: Any,
+        listed: list[dict[str, Any]],
+        default: Any,
+        wanted: list[Any],
+        reassert: bool = False,
+    ) -> None:
+        """Add the wanted certificates the listener's certificate list lacks and remove the others besides
+        the `default` one (`listed`: DescribeListenerCertificates; `reassert`: add every wanted one again,
+        as after a new default certificate, which not every ELB keeps the list through)."""
+        have = {c["CertificateArn"] for c in listed if not c.get("IsDefault")}
+        want = set(wanted)
+        add = want if reassert else want - have
+        if add:
+            self.step(
+                "update",
+                "Listener",
+                name,
+                "AddListenerCertificates",
+                {"ListenerArn": arn, "Certificates": [{"CertificateArn": c} for c in sorted(add, key=str)]},
+                "add SNI certificates",
+                {"Certificates": (sorted(have), sorted(want, key=str))},
+            )
+        stale = have - want - {default}
+        if stale:
+            self.step(
+                "update",
+                "Listener",
+                name,
+                "RemoveListenerCertificates",
+                {"ListenerArn": arn, "Certificates": [{"CertificateArn": c} for c in sorted(stale)]},
+                "remove SNI certificates",
+                {"Certificates": (sorted(have), sorted(want, key=str))},
+            )
+
 
 def attribute_list(attributes: dict[str, str]) -> list[dict[str, str]]:
     """ELBv2's Key/Value list of attributes, by key."""

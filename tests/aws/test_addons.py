@@ -737,7 +737,7 @@ def test_pool_and_capacity_changes_match_the_elbv2_model(account: Account) -> No
 
 def test_capacity_is_read_back_so_the_next_plan_is_empty(account: Account) -> None:
     """DescribeCapacityReservation (Stubber: moto answers without the units) feeds the comparison."""
-    from providers.aws.discover import _capacity_units
+    from providers.aws.discover import capacity_units
 
     provider = account.provider()
     with stubbed(provider, "elbv2") as stub:
@@ -751,7 +751,7 @@ def test_capacity_is_read_back_so_the_next_plan_is_empty(account: Account) -> No
             },
             {"LoadBalancerArn": LB_ARN},
         )
-        units = _capacity_units(provider.clients, LB_ARN)
+        units = capacity_units(provider.clients, LB_ARN)
     assert units == 1000
     assert (
         planned_steps(

@@ -47,6 +47,7 @@ REFERENCE = {
 
 
 CERT = "arn:aws:acm:us-east-1:123456789012:certificate/0a1b2c3d-0000-4000-8000-000000000001"
+CERT2 = "arn:aws:acm:us-east-1:123456789012:certificate/0a1b2c3d-0000-4000-8000-000000000002"
 # ssl-ports alone (no certificate) has no effect in LBC either: it is checked against the ports, and the
 # case gives it the certificate it needs as context.
 
@@ -141,11 +142,28 @@ CASES: dict[str, Case] = {
         "3100", lambda s: _attrs(s, "ModifyTargetGroupAttributes")["proxy_protocol_v2.enabled"] == "true"
     ),
     "ssl-cert": Case(
-        CERT,
+        f"{CERT},{CERT2}",
         lambda s: (
             _body(s, "CreateListener")["Protocol"] == "TLS"
             and _body(s, "CreateListener")["Certificates"] == [{"CertificateArn": CERT}]
+            and [b["Certificates"] for b in _bodies(s, "AddListenerCertificates")]
+            == [[{"CertificateArn": CERT2}]] * 2
         ),
+    ),
+    "minimum-load-balancer-capacity": Case(
+        "CapacityUnits=3000",
+        lambda s: (
+            _body(s, "ModifyCapacityReservation")["MinimumLoadBalancerCapacity"] == {"CapacityUnits": 3000}
+        ),
+    ),
+    "quic-enabled-ports": Case(
+        "quic",
+        lambda s: (
+            sorted((b["Port"], b["Protocol"]) for b in _bodies(s, "CreateListener"))
+            == [(443, "QUIC"), (3100, "TCP"), (9095, "TCP")]
+            and sorted(b["Protocol"] for b in _bodies(s, "CreateTargetGroup")) == ["QUIC", "TCP", "TCP"]
+        ),
+        ports="    - {{name: quic, port: 443, protocol: UDP, targetPort: 8443, nodePort: 30443}}\n",
     ),
     "ssl-ports": Case(
         "3100",
