@@ -40,17 +40,22 @@ def wildcard_regex(value: str) -> str:
     return "^" + "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in value) + "$"
 
 
-def rule_conditions(rule: Rule, regex_hosts: bool = True) -> tuple[list[dict[str, Any]], list[str]]:
+def rule_conditions(
+    rule: Rule, regex_hosts: bool = True, suffix_hosts: bool = False
+) -> tuple[list[dict[str, Any]], list[str]]:
     """ALB conditions for a spec rule, and fidelity warnings naming the rule. The host-header and path-pattern
     values of `conditions.<name>` join the rule's own host and path in one condition each (any may match), as
     aws-load-balancer-controller builds them; when one side is a regex, wildcard values become the regexes
-    matching the same requests (ALB takes values or regexValues in one condition, never both)."""
+    matching the same requests (ALB takes values or regexValues in one condition, never both).
+    `suffix_hosts`: the rule's `*.example.com` covers any deeper name (Gateway API), as ALB's own wildcard."""
     warnings: list[str] = []
     hosts: tuple[list[str], list[str]] = ([], [])  # (wildcard values, regexes)
     paths: tuple[list[str], list[str]] = ([], [])
     if rule.host:
         wildcard = rule.host.startswith("*.")
-        if wildcard and regex_hosts and len(host_regex(rule.host)) <= limits.ALB_MAX_CONDITION_VALUE:
+        if suffix_hosts:
+            hosts[0].append(rule.host)
+        elif wildcard and regex_hosts and len(host_regex(rule.host)) <= limits.ALB_MAX_CONDITION_VALUE:
             hosts[1].append(host_regex(rule.host))
         else:
             hosts[0].append(rule.host)
@@ -119,10 +124,23 @@ def extra_condition(condition: Condition) -> dict[str, Any]:
     return {"Field": field, "SourceIpConfig": {"Values": list(condition.values)}}
 
 
-def rule_transforms(rule: Rule) -> list[dict[str, Any]]:
+def prefix_match_rewrite(prefix: str, replacement: str) -> dict[str, Any]:
+    """The url-rewrite of Gateway API `ReplacePrefixMatch`: the matched path elements are replaced, the rest is
+    kept (`/foo` → `/xyz`: `/foo` → `/xyz`, `/foo/bar` → `/xyz/bar`; → `/`: `/foo/bar` → `/bar`)."""
+    base = re.escape(prefix.rstrip("/"))
+    target = replacement.rstrip("/")
+    if not target:  # to the root: drop the prefix and keep one '/'
+        return {"Rewrites": [{"Regex": f"^{base}/?(.*)$", "Replace": "/$1"}]}
+    if not base:  # from the root: everything goes below the replacement
+        return {"Rewrites": [{"Regex": "^/(.*)$", "Replace": f"{target}/$1"}]}
+    return {"Rewrites": [{"Regex": f"^{base}(/.*)?$", "Replace": f"{target}$1"}]}
+
+
+def rule_transforms(rule: Rule, gateway: bool = False) -> list[dict[str, Any]]:
     """ALB transforms of a spec rule: `transforms.<name>`, and rewrite-target as the url-rewrite replacing the
     part of the path the rule matched (GCE's pathPrefixRewrite: the Exact path; a Prefix with its '/'; the
-    literal part before an ImplementationSpecific trailing '*')."""
+    literal part before an ImplementationSpecific trailing '*'). `gateway`: the rules are Gateway API routes,
+    whose `rewrite_path_prefix` is ReplacePrefixMatch; their full-path and hostname rewrites too."""
     out = [
         {
             "Type": t.type,
@@ -132,8 +150,16 @@ def rule_transforms(rule: Rule) -> list[dict[str, Any]]:
         }
         for t in rule.transforms
     ]
+    if rule.full_path_rewrite is not None:  # Gateway API URLRewrite ReplaceFullPath
+        rewrite = {"Rewrites": [{"Regex": "^.*$", "Replace": rule.full_path_rewrite}]}
+        out.append({"Type": "url-rewrite", "UrlRewriteConfig": rewrite})
+    if rule.host_rewrite is not None:  # Gateway API URLRewrite hostname
+        rewrite = {"Rewrites": [{"Regex": "^.*$", "Replace": rule.host_rewrite}]}
+        out.append({"Type": "host-header-rewrite", "HostHeaderRewriteConfig": rewrite})
     target = rule.rewrite_path_prefix
-    if target is not None:
+    if target is not None and gateway and rule.path is not None and rule.path.type == PathType.PREFIX:
+        out.append({"Type": "url-rewrite", "UrlRewriteConfig": prefix_match_rewrite(rule.path.path, target)})
+    elif target is not None:
         match = rule.path
         if match is None:
             regex = "^/(.*)$"

@@ -19,6 +19,7 @@ from lbctl.model.spec import (
     Backend,
     LoadBalancerSpec,
     MutualAuthentication,
+    Rule,
     TLSCertificate,
 )
 from lbctl.model.targets import Target
@@ -171,6 +172,8 @@ def stack_error(spec: LoadBalancerSpec | ServiceSpec, field: str, message: str) 
     """A user-fixable problem with the stack, naming the group (or Service) and field."""
     if isinstance(spec, ServiceSpec):
         return ProviderError(message, user_fixable=True, field=field, subject=spec.subject)
+    if spec.frontend.managed_routing:  # a Gateway: its stack is "Gateway:ns/name"
+        return ProviderError(message, user_fixable=True, field=field, subject=spec.stack.replace(":", " ", 1))
     where = f"Ingress {spec.members[0]}" if len(spec.members) == 1 else f"IngressGroup {spec.stack}"
     return ProviderError(message, user_fixable=True, field=field, subject=where)
 
@@ -194,6 +197,7 @@ def translate(
         secrets = {}
     stack = spec.stack
     frontend = spec.frontend
+    gateway = frontend.managed_routing  # Gateway API routes
     tags = dict(spec.tags)
     warnings: list[str] = list(spec.warnings)
 
@@ -292,7 +296,9 @@ def translate(
         for index, rule in enumerate(spec.rules):
             if rule.listen_ports and spec_listener.port not in rule.listen_ports:
                 continue
-            conditions, rule_warnings = alb_rules.rule_conditions(rule, regex_hosts)
+            if gateway:
+                _refuse_unsupported(spec, rule)
+            conditions, rule_warnings = alb_rules.rule_conditions(rule, regex_hosts, gateway)
             warnings.extend(w for w in rule_warnings if w not in warnings)
             parts = alb_rules.split_conditions(conditions)
             if parts is None:
@@ -304,7 +310,7 @@ def translate(
                     "several ALB rules; use fewer conditions",
                 )
             rule_actions = actions(rule.action, https, spec, secrets, str(rule.source))
-            transforms = alb_rules.rule_transforms(rule)
+            transforms = alb_rules.rule_transforms(rule, gateway)
             for part in parts:
                 if alb_rules.needless(
                     part, rule_actions, listener.rules, spec_listener.port, spec_listener.protocol
@@ -353,6 +359,44 @@ def translate(
         instances,
         {key: set(ids) for key, ids in (known or {}).items()},
     )
+
+
+# ALB redirect actions answer these codes only
+ALB_REDIRECT_CODES = ("HTTP_301", "HTTP_302")
+
+
+def _refuse_unsupported(spec: LoadBalancerSpec, rule: Rule) -> None:
+    """What an ALB rule cannot do of a Gateway API route's rule, refused naming the route's field."""
+    rule_field = rule.source.field.split(".matches")[0]
+    redirect = rule.action.redirect
+    refused = [
+        (rule.request_headers is not None, ".filters", "the RequestHeaderModifier filter"),
+        (rule.response_headers is not None, ".filters", "the ResponseHeaderModifier filter"),
+        (rule.timeout_seconds is not None, ".timeouts.request", "a request timeout"),
+        (
+            redirect is not None and redirect.prefix_path is not None,
+            ".filters",
+            "a RequestRedirect with path type ReplacePrefixMatch",
+        ),
+        (
+            redirect is not None and redirect.status_code not in ALB_REDIRECT_CODES,
+            ".filters",
+            f"a RequestRedirect statusCode {redirect.status_code.removeprefix('HTTP_') if redirect else ''} "
+            "(ALB redirects answer 301 or 302)",
+        ),
+        (
+            any(c.field == "query-string" and c.regex for c in rule.conditions),
+            ".matches",
+            "a RegularExpression queryParams match",
+        ),
+    ]
+    for found, where, what in refused:
+        if found:
+            raise stack_error(
+                spec,
+                f"{rule.source.kind} {rule.source.ingress} {rule_field}{where}",
+                f"{rule.source}: an Application Load Balancer cannot honour {what}; remove it",
+            )
 
 
 def _backend_access(
