@@ -12,8 +12,9 @@ import click
 from lbctl.cli.manifests import LoadResult
 from lbctl.cli.render import console, problems_table
 from lbctl.model.annotations import INGRESS_CLASS
-from lbctl.model.builder import BuildConfig, BuildResult, build
+from lbctl.model.builder import BuildConfig, BuildResult, GroupOutcome, build
 from lbctl.model.problems import Problem, Severity
+from lbctl.model.snapshot import ClusterSnapshot
 from lbctl.provider import ProviderConfig, ProviderOption, ProviderPlugin, load_plugins
 
 EXIT_OK, EXIT_WARNINGS, EXIT_ERRORS = 0, 1, 2
@@ -179,15 +180,26 @@ def build_all(
 ) -> dict[str, BuildResult]:
     """Build for each provider; `assume_missing` (validate/plan/route): plan what the files leave open."""
     chosen = provider_names() if provider == "auto" else (provider,)
-    return {
-        name: build(
-            result.snapshot,
-            build_config(
-                plugins()[name], command, opts, class_names=class_names or None, assume_missing=assume_missing
-            ),
+    out = {}
+    for name in chosen:
+        config = build_config(
+            plugins()[name], command, opts, class_names=class_names or None, assume_missing=assume_missing
         )
-        for name in chosen
-    }
+        out[name] = build(result.snapshot, config)
+        if result.snapshot.gateway_api:
+            add_gateways(out[name], result.snapshot, config)
+    return out
+
+
+def add_gateways(built: BuildResult, snapshot: ClusterSnapshot, config: BuildConfig) -> None:
+    """The Gateways of the files (of GatewayClasses `config` serves) join the build as groups keyed by their
+    stack, so every file command treats a Gateway's load balancer like an Ingress group's."""
+    from lbctl.model.gateway_build import build_gateways
+
+    gateways = build_gateways(snapshot, config, config.gateway_controller_names)
+    built.gateways = gateways
+    for key, outcome in gateways.gateways.items():
+        built.groups[key] = GroupOutcome(key, [], outcome.spec, list(outcome.problems))
 
 
 def unclaimed(result: LoadResult, builds: dict[str, BuildResult]) -> list[Problem]:
@@ -206,7 +218,27 @@ def unclaimed(result: LoadResult, builds: dict[str, BuildResult]) -> list[Proble
                     ingress.source,
                 )
             )
+    for gateway in _unserved_gateways(result, builds):
+        out.append(
+            Problem(
+                Severity.WARNING,
+                f"Gateway {gateway.key}",
+                "spec.gatewayClassName",
+                f"GatewayClass {gateway.class_name} is not served by lbctl ({', '.join(builds)}) in these "
+                "files; the Gateway is ignored",
+                gateway.source,
+            )
+        )
     return out
+
+
+def _unserved_gateways(result: LoadResult, builds: dict[str, BuildResult]) -> list[Any]:
+    from lbctl.model.gateway import Gateway
+
+    served = {
+        o.gateway.key for b in builds.values() if b.gateways is not None for o in b.gateways.gateways.values()
+    }
+    return [g for g in result.snapshot.gateway_objects(Gateway) if g.key not in served]
 
 
 def all_problems(result: LoadResult, builds: dict[str, BuildResult]) -> list[Problem]:

@@ -86,10 +86,26 @@ def describe_action(action: Action | None, spec: LoadBalancerSpec | None = None)
 def _rule_match(rule: Rule) -> str:
     path = f"{rule.path.type.value} {rule.path.path}" if rule.path else "any path"
     extra = "".join(
-        f"\n+ {c.field}{'(' + c.header_name + ')' if c.header_name else ''} in {', '.join(c.values)}"
+        f"\n+ {c.field}{'(' + c.header_name + ')' if c.header_name else ''}"
+        + (" ~" if c.regex else " in")
+        + f" {', '.join(c.values or [q['key'] + '=' + q['value'] for q in c.query or []])}"
         for c in rule.conditions
     )
     return path + extra
+
+
+def _rule_rewrites(rule: Rule) -> str:
+    """What the rule changes before forwarding (rewrites), as a suffix of its action."""
+    parts = [
+        f"{what} {value}"
+        for what, value in (
+            ("path prefix →", rule.rewrite_path_prefix),
+            ("path →", rule.full_path_rewrite),
+            ("host →", rule.host_rewrite),
+        )
+        if value is not None
+    ]
+    return f"\nrewrite {', '.join(parts)}" if parts else ""
 
 
 def spec_tables(spec: LoadBalancerSpec) -> list[Table | str]:
@@ -98,7 +114,7 @@ def spec_tables(spec: LoadBalancerSpec) -> list[Table | str]:
 
     out: list[Table | str] = []
     fe = spec.frontend
-    kind = "group" if spec.explicit_group else "Ingress"
+    kind = "group" if spec.explicit_group else "Gateway" if fe.managed_routing else "Ingress"
     details = [f"scheme {fe.scheme}", fe.ip_address_type]
     details += [f"name {fe.name}"] if fe.name else []
     details += [f"static IP {fe.static_ip_name}"] if fe.static_ip_name else []
@@ -126,8 +142,11 @@ def spec_tables(spec: LoadBalancerSpec) -> list[Table | str]:
             str(i),
             escape(rule.host or "*"),
             escape(_rule_match(rule)),
-            escape(describe_action(rule.action, spec)),
-            escape(f"{rule.source.ingress} {rule.source.field}"),
+            escape(describe_action(rule.action, spec) + _rule_rewrites(rule)),
+            escape(
+                f"{'' if rule.source.kind == 'Ingress' else rule.source.kind + ' '}"
+                f"{rule.source.ingress} {rule.source.field}"
+            ),
         )
     rules.add_row("default", "", "", escape(describe_action(spec.default_action, spec)), "")
     out.append(rules)

@@ -20,8 +20,9 @@ def normalise_host(host: str) -> str:
     return host.split(":", 1)[0]
 
 
-def host_matches(rule_host: str | None, request_host: str) -> bool:
-    """No host: any. `*.example.com`: exactly one more DNS label. Otherwise equal (case-insensitive)."""
+def host_matches(rule_host: str | None, request_host: str, deeper: bool = False) -> bool:
+    """No host: any. `*.example.com`: exactly one more DNS label (`deeper`: one or more, as the Gateway API
+    says). Otherwise equal (case-insensitive)."""
     if rule_host is None:
         return True
     request = normalise_host(request_host)
@@ -31,7 +32,7 @@ def host_matches(rule_host: str | None, request_host: str) -> bool:
         if not request.endswith(suffix):
             return False
         label = request[: -len(suffix)]
-        return bool(label) and "." not in label
+        return bool(label) and (deeper or "." not in label)
     return request == rule
 
 
@@ -133,7 +134,7 @@ def _joined(own: bool | None, extra: list[bool | None]) -> bool | None:
     return any(candidates)
 
 
-def rule_matches(rule: Rule, host: str, path: str) -> bool:
+def rule_matches(rule: Rule, host: str, path: str, deeper_hosts: bool = False) -> bool:
     """A rule for a plain request: its host-header (path-pattern) conditions join its host (path), as
     aws-load-balancer-controller builds them; conditions on other request parts never hold here."""
     by_field: dict[str, list[bool | None]] = {}
@@ -141,7 +142,7 @@ def rule_matches(rule: Rule, host: str, path: str) -> bool:
         by_field.setdefault(condition.field, []).append(condition_matches(condition, host, path))
     if any(field not in ("host-header", "path-pattern") for field in by_field):
         return False
-    own_host = host_matches(rule.host, host) if rule.host is not None else None
+    own_host = host_matches(rule.host, host, deeper_hosts) if rule.host is not None else None
     own_path = path_matches(rule.path, path) if rule.path is not None else None
     return bool(
         _joined(own_host, by_field.get("host-header", []))
@@ -153,7 +154,7 @@ def first_match(spec: LoadBalancerSpec, host: str, path: str) -> RouteResult:
     """Evaluate the ordered rules of a spec for a plain request: host and path only. A rule whose extra
     conditions need other request attributes (headers, method, query, source IP) never matches here."""
     for rule in spec.rules:
-        if rule_matches(rule, host, path):
+        if rule_matches(rule, host, path, spec.frontend.managed_routing):
             return RouteResult(rule, rule.action, f"matched {rule.source}")
     if spec.default_action is not None:
         return RouteResult(None, spec.default_action, "no rule matched: default backend")

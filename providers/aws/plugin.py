@@ -92,6 +92,16 @@ OPTIONS = (
         help="AWS: let actions.${name} forward to a target group named by targetGroupARN/targetGroupName "
         "(one the cluster may not own).",
     ),
+    ProviderOption(
+        "--gateway-drop-in",
+        "gateway_drop_in",
+        FILE_COMMANDS | CLOUD_COMMANDS | CONTROLLER_COMMANDS,
+        envvar="LBCTL_GATEWAY_DROP_IN",
+        model=True,
+        is_flag=True,
+        help="Gateway API: also serve the GatewayClasses of the cloud's own Gateway controller "
+        "(aws-load-balancer-controller's gateway.k8s.aws/alb, GKE's networking.gke.io/gateway), as a drop-in.",
+    ),
 )
 
 

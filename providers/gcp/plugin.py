@@ -85,6 +85,16 @@ OPTIONS = (
         help=f"GCP: URL map default service for Ingresses without spec.defaultBackend [default: "
         f"{CLUSTER_DEFAULT_BACKEND}, GKE's].",
     ),
+    ProviderOption(
+        "--gateway-drop-in",
+        "gateway_drop_in",
+        FILE_COMMANDS | CLOUD_COMMANDS | CONTROLLER_COMMANDS,
+        envvar="LBCTL_GATEWAY_DROP_IN",
+        model=True,
+        is_flag=True,
+        help="Gateway API: also serve the GatewayClasses of the cloud's own Gateway controller "
+        "(aws-load-balancer-controller's gateway.k8s.aws/alb, GKE's networking.gke.io/gateway), as a drop-in.",
+    ),
 )
 
 
