@@ -23,14 +23,14 @@ MAX_TIMEOUT_SECONDS = 315576000000
 PATH_MATCHES = ("prefixMatch", "fullPathMatch", "regexMatch", "pathTemplateMatch")
 HEADER_MATCHES = ("exactMatch", "prefixMatch", "suffixMatch", "regexMatch", "presentMatch", "rangeMatch")
 QUERY_MATCHES = ("exactMatch", "regexMatch", "presentMatch")
-# What the classic Application Load Balancer (EXTERNAL) refuses, by the routeAction field that asks for it
-MANAGED_ONLY_ACTIONS = {
-    "weightedBackendServices": "Weighted backend services",
-    "timeout": "A route timeout",
-    "faultInjectionPolicy": "Fault injection",
-    "retryPolicy": "A retry policy",
-    "requestMirrorPolicy": "Request mirroring",
-}
+# What the classic Application Load Balancer (EXTERNAL) refuses of a routeAction
+MANAGED_ONLY_ACTIONS = (
+    "weightedBackendServices",
+    "timeout",
+    "faultInjectionPolicy",
+    "retryPolicy",
+    "requestMirrorPolicy",
+)
 # Where regular expressions are allowed: (scope kind, scheme)
 REGEX_SCHEMES = {
     ("global", "INTERNAL_SELF_MANAGED"),
@@ -234,12 +234,12 @@ def check_scheme_features(url_map: Resource, scope_kind: str, scheme: str) -> No
     """What the URL map asks of its load balancer that backend services of `scheme` do not offer."""
     if scheme == "EXTERNAL":
         for where, action in _route_actions(url_map):
-            for name, feature in MANAGED_ONLY_ACTIONS.items():
+            for name in MANAGED_ONLY_ACTIONS:
                 if action.get(name):
                     raise _bad(
                         f"{where}.{name}",
                         "",
-                        f"{feature} is not supported for load balancers with loadBalancingScheme EXTERNAL.",
+                        f"{name} is not supported for load balancers with loadBalancingScheme EXTERNAL.",
                     )
         for where in _header_actions(url_map):
             raise _bad(

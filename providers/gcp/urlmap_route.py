@@ -227,7 +227,8 @@ def describe_outcome(rule: Mapping[str, Any], request: Request) -> str:
     if "hostRewrite" in rewrite:
         parts.append(f"host rewritten to {rewrite['hostRewrite']}")
     if "timeout" in action:
-        parts.append(f"timeout {action['timeout'].get('seconds')}s")
+        timeout = action["timeout"]
+        parts.append(f"timeout {int(timeout.get('seconds', 0)) + int(timeout.get('nanos', 0)) / 1e9:g}s")
     return "; ".join(parts)
 
 

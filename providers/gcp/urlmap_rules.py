@@ -14,6 +14,7 @@ refused naming the rule, never dropped.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from itertools import product
@@ -60,12 +61,48 @@ class RouteOptions:
     regex: bool = False
 
 
+_REGEX_META = frozenset(".^$*+?()[]{}|\\")
+_ESCAPED = re.compile(r"\\(.)", re.DOTALL)
+_PREFIX_TAIL = "(/.*)?"
+
+
+def literal_of(pattern: str) -> str | None:
+    """The literal a whole-string pattern `^…$` of escaped text stands for (how the Gateway builder writes an
+    Exact value holding `*` or `?`), None when the pattern is a real regular expression."""
+    if not (pattern.startswith("^") and pattern.endswith("$")):
+        return None
+    body = pattern[1:-1]
+    unescaped = _ESCAPED.sub("", body)
+    if any(c in _REGEX_META for c in unescaped):
+        return None
+    return _ESCAPED.sub(lambda m: m.group(1), body)
+
+
+def unescape_wildcards(value: str) -> str | None:
+    """A query-string value in the conditions' wildcard syntax (`\\*`, `\\?`, `\\\\` literal) as the literal it
+    matches; None when it holds a real wildcard."""
+    if _WILDCARD.search(_ESCAPED.sub("", value)):
+        return None
+    return _ESCAPED.sub(lambda m: m.group(1), value)
+
+
+_WILDCARD = re.compile(r"[*?]")
+
+
 def _path_variants(rule: Rule, regex: bool) -> list[tuple[Body, bool]]:
-    """The path part of a rule's matchRules: (match, is_prefix_variant)."""
+    """The path part of a rule's matchRules: (match, is_prefix_variant). A pattern that only spells a literal
+    path (or a literal prefix `^/a\\*b(/.*)?$`) becomes the plain match it is."""
     path = rule.path
     if path is None:
         return [({"prefixMatch": "/"}, True)]
     if path.regex:
+        literal = literal_of(path.path)
+        if literal is not None:
+            return [({"fullPathMatch": literal}, False)]
+        if path.path.endswith(_PREFIX_TAIL + "$"):
+            base = literal_of(path.path[: -len(_PREFIX_TAIL) - 1] + "$")
+            if base is not None and base.startswith("/") and not base.endswith("/"):
+                return [({"fullPathMatch": base}, False), ({"prefixMatch": base + "/"}, True)]
         if not regex:
             raise RuleRefused(
                 rule,
@@ -87,9 +124,18 @@ def _path_variants(rule: Rule, regex: bool) -> list[tuple[Body, bool]]:
     return [({"fullPathMatch": value}, False)]
 
 
+def path_kind(rule: Rule, regex: bool) -> str:
+    """How GCLB matches the rule's path: "exact" (fullPathMatch only), "prefix" or "regex"."""
+    variants = _path_variants(rule, regex)
+    if any("regexMatch" in match for match, _ in variants):
+        return "regex"
+    return "prefix" if any(is_prefix for _, is_prefix in variants) else "exact"
+
+
 def _value_match(rule: Rule, value: str, regex: bool, allowed: bool) -> Body:
-    if not regex:
-        return {"exactMatch": value}
+    literal = literal_of(value) if regex else value
+    if literal is not None:
+        return {"exactMatch": literal}
     if not allowed:
         raise RuleRefused(
             rule,
@@ -117,9 +163,13 @@ def _condition_alternatives(rule: Rule, condition: Condition, regex: bool) -> tu
         for pair in condition.query or []:
             if not pair.get("key"):
                 raise RuleRefused(rule, "a query-string condition on a value without a parameter name")
-            matches.append(
-                {"name": pair["key"], **_value_match(rule, pair.get("value", ""), condition.regex, regex)}
-            )
+            value = pair.get("value", "")
+            if not condition.regex:
+                literal = unescape_wildcards(value)
+                if literal is None:
+                    raise RuleRefused(rule, f"query value {value!r} holds a wildcard")
+                value = literal
+            matches.append({"name": pair["key"], **_value_match(rule, value, condition.regex, regex)})
         if not matches:
             raise RuleRefused(rule, "a query-string condition without parameters")
         return "query", matches
@@ -194,7 +244,7 @@ def _rewrite_prefix(replacement: str, prefix_variant: bool) -> str:
     return replacement or "/"
 
 
-def _redirect(rule: Rule, redirect: Redirect, options: RouteOptions, prefix_variant: bool) -> Body:
+def _redirect(rule: Rule, redirect: Redirect, options: RouteOptions, prefix_variant: bool, kind: str) -> Body:
     code = REDIRECT_CODES.get(redirect.status_code)
     if code is None:
         raise RuleRefused(rule, f"redirect status {redirect.status_code} is not one the API offers")
@@ -221,7 +271,7 @@ def _redirect(rule: Rule, redirect: Redirect, options: RouteOptions, prefix_vari
     if redirect.host and redirect.host != "#{host}":
         body["hostRedirect"] = redirect.host
     if redirect.prefix_path is not None:
-        if rule.path is not None and rule.path.regex:
+        if kind == "regex":
             raise RuleRefused(rule, "a prefix redirect of a RegularExpression path")
         if prefix_variant:
             body["prefixRedirect"] = _rewrite_prefix(redirect.prefix_path, True)
@@ -232,12 +282,12 @@ def _redirect(rule: Rule, redirect: Redirect, options: RouteOptions, prefix_vari
     return body
 
 
-def _route_action(rule: Rule, prefix_variant: bool) -> Body:
-    """urlRewrite and timeout of a forwarding rule."""
+def _route_action(rule: Rule, prefix_variant: bool, kind: str) -> Body:
+    """urlRewrite and timeout of a forwarding rule (`kind`: of its path match, see `path_kind`)."""
     route: Body = {}
     rewrite: Body = {}
     if rule.full_path_rewrite is not None:
-        if rule.path is None or rule.path.type != PathType.EXACT or rule.path.regex:
+        if kind != "exact":
             raise RuleRefused(
                 rule,
                 "a full path rewrite (ReplaceFullPath) needs an Exact path match (the URL map replaces only the "
@@ -245,7 +295,7 @@ def _route_action(rule: Rule, prefix_variant: bool) -> Body:
             )
         rewrite["pathPrefixRewrite"] = rule.full_path_rewrite or "/"
     elif rule.rewrite_path_prefix is not None:
-        if rule.path is not None and rule.path.regex:
+        if kind == "regex":
             raise RuleRefused(rule, "a prefix rewrite of a RegularExpression path")
         rewrite["pathPrefixRewrite"] = _rewrite_prefix(rule.rewrite_path_prefix, prefix_variant)
     if rule.host_rewrite:
@@ -295,17 +345,18 @@ def _targets(
     prefix_variant: bool,
 ) -> Body:
     _check_supported(rule)
+    kind = path_kind(rule, options.regex)
     action = rule.action
     header_action = _header_action(rule.request_headers, rule.response_headers)
     body: Body = {}
     if action.type == "redirect" and action.redirect is not None:
         if rule.rewrite_path_prefix is not None or rule.full_path_rewrite is not None or rule.host_rewrite:
             raise RuleRefused(rule, "a rewrite together with a redirect")
-        body["urlRedirect"] = _redirect(rule, action.redirect, options, prefix_variant)
+        body["urlRedirect"] = _redirect(rule, action.redirect, options, prefix_variant, kind)
         if header_action.get("responseHeadersToAdd") or header_action.get("responseHeadersToRemove"):
             body["headerAction"] = {k: v for k, v in header_action.items() if k.startswith("response")}
         return body
-    route = _route_action(rule, prefix_variant)
+    route = _route_action(rule, prefix_variant, kind)
     weights = _weights(rule, action) if action.type == "forward" and action.forward else []
     if action.type == "fixed-response" or (action.type == "forward" and not any(weights)):
         status = fixed_status(rule, action) if action.type == "fixed-response" else 500
