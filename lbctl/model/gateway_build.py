@@ -835,7 +835,7 @@ def _spec_rules(
                 if listener.port not in by_identity[identity].listen_ports:
                     by_identity[identity].listen_ports.append(listener.port)
                 continue
-            rule = _spec_rule(entry, outcome, listener.port, renames)
+            rule = _spec_rule(entry, outcome, listener.port, renames if entry.route.kind == GRPC_KIND else {})
             by_identity[identity] = rule
             ordered.append((_sort_key(entry), identity, rule))
         if listener.hostname is not None and any(
