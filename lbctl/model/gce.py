@@ -741,7 +741,7 @@ GATEWAY = GatewayFeatures(
     redirect_codes=frozenset({301, 302, 303, 307, 308}),  # urlRedirect.redirectResponseCode
     redirect_prefix=True,  # urlRedirect.prefixRedirect
     request_timeout=True,  # routeAction.timeout
-    regex_query=True,  # queryParameterMatches regexMatch
+    regex_query=False,  # queryParameterMatches regexMatch: regional and internal load balancers only (API reference)
     static_addresses=True,  # a reserved global address, by name or IP
     grpc_protocol="HTTP2",  # gRPC backends are HTTP/2 backend services
 )

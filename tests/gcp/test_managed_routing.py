@@ -6,74 +6,74 @@ from __future__ import annotations
 
 from typing import Any
 
+import yaml
+
 from emulators.gce import ComputeEmulator
-from emulators.testing.gcp_stacks import example_objects, of, stack_from
+from emulators.testing.gcp_stacks import example_objects, of
 from lbctl.cloudcalls import is_mutating
-from lbctl.model.spec import (
-    Action,
-    Condition,
-    HeaderEdit,
-    PathMatch,
-    PathType,
-    Redirect,
-    Rule,
-    SourceRef,
-    WeightedTarget,
-)
+from lbctl.model.builder import BuildConfig
+from lbctl.model.gateway_build import build_gateways
+from lbctl.model.snapshot import ClusterSnapshot
 from lbctl.provider import StackInput
 from providers.gcp.provider import GcpProvider
 from providers.gcp.translate import backend_service_name
 from providers.gcp.urlmap_route import Request, select_host_rule, select_route_rule
 
 USERS, PRODUCTS = "default/users:80", "default/products:80"
-
-
-def _source(index: int) -> SourceRef:
-    return SourceRef("default/store", f"spec.rules[{index}]")
+GATEWAY = """
+apiVersion: gateway.networking.k8s.io/v1
+kind: GatewayClass
+metadata: {name: lbctl}
+spec: {controllerName: lbctl.io/gce}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: store, namespace: default}
+spec:
+  gatewayClassName: lbctl
+  addresses: [{type: NamedAddress, value: shop-ip}]
+  listeners:
+  - {name: http, protocol: HTTP, port: 80}
+  - {name: https, protocol: HTTPS, port: 443, tls: {certificateRefs: [{name: shop-tls}]}}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: to-https, namespace: default, creationTimestamp: "2026-01-01T00:00:00Z"}
+spec:
+  parentRefs: [{name: store, sectionName: http}]
+  rules:
+  - filters: [{type: RequestRedirect, requestRedirect: {scheme: https, statusCode: 301}}]
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: store, namespace: default, creationTimestamp: "2026-01-01T00:00:00Z"}
+spec:
+  parentRefs: [{name: store, sectionName: https}]
+  hostnames: [shop.example.com]
+  rules:
+  - matches: [{path: {type: PathPrefix, value: /users}, headers: [{name: x-track, value: canary}]}]
+    filters:
+    - {type: URLRewrite, urlRewrite: {path: {type: ReplacePrefixMatch, replacePrefixMatch: /v2/users}}}
+    - {type: RequestHeaderModifier, requestHeaderModifier: {set: [{name: x-gw, value: lbctl}], remove: [x-debug]}}
+    backendRefs: [{name: users, port: 80, weight: 80}, {name: products, port: 80, weight: 20}]
+    timeouts: {request: 15s}
+  - matches: [{path: {type: Exact, value: /products}, method: GET, queryParams: [{name: view, value: full}]}]
+    backendRefs: [{name: products, port: 80}]
+  - backendRefs: [{name: users, port: 80}]
+"""
 
 
 def managed_stack() -> StackInput:
-    """The example's backends behind Gateway-style rules: HTTP (80) only redirects to HTTPS; HTTPS (443) routes
-    by header, method, query and path, with weights, a prefix rewrite, header edits and a timeout."""
-    stack = stack_from(example_objects())
-    spec = stack.spec
-    spec.frontend.managed_routing = True
-    spec.default_action = None
-    spec.rules = [
-        Rule(
-            _source(0),
-            "shop.example.com",
-            None,
-            Action("redirect", redirect=Redirect("HTTP_301", protocol="HTTPS")),
-            listen_ports=[80],
-        ),
-        Rule(
-            _source(1),
-            "shop.example.com",
-            PathMatch(PathType.PREFIX, "/users"),
-            Action(
-                "forward", forward=[WeightedTarget(USERS, weight=80), WeightedTarget(PRODUCTS, weight=20)]
-            ),
-            conditions=[Condition("http-header", ["canary"], header_name="x-track")],
-            listen_ports=[443],
-            rewrite_path_prefix="/v2/users",
-            request_headers=HeaderEdit(set={"x-gw": "lbctl"}, remove=["x-debug"]),
-            timeout_seconds=15,
-        ),
-        Rule(
-            _source(2),
-            "shop.example.com",
-            PathMatch(PathType.EXACT, "/products"),
-            Action.to_backend(PRODUCTS),
-            conditions=[
-                Condition("http-request-method", ["GET"]),
-                Condition("query-string", [], query=[{"key": "view", "value": "full"}]),
-            ],
-            listen_ports=[443],
-        ),
-        Rule(_source(3), None, PathMatch(PathType.PREFIX, "/"), Action.to_backend(USERS), listen_ports=[443]),
-    ]
-    return stack
+    """The example's Services, Secret and nodes behind a Gateway (built through the real model): HTTP (80) only
+    redirects to HTTPS; HTTPS (443) routes by header, method, query and path, with weights, a prefix rewrite,
+    header edits and a timeout, on the reserved address."""
+    objects = [o for o in example_objects() if o["kind"] != "Ingress"]
+    snapshot = ClusterSnapshot.from_objects(objects + [o for o in yaml.safe_load_all(GATEWAY) if o])
+    config = BuildConfig.for_provider("gcp")
+    built = build_gateways(snapshot, config, config.gateway_controller_names)
+    assert not built.problems
+    (spec,) = built.specs
+    return StackInput.from_snapshot(spec, snapshot)
 
 
 def _url_map_for(emulator: ComputeEmulator, proxy_collection: str) -> dict[str, Any]:
@@ -95,6 +95,7 @@ def test_managed_spec_converges_to_route_rules_then_makes_no_write(
     stack = managed_stack()
     first = provider.converge(stack)
     assert first.changes and not first.warnings
+    assert first.address == of(emulator, "forwardingRules")[0]["IPAddress"]
     assert {b["loadBalancingScheme"] for b in of(emulator, "backendServices")} == {"EXTERNAL_MANAGED"}
     assert {f["loadBalancingScheme"] for f in of(emulator, "forwardingRules")} == {"EXTERNAL_MANAGED"}
     assert len(of(emulator, "urlMaps")) == 2  # the HTTP listener's rules differ from the HTTPS one's
@@ -120,6 +121,7 @@ def test_managed_spec_converges_to_route_rules_then_makes_no_write(
     products = _where(https_map, Request("shop.example.com", "/products", "GET", query={"view": "full"}))
     assert products["service"].endswith(f"/{products_service}")
     fallback = _where(https_map, Request("shop.example.com", "/products", "POST", query={"view": "full"}))
+    assert fallback is not None
     assert fallback["service"].endswith(f"/{users}")
 
     provider.stats.reset()
