@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from lbctl.model.kinds import Kind
-from lbctl.model.matching import RouteResult
+from lbctl.model.matching import Request, RouteResult
 from lbctl.model.problems import Problem, Severity
 from lbctl.model.secrets import TLSMaterial, backend_config_secrets, oidc_secrets, tls_materials
 from lbctl.model.snapshot import ClusterSnapshot
@@ -187,8 +187,9 @@ class Provider(Protocol):
         """Stack keys of every stack of ours (this cluster) in the cloud, for garbage collection."""
         ...
 
-    def route(self, spec: LoadBalancerSpec, host: str, path: str) -> RouteResult:
-        """Evaluate a request against the *translated* cloud rules, the way the cloud does."""
+    def route(self, spec: LoadBalancerSpec, request: Request) -> RouteResult:
+        """Evaluate a request against the *translated* cloud rules, the way the cloud does: the listener it
+        arrives on, the rule it reaches, and a redirect's Location or what the targets receive."""
         ...
 
     def doctor(self) -> list[Check]:

@@ -10,7 +10,7 @@ from typing import Any
 
 from lbctl.cli.render import describe_action
 from lbctl.model.builder import BuildConfig, BuildResult, GroupOutcome, build
-from lbctl.model.matching import first_match
+from lbctl.model.matching import Request, first_match
 from lbctl.model.snapshot import ClusterSnapshot
 from lbctl.model.spec import LoadBalancerSpec
 
@@ -160,7 +160,9 @@ def only_spec(*objects: Obj, provider: str = "aws", **config: Any) -> LoadBalanc
 
 def route(spec: LoadBalancerSpec, host: str, request_path: str) -> str:
     """'ns/service:port', 'fixed-response …', or '404 …' for a request, by first match."""
-    return describe_action(first_match(spec, host, request_path).action, spec).removeprefix("forward ")
+    return describe_action(first_match(spec, Request(host, request_path)).action, spec).removeprefix(
+        "forward "
+    )
 
 
 def messages(group: GroupOutcome) -> list[str]:

@@ -3,6 +3,8 @@ with --offline, --live or --endpoint-url)."""
 
 from __future__ import annotations
 
+import ipaddress
+import re
 import sys
 from contextlib import ExitStack
 from typing import Any
@@ -39,7 +41,7 @@ from lbctl.cli.render import (
 )
 from lbctl.cli.services import claim_option
 from lbctl.model.builder import BuildResult
-from lbctl.model.matching import first_match
+from lbctl.model.matching import Request, RouteResult, first_match, normalise_host
 from lbctl.model.problems import Problem, Severity, SpecError
 from lbctl.model.spec import LoadBalancerSpec
 from lbctl.provider import OfflineRequest, ProviderConfig, ProviderError, ProviderPlugin, StackInput
@@ -228,12 +230,69 @@ def _plan_in_cloud(cloud: Any, spec: LoadBalancerSpec, result: LoadResult, probl
     return None
 
 
+def _header(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> dict[str, str]:
+    headers: dict[str, str] = {}
+    for value in values:
+        name, sep, content = value.partition(":")
+        if not sep or not name.strip() or name.strip() != name or " " in name:
+            raise click.BadParameter(f"{value!r}: expected 'Name: value', e.g. 'X-Tier: gold'")
+        if name.lower() in {k.lower() for k in headers}:
+            raise click.BadParameter(f"header {name!r} given twice: give each header once")
+        headers[name] = content.strip()
+    return headers
+
+
+def _query(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> dict[str, str]:
+    query: dict[str, str] = {}
+    for value in values:
+        name, sep, content = value.partition("=")
+        if not sep or not name:
+            raise click.BadParameter(f"{value!r}: expected name=value, e.g. version=2")
+        if name in query:
+            raise click.BadParameter(f"query parameter {name!r} given twice: give each parameter once")
+        query[name] = content
+    return query
+
+
+def _source_ip(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    if value is not None:
+        try:
+            ipaddress.ip_address(value)
+        except ValueError:
+            raise click.BadParameter(f"{value!r}: expected an IPv4 or IPv6 address, e.g. 10.0.0.7") from None
+    return value
+
+
 @click.command()
 @files_option
 @provider_option(auto=True)
 @class_option
 @click.option("--host", required=True, help="Request Host header.")
-@click.option("--path", "request_path", required=True, help="Request path, e.g. /users/42.")
+@click.option(
+    "--path", "request_path", required=True, help="Request path, e.g. /users/42 (may carry ?query)."
+)
+@click.option("--method", default="GET", show_default=True, help="Request method, e.g. POST.")
+@click.option(
+    "--header",
+    "headers",
+    multiple=True,
+    callback=_header,
+    help="A request header 'Name: value' (repeatable).",
+)
+@click.option(
+    "--query", "query", multiple=True, callback=_query, help="A query parameter name=value (repeatable)."
+)
+@click.option(
+    "--port",
+    type=click.IntRange(1, 65535),
+    help="The port the request arrives on [default: the scheme's, 80 or 443].",
+)
+@click.option(
+    "--scheme",
+    type=click.Choice(["http", "https"]),
+    help="The request's scheme [default: the first listener that serves requests].",
+)
+@click.option("--source-ip", callback=_source_ip, help="The client address (for source-ip conditions).")
 @provider_options("route")
 @strict_option
 @output_option
@@ -243,14 +302,22 @@ def route(
     class_names: tuple[str, ...],
     host: str,
     request_path: str,
+    method: str,
+    headers: dict[str, str],
+    query: dict[str, str],
+    port: int | None,
+    scheme: str | None,
+    source_ip: str | None,
     strict: bool,
     output: str,
     **opts: Any,
 ) -> None:
-    """Which backend (service:port) a request reaches, or 404, by the Ingress semantics.
+    """Which backend (service:port) a request reaches, or 404, by the Ingress semantics; redirects with
+    their status and Location, rewrites with the host and path the backend receives.
 
     With --provider aws|gcp the translated cloud rules are evaluated too, the way that cloud does.
     """
+    request = Request(host, request_path, method, headers, query, port, scheme, source_ip)
     result = load(files)
     builds = build_all(result, provider, class_names, "route", opts, assume_missing=True)
     problems = all_problems(result, builds)
@@ -260,10 +327,10 @@ def route(
         if provider != "auto":
             cloud = plugins()[name](ProviderConfig(cluster_name="lbctl"))
         for spec in built.specs:
-            answer = _route_one(spec, host, request_path)
+            answer = _route_one(spec, request)
             if cloud is not None:
                 try:
-                    cloud_route = cloud.route(spec, host, request_path)
+                    cloud_route = cloud.route(spec, request)
                 except (
                     SpecError,
                     ProviderError,
@@ -271,15 +338,20 @@ def route(
                     problems.append(err.problem if isinstance(err, SpecError) else err.problem(spec.stack))
                     answers.append(answer)
                     continue
-                answer["cloud"] = describe_action(cloud_route.action, spec)
+                cloud_answer = route_answer(cloud_route, spec, request)
+                answer["cloud"] = cloud_answer["backend"]
                 answer["cloud_reason"] = cloud_route.reason
-                answer["agrees"] = answer["cloud"] == answer["backend"]
+                answer["agrees"] = _comparable(cloud_answer) == _comparable(answer)
+                if not answer["agrees"]:
+                    answer["cloud_answer"] = {k: cloud_answer.get(k) for k in _COMPARED}
             answers.append(answer)
     if output != "table":
         click.echo(dump(answers, output))
     else:
         for answer in answers:
             click.echo(f"{answer['provider']} {answer['stack']}: {answer['backend']}  ({answer['reason']})")
+            if "rewrite" in answer:
+                click.echo(f"  backend receives {_rewrite_text(answer['rewrite'])}")
             if "cloud" in answer:
                 mark = "agrees" if answer["agrees"] else "DIFFERS"
                 click.echo(
@@ -295,6 +367,60 @@ def route(
     sys.exit(code)
 
 
+_COMPARED = ("backend", "redirect", "rewrite", "status")
+
+
+def _comparable(answer: dict[str, Any]) -> dict[str, Any]:
+    """The parts of an answer both sides must agree on; a Location with the scheme's default port
+    (`https://h:443/x`, as ALB writes it) is the same URL as one without (`https://h/x`, as GCLB does)."""
+    out = {k: answer.get(k) for k in _COMPARED}
+    if out["redirect"]:
+        location = re.sub(
+            r"^(http)://([^/:]+):80(?=/|$)|^(https)://([^/:]+):443(?=/|$)",
+            _drop_port,
+            out["redirect"]["location"],
+        )
+        out["redirect"] = {**out["redirect"], "location": location}
+        out["backend"] = None  # the redirect describes it
+    return out
+
+
+def _drop_port(found: re.Match[str]) -> str:
+    scheme = found.group(1) or found.group(3)
+    return f"{scheme}://{found.group(2) or found.group(4)}"
+
+
+def _rewrite_text(rewrite: dict[str, str]) -> str:
+    return " and ".join(f"{k} {v}" for k, v in rewrite.items())
+
+
+def route_answer(found: RouteResult, spec: LoadBalancerSpec, request: Request) -> dict[str, Any]:
+    """The JSON form of a route result: `backend` (what answers), `status`, `redirect` {status, location},
+    `rewrite` {host, path} when the backend receives a different host or path, `refused` when no listener
+    takes the request."""
+    if found.refused is not None:
+        backend = f"refused: {found.refused}"
+    elif found.location is not None and found.action is None:
+        backend = f"redirect {found.status} {found.location}"
+    else:
+        backend = describe_action(found.action, spec)
+    answer: dict[str, Any] = {"backend": backend}
+    if found.status is not None:
+        answer["status"] = found.status
+    if found.location is not None:
+        answer["redirect"] = {"status": found.status, "location": found.location}
+    rewrite = {}
+    if found.backend_host is not None and found.backend_host != normalise_host(request.host):
+        rewrite["host"] = found.backend_host
+    if found.backend_path is not None and found.backend_path != request.bare_path:
+        rewrite["path"] = found.backend_path
+    if rewrite:
+        answer["rewrite"] = rewrite
+    if found.refused is not None:
+        answer["refused"] = found.refused
+    return answer
+
+
 def nothing_to_show(builds: dict[str, BuildResult], problems: list[Problem], what: str) -> str:
     """Why there is no load balancer: no Ingress served at all, or the served ones have errors."""
     broken = any(b.groups for b in builds.values()) or any(
@@ -305,12 +431,14 @@ def nothing_to_show(builds: dict[str, BuildResult], problems: list[Problem], wha
     return "No Ingress served by lbctl in these files" + (": 404" if "route" in what else ".")
 
 
-def _route_one(spec: LoadBalancerSpec, host: str, path: str) -> dict[str, Any]:
-    found = first_match(spec, host, path)
+def _route_one(spec: LoadBalancerSpec, request: Request) -> dict[str, Any]:
+    found = first_match(spec, request)
+    answer = route_answer(found, spec, request)
     return {
         "provider": spec.provider,
         "stack": spec.stack,
-        "backend": describe_action(found.action, spec),
+        "backend": answer.pop("backend"),
         "reason": found.reason,
         "rule": str(found.rule.source) if found.rule else None,
+        **answer,
     }

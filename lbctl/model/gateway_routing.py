@@ -31,6 +31,7 @@ from dataclasses import dataclass
 
 from .gateway import GRPCMatch, HTTPMatch, Listener, Route, Rule, ValueMatch
 from .gateway_attach import Attachment, _covers
+from .matching import Request
 
 
 @dataclass(frozen=True)
@@ -101,15 +102,6 @@ def route_table(
 # ---- evaluation -----------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Request:
-    host: str
-    path: str = "/"
-    method: str = "GET"
-    headers: Mapping[str, str] | None = None
-    query: Mapping[str, str] | None = None
-
-
 def host_matches(pattern: str | None, host: str) -> bool:
     """Whether a request Host (port ignored, case-insensitive) matches a hostname (None: any)."""
     name = host.rsplit(":", 1)[0].lower() if host.count(":") == 1 else host.lower()
@@ -156,12 +148,14 @@ def matches(entry: Entry, request: Request) -> bool:
     """Whether the request meets every condition of the entry's match (and its hostname)."""
     match = entry.match
     headers = {k.lower(): v for k, v in (request.headers or {}).items()}
-    query = dict(request.query or {})
+    query: dict[str, str] = {}
+    for name, value in request.query_pairs():
+        query.setdefault(name, value)  # a repeated parameter: its first value
     if isinstance(match, GRPCMatch):
         return host_matches(entry.hostname, request.host) and _grpc_matches(match, request, headers)
     return (
         host_matches(entry.hostname, request.host)
-        and path_matches(match, request.path.split("?", 1)[0])
+        and path_matches(match, request.bare_path)
         and (match.method is None or match.method == request.method)
         and all(_value(h, headers.get(h.name.lower())) for h in match.headers)
         and all(_value(q, query.get(q.name)) for q in match.query_params)

@@ -11,7 +11,13 @@ import re
 from typing import Any
 
 from lbctl.model import limits
-from lbctl.model.matching import normalise_host
+from lbctl.model.matching import (
+    Request,
+    normalise_host,
+    query_matches,
+    source_ip_matches,
+    wildcard_matches,
+)
 from lbctl.model.spec import Condition, PathMatch, PathType, Rule
 
 MAX_CONDITION_VALUES = 5  # per rule, all conditions together
@@ -306,28 +312,66 @@ def alb_host_matches(pattern: str, host: str) -> bool:
     return _glob(pattern.lower(), re.IGNORECASE).fullmatch(normalise_host(host)) is not None
 
 
-def condition_matches(condition: dict[str, Any], host: str, path: str) -> bool | None:
-    """Whether a host/path condition matches the request; None for conditions on other request parts.
-    RegexValues are found anywhere in the value unless anchored; host-header ones case-insensitively."""
+def condition_matches(condition: dict[str, Any], request: Request) -> bool:
+    """Whether an ALB condition holds for the request. RegexValues are found anywhere in the value unless
+    anchored (host-header ones case-insensitively); wildcard values compare case-insensitively except paths;
+    methods exactly; source-ip against the client address."""
     field = condition["Field"]
-    if field not in HOST_PATH_FIELDS:
-        return None
     config, key = _values_key(condition)
-    if key == "RegexValues":
-        subject = normalise_host(host) if field == "host-header" else path
-        flags = re.IGNORECASE if field == "host-header" else 0
-        return any(re.search(v, subject, flags) for v in config[key])
+    values = config[key]
+    if field == "http-request-method":
+        return request.method in values
+    if field == "source-ip":
+        return source_ip_matches(values, request.source_ip)
+    if field == "query-string":
+        wanted = [{"key": v.get("Key", ""), "value": v["Value"]} for v in values]
+        return query_matches(wanted, request.query_pairs())
     if field == "host-header":
-        return any(alb_host_matches(v, host) for v in config[key])
-    return any(alb_path_matches(v, path) for v in config[key])
+        subject: str | None = normalise_host(request.host)
+    elif field == "path-pattern":
+        subject = request.bare_path
+    else:
+        subject = request.header(config["HttpHeaderName"])
+    if subject is None:
+        return False
+    if key == "RegexValues":
+        flags = re.IGNORECASE if field == "host-header" else 0
+        return any(re.search(v, subject, flags) for v in values)
+    if field == "host-header":
+        return any(alb_host_matches(v, subject) for v in values)
+    if field == "path-pattern":
+        return any(alb_path_matches(v, subject) for v in values)
+    return any(wildcard_matches(v, subject, True) for v in values)
 
 
-def rule_matches(conditions: list[dict[str, Any]], host: str, path: str) -> bool | None:
-    """True/False for host/path-only rules; None if the rule needs other request attributes."""
-    results = [condition_matches(c, host, path) for c in conditions]
-    if any(r is None for r in results):
-        return None
-    return all(results)
+def rule_matches(conditions: list[dict[str, Any]], request: Request) -> bool:
+    """Every condition of the rule holds (ALB ANDs conditions and ORs the values of one)."""
+    return all(condition_matches(c, request) for c in conditions)
+
+
+def redirect_location(config: dict[str, Any], request: Request, protocol: str, port: int) -> str:
+    """The Location an ALB redirect action answers with: protocol://host:port/path?query, each component the
+    request's unless the action sets it (`#{protocol}`, `#{host}`, `#{port}`, `#{path}`, `#{query}` reuse
+    the request's; `#{path}` without its leading '/')."""
+    values = {
+        "#{protocol}": protocol,
+        "#{host}": normalise_host(request.host),
+        "#{port}": str(port),
+        "#{path}": request.bare_path.lstrip("/"),
+        "#{query}": request.query_string(),
+    }
+
+    def component(name: str, default: str) -> str:
+        text = config.get(name) or default
+        for placeholder, value in values.items():
+            text = text.replace(placeholder, value)
+        return text
+
+    query = component("Query", "#{query}")
+    return (
+        f"{component('Protocol', '#{protocol}').lower()}://{component('Host', '#{host}')}"
+        f":{component('Port', '#{port}')}{component('Path', '/#{path}')}" + (f"?{query}" if query else "")
+    )
 
 
 def rewritten(transforms: list[dict[str, Any]], host: str, path: str) -> tuple[str, str]:

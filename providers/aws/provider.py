@@ -11,7 +11,7 @@ from typing import Any
 
 from lbctl.cloudcalls import CallStats
 from lbctl.model.binding_spec import BindingSpec
-from lbctl.model.matching import RouteResult
+from lbctl.model.matching import DEFAULT_PORTS, Request, RouteResult, normalise_host, status_number
 from lbctl.model.spec import LoadBalancerSpec
 from lbctl.provider import BindingResult, Check, ConvergeResult, ProviderConfig, ServiceInput, StackInput
 
@@ -387,40 +387,79 @@ class AwsProvider:
         """The stack as the AWS console shows it (see providers.aws.describe)."""
         return describe_stack(self.clients, self.config.cluster_name, stack, self.settings.region)
 
-    def route(self, spec: LoadBalancerSpec, host: str, path: str) -> RouteResult:
-        """Evaluate the translated ALB rules by priority, with ALB's own matching."""
+    def route(self, spec: LoadBalancerSpec, request: Request) -> RouteResult:
+        """Evaluate the translated ALB rules of the listener the request arrives on by priority, with ALB's
+        own matching; redirects answer with their Location, rewrites show what the targets receive."""
         desired = translate(
             spec, self.config.cluster_name, self.regex_hosts, secrets=None, require_secrets=False
         )
-        listener = _serving_listener(desired.listeners)
+        listener, refused = _arrival_listener(desired.listeners, request)
         if listener is None:
-            return RouteResult(None, None, "no listener serves requests (every listener redirects)")
+            why = refused or "no listener serves requests (every listener redirects)"
+            return RouteResult(None, None, why, refused=refused)
+        where = f"{listener.protocol}:{listener.port}"
         for rule in sorted(listener.rules, key=lambda r: r.priority):
-            if alb_rules.rule_matches(rule.conditions, host, path):
+            if alb_rules.rule_matches(rule.conditions, request):
                 spec_rule = spec.rules[rule.spec_index]
-                new_host, new_path = alb_rules.rewritten(rule.transforms, host, path)
-                rewrites = [f"host {new_host}"] if new_host != host else []
-                rewrites += [f"path {new_path}"] if new_path != path else []
-                return RouteResult(
-                    spec_rule,
-                    spec_rule.action,
-                    f"ALB rule priority {rule.priority} on {listener.protocol}:{listener.port} "
-                    f"({spec_rule.source})"
-                    + (f", rewritten to {' and '.join(rewrites)}" if rewrites else ""),
+                reason = f"ALB rule priority {rule.priority} on {where} ({spec_rule.source})"
+                return _answer(
+                    rule.actions, rule.transforms, spec_rule, spec_rule.action, reason, request, listener
                 )
-        if spec.default_action is not None:
-            return RouteResult(
-                None,
-                spec.default_action,
-                f"no ALB rule matched on {listener.protocol}:{listener.port}: "
-                "listener default action (default backend)",
+        if spec.default_action is not None or listener.redirect_only:
+            reason = f"no ALB rule matched on {where}: listener default action" + (
+                "" if listener.redirect_only else " (default backend)"
             )
+            return _answer(listener.default_actions, [], None, spec.default_action, reason, request, listener)
         return RouteResult(
             None,
             None,
-            f"no ALB rule matched on {listener.protocol}:{listener.port}: "
-            "listener default action fixed-response 404",
+            f"no ALB rule matched on {where}: listener default action fixed-response 404",
+            status=404,
         )
+
+
+def _arrival_listener(
+    listeners: list[DesiredListener], request: Request
+) -> tuple[DesiredListener | None, str | None]:
+    """The listener a request arrives on: the one on its port (the scheme's by default) speaking its scheme;
+    with neither given, the first that serves requests. (None, why) when there is none."""
+    if request.port is None and request.scheme is None:
+        return _serving_listener(listeners), None
+    port = request.port or DEFAULT_PORTS.get(request.scheme or "http", 80)
+    listener = next((x for x in listeners if x.port == port), None)
+    if listener is None:
+        return None, f"no ALB listener on port {port}: the connection is refused"
+    if request.scheme is not None and listener.protocol.lower() != request.scheme.lower():
+        return None, f"the ALB listener on port {port} is {listener.protocol}, not {request.scheme.upper()}"
+    return listener, None
+
+
+def _answer(
+    actions: list[dict[str, Any]],
+    transforms: list[dict[str, Any]],
+    spec_rule: Any,
+    spec_action: Any,
+    reason: str,
+    request: Request,
+    listener: DesiredListener,
+) -> RouteResult:
+    """The ALB answer of a rule's (or the listener's) final action."""
+    final = actions[-1]
+    if final["Type"] == "redirect":
+        config = final["RedirectConfig"]
+        location = alb_rules.redirect_location(config, request, listener.protocol, listener.port)
+        status = status_number(config["StatusCode"])
+        return RouteResult(spec_rule, spec_action, reason, status=status, location=location)
+    if final["Type"] == "fixed-response":
+        status = status_number(final["FixedResponseConfig"]["StatusCode"])
+        return RouteResult(spec_rule, spec_action, reason, status=status)
+    host, path = normalise_host(request.host), request.bare_path
+    new_host, new_path = alb_rules.rewritten(transforms, host, path)
+    rewrites = [f"host {new_host}"] if new_host != host else []
+    rewrites += [f"path {new_path}"] if new_path != path else []
+    if rewrites:
+        reason += f", rewritten to {' and '.join(rewrites)}"
+    return RouteResult(spec_rule, spec_action, reason, backend_host=new_host, backend_path=new_path)
 
 
 @dataclass

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from lbctl.cloudcalls import CallStats, CloudCaller, note
-from lbctl.model.matching import RouteResult
+from lbctl.model.matching import Request, RouteResult, normalise_host, select_listener, status_number
 from lbctl.model.spec import LoadBalancerSpec
 from lbctl.provider import (
     Check,
@@ -53,7 +53,7 @@ from .translate import (
     translate,
 )
 from .urlmap import UrlMapTranslation
-from .urlmap_route import Request, evaluate_request
+from .urlmap_route import evaluate_request
 
 Prepared = tuple[Inventory, Desired, Current, list[Step]]
 XPN_WARNING = "frontend.firewall_error_as_warning"  # the spec attribute whose field the XPN error names
@@ -160,19 +160,30 @@ class GcpProvider:
         inventory = list_cluster(self.compute, self.config.cluster_name, self.zones())
         return describe_stack(self.compute, inventory, stack)
 
-    def route(self, spec: LoadBalancerSpec, host: str, path: str) -> RouteResult:
-        return self.route_request(spec, Request(host, path))
-
-    def route_request(self, spec: LoadBalancerSpec, request: Any) -> RouteResult:
-        """A request (host, path; method, headers, query and port where it has them) through the URL map of
-        the listener on its port (managed routing; default: the first listener)."""
-        port = getattr(request, "port", None)
+    def route(self, spec: LoadBalancerSpec, request: Request) -> RouteResult:
+        """The forwarding rule the request arrives on (HTTP:80 may answer with the HTTPS redirect URL map),
+        then its URL map evaluated the way GCLB does (managed routing: the URL map of that listener)."""
+        listener, refused = select_listener(spec.frontend.listeners, request)
+        if refused is not None:
+            return RouteResult(None, None, "GCLB: " + refused, refused=refused)
+        if listener is not None and listener.redirect_to_https_port is not None:
+            query = request.query_string()  # httpsRedirect keeps host, path and query
+            location = f"https://{normalise_host(request.host)}{request.bare_path}" + (
+                f"?{query}" if query else ""
+            )
+            code = status_number(listener.redirect_code or "MOVED_PERMANENTLY_DEFAULT")
+            reason = (
+                f"GCLB: HTTP forwarding rule → redirect URL map (httpsRedirect, {listener.redirect_code})"
+            )
+            return RouteResult(None, None, reason, status=code, location=location)
+        port = listener.port if listener is not None else None
         translation = spec_url_map(spec, self.config.cluster_name, port)
         if translation is None:
             if spec.frontend.managed_routing:
-                return RouteResult(None, None, f"GCLB: no listener on port {port}: connection refused")
-            return RouteResult(None, None, "GCLB: no URL map (no default backend): 404")
-        return evaluate_request(translation, request)
+                why = f"no listener on port {port}: the connection is refused"
+                return RouteResult(None, None, "GCLB: " + why, refused=why)
+            return RouteResult(None, None, "GCLB: no URL map (no default backend): 404", status=404)
+        return evaluate_request(translation, request, listener.protocol if listener else None)
 
     # --- helpers ----------------------------------------------------------------------------------
 

@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
-from lbctl.model.matching import RouteResult, normalise_host
+from lbctl.model.matching import Request, RouteResult, normalise_host, status_number
 
 from .urlmap import (
     HostRule,
@@ -57,55 +56,44 @@ def select_path(matcher: PathMatcher, path: str) -> tuple[str, PathRule] | None:
     return (best[1], best[2]) if best else None
 
 
-def evaluate(translation: UrlMapTranslation, host: str, path: str) -> RouteResult:
+def rewritten_path(pattern: str, rule: PathRule, path: str) -> str:
+    """The path the backend receives: `pathPrefixRewrite` replaces the part of the path the GCLB path
+    matched (the whole of an exact path, `base/` of `base/*`)."""
+    rewrite = rule.get("routeAction", {}).get("urlRewrite", {}).get("pathPrefixRewrite")
+    if rewrite is None:
+        return path
+    base, star = parse_pattern(pattern)
+    matched = base + "/" if star else base
+    return rewrite + path[len(matched) :]
+
+
+def evaluate(translation: UrlMapTranslation, request: Request) -> RouteResult:
     """Route a request through the translated URL map; map the service back to the spec action."""
     url_map = translation.body
+    host, path = normalise_host(request.host), request.bare_path
     host_rule = select_host_rule(url_map, host)
     if host_rule is None:
-        return RouteResult(
-            None, translation.default_action, "GCLB: no host rule matched: URL map default service"
-        )
+        return _default(translation, "GCLB: no host rule matched: URL map default service", host, path)
     matcher = next(m for m in url_map.get("pathMatchers") or [] if m["name"] == host_rule["pathMatcher"])
     found = select_path(matcher, path)
     if found is None:
-        return RouteResult(
-            None,
-            translation.default_action,
-            f"GCLB: host rule {host_rule['hosts']}: no path matched: default service",
-        )
+        reason = f"GCLB: host rule {host_rule['hosts']}: no path matched: default service"
+        return _default(translation, reason, host, path)
     matched, rule = found
     source = translation.sources.get((matcher["name"], matched))
     action = source.action if source is not None else translation.service_actions.get(rule["service"])
     where = f" ({source.source})" if source is not None else ""
-    return RouteResult(source, action, f"GCLB: host rule {host_rule['hosts']}, path {matched}{where}")
+    return RouteResult(
+        source,
+        action,
+        f"GCLB: host rule {host_rule['hosts']}, path {matched}{where}",
+        backend_host=host,
+        backend_path=rewritten_path(matched, rule, path),
+    )
 
 
-@dataclass(frozen=True)
-class Request:
-    """One request as a routeRule sees it (header names compare without case; `query`: name → value)."""
-
-    host: str
-    path: str = "/"
-    method: str = "GET"
-    headers: Mapping[str, str] = field(default_factory=dict)
-    query: Mapping[str, str] = field(default_factory=dict)
-
-    @staticmethod
-    def of(value: Any) -> Request:
-        """A Request from any object with host, path and optionally method, headers, query."""
-        query = getattr(value, "query", None) or {}
-        if not isinstance(query, Mapping):  # a list of (name, value) pairs: the first value of each name
-            pairs: dict[str, str] = {}
-            for name, item in query:
-                pairs.setdefault(name, item)
-            query = pairs
-        return Request(
-            host=value.host,
-            path=getattr(value, "path", "/") or "/",
-            method=(getattr(value, "method", None) or "GET").upper(),
-            headers=dict(getattr(value, "headers", None) or {}),
-            query=dict(query),
-        )
+def _default(translation: UrlMapTranslation, reason: str, host: str, path: str) -> RouteResult:
+    return RouteResult(None, translation.default_action, reason, backend_host=host, backend_path=path)
 
 
 def _full(pattern: str, value: str) -> bool:
@@ -116,7 +104,7 @@ def header_matches(match: Mapping[str, Any], request: Request) -> bool:
     """HttpHeaderMatch: `:method` is the request method; a header that is absent matches only presentMatch
     false (and an inverted match)."""
     name = str(match["headerName"]).lower()
-    headers = {k.lower(): v for k, v in request.headers.items()}
+    headers = {k.lower(): v for k, v in (request.headers or {}).items()}
     if name == ":method":
         headers[name] = request.method
     elif name == ":authority":
@@ -142,7 +130,7 @@ def header_matches(match: Mapping[str, Any], request: Request) -> bool:
 
 
 def query_matches(match: Mapping[str, Any], request: Request) -> bool:
-    value = request.query.get(str(match["name"]))
+    value = next((v for k, v in request.query_pairs() if k == str(match["name"])), None)  # the first
     if "presentMatch" in match:
         return (value is not None) == bool(match["presentMatch"])
     if value is None:
@@ -232,16 +220,56 @@ def describe_outcome(rule: Mapping[str, Any], request: Request) -> str:
     return "; ".join(parts)
 
 
-def evaluate_request(translation: UrlMapTranslation, request: Any) -> RouteResult:
-    """Route a request (host, path, method, headers, query) through the translated URL map."""
+def answer_of(rule: Mapping[str, Any], request: Request, protocol: str | None) -> dict[str, Any]:
+    """A routeRule's (or a matcher's default) answer as RouteResult fields: a redirect's status and Location,
+    an aborting fault's status, or the host and path the backend receives."""
+    path, query = request.bare_path, request.query_string()
+    matched = next(
+        (m for m in rule.get("matchRules") or [] if match_rule_matches(m, request)), {"prefixMatch": "/"}
+    )
+    redirect = rule.get("urlRedirect") or rule.get("defaultUrlRedirect")
+    if redirect:
+        scheme = "https" if redirect.get("httpsRedirect") else (protocol or request.scheme or "http").lower()
+        host = redirect.get("hostRedirect") or normalise_host(request.host)
+        new_path = path
+        if "pathRedirect" in redirect:
+            new_path = redirect["pathRedirect"]
+        elif "prefixRedirect" in redirect:
+            new_path = _rewritten_path(matched, path, redirect["prefixRedirect"])
+        keep = query and not redirect.get("stripQuery")
+        location = f"{scheme}://{host}{new_path}" + (f"?{query}" if keep else "")
+        code = status_number(redirect.get("redirectResponseCode", "MOVED_PERMANENTLY_DEFAULT"))
+        return {"status": code, "location": location}
+    action = rule.get("routeAction") or rule.get("defaultRouteAction") or {}
+    abort = (action.get("faultInjectionPolicy") or {}).get("abort") or {}
+    if abort.get("percentage") == 100:
+        return {"status": abort.get("httpStatus")}
+    rewrite = action.get("urlRewrite") or {}
+    new_path = path
+    if "pathPrefixRewrite" in rewrite:
+        new_path = _rewritten_path(matched, path, rewrite["pathPrefixRewrite"])
+    elif "pathTemplateRewrite" in rewrite:
+        new_path = rewrite["pathTemplateRewrite"]
+    return {
+        "backend_host": rewrite.get("hostRewrite") or normalise_host(request.host),
+        "backend_path": new_path,
+    }
+
+
+def evaluate_request(
+    translation: UrlMapTranslation, request: Request, protocol: str | None = None
+) -> RouteResult:
+    """Route a request (host, path, method, headers, query) through the translated URL map; `protocol`:
+    the listener's (HTTP/HTTPS), for redirects that keep the scheme."""
     if not translation.managed:
-        return evaluate(translation, request.host, request.path)
-    asked = Request.of(request)
+        return evaluate(translation, request)
+    asked = request
     url_map: Mapping[str, Any] = translation.body
     default = f"default ({describe_outcome(url_map, asked)})"
     host_rule = select_host_rule(translation.body, asked.host)
     if host_rule is None:
-        return RouteResult(None, translation.default_action, f"GCLB: no host rule matched: URL map {default}")
+        reason = f"GCLB: no host rule matched: URL map {default}"
+        return RouteResult(None, translation.default_action, reason, **answer_of(url_map, asked, protocol))
     matcher = next(m for m in url_map.get("pathMatchers") or [] if m["name"] == host_rule["pathMatcher"])
     route_rule = select_route_rule(matcher, asked)
     if route_rule is None:
@@ -250,6 +278,7 @@ def evaluate_request(translation: UrlMapTranslation, request: Any) -> RouteResul
             translation.default_action,
             f"GCLB: host rule {host_rule['hosts']}: no routeRule matched: "
             f"default ({describe_outcome(matcher, asked)})",
+            **answer_of(matcher, asked, protocol),
         )
     source = translation.route_sources.get((matcher["name"], int(route_rule["priority"])))
     where = f" ({source.source})" if source is not None else ""
@@ -258,4 +287,5 @@ def evaluate_request(translation: UrlMapTranslation, request: Any) -> RouteResul
         source.action if source is not None else None,
         f"GCLB: host rule {host_rule['hosts']}, routeRule priority {route_rule['priority']}{where}: "
         f"{describe_outcome(route_rule, asked)}",
+        **answer_of(route_rule, asked, protocol),
     )

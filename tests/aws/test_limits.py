@@ -9,6 +9,7 @@ import pytest
 
 from emulators.testing.aws_inventory import all_rules, inventory
 from emulators.testing.aws_stacks import Account, one_input, with_nodes
+from lbctl.model.matching import Request
 from lbctl.model.problems import SpecError
 from lbctl.provider import ProviderError
 from providers.aws import alb_rules
@@ -75,9 +76,9 @@ def test_rule_with_more_than_five_values_is_split(account: Account) -> None:
             held = next(
                 tg_port[r["Actions"][0]["ForwardConfig"]["TargetGroups"][0]["TargetGroupArn"]]
                 for r in rules
-                if alb_rules.rule_matches(r["Conditions"], host, path)
+                if alb_rules.rule_matches(r["Conditions"], Request(host, path))
             )
-            routed = provider.route(stack.spec, host, path)
+            routed = provider.route(stack.spec, Request(host, path))
             assert routed.action is not None
             assert held == backend_port[routed.action.forward[0].backend_key], (host, path, routed.reason)
             expected = 30001 if host in HOSTS and path in ("/api", "/api/x") else 30002

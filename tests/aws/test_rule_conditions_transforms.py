@@ -23,7 +23,7 @@ from botocore.stub import Stubber
 from emulators.testing.aws_stacks import CLUSTER, Account, one_input, with_nodes
 from lbctl.cloudcalls import CallStats
 from lbctl.model.builder import BuildConfig, build
-from lbctl.model.matching import first_match
+from lbctl.model.matching import Request, first_match
 from lbctl.model.snapshot import ClusterSnapshot
 from lbctl.model.spec import LoadBalancerSpec
 from lbctl.provider import ProviderConfig, Ref, Step
@@ -390,8 +390,8 @@ def test_route_evaluates_conditions_as_alb_and_agrees_with_the_ingress(
     _, paths, rule_host, annotations, _ = BY_ID[case]
     spec, _problems = spec_of(manifest(paths, rule_host, annotations))
     assert spec is not None
-    alb = _route_provider().route(spec, host, path)
-    ingress = first_match(spec, host, path)
+    alb = _route_provider().route(spec, Request(host, path))
+    ingress = first_match(spec, Request(host, path))
     assert (alb.rule is not None) == matches, alb.reason
     assert (alb.rule, alb.action) == (ingress.rule, ingress.action), (alb.reason, ingress.reason)
 
@@ -412,7 +412,7 @@ def test_route_shows_the_rewritten_request(case: str, host: str, path: str, reas
     _, paths, rule_host, annotations, _ = BY_ID[case]
     spec, _problems = spec_of(manifest(paths, rule_host, annotations))
     assert spec is not None
-    result = _route_provider().route(spec, host, path)
+    result = _route_provider().route(spec, Request(host, path))
     assert result.rule is not None and reason in result.reason, result.reason
 
 
@@ -679,7 +679,7 @@ def test_a_redirect_to_the_url_it_matched_is_left_off_that_listener() -> None:
     https = next(listener for listener in desired.listeners if listener.port == 443)
     assert [r.priority for r in https.rules] == [1]  # priorities stay dense
     assert https.rules[0].actions[0]["RedirectConfig"]["Host"] == "new.example.com"
-    route = _route_provider().route(spec, "h.example.com", "/a")
+    route = _route_provider().route(spec, Request("h.example.com", "/a"))
     assert (
         route.rule is not None and route.rule.path is not None and route.rule.path.path == "/a"
     )  # served on :80

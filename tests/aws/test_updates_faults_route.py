@@ -10,7 +10,7 @@ from botocore.exceptions import ClientError
 
 from emulators.testing.aws_stacks import CLUSTER, Account, one_input, stack_inputs, with_nodes
 from lbctl.model.builder import BuildConfig, build
-from lbctl.model.matching import first_match
+from lbctl.model.matching import Request, first_match
 from lbctl.model.snapshot import ClusterSnapshot
 from lbctl.provider import ProviderConfig
 from providers.aws import create
@@ -176,8 +176,8 @@ def _route_provider(**options: Any) -> Any:
 def test_route_agrees_with_ingress(host: str, path: str) -> None:
     provider = _route_provider()
     for spec in _specs():
-        ingress_answer = first_match(spec, host, path)
-        alb_answer = provider.route(spec, host, path)
+        ingress_answer = first_match(spec, Request(host, path))
+        alb_answer = provider.route(spec, Request(host, path))
         assert (alb_answer.rule, alb_answer.action) == (ingress_answer.rule, ingress_answer.action), (
             alb_answer.reason
         )
@@ -187,12 +187,12 @@ def test_wildcard_host_agrees_by_default_and_warns_only_when_regex_hosts_are_off
     spec = next(s for s in _specs() if s.stack == "default/wild")
     from providers.aws.translate import translate
 
-    assert first_match(spec, "a.b.example.com", "/x").rule is None
+    assert first_match(spec, Request("a.b.example.com", "/x")).rule is None
     regex = _route_provider()  # the default: one-label wildcard as an ALB regex host condition
-    assert regex.route(spec, "a.b.example.com", "/x").rule is None
-    assert regex.route(spec, "a.example.com", "/x").rule is spec.rules[0]
+    assert regex.route(spec, Request("a.b.example.com", "/x")).rule is None
+    assert regex.route(spec, Request("a.example.com", "/x")).rule is spec.rules[0]
     assert translate(spec, CLUSTER).warnings == []
     glob = _route_provider(regex_hosts=False)
-    assert glob.route(spec, "a.b.example.com", "/x").rule is spec.rules[0]  # ALB's '*' crosses dots
+    assert glob.route(spec, Request("a.b.example.com", "/x")).rule is spec.rules[0]  # ALB's '*' crosses dots
     warnings = translate(spec, CLUSTER, regex_hosts=False).warnings
     assert len(warnings) == 1 and "Ingress default/wild spec.rules[0].http.paths[0]" in warnings[0]

@@ -248,3 +248,28 @@ def test_docs_check_fails_when_stale(tmp_path: Path) -> None:
     assert lbctl("docs", "annotations", "--path", str(target)).returncode == 0
     assert target.read_text() == (ROOT / "docs" / "annotations.md").read_text()
     assert lbctl("docs", "annotations", "--check", "--path", str(target)).returncode == 0
+
+
+def test_route_with_a_whole_request() -> None:
+    """--method/--header/--query/--scheme/--port reach ALB conditions; JSON shows a redirect's status and
+    Location; the ALB evaluation agrees with the model; a malformed header is refused by name. In-process
+    (click's runner): the console script itself is covered by the tests above."""
+    from click.testing import CliRunner
+
+    from lbctl.cli import main
+
+    name = ROOT / "tests" / "data" / "route-conditions.yaml"
+    shop = ["route", "-f", str(name), "--provider", "aws", "--host", "shop.example.com", "-o", "json"]
+    runner = CliRunner()
+    post = ["--path", "/api/x", "--method", "POST", "--header", "X-Tier: gold", "--scheme", "https"]
+    result = runner.invoke(main, [*shop, *post])
+    (answer,) = json.loads(result.stdout)
+    assert (result.exit_code, answer["backend"], answer["agrees"]) == (0, "forward shop/beta:80", True), (
+        answer
+    )
+    result = runner.invoke(main, [*shop, "--path", "/old/a", "--query", "b=1", "--port", "443"])
+    (answer,) = json.loads(result.stdout)
+    assert answer["redirect"] == {"status": 302, "location": "https://new.example.com:443/old/a?b=1"}, answer
+    assert answer["agrees"] is True
+    result = runner.invoke(main, [*shop, "--path", "/", "--header", "X-Tier gold"])
+    assert result.exit_code == 2 and "expected 'Name: value'" in result.output, result.output

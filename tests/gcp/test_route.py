@@ -8,7 +8,7 @@ import pytest
 
 from emulators.testing.gcp_stacks import stack_from
 from emulators.testing.specs import ingress, path, rule
-from lbctl.model.matching import first_match
+from lbctl.model.matching import Request, first_match
 from lbctl.provider import ProviderConfig
 from providers.gcp import create
 
@@ -106,8 +106,8 @@ def translated() -> Any:
 @pytest.mark.parametrize("host, request_path", CASES)
 def test_route_agrees_with_ingress_semantics(translated: Any, host: str, request_path: str) -> None:
     spec, provider = translated
-    expected = first_match(spec, host, request_path.split("?")[0])
-    got = provider.route(spec, host, request_path)
+    expected = first_match(spec, Request(host, request_path.split("?")[0]))
+    got = provider.route(spec, Request(host, request_path))
     assert got.action == expected.action, (got.reason, expected.reason)
     if expected.rule is not None:
         assert got.rule is expected.rule
@@ -141,8 +141,8 @@ def test_wildcard_depth_difference_is_warned_and_modelled(translated: Any) -> No
     assert any("*.example.com" in w and "spec.rules[1]" in w for w in warnings)
     # GCLB's wildcard also matches a.b.example.com; the Ingress rule does not
     assert (
-        first_match(spec, "a.b.example.com", "/api/x").action
-        != provider.route(spec, "a.b.example.com", "/api/x").action
+        first_match(spec, Request("a.b.example.com", "/api/x")).action
+        != provider.route(spec, Request("a.b.example.com", "/api/x")).action
     )
 
 
@@ -165,3 +165,45 @@ def test_unexpressible_paths_are_skipped_with_a_warning() -> None:
     assert any("spec.rules[0].http.paths[0]" in w and "'*'" in w for w in url_map.warnings)
     paths = [p for m in url_map.body["pathMatchers"] for r in m["pathRules"] for p in r["paths"]]
     assert paths == ["/ok", "/ok/*"]
+
+
+def test_redirect_and_rewrite_answers_agree_with_the_model() -> None:
+    """A FrontendConfig redirectToHttps answers HTTP with GCLB's httpsRedirect Location; HTTPS requests reach
+    the URL map, whose pathPrefixRewrite the backend sees as the model's rewrite-target does."""
+    objects = [
+        ingress(
+            "rw",
+            rule("shop.example.com", path("/api", "api"), path("/v1/x", "api", path_type="Exact")),
+            class_name="gce",
+            default={"service": {"name": "api", "port": {"number": 80}}},
+            annotations={
+                "ingress.kubernetes.io/rewrite-target": "/internal/",
+                "networking.gke.io/v1beta1.FrontendConfig": "fc",
+                "ingress.gcp.kubernetes.io/pre-shared-cert": "shop-cert",
+            },
+        ),
+        _service("api", 30100),
+        {
+            "apiVersion": "networking.gke.io/v1beta1",
+            "kind": "FrontendConfig",
+            "metadata": {"name": "fc", "namespace": "default"},
+            "spec": {"redirectToHttps": {"enabled": True, "responseCodeName": "SEE_OTHER"}},
+        },
+    ]
+    spec = stack_from(objects).spec
+    provider = create(ProviderConfig(cluster_name="lbctl"))
+    for request, status, location, backend_path in [
+        (
+            Request("shop.example.com", "/api/a?q=1", scheme="http"),
+            303,
+            "https://shop.example.com/api/a?q=1",
+            None,
+        ),
+        (Request("shop.example.com", "/api/a", scheme="https"), None, None, "/internal/a"),
+        (Request("shop.example.com", "/api", scheme="https"), None, None, "/internal/"),
+        (Request("shop.example.com", "/v1/x", scheme="https"), None, None, "/internal/"),
+        (Request("shop.example.com", "/other", scheme="https"), None, None, "/other"),
+    ]:
+        for found in (first_match(spec, request), provider.route(spec, request)):
+            got = (found.status, found.location, found.backend_path)
+            assert got == (status, location, backend_path), (request, found.reason)
