@@ -11,6 +11,7 @@ import yaml
 
 from lbctl.model.builder import BuildConfig
 from lbctl.model.gateway_build import build_gateways
+from lbctl.model.matching import Request
 from lbctl.model.snapshot import ClusterSnapshot
 from lbctl.model.spec import (
     Action,
@@ -31,7 +32,6 @@ from lbctl.provider import ProviderConfig, ProviderError
 from providers.gcp import create
 from providers.gcp.provider import GcpProvider
 from providers.gcp.translate import spec_url_map
-from providers.gcp.urlmap_route import Request
 
 A, B = "default/a:80", "default/b:80"
 SOURCE = SourceRef("default/store", "spec.rules[0].matches[0]", "HTTPRoute")
@@ -377,7 +377,7 @@ ROUTED = [
 def test_route_reaches_the_routes_rule(
     gcp: GcpProvider, gateway_spec: LoadBalancerSpec, request_: Request, rule: int | None, outcome: str
 ) -> None:
-    result = gcp.route_request(gateway_spec, request_)
+    result = gcp.route(gateway_spec, request_)
     reached = result.rule.source.field.split(".")[1] if result.rule is not None else None
     assert reached == (f"rules[{rule}]" if rule is not None else None), result.reason
     assert outcome in result.reason
