@@ -94,10 +94,11 @@ def moto_server() -> Iterator[str]:
     (werkzeug writes one stderr line per request at INFO) is silenced: what a user sees is lbctl's own."""
     from moto.server import ThreadedMotoServer
 
-    from emulators.aws_elbv2 import accept_regex_conditions
+    from emulators.aws_elbv2 import accept_regex_conditions, keep_rule_transforms
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     accept_regex_conditions()
+    keep_rule_transforms()
 
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()

@@ -2,7 +2,11 @@
 conditions (ALB, 2025). moto's validators read only `Values`, so a regex condition fails there with a
 KeyError; these validators follow the ELBv2 API reference instead — `Values` or `RegexValues`, never
 both, each value at most 128 characters. The conditions are stored and described as sent, as moto
-already does for the rest of a rule."""
+already does for the rest of a rule.
+
+Rule `Transforms` (url-rewrite, host-header-rewrite; ALB, 2025) moto drops: CreateRule keeps them and
+DescribeRules/CreateRule/ModifyRule answer them, ModifyRule replaces them when it sends `Transforms`, clears
+them with `ResetTransforms` and leaves them as they are otherwise, as the ELBv2 API reference says."""
 
 from __future__ import annotations
 
@@ -75,3 +79,38 @@ def accept_regex_conditions() -> None:
     ELBv2Backend._validate_host_header_condition = _host_header  # type: ignore[method-assign]
     ELBv2Backend._validate_path_pattern_condition = _path_pattern  # type: ignore[method-assign]
     ELBv2Backend._validate_http_header_condition = _http_header  # type: ignore[method-assign]
+
+
+def _create_rule(original: Any) -> Any:
+    def create_rule(self: Any) -> Any:
+        result = original(self)
+        params = self._get_params()
+        for rule in result._result["Rules"]:
+            rule.transforms = list(params.get("Transforms") or [])
+        return result
+
+    return create_rule
+
+
+def _modify_rule(original: Any) -> Any:
+    def modify_rule(self: Any) -> Any:
+        params = self._get_params()
+        result = original(self)
+        for rule in result._result["Rules"]:
+            if params.get("Transforms"):
+                rule.transforms = list(params["Transforms"])
+            elif str(params.get("ResetTransforms")).lower() == "true":
+                rule.transforms = []
+        return result
+
+    return modify_rule
+
+
+def keep_rule_transforms() -> None:
+    """Teach moto's ELBv2 responses ALB's rule Transforms (idempotent)."""
+    from moto.elbv2.responses import ELBV2Response
+
+    if not getattr(ELBV2Response.create_rule, "keeps_transforms", False):
+        ELBV2Response.create_rule = _create_rule(ELBV2Response.create_rule)  # type: ignore[method-assign]
+        ELBV2Response.modify_rule = _modify_rule(ELBV2Response.modify_rule)  # type: ignore[method-assign]
+        ELBV2Response.create_rule.keeps_transforms = True  # type: ignore[attr-defined]

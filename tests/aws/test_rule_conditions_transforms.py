@@ -4,8 +4,8 @@ rewrite-target as a url-rewrite, and `*.example.com` as a one-label regex host b
 
 Each case is checked three ways: the CreateRule request the plan holds (table-driven), `lbctl route`'s ALB
 evaluation against the Ingress semantics, and the cloud. moto takes plain `Values` conditions (converged
-twice, the second making no write) but has no `RegexValues` or `Transforms` (its condition validation reads
-`Values` only and it drops `Transforms`), so those requests go through the rule executor to a botocore Stubber,
+twice, the second making no write); its own `RegexValues` and `Transforms` support is what
+emulators/aws_elbv2.py teaches it, so those requests also go through the rule executor to a botocore Stubber,
 which checks each against the real elbv2 service model; a second plan against the rules as AWS describes
 them plans nothing.
 """
