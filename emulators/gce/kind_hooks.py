@@ -19,6 +19,7 @@ from .references import ResourceKey, is_ip_literal, is_valid_name, parse_referen
 from .resources import Resource
 from .schemes import check_backend_service, check_forwarding_rule, check_url_map
 from .scopes import check_reference_scope
+from .url_map_rules import https_proxy_refusal, https_redirect_field
 
 _INTERNAL_SCHEMES = ("INTERNAL", "INTERNAL_MANAGED")
 _INTERNAL_PURPOSES = ("GCE_ENDPOINT", "SHARED_LOADBALANCER_VIP", "DNS_RESOLVER")
@@ -238,6 +239,20 @@ def _prepare_url_map(
     api: ComputeApi, key: ResourceKey, resource: Resource, previous: Resource | None
 ) -> None:
     check_url_map(api.store.resources, key, resource)
+    redirect = https_redirect_field(resource)
+    users = [k for k in api.store.referrers(key) if k.collection == "targetHttpsProxies"] if redirect else []
+    if redirect and users:
+        raise https_proxy_refusal(users[0].path, redirect)
+
+
+def _prepare_https_proxy(
+    api: ComputeApi, key: ResourceKey, resource: Resource, previous: Resource | None
+) -> None:
+    """A target HTTPS proxy's URL map has no httpsRedirect (insert and setUrlMap)."""
+    url_map_key = parse_reference(str(resource.get("urlMap") or ""), key.project)
+    url_map = api.store.resources.get(url_map_key) if url_map_key else None
+    if url_map_key is not None and url_map is not None and https_redirect_field(url_map):
+        raise https_proxy_refusal(url_map_key.path, "resource.urlMap")
 
 
 def _prepare_subnetwork(
@@ -249,6 +264,7 @@ def _prepare_subnetwork(
 PREPARE_HOOKS: dict[str, PrepareHook] = {
     "subnetworks": _prepare_subnetwork,
     "urlMaps": _prepare_url_map,
+    "targetHttpsProxies": _prepare_https_proxy,
     "backendServices": _prepare_backend_service,
     "addresses": _prepare_address,
     "forwardingRules": _prepare_forwarding_rule,

@@ -255,3 +255,27 @@ def check_scheme_features(url_map: Resource, scope_kind: str, scheme: str) -> No
                 "Regular expressions can only be used when the loadBalancingScheme is INTERNAL_SELF_MANAGED, "
                 f"EXTERNAL_MANAGED (regional scope) or INTERNAL_MANAGED, not {scheme} ({scope_kind} scope).",
             )
+
+
+def https_redirect_field(url_map: Resource) -> str | None:
+    """The field path of the map's first redirect with `httpsRedirect` true (what target HTTPS proxies may not
+    use), None when it has none."""
+    if (url_map.get("defaultUrlRedirect") or {}).get("httpsRedirect"):
+        return "resource.defaultUrlRedirect.httpsRedirect"
+    for i, matcher in enumerate(url_map.get("pathMatchers") or []):
+        if (matcher.get("defaultUrlRedirect") or {}).get("httpsRedirect"):
+            return f"resource.pathMatchers[{i}].defaultUrlRedirect.httpsRedirect"
+        for kind in ("pathRules", "routeRules"):
+            for j, rule in enumerate(matcher.get(kind) or []):
+                if (rule.get("urlRedirect") or {}).get("httpsRedirect"):
+                    return f"resource.pathMatchers[{i}].{kind}[{j}].urlRedirect.httpsRedirect"
+    return None
+
+
+def https_proxy_refusal(url_map_path: str, where: str) -> ApiError:
+    """httpsRedirect is for URL maps of target HTTP proxies only (HttpRedirectAction reference)."""
+    return _bad(
+        where,
+        url_map_path,
+        "httpsRedirect may only be set in URL maps used by target HTTP proxies, not by a target HTTPS proxy.",
+    )

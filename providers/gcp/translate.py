@@ -497,7 +497,11 @@ def listener_rules(spec: LoadBalancerSpec, listener: Listener) -> list[Rule]:
 
 
 def _redirects_scheme(rules: list[Rule]) -> bool:
-    return any(r.action.redirect is not None and r.action.redirect.protocol for r in rules)
+    """Whether a rule's redirect depends on the listener's protocol (a scheme or a port it names)."""
+    return any(
+        r.action.redirect is not None and (r.action.redirect.protocol or r.action.redirect.port)
+        for r in rules
+    )
 
 
 def route_map_groups(spec: LoadBalancerSpec) -> list[tuple[list[Listener], list[Rule], RouteOptions]]:

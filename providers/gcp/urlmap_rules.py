@@ -255,14 +255,15 @@ def _redirect(rule: Rule, redirect: Redirect, options: RouteOptions, prefix_vari
     elif protocol not in WELL_KNOWN_PORTS:
         raise RuleRefused(rule, f"redirect scheme {redirect.protocol!r}")
     elif protocol == "HTTPS" and options.protocol != "HTTPS":
-        if options.protocol is None:  # pragma: no cover - the listeners are split by protocol for redirects
+        if options.protocol is None:  # only without listeners: they are split by protocol for redirects
             raise RuleRefused(rule, "an HTTPS redirect on a URL map shared by HTTP and HTTPS listeners")
         body["httpsRedirect"] = True
     elif protocol == "HTTP" and options.protocol != "HTTP":
         raise RuleRefused(
             rule, "a redirect from HTTPS to http (a URL map can only keep the scheme or go to https)"
         )
-    if redirect.port not in (None, "", "#{port}") and redirect.port != WELL_KNOWN_PORTS.get(protocol):
+    scheme = protocol or options.protocol or ""  # the Location's scheme: the listener's unless changed
+    if redirect.port not in (None, "", "#{port}") and redirect.port != WELL_KNOWN_PORTS.get(scheme):
         raise RuleRefused(rule, f"redirect port {redirect.port} (the API's urlRedirect has no port)")
     if redirect.port == "#{port}" and protocol:
         raise RuleRefused(rule, "a redirect that changes the scheme but keeps the request's port")
@@ -352,10 +353,11 @@ def _targets(
     if action.type == "redirect" and action.redirect is not None:
         if rule.rewrite_path_prefix is not None or rule.full_path_rewrite is not None or rule.host_rewrite:
             raise RuleRefused(rule, "a rewrite together with a redirect")
-        body["urlRedirect"] = _redirect(rule, action.redirect, options, prefix_variant, kind)
         if header_action.get("responseHeadersToAdd") or header_action.get("responseHeadersToRemove"):
-            body["headerAction"] = {k: v for k, v in header_action.items() if k.startswith("response")}
-        return body
+            # the API's headerAction is for the selected backend service, which a redirect has none of
+            raise RuleRefused(rule, "response header edits on a redirect")
+        body["urlRedirect"] = _redirect(rule, action.redirect, options, prefix_variant, kind)
+        return body  # request header edits: no backend receives the request
     route = _route_action(rule, prefix_variant, kind)
     weights = _weights(rule, action) if action.type == "forward" and action.forward else []
     if action.type == "fixed-response" or (action.type == "forward" and not any(weights)):

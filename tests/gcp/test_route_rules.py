@@ -237,6 +237,13 @@ def test_an_https_redirect_is_on_the_http_listeners_own_url_map() -> None:
         "k8s2-be-df8cc5e3-defau"
     ]
     assert spec_url_map(spec, "test", 8080) is None  # no listener there
+    # a redirect naming the listener's own well-known port keeps the scheme and names no port
+    same_port = _rule(action=Action("redirect", redirect=Redirect("HTTP_302", None, "443", "b.example.com")))
+    assert _route_rules(_spec(same_port, served))[0]["urlRedirect"] == {
+        "redirectResponseCode": "FOUND",
+        "stripQuery": False,
+        "hostRedirect": "b.example.com",
+    }
 
 
 REFUSED = {
@@ -269,6 +276,13 @@ REFUSED = {
     "an ALB source-ip condition": (
         _rule(conditions=[Condition("source-ip", ["10.0.0.0/8"])]),
         "a source-ip condition is not available",
+    ),
+    "response header edits on a redirect": (
+        _rule(
+            action=Action("redirect", redirect=Redirect("HTTP_302", host="b.example.com")),
+            response_headers=HeaderEdit(set={"x-a": "1"}),
+        ),
+        "response header edits on a redirect",
     ),
     "a redirect from HTTPS to http": (
         _rule(action=Action("redirect", redirect=Redirect("HTTP_301", "HTTP", "80"))),

@@ -174,3 +174,32 @@ def test_route_rules_on_the_managed_scheme_are_kept_as_sent(services: Clients) -
     assert stored[0]["routeAction"]["weightedBackendServices"][1]["weight"] == 10
     assert {k: v for k, v in stored[0]["matchRules"][0].items() if v} == rule["matchRules"][0]
     assert stored[1]["urlRedirect"] == redirect["urlRedirect"]
+
+
+def test_an_https_redirect_is_refused_on_a_target_https_proxy(services: Clients) -> None:
+    redirect = {
+        "priority": 1,
+        "matchRules": [{"prefixMatch": "/"}],
+        "urlRedirect": {"httpsRedirect": True, "redirectResponseCode": "MOVED_PERMANENTLY_DEFAULT"},
+    }
+    _insert(services, _url_map(MANAGED, _matcher(MANAGED, redirect)))
+    pem = "-----BEGIN CERTIFICATE-----\nx\n-----END CERTIFICATE-----\n"
+    key = "-----BEGIN PRIVATE KEY-----\nx\n-----END PRIVATE KEY-----\n"
+    services.wait(
+        services.ssl_certificates.insert(
+            project=PROJECT,
+            ssl_certificate_resource=compute_v1.SslCertificate(name="cert", certificate=pem, private_key=key),
+        )
+    )
+    with pytest.raises(exceptions.BadRequest) as caught:
+        services.wait(
+            services.https_proxies.insert(
+                project=PROJECT,
+                target_https_proxy_resource=compute_v1.TargetHttpsProxy(
+                    name="https",
+                    url_map="global/urlMaps/um-routes",
+                    ssl_certificates=["global/sslCertificates/cert"],
+                ),
+            )
+        )
+    assert "httpsRedirect may only be set in URL maps used by target HTTP proxies" in caught.value.message
