@@ -154,6 +154,8 @@ class ConvergeResult:
     object_status: list[ObjectStatus] = field(default_factory=list)  # written after a converge
     # the cloud is still changing by itself (a certificate provisioning): converge again after this many seconds
     requeue_after: float | None = None
+    # further addresses for the status, after `address` (AWS: the DNS name of the NLB in front of the ALB)
+    extra_addresses: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from typing import Any
 from lbctl.model import alb_params
 from lbctl.model import annotations as a
 from lbctl.model.class_params import ClassPins
+from lbctl.model.frontend_nlb import FRONTEND_NLB_ANNOTATIONS, frontend_nlb
 from lbctl.model.objects import Ingress, Service
 from lbctl.model.profile import (
     GatewayFeatures,
@@ -70,6 +71,7 @@ SPEC_ANNOTATIONS = {
     "frontend.listeners": a.LISTEN_PORTS,
     "frontend.listeners.ssl_policy": a.SSL_POLICY,
     "frontend.listeners.redirect_to_https_port": a.SSL_REDIRECT,
+    **FRONTEND_NLB_ANNOTATIONS,
 }
 
 
@@ -537,6 +539,7 @@ def _frontend(key: str, members: Sequence[Member]) -> tuple[Frontend, dict[str, 
         ipam_ipv4_pool_id=agreed(a.IPAM_IPV4_POOL_ID),
         capacity_units=None if capacity is None else int(capacity["CapacityUnits"]),
         name=first.get(a.LOAD_BALANCER_NAME) and agreed(a.LOAD_BALANCER_NAME),
+        frontend_nlb=frontend_nlb(key, members, listeners),
     )
     return frontend, fields
 

@@ -1053,45 +1053,193 @@ ANNOTATIONS: list[Annotation] = [
     ),
 ]
 
-# aws-load-balancer-controller's frontend Network Load Balancer in front of the ALB: known, and refused until
-# lbctl has Network Load Balancers (an Ingress asking for it must not silently get an ALB alone).
-FRONTEND_NLB = tuple(
-    ALB + name
-    for name in (
-        "enable-frontend-nlb",
-        "frontend-nlb-scheme",
-        "frontend-nlb-subnets",
-        "frontend-nlb-security-groups",
-        "frontend-nlb-listener-port-mapping",
-        "frontend-nlb-healthcheck-port",
-        "frontend-nlb-healthcheck-protocol",
-        "frontend-nlb-healthcheck-path",
-        "frontend-nlb-healthcheck-interval-seconds",
-        "frontend-nlb-healthcheck-timeout-seconds",
-        "frontend-nlb-healthcheck-healthy-threshold-count",
-        "frontend-nlb-healthcheck-unhealthy-threshold-count",
-        "frontend-nlb-healthcheck-success-codes",
-        "frontend-nlb-tags",
-        "frontend-nlb-eip-allocations",
-        "frontend-nlb-attributes",
-    )
-)
-FRONTEND_NLB_REFUSED = (
-    "the frontend Network Load Balancer (enable-frontend-nlb, frontend-nlb-*) is not supported by lbctl yet; "
-    "the load balancer would differ from what you asked: remove the annotation"
-)
+# aws-load-balancer-controller's frontend Network Load Balancer in front of the ALB (lbctl/model/frontend_nlb.py
+# reads them; every one but enable-frontend-nlb is refused without it). Group-wide: members must agree.
+FRONTEND_NLB_ENABLE = ALB + "enable-frontend-nlb"
+FRONTEND_NLB_SCHEME = ALB + "frontend-nlb-scheme"
+FRONTEND_NLB_SUBNETS = ALB + "frontend-nlb-subnets"
+FRONTEND_NLB_SECURITY_GROUPS = ALB + "frontend-nlb-security-groups"
+FRONTEND_NLB_PORT_MAPPING = ALB + "frontend-nlb-listener-port-mapping"
+FRONTEND_NLB_HC_PORT = ALB + "frontend-nlb-healthcheck-port"
+FRONTEND_NLB_HC_PROTOCOL = ALB + "frontend-nlb-healthcheck-protocol"
+FRONTEND_NLB_HC_PATH = ALB + "frontend-nlb-healthcheck-path"
+FRONTEND_NLB_HC_INTERVAL = ALB + "frontend-nlb-healthcheck-interval-seconds"
+FRONTEND_NLB_HC_TIMEOUT = ALB + "frontend-nlb-healthcheck-timeout-seconds"
+FRONTEND_NLB_HC_HEALTHY = ALB + "frontend-nlb-healthcheck-healthy-threshold-count"
+FRONTEND_NLB_HC_UNHEALTHY = ALB + "frontend-nlb-healthcheck-unhealthy-threshold-count"
+FRONTEND_NLB_HC_SUCCESS_CODES = ALB + "frontend-nlb-healthcheck-success-codes"
+FRONTEND_NLB_TAGS = ALB + "frontend-nlb-tags"
+FRONTEND_NLB_EIPS = ALB + "frontend-nlb-eip-allocations"
+FRONTEND_NLB_ATTRIBUTES = ALB + "frontend-nlb-attributes"
+
+
+def _port_mapping(mapping: dict[str, str]) -> None:
+    """frontend-nlb-listener-port-mapping: NLB port = ALB listen port, both numbers 1-65535."""
+    for nlb_port, alb_port in mapping.items():
+        for port in (nlb_port, alb_port):
+            if not (port.isascii() and port.isdigit() and 1 <= int(port) <= 65535):
+                raise ValueError(f"{port!r} is not a port number (1-65535)")
+
+
+def _traffic_port_or_number() -> p.Parser:
+    expected = "'traffic-port' or a port number (1-65535)"
+
+    def convert(raw: str) -> int | str:
+        value = raw.strip()
+        if value == "traffic-port":
+            return value
+        if value.isascii() and value.isdigit() and len(value) <= 5 and 1 <= int(value) <= 65535:
+            return int(value)
+        raise p.AnnotationValueError(expected)
+
+    return p.Parser("integer \\| traffic-port", expected, convert)
+
+
+_FNLB = "Frontend NLB (with enable-frontend-nlb): "
 ANNOTATIONS += [
-    Annotation(
-        name,
-        p.string(None, None, "any value (refused)"),
+    _aws(
+        FRONTEND_NLB_ENABLE,
+        p.boolean(),
         _I,
-        _N,
-        "aws",
-        "Frontend Network Load Balancer in front of the ALB (aws-load-balancer-controller).",
-        refused=FRONTEND_NLB_REFUSED,
-    )
-    for name in FRONTEND_NLB
+        _X,
+        "`true`: a Network Load Balancer in front of the ALB, with a TCP listener per ALB listen port "
+        "forwarding to a target group of type `alb` that has the ALB registered; its DNS name is added to the "
+        "Ingress status after the ALB's. Removing it deletes that NLB and its target groups.",
+        False,
+        "false",
+    ),
+    _aws(
+        FRONTEND_NLB_SCHEME,
+        p.one_of("internal", "internet-facing"),
+        _I,
+        _X,
+        _FNLB + "scheme of the NLB (not the ALB's: unset, it is internal, as in the anchor).",
+        "internal",
+        "internal",
+    ),
+    _aws(
+        FRONTEND_NLB_SUBNETS,
+        p.string_list(),
+        _I,
+        _X,
+        _FNLB + "subnets (IDs or Name tags); otherwise discovered for the NLB's scheme by the role tags.",
+    ),
+    _aws(
+        FRONTEND_NLB_SECURITY_GROUPS,
+        p.string_list(),
+        _I,
+        _X,
+        _FNLB + "security groups (IDs or Name tags) of the NLB; otherwise the ALB's security groups.",
+    ),
+    _aws(
+        FRONTEND_NLB_PORT_MAPPING,
+        p.string_map(
+            check=_port_mapping, expected="comma-separated NLB-port=ALB-port pairs, e.g. '80=443,8443=443'"
+        ),
+        _I,
+        _M,
+        _FNLB + "listeners as NLB port=ALB listen port (each ALB port must be one of the Ingress's listen "
+        "ports); set, only the mapped ports get NLB listeners. Otherwise one per ALB listen port, same number.",
+    ),
+    _aws(
+        FRONTEND_NLB_HC_PORT,
+        _traffic_port_or_number(),
+        _I,
+        _X,
+        _FNLB + "health-check port of its target groups.",
+        "traffic-port",
+        "traffic-port",
+    ),
+    _aws(
+        FRONTEND_NLB_HC_PROTOCOL,
+        p.one_of("HTTP", "HTTPS"),
+        _I,
+        _X,
+        _FNLB + "health-check protocol (an `alb` target group checks HTTP or HTTPS).",
+        "HTTP",
+        "HTTP",
+    ),
+    _aws(
+        FRONTEND_NLB_HC_PATH,
+        p.string(r"/[\x21-\x7e]*", 1024, "a path starting with '/', up to 1024 printable ASCII characters"),
+        _I,
+        _X,
+        _FNLB + "health-check path.",
+        "/",
+        "/",
+    ),
+    _aws(
+        FRONTEND_NLB_HC_INTERVAL,
+        p.integer(5, 300),
+        _I,
+        _X,
+        _FNLB + "seconds between health checks.",
+        15,
+        "15",
+    ),
+    _aws(
+        FRONTEND_NLB_HC_TIMEOUT,
+        p.integer(2, 120),
+        _I,
+        _X,
+        _FNLB + "health-check timeout in seconds.",
+        5,
+        "5",
+    ),
+    _aws(
+        FRONTEND_NLB_HC_HEALTHY,
+        p.integer(2, 10),
+        _I,
+        _X,
+        _FNLB + "healthy threshold count (the anchor's code default, 2; its doc says 3).",
+        2,
+        "2",
+    ),
+    _aws(
+        FRONTEND_NLB_HC_UNHEALTHY,
+        p.integer(2, 10),
+        _I,
+        _X,
+        _FNLB + "unhealthy threshold count (the anchor's code default, 2; its doc says 3).",
+        2,
+        "2",
+    ),
+    _aws(
+        FRONTEND_NLB_HC_SUCCESS_CODES,
+        p.success_codes(),
+        _I,
+        _X,
+        _FNLB + "HTTP codes of a healthy ALB.",
+        "200",
+        "200",
+    ),
+    _aws(
+        FRONTEND_NLB_TAGS,
+        p.string_map(check=limits.check_tags),
+        _I,
+        _X,
+        _FNLB + "tags of the NLB, its listeners and target groups; otherwise the ALB's `tags`.",
+    ),
+    _aws(
+        FRONTEND_NLB_EIPS,
+        p.string_list(_matching(r"eipalloc-[0-9a-f]+", "not an Elastic IP allocation ID"), "eipalloc- IDs"),
+        _I,
+        _X,
+        _FNLB + "Elastic IP allocations, one per subnet in the subnets' order (internet-facing only). AWS "
+        "fixes them at creation: a change replaces the NLB.",
+    ),
+    _aws(
+        FRONTEND_NLB_ATTRIBUTES,
+        p.string_map(check=limits.check_nlb_routing_policy),
+        _I,
+        _X,
+        _FNLB
+        + "load balancer attributes of the NLB (key=value pairs); one removed gets its AWS default back.",
+    ),
 ]
+FRONTEND_NLB = tuple(
+    x.name for x in ANNOTATIONS if x.name.startswith((FRONTEND_NLB_ENABLE, ALB + "frontend-nlb-"))
+)
 
 _STATUS_DOCS = {
     STATUS_BACKENDS: "JSON object: backend service name → health state from `backendServices.getHealth`, as "

@@ -366,3 +366,19 @@ def check_mutual_authentication(value: list[dict[str, Any]]) -> None:
     stores = {entry["trustStore"] for entry in value if "trustStore" in entry}
     if len(stores) > 2:
         raise ValueError(f"{len(stores)} trust stores; an ALB takes at most 2")
+
+
+NLB_ROUTING_POLICIES = (
+    "availability_zone_affinity",
+    "partial_availability_zone_affinity",
+    "any_availability_zone",
+)
+
+
+def check_nlb_routing_policy(attributes: dict[str, str]) -> None:
+    """NLB attributes: `dns_record.client_routing_policy` is one AWS knows (raises ValueError)."""
+    policy = attributes.get("dns_record.client_routing_policy")
+    if policy is not None and policy not in NLB_ROUTING_POLICIES:
+        raise ValueError(
+            f"dns_record.client_routing_policy {policy!r} is not one of {', '.join(NLB_ROUTING_POLICIES)}"
+        )

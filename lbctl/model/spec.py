@@ -301,6 +301,30 @@ class Listener(Sourced):
 
 
 @dataclass
+class FrontendNlbListener:
+    """A TCP listener of the frontend NLB and the ALB listen port its target group forwards to."""
+
+    port: int
+    alb_port: int
+
+
+@dataclass
+class FrontendNlb:
+    """AWS: a Network Load Balancer in front of the ALB (aws-load-balancer-controller's enable-frontend-nlb),
+    each listener forwarding to a target group of type `alb` with the ALB registered. Its sources are the
+    spec's `frontend_nlb.*` fields."""
+
+    scheme: str
+    listeners: list[FrontendNlbListener]
+    health_check: HealthCheck
+    subnets: list[str] = field(default_factory=list)  # IDs or Name tags; empty = discover for the scheme
+    security_groups: list[str] = field(default_factory=list)  # IDs or Name tags; empty = the ALB's
+    eip_allocations: list[str] = field(default_factory=list)  # one per subnet (internet-facing)
+    attributes: dict[str, str] = field(default_factory=dict)
+    tags: dict[str, str] | None = None  # None: the ALB's tags
+
+
+@dataclass
 class Frontend:
     scheme: str = "internet-facing"
     ip_address_type: str = "ipv4"
@@ -329,6 +353,7 @@ class Frontend:
     # Gateway API: rules are ordered matches (their list order is their priority), served on GCP by the global
     # external Application Load Balancer with advanced traffic management (EXTERNAL_MANAGED, URL map routeRules)
     managed_routing: bool = False
+    frontend_nlb: FrontendNlb | None = None  # AWS: an NLB in front of the ALB
 
 
 @dataclass

@@ -63,10 +63,20 @@ class CurrentStack:
     targets: dict[str, set[tuple[str, int]]] = field(default_factory=dict)  # target group ARN → registered
     tags: dict[str, dict[str, str]] = field(default_factory=dict)  # listener/rule ARN → tags (when compared)
     backend: BackendView | None = None  # the shared backend SG and node rules (None: not looked at)
+    # the frontend NLB's (enable-frontend-nlb), kept apart from the ALB's: providers/aws/frontend_nlb.py
+    frontend_load_balancers: list[dict[str, Any]] = field(default_factory=list)
+    frontend_target_groups: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def empty(self) -> bool:
-        return not (self.load_balancers or self.target_groups or self.security_groups or self.certificates)
+        return not (
+            self.load_balancers
+            or self.target_groups
+            or self.security_groups
+            or self.certificates
+            or self.frontend_load_balancers
+            or self.frontend_target_groups
+        )
 
 
 def tagged_resources(
@@ -175,8 +185,14 @@ def stack_load_balancers(
 def _tagged_stack(clients: AwsClients, cluster: str, stack: str) -> CurrentStack:
     tagged, lbs, tgs = stack_load_balancers(clients, cluster, stack, [LB_TYPE, TG_TYPE, ACM_TYPE])
     current = CurrentStack()
-    current.load_balancers.extend(lbs)
-    current.target_groups.extend(tgs)
+    for lb in lbs:
+        (
+            current.frontend_load_balancers if naming.is_frontend_nlb(lb["Tags"]) else current.load_balancers
+        ).append(lb)
+    for tg in tgs:
+        (
+            current.frontend_target_groups if naming.is_frontend_nlb(tg["Tags"]) else current.target_groups
+        ).append(tg)
     current.certificates = [
         {"CertificateArn": arn, "Tags": tags}
         for arn, tags in sorted(tagged.items())

@@ -41,6 +41,9 @@ ROLE_LISTENER = "Listener:"  # + port
 ROLE_RULE = "Rule"
 ROLE_CERTIFICATE = "Certificate:"  # + "ns/secret"
 ROLE_REQUESTED_CERTIFICATE = "RequestedCertificate:"  # + "ns/name" of the Ingress (create-acm-cert)
+ROLE_FRONTEND_NLB = "FrontendNlb"  # the NLB in front of the stack's ALB (enable-frontend-nlb)
+ROLE_FRONTEND_TARGET_GROUP = "FrontendNlbTargetGroup:"  # + NLB port
+ROLE_FRONTEND_LISTENER = "FrontendNlbListener:"  # + NLB port
 ROLE_BACKEND_SG = "backend-sg"  # the cluster's one shared backend security group (no stack)
 
 # The shared backend security group is named and tagged as aws-load-balancer-controller does, so that a cluster
@@ -133,6 +136,11 @@ def client_secret_tag(cluster: str, stack: str, actions: list[dict[str, Any]]) -
                 )
             }
     return {}
+
+
+def is_frontend_nlb(tags: dict[str, str]) -> bool:
+    """A resource of the stack's frontend NLB (not of its ALB)."""
+    return tags.get(RESOURCE_TAG, "").startswith(ROLE_FRONTEND_NLB)
 
 
 def is_our_tag(key: str) -> bool:

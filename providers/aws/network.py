@@ -146,9 +146,18 @@ def _name(subnet: dict[str, Any]) -> str:
     return next((t["Value"] for t in subnet.get("Tags", []) if t["Key"] == "Name"), "")
 
 
-def resolve_security_groups(clients: AwsClients, spec: LoadBalancerSpec, vpc_id: str) -> list[str]:
-    """IDs of the security groups named in the spec (IDs, Name tags or group names)."""
-    refs = spec.frontend.security_groups
+def resolve_security_groups(
+    clients: AwsClients,
+    spec: LoadBalancerSpec,
+    vpc_id: str,
+    refs: list[str] | None = None,
+    field: str | None = None,
+) -> list[str]:
+    """IDs of the security groups named in the spec (IDs, Name tags or group names): the ALB's, or `refs`
+    set by the spec's `field`."""
+    if refs is None:
+        refs, field = spec.frontend.security_groups, spec.field_of(SECURITY_GROUPS)
+    where = field or spec.field_of(SECURITY_GROUPS)
     ids = [r for r in refs if r.startswith("sg-")]
     names = [r for r in refs if not r.startswith("sg-")]
     resolved = list(ids)
@@ -172,9 +181,7 @@ def resolve_security_groups(clients: AwsClients, spec: LoadBalancerSpec, vpc_id:
             ]
             match = match or [g["GroupId"] for g in by_name if g["GroupName"] == name]
             if not match:
-                raise stack_error(
-                    spec, spec.field_of(SECURITY_GROUPS), f"security group {name!r} not found in {vpc_id}"
-                )
+                raise stack_error(spec, where, f"security group {name!r} not found in {vpc_id}")
             resolved.extend(sorted(match))
     if ids:
         found = {
@@ -187,7 +194,5 @@ def resolve_security_groups(clients: AwsClients, spec: LoadBalancerSpec, vpc_id:
         }
         missing = [i for i in ids if i not in found]
         if missing:
-            raise stack_error(
-                spec, spec.field_of(SECURITY_GROUPS), f"security groups not found: {', '.join(missing)}"
-            )
+            raise stack_error(spec, where, f"security groups not found: {', '.join(missing)}")
     return sorted(set(resolved))

@@ -44,8 +44,16 @@ def discover_nlb(
     current = CurrentNlb()
     current.load_balancers.extend(lbs)
     current.target_groups.extend(tgs)
-    if not details:
-        return current
+    if details:
+        describe_details(clients, current, attribute_ports)
+    return current
+
+
+def describe_details(
+    clients: AwsClients, current: CurrentNlb, attribute_ports: frozenset[int] = frozenset()
+) -> None:
+    """What a plan compares with: listeners (and the attributes of those on `attribute_ports`), load
+    balancer and target group attributes, registered targets."""
     for lb in current.load_balancers:
         arn = lb["LoadBalancerArn"]
         current.listeners[arn] = clients.pages("elbv2", "DescribeListeners", "Listeners", LoadBalancerArn=arn)
@@ -80,4 +88,3 @@ def discover_nlb(
             for d in health
             if d.get("TargetHealth", {}).get("State") != "draining"
         }
-    return current

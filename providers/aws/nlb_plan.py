@@ -168,6 +168,11 @@ class _Planner(StepRecorder):
             "Name": desired.name,
             **({"SubnetMappings": mappings} if mappings is not None else {"Subnets": subnets}),
             **({"EnablePrefixForIpv6SourceNat": "on"} if desired.source_nat else {}),
+            **(
+                {"SecurityGroups": list(desired.security_groups)}
+                if desired.security_groups is not None
+                else {}
+            ),
             "Scheme": desired.scheme,
             "Type": "network",
             "IpAddressType": desired.ip_address_type,
@@ -201,6 +206,17 @@ class _Planner(StepRecorder):
                 {"LoadBalancerArn": arn, "Subnets": subnets},
                 "subnets",
                 {"Subnets": (have_subnets, sorted(subnets))},
+            )
+        groups = desired.security_groups
+        if groups is not None and sorted(have.get("SecurityGroups", [])) != sorted(groups, key=str):
+            self.step(
+                "update",
+                "LoadBalancer",
+                desired.name,
+                "SetSecurityGroups",
+                {"LoadBalancerArn": arn, "SecurityGroups": list(groups)},
+                "security groups",
+                {"SecurityGroups": (sorted(have.get("SecurityGroups", [])), [str(g) for g in groups])},
             )
         if have.get("IpAddressType", "ipv4") != desired.ip_address_type:
             self.step(
@@ -357,7 +373,7 @@ def _tls_settings(want: DesiredNlbListener) -> dict[str, Any]:
 
 def _target_group(want: DesiredNlbTargetGroup, current: CurrentNlb) -> dict[str, Any] | None:
     """Ours for this port, unchanged in what AWS cannot modify (its name hashes those)."""
-    role = ROLE_TARGET_GROUP + want.key
+    role = want.tags.get(RESOURCE_TAG, ROLE_TARGET_GROUP + want.key)
     return next(
         (
             tg

@@ -4,8 +4,9 @@ listener per Service port forwarding to that port's target group, and the target
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from typing import Any
 
-from lbctl.model.nlb import NlbSettings
+from lbctl.model.nlb import NlbHealthCheck, NlbSettings
 from lbctl.model.services import ServiceSpec
 from lbctl.model.targets import Target
 from lbctl.provider import ProviderError
@@ -88,6 +89,8 @@ class DesiredNlb:
     addresses: dict[str, tuple[str, ...]] = field(default_factory=dict)
     source_nat: bool = False  # EnablePrefixForIpv6SourceNat
     capacity_units: int | None = None  # the capacity reservation (None: not managed; 0: reset)
+    # SecurityGroups (IDs, or Refs of a plan's step); None: the NLB has none (created without, never set)
+    security_groups: tuple[Any, ...] | None = None
 
     def subnet_mappings(self, subnets: list[str]) -> list[dict[str, str]] | None:
         """SubnetMappings for CreateLoadBalancer when addresses are asked for (None: plain Subnets)."""
@@ -235,7 +238,11 @@ def _target_port(
 
 
 def _health_check(settings: NlbSettings) -> TargetGroupHealthCheck:
-    check = settings.health_check
+    return health_check_body(settings.health_check)
+
+
+def health_check_body(check: NlbHealthCheck) -> TargetGroupHealthCheck:
+    """A target group's health-check fields (CreateTargetGroup / ModifyTargetGroup)."""
     body: TargetGroupHealthCheck = {
         "HealthCheckEnabled": True,
         "HealthCheckProtocol": check.protocol,

@@ -61,6 +61,8 @@ class Plan:
     target_groups: dict[str, Arn] = field(default_factory=dict)  # backend key → ARN
     # backend key → node/pod SG → port range its targets need there (recorded in the target group's tags)
     backend_needs: dict[str, dict[str, tuple[int, int]]] = field(default_factory=dict)
+    load_balancer_arn: Arn | None = None  # the ALB's (what a frontend NLB registers)
+    security_groups: list[Arn] = field(default_factory=list)  # the ALB's
 
 
 def plan(desired: DesiredStack | None, current: CurrentStack) -> list[Step]:
@@ -146,6 +148,7 @@ class _Planner(StepRecorder):
         self.out.target_groups = {key: tg_arns[TG_KEY_REF + key] for key in desired.target_groups}
 
         lb_arn, lb = self.load_balancer(desired, current, security_groups)
+        self.out.load_balancer_arn, self.out.security_groups = lb_arn, list(security_groups)
         user_tags = naming.user_tags(desired.load_balancer.tags)
         retag = lb is not None and naming.user_tags(lb["Tags"]) != user_tags
         self.listeners(desired, current, lb_arn, lb is not None, cert_arns, tg_arns, user_tags, retag)

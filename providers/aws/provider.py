@@ -23,6 +23,7 @@ from .clients import AwsClients
 from .describe import describe_stack
 from .discover import ACM_TYPE, LB_TYPE, TG_TYPE, CurrentStack, discover, list_stacks, tagged_resources
 from .doctor import aws_checks
+from .frontend_nlb import plan_frontend, translate_frontend
 from .naming import CLUSTER_TAG, STACK_TAG
 from .plan import Plan, plan_stack, target_steps
 from .settings import AwsSettings
@@ -121,7 +122,7 @@ class AwsProvider:
         raise error
 
     def _translate(self, stack: StackInput) -> DesiredStack:
-        return translate(
+        desired = translate(
             stack.spec,
             self.config.cluster_name,
             self.regex_hosts,
@@ -131,6 +132,8 @@ class AwsProvider:
             backend_sg=self.settings.enable_backend_sg,
             known=stack.known,
         )
+        desired.frontend_nlb = translate_frontend(stack.spec, self.config.cluster_name, desired.load_balancer)
+        return desired
 
     def _converge(self, stack: StackInput, apply: bool) -> ConvergeResult:
         spec = stack.spec
@@ -167,20 +170,31 @@ class AwsProvider:
                     if other != spec.stack:
                         current.backend.others = merge_ranges(current.backend.others, ranges)
         planned = plan_stack(desired, current)
+        front = plan_frontend(
+            self.clients,
+            self.config.cluster_name,
+            spec,
+            desired.frontend_nlb if desired is not None else None,
+            current,
+            planned,
+        )
+        # the ALB before its frontend NLB; deleting, the NLB and its target groups first (the ALB is their target)
+        steps = planned.steps + front.steps if desired is not None else front.steps + planned.steps
         result = ConvergeResult(spec.stack, None)
         result.warnings.extend(desired.warnings if desired is not None else [])
-        result.warnings.extend(planned.warnings)
+        result.warnings.extend(planned.warnings + front.warnings)
         if not apply:
-            result.steps = list(planned.steps)
-            result.changes = [step.change() for step in planned.steps]
+            result.steps = list(steps)
+            result.changes = [step.change() for step in steps]
             result.address = planned.address if isinstance(planned.address, str) else None
+            result.extra_addresses = [front.address] if isinstance(front.address, str) else []
             result.deleted = desired is None and current.empty
             result.calls = self._calls_since(before)
             return result
         applier = Applier(
             self.clients, spec, cleanup=desired is None, delete_retry_seconds=self.delete_retry_seconds
         )
-        applier.run(planned.steps)
+        applier.run(steps)
         if applier.complete:
             self._remember_needs(spec.stack, planned.backend_needs)
         result.steps = list(applier.done)
@@ -191,7 +205,10 @@ class AwsProvider:
             result.deleted = applier.complete or current.empty
         else:
             result.address = applier.resolve(planned.address)
-            clean = not planned.warnings and not applier.warnings and not applier.failures
+            result.extra_addresses = [applier.resolve(front.address)] if front.address is not None else []
+            clean = (
+                not planned.warnings and not front.warnings and not applier.warnings and not applier.failures
+            )
             if self.discovery_ttl > 0 and clean:  # (warnings: work left for a later converge)
                 self._keep(stack, desired, current, planned, applier, result)
         result.calls = self._calls_since(before)
@@ -238,6 +255,7 @@ class AwsProvider:
             dict(current.backend.endpoint_groups) if current.backend is not None else {},
             dict(planned.backend_needs),
             dict(current.backend.instances) if current.backend is not None else {},
+            list(result.extra_addresses),
         )
         with self._kept_lock:
             self._kept[stack.spec.stack] = kept
@@ -266,7 +284,9 @@ class AwsProvider:
             return None  # a new target's security group is not open to the backend group for its port
         if self._tagged(spec.stack) != kept.resources:
             return None  # something of ours went away, appeared or was retagged: look at everything
-        result = ConvergeResult(spec.stack, kept.address, warnings=list(kept.warnings))
+        result = ConvergeResult(
+            spec.stack, kept.address, warnings=list(kept.warnings), extra_addresses=list(kept.extra_addresses)
+        )
         applier = Applier(self.clients, spec)
         for key, want in desired.target_groups.items():
             wanted = desired.targets.get(key, set())
@@ -477,6 +497,7 @@ class _Kept:
     endpoints: dict[str, str] = field(default_factory=dict)  # target ID → the node/pod SG it is reached in
     opened: dict[str, dict[str, tuple[int, int]]] = field(default_factory=dict)  # backend key → SG → range
     instances: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # instance → its interfaces
+    extra_addresses: list[str] = field(default_factory=list)  # the frontend NLB's DNS name
 
 
 def _fingerprint(desired: DesiredStack, stack: StackInput) -> str:

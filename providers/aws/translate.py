@@ -160,6 +160,7 @@ class DesiredStack:
     target_instances: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
     # backend key → the target IDs this cluster knows, for target groups shared with other clusters
     known: dict[str, set[str]] = field(default_factory=dict, repr=False, compare=False)
+    frontend_nlb: Any = None  # the DesiredNlb in front of the ALB (providers/aws/frontend_nlb.py); None: none
 
 
 Desired = DesiredStack

@@ -1,6 +1,6 @@
 """Issue 14, first done-when: every fixed-name annotation of aws-load-balancer-controller's annotation
-reference is recognised by `lbctl validate` and changes the planned request (`lbctl plan --offline -o json`),
-or — the frontend NLB family, until the L4 issue — is an error naming it.
+reference is recognised by `lbctl validate` and changes the planned request (`lbctl plan --offline -o json`);
+the frontend NLB family's too, and each of those is an error naming it without enable-frontend-nlb.
 
 One case per name of tests/aws/data/lbc_ingress_annotations.txt. Each plans a minimal Ingress twice, without
 and with the annotation (in the form LBC's doc shows), through the same functions `lbctl plan --offline -o
@@ -523,8 +523,129 @@ ALB_CASES = [
         ingress={"tls": "  tls: [{hosts: [www.example.com]}]"},
     ),
 ]
-FRONTEND_NLB = [n for n in NAMES if "frontend-nlb" in n]
-NLB_VALUES = {"enable-frontend-nlb": "true"}  # the others take the doc's example forms; any value is refused
+
+
+def nlb_step(operation: str, *path: str | int) -> Callable[[list[dict[str, Any]]], Any]:
+    """The value at `path` in the one frontend-NLB step with `operation`: its NLB (named `…-nlb`), listener
+    (`…-nlb:PORT`) or target group (TargetType alb)."""
+
+    def probe(steps: list[dict[str, Any]]) -> Any:
+        found = [
+            s["body"]
+            for s in steps
+            if s["operation"] == operation
+            and (s["name"].endswith("-nlb") or "-nlb:" in s["name"] or s["body"].get("TargetType") == "alb")
+        ]
+        if len(found) != 1:
+            return MISSING if not found else ("several", len(found))
+        value: Any = found[0]
+        for key in path:
+            try:
+                value = value[key]
+            except (KeyError, IndexError, TypeError):
+                return MISSING
+        return value
+
+    return probe
+
+
+def nlb_tag(key: str) -> Callable[[list[dict[str, Any]]], Any]:
+    def probe(steps: list[dict[str, Any]]) -> Any:
+        tags = nlb_step("CreateLoadBalancer", "Tags")(steps)
+        return (
+            MISSING if not isinstance(tags, list) else {t["Key"]: t["Value"] for t in tags}.get(key, MISSING)
+        )
+
+    return probe
+
+
+ON = {"enable-frontend-nlb": "true"}
+PUBLIC = {**ON, "frontend-nlb-scheme": "internet-facing", "frontend-nlb-subnets": "public-us-east-1a"}
+TG = "CreateTargetGroup"
+# The doc's example forms; where the doc's example is the default, another value of that form.
+FRONTEND_CASES = [
+    case("enable-frontend-nlb", "true", nlb_step("CreateLoadBalancer", "Type"), "network"),
+    case(
+        "frontend-nlb-scheme",
+        "internet-facing",
+        nlb_step("CreateLoadBalancer", "Scheme"),
+        "internet-facing",
+        base=ON,
+    ),
+    case(
+        "frontend-nlb-subnets",
+        "public-us-east-1a, public-us-east-1b",  # for an internal NLB, which would get the private ones
+        lambda s: sorted(nlb_step("CreateLoadBalancer", "Subnets")(s)),
+        lambda planner: planner.public_subnets,
+        base=ON,
+    ),
+    case(
+        "frontend-nlb-security-groups",
+        "shop-frontend",
+        nlb_step("CreateLoadBalancer", "SecurityGroups"),
+        lambda planner: [planner.named["shop-frontend"]],
+        base=ON,
+    ),
+    case("frontend-nlb-listener-port-mapping", "8080=80", nlb_step("CreateListener", "Port"), 8080, base=ON),
+    case("frontend-nlb-healthcheck-port", "8080", nlb_step(TG, "HealthCheckPort"), "8080", base=ON),
+    case("frontend-nlb-healthcheck-protocol", "HTTPS", nlb_step(TG, "HealthCheckProtocol"), "HTTPS", base=ON),
+    case("frontend-nlb-healthcheck-path", "/health", nlb_step(TG, "HealthCheckPath"), "/health", base=ON),
+    case(
+        "frontend-nlb-healthcheck-interval-seconds",
+        "30",
+        nlb_step(TG, "HealthCheckIntervalSeconds"),
+        30,
+        base=ON,
+    ),
+    case(
+        "frontend-nlb-healthcheck-timeout-seconds",
+        "10",
+        nlb_step(TG, "HealthCheckTimeoutSeconds"),
+        10,
+        base=ON,
+    ),
+    case(
+        "frontend-nlb-healthcheck-healthy-threshold-count",
+        "3",
+        nlb_step(TG, "HealthyThresholdCount"),
+        3,
+        base=ON,
+    ),
+    case(
+        "frontend-nlb-healthcheck-unhealthy-threshold-count",
+        "3",
+        nlb_step(TG, "UnhealthyThresholdCount"),
+        3,
+        base=ON,
+    ),
+    case(
+        "frontend-nlb-healthcheck-success-codes",
+        "200-299",
+        nlb_step(TG, "Matcher", "HttpCode"),
+        "200-299",
+        base=ON,
+    ),
+    case("frontend-nlb-tags", "Environment=prod,Team=platform", nlb_tag("Environment"), "prod", base=ON),
+    case(
+        "frontend-nlb-eip-allocations",
+        "eipalloc-0123456789abcdef0",
+        nlb_step("CreateLoadBalancer", "SubnetMappings", 0, "AllocationId"),
+        "eipalloc-0123456789abcdef0",
+        base=PUBLIC,
+    ),
+    case(
+        "frontend-nlb-attributes",
+        "deletion_protection.enabled=true",
+        lambda s: {
+            a["Key"]: a["Value"]
+            for b in ops("ModifyLoadBalancerAttributes", "-nlb")(s)
+            for a in b["Attributes"]
+        }.get("deletion_protection.enabled", MISSING),
+        "true",
+        base=ON,
+    ),
+]
+ALB_CASES += FRONTEND_CASES
 
 
 def manifest(annotations: dict[str, str], c: Case) -> str:
@@ -561,8 +682,16 @@ class OfflinePlanner:
     ) -> None:
         self.config, self.work, self.public_subnets = config, work, public_subnets
         self.named = named  # what the fixture created: name → ID or ARN
+        self.seen: dict[
+            str, Planned
+        ] = {}  # plans only read: many cases share their plan without the annotation
 
     def __call__(self, text: str) -> Planned:
+        if text not in self.seen:
+            self.seen[text] = self._plan(text)
+        return self.seen[text]
+
+    def _plan(self, text: str) -> Planned:
         path = self.work / "manifest.yaml"
         path.write_text(text)
         ctx = plan.make_context("plan", ["-f", str(path), "--provider", "aws", "--offline", "-o", "json"])
@@ -634,10 +763,11 @@ def planner(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OfflinePlanner
 
 
 def test_the_list_is_lbcs_reference() -> None:
-    """67 names of the doc's table and the three its text adds; every one has a case below."""
+    """67 names of the doc's table and the three its text adds; every one has a case below (the frontend NLB
+    family's 16 among them)."""
     assert len(NAMES) == len(set(NAMES)) == 70
-    assert {c.name for c in ALB_CASES} | set(FRONTEND_NLB) == set(NAMES)
-    assert len(FRONTEND_NLB) == 16
+    assert {c.name for c in ALB_CASES} == set(NAMES)
+    assert len({c.name for c in FRONTEND_CASES}) == 16
 
 
 @pytest.mark.parametrize("c", ALB_CASES, ids=[c.name.removeprefix(A) for c in ALB_CASES])
@@ -665,11 +795,14 @@ def test_annotation_is_recognised_and_changes_the_planned_request(planner: Offli
     assert c.probe(without.steps) != want
 
 
-@pytest.mark.parametrize("name", FRONTEND_NLB, ids=[n.removeprefix(A) for n in FRONTEND_NLB])
-def test_frontend_nlb_annotation_is_an_error_naming_it(planner: OfflinePlanner, name: str) -> None:
+@pytest.mark.parametrize("name", [c.name for c in FRONTEND_CASES[1:]], ids=lambda n: n.removeprefix(A))
+def test_frontend_nlb_annotation_without_enable_is_an_error_naming_it(
+    planner: OfflinePlanner, name: str
+) -> None:
+    """LBC reads the frontend-nlb-* annotations only with enable-frontend-nlb; set alone they would do nothing."""
     c = Case(name, "", lambda s: None, None)
-    short = name.removeprefix(A)
-    planned = planner(manifest({short: NLB_VALUES.get(short, "internet-facing")}, c))
+    value = next(x.value for x in FRONTEND_CASES if x.name == name)
+    planned = planner(manifest({name.removeprefix(A): value}, c))
     assert exit_code(planned.problems) == 2
     assert planned.errors_naming(name), planned.problems
 
@@ -695,7 +828,8 @@ def run_cli(*argv: str, text: str) -> subprocess.CompletedProcess[str]:
 
 def test_the_cli_agrees() -> None:
     """The real command: validate passes and `plan --offline -o json` carries the annotation's request field;
-    a frontend NLB annotation and a made-up name make validate exit 2 naming them."""
+    a frontend NLB annotation without enable-frontend-nlb and a made-up name make validate exit 2 naming
+    them."""
     c = next(c for c in ALB_CASES if c.name == A + "ssl-policy")
     text = manifest({**c.base, "ssl-policy": c.value}, c)
     checked = run_cli("validate", text=text)

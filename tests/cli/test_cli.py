@@ -72,7 +72,7 @@ def test_validate_warnings_exit_0_or_1_with_strict(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    "key", ["alb.ingress.kubernetes.io/typo", "alb.ingress.kubernetes.io/enable-frontend-nlb"]
+    "key", ["alb.ingress.kubernetes.io/typo", "alb.ingress.kubernetes.io/frontend-nlb-colour"]
 )
 def test_validate_unsupported_alb_annotation_exit_2(tmp_path: Path, key: str) -> None:
     name = write(

@@ -304,6 +304,15 @@ def network_load_balancer(account: Account, provider: Any) -> None:
     provider.converge_service(ServiceInput(empty_service_spec(stack.spec.stack)))
 
 
+def frontend_nlb(account: Account, provider: Any) -> None:
+    """An Ingress with a frontend NLB (target group of type alb, the ALB registered in it), then deleted."""
+    stack = one_input(
+        manifest(account, {"enable-frontend-nlb": "true", "frontend-nlb-scheme": "internet-facing"})
+    )
+    provider.converge(stack)
+    provider.converge(deletion(stack.spec.stack))
+
+
 @pytest.fixture
 def account(moto_url: str) -> Iterator[Account]:
     yield fresh_account(moto_url)
@@ -319,6 +328,7 @@ def test_policy_allows_every_call_of_the_lifecycles_with_its_conditions(account:
     provider.converge(deletion(stack.spec.stack))
     bind_and_release(account, provider)
     network_load_balancer(account, provider)
+    frontend_nlb(account, provider)
     assert recorder.calls, "the scenario made no AWS call"
     called = {c.action for c in recorder.calls}
     undeclared = called - set(REQUIRED_ACTIONS)

@@ -322,10 +322,10 @@ case(
     note="a misspelt alb.ingress.kubernetes.io/ name (listener-attribute for listener-attributes)",
 )
 case(
-    "frontend-nlb-refused.yaml",
-    one("shop", {A + "enable-frontend-nlb": "true"}),
-    ["frontend Network Load Balancer"],
-    note="aws-load-balancer-controller's frontend NLB, refused until lbctl has Network Load Balancers",
+    "frontend-nlb-without-enable.yaml",
+    one("shop", {A + "frontend-nlb-scheme": "internet-facing"}),
+    ["takes effect only with", "enable-frontend-nlb"],
+    note="a frontend-nlb-* annotation alone: aws-load-balancer-controller would ignore it",
 )
 case(
     "rewrite-target-capture-group-on-alb.yaml",
