@@ -45,15 +45,19 @@ def discover_nlb(
     current.load_balancers.extend(lbs)
     current.target_groups.extend(tgs)
     if details:
-        describe_details(clients, current, attribute_ports)
+        describe_details(clients, current, attribute_ports, capacity)
     return current
 
 
 def describe_details(
-    clients: AwsClients, current: CurrentNlb, attribute_ports: frozenset[int] = frozenset()
+    clients: AwsClients,
+    current: CurrentNlb,
+    attribute_ports: frozenset[int] = frozenset(),
+    capacity: bool = False,
 ) -> None:
-    """What a plan compares with: listeners (and the attributes of those on `attribute_ports`), load
-    balancer and target group attributes, registered targets."""
+    """What a plan compares with: listeners (the attributes of those on `attribute_ports`, the certificates
+    of the TLS ones), load balancer attributes (with `capacity` its capacity reservation), target group
+    attributes, registered targets."""
     for lb in current.load_balancers:
         arn = lb["LoadBalancerArn"]
         current.listeners[arn] = clients.pages("elbv2", "DescribeListeners", "Listeners", LoadBalancerArn=arn)
