@@ -5,7 +5,16 @@ this (and that it is exactly what the controller calls)."""
 
 from __future__ import annotations
 
-from lbctl.model.kinds import CORE_WATCHED, INGRESS
+from lbctl.kube.gateway_watch import CUSTOM_RESOURCE_DEFINITION as CRD
+from lbctl.model.kinds import (
+    CORE_WATCHED,
+    GATEWAY,
+    GATEWAY_CLASS,
+    GATEWAY_KINDS,
+    GRPC_ROUTE,
+    HTTP_ROUTE,
+    INGRESS,
+)
 from lbctl.provider import Access, load_plugin
 
 WATCH_VERBS = ("list", "watch")
@@ -14,6 +23,11 @@ CLUSTER_ACCESS: tuple[Access, ...] = (
     (INGRESS.group, INGRESS.plural, "patch"),  # finalizers
     (INGRESS.group, f"{INGRESS.plural}/status", "patch"),  # the load balancer address
     ("", "events", "create"),
+    # Gateway API: each kind's CRD (by name) says whether the kind is served; then the kinds themselves
+    *((CRD.group, CRD.plural, verb) for verb in WATCH_VERBS),
+    *((k.group, k.plural, verb) for k in GATEWAY_KINDS for verb in WATCH_VERBS),
+    (GATEWAY.group, GATEWAY.plural, "patch"),  # finalizers
+    *((k.group, f"{k.plural}/status", "patch") for k in (GATEWAY_CLASS, GATEWAY, HTTP_ROUTE, GRPC_ROUTE)),
 )
 LEASE_ACCESS: tuple[Access, ...] = (  # in the leader-election namespace only
     ("coordination.k8s.io", "leases", "get"),

@@ -18,6 +18,8 @@ from kubernetes.client.exceptions import ApiException
 from lbctl.cloudcalls import CallStats, Fenced
 from lbctl.kube.bindings import BindingReconciler, is_binding_key, same_binding
 from lbctl.kube.events import FINALIZER, EventRecorder, IngressWriter, status_entry
+from lbctl.kube.gateway_watch import CrdGatedInformer, gated_informers
+from lbctl.kube.gateways import GatewayReconciler, is_class_key, is_gateway_key
 from lbctl.kube.informer import CachedObject, Informer
 from lbctl.kube.metrics import ControllerMetrics
 from lbctl.kube.resources import watched_resources
@@ -37,7 +39,7 @@ from lbctl.model.builder import (
 )
 from lbctl.model.classes import is_ours
 from lbctl.model.gce import parse_backend_ref
-from lbctl.model.kinds import TARGET_GROUP_BINDING
+from lbctl.model.kinds import GATEWAY_CLASS, GATEWAY_KINDS, TARGET_GROUP_BINDING
 from lbctl.model.objects import Ingress, Pod, Service
 from lbctl.model.problems import Problem, SpecError
 from lbctl.model.snapshot import ClusterSnapshot
@@ -55,6 +57,7 @@ log = logging.getLogger("lbctl.controller")
 
 # Kinds only the targets read (lbctl.model.targets), never the model: their changes do not rebuild a spec.
 NOT_READ_BY_MODEL = frozenset({"Ingress", "EndpointSlice", "Node"})  # (a group's Ingresses: by identity)
+GATEWAY_API_KINDS = frozenset(k.kind for k in GATEWAY_KINDS)  # read by the Gateway model only
 
 
 @dataclass(frozen=True)
@@ -75,6 +78,8 @@ class ControllerConfig:
     # Also serve Services of type LoadBalancer that name no loadBalancerClass (and no annotation of another
     # controller): only where no in-tree cloud provider serves them too
     claim_unclassed_services: bool = False
+    # Also serve GatewayClasses of the cloud's other Gateway API implementation (drop-in replacement)
+    gateway_drop_in: bool = False
 
 
 class Controller:
@@ -95,6 +100,7 @@ class Controller:
             config.provider,
             class_names=config.class_names or None,
             cluster_default_backend=config.default_backend,  # the model drops it where it has no meaning
+            gateway_drop_in=config.gateway_drop_in,
             **{k: v for k, v in config.model_options.items() if k != "cluster_default_backend"},
         )
         self.cluster_default = _service_of(self.build_config.cluster_default_backend)  # (namespace, name)
@@ -111,12 +117,23 @@ class Controller:
         self.queue = WorkQueue(base_delay=config.base_retry_delay, max_delay=config.max_retry_delay)
         self.events = EventRecorder(api_client)
         self.writer = IngressWriter(api_client)
-        self.informers: dict[str, Informer | SecretWatches] = {
+        self.informers: dict[str, Informer | SecretWatches | CrdGatedInformer] = {
             r.kind: (SecretWatches if r.by_name else Informer)(
                 r, config.watch_namespace, self._on_change, watch_timeout=config.watch_timeout
             )
             for r in watched_resources(api_client, config.provider)
         }
+        # Gateway API kinds, each listed and watched only while its CRD serves it.
+        self.informers.update(
+            gated_informers(
+                api_client,
+                GATEWAY_KINDS,
+                config.watch_namespace,
+                self._on_change,
+                config.watch_timeout,
+                self._on_gateway_crds,
+            )
+        )
         # TargetGroupBindings, when the provider serves them (their keys share the queue with the stacks').
         self.bindings = (
             BindingReconciler(api_client, provider, self.events, self.snapshot)
@@ -135,6 +152,19 @@ class Controller:
             )
             if isinstance(provider, ServiceProvider)
             else None
+        )
+        secret_watches = self.informers.get("Secret")
+        self.gateways = GatewayReconciler(
+            api_client,
+            provider,
+            self.build_config,
+            self.build_config.gateway_controller_names,
+            self.events,
+            self._gateway_view,
+            lambda kind, key: informer.get(key) if (informer := self.informers.get(kind)) else None,
+            lambda kind: informer.items() if (informer := self.informers.get(kind)) else [],
+            secret_watches if isinstance(secret_watches, SecretWatches) else None,
+            self._converging,
         )
         self.addresses: dict[str, str | None] = {}  # stack → last address
         self.on_converged: list[Callable[[str, ConvergeResult], None]] = []  # observers (demo, benchmark)
@@ -195,21 +225,34 @@ class Controller:
         stacks = {
             self._stack_of(i) for i in self._ingresses() if self._claims(i) or FINALIZER in i.finalizers
         }
-        if include_cloud:
+        if self.bindings is not None:
+            stacks |= self.bindings.all_keys()
+        if self.services is not None:
+            stacks |= self.services.all_keys()
+        stacks |= self.gateways.all_keys()
+        if include_cloud:  # a cloud stack with no live source is reconciled to nothing: deleted
             try:
                 cloud_stacks = set(self.provider.list_stacks())
             except Exception as err:
                 log.warning("could not list cloud stacks for garbage collection", extra={"error": str(err)})
                 cloud_stacks = set()
             for leaked in sorted(cloud_stacks - stacks):
-                log.info("stack has no Ingress any more; deleting", extra={"key": leaked})
+                log.info("stack has no live source any more; deleting", extra={"key": leaked})
             stacks |= cloud_stacks
-        if self.bindings is not None:
-            stacks |= self.bindings.all_keys()
-        if self.services is not None:
-            stacks |= self.services.all_keys()
         for stack in sorted(stacks):
             self.queue.add(stack)
+        self.metrics.queue_depth.set(self.queue.depth)
+
+    def _converging(self, stack: str, inputs: StackInput) -> None:
+        """What the stack's converge gets: its secret values are kept to redact them from its failures."""
+        with self._secrets_lock:
+            self._secrets[stack] = _secret_values(inputs)
+
+    def _on_gateway_crds(self) -> None:
+        """A Gateway API kind started or stopped being served, or its CRDs' version changed: every Gateway
+        and GatewayClass of ours is looked at again (the objects of a new kind come as additions)."""
+        for key in sorted(self.gateways.all_keys()):
+            self.queue.add(key)
         self.metrics.queue_depth.set(self.queue.depth)
 
     def _resync(self) -> None:
@@ -255,6 +298,9 @@ class Controller:
             for cached in informer.items():
                 for parsed in cached.parsed:
                     snapshot.put(parsed)
+        classes = self.informers.get(GATEWAY_CLASS.kind)
+        if isinstance(classes, CrdGatedInformer):
+            snapshot.gateway_api_version = classes.bundle_version()
         by_stack: dict[str, list[str]] = {}
         for key, ingress in snapshot.ingresses.items():
             by_stack.setdefault(self._stack_of(ingress, snapshot), []).append(key)
@@ -286,7 +332,9 @@ class Controller:
         Nodes change most often and only the targets read them, so an endpoint change or a no-op resync
         reuses the spec. The result is shared: nothing after the model changes a spec."""
         read = tuple(
-            g for kind, g in zip(self.informers, generations, strict=True) if kind not in NOT_READ_BY_MODEL
+            g
+            for kind, g in zip(self.informers, generations, strict=True)
+            if kind not in NOT_READ_BY_MODEL and kind not in GATEWAY_API_KINDS
         )
         members = snapshot.ingresses
         with self._builds_lock:
@@ -305,6 +353,15 @@ class Controller:
             else:
                 self._builds.pop(stack, None)  # a stack without Ingresses is being deleted: nothing to keep
         return result
+
+    def _gateway_view(self) -> tuple[tuple[int, ...], ClusterSnapshot]:
+        """The snapshot, with the generations of the kinds the Gateway model reads (those only the targets
+        read left out, so endpoint churn reuses the build)."""
+        generations, snapshot, _ = self._versioned_snapshot()
+        read = tuple(
+            g for kind, g in zip(self.informers, generations, strict=True) if kind not in NOT_READ_BY_MODEL
+        )
+        return read, snapshot
 
     def _unparseable_ingresses(self) -> list[CachedObject]:
         """The cached Ingresses that failed to parse (looked for again only when an Ingress changed)."""
@@ -331,6 +388,11 @@ class Controller:
         elif kind == "Service" and not (new and new.error):
             if same_service(olds, news):
                 return  # e.g. our own status patch
+        elif kind in GATEWAY_API_KINDS:
+            if new is not None and new.error is not None:
+                self._report_unparseable(kind, new)
+            elif olds == news and _same_lifecycle(old, new):
+                return  # status (ours or another controller's), resourceVersion
         elif olds == news and not (new and new.error):
             return  # nothing we read changed (e.g. a node heartbeat)
         for stack in self._stacks_for(kind, olds + news, new):
@@ -338,7 +400,10 @@ class Controller:
         self.metrics.queue_depth.set(self.queue.depth)
 
     def _stacks_for(self, kind: str, objects: tuple[Any, ...], new: CachedObject | None) -> set[str]:
-        bindings = self.bindings.keys_for(kind, objects) if self.bindings is not None else set()
+        gateways = self.gateways.keys_for(kind, objects)
+        if kind in GATEWAY_API_KINDS:
+            return gateways
+        bindings = gateways | (self.bindings.keys_for(kind, objects) if self.bindings is not None else set())
         if self.services is not None:
             bindings |= self.services.keys_for(kind, objects)
         if kind == TARGET_GROUP_BINDING.kind:
@@ -463,6 +528,17 @@ class Controller:
             if self.bindings is not None:
                 self.bindings.reconcile(stack)
             return None
+        if is_gateway_key(stack):
+            converged = self.gateways.reconcile(stack)
+            if not is_class_key(stack):
+                self.addresses[stack] = self.gateways.addresses.get(stack)
+                self.metrics.managed.labels(self.config.provider).set(
+                    sum(1 for a in self.addresses.values() if a)
+                )
+            if converged is not None:
+                for observer in self.on_converged:
+                    observer(stack, converged)
+            return converged
         if is_service_stack(stack):
             if self.services is None:
                 return None
@@ -511,8 +587,7 @@ class Controller:
                 self._ensure_finalizer(snapshot.ingresses[member])
 
         inputs = StackInput.from_snapshot(spec, snapshot)
-        with self._secrets_lock:
-            self._secrets[stack] = _secret_values(inputs)
+        self._converging(stack, inputs)
         converged = self.provider.converge(inputs)
 
         released = [
@@ -582,6 +657,10 @@ class Controller:
                 )
                 continue  # not a failure to report: a lost lease, or our cache one write behind (409)
             log.warning("reconcile failed; retrying", extra={"key": stack, "error": text, "retry_in": delay})
+            if is_gateway_key(stack):
+                reason, text = _failure(err, text, secrets)
+                self.gateways.report(stack, text, reason, retry)
+                continue
             if self.services is not None and is_service_stack(stack):
                 fixable = isinstance(err, ProviderError) and err.user_fixable
                 field = f"{err.field}: " if isinstance(err, ProviderError) and err.field else ""
@@ -596,18 +675,7 @@ class Controller:
                     stack, field + text, "FailedDeployModel" if fixable else "FailedReconcile", retry
                 )
                 continue
-            if isinstance(err, SpecError):  # a user-fixable problem found in the cloud (e.g. no subnets)
-                reason = "FailedDeployModel"
-                text = f"{err.problem.field}: {_safe(_redact(err.problem.message, secrets))}"
-            elif isinstance(err, ProviderError):
-                reason = (
-                    ("FailedCleanup" if err.cleanup else "FailedDeployModel")
-                    if err.user_fixable
-                    else "FailedReconcile"
-                )
-                text = (f"{err.field}: " if err.field else "") + text
-            else:
-                reason = "FailedReconcile"
+            reason, text = _failure(err, text, secrets)
             for ingress in affected:
                 self.events.record(
                     ingress.namespace,
@@ -632,6 +700,22 @@ class Controller:
                     reason,
                     f"{problem.field}: {problem.message}",
                 )
+
+    def _report_unparseable(self, kind: str, cached: CachedObject) -> None:
+        """A Gateway API object the model refuses: a Warning Event on it (it takes no part in any build)."""
+        problem = cached.error.problem if cached.error else None
+        if problem is None:
+            return
+        meta = cached.raw.get("metadata", {})
+        self.events.record(
+            meta.get("namespace", "default"),
+            meta.get("name", ""),
+            meta.get("uid", ""),
+            "Warning",
+            "InvalidObject",
+            f"{problem.field}: {problem.message}",
+            involved=(str(cached.raw.get("apiVersion", "")), kind),
+        )
 
     def _warn_raw(self, raw: dict[str, Any], reason: str, message: str) -> None:
         meta = raw.get("metadata", {})
@@ -767,6 +851,35 @@ def _same_ingress(olds: tuple[Any, ...], news: tuple[Any, ...]) -> bool:
         return False  # our finalizer went away: look again
 
     return bool(olds) and bool(news) and strip(olds) == strip(news)
+
+
+def _failure(err: BaseException, text: str, secrets: set[str]) -> tuple[str, str]:
+    """The Event reason and message of a failed reconcile of an Ingress group or a Gateway:
+    `FailedCleanup` for a resource of ours the cloud would not delete, `FailedDeployModel` for a rejection the
+    user can fix (naming the field), `FailedReconcile` for the rest."""
+    if isinstance(err, SpecError):  # a user-fixable problem found in the cloud (e.g. no subnets)
+        return "FailedDeployModel", f"{err.problem.field}: {_safe(_redact(err.problem.message, secrets))}"
+    if isinstance(err, ProviderError):
+        reason = (
+            ("FailedCleanup" if err.cleanup else "FailedDeployModel")
+            if err.user_fixable
+            else "FailedReconcile"
+        )
+        return reason, (f"{err.field}: " if err.field else "") + text
+    return "FailedReconcile", text
+
+
+def _same_lifecycle(old: CachedObject | None, new: CachedObject | None) -> bool:
+    """Neither deletion nor our finalizer changed between the two versions of an object (what its parsed form
+    does not carry)."""
+
+    def lifecycle(cached: CachedObject | None) -> tuple[bool, bool] | None:
+        if cached is None:
+            return None
+        meta = cached.raw.get("metadata") or {}
+        return bool(meta.get("deletionTimestamp")), FINALIZER in (meta.get("finalizers") or [])
+
+    return lifecycle(old) == lifecycle(new)
 
 
 def _ingresses_named(problem: Problem, outcome: GroupOutcome, snapshot: ClusterSnapshot) -> list[Ingress]:

@@ -241,8 +241,9 @@ class Informer:
     def _parse(self, raw: dict[str, Any]) -> CachedObject:
         if self.resource.strip is not None:
             raw = self.resource.strip(raw)
+        parse = self.resource.parse or parse_object
         try:
-            return CachedObject(raw, tuple(parse_object(raw)), None)
+            return CachedObject(raw, tuple(parse(raw)), None)
         except SpecError as err:
             return CachedObject(raw, (), err)
 

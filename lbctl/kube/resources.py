@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -52,15 +52,21 @@ class WatchedResource:
     optional: bool = False  # a CRD that may not be installed: 404 means "none yet"
     strip: Callable[[dict[str, Any]], dict[str, Any]] | None = None  # what of an object the cache keeps
     by_name: bool = False  # the controller watches only the objects it needs, one by one (Secrets)
+    # what the cache keeps parsed of an object (default: the model's `parse_object`)
+    parse: Callable[[dict[str, Any]], Iterable[Any]] | None = None
 
     def lister(self, namespace: str | None, name: str | None = None) -> Callable[..., Any]:
         """List (and, with watch=True, watch) every object, the objects of one namespace, or one object by
         name (a `metadata.name` field selector: the API server sends nothing else)."""
         if name is not None:
-            if not namespace or self.list_namespaced is None:
+            selector = f"metadata.name={name}"
+            if self.list_namespaced is None:  # cluster-scoped
+                every = self.list_all
+                return lambda **kw: every(field_selector=selector, **kw)
+            if not namespace:
                 raise ValueError(f"a {self.kind} is watched by name only within a namespace")
             fn = self.list_namespaced
-            return lambda **kw: fn(namespace, field_selector=f"metadata.name={name}", **kw)
+            return lambda **kw: fn(namespace, field_selector=selector, **kw)
         if namespace and self.list_namespaced is not None:
             fn = self.list_namespaced
             return lambda **kw: fn(namespace, **kw)

@@ -20,6 +20,9 @@ from lbctl.provider import ProviderConfig, create_provider
 
 log = logging.getLogger("lbctl.run")
 USER_AGENT = f"lbctl/{__version__}"
+# Every informer holds one connection for its watch (the Gateway API kinds and their CRDs add ten): enough
+# room in the pool that requests reuse connections instead of opening and discarding one each time.
+CONNECTION_POOL_SIZE = 64
 
 
 @dataclass(frozen=True)
@@ -47,14 +50,17 @@ def kube_client(
         if token:
             cfg.api_key = {"authorization": token}
             cfg.api_key_prefix = {"authorization": "Bearer"}
+        cfg.connection_pool_maxsize = max(cfg.connection_pool_maxsize, CONNECTION_POOL_SIZE)
         api = client.ApiClient(cfg)
     elif not kubeconfig and os.environ.get("KUBERNETES_SERVICE_HOST"):
         cfg = client.Configuration()
         config.load_incluster_config(client_configuration=cfg)
+        cfg.connection_pool_maxsize = max(cfg.connection_pool_maxsize, CONNECTION_POOL_SIZE)
         api = client.ApiClient(cfg)
     else:
         cfg = client.Configuration()
         config.load_kube_config(config_file=kubeconfig, client_configuration=cfg)
+        cfg.connection_pool_maxsize = max(cfg.connection_pool_maxsize, CONNECTION_POOL_SIZE)
         api = client.ApiClient(cfg)
     api.user_agent = USER_AGENT
     return api

@@ -1,6 +1,7 @@
 """Each install overlay (manifests/aws, manifests/gcp, as `kubectl kustomize` renders them) grants exactly
 what the controller for that cloud calls: recorded from the Kubernetes API emulator's request log (by the
-controller's User-Agent) over a lifecycle on that cloud, with a TLS Secret (read by name) in use."""
+controller's User-Agent) over a lifecycle on that cloud, with a TLS Secret (read by name) in use, and a
+Gateway (with an HTTPRoute and a GRPCRoute) made and deleted."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from emulators.gce.project import create_gcp_project
 from emulators.kube import KubeEmulator
 from emulators.testing.certs import self_signed
 from emulators.testing.controller import controller
-from emulators.testing.crds import install_lbctl_crds
+from emulators.testing.crds import install_gateway_api_crds, install_lbctl_crds
 from emulators.testing.objects import ingress, node, service
 from emulators.testing.waiting import address_of, gone, wait_for
 from lbctl.kube.access import LEASE_ACCESS, required_access
@@ -101,12 +102,53 @@ def lifecycle(
         process.stop()
 
 
+def gateway(api: kubernetes.client.ApiClient, controller_name: str) -> None:
+    """A GatewayClass of ours, a Gateway with an HTTPRoute and a GRPCRoute attached: statuses, the finalizer,
+    then the Gateway's deletion."""
+    objects = kubernetes.client.CustomObjectsApi(api)
+    where = ("gateway.networking.k8s.io", "v1")
+
+    def body(kind: str, name: str, spec: dict) -> dict:
+        return {"apiVersion": "/".join(where), "kind": kind, "metadata": {"name": name}, "spec": spec}
+
+    objects.create_cluster_custom_object(
+        *where, "gatewayclasses", body("GatewayClass", "lbctl", {"controllerName": controller_name})
+    )
+    listener = {"name": "http", "port": 80, "protocol": "HTTP"}
+    gateway = body("Gateway", "web", {"gatewayClassName": "lbctl", "listeners": [listener]})
+    objects.create_namespaced_custom_object(*where, "default", "gateways", gateway)
+    backend = {"parentRefs": [{"name": "web"}], "rules": [{"backendRefs": [{"name": "users", "port": 80}]}]}
+    objects.create_namespaced_custom_object(
+        *where, "default", "httproutes", body("HTTPRoute", "web", backend)
+    )
+    objects.create_namespaced_custom_object(
+        *where, "default", "grpcroutes", body("GRPCRoute", "rpc", backend)
+    )
+
+    def written() -> bool:
+        statuses = [
+            objects.get_namespaced_custom_object(*where, "default", plural, name).get("status") or {}
+            for plural, name in (("httproutes", "web"), ("grpcroutes", "rpc"))
+        ]
+        gateway = objects.get_namespaced_custom_object(*where, "default", "gateways", "web")
+        return all(s.get("parents") for s in statuses) and bool(gateway.get("status", {}).get("addresses"))
+
+    wait_for(written, timeout=60, what="Gateway and route statuses")
+    objects.delete_namespaced_custom_object(*where, "default", "gateways", "web")
+    wait_for(
+        lambda: gone(lambda: objects.get_namespaced_custom_object(*where, "default", "gateways", "web")),
+        timeout=60,
+        what="Gateway deleted",
+    )
+
+
 def aws_calls() -> set[Grant]:
     with moto_server() as aws_url:
         account = create_aws_account(aws_url, "us-east-1", "rbac", ("us-east-1a", "us-east-1b"))
         instances = add_aws_instances(account, {"node-a": "us-east-1a", "node-b": "us-east-1b"})
         with KubeEmulator() as kube:
             install_lbctl_crds(kube, ("aws",))
+            install_gateway_api_crds(kube)
             nodes = {
                 n: f"aws:///{'us-east-1a' if n == 'node-a' else 'us-east-1b'}/{i}"
                 for n, i in instances.items()
@@ -117,7 +159,11 @@ def aws_calls() -> set[Grant]:
                 aws_url,
                 nodes,
                 ingress("shop", {"/users": "users"}),
-                binding=lambda api: (target_group_binding(api, account), load_balancer_service(api)),
+                binding=lambda api: (
+                    target_group_binding(api, account),
+                    load_balancer_service(api),
+                    gateway(api, "lbctl.io/alb"),
+                ),
                 vpc_id=account.vpc_id,
             )
             return called(kube)
@@ -185,6 +231,7 @@ def load_balancer_service(api: kubernetes.client.ApiClient) -> None:
 def gcp_calls() -> set[Grant]:
     with ComputeEmulator(port=0) as compute, KubeEmulator() as kube:
         install_lbctl_crds(kube, ("gcp",))
+        install_gateway_api_crds(kube)
         create_gcp_project(compute.url, "rbac", {"gke-a": "us-central1-a"}, "shop-ip")
         body = ingress("shop", {"/users": "users"}, class_name="gce")
         body["spec"]["defaultBackend"] = {"service": {"name": "users", "port": {"name": "http"}}}
@@ -208,6 +255,7 @@ def gcp_calls() -> set[Grant]:
             compute.url,
             {"gke-a": "gce://rbac/us-central1-a/gke-a"},
             body,
+            binding=lambda api: gateway(api, "lbctl.io/gce"),
             project="rbac",
             zones=["us-central1-a"],
         )
