@@ -360,7 +360,7 @@ def redirect_location(
     if gateway and redirect.port is None and redirect.protocol is not None:
         new_port = str(DEFAULT_PORTS.get(new_protocol, port or 80))
     if redirect.prefix_path is not None and rule is not None:
-        new_path = replace_prefix(rule.path, path, redirect.prefix_path)
+        new_path = replace_prefix(rule.path, path, redirect.prefix_path, gateway)
     else:
         new_path = fill(redirect.path, "/#{path}")
     new_query = fill(redirect.query, "#{query}")
@@ -368,10 +368,17 @@ def redirect_location(
     return f"{new_protocol}://{authority}{new_path}" + (f"?{new_query}" if new_query else "")
 
 
-def replace_prefix(match: PathMatch | None, path: str, replacement: str) -> str:
+def replace_prefix(match: PathMatch | None, path: str, replacement: str, gateway: bool = False) -> str:
     """The path with the part the rule matched replaced (rewrite-target and prefix redirects): the Exact
     path; a Prefix with its '/'; the literal part before an ImplementationSpecific trailing '*'; any path:
-    the leading '/'."""
+    the leading '/'. `gateway`: the Gateway API's ReplacePrefixMatch, element-wise with trailing '/'s of the
+    prefix and the replacement ignored (`/foo` → `/xyz`: `/foo/bar` → `/xyz/bar`, `/foo` → `/xyz`, and a
+    replacement `/` gives `/bar`)."""
+    if gateway and (match is None or match.type == PathType.PREFIX):
+        base = "" if match is None else match.path.rstrip("/")
+        if path != base and not path.startswith(base + "/"):
+            return path
+        return replacement.rstrip("/") + path[len(base) :] or "/"
     if match is None:
         matched = "/"
     elif match.type == PathType.PREFIX:
@@ -388,7 +395,7 @@ def replace_prefix(match: PathMatch | None, path: str, replacement: str) -> str:
     return replacement + path[len(matched) :]
 
 
-def transformed(rule: Rule, host: str, path: str) -> tuple[str, str]:
+def transformed(rule: Rule, host: str, path: str, gateway: bool = False) -> tuple[str, str]:
     """(host, path) as the backend receives them after the rule's rewrites: `transforms.<name>` (the first
     rewrite whose regex matches replaces what it matched, `$1` … its groups), rewrite-target, and the Gateway
     API full-path and hostname rewrites."""
@@ -404,7 +411,7 @@ def transformed(rule: Rule, host: str, path: str) -> tuple[str, str]:
             path, host = (result, host) if url else (path, result)
             break
     if rule.rewrite_path_prefix is not None:
-        path = replace_prefix(rule.path, path, rule.rewrite_path_prefix)
+        path = replace_prefix(rule.path, path, rule.rewrite_path_prefix, gateway)
     if rule.full_path_rewrite is not None:
         path = rule.full_path_rewrite
     if rule.host_rewrite is not None:
@@ -433,7 +440,7 @@ def outcome(
         return RouteResult(rule, action, reason, status_number(action.fixed_response.status_code))
     host, path = normalise_host(request.host), request.bare_path
     if rule is not None:
-        host, path = transformed(rule, host, path)
+        host, path = transformed(rule, host, path, gateway)
     return RouteResult(rule, action, reason, backend_host=host, backend_path=path)
 
 

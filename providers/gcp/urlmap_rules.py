@@ -237,11 +237,13 @@ def _weights(rule: Rule, action: Action) -> list[int]:
 
 
 def _rewrite_prefix(replacement: str, prefix_variant: bool) -> str:
-    """What replaces the matched part: for the `/foo/` variant the replacement with one trailing `/`, so the
-    rest of the path keeps its separator (`/foo/bar` → `/new/bar`, also for a replacement of `/`)."""
+    """What replaces the matched part, as the Gateway API's ReplacePrefixMatch has it (trailing '/'s of the
+    replacement ignored): for the `/foo/` variant the replacement with one trailing `/`, so the rest of the
+    path keeps its separator (`/foo/bar` → `/new/bar`, also for a replacement of `/`); for the whole path
+    `/foo` the replacement itself (`/new/` → `/new`)."""
     if prefix_variant:
         return replacement.rstrip("/") + "/"
-    return replacement or "/"
+    return replacement.rstrip("/") or "/"
 
 
 def _redirect(rule: Rule, redirect: Redirect, options: RouteOptions, prefix_variant: bool, kind: str) -> Body:

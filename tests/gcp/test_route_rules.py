@@ -11,7 +11,7 @@ import yaml
 
 from lbctl.model.builder import BuildConfig
 from lbctl.model.gateway_build import build_gateways
-from lbctl.model.matching import Request
+from lbctl.model.matching import Request, first_match
 from lbctl.model.snapshot import ClusterSnapshot
 from lbctl.model.spec import (
     Action,
@@ -368,6 +368,7 @@ ROUTED = [
     # (request, the HTTPRoute rule it reaches (None: none), what GCLB does with it)
     (Request("shop.example.com", "/users/7", headers={"X-Track": "canary"}), 0, "path rewritten to /v2/7"),
     (Request("shop.example.com", "/users", headers={"x-track": "canary"}), 0, "users-80-"),
+    (Request("shop.example.com", "/users/", headers={"x-track": "canary"}), 0, "path rewritten to /v2/"),
     (Request("shop.example.com", "/users/7", "PUT", {"x-track": "canary"}), 0, "75%"),
     (Request("shop.example.com", "/users/7", "POST"), 1, "backend k8s2-be-df8cc5e3-default-users-80"),
     # a match with a method goes before one with headers (the Gateway API's precedence)
@@ -395,3 +396,7 @@ def test_route_reaches_the_routes_rule(
     reached = result.rule.source.field.split(".")[1] if result.rule is not None else None
     assert reached == (f"rules[{rule}]" if rule is not None else None), result.reason
     assert outcome in result.reason
+    model = first_match(gateway_spec, request_)  # the spec's own semantics agree with GCLB's answer
+    assert model.rule is result.rule
+    answer = ("status", "location", "backend_host", "backend_path", "refused")
+    assert [getattr(model, f) for f in answer] == [getattr(result, f) for f in answer]
