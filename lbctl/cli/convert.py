@@ -291,13 +291,37 @@ def convert_files(files: tuple[str, ...]) -> tuple[list[Converted], list]:
     help="Manifest file or directory (repeatable); '-' reads stdin.",
 )
 @click.option("-o", "--output", type=click.Choice(["yaml", "json"]), default="yaml", show_default=True)
-def convert(files: tuple[str, ...], output: str) -> None:
+@click.option(
+    "--to",
+    "target",
+    type=click.Choice(["v1", "gateway"]),
+    default="v1",
+    show_default=True,
+    help="v1: legacy Ingresses as networking.k8s.io/v1; gateway: Ingresses as Gateway API objects.",
+)
+@click.option(
+    "--gateway-class",
+    metavar="NAME",
+    help="With --to gateway: the GatewayClass the Gateways name [default: lbctl-alb on AWS, lbctl-gce on GCP].",
+)
+def convert(files: tuple[str, ...], output: str, target: str, gateway_class: str | None) -> None:
     """Rewrite legacy Ingresses (extensions/v1beta1, networking.k8s.io/v1beta1) as networking.k8s.io/v1,
     as `kubectl convert` does; every other object is printed unchanged, comments and order kept.
+
+    With --to gateway, the Ingresses lbctl serves become a Gateway per load balancer, HTTPRoutes (and
+    ReferenceGrants, policies) that route the same requests; what cannot be expressed is listed on stderr,
+    per annotation, with the reason. Only the Gateway API objects are printed.
 
     The converted manifests go to stdout, a note per converted Ingress to stderr. Exit 2 (and no output)
     when an input cannot be read or parsed, or a legacy Ingress is invalid.
     """
+    if target == "gateway":
+        from lbctl.cli.convert_gateway import convert_to_gateway
+
+        convert_to_gateway(files, output, gateway_class)
+        return
+    if gateway_class is not None:
+        raise click.UsageError("--gateway-class goes with --to gateway")
     converted, problems = convert_files(files)
     if problems:
         console(err=True).print(problems_table(problems))

@@ -1,0 +1,146 @@
+"""`lbctl convert --to gateway`: the Gateway API objects made from each example's Ingresses route every request
+as the Ingresses do — the Ingress side by the model's first match, the Gateway side by the Gateway API's own
+precedence (`gateway_routing.route_table` / `evaluate`) on the converted objects, parsed as a cluster would; and
+what cannot be expressed is reported by annotation."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from lbctl.model.builder import PROFILES, BuildConfig, build
+from lbctl.model.gateway import Gateway, Route, parse
+from lbctl.model.gateway_attach import attach
+from lbctl.model.gateway_convert import GatewayConversion, convert_spec
+from lbctl.model.gateway_routing import Entry, evaluate, route_table
+from lbctl.model.matching import DEFAULT_PORTS, Request, RouteResult, first_match
+from lbctl.model.snapshot import ClusterSnapshot
+from lbctl.model.spec import LoadBalancerSpec
+
+EXAMPLES = sorted((Path(__file__).resolve().parents[2] / "docs" / "examples").glob("*.yaml"))
+
+
+def _specs(objects: list[dict[str, Any]]) -> tuple[ClusterSnapshot, list[LoadBalancerSpec]]:
+    snapshot = ClusterSnapshot.from_objects(objects)
+    specs = []
+    for provider in PROFILES:
+        specs += build(snapshot, BuildConfig.for_provider(provider, assume_missing=True)).specs
+    return snapshot, specs
+
+
+def _requests(spec: LoadBalancerSpec) -> list[Request]:
+    """Hosts × paths from the rules, plus hosts and paths no rule names, on every listener."""
+    hosts = {"unmatched.example.org"}
+    paths = {"/", "/nothing", "/x/y"}
+    for rule in spec.rules:
+        if rule.host:
+            hosts.add(rule.host.replace("*", "a"))
+        if rule.path:
+            base = rule.path.path.rstrip("*")
+            paths.update({base, base.rstrip("/") or "/", base.rstrip("/") + "/", base + "/x", base + "x"})
+    return [
+        Request(host, path, port=listener.port, scheme=listener.protocol.lower(), query={"q": "1"})
+        for listener in spec.frontend.listeners
+        for host in sorted(hosts)
+        for path in sorted(paths)
+    ]
+
+
+def _ingress_answer(spec: LoadBalancerSpec, found: RouteResult) -> tuple[Any, ...]:
+    if found.location is not None:
+        return ("redirect", found.status, _normal(found.location))
+    if found.action is None or found.action.type != "forward":
+        return ("status", found.status)
+    targets = sorted(
+        (
+            spec.backends[t.backend_key].namespace,
+            spec.backends[t.backend_key].service,
+            spec.backends[t.backend_key].port,
+        )
+        for t in found.action.forward
+        if t.backend_key
+    )
+    return ("forward", tuple(targets), found.backend_path)
+
+
+def _normal(location: str) -> str:
+    return re.sub(
+        r"^(http://[^/:]+):80(?=/|\?|$)|^(https://[^/:]+):443(?=/|\?|$)",
+        lambda m: m.group(1) or m.group(2),
+        location,
+    )
+
+
+def _gateway_answer(entry: Entry | None, request: Request, listener_port: int) -> tuple[Any, ...]:
+    """The answer of the entry the Gateway API evaluation reaches: RequestRedirect and URLRewrite as the spec
+    defines them (the redirect port: the filter's, else the scheme's well-known port, else the listener's)."""
+    if entry is None:
+        return ("status", 404)
+    filters = {f["type"]: f for f in entry.rule.filters}
+    if "RequestRedirect" in filters:
+        redirect = filters["RequestRedirect"]["requestRedirect"]
+        scheme = redirect.get("scheme") or request.scheme or "http"
+        port = redirect.get("port") or (DEFAULT_PORTS[scheme] if "scheme" in redirect else listener_port)
+        host = redirect.get("hostname") or request.host.split(":")[0].lower()
+        path = redirect.get("path", {}).get("replaceFullPath", request.bare_path)
+        query = request.query_string()
+        location = f"{scheme}://{host}:{port}{path}" + (f"?{query}" if query else "")
+        return ("redirect", redirect.get("statusCode", 302), _normal(location))
+    path = request.bare_path
+    rewrite = filters.get("URLRewrite", {}).get("urlRewrite", {}).get("path")
+    if rewrite and rewrite["type"] == "ReplaceFullPath":
+        path = rewrite["replaceFullPath"]
+    elif rewrite:
+        matched = entry.match.path.value.rstrip("/") if entry.match.path else ""  # type: ignore[union-attr]
+        rest = path[len(matched) :].lstrip("/")
+        replacement = rewrite["replacePrefixMatch"]
+        path = replacement.rstrip("/") + "/" + rest if rest else replacement
+    targets = tuple(sorted((b.namespace, b.name, b.port) for b in entry.rule.backend_refs))
+    return ("forward", targets, path)
+
+
+def _tables(conversion: GatewayConversion) -> dict[int, list[Entry]]:
+    parsed = [parse(obj) for obj in conversion.objects if obj["apiVersion"].startswith("gateway.networking")]
+    (gateway,) = [p for p in parsed if isinstance(p, Gateway)]
+    routes = [p for p in parsed if isinstance(p, Route)]
+    labels = {r.namespace: {"kubernetes.io/metadata.name": r.namespace} for r in routes}
+    tables = {}
+    for listener in gateway.listeners:
+        attached = [
+            (route, attach(route, parent, gateway, labels))
+            for route in routes
+            for parent in route.parent_refs
+        ]
+        tables[listener.port] = route_table(attached, listener)
+    return tables
+
+
+CONVERTIBLE = []
+for example in EXAMPLES:
+    snapshot, specs = _specs([d for d in yaml.safe_load_all(example.read_text()) if d])
+    CONVERTIBLE += [(example.name, snapshot, spec) for spec in specs]
+
+
+@pytest.mark.parametrize(
+    ("name", "snapshot", "spec"), CONVERTIBLE, ids=[f"{c[0]}-{c[2].provider}" for c in CONVERTIBLE]
+)
+def test_converted_routes_answer_every_request_as_the_ingresses(
+    name: str, snapshot: ClusterSnapshot, spec: LoadBalancerSpec
+) -> None:
+    conversion = convert_spec(spec, snapshot.ingresses)
+    tables = _tables(conversion)
+    requests = _requests(spec)
+    assert requests
+    for request in requests:
+        expected = _ingress_answer(spec, first_match(spec, request))
+        got = _gateway_answer(evaluate(tables[request.port or 80], request), request, request.port or 80)
+        assert got == expected, (name, request)
+
+
+def test_the_examples_cover_both_clouds_and_redirects() -> None:
+    assert {spec.provider for _, _, spec in CONVERTIBLE} == {"aws", "gcp"}
+    assert len(CONVERTIBLE) >= 5
