@@ -80,7 +80,8 @@ def _converge_files(
             continue
         outcomes.append(converged)
         verb = "deleted" if delete else "converged"
-        out.print(f"[bold]{verb}[/] {key}" + (f" → {converged.address}" if converged.address else ""))
+        addresses = ", ".join(x for x in (converged.address, *converged.extra_addresses) if x)
+        out.print(f"[bold]{verb}[/] {key}" + (f" → {addresses}" if addresses else ""))
         if converged.changes:
             out.print(changes_table(converged.changes, "Changes made"))
         for warning in converged.warnings:

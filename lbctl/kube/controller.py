@@ -8,7 +8,7 @@ import dataclasses
 import logging
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -609,7 +609,7 @@ class Controller:
             ingress = snapshot.ingresses[member]
             if converged.annotations is not None:
                 self._set_status_annotations(ingress, converged.annotations)
-            self._set_address(ingress, converged.address)
+            self._set_address(ingress, converged.address, converged.extra_addresses)
             if converged.changes:
                 self.events.record(
                     ingress.namespace,
@@ -800,16 +800,17 @@ class Controller:
             if err.status != 404:
                 raise
 
-    def _set_address(self, ingress: Ingress, address: str | None) -> None:
+    def _set_address(self, ingress: Ingress, address: str | None, extra: Sequence[str] = ()) -> None:
+        """The status addresses: the load balancer's, then `extra` (as LBC lists a frontend NLB's after it)."""
         cached = self.informers["Ingress"].get(ingress.ref.key)
         current = (
             (cached.raw.get("status") or {}).get("loadBalancer", {}).get("ingress") or [] if cached else []
         )
-        wanted = [status_entry(address)] if address else []
+        wanted = [status_entry(x) for x in (address, *extra) if x] if address else []
         if _normalise_status(current) == wanted:
             return
         try:
-            self.writer.set_address(ingress.namespace, ingress.name, address)
+            self.writer.set_address(ingress.namespace, ingress.name, address, extra)
         except ApiException as err:
             if err.status != 404:
                 raise

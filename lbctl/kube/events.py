@@ -7,6 +7,7 @@ import ipaddress
 import logging
 import threading
 from collections import OrderedDict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -158,8 +159,9 @@ class IngressWriter:
         body = {"metadata": {"annotations": changes}}
         self.api.patch_namespaced_ingress(name, namespace, body, _content_type="application/merge-patch+json")
 
-    def set_address(self, namespace: str, name: str, address: str | None) -> None:
-        entries = [status_entry(address)] if address else []
+    def set_address(self, namespace: str, name: str, address: str | None, extra: Sequence[str] = ()) -> None:
+        """status.loadBalancer.ingress: `address`, then the `extra` ones (none without `address`)."""
+        entries = [status_entry(x) for x in (address, *extra) if x] if address else []
         self.api.patch_namespaced_ingress_status(
             name, namespace, {"status": {"loadBalancer": {"ingress": entries}}}
         )

@@ -110,7 +110,7 @@ def test_create_edit_scale_delete(
         process.stop()
 
 
-def test_bad_annotation_is_reported_and_others_converge(
+def test_bad_annotation_is_reported_and_others_converge_with_a_frontend_nlb(
     kube: KubeEmulator, cluster: kubernetes.client.ApiClient, account: AwsAccount
 ) -> None:
     net = kubernetes.client.NetworkingV1Api(cluster)
@@ -120,7 +120,8 @@ def test_bad_annotation_is_reported_and_others_converge(
             "default",
             ingress("broken", {"/": "users"}, {"alb.ingress.kubernetes.io/listen-ports": '[{"HTTP": 80'}),
         )
-        net.create_namespaced_ingress("default", ingress("fine", {"/": "products"}))
+        front = {"alb.ingress.kubernetes.io/enable-frontend-nlb": "true"}
+        net.create_namespaced_ingress("default", ingress("fine", {"/": "products"}, front))
         wait_for(lambda: address_of(cluster, "fine"), what="the valid Ingress converges")
         warnings = wait_for(
             lambda: [e for e in events_for(cluster, "broken") if e[0] == "Warning"],
@@ -128,7 +129,10 @@ def test_bad_annotation_is_reported_and_others_converge(
         )
         assert "alb.ingress.kubernetes.io/listen-ports" in warnings[0][2]
         assert address_of(cluster, "broken") is None
-        assert len(our_load_balancers(account)) == 1
+        # the ALB and its frontend NLB, both DNS names in the status, the ALB's first (as LBC writes them)
+        by_type = {lb["Type"]: lb["DNSName"] for lb in our_load_balancers(account)}
+        status = net.read_namespaced_ingress_status("fine", "default").status.load_balancer.ingress
+        assert [e.hostname for e in status] == [by_type["application"], by_type["network"]]
     finally:
         process.stop()
 
