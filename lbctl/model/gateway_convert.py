@@ -429,6 +429,13 @@ class _Converter:
             if p.bare_prefix is not None:
                 self._bare_prefix(route, rule, p.bare_prefix, combos)
         route["spec"]["rules"].append({"matches": matches, **converted})
+        if any(p.type == "RegularExpression" for p in paths) and self._later_non_regex(rule):
+            self.out.note(
+                member,
+                where,
+                "a RegularExpression path comes after every Exact and PathPrefix match in the Gateway API's "
+                "precedence: a request that a later rule's path also matches goes to that rule instead",
+            )
         if rule.host and rule.host.startswith("*."):
             self.out.note(
                 member,
@@ -436,6 +443,14 @@ class _Converter:
                 f"{rule.host} covers exactly one DNS label as an Ingress host; a Gateway API hostname "
                 f"{rule.host} also covers deeper names (a.b{rule.host[1:]})",
             )
+
+    def _later_non_regex(self, rule: Rule) -> bool:
+        later = self.spec.rules[self.spec.rules.index(rule) + 1 :]
+        return any(
+            (other.host is None or other.host == rule.host)
+            and (other.path is None or (not other.path.regex and not re.search(r"[*?]", other.path.path)))
+            for other in later
+        ) or (self.spec.default_action is not None)
 
     def _bare_prefix(
         self, route: dict[str, Any], rule: Rule, bare: str, combos: list[dict[str, Any]]
@@ -461,20 +476,33 @@ class _Converter:
             matches = [{"path": {"type": "Exact", "value": bare}, **combo} for combo in combos]
             route["spec"]["rules"].append({"matches": matches, **converted})
 
-    def _condition_annotation(self, rule: Rule) -> str | None:
-        ingress = self.ingresses.get(rule.source.ingress)
-        if ingress is None or not rule.conditions:
+    def _service_name(self, member: str, where: str) -> str | None:
+        """The Service name of the Ingress backend at `where` (`spec.rules[i].http.paths[j]`): the `<name>` of
+        its `conditions.<name>` and `actions.<name>` annotations."""
+        ingress = self.ingresses.get(member)
+        found = re.fullmatch(r"spec\.rules\[(\d+)\]\.http\.paths\[(\d+)\]", where)
+        if ingress is None or found is None:
             return None
-        return next((k for k in ingress.annotations if k.startswith(ALB + "conditions.")), None)
+        path = ingress.rules[int(found.group(1))].paths[int(found.group(2))]
+        return path.backend.service.name if path.backend.service else None
+
+    def _annotation(self, member: str, where: str, family: str) -> str:
+        """The `conditions.<name>` / `actions.<name>` annotation of a rule's backend, else the field."""
+        name = self._service_name(member, where)
+        key = f"{ALB}{family}.{name}"
+        ingress = self.ingresses.get(member)
+        return key if name and ingress is not None and key in ingress.annotations else where
+
+    def _condition_annotation(self, rule: Rule) -> str | None:
+        if not rule.conditions:
+            return None
+        return self._annotation(rule.source.ingress, rule.source.field, "conditions")
 
     # ---- actions
 
     def _action(self, action: Action, rule: Rule | None, member: str, where: str) -> dict[str, Any] | None:
         """The backendRefs and filters of an action (None: it cannot be expressed, noted)."""
-        ingress = self.ingresses.get(member)
-        anchor = next(
-            (k for k in (ingress.annotations if ingress else {}) if k.startswith(ALB + "actions.")), where
-        )
+        anchor = self._annotation(member, where, "actions")
         if action.authentication is not None or action.jwt_validation is not None:
             self.out.note(
                 member,
@@ -573,10 +601,7 @@ class _Converter:
     def _rewrites(self, rule: Rule, member: str) -> list[dict[str, Any]]:
         out: list[dict[str, Any]] = []
         if rule.transforms:
-            key = next(
-                (k for k in self.ingresses[member].annotations if k.startswith(ALB + "transforms.")),
-                f"{rule.source.field} transforms",
-            )
+            key = self._annotation(member, rule.source.field, "transforms")
             self.out.note(member, key, "regular-expression rewrites have no URLRewrite form; not rewritten")
         target = rule.rewrite_path_prefix
         if target is None:

@@ -21,7 +21,19 @@ from lbctl.model.matching import DEFAULT_PORTS, Request, RouteResult, first_matc
 from lbctl.model.snapshot import ClusterSnapshot
 from lbctl.model.spec import LoadBalancerSpec
 
-EXAMPLES = sorted((Path(__file__).resolve().parents[2] / "docs" / "examples").glob("*.yaml"))
+ROOT = Path(__file__).resolve().parents[2]
+# every example, and one using what the conversion expresses beyond them (conditions, actions, rewrites …)
+EXAMPLES = [
+    *sorted((ROOT / "docs" / "examples").glob("*.yaml")),
+    ROOT / "tests" / "data" / "convert-features.yaml",
+]
+VARIANTS = [  # (method, headers, query) of the conditions in convert-features.yaml, and none
+    ("GET", {}, {}),
+    ("POST", {"X-Tier": "gold"}, {}),
+    ("PUT", {"x-tier": "silver"}, {}),
+    ("DELETE", {"X-Tier": "gold"}, {}),
+    ("GET", {}, {"v": "2"}),
+]
 
 
 def _specs(objects: list[dict[str, Any]]) -> tuple[ClusterSnapshot, list[LoadBalancerSpec]]:
@@ -42,11 +54,13 @@ def _requests(spec: LoadBalancerSpec) -> list[Request]:
         if rule.path:
             base = rule.path.path.rstrip("*")
             paths.update({base, base.rstrip("/") or "/", base.rstrip("/") + "/", base + "/x", base + "x"})
+    variants = VARIANTS if any(rule.conditions for rule in spec.rules) else VARIANTS[:1]
     return [
-        Request(host, path, port=listener.port, scheme=listener.protocol.lower(), query={"q": "1"})
+        Request(host, path, method, headers, {"q": "1", **query}, listener.port, listener.protocol.lower())
         for listener in spec.frontend.listeners
         for host in sorted(hosts)
         for path in sorted(paths)
+        for method, headers, query in variants
     ]
 
 
@@ -141,6 +155,37 @@ def test_converted_routes_answer_every_request_as_the_ingresses(
         assert got == expected, (name, request)
 
 
-def test_the_examples_cover_both_clouds_and_redirects() -> None:
+def test_the_cases_cover_both_clouds_conditions_redirects_and_rewrites() -> None:
     assert {spec.provider for _, _, spec in CONVERTIBLE} == {"aws", "gcp"}
-    assert len(CONVERTIBLE) >= 5
+    rules = [rule for _, _, spec in CONVERTIBLE for rule in spec.rules]
+    assert {c.field for rule in rules for c in rule.conditions} >= {
+        "http-header",
+        "http-request-method",
+        "query-string",
+    }
+    assert {rule.action.type for rule in rules} >= {"forward", "redirect"}
+    assert any(rule.rewrite_path_prefix for rule in rules)
+    assert any(x.redirect_to_https_port for _, _, spec in CONVERTIBLE for x in spec.frontend.listeners)
+
+
+def test_what_cannot_be_expressed_is_reported_by_annotation() -> None:
+    text = (ROOT / "tests" / "data" / "route-conditions.yaml").read_text()
+    text = text.replace(
+        "  annotations:\n",
+        "  annotations:\n    alb.ingress.kubernetes.io/wafv2-acl-arn: arn:aws:wafv2:us-east-1:123456789012:regional/webacl/w/0a1b\n",
+        1,
+    )
+    snapshot, (spec,) = _specs([d for d in yaml.safe_load_all(text) if d])
+    conversion = convert_spec(spec, snapshot.ingresses, "edge")
+    reported = {item.what: item.why for item in conversion.unexpressed}
+    assert "source-ip" in reported["alb.ingress.kubernetes.io/conditions.office"]
+    assert "fixed response" in reported["alb.ingress.kubernetes.io/actions.gone"]
+    assert "certificate" in reported["alb.ingress.kubernetes.io/certificate-arn"]
+    assert "lbctl's Gateway does not read it" in reported["alb.ingress.kubernetes.io/wafv2-acl-arn"]
+    assert {item.object for item in conversion.unexpressed} == {"Ingress shop/web"}
+    gateway = conversion.objects[0]
+    assert (gateway["kind"], gateway["spec"]["gatewayClassName"]) == ("Gateway", "edge")
+    # what is expressed is not reported: listeners, ssl-redirect, the header/method and query conditions
+    assert not {"alb.ingress.kubernetes.io/listen-ports", "alb.ingress.kubernetes.io/ssl-redirect"} & set(
+        reported
+    )
