@@ -313,7 +313,8 @@ def translate(
             rule_actions = actions(rule.action, https, spec, secrets, str(rule.source))
             transforms = alb_rules.rule_transforms(rule, gateway)
             for part in parts:
-                if alb_rules.needless(
+                # a Gateway API redirect is kept as written, also one to the URL it matched (the spec's)
+                if not gateway and alb_rules.needless(
                     part, rule_actions, listener.rules, spec_listener.port, spec_listener.protocol
                 ):
                     continue

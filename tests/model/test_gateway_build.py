@@ -241,7 +241,7 @@ def test_the_specs_plain_requests_reach_what_the_gateway_api_says() -> None:
         ("example.org", "/api/v2"),
     ]:
         entry = evaluate(table, Request(host, path))
-        found = first_match(spec, host, path).rule
+        found = first_match(spec, Request(host, path)).rule
         got = (found.source.ingress, found.source.field) if found else None
         wanted = (
             (entry.route.key, f"spec.rules[{entry.rule.index}].matches[{entry.match_index}]")
@@ -600,11 +600,11 @@ def test_a_request_for_a_listeners_hostname_never_falls_to_a_broader_listener() 
     narrow = route("narrow", [{"matches": [{"path": {"value": "/cart"}}], "backendRefs": [to()]}])
     narrow["spec"]["parentRefs"] = [{"name": "edge", "namespace": "infra", "sectionName": "shop"}]
     spec = the_spec(built([*objects(listeners=listeners), broad, narrow]))
-    assert first_match(spec, "shop.example.com", "/cart").rule.source.ingress == "shop/narrow"  # type: ignore[union-attr]
-    missed = first_match(spec, "shop.example.com", "/other")
+    assert first_match(spec, Request("shop.example.com", "/cart")).rule.source.ingress == "shop/narrow"  # type: ignore[union-attr]
+    missed = first_match(spec, Request("shop.example.com", "/other"))
     assert missed.action is not None and missed.action.fixed_response is not None
     assert missed.action.fixed_response.status_code == "404"
-    assert first_match(spec, "a.b.example.com", "/").rule.source.ingress == "shop/broad"  # type: ignore[union-attr]
+    assert first_match(spec, Request("a.b.example.com", "/")).rule.source.ingress == "shop/broad"  # type: ignore[union-attr]
 
 
 def test_gateway_status_programmed_with_the_address_and_foreign_conditions_kept() -> None:
