@@ -21,13 +21,93 @@ def _record(owner: dict[str, Any]) -> dict[str, str]:
     return {f"description.{k}": str(v) for k, v in sorted(owner.items())}
 
 
+def _match_text(match: dict[str, Any]) -> str:
+    """One matchRule as its conditions: the path match, then each header and query parameter match."""
+    parts = []
+    for key, label in (
+        ("fullPathMatch", "path"),
+        ("prefixMatch", "path prefix"),
+        ("regexMatch", "path regex"),
+    ):
+        if match.get(key):
+            parts.append(f"{label} {match[key]}")
+    for header in match.get("headerMatches") or []:
+        kind = next(
+            (k for k in ("exactMatch", "regexMatch", "prefixMatch", "suffixMatch") if k in header), ""
+        )
+        name = "method" if header.get("headerName") == ":method" else f"header {header.get('headerName')}"
+        parts.append(f"{name} {'~ ' if kind == 'regexMatch' else ''}{header.get(kind, 'present')}")
+    for query in match.get("queryParameterMatches") or []:
+        value = query.get("exactMatch") or (
+            f"~ {query['regexMatch']}" if "regexMatch" in query else "present"
+        )
+        parts.append(f"query {query.get('name')}={value}")
+    return " and ".join(parts) or "any path"
+
+
+def _action_text(rule: dict[str, Any], service_key: str = "service", action_key: str = "routeAction") -> str:
+    """What a routeRule (or a matcher's default) does: redirect, fault-injected answer or backends."""
+    redirect = rule.get("urlRedirect") or rule.get("defaultUrlRedirect")
+    if redirect:
+        target = redirect.get("pathRedirect") or redirect.get("prefixRedirect") or "the same path"
+        scheme = " over HTTPS" if redirect.get("httpsRedirect") else ""
+        host = f" on {redirect['hostRedirect']}" if redirect.get("hostRedirect") else ""
+        return f"redirect {redirect.get('redirectResponseCode', '')} to {target}{host}{scheme}"
+    action = rule.get(action_key) or {}
+    abort = (action.get("faultInjectionPolicy") or {}).get("abort") or {}
+    if abort.get("percentage") == 100:
+        return f"answer {abort.get('httpStatus')}"
+    weighted = action.get("weightedBackendServices") or []
+    text = "→ " + (
+        ", ".join(f"{_last(w.get('backendService'))} (weight {w.get('weight', 0)})" for w in weighted)
+        if weighted
+        else _last(rule.get(service_key))
+    )
+    rewrite = action.get("urlRewrite") or {}
+    if rewrite.get("pathPrefixRewrite"):
+        text += f" (rewrite prefix to {rewrite['pathPrefixRewrite']})"
+    if rewrite.get("hostRewrite"):
+        text += f" (host {rewrite['hostRewrite']})"
+    if action.get("timeout"):
+        text += f" (timeout {action['timeout'].get('seconds', 0)}s)"
+    return text
+
+
+def _route_rules(matcher: dict[str, Any], hosts: str, first: int) -> list[dict[str, Any]]:
+    """A path matcher's routeRules in priority order, then its default."""
+    rules: list[dict[str, Any]] = []
+    for rule in sorted(matcher.get("routeRules") or [], key=lambda r: int(r.get("priority", 0))):
+        matches = [_match_text(m) for m in rule.get("matchRules") or []] or ["any path"]
+        rules.append(
+            {
+                "listener": matcher.get("name", ""),
+                "priority": first + len(rules),
+                "conditions": [f"host {hosts}", " or ".join(matches)],
+                "action": _action_text(rule),
+            }
+        )
+    rules.append(
+        {
+            "listener": matcher.get("name", ""),
+            "priority": first + len(rules),
+            "conditions": [f"host {hosts}", "anything else"],
+            "action": _action_text(matcher, "defaultService", "defaultRouteAction"),
+        }
+    )
+    return rules
+
+
 def _url_map_rules(url_map: dict[str, Any]) -> list[dict[str, Any]]:
-    """Rules in GCLB's order: each host rule's path matcher, its path rules, then its default service."""
+    """Rules in GCLB's order: each host rule's path matcher, its path rules (or routeRules by priority), then
+    its default service."""
     rules: list[dict[str, Any]] = []
     matchers = {m["name"]: m for m in url_map.get("pathMatchers", [])}
     for host_rule in url_map.get("hostRules", []):
         matcher = matchers.get(host_rule.get("pathMatcher", ""), {})
         hosts = ", ".join(host_rule.get("hosts", []))
+        if matcher.get("routeRules"):
+            rules.extend(_route_rules(matcher, hosts, len(rules) + 1))
+            continue
         for path_rule in matcher.get("pathRules", []):
             rewrite = (path_rule.get("routeAction") or {}).get("urlRewrite", {}).get("pathPrefixRewrite")
             action = f"→ {_last(path_rule.get('service'))}" + (
@@ -60,13 +140,13 @@ def _url_map_rules(url_map: dict[str, Any]) -> list[dict[str, Any]]:
                 "action": f"redirect {redirect.get('redirectResponseCode', '')} to HTTPS",
             }
         )
-    elif url_map.get("defaultService"):
+    elif url_map.get("defaultService") or url_map.get("defaultRouteAction"):
         rules.append(
             {
                 "listener": url_map["name"],
                 "priority": len(rules) + 1,
                 "conditions": ["any other host"],
-                "action": f"→ {_last(url_map['defaultService'])}",
+                "action": _action_text(url_map, "defaultService", "defaultRouteAction"),
             }
         )
     return rules

@@ -49,6 +49,7 @@ class RuleRefused(ProviderError):
             f"{rule.source}: {why} on the Google Cloud Application Load Balancer",
             user_fixable=True,
             field=rule.source.field,
+            subject=f"{rule.source.kind} {rule.source.ingress}",  # the route (or Ingress) the Event is on
         )
 
 

@@ -124,6 +124,16 @@ def test_managed_spec_converges_to_route_rules_then_makes_no_write(
     assert fallback is not None
     assert fallback["service"].endswith(f"/{users}")
 
+    described = {(r["conditions"][-1], r["action"]) for r in provider.describe(stack.spec.stack)["rules"]}
+    assert ("path prefix /", "redirect MOVED_PERMANENTLY_DEFAULT to the same path over HTTPS") in described
+    weighted = f"→ {users} (weight 80), {products_service} (weight 20)"
+    assert (
+        "path prefix /users/ and header x-track canary",
+        f"{weighted} (rewrite prefix to /v2/users/) (timeout 15s)",
+    ) in described
+    assert ("path /products and method GET and query view=full", f"→ {products_service}") in described
+    assert ("anything else", "answer 404") in described
+
     provider.stats.reset()
     emulator.clear_requests()
     again = provider.converge(managed_stack())

@@ -298,6 +298,7 @@ def test_what_gclb_cannot_express_is_refused_naming_the_rule(rule: Rule, message
     assert str(caught.value).startswith(f"{SOURCE}: ")
     assert message in str(caught.value)
     assert caught.value.user_fixable and caught.value.field == SOURCE.field
+    assert caught.value.subject == "HTTPRoute default/store"
 
 
 # ---- `lbctl route --provider gcp` on a Gateway built through the model ------------------------------------
