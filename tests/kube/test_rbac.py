@@ -24,7 +24,7 @@ from emulators.testing.crds import install_gateway_api_crds, install_lbctl_crds
 from emulators.testing.objects import ingress, node, service
 from emulators.testing.waiting import address_of, gone, wait_for
 from lbctl.kube.access import LEASE_ACCESS, required_access
-from lbctl.kube.run import USER_AGENT
+from lbctl.kube.run import USER_AGENT, ControllerProcess
 from lbctl.model.annotations import MANAGED_CERTIFICATES
 
 MANIFESTS = Path(__file__).resolve().parents[2] / "manifests"
@@ -63,7 +63,7 @@ def lifecycle(
     cloud_url: str,
     nodes: dict[str, str],
     ingress_body: dict,
-    binding: Callable[[kubernetes.client.ApiClient], None] | None = None,
+    binding: Callable[[kubernetes.client.ApiClient, ControllerProcess], None] | None = None,
     **options: object,
 ) -> None:
     """Create, reconcile, delete one Ingress (and, with `binding`, what it does) with a leader-elected
@@ -97,12 +97,12 @@ def lifecycle(
         net.delete_namespaced_ingress("shop", "default")
         wait_for(lambda: gone(lambda: net.read_namespaced_ingress("shop", "default")), what="deleted")
         if binding is not None:
-            binding(api)
+            binding(api, process)
     finally:
         process.stop()
 
 
-def gateway(api: kubernetes.client.ApiClient, controller_name: str) -> None:
+def gateway(api: kubernetes.client.ApiClient, process: ControllerProcess, controller_name: str) -> None:
     """A GatewayClass of ours, a Gateway with an HTTPRoute and a GRPCRoute attached: statuses, the finalizer,
     then the Gateway's deletion."""
     objects = kubernetes.client.CustomObjectsApi(api)
@@ -114,9 +114,6 @@ def gateway(api: kubernetes.client.ApiClient, controller_name: str) -> None:
     objects.create_cluster_custom_object(
         *where, "gatewayclasses", body("GatewayClass", "lbctl", {"controllerName": controller_name})
     )
-    listener = {"name": "http", "port": 80, "protocol": "HTTP"}
-    gateway = body("Gateway", "web", {"gatewayClassName": "lbctl", "listeners": [listener]})
-    objects.create_namespaced_custom_object(*where, "default", "gateways", gateway)
     backend = {"parentRefs": [{"name": "web"}], "rules": [{"backendRefs": [{"name": "users", "port": 80}]}]}
     objects.create_namespaced_custom_object(
         *where, "default", "httproutes", body("HTTPRoute", "web", backend)
@@ -124,6 +121,16 @@ def gateway(api: kubernetes.client.ApiClient, controller_name: str) -> None:
     objects.create_namespaced_custom_object(
         *where, "default", "grpcroutes", body("GRPCRoute", "rpc", backend)
     )
+    # the Gateway once the controller has its routes: its first converge then has a backend (a Google Cloud
+    # URL map needs one), so no failure, and no repeated Event, depends on timing
+    informers = process.controller.informers
+    wait_for(
+        lambda: informers["HTTPRoute"].get("default/web") and informers["GRPCRoute"].get("default/rpc"),
+        what="routes cached",
+    )
+    listener = {"name": "http", "port": 80, "protocol": "HTTP"}
+    gateway = body("Gateway", "web", {"gatewayClassName": "lbctl", "listeners": [listener]})
+    objects.create_namespaced_custom_object(*where, "default", "gateways", gateway)
 
     def written() -> bool:
         statuses = [
@@ -159,10 +166,10 @@ def aws_calls() -> set[Grant]:
                 aws_url,
                 nodes,
                 ingress("shop", {"/users": "users"}),
-                binding=lambda api: (
+                binding=lambda api, process: (
                     target_group_binding(api, account),
                     load_balancer_service(api),
-                    gateway(api, "lbctl.io/alb"),
+                    gateway(api, process, "lbctl.io/alb"),
                 ),
                 vpc_id=account.vpc_id,
             )
@@ -255,7 +262,7 @@ def gcp_calls() -> set[Grant]:
             compute.url,
             {"gke-a": "gce://rbac/us-central1-a/gke-a"},
             body,
-            binding=lambda api: gateway(api, "lbctl.io/gce"),
+            binding=lambda api, process: gateway(api, process, "lbctl.io/gce"),
             project="rbac",
             zones=["us-central1-a"],
         )
