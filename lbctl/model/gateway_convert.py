@@ -47,16 +47,11 @@ DEFAULT_CLASSES = {"aws": "lbctl-alb", "gcp": "lbctl-gce"}
 METHODS = ("GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH")
 REDIRECT_CODES = {"HTTP_301": 301, "HTTP_302": 302, "MOVED_PERMANENTLY_DEFAULT": 301, "FOUND": 302}
 REDIRECT_CODES |= {"SEE_OTHER": 303, "TEMPORARY_REDIRECT": 307, "PERMANENT_REDIRECT": 308}
-ALB = "alb.ingress.kubernetes.io/"
-_PREFIXES = (
-    ALB,
-    "ingress.kubernetes.io/",
-    "kubernetes.io/ingress.",
-    "ingress.gcp.kubernetes.io/",
-    "networking.gke.io/",
-    "nginx.ingress.kubernetes.io/rewrite-target",
-    "lbctl.io/",
-)
+ALB = a.ALB
+_FAMILY = {
+    name: key.split("${", 1)[0] for name, key in (("conditions", a.CONDITIONS), ("actions", a.ACTIONS))
+}
+_FAMILY["transforms"] = a.TRANSFORMS.split("${", 1)[0]
 
 
 @dataclass(frozen=True)
@@ -275,11 +270,11 @@ class _Converter:
             elif cert.kind == "pre-shared":
                 pre_shared.append(cert.ref)
             else:
-                what = {"arn": a.CERTIFICATE_ARN, "discover": "spec.tls", "request": ALB + "create-acm-cert"}
+                what = {"arn": a.CERTIFICATE_ARN, "discover": "spec.tls", "request": a.CREATE_ACM_CERT}
                 for member in self.spec.members:
                     self.out.note(
                         member,
-                        what.get(cert.kind, "networking.gke.io/managed-certificates"),
+                        what.get(cert.kind, a.MANAGED_CERTIFICATES),
                         f"a {cert.kind} certificate has no Gateway API form: lbctl's Gateway takes Secrets in "
                         "tls.certificateRefs (aws-load-balancer-controller: LoadBalancerConfiguration "
                         "listenerConfigurations[].defaultCertificate; GKE: Certificate Manager)",
@@ -489,7 +484,7 @@ class _Converter:
     def _annotation(self, member: str, where: str, family: str) -> str:
         """The `conditions.<name>` / `actions.<name>` annotation of a rule's backend, else the field."""
         name = self._service_name(member, where)
-        key = f"{ALB}{family}.{name}"
+        key = f"{_FAMILY[family]}{name}"
         ingress = self.ingresses.get(member)
         return key if name and ingress is not None and key in ingress.annotations else where
 
@@ -716,21 +711,21 @@ class _Converter:
             a.LISTEN_PORTS: "the Gateway's listeners",
             a.SSL_REDIRECT: "a RequestRedirect route on the HTTP listeners",
             a.GROUP_NAME: "one Gateway for the group",
-            "kubernetes.io/ingress.class": "gatewayClassName",
+            a.INGRESS_CLASS: "gatewayClassName",
             a.GLOBAL_STATIC_IP: "spec.addresses (NamedAddress)",
             a.GROUP_ORDER: "the Gateway API precedence orders the group's rules",
-            "kubernetes.io/ingress.allow-http": "the Gateway's listeners",
-            "networking.gke.io/v1beta1.FrontendConfig": "the redirect route and GCPGatewayPolicy",
+            a.ALLOW_HTTP: "the Gateway's listeners",
+            a.FRONTEND_CONFIG: "the redirect route and GCPGatewayPolicy",
         }
         for member in self.spec.members:
             ingress = self.ingresses[member]
             noted = {u.what for u in self.out.unexpressed if u.object == f"Ingress {member}"}
             for key in ingress.annotations:
-                if not key.startswith(_PREFIXES) or key in noted:
+                if a.REGISTRY.lookup(key) is None or key in noted:
                     continue
                 if key in handled or (member, key) in self.out.expressed:
                     continue
-                if key.startswith((ALB + "conditions.", ALB + "actions.", ALB + "transforms.")):
+                if key.startswith(tuple(_FAMILY.values())):
                     continue  # expressed in the rules (what is not is noted there)
                 if key == a.CERTIFICATE_ARN:
                     continue

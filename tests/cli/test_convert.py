@@ -4,6 +4,7 @@ the table below is (input, exact expected output); the CLI is run through the co
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import textwrap
 from pathlib import Path
@@ -385,3 +386,72 @@ def test_validate_does_not_load_the_round_trip_library() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=60)
     assert done.stdout.strip().splitlines()[-1] == "False", done.stdout + done.stderr
+
+
+# ----------------------------------------------------------------------------- --to gateway
+
+GATEWAY_CLASSES = """
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: GatewayClass
+metadata: {name: lbctl-alb}
+spec: {controllerName: lbctl.io/alb}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: GatewayClass
+metadata: {name: lbctl-gce}
+spec: {controllerName: lbctl.io/gce}
+"""
+
+
+@pytest.mark.parametrize(
+    ("source", "provider", "request_args"),
+    [
+        ("docs/examples/two-services.yaml", "aws", ["--host", "shop.example.com", "--path", "/users/4"]),
+        (
+            "docs/examples/two-services-gce.yaml",
+            "gcp",
+            ["--host", "x.org", "--path", "/users", "--scheme", "https"],
+        ),
+        (
+            "tests/data/convert-features.yaml",
+            "aws",
+            [
+                "--host",
+                "shop.example.com",
+                "--path",
+                "/api/v",
+                "--method",
+                "PUT",
+                "--header",
+                "X-Tier: silver",
+            ],
+        ),
+    ],
+)
+def test_lbctl_route_answers_the_converted_gateway_as_the_ingresses(
+    tmp_path: Path, source: str, provider: str | None, request_args: list[str]
+) -> None:
+    """`lbctl convert --to gateway` output (with the files' other objects and the GatewayClasses a cluster admin
+    installs) through `lbctl route --provider`: the same backend as the original Ingresses, and the cloud's
+    evaluation of the Gateway's rules agrees with the model's (in-process: the console script is run above)."""
+    from click.testing import CliRunner
+
+    from lbctl.cli import main
+
+    runner = CliRunner()
+    converted = runner.invoke(main, ["convert", "--to", "gateway", "-f", str(ROOT / source)])
+    assert converted.exit_code == 0, converted.output
+    others = [d for d in yaml.safe_load_all((ROOT / source).read_text()) if d and d["kind"] != "Ingress"]
+    gateway_files = tmp_path / "gateway.yaml"
+    gateway_files.write_text(converted.stdout + "---\n" + yaml.safe_dump_all(others) + GATEWAY_CLASSES)
+    answers = []
+    for files in (str(ROOT / source), str(gateway_files)):
+        result = runner.invoke(
+            main, ["route", "-f", files, "--provider", provider, "-o", "json", *request_args]
+        )
+        assert result.exit_code in (0, 1), result.output
+        (answer,) = json.loads(result.stdout)
+        assert answer["agrees"] is True, answer
+        answers.append(re.sub(r" \(weight 1\)$", "", answer["backend"]))
+    assert answers[0] == answers[1] and answers[0].startswith("forward "), answers

@@ -12,8 +12,8 @@ import pytest
 from lbctl.model.builder import BuildConfig
 from lbctl.model.gateway import GROUP
 from lbctl.model.gateway_build import GatewayBuild, build_gateways, gateway_stack, is_gateway_stack
-from lbctl.model.gateway_routing import Request, evaluate, route_table
-from lbctl.model.matching import first_match
+from lbctl.model.gateway_routing import evaluate, route_table
+from lbctl.model.matching import Request, first_match
 from lbctl.model.snapshot import ClusterSnapshot
 from lbctl.model.spec import LoadBalancerSpec, PathType
 
