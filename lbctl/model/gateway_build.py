@@ -653,6 +653,10 @@ def _filters(
 
 def _unsupported_matches(route: Route, rule: Rule, where: str, features: GatewayFeatures) -> str | None:
     for i, match in enumerate(rule.matches):
+        if not features.regex_matches:
+            refusal = _regex_match(match, f"{where}.matches[{i}]")
+            if refusal is not None:
+                return refusal
         if isinstance(match, HTTPMatch):
             for j, query in enumerate(match.query_params):
                 if query.type == "RegularExpression" and not features.regex_query:
@@ -660,6 +664,26 @@ def _unsupported_matches(route: Route, rule: Rule, where: str, features: Gateway
                         f"{where}.matches[{i}].queryParams[{j}].type: RegularExpression query matches are not "
                         "supported on this cloud"
                     )
+    return None
+
+
+def _regex_match(match: HTTPMatch | GRPCMatch, where: str) -> str | None:
+    """The field of a match that needs a regular expression, for a cloud without them."""
+    if isinstance(match, GRPCMatch):
+        if match.type == "RegularExpression" and (match.service or match.method):
+            return f"{where}.method.type: RegularExpression method matches are not supported on this cloud"
+        if match.type == "Exact" and (match.service is None) != (match.method is None):
+            return (
+                f"{where}.method: a service or a method alone is not supported on this cloud (match both, or "
+                "neither)"
+            )
+    elif match.path is not None and match.path.type == "RegularExpression":
+        return f"{where}.path.type: RegularExpression path matches are not supported on this cloud"
+    for j, header in enumerate(match.headers):
+        if header.type == "RegularExpression":
+            return (
+                f"{where}.headers[{j}].type: RegularExpression header matches are not supported on this cloud"
+            )
     return None
 
 

@@ -744,6 +744,7 @@ GATEWAY = GatewayFeatures(
     regex_query=False,  # queryParameterMatches regexMatch: regional and internal load balancers only (API reference)
     static_addresses=True,  # a reserved global address, by name or IP
     grpc_protocol="HTTP2",  # gRPC backends are HTTP/2 backend services
+    regex_matches=False,  # regexMatch: regional and internal load balancers only (API reference)
 )
 
 
