@@ -239,18 +239,21 @@ class BindingProvider(Protocol):
 
 @dataclass
 class ServiceInput:
-    """Everything a provider gets for one Service of type LoadBalancer: its L4 spec and the targets of each
-    port (by `L4Port.key`). An empty spec deletes the stack."""
+    """Everything a provider gets for one Service's stack: its L4 spec and the targets of each port (by
+    `L4Port.key`) and standalone NEG (by `StandaloneNeg.key`), and the zones of the nodes (where standalone
+    NEGs go). An empty spec deletes the stack."""
 
     spec: ServiceSpec
     targets: dict[str, list[Target]] = field(default_factory=dict)
     known: set[str] = field(default_factory=set)  # every target ID the cluster knows (shared target groups)
+    zones: list[str] = field(default_factory=list)
 
     @classmethod
     def from_snapshot(cls, spec: ServiceSpec, snapshot: ClusterSnapshot) -> ServiceInput:
-        from lbctl.model.services import known_target_ids, service_targets
+        from lbctl.model.services import known_target_ids, node_zones, service_targets
 
-        return cls(spec, service_targets(spec, snapshot), known_target_ids(spec, snapshot))
+        targets = service_targets(spec, snapshot)
+        return cls(spec, targets, known_target_ids(spec, snapshot), node_zones(spec, snapshot))
 
 
 @runtime_checkable

@@ -24,6 +24,7 @@ from lbctl.cli.render import changes_table, console, escape
 from lbctl.cli.services import claim_option
 from lbctl.model.builder import empty_spec
 from lbctl.model.problems import Problem, Severity, SpecError
+from lbctl.model.services import has_service_stack
 from lbctl.provider import ConvergeResult, ProviderError, StackInput
 
 
@@ -89,7 +90,7 @@ def _converge_files(
         calls = sum(converged.calls.values())
         mutating = sum(n for k, n in converged.calls.items() if _is_mutating_key(k))
         out.print(f"API calls: {calls} ({mutating} mutating)")
-    if any(s.type == "LoadBalancer" for s in result.snapshot.services.values()):
+    if any(has_service_stack(s) for s in result.snapshot.services.values()):
         from lbctl.cli.services import converge_services
 
         done, service_problems = converge_services(result, provider, cloud, claim_unclassed, delete)

@@ -43,6 +43,7 @@ from lbctl.cli.services import claim_option
 from lbctl.model.builder import BuildResult
 from lbctl.model.matching import Request, RouteResult, first_match, normalise_host
 from lbctl.model.problems import Problem, Severity, SpecError
+from lbctl.model.services import has_service_stack
 from lbctl.model.spec import LoadBalancerSpec
 from lbctl.provider import OfflineRequest, ProviderConfig, ProviderError, ProviderPlugin, StackInput
 
@@ -85,7 +86,7 @@ def validate(
 
         problems += binding_specs(result, provider)[1]
     balancers = [s for s in result.snapshot.services.values() if s.type == "LoadBalancer"]
-    if balancers:
+    if balancers or any(has_service_stack(s) for s in result.snapshot.services.values()):
         from lbctl.cli.services import service_specs
 
         problems += service_specs(result, provider, claim_unclassed)[1]
@@ -192,7 +193,7 @@ def plan(
         binding_docs, binding_problems = plan_bindings(result, provider, opts, offline, live, out)
         documents += binding_docs
         problems += binding_problems
-    balancers = any(s.type == "LoadBalancer" for s in result.snapshot.services.values())
+    balancers = any(has_service_stack(s) for s in result.snapshot.services.values())
     if balancers:
         from lbctl.cli.services import plan_services
 

@@ -14,7 +14,7 @@ import click
 from lbctl.cli.common import plugins
 from lbctl.cli.manifests import LoadResult
 from lbctl.model.problems import Problem, Severity
-from lbctl.model.services import ServiceSpec, build_service, is_served
+from lbctl.model.services import ServiceSpec, build_service, exposes_negs, is_reconciled, is_served
 from lbctl.provider import ConvergeResult, ProviderError, ServiceInput, ServiceProvider
 
 CLAIM_HELP = (
@@ -41,9 +41,15 @@ def service_specs(
     specs: list[tuple[str, ServiceSpec]] = []
     problems: list[Problem] = []
     for service in sorted(result.snapshot.services.values(), key=lambda s: (s.namespace, s.name)):
+        served = [name for name in names if is_served(service, name, claim_unclassed)]
+        negs = [name for name in names if name not in served and exposes_negs(service, name)]
+        for name in negs:  # standalone NEGs only, whatever the type
+            outcome = build_service(service, name, load_balancer=False)
+            problems += outcome.problems
+            if outcome.spec is not None:
+                specs.append((name, outcome.spec))
         if service.type != "LoadBalancer":
             continue
-        served = [name for name in names if is_served(service, name, claim_unclassed)]
         if not served:
             problems.append(
                 Problem(
@@ -64,7 +70,10 @@ def service_specs(
 
 
 def service_document(spec: ServiceSpec) -> dict[str, Any]:
-    """A Service's L4 spec as `plan -o json|yaml` prints it."""
+    """A Service's L4 spec (and standalone NEGs) as `plan -o json|yaml` prints it."""
+    negs = [{"port": n.port, **({"name": n.name} if n.name else {})} for n in spec.negs]
+    if not spec.load_balancer:
+        return {"kind": "Service", "service": spec.key, "stack": spec.stack, "standaloneNegs": negs}
     return {
         "kind": "Service",
         "service": spec.key,
@@ -74,6 +83,7 @@ def service_document(spec: ServiceSpec) -> dict[str, Any]:
         "targetType": spec.target_type,
         "externalTrafficPolicy": spec.external_traffic_policy,
         "sourceRanges": list(spec.source_ranges),
+        **({"standaloneNegs": negs} if negs else {}),
     }
 
 
@@ -116,12 +126,16 @@ def plan_services(
                         doc["warnings_cloud"] = planned.warnings
                     documents.append(doc)
                     continue
-                out.print(
+                exposed = ", ".join(str(n.port) for n in spec.negs)
+                line = (
                     f"Service {spec.key} → {doc['scheme']} L4 load balancer ({name}), ports "
-                    f"{', '.join(doc['ports'])}, {spec.target_type} targets",
-                    markup=False,
-                    highlight=False,
+                    f"{', '.join(doc['ports'])}, {spec.target_type} targets"
+                    if spec.load_balancer
+                    else f"Service {spec.key} → standalone NEGs ({name})"
                 )
+                if exposed:
+                    line += f"; standalone NEGs of port(s) {exposed}"
+                out.print(line, markup=False, highlight=False)
                 if planned is not None:
                     out.print(
                         changes_table(planned.changes, f"Cloud changes for Service {spec.key}")
@@ -143,7 +157,7 @@ def converge_services(
     if not isinstance(cloud, ServiceProvider):
         return done, problems
     if delete:  # every Service the provider serves, also one whose annotations are now invalid
-        served = [s for s in result.snapshot.services.values() if is_served(s, provider, claim_unclassed)]
+        served = [s for s in result.snapshot.services.values() if is_reconciled(s, provider, claim_unclassed)]
         specs = [(provider, empty_service_spec(service_stack(s.namespace, s.name))) for s in served]
         problems = [p for p in problems if p.severity != Severity.ERROR]
     for _, spec in specs:

@@ -19,11 +19,13 @@ from kubernetes import client
 from kubernetes.client.exceptions import ApiException
 
 from lbctl.kube.events import FINALIZER, EventRecorder, status_entry
+from lbctl.model.annotations import REGISTRY
 from lbctl.model.objects import EndpointSlice, Node, Service
 from lbctl.model.services import (
     PREFIX,
     build_service,
     empty_service_spec,
+    is_reconciled,
     is_served,
     is_service_stack,
     service_stack,
@@ -40,13 +42,33 @@ class ServiceWriter:
     def __init__(self, api_client: client.ApiClient) -> None:
         self.api = client.CoreV1Api(api_client)
 
-    def set_finalizers(self, service: Service, finalizers: list[str]) -> str:
-        body = {"metadata": {"finalizers": finalizers or None, "resourceVersion": service.resource_version}}
+    def set_finalizers(
+        self, service: Service, finalizers: list[str], annotations: dict[str, str | None] | None = None
+    ) -> str:
+        """The finalizers (and, in the same patch, annotation changes: None removes one)."""
+        wanted: dict[str, Any] = {
+            "finalizers": finalizers or None,
+            "resourceVersion": service.resource_version,
+        }
+        if annotations:
+            wanted["annotations"] = annotations
         done = self.api.patch_namespaced_service(
-            service.name, service.namespace, body, _content_type="application/merge-patch+json"
+            service.name,
+            service.namespace,
+            {"metadata": wanted},
+            _content_type="application/merge-patch+json",
         )
         meta = done.metadata
         return str(meta.resource_version or "") if meta is not None else ""
+
+    def set_annotations(self, service: Service, changes: dict[str, str | None]) -> None:
+        """A merge patch of annotations (None removes one)."""
+        self.api.patch_namespaced_service(
+            service.name,
+            service.namespace,
+            {"metadata": {"annotations": changes}},
+            _content_type="application/merge-patch+json",
+        )
 
     def set_address(self, service: Service, address: str | None) -> None:
         entries = [status_entry(address)] if address else []
@@ -78,8 +100,15 @@ class ServiceReconciler:
         self.writer = ServiceWriter(api_client)
         self.addresses: dict[str, str | None] = {}
         self.on_converged: list[Callable[[str, ConvergeResult], None]] = []
+        self.negs_only: set[str] = set()  # stacks last converged without a load balancer (standalone NEGs)
+        self.status_keys = service_status_keys(provider_name)
 
     def ours(self, service: Service) -> bool:
+        """A Service whose stack we converge: its load balancer, or only its standalone NEGs."""
+        return is_reconciled(service, self.provider_name, self.claim_unclassed)
+
+    def balances(self, service: Service) -> bool:
+        """A Service we are the load balancer of (its status address is ours to write)."""
         return is_served(service, self.provider_name, self.claim_unclassed)
 
     # ----------------------------------------------------------------- which Services a change affects
@@ -119,7 +148,7 @@ class ServiceReconciler:
         service = snapshot.services.get(key.removeprefix(PREFIX))
         served = service is not None and self.ours(service) and not service.deleting
         if service is not None and served:
-            outcome = build_service(service, self.provider_name)
+            outcome = build_service(service, self.provider_name, self.balances(service))
             for problem in outcome.problems:
                 reason = "FailedBuildModel" if problem.severity == "error" else "BuildWarning"
                 self._event(service, "Warning", reason, f"{problem.field}: {problem.message}")
@@ -139,18 +168,29 @@ class ServiceReconciler:
                     return converged  # the finalizer stays; the failures are reported and retried
                 raise RuntimeError(f"the cloud resources of {key} are not all deleted yet")
             if service is not None and FINALIZER in service.finalizers:
-                if not service.deleting and service.status_ingress:
+                if not service.deleting and service.status_ingress and key not in self.negs_only:
                     self._set_address(service, None)
                 try:
-                    self.writer.set_finalizers(service, [f for f in service.finalizers if f != FINALIZER])
+                    self.writer.set_finalizers(
+                        service,
+                        [f for f in service.finalizers if f != FINALIZER],
+                        self._status_changes(service, {}),
+                    )
                 except ApiException as err:
                     if err.status != 404:
                         raise
             self.addresses.pop(key, None)
+            self.negs_only.discard(key)
             log.info("Service stack deleted", extra={"key": key, "changes": len(converged.changes)})
         else:
             assert service is not None
-            self._set_address(service, converged.address)
+            if spec.load_balancer:
+                self._set_address(service, converged.address)
+                self.negs_only.discard(key)
+            else:
+                self.negs_only.add(key)
+            if converged.annotations is not None:
+                self._write_status(service, self._status_changes(service, converged.annotations))
             self.addresses[key] = converged.address
             if converged.changes:
                 self._event(
@@ -178,6 +218,20 @@ class ServiceReconciler:
             if err.status != 404:
                 raise
 
+    def _status_changes(self, service: Service, wanted: dict[str, str]) -> dict[str, str | None]:
+        """The provider's Service status annotations that differ from `wanted` (None removes one)."""
+        have = service.annotations
+        return {k: wanted.get(k) for k in self.status_keys if have.get(k) != wanted.get(k)}
+
+    def _write_status(self, service: Service, changes: dict[str, str | None]) -> None:
+        if not changes:
+            return
+        try:
+            self.writer.set_annotations(service, changes)
+        except ApiException as err:
+            if err.status != 404:
+                raise
+
     def report(self, key: str, text: str, reason: str, retry: str) -> None:
         """A Warning Event on the Service for a failed reconcile."""
         service = self.snapshot().services.get(key.removeprefix(PREFIX))
@@ -199,8 +253,17 @@ class ServiceReconciler:
         )
 
 
+def service_status_keys(provider: str) -> list[str]:
+    """The status annotations `provider` writes onto Services (the registry's, of Service scope)."""
+    return [k for k in REGISTRY.status_keys(provider) if REGISTRY.get(k).scope.allows("Service")]
+
+
+_STATUS = frozenset(a.name for a in REGISTRY if a.status)
+
+
 def same_service(olds: tuple[Any, ...], news: tuple[Any, ...]) -> bool:
-    """Nothing a reconcile reads changed: only the resourceVersion, the status, or our own finalizer added."""
+    """Nothing a reconcile reads changed: only the resourceVersion, the status, our own status annotations,
+    or our own finalizer added."""
 
     def strip(items: tuple[Any, ...]) -> tuple[Any, ...]:
         return tuple(
@@ -209,6 +272,7 @@ def same_service(olds: tuple[Any, ...], news: tuple[Any, ...]) -> bool:
                 resource_version="",
                 status_ingress=(),
                 finalizers=tuple(f for f in i.finalizers if f != FINALIZER),
+                annotations={k: v for k, v in i.annotations.items() if k not in _STATUS},
             )
             for i in items
             if isinstance(i, Service)

@@ -383,22 +383,35 @@ NEG_SCHEMA: dict[str, Any] = {
     "type": "object",
     "properties": {
         "ingress": {"type": "boolean"},
-        "exposed_ports": {"type": "object", "additionalProperties": {"type": "object"}},
+        "exposed_ports": {
+            "type": "object",
+            "propertyNames": {"pattern": "^[1-9][0-9]{0,4}$"},
+            "additionalProperties": {
+                "type": "object",
+                "properties": {"name": {"type": "string", "pattern": "^" + _RFC1035 + "$"}},
+                "additionalProperties": False,
+            },
+        },
         "zones": {"type": "array", "items": {"type": "string"}},
     },
     "additionalProperties": False,
 }
 
 
-def _no_standalone_negs(value: dict[str, Any]) -> None:
-    """ingress-gce's standalone NEGs (`exposed_ports`, pre-provisioned `zones`) are not made by lbctl: a
-    Service asking for them is refused rather than left without them."""
-    for key in ("exposed_ports", "zones"):
-        if value.get(key):
-            raise ValueError(
-                f'${key}: standalone NEGs are not supported by lbctl yet (only {{"ingress": true}}); '
-                "remove it, or let ingress-gce's NEG controller serve this Service"
-            )
+def _no_preprovisioned_zones(value: dict[str, Any]) -> None:
+    """ingress-gce's pre-provisioned NEG `zones` are not made by lbctl (NEGs go where the nodes are): a Service
+    asking for them is refused rather than left without them; custom NEG names cannot serve an Ingress."""
+    if value.get("zones"):
+        raise ValueError(
+            "$zones: pre-provisioned NEG zones are not supported by lbctl (standalone NEGs are made in the zones "
+            "of the cluster's nodes); remove it"
+        )
+    if value.get("ingress") and any(
+        (v or {}).get("name") for v in (value.get("exposed_ports") or {}).values()
+    ):
+        raise ValueError(
+            "$exposed_ports: a custom NEG name cannot be used with ingress enabled (as in ingress-gce)"
+        )
 
 
 BACKEND_CONFIG_SCHEMA: dict[str, Any] = {
@@ -983,10 +996,17 @@ ANNOTATIONS: list[Annotation] = [
     ),
     _gcp(
         NEG,
-        p.json_value(NEG_SCHEMA, "'{\"ingress\": true}'", check=_no_standalone_negs),
+        p.json_value(
+            NEG_SCHEMA,
+            '\'{"ingress": true}\' or \'{"exposed_ports": {"80": {}}}\'',
+            check=_no_preprovisioned_zones,
+        ),
         _S,
         'Container-native load balancing: `{"ingress": true}` targets pod IPs through zonal NEGs. '
-        "`exposed_ports` and `zones` (standalone NEGs) are refused: lbctl does not make them yet.",
+        '`{"exposed_ports": {"80": {}, "443": {"name": "my-neg"}}}`: a standalone GCE_VM_IP_PORT NEG per '
+        "Service port in every zone of the nodes, on any Service type, kept in sync with the ready endpoints "
+        "(pod IP, targetPort, node) and reported in `cloud.google.com/neg-status`; deleted with the annotation "
+        "or the Service. `zones` (pre-provisioning) is refused.",
     ),
     _gcp(
         BACKEND_CONFIG,
@@ -1267,6 +1287,18 @@ ANNOTATIONS += [
     )
     for name, doc in _STATUS_DOCS.items()
 ]
+ANNOTATIONS.append(
+    Annotation(
+        NEG_STATUS,
+        p.string(None, None, "any value (written by lbctl; not read)"),
+        _S,
+        _N,
+        "gcp",
+        "Status, written by lbctl on a Service with `exposed_ports` after each converge and removed with them, "
+        'as ingress-gce writes it: `{"network_endpoint_groups":{"80":"<NEG name>"},"zones":["<zone>",…]}`.',
+        status=True,
+    )
+)
 
 REGISTRY = AnnotationRegistry(
     ANNOTATIONS,

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from lbctl.model import annotations as a
+from lbctl.model.gce_negs import NEG_KEYS, StandaloneNeg, exposes_negs, standalone_negs
 from lbctl.model.l4_profile import L4Resolved
 from lbctl.model.objects import Service
 from lbctl.model.problems import Problem, Severity
@@ -41,6 +42,13 @@ def _internal_annotation(notes: Mapping[str, str]) -> bool:
 
 class GceL4Profile:
     name = "gcp"
+    own_keys = NEG_KEYS
+
+    def exposes_negs(self, service: Service) -> bool:
+        return exposes_negs(service)
+
+    def standalone_negs(self, service: Service) -> tuple[tuple[StandaloneNeg, ...], list[Problem]]:
+        return standalone_negs(service)
 
     def claims(self, service: Service, claim_unclassed: bool) -> bool:
         """By GKE class, else by the annotations that select ingress-gce's L4 controllers."""

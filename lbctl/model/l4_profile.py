@@ -4,11 +4,14 @@ reading of their annotations. Apart from lbctl/model/services.py, which uses the
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from lbctl.model.objects import Service
 from lbctl.model.problems import Problem
 from lbctl.model.registry import ParsedAnnotations
+
+if TYPE_CHECKING:
+    from lbctl.model.gce_negs import StandaloneNeg
 
 
 @dataclass
@@ -33,4 +36,15 @@ class L4Profile(Protocol):
 
     def resolve(self, service: Service, parsed: ParsedAnnotations) -> L4Resolved:
         """The cloud's reading of the Service's annotations."""
+        ...
+
+    # annotations read by `standalone_negs`, apart from the L4 registry (on a Service of any type)
+    own_keys: frozenset[str]
+
+    def exposes_negs(self, service: Service) -> bool:
+        """Whether the Service asks this cloud for standalone NEGs, whatever its type."""
+        ...
+
+    def standalone_negs(self, service: Service) -> tuple[tuple[StandaloneNeg, ...], list[Problem]]:
+        """The standalone NEGs the Service asks for, or the problems that stop them."""
         ...

@@ -80,6 +80,13 @@ def tls_on(
 
 class NlbProfile:
     name = "aws"
+    own_keys: frozenset[str] = frozenset()
+
+    def exposes_negs(self, service: Service) -> bool:
+        return False  # NEGs are Google Cloud's
+
+    def standalone_negs(self, service: Service) -> tuple[tuple[Any, ...], list[Problem]]:
+        return (), []
 
     def claims(self, service: Service, claim_unclassed: bool) -> bool:
         """LBC's rule: by class when one is set, else by `type` external (with a target type) or nlb-ip;

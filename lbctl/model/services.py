@@ -16,6 +16,7 @@ from typing import Any
 
 from lbctl.model.annotations import SERVICE_REGISTRY
 from lbctl.model.gce_l4 import GceL4Profile
+from lbctl.model.gce_negs import NEG_FIELD, StandaloneNeg
 from lbctl.model.l4_profile import L4Profile
 from lbctl.model.nlb import NlbProfile
 from lbctl.model.objects import Service, ServicePort
@@ -76,6 +77,8 @@ class ServiceSpec:
     cloud: Any = None
     fields: Mapping[str, str] = field(default_factory=dict)
     empty: bool = False
+    load_balancer: bool = True  # False: the Service only asks for standalone NEGs (any type)
+    negs: tuple[StandaloneNeg, ...] = ()  # standalone NEGs of exposed ports (Google Cloud)
 
     @property
     def key(self) -> str:
@@ -114,6 +117,23 @@ def is_served(service: Service, provider: str, claim_unclassed: bool = False) ->
     return service.type == "LoadBalancer" and profile is not None and profile.claims(service, claim_unclassed)
 
 
+def exposes_negs(service: Service, provider: str) -> bool:
+    """Whether the Service asks `provider` for standalone NEGs (whatever its type or load balancer)."""
+    profile = l4_profile(provider)
+    return profile is not None and profile.exposes_negs(service)
+
+
+def has_service_stack(service: Service) -> bool:
+    """Whether some provider may converge a stack for the Service (a load balancer, or standalone NEGs): what
+    the file commands look at."""
+    return service.type == "LoadBalancer" or any(p.exposes_negs(service) for p in _profiles().values())
+
+
+def is_reconciled(service: Service, provider: str, claim_unclassed: bool = False) -> bool:
+    """Whether `provider` converges a stack for the Service: its load balancer, or its standalone NEGs."""
+    return is_served(service, provider, claim_unclassed) or exposes_negs(service, provider)
+
+
 @dataclass
 class ServiceOutcome:
     """The spec of one Service, or the problems that stop it (`spec` None: leave the cloud as it is)."""
@@ -122,17 +142,28 @@ class ServiceOutcome:
     problems: list[Problem] = field(default_factory=list)
 
 
-def build_service(service: Service, provider: str) -> ServiceOutcome:
-    """The L4 spec of a Service `provider` serves (see `is_served`)."""
+def build_service(service: Service, provider: str, load_balancer: bool = True) -> ServiceOutcome:
+    """The L4 spec of a Service `provider` serves (see `is_served`), with its standalone NEGs; with
+    `load_balancer` False, of one that only asks for standalone NEGs (see `exposes_negs`)."""
     profile = l4_profile(provider)
     subject = f"Service {service.namespace}/{service.name}"
     if profile is None:
         return ServiceOutcome(None, [_error(service, "spec.type", f"provider {provider} serves no Services")])
-    parsed = SERVICE_REGISTRY.parse(service.annotations, L4_KIND, subject, service.source)
-    problems = list(parsed.problems)
+    negs, neg_problems = profile.standalone_negs(service)
+    if not load_balancer:
+        if neg_problems:
+            return ServiceOutcome(None, neg_problems)
+        stack = service_stack(service.namespace, service.name)
+        only = ServiceSpec(
+            stack, service.namespace, service.name, load_balancer=False, negs=negs, fields={"negs": NEG_FIELD}
+        )
+        return ServiceOutcome(only, [])
+    notes = {k: v for k, v in service.annotations.items() if k not in profile.own_keys}
+    parsed = SERVICE_REGISTRY.parse(notes, L4_KIND, subject, service.source)
+    problems = list(parsed.problems) + neg_problems
     ports, port_problems = _ports(service)
     problems += port_problems
-    if parsed.errors or port_problems:
+    if parsed.errors or port_problems or neg_problems:
         return ServiceOutcome(None, problems)
     resolved = profile.resolve(service, parsed)
     problems += resolved.problems
@@ -147,6 +178,7 @@ def build_service(service: Service, provider: str) -> ServiceOutcome:
         "health_check_node_port": "spec.healthCheckNodePort",
         "allocate_node_ports": "spec.allocateLoadBalancerNodePorts",
         "load_balancer_ip": "spec.loadBalancerIP",
+        "negs": NEG_FIELD,
         **resolved.fields,
     }
     if target_type == "instance":
@@ -188,6 +220,7 @@ def build_service(service: Service, provider: str) -> ServiceOutcome:
         load_balancer_ip=service.load_balancer_ip,
         cloud=resolved.cloud,
         fields=fields,
+        negs=negs,
     )
     return ServiceOutcome(spec, problems)
 
@@ -228,7 +261,11 @@ def service_targets(spec: ServiceSpec, snapshot: ClusterSnapshot) -> dict[str, l
     selector), or the ready endpoints of the port on their pod ports."""
     if spec.empty:
         return {}
-    out: dict[str, list[Target]] = {}
+    out: dict[str, list[Target]] = {
+        neg.key: _endpoint_targets(spec, snapshot, neg.port_name) for neg in spec.negs
+    }
+    if not spec.load_balancer:
+        return out
     if spec.target_type == "instance":
         nodes = eligible_nodes(snapshot, dict(spec.node_selector))
         for port in spec.ports:
@@ -238,23 +275,35 @@ def service_targets(spec: ServiceSpec, snapshot: ClusterSnapshot) -> dict[str, l
                 if port.node_port is not None
             ]
         return out
-    slices = snapshot.slices_of(spec.namespace, spec.name)
     for port in spec.ports:
-        found: set[Target] = set()
-        for eps in slices:
-            number = next((p.port for p in eps.ports if (p.name or None) == (port.name or None)), None)
-            if number is None:
-                continue
-            for endpoint in eps.endpoints:
-                if not endpoint.ready:
-                    continue
-                node = snapshot.nodes.get(endpoint.node_name or "")
-                zone = endpoint.zone or (node.zone if node is not None else None)
-                instance = node.instance_id if node is not None else None
-                for address in endpoint.addresses:
-                    found.add(Target(address, number, zone, endpoint.node_name, instance))
-        out[port.key] = sorted(found)
+        out[port.key] = _endpoint_targets(spec, snapshot, port.name)
     return out
+
+
+def _endpoint_targets(spec: ServiceSpec, snapshot: ClusterSnapshot, port_name: str | None) -> list[Target]:
+    """The ready endpoints of the Service port named `port_name` on their pod ports, with their nodes."""
+    found: set[Target] = set()
+    for eps in snapshot.slices_of(spec.namespace, spec.name):
+        number = next((p.port for p in eps.ports if (p.name or None) == (port_name or None)), None)
+        if number is None:
+            continue
+        for endpoint in eps.endpoints:
+            if not endpoint.ready:
+                continue
+            node = snapshot.nodes.get(endpoint.node_name or "")
+            zone = endpoint.zone or (node.zone if node is not None else None)
+            instance = node.instance_id if node is not None else None
+            for address in endpoint.addresses:
+                found.add(Target(address, number, zone, endpoint.node_name, instance))
+    return sorted(found)
+
+
+def node_zones(spec: ServiceSpec, snapshot: ClusterSnapshot) -> list[str]:
+    """The zones of the nodes that may carry traffic: where a Service's standalone NEGs are made (ingress-gce
+    makes them in every zone of its candidate nodes); none without standalone NEGs."""
+    if spec.empty or not spec.negs:
+        return []
+    return sorted({n.zone for n in eligible_nodes(snapshot, {}) if n.zone})
 
 
 def build_services(
@@ -262,9 +311,11 @@ def build_services(
 ) -> dict[str, ServiceOutcome]:
     """The outcome of every Service of the snapshot `provider` serves, by stack key."""
     return {
-        service_stack(s.namespace, s.name): build_service(s, provider)
+        service_stack(s.namespace, s.name): build_service(
+            s, provider, is_served(s, provider, claim_unclassed)
+        )
         for s in sorted(snapshot.services.values(), key=lambda s: (s.namespace, s.name))
-        if is_served(s, provider, claim_unclassed) and not s.deleting
+        if is_reconciled(s, provider, claim_unclassed) and not s.deleting
     }
 
 

@@ -171,7 +171,9 @@ def list_cluster(compute: Compute, cluster: str, zones: list[str]) -> Inventory:
     name_filter = n.name_filter(cluster)
     scopes = [(c, None) for c in GLOBAL] + [(c, z) for c in ZONAL for z in zones]
     for collection, where in scopes:
-        _list_into(inventory, compute, cluster, collection, where, name_filter)
+        # NEGs by their ownership record: a standalone one may carry the user's name
+        by = n.description_filter(cluster) if collection == "networkEndpointGroups" else name_filter
+        _list_into(inventory, compute, cluster, collection, where, by)
     for region in regions_of(zones):
         where = f"regions/{region}"
         if _list_into(inventory, compute, cluster, REGIONAL_FIRST, where, name_filter):

@@ -127,19 +127,34 @@ def _description(cluster: str, stack: str, role: str) -> str:
     )
 
 
+CUSTOM_NAMED_ROLE = (
+    "StandaloneNEG"  # the one role whose resources may carry the user's name (a custom NEG name)
+)
+
+
 def owner(resource: dict[str, Any]) -> dict[str, Any] | None:
-    """The ownership record of a resource (API dict), or None when it is not ours."""
-    name = str(resource.get("name", ""))
-    if not name.startswith(PREFIX + "-"):
+    """The ownership record of a resource (API dict), or None when it is not ours: a name of ours (or, for a
+    standalone NEG, any name) and our record in its description."""
+    named = str(resource.get("name", "")).startswith(PREFIX + "-")
+    description = resource.get("description") or ""
+    if not named and not description.startswith('{"' + OWNER_KEY + '"'):
         return None
     try:
-        record = json.loads(resource.get("description") or "")
+        record = json.loads(description)
     except ValueError:
         return None
     if not isinstance(record, dict) or not isinstance(record.get(OWNER_KEY), dict):
         return None
     out = record[OWNER_KEY]
-    return out if {"cluster", "stack", "role"} <= set(out) else None
+    if not {"cluster", "stack", "role"} <= set(out):
+        return None
+    return out if named or str(out["role"]).startswith(CUSTOM_NAMED_ROLE + ":") else None
+
+
+def description_filter(cluster: str) -> str:
+    """A Compute list filter matching the ownership record of this cluster in `description` (any name: custom
+    NEG names too); quotes are matched by `.`, the exact cluster is checked on the record."""
+    return f'description eq ".*.{OWNER_KEY}.:..*.cluster.:.{re.escape(cluster)}.[,}}].*"'
 
 
 def labels(cluster: str, stack: str) -> dict[str, str]:

@@ -158,7 +158,8 @@ def _served_services(request: OfflineRequest) -> dict[str, bool]:
 
     from .l4_translate import settings_of
 
-    specs = [o.spec for o in build_services(request.snapshot, "gcp").values() if o.spec is not None]
+    outcomes = build_services(request.snapshot, "gcp").values()
+    specs = [o.spec for o in outcomes if o.spec is not None and o.spec.load_balancer]
     return {s.load_balancer_ip or "": settings_of(s).internal for s in specs}
 
 

@@ -40,6 +40,7 @@ from .doctor import gcp_checks
 from .l4 import l4_context
 from .l4_translate import translate_l4
 from .managed import earlier_certificates, report
+from .negs import translate_standalone_negs
 from .plan import plan
 from .regional import regional_context
 from .status import backend_health, status_annotations
@@ -263,7 +264,15 @@ class GcpProvider:
     def _prepare_service(self, stack: ServiceInput) -> tuple[Inventory, Desired, Current, list[Step]]:
         """The L4 pipeline's translate + discover + plan (providers.gcp.l4, l4_translate)."""
         cluster = self._inventory()
-        desired = translate_l4(stack, l4_context(self, self._context(), stack))
+        spec = stack.spec
+        ctx = self._context()
+        if spec.load_balancer or spec.empty:
+            desired = translate_l4(stack, l4_context(self, ctx, stack))
+        else:
+            desired = Desired(spec.stack)
+        negs, warnings, desired.service_status = translate_standalone_negs(stack, ctx)
+        desired.resources += negs
+        desired.warnings += warnings
         current = discover(self.compute, self.cache, cluster, desired)
         return cluster, desired, current, plan(desired, current)
 
@@ -336,9 +345,11 @@ class GcpProvider:
                     result.changes.append(step.change())
             result.address = self._address(desired, current, steps, applied=True)
             result.deleted = spec.empty and not blocked
-            if not l4:  # a Service's status holds its address only
+            if not l4:
                 health = self._health(desired, bool(result.steps), refreshed)
                 result.annotations = status_annotations(desired, health)
+            else:  # a Service's: its standalone NEGs (none: a stale one is removed)
+                result.annotations = dict(desired.service_status)
             if desired.managed and not spec.empty:
                 result.object_status, changing = report(self.compute, desired)
                 if changing:

@@ -9,12 +9,14 @@ anything is created. A private key is a `Secret`, redacted wherever a body is sh
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, TypedDict
 
 from lbctl.model.annotations import MANAGED_CERTIFICATES, NEG
 from lbctl.model.registry import annotation_field
 from lbctl.model.spec import Backend, HealthCheck, Listener, LoadBalancerSpec, Rule, TLSCertificate
+from lbctl.model.targets import Target
 from lbctl.provider import ProviderError, Secret, StackInput
 
 from . import naming as n
@@ -97,6 +99,8 @@ class Desired:
     pre_shared: list[str] = field(default_factory=list)
     # ManagedCertificate "ns/name" → the name of its Google-managed certificate
     managed: dict[str, str] = field(default_factory=dict)
+    # a Service's status annotations (its standalone NEGs, providers.gcp.negs); empty: none to write
+    service_status: dict[str, str] = field(default_factory=dict)
 
     def by_key(self) -> dict[tuple[str, str, str], Wanted]:
         return {w.key: w for w in self.resources}
@@ -162,6 +166,37 @@ def backend_service_name(cluster: str, stack: str, backend: Backend) -> str:
     return n.resource_name(n.BACKEND_SERVICE, cluster, readable, stack, backend.key)
 
 
+def endpoints_by_zone(
+    targets: list[Target], instances: Mapping[str, str], skipped: list[str]
+) -> dict[str, list[Endpoint]]:
+    """A NEG's endpoints (GCE_VM_IP_PORT: pod IP and port on its node's VM, `instances` node → VM name) per
+    zone; a target without a zone or a node (the API requires the VM) is left out and its address added to
+    `skipped`."""
+    by_zone: dict[str, list[Endpoint]] = defaultdict(list)
+    for t in targets:
+        if t.zone is None or not t.node:
+            skipped.append(t.id)
+            continue
+        by_zone[t.zone].append(
+            {"instance": instances.get(t.node or "", t.node), "ipAddress": t.id, "port": t.port}
+        )
+    return by_zone
+
+
+def neg_wanted(
+    ctx: Context, stack: str, name: str, role: str, zone: str, endpoints: list[Endpoint]
+) -> Wanted:
+    """One zonal GCE_VM_IP_PORT NEG of ours on the cluster's network, with its endpoints."""
+    body: dict[str, Any] = {
+        "name": name,
+        "description": n.description(ctx.cluster, stack, role),
+        "networkEndpointType": "GCE_VM_IP_PORT",
+        "network": _ref(ctx, "networks", ctx.network),
+    }
+    ordered = sorted(endpoints, key=lambda e: (e["ipAddress"], e["port"]))
+    return Wanted("networkEndpointGroups", name, body, zone, endpoints=ordered)
+
+
 def named_port(node_port: int) -> str:
     return f"port{node_port}"
 
@@ -207,29 +242,14 @@ def translate(stack: StackInput, ctx: Context) -> Desired:
         groups: list[dict[str, Any]] = []
         if backend.target_type == "ip":
             neg_name = n.resource_name(n.NEG, ctx.cluster, readable, spec.stack, key, ctx.network)
-            by_zone: dict[str, list[Endpoint]] = defaultdict(list)
-            for t in targets:
-                if t.zone is None:
-                    out.warnings.append(f"backend {key}: endpoint {t.id} has no zone; not attached")
-                    continue
-                endpoint: Endpoint = {
-                    "instance": node_instances.get(t.node or "", t.node),
-                    "ipAddress": t.id,
-                    "port": t.port,
-                }
-                by_zone[t.zone].append(endpoint)
-                fw_ports.add(t.port)
+            skipped: list[str] = []
+            by_zone = endpoints_by_zone(targets, node_instances, skipped)
+            out.warnings += [
+                f"backend {key}: endpoint {t} has no zone or node; not attached" for t in skipped
+            ]
+            fw_ports.update(e["port"] for endpoints in by_zone.values() for e in endpoints)
             for zone in sorted(by_zone):
-                body: dict[str, Any] = {
-                    "name": neg_name,
-                    "description": n.description(ctx.cluster, spec.stack, f"NEG:{key}"),
-                    "networkEndpointType": "GCE_VM_IP_PORT",
-                    "network": _ref(ctx, "networks", ctx.network),
-                }
-                endpoints = sorted(by_zone[zone], key=lambda e: (e["ipAddress"], e["port"]))
-                out.resources.append(
-                    Wanted("networkEndpointGroups", neg_name, body, zone, endpoints=endpoints)
-                )
+                out.resources.append(neg_wanted(ctx, spec.stack, neg_name, f"NEG:{key}", zone, by_zone[zone]))
                 groups.append(
                     {
                         "group": _ref(ctx, "networkEndpointGroups", neg_name, zone),

@@ -25,9 +25,10 @@ from lbctl.cli.common import all_problems, build_all, exit_code, plugins
 from lbctl.cli.manifests import load
 from lbctl.cli.offline import _plan_in_cloud, _translation_problems, plan
 from lbctl.cli.render import step_documents
+from lbctl.cli.services import service_document, service_specs
 from lbctl.model import annotations as a
 from lbctl.model.problems import Problem, Severity
-from lbctl.provider import ProviderConfig
+from lbctl.provider import ProviderConfig, ServiceInput
 
 CLUSTER = "lbctl"  # the CLI's default --cluster-name
 PROJECT, ZONE = "every-annotation", "us-central1-a"
@@ -90,6 +91,7 @@ class Case:
     also: tuple[tuple[str, str], ...] = ()
     refused: bool = False
     extra: tuple[Doc, ...] = ()
+    service_plan: bool = False  # probe the Service's own plan (its standalone NEGs), not the Ingress's
 
 
 def _steps(kind: str) -> Callable[[Doc], Any]:
@@ -155,6 +157,13 @@ CASES = [
     ),
     Case(a.NEG, "Service", '{"ingress": true}', _steps("BackendService")),
     Case(
+        a.NEG,
+        "Service",
+        '{"exposed_ports": {"80": {"name": "web-neg"}}}',
+        _steps("NetworkEndpointGroup"),
+        service_plan=True,
+    ),
+    Case(
         a.BACKEND_CONFIG,
         "Service",
         '{"default": "web-config"}',
@@ -173,9 +182,12 @@ CASES = [
     Case(a.TRANSPARENT_HEALTH_CHECKER, "Service", '{"enabled": true}', _health_check, also=(_NEG,)),
 ]
 REFUSED = [
-    # standalone NEGs are not made by lbctl: refused by name rather than accepted with no effect
-    Case(a.NEG, "Service", '{"exposed_ports": {"80": {}}}', refused=True),
+    # pre-provisioned NEG zones are not made by lbctl: refused by name rather than accepted with no effect
+    Case(a.NEG, "Service", '{"exposed_ports": {"80": {}}, "zones": ["*"]}', refused=True),
     Case(a.NEG, "Service", '{"ingress": true, "zones": ["*"]}', refused=True),
+    # as ingress-gce: a port the Service does not have, a custom name beside ingress: true
+    Case(a.NEG, "Service", '{"exposed_ports": {"81": {}}}', refused=True),
+    Case(a.NEG, "Service", '{"ingress": true, "exposed_ports": {"80": {"name": "web-neg"}}}', refused=True),
     # Transparent Health Checks without NEGs, or beside a BackendConfig health check: refused by name
     Case(a.TRANSPARENT_HEALTH_CHECKER, "Service", '{"enabled": true}', refused=True),
     Case(
@@ -209,6 +221,7 @@ def gcp_annotations() -> set[str]:
 class Planned:
     documents: list[Doc]
     problems: list[Problem]
+    services: list[Doc]  # the Services' own plans (lbctl/cli/services.py)
 
     def errors_naming(self, name: str) -> list[Problem]:
         return [p for p in self.problems if p.severity == Severity.ERROR and name in f"{p.field} {p.message}"]
@@ -241,7 +254,13 @@ class OfflinePlanner:
             if planned is not None:
                 doc["steps"] = step_documents(planned.steps)
             documents.append(json.loads(json.dumps(doc, default=str)))
-        return Planned(documents, problems)
+        specs, service_problems = service_specs(result, "gcp", False)
+        problems += service_problems
+        services = []
+        for _, service in specs:
+            done = cloud.plan_service(ServiceInput.from_snapshot(service, result.snapshot))
+            services.append({**service_document(service), "steps": step_documents(done.steps)})
+        return Planned(documents, problems, json.loads(json.dumps(services, default=str)))
 
 
 @pytest.fixture(scope="module")
@@ -297,6 +316,10 @@ def test_annotation_changes_the_planned_requests_or_is_refused(planner: OfflineP
     if c.name == a.INGRESS_CLASS:  # another controller's class: lbctl's GCE plan has nothing of it
         assert without.documents and not with_it.documents
         return
+    if c.service_plan:
+        probe = c.probe
+        assert [probe(d) for d in with_it.services] != [probe(d) for d in without.services], c.name
+        return
     (doc,), (base,) = with_it.documents, without.documents
     assert c.probe(doc) != c.probe(base), f"{c.name} does not change the plan"
 
@@ -308,7 +331,7 @@ def test_what_lbctl_cannot_honour_is_refused_naming_it(planner: OfflinePlanner, 
     assert planned.errors_naming(c.name), planned.problems
 
 
-def test_validate_refuses_standalone_negs_naming_the_annotation(tmp_path: Path) -> None:
+def test_validate_refuses_preprovisioned_neg_zones_naming_the_annotation(tmp_path: Path) -> None:
     """The real command, as a user runs it."""
     objects = _with(REFUSED[0])
     path = tmp_path / "svc.yaml"
@@ -322,4 +345,4 @@ def test_validate_refuses_standalone_negs_naming_the_annotation(tmp_path: Path) 
     assert done.returncode == 2, done.stdout + done.stderr
     named = [p for p in json.loads(done.stdout) if a.NEG in p["field"] + p["message"]]
     assert named and all(p["severity"] == "error" for p in named), done.stdout
-    assert any("exposed_ports" in p["message"] for p in named), done.stdout
+    assert any("zones" in p["message"] for p in named), done.stdout

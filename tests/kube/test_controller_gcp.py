@@ -18,6 +18,7 @@ from emulators.testing.certs import self_signed
 from emulators.testing.controller import controller
 from emulators.testing.objects import endpoint_slice, ingress, node, service
 from emulators.testing.waiting import address_of, events_for, gone, wait_for
+from lbctl.cloudcalls import is_mutating
 from lbctl.kube.events import FINALIZER
 
 PROJECT = "e2e-project"
@@ -348,5 +349,90 @@ def test_shared_vpc_firewall_refused_is_a_warning_event_with_the_gcloud_command(
         net.delete_namespaced_ingress("shop", "default")
         wait_for(lambda: gone(lambda: net.read_namespaced_ingress("shop", "default")), what="Ingress deleted")
         assert ours(compute) == {}
+    finally:
+        process.stop()
+
+
+def _web_slice(ip: str, node_name: str, zone: str) -> dict:
+    return {
+        "metadata": {
+            "name": "web-abc",
+            "namespace": "default",
+            "labels": {"kubernetes.io/service-name": "web"},
+        },
+        "addressType": "IPv4",
+        "ports": [{"name": "http", "port": 8080, "protocol": "TCP"}],
+        "endpoints": [
+            {"addresses": [ip], "conditions": {"ready": True}, "nodeName": node_name, "zone": zone}
+        ],
+    }
+
+
+def test_standalone_negs_and_their_status_annotation_on_a_cluster_ip_service(
+    kube: KubeEmulator, cluster: kubernetes.client.ApiClient, compute: ComputeEmulator, project: GcpProject
+) -> None:
+    """`exposed_ports` on a ClusterIP Service: a NEG per zone of the nodes, `cloud.google.com/neg-status` as
+    ingress-gce writes it; a resync writes nothing; the pod moving zones only attaches and detaches; the
+    annotation removed takes the NEGs, the status annotation and the finalizer away."""
+    core, discovery = kubernetes.client.CoreV1Api(cluster), kubernetes.client.DiscoveryV1Api(cluster)
+    neg, neg_status = "cloud.google.com/neg", "cloud.google.com/neg-status"
+    body = {
+        "metadata": {
+            "name": "web",
+            "namespace": "default",
+            "annotations": {neg: '{"exposed_ports": {"80": {}}}'},
+        },
+        "spec": {"selector": {"app": "web"}, "ports": [{"name": "http", "port": 80, "targetPort": 8080}]},
+    }
+    core.create_namespaced_service("default", body)
+    discovery.create_namespaced_endpoint_slice("default", _web_slice("10.8.0.5", "gke-a", "us-central1-a"))
+
+    def endpoints() -> dict[str, list[tuple[str, int]]]:
+        return {
+            path.split("/zones/")[1].split("/")[0]: [(e["ipAddress"], e["port"]) for e in item["_endpoints"]]
+            for path, item in compute.inventory().items()
+            if "/networkEndpointGroups/" in path
+        }
+
+    def annotations() -> dict[str, str]:
+        return core.read_namespaced_service("web", "default").metadata.annotations or {}
+
+    process = controller(
+        kube, "gcp", compute.url, "e2e", project=PROJECT, zones=["us-central1-a", "us-central1-b"]
+    ).start()
+    try:
+        raw = wait_for(lambda: annotations().get(neg_status), what="neg-status")
+        status = json.loads(raw)
+        (name,) = set(ours(compute)["networkEndpointGroups"])  # one name, in both zones
+        assert raw == json.dumps(
+            {"network_endpoint_groups": {"80": name}, "zones": ["us-central1-a", "us-central1-b"]},
+            separators=(",", ":"),
+        )
+        assert status["zones"] == sorted(endpoints()) and endpoints()["us-central1-a"] == [("10.8.0.5", 8080)]
+        assert FINALIZER in core.read_namespaced_service("web", "default").metadata.finalizers
+
+        compute.clear_requests()
+        patches = [r for r in kube.requests if r.resource == "services" and r.method == "PATCH"]
+        process.controller.enqueue_all()
+        wait_for(lambda: process.controller.queue.idle, what="resync done")
+        assert [r for r in kube.requests if r.resource == "services" and r.method == "PATCH"] == patches
+        assert not [r for r in compute.requests if is_mutating(r.api_method)]
+
+        discovery.replace_namespaced_endpoint_slice(
+            "web-abc", "default", _web_slice("10.8.1.7", "gke-b", "us-central1-b")
+        )
+        wait_for(
+            lambda: endpoints() == {"us-central1-a": [], "us-central1-b": [("10.8.1.7", 8080)]}, what="moved"
+        )
+        writes = {r.api_method for r in compute.requests if is_mutating(r.api_method)}
+        assert writes == {
+            "networkEndpointGroups.attachNetworkEndpoints",
+            "networkEndpointGroups.detachNetworkEndpoints",
+        }
+
+        core.patch_namespaced_service("web", "default", {"metadata": {"annotations": {neg: None}}})
+        wait_for(lambda: neg_status not in annotations(), what="neg-status removed")
+        assert not ours(compute) and not endpoints()
+        assert FINALIZER not in (core.read_namespaced_service("web", "default").metadata.finalizers or [])
     finally:
         process.stop()

@@ -343,7 +343,15 @@ INVALID: dict[str, list[str]] = {
     a.TRANSPARENT_HEALTH_CHECKER: ["true", '{"enabled": "yes"}', '{"enable": true}'],
     a.SUPPRESS_FIREWALL_XPN_ERROR: ["yes"],
     a.BACKEND_CONFIG: ['{"default": ""}', '{"port": {"80": "x"}}', "cfg"],
-    a.NEG: ['{"ingress": "yes"}', "true", '{"exposed_ports": {"80": {}}}', '{"zones": ["*"]}'],
+    a.NEG: [
+        '{"ingress": "yes"}',
+        "true",
+        '{"zones": ["*"]}',
+        '{"exposed_ports": {"http": {}}}',
+        '{"exposed_ports": {"80": {"name": "My_NEG"}}}',
+        '{"exposed_ports": {"80": {"size": 3}}}',
+        '{"ingress": true, "exposed_ports": {"80": {"name": "my-neg"}}}',
+    ],
     a.PRE_SHARED_CERT: ["a,,b"],
     a.MANAGED_CERTIFICATES: ["a,,b", "Shop_Cert", ""],
     a.REWRITE_TARGET: ["api"],
@@ -557,21 +565,25 @@ def test_unknown_alb_annotation_is_an_error(key: str, kind: str) -> None:
 
 
 def test_status_annotations_are_ingress_gces_and_never_input() -> None:
-    """ingress-gce's status keys (pkg/annotations/ingress.go), each accepted whatever it holds (an Ingress copied
-    from a GKE cluster carries them) and read as nothing."""
+    """ingress-gce's status keys (pkg/annotations/ingress.go, and the Service's NEG status of
+    pkg/negannotation), each accepted whatever it holds (an object copied from a GKE cluster carries them) and
+    read as nothing."""
     assert sorted(STATUS) == sorted(
-        "ingress.kubernetes.io/" + k
-        for k in (
-            "backends",
-            "url-map",
-            "redirect-url-map",
-            "forwarding-rule",
-            "https-forwarding-rule",
-            "target-proxy",
-            "https-target-proxy",
-            "ssl-cert",
-            "static-ip",
-        )
+        ["cloud.google.com/neg-status"]
+        + [
+            "ingress.kubernetes.io/" + k
+            for k in (
+                "backends",
+                "url-map",
+                "redirect-url-map",
+                "forwarding-rule",
+                "https-forwarding-rule",
+                "target-proxy",
+                "https-target-proxy",
+                "ssl-cert",
+                "static-ip",
+            )
+        ]
     )
     for name in STATUS:
         for raw in ("k8s2-um-x", '{"k8s-be-1":"HEALTHY"}', ""):
