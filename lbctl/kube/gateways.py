@@ -19,6 +19,7 @@ A Gateway of a class that is not ours (and without our finalizer) is never touch
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 import threading
@@ -74,6 +75,12 @@ def is_gateway_key(key: str) -> bool:
 
 def _now() -> str:
     return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _programmed(status: Mapping[str, Any]) -> bool:
+    return any(
+        c.get("type") == "Programmed" and c.get("status") == "True" for c in status.get("conditions") or []
+    )
 
 
 def _meta(cached: CachedObject | None) -> Mapping[str, Any]:
@@ -352,9 +359,19 @@ class GatewayReconciler:
             inputs = StackInput.from_snapshot(outcome.spec, snapshot)
             if self.converging is not None:
                 self.converging(key, inputs)
-            converged = self.provider.converge(inputs)
-            programmed = bool(converged.address) and not converged.errors
             previous = dict(cached.raw.get("status") or {})
+            try:
+                converged = self.provider.converge(inputs)
+            except Exception:
+                if not _programmed(previous):  # say Accepted (and the listeners) while the retries go on
+                    with contextlib.suppress(ApiException):
+                        self._write_gateway_status(
+                            cached,
+                            outcome.status(None, False, previous),
+                            {**meta, "resourceVersion": version},
+                        )
+                raise
+            programmed = bool(converged.address) and not converged.errors
             status = outcome.status(converged.address, programmed, previous)
             self._write_gateway_status(cached, status, {**meta, "resourceVersion": version})
             self.addresses[key] = converged.address

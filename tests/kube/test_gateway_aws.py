@@ -2,7 +2,8 @@
 started, as a cluster admin might) and moto: one controller run for the whole life of a Gateway — discovery
 of the kinds, the ALB, statuses (GatewayClass, Gateway, route parents next to another controller's entry),
 a cross-namespace backendRef refused until a ReferenceGrant allows it, a start-up GC pass that keeps the live
-stack, deletion; a Gateway of another controller's class is never touched."""
+stack and deletes an orphan's, deletion, a CRD removed; a Gateway of another controller's class is never
+touched."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from emulators.testing.crds import install_gateway_api_crds
 from emulators.testing.objects import node, service
 from emulators.testing.waiting import events_for, gone, wait_for
 from lbctl.kube.events import FINALIZER
+from providers.aws.naming import ROLE_TARGET_GROUP, ownership_tags
 
 CLUSTER = "gw"
 GROUP, VERSION = "gateway.networking.k8s.io", "v1"
@@ -205,12 +207,25 @@ def test_gateway_life_on_alb(
             "lb": account.client("elbv2").describe_load_balancers()["LoadBalancers"][0]["LoadBalancerArn"],
         } == before
 
-        # a start-up GC pass keeps the live Gateway stack, and converges it with no write
+        # a start-up GC pass keeps the live Gateway stack (converged with no write) and deletes an orphan's
+        elbv2 = account.client("elbv2")
+        orphan = "Gateway:default/ghost"
+        elbv2.create_target_group(
+            Name="ghost",
+            Protocol="HTTP",
+            Port=80,
+            VpcId=account.vpc_id,
+            Tags=[
+                {"Key": k, "Value": v}
+                for k, v in ownership_tags(CLUSTER, orphan, ROLE_TARGET_GROUP + "default/ghost:80").items()
+            ],
+        )
         seen: list[Any] = []
         process.controller.on_converged.append(lambda stack, result: seen.append((stack, result.changes)))
         process.controller.enqueue_all(include_cloud=True)
-        wait_for(lambda: ("Gateway:default/web", []) in seen, what="GC pass")
-        assert len(account.client("elbv2").describe_load_balancers()["LoadBalancers"]) == 1
+        wait_for(lambda: ("Gateway:default/web", []) in seen and orphan in dict(seen), what="GC pass")
+        assert len(elbv2.describe_load_balancers()["LoadBalancers"]) == 1
+        assert "ghost" not in {t["TargetGroupName"] for t in elbv2.describe_target_groups()["TargetGroups"]}
 
         # deletion: the stack goes, then the finalizer and the Gateway; our route entries go, theirs stay
         objects.delete_namespaced_custom_object(GROUP, VERSION, "default", "gateways", "web")
@@ -226,5 +241,11 @@ def test_gateway_life_on_alb(
         foreign = read("gateways", "default", "foreign")
         assert "finalizers" not in foreign["metadata"] and not foreign.get("status", {}).get("addresses")
         assert events_for(api, "foreign") == []
+
+        # a CRD removed: its kind is no longer watched
+        kubernetes.client.ApiextensionsV1Api(api).delete_custom_resource_definition(
+            "grpcroutes.gateway.networking.k8s.io"
+        )
+        wait_for(lambda: not process.controller.informers["GRPCRoute"].served, what="GRPCRoute unwatched")
     finally:
         process.stop()
