@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 import yaml
 
+from emulators.testing.gcp_stacks import example_objects, stack_from
 from lbctl.model.builder import BuildConfig
 from lbctl.model.gateway_build import build_gateways
 from lbctl.model.matching import Request, first_match
@@ -31,7 +32,7 @@ from lbctl.model.spec import (
 from lbctl.provider import ProviderConfig, ProviderError
 from providers.gcp import create
 from providers.gcp.provider import GcpProvider
-from providers.gcp.translate import spec_url_map
+from providers.gcp.translate import Context, spec_url_map, translate
 
 A, B = "default/a:80", "default/b:80"
 SOURCE = SourceRef("default/store", "spec.rules[0].matches[0]", "HTTPRoute")
@@ -401,3 +402,25 @@ def test_route_reaches_the_routes_rule(
     assert model.rule is result.rule
     answer = ("status", "location", "backend_host", "backend_path", "refused")
     assert [getattr(model, f) for f in answer] == [getattr(result, f) for f in answer]
+
+
+def test_each_listener_of_a_protocol_has_its_own_proxy_and_forwarding_rule() -> None:
+    stack = stack_from(example_objects())
+    spec = stack.spec
+    users = next(k for k in spec.backends if "users" in k)
+    spec.frontend.managed_routing = True
+    spec.frontend.listeners = [Listener("HTTP", 80), Listener("HTTP", 8080)]
+    spec.rules = [
+        Rule(SOURCE, None, None, Action.to_backend(users), listen_ports=[80]),
+        Rule(SOURCE, None, PathMatch(PathType.EXACT, "/alt"), Action.to_backend(users), listen_ports=[8080]),
+    ]
+    desired = translate(stack, Context("test", "p"))
+    by_kind = {
+        kind: [w for w in desired.resources if w.collection == kind]
+        for kind in ("urlMaps", "targetHttpProxies", "forwardingRules")
+    }
+    assert [len(v) for v in by_kind.values()] == [2, 2, 2]
+    maps = {w.name for w in by_kind["urlMaps"]}
+    assert {p.body["urlMap"].rsplit("/", 1)[-1] for p in by_kind["targetHttpProxies"]} == maps
+    assert sorted(f.body["portRange"] for f in by_kind["forwardingRules"]) == ["80-80", "8080-8080"]
+    assert {f.body["loadBalancingScheme"] for f in by_kind["forwardingRules"]} == {"EXTERNAL_MANAGED"}
