@@ -638,6 +638,7 @@ class _Converter:
         if self.spec.provider == "aws":
             out += self._target_group_configurations()
         else:
+            out += self._gke_backend_policies()
             policy = next((x.ssl_policy for x in self.spec.frontend.listeners if x.ssl_policy), None)
             if policy:
                 out.append(
@@ -655,6 +656,97 @@ class _Converter:
                         },
                     }
                 )
+        return out
+
+    def _gke_backend_policies(self) -> list[dict[str, Any]]:
+        """GKE's HealthCheckPolicy (a health check from a BackendConfig or a readinessProbe: GKE's Gateway infers
+        none) and GCPBackendPolicy (a BackendConfig's timeout, draining, affinity, Cloud Armor, logging) per
+        Service; BackendConfig settings without a policy field are reported on the Service."""
+        out: list[dict[str, Any]] = []
+        seen: set[tuple[str, str]] = set()
+        for backend in self.spec.backends.values():
+            if (backend.namespace, backend.service) in seen:
+                continue
+            seen.add((backend.namespace, backend.service))
+            target = {"group": "", "kind": "Service", "name": backend.service}
+            meta = {"name": _dns_name(backend.service), "namespace": backend.namespace}
+            check = backend.health_check
+            if check.source in ("BackendConfig", "readinessProbe"):
+                protocol = (check.protocol or "HTTP").upper()
+                kind = {"HTTP": "httpHealthCheck", "HTTPS": "httpsHealthCheck", "HTTP2": "http2HealthCheck"}
+                probe: dict[str, Any] = {"requestPath": check.path or "/"}
+                explicit = check.source == "BackendConfig"  # a readinessProbe gives the path; GKE the rest
+                if explicit and isinstance(check.port, int):
+                    probe["port"] = check.port
+                default: dict[str, Any] = {
+                    "config": {"type": protocol, kind.get(protocol, "httpHealthCheck"): probe}
+                }
+                for name, value in (
+                    ()
+                    if not explicit
+                    else (
+                        ("checkIntervalSec", check.interval_seconds),
+                        ("timeoutSec", check.timeout_seconds),
+                        ("healthyThreshold", check.healthy_threshold),
+                        ("unhealthyThreshold", check.unhealthy_threshold),
+                    )
+                ):
+                    if value is not None:
+                        default[name] = value
+                out.append(
+                    {
+                        "apiVersion": "networking.gke.io/v1",
+                        "kind": "HealthCheckPolicy",
+                        "metadata": meta,
+                        "spec": {"default": default, "targetRef": target},
+                    }
+                )
+            if "backend_config" not in backend.fields:
+                continue
+            config = backend.backend_config
+            policy: dict[str, Any] = {}
+            if config.get("timeoutSec") is not None:
+                policy["timeoutSec"] = config["timeoutSec"]
+            draining = (config.get("connectionDraining") or {}).get("drainingTimeoutSec")
+            if draining is not None:
+                policy["connectionDraining"] = {"drainingTimeoutSec": draining}
+            affinity = config.get("sessionAffinity") or {}
+            if affinity.get("affinityType") not in (None, "NONE"):
+                policy["sessionAffinity"] = {"type": affinity["affinityType"]}
+                if affinity.get("affinityCookieTtlSec") is not None:
+                    policy["sessionAffinity"]["cookieTtlSec"] = affinity["affinityCookieTtlSec"]
+            armor = (config.get("securityPolicy") or {}).get("name")
+            if armor:
+                policy["securityPolicy"] = armor
+            logging = config.get("logging") or {}
+            if logging.get("enable"):
+                rate = logging.get("sampleRate")
+                policy["logging"] = {
+                    "enabled": True,
+                    **({"sampleRate": int(rate * 1_000_000)} if rate else {}),
+                }
+            if policy:
+                out.append(
+                    {
+                        "apiVersion": "networking.gke.io/v1",
+                        "kind": "GCPBackendPolicy",
+                        "metadata": meta,
+                        "spec": {"default": policy, "targetRef": target},
+                    }
+                )
+            for key in ("cdn", "iap", "customRequestHeaders", "customResponseHeaders"):
+                value = config.get(key)
+                if isinstance(value, dict):
+                    value = value.get("enabled") if "enabled" in value else value.get("headers")
+                if value:
+                    item = Unexpressed(
+                        f"Service {backend.namespace}/{backend.service}",
+                        f"BackendConfig {key}",
+                        "not carried by the conversion (GKE's Gateway: GCPBackendPolicy for IAP; no CDN or header "
+                        "fields)",
+                    )
+                    if item not in self.out.unexpressed:
+                        self.out.unexpressed.append(item)
         return out
 
     def _target_group_configurations(self) -> list[dict[str, Any]]:

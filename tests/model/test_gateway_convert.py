@@ -189,3 +189,60 @@ def test_what_cannot_be_expressed_is_reported_by_annotation() -> None:
     assert not {"alb.ingress.kubernetes.io/listen-ports", "alb.ingress.kubernetes.io/ssl-redirect"} & set(
         reported
     )
+
+
+def _kinds(conversion: GatewayConversion) -> dict[str, list[dict[str, Any]]]:
+    out: dict[str, list[dict[str, Any]]] = {}
+    for obj in conversion.objects:
+        out.setdefault(obj["kind"], []).append(obj)
+    return out
+
+
+def test_anchor_policies_carry_health_checks_and_backend_settings() -> None:
+    """AWS: the health check annotations as TargetGroupConfiguration per Service (and Gateway annotations lbctl
+    reads); GCP: a BackendConfig as HealthCheckPolicy + GCPBackendPolicy, its CDN reported on the Service."""
+    snapshot, (spec,) = _specs(
+        [d for d in yaml.safe_load_all((ROOT / "docs/examples/two-services.yaml").read_text()) if d]
+    )
+    aws = _kinds(convert_spec(spec, snapshot.ingresses))
+    (users,) = [t for t in aws["TargetGroupConfiguration"] if t["spec"]["targetReference"]["name"] == "users"]
+    assert users["spec"]["defaultConfiguration"]["healthCheckConfig"]["healthCheckPath"] == "/healthz"
+    assert (
+        aws["Gateway"][0]["metadata"]["annotations"]["alb.ingress.kubernetes.io/healthcheck-path"]
+        == "/healthz"
+    )
+    objects = yaml.safe_load_all(
+        """
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: web, namespace: default, annotations: {kubernetes.io/ingress.class: gce}}
+spec: {defaultBackend: {service: {name: web, port: {number: 80}}}}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: web, namespace: default, annotations: {cloud.google.com/backend-config: '{"default": "bc"}'}}
+spec: {type: NodePort, ports: [{port: 80, targetPort: 8080, nodePort: 30080}]}
+---
+apiVersion: cloud.google.com/v1
+kind: BackendConfig
+metadata: {name: bc, namespace: default}
+spec:
+  timeoutSec: 40
+  sessionAffinity: {affinityType: GENERATED_COOKIE, affinityCookieTtlSec: 50}
+  healthCheck: {requestPath: /hc, checkIntervalSec: 7, type: HTTP}
+  cdn: {enabled: true}
+"""
+    )
+    snapshot, (spec,) = _specs([d for d in objects if d])
+    conversion = convert_spec(spec, snapshot.ingresses)
+    gcp = _kinds(conversion)
+    (check,) = gcp["HealthCheckPolicy"]
+    assert check["spec"]["default"]["config"]["httpHealthCheck"]["requestPath"] == "/hc"
+    assert check["spec"]["default"]["checkIntervalSec"] == 7
+    (backend,) = gcp["GCPBackendPolicy"]
+    assert backend["spec"]["default"]["timeoutSec"] == 40
+    assert backend["spec"]["default"]["sessionAffinity"] == {"type": "GENERATED_COOKIE", "cookieTtlSec": 50}
+    assert backend["spec"]["targetRef"] == {"group": "", "kind": "Service", "name": "web"}
+    assert [(u.object, u.what) for u in conversion.unexpressed] == [
+        ("Service default/web", "BackendConfig cdn")
+    ]
