@@ -24,7 +24,7 @@ from lbctl.provider import StackInput
 
 @click.group()
 def describe() -> None:
-    """Show cloud resources of an Ingress or a Service as the cloud console would."""
+    """Show cloud resources of an Ingress, a Service or a Gateway as the cloud console would."""
 
 
 @describe.command("ingress")
@@ -130,6 +130,137 @@ def describe_service(
     else:
         print_view(view)
     sys.exit(0 if view["load_balancers"] or view["backends"] else 1)
+
+
+@describe.command("gateway")
+@click.argument("ref", metavar="NAMESPACE/NAME")
+@provider_option(auto=False, required=True)
+@click.option(
+    "--kube-api-url",
+    envvar="LBCTL_KUBE_API_URL",
+    help="Kubernetes API URL (emulator); with --kube-api-token.",
+)
+@click.option(
+    "--kube-api-token",
+    envvar="LBCTL_KUBE_API_TOKEN",
+    help="Bearer token for --kube-api-url (the emulator's is in the kubeconfig it writes).",
+)
+@click.option(
+    "--kubeconfig", envvar="KUBECONFIG", help="Read the Gateway and its routes from this cluster (for drift)."
+)
+@output_option
+@cloud_options("describe")
+def describe_gateway(
+    ref: str,
+    provider: str,
+    kube_api_url: str | None,
+    kube_api_token: str | None,
+    kubeconfig: str | None,
+    output: str,
+    **opts: Any,
+) -> None:
+    """The load balancer of a Gateway API Gateway: listeners, rules in evaluation order, backends with health,
+    ownership tags, console links — and, when the cluster can be read, the statuses lbctl gives the Gateway,
+    its listeners and its routes, and drift."""
+    from lbctl.model.gateway_build import gateway_stack
+
+    namespace, slash, name = ref.partition("/")
+    if not slash or not namespace or not name:
+        raise click.BadParameter("expected NAMESPACE/NAME, e.g. infra/edge", param_hint="NAMESPACE/NAME")
+    plugin = plugins()[provider]
+    cloud = plugin(provider_config(plugin, "describe", opts))
+    stack = gateway_stack(namespace, name)
+    view = cloud.describe(stack)
+    view["drift"], view["note"], view["gateway"] = (
+        None,
+        "cluster not read: drift not checked (pass --kubeconfig)",
+        None,
+    )
+    if kube_api_url or kubeconfig or os.environ.get("KUBERNETES_SERVICE_HOST"):
+        view["drift"], view["note"], view["gateway"] = _gateway_from_cluster(
+            ref, provider, cloud, view, kube_api_url, kubeconfig, opts, kube_api_token
+        )
+    if output != "table":
+        click.echo(dump(view, output))
+    else:
+        print_view(view)
+        if view["gateway"] is not None:
+            print_gateway_status(view["gateway"])
+    sys.exit(0 if view["load_balancers"] or view["backends"] else 1)
+
+
+def _gateway_from_cluster(
+    ref: str,
+    provider: str,
+    cloud: Any,
+    view: dict[str, Any],
+    api_url: str | None,
+    kubeconfig: str | None,
+    opts: dict[str, Any],
+    token: str | None,
+) -> tuple[list[dict[str, str]] | None, str, dict[str, Any] | None]:
+    from lbctl.kube.informer import read_snapshot
+    from lbctl.kube.resources import resource_for, watched_resources
+    from lbctl.kube.run import kube_client
+    from lbctl.model.gateway_build import build_gateways, gateway_stack
+    from lbctl.model.kinds import GATEWAY_KINDS
+
+    api = kube_client(api_url, kubeconfig, token)
+    resources = watched_resources(api, provider)
+    resources += [resource_for(api, kind) for kind in GATEWAY_KINDS]
+    snapshot = read_snapshot(resources)
+    namespace, _, name = ref.partition("/")
+    config = build_config(plugins()[provider], "describe", opts)
+    built = build_gateways(snapshot, config, config.gateway_controller_names)
+    outcome = built.gateways.get(gateway_stack(namespace, name))
+    if outcome is None:
+        return (
+            None,
+            f"Gateway {ref} not found in the cluster, or its GatewayClass is not served by lbctl",
+            None,
+        )
+    address = next((lb.get("address") for lb in view["load_balancers"] if lb.get("address")), None)
+    routes = {
+        key: entries
+        for key, entries in built.route_parents.items()
+        if any(e["parentRef"]["namespace"] == namespace and e["parentRef"]["name"] == name for e in entries)
+    }
+    status = {"gateway": outcome.status(address, bool(address), None), "routes": routes}
+    if outcome.spec is None:
+        problems = "; ".join(f"{p.field}: {p.message}" for p in outcome.problems)
+        return None, f"the Gateway does not build into a spec ({problems})", status
+    planned = cloud.plan(StackInput.from_snapshot(outcome.spec, snapshot))
+    drift = [
+        {"action": c.action, "kind": c.kind, "name": c.name, "detail": c.detail} for c in planned.changes
+    ]
+    note = "in sync with the Gateway and its routes" if not drift else "the cloud differs from the Gateway"
+    return drift, note, status
+
+
+def print_gateway_status(status: dict[str, Any]) -> None:
+    """The conditions lbctl gives the Gateway, each listener and each route attached to it."""
+
+    def conditions(items: list[dict[str, Any]]) -> str:
+        return "\n".join(
+            f"{c['type']}={c['status']} {c['reason']}" + (f": {c['message']}" if c.get("message") else "")
+            for c in items
+        )
+
+    gateway = status["gateway"]
+    rows = [["Gateway", conditions(gateway["conditions"])]]
+    rows += [
+        [f"listener {li['name']} ({li['attachedRoutes']} routes)", conditions(li["conditions"])]
+        for li in gateway["listeners"]
+    ]
+    rows += [
+        [
+            f"{key.replace(':', ' ', 1)} → {e['parentRef'].get('sectionName', '') or 'Gateway'}",
+            conditions(e["conditions"]),
+        ]
+        for key, entries in sorted(status["routes"].items())
+        for e in entries
+    ]
+    console().print(_table("Gateway API status", ["object", "conditions"], rows))
 
 
 def _service_drift(
