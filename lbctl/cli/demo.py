@@ -135,10 +135,14 @@ def demo_files(files: tuple[str, ...], provider: str | None, keep: bool, create_
         kinds[manifest.kind] = kinds.get(manifest.kind, 0) + 1
     step.ok(f"{len(plan.manifests)} objects: " + ", ".join(f"{n} {k}" for k, n in kinds.items()))
     why = "--provider" if provider else "from the Ingress class: alb → aws, gce or none → gcp"
-    step.ok(
-        f"provider {plan.provider} ({why}); {len(plan.served)} Ingress(es) served: "
-        + ", ".join(f"{i.namespace}/{i.name}" for i in plan.served)
-    )
+    if not plan.served:
+        why = "--provider" if provider else "from the GatewayClass: lbctl.io/alb → aws, lbctl.io/gce → gcp"
+    served = [
+        f"{len(plan.served)} Ingress(es) served: " + ", ".join(f"{i.namespace}/{i.name}" for i in plan.served)
+    ]
+    served = served if plan.served or not plan.gateways else []
+    served += [f"{len(plan.gateways)} Gateway(s) served: {', '.join(plan.gateways)}"] if plan.gateways else []
+    step.ok(f"provider {plan.provider} ({why}); " + "; ".join(served))
     for entry in plan.missing:
         step.info(
             f"[yellow]missing:[/] {escape(entry.kind)} {escape(entry.key)} (referenced by "

@@ -15,7 +15,7 @@ class LocalClouds:
     """Start/stop the emulators the demo needs, as a context manager: one emulated Kubernetes cluster per
     cloud (a cluster runs on one cloud), a moto server for AWS, the Compute emulator for Google Cloud."""
 
-    def __init__(self, aws: bool = True, gcp: bool = True) -> None:
+    def __init__(self, aws: bool = True, gcp: bool = True, gateway_api: bool = False) -> None:
         from emulators.kube import KubeEmulator
 
         wanted = (("aws", aws), ("gcp", gcp))
@@ -25,15 +25,18 @@ class LocalClouds:
         self.compute: Any = None
         self._want_aws = aws
         self._want_gcp = gcp
+        self._gateway_api = gateway_api  # also the upstream Gateway API CRDs
         self._stack = ExitStack()
 
     def __enter__(self) -> LocalClouds:
-        from lbctl.demo.crds import install_crds
+        from lbctl.demo.crds import install_crds, install_gateway_api_crds
 
         for cloud, kube in self.kubes.items():
             self._stack.enter_context(kube)
             with kube.api_client() as api_client:
                 self.crds[cloud] = install_crds(api_client, cloud)
+                if self._gateway_api:
+                    self.crds[cloud] += install_gateway_api_crds(api_client)
         if self._want_aws:
             from emulators.aws import moto_server
 

@@ -30,6 +30,38 @@ def crd_documents(cloud: str, manifests: Path = MANIFESTS) -> list[dict[str, Any
     return found
 
 
+# The upstream Gateway API CRDs (standard channel) the repository carries: lbctl does not ship them (users
+# install upstream's), the demo installs them on its cluster when the files hold Gateway API objects.
+GATEWAY_API_CRDS = MANIFESTS.parent / "tests" / "data" / "gateway-api"
+
+
+def gateway_api_documents(directory: Path = GATEWAY_API_CRDS) -> list[dict[str, Any]]:
+    """The Gateway API CRDs beside the package (none in an installed wheel: the demo then says so)."""
+    found: list[dict[str, Any]] = []
+    for path in sorted(directory.glob("gateway.networking.k8s.io_*.yaml")) if directory.is_dir() else []:
+        for document in yaml.safe_load_all(path.read_text()):
+            if isinstance(document, dict) and document.get("kind") == "CustomResourceDefinition":
+                found.append(document)
+    return found
+
+
+def gateway_api_available(directory: Path = GATEWAY_API_CRDS) -> bool:
+    """Whether the Gateway API CRDs are beside the package (without reading them: they are large)."""
+    return directory.is_dir() and any(directory.glob("gateway.networking.k8s.io_*.yaml"))
+
+
+def install_gateway_api_crds(api_client: Any) -> list[str]:
+    """Create the upstream Gateway API CRDs through `api_client`, as a cluster admin installs Gateway API."""
+    from kubernetes import client
+
+    extensions = client.ApiextensionsV1Api(api_client)
+    names = []
+    for document in gateway_api_documents():
+        extensions.create_custom_resource_definition(document)  # type: ignore[arg-type]
+        names.append(document["metadata"]["name"])
+    return names
+
+
 def install_crds(api_client: Any, cloud: str) -> list[str]:
     """Create lbctl's CRDs of `cloud` through `api_client` (the official client); returns their names."""
     from kubernetes import client

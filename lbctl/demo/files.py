@@ -9,6 +9,7 @@ view → delete → nothing of ours left (or, with --keep, how to reach everythi
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import shlex
 import threading
@@ -26,6 +27,7 @@ from lbctl.cli.convert import TARGET_VERSION, convert_document, ingress_name, is
 from lbctl.cli.manifests import LoadResult, _documents, _expand, _read
 from lbctl.demo import gke
 from lbctl.demo.clouds import LocalClouds
+from lbctl.demo.crds import GATEWAY_API_CRDS, gateway_api_available
 from lbctl.demo.missing import (
     Missing,
     find_missing,
@@ -37,9 +39,12 @@ from lbctl.demo.scenario import CLUSTER, Step, demo_controller, wait_for
 from lbctl.demo.workloads import Cluster
 from lbctl.model.annotations import GLOBAL_STATIC_IP, INGRESS_CLASS, MANAGED_CERTIFICATES, REGISTRY
 from lbctl.model.builder import BuildConfig, build
+from lbctl.model.gateway import Gateway, GatewayClass
+from lbctl.model.gateway_build import build_gateways
 from lbctl.model.kinds import MANAGED_CERTIFICATE
 from lbctl.model.objects import Ingress
 from lbctl.model.problems import Problem, Severity, SpecError
+from lbctl.model.snapshot import GATEWAY_KINDS as GATEWAY_API_KINDS
 from lbctl.model.snapshot import ClusterSnapshot
 
 AWS_REGION, AWS_ZONES = "us-east-1", ("us-east-1a", "us-east-1b")
@@ -86,6 +91,8 @@ class Plan:
     notes: list[str] = field(default_factory=list)
     missing: list[Missing] = field(default_factory=list)
     static_ips: dict[str, str] = field(default_factory=dict)  # name → Ingress that names it
+    gateways: dict[str, str] = field(default_factory=dict)  # Gateway ns/name → its stack (Gateway:ns/name)
+    attached: dict[str, dict[str, int]] = field(default_factory=dict)  # Gateway → listener → attachedRoutes
 
 
 # --------------------------------------------------------------------------- reading the files
@@ -192,15 +199,37 @@ def plan_files(files: tuple[str, ...], provider: str | None, create_missing: boo
                 ingresses.append(snapshot.ingresses[f"{m.namespace}/{m.name}"])
             elif m.kind == "IngressClass":
                 classes[m.name] = str((m.obj.get("spec") or {}).get("controller") or "")
+            elif m.kind in GATEWAY_API_KINDS or m.kind in ("Service", "Secret", "Namespace"):
+                snapshot.add(m.obj, m.source)  # what the Gateways' routes reference
         except SpecError as err:
             problems.append(str(err.problem))
     if problems:
         raise DemoInputError("\n".join(problems))
-    if not ingresses:
-        raise DemoInputError(f"no Ingress in {', '.join(files)}: lbctl demo -f needs at least one")
-    chosen = provider or pick_provider(ingresses, classes)
+    gateways = snapshot.gateway_objects(Gateway)
+    if gateways and not gateway_api_available():
+        raise DemoInputError(
+            "the files hold Gateway API objects, and the Gateway API CRDs the demo installs "
+            f"({GATEWAY_API_CRDS}) are not beside this lbctl: run lbctl demo from a source checkout"
+        )
+    if not ingresses and not gateways:
+        raise DemoInputError(
+            f"no Ingress and no Gateway in {', '.join(files)}: lbctl demo -f needs at least one"
+        )
+    if ingresses:
+        chosen = provider or pick_provider(ingresses, classes)
+    else:
+        chosen = provider or _gateway_provider(snapshot)
     config = {"cluster_default_backend": gke.DEFAULT_BACKEND} if chosen == "gcp" else {}
-    built = build(snapshot, BuildConfig.for_provider(chosen, **config))
+    build_config = BuildConfig.for_provider(chosen, **config)
+    served_gateways, attached = _served_gateways(snapshot, build_config, notes) if gateways else ({}, {})
+    if not ingresses:
+        if not served_gateways:
+            raise DemoInputError(
+                f"no Gateway in the files is served by lbctl --provider {chosen} (a GatewayClass with "
+                f"controllerName {build_config.profile.gateway.controller_name}, in the files)"
+            )
+        return Plan(manifests, chosen, [], {}, notes, gateways=served_gateways, attached=attached)
+    built = build(snapshot, build_config)
     members = {key for group in built.groups.values() for key in group.members}
     served = [i for i in ingresses if f"{i.namespace}/{i.name}" in members]
     for ing in ingresses:
@@ -227,7 +256,45 @@ def plan_files(files: tuple[str, ...], provider: str | None, create_missing: boo
             if ing.annotations.get(GLOBAL_STATIC_IP):
                 static_ips[ing.annotations[GLOBAL_STATIC_IP]] = f"{ing.namespace}/{ing.name}"
     stacks = {member: key for key, group in built.groups.items() for member in group.members}
-    return Plan(manifests, chosen, served, stacks, notes, missing, static_ips)
+    return Plan(manifests, chosen, served, stacks, notes, missing, static_ips, served_gateways, attached)
+
+
+def _gateway_provider(snapshot: ClusterSnapshot) -> str:
+    """The cloud whose controllerName the files' GatewayClasses carry (lbctl's, or the drop-in ones)."""
+    from lbctl.model.builder import PROFILES
+
+    for gateway_class in snapshot.gateway_objects(GatewayClass):
+        for name, profile in sorted(PROFILES.items()):
+            features = profile.gateway
+            if gateway_class.controller_name == features.controller_name:
+                return name
+    shown = ", ".join(f"{p.gateway.controller_name} ({n})" for n, p in sorted(PROFILES.items()))
+    raise DemoInputError(
+        "no GatewayClass in the files has a controllerName lbctl serves; add one with controllerName "
+        f"{shown}, or choose the cloud with --provider"
+    )
+
+
+def _served_gateways(
+    snapshot: ClusterSnapshot, config: BuildConfig, notes: list[str]
+) -> tuple[dict[str, str], dict[str, dict[str, int]]]:
+    """The Gateways lbctl builds a load balancer for (stack by Gateway ns/name) and the routes each listener
+    takes (its attachedRoutes); each other Gateway is a note."""
+    offline = dataclasses.replace(
+        config, assume_missing=True
+    )  # a Service the files lack: its routes answer 500
+    built = build_gateways(snapshot, offline, offline.gateway_controller_names)
+    served, attached = {}, {}
+    for stack, outcome in built.gateways.items():
+        if outcome.spec is not None:
+            served[outcome.gateway.key] = stack
+            attached[outcome.gateway.key] = {e["name"]: e["attachedRoutes"] for e in outcome.listeners}
+        else:
+            notes.append(
+                f"Gateway {outcome.gateway.key} is not accepted ({outcome.accepted.reason}: "
+                f"{outcome.accepted.message}): it is applied and left alone"
+            )
+    return served, attached
 
 
 # --------------------------------------------------------------------------- applying, as kubectl apply does
@@ -500,6 +567,54 @@ def _wait_converged(cluster: Cluster, key: str, step: Step, timeout: float) -> s
         raise RuntimeError(f"{err} — the Ingress's Warning Events: {detail}") from None
 
 
+def _rules_of(provider: Any, stack: str) -> Callable[[], Any]:
+    return lambda: provider.describe(stack)["rules"]
+
+
+def _wait_gateway(
+    api: kubernetes.client.ApiClient, key: str, attached: dict[str, int], step: Step, timeout: float
+) -> str:
+    """Wait for the controller's finalizer on the Gateway, then its status address with Accepted and
+    Programmed True and every listener's routes attached (`attached`: listener → attachedRoutes, written after
+    the converge that serves them); the address is returned. RuntimeError with the Gateway's conditions when
+    it does not converge in time."""
+    from lbctl.kube.events import FINALIZER
+    from lbctl.model.kinds import GATEWAY
+
+    objects = kubernetes.client.CustomObjectsApi(api)
+    namespace, _, name = key.partition("/")
+
+    def read() -> dict[str, Any]:
+        found: Any = objects.get_namespaced_custom_object(
+            GATEWAY.group, GATEWAY.version, namespace, GATEWAY.plural, name
+        )
+        return dict(found)
+
+    def taken() -> bool:
+        return FINALIZER in (read().get("metadata", {}).get("finalizers") or [])
+
+    def address() -> str | None:
+        status = read().get("status") or {}
+        ready = {c.get("type"): c.get("status") for c in status.get("conditions") or []}
+        addresses = status.get("addresses") or []
+        routes = {str(e.get("name")): e.get("attachedRoutes") for e in status.get("listeners") or []}
+        done = all(routes.get(name) == count for name, count in attached.items())
+        if ready.get("Accepted") == "True" and ready.get("Programmed") == "True" and addresses and done:
+            return str(addresses[0].get("value"))
+        return None
+
+    try:
+        wait_for(taken, timeout, f"the controller to take Gateway {key}")
+        step.ok(f"finalizer {FINALIZER} added before any cloud write")
+        return str(wait_for(address, timeout, f"Gateway {key}'s address"))
+    except TimeoutError as err:
+        conditions = "; ".join(
+            f"{c.get('type')}={c.get('status')} {c.get('reason')}: {c.get('message')}"
+            for c in (read().get("status") or {}).get("conditions") or []
+        )
+        raise RuntimeError(f"{err} — the Gateway's conditions: {conditions or 'none yet'}") from None
+
+
 def _address(networking: Any, key: str) -> str | None:
     ingress = _ingress(networking, key)
     entries = (ingress.status.load_balancer.ingress or []) if ingress and ingress.status.load_balancer else []
@@ -517,7 +632,9 @@ def run_files(
     provider = plan.provider
     upper = provider.upper()
     step.head("Starting local clouds")
-    clouds = LocalClouds(aws=provider == "aws", gcp=provider == "gcp").__enter__()
+    clouds = LocalClouds(
+        aws=provider == "aws", gcp=provider == "gcp", gateway_api=bool(plan.gateways)
+    ).__enter__()
     process: ControllerProcess | None = None
     try:
         kube = clouds.kubes[provider]
@@ -580,7 +697,8 @@ def run_files(
                 )
                 continue
             applied.append(manifest)
-            step.ok(f"{outcome} {escape(manifest.title(manifest.kind not in ('Namespace', 'IngressClass')))}")
+            cluster_scoped = ("Namespace", "IngressClass", "GatewayClass")
+            step.ok(f"{outcome} {escape(manifest.title(manifest.kind not in cluster_scoped))}")
 
         deployments = [m for m, _ in stand_ins if m.kind == "Deployment"]
         deployments += [m for m in applied if m.kind == "Deployment"]
@@ -616,21 +734,35 @@ def run_files(
             if clouds.compute is not None:
                 _issue_certificates(clouds.compute, api, ing, entry, step, timeout)
 
+        running = process
+        for key in plan.gateways:
+            step.head(f"{upper}: Gateway {key} → load balancer")
+            entry = _wait_gateway(api, key, plan.attached.get(key, {}), step, timeout)
+            step.ok(f"status.addresses set, Accepted and Programmed: [bold]{escape(entry)}[/]")
+            if any(plan.attached.get(key, {}).values()):  # the routes' rules may take one more converge
+                wait_for(_rules_of(running.provider, plan.gateways[key]), timeout, f"Gateway {key}'s rules")
+
         for stack in dict.fromkeys(plan.stacks.values()):
             step.head(f"{upper}: Console view: lbctl describe ingress {stack} --provider {provider}")
             view = process.provider.describe(stack)
             view["drift"], view["note"] = [], "in sync with the Ingress"
             print_view(view)
+        for key, stack in plan.gateways.items():
+            step.head(f"{upper}: Console view: lbctl describe gateway {key} --provider {provider}")
+            view = process.provider.describe(stack)
+            view["drift"], view["note"] = [], "in sync with the Gateway"
+            print_view(view)
 
         if keep:
             return _keeper(clouds, process, env, plan, files, step)
         step.head(f"{upper}: Deleting what was applied (Ingresses first), waiting for finalizers")
-        ordered = [m for m in applied if m.kind == "Ingress"] + [
-            m for m in reversed(applied) if m.kind != "Ingress"
+        fronts = ("Ingress", "Gateway")  # what holds a load balancer: deleted first, waited for
+        ordered = [m for m in applied if m.kind in fronts] + [
+            m for m in reversed(applied) if m.kind not in fronts
         ]
         for manifest in ordered:
             gone = applier.delete(manifest)
-            if gone is not None and manifest.kind == "Ingress":
+            if gone is not None and manifest.kind in fronts:
                 wait_for(gone, timeout, f"{manifest.title()} to go")
                 step.ok(
                     f"{escape(manifest.title())}: cloud resources deleted, then the finalizer removed; it is gone"
@@ -638,7 +770,7 @@ def run_files(
         step.ok("every other object of the files deleted")
         left = process.provider.list_stacks()
         remaining = 0
-        for stack in dict.fromkeys(plan.stacks.values()):
+        for stack in dict.fromkeys([*plan.stacks.values(), *plan.gateways.values()]):
             view = process.provider.describe(stack)
             remaining += sum(len(view[k]) for k in ("load_balancers", "backends", "others"))
         if left or remaining:
