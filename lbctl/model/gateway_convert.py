@@ -79,6 +79,14 @@ class GatewayConversion:
             self.unexpressed.append(item)
 
 
+_CERTIFICATE_KINDS = {
+    "arn": "an ACM certificate (by ARN)",
+    "discover": "an ACM certificate found by host",
+    "request": "an ACM certificate lbctl requests",
+    "managed": "a ManagedCertificate",
+}
+
+
 def _dns_name(text: str, limit: int = 63) -> str:
     name = re.sub(r"[^a-z0-9-]+", "-", text.lower()).strip("-") or "x"
     if len(name) > limit:
@@ -275,7 +283,7 @@ class _Converter:
                     self.out.note(
                         member,
                         what.get(cert.kind, a.MANAGED_CERTIFICATES),
-                        f"a {cert.kind} certificate has no Gateway API form: lbctl's Gateway takes Secrets in "
+                        f"{_CERTIFICATE_KINDS.get(cert.kind, cert.kind)} has no Gateway API form: lbctl's Gateway takes Secrets in "
                         "tls.certificateRefs (aws-load-balancer-controller: LoadBalancerConfiguration "
                         "listenerConfigurations[].defaultCertificate; GKE: Certificate Manager)",
                     )
@@ -423,6 +431,9 @@ class _Converter:
         for p in paths:
             if p.bare_prefix is not None:
                 self._bare_prefix(route, rule, p.bare_prefix, combos)
+        self.origins[
+            (route["metadata"]["namespace"], route["metadata"]["name"], len(route["spec"]["rules"]))
+        ] = rule
         route["spec"]["rules"].append({"matches": matches, **converted})
         if any(p.type == "RegularExpression" for p in paths) and self._later_non_regex(rule):
             self.out.note(
@@ -827,12 +838,53 @@ class _Converter:
                     "no Gateway API field or policy kind carries it, and lbctl's Gateway does not read it",
                 )
 
+    def _check_precedence(self, gateway: dict[str, Any], routes: list[dict[str, Any]]) -> None:
+        """Where the Gateway API's precedence (method, then more headers, then more query parameters) would try
+        a later Ingress rule before an earlier one that a request can match as well, say so."""
+        from lbctl.model.gateway import HTTPMatch, parse_gateway, parse_http_route
+        from lbctl.model.gateway_attach import attach
+        from lbctl.model.gateway_routing import path_matches, route_table
+
+        parsed = parse_gateway(gateway)
+        attached = []
+        for obj in routes:
+            route = parse_http_route(obj)
+            labels = {route.namespace: {"kubernetes.io/metadata.name": route.namespace}}
+            attached += [(route, attach(route, parent, parsed, labels)) for parent in route.parent_refs]
+        order = {id(rule): index for index, rule in enumerate(self.spec.rules)}
+        for listener in parsed.listeners:
+            seen: list[tuple[Any, Rule]] = []
+            for entry in route_table(attached, listener):
+                rule = self.origins.get((entry.route.namespace, entry.route.name, entry.rule.index))
+                if rule is None:
+                    continue
+                match = entry.match
+                for other_entry, other in seen:
+                    earlier = other_entry.match
+                    if order[id(other)] <= order[id(rule)] or other_entry.hostname != entry.hostname:
+                        continue
+                    if not isinstance(match, HTTPMatch) or not isinstance(earlier, HTTPMatch):
+                        continue
+                    samples = [m.path.value for m in (match, earlier) if m.path is not None]
+                    samples += [x.rstrip("/") + "/x" for x in samples]
+                    if any(path_matches(match, x) and path_matches(earlier, x) for x in samples):
+                        self.out.note(
+                            other.source.ingress,
+                            self._condition_annotation(other) or other.source.field,
+                            f"the Gateway API tries {other.source.field} before {rule.source.field} (a method "
+                            "match, then more header matches, then more query matches come first): a request "
+                            f"both match goes to {other.source.field}, not to {rule.source.field} as for the Ingress",
+                        )
+                seen.append((entry, rule))
+
     def run(self) -> GatewayConversion:
         self.grants = []
+        self.origins: dict[tuple[str, str, int], Rule] = {}
         gateway = self.gateway()
         self.rules()
         self.report()
         routes = [r for r in self.routes.values() if r["spec"]["rules"]]
+        self._check_precedence(gateway, routes)
         self.out.objects = [gateway, *routes, *self.grants, *self.policies()]
         return self.out
 

@@ -246,3 +246,32 @@ spec:
     assert [(u.object, u.what) for u in conversion.unexpressed] == [
         ("Service default/web", "BackendConfig cdn")
     ]
+
+
+def test_a_rule_the_gateway_api_orders_before_an_earlier_one_is_reported() -> None:
+    """Two ALB rules on one path, a header condition listed before a method condition: the Ingress tries them
+    in that order, the Gateway API tries a method match first — reported on the method rule's annotation."""
+    conditions = {
+        "alb.ingress.kubernetes.io/conditions.by-header": '[{"field": "http-header", "httpHeaderConfig": '
+        '{"httpHeaderName": "X-A", "values": ["1"]}}]',
+        "alb.ingress.kubernetes.io/conditions.by-method": '[{"field": "http-request-method", '
+        '"httpRequestMethodConfig": {"Values": ["POST"]}}]',
+    }
+    paths = [
+        {"path": "/p", "pathType": "Prefix", "backend": {"service": {"name": n, "port": {"number": 80}}}}
+        for n in ("by-header", "by-method")
+    ]
+    ingress = {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "Ingress",
+        "metadata": {"name": "web", "namespace": "default", "annotations": conditions},
+        "spec": {"ingressClassName": "alb", "rules": [{"http": {"paths": paths}}]},
+    }
+    snapshot, (spec,) = _specs([ingress])
+    conversion = convert_spec(spec, snapshot.ingresses)
+    (item,) = [u for u in conversion.unexpressed if "tries" in u.why]
+    assert item.what == "alb.ingress.kubernetes.io/conditions.by-method", item
+    request = Request("h", "/p", "POST", {"X-A": "1"})
+    assert spec.backends[first_match(spec, request).action.forward[0].backend_key].service == "by-header"  # type: ignore[union-attr]
+    entry = evaluate(_tables(conversion)[80], request)
+    assert entry is not None and entry.rule.backend_refs[0].name == "by-method"
