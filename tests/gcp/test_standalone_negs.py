@@ -214,3 +214,32 @@ def test_only_google_cloud_and_only_exposed_ports_make_a_service_stack() -> None
     assert build_services(exposed, "aws") == {}
     (outcome,) = build_services(exposed, "gcp").values()
     assert outcome.spec is not None and [n.port for n in outcome.spec.negs] == [80]
+
+
+def test_lbctl_plan_shows_the_neg_requests_of_a_cluster_ip_service(tmp_path: Any) -> None:
+    """`lbctl plan -f FILE --provider gcp --offline -o json` (in-process, click's runner)."""
+    import yaml
+    from click.testing import CliRunner
+
+    from lbctl.cli import main
+
+    path = tmp_path / "web.yaml"
+    objects = [
+        _service('{"exposed_ports": {"9000": {"name": "web-grpc"}}}'),
+        _slice(("10.8.0.5", "gke-shop-pool-a-1")),
+    ]
+    path.write_text(yaml.safe_dump_all([*objects, *nodes()]))
+    result = CliRunner().invoke(
+        main, ["plan", "-f", str(path), "--provider", "gcp", "--offline", "-o", "json"]
+    )
+    assert result.exit_code == 0, result.output
+    (doc,) = json.loads(result.stdout)
+    assert doc["standaloneNegs"] == [{"port": 9000, "name": "web-grpc"}]
+    requests = [(s["operation"], s["where"]) for s in doc["steps"]]
+    assert requests == [
+        ("networkEndpointGroups.insert", "us-central1-a"),
+        ("networkEndpointGroups.attachNetworkEndpoints", "us-central1-a"),
+        ("networkEndpointGroups.insert", "us-central1-b"),
+    ]
+    attach = doc["steps"][1]["body"]["networkEndpoints"]
+    assert attach == [{"instance": "gke-shop-pool-a-1", "ipAddress": "10.8.0.5", "port": 9090}]

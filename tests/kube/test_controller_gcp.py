@@ -6,6 +6,7 @@ import base64
 import json
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import kubernetes
 import pytest
@@ -196,7 +197,8 @@ def test_status_annotations_name_what_was_made(
 ) -> None:
     """As ingress-gce, the Ingress names its URL map, forwarding rules, proxies, certificate, static IP and
     backend services (the emulator's own names); a resync writes nothing; TLS removed drops the HTTPS keys;
-    deleting the Ingress removes them all before the finalizer goes."""
+    deleting the Ingress removes them all before the finalizer goes. Beside it, a Service's standalone NEGs
+    and their `neg-status` (one controller run for both)."""
     net = kubernetes.client.NetworkingV1Api(cluster)
     cert, key = self_signed("shop.example.com", serial=71)
     kubernetes.client.CoreV1Api(cluster).create_namespaced_secret(
@@ -210,6 +212,7 @@ def test_status_annotations_name_what_was_made(
             },
         },
     )
+    expose_web(cluster)
     process = controller(
         kube, "gcp", compute.url, "e2e", project=PROJECT, zones=["us-central1-a", "us-central1-b"]
     ).start()
@@ -251,6 +254,7 @@ def test_status_annotations_name_what_was_made(
         process.controller.enqueue_all()
         wait_for(lambda: process.controller.queue.idle, what="resync done")
         assert ingress_writes(kube, "shop") == writes, "a resync of an unchanged Ingress must not patch it"
+        standalone_negs_follow_the_service(kube, cluster, compute, process)
 
         # the health checkers lose every node: getHealth reports it when discovery next reads the cloud
         for path, body in compute.inventory().items():
@@ -368,24 +372,32 @@ def _web_slice(ip: str, node_name: str, zone: str) -> dict:
     }
 
 
-def test_standalone_negs_and_their_status_annotation_on_a_cluster_ip_service(
-    kube: KubeEmulator, cluster: kubernetes.client.ApiClient, compute: ComputeEmulator, project: GcpProject
+NEG, NEG_STATUS = "cloud.google.com/neg", "cloud.google.com/neg-status"
+
+
+def expose_web(cluster: kubernetes.client.ApiClient) -> None:
+    """A ClusterIP Service `web` exposing port 80 as standalone NEGs, its one pod on gke-a."""
+    body = {
+        "metadata": {
+            "name": "web",
+            "namespace": "default",
+            "annotations": {NEG: '{"exposed_ports": {"80": {}}}'},
+        },
+        "spec": {"selector": {"app": "web"}, "ports": [{"name": "http", "port": 80, "targetPort": 8080}]},
+    }
+    kubernetes.client.CoreV1Api(cluster).create_namespaced_service("default", body)
+    kubernetes.client.DiscoveryV1Api(cluster).create_namespaced_endpoint_slice(
+        "default", _web_slice("10.8.0.5", "gke-a", "us-central1-a")
+    )
+
+
+def standalone_negs_follow_the_service(
+    kube: KubeEmulator, cluster: kubernetes.client.ApiClient, compute: ComputeEmulator, process: Any
 ) -> None:
     """`exposed_ports` on a ClusterIP Service: a NEG per zone of the nodes, `cloud.google.com/neg-status` as
     ingress-gce writes it; a resync writes nothing; the pod moving zones only attaches and detaches; the
     annotation removed takes the NEGs, the status annotation and the finalizer away."""
     core, discovery = kubernetes.client.CoreV1Api(cluster), kubernetes.client.DiscoveryV1Api(cluster)
-    neg, neg_status = "cloud.google.com/neg", "cloud.google.com/neg-status"
-    body = {
-        "metadata": {
-            "name": "web",
-            "namespace": "default",
-            "annotations": {neg: '{"exposed_ports": {"80": {}}}'},
-        },
-        "spec": {"selector": {"app": "web"}, "ports": [{"name": "http", "port": 80, "targetPort": 8080}]},
-    }
-    core.create_namespaced_service("default", body)
-    discovery.create_namespaced_endpoint_slice("default", _web_slice("10.8.0.5", "gke-a", "us-central1-a"))
 
     def endpoints() -> dict[str, list[tuple[str, int]]]:
         return {
@@ -397,42 +409,35 @@ def test_standalone_negs_and_their_status_annotation_on_a_cluster_ip_service(
     def annotations() -> dict[str, str]:
         return core.read_namespaced_service("web", "default").metadata.annotations or {}
 
-    process = controller(
-        kube, "gcp", compute.url, "e2e", project=PROJECT, zones=["us-central1-a", "us-central1-b"]
-    ).start()
-    try:
-        raw = wait_for(lambda: annotations().get(neg_status), what="neg-status")
-        status = json.loads(raw)
-        (name,) = set(ours(compute)["networkEndpointGroups"])  # one name, in both zones
-        assert raw == json.dumps(
-            {"network_endpoint_groups": {"80": name}, "zones": ["us-central1-a", "us-central1-b"]},
-            separators=(",", ":"),
-        )
-        assert status["zones"] == sorted(endpoints()) and endpoints()["us-central1-a"] == [("10.8.0.5", 8080)]
-        assert FINALIZER in core.read_namespaced_service("web", "default").metadata.finalizers
+    raw = wait_for(lambda: annotations().get(NEG_STATUS), what="neg-status")
+    (name,) = set(ours(compute)["networkEndpointGroups"])  # one name, in both zones
+    assert raw == json.dumps(
+        {"network_endpoint_groups": {"80": name}, "zones": ["us-central1-a", "us-central1-b"]},
+        separators=(",", ":"),
+    )
+    assert endpoints() == {"us-central1-a": [("10.8.0.5", 8080)], "us-central1-b": []}
+    assert FINALIZER in core.read_namespaced_service("web", "default").metadata.finalizers
 
-        compute.clear_requests()
-        patches = [r for r in kube.requests if r.resource == "services" and r.method == "PATCH"]
-        process.controller.enqueue_all()
-        wait_for(lambda: process.controller.queue.idle, what="resync done")
-        assert [r for r in kube.requests if r.resource == "services" and r.method == "PATCH"] == patches
-        assert not [r for r in compute.requests if is_mutating(r.api_method)]
+    compute.clear_requests()
+    patches = [r for r in kube.requests if r.resource == "services" and r.method == "PATCH"]
+    process.controller.enqueue_all()
+    wait_for(lambda: process.controller.queue.idle, what="resync done")
+    assert [r for r in kube.requests if r.resource == "services" and r.method == "PATCH"] == patches
+    assert not [r for r in compute.requests if is_mutating(r.api_method)]
 
-        discovery.replace_namespaced_endpoint_slice(
-            "web-abc", "default", _web_slice("10.8.1.7", "gke-b", "us-central1-b")
-        )
-        wait_for(
-            lambda: endpoints() == {"us-central1-a": [], "us-central1-b": [("10.8.1.7", 8080)]}, what="moved"
-        )
-        writes = {r.api_method for r in compute.requests if is_mutating(r.api_method)}
-        assert writes == {
-            "networkEndpointGroups.attachNetworkEndpoints",
-            "networkEndpointGroups.detachNetworkEndpoints",
-        }
+    discovery.replace_namespaced_endpoint_slice(
+        "web-abc", "default", _web_slice("10.8.1.7", "gke-b", "us-central1-b")
+    )
+    wait_for(
+        lambda: endpoints() == {"us-central1-a": [], "us-central1-b": [("10.8.1.7", 8080)]}, what="moved"
+    )
+    writes = {r.api_method for r in compute.requests if is_mutating(r.api_method)}
+    assert writes == {
+        "networkEndpointGroups.attachNetworkEndpoints",
+        "networkEndpointGroups.detachNetworkEndpoints",
+    }
 
-        core.patch_namespaced_service("web", "default", {"metadata": {"annotations": {neg: None}}})
-        wait_for(lambda: neg_status not in annotations(), what="neg-status removed")
-        assert not ours(compute) and not endpoints()
-        assert FINALIZER not in (core.read_namespaced_service("web", "default").metadata.finalizers or [])
-    finally:
-        process.stop()
+    core.patch_namespaced_service("web", "default", {"metadata": {"annotations": {NEG: None}}})
+    wait_for(lambda: NEG_STATUS not in annotations(), what="neg-status removed")
+    assert not endpoints() and "networkEndpointGroups" not in ours(compute)
+    assert FINALIZER not in (core.read_namespaced_service("web", "default").metadata.finalizers or [])
