@@ -78,8 +78,6 @@ class ControllerConfig:
     # Also serve Services of type LoadBalancer that name no loadBalancerClass (and no annotation of another
     # controller): only where no in-tree cloud provider serves them too
     claim_unclassed_services: bool = False
-    # Also serve GatewayClasses of the cloud's other Gateway API implementation (drop-in replacement)
-    gateway_drop_in: bool = False
 
 
 class Controller:
@@ -100,7 +98,6 @@ class Controller:
             config.provider,
             class_names=config.class_names or None,
             cluster_default_backend=config.default_backend,  # the model drops it where it has no meaning
-            gateway_drop_in=config.gateway_drop_in,
             **{k: v for k, v in config.model_options.items() if k != "cluster_default_backend"},
         )
         self.cluster_default = _service_of(self.build_config.cluster_default_backend)  # (namespace, name)
