@@ -466,10 +466,13 @@ def _default_fields(spec: LoadBalancerSpec, refs: Callable[[str], str], anchor: 
             user_fixable=True,
         )
     if anchor is None:
+        kind, _, name = spec.stack.rpartition(":")
         raise ProviderError(
-            f"answering {status} to requests no rule matches needs a backend service in the URL map; the load "
-            "balancer has no backend",
+            f"answering {status} to requests no rule matches needs a backend service in the URL map, and no "
+            "rule forwards to a Service: route at least one rule to a Service (a Gateway that only redirects "
+            "is not served on Google Cloud)",
             user_fixable=True,
+            subject=f"{kind} {name}" if kind else None,
         )
     return {"defaultRouteAction": abort_action(anchor, status)}
 
