@@ -135,13 +135,17 @@ def demo_files(files: tuple[str, ...], provider: str | None, keep: bool, create_
         kinds[manifest.kind] = kinds.get(manifest.kind, 0) + 1
     step.ok(f"{len(plan.manifests)} objects: " + ", ".join(f"{n} {k}" for k, n in kinds.items()))
     why = "--provider" if provider else "from the Ingress class: alb → aws, gce or none → gcp"
-    if not plan.served:
+    if not plan.served and plan.gateways:
         why = "--provider" if provider else "from the GatewayClass: lbctl.io/alb → aws, lbctl.io/gce → gcp"
+    elif not plan.served:
+        why = "--provider" if provider else "from the Services' class or annotations"
     served = [
         f"{len(plan.served)} Ingress(es) served: " + ", ".join(f"{i.namespace}/{i.name}" for i in plan.served)
     ]
-    served = served if plan.served or not plan.gateways else []
+    served = served if plan.served or not (plan.gateways or plan.services) else []
     served += [f"{len(plan.gateways)} Gateway(s) served: {', '.join(plan.gateways)}"] if plan.gateways else []
+    if plan.services:
+        served += [f"{len(plan.services)} Service(s) of type LoadBalancer served: {', '.join(plan.services)}"]
     step.ok(f"provider {plan.provider} ({why}); " + "; ".join(served))
     for entry in plan.missing:
         step.info(

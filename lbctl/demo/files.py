@@ -16,6 +16,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import kubernetes
@@ -37,13 +38,14 @@ from lbctl.demo.missing import (
 )
 from lbctl.demo.scenario import CLUSTER, Step, demo_controller, wait_for
 from lbctl.demo.workloads import Cluster
-from lbctl.model.annotations import GLOBAL_STATIC_IP, INGRESS_CLASS, MANAGED_CERTIFICATES, REGISTRY
+from lbctl.model.annotations import AWS_SVC, GLOBAL_STATIC_IP, INGRESS_CLASS, MANAGED_CERTIFICATES, REGISTRY
 from lbctl.model.builder import BuildConfig, build
 from lbctl.model.gateway import Gateway, GatewayClass
 from lbctl.model.gateway_build import build_gateways
 from lbctl.model.kinds import MANAGED_CERTIFICATE
-from lbctl.model.objects import Ingress
+from lbctl.model.objects import Ingress, Service
 from lbctl.model.problems import Problem, Severity, SpecError
+from lbctl.model.services import build_service, is_served, l4_profile, service_stack
 from lbctl.model.snapshot import GATEWAY_KINDS as GATEWAY_API_KINDS
 from lbctl.model.snapshot import ClusterSnapshot
 
@@ -93,6 +95,7 @@ class Plan:
     static_ips: dict[str, str] = field(default_factory=dict)  # name → Ingress that names it
     gateways: dict[str, str] = field(default_factory=dict)  # Gateway ns/name → its stack (Gateway:ns/name)
     attached: dict[str, dict[str, int]] = field(default_factory=dict)  # Gateway → listener → attachedRoutes
+    services: dict[str, str] = field(default_factory=dict)  # Service (type LoadBalancer) ns/name → its stack
 
 
 # --------------------------------------------------------------------------- reading the files
@@ -200,7 +203,7 @@ def plan_files(files: tuple[str, ...], provider: str | None, create_missing: boo
             elif m.kind == "IngressClass":
                 classes[m.name] = str((m.obj.get("spec") or {}).get("controller") or "")
             elif m.kind in GATEWAY_API_KINDS or m.kind in ("Service", "Secret", "Namespace"):
-                snapshot.add(m.obj, m.source)  # what the Gateways' routes reference
+                snapshot.add(m.obj, m.source)  # what the Gateways' routes reference, the L4 Services
         except SpecError as err:
             problems.append(str(err.problem))
     if problems:
@@ -211,24 +214,31 @@ def plan_files(files: tuple[str, ...], provider: str | None, create_missing: boo
             "the files hold Gateway API objects, and the Gateway API CRDs the demo installs "
             f"({GATEWAY_API_CRDS}) are not beside this lbctl: run lbctl demo from a source checkout"
         )
-    if not ingresses and not gateways:
+    balanced = [s for s in snapshot.services.values() if s.type == "LoadBalancer"]
+    if not ingresses and not gateways and not balanced:
         raise DemoInputError(
-            f"no Ingress and no Gateway in {', '.join(files)}: lbctl demo -f needs at least one"
+            f"no Ingress, no Gateway and no Service of type LoadBalancer in {', '.join(files)}: lbctl demo -f "
+            "needs at least one"
         )
     if ingresses:
         chosen = provider or pick_provider(ingresses, classes)
-    else:
+    elif gateways:
         chosen = provider or _gateway_provider(snapshot)
+    else:
+        chosen = provider or _service_provider(balanced) or "gcp"
+    services = _served_services(balanced, chosen, notes)
     config = {"cluster_default_backend": gke.DEFAULT_BACKEND} if chosen == "gcp" else {}
     build_config = BuildConfig.for_provider(chosen, **config)
     served_gateways, attached = _served_gateways(snapshot, build_config, notes) if gateways else ({}, {})
     if not ingresses:
-        if not served_gateways:
+        if not served_gateways and not services:
             raise DemoInputError(
                 f"no Gateway in the files is served by lbctl --provider {chosen} (a GatewayClass with "
                 f"controllerName {build_config.profile.gateway.controller_name}, in the files)"
             )
-        return Plan(manifests, chosen, [], {}, notes, gateways=served_gateways, attached=attached)
+        return Plan(
+            manifests, chosen, [], {}, notes, gateways=served_gateways, attached=attached, services=services
+        )
     built = build(snapshot, build_config)
     members = {key for group in built.groups.values() for key in group.members}
     served = [i for i in ingresses if f"{i.namespace}/{i.name}" in members]
@@ -238,7 +248,7 @@ def plan_files(files: tuple[str, ...], provider: str | None, create_missing: boo
                 f"Ingress {ing.namespace}/{ing.name} has class {_class_of(ing) or '(none)'}, which lbctl "
                 f"--provider {chosen} does not serve: it is applied and left alone"
             )
-    if not served:
+    if not served and not services:
         raise DemoInputError(
             f"no Ingress in the files is served by lbctl --provider {chosen} (classes: "
             f"{', '.join(sorted({_class_of(i) or '(none)' for i in ingresses}))})"
@@ -256,7 +266,48 @@ def plan_files(files: tuple[str, ...], provider: str | None, create_missing: boo
             if ing.annotations.get(GLOBAL_STATIC_IP):
                 static_ips[ing.annotations[GLOBAL_STATIC_IP]] = f"{ing.namespace}/{ing.name}"
     stacks = {member: key for key, group in built.groups.items() for member in group.members}
-    return Plan(manifests, chosen, served, stacks, notes, missing, static_ips, served_gateways, attached)
+    return Plan(
+        manifests, chosen, served, stacks, notes, missing, static_ips, served_gateways, attached, services
+    )
+
+
+def _service_provider(services: list[Service]) -> str | None:
+    """The cloud the Services of type LoadBalancer ask for by class, else by annotations (None: none says)."""
+    for cloud in ("aws", "gcp"):
+        profile = l4_profile(cloud)
+        if profile is not None and any(profile.claims(s, claim_unclassed=False) for s in services):
+            return cloud
+    for cloud, prefixes in (("aws", (AWS_SVC,)), ("gcp", ("networking.gke.io/", "cloud.google.com/"))):
+        if any(key.startswith(prefixes) for s in services for key in s.annotations):
+            return cloud
+    return None
+
+
+def _served_services(balanced: list[Service], provider: str, notes: list[str]) -> dict[str, str]:
+    """The Services of type LoadBalancer lbctl serves on `provider` (ns/name → stack); one it refuses stops the
+    demo (its problems named). Unclassed ones are served, as `lbctl run --claim-unclassed-services` would: the
+    embedded cluster has no in-tree cloud provider to own them."""
+    served: dict[str, str] = {}
+    problems: list[str] = []
+    for service in sorted(balanced, key=lambda s: (s.namespace, s.name)):
+        key = f"{service.namespace}/{service.name}"
+        if not is_served(service, provider, claim_unclassed=True):
+            notes.append(
+                f"Service {key} belongs to another controller (class {service.load_balancer_class}): it is "
+                "applied and left alone"
+            )
+            continue
+        outcome = build_service(service, provider)
+        problems += [str(p) for p in outcome.problems if p.severity == Severity.ERROR]
+        if not is_served(service, provider, claim_unclassed=False):
+            notes.append(
+                f"Service {key} has no class lbctl --provider {provider} claims by itself: served as with "
+                "--claim-unclassed-services (the embedded cluster has no in-tree cloud provider)"
+            )
+        served[key] = service_stack(service.namespace, service.name)
+    if problems:
+        raise DemoInputError("\n".join(problems))
+    return served
 
 
 def _gateway_provider(snapshot: ClusterSnapshot) -> str:
@@ -615,6 +666,13 @@ def _wait_gateway(
         raise RuntimeError(f"{err} — the Gateway's conditions: {conditions or 'none yet'}") from None
 
 
+def _service_address(core: Any, key: str) -> str | None:
+    namespace, name = key.split("/", 1)
+    service = core.read_namespaced_service_status(name, namespace)
+    entries = (service.status.load_balancer.ingress or []) if service.status.load_balancer else []
+    return (entries[0].hostname or entries[0].ip) if entries else None
+
+
 def _address(networking: Any, key: str) -> str | None:
     ingress = _ingress(networking, key)
     entries = (ingress.status.load_balancer.ingress or []) if ingress and ingress.status.load_balancer else []
@@ -659,7 +717,9 @@ def run_files(
                 "backend of Ingresses without spec.defaultBackend"
             )
 
-        process = demo_controller(kube, provider, env.provider_config, env.default_backend)
+        process = demo_controller(
+            kube, provider, env.provider_config, env.default_backend, claim_unclassed_services=True
+        )
         lock = threading.Lock()
 
         def observe(stack: str, result: Any) -> None:
@@ -742,6 +802,13 @@ def run_files(
             if any(plan.attached.get(key, {}).values()):  # the routes' rules may take one more converge
                 wait_for(_rules_of(running.provider, plan.gateways[key]), timeout, f"Gateway {key}'s rules")
 
+        for key in plan.services:
+            step.head(f"{upper}: Service {key} (type LoadBalancer) → load balancer")
+            found = wait_for(
+                partial(_service_address, cluster.core, key), timeout, f"Service {key}'s address"
+            )
+            step.ok(f"status.loadBalancer.ingress set: [bold]{escape(str(found))}[/]")
+
         for stack in dict.fromkeys(plan.stacks.values()):
             step.head(f"{upper}: Console view: lbctl describe ingress {stack} --provider {provider}")
             view = process.provider.describe(stack)
@@ -752,17 +819,25 @@ def run_files(
             view = process.provider.describe(stack)
             view["drift"], view["note"] = [], "in sync with the Gateway"
             print_view(view)
+        for key, stack in plan.services.items():
+            step.head(f"{upper}: Console view: lbctl describe service {key} --provider {provider}")
+            view = process.provider.describe(stack)
+            view["drift"], view["note"] = [], "in sync with the Service"
+            print_view(view)
 
         if keep:
             return _keeper(clouds, process, env, plan, files, step)
         step.head(f"{upper}: Deleting what was applied (Ingresses first), waiting for finalizers")
-        fronts = ("Ingress", "Gateway")  # what holds a load balancer: deleted first, waited for
-        ordered = [m for m in applied if m.kind in fronts] + [
-            m for m in reversed(applied) if m.kind not in fronts
-        ]
+
+        def front(m: Manifest) -> bool:  # what holds a load balancer: deleted first, waited for
+            return m.kind in ("Ingress", "Gateway") or (
+                m.kind == "Service" and f"{m.namespace}/{m.name}" in plan.services
+            )
+
+        ordered = [m for m in applied if front(m)] + [m for m in reversed(applied) if not front(m)]
         for manifest in ordered:
             gone = applier.delete(manifest)
-            if gone is not None and manifest.kind in fronts:
+            if gone is not None and front(manifest):
                 wait_for(gone, timeout, f"{manifest.title()} to go")
                 step.ok(
                     f"{escape(manifest.title())}: cloud resources deleted, then the finalizer removed; it is gone"
@@ -770,7 +845,7 @@ def run_files(
         step.ok("every other object of the files deleted")
         left = process.provider.list_stacks()
         remaining = 0
-        for stack in dict.fromkeys([*plan.stacks.values(), *plan.gateways.values()]):
+        for stack in dict.fromkeys([*plan.stacks.values(), *plan.gateways.values(), *plan.services.values()]):
             view = process.provider.describe(stack)
             remaining += sum(len(view[k]) for k in ("load_balancers", "backends", "others"))
         if left or remaining:
@@ -842,24 +917,29 @@ def _keeper(
     step.info(f"KUBECONFIG={kubeconfig} kubectl get ingress,svc,pods -A", wrap=False)
     for hint in env.hints:
         step.info(escape(hint), wrap=False)
-    first = plan.served[0]
-    host = next((r.host for r in first.rules if r.host), None) or "example.com"
-    path = next((p.path for r in first.rules for p in r.paths if p.path), None) or "/"
-    path = path.rstrip("*").rstrip("/") + "/hello"  # a request under the first rule's path
-    sources = " ".join(f"-f {shlex.quote(f)}" for f in files)
-    route = f"lbctl route {sources} --provider {env.provider} --host {shlex.quote(host)} --path {shlex.quote(path)}"
-    if env.default_backend:
-        route += f" --default-backend-service {env.default_backend}"
-    step.info(escape(route), wrap=False)
+    if plan.served:
+        first = plan.served[0]
+        host = next((r.host for r in first.rules if r.host), None) or "example.com"
+        path = next((p.path for r in first.rules for p in r.paths if p.path), None) or "/"
+        path = path.rstrip("*").rstrip("/") + "/hello"  # a request under the first rule's path
+        sources = " ".join(f"-f {shlex.quote(f)}" for f in files)
+        route = (
+            f"lbctl route {sources} --provider {env.provider} --host {shlex.quote(host)} "
+            f"--path {shlex.quote(path)}"
+        )
+        if env.default_backend:
+            route += f" --default-backend-service {env.default_backend}"
+        step.info(escape(route), wrap=False)
     endpoint = env.provider_config.endpoint_url
     project = f" --gcp-project {GCP_PROJECT}" if env.provider == "gcp" else ""
     if env.default_backend:
         project += f" --default-backend-service {env.default_backend}"
     keys = "AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing " if env.provider == "aws" else ""
-    for stack in dict.fromkeys(plan.stacks.values()):
+    described = [f"ingress {stack}" for stack in dict.fromkeys(plan.stacks.values())]
+    for what in described + [f"service {key}" for key in plan.services]:
         step.info(
             escape(
-                f"{keys}lbctl describe ingress {stack} --provider {env.provider} --cluster-name {CLUSTER}{project} "
+                f"{keys}lbctl describe {what} --provider {env.provider} --cluster-name {CLUSTER}{project} "
                 f"--endpoint-url {endpoint} --kubeconfig {kubeconfig}"
             ),
             wrap=False,

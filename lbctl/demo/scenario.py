@@ -201,7 +201,11 @@ def _targets(view: dict[str, Any], app: str) -> list[str]:
 
 
 def demo_controller(
-    kube: KubeEmulator, provider: str, config: ProviderConfig, default_backend: str | None
+    kube: KubeEmulator,
+    provider: str,
+    config: ProviderConfig,
+    default_backend: str | None,
+    claim_unclassed_services: bool = False,
 ) -> ControllerProcess:
     """The real controller (`lbctl run` code) both demos run against the embedded cluster, not yet started."""
     return ControllerProcess(
@@ -214,6 +218,7 @@ def demo_controller(
                 base_retry_delay=0.2,
                 max_retry_delay=5.0,
                 default_backend=default_backend,
+                claim_unclassed_services=claim_unclassed_services,
             ),
             provider=config,
             kube_api_url=kube.url,
