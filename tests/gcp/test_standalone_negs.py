@@ -243,3 +243,45 @@ def test_lbctl_plan_shows_the_neg_requests_of_a_cluster_ip_service(tmp_path: Any
     ]
     attach = doc["steps"][1]["body"]["networkEndpoints"]
     assert attach == [{"instance": "gke-shop-pool-a-1", "ipAddress": "10.8.0.5", "port": 9090}]
+
+
+class Crash(Exception):
+    pass
+
+
+def test_a_crash_after_a_write_heals_custom_names_included(
+    emulator: ComputeEmulator, make_provider: Any
+) -> None:
+    """Stopped after its 4th write (the custom-named NEG inserted; the generated ones' crashes are those of
+    the Ingress NEGs), the next converge finishes the NEGs, finding the custom-named one by its record, and
+    a second one writes nothing."""
+    stack = _input(
+        _service('{"exposed_ports": {"80": {}, "9000": {"name": "web-grpc"}}}'),
+        ("10.8.0.5", "gke-shop-pool-a-1"),
+    )
+    for limit in (4,):
+        provider, done = make_provider(), [0]
+
+        def crash(
+            service: str, operation: str, outcome: str, done: list[int] = done, limit: int = limit
+        ) -> None:
+            if outcome == "ok" and is_mutating(operation):
+                done[0] += 1
+                if done[0] == limit:
+                    raise Crash(operation)
+
+        provider.stats.listeners.append(crash)
+        with pytest.raises(Crash):
+            provider.converge_service(stack)
+        healer = make_provider()
+        healed = healer.converge_service(stack)
+        assert healed.annotations and len(emulator_negs(emulator)) == 4, f"crash after write {limit}"
+        emulator.clear_requests()
+        assert healer.converge_service(stack).changes == [] and _writes(emulator) == []
+        assert healer.converge_service(ServiceInput(empty_service_spec(STACK))).deleted
+        assert emulator_negs(emulator) == {}
+
+
+def emulator_negs(emulator: ComputeEmulator) -> dict[str, list[Any]]:
+    """The NEGs the emulator holds (by path), with their endpoints."""
+    return {k: v["_endpoints"] for k, v in emulator.inventory().items() if "/networkEndpointGroups/" in k}
