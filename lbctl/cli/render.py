@@ -118,6 +118,9 @@ def spec_tables(spec: LoadBalancerSpec) -> list[Table | str]:
     details = [f"scheme {fe.scheme}", fe.ip_address_type]
     details += [f"name {fe.name}"] if fe.name else []
     details += [f"static IP {fe.static_ip_name}"] if fe.static_ip_name else []
+    if fe.frontend_nlb is not None:
+        ports = ", ".join(f"TCP:{x.port}→{x.alb_port}" for x in fe.frontend_nlb.listeners)
+        details += [f"frontend NLB {fe.frontend_nlb.scheme} ({ports})"]
     out.append(
         f"[bold]{spec.provider.upper()} load balancer for {kind} {escape(spec.stack)}[/]  "
         f"members: {escape(', '.join(spec.members))}\n{escape(', '.join(details))}"

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from emulators.testing.specs import ingress, messages, only_group, only_spec, path, rule, service
+from lbctl.cli.render import spec_tables
 from lbctl.model import annotations as a
 from lbctl.model.spec import FrontendNlbListener, HealthCheck
 
@@ -26,6 +27,7 @@ def test_defaults_are_the_anchors() -> None:
         "HTTP", "traffic-port", "/", None, 15, 5, 2, 2, "200", "annotation"
     )
     assert nlb.tags is None and nlb.security_groups == [] and nlb.subnets == []
+    assert "frontend NLB internal (TCP:80→80, TCP:8080→8080)" in str(spec_tables(spec)[0])  # lbctl plan
     assert only_spec(shop(), WEB).frontend.frontend_nlb is None
 
 
