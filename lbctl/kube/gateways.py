@@ -54,6 +54,8 @@ log = logging.getLogger("lbctl.controller")
 CLASS_PREFIX = "GatewayClass:"
 ROUTE_KINDS: tuple[Kind, ...] = (HTTP_ROUTE, GRPC_ROUTE)
 _KINDS = {k.kind: k for k in (GATEWAY_CLASS, GATEWAY, *ROUTE_KINDS)}
+# The kinds whose changes can affect a Gateway (Secrets: through the tracked watches, as for Ingresses)
+_AFFECTING = frozenset({*_KINDS, "ReferenceGrant", "Service", "EndpointSlice", "Pod", "Namespace", "Node"})
 
 # The cache of one kind: `CachedObject`s by "ns/name" (the controller's informers)
 Cached = Callable[[str, str], CachedObject | None]
@@ -245,6 +247,8 @@ class GatewayReconciler:
 
     def keys_for(self, kind: str, objects: Iterable[Any]) -> set[str]:
         """The keys a change of these objects (old and new parsed forms) can affect."""
+        if kind not in _AFFECTING:
+            return set()
         objects = list(objects)
         snapshot = self.view()[1]
         index = self._ref_index(snapshot)

@@ -1,12 +1,13 @@
 """Gateway API through the controller, on the Kubernetes API emulator (the upstream CRDs applied after lbctl
 started, as a cluster admin might) and moto: one controller run for the whole life of a Gateway — discovery
-of the kinds, the ALB, statuses (GatewayClass, Gateway, route parents next to another controller's entry),
-a cross-namespace backendRef refused until a ReferenceGrant allows it, a start-up GC pass that keeps the live
-stack and deletes an orphan's, deletion, a CRD removed; a Gateway of another controller's class is never
-touched."""
+of the kinds, the ALB (HTTP and HTTPS listeners, the certificate from a Secret), statuses (GatewayClass,
+Gateway, route parents next to another controller's entry), a cross-namespace backendRef refused until a
+ReferenceGrant allows it, a start-up GC pass that keeps the live stack and deletes an orphan's, deletion, a
+CRD removed; a Gateway of another controller's class is never touched."""
 
 from __future__ import annotations
 
+import base64
 from typing import Any
 
 import kubernetes
@@ -14,6 +15,7 @@ import pytest
 
 from emulators.aws import AwsAccount
 from emulators.kube import KubeEmulator
+from emulators.testing.certs import self_signed
 from emulators.testing.controller import controller
 from emulators.testing.crds import install_gateway_api_crds
 from emulators.testing.objects import node, service
@@ -56,10 +58,11 @@ def ours(route_status: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def rule_actions(account: AwsAccount) -> dict[str, str]:
-    """Path pattern → the action type (forward / fixed-response:500) of the one ALB's rules."""
+    """Path pattern → the action type (forward / fixed-response:500) of the one ALB's port-80 rules."""
     elbv2 = account.client("elbv2")
     (lb,) = elbv2.describe_load_balancers()["LoadBalancers"]
-    (listener,) = elbv2.describe_listeners(LoadBalancerArn=lb["LoadBalancerArn"])["Listeners"]
+    listeners = elbv2.describe_listeners(LoadBalancerArn=lb["LoadBalancerArn"])["Listeners"]
+    (listener,) = [x for x in listeners if x["Port"] == 80]
     out = {}
     for rule in elbv2.describe_rules(ListenerArn=listener["ListenerArn"])["Rules"]:
         action = rule["Actions"][0]
@@ -115,10 +118,30 @@ def test_gateway_life_on_alb(
             "protocol": "HTTP",
             "allowedRoutes": {"namespaces": {"from": "All"}},
         }
+        # an HTTPS listener too: its certificate Secret is watched (by name) and imported into ACM
+        cert, key = self_signed("shop.example.com", serial=71)
+        tls_data = {"tls.crt": cert, "tls.key": key}
+        core.create_namespaced_secret(
+            "default",
+            {
+                "metadata": {"name": "web-tls"},
+                "type": "kubernetes.io/tls",
+                "data": {k: base64.b64encode(v.encode()).decode() for k, v in tls_data.items()},
+            },
+        )
+        https = {
+            **listener,
+            "name": "https",
+            "port": 443,
+            "protocol": "HTTPS",
+            "tls": {"mode": "Terminate", "certificateRefs": [{"name": "web-tls"}]},
+        }
         create(
             "gateways",
             "default",
-            gateway_api("Gateway", "default", "web", {"gatewayClassName": "lbctl", "listeners": [listener]}),
+            gateway_api(
+                "Gateway", "default", "web", {"gatewayClassName": "lbctl", "listeners": [listener, https]}
+            ),
         )
         create(
             "gateways",
@@ -155,15 +178,20 @@ def test_gateway_life_on_alb(
         def programmed() -> dict[str, Any] | None:
             status = read("gateways", "default", "web").get("status") or {}
             done = condition(status.get("conditions") or [], "Programmed") == ("True", "Programmed")
-            return status if done and status["listeners"][0]["attachedRoutes"] == 2 else None
+            attached = [entry["attachedRoutes"] for entry in status.get("listeners") or []]
+            return status if done and attached == [2, 2] else None
 
         status = wait_for(programmed, timeout=60, what="Gateway Programmed")
-        (lb,) = account.client("elbv2").describe_load_balancers()["LoadBalancers"]
+        elbv2 = account.client("elbv2")
+        (lb,) = elbv2.describe_load_balancers()["LoadBalancers"]
         assert status["addresses"] == [{"type": "Hostname", "value": lb["DNSName"]}]
         assert condition(status["conditions"], "Accepted") == ("True", "Accepted")
-        (http,) = status["listeners"]
-        assert http["attachedRoutes"] == 2
-        assert condition(http["conditions"], "Programmed") == ("True", "Programmed")
+        for entry in status["listeners"]:
+            assert condition(entry["conditions"], "Programmed") == ("True", "Programmed")
+            assert condition(entry["conditions"], "ResolvedRefs") == ("True", "ResolvedRefs")
+        listeners = elbv2.describe_listeners(LoadBalancerArn=lb["LoadBalancerArn"])["Listeners"]
+        assert {x["Port"]: x["Protocol"] for x in listeners} == {80: "HTTP", 443: "HTTPS"}
+        assert len(account.client("acm").list_certificates()["CertificateSummaryList"]) == 1
         assert FINALIZER in read("gateways", "default", "web")["metadata"]["finalizers"]
         class_status = read("gatewayclasses", None, "lbctl").get("status") or {}
         assert condition(class_status["conditions"], "Accepted") == ("True", "Accepted")
@@ -208,7 +236,6 @@ def test_gateway_life_on_alb(
         } == before
 
         # a start-up GC pass keeps the live Gateway stack (converged with no write) and deletes an orphan's
-        elbv2 = account.client("elbv2")
         orphan = "Gateway:default/ghost"
         elbv2.create_target_group(
             Name="ghost",
