@@ -187,7 +187,9 @@ class ServiceReconciler:
             if spec.load_balancer:
                 self._set_address(service, converged.address)
                 self.negs_only.discard(key)
-            else:
+            else:  # its standalone NEGs only: the address is no longer ours, unless we wrote it
+                if self.addresses.get(key) and service.status_ingress:
+                    self._set_address(service, None)
                 self.negs_only.add(key)
             if converged.annotations is not None:
                 self._write_status(service, self._status_changes(service, converged.annotations))
@@ -197,7 +199,8 @@ class ServiceReconciler:
                     service,
                     "Normal",
                     "SuccessfullyReconciled",
-                    f"{len(converged.changes)} cloud change(s); address {converged.address}",
+                    f"{len(converged.changes)} cloud change(s)"
+                    + (f"; address {converged.address}" if spec.load_balancer else ""),
                 )
             for warning in converged.warnings:
                 self._event(service, "Warning", "TranslationWarning", warning)
