@@ -868,16 +868,16 @@ def _failure(err: BaseException, text: str, secrets: set[str]) -> tuple[str, str
 
 
 def _same_lifecycle(old: CachedObject | None, new: CachedObject | None) -> bool:
-    """Neither deletion nor our finalizer changed between the two versions of an object (what its parsed form
-    does not carry)."""
+    """What the parsed form of a Gateway API object does not carry did not change either: its deletion did
+    not start, and our finalizer was not taken away (ours being added is our own write, before the first
+    cloud write: reconciling again for it would only repeat the discovery)."""
 
-    def lifecycle(cached: CachedObject | None) -> tuple[bool, bool] | None:
-        if cached is None:
-            return None
-        meta = cached.raw.get("metadata") or {}
+    def lifecycle(cached: CachedObject | None) -> tuple[bool, bool]:
+        meta = (cached.raw.get("metadata") or {}) if cached is not None else {}
         return bool(meta.get("deletionTimestamp")), FINALIZER in (meta.get("finalizers") or [])
 
-    return lifecycle(old) == lifecycle(new)
+    (was_deleting, was_held), (deleting, held) = lifecycle(old), lifecycle(new)
+    return was_deleting == deleting and not (was_held and not held)
 
 
 def _ingresses_named(problem: Problem, outcome: GroupOutcome, snapshot: ClusterSnapshot) -> list[Ingress]:
