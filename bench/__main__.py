@@ -2,7 +2,8 @@
 
 Each (provider, group of scenarios) runs in a child process of its own, with the emulators in yet another
 process, so CPU time and peak RSS are the controller's. `startup` times an offline `lbctl validate` of one
-file (provider-independent). Prints a table, then one JSON line per scenario.
+file (provider-independent); `gateway` (AWS) converges one Gateway with --routes HTTPRoutes, reconciles it again
+with nothing changed, and edits one route's path. Prints a table, then one JSON line per scenario.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import sys
 import time
 from typing import Any
 
+from bench.gateway import GATEWAY_SCENARIOS, run_gateway
 from bench.scenarios import L4, LARGE, SCENARIOS, SMALL, run_l4, run_large, run_small, sizes_for
 
 STARTUP = "startup"
@@ -23,7 +25,9 @@ DEFAULT_AWS_LARGE_CAP = 300
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--scenario", choices=(*SCENARIOS, STARTUP, "all"), default="all")
+    parser.add_argument(
+        "--scenario", choices=(*SCENARIOS, *GATEWAY_SCENARIOS, "gateway", STARTUP, "all"), default="all"
+    )
     parser.add_argument("--startup-runs", type=int, default=11, help="runs of the startup command (median)")
     parser.add_argument(
         "--scale", type=int, default=100, help="N Ingresses (restart/footprint: 10·N); default 100"
@@ -36,7 +40,13 @@ def _parser() -> argparse.ArgumentParser:
         default=DEFAULT_AWS_LARGE_CAP,
         help="most Ingresses AWS restart/footprint run with (moto is slow); said in the output",
     )
-    parser.add_argument("--child", choices=("small", "large", "l4"), help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--routes",
+        type=int,
+        default=50,
+        help="HTTPRoutes of the gateway scenarios' Gateway (AWS); default 50",
+    )
+    parser.add_argument("--child", choices=("small", "large", "l4", "gateway"), help=argparse.SUPPRESS)
     return parser
 
 
@@ -44,11 +54,19 @@ def _emit(record: dict[str, Any]) -> None:
     print(json.dumps(record, sort_keys=False), flush=True)
 
 
+def _wanted(scenario: str) -> tuple[str, ...]:
+    if scenario == "all":
+        return SCENARIOS + GATEWAY_SCENARIOS
+    return GATEWAY_SCENARIOS if scenario == "gateway" else (scenario,)
+
+
 def _child(args: argparse.Namespace) -> int:
     provider = args.provider
     sizes = sizes_for(provider, args.scale, args.foreign, args.aws_large_cap)
-    wanted = SCENARIOS if args.scenario == "all" else (args.scenario,)
-    if args.child == "small":
+    wanted = _wanted(args.scenario)
+    if args.child == "gateway":
+        run_gateway(provider, args.routes, wanted, _emit)
+    elif args.child == "small":
         run_small(provider, sizes, wanted, _emit)
     elif args.child == "l4":
         run_l4(provider, sizes, wanted, _emit)
@@ -62,11 +80,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.child:
         return _child(args)
     providers = ("aws", "gcp") if args.provider == "both" else (args.provider,)
-    wanted = SCENARIOS if args.scenario == "all" else (args.scenario,)
-    groups = [
-        g for g, members in (("small", SMALL), ("large", LARGE), ("l4", L4)) if set(members) & set(wanted)
-    ]
-    members = {"small": SMALL, "large": LARGE, "l4": L4}
+    wanted = _wanted(args.scenario)
+    members = {"small": SMALL, "large": LARGE, "l4": L4, "gateway": GATEWAY_SCENARIOS}
+    groups = [g for g, names in members.items() if set(names) & set(wanted)]
     records: list[dict[str, Any]] = []
     failed = False
     started = time.monotonic()
@@ -77,6 +93,9 @@ def main(argv: list[str] | None = None) -> int:
         records.append(run_startup(args.startup_runs))
     for provider in providers:
         for group in groups:
+            if group == "gateway" and provider != "aws":
+                print("# gateway scenarios run on aws only", file=sys.stderr, flush=True)
+                continue
             command = [
                 sys.executable,
                 "-m",
@@ -91,6 +110,8 @@ def main(argv: list[str] | None = None) -> int:
                 args.scenario,
                 "--aws-large-cap",
                 str(args.aws_large_cap),
+                "--routes",
+                str(args.routes),
             ]
             if args.foreign is not None:
                 command += ["--foreign", str(args.foreign)]

@@ -11,6 +11,13 @@ from rich.table import Table
 def verdict(record: dict[str, Any]) -> tuple[str, str]:
     """(target, "met"/"NOT met"/"") for a scenario record."""
     scenario = record["scenario"].removeprefix("l4-")
+    if scenario == "gateway-converge":
+        ok = record["calls"] <= 1.2 * record["resources_created"]
+        return "calls ≤ 1.2 × resources", "met" if ok else "NOT met"
+    if scenario == "gateway-noop":
+        return "0 writes", "met" if record["writes"] == 0 else "NOT met"
+    if scenario == "gateway-edit":
+        return "1 write (the route's rule)", "met" if record["mutating"] == 1 else "NOT met"
     if scenario == "converge":
         ok = record["calls"] <= 1.2 * record["resources_created"]
         return "calls ≤ 1.2 × resources", "met" if ok else "NOT met"
@@ -35,6 +42,11 @@ def verdict(record: dict[str, Any]) -> tuple[str, str]:
 
 def figures(record: dict[str, Any]) -> str:
     s = record["scenario"].removeprefix("l4-")
+    if s.startswith("gateway-"):
+        return (
+            f"{record['routes']} HTTPRoutes: {record['calls']} calls ({record['mutating']} mutating, "
+            f"{record['reads']} reads); {record['wall_s']} s wall, {record['cpu_s']} s CPU"
+        )
     if s == "converge":
         return (
             f"{record['calls']} calls ({record['mutating']} mutating) for {record['resources_created']} resources "
@@ -80,7 +92,7 @@ def print_table(records: list[dict[str, Any]], elapsed: float) -> None:
         table.add_row(
             record["provider"],
             record["scenario"],
-            str(record.get("ingresses", record.get("services", ""))),
+            str(record.get("ingresses", record.get("services", record.get("routes", "")))),
             figures(record),
             target,
             f"[{style}]{ok}[/]" if style else ok,
