@@ -3,8 +3,9 @@ pieces Services use: translate (a DesiredNlb whose target groups are of type `al
 port), discover (the stack's resources tagged with the frontend roles, apart from the ALB's), plan
 (nlb_plan, with the ALB registered in each target group) and the same executors.
 
-Order in the stack's plan: the ALB's steps, then the NLB's (the ALB must exist to be registered); deleting
-the stack, the NLB and its target groups go first (the ALB is their target)."""
+Order in the stack's plan: the ALB's steps, then the NLB's (the ALB must exist to be registered), except that
+the ALB (or port) leaving a target group is deregistered first, before the ALB's steps may delete that ALB or
+its listener; deleting the stack, the NLB and its target groups go first (the ALB is their target)."""
 
 from __future__ import annotations
 
@@ -32,7 +33,7 @@ from .network import find_subnets, resolve_security_groups
 from .nlb_discover import CurrentNlb, describe_details
 from .nlb_plan import plan_nlb
 from .nlb_translate import DesiredNlb, DesiredNlbListener, DesiredNlbTargetGroup, health_check_body
-from .plan import Plan
+from .plan import Plan, target_steps
 from .translate import DesiredLoadBalancer, stack_error
 
 NLB_IP_ADDRESS_TYPES = ("ipv4", "dualstack")
@@ -182,4 +183,23 @@ def plan_frontend(
         },
     )
     planned = plan_nlb(wanted, have, subnets, vpc_id)
-    return FrontendPlan(planned.steps, planned.address, planned.warnings)
+    leaving = [  # a target group going away lets the ALB go first (before the ALB's steps drop its listener)
+        step
+        for gone in planned.steps
+        if gone.operation == "DeleteTargetGroup"
+        for step in target_steps(
+            gone.name,
+            gone.body["TargetGroupArn"],
+            have.targets.get(gone.body["TargetGroupArn"], set()),
+            set(),
+        )
+    ]
+    return FrontendPlan(leaving + planned.steps, planned.address, planned.warnings)
+
+
+def ordered_with_frontend(alb: list[Step], front: list[Step], deleting: bool) -> list[Step]:
+    """The stack's steps: see the module's docstring for the order."""
+    if deleting:
+        return front + alb
+    leaving = [s for s in front if s.operation == "DeregisterTargets"]
+    return leaving + alb + [s for s in front if s.operation != "DeregisterTargets"]

@@ -23,7 +23,7 @@ from .clients import AwsClients
 from .describe import describe_stack
 from .discover import ACM_TYPE, LB_TYPE, TG_TYPE, CurrentStack, discover, list_stacks, tagged_resources
 from .doctor import aws_checks
-from .frontend_nlb import plan_frontend, translate_frontend
+from .frontend_nlb import ordered_with_frontend, plan_frontend, translate_frontend
 from .naming import CLUSTER_TAG, STACK_TAG
 from .plan import Plan, plan_stack, target_steps
 from .settings import AwsSettings
@@ -178,8 +178,7 @@ class AwsProvider:
             current,
             planned,
         )
-        # the ALB before its frontend NLB; deleting, the NLB and its target groups first (the ALB is their target)
-        steps = planned.steps + front.steps if desired is not None else front.steps + planned.steps
+        steps = ordered_with_frontend(planned.steps, front.steps, deleting=desired is None)
         result = ConvergeResult(spec.stack, None)
         result.warnings.extend(desired.warnings if desired is not None else [])
         result.warnings.extend(planned.warnings + front.warnings)

@@ -1,6 +1,7 @@
 """The frontend NLB of an Ingress (enable-frontend-nlb) against moto: an NLB with the ALB's security groups,
 a TCP listener per ALB listen port forwarding to a target group of type `alb` with the ALB registered, the
-anchor's health-check defaults; idempotent; a changed annotation is one request; removing the annotation
+anchor's health-check defaults; idempotent; a changed annotation is one request; a listen port moving lets the ALB
+leave the old target group before its listener goes; removing the annotation
 deletes the NLB and leaves the ALB; deleting the stack deletes the NLB before the ALB."""
 
 from __future__ import annotations
@@ -67,7 +68,14 @@ def test_frontend_nlb_lifecycle(account: Account) -> None:
         == 30
     )
 
-    removed = provider.converge(one_input(manifest(account, {})))
+    moved = provider.converge(one_input(manifest(account, {**FRONTEND, "listen-ports": '[{"HTTP": 8080}]'})))
+    operations = [s.operation for s in moved.steps]
+    # the ALB leaves the port-80 target group before its port-80 listener goes
+    assert operations.index("DeregisterTargets") < operations.index("DeleteListener")
+    (listener,) = elb.describe_listeners(LoadBalancerArn=nlb["LoadBalancerArn"])["Listeners"]
+    assert listener["Port"] == 8080
+
+    removed = provider.converge(one_input(manifest(account, {"listen-ports": '[{"HTTP": 8080}]'})))
     assert {(c.kind, c.action) for c in removed.changes} == {
         ("LoadBalancer", "delete"),
         ("TargetGroup", "delete"),
