@@ -1356,6 +1356,10 @@ SVC_TCP_UDP = AWS_SVC + "enable-tcp-udp-listener"
 SVC_LISTENER_ATTRIBUTES = AWS_SVC + "listener-attributes.${Protocol}-${Port}"
 SVC_MIN_CAPACITY = AWS_SVC + "minimum-load-balancer-capacity"
 SVC_QUIC_PORTS = AWS_SVC + "quic-enabled-ports"
+SVC_SECURITY_GROUPS = AWS_SVC + "security-groups"
+SVC_MANAGE_BACKEND_RULES = AWS_SVC + "manage-backend-security-group-rules"
+SVC_PREFIX_LISTS = AWS_SVC + "security-group-prefix-lists"
+SVC_DISABLE_SG = AWS_SVC + "disable-nlb-sg"
 # Google Cloud's passthrough load balancers (ingress-gce's L4 controllers)
 GKE_LB_TYPE = "networking.gke.io/load-balancer-type"
 GKE_LEGACY_LB_TYPE = "cloud.google.com/load-balancer-type"
@@ -1560,19 +1564,53 @@ SERVICE_ANNOTATIONS: list[Annotation] = [
         "Ports (numbers or names) whose UDP listener becomes QUIC (TCP_UDP: TCP_QUIC), with a QUIC target "
         "group; a port that is neither UDP nor TCP_UDP is an error.",
     ),
+    _svc(
+        SVC_SECURITY_GROUPS,
+        p.string_list(),
+        "Security groups of the NLB (IDs or Name tags) instead of the managed frontend security group; "
+        "source ranges and prefix lists are then refused (the groups decide who gets in).",
+    ),
+    _svc(
+        SVC_MANAGE_BACKEND_RULES,
+        p.boolean(),
+        "Attach the cluster's shared backend security group and open the node/pod security groups to it for "
+        "the target and health-check ports.",
+        None,
+        "true (with security-groups: false)",
+    ),
+    _svc(
+        SVC_PREFIX_LISTS,
+        p.string_list(
+            _matching(r"pl-[0-9a-f]{8,17}", "not a managed prefix list ID like pl-0123456789abcdef0"),
+            "managed prefix list IDs",
+        ),
+        "Managed prefix lists allowed to reach the listener ports through the managed security group (with "
+        "them, the source ranges have no default).",
+    ),
+    _svc(
+        SVC_DISABLE_SG,
+        p.boolean(),
+        "`true`: an NLB without security groups (AWS cannot add or remove them later: a change replaces the "
+        "NLB); lbctl then manages no node security group rules, so it needs manage-backend-security-group-"
+        "rules `false`, and no source ranges, prefix lists or security groups.",
+        False,
+        "false",
+    ),
     *(
         _svc_refused(AWS_SVC + suffix, doc)
         for suffix, doc in (
-            ("security-groups", "Security groups of the NLB instead of the managed one."),
-            ("manage-backend-security-group-rules", "Node/pod security group rules for the NLB."),
             ("inbound-sg-rules-on-private-link-traffic", "Security group rules on PrivateLink traffic."),
-            ("security-group-prefix-lists", "Managed prefix lists allowed in."),
             ("enable-icmp-for-path-mtu-discovery", "ICMP rules for path MTU discovery."),
-            ("disable-nlb-sg", "No security group on the NLB."),
         )
     ),
     _svc_refused(SVC + "actions.${protocol}-${port}", "A default action of the listener on this port."),
-    _svc_refused(SVC_SOURCE_RANGES, "CIDRs allowed to reach the NLB (needs the NLB's security group)."),
+    _svc(
+        SVC_SOURCE_RANGES,
+        p.cidr_list(),
+        "CIDRs allowed to reach the NLB's listener ports (spec.loadBalancerSourceRanges wins).",
+        None,
+        "0.0.0.0/0 (dualstack: also ::/0)",
+    ),
     Annotation(
         GKE_LB_TYPE,
         p.one_of("Internal", "External"),

@@ -5,6 +5,7 @@ precedence (the scheme annotation over the legacy `internal`; the deprecated att
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -63,6 +64,10 @@ class NlbSettings:
     sni_certificates: tuple[str, ...] = ()  # ssl-cert after the first: the TLS listeners' certificate list
     capacity_units: int | None = None  # None: the reservation is not managed; 0 resets it
     quic_ports: frozenset[int] = frozenset()  # Service port numbers whose UDP (TCP_UDP) listener is QUIC
+    security_groups: tuple[str, ...] = ()  # the NLB's own (IDs or Name tags); () = the managed frontend SG
+    security_groups_off: bool = False  # disable-nlb-sg: no security group on the NLB at all
+    manage_backend_rules: bool = True  # the shared backend SG on the NLB and the node/pod SG rules from it
+    prefix_lists: tuple[str, ...] = ()  # allowed in by the managed frontend SG, beside the source ranges
 
     def tls_on(self, port: int, name: str | None, protocol: str) -> bool:
         """Whether the listener of this Service port is TLS (LBC: a certificate, TCP, and in ssl-ports)."""
@@ -121,17 +126,8 @@ class NlbProfile:
         out.values["node_selector"] = parsed.get(a.SVC_TARGET_NODE_LABELS)
         out.fields["node_selector"] = parsed.field_of(a.SVC_TARGET_NODE_LABELS)
         subject = f"Service {service.namespace}/{service.name}"
-        if service.source_ranges:
-            out.problems.append(
-                Problem(
-                    Severity.ERROR,
-                    subject,
-                    "spec.loadBalancerSourceRanges",
-                    "source ranges need the NLB's own security group, which lbctl does not manage yet; "
-                    "remove them (or restrict the node security groups yourself)",
-                    service.source,
-                )
-            )
+        access = _access(service, parsed, out.problems, subject)
+        out.values["source_ranges"], out.fields["source_ranges"] = access.pop("source_ranges")
         health, where = _health_check(service, parsed, out.values["target_type"], out.problems, subject)
         out.fields.update(where)
         attributes = dict(_legacy_attributes(parsed, out.problems, subject))
@@ -154,6 +150,7 @@ class NlbProfile:
             tcp_udp=bool(parsed.get(a.SVC_TCP_UDP)),
             multi_cluster=bool(parsed.get(a.SVC_MULTI_CLUSTER)),
             capacity_units=_capacity(parsed),
+            **access,
             quic_ports=quic,
             **_addresses(parsed, bool(out.values["internal"]), out.problems, subject),
         )
@@ -162,6 +159,10 @@ class NlbProfile:
             ("sni_certificates", a.SVC_SSL_CERT),
             ("capacity_units", a.SVC_MIN_CAPACITY),
             ("quic_ports", a.SVC_QUIC_PORTS),
+            ("security_groups", a.SVC_SECURITY_GROUPS),
+            ("security_groups_off", a.SVC_DISABLE_SG),
+            ("manage_backend_rules", a.SVC_MANAGE_BACKEND_RULES),
+            ("prefix_lists", a.SVC_PREFIX_LISTS),
             ("tcp_udp", a.SVC_TCP_UDP),
             ("eip_allocations", a.SVC_EIPS),
             ("private_ipv4", a.SVC_PRIVATE_IPV4),
@@ -242,6 +243,64 @@ def _listener_attributes(
             )
         )
     return {k: v for k, v in found.items() if k in listeners}
+
+
+def _access(
+    service: Service, parsed: ParsedAnnotations, problems: list[Problem], subject: str
+) -> dict[str, Any]:
+    """Who may reach the NLB and its targets, as LBC reads it: the source ranges (spec.loadBalancerSourceRanges,
+    else the annotation; empty: the managed security group's default), prefix lists, the NLB's own security
+    groups, disable-nlb-sg, and whether the backend rules are managed (by default, unless security groups
+    are named). What LBC would ignore in a combination, lbctl refuses."""
+
+    def error(where: str, message: str) -> None:
+        problems.append(Problem(Severity.ERROR, subject, where, message, service.source))
+
+    if service.source_ranges:
+        ranges, where = tuple(service.source_ranges), "spec.loadBalancerSourceRanges"
+        for cidr in ranges:
+            try:
+                ipaddress.ip_network(cidr, strict=False)
+            except ValueError:
+                error(where, f"{cidr!r} is not a CIDR like 10.0.0.0/16 or ::/0")
+    else:
+        ranges, where = tuple(parsed.get(a.SVC_SOURCE_RANGES) or ()), parsed.field_of(a.SVC_SOURCE_RANGES)
+    if parsed.get(a.SVC_IP_ADDRESS_TYPE) != "dualstack":
+        v6 = [c for c in ranges if ":" in c]
+        if v6:
+            error(where, f"IPv6 ranges ({', '.join(v6)}) need ip-address-type dualstack")
+    groups = tuple(parsed.get(a.SVC_SECURITY_GROUPS) or ())
+    prefix_lists = tuple(parsed.get(a.SVC_PREFIX_LISTS) or ())
+    off = bool(parsed.get(a.SVC_DISABLE_SG))
+    manage = parsed.get(a.SVC_MANAGE_BACKEND_RULES)
+    if manage is None:
+        manage = not groups
+    narrowing = [(where, bool(ranges)), (parsed.field_of(a.SVC_PREFIX_LISTS), bool(prefix_lists))]
+    if groups or off:
+        reason = (
+            f"has no effect with {a.SVC_SECURITY_GROUPS} (those groups decide who reaches the NLB); remove one"
+            if groups
+            else f"has no effect on an NLB without security groups ({a.SVC_DISABLE_SG}); remove one"
+        )
+        for field_name, present in narrowing:
+            if present:
+                error(field_name, reason)
+    if off and groups:
+        error(parsed.field_of(a.SVC_DISABLE_SG), f"conflicts with {a.SVC_SECURITY_GROUPS}; remove one")
+    if off and manage:
+        error(
+            parsed.field_of(a.SVC_DISABLE_SG),
+            "an NLB without security groups needs node security group rules from CIDRs, which lbctl does not "
+            f'manage: also set {a.SVC_MANAGE_BACKEND_RULES}: "false" and open the node security groups '
+            "yourself, or remove disable-nlb-sg",
+        )
+    return {
+        "source_ranges": (ranges, where),
+        "security_groups": groups,
+        "security_groups_off": off,
+        "manage_backend_rules": bool(manage),
+        "prefix_lists": prefix_lists,
+    }
 
 
 def _merged_ports(service: Service) -> set[int]:

@@ -5,7 +5,9 @@ As aws-load-balancer-controller does it: one backend security group per cluster 
 managed ALB; each target's ENI — a node's primary ENI in instance mode, the ENI holding the pod IP in ip
 mode — names the security group to open: its only one, else the one tagged `kubernetes.io/cluster/<name>`.
 Per node security group one TCP rule from the backend group covers the lowest to the highest port any of our
-target groups needs there (target ports and health-check ports), with the anchor's rule description.
+target groups needs there (target ports and health-check ports), with the anchor's rule description; NLB target
+groups of UDP (QUIC) traffic get one UDP rule likewise, their health checks staying on TCP. A UDP range is
+keyed by the group's ID with `/udp` appended (the same key in the tags that record it).
 
 The rules are shared by every stack of the cluster, so each target group records in its tags the range it
 needs per node security group (`lbctl.io/node-sg/<id>`); a converge reads the other stacks' records (one
@@ -29,7 +31,27 @@ LB_TYPE = "elasticloadbalancing:loadbalancer"
 TG_TYPE = "elasticloadbalancing:targetgroup"
 FILTER_VALUES = 199  # DescribeNetworkInterfaces takes 200 filter values; one is the VPC
 
-Rule = tuple[str, int, int]  # (node security group, from port, to port)
+Rule = tuple[str, int, int]  # (node security group key: its ID, `/udp` appended for UDP; from port, to port)
+UDP_KEY = "/udp"
+
+
+def rule_key(group: str, protocol: str) -> str:
+    """The key of a node security group's rule of `protocol` (tcp or udp)."""
+    return group + UDP_KEY if protocol == "udp" else group
+
+
+def split_key(key: str) -> tuple[str, str]:
+    """(security group ID, protocol) of a rule key."""
+    return (key.removesuffix(UDP_KEY), "udp") if key.endswith(UDP_KEY) else (key, "tcp")
+
+
+def traffic_protocols(target_group_protocol: str) -> tuple[str, ...]:
+    """The IP protocols a target group's traffic reaches its targets on (as LBC opens them for an NLB)."""
+    if target_group_protocol in ("UDP", "QUIC"):
+        return ("udp",)
+    if target_group_protocol in ("TCP_UDP", "TCP_QUIC"):
+        return ("tcp", "udp")
+    return ("tcp",)
 
 
 @dataclass
@@ -92,7 +114,7 @@ def discover_backend(
     needs = stack_needs(targets, health_check_ports or {}, view.endpoint_groups)
     if recorded is not None and needs == recorded and not view.unresolved:
         wanted = wanted_rules(needs, {})
-        groups = sorted({sg for sg, _, _ in wanted})
+        groups = sorted({split_key(key)[0] for key, _, _ in wanted})
         rules = _rules_of(clients, backend_id, [{"Name": "group-id", "Values": groups}]) if groups else set()
         if _covered(rules, wanted):
             view.rules, view.partial = rules, True
@@ -256,14 +278,16 @@ def _rules_of(clients: AwsClients, backend_id: str, filters: list[dict[str, Any]
         Filters=filters,
     ):
         for perm in group.get("IpPermissions", []):
-            if perm.get("IpProtocol") != "tcp":
+            protocol = perm.get("IpProtocol")
+            if protocol not in ("tcp", "udp"):
                 continue
             for pair in perm.get("UserIdGroupPairs", []):
                 if (
                     pair.get("GroupId") == backend_id
                     and pair.get("Description") == naming.BACKEND_RULE_DESCRIPTION
                 ):
-                    rules.add((group["GroupId"], int(perm["FromPort"]), int(perm["ToPort"])))
+                    key = rule_key(group["GroupId"], protocol)
+                    rules.add((key, int(perm["FromPort"]), int(perm["ToPort"])))
     return rules
 
 
@@ -303,20 +327,27 @@ def stack_needs(
     health_check_ports: dict[str, int],
     endpoint_groups: dict[str, str],
     control_ports: dict[str, int] | None = None,
+    protocols: dict[str, tuple[str, ...]] | None = None,
 ) -> dict[str, dict[str, tuple[int, int]]]:
-    """Backend key → node/pod SG → the port range its targets there need: their ports, the target group's
-    health-check port and its target control port (the anchor's ports, one range per security group)."""
+    """Backend key → node/pod SG rule key → the port range its targets there need: their ports on the target
+    group's traffic `protocols` (default TCP), its health-check port (on TCP; the traffic port when that is
+    the health check's) and its target control port (the anchor's ports, one range per group and protocol)."""
     out: dict[str, dict[str, tuple[int, int]]] = {}
     for key, wanted in targets.items():
         ports: dict[str, set[int]] = {}
+        traffic = (protocols or {}).get(key, ("tcp",))
         for target, port in wanted:
             sg = endpoint_groups.get(target)
             if sg is not None:
-                ports.setdefault(sg, set()).add(port)
+                for protocol in traffic:
+                    ports.setdefault(rule_key(sg, protocol), set()).add(port)
+                checks = ports.setdefault(sg, set())  # TCP
                 if key in health_check_ports:
-                    ports[sg].add(health_check_ports[key])
+                    checks.add(health_check_ports[key])
+                elif "tcp" not in traffic:
+                    checks.add(port)  # a traffic-port health check of UDP traffic runs on TCP
                 if key in (control_ports or {}):
-                    ports[sg].add((control_ports or {})[key])
+                    checks.add((control_ports or {})[key])
         if ports:
             out[key] = {sg: (min(p), max(p)) for sg, p in ports.items()}
     return out
@@ -332,9 +363,9 @@ def wanted_rules(own: dict[str, dict[str, tuple[int, int]]], others: dict[str, t
 
 def rule_permission(rule: Rule, backend: Any) -> dict[str, Any]:
     """The IpPermission of one rule from the backend group (an ID, or the Ref of the step creating it)."""
-    _, low, high = rule
+    key, low, high = rule
     return {
-        "IpProtocol": "tcp",
+        "IpProtocol": split_key(key)[1],
         "FromPort": low,
         "ToPort": high,
         "UserIdGroupPairs": [{"GroupId": backend, "Description": naming.BACKEND_RULE_DESCRIPTION}],

@@ -239,12 +239,12 @@ def plan_rules(desired: list[DesiredRule], existing: list[dict[str, Any]]) -> Ru
     return plan
 
 
-def security_group_permissions(group: dict[str, Any]) -> set[tuple[int, str]]:
-    """(port, source) pairs of a security group's single-port TCP ingress permissions; a source is a CIDR or
-    a managed prefix list ID."""
+def security_group_permissions(group: dict[str, Any], protocol: str = "tcp") -> set[tuple[int, str]]:
+    """(port, source) pairs of a security group's single-port ingress permissions of `protocol`; a source is a
+    CIDR or a managed prefix list ID."""
     out = set()
     for perm in group.get("IpPermissions", []):
-        if perm.get("IpProtocol") != "tcp" or perm.get("FromPort") != perm.get("ToPort"):
+        if perm.get("IpProtocol") != protocol or perm.get("FromPort") != perm.get("ToPort"):
             continue
         for r in perm.get("IpRanges", []):
             out.add((int(perm["FromPort"]), r["CidrIp"]))
@@ -255,7 +255,9 @@ def security_group_permissions(group: dict[str, Any]) -> set[tuple[int, str]]:
     return out
 
 
-def ip_permissions(pairs: set[tuple[int, str]] | list[tuple[int, str]]) -> list[dict[str, Any]]:
+def ip_permissions(
+    pairs: set[tuple[int, str]] | list[tuple[int, str]], protocol: str = "tcp"
+) -> list[dict[str, Any]]:
     perms = []
     for port, source in sorted(pairs):
         if source.startswith("pl-"):
@@ -264,7 +266,7 @@ def ip_permissions(pairs: set[tuple[int, str]] | list[tuple[int, str]]) -> list[
             key, item = "Ipv6Ranges", {"CidrIpv6": source}
         else:
             key, item = "IpRanges", {"CidrIp": source}
-        perms.append({"IpProtocol": "tcp", "FromPort": port, "ToPort": port, key: [item]})
+        perms.append({"IpProtocol": protocol, "FromPort": port, "ToPort": port, key: [item]})
     return perms
 
 

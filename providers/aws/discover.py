@@ -198,17 +198,23 @@ def _tagged_stack(clients: AwsClients, cluster: str, stack: str) -> CurrentStack
         for arn, tags in sorted(tagged.items())
         if ":certificate/" in arn
     ]
-    for sg in clients.ec2_pages(
+    current.security_groups = stack_security_groups(clients, cluster, stack)
+    return current
+
+
+def stack_security_groups(clients: AwsClients, cluster: str, stack: str) -> list[dict[str, Any]]:
+    """Our security groups of the stack (by their tags), each with its tags as a dict."""
+    found = clients.ec2_pages(
         "DescribeSecurityGroups",
         "SecurityGroups",
         Filters=[
             {"Name": f"tag:{CLUSTER_TAG}", "Values": [cluster]},
             {"Name": f"tag:{STACK_TAG}", "Values": [stack]},
         ],
-    ):
+    )
+    for sg in found:
         sg["Tags"] = tag_dict(sg.get("Tags"))
-        current.security_groups.append(sg)
-    return current
+    return list(found)
 
 
 def _recorded(

@@ -158,6 +158,16 @@ def resolve_security_groups(
     if refs is None:
         refs, field = spec.frontend.security_groups, spec.field_of(SECURITY_GROUPS)
     where = field or spec.field_of(SECURITY_GROUPS)
+    return find_security_groups(
+        clients, list(refs), vpc_id, lambda message: stack_error(spec, where, message)
+    )
+
+
+def find_security_groups(
+    clients: AwsClients, refs: list[str], vpc_id: str, fail: Callable[[str], Exception]
+) -> list[str]:
+    """IDs of the security groups named by ID, Name tag or group name; `fail(message)` makes the error raised
+    for one not found."""
     ids = [r for r in refs if r.startswith("sg-")]
     names = [r for r in refs if not r.startswith("sg-")]
     resolved = list(ids)
@@ -181,7 +191,7 @@ def resolve_security_groups(
             ]
             match = match or [g["GroupId"] for g in by_name if g["GroupName"] == name]
             if not match:
-                raise stack_error(spec, where, f"security group {name!r} not found in {vpc_id}")
+                raise fail(f"security group {name!r} not found in {vpc_id}")
             resolved.extend(sorted(match))
     if ids:
         found = {
@@ -194,5 +204,5 @@ def resolve_security_groups(
         }
         missing = [i for i in ids if i not in found]
         if missing:
-            raise stack_error(spec, where, f"security groups not found: {', '.join(missing)}")
+            raise fail(f"security groups not found: {', '.join(missing)}")
     return sorted(set(resolved))

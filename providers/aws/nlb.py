@@ -16,6 +16,7 @@ from typing import Any
 from lbctl.provider import ConvergeResult, ServiceInput
 
 from .apply import Applier
+from .backend_sg import resolve_endpoints, rule_key, traffic_protocols
 from .clients import AwsClients
 from .discover import LB_TYPE, TG_TYPE, tagged_resources
 from .naming import CLUSTER_TAG, STACK_TAG
@@ -34,6 +35,9 @@ class _Kept:
     target_groups: dict[str, str]  # port key → ARN
     registered: dict[str, set[tuple[str, int]]]
     address: str | None
+    opened: dict[str, dict[str, tuple[int, int]]] = field(default_factory=dict)  # key → node SG → ports
+    endpoints: dict[str, str] = field(default_factory=dict)  # target ID → the node/pod SG it sits behind
+    instances: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # described instances' ENIs
 
 
 @dataclass
@@ -57,27 +61,21 @@ def run_service(
     apply: bool,
     delete_retry_seconds: float = 30.0,
     memory: NlbMemory | None = None,
+    backend_sg: bool = True,
 ) -> ConvergeResult:
-    """Plan (apply=False: reads only) or converge one Service's NLB; an empty spec deletes it."""
+    """Plan (apply=False: reads only) or converge one Service's NLB; an empty spec deletes it (`backend_sg`:
+    whether the controller runs with the shared backend security group)."""
     memory = memory or NlbMemory()
     spec = stack.spec
-    desired = None if spec.empty else translate_nlb(spec, cluster, stack.targets, stack.known)
+    desired = None if spec.empty else translate_nlb(spec, cluster, stack.targets, stack.known, backend_sg)
     if apply and desired is not None and memory.ttl > 0:
-        fast = _targets_only(clients, cluster, desired, memory, spec)
+        fast = _targets_only(clients, cluster, desired, memory, spec, vpc_id)
         if fast is not None:
             return fast
     with memory.lock:
         memory.stacks.pop(spec.stack, None)
     ports = (
         frozenset(x.port for x in desired.listeners if x.attributes) if desired is not None else frozenset()
-    )
-    current = discover_nlb(
-        clients,
-        cluster,
-        spec.stack,
-        details=desired is not None,
-        attribute_ports=ports,
-        capacity=desired is not None and desired.capacity_units is not None,
     )
     subnets: list[str] = []
     if desired is not None:
@@ -97,6 +95,17 @@ def run_service(
                     f"{len(values)} address(es) for {len(subnets)} subnet(s) ({', '.join(subnets)}): give one "
                     "per subnet, in that order",
                 )
+    current = discover_nlb(
+        clients,
+        cluster,
+        spec.stack,
+        details=desired is not None,
+        attribute_ports=ports,
+        capacity=desired is not None and desired.capacity_units is not None,
+        desired=desired,
+        vpc_id=vpc_id,
+        spec=spec,
+    )
     planned = plan_nlb(desired, current, subnets, vpc_id)
     result = ConvergeResult(spec.stack, None, warnings=list(planned.warnings))
     if not apply:
@@ -116,7 +125,7 @@ def run_service(
         return result
     result.address = applier.resolve(planned.address)
     if memory.ttl > 0 and applier.complete and not result.warnings:
-        _keep(clients, cluster, desired, current, applier, result, memory)
+        _keep(clients, cluster, desired, current, applier, result, memory, planned.needs)
     return result
 
 
@@ -167,6 +176,10 @@ def _shape(desired: DesiredNlb) -> str:
             desired.capacity_units,
             desired.listeners,
             groups,
+            desired.security_group,
+            desired.security_group_refs,
+            desired.security_groups_off,
+            desired.backend,
         )
     )
 
@@ -179,6 +192,7 @@ def _keep(
     applier: Applier,
     result: ConvergeResult,
     memory: NlbMemory,
+    needs: dict[str, dict[str, tuple[int, int]]],
 ) -> None:
     if applier.done:
         resources = _tagged(clients, cluster, desired.stack)
@@ -199,18 +213,23 @@ def _keep(
         groups,
         {key: set(g.targets) for key, g in desired.target_groups.items()},
         result.address,
+        needs,
+        dict(current.backend.endpoint_groups) if current.backend is not None else {},
+        dict(current.backend.instances) if current.backend is not None else {},
     )
     with memory.lock:
         memory.stacks[desired.stack] = kept
 
 
 def _targets_only(
-    clients: AwsClients, cluster: str, desired: DesiredNlb, memory: NlbMemory, spec: Any
+    clients: AwsClients, cluster: str, desired: DesiredNlb, memory: NlbMemory, spec: Any, vpc_id: str | None
 ) -> ConvergeResult | None:
     with memory.lock:
         kept = memory.stacks.get(desired.stack)
     if kept is None or memory.clock() - kept.at >= memory.ttl or kept.desired != _shape(desired):
         return None
+    if desired.backend is not None and not _opened_for(clients, cluster, desired, kept, vpc_id):
+        return None  # a new target sits behind a security group the node rules do not open to it yet
     if _tagged(clients, cluster, desired.stack) != kept.resources:
         return None  # something of ours went away, appeared or was retagged: look at everything
     result = ConvergeResult(desired.stack, kept.address)
@@ -229,3 +248,33 @@ def _targets_only(
     result.steps = list(applier.done)
     result.changes = applier.changes
     return result
+
+
+def _opened_for(
+    clients: AwsClients, cluster: str, desired: DesiredNlb, kept: _Kept, vpc_id: str | None
+) -> bool:
+    """Whether the node rules of the last full converge already let the backend group reach every new target
+    (its ENI's security group, looked up once, within the range its target group needs there)."""
+    new = {key: wanted - kept.registered.get(key, set()) for key, wanted in desired.targets.items()}
+    unknown = sorted({target for pairs in new.values() for target, _ in pairs} - set(kept.endpoints))
+    if unknown:
+        instance_targets = {
+            target
+            for key, pairs in new.items()
+            if desired.target_groups[key].target_type == "instance"
+            for target, _ in pairs
+        }
+        found, unresolved = resolve_endpoints(
+            clients, cluster, unknown, instance_targets, desired.target_instances, vpc_id, kept.instances
+        )
+        if unresolved:
+            return False
+        kept.endpoints.update(found)
+    for key, pairs in new.items():
+        protocols = traffic_protocols(desired.target_groups[key].protocol)
+        for target, port in pairs:
+            for protocol in protocols:
+                opened = kept.opened.get(key, {}).get(rule_key(kept.endpoints.get(target, ""), protocol))
+                if opened is None or not opened[0] <= port <= opened[1]:
+                    return False
+    return True

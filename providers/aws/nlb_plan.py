@@ -1,9 +1,12 @@
 """Plan a Service's NLB stack (pure): the ordered Steps, each with its request body, that make what AWS
 holds (CurrentNlb) match what the Service wants (DesiredNlb). None wanted: delete everything of ours.
 
-Order: target groups (create, then health check and attributes), the NLB (create, or subnets, IP address
-type, attributes and tags), listeners (create, modify, delete), targets, then the target groups no listener
-uses any more. A scheme or name change replaces the NLB (AWS cannot change either in place)."""
+Order: the shared backend security group and the node/pod rules it needs, the managed frontend security
+group, target groups (create, then health check and attributes), the NLB (create, or subnets, security
+groups, IP address type, attributes and tags), listeners (create, modify, delete), targets, then the target
+groups no listener uses any more, the security groups no longer wanted and the node rules nobody needs. A
+scheme or name change replaces the NLB (AWS cannot change either in place), and so does a change between
+security groups and none (AWS can neither add the first nor remove the last)."""
 
 from __future__ import annotations
 
@@ -12,8 +15,9 @@ from typing import Any
 
 from lbctl.provider import Ref, Step
 
+from .backend_steps import BackendSteps, Needs
 from .diff import health_check_changes
-from .naming import RESOURCE_TAG, ROLE_LISTENER, ROLE_TARGET_GROUP, attributes_tag, tag_list
+from .naming import RESOURCE_TAG, ROLE_LISTENER, ROLE_TARGET_GROUP, attributes_tag, node_sg_tags, tag_list
 from .nlb_discover import CurrentNlb
 from .nlb_translate import (
     NLB_DEFAULTS,
@@ -23,7 +27,7 @@ from .nlb_translate import (
     DesiredNlbTargetGroup,
 )
 from .plan import target_steps
-from .steps import StepRecorder, attribute_list
+from .steps import attribute_list
 
 Arn = str | Ref
 
@@ -33,6 +37,7 @@ class NlbPlan:
     steps: list[Step] = field(default_factory=list)
     address: str | Ref | None = None
     warnings: list[str] = field(default_factory=list)
+    needs: Needs = field(default_factory=dict)  # target group key → node/pod SG → the ports it opens there
 
 
 def plan_nlb(
@@ -46,10 +51,11 @@ def plan_nlb(
     return planner.out
 
 
-class _Planner(StepRecorder):
+class _Planner(BackendSteps):
     def __init__(self) -> None:
         self.out = NlbPlan()
         self.current = CurrentNlb()
+        self.needs: Needs = {}
         super().__init__(self.out.steps, self.out.warnings)
 
     # ----------------------------------------------------------------- delete
@@ -57,8 +63,11 @@ class _Planner(StepRecorder):
     def delete_all(self, current: CurrentNlb) -> None:
         for lb in current.load_balancers:
             self.delete_load_balancer(lb)
+        # The node rules and the backend group before the target groups, whose tags say what to revoke.
+        self.leave_backend(current.backend, None, {})
         for tg in current.target_groups:
             self.delete_target_group(tg)
+        self.delete_security_groups(current.security_groups)  # once the NLB's interfaces are gone
 
     # ----------------------------------------------------------------- converge
 
@@ -66,6 +75,20 @@ class _Planner(StepRecorder):
         self, desired: DesiredNlb, current: CurrentNlb, subnets: list[str], vpc_id: str | None
     ) -> None:
         self.current = current
+        backend_id, self.needs = self.backend_group(desired.backend, current.backend, desired.targets, vpc_id)
+        self.out.needs = self.needs
+        if backend_id is not None:
+            self.node_rules(current.backend, backend_id, self.needs, revoke=False)
+        managed = (
+            self.managed_security_group(desired.security_group, current.security_groups, vpc_id)
+            if desired.security_group is not None
+            else None
+        )
+        security_groups: list[Arn] = [managed] if managed is not None else list(current.security_group_ids)
+        if backend_id is not None:
+            security_groups.append(backend_id)
+        if desired.security_groups is not None:  # given as they are (the frontend NLB of an ALB)
+            security_groups = list(desired.security_groups)
         groups: dict[str, Arn] = {}
         kept_groups: set[str] = set()
         for key, want in desired.target_groups.items():
@@ -81,20 +104,24 @@ class _Planner(StepRecorder):
             (
                 lb
                 for lb in current.load_balancers
-                if lb["LoadBalancerName"] == desired.name and lb.get("Scheme") == desired.scheme
+                if lb["LoadBalancerName"] == desired.name
+                and lb.get("Scheme") == desired.scheme
+                and bool(lb.get("SecurityGroups")) == bool(security_groups)
             ),
             None,
         )
         for lb in current.load_balancers:
             if lb is not keep:
-                self.delete_load_balancer(lb, "replaced (its name or scheme differs)")
+                self.delete_load_balancer(
+                    lb, "replaced (its name, its scheme, or whether it has security groups differs)"
+                )
         if keep is None:
-            arn: Arn = self.create_load_balancer(desired, subnets)
+            arn: Arn = self.create_load_balancer(desired, subnets, security_groups)
             listeners: list[dict[str, Any]] = []
         else:
             arn = keep["LoadBalancerArn"]
             self.out.address = keep.get("DNSName")
-            self.update_load_balancer(desired, keep, current, subnets)
+            self.update_load_balancer(desired, keep, current, subnets, security_groups)
             listeners = current.listeners.get(keep["LoadBalancerArn"], [])
         self.listeners(desired, arn, listeners, groups)
         for key, want in desired.target_groups.items():
@@ -104,6 +131,8 @@ class _Planner(StepRecorder):
         for tg in current.target_groups:
             if tg["TargetGroupArn"] not in kept_groups:
                 self.delete_target_group(tg, "no Service port uses it")
+        self.delete_security_groups(current.security_groups, managed)
+        self.leave_backend(current.backend, backend_id, self.needs)
 
     def create_target_group(self, want: DesiredNlbTargetGroup, vpc_id: str | None) -> Ref:
         body: dict[str, Any] = {
@@ -112,7 +141,7 @@ class _Planner(StepRecorder):
             "Port": want.port,
             "TargetType": want.target_type,
             **{k: v for k, v in want.health_check.items() if v is not None and v != {}},
-            "Tags": tag_list({**want.tags, **attributes_tag(want.attributes)}),
+            "Tags": tag_list(self.target_group_tags(want)),
         }
         if vpc_id:
             body["VpcId"] = vpc_id
@@ -158,21 +187,21 @@ class _Planner(StepRecorder):
             current.tg_attributes.get(arn, []),
             NLB_TG_DEFAULTS,
         )
-        self.tags(
-            "TargetGroup", want.name, arn, {**want.tags, **attributes_tag(want.attributes)}, have["Tags"]
-        )
+        self.tags("TargetGroup", want.name, arn, self.target_group_tags(want), have["Tags"])
 
-    def create_load_balancer(self, desired: DesiredNlb, subnets: list[str]) -> Ref:
+    def target_group_tags(self, want: DesiredNlbTargetGroup) -> dict[str, str]:
+        """Its tags: ours, the attributes it was given, and the node/pod SG ranges its targets need."""
+        return {**want.tags, **attributes_tag(want.attributes), **node_sg_tags(self.needs.get(want.key, {}))}
+
+    def create_load_balancer(
+        self, desired: DesiredNlb, subnets: list[str], security_groups: list[Arn]
+    ) -> Ref:
         mappings = desired.subnet_mappings(subnets)
         body: dict[str, Any] = {
             "Name": desired.name,
             **({"SubnetMappings": mappings} if mappings is not None else {"Subnets": subnets}),
+            **({"SecurityGroups": security_groups} if security_groups else {}),
             **({"EnablePrefixForIpv6SourceNat": "on"} if desired.source_nat else {}),
-            **(
-                {"SecurityGroups": list(desired.security_groups)}
-                if desired.security_groups is not None
-                else {}
-            ),
             "Scheme": desired.scheme,
             "Type": "network",
             "IpAddressType": desired.ip_address_type,
@@ -193,9 +222,25 @@ class _Planner(StepRecorder):
         return arn
 
     def update_load_balancer(
-        self, desired: DesiredNlb, have: dict[str, Any], current: CurrentNlb, subnets: list[str]
+        self,
+        desired: DesiredNlb,
+        have: dict[str, Any],
+        current: CurrentNlb,
+        subnets: list[str],
+        security_groups: list[Arn],
     ) -> None:
         arn = have["LoadBalancerArn"]
+        have_groups = sorted(have.get("SecurityGroups") or [])
+        if security_groups and have_groups != sorted(security_groups, key=str):
+            self.step(
+                "update",
+                "LoadBalancer",
+                desired.name,
+                "SetSecurityGroups",
+                {"LoadBalancerArn": arn, "SecurityGroups": security_groups},
+                f"security groups {security_groups}",
+                {"SecurityGroups": (have_groups, security_groups)},
+            )
         have_subnets = sorted(z["SubnetId"] for z in have.get("AvailabilityZones", []))
         if have_subnets != sorted(subnets):
             self.step(
@@ -206,17 +251,6 @@ class _Planner(StepRecorder):
                 {"LoadBalancerArn": arn, "Subnets": subnets},
                 "subnets",
                 {"Subnets": (have_subnets, sorted(subnets))},
-            )
-        groups = desired.security_groups
-        if groups is not None and sorted(have.get("SecurityGroups", [])) != sorted(groups, key=str):
-            self.step(
-                "update",
-                "LoadBalancer",
-                desired.name,
-                "SetSecurityGroups",
-                {"LoadBalancerArn": arn, "SecurityGroups": list(groups)},
-                "security groups",
-                {"SecurityGroups": (sorted(have.get("SecurityGroups", [])), [str(g) for g in groups])},
             )
         if have.get("IpAddressType", "ipv4") != desired.ip_address_type:
             self.step(

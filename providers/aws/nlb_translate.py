@@ -11,15 +11,18 @@ from lbctl.model.services import ServiceSpec
 from lbctl.model.targets import Target
 from lbctl.provider import ProviderError
 
+from .backend_sg import traffic_protocols
 from .naming import (
     ROLE_LISTENER,
     ROLE_LOAD_BALANCER,
+    ROLE_SECURITY_GROUP,
     ROLE_TARGET_GROUP,
     ownership_tags,
+    security_group_name,
     short_hash,
     target_group_name,
 )
-from .translate import TargetGroupHealthCheck
+from .translate import DesiredBackendAccess, DesiredSecurityGroup, TargetGroupHealthCheck, backend_access
 
 # NLB attribute defaults, restored when an annotation no longer sets one (ELB API: LoadBalancerAttribute).
 NLB_DEFAULTS: dict[str, str] = {
@@ -89,8 +92,21 @@ class DesiredNlb:
     addresses: dict[str, tuple[str, ...]] = field(default_factory=dict)
     source_nat: bool = False  # EnablePrefixForIpv6SourceNat
     capacity_units: int | None = None  # the capacity reservation (None: not managed; 0: reset)
-    # SecurityGroups (IDs, or Refs of a plan's step); None: the NLB has none (created without, never set)
+    # SecurityGroups given as they are (IDs, or Refs of a plan's step: the frontend NLB of an ALB); None: from
+    # the fields below
     security_groups: tuple[Any, ...] | None = None
+    # Else the security groups: the managed frontend one, or those the Service names (IDs or Name tags); none at all
+    # with `security_groups_off`. `backend`: the shared backend group on the NLB and the node/pod SG rules.
+    security_group: DesiredSecurityGroup | None = None
+    security_group_refs: tuple[str, ...] = ()
+    security_groups_off: bool = False
+    backend: DesiredBackendAccess | None = None
+    target_instances: dict[str, str] = field(default_factory=dict)  # pod IP → its node's instance ID
+
+    @property
+    def targets(self) -> dict[str, set[tuple[str, int]]]:
+        """Target group key → the targets wanted (what the node/pod security groups open)."""
+        return {key: set(group.targets) for key, group in self.target_groups.items()}
 
     def subnet_mappings(self, subnets: list[str]) -> list[dict[str, str]] | None:
         """SubnetMappings for CreateLoadBalancer when addresses are asked for (None: plain Subnets)."""
@@ -126,7 +142,11 @@ def nlb_name(cluster: str, spec: ServiceSpec, scheme: str, settings: NlbSettings
 
 
 def translate_nlb(
-    spec: ServiceSpec, cluster: str, targets: dict[str, list[Target]], known: set[str] | None = None
+    spec: ServiceSpec,
+    cluster: str,
+    targets: dict[str, list[Target]],
+    known: set[str] | None = None,
+    backend_sg: bool = True,
 ) -> DesiredNlb:
     settings = spec.cloud
     if not isinstance(settings, NlbSettings):
@@ -200,6 +220,24 @@ def translate_nlb(
                 settings.sni_certificates if tls else (),
             )
         )
+    security_group = None
+    if not settings.security_groups and not settings.security_groups_off:
+        security_group = _frontend_group(spec, cluster, settings, user_tags)
+    backend = None
+    if settings.manage_backend_rules and not settings.security_groups_off:
+        if not backend_sg:
+            raise service_error(
+                spec,
+                "manage_backend_rules",
+                "needs the shared backend security group, which this controller runs without "
+                "(--aws-enable-backend-security-group=false)",
+            )
+        backend = backend_access(
+            cluster,
+            {key: g.health_check for key, g in groups.items()},
+            protocols={key: traffic_protocols(g.protocol) for key, g in groups.items()},
+        )
+    instances = {t.id: t.instance for wanted in targets.values() for t in wanted if t.instance}
     return DesiredNlb(
         stack=spec.stack,
         name=nlb_name(cluster, spec, scheme, settings),
@@ -222,6 +260,32 @@ def translate_nlb(
         },
         source_nat=settings.source_nat,
         capacity_units=settings.capacity_units,
+        security_group=security_group,
+        security_group_refs=settings.security_groups,
+        security_groups_off=settings.security_groups_off,
+        backend=backend,
+        target_instances=instances if spec.target_type == "ip" else {},
+    )
+
+
+def _frontend_group(
+    spec: ServiceSpec, cluster: str, settings: NlbSettings, user_tags: dict[str, str]
+) -> DesiredSecurityGroup:
+    """The managed frontend security group: each listener port, on its protocol(s), from every source range
+    (default 0.0.0.0/0, and ::/0 when dualstack; none when only prefix lists are given) and prefix list."""
+    ranges = list(spec.source_ranges)
+    if not ranges and not settings.prefix_lists:
+        ranges = ["0.0.0.0/0", *(["::/0"] if settings.ip_address_type == "dualstack" else [])]
+    sources = [*ranges, *settings.prefix_lists]
+    by_protocol: dict[str, set[tuple[int, str]]] = {"TCP": set(), "UDP": set()}
+    for port in spec.ports:
+        by_protocol[port.protocol].update((port.port, source) for source in sources)
+    return DesiredSecurityGroup(
+        security_group_name(cluster, spec.stack),
+        f"[lbctl] frontend of load balancer for {spec.stack}",
+        sorted(by_protocol["TCP"]),
+        {**user_tags, **ownership_tags(cluster, spec.stack, ROLE_SECURITY_GROUP)},
+        sorted(by_protocol["UDP"]),
     )
 
 

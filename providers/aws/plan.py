@@ -15,23 +15,21 @@ from typing import Any
 from lbctl.model.spec import NONE
 from lbctl.provider import Ref, Secret, Step
 
-from . import backend_sg, naming
+from . import naming
 from . import targets as target_ops
-from .backend_sg import BackendView
+from .backend_steps import BackendSteps
 from .diff import (
     LOAD_BALANCER_DEFAULTS,
     TARGET_GROUP_DEFAULTS,
     canonical_actions,
     health_check_changes,
-    ip_permissions,
     kept_listeners,
     matching_load_balancer,
     matching_target_group,
     plan_rules,
-    security_group_permissions,
 )
 from .discover import CurrentStack
-from .steps import StepRecorder, attribute_list
+from .steps import attribute_list
 from .translate import (
     CERT_DISCOVER_REF,
     CERT_SECRET_REF,
@@ -80,7 +78,7 @@ def plan_stack(desired: DesiredStack | None, current: CurrentStack) -> Plan:
     return planner.out
 
 
-class _Planner(StepRecorder):
+class _Planner(BackendSteps):
     def __init__(self) -> None:
         self.out = Plan()
         super().__init__(self.out.steps, self.out.warnings)
@@ -93,11 +91,7 @@ class _Planner(StepRecorder):
         for lb in current.load_balancers:
             self.delete_load_balancer(lb)
         # The node rules and the backend group before the target groups, whose tags say what to revoke.
-        backend = current.backend
-        if backend is not None and backend.group_id is not None:
-            self.node_rules(backend, backend.group_id, {}, revoke=False)
-            self.node_rules(backend, backend.group_id, {}, revoke=True)
-            self.release_backend_group(backend)
+        self.leave_backend(current.backend, None, {})
         self._delete_unwanted(current, keep_groups=set(), keep_sg=None, keep_certs=set())
 
     def _delete_unwanted(
@@ -106,15 +100,7 @@ class _Planner(StepRecorder):
         for tg in current.target_groups:
             if tg["TargetGroupArn"] not in keep_groups:
                 self.delete_target_group(tg)
-        for sg in current.security_groups:
-            if sg["GroupId"] != keep_sg:
-                self.step(
-                    "delete",
-                    "SecurityGroup",
-                    sg["GroupName"],
-                    "DeleteSecurityGroup",
-                    {"GroupId": sg["GroupId"]},
-                )
+        self.delete_security_groups(current.security_groups, keep_sg)
         for cert in current.certificates:
             if cert["CertificateArn"] not in keep_certs:
                 self.step(
@@ -129,7 +115,9 @@ class _Planner(StepRecorder):
 
     def converge(self, desired: DesiredStack, current: CurrentStack) -> None:
         self._validation_records = dict(current.validation_records)
-        backend_id, needs = self.backend_group(desired, current)
+        backend_id, needs = self.backend_group(
+            desired.backend, current.backend, desired.targets, current.vpc_id
+        )
         self.out.backend_needs = needs
         partial = current.backend is not None and current.backend.partial  # it changes no node rule
         wanted_groups = desired.target_groups
@@ -166,13 +154,7 @@ class _Planner(StepRecorder):
                 have = {t for t in have if t in wanted or t[0] in known}
             self.targets(tg.name, arn, have, wanted)
         self._delete_unwanted(current, kept_groups, managed_sg, used_certs | self._certificates_in_use)
-        backend = current.backend
-        if backend is not None and backend.group_id is not None and not partial:  # narrowed or unneeded
-            if backend_id is None:  # this stack left the backend group: what the others need stays
-                self.node_rules(backend, backend.group_id, {}, revoke=False)
-            self.node_rules(backend, backend.group_id, needs, revoke=True)
-            if backend_id is None:
-                self.release_backend_group(backend)
+        self.leave_backend(current.backend, backend_id, needs)  # narrowed or unneeded
         # Last, the kept target groups' records: until they change, the next converge compares in full.
         for key, group in wanted_groups.items():
             existing = matching_target_group(group, current.target_groups)
@@ -186,139 +168,12 @@ class _Planner(StepRecorder):
                     record,
                 )
 
-    # ----------------------------------------------------------------- backend security group
-
-    def backend_group(
-        self, desired: DesiredStack, current: CurrentStack
-    ) -> tuple[Arn | None, dict[str, dict[str, tuple[int, int]]]]:
-        """The shared backend group's ID (created when missing), and per target group the port range its
-        targets need on each node/pod security group (none without a backend group)."""
-        want, view = desired.backend, current.backend
-        if want is None or view is None:
-            return None, {}
-        if view.unresolved:
-            shown = ", ".join(view.unresolved[:5]) + (" …" if len(view.unresolved) > 5 else "")
-            self.out.warnings.append(
-                f"no ENI found for targets {shown}: their security groups are not opened to the load "
-                "balancer's backend security group"
-            )
-        needs = backend_sg.stack_needs(
-            desired.targets, want.health_check_ports, view.endpoint_groups, want.control_ports
-        )
-        if view.group_id is not None:
-            return view.group_id, needs
-        created = self.step(
-            "create",
-            "BackendSecurityGroup",
-            want.name,
-            "CreateSecurityGroup",
-            {
-                "GroupName": want.name,
-                "Description": want.description,
-                "VpcId": current.vpc_id,
-                "TagSpecifications": [{"ResourceType": "security-group", "Tags": naming.tag_list(want.tags)}],
-            },
-            "the cluster's shared backend security group",
-        )
-        return Ref(created.key, "GroupId"), needs
-
-    def node_rules(
-        self,
-        view: BackendView | None,
-        backend_id: Arn,
-        needs: dict[str, dict[str, tuple[int, int]]],
-        revoke: bool,
-    ) -> None:
-        """Authorize the missing rules from the backend group (`revoke`: revoke the ones nobody needs any
-        more), one rule per node/pod security group spanning what every stack of the cluster needs there."""
-        have = view.rules if view is not None and isinstance(backend_id, str) else set()
-        wanted = backend_sg.wanted_rules(needs, view.others if view is not None else {})
-        change = sorted(have - wanted) if revoke else sorted(wanted - have)
-        operation = "RevokeSecurityGroupIngress" if revoke else "AuthorizeSecurityGroupIngress"
-        for rule in change:
-            sg, low, high = rule
-            ports = str(low) if low == high else f"{low}-{high}"
-            self.step(
-                "update",
-                "NodeSecurityGroup",
-                sg,
-                operation,
-                {"GroupId": sg, "IpPermissions": [backend_sg.rule_permission(rule, backend_id)]},
-                f"{'revoke' if revoke else 'allow'} tcp {ports} from the backend security group",
-                {"IpPermissions": ((ports, None) if revoke else (None, ports))},
-            )
-
-    def release_backend_group(self, view: BackendView) -> None:
-        """Delete the shared backend group once no load balancer of the cluster's other stacks is left."""
-        if view.group is None or view.other_load_balancers:
-            return
-        self.step(
-            "delete",
-            "BackendSecurityGroup",
-            view.group["GroupName"],
-            "DeleteSecurityGroup",
-            {"GroupId": view.group["GroupId"]},
-            "no load balancer of the cluster is left",
-        )
-
     # ----------------------------------------------------------------- security group
 
     def security_group(self, desired: DesiredStack, current: CurrentStack) -> Arn | None:
-        want = desired.security_group
-        if want is None:
+        if desired.security_group is None:
             return None
-        existing = next(
-            (
-                g
-                for g in current.security_groups
-                if g["GroupName"] == want.name and g["VpcId"] == current.vpc_id
-            ),
-            None,
-        )
-        group_id: Arn
-        if existing is None:
-            created = self.step(
-                "create",
-                "SecurityGroup",
-                want.name,
-                "CreateSecurityGroup",
-                {
-                    "GroupName": want.name,
-                    "Description": want.description,
-                    "VpcId": current.vpc_id,
-                    "TagSpecifications": [
-                        {"ResourceType": "security-group", "Tags": naming.tag_list(want.tags)}
-                    ],
-                },
-                f"ingress {len(want.ingress)} rules",
-            )
-            group_id = Ref(created.key, "GroupId")
-            have: set[tuple[int, str]] = set()
-        else:
-            group_id = existing["GroupId"]
-            have = security_group_permissions(existing)
-        wanted = set(want.ingress)
-        if wanted - have:
-            self.step(
-                "update",
-                "SecurityGroup",
-                want.name,
-                "AuthorizeSecurityGroupIngress",
-                {"GroupId": group_id, "IpPermissions": ip_permissions(wanted - have)},
-                f"allow {sorted(wanted - have)}",
-                {"IpPermissions": (None, sorted(wanted - have))},
-            )
-        if have - wanted:
-            self.step(
-                "update",
-                "SecurityGroup",
-                want.name,
-                "RevokeSecurityGroupIngress",
-                {"GroupId": group_id, "IpPermissions": ip_permissions(have - wanted)},
-                f"revoke {sorted(have - wanted)}",
-                {"IpPermissions": (sorted(have - wanted), None)},
-            )
-        return group_id
+        return self.managed_security_group(desired.security_group, current.security_groups, current.vpc_id)
 
     # ----------------------------------------------------------------- certificates
 

@@ -109,6 +109,7 @@ class AwsProvider:
                 apply,
                 self.delete_retry_seconds,
                 self.nlb_memory,
+                self.settings.enable_backend_sg,
             )
         except Exception as exc:
             error = self.clients.caller.provider_error(exc)

@@ -41,6 +41,7 @@ class DesiredSecurityGroup:
     description: str
     ingress: list[tuple[int, str]]  # (tcp port, CIDR or managed prefix list ID)
     tags: dict[str, str]
+    udp_ingress: list[tuple[int, str]] = field(default_factory=list)  # (udp port, CIDR or prefix list ID)
 
 
 class TargetGroupHealthCheck(TypedDict):
@@ -67,6 +68,7 @@ class DesiredBackendAccess:
     tags: dict[str, str]
     health_check_ports: dict[str, int] = field(default_factory=dict)  # backend key → port
     control_ports: dict[str, int] = field(default_factory=dict)  # backend key → target control port
+    protocols: dict[str, tuple[str, ...]] = field(default_factory=dict)  # key → traffic protocols (tcp)
 
 
 @dataclass
@@ -417,17 +419,32 @@ def _backend_access(
                 "(--aws-enable-backend-security-group=false)",
             )
         return None
-    health = {
-        key: int(tg.health_check["HealthCheckPort"])
-        for key, tg in target_groups.items()
-        if str(tg.health_check["HealthCheckPort"]).isdigit()
+    health = {key: tg.health_check for key, tg in target_groups.items()}
+    control = {
+        k: tg.target_control_port for k, tg in target_groups.items() if tg.target_control_port is not None
     }
+    return backend_access(cluster, health, control)
+
+
+def backend_access(
+    cluster: str,
+    health_checks: dict[str, TargetGroupHealthCheck],
+    control_ports: dict[str, int] | None = None,
+    protocols: dict[str, tuple[str, ...]] | None = None,
+) -> DesiredBackendAccess:
+    """The shared backend security group of the cluster, with the health-check ports (those not the traffic
+    port) and target control ports the node/pod security groups open to it per target group."""
     return DesiredBackendAccess(
         naming.backend_security_group_name(cluster),
         naming.BACKEND_SG_DESCRIPTION,
         naming.backend_security_group_tags(cluster),
-        health,
-        {k: tg.target_control_port for k, tg in target_groups.items() if tg.target_control_port is not None},
+        {
+            key: int(c["HealthCheckPort"])
+            for key, c in health_checks.items()
+            if str(c["HealthCheckPort"]).isdigit()
+        },
+        dict(control_ports or {}),
+        dict(protocols or {}),
     )
 
 

@@ -68,6 +68,28 @@ def _attrs(steps: list[Step], operation: str) -> dict[str, str]:
     return {a["Key"]: a["Value"] for a in _body(steps, operation)["Attributes"]}
 
 
+def _frontend_sources(steps: list[Step]) -> list[str]:
+    """The sources the managed frontend security group lets in (its AuthorizeSecurityGroupIngress)."""
+    (body,) = [
+        s.body for s in steps if s.kind == "SecurityGroup" and s.operation == "AuthorizeSecurityGroupIngress"
+    ]
+    return sorted(
+        {
+            str(item.get("CidrIp") or item.get("PrefixListId"))
+            for perm in body["IpPermissions"]
+            for item in [*perm.get("IpRanges", []), *perm.get("PrefixListIds", [])]
+        }
+    )
+
+
+def _lb_groups(steps: list[Step]) -> list[Any]:
+    return list(_body(steps, "CreateLoadBalancer").get("SecurityGroups", []))
+
+
+def _creates(steps: list[Step], kind: str) -> bool:
+    return any(s.kind == kind and s.operation == "CreateSecurityGroup" for s in steps)
+
+
 def _tags(body: dict[str, Any]) -> dict[str, str]:
     return {t["Key"]: t["Value"] for t in body["Tags"]}
 
@@ -229,6 +251,36 @@ CASES: dict[str, Case] = {
         },
     ),
     "target-node-labels": Case("pool=web", lambda s: len(_body(s, "RegisterTargets")["Targets"]) == 1),
+    "security-groups": Case(  # the fixture's node group, by name: the NLB's only group
+        "nodes",
+        lambda s: (
+            len(_lb_groups(s)) == 1
+            and str(_lb_groups(s)[0]).startswith("sg-")
+            and not _creates(s, "SecurityGroup")
+            and not _creates(s, "BackendSecurityGroup")
+        ),
+    ),
+    "manage-backend-security-group-rules": Case(
+        "false",
+        lambda s: (
+            len(_lb_groups(s)) == 1
+            and not _creates(s, "BackendSecurityGroup")
+            and not any(x.kind == "NodeSecurityGroup" for x in s)
+        ),
+    ),
+    "security-group-prefix-lists": Case(
+        "pl-0123456789abcdef0", lambda s: _frontend_sources(s) == ["pl-0123456789abcdef0"]
+    ),
+    "disable-nlb-sg": Case(
+        "true",
+        lambda s: (
+            not _lb_groups(s) and not _creates(s, "SecurityGroup") and not _creates(s, "BackendSecurityGroup")
+        ),
+        {AWS_SVC + "manage-backend-security-group-rules": "false"},
+    ),
+    "service.beta.kubernetes.io/load-balancer-source-ranges": Case(
+        "10.0.0.0/24, 10.1.0.0/24", lambda s: _frontend_sources(s) == ["10.0.0.0/24", "10.1.0.0/24"]
+    ),
 }
 
 

@@ -72,7 +72,15 @@ def test_capacity_reservation_requests_stubbed(account: Account) -> None:
     def planned(units: str, reserved: int | None) -> list[Step]:
         stack = loki(account, {A + "minimum-load-balancer-capacity": units})
         desired = translate_nlb(stack.spec, CLUSTER, stack.targets)
-        current = discover_nlb(provider.clients, CLUSTER, stack.spec.stack, True, capacity=True)
+        current = discover_nlb(
+            provider.clients,
+            CLUSTER,
+            stack.spec.stack,
+            True,
+            capacity=True,
+            desired=desired,
+            vpc_id=account.vpc_id,
+        )
         current.capacity[arn] = reserved
         subnets = sorted(z["SubnetId"] for z in lb["AvailabilityZones"])
         return plan_nlb(desired, current, subnets, account.vpc_id).steps

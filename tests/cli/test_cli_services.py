@@ -63,8 +63,15 @@ def test_service_files_validate_plan_apply_describe_delete(moto_url: str, tmp_pa
     )
     assert offline.returncode == 0, offline.stdout + offline.stderr
     (doc,) = json.loads(offline.stdout)
-    operations = [s["operation"] for s in doc["steps"]]
-    assert operations == ["CreateTargetGroup", "CreateLoadBalancer", "CreateListener"]
+    operations = [(s["kind"], s["operation"]) for s in doc["steps"]]
+    assert operations == [  # LBC's: the shared backend and a managed frontend security group
+        ("BackendSecurityGroup", "CreateSecurityGroup"),
+        ("SecurityGroup", "CreateSecurityGroup"),
+        ("SecurityGroup", "AuthorizeSecurityGroupIngress"),
+        ("TargetGroup", "CreateTargetGroup"),
+        ("LoadBalancer", "CreateLoadBalancer"),
+        ("Listener", "CreateListener"),
+    ]
     create = next(s for s in doc["steps"] if s["operation"] == "CreateLoadBalancer")
     assert (create["body"]["Type"], create["body"]["Scheme"]) == ("network", "internal")
 
@@ -92,3 +99,5 @@ def test_service_files_validate_plan_apply_describe_delete(moto_url: str, tmp_pa
     elbv2 = account.client("elbv2")
     assert elbv2.describe_load_balancers()["LoadBalancers"] == []
     assert elbv2.describe_target_groups()["TargetGroups"] == []
+    tagged = [{"Name": "tag-key", "Values": ["lbctl.io/cluster"]}]
+    assert account.client("ec2").describe_security_groups(Filters=tagged)["SecurityGroups"] == []
