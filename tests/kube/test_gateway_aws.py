@@ -151,6 +151,12 @@ def test_gateway_life_on_alb(
             ),
         )
         create("httproutes", "default", route("default", "users", "/users", {"name": "users", "port": 80}))
+        # a route an ALB cannot serve (it cannot mirror): refused in its own status, the others are served
+        mirror = route("default", "mirror", "/mirror", {"name": "users", "port": 80})
+        mirror["spec"]["rules"][0]["filters"] = [
+            {"type": "RequestMirror", "requestMirror": {"backendRef": {"name": "users", "port": 80}}}
+        ]
+        create("httproutes", "default", mirror)
         # another controller's entry in the route's status: kept as it is through every write of ours
         theirs = {
             "parentRef": {"group": GROUP, "kind": "Gateway", "namespace": "default", "name": "foreign"},
@@ -179,7 +185,7 @@ def test_gateway_life_on_alb(
             status = read("gateways", "default", "web").get("status") or {}
             done = condition(status.get("conditions") or [], "Programmed") == ("True", "Programmed")
             attached = [entry["attachedRoutes"] for entry in status.get("listeners") or []]
-            return status if done and attached == [2, 2] else None
+            return status if done and attached == [3, 3] else None
 
         status = wait_for(programmed, timeout=60, what="Gateway Programmed")
         elbv2 = account.client("elbv2")
@@ -210,6 +216,10 @@ def test_gateway_life_on_alb(
         assert condition(refused["conditions"], "ResolvedRefs") == ("False", "RefNotPermitted")
         assert rule_actions(account)["/orders/*"] == "fixed-response:500"  # routes nothing
         assert rule_actions(account)["/users/*"] == "forward"
+        (mirrored,) = ours(read("httproutes", "default", "mirror")["status"])
+        assert condition(mirrored["conditions"], "Accepted") == ("False", "UnsupportedValue")
+        assert "spec.rules[0].filters[0]" in mirrored["conditions"][0]["message"]
+        assert not [path for path in rule_actions(account) if path.startswith("/mirror")]
 
         # the grant: the route's status and its rule change, nothing else is written
         before = {
