@@ -107,6 +107,7 @@ GATEWAY = GatewayFeatures(
         }
     ),
     grpc_annotations={a.BACKEND_PROTOCOL_VERSION: "GRPC"},
+    conversion_policies=frozenset({"TargetGroupConfiguration"}),  # aws-load-balancer-controller's
 )
 
 

@@ -43,7 +43,6 @@ from lbctl.model.spec import (
 )
 
 GATEWAY_API = "gateway.networking.k8s.io/v1"
-DEFAULT_CLASSES = {"aws": "lbctl-alb", "gcp": "lbctl-gce"}
 METHODS = ("GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH")
 REDIRECT_CODES = {"HTTP_301": 301, "HTTP_302": 302, "MOVED_PERMANENTLY_DEFAULT": 301, "FOUND": 302}
 REDIRECT_CODES |= {"SEE_OTHER": 303, "TEMPORARY_REDIRECT": 307, "PERMANENT_REDIRECT": 308}
@@ -113,7 +112,7 @@ class _Path:
     bare_prefix: str | None = None  # a `/x/*` path: `/x` itself is not matched by the Ingress
 
 
-def _path(match: PathMatch | None, provider: str) -> tuple[_Path | None, str | None]:
+def _path(match: PathMatch | None) -> tuple[_Path | None, str | None]:
     """The Gateway API path match of a spec path, or (None, why)."""
     if match is None:
         return _Path("PathPrefix", "/"), None
@@ -130,9 +129,7 @@ def _path(match: PathMatch | None, provider: str) -> tuple[_Path | None, str | N
         return _Path("PathPrefix", "/"), None
     if value.endswith("/*") and not re.search(r"[*?]", value[:-2]):
         return _Path("PathPrefix", value[:-2], bare_prefix=value[:-2]), None
-    if provider == "gcp":
-        return None, f"path {value!r}: GCLB allows '*' only as a final '/*'"
-    return _Path("RegularExpression", _glob_regex(value)), None
+    return _Path("RegularExpression", _glob_regex(value)), None  # ALB wildcards
 
 
 # --------------------------------------------------------------------------- conditions
@@ -400,14 +397,14 @@ class _Converter:
     def _rule(self, rule: Rule) -> None:
         member = rule.source.ingress
         where = rule.source.field
-        path, why = _path(rule.path, self.spec.provider)
+        path, why = _path(rule.path)
         refusals = [why] if why else []
         paths = [path] if path else []
         for condition in rule.conditions:
             if condition.field == "path-pattern":
                 for value in condition.values:
                     extra = PathMatch(PathType.IMPLEMENTATION_SPECIFIC, value, regex=condition.regex)
-                    more, more_why = _path(extra, self.spec.provider)
+                    more, more_why = _path(extra)
                     paths += [more] if more else []
                     refusals += [more_why] if more_why else []
         combos, notes, more_refusals = _alternatives(rule)
@@ -645,11 +642,15 @@ class _Converter:
     # ---- policies
 
     def policies(self) -> list[dict[str, Any]]:
+        from lbctl.model.builder import PROFILES
+
+        kinds = PROFILES[self.spec.provider].gateway.conversion_policies
         out: list[dict[str, Any]] = []
-        if self.spec.provider == "aws":
+        if "TargetGroupConfiguration" in kinds:
             out += self._target_group_configurations()
-        else:
+        if kinds & {"HealthCheckPolicy", "GCPBackendPolicy"}:
             out += self._gke_backend_policies()
+        if "GCPGatewayPolicy" in kinds:
             policy = next((x.ssl_policy for x in self.spec.frontend.listeners if x.ssl_policy), None)
             if policy:
                 out.append(
@@ -893,7 +894,14 @@ def convert_spec(
     spec: LoadBalancerSpec, ingresses: Mapping[str, Ingress], class_name: str | None = None
 ) -> GatewayConversion:
     """The Gateway API objects for the load balancer of one Ingress group (see the module docstring)."""
-    return _Converter(spec, ingresses, class_name or DEFAULT_CLASSES.get(spec.provider, "lbctl")).run()
+    return _Converter(spec, ingresses, class_name or default_class(spec.provider)).run()
+
+
+def default_class(provider: str) -> str:
+    """The GatewayClass name a conversion uses by default: `lbctl-alb` for controllerName `lbctl.io/alb` …"""
+    from lbctl.model.builder import PROFILES
+
+    return "lbctl-" + PROFILES[provider].gateway.controller_name.rsplit("/", 1)[-1]
 
 
 def failed_members(members: Iterable[str], why: str) -> list[Unexpressed]:

@@ -745,6 +745,7 @@ GATEWAY = GatewayFeatures(
     static_addresses=True,  # a reserved global address, by name or IP
     grpc_protocol="HTTP2",  # gRPC backends are HTTP/2 backend services
     regex_matches=False,  # regexMatch: regional and internal load balancers only (API reference)
+    conversion_policies=frozenset({"HealthCheckPolicy", "GCPBackendPolicy", "GCPGatewayPolicy"}),  # GKE's
 )
 
 

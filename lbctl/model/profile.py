@@ -88,6 +88,8 @@ class GatewayFeatures:
     # protocol they get where the cloud says it by protocol (None: leave it)
     grpc_annotations: Mapping[str, str] = field(default_factory=dict)
     grpc_protocol: str | None = None
+    # the anchors' policy kinds `lbctl convert --to gateway` writes for this cloud's settings
+    conversion_policies: frozenset[str] = frozenset()
     # RegularExpression path and header matches, and GRPCRoute matches that need one (a RegularExpression
     # method match, or a service or a method alone)
     regex_matches: bool = True
