@@ -14,6 +14,12 @@ from .context import Context, Outputs, Request
 OPERATIONS = frozenset({"ImportCertificate", "RequestCertificate", "DeleteCertificate"})
 BUSY = {"DeleteCertificate": ("ResourceInUseException",)}  # still on a listener being deleted
 TLS_FIELD = "spec.tls"
+GATEWAY_TLS_FIELD = "spec.listeners[].tls.certificateRefs"  # a Gateway's certificates
+
+
+def _tls_field(context: Context) -> str:
+    frontend = getattr(context.spec, "frontend", None)
+    return GATEWAY_TLS_FIELD if frontend is not None and frontend.managed_routing else TLS_FIELD
 
 
 def execute(context: Context, step: Step, body: Request) -> Outputs:
@@ -26,7 +32,7 @@ def execute(context: Context, step: Step, body: Request) -> Outputs:
         }
     ref = step.name
     if "PrivateKey" not in body:
-        raise stack_error(context.spec, TLS_FIELD, f"TLS material of Secret {ref} was not provided")
+        raise stack_error(context.spec, _tls_field(context), f"TLS material of Secret {ref} was not provided")
     params = {
         k: v.encode() if k in ("Certificate", "PrivateKey", "CertificateChain") else v
         for k, v in body.items()
@@ -47,7 +53,7 @@ def execute(context: Context, step: Step, body: Request) -> Outputs:
         raise ProviderError(f"ImportCertificate for Secret {ref} kept failing ({code}); will retry")
     raise stack_error(
         context.spec,
-        TLS_FIELD,
+        _tls_field(context),
         f"ACM rejected the certificate of Secret {ref} ({code}); check that "
         "tls.crt and tls.key are a matching PEM certificate and key",
     )
