@@ -301,3 +301,53 @@ def crash_after(provider: Any, k: int) -> list[str]:
     for client in provider.clients.clients.values():
         client.meta.events.register("before-call", hook)
     return made
+
+
+# ---- the `loki` Service of the Layer 4 issue and readers of the NLBs moto holds (the NLB test files)
+
+A = "service.beta.kubernetes.io/aws-load-balancer-"
+LOKI = """
+apiVersion: v1
+kind: Service
+metadata:
+  name: loki
+  namespace: default
+  annotations:
+    service.beta.kubernetes.io/aws-load-balancer-internal: "true"
+    service.beta.kubernetes.io/aws-load-balancer-scheme: internal
+    service.beta.kubernetes.io/aws-load-balancer-type: nlb
+{extra}
+spec:
+  type: LoadBalancer
+  ports: [{{name: http, port: 3100, targetPort: 3100, nodePort: 30100}}{more}]
+  selector: {{app: loki}}
+"""
+
+
+def loki(account: Account, annotations: dict[str, str] | None = None, more: str = "") -> ServiceInput:
+    extra = "".join(f"    {k}: {v!r}\n" for k, v in (annotations or {}).items()).rstrip("\n")
+    return service_input(with_nodes(LOKI.format(extra=extra, more=more), account))
+
+
+def ours(account: Account) -> dict[str, Any]:
+    elb = account.client("elbv2")
+    lbs = elb.describe_load_balancers()["LoadBalancers"]
+    tgs = elb.describe_target_groups()["TargetGroups"]
+    listeners = [
+        x for lb in lbs for x in elb.describe_listeners(LoadBalancerArn=lb["LoadBalancerArn"])["Listeners"]
+    ]
+    targets = {
+        tg["TargetGroupName"]: sorted(
+            (d["Target"]["Id"], d["Target"]["Port"])
+            for d in elb.describe_target_health(TargetGroupArn=tg["TargetGroupArn"])[
+                "TargetHealthDescriptions"
+            ]
+        )
+        for tg in tgs
+    }
+    return {"lbs": lbs, "tgs": tgs, "listeners": listeners, "targets": targets}
+
+
+def writes(calls: dict[str, int]) -> list[str]:
+    reads = ("Describe", "Get", "List")
+    return [k for k in calls if not k.split(":")[1].startswith(reads)]

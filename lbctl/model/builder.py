@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from lbctl.model import annotations as a
 from lbctl.model import class_params, conflicts, ingress_checks, limits
@@ -38,9 +38,6 @@ from lbctl.model.spec import (
     SourceRef,
     TLSCertificate,
 )
-
-if TYPE_CHECKING:
-    from lbctl.model.gateway_build import GatewayBuild
 
 USE_ANNOTATION = "use-annotation"
 
@@ -122,7 +119,9 @@ class BuildResult:
     groups: dict[str, GroupOutcome] = field(default_factory=dict)
     ignored: list[str] = field(default_factory=list)  # Ingresses of other classes
     # The Gateways of the controller's GatewayClasses (their outcomes are also in `groups`, by stack)
-    gateways: GatewayBuild | None = None
+    # the Gateways built beside the groups (a gateway_build.GatewayBuild; typed loosely because that module
+    # builds on this one)
+    gateways: Any = None
 
     @property
     def problems(self) -> list[Problem]:

@@ -6,56 +6,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from emulators.testing.aws_stacks import Account, Crash, crash_after, service_input, with_nodes
+from emulators.testing.aws_stacks import (
+    LOKI,
+    A,
+    Account,
+    Crash,
+    crash_after,
+    loki,
+    ours,
+    service_input,
+    with_nodes,
+    writes,
+)
 from lbctl.model.services import empty_service_spec
 from lbctl.provider import ProviderError, ServiceInput
-
-A = "service.beta.kubernetes.io/aws-load-balancer-"
-LOKI = """
-apiVersion: v1
-kind: Service
-metadata:
-  name: loki
-  namespace: default
-  annotations:
-    service.beta.kubernetes.io/aws-load-balancer-internal: "true"
-    service.beta.kubernetes.io/aws-load-balancer-scheme: internal
-    service.beta.kubernetes.io/aws-load-balancer-type: nlb
-{extra}
-spec:
-  type: LoadBalancer
-  ports: [{{name: http, port: 3100, targetPort: 3100, nodePort: 30100}}{more}]
-  selector: {{app: loki}}
-"""
-
-
-def loki(account: Account, annotations: dict[str, str] | None = None, more: str = "") -> ServiceInput:
-    extra = "".join(f"    {k}: {v!r}\n" for k, v in (annotations or {}).items()).rstrip("\n")
-    return service_input(with_nodes(LOKI.format(extra=extra, more=more), account))
-
-
-def ours(account: Account) -> dict[str, Any]:
-    elb = account.client("elbv2")
-    lbs = elb.describe_load_balancers()["LoadBalancers"]
-    tgs = elb.describe_target_groups()["TargetGroups"]
-    listeners = [
-        x for lb in lbs for x in elb.describe_listeners(LoadBalancerArn=lb["LoadBalancerArn"])["Listeners"]
-    ]
-    targets = {
-        tg["TargetGroupName"]: sorted(
-            (d["Target"]["Id"], d["Target"]["Port"])
-            for d in elb.describe_target_health(TargetGroupArn=tg["TargetGroupArn"])[
-                "TargetHealthDescriptions"
-            ]
-        )
-        for tg in tgs
-    }
-    return {"lbs": lbs, "tgs": tgs, "listeners": listeners, "targets": targets}
-
-
-def writes(calls: dict[str, int]) -> list[str]:
-    reads = ("Describe", "Get", "List")
-    return [k for k in calls if not k.split(":")[1].startswith(reads)]
 
 
 def test_internal_nlb_converges_idempotently_and_deletes(account: Account) -> None:

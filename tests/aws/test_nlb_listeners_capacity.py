@@ -11,7 +11,7 @@ import pytest
 import yaml
 from botocore.stub import Stubber
 
-from emulators.testing.aws_stacks import CLUSTER, Account, with_nodes
+from emulators.testing.aws_stacks import CLUSTER, LOKI, A, Account, loki, ours, with_nodes, writes
 from lbctl.model.problems import Severity
 from lbctl.model.services import build_services
 from lbctl.model.snapshot import ClusterSnapshot
@@ -20,7 +20,6 @@ from providers.aws.apply import Applier
 from providers.aws.nlb_discover import discover_nlb
 from providers.aws.nlb_plan import plan_nlb
 from providers.aws.nlb_translate import translate_nlb
-from tests.aws.test_nlb import LOKI, A, loki, ours, writes
 
 OFFLINE = Account("http://unused", "vpc-0a", {}, ["i-0aaa", "i-0bbb"])  # for manifests only
 UDP_QUIC = ", {name: quic, port: 443, protocol: UDP, targetPort: 8443, nodePort: 30443}"

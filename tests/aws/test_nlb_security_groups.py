@@ -11,13 +11,12 @@ import pytest
 import yaml
 from botocore.awsrequest import AWSResponse
 
-from emulators.testing.aws_stacks import CLUSTER, Account, service_input, with_nodes
+from emulators.testing.aws_stacks import CLUSTER, A, Account, ours, service_input, with_nodes, writes
 from lbctl.model.problems import Severity
 from lbctl.model.services import build_services, empty_service_spec
 from lbctl.model.snapshot import ClusterSnapshot
 from lbctl.provider import ServiceInput
 from providers.aws import naming
-from tests.aws.test_nlb import A, ours, writes
 
 SERVICE = """
 apiVersion: v1
