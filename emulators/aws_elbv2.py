@@ -76,9 +76,9 @@ def accept_regex_conditions() -> None:
     """Teach moto's ELBv2 backend ALB's regex conditions (idempotent)."""
     from moto.elbv2.models import ELBv2Backend
 
-    ELBv2Backend._validate_host_header_condition = _host_header  # type: ignore[method-assign]
-    ELBv2Backend._validate_path_pattern_condition = _path_pattern  # type: ignore[method-assign]
-    ELBv2Backend._validate_http_header_condition = _http_header  # type: ignore[method-assign]
+    ELBv2Backend._validate_host_header_condition = _host_header
+    ELBv2Backend._validate_path_pattern_condition = _path_pattern
+    ELBv2Backend._validate_http_header_condition = _http_header
 
 
 def _create_rule(original: Any) -> Any:
@@ -111,6 +111,6 @@ def keep_rule_transforms() -> None:
     from moto.elbv2.responses import ELBV2Response
 
     if not getattr(ELBV2Response.create_rule, "keeps_transforms", False):
-        ELBV2Response.create_rule = _create_rule(ELBV2Response.create_rule)  # type: ignore[method-assign]
-        ELBV2Response.modify_rule = _modify_rule(ELBV2Response.modify_rule)  # type: ignore[method-assign]
-        ELBV2Response.create_rule.keeps_transforms = True  # type: ignore[attr-defined]
+        ELBV2Response.create_rule = _create_rule(ELBV2Response.create_rule)
+        ELBV2Response.modify_rule = _modify_rule(ELBV2Response.modify_rule)
+        ELBV2Response.create_rule.keeps_transforms = True
