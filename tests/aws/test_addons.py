@@ -1038,10 +1038,10 @@ def test_target_control_port_is_opened_from_the_backend_security_group() -> None
 def test_cli_validates_and_plans_every_add_on() -> None:
     """`lbctl validate` accepts them all and `lbctl plan --offline -o json` (the real command against the
     embedded account) shows each one's request."""
-    import subprocess
     import tempfile
 
-    from emulators.testing.scripts import LBCTL
+    from emulators.testing.cli import ROOT as ROOT_DIR
+    from emulators.testing.cli import lbctl_in_process
 
     annotations = {
         "listen-ports": HTTPS,
@@ -1062,20 +1062,12 @@ def test_cli_validates_and_plans_every_add_on() -> None:
     with tempfile.NamedTemporaryFile("w", suffix=".yaml") as manifest:
         manifest.write(ingress(annotations))
         manifest.flush()
-        checked = subprocess.run(
-            [LBCTL, "validate", "-f", manifest.name, "--provider", "aws"],
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
+        checked = lbctl_in_process("validate", "-f", manifest.name, "--provider", "aws", cwd=ROOT_DIR)
         assert checked.returncode == 0 and "unknown annotation" not in checked.stdout + checked.stderr, (
             checked
         )
-        done = subprocess.run(
-            [LBCTL, "plan", "-f", manifest.name, "--provider", "aws", "--offline", "-o", "json"],
-            capture_output=True,
-            text=True,
-            timeout=180,
+        done = lbctl_in_process(
+            "plan", "-f", manifest.name, "--provider", "aws", "--offline", "-o", "json", cwd=ROOT_DIR
         )
     assert done.returncode == 0, done.stderr
     (doc,) = json.loads(done.stdout)

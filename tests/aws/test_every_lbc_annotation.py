@@ -20,7 +20,8 @@ from typing import Any
 import boto3
 import pytest
 
-from emulators.testing.scripts import LBCTL
+from emulators.testing.cli import ROOT as ROOT_DIR
+from emulators.testing.cli import lbctl_in_process
 from lbctl.cli.common import all_problems, build_all, exit_code, plugins
 from lbctl.cli.manifests import load
 from lbctl.cli.offline import _plan_in_cloud, _translation_problems, plan
@@ -818,12 +819,7 @@ def run_cli(*argv: str, text: str) -> subprocess.CompletedProcess[str]:
     with tempfile.NamedTemporaryFile("w", suffix=".yaml") as f:
         f.write(text)
         f.flush()
-        return subprocess.run(
-            [LBCTL, argv[0], "-f", f.name, "--provider", "aws", *argv[1:]],
-            capture_output=True,
-            text=True,
-            timeout=180,
-        )
+        return lbctl_in_process(argv[0], "-f", f.name, "--provider", "aws", *argv[1:], cwd=ROOT_DIR)
 
 
 def test_the_cli_agrees() -> None:

@@ -285,16 +285,13 @@ def test_client_secret_is_sent_but_never_shown() -> None:
 
 def test_offline_plan_json_shows_each_request_body() -> None:
     """`lbctl plan --offline -o json`: every step with its operation and the body boto3 gets (Refs as text)."""
-    import subprocess
 
-    from emulators.testing.scripts import LBCTL
+    from emulators.testing.cli import ROOT as ROOT_DIR
+    from emulators.testing.cli import lbctl_in_process
 
     example = Path(__file__).parents[2] / "docs/examples/two-services.yaml"
-    done = subprocess.run(
-        [LBCTL, "plan", "-f", str(example), "--provider", "aws", "--offline", "-o", "json"],
-        capture_output=True,
-        text=True,
-        timeout=180,
+    done = lbctl_in_process(
+        "plan", "-f", str(example), "--provider", "aws", "--offline", "-o", "json", cwd=ROOT_DIR
     )
     assert done.returncode == 0, done.stderr
     (doc,) = json.loads(done.stdout)

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from emulators.testing.cli import lbctl_in_process
 from emulators.testing.scripts import LBCTL
 from emulators.testing.specs import ingress, path, rule, service
 
@@ -18,7 +19,12 @@ LISTEN_PORTS = "alb.ingress.kubernetes.io/listen-ports"
 
 
 def lbctl(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([LBCTL, *args], capture_output=True, text=True, input=stdin, cwd=ROOT, timeout=60)
+    return lbctl_in_process(*args, cwd=ROOT, input=stdin)
+
+
+def entry_point(*args: str) -> subprocess.CompletedProcess[str]:
+    """The installed `lbctl` script itself."""
+    return subprocess.run([LBCTL, *args], capture_output=True, text=True, cwd=ROOT, timeout=60)
 
 
 def write(tmp_path: Path, name: str, *docs: dict) -> str:
@@ -30,7 +36,7 @@ def write(tmp_path: Path, name: str, *docs: dict) -> str:
 def test_version() -> None:
     from lbctl import __version__
 
-    result = lbctl("--version")
+    result = entry_point("--version")
     assert result.returncode == 0
     assert __version__ in result.stdout
 
@@ -39,7 +45,7 @@ def test_version() -> None:
     "command", [[], ["validate"], ["plan"], ["route"], ["docs", "annotations"], ["apply"]]
 )
 def test_help(command: list[str]) -> None:
-    result = lbctl(*command, "--help")
+    result = entry_point(*command, "--help")
     assert result.returncode == 0, result.stderr
     assert "Usage:" in result.stdout
     if command in (["validate"], ["plan"], ["route"]):

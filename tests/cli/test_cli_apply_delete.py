@@ -13,9 +13,9 @@ from google.cloud import compute_v1
 
 from emulators.aws import DEMO_KEYS, add_aws_instances, create_aws_account
 from emulators.gce import ComputeEmulator
+from emulators.testing.cli import lbctl_in_process
 from emulators.testing.gce import make_clients
 from emulators.testing.gcp_stacks import NODES, PROJECT, ours, wait
-from emulators.testing.scripts import LBCTL
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "docs" / "examples"
@@ -29,7 +29,7 @@ CLUSTER = "cli-apply"
 
 
 def lbctl(*args: str) -> subprocess.CompletedProcess[str]:
-    done = subprocess.run([LBCTL, *args], capture_output=True, text=True, timeout=180, env=ENV, cwd=ROOT)
+    done = lbctl_in_process(*args, env=ENV, cwd=ROOT)
     assert "Traceback" not in done.stdout + done.stderr, done.stdout + done.stderr
     return done
 

@@ -12,6 +12,7 @@ import requests
 import yaml
 
 from emulators.aws import DEMO_KEYS, create_aws_account
+from emulators.testing.cli import lbctl_in_process
 from emulators.testing.scripts import LBCTL
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -51,7 +52,7 @@ ENV = {
 
 
 def lbctl(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([LBCTL, *args], capture_output=True, text=True, cwd=ROOT, timeout=120, env=ENV)
+    return lbctl_in_process(*args, cwd=ROOT, env=ENV)
 
 
 def write(tmp_path: Path, *docs: dict[str, Any]) -> str:

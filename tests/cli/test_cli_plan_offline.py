@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from emulators.testing.cli import lbctl_in_process
 from emulators.testing.scripts import LBCTL
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -61,21 +62,15 @@ def test_offline_plan_lists_every_resource_to_create(provider: str, example: str
 
 
 def test_offline_gcp_plan_shows_each_request_body_and_never_the_private_key() -> None:
-    done = subprocess.run(
-        [
-            LBCTL,
-            "plan",
-            "-f",
-            str(ROOT / "docs" / "examples" / "two-services-gce.yaml"),
-            "--provider",
-            "gcp",
-            "--offline",
-            "-o",
-            "json",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=180,
+    done = lbctl_in_process(
+        "plan",
+        "-f",
+        str(ROOT / "docs" / "examples" / "two-services-gce.yaml"),
+        "--provider",
+        "gcp",
+        "--offline",
+        "-o",
+        "json",
     )
     assert done.returncode == 0, done.stderr
     (doc,) = json.loads(done.stdout)
@@ -174,12 +169,7 @@ def test_offline_gcp_plan_never_shows_an_iap_client_secret_or_a_signing_key(tmp_
         annotations["cloud.google.com/backend-config"] = json.dumps({"default": config})
     path = tmp_path / "app.yaml"
     path.write_text(yaml.safe_dump_all(docs))
-    done = subprocess.run(
-        [LBCTL, "plan", "-f", str(path), "--provider", "gcp", "--offline", "-o", "json"],
-        capture_output=True,
-        text=True,
-        timeout=180,
-    )
+    done = lbctl_in_process("plan", "-f", str(path), "--provider", "gcp", "--offline", "-o", "json")
     assert done.returncode == 0, done.stderr
     assert client_secret not in done.stdout + done.stderr and key_value not in done.stdout + done.stderr
     (doc,) = json.loads(done.stdout)

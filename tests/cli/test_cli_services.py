@@ -13,7 +13,7 @@ from pathlib import Path
 import requests
 
 from emulators.aws import DEMO_KEYS, add_aws_instances, create_aws_account
-from emulators.testing.scripts import LBCTL
+from emulators.testing.cli import lbctl_in_process
 
 ENV = {
     **os.environ,
@@ -40,7 +40,7 @@ spec:
 
 
 def lbctl(*args: str) -> subprocess.CompletedProcess[str]:
-    done = subprocess.run([LBCTL, *args], capture_output=True, text=True, timeout=180, env=ENV)
+    done = lbctl_in_process(*args, env=ENV)
     assert "Traceback" not in done.stdout + done.stderr, done.stdout + done.stderr
     return done
 

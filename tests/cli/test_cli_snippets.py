@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 import yaml
 
-from emulators.testing.scripts import LBCTL
+from emulators.testing.cli import lbctl_in_process
 from emulators.testing.specs import ingress, path, rule, service
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -21,7 +21,7 @@ GKE_DEFAULT = "kube-system/default-http-backend:80"
 
 
 def lbctl(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([LBCTL, *args], capture_output=True, text=True, cwd=ROOT, timeout=180)
+    return lbctl_in_process(*args, cwd=ROOT)
 
 
 def write(tmp_path: Path, name: str, *docs: dict[str, Any]) -> str:

@@ -13,7 +13,7 @@ import kubernetes_validate
 import pytest
 import yaml
 
-from emulators.testing.scripts import LBCTL
+from emulators.testing.cli import lbctl_in_process
 from lbctl.cli.convert import convert_text, to_yaml
 from lbctl.model.objects import parse_ingress
 
@@ -311,7 +311,7 @@ def test_converted_ingresses_are_valid_v1_and_mean_the_same(case: str) -> None:
 
 
 def lbctl(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([LBCTL, *args], capture_output=True, text=True, input=stdin, cwd=ROOT, timeout=60)
+    return lbctl_in_process(*args, cwd=ROOT, input=stdin)
 
 
 def test_cli_converts_files_dirs_and_stdin_in_order(tmp_path: Path) -> None:

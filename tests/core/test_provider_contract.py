@@ -8,7 +8,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-from emulators.testing.scripts import LBCTL
+from emulators.testing.cli import ROOT as ROOT_DIR
+from emulators.testing.cli import lbctl_in_process
 from lbctl.cli.manifests import LoadResult, load
 from lbctl.kube.access import CLUSTER_ACCESS, required_access
 from lbctl.model.builder import BuildConfig, build
@@ -123,9 +124,7 @@ def test_a_declared_option_is_a_flag_of_its_commands() -> None:
         for command in ("validate", "plan", "route", "apply", "delete", "describe", "run", "doctor"):
             declared = plugin.options_for(command)
             args = ["describe", "ingress"] if command == "describe" else [command]
-            text = subprocess.run(
-                [LBCTL, *args, "--help"], capture_output=True, text=True, check=True, timeout=120
-            ).stdout
+            text = lbctl_in_process(*args, "--help", cwd=ROOT_DIR).stdout
             for option in declared:
                 assert option.flag in text, f"lbctl {command} lacks {option.flag} ({plugin.name})"
 
@@ -136,11 +135,13 @@ def test_environment_variables_users_set_today_still_work() -> None:
 
 
 def test_a_checked_option_refuses_a_bad_value_with_the_expected_form() -> None:
-    done = subprocess.run(
-        [LBCTL, "validate", "-f", "docs/examples/two-services-gce.yaml", "--default-backend-service", "nope"],
-        capture_output=True,
-        text=True,
-        timeout=120,
+    done = lbctl_in_process(
+        "validate",
+        "-f",
+        "docs/examples/two-services-gce.yaml",
+        "--default-backend-service",
+        "nope",
+        cwd=ROOT_DIR,
     )
     assert (
         done.returncode == 2

@@ -19,7 +19,7 @@ from emulators.aws import DEMO_KEYS, create_aws_account
 from emulators.gce import ComputeEmulator
 from emulators.gce.project import create_gcp_project, create_subnetworks
 from emulators.kube import KubeEmulator
-from emulators.testing.scripts import LBCTL
+from emulators.testing.cli import lbctl_in_process
 
 ROOT = Path(__file__).resolve().parents[2]
 ENV = {**os.environ, "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "COLUMNS": "200"}
@@ -52,13 +52,13 @@ def installed_gcp(tmp_path: Path) -> Iterator[tuple[KubeEmulator, str]]:
 
 
 def doctor(*args: str, kubeconfig: str | None = None) -> tuple[int, dict[str, dict[str, str]]]:
-    command = [LBCTL, "doctor", "--cluster-name", "my-cluster", "-o", "json", *args]
+    command = ["lbctl", "doctor", "--cluster-name", "my-cluster", "-o", "json", *args]
     env = (
         dict(ENV, KUBECONFIG=kubeconfig)
         if kubeconfig
         else {k: v for k, v in ENV.items() if k != "KUBECONFIG"}
     )
-    done = subprocess.run(command, capture_output=True, text=True, timeout=180, env=env)
+    done = lbctl_in_process(*command[1:], env=env)
     assert "Traceback" not in done.stderr, done.stderr
     return done.returncode, {c["name"]: c for c in json.loads(done.stdout)}
 

@@ -115,7 +115,9 @@ def make_world(provider: str, kube: KubeEmulator, request: pytest.FixtureRequest
     return world
 
 
-@pytest.mark.parametrize("provider", ["aws", "gcp", "gcp-backendconfig"])
+# On Google Cloud the example carries a BackendConfig on one Service: every resource of the plain example plus
+# the settings it adds (a plain "gcp" case crashed at the same calls, a subset of these).
+@pytest.mark.parametrize("provider", ["aws", "gcp-backendconfig"])
 def test_crash_after_every_mutating_call_heals(provider: str, request: pytest.FixtureRequest) -> None:
     def run(body: Callable[[World], Any]) -> Any:
         with KubeEmulator() as kube:

@@ -8,7 +8,6 @@ so an annotation added there without a case here fails."""
 from __future__ import annotations
 
 import json
-import subprocess
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,7 +19,8 @@ import yaml
 
 from emulators.gce import ComputeEmulator
 from emulators.gce.project import create_gcp_project
-from emulators.testing.scripts import LBCTL
+from emulators.testing.cli import ROOT as ROOT_DIR
+from emulators.testing.cli import lbctl_in_process
 from lbctl.cli.common import all_problems, build_all, exit_code, plugins
 from lbctl.cli.manifests import load
 from lbctl.cli.offline import _plan_in_cloud, _translation_problems, plan
@@ -336,12 +336,7 @@ def test_validate_refuses_preprovisioned_neg_zones_naming_the_annotation(tmp_pat
     objects = _with(REFUSED[0])
     path = tmp_path / "svc.yaml"
     path.write_text(yaml.safe_dump_all(objects))
-    done = subprocess.run(
-        [LBCTL, "validate", "-f", str(path), "--provider", "gcp", "-o", "json"],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    done = lbctl_in_process("validate", "-f", str(path), "--provider", "gcp", "-o", "json", cwd=ROOT_DIR)
     assert done.returncode == 2, done.stdout + done.stderr
     named = [p for p in json.loads(done.stdout) if a.NEG in p["field"] + p["message"]]
     assert named and all(p["severity"] == "error" for p in named), done.stdout
