@@ -250,6 +250,8 @@ def test_status_annotations_name_what_was_made(
             made["backendServices"], "HEALTHY"
         )
 
+        # the converge that wrote the status may still be finishing (under load): count from a quiet queue
+        wait_for(lambda: process.controller.queue.idle, what="first converge done")
         writes = ingress_writes(kube, "shop")
         process.controller.enqueue_all()
         wait_for(lambda: process.controller.queue.idle, what="resync done")
