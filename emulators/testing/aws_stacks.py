@@ -323,6 +323,23 @@ spec:
   selector: {{app: loki}}
 """
 
+# The same Service by loadBalancerClass with an HTTP and a gRPC port: {annotations} is a flow mapping, {extra}
+# more lines at the end (ports, or fields of spec).
+LOKI_CLASSED = """
+apiVersion: v1
+kind: Service
+metadata:
+  name: loki
+  namespace: default
+  annotations: {annotations}
+spec:
+  type: LoadBalancer
+  loadBalancerClass: service.k8s.aws/nlb
+  ports:
+    - {{name: http, port: 3100, targetPort: 3100, nodePort: 30100}}
+    - {{name: grpc, port: 9095, targetPort: 9095, nodePort: 30195}}
+{extra}"""
+
 
 def loki(account: Account, annotations: dict[str, str] | None = None, more: str = "") -> ServiceInput:
     extra = "".join(f"    {k}: {v!r}\n" for k, v in (annotations or {}).items()).rstrip("\n")

@@ -54,6 +54,20 @@ class_option = click.option(
 strict_option = click.option("--strict", is_flag=True, help="Exit 1 on warnings (errors always exit 2).")
 
 
+def kube_api_options(fn: Any) -> Any:
+    """--kube-api-url and --kube-api-token: a cluster reached by URL and bearer token (the emulator's)."""
+    fn = click.option(
+        "--kube-api-token",
+        envvar="LBCTL_KUBE_API_TOKEN",
+        help="Bearer token for --kube-api-url (the emulator's is in the kubeconfig it writes).",
+    )(fn)
+    return click.option(
+        "--kube-api-url",
+        envvar="LBCTL_KUBE_API_URL",
+        help="Kubernetes API URL (emulator); with --kube-api-token.",
+    )(fn)
+
+
 def provider_option(auto: bool, envvar: str | None = None, required: bool = False) -> Any:
     """--provider: one of the installed providers, or (`auto`) every provider whose class an Ingress uses.
     Without `auto` and not required, the default is the first installed provider by name."""

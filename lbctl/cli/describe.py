@@ -13,6 +13,7 @@ from rich.table import Table
 from lbctl.cli.common import (
     build_config,
     cloud_options,
+    kube_api_options,
     output_option,
     plugins,
     provider_config,
@@ -31,16 +32,7 @@ def describe() -> None:
 @click.argument("ref", metavar="NAMESPACE/NAME")
 @provider_option(auto=False, required=True)
 @click.option("--group", "group_name", help="IngressGroup name, when the cluster cannot be read.")
-@click.option(
-    "--kube-api-url",
-    envvar="LBCTL_KUBE_API_URL",
-    help="Kubernetes API URL (emulator); with --kube-api-token.",
-)
-@click.option(
-    "--kube-api-token",
-    envvar="LBCTL_KUBE_API_TOKEN",
-    help="Bearer token for --kube-api-url (the emulator's is in the kubeconfig it writes).",
-)
+@kube_api_options
 @click.option(
     "--kubeconfig", envvar="KUBECONFIG", help="Read the Ingress from this cluster (for groups and drift)."
 )
@@ -81,16 +73,7 @@ def describe_ingress(
 @describe.command("service")
 @click.argument("ref", metavar="NAMESPACE/NAME")
 @provider_option(auto=False, required=True)
-@click.option(
-    "--kube-api-url",
-    envvar="LBCTL_KUBE_API_URL",
-    help="Kubernetes API URL (emulator); with --kube-api-token.",
-)
-@click.option(
-    "--kube-api-token",
-    envvar="LBCTL_KUBE_API_TOKEN",
-    help="Bearer token for --kube-api-url (the emulator's is in the kubeconfig it writes).",
-)
+@kube_api_options
 @click.option("--kubeconfig", envvar="KUBECONFIG", help="Read the Service from this cluster (for drift).")
 @click.option(
     "--claim-unclassed-services", "claim_unclassed", is_flag=True, help="As the controller was run with."
@@ -135,16 +118,7 @@ def describe_service(
 @describe.command("gateway")
 @click.argument("ref", metavar="NAMESPACE/NAME")
 @provider_option(auto=False, required=True)
-@click.option(
-    "--kube-api-url",
-    envvar="LBCTL_KUBE_API_URL",
-    help="Kubernetes API URL (emulator); with --kube-api-token.",
-)
-@click.option(
-    "--kube-api-token",
-    envvar="LBCTL_KUBE_API_TOKEN",
-    help="Bearer token for --kube-api-url (the emulator's is in the kubeconfig it writes).",
-)
+@kube_api_options
 @click.option(
     "--kubeconfig", envvar="KUBECONFIG", help="Read the Gateway and its routes from this cluster (for drift)."
 )

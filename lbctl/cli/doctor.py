@@ -10,7 +10,14 @@ import click
 from rich.markup import escape
 from rich.table import Table
 
-from lbctl.cli.common import cloud_options, output_option, plugins, provider_config, provider_option
+from lbctl.cli.common import (
+    cloud_options,
+    kube_api_options,
+    output_option,
+    plugins,
+    provider_config,
+    provider_option,
+)
 from lbctl.cli.render import console, dump
 from lbctl.provider import Check
 
@@ -23,16 +30,7 @@ MARK = {"ok": "[green]ok[/]", "warn": "[yellow]warn[/]", "fail": "[red]fail[/]"}
 @click.option(
     "--leader-election-namespace", default="lbctl-system", show_default=True, envvar="LBCTL_LEADER_NAMESPACE"
 )
-@click.option(
-    "--kube-api-url",
-    envvar="LBCTL_KUBE_API_URL",
-    help="Kubernetes API URL (emulator); with --kube-api-token.",
-)
-@click.option(
-    "--kube-api-token",
-    envvar="LBCTL_KUBE_API_TOKEN",
-    help="Bearer token for --kube-api-url (the emulator's is in the kubeconfig it writes).",
-)
+@kube_api_options
 @click.option("--kubeconfig", envvar="KUBECONFIG", help="Kubeconfig (outside a cluster).")
 @click.option("--skip-cluster", is_flag=True, help="Check only the cloud side.")
 @click.option("--strict", is_flag=True, help="Exit 1 when there are warnings.")

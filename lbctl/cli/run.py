@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from lbctl.cli.common import plugins, provider_option, provider_options
+from lbctl.cli.common import kube_api_options, plugins, provider_option, provider_options
 from lbctl.kube.controller import ControllerConfig
 from lbctl.provider import ProviderConfig
 
@@ -73,16 +73,7 @@ from lbctl.provider import ProviderConfig
     help="Where /healthz and /readyz listen; ':PORT' binds every interface too. Empty disables it.",
 )
 @click.option("--kubeconfig", envvar="KUBECONFIG", help="Kubeconfig (outside a cluster).")
-@click.option(
-    "--kube-api-url",
-    envvar="LBCTL_KUBE_API_URL",
-    help="Kubernetes API URL (emulator); with --kube-api-token.",
-)
-@click.option(
-    "--kube-api-token",
-    envvar="LBCTL_KUBE_API_TOKEN",
-    help="Bearer token for --kube-api-url (the emulator's is in the kubeconfig it writes).",
-)
+@kube_api_options
 @click.option("--log-format", type=click.Choice(["auto", "json", "text"]), default="auto", show_default=True)
 @click.option("--log-level", default="info", show_default=True)
 def run(**opts: Any) -> None:

@@ -18,6 +18,7 @@ our backend group and it carries our description: nothing else on a node securit
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -131,6 +132,18 @@ def _covered(rules: set[Rule], wanted: set[Rule]) -> bool:
         if len(there) != 1 or not (there[0][0] <= low and high <= there[0][1]):
             return False
     return True
+
+
+def instance_targets(
+    target_groups: Mapping[str, Any], targets: Mapping[str, Iterable[tuple[str, Any]]]
+) -> set[str]:
+    """The targets (of `targets`, by target-group key) that are registered by instance ID: node ports."""
+    return {
+        target
+        for key, pairs in targets.items()
+        if target_groups[key].target_type == "instance"
+        for target, _ in pairs
+    }
 
 
 def resolve_endpoints(

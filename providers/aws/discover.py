@@ -10,7 +10,7 @@ from typing import Any
 from lbctl.model.spec import NONE, LoadBalancerSpec
 
 from . import acm, naming
-from .backend_sg import BackendView, discover_backend
+from .backend_sg import BackendView, discover_backend, instance_targets
 from .clients import AwsClients, error_code
 from .diff import (
     LOAD_BALANCER_DEFAULTS,
@@ -136,19 +136,14 @@ def discover(
     wants = desired is not None and desired.backend is not None
     if wants or recorded or (desired is None and current.load_balancers):  # else no stake in it
         targets = desired.targets if desired is not None and desired.backend is not None else {}
-        instance_targets = {
-            target
-            for key, wanted in targets.items()
-            if desired is not None and desired.target_groups[key].target_type == "instance"
-            for target, _ in wanted
-        }
+        by_instance = instance_targets(desired.target_groups, targets) if desired is not None else set()
         current.backend = discover_backend(
             clients,
             cluster,
             stack,
             current.vpc_id or vpc_id,
             targets,
-            instance_targets,
+            by_instance,
             desired.target_instances if desired is not None else {},
             instances,
             desired.backend.health_check_ports if wants and desired and desired.backend else {},

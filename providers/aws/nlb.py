@@ -16,7 +16,7 @@ from typing import Any
 from lbctl.provider import ConvergeResult, ServiceInput
 
 from .apply import Applier
-from .backend_sg import resolve_endpoints, rule_key, traffic_protocols
+from .backend_sg import instance_targets, resolve_endpoints, rule_key, traffic_protocols
 from .clients import AwsClients
 from .discover import LB_TYPE, TG_TYPE, tagged_resources
 from .naming import CLUSTER_TAG, STACK_TAG
@@ -258,14 +258,14 @@ def _opened_for(
     new = {key: wanted - kept.registered.get(key, set()) for key, wanted in desired.targets.items()}
     unknown = sorted({target for pairs in new.values() for target, _ in pairs} - set(kept.endpoints))
     if unknown:
-        instance_targets = {
-            target
-            for key, pairs in new.items()
-            if desired.target_groups[key].target_type == "instance"
-            for target, _ in pairs
-        }
         found, unresolved = resolve_endpoints(
-            clients, cluster, unknown, instance_targets, desired.target_instances, vpc_id, kept.instances
+            clients,
+            cluster,
+            unknown,
+            instance_targets(desired.target_groups, new),
+            desired.target_instances,
+            vpc_id,
+            kept.instances,
         )
         if unresolved:
             return False

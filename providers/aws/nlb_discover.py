@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from .backend_sg import BackendView, discover_backend
+from .backend_sg import BackendView, discover_backend, instance_targets
 from .clients import AwsClients
 from .discover import LB_TYPE, TG_TYPE, capacity_units, stack_load_balancers, stack_security_groups
 from .naming import parse_node_sg_tags
@@ -133,19 +133,14 @@ def _security(
     if not (wants or recorded or (desired is None and leftovers)):
         return
     targets = desired.targets if desired is not None and wants else {}
-    instance_targets = {
-        target
-        for key, wanted in targets.items()
-        if desired is not None and desired.target_groups[key].target_type == "instance"
-        for target, _ in wanted
-    }
+    by_instance = instance_targets(desired.target_groups, targets) if desired is not None else set()
     current.backend = discover_backend(
         clients,
         cluster,
         stack,
         vpc_id,
         targets,
-        instance_targets,
+        by_instance,
         desired.target_instances if desired is not None else {},
         health_check_ports=desired.backend.health_check_ports
         if desired is not None and desired.backend

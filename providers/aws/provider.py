@@ -17,7 +17,7 @@ from lbctl.provider import BindingResult, Check, ConvergeResult, ProviderConfig,
 
 from . import alb_rules, bindings, nlb
 from .apply import Applier
-from .backend_sg import merge_ranges, resolve_endpoints
+from .backend_sg import instance_targets, merge_ranges, resolve_endpoints
 from .binding_rules import RuleMemory
 from .clients import AwsClients
 from .describe import describe_stack
@@ -324,17 +324,11 @@ class AwsProvider:
         new = {key: wanted - kept.known for key, wanted in desired.targets.items()}
         unknown = sorted({target for pairs in new.values() for target, _ in pairs} - set(kept.endpoints))
         if unknown:
-            instance_targets = {
-                target
-                for key, pairs in new.items()
-                if desired.target_groups[key].target_type == "instance"
-                for target, _ in pairs
-            }
             found, unresolved = resolve_endpoints(
                 self.clients,
                 self.config.cluster_name,
                 unknown,
-                instance_targets,
+                instance_targets(desired.target_groups, new),
                 desired.target_instances,
                 self.settings.vpc_id,
                 kept.instances,

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 import yaml
 
-from emulators.testing.aws_stacks import Account, with_nodes
+from emulators.testing.aws_stacks import LOKI_CLASSED, Account, with_nodes
 from lbctl.model.annotations import AWS_SVC, SERVICE_REGISTRY
 from lbctl.model.problems import Severity
 from lbctl.model.registry import annotation_field
@@ -24,20 +24,6 @@ from lbctl.model.services import build_service
 from lbctl.model.snapshot import ClusterSnapshot
 from lbctl.provider import ServiceInput, Step
 
-BASE = """
-apiVersion: v1
-kind: Service
-metadata:
-  name: loki
-  namespace: default
-  annotations: {annotations}
-spec:
-  type: LoadBalancer
-  loadBalancerClass: service.k8s.aws/nlb
-  ports:
-    - {{name: http, port: 3100, targetPort: 3100, nodePort: 30100}}
-    - {{name: grpc, port: 9095, targetPort: 9095, nodePort: 30195}}
-{ports}"""
 # LBC's Service annotation reference (docs/guide/service/annotations.md, pkg/annotations/constants.go).
 REFERENCE = {
     line.strip()
@@ -296,7 +282,7 @@ def _plan(
 ) -> tuple[list[Step] | None, list[Any]]:
     flow = yaml.safe_dump(annotations, default_flow_style=True).strip()
     text = with_nodes(
-        BASE.format(annotations=flow, ports=ports.replace("{{", "{").replace("}}", "}")), account
+        LOKI_CLASSED.format(annotations=flow, extra=ports.replace("{{", "{").replace("}}", "}")), account
     )
     snapshot = ClusterSnapshot.from_objects(d for d in yaml.safe_load_all(text) if d)
     outcome = build_service(snapshot.services["default/loki"], "aws")

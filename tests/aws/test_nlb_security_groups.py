@@ -11,34 +11,29 @@ import pytest
 import yaml
 from botocore.awsrequest import AWSResponse
 
-from emulators.testing.aws_stacks import CLUSTER, A, Account, ours, service_input, with_nodes, writes
+from emulators.testing.aws_stacks import (
+    CLUSTER,
+    LOKI_CLASSED,
+    A,
+    Account,
+    ours,
+    service_input,
+    with_nodes,
+    writes,
+)
 from lbctl.model.problems import Severity
 from lbctl.model.services import build_services, empty_service_spec
 from lbctl.model.snapshot import ClusterSnapshot
 from lbctl.provider import ServiceInput
 from providers.aws import naming
 
-SERVICE = """
-apiVersion: v1
-kind: Service
-metadata:
-  name: loki
-  namespace: default
-  annotations: {annotations}
-spec:
-  type: LoadBalancer
-  loadBalancerClass: service.k8s.aws/nlb
-  ports:
-    - {{name: http, port: 3100, targetPort: 3100, nodePort: 30100}}
-    - {{name: grpc, port: 9095, targetPort: 9095, nodePort: 30195}}
-{spec}"""
 DNS = "    - {name: dns, port: 53, protocol: UDP, targetPort: 53, nodePort: 30053}\n"  # UDP traffic
 OFFLINE = Account("http://unused", "vpc-0a", {}, ["i-0aaa", "i-0bbb"])  # for manifests only
 
 
 def manifest(account: Account, annotations: dict[str, str] | None = None, spec: str = "") -> str:
     flow = yaml.safe_dump(annotations or {}, default_flow_style=True).strip()
-    return with_nodes(SERVICE.format(annotations=flow, spec=spec), account)
+    return with_nodes(LOKI_CLASSED.format(annotations=flow, extra=spec), account)
 
 
 def service(account: Account, annotations: dict[str, str] | None = None, spec: str = "") -> ServiceInput:

@@ -13,6 +13,7 @@ from pathlib import Path
 import requests
 
 from emulators.aws import DEMO_KEYS, add_aws_instances, create_aws_account
+from emulators.testing.aws_stacks import LOKI as LOKI_TEMPLATE
 from emulators.testing.cli import lbctl_in_process
 
 ENV = {
@@ -22,21 +23,7 @@ ENV = {
     "COLUMNS": "200",
 }
 CLUSTER = "cli-l4"
-LOKI = """
-apiVersion: v1
-kind: Service
-metadata:
-  name: loki
-  namespace: default
-  annotations:
-    service.beta.kubernetes.io/aws-load-balancer-internal: "true"
-    service.beta.kubernetes.io/aws-load-balancer-scheme: internal
-    service.beta.kubernetes.io/aws-load-balancer-type: nlb
-spec:
-  type: LoadBalancer
-  ports: [{name: http, port: 3100, targetPort: 3100, nodePort: 30100}]
-  selector: {app: loki}
-"""
+LOKI = LOKI_TEMPLATE.format(extra="", more="")
 
 
 def lbctl(*args: str) -> subprocess.CompletedProcess[str]:
