@@ -171,8 +171,12 @@ def test_stacks_leaked_while_down_are_collected_at_start(
     assert len(our_load_balancers(account)) == 1
     process, _, health = start_run(kube, account, tmp_path)
     try:
-        wait_for(lambda: our_load_balancers(account) == [], timeout=60, what="leaked stack collected")
-        assert provider.list_stacks() == []
+        # the load balancer goes first, then its target groups and security groups: wait for all of them
+        wait_for(
+            lambda: our_load_balancers(account) == [] and provider.list_stacks() == [],
+            timeout=60,
+            what="leaked stack collected",
+        )
     finally:
         process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=60) == 0
