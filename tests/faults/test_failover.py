@@ -30,6 +30,7 @@ def _paths(i: int, edit: int) -> dict[str, str]:
     return {f"/v{edit}-{i}": "users", "/common": "products"}
 
 
+LEASE_SECONDS = 4.0
 WORKERS = 2  # reconcile workers per replica: at most this many calls can be in flight when a lease is lost
 
 
@@ -105,13 +106,14 @@ def test_failover_and_watch_drops_under_load(world: World) -> None:
     proxy = CuttableProxy(world.kube.port)
     replicas: dict[str, ControllerProcess] = {}
     for name in ("a", "b", "c"):
-        # the API stores whole seconds (the elector rounds up); 2 s keeps the arithmetic obvious
+        # the API stores whole seconds (the elector rounds up); 4 s (a renew deadline of 2.7 s) is short for a
+        # test and still long enough for a replica to renew while the suite's other workers load the machine
         process = world.start(
             start=False,
             workers=WORKERS,
             leader_elect=True,
             kube_url=proxy.url if name == "a" else None,
-            leader_lease_seconds=2.0,
+            leader_lease_seconds=LEASE_SECONDS,
         )
         process.api_client.user_agent = f"lbctl/replica-{name}"
         replicas[name] = process
@@ -207,7 +209,7 @@ def test_failover_and_watch_drops_under_load(world: World) -> None:
     )
     steps.append(f"replica {third} leads")
     # a standby that never leads: started once the last leader holds the lease, which it keeps until the end
-    late = world.start(start=False, workers=WORKERS, leader_elect=True, leader_lease_seconds=2.0)
+    late = world.start(start=False, workers=WORKERS, leader_elect=True, leader_lease_seconds=LEASE_SECONDS)
     late.api_client.user_agent = "lbctl/replica-d"
     replicas["d"] = late
     timeline.watch({"d": late})
