@@ -429,5 +429,13 @@ def load_plugin(name: str) -> ProviderPlugin:
     )
 
 
+def spec_check(name: str) -> Callable[[LoadBalancerSpec], list[Problem]] | None:
+    """The provider `name`'s own check of a spec (its `validate`: translation, no cloud call), if installed."""
+    try:
+        return load_plugin(name).validate
+    except ProviderNotFound:
+        return None
+
+
 def create_provider(name: str, config: ProviderConfig) -> Provider:
     return load_plugin(name)(config)

@@ -15,7 +15,7 @@ from lbctl.model.annotations import INGRESS_CLASS
 from lbctl.model.builder import BuildConfig, BuildResult, GroupOutcome, build
 from lbctl.model.problems import Problem, Severity
 from lbctl.model.snapshot import ClusterSnapshot
-from lbctl.provider import ProviderConfig, ProviderOption, ProviderPlugin, load_plugins
+from lbctl.provider import ProviderConfig, ProviderOption, ProviderPlugin, load_plugins, spec_check
 
 EXIT_OK, EXIT_WARNINGS, EXIT_ERRORS = 0, 1, 2
 
@@ -210,7 +210,7 @@ def add_gateways(built: BuildResult, snapshot: ClusterSnapshot, config: BuildCon
     stack, so every file command treats a Gateway's load balancer like an Ingress group's."""
     from lbctl.model.gateway_build import build_gateways
 
-    gateways = build_gateways(snapshot, config, config.gateway_controller_names)
+    gateways = build_gateways(snapshot, config, config.gateway_controller_names, spec_check(config.provider))
     built.gateways = gateways
     for key, outcome in gateways.gateways.items():
         built.groups[key] = GroupOutcome(key, [], outcome.spec, list(outcome.problems))

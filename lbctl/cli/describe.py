@@ -20,7 +20,7 @@ from lbctl.cli.common import (
     provider_option,
 )
 from lbctl.cli.render import console, dump
-from lbctl.provider import StackInput
+from lbctl.provider import StackInput, spec_check
 
 
 @click.group()
@@ -185,7 +185,7 @@ def _gateway_from_cluster(
     snapshot = read_snapshot(resources)
     namespace, _, name = ref.partition("/")
     config = build_config(plugins()[provider], "describe", opts)
-    built = build_gateways(snapshot, config, config.gateway_controller_names)
+    built = build_gateways(snapshot, config, config.gateway_controller_names, spec_check(config.provider))
     outcome = built.gateways.get(gateway_stack(namespace, name))
     if outcome is None:
         return (

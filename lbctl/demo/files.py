@@ -48,6 +48,7 @@ from lbctl.model.problems import Problem, Severity, SpecError
 from lbctl.model.services import build_service, is_served, l4_profile, service_stack
 from lbctl.model.snapshot import GATEWAY_KINDS as GATEWAY_API_KINDS
 from lbctl.model.snapshot import ClusterSnapshot
+from lbctl.provider import spec_check
 
 AWS_REGION, AWS_ZONES = "us-east-1", ("us-east-1a", "us-east-1b")
 GCP_PROJECT, GCP_ZONES = "lbctl-demo", ("us-central1-a", "us-central1-b")
@@ -334,7 +335,7 @@ def _served_gateways(
     offline = dataclasses.replace(
         config, assume_missing=True
     )  # a Service the files lack: its routes answer 500
-    built = build_gateways(snapshot, offline, offline.gateway_controller_names)
+    built = build_gateways(snapshot, offline, offline.gateway_controller_names, spec_check(offline.provider))
     served, attached = {}, {}
     for stack, outcome in built.gateways.items():
         if outcome.spec is not None:

@@ -47,7 +47,7 @@ from lbctl.model.kinds import GATEWAY, GATEWAY_CLASS, GRPC_ROUTE, HTTP_ROUTE, Ki
 from lbctl.model.objects import EndpointSlice, Pod, Service
 from lbctl.model.problems import Problem
 from lbctl.model.snapshot import ClusterSnapshot
-from lbctl.provider import ConvergeResult, Provider, StackInput
+from lbctl.provider import ConvergeResult, Provider, StackInput, spec_check
 
 log = logging.getLogger("lbctl.controller")
 
@@ -318,7 +318,9 @@ class GatewayReconciler:
             kept = self._built
         if kept is not None and kept[0] == generations:
             return snapshot, kept[1]
-        result = build_gateways(snapshot, self.build_config, self.controller_names)
+        result = build_gateways(
+            snapshot, self.build_config, self.controller_names, spec_check(self.build_config.provider)
+        )
         with self._lock:
             self._built = (generations, result)
         return snapshot, result

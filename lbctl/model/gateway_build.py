@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -208,13 +208,61 @@ class _Inputs:
     grants: list[ReferenceGrant]
     services: set[tuple[str, str]]
     routes: list[Route]
+    # rules the cloud's translator refused: (route "Kind ns/name", rule index) → "field: why"
+    cloud_refused: Mapping[tuple[str, int], str] = field(default_factory=dict)
+
+
+SpecCheck = Callable[[LoadBalancerSpec], list[Problem]]
+_RULE_FIELD = re.compile(r"spec\.rules\[(\d+)\]")
 
 
 def build_gateways(
-    snapshot: ClusterSnapshot, config: BuildConfig, controller_names: tuple[str, ...]
+    snapshot: ClusterSnapshot,
+    config: BuildConfig,
+    controller_names: tuple[str, ...],
+    check: SpecCheck | None = None,
 ) -> GatewayBuild:
     """Every Gateway of a GatewayClass whose controllerName is one of `controller_names` (see
-    `BuildConfig.gateway_controller_names`), built into a spec or refused, with the statuses."""
+    `BuildConfig.gateway_controller_names`), built into a spec or refused, with the statuses.
+
+    `check` is the cloud's own translation check (a provider's `validate`, no cloud call): a route rule it
+    refuses is dropped from its route as the builder drops the rules the cloud profile rules out (the route's
+    status says why), so one rule the load balancer cannot serve never blocks the Gateway's other routes."""
+    refused: dict[tuple[str, int], str] = {}
+    while True:
+        result = _build_gateways(snapshot, config, controller_names, refused)
+        if check is None:
+            return result
+        found = {
+            key: why
+            for outcome in result.gateways.values()
+            if outcome.spec is not None
+            for key, why in _rule_refusals(check(outcome.spec))
+            if key not in refused
+        }
+        if not found:  # each round drops at least one more rule: this ends
+            return result
+        refused.update(found)
+
+
+def _rule_refusals(problems: list[Problem]) -> Iterable[tuple[tuple[str, int], str]]:
+    """The problems of a check that name one rule of an HTTPRoute or GRPCRoute, as (route, rule index)."""
+    for problem in problems:
+        kind = problem.object.split(" ", 1)[0]
+        found = _RULE_FIELD.match(problem.field)
+        if kind in (HTTP_KIND, GRPC_KIND) and found is not None:
+            why = problem.message
+            prefix = f"{problem.object} {problem.field}: "
+            why = why.removeprefix(prefix)
+            yield (problem.object, int(found.group(1))), f"{problem.field}: {why}"
+
+
+def _build_gateways(
+    snapshot: ClusterSnapshot,
+    config: BuildConfig,
+    controller_names: tuple[str, ...],
+    cloud_refused: Mapping[tuple[str, int], str],
+) -> GatewayBuild:
     result = GatewayBuild()
     classes: dict[str, GatewayClass] = {
         c.name: c for c in snapshot.gateway_objects(GatewayClass) if c.controller_name in controller_names
@@ -239,6 +287,7 @@ def build_gateways(
         snapshot.gateway_objects(ReferenceGrant),
         services,
         routes,
+        cloud_refused,
     )
     ours = {(g.namespace, g.name): g for g in snapshot.gateway_objects(Gateway) if g.class_name in classes}
     parents: dict[str, list[dict[str, Any]]] = {}
@@ -546,7 +595,9 @@ def _route_rules(
     for rule in route.rules:
         result = _RuleOutcome(rule)
         where = f"spec.rules[{rule.index}]"
-        refusal = _filters(route, rule, where, inputs.features, result)
+        refusal = inputs.cloud_refused.get((str(subject), rule.index))
+        if refusal is None:
+            refusal = _filters(route, rule, where, inputs.features, result)
         if refusal is None:
             refusal = _unsupported_matches(route, rule, where, inputs.features)
         if refusal is not None:
