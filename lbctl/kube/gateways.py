@@ -191,6 +191,7 @@ class GatewayReconciler:
     ) -> None:
         self.provider = provider
         self.build_config = build_config
+        self.check = spec_check(build_config.provider)  # looked up once: entry points are read from disk
         self.controller_names = controller_names
         self.events = events
         self.view = view  # the cache as one snapshot, with the generations of the kinds the model reads
@@ -318,9 +319,7 @@ class GatewayReconciler:
             kept = self._built
         if kept is not None and kept[0] == generations:
             return snapshot, kept[1]
-        result = build_gateways(
-            snapshot, self.build_config, self.controller_names, spec_check(self.build_config.provider)
-        )
+        result = build_gateways(snapshot, self.build_config, self.controller_names, self.check)
         with self._lock:
             self._built = (generations, result)
         return snapshot, result

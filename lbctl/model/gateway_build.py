@@ -251,9 +251,7 @@ def _rule_refusals(problems: list[Problem]) -> Iterable[tuple[tuple[str, int], s
         kind = problem.object.split(" ", 1)[0]
         found = _RULE_FIELD.match(problem.field)
         if kind in (HTTP_KIND, GRPC_KIND) and found is not None:
-            why = problem.message
-            prefix = f"{problem.object} {problem.field}: "
-            why = why.removeprefix(prefix)
+            why = problem.message.removeprefix(f"{problem.object} {problem.field}: ")
             yield (problem.object, int(found.group(1))), f"{problem.field}: {why}"
 
 
