@@ -23,6 +23,7 @@ CLUSTER_ACCESS: tuple[Access, ...] = (
     (INGRESS.group, INGRESS.plural, "patch"),  # finalizers
     (INGRESS.group, f"{INGRESS.plural}/status", "patch"),  # the load balancer address
     ("", "events", "create"),
+    ("", "events", "patch"),  # a repeated Event: its count and time
     # Gateway API: each kind's CRD (by name) says whether the kind is served; then the kinds themselves
     *((CRD.group, CRD.plural, verb) for verb in WATCH_VERBS),
     *((k.group, k.plural, verb) for k in GATEWAY_KINDS for verb in WATCH_VERBS),

@@ -280,4 +280,7 @@ def test_overlay_grants_exactly_what_the_controller_calls(
         f"lbctl/kube/access.py (what lbctl doctor checks) differs from manifests/{overlay}"
     )
     assert used - grants == set(), f"called but not granted: {sorted(used - grants)}"
-    assert grants - used == set(), f"granted but never called (least privilege): {sorted(grants - used)}"
+    # a repeated Event is a patch of the first: whether one repeats in a lifecycle depends on timing
+    repeats = {("", "events", "patch")}
+    unused = grants - used - repeats
+    assert unused == set(), f"granted but never called (least privilege): {sorted(unused)}"
