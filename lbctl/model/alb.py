@@ -11,6 +11,7 @@ from typing import Any
 
 from lbctl.model import alb_params
 from lbctl.model import annotations as a
+from lbctl.model.alb_gateway_policies import AlbGatewayPolicies
 from lbctl.model.class_params import ClassPins
 from lbctl.model.frontend_nlb import FRONTEND_NLB_ANNOTATIONS, frontend_nlb
 from lbctl.model.objects import Ingress, Service
@@ -108,6 +109,7 @@ GATEWAY = GatewayFeatures(
     ),
     grpc_annotations={a.BACKEND_PROTOCOL_VERSION: "GRPC"},
     conversion_policies=frozenset({"TargetGroupConfiguration"}),  # aws-load-balancer-controller's
+    policies=AlbGatewayPolicies(),
 )
 
 

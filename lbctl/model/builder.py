@@ -444,6 +444,11 @@ def service_backend(
         first = service_parsed.errors[0]
         raise member.fail(where, f"{first.object} {first.field}: {first.message}")
     service_parsed = class_params.apply_to_service(member.parsed, service_parsed, service, ingress)
+    if member.policies is not None:
+        try:
+            service_parsed = member.policies.annotations(service, service_parsed, member.fail)
+        except SpecError as err:  # named at the backendRef, saying which policy field
+            raise member.fail(where, f"{err.problem.field}: {err.problem.message}") from None
 
     backend = Backend(
         key="",

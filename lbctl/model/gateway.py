@@ -88,6 +88,9 @@ class GatewayClass:
     controller_name: str
     generation: int = 1
     source: str = field(default="", compare=False)  # "file.yaml#2" when read from a file
+    parameters_ref: Mapping[str, Any] | None = (
+        None  # spec.parametersRef (group, kind, name, namespace), as written
+    )
 
 
 @dataclass(frozen=True)
@@ -318,7 +321,8 @@ def parse_gateway_class(obj: Mapping[str, Any]) -> GatewayClass:
             "spec.controllerName",
             f"Invalid value: {controller!r}: a domain-prefixed path, e.g. example.com/gateway-controller",
         )
-    return GatewayClass(name, controller, generation)
+    ref = _map(_spec(obj).get("parametersRef"), "spec.parametersRef") or None
+    return GatewayClass(name, controller, generation, parameters_ref=ref)
 
 
 def _allowed_routes(raw: Any, field: str) -> AllowedRoutes:

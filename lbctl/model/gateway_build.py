@@ -24,6 +24,7 @@ Route hostnames keep the Gateway API's meaning in the spec: `*.example.com` cove
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import re
 from collections.abc import Callable, Iterable, Mapping
@@ -58,6 +59,7 @@ from lbctl.model.gateway_attach import (
     merge_conditions,
     parent_ref_dict,
 )
+from lbctl.model.gateway_policies import GatewayPolicyReader, GatewayPolicyView, ServicePolicies
 from lbctl.model.gateway_routing import Entry, precedence_key, route_table
 from lbctl.model.objects import Ingress, ObjectRef
 from lbctl.model.problems import Problem, Severity, SpecError
@@ -182,6 +184,8 @@ class GatewayBuild:
     gateways: dict[str, GatewayOutcome] = field(default_factory=dict)
     class_statuses: dict[str, dict[str, Any]] = field(default_factory=dict)
     route_parents: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    # policies whose status lbctl writes: "Kind:ns/name" → (generation, Gateway "ns/name" → its Accepted)
+    policy_statuses: dict[str, tuple[int, dict[str, Condition]]] = field(default_factory=dict)
 
     @property
     def specs(self) -> list[LoadBalancerSpec]:
@@ -266,8 +270,14 @@ def _build_gateways(
         c.name: c for c in snapshot.gateway_objects(GatewayClass) if c.controller_name in controller_names
     }
     accepted_classes = set()
+    reader = config.profile.gateway.policies
     for name, gateway_class in classes.items():
         conditions = gateway_class_conditions(gateway_class, snapshot.gateway_api_version, SUPPORTED_VERSIONS)
+        refusal = _class_parameters_refusal(gateway_class, reader)
+        if refusal is not None and conditions[0]["status"] == "True":
+            conditions[0] = Condition("Accepted", "False", "InvalidParameters", refusal).as_dict(
+                gateway_class.generation
+            )
         result.class_statuses[name] = {"conditions": conditions}
         if conditions[0]["status"] == "True":
             accepted_classes.add(name)
@@ -290,8 +300,16 @@ def _build_gateways(
     ours = {(g.namespace, g.name): g for g in snapshot.gateway_objects(Gateway) if g.class_name in classes}
     parents: dict[str, list[dict[str, Any]]] = {}
     for gateway in ours.values():
-        outcome, route_entries = _build_gateway(gateway, gateway.class_name in accepted_classes, inputs)
+        gateway_class = classes[gateway.class_name]
+        view = GatewayPolicyView()
+        if reader is not None and gateway.class_name in accepted_classes:
+            view = reader.read(gateway, gateway_class, snapshot)
+        outcome, route_entries = _build_gateway(gateway, gateway.class_name in accepted_classes, inputs, view)
         result.gateways[outcome.key] = outcome
+        for key, (policy, condition) in view.accepted.items():
+            if reader is not None and policy.kind in reader.status_kinds:
+                entry = result.policy_statuses.setdefault(key, (policy.generation, {}))
+                entry[1][gateway.key] = condition
         for route_key, entries in route_entries.items():
             parents.setdefault(route_key, []).extend(entries)
     for route in routes:  # in parentRef order, as the route lists them
@@ -318,6 +336,19 @@ def _refused(outcome: GatewayOutcome, reason: str, where: str, message: str) -> 
     return outcome
 
 
+def _class_parameters_refusal(gateway_class: GatewayClass, reader: GatewayPolicyReader | None) -> str | None:
+    """Why a GatewayClass's spec.parametersRef cannot be honoured (None: it has none, or names a kind the
+    cloud's policy reader takes)."""
+    ref = gateway_class.parameters_ref
+    if not ref:
+        return None
+    allowed = reader.class_parameters if reader is not None else ()
+    if (ref.get("group"), ref.get("kind")) in allowed:
+        return None
+    shown = ", ".join(f"{kind} ({group})" for group, kind in allowed) or "none on this cloud"
+    return f"spec.parametersRef: {ref.get('kind')} ({ref.get('group')}) is not a parameters kind lbctl reads; takes: {shown}"
+
+
 def _gateway_refusal(gateway: Gateway, features: GatewayFeatures) -> tuple[str, str, str] | None:
     """(reason, field, message) when the Gateway as a whole cannot be served."""
     if gateway.addresses and not features.static_addresses:
@@ -338,7 +369,9 @@ def _gateway_refusal(gateway: Gateway, features: GatewayFeatures) -> tuple[str, 
             )
     if gateway.tls:
         return ("Invalid", "spec.tls", "Gateway-wide TLS settings are not supported by lbctl yet")
-    if gateway.infrastructure.parameters_ref:
+    if gateway.infrastructure.parameters_ref and not (
+        features.policies and features.policies.class_parameters
+    ):
         return (
             "InvalidParameters",
             "spec.infrastructure.parametersRef",
@@ -348,13 +381,28 @@ def _gateway_refusal(gateway: Gateway, features: GatewayFeatures) -> tuple[str, 
 
 
 def _gateway_annotations(
-    gateway: Gateway, provider: str, features: GatewayFeatures, extra: Mapping[str, str]
+    gateway: Gateway,
+    provider: str,
+    features: GatewayFeatures,
+    extra: Mapping[str, str],
+    pinned: Mapping[str, str] | None = None,
 ) -> ParsedAnnotations:
     """The Gateway's load-balancer annotations for `provider`, read as an Ingress's would be; an annotation of
-    this cloud that a Gateway does not take is an error naming it (another cloud's are not this one's)."""
+    this cloud that a Gateway does not take is an error naming it (another cloud's are not this one's).
+    `extra` are values from elsewhere; those in `pinned` came from a policy field (its Source, its errors)."""
+    pinned = pinned or {}
     parsed = a.REGISTRY.parse(
         {**gateway.annotations, **extra}, "Ingress", f"Gateway {gateway.key}", gateway.source
     )
+    for i, problem in enumerate(parsed.problems):
+        name = problem.field.removeprefix("metadata.annotations[").removesuffix("]")
+        if name in pinned:  # named by the policy field it came from
+            where, _, policy_field = pinned[name].rpartition(" ")
+            parsed.problems[i] = dataclasses.replace(problem, object=where, field=policy_field)
+    parsed.pinned = {k: v for k, v in pinned.items() if k in parsed.values}
+    parsed.pinned_values = {k: parsed.values[k] for k in parsed.pinned}
+    if parsed.pinned:
+        parsed.pinned_kind = next(iter(parsed.pinned.values())).split(" ")[0]
     allowed = features.annotations | set(extra)
     for name in [*parsed.values, *parsed.families]:
         if name not in allowed and a.REGISTRY.get(name).provider in (provider, "any"):
@@ -378,7 +426,7 @@ def _stand_in(gateway: Gateway, name: str) -> Ingress:
 
 
 def _build_gateway(
-    gateway: Gateway, class_accepted: bool, inputs: _Inputs
+    gateway: Gateway, class_accepted: bool, inputs: _Inputs, view: GatewayPolicyView
 ) -> tuple[GatewayOutcome, dict[str, list[dict[str, Any]]]]:
     features = inputs.features
     stack = gateway_stack(gateway.namespace, gateway.name)
@@ -401,15 +449,24 @@ def _build_gateway(
     )
 
     attachments = _attachments(gateway, inputs)
-    parsed = _gateway_annotations(gateway, inputs.config.provider, features, {})
-    grpc_parsed = _gateway_annotations(gateway, inputs.config.provider, features, features.grpc_annotations)
+    parsed = _gateway_annotations(gateway, inputs.config.provider, features, view.annotations, view.fields)
+    grpc_parsed = _gateway_annotations(
+        gateway,
+        inputs.config.provider,
+        features,
+        {**view.annotations, **features.grpc_annotations},
+        view.fields,
+    )
     outcome.problems.extend(parsed.problems)
-    refusal = _gateway_refusal(gateway, features)
+    refusal = view.refusal or _gateway_refusal(gateway, features)
     if not class_accepted:
         refusal = ("Pending", "spec.gatewayClassName", f"GatewayClass {gateway.class_name} is not accepted")
     elif refusal is None and parsed.errors:
         first = parsed.errors[0]
-        refusal = ("Invalid", first.field, first.message)
+        if first.object == f"Gateway {gateway.key}":
+            refusal = ("Invalid", first.field, first.message)
+        else:  # a policy's field
+            refusal = ("InvalidParameters", f"{first.object} {first.field}", first.message)
         outcome.problems.remove(first)
 
     backends: dict[str, Backend] = {}
@@ -419,7 +476,7 @@ def _build_gateway(
     for route, pairs in attachments.values():
         route_backends = grpc_backends if route.kind == GRPC_KIND else backends
         member_parsed = grpc_parsed if route.kind == GRPC_KIND else parsed
-        rules = _route_rules(gateway, route, member_parsed, route_backends, inputs)
+        rules = _route_rules(gateway, route, member_parsed, route_backends, inputs, view.services)
         routed[(route.kind, route.key)] = rules
         outcome.problems.extend(p for r in rules.values() for p in r.problems)
         route_entries[f"{route.kind}:{route.key}"] = _parent_entries(route, pairs, rules, inputs)
@@ -453,6 +510,12 @@ def _build_gateway(
                     c for c in certificates.get(listener.name, []) if c not in spec_listener.certificates
                 )
     frontend.managed_routing = True
+    if view.ssl_policy is not None:
+        policy, policy_field = view.ssl_policy
+        for spec_listener in frontend.listeners:
+            if spec_listener.protocol == "HTTPS":
+                spec_listener.ssl_policy = policy
+        fields["frontend.listeners.ssl_policy"] = Source(policy_field, policy_field.split(" ")[0])
     if gateway.addresses and gateway.addresses[0].value:
         frontend.static_ip_name = gateway.addresses[0].value
         fields["frontend.static_ip_name"] = Source(
@@ -460,6 +523,14 @@ def _build_gateway(
         )
     tags = {**gateway.infrastructure.annotations, **gateway.infrastructure.labels}
     fields["tags"] = Source(f"Gateway {gateway.key} spec.infrastructure", "Gateway")
+    if parsed.has(a.TAGS):  # a policy's tags (a Gateway's own tags annotation is refused)
+        policy_tags = dict(parsed.get(a.TAGS))
+        clash = sorted(k for k in policy_tags if k in tags and tags[k] != policy_tags[k])
+        if clash:
+            message = f"tag {clash[0]!r} is also set by spec.infrastructure with another value; remove one"
+            return _refused(outcome, "InvalidParameters", parsed.field_of(a.TAGS), message), route_entries
+        tags = {**policy_tags, **tags}
+        fields["tags"] = Source(f"{fields['tags'].field}, {parsed.field_of(a.TAGS)}", "Gateway")
     outcome.spec = LoadBalancerSpec(
         provider=inputs.config.provider,
         stack=stack,
@@ -579,7 +650,12 @@ class _RuleOutcome:
 
 
 def _route_rules(
-    gateway: Gateway, route: Route, parsed: ParsedAnnotations, backends: dict[str, Backend], inputs: _Inputs
+    gateway: Gateway,
+    route: Route,
+    parsed: ParsedAnnotations,
+    backends: dict[str, Backend],
+    inputs: _Inputs,
+    policies: ServicePolicies,
 ) -> dict[int, _RuleOutcome]:
     subject = ObjectRef(route.kind, route.namespace, route.name)
     stand_in = _stand_in(gateway, "grpc" if route.kind == GRPC_KIND else gateway.name)
@@ -588,7 +664,7 @@ def _route_rules(
     def unused(*_: Any) -> str:
         raise AssertionError("route backends are resolved directly")
 
-    member = MemberInput(stand_in, parsed, inputs.snapshot, unused, subject)
+    member = MemberInput(stand_in, parsed, inputs.snapshot, unused, subject, policies)
     out = {}
     for rule in route.rules:
         result = _RuleOutcome(rule)

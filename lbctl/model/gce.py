@@ -12,6 +12,8 @@ from lbctl.model import annotations as a
 from lbctl.model import gce_regional
 from lbctl.model.alb import AlbProfile
 from lbctl.model.classes import GCE_INTERNAL_CLASS
+from lbctl.model.gateway_policies import BackendConfigOverlay
+from lbctl.model.gce_gateway_policies import GceGatewayPolicies
 from lbctl.model.objects import Ingress, ProbeSpec, Service
 from lbctl.model.parsers import SchemaCheck
 from lbctl.model.problems import SpecError
@@ -330,7 +332,12 @@ def _check(validator: SchemaCheck, spec: Any, what: str, fail: Fail, where: str)
 
 
 def apply_gce_backend_settings(
-    backend: Backend, service: Service, parsed: ParsedAnnotations, snapshot: ClusterSnapshot, fail: Fail
+    backend: Backend,
+    service: Service,
+    parsed: ParsedAnnotations,
+    snapshot: ClusterSnapshot,
+    fail: Fail,
+    overlay: BackendConfigOverlay | None = None,
 ) -> None:
     """NEG or instance-group targets, protocol, BackendConfig and health check of one backend."""
     on_service = f"Service {service.ref.key} "
@@ -371,44 +378,56 @@ def apply_gce_backend_settings(
         )
 
     selection = parsed.get(a.BACKEND_CONFIG) or parsed.get(a.BACKEND_CONFIG_BETA)
+    config_spec: Mapping[str, Any] | None = None
+    config_name = ""
+    where = f"Service {service.ref.key} {annotation_field(a.BACKEND_CONFIG)}"
     if selection:
         ports = selection.get("ports", {})
-        name = ports.get(str(backend.port)) or ports.get(backend.port_name or "") or selection.get("default")
-        if name:
-            config = snapshot.custom_object(BACKEND_CONFIG, service.namespace, name)
-            where = f"Service {service.ref.key} {annotation_field(a.BACKEND_CONFIG)}"
+        config_name = (
+            ports.get(str(backend.port)) or ports.get(backend.port_name or "") or selection.get("default")
+        )
+        if config_name:
+            config = snapshot.custom_object(BACKEND_CONFIG, service.namespace, config_name)
             if config is None:
-                raise fail(where, f"BackendConfig {service.namespace}/{name} not found")
-            _check(_BACKEND_VALIDATOR, config.spec, f"BackendConfig {service.namespace}/{name}", fail, where)
-            what = f"BackendConfig {service.namespace}/{name} spec"
-            backend.backend_config = {k: v for k, v in config.spec.items() if k != "healthCheck"}
-            if "cdn" in config.spec:
-                backend.backend_config["cdn"] = resolve_cdn(config.spec["cdn"] or {}, what, where, fail)
-            _secret_fields(
-                config.spec, backend.backend_config, service.namespace, name, snapshot, fail, where
+                raise fail(where, f"BackendConfig {service.namespace}/{config_name} not found")
+            config_spec = config.spec
+    what = f"BackendConfig {service.namespace}/{config_name} spec"
+    if overlay is not None:  # a Gateway backend's policies, over its BackendConfig key by key
+        config_spec = {**(config_spec or {}), **overlay.spec}
+        what = ", ".join(sorted({*overlay.fields.values(), *([what] if config_name else [])}))
+        where = what
+    if config_spec is not None:
+        _check(_BACKEND_VALIDATOR, config_spec, what.removesuffix(" spec"), fail, where)
+        backend.backend_config = {k: v for k, v in config_spec.items() if k != "healthCheck"}
+        if "cdn" in config_spec:
+            backend.backend_config["cdn"] = resolve_cdn(config_spec["cdn"] or {}, what, where, fail)
+        _secret_fields(
+            config_spec, backend.backend_config, service.namespace, config_name, snapshot, fail, where
+        )
+        fields["backend_config"] = Source(
+            what, "GCPBackendPolicy" if overlay is not None else "BackendConfig"
+        )
+        hc = config_spec.get("healthCheck")
+        if hc:
+            hc_where = (overlay.fields.get("healthCheck") if overlay is not None else None) or (
+                f"BackendConfig {service.namespace}/{config_name} spec.healthCheck"
             )
-            fields["backend_config"] = Source(
-                f"BackendConfig {service.namespace}/{name} spec", "BackendConfig"
+            by_policy = overlay is not None and "healthCheck" in overlay.fields
+            origin = "HealthCheckPolicy" if by_policy else "BackendConfig"
+            for key, attribute in _BACKEND_CONFIG_HEALTH.items():
+                if key in hc:
+                    checked[attribute] = Source(hc_where if by_policy else f"{hc_where}.{key}", origin)
+            health = HealthCheck(
+                protocol=hc.get("type", health.protocol),
+                port=hc.get("port", health.port),
+                path=hc.get("requestPath", health.path),
+                host=health.host,
+                interval_seconds=hc.get("checkIntervalSec", health.interval_seconds),
+                timeout_seconds=hc.get("timeoutSec", health.timeout_seconds),
+                healthy_threshold=hc.get("healthyThreshold"),
+                unhealthy_threshold=hc.get("unhealthyThreshold"),
+                source="BackendConfig",
             )
-            hc = config.spec.get("healthCheck")
-            if hc:
-                for key, attribute in _BACKEND_CONFIG_HEALTH.items():
-                    if key in hc:
-                        checked[attribute] = Source(
-                            f"BackendConfig {service.namespace}/{name} spec.healthCheck.{key}",
-                            "BackendConfig",
-                        )
-                health = HealthCheck(
-                    protocol=hc.get("type", health.protocol),
-                    port=hc.get("port", health.port),
-                    path=hc.get("requestPath", health.path),
-                    host=health.host,
-                    interval_seconds=hc.get("checkIntervalSec", health.interval_seconds),
-                    timeout_seconds=hc.get("timeoutSec", health.timeout_seconds),
-                    healthy_threshold=hc.get("healthyThreshold"),
-                    unhealthy_threshold=hc.get("unhealthyThreshold"),
-                    source="BackendConfig",
-                )
     backend.health_check = _with_defaults(health, backend)
     backend.backend_config = with_backend_service_defaults(backend.backend_config)
     if (parsed.get(a.TRANSPARENT_HEALTH_CHECKER) or {}).get("enabled"):
@@ -746,6 +765,7 @@ GATEWAY = GatewayFeatures(
     grpc_protocol="HTTP2",  # gRPC backends are HTTP/2 backend services
     regex_matches=False,  # regexMatch: regional and internal load balancers only (API reference)
     conversion_policies=frozenset({"HealthCheckPolicy", "GCPBackendPolicy", "GCPGatewayPolicy"}),  # GKE's
+    policies=GceGatewayPolicies(_BACKEND_VALIDATOR),
 )
 
 
@@ -808,7 +828,11 @@ class GceProfile:
         service_parsed: ParsedAnnotations,
         where: str,
     ) -> None:
-        apply_gce_backend_settings(backend, service, service_parsed, member.snapshot, member.fail)
+        try:
+            overlay = member.policies.backend_config(service, member.fail) if member.policies else None
+        except SpecError as err:  # named at the backendRef, saying which policy field
+            raise member.fail(where, f"{err.problem.field}: {err.problem.message}") from None
+        apply_gce_backend_settings(backend, service, service_parsed, member.snapshot, member.fail, overlay)
         cls = gce_regional.regional_class(member.ingress, member.parsed, member.fail)
         if cls is not None:
             gce_regional.check_backend(cls, backend, service, member.fail)

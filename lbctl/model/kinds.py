@@ -60,6 +60,24 @@ HTTP_ROUTE = Kind("HTTPRoute", "gateway.networking.k8s.io/v1", "httproutes", cus
 GRPC_ROUTE = Kind("GRPCRoute", "gateway.networking.k8s.io/v1", "grpcroutes", custom=True)
 REFERENCE_GRANT = Kind("ReferenceGrant", "gateway.networking.k8s.io/v1", "referencegrants", custom=True)
 GATEWAY_KINDS: tuple[Kind, ...] = (GATEWAY_CLASS, GATEWAY, HTTP_ROUTE, GRPC_ROUTE, REFERENCE_GRANT)
+# The anchors' policy kinds for Gateway API load balancers (model/gateway_policies.py), watched like the Gateway
+# API kinds (only while their CRDs exist) by the provider whose profile reads them; kept as CustomObjects.
+LOAD_BALANCER_CONFIGURATION = Kind(
+    "LoadBalancerConfiguration", "gateway.k8s.aws/v1", "loadbalancerconfigurations", custom=True
+)
+TARGET_GROUP_CONFIGURATION = Kind(
+    "TargetGroupConfiguration", "gateway.k8s.aws/v1", "targetgroupconfigurations", custom=True
+)
+HEALTH_CHECK_POLICY = Kind("HealthCheckPolicy", "networking.gke.io/v1", "healthcheckpolicies", custom=True)
+GCP_BACKEND_POLICY = Kind("GCPBackendPolicy", "networking.gke.io/v1", "gcpbackendpolicies", custom=True)
+GCP_GATEWAY_POLICY = Kind("GCPGatewayPolicy", "networking.gke.io/v1", "gcpgatewaypolicies", custom=True)
+POLICY_KINDS: tuple[Kind, ...] = (
+    LOAD_BALANCER_CONFIGURATION,
+    TARGET_GROUP_CONFIGURATION,
+    HEALTH_CHECK_POLICY,
+    GCP_BACKEND_POLICY,
+    GCP_GATEWAY_POLICY,
+)
 
 # What every controller lists and watches, whatever its cloud.
 CORE_WATCHED: tuple[Kind, ...] = (INGRESS, INGRESS_CLASS, SERVICE, ENDPOINT_SLICE, NODE, SECRET)
@@ -79,4 +97,4 @@ CUSTOM_KINDS: tuple[Kind, ...] = tuple(k for k in KNOWN_KINDS if k.custom)
 
 def kind_named(kind: str) -> Kind | None:
     """The known kind called `kind` (e.g. "IngressClassParams", "Gateway"), if lbctl reads it."""
-    return next((k for k in KNOWN_KINDS + GATEWAY_KINDS if k.kind == kind), None)
+    return next((k for k in KNOWN_KINDS + GATEWAY_KINDS + POLICY_KINDS if k.kind == kind), None)

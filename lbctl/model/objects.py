@@ -282,6 +282,12 @@ class CustomObject:
     name: str
     spec: Mapping[str, Any]
     source: str = ""
+    generation: int = field(
+        default=1, compare=False
+    )  # metadata.generation (a policy status's observedGeneration)
+    created: str = field(
+        default="", compare=False
+    )  # metadata.creationTimestamp (the older of two policies wins)
 
 
 # --------------------------------------------------------------------------- parsing helpers
@@ -794,4 +800,9 @@ def parse_custom_object(obj: Mapping[str, Any], source: str = "") -> CustomObjec
             f"nested more than {MAX_JSON_DEPTH} levels deep; expected at most "
             f"{MAX_JSON_DEPTH} levels of lists and objects",
         )
-    return CustomObject(kind, reader.namespace, name, spec, source)
+    raw_meta = obj.get("metadata")
+    meta: Mapping[str, Any] = raw_meta if isinstance(raw_meta, Mapping) else {}
+    raw_generation = meta.get("generation")
+    generation = raw_generation if isinstance(raw_generation, int) else 1
+    created = str(meta.get("creationTimestamp") or "")
+    return CustomObject(kind, reader.namespace, name, spec, source, generation, created)

@@ -10,13 +10,16 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from lbctl.model.class_params import ClassPins
 from lbctl.model.objects import Ingress, ObjectRef, Service
 from lbctl.model.problems import Problem, Severity, SpecError
 from lbctl.model.registry import ParsedAnnotations, annotation_field
 from lbctl.model.snapshot import ClusterSnapshot
+
+if TYPE_CHECKING:
+    from lbctl.model.gateway_policies import GatewayPolicyReader, ServicePolicies
 from lbctl.model.spec import (
     Action,
     Authentication,
@@ -59,6 +62,8 @@ class MemberInput:
     snapshot: ClusterSnapshot
     resolve_backend: ResolveBackend
     subject: ObjectRef | None = None
+    # what the anchors' policy objects say for a Gateway's backends (model/gateway_policies.py)
+    policies: ServicePolicies | None = None
 
     def fail(self, field_path: str, message: str) -> SpecError:
         if self.subject is not None:
@@ -93,6 +98,8 @@ class GatewayFeatures:
     # RegularExpression path and header matches, and GRPCRoute matches that need one (a RegularExpression
     # method match, or a service or a method alone)
     regex_matches: bool = True
+    # the reader of the anchors' policy kinds for this cloud (None: no policy kind is read)
+    policies: GatewayPolicyReader | None = None
 
 
 @dataclass
@@ -127,7 +134,9 @@ class Settings:
 
     def source(self, name: str) -> Source:
         if name in self.ingress.pinned:  # the class's parameters win over Ingress and Service
-            return Source(self.ingress.pinned[name], "IngressClassParams")
+            return Source(self.ingress.pinned[name], self.ingress.pinned_kind)
+        if self.service is not None and name in self.service.pinned:  # a Gateway backend's policy
+            return Source(self.service.pinned[name], self.service.pinned_kind)
         if self.service is not None and self.service.has(name):
             return _source(name, "Service", self.service_ref)
         return _source(name, "Ingress" if self.ingress.has(name) else "default")
@@ -135,7 +144,12 @@ class Settings:
     def take(self, fields: dict[str, Source], attribute: str, name: str, situation: str | None = None) -> Any:
         """The value of annotation `name` for `attribute`, recording where it came from in `fields`."""
         if self.service is not None and self.service.has(name):
-            fields[attribute] = _source(name, "Service", self.service_ref)
+            pinned = self.service.pinned.get(name)  # a Gateway backend's policy
+            fields[attribute] = (
+                Source(pinned, self.service.pinned_kind)
+                if pinned
+                else _source(name, "Service", self.service_ref)
+            )
             return self.service.get(name)
         ingress = self.ingress
         fields[attribute] = _source(name, "Ingress" if ingress.has(name) else "default")
@@ -190,9 +204,9 @@ def _covers(agreed: Any, value: Any) -> bool:
 
 def group_source(members: Sequence[Member], name: str) -> Source:
     """Where a group-wide value came from: the class's parameters, a member's annotation, or the default."""
-    pinned = [m.parsed.pinned[name] for m in members if name in m.parsed.pinned]
+    pinned = [m for m in members if name in m.parsed.pinned]
     if pinned:
-        return Source(pinned[0], "IngressClassParams")
+        return Source(pinned[0].parsed.pinned[name], pinned[0].parsed.pinned_kind)
     setters = [m for m in members if m.parsed.has(name)]
     origin = "default" if not setters else "Ingress" if len(members) == 1 else "IngressGroup"
     return Source(annotation_field(name), origin)

@@ -109,6 +109,7 @@ class ParsedAnnotations:
     pinned: dict[str, str] = field(default_factory=dict)
     pinned_values: dict[str, Any] = field(default_factory=dict)  # the class's own value of each
     pinned_by: str = ""  # the IngressClass whose parameters pin them
+    pinned_kind: str = "IngressClassParams"  # the kind of object that pins them (a Gateway's: its policies')
     inherited: set[str] = field(default_factory=set)
     class_values: dict[str, Any] = field(default_factory=dict)  # class settings no annotation has
 

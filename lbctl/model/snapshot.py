@@ -24,6 +24,7 @@ BACKEND_CONFIG = kinds.BACKEND_CONFIG.kind
 FRONTEND_CONFIG = kinds.FRONTEND_CONFIG.kind
 MANAGED_CERTIFICATE = kinds.MANAGED_CERTIFICATE.kind
 CUSTOM_KINDS = tuple(k.kind for k in kinds.CUSTOM_KINDS)
+POLICY_KINDS = tuple(k.kind for k in kinds.POLICY_KINDS)
 # Workloads whose pod template stands in for their pods in manifest files: what a Service's pods will look
 # like (labels, ports, readinessProbe, from which Google Cloud health checks follow) before the cluster runs them.
 WORKLOAD_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet")
@@ -31,7 +32,11 @@ WORKLOAD_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet")
 FILE_ONLY_KINDS = ("Endpoints", *WORKLOAD_KINDS)
 GATEWAY_KINDS = tuple(k.kind for k in kinds.GATEWAY_KINDS)
 SUPPORTED_KINDS = (
-    tuple(k.kind for k in kinds.KNOWN_KINDS if not k.custom) + FILE_ONLY_KINDS + CUSTOM_KINDS + GATEWAY_KINDS
+    tuple(k.kind for k in kinds.KNOWN_KINDS if not k.custom)
+    + FILE_ONLY_KINDS
+    + CUSTOM_KINDS
+    + GATEWAY_KINDS
+    + POLICY_KINDS
 )
 
 
@@ -164,7 +169,7 @@ _PARSERS = {
     kinds.SECRET.kind: o.parse_secret,
     kinds.INGRESS_CLASS.kind: o.parse_ingress_class,
     kinds.NAMESPACE.kind: o.parse_namespace,
-    **{kind: o.parse_custom_object for kind in CUSTOM_KINDS},
+    **{kind: o.parse_custom_object for kind in CUSTOM_KINDS + POLICY_KINDS},
     kinds.TARGET_GROUP_BINDING.kind: lambda obj, source="": _parse_binding(obj, source),
     **{kind: lambda obj, source="": parse_gateway_object(obj, source) for kind in GATEWAY_KINDS},
 }

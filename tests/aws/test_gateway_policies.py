@@ -1,0 +1,137 @@
+"""aws-load-balancer-controller's LoadBalancerConfiguration and TargetGroupConfiguration on moto: a Gateway whose
+class and own configurations set the ALB's scheme, attributes and tags, and whose Service's target group takes
+its health check and target type from a TargetGroupConfiguration over the Gateway's default one (built through
+the real model); a second converge makes no write; a changed health check path is one ModifyTargetGroup."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+
+from emulators.testing.aws_stacks import Account, with_nodes
+from lbctl.cloudcalls import is_mutating
+from lbctl.model.builder import BuildConfig
+from lbctl.model.gateway_build import build_gateways
+from lbctl.model.snapshot import ClusterSnapshot
+from lbctl.provider import StackInput
+
+GATEWAY = """
+apiVersion: gateway.networking.k8s.io/v1
+kind: GatewayClass
+metadata: {name: lbctl}
+spec:
+  controllerName: lbctl.io/alb
+  parametersRef: {group: gateway.k8s.aws, kind: LoadBalancerConfiguration, name: org, namespace: infra}
+---
+apiVersion: gateway.k8s.aws/v1
+kind: LoadBalancerConfiguration
+metadata: {name: org, namespace: infra}
+spec:
+  scheme: internal
+  loadBalancerAttributes: [{key: idle_timeout.timeout_seconds, value: "120"}]
+  defaultTargetGroupConfiguration: {name: defaults}
+---
+apiVersion: gateway.k8s.aws/v1
+kind: TargetGroupConfiguration
+metadata: {name: defaults, namespace: infra}
+spec:
+  defaultConfiguration:
+    targetType: instance
+    healthCheckConfig: {healthCheckPath: /ping, healthCheckInterval: 25}
+    targetGroupAttributes: [{key: deregistration_delay.timeout_seconds, value: "30"}]
+---
+apiVersion: gateway.k8s.aws/v1
+kind: LoadBalancerConfiguration
+metadata: {name: edge, namespace: infra}
+spec:
+  scheme: internet-facing
+  tags: {team: shop}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: edge, namespace: infra}
+spec:
+  gatewayClassName: lbctl
+  infrastructure:
+    parametersRef: {group: gateway.k8s.aws, kind: LoadBalancerConfiguration, name: edge}
+  listeners:
+    - {name: http, port: 80, protocol: HTTP, allowedRoutes: {namespaces: {from: All}}}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: shop, namespace: shop}
+spec:
+  parentRefs: [{name: edge, namespace: infra}]
+  rules:
+    - matches: [{path: {type: PathPrefix, value: /cart}}]
+      backendRefs: [{name: cart, port: 80}]
+    - backendRefs: [{name: web, port: 80}]
+---
+apiVersion: gateway.k8s.aws/v1
+kind: TargetGroupConfiguration
+metadata: {name: cart, namespace: shop}
+spec:
+  targetReference: {name: cart}
+  defaultConfiguration:
+    healthCheckConfig: {healthCheckPath: /healthz, healthyThresholdCount: 3, matcher: {httpCode: "200-299"}}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: cart, namespace: shop}
+spec: {type: NodePort, ports: [{port: 80, targetPort: 8080, nodePort: 30110}]}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: web, namespace: shop}
+spec: {type: NodePort, ports: [{port: 80, targetPort: 8080, nodePort: 30111}]}
+"""
+
+
+def stack(account: Account, path: str = "/healthz") -> StackInput:
+    text = with_nodes(GATEWAY.replace("healthCheckPath: /healthz", f"healthCheckPath: {path}"), account)
+    snapshot = ClusterSnapshot.from_objects(d for d in yaml.safe_load_all(text) if d)
+    config = BuildConfig.for_provider("aws")
+    built = build_gateways(snapshot, config, config.gateway_controller_names)
+    assert [p for p in built.problems if p.severity == "error"] == []
+    (spec,) = built.specs
+    return StackInput.from_snapshot(spec, snapshot)
+
+
+def _tags(elb: Any, arn: str) -> dict[str, str]:
+    described = elb.describe_tags(ResourceArns=[arn])["TagDescriptions"][0]["Tags"]
+    return {t["Key"]: t["Value"] for t in described}
+
+
+def test_configurations_reach_the_alb_and_its_target_groups(account: Account) -> None:
+    provider = account.provider()
+    provider.converge(stack(account))
+    elb = account.client("elbv2")
+    (lb,) = elb.describe_load_balancers()["LoadBalancers"]
+    assert lb["Scheme"] == "internal"  # the class's configuration wins (mergingMode prefer-gateway-class)
+    attributes = elb.describe_load_balancer_attributes(LoadBalancerArn=lb["LoadBalancerArn"])["Attributes"]
+    assert {a["Key"]: a["Value"] for a in attributes}["idle_timeout.timeout_seconds"] == "120"
+    assert _tags(elb, lb["LoadBalancerArn"])["team"] == "shop"  # the Gateway's: not set by the class's
+    groups = {g["Port"]: g for g in elb.describe_target_groups()["TargetGroups"]}
+    cart, web = groups[30110], groups[30111]
+    # cart: its own health check (whole), the default's target type and attributes
+    assert (cart["HealthCheckPath"], cart["HealthyThresholdCount"]) == ("/healthz", 3)
+    assert cart["Matcher"]["HttpCode"] == "200-299"
+    assert cart["HealthCheckIntervalSeconds"] == 15  # the registry default: not the default TGC's 25
+    assert (cart["TargetType"], web["TargetType"]) == ("instance", "instance")
+    # web: the Gateway's default configuration alone
+    assert (web["HealthCheckPath"], web["HealthCheckIntervalSeconds"]) == ("/ping", 25)
+    for group in (cart, web):
+        described = elb.describe_target_group_attributes(TargetGroupArn=group["TargetGroupArn"])["Attributes"]
+        assert {a["Key"]: a["Value"] for a in described}["deregistration_delay.timeout_seconds"] == "30"
+
+    before = provider.stats.total(mutating=True)
+    assert provider.converge(stack(account)).changes == []
+    assert provider.stats.total(mutating=True) == before
+
+    provider.stats.reset()
+    provider.converge(stack(account, "/ready"))
+    writes = {k: n for k, n in provider.stats.snapshot().items() if is_mutating(k.split(":")[1])}
+    assert writes == {"elbv2:ModifyTargetGroup:ok": 1}
+    cart = next(g for g in elb.describe_target_groups()["TargetGroups"] if g["Port"] == 30110)
+    assert cart["HealthCheckPath"] == "/ready"
