@@ -29,6 +29,15 @@ GATEWAY_API_CRDS: tuple[Path, ...] = tuple(
     sorted((ROOT / "tests" / "data" / "gateway-api").glob("gateway.networking.k8s.io_*.yaml"))
 )
 
+# The anchors' Gateway policy kinds: aws-load-balancer-controller's CRDs vendored unchanged, GKE's described by
+# lbctl (tests/data/gke-gateway-policies.yaml says why).
+POLICY_CRDS: dict[str, tuple[Path, ...]] = {
+    "aws": tuple(
+        sorted((ROOT / "tests" / "data" / "aws-load-balancer-controller").glob("gateway.k8s.aws_*.yaml"))
+    ),
+    "gcp": (ROOT / "tests" / "data" / "gke-gateway-policies.yaml",),
+}
+
 
 @functools.cache
 def _parsed(path: Path) -> tuple[dict[str, Any], ...]:
@@ -78,3 +87,8 @@ def install_lbctl_crds(emulator: KubeEmulator, clouds: Iterable[str] = ("aws", "
 def install_gateway_api_crds(emulator: KubeEmulator) -> list[str]:
     """The upstream Gateway API CRDs (GatewayClass, Gateway, HTTPRoute, GRPCRoute, ReferenceGrant), applied."""
     return apply_crds(emulator, crd_documents(GATEWAY_API_CRDS))
+
+
+def install_policy_crds(emulator: KubeEmulator, clouds: Iterable[str] = ("aws", "gcp")) -> list[str]:
+    """The CRDs of the anchors' Gateway policy kinds of these clouds, applied."""
+    return apply_crds(emulator, crd_documents(p for cloud in clouds for p in POLICY_CRDS[cloud]))

@@ -14,6 +14,7 @@ from lbctl.model.kinds import (
     GRPC_ROUTE,
     HTTP_ROUTE,
     INGRESS,
+    kind_named,
 )
 from lbctl.provider import Access, load_plugin
 
@@ -37,6 +38,22 @@ LEASE_ACCESS: tuple[Access, ...] = (  # in the leader-election namespace only
 )
 
 
+def policy_access(provider: str) -> tuple[Access, ...]:
+    """The anchors' policy kinds `provider`'s Gateway builder reads (list, watch), and the status of those whose
+    `status.ancestors` the controller writes."""
+    from lbctl.model.builder import PROFILES
+
+    reader = PROFILES[provider].gateway.policies if provider in PROFILES else None
+    if reader is None:
+        return ()
+    read = [k for k in (kind_named(n) for n in reader.kinds) if k is not None]
+    written = [k for k in read if k.kind in reader.status_kinds]
+    return (
+        *((k.group, k.plural, verb) for k in read for verb in WATCH_VERBS),
+        *((k.group, f"{k.plural}/status", "patch") for k in written),
+    )
+
+
 def required_access(provider: str) -> tuple[Access, ...]:
     """Cluster-wide access the controller for `provider` needs (Lease access is separate, namespaced)."""
-    return CLUSTER_ACCESS + load_plugin(provider).cluster_access()
+    return CLUSTER_ACCESS + policy_access(provider) + load_plugin(provider).cluster_access()

@@ -39,7 +39,14 @@ from lbctl.model.builder import (
 )
 from lbctl.model.classes import is_ours
 from lbctl.model.gce import parse_backend_ref
-from lbctl.model.kinds import GATEWAY_CLASS, GATEWAY_KINDS, TARGET_GROUP_BINDING
+from lbctl.model.kinds import (
+    GATEWAY_CLASS,
+    GATEWAY_KINDS,
+    POLICY_KINDS,
+    TARGET_GROUP_BINDING,
+    Kind,
+    kind_named,
+)
 from lbctl.model.objects import Ingress, Pod, Service
 from lbctl.model.problems import Problem, SpecError
 from lbctl.model.snapshot import ClusterSnapshot
@@ -57,7 +64,8 @@ log = logging.getLogger("lbctl.controller")
 
 # Kinds only the targets read (lbctl.model.targets), never the model: their changes do not rebuild a spec.
 NOT_READ_BY_MODEL = frozenset({"Ingress", "EndpointSlice", "Node"})  # (a group's Ingresses: by identity)
-GATEWAY_API_KINDS = frozenset(k.kind for k in GATEWAY_KINDS)  # read by the Gateway model only
+# read by the Gateway model only (the anchors' policy kinds too)
+GATEWAY_API_KINDS = frozenset(k.kind for k in GATEWAY_KINDS + POLICY_KINDS)
 
 
 @dataclass(frozen=True)
@@ -78,6 +86,13 @@ class ControllerConfig:
     # Also serve Services of type LoadBalancer that name no loadBalancerClass (and no annotation of another
     # controller): only where no in-tree cloud provider serves them too
     claim_unclassed_services: bool = False
+
+
+def policy_kinds(build_config: BuildConfig) -> tuple[Kind, ...]:
+    """The anchors' policy kinds the cloud profile's Gateway builder reads."""
+    reader = build_config.profile.gateway.policies
+    found = (kind_named(name) for name in (reader.kinds if reader is not None else ()))
+    return tuple(k for k in found if k is not None)
 
 
 class Controller:
@@ -120,11 +135,12 @@ class Controller:
             )
             for r in watched_resources(api_client, config.provider)
         }
-        # Gateway API kinds, each listed and watched only while its CRD serves it.
+        # Gateway API kinds and the policy kinds this cloud reads, each listed and watched only while its CRD
+        # serves it.
         self.informers.update(
             gated_informers(
                 api_client,
-                GATEWAY_KINDS,
+                GATEWAY_KINDS + policy_kinds(self.build_config),
                 config.watch_namespace,
                 self._on_change,
                 config.watch_timeout,

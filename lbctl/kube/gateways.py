@@ -43,8 +43,9 @@ from lbctl.model.gateway_build import (
     gateway_stack,
     is_gateway_stack,
 )
-from lbctl.model.kinds import GATEWAY, GATEWAY_CLASS, GRPC_ROUTE, HTTP_ROUTE, Kind
-from lbctl.model.objects import EndpointSlice, Pod, Service
+from lbctl.model.gateway_policies import ancestor_status, merge_ancestors
+from lbctl.model.kinds import GATEWAY, GATEWAY_CLASS, GRPC_ROUTE, HTTP_ROUTE, POLICY_KINDS, Kind, kind_named
+from lbctl.model.objects import CustomObject, EndpointSlice, Pod, Service
 from lbctl.model.problems import Problem
 from lbctl.model.snapshot import ClusterSnapshot
 from lbctl.provider import ConvergeResult, Provider, StackInput, spec_check
@@ -55,7 +56,10 @@ CLASS_PREFIX = "GatewayClass:"
 ROUTE_KINDS: tuple[Kind, ...] = (HTTP_ROUTE, GRPC_ROUTE)
 _KINDS = {k.kind: k for k in (GATEWAY_CLASS, GATEWAY, *ROUTE_KINDS)}
 # The kinds whose changes can affect a Gateway (Secrets: through the tracked watches, as for Ingresses)
-_AFFECTING = frozenset({*_KINDS, "ReferenceGrant", "Service", "EndpointSlice", "Pod", "Namespace", "Node"})
+_AFFECTING = frozenset(
+    {*_KINDS, "ReferenceGrant", "Service", "EndpointSlice", "Pod", "Namespace", "Node"}
+    | {k.kind for k in POLICY_KINDS}
+)
 
 # The cache of one kind: `CachedObject`s by "ns/name" (the controller's informers)
 Cached = Callable[[str, str], CachedObject | None]
@@ -204,6 +208,11 @@ class GatewayReconciler:
         self._built: tuple[tuple[int, ...], GatewayBuild] | None = None
         self._index: _RefIndex | None = None
         self._lock = threading.Lock()
+        reader = build_config.profile.gateway.policies
+        # the policy kinds whose status.ancestors this controller writes
+        self.status_kinds = tuple(
+            k for k in (kind_named(n) for n in (reader.status_kinds if reader else ())) if k is not None
+        )
 
     # ----------------------------------------------------------------- ours
 
@@ -281,6 +290,17 @@ class GatewayReconciler:
                 found |= index.services.get(name, set())
         elif kind in ("Namespace", "Node"):  # listener namespace selectors; instance targets
             found = {gateway_stack(g.namespace, g.name) for g in snapshot.gateway_objects(gw.Gateway)}
+        else:  # a policy: the Gateways sending to the Service it targets; else (a Gateway's, a default) all
+            for policy in objects:
+                if not isinstance(policy, CustomObject):
+                    continue
+                ref = policy.spec.get("targetRef") or policy.spec.get("targetReference") or {}
+                if isinstance(ref, Mapping) and ref.get("kind", "Service") == "Service" and ref.get("name"):
+                    found |= index.services.get((policy.namespace, str(ref["name"])), set())
+                else:
+                    found |= {
+                        gateway_stack(g.namespace, g.name) for g in snapshot.gateway_objects(gw.Gateway)
+                    }
         return {k for k in found if self._gateway_wanted(snapshot, k, objects)}
 
     @staticmethod
@@ -345,6 +365,7 @@ class GatewayReconciler:
         if cached is not None and outcome is None and FINALIZER not in finalizers:
             return None  # a Gateway of another controller's class: never touched
         failed_routes = self._write_route_statuses(namespace, name, result)
+        failed_routes += self._write_policy_statuses(namespace, name, result)
 
         if outcome is None or cached is None or deleting:
             converged = self._delete(key, snapshot, cached, finalizers, deleting)
@@ -523,6 +544,56 @@ class GatewayReconciler:
                         log.info(
                             "route status not written; retrying",
                             extra={"key": route_key, "status": err.status},
+                        )
+                        failed.append(err)
+        return failed
+
+    def _write_policy_statuses(self, namespace: str, name: str, result: GatewayBuild) -> list[ApiException]:
+        """The status.ancestors of every policy this Gateway reads, or that holds an entry of ours for it: ours
+        (one per Gateway the policy takes part in) replaced by the build's, other controllers' kept."""
+        failed: list[ApiException] = []
+        controller = self.controller_names[0]
+        here = f"{namespace}/{name}"
+        for kind in self.status_kinds:
+            for cached in self.items(kind.kind):
+                meta = _meta(cached)
+                key = f"{kind.kind}:{meta.get('namespace')}/{meta.get('name')}"
+                status = dict(cached.raw.get("status") or {})
+                current = [e for e in status.get("ancestors") or [] if isinstance(e, Mapping)]
+                mine = [e for e in current if e.get("controllerName") == controller]
+                generation, entries = result.policy_statuses.get(key, (0, {}))
+                named = {
+                    f"{(e.get('ancestorRef') or {}).get('namespace')}/{(e.get('ancestorRef') or {}).get('name')}"
+                    for e in mine
+                }
+                if here not in entries and here not in named:
+                    continue
+                wanted = ancestor_status(entries, controller, int(meta.get("generation") or generation or 1))
+                before = {
+                    repr(sorted((e.get("ancestorRef") or {}).items())): e.get("conditions") or []
+                    for e in mine
+                }
+                now = _now()
+                for entry in wanted:
+                    old = before.get(repr(sorted(entry["ancestorRef"].items())), [])
+                    entry["conditions"] = merge_conditions(old, entry["conditions"], now)
+                merged = merge_ancestors(current, wanted, controller)
+                if merged == current:
+                    continue
+                body = {**status, "ancestors": merged}
+                try:
+                    self.writer.set_status(
+                        kind,
+                        str(meta.get("namespace")),
+                        str(meta.get("name")),
+                        body,
+                        status,
+                        str(meta.get("resourceVersion") or ""),
+                    )
+                except ApiException as err:
+                    if err.status != 404:
+                        log.info(
+                            "policy status not written; retrying", extra={"key": key, "status": err.status}
                         )
                         failed.append(err)
         return failed

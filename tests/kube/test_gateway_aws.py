@@ -2,7 +2,8 @@
 started, as a cluster admin might) and moto: one controller run for the whole life of a Gateway — discovery
 of the kinds, the ALB (HTTP and HTTPS listeners, the certificate from a Secret), statuses (GatewayClass,
 Gateway, route parents next to another controller's entry), a cross-namespace backendRef refused until a
-ReferenceGrant allows it, a start-up GC pass that keeps the live stack and deletes an orphan's, deletion, a
+ReferenceGrant allows it, a TargetGroupConfiguration (its CRD installed later still) reaching the target group,
+a start-up GC pass that keeps the live stack and deletes an orphan's, deletion, a
 CRD removed; a Gateway of another controller's class is never touched."""
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from emulators.aws import AwsAccount
 from emulators.kube import KubeEmulator
 from emulators.testing.certs import self_signed
 from emulators.testing.controller import controller
-from emulators.testing.crds import install_gateway_api_crds
+from emulators.testing.crds import install_gateway_api_crds, install_policy_crds
 from emulators.testing.objects import node, service
 from emulators.testing.waiting import events_for, gone, wait_for
 from lbctl.kube.events import FINALIZER
@@ -244,6 +245,29 @@ def test_gateway_life_on_alb(
             "users": read("httproutes", "default", "users")["metadata"]["resourceVersion"],
             "lb": account.client("elbv2").describe_load_balancers()["LoadBalancers"][0]["LoadBalancerArn"],
         } == before
+
+        # aws-load-balancer-controller's configuration CRDs installed, then a TargetGroupConfiguration of the
+        # users Service: discovered, and the change reaches its target group
+        install_policy_crds(kube, ("aws",))
+        tgc = {
+            "apiVersion": "gateway.k8s.aws/v1",
+            "kind": "TargetGroupConfiguration",
+            "metadata": {"name": "users"},
+            "spec": {
+                "targetReference": {"name": "users"},
+                "defaultConfiguration": {"healthCheckConfig": {"healthCheckPath": "/healthz"}},
+            },
+        }
+        wait_for(lambda: process.controller.informers["TargetGroupConfiguration"].served, what="TGC watched")
+        objects.create_namespaced_custom_object(
+            "gateway.k8s.aws", "v1", "default", "targetgroupconfigurations", tgc
+        )
+
+        def users_check() -> str:
+            groups = account.client("elbv2").describe_target_groups()["TargetGroups"]
+            return next(g["HealthCheckPath"] for g in groups if g["Port"] == 30080)
+
+        wait_for(lambda: users_check() == "/healthz", what="the TGC's health check path")
 
         # a start-up GC pass keeps the live Gateway stack (converged with no write) and deletes an orphan's
         orphan = "Gateway:default/ghost"

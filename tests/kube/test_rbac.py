@@ -20,7 +20,7 @@ from emulators.gce.project import create_gcp_project
 from emulators.kube import KubeEmulator
 from emulators.testing.certs import self_signed
 from emulators.testing.controller import controller
-from emulators.testing.crds import install_gateway_api_crds, install_lbctl_crds
+from emulators.testing.crds import install_gateway_api_crds, install_lbctl_crds, install_policy_crds
 from emulators.testing.objects import ingress, node, service
 from emulators.testing.waiting import address_of, gone, wait_for
 from lbctl.kube.access import LEASE_ACCESS, required_access
@@ -141,6 +141,39 @@ def gateway(api: kubernetes.client.ApiClient, process: ControllerProcess, contro
         return all(s.get("parents") for s in statuses) and bool(gateway.get("status", {}).get("addresses"))
 
     wait_for(written, timeout=60, what="Gateway and route statuses")
+    if (
+        controller_name == "lbctl.io/gce"
+    ):  # GKE's policies of the Service and the Gateway: their status.ancestors
+        service = {"group": "", "kind": "Service", "name": "users"}
+        policies = {
+            "healthcheckpolicies": ("HealthCheckPolicy", {"checkIntervalSec": 9}, service),
+            "gcpbackendpolicies": ("GCPBackendPolicy", {"timeoutSec": 40}, service),
+            "gcpgatewaypolicies": (
+                "GCPGatewayPolicy",
+                {"sslPolicy": "modern"},
+                {"group": where[0], "kind": "Gateway", "name": "web"},
+            ),
+        }
+        for plural, (kind, default, target) in policies.items():
+            policy = {
+                "apiVersion": "networking.gke.io/v1",
+                "kind": kind,
+                "metadata": {"name": "users"},
+                "spec": {"default": default, "targetRef": target},
+            }
+            objects.create_namespaced_custom_object("networking.gke.io", "v1", "default", plural, policy)
+        for plural in policies:
+            wait_for(
+                lambda plural=plural: (
+                    objects.get_namespaced_custom_object(
+                        "networking.gke.io", "v1", "default", plural, "users"
+                    )
+                    .get("status", {})
+                    .get("ancestors")
+                ),
+                timeout=60,
+                what=f"{plural} status",
+            )
     objects.delete_namespaced_custom_object(*where, "default", "gateways", "web")
     wait_for(
         lambda: gone(lambda: objects.get_namespaced_custom_object(*where, "default", "gateways", "web")),
@@ -156,6 +189,7 @@ def aws_calls() -> set[Grant]:
         with KubeEmulator() as kube:
             install_lbctl_crds(kube, ("aws",))
             install_gateway_api_crds(kube)
+            install_policy_crds(kube, ("aws",))
             nodes = {
                 n: f"aws:///{'us-east-1a' if n == 'node-a' else 'us-east-1b'}/{i}"
                 for n, i in instances.items()
@@ -239,6 +273,7 @@ def gcp_calls() -> set[Grant]:
     with ComputeEmulator(port=0) as compute, KubeEmulator() as kube:
         install_lbctl_crds(kube, ("gcp",))
         install_gateway_api_crds(kube)
+        install_policy_crds(kube, ("gcp",))
         create_gcp_project(compute.url, "rbac", {"gke-a": "us-central1-a"}, "shop-ip")
         body = ingress("shop", {"/users": "users"}, class_name="gce")
         body["spec"]["defaultBackend"] = {"service": {"name": "users", "port": {"name": "http"}}}
