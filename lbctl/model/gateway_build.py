@@ -531,6 +531,10 @@ def _build_gateway(
             return _refused(outcome, "InvalidParameters", parsed.field_of(a.TAGS), message), route_entries
         tags = {**policy_tags, **tags}
         fields["tags"] = Source(f"{fields['tags'].field}, {parsed.field_of(a.TAGS)}", "Gateway")
+    all_backends = {**backends, **grpc_backends}
+    cluster_default = None
+    if not any(rule.action.backend_keys() for rule in spec_rules):
+        cluster_default = _cluster_default(gateway, parsed, inputs, all_backends)
     outcome.spec = LoadBalancerSpec(
         provider=inputs.config.provider,
         stack=stack,
@@ -539,14 +543,43 @@ def _build_gateway(
         frontend=frontend,
         rules=spec_rules,
         default_action=None,  # unmatched requests: 404
-        backends={**backends, **grpc_backends},
+        backends=all_backends,
         tags=tags,
+        cluster_default=cluster_default,
         fields=fields,
     )
     outcome.served = {listener.name for listener in served}
     if inputs.config.assume_missing:
         outcome.problems.extend(_assumption_warnings(outcome.spec, gateway))
     return outcome, route_entries
+
+
+def _cluster_default(
+    gateway: Gateway, parsed: ParsedAnnotations, inputs: _Inputs, backends: dict[str, Backend]
+) -> str | None:
+    """Where a cloud's load balancer needs a backend to answer 404 at all (a Google Cloud URL map) and no rule
+    sends to one (no route yet, or only redirects): the cluster default backend, as GKE's Gateway uses its own
+    404 backend. None where the cloud needs none, or it cannot be had (the provider then says why)."""
+    profile = inputs.config.profile
+    if profile.cluster_default_backend is None or inputs.config.cluster_default_backend is None:
+        return None
+
+    def unused(*_: Any) -> str:
+        raise AssertionError("the cluster default backend is a plain Service port")
+
+    member = MemberInput(_stand_in(gateway, gateway.name), parsed, inputs.snapshot, unused)
+
+    def resolve_one(namespace: str, name: str, port: int | str, where: str) -> Backend:
+        own: dict[str, Backend] = {}
+        key = service_backend(member, name, port, where, inputs.config, own, {}, namespace)
+        return own[key]
+
+    try:
+        return profile.default_backend(
+            member, inputs.config.cluster_default_backend, inputs.config.assume_missing, resolve_one, backends
+        )
+    except SpecError:
+        return None
 
 
 def _condition(entry: Mapping[str, Any], kind: str) -> str | None:
@@ -1109,8 +1142,8 @@ def _assumption_warnings(spec: LoadBalancerSpec, gateway: Gateway) -> list[Probl
     """One warning per backend Service not in the files (offline commands), on the first rule using it."""
     out = []
     for key, backend in spec.backends.items():
-        if "service" not in backend.assumed:
-            continue
+        if "service" not in backend.assumed or key == spec.cluster_default:
+            continue  # the cluster default backend belongs to the cluster, not the files: the plan notes it
         rule = next((r for r in spec.rules if key in r.action.backend_keys()), None)
         subject = f"{rule.source.kind} {rule.source.ingress}" if rule else f"Gateway {gateway.key}"
         out.append(

@@ -352,6 +352,8 @@ def _used_backends(spec: LoadBalancerSpec) -> list[str]:
         for key in action.backend_keys():
             if key not in keys:
                 keys.append(key)
+    if managed and not keys and spec.cluster_default is not None:
+        keys.append(spec.cluster_default)  # a Gateway whose rules send nowhere: what its 404 is anchored on
     return sorted(keys)
 
 
@@ -723,8 +725,7 @@ def spec_url_map(spec: LoadBalancerSpec, cluster: str, port: int | None = None) 
     managed = spec.frontend.managed_routing
     if not managed and (spec.default_action is None or not spec.default_action.backend_keys()):
         return None
-    default_keys = set(spec.default_action.backend_keys()) if spec.default_action else set()
-    keys = {k for r in spec.rules for k in r.action.backend_keys()} | default_keys
+    keys = _used_backends(spec)
     services = {
         k: backend_service_name(cluster, spec.stack, spec.backends[k])
         if k in spec.backends

@@ -469,8 +469,8 @@ def _default_fields(spec: LoadBalancerSpec, refs: Callable[[str], str], anchor: 
         kind, _, name = spec.stack.rpartition(":")
         raise ProviderError(
             f"answering {status} to requests no rule matches needs a backend service in the URL map, and no "
-            "rule forwards to a Service: route at least one rule to a Service (a Gateway that only redirects "
-            "is not served on Google Cloud)",
+            "rule forwards to a Service nor is there a cluster default backend: route a rule to a Service, or "
+            "start lbctl with --default-backend-service ns/name:port",
             user_fixable=True,
             subject=f"{kind} {name}" if kind else None,
         )

@@ -139,3 +139,49 @@ def test_managed_spec_converges_to_route_rules_then_makes_no_write(
     again = provider.converge(managed_stack())
     assert again.changes == [] and provider.stats.total(mutating=True) == 0
     assert not [r.api_method for r in emulator.requests if is_mutating(r.api_method)]
+
+
+NO_ROUTES = """
+apiVersion: gateway.networking.k8s.io/v1
+kind: GatewayClass
+metadata: {name: lbctl}
+spec: {controllerName: lbctl.io/gce}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: empty, namespace: default}
+spec:
+  gatewayClassName: lbctl
+  listeners: [{name: http, protocol: HTTP, port: 80}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: default-http-backend, namespace: kube-system}
+spec:
+  type: NodePort
+  selector: {k8s-app: glbc}
+  ports: [{name: http, port: 80, targetPort: 8080, nodePort: 30999}]
+"""
+
+
+def test_a_gateway_without_routes_answers_404_from_its_url_map(
+    emulator: ComputeEmulator, provider: GcpProvider
+) -> None:
+    """A URL map needs a backend service even to answer 404: with no route yet, the cluster default backend
+    anchors it (as GKE's Gateway uses its own 404 backend), so the Gateway is served before its first route."""
+    objects = [o for o in example_objects() if o["kind"] == "Node"]
+    snapshot = ClusterSnapshot.from_objects(objects + [o for o in yaml.safe_load_all(NO_ROUTES) if o])
+    config = BuildConfig.for_provider("gcp")
+    built = build_gateways(snapshot, config, config.gateway_controller_names)
+    assert not built.problems
+    (spec,) = built.specs
+    assert spec.cluster_default == "kube-system/default-http-backend:80" and spec.rules == []
+    result = provider.converge(StackInput.from_snapshot(spec, snapshot))
+    assert result.address and not result.errors
+    (url_map,) = of(emulator, "urlMaps")
+    abort = url_map["defaultRouteAction"]["faultInjectionPolicy"]["abort"]
+    assert (abort["httpStatus"], abort["percentage"]) == (404, 100)
+    (service,) = of(emulator, "backendServices")
+    assert url_map["defaultRouteAction"]["weightedBackendServices"][0]["backendService"].endswith(
+        service["name"]
+    )

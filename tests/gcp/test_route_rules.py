@@ -302,11 +302,12 @@ def test_what_gclb_cannot_express_is_refused_naming_the_rule(rule: Rule, message
     assert caught.value.subject == "HTTPRoute default/store"
 
 
-def test_a_gateway_without_any_backend_is_refused_naming_it() -> None:
+def test_a_gateway_without_any_backend_nor_a_cluster_default_is_refused_naming_it() -> None:
     redirect = _rule(action=Action("redirect", redirect=Redirect("HTTP_302", host="b.example.com")))
     with pytest.raises(ProviderError) as caught:
         spec_url_map(_spec(redirect), "test")
-    assert caught.value.subject == "Gateway default/store" and "route at least one rule" in str(caught.value)
+    assert caught.value.subject == "Gateway default/store" and "route a rule to a Service" in str(caught.value)
+    assert "--default-backend-service" in str(caught.value)
 
 
 # ---- `lbctl route --provider gcp` on a Gateway built through the model ------------------------------------
