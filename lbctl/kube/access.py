@@ -29,6 +29,7 @@ CLUSTER_ACCESS: tuple[Access, ...] = (
     *((CRD.group, CRD.plural, verb) for verb in WATCH_VERBS),
     *((k.group, k.plural, verb) for k in GATEWAY_KINDS for verb in WATCH_VERBS),
     (GATEWAY.group, GATEWAY.plural, "patch"),  # finalizers
+    (GATEWAY_CLASS.group, GATEWAY_CLASS.plural, "patch"),  # the gateway-exists finalizer
     *((k.group, f"{k.plural}/status", "patch") for k in (GATEWAY_CLASS, GATEWAY, HTTP_ROUTE, GRPC_ROUTE)),
 )
 LEASE_ACCESS: tuple[Access, ...] = (  # in the leader-election namespace only

@@ -53,6 +53,9 @@ from lbctl.provider import ConvergeResult, Provider, StackInput, spec_check
 log = logging.getLogger("lbctl.controller")
 
 CLASS_PREFIX = "GatewayClass:"
+# What the Gateway API has a GatewayClass carry while Gateways use it (GatewayClass spec: "implementations
+# SHOULD add" it)
+CLASS_FINALIZER = "gateway-exists-finalizer.gateway.networking.k8s.io"
 ROUTE_KINDS: tuple[Kind, ...] = (HTTP_ROUTE, GRPC_ROUTE)
 _KINDS = {k.kind: k for k in (GATEWAY_CLASS, GATEWAY, *ROUTE_KINDS)}
 # The kinds whose changes can affect a Gateway (Secrets: through the tracked watches, as for Ingresses)
@@ -99,18 +102,30 @@ class GatewayWriter:
     def __init__(self, api_client: client.ApiClient) -> None:
         self.api = client.CustomObjectsApi(api_client)
 
-    def set_finalizers(self, namespace: str, name: str, finalizers: list[str], resource_version: str) -> str:
-        """Replace the Gateway's finalizer list; returns the new resourceVersion."""
+    def set_finalizers(
+        self, namespace: str, name: str, finalizers: list[str], resource_version: str, kind: Kind = GATEWAY
+    ) -> str:
+        """Replace the finalizer list of a Gateway (or a GatewayClass); returns the new resourceVersion."""
         body = {"metadata": {"finalizers": finalizers or None, "resourceVersion": resource_version}}
-        done = self.api.patch_namespaced_custom_object(
-            GATEWAY.group,
-            GATEWAY.version,
-            namespace,
-            GATEWAY.plural,
-            name,
-            body,
-            _content_type="application/merge-patch+json",
-        )
+        if kind.namespaced:
+            done = self.api.patch_namespaced_custom_object(
+                kind.group,
+                kind.version,
+                namespace,
+                kind.plural,
+                name,
+                body,
+                _content_type="application/merge-patch+json",
+            )
+        else:
+            done = self.api.patch_cluster_custom_object(
+                kind.group,
+                kind.version,
+                kind.plural,
+                name,
+                body,
+                _content_type="application/merge-patch+json",
+            )
         meta = done.get("metadata") if isinstance(done, dict) else None
         return str((meta or {}).get("resourceVersion") or "")
 
@@ -273,6 +288,12 @@ class GatewayReconciler:
             return classes | {k for k in found - classes if self._gateway_wanted(snapshot, k)}
         if kind == GATEWAY.kind:
             found = {gateway_stack(g.namespace, g.name) for g in objects if isinstance(g, gw.Gateway)}
+            classes = {  # the classes' finalizer follows whether a Gateway uses them
+                class_key(g.class_name)
+                for g in objects
+                if isinstance(g, gw.Gateway) and self._class_ours(snapshot, g.class_name)
+            }
+            return classes | {k for k in found if self._gateway_wanted(snapshot, k, objects)}
         elif kind in (HTTP_ROUTE.kind, GRPC_ROUTE.kind):
             found = {
                 gateway_stack(p.namespace, p.name)
@@ -490,6 +511,7 @@ class GatewayReconciler:
         ours = result.class_statuses.get(name)
         if ours is None:
             return  # not ours: never touched
+        self._class_finalizer(cached, name)
         current = dict(cached.raw.get("status") or {})
         wanted = {
             **current,
@@ -503,6 +525,25 @@ class GatewayReconciler:
         try:
             self.writer.set_status(
                 GATEWAY_CLASS, "", name, wanted, current, str(_meta(cached).get("resourceVersion") or "")
+            )
+        except ApiException as err:
+            if err.status != 404:
+                raise
+
+    def _class_finalizer(self, cached: CachedObject, name: str) -> None:
+        """The Gateway API's `gateway-exists-finalizer` on a class of ours while a Gateway (deleting or not)
+        names it, so the class cannot go before its Gateways; off once none does."""
+        meta = _meta(cached)
+        finalizers = list(meta.get("finalizers") or [])
+        used = any(
+            (c.raw.get("spec") or {}).get("gatewayClassName") == name for c in self.items(GATEWAY.kind)
+        )
+        if used == (CLASS_FINALIZER in finalizers):
+            return
+        wanted = [*finalizers, CLASS_FINALIZER] if used else [f for f in finalizers if f != CLASS_FINALIZER]
+        try:
+            self.writer.set_finalizers(
+                "", name, wanted, str(meta.get("resourceVersion") or ""), kind=GATEWAY_CLASS
             )
         except ApiException as err:
             if err.status != 404:

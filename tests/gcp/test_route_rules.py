@@ -306,7 +306,9 @@ def test_a_gateway_without_any_backend_nor_a_cluster_default_is_refused_naming_i
     redirect = _rule(action=Action("redirect", redirect=Redirect("HTTP_302", host="b.example.com")))
     with pytest.raises(ProviderError) as caught:
         spec_url_map(_spec(redirect), "test")
-    assert caught.value.subject == "Gateway default/store" and "route a rule to a Service" in str(caught.value)
+    assert caught.value.subject == "Gateway default/store" and "route a rule to a Service" in str(
+        caught.value
+    )
     assert "--default-backend-service" in str(caught.value)
 
 

@@ -22,6 +22,7 @@ from emulators.testing.crds import install_gateway_api_crds, install_policy_crds
 from emulators.testing.objects import node, service
 from emulators.testing.waiting import events_for, gone, wait_for
 from lbctl.kube.events import FINALIZER
+from lbctl.kube.gateways import CLASS_FINALIZER
 from providers.aws.naming import ROLE_TARGET_GROUP, ownership_tags
 
 CLUSTER = "gw"
@@ -200,6 +201,13 @@ def test_gateway_life_on_alb(
         assert {x["Port"]: x["Protocol"] for x in listeners} == {80: "HTTP", 443: "HTTPS"}
         assert len(account.client("acm").list_certificates()["CertificateSummaryList"]) == 1
         assert FINALIZER in read("gateways", "default", "web")["metadata"]["finalizers"]
+        wait_for(
+            lambda: (
+                CLASS_FINALIZER in (read("gatewayclasses", None, "lbctl")["metadata"].get("finalizers") or [])
+            ),
+            what="the class's gateway-exists finalizer",
+        )
+        assert "finalizers" not in read("gatewayclasses", None, "other")["metadata"]  # not ours: untouched
         class_status = read("gatewayclasses", None, "lbctl").get("status") or {}
         assert condition(class_status["conditions"], "Accepted") == ("True", "Accepted")
 
@@ -298,6 +306,10 @@ def test_gateway_life_on_alb(
             what="our entry gone",
         )
         assert ("Normal", "SuccessfullyReconciled") in {(t, r) for t, r, _ in events_for(api, "web")}
+        wait_for(  # no Gateway uses the class any more
+            lambda: not read("gatewayclasses", None, "lbctl")["metadata"].get("finalizers"),
+            what="the class's finalizer gone",
+        )
 
         foreign = read("gateways", "default", "foreign")
         assert "finalizers" not in foreign["metadata"] and not foreign.get("status", {}).get("addresses")
