@@ -29,15 +29,6 @@ GATEWAY_API_CRDS: tuple[Path, ...] = tuple(
     sorted((ROOT / "tests" / "data" / "gateway-api").glob("gateway.networking.k8s.io_*.yaml"))
 )
 
-# The anchors' Gateway policy kinds: aws-load-balancer-controller's CRDs vendored unchanged, GKE's described by
-# lbctl (tests/data/gke-gateway-policies.yaml says why).
-POLICY_CRDS: dict[str, tuple[Path, ...]] = {
-    "aws": tuple(
-        sorted((ROOT / "tests" / "data" / "aws-load-balancer-controller").glob("gateway.k8s.aws_*.yaml"))
-    ),
-    "gcp": (ROOT / "tests" / "data" / "gke-gateway-policies.yaml",),
-}
-
 
 @functools.cache
 def _parsed(path: Path) -> tuple[dict[str, Any], ...]:
@@ -90,5 +81,7 @@ def install_gateway_api_crds(emulator: KubeEmulator) -> list[str]:
 
 
 def install_policy_crds(emulator: KubeEmulator, clouds: Iterable[str] = ("aws", "gcp")) -> list[str]:
-    """The CRDs of the anchors' Gateway policy kinds of these clouds, applied."""
+    """The CRDs of the anchors' Gateway policy kinds of these clouds (lbctl.demo.crds.POLICY_CRDS), applied."""
+    from lbctl.demo.crds import POLICY_CRDS
+
     return apply_crds(emulator, crd_documents(p for cloud in clouds for p in POLICY_CRDS[cloud]))

@@ -29,7 +29,7 @@ class LocalClouds:
         self._stack = ExitStack()
 
     def __enter__(self) -> LocalClouds:
-        from lbctl.demo.crds import install_crds, install_gateway_api_crds
+        from lbctl.demo.crds import install_crds, install_gateway_api_crds, install_policy_crds
 
         for cloud, kube in self.kubes.items():
             self._stack.enter_context(kube)
@@ -37,6 +37,7 @@ class LocalClouds:
                 self.crds[cloud] = install_crds(api_client, cloud)
                 if self._gateway_api:
                     self.crds[cloud] += install_gateway_api_crds(api_client)
+                    self.crds[cloud] += install_policy_crds(api_client, cloud)
         if self._want_aws:
             from emulators.aws import moto_server
 

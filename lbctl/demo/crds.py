@@ -62,6 +62,42 @@ def install_gateway_api_crds(api_client: Any) -> list[str]:
     return names
 
 
+# The anchors' Gateway policy CRDs the repository carries (aws-load-balancer-controller's, vendored; GKE's, as
+# lbctl describes them), installed beside the Gateway API CRDs on that cloud's demo cluster.
+POLICY_CRDS: dict[str, tuple[Path, ...]] = {
+    "aws": (
+        MANIFESTS.parent
+        / "tests"
+        / "data"
+        / "aws-load-balancer-controller"
+        / "gateway.k8s.aws_loadbalancerconfigurations.yaml",
+        MANIFESTS.parent
+        / "tests"
+        / "data"
+        / "aws-load-balancer-controller"
+        / "gateway.k8s.aws_targetgroupconfigurations.yaml",
+    ),
+    "gcp": (MANIFESTS.parent / "tests" / "data" / "gke-gateway-policies.yaml",),
+}
+
+
+def install_policy_crds(api_client: Any, cloud: str) -> list[str]:
+    """Create the policy CRDs of `cloud` the repository carries (none in an installed wheel)."""
+    from kubernetes import client
+
+    extensions = client.ApiextensionsV1Api(api_client)
+    names = []
+    for path in POLICY_CRDS.get(cloud, ()):
+        if not path.is_file():
+            continue
+        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+        for document in yaml.load_all(path.read_text(), Loader=loader):  # noqa: S506 (a safe loader)
+            if isinstance(document, dict) and document.get("kind") == "CustomResourceDefinition":
+                extensions.create_custom_resource_definition(document)  # type: ignore[arg-type]
+                names.append(document["metadata"]["name"])
+    return names
+
+
 def install_crds(api_client: Any, cloud: str) -> list[str]:
     """Create lbctl's CRDs of `cloud` through `api_client` (the official client); returns their names."""
     from kubernetes import client

@@ -47,7 +47,7 @@ from lbctl.model.objects import Ingress, Service
 from lbctl.model.problems import Problem, Severity, SpecError
 from lbctl.model.services import build_service, is_served, l4_profile, service_stack
 from lbctl.model.snapshot import GATEWAY_KINDS as GATEWAY_API_KINDS
-from lbctl.model.snapshot import ClusterSnapshot
+from lbctl.model.snapshot import POLICY_KINDS, ClusterSnapshot
 from lbctl.provider import spec_check
 
 AWS_REGION, AWS_ZONES = "us-east-1", ("us-east-1a", "us-east-1b")
@@ -203,7 +203,7 @@ def plan_files(files: tuple[str, ...], provider: str | None, create_missing: boo
                 ingresses.append(snapshot.ingresses[f"{m.namespace}/{m.name}"])
             elif m.kind == "IngressClass":
                 classes[m.name] = str((m.obj.get("spec") or {}).get("controller") or "")
-            elif m.kind in GATEWAY_API_KINDS or m.kind in ("Service", "Secret", "Namespace"):
+            elif m.kind in GATEWAY_API_KINDS + POLICY_KINDS or m.kind in ("Service", "Secret", "Namespace"):
                 snapshot.add(m.obj, m.source)  # what the Gateways' routes reference, the L4 Services
         except SpecError as err:
             problems.append(str(err.problem))

@@ -52,3 +52,41 @@ def test_a_gateway_class_lbctl_does_not_serve_is_named(tmp_path: Path) -> None:
     (tmp_path / "gw.yaml").write_text(FILES.replace("CONTROLLER", "example.com/other"))
     with pytest.raises(DemoInputError, match="lbctl.io/alb"):
         plan_files((str(tmp_path / "gw.yaml"),), None, False)
+
+
+POLICIES = {
+    "aws": """
+---
+apiVersion: gateway.k8s.aws/v1
+kind: TargetGroupConfiguration
+metadata: {name: web}
+spec:
+  targetReference: {name: web}
+  defaultConfiguration: {healthCheckConfig: {healthCheckPath: /healthz}}
+""",
+    "gcp": """
+---
+apiVersion: networking.gke.io/v1
+kind: GCPBackendPolicy
+metadata: {name: web}
+spec:
+  default: {timeoutSec: 45}
+  targetRef: {group: "", kind: Service, name: web}
+""",
+}
+
+
+@pytest.mark.parametrize(("controller", "cloud"), [("lbctl.io/alb", "aws"), ("lbctl.io/gce", "gcp")])
+def test_the_clouds_policies_in_the_files_are_applied_with_their_crds(
+    tmp_path: Path, controller: str, cloud: str
+) -> None:
+    """A policy of the files is one of the objects the demo applies, and the CRDs it installs for the cloud's
+    policy kinds are beside the package."""
+    from lbctl.demo.crds import POLICY_CRDS
+
+    (tmp_path / "gw.yaml").write_text(FILES.replace("CONTROLLER", controller) + POLICIES[cloud])
+    plan = plan_files((str(tmp_path / "gw.yaml"),), None, False)
+    assert plan.gateways == {"default/edge": "Gateway:default/edge"}
+    kind = "TargetGroupConfiguration" if cloud == "aws" else "GCPBackendPolicy"
+    assert [m.name for m in plan.manifests if m.kind == kind] == ["web"]
+    assert POLICY_CRDS[cloud] and all(path.is_file() for path in POLICY_CRDS[cloud])
