@@ -1,5 +1,7 @@
-"""The `gateway` scenarios: one Gateway with N HTTPRoutes (50 by default) — converge, no-op, and one route edit
-(its path), through the real controller with the upstream Gateway API CRDs installed on the emulated cluster."""
+"""The `gateway` scenarios: one Gateway with N HTTPRoutes (50 by default) — converge, no-op, one route edit (its
+path), and one policy of the cloud's anchor added for one route's Service (aws-load-balancer-controller's
+TargetGroupConfiguration health check on AWS, GKE's GCPBackendPolicy timeout on Google Cloud) — through the real
+controller with the upstream Gateway API CRDs and the policy CRDs installed on the emulated cluster."""
 
 from __future__ import annotations
 
@@ -11,7 +13,7 @@ import kubernetes
 from bench.env import Env
 from bench.workload import NAMESPACE
 
-GATEWAY_SCENARIOS = ("gateway-converge", "gateway-noop", "gateway-edit")
+GATEWAY_SCENARIOS = ("gateway-converge", "gateway-noop", "gateway-edit", "gateway-policy")
 GROUP, VERSION = "gateway.networking.k8s.io", "v1"
 CONTROLLERS = {"aws": "lbctl.io/alb", "gcp": "lbctl.io/gce"}
 STACK = f"Gateway:{NAMESPACE}/bench"
@@ -36,9 +38,10 @@ def _route(i: int, path: str, service: str) -> dict[str, Any]:
 
 
 def _create(env: Env, routes: int) -> Any:
-    from lbctl.demo.crds import install_gateway_api_crds
+    from lbctl.demo.crds import install_gateway_api_crds, install_policy_crds
 
     install_gateway_api_crds(env.api)
+    install_policy_crds(env.api, env.provider)
     objects = kubernetes.client.CustomObjectsApi(env.api)
     objects.create_cluster_custom_object(
         GROUP,
@@ -98,8 +101,18 @@ def run_gateway(
         process = env.new_controller()
         mark = env.mark()
         process.start()
-        # the Gateway's rules: one converge may come before every route is in the cache
-        env.wait(mark, {STACK}, 900, "gateway converge", done=lambda results: _rules_made(results) >= routes)
+        # every route's rule (AWS) or backend service (Google Cloud): one converge may come before every route is
+        # in the cache
+        wanted_made = (
+            routes if provider == "aws" else len({env.workload.services_of(i)[0] for i in range(routes)})
+        )
+        env.wait(
+            mark,
+            {STACK},
+            900,
+            "gateway converge",
+            done=lambda results: _made(results, provider) >= wanted_made,
+        )
         delta = env.since(mark)
         if "gateway-converge" in wanted:
             created = delta.created
@@ -138,10 +151,58 @@ def run_gateway(
                     changes=sum(len(r.changes) for _, r in delta.results),
                 )
             )
+        mark = env.mark()
+        group, plural, policy = _policy(provider, env.workload.services_of(0)[0])
+        objects.create_namespaced_custom_object(group, "v1", NAMESPACE, plural, policy)
+        env.wait(
+            mark, {STACK}, 600, "gateway policy", done=lambda results: any(r.changes for _, r in results)
+        )
+        delta = env.since(mark)
+        if "gateway-policy" in wanted:
+            emit(
+                _record(
+                    "gateway-policy",
+                    provider,
+                    routes,
+                    delta,
+                    changes=sum(len(r.changes) for _, r in delta.results),
+                )
+            )
 
 
-def _rules_made(results: list[tuple[str, Any]]) -> int:
-    """Rules the converges so far created (one per route on the one listener)."""
-    return sum(
-        1 for _, r in results for c in r.changes if c.kind in ("Rule", "UrlMap") and c.action == "create"
+def _policy(provider: str, service: str) -> tuple[str, str, dict[str, Any]]:
+    """The anchor's policy of one Service: (group, plural, body)."""
+    if provider == "aws":
+        return (
+            "gateway.k8s.aws",
+            "targetgroupconfigurations",
+            {
+                "apiVersion": "gateway.k8s.aws/v1",
+                "kind": "TargetGroupConfiguration",
+                "metadata": {"name": service, "namespace": NAMESPACE},
+                "spec": {
+                    "targetReference": {"name": service},
+                    "defaultConfiguration": {"healthCheckConfig": {"healthCheckPath": "/healthz"}},
+                },
+            },
+        )
+    return (
+        "networking.gke.io",
+        "gcpbackendpolicies",
+        {
+            "apiVersion": "networking.gke.io/v1",
+            "kind": "GCPBackendPolicy",
+            "metadata": {"name": service, "namespace": NAMESPACE},
+            "spec": {
+                "default": {"timeoutSec": 45},
+                "targetRef": {"group": "", "kind": "Service", "name": service},
+            },
+        },
     )
+
+
+def _made(results: list[tuple[str, Any]], provider: str) -> int:
+    """What the converges so far created of what each route needs: its ALB rule (one per route on the one
+    listener), or its Service's backend service (the URL map holds every route)."""
+    kind = "Rule" if provider == "aws" else "BackendService"
+    return sum(1 for _, r in results for c in r.changes if c.kind == kind and c.action == "create")

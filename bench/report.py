@@ -18,6 +18,10 @@ def verdict(record: dict[str, Any]) -> tuple[str, str]:
         return "0 writes", "met" if record["writes"] == 0 else "NOT met"
     if scenario == "gateway-edit":
         return "1 write (the route's rule)", "met" if record["mutating"] == 1 else "NOT met"
+    if scenario == "gateway-policy":
+        return "1 write (the Service's target group / backend service)", (
+            "met" if record["mutating"] == 1 else "NOT met"
+        )
     if scenario == "converge":
         ok = record["calls"] <= 1.2 * record["resources_created"]
         return "calls ≤ 1.2 × resources", "met" if ok else "NOT met"
