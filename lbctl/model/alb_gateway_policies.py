@@ -36,6 +36,7 @@ from lbctl.model.gateway_policies import (
 from lbctl.model.objects import CustomObject, Service
 from lbctl.model.registry import ParsedAnnotations
 from lbctl.model.snapshot import ClusterSnapshot
+from lbctl.model.spec import TLSCertificate
 
 GROUP = "gateway.k8s.aws"
 LOAD_BALANCER_CONFIGURATION = "LoadBalancerConfiguration"
@@ -62,8 +63,6 @@ _LB_REFUSED = {
 }
 _SUBNET_REFUSED = ("eipAllocation", "privateIPv4Allocation", "ipv6Allocation", "sourceNatIPv6Prefix")
 _LISTENER_REFUSED = (
-    "defaultCertificate",
-    "certificates",
     "alpnPolicy",
     "targetGroupStickiness",
     "mutualAuthentication",
@@ -175,11 +174,7 @@ def _lb_annotations(spec: Mapping[str, Any]) -> dict[str, tuple[str, str]]:
             raise _Refused(where, "expected an object")
         for name in _LISTENER_REFUSED:
             if listener.get(name) not in (None, False, []):
-                raise _Refused(
-                    f"{where}.{name}",
-                    "not supported on Gateway listeners here (their certificates are the listeners' "
-                    "tls.certificateRefs)",
-                )
+                raise _Refused(f"{where}.{name}", "not supported on Gateway listeners here")
         if listener.get("sslPolicy") is not None:
             if not str(listener.get("protocolPort", "")).startswith("HTTPS:"):
                 raise _Refused(f"{where}.protocolPort", "an sslPolicy needs an HTTPS:<port> listener")
@@ -188,6 +183,27 @@ def _lb_annotations(spec: Mapping[str, Any]) -> dict[str, tuple[str, str]]:
         raise _Refused("spec.listenerConfigurations", "one sslPolicy for every HTTPS listener of the Gateway")
     if policies:
         out[a.SSL_POLICY] = (policies.pop(), "spec.listenerConfigurations[].sslPolicy")
+    return out
+
+
+def _lb_certificates(spec: Mapping[str, Any]) -> dict[int, tuple[list[TLSCertificate], str]]:
+    """ACM certificates of the HTTPS listeners by port: `defaultCertificate` first, then `certificates`."""
+    out: dict[int, tuple[list[TLSCertificate], str]] = {}
+    for i, listener in enumerate(spec.get("listenerConfigurations") or []):
+        if not isinstance(listener, Mapping):
+            continue
+        where = f"spec.listenerConfigurations[{i}]"
+        arns = [listener["defaultCertificate"]] if listener.get("defaultCertificate") else []
+        arns += [a for a in listener.get("certificates") or [] if a and a not in arns]
+        if not arns:
+            continue
+        protocol, _, port = str(listener.get("protocolPort", "")).partition(":")
+        if protocol != "HTTPS" or not port.isdigit():
+            raise _Refused(f"{where}.protocolPort", "certificates need an HTTPS:<port> listener")
+        checked = a.REGISTRY.parse({a.CERTIFICATE_ARN: ",".join(str(x) for x in arns)}, "Ingress", where)
+        if checked.errors:  # held to what the certificate-arn annotation takes
+            raise _Refused(f"{where}.certificates", checked.errors[0].message)
+        out[int(port)] = ([TLSCertificate("arn", str(arn)) for arn in arns], where)
     return out
 
 
@@ -377,6 +393,8 @@ class AlbGatewayPolicies:
                 for annotation, (value, field) in _lb_annotations(config.spec).items():
                     view.annotations[annotation] = value
                     view.fields[annotation] = f"{policy_name(config)} {field}"
+                for port, (certificates, field) in _lb_certificates(config.spec).items():
+                    view.certificates[port] = (certificates, f"{policy_name(config)} {field}")
                 tgc = self._default_tgc(snapshot, config)
             except _Refused as err:
                 view.refusal = ("InvalidParameters", f"{policy_name(config)} {err.field}", err.message)

@@ -80,6 +80,7 @@ class Listener:
     tls_mode: str | None = None  # Terminate | Passthrough (HTTPS/TLS listeners)
     certificate_refs: tuple[SecretRef, ...] = ()
     allowed_routes: AllowedRoutes = AllowedRoutes()
+    tls_options: Mapping[str, str] = field(default_factory=dict)  # tls.options (implementation-specific)
 
 
 @dataclass(frozen=True)
@@ -415,6 +416,7 @@ def _listener(raw: Any, index: int, namespace: str) -> Listener:
         mode,
         refs,
         _allowed_routes(listener.get("allowedRoutes"), f"{field}.allowedRoutes"),
+        _string_map(tls.get("options"), f"{field}.tls.options"),
     )
 
 

@@ -431,7 +431,7 @@ def _build_gateway(
     features = inputs.features
     stack = gateway_stack(gateway.namespace, gateway.name)
     outcome = GatewayOutcome(stack, gateway, None)
-    listener_statuses, certificates = _listeners(gateway, inputs)
+    listener_statuses, certificates = _listeners(gateway, inputs, view)
     outcome.listeners = listener_statuses
     served = [
         listener
@@ -502,6 +502,8 @@ def _build_gateway(
         frontend, fields = inputs.config.profile.frontend(stack, [member], inputs.snapshot)
     except SpecError as err:
         return _refused(outcome, "Invalid", err.problem.field, err.problem.message), route_entries
+    # only the listeners the Gateway has (a cloud's frontend may add its default HTTP one)
+    frontend.listeners = [x for x in frontend.listeners if (x.protocol, x.port) in listen_ports]
     for spec_listener in frontend.listeners:
         spec_listener.certificates = []
         for listener in served:
@@ -596,7 +598,7 @@ def _set_condition(entry: dict[str, Any], condition: Condition, generation: int)
 
 
 def _listeners(
-    gateway: Gateway, inputs: _Inputs
+    gateway: Gateway, inputs: _Inputs, view: GatewayPolicyView
 ) -> tuple[list[dict[str, Any]], dict[str, list[TLSCertificate]]]:
     """Each listener's status (without Programmed), and the certificates of the HTTPS ones."""
     secrets = set(inputs.snapshot.secrets)
@@ -611,13 +613,23 @@ def _listeners(
             inputs.grants,
             {tuple(k.split("/", 1)) for k in secrets},  # type: ignore[misc]
         )
-        if listener.protocol == "HTTPS" and listener.tls_mode == "Passthrough":
+        ports = (inputs.features.listener_ports or {}).get(listener.protocol)
+        if ports is not None and listener.port not in ports:
+            shown = ", ".join(str(p) for p in sorted(ports))
+            message = f"{listener.protocol} listeners take port {shown} on this cloud's load balancer"
+            _set_condition(
+                entry, Condition("Accepted", "False", "PortUnavailable", message), gateway.generation
+            )
+        elif listener.protocol == "HTTPS" and listener.tls_mode == "Passthrough":
             message = "HTTPS listeners terminate TLS here (tls.mode Terminate); Passthrough is not supported"
             _set_condition(
                 entry, Condition("Accepted", "False", "UnsupportedProtocol", message), gateway.generation
             )
         elif listener.protocol == "HTTPS" and _condition(entry, "ResolvedRefs") == "True":
-            certs, problem = _listener_certificates(gateway, listener, inputs)
+            by_policy = view.certificates.get(listener.port)
+            certs, problem = _listener_certificates(
+                gateway, listener, inputs, by_policy[0] if by_policy else None
+            )
             if problem is not None:
                 _set_condition(entry, problem, gateway.generation)
             else:
@@ -627,14 +639,35 @@ def _listeners(
 
 
 def _listener_certificates(
-    gateway: Gateway, listener: Listener, inputs: _Inputs
+    gateway: Gateway,
+    listener: Listener,
+    inputs: _Inputs,
+    view_certificates: list[TLSCertificate] | None = None,
 ) -> tuple[list[TLSCertificate], Condition | None]:
-    """The certificates of an HTTPS listener (by content hash, never the key), or why they do not resolve."""
-    if not listener.certificate_refs:
-        return [], Condition(
-            "ResolvedRefs", "False", "InvalidCertificateRef", "an HTTPS listener needs tls.certificateRefs"
-        )
+    """The certificates of an HTTPS listener — the cloud's own named in tls.options or by a policy, then its
+    certificateRefs' Secrets (by content hash, never the key) — or why they do not resolve."""
     certs = []
+    for key, value in sorted(listener.tls_options.items()):  # the cloud's own certificates, by name
+        kind = inputs.features.certificate_options.get(key)
+        if kind is None:
+            shown = ", ".join(sorted(inputs.features.certificate_options)) or "none on this cloud"
+            return [], Condition(
+                "ResolvedRefs",
+                "False",
+                "InvalidCertificateRef",
+                f"tls.options[{key}] is not an option lbctl reads (it reads: {shown})",
+            )
+        certs += [TLSCertificate(kind, name.strip()) for name in value.split(",") if name.strip()]
+    if view_certificates is not None:
+        certs += [c for c in view_certificates if c not in certs]
+    if not listener.certificate_refs and not certs:
+        shown = "".join(f", or tls.options[{k}]" for k in sorted(inputs.features.certificate_options))
+        return [], Condition(
+            "ResolvedRefs",
+            "False",
+            "InvalidCertificateRef",
+            f"an HTTPS listener needs tls.certificateRefs{shown}",
+        )
     for ref in listener.certificate_refs:
         secret = inputs.snapshot.secret(ref.namespace, ref.name)
         if secret is None or "tls.crt" not in secret.data or "tls.key" not in secret.data:

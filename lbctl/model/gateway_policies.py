@@ -25,6 +25,7 @@ from lbctl.model.objects import CustomObject, Service
 from lbctl.model.problems import SpecError
 from lbctl.model.registry import ParsedAnnotations
 from lbctl.model.snapshot import ClusterSnapshot
+from lbctl.model.spec import TLSCertificate
 
 Fail = Callable[[str, str], SpecError]
 
@@ -77,6 +78,8 @@ class GatewayPolicyView:
     ssl_policy: tuple[str, str] | None = None  # (the policy's name, the field it came from)
     services: ServicePolicies = field(default_factory=NoServicePolicies)
     accepted: dict[str, tuple[CustomObject, Condition]] = field(default_factory=dict)
+    # certificates of the HTTPS listeners on a port (the cloud's own, by reference), with the field they came from
+    certificates: dict[int, tuple[list[TLSCertificate], str]] = field(default_factory=dict)
 
     def report(self, policy: CustomObject, condition: Condition) -> None:
         """Record a policy's outcome for this Gateway; a refusal is kept over an acceptance."""

@@ -766,6 +766,10 @@ GATEWAY = GatewayFeatures(
     regex_matches=False,  # regexMatch: regional and internal load balancers only (API reference)
     conversion_policies=frozenset({"HealthCheckPolicy", "GCPBackendPolicy", "GCPGatewayPolicy"}),  # GKE's
     policies=GceGatewayPolicies(_BACKEND_VALIDATOR),
+    # GKE's Gateway: SslCertificates made in the project, by name, on an HTTPS listener
+    certificate_options={"networking.gke.io/pre-shared-certs": "pre-shared"},
+    # its forwarding rules take HTTP on 80 and HTTPS on 443 (as GKE's gke-l7-global-external-managed)
+    listener_ports={"HTTP": frozenset({80}), "HTTPS": frozenset({443})},
 )
 
 

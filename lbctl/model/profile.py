@@ -100,6 +100,10 @@ class GatewayFeatures:
     regex_matches: bool = True
     # the reader of the anchors' policy kinds for this cloud (None: no policy kind is read)
     policies: GatewayPolicyReader | None = None
+    # listener `tls.options` keys this cloud reads: key → the TLSCertificate kind its comma-separated names are
+    certificate_options: Mapping[str, str] = field(default_factory=dict)
+    # the ports a listener of each protocol may use (None: any)
+    listener_ports: Mapping[str, frozenset[int]] | None = None
 
 
 @dataclass

@@ -10,6 +10,7 @@ from typing import Any
 import yaml
 
 from emulators.testing.aws_stacks import Account, with_nodes
+from emulators.testing.certs import self_signed
 from lbctl.cloudcalls import is_mutating
 from lbctl.model.builder import BuildConfig
 from lbctl.model.gateway_build import build_gateways
@@ -135,3 +136,63 @@ def test_configurations_reach_the_alb_and_its_target_groups(account: Account) ->
     assert writes == {"elbv2:ModifyTargetGroup:ok": 1}
     cart = next(g for g in elb.describe_target_groups()["TargetGroups"] if g["Port"] == 30110)
     assert cart["HealthCheckPath"] == "/ready"
+
+
+HTTPS = """
+apiVersion: gateway.networking.k8s.io/v1
+kind: GatewayClass
+metadata: {name: lbctl}
+spec: {controllerName: lbctl.io/alb}
+---
+apiVersion: gateway.k8s.aws/v1
+kind: LoadBalancerConfiguration
+metadata: {name: edge, namespace: infra}
+spec:
+  listenerConfigurations:
+    - {protocolPort: "HTTPS:443", defaultCertificate: ARN, sslPolicy: ELBSecurityPolicy-TLS13-1-2-2021-06}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: edge, namespace: infra}
+spec:
+  gatewayClassName: lbctl
+  infrastructure:
+    parametersRef: {group: gateway.k8s.aws, kind: LoadBalancerConfiguration, name: edge}
+  listeners:
+    - {name: https, port: 443, protocol: HTTPS, tls: {mode: Terminate}, allowedRoutes: {namespaces: {from: All}}}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: shop, namespace: shop}
+spec:
+  parentRefs: [{name: edge, namespace: infra}]
+  rules: [{backendRefs: [{name: web, port: 80}]}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: web, namespace: shop}
+spec: {type: NodePort, ports: [{port: 80, targetPort: 8080, nodePort: 30111}]}
+"""
+
+
+def test_an_acm_certificate_of_the_configuration_serves_an_https_listener(account: Account) -> None:
+    """An HTTPS listener without certificateRefs takes its certificate (and SSL policy) from the Gateway's
+    LoadBalancerConfiguration, as aws-load-balancer-controller's listenerConfigurations give them."""
+    cert, key = self_signed("shop.example.com")
+    arn = account.client("acm").import_certificate(Certificate=cert.encode(), PrivateKey=key.encode())[
+        "CertificateArn"
+    ]
+    text = with_nodes(HTTPS.replace("ARN", arn), account)
+    snapshot = ClusterSnapshot.from_objects(d for d in yaml.safe_load_all(text) if d)
+    config = BuildConfig.for_provider("aws")
+    built = build_gateways(snapshot, config, config.gateway_controller_names)
+    assert [p for p in built.problems if p.severity == "error"] == []
+    (spec,) = built.specs
+    account.provider().converge(StackInput.from_snapshot(spec, snapshot))
+    elb = account.client("elbv2")
+    (lb,) = elb.describe_load_balancers()["LoadBalancers"]
+    (listener,) = elb.describe_listeners(LoadBalancerArn=lb["LoadBalancerArn"])["Listeners"]
+    assert (listener["Port"], listener["Protocol"]) == (443, "HTTPS")
+    assert [c["CertificateArn"] for c in listener["Certificates"]] == [arn]
+    assert listener["SslPolicy"] == "ELBSecurityPolicy-TLS13-1-2-2021-06"
+    assert len(account.client("acm").list_certificates()["CertificateSummaryList"]) == 1  # nothing imported

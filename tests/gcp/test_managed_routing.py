@@ -7,9 +7,11 @@ from __future__ import annotations
 from typing import Any
 
 import yaml
+from google.cloud import compute_v1
 
 from emulators.gce import ComputeEmulator
-from emulators.testing.gcp_stacks import example_objects, of
+from emulators.testing.gce import Clients
+from emulators.testing.gcp_stacks import PROJECT, example_objects, of, wait
 from lbctl.cloudcalls import is_mutating
 from lbctl.model.builder import BuildConfig
 from lbctl.model.gateway_build import build_gateways
@@ -185,3 +187,53 @@ def test_a_gateway_without_routes_answers_404_from_its_url_map(
     assert url_map["defaultRouteAction"]["weightedBackendServices"][0]["backendService"].endswith(
         service["name"]
     )
+
+
+PRE_SHARED = """
+apiVersion: gateway.networking.k8s.io/v1
+kind: GatewayClass
+metadata: {name: lbctl}
+spec: {controllerName: lbctl.io/gce}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: tls, namespace: default}
+spec:
+  gatewayClassName: lbctl
+  listeners:
+  - name: https
+    protocol: HTTPS
+    port: 443
+    tls: {options: {networking.gke.io/pre-shared-certs: shared-cert}}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: tls, namespace: default}
+spec:
+  parentRefs: [{name: tls}]
+  rules: [{backendRefs: [{name: users, port: 80}]}]
+"""
+
+
+def test_an_https_only_gateway_with_a_pre_shared_certificate(
+    emulator: ComputeEmulator, clients: Clients, provider: GcpProvider
+) -> None:
+    """GKE's `networking.gke.io/pre-shared-certs` listener option names an SslCertificate of the project: the
+    HTTPS proxy carries it, and no HTTP forwarding rule is made for a Gateway without an HTTP listener."""
+    certificate = compute_v1.SslCertificate(
+        name="shared-cert",
+        certificate="-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n",
+        private_key="-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----\n",
+    )
+    wait(clients, clients.ssl_certificates.insert(project=PROJECT, ssl_certificate_resource=certificate))
+    objects = [o for o in example_objects() if o["kind"] != "Ingress"]
+    snapshot = ClusterSnapshot.from_objects(objects + [o for o in yaml.safe_load_all(PRE_SHARED) if o])
+    config = BuildConfig.for_provider("gcp")
+    built = build_gateways(snapshot, config, config.gateway_controller_names)
+    assert not built.problems
+    (spec,) = built.specs
+    provider.converge(StackInput.from_snapshot(spec, snapshot))
+    (proxy,) = of(emulator, "targetHttpsProxies")
+    assert [c.rsplit("/", 1)[-1] for c in proxy["sslCertificates"]] == ["shared-cert"]
+    assert of(emulator, "targetHttpProxies") == []
+    assert [r["portRange"] for r in of(emulator, "forwardingRules")] == ["443-443"]

@@ -370,8 +370,8 @@ LOAD_BALANCER_REFUSALS = [  # (spec, the field named)
         "LoadBalancerConfiguration infra/edge spec.loadBalancerSubnets[0].eipAllocation",
     ),
     (
-        {"listenerConfigurations": [{"protocolPort": "HTTPS:443", "defaultCertificate": "arn:aws:acm:x"}]},
-        "LoadBalancerConfiguration infra/edge spec.listenerConfigurations[0].defaultCertificate",
+        {"listenerConfigurations": [{"protocolPort": "HTTPS:443", "alpnPolicy": "HTTP2Only"}]},
+        "LoadBalancerConfiguration infra/edge spec.listenerConfigurations[0].alpnPolicy",
     ),
     (
         {
@@ -659,3 +659,106 @@ def test_a_gateway_policy_field_lbctl_cannot_apply_refuses_the_gateway(field: st
     assert f"spec.default.{field}" in outcome.accepted.message
     status = result.policy_statuses["GCPGatewayPolicy:infra/edge"][1]["infra/edge"]
     assert (status.status, status.reason) == ("False", "Invalid")
+
+
+# --------------------------------------------------------------------------- the clouds' own certificates
+
+
+def _https(provider: str, tls: dict[str, Any], **extra: Any) -> str:
+    https = {
+        "name": "https",
+        "port": 443,
+        "protocol": "HTTPS",
+        "tls": tls,
+        "allowedRoutes": {"namespaces": {"from": "All"}},
+    }
+    return base(provider, gateway_spec={"listeners": [https], **extra})
+
+
+def _listener(result: GatewayBuild) -> dict[str, Any]:
+    (outcome,) = result.gateways.values()
+    (entry,) = outcome.listeners
+    return {c["type"]: c for c in entry["conditions"]}
+
+
+def test_gke_pre_shared_certificates_by_tls_option() -> None:
+    text = _https("gcp", {"options": {"networking.gke.io/pre-shared-certs": "shop-cert, old-cert"}})
+    (listener,) = served("gcp", text).frontend.listeners
+    assert [(c.kind, c.ref) for c in listener.certificates] == [
+        ("pre-shared", "shop-cert"),
+        ("pre-shared", "old-cert"),
+    ]
+
+
+@pytest.mark.parametrize("provider", ["aws", "gcp"])
+def test_a_tls_option_lbctl_does_not_read_is_refused_on_the_listener(provider: str) -> None:
+    result = build(provider, _https(provider, {"options": {"example.com/certs": "a"}}))
+    resolved = _listener(result)["ResolvedRefs"]
+    assert (resolved["status"], resolved["reason"]) == ("False", "InvalidCertificateRef")
+    assert "tls.options[example.com/certs]" in resolved["message"]
+    assert result.specs == []  # its only listener is not served
+
+
+def test_an_https_listener_without_certificates_names_what_would_give_some() -> None:
+    resolved = _listener(build("gcp", _https("gcp", {"mode": "Terminate"})))["ResolvedRefs"]
+    assert resolved["message"] == (
+        "an HTTPS listener needs tls.certificateRefs, or tls.options[networking.gke.io/pre-shared-certs]"
+    )
+
+
+ARN = "arn:aws:acm:us-east-1:123456789012:certificate/0a1b2c3d-0000-1111-2222-333344445555"
+OTHER_ARN = "arn:aws:acm:us-east-1:123456789012:certificate/9f8e7d6c-0000-1111-2222-333344445555"
+
+
+def test_acm_certificates_of_a_load_balancer_configuration_serve_its_https_listener() -> None:
+    lbc = policy(
+        "LoadBalancerConfiguration",
+        "infra",
+        "edge",
+        {
+            "listenerConfigurations": [
+                {"protocolPort": "HTTPS:443", "defaultCertificate": ARN, "certificates": [OTHER_ARN]}
+            ]
+        },
+    )
+    text = _https("aws", {"mode": "Terminate"}, infrastructure={"parametersRef": GATEWAY_LBC})
+    spec = served("aws", text + "---\n" + lbc)
+    (listener,) = spec.frontend.listeners
+    assert [(c.kind, c.ref) for c in listener.certificates] == [("arn", ARN), ("arn", OTHER_ARN)]
+
+
+@pytest.mark.parametrize(
+    ("listener", "where"),
+    [
+        (
+            {"protocolPort": "HTTPS:443", "defaultCertificate": "not-an-arn"},
+            "spec.listenerConfigurations[0].certificates",
+        ),
+        (
+            {"protocolPort": "HTTP:80", "defaultCertificate": ARN},
+            "spec.listenerConfigurations[0].protocolPort",
+        ),
+    ],
+)
+def test_a_certificate_a_load_balancer_configuration_cannot_give_is_refused(
+    listener: dict[str, Any], where: str
+) -> None:
+    lbc = policy("LoadBalancerConfiguration", "infra", "edge", {"listenerConfigurations": [listener]})
+    text = _https("aws", {"mode": "Terminate"}, infrastructure={"parametersRef": GATEWAY_LBC})
+    (outcome,) = build("aws", text + "---\n" + lbc).gateways.values()
+    assert outcome.spec is None and outcome.accepted.reason == "InvalidParameters"
+    assert outcome.accepted.message.startswith(f"LoadBalancerConfiguration infra/edge {where}")
+
+
+def test_a_google_cloud_listener_on_another_port_is_refused_not_moved() -> None:
+    """The global external Application Load Balancer takes HTTP on 80 and HTTPS on 443: a listener on 8080 is
+    not served on 80 instead."""
+    text = base("gcp", gateway_spec={"listeners": [{"name": "http", "port": 8080, "protocol": "HTTP"}]})
+    accepted = _listener(build("gcp", text))["Accepted"]
+    assert (accepted["status"], accepted["reason"]) == ("False", "PortUnavailable")
+    assert "take port 80" in accepted["message"]
+
+
+def test_a_gateway_with_only_an_https_listener_has_no_http_one() -> None:
+    text = _https("gcp", {"options": {"networking.gke.io/pre-shared-certs": "shop-cert"}})
+    assert [(x.protocol, x.port) for x in served("gcp", text).frontend.listeners] == [("HTTPS", 443)]
