@@ -20,7 +20,7 @@ PACKAGES = ("lbctl", "providers", "emulators")
 TEST_HELPERS = "emulators.testing"
 TEST_HELPERS_ON_THE_PRODUCT = frozenset(
     f"{TEST_HELPERS}.{name}"
-    for name in ("aws_stacks", "cli", "controller", "faults", "gce", "gcp_stacks", "specs")
+    for name in ("aws_stacks", "cli", "controller", "crds", "faults", "gce", "gcp_stacks", "specs")
 )
 # Where the product may start an emulator (module prefix, function; "" for any function): the demo, the
 # `lbctl emulator` commands, and each provider's offline account (the sandbox behind `plan --offline`).

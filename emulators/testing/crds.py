@@ -81,7 +81,7 @@ def install_gateway_api_crds(emulator: KubeEmulator) -> list[str]:
 
 
 def install_policy_crds(emulator: KubeEmulator, clouds: Iterable[str] = ("aws", "gcp")) -> list[str]:
-    """The CRDs of the anchors' Gateway policy kinds of these clouds (lbctl.demo.crds.POLICY_CRDS), applied."""
+    """The CRDs of the anchors' Gateway policy kinds of these clouds (those the demo installs), applied."""
     from lbctl.demo.crds import POLICY_CRDS
 
     return apply_crds(emulator, crd_documents(p for cloud in clouds for p in POLICY_CRDS[cloud]))

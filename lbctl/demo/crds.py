@@ -64,20 +64,13 @@ def install_gateway_api_crds(api_client: Any) -> list[str]:
 
 # The anchors' Gateway policy CRDs the repository carries (aws-load-balancer-controller's, vendored; GKE's, as
 # lbctl describes them), installed beside the Gateway API CRDs on that cloud's demo cluster.
+_DATA = MANIFESTS.parent / "tests" / "data"
 POLICY_CRDS: dict[str, tuple[Path, ...]] = {
-    "aws": (
-        MANIFESTS.parent
-        / "tests"
-        / "data"
-        / "aws-load-balancer-controller"
-        / "gateway.k8s.aws_loadbalancerconfigurations.yaml",
-        MANIFESTS.parent
-        / "tests"
-        / "data"
-        / "aws-load-balancer-controller"
-        / "gateway.k8s.aws_targetgroupconfigurations.yaml",
+    "aws": tuple(
+        _DATA / "aws-load-balancer-controller" / f"gateway.k8s.aws_{plural}.yaml"
+        for plural in ("loadbalancerconfigurations", "targetgroupconfigurations")
     ),
-    "gcp": (MANIFESTS.parent / "tests" / "data" / "gke-gateway-policies.yaml",),
+    "gcp": (_DATA / "gke-gateway-policies.yaml",),
 }
 
 

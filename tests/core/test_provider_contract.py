@@ -85,6 +85,11 @@ def test_rbac_needs_follow_the_watched_kinds() -> None:
         ("", "namespaces", "watch"),
         ("elbv2.k8s.aws", "ingressclassparams", "list"),
         ("elbv2.k8s.aws", "ingressclassparams", "watch"),
+        # the Gateway policy kinds its profile reads (aws-load-balancer-controller's)
+        ("gateway.k8s.aws", "loadbalancerconfigurations", "list"),
+        ("gateway.k8s.aws", "loadbalancerconfigurations", "watch"),
+        ("gateway.k8s.aws", "targetgroupconfigurations", "list"),
+        ("gateway.k8s.aws", "targetgroupconfigurations", "watch"),
     }
     gcp_extra = set(required_access("gcp")) - set(CLUSTER_ACCESS)
     assert gcp_extra == {
@@ -97,6 +102,16 @@ def test_rbac_needs_follow_the_watched_kinds() -> None:
         ("networking.gke.io", "managedcertificates", "list"),
         ("networking.gke.io", "managedcertificates", "watch"),
         ("networking.gke.io", "managedcertificates/status", "patch"),  # the provisioning state
+        # GKE's Gateway policies, and their status.ancestors
+        *(
+            ("networking.gke.io", plural, verb)
+            for plural in ("healthcheckpolicies", "gcpbackendpolicies", "gcpgatewaypolicies")
+            for verb in ("list", "watch")
+        ),
+        *(
+            ("networking.gke.io", f"{plural}/status", "patch")
+            for plural in ("healthcheckpolicies", "gcpbackendpolicies", "gcpgatewaypolicies")
+        ),
     }
     for kind in CORE_WATCHED:
         assert {(kind.group, kind.plural, "list"), (kind.group, kind.plural, "watch")} <= set(CLUSTER_ACCESS)
