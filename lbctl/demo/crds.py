@@ -68,7 +68,11 @@ _DATA = MANIFESTS.parent / "tests" / "data"
 POLICY_CRDS: dict[str, tuple[Path, ...]] = {
     "aws": tuple(
         _DATA / "aws-load-balancer-controller" / f"gateway.k8s.aws_{plural}.yaml"
-        for plural in ("loadbalancerconfigurations", "targetgroupconfigurations")
+        for plural in (
+            "loadbalancerconfigurations",
+            "targetgroupconfigurations",
+            "listenerruleconfigurations",
+        )
     ),
     "gcp": (_DATA / "gke-gateway-policies.yaml",),
 }

@@ -79,7 +79,9 @@ SPEC_ANNOTATIONS = {
 GATEWAY = GatewayFeatures(
     controller_name="lbctl.io/alb",
     drop_in_controller_names=("gateway.k8s.aws/alb",),  # aws-load-balancer-controller's
-    filters=frozenset({"RequestRedirect", "URLRewrite"}),  # ALB redirect action, url/host-header-rewrite
+    # ALB redirect action, url/host-header-rewrite; ExtensionRef: aws-load-balancer-controller's
+    # ListenerRuleConfiguration (source-ip conditions, fixed responses, stickiness, the redirect's query)
+    filters=frozenset({"RequestRedirect", "URLRewrite", "ExtensionRef"}),
     redirect_codes=frozenset({301, 302}),  # ALB redirects answer HTTP_301 or HTTP_302 only
     redirect_prefix=False,
     request_timeout=False,  # ALB has no per-rule timeout

@@ -26,8 +26,10 @@ from lbctl.model.gateway import Gateway, GatewayClass
 from lbctl.model.gateway_attach import Condition
 from lbctl.model.gateway_policies import (
     ACCEPTED,
+    ExtensionError,
     Fail,
     GatewayPolicyView,
+    RuleExtension,
     conflicted,
     of_kind,
     policy_name,
@@ -36,11 +38,13 @@ from lbctl.model.gateway_policies import (
 from lbctl.model.objects import CustomObject, Service
 from lbctl.model.registry import ParsedAnnotations
 from lbctl.model.snapshot import ClusterSnapshot
-from lbctl.model.spec import TLSCertificate
+from lbctl.model.spec import Condition as SpecCondition
+from lbctl.model.spec import FixedResponse, Stickiness, TLSCertificate
 
 GROUP = "gateway.k8s.aws"
 LOAD_BALANCER_CONFIGURATION = "LoadBalancerConfiguration"
 TARGET_GROUP_CONFIGURATION = "TargetGroupConfiguration"
+LISTENER_RULE_CONFIGURATION = "ListenerRuleConfiguration"
 
 _LB_STRINGS = {
     "loadBalancerName": a.LOAD_BALANCER_NAME,
@@ -194,7 +198,7 @@ def _lb_certificates(spec: Mapping[str, Any]) -> dict[int, tuple[list[TLSCertifi
             continue
         where = f"spec.listenerConfigurations[{i}]"
         arns = [listener["defaultCertificate"]] if listener.get("defaultCertificate") else []
-        arns += [a for a in listener.get("certificates") or [] if a and a not in arns]
+        arns += [arn for arn in listener.get("certificates") or [] if arn and arn not in arns]
         if not arns:
             continue
         protocol, _, port = str(listener.get("protocolPort", "")).partition(":")
@@ -248,10 +252,10 @@ def _tg_annotations(props: Mapping[str, Any], where: str) -> dict[str, tuple[str
 def _merge_props(high: Mapping[str, Any], low: Mapping[str, Any]) -> dict[str, Any]:
     """TargetGroupProps field by field (`high` wins); attributes and tags merged key by key."""
     out = {**low, **high}
-    for name in ("targetGroupAttributes",):
-        if isinstance(high.get(name), list) and isinstance(low.get(name), list):
-            keys = {str(i.get("key")) for i in high[name] if isinstance(i, Mapping)}
-            out[name] = [*high[name], *(i for i in low[name] if str(i.get("key")) not in keys)]
+    attributes = "targetGroupAttributes"
+    if isinstance(high.get(attributes), list) and isinstance(low.get(attributes), list):
+        keys = {str(i.get("key")) for i in high[attributes] if isinstance(i, Mapping)}
+        out[attributes] = [*high[attributes], *(i for i in low[attributes] if str(i.get("key")) not in keys)]
     if isinstance(high.get("tags"), Mapping) and isinstance(low.get("tags"), Mapping):
         out["tags"] = {**low["tags"], **high["tags"]}
     return out
@@ -337,6 +341,58 @@ def _parsed(
     return out
 
 
+# --------------------------------------------------------------------------- ListenerRuleConfiguration
+
+_RULE_ACTIONS_REFUSED = {
+    "authenticate-cognito": "not supported on Gateway routes here",
+    "authenticate-oidc": "not supported on Gateway routes here",
+    "jwt-validation": "not supported on Gateway routes here",
+}
+
+
+def rule_extension(spec: Mapping[str, Any]) -> RuleExtension:
+    """A ListenerRuleConfiguration's spec as what it adds to a rule; _Refused naming a field lbctl does not
+    apply."""
+    out = RuleExtension()
+    if spec.get("tags"):
+        raise _Refused("spec.tags", "not supported: listener rules carry the Gateway's tags")
+    indexes: set[int] | None = None
+    for i, condition in enumerate(spec.get("conditions") or []):
+        where = f"spec.conditions[{i}]"
+        if not isinstance(condition, Mapping) or condition.get("field") != "source-ip":
+            raise _Refused(f"{where}.field", "expected source-ip")
+        values = (condition.get("sourceIPConfig") or {}).get("values") or []
+        if not values:
+            raise _Refused(f"{where}.sourceIPConfig.values", "Required value")
+        checked = a.REGISTRY.parse({a.INBOUND_CIDRS: ",".join(str(v) for v in values)}, "Ingress", where)
+        if checked.errors:  # CIDRs, as inbound-cidrs takes them
+            raise _Refused(f"{where}.sourceIPConfig.values", checked.errors[0].message)
+        out.conditions.append(SpecCondition("source-ip", [str(v) for v in values]))
+        if condition.get("matchIndexes") is not None:
+            indexes = (indexes or set()) | {int(x) for x in condition["matchIndexes"]}
+    out.match_indexes = frozenset(indexes) if indexes is not None else None
+    for i, action in enumerate(spec.get("actions") or []):
+        where = f"spec.actions[{i}]"
+        kind = action.get("type") if isinstance(action, Mapping) else None
+        if kind in _RULE_ACTIONS_REFUSED:
+            raise _Refused(f"{where}.type", f"{kind}: {_RULE_ACTIONS_REFUSED[kind]}")
+        if kind == "fixed-response":
+            config = action.get("fixedResponseConfig") or {}
+            if "statusCode" not in config:
+                raise _Refused(f"{where}.fixedResponseConfig.statusCode", "Required value")
+            out.fixed_response = FixedResponse(
+                str(config["statusCode"]), config.get("contentType"), config.get("messageBody")
+            )
+        elif kind == "forward":
+            sticky = (action.get("forwardConfig") or {}).get("targetGroupStickinessConfig") or {}
+            out.stickiness = Stickiness(bool(sticky.get("enabled")), sticky.get("durationSeconds"))
+        elif kind == "redirect":
+            out.redirect_query = (action.get("redirectConfig") or {}).get("query")
+        else:
+            raise _Refused(f"{where}.type", "expected forward, redirect or fixed-response")
+    return out
+
+
 # --------------------------------------------------------------------------- the reader
 
 
@@ -359,7 +415,11 @@ def _lb_configuration(
 class AlbGatewayPolicies:
     """The GatewayPolicyReader of the ALB profile."""
 
-    kinds: tuple[str, ...] = (LOAD_BALANCER_CONFIGURATION, TARGET_GROUP_CONFIGURATION)
+    kinds: tuple[str, ...] = (
+        LOAD_BALANCER_CONFIGURATION,
+        TARGET_GROUP_CONFIGURATION,
+        LISTENER_RULE_CONFIGURATION,
+    )
     status_kinds: tuple[str, ...] = ()  # their schemas have no conditions
     class_parameters: tuple[tuple[str, str], ...] = ((GROUP, LOAD_BALANCER_CONFIGURATION),)
 
@@ -413,6 +473,23 @@ class AlbGatewayPolicies:
                 return view
         view.services = _TargetGroups(snapshot, view, defaults, default_origin)
         return view
+
+    def rule_extension(
+        self, namespace: str, ref: Mapping[str, Any], snapshot: ClusterSnapshot
+    ) -> RuleExtension:
+        if ref.get("group") != GROUP or ref.get("kind") != LISTENER_RULE_CONFIGURATION:
+            raise ExtensionError(
+                "extensionRef", f"expected group {GROUP}, kind {LISTENER_RULE_CONFIGURATION}", missing=True
+            )
+        found = snapshot.custom_object(LISTENER_RULE_CONFIGURATION, namespace, str(ref.get("name")))
+        if found is None:
+            raise ExtensionError(
+                "extensionRef", f"{LISTENER_RULE_CONFIGURATION} {namespace}/{ref.get('name')} not found", True
+            )
+        try:
+            return rule_extension(found.spec)
+        except _Refused as err:
+            raise ExtensionError(f"extensionRef ({policy_name(found)} {err.field})", err.message) from None
 
     @staticmethod
     def _default_tgc(snapshot: ClusterSnapshot, config: CustomObject) -> CustomObject | None:

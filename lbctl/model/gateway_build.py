@@ -59,7 +59,13 @@ from lbctl.model.gateway_attach import (
     merge_conditions,
     parent_ref_dict,
 )
-from lbctl.model.gateway_policies import GatewayPolicyReader, GatewayPolicyView, ServicePolicies
+from lbctl.model.gateway_policies import (
+    ExtensionError,
+    GatewayPolicyReader,
+    GatewayPolicyView,
+    RuleExtension,
+    ServicePolicies,
+)
 from lbctl.model.gateway_routing import Entry, precedence_key, route_table
 from lbctl.model.objects import Ingress, ObjectRef
 from lbctl.model.problems import Problem, Severity, SpecError
@@ -713,6 +719,7 @@ class _RuleOutcome:
     timeout_seconds: float | None = None
     unresolved: Condition | None = None  # the first backendRef that cannot be used
     problems: list[Problem] = field(default_factory=list)
+    extension: RuleExtension | None = None  # an ExtensionRef filter's additions
 
 
 def _route_rules(
@@ -737,7 +744,7 @@ def _route_rules(
         where = f"spec.rules[{rule.index}]"
         refusal = inputs.cloud_refused.get((str(subject), rule.index))
         if refusal is None:
-            refusal = _filters(route, rule, where, inputs.features, result)
+            refusal = _filters(route, rule, where, inputs, result)
         if refusal is None:
             refusal = _unsupported_matches(route, rule, where, inputs.features)
         if refusal is not None:
@@ -754,6 +761,8 @@ def _route_rules(
             )
         elif result.action is None:
             result.action = _forward(route, rule, where, member, backends, auths, inputs, result)
+            if result.extension is not None and result.action.type == "forward":
+                result.action.stickiness = result.extension.stickiness
         out[rule.index] = result
     return out
 
@@ -767,10 +776,9 @@ def _header_edit(raw: Any) -> HeaderEdit:
     )
 
 
-def _filters(
-    route: Route, rule: Rule, where: str, features: GatewayFeatures, result: _RuleOutcome
-) -> str | None:
+def _filters(route: Route, rule: Rule, where: str, inputs: _Inputs, result: _RuleOutcome) -> str | None:
     """Apply the rule's filters to `result`; the message naming what the cloud cannot honour, if any."""
+    features = inputs.features
     prefix_only = all(
         isinstance(m, HTTPMatch) and m.path is not None and m.path.type == "PathPrefix" for m in rule.matches
     )
@@ -782,9 +790,16 @@ def _filters(
         config_key = kind[0].lower() + kind[1:]
         if kind == "URLRewrite":
             config_key = "urlRewrite"
+        elif kind == "ExtensionRef":
+            config_key = "extensionRef"
         config = item.get(config_key)
         if not isinstance(config, Mapping):
             return f"{here}.{config_key}: Required value for a {kind} filter"
+        if kind == "ExtensionRef":
+            refusal = _extension(route, config, f"{here}.{config_key}", inputs, result)
+            if refusal is not None:
+                return refusal
+            continue
         if kind in ("RequestHeaderModifier", "ResponseHeaderModifier"):
             edit = _header_edit(config)
             if kind == "RequestHeaderModifier":
@@ -831,6 +846,15 @@ def _filters(
                 prefix_path=prefix,
             ),
         )
+    extension = result.extension
+    if extension is not None and extension.redirect_query is not None:
+        if result.action is None or result.action.redirect is None:
+            return (
+                f"{where}.filters: a ListenerRuleConfiguration redirectConfig needs a RequestRedirect filter"
+            )
+        result.action.redirect.query = extension.redirect_query
+    if extension is not None and extension.fixed_response is not None:
+        result.action = Action("fixed-response", fixed_response=extension.fixed_response)
     timeouts = rule.timeouts
     if "backendRequest" in timeouts:
         return f"{where}.timeouts.backendRequest: not supported on this cloud"
@@ -839,6 +863,35 @@ def _filters(
             return f"{where}.timeouts.request: request timeouts are not supported on this cloud"
         seconds = duration_seconds(timeouts["request"])
         result.timeout_seconds = seconds or None  # 0s: no timeout
+    return None
+
+
+def _extension(
+    route: Route, ref: Mapping[str, Any], where: str, inputs: _Inputs, result: _RuleOutcome
+) -> str | None:
+    """An ExtensionRef filter (the cloud's rule configuration): its additions on `result`, or the refusal. One
+    whose object is missing makes the rule answer 500, as the spec has it for a filter that does not resolve."""
+    reader = inputs.features.policies
+    if reader is None:
+        return f"{where}: ExtensionRef filters are not supported on this cloud"
+    if result.extension is not None:
+        return f"{where}: one ExtensionRef filter per rule"
+    try:
+        result.extension = reader.rule_extension(route.namespace, ref, inputs.snapshot)
+    except ExtensionError as err:
+        if not err.missing:
+            return f"{where}: {err.field.removeprefix('extensionRef').strip(' ()') or 'extensionRef'}: {err.message}"
+        result.action = Action("fixed-response", fixed_response=FixedResponse("500"))
+        result.unresolved = Condition("ResolvedRefs", "False", "InvalidKind", f"{where}: {err.message}")
+        result.problems.append(
+            Problem(
+                Severity.ERROR,
+                f"{route.kind} {route.key}",
+                where,
+                f"{err.message}; the rule answers 500",
+                route.source,
+            )
+        )
     return None
 
 
@@ -1151,16 +1204,21 @@ def _spec_rule(entry: Entry, outcome: _RuleOutcome, port: int, renames: Mapping[
             WeightedTarget(backend_key=renames.get(t.backend_key or "", t.backend_key), weight=t.weight)
             for t in outcome.action.forward
         ],
+        stickiness=outcome.action.stickiness,
         redirect=outcome.action.redirect,
         fixed_response=outcome.action.fixed_response,
     )
     where = f"spec.rules[{entry.rule.index}].matches[{entry.match_index}]"
+    extra = outcome.extension
+    conditions = _conditions(entry.match)
+    if extra is not None and (extra.match_indexes is None or entry.match_index in extra.match_indexes):
+        conditions += extra.conditions
     return SpecRule(
         source=SourceRef(entry.route.key, where, entry.route.kind),
         host=entry.hostname,
         path=_path(entry.match),
         action=action,
-        conditions=_conditions(entry.match),
+        conditions=conditions,
         listen_ports=[port],
         rewrite_path_prefix=outcome.rewrite_path_prefix,
         full_path_rewrite=outcome.full_path_rewrite,

@@ -25,7 +25,8 @@ from lbctl.model.objects import CustomObject, Service
 from lbctl.model.problems import SpecError
 from lbctl.model.registry import ParsedAnnotations
 from lbctl.model.snapshot import ClusterSnapshot
-from lbctl.model.spec import TLSCertificate
+from lbctl.model.spec import Condition as SpecCondition
+from lbctl.model.spec import FixedResponse, Stickiness, TLSCertificate
 
 Fail = Callable[[str, str], SpecError]
 
@@ -88,6 +89,30 @@ class GatewayPolicyView:
             self.accepted[key] = (policy, condition)
 
 
+@dataclass
+class RuleExtension:
+    """What an `ExtensionRef` filter's object adds to a route rule: conditions (on the matches of
+    `match_indexes`, None: all), a fixed response instead of its action, stickiness of its forward, the query
+    of its redirect."""
+
+    conditions: list[SpecCondition] = field(default_factory=list)
+    match_indexes: frozenset[int] | None = None
+    fixed_response: FixedResponse | None = None
+    stickiness: Stickiness | None = None
+    redirect_query: str | None = None
+
+
+class ExtensionError(ValueError):
+    """An `ExtensionRef` lbctl cannot apply: `missing` when its object is not there (the rule answers 500), else
+    a field of it lbctl does not honour (the rule is not routed)."""
+
+    def __init__(self, field: str, message: str, missing: bool = False) -> None:
+        super().__init__(message)
+        self.field = field
+        self.message = message
+        self.missing = missing
+
+
 class GatewayPolicyReader(Protocol):
     """A cloud's reader of its policy kinds."""
 
@@ -99,6 +124,12 @@ class GatewayPolicyReader(Protocol):
     def read(
         self, gateway: Gateway, gateway_class: GatewayClass, snapshot: ClusterSnapshot
     ) -> GatewayPolicyView: ...
+
+    def rule_extension(
+        self, namespace: str, ref: Mapping[str, Any], snapshot: ClusterSnapshot
+    ) -> RuleExtension:
+        """An `extensionRef` of a route rule in `namespace`; ExtensionError when it cannot be applied."""
+        ...
 
 
 ACCEPTED = Condition("Accepted", "True", "Accepted")

@@ -24,8 +24,10 @@ from lbctl.model.gateway_attach import Condition
 from lbctl.model.gateway_policies import (
     ACCEPTED,
     BackendConfigOverlay,
+    ExtensionError,
     Fail,
     GatewayPolicyView,
+    RuleExtension,
     conflicted,
     of_kind,
     policy_name,
@@ -194,6 +196,11 @@ class GceGatewayPolicies:
 
     def __init__(self, backend_config: SchemaCheck) -> None:
         self.backend_config = backend_config
+
+    def rule_extension(
+        self, namespace: str, ref: Mapping[str, Any], snapshot: ClusterSnapshot
+    ) -> RuleExtension:
+        raise ExtensionError("extensionRef", "GKE's Gateway takes no ExtensionRef filters")
 
     def read(
         self, gateway: Gateway, gateway_class: GatewayClass, snapshot: ClusterSnapshot

@@ -68,12 +68,16 @@ LOAD_BALANCER_CONFIGURATION = Kind(
 TARGET_GROUP_CONFIGURATION = Kind(
     "TargetGroupConfiguration", "gateway.k8s.aws/v1", "targetgroupconfigurations", custom=True
 )
+LISTENER_RULE_CONFIGURATION = Kind(
+    "ListenerRuleConfiguration", "gateway.k8s.aws/v1", "listenerruleconfigurations", custom=True
+)
 HEALTH_CHECK_POLICY = Kind("HealthCheckPolicy", "networking.gke.io/v1", "healthcheckpolicies", custom=True)
 GCP_BACKEND_POLICY = Kind("GCPBackendPolicy", "networking.gke.io/v1", "gcpbackendpolicies", custom=True)
 GCP_GATEWAY_POLICY = Kind("GCPGatewayPolicy", "networking.gke.io/v1", "gcpgatewaypolicies", custom=True)
 POLICY_KINDS: tuple[Kind, ...] = (
     LOAD_BALANCER_CONFIGURATION,
     TARGET_GROUP_CONFIGURATION,
+    LISTENER_RULE_CONFIGURATION,
     HEALTH_CHECK_POLICY,
     GCP_BACKEND_POLICY,
     GCP_GATEWAY_POLICY,

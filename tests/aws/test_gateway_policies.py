@@ -196,3 +196,85 @@ def test_an_acm_certificate_of_the_configuration_serves_an_https_listener(accoun
     assert [c["CertificateArn"] for c in listener["Certificates"]] == [arn]
     assert listener["SslPolicy"] == "ELBSecurityPolicy-TLS13-1-2-2021-06"
     assert len(account.client("acm").list_certificates()["CertificateSummaryList"]) == 1  # nothing imported
+
+
+RULES = """
+apiVersion: gateway.networking.k8s.io/v1
+kind: GatewayClass
+metadata: {name: lbctl}
+spec: {controllerName: lbctl.io/alb}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: edge, namespace: shop}
+spec:
+  gatewayClassName: lbctl
+  listeners: [{name: http, port: 80, protocol: HTTP}]
+---
+apiVersion: gateway.k8s.aws/v1
+kind: ListenerRuleConfiguration
+metadata: {name: office-only, namespace: shop}
+spec:
+  conditions: [{field: source-ip, sourceIPConfig: {values: [10.0.0.0/8]}}]
+  actions: [{type: forward, forwardConfig: {targetGroupStickinessConfig: {enabled: true, durationSeconds: 300}}}]
+---
+apiVersion: gateway.k8s.aws/v1
+kind: ListenerRuleConfiguration
+metadata: {name: closed, namespace: shop}
+spec:
+  actions: [{type: fixed-response, fixedResponseConfig: {statusCode: 503, contentType: text/plain, messageBody: closed}}]
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: shop, namespace: shop}
+spec:
+  parentRefs: [{name: edge}]
+  rules:
+    - matches: [{path: {type: PathPrefix, value: /admin}}]
+      filters: [{type: ExtensionRef, extensionRef: {group: gateway.k8s.aws, kind: ListenerRuleConfiguration, name: office-only}}]
+      backendRefs: [{name: web, port: 80}]
+    - matches: [{path: {type: PathPrefix, value: /old}}]
+      filters: [{type: ExtensionRef, extensionRef: {group: gateway.k8s.aws, kind: ListenerRuleConfiguration, name: closed}}]
+      backendRefs: [{name: web, port: 80}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: web, namespace: shop}
+spec: {type: NodePort, ports: [{port: 80, targetPort: 8080, nodePort: 30111}]}
+"""
+
+
+def test_listener_rule_configurations_reach_the_alb_rules(account: Account) -> None:
+    """aws-load-balancer-controller's ListenerRuleConfiguration, by an ExtensionRef filter: a source-ip
+    condition and target group stickiness on one rule, a fixed response on another."""
+    text = with_nodes(RULES, account)
+    snapshot = ClusterSnapshot.from_objects(d for d in yaml.safe_load_all(text) if d)
+    config = BuildConfig.for_provider("aws")
+    built = build_gateways(snapshot, config, config.gateway_controller_names)
+    assert [p for p in built.problems if p.severity == "error"] == []
+    (spec,) = built.specs
+    provider = account.provider()
+    provider.converge(StackInput.from_snapshot(spec, snapshot))
+    elb = account.client("elbv2")
+    (lb,) = elb.describe_load_balancers()["LoadBalancers"]
+    (listener,) = elb.describe_listeners(LoadBalancerArn=lb["LoadBalancerArn"])["Listeners"]
+    rules = {
+        next(c["PathPatternConfig"]["Values"][0] for c in r["Conditions"] if c["Field"] == "path-pattern"): r
+        for r in elb.describe_rules(ListenerArn=listener["ListenerArn"])["Rules"]
+        if not r["IsDefault"]
+    }
+    admin = rules["/admin"]
+    (source,) = [c for c in admin["Conditions"] if c["Field"] == "source-ip"]
+    assert source["SourceIpConfig"]["Values"] == ["10.0.0.0/8"]
+    stickiness = admin["Actions"][0]["ForwardConfig"]["TargetGroupStickinessConfig"]
+    assert (stickiness["Enabled"], stickiness["DurationSeconds"]) == (True, 300)
+    closed = rules["/old"]["Actions"][0]
+    assert closed["Type"] == "fixed-response"
+    assert closed["FixedResponseConfig"] == {
+        "StatusCode": "503",
+        "ContentType": "text/plain",
+        "MessageBody": "closed",
+    }
+    before = provider.stats.total(mutating=True)
+    assert provider.converge(StackInput.from_snapshot(spec, snapshot)).changes == []
+    assert provider.stats.total(mutating=True) == before

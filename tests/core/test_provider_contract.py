@@ -90,6 +90,8 @@ def test_rbac_needs_follow_the_watched_kinds() -> None:
         ("gateway.k8s.aws", "loadbalancerconfigurations", "watch"),
         ("gateway.k8s.aws", "targetgroupconfigurations", "list"),
         ("gateway.k8s.aws", "targetgroupconfigurations", "watch"),
+        ("gateway.k8s.aws", "listenerruleconfigurations", "list"),
+        ("gateway.k8s.aws", "listenerruleconfigurations", "watch"),
     }
     gcp_extra = set(required_access("gcp")) - set(CLUSTER_ACCESS)
     assert gcp_extra == {

@@ -762,3 +762,121 @@ def test_a_google_cloud_listener_on_another_port_is_refused_not_moved() -> None:
 def test_a_gateway_with_only_an_https_listener_has_no_http_one() -> None:
     text = _https("gcp", {"options": {"networking.gke.io/pre-shared-certs": "shop-cert"}})
     assert [(x.protocol, x.port) for x in served("gcp", text).frontend.listeners] == [("HTTPS", 443)]
+
+
+# --------------------------------------------------------------------------- AWS: ListenerRuleConfiguration
+
+
+def _with_extension(lrc: dict[str, Any] | None, *filters: dict[str, Any], name: str = "rules") -> str:
+    text = base("aws")
+    docs = [d for d in yaml.safe_load_all(text) if d]
+    route = next(d for d in docs if d["kind"] == "HTTPRoute")
+    route["spec"]["rules"] = [
+        {
+            "matches": [
+                {"path": {"type": "PathPrefix", "value": "/admin"}},
+                {"path": {"type": "Exact", "value": "/x"}},
+            ],
+            "filters": [
+                *filters,
+                {
+                    "type": "ExtensionRef",
+                    "extensionRef": {
+                        "group": "gateway.k8s.aws",
+                        "kind": "ListenerRuleConfiguration",
+                        "name": name,
+                    },
+                },
+            ],
+            "backendRefs": [{"name": "cart", "port": 80}],
+        }
+    ]
+    out = yaml.safe_dump_all(docs)
+    if lrc is not None:
+        out += "---\n" + policy("ListenerRuleConfiguration", "shop", "rules", lrc)
+    return out
+
+
+def test_a_listener_rule_configuration_adds_source_ip_conditions_to_the_matches_it_names() -> None:
+    lrc = {
+        "conditions": [
+            {"field": "source-ip", "sourceIPConfig": {"values": ["10.0.0.0/8"]}, "matchIndexes": [0]}
+        ]
+    }
+    spec = served("aws", _with_extension(lrc))
+    conditions = {r.source.field: [(c.field, c.values) for c in r.conditions] for r in spec.rules}
+    assert conditions == {
+        "spec.rules[0].matches[0]": [("source-ip", ["10.0.0.0/8"])],
+        "spec.rules[0].matches[1]": [],
+    }
+
+
+def test_a_listener_rule_configuration_gives_a_fixed_response_or_stickiness() -> None:
+    fixed = {
+        "actions": [
+            {"type": "fixed-response", "fixedResponseConfig": {"statusCode": 403, "messageBody": "no"}}
+        ]
+    }
+    (rule, _) = served("aws", _with_extension(fixed)).rules
+    assert (
+        rule.action.type,
+        rule.action.fixed_response.status_code,
+        rule.action.fixed_response.message_body,
+    ) == (
+        "fixed-response",
+        "403",
+        "no",
+    )
+    sticky = {
+        "actions": [
+            {
+                "type": "forward",
+                "forwardConfig": {"targetGroupStickinessConfig": {"enabled": True, "durationSeconds": 120}},
+            }
+        ]
+    }
+    (rule, _) = served("aws", _with_extension(sticky)).rules
+    assert rule.action.type == "forward" and (
+        rule.action.stickiness.enabled,
+        rule.action.stickiness.duration_seconds,
+    ) == (True, 120)
+
+
+def test_a_listener_rule_configuration_adds_the_query_of_the_rules_redirect() -> None:
+    redirect = {"type": "RequestRedirect", "requestRedirect": {"hostname": "new.example.com"}}
+    lrc = {"actions": [{"type": "redirect", "redirectConfig": {"query": "from=old"}}]}
+    (rule, _) = served("aws", _with_extension(lrc, redirect)).rules
+    assert (rule.action.redirect.host, rule.action.redirect.query) == ("new.example.com", "from=old")
+
+
+def test_a_missing_listener_rule_configuration_makes_its_rule_answer_500() -> None:
+    result = build("aws", _with_extension(None))
+    (spec,) = result.specs
+    assert {r.action.type for r in spec.rules} == {"fixed-response"}
+    assert {r.action.fixed_response.status_code for r in spec.rules} == {"500"}
+    (parent,) = result.route_parents["HTTPRoute:shop/web"]
+    resolved = next(c for c in parent["conditions"] if c["type"] == "ResolvedRefs")
+    assert (resolved["status"], resolved["reason"]) == ("False", "InvalidKind")
+    assert "ListenerRuleConfiguration shop/rules not found" in resolved["message"]
+
+
+@pytest.mark.parametrize(
+    ("lrc", "field"),
+    [
+        ({"actions": [{"type": "authenticate-oidc"}]}, "spec.actions[0].type"),
+        ({"conditions": [{"field": "http-header"}]}, "spec.conditions[0].field"),
+        (
+            {"conditions": [{"field": "source-ip", "sourceIPConfig": {"values": ["nope"]}}]},
+            "spec.conditions[0].sourceIPConfig.values",
+        ),
+        ({"tags": {"a": "b"}}, "spec.tags"),
+    ],
+)
+def test_a_listener_rule_configuration_field_lbctl_cannot_apply_drops_the_rule_naming_it(
+    lrc: dict[str, Any], field: str
+) -> None:
+    result = build("aws", _with_extension(lrc))
+    (parent,) = result.route_parents["HTTPRoute:shop/web"]
+    accepted = next(c for c in parent["conditions"] if c["type"] == "Accepted")
+    assert (accepted["status"], accepted["reason"]) == ("False", "UnsupportedValue")
+    assert f"ListenerRuleConfiguration shop/rules {field}" in accepted["message"], accepted["message"]
