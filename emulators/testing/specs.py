@@ -8,11 +8,15 @@ from __future__ import annotations
 
 from typing import Any
 
+import yaml
+
 from lbctl.cli.render import describe_action
 from lbctl.model.builder import BuildConfig, BuildResult, GroupOutcome, build
+from lbctl.model.gateway_build import build_gateways
 from lbctl.model.matching import Request, first_match
 from lbctl.model.snapshot import ClusterSnapshot
 from lbctl.model.spec import LoadBalancerSpec
+from lbctl.provider import StackInput
 
 Obj = dict[str, Any]
 
@@ -167,3 +171,15 @@ def route(spec: LoadBalancerSpec, host: str, request_path: str) -> str:
 
 def messages(group: GroupOutcome) -> list[str]:
     return [str(p) for p in group.problems]
+
+
+def gateway_stack(text: str, provider: str, objects: list[Obj] | None = None) -> StackInput:
+    """The one Gateway of a manifest (and `objects` beside it) built through the real model, with no error, as
+    the provider's converge takes it."""
+    snapshot = ClusterSnapshot.from_objects([*(objects or []), *(d for d in yaml.safe_load_all(text) if d)])
+    config = BuildConfig.for_provider(provider)
+    built = build_gateways(snapshot, config, config.gateway_controller_names)
+    errors = [str(p) for p in built.problems if p.severity == "error"]
+    assert errors == [], errors
+    (spec,) = built.specs
+    return StackInput.from_snapshot(spec, snapshot)

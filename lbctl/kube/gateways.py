@@ -571,23 +571,32 @@ class GatewayReconciler:
                 if merged == current:
                     continue
                 status = {**(cached.raw.get("status") or {}), "parents": merged}
-                try:
-                    self.writer.set_status(
-                        kind,
-                        str(meta.get("namespace")),
-                        str(meta.get("name")),
-                        status,
-                        status,
-                        str(meta.get("resourceVersion") or ""),
-                    )
-                except ApiException as err:
-                    if err.status != 404:
-                        log.info(
-                            "route status not written; retrying",
-                            extra={"key": route_key, "status": err.status},
-                        )
-                        failed.append(err)
+                self._patch_status(kind, meta, status, status, f"route {route_key}", failed)
         return failed
+
+    def _patch_status(
+        self,
+        kind: Kind,
+        meta: Mapping[str, Any],
+        wanted: Mapping[str, Any],
+        current: Mapping[str, Any],
+        what: str,
+        failed: list[ApiException],
+    ) -> None:
+        """One object's status write; a failure other than the object being gone is added to `failed`."""
+        try:
+            self.writer.set_status(
+                kind,
+                str(meta.get("namespace")),
+                str(meta.get("name")),
+                wanted,
+                current,
+                str(meta.get("resourceVersion") or ""),
+            )
+        except ApiException as err:
+            if err.status != 404:
+                log.info("status not written; retrying", extra={"key": what, "status": err.status})
+                failed.append(err)
 
     def _write_policy_statuses(self, namespace: str, name: str, result: GatewayBuild) -> list[ApiException]:
         """The status.ancestors of every policy this Gateway reads, or that holds an entry of ours for it: ours
@@ -621,22 +630,7 @@ class GatewayReconciler:
                 merged = merge_ancestors(current, wanted, controller)
                 if merged == current:
                     continue
-                body = {**status, "ancestors": merged}
-                try:
-                    self.writer.set_status(
-                        kind,
-                        str(meta.get("namespace")),
-                        str(meta.get("name")),
-                        body,
-                        status,
-                        str(meta.get("resourceVersion") or ""),
-                    )
-                except ApiException as err:
-                    if err.status != 404:
-                        log.info(
-                            "policy status not written; retrying", extra={"key": key, "status": err.status}
-                        )
-                        failed.append(err)
+                self._patch_status(kind, meta, {**status, "ancestors": merged}, status, key, failed)
         return failed
 
     def _names_gateway(self, cached: CachedObject, namespace: str, name: str) -> bool:

@@ -29,6 +29,7 @@ from lbctl.model.gateway_policies import (
     ExtensionError,
     Fail,
     GatewayPolicyView,
+    PolicyFieldError,
     RuleExtension,
     conflicted,
     of_kind,
@@ -95,13 +96,6 @@ _TG_REFUSED = {
 }
 
 
-class _Refused(ValueError):
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
-        self.message = message
-
-
 def _pairs(values: Mapping[str, Any]) -> str:
     return ",".join(f"{k}={v}" for k, v in values.items())
 
@@ -109,11 +103,11 @@ def _pairs(values: Mapping[str, Any]) -> str:
 def _key_values(raw: Any, where: str) -> dict[str, str]:
     """`[{key, value}]` as a dict."""
     if not isinstance(raw, list):
-        raise _Refused(where, "expected a list of {key, value}")
+        raise PolicyFieldError(where, "expected a list of {key, value}")
     out = {}
     for i, item in enumerate(raw):
         if not isinstance(item, Mapping) or "key" not in item or "value" not in item:
-            raise _Refused(f"{where}[{i}]", "expected {key, value}")
+            raise PolicyFieldError(f"{where}[{i}]", "expected {key, value}")
         out[str(item["key"])] = str(item["value"])
     return out
 
@@ -122,18 +116,18 @@ def _key_values(raw: Any, where: str) -> dict[str, str]:
 
 
 def _lb_annotations(spec: Mapping[str, Any]) -> dict[str, tuple[str, str]]:
-    """annotation → (value, the spec field it came from); _Refused for a field lbctl does not apply."""
+    """annotation → (value, the spec field it came from); PolicyFieldError for a field lbctl does not apply."""
     out: dict[str, tuple[str, str]] = {}
     for name, why in _LB_REFUSED.items():
         if spec.get(name) not in (None, False):
-            raise _Refused(f"spec.{name}", why)
+            raise PolicyFieldError(f"spec.{name}", why)
     for name, annotation in _LB_STRINGS.items():
         if spec.get(name) is not None:
             out[annotation] = (str(spec[name]), f"spec.{name}")
     for name, annotation in _LB_LISTS.items():
         if spec.get(name) is not None:
             if not isinstance(spec[name], list):
-                raise _Refused(f"spec.{name}", "expected a list of strings")
+                raise PolicyFieldError(f"spec.{name}", "expected a list of strings")
             out[annotation] = (",".join(str(v) for v in spec[name]), f"spec.{name}")
     subnets = spec.get("loadBalancerSubnets")
     if subnets is not None:
@@ -141,10 +135,10 @@ def _lb_annotations(spec: Mapping[str, Any]) -> dict[str, tuple[str, str]]:
         for i, subnet in enumerate(subnets if isinstance(subnets, list) else [None]):
             where = f"spec.loadBalancerSubnets[{i}]"
             if not isinstance(subnet, Mapping) or not subnet.get("identifier"):
-                raise _Refused(f"{where}.identifier", "Required value")
+                raise PolicyFieldError(f"{where}.identifier", "Required value")
             for name in _SUBNET_REFUSED:
                 if subnet.get(name) is not None:
-                    raise _Refused(f"{where}.{name}", "an NLB setting; a Gateway here is an ALB")
+                    raise PolicyFieldError(f"{where}.{name}", "an NLB setting; a Gateway here is an ALB")
             ids.append(str(subnet["identifier"]))
         out[a.SUBNETS] = (",".join(ids), "spec.loadBalancerSubnets")
     if spec.get("loadBalancerAttributes") is not None:
@@ -175,16 +169,18 @@ def _lb_annotations(spec: Mapping[str, Any]) -> dict[str, tuple[str, str]]:
     for i, listener in enumerate(spec.get("listenerConfigurations") or []):
         where = f"spec.listenerConfigurations[{i}]"
         if not isinstance(listener, Mapping):
-            raise _Refused(where, "expected an object")
+            raise PolicyFieldError(where, "expected an object")
         for name in _LISTENER_REFUSED:
             if listener.get(name) not in (None, False, []):
-                raise _Refused(f"{where}.{name}", "not supported on Gateway listeners here")
+                raise PolicyFieldError(f"{where}.{name}", "not supported on Gateway listeners here")
         if listener.get("sslPolicy") is not None:
             if not str(listener.get("protocolPort", "")).startswith("HTTPS:"):
-                raise _Refused(f"{where}.protocolPort", "an sslPolicy needs an HTTPS:<port> listener")
+                raise PolicyFieldError(f"{where}.protocolPort", "an sslPolicy needs an HTTPS:<port> listener")
             policies.add(str(listener["sslPolicy"]))
     if len(policies) > 1:
-        raise _Refused("spec.listenerConfigurations", "one sslPolicy for every HTTPS listener of the Gateway")
+        raise PolicyFieldError(
+            "spec.listenerConfigurations", "one sslPolicy for every HTTPS listener of the Gateway"
+        )
     if policies:
         out[a.SSL_POLICY] = (policies.pop(), "spec.listenerConfigurations[].sslPolicy")
     return out
@@ -203,10 +199,10 @@ def _lb_certificates(spec: Mapping[str, Any]) -> dict[int, tuple[list[TLSCertifi
             continue
         protocol, _, port = str(listener.get("protocolPort", "")).partition(":")
         if protocol != "HTTPS" or not port.isdigit():
-            raise _Refused(f"{where}.protocolPort", "certificates need an HTTPS:<port> listener")
+            raise PolicyFieldError(f"{where}.protocolPort", "certificates need an HTTPS:<port> listener")
         checked = a.REGISTRY.parse({a.CERTIFICATE_ARN: ",".join(str(x) for x in arns)}, "Ingress", where)
         if checked.errors:  # held to what the certificate-arn annotation takes
-            raise _Refused(f"{where}.certificates", checked.errors[0].message)
+            raise PolicyFieldError(f"{where}.certificates", checked.errors[0].message)
         out[int(port)] = ([TLSCertificate("arn", str(arn)) for arn in arns], where)
     return out
 
@@ -219,9 +215,11 @@ def _tg_annotations(props: Mapping[str, Any], where: str) -> dict[str, tuple[str
     out: dict[str, tuple[str, str]] = {}
     for name, why in _TG_REFUSED.items():
         if props.get(name) not in (None, False, {}):
-            raise _Refused(f"{where}.{name}", why)
+            raise PolicyFieldError(f"{where}.{name}", why)
     if props.get("ipAddressType") not in (None, "ipv4"):
-        raise _Refused(f"{where}.ipAddressType", "only ipv4 target groups are supported on Gateway backends")
+        raise PolicyFieldError(
+            f"{where}.ipAddressType", "only ipv4 target groups are supported on Gateway backends"
+        )
     for name, annotation in _TG_STRINGS.items():
         if props.get(name) is not None:
             out[annotation] = (str(props[name]), f"{where}.{name}")
@@ -233,7 +231,9 @@ def _tg_annotations(props: Mapping[str, Any], where: str) -> dict[str, tuple[str
         matcher = health.get("matcher")
         if isinstance(matcher, Mapping):
             if matcher.get("httpCode") and matcher.get("grpcCode"):
-                raise _Refused(f"{where}.healthCheckConfig.matcher", "set httpCode or grpcCode, not both")
+                raise PolicyFieldError(
+                    f"{where}.healthCheckConfig.matcher", "set httpCode or grpcCode, not both"
+                )
             for name in ("httpCode", "grpcCode"):
                 if matcher.get(name):
                     out[a.SUCCESS_CODES] = (str(matcher[name]), f"{where}.healthCheckConfig.matcher.{name}")
@@ -243,7 +243,7 @@ def _tg_annotations(props: Mapping[str, Any], where: str) -> dict[str, tuple[str
     selector = props.get("nodeSelector")
     if isinstance(selector, Mapping):
         if selector.get("matchExpressions"):
-            raise _Refused(f"{where}.nodeSelector.matchExpressions", "not supported; use matchLabels")
+            raise PolicyFieldError(f"{where}.nodeSelector.matchExpressions", "not supported; use matchLabels")
         labels = selector.get("matchLabels") or {}
         out[a.TARGET_NODE_LABELS] = (_pairs(labels), f"{where}.nodeSelector.matchLabels")
     return out
@@ -301,7 +301,7 @@ class _TargetGroups:
             return parsed
         try:
             wanted = _tg_annotations(props, "spec.defaultConfiguration")
-        except _Refused as err:
+        except PolicyFieldError as err:
             who = origin.get(_prop(err.field), "TargetGroupConfiguration")
             if own is not None and who == policy_name(own):
                 self.view.report(
@@ -351,22 +351,22 @@ _RULE_ACTIONS_REFUSED = {
 
 
 def rule_extension(spec: Mapping[str, Any]) -> RuleExtension:
-    """A ListenerRuleConfiguration's spec as what it adds to a rule; _Refused naming a field lbctl does not
+    """A ListenerRuleConfiguration's spec as what it adds to a rule; PolicyFieldError naming a field lbctl does not
     apply."""
     out = RuleExtension()
     if spec.get("tags"):
-        raise _Refused("spec.tags", "not supported: listener rules carry the Gateway's tags")
+        raise PolicyFieldError("spec.tags", "not supported: listener rules carry the Gateway's tags")
     indexes: set[int] | None = None
     for i, condition in enumerate(spec.get("conditions") or []):
         where = f"spec.conditions[{i}]"
         if not isinstance(condition, Mapping) or condition.get("field") != "source-ip":
-            raise _Refused(f"{where}.field", "expected source-ip")
+            raise PolicyFieldError(f"{where}.field", "expected source-ip")
         values = (condition.get("sourceIPConfig") or {}).get("values") or []
         if not values:
-            raise _Refused(f"{where}.sourceIPConfig.values", "Required value")
+            raise PolicyFieldError(f"{where}.sourceIPConfig.values", "Required value")
         checked = a.REGISTRY.parse({a.INBOUND_CIDRS: ",".join(str(v) for v in values)}, "Ingress", where)
         if checked.errors:  # CIDRs, as inbound-cidrs takes them
-            raise _Refused(f"{where}.sourceIPConfig.values", checked.errors[0].message)
+            raise PolicyFieldError(f"{where}.sourceIPConfig.values", checked.errors[0].message)
         out.conditions.append(SpecCondition("source-ip", [str(v) for v in values]))
         if condition.get("matchIndexes") is not None:
             indexes = (indexes or set()) | {int(x) for x in condition["matchIndexes"]}
@@ -375,11 +375,11 @@ def rule_extension(spec: Mapping[str, Any]) -> RuleExtension:
         where = f"spec.actions[{i}]"
         kind = action.get("type") if isinstance(action, Mapping) else None
         if kind in _RULE_ACTIONS_REFUSED:
-            raise _Refused(f"{where}.type", f"{kind}: {_RULE_ACTIONS_REFUSED[kind]}")
+            raise PolicyFieldError(f"{where}.type", f"{kind}: {_RULE_ACTIONS_REFUSED[kind]}")
         if kind == "fixed-response":
             config = action.get("fixedResponseConfig") or {}
             if "statusCode" not in config:
-                raise _Refused(f"{where}.fixedResponseConfig.statusCode", "Required value")
+                raise PolicyFieldError(f"{where}.fixedResponseConfig.statusCode", "Required value")
             out.fixed_response = FixedResponse(
                 str(config["statusCode"]), config.get("contentType"), config.get("messageBody")
             )
@@ -389,7 +389,7 @@ def rule_extension(spec: Mapping[str, Any]) -> RuleExtension:
         elif kind == "redirect":
             out.redirect_query = (action.get("redirectConfig") or {}).get("query")
         else:
-            raise _Refused(f"{where}.type", "expected forward, redirect or fixed-response")
+            raise PolicyFieldError(f"{where}.type", "expected forward, redirect or fixed-response")
     return out
 
 
@@ -399,16 +399,20 @@ def rule_extension(spec: Mapping[str, Any]) -> RuleExtension:
 def _lb_configuration(
     snapshot: ClusterSnapshot, ref: Mapping[str, Any] | None, namespace: str | None, where: str
 ) -> CustomObject | None:
-    """The LoadBalancerConfiguration a parametersRef names; _Refused when it names another kind or is missing."""
+    """The LoadBalancerConfiguration a parametersRef names; PolicyFieldError when it names another kind or is missing."""
     if not ref:
         return None
     if ref.get("group") != GROUP or ref.get("kind") != LOAD_BALANCER_CONFIGURATION:
-        raise _Refused(where, f"expected group {GROUP}, kind {LOAD_BALANCER_CONFIGURATION}")
+        raise PolicyFieldError(where, f"expected group {GROUP}, kind {LOAD_BALANCER_CONFIGURATION}")
     if not namespace:
-        raise _Refused(f"{where}.namespace", "Required value: a LoadBalancerConfiguration is namespaced")
+        raise PolicyFieldError(
+            f"{where}.namespace", "Required value: a LoadBalancerConfiguration is namespaced"
+        )
     found = snapshot.custom_object(LOAD_BALANCER_CONFIGURATION, namespace, str(ref.get("name")))
     if found is None:
-        raise _Refused(where, f"{LOAD_BALANCER_CONFIGURATION} {namespace}/{ref.get('name')} not found")
+        raise PolicyFieldError(
+            where, f"{LOAD_BALANCER_CONFIGURATION} {namespace}/{ref.get('name')} not found"
+        )
     return found
 
 
@@ -438,7 +442,7 @@ class AlbGatewayPolicies:
             of_class = _lb_configuration(
                 snapshot, class_ref or None, class_ref.get("namespace"), "spec.parametersRef"
             )
-        except _Refused as err:
+        except PolicyFieldError as err:
             where = err.field
             if not where.startswith("spec.infrastructure"):
                 where = f"GatewayClass {gateway_class.name} {where}"
@@ -456,7 +460,7 @@ class AlbGatewayPolicies:
                 for port, (certificates, field) in _lb_certificates(config.spec).items():
                     view.certificates[port] = (certificates, f"{policy_name(config)} {field}")
                 tgc = self._default_tgc(snapshot, config)
-            except _Refused as err:
+            except PolicyFieldError as err:
                 view.refusal = ("InvalidParameters", f"{policy_name(config)} {err.field}", err.message)
                 return view
             if tgc is not None:
@@ -488,7 +492,7 @@ class AlbGatewayPolicies:
             )
         try:
             return rule_extension(found.spec)
-        except _Refused as err:
+        except PolicyFieldError as err:
             raise ExtensionError(f"extensionRef ({policy_name(found)} {err.field})", err.message) from None
 
     @staticmethod
@@ -498,12 +502,12 @@ class AlbGatewayPolicies:
             return None
         found = snapshot.custom_object(TARGET_GROUP_CONFIGURATION, config.namespace, str(ref.get("name")))
         if found is None:
-            raise _Refused(
+            raise PolicyFieldError(
                 "spec.defaultTargetGroupConfiguration",
                 f"{TARGET_GROUP_CONFIGURATION} {config.namespace}/{ref.get('name')} not found",
             )
         if found.spec.get("targetReference"):
-            raise _Refused(
+            raise PolicyFieldError(
                 "spec.defaultTargetGroupConfiguration",
                 f"{policy_name(found)} has a targetReference; a default one must not",
             )

@@ -102,14 +102,21 @@ class RuleExtension:
     redirect_query: str | None = None
 
 
-class ExtensionError(ValueError):
+class PolicyFieldError(ValueError):
+    """A policy field lbctl does not honour (the field path within the policy, and why)."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+class ExtensionError(PolicyFieldError):
     """An `ExtensionRef` lbctl cannot apply: `missing` when its object is not there (the rule answers 500), else
     a field of it lbctl does not honour (the rule is not routed)."""
 
     def __init__(self, field: str, message: str, missing: bool = False) -> None:
-        super().__init__(message)
-        self.field = field
-        self.message = message
+        super().__init__(field, message)
         self.missing = missing
 
 

@@ -27,6 +27,7 @@ from lbctl.model.gateway_policies import (
     ExtensionError,
     Fail,
     GatewayPolicyView,
+    PolicyFieldError,
     RuleExtension,
     conflicted,
     of_kind,
@@ -53,17 +54,12 @@ _BACKEND_REFUSED = {
 }
 
 
-class _Invalid(ValueError):
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
-        self.message = message
-
-
 def _default(policy: CustomObject) -> Mapping[str, Any]:
     for name in policy.spec:
         if name not in ("default", "targetRef"):
-            raise _Invalid(f"spec.{name}", "not supported; lbctl reads spec.default and spec.targetRef")
+            raise PolicyFieldError(
+                f"spec.{name}", "not supported; lbctl reads spec.default and spec.targetRef"
+            )
     value = policy.spec.get("default")
     return value if isinstance(value, Mapping) else {}
 
@@ -74,33 +70,35 @@ def health_check(policy: CustomObject) -> dict[str, Any]:
     out: dict[str, Any] = {k: default[k] for k in _HEALTH_NUMBERS if default.get(k) is not None}
     logging = default.get("logConfig")
     if isinstance(logging, Mapping) and logging.get("enabled"):
-        raise _Invalid("spec.default.logConfig.enabled", "health check logging is not supported here")
+        raise PolicyFieldError("spec.default.logConfig.enabled", "health check logging is not supported here")
     config = default.get("config")
     if not isinstance(config, Mapping):
         return out
     kind = str(config.get("type") or "HTTP")
     if kind not in _PROBES:
-        raise _Invalid("spec.default.config.type", f"{kind} is not supported; expected HTTP, HTTPS or HTTP2")
+        raise PolicyFieldError(
+            "spec.default.config.type", f"{kind} is not supported; expected HTTP, HTTPS or HTTP2"
+        )
     out["type"] = kind
     for name in config:
         if name not in ("type", _PROBES[kind]):
-            raise _Invalid(f"spec.default.config.{name}", f"does not go with type {kind}")
+            raise PolicyFieldError(f"spec.default.config.{name}", f"does not go with type {kind}")
     probe = config.get(_PROBES[kind]) or {}
     where = f"spec.default.config.{_PROBES[kind]}"
     for name in probe:
         if name not in ("requestPath", "port", "portSpecification"):
-            raise _Invalid(
+            raise PolicyFieldError(
                 f"{where}.{name}", "not supported; lbctl sets requestPath, port and portSpecification"
             )
     specification = probe.get("portSpecification") or ("USE_FIXED_PORT" if "port" in probe else None)
     if specification not in (None, "USE_FIXED_PORT", "USE_SERVING_PORT"):
-        raise _Invalid(f"{where}.portSpecification", f"{specification} is not supported")
+        raise PolicyFieldError(f"{where}.portSpecification", f"{specification} is not supported")
     if specification == "USE_FIXED_PORT":
         if "port" not in probe:
-            raise _Invalid(f"{where}.port", "Required value with portSpecification USE_FIXED_PORT")
+            raise PolicyFieldError(f"{where}.port", "Required value with portSpecification USE_FIXED_PORT")
         out["port"] = probe["port"]
     elif "port" in probe:
-        raise _Invalid(f"{where}.port", "only with portSpecification USE_FIXED_PORT")
+        raise PolicyFieldError(f"{where}.port", "only with portSpecification USE_FIXED_PORT")
     if probe.get("requestPath") is not None:
         out["requestPath"] = probe["requestPath"]
     return out
@@ -112,9 +110,9 @@ def backend_fields(policy: CustomObject) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for name in default:
         if name in _BACKEND_REFUSED:
-            raise _Invalid(f"spec.default.{name}", _BACKEND_REFUSED[name])
+            raise PolicyFieldError(f"spec.default.{name}", _BACKEND_REFUSED[name])
         if name not in ("timeoutSec", "connectionDraining", "sessionAffinity", "securityPolicy", "logging"):
-            raise _Invalid(f"spec.default.{name}", "not a GCPBackendPolicy field lbctl applies")
+            raise PolicyFieldError(f"spec.default.{name}", "not a GCPBackendPolicy field lbctl applies")
     if default.get("timeoutSec") is not None:
         out["timeoutSec"] = default["timeoutSec"]
     draining = default.get("connectionDraining")
@@ -133,7 +131,9 @@ def backend_fields(policy: CustomObject) -> dict[str, Any]:
         rate = logging.get("sampleRate")
         if rate is not None:
             if not isinstance(rate, int) or not 0 <= rate <= 1_000_000:
-                raise _Invalid("spec.default.logging.sampleRate", "expected an integer from 0 to 1000000")
+                raise PolicyFieldError(
+                    "spec.default.logging.sampleRate", "expected an integer from 0 to 1000000"
+                )
             out["logging"]["sampleRate"] = rate / 1_000_000
     return out
 
@@ -143,7 +143,7 @@ def _check_shape(check: SchemaCheck, spec: Mapping[str, Any]) -> None:
     error = check.best_error(spec)
     if error is not None:
         path = ".".join(str(p) for p in error.absolute_path)
-        raise _Invalid("spec.default", f"{error.message} (BackendConfig field {path})")
+        raise PolicyFieldError("spec.default", f"{error.message} (BackendConfig field {path})")
 
 
 @dataclass
@@ -172,7 +172,7 @@ class _Backends:
             try:
                 values = read(policy)
                 _check_shape(self.check, {"healthCheck": values} if kind == HEALTH_CHECK_POLICY else values)
-            except _Invalid as err:
+            except PolicyFieldError as err:
                 self.view.report(
                     policy, Condition("Accepted", "False", "Invalid", f"{err.field}: {err.message}")
                 )
@@ -223,12 +223,12 @@ class GceGatewayPolicies:
             default = _default(policy)
             for name in default:
                 if name != "sslPolicy":
-                    raise _Invalid(
+                    raise PolicyFieldError(
                         f"spec.default.{name}",
                         "not supported on the global external Application Load Balancer here; lbctl applies "
                         "sslPolicy",
                     )
-        except _Invalid as err:
+        except PolicyFieldError as err:
             view.report(policy, Condition("Accepted", "False", "Invalid", f"{err.field}: {err.message}"))
             view.refusal = ("InvalidParameters", f"{policy_name(policy)} {err.field}", err.message)
             return view

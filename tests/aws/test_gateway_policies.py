@@ -7,14 +7,10 @@ from __future__ import annotations
 
 from typing import Any
 
-import yaml
-
 from emulators.testing.aws_stacks import Account, with_nodes
 from emulators.testing.certs import self_signed
+from emulators.testing.specs import gateway_stack
 from lbctl.cloudcalls import is_mutating
-from lbctl.model.builder import BuildConfig
-from lbctl.model.gateway_build import build_gateways
-from lbctl.model.snapshot import ClusterSnapshot
 from lbctl.provider import StackInput
 
 GATEWAY = """
@@ -91,12 +87,7 @@ spec: {type: NodePort, ports: [{port: 80, targetPort: 8080, nodePort: 30111}]}
 
 def stack(account: Account, path: str = "/healthz") -> StackInput:
     text = with_nodes(GATEWAY.replace("healthCheckPath: /healthz", f"healthCheckPath: {path}"), account)
-    snapshot = ClusterSnapshot.from_objects(d for d in yaml.safe_load_all(text) if d)
-    config = BuildConfig.for_provider("aws")
-    built = build_gateways(snapshot, config, config.gateway_controller_names)
-    assert [p for p in built.problems if p.severity == "error"] == []
-    (spec,) = built.specs
-    return StackInput.from_snapshot(spec, snapshot)
+    return gateway_stack(text, "aws")
 
 
 def _tags(elb: Any, arn: str) -> dict[str, str]:
@@ -182,13 +173,7 @@ def test_an_acm_certificate_of_the_configuration_serves_an_https_listener(accoun
     arn = account.client("acm").import_certificate(Certificate=cert.encode(), PrivateKey=key.encode())[
         "CertificateArn"
     ]
-    text = with_nodes(HTTPS.replace("ARN", arn), account)
-    snapshot = ClusterSnapshot.from_objects(d for d in yaml.safe_load_all(text) if d)
-    config = BuildConfig.for_provider("aws")
-    built = build_gateways(snapshot, config, config.gateway_controller_names)
-    assert [p for p in built.problems if p.severity == "error"] == []
-    (spec,) = built.specs
-    account.provider().converge(StackInput.from_snapshot(spec, snapshot))
+    account.provider().converge(gateway_stack(with_nodes(HTTPS.replace("ARN", arn), account), "aws"))
     elb = account.client("elbv2")
     (lb,) = elb.describe_load_balancers()["LoadBalancers"]
     (listener,) = elb.describe_listeners(LoadBalancerArn=lb["LoadBalancerArn"])["Listeners"]
@@ -247,14 +232,9 @@ spec: {type: NodePort, ports: [{port: 80, targetPort: 8080, nodePort: 30111}]}
 def test_listener_rule_configurations_reach_the_alb_rules(account: Account) -> None:
     """aws-load-balancer-controller's ListenerRuleConfiguration, by an ExtensionRef filter: a source-ip
     condition and target group stickiness on one rule, a fixed response on another."""
-    text = with_nodes(RULES, account)
-    snapshot = ClusterSnapshot.from_objects(d for d in yaml.safe_load_all(text) if d)
-    config = BuildConfig.for_provider("aws")
-    built = build_gateways(snapshot, config, config.gateway_controller_names)
-    assert [p for p in built.problems if p.severity == "error"] == []
-    (spec,) = built.specs
+    stack = gateway_stack(with_nodes(RULES, account), "aws")
     provider = account.provider()
-    provider.converge(StackInput.from_snapshot(spec, snapshot))
+    provider.converge(stack)
     elb = account.client("elbv2")
     (lb,) = elb.describe_load_balancers()["LoadBalancers"]
     (listener,) = elb.describe_listeners(LoadBalancerArn=lb["LoadBalancerArn"])["Listeners"]
@@ -276,5 +256,5 @@ def test_listener_rule_configurations_reach_the_alb_rules(account: Account) -> N
         "MessageBody": "closed",
     }
     before = provider.stats.total(mutating=True)
-    assert provider.converge(StackInput.from_snapshot(spec, snapshot)).changes == []
+    assert provider.converge(stack).changes == []
     assert provider.stats.total(mutating=True) == before

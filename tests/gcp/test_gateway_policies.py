@@ -7,15 +7,12 @@ from __future__ import annotations
 
 from typing import Any
 
-import yaml
 from google.cloud import compute_v1
 
 from emulators.gce import ComputeEmulator
 from emulators.testing.gce import Clients
 from emulators.testing.gcp_stacks import PROJECT, example_objects, of, wait
-from lbctl.model.builder import BuildConfig
-from lbctl.model.gateway_build import build_gateways
-from lbctl.model.snapshot import ClusterSnapshot
+from emulators.testing.specs import gateway_stack
 from lbctl.provider import StackInput
 from providers.gcp.provider import GcpProvider
 
@@ -78,14 +75,8 @@ spec:
 
 
 def stack(with_backend_policy: bool = True) -> StackInput:
-    objects = [o for o in example_objects() if o["kind"] != "Ingress"]
     text = GATEWAY + ("---\n" + BACKEND_POLICY if with_backend_policy else "")
-    snapshot = ClusterSnapshot.from_objects(objects + [o for o in yaml.safe_load_all(text) if o])
-    config = BuildConfig.for_provider("gcp")
-    built = build_gateways(snapshot, config, config.gateway_controller_names)
-    assert not built.problems
-    (spec,) = built.specs
-    return StackInput.from_snapshot(spec, snapshot)
+    return gateway_stack(text, "gcp", [o for o in example_objects() if o["kind"] != "Ingress"])
 
 
 def _named(emulator: ComputeEmulator, collection: str, part: str) -> dict[str, Any]:

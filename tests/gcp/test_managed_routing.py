@@ -12,6 +12,7 @@ from google.cloud import compute_v1
 from emulators.gce import ComputeEmulator
 from emulators.testing.gce import Clients
 from emulators.testing.gcp_stacks import PROJECT, example_objects, of, wait
+from emulators.testing.specs import gateway_stack
 from lbctl.cloudcalls import is_mutating
 from lbctl.model.builder import BuildConfig
 from lbctl.model.gateway_build import build_gateways
@@ -171,14 +172,9 @@ def test_a_gateway_without_routes_answers_404_from_its_url_map(
 ) -> None:
     """A URL map needs a backend service even to answer 404: with no route yet, the cluster default backend
     anchors it (as GKE's Gateway uses its own 404 backend), so the Gateway is served before its first route."""
-    objects = [o for o in example_objects() if o["kind"] == "Node"]
-    snapshot = ClusterSnapshot.from_objects(objects + [o for o in yaml.safe_load_all(NO_ROUTES) if o])
-    config = BuildConfig.for_provider("gcp")
-    built = build_gateways(snapshot, config, config.gateway_controller_names)
-    assert not built.problems
-    (spec,) = built.specs
-    assert spec.cluster_default == "kube-system/default-http-backend:80" and spec.rules == []
-    result = provider.converge(StackInput.from_snapshot(spec, snapshot))
+    stack = gateway_stack(NO_ROUTES, "gcp", [o for o in example_objects() if o["kind"] == "Node"])
+    assert stack.spec.cluster_default == "kube-system/default-http-backend:80" and stack.spec.rules == []
+    result = provider.converge(stack)
     assert result.address and not result.errors
     (url_map,) = of(emulator, "urlMaps")
     abort = url_map["defaultRouteAction"]["faultInjectionPolicy"]["abort"]
@@ -227,12 +223,7 @@ def test_an_https_only_gateway_with_a_pre_shared_certificate(
     )
     wait(clients, clients.ssl_certificates.insert(project=PROJECT, ssl_certificate_resource=certificate))
     objects = [o for o in example_objects() if o["kind"] != "Ingress"]
-    snapshot = ClusterSnapshot.from_objects(objects + [o for o in yaml.safe_load_all(PRE_SHARED) if o])
-    config = BuildConfig.for_provider("gcp")
-    built = build_gateways(snapshot, config, config.gateway_controller_names)
-    assert not built.problems
-    (spec,) = built.specs
-    provider.converge(StackInput.from_snapshot(spec, snapshot))
+    provider.converge(gateway_stack(PRE_SHARED, "gcp", objects))
     (proxy,) = of(emulator, "targetHttpsProxies")
     assert [c.rsplit("/", 1)[-1] for c in proxy["sslCertificates"]] == ["shared-cert"]
     assert of(emulator, "targetHttpProxies") == []
