@@ -490,18 +490,12 @@ class GatewayReconciler:
         current = cached.raw.get("status") or {}
         if dict(current) == dict(wanted):
             return
-        try:
-            self.writer.set_status(
-                GATEWAY,
-                str(meta.get("namespace")),
-                str(meta.get("name")),
-                wanted,
-                current,
-                str(meta.get("resourceVersion") or ""),
-            )
-        except ApiException as err:
-            if err.status != 404:
-                raise
+        failed: list[ApiException] = []
+        self._patch_status(
+            GATEWAY, meta, wanted, current, f"Gateway {meta.get('namespace')}/{meta.get('name')}", failed
+        )
+        if failed:
+            raise failed[0]
 
     def _write_class_status(self, name: str) -> None:
         cached = self.cached(GATEWAY_CLASS.kind, name)
