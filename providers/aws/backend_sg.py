@@ -121,7 +121,7 @@ def discover_backend(
             view.rules, view.partial = rules, True
             return view
     view.rules = our_rules(clients, backend_id)
-    _others(clients, cluster, stack, view)
+    others(clients, cluster, stack, view)
     return view
 
 
@@ -304,7 +304,7 @@ def _rules_of(clients: AwsClients, backend_id: str, filters: list[dict[str, Any]
     return rules
 
 
-def _others(clients: AwsClients, cluster: str, stack: str, view: BackendView) -> None:
+def others(clients: AwsClients, cluster: str, stack: str, view: BackendView) -> None:
     """The ranges the cluster's other stacks record on their target groups, and their load balancers."""
     for item in clients.pages(
         "resourcegroupstaggingapi",

@@ -17,7 +17,7 @@ from lbctl.provider import BindingResult, Check, ConvergeResult, ProviderConfig,
 
 from . import alb_rules, bindings, nlb
 from .apply import Applier
-from .backend_sg import instance_targets, merge_ranges, resolve_endpoints
+from .backend_sg import BackendView, instance_targets, merge_ranges, others, resolve_endpoints
 from .binding_rules import RuleMemory
 from .clients import AwsClients
 from .describe import describe_stack
@@ -203,6 +203,12 @@ class AwsProvider:
         result.errors.extend(applier.failures)
         if desired is None:
             result.deleted = applier.complete or current.empty
+            if applier.complete and self._backend_left_to_others_now_gone(spec.stack, current):
+                again = self._converge(stack, apply)  # the shared backend group is this stack's to delete
+                result.changes += again.changes
+                result.steps += again.steps
+                result.errors += again.errors
+                result.warnings += again.warnings
         else:
             result.address = applier.resolve(planned.address)
             result.extra_addresses = [applier.resolve(front.address)] if front.address is not None else []
@@ -213,6 +219,17 @@ class AwsProvider:
                 self._keep(stack, desired, current, planned, applier, result)
         result.calls = self._calls_since(before)
         return result
+
+    def _backend_left_to_others_now_gone(self, stack: str, current: CurrentStack) -> bool:
+        """A delete kept the cluster's shared backend security group because other stacks' load balancers were
+        there when it looked; when those stacks were deleted at the same time, each saw the other's and none
+        would delete the group. Looked at again (one read): whether no other load balancer is left now."""
+        view = current.backend
+        if view is None or view.group is None or view.partial or not view.other_load_balancers:
+            return False
+        fresh = BackendView()
+        others(self.clients, self.config.cluster_name, stack, fresh)
+        return fresh.other_load_balancers == 0
 
     def _calls_since(self, before: dict[str, int]) -> dict[str, int]:
         after = self.stats.snapshot()
