@@ -14,7 +14,7 @@ from lbctl.model.kinds import (
     GRPC_ROUTE,
     HTTP_ROUTE,
     INGRESS,
-    kind_named,
+    kinds_named,
 )
 from lbctl.provider import Access, load_plugin
 
@@ -47,7 +47,7 @@ def policy_access(provider: str) -> tuple[Access, ...]:
     reader = PROFILES[provider].gateway.policies if provider in PROFILES else None
     if reader is None:
         return ()
-    read = [k for k in (kind_named(n) for n in reader.kinds) if k is not None]
+    read = kinds_named(reader.kinds)
     written = [k for k in read if k.kind in reader.status_kinds]
     return (
         *((k.group, k.plural, verb) for k in read for verb in WATCH_VERBS),

@@ -45,7 +45,7 @@ from lbctl.model.kinds import (
     POLICY_KINDS,
     TARGET_GROUP_BINDING,
     Kind,
-    kind_named,
+    kinds_named,
 )
 from lbctl.model.objects import Ingress, Pod, Service
 from lbctl.model.problems import Problem, SpecError
@@ -91,8 +91,7 @@ class ControllerConfig:
 def policy_kinds(build_config: BuildConfig) -> tuple[Kind, ...]:
     """The anchors' policy kinds the cloud profile's Gateway builder reads."""
     reader = build_config.profile.gateway.policies
-    found = (kind_named(name) for name in (reader.kinds if reader is not None else ()))
-    return tuple(k for k in found if k is not None)
+    return kinds_named(reader.kinds if reader is not None else ())
 
 
 class Controller:

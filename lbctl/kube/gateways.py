@@ -44,7 +44,7 @@ from lbctl.model.gateway_build import (
     is_gateway_stack,
 )
 from lbctl.model.gateway_policies import ancestor_status, merge_ancestors
-from lbctl.model.kinds import GATEWAY, GATEWAY_CLASS, GRPC_ROUTE, HTTP_ROUTE, POLICY_KINDS, Kind, kind_named
+from lbctl.model.kinds import GATEWAY, GATEWAY_CLASS, GRPC_ROUTE, HTTP_ROUTE, POLICY_KINDS, Kind, kinds_named
 from lbctl.model.objects import CustomObject, EndpointSlice, Pod, Service
 from lbctl.model.problems import Problem
 from lbctl.model.snapshot import ClusterSnapshot
@@ -225,9 +225,7 @@ class GatewayReconciler:
         self._lock = threading.Lock()
         reader = build_config.profile.gateway.policies
         # the policy kinds whose status.ancestors this controller writes
-        self.status_kinds = tuple(
-            k for k in (kind_named(n) for n in (reader.status_kinds if reader else ())) if k is not None
-        )
+        self.status_kinds = kinds_named(reader.status_kinds if reader else ())
 
     # ----------------------------------------------------------------- ours
 

@@ -485,6 +485,31 @@ def service_backend(
     return backend.key
 
 
+def cluster_default_backend(
+    ingress: Ingress,
+    parsed: ParsedAnnotations,
+    snapshot: ClusterSnapshot,
+    config: BuildConfig,
+    backends: dict[str, Backend],
+) -> str | None:
+    """The cloud profile's default backend for a load balancer without one of its own (the cluster default
+    backend on Google Cloud, built as `ingress` would build it, into `backends`); SpecError naming the fix."""
+
+    def unused(*_: Any) -> str:
+        raise AssertionError("the cluster default backend is a plain Service port")
+
+    member = MemberInput(ingress, parsed, snapshot, unused)
+
+    def resolve_one(namespace: str, name: str, port: int | str, where: str) -> Backend:
+        own: dict[str, Backend] = {}
+        backend_key = service_backend(member, name, port, where, config, own, {}, namespace)
+        return own[backend_key]
+
+    return config.profile.default_backend(
+        member, config.cluster_default_backend, config.assume_missing, resolve_one, backends
+    )
+
+
 def _assumed_service(namespace: str, name: str, port: int | str) -> Service:
     """What a Service not in the files is taken to be: NodePort, the named port, targetPort = port (the API
     server's default), no selector (so no targets and no readinessProbe)."""
@@ -567,20 +592,7 @@ def _merge(
     cluster_default = None
     if default_action is None:
         first = members[0]
-
-        def unused(*_: Any) -> str:
-            raise AssertionError("the cluster default backend is a plain Service port")
-
-        first_input = MemberInput(first.ingress, first.parsed, snapshot, unused)
-
-        def resolve_one(namespace: str, name: str, port: int | str, where: str) -> Backend:
-            own: dict[str, Backend] = {}
-            backend_key = service_backend(first_input, name, port, where, config, own, {}, namespace)
-            return own[backend_key]
-
-        cluster_default = profile.default_backend(
-            first_input, config.cluster_default_backend, config.assume_missing, resolve_one, backends
-        )
+        cluster_default = cluster_default_backend(first.ingress, first.parsed, snapshot, config, backends)
         if cluster_default is not None:
             default_action = Action.to_backend(cluster_default)
     return LoadBalancerSpec(

@@ -33,7 +33,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from lbctl.model import annotations as a
-from lbctl.model.builder import BuildConfig, service_backend
+from lbctl.model.builder import BuildConfig, cluster_default_backend, service_backend
 from lbctl.model.gateway import (
     BackendRef,
     Gateway,
@@ -568,24 +568,12 @@ def _cluster_default(
     """Where a cloud's load balancer needs a backend to answer 404 at all (a Google Cloud URL map) and no rule
     sends to one (no route yet, or only redirects): the cluster default backend, as GKE's Gateway uses its own
     404 backend. None where the cloud needs none, or it cannot be had (the provider then says why)."""
-    profile = inputs.config.profile
-    if profile.cluster_default_backend is None or inputs.config.cluster_default_backend is None:
+    config = inputs.config
+    if config.profile.cluster_default_backend is None or config.cluster_default_backend is None:
         return None
-
-    def unused(*_: Any) -> str:
-        raise AssertionError("the cluster default backend is a plain Service port")
-
-    member = MemberInput(_stand_in(gateway, gateway.name), parsed, inputs.snapshot, unused)
-
-    def resolve_one(namespace: str, name: str, port: int | str, where: str) -> Backend:
-        own: dict[str, Backend] = {}
-        key = service_backend(member, name, port, where, inputs.config, own, {}, namespace)
-        return own[key]
-
     try:
-        return profile.default_backend(
-            member, inputs.config.cluster_default_backend, inputs.config.assume_missing, resolve_one, backends
-        )
+        stand_in = _stand_in(gateway, gateway.name)
+        return cluster_default_backend(stand_in, parsed, inputs.snapshot, config, backends)
     except SpecError:
         return None
 

@@ -5,6 +5,7 @@ declaration (`lbctl.provider.ProviderPlugin.watched`)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 
@@ -97,6 +98,11 @@ OPTIONAL_KINDS: tuple[Kind, ...] = (
 )
 KNOWN_KINDS: tuple[Kind, ...] = CORE_WATCHED + OPTIONAL_KINDS
 CUSTOM_KINDS: tuple[Kind, ...] = tuple(k for k in KNOWN_KINDS if k.custom)
+
+
+def kinds_named(names: Iterable[str]) -> tuple[Kind, ...]:
+    """The known kinds of these names (unknown names left out)."""
+    return tuple(k for k in (kind_named(n) for n in names) if k is not None)
 
 
 def kind_named(kind: str) -> Kind | None:
