@@ -186,9 +186,9 @@ def _lb_annotations(spec: Mapping[str, Any]) -> dict[str, tuple[str, str]]:
     return out
 
 
-def _lb_certificates(spec: Mapping[str, Any]) -> dict[int, tuple[list[TLSCertificate], str]]:
+def _lb_certificates(spec: Mapping[str, Any]) -> dict[int, list[TLSCertificate]]:
     """ACM certificates of the HTTPS listeners by port: `defaultCertificate` first, then `certificates`."""
-    out: dict[int, tuple[list[TLSCertificate], str]] = {}
+    out: dict[int, list[TLSCertificate]] = {}
     for i, listener in enumerate(spec.get("listenerConfigurations") or []):
         if not isinstance(listener, Mapping):
             continue
@@ -203,7 +203,7 @@ def _lb_certificates(spec: Mapping[str, Any]) -> dict[int, tuple[list[TLSCertifi
         checked = a.REGISTRY.parse({a.CERTIFICATE_ARN: ",".join(str(x) for x in arns)}, "Ingress", where)
         if checked.errors:  # held to what the certificate-arn annotation takes
             raise PolicyFieldError(f"{where}.certificates", checked.errors[0].message)
-        out[int(port)] = ([TLSCertificate("arn", str(arn)) for arn in arns], where)
+        out[int(port)] = [TLSCertificate("arn", str(arn)) for arn in arns]
     return out
 
 
@@ -457,8 +457,7 @@ class AlbGatewayPolicies:
                 for annotation, (value, field) in _lb_annotations(config.spec).items():
                     view.annotations[annotation] = value
                     view.fields[annotation] = f"{policy_name(config)} {field}"
-                for port, (certificates, field) in _lb_certificates(config.spec).items():
-                    view.certificates[port] = (certificates, f"{policy_name(config)} {field}")
+                view.certificates.update(_lb_certificates(config.spec))
                 tgc = self._default_tgc(snapshot, config)
             except PolicyFieldError as err:
                 view.refusal = ("InvalidParameters", f"{policy_name(config)} {err.field}", err.message)
@@ -493,7 +492,7 @@ class AlbGatewayPolicies:
         try:
             return rule_extension(found.spec)
         except PolicyFieldError as err:
-            raise ExtensionError(f"extensionRef ({policy_name(found)} {err.field})", err.message) from None
+            raise ExtensionError(f"{policy_name(found)} {err.field}", err.message) from None
 
     @staticmethod
     def _default_tgc(snapshot: ClusterSnapshot, config: CustomObject) -> CustomObject | None:

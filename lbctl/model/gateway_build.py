@@ -620,9 +620,8 @@ def _listeners(
                 entry, Condition("Accepted", "False", "UnsupportedProtocol", message), gateway.generation
             )
         elif listener.protocol == "HTTPS" and _condition(entry, "ResolvedRefs") == "True":
-            by_policy = view.certificates.get(listener.port)
             certs, problem = _listener_certificates(
-                gateway, listener, inputs, by_policy[0] if by_policy else None
+                gateway, listener, inputs, view.certificates.get(listener.port, [])
             )
             if problem is not None:
                 _set_condition(entry, problem, gateway.generation)
@@ -636,7 +635,7 @@ def _listener_certificates(
     gateway: Gateway,
     listener: Listener,
     inputs: _Inputs,
-    view_certificates: list[TLSCertificate] | None = None,
+    view_certificates: list[TLSCertificate],
 ) -> tuple[list[TLSCertificate], Condition | None]:
     """The certificates of an HTTPS listener — the cloud's own named in tls.options or by a policy, then its
     certificateRefs' Secrets (by content hash, never the key) — or why they do not resolve."""
@@ -652,8 +651,7 @@ def _listener_certificates(
                 f"tls.options[{key}] is not an option lbctl reads (it reads: {shown})",
             )
         certs += [TLSCertificate(kind, name.strip()) for name in value.split(",") if name.strip()]
-    if view_certificates is not None:
-        certs += [c for c in view_certificates if c not in certs]
+    certs += [c for c in view_certificates if c not in certs]
     if not listener.certificate_refs and not certs:
         shown = "".join(f", or tls.options[{k}]" for k in sorted(inputs.features.certificate_options))
         return [], Condition(
@@ -868,7 +866,7 @@ def _extension(
         result.extension = reader.rule_extension(route.namespace, ref, inputs.snapshot)
     except ExtensionError as err:
         if not err.missing:
-            return f"{where}: {err.field.removeprefix('extensionRef').strip(' ()') or 'extensionRef'}: {err.message}"
+            return f"{where}: {err.field}: {err.message}"
         result.action = Action("fixed-response", fixed_response=FixedResponse("500"))
         result.unresolved = Condition("ResolvedRefs", "False", "InvalidKind", f"{where}: {err.message}")
         result.problems.append(

@@ -79,8 +79,8 @@ class GatewayPolicyView:
     ssl_policy: tuple[str, str] | None = None  # (the policy's name, the field it came from)
     services: ServicePolicies = field(default_factory=NoServicePolicies)
     accepted: dict[str, tuple[CustomObject, Condition]] = field(default_factory=dict)
-    # certificates of the HTTPS listeners on a port (the cloud's own, by reference), with the field they came from
-    certificates: dict[int, tuple[list[TLSCertificate], str]] = field(default_factory=dict)
+    # certificates of the HTTPS listeners on a port (the cloud's own, by reference)
+    certificates: dict[int, list[TLSCertificate]] = field(default_factory=dict)
 
     def report(self, policy: CustomObject, condition: Condition) -> None:
         """Record a policy's outcome for this Gateway; a refusal is kept over an acceptance."""
@@ -113,7 +113,7 @@ class PolicyFieldError(ValueError):
 
 class ExtensionError(PolicyFieldError):
     """An `ExtensionRef` lbctl cannot apply: `missing` when its object is not there (the rule answers 500), else
-    a field of it lbctl does not honour (the rule is not routed)."""
+    a field of it lbctl does not honour (`field`: the object and its field; the rule is not routed)."""
 
     def __init__(self, field: str, message: str, missing: bool = False) -> None:
         super().__init__(field, message)
