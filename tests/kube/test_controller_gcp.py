@@ -345,12 +345,17 @@ def test_shared_vpc_firewall_refused_is_a_warning_event_with_the_gcloud_command(
         )
         assert wait_for(lambda: address_of(cluster, "shop"), what="status IP") == project.static_ip
         assert "firewalls" not in ours(compute)
-        suppressed = [
-            m
-            for t, _, m in events_for(cluster, "shop")
-            if t == "Warning" and m.startswith("Firewall change required by security admin: `gcloud")
-        ]
-        assert suppressed and all(f"--project {host}`" in m for m in suppressed), suppressed
+
+        def suppressed() -> list[str]:
+            return [
+                m
+                for t, _, m in events_for(cluster, "shop")
+                if t == "Warning" and m.startswith("Firewall change required by security admin: `gcloud")
+            ]
+
+        # the Event follows the status write of the same reconcile: wait for it, not just for the address
+        found = wait_for(suppressed, what="the firewall Warning")
+        assert all(f"--project {host}`" in m for m in found), found
         compute.denied.clear()
         net.delete_namespaced_ingress("shop", "default")
         wait_for(lambda: gone(lambda: net.read_namespaced_ingress("shop", "default")), what="Ingress deleted")
